@@ -1,0 +1,61 @@
+/** The shape of `config.yaml`, validated at start with messages that name the key. */
+import { z } from 'zod';
+
+const token = z.string().min(16, 'must be at least 16 characters: `switchboard init` writes a random one');
+const localpart = z.string().regex(/^[a-z0-9._=\-/]+$/, 'may use only a-z, 0-9 and . _ = - /');
+
+export const configSchema = z
+  .object({
+    homeserver: z
+      .object({
+        url: z.url('must be the http(s) URL where the bridge reaches the homeserver'),
+        domain: z.string().min(1, 'must be the server name, the part after the colon in user ids'),
+      })
+      .strict(),
+    appservice: z
+      .object({
+        id: localpart.default('switchboard'),
+        bind: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(29380),
+        url: z.url('must be the URL where the homeserver reaches this bridge'),
+        as_token: token,
+        hs_token: token,
+        bot: z
+          .object({ localpart: localpart.default('switchboard'), displayname: z.string().default('Switchboard') })
+          .strict()
+          .default({ localpart: 'switchboard', displayname: 'Switchboard' }),
+        max_body_bytes: z.number().int().positive().default(32 * 1024 * 1024),
+      })
+      .strict(),
+    database: z.string().min(1).default('switchboard.db'),
+    admins: z.array(z.string().regex(/^@[^:]+:.+$/, 'must be full Matrix user ids like @admin:example.org')).default([]),
+    provisioning: z
+      .object({ enabled: z.boolean().default(false), secret: token.optional() })
+      .strict()
+      .refine((p) => !p.enabled || p.secret, { message: 'secret is required when provisioning is enabled', path: ['secret'] })
+      .default({ enabled: false }),
+    logging: z
+      .object({
+        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+        pretty: z.boolean().optional(),
+      })
+      .strict()
+      .default({ level: 'info' }),
+    queues: z
+      .object({
+        /** How many rooms are worked on at once, per direction. */
+        portal_concurrency: z.number().int().min(1).max(10_000).default(64),
+      })
+      .strict()
+      .default({ portal_concurrency: 64 }),
+    /** Finished inbox events are kept this long for health and retries, then pruned. */
+    retention_days: z.number().positive().default(7),
+    /** Each bridge's section: `enabled`, `prefix`, and the bridge's own keys. */
+    bridges: z
+      .record(z.string(), z.object({ enabled: z.boolean().default(true), prefix: localpart.optional() }).loose())
+      .default({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type BridgeSection = Config['bridges'][string];

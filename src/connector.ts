@@ -1,0 +1,305 @@
+/**
+ * The connector API: the only module a bridge imports from core (besides `src/format/`).
+ *
+ * A bridge exports a `Connector`: a small required core (`start`, `stop`,
+ * `handleMatrixMessage`) plus optional capability handlers. Core checks for a
+ * capability with the type guards below where it is used; a missing handler is
+ * a capability the network lacks, and core tells the Matrix sender so.
+ */
+import type { ZodType } from 'zod';
+import type { Logger } from 'pino';
+import type { MessageContent } from './format/content.js';
+
+export type { MessageContent, Inline, Attachment } from './format/content.js';
+
+type Brand<T, B extends string> = T & { readonly __brand: B };
+
+/** A chat on the remote network, unique within one connector (e.g. `libera/#rust`). */
+export type PortalKey = Brand<string, 'PortalKey'>;
+/** A user on the remote network, unique within one connector (e.g. `libera/alice`). */
+export type RemoteUserId = Brand<string, 'RemoteUserId'>;
+/** A message on the remote network, unique within one portal. */
+export type RemoteMessageId = Brand<string, 'RemoteMessageId'>;
+/** `@localpart:server` */
+export type MatrixUserId = Brand<string, 'MatrixUserId'>;
+/** `!opaque:server` */
+export type MatrixRoomId = Brand<string, 'MatrixRoomId'>;
+/** `$opaque` */
+export type MatrixEventId = Brand<string, 'MatrixEventId'>;
+
+export const portalKey = (s: string) => s as PortalKey;
+export const remoteUserId = (s: string) => s as RemoteUserId;
+export const remoteMessageId = (s: string) => s as RemoteMessageId;
+
+// ---------------------------------------------------------------- Matrix → network
+
+/** Who sent a Matrix event, as core knows them. */
+export interface MatrixSender {
+  userId: MatrixUserId;
+  displayName: string;
+}
+
+interface MatrixEventBase {
+  portal: PortalKey;
+  roomId: MatrixRoomId;
+  eventId: MatrixEventId;
+  sender: MatrixSender;
+  timestamp: number;
+}
+
+export interface MatrixMessage extends MatrixEventBase {
+  content: MessageContent;
+  /** The remote id of the message this one replies to, when core knows it. */
+  replyTo?: RemoteMessageId;
+}
+
+export interface MatrixEdit extends MatrixEventBase {
+  target: RemoteMessageId;
+  content: MessageContent;
+}
+
+export interface MatrixRedaction extends MatrixEventBase {
+  target: RemoteMessageId;
+  reason?: string;
+}
+
+export interface MatrixReaction extends MatrixEventBase {
+  target: RemoteMessageId;
+  key: string;
+}
+
+export interface MatrixTyping {
+  portal: PortalKey;
+  roomId: MatrixRoomId;
+  userId: MatrixUserId;
+  typing: boolean;
+}
+
+export interface MatrixMembership extends MatrixEventBase {
+  /** The user whose membership changed (the state key). */
+  target: MatrixUserId;
+  membership: 'join' | 'leave' | 'invite' | 'ban' | 'kick';
+  reason?: string;
+}
+
+/** What a network answers when it accepted a Matrix event. */
+export interface SendResult {
+  remoteId: RemoteMessageId;
+}
+
+// ---------------------------------------------------------------- network → Matrix
+
+interface RemoteEventBase {
+  portal: PortalKey;
+  sender: RemoteUserId;
+  /** Milliseconds since the epoch, as the network stamped it; now if absent. */
+  timestamp?: number;
+}
+
+export type RemoteEvent =
+  | (RemoteEventBase & {
+      kind: 'message';
+      id: RemoteMessageId;
+      content: MessageContent;
+      replyTo?: RemoteMessageId;
+    })
+  | (RemoteEventBase & { kind: 'edit'; target: RemoteMessageId; content: MessageContent })
+  | (RemoteEventBase & { kind: 'delete'; target: RemoteMessageId; reason?: string })
+  | (RemoteEventBase & { kind: 'reaction'; id: RemoteMessageId; target: RemoteMessageId; key: string })
+  | (RemoteEventBase & { kind: 'typing'; typing: boolean })
+  | (RemoteEventBase & { kind: 'receipt'; upTo: RemoteMessageId })
+  | (RemoteEventBase & {
+      kind: 'membership';
+      membership: 'join' | 'leave' | 'ban' | 'kick';
+      /** For kick/ban: who did it, when they are a remote user too. */
+      actor?: RemoteUserId;
+      reason?: string;
+    })
+  | (RemoteEventBase & { kind: 'topic'; topic: string })
+  | (RemoteEventBase & { kind: 'name'; name: string });
+
+export type RemoteEventKind = RemoteEvent['kind'];
+
+/** A remote user's profile; the ghost takes it when it next acts. */
+export interface GhostProfile {
+  displayName?: string;
+  avatarUrl?: string;
+}
+
+/** What core needs to make a Matrix room for a remote chat. */
+export interface PortalInfo {
+  key: PortalKey;
+  name?: string;
+  topic?: string;
+  /** Anyone may join the room (a public channel), or only invited users. */
+  joinRule?: 'public' | 'invite';
+}
+
+// ---------------------------------------------------------------- context core gives a bridge
+
+/** A bridge's own typed key-value store; core never reads it. */
+export interface KeyValueStore {
+  get<T>(key: string): Promise<T | undefined>;
+  set<T>(key: string, value: T): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export interface PortalRecord {
+  key: PortalKey;
+  roomId: MatrixRoomId;
+}
+
+export interface BridgeContext<C> {
+  config: C;
+  log: Logger;
+  /** The homeserver's server name (`example.org`). */
+  domain: string;
+  /**
+   * Queue a remote event for Matrix. Resolves once it is stored durably: after
+   * that, core delivers it in order, with retries, across restarts.
+   */
+  emit(event: RemoteEvent): Promise<void>;
+  /** Set a remote user's profile (display name, avatar) for their ghost. */
+  setGhostProfile(user: RemoteUserId, profile: GhostProfile): Promise<void>;
+  /** The Matrix user id of a remote user's ghost (for mentions). */
+  ghostUserId(user: RemoteUserId): MatrixUserId;
+  /** The remote user behind a Matrix user id, if it is one of this bridge's ghosts. */
+  ghostRemoteId(userId: string): RemoteUserId | undefined;
+  /** Find or create the Matrix room for a remote chat. */
+  ensurePortal(info: PortalInfo): Promise<PortalRecord>;
+  portals(): Promise<PortalRecord[]>;
+  kv: KeyValueStore;
+}
+
+// ---------------------------------------------------------------- bot commands
+
+export interface CommandContext {
+  /** The Matrix user who typed the command. */
+  sender: MatrixUserId;
+  args: string[];
+  /** Whether the sender is an admin in the bridge's config. */
+  isAdmin: boolean;
+  reply(text: string): Promise<unknown>;
+}
+
+export interface Command {
+  name: string;
+  /** One line of help, shown by `help`. */
+  help: string;
+  usage?: string;
+  requiresAdmin?: boolean;
+  run(ctx: CommandContext): Promise<unknown>;
+}
+
+// ---------------------------------------------------------------- errors
+
+export type BridgeErrorCode = 'unsupported' | 'not-connected' | 'too-large' | 'rejected' | 'unknown-target' | 'network';
+
+/** The one error a bridge throws: how it is reported is part of it. */
+export class BridgeError extends Error {
+  constructor(
+    readonly code: BridgeErrorCode,
+    /** Shown to the Matrix sender; never contains secrets. */
+    readonly userMessage: string,
+    readonly retriable = false,
+  ) {
+    super(userMessage);
+    this.name = 'BridgeError';
+  }
+}
+
+// ---------------------------------------------------------------- the connector
+
+/** Capabilities that are data rather than behaviour, merged over core defaults. */
+export interface CapabilityFlags {
+  /** Longest message body the network takes, in bytes (core rejects longer ones up front). */
+  maxBodyBytes: number;
+  formatting: boolean;
+  media: boolean;
+  threads: boolean;
+}
+
+export const defaultCapabilities: CapabilityFlags = {
+  maxBodyBytes: 65_536,
+  formatting: false,
+  media: false,
+  threads: false,
+};
+
+export interface Connector<C = unknown> {
+  /** Short id: the config key and the default ghost/alias prefix (`irc`). */
+  readonly id: string;
+  readonly displayName: string;
+  readonly configSchema: ZodType<C>;
+  readonly capabilities?: Partial<CapabilityFlags>;
+  start(ctx: BridgeContext<C>): Promise<void>;
+  stop(): Promise<void>;
+  handleMatrixMessage(msg: MatrixMessage): Promise<SendResult>;
+  /** A room was linked to a remote chat by a command or the provisioning API (join it, say). */
+  portalLinked?(portal: PortalRecord): Promise<void>;
+  portalUnlinked?(portal: PortalRecord): Promise<void>;
+  /** Bot commands of this bridge, run as `<id> <name> args…` in the management room. */
+  commands?(): Command[];
+}
+
+export interface EditCapable {
+  handleMatrixEdit(edit: MatrixEdit): Promise<void>;
+}
+export interface RedactionCapable {
+  handleMatrixRedaction(redaction: MatrixRedaction): Promise<void>;
+}
+export interface ReactionCapable {
+  handleMatrixReaction(reaction: MatrixReaction): Promise<SendResult>;
+}
+export interface TypingCapable {
+  handleMatrixTyping(typing: MatrixTyping): Promise<void>;
+}
+export interface MembershipCapable {
+  handleMatrixMembership(change: MatrixMembership): Promise<void>;
+}
+/** Dynamic portals: a room-alias query for `#<prefix><localpart>` asks the bridge (a lookup; core makes the room). */
+export interface AliasResolving {
+  resolveAlias(localpart: string): Promise<PortalInfo | null>;
+}
+/** A user query for `@<prefix><localpart>` asks the bridge whether that remote user exists. */
+export interface GhostResolving {
+  resolveGhost(remote: RemoteUserId): Promise<GhostProfile | null>;
+}
+
+export interface ThirdPartyProtocol {
+  user_fields: string[];
+  location_fields: string[];
+  icon: string;
+  field_types: Record<string, { regexp: string; placeholder: string }>;
+  instances: { desc: string; network_id: string; fields: Record<string, string> }[];
+}
+export interface ThirdPartyLocation {
+  alias: string;
+  protocol: string;
+  fields: Record<string, string>;
+}
+export interface ThirdPartyUser {
+  userid: string;
+  protocol: string;
+  fields: Record<string, string>;
+}
+/** Third-party network lookups (`/_matrix/app/v1/thirdparty/*`). */
+export interface ThirdPartyCapable {
+  thirdPartyProtocol(): ThirdPartyProtocol;
+  thirdPartyLocations(fields: Record<string, string>): Promise<ThirdPartyLocation[]>;
+  thirdPartyUsers(fields: Record<string, string>): Promise<ThirdPartyUser[]>;
+}
+
+const has =
+  <T>(method: string) =>
+  (c: Connector): c is Connector & T =>
+    typeof (c as unknown as Record<string, unknown>)[method] === 'function';
+
+export const canEdit = has<EditCapable>('handleMatrixEdit');
+export const canRedact = has<RedactionCapable>('handleMatrixRedaction');
+export const canReact = has<ReactionCapable>('handleMatrixReaction');
+export const canType = has<TypingCapable>('handleMatrixTyping');
+export const canMembership = has<MembershipCapable>('handleMatrixMembership');
+export const resolvesAliases = has<AliasResolving>('resolveAlias');
+export const resolvesGhosts = has<GhostResolving>('resolveGhost');
+export const hasThirdParty = has<ThirdPartyCapable>('thirdPartyProtocol');

@@ -1,0 +1,142 @@
+/**
+ * The store's contract: what core reads and writes. `src/store/` is the only
+ * place with SQL; both SQLite and PostgreSQL implement exactly this.
+ */
+
+/** One Matrix event as the inbox keeps it. */
+export interface InboxEvent {
+  /** Insertion order across the whole inbox: replay goes in this order. */
+  seq: number;
+  eventId: string;
+  roomId: string;
+  txnId: string;
+  /** The event as the homeserver sent it (JSON). */
+  json: string;
+  /** For a failed event: the bridge it failed in (a retry goes only there). */
+  failedBridge?: string;
+}
+
+export type InboxState = 'pending' | 'done' | 'failed';
+
+export interface InboxOutcome {
+  eventId: string;
+  state: 'done' | 'failed';
+  /** The bridge that handled it; null for events core handled itself. */
+  bridge: string | null;
+  /** For `failed`: why, as shown to the sender. */
+  reason?: string;
+  /** For `failed`: the bot's notice in the room, so a 🔁 reaction on it retries. */
+  noticeEventId?: string;
+}
+
+export interface AddTransactionResult {
+  /** Events stored now, in order; repeats of already-stored event ids are left out. */
+  added: InboxEvent[];
+  /** True when this txnId was seen before with other events (a homeserver counter reset). */
+  txnIdReset: boolean;
+  /** True when this txnId was seen before with exactly these events (a retry). */
+  repeat: boolean;
+}
+
+export interface Inbox {
+  /** Stores a transaction's events in one database transaction, before the 200. */
+  addTransaction(txnId: string, events: { eventId: string; roomId: string; json: string }[]): Promise<AddTransactionResult>;
+  /** Events not yet finished (state `pending`), oldest first: replayed after a crash. */
+  pending(): Promise<InboxEvent[]>;
+  /** Record outcomes, many at once in one database transaction. */
+  finish(outcomes: InboxOutcome[]): Promise<void>;
+  /** The failed event whose notice is `noticeEventId`, for retry by reaction. */
+  failedByNotice(noticeEventId: string): Promise<InboxEvent | undefined>;
+  /** Failed events of a room, newest first. */
+  failedInRoom(roomId: string, limit: number): Promise<InboxEvent[]>;
+  /** Set a failed event back to pending (for a retry); returns it. */
+  retry(eventId: string): Promise<InboxEvent | undefined>;
+  /** Last success and failure times (ms) in a room, and the last failure's reason. */
+  health(roomId: string): Promise<{ lastSuccess?: number; lastFailure?: number; lastFailureReason?: string }>;
+  /** Delete finished events older than `beforeMs`. Returns how many. */
+  prune(beforeMs: number): Promise<number>;
+}
+
+/** One remote → Matrix event waiting to be sent. */
+export interface OutboxEntry {
+  id: number;
+  bridge: string;
+  roomId: string;
+  /** The RemoteEvent (JSON). */
+  json: string;
+  attempts: number;
+}
+
+export interface Outbox {
+  add(entry: { bridge: string; roomId: string; json: string }): Promise<OutboxEntry>;
+  /** Everything not yet sent, in id order. */
+  pending(): Promise<OutboxEntry[]>;
+  /** Sent: remove it, and record the message-map row in the same database transaction if given. */
+  complete(id: number, mapping?: MessageMapping): Promise<void>;
+  recordAttempt(id: number, error: string): Promise<void>;
+}
+
+export interface PortalRow {
+  bridge: string;
+  portalKey: string;
+  roomId: string;
+  /** Bridge-owned JSON metadata. */
+  metadata: string;
+  createdAt: number;
+}
+
+export interface Portals {
+  get(bridge: string, portalKey: string): Promise<PortalRow | undefined>;
+  /** Every portal linked to a room (a room can be linked to several networks). */
+  byRoom(roomId: string): Promise<PortalRow[]>;
+  list(bridge?: string): Promise<PortalRow[]>;
+  /** Insert, or update the room of an existing (bridge, portalKey). */
+  upsert(row: Omit<PortalRow, 'createdAt'>): Promise<void>;
+  delete(bridge: string, portalKey: string): Promise<boolean>;
+}
+
+export interface GhostRow {
+  userId: string;
+  bridge: string;
+  remoteId: string;
+  displayName: string | null;
+  avatarUrl: string | null;
+  registered: boolean;
+}
+
+export interface Ghosts {
+  get(userId: string): Promise<GhostRow | undefined>;
+  upsert(row: GhostRow): Promise<void>;
+}
+
+export interface MessageMapping {
+  bridge: string;
+  portalKey: string;
+  remoteId: string;
+  roomId: string;
+  eventId: string;
+}
+
+export interface MessageMap {
+  add(row: MessageMapping): Promise<void>;
+  byEvent(bridge: string, eventId: string): Promise<MessageMapping | undefined>;
+  byRemote(bridge: string, portalKey: string, remoteId: string): Promise<MessageMapping | undefined>;
+}
+
+export interface KeyValue {
+  get(namespace: string, key: string): Promise<string | undefined>;
+  set(namespace: string, key: string, value: string): Promise<void>;
+  delete(namespace: string, key: string): Promise<void>;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  inbox: Inbox;
+  outbox: Outbox;
+  portals: Portals;
+  ghosts: Ghosts;
+  messages: MessageMap;
+  /** Core's own namespace is `core`; each bridge gets `bridge:<id>`. */
+  kv: KeyValue;
+  close(): Promise<void>;
+}
