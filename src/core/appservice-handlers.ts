@@ -1,0 +1,92 @@
+/** What core answers the homeserver: transactions into the inbox, queries to the bridges. */
+import type { Logger } from 'pino';
+import { hasThirdParty, resolvesAliases, resolvesGhosts, type ThirdPartyLocation, type ThirdPartyUser } from '../connector.js';
+import type { AppserviceHandlers } from '../matrix/appservice-router.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Store } from '../store/store.js';
+import type { BridgeRuntime } from './bridge-runtime.js';
+import type { GhostDirectory } from './ghosts.js';
+import type { InboxRouter } from './inbox-router.js';
+import type { PortalDirectory } from './portals.js';
+
+export function appserviceHandlers(deps: {
+  store: Store;
+  router: InboxRouter;
+  runtimes: Map<string, BridgeRuntime>;
+  portals: PortalDirectory;
+  ghosts: GhostDirectory;
+  metrics: Metrics;
+  log: Logger;
+}): AppserviceHandlers {
+  const running = () => [...deps.runtimes.values()].filter((r) => r.state === 'running');
+  const thirdParty = (protocol: string) => {
+    const runtime = deps.runtimes.get(protocol);
+    return runtime?.state === 'running' && hasThirdParty(runtime.connector) ? runtime.connector : undefined;
+  };
+  const fromAll = async <T>(ask: (r: BridgeRuntime) => Promise<T[]> | undefined): Promise<T[]> =>
+    (await Promise.all(running().map((r) => ask(r) ?? []))).flat();
+
+  return {
+    async onTransaction(txnId, txn) {
+      const rows = txn.events.map((e) => ({ eventId: e.event_id, roomId: e.room_id, json: JSON.stringify(e) }));
+      // Stored before the 200: from here on a crash loses nothing.
+      const result = await deps.store.inbox.addTransaction(txnId, rows);
+      deps.metrics.transactions.inc({ outcome: result.repeat ? 'repeat' : 'stored' });
+      if (result.txnIdReset) {
+        deps.log.warn({ txnId }, 'the homeserver reused a transaction id with new events (its counter restarted); processing them');
+      }
+      const byId = new Map(txn.events.map((e) => [e.event_id, e]));
+      for (const row of result.added) deps.router.enqueue(row, byId.get(row.eventId));
+      for (const ev of txn.ephemeral) deps.router.enqueueEphemeral(ev);
+    },
+
+    async onUserQuery(userId) {
+      for (const runtime of running()) {
+        const remote = runtime.remoteUserOf(userId);
+        if (remote === undefined || !resolvesGhosts(runtime.connector)) continue;
+        const profile = await runtime.connector.resolveGhost(remote);
+        if (!profile) return false;
+        await deps.ghosts.setProfile(runtime, remote, profile);
+        await deps.ghosts.intentFor(runtime, remote); // registers it, as the homeserver expects
+        return true;
+      }
+      return false;
+    },
+
+    async onAliasQuery(alias) {
+      for (const runtime of running()) {
+        const local = runtime.aliasLocalpart(alias);
+        if (local === undefined || !resolvesAliases(runtime.connector)) continue;
+        const info = await runtime.connector.resolveAlias(local);
+        if (!info) return false;
+        await deps.portals.ensure(runtime, info, alias.slice(1, alias.indexOf(':')));
+        return true;
+      }
+      return false;
+    },
+
+    async thirdPartyProtocol(protocol) {
+      return thirdParty(protocol)?.thirdPartyProtocol();
+    },
+    async thirdPartyLocations(protocol, fields) {
+      return (await thirdParty(protocol)?.thirdPartyLocations(fields)) ?? [];
+    },
+    async thirdPartyUsers(protocol, fields) {
+      return (await thirdParty(protocol)?.thirdPartyUsers(fields)) ?? [];
+    },
+    async thirdPartyLocationByAlias(alias) {
+      return fromAll<ThirdPartyLocation>((r) => {
+        const local = r.aliasLocalpart(alias);
+        if (local === undefined || !resolvesAliases(r.connector)) return undefined;
+        return r.connector.resolveAlias(local).then((info) => (info ? [{ alias, protocol: r.id, fields: { key: info.key } }] : []));
+      });
+    },
+    async thirdPartyUserByUserId(userId) {
+      return fromAll<ThirdPartyUser>((r) => {
+        const remote = r.remoteUserOf(userId);
+        if (remote === undefined || !hasThirdParty(r.connector)) return undefined;
+        return Promise.resolve([{ userid: userId, protocol: r.id, fields: { user: remote } }]);
+      });
+    },
+  };
+}

@@ -1,0 +1,35 @@
+/** The `BridgeContext` core hands each connector at start. */
+import type { Logger } from 'pino';
+import type { BridgeContext, KeyValueStore } from '../connector.js';
+import type { KeyValue } from '../store/store.js';
+import type { BridgeRuntime } from './bridge-runtime.js';
+import type { GhostDirectory } from './ghosts.js';
+import { toRecord, type PortalDirectory } from './portals.js';
+import type { RemoteDelivery } from './remote-delivery.js';
+
+export function bridgeContext(
+  runtime: BridgeRuntime,
+  deps: { domain: string; log: Logger; kv: KeyValue; portals: PortalDirectory; ghosts: GhostDirectory; delivery: RemoteDelivery },
+): BridgeContext<unknown> {
+  const namespace = `bridge:${runtime.id}`;
+  const kv: KeyValueStore = {
+    get: async <T>(key: string) => {
+      const raw = await deps.kv.get(namespace, key);
+      return raw === undefined ? undefined : (JSON.parse(raw) as T);
+    },
+    set: (key, value) => deps.kv.set(namespace, key, JSON.stringify(value)),
+    delete: (key) => deps.kv.delete(namespace, key),
+  };
+  return {
+    config: runtime.config,
+    log: deps.log.child({ bridge: runtime.id }),
+    domain: deps.domain,
+    emit: (event) => deps.delivery.emit(runtime, event),
+    setGhostProfile: (user, profile) => deps.ghosts.setProfile(runtime, user, profile),
+    ghostUserId: (user) => runtime.ghostUserId(user),
+    ghostRemoteId: (userId) => runtime.remoteUserOf(userId),
+    ensurePortal: async (info) => toRecord(await deps.portals.ensure(runtime, info)),
+    portals: async () => (await deps.portals.list(runtime.id)).map(toRecord),
+    kv,
+  };
+}

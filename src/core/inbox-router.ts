@@ -1,0 +1,134 @@
+/**
+ * Takes stored Matrix events off the inbox in per-room order and sends each
+ * where it belongs: the bot's own business (invites, the management room, 🔁
+ * retries) or the portals of the room, then records the outcome.
+ */
+import type { Logger } from 'pino';
+import { canType, type MatrixRoomId, type MatrixUserId, type PortalKey } from '../connector.js';
+import type { ClientEvent, EphemeralEvent } from '../matrix/events.js';
+import type { IntentCache } from '../matrix/intent.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { InboxEvent, Store } from '../store/store.js';
+import type { BridgeRuntime } from './bridge-runtime.js';
+import { deliverToNetwork } from './from-matrix.js';
+import type { KeyedQueue } from './keyed-queue.js';
+import type { Management } from './management.js';
+import type { MemberNames } from './member-names.js';
+import { RETRY_KEY, type Outcomes } from './outcomes.js';
+import type { PortalDirectory } from './portals.js';
+
+export interface InboxRouterDeps {
+  store: Store;
+  queue: KeyedQueue;
+  portals: PortalDirectory;
+  runtimes: Map<string, BridgeRuntime>;
+  outcomes: Outcomes;
+  management: Management;
+  members: MemberNames;
+  intents: IntentCache;
+  metrics: Metrics;
+  log: Logger;
+  botUserId: string;
+}
+
+export class InboxRouter {
+  /** Who was typing in each room at the last m.typing snapshot. */
+  private readonly typing = new Map<string, Set<string>>();
+
+  constructor(private readonly deps: InboxRouterDeps) {}
+
+  /** Queues a stored event; `onlyBridge` limits a retry to the bridge that failed. */
+  enqueue(row: InboxEvent, parsed?: ClientEvent, onlyBridge?: string): void {
+    this.deps.queue.push(row.roomId, async () => {
+      const ev = parsed ?? (JSON.parse(row.json) as ClientEvent);
+      try {
+        await this.route(ev, onlyBridge);
+      } catch (error) {
+        this.deps.log.error({ err: error, eventId: ev.event_id, roomId: ev.room_id }, 'event handling failed');
+        await this.deps.outcomes.failed({ eventId: ev.event_id, roomId: ev.room_id, bridge: onlyBridge ?? 'core', bridgeName: 'the bridge', error });
+      }
+    });
+  }
+
+  enqueueEphemeral(ev: EphemeralEvent): void {
+    const roomId = ev.room_id;
+    if (ev.type !== 'm.typing' || typeof roomId !== 'string') return;
+    this.deps.queue.push(roomId, () => this.routeTyping(roomId, ev.content));
+  }
+
+  /** Sets a failed event back to pending and queues it for the bridge that failed. */
+  async retry(eventId: string): Promise<boolean> {
+    const row = await this.deps.store.inbox.retry(eventId);
+    if (!row) return false;
+    this.deps.log.info({ eventId, roomId: row.roomId }, 'retrying a failed event');
+    const only = row.failedBridge && this.deps.runtimes.has(row.failedBridge) ? row.failedBridge : undefined;
+    this.enqueue(row, undefined, only);
+    return true;
+  }
+
+  private async route(ev: ClientEvent, onlyBridge?: string): Promise<void> {
+    const { deps } = this;
+    if (ev.type === 'm.room.member' && typeof ev.state_key === 'string') {
+      const content = ev.content as { membership?: unknown; displayname?: unknown };
+      deps.members.note(ev.room_id, ev.state_key, content.displayname);
+      if (typeof content.membership === 'string') deps.intents.noteMembership(ev.state_key, ev.room_id, content.membership);
+      if (ev.state_key === deps.botUserId && content.membership === 'invite' && ev.sender !== deps.botUserId) {
+        await deps.management.acceptInvite(ev);
+        return deps.outcomes.succeeded(ev.event_id, null);
+      }
+    }
+    if (ev.sender === deps.botUserId) return deps.outcomes.succeeded(ev.event_id, null);
+    if (await deps.management.isManagementRoom(ev.room_id)) {
+      if (ev.type === 'm.room.message') await deps.management.run(ev);
+      return deps.outcomes.succeeded(ev.event_id, null);
+    }
+    if (ev.type === 'm.reaction' && (await this.retryByReaction(ev))) return deps.outcomes.succeeded(ev.event_id, null);
+
+    for (const portal of await deps.portals.inRoom(ev.room_id)) {
+      const runtime = deps.runtimes.get(portal.bridge);
+      // Loops never: a bridge does not hear its own ghosts; other bridges' ghosts it does.
+      if (!runtime || runtime.ownsUser(ev.sender) || (onlyBridge && portal.bridge !== onlyBridge)) continue;
+      const started = performance.now();
+      try {
+        await deliverToNetwork({ messages: deps.store.messages, members: deps.members }, runtime, portal, ev);
+        deps.metrics.events.inc({ type: ev.type, bridge: runtime.id, direction: 'to_network' });
+        deps.metrics.sendLatency.observe({ direction: 'to_network', bridge: runtime.id }, (performance.now() - started) / 1000);
+      } catch (error) {
+        deps.metrics.failures.inc({ direction: 'to_network', bridge: runtime.id, reason: (error as { code?: string }).code ?? 'error' });
+        const bridgeName = runtime.connector.displayName;
+        return deps.outcomes.failed({ eventId: ev.event_id, roomId: ev.room_id, bridge: runtime.id, bridgeName, error });
+      }
+    }
+    deps.outcomes.succeeded(ev.event_id, null);
+  }
+
+  /** A 🔁 reaction on a failure notice retries the failed event. */
+  private async retryByReaction(ev: ClientEvent): Promise<boolean> {
+    const relation = (ev.content as { 'm.relates_to'?: { event_id?: unknown; key?: unknown } })['m.relates_to'];
+    if (relation?.key !== RETRY_KEY || typeof relation.event_id !== 'string') return false;
+    const failed = await this.deps.store.inbox.failedByNotice(relation.event_id);
+    return failed ? this.retry(failed.eventId) : false;
+  }
+
+  private async routeTyping(roomId: string, content: unknown): Promise<void> {
+    const ids = (content as { user_ids?: unknown } | undefined)?.user_ids;
+    const now = new Set(Array.isArray(ids) ? ids.filter((u): u is string => typeof u === 'string') : []);
+    const before = this.typing.get(roomId) ?? new Set<string>();
+    this.typing.set(roomId, now);
+    const isBridged = (u: string) => u === this.deps.botUserId || [...this.deps.runtimes.values()].some((r) => r.ownsUser(u));
+    const changes: [string, boolean][] = [
+      ...[...now].filter((u) => !before.has(u)).map((u): [string, boolean] => [u, true]),
+      ...[...before].filter((u) => !now.has(u)).map((u): [string, boolean] => [u, false]),
+    ].filter(([u]) => !isBridged(u));
+    if (changes.length === 0) return;
+    for (const portal of await this.deps.portals.inRoom(roomId)) {
+      const runtime = this.deps.runtimes.get(portal.bridge);
+      if (!runtime || !canType(runtime.connector)) continue;
+      for (const [userId, typing] of changes) {
+        await runtime.connector
+          .handleMatrixTyping({ portal: portal.portalKey as PortalKey, roomId: roomId as MatrixRoomId, userId: userId as MatrixUserId, typing })
+          .catch((err: unknown) => this.deps.log.debug({ err, roomId }, 'typing not delivered'));
+      }
+    }
+  }
+}

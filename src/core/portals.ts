@@ -1,0 +1,108 @@
+/** Portals: which Matrix room stands for which remote chat, and making rooms for them. */
+import type { Logger } from 'pino';
+import type { PortalInfo, PortalKey, PortalRecord, MatrixRoomId } from '../connector.js';
+import type { MatrixClient } from '../matrix/client.js';
+import type { PortalRow, Store } from '../store/store.js';
+import type { BridgeRuntime } from './bridge-runtime.js';
+import { escapeLocalpart } from './ghost-ids.js';
+
+export const toRecord = (row: PortalRow): PortalRecord => ({
+  key: row.portalKey as PortalKey,
+  roomId: row.roomId as MatrixRoomId,
+});
+
+export class PortalDirectory {
+  /** Portals per room: every event consults it, so it is cached. */
+  private readonly roomCache = new Map<string, PortalRow[]>();
+  private readonly creating = new Map<string, Promise<PortalRow>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly client: MatrixClient,
+    private readonly botUserId: string,
+    private readonly log: Logger,
+  ) {}
+
+  async inRoom(roomId: string): Promise<PortalRow[]> {
+    let rows = this.roomCache.get(roomId);
+    if (!rows) {
+      rows = await this.store.portals.byRoom(roomId);
+      this.roomCache.set(roomId, rows);
+    }
+    return rows;
+  }
+
+  get(bridge: string, key: string): Promise<PortalRow | undefined> {
+    return this.store.portals.get(bridge, key);
+  }
+
+  list(bridge?: string): Promise<PortalRow[]> {
+    return this.store.portals.list(bridge);
+  }
+
+  /** The portal's row, creating its room (with alias `#<aliasLocalpart>`) when there is none. */
+  ensure(runtime: BridgeRuntime, info: PortalInfo, aliasLocalpart?: string): Promise<PortalRow> {
+    const id = `${runtime.id}\n${info.key}`;
+    let pending = this.creating.get(id);
+    if (!pending) {
+      pending = this.findOrCreate(runtime, info, aliasLocalpart).finally(() => this.creating.delete(id));
+      this.creating.set(id, pending);
+    }
+    return pending;
+  }
+
+  /** Links an existing room (the bot must be able to join it) to a remote chat. */
+  async link(runtime: BridgeRuntime, key: string, roomId: string): Promise<PortalRow> {
+    await this.save(runtime.id, key, roomId);
+    for (const s of bridgeState(runtime, key, this.botUserId)) {
+      await this.client.putState(roomId, s.type, s.state_key, s.content).catch((err: unknown) =>
+        this.log.warn({ err, roomId }, 'could not set m.bridge state (the bot needs power to send state)'),
+      );
+    }
+    return (await this.get(runtime.id, key))!;
+  }
+
+  async unlink(bridge: string, key: string): Promise<PortalRow | undefined> {
+    const row = await this.get(bridge, key);
+    if (!row) return undefined;
+    await this.store.portals.delete(bridge, key);
+    this.roomCache.delete(row.roomId);
+    return row;
+  }
+
+  private async findOrCreate(runtime: BridgeRuntime, info: PortalInfo, aliasLocalpart?: string): Promise<PortalRow> {
+    const existing = await this.get(runtime.id, info.key);
+    if (existing) return existing;
+    const roomId = await this.client.createRoom({
+      visibility: 'private',
+      preset: info.joinRule === 'invite' ? 'private_chat' : 'public_chat',
+      ...(aliasLocalpart ? { room_alias_name: aliasLocalpart } : {}),
+      ...(info.name ? { name: info.name } : {}),
+      ...(info.topic ? { topic: info.topic } : {}),
+      initial_state: bridgeState(runtime, info.key, this.botUserId, info.name),
+      power_level_content_override: { users: { [this.botUserId]: 100 } },
+    });
+    await this.save(runtime.id, info.key, roomId);
+    this.log.info({ bridge: runtime.id, portal: info.key, roomId }, 'portal room created');
+    return (await this.get(runtime.id, info.key))!;
+  }
+
+  private async save(bridge: string, key: string, roomId: string): Promise<void> {
+    const old = await this.get(bridge, key);
+    await this.store.portals.upsert({ bridge, portalKey: key, roomId, metadata: old?.metadata ?? '{}' });
+    this.roomCache.delete(roomId);
+    if (old) this.roomCache.delete(old.roomId);
+  }
+}
+
+/** `m.bridge` and the older `uk.half-shot.bridge` state (MSC2346), same content. */
+function bridgeState(runtime: BridgeRuntime, key: string, bot: string, name?: string) {
+  const content = {
+    bridgebot: bot,
+    creator: bot,
+    protocol: { id: runtime.id, displayname: runtime.connector.displayName },
+    channel: { id: key, ...(name ? { displayname: name } : {}) },
+  };
+  const stateKey = `org.switchboard://${runtime.id}/${escapeLocalpart(key)}`;
+  return ['m.bridge', 'uk.half-shot.bridge'].map((type) => ({ type, state_key: stateKey, content }));
+}

@@ -1,0 +1,104 @@
+/**
+ * Network → Matrix: `ctx.emit` stores a remote event in the outbox, then it is
+ * sent in order per room, retried with backoff through homeserver outages, and
+ * picked up again after a restart.
+ */
+import type { Logger } from 'pino';
+import { BridgeError, type RemoteEvent } from '../connector.js';
+import { MatrixError } from '../matrix/errors.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { OutboxEntry } from '../store/store.js';
+import type { BridgeRuntime } from './bridge-runtime.js';
+import type { KeyedQueue } from './keyed-queue.js';
+import type { PortalDirectory } from './portals.js';
+import { sendToMatrix, type ToMatrixDeps } from './to-matrix.js';
+
+/** A send the homeserver refused for good (not 429, not 5xx) is tried this many times, then given up. */
+const MAX_REFUSED_ATTEMPTS = 5;
+const MAX_BACKOFF_MS = 30_000;
+
+export interface RemoteDeliveryDeps extends ToMatrixDeps {
+  queue: KeyedQueue;
+  portals: PortalDirectory;
+  runtimes: Map<string, BridgeRuntime>;
+  metrics: Metrics;
+  log: Logger;
+  backoffBaseMs?: number;
+}
+
+export class RemoteDelivery {
+  private stopped = false;
+  private readonly wake = new Set<() => void>();
+
+  constructor(private readonly deps: RemoteDeliveryDeps) {}
+
+  async emit(runtime: BridgeRuntime, event: RemoteEvent): Promise<void> {
+    const portal = await this.deps.portals.get(runtime.id, event.portal);
+    if (!portal) throw new BridgeError('unknown-target', `no portal for ${event.portal}: call ensurePortal first`);
+    const entry = await this.deps.store.outbox.add({ bridge: runtime.id, roomId: portal.roomId, json: JSON.stringify(event) });
+    this.schedule(entry);
+  }
+
+  /** Queues everything the outbox still holds (after a restart). */
+  async resume(): Promise<number> {
+    const entries = await this.deps.store.outbox.pending();
+    for (const entry of entries) this.schedule(entry);
+    return entries.length;
+  }
+
+  /** Ends the waits of retrying sends; what is unsent stays in the outbox for next time. */
+  stop(): void {
+    this.stopped = true;
+    for (const wake of this.wake) wake();
+  }
+
+  private schedule(entry: OutboxEntry): void {
+    this.deps.metrics.outboxPending.inc();
+    this.deps.queue.push(entry.roomId, () => this.deliver(entry).finally(() => this.deps.metrics.outboxPending.dec()));
+  }
+
+  private async deliver(entry: OutboxEntry): Promise<void> {
+    const { log, metrics } = this.deps;
+    const runtime = this.deps.runtimes.get(entry.bridge);
+    const event = JSON.parse(entry.json) as RemoteEvent;
+    const context = { bridge: entry.bridge, portal: event.portal, roomId: entry.roomId, outboxId: entry.id, kind: event.kind };
+    if (!runtime) {
+      log.warn(context, 'outbox entry for a bridge that is not enabled: kept for when it is');
+      return;
+    }
+    const started = performance.now();
+    for (let attempt = entry.attempts; !this.stopped; attempt++) {
+      try {
+        const mapping = await sendToMatrix(this.deps, runtime, entry.roomId, event, `sb.out.${entry.id}`);
+        await this.deps.store.outbox.complete(entry.id, mapping);
+        metrics.events.inc({ type: event.kind, bridge: entry.bridge, direction: 'to_matrix' });
+        metrics.sendLatency.observe({ direction: 'to_matrix', bridge: entry.bridge }, (performance.now() - started) / 1000);
+        return;
+      } catch (err) {
+        const refused = err instanceof MatrixError && err.status !== 429 && err.status < 500;
+        metrics.failures.inc({ direction: 'to_matrix', bridge: entry.bridge, reason: err instanceof MatrixError ? err.errcode : 'network' });
+        await this.deps.store.outbox.recordAttempt(entry.id, String(err)).catch(() => undefined);
+        if (refused && attempt + 1 >= MAX_REFUSED_ATTEMPTS) {
+          log.error({ ...context, err }, 'the homeserver refused a remote event; giving up on it');
+          await this.deps.store.outbox.complete(entry.id);
+          return;
+        }
+        const delay = Math.min(MAX_BACKOFF_MS, (this.deps.backoffBaseMs ?? 500) * 2 ** Math.min(attempt, 10));
+        log.warn({ ...context, err, attempt, delayMs: delay }, 'sending to Matrix failed; will retry');
+        await this.sleep(delay);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake.add(done);
+    });
+  }
+}

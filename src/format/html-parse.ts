@@ -1,0 +1,280 @@
+/**
+ * Matrix HTML (`formatted_body`) to the formatting tree, with htmlparser2's
+ * streaming parser. The tree is built with an explicit stack (no recursion),
+ * so hostile nesting cannot overflow the call stack, and styles nest at most
+ * MAX_STYLE_DEPTH deep (deeper tags keep their text only).
+ */
+import { Parser } from 'htmlparser2';
+import type { Inline } from './content.js';
+import { normalizeColor } from './color.js';
+import { isSafeHref, userIdFromHref } from './matrix-links.js';
+
+const MAX_STYLE_DEPTH = 32;
+/** Deeper quotes and lists keep their text but stop growing the prefix (hostile nesting). */
+const MAX_PREFIX_LEVELS = 8;
+
+/** Tags whose content is never shown: code, metadata, and the reply fallback. */
+const SKIPPED = new Set(['script', 'style', 'mx-reply', 'head', 'title', 'template', 'textarea']);
+
+/** Tags that start and end a line of their own. */
+const BLOCKS = new Set([
+  ...['p', 'div', 'blockquote', 'ul', 'ol', 'li', 'pre', 'hr', 'table', 'tr', 'caption'],
+  ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'dl', 'dt', 'dd', 'details', 'summary'],
+  ...['section', 'article', 'header', 'footer', 'nav', 'aside', 'figure', 'figcaption', 'main'],
+]);
+
+type SimpleStyle = 'bold' | 'italic' | 'underline' | 'strike' | 'code';
+const SIMPLE: Record<string, SimpleStyle> = {
+  b: 'bold',
+  strong: 'bold',
+  h1: 'bold',
+  h2: 'bold',
+  h3: 'bold',
+  h4: 'bold',
+  h5: 'bold',
+  h6: 'bold',
+  i: 'italic',
+  em: 'italic',
+  u: 'underline',
+  ins: 'underline',
+  s: 'strike',
+  del: 'strike',
+  strike: 'strike',
+  code: 'code',
+  tt: 'code',
+  kbd: 'code',
+  samp: 'code',
+};
+
+const LINEBREAK: Inline = { style: 'linebreak' };
+
+interface Frame {
+  /** Makes this element's node from its children; absent: the children join the parent. */
+  build?: (children: Inline[]) => Inline;
+  children: Inline[];
+  /** Content is dropped (script, mx-reply, …). */
+  skip: boolean;
+  /** The block tag this frame opened, whose end is a line break. */
+  block?: string;
+  /** Styled frames from the root to here, this one included. */
+  styled: number;
+  /** Inside a link or mention: nested anchors keep their text only. */
+  inLink: boolean;
+  /** Kept even without children (a mention still mentions). */
+  keepEmpty?: boolean;
+}
+
+/** Append, merging adjacent strings so the tree stays small. */
+function append(list: Inline[], node: Inline): void {
+  if (typeof node === 'string') {
+    if (node === '') return;
+    const last = list.length - 1;
+    if (last >= 0 && typeof list[last] === 'string') {
+      list[last] = (list[last] as string) + node;
+      return;
+    }
+  }
+  list.push(node);
+}
+
+/**
+ * The streaming state. Line breaks stay pending until content follows, so
+ * block boundaries never leave empty lines at the start, at the end, or twice.
+ */
+class InlineBuilder {
+  private readonly stack: Frame[] = [{ children: [], skip: false, styled: 0, inLink: false }];
+  private text = '';
+  private hasContent = false;
+  private hardBreaks = 0;
+  private softBreak = false;
+  private trimLeading = false;
+  private atLineStart = true;
+  /** The stack depth whose frame receives pending breaks and line prefixes. */
+  private pendingDepth = 1;
+  private quoteDepth = 0;
+  private preDepth = 0;
+  private readonly lists: { ordered: boolean; next: number }[] = [];
+  private marker = '';
+
+  private get top(): Frame {
+    return this.stack[this.stack.length - 1]!;
+  }
+
+  /** Hard: `<br>` or a newline in `<pre>`, always kept. Soft: a block boundary. */
+  private requestBreak(hard: boolean): void {
+    if (hard) this.hardBreaks++;
+    else {
+      if (this.hasContent) this.softBreak = true;
+      this.trimLeading = true;
+    }
+    this.pendingDepth = Math.min(this.pendingDepth, this.stack.length);
+  }
+
+  private emit(node: Inline): void {
+    const breaks = Math.max(this.hardBreaks, this.softBreak ? 1 : 0);
+    // Breaks go where the line ended, not into a style opened after it.
+    const target = this.stack[Math.min(this.pendingDepth, this.stack.length) - 1]!;
+    for (let i = 0; i < breaks; i++) append(target.children, LINEBREAK);
+    if (breaks > 0) this.atLineStart = true;
+    if (this.atLineStart) {
+      const quote = '> '.repeat(Math.min(this.quoteDepth, MAX_PREFIX_LEVELS));
+      append(target.children, quote + this.marker);
+      this.marker = '';
+      this.atLineStart = false;
+    }
+    this.hardBreaks = 0;
+    this.softBreak = false;
+    this.trimLeading = false;
+    this.pendingDepth = Number.POSITIVE_INFINITY;
+    this.hasContent = true;
+    append(this.top.children, node);
+  }
+
+  onText(data: string): void {
+    this.text += data;
+  }
+
+  /** Text arrives in pieces (split at entities); whitespace rules need the whole run. */
+  private flushText(): void {
+    const data = this.text;
+    this.text = '';
+    if (data === '' || this.top.skip) return;
+    if (this.preDepth > 0) {
+      data.split(/\r\n|[\r\n]/).forEach((line, i) => {
+        if (i > 0) this.requestBreak(true);
+        if (line !== '') this.emit(line);
+      });
+      return;
+    }
+    // Newlines between tags are source indentation, not content.
+    if (/^[ \t\r\n\f]*$/.test(data) && /[\r\n]/.test(data)) return;
+    let text = data.replace(/\r\n|[\r\n\f]/g, ' ');
+    if (this.trimLeading) text = text.replace(/^[ \t]+/, '');
+    if (text !== '') this.emit(text);
+  }
+
+  onOpenTag(name: string, attribs: Record<string, string>): void {
+    this.flushText();
+    const parent = this.top;
+    const frame: Frame = {
+      children: [],
+      skip: false,
+      styled: parent.styled,
+      inLink: parent.inLink,
+    };
+    if (parent.skip || SKIPPED.has(name)) {
+      frame.skip = true;
+      this.stack.push(frame);
+      return;
+    }
+    if (BLOCKS.has(name)) {
+      frame.block = name;
+      this.openBlock(name, attribs);
+    }
+    if (name === 'br') this.requestBreak(true);
+    // Custom emoji and inline images: their alt text is what a text network can show.
+    if (name === 'img' && typeof attribs.alt === 'string') this.emit(attribs.alt);
+    if (parent.styled < MAX_STYLE_DEPTH) this.style(frame, name, attribs);
+    this.stack.push(frame);
+  }
+
+  private style(frame: Frame, name: string, attribs: Record<string, string>): void {
+    const simple = SIMPLE[name];
+    if (simple !== undefined && !(simple === 'code' && this.preDepth > 0)) {
+      frame.build = (children) => ({ style: simple, children });
+    } else if (name === 'pre' && this.preDepth === 1) {
+      frame.build = (children) => ({ style: 'pre', children });
+    } else if (name === 'a' && !frame.inLink && typeof attribs.href === 'string') {
+      const href = attribs.href;
+      const userId = userIdFromHref(href);
+      if (userId !== undefined) {
+        frame.build = (children) => ({ style: 'mention', userId, children });
+        frame.keepEmpty = true;
+      } else if (isSafeHref(href)) {
+        frame.build = (children) => ({ style: 'link', href, children });
+      }
+      frame.inLink = frame.build !== undefined;
+    } else if (name === 'font' || name === 'span') {
+      const fg = normalizeColor(attribs['data-mx-color'] ?? attribs.color);
+      const bg = normalizeColor(attribs['data-mx-bg-color']);
+      if (fg !== undefined || bg !== undefined) {
+        frame.build = (children) => ({
+          style: 'color',
+          ...(fg !== undefined && { fg }),
+          ...(bg !== undefined && { bg }),
+          children,
+        });
+      }
+    }
+    if (frame.build) frame.styled++;
+  }
+
+  private openBlock(name: string, attribs: Record<string, string>): void {
+    this.requestBreak(false);
+    if (name === 'blockquote') this.quoteDepth++;
+    else if (name === 'pre') this.preDepth++;
+    else if (name === 'ul' || name === 'ol') {
+      const start = Number(attribs.start ?? 1);
+      const next = Number.isSafeInteger(start) && start >= 0 && start < 1e6 ? start : 1;
+      this.lists.push({ ordered: name === 'ol', next });
+    } else if (name === 'li') {
+      const list = this.lists[this.lists.length - 1];
+      const level = Math.min(Math.max(this.lists.length - 1, 0), MAX_PREFIX_LEVELS);
+      this.marker = '  '.repeat(level) + (list?.ordered ? `${list.next++}. ` : '- ');
+    }
+  }
+
+  private closeBlock(name: string): void {
+    if (name === 'blockquote') this.quoteDepth--;
+    else if (name === 'ul' || name === 'ol') this.lists.pop();
+    else if (name === 'li') this.marker = '';
+    else if (name === 'pre') {
+      // `<pre><code>x\n</code></pre>`: the last newline ends the block, it is not an empty line.
+      if (this.hardBreaks > 0) this.hardBreaks--;
+      this.preDepth--;
+    }
+    this.requestBreak(false);
+  }
+
+  onCloseTag(): void {
+    this.flushText();
+    if (this.stack.length <= 1) return;
+    const frame = this.stack.pop()!;
+    this.pendingDepth = Math.min(this.pendingDepth, this.stack.length);
+    if (frame.skip) return;
+    const parent = this.top;
+    if (frame.build === undefined) {
+      for (const child of frame.children) append(parent.children, child);
+    } else if (frame.children.length > 0 || frame.keepEmpty) {
+      append(parent.children, frame.build(frame.children));
+    }
+    if (frame.block !== undefined) this.closeBlock(frame.block);
+  }
+
+  finish(): Inline[] {
+    this.flushText();
+    const root = this.stack[0]!;
+    // Trailing <br>s are content the sender typed; trailing block ends are not.
+    for (; this.hardBreaks > 0; this.hardBreaks--) append(root.children, LINEBREAK);
+    return root.children;
+  }
+}
+
+/**
+ * Parse Matrix HTML into the formatting tree. Never throws. `<mx-reply>`
+ * (the reply fallback) and script/style contents are dropped; unknown tags
+ * keep their text; matrix.to user links become mentions; links with unsafe
+ * schemes keep only their text; p/div/li/… become line breaks, list items get
+ * `- `/`1. ` and blockquote lines `> `.
+ */
+export function parseMatrixHtml(html: string): Inline[] {
+  const builder = new InlineBuilder();
+  const parser = new Parser({
+    onopentag: (name, attribs) => builder.onOpenTag(name, attribs),
+    ontext: (data) => builder.onText(data),
+    onclosetag: () => builder.onCloseTag(),
+  });
+  parser.write(typeof html === 'string' ? html : '');
+  parser.end();
+  return builder.finish();
+}

@@ -1,0 +1,53 @@
+/** Plain-text rendering of the formatting tree, for networks without formatting. */
+import type { Inline } from './content.js';
+
+export interface MentionNaming {
+  /** How a mentioned Matrix user is named (e.g. their ghost's remote nick); else the pill text. */
+  mentionName?: (userId: string) => string;
+}
+
+/** The text of a mention: the caller's name for the user, else the pill's text, else the id. */
+export function mentionText(
+  node: { userId: string; children: Inline[] },
+  opts: MentionNaming = {},
+): string {
+  return opts.mentionName?.(node.userId) || inlineToPlain(node.children) || node.userId;
+}
+
+/**
+ * Plain text: styles dropped, line breaks as `\n`, a link whose text is not
+ * its address as `text (address)` so the address is not lost.
+ */
+export function inlineToPlain(inlines: readonly Inline[], opts: MentionNaming = {}): string {
+  let out = '';
+  for (const node of inlines) {
+    if (typeof node === 'string') {
+      out += node;
+    } else if (node.style === 'linebreak') {
+      out += '\n';
+    } else if (node.style === 'mention') {
+      out += mentionText(node, opts);
+    } else if (node.style === 'link') {
+      const text = inlineToPlain(node.children, opts);
+      const bare = text === '' || text === node.href || `mailto:${text}` === node.href;
+      out += bare ? node.href : `${text} (${node.href})`;
+    } else {
+      out += inlineToPlain(node.children, opts);
+    }
+  }
+  return out;
+}
+
+/** The Matrix users mentioned anywhere in the tree, each once, in order. */
+export function mentionedUserIds(inlines: readonly Inline[]): string[] {
+  const found = new Set<string>();
+  const walk = (nodes: readonly Inline[]) => {
+    for (const node of nodes) {
+      if (typeof node === 'string' || node.style === 'linebreak') continue;
+      if (node.style === 'mention') found.add(node.userId);
+      walk(node.children);
+    }
+  };
+  walk(inlines);
+  return [...found];
+}

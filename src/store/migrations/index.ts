@@ -1,0 +1,15 @@
+/**
+ * Every migration, listed by hand: a static provider needs no filesystem
+ * scanning, so it works the same from src/ (tsx, vitest) and from dist/.
+ * Add new ones at the end with the next number; never edit an applied one.
+ */
+import type { Migration, MigrationProvider } from 'kysely';
+import * as initial from './001-initial.js';
+
+const migrations: Record<string, Migration> = {
+  '001-initial': initial,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

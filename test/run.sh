@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The test command (`npm test`, also what CI runs): installs what is missing, starts PostgreSQL and
+# Synapse on 127.0.0.1, runs vitest, and stops both on exit (by PID, whatever happens).
+# usage: bash test/run.sh [vitest args]     e.g.  npm test -- test/integration    npm test -- --project unit
+# env:   PEERS_DIR (state, default .peers), HS_PORT (18008), PG_PORT (15432), SYNAPSE_VERSION (1.163.2),
+#        SYNAPSE_VENV (default $PEERS_DIR/synapse-venv: point it at an existing venv with the pinned version)
+# The tests get: SWITCHBOARD_TEST_HS_URL, SWITCHBOARD_TEST_HS_SERVER_NAME, SWITCHBOARD_TEST_HS_SECRET,
+#        SWITCHBOARD_TEST_REGISTRATION, SWITCHBOARD_TEST_PG_URL, SWITCHBOARD_TEST_PEERS_DIR.
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO"
+export PEERS_DIR=${PEERS_DIR:-$REPO/.peers}
+export HS_PORT=${HS_PORT:-18008}
+export PG_PORT=${PG_PORT:-15432}
+export HS_SECRET=${HS_SECRET:-switchboard_test_registration_secret}
+export SERVER_NAME=localhost # the registration's namespaces say :localhost
+REGISTRATION=$REPO/test/fixtures/registration.yaml
+mkdir -p "$PEERS_DIR"
+
+say() { printf '\n==> %s\n' "$*"; }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# One run per state folder at a time (a second run would stop this one's servers). The servers
+# must not inherit the lock's fd (9>&- below), or a killed run would leave the lock held.
+exec 9>"$PEERS_DIR/run.lock"
+flock -n 9 || {
+  echo "another test run is using $PEERS_DIR; wait for it, or use another PEERS_DIR, HS_PORT and PG_PORT" >&2
+  exit 1
+}
+
+if [ ! -x node_modules/.bin/vitest ]; then
+  say "npm ci (node_modules is missing)"
+  npm ci 9>&-
+fi
+
+say "install test servers (only what is missing)"
+t0=$(now_ms)
+bash test/peers/postgres.sh install 9>&-
+bash test/peers/synapse.sh install 9>&-
+echo "install step: $(($(now_ms) - t0)) ms"
+
+stop_servers() {
+  bash test/peers/synapse.sh stop 9>&- || true
+  bash test/peers/postgres.sh stop 9>&- || true
+}
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  say "stop test servers"
+  stop_servers
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+say "start test servers"
+stop_servers # leftovers of a run that was killed, found by their PID files
+t0=$(now_ms)
+bash test/peers/postgres.sh start 9>&-
+bash test/peers/synapse.sh start "$REGISTRATION" 9>&-
+echo "start step: $(($(now_ms) - t0)) ms"
+
+export SWITCHBOARD_TEST_HS_URL=http://127.0.0.1:$HS_PORT
+export SWITCHBOARD_TEST_HS_SERVER_NAME=$SERVER_NAME
+export SWITCHBOARD_TEST_HS_SECRET=$HS_SECRET
+export SWITCHBOARD_TEST_REGISTRATION=$REGISTRATION
+export SWITCHBOARD_TEST_PG_URL=postgres://postgres@127.0.0.1:$PG_PORT/test
+export SWITCHBOARD_TEST_PEERS_DIR=$PEERS_DIR
+
+say "vitest run $*"
+npx --no-install vitest run "$@" 9>&-

@@ -1,0 +1,33 @@
+import { expect, it } from 'vitest';
+import { describeStore } from './dialects.js';
+
+describeStore('message map', (store) => {
+  const irc = { bridge: 'irc', portalKey: '#rust', remoteId: 'r1', roomId: '!r:hs', eventId: '$e1' };
+
+  it('finds a mapping by Matrix event and by remote id', async () => {
+    expect(await store().messages.byEvent('irc', '$e1')).toBeUndefined();
+    await store().messages.add(irc);
+    await store().messages.add({ ...irc, bridge: 'xmpp', remoteId: 'x1', eventId: '$e2' });
+    expect(await store().messages.byEvent('irc', '$e1')).toEqual(irc);
+    expect(await store().messages.byRemote('irc', '#rust', 'r1')).toEqual(irc);
+    expect(await store().messages.byEvent('xmpp', '$e2')).toMatchObject({ remoteId: 'x1' });
+  });
+
+  it('keeps bridges and portals apart', async () => {
+    await store().messages.add(irc);
+    expect(await store().messages.byEvent('xmpp', '$e1')).toBeUndefined();
+    expect(await store().messages.byRemote('irc', '#other', 'r1')).toBeUndefined();
+    expect(await store().messages.byRemote('xmpp', '#rust', 'r1')).toBeUndefined();
+    // The same remote id in another portal is another message.
+    const other = { ...irc, portalKey: '#other', eventId: '$e9' };
+    await store().messages.add(other);
+    expect(await store().messages.byRemote('irc', '#other', 'r1')).toEqual(other);
+  });
+
+  it('ignores a second mapping for the same remote message', async () => {
+    await store().messages.add(irc);
+    await store().messages.add({ ...irc, eventId: '$later' });
+    expect(await store().messages.byRemote('irc', '#rust', 'r1')).toEqual(irc);
+    expect(await store().messages.byEvent('irc', '$later')).toBeUndefined();
+  });
+});

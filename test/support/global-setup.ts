@@ -1,0 +1,20 @@
+// globalSetup of the `integration` project: fail the whole run once, loudly, when the real servers
+// are not there (instead of every file timing out). `npm test` (test/run.sh) starts them.
+export default async function setup(): Promise<void> {
+  const hsUrl = process.env.SWITCHBOARD_TEST_HS_URL;
+  if (!hsUrl || !process.env.SWITCHBOARD_TEST_PG_URL) {
+    throw new Error(
+      'Synapse is not running: run `npm test`, which starts it ' +
+        '(the integration tests need SWITCHBOARD_TEST_HS_URL and SWITCHBOARD_TEST_PG_URL)',
+    );
+  }
+  const url = `${hsUrl.replace(/\/+$/, '')}/_matrix/client/versions`;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  } catch (err) {
+    throw new Error(
+      `Synapse does not answer at ${url} (${(err as Error).message}): run \`npm test\`, which starts it`,
+    );
+  }
+}
