@@ -28,7 +28,6 @@ export default defineConfig({
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          teardownTimeout: 30_000,
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },

@@ -165,6 +165,8 @@ export interface BridgeContext<C> {
   ghostUserId(user: RemoteUserId): MatrixUserId;
   /** The remote user behind a Matrix user id, if it is one of this bridge's ghosts. */
   ghostRemoteId(userId: string): RemoteUserId | undefined;
+  /** The room alias `#<prefix><localpart>:<domain>` that `resolveAlias(localpart)` answers. */
+  portalAlias(localpart: string): string;
   /** Find or create the Matrix room for a remote chat. */
   ensurePortal(info: PortalInfo): Promise<PortalRecord>;
   portals(): Promise<PortalRecord[]>;

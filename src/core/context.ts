@@ -28,6 +28,7 @@ export function bridgeContext(
     setGhostProfile: (user, profile) => deps.ghosts.setProfile(runtime, user, profile),
     ghostUserId: (user) => runtime.ghostUserId(user),
     ghostRemoteId: (userId) => runtime.remoteUserOf(userId),
+    portalAlias: (localpart) => `#${runtime.prefix}${localpart}:${deps.domain}`,
     ensurePortal: async (info) => toRecord(await deps.portals.ensure(runtime, info)),
     portals: async () => (await deps.portals.list(runtime.id)).map(toRecord),
     kv,

@@ -49,14 +49,18 @@ function colorAttributes(fg: string | undefined, bg: string | undefined): string
 
 function render(inlines: readonly Inline[], opts: MentionNaming, inPre: boolean): string {
   let out = '';
+  let afterPre = false;
   for (const node of inlines) {
+    const wasAfterPre = afterPre;
+    afterPre = typeof node !== 'string' && node.style === 'pre';
     if (typeof node === 'string') {
       out += textToHtml(node, inPre);
       continue;
     }
     switch (node.style) {
       case 'linebreak':
-        out += inPre ? '\n' : '<br>';
+        // A <pre> is a block already: a <br> after it would show as an empty line.
+        if (!wasAfterPre) out += inPre ? '\n' : '<br>';
         break;
       case 'mention': {
         const name = textToHtml(mentionText(node, opts), inPre);
@@ -66,10 +70,8 @@ function render(inlines: readonly Inline[], opts: MentionNaming, inPre: boolean)
         break;
       }
       case 'link': {
-        const inner =
-          node.children.length > 0
-            ? render(node.children, opts, inPre)
-            : textToHtml(node.href, inPre);
+        // A link with no visible text shows its address, or it could not be followed.
+        const inner = render(node.children, opts, inPre) || textToHtml(node.href, inPre);
         out += isSafeHref(node.href) ? `<a href="${escapeHtml(node.href)}">${inner}</a>` : inner;
         break;
       }

@@ -30,7 +30,9 @@ describe('Synapse test harness', () => {
       headers: { authorization: `Bearer ${reg.as_token}` },
     });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ user_id: `@${reg.sender_localpart}:${env.serverName}` });
+    expect(await res.json()).toMatchObject({
+      user_id: `@${reg.sender_localpart}:${env.serverName}`,
+    });
   });
 
   it('registers users, and a matrix-js-sdk client creates a room, sends and reads back', async () => {
@@ -40,7 +42,10 @@ describe('Synapse test harness', () => {
 
     const aliceClient = matrixClient(alice);
     expect((await aliceClient.whoami()).user_id).toBe(alice.userId);
-    const { room_id: roomId } = await aliceClient.createRoom({ name: 'smoke', invite: [bob.userId] });
+    const { room_id: roomId } = await aliceClient.createRoom({
+      name: 'smoke',
+      invite: [bob.userId],
+    });
 
     // bob syncs like a real client and must see alice's message arrive
     const bobClient = matrixClient(bob);
@@ -52,8 +57,15 @@ describe('Synapse test harness', () => {
     await bobClient.startClient({ initialSyncLimit: 5 });
     await bobClient.joinRoom(roomId);
 
-    const { event_id: eventId } = await aliceClient.sendTextMessage(roomId, 'hello from the smoke test');
-    const got = await waitFor(() => seen.find((e) => e.getId() === eventId), 15_000, 'bob sees the message');
+    const { event_id: eventId } = await aliceClient.sendTextMessage(
+      roomId,
+      'hello from the smoke test',
+    );
+    const got = await waitFor(
+      () => seen.find((e) => e.getId() === eventId),
+      15_000,
+      'bob sees the message',
+    );
     expect(got.getSender()).toBe(alice.userId);
     expect(got.getContent()).toEqual({ msgtype: 'm.text', body: 'hello from the smoke test' });
 

@@ -30,7 +30,10 @@ async function startTarget() {
         return;
       }
       if (req.url?.startsWith('/raw')) {
-        res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-sha256': sha256(body) });
+        res.writeHead(200, {
+          'content-type': 'application/octet-stream',
+          'x-sha256': sha256(body),
+        });
         res.end(body);
         return;
       }
@@ -174,20 +177,33 @@ describe('fault proxy: faults', () => {
 
   it('a status only on paths matching the regex and only for the given method', async () => {
     await proxy.setFault({ kind: 'status', status: 502, path: /\/send\//, method: 'put' });
-    expect((await fetch(`${proxy.url}/rooms/r/send/m.room.message/1`, { method: 'PUT' })).status).toBe(502);
+    expect(
+      (await fetch(`${proxy.url}/rooms/r/send/m.room.message/1`, { method: 'PUT' })).status,
+    ).toBe(502);
     expect((await fetch(`${proxy.url}/rooms/r/send/m.room.message/2`)).status).toBe(200);
     expect((await fetch(`${proxy.url}/rooms/r/join`, { method: 'PUT' })).status).toBe(200);
-    const res = await fetch(`${proxy.url}/rooms/r/send/m.room.message/3`, { method: 'PUT', body: 'x' });
+    const res = await fetch(`${proxy.url}/rooms/r/send/m.room.message/3`, {
+      method: 'PUT',
+      body: 'x',
+    });
     expect(res.status).toBe(502);
     expect(await res.json()).toEqual({
       errcode: 'M_UNKNOWN',
       error: 'Injected 502 by the fault proxy',
     });
-    expect(target.hits.map((h) => h.path)).toEqual(['/rooms/r/send/m.room.message/2', '/rooms/r/join']);
+    expect(target.hits.map((h) => h.path)).toEqual([
+      '/rooms/r/send/m.room.message/2',
+      '/rooms/r/join',
+    ]);
   });
 
   it('a custom status body and headers', async () => {
-    await proxy.setFault({ kind: 'status', status: 504, body: '<html>gateway</html>', headers: { 'x-y': 'z' } });
+    await proxy.setFault({
+      kind: 'status',
+      status: 504,
+      body: '<html>gateway</html>',
+      headers: { 'x-y': 'z' },
+    });
     const res = await fetch(`${proxy.url}/a`);
     expect(res.status).toBe(504);
     expect(res.headers.get('x-y')).toBe('z');
@@ -271,6 +287,8 @@ describe('fault proxy: faults', () => {
   });
 
   it('rejects times <= 0', async () => {
-    await expect(proxy.setFault({ kind: 'status', status: 500, times: 0 })).rejects.toThrow(/times/);
+    await expect(proxy.setFault({ kind: 'status', status: 500, times: 0 })).rejects.toThrow(
+      /times/,
+    );
   });
 });

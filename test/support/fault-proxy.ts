@@ -24,7 +24,11 @@
 //
 // Note: HTTP clients may retry a request on their own after a reset of a reused keep-alive
 // connection; such a retry counts as one more request.
-import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import http, {
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface FaultScope {
@@ -146,7 +150,8 @@ function sendJson(
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   const target = new URL(options.target);
-  if (target.protocol !== 'http:') throw new Error(`fault proxy: only http targets (${options.target})`);
+  if (target.protocol !== 'http:')
+    throw new Error(`fault proxy: only http targets (${options.target})`);
   const host = options.host ?? '127.0.0.1';
   const agent = new http.Agent({ keepAlive: true });
   const sockets = new Set<Socket>();
@@ -200,7 +205,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         };
         if (fault.retryAfterMs !== undefined) body.retry_after_ms = fault.retryAfterMs;
         const headers: Record<string, string> = {};
-        if (fault.retryAfterHeader !== undefined) headers['retry-after'] = String(fault.retryAfterHeader);
+        if (fault.retryAfterHeader !== undefined)
+          headers['retry-after'] = String(fault.retryAfterHeader);
         return sendJson(res, 429, body, headers);
       }
       case 'status':
@@ -307,23 +313,25 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     else if (!refused && !server.listening) await listen(port);
   }
 
+  async function addFault(fault: Fault): Promise<void> {
+    if (fault.kind === 'refused') {
+      refused = true;
+    } else {
+      const times = fault.times ?? Infinity;
+      if (!(times > 0)) throw new Error(`fault proxy: times must be > 0 (got ${fault.times})`);
+      rules.push({ fault, remaining: times });
+    }
+    await applyListening();
+  }
+
   return {
     url: `http://${host}:${port}`,
     port,
+    addFault,
     async setFault(fault) {
       rules = [];
       refused = false;
-      return this.addFault(fault);
-    },
-    async addFault(fault) {
-      if (fault.kind === 'refused') {
-        refused = true;
-      } else {
-        const times = fault.times ?? Infinity;
-        if (!(times > 0)) throw new Error(`fault proxy: times must be > 0 (got ${fault.times})`);
-        rules.push({ fault, remaining: times });
-      }
-      await applyListening();
+      await addFault(fault);
     },
     async clear() {
       rules = [];

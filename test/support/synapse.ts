@@ -69,7 +69,10 @@ export function requireSynapse(): SynapseEnv {
 
 /** postgres://postgres@127.0.0.1:<port>/test; throws a clear error outside `npm test`. */
 export function requirePostgres(): string {
-  return env('SWITCHBOARD_TEST_PG_URL', 'PostgreSQL is not running: run `npm test`, which starts it');
+  return env(
+    'SWITCHBOARD_TEST_PG_URL',
+    'PostgreSQL is not running: run `npm test`, which starts it',
+  );
 }
 
 /** The appservice registration Synapse was started with (test/fixtures/registration.yaml). */

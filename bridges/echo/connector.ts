@@ -1,0 +1,150 @@
+/**
+ * The echo network: every portal has one remote user, `echo`, who repeats each
+ * message, edit, deletion, reaction and typing notice back. It uses the whole
+ * connector API, so core's tests and the connector guide use it.
+ */
+import {
+  BridgeError,
+  portalKey,
+  remoteMessageId,
+  remoteUserId,
+  type BridgeContext,
+  type Command,
+  type Connector,
+  type EditCapable,
+  type GhostProfile,
+  type MatrixEdit,
+  type MatrixMessage,
+  type MatrixReaction,
+  type MatrixRedaction,
+  type MatrixTyping,
+  type PortalInfo,
+  type ReactionCapable,
+  type RedactionCapable,
+  type RemoteUserId,
+  type SendResult,
+  type ThirdPartyLocation,
+  type ThirdPartyProtocol,
+  type ThirdPartyUser,
+  type TypingCapable,
+} from '../../src/connector.js';
+import { echoConfigSchema, type EchoConfig } from './config.js';
+
+export const ECHO_USER = remoteUserId('echo');
+
+/** The id the network gives a Matrix message, and the id of its echo. */
+const ids = {
+  sent: (eventId: string) => remoteMessageId(`m:${eventId}`),
+  echoOf: (remoteId: string) => remoteMessageId(`echo:${remoteId}`),
+};
+
+const PORTAL_NAME = /^[a-z0-9.-]{1,64}$/;
+
+export class EchoConnector implements Connector<EchoConfig>, EditCapable, RedactionCapable, ReactionCapable, TypingCapable {
+  readonly configSchema = echoConfigSchema;
+  readonly capabilities = { maxBodyBytes: 16_384, formatting: true };
+  private ctx?: BridgeContext<EchoConfig>;
+  private echoed = 0;
+
+  /** A second instance with another id shows two networks linked to one room. */
+  constructor(
+    readonly id = 'echo',
+    readonly displayName = 'Echo',
+  ) {}
+
+  async start(ctx: BridgeContext<EchoConfig>): Promise<void> {
+    this.ctx = ctx;
+    // Capabilities the config turns off are left out, as a network that lacks them would.
+    const { features } = ctx.config;
+    const drop = (method: string) => Object.defineProperty(this, method, { value: undefined, configurable: true });
+    if (!features.edits) drop('handleMatrixEdit');
+    if (!features.redactions) drop('handleMatrixRedaction');
+    if (!features.reactions) drop('handleMatrixReaction');
+    if (!features.typing) drop('handleMatrixTyping');
+    await ctx.setGhostProfile(ECHO_USER, { displayName: this.displayName });
+  }
+
+  async stop(): Promise<void> {
+    this.ctx = undefined;
+  }
+
+  private get context(): BridgeContext<EchoConfig> {
+    if (!this.ctx) throw new BridgeError('not-connected', 'the echo network is not running', true);
+    return this.ctx;
+  }
+
+  async handleMatrixMessage(msg: MatrixMessage): Promise<SendResult> {
+    const { config } = this.context;
+    if (config.reject_text && msg.content.text.includes(config.reject_text)) {
+      throw new BridgeError('rejected', 'the echo network refused this message');
+    }
+    if (config.delay_ms) await new Promise((r) => setTimeout(r, config.delay_ms));
+    const remoteId = ids.sent(msg.eventId);
+    await this.context.emit({ kind: 'message', portal: msg.portal, sender: ECHO_USER, id: ids.echoOf(remoteId), content: msg.content, replyTo: remoteId });
+    this.echoed++;
+    return { remoteId };
+  }
+
+  async handleMatrixEdit(edit: MatrixEdit): Promise<void> {
+    await this.context.emit({ kind: 'edit', portal: edit.portal, sender: ECHO_USER, target: ids.echoOf(edit.target), content: edit.content });
+  }
+
+  async handleMatrixRedaction(redaction: MatrixRedaction): Promise<void> {
+    await this.context.emit({ kind: 'delete', portal: redaction.portal, sender: ECHO_USER, target: ids.echoOf(redaction.target) });
+  }
+
+  async handleMatrixReaction(reaction: MatrixReaction): Promise<SendResult> {
+    const remoteId = ids.sent(reaction.eventId);
+    await this.context.emit({
+      kind: 'reaction',
+      portal: reaction.portal,
+      sender: ECHO_USER,
+      id: ids.echoOf(remoteId),
+      target: ids.echoOf(reaction.target),
+      key: reaction.key,
+    });
+    return { remoteId };
+  }
+
+  async handleMatrixTyping(typing: MatrixTyping): Promise<void> {
+    await this.context.emit({ kind: 'typing', portal: typing.portal, sender: ECHO_USER, typing: typing.typing });
+  }
+
+  /** Any alias `#<prefix><name>` is a portal; core makes its room on first use. */
+  async resolveAlias(localpart: string): Promise<PortalInfo | null> {
+    if (!PORTAL_NAME.test(localpart)) return null;
+    return { key: portalKey(localpart), name: `Echo ${localpart}`, topic: 'Everything said here is said back.' };
+  }
+
+  async resolveGhost(remote: RemoteUserId): Promise<GhostProfile | null> {
+    return remote === ECHO_USER ? { displayName: this.displayName } : null;
+  }
+
+  thirdPartyProtocol(): ThirdPartyProtocol {
+    return {
+      user_fields: ['user'],
+      location_fields: ['key'],
+      icon: '',
+      field_types: {
+        user: { regexp: '^echo$', placeholder: 'echo' },
+        key: { regexp: PORTAL_NAME.source, placeholder: 'lobby' },
+      },
+      instances: [{ desc: this.displayName, network_id: this.id, fields: {} }],
+    };
+  }
+
+  async thirdPartyLocations(fields: Record<string, string>): Promise<ThirdPartyLocation[]> {
+    const key = fields.key;
+    if (!key || !PORTAL_NAME.test(key) || !this.ctx) return [];
+    return [{ alias: this.ctx.portalAlias(key), protocol: this.id, fields: { key } }];
+  }
+
+  async thirdPartyUsers(fields: Record<string, string>): Promise<ThirdPartyUser[]> {
+    if (fields.user !== ECHO_USER || !this.ctx) return [];
+    return [{ userid: this.ctx.ghostUserId(ECHO_USER), protocol: this.id, fields: { user: ECHO_USER } }];
+  }
+
+  commands(): Command[] {
+    return [{ name: 'stats', help: 'how many messages were echoed since start', run: (ctx) => ctx.reply(`Echoed ${this.echoed} messages.`) }];
+  }
+}

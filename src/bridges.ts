@@ -1,0 +1,7 @@
+/** The connectors this build ships. Only entry points import this; core never does. */
+import { EchoConnector } from '../bridges/echo/index.js';
+import type { AnyConnector } from './core/bridge-runtime.js';
+
+export function availableConnectors(): AnyConnector[] {
+  return [new EchoConnector() as AnyConnector];
+}

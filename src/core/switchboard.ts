@@ -1,0 +1,199 @@
+/** Switchboard: wires the store, the Matrix side, the queues and the connectors, and runs them. */
+import type { Server } from 'node:http';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { ConfigError, describeIssues } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { appserviceRouter, type AppserviceHandlers } from '../matrix/appservice-router.js';
+import { MatrixClient } from '../matrix/client.js';
+import { IntentCache } from '../matrix/intent.js';
+import { observabilityRouter } from '../observability/http.js';
+import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+import { appserviceHandlers } from './appservice-handlers.js';
+import { BridgeRuntime, type AnyConnector } from './bridge-runtime.js';
+import { coreCommands } from './commands/core-commands.js';
+import { bridgeContext } from './context.js';
+import { GhostDirectory } from './ghosts.js';
+import { InboxRouter } from './inbox-router.js';
+import { KeyedQueue } from './keyed-queue.js';
+import { Management } from './management.js';
+import { MemberNames } from './member-names.js';
+import { Outcomes } from './outcomes.js';
+import { PortalLinks } from './portal-links.js';
+import { PortalDirectory } from './portals.js';
+import { provisioningRouter } from './provisioning.js';
+import { RemoteDelivery } from './remote-delivery.js';
+import { checkHomeserver, checkPing, checkToken, ensureBot, EXIT, StartupError } from './startup-checks.js';
+
+export interface SwitchboardOptions {
+  /** Skip the ping round trip (for a homeserver that cannot reach the bridge, as in unit tests). */
+  skipPing?: boolean;
+  /** Base pause between retries of the Matrix client and the outbox (tests make it short). */
+  retryBaseMs?: number;
+}
+
+const STOP_DRAIN_MS = 10_000;
+
+export class Switchboard {
+  readonly metrics: Metrics = createMetrics();
+  readonly runtimes = new Map<string, BridgeRuntime>();
+  readonly botUserId: string;
+  store!: Store;
+  private server?: Server;
+  private ready = false;
+  private timers: NodeJS.Timeout[] = [];
+  private inbound?: KeyedQueue;
+  private outbound?: KeyedQueue;
+  private delivery?: RemoteDelivery;
+  private outcomes?: Outcomes;
+
+  constructor(
+    readonly config: Config,
+    private readonly connectors: AnyConnector[],
+    readonly log: Logger,
+    private readonly options: SwitchboardOptions = {},
+  ) {
+    this.botUserId = `@${config.appservice.bot.localpart}:${config.homeserver.domain}`;
+  }
+
+  /** The port the appservice listener bound (useful with port 0). */
+  get port(): number {
+    const address = this.server?.address();
+    return typeof address === 'object' && address ? address.port : this.config.appservice.port;
+  }
+
+  async start(): Promise<void> {
+    const { config, log, options } = this;
+    this.loadRuntimes();
+    try {
+      this.store = await openStore(config.database);
+    } catch (err) {
+      throw new StartupError(`cannot open the database \`${config.database}\`: ${(err as Error).message}`, EXIT.database);
+    }
+    const retry = options.retryBaseMs !== undefined ? { retry: { baseMs: options.retryBaseMs } } : {};
+    const client = new MatrixClient({ homeserverUrl: config.homeserver.url, asToken: config.appservice.as_token, log, ...retry });
+    const intents = new IntentCache(client, this.botUserId);
+    const onQueueError = (key: string, err: unknown) => log.error({ err, roomId: key }, 'queued task failed');
+    const inbound = (this.inbound = new KeyedQueue(config.queues.portal_concurrency, onQueueError));
+    const outbound = (this.outbound = new KeyedQueue(config.queues.portal_concurrency, onQueueError));
+    const store = this.store;
+    const { metrics, runtimes } = this;
+    const portals = new PortalDirectory(store, client, this.botUserId, log);
+    const ghosts = new GhostDirectory(store, intents);
+    const outcomes = (this.outcomes = new Outcomes(store, client, log));
+    const management = new Management(store.kv, client, runtimes, new Set(config.admins), log);
+    const members = new MemberNames(client);
+    const router = new InboxRouter({ store, queue: inbound, portals, runtimes, outcomes, management, members, intents, metrics, log, botUserId: this.botUserId });
+    const backoff = options.retryBaseMs !== undefined ? { backoffBaseMs: options.retryBaseMs } : {};
+    const delivery = (this.delivery = new RemoteDelivery({ store, client, ghosts, queue: outbound, portals, runtimes, metrics, log, ...backoff }));
+    const links = new PortalLinks(portals, client);
+    management.setCoreCommands(
+      coreCommands({ runtimes, links, inbox: store.inbox, help: () => management.help(), retry: (id) => router.retry(id) }),
+    );
+
+    await checkHomeserver(client, config.homeserver.url);
+    await checkToken(client, this.botUserId);
+    await ensureBot(client, config.appservice.bot.localpart);
+    await intents.intentFor(this.botUserId).setDisplayName(config.appservice.bot.displayname).catch(() => undefined);
+
+    for (const runtime of runtimes.values()) {
+      try {
+        await runtime.connector.start(bridgeContext(runtime, { domain: config.homeserver.domain, log, kv: store.kv, portals, ghosts, delivery }));
+        runtime.state = 'running';
+      } catch (err) {
+        runtime.state = 'failed';
+        runtime.stateReason = (err as Error).message;
+        log.error({ err, bridge: runtime.id }, 'a bridge failed to start; the others go on');
+      }
+    }
+
+    // Replay before listening, so old events keep their place ahead of new ones.
+    const replayed = await store.inbox.pending();
+    for (const row of replayed) router.enqueue(row);
+    const resent = await delivery.resume();
+    if (replayed.length || resent) log.info({ inbox: replayed.length, outbox: resent }, 'resuming unfinished work');
+
+    await this.listen(appserviceHandlers({ store, router, runtimes, portals, ghosts, metrics, log }), links);
+    if (!options.skipPing) await checkPing(client, config.appservice.id, log);
+    this.timers.push(
+      setInterval(() => void this.prune(), 3_600_000).unref(),
+      setInterval(() => {
+        metrics.queueDepth.set({ direction: 'to_network' }, inbound.size);
+        metrics.queueDepth.set({ direction: 'to_matrix' }, outbound.size);
+      }, 1_000).unref(),
+    );
+    this.ready = true;
+    log.info({ port: this.port, bridges: [...runtimes.keys()] }, 'switchboard is running');
+  }
+
+  /** Stops taking transactions, drains the queues, stops the bridges and closes the store. */
+  async stop(): Promise<void> {
+    this.ready = false;
+    for (const timer of this.timers) clearInterval(timer);
+    const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server?.closeIdleConnections();
+    await closed;
+    this.delivery?.stop();
+    const drained = Promise.all([this.inbound?.idle(), this.outbound?.idle()]);
+    await Promise.race([drained, new Promise((r) => setTimeout(r, STOP_DRAIN_MS).unref())]);
+    await this.outcomes?.flush();
+    for (const runtime of this.runtimes.values()) {
+      if (runtime.state === 'running') {
+        await runtime.connector.stop().catch((err: unknown) => this.log.warn({ err, bridge: runtime.id }, 'a bridge did not stop cleanly'));
+      }
+      runtime.state = 'stopped';
+    }
+    await this.store?.close();
+    this.log.info('switchboard stopped');
+  }
+
+  private loadRuntimes(): void {
+    const unknown = Object.keys(this.config.bridges).filter((id) => !this.connectors.some((c) => c.id === id));
+    if (unknown.length) {
+      const available = this.connectors.map((c) => c.id).join(', ');
+      throw new ConfigError('config', unknown.map((id) => `bridges.${id}: no such bridge; available: ${available}`));
+    }
+    for (const connector of this.connectors) {
+      const section = this.config.bridges[connector.id];
+      if (!section?.enabled) continue;
+      const { enabled: _enabled, prefix, ...own } = section;
+      const parsed = connector.configSchema.safeParse(own);
+      if (!parsed.success) throw new ConfigError('config', describeIssues(parsed.error.issues, `bridges.${connector.id}`));
+      this.runtimes.set(connector.id, new BridgeRuntime(connector, prefix ?? `${connector.id}_`, parsed.data, this.config.homeserver.domain));
+    }
+  }
+
+  private async listen(handlers: AppserviceHandlers, links: PortalLinks): Promise<void> {
+    const { config, log } = this;
+    const app = express();
+    app.disable('x-powered-by');
+    app.use(observabilityRouter({ metrics: this.metrics, ready: () => this.ready }));
+    const secret = config.provisioning.enabled ? config.provisioning.secret : undefined;
+    if (secret) {
+      app.use('/_switchboard/provision/v1', provisioningRouter({ secret, links, inbox: this.store.inbox, runtimes: this.runtimes }));
+    }
+    app.use(appserviceRouter({ hsToken: config.appservice.hs_token, handlers, maxBodyBytes: config.appservice.max_body_bytes, log }));
+    app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+      log.error({ err }, 'request failed');
+      if (!res.headersSent) res.status(500).json({ errcode: 'M_UNKNOWN', error: 'internal error' });
+    });
+    await new Promise<void>((resolve, reject) => {
+      const server = app.listen(config.appservice.port, config.appservice.bind, () => resolve());
+      server.once('error', (err) =>
+        reject(new StartupError(`cannot listen on ${config.appservice.bind}:${config.appservice.port}: ${err.message}`, EXIT.listen)),
+      );
+      this.server = server;
+    });
+  }
+
+  private async prune(): Promise<void> {
+    const cutoff = Date.now() - this.config.retention_days * 86_400_000;
+    const removed = await this.store.inbox.prune(cutoff).catch((err: unknown) => {
+      this.log.warn({ err }, 'pruning the inbox failed');
+      return 0;
+    });
+    if (removed) this.log.info({ removed }, 'pruned finished inbox events');
+  }
+}
