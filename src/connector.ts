@@ -37,6 +37,8 @@ export const remoteMessageId = (s: string) => s as RemoteMessageId;
 export interface MatrixSender {
   userId: MatrixUserId;
   displayName: string;
+  /** Set when the sender is another bridge's ghost: that bridge's id (a room linked to two networks). */
+  viaBridge?: string;
 }
 
 interface MatrixEventBase {

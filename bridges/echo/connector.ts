@@ -45,6 +45,7 @@ export class EchoConnector implements Connector<EchoConfig>, EditCapable, Redact
   readonly capabilities = { maxBodyBytes: 16_384, formatting: true };
   private ctx?: BridgeContext<EchoConfig>;
   private echoed = 0;
+  private received = 0;
 
   /** A second instance with another id shows two networks linked to one room. */
   constructor(
@@ -80,6 +81,9 @@ export class EchoConnector implements Connector<EchoConfig>, EditCapable, Redact
     }
     if (config.delay_ms) await new Promise((r) => setTimeout(r, config.delay_ms));
     const remoteId = ids.sent(msg.eventId);
+    this.received++;
+    // Another network's ghost is heard but not answered: two echo networks in one room would never stop.
+    if (msg.sender.viaBridge) return { remoteId };
     await this.context.emit({ kind: 'message', portal: msg.portal, sender: ECHO_USER, id: ids.echoOf(remoteId), content: msg.content, replyTo: remoteId });
     this.echoed++;
     return { remoteId };
@@ -145,6 +149,6 @@ export class EchoConnector implements Connector<EchoConfig>, EditCapable, Redact
   }
 
   commands(): Command[] {
-    return [{ name: 'stats', help: 'how many messages were echoed since start', run: (ctx) => ctx.reply(`Echoed ${this.echoed} messages.`) }];
+    return [{ name: 'stats', help: 'how many messages were echoed since start', run: (ctx) => ctx.reply(`Heard ${this.received} messages, echoed ${this.echoed}.`) }];
   }
 }

@@ -28,6 +28,8 @@ const unsupported = (runtime: BridgeRuntime, what: string) =>
 export interface DeliverDeps {
   messages: MessageMap;
   members: MemberNames;
+  /** The bridge whose ghost `userId` is, if any. */
+  bridgeOf(userId: string): string | undefined;
 }
 
 /** Delivers `ev` to one bridge's portal; throws a BridgeError (or any error) on failure. */
@@ -43,12 +45,17 @@ export async function deliverToNetwork(deps: DeliverDeps, runtime: BridgeRuntime
     portal: portal.portalKey as PortalKey,
     roomId: ev.room_id as MatrixRoomId,
     eventId: ev.event_id as MatrixEventId,
-    sender: { userId: ev.sender as MatrixUserId, displayName: await deps.members.get(ev.room_id, ev.sender) },
+    sender: {
+      userId: ev.sender as MatrixUserId,
+      displayName: await deps.members.get(ev.room_id, ev.sender),
+      ...(viaBridge ? { viaBridge } : {}),
+    },
     timestamp: typeof ev.origin_server_ts === 'number' ? ev.origin_server_ts : Date.now(),
   });
   const record = (remoteId: string) =>
     deps.messages.add({ bridge: runtime.id, portalKey: portal.portalKey, remoteId, roomId: ev.room_id, eventId: ev.event_id });
   const reason = str(content.reason);
+  const viaBridge = deps.bridgeOf(ev.sender);
 
   switch (ev.type) {
     case 'm.room.message': {

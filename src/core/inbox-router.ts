@@ -10,7 +10,7 @@ import type { IntentCache } from '../matrix/intent.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { InboxEvent, Store } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
-import { deliverToNetwork } from './from-matrix.js';
+import { deliverToNetwork, type DeliverDeps } from './from-matrix.js';
 import type { KeyedQueue } from './keyed-queue.js';
 import type { Management } from './management.js';
 import type { MemberNames } from './member-names.js';
@@ -35,7 +35,16 @@ export class InboxRouter {
   /** Who was typing in each room at the last m.typing snapshot. */
   private readonly typing = new Map<string, Set<string>>();
 
-  constructor(private readonly deps: InboxRouterDeps) {}
+  private readonly deliverDeps: DeliverDeps;
+
+  constructor(private readonly deps: InboxRouterDeps) {
+    this.deliverDeps = { messages: deps.store.messages, members: deps.members, bridgeOf: (u) => this.bridgeOf(u) };
+  }
+
+  private bridgeOf(userId: string): string | undefined {
+    for (const runtime of this.deps.runtimes.values()) if (runtime.ownsUser(userId)) return runtime.id;
+    return undefined;
+  }
 
   /** Queues a stored event; `onlyBridge` limits a retry to the bridge that failed. */
   enqueue(row: InboxEvent, parsed?: ClientEvent, onlyBridge?: string): void {
@@ -90,7 +99,7 @@ export class InboxRouter {
       if (!runtime || runtime.ownsUser(ev.sender) || (onlyBridge && portal.bridge !== onlyBridge)) continue;
       const started = performance.now();
       try {
-        await deliverToNetwork({ messages: deps.store.messages, members: deps.members }, runtime, portal, ev);
+        await deliverToNetwork(this.deliverDeps, runtime, portal, ev);
         deps.metrics.events.inc({ type: ev.type, bridge: runtime.id, direction: 'to_network' });
         deps.metrics.sendLatency.observe({ direction: 'to_network', bridge: runtime.id }, (performance.now() - started) / 1000);
       } catch (error) {
@@ -115,7 +124,7 @@ export class InboxRouter {
     const now = new Set(Array.isArray(ids) ? ids.filter((u): u is string => typeof u === 'string') : []);
     const before = this.typing.get(roomId) ?? new Set<string>();
     this.typing.set(roomId, now);
-    const isBridged = (u: string) => u === this.deps.botUserId || [...this.deps.runtimes.values()].some((r) => r.ownsUser(u));
+    const isBridged = (u: string) => u === this.deps.botUserId || this.bridgeOf(u) !== undefined;
     const changes: [string, boolean][] = [
       ...[...now].filter((u) => !before.has(u)).map((u): [string, boolean] => [u, true]),
       ...[...before].filter((u) => !now.has(u)).map((u): [string, boolean] => [u, false]),

@@ -85,7 +85,6 @@ class InlineBuilder {
   private readonly stack: Frame[] = [{ children: [], skip: false, styled: 0, inLink: false }];
   private text = '';
   private hasContent = false;
-  private hardBreaks = 0;
   private softBreak = false;
   private trimLeading = false;
   private atLineStart = true;
@@ -100,34 +99,37 @@ class InlineBuilder {
     return this.stack[this.stack.length - 1]!;
   }
 
-  /** Hard: `<br>` or a newline in `<pre>`, always kept. Soft: a block boundary. */
-  private requestBreak(hard: boolean): void {
-    if (hard) this.hardBreaks++;
-    else {
-      if (this.hasContent) this.softBreak = true;
-      this.trimLeading = true;
-    }
+  /** A block boundary: a line break once content follows, never two in a row. */
+  private requestBreak(): void {
+    if (this.hasContent) this.softBreak = true;
+    this.trimLeading = true;
     this.pendingDepth = Math.min(this.pendingDepth, this.stack.length);
   }
 
   private emit(node: Inline): void {
-    const breaks = Math.max(this.hardBreaks, this.softBreak ? 1 : 0);
-    // Breaks go where the line ended, not into a style opened after it.
+    // A block break goes where the block ended, not into a style opened after it.
     const target = this.stack[Math.min(this.pendingDepth, this.stack.length) - 1]!;
-    for (let i = 0; i < breaks; i++) append(target.children, LINEBREAK);
-    if (breaks > 0) this.atLineStart = true;
+    if (this.softBreak) {
+      append(target.children, LINEBREAK);
+      this.atLineStart = true;
+    }
     if (this.atLineStart) {
       const quote = '> '.repeat(Math.min(this.quoteDepth, MAX_PREFIX_LEVELS));
       append(target.children, quote + this.marker);
       this.marker = '';
       this.atLineStart = false;
     }
-    this.hardBreaks = 0;
     this.softBreak = false;
     this.trimLeading = false;
     this.pendingDepth = Number.POSITIVE_INFINITY;
     this.hasContent = true;
     append(this.top.children, node);
+  }
+
+  /** `<br>` or a newline in `<pre>`: the sender's own line break, kept where it is. */
+  private hardBreak(): void {
+    this.emit(LINEBREAK);
+    this.atLineStart = true;
   }
 
   onText(data: string): void {
@@ -141,7 +143,7 @@ class InlineBuilder {
     if (data === '' || this.top.skip) return;
     if (this.preDepth > 0) {
       data.split(/\r\n|[\r\n]/).forEach((line, i) => {
-        if (i > 0) this.requestBreak(true);
+        if (i > 0) this.hardBreak();
         if (line !== '') this.emit(line);
       });
       return;
@@ -171,7 +173,7 @@ class InlineBuilder {
       frame.block = name;
       this.openBlock(name, attribs);
     }
-    if (name === 'br') this.requestBreak(true);
+    if (name === 'br') this.hardBreak();
     // Custom emoji and inline images: their alt text is what a text network can show.
     if (name === 'img' && typeof attribs.alt === 'string') this.emit(attribs.alt);
     if (parent.styled < MAX_STYLE_DEPTH) this.style(frame, name, attribs);
@@ -210,7 +212,7 @@ class InlineBuilder {
   }
 
   private openBlock(name: string, attribs: Record<string, string>): void {
-    this.requestBreak(false);
+    this.requestBreak();
     if (name === 'blockquote') this.quoteDepth++;
     else if (name === 'pre') this.preDepth++;
     else if (name === 'ul' || name === 'ol') {
@@ -228,12 +230,8 @@ class InlineBuilder {
     if (name === 'blockquote') this.quoteDepth--;
     else if (name === 'ul' || name === 'ol') this.lists.pop();
     else if (name === 'li') this.marker = '';
-    else if (name === 'pre') {
-      // `<pre><code>x\n</code></pre>`: the last newline ends the block, it is not an empty line.
-      if (this.hardBreaks > 0) this.hardBreaks--;
-      this.preDepth--;
-    }
-    this.requestBreak(false);
+    else if (name === 'pre') this.preDepth--;
+    this.requestBreak();
   }
 
   onCloseTag(): void {
@@ -243,6 +241,10 @@ class InlineBuilder {
     this.pendingDepth = Math.min(this.pendingDepth, this.stack.length);
     if (frame.skip) return;
     const parent = this.top;
+    // `<pre><code>x\n</code></pre>`: the last newline ends the block, it is not an empty line.
+    if (frame.block === 'pre' && frame.children[frame.children.length - 1] === LINEBREAK) {
+      frame.children.pop();
+    }
     if (frame.build === undefined) {
       for (const child of frame.children) append(parent.children, child);
     } else if (frame.children.length > 0 || frame.keepEmpty) {
@@ -253,10 +255,7 @@ class InlineBuilder {
 
   finish(): Inline[] {
     this.flushText();
-    const root = this.stack[0]!;
-    // Trailing <br>s are content the sender typed; trailing block ends are not.
-    for (; this.hardBreaks > 0; this.hardBreaks--) append(root.children, LINEBREAK);
-    return root.children;
+    return this.stack[0]!.children;
   }
 }
 

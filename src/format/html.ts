@@ -6,7 +6,7 @@
 import type { Inline } from './content.js';
 import { isHexColor, normalizeColor } from './color.js';
 import { isMatrixUserId, isSafeHref, userPillHref } from './matrix-links.js';
-import { mentionText, type MentionNaming } from './plain.js';
+import { inlineToPlain, mentionText, type MentionNaming } from './plain.js';
 
 export { parseMatrixHtml } from './html-parse.js';
 export { inlineToPlain, type MentionNaming } from './plain.js';
@@ -71,7 +71,10 @@ function render(inlines: readonly Inline[], opts: MentionNaming, inPre: boolean)
       }
       case 'link': {
         // A link with no visible text shows its address, or it could not be followed.
-        const inner = render(node.children, opts, inPre) || textToHtml(node.href, inPre);
+        const inner =
+          inlineToPlain(node.children) === ''
+            ? textToHtml(node.href, inPre)
+            : render(node.children, opts, inPre);
         out += isSafeHref(node.href) ? `<a href="${escapeHtml(node.href)}">${inner}</a>` : inner;
         break;
       }

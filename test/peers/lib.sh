@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for test/peers/*.sh (sourced, not run). Debian 12, loopback only.
 # Processes are tracked by PID files in $PEERS_DIR; nothing is ever stopped by name.
 

@@ -6,12 +6,14 @@
 # The cluster lives in $PEERS_DIR/pg, owned by the `postgres` user when run as root. If that user
 # cannot reach $PEERS_DIR (a checkout under /root, mode 700), it lives in /tmp instead.
 set -euo pipefail
+# shellcheck source=test/peers/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PORT=${PG_PORT:-15432}
 PIDFILE=$P/postgres.pid
 
 pg_bin() {
   local bin
+  # shellcheck disable=SC2012 # version-sorted, the newest PostgreSQL wins
   bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
   [ -n "$bin" ] && [ -x "$bin/initdb" ] || return 1
   echo "$bin"

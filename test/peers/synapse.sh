@@ -9,6 +9,7 @@
 #      HS_SECRET (registration shared secret, default switchboard_test_registration_secret), PYTHON (default python3)
 # Synapse reads appservice registrations only at start: write the registration, then start Synapse.
 set -euo pipefail
+# shellcheck source=test/peers/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SYNAPSE_VERSION=${SYNAPSE_VERSION:-1.163.2}
 V=${SYNAPSE_VENV:-$P/synapse-venv}

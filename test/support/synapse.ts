@@ -7,8 +7,8 @@ import { createClient, type MatrixClient } from 'matrix-js-sdk';
 import { logger as sdkLogger } from 'matrix-js-sdk/lib/logger.js';
 import { parse as parseYaml } from 'yaml';
 
-// matrix-js-sdk logs every request and sync at info/debug level; keep test output readable.
-sdkLogger.setLevel('warn');
+// matrix-js-sdk logs a lot (even a warning per client about Synapse's push rules): errors only.
+sdkLogger.setLevel('error');
 
 export interface SynapseEnv {
   /** Client-server API base URL, e.g. http://127.0.0.1:18008 */

@@ -1,0 +1,346 @@
+import { describe, expect, it } from 'vitest';
+import type { Inline } from './content.js';
+import { escapeHtml, inlineToHtml, inlineToPlain, parseMatrixHtml, plainToHtml } from './html.js';
+import { isSafeHref, userIdFromHref, userPillHref } from './matrix-links.js';
+
+/** Deterministic pseudo-random numbers (mulberry32): the same cases on every run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const br: Inline = { style: 'linebreak' };
+const ALLOWED_TAG = /^<\/?(strong|em|u|del|code|pre|font|br|a)(?:\s|>|$)/;
+const ALLOWED_ATTR = new Set(['href', 'data-mx-color', 'data-mx-bg-color', 'color']);
+
+/** Every tag and attribute in rendered HTML is one we write ourselves. */
+function expectOnlyOurMarkup(html: string): void {
+  for (const tag of html.match(/<[^>]*>?/g) ?? []) {
+    expect(tag).toMatch(ALLOWED_TAG);
+    for (const [, name] of tag.matchAll(/\s([^\s=>]+)=/g)) expect(ALLOWED_ATTR).toContain(name);
+  }
+}
+
+describe('escapeHtml', () => {
+  it('escapes the five characters that matter', () => {
+    expect(escapeHtml(`<a href="x" title='y'>&amp;</a>`)).toBe(
+      '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;',
+    );
+  });
+
+  it('turns plain text into inert HTML with <br> for line breaks', () => {
+    expect(plainToHtml('<script>alert(1)</script>\r\nnext\u0000')).toBe(
+      '&lt;script&gt;alert(1)&lt;/script&gt;<br>next',
+    );
+  });
+});
+
+describe('inlineToHtml', () => {
+  it('renders every style', () => {
+    const tree: Inline[] = [
+      { style: 'bold', children: ['b'] },
+      { style: 'italic', children: ['i'] },
+      { style: 'underline', children: ['u'] },
+      { style: 'strike', children: ['s'] },
+      { style: 'code', children: ['c'] },
+      br,
+      { style: 'color', fg: '#FF0000', bg: '#00ff00', children: ['x'] },
+      { style: 'link', href: 'https://example.org/?a=1&b=2', children: ['site'] },
+      { style: 'pre', children: ['line1', br, 'line2'] },
+    ];
+    expect(inlineToHtml(tree)).toBe(
+      '<strong>b</strong><em>i</em><u>u</u><del>s</del><code>c</code><br>' +
+        '<font data-mx-color="#ff0000" data-mx-bg-color="#00ff00">x</font>' +
+        '<a href="https://example.org/?a=1&amp;b=2">site</a>' +
+        '<pre><code>line1\nline2</code></pre>',
+    );
+  });
+
+  it('renders mentions as matrix.to pills, named by the caller when it can', () => {
+    const tree: Inline[] = [{ style: 'mention', userId: '@irc_alice:example.org', children: ['alice'] }];
+    expect(inlineToHtml(tree)).toBe('<a href="https://matrix.to/#/@irc_alice:example.org">alice</a>');
+    expect(inlineToHtml(tree, { mentionName: () => 'Alice <IRC>' })).toBe(
+      '<a href="https://matrix.to/#/@irc_alice:example.org">Alice &lt;IRC&gt;</a>',
+    );
+    expect(inlineToHtml([{ style: 'mention', userId: '@bob:example.org', children: [] }])).toBe(
+      '<a href="https://matrix.to/#/@bob:example.org">@bob:example.org</a>',
+    );
+  });
+
+  it('escapes text so a remote user cannot inject markup', () => {
+    const html = inlineToHtml([
+      '<script>alert(1)</script><img src=x onerror=alert(1)>',
+      { style: 'bold', children: ['</strong><iframe src="evil">'] },
+    ]);
+    expect(html).toBe(
+      '&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;' +
+        '<strong>&lt;/strong&gt;&lt;iframe src=&quot;evil&quot;&gt;</strong>',
+    );
+    expectOnlyOurMarkup(html);
+  });
+
+  it('escapes quotes in attributes so they cannot be broken out of', () => {
+    const html = inlineToHtml([
+      { style: 'link', href: `https://x.org/"onmouseover="alert(1)'`, children: ['x'] },
+    ]);
+    expect(html).toBe('<a href="https://x.org/&quot;onmouseover=&quot;alert(1)&#39;">x</a>');
+    expectOnlyOurMarkup(html);
+  });
+
+  it('drops links with unsafe schemes but keeps their text', () => {
+    for (const href of [
+      'javascript:alert(1)',
+      'JaVaScRiPt:alert(1)',
+      'java\tscript:alert(1)',
+      ' javascript:alert(1)',
+      'data:text/html,<script>alert(1)</script>',
+      'vbscript:msgbox',
+      '/relative/path',
+      '',
+    ]) {
+      expect(inlineToHtml([{ style: 'link', href, children: ['click'] }])).toBe('click');
+    }
+  });
+
+  it('drops colours that are not #rrggbb or a name', () => {
+    for (const fg of ['red" onclick="x', 'expression(alert(1))', '#12345g', 'url(x)']) {
+      expect(inlineToHtml([{ style: 'color', fg, children: ['t'] }])).toBe('t');
+    }
+    expect(inlineToHtml([{ style: 'color', fg: 'Red', children: ['t'] }])).toBe(
+      '<font color="red">t</font>',
+    );
+  });
+
+  it('renders an invalid mention target as text, not a pill', () => {
+    const html = inlineToHtml([{ style: 'mention', userId: '@a"b:x.org" onclick="x', children: ['n'] }]);
+    expect(html).toBe('n');
+  });
+
+  it('shows the address of a link with no text', () => {
+    expect(inlineToHtml([{ style: 'link', href: 'https://a.org', children: [] }])).toBe(
+      '<a href="https://a.org">https://a.org</a>',
+    );
+  });
+});
+
+describe('matrix links', () => {
+  it('recognises user pills in their spellings', () => {
+    expect(userIdFromHref('https://matrix.to/#/@alice:example.org')).toBe('@alice:example.org');
+    expect(userIdFromHref('https://matrix.to/#/%40alice%3Aexample.org?via=x')).toBe(
+      '@alice:example.org',
+    );
+    expect(userIdFromHref('matrix:u/alice:example.org?action=chat')).toBe('@alice:example.org');
+    expect(userIdFromHref('https://matrix.to/#/#room:example.org')).toBeUndefined();
+    expect(userIdFromHref('https://matrix.to/#/%E0%A4%A')).toBeUndefined();
+    expect(userIdFromHref('https://evil.org/#/@alice:example.org')).toBeUndefined();
+  });
+
+  it('encodes odd characters of a user id in the pill link', () => {
+    expect(userPillHref('@a/b?c#d:example.org')).toBe('https://matrix.to/#/@a%2Fb%3Fc%23d:example.org');
+  });
+
+  it('allows only the spec link schemes', () => {
+    expect(isSafeHref('https://a.org')).toBe(true);
+    expect(isSafeHref('mailto:a@b.org')).toBe(true);
+    expect(isSafeHref('javascript:x')).toBe(false);
+    expect(isSafeHref('https://a.org/\nx')).toBe(false);
+  });
+});
+
+describe('parseMatrixHtml', () => {
+  it('maps the tags Matrix clients send to styles', () => {
+    expect(
+      parseMatrixHtml(
+        '<b>b</b><strong>B</strong><i>i</i><em>E</em><u>u</u><s>s</s><del>d</del><strike>k</strike><code>c</code>',
+      ),
+    ).toEqual([
+      { style: 'bold', children: ['b'] },
+      { style: 'bold', children: ['B'] },
+      { style: 'italic', children: ['i'] },
+      { style: 'italic', children: ['E'] },
+      { style: 'underline', children: ['u'] },
+      { style: 'strike', children: ['s'] },
+      { style: 'strike', children: ['d'] },
+      { style: 'strike', children: ['k'] },
+      { style: 'code', children: ['c'] },
+    ]);
+  });
+
+  it('turns pills into mentions and other links into links', () => {
+    expect(
+      parseMatrixHtml(
+        '<a href="https://matrix.to/#/@alice:example.org">Alice</a>: see <a href="https://rust-lang.org">this</a>',
+      ),
+    ).toEqual([
+      { style: 'mention', userId: '@alice:example.org', children: ['Alice'] },
+      ': see ',
+      { style: 'link', href: 'https://rust-lang.org', children: ['this'] },
+    ]);
+  });
+
+  it('reads colours from data-mx-color, color and data-mx-bg-color', () => {
+    expect(
+      parseMatrixHtml(
+        '<font data-mx-color="#FF0000">r</font><font color="blue">b</font><span data-mx-bg-color="#0f0">g</span><span>plain</span>',
+      ),
+    ).toEqual([
+      { style: 'color', fg: '#ff0000', children: ['r'] },
+      { style: 'color', fg: 'blue', children: ['b'] },
+      { style: 'color', bg: '#00ff00', children: ['g'] },
+      'plain',
+    ]);
+  });
+
+  it('turns paragraphs, divs and list items into lines, without empty ones', () => {
+    expect(inlineToPlain(parseMatrixHtml('<p>hello</p>\n<p>world</p>\n'))).toBe('hello\nworld');
+    expect(inlineToPlain(parseMatrixHtml('<div>a</div><div></div><div>b</div>'))).toBe('a\nb');
+    expect(
+      inlineToPlain(parseMatrixHtml('<ul>\n<li>one</li>\n<li>two<ul><li>deep</li></ul></li>\n</ul><ol start="3"><li>three</li></ol>')),
+    ).toBe('- one\n- two\n  - deep\n3. three');
+  });
+
+  it('keeps <br> line breaks, including repeated and trailing ones', () => {
+    expect(parseMatrixHtml('line<br><br>two<br/>')).toEqual(['line', br, br, 'two', br]);
+  });
+
+  it('prefixes blockquote lines with "> "', () => {
+    expect(
+      inlineToPlain(parseMatrixHtml('<blockquote>\n<p>quoted<br>two</p>\n</blockquote>\n<p>after</p>')),
+    ).toBe('> quoted\n> two\nafter');
+    expect(inlineToPlain(parseMatrixHtml('<blockquote>a<blockquote>b</blockquote></blockquote>'))).toBe(
+      '> a\n> > b',
+    );
+  });
+
+  it('keeps the newlines of a code block as line breaks', () => {
+    expect(
+      parseMatrixHtml('<pre><code class="language-js">let a = 1;\nlet b = 2;\n</code></pre>\n<p>after</p>'),
+    ).toEqual([{ style: 'pre', children: ['let a = 1;', br, 'let b = 2;'] }, br, 'after']);
+  });
+
+  it('drops the reply fallback, scripts and styles, keeps the text of unknown tags', () => {
+    expect(
+      parseMatrixHtml(
+        '<mx-reply><blockquote><a href="https://matrix.to/#/!r:x">In reply to</a> <a href="https://matrix.to/#/@a:x">@a:x</a><br>old</blockquote></mx-reply>new',
+      ),
+    ).toEqual(['new']);
+    expect(parseMatrixHtml('a<script>alert(1)</script><style>*{}</style><marquee>b</marquee>')).toEqual([
+      'ab',
+    ]);
+  });
+
+  it('decodes entities into text, which renders back escaped', () => {
+    const tree = parseMatrixHtml('a &amp; b &lt;script&gt;alert(1)&lt;/script&gt; &#39;q&quot;');
+    expect(tree).toEqual([`a & b <script>alert(1)</script> 'q"`]);
+    expect(inlineToHtml(tree)).toBe('a &amp; b &lt;script&gt;alert(1)&lt;/script&gt; &#39;q&quot;');
+  });
+
+  it('keeps the text of unsafe links only', () => {
+    expect(parseMatrixHtml('<a href="javascript:alert(1)">click</a>')).toEqual(['click']);
+    expect(parseMatrixHtml('<a href=" JAVASCRIPT:alert(1)">x</a>')).toEqual(['x']);
+  });
+
+  it('uses the alt text of images (custom emoji)', () => {
+    expect(parseMatrixHtml('<img data-mx-emoticon alt=":party:" src="mxc://a/b"> yay')).toEqual([
+      ':party: yay',
+    ]);
+  });
+
+  it('survives hostile nesting without deep trees or stack overflow', () => {
+    const deep = parseMatrixHtml('<b>'.repeat(50_000) + 'x' + '</b>'.repeat(50_000));
+    let depth = 0;
+    for (let node: Inline | undefined = deep[0]; typeof node === 'object'; depth++) {
+      node = 'children' in node ? node.children[0] : undefined;
+    }
+    expect(depth).toBeLessThanOrEqual(32);
+    expect(inlineToPlain(deep)).toBe('x');
+    const quotes = inlineToPlain(parseMatrixHtml('<blockquote>'.repeat(10_000) + 'q'));
+    expect(quotes).toBe('> '.repeat(8) + 'q');
+  });
+
+  it('never throws and never lets foreign markup through on seeded garbage', () => {
+    const rand = seeded(0xb10c);
+    const pieces = [
+      '<', '>', '/', '"', "'", '=', '&', ';', '#', ' ', '\n', 'a', 'é', '😀', '<b>', '</b>',
+      '<a href="', 'javascript:', 'https://x.org', 'matrix.to/#/@u:x', '<script>', '</script>',
+      '<img src=x onerror=alert(1)>', '<font data-mx-color="', '<pre>', '</pre>', '<br>', '<!--',
+      '-->', '<![CDATA[', '<mx-reply>', '&lt;', '&#0;', '&#x1F600;', '<blockquote>', '<li>', '\u0000',
+    ];
+    for (let round = 0; round < 1000; round++) {
+      let html = '';
+      const len = Math.floor(rand() * 40);
+      for (let i = 0; i < len; i++) html += pieces[Math.floor(rand() * pieces.length)];
+      const tree = parseMatrixHtml(html);
+      expectOnlyOurMarkup(inlineToHtml(tree));
+    }
+  });
+});
+
+// ---------------------------------------------------------------- render → parse round trip
+
+const TEXT = ['a', 'b c', ' ', '<', '>', '&', '"', "'", '&amp;', '\n', 'é', '中', '😀', '<b>x</b>'];
+const HREFS = ['https://example.org/a?b=1&c="2"', 'mailto:a@b.org', 'http://x.y/<z>'];
+const USERS = ['@alice:example.org', '@irc_bob:example.org', '@x=y:[::1]:8448'];
+
+function randomTree(rand: () => number, depth: number, inLink = false): Inline[] {
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+  const nodes: Inline[] = [];
+  const count = Math.floor(rand() * 4);
+  for (let i = 0; i < count; i++) {
+    const roll = depth <= 0 ? 0 : Math.floor(rand() * 9);
+    const children = () => randomTree(rand, depth - 1, inLink);
+    if (roll <= 2) nodes.push(pick(TEXT));
+    else if (roll === 3) nodes.push({ style: 'linebreak' });
+    else if (roll === 4) nodes.push({ style: pick(['bold', 'italic', 'underline', 'strike', 'code'] as const), children: children() });
+    else if (roll === 5) nodes.push({ style: 'color', fg: '#a0b1c2', children: children() });
+    else if (roll === 6 && !inLink) nodes.push({ style: 'link', href: pick(HREFS), children: randomTree(rand, depth - 1, true) });
+    else if (roll === 7 && !inLink) nodes.push({ style: 'mention', userId: pick(USERS), children: [pick(TEXT)] });
+    else nodes.push({ style: 'bold', children: children() });
+  }
+  return nodes;
+}
+
+/** The tree as a render→parse round trip gives it back: merged strings, no empty styles. */
+function normalize(nodes: readonly Inline[]): Inline[] {
+  const out: Inline[] = [];
+  const push = (node: Inline) => {
+    const last = out[out.length - 1];
+    if (typeof node === 'string' && typeof last === 'string') out[out.length - 1] = last + node;
+    else if (node !== '') out.push(node);
+  };
+  for (const node of nodes) {
+    if (typeof node === 'string') {
+      node.split('\n').forEach((part, i) => {
+        if (i > 0) push({ style: 'linebreak' });
+        push(part);
+      });
+    } else if (node.style === 'linebreak') push(node);
+    else if (node.style === 'mention') push({ ...node, children: [inlineToPlain([node])] });
+    else {
+      const children = normalize(node.children);
+      if (node.style === 'link') push({ ...node, children: children.length ? children : [node.href] });
+      else if (children.length > 0) push({ ...node, children });
+    }
+  }
+  return out;
+}
+
+describe('render → parse round trip', () => {
+  it('gives back the same tree and the same plain text (seeded)', () => {
+    const rand = seeded(0x7ee);
+    for (let round = 0; round < 1000; round++) {
+      const tree = randomTree(rand, 4);
+      const html = inlineToHtml(tree);
+      expectOnlyOurMarkup(html);
+      const back = parseMatrixHtml(html);
+      expect(inlineToPlain(back)).toBe(inlineToPlain(tree));
+      expect(back).toEqual(normalize(tree));
+    }
+  });
+});

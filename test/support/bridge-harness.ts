@@ -1,0 +1,83 @@
+// Starts Switchboard in-process against the test Synapse with the fixed test registration,
+// and reads rooms the way a Matrix client sees them.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { EchoConnector } from '../../bridges/echo/index.js';
+import { configSchema, type Config } from '../../src/config/schema.js';
+import type { AnyConnector } from '../../src/core/bridge-runtime.js';
+import { Switchboard } from '../../src/core/switchboard.js';
+import { requireSynapse, testRegistration, type TestUser } from './synapse.js';
+
+export interface HarnessOptions {
+  database?: string;
+  homeserverUrl?: string;
+  bridges?: Record<string, Record<string, unknown>>;
+  connectors?: AnyConnector[];
+  provisioningSecret?: string;
+  admins?: string[];
+}
+
+export function testConfig(opts: HarnessOptions = {}): Config {
+  const env = requireSynapse();
+  const reg = testRegistration();
+  const port = Number(new URL(reg.url).port);
+  return configSchema.parse({
+    homeserver: { url: opts.homeserverUrl ?? env.hsUrl, domain: env.serverName },
+    appservice: { id: reg.id, port, url: reg.url, as_token: reg.as_token, hs_token: reg.hs_token, bot: { localpart: reg.sender_localpart } },
+    database: opts.database ?? join(mkdtempSync(join(tmpdir(), 'sb-it-')), 'switchboard.db'),
+    admins: opts.admins ?? [],
+    provisioning: opts.provisioningSecret ? { enabled: true, secret: opts.provisioningSecret } : { enabled: false },
+    logging: { level: 'silent' },
+    bridges: opts.bridges ?? { echo: { enabled: true } },
+  });
+}
+
+export async function startBridge(opts: HarnessOptions = {}): Promise<Switchboard> {
+  const config = testConfig(opts);
+  const connectors = opts.connectors ?? [new EchoConnector(), new EchoConnector('echo2', 'Echo 2')];
+  const log = pino({ level: process.env.SWITCHBOARD_TEST_LOG ?? 'silent' });
+  const bridge = new Switchboard(config, connectors, log, { retryBaseMs: 50 });
+  try {
+    await bridge.start();
+  } catch (err) {
+    await bridge.stop().catch(() => undefined);
+    throw err;
+  }
+  return bridge;
+}
+
+export interface RoomEvent {
+  event_id: string;
+  type: string;
+  sender: string;
+  content: Record<string, unknown>;
+  state_key?: string;
+  origin_server_ts: number;
+  redacted_because?: unknown;
+  unsigned?: { redacted_because?: unknown };
+}
+
+/** The room's latest events, oldest first, as `user` sees them (client-server API, no sync). */
+export async function roomEvents(user: Pick<TestUser, 'accessToken'>, roomId: string, limit = 100): Promise<RoomEvent[]> {
+  const { hsUrl } = requireSynapse();
+  const res = await fetch(`${hsUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=${limit}`, {
+    headers: { authorization: `Bearer ${user.accessToken}` },
+  });
+  if (!res.ok) throw new Error(`GET messages ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { chunk: RoomEvent[] }).chunk.reverse();
+}
+
+/** A client-server call as a test user. */
+export async function asUser<T>(user: Pick<TestUser, 'accessToken'>, method: string, path: string, body?: unknown): Promise<T> {
+  const { hsUrl } = requireSynapse();
+  const res = await fetch(`${hsUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${user.accessToken}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
