@@ -20,13 +20,14 @@ mkdir -p "$PEERS_DIR"
 say() { printf '\n==> %s\n' "$*"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# One run per state folder at a time (a second run would stop this one's servers). The servers
-# must not inherit the lock's fd (9>&- below), or a killed run would leave the lock held.
+# One run per state folder at a time: a second run waits (it would stop this one's servers).
+# Other runs side by side need their own PEERS_DIR, HS_PORT and PG_PORT. The servers must not
+# inherit the lock's fd (9>&- below), or a killed run would leave the lock held.
 exec 9>"$PEERS_DIR/run.lock"
-flock -n 9 || {
-  echo "another test run is using $PEERS_DIR; wait for it, or use another PEERS_DIR, HS_PORT and PG_PORT" >&2
-  exit 1
-}
+if ! flock -n 9; then
+  echo "another test run is using $PEERS_DIR: waiting for it (up to 30 min)..." >&2
+  flock -w 1800 9 || { echo "gave up waiting for $PEERS_DIR/run.lock" >&2; exit 1; }
+fi
 
 if [ ! -x node_modules/.bin/vitest ]; then
   say "npm ci (node_modules is missing)"

@@ -18,8 +18,9 @@ export class GhostDirectory {
     const userId = runtime.ghostUserId(remote);
     const intent = this.intents.intentFor(userId);
     if (this.current.has(userId)) return intent;
-    await intent.ensureRegistered();
     const row = await this.store.ghosts.get(userId);
+    if (row?.registered) intent.markRegistered();
+    await intent.ensureRegistered();
     if (!row?.registered) {
       await this.store.ghosts.upsert({
         userId, bridge: runtime.id, remoteId: remote,

@@ -73,6 +73,7 @@ export class PortalDirectory {
   private async findOrCreate(runtime: BridgeRuntime, info: PortalInfo, aliasLocalpart?: string): Promise<PortalRow> {
     const existing = await this.get(runtime.id, info.key);
     if (existing) return existing;
+    // The bot creates the room, so it holds the power (room v12 creators outrank every level).
     const roomId = await this.client.createRoom({
       visibility: 'private',
       preset: info.joinRule === 'invite' ? 'private_chat' : 'public_chat',
@@ -80,7 +81,6 @@ export class PortalDirectory {
       ...(info.name ? { name: info.name } : {}),
       ...(info.topic ? { topic: info.topic } : {}),
       initial_state: bridgeState(runtime, info.key, this.botUserId, info.name),
-      power_level_content_override: { users: { [this.botUserId]: 100 } },
     });
     await this.save(runtime.id, info.key, roomId);
     this.log.info({ bridge: runtime.id, portal: info.key, roomId }, 'portal room created');

@@ -72,9 +72,9 @@ export class Switchboard {
     } catch (err) {
       throw new StartupError(`cannot open the database \`${config.database}\`: ${(err as Error).message}`, EXIT.database);
     }
-    const retry = options.retryBaseMs !== undefined ? { retry: { baseMs: options.retryBaseMs } } : {};
+    const retry = options.retryBaseMs !== undefined ? { retry: { baseDelayMs: options.retryBaseMs } } : {};
     const client = new MatrixClient({ homeserverUrl: config.homeserver.url, asToken: config.appservice.as_token, log, ...retry });
-    const intents = new IntentCache(client, this.botUserId);
+    const intents = new IntentCache({ client, botUserId: this.botUserId, log });
     const onQueueError = (key: string, err: unknown) => log.error({ err, roomId: key }, 'queued task failed');
     const inbound = (this.inbound = new KeyedQueue(config.queues.portal_concurrency, onQueueError));
     const outbound = (this.outbound = new KeyedQueue(config.queues.portal_concurrency, onQueueError));

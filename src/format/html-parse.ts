@@ -7,44 +7,12 @@
 import { Parser } from 'htmlparser2';
 import type { Inline } from './content.js';
 import { normalizeColor } from './color.js';
+import { BLOCK_TAGS, SKIPPED_TAGS, SIMPLE_STYLE_TAGS } from './html-tags.js';
 import { isSafeHref, userIdFromHref } from './matrix-links.js';
 
 const MAX_STYLE_DEPTH = 32;
 /** Deeper quotes and lists keep their text but stop growing the prefix (hostile nesting). */
 const MAX_PREFIX_LEVELS = 8;
-
-/** Tags whose content is never shown: code, metadata, and the reply fallback. */
-const SKIPPED = new Set(['script', 'style', 'mx-reply', 'head', 'title', 'template', 'textarea']);
-
-/** Tags that start and end a line of their own. */
-const BLOCKS = new Set([
-  ...['p', 'div', 'blockquote', 'ul', 'ol', 'li', 'pre', 'hr', 'table', 'tr', 'caption'],
-  ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'dl', 'dt', 'dd', 'details', 'summary'],
-  ...['section', 'article', 'header', 'footer', 'nav', 'aside', 'figure', 'figcaption', 'main'],
-]);
-
-type SimpleStyle = 'bold' | 'italic' | 'underline' | 'strike' | 'code';
-const SIMPLE: Record<string, SimpleStyle> = {
-  b: 'bold',
-  strong: 'bold',
-  h1: 'bold',
-  h2: 'bold',
-  h3: 'bold',
-  h4: 'bold',
-  h5: 'bold',
-  h6: 'bold',
-  i: 'italic',
-  em: 'italic',
-  u: 'underline',
-  ins: 'underline',
-  s: 'strike',
-  del: 'strike',
-  strike: 'strike',
-  code: 'code',
-  tt: 'code',
-  kbd: 'code',
-  samp: 'code',
-};
 
 const LINEBREAK: Inline = { style: 'linebreak' };
 
@@ -164,12 +132,12 @@ class InlineBuilder {
       styled: parent.styled,
       inLink: parent.inLink,
     };
-    if (parent.skip || SKIPPED.has(name)) {
+    if (parent.skip || SKIPPED_TAGS.has(name)) {
       frame.skip = true;
       this.stack.push(frame);
       return;
     }
-    if (BLOCKS.has(name)) {
+    if (BLOCK_TAGS.has(name)) {
       frame.block = name;
       this.openBlock(name, attribs);
     }
@@ -181,7 +149,7 @@ class InlineBuilder {
   }
 
   private style(frame: Frame, name: string, attribs: Record<string, string>): void {
-    const simple = SIMPLE[name];
+    const simple = SIMPLE_STYLE_TAGS.get(name);
     if (simple !== undefined && !(simple === 'code' && this.preDepth > 0)) {
       frame.build = (children) => ({ style: simple, children });
     } else if (name === 'pre' && this.preDepth === 1) {

@@ -38,7 +38,11 @@ export interface MatrixMediaContent {
   'm.mentions': MatrixMentions;
 }
 
-const MSGTYPE = { text: 'm.text', notice: 'm.notice', emote: 'm.emote' } as const;
+const MSGTYPE = new Map<string, MatrixTextContent['msgtype']>([
+  ['text', 'm.text'],
+  ['notice', 'm.notice'],
+  ['emote', 'm.emote'],
+]);
 
 /** Matrix JSON must be valid Unicode, and NUL breaks some homeserver databases. */
 const clean = (s: string): string => replaceLoneSurrogates(s.replace(/\u0000/g, ''));
@@ -53,7 +57,7 @@ export function toMatrixContent(
   opts: MentionNaming = {},
 ): MatrixTextContent {
   const out: MatrixTextContent = {
-    msgtype: MSGTYPE[content.kind] ?? 'm.text',
+    msgtype: MSGTYPE.get(content.kind) ?? 'm.text',
     body: clean(content.text),
     'm.mentions': {},
   };
@@ -68,7 +72,13 @@ export function toMatrixContent(
 
 const mediaType = (mimeType: string | undefined): MatrixMediaContent['msgtype'] => {
   const major = mimeType?.split('/')[0];
-  return major === 'image' ? 'm.image' : major === 'audio' ? 'm.audio' : major === 'video' ? 'm.video' : 'm.file';
+  return major === 'image'
+    ? 'm.image'
+    : major === 'audio'
+      ? 'm.audio'
+      : major === 'video'
+        ? 'm.video'
+        : 'm.file';
 };
 
 /**
@@ -110,11 +120,12 @@ export function attachmentToMatrixContent(
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const KIND: Record<string, MessageContent['kind']> = {
-  'm.text': 'text',
-  'm.notice': 'notice',
-  'm.emote': 'emote',
-};
+/** A Map, not an object literal: a msgtype of `constructor` must not find Object's. */
+const KIND = new Map<string, MessageContent['kind']>([
+  ['m.text', 'text'],
+  ['m.notice', 'notice'],
+  ['m.emote', 'emote'],
+]);
 const MEDIA = new Set(['m.image', 'm.file', 'm.audio', 'm.video']);
 const MXC = /^mxc:\/\/[A-Za-z0-9.:[\]-]+\/[A-Za-z0-9_-]+$/;
 const MIME = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i;
@@ -135,7 +146,8 @@ export function stripReplyFallback(body: string): string {
 }
 
 function formattedOf(content: Record<string, unknown>): Inline[] | undefined {
-  if (content.format !== HTML_FORMAT || typeof content.formatted_body !== 'string') return undefined;
+  if (content.format !== HTML_FORMAT || typeof content.formatted_body !== 'string')
+    return undefined;
   const parsed = parseMatrixHtml(content.formatted_body);
   return parsed.length > 0 ? parsed : undefined;
 }
@@ -179,7 +191,7 @@ function convert(content: unknown): MessageContent | undefined {
   }
 
   // Spec: a client shows the body of a msgtype it does not know.
-  const kind = KIND[content.msgtype] ?? 'text';
+  const kind = KIND.get(content.msgtype) ?? 'text';
   const formatted = formattedOf(content);
   const text = body || (formatted ? inlineToPlain(formatted) : '');
   if (text === '') return undefined;

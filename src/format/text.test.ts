@@ -23,10 +23,10 @@ function seeded(seed: number): () => number {
 
 /** Characters of every UTF-8 length, plus clusters that must not be cut. */
 const ALPHABET = [
-  'a', 'b', ' ', ' ', '.', // 1 byte
-  'é', 'ß', 'Ж', // 2 bytes
-  '中', '文', '€', 'ア', // 3 bytes
-  '😀', '𝄞', '🦀', // 4 bytes (surrogate pairs)
+  ...['a', 'b', ' ', ' ', '.'], // 1 byte
+  ...['é', 'ß', 'Ж'], // 2 bytes
+  ...['中', '文', '€', 'ア'], // 3 bytes
+  ...['😀', '𝄞', '🦀'], // 4 bytes (surrogate pairs)
   '👩‍👩‍👧‍👦', // ZWJ family: 25 bytes, one grapheme
   '🇫🇷', // flag: 8 bytes, one grapheme
   'e\u0301', // e + combining acute

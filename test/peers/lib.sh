@@ -86,8 +86,9 @@ apt_ensure() {
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
     chmod +x /usr/sbin/policy-rc.d
   fi
-  apt-get -o DPkg::Lock::Timeout=300 update -q >/dev/null
-  apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}" >"$P/apt.log" 2>&1 \
-    || { tail -30 "$P/apt.log" >&2; return 1; }
+  {
+    apt-get -o DPkg::Lock::Timeout=300 update -q &&
+      apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}"
+  } >"$P/apt.log" 2>&1 || { log "apt-get failed; $P/apt.log:"; tail -30 "$P/apt.log" >&2; return 1; }
   log "installed ${missing[*]} in $(($(now_ms) - t0)) ms"
 }

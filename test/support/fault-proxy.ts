@@ -153,7 +153,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   if (target.protocol !== 'http:')
     throw new Error(`fault proxy: only http targets (${options.target})`);
   const host = options.host ?? '127.0.0.1';
-  const agent = new http.Agent({ keepAlive: true });
+  // A new upstream connection per request: a reused one the target is closing would fail the
+  // request with a 502 that no test asked for.
+  const agent = new http.Agent({ keepAlive: false });
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const log: ProxiedRequest[] = [];
@@ -174,7 +176,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       (r) =>
         r.remaining > 0 &&
         (!r.fault.method || r.fault.method.toUpperCase() === method) &&
-        (!r.fault.path || r.fault.path.test(path)),
+        (!r.fault.path ||
+          new RegExp(r.fault.path.source, r.fault.path.flags.replace(/[gy]/g, '')).test(path)),
     );
     if (!rule) return undefined;
     rule.remaining -= 1;

@@ -1,0 +1,82 @@
+/**
+ * Prometheus metrics of one bridge process, in a registry of its own (not
+ * prom-client's global one) so tests and embedders can make several.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export const METRIC_PREFIX = 'switchboard_';
+
+/** Which way an event travels; the `direction` label takes these values. */
+export type Direction = 'to_matrix' | 'to_remote';
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** Appservice transactions from the homeserver, by `outcome` (e.g. `ok`, `duplicate`, `error`). */
+  readonly transactions: Counter<'outcome'>;
+  /** Events handled, by event `type`, `bridge` id and `direction`. */
+  readonly events: Counter<'type' | 'bridge' | 'direction'>;
+  /** Seconds from picking an event up to the other side accepting it. */
+  readonly sendLatency: Histogram<'direction' | 'bridge'>;
+  /** Events waiting in the per-portal queues. */
+  readonly queueDepth: Gauge<'direction'>;
+  /** Events that failed for good, by `reason` (a short code, never free text). */
+  readonly failures: Counter<'direction' | 'bridge' | 'reason'>;
+  /** Remote → Matrix sends stored in the outbox and not yet accepted. */
+  readonly outboxPending: Gauge;
+}
+
+export interface MetricsOptions {
+  /** Process metrics (CPU, memory, event loop, GC); on by default. */
+  defaultMetrics?: boolean;
+}
+
+/** Up to a minute: sends retried through a 429 or an outage still land in a bucket. */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+export function createMetrics(opts: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const metrics: Metrics = {
+    registry,
+    transactions: new Counter({
+      name: `${METRIC_PREFIX}transactions_total`,
+      help: 'Appservice transactions received from the homeserver, by outcome.',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    events: new Counter({
+      name: `${METRIC_PREFIX}events_total`,
+      help: 'Events bridged, by event type, bridge and direction (to_matrix, to_remote).',
+      labelNames: ['type', 'bridge', 'direction'] as const,
+      registers,
+    }),
+    sendLatency: new Histogram({
+      name: `${METRIC_PREFIX}send_latency_seconds`,
+      help: 'Seconds from taking an event to the other side accepting it.',
+      labelNames: ['direction', 'bridge'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    queueDepth: new Gauge({
+      name: `${METRIC_PREFIX}queue_depth`,
+      help: 'Events waiting in the per-portal queues, by direction.',
+      labelNames: ['direction'] as const,
+      registers,
+    }),
+    failures: new Counter({
+      name: `${METRIC_PREFIX}failures_total`,
+      help: 'Events that could not be bridged, by direction, bridge and reason.',
+      labelNames: ['direction', 'bridge', 'reason'] as const,
+      registers,
+    }),
+    outboxPending: new Gauge({
+      name: `${METRIC_PREFIX}outbox_pending`,
+      help: 'Sends to Matrix stored in the outbox and not yet accepted.',
+      registers,
+    }),
+  };
+  if (opts.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+  }
+  return metrics;
+}
