@@ -70,16 +70,13 @@ export function toMatrixContent(
   return out;
 }
 
-const mediaType = (mimeType: string | undefined): MatrixMediaContent['msgtype'] => {
-  const major = mimeType?.split('/')[0];
-  return major === 'image'
-    ? 'm.image'
-    : major === 'audio'
-      ? 'm.audio'
-      : major === 'video'
-        ? 'm.video'
-        : 'm.file';
-};
+const MEDIA_BY_MAJOR_TYPE = new Map<string, MatrixMediaContent['msgtype']>([
+  ['image', 'm.image'],
+  ['audio', 'm.audio'],
+  ['video', 'm.video'],
+]);
+const mediaType = (mimeType: string | undefined): MatrixMediaContent['msgtype'] =>
+  MEDIA_BY_MAJOR_TYPE.get(mimeType?.split('/')[0] ?? '') ?? 'm.file';
 
 /**
  * The Matrix content for one attachment, which must already be Matrix media

@@ -22,7 +22,10 @@ export interface AppserviceHandlers {
   /** true (room created) → 200 {}, false → 404 M_NOT_FOUND */
   onAliasQuery(alias: string): Promise<boolean>;
   thirdPartyProtocol(protocol: string): Promise<ThirdPartyProtocol | undefined>;
-  thirdPartyLocations(protocol: string, fields: Record<string, string>): Promise<ThirdPartyLocation[]>;
+  thirdPartyLocations(
+    protocol: string,
+    fields: Record<string, string>,
+  ): Promise<ThirdPartyLocation[]>;
   thirdPartyUsers(protocol: string, fields: Record<string, string>): Promise<ThirdPartyUser[]>;
   thirdPartyLocationByAlias(alias: string): Promise<ThirdPartyLocation[]>;
   thirdPartyUserByUserId(userId: string): Promise<ThirdPartyUser[]>;
@@ -42,7 +45,11 @@ export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 const V1 = '/_matrix/app/v1';
 // The spec's legacy third-party paths live under /unstable; some homeservers used bare ones.
-const thirdParty = (rest: string) => [`${V1}/thirdparty${rest}`, `/_matrix/app/unstable/thirdparty${rest}`, `/thirdparty${rest}`];
+const thirdParty = (rest: string) => [
+  `${V1}/thirdparty${rest}`,
+  `/_matrix/app/unstable/thirdparty${rest}`,
+  `/thirdparty${rest}`,
+];
 
 type AsyncHandler = (req: Request, res: Response) => Promise<void>;
 
@@ -50,7 +57,10 @@ export function appserviceRouter(opts: AppserviceRouterOptions): express.Router 
   const { handlers, log } = opts;
   const router = express.Router();
   const auth = requireHsToken(opts.hsToken);
-  const body = express.raw({ type: () => true, limit: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
+  const body = express.raw({
+    type: () => true,
+    limit: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+  });
   // A retry of a transaction still being stored (the homeserver timed out) waits for the same work.
   const inFlight = new Map<string, Promise<void>>();
 
@@ -121,13 +131,15 @@ export function appserviceRouter(opts: AppserviceRouterOptions): express.Router 
 
   get(thirdParty('/location'), 'thirdparty location by alias', async (req, res) => {
     const alias = req.query.alias;
-    if (typeof alias !== 'string' || alias === '') return sendError(res, 400, 'M_MISSING_PARAM', 'alias is required');
+    if (typeof alias !== 'string' || alias === '')
+      return sendError(res, 400, 'M_MISSING_PARAM', 'alias is required');
     answerList(res, await handlers.thirdPartyLocationByAlias(alias));
   });
 
   get(thirdParty('/user'), 'thirdparty user by id', async (req, res) => {
     const userId = req.query.userid;
-    if (typeof userId !== 'string' || userId === '') return sendError(res, 400, 'M_MISSING_PARAM', 'userid is required');
+    if (typeof userId !== 'string' || userId === '')
+      return sendError(res, 400, 'M_MISSING_PARAM', 'userid is required');
     answerList(res, await handlers.thirdPartyUserByUserId(userId));
   });
 
@@ -137,7 +149,8 @@ export function appserviceRouter(opts: AppserviceRouterOptions): express.Router 
       auth,
       body,
       guarded('ping', async (req, res) => {
-        const json = Buffer.isBuffer(req.body) && req.body.length > 0 ? parseJsonBody(req.body) : {};
+        const json =
+          Buffer.isBuffer(req.body) && req.body.length > 0 ? parseJsonBody(req.body) : {};
         if (json === NOT_JSON) return sendError(res, 400, 'M_NOT_JSON', 'Body is not valid JSON');
         if (!isObject(json)) return sendError(res, 400, 'M_BAD_JSON', 'Body is not an object');
         const { transaction_id } = json;
@@ -150,7 +163,10 @@ export function appserviceRouter(opts: AppserviceRouterOptions): express.Router 
     )
     .all(methodNotAllowed);
 
-  router.use(['/_matrix/app', '/transactions', '/users', '/rooms', '/thirdparty'], unrecognizedPath);
+  router.use(
+    ['/_matrix/app', '/transactions', '/users', '/rooms', '/thirdparty'],
+    unrecognizedPath,
+  );
   router.use(errorAnswers(log));
   return router;
 }

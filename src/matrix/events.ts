@@ -37,8 +37,10 @@ const isNonEmptyString = (v: unknown): v is string => typeof v === 'string' && v
 export function checkClientEvent(raw: unknown): Verdict<ClientEvent> {
   if (!isObject(raw)) return { ok: false, reason: 'event is not an object' };
   const { event_id, room_id, sender, type, origin_server_ts, content, state_key, unsigned } = raw;
-  if (!isNonEmptyString(event_id) || !event_id.startsWith('$')) return { ok: false, reason: 'bad event_id' };
-  if (!isNonEmptyString(room_id) || !room_id.startsWith('!')) return { ok: false, reason: 'bad room_id' };
+  if (!isNonEmptyString(event_id) || !event_id.startsWith('$'))
+    return { ok: false, reason: 'bad event_id' };
+  if (!isNonEmptyString(room_id) || !room_id.startsWith('!'))
+    return { ok: false, reason: 'bad room_id' };
   if (!isNonEmptyString(sender) || !sender.startsWith('@') || !sender.includes(':')) {
     return { ok: false, reason: 'bad sender' };
   }
@@ -47,7 +49,8 @@ export function checkClientEvent(raw: unknown): Verdict<ClientEvent> {
     return { ok: false, reason: 'bad origin_server_ts' };
   }
   if (!isObject(content)) return { ok: false, reason: 'content is not an object' };
-  if (state_key !== undefined && typeof state_key !== 'string') return { ok: false, reason: 'bad state_key' };
+  if (state_key !== undefined && typeof state_key !== 'string')
+    return { ok: false, reason: 'bad state_key' };
   if (unsigned !== undefined && !isObject(unsigned)) return { ok: false, reason: 'bad unsigned' };
   return { ok: true, value: raw as unknown as ClientEvent };
 }
@@ -58,12 +61,15 @@ export function checkEphemeralEvent(raw: unknown): Verdict<EphemeralEvent> {
   if (!isObject(raw)) return { ok: false, reason: 'ephemeral event is not an object' };
   if (!isNonEmptyString(raw.type)) return { ok: false, reason: 'bad type' };
   if (!isObject(raw.content)) return { ok: false, reason: 'content is not an object' };
-  if (raw.room_id !== undefined && !isNonEmptyString(raw.room_id)) return { ok: false, reason: 'bad room_id' };
+  if (raw.room_id !== undefined && !isNonEmptyString(raw.room_id))
+    return { ok: false, reason: 'bad room_id' };
   if (ROOM_SCOPED_EDUS.has(raw.type) && raw.room_id === undefined) {
     return { ok: false, reason: `${raw.type} without room_id` };
   }
-  if (raw.sender !== undefined && !isNonEmptyString(raw.sender)) return { ok: false, reason: 'bad sender' };
-  if (raw.type === 'm.presence' && raw.sender === undefined) return { ok: false, reason: 'm.presence without sender' };
+  if (raw.sender !== undefined && !isNonEmptyString(raw.sender))
+    return { ok: false, reason: 'bad sender' };
+  if (raw.type === 'm.presence' && raw.sender === undefined)
+    return { ok: false, reason: 'm.presence without sender' };
   return { ok: true, value: raw as unknown as EphemeralEvent };
 }
 

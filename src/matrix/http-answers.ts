@@ -16,7 +16,10 @@ export const methodNotAllowed: RequestHandler = (_req, res) =>
 export function errorAnswers(log: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
-    const status = typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : 500;
+    const status =
+      typeof (err as { status?: unknown }).status === 'number'
+        ? (err as { status: number }).status
+        : 500;
     if (status === 413) return sendError(res, 413, 'M_TOO_LARGE', 'Request body too large');
     if (status >= 400 && status < 500) {
       log.debug({ path: req.path, status }, 'bad request');

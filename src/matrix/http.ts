@@ -16,7 +16,12 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 60_000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: 5,
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+  maxRetryAfterMs: 60_000,
+};
 
 export interface HttpOptions {
   homeserverUrl: string;
@@ -50,7 +55,10 @@ export interface RequestSpec {
 
 /** Tagged template that URL-encodes each interpolated path segment. */
 export function path(strings: TemplateStringsArray, ...segments: string[]): string {
-  return strings.reduce((out, s, i) => out + s + (i < segments.length ? encodeURIComponent(segments[i]!) : ''), '');
+  return strings.reduce(
+    (out, s, i) => out + s + (i < segments.length ? encodeURIComponent(segments[i]!) : ''),
+    '',
+  );
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -73,7 +81,11 @@ export class MatrixHttp {
     try {
       return (text === '' ? {} : JSON.parse(text)) as T;
     } catch {
-      throw new MatrixError(res.status, 'M_NOT_JSON', 'The homeserver answered with a body that is not JSON');
+      throw new MatrixError(
+        res.status,
+        'M_NOT_JSON',
+        'The homeserver answered with a body that is not JSON',
+      );
     }
   }
 
@@ -90,13 +102,27 @@ export class MatrixHttp {
         const retriable = err.status === 429 || (err.status >= 500 && spec.idempotent !== false);
         if (!retriable || attempt >= attempts) throw err;
         if (err.status === 429 && (err.retryAfterMs ?? 0) > policy.maxRetryAfterMs) throw err;
-        delay = err.status === 429 ? (err.retryAfterMs ?? this.backoff(attempt)) : this.backoff(attempt);
-        this.opts.log.warn({ method: spec.method, path: spec.path, status: err.status, errcode: err.errcode, attempt, delay }, 'homeserver request will be retried');
+        delay =
+          err.status === 429 ? (err.retryAfterMs ?? this.backoff(attempt)) : this.backoff(attempt);
+        this.opts.log.warn(
+          {
+            method: spec.method,
+            path: spec.path,
+            status: err.status,
+            errcode: err.errcode,
+            attempt,
+            delay,
+          },
+          'homeserver request will be retried',
+        );
       } catch (err) {
         if (!(err instanceof MatrixConnectionError)) throw err;
         if (attempt >= attempts || (spec.idempotent === false && !err.notSent)) throw err;
         delay = this.backoff(attempt);
-        this.opts.log.warn({ method: spec.method, path: spec.path, reason: err.message, attempt, delay }, 'homeserver unreachable; will retry');
+        this.opts.log.warn(
+          { method: spec.method, path: spec.path, reason: err.message, attempt, delay },
+          'homeserver unreachable; will retry',
+        );
       }
       await sleep(delay);
     }
@@ -121,7 +147,12 @@ export class MatrixHttp {
       headers['content-type'] = 'application/json';
     }
     try {
-      return await fetch(url, { method: spec.method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+      return await fetch(url, {
+        method: spec.method,
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
     } catch (err) {
       throw connectionError(err);
     }
@@ -145,7 +176,11 @@ function connectionError(err: unknown): MatrixConnectionError {
   if ((err as { name?: string }).name === 'TimeoutError') {
     return new MatrixConnectionError('request timed out', false, { cause: err });
   }
-  return new MatrixConnectionError(code ?? (err as Error).message ?? 'fetch failed', code === 'ECONNREFUSED', { cause: err });
+  return new MatrixConnectionError(
+    code ?? (err as Error).message ?? 'fetch failed',
+    code === 'ECONNREFUSED',
+    { cause: err },
+  );
 }
 
 async function toMatrixError(res: Response): Promise<MatrixError> {
@@ -157,7 +192,11 @@ async function toMatrixError(res: Response): Promise<MatrixError> {
     // Not JSON (a proxy's error page): keep the status, invent nothing.
   }
   const errcode = typeof body.errcode === 'string' ? body.errcode : 'M_UNKNOWN';
-  const error = typeof body.error === 'string' ? body.error : res.statusText || `HTTP ${res.status}`;
-  const wait = res.status === 429 ? retryAfterMs(body.retry_after_ms, res.headers.get('retry-after')) : undefined;
+  const error =
+    typeof body.error === 'string' ? body.error : res.statusText || `HTTP ${res.status}`;
+  const wait =
+    res.status === 429
+      ? retryAfterMs(body.retry_after_ms, res.headers.get('retry-after'))
+      : undefined;
   return new MatrixError(res.status, errcode, error, wait);
 }

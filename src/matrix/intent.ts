@@ -77,7 +77,10 @@ export class Intent {
     } catch (err) {
       const bot = this.opts.bot;
       if (!hasErrcode(err, 'M_FORBIDDEN') || !bot || bot === this) throw err;
-      this.opts.log.debug({ userId: this.userId, roomId }, 'join refused; asking the bot for an invite');
+      this.opts.log.debug(
+        { userId: this.userId, roomId },
+        'join refused; asking the bot for an invite',
+      );
       await bot.ensureJoined(roomId);
       await bot.invite(roomId, this.userId);
       await this.client.join(roomId, this.userId);
@@ -86,16 +89,34 @@ export class Intent {
   }
 
   /** Registers and joins first; a 403 from a stale membership cache re-joins and sends once more. */
-  sendEvent(roomId: string, type: string, content: Content, txnId: string, ts?: number): Promise<string> {
-    return this.inRoom(roomId, () => this.client.sendEvent(roomId, type, content, txnId, this.userId, ts));
+  sendEvent(
+    roomId: string,
+    type: string,
+    content: Content,
+    txnId: string,
+    ts?: number,
+  ): Promise<string> {
+    return this.inRoom(roomId, () =>
+      this.client.sendEvent(roomId, type, content, txnId, this.userId, ts),
+    );
   }
 
-  sendState(roomId: string, type: string, stateKey: string, content: Content, ts?: number): Promise<string> {
-    return this.inRoom(roomId, () => this.client.putState(roomId, type, stateKey, content, this.userId, ts));
+  sendState(
+    roomId: string,
+    type: string,
+    stateKey: string,
+    content: Content,
+    ts?: number,
+  ): Promise<string> {
+    return this.inRoom(roomId, () =>
+      this.client.putState(roomId, type, stateKey, content, this.userId, ts),
+    );
   }
 
   redact(roomId: string, eventId: string, txnId: string, reason?: string): Promise<string> {
-    return this.inRoom(roomId, () => this.client.redact(roomId, eventId, txnId, reason, this.userId));
+    return this.inRoom(roomId, () =>
+      this.client.redact(roomId, eventId, txnId, reason, this.userId),
+    );
   }
 
   setTyping(roomId: string, typing: boolean, timeoutMs = 30_000): Promise<void> {

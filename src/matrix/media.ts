@@ -26,7 +26,12 @@ export class MediaApi {
     private readonly maxDownloadBytes: number,
   ) {}
 
-  async upload(data: Uint8Array, contentType: string, filename?: string, asUser?: string): Promise<string> {
+  async upload(
+    data: Uint8Array,
+    contentType: string,
+    filename?: string,
+    asUser?: string,
+  ): Promise<string> {
     const res = await this.http.json<{ content_uri?: unknown }>({
       method: 'POST',
       path: '/_matrix/media/v3/upload',
@@ -34,7 +39,8 @@ export class MediaApi {
       body: data,
       contentType,
     });
-    if (typeof res.content_uri !== 'string') throw new MatrixError(200, 'M_BAD_JSON', 'upload answer without content_uri');
+    if (typeof res.content_uri !== 'string')
+      throw new MatrixError(200, 'M_BAD_JSON', 'upload answer without content_uri');
     return res.content_uri;
   }
 
@@ -42,16 +48,26 @@ export class MediaApi {
     const { serverName, mediaId } = parseMxc(mxc);
     if (this.authenticatedMedia !== false) {
       try {
-        const res = await this.http.send({ method: 'GET', path: path`/_matrix/client/v1/media/download/${serverName}/${mediaId}` });
+        const res = await this.http.send({
+          method: 'GET',
+          path: path`/_matrix/client/v1/media/download/${serverName}/${mediaId}`,
+        });
         this.authenticatedMedia = true;
         return await this.read(res);
       } catch (err) {
-        const unsupported = err instanceof MatrixError && (err.status === 404 || err.status === 405) && err.errcode === 'M_UNRECOGNIZED';
+        const unsupported =
+          err instanceof MatrixError &&
+          (err.status === 404 || err.status === 405) &&
+          err.errcode === 'M_UNRECOGNIZED';
         if (!unsupported) throw err;
         this.authenticatedMedia = false;
       }
     }
-    const res = await this.http.send({ method: 'GET', path: path`/_matrix/media/v3/download/${serverName}/${mediaId}`, anonymous: true });
+    const res = await this.http.send({
+      method: 'GET',
+      path: path`/_matrix/media/v3/download/${serverName}/${mediaId}`,
+      anonymous: true,
+    });
     return this.read(res);
   }
 
@@ -67,7 +83,12 @@ export class MediaApi {
     let size = 0;
     for await (const chunk of res.body ?? []) {
       size += chunk.byteLength;
-      if (size > this.maxDownloadBytes) throw new MatrixError(413, 'M_TOO_LARGE', `media larger than ${this.maxDownloadBytes} bytes`);
+      if (size > this.maxDownloadBytes)
+        throw new MatrixError(
+          413,
+          'M_TOO_LARGE',
+          `media larger than ${this.maxDownloadBytes} bytes`,
+        );
       chunks.push(chunk);
     }
     return { data: Buffer.concat(chunks), contentType };

@@ -3,8 +3,15 @@
  * proxies and other homeservers send `Retry-After` (seconds or an HTTP date). When both are given
  * the longer wait is honoured.
  */
-export function retryAfterMs(bodyValue: unknown, header: string | null, now = Date.now()): number | undefined {
-  const fromBody = typeof bodyValue === 'number' && Number.isFinite(bodyValue) && bodyValue >= 0 ? bodyValue : undefined;
+export function retryAfterMs(
+  bodyValue: unknown,
+  header: string | null,
+  now = Date.now(),
+): number | undefined {
+  const fromBody =
+    typeof bodyValue === 'number' && Number.isFinite(bodyValue) && bodyValue >= 0
+      ? bodyValue
+      : undefined;
   const fromHeader = header === null ? undefined : parseRetryAfterHeader(header, now);
   if (fromBody === undefined) return fromHeader;
   if (fromHeader === undefined) return fromBody;

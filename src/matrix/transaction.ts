@@ -48,7 +48,11 @@ export function parseTransaction(body: unknown, txnId: string, log: Logger): Ver
   for (const [index, raw] of body.events.entries()) {
     const verdict = checkClientEvent(raw);
     if (verdict.ok) events.push(verdict.value);
-    else log.warn({ txnId, index, reason: verdict.reason, eventId: idOf(raw) }, 'dropping malformed event');
+    else
+      log.warn(
+        { txnId, index, reason: verdict.reason, eventId: idOf(raw) },
+        'dropping malformed event',
+      );
   }
   const edus: EphemeralEvent[] = [];
   for (const [index, raw] of ephemeral.value.entries()) {

@@ -12,21 +12,21 @@ describe('createMetrics', () => {
 
   it('records every handle under its switchboard_ name', async () => {
     const m = createMetrics({ defaultMetrics: false });
-    m.events.inc({ type: 'm.room.message', bridge: 'irc', direction: 'to_remote' });
+    m.events.inc({ type: 'm.room.message', bridge: 'irc', direction: 'to_network' });
     m.sendLatency.observe({ direction: 'to_matrix', bridge: 'irc' }, 0.2);
     m.queueDepth.set({ direction: 'to_matrix' }, 3);
-    m.failures.inc({ direction: 'to_remote', bridge: 'irc', reason: 'rejected' });
+    m.failures.inc({ direction: 'to_network', bridge: 'irc', reason: 'rejected' });
     m.outboxPending.set(5);
     const text = await m.registry.metrics();
     expect(text).toContain(
-      'switchboard_events_total{type="m.room.message",bridge="irc",direction="to_remote"} 1',
+      'switchboard_events_total{type="m.room.message",bridge="irc",direction="to_network"} 1',
     );
     expect(text).toContain(
       'switchboard_send_latency_seconds_bucket{le="0.25",direction="to_matrix",bridge="irc"} 1',
     );
     expect(text).toContain('switchboard_queue_depth{direction="to_matrix"} 3');
     expect(text).toContain(
-      'switchboard_failures_total{direction="to_remote",bridge="irc",reason="rejected"} 1',
+      'switchboard_failures_total{direction="to_network",bridge="irc",reason="rejected"} 1',
     );
     expect(text).toContain('switchboard_outbox_pending 5');
   });

@@ -7,7 +7,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 export const METRIC_PREFIX = 'switchboard_';
 
 /** Which way an event travels; the `direction` label takes these values. */
-export type Direction = 'to_matrix' | 'to_remote';
+export type Direction = 'to_matrix' | 'to_network';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -46,7 +46,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     }),
     events: new Counter({
       name: `${METRIC_PREFIX}events_total`,
-      help: 'Events bridged, by event type, bridge and direction (to_matrix, to_remote).',
+      help: 'Events bridged, by event type, bridge and direction (to_matrix, to_network).',
       labelNames: ['type', 'bridge', 'direction'] as const,
       registers,
     }),

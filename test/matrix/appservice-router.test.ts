@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ThirdPartyLocation, ThirdPartyProtocol, ThirdPartyUser } from '../../src/connector.js';
-import { appserviceRouter, type AppserviceHandlers, type Transaction } from '../../src/matrix/appservice-router.js';
+import type {
+  ThirdPartyLocation,
+  ThirdPartyProtocol,
+  ThirdPartyUser,
+} from '../../src/connector.js';
+import {
+  appserviceRouter,
+  type AppserviceHandlers,
+  type Transaction,
+} from '../../src/matrix/appservice-router.js';
 import { captureLog, listen, type CapturedLog } from './helpers.js';
 
 const HS_TOKEN = 'hs-secret-token';
@@ -10,11 +18,22 @@ const protocol: ThirdPartyProtocol = {
   user_fields: ['nick'],
   location_fields: ['channel'],
   icon: 'mxc://example.org/icon',
-  field_types: { nick: { regexp: '.+', placeholder: 'alice' }, channel: { regexp: '#.+', placeholder: '#rust' } },
+  field_types: {
+    nick: { regexp: '.+', placeholder: 'alice' },
+    channel: { regexp: '#.+', placeholder: '#rust' },
+  },
   instances: [{ desc: 'Libera', network_id: 'libera', fields: {} }],
 };
-const location: ThirdPartyLocation = { alias: '#irc_#rust:example.org', protocol: 'irc', fields: { channel: '#rust' } };
-const user: ThirdPartyUser = { userid: '@irc_alice:example.org', protocol: 'irc', fields: { nick: 'alice' } };
+const location: ThirdPartyLocation = {
+  alias: '#irc_#rust:example.org',
+  protocol: 'irc',
+  fields: { channel: '#rust' },
+};
+const user: ThirdPartyUser = {
+  userid: '@irc_alice:example.org',
+  protocol: 'irc',
+  fields: { nick: 'alice' },
+};
 
 const event = (n: number) => ({
   event_id: `$ev${n}`,
@@ -27,7 +46,11 @@ const event = (n: number) => ({
 
 let server: { url: string; close: () => Promise<void> };
 let captured: CapturedLog;
-const calls: { txns: [string, Transaction][]; pings: (string | undefined)[]; fields: Record<string, string>[] } = { txns: [], pings: [], fields: [] };
+const calls: {
+  txns: [string, Transaction][];
+  pings: (string | undefined)[];
+  fields: Record<string, string>[];
+} = { txns: [], pings: [], fields: [] };
 let failNextTransaction = false;
 let throwInUserQuery = false;
 
@@ -45,8 +68,14 @@ const handlers: AppserviceHandlers = {
   },
   onAliasQuery: async (alias) => alias === '#irc_#rust:example.org',
   thirdPartyProtocol: async (p) => (p === 'irc' ? protocol : undefined),
-  thirdPartyLocations: async (p, fields) => (calls.fields.push(fields), p === 'irc' && fields.channel === '#rust' ? [location] : []),
-  thirdPartyUsers: async (p, fields) => (calls.fields.push(fields), p === 'irc' && fields.nick === 'alice' ? [user] : []),
+  thirdPartyLocations: async (p, fields) => (
+    calls.fields.push(fields),
+    p === 'irc' && fields.channel === '#rust' ? [location] : []
+  ),
+  thirdPartyUsers: async (p, fields) => (
+    calls.fields.push(fields),
+    p === 'irc' && fields.nick === 'alice' ? [user] : []
+  ),
   thirdPartyLocationByAlias: async (alias) => (alias === location.alias ? [location] : []),
   thirdPartyUserByUserId: async (userId) => (userId === user.userid ? [user] : []),
   onPing: (id) => void calls.pings.push(id),
@@ -54,7 +83,9 @@ const handlers: AppserviceHandlers = {
 
 beforeAll(async () => {
   captured = captureLog();
-  server = await listen(appserviceRouter({ hsToken: HS_TOKEN, handlers, maxBodyBytes: 64 * 1024, log: captured.log }));
+  server = await listen(
+    appserviceRouter({ hsToken: HS_TOKEN, handlers, maxBodyBytes: 64 * 1024, log: captured.log }),
+  );
 });
 afterAll(() => server.close());
 beforeEach(() => {
@@ -64,16 +95,34 @@ beforeEach(() => {
   captured.lines.length = 0;
 });
 
-async function call(method: string, path: string, opts: { body?: string | object; headers?: Record<string, string> } = {}) {
-  const body = typeof opts.body === 'string' || opts.body === undefined ? opts.body : JSON.stringify(opts.body);
-  const res = await fetch(server.url + path, { method, headers: { 'content-type': 'application/json', ...opts.headers }, body });
+async function call(
+  method: string,
+  path: string,
+  opts: { body?: string | object; headers?: Record<string, string> } = {},
+) {
+  const body =
+    typeof opts.body === 'string' || opts.body === undefined
+      ? opts.body
+      : JSON.stringify(opts.body);
+  const res = await fetch(server.url + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...opts.headers },
+    body,
+  });
   const text = await res.text();
   const type = res.headers.get('content-type');
-  const json = text && type?.startsWith('application/json') ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+  const json =
+    text && type?.startsWith('application/json')
+      ? (JSON.parse(text) as Record<string, unknown>)
+      : undefined;
   return { status: res.status, json, type };
 }
-const putTxn = (txnId: string, body: string | object, headers: Record<string, string> = auth, prefix = '/_matrix/app/v1') =>
-  call('PUT', `${prefix}/transactions/${txnId}`, { body, headers });
+const putTxn = (
+  txnId: string,
+  body: string | object,
+  headers: Record<string, string> = auth,
+  prefix = '/_matrix/app/v1',
+) => call('PUT', `${prefix}/transactions/${txnId}`, { body, headers });
 
 describe('authentication', () => {
   it('answers 401 M_UNAUTHORIZED without credentials', async () => {
@@ -97,19 +146,33 @@ describe('authentication', () => {
   });
 
   it('accepts the legacy access_token query parameter', async () => {
-    const res = await call('PUT', `/_matrix/app/v1/transactions/7?access_token=${HS_TOKEN}`, { body: { events: [] } });
+    const res = await call('PUT', `/_matrix/app/v1/transactions/7?access_token=${HS_TOKEN}`, {
+      body: { events: [] },
+    });
     expect(res).toMatchObject({ status: 200, json: {} });
     expect(calls.txns.map(([id]) => id)).toEqual(['7']);
   });
 
   it('rejects a wrong legacy token, and a header and query that disagree', async () => {
-    expect((await call('GET', '/_matrix/app/v1/users/%40irc_alice%3Aexample.org?access_token=nope')).status).toBe(403);
-    const both = await call('GET', '/_matrix/app/v1/users/%40irc_alice%3Aexample.org?access_token=nope', { headers: auth });
+    expect(
+      (await call('GET', '/_matrix/app/v1/users/%40irc_alice%3Aexample.org?access_token=nope'))
+        .status,
+    ).toBe(403);
+    const both = await call(
+      'GET',
+      '/_matrix/app/v1/users/%40irc_alice%3Aexample.org?access_token=nope',
+      { headers: auth },
+    );
     expect(both).toMatchObject({ status: 403, json: { errcode: 'M_FORBIDDEN' } });
   });
 
   it('guards every route, not only transactions', async () => {
-    for (const path of ['/_matrix/app/v1/users/@a:b', '/_matrix/app/v1/rooms/%23a:b', '/_matrix/app/v1/thirdparty/protocol/irc', '/thirdparty/user?userid=@a:b']) {
+    for (const path of [
+      '/_matrix/app/v1/users/@a:b',
+      '/_matrix/app/v1/rooms/%23a:b',
+      '/_matrix/app/v1/thirdparty/protocol/irc',
+      '/thirdparty/user?userid=@a:b',
+    ]) {
       expect((await call('GET', path)).status, path).toBe(401);
     }
     expect((await call('POST', '/_matrix/app/v1/ping', { body: {} })).status).toBe(401);
@@ -118,22 +181,39 @@ describe('authentication', () => {
 
 describe('routing', () => {
   it('answers 404 M_UNRECOGNIZED for an unknown path', async () => {
-    for (const path of ['/_matrix/app/v1/nope', '/_matrix/app/v2/transactions/1', '/_matrix/app/v1/transactions/1/extra']) {
+    for (const path of [
+      '/_matrix/app/v1/nope',
+      '/_matrix/app/v2/transactions/1',
+      '/_matrix/app/v1/transactions/1/extra',
+    ]) {
       const res = await call('GET', path, { headers: auth });
       expect(res, path).toMatchObject({ status: 404, json: { errcode: 'M_UNRECOGNIZED' } });
     }
   });
 
   it('answers 405 M_UNRECOGNIZED for a known path with the wrong method', async () => {
-    expect(await call('GET', '/_matrix/app/v1/transactions/1', { headers: auth })).toMatchObject({ status: 405, json: { errcode: 'M_UNRECOGNIZED' } });
-    expect(await call('POST', '/_matrix/app/v1/users/@a:b', { headers: auth })).toMatchObject({ status: 405, json: { errcode: 'M_UNRECOGNIZED' } });
-    expect(await call('GET', '/_matrix/app/v1/ping', { headers: auth })).toMatchObject({ status: 405, json: { errcode: 'M_UNRECOGNIZED' } });
-    expect(await call('DELETE', '/transactions/1', { headers: auth })).toMatchObject({ status: 405 });
+    expect(await call('GET', '/_matrix/app/v1/transactions/1', { headers: auth })).toMatchObject({
+      status: 405,
+      json: { errcode: 'M_UNRECOGNIZED' },
+    });
+    expect(await call('POST', '/_matrix/app/v1/users/@a:b', { headers: auth })).toMatchObject({
+      status: 405,
+      json: { errcode: 'M_UNRECOGNIZED' },
+    });
+    expect(await call('GET', '/_matrix/app/v1/ping', { headers: auth })).toMatchObject({
+      status: 405,
+      json: { errcode: 'M_UNRECOGNIZED' },
+    });
+    expect(await call('DELETE', '/transactions/1', { headers: auth })).toMatchObject({
+      status: 405,
+    });
   });
 
   it('answers JSON', async () => {
     expect((await putTxn('1', { events: [] })).type).toMatch(/^application\/json/);
-    expect((await call('GET', '/_matrix/app/v1/nope', { headers: auth })).type).toMatch(/^application\/json/);
+    expect((await call('GET', '/_matrix/app/v1/nope', { headers: auth })).type).toMatch(
+      /^application\/json/,
+    );
   });
 
   it('leaves paths outside the appservice API to the app it is mounted in', async () => {
@@ -145,8 +225,16 @@ describe('routing', () => {
 
 describe('PUT /transactions/{txnId}', () => {
   it('hands events and ephemeral data to the handler and answers {}', async () => {
-    const typing = { type: 'm.typing', room_id: '!room:example.org', content: { user_ids: ['@alice:example.org'] } };
-    const res = await putTxn('42', { events: [event(1), event(2)], ephemeral: [typing], to_device: [{ type: 'm.x', content: {} }] });
+    const typing = {
+      type: 'm.typing',
+      room_id: '!room:example.org',
+      content: { user_ids: ['@alice:example.org'] },
+    };
+    const res = await putTxn('42', {
+      events: [event(1), event(2)],
+      ephemeral: [typing],
+      to_device: [{ type: 'm.x', content: {} }],
+    });
     expect(res).toMatchObject({ status: 200, json: {} });
     expect(calls.txns).toHaveLength(1);
     const [txnId, txn] = calls.txns[0]!;
@@ -157,14 +245,34 @@ describe('PUT /transactions/{txnId}', () => {
   });
 
   it('reads the unstable MSC2409 keys', async () => {
-    const receipt = { type: 'm.receipt', room_id: '!room:example.org', content: { $ev1: { 'm.read': { '@alice:example.org': { ts: 1 } } } } };
-    await putTxn('43', { events: [], 'de.sorunome.msc2409.ephemeral': [receipt], 'de.sorunome.msc2409.to_device': [{ type: 'm.y', content: {} }] });
-    expect(calls.txns[0]![1]).toMatchObject({ events: [], ephemeral: [receipt], toDevice: [{ type: 'm.y' }] });
+    const receipt = {
+      type: 'm.receipt',
+      room_id: '!room:example.org',
+      content: { $ev1: { 'm.read': { '@alice:example.org': { ts: 1 } } } },
+    };
+    await putTxn('43', {
+      events: [],
+      'de.sorunome.msc2409.ephemeral': [receipt],
+      'de.sorunome.msc2409.to_device': [{ type: 'm.y', content: {} }],
+    });
+    expect(calls.txns[0]![1]).toMatchObject({
+      events: [],
+      ephemeral: [receipt],
+      toDevice: [{ type: 'm.y' }],
+    });
   });
 
   it('reads EDUs once when both the stable and the unstable key carry them', async () => {
-    const presence = { type: 'm.presence', sender: '@alice:example.org', content: { presence: 'online' } };
-    await putTxn('44', { events: [], ephemeral: [presence], 'de.sorunome.msc2409.ephemeral': [presence] });
+    const presence = {
+      type: 'm.presence',
+      sender: '@alice:example.org',
+      content: { presence: 'online' },
+    };
+    await putTxn('44', {
+      events: [],
+      ephemeral: [presence],
+      'de.sorunome.msc2409.ephemeral': [presence],
+    });
     expect(calls.txns[0]![1].ephemeral).toEqual([presence]);
   });
 
@@ -185,15 +293,29 @@ describe('PUT /transactions/{txnId}', () => {
   });
 
   it('answers 400 M_NOT_JSON for a body that is not JSON, or none', async () => {
-    expect(await putTxn('1', '{"events": [')).toMatchObject({ status: 400, json: { errcode: 'M_NOT_JSON' } });
+    expect(await putTxn('1', '{"events": [')).toMatchObject({
+      status: 400,
+      json: { errcode: 'M_NOT_JSON' },
+    });
     expect(await putTxn('1', '')).toMatchObject({ status: 400, json: { errcode: 'M_NOT_JSON' } });
     expect(calls.txns).toHaveLength(0);
   });
 
   it('answers 400 M_BAD_JSON for JSON of the wrong shape', async () => {
-    for (const body of [[], 'null', '"events"', {}, { events: {} }, { events: [], ephemeral: 'x' }, { events: [], 'de.sorunome.msc2409.to_device': {} }]) {
+    for (const body of [
+      [],
+      'null',
+      '"events"',
+      {},
+      { events: {} },
+      { events: [], ephemeral: 'x' },
+      { events: [], 'de.sorunome.msc2409.to_device': {} },
+    ]) {
       const res = await putTxn('1', body);
-      expect(res, JSON.stringify(body)).toMatchObject({ status: 400, json: { errcode: 'M_BAD_JSON' } });
+      expect(res, JSON.stringify(body)).toMatchObject({
+        status: 400,
+        json: { errcode: 'M_BAD_JSON' },
+      });
     }
     expect(calls.txns).toHaveLength(0);
   });
@@ -258,27 +380,48 @@ describe('PUT /transactions/{txnId}', () => {
 
 describe('queries', () => {
   it('answers a user query 200 {} or 404 M_NOT_FOUND', async () => {
-    expect(await call('GET', '/_matrix/app/v1/users/%40irc_alice%3Aexample.org', { headers: auth })).toMatchObject({ status: 200, json: {} });
-    expect(await call('GET', '/_matrix/app/v1/users/%40irc_bob%3Aexample.org', { headers: auth })).toMatchObject({ status: 404, json: { errcode: 'M_NOT_FOUND' } });
-    expect(await call('GET', '/users/%40irc_alice%3Aexample.org', { headers: auth })).toMatchObject({ status: 200 });
+    expect(
+      await call('GET', '/_matrix/app/v1/users/%40irc_alice%3Aexample.org', { headers: auth }),
+    ).toMatchObject({ status: 200, json: {} });
+    expect(
+      await call('GET', '/_matrix/app/v1/users/%40irc_bob%3Aexample.org', { headers: auth }),
+    ).toMatchObject({ status: 404, json: { errcode: 'M_NOT_FOUND' } });
+    expect(await call('GET', '/users/%40irc_alice%3Aexample.org', { headers: auth })).toMatchObject(
+      { status: 200 },
+    );
   });
 
   it('answers an alias query 200 {} or 404 M_NOT_FOUND', async () => {
-    expect(await call('GET', '/_matrix/app/v1/rooms/%23irc_%23rust%3Aexample.org', { headers: auth })).toMatchObject({ status: 200, json: {} });
-    expect(await call('GET', '/_matrix/app/v1/rooms/%23other%3Aexample.org', { headers: auth })).toMatchObject({ status: 404, json: { errcode: 'M_NOT_FOUND' } });
-    expect(await call('GET', '/rooms/%23irc_%23rust%3Aexample.org', { headers: auth })).toMatchObject({ status: 200 });
+    expect(
+      await call('GET', '/_matrix/app/v1/rooms/%23irc_%23rust%3Aexample.org', { headers: auth }),
+    ).toMatchObject({ status: 200, json: {} });
+    expect(
+      await call('GET', '/_matrix/app/v1/rooms/%23other%3Aexample.org', { headers: auth }),
+    ).toMatchObject({ status: 404, json: { errcode: 'M_NOT_FOUND' } });
+    expect(
+      await call('GET', '/rooms/%23irc_%23rust%3Aexample.org', { headers: auth }),
+    ).toMatchObject({ status: 200 });
   });
 
   it('rejects ids with the wrong sigil', async () => {
-    expect(await call('GET', '/_matrix/app/v1/users/alice', { headers: auth })).toMatchObject({ status: 400, json: { errcode: 'M_INVALID_PARAM' } });
-    expect(await call('GET', '/_matrix/app/v1/rooms/!room:x', { headers: auth })).toMatchObject({ status: 400, json: { errcode: 'M_INVALID_PARAM' } });
+    expect(await call('GET', '/_matrix/app/v1/users/alice', { headers: auth })).toMatchObject({
+      status: 400,
+      json: { errcode: 'M_INVALID_PARAM' },
+    });
+    expect(await call('GET', '/_matrix/app/v1/rooms/!room:x', { headers: auth })).toMatchObject({
+      status: 400,
+      json: { errcode: 'M_INVALID_PARAM' },
+    });
   });
 
   it('answers 500 M_UNKNOWN without details when a handler throws', async () => {
     throwInUserQuery = true;
     try {
       const res = await call('GET', '/_matrix/app/v1/users/%40a%3Ab', { headers: auth });
-      expect(res).toMatchObject({ status: 500, json: { errcode: 'M_UNKNOWN', error: 'Internal server error' } });
+      expect(res).toMatchObject({
+        status: 500,
+        json: { errcode: 'M_UNKNOWN', error: 'Internal server error' },
+      });
     } finally {
       throwInUserQuery = false;
     }
@@ -287,51 +430,111 @@ describe('queries', () => {
 
 describe('third-party lookups', () => {
   it('serves protocol metadata, and 404 for an unknown protocol', async () => {
-    expect(await call('GET', '/_matrix/app/v1/thirdparty/protocol/irc', { headers: auth })).toMatchObject({ status: 200, json: protocol });
-    expect(await call('GET', '/_matrix/app/v1/thirdparty/protocol/xmpp', { headers: auth })).toMatchObject({ status: 404, json: { errcode: 'M_NOT_FOUND' } });
+    expect(
+      await call('GET', '/_matrix/app/v1/thirdparty/protocol/irc', { headers: auth }),
+    ).toMatchObject({ status: 200, json: protocol });
+    expect(
+      await call('GET', '/_matrix/app/v1/thirdparty/protocol/xmpp', { headers: auth }),
+    ).toMatchObject({ status: 404, json: { errcode: 'M_NOT_FOUND' } });
   });
 
   it('passes the query fields through, without the legacy token', async () => {
-    const res = await call('GET', `/_matrix/app/v1/thirdparty/location/irc?channel=%23rust&access_token=${HS_TOKEN}`);
+    const res = await call(
+      'GET',
+      `/_matrix/app/v1/thirdparty/location/irc?channel=%23rust&access_token=${HS_TOKEN}`,
+    );
     expect(res).toMatchObject({ status: 200, json: [location] });
     expect(calls.fields).toEqual([{ channel: '#rust' }]);
-    expect(await call('GET', '/_matrix/app/v1/thirdparty/user/irc?nick=alice', { headers: auth })).toMatchObject({ status: 200, json: [user] });
+    expect(
+      await call('GET', '/_matrix/app/v1/thirdparty/user/irc?nick=alice', { headers: auth }),
+    ).toMatchObject({ status: 200, json: [user] });
   });
 
   it('answers an empty lookup with 404 M_NOT_FOUND, as the spec says', async () => {
-    expect(await call('GET', '/_matrix/app/v1/thirdparty/location/irc?channel=%23none', { headers: auth })).toMatchObject({ status: 404, json: { errcode: 'M_NOT_FOUND' } });
-    expect(await call('GET', '/_matrix/app/v1/thirdparty/user/irc?nick=bob', { headers: auth })).toMatchObject({ status: 404 });
-    expect(await call('GET', '/_matrix/app/v1/thirdparty/location?alias=%23none%3Ax', { headers: auth })).toMatchObject({ status: 404 });
-    expect(await call('GET', '/_matrix/app/v1/thirdparty/user?userid=%40none%3Ax', { headers: auth })).toMatchObject({ status: 404 });
+    expect(
+      await call('GET', '/_matrix/app/v1/thirdparty/location/irc?channel=%23none', {
+        headers: auth,
+      }),
+    ).toMatchObject({ status: 404, json: { errcode: 'M_NOT_FOUND' } });
+    expect(
+      await call('GET', '/_matrix/app/v1/thirdparty/user/irc?nick=bob', { headers: auth }),
+    ).toMatchObject({ status: 404 });
+    expect(
+      await call('GET', '/_matrix/app/v1/thirdparty/location?alias=%23none%3Ax', { headers: auth }),
+    ).toMatchObject({ status: 404 });
+    expect(
+      await call('GET', '/_matrix/app/v1/thirdparty/user?userid=%40none%3Ax', { headers: auth }),
+    ).toMatchObject({ status: 404 });
   });
 
   it('reverse-looks-up by alias and by user id', async () => {
-    expect(await call('GET', `/_matrix/app/v1/thirdparty/location?alias=${encodeURIComponent(location.alias)}`, { headers: auth })).toMatchObject({ status: 200, json: [location] });
-    expect(await call('GET', `/_matrix/app/v1/thirdparty/user?userid=${encodeURIComponent(user.userid)}`, { headers: auth })).toMatchObject({ status: 200, json: [user] });
+    expect(
+      await call(
+        'GET',
+        `/_matrix/app/v1/thirdparty/location?alias=${encodeURIComponent(location.alias)}`,
+        { headers: auth },
+      ),
+    ).toMatchObject({ status: 200, json: [location] });
+    expect(
+      await call(
+        'GET',
+        `/_matrix/app/v1/thirdparty/user?userid=${encodeURIComponent(user.userid)}`,
+        { headers: auth },
+      ),
+    ).toMatchObject({ status: 200, json: [user] });
   });
 
   it('answers 400 M_MISSING_PARAM when the reverse lookup lacks its parameter', async () => {
-    expect(await call('GET', '/_matrix/app/v1/thirdparty/location', { headers: auth })).toMatchObject({ status: 400, json: { errcode: 'M_MISSING_PARAM' } });
-    expect(await call('GET', '/_matrix/app/v1/thirdparty/user', { headers: auth })).toMatchObject({ status: 400, json: { errcode: 'M_MISSING_PARAM' } });
+    expect(
+      await call('GET', '/_matrix/app/v1/thirdparty/location', { headers: auth }),
+    ).toMatchObject({ status: 400, json: { errcode: 'M_MISSING_PARAM' } });
+    expect(await call('GET', '/_matrix/app/v1/thirdparty/user', { headers: auth })).toMatchObject({
+      status: 400,
+      json: { errcode: 'M_MISSING_PARAM' },
+    });
   });
 
   it('serves the legacy third-party paths', async () => {
-    expect((await call('GET', '/_matrix/app/unstable/thirdparty/protocol/irc', { headers: auth })).status).toBe(200);
+    expect(
+      (await call('GET', '/_matrix/app/unstable/thirdparty/protocol/irc', { headers: auth }))
+        .status,
+    ).toBe(200);
     expect((await call('GET', '/thirdparty/protocol/irc', { headers: auth })).status).toBe(200);
-    expect((await call('GET', `/thirdparty/user?userid=${encodeURIComponent(user.userid)}`, { headers: auth })).status).toBe(200);
+    expect(
+      (
+        await call('GET', `/thirdparty/user?userid=${encodeURIComponent(user.userid)}`, {
+          headers: auth,
+        })
+      ).status,
+    ).toBe(200);
   });
 });
 
 describe('POST /ping', () => {
   it('answers {} and reports the transaction id', async () => {
-    expect(await call('POST', '/_matrix/app/v1/ping', { body: { transaction_id: 'meow' }, headers: auth })).toMatchObject({ status: 200, json: {} });
-    expect(await call('POST', '/_matrix/app/v1/ping', { body: {}, headers: auth })).toMatchObject({ status: 200, json: {} });
+    expect(
+      await call('POST', '/_matrix/app/v1/ping', {
+        body: { transaction_id: 'meow' },
+        headers: auth,
+      }),
+    ).toMatchObject({ status: 200, json: {} });
+    expect(await call('POST', '/_matrix/app/v1/ping', { body: {}, headers: auth })).toMatchObject({
+      status: 200,
+      json: {},
+    });
     expect(calls.pings).toEqual(['meow', undefined]);
   });
 
   it('rejects a malformed ping body', async () => {
-    expect(await call('POST', '/_matrix/app/v1/ping', { body: '{', headers: auth })).toMatchObject({ status: 400, json: { errcode: 'M_NOT_JSON' } });
-    expect(await call('POST', '/_matrix/app/v1/ping', { body: { transaction_id: 5 }, headers: auth })).toMatchObject({ status: 400, json: { errcode: 'M_BAD_JSON' } });
-    expect(await call('POST', '/_matrix/app/v1/ping', { body: '[]', headers: auth })).toMatchObject({ status: 400, json: { errcode: 'M_BAD_JSON' } });
+    expect(await call('POST', '/_matrix/app/v1/ping', { body: '{', headers: auth })).toMatchObject({
+      status: 400,
+      json: { errcode: 'M_NOT_JSON' },
+    });
+    expect(
+      await call('POST', '/_matrix/app/v1/ping', { body: { transaction_id: 5 }, headers: auth }),
+    ).toMatchObject({ status: 400, json: { errcode: 'M_BAD_JSON' } });
+    expect(await call('POST', '/_matrix/app/v1/ping', { body: '[]', headers: auth })).toMatchObject(
+      { status: 400, json: { errcode: 'M_BAD_JSON' } },
+    );
   });
 });

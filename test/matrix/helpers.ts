@@ -12,13 +12,18 @@ export interface CapturedLog {
 
 export function captureLog(): CapturedLog {
   const lines: Record<string, unknown>[] = [];
-  const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  const log = pino(
+    { level: 'debug' },
+    { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
   return { log, lines };
 }
 
 export const silentLog = (): Logger => pino({ level: 'silent' });
 
-export async function listen(router: express.Router): Promise<{ url: string; close: () => Promise<void> }> {
+export async function listen(
+  router: express.Router,
+): Promise<{ url: string; close: () => Promise<void> }> {
   const app = express();
   app.use(router);
   const server: Server = app.listen(0, '127.0.0.1');

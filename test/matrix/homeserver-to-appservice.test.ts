@@ -31,7 +31,12 @@ beforeAll(async () => {
   });
   appservice = await listen(router);
   hs.appserviceUrl = appservice.url;
-  client = new MatrixClient({ homeserverUrl: hs.url, asToken: hs.asToken, log: silentLog(), retry: { maxAttempts: 1 } });
+  client = new MatrixClient({
+    homeserverUrl: hs.url,
+    asToken: hs.asToken,
+    log: silentLog(),
+    retry: { maxAttempts: 1 },
+  });
 });
 afterAll(async () => {
   await hs.close();
@@ -43,7 +48,11 @@ describe('fake homeserver → appservice', () => {
     hs.addUser('@alice:localhost');
     const roomId = hs.createRoom('@alice:localhost', { preset: 'public_chat' });
     const event = hs.send(roomId, '@alice:localhost', { msgtype: 'm.text', body: 'hi' });
-    const typing = { type: 'm.typing', room_id: roomId, content: { user_ids: ['@alice:localhost'] } };
+    const typing = {
+      type: 'm.typing',
+      room_id: roomId,
+      content: { user_ids: ['@alice:localhost'] },
+    };
     const first = await hs.pushTransaction([event], { ephemeral: [typing] });
     const second = await hs.pushTransaction([]);
     expect([first.status, second.status]).toEqual([200, 200]);
@@ -68,14 +77,25 @@ describe('fake homeserver → appservice', () => {
   });
 
   it('reports ping failures as Synapse does', async () => {
-    await expect(client.pingAppservice('someone-else')).rejects.toMatchObject({ status: 403, errcode: 'M_FORBIDDEN' });
+    await expect(client.pingAppservice('someone-else')).rejects.toMatchObject({
+      status: 403,
+      errcode: 'M_FORBIDDEN',
+    });
     const saved = hs.appserviceUrl;
     try {
-      const stopped = await listen(appserviceRouter({ hsToken: 'other-token', log: silentLog(), handlers: {} as never }));
+      const stopped = await listen(
+        appserviceRouter({ hsToken: 'other-token', log: silentLog(), handlers: {} as never }),
+      );
       hs.appserviceUrl = stopped.url;
-      await expect(client.pingAppservice(hs.appserviceId)).rejects.toMatchObject({ status: 502, errcode: 'M_BAD_STATUS' });
+      await expect(client.pingAppservice(hs.appserviceId)).rejects.toMatchObject({
+        status: 502,
+        errcode: 'M_BAD_STATUS',
+      });
       await stopped.close();
-      await expect(client.pingAppservice(hs.appserviceId)).rejects.toMatchObject({ status: 502, errcode: 'M_CONNECTION_FAILED' });
+      await expect(client.pingAppservice(hs.appserviceId)).rejects.toMatchObject({
+        status: 502,
+        errcode: 'M_CONNECTION_FAILED',
+      });
     } finally {
       hs.appserviceUrl = saved;
     }

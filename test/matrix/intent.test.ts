@@ -12,7 +12,12 @@ const ALICE = '@alice:localhost';
 beforeAll(async () => {
   hs = await FakeHomeserver.start();
   hs.addUser(ALICE);
-  client = new MatrixClient({ homeserverUrl: hs.url, asToken: hs.asToken, log: silentLog(), retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } });
+  client = new MatrixClient({
+    homeserverUrl: hs.url,
+    asToken: hs.asToken,
+    log: silentLog(),
+    retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
+  });
 });
 afterAll(() => hs.close());
 afterEach(() => {
@@ -20,16 +25,25 @@ afterEach(() => {
 });
 
 let n = 0;
-const fresh = (maxSize?: number) => ({ cache: new IntentCache({ client, botUserId: BOT, log: silentLog(), maxSize }), ghost: `@test_i${++n}:localhost` });
+const fresh = (maxSize?: number) => ({
+  cache: new IntentCache({ client, botUserId: BOT, log: silentLog(), maxSize }),
+  ghost: `@test_i${++n}:localhost`,
+});
 const registerCalls = () => hs.countRequests('POST', /\/register$/);
-const joinCalls = (userId: string) => hs.requests.filter((r) => r.method === 'POST' && r.path.includes('/join/') && r.userId === userId).length;
+const joinCalls = (userId: string) =>
+  hs.requests.filter((r) => r.method === 'POST' && r.path.includes('/join/') && r.userId === userId)
+    .length;
 
 describe('Intent', () => {
   it('registers lazily and only once, even when asked concurrently', async () => {
     const { cache, ghost } = fresh();
     const intent = cache.intentFor(ghost);
     expect(registerCalls()).toBe(0);
-    await Promise.all([intent.ensureRegistered(), intent.ensureRegistered(), intent.ensureRegistered()]);
+    await Promise.all([
+      intent.ensureRegistered(),
+      intent.ensureRegistered(),
+      intent.ensureRegistered(),
+    ]);
     await intent.ensureRegistered();
     expect(registerCalls()).toBe(1);
     expect(hs.isRegistered(ghost)).toBe(true);
@@ -65,19 +79,32 @@ describe('Intent', () => {
     const { cache, ghost } = fresh();
     const roomId = await cache.bot.createRoom({ preset: 'public_chat' });
     const intent = cache.intentFor(ghost);
-    const first = await intent.sendEvent(roomId, 'm.room.message', { body: 'one' }, `${ghost}-1`, 1_650_000_000_000);
+    const first = await intent.sendEvent(
+      roomId,
+      'm.room.message',
+      { body: 'one' },
+      `${ghost}-1`,
+      1_650_000_000_000,
+    );
     await intent.sendEvent(roomId, 'm.room.message', { body: 'two' }, `${ghost}-2`);
     expect(registerCalls()).toBe(2); // the bot and the ghost
     expect(joinCalls(ghost)).toBe(1);
     expect(intent.isJoined(roomId)).toBe(true);
-    expect(hs.events(roomId).find((e) => e.event_id === first)).toMatchObject({ sender: ghost, origin_server_ts: 1_650_000_000_000 });
+    expect(hs.events(roomId).find((e) => e.event_id === first)).toMatchObject({
+      sender: ghost,
+      origin_server_ts: 1_650_000_000_000,
+    });
   });
 
   it('shares one join among concurrent callers', async () => {
     const { cache, ghost } = fresh();
     const roomId = await cache.bot.createRoom({ preset: 'public_chat' });
     const intent = cache.intentFor(ghost);
-    await Promise.all([intent.ensureJoined(roomId), intent.ensureJoined(roomId), intent.ensureJoined(roomId)]);
+    await Promise.all([
+      intent.ensureJoined(roomId),
+      intent.ensureJoined(roomId),
+      intent.ensureJoined(roomId),
+    ]);
     expect(joinCalls(ghost)).toBe(1);
   });
 
@@ -101,7 +128,10 @@ describe('Intent', () => {
     expect(hs.membership(open, ghost)).toBe('join');
 
     const closed = hs.createRoom(ALICE, { preset: 'private_chat' });
-    await expect(cache.intentFor(ghost).ensureJoined(closed)).rejects.toMatchObject({ status: 403, errcode: 'M_FORBIDDEN' });
+    await expect(cache.intentFor(ghost).ensureJoined(closed)).rejects.toMatchObject({
+      status: 403,
+      errcode: 'M_FORBIDDEN',
+    });
     expect(cache.intentFor(ghost).isJoined(closed)).toBe(false);
   });
 
@@ -125,7 +155,12 @@ describe('Intent', () => {
     const intent = cache.intentFor(ghost);
     await intent.ensureJoined(roomId);
     await client.kick(roomId, ghost, 'behind our back'); // no noteMembership: the cache still says joined
-    const eventId = await intent.sendEvent(roomId, 'm.room.message', { body: 'back' }, `${ghost}-stale`);
+    const eventId = await intent.sendEvent(
+      roomId,
+      'm.room.message',
+      { body: 'back' },
+      `${ghost}-stale`,
+    );
     expect(hs.events(roomId).find((e) => e.event_id === eventId)?.sender).toBe(ghost);
   });
 
@@ -148,7 +183,10 @@ describe('Intent', () => {
     const roomId = await cache.bot.createRoom({ preset: 'public_chat' });
     const intent = cache.intentFor(ghost);
     const eventId = await intent.sendEvent(roomId, 'm.room.message', { body: 'x' }, `${ghost}-a`);
-    await intent.sendState(roomId, 'm.room.member', ghost, { membership: 'join', displayname: 'In this room' });
+    await intent.sendState(roomId, 'm.room.member', ghost, {
+      membership: 'join',
+      displayname: 'In this room',
+    });
     expect(hs.state(roomId, 'm.room.member', ghost)).toMatchObject({ displayname: 'In this room' });
     await intent.setTyping(roomId, true);
     expect(hs.typing(roomId)).toEqual([ghost]);

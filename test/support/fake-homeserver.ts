@@ -9,7 +9,13 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ClientEvent } from '../../src/matrix/events.js';
-import { routes, type Reply, type Route, type ServerState, type StoredMedia } from './fake-homeserver/routes.js';
+import {
+  routes,
+  type Reply,
+  type Route,
+  type ServerState,
+  type StoredMedia,
+} from './fake-homeserver/routes.js';
 import { HsError, World, type CreateRoomBody, type Profile } from './fake-homeserver/world.js';
 
 export { HsError } from './fake-homeserver/world.js';
@@ -94,7 +100,8 @@ export class FakeHomeserver implements ServerState {
     this.hsToken = opts.hsToken ?? 'hs_token_for_tests';
     this.appserviceId = opts.appserviceId ?? 'switchboard';
     this.senderUserId = `@${opts.senderLocalpart ?? 'bridgebot'}:${this.serverName}`;
-    this.userNamespace = opts.userNamespace ?? new RegExp(`^@test_.*:${this.serverName.replace(/\./g, '\\.')}$`);
+    this.userNamespace =
+      opts.userNamespace ?? new RegExp(`^@test_.*:${this.serverName.replace(/\./g, '\\.')}$`);
     this.authenticatedMedia = opts.authenticatedMedia ?? true;
     this.appserviceUrl = opts.appserviceUrl;
     this.world = new World(this.serverName);
@@ -138,7 +145,9 @@ export class FakeHomeserver implements ServerState {
   }
 
   joinedMembers(roomId: string): string[] {
-    return [...(this.world.room(roomId)?.members ?? [])].filter(([, m]) => m === 'join').map(([u]) => u);
+    return [...(this.world.room(roomId)?.members ?? [])]
+      .filter(([, m]) => m === 'join')
+      .map(([u]) => u);
   }
 
   state(roomId: string, type: string, stateKey = ''): Record<string, unknown> | undefined {
@@ -182,7 +191,12 @@ export class FakeHomeserver implements ServerState {
     this.world.invite(roomId, inviter, target);
   }
 
-  send(roomId: string, sender: string, content: Record<string, unknown>, type = 'm.room.message'): ClientEvent {
+  send(
+    roomId: string,
+    sender: string,
+    content: Record<string, unknown>,
+    type = 'm.room.message',
+  ): ClientEvent {
     return this.world.send(roomId, sender, type, content);
   }
 
@@ -193,7 +207,10 @@ export class FakeHomeserver implements ServerState {
     this.nextTxnId = next;
   }
 
-  async pushTransaction(events: unknown[], opts: PushOptions = {}): Promise<{ txnId: string; status: number; body: unknown }> {
+  async pushTransaction(
+    events: unknown[],
+    opts: PushOptions = {},
+  ): Promise<{ txnId: string; status: number; body: unknown }> {
     if (!this.appserviceUrl) throw new Error('appserviceUrl is not set');
     const txnId = opts.txnId ?? String(this.nextTxnId++);
     const body: Record<string, unknown> = { events };
@@ -206,17 +223,24 @@ export class FakeHomeserver implements ServerState {
       body.ephemeral = opts.ephemeral ?? [];
       body.to_device = opts.toDevice ?? [];
     }
-    const res = await fetch(`${this.appserviceUrl}/_matrix/app/v1/transactions/${encodeURIComponent(txnId)}`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${opts.token ?? this.hsToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+    const res = await fetch(
+      `${this.appserviceUrl}/_matrix/app/v1/transactions/${encodeURIComponent(txnId)}`,
+      {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${opts.token ?? this.hsToken}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      },
+    );
     const text = await res.text();
     return { txnId, status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
   }
 
   async pingAppservice(appserviceId: string, transactionId: unknown): Promise<Reply> {
-    if (appserviceId !== this.appserviceId) throw new HsError(403, 'M_FORBIDDEN', 'Mismatching application service ID in path');
+    if (appserviceId !== this.appserviceId)
+      throw new HsError(403, 'M_FORBIDDEN', 'Mismatching application service ID in path');
     if (!this.appserviceUrl) throw new HsError(502, 'M_CONNECTION_FAILED', 'Connection refused');
     const started = performance.now();
     let res: Response;
@@ -228,11 +252,16 @@ export class FakeHomeserver implements ServerState {
         signal: AbortSignal.timeout(10_000),
       });
     } catch (err) {
-      if ((err as Error).name === 'TimeoutError') throw new HsError(504, 'M_CONNECTION_TIMEOUT', 'Timeout');
+      if ((err as Error).name === 'TimeoutError')
+        throw new HsError(504, 'M_CONNECTION_TIMEOUT', 'Timeout');
       throw new HsError(502, 'M_CONNECTION_FAILED', 'Connection failed');
     }
     const text = await res.text();
-    if (!res.ok) throw new HsError(502, 'M_BAD_STATUS', 'Ping returned error status', { status: res.status, body: text });
+    if (!res.ok)
+      throw new HsError(502, 'M_BAD_STATUS', 'Ping returned error status', {
+        status: res.status,
+        body: text,
+      });
     return { body: { duration_ms: Math.round(performance.now() - started) } };
   }
 
@@ -243,14 +272,29 @@ export class FakeHomeserver implements ServerState {
     const method = req.method ?? 'GET';
     const raw = await readBody(req, res);
     if (!raw) return;
-    if (this.opts.recordRequests !== false) this.requests.push({ method, path: url.pathname, query: url.search, userId: url.searchParams.get('user_id') ?? undefined });
+    if (this.opts.recordRequests !== false)
+      this.requests.push({
+        method,
+        path: url.pathname,
+        query: url.search,
+        userId: url.searchParams.get('user_id') ?? undefined,
+      });
     const failure = this.takeFailure(method, url.pathname);
     if (failure?.drop) return void req.socket.destroy();
     if (failure?.hang) return;
-    if (failure) return answer(res, failure.status ?? 500, failure.body ?? { errcode: 'M_UNKNOWN', error: 'Injected failure' }, failure.headers);
+    if (failure)
+      return answer(
+        res,
+        failure.status ?? 500,
+        failure.body ?? { errcode: 'M_UNKNOWN', error: 'Injected failure' },
+        failure.headers,
+      );
     try {
       const [route, params] = this.match(method, url.pathname);
-      const user = route.auth === 'none' ? this.senderUserId : this.authenticate(req, url.searchParams, route.auth === 'user');
+      const user =
+        route.auth === 'none'
+          ? this.senderUserId
+          : this.authenticate(req, url.searchParams, route.auth === 'user');
       let body: Record<string, unknown> = {};
       if (!route.rawBody && raw.length > 0) {
         try {
@@ -258,14 +302,25 @@ export class FakeHomeserver implements ServerState {
         } catch {
           throw new HsError(400, 'M_NOT_JSON', 'Content not JSON.');
         }
-        if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HsError(400, 'M_BAD_JSON', 'Content must be a JSON object.');
+        if (typeof body !== 'object' || body === null || Array.isArray(body))
+          throw new HsError(400, 'M_BAD_JSON', 'Content must be a JSON object.');
       }
-      const ctx = { state: this, params, query: url.searchParams, body, raw, user, path: url.pathname, contentType: req.headers['content-type'] };
+      const ctx = {
+        state: this,
+        params,
+        query: url.searchParams,
+        body,
+        raw,
+        user,
+        path: url.pathname,
+        contentType: req.headers['content-type'],
+      };
       const reply = await route.handler(ctx);
       if (reply.media) return sendMedia(res, reply.media);
       answer(res, reply.status ?? 200, reply.body ?? {});
     } catch (err) {
-      if (err instanceof HsError) return answer(res, err.status, { errcode: err.errcode, error: err.error, ...err.extra });
+      if (err instanceof HsError)
+        return answer(res, err.status, { errcode: err.errcode, error: err.error, ...err.extra });
       console.error('fake homeserver: internal error', err);
       answer(res, 500, { errcode: 'M_UNKNOWN', error: 'Internal server error' });
     }
@@ -273,7 +328,9 @@ export class FakeHomeserver implements ServerState {
 
   private takeFailure(method: string, path: string): FailureRule | undefined {
     const index = this.failures.findIndex(
-      (f) => (!f.method || f.method === method) && (!f.path || (typeof f.path === 'string' ? path.includes(f.path) : f.path.test(path))),
+      (f) =>
+        (!f.method || f.method === method) &&
+        (!f.path || (typeof f.path === 'string' ? path.includes(f.path) : f.path.test(path))),
     );
     if (index < 0) return undefined;
     const rule = this.failures[index]!;
@@ -288,14 +345,16 @@ export class FakeHomeserver implements ServerState {
       if (route.segments.length !== segments.length) continue;
       const params: Record<string, string> = {};
       const fits = route.segments.every((s, i) => {
-        if (s.startsWith(':')) return (params[s.slice(1)] = decode(segments[i]!)), true;
+        if (s.startsWith(':')) return ((params[s.slice(1)] = decode(segments[i]!)), true);
         return s === segments[i];
       });
       if (!fits) continue;
       if (route.method === method) return [route, params];
       pathKnown = true;
     }
-    throw pathKnown ? new HsError(405, 'M_UNRECOGNIZED', 'Unrecognized request') : new HsError(404, 'M_UNRECOGNIZED', 'Unrecognized request');
+    throw pathKnown
+      ? new HsError(405, 'M_UNRECOGNIZED', 'Unrecognized request')
+      : new HsError(404, 'M_UNRECOGNIZED', 'Unrecognized request');
   }
 
   /** The as_token (header or legacy query), then identity assertion with `?user_id=`. */
@@ -303,11 +362,24 @@ export class FakeHomeserver implements ServerState {
     const header = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const token = header ?? query.get('access_token');
     if (!token) throw new HsError(401, 'M_MISSING_TOKEN', 'Missing access token.');
-    if (token !== this.asToken) throw new HsError(401, 'M_UNKNOWN_TOKEN', 'Unrecognised access token', { soft_logout: false });
+    if (token !== this.asToken)
+      throw new HsError(401, 'M_UNKNOWN_TOKEN', 'Unrecognised access token', {
+        soft_logout: false,
+      });
     const asserted = assert ? query.get('user_id') : null;
     if (asserted === null) return this.senderUserId;
-    if (!this.mayRegister(asserted)) throw new HsError(403, 'M_FORBIDDEN', `Application service cannot masquerade as this user (${asserted}).`);
-    if (!this.world.users.has(asserted)) throw new HsError(403, 'M_FORBIDDEN', `Application service has not registered this user (${asserted})`);
+    if (!this.mayRegister(asserted))
+      throw new HsError(
+        403,
+        'M_FORBIDDEN',
+        `Application service cannot masquerade as this user (${asserted}).`,
+      );
+    if (!this.world.users.has(asserted))
+      throw new HsError(
+        403,
+        'M_FORBIDDEN',
+        `Application service has not registered this user (${asserted})`,
+      );
     return asserted;
   }
 }
@@ -326,7 +398,12 @@ async function readBody(req: IncomingMessage, res: ServerResponse): Promise<Buff
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > MAX_REQUEST_BYTES) {
-      answer(res, 413, { errcode: 'M_TOO_LARGE', error: 'Request too large' }, { connection: 'close' });
+      answer(
+        res,
+        413,
+        { errcode: 'M_TOO_LARGE', error: 'Request too large' },
+        { connection: 'close' },
+      );
       return undefined;
     }
     chunks.push(chunk);
@@ -335,15 +412,30 @@ async function readBody(req: IncomingMessage, res: ServerResponse): Promise<Buff
 }
 
 /** A string body goes out as it is (a proxy's HTML error page); anything else as JSON. */
-function answer(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function answer(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   const type = typeof body === 'string' ? 'text/html' : 'application/json';
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'content-type': type,
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
 function sendMedia(res: ServerResponse, media: StoredMedia): void {
-  const disposition = media.filename ? `inline; filename=${encodeURIComponent(media.filename)}` : 'inline';
-  res.writeHead(200, { 'content-type': media.contentType, 'content-length': media.data.length, 'content-disposition': disposition });
+  const disposition = media.filename
+    ? `inline; filename=${encodeURIComponent(media.filename)}`
+    : 'inline';
+  res.writeHead(200, {
+    'content-type': media.contentType,
+    'content-length': media.data.length,
+    'content-disposition': disposition,
+  });
   res.end(media.data);
 }

@@ -61,13 +61,15 @@ function str(ctx: RouteContext, key: string): string {
   if (typeof value !== 'string') throw new HsError(400, 'M_BAD_JSON', `'${key}' must be a string`);
   return value;
 }
-const optStr = (ctx: RouteContext, key: string) => (typeof ctx.body[key] === 'string' ? (ctx.body[key] as string) : undefined);
+const optStr = (ctx: RouteContext, key: string) =>
+  typeof ctx.body[key] === 'string' ? (ctx.body[key] as string) : undefined;
 
 /** `?ts=` (appservice timestamp massaging): honoured for as_token requests, which all of ours are. */
 function ts(ctx: RouteContext): number | undefined {
   const raw = ctx.query.get('ts');
   if (raw === null) return undefined;
-  if (!/^\d+$/.test(raw)) throw new HsError(400, 'M_INVALID_PARAM', 'ts must be a non-negative integer');
+  if (!/^\d+$/.test(raw))
+    throw new HsError(400, 'M_INVALID_PARAM', 'ts must be a non-negative integer');
   return Number(raw);
 }
 
@@ -87,14 +89,24 @@ function deduped(ctx: RouteContext, send: () => { event_id: string }): Reply {
 }
 
 function sameUser(ctx: RouteContext, target: string, what: string, status = 403): void {
-  if (target !== ctx.user) throw new HsError(status, 'M_FORBIDDEN', `Cannot set another user's ${what}`);
+  if (target !== ctx.user)
+    throw new HsError(status, 'M_FORBIDDEN', `Cannot set another user's ${what}`);
 }
 
 const membershipRoute = (action: 'kick' | 'ban' | 'unban'): Route => ({
   method: 'POST',
   pattern: `${CS}/rooms/:room/${action}`,
   auth: 'user',
-  handler: (ctx) => (ctx.state.world.moderate(ctx.params.room!, ctx.user, str(ctx, 'user_id'), action, optStr(ctx, 'reason')), OK),
+  handler: (ctx) => (
+    ctx.state.world.moderate(
+      ctx.params.room!,
+      ctx.user,
+      str(ctx, 'user_id'),
+      action,
+      optStr(ctx, 'reason'),
+    ),
+    OK
+  ),
 });
 
 const stateGet = (ctx: RouteContext): Reply => {
@@ -106,7 +118,14 @@ const stateGet = (ctx: RouteContext): Reply => {
 
 const statePut = (ctx: RouteContext): Reply => {
   eventSizeCheck(ctx);
-  const event = ctx.state.world.putState(ctx.params.room!, ctx.user, ctx.params.type!, ctx.params.key ?? '', ctx.body, ts(ctx));
+  const event = ctx.state.world.putState(
+    ctx.params.room!,
+    ctx.user,
+    ctx.params.type!,
+    ctx.params.key ?? '',
+    ctx.body,
+    ts(ctx),
+  );
   return { body: { event_id: event.event_id } };
 };
 
@@ -144,35 +163,89 @@ export const routes: Route[] = [
     method: 'GET',
     pattern: '/_matrix/client/versions',
     auth: 'none',
-    handler: () => ({ body: { versions: ['v1.1', 'v1.2', 'v1.3', 'v1.4', 'v1.5', 'v1.6', 'v1.7', 'v1.11'], unstable_features: { 'fi.mau.msc2659.stable': true } } }),
+    handler: () => ({
+      body: {
+        versions: ['v1.1', 'v1.2', 'v1.3', 'v1.4', 'v1.5', 'v1.6', 'v1.7', 'v1.11'],
+        unstable_features: { 'fi.mau.msc2659.stable': true },
+      },
+    }),
   },
-  { method: 'GET', pattern: `${CS}/account/whoami`, auth: 'user', handler: (ctx) => ({ body: { user_id: ctx.user, is_guest: false } }) },
+  {
+    method: 'GET',
+    pattern: `${CS}/account/whoami`,
+    auth: 'user',
+    handler: (ctx) => ({ body: { user_id: ctx.user, is_guest: false } }),
+  },
   {
     method: 'POST',
     pattern: `${CS}/register`,
     auth: 'token',
     handler: (ctx) => {
       if (ctx.body.type !== 'm.login.application_service') {
-        throw new HsError(400, 'M_UNKNOWN', 'An access token should not be provided on requests to /register (except if type is m.login.application_service)');
+        throw new HsError(
+          400,
+          'M_UNKNOWN',
+          'An access token should not be provided on requests to /register (except if type is m.login.application_service)',
+        );
       }
-      if (typeof ctx.body.username !== 'string') throw new HsError(400, 'M_UNKNOWN', 'Desired Username is missing or not a string');
+      if (typeof ctx.body.username !== 'string')
+        throw new HsError(400, 'M_UNKNOWN', 'Desired Username is missing or not a string');
       const { world } = ctx.state;
       const userId = `@${ctx.body.username}:${world.serverName}`;
-      if (!ctx.state.mayRegister(userId)) throw new HsError(400, 'M_EXCLUSIVE', 'Invalid user localpart for this application service.');
-      if (world.users.has(userId)) throw new HsError(400, 'M_USER_IN_USE', 'User ID already taken.');
+      if (!ctx.state.mayRegister(userId))
+        throw new HsError(
+          400,
+          'M_EXCLUSIVE',
+          'Invalid user localpart for this application service.',
+        );
+      if (world.users.has(userId))
+        throw new HsError(400, 'M_USER_IN_USE', 'User ID already taken.');
       world.users.set(userId, {});
-      const login = ctx.body.inhibit_login === true ? {} : { access_token: `syt_${randomBytes(8).toString('hex')}`, device_id: 'FAKEDEVICE' };
+      const login =
+        ctx.body.inhibit_login === true
+          ? {}
+          : { access_token: `syt_${randomBytes(8).toString('hex')}`, device_id: 'FAKEDEVICE' };
       return { body: { user_id: userId, home_server: world.serverName, ...login } };
     },
   },
-  { method: 'POST', pattern: `${CS}/join/:room`, auth: 'user', handler: (ctx) => ({ body: { room_id: ctx.state.world.join(ctx.params.room!, ctx.user) } }) },
-  { method: 'POST', pattern: `${CS}/rooms/:room/join`, auth: 'user', handler: (ctx) => ({ body: { room_id: ctx.state.world.join(ctx.params.room!, ctx.user) } }) },
-  { method: 'POST', pattern: `${CS}/rooms/:room/invite`, auth: 'user', handler: (ctx) => (ctx.state.world.invite(ctx.params.room!, ctx.user, str(ctx, 'user_id')), OK) },
-  { method: 'POST', pattern: `${CS}/rooms/:room/leave`, auth: 'user', handler: (ctx) => (ctx.state.world.leave(ctx.params.room!, ctx.user, optStr(ctx, 'reason')), OK) },
+  {
+    method: 'POST',
+    pattern: `${CS}/join/:room`,
+    auth: 'user',
+    handler: (ctx) => ({ body: { room_id: ctx.state.world.join(ctx.params.room!, ctx.user) } }),
+  },
+  {
+    method: 'POST',
+    pattern: `${CS}/rooms/:room/join`,
+    auth: 'user',
+    handler: (ctx) => ({ body: { room_id: ctx.state.world.join(ctx.params.room!, ctx.user) } }),
+  },
+  {
+    method: 'POST',
+    pattern: `${CS}/rooms/:room/invite`,
+    auth: 'user',
+    handler: (ctx) => (ctx.state.world.invite(ctx.params.room!, ctx.user, str(ctx, 'user_id')), OK),
+  },
+  {
+    method: 'POST',
+    pattern: `${CS}/rooms/:room/leave`,
+    auth: 'user',
+    handler: (ctx) => (
+      ctx.state.world.leave(ctx.params.room!, ctx.user, optStr(ctx, 'reason')),
+      OK
+    ),
+  },
   membershipRoute('kick'),
   membershipRoute('ban'),
   membershipRoute('unban'),
-  { method: 'POST', pattern: `${CS}/createRoom`, auth: 'user', handler: (ctx) => ({ body: { room_id: ctx.state.world.createRoom(ctx.user, ctx.body as CreateRoomBody) } }) },
+  {
+    method: 'POST',
+    pattern: `${CS}/createRoom`,
+    auth: 'user',
+    handler: (ctx) => ({
+      body: { room_id: ctx.state.world.createRoom(ctx.user, ctx.body as CreateRoomBody) },
+    }),
+  },
   { method: 'GET', pattern: `${CS}/rooms/:room/state/:type/:key`, auth: 'user', handler: stateGet },
   { method: 'GET', pattern: `${CS}/rooms/:room/state/:type`, auth: 'user', handler: stateGet },
   { method: 'PUT', pattern: `${CS}/rooms/:room/state/:type/:key`, auth: 'user', handler: statePut },
@@ -184,14 +257,25 @@ export const routes: Route[] = [
     handler: (ctx) => {
       eventSizeCheck(ctx);
       const when = ts(ctx);
-      return deduped(ctx, () => ({ event_id: ctx.state.world.send(ctx.params.room!, ctx.user, ctx.params.type!, ctx.body, when).event_id }));
+      return deduped(ctx, () => ({
+        event_id: ctx.state.world.send(ctx.params.room!, ctx.user, ctx.params.type!, ctx.body, when)
+          .event_id,
+      }));
     },
   },
   {
     method: 'PUT',
     pattern: `${CS}/rooms/:room/redact/:event/:txn`,
     auth: 'user',
-    handler: (ctx) => deduped(ctx, () => ({ event_id: ctx.state.world.redact(ctx.params.room!, ctx.user, ctx.params.event!, optStr(ctx, 'reason')).event_id })),
+    handler: (ctx) =>
+      deduped(ctx, () => ({
+        event_id: ctx.state.world.redact(
+          ctx.params.room!,
+          ctx.user,
+          ctx.params.event!,
+          optStr(ctx, 'reason'),
+        ).event_id,
+      })),
   },
   {
     method: 'GET',
@@ -222,7 +306,12 @@ export const routes: Route[] = [
     method: 'POST',
     pattern: `${CS}/rooms/:room/receipt/:type/:event`,
     auth: 'user',
-    handler: (ctx) => (ctx.state.world.joinedRoom(ctx.params.room!, ctx.user).receipts.set(ctx.user, ctx.params.event!), OK),
+    handler: (ctx) => (
+      ctx.state.world
+        .joinedRoom(ctx.params.room!, ctx.user)
+        .receipts.set(ctx.user, ctx.params.event!),
+      OK
+    ),
   },
   {
     method: 'PUT',
@@ -230,7 +319,10 @@ export const routes: Route[] = [
     auth: 'user',
     handler: (ctx) => {
       sameUser(ctx, ctx.params.user!, 'presence');
-      ctx.state.world.presence.set(ctx.user, { presence: str(ctx, 'presence'), status_msg: optStr(ctx, 'status_msg') });
+      ctx.state.world.presence.set(ctx.user, {
+        presence: str(ctx, 'presence'),
+        status_msg: optStr(ctx, 'status_msg'),
+      });
       return OK;
     },
   },
@@ -241,8 +333,10 @@ export const routes: Route[] = [
     handler: (ctx) => {
       const { world } = ctx.state;
       const alias = ctx.params.alias!;
-      if (!alias.startsWith('#') || !alias.endsWith(`:${world.serverName}`)) throw new HsError(400, 'M_INVALID_PARAM', 'Room alias must be local');
-      if (world.aliases.has(alias)) throw new HsError(409, 'M_UNKNOWN', `Room alias ${alias} already exists`);
+      if (!alias.startsWith('#') || !alias.endsWith(`:${world.serverName}`))
+        throw new HsError(400, 'M_INVALID_PARAM', 'Room alias must be local');
+      if (world.aliases.has(alias))
+        throw new HsError(409, 'M_UNKNOWN', `Room alias ${alias} already exists`);
       const roomId = str(ctx, 'room_id');
       if (!world.room(roomId)) throw new HsError(404, 'M_NOT_FOUND', 'Room not found');
       world.aliases.set(alias, roomId);
@@ -255,7 +349,8 @@ export const routes: Route[] = [
     auth: 'user',
     handler: (ctx) => {
       const roomId = ctx.state.world.aliases.get(ctx.params.alias!);
-      if (!roomId) throw new HsError(404, 'M_NOT_FOUND', `Room alias ${ctx.params.alias} not found`);
+      if (!roomId)
+        throw new HsError(404, 'M_NOT_FOUND', `Room alias ${ctx.params.alias} not found`);
       return { body: { room_id: roomId, servers: [ctx.state.serverName] } };
     },
   },
@@ -264,7 +359,8 @@ export const routes: Route[] = [
     pattern: `${CS}/directory/room/:alias`,
     auth: 'user',
     handler: (ctx) => {
-      if (!ctx.state.world.aliases.delete(ctx.params.alias!)) throw new HsError(404, 'M_NOT_FOUND', 'Room alias not found');
+      if (!ctx.state.world.aliases.delete(ctx.params.alias!))
+        throw new HsError(404, 'M_NOT_FOUND', 'Room alias not found');
       return OK;
     },
   },
@@ -290,21 +386,37 @@ export const routes: Route[] = [
     auth: 'user',
     rawBody: true,
     handler: (ctx) => {
-      if (ctx.raw.length > MAX_UPLOAD_BYTES) throw new HsError(413, 'M_TOO_LARGE', 'Upload request body is too large');
+      if (ctx.raw.length > MAX_UPLOAD_BYTES)
+        throw new HsError(413, 'M_TOO_LARGE', 'Upload request body is too large');
       const id = randomBytes(12).toString('hex');
       const filename = ctx.query.get('filename') ?? undefined;
-      ctx.state.media.set(`${ctx.state.serverName}/${id}`, { data: ctx.raw, contentType: ctx.contentType ?? 'application/octet-stream', filename });
+      ctx.state.media.set(`${ctx.state.serverName}/${id}`, {
+        data: ctx.raw,
+        contentType: ctx.contentType ?? 'application/octet-stream',
+        filename,
+      });
       return { body: { content_uri: `mxc://${ctx.state.serverName}/${id}` } };
     },
   },
-  { method: 'GET', pattern: '/_matrix/media/v3/download/:server/:id', auth: 'none', handler: download },
-  { method: 'GET', pattern: '/_matrix/media/v3/download/:server/:id/:filename', auth: 'none', handler: download },
+  {
+    method: 'GET',
+    pattern: '/_matrix/media/v3/download/:server/:id',
+    auth: 'none',
+    handler: download,
+  },
+  {
+    method: 'GET',
+    pattern: '/_matrix/media/v3/download/:server/:id/:filename',
+    auth: 'none',
+    handler: download,
+  },
   {
     method: 'GET',
     pattern: '/_matrix/client/v1/media/download/:server/:id',
     auth: 'user',
     handler: (ctx) => {
-      if (!ctx.state.authenticatedMedia) throw new HsError(404, 'M_UNRECOGNIZED', 'Unrecognized request');
+      if (!ctx.state.authenticatedMedia)
+        throw new HsError(404, 'M_UNRECOGNIZED', 'Unrecognized request');
       return download(ctx);
     },
   },

@@ -48,7 +48,8 @@ export interface CreateRoomBody {
 type Content = Record<string, unknown>;
 type Waiter = { match: (e: ClientEvent) => boolean; resolve: (e: ClientEvent) => void };
 
-const notInRoom = (userId: string, roomId: string) => new HsError(403, 'M_FORBIDDEN', `User ${userId} not in room ${roomId}`);
+const notInRoom = (userId: string, roomId: string) =>
+  new HsError(403, 'M_FORBIDDEN', `User ${userId} not in room ${roomId}`);
 
 export class World {
   readonly rooms = new Map<string, FakeRoom>();
@@ -78,7 +79,17 @@ export class World {
     return room;
   }
 
-  append(room: FakeRoom, fields: { sender: string; type: string; content: Content; state_key?: string; redacts?: string }, ts?: number): ClientEvent {
+  append(
+    room: FakeRoom,
+    fields: {
+      sender: string;
+      type: string;
+      content: Content;
+      state_key?: string;
+      redacts?: string;
+    },
+    ts?: number,
+  ): ClientEvent {
     const event: ClientEvent = {
       event_id: this.nextId('$', false),
       room_id: room.id,
@@ -87,7 +98,8 @@ export class World {
       ...fields,
     };
     room.timeline.push(event);
-    if (event.state_key !== undefined) room.state.set(`${event.type}\u0000${event.state_key}`, event);
+    if (event.state_key !== undefined)
+      room.state.set(`${event.type}\u0000${event.state_key}`, event);
     for (const waiter of this.waiters) {
       if (waiter.match(event)) {
         this.waiters.delete(waiter);
@@ -97,15 +109,34 @@ export class World {
     return event;
   }
 
-  setMembership(room: FakeRoom, sender: string, target: string, membership: string, extra: Content = {}, ts?: number): ClientEvent {
+  setMembership(
+    room: FakeRoom,
+    sender: string,
+    target: string,
+    membership: string,
+    extra: Content = {},
+    ts?: number,
+  ): ClientEvent {
     room.members.set(target, membership);
     if (membership !== 'join') room.typing.delete(target);
-    const profile = membership === 'join' ? this.users.get(target) ?? {} : {};
-    return this.append(room, { sender, type: 'm.room.member', state_key: target, content: { membership, ...profile, ...extra } }, ts);
+    const profile = membership === 'join' ? (this.users.get(target) ?? {}) : {};
+    return this.append(
+      room,
+      {
+        sender,
+        type: 'm.room.member',
+        state_key: target,
+        content: { membership, ...profile, ...extra },
+      },
+      ts,
+    );
   }
 
   createRoom(creator: string, body: CreateRoomBody): string {
-    if (body.room_alias_name !== undefined && this.aliases.has(`#${body.room_alias_name}:${this.serverName}`)) {
+    if (
+      body.room_alias_name !== undefined &&
+      this.aliases.has(`#${body.room_alias_name}:${this.serverName}`)
+    ) {
       throw new HsError(400, 'M_ROOM_IN_USE', 'Room alias already taken');
     }
     const room: FakeRoom = {
@@ -118,10 +149,16 @@ export class World {
       receipts: new Map(),
     };
     this.rooms.set(room.id, room);
-    const state = (type: string, content: Content, stateKey = '') => this.append(room, { sender: creator, type, state_key: stateKey, content });
+    const state = (type: string, content: Content, stateKey = '') =>
+      this.append(room, { sender: creator, type, state_key: stateKey, content });
     state('m.room.create', { creator, room_version: '10' });
     this.setMembership(room, creator, creator, 'join');
-    state('m.room.power_levels', { users: { [creator]: 100 }, users_default: 0, events_default: 0, state_default: 50 });
+    state('m.room.power_levels', {
+      users: { [creator]: 100 },
+      users_default: 0,
+      events_default: 0,
+      state_default: 50,
+    });
     state('m.room.join_rules', { join_rule: room.joinRule });
     if (body.room_alias_name !== undefined) {
       const alias = `#${body.room_alias_name}:${this.serverName}`;
@@ -130,20 +167,23 @@ export class World {
     }
     if (body.name !== undefined) state('m.room.name', { name: body.name });
     if (body.topic !== undefined) state('m.room.topic', { topic: body.topic });
-    for (const s of body.initial_state ?? []) this.putState(room.id, creator, s.type, s.state_key ?? '', s.content);
+    for (const s of body.initial_state ?? [])
+      this.putState(room.id, creator, s.type, s.state_key ?? '', s.content);
     for (const target of body.invite ?? []) this.setMembership(room, creator, target, 'invite');
     return room.id;
   }
 
   join(roomIdOrAlias: string, userId: string): string {
     const roomId = roomIdOrAlias.startsWith('#') ? this.aliases.get(roomIdOrAlias) : roomIdOrAlias;
-    if (roomId === undefined) throw new HsError(404, 'M_NOT_FOUND', `Room alias ${roomIdOrAlias} not found`);
+    if (roomId === undefined)
+      throw new HsError(404, 'M_NOT_FOUND', `Room alias ${roomIdOrAlias} not found`);
     const room = this.rooms.get(roomId);
     if (!room) throw new HsError(404, 'M_NOT_FOUND', 'No known servers');
     const membership = room.members.get(userId);
     if (membership === 'join') return room.id; // idempotent, no new event
     if (membership === 'ban') throw new HsError(403, 'M_FORBIDDEN', 'You are banned from the room');
-    if (room.joinRule !== 'public' && membership !== 'invite') throw new HsError(403, 'M_FORBIDDEN', 'You are not invited to this room.');
+    if (room.joinRule !== 'public' && membership !== 'invite')
+      throw new HsError(403, 'M_FORBIDDEN', 'You are not invited to this room.');
     this.setMembership(room, userId, userId, 'join');
     return room.id;
   }
@@ -151,8 +191,10 @@ export class World {
   invite(roomId: string, inviter: string, target: string): void {
     const room = this.joinedRoom(roomId, inviter);
     const membership = room.members.get(target);
-    if (membership === 'join') throw new HsError(403, 'M_FORBIDDEN', `${target} is already in the room.`);
-    if (membership === 'ban') throw new HsError(403, 'M_FORBIDDEN', `${target} is banned from the room`);
+    if (membership === 'join')
+      throw new HsError(403, 'M_FORBIDDEN', `${target} is already in the room.`);
+    if (membership === 'ban')
+      throw new HsError(403, 'M_FORBIDDEN', `${target} is banned from the room`);
     this.setMembership(room, inviter, target, 'invite');
   }
 
@@ -164,7 +206,13 @@ export class World {
   }
 
   /** kick, ban and unban: an actor acting on another member. */
-  moderate(roomId: string, actor: string, target: string, action: 'kick' | 'ban' | 'unban', reason?: string): void {
+  moderate(
+    roomId: string,
+    actor: string,
+    target: string,
+    action: 'kick' | 'ban' | 'unban',
+    reason?: string,
+  ): void {
     const room = this.joinedRoom(roomId, actor);
     const current = room.members.get(target);
     const extra = reason === undefined ? {} : { reason };
@@ -173,7 +221,8 @@ export class World {
       if (current === 'ban') this.setMembership(room, actor, target, 'leave', extra);
       return;
     }
-    if (current !== 'join' && current !== 'invite') throw new HsError(403, 'M_FORBIDDEN', 'The target user is not in the room');
+    if (current !== 'join' && current !== 'invite')
+      throw new HsError(403, 'M_FORBIDDEN', 'The target user is not in the room');
     this.setMembership(room, actor, target, 'leave', extra);
   }
 
@@ -181,7 +230,14 @@ export class World {
     return this.append(this.joinedRoom(roomId, sender), { sender, type, content }, ts);
   }
 
-  putState(roomId: string, sender: string, type: string, stateKey: string, content: Content, ts?: number): ClientEvent {
+  putState(
+    roomId: string,
+    sender: string,
+    type: string,
+    stateKey: string,
+    content: Content,
+    ts?: number,
+  ): ClientEvent {
     const room = this.joinedRoom(roomId, sender);
     if (type === 'm.room.member' && typeof content.membership === 'string') {
       const { membership, ...extra } = content;
@@ -194,7 +250,12 @@ export class World {
 
   redact(roomId: string, sender: string, eventId: string, reason?: string): ClientEvent {
     const room = this.joinedRoom(roomId, sender);
-    const redaction = this.append(room, { sender, type: 'm.room.redaction', redacts: eventId, content: { redacts: eventId, ...(reason === undefined ? {} : { reason }) } });
+    const redaction = this.append(room, {
+      sender,
+      type: 'm.room.redaction',
+      redacts: eventId,
+      content: { redacts: eventId, ...(reason === undefined ? {} : { reason }) },
+    });
     const target = room.timeline.find((e) => e.event_id === eventId);
     if (target) {
       target.content = {};

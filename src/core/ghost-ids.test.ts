@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { escapeLocalpart, splitMatrixId, unescapeLocalpart } from './ghost-ids.js';
+
+describe('ghost localparts', () => {
+  it.each([
+    ['alice', 'alice'],
+    ['Alice', '_alice'],
+    ['a_b', 'a__b'],
+    ['nick[m]', 'nick=5bm=5d'],
+    ['ünï', '=c3=bcn=c3=af'],
+    ['a b:c', 'a=20b=3ac'],
+    ['😀', '=f0=9f=98=80'],
+  ])('escapes %j as %j and back', (remote, local) => {
+    expect(escapeLocalpart(remote)).toBe(local);
+    expect(unescapeLocalpart(local)).toBe(remote);
+    expect(local).toMatch(/^[a-z0-9._=\-/]*$/);
+  });
+
+  it('rejects localparts the escaping cannot produce', () => {
+    for (const bad of ['_', '_1', '=zz', '=4', 'A', 'a b', '=c3']) expect(unescapeLocalpart(bad)).toBeUndefined();
+  });
+
+  it('round-trips arbitrary strings', () => {
+    let seed = 42;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed);
+    for (let i = 0; i < 500; i++) {
+      const s = String.fromCodePoint(...Array.from({ length: 1 + (rand() % 8) }, () => 32 + (rand() % 0x2000)));
+      expect(unescapeLocalpart(escapeLocalpart(s))).toBe(s);
+    }
+  });
+
+  it('splits Matrix ids', () => {
+    expect(splitMatrixId('@a:example.org:8448', '@')).toEqual({ localpart: 'a', server: 'example.org:8448' });
+    expect(splitMatrixId('#room:x', '@')).toBeUndefined();
+    expect(splitMatrixId('@:x', '@')).toBeUndefined();
+  });
+});
