@@ -5,45 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ClientEvent } from '../../../src/matrix/events.js';
-
-/** An error answer: `{errcode, error}` with an HTTP status, plus any extra body fields. */
-export class HsError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errcode: string,
-    readonly error: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(`${status} ${errcode}: ${error}`);
-  }
-}
-
-export interface FakeRoom {
-  id: string;
-  joinRule: 'public' | 'invite';
-  /** userId → membership (`join`, `invite`, `leave`, `ban`). */
-  members: Map<string, string>;
-  /** `${type}\u0000${stateKey}` → event */
-  state: Map<string, ClientEvent>;
-  timeline: ClientEvent[];
-  typing: Set<string>;
-  /** userId → event id of the latest receipt */
-  receipts: Map<string, string>;
-}
-
-export interface Profile {
-  displayname?: string;
-  avatar_url?: string;
-}
-
-export interface CreateRoomBody {
-  preset?: string;
-  room_alias_name?: string;
-  name?: string;
-  topic?: string;
-  invite?: string[];
-  initial_state?: { type: string; state_key?: string; content: Record<string, unknown> }[];
-}
+import { HsError, type CreateRoomBody, type FakeRoom, type Profile } from './types.js';
 
 type Content = Record<string, unknown>;
 type Waiter = { match: (e: ClientEvent) => boolean; resolve: (e: ClientEvent) => void };
