@@ -30,7 +30,7 @@ function fail(err: unknown): never {
     console.error(`switchboard cannot start: ${err.message}`);
     process.exit(err.exitCode);
   }
-  console.error(err);
+  console.error(err instanceof Error ? `switchboard: ${err.message}` : err);
   process.exit(1);
 }
 

@@ -59,7 +59,8 @@ export function appserviceHandlers(deps: {
         if (local === undefined || !resolvesAliases(runtime.connector)) continue;
         const info = await runtime.connector.resolveAlias(local);
         if (!info) return false;
-        await deps.portals.ensure(runtime, info, alias.slice(1, alias.indexOf(':')));
+        const portal = await deps.portals.ensure(runtime, info, alias.slice(1, alias.indexOf(':')));
+        await deps.portals.ensureAlias(alias, portal.roomId); // a portal made earlier under another alias
         return true;
       }
       return false;

@@ -57,6 +57,10 @@ export async function deliverToNetwork(deps: DeliverDeps, runtime: BridgeRuntime
   const reason = str(content.reason);
   const viaBridge = deps.bridgeOf(ev.sender);
 
+  // A replay after a crash: what the network already has is not sent again.
+  const recordsRemoteId = ev.type === 'm.reaction' || (ev.type === 'm.room.message' && relation?.rel_type !== 'm.replace');
+  if (recordsRemoteId && (await deps.messages.byEvent(runtime.id, ev.event_id))) return;
+
   switch (ev.type) {
     case 'm.room.message': {
       if (relation?.rel_type === 'm.replace') {

@@ -4,13 +4,14 @@
  * retries) or the portals of the room, then records the outcome.
  */
 import type { Logger } from 'pino';
-import { canType, type MatrixRoomId, type MatrixUserId, type PortalKey } from '../connector.js';
+import { BridgeError, canType, type MatrixRoomId, type MatrixUserId, type PortalKey } from '../connector.js';
 import type { ClientEvent, EphemeralEvent } from '../matrix/events.js';
 import type { IntentCache } from '../matrix/intent.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { InboxEvent, Store } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
 import { deliverToNetwork, type DeliverDeps } from './from-matrix.js';
+import { runInboundTask } from './inbound-task.js';
 import type { KeyedQueue } from './keyed-queue.js';
 import type { Management } from './management.js';
 import type { MemberNames } from './member-names.js';
@@ -51,7 +52,7 @@ export class InboxRouter {
     this.deps.queue.push(row.roomId, async () => {
       const ev = parsed ?? (JSON.parse(row.json) as ClientEvent);
       try {
-        await this.route(ev, onlyBridge);
+        await runInboundTask(() => this.route(ev, onlyBridge));
       } catch (error) {
         this.deps.log.error({ err: error, eventId: ev.event_id, roomId: ev.room_id }, 'event handling failed');
         await this.deps.outcomes.failed({ eventId: ev.event_id, roomId: ev.room_id, bridge: onlyBridge ?? 'core', bridgeName: 'the bridge', error });
@@ -93,22 +94,28 @@ export class InboxRouter {
     }
     if (ev.type === 'm.reaction' && (await this.retryByReaction(ev))) return deps.outcomes.succeeded(ev.event_id, null);
 
+    let failed = false;
     for (const portal of await deps.portals.inRoom(ev.room_id)) {
       const runtime = deps.runtimes.get(portal.bridge);
       // Loops never: a bridge does not hear its own ghosts; other bridges' ghosts it does.
       if (!runtime || runtime.ownsUser(ev.sender) || (onlyBridge && portal.bridge !== onlyBridge)) continue;
       const started = performance.now();
       try {
+        if (runtime.state !== 'running') {
+          throw new BridgeError('not-connected', `${runtime.connector.displayName} is not running (${runtime.stateReason ?? runtime.state})`, true);
+        }
         await deliverToNetwork(this.deliverDeps, runtime, portal, ev);
         deps.metrics.events.inc({ type: ev.type, bridge: runtime.id, direction: 'to_network' });
         deps.metrics.sendLatency.observe({ direction: 'to_network', bridge: runtime.id }, (performance.now() - started) / 1000);
       } catch (error) {
+        // One network failing does not keep the event from the others in the room.
+        failed = true;
         deps.metrics.failures.inc({ direction: 'to_network', bridge: runtime.id, reason: (error as { code?: string }).code ?? 'error' });
         const bridgeName = runtime.connector.displayName;
-        return deps.outcomes.failed({ eventId: ev.event_id, roomId: ev.room_id, bridge: runtime.id, bridgeName, error });
+        await deps.outcomes.failed({ eventId: ev.event_id, roomId: ev.room_id, bridge: runtime.id, bridgeName, error });
       }
     }
-    deps.outcomes.succeeded(ev.event_id, null);
+    if (!failed) deps.outcomes.succeeded(ev.event_id, null);
   }
 
   /** A 🔁 reaction on a failure notice retries the failed event. */

@@ -26,7 +26,8 @@ export class PortalLinks {
 
   /** `user` undefined means a trusted caller (the provisioning API, with its secret). */
   async link(runtime: BridgeRuntime, remote: string, roomId: string, user?: string, isAdmin = false): Promise<PortalRow> {
-    if (!/^!.+:.+$/.test(roomId)) throw new Error(`\`${roomId}\` is not a room id (they look like !abc:example.org)`);
+    // Room v12 ids have no server part (`!abc`); older ones do (`!abc:example.org`).
+    if (!/^![^\s:]+(:\S+)?$/.test(roomId)) throw new Error(`\`${roomId}\` is not a room id (they look like !abc:example.org, or !abc in room v12)`);
     await this.client.join(roomId); // to read its power levels; fails clearly when the bot was not invited
     if (user && !isAdmin) await this.requirePower(roomId, user);
     const row = await this.portals.link(runtime, remote, roomId);

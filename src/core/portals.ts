@@ -51,6 +51,12 @@ export class PortalDirectory {
     return pending;
   }
 
+  /** Points `alias` at the room unless it already exists (the room may have been made with it). */
+  async ensureAlias(alias: string, roomId: string): Promise<void> {
+    const existing = await this.client.resolveAlias(alias).catch(() => undefined);
+    if (!existing) await this.client.createAlias(alias, roomId);
+  }
+
   /** Links an existing room (the bot must be able to join it) to a remote chat. */
   async link(runtime: BridgeRuntime, key: string, roomId: string): Promise<PortalRow> {
     await this.save(runtime.id, key, roomId);

@@ -66,5 +66,11 @@ export function provisioningRouter(opts: {
   });
 
   router.use((_req: Request, res: Response) => fail(res, 404, 'M_UNRECOGNIZED', 'unknown provisioning endpoint'));
+  // The body parser's errors (malformed JSON, too large) are the caller's: answer them here, not with a 500.
+  router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const status = (err as { status?: unknown }).status;
+    if (typeof status !== 'number' || status < 400 || status >= 500) return next(err);
+    fail(res, status, status === 413 ? 'M_TOO_LARGE' : 'M_NOT_JSON', (err as Error).message);
+  });
   return router;
 }

@@ -9,6 +9,7 @@ import { MatrixError } from '../matrix/errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OutboxEntry } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
+import { inboundTask } from './inbound-task.js';
 import type { KeyedQueue } from './keyed-queue.js';
 import type { PortalDirectory } from './portals.js';
 import { sendToMatrix, type ToMatrixDeps } from './to-matrix.js';
@@ -36,7 +37,7 @@ export class RemoteDelivery {
     const portal = await this.deps.portals.get(runtime.id, event.portal);
     if (!portal) throw new BridgeError('unknown-target', `no portal for ${event.portal}: call ensurePortal first`);
     const entry = await this.deps.store.outbox.add({ bridge: runtime.id, roomId: portal.roomId, json: JSON.stringify(event) });
-    this.schedule(entry);
+    this.schedule(entry, inboundTask.getStore());
   }
 
   /** Queues everything the outbox still holds (after a restart). */
@@ -52,9 +53,13 @@ export class RemoteDelivery {
     for (const wake of this.wake) wake();
   }
 
-  private schedule(entry: OutboxEntry): void {
+  /** `after`: the Matrix event being handled when this was emitted; it finishes first. */
+  private schedule(entry: OutboxEntry, after?: Promise<void>): void {
     this.deps.metrics.outboxPending.inc();
-    this.deps.queue.push(entry.roomId, () => this.deliver(entry).finally(() => this.deps.metrics.outboxPending.dec()));
+    this.deps.queue.push(entry.roomId, async () => {
+      await after;
+      await this.deliver(entry).finally(() => this.deps.metrics.outboxPending.dec());
+    });
   }
 
   private async deliver(entry: OutboxEntry): Promise<void> {

@@ -39,6 +39,9 @@ export async function sendToMatrix(
 
   switch (event.kind) {
     case 'message': {
+      // A network that sends the same message twice (a replay after its reconnect) shows it once.
+      const already = await deps.store.messages.byRemote(runtime.id, event.portal, event.id);
+      if (already) return undefined;
       const content: Record<string, unknown> = { ...toMatrixContent(event.content, { mentionName }) };
       const replyTo = event.replyTo && (await target(event.replyTo));
       if (replyTo) content['m.relates_to'] = { 'm.in_reply_to': { event_id: replyTo } };

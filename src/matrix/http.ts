@@ -77,7 +77,9 @@ export class MatrixHttp {
   /** Sends and parses a JSON answer. */
   async json<T>(spec: RequestSpec): Promise<T> {
     const res = await this.send(spec);
-    const text = await res.text();
+    const text = await res.text().catch((err: unknown) => {
+      throw connectionError(err); // the timeout also covers reading the body
+    });
     try {
       return (text === '' ? {} : JSON.parse(text)) as T;
     } catch {
@@ -89,22 +91,30 @@ export class MatrixHttp {
     }
   }
 
-  /** Sends and returns the successful response unread (media downloads). */
+  /** Sends with retries; returns the successful response unread (media downloads read it themselves). */
   async send(spec: RequestSpec): Promise<Response> {
-    const { policy } = this;
+    const { policy, opts } = this;
     const attempts = spec.retry === false ? 1 : Math.max(1, policy.maxAttempts);
     for (let attempt = 1; ; attempt++) {
+      const outcome = await this.attempt(spec).catch((err: MatrixConnectionError) => err);
       let delay: number;
-      try {
-        const res = await this.attempt(spec);
-        if (res.ok) return res;
-        const err = await toMatrixError(res);
+      if (outcome instanceof MatrixConnectionError) {
+        // A request that may have reached the server is repeated only when repeating is harmless.
+        if (attempt >= attempts || (spec.idempotent === false && !outcome.notSent)) throw outcome;
+        delay = this.backoff(attempt);
+        opts.log.warn(
+          { method: spec.method, path: spec.path, reason: outcome.message, attempt, delay },
+          'homeserver unreachable; will retry',
+        );
+      } else {
+        if (outcome.ok) return outcome;
+        const err = await toMatrixError(outcome);
         const retriable = err.status === 429 || (err.status >= 500 && spec.idempotent !== false);
         if (!retriable || attempt >= attempts) throw err;
         if (err.status === 429 && (err.retryAfterMs ?? 0) > policy.maxRetryAfterMs) throw err;
         delay =
           err.status === 429 ? (err.retryAfterMs ?? this.backoff(attempt)) : this.backoff(attempt);
-        this.opts.log.warn(
+        opts.log.warn(
           {
             method: spec.method,
             path: spec.path,
@@ -114,14 +124,6 @@ export class MatrixHttp {
             delay,
           },
           'homeserver request will be retried',
-        );
-      } catch (err) {
-        if (!(err instanceof MatrixConnectionError)) throw err;
-        if (attempt >= attempts || (spec.idempotent === false && !err.notSent)) throw err;
-        delay = this.backoff(attempt);
-        this.opts.log.warn(
-          { method: spec.method, path: spec.path, reason: err.message, attempt, delay },
-          'homeserver unreachable; will retry',
         );
       }
       await sleep(delay);
@@ -170,7 +172,8 @@ function queryString(query: Query | undefined): string {
   return s ? `?${s}` : '';
 }
 
-function connectionError(err: unknown): MatrixConnectionError {
+/** Wraps whatever fetch threw (refused, reset, timed out) in the one type callers check for. */
+export function connectionError(err: unknown): MatrixConnectionError {
   const cause = (err as { cause?: { code?: unknown } }).cause;
   const code = typeof cause?.code === 'string' ? cause.code : undefined;
   if ((err as { name?: string }).name === 'TimeoutError') {

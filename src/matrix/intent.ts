@@ -14,6 +14,9 @@ export interface IntentOptions {
 
 type Content = Record<string, unknown>;
 
+/** Synapse's text for an asserted user that does not exist (403 M_FORBIDDEN, like a refused join). */
+const NOT_REGISTERED = /has not registered this user/;
+
 export function localpartOf(userId: string): string {
   const colon = userId.indexOf(':');
   return userId.slice(1, colon > 0 ? colon : undefined);
@@ -70,13 +73,20 @@ export class Intent {
     return pending;
   }
 
-  private async join(roomId: string): Promise<void> {
+  private async join(roomId: string, registeredAgain = false): Promise<void> {
     await this.ensureRegistered();
     try {
       await this.client.join(roomId, this.userId);
     } catch (err) {
+      if (!hasErrcode(err, 'M_FORBIDDEN')) throw err;
+      if (NOT_REGISTERED.test(err.error) && !registeredAgain) {
+        // markRegistered() was wrong (e.g. the homeserver's database was reset): register now.
+        this.registration = undefined;
+        await this.ensureRegistered();
+        return this.join(roomId, true);
+      }
       const bot = this.opts.bot;
-      if (!hasErrcode(err, 'M_FORBIDDEN') || !bot || bot === this) throw err;
+      if (!bot || bot === this) throw err;
       this.opts.log.debug(
         { userId: this.userId, roomId },
         'join refused; asking the bot for an invite',

@@ -4,7 +4,7 @@
  * homeservers (Synapse 1.94) answer for the new path.
  */
 import { MatrixError } from './errors.js';
-import { path, type MatrixHttp } from './http.js';
+import { connectionError, path, type MatrixHttp } from './http.js';
 
 export interface DownloadedMedia {
   data: Uint8Array;
@@ -77,20 +77,23 @@ export class MediaApi {
     const declared = Number(res.headers.get('content-length') ?? NaN);
     if (declared > this.maxDownloadBytes) {
       await res.body?.cancel();
-      throw new MatrixError(413, 'M_TOO_LARGE', `media larger than ${this.maxDownloadBytes} bytes`);
+      throw tooLarge(this.maxDownloadBytes);
     }
     const chunks: Uint8Array[] = [];
     let size = 0;
-    for await (const chunk of res.body ?? []) {
-      size += chunk.byteLength;
-      if (size > this.maxDownloadBytes)
-        throw new MatrixError(
-          413,
-          'M_TOO_LARGE',
-          `media larger than ${this.maxDownloadBytes} bytes`,
-        );
-      chunks.push(chunk);
+    try {
+      for await (const chunk of res.body ?? []) {
+        size += chunk.byteLength;
+        if (size > this.maxDownloadBytes) break;
+        chunks.push(chunk);
+      }
+    } catch (err) {
+      throw connectionError(err); // reset or timed out mid-body
     }
+    if (size > this.maxDownloadBytes) throw tooLarge(this.maxDownloadBytes);
     return { data: Buffer.concat(chunks), contentType };
   }
 }
+
+const tooLarge = (max: number) =>
+  new MatrixError(413, 'M_TOO_LARGE', `media larger than ${max} bytes`);

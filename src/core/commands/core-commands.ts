@@ -33,7 +33,8 @@ export function coreCommands(deps: CoreCommandDeps): Command[] {
     {
       name: 'portals',
       usage: 'portals [bridge]',
-      help: 'the rooms linked to remote chats',
+      help: 'the rooms linked to remote chats (admins)',
+      requiresAdmin: true,
       run: async (ctx) => {
         const rows = await deps.links.list(ctx.args[0]);
         await ctx.reply(rows.map((p) => `- ${p.bridge} ${p.portalKey} → ${p.roomId}`).join('\n') || 'No portals.');
@@ -64,7 +65,8 @@ export function coreCommands(deps: CoreCommandDeps): Command[] {
     {
       name: 'health',
       usage: 'health <room-id>',
-      help: 'last delivery success and failure in a room',
+      help: 'last delivery success and failure in a room (admins)',
+      requiresAdmin: true,
       run: async (ctx) => {
         const roomId = ctx.args[0];
         if (!roomId) return ctx.reply('Usage: `health <room-id>`');
@@ -77,7 +79,8 @@ export function coreCommands(deps: CoreCommandDeps): Command[] {
     {
       name: 'retry',
       usage: 'retry <event-id>',
-      help: 'send a failed message again',
+      help: 'send a failed message again (admins; anyone in the room can react 🔁 to the failure notice)',
+      requiresAdmin: true,
       run: async (ctx) => {
         const eventId = ctx.args[0];
         if (!eventId) return ctx.reply('Usage: `retry <event-id>`');
