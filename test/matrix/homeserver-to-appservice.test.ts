@@ -60,6 +60,16 @@ describe('fake homeserver → appservice', () => {
     expect(received[0]![1]).toMatchObject({ events: [event], ephemeral: [typing] });
   });
 
+  it('waits for an event that has not happened yet', async () => {
+    const roomId = hs.createRoom('@alice:localhost', { preset: 'public_chat' });
+    const waiting = hs.waitForEvent((e) => e.room_id === roomId && e.content.body === 'later');
+    setTimeout(() => hs.send(roomId, '@alice:localhost', { body: 'later' }), 5);
+    expect((await waiting).sender).toBe('@alice:localhost');
+    await expect(hs.waitForEvent((e) => e.content.body === 'never', 20)).rejects.toThrow(
+      /no matching event/,
+    );
+  });
+
   it('replays txnIds after a counter reset, as Synapse on SQLite after a restart', async () => {
     hs.resetTxnCounter();
     expect((await hs.pushTransaction([])).txnId).toBe('1');

@@ -75,6 +75,16 @@ describe('Intent', () => {
     expect(registerCalls()).toBe(0);
   });
 
+  it('registers after all when markRegistered was wrong', async () => {
+    const { cache, ghost } = fresh();
+    const roomId = await cache.bot.createRoom({ preset: 'public_chat' });
+    const intent = cache.intentFor(ghost);
+    intent.markRegistered(); // but it is not
+    await intent.ensureJoined(roomId);
+    expect(hs.isRegistered(ghost)).toBe(true);
+    expect(hs.membership(roomId, ghost)).toBe('join');
+  });
+
   it('registers and joins before sending, then sends without asking again', async () => {
     const { cache, ghost } = fresh();
     const roomId = await cache.bot.createRoom({ preset: 'public_chat' });

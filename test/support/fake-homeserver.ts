@@ -9,72 +9,34 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ClientEvent } from '../../src/matrix/events.js';
+import { FailureInjector, type FailureRule } from './fake-homeserver/failures.js';
 import {
-  routes,
+  pingAppservice,
+  pushTransaction,
+  type PushOptions,
+} from './fake-homeserver/appservice-link.js';
+import {
+  answer,
+  matchRoute,
+  parseJsonObject,
+  readBody,
+  sendMedia,
+} from './fake-homeserver/http.js';
+import {
+  HsError,
+  type CreateRoomBody,
+  type Profile,
   type Reply,
-  type Route,
   type ServerState,
   type StoredMedia,
-} from './fake-homeserver/routes.js';
-import { HsError, World, type CreateRoomBody, type Profile } from './fake-homeserver/world.js';
+} from './fake-homeserver/types.js';
+import type { FakeHomeserverOptions, RecordedRequest } from './fake-homeserver/options.js';
+import { World } from './fake-homeserver/world.js';
 
-export { HsError } from './fake-homeserver/world.js';
-
-export interface FakeHomeserverOptions {
-  serverName?: string;
-  asToken?: string;
-  hsToken?: string;
-  appserviceId?: string;
-  senderLocalpart?: string;
-  /** The registration's exclusive user namespace, matched against full user ids. */
-  userNamespace?: RegExp;
-  /** Where transactions and pings go; may also be set later. */
-  appserviceUrl?: string;
-  /** Serve `/_matrix/client/v1/media/download` (current Synapse) or answer it 404 M_UNRECOGNIZED (1.94). */
-  authenticatedMedia?: boolean;
-  /** Keep a log of requests in `requests` (turn off for the benchmark). */
-  recordRequests?: boolean;
-}
-
-/** An injected failure for the next matching request(s): an answer, or a dropped connection. */
-export interface FailureRule {
-  method?: string;
-  /** Substring of, or pattern for, the request path as sent (still URL-encoded, no query). */
-  path?: string | RegExp;
-  times?: number;
-  status?: number;
-  /** JSON, or a string sent as text/html. */
-  body?: unknown;
-  headers?: Record<string, string>;
-  /** Destroy the socket without answering (a network error for the client). */
-  drop?: boolean;
-  /** Never answer (until close): the client's timeout fires. */
-  hang?: boolean;
-}
-
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  /** The raw query string, `?…` or empty. */
-  query: string;
-  /** The asserted `user_id`, if any. */
-  userId?: string;
-}
-
-export interface PushOptions {
-  ephemeral?: unknown[];
-  toDevice?: unknown[];
-  /** Which body keys carry EDUs: Synapse 1.94 sends the MSC2409 ones. */
-  ephemeralKeys?: 'unstable' | 'stable' | 'both' | 'none';
-  /** Override the counter (e.g. to replay one). */
-  txnId?: string;
-  /** Default: the hs_token. */
-  token?: string;
-}
-
-const MAX_REQUEST_BYTES = 60 * 1024 * 1024;
-type CompiledRoute = Route & { segments: string[] };
-const compiled: CompiledRoute[] = routes.map((r) => ({ ...r, segments: r.pattern.split('/') }));
+export { HsError } from './fake-homeserver/types.js';
+export type { FailureRule } from './fake-homeserver/failures.js';
+export type { FakeHomeserverOptions, RecordedRequest } from './fake-homeserver/options.js';
+export type { PushOptions } from './fake-homeserver/appservice-link.js';
 
 export class FakeHomeserver implements ServerState {
   readonly world: World;
@@ -91,7 +53,7 @@ export class FakeHomeserver implements ServerState {
   appserviceUrl: string | undefined;
   url = '';
   private nextTxnId = 1;
-  private readonly failures: (FailureRule & { left: number })[] = [];
+  private readonly failures = new FailureInjector();
   private readonly server: Server;
 
   private constructor(private readonly opts: FakeHomeserverOptions) {
@@ -125,9 +87,10 @@ export class FakeHomeserver implements ServerState {
   // ------------------------------------------------------------ test controls and accessors
 
   failNext(rule: FailureRule): void {
-    this.failures.push({ ...rule, left: rule.times ?? 1 });
+    this.failures.add(rule);
   }
 
+  /** The sender and the user namespace; the same rule decides identity assertion. */
   mayRegister(userId: string): boolean {
     return userId === this.senderUserId || this.userNamespace.test(userId);
   }
@@ -136,6 +99,7 @@ export class FakeHomeserver implements ServerState {
     return [...(this.world.room(roomId)?.timeline ?? [])];
   }
 
+  /** Resolves with the first event, past or future, that matches. */
   waitForEvent(match: (e: ClientEvent) => boolean, timeoutMs = 5_000): Promise<ClientEvent> {
     return this.world.waitFor(match, timeoutMs);
   }
@@ -145,9 +109,8 @@ export class FakeHomeserver implements ServerState {
   }
 
   joinedMembers(roomId: string): string[] {
-    return [...(this.world.room(roomId)?.members ?? [])]
-      .filter(([, m]) => m === 'join')
-      .map(([u]) => u);
+    const members = [...(this.world.room(roomId)?.members ?? [])];
+    return members.filter(([, m]) => m === 'join').map(([u]) => u);
   }
 
   state(roomId: string, type: string, stateKey = ''): Record<string, unknown> | undefined {
@@ -211,58 +174,14 @@ export class FakeHomeserver implements ServerState {
     events: unknown[],
     opts: PushOptions = {},
   ): Promise<{ txnId: string; status: number; body: unknown }> {
-    if (!this.appserviceUrl) throw new Error('appserviceUrl is not set');
     const txnId = opts.txnId ?? String(this.nextTxnId++);
-    const body: Record<string, unknown> = { events };
-    const keys = opts.ephemeralKeys ?? 'unstable';
-    if (keys === 'unstable' || keys === 'both') {
-      body['de.sorunome.msc2409.ephemeral'] = opts.ephemeral ?? [];
-      body['de.sorunome.msc2409.to_device'] = opts.toDevice ?? [];
-    }
-    if (keys === 'stable' || keys === 'both') {
-      body.ephemeral = opts.ephemeral ?? [];
-      body.to_device = opts.toDevice ?? [];
-    }
-    const res = await fetch(
-      `${this.appserviceUrl}/_matrix/app/v1/transactions/${encodeURIComponent(txnId)}`,
-      {
-        method: 'PUT',
-        headers: {
-          authorization: `Bearer ${opts.token ?? this.hsToken}`,
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify(body),
-      },
-    );
-    const text = await res.text();
-    return { txnId, status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+    return { txnId, ...(await pushTransaction(this, txnId, events, opts)) };
   }
 
-  async pingAppservice(appserviceId: string, transactionId: unknown): Promise<Reply> {
+  pingAppservice(appserviceId: string, transactionId: unknown): Promise<Reply> {
     if (appserviceId !== this.appserviceId)
       throw new HsError(403, 'M_FORBIDDEN', 'Mismatching application service ID in path');
-    if (!this.appserviceUrl) throw new HsError(502, 'M_CONNECTION_FAILED', 'Connection refused');
-    const started = performance.now();
-    let res: Response;
-    try {
-      res = await fetch(`${this.appserviceUrl}/_matrix/app/v1/ping`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${this.hsToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify(transactionId === undefined ? {} : { transaction_id: transactionId }),
-        signal: AbortSignal.timeout(10_000),
-      });
-    } catch (err) {
-      if ((err as Error).name === 'TimeoutError')
-        throw new HsError(504, 'M_CONNECTION_TIMEOUT', 'Timeout');
-      throw new HsError(502, 'M_CONNECTION_FAILED', 'Connection failed');
-    }
-    const text = await res.text();
-    if (!res.ok)
-      throw new HsError(502, 'M_BAD_STATUS', 'Ping returned error status', {
-        status: res.status,
-        body: text,
-      });
-    return { body: { duration_ms: Math.round(performance.now() - started) } };
+    return pingAppservice(this, transactionId);
   }
 
   // ------------------------------------------------------------ plumbing
@@ -272,14 +191,15 @@ export class FakeHomeserver implements ServerState {
     const method = req.method ?? 'GET';
     const raw = await readBody(req, res);
     if (!raw) return;
-    if (this.opts.recordRequests !== false)
+    if (this.opts.recordRequests !== false) {
       this.requests.push({
         method,
         path: url.pathname,
         query: url.search,
         userId: url.searchParams.get('user_id') ?? undefined,
       });
-    const failure = this.takeFailure(method, url.pathname);
+    }
+    const failure = this.failures.take(method, url.pathname);
     if (failure?.drop) return void req.socket.destroy();
     if (failure?.hang) return;
     if (failure)
@@ -290,22 +210,14 @@ export class FakeHomeserver implements ServerState {
         failure.headers,
       );
     try {
-      const [route, params] = this.match(method, url.pathname);
+      const [route, params] = matchRoute(method, url.pathname);
       const user =
         route.auth === 'none'
           ? this.senderUserId
           : this.authenticate(req, url.searchParams, route.auth === 'user');
-      let body: Record<string, unknown> = {};
-      if (!route.rawBody && raw.length > 0) {
-        try {
-          body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
-        } catch {
-          throw new HsError(400, 'M_NOT_JSON', 'Content not JSON.');
-        }
-        if (typeof body !== 'object' || body === null || Array.isArray(body))
-          throw new HsError(400, 'M_BAD_JSON', 'Content must be a JSON object.');
-      }
-      const ctx = {
+      const body = route.rawBody ? {} : parseJsonObject(raw);
+      const contentType = req.headers['content-type'];
+      const reply = await route.handler({
         state: this,
         params,
         query: url.searchParams,
@@ -313,9 +225,8 @@ export class FakeHomeserver implements ServerState {
         raw,
         user,
         path: url.pathname,
-        contentType: req.headers['content-type'],
-      };
-      const reply = await route.handler(ctx);
+        contentType,
+      });
       if (reply.media) return sendMedia(res, reply.media);
       answer(res, reply.status ?? 200, reply.body ?? {});
     } catch (err) {
@@ -326,41 +237,10 @@ export class FakeHomeserver implements ServerState {
     }
   }
 
-  private takeFailure(method: string, path: string): FailureRule | undefined {
-    const index = this.failures.findIndex(
-      (f) =>
-        (!f.method || f.method === method) &&
-        (!f.path || (typeof f.path === 'string' ? path.includes(f.path) : f.path.test(path))),
-    );
-    if (index < 0) return undefined;
-    const rule = this.failures[index]!;
-    if (--rule.left <= 0) this.failures.splice(index, 1);
-    return rule;
-  }
-
-  private match(method: string, pathname: string): [CompiledRoute, Record<string, string>] {
-    const segments = pathname.split('/');
-    let pathKnown = false;
-    for (const route of compiled) {
-      if (route.segments.length !== segments.length) continue;
-      const params: Record<string, string> = {};
-      const fits = route.segments.every((s, i) => {
-        if (s.startsWith(':')) return ((params[s.slice(1)] = decode(segments[i]!)), true);
-        return s === segments[i];
-      });
-      if (!fits) continue;
-      if (route.method === method) return [route, params];
-      pathKnown = true;
-    }
-    throw pathKnown
-      ? new HsError(405, 'M_UNRECOGNIZED', 'Unrecognized request')
-      : new HsError(404, 'M_UNRECOGNIZED', 'Unrecognized request');
-  }
-
   /** The as_token (header or legacy query), then identity assertion with `?user_id=`. */
   private authenticate(req: IncomingMessage, query: URLSearchParams, assert: boolean): string {
-    const header = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const token = header ?? query.get('access_token');
+    const token =
+      /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? query.get('access_token');
     if (!token) throw new HsError(401, 'M_MISSING_TOKEN', 'Missing access token.');
     if (token !== this.asToken)
       throw new HsError(401, 'M_UNKNOWN_TOKEN', 'Unrecognised access token', {
@@ -368,74 +248,20 @@ export class FakeHomeserver implements ServerState {
       });
     const asserted = assert ? query.get('user_id') : null;
     if (asserted === null) return this.senderUserId;
-    if (!this.mayRegister(asserted))
+    if (!this.mayRegister(asserted)) {
       throw new HsError(
         403,
         'M_FORBIDDEN',
         `Application service cannot masquerade as this user (${asserted}).`,
       );
-    if (!this.world.users.has(asserted))
+    }
+    if (!this.world.users.has(asserted)) {
       throw new HsError(
         403,
         'M_FORBIDDEN',
         `Application service has not registered this user (${asserted})`,
       );
+    }
     return asserted;
   }
-}
-
-function decode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw new HsError(400, 'M_INVALID_PARAM', 'Bad path encoding');
-  }
-}
-
-async function readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_REQUEST_BYTES) {
-      answer(
-        res,
-        413,
-        { errcode: 'M_TOO_LARGE', error: 'Request too large' },
-        { connection: 'close' },
-      );
-      return undefined;
-    }
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-}
-
-/** A string body goes out as it is (a proxy's HTML error page); anything else as JSON. */
-function answer(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  const type = typeof body === 'string' ? 'text/html' : 'application/json';
-  res.writeHead(status, {
-    'content-type': type,
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
-}
-
-function sendMedia(res: ServerResponse, media: StoredMedia): void {
-  const disposition = media.filename
-    ? `inline; filename=${encodeURIComponent(media.filename)}`
-    : 'inline';
-  res.writeHead(200, {
-    'content-type': media.contentType,
-    'content-length': media.data.length,
-    'content-disposition': disposition,
-  });
-  res.end(media.data);
 }
