@@ -14,8 +14,11 @@ export HS_PORT=${HS_PORT:-18008}
 export PG_PORT=${PG_PORT:-15432}
 export HS_SECRET=${HS_SECRET:-switchboard_test_registration_secret}
 export SERVER_NAME=localhost # the registration's namespaces say :localhost
-REGISTRATION=$REPO/test/fixtures/registration.yaml
+export AS_PORT=${AS_PORT:-29380}
 mkdir -p "$PEERS_DIR"
+# The fixed test registration, with the bridge's port moved when AS_PORT asks (two runs side by side).
+REGISTRATION=$PEERS_DIR/registration.yaml
+sed "s#^url: http://127.0.0.1:29380\$#url: http://127.0.0.1:$AS_PORT#" "$REPO/test/fixtures/registration.yaml" >"$REGISTRATION"
 
 say() { printf '\n==> %s\n' "$*"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
