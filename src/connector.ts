@@ -167,6 +167,8 @@ export interface BridgeContext<C> {
   ghostUserId(user: RemoteUserId): MatrixUserId;
   /** The remote user behind a Matrix user id, if it is one of this bridge's ghosts. */
   ghostRemoteId(userId: string): RemoteUserId | undefined;
+  /** Fetch Matrix media (an `mxc://` URL from an attachment), for networks that carry files. */
+  downloadMedia(mxc: string): Promise<{ data: Uint8Array; contentType: string }>;
   /** The room alias `#<prefix><localpart>:<domain>` that `resolveAlias(localpart)` answers. */
   portalAlias(localpart: string): string;
   /** Find or create the Matrix room for a remote chat. */

@@ -1,6 +1,7 @@
 /** The `BridgeContext` core hands each connector at start. */
 import type { Logger } from 'pino';
 import type { BridgeContext, KeyValueStore } from '../connector.js';
+import type { MatrixClient } from '../matrix/client.js';
 import type { KeyValue } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
 import type { GhostDirectory } from './ghosts.js';
@@ -9,7 +10,15 @@ import type { RemoteDelivery } from './remote-delivery.js';
 
 export function bridgeContext(
   runtime: BridgeRuntime,
-  deps: { domain: string; log: Logger; kv: KeyValue; portals: PortalDirectory; ghosts: GhostDirectory; delivery: RemoteDelivery },
+  deps: {
+    domain: string;
+    log: Logger;
+    kv: KeyValue;
+    portals: PortalDirectory;
+    ghosts: GhostDirectory;
+    delivery: RemoteDelivery;
+    client: MatrixClient;
+  },
 ): BridgeContext<unknown> {
   const namespace = `bridge:${runtime.id}`;
   const kv: KeyValueStore = {
@@ -28,6 +37,7 @@ export function bridgeContext(
     setGhostProfile: (user, profile) => deps.ghosts.setProfile(runtime, user, profile),
     ghostUserId: (user) => runtime.ghostUserId(user),
     ghostRemoteId: (userId) => runtime.remoteUserOf(userId),
+    downloadMedia: (mxc) => deps.client.downloadMedia(mxc),
     portalAlias: (localpart) => `#${runtime.prefix}${localpart}:${deps.domain}`,
     ensurePortal: async (info) => toRecord(await deps.portals.ensure(runtime, info)),
     portals: async () => (await deps.portals.list(runtime.id)).map(toRecord),

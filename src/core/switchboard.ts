@@ -100,7 +100,7 @@ export class Switchboard {
 
     for (const runtime of runtimes.values()) {
       try {
-        await runtime.connector.start(bridgeContext(runtime, { domain: config.homeserver.domain, log, kv: store.kv, portals, ghosts, delivery }));
+        await runtime.connector.start(bridgeContext(runtime, { domain: config.homeserver.domain, log, kv: store.kv, portals, ghosts, delivery, client }));
         runtime.state = 'running';
       } catch (err) {
         runtime.state = 'failed';

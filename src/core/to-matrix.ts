@@ -1,6 +1,6 @@
 /** Sends one remote event into its Matrix room as the ghost of its sender. */
 import type { RemoteEvent } from '../connector.js';
-import { toMatrixContent } from '../format/matrix-content.js';
+import { attachmentToMatrixContent, toMatrixContent } from '../format/matrix-content.js';
 import type { MatrixClient } from '../matrix/client.js';
 import type { MessageMapping, Store } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
@@ -42,11 +42,19 @@ export async function sendToMatrix(
       // A network that sends the same message twice (a replay after its reconnect) shows it once.
       const already = await deps.store.messages.byRemote(runtime.id, event.portal, event.id);
       if (already) return undefined;
-      const content: Record<string, unknown> = { ...toMatrixContent(event.content, { mentionName }) };
+      // Text first, then one event per attachment; the message map points at the first.
+      const parts: Record<string, unknown>[] = [
+        ...(event.content.text || !event.content.attachments?.length ? [{ ...toMatrixContent(event.content, { mentionName }) }] : []),
+        ...(event.content.attachments ?? []).map((a) => ({ ...attachmentToMatrixContent(a) })),
+      ];
       const replyTo = event.replyTo && (await target(event.replyTo));
-      if (replyTo) content['m.relates_to'] = { 'm.in_reply_to': { event_id: replyTo } };
-      const eventId = await intent.sendEvent(roomId, 'm.room.message', content, txnId, ts);
-      return mapping(event.id, eventId);
+      if (replyTo) parts[0]!['m.relates_to'] = { 'm.in_reply_to': { event_id: replyTo } };
+      let first: string | undefined;
+      for (const [i, part] of parts.entries()) {
+        const eventId = await intent.sendEvent(roomId, 'm.room.message', part, i === 0 ? txnId : `${txnId}.${i}`, ts);
+        first ??= eventId;
+      }
+      return mapping(event.id, first!);
     }
     case 'edit': {
       const original = await target(event.target);
@@ -97,7 +105,9 @@ export async function sendToMatrix(
     }
     case 'membership':
       if (event.membership === 'join') await intent.ensureJoined(roomId);
-      else await deps.client.leave(roomId, intent.userId).catch(ignoreNotInRoom);
+      else if (event.membership === 'leave') await deps.client.leave(roomId, intent.userId, event.reason).catch(ignoreNotInRoom);
+      // A kick or ban on the network: the bot carries it out, with who did it in the reason.
+      else await deps.client[event.membership](roomId, intent.userId, kickReason(runtime, event.actor, event.reason));
       return undefined;
     case 'topic':
       // The bot sets it: ghosts have no power to change room state.
@@ -107,6 +117,11 @@ export async function sendToMatrix(
       await deps.client.putState(roomId, 'm.room.name', '', { name: event.name });
       return undefined;
   }
+}
+
+function kickReason(runtime: BridgeRuntime, actor: RemoteEvent['sender'] | undefined, reason?: string): string | undefined {
+  const by = actor ? `by ${actor} on ${runtime.connector.displayName}` : undefined;
+  return [by, reason].filter(Boolean).join(': ') || undefined;
 }
 
 function ignoreNotInRoom(err: unknown): void {
