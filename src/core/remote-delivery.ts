@@ -24,6 +24,11 @@ export interface RemoteDeliveryDeps extends ToMatrixDeps {
   runtimes: Map<string, BridgeRuntime>;
   metrics: Metrics;
   log: Logger;
+  /**
+   * Unique to this database: outbox ids start again in a new one, and the homeserver
+   * dedupes sends by txnId per appservice, so txnIds must not repeat across databases.
+   */
+  instanceId: string;
   backoffBaseMs?: number;
 }
 
@@ -74,7 +79,7 @@ export class RemoteDelivery {
     const started = performance.now();
     for (let attempt = entry.attempts; !this.stopped; attempt++) {
       try {
-        const mapping = await sendToMatrix(this.deps, runtime, entry.roomId, event, `sb.out.${entry.id}`);
+        const mapping = await sendToMatrix(this.deps, runtime, entry.roomId, event, `sb.out.${this.deps.instanceId}.${entry.id}`);
         await this.deps.store.outbox.complete(entry.id, mapping);
         metrics.events.inc({ type: event.kind, bridge: entry.bridge, direction: 'to_matrix' });
         metrics.sendLatency.observe({ direction: 'to_matrix', bridge: entry.bridge }, (performance.now() - started) / 1000);
@@ -88,7 +93,9 @@ export class RemoteDelivery {
           await this.deps.store.outbox.complete(entry.id);
           return;
         }
-        const delay = Math.min(MAX_BACKOFF_MS, (this.deps.backoffBaseMs ?? 500) * 2 ** Math.min(attempt, 10));
+        const backoff = Math.min(MAX_BACKOFF_MS, (this.deps.backoffBaseMs ?? 500) * 2 ** Math.min(attempt, 10));
+        // A 429 says when to come back (the client hands it over once its own retries are spent): never sooner.
+        const delay = Math.max(backoff, err instanceof MatrixError ? (err.retryAfterMs ?? 0) : 0);
         log.warn({ ...context, err, attempt, delayMs: delay }, 'sending to Matrix failed; will retry');
         await this.sleep(delay);
       }

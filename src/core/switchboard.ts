@@ -1,4 +1,5 @@
 /** Switchboard: wires the store, the Matrix side, the queues and the connectors, and runs them. */
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
@@ -35,6 +36,13 @@ export interface SwitchboardOptions {
 }
 
 const STOP_DRAIN_MS = 10_000;
+
+/** A random id made once per database, kept in core's key-value namespace. */
+async function storeInstanceId(store: Store): Promise<string> {
+  let id = await store.kv.get('core', 'instance-id');
+  if (!id) await store.kv.set('core', 'instance-id', (id = randomBytes(6).toString('base64url')));
+  return id;
+}
 
 export class Switchboard {
   readonly metrics: Metrics = createMetrics();
@@ -87,7 +95,8 @@ export class Switchboard {
     const members = new MemberNames(client);
     const router = new InboxRouter({ store, queue: inbound, portals, runtimes, outcomes, management, members, intents, metrics, log, botUserId: this.botUserId });
     const backoff = options.retryBaseMs !== undefined ? { backoffBaseMs: options.retryBaseMs } : {};
-    const delivery = (this.delivery = new RemoteDelivery({ store, client, ghosts, queue: outbound, portals, runtimes, metrics, log, ...backoff }));
+    const instanceId = await storeInstanceId(store);
+    const delivery = (this.delivery = new RemoteDelivery({ store, client, ghosts, queue: outbound, portals, runtimes, metrics, log, instanceId, ...backoff }));
     const links = new PortalLinks(portals, client);
     management.setCoreCommands(
       coreCommands({ runtimes, links, inbox: store.inbox, help: () => management.help(), retry: (id) => router.retry(id) }),
