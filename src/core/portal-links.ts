@@ -5,6 +5,7 @@
  */
 import { portalKey, type MatrixRoomId } from '../connector.js';
 import type { MatrixClient } from '../matrix/client.js';
+import type { StateEvent } from '../matrix/room-client.js';
 import type { PortalRow } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
 import type { PortalDirectory } from './portals.js';
@@ -45,13 +46,28 @@ export class PortalLinks {
   }
 
   private async requirePower(roomId: string, user: string): Promise<void> {
-    const levels = (await this.client.getState(roomId, 'm.room.power_levels', '').catch(() => ({}))) as {
-      users?: Record<string, unknown>;
-      users_default?: unknown;
-    };
-    const level = Number(levels.users?.[user] ?? levels.users_default ?? 0);
+    const level = userPowerLevel(await this.client.roomState(roomId).catch(() => []), user);
     if (!(level >= LINK_POWER_LEVEL)) {
       throw new PermissionError(`you need power level ${LINK_POWER_LEVEL} in ${roomId} to change its links (you have ${level})`);
     }
   }
+}
+
+/**
+ * A user's power level from the room's state, as the auth rules compute it: in room v12 (MSC4289)
+ * the creators (the create event's sender and `additional_creators`) outrank every level and are
+ * not listed in m.room.power_levels; without a power-levels event the creator has 100.
+ */
+export function userPowerLevel(state: StateEvent[], user: string): number {
+  const create = state.find((e) => e.type === 'm.room.create' && e.state_key === '');
+  const version = String(create?.content.room_version ?? '1');
+  const privilegedCreators = /^\d+$/.test(version) ? Number(version) >= 12 : version === 'org.matrix.hydra.11';
+  if (create && privilegedCreators) {
+    const additional = create.content.additional_creators;
+    if (create.sender === user || (Array.isArray(additional) && additional.includes(user))) return Infinity;
+  }
+  const levels = state.find((e) => e.type === 'm.room.power_levels' && e.state_key === '')?.content;
+  if (!levels) return create && (create.content.creator ?? create.sender) === user ? 100 : 0;
+  const users = (levels.users ?? {}) as Record<string, unknown>;
+  return Number(users[user] ?? levels.users_default ?? 0);
 }

@@ -144,9 +144,10 @@ export class Switchboard {
     const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeIdleConnections();
     await closed;
-    this.delivery?.stop();
-    const drained = Promise.all([this.inbound?.idle(), this.outbound?.idle()]);
-    await Promise.race([drained, new Promise((r) => setTimeout(r, STOP_DRAIN_MS).unref())]);
+    // Matrix events first (they may emit remote events), then what they emitted; within a deadline.
+    const deadline = new Promise((r) => setTimeout(r, STOP_DRAIN_MS).unref());
+    await Promise.race([this.inbound?.idle().then(() => this.outbound?.idle()), deadline]);
+    this.delivery?.stop(); // sends still retrying stay in the outbox for the next start
     await this.outcomes?.flush();
     for (const runtime of this.runtimes.values()) {
       if (runtime.state === 'running') {

@@ -8,6 +8,12 @@ import { path, type MatrixHttp } from './http.js';
 
 export type JoinedMembers = Record<string, { display_name?: string; avatar_url?: string }>;
 type Content = Record<string, unknown>;
+export interface StateEvent {
+  type: string;
+  state_key: string;
+  sender: string;
+  content: Content;
+}
 type MemberAction = 'invite' | 'leave' | 'kick' | 'ban' | 'unban';
 
 export class RoomClient {
@@ -74,6 +80,15 @@ export class RoomClient {
       if (hasErrcode(err, 'M_NOT_FOUND')) return undefined;
       throw err;
     }
+  }
+
+  /** Every current state event of the room (with senders, unlike `getState`). */
+  roomState(roomId: string, asUser?: string): Promise<StateEvent[]> {
+    return this.http.json<StateEvent[]>({
+      method: 'GET',
+      path: path`/_matrix/client/v3/rooms/${roomId}/state`,
+      query: { user_id: asUser },
+    });
   }
 
   /** `ts` sets the event's origin_server_ts (appservice timestamp massaging). */

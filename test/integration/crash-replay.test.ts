@@ -3,55 +3,26 @@
 // before the (slow) echo network has handled it. Synapse never sends that transaction again (it
 // got its 200), so only the bridge's inbox replay can deliver it: after a restart on the same
 // database the echo appears, exactly once.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify as toYaml } from 'yaml';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, roomEvents, startBridge, testConfig, type RoomEvent } from '../support/bridge-harness.js';
-import { registerUser, requireSynapse, testRegistration, uniqueLocalpart, waitFor, type TestUser } from '../support/synapse.js';
+import { asUser, roomEvents, startBridge, type RoomEvent } from '../support/bridge-harness.js';
+import { startChildBridge, type ChildBridge } from '../support/child-bridge.js';
+import { registerUser, requireSynapse, uniqueLocalpart, waitFor, type TestUser } from '../support/synapse.js';
 
 const ECHO_GHOST = '@echo_echo:localhost';
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const unique = () => randomBytes(6).toString('hex');
-
-/** The inbox state of `eventId` in the bridge's SQLite file, read-only (the bridge may be writing). */
-function inboxState(dbPath: string, eventId: string): string | undefined {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    const row = db.prepare('select state from inbox where event_id = ?').get(eventId) as { state: string } | undefined;
-    return row?.state;
-  } finally {
-    db.close();
-  }
-}
 
 /** The echo ghost's messages saying `body` (each test message has a unique body). */
 const echoesIn = (events: RoomEvent[], body: string) => events.filter((e) => e.sender === ECHO_GHOST && e.type === 'm.room.message' && e.content.body === body);
 const replyTarget = (e: RoomEvent) => (e.content['m.relates_to'] as { 'm.in_reply_to'?: { event_id?: string } } | undefined)?.['m.in_reply_to']?.event_id;
 
 describe('kill -9 between acknowledgement and processing', () => {
-  let dir: string;
-  let dbPath: string;
-  let logPath: string;
-  let child: ChildProcess | undefined;
-  let childExit: Promise<void> | undefined;
+  let child: ChildBridge;
   let bridge: Switchboard | undefined;
   let alice: TestUser;
   let roomId: string;
 
-  const childLog = () => {
-    try {
-      return readFileSync(logPath, 'utf8').slice(-4000);
-    } catch {
-      return '(no log)';
-    }
-  };
   const send = async (body: string) =>
     (await asUser<{ event_id: string }>(alice, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/c${unique()}`, { msgtype: 'm.text', body }))
       .event_id;
@@ -59,67 +30,36 @@ describe('kill -9 between acknowledgement and processing', () => {
 
   beforeAll(async () => {
     requireSynapse();
-    dir = mkdtempSync(join(tmpdir(), 'sb-crash-'));
-    dbPath = join(dir, 'switchboard.db');
-    logPath = join(dir, 'bridge.log');
-    const config = testConfig({ database: dbPath, bridges: { echo: { enabled: true, delay_ms: 4000 } } });
-    config.logging = { level: process.env.SWITCHBOARD_TEST_LOG === 'silent' ? 'silent' : 'debug' };
-    const configPath = join(dir, 'config.yaml');
-    writeFileSync(configPath, toYaml(config), { mode: 0o600 });
-
-    const out = openSync(logPath, 'w');
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', '-c', configPath], { cwd: REPO, stdio: ['ignore', out, out] });
-    closeSync(out);
-    child = proc;
-    childExit = new Promise((resolve) => proc.once('exit', () => resolve()));
-    const exited = () => proc.exitCode !== null || proc.signalCode !== null;
-
-    const { url } = testRegistration();
-    await waitFor(
-      async () => {
-        if (exited()) throw new Error(`the bridge exited (${proc.exitCode ?? proc.signalCode}):\n${childLog()}`);
-        return (await fetch(`${url}/ready`)).status === 200;
-      },
-      45_000,
-      'the child bridge to be ready',
-      100,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}\n--- bridge log ---\n${childLog()}`);
-    });
-
+    child = await startChildBridge({ bridges: { echo: { enabled: true, delay_ms: 4000 } } });
     alice = await registerUser(uniqueLocalpart('alice'));
     const alias = `#echo_${uniqueLocalpart('crash').replace('_', '-')}:localhost`;
     roomId = (await asUser<{ room_id: string }>(alice, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(alias)}`, {})).room_id;
   });
 
   afterAll(async () => {
-    // Only the process this file started, by its PID.
-    if (child?.pid && child.exitCode === null && child.signalCode === null) {
-      process.kill(child.pid, 'SIGKILL');
-      await childExit;
-    }
+    await child?.kill();
     await bridge?.stop();
   });
 
   it('replays the acknowledged event after a kill -9 and echoes it exactly once', { timeout: 120_000 }, async () => {
-    const proc = child!;
+    const proc = child.proc;
     const body = `said just before the crash ${unique()}`;
     const eventId = await send(body);
 
     // Stored in the inbox means acknowledged: the bridge answers 200 only after the write.
-    await waitFor(() => inboxState(dbPath, eventId), 20_000, `${eventId} in the bridge's inbox`).catch((err: Error) => {
-      throw new Error(`${err.message}\n--- bridge log ---\n${childLog()}`);
+    await waitFor(() => child.inboxState(eventId), 20_000, `${eventId} in the bridge's inbox`).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- bridge log ---\n${child.log()}`);
     });
     process.kill(proc.pid!, 'SIGKILL');
-    await childExit;
+    await child.exited;
     expect(proc.signalCode).toBe('SIGKILL');
 
     // The echo network was still "thinking" (delay_ms 4000): nothing was finished, nothing echoed.
-    expect(inboxState(dbPath, eventId)).toBe('pending');
+    expect(child.inboxState(eventId)).toBe('pending');
     expect(await echoesOf(body)).toHaveLength(0);
 
     // Same database, no delay this time.
-    bridge = await startBridge({ database: dbPath });
+    bridge = await startBridge({ database: child.dbPath });
     const echo = await waitFor(async () => (await echoesOf(body))[0], 60_000, 'the replayed echo');
     expect(replyTarget(echo)).toBe(eventId);
 
