@@ -112,7 +112,8 @@ export class InboxRouter {
         failed = true;
         deps.metrics.failures.inc({ direction: 'to_network', bridge: runtime.id, reason: (error as { code?: string }).code ?? 'error' });
         const bridgeName = runtime.connector.displayName;
-        await deps.outcomes.failed({ eventId: ev.event_id, roomId: ev.room_id, bridge: runtime.id, bridgeName, error });
+        const notify = this.bridgeOf(ev.sender) === undefined;
+        await deps.outcomes.failed({ eventId: ev.event_id, roomId: ev.room_id, bridge: runtime.id, bridgeName, error, notify });
       }
     }
     if (!failed) deps.outcomes.succeeded(ev.event_id, null);

@@ -17,6 +17,8 @@ export interface FailedDelivery {
   bridge: string;
   bridgeName: string;
   error: unknown;
+  /** False for a relayed message of another network's ghost: nobody in Matrix to tell. */
+  notify?: boolean;
 }
 
 export class Outcomes {
@@ -42,8 +44,13 @@ export class Outcomes {
     const bridgeError = f.error instanceof BridgeError ? f.error : undefined;
     const reason = bridgeError?.userMessage ?? 'an internal error in the bridge (its log has details)';
     this.log.warn({ eventId: f.eventId, roomId: f.roomId, bridge: f.bridge, err: f.error }, 'event not delivered');
+    const retriable = bridgeError?.retriable ?? true;
     let noticeEventId: string | undefined;
     const unique = `${f.eventId}.${Date.now()}`;
+    if (f.notify === false) {
+      await this.done.flush();
+      return this.store.inbox.finish([{ eventId: f.eventId, state: 'failed', bridge: f.bridge, reason }]);
+    }
     try {
       await this.client.sendEvent(
         f.roomId,
@@ -55,7 +62,7 @@ export class Outcomes {
           reason: bridgeError?.code === 'unsupported' ? 'm_event_unsupported' : 'm_foreign_network_error',
           error: bridgeError?.code ?? 'internal',
           message: reason,
-          retriable: bridgeError?.retriable ?? true,
+          retriable,
         },
         `sb.status.${unique}`,
       );
@@ -64,7 +71,8 @@ export class Outcomes {
         'm.room.message',
         {
           msgtype: 'm.notice',
-          body: `⚠️ Not delivered to ${f.bridgeName}: ${reason}. React with ${RETRY_KEY} to retry.`,
+          // Retrying helps only when the failure may pass (a network outage, say), so only then is it offered.
+          body: `⚠️ Not delivered to ${f.bridgeName}: ${reason}.${retriable ? ` React with ${RETRY_KEY} to retry.` : ''}`,
           'm.relates_to': { 'm.in_reply_to': { event_id: f.eventId } },
         },
         `sb.notice.${unique}`,

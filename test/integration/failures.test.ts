@@ -6,14 +6,26 @@ import { EchoConnector } from '../../bridges/echo/index.js';
 import { BridgeError, type MatrixMessage } from '../../src/connector.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, roomEvents, startBridge, type RoomEvent } from '../support/bridge-harness.js';
-import { registerUser, requireSynapse, uniqueLocalpart, waitFor, type TestUser } from '../support/synapse.js';
+import {
+  registerUser,
+  requireSynapse,
+  uniqueLocalpart,
+  waitFor,
+  type TestUser,
+  testRegistration,
+} from '../support/synapse.js';
 
 const BOT = '@switchboard:localhost';
 const ECHO_GHOST = '@echo_echo:localhost';
 const SECRET = 'failures_provisioning_secret_0123456789';
-const PROVISION_URL = 'http://127.0.0.1:29380/_switchboard/provision/v1';
+const provisionUrl = () => `${testRegistration().url}/_switchboard/provision/v1`;
 
-type Relation = { rel_type?: string; event_id?: string; key?: string; 'm.in_reply_to'?: { event_id?: string } };
+type Relation = {
+  rel_type?: string;
+  event_id?: string;
+  key?: string;
+  'm.in_reply_to'?: { event_id?: string };
+};
 const relation = (e: RoomEvent) => e.content['m.relates_to'] as Relation | undefined;
 
 describe('failures are shown to the sender and can be retried', () => {
@@ -31,26 +43,70 @@ describe('failures are shown to the sender and can be retried', () => {
   const handle = echo.handleMatrixMessage.bind(echo);
   echo.handleMatrixMessage = async (msg: MatrixMessage) => {
     calls++;
-    if (failOnce.delete(msg.content.text)) throw new BridgeError('network', 'the echo network is down', true);
+    if (failOnce.delete(msg.content.text))
+      throw new BridgeError('network', 'the echo network is down', true);
     return handle(msg);
   };
 
-  const send = async (room: string, content: Record<string, unknown>, type = 'm.room.message', user = alice) =>
-    (await asUser<{ event_id: string }>(user, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/send/${type}/f${Date.now()}.${++txn}`, content)).event_id;
-  const say = (room: string, body: string, user = alice) => send(room, { msgtype: 'm.text', body }, 'm.room.message', user);
+  const send = async (
+    room: string,
+    content: Record<string, unknown>,
+    type = 'm.room.message',
+    user = alice,
+  ) =>
+    (
+      await asUser<{ event_id: string }>(
+        user,
+        'PUT',
+        `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/send/${type}/f${Date.now()}.${++txn}`,
+        content,
+      )
+    ).event_id;
+  const say = (room: string, body: string, user = alice) =>
+    send(room, { msgtype: 'm.text', body }, 'm.room.message', user);
   const find = (room: string, predicate: (e: RoomEvent) => boolean, what: string, user = alice) =>
     waitFor(async () => (await roomEvents(user, room)).find(predicate), 15_000, what);
   const directChatWithBot = async (user: TestUser) => {
-    const room = (await asUser<{ room_id: string }>(user, 'POST', '/_matrix/client/v3/createRoom', { is_direct: true, invite: [BOT], preset: 'trusted_private_chat' })).room_id;
-    await find(room, (e) => e.sender === BOT && e.content.msgtype === 'm.notice', 'the bot to greet in the management room', user);
+    const room = (
+      await asUser<{ room_id: string }>(user, 'POST', '/_matrix/client/v3/createRoom', {
+        is_direct: true,
+        invite: [BOT],
+        preset: 'trusted_private_chat',
+      })
+    ).room_id;
+    await find(
+      room,
+      (e) => e.sender === BOT && e.content.msgtype === 'm.notice',
+      'the bot to greet in the management room',
+      user,
+    );
     return room;
   };
-  const echoes = async (body: string) => (await roomEvents(alice, roomId)).filter((e) => e.sender === ECHO_GHOST && e.content.body === body);
-  const echoOf = (body: string) => find(roomId, (e) => e.sender === ECHO_GHOST && e.content.body === body, `the echo of "${body.slice(0, 40)}"`);
+  const echoes = async (body: string) =>
+    (await roomEvents(alice, roomId)).filter(
+      (e) => e.sender === ECHO_GHOST && e.content.body === body,
+    );
+  const echoOf = (body: string) =>
+    find(
+      roomId,
+      (e) => e.sender === ECHO_GHOST && e.content.body === body,
+      `the echo of "${body.slice(0, 40)}"`,
+    );
   const noticeFor = (eventId: string) =>
-    find(roomId, (e) => e.sender === BOT && e.content.msgtype === 'm.notice' && relation(e)?.['m.in_reply_to']?.event_id === eventId, `the failure notice for ${eventId}`);
+    find(
+      roomId,
+      (e) =>
+        e.sender === BOT &&
+        e.content.msgtype === 'm.notice' &&
+        relation(e)?.['m.in_reply_to']?.event_id === eventId,
+      `the failure notice for ${eventId}`,
+    );
   const statusFor = (eventId: string) =>
-    find(roomId, (e) => e.type === 'com.beeper.message_send_status' && relation(e)?.event_id === eventId, `the message status for ${eventId}`);
+    find(
+      roomId,
+      (e) => e.type === 'com.beeper.message_send_status' && relation(e)?.event_id === eventId,
+      `the message status for ${eventId}`,
+    );
   /** A later message's echo: everything the bridge was going to do before it is done (one ordered queue per room). */
   const roundTrip = async () => {
     const marker = `marker ${++txn}`;
@@ -70,7 +126,14 @@ describe('failures are shown to the sender and can be retried', () => {
     alice = await registerUser(aliceLocalpart);
     bob = await registerUser(uniqueLocalpart('bob'));
     const alias = `#echo_${uniqueLocalpart('fail').replace('_', '-')}:localhost`;
-    roomId = (await asUser<{ room_id: string }>(alice, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(alias)}`, {})).room_id;
+    roomId = (
+      await asUser<{ room_id: string }>(
+        alice,
+        'POST',
+        `/_matrix/client/v3/join/${encodeURIComponent(alias)}`,
+        {},
+      )
+    ).room_id;
     managementRoom = await directChatWithBot(alice);
   });
 
@@ -87,9 +150,12 @@ describe('failures are shown to the sender and can be retried', () => {
       network: 'echo',
       'm.relates_to': { rel_type: 'm.reference', event_id: eventId },
       message: 'the echo network refused this message',
+      retriable: false,
     });
     const notice = await noticeFor(eventId);
-    expect(notice.content.body).toBe('⚠️ Not delivered to Echo: the echo network refused this message. React with 🔁 to retry.');
+    expect(notice.content.body).toBe(
+      '⚠️ Not delivered to Echo: the echo network refused this message.',
+    );
 
     await roundTrip();
     expect(await echoes('please REJECT this')).toHaveLength(0);
@@ -101,12 +167,18 @@ describe('failures are shown to the sender and can be retried', () => {
     const before = calls;
     const eventId = await say(roomId, body);
     const notice = await noticeFor(eventId);
-    expect(notice.content.body).toBe('⚠️ Not delivered to Echo: the echo network is down. React with 🔁 to retry.');
+    expect(notice.content.body).toBe(
+      '⚠️ Not delivered to Echo: the echo network is down. React with 🔁 to retry.',
+    );
     const status = await statusFor(eventId);
     expect(status.content).toMatchObject({ status: 'FAIL', error: 'network', retriable: true });
     expect(calls).toBe(before + 1);
 
-    await send(roomId, { 'm.relates_to': { rel_type: 'm.annotation', event_id: notice.event_id, key: '🔁' } }, 'm.reaction');
+    await send(
+      roomId,
+      { 'm.relates_to': { rel_type: 'm.annotation', event_id: notice.event_id, key: '🔁' } },
+      'm.reaction',
+    );
     const echoed = await echoOf(body);
     expect(relation(echoed)).toEqual({ 'm.in_reply_to': { event_id: eventId } });
     expect(calls).toBe(before + 2);
@@ -124,19 +196,32 @@ describe('failures are shown to the sender and can be retried', () => {
     // Not an admin: refused, and nothing is sent.
     const bobsRoom = await directChatWithBot(bob);
     await say(bobsRoom, `retry ${eventId}`, bob);
-    await find(bobsRoom, (e) => e.sender === BOT && e.content.body === '`retry` is for bridge admins only.', 'the bot to refuse bob', bob);
+    await find(
+      bobsRoom,
+      (e) => e.sender === BOT && e.content.body === '`retry` is for bridge admins only.',
+      'the bot to refuse bob',
+      bob,
+    );
     await roundTrip();
     expect(await echoes(body)).toHaveLength(0);
 
     await say(managementRoom, `retry ${eventId}`);
-    await find(managementRoom, (e) => e.sender === BOT && e.content.body === `Retrying ${eventId}.`, 'the bot to confirm the retry');
+    await find(
+      managementRoom,
+      (e) => e.sender === BOT && e.content.body === `Retrying ${eventId}.`,
+      'the bot to confirm the retry',
+    );
     await echoOf(body);
     await roundTrip();
     expect(await echoes(body)).toHaveLength(1);
 
     // It is no longer failed: a second retry is refused and echoes nothing.
     await say(managementRoom, `retry ${eventId}`);
-    await find(managementRoom, (e) => e.sender === BOT && e.content.body === `${eventId} is not a failed event.`, 'the bot to refuse a second retry');
+    await find(
+      managementRoom,
+      (e) => e.sender === BOT && e.content.body === `${eventId} is not a failed event.`,
+      'the bot to refuse a second retry',
+    );
     await roundTrip();
     expect(await echoes(body)).toHaveLength(1);
   });
@@ -144,19 +229,35 @@ describe('failures are shown to the sender and can be retried', () => {
   it('a reaction to a network without reactions gets a notice saying so', async () => {
     const original = await say(roomId, 'react to me');
     await echoOf('react to me');
-    const reaction = await send(roomId, { 'm.relates_to': { rel_type: 'm.annotation', event_id: original, key: '👍' } }, 'm.reaction');
+    const reaction = await send(
+      roomId,
+      { 'm.relates_to': { rel_type: 'm.annotation', event_id: original, key: '👍' } },
+      'm.reaction',
+    );
     const notice = await noticeFor(reaction);
-    expect(notice.content.body).toMatch(/^⚠️ Not delivered to Echo: Echo does not support reactions\./);
+    expect(notice.content.body).toMatch(
+      /^⚠️ Not delivered to Echo: Echo does not support reactions\./,
+    );
     const status = await statusFor(reaction);
-    expect(status.content).toMatchObject({ status: 'FAIL', reason: 'm_event_unsupported', error: 'unsupported' });
-    expect((await roomEvents(alice, roomId)).some((e) => e.sender === ECHO_GHOST && e.type === 'm.reaction')).toBe(false);
+    expect(status.content).toMatchObject({
+      status: 'FAIL',
+      reason: 'm_event_unsupported',
+      error: 'unsupported',
+    });
+    expect(
+      (await roomEvents(alice, roomId)).some(
+        (e) => e.sender === ECHO_GHOST && e.type === 'm.reaction',
+      ),
+    ).toBe(false);
   });
 
   it('a message over the network’s size limit gets a notice about its size and is not echoed', async () => {
     const body = 'x'.repeat(17_000);
     const eventId = await say(roomId, body);
     const notice = await noticeFor(eventId);
-    expect(notice.content.body).toContain('Not delivered to Echo: the message is 17000 bytes; Echo takes at most 16384');
+    expect(notice.content.body).toContain(
+      'Not delivered to Echo: the message is 17000 bytes; Echo takes at most 16384',
+    );
     const status = await statusFor(eventId);
     expect(status.content).toMatchObject({ status: 'FAIL', error: 'too-large' });
     await roundTrip();
@@ -166,12 +267,22 @@ describe('failures are shown to the sender and can be retried', () => {
   it('the provisioning API reports the room’s last success and last failure', async () => {
     const portal = await waitFor(
       async () => {
-        const res = await fetch(`${PROVISION_URL}/portals?bridge=echo`, { headers: { authorization: `Bearer ${SECRET}` } });
+        const res = await fetch(`${provisionUrl()}/portals?bridge=echo`, {
+          headers: { authorization: `Bearer ${SECRET}` },
+        });
         expect(res.status).toBe(200);
-        const { portals } = (await res.json()) as { portals: { room_id: string; health: { lastSuccess?: number; lastFailure?: number; lastFailureReason?: string } }[] };
+        const { portals } = (await res.json()) as {
+          portals: {
+            room_id: string;
+            health: { lastSuccess?: number; lastFailure?: number; lastFailureReason?: string };
+          }[];
+        };
         const mine = portals.find((p) => p.room_id === roomId);
         // Successes are recorded in batches: wait for the marker after the last failure.
-        return mine?.health.lastSuccess !== undefined && mine.health.lastSuccess >= (mine.health.lastFailure ?? Infinity) ? mine : undefined;
+        return mine?.health.lastSuccess !== undefined &&
+          mine.health.lastSuccess >= (mine.health.lastFailure ?? Infinity)
+          ? mine
+          : undefined;
       },
       15_000,
       'the portal health to show a success after the last failure',

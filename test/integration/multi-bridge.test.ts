@@ -4,13 +4,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, roomEvents, startBridge, type RoomEvent } from '../support/bridge-harness.js';
-import { registerUser, requireSynapse, uniqueLocalpart, waitFor, type TestUser } from '../support/synapse.js';
+import {
+  registerUser,
+  requireSynapse,
+  uniqueLocalpart,
+  waitFor,
+  type TestUser,
+  testRegistration,
+} from '../support/synapse.js';
 
 const BOT = '@switchboard:localhost';
 const ECHO_GHOST = '@echo_echo:localhost';
 const ECHO2_GHOST = '@echo2_echo:localhost';
 const SECRET = 'multi_bridge_provisioning_secret_0123456789';
-const PROVISION_URL = 'http://127.0.0.1:29380/_switchboard/provision/v1';
+const provisionUrl = () => `${testRegistration().url}/_switchboard/provision/v1`;
 
 interface PortalJson {
   bridge: string;
@@ -20,10 +27,15 @@ interface PortalJson {
 }
 
 /** A provisioning API call; `token` null sends no Authorization header. */
-async function provision(method: string, path: string, body?: unknown, token: string | null = SECRET) {
+async function provision(
+  method: string,
+  path: string,
+  body?: unknown,
+  token: string | null = SECRET,
+) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token !== null) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(`${PROVISION_URL}${path}`, {
+  const res = await fetch(`${provisionUrl()}${path}`, {
     method,
     headers,
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
@@ -39,28 +51,55 @@ describe('one room linked to two networks', () => {
   let txn = 0;
 
   const say = async (body: string) =>
-    (await asUser<{ event_id: string }>(alice, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/m${Date.now()}.${++txn}`, { msgtype: 'm.text', body })).event_id;
+    (
+      await asUser<{ event_id: string }>(
+        alice,
+        'PUT',
+        `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/m${Date.now()}.${++txn}`,
+        { msgtype: 'm.text', body },
+      )
+    ).event_id;
   const messagesFrom = async (sender: string, body: string) =>
-    (await roomEvents(alice, roomId, 200)).filter((e) => e.sender === sender && e.type === 'm.room.message' && e.content.body === body);
+    (await roomEvents(alice, roomId, 200)).filter(
+      (e) => e.sender === sender && e.type === 'm.room.message' && e.content.body === body,
+    );
   const echoBy = (sender: string, body: string) =>
-    waitFor(async () => (await messagesFrom(sender, body))[0], 15_000, `${sender}'s echo of "${body}"`);
+    waitFor(
+      async () => (await messagesFrom(sender, body))[0],
+      15_000,
+      `${sender}'s echo of "${body}"`,
+    );
   /** A later message's round trip through `ghosts`: the room's earlier events are all handled by then (one ordered queue per room). */
   const roundTrip = async (ghosts: string[]) => {
     const marker = `marker ${++txn}`;
     await say(marker);
     for (const ghost of ghosts) await echoBy(ghost, marker);
   };
-  const portalsOfRoom = async () => ((await provision('GET', '/portals')).json.portals as PortalJson[]).filter((p) => p.room_id === roomId);
+  const portalsOfRoom = async () =>
+    ((await provision('GET', '/portals')).json.portals as PortalJson[]).filter(
+      (p) => p.room_id === roomId,
+    );
 
   beforeAll(async () => {
     requireSynapse();
-    bridge = await startBridge({ bridges: { echo: { enabled: true, reject_text: 'REJECT' }, echo2: { enabled: true } }, provisioningSecret: SECRET });
+    bridge = await startBridge({
+      bridges: { echo: { enabled: true, reject_text: 'REJECT' }, echo2: { enabled: true } },
+      provisioningSecret: SECRET,
+    });
     alice = await registerUser(uniqueLocalpart('alice'));
     roomId = (
-      await asUser<{ room_id: string }>(alice, 'POST', '/_matrix/client/v3/createRoom', { preset: 'public_chat', name: 'Two networks', invite: [BOT] })
+      await asUser<{ room_id: string }>(alice, 'POST', '/_matrix/client/v3/createRoom', {
+        preset: 'public_chat',
+        name: 'Two networks',
+        invite: [BOT],
+      })
     ).room_id;
     await waitFor(
-      async () => (await roomEvents(alice, roomId)).some((e: RoomEvent) => e.type === 'm.room.member' && e.state_key === BOT && e.content.membership === 'join'),
+      async () =>
+        (await roomEvents(alice, roomId)).some(
+          (e: RoomEvent) =>
+            e.type === 'm.room.member' && e.state_key === BOT && e.content.membership === 'join',
+        ),
       15_000,
       'the bot to accept the invite',
     );
@@ -77,13 +116,22 @@ describe('one room linked to two networks', () => {
     const wrong = await provision('GET', '/portals', undefined, 'not_the_secret_at_all');
     expect(wrong.status).toBe(403);
     expect(wrong.json.errcode).toBe('M_FORBIDDEN');
-    const wrongLink = await provision('POST', '/portals', { bridge: 'echo', remote_id: remoteKey, room_id: roomId }, 'not_the_secret_at_all');
+    const wrongLink = await provision(
+      'POST',
+      '/portals',
+      { bridge: 'echo', remote_id: remoteKey, room_id: roomId },
+      'not_the_secret_at_all',
+    );
     expect(wrongLink.status).toBe(403);
     expect(await portalsOfRoom()).toEqual([]);
   });
 
   it('answers an unknown bridge with 404 and a bad body with 400', async () => {
-    const unknown = await provision('POST', '/portals', { bridge: 'nope', remote_id: remoteKey, room_id: roomId });
+    const unknown = await provision('POST', '/portals', {
+      bridge: 'nope',
+      remote_id: remoteKey,
+      room_id: roomId,
+    });
     expect(unknown.status).toBe(404);
     expect(unknown.json.error).toMatch(/nope/);
     expect((await provision('DELETE', `/portals/nope/${remoteKey}`)).status).toBe(404);
@@ -94,7 +142,11 @@ describe('one room linked to two networks', () => {
     const notJson = await provision('POST', '/portals', '{"bridge": "echo", ');
     expect(notJson.status).toBe(400);
     expect(notJson.json.errcode).toBe('M_NOT_JSON');
-    const notARoom = await provision('POST', '/portals', { bridge: 'echo', remote_id: remoteKey, room_id: 'general' });
+    const notARoom = await provision('POST', '/portals', {
+      bridge: 'echo',
+      remote_id: remoteKey,
+      room_id: 'general',
+    });
     expect(notARoom.status).toBe(400);
     expect(notARoom.json.error).toMatch(/not a room id/);
     expect(await portalsOfRoom()).toEqual([]);
@@ -102,14 +154,19 @@ describe('one room linked to two networks', () => {
 
   it('links the room to echo and echo2, and lists both portals', async () => {
     for (const id of ['echo', 'echo2']) {
-      const res = await provision('POST', '/portals', { bridge: id, remote_id: remoteKey, room_id: roomId });
+      const res = await provision('POST', '/portals', {
+        bridge: id,
+        remote_id: remoteKey,
+        room_id: roomId,
+      });
       expect(`${res.status} ${JSON.stringify(res.json)}`).toMatch(/^201 /);
       expect(res.json).toMatchObject({ bridge: id, remote_id: remoteKey, room_id: roomId });
     }
     const listed = await portalsOfRoom();
     expect(listed.map((p) => p.bridge).sort()).toEqual(['echo', 'echo2']);
     expect(listed.every((p) => p.remote_id === remoteKey)).toBe(true);
-    const onlyEcho2 = (await provision('GET', '/portals?bridge=echo2')).json.portals as PortalJson[];
+    const onlyEcho2 = (await provision('GET', '/portals?bridge=echo2')).json
+      .portals as PortalJson[];
     expect(onlyEcho2.some((p) => p.room_id === roomId && p.bridge === 'echo2')).toBe(true);
     expect(onlyEcho2.every((p) => p.bridge === 'echo2')).toBe(true);
   });
@@ -125,11 +182,21 @@ describe('one room linked to two networks', () => {
     expect(await messagesFrom(alice.userId, 'hello both')).toHaveLength(1);
 
     // Each bridge heard the other's ghost (and recorded the message it sent to its network)...
-    expect(await bridge.store.messages.byEvent('echo2', echo1.event_id)).toMatchObject({ remoteId: `m:${echo1.event_id}` });
-    expect(await bridge.store.messages.byEvent('echo', echo2.event_id)).toMatchObject({ remoteId: `m:${echo2.event_id}` });
+    expect(await bridge.store.messages.byEvent('echo2', echo1.event_id)).toMatchObject({
+      remoteId: `m:${echo1.event_id}`,
+    });
+    expect(await bridge.store.messages.byEvent('echo', echo2.event_id)).toMatchObject({
+      remoteId: `m:${echo2.event_id}`,
+    });
     // ...but not its own: the only mapping of its own ghost's event is the echo it sent.
-    expect(await bridge.store.messages.byEvent('echo', echo1.event_id)).toMatchObject({ bridge: 'echo', remoteId: expect.stringMatching(/^echo:/) });
-    expect(await bridge.store.messages.byEvent('echo2', echo2.event_id)).toMatchObject({ bridge: 'echo2', remoteId: expect.stringMatching(/^echo:/) });
+    expect(await bridge.store.messages.byEvent('echo', echo1.event_id)).toMatchObject({
+      bridge: 'echo',
+      remoteId: expect.stringMatching(/^echo:/),
+    });
+    expect(await bridge.store.messages.byEvent('echo2', echo2.event_id)).toMatchObject({
+      bridge: 'echo2',
+      remoteId: expect.stringMatching(/^echo:/),
+    });
   });
 
   it('when one network refuses a message the other still gets it, and alice is told which one failed', async () => {
@@ -138,12 +205,18 @@ describe('one room linked to two networks', () => {
     const notice = await waitFor(
       async () =>
         (await roomEvents(alice, roomId, 200)).find(
-          (e) => e.sender === BOT && (e.content['m.relates_to'] as { 'm.in_reply_to'?: { event_id?: string } } | undefined)?.['m.in_reply_to']?.event_id === eventId,
+          (e) =>
+            e.sender === BOT &&
+            (
+              e.content['m.relates_to'] as { 'm.in_reply_to'?: { event_id?: string } } | undefined
+            )?.['m.in_reply_to']?.event_id === eventId,
         ),
       15_000,
       'the failure notice for echo',
     );
-    expect(notice.content.body).toBe('⚠️ Not delivered to Echo: the echo network refused this message. React with 🔁 to retry.');
+    expect(notice.content.body).toBe(
+      '⚠️ Not delivered to Echo: the echo network refused this message.',
+    );
     await roundTrip([ECHO_GHOST, ECHO2_GHOST]);
     expect(await messagesFrom(ECHO_GHOST, 'REJECT me, echo')).toHaveLength(0);
     expect(await messagesFrom(ECHO2_GHOST, 'REJECT me, echo')).toHaveLength(1);
@@ -153,7 +226,9 @@ describe('one room linked to two networks', () => {
     const removed = await provision('DELETE', `/portals/echo2/${encodeURIComponent(remoteKey)}`);
     expect(removed.status).toBe(200);
     expect((await portalsOfRoom()).map((p) => p.bridge)).toEqual(['echo']);
-    expect((await provision('DELETE', `/portals/echo2/${encodeURIComponent(remoteKey)}`)).status).toBe(404);
+    expect(
+      (await provision('DELETE', `/portals/echo2/${encodeURIComponent(remoteKey)}`)).status,
+    ).toBe(404);
 
     await say('only one now');
     await echoBy(ECHO_GHOST, 'only one now');
