@@ -4,8 +4,8 @@ import { escapeLocalpart, splitMatrixId, unescapeLocalpart } from './ghost-ids.j
 describe('ghost localparts', () => {
   it.each([
     ['alice', 'alice'],
-    ['Alice', '_alice'],
-    ['a_b', 'a__b'],
+    ['Alice', '=41lice'],
+    ['libera_alice', 'libera_alice'],
     ['nick[m]', 'nick=5bm=5d'],
     ['ünï', '=c3=bcn=c3=af'],
     ['a b:c', 'a=20b=3ac'],
@@ -17,7 +17,7 @@ describe('ghost localparts', () => {
   });
 
   it('rejects localparts the escaping cannot produce', () => {
-    for (const bad of ['_', '_1', '=zz', '=4', 'A', 'a b', '=c3']) expect(unescapeLocalpart(bad)).toBeUndefined();
+    for (const bad of ['=zz', '=4', 'A', 'a b', '=c3', '=61']) expect(unescapeLocalpart(bad)).toBeUndefined();
   });
 
   it('round-trips arbitrary strings', () => {

@@ -1,16 +1,15 @@
 /**
  * Remote ids ↔ Matrix localparts. Matrix localparts allow only `a-z 0-9 . _ = - /`,
- * so other characters are escaped reversibly: `_` → `__`, `A` → `_a`, and any
- * other byte → `=hh`.
+ * so every other character (capitals included) is escaped reversibly as `=hh`
+ * per UTF-8 byte, like matrix-appservice-irc does: `Alice[m]` → `=41lice=5bm=5d`.
+ * Networks whose ids ignore case should lowercase them first.
  */
-const PLAIN = /^[a-z0-9.\-/]$/;
+const PLAIN = /^[a-z0-9._\-/]$/;
 
 export function escapeLocalpart(id: string): string {
   let out = '';
   for (const ch of id) {
     if (PLAIN.test(ch)) out += ch;
-    else if (ch === '_') out += '__';
-    else if (ch >= 'A' && ch <= 'Z') out += '_' + ch.toLowerCase();
     else for (const byte of Buffer.from(ch, 'utf8')) out += '=' + byte.toString(16).padStart(2, '0');
   }
   return out;
@@ -21,12 +20,7 @@ export function unescapeLocalpart(local: string): string | undefined {
   const bytes: number[] = [];
   for (let i = 0; i < local.length; i++) {
     const ch = local[i]!;
-    if (ch === '_') {
-      const next = local[++i];
-      if (next === '_') bytes.push(0x5f);
-      else if (next && next >= 'a' && next <= 'z') bytes.push(next.toUpperCase().charCodeAt(0));
-      else return undefined;
-    } else if (ch === '=') {
+    if (ch === '=') {
       const hex = local.slice(i + 1, i + 3);
       if (!/^[0-9a-f]{2}$/.test(hex)) return undefined;
       bytes.push(parseInt(hex, 16));
