@@ -3,6 +3,7 @@
  * message, edit, deletion, reaction and typing notice back. It uses the whole
  * connector API, so core's tests and the connector guide use it.
  */
+import { randomUUID } from 'node:crypto';
 import {
   BridgeError,
   portalKey,
@@ -19,8 +20,10 @@ import {
   type MatrixRedaction,
   type MatrixTyping,
   type PortalInfo,
+  type PortalKey,
   type ReactionCapable,
   type RedactionCapable,
+  type RemoteMessageId,
   type RemoteUserId,
   type SendResult,
   type ThirdPartyLocation,
@@ -40,12 +43,31 @@ const ids = {
 
 const PORTAL_NAME = /^[a-z0-9.-]{1,64}$/;
 
+/**
+ * One thing the echo network heard from Matrix, as the network sees it. `heard()` lists them:
+ * a probe for tests (the connector conformance kit reads it), not part of the connector API.
+ */
+export interface EchoHeard {
+  kind: 'message' | 'edit' | 'delete' | 'reaction';
+  /** The id the network gave it (messages and reactions). */
+  id?: RemoteMessageId;
+  /** A message's or edit's text; a reaction's key. */
+  text?: string;
+  /** What it acts on: the edited, deleted or reacted-to message, or the message a reply answers. */
+  target?: RemoteMessageId;
+}
+
+/** `heard()` keeps this many entries per portal, so a long-running echo bridge does not grow. */
+const HEARD_KEPT = 1_000;
+
 export class EchoConnector implements Connector<EchoConfig>, EditCapable, RedactionCapable, ReactionCapable, TypingCapable {
   readonly configSchema = echoConfigSchema;
   readonly capabilities = { maxBodyBytes: 16_384, formatting: true };
   private ctx?: BridgeContext<EchoConfig>;
   private echoed = 0;
   private received = 0;
+  /** Per portal: what the network heard. It lives with this object, across restarts of core, like a real network's history. */
+  private readonly log = new Map<string, EchoHeard[]>();
 
   /** A second instance with another id shows two networks linked to one room. */
   constructor(
@@ -82,6 +104,7 @@ export class EchoConnector implements Connector<EchoConfig>, EditCapable, Redact
     if (config.delay_ms) await new Promise((r) => setTimeout(r, config.delay_ms));
     const remoteId = ids.sent(msg.eventId);
     this.received++;
+    this.hear(msg.portal, { kind: 'message', id: remoteId, text: msg.content.text, ...(msg.replyTo ? { target: msg.replyTo } : {}) });
     // Another network's ghost is heard but not answered: two echo networks in one room would never stop.
     if (msg.sender.viaBridge) return { remoteId };
     await this.context.emit({ kind: 'message', portal: msg.portal, sender: ECHO_USER, id: ids.echoOf(remoteId), content: msg.content, replyTo: remoteId });
@@ -90,15 +113,18 @@ export class EchoConnector implements Connector<EchoConfig>, EditCapable, Redact
   }
 
   async handleMatrixEdit(edit: MatrixEdit): Promise<void> {
+    this.hear(edit.portal, { kind: 'edit', text: edit.content.text, target: edit.target });
     await this.context.emit({ kind: 'edit', portal: edit.portal, sender: ECHO_USER, target: ids.echoOf(edit.target), content: edit.content });
   }
 
   async handleMatrixRedaction(redaction: MatrixRedaction): Promise<void> {
+    this.hear(redaction.portal, { kind: 'delete', target: redaction.target });
     await this.context.emit({ kind: 'delete', portal: redaction.portal, sender: ECHO_USER, target: ids.echoOf(redaction.target) });
   }
 
   async handleMatrixReaction(reaction: MatrixReaction): Promise<SendResult> {
     const remoteId = ids.sent(reaction.eventId);
+    this.hear(reaction.portal, { kind: 'reaction', id: remoteId, text: reaction.key, target: reaction.target });
     await this.context.emit({
       kind: 'reaction',
       portal: reaction.portal,
@@ -148,7 +174,44 @@ export class EchoConnector implements Connector<EchoConfig>, EditCapable, Redact
     return [{ userid: this.ctx.ghostUserId(ECHO_USER), protocol: this.id, fields: { user: ECHO_USER } }];
   }
 
+  /** What the network heard from Matrix in a portal, oldest first (the last 1000). A test probe. */
+  heard(portal: PortalKey): readonly EchoHeard[] {
+    return this.log.get(portal) ?? [];
+  }
+
+  private hear(portal: PortalKey, entry: EchoHeard): void {
+    const entries = this.log.get(portal) ?? [];
+    entries.push(entry);
+    if (entries.length > HEARD_KEPT) entries.splice(0, entries.length - HEARD_KEPT);
+    this.log.set(portal, entries);
+  }
+
+  /** The echo user speaks first: `text` in portal `name` (its room is made if there is none yet). */
+  async say(name: string, text: string): Promise<{ id: RemoteMessageId; roomId: string }> {
+    const info = await this.resolveAlias(name);
+    if (!info) throw new BridgeError('unknown-target', `\`${name}\` is not an echo portal name (1 to 64 of a-z 0-9 . -)`);
+    const { roomId } = await this.context.ensurePortal(info);
+    // Unique across restarts: core drops a message whose remote id it has already bridged.
+    const id = remoteMessageId(`said:${randomUUID()}`);
+    await this.context.emit({ kind: 'message', portal: info.key, sender: ECHO_USER, id, content: { kind: 'text', text } });
+    return { id, roomId };
+  }
+
   commands(): Command[] {
-    return [{ name: 'stats', help: 'how many messages were echoed since start', run: (ctx) => ctx.reply(`Heard ${this.received} messages, echoed ${this.echoed}.`) }];
+    return [
+      { name: 'stats', help: 'how many messages were echoed since start', run: (ctx) => ctx.reply(`Heard ${this.received} messages, echoed ${this.echoed}.`) },
+      {
+        name: 'say',
+        usage: 'say <portal> <text>',
+        help: 'the echo user says something first in a portal (admins)',
+        requiresAdmin: true,
+        run: async (ctx) => {
+          const [name, ...words] = ctx.args;
+          if (!name || words.length === 0) return ctx.reply('Usage: `echo say <portal> <text>`');
+          const { roomId } = await this.say(name, words.join(' '));
+          await ctx.reply(`Echo said it in ${roomId}.`);
+        },
+      },
+    ];
   }
 }

@@ -53,19 +53,28 @@ export async function ensureBot(client: MatrixClient, localpart: string): Promis
 }
 
 /** The homeserver → bridge round trip; homeservers without the ping endpoint are let through. */
-export async function checkPing(client: MatrixClient, appserviceId: string, log: Logger): Promise<void> {
-  try {
-    const started = performance.now();
-    await client.pingAppservice(appserviceId, `sb.ping.${Date.now()}`);
-    log.info({ ms: Math.round(performance.now() - started) }, 'the homeserver reaches the bridge');
-  } catch (err) {
-    if (err instanceof MatrixError && (err.errcode === 'M_UNRECOGNIZED' || err.status === 404)) {
-      log.info('the homeserver has no appservice ping endpoint; skipping the round-trip check');
+export async function checkPing(client: MatrixClient, appserviceId: string, log: Logger, attempts = 3): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const started = performance.now();
+      await client.pingAppservice(appserviceId, `sb.ping.${Date.now()}`);
+      log.info({ ms: Math.round(performance.now() - started) }, 'the homeserver reaches the bridge');
       return;
+    } catch (err) {
+      if (err instanceof MatrixError && (err.errcode === 'M_UNRECOGNIZED' || err.status === 404)) {
+        log.info('the homeserver has no appservice ping endpoint; skipping the round-trip check');
+        return;
+      }
+      // Synapse can answer 502 while its own retry timer to the bridge fires at the same moment.
+      if (attempt < attempts && err instanceof MatrixError && err.status >= 500) {
+        log.warn({ err, attempt }, 'the appservice ping failed; trying again');
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      throw new StartupError(
+        `the homeserver cannot reach the bridge at appservice.url (${(err as Error).message}): check appservice.url, bind and port, and that the registration's url matches`,
+        EXIT.ping,
+      );
     }
-    throw new StartupError(
-      `the homeserver cannot reach the bridge at appservice.url (${(err as Error).message}): check appservice.url, bind and port, and that the registration's url matches`,
-      EXIT.ping,
-    );
   }
 }

@@ -8,6 +8,7 @@ import { EchoConnector } from '../../bridges/echo/index.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import type { AnyConnector } from '../../src/core/bridge-runtime.js';
 import { Switchboard } from '../../src/core/switchboard.js';
+import { homeserverCaughtUp } from './homeserver-state.js';
 import { requireSynapse, testRegistration, type TestUser } from './synapse.js';
 
 export interface HarnessOptions {
@@ -41,6 +42,8 @@ export async function startBridge(opts: HarnessOptions = {}): Promise<Switchboar
   const bridge = new Switchboard(config, connectors, log, { retryBaseMs: 50 });
   try {
     await bridge.start();
+    // Synapse sends new events late while it catches up after the bridge was down: wait that out.
+    await homeserverCaughtUp(60_000);
   } catch (err) {
     await bridge.stop().catch(() => undefined);
     throw err;

@@ -1,0 +1,71 @@
+// The public types of the connector conformance kit: what a bridge hands `runConnectorConformance`.
+import type { Switchboard } from '../../src/core/switchboard.js';
+import type { TestUser } from '../support/synapse.js';
+
+/** Every test of the kit, in the order they run. A skip names tests from this list only. */
+export const CONFORMANCE_TESTS = [
+  'matrix-to-network-order',
+  'network-to-matrix-order',
+  'replies',
+  'edits',
+  'reactions',
+  'redactions',
+  'refused-message',
+  'restart-mid-burst',
+] as const;
+
+/** A test of the kit; a misspelt name in `skip` fails to compile. */
+export type ConformanceTestName = (typeof CONFORMANCE_TESTS)[number];
+
+/** One thing the remote chat got from Matrix, as the network sees it. */
+export interface NetworkMessage {
+  kind: 'message' | 'edit' | 'delete' | 'reaction';
+  /** The id the network gave it (messages, reactions): what edits, deletes and reactions point at. */
+  id?: string;
+  /** A message's or edit's text as the network shows it (it may add to it, e.g. a sender prefix); a reaction's key. */
+  text?: string;
+  /** What it acts on: the edited, deleted or reacted-to message, or the message a reply answers. */
+  target?: string;
+}
+
+/** The test's own window on the remote network, beside the bridge (a client of the real server). */
+export interface NetworkProbe {
+  /** What the remote chat of the portal in `roomId` got from Matrix so far, oldest first. */
+  received(roomId: string): Promise<NetworkMessage[]>;
+  /** A remote user says `text` in the chat of the portal in `roomId`. Without it, skip 'network-to-matrix-order'. */
+  say?(roomId: string, text: string): Promise<void>;
+}
+
+/** What the connector claims to carry from Matrix to the network; each claim is tested, and so is each non-claim. */
+export interface ConformanceCapabilities {
+  edits: boolean;
+  redactions: boolean;
+  reactions: boolean;
+  /** The network shows a reply as pointing at the message it answers. */
+  replies: boolean;
+}
+
+export interface ConformanceSkip {
+  tests: ConformanceTestName[];
+  /** Why: shown in the test's title. Required and non-empty. */
+  reason: string;
+}
+
+export interface ConformanceTarget {
+  /** Names the suite (`connector conformance: <name>`). */
+  name: string;
+  /**
+   * Starts Switchboard with the connector under test. Called again on the same database after
+   * `stop()` (the restart test): the network (and the probe's view of it) must outlive the bridge.
+   */
+  start(opts: { database: string }): Promise<Switchboard>;
+  /** A new portal room that `user` has joined (e.g. by joining an alias in the bridge's namespace). */
+  openPortal(user: TestUser): Promise<string>;
+  network: NetworkProbe;
+  capabilities: ConformanceCapabilities;
+  /** Text that makes the network refuse a message that contains it. Without it, skip 'refused-message'. */
+  refuse?: string;
+  skip: ConformanceSkip[];
+  /** How long to wait for one thing to show up on either side (default 20 000 ms). */
+  patienceMs?: number;
+}
