@@ -2,16 +2,18 @@
 # The test command (`npm test`, also what CI runs): installs what is missing, starts PostgreSQL and
 # Synapse on 127.0.0.1, runs vitest, and stops both on exit (by PID, whatever happens).
 # usage: bash test/run.sh [vitest args]     e.g.  npm test -- test/integration    npm test -- --project unit
-# env:   PEERS_DIR (state, default .peers), HS_PORT (18008), PG_PORT (15432), SYNAPSE_VERSION (1.163.2),
+# env:   PEERS_DIR (state, default .peers), HS_PORT (18008), PG_PORT (15432), IRC_PORT (16667), SYNAPSE_VERSION (1.163.2),
 #        SYNAPSE_VENV (default $PEERS_DIR/synapse-venv: point it at an existing venv with the pinned version)
 # The tests get: SWITCHBOARD_TEST_HS_URL, SWITCHBOARD_TEST_HS_SERVER_NAME, SWITCHBOARD_TEST_HS_SECRET,
-#        SWITCHBOARD_TEST_REGISTRATION, SWITCHBOARD_TEST_PG_URL, SWITCHBOARD_TEST_PEERS_DIR.
+#        SWITCHBOARD_TEST_REGISTRATION, SWITCHBOARD_TEST_PG_URL, SWITCHBOARD_TEST_PEERS_DIR,
+#        SWITCHBOARD_TEST_IRC_PORT (InspIRCd, plaintext on 127.0.0.1).
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
 export PEERS_DIR=${PEERS_DIR:-$REPO/.peers}
 export HS_PORT=${HS_PORT:-18008}
 export PG_PORT=${PG_PORT:-15432}
+export IRC_PORT=${IRC_PORT:-16667}
 export HS_SECRET=${HS_SECRET:-switchboard_test_registration_secret}
 export SERVER_NAME=localhost # the registration's namespaces say :localhost
 export AS_PORT=${AS_PORT:-29380}
@@ -41,9 +43,11 @@ say "install test servers (only what is missing)"
 t0=$(now_ms)
 bash test/peers/postgres.sh install 9>&-
 bash test/peers/synapse.sh install 9>&-
+bash test/peers/irc.sh install 9>&-
 echo "install step: $(($(now_ms) - t0)) ms"
 
 stop_servers() {
+  bash test/peers/irc.sh stop 9>&- || true
   bash test/peers/synapse.sh stop 9>&- || true
   bash test/peers/postgres.sh stop 9>&- || true
 }
@@ -63,6 +67,7 @@ stop_servers # leftovers of a run that was killed, found by their PID files
 t0=$(now_ms)
 bash test/peers/postgres.sh start 9>&-
 bash test/peers/synapse.sh start "$REGISTRATION" 9>&-
+bash test/peers/irc.sh start 9>&-
 echo "start step: $(($(now_ms) - t0)) ms"
 
 export SWITCHBOARD_TEST_HS_URL=http://127.0.0.1:$HS_PORT
@@ -71,6 +76,7 @@ export SWITCHBOARD_TEST_HS_SECRET=$HS_SECRET
 export SWITCHBOARD_TEST_REGISTRATION=$REGISTRATION
 export SWITCHBOARD_TEST_PG_URL=postgres://postgres@127.0.0.1:$PG_PORT/test
 export SWITCHBOARD_TEST_PEERS_DIR=$PEERS_DIR
+export SWITCHBOARD_TEST_IRC_PORT=$IRC_PORT
 
 say "vitest run $*"
 npx --no-install vitest run "$@" 9>&-

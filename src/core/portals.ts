@@ -14,6 +14,10 @@ export const toRecord = (row: PortalRow): PortalRecord => ({
 export class PortalDirectory {
   /** Portals per room: every event consults it, so it is cached. */
   private readonly roomCache = new Map<string, PortalRow[]>();
+  /** Portals by bridge and key: every remote event looks its portal up, so it is cached too. */
+  private readonly keyCache = new Map<string, PortalRow>();
+  /** Bumped by every change, so a lookup that raced one does not cache what it read before it. */
+  private changes = 0;
   private readonly creating = new Map<string, Promise<PortalRow>>();
 
   constructor(
@@ -32,8 +36,14 @@ export class PortalDirectory {
     return rows;
   }
 
-  get(bridge: string, key: string): Promise<PortalRow | undefined> {
-    return this.store.portals.get(bridge, key);
+  async get(bridge: string, key: string): Promise<PortalRow | undefined> {
+    const id = `${bridge}\n${key}`;
+    const cached = this.keyCache.get(id);
+    if (cached) return cached;
+    const before = this.changes;
+    const row = await this.store.portals.get(bridge, key);
+    if (row && before === this.changes) this.keyCache.set(id, row);
+    return row;
   }
 
   list(bridge?: string): Promise<PortalRow[]> {
@@ -53,8 +63,10 @@ export class PortalDirectory {
 
   /** Points `alias` at the room unless it already exists (the room may have been made with it). */
   async ensureAlias(alias: string, roomId: string): Promise<void> {
-    const existing = await this.client.resolveAlias(alias).catch(() => undefined);
-    if (!existing) await this.client.createAlias(alias, roomId);
+    // Not resolveAlias first: the homeserver would ask this very alias query again, and again.
+    await this.client.createAlias(alias, roomId).catch((err: unknown) => {
+      if ((err as { status?: number }).status !== 409) throw err; // 409: it exists already
+    });
   }
 
   /** Links an existing room (the bot must be able to join it) to a remote chat. */
@@ -72,6 +84,8 @@ export class PortalDirectory {
     const row = await this.get(bridge, key);
     if (!row) return undefined;
     await this.store.portals.delete(bridge, key);
+    this.changes++;
+    this.keyCache.delete(`${bridge}\n${key}`);
     this.roomCache.delete(row.roomId);
     return row;
   }
@@ -96,6 +110,8 @@ export class PortalDirectory {
   private async save(bridge: string, key: string, roomId: string): Promise<void> {
     const old = await this.get(bridge, key);
     await this.store.portals.upsert({ bridge, portalKey: key, roomId, metadata: old?.metadata ?? '{}' });
+    this.changes++;
+    this.keyCache.delete(`${bridge}\n${key}`);
     this.roomCache.delete(roomId);
     if (old) this.roomCache.delete(old.roomId);
   }

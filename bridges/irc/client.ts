@@ -1,0 +1,104 @@
+/**
+ * One configured IRC network: a listener (bot) connection that sits in every bridged
+ * channel and hears everything, and one lazily made puppet connection per Matrix user
+ * who speaks. The nicks of all our connections are kept, so that nothing our own
+ * connections say is ever bridged back to Matrix.
+ */
+import type { Logger } from 'pino';
+import type { MatrixUserId } from '../../src/connector.js';
+import type { IrcNetworkConfig } from './config.js';
+import { IrcConnection } from './connection.js';
+import { puppetIdentity } from './nicks.js';
+
+/** How long a nick stays ours after its connection dropped (the server's QUIT reaches the bot later). */
+const LOST_NICK_GRACE_MS = 10_000;
+
+export class IrcNetwork {
+  readonly bot: IrcConnection;
+  private readonly puppets = new Map<string, IrcConnection>();
+  /** Lowercased nicks the bot and the puppets hold on the server now (what we must never bridge back). */
+  private readonly ourNicks = new Set<string>();
+
+  constructor(
+    readonly id: string,
+    readonly config: IrcNetworkConfig,
+    private readonly log: Logger,
+  ) {
+    this.bot = new IrcConnection({
+      network: config,
+      nick: config.bot_nick,
+      username: 'switchboard',
+      gecos: 'Switchboard Matrix bridge',
+      log: log.child({ irc: id, conn: 'bot' }),
+      onNick: (old, nick) => this.trackNick(old, nick),
+    });
+  }
+
+  start(): void {
+    this.bot.connect();
+    for (const channel of this.config.channels) this.joinBot(channel);
+  }
+
+  /** The bot joins `channel` (and rejoins it after reconnects); failures are logged, not thrown. */
+  joinBot(channel: string): Promise<void> {
+    return this.bot
+      .join(channel)
+      .catch((err: unknown) =>
+        this.log.warn({ err, irc: this.id, channel }, 'the IRC bot could not join'),
+      );
+  }
+
+  isOurNick(nick: string): boolean {
+    return this.ourNicks.has(nick.toLowerCase());
+  }
+
+  /** The Matrix user's own IRC connection, connecting it on first use. */
+  puppetFor(userId: MatrixUserId, displayName: string): IrcConnection {
+    let puppet = this.puppets.get(userId);
+    if (!puppet) {
+      const who = puppetIdentity(this.config.nick_template, userId, displayName);
+      puppet = new IrcConnection({
+        network: this.config,
+        nick: who.nick,
+        username: who.username,
+        gecos: userId,
+        log: this.log.child({ irc: this.id, conn: 'puppet', userId }),
+        onNick: (old, nick) => this.trackNick(old, nick),
+      });
+      this.puppets.set(userId, puppet);
+      puppet.connect();
+    }
+    return puppet;
+  }
+
+  /** The current nick of a Matrix user's puppet, if they have one on this network. */
+  puppetNick(userId: string): string | undefined {
+    return this.puppets.get(userId)?.nick;
+  }
+
+  get puppetCount(): number {
+    return this.puppets.size;
+  }
+
+  stop(): void {
+    for (const puppet of this.puppets.values()) puppet.stop();
+    this.puppets.clear();
+    this.bot.stop();
+  }
+
+  private trackNick(old: string | undefined, nick: string | undefined): void {
+    if (nick !== undefined) this.ourNicks.add(nick.toLowerCase());
+    if (old === undefined) return;
+    const lower = old.toLowerCase();
+    if (nick !== undefined) {
+      this.ourNicks.delete(lower);
+      return;
+    }
+    // A dropped connection: the server tells the bot (QUIT) a little after we notice; keep the
+    // nick as ours meanwhile, so that our own QUIT is not taken for an IRC user's.
+    setTimeout(() => {
+      if (![this.bot, ...this.puppets.values()].some((c) => c.isRegistered && c.isMe(old)))
+        this.ourNicks.delete(lower);
+    }, LOST_NICK_GRACE_MS).unref();
+  }
+}

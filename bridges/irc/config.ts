@@ -1,0 +1,68 @@
+/** The IRC bridge's own config keys (under `bridges.irc`). */
+import { z } from 'zod';
+
+const NETWORK_ID = /^[a-z0-9-]{1,32}$/;
+
+export const networkSchema = z
+  .object({
+    /** Host name or address of the IRC server. */
+    host: z.string().min(1, 'must be the IRC server host name or address'),
+    port: z
+      .number()
+      .int()
+      .min(1, 'must be a TCP port (1-65535)')
+      .max(65535, 'must be a TCP port (1-65535)')
+      .default(6697),
+    tls: z.boolean().default(true),
+    /** A PEM file of extra CA certificates. Not supported yet: irc-framework's TLS transport takes no CA option. */
+    tls_ca_file: z
+      .string()
+      .refine(
+        () => false,
+        'is not supported yet: start Switchboard with NODE_EXTRA_CA_CERTS=<file> to trust a private CA',
+      )
+      .optional(),
+    tls_reject_unauthorized: z.boolean().default(true),
+    /** The IRC nick of a Matrix user: `{localpart}` (and `{displayname}`) are filled in. */
+    nick_template: z
+      .string()
+      .refine(
+        (t) => t.includes('{localpart}') || t.includes('{displayname}'),
+        'must contain {localpart} or {displayname}',
+      )
+      .default('{localpart}[m]'),
+    /** The nick of the listener connection that sits in every bridged channel. */
+    bot_nick: z
+      .string()
+      .regex(/^[A-Za-z[\]\\`_^{|}][A-Za-z0-9[\]\\`_^{|}-]{0,29}$/, 'must be a valid IRC nick')
+      .default('switchboard'),
+    /** Channels joined at start (`#channel`); more are joined as Matrix users open portals. */
+    channels: z
+      .array(z.string().regex(/^[#&][^\s,\x07\x00\r\n]{1,63}$/, 'must be channel names like #rust'))
+      .default([]),
+    /** Longest IRC line the server takes, in bytes (512 by RFC 1459; some servers allow more). */
+    max_line_bytes: z.number().int().min(128, 'must be at least 128').max(16_384).optional(),
+  })
+  .strict();
+
+export const ircConfigSchema = z
+  .object({
+    /** Networks by id: the id is part of ghost ids and aliases (`#irc_<id>_#channel`), so keep it short. */
+    networks: z.record(z.string(), networkSchema).superRefine((networks, ctx) => {
+      if (Object.keys(networks).length === 0)
+        ctx.addIssue({ code: 'custom', message: 'must list at least one network' });
+      for (const id of Object.keys(networks)) {
+        if (!NETWORK_ID.test(id)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [id],
+            message: 'network ids may use only a-z, 0-9 and - (1 to 32 characters)',
+          });
+        }
+      }
+    }),
+  })
+  .strict();
+
+export type IrcConfig = z.infer<typeof ircConfigSchema>;
+export type IrcNetworkConfig = z.infer<typeof networkSchema>;

@@ -1,0 +1,222 @@
+/**
+ * One IRC connection (irc-framework Client): registration with nick-collision handling,
+ * reconnect with exponential backoff, channels rejoined after a reconnect, and raw line
+ * sending that refuses to write while disconnected (write() would drop the line silently).
+ */
+import IRC, { type Client } from 'irc-framework';
+import type { Logger } from 'pino';
+import { BridgeError } from '../../src/connector.js';
+import type { IrcNetworkConfig } from './config.js';
+
+const REGISTER_TIMEOUT_MS = 20_000;
+const JOIN_TIMEOUT_MS = 15_000;
+const MAX_BACKOFF_MS = 60_000;
+/** IRCv3 capabilities the bridge uses where the server offers them (never `sasl`: irc-framework adds it). */
+const CAPS = [
+  'server-time',
+  'message-tags',
+  'multi-prefix',
+  'batch',
+  'account-tag',
+  'extended-join',
+];
+
+export interface ConnectionOptions {
+  network: IrcNetworkConfig;
+  nick: string;
+  username: string;
+  gecos: string;
+  log: Logger;
+  /**
+   * The nick this connection holds on the server changed: registered (`old` undefined), NICK,
+   * or lost on disconnect (`nick` undefined). Nicks only tried during registration are not reported.
+   */
+  onNick?(old: string | undefined, nick: string | undefined): void;
+  /** Registered (again): channels are being rejoined. */
+  onRegistered?(): void;
+}
+
+export class IrcConnection {
+  readonly client: Client;
+  /** Channels (lowercased) this connection should be in; rejoined after a reconnect. */
+  private readonly channels = new Set<string>();
+  private readonly inChannel = new Set<string>();
+  private stopped = false;
+  private attempt = 0;
+  private retryTimer?: NodeJS.Timeout;
+  private registered = false;
+  private waiters: { resolve(): void }[] = [];
+  private currentNick?: string;
+  /** The nick the server gave us, while registered. */
+  private heldNick?: string;
+
+  constructor(private readonly opts: ConnectionOptions) {
+    this.client = new IRC.Client();
+    this.client.requestCap(CAPS);
+    this.client.on('nick in use', (e: { nick: string }) => {
+      if (this.registered) return;
+      const next = nextNick(e.nick);
+      this.opts.log.info({ nick: e.nick, next }, 'IRC nick in use; trying another');
+      this.currentNick = next;
+      this.client.changeNick(next);
+    });
+    this.client.on('registered', (e: { nick: string }) => {
+      this.registered = true;
+      this.attempt = 0;
+      this.setNick(e.nick);
+      this.opts.log.info({ nick: e.nick }, 'IRC connection registered');
+      for (const channel of this.channels) this.client.join(channel);
+      this.opts.onRegistered?.();
+      for (const w of this.waiters.splice(0)) w.resolve();
+    });
+    this.client.on('nick', (e: { nick: string; new_nick: string }) => {
+      if (e.nick === this.currentNick) this.setNick(e.new_nick);
+    });
+    this.client.on('join', (e: { nick: string; channel: string }) => {
+      if (this.isMe(e.nick)) this.inChannel.add(e.channel.toLowerCase());
+    });
+    const left = (channel: string) => this.inChannel.delete(channel.toLowerCase());
+    this.client.on(
+      'part',
+      (e: { nick: string; channel: string }) => this.isMe(e.nick) && left(e.channel),
+    );
+    this.client.on(
+      'kick',
+      (e: { kicked: string; channel: string }) => this.isMe(e.kicked) && left(e.channel),
+    );
+    this.client.on('close', () => this.onClose());
+    this.client.on('socket error', (err: unknown) =>
+      this.opts.log.warn({ err }, 'IRC socket error'),
+    );
+  }
+
+  get username(): string {
+    return this.opts.username;
+  }
+
+  get nick(): string {
+    return this.currentNick ?? this.opts.nick;
+  }
+
+  get isRegistered(): boolean {
+    return this.registered && this.client.connected;
+  }
+
+  isMe(nick: string): boolean {
+    return nick.toLowerCase() === this.nick.toLowerCase();
+  }
+
+  connect(): void {
+    const { network } = this.opts;
+    this.currentNick = this.opts.nick;
+    this.client.connect({
+      host: network.host,
+      port: network.port,
+      tls: network.tls,
+      rejectUnauthorized: network.tls_reject_unauthorized,
+      nick: this.opts.nick,
+      username: this.opts.username,
+      gecos: this.opts.gecos,
+      auto_reconnect: false, // our own backoff below
+      version: null,
+    });
+  }
+
+  /** Resolves once registered; a BridgeError after `timeoutMs`. */
+  ready(timeoutMs = REGISTER_TIMEOUT_MS): Promise<void> {
+    if (this.isRegistered) return Promise.resolve();
+    if (this.stopped)
+      return Promise.reject(new BridgeError('not-connected', 'the IRC connection is closed', true));
+    return new Promise((resolve, reject) => {
+      const waiter = { resolve: () => (clearTimeout(timer), resolve()) };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(
+          new BridgeError(
+            'not-connected',
+            `could not connect to IRC at ${this.opts.network.host} in time`,
+            true,
+          ),
+        );
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Joins `channel` (remembered for reconnects) and resolves when the server confirms. */
+  async join(channel: string): Promise<void> {
+    const lower = channel.toLowerCase();
+    this.channels.add(lower);
+    await this.ready();
+    if (this.inChannel.has(lower)) return;
+    const joined = new Promise<void>((resolve, reject) => {
+      const onJoin = (e: { nick: string; channel: string }) => {
+        if (!this.isMe(e.nick) || e.channel.toLowerCase() !== lower) return;
+        clearTimeout(timer);
+        this.client.off('join', onJoin);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.client.off('join', onJoin);
+        reject(new BridgeError('not-connected', `could not join ${channel} on IRC`, true));
+      }, JOIN_TIMEOUT_MS);
+      this.client.on('join', onJoin);
+    });
+    this.client.join(lower);
+    await joined;
+  }
+
+  inChannelNow(channel: string): boolean {
+    return this.inChannel.has(channel.toLowerCase());
+  }
+
+  /** Writes whole IRC lines (each already free of CR, LF and NUL). */
+  writeLines(lines: readonly string[]): void {
+    if (!this.isRegistered)
+      throw new BridgeError('not-connected', 'the IRC connection is down; try again shortly', true);
+    for (const line of lines) {
+      if (/[\r\n\0]/.test(line))
+        throw new Error('refusing to write an IRC line with CR, LF or NUL');
+      this.client.raw(line);
+    }
+  }
+
+  stop(message = 'Switchboard is shutting down'): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    for (const w of this.waiters.splice(0)) w.resolve();
+    if (this.client.connected) this.client.quit(message);
+    this.client.removeAllListeners();
+    this.setNick(undefined);
+  }
+
+  /** The server confirmed `nick` as ours (undefined: we hold none, after a disconnect). */
+  private setNick(nick: string | undefined): void {
+    if (nick !== undefined) this.currentNick = nick;
+    const old = this.heldNick;
+    if (old === nick) return;
+    this.heldNick = nick;
+    this.opts.onNick?.(old, nick);
+  }
+
+  private onClose(): void {
+    this.registered = false;
+    this.setNick(undefined);
+    this.inChannel.clear();
+    if (this.stopped) return;
+    const delay =
+      Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** Math.min(this.attempt, 10)) *
+      (0.75 + Math.random() / 2);
+    this.attempt++;
+    this.opts.log.warn(
+      { attempt: this.attempt, delayMs: Math.round(delay) },
+      'IRC connection closed; reconnecting',
+    );
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+}
+
+/** The next nick to try after a collision: `_` appended, or the last character replaced at the length limit. */
+export function nextNick(nick: string, maxLength = 30): string {
+  return nick.length < maxLength ? `${nick}_` : `${nick.slice(0, maxLength - 1)}_`;
+}

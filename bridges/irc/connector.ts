@@ -1,0 +1,183 @@
+/**
+ * The IRC connector: configured networks, each with a listener (bot) connection in every
+ * bridged channel and a puppet connection per Matrix user who speaks. Portals are channels,
+ * made on demand from aliases `#<prefix><network>_#channel` or listed in the config.
+ */
+import {
+  type AliasResolving,
+  type BridgeContext,
+  type Connector,
+  type MatrixMessage,
+  type PortalInfo,
+  type PortalKey,
+  type PortalRecord,
+  type SendResult,
+  type ThirdPartyCapable,
+  type ThirdPartyLocation,
+  type ThirdPartyProtocol,
+  type ThirdPartyUser,
+} from '../../src/connector.js';
+import { IrcNetwork } from './client.js';
+import { ircConfigSchema, type IrcConfig } from './config.js';
+import { IrcListener } from './from-irc.js';
+import { handleMatrixMessage } from './from-matrix.js';
+import {
+  aliasLocalpart,
+  isChannelName,
+  makePortalKey,
+  makeRemoteUser,
+  parseAliasLocalpart,
+  parsePortalKey,
+  parseRemoteUser,
+} from './ids.js';
+
+/** How long an alias query waits for the bot to join the channel (to learn its topic) before answering anyway. */
+const ALIAS_JOIN_WAIT_MS = 5_000;
+const NICK = /^[A-Za-z[\]\\`_^{|}][A-Za-z0-9[\]\\`_^{|}-]{0,30}$/;
+
+export class IrcConnector implements Connector<IrcConfig>, AliasResolving, ThirdPartyCapable {
+  readonly id = 'irc';
+  readonly displayName = 'IRC';
+  readonly configSchema = ircConfigSchema;
+  readonly capabilities = { maxBodyBytes: 16_384, formatting: true };
+  private ctx?: BridgeContext<IrcConfig>;
+  private readonly networks = new Map<string, { network: IrcNetwork; listener: IrcListener }>();
+  /** Portal keys that have a Matrix room: only their channels are bridged to Matrix. */
+  private readonly portalKeys = new Set<string>();
+
+  async start(ctx: BridgeContext<IrcConfig>): Promise<void> {
+    this.ctx = ctx;
+    const sink = {
+      emit: ctx.emit,
+      setGhostProfile: ctx.setGhostProfile,
+      hasPortal: (key: PortalKey) => this.portalKeys.has(key),
+      log: ctx.log,
+    };
+    for (const [id, config] of Object.entries(ctx.config.networks)) {
+      const network = new IrcNetwork(id, config, ctx.log);
+      const listener = new IrcListener(network, sink);
+      listener.listen();
+      this.networks.set(id, { network, listener });
+      network.start();
+    }
+    for (const portal of await ctx.portals()) this.track(portal.key);
+    // Static channels get their rooms now, so that IRC users are heard from the start.
+    for (const [id, config] of Object.entries(ctx.config.networks)) {
+      for (const channel of config.channels) {
+        const key = makePortalKey(id, channel);
+        if (this.portalKeys.has(key)) continue;
+        await ctx
+          .ensurePortal({ key, name: channel, joinRule: 'public' })
+          .then((p) => this.track(p.key))
+          .catch((err: unknown) =>
+            ctx.log.warn(
+              { err, irc: id, channel },
+              'could not make the room of a configured channel',
+            ),
+          );
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const { network } of this.networks.values()) network.stop();
+    this.networks.clear();
+    this.portalKeys.clear();
+    this.ctx = undefined;
+  }
+
+  handleMatrixMessage(msg: MatrixMessage): Promise<SendResult> {
+    return handleMatrixMessage(
+      {
+        network: (id) => this.networks.get(id)?.network,
+        ghostRemoteId: (u) => this.ctx?.ghostRemoteId(u),
+        nickOf: (user) => {
+          const network = parseRemoteUser(user)?.network;
+          return network === undefined
+            ? undefined
+            : this.networks.get(network)?.listener.nickOf(user);
+        },
+      },
+      msg,
+    );
+  }
+
+  /** `<network>_#channel`: the bot joins the channel (its topic becomes the room's) and core makes the room. */
+  async resolveAlias(localpart: string): Promise<PortalInfo | null> {
+    const where = parseAliasLocalpart(localpart);
+    const entry = where && this.networks.get(where.network);
+    if (!where || !entry) return null;
+    const key = makePortalKey(where.network, where.channel);
+    this.portalKeys.add(key);
+    const joined = entry.network.joinBot(where.channel);
+    await Promise.race([joined, new Promise((r) => setTimeout(r, ALIAS_JOIN_WAIT_MS).unref())]);
+    const topic = entry.listener.topicOf(where.channel);
+    return { key, name: where.channel, ...(topic ? { topic } : {}), joinRule: 'public' };
+  }
+
+  async portalLinked(portal: PortalRecord): Promise<void> {
+    this.track(portal.key);
+  }
+
+  async portalUnlinked(portal: PortalRecord): Promise<void> {
+    this.portalKeys.delete(portal.key);
+  }
+
+  thirdPartyProtocol(): ThirdPartyProtocol {
+    return {
+      user_fields: ['network', 'nickname'],
+      location_fields: ['network', 'channel'],
+      icon: '',
+      field_types: {
+        network: { regexp: '[a-z0-9-]{1,32}', placeholder: 'libera' },
+        nickname: { regexp: NICK.source, placeholder: 'alice' },
+        channel: { regexp: '[#&][^\\s,]{1,63}', placeholder: '#channel' },
+      },
+      instances: [...this.networks.keys()].map((id) => ({
+        desc: id,
+        network_id: id,
+        fields: { network: id },
+      })),
+    };
+  }
+
+  async thirdPartyLocations(fields: Record<string, string>): Promise<ThirdPartyLocation[]> {
+    const { network, channel } = fields;
+    if (!this.ctx || !network || !channel || !this.networks.has(network) || !isChannelName(channel))
+      return [];
+    return [
+      {
+        alias: this.ctx.portalAlias(aliasLocalpart(network, channel)),
+        protocol: this.id,
+        fields: { network, channel: channel.toLowerCase() },
+      },
+    ];
+  }
+
+  async thirdPartyUsers(fields: Record<string, string>): Promise<ThirdPartyUser[]> {
+    const { network, nickname } = fields;
+    if (!this.ctx || !network || !nickname || !this.networks.has(network) || !NICK.test(nickname))
+      return [];
+    return [
+      {
+        userid: this.ctx.ghostUserId(makeRemoteUser(network, nickname)),
+        protocol: this.id,
+        fields: { network, nickname },
+      },
+    ];
+  }
+
+  /** The Matrix room of a channel, if it has one (admin tooling and tests). */
+  async roomOf(network: string, channel: string): Promise<string | undefined> {
+    const key = makePortalKey(network, channel);
+    return (await this.ctx?.portals())?.find((p) => p.key === key)?.roomId;
+  }
+
+  /** A portal with a room: its channel is bridged, so the bot joins it. */
+  private track(key: PortalKey): void {
+    this.portalKeys.add(key);
+    const where = parsePortalKey(key);
+    const entry = where && this.networks.get(where.network);
+    if (where && entry) void entry.network.joinBot(where.channel);
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * IRC → Matrix: what the listener (bot) connection hears in bridged channels becomes
+ * remote events: PRIVMSG/NOTICE/ACTION → messages, JOIN/PART/QUIT/KICK/NICK → ghost
+ * memberships, TOPIC → the room topic. Our own connections (bot and puppets) are never
+ * bridged back. Events are emitted one at a time, in the order IRC delivered them.
+ */
+import { randomUUID } from 'node:crypto';
+import type { MessageEvent } from 'irc-framework';
+import type { Logger } from 'pino';
+import {
+  remoteMessageId,
+  type GhostProfile,
+  type MessageContent,
+  type PortalKey,
+  type RemoteEvent,
+  type RemoteUserId,
+} from '../../src/connector.js';
+import type { IrcNetwork } from './client.js';
+import { ircToContent } from './format.js';
+import { isChannelName, makePortalKey, makeRemoteUser } from './ids.js';
+
+/** What from-irc needs from the bridge: the parts of BridgeContext it uses, plus which portals exist. */
+export interface RemoteSink {
+  emit(event: RemoteEvent): Promise<void>;
+  setGhostProfile(user: RemoteUserId, profile: GhostProfile): Promise<void>;
+  hasPortal(key: PortalKey): boolean;
+  log: Logger;
+}
+
+export class IrcListener {
+  private chain: Promise<void> = Promise.resolve();
+  /** Lowercased channel → lowercased nicks in it (from NAMES, JOIN, PART, KICK, QUIT, NICK). */
+  private readonly members = new Map<string, Set<string>>();
+  /** Ghosts whose display name was set in this process: nick as it was last seen. */
+  private readonly named = new Map<string, string>();
+  /** Lowercased channel → its topic as last heard (on join or a change). */
+  private readonly topics = new Map<string, string>();
+
+  constructor(
+    private readonly network: IrcNetwork,
+    private readonly sink: RemoteSink,
+  ) {}
+
+  /** Subscribes to the bot connection's events. */
+  listen(): void {
+    const client = this.network.bot.client;
+    const message = (kind: MessageContent['kind']) => (e: MessageEvent) => this.onMessage(e, kind);
+    client.on('privmsg', message('text'));
+    client.on('notice', message('notice'));
+    client.on('action', message('emote'));
+    client.on('join', (e: { nick: string; channel: string; time?: number }) => {
+      this.member(e.channel).add(e.nick.toLowerCase());
+      if (!this.ours(e.nick)) this.queue(() => this.membership(e.channel, e.nick, 'join', e.time));
+    });
+    client.on('part', (e: { nick: string; channel: string; message?: string; time?: number }) => {
+      this.member(e.channel).delete(e.nick.toLowerCase());
+      if (this.network.bot.isMe(e.nick)) this.members.delete(e.channel.toLowerCase());
+      else if (!this.ours(e.nick))
+        this.queue(() => this.membership(e.channel, e.nick, 'leave', e.time, e.message));
+    });
+    client.on(
+      'kick',
+      (e: { kicked: string; nick: string; channel: string; message?: string; time?: number }) => {
+        this.member(e.channel).delete(e.kicked.toLowerCase());
+        if (this.ours(e.kicked)) return; // TODO(issue 3): tell the Matrix user their puppet was kicked
+        const actor = this.ours(e.nick) ? undefined : makeRemoteUser(this.network.id, e.nick);
+        this.queue(() => this.membership(e.channel, e.kicked, 'kick', e.time, e.message, actor));
+      },
+    );
+    client.on('quit', (e: { nick: string; message?: string; time?: number }) => {
+      const channels = this.channelsOf(e.nick);
+      for (const c of channels) this.member(c).delete(e.nick.toLowerCase());
+      if (this.ours(e.nick)) return;
+      for (const c of channels)
+        this.queue(() => this.membership(c, e.nick, 'leave', e.time, e.message));
+    });
+    client.on('nick', (e: { nick: string; new_nick: string; time?: number }) => {
+      const channels = this.channelsOf(e.nick);
+      for (const c of channels) {
+        this.member(c).delete(e.nick.toLowerCase());
+        this.member(c).add(e.new_nick.toLowerCase());
+      }
+      if (this.ours(e.nick) || this.ours(e.new_nick)) return;
+      // A new nick is a new ghost (ghost ids are nicks): the old one leaves, the new one joins.
+      for (const c of channels) {
+        this.queue(() => this.membership(c, e.nick, 'leave', e.time, `now known as ${e.new_nick}`));
+        this.queue(() => this.membership(c, e.new_nick, 'join', e.time));
+      }
+    });
+    client.on('userlist', (e: { channel: string; users: { nick: string }[] }) => {
+      this.members.set(e.channel.toLowerCase(), new Set(e.users.map((u) => u.nick.toLowerCase())));
+    });
+    client.on('topic', (e: { nick?: string; channel: string; topic: string; time?: number }) => {
+      this.topics.set(e.channel.toLowerCase(), e.topic);
+      // Only a change (TOPIC from someone); the topic sent on join is taken when the portal is made.
+      if (!e.nick || this.ours(e.nick)) return;
+      const nick = e.nick;
+      this.queue(() =>
+        this.emit(
+          {
+            kind: 'topic',
+            portal: this.portal(e.channel),
+            sender: this.user(nick),
+            topic: e.topic,
+            ...ts(e.time),
+          },
+          nick,
+        ),
+      );
+    });
+  }
+
+  /** The nick behind a ghost, as last seen on IRC (with its case), if it was seen in this process. */
+  nickOf(user: RemoteUserId): string | undefined {
+    return this.named.get(user);
+  }
+
+  /** The channel's topic as the bot last heard it (after joining), if any. */
+  topicOf(channel: string): string | undefined {
+    return this.topics.get(channel.toLowerCase()) || undefined;
+  }
+
+  /** Waits until everything heard so far is emitted (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  private onMessage(e: MessageEvent, kind: MessageContent['kind']): void {
+    if (e.from_server || !e.nick || !isChannelName(e.target) || this.ours(e.nick)) return;
+    const id = remoteMessageId(e.tags?.msgid ? `msgid:${e.tags.msgid}` : `irc:${randomUUID()}`);
+    const content = ircToContent(e.message, kind);
+    const nick = e.nick;
+    this.queue(() =>
+      this.emit(
+        {
+          kind: 'message',
+          portal: this.portal(e.target),
+          sender: this.user(nick),
+          id,
+          content,
+          ...ts(e.time),
+        },
+        nick,
+      ),
+    );
+  }
+
+  private membership(
+    channel: string,
+    nick: string,
+    membership: 'join' | 'leave' | 'kick',
+    time?: number,
+    reason?: string,
+    actor?: RemoteUserId,
+  ): Promise<void> {
+    const event: RemoteEvent = {
+      kind: 'membership',
+      portal: this.portal(channel),
+      sender: this.user(nick),
+      membership,
+      ...(reason ? { reason } : {}),
+      ...(actor ? { actor } : {}),
+      ...ts(time),
+    };
+    return this.emit(event, nick);
+  }
+
+  private async emit(event: RemoteEvent, nick: string): Promise<void> {
+    if (!this.sink.hasPortal(event.portal)) return; // a channel no Matrix room is bridged to
+    const key = event.sender as string;
+    if (this.named.get(key) !== nick) {
+      await this.sink.setGhostProfile(event.sender, { displayName: nick });
+      this.named.set(key, nick);
+    }
+    await this.sink.emit(event);
+  }
+
+  private queue(task: () => Promise<void>): void {
+    this.chain = this.chain
+      .then(task)
+      .catch((err: unknown) =>
+        this.sink.log.warn({ err, irc: this.network.id }, 'an IRC event was not bridged'),
+      );
+  }
+
+  private ours(nick: string): boolean {
+    return this.network.isOurNick(nick);
+  }
+
+  private portal(channel: string): PortalKey {
+    return makePortalKey(this.network.id, channel);
+  }
+
+  private user(nick: string): RemoteUserId {
+    return makeRemoteUser(this.network.id, nick);
+  }
+
+  private member(channel: string): Set<string> {
+    const key = channel.toLowerCase();
+    let set = this.members.get(key);
+    if (!set) this.members.set(key, (set = new Set()));
+    return set;
+  }
+
+  private channelsOf(nick: string): string[] {
+    const lower = nick.toLowerCase();
+    return [...this.members].filter(([, nicks]) => nicks.has(lower)).map(([channel]) => channel);
+  }
+}
+
+const ts = (time?: number) =>
+  typeof time === 'number' && Number.isFinite(time) ? { timestamp: time } : {};

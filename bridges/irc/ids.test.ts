@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import {
+  aliasLocalpart,
+  makePortalKey,
+  makeRemoteUser,
+  parseAliasLocalpart,
+  parsePortalKey,
+  parseRemoteUser,
+} from './ids.js';
+
+describe('IRC ids', () => {
+  it('makes and parses portal keys, lowercasing the channel', () => {
+    expect(makePortalKey('libera', '#Rust')).toBe('libera/#rust');
+    expect(parsePortalKey('libera/#rust')).toEqual({ network: 'libera', channel: '#rust' });
+    expect(parsePortalKey('libera/rust')).toBeUndefined();
+    expect(parsePortalKey('/#rust')).toBeUndefined();
+    expect(parsePortalKey('libera/#a b')).toBeUndefined();
+  });
+
+  it('makes and parses remote users: <network>_<lowercased nick>', () => {
+    expect(makeRemoteUser('libera', 'Alice[m]')).toBe('libera_alice[m]');
+    expect(parseRemoteUser('libera_alice_')).toEqual({ network: 'libera', nick: 'alice_' });
+    expect(parseRemoteUser('libera_')).toBeUndefined();
+    expect(parseRemoteUser('nounderscore')).toBeUndefined();
+  });
+
+  it('maps alias localparts to channels and back', () => {
+    expect(aliasLocalpart('libera', '#Rust')).toBe('libera_#rust');
+    expect(parseAliasLocalpart('libera_#Rust')).toEqual({ network: 'libera', channel: '#rust' });
+    expect(parseAliasLocalpart('libera_&local')).toEqual({ network: 'libera', channel: '&local' });
+    expect(parseAliasLocalpart('libera_rust')).toBeUndefined();
+    expect(parseAliasLocalpart('Libera_#rust')).toBeUndefined();
+    expect(parseAliasLocalpart('libera_#')).toBeUndefined();
+  });
+});

@@ -1,0 +1,51 @@
+/** The part of irc-framework 4.x (untyped CommonJS) that the IRC bridge uses. */
+declare module 'irc-framework' {
+  import { EventEmitter } from 'node:events';
+
+  export interface ConnectOptions {
+    host: string;
+    port: number;
+    nick: string;
+    username?: string;
+    gecos?: string;
+    tls?: boolean;
+    rejectUnauthorized?: boolean;
+    /** Passed to tls.connect (a CA bundle for a private CA). */
+    ca?: string | Buffer;
+    auto_reconnect?: boolean;
+    ping_interval?: number;
+    ping_timeout?: number;
+    version?: string | null;
+    encoding?: string;
+  }
+
+  export interface MessageEvent {
+    nick: string;
+    ident?: string;
+    hostname?: string;
+    target: string;
+    message: string;
+    tags?: Record<string, string>;
+    /** server-time as milliseconds since the epoch, when the server sent it. */
+    time?: number;
+    from_server?: boolean;
+  }
+
+  export interface Client extends EventEmitter {
+    readonly connected: boolean;
+    user: { nick: string };
+    network: { cap: { enabled: string[] }; supports(feature: string): unknown };
+    requestCap(caps: string[]): void;
+    connect(options: ConnectOptions): void;
+    raw(line: string): void;
+    join(channel: string, key?: string): void;
+    part(channel: string, message?: string): void;
+    changeNick(nick: string): void;
+    quit(message?: string): void;
+    say(target: string, message: string): void;
+    caseLower(s: string): string;
+  }
+
+  const IRC: { Client: new (options?: Record<string, unknown>) => Client };
+  export default IRC;
+}
