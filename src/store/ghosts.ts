@@ -17,7 +17,11 @@ function toGhost(row: Selectable<GhostsTable>): GhostRow {
 export function createGhosts(db: Kysely<Database>): Ghosts {
   return {
     async get(userId) {
-      const row = await db.selectFrom('ghosts').selectAll().where('user_id', '=', userId).executeTakeFirst();
+      const row = await db
+        .selectFrom('ghosts')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
       return row && toGhost(row);
     },
 

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
+import type { GroupCommit } from './group-commit.js';
 import type { Database, InboxTable } from './schema.js';
 import type { AddTransactionResult, Inbox, InboxEvent, InboxOutcome } from './store.js';
 
@@ -15,7 +16,13 @@ const eventColumns = ['seq', 'event_id', 'room_id', 'txn_id', 'json', 'state', '
 type InboxRow = Pick<Selectable<InboxTable>, (typeof eventColumns)[number]>;
 
 function toEvent(row: InboxRow): InboxEvent {
-  const event: InboxEvent = { seq: row.seq, eventId: row.event_id, roomId: row.room_id, txnId: row.txn_id, json: row.json };
+  const event: InboxEvent = {
+    seq: row.seq,
+    eventId: row.event_id,
+    roomId: row.room_id,
+    txnId: row.txn_id,
+    json: row.json,
+  };
   // `bridge` on an unfinished row is left from a failure that is being retried:
   // the retry (and its replay after a crash) goes only to that bridge.
   if (row.bridge !== null && row.state !== 'done') event.failedBridge = row.bridge;
@@ -33,12 +40,12 @@ function fingerprint(eventIds: string[]): string {
   return createHash('sha256').update(eventIds.join('\n')).digest('hex');
 }
 
-export function createInbox(db: Kysely<Database>): Inbox {
+export function createInbox(db: Kysely<Database>, writes: GroupCommit): Inbox {
   return {
     async addTransaction(txnId, events): Promise<AddTransactionResult> {
       const print = fingerprint(events.map((e) => e.eventId));
       const now = Date.now();
-      return db.transaction().execute(async (trx) => {
+      return writes.run(async (trx) => {
         // Write first: on SQLite this takes the write lock at once (honouring
         // busy_timeout); on PostgreSQL a concurrent retry of the same txnId
         // waits here for the first one to commit, then sees its row.
@@ -50,18 +57,35 @@ export function createInbox(db: Kysely<Database>): Inbox {
           .executeTakeFirst();
         let txnIdReset = false;
         if (!claimed) {
-          const seen = await trx.selectFrom('inbox_txns').select('fingerprint').where('txn_id', '=', txnId).executeTakeFirstOrThrow();
+          const seen = await trx
+            .selectFrom('inbox_txns')
+            .select('fingerprint')
+            .where('txn_id', '=', txnId)
+            .executeTakeFirstOrThrow();
           // A retry: its events were stored in the same database transaction as this row.
           if (seen.fingerprint === print) return { added: [], txnIdReset: false, repeat: true };
           txnIdReset = true;
-          await trx.updateTable('inbox_txns').set({ fingerprint: print, received_at: now }).where('txn_id', '=', txnId).execute();
+          await trx
+            .updateTable('inbox_txns')
+            .set({ fingerprint: print, received_at: now })
+            .where('txn_id', '=', txnId)
+            .execute();
         }
 
         const inserted = new Map<string, number>();
         for (const part of chunks(events, ROWS_PER_STATEMENT)) {
           const rows = await trx
             .insertInto('inbox')
-            .values(part.map((e) => ({ event_id: e.eventId, room_id: e.roomId, txn_id: txnId, json: e.json, state: 'pending' as const, received_at: now })))
+            .values(
+              part.map((e) => ({
+                event_id: e.eventId,
+                room_id: e.roomId,
+                txn_id: txnId,
+                json: e.json,
+                state: 'pending' as const,
+                received_at: now,
+              })),
+            )
             .onConflict((oc) => oc.column('event_id').doNothing())
             .returning(['seq', 'event_id'])
             .execute();
@@ -80,7 +104,12 @@ export function createInbox(db: Kysely<Database>): Inbox {
     },
 
     async pending() {
-      const rows = await db.selectFrom('inbox').select(eventColumns).where('state', '=', 'pending').orderBy('seq').execute();
+      const rows = await db
+        .selectFrom('inbox')
+        .select(eventColumns)
+        .where('state', '=', 'pending')
+        .orderBy('seq')
+        .execute();
       return rows.map(toEvent);
     },
 
@@ -95,7 +124,7 @@ export function createInbox(db: Kysely<Database>): Inbox {
         if (o.state === 'failed') failed.push(o);
         else doneByBridge.set(o.bridge, [...(doneByBridge.get(o.bridge) ?? []), o.eventId]);
       }
-      await db.transaction().execute(async (trx) => {
+      await writes.run(async (trx) => {
         // Successes are the bulk: one statement per bridge instead of one per event.
         for (const [bridge, ids] of doneByBridge) {
           for (const part of chunks(ids, ROWS_PER_STATEMENT)) {
@@ -109,7 +138,13 @@ export function createInbox(db: Kysely<Database>): Inbox {
         for (const o of failed) {
           await trx
             .updateTable('inbox')
-            .set({ state: 'failed', bridge: o.bridge, reason: o.reason ?? null, notice_event_id: o.noticeEventId ?? null, finished_at: now })
+            .set({
+              state: 'failed',
+              bridge: o.bridge,
+              reason: o.reason ?? null,
+              notice_event_id: o.noticeEventId ?? null,
+              finished_at: now,
+            })
             .where('event_id', '=', o.eventId)
             .execute();
         }
@@ -169,7 +204,7 @@ export function createInbox(db: Kysely<Database>): Inbox {
     },
 
     async prune(beforeMs) {
-      return db.transaction().execute(async (trx) => {
+      return writes.run(async (trx) => {
         const deleted = await trx
           .deleteFrom('inbox')
           .where('state', '!=', 'pending')

@@ -6,7 +6,12 @@ import type { KeyValue } from './store.js';
 export function createKeyValue(db: Kysely<Database>): KeyValue {
   return {
     async get(namespace, key) {
-      const row = await db.selectFrom('kv').select('value').where('namespace', '=', namespace).where('key', '=', key).executeTakeFirst();
+      const row = await db
+        .selectFrom('kv')
+        .select('value')
+        .where('namespace', '=', namespace)
+        .where('key', '=', key)
+        .executeTakeFirst();
       return row?.value;
     },
 

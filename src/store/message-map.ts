@@ -3,25 +3,38 @@
  * reactions and redactions across the bridge.
  */
 import type { Kysely, Selectable } from 'kysely';
+import type { GroupCommit } from './group-commit.js';
 import type { Database, MessageMapTable } from './schema.js';
 import type { MessageMap, MessageMapping } from './store.js';
 
 function toMapping(row: Selectable<MessageMapTable>): MessageMapping {
-  return { bridge: row.bridge, portalKey: row.portal_key, remoteId: row.remote_id, roomId: row.room_id, eventId: row.event_id };
+  return {
+    bridge: row.bridge,
+    portalKey: row.portal_key,
+    remoteId: row.remote_id,
+    roomId: row.room_id,
+    eventId: row.event_id,
+  };
 }
 
 /** Insert-or-ignore: the first event a remote message became stays its mapping. */
 export async function addMapping(db: Kysely<Database>, m: MessageMapping): Promise<void> {
   await db
     .insertInto('message_map')
-    .values({ bridge: m.bridge, portal_key: m.portalKey, remote_id: m.remoteId, room_id: m.roomId, event_id: m.eventId })
+    .values({
+      bridge: m.bridge,
+      portal_key: m.portalKey,
+      remote_id: m.remoteId,
+      room_id: m.roomId,
+      event_id: m.eventId,
+    })
     .onConflict((oc) => oc.columns(['bridge', 'portal_key', 'remote_id']).doNothing())
     .execute();
 }
 
-export function createMessageMap(db: Kysely<Database>): MessageMap {
+export function createMessageMap(db: Kysely<Database>, writes: GroupCommit): MessageMap {
   return {
-    add: (row) => addMapping(db, row),
+    add: (row) => writes.run((trx) => addMapping(trx, row)),
 
     async byEvent(bridge, eventId) {
       const row = await db

@@ -6,9 +6,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  type Dialect,
+  type SqliteDatabase as SqliteKyselyDatabase,
+} from 'kysely';
 import pg from 'pg';
 import { createGhosts } from './ghosts.js';
+import { GroupCommit } from './group-commit.js';
 import { createInbox } from './inbox.js';
 import { createKeyValue } from './kv.js';
 import { createMessageMap } from './message-map.js';
@@ -43,7 +51,32 @@ function sqliteDialect(path: string): Dialect {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  return new SqliteDialect({ database: sqlite });
+  return new SqliteDialect({ database: cachePreparedStatements(sqlite) });
+}
+
+/**
+ * Kysely's SQLite driver prepares every query anew; this keeps the statements of recent SQL texts.
+ * A statement still being iterated (a stream) is busy, and then a fresh one is made.
+ */
+function cachePreparedStatements(db: SqliteDatabase.Database, max = 200): SqliteKyselyDatabase {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => db.close(),
+    prepare(sql: string) {
+      const hit = cache.get(sql);
+      if (hit && !hit.busy) {
+        cache.delete(sql); // re-insert: the Map's order doubles as recency
+        cache.set(sql, hit);
+        return hit;
+      }
+      const stmt = db.prepare(sql);
+      if (!hit) {
+        cache.set(sql, stmt);
+        if (cache.size > max) cache.delete(cache.keys().next().value!);
+      }
+      return stmt;
+    },
+  };
 }
 
 function postgresDialect(url: string): Dialect {
@@ -54,7 +87,9 @@ function postgresDialect(url: string): Dialect {
     // 2^53), leaving pg's global parsers alone.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        oid === INT8_OID && format !== 'binary'
+          ? (value: string) => Number(value)
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
   return new PostgresDialect({ pool });
@@ -70,28 +105,41 @@ function describe(url: string): string {
 export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
   const log = opts.log ?? (() => {});
   const postgres = isPostgresUrl(url);
-  const db = new Kysely<Database>({ dialect: postgres ? postgresDialect(url) : sqliteDialect(sqlitePath(url)) });
+  const db = new Kysely<Database>({
+    dialect: postgres ? postgresDialect(url) : sqliteDialect(sqlitePath(url)),
+  });
   try {
-    const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+    const { error, results } = await new Migrator({
+      db,
+      provider: migrationProvider,
+    }).migrateToLatest();
     for (const r of results ?? []) {
       if (r.status === 'Success') log(`store: applied migration ${r.migrationName}`);
       if (r.status === 'Error') log(`store: migration ${r.migrationName} failed`);
     }
-    if (error) throw new Error(`store migration failed on ${describe(url)}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    if (error)
+      throw new Error(
+        `store migration failed on ${describe(url)}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
   } catch (err) {
     await db.destroy();
     throw err;
   }
   log(`store: ${describe(url)} ready`);
 
+  const writes = new GroupCommit(db);
   return {
     dialect: postgres ? 'postgres' : 'sqlite',
-    inbox: createInbox(db),
-    outbox: createOutbox(db),
+    inbox: createInbox(db, writes),
+    outbox: createOutbox(db, writes),
     portals: createPortals(db),
     ghosts: createGhosts(db),
-    messages: createMessageMap(db),
+    messages: createMessageMap(db, writes),
     kv: createKeyValue(db),
-    close: () => db.destroy(),
+    close: async () => {
+      await writes.idle();
+      await db.destroy();
+    },
   };
 }

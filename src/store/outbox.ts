@@ -4,23 +4,44 @@
  */
 import type { Kysely } from 'kysely';
 import { addMapping } from './message-map.js';
+import type { GroupCommit } from './group-commit.js';
 import type { Database } from './schema.js';
 import type { Outbox, OutboxEntry } from './store.js';
 
 const entryColumns = ['id', 'bridge', 'room_id', 'json', 'attempts'] as const;
 
-function toEntry(row: { id: number; bridge: string; room_id: string; json: string; attempts: number }): OutboxEntry {
-  return { id: row.id, bridge: row.bridge, roomId: row.room_id, json: row.json, attempts: row.attempts };
+function toEntry(row: {
+  id: number;
+  bridge: string;
+  room_id: string;
+  json: string;
+  attempts: number;
+}): OutboxEntry {
+  return {
+    id: row.id,
+    bridge: row.bridge,
+    roomId: row.room_id,
+    json: row.json,
+    attempts: row.attempts,
+  };
 }
 
-export function createOutbox(db: Kysely<Database>): Outbox {
+export function createOutbox(db: Kysely<Database>, writes: GroupCommit): Outbox {
   return {
     async add(entry) {
-      const row = await db
-        .insertInto('outbox')
-        .values({ bridge: entry.bridge, room_id: entry.roomId, json: entry.json, attempts: 0, created_at: Date.now() })
-        .returning(entryColumns)
-        .executeTakeFirstOrThrow();
+      const row = await writes.run((trx) =>
+        trx
+          .insertInto('outbox')
+          .values({
+            bridge: entry.bridge,
+            room_id: entry.roomId,
+            json: entry.json,
+            attempts: 0,
+            created_at: Date.now(),
+          })
+          .returning(entryColumns)
+          .executeTakeFirstOrThrow(),
+      );
       return toEntry(row);
     },
 
@@ -31,18 +52,20 @@ export function createOutbox(db: Kysely<Database>): Outbox {
 
     async complete(id, mapping) {
       // Together, so a crash can neither resend a mapped message nor lose its mapping.
-      await db.transaction().execute(async (trx) => {
+      await writes.run(async (trx) => {
         await trx.deleteFrom('outbox').where('id', '=', id).execute();
         if (mapping) await addMapping(trx, mapping);
       });
     },
 
     async recordAttempt(id, error) {
-      await db
-        .updateTable('outbox')
-        .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: error }))
-        .where('id', '=', id)
-        .execute();
+      await writes.run((trx) =>
+        trx
+          .updateTable('outbox')
+          .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: error }))
+          .where('id', '=', id)
+          .execute(),
+      );
     },
   };
 }

@@ -7,7 +7,13 @@ import type { Database, PortalsTable } from './schema.js';
 import type { PortalRow, Portals } from './store.js';
 
 function toPortal(row: Selectable<PortalsTable>): PortalRow {
-  return { bridge: row.bridge, portalKey: row.portal_key, roomId: row.room_id, metadata: row.metadata, createdAt: row.created_at };
+  return {
+    bridge: row.bridge,
+    portalKey: row.portal_key,
+    roomId: row.room_id,
+    metadata: row.metadata,
+    createdAt: row.created_at,
+  };
 }
 
 export function createPortals(db: Kysely<Database>): Portals {
@@ -23,7 +29,13 @@ export function createPortals(db: Kysely<Database>): Portals {
     },
 
     async byRoom(roomId) {
-      const rows = await db.selectFrom('portals').selectAll().where('room_id', '=', roomId).orderBy('bridge').orderBy('portal_key').execute();
+      const rows = await db
+        .selectFrom('portals')
+        .selectAll()
+        .where('room_id', '=', roomId)
+        .orderBy('bridge')
+        .orderBy('portal_key')
+        .execute();
       return rows.map(toPortal);
     },
 
@@ -38,15 +50,30 @@ export function createPortals(db: Kysely<Database>): Portals {
       // created_at is kept from the first insert.
       await db
         .insertInto('portals')
-        .values({ bridge: row.bridge, portal_key: row.portalKey, room_id: row.roomId, metadata: row.metadata, created_at: Date.now() })
+        .values({
+          bridge: row.bridge,
+          portal_key: row.portalKey,
+          room_id: row.roomId,
+          metadata: row.metadata,
+          created_at: Date.now(),
+        })
         .onConflict((oc) =>
-          oc.columns(['bridge', 'portal_key']).doUpdateSet((eb) => ({ room_id: eb.ref('excluded.room_id'), metadata: eb.ref('excluded.metadata') })),
+          oc
+            .columns(['bridge', 'portal_key'])
+            .doUpdateSet((eb) => ({
+              room_id: eb.ref('excluded.room_id'),
+              metadata: eb.ref('excluded.metadata'),
+            })),
         )
         .execute();
     },
 
     async delete(bridge, portalKey) {
-      const result = await db.deleteFrom('portals').where('bridge', '=', bridge).where('portal_key', '=', portalKey).executeTakeFirst();
+      const result = await db
+        .deleteFrom('portals')
+        .where('bridge', '=', bridge)
+        .where('portal_key', '=', portalKey)
+        .executeTakeFirst();
       return result.numDeletedRows > 0n;
     },
   };

@@ -40,7 +40,10 @@ export interface AddTransactionResult {
 
 export interface Inbox {
   /** Stores a transaction's events in one database transaction, before the 200. */
-  addTransaction(txnId: string, events: { eventId: string; roomId: string; json: string }[]): Promise<AddTransactionResult>;
+  addTransaction(
+    txnId: string,
+    events: { eventId: string; roomId: string; json: string }[],
+  ): Promise<AddTransactionResult>;
   /** Events not yet finished (state `pending`), oldest first: replayed after a crash. */
   pending(): Promise<InboxEvent[]>;
   /** Record outcomes, many at once in one database transaction. */
@@ -52,7 +55,9 @@ export interface Inbox {
   /** Set a failed event back to pending (for a retry); returns it. */
   retry(eventId: string): Promise<InboxEvent | undefined>;
   /** Last success and failure times (ms) in a room, and the last failure's reason. */
-  health(roomId: string): Promise<{ lastSuccess?: number; lastFailure?: number; lastFailureReason?: string }>;
+  health(
+    roomId: string,
+  ): Promise<{ lastSuccess?: number; lastFailure?: number; lastFailureReason?: string }>;
   /** Delete finished events older than `beforeMs`. Returns how many. */
   prune(beforeMs: number): Promise<number>;
 }
@@ -120,7 +125,11 @@ export interface MessageMapping {
 export interface MessageMap {
   add(row: MessageMapping): Promise<void>;
   byEvent(bridge: string, eventId: string): Promise<MessageMapping | undefined>;
-  byRemote(bridge: string, portalKey: string, remoteId: string): Promise<MessageMapping | undefined>;
+  byRemote(
+    bridge: string,
+    portalKey: string,
+    remoteId: string,
+  ): Promise<MessageMapping | undefined>;
 }
 
 export interface KeyValue {

@@ -1,0 +1,105 @@
+/**
+ * The bridge under test, in a process of its own (as in production, where the homeserver is
+ * another process): the real Switchboard with the echo bridge, driven over IPC by
+ * `inbox.bench.ts`. It samples its own memory every 50 ms and reports peaks and CPU time.
+ *
+ * Messages in:  {type:'start', config}   → {type:'ready', port}
+ *               {type:'mark'}            → resets peaks and the CPU counter → {type:'marked'}
+ *               {type:'stats'}           → {type:'stats', ...}
+ *               {type:'stop'}            → stops the bridge → {type:'stopped'}, then exits
+ */
+import { pino } from 'pino';
+import { EchoConnector } from '../bridges/echo/index.js';
+import { configSchema } from '../src/config/schema.js';
+import { Switchboard } from '../src/core/switchboard.js';
+
+export type ToBridge =
+  { type: 'start'; config: unknown } | { type: 'mark' } | { type: 'stats' } | { type: 'stop' };
+
+export interface BridgeStats {
+  type: 'stats';
+  peakRssBytes: number;
+  peakHeapUsedBytes: number;
+  peakHeapTotalBytes: number;
+  /** User + system CPU time since the last mark. */
+  cpuMs: number;
+  cpuSystemMs: number;
+  samples: number;
+}
+
+export type FromBridge =
+  | { type: 'ready'; port: number }
+  | { type: 'marked' }
+  | BridgeStats
+  | { type: 'stopped' }
+  | { type: 'error'; message: string };
+
+const SAMPLE_MS = 50;
+
+let bridge: Switchboard | undefined;
+let peaks = { rss: 0, heapUsed: 0, heapTotal: 0, samples: 0 };
+let cpuStart = process.cpuUsage();
+
+function sample(): void {
+  const m = process.memoryUsage();
+  peaks.rss = Math.max(peaks.rss, m.rss);
+  peaks.heapUsed = Math.max(peaks.heapUsed, m.heapUsed);
+  peaks.heapTotal = Math.max(peaks.heapTotal, m.heapTotal);
+  peaks.samples++;
+}
+setInterval(sample, SAMPLE_MS).unref();
+
+function send(msg: FromBridge): void {
+  process.send?.(msg);
+}
+
+async function onMessage(msg: ToBridge): Promise<void> {
+  switch (msg.type) {
+    case 'start': {
+      const config = configSchema.parse(msg.config);
+      // Silent, as asked of the benchmark: a log line per event would measure pino.
+      bridge = new Switchboard(config, [new EchoConnector()], pino({ level: 'silent' }), {
+        skipPing: true,
+      });
+      await bridge.start();
+      send({ type: 'ready', port: bridge.port });
+      return;
+    }
+    case 'mark':
+      peaks = { rss: 0, heapUsed: 0, heapTotal: 0, samples: 0 };
+      sample();
+      cpuStart = process.cpuUsage();
+      send({ type: 'marked' });
+      return;
+    case 'stats': {
+      sample();
+      const cpu = process.cpuUsage(cpuStart);
+      send({
+        type: 'stats',
+        peakRssBytes: peaks.rss,
+        peakHeapUsedBytes: peaks.heapUsed,
+        peakHeapTotalBytes: peaks.heapTotal,
+        cpuMs: (cpu.user + cpu.system) / 1000,
+        cpuSystemMs: cpu.system / 1000,
+        samples: peaks.samples,
+      });
+      return;
+    }
+    case 'stop':
+      await bridge?.stop();
+      send({ type: 'stopped' });
+      // A normal exit, so `--cpu-prof` writes its profile.
+      process.disconnect?.();
+      setTimeout(() => process.exit(0), 50).unref();
+      return;
+  }
+}
+
+process.on('message', (msg: ToBridge) => {
+  onMessage(msg).catch((err: unknown) => {
+    send({
+      type: 'error',
+      message: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    });
+  });
+});
