@@ -8,18 +8,7 @@ import {
   truncateUtf8,
   utf8Length,
 } from './text.js';
-
-/** Deterministic pseudo-random numbers (mulberry32): the same cases on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from '../../test/support/seeded-random.js';
 
 /** Characters of every UTF-8 length, plus clusters that must not be cut. */
 const ALPHABET = [
