@@ -3,10 +3,10 @@
 // message sent while the server was down is delivered after it is back, before later ones.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import IRC, { type Client, type MessageEvent } from 'irc-framework';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
+import { ircPort, ircUser, type IrcUser } from '../support/irc-user.js';
 import { asUser, roomEvents, startBridge } from '../support/bridge-harness.js';
 import {
   registerUser,
@@ -16,64 +16,11 @@ import {
   type TestUser,
 } from '../support/synapse.js';
 
-function ircPort(): number {
-  const port = Number(process.env.SWITCHBOARD_TEST_IRC_PORT);
-  if (!port)
-    throw new Error(
-      'InspIRCd is not running: run `bash test/run.sh`, which starts it (SWITCHBOARD_TEST_IRC_PORT is not set)',
-    );
-  return port;
-}
-
 /** Restarts the test InspIRCd through the same script test/run.sh uses (PEERS_DIR and IRC_PORT come from it). */
 function restartIrcServer(between?: () => void): void {
   execFileSync('bash', ['test/peers/irc.sh', 'stop'], { stdio: 'pipe' });
   between?.();
   execFileSync('bash', ['test/peers/irc.sh', 'start'], { stdio: 'pipe' });
-}
-
-interface IrcUser {
-  client: Client;
-  heard: MessageEvent[];
-  names(channel: string): Promise<string[]>;
-}
-
-async function ircUser(nick: string, channel: string): Promise<IrcUser> {
-  const client = new IRC.Client();
-  const heard: MessageEvent[] = [];
-  client.on('privmsg', (e: MessageEvent) => heard.push(e));
-  const registered = new Promise<void>((resolve, reject) => {
-    client.once('registered', () => resolve());
-    client.once('close', () => reject(new Error('IRC test client could not connect')));
-  });
-  client.connect({
-    host: '127.0.0.1',
-    port: ircPort(),
-    nick,
-    username: 'tester',
-    gecos: 'IRC test user',
-    tls: false,
-    auto_reconnect: false,
-  });
-  await registered;
-  const joined = new Promise<void>((resolve) =>
-    client.on('join', (e: { nick: string }) => e.nick === nick && resolve()),
-  );
-  client.join(channel);
-  await joined;
-  const names = (c: string) =>
-    new Promise<string[]>((resolve) => {
-      const timer = setTimeout(() => (client.off('userlist', onList), resolve([])), 2_000);
-      const onList = (e: { channel: string; users: { nick: string }[] }) => {
-        if (e.channel.toLowerCase() !== c.toLowerCase()) return;
-        clearTimeout(timer);
-        client.off('userlist', onList);
-        resolve(e.users.map((u) => u.nick));
-      };
-      client.on('userlist', onList);
-      client.raw(`NAMES ${c}`);
-    });
-  return { client, heard, names };
 }
 
 describe('IRC bridge across a server restart (InspIRCd + Synapse)', () => {

@@ -4,10 +4,10 @@
 // display names, notice/emote mapping, CR/LF injection, 512-byte splitting of multi-byte text,
 // and that our own puppets' lines never come back to Matrix.
 import { randomBytes } from 'node:crypto';
-import IRC, { type Client, type MessageEvent } from 'irc-framework';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
+import { ircPort, ircUser, type Heard } from '../support/irc-user.js';
 import { asUser, roomEvents, startBridge, type RoomEvent } from '../support/bridge-harness.js';
 import {
   registerUser,
@@ -16,56 +16,6 @@ import {
   waitFor,
   type TestUser,
 } from '../support/synapse.js';
-
-function ircPort(): number {
-  const port = Number(process.env.SWITCHBOARD_TEST_IRC_PORT);
-  if (!port)
-    throw new Error(
-      'InspIRCd is not running: run `bash test/run.sh`, which starts it (SWITCHBOARD_TEST_IRC_PORT is not set)',
-    );
-  return port;
-}
-
-interface Heard extends MessageEvent {
-  type: 'privmsg' | 'notice' | 'action';
-}
-
-/** A plain IRC user on the test server, recording what it hears. */
-async function ircUser(
-  nick: string,
-  channel: string,
-): Promise<{ client: Client; heard: Heard[]; raw: string[] }> {
-  const client = new IRC.Client();
-  const heard: Heard[] = [];
-  const raw: string[] = [];
-  client.requestCap(['server-time', 'message-tags']);
-  for (const type of ['privmsg', 'notice', 'action'] as const)
-    client.on(type, (e: MessageEvent) => heard.push({ ...e, type }));
-  client.on(
-    'raw',
-    (e: { line: string; from_server: boolean }) => e.from_server && raw.push(e.line),
-  );
-  const registered = new Promise<void>((resolve, reject) => {
-    client.once('registered', () => resolve());
-    client.once('close', () => reject(new Error('IRC test client could not connect')));
-  });
-  client.connect({
-    host: '127.0.0.1',
-    port: ircPort(),
-    nick,
-    username: 'tester',
-    gecos: 'IRC test user',
-    tls: false,
-    auto_reconnect: false,
-  });
-  await registered;
-  const joined = new Promise<void>((resolve) =>
-    client.on('join', (e: { nick: string }) => e.nick === nick && resolve()),
-  );
-  client.join(channel);
-  await joined;
-  return { client, heard, raw };
-}
 
 describe('IRC bridge round trip (InspIRCd + Synapse)', () => {
   const suffix = randomBytes(4).toString('hex');

@@ -1,0 +1,71 @@
+// A plain IRC user on the test InspIRCd (started by test/run.sh), recording what it hears.
+import IRC, { type Client, type MessageEvent } from 'irc-framework';
+
+export function ircPort(): number {
+  const port = Number(process.env.SWITCHBOARD_TEST_IRC_PORT);
+  if (!port) {
+    throw new Error(
+      'InspIRCd is not running: run `npm test`, which starts it (SWITCHBOARD_TEST_IRC_PORT is not set)',
+    );
+  }
+  return port;
+}
+
+export interface Heard extends MessageEvent {
+  type: 'privmsg' | 'notice' | 'action';
+}
+
+export interface IrcUser {
+  client: Client;
+  heard: Heard[];
+  /** Raw lines from the server. */
+  raw: string[];
+  /** The nicks in a channel (NAMES), or [] after 2 s without an answer. */
+  names(channel: string): Promise<string[]>;
+}
+
+/** Connects as `nick` and joins `channel`. */
+export async function ircUser(nick: string, channel: string): Promise<IrcUser> {
+  const client = new IRC.Client();
+  const heard: Heard[] = [];
+  const raw: string[] = [];
+  client.requestCap(['server-time', 'message-tags']);
+  for (const type of ['privmsg', 'notice', 'action'] as const)
+    client.on(type, (e: MessageEvent) => heard.push({ ...e, type }));
+  client.on(
+    'raw',
+    (e: { line: string; from_server: boolean }) => e.from_server && raw.push(e.line),
+  );
+  const registered = new Promise<void>((resolve, reject) => {
+    client.once('registered', () => resolve());
+    client.once('close', () => reject(new Error('IRC test client could not connect')));
+  });
+  client.connect({
+    host: '127.0.0.1',
+    port: ircPort(),
+    nick,
+    username: 'tester',
+    gecos: 'IRC test user',
+    tls: false,
+    auto_reconnect: false,
+  });
+  await registered;
+  const joined = new Promise<void>((resolve) =>
+    client.on('join', (e: { nick: string }) => e.nick === nick && resolve()),
+  );
+  client.join(channel);
+  await joined;
+  const names = (c: string) =>
+    new Promise<string[]>((resolve) => {
+      const timer = setTimeout(() => (client.off('userlist', onList), resolve([])), 2_000);
+      const onList = (e: { channel: string; users: { nick: string }[] }) => {
+        if (e.channel.toLowerCase() !== c.toLowerCase()) return;
+        clearTimeout(timer);
+        client.off('userlist', onList);
+        resolve(e.users.map((u) => u.nick));
+      };
+      client.on('userlist', onList);
+      client.raw(`NAMES ${c}`);
+    });
+  return { client, heard, raw, names };
+}
