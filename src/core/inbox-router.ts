@@ -47,8 +47,9 @@ export class InboxRouter {
     return undefined;
   }
 
-  /** Queues a stored event; `onlyBridge` limits a retry to the bridge that failed. */
-  enqueue(row: InboxEvent, parsed?: ClientEvent, onlyBridge?: string): void {
+  /** Queues a stored event; a retried one (and its replay after a crash) goes only to the bridge that failed. */
+  enqueue(row: InboxEvent, parsed?: ClientEvent): void {
+    const onlyBridge = row.failedBridge && this.deps.runtimes.has(row.failedBridge) ? row.failedBridge : undefined;
     this.deps.queue.push(row.roomId, async () => {
       const ev = parsed ?? (JSON.parse(row.json) as ClientEvent);
       try {
@@ -71,8 +72,7 @@ export class InboxRouter {
     const row = await this.deps.store.inbox.retry(eventId);
     if (!row) return false;
     this.deps.log.info({ eventId, roomId: row.roomId }, 'retrying a failed event');
-    const only = row.failedBridge && this.deps.runtimes.has(row.failedBridge) ? row.failedBridge : undefined;
-    this.enqueue(row, undefined, only);
+    this.enqueue(row);
     return true;
   }
 
