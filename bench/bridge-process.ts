@@ -1,7 +1,8 @@
 /**
  * The bridge under test, in a process of its own (as in production, where the homeserver is
  * another process): the real Switchboard with the echo bridge, driven over IPC by
- * `inbox.bench.ts`. It samples its own memory every 50 ms and reports peaks and CPU time.
+ * `inbox.bench.ts` (through `lib/bridge-handle.ts`). It samples its own memory every 50 ms and
+ * reports peaks and CPU time.
  *
  * Messages in:  {type:'start', config}   → {type:'ready', port}
  *               {type:'mark'}            → resets peaks and the CPU counter → {type:'marked'}

@@ -1,0 +1,26 @@
+/** Small number helpers for the benchmark's results: nearest-rank percentiles, medians, rounding. */
+
+export const MB = 1024 * 1024;
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** Median, min and max of one metric over several runs (runs without it are left out). */
+export function summarize<T>(runs: T[], pick: (r: T) => number | null | undefined) {
+  const values = runs
+    .map(pick)
+    .filter((v): v is number => typeof v === 'number' && !Number.isNaN(v));
+  if (values.length === 0) return undefined;
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values), values };
+}
