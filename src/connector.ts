@@ -107,7 +107,12 @@ export type RemoteEvent =
     })
   | (RemoteEventBase & { kind: 'edit'; target: RemoteMessageId; content: MessageContent })
   | (RemoteEventBase & { kind: 'delete'; target: RemoteMessageId; reason?: string })
-  | (RemoteEventBase & { kind: 'reaction'; id: RemoteMessageId; target: RemoteMessageId; key: string })
+  | (RemoteEventBase & {
+      kind: 'reaction';
+      id: RemoteMessageId;
+      target: RemoteMessageId;
+      key: string;
+    })
   | (RemoteEventBase & { kind: 'typing'; typing: boolean })
   | (RemoteEventBase & { kind: 'receipt'; upTo: RemoteMessageId })
   | (RemoteEventBase & {
@@ -135,6 +140,13 @@ export interface PortalInfo {
   topic?: string;
   /** Anyone may join the room (a public channel), or only invited users. */
   joinRule?: 'public' | 'invite';
+  /**
+   * Matrix users the bot invites when it makes the room (only then: an existing portal is
+   * returned as it is). For a private chat, the Matrix user it belongs to.
+   */
+  invite?: MatrixUserId[];
+  /** A direct chat: the invites are marked `is_direct`, so clients list the room with their DMs. */
+  isDirect?: boolean;
 }
 
 // ---------------------------------------------------------------- context core gives a bridge
@@ -199,7 +211,8 @@ export interface Command {
 
 // ---------------------------------------------------------------- errors
 
-export type BridgeErrorCode = 'unsupported' | 'not-connected' | 'too-large' | 'rejected' | 'unknown-target' | 'network';
+export type BridgeErrorCode =
+  'unsupported' | 'not-connected' | 'too-large' | 'rejected' | 'unknown-target' | 'network';
 
 /** The one error a bridge throws: how it is reported is part of it. */
 export class BridgeError extends Error {
@@ -267,6 +280,22 @@ export interface MembershipCapable {
 export interface AliasResolving {
   resolveAlias(localpart: string): Promise<PortalInfo | null>;
 }
+/** A Matrix user invited one of this bridge's ghosts to a room (to start a direct chat, say). */
+export interface GhostInvite {
+  roomId: MatrixRoomId;
+  inviter: MatrixUserId;
+  ghost: RemoteUserId;
+  /** The invite is marked `is_direct`. */
+  isDirect: boolean;
+}
+/**
+ * Invites of ghosts: the bridge answers the portal key the room is to stand for (core makes the
+ * ghost join and links the room to it, replacing an earlier room of that key), or null (core
+ * makes the ghost decline). Without this capability, invites of ghosts are left alone.
+ */
+export interface GhostInviteHandling {
+  handleGhostInvite(invite: GhostInvite): Promise<PortalKey | null>;
+}
 /** A user query for `@<prefix><localpart>` asks the bridge whether that remote user exists. */
 export interface GhostResolving {
   resolveGhost(remote: RemoteUserId): Promise<GhostProfile | null>;
@@ -308,4 +337,5 @@ export const canType = has<TypingCapable>('handleMatrixTyping');
 export const canMembership = has<MembershipCapable>('handleMatrixMembership');
 export const resolvesAliases = has<AliasResolving>('resolveAlias');
 export const resolvesGhosts = has<GhostResolving>('resolveGhost');
+export const handlesGhostInvites = has<GhostInviteHandling>('handleGhostInvite');
 export const hasThirdParty = has<ThirdPartyCapable>('thirdPartyProtocol');

@@ -18,6 +18,10 @@ export class IrcNetwork {
   private readonly puppets = new Map<string, IrcConnection>();
   /** Lowercased nicks the bot and the puppets hold on the server now (what we must never bridge back). */
   private readonly ourNicks = new Set<string>();
+  /** Nicks Matrix users chose (`irc nick`), asked for whenever their puppet connects. */
+  readonly chosenNicks = new Map<string, string>();
+  /** Called for each new puppet connection (PMs to it are heard there). */
+  onPuppet?: (userId: MatrixUserId, puppet: IrcConnection) => void;
 
   constructor(
     readonly id: string,
@@ -59,16 +63,31 @@ export class IrcNetwork {
       const who = puppetIdentity(this.config.nick_template, userId, displayName);
       puppet = new IrcConnection({
         network: this.config,
-        nick: who.nick,
+        nick: this.chosenNicks.get(userId) ?? who.nick,
         username: who.username,
         gecos: userId,
         log: this.log.child({ irc: this.id, conn: 'puppet', userId }),
         onNick: (old, nick) => this.trackNick(old, nick),
       });
       this.puppets.set(userId, puppet);
+      this.onPuppet?.(userId, puppet);
       puppet.connect();
     }
     return puppet;
+  }
+
+  /** The Matrix user's connection, if they have one now. */
+  puppet(userId: string): IrcConnection | undefined {
+    return this.puppets.get(userId);
+  }
+
+  /** Disconnects the Matrix user's connection (a later message connects again); false if there was none. */
+  removePuppet(userId: string, message: string): boolean {
+    const puppet = this.puppets.get(userId);
+    if (!puppet) return false;
+    this.puppets.delete(userId);
+    puppet.stop(message);
+    return true;
   }
 
   /** The current nick of a Matrix user's puppet, if they have one on this network. */

@@ -12,6 +12,7 @@ describe('IRC config', () => {
       nick_template: '{localpart}[m]',
       bot_nick: 'switchboard',
       channels: [],
+      flood: { lines_per_second: 2, burst: 10 },
     });
   });
 

@@ -42,6 +42,14 @@ export const networkSchema = z
       .default([]),
     /** Longest IRC line the server takes, in bytes (512 by RFC 1459; some servers allow more). */
     max_line_bytes: z.number().int().min(128, 'must be at least 128').max(16_384).optional(),
+    /** Flood control per connection (a token bucket that keeps order); `lines_per_second: 0` turns it off. */
+    flood: z
+      .object({
+        lines_per_second: z.number().min(0, 'must be 0 (off) or more').max(1_000).default(2),
+        burst: z.number().int().min(1, 'must be at least 1').max(1_000).default(10),
+      })
+      .strict()
+      .default({ lines_per_second: 2, burst: 10 }),
   })
   .strict();
 

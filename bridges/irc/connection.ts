@@ -1,12 +1,15 @@
 /**
  * One IRC connection (irc-framework Client): registration with nick-collision handling,
- * reconnect with exponential backoff, channels rejoined after a reconnect, and raw line
- * sending that refuses to write while disconnected (write() would drop the line silently).
+ * reconnect with exponential backoff, channels rejoined after a reconnect, and line sending
+ * through flood control (in order) that refuses to write while disconnected (irc-framework's
+ * write() would drop the line silently). Registration, CAP and PONG lines are irc-framework's
+ * own and skip the queue (they must never wait behind a burst of messages).
  */
 import IRC, { type Client } from 'irc-framework';
 import type { Logger } from 'pino';
 import { BridgeError } from '../../src/connector.js';
 import type { IrcNetworkConfig } from './config.js';
+import { FloodQueue } from './flood.js';
 
 const REGISTER_TIMEOUT_MS = 20_000;
 const JOIN_TIMEOUT_MS = 15_000;
@@ -41,7 +44,12 @@ export class IrcConnection {
   /** Channels (lowercased) this connection should be in; rejoined after a reconnect. */
   private readonly channels = new Set<string>();
   private readonly inChannel = new Set<string>();
+  private readonly out: FloodQueue;
   private stopped = false;
+  /** Reconnect at once on the next close (a `reconnect()` asked for it). */
+  private reconnectNow = false;
+  /** The nick asked for at each (re)connect: the template's, or the one the user chose. */
+  private wantedNick: string;
   private attempt = 0;
   private retryTimer?: NodeJS.Timeout;
   private registered = false;
@@ -51,7 +59,12 @@ export class IrcConnection {
   private heldNick?: string;
 
   constructor(private readonly opts: ConnectionOptions) {
+    this.wantedNick = opts.nick;
     this.client = new IRC.Client();
+    this.out = new FloodQueue((line) => this.client.raw(line), {
+      linesPerSecond: opts.network.flood.lines_per_second,
+      burst: opts.network.flood.burst,
+    });
     this.client.requestCap(CAPS);
     this.client.on('nick in use', (e: { nick: string }) => {
       if (this.registered) return;
@@ -65,7 +78,7 @@ export class IrcConnection {
       this.attempt = 0;
       this.setNick(e.nick);
       this.opts.log.info({ nick: e.nick }, 'IRC connection registered');
-      for (const channel of this.channels) this.client.join(channel);
+      for (const channel of this.channels) this.sendQuietly(`JOIN ${channel}`);
       this.opts.onRegistered?.();
       for (const w of this.waiters.splice(0)) w.resolve();
     });
@@ -95,7 +108,12 @@ export class IrcConnection {
   }
 
   get nick(): string {
-    return this.currentNick ?? this.opts.nick;
+    return this.currentNick ?? this.wantedNick;
+  }
+
+  /** The nick to ask for at the next (re)connect. */
+  preferNick(nick: string): void {
+    this.wantedNick = nick;
   }
 
   get isRegistered(): boolean {
@@ -108,13 +126,13 @@ export class IrcConnection {
 
   connect(): void {
     const { network } = this.opts;
-    this.currentNick = this.opts.nick;
+    this.currentNick = this.wantedNick;
     this.client.connect({
       host: network.host,
       port: network.port,
       tls: network.tls,
       rejectUnauthorized: network.tls_reject_unauthorized,
-      nick: this.opts.nick,
+      nick: this.wantedNick,
       username: this.opts.username,
       gecos: this.opts.gecos,
       auto_reconnect: false, // our own backoff below
@@ -162,7 +180,7 @@ export class IrcConnection {
       }, JOIN_TIMEOUT_MS);
       this.client.on('join', onJoin);
     });
-    this.client.join(lower);
+    this.sendQuietly(`JOIN ${lower}`);
     await joined;
   }
 
@@ -170,21 +188,47 @@ export class IrcConnection {
     return this.inChannel.has(channel.toLowerCase());
   }
 
-  /** Writes whole IRC lines (each already free of CR, LF and NUL). */
-  writeLines(lines: readonly string[]): void {
+  /**
+   * Sends whole IRC lines (each free of CR, LF and NUL) through flood control, in order.
+   * Throws at once while disconnected; the promise resolves when the last line is written and
+   * rejects (not-connected, retriable) if the connection closes before that.
+   */
+  writeLines(lines: readonly string[]): Promise<void> {
     if (!this.isRegistered)
       throw new BridgeError('not-connected', 'the IRC connection is down; try again shortly', true);
     for (const line of lines) {
       if (/[\r\n\0]/.test(line))
         throw new Error('refusing to write an IRC line with CR, LF or NUL');
-      this.client.raw(line);
     }
+    return Promise.all(lines.map((line) => this.out.send(line))).then(() => undefined);
+  }
+
+  /** Drops the connection and connects again at once (the user asked; no backoff). */
+  reconnect(): void {
+    if (this.stopped) throw new BridgeError('not-connected', 'the IRC connection is closed');
+    this.attempt = 0;
+    this.registered = false; // ready() now waits for the new registration
+    if (this.client.connected) {
+      this.reconnectNow = true;
+      this.client.quit('Reconnecting');
+      return;
+    }
+    clearTimeout(this.retryTimer);
+    this.connect();
+  }
+
+  /** A line of our own (JOIN) through flood control; a failure is logged, not thrown. */
+  private sendQuietly(line: string): void {
+    this.out
+      .send(line)
+      .catch((err: unknown) => this.opts.log.debug({ err, line }, 'IRC line not sent'));
   }
 
   stop(message = 'Switchboard is shutting down'): void {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     for (const w of this.waiters.splice(0)) w.resolve();
+    this.out.clear(new BridgeError('not-connected', 'the IRC connection was closed', true));
     if (this.client.connected) this.client.quit(message);
     this.client.removeAllListeners();
     this.setNick(undefined);
@@ -203,7 +247,19 @@ export class IrcConnection {
     this.registered = false;
     this.setNick(undefined);
     this.inChannel.clear();
+    this.out.clear(
+      new BridgeError(
+        'not-connected',
+        'the IRC connection dropped before the message was sent',
+        true,
+      ),
+    );
     if (this.stopped) return;
+    if (this.reconnectNow) {
+      this.reconnectNow = false;
+      this.connect();
+      return;
+    }
     const delay =
       Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** Math.min(this.attempt, 10)) *
       (0.75 + Math.random() / 2);

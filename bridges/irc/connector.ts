@@ -1,12 +1,17 @@
 /**
  * The IRC connector: configured networks, each with a listener (bot) connection in every
  * bridged channel and a puppet connection per Matrix user who speaks. Portals are channels,
- * made on demand from aliases `#<prefix><network>_#channel` or listed in the config.
+ * made on demand from aliases `#<prefix><network>_#channel`, by `irc join` or listed in the
+ * config, and private conversations with a nick (pm.ts).
  */
 import {
   type AliasResolving,
   type BridgeContext,
+  type Command,
   type Connector,
+  type GhostInvite,
+  type GhostInviteHandling,
+  type MatrixUserId,
   type MatrixMessage,
   type PortalInfo,
   type PortalKey,
@@ -18,12 +23,15 @@ import {
   type ThirdPartyUser,
 } from '../../src/connector.js';
 import { IrcNetwork } from './client.js';
+import { chosenNicksKey, ircCommands, NICK } from './commands.js';
 import { ircConfigSchema, type IrcConfig } from './config.js';
 import { IrcListener } from './from-irc.js';
 import { handleMatrixMessage } from './from-matrix.js';
+import { IrcPrivateMessages } from './pm.js';
 import {
   aliasLocalpart,
   isChannelName,
+  makePmKey,
   makePortalKey,
   makeRemoteUser,
   parseAliasLocalpart,
@@ -33,15 +41,19 @@ import {
 
 /** How long an alias query waits for the bot to join the channel (to learn its topic) before answering anyway. */
 const ALIAS_JOIN_WAIT_MS = 5_000;
-const NICK = /^[A-Za-z[\]\\`_^{|}][A-Za-z0-9[\]\\`_^{|}-]{0,30}$/;
 
-export class IrcConnector implements Connector<IrcConfig>, AliasResolving, ThirdPartyCapable {
+export class IrcConnector
+  implements Connector<IrcConfig>, AliasResolving, ThirdPartyCapable, GhostInviteHandling
+{
   readonly id = 'irc';
   readonly displayName = 'IRC';
   readonly configSchema = ircConfigSchema;
   readonly capabilities = { maxBodyBytes: 16_384, formatting: true };
   private ctx?: BridgeContext<IrcConfig>;
-  private readonly networks = new Map<string, { network: IrcNetwork; listener: IrcListener }>();
+  private readonly networks = new Map<
+    string,
+    { network: IrcNetwork; listener: IrcListener; pms: IrcPrivateMessages }
+  >();
   /** Portal keys that have a Matrix room: only their channels are bridged to Matrix. */
   private readonly portalKeys = new Set<string>();
 
@@ -55,9 +67,19 @@ export class IrcConnector implements Connector<IrcConfig>, AliasResolving, Third
     };
     for (const [id, config] of Object.entries(ctx.config.networks)) {
       const network = new IrcNetwork(id, config, ctx.log);
+      const chosen = await ctx.kv.get<Record<string, string>>(chosenNicksKey(id));
+      for (const [userId, nick] of Object.entries(chosen ?? {}))
+        network.chosenNicks.set(userId, nick);
       const listener = new IrcListener(network, sink);
       listener.listen();
-      this.networks.set(id, { network, listener });
+      const pms = new IrcPrivateMessages(network, {
+        emit: ctx.emit,
+        setGhostProfile: ctx.setGhostProfile,
+        ensurePortal: ctx.ensurePortal,
+        log: ctx.log,
+      });
+      network.onPuppet = (userId, puppet) => pms.attach(userId, puppet);
+      this.networks.set(id, { network, listener, pms });
       network.start();
     }
     for (const portal of await ctx.portals()) this.track(portal.key);
@@ -93,9 +115,8 @@ export class IrcConnector implements Connector<IrcConfig>, AliasResolving, Third
         ghostRemoteId: (u) => this.ctx?.ghostRemoteId(u),
         nickOf: (user) => {
           const network = parseRemoteUser(user)?.network;
-          return network === undefined
-            ? undefined
-            : this.networks.get(network)?.listener.nickOf(user);
+          const entry = network === undefined ? undefined : this.networks.get(network);
+          return entry?.listener.nickOf(user) ?? entry?.pms.nickOf(user);
         },
       },
       msg,
@@ -105,14 +126,36 @@ export class IrcConnector implements Connector<IrcConfig>, AliasResolving, Third
   /** `<network>_#channel`: the bot joins the channel (its topic becomes the room's) and core makes the room. */
   async resolveAlias(localpart: string): Promise<PortalInfo | null> {
     const where = parseAliasLocalpart(localpart);
-    const entry = where && this.networks.get(where.network);
-    if (!where || !entry) return null;
-    const key = makePortalKey(where.network, where.channel);
-    this.portalKeys.add(key);
-    const joined = entry.network.joinBot(where.channel);
-    await Promise.race([joined, new Promise((r) => setTimeout(r, ALIAS_JOIN_WAIT_MS).unref())]);
-    const topic = entry.listener.topicOf(where.channel);
-    return { key, name: where.channel, ...(topic ? { topic } : {}), joinRule: 'public' };
+    return where ? this.channelPortal(where.network, where.channel) : null;
+  }
+
+  /** A direct chat with a ghost is a private conversation with its nick, through the inviter's puppet. */
+  async handleGhostInvite(invite: GhostInvite): Promise<PortalKey | null> {
+    const who = parseRemoteUser(invite.ghost);
+    if (!invite.isDirect || !who || !this.networks.has(who.network) || !NICK.test(who.nick))
+      return null;
+    return makePmKey(who.network, who.nick, invite.inviter);
+  }
+
+  commands(): Command[] {
+    return ircCommands({
+      network: (id) => this.networks.get(id)?.network,
+      networkIds: () => [...this.networks.keys()],
+      openChannel: async (network, channel, sender) => {
+        const info = await this.channelPortal(network, channel);
+        if (!info || !this.ctx) throw new Error(`there is no IRC network ${network}`);
+        const portal = await this.ctx.ensurePortal({ ...info, invite: [sender] });
+        this.track(portal.key);
+        return portal;
+      },
+      channelAlias: (network, channel) =>
+        this.ctx?.portalAlias(aliasLocalpart(network, channel)) ?? '',
+      kv: {
+        get: (key) => this.context.kv.get(key),
+        set: (key, value) => this.context.kv.set(key, value),
+        delete: (key) => this.context.kv.delete(key),
+      },
+    });
   }
 
   async portalLinked(portal: PortalRecord): Promise<void> {
@@ -171,6 +214,29 @@ export class IrcConnector implements Connector<IrcConfig>, AliasResolving, Third
   async roomOf(network: string, channel: string): Promise<string | undefined> {
     const key = makePortalKey(network, channel);
     return (await this.ctx?.portals())?.find((p) => p.key === key)?.roomId;
+  }
+
+  /** The room of a private conversation between a Matrix user and a nick, if it has one (tests). */
+  async pmRoomOf(network: string, nick: string, owner: MatrixUserId): Promise<string | undefined> {
+    const key = makePmKey(network, nick, owner);
+    return (await this.ctx?.portals())?.find((p) => p.key === key)?.roomId;
+  }
+
+  private get context(): BridgeContext<IrcConfig> {
+    if (!this.ctx) throw new Error('the IRC bridge is not running');
+    return this.ctx;
+  }
+
+  /** The bot joins the channel (waiting a little, to learn its topic): what core needs to make its room. */
+  private async channelPortal(network: string, channel: string): Promise<PortalInfo | null> {
+    const entry = this.networks.get(network);
+    if (!entry) return null;
+    const key = makePortalKey(network, channel);
+    this.portalKeys.add(key);
+    const joined = entry.network.joinBot(channel);
+    await Promise.race([joined, new Promise((r) => setTimeout(r, ALIAS_JOIN_WAIT_MS).unref())]);
+    const topic = entry.listener.topicOf(channel);
+    return { key, name: channel.toLowerCase(), ...(topic ? { topic } : {}), joinRule: 'public' };
   }
 
   /** A portal with a room: its channel is bridged, so the bot joins it. */

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   aliasLocalpart,
+  makePmKey,
   makePortalKey,
   makeRemoteUser,
   parseAliasLocalpart,
+  parsePmKey,
   parsePortalKey,
   parseRemoteUser,
 } from './ids.js';
@@ -31,5 +33,18 @@ describe('IRC ids', () => {
     expect(parseAliasLocalpart('libera_rust')).toBeUndefined();
     expect(parseAliasLocalpart('Libera_#rust')).toBeUndefined();
     expect(parseAliasLocalpart('libera_#')).toBeUndefined();
+  });
+
+  it('makes and parses private-conversation keys, which are never channel keys', () => {
+    const key = makePmKey('libera', 'Bob[away]', '@alice:example.org');
+    expect(key).toBe('libera/pm/bob[away]/@alice:example.org');
+    expect(parsePmKey(key)).toEqual({
+      network: 'libera',
+      nick: 'bob[away]',
+      owner: '@alice:example.org',
+    });
+    expect(parsePortalKey(key)).toBeUndefined();
+    expect(parsePmKey('libera/#rust')).toBeUndefined();
+    expect(parsePmKey('libera/pm/bob/alice')).toBeUndefined();
   });
 });

@@ -54,3 +54,19 @@ export function parseAliasLocalpart(
     ? { network, channel }
     : undefined;
 }
+
+/**
+ * A private conversation between a Matrix user's puppet and an IRC nick:
+ * `<network>/pm/<lowercased nick>/<owner's Matrix user id>`. Nicks have no `/`, so the first
+ * `/` after the nick starts the owner. Never a channel key (those start `<network>/#`).
+ */
+export function makePmKey(network: string, nick: string, owner: string): PortalKey {
+  return portalKey(`${network}/pm/${nick.toLowerCase()}/${owner}`);
+}
+
+export function parsePmKey(
+  key: string,
+): { network: string; nick: string; owner: string } | undefined {
+  const m = /^([a-z0-9-]{1,32})\/pm\/([^/\s\x00]+)\/(@[^\s]+:[^\s]+)$/.exec(key);
+  return m ? { network: m[1]!, nick: m[2]!, owner: m[3]! } : undefined;
+}

@@ -4,7 +4,14 @@
  * retries) or the portals of the room, then records the outcome.
  */
 import type { Logger } from 'pino';
-import { BridgeError, canType, type MatrixRoomId, type MatrixUserId, type PortalKey } from '../connector.js';
+import {
+  BridgeError,
+  canType,
+  handlesGhostInvites,
+  type MatrixRoomId,
+  type MatrixUserId,
+  type PortalKey,
+} from '../connector.js';
 import type { ClientEvent, EphemeralEvent } from '../matrix/events.js';
 import type { IntentCache } from '../matrix/intent.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -39,24 +46,39 @@ export class InboxRouter {
   private readonly deliverDeps: DeliverDeps;
 
   constructor(private readonly deps: InboxRouterDeps) {
-    this.deliverDeps = { messages: deps.store.messages, members: deps.members, bridgeOf: (u) => this.bridgeOf(u) };
+    this.deliverDeps = {
+      messages: deps.store.messages,
+      members: deps.members,
+      bridgeOf: (u) => this.bridgeOf(u),
+    };
   }
 
   private bridgeOf(userId: string): string | undefined {
-    for (const runtime of this.deps.runtimes.values()) if (runtime.ownsUser(userId)) return runtime.id;
+    for (const runtime of this.deps.runtimes.values())
+      if (runtime.ownsUser(userId)) return runtime.id;
     return undefined;
   }
 
   /** Queues a stored event; a retried one (and its replay after a crash) goes only to the bridge that failed. */
   enqueue(row: InboxEvent, parsed?: ClientEvent): void {
-    const onlyBridge = row.failedBridge && this.deps.runtimes.has(row.failedBridge) ? row.failedBridge : undefined;
+    const onlyBridge =
+      row.failedBridge && this.deps.runtimes.has(row.failedBridge) ? row.failedBridge : undefined;
     this.deps.queue.push(row.roomId, async () => {
       const ev = parsed ?? (JSON.parse(row.json) as ClientEvent);
       try {
         await runInboundTask(() => this.route(ev, onlyBridge));
       } catch (error) {
-        this.deps.log.error({ err: error, eventId: ev.event_id, roomId: ev.room_id }, 'event handling failed');
-        await this.deps.outcomes.failed({ eventId: ev.event_id, roomId: ev.room_id, bridge: onlyBridge ?? 'core', bridgeName: 'the bridge', error });
+        this.deps.log.error(
+          { err: error, eventId: ev.event_id, roomId: ev.room_id },
+          'event handling failed',
+        );
+        await this.deps.outcomes.failed({
+          eventId: ev.event_id,
+          roomId: ev.room_id,
+          bridge: onlyBridge ?? 'core',
+          bridgeName: 'the bridge',
+          error,
+        });
       }
     });
   }
@@ -81,47 +103,110 @@ export class InboxRouter {
     if (ev.type === 'm.room.member' && typeof ev.state_key === 'string') {
       const content = ev.content as { membership?: unknown; displayname?: unknown };
       deps.members.note(ev.room_id, ev.state_key, content.displayname);
-      if (typeof content.membership === 'string') deps.intents.noteMembership(ev.state_key, ev.room_id, content.membership);
-      if (ev.state_key === deps.botUserId && content.membership === 'invite' && ev.sender !== deps.botUserId) {
+      if (typeof content.membership === 'string')
+        deps.intents.noteMembership(ev.state_key, ev.room_id, content.membership);
+      if (
+        ev.state_key === deps.botUserId &&
+        content.membership === 'invite' &&
+        ev.sender !== deps.botUserId
+      ) {
         await deps.management.acceptInvite(ev);
         return deps.outcomes.succeeded(ev.event_id, null);
       }
+      if (content.membership === 'invite' && (await this.ghostInvited(ev, ev.state_key)))
+        return deps.outcomes.succeeded(ev.event_id, null);
     }
     if (ev.sender === deps.botUserId) return deps.outcomes.succeeded(ev.event_id, null);
     if (await deps.management.isManagementRoom(ev.room_id)) {
       if (ev.type === 'm.room.message') await deps.management.run(ev);
       return deps.outcomes.succeeded(ev.event_id, null);
     }
-    if (ev.type === 'm.reaction' && (await this.retryByReaction(ev))) return deps.outcomes.succeeded(ev.event_id, null);
+    if (ev.type === 'm.reaction' && (await this.retryByReaction(ev)))
+      return deps.outcomes.succeeded(ev.event_id, null);
 
     let failed = false;
     for (const portal of await deps.portals.inRoom(ev.room_id)) {
       const runtime = deps.runtimes.get(portal.bridge);
       // Loops never: a bridge does not hear its own ghosts; other bridges' ghosts it does.
-      if (!runtime || runtime.ownsUser(ev.sender) || (onlyBridge && portal.bridge !== onlyBridge)) continue;
+      if (!runtime || runtime.ownsUser(ev.sender) || (onlyBridge && portal.bridge !== onlyBridge))
+        continue;
       const started = performance.now();
       try {
         if (runtime.state !== 'running') {
-          throw new BridgeError('not-connected', `${runtime.connector.displayName} is not running (${runtime.stateReason ?? runtime.state})`, true);
+          throw new BridgeError(
+            'not-connected',
+            `${runtime.connector.displayName} is not running (${runtime.stateReason ?? runtime.state})`,
+            true,
+          );
         }
         await deliverToNetwork(this.deliverDeps, runtime, portal, ev);
         deps.metrics.events.inc({ type: ev.type, bridge: runtime.id, direction: 'to_network' });
-        deps.metrics.sendLatency.observe({ direction: 'to_network', bridge: runtime.id }, (performance.now() - started) / 1000);
+        deps.metrics.sendLatency.observe(
+          { direction: 'to_network', bridge: runtime.id },
+          (performance.now() - started) / 1000,
+        );
       } catch (error) {
         // One network failing does not keep the event from the others in the room.
         failed = true;
-        deps.metrics.failures.inc({ direction: 'to_network', bridge: runtime.id, reason: (error as { code?: string }).code ?? 'error' });
+        deps.metrics.failures.inc({
+          direction: 'to_network',
+          bridge: runtime.id,
+          reason: (error as { code?: string }).code ?? 'error',
+        });
         const bridgeName = runtime.connector.displayName;
         const notify = this.bridgeOf(ev.sender) === undefined;
-        await deps.outcomes.failed({ eventId: ev.event_id, roomId: ev.room_id, bridge: runtime.id, bridgeName, error, notify });
+        await deps.outcomes.failed({
+          eventId: ev.event_id,
+          roomId: ev.room_id,
+          bridge: runtime.id,
+          bridgeName,
+          error,
+          notify,
+        });
       }
     }
     if (!failed) deps.outcomes.succeeded(ev.event_id, null);
   }
 
+  /** A ghost was invited: its bridge says which portal the room is (the ghost joins, the room is linked) or declines. */
+  private async ghostInvited(ev: ClientEvent, ghostUserId: string): Promise<boolean> {
+    const runtime = [...this.deps.runtimes.values()].find((r) => r.ownsUser(ghostUserId));
+    const ghost = runtime?.remoteUserOf(ghostUserId);
+    // Invites by the bot (a ghost let into a portal) or by ghosts are core's own doing, not a user's.
+    if (ev.sender === this.deps.botUserId || this.bridgeOf(ev.sender) !== undefined) return false;
+    if (!runtime || !ghost || !handlesGhostInvites(runtime.connector)) return false;
+    if ((await this.deps.portals.inRoom(ev.room_id)).length > 0) return false; // a portal already: ordinary membership
+    const isDirect = (ev.content as { is_direct?: unknown }).is_direct === true;
+    const roomId = ev.room_id as MatrixRoomId;
+    const key = await runtime.connector.handleGhostInvite({
+      roomId,
+      inviter: ev.sender as MatrixUserId,
+      ghost,
+      isDirect,
+    });
+    const intent = this.deps.intents.intentFor(ghostUserId);
+    if (!key) {
+      await intent
+        .leave(roomId)
+        .catch((err: unknown) =>
+          this.deps.log.warn({ err, roomId }, 'could not decline an invite of a ghost'),
+        );
+      return true;
+    }
+    await intent.ensureJoined(roomId);
+    await this.deps.portals.link(runtime, key, roomId);
+    this.deps.log.info(
+      { bridge: runtime.id, portal: key, roomId },
+      'a ghost was invited: room linked',
+    );
+    return true;
+  }
+
   /** A 🔁 reaction on a failure notice retries the failed event. */
   private async retryByReaction(ev: ClientEvent): Promise<boolean> {
-    const relation = (ev.content as { 'm.relates_to'?: { event_id?: unknown; key?: unknown } })['m.relates_to'];
+    const relation = (ev.content as { 'm.relates_to'?: { event_id?: unknown; key?: unknown } })[
+      'm.relates_to'
+    ];
     if (relation?.key !== RETRY_KEY || typeof relation.event_id !== 'string') return false;
     const failed = await this.deps.store.inbox.failedByNotice(relation.event_id);
     return failed ? this.retry(failed.eventId) : false;
@@ -129,7 +214,9 @@ export class InboxRouter {
 
   private async routeTyping(roomId: string, content: unknown): Promise<void> {
     const ids = (content as { user_ids?: unknown } | undefined)?.user_ids;
-    const now = new Set(Array.isArray(ids) ? ids.filter((u): u is string => typeof u === 'string') : []);
+    const now = new Set(
+      Array.isArray(ids) ? ids.filter((u): u is string => typeof u === 'string') : [],
+    );
     const before = this.typing.get(roomId) ?? new Set<string>();
     this.typing.set(roomId, now);
     const isBridged = (u: string) => u === this.deps.botUserId || this.bridgeOf(u) !== undefined;
@@ -143,7 +230,12 @@ export class InboxRouter {
       if (!runtime || !canType(runtime.connector)) continue;
       for (const [userId, typing] of changes) {
         await runtime.connector
-          .handleMatrixTyping({ portal: portal.portalKey as PortalKey, roomId: roomId as MatrixRoomId, userId: userId as MatrixUserId, typing })
+          .handleMatrixTyping({
+            portal: portal.portalKey as PortalKey,
+            roomId: roomId as MatrixRoomId,
+            userId: userId as MatrixUserId,
+            typing,
+          })
           .catch((err: unknown) => this.deps.log.debug({ err, roomId }, 'typing not delivered'));
       }
     }

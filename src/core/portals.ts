@@ -55,7 +55,9 @@ export class PortalDirectory {
     const id = `${runtime.id}\n${info.key}`;
     let pending = this.creating.get(id);
     if (!pending) {
-      pending = this.findOrCreate(runtime, info, aliasLocalpart).finally(() => this.creating.delete(id));
+      pending = this.findOrCreate(runtime, info, aliasLocalpart).finally(() =>
+        this.creating.delete(id),
+      );
       this.creating.set(id, pending);
     }
     return pending;
@@ -73,9 +75,14 @@ export class PortalDirectory {
   async link(runtime: BridgeRuntime, key: string, roomId: string): Promise<PortalRow> {
     await this.save(runtime.id, key, roomId);
     for (const s of bridgeState(runtime, key, this.botUserId)) {
-      await this.client.putState(roomId, s.type, s.state_key, s.content).catch((err: unknown) =>
-        this.log.warn({ err, roomId }, 'could not set m.bridge state (the bot needs power to send state)'),
-      );
+      await this.client
+        .putState(roomId, s.type, s.state_key, s.content)
+        .catch((err: unknown) =>
+          this.log.warn(
+            { err, roomId },
+            'could not set m.bridge state (the bot needs power to send state)',
+          ),
+        );
     }
     return (await this.get(runtime.id, key))!;
   }
@@ -90,7 +97,11 @@ export class PortalDirectory {
     return row;
   }
 
-  private async findOrCreate(runtime: BridgeRuntime, info: PortalInfo, aliasLocalpart?: string): Promise<PortalRow> {
+  private async findOrCreate(
+    runtime: BridgeRuntime,
+    info: PortalInfo,
+    aliasLocalpart?: string,
+  ): Promise<PortalRow> {
     const existing = await this.get(runtime.id, info.key);
     if (existing) return existing;
     // The bot creates the room, so it holds the power (room v12 creators outrank every level).
@@ -100,6 +111,8 @@ export class PortalDirectory {
       ...(aliasLocalpart ? { room_alias_name: aliasLocalpart } : {}),
       ...(info.name ? { name: info.name } : {}),
       ...(info.topic ? { topic: info.topic } : {}),
+      ...(info.invite?.length ? { invite: info.invite } : {}),
+      ...(info.isDirect ? { is_direct: true } : {}),
       initial_state: bridgeState(runtime, info.key, this.botUserId, info.name),
     });
     await this.save(runtime.id, info.key, roomId);
@@ -109,7 +122,12 @@ export class PortalDirectory {
 
   private async save(bridge: string, key: string, roomId: string): Promise<void> {
     const old = await this.get(bridge, key);
-    await this.store.portals.upsert({ bridge, portalKey: key, roomId, metadata: old?.metadata ?? '{}' });
+    await this.store.portals.upsert({
+      bridge,
+      portalKey: key,
+      roomId,
+      metadata: old?.metadata ?? '{}',
+    });
     this.changes++;
     this.keyCache.delete(`${bridge}\n${key}`);
     this.roomCache.delete(roomId);
@@ -126,5 +144,9 @@ function bridgeState(runtime: BridgeRuntime, key: string, bot: string, name?: st
     channel: { id: key, ...(name ? { displayname: name } : {}) },
   };
   const stateKey = `org.switchboard://${runtime.id}/${escapeLocalpart(key)}`;
-  return ['m.bridge', 'uk.half-shot.bridge'].map((type) => ({ type, state_key: stateKey, content }));
+  return ['m.bridge', 'uk.half-shot.bridge'].map((type) => ({
+    type,
+    state_key: stateKey,
+    content,
+  }));
 }

@@ -1,0 +1,138 @@
+/**
+ * The IRC bridge's bot commands, typed as `irc <command> …` in a user's management room:
+ * join a channel, choose a nick (remembered), WHOIS, reconnect and quit the user's own connection.
+ */
+import type { Command, CommandContext, KeyValueStore, PortalRecord } from '../../src/connector.js';
+import type { IrcNetwork } from './client.js';
+import { isChannelName } from './ids.js';
+import { changeNick, describeWhois, whois } from './requests.js';
+
+/** RFC 2812 nicks (up to 31 characters, as the third-party lookups take). */
+export const NICK = /^[A-Za-z[\]\\`_^{|}][A-Za-z0-9[\]\\`_^{|}-]{0,30}$/;
+
+export interface CommandDeps {
+  network(id: string): IrcNetwork | undefined;
+  networkIds(): string[];
+  /** Makes (or finds) the channel's portal, the bot in the channel; invites `sender` to a new room. */
+  openChannel(
+    network: string,
+    channel: string,
+    sender: CommandContext['sender'],
+  ): Promise<PortalRecord>;
+  /** The channel's alias (`#irc_<network>_#channel:<domain>`). */
+  channelAlias(network: string, channel: string): string;
+  kv: KeyValueStore;
+}
+
+/** The kv key of the nicks users chose on a network: `{ [matrixUserId]: nick }`. */
+export const chosenNicksKey = (network: string) => `nicks:${network}`;
+
+const localpart = (userId: string) => userId.slice(1, userId.indexOf(':'));
+
+/** A command whose first argument is a network id; `argc` counts all arguments. */
+function networkCommand(
+  deps: CommandDeps,
+  name: string,
+  usage: string,
+  argc: number,
+  help: string,
+  run: (ctx: CommandContext, network: IrcNetwork) => Promise<unknown>,
+): Command {
+  return {
+    name,
+    usage,
+    help,
+    async run(ctx) {
+      const [id] = ctx.args;
+      if (ctx.args.length !== argc || !id) return ctx.reply(`Usage: \`irc ${usage}\``);
+      const network = deps.network(id);
+      if (!network)
+        return ctx.reply(
+          `There is no IRC network \`${id}\`. Networks: ${deps.networkIds().join(', ')}.`,
+        );
+      return run(ctx, network);
+    },
+  };
+}
+
+export function ircCommands(deps: CommandDeps): Command[] {
+  return [
+    networkCommand(
+      deps,
+      'join',
+      'join <network> <#channel>',
+      2,
+      'bridge an IRC channel and get its room',
+      async (ctx, network) => {
+        const channel = ctx.args[1]!;
+        if (!isChannelName(channel))
+          return ctx.reply(`\`${channel}\` is not a channel name (like #rust).`);
+        const portal = await deps.openChannel(network.id, channel, ctx.sender);
+        return ctx.reply(
+          `${channel.toLowerCase()} on ${network.id} is bridged to ${portal.roomId} (${deps.channelAlias(network.id, channel)}): join it there.`,
+        );
+      },
+    ),
+    networkCommand(
+      deps,
+      'nick',
+      'nick <network> <nick>',
+      2,
+      'change your IRC nick (kept for your next connections)',
+      async (ctx, network) => {
+        const nick = ctx.args[1]!;
+        if (!NICK.test(nick)) return ctx.reply(`\`${nick}\` is not a valid IRC nick.`);
+        const puppet = network.puppetFor(ctx.sender, localpart(ctx.sender));
+        await puppet.ready();
+        const result =
+          puppet.nick === nick ? { ok: true as const, nick } : await changeNick(puppet, nick);
+        if (!result.ok)
+          return ctx.reply(`${network.id} refused the nick ${nick}: ${result.reason}`);
+        puppet.preferNick(result.nick);
+        network.chosenNicks.set(ctx.sender, result.nick);
+        await deps.kv.set(chosenNicksKey(network.id), Object.fromEntries(network.chosenNicks));
+        return ctx.reply(`Your nick on ${network.id} is now ${result.nick}.`);
+      },
+    ),
+    networkCommand(
+      deps,
+      'whois',
+      'whois <network> <nick>',
+      2,
+      'who an IRC user is (WHOIS)',
+      async (ctx, network) => {
+        const nick = ctx.args[1]!;
+        if (!NICK.test(nick)) return ctx.reply(`\`${nick}\` is not a valid IRC nick.`);
+        await network.bot.ready();
+        return ctx.reply(describeWhois(await whois(network.bot, nick)));
+      },
+    ),
+    networkCommand(
+      deps,
+      'reconnect',
+      'reconnect <network>',
+      1,
+      'drop your IRC connection and connect again',
+      async (ctx, network) => {
+        const existing = network.puppet(ctx.sender);
+        existing?.reconnect();
+        const puppet = existing ?? network.puppetFor(ctx.sender, localpart(ctx.sender));
+        await puppet.ready();
+        return ctx.reply(`Connected to ${network.id} as ${puppet.nick}.`);
+      },
+    ),
+    networkCommand(
+      deps,
+      'quit',
+      'quit <network>',
+      1,
+      'disconnect from IRC (your next message connects again)',
+      async (ctx, network) =>
+        ctx.reply(
+          network.removePuppet(ctx.sender, 'Disconnected from Matrix')
+            ? `Disconnected from ${network.id}.`
+            : `You are not connected to ${network.id}.`,
+        ),
+    ),
+  ];
+}

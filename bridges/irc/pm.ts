@@ -1,0 +1,98 @@
+/**
+ * IRC → Matrix private messages: what an IRC user says to a Matrix user's puppet (PRIVMSG,
+ * NOTICE, ACTION) goes to a private room for that pair, made on the first message with the
+ * Matrix user invited as a direct chat; the IRC user's ghost speaks there. Replies in that
+ * room go back to the nick (from-matrix.ts). Our own connections are never bridged.
+ */
+import { randomUUID } from 'node:crypto';
+import type { MessageEvent } from 'irc-framework';
+import type { Logger } from 'pino';
+import {
+  remoteMessageId,
+  type GhostProfile,
+  type MatrixUserId,
+  type MessageContent,
+  type PortalInfo,
+  type PortalRecord,
+  type RemoteEvent,
+  type RemoteUserId,
+} from '../../src/connector.js';
+import type { IrcNetwork } from './client.js';
+import type { IrcConnection } from './connection.js';
+import { ircToContent } from './format.js';
+import { isChannelName, makePmKey, makeRemoteUser } from './ids.js';
+
+export interface PmSink {
+  emit(event: RemoteEvent): Promise<void>;
+  setGhostProfile(user: RemoteUserId, profile: GhostProfile): Promise<void>;
+  ensurePortal(info: PortalInfo): Promise<PortalRecord>;
+  log: Logger;
+}
+
+export class IrcPrivateMessages {
+  private chain: Promise<void> = Promise.resolve();
+  /** Ghosts named in this process: nick as last seen. */
+  private readonly named = new Map<string, string>();
+
+  constructor(
+    private readonly network: IrcNetwork,
+    private readonly sink: PmSink,
+  ) {}
+
+  /** Listens for private messages to this Matrix user's puppet. */
+  attach(owner: MatrixUserId, puppet: IrcConnection): void {
+    const on = (kind: MessageContent['kind']) => (e: MessageEvent) =>
+      this.onMessage(owner, puppet, e, kind);
+    puppet.client.on('privmsg', on('text'));
+    puppet.client.on('notice', on('notice'));
+    puppet.client.on('action', on('emote'));
+  }
+
+  /** The nick behind a ghost as last seen in a PM, with its case. */
+  nickOf(user: RemoteUserId): string | undefined {
+    return this.named.get(user);
+  }
+
+  /** Waits until every PM heard so far is emitted (tests). */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  private onMessage(
+    owner: MatrixUserId,
+    puppet: IrcConnection,
+    e: MessageEvent,
+    kind: MessageContent['kind'],
+  ): void {
+    if (e.from_server || !e.nick || !e.nick.length || isChannelName(e.target)) return;
+    if (!puppet.isMe(e.target) || this.network.isOurNick(e.nick)) return;
+    const nick = e.nick;
+    const sender = makeRemoteUser(this.network.id, nick);
+    const key = makePmKey(this.network.id, nick, owner);
+    const id = remoteMessageId(e.tags?.msgid ? `msgid:${e.tags.msgid}` : `irc:${randomUUID()}`);
+    const content = ircToContent(e.message, kind);
+    const timestamp =
+      typeof e.time === 'number' && Number.isFinite(e.time) ? { timestamp: e.time } : {};
+    this.chain = this.chain
+      .then(async () => {
+        await this.sink.ensurePortal({
+          key,
+          name: nick,
+          joinRule: 'invite',
+          invite: [owner],
+          isDirect: true,
+        });
+        if (this.named.get(sender) !== nick) {
+          await this.sink.setGhostProfile(sender, { displayName: nick });
+          this.named.set(sender, nick);
+        }
+        await this.sink.emit({ kind: 'message', portal: key, sender, id, content, ...timestamp });
+      })
+      .catch((err: unknown) =>
+        this.sink.log.warn(
+          { err, irc: this.network.id, nick },
+          'an IRC private message was not bridged',
+        ),
+      );
+  }
+}

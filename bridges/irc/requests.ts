@@ -1,0 +1,102 @@
+/**
+ * Requests a connection makes and waits for the server's answer to: a nick change (the new
+ * nick, or the server's reason for refusing it) and WHOIS. Both go through flood control.
+ */
+import type { IrcConnection } from './connection.js';
+
+const ANSWER_TIMEOUT_MS = 10_000;
+/** Numerics that refuse a NICK: none given, erroneous, in use, collision, unavailable, too fast, restricted. */
+const NICK_ERRORS = new Set(['431', '432', '433', '436', '437', '438', '447', '484']);
+
+export type NickResult = { ok: true; nick: string } | { ok: false; reason: string };
+
+/** Sends `NICK nick` and resolves with the nick the server gave, or its refusal. */
+export function changeNick(conn: IrcConnection, nick: string): Promise<NickResult> {
+  const client = conn.client;
+  const before = conn.nick;
+  return new Promise((resolve, reject) => {
+    const done = (result: NickResult) => {
+      clearTimeout(timer);
+      client.off('nick', onNick);
+      client.off('raw', onRaw);
+      resolve(result);
+    };
+    const onNick = (e: { nick: string; new_nick: string }) => {
+      if (e.nick.toLowerCase() === before.toLowerCase()) done({ ok: true, nick: e.new_nick });
+    };
+    const onRaw = (e: { line: string; from_server: boolean }) => {
+      if (!e.from_server) return;
+      // [@tags] :server <numeric> <me> [<nick>] :reason
+      const m = /^(?:@\S+ )?:\S+ (\d{3}) \S+ (?:(\S+) )?:?(.*)$/.exec(e.line.trimEnd());
+      if (m && NICK_ERRORS.has(m[1]!)) done({ ok: false, reason: m[3] || `refused (${m[1]})` });
+    };
+    const timer = setTimeout(() => {
+      client.off('nick', onNick);
+      client.off('raw', onRaw);
+      reject(new Error('the IRC server did not answer the nick change in time'));
+    }, ANSWER_TIMEOUT_MS);
+    client.on('nick', onNick);
+    client.on('raw', onRaw);
+    conn.writeLines([`NICK ${nick}`]).catch((err: unknown) => {
+      clearTimeout(timer);
+      client.off('nick', onNick);
+      client.off('raw', onRaw);
+      reject(err as Error);
+    });
+  });
+}
+
+/** What irc-framework gathers from a WHOIS reply (fields the server did not send are absent). */
+export interface WhoisReply {
+  nick: string;
+  error?: string;
+  ident?: string;
+  hostname?: string;
+  real_name?: string;
+  server?: string;
+  server_info?: string;
+  channels?: string;
+  account?: string;
+  away?: string;
+  idle?: string;
+  operator?: string;
+  secure?: boolean;
+}
+
+export function whois(conn: IrcConnection, nick: string): Promise<WhoisReply> {
+  const client = conn.client;
+  return new Promise((resolve, reject) => {
+    const onWhois = (e: WhoisReply) => {
+      if (e.nick.toLowerCase() !== nick.toLowerCase()) return;
+      clearTimeout(timer);
+      client.off('whois', onWhois);
+      resolve(e);
+    };
+    const timer = setTimeout(() => {
+      client.off('whois', onWhois);
+      reject(new Error('the IRC server did not answer the WHOIS in time'));
+    }, ANSWER_TIMEOUT_MS);
+    client.on('whois', onWhois);
+    conn.writeLines([`WHOIS ${nick}`]).catch((err: unknown) => {
+      clearTimeout(timer);
+      client.off('whois', onWhois);
+      reject(err as Error);
+    });
+  });
+}
+
+/** One line about a WHOIS reply, for the management room. */
+export function describeWhois(w: WhoisReply): string {
+  if (w.error || !w.ident) return `${w.nick} is not on IRC now.`;
+  const parts = [
+    `${w.nick} is ${w.ident}@${w.hostname ?? '?'}${w.real_name ? ` (${w.real_name})` : ''}`,
+  ];
+  if (w.account) parts.push(`logged in as ${w.account}`);
+  if (w.channels) parts.push(`on ${w.channels}`);
+  if (w.server) parts.push(`via ${w.server}${w.server_info ? ` (${w.server_info})` : ''}`);
+  if (w.idle) parts.push(`idle ${w.idle} s`);
+  if (w.operator) parts.push(w.operator);
+  if (w.secure) parts.push('using TLS');
+  if (w.away) parts.push(`away: ${w.away}`);
+  return `${parts.join('; ')}.`;
+}

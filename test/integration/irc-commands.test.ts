@@ -1,0 +1,177 @@
+// The IRC bridge's bot commands, typed by alice in her management room (a direct chat with
+// @switchboard:localhost), against real InspIRCd and Synapse: `irc join` opens a channel's room,
+// `irc nick` changes her IRC nick (or reports the server's refusal) and is remembered across
+// `irc quit` and `irc reconnect`, `irc whois` summarises WHOIS, and the help lists them all.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IrcConnector } from '../../bridges/irc/index.js';
+import type { Switchboard } from '../../src/core/switchboard.js';
+import { asUser, roomEvents, startBridge, type RoomEvent } from '../support/bridge-harness.js';
+import { ircPort, ircUser, type IrcUser } from '../support/irc-user.js';
+import {
+  registerUser,
+  requireSynapse,
+  uniqueLocalpart,
+  waitFor,
+  type TestUser,
+} from '../support/synapse.js';
+
+const BOT = '@switchboard:localhost';
+
+describe('IRC bot commands (InspIRCd + Synapse)', () => {
+  const suffix = randomBytes(4).toString('hex');
+  const channel = `#cmd${suffix}`;
+  const bobNick = `Bob${suffix}`;
+  const chosenNick = `Al${suffix}`;
+  let bridge: Switchboard;
+  let alice: TestUser;
+  let bob: IrcUser;
+  let dm: string;
+  let roomId: string;
+  let txn = 0;
+
+  const say = async (room: string, body: string) =>
+    (
+      await asUser<{ event_id: string }>(
+        alice,
+        'PUT',
+        `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/send/m.room.message/c${Date.now()}.${++txn}`,
+        { msgtype: 'm.text', body },
+      )
+    ).event_id;
+  /** Types a command and returns the bot's first notice after it. */
+  const command = async (text: string): Promise<string> => {
+    const eventId = await say(dm, text);
+    const reply = await waitFor(
+      async () => {
+        const events = await roomEvents(alice, dm);
+        const at = events.findIndex((e) => e.event_id === eventId);
+        return at < 0
+          ? undefined
+          : events
+              .slice(at + 1)
+              .find((e: RoomEvent) => e.sender === BOT && e.content.msgtype === 'm.notice');
+      },
+      30_000,
+      `the bot's answer to "${text}"`,
+    );
+    return String(reply.content.body);
+  };
+
+  beforeAll(async () => {
+    requireSynapse();
+    bob = await ircUser(bobNick, channel);
+    bridge = await startBridge({
+      connectors: [new IrcConnector()],
+      bridges: {
+        irc: {
+          enabled: true,
+          networks: {
+            test: { host: '127.0.0.1', port: ircPort(), tls: false, bot_nick: `sbc${suffix}` },
+          },
+        },
+      },
+    });
+    alice = await registerUser(uniqueLocalpart('alice'));
+    dm = (
+      await asUser<{ room_id: string }>(alice, 'POST', '/_matrix/client/v3/createRoom', {
+        is_direct: true,
+        invite: [BOT],
+        preset: 'trusted_private_chat',
+      })
+    ).room_id;
+    await waitFor(
+      async () =>
+        (await roomEvents(alice, dm)).some(
+          (e) => e.sender === BOT && e.content.msgtype === 'm.notice',
+        ),
+      15_000,
+      'the bot to greet alice',
+    );
+  });
+
+  afterAll(async () => {
+    bob?.client.quit('bye');
+    await bridge?.stop();
+  });
+
+  it('`help` lists the IRC commands', async () => {
+    const help = await command('help');
+    for (const usage of [
+      'join <network> <#channel>',
+      'nick <network> <nick>',
+      'whois <network> <nick>',
+      'reconnect <network>',
+      'quit <network>',
+    ])
+      expect(help).toContain(`\`irc ${usage}\``);
+  });
+
+  it('answers a wrong network or usage plainly', async () => {
+    expect(await command('irc join nowhere #x')).toBe(
+      'There is no IRC network `nowhere`. Networks: test.',
+    );
+    expect(await command('irc join test')).toBe('Usage: `irc join <network> <#channel>`');
+    expect(await command('irc join test nochannel')).toBe(
+      '`nochannel` is not a channel name (like #rust).',
+    );
+    expect(await command('irc nick test 9bad')).toBe('`9bad` is not a valid IRC nick.');
+  });
+
+  it('`irc join` bridges the channel, invites alice and names the room; IRC is heard there', async () => {
+    const answer = await command(`irc join test ${channel}`);
+    const match = /bridged to (!\S+) \((#\S+)\)/.exec(answer);
+    expect(match, answer).not.toBeNull();
+    roomId = match![1]!;
+    expect(match![2]).toBe(`#irc_test_${channel}:localhost`);
+    await asUser(alice, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
+    bob.client.say(channel, 'hello bridged room');
+    await waitFor(
+      async () =>
+        (await roomEvents(alice, roomId)).find((e) => e.content.body === 'hello bridged room'),
+      20_000,
+      "Bob's message in the joined room",
+    );
+    // Joining again answers the same room.
+    expect(await command(`irc join test ${channel.toUpperCase()}`)).toContain(roomId);
+  });
+
+  it('`irc nick` changes the nick and `irc whois` shows it; a nick in use is refused with the reason', async () => {
+    expect(await command(`irc nick test ${chosenNick}`)).toBe(
+      `Your nick on test is now ${chosenNick}.`,
+    );
+    const whois = await command(`irc whois test ${chosenNick}`);
+    expect(whois).toContain(`${chosenNick} is `);
+    expect(whois).toContain(`(${alice.userId})`); // the real name is the Matrix user id
+    expect(await command(`irc nick test ${bobNick}`)).toMatch(
+      new RegExp(`^test refused the nick ${bobNick}: .*in use`, 'i'),
+    );
+    const bobs = await command(`irc whois test ${bobNick}`);
+    expect(bobs).toContain(`${bobNick} is tester@`);
+    expect(bobs).toContain('(IRC test user)');
+    expect(bobs).toContain(channel);
+    expect(await command(`irc whois test Nobody${suffix}`)).toBe(
+      `Nobody${suffix} is not on IRC now.`,
+    );
+  });
+
+  it('`irc quit` disconnects; `irc reconnect` connects again with the chosen nick, which messages then use', async () => {
+    expect(await command('irc quit test')).toBe('Disconnected from test.');
+    await waitFor(
+      async () => (await command(`irc whois test ${chosenNick}`)).includes('not on IRC'),
+      20_000,
+      'the puppet to be gone',
+    );
+    expect(await command('irc quit test')).toBe('You are not connected to test.');
+    expect(await command('irc reconnect test')).toBe(`Connected to test as ${chosenNick}.`);
+    expect(await command('irc reconnect test')).toBe(`Connected to test as ${chosenNick}.`);
+    await say(roomId, 'said under my chosen nick');
+    const heard = await waitFor(
+      () => bob.heard.find((e) => e.message === 'said under my chosen nick'),
+      20_000,
+      'the message on IRC',
+    );
+    expect(heard.nick).toBe(chosenNick);
+    expect(heard.target).toBe(channel);
+  });
+});

@@ -1,0 +1,198 @@
+// Private messages through the IRC bridge, against real InspIRCd and Synapse: an IRC user PMs
+// alice's puppet → a direct-chat room is made with alice invited, where the IRC user's ghost
+// speaks; what alice says there goes back to that nick as PRIVMSG (in order, line by line);
+// emotes and notices keep their kind; nobody else can speak for alice in her PM room.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IrcConnector } from '../../bridges/irc/index.js';
+import type { MatrixUserId } from '../../src/connector.js';
+import type { Switchboard } from '../../src/core/switchboard.js';
+import { asUser, roomEvents, startBridge } from '../support/bridge-harness.js';
+import { ircPort, ircUser, type IrcUser } from '../support/irc-user.js';
+import {
+  registerUser,
+  requireSynapse,
+  uniqueLocalpart,
+  waitFor,
+  type TestUser,
+} from '../support/synapse.js';
+
+describe('IRC private messages (InspIRCd + Synapse)', () => {
+  const suffix = randomBytes(4).toString('hex');
+  const channel = `#pm${suffix}`;
+  const bobNick = `Bob${suffix}`;
+  const ghost = `@irc_test_bob${suffix}:localhost`;
+  const connector = new IrcConnector();
+  let bridge: Switchboard;
+  let alice: TestUser;
+  let bob: IrcUser;
+  let puppetNick: string;
+  let pmRoom: string;
+  let txn = 0;
+
+  const send = (room: string, content: Record<string, unknown>, user = alice) =>
+    asUser(
+      user,
+      'PUT',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/send/m.room.message/p${Date.now()}.${++txn}`,
+      content,
+    );
+  const fromGhost = (body: string) =>
+    waitFor(
+      async () =>
+        (await roomEvents(alice, pmRoom)).find(
+          (e) => e.sender === ghost && e.content.body === body,
+        ),
+      20_000,
+      `"${body}" from the ghost`,
+    );
+  const bobHeard = (body: string) =>
+    waitFor(
+      () => bob.heard.find((e) => e.nick === puppetNick && e.message === body),
+      20_000,
+      `"${body}" on IRC`,
+    );
+
+  beforeAll(async () => {
+    requireSynapse();
+    bob = await ircUser(bobNick, channel);
+    bridge = await startBridge({
+      connectors: [connector],
+      bridges: {
+        irc: {
+          enabled: true,
+          networks: {
+            test: { host: '127.0.0.1', port: ircPort(), tls: false, bot_nick: `sbp${suffix}` },
+          },
+        },
+      },
+    });
+    alice = await registerUser(uniqueLocalpart('alice'));
+    puppetNick = `${alice.userId.slice(1, alice.userId.indexOf(':'))}[m]`;
+    // Alice speaks in the channel once, so that her puppet is on IRC for Bob to PM.
+    const room = (
+      await asUser<{ room_id: string }>(
+        alice,
+        'POST',
+        `/_matrix/client/v3/join/${encodeURIComponent(`#irc_test_${channel}:localhost`)}`,
+        {},
+      )
+    ).room_id;
+    await send(room, { msgtype: 'm.text', body: 'hello channel' });
+    await bobHeard('hello channel');
+  });
+
+  afterAll(async () => {
+    bob?.client.quit('bye');
+    await bridge?.stop();
+  });
+
+  it('a PM to the puppet makes a direct chat with alice invited, where the ghost speaks', async () => {
+    bob.client.say(puppetNick, 'psst, alice');
+    pmRoom = await waitFor(
+      () => connector.pmRoomOf('test', bobNick, alice.userId as MatrixUserId),
+      20_000,
+      'the PM room',
+    );
+    await asUser(alice, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(pmRoom)}`, {});
+    await fromGhost('psst, alice');
+    const events = await roomEvents(alice, pmRoom);
+    const invite = events.find(
+      (e) =>
+        e.type === 'm.room.member' &&
+        e.state_key === alice.userId &&
+        e.content.membership === 'invite',
+    );
+    expect(invite?.content.is_direct).toBe(true);
+    const joinRules = await asUser<{ join_rule: string }>(
+      alice,
+      'GET',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(pmRoom)}/state/m.room.join_rules/`,
+    );
+    expect(joinRules.join_rule).toBe('invite');
+  });
+
+  it("alice's replies go to the nick as PRIVMSG, line by line and in order", async () => {
+    await send(pmRoom, { msgtype: 'm.text', body: 'hi bob' });
+    const e = await bobHeard('hi bob');
+    expect(e.target).toBe(bobNick);
+    expect(e.type).toBe('privmsg');
+    await send(pmRoom, { msgtype: 'm.text', body: 'one\ntwo' });
+    await send(pmRoom, { msgtype: 'm.emote', body: 'waves' });
+    await bobHeard('waves');
+    const order = bob.heard
+      .filter((m) => m.nick === puppetNick && m.target === bobNick)
+      .map((m) => `${m.type}:${m.message}`);
+    expect(order).toEqual(['privmsg:hi bob', 'privmsg:one', 'privmsg:two', 'action:waves']);
+  });
+
+  it('keeps the order of what the IRC user says, and the kind (emote, notice)', async () => {
+    for (let i = 0; i < 5; i++) bob.client.say(puppetNick, `burst ${i}`);
+    bob.client.raw(`PRIVMSG ${puppetNick} :\x01ACTION grins\x01`);
+    bob.client.raw(`NOTICE ${puppetNick} :a notice`);
+    await fromGhost('a notice');
+    const got = (await roomEvents(alice, pmRoom)).filter(
+      (e) => e.sender === ghost && e.type === 'm.room.message',
+    );
+    expect(got.map((e) => `${String(e.content.msgtype)}:${String(e.content.body)}`)).toEqual([
+      'm.text:psst, alice',
+      ...Array.from({ length: 5 }, (_, i) => `m.text:burst ${i}`),
+      'm.emote:grins',
+      'm.notice:a notice',
+    ]);
+  });
+
+  it('the same nick PMs alice again into the same room', async () => {
+    bob.client.say(puppetNick, 'still me');
+    await fromGhost('still me');
+    expect(
+      await connector.pmRoomOf('test', bobNick.toUpperCase(), alice.userId as MatrixUserId),
+    ).toBe(pmRoom);
+  });
+
+  it('a direct chat alice starts with a ghost PMs that nick, and its answers come back there', async () => {
+    const carolNick = `Carol${suffix}`;
+    const carolGhost = `@irc_test_carol${suffix}:localhost`;
+    const carol = await ircUser(carolNick, channel);
+    try {
+      const room = (
+        await asUser<{ room_id: string }>(alice, 'POST', '/_matrix/client/v3/createRoom', {
+          is_direct: true,
+          invite: [carolGhost],
+          preset: 'trusted_private_chat',
+        })
+      ).room_id;
+      await waitFor(
+        async () =>
+          (await roomEvents(alice, room)).some(
+            (e) =>
+              e.type === 'm.room.member' &&
+              e.state_key === carolGhost &&
+              e.content.membership === 'join',
+          ),
+        20_000,
+        'the ghost to accept the invite',
+      );
+      await send(room, { msgtype: 'm.text', body: 'hi carol' });
+      const heard = await waitFor(
+        () => carol.heard.find((e) => e.message === 'hi carol'),
+        20_000,
+        'the PM on IRC',
+      );
+      expect(heard.nick).toBe(puppetNick);
+      expect(heard.target).toBe(carolNick);
+      carol.client.say(puppetNick, 'hi alice');
+      await waitFor(
+        async () =>
+          (await roomEvents(alice, room)).find(
+            (e) => e.sender === carolGhost && e.content.body === 'hi alice',
+          ),
+        20_000,
+        "carol's answer in the direct chat",
+      );
+      expect(await connector.pmRoomOf('test', carolNick, alice.userId as MatrixUserId)).toBe(room);
+    } finally {
+      carol.client.quit('bye');
+    }
+  });
+});
