@@ -34,7 +34,9 @@ function fail(err: unknown): never {
   process.exit(1);
 }
 
-const program = new Command('switchboard').description('A Matrix appservice bridge for IRC, XMPP, Discord, email and SIP');
+const program = new Command('switchboard').description(
+  'A Matrix appservice bridge for IRC, XMPP, Discord, email and SIP',
+);
 
 program
   .command('init')
@@ -42,13 +44,16 @@ program
   .option('-o, --output <file>', 'where to write it', 'config.yaml')
   .option('-f, --force', 'overwrite an existing file')
   .action((opts: { output: string; force?: boolean }) => {
-    if (existsSync(opts.output) && !opts.force) fail(new Error(`${opts.output} exists; pass --force to overwrite it`));
+    if (existsSync(opts.output) && !opts.force)
+      fail(new Error(`${opts.output} exists; pass --force to overwrite it`));
     const text = readFileSync(sampleConfigPath(), 'utf8')
       .replace('CHANGE_ME_AS_TOKEN', secret())
       .replace('CHANGE_ME_HS_TOKEN', secret())
       .replace('# secret: CHANGE_ME_PROVISIONING_SECRET', `secret: ${secret()}`);
     writeFileSync(opts.output, text, { mode: 0o600 });
-    console.log(`Wrote ${opts.output}. Set homeserver.url and homeserver.domain, then run generate-registration.`);
+    console.log(
+      `Wrote ${opts.output}. Set homeserver.url and homeserver.domain, then run generate-registration.`,
+    );
   });
 
 program
@@ -59,7 +64,9 @@ program
   .action((opts: { config: string; output: string }) => {
     try {
       writeFileSync(opts.output, registrationYaml(loadConfig(opts.config)), { mode: 0o600 });
-      console.log(`Wrote ${opts.output}. Add it to the homeserver's app_service_config_files and restart the homeserver.`);
+      console.log(
+        `Wrote ${opts.output}. Add it to the homeserver's app_service_config_files and restart the homeserver.`,
+      );
     } catch (err) {
       fail(err);
     }
@@ -80,7 +87,10 @@ program
         if (stopping) return;
         stopping = true;
         log.info({ signal }, 'stopping: draining the queues');
-        void bridge!.stop().then(() => process.exit(0), (err: unknown) => fail(err));
+        void bridge!.stop().then(
+          () => process.exit(0),
+          (err: unknown) => fail(err),
+        );
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));

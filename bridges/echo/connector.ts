@@ -60,7 +60,9 @@ export interface EchoHeard {
 /** `heard()` keeps this many entries per portal, so a long-running echo bridge does not grow. */
 const HEARD_KEPT = 1_000;
 
-export class EchoConnector implements Connector<EchoConfig>, EditCapable, RedactionCapable, ReactionCapable, TypingCapable {
+export class EchoConnector
+  implements Connector<EchoConfig>, EditCapable, RedactionCapable, ReactionCapable, TypingCapable
+{
   readonly configSchema = echoConfigSchema;
   readonly capabilities = { maxBodyBytes: 16_384, formatting: true };
   private ctx?: BridgeContext<EchoConfig>;
@@ -79,7 +81,8 @@ export class EchoConnector implements Connector<EchoConfig>, EditCapable, Redact
     this.ctx = ctx;
     // Capabilities the config turns off are left out, as a network that lacks them would.
     const { features } = ctx.config;
-    const drop = (method: string) => Object.defineProperty(this, method, { value: undefined, configurable: true });
+    const drop = (method: string) =>
+      Object.defineProperty(this, method, { value: undefined, configurable: true });
     if (!features.edits) drop('handleMatrixEdit');
     if (!features.redactions) drop('handleMatrixRedaction');
     if (!features.reactions) drop('handleMatrixReaction');
@@ -104,27 +107,55 @@ export class EchoConnector implements Connector<EchoConfig>, EditCapable, Redact
     if (config.delay_ms) await new Promise((r) => setTimeout(r, config.delay_ms));
     const remoteId = ids.sent(msg.eventId);
     this.received++;
-    this.hear(msg.portal, { kind: 'message', id: remoteId, text: msg.content.text, ...(msg.replyTo ? { target: msg.replyTo } : {}) });
+    this.hear(msg.portal, {
+      kind: 'message',
+      id: remoteId,
+      text: msg.content.text,
+      ...(msg.replyTo ? { target: msg.replyTo } : {}),
+    });
     // Another network's ghost is heard but not answered: two echo networks in one room would never stop.
     if (msg.sender.viaBridge) return { remoteId };
-    await this.context.emit({ kind: 'message', portal: msg.portal, sender: ECHO_USER, id: ids.echoOf(remoteId), content: msg.content, replyTo: remoteId });
+    await this.context.emit({
+      kind: 'message',
+      portal: msg.portal,
+      sender: ECHO_USER,
+      id: ids.echoOf(remoteId),
+      content: msg.content,
+      replyTo: remoteId,
+    });
     this.echoed++;
     return { remoteId };
   }
 
   async handleMatrixEdit(edit: MatrixEdit): Promise<void> {
     this.hear(edit.portal, { kind: 'edit', text: edit.content.text, target: edit.target });
-    await this.context.emit({ kind: 'edit', portal: edit.portal, sender: ECHO_USER, target: ids.echoOf(edit.target), content: edit.content });
+    await this.context.emit({
+      kind: 'edit',
+      portal: edit.portal,
+      sender: ECHO_USER,
+      target: ids.echoOf(edit.target),
+      content: edit.content,
+    });
   }
 
   async handleMatrixRedaction(redaction: MatrixRedaction): Promise<void> {
     this.hear(redaction.portal, { kind: 'delete', target: redaction.target });
-    await this.context.emit({ kind: 'delete', portal: redaction.portal, sender: ECHO_USER, target: ids.echoOf(redaction.target) });
+    await this.context.emit({
+      kind: 'delete',
+      portal: redaction.portal,
+      sender: ECHO_USER,
+      target: ids.echoOf(redaction.target),
+    });
   }
 
   async handleMatrixReaction(reaction: MatrixReaction): Promise<SendResult> {
     const remoteId = ids.sent(reaction.eventId);
-    this.hear(reaction.portal, { kind: 'reaction', id: remoteId, text: reaction.key, target: reaction.target });
+    this.hear(reaction.portal, {
+      kind: 'reaction',
+      id: remoteId,
+      text: reaction.key,
+      target: reaction.target,
+    });
     await this.context.emit({
       kind: 'reaction',
       portal: reaction.portal,
@@ -137,13 +168,22 @@ export class EchoConnector implements Connector<EchoConfig>, EditCapable, Redact
   }
 
   async handleMatrixTyping(typing: MatrixTyping): Promise<void> {
-    await this.context.emit({ kind: 'typing', portal: typing.portal, sender: ECHO_USER, typing: typing.typing });
+    await this.context.emit({
+      kind: 'typing',
+      portal: typing.portal,
+      sender: ECHO_USER,
+      typing: typing.typing,
+    });
   }
 
   /** Any alias `#<prefix><name>` is a portal; core makes its room on first use. */
   async resolveAlias(localpart: string): Promise<PortalInfo | null> {
     if (!PORTAL_NAME.test(localpart)) return null;
-    return { key: portalKey(localpart), name: `Echo ${localpart}`, topic: 'Everything said here is said back.' };
+    return {
+      key: portalKey(localpart),
+      name: `Echo ${localpart}`,
+      topic: 'Everything said here is said back.',
+    };
   }
 
   async resolveGhost(remote: RemoteUserId): Promise<GhostProfile | null> {
@@ -171,7 +211,9 @@ export class EchoConnector implements Connector<EchoConfig>, EditCapable, Redact
 
   async thirdPartyUsers(fields: Record<string, string>): Promise<ThirdPartyUser[]> {
     if (fields.user !== ECHO_USER || !this.ctx) return [];
-    return [{ userid: this.ctx.ghostUserId(ECHO_USER), protocol: this.id, fields: { user: ECHO_USER } }];
+    return [
+      { userid: this.ctx.ghostUserId(ECHO_USER), protocol: this.id, fields: { user: ECHO_USER } },
+    ];
   }
 
   /** What the network heard from Matrix in a portal, oldest first (the last 1000). A test probe. */
@@ -189,17 +231,31 @@ export class EchoConnector implements Connector<EchoConfig>, EditCapable, Redact
   /** The echo user speaks first: `text` in portal `name` (its room is made if there is none yet). */
   async say(name: string, text: string): Promise<{ id: RemoteMessageId; roomId: string }> {
     const info = await this.resolveAlias(name);
-    if (!info) throw new BridgeError('unknown-target', `\`${name}\` is not an echo portal name (1 to 64 of a-z 0-9 . -)`);
+    if (!info)
+      throw new BridgeError(
+        'unknown-target',
+        `\`${name}\` is not an echo portal name (1 to 64 of a-z 0-9 . -)`,
+      );
     const { roomId } = await this.context.ensurePortal(info);
     // Unique across restarts: core drops a message whose remote id it has already bridged.
     const id = remoteMessageId(`said:${randomUUID()}`);
-    await this.context.emit({ kind: 'message', portal: info.key, sender: ECHO_USER, id, content: { kind: 'text', text } });
+    await this.context.emit({
+      kind: 'message',
+      portal: info.key,
+      sender: ECHO_USER,
+      id,
+      content: { kind: 'text', text },
+    });
     return { id, roomId };
   }
 
   commands(): Command[] {
     return [
-      { name: 'stats', help: 'how many messages were echoed since start', run: (ctx) => ctx.reply(`Heard ${this.received} messages, echoed ${this.echoed}.`) },
+      {
+        name: 'stats',
+        help: 'how many messages were echoed since start',
+        run: (ctx) => ctx.reply(`Heard ${this.received} messages, echoed ${this.echoed}.`),
+      },
       {
         name: 'say',
         usage: 'say <portal> <text>',

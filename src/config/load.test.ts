@@ -25,18 +25,24 @@ describe('config', () => {
   });
 
   it('names a missing key', () => {
-    expect(problems('homeserver: { domain: x }\nappservice: { url: http://a, as_token: aaaaaaaaaaaaaaaaaaaa, hs_token: hhhhhhhhhhhhhhhhhhhh }')).toEqual([
-      'homeserver.url: is required (see config.sample.yaml)',
-    ]);
+    expect(
+      problems(
+        'homeserver: { domain: x }\nappservice: { url: http://a, as_token: aaaaaaaaaaaaaaaaaaaa, hs_token: hhhhhhhhhhhhhhhhhhhh }',
+      ),
+    ).toEqual(['homeserver.url: is required (see config.sample.yaml)']);
   });
 
   it('names a misspelt key and says what to check', () => {
-    expect(problems(`${valid}\ndatabsae: x.db`)[0]).toMatch(/^\(top level\): unknown key "databsae": check the spelling/);
+    expect(problems(`${valid}\ndatabsae: x.db`)[0]).toMatch(
+      /^\(top level\): unknown key "databsae": check the spelling/,
+    );
   });
 
   it('explains short tokens and bad values', () => {
     const found = problems(valid.replace('a'.repeat(20), 'short').replace('29380', '99999'));
-    expect(found.some((p) => p.startsWith('appservice.as_token: must be at least 16 characters'))).toBe(true);
+    expect(
+      found.some((p) => p.startsWith('appservice.as_token: must be at least 16 characters')),
+    ).toBe(true);
   });
 
   it('reports YAML syntax errors with the line', () => {
@@ -44,6 +50,8 @@ describe('config', () => {
   });
 
   it('requires a secret when provisioning is on', () => {
-    expect(problems(`${valid}\nprovisioning: { enabled: true }`)).toEqual(['provisioning.secret: secret is required when provisioning is enabled']);
+    expect(problems(`${valid}\nprovisioning: { enabled: true }`)).toEqual([
+      'provisioning.secret: secret is required when provisioning is enabled',
+    ]);
   });
 });

@@ -33,8 +33,11 @@ export function parseConfig(text: string, file = 'config.yaml'): Config {
   try {
     raw = parse(text);
   } catch (err) {
-    const where = err instanceof YAMLParseError && err.linePos ? ` (line ${err.linePos[0].line})` : '';
-    throw new ConfigError(file, [`not valid YAML${where}: ${(err as Error).message.split('\n')[0]}`]);
+    const where =
+      err instanceof YAMLParseError && err.linePos ? ` (line ${err.linePos[0].line})` : '';
+    throw new ConfigError(file, [
+      `not valid YAML${where}: ${(err as Error).message.split('\n')[0]}`,
+    ]);
   }
   const result = configSchema.safeParse(raw ?? {});
   if (!result.success) throw new ConfigError(file, describeIssues(result.error.issues));
@@ -47,7 +50,9 @@ export function loadConfig(file: string): Config {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new ConfigError(file, [`cannot be read (${code}): run \`switchboard init\` to write one`]);
+    throw new ConfigError(file, [
+      `cannot be read (${code}): run \`switchboard init\` to write one`,
+    ]);
   }
   return parseConfig(text, file);
 }

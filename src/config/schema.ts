@@ -1,7 +1,9 @@
 /** The shape of `config.yaml`, validated at start with messages that name the key. */
 import { z } from 'zod';
 
-const token = z.string().min(16, 'must be at least 16 characters: `switchboard init` writes a random one');
+const token = z
+  .string()
+  .min(16, 'must be at least 16 characters: `switchboard init` writes a random one');
 const localpart = z.string().regex(/^[a-z0-9._=\-/]+$/, 'may use only a-z, 0-9 and . _ = - /');
 
 export const configSchema = z
@@ -21,22 +23,38 @@ export const configSchema = z
         as_token: token,
         hs_token: token,
         bot: z
-          .object({ localpart: localpart.default('switchboard'), displayname: z.string().default('Switchboard') })
+          .object({
+            localpart: localpart.default('switchboard'),
+            displayname: z.string().default('Switchboard'),
+          })
           .strict()
           .default({ localpart: 'switchboard', displayname: 'Switchboard' }),
-        max_body_bytes: z.number().int().positive().default(32 * 1024 * 1024),
+        max_body_bytes: z
+          .number()
+          .int()
+          .positive()
+          .default(32 * 1024 * 1024),
       })
       .strict(),
     database: z.string().min(1).default('switchboard.db'),
-    admins: z.array(z.string().regex(/^@[^:]+:.+$/, 'must be full Matrix user ids like @admin:example.org')).default([]),
+    admins: z
+      .array(
+        z.string().regex(/^@[^:]+:.+$/, 'must be full Matrix user ids like @admin:example.org'),
+      )
+      .default([]),
     provisioning: z
       .object({ enabled: z.boolean().default(false), secret: token.optional() })
       .strict()
-      .refine((p) => !p.enabled || p.secret, { message: 'secret is required when provisioning is enabled', path: ['secret'] })
+      .refine((p) => !p.enabled || p.secret, {
+        message: 'secret is required when provisioning is enabled',
+        path: ['secret'],
+      })
       .default({ enabled: false }),
     logging: z
       .object({
-        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+        level: z
+          .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+          .default('info'),
         pretty: z.boolean().optional(),
       })
       .strict()
@@ -52,7 +70,10 @@ export const configSchema = z
     retention_days: z.number().positive().default(7),
     /** Each bridge's section: `enabled`, `prefix`, and the bridge's own keys. */
     bridges: z
-      .record(z.string(), z.object({ enabled: z.boolean().default(true), prefix: localpart.optional() }).loose())
+      .record(
+        z.string(),
+        z.object({ enabled: z.boolean().default(true), prefix: localpart.optional() }).loose(),
+      )
       .default({}),
   })
   .strict();

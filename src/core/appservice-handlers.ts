@@ -1,6 +1,12 @@
 /** What core answers the homeserver: transactions into the inbox, queries to the bridges. */
 import type { Logger } from 'pino';
-import { hasThirdParty, resolvesAliases, resolvesGhosts, type ThirdPartyLocation, type ThirdPartyUser } from '../connector.js';
+import {
+  hasThirdParty,
+  resolvesAliases,
+  resolvesGhosts,
+  type ThirdPartyLocation,
+  type ThirdPartyUser,
+} from '../connector.js';
 import type { AppserviceHandlers } from '../matrix/appservice-router.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Store } from '../store/store.js';
@@ -21,19 +27,28 @@ export function appserviceHandlers(deps: {
   const running = () => [...deps.runtimes.values()].filter((r) => r.state === 'running');
   const thirdParty = (protocol: string) => {
     const runtime = deps.runtimes.get(protocol);
-    return runtime?.state === 'running' && hasThirdParty(runtime.connector) ? runtime.connector : undefined;
+    return runtime?.state === 'running' && hasThirdParty(runtime.connector)
+      ? runtime.connector
+      : undefined;
   };
   const fromAll = async <T>(ask: (r: BridgeRuntime) => Promise<T[]> | undefined): Promise<T[]> =>
     (await Promise.all(running().map((r) => ask(r) ?? []))).flat();
 
   return {
     async onTransaction(txnId, txn) {
-      const rows = txn.events.map((e) => ({ eventId: e.event_id, roomId: e.room_id, json: JSON.stringify(e) }));
+      const rows = txn.events.map((e) => ({
+        eventId: e.event_id,
+        roomId: e.room_id,
+        json: JSON.stringify(e),
+      }));
       // Stored before the 200: from here on a crash loses nothing.
       const result = await deps.store.inbox.addTransaction(txnId, rows);
       deps.metrics.transactions.inc({ outcome: result.repeat ? 'repeat' : 'stored' });
       if (result.txnIdReset) {
-        deps.log.warn({ txnId }, 'the homeserver reused a transaction id with new events (its counter restarted); processing them');
+        deps.log.warn(
+          { txnId },
+          'the homeserver reused a transaction id with new events (its counter restarted); processing them',
+        );
       }
       const byId = new Map(txn.events.map((e) => [e.event_id, e]));
       for (const row of result.added) deps.router.enqueue(row, byId.get(row.eventId));
@@ -79,7 +94,9 @@ export function appserviceHandlers(deps: {
       return fromAll<ThirdPartyLocation>((r) => {
         const local = r.aliasLocalpart(alias);
         if (local === undefined || !resolvesAliases(r.connector)) return undefined;
-        return r.connector.resolveAlias(local).then((info) => (info ? [{ alias, protocol: r.id, fields: { key: info.key } }] : []));
+        return r.connector
+          .resolveAlias(local)
+          .then((info) => (info ? [{ alias, protocol: r.id, fields: { key: info.key } }] : []));
       });
     },
     async thirdPartyUserByUserId(userId) {

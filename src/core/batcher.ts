@@ -28,7 +28,9 @@ export class Batcher<T> {
     const items = this.items;
     this.items = [];
     if (items.length > 0) {
-      this.inFlight = this.inFlight.then(() => this.write(items)).catch((err) => this.onError(err, items));
+      this.inFlight = this.inFlight
+        .then(() => this.write(items))
+        .catch((err) => this.onError(err, items));
     }
     return this.inFlight;
   }

@@ -43,7 +43,8 @@ export class BridgeRuntime {
 
   private ownLocalpart(id: string, sigil: '@' | '#'): string | undefined {
     const parts = splitMatrixId(id, sigil);
-    if (!parts || parts.server !== this.domain || !parts.localpart.startsWith(this.prefix)) return undefined;
+    if (!parts || parts.server !== this.domain || !parts.localpart.startsWith(this.prefix))
+      return undefined;
     const rest = parts.localpart.slice(this.prefix.length);
     return rest.length > 0 ? rest : undefined;
   }

@@ -19,7 +19,8 @@ import type { BridgeRuntime } from './bridge-runtime.js';
 import type { MemberNames } from './member-names.js';
 
 type Json = Record<string, unknown>;
-const obj = (v: unknown): Json | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
+const obj = (v: unknown): Json | undefined =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 const unsupported = (runtime: BridgeRuntime, what: string) =>
@@ -33,13 +34,19 @@ export interface DeliverDeps {
 }
 
 /** Delivers `ev` to one bridge's portal; throws a BridgeError (or any error) on failure. */
-export async function deliverToNetwork(deps: DeliverDeps, runtime: BridgeRuntime, portal: PortalRow, ev: ClientEvent): Promise<void> {
+export async function deliverToNetwork(
+  deps: DeliverDeps,
+  runtime: BridgeRuntime,
+  portal: PortalRow,
+  ev: ClientEvent,
+): Promise<void> {
   const connector = runtime.connector;
   const content = obj(ev.content) ?? {};
   const relation = obj(content['m.relates_to']);
   const mapped = async (eventId: unknown) =>
     typeof eventId === 'string'
-      ? ((await deps.messages.byEvent(runtime.id, eventId))?.remoteId as RemoteMessageId | undefined)
+      ? ((await deps.messages.byEvent(runtime.id, eventId))?.remoteId as
+          RemoteMessageId | undefined)
       : undefined;
   const base = async () => ({
     portal: portal.portalKey as PortalKey,
@@ -53,12 +60,20 @@ export async function deliverToNetwork(deps: DeliverDeps, runtime: BridgeRuntime
     timestamp: typeof ev.origin_server_ts === 'number' ? ev.origin_server_ts : Date.now(),
   });
   const record = (remoteId: string) =>
-    deps.messages.add({ bridge: runtime.id, portalKey: portal.portalKey, remoteId, roomId: ev.room_id, eventId: ev.event_id });
+    deps.messages.add({
+      bridge: runtime.id,
+      portalKey: portal.portalKey,
+      remoteId,
+      roomId: ev.room_id,
+      eventId: ev.event_id,
+    });
   const reason = str(content.reason);
   const viaBridge = deps.bridgeOf(ev.sender);
 
   // A replay after a crash: what the network already has is not sent again.
-  const recordsRemoteId = ev.type === 'm.reaction' || (ev.type === 'm.room.message' && relation?.rel_type !== 'm.replace');
+  const recordsRemoteId =
+    ev.type === 'm.reaction' ||
+    (ev.type === 'm.room.message' && relation?.rel_type !== 'm.replace');
   if (recordsRemoteId && (await deps.messages.byEvent(runtime.id, ev.event_id))) return;
 
   switch (ev.type) {
@@ -66,13 +81,19 @@ export async function deliverToNetwork(deps: DeliverDeps, runtime: BridgeRuntime
       if (relation?.rel_type === 'm.replace') {
         if (!canEdit(connector)) throw unsupported(runtime, 'edits');
         const target = await mapped(relation.event_id);
-        if (!target) throw new BridgeError('unknown-target', 'the edited message was never bridged');
+        if (!target)
+          throw new BridgeError('unknown-target', 'the edited message was never bridged');
         const newContent = fromMatrixContent(content['m.new_content']);
         if (!newContent) throw unsupported(runtime, 'this kind of edit');
-        return connector.handleMatrixEdit({ ...(await base()), target, content: checkSize(runtime, newContent) });
+        return connector.handleMatrixEdit({
+          ...(await base()),
+          target,
+          content: checkSize(runtime, newContent),
+        });
       }
       const message = fromMatrixContent(content);
-      if (!message) throw unsupported(runtime, `messages of type ${str(content.msgtype) ?? '(none)'}`);
+      if (!message)
+        throw unsupported(runtime, `messages of type ${str(content.msgtype) ?? '(none)'}`);
       const replyTo = await mapped(obj(relation?.['m.in_reply_to'])?.event_id);
       const result = await connector.handleMatrixMessage({
         ...(await base()),
@@ -86,7 +107,11 @@ export async function deliverToNetwork(deps: DeliverDeps, runtime: BridgeRuntime
       const target = await mapped(ev.redacts ?? content.redacts);
       if (!target) return; // nothing of it reached the network (a notice, say)
       if (!canRedact(connector)) throw unsupported(runtime, 'deleting messages');
-      return connector.handleMatrixRedaction({ ...(await base()), target, ...(reason ? { reason } : {}) });
+      return connector.handleMatrixRedaction({
+        ...(await base()),
+        target,
+        ...(reason ? { reason } : {}),
+      });
     }
     case 'm.reaction': {
       const target = await mapped(relation?.event_id);
@@ -102,8 +127,20 @@ export async function deliverToNetwork(deps: DeliverDeps, runtime: BridgeRuntime
       if (!canMembership(connector) || !target || runtime.ownsUser(target)) return;
       const membership = str(content.membership);
       const kind = membership === 'leave' && target !== ev.sender ? 'kick' : membership;
-      if (kind !== 'join' && kind !== 'leave' && kind !== 'invite' && kind !== 'ban' && kind !== 'kick') return;
-      return connector.handleMatrixMembership({ ...(await base()), target: target as MatrixUserId, membership: kind, ...(reason ? { reason } : {}) });
+      if (
+        kind !== 'join' &&
+        kind !== 'leave' &&
+        kind !== 'invite' &&
+        kind !== 'ban' &&
+        kind !== 'kick'
+      )
+        return;
+      return connector.handleMatrixMembership({
+        ...(await base()),
+        target: target as MatrixUserId,
+        membership: kind,
+        ...(reason ? { reason } : {}),
+      });
     }
     default:
       return; // state and other events are not messages: nothing to deliver
@@ -114,7 +151,10 @@ function checkSize<T extends { text: string }>(runtime: BridgeRuntime, content: 
   const max = runtime.connector.capabilities?.maxBodyBytes ?? defaultCapabilities.maxBodyBytes;
   const size = Buffer.byteLength(content.text, 'utf8');
   if (size > max) {
-    throw new BridgeError('too-large', `the message is ${size} bytes; ${runtime.connector.displayName} takes at most ${max}`);
+    throw new BridgeError(
+      'too-large',
+      `the message is ${size} bytes; ${runtime.connector.displayName} takes at most ${max}`,
+    );
   }
   return content;
 }

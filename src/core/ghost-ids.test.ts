@@ -17,20 +17,26 @@ describe('ghost localparts', () => {
   });
 
   it('rejects localparts the escaping cannot produce', () => {
-    for (const bad of ['=zz', '=4', 'A', 'a b', '=c3', '=61']) expect(unescapeLocalpart(bad)).toBeUndefined();
+    for (const bad of ['=zz', '=4', 'A', 'a b', '=c3', '=61'])
+      expect(unescapeLocalpart(bad)).toBeUndefined();
   });
 
   it('round-trips arbitrary strings', () => {
     let seed = 42;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed);
     for (let i = 0; i < 500; i++) {
-      const s = String.fromCodePoint(...Array.from({ length: 1 + (rand() % 8) }, () => 32 + (rand() % 0x2000)));
+      const s = String.fromCodePoint(
+        ...Array.from({ length: 1 + (rand() % 8) }, () => 32 + (rand() % 0x2000)),
+      );
       expect(unescapeLocalpart(escapeLocalpart(s))).toBe(s);
     }
   });
 
   it('splits Matrix ids', () => {
-    expect(splitMatrixId('@a:example.org:8448', '@')).toEqual({ localpart: 'a', server: 'example.org:8448' });
+    expect(splitMatrixId('@a:example.org:8448', '@')).toEqual({
+      localpart: 'a',
+      server: 'example.org:8448',
+    });
     expect(splitMatrixId('#room:x', '@')).toBeUndefined();
     expect(splitMatrixId('@:x', '@')).toBeUndefined();
   });

@@ -10,7 +10,8 @@ export function escapeLocalpart(id: string): string {
   let out = '';
   for (const ch of id) {
     if (PLAIN.test(ch)) out += ch;
-    else for (const byte of Buffer.from(ch, 'utf8')) out += '=' + byte.toString(16).padStart(2, '0');
+    else
+      for (const byte of Buffer.from(ch, 'utf8')) out += '=' + byte.toString(16).padStart(2, '0');
   }
   return out;
 }
@@ -33,7 +34,10 @@ export function unescapeLocalpart(local: string): string | undefined {
 }
 
 /** Splits `@local:server` (or `#local:server`); undefined when it is not one. */
-export function splitMatrixId(id: string, sigil: '@' | '#'): { localpart: string; server: string } | undefined {
+export function splitMatrixId(
+  id: string,
+  sigil: '@' | '#',
+): { localpart: string; server: string } | undefined {
   if (!id.startsWith(sigil)) return undefined;
   const colon = id.indexOf(':');
   if (colon < 2) return undefined;

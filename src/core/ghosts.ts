@@ -23,8 +23,12 @@ export class GhostDirectory {
     await intent.ensureRegistered();
     if (!row?.registered) {
       await this.store.ghosts.upsert({
-        userId, bridge: runtime.id, remoteId: remote,
-        displayName: row?.displayName ?? null, avatarUrl: row?.avatarUrl ?? null, registered: true,
+        userId,
+        bridge: runtime.id,
+        remoteId: remote,
+        displayName: row?.displayName ?? null,
+        avatarUrl: row?.avatarUrl ?? null,
+        registered: true,
       });
     }
     // Until the bridge names it, a ghost shows its remote id rather than its escaped localpart.
@@ -34,13 +38,24 @@ export class GhostDirectory {
     return intent;
   }
 
-  async setProfile(runtime: BridgeRuntime, remote: RemoteUserId, profile: GhostProfile): Promise<void> {
+  async setProfile(
+    runtime: BridgeRuntime,
+    remote: RemoteUserId,
+    profile: GhostProfile,
+  ): Promise<void> {
     const userId = runtime.ghostUserId(remote);
     const row = await this.store.ghosts.get(userId);
     const displayName = profile.displayName ?? row?.displayName ?? null;
     const avatarUrl = profile.avatarUrl ?? row?.avatarUrl ?? null;
     if (row && row.displayName === displayName && row.avatarUrl === avatarUrl) return;
-    await this.store.ghosts.upsert({ userId, bridge: runtime.id, remoteId: remote, displayName, avatarUrl, registered: row?.registered ?? false });
+    await this.store.ghosts.upsert({
+      userId,
+      bridge: runtime.id,
+      remoteId: remote,
+      displayName,
+      avatarUrl,
+      registered: row?.registered ?? false,
+    });
     this.current.delete(userId); // applied the next time the ghost acts
   }
 }

@@ -77,14 +77,20 @@ export class Management {
 
   reply(roomId: string, text: string): Promise<string> {
     const txnId = `sb.cmd.${Date.now()}.${++this.replies}`;
-    return this.client.sendEvent(roomId, 'm.room.message', { msgtype: 'm.notice', body: text }, txnId);
+    return this.client.sendEvent(
+      roomId,
+      'm.room.message',
+      { msgtype: 'm.notice', body: text },
+      txnId,
+    );
   }
 
   /** Help for core commands and each bridge's, generated from the declarations. */
   help(): string {
     const lines = this.coreCommands.map((c) => `- \`${c.usage ?? c.name}\`: ${c.help}`);
     for (const runtime of this.runtimes.values()) {
-      for (const c of runtime.connector.commands?.() ?? []) lines.push(`- \`${runtime.id} ${c.usage ?? c.name}\`: ${c.help}`);
+      for (const c of runtime.connector.commands?.() ?? [])
+        lines.push(`- \`${runtime.id} ${c.usage ?? c.name}\`: ${c.help}`);
     }
     return `Commands:\n${lines.join('\n')}`;
   }

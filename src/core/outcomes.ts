@@ -42,14 +42,20 @@ export class Outcomes {
 
   async failed(f: FailedDelivery): Promise<void> {
     const bridgeError = f.error instanceof BridgeError ? f.error : undefined;
-    const reason = bridgeError?.userMessage ?? 'an internal error in the bridge (its log has details)';
-    this.log.warn({ eventId: f.eventId, roomId: f.roomId, bridge: f.bridge, err: f.error }, 'event not delivered');
+    const reason =
+      bridgeError?.userMessage ?? 'an internal error in the bridge (its log has details)';
+    this.log.warn(
+      { eventId: f.eventId, roomId: f.roomId, bridge: f.bridge, err: f.error },
+      'event not delivered',
+    );
     const retriable = bridgeError?.retriable ?? true;
     let noticeEventId: string | undefined;
     const unique = `${f.eventId}.${Date.now()}`;
     if (f.notify === false) {
       await this.done.flush();
-      return this.store.inbox.finish([{ eventId: f.eventId, state: 'failed', bridge: f.bridge, reason }]);
+      return this.store.inbox.finish([
+        { eventId: f.eventId, state: 'failed', bridge: f.bridge, reason },
+      ]);
     }
     try {
       await this.client.sendEvent(
@@ -59,7 +65,8 @@ export class Outcomes {
           network: f.bridge,
           'm.relates_to': { rel_type: 'm.reference', event_id: f.eventId },
           status: 'FAIL',
-          reason: bridgeError?.code === 'unsupported' ? 'm_event_unsupported' : 'm_foreign_network_error',
+          reason:
+            bridgeError?.code === 'unsupported' ? 'm_event_unsupported' : 'm_foreign_network_error',
           error: bridgeError?.code ?? 'internal',
           message: reason,
           retriable,
@@ -78,11 +85,20 @@ export class Outcomes {
         `sb.notice.${unique}`,
       );
     } catch (err) {
-      this.log.error({ err, eventId: f.eventId, roomId: f.roomId }, 'could not tell the sender about a failed event');
+      this.log.error(
+        { err, eventId: f.eventId, roomId: f.roomId },
+        'could not tell the sender about a failed event',
+      );
     }
     await this.done.flush();
     await this.store.inbox.finish([
-      { eventId: f.eventId, state: 'failed', bridge: f.bridge, reason, ...(noticeEventId ? { noticeEventId } : {}) },
+      {
+        eventId: f.eventId,
+        state: 'failed',
+        bridge: f.bridge,
+        reason,
+        ...(noticeEventId ? { noticeEventId } : {}),
+      },
     ]);
   }
 

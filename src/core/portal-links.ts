@@ -26,29 +26,51 @@ export class PortalLinks {
   }
 
   /** `user` undefined means a trusted caller (the provisioning API, with its secret). */
-  async link(runtime: BridgeRuntime, remote: string, roomId: string, user?: string, isAdmin = false): Promise<PortalRow> {
+  async link(
+    runtime: BridgeRuntime,
+    remote: string,
+    roomId: string,
+    user?: string,
+    isAdmin = false,
+  ): Promise<PortalRow> {
     // Room v12 ids have no server part (`!abc`); older ones do (`!abc:example.org`).
-    if (!/^![^\s:]+(:\S+)?$/.test(roomId)) throw new Error(`\`${roomId}\` is not a room id (they look like !abc:example.org, or !abc in room v12)`);
+    if (!/^![^\s:]+(:\S+)?$/.test(roomId))
+      throw new Error(
+        `\`${roomId}\` is not a room id (they look like !abc:example.org, or !abc in room v12)`,
+      );
     await this.client.join(roomId); // to read its power levels; fails clearly when the bot was not invited
     if (user && !isAdmin) await this.requirePower(roomId, user);
     const row = await this.portals.link(runtime, remote, roomId);
-    await runtime.connector.portalLinked?.({ key: portalKey(remote), roomId: roomId as MatrixRoomId });
+    await runtime.connector.portalLinked?.({
+      key: portalKey(remote),
+      roomId: roomId as MatrixRoomId,
+    });
     return row;
   }
 
-  async unlink(runtime: BridgeRuntime, remote: string, user?: string, isAdmin = false): Promise<PortalRow | undefined> {
+  async unlink(
+    runtime: BridgeRuntime,
+    remote: string,
+    user?: string,
+    isAdmin = false,
+  ): Promise<PortalRow | undefined> {
     const row = await this.portals.get(runtime.id, remote);
     if (!row) return undefined;
     if (user && !isAdmin) await this.requirePower(row.roomId, user);
     await this.portals.unlink(runtime.id, remote);
-    await runtime.connector.portalUnlinked?.({ key: portalKey(remote), roomId: row.roomId as MatrixRoomId });
+    await runtime.connector.portalUnlinked?.({
+      key: portalKey(remote),
+      roomId: row.roomId as MatrixRoomId,
+    });
     return row;
   }
 
   private async requirePower(roomId: string, user: string): Promise<void> {
     const level = userPowerLevel(await this.client.roomState(roomId).catch(() => []), user);
     if (!(level >= LINK_POWER_LEVEL)) {
-      throw new PermissionError(`you need power level ${LINK_POWER_LEVEL} in ${roomId} to change its links (you have ${level})`);
+      throw new PermissionError(
+        `you need power level ${LINK_POWER_LEVEL} in ${roomId} to change its links (you have ${level})`,
+      );
     }
   }
 }
@@ -61,10 +83,13 @@ export class PortalLinks {
 export function userPowerLevel(state: StateEvent[], user: string): number {
   const create = state.find((e) => e.type === 'm.room.create' && e.state_key === '');
   const version = String(create?.content.room_version ?? '1');
-  const privilegedCreators = /^\d+$/.test(version) ? Number(version) >= 12 : version === 'org.matrix.hydra.11';
+  const privilegedCreators = /^\d+$/.test(version)
+    ? Number(version) >= 12
+    : version === 'org.matrix.hydra.11';
   if (create && privilegedCreators) {
     const additional = create.content.additional_creators;
-    if (create.sender === user || (Array.isArray(additional) && additional.includes(user))) return Infinity;
+    if (create.sender === user || (Array.isArray(additional) && additional.includes(user)))
+      return Infinity;
   }
   const levels = state.find((e) => e.type === 'm.room.power_levels' && e.state_key === '')?.content;
   if (!levels) return create && (create.content.creator ?? create.sender) === user ? 100 : 0;

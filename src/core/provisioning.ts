@@ -6,7 +6,8 @@ import type { BridgeRuntime } from './bridge-runtime.js';
 import { PermissionError, type PortalLinks } from './portal-links.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
-const fail = (res: Response, status: number, errcode: string, error: string) => res.status(status).json({ errcode, error });
+const fail = (res: Response, status: number, errcode: string, error: string) =>
+  res.status(status).json({ errcode, error });
 
 export function provisioningRouter(opts: {
   secret: string;
@@ -19,8 +20,10 @@ export function provisioningRouter(opts: {
 
   router.use((req: Request, res: Response, next: NextFunction) => {
     const header = req.headers.authorization ?? '';
-    if (!header.startsWith('Bearer ')) return fail(res, 401, 'M_MISSING_TOKEN', 'Authorization: Bearer <secret> is required');
-    if (!timingSafeEqual(digest(header.slice(7)), expected)) return fail(res, 403, 'M_FORBIDDEN', 'wrong provisioning secret');
+    if (!header.startsWith('Bearer '))
+      return fail(res, 401, 'M_MISSING_TOKEN', 'Authorization: Bearer <secret> is required');
+    if (!timingSafeEqual(digest(header.slice(7)), expected))
+      return fail(res, 403, 'M_FORBIDDEN', 'wrong provisioning secret');
     next();
   });
   router.use(express.json({ limit: '64kb' }));
@@ -51,7 +54,9 @@ export function provisioningRouter(opts: {
       return fail(res, 400, 'M_BAD_JSON', 'the body needs string "remote_id" and "room_id"');
     }
     try {
-      res.status(201).json(await portalJson(await opts.links.link(runtime, body.remote_id, body.room_id)));
+      res
+        .status(201)
+        .json(await portalJson(await opts.links.link(runtime, body.remote_id, body.room_id)));
     } catch (err) {
       fail(res, err instanceof PermissionError ? 403 : 400, 'M_UNKNOWN', (err as Error).message);
     }
@@ -65,7 +70,9 @@ export function provisioningRouter(opts: {
     res.json({});
   });
 
-  router.use((_req: Request, res: Response) => fail(res, 404, 'M_UNRECOGNIZED', 'unknown provisioning endpoint'));
+  router.use((_req: Request, res: Response) =>
+    fail(res, 404, 'M_UNRECOGNIZED', 'unknown provisioning endpoint'),
+  );
   // The body parser's errors (malformed JSON, too large) are the caller's: answer them here, not with a 500.
   router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     const status = (err as { status?: unknown }).status;

@@ -25,10 +25,19 @@ describe('registration', () => {
   });
 
   it('claims exclusive namespaces for each enabled bridge, with the prefix escaped', () => {
-    const { namespaces } = buildRegistration(config) as { namespaces: { users: { regex: string; exclusive: boolean }[]; aliases: { regex: string }[] } };
-    expect(namespaces.users.map((n) => n.regex)).toEqual(['@switchboard:example\\.org', '@echo_.*:example\\.org', '@irc\\..*:example\\.org']);
+    const { namespaces } = buildRegistration(config) as {
+      namespaces: { users: { regex: string; exclusive: boolean }[]; aliases: { regex: string }[] };
+    };
+    expect(namespaces.users.map((n) => n.regex)).toEqual([
+      '@switchboard:example\\.org',
+      '@echo_.*:example\\.org',
+      '@irc\\..*:example\\.org',
+    ]);
     expect(namespaces.users.every((n) => n.exclusive)).toBe(true);
-    expect(namespaces.aliases.map((n) => n.regex)).toEqual(['#echo_.*:example\\.org', '#irc\\..*:example\\.org']);
+    expect(namespaces.aliases.map((n) => n.regex)).toEqual([
+      '#echo_.*:example\\.org',
+      '#irc\\..*:example\\.org',
+    ]);
     const ghost = new RegExp(`^${namespaces.users[2]!.regex}$`);
     expect(ghost.test('@irc.alice:example.org')).toBe(true);
     expect(ghost.test('@ircxalice:example.org')).toBe(false);

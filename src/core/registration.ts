@@ -15,7 +15,10 @@ export function buildRegistration(config: Config): Record<string, unknown> {
   const domain = escapeRegex(config.homeserver.domain);
   const bridges = enabledPrefixes(config);
   const namespace = (sigil: string) =>
-    bridges.map(({ prefix }) => ({ exclusive: true, regex: `${sigil}${escapeRegex(prefix)}.*:${domain}` }));
+    bridges.map(({ prefix }) => ({
+      exclusive: true,
+      regex: `${sigil}${escapeRegex(prefix)}.*:${domain}`,
+    }));
   return {
     id: config.appservice.id,
     url: config.appservice.url,
@@ -23,7 +26,10 @@ export function buildRegistration(config: Config): Record<string, unknown> {
     hs_token: config.appservice.hs_token,
     sender_localpart: config.appservice.bot.localpart,
     namespaces: {
-      users: [{ exclusive: true, regex: `@${escapeRegex(config.appservice.bot.localpart)}:${domain}` }, ...namespace('@')],
+      users: [
+        { exclusive: true, regex: `@${escapeRegex(config.appservice.bot.localpart)}:${domain}` },
+        ...namespace('@'),
+      ],
       aliases: namespace('#'),
       rooms: [],
     },

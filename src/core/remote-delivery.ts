@@ -40,8 +40,16 @@ export class RemoteDelivery {
 
   async emit(runtime: BridgeRuntime, event: RemoteEvent): Promise<void> {
     const portal = await this.deps.portals.get(runtime.id, event.portal);
-    if (!portal) throw new BridgeError('unknown-target', `no portal for ${event.portal}: call ensurePortal first`);
-    const entry = await this.deps.store.outbox.add({ bridge: runtime.id, roomId: portal.roomId, json: JSON.stringify(event) });
+    if (!portal)
+      throw new BridgeError(
+        'unknown-target',
+        `no portal for ${event.portal}: call ensurePortal first`,
+      );
+    const entry = await this.deps.store.outbox.add({
+      bridge: runtime.id,
+      roomId: portal.roomId,
+      json: JSON.stringify(event),
+    });
     this.schedule(entry, inboundTask.getStore());
   }
 
@@ -71,7 +79,13 @@ export class RemoteDelivery {
     const { log, metrics } = this.deps;
     const runtime = this.deps.runtimes.get(entry.bridge);
     const event = JSON.parse(entry.json) as RemoteEvent;
-    const context = { bridge: entry.bridge, portal: event.portal, roomId: entry.roomId, outboxId: entry.id, kind: event.kind };
+    const context = {
+      bridge: entry.bridge,
+      portal: event.portal,
+      roomId: entry.roomId,
+      outboxId: entry.id,
+      kind: event.kind,
+    };
     if (!runtime) {
       log.warn(context, 'outbox entry for a bridge that is not enabled: kept for when it is');
       return;
@@ -79,24 +93,43 @@ export class RemoteDelivery {
     const started = performance.now();
     for (let attempt = entry.attempts; !this.stopped; attempt++) {
       try {
-        const mapping = await sendToMatrix(this.deps, runtime, entry.roomId, event, `sb.out.${this.deps.instanceId}.${entry.id}`);
+        const mapping = await sendToMatrix(
+          this.deps,
+          runtime,
+          entry.roomId,
+          event,
+          `sb.out.${this.deps.instanceId}.${entry.id}`,
+        );
         await this.deps.store.outbox.complete(entry.id, mapping);
         metrics.events.inc({ type: event.kind, bridge: entry.bridge, direction: 'to_matrix' });
-        metrics.sendLatency.observe({ direction: 'to_matrix', bridge: entry.bridge }, (performance.now() - started) / 1000);
+        metrics.sendLatency.observe(
+          { direction: 'to_matrix', bridge: entry.bridge },
+          (performance.now() - started) / 1000,
+        );
         return;
       } catch (err) {
         const refused = err instanceof MatrixError && err.status !== 429 && err.status < 500;
-        metrics.failures.inc({ direction: 'to_matrix', bridge: entry.bridge, reason: err instanceof MatrixError ? err.errcode : 'network' });
+        metrics.failures.inc({
+          direction: 'to_matrix',
+          bridge: entry.bridge,
+          reason: err instanceof MatrixError ? err.errcode : 'network',
+        });
         await this.deps.store.outbox.recordAttempt(entry.id, String(err)).catch(() => undefined);
         if (refused && attempt + 1 >= MAX_REFUSED_ATTEMPTS) {
           log.error({ ...context, err }, 'the homeserver refused a remote event; giving up on it');
           await this.deps.store.outbox.complete(entry.id);
           return;
         }
-        const backoff = Math.min(MAX_BACKOFF_MS, (this.deps.backoffBaseMs ?? 500) * 2 ** Math.min(attempt, 10));
+        const backoff = Math.min(
+          MAX_BACKOFF_MS,
+          (this.deps.backoffBaseMs ?? 500) * 2 ** Math.min(attempt, 10),
+        );
         // A 429 says when to come back (the client hands it over once its own retries are spent): never sooner.
         const delay = Math.max(backoff, err instanceof MatrixError ? (err.retryAfterMs ?? 0) : 0);
-        log.warn({ ...context, err, attempt, delayMs: delay }, 'sending to Matrix failed; will retry');
+        log.warn(
+          { ...context, err, attempt, delayMs: delay },
+          'sending to Matrix failed; will retry',
+        );
         await this.sleep(delay);
       }
     }

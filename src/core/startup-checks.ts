@@ -13,7 +13,15 @@ export class StartupError extends Error {
   }
 }
 
-export const EXIT = { config: 2, homeserver: 10, token: 11, bot: 12, ping: 13, database: 14, listen: 15 } as const;
+export const EXIT = {
+  config: 2,
+  homeserver: 10,
+  token: 11,
+  bot: 12,
+  ping: 13,
+  database: 14,
+  listen: 15,
+} as const;
 
 export async function checkHomeserver(client: MatrixClient, homeserverUrl: string): Promise<void> {
   try {
@@ -40,7 +48,10 @@ export async function checkToken(client: MatrixClient, botUserId: string): Promi
     throw new StartupError(`checking the as_token failed: ${(err as Error).message}`, EXIT.token);
   }
   if (userId !== botUserId) {
-    throw new StartupError(`the as_token belongs to ${userId}, not ${botUserId}: check appservice.bot.localpart and homeserver.domain`, EXIT.token);
+    throw new StartupError(
+      `the as_token belongs to ${userId}, not ${botUserId}: check appservice.bot.localpart and homeserver.domain`,
+      EXIT.token,
+    );
   }
 }
 
@@ -48,17 +59,28 @@ export async function ensureBot(client: MatrixClient, localpart: string): Promis
   try {
     await client.register(localpart);
   } catch (err) {
-    throw new StartupError(`could not register the bot user @${localpart}: ${(err as Error).message}`, EXIT.bot);
+    throw new StartupError(
+      `could not register the bot user @${localpart}: ${(err as Error).message}`,
+      EXIT.bot,
+    );
   }
 }
 
 /** The homeserver → bridge round trip; homeservers without the ping endpoint are let through. */
-export async function checkPing(client: MatrixClient, appserviceId: string, log: Logger, attempts = 3): Promise<void> {
+export async function checkPing(
+  client: MatrixClient,
+  appserviceId: string,
+  log: Logger,
+  attempts = 3,
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       const started = performance.now();
       await client.pingAppservice(appserviceId, `sb.ping.${Date.now()}`);
-      log.info({ ms: Math.round(performance.now() - started) }, 'the homeserver reaches the bridge');
+      log.info(
+        { ms: Math.round(performance.now() - started) },
+        'the homeserver reaches the bridge',
+      );
       return;
     } catch (err) {
       if (err instanceof MatrixError && (err.errcode === 'M_UNRECOGNIZED' || err.status === 404)) {

@@ -26,7 +26,14 @@ import { PortalLinks } from './portal-links.js';
 import { PortalDirectory } from './portals.js';
 import { provisioningRouter } from './provisioning.js';
 import { RemoteDelivery } from './remote-delivery.js';
-import { checkHomeserver, checkPing, checkToken, ensureBot, EXIT, StartupError } from './startup-checks.js';
+import {
+  checkHomeserver,
+  checkPing,
+  checkToken,
+  ensureBot,
+  EXIT,
+  StartupError,
+} from './startup-checks.js';
 
 export interface SwitchboardOptions {
   /** Skip the ping round trip (for a homeserver that cannot reach the bridge, as in unit tests). */
@@ -78,14 +85,27 @@ export class Switchboard {
     try {
       this.store = await openStore(config.database);
     } catch (err) {
-      throw new StartupError(`cannot open the database \`${config.database}\`: ${(err as Error).message}`, EXIT.database);
+      throw new StartupError(
+        `cannot open the database \`${config.database}\`: ${(err as Error).message}`,
+        EXIT.database,
+      );
     }
-    const retry = options.retryBaseMs !== undefined ? { retry: { baseDelayMs: options.retryBaseMs } } : {};
-    const client = new MatrixClient({ homeserverUrl: config.homeserver.url, asToken: config.appservice.as_token, log, ...retry });
+    const retry =
+      options.retryBaseMs !== undefined ? { retry: { baseDelayMs: options.retryBaseMs } } : {};
+    const client = new MatrixClient({
+      homeserverUrl: config.homeserver.url,
+      asToken: config.appservice.as_token,
+      log,
+      ...retry,
+    });
     const intents = new IntentCache({ client, botUserId: this.botUserId, log });
-    const onQueueError = (key: string, err: unknown) => log.error({ err, roomId: key }, 'queued task failed');
+    const onQueueError = (key: string, err: unknown) =>
+      log.error({ err, roomId: key }, 'queued task failed');
     const inbound = (this.inbound = new KeyedQueue(config.queues.portal_concurrency, onQueueError));
-    const outbound = (this.outbound = new KeyedQueue(config.queues.portal_concurrency, onQueueError));
+    const outbound = (this.outbound = new KeyedQueue(
+      config.queues.portal_concurrency,
+      onQueueError,
+    ));
     const store = this.store;
     const { metrics, runtimes } = this;
     const portals = new PortalDirectory(store, client, this.botUserId, log);
@@ -93,23 +113,65 @@ export class Switchboard {
     const outcomes = (this.outcomes = new Outcomes(store, client, log));
     const management = new Management(store.kv, client, runtimes, new Set(config.admins), log);
     const members = new MemberNames(client);
-    const router = new InboxRouter({ store, queue: inbound, portals, runtimes, outcomes, management, members, intents, metrics, log, botUserId: this.botUserId });
+    const router = new InboxRouter({
+      store,
+      queue: inbound,
+      portals,
+      runtimes,
+      outcomes,
+      management,
+      members,
+      intents,
+      metrics,
+      log,
+      botUserId: this.botUserId,
+    });
     const backoff = options.retryBaseMs !== undefined ? { backoffBaseMs: options.retryBaseMs } : {};
     const instanceId = await storeInstanceId(store);
-    const delivery = (this.delivery = new RemoteDelivery({ store, client, ghosts, queue: outbound, portals, runtimes, metrics, log, instanceId, ...backoff }));
+    const delivery = (this.delivery = new RemoteDelivery({
+      store,
+      client,
+      ghosts,
+      queue: outbound,
+      portals,
+      runtimes,
+      metrics,
+      log,
+      instanceId,
+      ...backoff,
+    }));
     const links = new PortalLinks(portals, client);
     management.setCoreCommands(
-      coreCommands({ runtimes, links, inbox: store.inbox, help: () => management.help(), retry: (id) => router.retry(id) }),
+      coreCommands({
+        runtimes,
+        links,
+        inbox: store.inbox,
+        help: () => management.help(),
+        retry: (id) => router.retry(id),
+      }),
     );
 
     await checkHomeserver(client, config.homeserver.url);
     await checkToken(client, this.botUserId);
     await ensureBot(client, config.appservice.bot.localpart);
-    await intents.intentFor(this.botUserId).setDisplayName(config.appservice.bot.displayname).catch(() => undefined);
+    await intents
+      .intentFor(this.botUserId)
+      .setDisplayName(config.appservice.bot.displayname)
+      .catch(() => undefined);
 
     for (const runtime of runtimes.values()) {
       try {
-        await runtime.connector.start(bridgeContext(runtime, { domain: config.homeserver.domain, log, kv: store.kv, portals, ghosts, delivery, client }));
+        await runtime.connector.start(
+          bridgeContext(runtime, {
+            domain: config.homeserver.domain,
+            log,
+            kv: store.kv,
+            portals,
+            ghosts,
+            delivery,
+            client,
+          }),
+        );
         runtime.state = 'running';
       } catch (err) {
         runtime.state = 'failed';
@@ -122,9 +184,13 @@ export class Switchboard {
     const replayed = await store.inbox.pending();
     for (const row of replayed) router.enqueue(row);
     const resent = await delivery.resume();
-    if (replayed.length || resent) log.info({ inbox: replayed.length, outbox: resent }, 'resuming unfinished work');
+    if (replayed.length || resent)
+      log.info({ inbox: replayed.length, outbox: resent }, 'resuming unfinished work');
 
-    await this.listen(appserviceHandlers({ store, router, runtimes, portals, ghosts, metrics, log }), links);
+    await this.listen(
+      appserviceHandlers({ store, router, runtimes, portals, ghosts, metrics, log }),
+      links,
+    );
     if (!options.skipPing) await checkPing(client, config.appservice.id, log);
     this.timers.push(
       setInterval(() => void this.prune(), 3_600_000).unref(),
@@ -141,7 +207,9 @@ export class Switchboard {
   async stop(): Promise<void> {
     this.ready = false;
     for (const timer of this.timers) clearInterval(timer);
-    const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    const closed = new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
     this.server?.closeIdleConnections();
     await closed;
     // Matrix events first (they may emit remote events), then what they emitted; within a deadline.
@@ -151,7 +219,11 @@ export class Switchboard {
     await this.outcomes?.flush();
     for (const runtime of this.runtimes.values()) {
       if (runtime.state === 'running') {
-        await runtime.connector.stop().catch((err: unknown) => this.log.warn({ err, bridge: runtime.id }, 'a bridge did not stop cleanly'));
+        await runtime.connector
+          .stop()
+          .catch((err: unknown) =>
+            this.log.warn({ err, bridge: runtime.id }, 'a bridge did not stop cleanly'),
+          );
       }
       runtime.state = 'stopped';
     }
@@ -160,18 +232,35 @@ export class Switchboard {
   }
 
   private loadRuntimes(): void {
-    const unknown = Object.keys(this.config.bridges).filter((id) => !this.connectors.some((c) => c.id === id));
+    const unknown = Object.keys(this.config.bridges).filter(
+      (id) => !this.connectors.some((c) => c.id === id),
+    );
     if (unknown.length) {
       const available = this.connectors.map((c) => c.id).join(', ');
-      throw new ConfigError('config', unknown.map((id) => `bridges.${id}: no such bridge; available: ${available}`));
+      throw new ConfigError(
+        'config',
+        unknown.map((id) => `bridges.${id}: no such bridge; available: ${available}`),
+      );
     }
     for (const connector of this.connectors) {
       const section = this.config.bridges[connector.id];
       if (!section?.enabled) continue;
       const { enabled: _enabled, prefix, ...own } = section;
       const parsed = connector.configSchema.safeParse(own);
-      if (!parsed.success) throw new ConfigError('config', describeIssues(parsed.error.issues, `bridges.${connector.id}`));
-      this.runtimes.set(connector.id, new BridgeRuntime(connector, prefix ?? `${connector.id}_`, parsed.data, this.config.homeserver.domain));
+      if (!parsed.success)
+        throw new ConfigError(
+          'config',
+          describeIssues(parsed.error.issues, `bridges.${connector.id}`),
+        );
+      this.runtimes.set(
+        connector.id,
+        new BridgeRuntime(
+          connector,
+          prefix ?? `${connector.id}_`,
+          parsed.data,
+          this.config.homeserver.domain,
+        ),
+      );
     }
   }
 
@@ -182,9 +271,19 @@ export class Switchboard {
     app.use(observabilityRouter({ metrics: this.metrics, ready: () => this.ready }));
     const secret = config.provisioning.enabled ? config.provisioning.secret : undefined;
     if (secret) {
-      app.use('/_switchboard/provision/v1', provisioningRouter({ secret, links, inbox: this.store.inbox, runtimes: this.runtimes }));
+      app.use(
+        '/_switchboard/provision/v1',
+        provisioningRouter({ secret, links, inbox: this.store.inbox, runtimes: this.runtimes }),
+      );
     }
-    app.use(appserviceRouter({ hsToken: config.appservice.hs_token, handlers, maxBodyBytes: config.appservice.max_body_bytes, log }));
+    app.use(
+      appserviceRouter({
+        hsToken: config.appservice.hs_token,
+        handlers,
+        maxBodyBytes: config.appservice.max_body_bytes,
+        log,
+      }),
+    );
     app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
       log.error({ err }, 'request failed');
       if (!res.headersSent) res.status(500).json({ errcode: 'M_UNKNOWN', error: 'internal error' });
@@ -192,7 +291,12 @@ export class Switchboard {
     await new Promise<void>((resolve, reject) => {
       const server = app.listen(config.appservice.port, config.appservice.bind, () => resolve());
       server.once('error', (err) =>
-        reject(new StartupError(`cannot listen on ${config.appservice.bind}:${config.appservice.port}: ${err.message}`, EXIT.listen)),
+        reject(
+          new StartupError(
+            `cannot listen on ${config.appservice.bind}:${config.appservice.port}: ${err.message}`,
+            EXIT.listen,
+          ),
+        ),
       );
       this.server = server;
     });

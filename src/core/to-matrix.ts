@@ -44,14 +44,22 @@ export async function sendToMatrix(
       if (already) return undefined;
       // Text first, then one event per attachment; the message map points at the first.
       const parts: Record<string, unknown>[] = [
-        ...(event.content.text || !event.content.attachments?.length ? [{ ...toMatrixContent(event.content, { mentionName }) }] : []),
+        ...(event.content.text || !event.content.attachments?.length
+          ? [{ ...toMatrixContent(event.content, { mentionName }) }]
+          : []),
         ...(event.content.attachments ?? []).map((a) => ({ ...attachmentToMatrixContent(a) })),
       ];
       const replyTo = event.replyTo && (await target(event.replyTo));
       if (replyTo) parts[0]!['m.relates_to'] = { 'm.in_reply_to': { event_id: replyTo } };
       let first: string | undefined;
       for (const [i, part] of parts.entries()) {
-        const eventId = await intent.sendEvent(roomId, 'm.room.message', part, i === 0 ? txnId : `${txnId}.${i}`, ts);
+        const eventId = await intent.sendEvent(
+          roomId,
+          'm.room.message',
+          part,
+          i === 0 ? txnId : `${txnId}.${i}`,
+          ts,
+        );
         first ??= eventId;
       }
       return mapping(event.id, first!);
@@ -105,9 +113,15 @@ export async function sendToMatrix(
     }
     case 'membership':
       if (event.membership === 'join') await intent.ensureJoined(roomId);
-      else if (event.membership === 'leave') await deps.client.leave(roomId, intent.userId, event.reason).catch(ignoreNotInRoom);
+      else if (event.membership === 'leave')
+        await deps.client.leave(roomId, intent.userId, event.reason).catch(ignoreNotInRoom);
       // A kick or ban on the network: the bot carries it out, with who did it in the reason.
-      else await deps.client[event.membership](roomId, intent.userId, kickReason(runtime, event.actor, event.reason));
+      else
+        await deps.client[event.membership](
+          roomId,
+          intent.userId,
+          kickReason(runtime, event.actor, event.reason),
+        );
       return undefined;
     case 'topic':
       // The bot sets it: ghosts have no power to change room state.
@@ -119,7 +133,11 @@ export async function sendToMatrix(
   }
 }
 
-function kickReason(runtime: BridgeRuntime, actor: RemoteEvent['sender'] | undefined, reason?: string): string | undefined {
+function kickReason(
+  runtime: BridgeRuntime,
+  actor: RemoteEvent['sender'] | undefined,
+  reason?: string,
+): string | undefined {
   const by = actor ? `by ${actor} on ${runtime.connector.displayName}` : undefined;
   return [by, reason].filter(Boolean).join(': ') || undefined;
 }

@@ -8,7 +8,9 @@ describe('group commit (SQLite)', () => {
   it('stores concurrent writes, each resolved after its own commit', async () => {
     const store = await openStore(join(mkdtempSync(join(tmpdir(), 'sb-gc-')), 'gc.db'));
     const entries = await Promise.all(
-      Array.from({ length: 300 }, (_, i) => store.outbox.add({ bridge: 'b', roomId: `!r${i % 7}:x`, json: `{"n":${i}}` })),
+      Array.from({ length: 300 }, (_, i) =>
+        store.outbox.add({ bridge: 'b', roomId: `!r${i % 7}:x`, json: `{"n":${i}}` }),
+      ),
     );
     expect(new Set(entries.map((e) => e.id)).size).toBe(300);
     expect((await store.outbox.pending()).map((e) => e.json)).toEqual(entries.map((e) => e.json));
@@ -20,7 +22,13 @@ describe('group commit (SQLite)', () => {
     const good = store.outbox.add({ bridge: 'b', roomId: '!r:x', json: '{}' });
     // NOT NULL violation inside the same group as the good write.
     const bad = store.outbox.add({ bridge: 'b', roomId: null as unknown as string, json: '{}' });
-    const alsoGood = store.messages.add({ bridge: 'b', portalKey: 'p', remoteId: 'r1', roomId: '!r:x', eventId: '$e' });
+    const alsoGood = store.messages.add({
+      bridge: 'b',
+      portalKey: 'p',
+      remoteId: 'r1',
+      roomId: '!r:x',
+      eventId: '$e',
+    });
     await expect(bad).rejects.toThrow();
     await expect(good).resolves.toMatchObject({ roomId: '!r:x' });
     await expect(alsoGood).resolves.toBeUndefined();
@@ -32,7 +40,10 @@ describe('group commit (SQLite)', () => {
   it('takes writes queued while a group resolves (no write is left waiting)', async () => {
     const store = await openStore(join(mkdtempSync(join(tmpdir(), 'sb-gc-')), 'gc.db'));
     let chain = Promise.resolve();
-    for (let i = 0; i < 50; i++) chain = chain.then(() => store.outbox.add({ bridge: 'b', roomId: '!r:x', json: `${i}` }).then(() => undefined));
+    for (let i = 0; i < 50; i++)
+      chain = chain.then(() =>
+        store.outbox.add({ bridge: 'b', roomId: '!r:x', json: `${i}` }).then(() => undefined),
+      );
     await chain;
     expect(await store.outbox.pending()).toHaveLength(50);
     await store.close();

@@ -38,7 +38,9 @@ export class GroupCommit {
 
   /** Resolves when every write queued so far has finished (before closing the database). */
   idle(): Promise<void> {
-    return this.draining ? new Promise((resolve) => this.idleWaiters.push(resolve)) : Promise.resolve();
+    return this.draining
+      ? new Promise((resolve) => this.idleWaiters.push(resolve))
+      : Promise.resolve();
   }
 
   private async drain(): Promise<void> {

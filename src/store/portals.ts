@@ -58,12 +58,10 @@ export function createPortals(db: Kysely<Database>): Portals {
           created_at: Date.now(),
         })
         .onConflict((oc) =>
-          oc
-            .columns(['bridge', 'portal_key'])
-            .doUpdateSet((eb) => ({
-              room_id: eb.ref('excluded.room_id'),
-              metadata: eb.ref('excluded.metadata'),
-            })),
+          oc.columns(['bridge', 'portal_key']).doUpdateSet((eb) => ({
+            room_id: eb.ref('excluded.room_id'),
+            metadata: eb.ref('excluded.metadata'),
+          })),
         )
         .execute();
     },

@@ -41,7 +41,11 @@ function cli(cwd: string, ...args: string[]): Promise<Run> {
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`switchboard ${args.join(' ')} did not exit within ${RUN_TIMEOUT_MS} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `switchboard ${args.join(' ')} did not exit within ${RUN_TIMEOUT_MS} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, RUN_TIMEOUT_MS);
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -66,7 +70,10 @@ interface ConfigShape {
 }
 
 /** A config for `start` against the test Synapse, with the test registration's tokens unless overridden. */
-function startConfig(dir: string, overrides: { homeserverUrl?: string; asToken?: string } = {}): string {
+function startConfig(
+  dir: string,
+  overrides: { homeserverUrl?: string; asToken?: string } = {},
+): string {
   const { hsUrl, serverName } = requireSynapse();
   const file = join(dir, 'config.yaml');
   writeFileSync(
@@ -103,10 +110,17 @@ describe('the switchboard command', () => {
     const config = readYaml(file) as unknown as ConfigShape;
     const text = readFileSync(file, 'utf8');
     expect(text).not.toContain('CHANGE_ME');
-    for (const secret of [config.appservice.as_token, config.appservice.hs_token, config.provisioning.secret]) {
+    for (const secret of [
+      config.appservice.as_token,
+      config.appservice.hs_token,
+      config.provisioning.secret,
+    ]) {
       expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/); // 32 random bytes, base64url
     }
-    expect(new Set([config.appservice.as_token, config.appservice.hs_token, config.provisioning.secret]).size).toBe(3);
+    expect(
+      new Set([config.appservice.as_token, config.appservice.hs_token, config.provisioning.secret])
+        .size,
+    ).toBe(3);
 
     const again = await cli(dir, 'init');
     expect(again.code).not.toBe(0);
@@ -138,7 +152,10 @@ describe('the switchboard command', () => {
     const file = join(dir, 'registration.yaml');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const reg = readYaml(file) as {
-      namespaces: { users: { exclusive: boolean; regex: string }[]; aliases: { exclusive: boolean; regex: string }[] };
+      namespaces: {
+        users: { exclusive: boolean; regex: string }[];
+        aliases: { exclusive: boolean; regex: string }[];
+      };
       [key: string]: unknown;
     };
     expect(reg).toMatchObject({
@@ -192,7 +209,9 @@ describe('the switchboard command', () => {
     startConfig(dir, { asToken: 'not_the_registered_as_token_123' });
     const run = await cli(dir, 'start');
     expect(run.code, run.stderr).toBe(11);
-    expect(run.stderr).toContain('switchboard cannot start: the homeserver does not accept appservice.as_token');
+    expect(run.stderr).toContain(
+      'switchboard cannot start: the homeserver does not accept appservice.as_token',
+    );
     expect(run.stderr).toMatch(/generate-registration/);
   });
 
@@ -201,7 +220,9 @@ describe('the switchboard command', () => {
     startConfig(dir, { homeserverUrl: 'http://127.0.0.1:1' });
     const run = await cli(dir, 'start');
     expect(run.code, run.stderr).toBe(10);
-    expect(run.stderr).toContain('switchboard cannot start: the homeserver at http://127.0.0.1:1 does not answer');
+    expect(run.stderr).toContain(
+      'switchboard cannot start: the homeserver at http://127.0.0.1:1 does not answer',
+    );
     expect(run.stderr).toContain('check homeserver.url');
   });
 });

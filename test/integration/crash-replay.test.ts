@@ -8,14 +8,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, roomEvents, startBridge, type RoomEvent } from '../support/bridge-harness.js';
 import { startChildBridge, type ChildBridge } from '../support/child-bridge.js';
-import { registerUser, requireSynapse, uniqueLocalpart, waitFor, type TestUser } from '../support/synapse.js';
+import {
+  registerUser,
+  requireSynapse,
+  uniqueLocalpart,
+  waitFor,
+  type TestUser,
+} from '../support/synapse.js';
 
 const ECHO_GHOST = '@echo_echo:localhost';
 const unique = () => randomBytes(6).toString('hex');
 
 /** The echo ghost's messages saying `body` (each test message has a unique body). */
-const echoesIn = (events: RoomEvent[], body: string) => events.filter((e) => e.sender === ECHO_GHOST && e.type === 'm.room.message' && e.content.body === body);
-const replyTarget = (e: RoomEvent) => (e.content['m.relates_to'] as { 'm.in_reply_to'?: { event_id?: string } } | undefined)?.['m.in_reply_to']?.event_id;
+const echoesIn = (events: RoomEvent[], body: string) =>
+  events.filter(
+    (e) => e.sender === ECHO_GHOST && e.type === 'm.room.message' && e.content.body === body,
+  );
+const replyTarget = (e: RoomEvent) =>
+  (e.content['m.relates_to'] as { 'm.in_reply_to'?: { event_id?: string } } | undefined)?.[
+    'm.in_reply_to'
+  ]?.event_id;
 
 describe('kill -9 between acknowledgement and processing', () => {
   let child: ChildBridge;
@@ -24,8 +36,14 @@ describe('kill -9 between acknowledgement and processing', () => {
   let roomId: string;
 
   const send = async (body: string) =>
-    (await asUser<{ event_id: string }>(alice, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/c${unique()}`, { msgtype: 'm.text', body }))
-      .event_id;
+    (
+      await asUser<{ event_id: string }>(
+        alice,
+        'PUT',
+        `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/c${unique()}`,
+        { msgtype: 'm.text', body },
+      )
+    ).event_id;
   const echoesOf = async (body: string) => echoesIn(await roomEvents(alice, roomId), body);
 
   beforeAll(async () => {
@@ -33,7 +51,14 @@ describe('kill -9 between acknowledgement and processing', () => {
     child = await startChildBridge({ bridges: { echo: { enabled: true, delay_ms: 4000 } } });
     alice = await registerUser(uniqueLocalpart('alice'));
     const alias = `#echo_${uniqueLocalpart('crash').replace('_', '-')}:localhost`;
-    roomId = (await asUser<{ room_id: string }>(alice, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(alias)}`, {})).room_id;
+    roomId = (
+      await asUser<{ room_id: string }>(
+        alice,
+        'POST',
+        `/_matrix/client/v3/join/${encodeURIComponent(alias)}`,
+        {},
+      )
+    ).room_id;
   });
 
   afterAll(async () => {
@@ -41,37 +66,59 @@ describe('kill -9 between acknowledgement and processing', () => {
     await bridge?.stop();
   });
 
-  it('replays the acknowledged event after a kill -9 and echoes it exactly once', { timeout: 120_000 }, async () => {
-    const proc = child.proc;
-    const body = `said just before the crash ${unique()}`;
-    const eventId = await send(body);
+  it(
+    'replays the acknowledged event after a kill -9 and echoes it exactly once',
+    { timeout: 120_000 },
+    async () => {
+      const proc = child.proc;
+      const body = `said just before the crash ${unique()}`;
+      const eventId = await send(body);
 
-    // Stored in the inbox means acknowledged: the bridge answers 200 only after the write.
-    await waitFor(() => child.inboxState(eventId), 20_000, `${eventId} in the bridge's inbox`).catch((err: Error) => {
-      throw new Error(`${err.message}\n--- bridge log ---\n${child.log()}`);
-    });
-    process.kill(proc.pid!, 'SIGKILL');
-    await child.exited;
-    expect(proc.signalCode).toBe('SIGKILL');
+      // Stored in the inbox means acknowledged: the bridge answers 200 only after the write.
+      await waitFor(
+        () => child.inboxState(eventId),
+        20_000,
+        `${eventId} in the bridge's inbox`,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}\n--- bridge log ---\n${child.log()}`);
+      });
+      process.kill(proc.pid!, 'SIGKILL');
+      await child.exited;
+      expect(proc.signalCode).toBe('SIGKILL');
 
-    // The echo network was still "thinking" (delay_ms 4000): nothing was finished, nothing echoed.
-    expect(child.inboxState(eventId)).toBe('pending');
-    expect(await echoesOf(body)).toHaveLength(0);
+      // The echo network was still "thinking" (delay_ms 4000): nothing was finished, nothing echoed.
+      expect(child.inboxState(eventId)).toBe('pending');
+      expect(await echoesOf(body)).toHaveLength(0);
 
-    // Same database, no delay this time.
-    bridge = await startBridge({ database: child.dbPath });
-    const echo = await waitFor(async () => (await echoesOf(body))[0], 60_000, 'the replayed echo');
-    expect(replyTarget(echo)).toBe(eventId);
+      // Same database, no delay this time.
+      bridge = await startBridge({ database: child.dbPath });
+      const echo = await waitFor(
+        async () => (await echoesOf(body))[0],
+        60_000,
+        'the replayed echo',
+      );
+      expect(replyTarget(echo)).toBe(eventId);
 
-    // A further round trip: everything before it in the room is handled by then, and the replayed echo stayed single.
-    const laterBody = `after the restart ${unique()}`;
-    const later = await send(laterBody);
-    const laterEcho = await waitFor(async () => (await echoesOf(laterBody))[0], 60_000, 'the echo of the message after the restart');
-    expect(replyTarget(laterEcho)).toBe(later);
-    const events = await roomEvents(alice, roomId);
-    expect(echoesIn(events, body)).toHaveLength(1);
-    expect(echoesIn(events, laterBody)).toHaveLength(1);
-    expect(events.filter((e) => e.sender === ECHO_GHOST && replyTarget(e) === eventId)).toHaveLength(1);
-    await waitFor(async () => (await bridge!.store.inbox.pending()).every((row) => row.eventId !== eventId), 10_000, 'the replayed event to be finished');
-  });
+      // A further round trip: everything before it in the room is handled by then, and the replayed echo stayed single.
+      const laterBody = `after the restart ${unique()}`;
+      const later = await send(laterBody);
+      const laterEcho = await waitFor(
+        async () => (await echoesOf(laterBody))[0],
+        60_000,
+        'the echo of the message after the restart',
+      );
+      expect(replyTarget(laterEcho)).toBe(later);
+      const events = await roomEvents(alice, roomId);
+      expect(echoesIn(events, body)).toHaveLength(1);
+      expect(echoesIn(events, laterBody)).toHaveLength(1);
+      expect(
+        events.filter((e) => e.sender === ECHO_GHOST && replyTarget(e) === eventId),
+      ).toHaveLength(1);
+      await waitFor(
+        async () => (await bridge!.store.inbox.pending()).every((row) => row.eventId !== eventId),
+        10_000,
+        'the replayed event to be finished',
+      );
+    },
+  );
 });

@@ -3,7 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, roomEvents, startBridge, type RoomEvent } from '../support/bridge-harness.js';
-import { registerUser, requireSynapse, uniqueLocalpart, waitFor, type TestUser } from '../support/synapse.js';
+import {
+  registerUser,
+  requireSynapse,
+  uniqueLocalpart,
+  waitFor,
+  type TestUser,
+} from '../support/synapse.js';
 
 const ECHO_GHOST = '@echo_echo:localhost';
 
@@ -14,9 +20,21 @@ describe('echo round trip through Synapse', () => {
   let txn = 0;
 
   const send = async (content: Record<string, unknown>, type = 'm.room.message') =>
-    (await asUser<{ event_id: string }>(alice, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/${type}/t${Date.now()}.${++txn}`, content)).event_id;
+    (
+      await asUser<{ event_id: string }>(
+        alice,
+        'PUT',
+        `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/${type}/t${Date.now()}.${++txn}`,
+        content,
+      )
+    ).event_id;
   const fromGhost = (predicate: (e: RoomEvent) => boolean, what: string) =>
-    waitFor(async () => (await roomEvents(alice, roomId)).find((e) => e.sender === ECHO_GHOST && predicate(e)), 15_000, what);
+    waitFor(
+      async () =>
+        (await roomEvents(alice, roomId)).find((e) => e.sender === ECHO_GHOST && predicate(e)),
+      15_000,
+      what,
+    );
 
   beforeAll(async () => {
     requireSynapse();
@@ -24,7 +42,14 @@ describe('echo round trip through Synapse', () => {
     alice = await registerUser(uniqueLocalpart('alice'));
     const alias = `#echo_${uniqueLocalpart('lobby').replace('_', '-')}:localhost`;
     // Joining an unknown alias in the bridge's namespace makes Synapse ask the bridge, which creates the room.
-    roomId = (await asUser<{ room_id: string }>(alice, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(alias)}`, {})).room_id;
+    roomId = (
+      await asUser<{ room_id: string }>(
+        alice,
+        'POST',
+        `/_matrix/client/v3/join/${encodeURIComponent(alias)}`,
+        {},
+      )
+    ).room_id;
   });
 
   afterAll(async () => {
@@ -32,7 +57,11 @@ describe('echo round trip through Synapse', () => {
   });
 
   it('creates the portal room with m.bridge state', async () => {
-    const state = await asUser<{ type: string; content: { protocol?: { id: string } } }[]>(alice, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state`);
+    const state = await asUser<{ type: string; content: { protocol?: { id: string } } }[]>(
+      alice,
+      'GET',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state`,
+    );
     const bridgeState = state.find((e) => e.type === 'm.bridge');
     expect(bridgeState?.content.protocol?.id).toBe('echo');
     expect(state.some((e) => e.type === 'uk.half-shot.bridge')).toBe(true);
@@ -40,12 +69,20 @@ describe('echo round trip through Synapse', () => {
 
   it('echoes a message as the echo ghost, as a reply to the original', async () => {
     const eventId = await send({ msgtype: 'm.text', body: 'hello bridge' });
-    const echo = await fromGhost((e) => e.content.body === 'hello bridge', 'the echo of "hello bridge"');
+    const echo = await fromGhost(
+      (e) => e.content.body === 'hello bridge',
+      'the echo of "hello bridge"',
+    );
     expect(echo.content['m.relates_to']).toEqual({ 'm.in_reply_to': { event_id: eventId } });
   });
 
   it('keeps formatting and escapes what is not markup', async () => {
-    await send({ msgtype: 'm.text', body: 'bold <script>', format: 'org.matrix.custom.html', formatted_body: '<b>bold</b> &lt;script&gt;' });
+    await send({
+      msgtype: 'm.text',
+      body: 'bold <script>',
+      format: 'org.matrix.custom.html',
+      formatted_body: '<b>bold</b> &lt;script&gt;',
+    });
     const echo = await fromGhost((e) => e.content.body === 'bold <script>', 'the formatted echo');
     expect(echo.content.formatted_body).toMatch(/<(b|strong)>bold<\/(b|strong)> &lt;script&gt;/);
   });
@@ -54,19 +91,52 @@ describe('echo round trip through Synapse', () => {
     const original = await send({ msgtype: 'm.text', body: 'typo hre' });
     const echo = await fromGhost((e) => e.content.body === 'typo hre', 'the echo to edit');
 
-    await send({ msgtype: 'm.text', body: '* typo here', 'm.new_content': { msgtype: 'm.text', body: 'typo here' }, 'm.relates_to': { rel_type: 'm.replace', event_id: original } });
-    const edit = await fromGhost((e) => (e.content['m.relates_to'] as { rel_type?: string } | undefined)?.rel_type === 'm.replace', 'the echoed edit');
-    expect(edit.content['m.relates_to']).toEqual({ rel_type: 'm.replace', event_id: echo.event_id });
+    await send({
+      msgtype: 'm.text',
+      body: '* typo here',
+      'm.new_content': { msgtype: 'm.text', body: 'typo here' },
+      'm.relates_to': { rel_type: 'm.replace', event_id: original },
+    });
+    const edit = await fromGhost(
+      (e) =>
+        (e.content['m.relates_to'] as { rel_type?: string } | undefined)?.rel_type === 'm.replace',
+      'the echoed edit',
+    );
+    expect(edit.content['m.relates_to']).toEqual({
+      rel_type: 'm.replace',
+      event_id: echo.event_id,
+    });
     expect((edit.content['m.new_content'] as { body: string }).body).toBe('typo here');
 
-    await send({ 'm.relates_to': { rel_type: 'm.annotation', event_id: original, key: '👍' } }, 'm.reaction');
+    await send(
+      { 'm.relates_to': { rel_type: 'm.annotation', event_id: original, key: '👍' } },
+      'm.reaction',
+    );
     const reaction = await fromGhost((e) => e.type === 'm.reaction', 'the echoed reaction');
-    expect(reaction.content['m.relates_to']).toEqual({ rel_type: 'm.annotation', event_id: echo.event_id, key: '👍' });
+    expect(reaction.content['m.relates_to']).toEqual({
+      rel_type: 'm.annotation',
+      event_id: echo.event_id,
+      key: '👍',
+    });
 
-    await asUser(alice, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/redact/${encodeURIComponent(original)}/r${Date.now()}`, {});
-    await waitFor(async () => {
-      const events = await roomEvents(alice, roomId);
-      return events.some((e) => e.type === 'm.room.redaction' && e.sender === ECHO_GHOST && ((e as { redacts?: string }).redacts ?? e.content.redacts) === echo.event_id);
-    }, 15_000, 'the echo to be redacted');
+    await asUser(
+      alice,
+      'PUT',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/redact/${encodeURIComponent(original)}/r${Date.now()}`,
+      {},
+    );
+    await waitFor(
+      async () => {
+        const events = await roomEvents(alice, roomId);
+        return events.some(
+          (e) =>
+            e.type === 'm.room.redaction' &&
+            e.sender === ECHO_GHOST &&
+            ((e as { redacts?: string }).redacts ?? e.content.redacts) === echo.event_id,
+        );
+      },
+      15_000,
+      'the echo to be redacted',
+    );
   });
 });

@@ -5,7 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, roomEvents, startBridge, type RoomEvent } from '../support/bridge-harness.js';
-import { registerUser, requireSynapse, uniqueLocalpart, waitFor, type TestUser } from '../support/synapse.js';
+import {
+  registerUser,
+  requireSynapse,
+  uniqueLocalpart,
+  waitFor,
+  type TestUser,
+} from '../support/synapse.js';
 
 const BOT = '@switchboard:localhost';
 const ECHO_GHOST = '@echo_echo:localhost';
@@ -21,12 +27,24 @@ describe('the management room', () => {
   const key = uniqueLocalpart('mine').replace('_', '-');
 
   const createRoom = async (user: TestUser, body: Record<string, unknown>) =>
-    (await asUser<{ room_id: string }>(user, 'POST', '/_matrix/client/v3/createRoom', body)).room_id;
+    (await asUser<{ room_id: string }>(user, 'POST', '/_matrix/client/v3/createRoom', body))
+      .room_id;
   const say = async (roomId: string, body: string, user = alice) =>
-    (await asUser<{ event_id: string }>(user, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/c${Date.now()}.${++txn}`, { msgtype: 'm.text', body })).event_id;
+    (
+      await asUser<{ event_id: string }>(
+        user,
+        'PUT',
+        `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/c${Date.now()}.${++txn}`,
+        { msgtype: 'm.text', body },
+      )
+    ).event_id;
   const botJoined = (roomId: string) =>
     waitFor(
-      async () => (await roomEvents(alice, roomId)).some((e) => e.type === 'm.room.member' && e.state_key === BOT && e.content.membership === 'join'),
+      async () =>
+        (await roomEvents(alice, roomId)).some(
+          (e) =>
+            e.type === 'm.room.member' && e.state_key === BOT && e.content.membership === 'join',
+        ),
       15_000,
       `the bot to join ${roomId}`,
     );
@@ -37,7 +55,9 @@ describe('the management room', () => {
       async () => {
         const events = await roomEvents(user, room);
         const after = events.slice(events.findIndex((e) => e.event_id === eventId) + 1);
-        return events.some((e) => e.event_id === eventId) ? after.find((e: RoomEvent) => e.sender === BOT && e.content.msgtype === 'm.notice') : undefined;
+        return events.some((e) => e.event_id === eventId)
+          ? after.find((e: RoomEvent) => e.sender === BOT && e.content.msgtype === 'm.notice')
+          : undefined;
       },
       15_000,
       `the bot's answer to "${text}"`,
@@ -48,13 +68,31 @@ describe('the management room', () => {
   beforeAll(async () => {
     requireSynapse();
     const carolLocalpart = uniqueLocalpart('carol');
-    bridge = await startBridge({ bridges: { echo: { enabled: true }, echo2: { enabled: true } }, admins: [`@${carolLocalpart}:localhost`] });
+    bridge = await startBridge({
+      bridges: { echo: { enabled: true }, echo2: { enabled: true } },
+      admins: [`@${carolLocalpart}:localhost`],
+    });
     alice = await registerUser(uniqueLocalpart('alice'));
     bob = await registerUser(uniqueLocalpart('bob'));
     carol = await registerUser(carolLocalpart);
-    dm = await createRoom(alice, { is_direct: true, invite: [BOT], preset: 'trusted_private_chat' });
-    carolsDm = await createRoom(carol, { is_direct: true, invite: [BOT], preset: 'trusted_private_chat' });
-    await waitFor(async () => (await roomEvents(carol, carolsDm)).some((e) => e.sender === BOT && e.content.msgtype === 'm.notice'), 15_000, 'the bot to greet carol');
+    dm = await createRoom(alice, {
+      is_direct: true,
+      invite: [BOT],
+      preset: 'trusted_private_chat',
+    });
+    carolsDm = await createRoom(carol, {
+      is_direct: true,
+      invite: [BOT],
+      preset: 'trusted_private_chat',
+    });
+    await waitFor(
+      async () =>
+        (await roomEvents(carol, carolsDm)).some(
+          (e) => e.sender === BOT && e.content.msgtype === 'm.notice',
+        ),
+      15_000,
+      'the bot to greet carol',
+    );
   });
 
   afterAll(async () => {
@@ -63,13 +101,30 @@ describe('the management room', () => {
 
   it('the bot joins the direct chat and greets', async () => {
     await botJoined(dm);
-    const greeting = await waitFor(async () => (await roomEvents(alice, dm)).find((e) => e.sender === BOT && e.content.msgtype === 'm.notice'), 15_000, 'the greeting');
+    const greeting = await waitFor(
+      async () =>
+        (await roomEvents(alice, dm)).find(
+          (e) => e.sender === BOT && e.content.msgtype === 'm.notice',
+        ),
+      15_000,
+      'the greeting',
+    );
     expect(greeting.content.body).toMatch(/bridge bot.*`help`/);
   });
 
   it('`help` lists the core commands and the echo bridge’s', async () => {
     const help = await command('help');
-    for (const name of ['help', 'bridges', 'portals [bridge]', 'link <bridge> <remote-id> <room-id>', 'unlink <bridge> <remote-id>', 'health <room-id>', 'retry <event-id>', 'echo stats', 'echo2 stats']) {
+    for (const name of [
+      'help',
+      'bridges',
+      'portals [bridge]',
+      'link <bridge> <remote-id> <room-id>',
+      'unlink <bridge> <remote-id>',
+      'health <room-id>',
+      'retry <event-id>',
+      'echo stats',
+      'echo2 stats',
+    ]) {
       expect(help).toContain(`\`${name}\``);
     }
   });
@@ -81,13 +136,21 @@ describe('the management room', () => {
   });
 
   it('an unknown command answers with a hint', async () => {
-    expect(await command('frobnicate now')).toBe('Unknown command `frobnicate`. Type `help` for the list.');
-    expect(await command('echo frobnicate')).toBe('Unknown command `echo frobnicate`. Type `help` for the list.');
+    expect(await command('frobnicate now')).toBe(
+      'Unknown command `frobnicate`. Type `help` for the list.',
+    );
+    expect(await command('echo frobnicate')).toBe(
+      'Unknown command `echo frobnicate`. Type `help` for the list.',
+    );
     expect(await command('link echo')).toBe('Usage: `link <bridge> <remote-id> <room-id>`');
   });
 
   it('`link` refuses a room where alice has power level 0, naming power level 50', async () => {
-    const bobsRoom = await createRoom(bob, { preset: 'public_chat', name: 'Bob’s room', invite: [BOT, alice.userId] });
+    const bobsRoom = await createRoom(bob, {
+      preset: 'public_chat',
+      name: 'Bob’s room',
+      invite: [BOT, alice.userId],
+    });
     await asUser(alice, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(bobsRoom)}`, {});
     const answer = await command(`link echo bobs-room ${bobsRoom}`);
     expect(answer).toMatch(/^`link` failed: .*power level 50/);
@@ -96,7 +159,11 @@ describe('the management room', () => {
   });
 
   it('`link` links a room alice created; its messages are then echoed; `portals` lists it for an admin', async () => {
-    const room = await createRoom(alice, { preset: 'private_chat', name: 'Alice’s room', invite: [BOT] });
+    const room = await createRoom(alice, {
+      preset: 'private_chat',
+      name: 'Alice’s room',
+      invite: [BOT],
+    });
     await botJoined(room);
     expect(await command(`link echo ${key} ${room}`)).toBe(`Linked ${room} to echo ${key}.`);
     expect(await command('portals')).toBe('`portals` is for bridge admins only.');
@@ -104,7 +171,10 @@ describe('the management room', () => {
 
     await say(room, 'hello from a linked room');
     await waitFor(
-      async () => (await roomEvents(alice, room)).find((e) => e.sender === ECHO_GHOST && e.content.body === 'hello from a linked room'),
+      async () =>
+        (await roomEvents(alice, room)).find(
+          (e) => e.sender === ECHO_GHOST && e.content.body === 'hello from a linked room',
+        ),
       15_000,
       'the echo in the linked room',
     );

@@ -7,7 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, roomEvents, startBridge, type RoomEvent } from '../support/bridge-harness.js';
 import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '../support/fault-proxy.js';
-import { registerUser, requireSynapse, uniqueLocalpart, waitFor, type TestUser } from '../support/synapse.js';
+import {
+  registerUser,
+  requireSynapse,
+  uniqueLocalpart,
+  waitFor,
+  type TestUser,
+} from '../support/synapse.js';
 
 const ECHO_GHOST = '@echo_echo:localhost';
 const unique = () => randomBytes(5).toString('hex');
@@ -22,12 +28,24 @@ describe('the outbox through homeserver outages, rate limits and restarts', () =
   let roomId: string;
 
   const send = async (body: string) =>
-    (await asUser<{ event_id: string }>(alice, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/o${unique()}`, { msgtype: 'm.text', body }))
-      .event_id;
+    (
+      await asUser<{ event_id: string }>(
+        alice,
+        'PUT',
+        `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/o${unique()}`,
+        { msgtype: 'm.text', body },
+      )
+    ).event_id;
   const isEcho = (e: RoomEvent) => e.sender === ECHO_GHOST && e.type === 'm.room.message';
-  const replyTarget = (e: RoomEvent) => (e.content['m.relates_to'] as { 'm.in_reply_to'?: { event_id?: string } } | undefined)?.['m.in_reply_to']?.event_id;
+  const replyTarget = (e: RoomEvent) =>
+    (e.content['m.relates_to'] as { 'm.in_reply_to'?: { event_id?: string } } | undefined)?.[
+      'm.in_reply_to'
+    ]?.event_id;
   /** The echo ghost's messages whose body is one of `bodies`, in timeline order. */
-  const echoesOf = async (bodies: string[]) => (await roomEvents(alice, roomId, 300)).filter((e) => isEcho(e) && bodies.includes(e.content.body as string));
+  const echoesOf = async (bodies: string[]) =>
+    (await roomEvents(alice, roomId, 300)).filter(
+      (e) => isEcho(e) && bodies.includes(e.content.body as string),
+    );
   const pendingOutbox = async () => (await bridge!.store.outbox.pending()).length;
 
   /** Alice sends each body in turn; returns the event ids. */
@@ -53,7 +71,8 @@ describe('the outbox through homeserver outages, rate limits and restarts', () =
   };
 
   /** The next echo-send request the proxy saw after `request`. */
-  const nextSend = (log: ProxiedRequest[], request: ProxiedRequest) => log.slice(log.indexOf(request) + 1).find((r) => SEND.test(r.path));
+  const nextSend = (log: ProxiedRequest[], request: ProxiedRequest) =>
+    log.slice(log.indexOf(request) + 1).find((r) => SEND.test(r.path));
 
   beforeAll(async () => {
     const env = requireSynapse();
@@ -62,7 +81,14 @@ describe('the outbox through homeserver outages, rate limits and restarts', () =
     database = bridge.config.database;
     alice = await registerUser(uniqueLocalpart('alice'));
     const alias = `#echo_${uniqueLocalpart('outage').replace('_', '-')}:localhost`;
-    roomId = (await asUser<{ room_id: string }>(alice, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(alias)}`, {})).room_id;
+    roomId = (
+      await asUser<{ room_id: string }>(
+        alice,
+        'POST',
+        `/_matrix/client/v3/join/${encodeURIComponent(alias)}`,
+        {},
+      )
+    ).room_id;
     // The portal works through the proxy before any fault.
     const body = `warm up ${unique()}`;
     await expectEchoes([body], [await send(body)]);
@@ -74,18 +100,26 @@ describe('the outbox through homeserver outages, rate limits and restarts', () =
     await proxy?.close();
   });
 
-  it('holds the echoes through a full outage and sends them all, in order, once it ends', { timeout: 120_000 }, async () => {
-    await proxy.setFault({ kind: 'refused' });
-    const bodies = [1, 2, 3].map((n) => `during the outage ${n} ${unique()}`);
-    const ids = await sendAll(bodies);
+  it(
+    'holds the echoes through a full outage and sends them all, in order, once it ends',
+    { timeout: 120_000 },
+    async () => {
+      await proxy.setFault({ kind: 'refused' });
+      const bodies = [1, 2, 3].map((n) => `during the outage ${n} ${unique()}`);
+      const ids = await sendAll(bodies);
 
-    // The bridge heard all three (Synapse pushes straight to it) and holds their echoes.
-    await waitFor(async () => (await pendingOutbox()) === 3, 30_000, 'three echoes waiting in the outbox');
-    expect(await echoesOf(bodies)).toHaveLength(0);
+      // The bridge heard all three (Synapse pushes straight to it) and holds their echoes.
+      await waitFor(
+        async () => (await pendingOutbox()) === 3,
+        30_000,
+        'three echoes waiting in the outbox',
+      );
+      expect(await echoesOf(bodies)).toHaveLength(0);
 
-    await proxy.clear();
-    await expectEchoes(bodies, ids);
-  });
+      await proxy.clear();
+      await expectEchoes(bodies, ids);
+    },
+  );
 
   it('honours retry_after_ms on 429s and keeps the order', { timeout: 120_000 }, async () => {
     proxy.resetRequests();
@@ -123,23 +157,31 @@ describe('the outbox through homeserver outages, rate limits and restarts', () =
     }
   });
 
-  it('keeps an unsent echo in the outbox across a restart and sends it once', { timeout: 120_000 }, async () => {
-    await proxy.setFault({ kind: 'refused' });
-    const body = `before the restart ${unique()}`;
-    const eventId = await send(body);
-    await waitFor(async () => (await pendingOutbox()) === 1, 30_000, 'the echo waiting in the outbox');
+  it(
+    'keeps an unsent echo in the outbox across a restart and sends it once',
+    { timeout: 120_000 },
+    async () => {
+      await proxy.setFault({ kind: 'refused' });
+      const body = `before the restart ${unique()}`;
+      const eventId = await send(body);
+      await waitFor(
+        async () => (await pendingOutbox()) === 1,
+        30_000,
+        'the echo waiting in the outbox',
+      );
 
-    await bridge!.stop();
-    bridge = undefined;
-    expect(await echoesOf([body])).toHaveLength(0);
+      await bridge!.stop();
+      bridge = undefined;
+      expect(await echoesOf([body])).toHaveLength(0);
 
-    await proxy.clear();
-    bridge = await startBridge({ homeserverUrl: proxy.url, database });
-    await expectEchoes([body], [eventId]);
+      await proxy.clear();
+      bridge = await startBridge({ homeserverUrl: proxy.url, database });
+      await expectEchoes([body], [eventId]);
 
-    // And the bridge goes on as usual afterwards: the next message is echoed once, after it.
-    const next = `after the restart ${unique()}`;
-    const nextId = await send(next);
-    await expectEchoes([body, next], [eventId, nextId]);
-  });
+      // And the bridge goes on as usual afterwards: the next message is echoed once, after it.
+      const next = `after the restart ${unique()}`;
+      const nextId = await send(next);
+      await expectEchoes([body, next], [eventId, nextId]);
+    },
+  );
 });

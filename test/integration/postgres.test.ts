@@ -5,12 +5,23 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, roomEvents, startBridge } from '../support/bridge-harness.js';
-import { registerUser, requirePostgres, requireSynapse, uniqueLocalpart, waitFor, type TestUser } from '../support/synapse.js';
+import {
+  registerUser,
+  requirePostgres,
+  requireSynapse,
+  uniqueLocalpart,
+  waitFor,
+  type TestUser,
+} from '../support/synapse.js';
 
 const ECHO_GHOST = '@echo_echo:localhost';
 const unique = () => randomBytes(6).toString('hex');
 
-async function adminQuery<R extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
+async function adminQuery<R extends pg.QueryResultRow>(
+  url: string,
+  text: string,
+  values: unknown[] = [],
+): Promise<R[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -30,14 +41,30 @@ describe('echo round trip with PostgreSQL', () => {
   let roomId: string;
 
   const send = async (body: string) =>
-    (await asUser<{ event_id: string }>(alice, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/p${unique()}`, { msgtype: 'm.text', body }))
-      .event_id;
+    (
+      await asUser<{ event_id: string }>(
+        alice,
+        'PUT',
+        `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/p${unique()}`,
+        { msgtype: 'm.text', body },
+      )
+    ).event_id;
   const echoesOf = async (body: string) =>
-    (await roomEvents(alice, roomId)).filter((e) => e.sender === ECHO_GHOST && e.type === 'm.room.message' && e.content.body === body);
+    (await roomEvents(alice, roomId)).filter(
+      (e) => e.sender === ECHO_GHOST && e.type === 'm.room.message' && e.content.body === body,
+    );
   /** Waits for the echo of alice's `body` (sent as `eventId`): one message from the echo ghost, replying to hers. */
   const echoOf = async (body: string, eventId: string) => {
-    const echo = await waitFor(async () => (await echoesOf(body))[0], 20_000, `the echo of "${body}"`);
-    expect((echo.content['m.relates_to'] as { 'm.in_reply_to'?: { event_id?: string } } | undefined)?.['m.in_reply_to']?.event_id).toBe(eventId);
+    const echo = await waitFor(
+      async () => (await echoesOf(body))[0],
+      20_000,
+      `the echo of "${body}"`,
+    );
+    expect(
+      (echo.content['m.relates_to'] as { 'm.in_reply_to'?: { event_id?: string } } | undefined)?.[
+        'm.in_reply_to'
+      ]?.event_id,
+    ).toBe(eventId);
     return echo;
   };
 
@@ -52,7 +79,14 @@ describe('echo round trip with PostgreSQL', () => {
     bridge = await startBridge({ database });
     alice = await registerUser(uniqueLocalpart('alice'));
     const alias = `#echo_${uniqueLocalpart('pg').replace('_', '-')}:localhost`;
-    roomId = (await asUser<{ room_id: string }>(alice, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(alias)}`, {})).room_id;
+    roomId = (
+      await asUser<{ room_id: string }>(
+        alice,
+        'POST',
+        `/_matrix/client/v3/join/${encodeURIComponent(alias)}`,
+        {},
+      )
+    ).room_id;
   });
 
   afterAll(async () => {
@@ -62,7 +96,10 @@ describe('echo round trip with PostgreSQL', () => {
 
   it('keeps its state in PostgreSQL, in its own schema', async () => {
     expect(bridge?.store.dialect).toBe('postgres');
-    const portals = await adminQuery<{ room_id: string }>(baseUrl, `select room_id from ${schema}.portals where bridge = 'echo'`);
+    const portals = await adminQuery<{ room_id: string }>(
+      baseUrl,
+      `select room_id from ${schema}.portals where bridge = 'echo'`,
+    );
     expect(portals.map((p) => p.room_id)).toContain(roomId);
   });
 
@@ -72,7 +109,11 @@ describe('echo round trip with PostgreSQL', () => {
     await echoOf(body, eventId);
     const rows = await waitFor(
       async () => {
-        const found = await adminQuery<{ state: string }>(baseUrl, `select state from ${schema}.inbox where event_id = $1`, [eventId]);
+        const found = await adminQuery<{ state: string }>(
+          baseUrl,
+          `select state from ${schema}.inbox where event_id = $1`,
+          [eventId],
+        );
         return found[0]?.state === 'done' ? found : undefined;
       },
       10_000,
@@ -90,7 +131,10 @@ describe('echo round trip with PostgreSQL', () => {
     await echoOf(body, eventId);
     expect(await echoesOf(body)).toHaveLength(1);
     // The restart made no second room for the same portal.
-    const portals = await adminQuery<{ room_id: string }>(baseUrl, `select room_id from ${schema}.portals where bridge = 'echo'`);
+    const portals = await adminQuery<{ room_id: string }>(
+      baseUrl,
+      `select room_id from ${schema}.portals where bridge = 'echo'`,
+    );
     expect(portals).toEqual([{ room_id: roomId }]);
   });
 });

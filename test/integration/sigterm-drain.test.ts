@@ -4,7 +4,13 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asUser, roomEvents } from '../support/bridge-harness.js';
 import { startChildBridge, type ChildBridge } from '../support/child-bridge.js';
-import { registerUser, requireSynapse, uniqueLocalpart, waitFor, type TestUser } from '../support/synapse.js';
+import {
+  registerUser,
+  requireSynapse,
+  uniqueLocalpart,
+  waitFor,
+  type TestUser,
+} from '../support/synapse.js';
 
 describe('SIGTERM', () => {
   let child: ChildBridge;
@@ -16,7 +22,14 @@ describe('SIGTERM', () => {
     child = await startChildBridge({ bridges: { echo: { enabled: true, delay_ms: 1500 } } });
     alice = await registerUser(uniqueLocalpart('alice'));
     const alias = `#echo_${uniqueLocalpart('drain').replace('_', '-')}:localhost`;
-    roomId = (await asUser<{ room_id: string }>(alice, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(alias)}`, {})).room_id;
+    roomId = (
+      await asUser<{ room_id: string }>(
+        alice,
+        'POST',
+        `/_matrix/client/v3/join/${encodeURIComponent(alias)}`,
+        {},
+      )
+    ).room_id;
   });
 
   afterAll(() => child?.kill());
@@ -24,7 +37,10 @@ describe('SIGTERM', () => {
   it('finishes acknowledged work before it exits', { timeout: 60_000 }, async () => {
     const body = `said just before SIGTERM ${randomBytes(6).toString('hex')}`;
     const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/d${randomBytes(6).toString('hex')}`;
-    const { event_id: eventId } = await asUser<{ event_id: string }>(alice, 'PUT', path, { msgtype: 'm.text', body });
+    const { event_id: eventId } = await asUser<{ event_id: string }>(alice, 'PUT', path, {
+      msgtype: 'm.text',
+      body,
+    });
     await waitFor(() => child.inboxState(eventId), 20_000, `${eventId} in the bridge's inbox`);
 
     process.kill(child.proc.pid!, 'SIGTERM');
@@ -32,7 +48,9 @@ describe('SIGTERM', () => {
     expect(child.proc.exitCode, child.log()).toBe(0);
 
     expect(child.inboxState(eventId)).toBe('done');
-    const echoes = (await roomEvents(alice, roomId)).filter((e) => e.sender === '@echo_echo:localhost' && e.content.body === body);
+    const echoes = (await roomEvents(alice, roomId)).filter(
+      (e) => e.sender === '@echo_echo:localhost' && e.content.body === body,
+    );
     expect(echoes).toHaveLength(1);
   });
 });

@@ -6,7 +6,14 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, roomEvents, startBridge } from '../support/bridge-harness.js';
-import { registerUser, requireSynapse, testRegistration, uniqueLocalpart, waitFor, type TestUser } from '../support/synapse.js';
+import {
+  registerUser,
+  requireSynapse,
+  testRegistration,
+  uniqueLocalpart,
+  waitFor,
+  type TestUser,
+} from '../support/synapse.js';
 
 const ECHO_GHOST = '@echo_echo:localhost';
 const unique = () => randomBytes(6).toString('hex');
@@ -27,22 +34,37 @@ describe('crafted transaction pushes', () => {
     content: { msgtype: 'm.text', body },
     unsigned: { age: 1 },
   });
-  const txnBody = (...events: unknown[]) => JSON.stringify({ events, 'de.sorunome.msc2409.ephemeral': [], 'de.sorunome.msc2409.to_device': [] });
+  const txnBody = (...events: unknown[]) =>
+    JSON.stringify({
+      events,
+      'de.sorunome.msc2409.ephemeral': [],
+      'de.sorunome.msc2409.to_device': [],
+    });
 
   /** PUT /_matrix/app/v1/transactions/{txnId}; the body is sent as given. */
-  const push = async (txnId: string, body: string, headers: Record<string, string> = { authorization: `Bearer ${hsToken}` }) => {
-    const res = await fetch(`${listenerUrl}/_matrix/app/v1/transactions/${encodeURIComponent(txnId)}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json', ...headers },
-      body,
-    });
+  const push = async (
+    txnId: string,
+    body: string,
+    headers: Record<string, string> = { authorization: `Bearer ${hsToken}` },
+  ) => {
+    const res = await fetch(
+      `${listenerUrl}/_matrix/app/v1/transactions/${encodeURIComponent(txnId)}`,
+      {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      },
+    );
     const text = await res.text();
     return { status: res.status, json: (text ? JSON.parse(text) : {}) as { errcode?: string } };
   };
 
   const echoesOf = async (body: string) =>
-    (await roomEvents(alice, roomId, 300)).filter((e) => e.sender === ECHO_GHOST && e.type === 'm.room.message' && e.content.body === body);
-  const waitForEcho = (body: string) => waitFor(async () => (await echoesOf(body)).length > 0, 20_000, `the echo of "${body}"`);
+    (await roomEvents(alice, roomId, 300)).filter(
+      (e) => e.sender === ECHO_GHOST && e.type === 'm.room.message' && e.content.body === body,
+    );
+  const waitForEcho = (body: string) =>
+    waitFor(async () => (await echoesOf(body)).length > 0, 20_000, `the echo of "${body}"`);
 
   /**
    * alice really sends a message and its echo comes back. The bridge handles a room's events one
@@ -51,7 +73,12 @@ describe('crafted transaction pushes', () => {
    */
   const barrier = async () => {
     const body = `barrier ${unique()}`;
-    await asUser(alice, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/b${unique()}`, { msgtype: 'm.text', body });
+    await asUser(
+      alice,
+      'PUT',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/b${unique()}`,
+      { msgtype: 'm.text', body },
+    );
     await waitForEcho(body);
   };
 
@@ -60,7 +87,14 @@ describe('crafted transaction pushes', () => {
     bridge = await startBridge();
     alice = await registerUser(uniqueLocalpart('alice'));
     const alias = `#echo_${uniqueLocalpart('txn').replace('_', '-')}:localhost`;
-    roomId = (await asUser<{ room_id: string }>(alice, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(alias)}`, {})).room_id;
+    roomId = (
+      await asUser<{ room_id: string }>(
+        alice,
+        'POST',
+        `/_matrix/client/v3/join/${encodeURIComponent(alias)}`,
+        {},
+      )
+    ).room_id;
     await barrier(); // the portal works before anything is crafted
   });
 
@@ -86,10 +120,14 @@ describe('crafted transaction pushes', () => {
   it('processes a txnId seen before when it carries other events (the homeserver counter restarted)', async () => {
     const reused = crafted(`after counter reset ${unique()}`);
     expect(await push(firstTxnId, txnBody(reused))).toEqual({ status: 200, json: {} });
-    const echoes = await waitFor(async () => {
-      const found = await echoesOf(reused.content.body);
-      return found.length > 0 ? found : undefined;
-    }, 20_000, 'the echo of the event under the reused txnId');
+    const echoes = await waitFor(
+      async () => {
+        const found = await echoesOf(reused.content.body);
+        return found.length > 0 ? found : undefined;
+      },
+      20_000,
+      'the echo of the event under the reused txnId',
+    );
     expect(echoes).toHaveLength(1);
     expect(await echoesOf(firstEvent.content.body)).toHaveLength(1);
   });
@@ -97,9 +135,15 @@ describe('crafted transaction pushes', () => {
   it('does not handle an event id again when it comes back under another txnId', async () => {
     const fresh = crafted(`next to a repeat ${unique()}`);
     // The already-handled event again, beside a new one, in a transaction nobody sent before.
-    expect(await push(`crafted-${unique()}`, txnBody(firstEvent, fresh))).toEqual({ status: 200, json: {} });
+    expect(await push(`crafted-${unique()}`, txnBody(firstEvent, fresh))).toEqual({
+      status: 200,
+      json: {},
+    });
     // Alone, too.
-    expect(await push(`crafted-${unique()}`, txnBody(firstEvent))).toEqual({ status: 200, json: {} });
+    expect(await push(`crafted-${unique()}`, txnBody(firstEvent))).toEqual({
+      status: 200,
+      json: {},
+    });
     await waitForEcho(fresh.content.body);
     await barrier();
     expect(await echoesOf(firstEvent.content.body)).toHaveLength(1);
@@ -114,17 +158,26 @@ describe('crafted transaction pushes', () => {
     const badShape = crafted(`bad shape ${unique()}`);
     const badEphemeral = crafted(`bad ephemeral ${unique()}`);
 
-    expect(await push(rejectedTxnId, txnBody(wrongToken), { authorization: `Bearer ${hsToken}-wrong` })).toMatchObject({
+    expect(
+      await push(rejectedTxnId, txnBody(wrongToken), { authorization: `Bearer ${hsToken}-wrong` }),
+    ).toMatchObject({
       status: 403,
       json: { errcode: 'M_FORBIDDEN' },
     });
-    expect(await push(rejectedTxnId, txnBody(wrongToken), { authorization: 'Bearer test_as_token_1234567890' })).toMatchObject({
+    expect(
+      await push(rejectedTxnId, txnBody(wrongToken), {
+        authorization: 'Bearer test_as_token_1234567890',
+      }),
+    ).toMatchObject({
       status: 403,
       json: { errcode: 'M_FORBIDDEN' },
     });
     expect((await push(`crafted-${unique()}`, txnBody(noToken), {})).status).toBe(401);
     // Cut off in the middle: not JSON at all.
-    expect(await push(`crafted-${unique()}`, txnBody(notJson).slice(0, -20))).toMatchObject({ status: 400, json: { errcode: 'M_NOT_JSON' } });
+    expect(await push(`crafted-${unique()}`, txnBody(notJson).slice(0, -20))).toMatchObject({
+      status: 400,
+      json: { errcode: 'M_NOT_JSON' },
+    });
     // JSON, but not a transaction.
     for (const body of [
       JSON.stringify({ events: { 0: badShape } }),
@@ -132,7 +185,10 @@ describe('crafted transaction pushes', () => {
       JSON.stringify({ event: [badShape] }),
       JSON.stringify({ events: [badEphemeral], 'de.sorunome.msc2409.ephemeral': 'typing' }),
     ]) {
-      expect(await push(`crafted-${unique()}`, body), body).toMatchObject({ status: 400, json: { errcode: 'M_BAD_JSON' } });
+      expect(await push(`crafted-${unique()}`, body), body).toMatchObject({
+        status: 400,
+        json: { errcode: 'M_BAD_JSON' },
+      });
     }
 
     await barrier();

@@ -30,7 +30,10 @@ const sqlite: TestDialect = {
   async ready() {},
   async fresh() {
     const dir = mkdtempSync(join(tmpdir(), 'switchboard-store-'));
-    return { url: join(dir, 'store.db'), drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      url: join(dir, 'store.db'),
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   },
 };
 
@@ -54,7 +57,9 @@ const postgres: TestDialect = {
     try {
       await adminQuery('select 1');
     } catch (err) {
-      throw new Error(`${PG_NOT_RUNNING} (cannot connect to SWITCHBOARD_TEST_PG_URL: ${(err as Error).message})`);
+      throw new Error(
+        `${PG_NOT_RUNNING} (cannot connect to SWITCHBOARD_TEST_PG_URL: ${(err as Error).message})`,
+      );
     }
   },
   async fresh() {
@@ -63,7 +68,10 @@ const postgres: TestDialect = {
     await adminQuery(`create schema ${schema}`);
     const url = new URL(process.env.SWITCHBOARD_TEST_PG_URL!);
     url.searchParams.set('options', `-c search_path=${schema}`);
-    return { url: url.toString(), drop: () => adminQuery(`drop schema if exists ${schema} cascade`) };
+    return {
+      url: url.toString(),
+      drop: () => adminQuery(`drop schema if exists ${schema} cascade`),
+    };
   },
 };
 
@@ -73,7 +81,10 @@ export const dialects: TestDialect[] = [sqlite, postgres];
  * `describe(title [dialect])` for each dialect, with a fresh, migrated store
  * per test: `body` gets a getter for it.
  */
-export function describeStore(title: string, body: (store: () => Store, dialect: TestDialect) => void): void {
+export function describeStore(
+  title: string,
+  body: (store: () => Store, dialect: TestDialect) => void,
+): void {
   for (const dialect of dialects) {
     describe(`${title} [${dialect.name}]`, () => {
       let store: Store | undefined;

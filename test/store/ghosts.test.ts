@@ -4,7 +4,14 @@ import { describeStore } from './dialects.js';
 describeStore('ghosts', (store) => {
   it('upserts a ghost and reads it back', async () => {
     expect(await store().ghosts.get('@irc_alice:hs')).toBeUndefined();
-    const alice = { userId: '@irc_alice:hs', bridge: 'irc', remoteId: 'alice', displayName: null, avatarUrl: null, registered: false };
+    const alice = {
+      userId: '@irc_alice:hs',
+      bridge: 'irc',
+      remoteId: 'alice',
+      displayName: null,
+      avatarUrl: null,
+      registered: false,
+    };
     await store().ghosts.upsert(alice);
     expect(await store().ghosts.get('@irc_alice:hs')).toEqual(alice);
 

@@ -3,7 +3,11 @@ import { describeStore } from './dialects.js';
 
 /** Matrix-ish events for a transaction: `ev(1, 2)` → $1 and $2 in !room. */
 function ev(...ns: number[]) {
-  return ns.map((n) => ({ eventId: `$${n}`, roomId: n % 2 ? '!odd:hs' : '!even:hs', json: JSON.stringify({ event_id: `$${n}` }) }));
+  return ns.map((n) => ({
+    eventId: `$${n}`,
+    roomId: n % 2 ? '!odd:hs' : '!even:hs',
+    json: JSON.stringify({ event_id: `$${n}` }),
+  }));
 }
 
 const ids = (events: { eventId: string }[]) => events.map((e) => e.eventId);
@@ -18,7 +22,13 @@ describeStore('inbox', (store) => {
     expect(result.repeat).toBe(false);
     expect(result.txnIdReset).toBe(false);
     expect(ids(result.added)).toEqual(['$1', '$2', '$3']);
-    expect(result.added[0]).toEqual({ seq: expect.any(Number), eventId: '$1', roomId: '!odd:hs', txnId: '1', json: '{"event_id":"$1"}' });
+    expect(result.added[0]).toEqual({
+      seq: expect.any(Number),
+      eventId: '$1',
+      roomId: '!odd:hs',
+      txnId: '1',
+      json: '{"event_id":"$1"}',
+    });
     const seqs = result.added.map((e) => e.seq);
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
     expect(new Set(seqs).size).toBe(3);
@@ -41,7 +51,11 @@ describeStore('inbox', (store) => {
     // The reset replaced the stored fingerprint: a retry of the new one is a repeat.
     expect((await store().inbox.addTransaction('1', ev(3, 4))).repeat).toBe(true);
     // The old one again is a reset, but its events are already stored.
-    expect(await store().inbox.addTransaction('1', ev(1, 2))).toEqual({ added: [], txnIdReset: true, repeat: false });
+    expect(await store().inbox.addTransaction('1', ev(1, 2))).toEqual({
+      added: [],
+      txnIdReset: true,
+      repeat: false,
+    });
     expect(ids(await store().inbox.pending())).toEqual(['$1', '$2', '$3', '$4']);
   });
 
@@ -54,7 +68,11 @@ describeStore('inbox', (store) => {
   });
 
   it('handles empty and large transactions', async () => {
-    expect(await store().inbox.addTransaction('empty', [])).toEqual({ added: [], txnIdReset: false, repeat: false });
+    expect(await store().inbox.addTransaction('empty', [])).toEqual({
+      added: [],
+      txnIdReset: false,
+      repeat: false,
+    });
     expect((await store().inbox.addTransaction('empty', [])).repeat).toBe(true);
     const many = Array.from({ length: 1234 }, (_, i) => i + 1);
     const big = await store().inbox.addTransaction('big', ev(...many));
@@ -77,14 +95,26 @@ describeStore('inbox', (store) => {
     await store().inbox.finish([
       { eventId: '$1', state: 'done', bridge: 'irc' },
       { eventId: '$2', state: 'done', bridge: null },
-      { eventId: '$3', state: 'failed', bridge: 'xmpp', reason: 'too long', noticeEventId: '$notice3' },
+      {
+        eventId: '$3',
+        state: 'failed',
+        bridge: 'xmpp',
+        reason: 'too long',
+        noticeEventId: '$notice3',
+      },
       { eventId: '$4', state: 'done', bridge: 'xmpp' },
     ]);
     now.mockReturnValue(2_000);
-    await store().inbox.finish([{ eventId: '$5', state: 'failed', bridge: null, reason: 'core', noticeEventId: '$notice5' }]);
+    await store().inbox.finish([
+      { eventId: '$5', state: 'failed', bridge: null, reason: 'core', noticeEventId: '$notice5' },
+    ]);
 
     expect(ids(await store().inbox.pending())).toEqual([]);
-    expect(await store().inbox.failedByNotice('$notice3')).toMatchObject({ eventId: '$3', roomId: '!odd:hs', failedBridge: 'xmpp' });
+    expect(await store().inbox.failedByNotice('$notice3')).toMatchObject({
+      eventId: '$3',
+      roomId: '!odd:hs',
+      failedBridge: 'xmpp',
+    });
     const core = await store().inbox.failedByNotice('$notice5');
     expect(core?.eventId).toBe('$5');
     expect(core?.failedBridge).toBeUndefined();
@@ -111,7 +141,12 @@ describeStore('inbox', (store) => {
       { eventId: '$2', state: 'done', bridge: 'irc' },
     ]);
     const retried = await store().inbox.retry('$1');
-    expect(retried).toMatchObject({ eventId: '$1', roomId: '!odd:hs', txnId: '1', failedBridge: 'irc' });
+    expect(retried).toMatchObject({
+      eventId: '$1',
+      roomId: '!odd:hs',
+      txnId: '1',
+      failedBridge: 'irc',
+    });
     expect(await store().inbox.pending()).toEqual([retried]);
     expect(await store().inbox.failedByNotice('$n1')).toBeUndefined();
     // Only failed events can be retried.
@@ -127,14 +162,22 @@ describeStore('inbox', (store) => {
     await store().inbox.addTransaction('1', ev(1, 3, 5, 2));
     const now = vi.spyOn(Date, 'now');
     now.mockReturnValue(1_000);
-    await store().inbox.finish([{ eventId: '$1', state: 'failed', bridge: 'irc', reason: 'old failure' }]);
+    await store().inbox.finish([
+      { eventId: '$1', state: 'failed', bridge: 'irc', reason: 'old failure' },
+    ]);
     now.mockReturnValue(2_000);
     await store().inbox.finish([{ eventId: '$3', state: 'done', bridge: 'irc' }]);
     now.mockReturnValue(3_000);
-    await store().inbox.finish([{ eventId: '$5', state: 'failed', bridge: 'xmpp', reason: 'new failure' }]);
+    await store().inbox.finish([
+      { eventId: '$5', state: 'failed', bridge: 'xmpp', reason: 'new failure' },
+    ]);
     now.mockReturnValue(4_000);
     await store().inbox.finish([{ eventId: '$2', state: 'done', bridge: 'irc' }]);
-    expect(await store().inbox.health('!odd:hs')).toEqual({ lastSuccess: 2_000, lastFailure: 3_000, lastFailureReason: 'new failure' });
+    expect(await store().inbox.health('!odd:hs')).toEqual({
+      lastSuccess: 2_000,
+      lastFailure: 3_000,
+      lastFailureReason: 'new failure',
+    });
     expect(await store().inbox.health('!even:hs')).toEqual({ lastSuccess: 4_000 });
   });
 

@@ -2,7 +2,13 @@ import { expect, it } from 'vitest';
 import { describeStore } from './dialects.js';
 
 describeStore('message map', (store) => {
-  const irc = { bridge: 'irc', portalKey: '#rust', remoteId: 'r1', roomId: '!r:hs', eventId: '$e1' };
+  const irc = {
+    bridge: 'irc',
+    portalKey: '#rust',
+    remoteId: 'r1',
+    roomId: '!r:hs',
+    eventId: '$e1',
+  };
 
   it('finds a mapping by Matrix event and by remote id', async () => {
     expect(await store().messages.byEvent('irc', '$e1')).toBeUndefined();

@@ -6,7 +6,13 @@ describeStore('outbox', (store) => {
     const a = await store().outbox.add({ bridge: 'irc', roomId: '!r:hs', json: '{"n":1}' });
     const b = await store().outbox.add({ bridge: 'xmpp', roomId: '!r:hs', json: '{"n":2}' });
     const c = await store().outbox.add({ bridge: 'irc', roomId: '!s:hs', json: '{"n":3}' });
-    expect(a).toEqual({ id: expect.any(Number), bridge: 'irc', roomId: '!r:hs', json: '{"n":1}', attempts: 0 });
+    expect(a).toEqual({
+      id: expect.any(Number),
+      bridge: 'irc',
+      roomId: '!r:hs',
+      json: '{"n":1}',
+      attempts: 0,
+    });
     expect(a.id).toBeLessThan(b.id);
     expect(b.id).toBeLessThan(c.id);
     expect(await store().outbox.pending()).toEqual([a, b, c]);
@@ -27,7 +33,13 @@ describeStore('outbox', (store) => {
 
   it('records the message mapping in the same step as completing', async () => {
     const a = await store().outbox.add({ bridge: 'irc', roomId: '!r:hs', json: '{}' });
-    const mapping = { bridge: 'irc', portalKey: '#rust', remoteId: 'm1', roomId: '!r:hs', eventId: '$e1' };
+    const mapping = {
+      bridge: 'irc',
+      portalKey: '#rust',
+      remoteId: 'm1',
+      roomId: '!r:hs',
+      eventId: '$e1',
+    };
     await store().outbox.complete(a.id, mapping);
     expect(await store().outbox.pending()).toEqual([]);
     expect(await store().messages.byRemote('irc', '#rust', 'm1')).toEqual(mapping);

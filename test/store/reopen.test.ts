@@ -9,9 +9,27 @@ import { dialects, type Location } from './dialects.js';
 async function fill(store: Store): Promise<void> {
   await store.inbox.addTransaction('1', [{ eventId: '$1', roomId: '!r:hs', json: '{}' }]);
   await store.outbox.add({ bridge: 'irc', roomId: '!r:hs', json: '{"out":1}' });
-  await store.portals.upsert({ bridge: 'irc', portalKey: '#rust', roomId: '!r:hs', metadata: '{}' });
-  await store.ghosts.upsert({ userId: '@irc_a:hs', bridge: 'irc', remoteId: 'a', displayName: 'A', avatarUrl: null, registered: true });
-  await store.messages.add({ bridge: 'irc', portalKey: '#rust', remoteId: 'm', roomId: '!r:hs', eventId: '$m' });
+  await store.portals.upsert({
+    bridge: 'irc',
+    portalKey: '#rust',
+    roomId: '!r:hs',
+    metadata: '{}',
+  });
+  await store.ghosts.upsert({
+    userId: '@irc_a:hs',
+    bridge: 'irc',
+    remoteId: 'a',
+    displayName: 'A',
+    avatarUrl: null,
+    registered: true,
+  });
+  await store.messages.add({
+    bridge: 'irc',
+    portalKey: '#rust',
+    remoteId: 'm',
+    roomId: '!r:hs',
+    eventId: '$m',
+  });
   await store.kv.set('core', 'k', 'v');
 }
 
@@ -41,14 +59,19 @@ for (const dialect of dialects) {
       open.push(second);
       expect(logs.some((m) => m.includes('applied migration'))).toBe(false);
       expect((await second.inbox.pending()).map((e) => e.eventId)).toEqual(['$1']);
-      expect((await second.inbox.addTransaction('1', [{ eventId: '$1', roomId: '!r:hs', json: '{}' }])).repeat).toBe(true);
+      expect(
+        (await second.inbox.addTransaction('1', [{ eventId: '$1', roomId: '!r:hs', json: '{}' }]))
+          .repeat,
+      ).toBe(true);
       expect((await second.outbox.pending()).map((e) => e.json)).toEqual(['{"out":1}']);
       expect((await second.portals.get('irc', '#rust'))?.roomId).toBe('!r:hs');
       expect((await second.ghosts.get('@irc_a:hs'))?.registered).toBe(true);
       expect((await second.messages.byEvent('irc', '$m'))?.remoteId).toBe('m');
       expect(await second.kv.get('core', 'k')).toBe('v');
       // Ids keep growing after a restart.
-      const next = await second.inbox.addTransaction('2', [{ eventId: '$2', roomId: '!r:hs', json: '{}' }]);
+      const next = await second.inbox.addTransaction('2', [
+        { eventId: '$2', roomId: '!r:hs', json: '{}' },
+      ]);
       expect(next.added[0]!.seq).toBeGreaterThan((await second.inbox.pending())[0]!.seq);
     });
   });

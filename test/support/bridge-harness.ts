@@ -26,10 +26,19 @@ export function testConfig(opts: HarnessOptions = {}): Config {
   const port = Number(new URL(reg.url).port);
   return configSchema.parse({
     homeserver: { url: opts.homeserverUrl ?? env.hsUrl, domain: env.serverName },
-    appservice: { id: reg.id, port, url: reg.url, as_token: reg.as_token, hs_token: reg.hs_token, bot: { localpart: reg.sender_localpart } },
+    appservice: {
+      id: reg.id,
+      port,
+      url: reg.url,
+      as_token: reg.as_token,
+      hs_token: reg.hs_token,
+      bot: { localpart: reg.sender_localpart },
+    },
     database: opts.database ?? join(mkdtempSync(join(tmpdir(), 'sb-it-')), 'switchboard.db'),
     admins: opts.admins ?? [],
-    provisioning: opts.provisioningSecret ? { enabled: true, secret: opts.provisioningSecret } : { enabled: false },
+    provisioning: opts.provisioningSecret
+      ? { enabled: true, secret: opts.provisioningSecret }
+      : { enabled: false },
     logging: { level: 'silent' },
     bridges: opts.bridges ?? { echo: { enabled: true } },
   });
@@ -63,17 +72,29 @@ export interface RoomEvent {
 }
 
 /** The room's latest events, oldest first, as `user` sees them (client-server API, no sync). */
-export async function roomEvents(user: Pick<TestUser, 'accessToken'>, roomId: string, limit = 100): Promise<RoomEvent[]> {
+export async function roomEvents(
+  user: Pick<TestUser, 'accessToken'>,
+  roomId: string,
+  limit = 100,
+): Promise<RoomEvent[]> {
   const { hsUrl } = requireSynapse();
-  const res = await fetch(`${hsUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=${limit}`, {
-    headers: { authorization: `Bearer ${user.accessToken}` },
-  });
+  const res = await fetch(
+    `${hsUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=${limit}`,
+    {
+      headers: { authorization: `Bearer ${user.accessToken}` },
+    },
+  );
   if (!res.ok) throw new Error(`GET messages ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { chunk: RoomEvent[] }).chunk.reverse();
 }
 
 /** A client-server call as a test user. */
-export async function asUser<T>(user: Pick<TestUser, 'accessToken'>, method: string, path: string, body?: unknown): Promise<T> {
+export async function asUser<T>(
+  user: Pick<TestUser, 'accessToken'>,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const { hsUrl } = requireSynapse();
   const res = await fetch(`${hsUrl}${path}`, {
     method,

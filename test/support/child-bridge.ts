@@ -33,7 +33,11 @@ export async function startChildBridge(opts: HarnessOptions = {}): Promise<Child
   writeFileSync(configPath, toYaml(config), { mode: 0o600 });
 
   const out = openSync(logPath, 'w');
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', '-c', configPath], { cwd: REPO, stdio: ['ignore', out, out] });
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli.ts', 'start', '-c', configPath],
+    { cwd: REPO, stdio: ['ignore', out, out] },
+  );
   closeSync(out);
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const running = () => proc.exitCode === null && proc.signalCode === null;
@@ -52,7 +56,10 @@ export async function startChildBridge(opts: HarnessOptions = {}): Promise<Child
     inboxState(eventId) {
       const db = new Database(dbPath, { readonly: true, fileMustExist: true });
       try {
-        return (db.prepare('select state from inbox where event_id = ?').get(eventId) as { state: string } | undefined)?.state;
+        return (
+          db.prepare('select state from inbox where event_id = ?').get(eventId) as
+            { state: string } | undefined
+        )?.state;
       } finally {
         db.close();
       }
@@ -67,7 +74,8 @@ export async function startChildBridge(opts: HarnessOptions = {}): Promise<Child
   const { url } = testRegistration();
   await waitFor(
     async () => {
-      if (!running()) throw new Error(`the bridge exited (${proc.exitCode ?? proc.signalCode}):\n${log()}`);
+      if (!running())
+        throw new Error(`the bridge exited (${proc.exitCode ?? proc.signalCode}):\n${log()}`);
       return (await fetch(`${url}/ready`)).status === 200;
     },
     45_000,

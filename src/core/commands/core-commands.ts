@@ -15,7 +15,10 @@ export interface CoreCommandDeps {
 export function coreCommands(deps: CoreCommandDeps): Command[] {
   const bridge = (id: string | undefined) => {
     const runtime = id ? deps.runtimes.get(id) : undefined;
-    if (!runtime) throw new Error(`no bridge \`${id ?? ''}\`; enabled: ${[...deps.runtimes.keys()].join(', ')}`);
+    if (!runtime)
+      throw new Error(
+        `no bridge \`${id ?? ''}\`; enabled: ${[...deps.runtimes.keys()].join(', ')}`,
+      );
     return runtime;
   };
   return [
@@ -26,7 +29,10 @@ export function coreCommands(deps: CoreCommandDeps): Command[] {
       run: (ctx) =>
         ctx.reply(
           [...deps.runtimes.values()]
-            .map((r) => `- ${r.id} (${r.connector.displayName}): ${r.state}${r.stateReason ? ` (${r.stateReason})` : ''}`)
+            .map(
+              (r) =>
+                `- ${r.id} (${r.connector.displayName}): ${r.state}${r.stateReason ? ` (${r.stateReason})` : ''}`,
+            )
             .join('\n') || 'No bridges are enabled.',
         ),
     },
@@ -37,7 +43,9 @@ export function coreCommands(deps: CoreCommandDeps): Command[] {
       requiresAdmin: true,
       run: async (ctx) => {
         const rows = await deps.links.list(ctx.args[0]);
-        await ctx.reply(rows.map((p) => `- ${p.bridge} ${p.portalKey} → ${p.roomId}`).join('\n') || 'No portals.');
+        await ctx.reply(
+          rows.map((p) => `- ${p.bridge} ${p.portalKey} → ${p.roomId}`).join('\n') || 'No portals.',
+        );
       },
     },
     {
@@ -59,7 +67,9 @@ export function coreCommands(deps: CoreCommandDeps): Command[] {
         const [id, remote] = ctx.args;
         if (!remote) return ctx.reply('Usage: `unlink <bridge> <remote-id>`');
         const row = await deps.links.unlink(bridge(id), remote, ctx.sender, ctx.isAdmin);
-        await ctx.reply(row ? `Unlinked ${row.roomId} from ${id} ${remote}.` : `${id} ${remote} was not linked.`);
+        await ctx.reply(
+          row ? `Unlinked ${row.roomId} from ${id} ${remote}.` : `${id} ${remote} was not linked.`,
+        );
       },
     },
     {
@@ -73,7 +83,9 @@ export function coreCommands(deps: CoreCommandDeps): Command[] {
         const h = await deps.inbox.health(roomId);
         const when = (ms?: number) => (ms ? new Date(ms).toISOString() : 'never');
         const why = h.lastFailureReason ? ` (${h.lastFailureReason})` : '';
-        await ctx.reply(`Last success: ${when(h.lastSuccess)}\nLast failure: ${when(h.lastFailure)}${why}`);
+        await ctx.reply(
+          `Last success: ${when(h.lastSuccess)}\nLast failure: ${when(h.lastFailure)}${why}`,
+        );
       },
     },
     {
@@ -84,7 +96,11 @@ export function coreCommands(deps: CoreCommandDeps): Command[] {
       run: async (ctx) => {
         const eventId = ctx.args[0];
         if (!eventId) return ctx.reply('Usage: `retry <event-id>`');
-        await ctx.reply((await deps.retry(eventId)) ? `Retrying ${eventId}.` : `${eventId} is not a failed event.`);
+        await ctx.reply(
+          (await deps.retry(eventId))
+            ? `Retrying ${eventId}.`
+            : `${eventId} is not a failed event.`,
+        );
       },
     },
   ];

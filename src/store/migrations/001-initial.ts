@@ -20,7 +20,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('room_id', 'text', (c) => c.notNull())
     .addColumn('txn_id', 'text', (c) => c.notNull())
     .addColumn('json', 'text', (c) => c.notNull())
-    .addColumn('state', 'text', (c) => c.notNull().defaultTo('pending').check(sql`state in ('pending', 'done', 'failed')`))
+    .addColumn('state', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('pending')
+        .check(sql`state in ('pending', 'done', 'failed')`),
+    )
     .addColumn('bridge', 'text')
     .addColumn('reason', 'text')
     .addColumn('notice_event_id', 'text')
@@ -28,7 +33,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('finished_at', 'bigint')
     .execute();
   // Partial indexes stay tiny: few rows are pending, few carry a notice.
-  await db.schema.createIndex('inbox_pending').on('inbox').column('seq').where(sql.ref('state'), '=', 'pending').execute();
+  await db.schema
+    .createIndex('inbox_pending')
+    .on('inbox')
+    .column('seq')
+    .where(sql.ref('state'), '=', 'pending')
+    .execute();
   await db.schema
     .createIndex('inbox_notice')
     .on('inbox')
@@ -36,7 +46,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .where(sql.ref('notice_event_id'), 'is not', null)
     .execute();
   // Serves health (latest done/failed per room), failedInRoom and prune by age.
-  await db.schema.createIndex('inbox_room_health').on('inbox').columns(['room_id', 'state', 'finished_at']).execute();
+  await db.schema
+    .createIndex('inbox_room_health')
+    .on('inbox')
+    .columns(['room_id', 'state', 'finished_at'])
+    .execute();
 
   await db.schema
     .createTable('outbox')
@@ -79,7 +93,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('event_id', 'text', (c) => c.notNull())
     .addUniqueConstraint('message_map_remote', ['bridge', 'portal_key', 'remote_id'])
     .execute();
-  await db.schema.createIndex('message_map_event').on('message_map').columns(['bridge', 'event_id']).execute();
+  await db.schema
+    .createIndex('message_map_event')
+    .on('message_map')
+    .columns(['bridge', 'event_id'])
+    .execute();
 
   await db.schema
     .createTable('kv')
