@@ -2,11 +2,12 @@
 # The test command (`npm test`, also what CI runs): installs what is missing, starts PostgreSQL and
 # Synapse on 127.0.0.1, runs vitest, and stops both on exit (by PID, whatever happens).
 # usage: bash test/run.sh [vitest args]     e.g.  npm test -- test/integration    npm test -- --project unit
-# env:   PEERS_DIR (state, default .peers), HS_PORT (18008), PG_PORT (15432), IRC_PORT (16667), SYNAPSE_VERSION (1.163.2),
+# env:   PEERS_DIR (state, default .peers), HS_PORT (18008), PG_PORT (15432), IRC_PORT (16667), IRC_TLS_PORT (16697), SYNAPSE_VERSION (1.163.2),
 #        SYNAPSE_VENV (default $PEERS_DIR/synapse-venv: point it at an existing venv with the pinned version)
 # The tests get: SWITCHBOARD_TEST_HS_URL, SWITCHBOARD_TEST_HS_SERVER_NAME, SWITCHBOARD_TEST_HS_SECRET,
 #        SWITCHBOARD_TEST_REGISTRATION, SWITCHBOARD_TEST_PG_URL, SWITCHBOARD_TEST_PEERS_DIR,
-#        SWITCHBOARD_TEST_IRC_PORT (InspIRCd, plaintext on 127.0.0.1).
+#        SWITCHBOARD_TEST_IRC_PORT (InspIRCd, plaintext on 127.0.0.1), SWITCHBOARD_TEST_IRC_TLS_PORT (its TLS
+#        port) and SWITCHBOARD_TEST_IRC_CA (its self-signed certificate, the CA to trust).
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
@@ -14,6 +15,7 @@ export PEERS_DIR=${PEERS_DIR:-$REPO/.peers}
 export HS_PORT=${HS_PORT:-18008}
 export PG_PORT=${PG_PORT:-15432}
 export IRC_PORT=${IRC_PORT:-16667}
+export IRC_TLS_PORT=${IRC_TLS_PORT:-16697}
 export HS_SECRET=${HS_SECRET:-switchboard_test_registration_secret}
 export SERVER_NAME=localhost # the registration's namespaces say :localhost
 export AS_PORT=${AS_PORT:-29380}
@@ -77,6 +79,8 @@ export SWITCHBOARD_TEST_REGISTRATION=$REGISTRATION
 export SWITCHBOARD_TEST_PG_URL=postgres://postgres@127.0.0.1:$PG_PORT/test
 export SWITCHBOARD_TEST_PEERS_DIR=$PEERS_DIR
 export SWITCHBOARD_TEST_IRC_PORT=$IRC_PORT
+export SWITCHBOARD_TEST_IRC_TLS_PORT=$IRC_TLS_PORT
+export SWITCHBOARD_TEST_IRC_CA=$PEERS_DIR/inspircd/cert.pem
 
 say "vitest run $*"
 npx --no-install vitest run "$@" 9>&-

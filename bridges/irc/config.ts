@@ -1,5 +1,30 @@
 /** The IRC bridge's own config keys (under `bridges.irc`). */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+
+const caFiles = new Map<string, string>();
+
+/** The PEM text of a CA file, read once per path (the config check reads it first). */
+export function readCaFile(file: string): string {
+  let pem = caFiles.get(file);
+  if (pem === undefined) {
+    pem = readFileSync(file, 'utf8');
+    caFiles.set(file, pem);
+  }
+  return pem;
+}
+
+function caFileProblem(file: string): string | undefined {
+  let pem: string;
+  try {
+    pem = readCaFile(file);
+  } catch (err) {
+    return `cannot read the CA file ${file}: ${(err as Error).message}`;
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    return `${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`;
+  return undefined;
+}
 
 const NETWORK_ID = /^[a-z0-9-]{1,32}$/;
 
@@ -14,13 +39,13 @@ export const networkSchema = z
       .max(65535, 'must be a TCP port (1-65535)')
       .default(6697),
     tls: z.boolean().default(true),
-    /** A PEM file of extra CA certificates. Not supported yet: irc-framework's TLS transport takes no CA option. */
+    /** A PEM file of the CA certificates to trust for this network (read once, at config load). */
     tls_ca_file: z
       .string()
-      .refine(
-        () => false,
-        'is not supported yet: start Switchboard with NODE_EXTRA_CA_CERTS=<file> to trust a private CA',
-      )
+      .superRefine((file, ctx) => {
+        const problem = caFileProblem(file);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
       .optional(),
     tls_reject_unauthorized: z.boolean().default(true),
     /** The IRC nick of a Matrix user: `{localpart}` (and `{displayname}`) are filled in. */

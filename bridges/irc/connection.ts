@@ -8,8 +8,9 @@
 import IRC, { type Client } from 'irc-framework';
 import type { Logger } from 'pino';
 import { BridgeError } from '../../src/connector.js';
-import type { IrcNetworkConfig } from './config.js';
+import { readCaFile, type IrcNetworkConfig } from './config.js';
 import { FloodQueue } from './flood.js';
+import { CaTlsTransport } from './tls-transport.js';
 
 const REGISTER_TIMEOUT_MS = 20_000;
 const JOIN_TIMEOUT_MS = 15_000;
@@ -53,7 +54,9 @@ export class IrcConnection {
   private attempt = 0;
   private retryTimer?: NodeJS.Timeout;
   private registered = false;
-  private waiters: { resolve(): void }[] = [];
+  private waiters: { resolve(): void; reject(err: Error): void }[] = [];
+  /** Why the last TLS handshake failed on the server's certificate (cleared once registered). */
+  private certProblem?: string;
   private currentNick?: string;
   /** The nick the server gave us, while registered. */
   private heldNick?: string;
@@ -76,6 +79,7 @@ export class IrcConnection {
     this.client.on('registered', (e: { nick: string }) => {
       this.registered = true;
       this.attempt = 0;
+      this.certProblem = undefined;
       this.setNick(e.nick);
       this.opts.log.info({ nick: e.nick }, 'IRC connection registered');
       for (const channel of this.channels) this.sendQuietly(`JOIN ${channel}`);
@@ -97,6 +101,7 @@ export class IrcConnection {
       'kick',
       (e: { kicked: string; channel: string }) => this.isMe(e.kicked) && left(e.channel),
     );
+    this.client.on('socket close', (err: unknown) => this.onSocketClose(err));
     this.client.on('close', () => this.onClose());
     this.client.on('socket error', (err: unknown) =>
       this.opts.log.warn({ err }, 'IRC socket error'),
@@ -132,6 +137,8 @@ export class IrcConnection {
       port: network.port,
       tls: network.tls,
       rejectUnauthorized: network.tls_reject_unauthorized,
+      ca: network.tls_ca_file === undefined ? undefined : readCaFile(network.tls_ca_file),
+      transport: CaTlsTransport,
       nick: this.wantedNick,
       username: this.opts.username,
       gecos: this.opts.gecos,
@@ -145,8 +152,12 @@ export class IrcConnection {
     if (this.isRegistered) return Promise.resolve();
     if (this.stopped)
       return Promise.reject(new BridgeError('not-connected', 'the IRC connection is closed', true));
+    if (this.certProblem) return Promise.reject(this.certError(this.certProblem));
     return new Promise((resolve, reject) => {
-      const waiter = { resolve: () => (clearTimeout(timer), resolve()) };
+      const waiter = {
+        resolve: () => (clearTimeout(timer), resolve()),
+        reject: (err: Error) => (clearTimeout(timer), reject(err)),
+      };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
         reject(
@@ -243,6 +254,28 @@ export class IrcConnection {
     this.opts.onNick?.(old, nick);
   }
 
+  /** The socket closed (irc-framework passes the socket error, if any): a certificate problem is reported. */
+  private onSocketClose(err: unknown): void {
+    const problem = certificateProblem(err);
+    if (!problem) return;
+    this.certProblem = problem;
+    const { host, port } = this.opts.network;
+    this.opts.log.error(
+      { host, port, code: (err as { code?: string }).code },
+      `IRC server ${host}:${port}: TLS certificate not trusted (${problem}); set tls_ca_file to the CA that signed it`,
+    );
+    const error = this.certError(problem);
+    for (const w of this.waiters.splice(0)) w.reject(error);
+  }
+
+  private certError(problem: string): BridgeError {
+    const { host, port } = this.opts.network;
+    return new BridgeError(
+      'not-connected',
+      `could not connect to IRC at ${host}:${port}: the server's TLS certificate is not trusted (${problem})`,
+    );
+  }
+
   private onClose(): void {
     this.registered = false;
     this.setNick(undefined);
@@ -270,6 +303,29 @@ export class IrcConnection {
     );
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
+}
+
+/** Node's codes for a server certificate that fails the check (tls.connect with rejectUnauthorized). */
+const CERT_ERRORS = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** `code: message` when `err` is a failed certificate check, else undefined. */
+export function certificateProblem(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string' || !CERT_ERRORS.has(code)) return undefined;
+  return `${code}: ${err.message}`;
 }
 
 /** The next nick to try after a collision: `_` appended, or the last character replaced at the length limit. */

@@ -12,6 +12,8 @@ declare module 'irc-framework' {
     rejectUnauthorized?: boolean;
     /** Passed to tls.connect (a CA bundle for a private CA). */
     ca?: string | Buffer;
+    /** The transport class (irc-framework's net transport by default). */
+    transport?: new (options: never) => unknown;
     auto_reconnect?: boolean;
     ping_interval?: number;
     ping_timeout?: number;

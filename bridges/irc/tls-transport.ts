@@ -1,0 +1,72 @@
+/**
+ * irc-framework's TCP/TLS transport with a CA option: irc-framework 4.14 passes no `ca` to
+ * `tls.connect`, so a server whose certificate is signed by a private CA (or is self-signed)
+ * could only be trusted process-wide. This subclass makes the TLS connection itself (direct
+ * connections only; SOCKS and plaintext are left to irc-framework) with `ca` from the options
+ * and `rejectUnauthorized` true unless the options say `false`.
+ */
+import { createRequire } from 'node:module';
+import { isIP } from 'node:net';
+import tls from 'node:tls';
+
+interface TransportOptions {
+  host: string;
+  port?: number;
+  tls?: boolean;
+  ssl?: boolean;
+  socks?: unknown;
+  rejectUnauthorized?: boolean;
+  /** PEM text of the CA certificates to trust (instead of Node's built-in list). */
+  ca?: string;
+  encoding?: string;
+  client_certificate?: { private_key?: string; certificate?: string };
+}
+
+/** The part of irc-framework's (untyped CommonJS) net transport that the subclass uses. */
+interface NetTransport {
+  options: TransportOptions;
+  socket: tls.TLSSocket | null;
+  state: number;
+  requested_disconnect: boolean;
+  incoming_buffer: Buffer;
+  connect(): void;
+  debugOut(out: string): void;
+  disposeSocket(): void;
+  setEncoding(encoding: string): boolean;
+  _onSocketCreate(options: TransportOptions, socket: tls.TLSSocket): void;
+}
+
+const require = createRequire(import.meta.url);
+const NetTransportBase = require('irc-framework/src/transports/net.js') as new (
+  options: TransportOptions,
+) => NetTransport;
+
+const SOCK_CONNECTING = 1;
+
+export class CaTlsTransport extends NetTransportBase {
+  override connect(): void {
+    const options = this.options;
+    if (!(options.tls ?? options.ssl) || options.socks) {
+      super.connect();
+      return;
+    }
+    this.debugOut('connect() (TLS with CA)');
+    this.disposeSocket();
+    this.requested_disconnect = false;
+    this.incoming_buffer = Buffer.from('');
+    if (!options.encoding || !this.setEncoding(options.encoding)) this.setEncoding('utf8');
+    this.state = SOCK_CONNECTING;
+    const socket = tls.connect({
+      // SNI only for a host name, as irc-framework does.
+      servername: isIP(options.host) ? undefined : options.host,
+      host: options.host,
+      port: options.port ?? 6697,
+      rejectUnauthorized: options.rejectUnauthorized !== false,
+      ca: options.ca,
+      key: options.client_certificate?.private_key,
+      cert: options.client_certificate?.certificate,
+    });
+    this.socket = socket;
+    this._onSocketCreate(options, socket);
+  }
+}
