@@ -6,7 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, roomEvents, startBridge, type RoomEvent } from '../support/bridge-harness.js';
+import {
+  roomEvents,
+  startBridge,
+  type RoomEvent,
+  joinAlias,
+  replyTarget,
+  sendText,
+} from '../support/bridge-harness.js';
 import { startChildBridge, type ChildBridge } from '../support/child-bridge.js';
 import {
   registerUser,
@@ -24,10 +31,6 @@ const echoesIn = (events: RoomEvent[], body: string) =>
   events.filter(
     (e) => e.sender === ECHO_GHOST && e.type === 'm.room.message' && e.content.body === body,
   );
-const replyTarget = (e: RoomEvent) =>
-  (e.content['m.relates_to'] as { 'm.in_reply_to'?: { event_id?: string } } | undefined)?.[
-    'm.in_reply_to'
-  ]?.event_id;
 
 describe('kill -9 between acknowledgement and processing', () => {
   let child: ChildBridge;
@@ -35,15 +38,7 @@ describe('kill -9 between acknowledgement and processing', () => {
   let alice: TestUser;
   let roomId: string;
 
-  const send = async (body: string) =>
-    (
-      await asUser<{ event_id: string }>(
-        alice,
-        'PUT',
-        `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/c${unique()}`,
-        { msgtype: 'm.text', body },
-      )
-    ).event_id;
+  const send = (body: string) => sendText(alice, roomId, body);
   const echoesOf = async (body: string) => echoesIn(await roomEvents(alice, roomId), body);
 
   beforeAll(async () => {
@@ -51,14 +46,7 @@ describe('kill -9 between acknowledgement and processing', () => {
     child = await startChildBridge({ bridges: { echo: { enabled: true, delay_ms: 4000 } } });
     alice = await registerUser(uniqueLocalpart('alice'));
     const alias = `#echo_${uniqueLocalpart('crash').replace('_', '-')}:localhost`;
-    roomId = (
-      await asUser<{ room_id: string }>(
-        alice,
-        'POST',
-        `/_matrix/client/v3/join/${encodeURIComponent(alias)}`,
-        {},
-      )
-    ).room_id;
+    roomId = await joinAlias(alice, alias);
   });
 
   afterAll(async () => {

@@ -2,7 +2,14 @@
 // messages, formatting, replies, edits, reactions, redactions and the room's bridge state.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, roomEvents, startBridge, type RoomEvent } from '../support/bridge-harness.js';
+import {
+  asUser,
+  roomEvents,
+  startBridge,
+  type RoomEvent,
+  joinAlias,
+  sendAs,
+} from '../support/bridge-harness.js';
 import {
   registerUser,
   requireSynapse,
@@ -17,17 +24,9 @@ describe('echo round trip through Synapse', () => {
   let bridge: Switchboard;
   let alice: TestUser;
   let roomId: string;
-  let txn = 0;
 
-  const send = async (content: Record<string, unknown>, type = 'm.room.message') =>
-    (
-      await asUser<{ event_id: string }>(
-        alice,
-        'PUT',
-        `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/${type}/t${Date.now()}.${++txn}`,
-        content,
-      )
-    ).event_id;
+  const send = (content: Record<string, unknown>, type = 'm.room.message') =>
+    sendAs(alice, roomId, content, type);
   const fromGhost = (predicate: (e: RoomEvent) => boolean, what: string) =>
     waitFor(
       async () =>
@@ -42,14 +41,7 @@ describe('echo round trip through Synapse', () => {
     alice = await registerUser(uniqueLocalpart('alice'));
     const alias = `#echo_${uniqueLocalpart('lobby').replace('_', '-')}:localhost`;
     // Joining an unknown alias in the bridge's namespace makes Synapse ask the bridge, which creates the room.
-    roomId = (
-      await asUser<{ room_id: string }>(
-        alice,
-        'POST',
-        `/_matrix/client/v3/join/${encodeURIComponent(alias)}`,
-        {},
-      )
-    ).room_id;
+    roomId = await joinAlias(alice, alias);
   });
 
   afterAll(async () => {

@@ -5,7 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, roomEvents, startBridge, type RoomEvent } from '../support/bridge-harness.js';
+import {
+  roomEvents,
+  startBridge,
+  type RoomEvent,
+  joinAlias,
+  replyTarget,
+  sendText,
+} from '../support/bridge-harness.js';
 import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '../support/fault-proxy.js';
 import {
   registerUser,
@@ -27,20 +34,8 @@ describe('the outbox through homeserver outages, rate limits and restarts', () =
   let alice: TestUser;
   let roomId: string;
 
-  const send = async (body: string) =>
-    (
-      await asUser<{ event_id: string }>(
-        alice,
-        'PUT',
-        `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/o${unique()}`,
-        { msgtype: 'm.text', body },
-      )
-    ).event_id;
+  const send = (body: string) => sendText(alice, roomId, body);
   const isEcho = (e: RoomEvent) => e.sender === ECHO_GHOST && e.type === 'm.room.message';
-  const replyTarget = (e: RoomEvent) =>
-    (e.content['m.relates_to'] as { 'm.in_reply_to'?: { event_id?: string } } | undefined)?.[
-      'm.in_reply_to'
-    ]?.event_id;
   /** The echo ghost's messages whose body is one of `bodies`, in timeline order. */
   const echoesOf = async (bodies: string[]) =>
     (await roomEvents(alice, roomId, 300)).filter(
@@ -81,14 +76,7 @@ describe('the outbox through homeserver outages, rate limits and restarts', () =
     database = bridge.config.database;
     alice = await registerUser(uniqueLocalpart('alice'));
     const alias = `#echo_${uniqueLocalpart('outage').replace('_', '-')}:localhost`;
-    roomId = (
-      await asUser<{ room_id: string }>(
-        alice,
-        'POST',
-        `/_matrix/client/v3/join/${encodeURIComponent(alias)}`,
-        {},
-      )
-    ).room_id;
+    roomId = await joinAlias(alice, alias);
     // The portal works through the proxy before any fault.
     const body = `warm up ${unique()}`;
     await expectEchoes([body], [await send(body)]);

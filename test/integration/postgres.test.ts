@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, roomEvents, startBridge } from '../support/bridge-harness.js';
+import { roomEvents, startBridge, joinAlias, sendText } from '../support/bridge-harness.js';
 import {
   registerUser,
   requirePostgres,
@@ -40,15 +40,7 @@ describe('echo round trip with PostgreSQL', () => {
   let alice: TestUser;
   let roomId: string;
 
-  const send = async (body: string) =>
-    (
-      await asUser<{ event_id: string }>(
-        alice,
-        'PUT',
-        `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/p${unique()}`,
-        { msgtype: 'm.text', body },
-      )
-    ).event_id;
+  const send = (body: string) => sendText(alice, roomId, body);
   const echoesOf = async (body: string) =>
     (await roomEvents(alice, roomId)).filter(
       (e) => e.sender === ECHO_GHOST && e.type === 'm.room.message' && e.content.body === body,
@@ -79,14 +71,7 @@ describe('echo round trip with PostgreSQL', () => {
     bridge = await startBridge({ database });
     alice = await registerUser(uniqueLocalpart('alice'));
     const alias = `#echo_${uniqueLocalpart('pg').replace('_', '-')}:localhost`;
-    roomId = (
-      await asUser<{ room_id: string }>(
-        alice,
-        'POST',
-        `/_matrix/client/v3/join/${encodeURIComponent(alias)}`,
-        {},
-      )
-    ).room_id;
+    roomId = await joinAlias(alice, alias);
   });
 
   afterAll(async () => {

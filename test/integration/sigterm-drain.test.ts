@@ -2,7 +2,7 @@
 // (here a slow echo network is still working on a message), records it, and exits 0.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asUser, roomEvents } from '../support/bridge-harness.js';
+import { asUser, roomEvents, joinAlias } from '../support/bridge-harness.js';
 import { startChildBridge, type ChildBridge } from '../support/child-bridge.js';
 import {
   registerUser,
@@ -22,14 +22,7 @@ describe('SIGTERM', () => {
     child = await startChildBridge({ bridges: { echo: { enabled: true, delay_ms: 1500 } } });
     alice = await registerUser(uniqueLocalpart('alice'));
     const alias = `#echo_${uniqueLocalpart('drain').replace('_', '-')}:localhost`;
-    roomId = (
-      await asUser<{ room_id: string }>(
-        alice,
-        'POST',
-        `/_matrix/client/v3/join/${encodeURIComponent(alias)}`,
-        {},
-      )
-    ).room_id;
+    roomId = await joinAlias(alice, alias);
   });
 
   afterAll(() => child?.kill());

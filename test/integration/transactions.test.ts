@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, roomEvents, startBridge } from '../support/bridge-harness.js';
+import { asUser, roomEvents, startBridge, joinAlias } from '../support/bridge-harness.js';
 import {
   registerUser,
   requireSynapse,
@@ -87,14 +87,7 @@ describe('crafted transaction pushes', () => {
     bridge = await startBridge();
     alice = await registerUser(uniqueLocalpart('alice'));
     const alias = `#echo_${uniqueLocalpart('txn').replace('_', '-')}:localhost`;
-    roomId = (
-      await asUser<{ room_id: string }>(
-        alice,
-        'POST',
-        `/_matrix/client/v3/join/${encodeURIComponent(alias)}`,
-        {},
-      )
-    ).room_id;
+    roomId = await joinAlias(alice, alias);
     await barrier(); // the portal works before anything is crafted
   });
 

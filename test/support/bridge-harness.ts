@@ -1,5 +1,6 @@
 // Starts Switchboard in-process against the test Synapse with the fixed test registration,
 // and reads rooms the way a Matrix client sees them.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,3 +106,33 @@ export async function asUser<T>(
   if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${text}`);
   return JSON.parse(text) as T;
 }
+
+/** Sends an event as `user` (a text message by default) with a fresh txnId; returns its event id. */
+export async function sendAs(
+  user: Pick<TestUser, 'accessToken'>,
+  roomId: string,
+  content: Record<string, unknown>,
+  type = 'm.room.message',
+): Promise<string> {
+  const txnId = `t${Date.now()}.${randomBytes(4).toString('hex')}`;
+  const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/${type}/${txnId}`;
+  return (await asUser<{ event_id: string }>(user, 'PUT', path, content)).event_id;
+}
+
+export const sendText = (user: Pick<TestUser, 'accessToken'>, roomId: string, body: string) =>
+  sendAs(user, roomId, { msgtype: 'm.text', body });
+
+/** Joins a room by alias (for an alias in a bridge's namespace, the bridge makes the room); returns its id. */
+export async function joinAlias(
+  user: Pick<TestUser, 'accessToken'>,
+  alias: string,
+): Promise<string> {
+  const path = `/_matrix/client/v3/join/${encodeURIComponent(alias)}`;
+  return (await asUser<{ room_id: string }>(user, 'POST', path, {})).room_id;
+}
+
+/** The event a message replies to (`m.relates_to.m.in_reply_to`), if any. */
+export const replyTarget = (e: RoomEvent) =>
+  (e.content['m.relates_to'] as { 'm.in_reply_to'?: { event_id?: string } } | undefined)?.[
+    'm.in_reply_to'
+  ]?.event_id;
