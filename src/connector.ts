@@ -158,6 +158,13 @@ export interface KeyValueStore {
   delete(key: string): Promise<void>;
 }
 
+/** Seals short secrets (passwords) for storage, with a key of this bridge's own. */
+export interface SecretSealer {
+  seal(plaintext: string): string;
+  /** Throws when the value was not sealed by this bridge or was changed. */
+  unseal(sealed: string): string;
+}
+
 export interface PortalRecord {
   key: PortalKey;
   roomId: MatrixRoomId;
@@ -187,6 +194,8 @@ export interface BridgeContext<C> {
   ensurePortal(info: PortalInfo): Promise<PortalRecord>;
   portals(): Promise<PortalRecord[]>;
   kv: KeyValueStore;
+  /** Encrypts secrets (users' network passwords) before they go into `kv`. */
+  secrets: SecretSealer;
 }
 
 // ---------------------------------------------------------------- bot commands

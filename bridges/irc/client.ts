@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { MatrixUserId } from '../../src/connector.js';
 import type { IrcNetworkConfig } from './config.js';
-import { IrcConnection } from './connection.js';
+import { IrcConnection, type SaslAccount } from './connection.js';
 import { puppetIdentity } from './nicks.js';
 
 /** How long a nick stays ours after its connection dropped (the server's QUIT reaches the bot later). */
@@ -20,6 +20,8 @@ export class IrcNetwork {
   private readonly ourNicks = new Set<string>();
   /** Nicks Matrix users chose (`irc nick`), asked for whenever their puppet connects. */
   readonly chosenNicks = new Map<string, string>();
+  /** SASL accounts of Matrix users (`irc login`), used whenever their puppet connects. */
+  readonly accounts = new Map<string, SaslAccount>();
   /** Called for each new puppet connection (PMs to it are heard there). */
   onPuppet?: (userId: MatrixUserId, puppet: IrcConnection) => void;
 
@@ -66,6 +68,7 @@ export class IrcNetwork {
         nick: this.chosenNicks.get(userId) ?? who.nick,
         username: who.username,
         gecos: userId,
+        account: () => this.accounts.get(userId),
         log: this.log.child({ irc: this.id, conn: 'puppet', userId }),
         onNick: (old, nick) => this.trackNick(old, nick),
       });

@@ -25,11 +25,19 @@ const CAPS = [
   'extended-join',
 ];
 
+/** An IRC services account (SASL PLAIN). */
+export interface SaslAccount {
+  account: string;
+  password: string;
+}
+
 export interface ConnectionOptions {
   network: IrcNetworkConfig;
   nick: string;
   username: string;
   gecos: string;
+  /** SASL PLAIN credentials, asked for at each (re)connect; read when connecting, so a change applies on the next one. */
+  account?: () => SaslAccount | undefined;
   log: Logger;
   /**
    * The nick this connection holds on the server changed: registered (`old` undefined), NICK,
@@ -42,8 +50,8 @@ export interface ConnectionOptions {
 
 export class IrcConnection {
   readonly client: Client;
-  /** Channels (lowercased) this connection should be in; rejoined after a reconnect. */
-  private readonly channels = new Set<string>();
+  /** Channels (lowercased) this connection should be in, with their keys (+k); rejoined after a reconnect. */
+  private readonly channels = new Map<string, string | undefined>();
   private readonly inChannel = new Set<string>();
   private readonly out: FloodQueue;
   private stopped = false;
@@ -82,7 +90,7 @@ export class IrcConnection {
       this.certProblem = undefined;
       this.setNick(e.nick);
       this.opts.log.info({ nick: e.nick }, 'IRC connection registered');
-      for (const channel of this.channels) this.sendQuietly(`JOIN ${channel}`);
+      for (const [channel, key] of this.channels) this.sendQuietly(joinLine(channel, key));
       this.opts.onRegistered?.();
       for (const w of this.waiters.splice(0)) w.resolve();
     });
@@ -132,6 +140,7 @@ export class IrcConnection {
   connect(): void {
     const { network } = this.opts;
     this.currentNick = this.wantedNick;
+    const account = this.opts.account?.();
     this.client.connect({
       host: network.host,
       port: network.port,
@@ -144,6 +153,7 @@ export class IrcConnection {
       gecos: this.opts.gecos,
       auto_reconnect: false, // our own backoff below
       version: null,
+      ...(account ? { account } : {}),
     });
   }
 
@@ -172,10 +182,10 @@ export class IrcConnection {
     });
   }
 
-  /** Joins `channel` (remembered for reconnects) and resolves when the server confirms. */
-  async join(channel: string): Promise<void> {
+  /** Joins `channel` (with its key, if it has one; both remembered for reconnects) and resolves when the server confirms. */
+  async join(channel: string, key?: string): Promise<void> {
     const lower = channel.toLowerCase();
-    this.channels.add(lower);
+    this.channels.set(lower, key ?? this.channels.get(lower));
     await this.ready();
     if (this.inChannel.has(lower)) return;
     const joined = new Promise<void>((resolve, reject) => {
@@ -191,7 +201,7 @@ export class IrcConnection {
       }, JOIN_TIMEOUT_MS);
       this.client.on('join', onJoin);
     });
-    this.sendQuietly(`JOIN ${lower}`);
+    this.sendQuietly(joinLine(lower, this.channels.get(lower)));
     await joined;
   }
 
@@ -304,6 +314,10 @@ export class IrcConnection {
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 }
+
+/** `JOIN #channel [key]` (a key never holds spaces, CR or LF: config and commands check it). */
+const joinLine = (channel: string, key: string | undefined) =>
+  key ? `JOIN ${channel} ${key}` : `JOIN ${channel}`;
 
 /** Node's codes for a server certificate that fails the check (tls.connect with rejectUnauthorized). */
 const CERT_ERRORS = new Set([

@@ -19,6 +19,8 @@ declare module 'irc-framework' {
     ping_timeout?: number;
     version?: string | null;
     encoding?: string;
+    /** SASL PLAIN credentials: irc-framework requests the `sasl` cap itself (never request it by hand). */
+    account?: { account: string; password: string };
   }
 
   export interface MessageEvent {

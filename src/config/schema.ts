@@ -37,6 +37,12 @@ export const configSchema = z
       })
       .strict(),
     database: z.string().min(1).default('switchboard.db'),
+    /**
+     * The file of the bridge's secret key (made on first use, mode 0600), which seals stored
+     * passwords and signs links. Default: `switchboard.key` beside an SQLite database, else in
+     * the working directory. Keep it out of database backups; losing it loses those secrets.
+     */
+    secret_key_file: z.string().min(1).optional(),
     admins: z
       .array(
         z.string().regex(/^@[^:]+:.+$/, 'must be full Matrix user ids like @admin:example.org'),

@@ -7,6 +7,7 @@ import type { BridgeRuntime } from './bridge-runtime.js';
 import type { GhostDirectory } from './ghosts.js';
 import { toRecord, type PortalDirectory } from './portals.js';
 import type { RemoteDelivery } from './remote-delivery.js';
+import { Sealer, type SecretKey } from './secret-key.js';
 
 export function bridgeContext(
   runtime: BridgeRuntime,
@@ -18,6 +19,7 @@ export function bridgeContext(
     ghosts: GhostDirectory;
     delivery: RemoteDelivery;
     client: MatrixClient;
+    secretKey: SecretKey;
   },
 ): BridgeContext<unknown> {
   const namespace = `bridge:${runtime.id}`;
@@ -29,6 +31,8 @@ export function bridgeContext(
     set: (key, value) => deps.kv.set(namespace, key, JSON.stringify(value)),
     delete: (key) => deps.kv.delete(namespace, key),
   };
+  let bridgeKey: Buffer | undefined;
+  const secrets = new Sealer(() => (bridgeKey ??= deps.secretKey.derive(namespace)));
   return {
     config: runtime.config,
     log: deps.log.child({ bridge: runtime.id }),
@@ -42,5 +46,6 @@ export function bridgeContext(
     ensurePortal: async (info) => toRecord(await deps.portals.ensure(runtime, info)),
     portals: async () => (await deps.portals.list(runtime.id)).map(toRecord),
     kv,
+    secrets: { seal: (text) => secrets.seal(text), unseal: (sealed) => secrets.unseal(sealed) },
   };
 }

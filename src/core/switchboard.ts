@@ -26,6 +26,7 @@ import { PortalLinks } from './portal-links.js';
 import { PortalDirectory } from './portals.js';
 import { provisioningRouter } from './provisioning.js';
 import { RemoteDelivery } from './remote-delivery.js';
+import { SecretKey, secretKeyFile } from './secret-key.js';
 import {
   checkHomeserver,
   checkPing,
@@ -63,6 +64,8 @@ export class Switchboard {
   private outbound?: KeyedQueue;
   private delivery?: RemoteDelivery;
   private outcomes?: Outcomes;
+  /** Signs links and seals bridges' secrets (made on first use). */
+  secretKey?: SecretKey;
 
   constructor(
     readonly config: Config,
@@ -159,6 +162,7 @@ export class Switchboard {
       .setDisplayName(config.appservice.bot.displayname)
       .catch(() => undefined);
 
+    const secretKey = (this.secretKey = new SecretKey(secretKeyFile(config)));
     for (const runtime of runtimes.values()) {
       try {
         await runtime.connector.start(
@@ -170,6 +174,7 @@ export class Switchboard {
             ghosts,
             delivery,
             client,
+            secretKey,
           }),
         );
         runtime.state = 'running';
