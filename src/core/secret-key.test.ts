@@ -29,7 +29,11 @@ describe('SecretKey', () => {
     expect(secretKeyFile({ database: '/var/lib/sb/switchboard.db' })).toBe(
       '/var/lib/sb/switchboard.key',
     );
+    expect(secretKeyFile({ database: 'sqlite:///var/lib/sb/state.db' })).toBe(
+      '/var/lib/sb/switchboard.key',
+    );
     expect(secretKeyFile({ database: 'postgres://u@h/db' })).toBe('switchboard.key');
+    expect(secretKeyFile({ database: ':memory:' })).toBe('switchboard.key');
     expect(secretKeyFile({ database: 'x.db', secret_key_file: '/etc/sb.key' })).toBe('/etc/sb.key');
   });
 });

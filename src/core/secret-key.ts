@@ -8,14 +8,15 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config/schema.js';
+import { isPostgresUrl, sqlitePath } from '../store/open-store.js';
 
 const KEY_HEX = /^[0-9a-f]{64}$/;
 
 /** `secret_key_file`, or `switchboard.key` beside an SQLite database (else in the working directory). */
 export function secretKeyFile(config: Pick<Config, 'database' | 'secret_key_file'>): string {
   if (config.secret_key_file) return config.secret_key_file;
-  const sqlite = !/^postgres(ql)?:\/\//.test(config.database);
-  return sqlite ? join(dirname(config.database), 'switchboard.key') : 'switchboard.key';
+  const file = isPostgresUrl(config.database) ? ':memory:' : sqlitePath(config.database);
+  return file === ':memory:' ? 'switchboard.key' : join(dirname(file), 'switchboard.key');
 }
 
 export class SecretKey {
