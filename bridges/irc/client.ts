@@ -3,11 +3,17 @@
  * channel and hears everything, and one lazily made puppet connection per Matrix user
  * who speaks. The nicks of all our connections are kept, so that nothing our own
  * connections say is ever bridged back to Matrix.
+ * Connections connect through one limiter per network (`max_concurrent_connects`, the bot
+ * first); puppets idle for `idle_timeout_hours` QUIT (one sweep per network), and at
+ * `max_puppets` the idle-most puppet QUITs to make room for a new one.
  */
 import type { Logger } from 'pino';
-import type { MatrixUserId } from '../../src/connector.js';
+import { BridgeError, type MatrixUserId } from '../../src/connector.js';
 import type { IrcNetworkConfig } from './config.js';
+import { ConnectLimiter } from './connect-limiter.js';
+import { connectionLimits, type ConnectionLimits } from './connection-limits.js';
 import { IrcConnection, type SaslAccount } from './connection.js';
+import { IdleSweeper, idlest } from './idle.js';
 import { puppetIdentity } from './nicks.js';
 
 /** How long a nick stays ours after its connection dropped (the server's QUIT reaches the bot later). */
@@ -24,12 +30,18 @@ export class IrcNetwork {
   readonly accounts = new Map<string, SaslAccount>();
   /** Called for each new puppet connection (PMs to it are heard there). */
   onPuppet?: (userId: MatrixUserId, puppet: IrcConnection) => void;
+  readonly limits: ConnectionLimits;
+  /** Connect turns of every connection to this network. */
+  readonly limiter: ConnectLimiter;
+  private readonly idle: IdleSweeper;
 
   constructor(
     readonly id: string,
     readonly config: IrcNetworkConfig,
     private readonly log: Logger,
   ) {
+    this.limits = connectionLimits(config);
+    this.limiter = new ConnectLimiter(this.limits.maxConcurrentConnects);
     this.bot = new IrcConnection({
       network: config,
       nick: config.bot_nick,
@@ -37,10 +49,21 @@ export class IrcNetwork {
       gecos: 'Switchboard Matrix bridge',
       log: log.child({ irc: id, conn: 'bot' }),
       onNick: (old, nick) => this.trackNick(old, nick),
+      limiter: this.limiter,
+      listener: true,
+    });
+    this.idle = new IdleSweeper({
+      idleMs: this.limits.idleTimeoutMs,
+      candidates: () => this.puppets.entries(),
+      onIdle: (userId) => {
+        this.log.info({ irc: this.id, userId }, 'IRC puppet idle: disconnecting it');
+        this.removePuppet(userId, 'Idle on Matrix');
+      },
     });
   }
 
   start(): void {
+    this.idle.start();
     this.bot.connect();
     for (const channel of this.config.channels) this.joinBot(channel);
   }
@@ -62,6 +85,7 @@ export class IrcNetwork {
   puppetFor(userId: MatrixUserId, displayName: string): IrcConnection {
     let puppet = this.puppets.get(userId);
     if (!puppet) {
+      this.makeRoom();
       const who = puppetIdentity(this.config.nick_template, userId, displayName);
       puppet = new IrcConnection({
         network: this.config,
@@ -71,12 +95,34 @@ export class IrcNetwork {
         account: () => this.accounts.get(userId),
         log: this.log.child({ irc: this.id, conn: 'puppet', userId }),
         onNick: (old, nick) => this.trackNick(old, nick),
+        limiter: this.limiter,
       });
       this.puppets.set(userId, puppet);
       this.onPuppet?.(userId, puppet);
       puppet.connect();
     }
     return puppet;
+  }
+
+  /**
+   * At `max_puppets`, the puppet idle the longest (with no message waiting) QUITs so that a new
+   * user can speak; its user's next message connects it again. When every puppet is busy the new
+   * user is refused (not retriable: the admin's limit, not a passing outage).
+   */
+  private makeRoom(): void {
+    const max = this.limits.maxPuppets;
+    if (max <= 0 || this.puppets.size < max) return;
+    const victim = idlest(this.puppets.entries());
+    if (victim === undefined)
+      throw new BridgeError(
+        'rejected',
+        `the bridge's connection limit on the IRC network ${this.id} (${max}) is reached, and every connection is in use`,
+      );
+    this.log.info(
+      { irc: this.id, userId: victim, maxPuppets: max },
+      'IRC connection limit reached: disconnecting the idle-most puppet',
+    );
+    this.removePuppet(victim, 'Idle on Matrix (making room)');
   }
 
   /** The Matrix user's connection, if they have one now. */
@@ -103,6 +149,7 @@ export class IrcNetwork {
   }
 
   stop(): void {
+    this.idle.stop();
     for (const puppet of this.puppets.values()) puppet.stop();
     this.puppets.clear();
     this.bot.stop();

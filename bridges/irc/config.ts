@@ -75,6 +75,20 @@ export const networkSchema = z
       })
       .strict()
       .default({ lines_per_second: 2, burst: 10 }),
+    /** Messages sent while a connection is down wait for it (in order), up to these bounds; then they fail (retriable). Defaults: connection-limits.ts. */
+    queue_while_down: z
+      .object({
+        max_messages: z.number().int().min(1, 'must be at least 1').max(100_000).optional(),
+        max_wait_seconds: z.number().min(1, 'must be at least 1').max(604_800).optional(),
+      })
+      .strict()
+      .optional(),
+    /** Connections of this network that may be connecting at once (0: no limit); the bot goes first. */
+    max_concurrent_connects: z.number().int().min(0, 'must be 0 (no limit) or more').optional(),
+    /** Puppet connections on this network at most (0: no limit); the idle-most one makes room for a new one. */
+    max_puppets: z.number().int().min(0, 'must be 0 (no limit) or more').optional(),
+    /** A puppet that has sent nothing for this long QUITs (0: never); its next message connects it again. */
+    idle_timeout_hours: z.number().min(0, 'must be 0 (never) or more').optional(),
   })
   .strict();
 

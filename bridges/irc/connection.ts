@@ -1,20 +1,28 @@
 /**
  * One IRC connection (irc-framework Client): registration with nick-collision handling,
- * reconnect with exponential backoff, channels rejoined after a reconnect, and line sending
- * through flood control (in order) that refuses to write while disconnected (irc-framework's
- * write() would drop the line silently). Registration, CAP and PONG lines are irc-framework's
- * own and skip the queue (they must never wait behind a burst of messages).
+ * reconnect with capped, jittered exponential backoff (backoff.ts) through the network's connect
+ * limiter (connect-limiter.ts), channels rejoined after a reconnect, and line sending through
+ * flood control (in order). While the connection is down, messages wait for it (irc-framework's
+ * write() would drop a line silently), in order, within the network's `queue_while_down` bounds
+ * (counted from when the connection went down, so a message queued behind one that timed out
+ * fails at once instead of waiting the whole bound again); past them they fail, retriable.
+ * Registration, CAP and PONG lines are irc-framework's own and skip the queue (they must never
+ * wait behind a burst of messages).
  */
 import IRC, { type Client } from 'irc-framework';
 import type { Logger } from 'pino';
 import { BridgeError } from '../../src/connector.js';
+import { backoffDelay } from './backoff.js';
+import { certificateProblem } from './cert-problem.js';
 import { readCaFile, type IrcNetworkConfig } from './config.js';
+import { ConnectLimiter, type ConnectTurn } from './connect-limiter.js';
+import { connectionLimits, type ConnectionLimits } from './connection-limits.js';
 import { FloodQueue } from './flood.js';
 import { CaTlsTransport } from './tls-transport.js';
 
-const REGISTER_TIMEOUT_MS = 20_000;
 const JOIN_TIMEOUT_MS = 15_000;
-const MAX_BACKOFF_MS = 60_000;
+/** For a connection made without a network limiter (every connect starts at once). */
+const NO_LIMIT = new ConnectLimiter(0);
 /** IRCv3 capabilities the bridge uses where the server offers them (never `sasl`: irc-framework adds it). */
 const CAPS = [
   'server-time',
@@ -46,6 +54,10 @@ export interface ConnectionOptions {
   onNick?(old: string | undefined, nick: string | undefined): void;
   /** Registered (again): channels are being rejoined. */
   onRegistered?(): void;
+  /** The network's connect turns (at most so many connecting at once); none: connect at once. */
+  limiter?: ConnectLimiter;
+  /** Goes ahead of the waiting connections for a connect turn, and any number may wait for it (the bot). */
+  listener?: boolean;
 }
 
 export class IrcConnection {
@@ -63,6 +75,13 @@ export class IrcConnection {
   private retryTimer?: NodeJS.Timeout;
   private registered = false;
   private waiters: { resolve(): void; reject(err: Error): void }[] = [];
+  private readonly limits: ConnectionLimits;
+  /** The connect turn asked for or held, from connect() until registered or closed. */
+  private turn?: ConnectTurn;
+  /** Since when the connection has been down (or connecting for the first time); undefined while registered. */
+  private downSince?: number;
+  /** When the Matrix user last sent something through this connection (the idle sweep reads it). */
+  lastActive = Date.now();
   /** Why the last TLS handshake failed on the server's certificate (cleared once registered). */
   private certProblem?: string;
   private currentNick?: string;
@@ -71,6 +90,7 @@ export class IrcConnection {
 
   constructor(private readonly opts: ConnectionOptions) {
     this.wantedNick = opts.nick;
+    this.limits = connectionLimits(opts.network);
     this.client = new IRC.Client();
     this.out = new FloodQueue((line) => this.client.raw(line), {
       linesPerSecond: opts.network.flood.lines_per_second,
@@ -87,6 +107,8 @@ export class IrcConnection {
     this.client.on('registered', (e: { nick: string }) => {
       this.registered = true;
       this.attempt = 0;
+      this.downSince = undefined;
+      this.releaseTurn();
       this.certProblem = undefined;
       this.setNick(e.nick);
       this.opts.log.info({ nick: e.nick }, 'IRC connection registered');
@@ -137,7 +159,25 @@ export class IrcConnection {
     return nick.toLowerCase() === this.nick.toLowerCase();
   }
 
+  /** Messages are waiting for this connection or for flood control: it must not be quit under them. */
+  get busy(): boolean {
+    return this.waiters.length > 0 || this.out.waiting > 0;
+  }
+
+  /** Connects when the network's limiter gives a turn (no-op while a connect is already asked for or under way). */
   connect(): void {
+    if (this.stopped || this.turn) return;
+    this.downSince ??= Date.now();
+    const limiter = this.opts.limiter ?? NO_LIMIT;
+    this.turn = limiter.acquire(() => this.open(), { first: this.opts.listener === true });
+  }
+
+  private releaseTurn(): void {
+    this.turn?.release();
+    this.turn = undefined;
+  }
+
+  private open(): void {
     const { network } = this.opts;
     this.currentNick = this.wantedNick;
     const account = this.opts.account?.();
@@ -157,12 +197,27 @@ export class IrcConnection {
     });
   }
 
-  /** Resolves once registered; a BridgeError after `timeoutMs`. */
-  ready(timeoutMs = REGISTER_TIMEOUT_MS): Promise<void> {
+  /**
+   * Resolves once registered. While down, waits in order with the other waiting messages until
+   * `queue_while_down.max_wait_seconds` after the connection went down (or `timeoutMs`, if given);
+   * then, or at once when `max_messages` already wait, rejects with a retriable BridgeError.
+   */
+  ready(timeoutMs?: number): Promise<void> {
     if (this.isRegistered) return Promise.resolve();
     if (this.stopped)
       return Promise.reject(new BridgeError('not-connected', 'the IRC connection is closed', true));
     if (this.certProblem) return Promise.reject(this.certError(this.certProblem));
+    const { host } = this.opts.network;
+    const wait = timeoutMs ?? this.limits.queueMaxWaitMs - this.downForMs();
+    if (wait <= 0) return Promise.reject(this.downError());
+    if (!this.opts.listener && this.waiters.length >= this.limits.queueMaxMessages)
+      return Promise.reject(
+        new BridgeError(
+          'not-connected',
+          `${this.waiters.length} messages are already waiting for the IRC connection to ${host} to come back`,
+          true,
+        ),
+      );
     return new Promise((resolve, reject) => {
       const waiter = {
         resolve: () => (clearTimeout(timer), resolve()),
@@ -170,22 +225,31 @@ export class IrcConnection {
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(
-          new BridgeError(
-            'not-connected',
-            `could not connect to IRC at ${this.opts.network.host} in time`,
-            true,
-          ),
-        );
-      }, timeoutMs);
+        reject(this.downError());
+      }, wait);
       this.waiters.push(waiter);
     });
+  }
+
+  private downForMs(): number {
+    return this.downSince === undefined ? 0 : Date.now() - this.downSince;
+  }
+
+  /** The existing "not delivered" error (retriable), with how long the connection has been down. */
+  private downError(): BridgeError {
+    const seconds = Math.round(this.downForMs() / 1000);
+    return new BridgeError(
+      'not-connected',
+      `could not connect to IRC at ${this.opts.network.host} in time (down for ${seconds} s)`,
+      true,
+    );
   }
 
   /** Joins `channel` (with its key, if it has one; both remembered for reconnects) and resolves when the server confirms. */
   async join(channel: string, key?: string): Promise<void> {
     const lower = channel.toLowerCase();
     this.channels.set(lower, key ?? this.channels.get(lower));
+    this.lastActive = Date.now();
     await this.ready();
     if (this.inChannel.has(lower)) return;
     const joined = new Promise<void>((resolve, reject) => {
@@ -211,17 +275,18 @@ export class IrcConnection {
 
   /**
    * Sends whole IRC lines (each free of CR, LF and NUL) through flood control, in order.
-   * Throws at once while disconnected; the promise resolves when the last line is written and
-   * rejects (not-connected, retriable) if the connection closes before that.
+   * While disconnected the lines wait for the connection (see `ready`); the promise resolves
+   * when the last line is written and rejects (not-connected, retriable) if the connection
+   * closes before that.
    */
-  writeLines(lines: readonly string[]): Promise<void> {
-    if (!this.isRegistered)
-      throw new BridgeError('not-connected', 'the IRC connection is down; try again shortly', true);
+  async writeLines(lines: readonly string[]): Promise<void> {
     for (const line of lines) {
       if (/[\r\n\0]/.test(line))
         throw new Error('refusing to write an IRC line with CR, LF or NUL');
     }
-    return Promise.all(lines.map((line) => this.out.send(line))).then(() => undefined);
+    this.lastActive = Date.now();
+    if (!this.isRegistered) await this.ready();
+    await Promise.all(lines.map((line) => this.out.send(line)));
   }
 
   /** Drops the connection and connects again at once (the user asked; no backoff). */
@@ -235,7 +300,7 @@ export class IrcConnection {
       return;
     }
     clearTimeout(this.retryTimer);
-    this.connect();
+    this.connect(); // a connect already waiting for its turn or under way is not started twice
   }
 
   /** A line of our own (JOIN) through flood control; a failure is logged, not thrown. */
@@ -248,8 +313,10 @@ export class IrcConnection {
   stop(message = 'Switchboard is shutting down'): void {
     this.stopped = true;
     clearTimeout(this.retryTimer);
-    for (const w of this.waiters.splice(0)) w.resolve();
-    this.out.clear(new BridgeError('not-connected', 'the IRC connection was closed', true));
+    this.releaseTurn();
+    const closed = new BridgeError('not-connected', 'the IRC connection was closed', true);
+    for (const w of this.waiters.splice(0)) w.reject(closed);
+    this.out.clear(closed);
     if (this.client.connected) this.client.quit(message);
     this.client.removeAllListeners();
     this.setNick(undefined);
@@ -288,6 +355,8 @@ export class IrcConnection {
 
   private onClose(): void {
     this.registered = false;
+    this.releaseTurn();
+    this.downSince ??= Date.now();
     this.setNick(undefined);
     this.inChannel.clear();
     this.out.clear(
@@ -303,9 +372,7 @@ export class IrcConnection {
       this.connect();
       return;
     }
-    const delay =
-      Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** Math.min(this.attempt, 10)) *
-      (0.75 + Math.random() / 2);
+    const delay = backoffDelay(this.attempt);
     this.attempt++;
     this.opts.log.warn(
       { attempt: this.attempt, delayMs: Math.round(delay) },
@@ -319,28 +386,7 @@ export class IrcConnection {
 const joinLine = (channel: string, key: string | undefined) =>
   key ? `JOIN ${channel} ${key}` : `JOIN ${channel}`;
 
-/** Node's codes for a server certificate that fails the check (tls.connect with rejectUnauthorized). */
-const CERT_ERRORS = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'CERT_SIGNATURE_FAILURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
-/** `code: message` when `err` is a failed certificate check, else undefined. */
-export function certificateProblem(err: unknown): string | undefined {
-  if (!(err instanceof Error)) return undefined;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code !== 'string' || !CERT_ERRORS.has(code)) return undefined;
-  return `${code}: ${err.message}`;
-}
+export { certificateProblem } from './cert-problem.js';
 
 /** The next nick to try after a collision: `_` appended, or the last character replaced at the length limit. */
 export function nextNick(nick: string, maxLength = 30): string {
