@@ -11,11 +11,16 @@
  */
 import { pino } from 'pino';
 import { EchoConnector } from '../bridges/echo/index.js';
+import { IrcConnector } from '../bridges/irc/index.js';
 import { configSchema } from '../src/config/schema.js';
 import { Switchboard } from '../src/core/switchboard.js';
 
 export type ToBridge =
-  { type: 'start'; config: unknown } | { type: 'mark' } | { type: 'stats' } | { type: 'stop' };
+  | { type: 'start'; config: unknown; connector?: 'echo' | 'irc' }
+  | { type: 'mark' }
+  | { type: 'stats' }
+  | { type: 'memory' }
+  | { type: 'stop' };
 
 export interface BridgeStats {
   type: 'stats';
@@ -32,6 +37,8 @@ export type FromBridge =
   | { type: 'ready'; port: number }
   | { type: 'marked' }
   | BridgeStats
+  /** After a full garbage collection (the process runs with --expose-gc). */
+  | { type: 'memory'; heapUsedBytes: number; rssBytes: number }
   | { type: 'stopped' }
   | { type: 'error'; message: string };
 
@@ -59,7 +66,8 @@ async function onMessage(msg: ToBridge): Promise<void> {
     case 'start': {
       const config = configSchema.parse(msg.config);
       // Silent, as asked of the benchmark: a log line per event would measure pino.
-      bridge = new Switchboard(config, [new EchoConnector()], pino({ level: 'silent' }), {
+      const connector = msg.connector === 'irc' ? new IrcConnector() : new EchoConnector();
+      bridge = new Switchboard(config, [connector], pino({ level: 'silent' }), {
         skipPing: true,
       });
       await bridge.start();
@@ -84,6 +92,15 @@ async function onMessage(msg: ToBridge): Promise<void> {
         cpuSystemMs: cpu.system / 1000,
         samples: peaks.samples,
       });
+      return;
+    }
+    case 'memory': {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (!gc) throw new Error('the bridge process needs --expose-gc');
+      gc();
+      gc();
+      const m = process.memoryUsage();
+      send({ type: 'memory', heapUsedBytes: m.heapUsed, rssBytes: m.rss });
       return;
     }
     case 'stop':

@@ -15,7 +15,7 @@ export class BridgeProcess {
     const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
     // process.execArgv carries tsx's loader, so the child runs TypeScript too.
     this.child = fork(BRIDGE_SCRIPT, [], {
-      execArgv: [...process.execArgv, ...prof],
+      execArgv: [...process.execArgv, '--expose-gc', ...prof],
       stdio: 'inherit',
     });
     this.child.on('message', (msg: FromBridge) => {

@@ -6,11 +6,11 @@ const parse = (network: Record<string, unknown>) =>
   ircConfigSchema.parse({ networks: { n: { host: 'irc.example', ...network } } }).networks.n!;
 
 describe('IRC connection limits', () => {
-  it('defaults: 100 messages for 5 minutes while down, 5 connects at once, no puppet limit, never idle', () => {
+  it('defaults: 100 messages for 5 minutes while down, 50 connects at once, no puppet limit, never idle', () => {
     expect(connectionLimits(parse({}))).toEqual({
       queueMaxMessages: 100,
       queueMaxWaitMs: 300_000,
-      maxConcurrentConnects: 5,
+      maxConcurrentConnects: 50,
       maxPuppets: 0,
       idleTimeoutMs: 0,
     });

@@ -21,8 +21,12 @@ export interface ConnectionLimits {
 /** 100 messages / 5 minutes: a server restart or a short netsplit is ridden out, a long outage is reported. */
 const QUEUE_MAX_MESSAGES = 100;
 const QUEUE_MAX_WAIT_SECONDS = 300;
-/** InspIRCd and most ircds finish a registration in about a second: 5 at once reconnect 1,000 puppets in a few minutes without a storm. */
-const MAX_CONCURRENT_CONNECTS = 5;
+/**
+ * Registration takes about a second on InspIRCd and most ircds: 50 at once (matrix-appservice-irc's
+ * default too) bring 1,000 puppets back within a minute, and a netsplit still cannot become a
+ * storm of hundreds of simultaneous registrations.
+ */
+const MAX_CONCURRENT_CONNECTS = 50;
 
 export function connectionLimits(config: Partial<IrcNetworkConfig>): ConnectionLimits {
   return {

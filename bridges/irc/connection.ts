@@ -269,6 +269,16 @@ export class IrcConnection {
     await joined;
   }
 
+  /** Leaves `channel` and forgets it for reconnects (a Matrix user left its room). */
+  part(channel: string, message: string): void {
+    const lower = channel.toLowerCase();
+    this.channels.delete(lower);
+    if (!this.inChannel.has(lower) || !this.isRegistered) return;
+    // The reason comes from Matrix: one line, never a second command.
+    const reason = message.replace(/[\r\n\0]+/g, ' ').slice(0, 200);
+    this.sendQuietly(`PART ${lower} :${reason}`);
+  }
+
   inChannelNow(channel: string): boolean {
     return this.inChannel.has(channel.toLowerCase());
   }

@@ -11,8 +11,10 @@ import {
   type Connector,
   type GhostInvite,
   type GhostInviteHandling,
+  type MatrixMembership,
   type MatrixUserId,
   type MatrixMessage,
+  type MembershipCapable,
   type PortalInfo,
   type PortalKey,
   type PortalRecord,
@@ -27,6 +29,7 @@ import { chosenNicksKey, ircCommands, NICK } from './commands.js';
 import { ircConfigSchema, type IrcConfig } from './config.js';
 import { IrcListener } from './from-irc.js';
 import { handleMatrixMessage } from './from-matrix.js';
+import { handleMatrixMembership } from './membership.js';
 import { IrcPrivateMessages } from './pm.js';
 import {
   aliasLocalpart,
@@ -43,7 +46,12 @@ import {
 const ALIAS_JOIN_WAIT_MS = 5_000;
 
 export class IrcConnector
-  implements Connector<IrcConfig>, AliasResolving, ThirdPartyCapable, GhostInviteHandling
+  implements
+    Connector<IrcConfig>,
+    AliasResolving,
+    ThirdPartyCapable,
+    GhostInviteHandling,
+    MembershipCapable
 {
   readonly id = 'irc';
   readonly displayName = 'IRC';
@@ -120,6 +128,15 @@ export class IrcConnector
         },
       },
       msg,
+    );
+  }
+
+  /** Joins connect the user's puppet into the channel at once; leaving, kicks and bans PART. */
+  async handleMatrixMembership(change: MatrixMembership): Promise<void> {
+    if (!this.ctx) return;
+    handleMatrixMembership(
+      { network: (id) => this.networks.get(id)?.network, log: this.ctx.log },
+      change,
     );
   }
 

@@ -29,6 +29,8 @@ export interface RemoteSink {
 
 export class IrcListener {
   private chain: Promise<void> = Promise.resolve();
+  /** Settles when every event emitted so far is stored (or failed and was logged). */
+  private stored: Promise<void> = Promise.resolve();
   /** Lowercased channel → lowercased nicks in it (from NAMES, JOIN, PART, KICK, QUIT, NICK). */
   private readonly members = new Map<string, Set<string>>();
   /** Ghosts whose display name was set in this process: nick as it was last seen. */
@@ -120,9 +122,10 @@ export class IrcListener {
     return this.topics.get(channel.toLowerCase()) || undefined;
   }
 
-  /** Waits until everything heard so far is emitted (tests, shutdown). */
-  idle(): Promise<void> {
-    return this.chain;
+  /** Waits until everything heard so far is stored by core (tests, shutdown). */
+  async idle(): Promise<void> {
+    await this.chain;
+    await this.stored;
   }
 
   private onMessage(e: MessageEvent, kind: MessageContent['kind']): void {
@@ -165,6 +168,10 @@ export class IrcListener {
     return this.emit(event, nick);
   }
 
+  /**
+   * Hands the event to core without waiting for it to be stored: core keeps the order of emits,
+   * so a burst from IRC is stored in a few group commits instead of one commit per line.
+   */
   private async emit(event: RemoteEvent, nick: string): Promise<void> {
     if (!this.sink.hasPortal(event.portal)) return; // a channel no Matrix room is bridged to
     const key = event.sender as string;
@@ -172,7 +179,15 @@ export class IrcListener {
       await this.sink.setGhostProfile(event.sender, { displayName: nick });
       this.named.set(key, nick);
     }
-    await this.sink.emit(event);
+    const stored = this.sink
+      .emit(event)
+      .catch((err: unknown) =>
+        this.sink.log.warn(
+          { err, irc: this.network.id, portal: event.portal },
+          'an IRC event was not bridged',
+        ),
+      );
+    this.stored = this.stored.then(() => stored);
   }
 
   private queue(task: () => Promise<void>): void {

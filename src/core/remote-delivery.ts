@@ -35,22 +35,52 @@ export interface RemoteDeliveryDeps extends ToMatrixDeps {
 export class RemoteDelivery {
   private stopped = false;
   private readonly wake = new Set<() => void>();
+  /** Per portal: settles once the latest emit's write is queued (the next emit waits for that). */
+  private readonly queuing = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: RemoteDeliveryDeps) {}
 
-  async emit(runtime: BridgeRuntime, event: RemoteEvent): Promise<void> {
+  /**
+   * Stores the event, then schedules it. Calls keep their order per portal even when the caller
+   * does not wait for one to be stored before emitting the next: each write is queued (not
+   * committed) before the next call's, so a bridge can hand over a burst without waiting a
+   * commit per event, and group commit stores the burst together.
+   */
+  emit(runtime: BridgeRuntime, event: RemoteEvent): Promise<void> {
+    const after = inboundTask.getStore();
+    const key = `${runtime.id}\n${event.portal}`;
+    const prior = this.queuing.get(key);
+    const queued = prior
+      ? prior.then(() => this.queueWrite(runtime, event))
+      : this.queueWrite(runtime, event);
+    const turn = queued.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queuing.set(key, turn);
+    void turn.then(() => {
+      if (this.queuing.get(key) === turn) this.queuing.delete(key);
+    });
+    return queued.then(async ({ stored }) => this.schedule(await stored, after));
+  }
+
+  /** Finds the portal's room and queues the outbox write (`stored` is boxed so it is not awaited here). */
+  private async queueWrite(
+    runtime: BridgeRuntime,
+    event: RemoteEvent,
+  ): Promise<{ stored: Promise<OutboxEntry> }> {
     const portal = await this.deps.portals.get(runtime.id, event.portal);
     if (!portal)
       throw new BridgeError(
         'unknown-target',
         `no portal for ${event.portal}: call ensurePortal first`,
       );
-    const entry = await this.deps.store.outbox.add({
+    const stored = this.deps.store.outbox.add({
       bridge: runtime.id,
       roomId: portal.roomId,
       json: JSON.stringify(event),
     });
-    this.schedule(entry, inboundTask.getStore());
+    return { stored };
   }
 
   /** Queues everything the outbox still holds (after a restart). */

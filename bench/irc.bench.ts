@@ -1,0 +1,50 @@
+/**
+ * The IRC benchmark: the real bridge with its IRC connector between a real InspIRCd (started
+ * here through test/peers/irc.sh, flood limits off on both sides) and the in-memory stand-in
+ * homeserver. Measures IRC → Matrix and Matrix → IRC messages/s, latency at a paced rate, and
+ * the time and memory of many puppet connections. See bench/README.md.
+ *
+ *   npm run bench:irc
+ *   npm run bench:irc -- --messages 20000 --puppets 1000 --connects 50 --irc-port 26667
+ */
+import { parseArgs } from 'node:util';
+import { ircBench } from './lib/irc-run.js';
+import { IrcServer } from './lib/irc-server.js';
+import { machine } from './lib/machine.js';
+import { tmpdir } from 'node:os';
+
+const { values: args } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '10000' },
+    puppets: { type: 'string', default: '1000' },
+    connects: { type: 'string', default: '50' },
+    'paced-rate': { type: 'string', default: '500' },
+    'paced-seconds': { type: 'string', default: '5' },
+    'irc-port': { type: 'string', default: '26667' },
+  },
+});
+
+const log = (line = '') => console.log(line);
+const ircPort = Number(args['irc-port']);
+const facts = machine(tmpdir());
+log(
+  `IRC benchmark, ${facts.date}: ${facts.cpuModel} × ${facts.nproc}, Node ${facts.node}, load ${facts.loadAverage.join(' ')}`,
+);
+const server = await IrcServer.start(ircPort);
+try {
+  const result = await ircBench(
+    {
+      ircPort,
+      messages: Number(args.messages),
+      puppets: Number(args.puppets),
+      connects: Number(args.connects),
+      pacedPerSecond: Number(args['paced-rate']),
+      pacedSeconds: Number(args['paced-seconds']),
+    },
+    log,
+  );
+  log('--- json ---');
+  log(JSON.stringify({ machine: facts, result }, null, 2));
+} finally {
+  await server.stop();
+}

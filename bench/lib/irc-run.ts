@@ -1,0 +1,316 @@
+/**
+ * The IRC benchmark's runs: the real bridge (IRC connector, in its own process) between a real
+ * InspIRCd and the in-memory stand-in homeserver. IRC users are bare sockets (irc-peer.ts);
+ * Matrix users' messages are transactions pushed to the appservice listener.
+ */
+import type { ClientEvent } from '../../src/matrix/events.js';
+import { FakeHomeserver } from '../../test/support/fake-homeserver.js';
+import { tmpdir } from 'node:os';
+import { BridgeProcess } from './bridge-handle.js';
+import { sqliteTarget } from './databases.js';
+import { AS_TOKEN, BOT, DOMAIN, HS_TOKEN } from './identities.js';
+import { IrcPeer } from './irc-peer.js';
+import type { Log } from './options.js';
+import { push, sleep, TransactionPusher, waitUntil } from './pusher.js';
+import { MB, percentile, round } from './stats.js';
+
+export interface IrcBenchOptions {
+  ircPort: number;
+  /** Messages in each throughput scenario. */
+  messages: number;
+  /** Puppets in the puppet scenario. */
+  puppets: number;
+  /** The network's max_concurrent_connects. */
+  connects: number;
+  /** Paced rate and how long, for latency. */
+  pacedPerSecond: number;
+  pacedSeconds: number;
+}
+
+const ROOMS = 10;
+const GHOST = /^@irc_bench_/;
+const latencyOf = (ms: number[]) => {
+  const s = [...ms].sort((a, b) => a - b);
+  return {
+    p50: round(percentile(s, 50), 2),
+    p99: round(percentile(s, 99), 2),
+    max: round(s.at(-1) ?? NaN, 2),
+  };
+};
+
+export async function ircBench(opts: IrcBenchOptions, log: Log) {
+  const throughput = await ircRun(opts, 'throughput', log);
+  // A bridge of its own, so that the memory measured is the puppets' alone.
+  const crowd = await ircRun(opts, 'puppets', log);
+  return { ...throughput, ...crowd };
+}
+
+async function ircRun(opts: IrcBenchOptions, mode: 'throughput' | 'puppets', log: Log) {
+  const hs = await FakeHomeserver.start({
+    serverName: DOMAIN,
+    asToken: AS_TOKEN,
+    hsToken: HS_TOKEN,
+    senderLocalpart: BOT,
+    userNamespace: new RegExp(`^@irc_.*:${DOMAIN}$`),
+    recordRequests: false,
+  });
+  // The default deployment: an SQLite file (WAL, synchronous FULL) in a fresh temp folder.
+  const database = await sqliteTarget(tmpdir()).fresh();
+  const bridge = new BridgeProcess();
+  const peers: IrcPeer[] = [];
+  try {
+    // Every ghost message reaching the homeserver, by the number in its body.
+    const arrivals = new Map<number, number>();
+    const append = hs.world.append.bind(hs.world);
+    hs.world.append = (room, fields, ts) => {
+      const ev = append(room, fields, ts);
+      if (fields.type === 'm.room.message' && GHOST.test(fields.sender)) {
+        const n = /^m (\d+)$/.exec(String(fields.content.body))?.[1];
+        if (n !== undefined) arrivals.set(Number(n), performance.now());
+      }
+      return ev;
+    };
+    const { port } = await bridge.ask(
+      {
+        type: 'start',
+        connector: 'irc',
+        config: {
+          homeserver: { url: hs.url, domain: DOMAIN },
+          appservice: {
+            id: 'switchboard',
+            port: 0,
+            url: 'http://127.0.0.1:9',
+            as_token: AS_TOKEN,
+            hs_token: HS_TOKEN,
+            bot: { localpart: BOT },
+          },
+          database: database.url,
+          logging: { level: 'silent' },
+          bridges: {
+            irc: {
+              enabled: true,
+              networks: {
+                bench: {
+                  host: '127.0.0.1',
+                  port: opts.ircPort,
+                  tls: false,
+                  flood: { lines_per_second: 0 },
+                  max_concurrent_connects: opts.connects,
+                },
+              },
+            },
+          },
+        },
+      },
+      'ready',
+      120_000,
+    );
+    const asUrl = `http://127.0.0.1:${port}`;
+    hs.appserviceUrl = asUrl;
+
+    // Ten portals, made the way a user's join by alias makes them.
+    const rooms: string[] = [];
+    for (let r = 0; r < ROOMS; r++) {
+      const alias = `#irc_bench_#bench${r}:${DOMAIN}`;
+      const res = await fetch(`${asUrl}/_matrix/app/v1/rooms/${encodeURIComponent(alias)}`, {
+        headers: { authorization: `Bearer ${HS_TOKEN}` },
+      });
+      const roomId = hs.world.aliases.get(alias);
+      if (res.status !== 200 || !roomId) throw new Error(`alias ${alias}: ${res.status}`);
+      rooms.push(roomId);
+    }
+    // IRC side: a talker in each channel, and a listener in all of them.
+    const heard = new Map<string, number>();
+    /** IRC users' lines as the listener heard them: the IRC server's own pace. */
+    const ircHeard = new Map<number, number>();
+    const listener = new IrcPeer('listener', opts.ircPort);
+    listener.onPrivmsg = (h) => {
+      if (/^[xc] \d+$/.test(h.text)) heard.set(h.text, h.at);
+      else if (h.text.startsWith('m ')) ircHeard.set(Number(h.text.slice(2)), h.at);
+    };
+    peers.push(listener);
+    await listener.connect();
+    const talkers = Array.from(
+      { length: ROOMS },
+      (_, r) => new IrcPeer(`talker${r}`, opts.ircPort),
+    );
+    peers.push(...talkers);
+    await Promise.all(talkers.map((t) => t.connect()));
+    for (let r = 0; r < ROOMS; r++) {
+      await listener.join(`#bench${r}`);
+      await talkers[r]!.join(`#bench${r}`);
+    }
+    // Matrix side: user r talks in room r.
+    const users = rooms.map((_, r) => `@mx${r}:${DOMAIN}`);
+    users.forEach((u, r) => {
+      hs.addUser(u, { displayname: `Matrix ${r}` });
+      hs.join(rooms[r]!, u);
+    });
+    await push(
+      hs,
+      rooms.flatMap((roomId) => hs.events(roomId).filter((e) => e.type === 'm.room.member')),
+    );
+
+    // Warm-up, not timed: every ghost joins its room, every puppet connects and joins.
+    let seq = 0;
+    const ircSay = (r: number, prefix: string) => {
+      const n = seq++;
+      talkers[r]!.write(`PRIVMSG #bench${r} :${prefix} ${n}\r\n`);
+      return n;
+    };
+    const warmIrc = rooms.map((_, r) => ircSay(r, 'm'));
+    await waitUntil(() => warmIrc.every((n) => arrivals.has(n)), 30_000, 'IRC warm-up');
+    const matrixEvents = (count: number, prefix: string, offset: number) =>
+      Array.from({ length: count }, (_, i) => {
+        const r = i % ROOMS;
+        return hs.send(rooms[r]!, users[r]!, {
+          msgtype: 'm.text',
+          body: `${prefix} ${offset + i}`,
+        });
+      });
+    await push(hs, matrixEvents(ROOMS, 'x', 0));
+    await waitUntil(() => heard.size >= ROOMS, 120_000, 'Matrix warm-up (puppets connecting)');
+
+    const pusher = new TransactionPusher(port, HS_TOKEN, 4);
+    const putAll = async (events: ClientEvent[], tag: string) => {
+      const bodies: Buffer[] = [];
+      for (let i = 0; i < events.length; i += 100)
+        bodies.push(Buffer.from(JSON.stringify({ events: events.slice(i, i + 100) })));
+      let next = 0;
+      const worker = async () => {
+        for (let t = next++; t < bodies.length; t = next++) {
+          const res = await pusher.put(`${tag}.${t}`, bodies[t]!);
+          if (res.status !== 200) throw new Error(`transaction ${tag}.${t}: ${res.status}`);
+        }
+      };
+      await Promise.all(Array.from({ length: 4 }, worker));
+    };
+    if (mode === 'puppets') {
+      try {
+        return await puppetScenario();
+      } finally {
+        pusher.close();
+      }
+    }
+
+    // Many puppets: each of N Matrix users says one line; memory before and after.
+    async function puppetScenario() {
+      const before = await bridge.ask({ type: 'memory' }, 'memory', 60_000);
+      const crowd = Array.from({ length: opts.puppets }, (_, k) => `@crowd${k}:${DOMAIN}`);
+      crowd.forEach((u, k) => {
+        hs.addUser(u, { displayname: `Crowd ${k}` });
+        hs.join(rooms[k % ROOMS]!, u);
+      });
+      const joins = rooms.flatMap((roomId) =>
+        hs
+          .events(roomId)
+          .filter((e) => e.type === 'm.room.member' && e.sender.startsWith('@crowd')),
+      );
+      for (let i = 0; i < joins.length; i += 100) await push(hs, joins.slice(i, i + 100));
+      const crowdEvents = crowd.map((u, k) =>
+        hs.send(rooms[k % ROOMS]!, u, { msgtype: 'm.text', body: `c ${k}` }),
+      );
+      const heardCrowd = () => [...heard.keys()].filter((k) => k.startsWith('c ')).length;
+      const crowdStarted = performance.now();
+      await putAll(crowdEvents, 'crowd');
+      await waitUntil(() => heardCrowd() >= opts.puppets, 600_000, 'every puppet connected');
+      const crowdSeconds =
+        (Math.max(...[...heard].filter(([k]) => k.startsWith('c ')).map(([, at]) => at)) -
+          crowdStarted) /
+        1000;
+      await sleep(3_000); // joins and NAMES replies settle
+      const after = await bridge.ask({ type: 'memory' }, 'memory', 60_000);
+      const perPuppet = {
+        heapKiB: round((after.heapUsedBytes - before.heapUsedBytes) / opts.puppets / 1024),
+        rssKiB: round((after.rssBytes - before.rssBytes) / opts.puppets / 1024),
+      };
+      log(
+        `  ${opts.puppets} puppets connected and spoke in ${round(crowdSeconds)} s (max_concurrent_connects ${opts.connects})`,
+      );
+      log(
+        `  memory per puppet: heap ${perPuppet.heapKiB} KiB, RSS ${perPuppet.rssKiB} KiB (heap ${round(after.heapUsedBytes / MB)} MB, RSS ${round(after.rssBytes / MB)} MB in all)`,
+      );
+      return {
+        puppets: opts.puppets,
+        puppetsSeconds: round(crowdSeconds, 2),
+        maxConcurrentConnects: opts.connects,
+        perPuppet,
+      };
+    }
+
+    // 1. IRC → Matrix throughput: every talker writes its share at once.
+    const first = seq;
+    const started = performance.now();
+    for (let i = 0; i < opts.messages; i++) ircSay(i % ROOMS, 'm');
+    await waitUntil(() => arrivals.size >= warmIrc.length + opts.messages, 300_000, 'IRC → Matrix');
+    const lastIn = Math.max(...[...arrivals].filter(([n]) => n >= first).map(([, at]) => at));
+    const ircToMatrix = Math.round(opts.messages / ((lastIn - started) / 1000));
+    const lastOnIrc = Math.max(...[...ircHeard].filter(([n]) => n >= first).map(([, at]) => at));
+    log(
+      `  IRC → Matrix: ${ircToMatrix} msg/s (${opts.messages} messages; the IRC server relayed them in ${round(lastOnIrc - started)} ms)`,
+    );
+
+    // 2. Matrix → IRC throughput: 100-event transactions, 4 in flight.
+    const outEvents = matrixEvents(opts.messages, 'x', ROOMS);
+    const heardBefore = heard.size;
+    const outStarted = performance.now();
+    await putAll(outEvents, 'out');
+    await waitUntil(() => heard.size >= heardBefore + opts.messages, 300_000, 'Matrix → IRC');
+    const lastOut = Math.max(...heard.values());
+    const matrixToIrc = Math.round(opts.messages / ((lastOut - outStarted) / 1000));
+    log(`  Matrix → IRC: ${matrixToIrc} msg/s (${opts.messages} messages)`);
+
+    // 3. Latency at a paced rate, each direction on its own: batches every 20 ms.
+    const batches = Math.round((opts.pacedSeconds * 1000) / 20);
+    const perBatch = Math.max(1, Math.round(opts.pacedPerSecond / 50));
+    const inSent = new Map<number, number>();
+    for (let b = 0; b < batches; b++) {
+      const at = performance.now();
+      for (let k = 0; k < perBatch; k++) inSent.set(ircSay((b * perBatch + k) % ROOMS, 'm'), at);
+      await sleep(20);
+    }
+    await waitUntil(
+      () => [...inSent.keys()].every((n) => arrivals.has(n)),
+      60_000,
+      'paced IRC → Matrix',
+    );
+    const inLatency = latencyOf([...inSent].map(([n, at]) => arrivals.get(n)! - at));
+    log(
+      `  IRC → Matrix latency at ${perBatch * 50} msg/s: p50 ${inLatency.p50} ms, p99 ${inLatency.p99} ms`,
+    );
+
+    const outSent = new Map<string, number>();
+    let offset = ROOMS + opts.messages;
+    for (let b = 0; b < batches; b++) {
+      const events = matrixEvents(perBatch, 'x', offset);
+      offset += perBatch;
+      const at = performance.now();
+      for (const e of events) outSent.set(String((e.content as { body: string }).body), at);
+      void pusher.put(`paced.${b}`, Buffer.from(JSON.stringify({ events })));
+      await sleep(20);
+    }
+    await waitUntil(
+      () => [...outSent.keys()].every((k) => heard.has(k)),
+      60_000,
+      'paced Matrix → IRC',
+    );
+    const outLatency = latencyOf([...outSent].map(([k, at]) => heard.get(k)! - at));
+    log(
+      `  Matrix → IRC latency at ${perBatch * 50} msg/s: p50 ${outLatency.p50} ms, p99 ${outLatency.p99} ms`,
+    );
+
+    pusher.close();
+    return {
+      ircToMatrixPerSecond: ircToMatrix,
+      matrixToIrcPerSecond: matrixToIrc,
+      pacedPerSecond: perBatch * 50,
+      ircToMatrixLatencyMs: inLatency,
+      matrixToIrcLatencyMs: outLatency,
+    };
+  } finally {
+    for (const p of peers) p.close();
+    await bridge.stop().catch(() => undefined);
+    await hs.close();
+    await database.cleanup();
+  }
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { portalKey, remoteMessageId, remoteUserId, type RemoteEvent } from '../connector.js';
+import type { OutboxEntry } from '../store/store.js';
+import type { BridgeRuntime } from './bridge-runtime.js';
+import { RemoteDelivery, type RemoteDeliveryDeps } from './remote-delivery.js';
+
+const message = (n: number): RemoteEvent => ({
+  kind: 'message',
+  portal: portalKey('net/#room'),
+  sender: remoteUserId('net/bob'),
+  id: remoteMessageId(`m${n}`),
+  content: { kind: 'text', text: `line ${n}` },
+});
+
+describe('RemoteDelivery.emit', () => {
+  it('keeps the order of emits that were not awaited one by one, even when a portal lookup is slow', async () => {
+    const written: string[] = [];
+    let lookups = 0;
+    const deps = {
+      // The first lookup misses the cache and is slow; the later ones answer at once.
+      portals: {
+        get: async () => {
+          if (lookups++ === 0) await new Promise((r) => setTimeout(r, 20));
+          return { roomId: '!room:x' };
+        },
+      },
+      store: {
+        outbox: {
+          add: async (entry: { json: string }): Promise<OutboxEntry> => {
+            const text = (JSON.parse(entry.json) as { content: { text: string } }).content.text;
+            written.push(text);
+            await new Promise((r) => setTimeout(r, Math.random() * 5));
+            return {
+              id: written.length,
+              bridge: 'net',
+              roomId: '!room:x',
+              json: entry.json,
+              attempts: 0,
+            };
+          },
+        },
+      },
+      queue: { push: (_key: string, _task: unknown) => undefined },
+      metrics: { outboxPending: { inc: () => undefined, dec: () => undefined } },
+    };
+    const delivery = new RemoteDelivery(deps as unknown as RemoteDeliveryDeps);
+    const runtime = { id: 'net' } as BridgeRuntime;
+    await Promise.all(Array.from({ length: 50 }, (_, n) => delivery.emit(runtime, message(n))));
+    expect(written).toEqual(Array.from({ length: 50 }, (_, n) => `line ${n}`));
+  });
+
+  it('rejects an emit for a portal with no room without holding up the next one', async () => {
+    let calls = 0;
+    const deps = {
+      portals: { get: async () => (calls++ === 0 ? undefined : { roomId: '!room:x' }) },
+      store: {
+        outbox: {
+          add: async (): Promise<OutboxEntry> => ({
+            id: 1,
+            bridge: 'net',
+            roomId: '!room:x',
+            json: '{}',
+            attempts: 0,
+          }),
+        },
+      },
+      queue: { push: () => undefined },
+      metrics: { outboxPending: { inc: () => undefined, dec: () => undefined } },
+    };
+    const delivery = new RemoteDelivery(deps as unknown as RemoteDeliveryDeps);
+    const runtime = { id: 'net' } as BridgeRuntime;
+    const first = delivery.emit(runtime, message(1));
+    const second = delivery.emit(runtime, message(2));
+    await expect(first).rejects.toThrow(/no portal/);
+    await expect(second).resolves.toBeUndefined();
+  });
+});
