@@ -263,7 +263,11 @@ export interface Connector<C = unknown> {
   start(ctx: BridgeContext<C>): Promise<void>;
   stop(): Promise<void>;
   handleMatrixMessage(msg: MatrixMessage): Promise<SendResult>;
-  /** A room was linked to a remote chat by a command or the provisioning API (join it, say). */
+  /**
+   * A room now stands for a remote chat: made for an alias query, or linked by a command or the
+   * provisioning API (join the chat, bring the room's members up to date, say). May come more than
+   * once for the same portal.
+   */
   portalLinked?(portal: PortalRecord): Promise<void>;
   portalUnlinked?(portal: PortalRecord): Promise<void>;
   /** Bot commands of this bridge, run as `<id> <name> args…` in the management room. */

@@ -261,6 +261,9 @@ export class IrcConnector
     this.portalKeys.add(key);
     const where = parsePortalKey(key);
     const entry = where && this.networks.get(where.network);
-    if (where && entry) void entry.network.joinBot(where.channel);
+    if (where && entry) {
+      void entry.network.joinBot(where.channel);
+      entry.listener.announceMembers(where.channel);
+    }
   }
 }

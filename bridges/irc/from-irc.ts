@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { MessageEvent } from 'irc-framework';
 import type { Logger } from 'pino';
 import {
+  BridgeError,
   remoteMessageId,
   type GhostProfile,
   type MessageContent,
@@ -33,6 +34,8 @@ export class IrcListener {
   private stored: Promise<void> = Promise.resolve();
   /** Lowercased channel → lowercased nicks in it (from NAMES, JOIN, PART, KICK, QUIT, NICK). */
   private readonly members = new Map<string, Set<string>>();
+  /** Lowercased nick → the nick as IRC last showed it (ghosts' display names keep its case). */
+  private readonly cased = new Map<string, string>();
   /** Ghosts whose display name was set in this process: nick as it was last seen. */
   private readonly named = new Map<string, string>();
   /** Lowercased channel → its topic as last heard (on join or a change). */
@@ -52,6 +55,7 @@ export class IrcListener {
     client.on('action', message('emote'));
     client.on('join', (e: { nick: string; channel: string; time?: number }) => {
       this.member(e.channel).add(e.nick.toLowerCase());
+      this.cased.set(e.nick.toLowerCase(), e.nick);
       if (!this.ours(e.nick)) this.queue(() => this.membership(e.channel, e.nick, 'join', e.time));
     });
     client.on('part', (e: { nick: string; channel: string; message?: string; time?: number }) => {
@@ -81,6 +85,7 @@ export class IrcListener {
       for (const c of channels) {
         this.member(c).delete(e.nick.toLowerCase());
         this.member(c).add(e.new_nick.toLowerCase());
+        this.cased.set(e.new_nick.toLowerCase(), e.new_nick);
       }
       if (this.ours(e.nick) || this.ours(e.new_nick)) return;
       // A new nick is a new ghost (ghost ids are nicks): the old one leaves, the new one joins.
@@ -89,8 +94,20 @@ export class IrcListener {
         this.queue(() => this.membership(c, e.new_nick, 'join', e.time));
       }
     });
+    // NAMES (on the bot's join, also after a reconnect): who is there now joins, who left meanwhile leaves.
     client.on('userlist', (e: { channel: string; users: { nick: string }[] }) => {
-      this.members.set(e.channel.toLowerCase(), new Set(e.users.map((u) => u.nick.toLowerCase())));
+      const before = this.members.get(e.channel.toLowerCase()) ?? new Set<string>();
+      const now = new Map(e.users.map((u) => [u.nick.toLowerCase(), u.nick]));
+      for (const [lower, nick] of now) this.cased.set(lower, nick);
+      this.members.set(e.channel.toLowerCase(), new Set(now.keys()));
+      for (const [lower, nick] of now)
+        if (!before.has(lower) && !this.ours(nick))
+          this.queue(() => this.membership(e.channel, nick, 'join'));
+      for (const lower of before) {
+        if (now.has(lower) || this.ours(lower)) continue;
+        const nick = this.nickOf(this.user(lower)) ?? lower;
+        this.queue(() => this.membership(e.channel, nick, 'leave', undefined, 'left meanwhile'));
+      }
     });
     client.on('topic', (e: { nick?: string; channel: string; topic: string; time?: number }) => {
       this.topics.set(e.channel.toLowerCase(), e.topic);
@@ -115,6 +132,16 @@ export class IrcListener {
   /** The nick behind a ghost, as last seen on IRC (with its case), if it was seen in this process. */
   nickOf(user: RemoteUserId): string | undefined {
     return this.named.get(user);
+  }
+
+  /** Every IRC user the bot sees in `channel` joins the room (a room made after the bot joined). */
+  announceMembers(channel: string): void {
+    const lower = channel.toLowerCase();
+    for (const nick of this.members.get(lower) ?? []) {
+      if (this.ours(nick)) continue;
+      const cased = this.nickOf(this.user(nick)) ?? this.cased.get(nick) ?? nick;
+      this.queue(() => this.membership(lower, cased, 'join'));
+    }
   }
 
   /** The channel's topic as the bot last heard it (after joining), if any. */
@@ -179,14 +206,14 @@ export class IrcListener {
       await this.sink.setGhostProfile(event.sender, { displayName: nick });
       this.named.set(key, nick);
     }
-    const stored = this.sink
-      .emit(event)
-      .catch((err: unknown) =>
-        this.sink.log.warn(
-          { err, irc: this.network.id, portal: event.portal },
-          'an IRC event was not bridged',
-        ),
+    const stored = this.sink.emit(event).catch((err: unknown) => {
+      // A channel whose room is still being made (NAMES comes first): portalLinked announces them.
+      const level = err instanceof BridgeError && err.code === 'unknown-target' ? 'debug' : 'warn';
+      this.sink.log[level](
+        { err, irc: this.network.id, portal: event.portal },
+        'an IRC event was not bridged',
       );
+    });
     this.stored = this.stored.then(() => stored);
   }
 

@@ -13,7 +13,7 @@ import type { Store } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
 import type { GhostDirectory } from './ghosts.js';
 import type { InboxRouter } from './inbox-router.js';
-import type { PortalDirectory } from './portals.js';
+import { toRecord, type PortalDirectory } from './portals.js';
 
 export function appserviceHandlers(deps: {
   store: Store;
@@ -76,6 +76,15 @@ export function appserviceHandlers(deps: {
         if (!info) return false;
         const portal = await deps.portals.ensure(runtime, info, alias.slice(1, alias.indexOf(':')));
         await deps.portals.ensureAlias(alias, portal.roomId); // a portal made earlier under another alias
+        // The room exists now: the bridge may bring it up to date (an IRC channel's members, say).
+        await runtime.connector
+          .portalLinked?.(toRecord(portal))
+          .catch((err: unknown) =>
+            deps.log.warn(
+              { err, bridge: runtime.id, roomId: portal.roomId },
+              'portalLinked failed',
+            ),
+          );
         return true;
       }
       return false;

@@ -44,12 +44,26 @@ describe('IRC bridge: Matrix memberships (InspIRCd + Synapse)', () => {
     await bridge?.stop();
   });
 
-  it('a Matrix user who joins the room is in the channel before saying anything, and leaving parts it', async () => {
+  it('IRC users already in the channel are in the room; a Matrix user who joins is in the channel before saying anything, and leaving parts it', async () => {
     const roomId = await joinAlias(carol, `#irc_test_${channel}:localhost`);
     await waitFor(
       async () => (await irc.names(channel)).some((n) => n.replace(/^[~&@%+]+/, '') === puppetNick),
       30_000,
       `${puppetNick} in ${channel} without speaking`,
+    );
+    // Dave was in the channel before the room existed: his ghost is in the room without speaking.
+    const ghost = `@irc_test_dave${suffix}:localhost`;
+    await waitFor(
+      async () => {
+        const { joined } = await asUser<{ joined: Record<string, unknown> }>(
+          carol,
+          'GET',
+          `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/joined_members`,
+        );
+        return ghost in joined;
+      },
+      30_000,
+      `${ghost} in the room from the channel's NAMES`,
     );
     await asUser(carol, 'POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/leave`, {
       reason: 'bye\r\nPRIVMSG #other :injected',
