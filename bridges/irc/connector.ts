@@ -134,8 +134,18 @@ export class IrcConnector
   /** Joins connect the user's puppet into the channel at once; leaving, kicks and bans PART. */
   async handleMatrixMembership(change: MatrixMembership): Promise<void> {
     if (!this.ctx) return;
-    handleMatrixMembership(
-      { network: (id) => this.networks.get(id)?.network, log: this.ctx.log },
+    const ctx = this.ctx;
+    await handleMatrixMembership(
+      {
+        network: (id) => this.networks.get(id)?.network,
+        ghostNick: (userId) => {
+          const remote = ctx.ghostRemoteId(userId);
+          const who = remote && parseRemoteUser(remote);
+          if (!who) return undefined;
+          return this.networks.get(who.network)?.listener.nickOf(remote) ?? who.nick;
+        },
+        log: ctx.log,
+      },
       change,
     );
   }

@@ -69,7 +69,9 @@ export class IrcListener {
       (e: { kicked: string; nick: string; channel: string; message?: string; time?: number }) => {
         this.member(e.channel).delete(e.kicked.toLowerCase());
         if (this.ours(e.kicked)) return; // TODO(issue 3): tell the Matrix user their puppet was kicked
-        const actor = this.ours(e.nick) ? undefined : makeRemoteUser(this.network.id, e.nick);
+        // A kick by one of our puppets was a Matrix user's kick: the ghost is out of the room already.
+        if (this.ours(e.nick)) return;
+        const actor = makeRemoteUser(this.network.id, e.nick);
         this.queue(() => this.membership(e.channel, e.kicked, 'kick', e.time, e.message, actor));
       },
     );

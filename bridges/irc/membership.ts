@@ -2,22 +2,43 @@
  * Matrix memberships in channel rooms: a Matrix user who joins gets their IRC connection at once
  * (connecting in the background, so they are in the channel before they first speak and the
  * room's queue does not wait a registration); one who leaves, is kicked or is banned PARTs.
+ * A Matrix kick or ban of an IRC user's ghost is a KICK (and +b) by the kicker's own connection.
  * Private-chat rooms and other bridges' ghosts are left alone (they connect when they speak).
  */
 import type { Logger } from 'pino';
-import type { MatrixMembership } from '../../src/connector.js';
+import { BridgeError, type MatrixMembership } from '../../src/connector.js';
 import type { IrcNetwork } from './client.js';
+import { NICK } from './commands.js';
 import { parsePortalKey } from './ids.js';
+import { kick } from './requests.js';
 
 export interface MembershipDeps {
   network(id: string): IrcNetwork | undefined;
+  /** The IRC nick behind one of our ghosts. */
+  ghostNick(userId: string): string | undefined;
   log: Logger;
 }
 
-export function handleMatrixMembership(deps: MembershipDeps, change: MatrixMembership): void {
+export async function handleMatrixMembership(
+  deps: MembershipDeps,
+  change: MatrixMembership,
+): Promise<void> {
   const where = parsePortalKey(change.portal);
   const network = where && deps.network(where.network);
   if (!where || !network || change.sender.viaBridge) return;
+  const ghost = deps.ghostNick(change.target);
+  if (ghost !== undefined) {
+    // A Matrix user kicked or banned an IRC user's ghost: their own connection does it on IRC,
+    // which works when they are a channel operator there (else IRC's refusal is their notice).
+    if (change.membership !== 'kick' && change.membership !== 'ban') return;
+    if (!NICK.test(ghost)) throw new BridgeError('rejected', `${ghost} is not an IRC nick`);
+    const puppet = network.puppetFor(change.sender.userId, change.sender.displayName);
+    await puppet.join(where.channel);
+    const reason =
+      change.reason ?? `${change.membership === 'ban' ? 'Banned' : 'Kicked'} from Matrix`;
+    await kick(puppet, where.channel.toLowerCase(), ghost, reason, change.membership === 'ban');
+    return;
+  }
   if (change.membership === 'join') {
     if (change.sender.userId !== change.target) return;
     const failed = (err: unknown) =>

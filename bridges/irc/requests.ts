@@ -2,6 +2,7 @@
  * Requests a connection makes and waits for the server's answer to: a nick change (the new
  * nick, or the server's reason for refusing it) and WHOIS. Both go through flood control.
  */
+import { BridgeError } from '../../src/connector.js';
 import type { IrcConnection } from './connection.js';
 
 const ANSWER_TIMEOUT_MS = 10_000;
@@ -99,4 +100,57 @@ export function describeWhois(w: WhoisReply): string {
   if (w.secure) parts.push('using TLS');
   if (w.away) parts.push(`away: ${w.away}`);
   return `${parts.join('; ')}.`;
+}
+
+/** Numerics that refuse a KICK or a MODE: no such nick/channel, not on it, not an operator. */
+const KICK_ERRORS = new Set(['401', '403', '441', '442', '482']);
+
+/**
+ * Kicks `nick` from `channel` (banning `nick!*@*` first when asked) and resolves once the server
+ * confirms; rejects with the server's reason (not an operator, say) as a BridgeError.
+ */
+export function kick(
+  conn: IrcConnection,
+  channel: string,
+  nick: string,
+  reason: string,
+  ban: boolean,
+): Promise<void> {
+  const client = conn.client;
+  return new Promise((resolve, reject) => {
+    const finish = (err?: Error) => {
+      clearTimeout(timer);
+      client.off('kick', onKick);
+      client.off('raw', onRaw);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onKick = (e: { kicked: string; channel: string }) => {
+      if (e.kicked.toLowerCase() === nick.toLowerCase() && e.channel.toLowerCase() === channel)
+        finish();
+    };
+    const onRaw = (e: { line: string; from_server: boolean }) => {
+      if (!e.from_server) return;
+      const m = /^(?:@\S+ )?:\S+ (\d{3}) \S+ (?:\S+ )*?:(.*)$/.exec(e.line.trimEnd());
+      if (m && KICK_ERRORS.has(m[1]!))
+        finish(
+          new BridgeError('rejected', `IRC refused to ${ban ? 'ban' : 'kick'} ${nick}: ${m[2]}`),
+        );
+    };
+    const timer = setTimeout(
+      () =>
+        finish(
+          new BridgeError('network', `the IRC server did not answer the kick of ${nick}`, true),
+        ),
+      ANSWER_TIMEOUT_MS,
+    );
+    client.on('kick', onKick);
+    client.on('raw', onRaw);
+    const text = reason.replace(/[\r\n\0]+/g, ' ').slice(0, 300);
+    const lines = [
+      ...(ban ? [`MODE ${channel} +b ${nick}!*@*`] : []),
+      `KICK ${channel} ${nick} :${text}`,
+    ];
+    conn.writeLines(lines).catch((err: unknown) => finish(err as Error));
+  });
 }

@@ -124,9 +124,11 @@ export async function deliverToNetwork(
     }
     case 'm.room.member': {
       const target = ev.state_key;
-      if (!canMembership(connector) || !target || runtime.ownsUser(target)) return;
+      if (!canMembership(connector) || !target) return;
       const membership = str(content.membership);
       const kind = membership === 'leave' && target !== ev.sender ? 'kick' : membership;
+      // A ghost's own comings and goings are the bridge's doing; a user kicking or banning one is not.
+      if (runtime.ownsUser(target) && kind !== 'kick' && kind !== 'ban') return;
       if (
         kind !== 'join' &&
         kind !== 'leave' &&

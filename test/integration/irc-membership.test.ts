@@ -5,11 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, joinAlias, startBridge } from '../support/bridge-harness.js';
+import { asUser, joinAlias, roomEvents, startBridge } from '../support/bridge-harness.js';
 import { ircPort, ircUser } from '../support/irc-user.js';
 import {
   registerUser,
   requireSynapse,
+  testRegistration,
   uniqueLocalpart,
   waitFor,
   type TestUser,
@@ -77,4 +78,89 @@ describe('IRC bridge: Matrix memberships (InspIRCd + Synapse)', () => {
     expect(part).toContain('Left the Matrix room: bye PRIVMSG #other :injected');
     expect(await irc.names(channel)).not.toContain(puppetNick);
   }, 90_000);
+
+  it('a Matrix kick and ban of the ghost of an IRC user are KICK and +b by the kicker, who must be op on IRC', async () => {
+    const kickChannel = `#kick${suffix}`;
+    const op = await ircUser(`Erin${suffix}`, kickChannel); // first in: channel operator
+    const victim = await ircUser(`Fred${suffix}`, kickChannel);
+    try {
+      const roomId = await joinAlias(carol, `#irc_test_${kickChannel}:localhost`);
+      const room = encodeURIComponent(roomId);
+      await waitFor(
+        async () => (await op.names(kickChannel)).some((n) => n.endsWith(puppetNick)),
+        30_000,
+        `${puppetNick} in ${kickChannel}`,
+      );
+      // Carol may kick in Matrix (the bridge bot, the room's creator, gives her the level).
+      const bot = { accessToken: testRegistration().as_token };
+      const levels = await asUser<{ users?: Record<string, number> }>(
+        bot,
+        'GET',
+        `/_matrix/client/v3/rooms/${room}/state/m.room.power_levels`,
+      );
+      await asUser(bot, 'PUT', `/_matrix/client/v3/rooms/${room}/state/m.room.power_levels`, {
+        ...levels,
+        users: { ...levels.users, [carol.userId]: 50 },
+      });
+      const ghost = `@irc_test_fred${suffix}:localhost`;
+      await waitFor(
+        async () =>
+          ghost in
+          (
+            await asUser<{ joined: Record<string, unknown> }>(
+              carol,
+              'GET',
+              `/_matrix/client/v3/rooms/${room}/joined_members`,
+            )
+          ).joined,
+        30_000,
+        `${ghost} in the room`,
+      );
+
+      // Not op on IRC: IRC refuses, and Carol is told so in the room.
+      await asUser(carol, 'POST', `/_matrix/client/v3/rooms/${room}/kick`, {
+        user_id: ghost,
+        reason: 'first try',
+      });
+      await waitFor(
+        async () =>
+          (await roomEvents(carol, roomId)).find(
+            (e) => e.type === 'm.room.message' && /refused to kick/i.test(String(e.content.body)),
+          ),
+        30_000,
+        'a notice that IRC refused the kick',
+      );
+      expect((await victim.names(kickChannel)).some((n) => n.endsWith(`Fred${suffix}`))).toBe(true);
+
+      // Op on IRC: the ban is +b and KICK by Carol's nick.
+      op.client.raw(`MODE ${kickChannel} +o ${puppetNick}`);
+      await waitFor(
+        () =>
+          op.raw.find(
+            (l) => / MODE /.test(l) && l.replaceAll(' :', ' ').includes(`+o ${puppetNick}`),
+          ),
+        20_000,
+        `${puppetNick} opped`,
+      );
+      await asUser(carol, 'POST', `/_matrix/client/v3/rooms/${room}/ban`, {
+        user_id: ghost,
+        reason: 'spam',
+      });
+      const kickLine = await waitFor(
+        () => op.raw.find((l) => l.includes(`:${puppetNick}!`) && / KICK /.test(l)),
+        20_000,
+        'the KICK on IRC',
+      );
+      expect(kickLine).toContain(`KICK ${kickChannel} Fred${suffix} :spam`);
+      // InspIRCd writes the last parameter with a colon (`+b :nick!*@*`).
+      expect(
+        op.raw.some(
+          (l) => / MODE /.test(l) && l.replaceAll(' :', ' ').includes(`+b Fred${suffix}!*@*`),
+        ),
+      ).toBe(true);
+    } finally {
+      op.client.quit();
+      victim.client.quit();
+    }
+  }, 120_000);
 });
