@@ -313,6 +313,12 @@ export class IrcConnection {
     this.connect(); // a connect already waiting for its turn or under way is not started twice
   }
 
+  /** A tag-only line (TAGMSG typing) in order with the rest; dropped while disconnected. */
+  writeTag(line: string): void {
+    if (/[\r\n\0]/.test(line) || !this.isRegistered) return;
+    this.sendQuietly(line);
+  }
+
   /** A line of our own (JOIN) through flood control; a failure is logged, not thrown. */
   private sendQuietly(line: string): void {
     this.out

@@ -12,9 +12,11 @@ import {
   type GhostInvite,
   type GhostInviteHandling,
   type MatrixMembership,
+  type MatrixTyping,
   type MatrixUserId,
   type MatrixMessage,
   type MembershipCapable,
+  type TypingCapable,
   type PortalInfo,
   type PortalKey,
   type PortalRecord,
@@ -30,6 +32,7 @@ import { ircConfigSchema, type IrcConfig } from './config.js';
 import { IrcListener } from './from-irc.js';
 import { handleMatrixMessage } from './from-matrix.js';
 import { handleMatrixMembership } from './membership.js';
+import { sendTyping } from './typing.js';
 import { IrcPrivateMessages } from './pm.js';
 import {
   aliasLocalpart,
@@ -51,7 +54,8 @@ export class IrcConnector
     AliasResolving,
     ThirdPartyCapable,
     GhostInviteHandling,
-    MembershipCapable
+    MembershipCapable,
+    TypingCapable
 {
   readonly id = 'irc';
   readonly displayName = 'IRC';
@@ -129,6 +133,11 @@ export class IrcConnector
       },
       msg,
     );
+  }
+
+  /** Matrix typing → `+typing` from the user's connection, when it is in the channel. */
+  async handleMatrixTyping(typing: MatrixTyping): Promise<void> {
+    sendTyping((id) => this.networks.get(id)?.network, typing);
   }
 
   /** Joins connect the user's puppet into the channel at once; leaving, kicks and bans PART. */

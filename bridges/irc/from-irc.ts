@@ -19,6 +19,7 @@ import {
 import type { IrcNetwork } from './client.js';
 import { ircToContent } from './format.js';
 import { isChannelName, makePortalKey, makeRemoteUser } from './ids.js';
+import { typingOf } from './typing.js';
 
 /** What from-irc needs from the bridge: the parts of BridgeContext it uses, plus which portals exist. */
 export interface RemoteSink {
@@ -53,6 +54,21 @@ export class IrcListener {
     client.on('privmsg', message('text'));
     client.on('notice', message('notice'));
     client.on('action', message('emote'));
+    client.on(
+      'tagmsg',
+      (e: { nick?: string; target: string; tags?: Record<string, string>; time?: number }) => {
+        const typing = typingOf(e.tags);
+        const nick = e.nick;
+        if (typing === undefined || !nick || !isChannelName(e.target) || this.ours(nick)) return;
+        if (!this.member(e.target).has(nick.toLowerCase())) return; // its ghost is not in the room
+        this.queue(() =>
+          this.emit(
+            { kind: 'typing', portal: this.portal(e.target), sender: this.user(nick), typing },
+            nick,
+          ),
+        );
+      },
+    );
     client.on('join', (e: { nick: string; channel: string; time?: number }) => {
       this.member(e.channel).add(e.nick.toLowerCase());
       this.cased.set(e.nick.toLowerCase(), e.nick);
