@@ -194,6 +194,11 @@ export interface BridgeContext<C> {
   ensurePortal(info: PortalInfo): Promise<PortalRecord>;
   portals(): Promise<PortalRecord[]>;
   kv: KeyValueStore;
+  /**
+   * Tells a Matrix user something about their own connection (kicked, logged out) in their
+   * management room, the bot's direct chat with them. Resolves false when they have none.
+   */
+  notify(userId: MatrixUserId, text: string): Promise<boolean>;
   /** Encrypts secrets (users' network passwords) before they go into `kv`. */
   secrets: SecretSealer;
 }

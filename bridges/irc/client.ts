@@ -139,6 +139,13 @@ export class IrcNetwork {
     return true;
   }
 
+  /** The Matrix user whose puppet holds `nick` now, if any. */
+  puppetOwner(nick: string): MatrixUserId | undefined {
+    for (const [userId, puppet] of this.puppets)
+      if (puppet.isMe(nick)) return userId as MatrixUserId;
+    return undefined;
+  }
+
   /** The current nick of a Matrix user's puppet, if they have one on this network. */
   puppetNick(userId: string): string | undefined {
     return this.puppets.get(userId)?.nick;

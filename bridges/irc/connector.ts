@@ -75,6 +75,7 @@ export class IrcConnector
       emit: ctx.emit,
       setGhostProfile: ctx.setGhostProfile,
       hasPortal: (key: PortalKey) => this.portalKeys.has(key),
+      notify: ctx.notify,
       log: ctx.log,
     };
     for (const [id, config] of Object.entries(ctx.config.networks)) {

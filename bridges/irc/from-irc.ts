@@ -11,6 +11,7 @@ import {
   BridgeError,
   remoteMessageId,
   type GhostProfile,
+  type MatrixUserId,
   type MessageContent,
   type PortalKey,
   type RemoteEvent,
@@ -26,6 +27,7 @@ export interface RemoteSink {
   emit(event: RemoteEvent): Promise<void>;
   setGhostProfile(user: RemoteUserId, profile: GhostProfile): Promise<void>;
   hasPortal(key: PortalKey): boolean;
+  notify(userId: MatrixUserId, text: string): Promise<boolean>;
   log: Logger;
 }
 
@@ -84,7 +86,7 @@ export class IrcListener {
       'kick',
       (e: { kicked: string; nick: string; channel: string; message?: string; time?: number }) => {
         this.member(e.channel).delete(e.kicked.toLowerCase());
-        if (this.ours(e.kicked)) return; // TODO(issue 3): tell the Matrix user their puppet was kicked
+        if (this.ours(e.kicked)) return this.puppetKicked(e.channel, e.kicked, e.nick, e.message);
         // A kick by one of our puppets was a Matrix user's kick: the ghost is out of the room already.
         if (this.ours(e.nick)) return;
         const actor = makeRemoteUser(this.network.id, e.nick);
@@ -145,6 +147,19 @@ export class IrcListener {
         ),
       );
     });
+  }
+
+  /** A Matrix user's connection was kicked from a bridged channel: they hear it from the bot. */
+  private puppetKicked(channel: string, nick: string, by: string, reason?: string): void {
+    const userId = this.network.puppetOwner(nick);
+    if (!userId || !this.sink.hasPortal(this.portal(channel))) return;
+    const why = reason && reason !== by ? `: ${reason}` : '';
+    const text = `You (${nick}) were kicked from ${channel} on IRC network ${this.network.id} by ${by}${why}. Your next message in its room joins the channel again.`;
+    this.sink
+      .notify(userId, text)
+      .catch((err: unknown) =>
+        this.sink.log.warn({ err, userId }, 'could not tell a user they were kicked'),
+      );
   }
 
   /** The nick behind a ghost, as last seen on IRC (with its case), if it was seen in this process. */

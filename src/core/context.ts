@@ -20,6 +20,7 @@ export function bridgeContext(
     delivery: RemoteDelivery;
     client: MatrixClient;
     secretKey: SecretKey;
+    notify(userId: string, text: string): Promise<boolean>;
   },
 ): BridgeContext<unknown> {
   const namespace = `bridge:${runtime.id}`;
@@ -46,6 +47,7 @@ export function bridgeContext(
     ensurePortal: async (info) => toRecord(await deps.portals.ensure(runtime, info)),
     portals: async () => (await deps.portals.list(runtime.id)).map(toRecord),
     kv,
+    notify: (userId, text) => deps.notify(userId, text),
     secrets: { seal: (text) => secrets.seal(text), unseal: (sealed) => secrets.unseal(sealed) },
   };
 }

@@ -11,11 +11,15 @@ import type { BridgeRuntime } from './bridge-runtime.js';
 
 const KV = 'core';
 const key = (roomId: string) => `management:${roomId}`;
+/** A user's management room, for telling them things they did not ask (their puppet was kicked). */
+const roomOf = (userId: string) => `management-of:${userId}`;
 
 export class Management {
   private readonly known = new Map<string, boolean>();
   private coreCommands: Command[] = [];
   private replies = 0;
+  /** Users whose management room is recorded for `notify` in this process. */
+  private readonly noted = new Set<string>();
 
   constructor(
     private readonly kv: KeyValue,
@@ -43,6 +47,7 @@ export class Management {
     await this.client.join(ev.room_id);
     if ((ev.content as { is_direct?: unknown }).is_direct !== true) return; // an ordinary room: perhaps to `link` it
     await this.kv.set(KV, key(ev.room_id), ev.sender);
+    await this.kv.set(KV, roomOf(ev.sender), ev.room_id);
     this.known.set(ev.room_id, true);
     await this.reply(ev.room_id, 'Hello! I am the bridge bot. Type `help` to see what I can do.');
   }
@@ -62,6 +67,11 @@ export class Management {
       await reply(`Unknown command \`${scope}${name ?? ''}\`. Type \`help\` for the list.`);
       return;
     }
+    if (!this.noted.has(ev.sender)) {
+      // Rooms made before `notify` existed learn their owner here.
+      await this.kv.set(KV, roomOf(ev.sender), ev.room_id);
+      this.noted.add(ev.sender);
+    }
     const isAdmin = this.admins.has(ev.sender);
     if (command.requiresAdmin && !isAdmin) {
       await reply(`\`${command.name}\` is for bridge admins only.`);
@@ -73,6 +83,14 @@ export class Management {
       this.log.warn({ err, command: command.name, roomId: ev.room_id }, 'command failed');
       await reply(`\`${command.name}\` failed: ${(err as Error).message}`);
     }
+  }
+
+  /** Tells `userId` something in their management room; false when they have none. */
+  async notify(userId: string, text: string): Promise<boolean> {
+    const roomId = await this.kv.get(KV, roomOf(userId));
+    if (roomId === undefined) return false;
+    await this.reply(roomId, text);
+    return true;
   }
 
   reply(roomId: string, text: string): Promise<string> {

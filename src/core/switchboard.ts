@@ -175,6 +175,7 @@ export class Switchboard {
             delivery,
             client,
             secretKey,
+            notify: (userId, text) => management.notify(userId, text),
           }),
         );
         runtime.state = 'running';

@@ -174,4 +174,25 @@ describe('IRC bot commands (InspIRCd + Synapse)', () => {
     expect(heard.nick).toBe(chosenNick);
     expect(heard.target).toBe(channel);
   });
+
+  it('a kicked connection is told in the management room, and the next message joins again', async () => {
+    bob.client.raw(`KICK ${channel} ${chosenNick} :behave`);
+    const notice = await waitFor(
+      async () =>
+        (await roomEvents(alice, dm)).find(
+          (e) => e.sender === BOT && String(e.content.body).includes('were kicked'),
+        ),
+      20_000,
+      'the kick notice',
+    );
+    expect(notice.content.body).toBe(
+      `You (${chosenNick}) were kicked from ${channel} on IRC network test by ${bobNick}: behave. Your next message in its room joins the channel again.`,
+    );
+    await say(roomId, 'back after the kick');
+    await waitFor(
+      () => bob.heard.find((e) => e.message === 'back after the kick' && e.nick === chosenNick),
+      20_000,
+      'the message after the kick',
+    );
+  });
 });
