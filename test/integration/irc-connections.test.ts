@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, roomEvents, sendText, startBridge } from '../support/bridge-harness.js';
-import { ircPort, ircUser, type IrcUser } from '../support/irc-user.js';
+import { defaultPuppetNick, ircPort, ircUser, type IrcUser } from '../support/irc-user.js';
 import {
   registerUser,
   requireSynapse,
@@ -81,7 +81,7 @@ describe('IRC connection limits (InspIRCd + Synapse)', () => {
     for (const name of ['alice', 'bob', 'carol'] as const) {
       const user = await registerUser(uniqueLocalpart(name));
       await asUser(user, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
-      users[name] = { ...user, nick: `${user.userId.slice(1, user.userId.indexOf(':'))}[m]` };
+      users[name] = { ...user, nick: defaultPuppetNick(user.userId) };
     }
   });
 

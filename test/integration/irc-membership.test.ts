@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, joinAlias, roomEvents, startBridge } from '../support/bridge-harness.js';
-import { ircPort, ircUser } from '../support/irc-user.js';
+import { defaultPuppetNick, ircPort, ircUser } from '../support/irc-user.js';
 import {
   registerUser,
   requireSynapse,
@@ -36,7 +36,7 @@ describe('IRC bridge: Matrix memberships (InspIRCd + Synapse)', () => {
       },
     });
     carol = await registerUser(uniqueLocalpart('carol'));
-    puppetNick = `${carol.userId.slice(1, carol.userId.indexOf(':'))}[m]`;
+    puppetNick = defaultPuppetNick(carol.userId);
     irc = await ircUser(`Dave${suffix}`, channel);
   }, 120_000);
 

@@ -8,7 +8,7 @@ import { IrcConnector } from '../../bridges/irc/index.js';
 import type { MatrixUserId } from '../../src/connector.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, roomEvents, startBridge } from '../support/bridge-harness.js';
-import { ircPort, ircUser, type IrcUser } from '../support/irc-user.js';
+import { defaultPuppetNick, ircPort, ircUser, type IrcUser } from '../support/irc-user.js';
 import {
   registerUser,
   requireSynapse,
@@ -68,7 +68,7 @@ describe('IRC private messages (InspIRCd + Synapse)', () => {
       },
     });
     alice = await registerUser(uniqueLocalpart('alice'));
-    puppetNick = `${alice.userId.slice(1, alice.userId.indexOf(':'))}[m]`;
+    puppetNick = defaultPuppetNick(alice.userId);
     // Alice speaks in the channel once, so that her puppet is on IRC for Bob to PM.
     const room = (
       await asUser<{ room_id: string }>(

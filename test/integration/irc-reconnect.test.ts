@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { ircPort, ircUser, type IrcUser } from '../support/irc-user.js';
+import { defaultPuppetNick, ircPort, ircUser, type IrcUser } from '../support/irc-user.js';
 import { startTcpGate, type TcpGate } from '../support/tcp-gate.js';
 import { asUser, roomEvents, startBridge } from '../support/bridge-harness.js';
 import {
@@ -94,7 +94,7 @@ describe('IRC bridge across a server restart (InspIRCd + Synapse)', () => {
       },
     });
     alice = await registerUser(uniqueLocalpart('alice'));
-    puppetNick = `${alice.userId.slice(1, alice.userId.indexOf(':'))}[m]`;
+    puppetNick = defaultPuppetNick(alice.userId);
   });
 
   afterAll(async () => {

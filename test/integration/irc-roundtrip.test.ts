@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { ircPort, ircUser, type Heard } from '../support/irc-user.js';
+import { defaultPuppetNick, ircPort, ircUser, type Heard } from '../support/irc-user.js';
 import { asUser, roomEvents, startBridge, type RoomEvent } from '../support/bridge-harness.js';
 import {
   registerUser,
@@ -63,7 +63,7 @@ describe('IRC bridge round trip (InspIRCd + Synapse)', () => {
       },
     });
     alice = await registerUser(uniqueLocalpart('alice'));
-    puppetNick = `${alice.userId.slice(1, alice.userId.indexOf(':'))}[m]`;
+    puppetNick = defaultPuppetNick(alice.userId);
     irc = await ircUser(ircNick, channel);
     const topicSet = new Promise<void>((resolve) => irc.client.once('topic', () => resolve()));
     irc.client.raw(`TOPIC ${channel} :the initial topic`);
@@ -230,7 +230,7 @@ describe('IRC bridge round trip (InspIRCd + Synapse)', () => {
 
   it('gives a puppet another nick when its nick is taken, and still bridges the real owner of that nick', async () => {
     const carl = await registerUser(uniqueLocalpart('carl'));
-    const taken = `${carl.userId.slice(1, carl.userId.indexOf(':'))}[m]`;
+    const taken = defaultPuppetNick(carl.userId);
     const squatter = await ircUser(taken, channel);
     try {
       await asUser(carl, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, roomEvents, startBridge, type RoomEvent } from '../support/bridge-harness.js';
-import { ircUser, type IrcUser } from '../support/irc-user.js';
+import { defaultPuppetNick, ircUser, type IrcUser } from '../support/irc-user.js';
 import {
   registerUser,
   requireSynapse,
@@ -70,7 +70,7 @@ describe('IRC bridge over TLS (InspIRCd + Synapse)', () => {
       },
     });
     alice = await registerUser(uniqueLocalpart('alice'));
-    puppetNick = `${alice.userId.slice(1, alice.userId.indexOf(':'))}[m]`;
+    puppetNick = defaultPuppetNick(alice.userId);
     roomId = (
       await asUser<{ room_id: string }>(
         alice,

@@ -69,3 +69,6 @@ export async function ircUser(nick: string, channel: string): Promise<IrcUser> {
     });
   return { client, heard, raw, names };
 }
+
+/** The nick the default `nick_template` (`{localpart}[m]`) gives a Matrix user. */
+export const defaultPuppetNick = (userId: string) => `${userId.slice(1, userId.indexOf(':'))}[m]`;
