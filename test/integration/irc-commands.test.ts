@@ -4,10 +4,9 @@
 // `irc quit` and `irc reconnect`, `irc whois` summarises WHOIS, and the help lists them all.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IrcConnector } from '../../bridges/irc/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, roomEvents, startBridge, type RoomEvent } from '../support/bridge-harness.js';
-import { ircPort, ircUser, type IrcUser } from '../support/irc-user.js';
+import { asUser, roomEvents, type RoomEvent } from '../support/bridge-harness.js';
+import { ircUser, type IrcUser, startIrcBridge } from '../support/irc-user.js';
 import {
   registerUser,
   requireSynapse,
@@ -61,17 +60,7 @@ describe('IRC bot commands (InspIRCd + Synapse)', () => {
   beforeAll(async () => {
     requireSynapse();
     bob = await ircUser(bobNick, channel);
-    bridge = await startBridge({
-      connectors: [new IrcConnector()],
-      bridges: {
-        irc: {
-          enabled: true,
-          networks: {
-            test: { host: '127.0.0.1', port: ircPort(), tls: false, bot_nick: `sbc${suffix}` },
-          },
-        },
-      },
-    });
+    bridge = await startIrcBridge({ bot_nick: `sbc${suffix}` });
     alice = await registerUser(uniqueLocalpart('alice'));
     dm = (
       await asUser<{ room_id: string }>(alice, 'POST', '/_matrix/client/v3/createRoom', {

@@ -3,10 +3,9 @@
 // and leaving the room PARTs the channel with a reason that cannot smuggle a second command.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IrcConnector } from '../../bridges/irc/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, joinAlias, roomEvents, startBridge } from '../support/bridge-harness.js';
-import { defaultPuppetNick, ircPort, ircUser } from '../support/irc-user.js';
+import { asUser, joinAlias, roomEvents } from '../support/bridge-harness.js';
+import { defaultPuppetNick, ircUser, startIrcBridge } from '../support/irc-user.js';
 import {
   registerUser,
   requireSynapse,
@@ -26,15 +25,7 @@ describe('IRC bridge: Matrix memberships (InspIRCd + Synapse)', () => {
 
   beforeAll(async () => {
     requireSynapse();
-    bridge = await startBridge({
-      connectors: [new IrcConnector()],
-      bridges: {
-        irc: {
-          enabled: true,
-          networks: { test: { host: '127.0.0.1', port: ircPort(), tls: false } },
-        },
-      },
-    });
+    bridge = await startIrcBridge();
     carol = await registerUser(uniqueLocalpart('carol'));
     puppetNick = defaultPuppetNick(carol.userId);
     irc = await ircUser(`Dave${suffix}`, channel);

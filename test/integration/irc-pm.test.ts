@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
 import type { MatrixUserId } from '../../src/connector.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, roomEvents, startBridge } from '../support/bridge-harness.js';
-import { defaultPuppetNick, ircPort, ircUser, type IrcUser } from '../support/irc-user.js';
+import { asUser, roomEvents } from '../support/bridge-harness.js';
+import { defaultPuppetNick, ircUser, type IrcUser, startIrcBridge } from '../support/irc-user.js';
 import {
   registerUser,
   requireSynapse,
@@ -56,17 +56,7 @@ describe('IRC private messages (InspIRCd + Synapse)', () => {
   beforeAll(async () => {
     requireSynapse();
     bob = await ircUser(bobNick, channel);
-    bridge = await startBridge({
-      connectors: [connector],
-      bridges: {
-        irc: {
-          enabled: true,
-          networks: {
-            test: { host: '127.0.0.1', port: ircPort(), tls: false, bot_nick: `sbp${suffix}` },
-          },
-        },
-      },
-    });
+    bridge = await startIrcBridge({ bot_nick: `sbp${suffix}` }, connector);
     alice = await registerUser(uniqueLocalpart('alice'));
     puppetNick = defaultPuppetNick(alice.userId);
     // Alice speaks in the channel once, so that her puppet is on IRC for Bob to PM.

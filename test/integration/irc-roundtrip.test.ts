@@ -5,10 +5,9 @@
 // and that our own puppets' lines never come back to Matrix.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IrcConnector } from '../../bridges/irc/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { defaultPuppetNick, ircPort, ircUser, type Heard } from '../support/irc-user.js';
-import { asUser, roomEvents, startBridge, type RoomEvent } from '../support/bridge-harness.js';
+import { defaultPuppetNick, ircUser, type Heard, startIrcBridge } from '../support/irc-user.js';
+import { asUser, roomEvents, type RoomEvent } from '../support/bridge-harness.js';
 import {
   registerUser,
   requireSynapse,
@@ -53,15 +52,7 @@ describe('IRC bridge round trip (InspIRCd + Synapse)', () => {
 
   beforeAll(async () => {
     requireSynapse();
-    bridge = await startBridge({
-      connectors: [new IrcConnector()],
-      bridges: {
-        irc: {
-          enabled: true,
-          networks: { test: { host: '127.0.0.1', port: ircPort(), tls: false } },
-        },
-      },
-    });
+    bridge = await startIrcBridge();
     alice = await registerUser(uniqueLocalpart('alice'));
     puppetNick = defaultPuppetNick(alice.userId);
     irc = await ircUser(ircNick, channel);

@@ -1,5 +1,8 @@
 // A plain IRC user on the test InspIRCd (started by test/run.sh), recording what it hears.
 import IRC, { type Client, type MessageEvent } from 'irc-framework';
+import { IrcConnector } from '../../bridges/irc/index.js';
+import type { Switchboard } from '../../src/core/switchboard.js';
+import { startBridge } from './bridge-harness.js';
 
 export function ircPort(): number {
   const port = Number(process.env.SWITCHBOARD_TEST_IRC_PORT);
@@ -72,3 +75,22 @@ export async function ircUser(nick: string, channel: string): Promise<IrcUser> {
 
 /** The nick the default `nick_template` (`{localpart}[m]`) gives a Matrix user. */
 export const defaultPuppetNick = (userId: string) => `${userId.slice(1, userId.indexOf(':'))}[m]`;
+
+/**
+ * Switchboard with the IRC connector and one network, `test`, on the test InspIRCd (plaintext);
+ * `network` adds or overrides its keys.
+ */
+export function startIrcBridge(
+  network: Record<string, unknown> = {},
+  connector: IrcConnector = new IrcConnector(),
+): Promise<Switchboard> {
+  return startBridge({
+    connectors: [connector],
+    bridges: {
+      irc: {
+        enabled: true,
+        networks: { test: { host: '127.0.0.1', port: ircPort(), tls: false, ...network } },
+      },
+    },
+  });
+}
