@@ -8,8 +8,14 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, roomEvents, sendText, startBridge } from '../support/bridge-harness.js';
-import { defaultPuppetNick, ircPort, ircUser, type IrcUser } from '../support/irc-user.js';
+import { asUser, roomEvents, sendText } from '../support/bridge-harness.js';
+import {
+  defaultPuppetNick,
+  ircPort,
+  ircUser,
+  type IrcUser,
+  startIrcBridge,
+} from '../support/irc-user.js';
 import {
   registerUser,
   requireSynapse,
@@ -55,27 +61,18 @@ describe('IRC connection limits (InspIRCd + Synapse)', () => {
     dan.client.on('quit', (e: { nick: string; message: string }) => quits.push(e));
     dan.client.on('join', (e: { nick: string }) => joins.push(e.nick));
     gate = await startTcpGate(ircPort());
-    bridge = await startBridge({
-      connectors: [connector],
-      bridges: {
-        irc: {
-          enabled: true,
-          networks: {
-            test: {
-              host: '127.0.0.1',
-              port: gate.port,
-              tls: false,
-              bot_nick: `sb${suffix}`,
-              channels: [channel],
-              max_puppets: 2,
-              max_concurrent_connects: 1,
-              idle_timeout_hours: IDLE_SECONDS / 3600,
-              queue_while_down: { max_wait_seconds: 4 },
-            },
-          },
-        },
+    bridge = await startIrcBridge(
+      {
+        port: gate.port,
+        bot_nick: `sb${suffix}`,
+        channels: [channel],
+        max_puppets: 2,
+        max_concurrent_connects: 1,
+        idle_timeout_hours: IDLE_SECONDS / 3600,
+        queue_while_down: { max_wait_seconds: 4 },
       },
-    });
+      connector,
+    );
     roomId = (await connector.roomOf('test', channel))!;
     expect(roomId).toMatch(/^!/);
     for (const name of ['alice', 'bob', 'carol'] as const) {

@@ -10,9 +10,15 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { defaultPuppetNick, ircPort, ircUser, type IrcUser } from '../support/irc-user.js';
+import {
+  defaultPuppetNick,
+  ircPort,
+  ircUser,
+  type IrcUser,
+  startIrcBridge,
+} from '../support/irc-user.js';
 import { startTcpGate, type TcpGate } from '../support/tcp-gate.js';
-import { asUser, roomEvents, startBridge } from '../support/bridge-harness.js';
+import { asUser, roomEvents } from '../support/bridge-harness.js';
 import {
   registerUser,
   requireSynapse,
@@ -76,23 +82,10 @@ describe('IRC bridge across a server restart (InspIRCd + Synapse)', () => {
     requireSynapse();
     dan = await ircUser(`Dan${suffix}`, channel);
     gate = await startTcpGate(ircPort());
-    bridge = await startBridge({
-      connectors: [connector],
-      bridges: {
-        irc: {
-          enabled: true,
-          networks: {
-            test: {
-              host: '127.0.0.1',
-              port: gate.port,
-              tls: false,
-              bot_nick: botNick,
-              channels: [channel],
-            },
-          },
-        },
-      },
-    });
+    bridge = await startIrcBridge(
+      { port: gate.port, bot_nick: botNick, channels: [channel] },
+      connector,
+    );
     alice = await registerUser(uniqueLocalpart('alice'));
     puppetNick = defaultPuppetNick(alice.userId);
   });
