@@ -148,10 +148,10 @@ export class IrcConnector
     await handleMatrixMembership(
       {
         network: (id) => this.networks.get(id)?.network,
-        ghostNick: (userId) => {
+        ghostNick: (userId, network) => {
           const remote = ctx.ghostRemoteId(userId);
           const who = remote && parseRemoteUser(remote);
-          if (!who) return undefined;
+          if (!who || who.network !== network) return undefined;
           return this.networks.get(who.network)?.listener.nickOf(remote) ?? who.nick;
         },
         log: ctx.log,

@@ -14,8 +14,8 @@ import { kick } from './requests.js';
 
 export interface MembershipDeps {
   network(id: string): IrcNetwork | undefined;
-  /** The IRC nick behind one of our ghosts. */
-  ghostNick(userId: string): string | undefined;
+  /** The IRC nick behind one of our ghosts on `network`. */
+  ghostNick(userId: string, network: string): string | undefined;
   log: Logger;
 }
 
@@ -26,7 +26,7 @@ export async function handleMatrixMembership(
   const where = parsePortalKey(change.portal);
   const network = where && deps.network(where.network);
   if (!where || !network || change.sender.viaBridge) return;
-  const ghost = deps.ghostNick(change.target);
+  const ghost = deps.ghostNick(change.target, where.network);
   if (ghost !== undefined) {
     // A Matrix user kicked or banned an IRC user's ghost: their own connection does it on IRC,
     // which works when they are a channel operator there (else IRC's refusal is their notice).
