@@ -84,6 +84,11 @@ export interface MatrixMembership extends MatrixEventBase {
   reason?: string;
 }
 
+/** A Matrix user changed the room's topic. */
+export interface MatrixTopic extends MatrixEventBase {
+  topic: string;
+}
+
 /** What a network answers when it accepted a Matrix event. */
 export interface SendResult {
   remoteId: RemoteMessageId;
@@ -294,6 +299,9 @@ export interface TypingCapable {
 export interface MembershipCapable {
   handleMatrixMembership(change: MatrixMembership): Promise<void>;
 }
+export interface TopicCapable {
+  handleMatrixTopic(change: MatrixTopic): Promise<void>;
+}
 /** Dynamic portals: a room-alias query for `#<prefix><localpart>` asks the bridge (a lookup; core makes the room). */
 export interface AliasResolving {
   resolveAlias(localpart: string): Promise<PortalInfo | null>;
@@ -353,6 +361,7 @@ export const canRedact = has<RedactionCapable>('handleMatrixRedaction');
 export const canReact = has<ReactionCapable>('handleMatrixReaction');
 export const canType = has<TypingCapable>('handleMatrixTyping');
 export const canMembership = has<MembershipCapable>('handleMatrixMembership');
+export const canSetTopic = has<TopicCapable>('handleMatrixTopic');
 export const resolvesAliases = has<AliasResolving>('resolveAlias');
 export const resolvesGhosts = has<GhostResolving>('resolveGhost');
 export const handlesGhostInvites = has<GhostInviteHandling>('handleGhostInvite');

@@ -12,10 +12,12 @@ import {
   type GhostInvite,
   type GhostInviteHandling,
   type MatrixMembership,
+  type MatrixTopic,
   type MatrixTyping,
   type MatrixUserId,
   type MatrixMessage,
   type MembershipCapable,
+  type TopicCapable,
   type TypingCapable,
   type PortalInfo,
   type PortalKey,
@@ -32,6 +34,7 @@ import { ircConfigSchema, type IrcConfig } from './config.js';
 import { IrcListener } from './from-irc.js';
 import { handleMatrixMessage } from './from-matrix.js';
 import { handleMatrixMembership } from './membership.js';
+import { setTopic } from './requests.js';
 import { sendTyping } from './typing.js';
 import { IrcPrivateMessages } from './pm.js';
 import {
@@ -55,7 +58,8 @@ export class IrcConnector
     ThirdPartyCapable,
     GhostInviteHandling,
     MembershipCapable,
-    TypingCapable
+    TypingCapable,
+    TopicCapable
 {
   readonly id = 'irc';
   readonly displayName = 'IRC';
@@ -134,6 +138,16 @@ export class IrcConnector
       },
       msg,
     );
+  }
+
+  /** A Matrix topic change is TOPIC by the user's own connection (IRC may refuse: +t, not op). */
+  async handleMatrixTopic(change: MatrixTopic): Promise<void> {
+    const where = parsePortalKey(change.portal);
+    const network = where && this.networks.get(where.network)?.network;
+    if (!where || !network) return; // a private chat has no topic on IRC
+    const puppet = network.puppetFor(change.sender.userId, change.sender.displayName);
+    await puppet.join(where.channel);
+    await setTopic(puppet, where.channel.toLowerCase(), change.topic);
   }
 
   /** Matrix typing → `+typing` from the user's connection, when it is in the channel. */

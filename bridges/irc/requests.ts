@@ -102,13 +102,50 @@ export function describeWhois(w: WhoisReply): string {
   return `${parts.join('; ')}.`;
 }
 
-/** Numerics that refuse a KICK or a MODE: no such nick/channel, not on it, not an operator. */
-const KICK_ERRORS = new Set(['401', '403', '441', '442', '482']);
+/** Numerics that refuse a KICK, MODE or TOPIC: no such nick/channel, not on it, not an operator. */
+const CHANNEL_OP_ERRORS = new Set(['401', '403', '441', '442', '482']);
 
 /**
- * Kicks `nick` from `channel` (banning `nick!*@*` first when asked) and resolves once the server
- * confirms; rejects with the server's reason (not an operator, say) as a BridgeError.
+ * Writes `lines` and resolves when the client emits `event` with a payload `confirms` accepts;
+ * rejects with the server's reason for one of CHANNEL_OP_ERRORS as a BridgeError (`what` failed).
  */
+function channelOp<E>(
+  conn: IrcConnection,
+  lines: string[],
+  event: string,
+  confirms: (e: E) => boolean,
+  what: string,
+): Promise<void> {
+  const client = conn.client;
+  return new Promise((resolve, reject) => {
+    const finish = (err?: Error) => {
+      clearTimeout(timer);
+      client.off(event, onEvent);
+      client.off('raw', onRaw);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onEvent = (e: E) => confirms(e) && finish();
+    const onRaw = (e: { line: string; from_server: boolean }) => {
+      if (!e.from_server) return;
+      const m = /^(?:@\S+ )?:\S+ (\d{3}) \S+ (?:\S+ )*?:(.*)$/.exec(e.line.trimEnd());
+      if (m && CHANNEL_OP_ERRORS.has(m[1]!))
+        finish(new BridgeError('rejected', `IRC refused to ${what}: ${m[2]}`));
+    };
+    const timer = setTimeout(
+      () => finish(new BridgeError('network', `the IRC server did not answer (${what})`, true)),
+      ANSWER_TIMEOUT_MS,
+    );
+    client.on(event, onEvent);
+    client.on('raw', onRaw);
+    conn.writeLines(lines).catch((err: unknown) => finish(err as Error));
+  });
+}
+
+/** One line of text from Matrix for an IRC parameter: line breaks become spaces. */
+const oneLine = (text: string, max: number) => text.replace(/[\r\n\0]+/g, ' ').slice(0, max);
+
+/** Kicks `nick` from `channel` (banning `nick!*@*` first when asked), once the server confirms. */
 export function kick(
   conn: IrcConnection,
   channel: string,
@@ -116,41 +153,26 @@ export function kick(
   reason: string,
   ban: boolean,
 ): Promise<void> {
-  const client = conn.client;
-  return new Promise((resolve, reject) => {
-    const finish = (err?: Error) => {
-      clearTimeout(timer);
-      client.off('kick', onKick);
-      client.off('raw', onRaw);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onKick = (e: { kicked: string; channel: string }) => {
-      if (e.kicked.toLowerCase() === nick.toLowerCase() && e.channel.toLowerCase() === channel)
-        finish();
-    };
-    const onRaw = (e: { line: string; from_server: boolean }) => {
-      if (!e.from_server) return;
-      const m = /^(?:@\S+ )?:\S+ (\d{3}) \S+ (?:\S+ )*?:(.*)$/.exec(e.line.trimEnd());
-      if (m && KICK_ERRORS.has(m[1]!))
-        finish(
-          new BridgeError('rejected', `IRC refused to ${ban ? 'ban' : 'kick'} ${nick}: ${m[2]}`),
-        );
-    };
-    const timer = setTimeout(
-      () =>
-        finish(
-          new BridgeError('network', `the IRC server did not answer the kick of ${nick}`, true),
-        ),
-      ANSWER_TIMEOUT_MS,
-    );
-    client.on('kick', onKick);
-    client.on('raw', onRaw);
-    const text = reason.replace(/[\r\n\0]+/g, ' ').slice(0, 300);
-    const lines = [
-      ...(ban ? [`MODE ${channel} +b ${nick}!*@*`] : []),
-      `KICK ${channel} ${nick} :${text}`,
-    ];
-    conn.writeLines(lines).catch((err: unknown) => finish(err as Error));
-  });
+  const lines = [
+    ...(ban ? [`MODE ${channel} +b ${nick}!*@*`] : []),
+    `KICK ${channel} ${nick} :${oneLine(reason, 300)}`,
+  ];
+  return channelOp<{ kicked: string; channel: string }>(
+    conn,
+    lines,
+    'kick',
+    (e) => e.kicked.toLowerCase() === nick.toLowerCase() && e.channel.toLowerCase() === channel,
+    `${ban ? 'ban' : 'kick'} ${nick}`,
+  );
+}
+
+/** Sets `channel`'s topic, once the server confirms. */
+export function setTopic(conn: IrcConnection, channel: string, topic: string): Promise<void> {
+  return channelOp<{ channel: string; nick?: string }>(
+    conn,
+    [`TOPIC ${channel} :${oneLine(topic, 390)}`],
+    'topic',
+    (e) => e.channel.toLowerCase() === channel && e.nick !== undefined && conn.isMe(e.nick),
+    `set the topic of ${channel}`,
+  );
 }

@@ -3,6 +3,7 @@ import {
   BridgeError,
   canEdit,
   canMembership,
+  canSetTopic,
   canReact,
   canRedact,
   defaultCapabilities,
@@ -143,6 +144,11 @@ export async function deliverToNetwork(
         membership: kind,
         ...(reason ? { reason } : {}),
       });
+    }
+    case 'm.room.topic': {
+      // A room whose network has no topics keeps its own: nothing to tell anyone.
+      if (ev.state_key !== '' || !canSetTopic(connector)) return;
+      return connector.handleMatrixTopic({ ...(await base()), topic: str(content.topic) ?? '' });
     }
     default:
       return; // state and other events are not messages: nothing to deliver

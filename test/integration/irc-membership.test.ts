@@ -149,6 +149,17 @@ describe('IRC bridge: Matrix memberships (InspIRCd + Synapse)', () => {
           (l) => / MODE /.test(l) && l.replaceAll(' :', ' ').includes(`+b Fred${suffix}!*@*`),
         ),
       ).toBe(true);
+
+      // As an operator Carol may also set the topic: a Matrix topic change is TOPIC by her nick.
+      await asUser(carol, 'PUT', `/_matrix/client/v3/rooms/${room}/state/m.room.topic`, {
+        topic: 'new topic\r\nQUIT :gone',
+      });
+      const topicLine = await waitFor(
+        () => op.raw.find((l) => l.includes(`:${puppetNick}!`) && / TOPIC /.test(l)),
+        20_000,
+        'the TOPIC on IRC',
+      );
+      expect(topicLine.replaceAll(' :', ' ')).toContain(`TOPIC ${kickChannel} new topic QUIT gone`);
     } finally {
       op.client.quit();
       victim.client.quit();
