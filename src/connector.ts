@@ -217,6 +217,12 @@ export interface CommandContext {
   /** Whether the sender is an admin in the bridge's config. */
   isAdmin: boolean;
   reply(text: string): Promise<unknown>;
+  /**
+   * Redacts the command's own Matrix event (the bridge bot does it), for a command that carries a
+   * secret (`irc login … <password>`): call it once the arguments are read. Rejects when the bot
+   * may not redact there (its power level); absent where core cannot redact at all.
+   */
+  redactCommand?(reason: string): Promise<void>;
 }
 
 export interface Command {

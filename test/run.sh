@@ -6,8 +6,11 @@
 #        SYNAPSE_VENV (default $PEERS_DIR/synapse-venv: point it at an existing venv with the pinned version)
 # The tests get: SWITCHBOARD_TEST_HS_URL, SWITCHBOARD_TEST_HS_SERVER_NAME, SWITCHBOARD_TEST_HS_SECRET,
 #        SWITCHBOARD_TEST_REGISTRATION, SWITCHBOARD_TEST_PG_URL, SWITCHBOARD_TEST_PEERS_DIR,
-#        SWITCHBOARD_TEST_IRC_PORT (InspIRCd, plaintext on 127.0.0.1), SWITCHBOARD_TEST_IRC_TLS_PORT (its TLS
-#        port) and SWITCHBOARD_TEST_IRC_CA (its self-signed certificate, the CA to trust).
+#        SWITCHBOARD_TEST_IRC_PORT (InspIRCd, plaintext on 127.0.0.1, with SASL through Atheme's NickServ),
+#        SWITCHBOARD_TEST_IRC_TLS_PORT (its TLS port), SWITCHBOARD_TEST_IRC_CA (its self-signed certificate,
+#        the CA to trust) and SWITCHBOARD_TEST_NGIRCD_PORT (ngIRCd, a minimal RFC-only server, plaintext).
+#        IRC_LINK_PORT (InspIRCd's server link for Atheme) and NGIRCD_PORT default to IRC_PORT+333 and
+#        IRC_PORT+1 (17000 and 16668).
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
@@ -16,6 +19,8 @@ export HS_PORT=${HS_PORT:-18008}
 export PG_PORT=${PG_PORT:-15432}
 export IRC_PORT=${IRC_PORT:-16667}
 export IRC_TLS_PORT=${IRC_TLS_PORT:-16697}
+export IRC_LINK_PORT=${IRC_LINK_PORT:-$((IRC_PORT + 333))}
+export NGIRCD_PORT=${NGIRCD_PORT:-$((IRC_PORT + 1))}
 export HS_SECRET=${HS_SECRET:-switchboard_test_registration_secret}
 export SERVER_NAME=localhost # the registration's namespaces say :localhost
 export AS_PORT=${AS_PORT:-29380}
@@ -81,6 +86,7 @@ export SWITCHBOARD_TEST_PEERS_DIR=$PEERS_DIR
 export SWITCHBOARD_TEST_IRC_PORT=$IRC_PORT
 export SWITCHBOARD_TEST_IRC_TLS_PORT=$IRC_TLS_PORT
 export SWITCHBOARD_TEST_IRC_CA=$PEERS_DIR/inspircd/cert.pem
+export SWITCHBOARD_TEST_NGIRCD_PORT=$NGIRCD_PORT
 
 say "vitest run $*"
 npx --no-install vitest run "$@" 9>&-

@@ -6,6 +6,7 @@ import type { Command, CommandContext, KeyValueStore, PortalRecord } from '../..
 import type { IrcNetwork } from './client.js';
 import { isChannelName } from './ids.js';
 import { changeNick, describeWhois, whois } from './requests.js';
+import { loginCommand, logoutCommand, type LoginDeps } from './login.js';
 
 /** RFC 2812 nicks (up to 31 characters, as the third-party lookups take). */
 export const NICK = /^[A-Za-z[\]\\`_^{|}][A-Za-z0-9[\]\\`_^{|}-]{0,30}$/;
@@ -22,6 +23,8 @@ export interface CommandDeps {
   /** The channel's alias (`#irc_<network>_#channel:<domain>`). */
   channelAlias(network: string, channel: string): string;
   kv: KeyValueStore;
+  /** Stores a user's services account sealed (`irc login`; undefined: `irc logout`). */
+  saveAccount: LoginDeps['saveAccount'];
 }
 
 /** The kv key of the nicks users chose on a network: `{ [matrixUserId]: nick }`. */
@@ -134,5 +137,7 @@ export function ircCommands(deps: CommandDeps): Command[] {
             : `You are not connected to ${network.id}.`,
         ),
     ),
+    loginCommand(deps),
+    logoutCommand(deps),
   ];
 }

@@ -28,6 +28,7 @@ import {
   type ThirdPartyProtocol,
   type ThirdPartyUser,
 } from '../../src/connector.js';
+import { IrcAccounts } from './accounts.js';
 import { IrcNetwork } from './client.js';
 import { chosenNicksKey, ircCommands, NICK } from './commands.js';
 import { ircConfigSchema, type IrcConfig } from './config.js';
@@ -72,9 +73,12 @@ export class IrcConnector
   >();
   /** Portal keys that have a Matrix room: only their channels are bridged to Matrix. */
   private readonly portalKeys = new Set<string>();
+  /** Users' services accounts (`irc login`), sealed in the kv; made at start. */
+  private accounts?: IrcAccounts;
 
   async start(ctx: BridgeContext<IrcConfig>): Promise<void> {
     this.ctx = ctx;
+    this.accounts = new IrcAccounts({ kv: ctx.kv, secrets: ctx.secrets, log: ctx.log });
     const sink = {
       emit: ctx.emit,
       setGhostProfile: ctx.setGhostProfile,
@@ -87,6 +91,7 @@ export class IrcConnector
       const chosen = await ctx.kv.get<Record<string, string>>(chosenNicksKey(id));
       for (const [userId, nick] of Object.entries(chosen ?? {}))
         network.chosenNicks.set(userId, nick);
+      await this.accounts.load(network);
       const listener = new IrcListener(network, sink);
       listener.listen();
       const pms = new IrcPrivateMessages(network, {
@@ -205,6 +210,10 @@ export class IrcConnector
         get: (key) => this.context.kv.get(key),
         set: (key, value) => this.context.kv.set(key, value),
         delete: (key) => this.context.kv.delete(key),
+      },
+      saveAccount: (network, userId, account) => {
+        if (!this.accounts) throw new Error('the IRC bridge is not running');
+        return this.accounts.save(network, userId, account);
       },
     });
   }

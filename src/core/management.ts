@@ -77,8 +77,17 @@ export class Management {
       await reply(`\`${command.name}\` is for bridge admins only.`);
       return;
     }
+    // A command carrying a secret redacts its own event (the bot needs the power to redact there).
+    const redactCommand = async (reason: string) => {
+      await this.client.redact(
+        ev.room_id,
+        ev.event_id,
+        `sb.redact.${Date.now()}.${++this.replies}`,
+        reason,
+      );
+    };
     try {
-      await command.run({ sender: ev.sender as MatrixUserId, args, isAdmin, reply });
+      await command.run({ sender: ev.sender as MatrixUserId, args, isAdmin, reply, redactCommand });
     } catch (err) {
       this.log.warn({ err, command: command.name, roomId: ev.room_id }, 'command failed');
       await reply(`\`${command.name}\` failed: ${(err as Error).message}`);

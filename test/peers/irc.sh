@@ -1,25 +1,47 @@
 #!/usr/bin/env bash
-# Real InspIRCd 3 on 127.0.0.1 for the IRC bridge's integration tests: plaintext and TLS (a self-signed
-# certificate for localhost/127.0.0.1 made by openssl, $PEERS_DIR/inspircd/cert.pem), IRCv3 caps on,
-# flood limits off (the bridge's own pacing is what the tests measure, not the server's fakelag).
+# Real IRC servers on 127.0.0.1 for the IRC bridge's integration tests:
+# - InspIRCd 3, plaintext and TLS (a self-signed certificate for localhost/127.0.0.1 made by openssl,
+#   $PEERS_DIR/inspircd/cert.pem), IRCv3 caps on, flood limits off (the bridge's own pacing is what
+#   the tests measure, not the server's fakelag), with SASL (m_sasl) through
+# - Atheme services (NickServ, SaslServ) linked to it over a loopback server link, and
+# - ngIRCd, a minimal RFC-only server (no IRCv3 but multi-prefix, no SASL), plaintext, limits off.
 # usage: irc.sh install | start | stop
-# env: PEERS_DIR (state, default $REPO/.peers), IRC_PORT (default 16667), IRC_TLS_PORT (default 16697)
+# env: PEERS_DIR (state, default $REPO/.peers), IRC_PORT (default 16667), IRC_TLS_PORT (default 16697),
+#      IRC_LINK_PORT (InspIRCd's server link for Atheme; default IRC_PORT+333, 17000 with the default
+#      IRC_PORT), NGIRCD_PORT (default IRC_PORT+1, 16668): the defaults move with IRC_PORT so that two
+#      runs side by side that only set IRC_PORT do not collide.
 # Gotchas (../shared/peers/README.md): InspIRCd refuses root without --runasroot; Debian's 3.15
 # segfaults on SIGTERM at shutdown (ulimit -c 0 keeps the core file away); client registration
-# takes about 1 s (InspIRCd finishes it on a 1-second timer).
+# takes about 1 s (InspIRCd finishes it on a 1-second timer). m_sasl makes InspIRCd refuse to start
+# without <sasl target=...>. Atheme's NickServ rejects e-mail addresses without a dot. ngIRCd drops
+# to `nobody` when started as root (its PidFile write then fails, harmlessly: we keep $! instead).
 set -euo pipefail
 # shellcheck source=test/peers/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PORT=${IRC_PORT:-16667}
 TLS_PORT=${IRC_TLS_PORT:-16697}
+LINK_PORT=${IRC_LINK_PORT:-$((PORT + 333))}
+NG_PORT=${NGIRCD_PORT:-$((PORT + 1))}
 PIDFILE=$P/inspircd.pid
+ATHEME_PIDFILE=$P/atheme.pid
+NGIRCD_PIDFILE=$P/ngircd.pid
 D=$P/inspircd
+A=$P/atheme
+N=$P/ngircd
+# The link password is a test-only shared secret between two loopback processes.
+LINK_PASS=switchboard-test-link
 
 install() {
   command -v inspircd >/dev/null 2>&1 || apt_ensure inspircd
   command -v inspircd >/dev/null 2>&1 || { log "inspircd installed but not on PATH"; exit 1; }
+  command -v atheme-services >/dev/null 2>&1 || apt_ensure atheme-services
+  command -v atheme-services >/dev/null 2>&1 || { log "atheme-services installed but not on PATH"; exit 1; }
+  command -v ngircd >/dev/null 2>&1 || apt_ensure ngircd
+  command -v ngircd >/dev/null 2>&1 || { log "ngircd installed but not on PATH"; exit 1; }
   command -v openssl >/dev/null 2>&1 || apt_ensure openssl
   log "inspircd: $(inspircd --version 2>/dev/null | head -1 || echo installed)"
+  log "atheme: $(atheme-services -v 2>/dev/null | head -1 || echo installed)"
+  log "ngircd: $(ngircd --version 2>/dev/null | head -1 || echo installed)"
 }
 
 # A self-signed test certificate (kept between runs): it is also the CA the TLS tests trust.
@@ -30,7 +52,7 @@ certs() {
   chmod 644 "$D/key.pem" # test-only key
 }
 
-write_config() {
+write_inspircd_config() {
   mkdir -p "$D"
   certs
   : >"$D/motd"
@@ -53,33 +75,136 @@ write_config() {
 <module name="ircv3_batch"><module name="ircv3_labeledresponse"><module name="ircv3_echomessage"><module name="ircv3_accounttag">
 <module name="ircv3_capnotify"><module name="ircv3_chghost"><module name="ircv3_invitenotify">
 <module name="namesx"><module name="uhnames"><module name="setname"><module name="monitor">
+<module name="services_account">
+<module name="spanningtree">
+<bind address="127.0.0.1" port="$LINK_PORT" type="servers">
+<link name="services.localhost" ipaddr="127.0.0.1" port="$LINK_PORT" allowmask="127.0.0.1/32" sendpass="$LINK_PASS" recvpass="$LINK_PASS">
+<uline server="services.localhost" silent="yes">
+<module name="sasl"><sasl target="services.localhost" requiressl="no">
 CONF
 }
 
-start() {
-  command -v inspircd >/dev/null 2>&1 || { log "inspircd is not installed: run '$0 install'"; exit 1; }
-  local t0 i; t0=$(now_ms)
-  if [ -f "$PIDFILE" ] && alive "$(cat "$PIDFILE")"; then
-    log "inspircd already running (pid $(cat "$PIDFILE")): run '$0 stop' first"; exit 1
-  fi
-  need_free "$PORT"
-  need_free "$TLS_PORT"
-  write_config
-  ulimit -c 0 # Debian's InspIRCd 3.15 segfaults on SIGTERM; no core files
+# Atheme keeps its accounts in $A/services.db (opensex); they survive between runs, which is
+# harmless: the tests register accounts with random names.
+write_atheme_config() {
+  mkdir -p "$A"
+  cat >"$A/atheme.conf" <<CONF
+loadmodule "modules/protocol/inspircd"; loadmodule "modules/backend/opensex"; loadmodule "modules/crypto/pbkdf2v2";
+loadmodule "modules/nickserv/main"; loadmodule "modules/nickserv/register"; loadmodule "modules/nickserv/identify";
+loadmodule "modules/saslserv/main"; loadmodule "modules/saslserv/plain";
+serverinfo { name = "services.localhost"; desc = "Switchboard test services"; numeric = "00A"; recontime = 1; netname = "SBTest";
+  hidehostsuffix = "users.test"; adminname = "ci"; adminemail = "ci@ci.example"; mta = "/bin/true"; loglevel = { error; info; network; };
+  maxlogins = 100; maxusers = 100; maxnicks = 5; maxchans = 5; mdlimit = 30; emaillimit = 10; emailtime = 300; auth = none; casemapping = rfc1459; };
+uplink "irc.localhost" { host = "127.0.0.1"; port = $LINK_PORT; send_password = "$LINK_PASS"; receive_password = "$LINK_PASS"; };
+nickserv { nick = "NickServ"; user = "NickServ"; host = "services.localhost"; real = "Nickname Services"; };
+saslserv { nick = "SaslServ"; user = "SaslServ"; host = "services.localhost"; real = "SASL Agent"; };
+general { commit_interval = 1; ratelimit_uses = 1000; ratelimit_period = 1; };
+CONF
+}
+
+write_ngircd_config() {
+  mkdir -p "$N"
+  cat >"$N/ngircd.conf" <<CONF
+[Global]
+	Name = ngircd.localhost
+	Info = Switchboard tests (RFC-only server)
+	Listen = 127.0.0.1
+	Ports = $NG_PORT
+	MotdPhrase = Switchboard tests
+	PidFile = $N/ngircd.pidfile
+[Limits]
+	MaxConnections = 0
+	MaxConnectionsIP = 0
+	MaxJoins = 0
+	MaxPenaltyTime = 0
+	MaxNickLength = 31
+[Options]
+	DNS = no
+	Ident = no
+	PAM = no
+CONF
+}
+
+start_inspircd() {
+  local i
+  need_free "$PORT" "$TLS_PORT" "$LINK_PORT"
+  write_inspircd_config
   local root=()
   [ "$(id -u)" = 0 ] && root=(--runasroot)
   (cd "$D" && exec inspircd --nofork "${root[@]}" --config="$D/inspircd.conf") >"$P/inspircd.log" 2>&1 &
   echo $! >"$PIDFILE"
   for ((i = 0; i < 300; i++)); do
     alive "$(cat "$PIDFILE")" || { log "inspircd died; log:"; tail -20 "$P/inspircd.log" >&2; rm -f "$PIDFILE"; exit 1; }
-    port_open "$PORT" && port_open "$TLS_PORT" && break
+    port_open "$PORT" && port_open "$TLS_PORT" && port_open "$LINK_PORT" && break
     sleep 0.05
   done
-  port_open "$PORT" && port_open "$TLS_PORT" || { log "inspircd not ready on :$PORT and :$TLS_PORT (TLS) after 15 s"; tail -20 "$P/inspircd.log" >&2; exit 1; }
-  log "inspircd ready on 127.0.0.1:$PORT and :$TLS_PORT (TLS) (pid $(cat "$PIDFILE")) in $(($(now_ms) - t0)) ms"
+  port_open "$PORT" && port_open "$TLS_PORT" && port_open "$LINK_PORT" || {
+    log "inspircd not ready on :$PORT, :$TLS_PORT (TLS) and :$LINK_PORT (server link) after 15 s"
+    tail -20 "$P/inspircd.log" >&2
+    exit 1
+  }
 }
 
-stop() { stop_pidfile inspircd "$PIDFILE" inspircd; }
+# Ready when Atheme has linked and synced (its log says so); polled every 50 ms.
+start_atheme() {
+  local i
+  write_atheme_config
+  : >"$P/atheme.log"
+  atheme-services -n -c "$A/atheme.conf" -D "$A" -l "$A/atheme-file.log" -p "$A/atheme.pidfile" >"$P/atheme.log" 2>&1 &
+  echo $! >"$ATHEME_PIDFILE"
+  for ((i = 0; i < 300; i++)); do
+    alive "$(cat "$ATHEME_PIDFILE")" || { log "atheme died; log:"; tail -20 "$P/atheme.log" >&2; rm -f "$ATHEME_PIDFILE"; exit 1; }
+    grep -q 'finished synching with uplink' "$P/atheme.log" && return 0
+    sleep 0.05
+  done
+  log "atheme did not finish synching with inspircd on :$LINK_PORT after 15 s; log:"
+  tail -20 "$P/atheme.log" >&2
+  exit 1
+}
+
+start_ngircd() {
+  local i
+  need_free "$NG_PORT"
+  write_ngircd_config
+  ngircd -n -f "$N/ngircd.conf" >"$P/ngircd.log" 2>&1 &
+  echo $! >"$NGIRCD_PIDFILE"
+  for ((i = 0; i < 300; i++)); do
+    alive "$(cat "$NGIRCD_PIDFILE")" || { log "ngircd died; log:"; tail -20 "$P/ngircd.log" >&2; rm -f "$NGIRCD_PIDFILE"; exit 1; }
+    port_open "$NG_PORT" && return 0
+    sleep 0.05
+  done
+  log "ngircd not ready on :$NG_PORT after 15 s"
+  tail -20 "$P/ngircd.log" >&2
+  exit 1
+}
+
+start() {
+  local name f t0
+  t0=$(now_ms)
+  for name in inspircd atheme ngircd; do
+    f=$P/$name.pid
+    if [ -f "$f" ] && alive "$(cat "$f")"; then
+      log "$name already running (pid $(cat "$f")): run '$0 stop' first"; exit 1
+    fi
+  done
+  command -v inspircd >/dev/null 2>&1 && command -v atheme-services >/dev/null 2>&1 && command -v ngircd >/dev/null 2>&1 ||
+    { log "inspircd, atheme-services or ngircd is not installed: run '$0 install'"; exit 1; }
+  ulimit -c 0 # Debian's InspIRCd 3.15 segfaults on SIGTERM; no core files
+  # A failed start leaves nothing running behind it.
+  trap 'stop >/dev/null 2>&1' ERR EXIT
+  start_inspircd
+  start_ngircd # while Atheme connects
+  start_atheme
+  trap - ERR EXIT
+  log "inspircd ready on 127.0.0.1:$PORT and :$TLS_PORT (TLS) (pid $(cat "$PIDFILE")), atheme linked on :$LINK_PORT" \
+    "(pid $(cat "$ATHEME_PIDFILE")), ngircd on :$NG_PORT (pid $(cat "$NGIRCD_PIDFILE")) in $(($(now_ms) - t0)) ms"
+}
+
+stop() {
+  stop_pidfile atheme "$ATHEME_PIDFILE" atheme-services
+  stop_pidfile ngircd "$NGIRCD_PIDFILE" ngircd
+  stop_pidfile inspircd "$PIDFILE" inspircd
+}
 
 cmd=${1:-}; shift || true
 case $cmd in

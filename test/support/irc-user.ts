@@ -1,14 +1,25 @@
-// A plain IRC user on the test InspIRCd (started by test/run.sh), recording what it hears.
+// A plain IRC user on the test InspIRCd (started by test/run.sh), or on its ngIRCd, recording what it hears.
 import IRC, { type Client, type MessageEvent } from 'irc-framework';
 import { IrcConnector } from '../../bridges/irc/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { startBridge } from './bridge-harness.js';
+import { startBridge, type HarnessOptions } from './bridge-harness.js';
 
 export function ircPort(): number {
   const port = Number(process.env.SWITCHBOARD_TEST_IRC_PORT);
   if (!port) {
     throw new Error(
       'InspIRCd is not running: run `npm test`, which starts it (SWITCHBOARD_TEST_IRC_PORT is not set)',
+    );
+  }
+  return port;
+}
+
+/** The test ngIRCd (a minimal RFC-only server, plaintext), started by test/run.sh beside InspIRCd. */
+export function ngircdPort(): number {
+  const port = Number(process.env.SWITCHBOARD_TEST_NGIRCD_PORT);
+  if (!port) {
+    throw new Error(
+      'ngIRCd is not running: run `npm test`, which starts it (SWITCHBOARD_TEST_NGIRCD_PORT is not set)',
     );
   }
   return port;
@@ -27,8 +38,8 @@ export interface IrcUser {
   names(channel: string): Promise<string[]>;
 }
 
-/** Connects as `nick` and joins `channel`. */
-export async function ircUser(nick: string, channel: string): Promise<IrcUser> {
+/** Connects as `nick` (to `port`, InspIRCd's by default) and joins `channel`. */
+export async function ircUser(nick: string, channel: string, port = ircPort()): Promise<IrcUser> {
   const client = new IRC.Client();
   const heard: Heard[] = [];
   const raw: string[] = [];
@@ -45,7 +56,7 @@ export async function ircUser(nick: string, channel: string): Promise<IrcUser> {
   });
   client.connect({
     host: '127.0.0.1',
-    port: ircPort(),
+    port,
     nick,
     username: 'tester',
     gecos: 'IRC test user',
@@ -78,13 +89,15 @@ export const defaultPuppetNick = (userId: string) => `${userId.slice(1, userId.i
 
 /**
  * Switchboard with the IRC connector and one network, `test`, on the test InspIRCd (plaintext);
- * `network` adds or overrides its keys.
+ * `network` adds or overrides its keys; `options` are the harness's (the same `database` again: a restart).
  */
 export function startIrcBridge(
   network: Record<string, unknown> = {},
   connector: IrcConnector = new IrcConnector(),
+  options: Omit<HarnessOptions, 'connectors' | 'bridges'> = {},
 ): Promise<Switchboard> {
   return startBridge({
+    ...options,
     connectors: [connector],
     bridges: {
       irc: {

@@ -1,0 +1,125 @@
+// The IRC bridge against ngIRCd, a minimal RFC-only server (no server-time, no message tags, no
+// SASL), and real Synapse: the basic round trip still works there. A Matrix user talks in the
+// channel's room and a real IRC client answers; the IRC user's nick change is their old ghost
+// leaving and the new one joining; a PM from IRC becomes a direct chat, and the reply goes back.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IrcConnector } from '../../bridges/irc/index.js';
+import type { MatrixUserId } from '../../src/connector.js';
+import type { Switchboard } from '../../src/core/switchboard.js';
+import { asUser, roomEvents, sendText, type RoomEvent } from '../support/bridge-harness.js';
+import {
+  defaultPuppetNick,
+  ircUser,
+  type IrcUser,
+  ngircdPort,
+  startIrcBridge,
+} from '../support/irc-user.js';
+import {
+  registerUser,
+  requireSynapse,
+  uniqueLocalpart,
+  waitFor,
+  type TestUser,
+} from '../support/synapse.js';
+
+describe('IRC bridge on ngIRCd (RFC-only server) + Synapse', () => {
+  const suffix = randomBytes(4).toString('hex');
+  const channel = `#ng${suffix}`;
+  const bobNick = `Bob${suffix}`;
+  const robNick = `Rob${suffix}`;
+  const ghostOf = (nick: string) => `@irc_test_${nick.toLowerCase()}:localhost`;
+  const connector = new IrcConnector();
+  let bridge: Switchboard;
+  let alice: TestUser;
+  let bob: IrcUser;
+  let puppetNick: string;
+  let roomId: string;
+
+  const inRoom = (room: string, predicate: (e: RoomEvent) => boolean, what: string) =>
+    waitFor(async () => (await roomEvents(alice, room)).find(predicate), 20_000, what);
+  const bobHeard = (body: string) =>
+    waitFor(
+      () => bob.heard.find((e) => e.nick === puppetNick && e.message === body),
+      20_000,
+      `"${body}" on IRC`,
+    );
+
+  beforeAll(async () => {
+    requireSynapse();
+    bob = await ircUser(bobNick, channel, ngircdPort());
+    bridge = await startIrcBridge({ port: ngircdPort(), bot_nick: `sbn${suffix}` }, connector);
+    alice = await registerUser(uniqueLocalpart('alice'));
+    puppetNick = defaultPuppetNick(alice.userId);
+    roomId = (
+      await asUser<{ room_id: string }>(
+        alice,
+        'POST',
+        `/_matrix/client/v3/join/${encodeURIComponent(`#irc_test_${channel}:localhost`)}`,
+        {},
+      )
+    ).room_id;
+  });
+
+  afterAll(async () => {
+    bob?.client.quit('bye');
+    await bridge?.stop();
+  });
+
+  it('Matrix → IRC: a message is said in the channel by the sender’s puppet', async () => {
+    await sendText(alice, roomId, 'hello ngircd');
+    const e = await bobHeard('hello ngircd');
+    expect(e.target).toBe(channel);
+    expect(e.type).toBe('privmsg');
+  });
+
+  it("IRC → Matrix: the nick's ghost says it in the room", async () => {
+    bob.client.say(channel, 'hello matrix');
+    const e = await inRoom(
+      roomId,
+      (ev) => ev.sender === ghostOf(bobNick) && ev.content.body === 'hello matrix',
+      "Bob's message in the room",
+    );
+    expect(e.content.msgtype).toBe('m.text');
+  });
+
+  it('a nick change: the old ghost leaves, the new one joins and speaks', async () => {
+    bob.client.changeNick(robNick);
+    const membership = (userId: string, what: string) =>
+      inRoom(
+        roomId,
+        (ev) =>
+          ev.type === 'm.room.member' &&
+          ev.state_key === userId &&
+          ev.content.membership === (what === 'join' ? 'join' : 'leave'),
+        `${userId} to ${what}`,
+      );
+    await membership(ghostOf(bobNick), 'leave');
+    await membership(ghostOf(robNick), 'join');
+    bob.client.say(channel, 'renamed');
+    await inRoom(
+      roomId,
+      (ev) => ev.sender === ghostOf(robNick) && ev.content.body === 'renamed',
+      'the message under the new nick',
+    );
+  });
+
+  it('a PM from IRC becomes a direct chat; the reply goes back to the nick', async () => {
+    bob.client.say(puppetNick, 'psst');
+    const pmRoom = await waitFor(
+      () => connector.pmRoomOf('test', robNick, alice.userId as MatrixUserId),
+      20_000,
+      'the PM room',
+    );
+    await asUser(alice, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(pmRoom)}`, {});
+    await inRoom(
+      pmRoom,
+      (ev) => ev.sender === ghostOf(robNick) && ev.content.body === 'psst',
+      'the PM in the direct chat',
+    );
+    await sendText(alice, pmRoom, 'hi rob');
+    const e = await bobHeard('hi rob');
+    expect(e.target).toBe(robNick);
+    expect(e.type).toBe('privmsg');
+  });
+});

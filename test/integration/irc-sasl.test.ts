@@ -1,0 +1,224 @@
+// `irc login` / `irc logout` against real InspIRCd + Atheme (NickServ, SaslServ) and Synapse: an
+// account registered with NickServ by a plain IRC client; alice logs in from her management room:
+// the bot redacts her command (it held the password), answers, and IRC's WHOIS shows her puppet
+// logged in. A wrong password gets a clear failure and is not kept. The kv holds the login sealed
+// (no plaintext), a restarted bridge opens it and logs the puppet in again, and `irc logout`
+// forgets it.
+import { randomBytes } from 'node:crypto';
+import IRC from 'irc-framework';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Switchboard } from '../../src/core/switchboard.js';
+import { asUser, roomEvents, type RoomEvent } from '../support/bridge-harness.js';
+import {
+  defaultPuppetNick,
+  ircPort,
+  ircUser,
+  type IrcUser,
+  startIrcBridge,
+} from '../support/irc-user.js';
+import {
+  registerUser,
+  requireSynapse,
+  uniqueLocalpart,
+  waitFor,
+  type TestUser,
+} from '../support/synapse.js';
+
+const BOT = '@switchboard:localhost';
+
+/** Registers `account` with Atheme's NickServ from a plain connection (no SASL), as an IRC user would. */
+async function registerNickServAccount(account: string, password: string): Promise<void> {
+  const client = new IRC.Client();
+  try {
+    const registered = new Promise<void>((resolve, reject) => {
+      client.once('registered', () => resolve());
+      client.once('close', () =>
+        reject(new Error('could not connect to register a NickServ account')),
+      );
+    });
+    client.connect({
+      host: '127.0.0.1',
+      port: ircPort(),
+      nick: account,
+      username: 'reg',
+      auto_reconnect: false,
+    });
+    await registered;
+    const answer = new Promise<string>((resolve) =>
+      client.on('notice', (e: { nick: string; message: string }) => {
+        if (e.nick === 'NickServ') resolve(e.message);
+      }),
+    );
+    // Atheme refuses e-mail addresses without a dot in the domain.
+    client.say('NickServ', `REGISTER ${password} ${account}@ci.example`);
+    const text = await Promise.race([
+      answer,
+      new Promise<string>((r) =>
+        setTimeout(() => r('no answer from NickServ (is Atheme linked?)'), 10_000),
+      ),
+    ]);
+    if (!/registered/i.test(text)) throw new Error(`NickServ REGISTER failed: ${text}`);
+  } finally {
+    client.quit('registered');
+  }
+}
+
+describe('IRC SASL logins (InspIRCd + Atheme + Synapse)', () => {
+  const suffix = randomBytes(4).toString('hex');
+  const channel = `#sasl${suffix}`;
+  const account = `acct${suffix}`;
+  const password = `pw-${randomBytes(9).toString('base64url')}`;
+  let bridge: Switchboard;
+  let alice: TestUser;
+  let bob: IrcUser;
+  let dm: string;
+  let txn = 0;
+
+  /** Types a command; returns its event id and the bot's first notice after it. */
+  const command = async (text: string): Promise<{ eventId: string; answer: string }> => {
+    const eventId = (
+      await asUser<{ event_id: string }>(
+        alice,
+        'PUT',
+        `/_matrix/client/v3/rooms/${encodeURIComponent(dm)}/send/m.room.message/s${Date.now()}.${++txn}`,
+        { msgtype: 'm.text', body: text },
+      )
+    ).event_id;
+    const reply = await waitFor(
+      async () => {
+        const events = await roomEvents(alice, dm);
+        const at = events.findIndex((e) => e.event_id === eventId);
+        return at < 0
+          ? undefined
+          : events
+              .slice(at + 1)
+              .find((e: RoomEvent) => e.sender === BOT && e.content.msgtype === 'm.notice');
+      },
+      45_000,
+      `the bot's answer to "${text.split(' ').slice(0, 2).join(' ')} …"`,
+    );
+    return { eventId, answer: String(reply.content.body) };
+  };
+
+  /**
+   * The account IRC's WHOIS shows for `nick` (numeric 330), asked by Bob's plain client; null if
+   * none. Asks again until `nick` is on IRC (a puppet that just logged in may still be registering).
+   */
+  const whoisAccount = (nick: string): Promise<string | null> =>
+    waitFor(
+      async () => {
+        const from = bob.raw.length;
+        bob.client.raw(`WHOIS ${nick}`);
+        const lines = await waitFor(
+          () => {
+            const seen = bob.raw.slice(from);
+            return seen.some((l) => / 318 /.test(l)) ? seen : undefined;
+          },
+          10_000,
+          `the end of the WHOIS of ${nick}`,
+        );
+        if (!lines.some((l) => / 311 /.test(l))) return undefined; // not on IRC (yet)
+        const logged = lines.map((l) => / 330 \S+ (\S+) (\S+) :/.exec(l)).find((m) => m);
+        return { account: logged ? logged[2]! : null };
+      },
+      20_000,
+      `${nick} on IRC (WHOIS)`,
+    ).then((w) => w.account);
+
+  /** The bridge's stored logins of network `test`, as the kv holds them. */
+  const storedLogins = async (): Promise<Record<string, string>> => {
+    const raw = await bridge.store.kv.get('bridge:irc', 'accounts:test');
+    return raw === undefined ? {} : (JSON.parse(raw) as Record<string, string>);
+  };
+
+  const isRedacted = async (eventId: string) => {
+    const ev = await asUser<RoomEvent>(
+      alice,
+      'GET',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(dm)}/event/${encodeURIComponent(eventId)}`,
+    );
+    return Object.keys(ev.content).length === 0 && ev.unsigned?.redacted_because !== undefined;
+  };
+
+  beforeAll(async () => {
+    requireSynapse();
+    await registerNickServAccount(account, password);
+    bob = await ircUser(`Bob${suffix}`, channel);
+    bridge = await startIrcBridge({ bot_nick: `sbs${suffix}` });
+    alice = await registerUser(uniqueLocalpart('alice'));
+    dm = (
+      await asUser<{ room_id: string }>(alice, 'POST', '/_matrix/client/v3/createRoom', {
+        is_direct: true,
+        invite: [BOT],
+        preset: 'trusted_private_chat', // the bot may redact in it
+      })
+    ).room_id;
+    await waitFor(
+      async () =>
+        (await roomEvents(alice, dm)).some(
+          (e) => e.sender === BOT && e.content.msgtype === 'm.notice',
+        ),
+      15_000,
+      'the bot to greet alice',
+    );
+  });
+
+  afterAll(async () => {
+    bob?.client.quit('bye');
+    await bridge?.stop();
+  });
+
+  it('`help` lists login and logout', async () => {
+    const { answer } = await command('help');
+    expect(answer).toContain('`irc login <network> <account> <password>`');
+    expect(answer).toContain('`irc logout <network>`');
+  });
+
+  it('a wrong password gets a clear failure, the command is redacted and nothing is stored', async () => {
+    const { eventId, answer } = await command(`irc login test ${account} not-${password}`);
+    expect(answer).toBe(
+      `Login to test as ${account} failed: SASL authentication failed. Your password was not saved. I redacted your message, since it held your password.`,
+    );
+    expect(await isRedacted(eventId)).toBe(true);
+    expect(await storedLogins()).toEqual({});
+    expect(await whoisAccount(defaultPuppetNick(alice.userId))).toBeNull();
+  });
+
+  it('`irc login` logs the puppet in (WHOIS shows the account), redacts the command and stores it sealed', async () => {
+    const { eventId, answer } = await command(`irc login test ${account} ${password}`);
+    expect(answer).toBe(
+      `Logged in to test as ${account} (SASL). Your connections log in with it from now on. I redacted your message, since it held your password.`,
+    );
+    expect(await isRedacted(eventId)).toBe(true);
+    expect(await whoisAccount(defaultPuppetNick(alice.userId))).toBe(account);
+    const stored = await storedLogins();
+    expect(Object.keys(stored)).toEqual([alice.userId]);
+    expect(stored[alice.userId]).toMatch(/^v1\./);
+    const raw = JSON.stringify(stored);
+    expect(raw).not.toContain(password);
+    expect(raw).not.toContain(account);
+  });
+
+  it('a restarted bridge opens the stored login: the next connection logs in again', async () => {
+    const database = bridge.config.database;
+    await bridge.stop();
+    bridge = await startIrcBridge({ bot_nick: `sbs${suffix}` }, undefined, { database });
+    const { answer } = await command('irc reconnect test');
+    const nick = /^Connected to test as (\S+)\.$/.exec(answer)?.[1];
+    expect(nick, answer).toBeDefined();
+    expect(await whoisAccount(nick!)).toBe(account);
+  });
+
+  it('`irc logout` forgets the login and reconnects without it', async () => {
+    const { answer } = await command('irc logout test');
+    expect(answer).toBe(
+      'Logged out of test: your password is forgotten and your connection reconnected without it.',
+    );
+    expect(await storedLogins()).toEqual({});
+    const { answer: again } = await command('irc reconnect test');
+    const nick = /^Connected to test as (\S+)\.$/.exec(again)?.[1];
+    expect(nick, again).toBeDefined();
+    expect(await whoisAccount(nick!)).toBeNull();
+    expect((await command('irc logout test')).answer).toBe('You are not logged in on test.');
+  });
+});
