@@ -4,8 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { KeyValueStore } from '../../src/connector.js';
-import { Sealer } from '../../src/core/secret-key.js';
+import type { KeyValueStore, SecretSealer } from '../../src/connector.js';
 import { accountsKey, IrcAccounts } from './accounts.js';
 import type { IrcNetwork } from './client.js';
 import type { SaslAccount } from './connection.js';
@@ -23,9 +22,23 @@ function memoryKv(): KeyValueStore & { raw: Map<string, string> } {
   };
 }
 
-const sealer = () => {
+/**
+ * A stand-in for core's sealer (ctx.secrets), keyed like it: text sealed by one instance opens only
+ * in that one, and the sealed form holds no plaintext. Core's own AES-GCM is tested with core.
+ */
+const sealer = (): SecretSealer => {
   const key = randomBytes(32);
-  return new Sealer(() => key);
+  const id = key.subarray(0, 4).toString('hex');
+  const mask = (bytes: Buffer) => Buffer.from(bytes.map((b, i) => b ^ key[i % key.length]!));
+  return {
+    seal: (text) => `v1.${id}.${mask(Buffer.from(text, 'utf8')).toString('base64url')}`,
+    unseal: (sealed) => {
+      const [v, keyId, body] = sealed.split('.');
+      if (v !== 'v1' || keyId !== id || body === undefined)
+        throw new Error('a sealed secret could not be opened (another secret key, or changed)');
+      return mask(Buffer.from(body, 'base64url')).toString('utf8');
+    },
+  };
 };
 
 /** What of IrcNetwork the accounts use. */
