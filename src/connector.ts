@@ -53,6 +53,23 @@ export interface MatrixMessage extends MatrixEventBase {
   content: MessageContent;
   /** The remote id of the message this one replies to, when core knows it. */
   replyTo?: RemoteMessageId;
+  /**
+   * The message this one replies to, as Matrix has it (for networks without replies, which
+   * quote it): set whenever core could fetch the replied-to event, bridged or not.
+   */
+  inReplyTo?: RepliedMessage;
+}
+
+/** A replied-to Matrix message, for a quote. */
+export interface RepliedMessage {
+  eventId: MatrixEventId;
+  sender: MatrixUserId;
+  /** The sender's display name in the room (their localpart when they have none). */
+  senderName: string;
+  /** Its plain text (a reply's own fallback removed; an edited message's latest text when known). */
+  text: string;
+  /** Its id on this network, when it was bridged. */
+  remoteId?: RemoteMessageId;
 }
 
 export interface MatrixEdit extends MatrixEventBase {
@@ -80,7 +97,8 @@ export interface MatrixTyping {
 export interface MatrixMembership extends MatrixEventBase {
   /** The user whose membership changed (the state key). */
   target: MatrixUserId;
-  membership: 'join' | 'leave' | 'invite' | 'ban' | 'kick';
+  /** `unban`: a ban of the target was lifted (their membership went from ban to leave). */
+  membership: 'join' | 'leave' | 'invite' | 'ban' | 'kick' | 'unban';
   reason?: string;
 }
 
@@ -126,6 +144,24 @@ export type RemoteEvent =
       /** For kick/ban: who did it, when they are a remote user too. */
       actor?: RemoteUserId;
       reason?: string;
+      /**
+       * The change is of this Matrix user (one of the bridge's own users, kicked or banned on the
+       * network), not of the sender's ghost: core's bot kicks or bans them from the room with
+       * `reason` as it is. Only `kick` and `ban`; `sender` is who did it on the network.
+       */
+      matrixUser?: MatrixUserId;
+    })
+  | (RemoteEventBase & {
+      kind: 'power-levels';
+      /**
+       * Matrix power levels of ghosts of this bridge (channel operators, say), set by core's bot in
+       * one `m.room.power_levels` event. A level at or below the room's `users_default` removes the
+       * ghost's entry. Levels are capped below the bot's own; users at or above it are left alone.
+       * `sender` is who changed them on the network (not used by core).
+       */
+      levels: { user: RemoteUserId; level: number }[];
+      /** `levels` is the whole list (a channel's NAMES): every other ghost of this bridge with an entry goes back to the default. */
+      complete?: boolean;
     })
   | (RemoteEventBase & { kind: 'topic'; topic: string })
   | (RemoteEventBase & { kind: 'name'; name: string });
@@ -175,6 +211,9 @@ export interface PortalRecord {
   roomId: MatrixRoomId;
 }
 
+/** What a public link opens: Matrix media (an `mxc://` URL from an attachment), or a text. */
+export type PublicLinkTarget = { mxc: string; name: string; mimeType?: string } | { text: string };
+
 export interface BridgeContext<C> {
   config: C;
   log: Logger;
@@ -206,6 +245,12 @@ export interface BridgeContext<C> {
   notify(userId: MatrixUserId, text: string): Promise<boolean>;
   /** Encrypts secrets (users' network passwords) before they go into `kv`. */
   secrets: SecretSealer;
+  /**
+   * A signed, expiring link anyone can open to Matrix media or to a text (kept by core
+   * until the link expires), for networks that carry only text. Undefined when the admin has
+   * not set `public_links`.
+   */
+  publicLink(target: PublicLinkTarget): Promise<string | undefined>;
 }
 
 // ---------------------------------------------------------------- bot commands

@@ -4,8 +4,8 @@
  */
 import type { Command, CommandContext, KeyValueStore, PortalRecord } from '../../src/connector.js';
 import type { IrcNetwork } from './client.js';
-import { isChannelName } from './ids.js';
 import { changeNick, describeWhois, whois } from './requests.js';
+import { joinCommand } from './join-command.js';
 import { loginCommand, logoutCommand, type LoginDeps } from './login.js';
 
 /** RFC 2812 nicks (up to 31 characters, as the third-party lookups take). */
@@ -60,22 +60,7 @@ function networkCommand(
 
 export function ircCommands(deps: CommandDeps): Command[] {
   return [
-    networkCommand(
-      deps,
-      'join',
-      'join <network> <#channel>',
-      2,
-      'bridge an IRC channel and get its room',
-      async (ctx, network) => {
-        const channel = ctx.args[1]!;
-        if (!isChannelName(channel))
-          return ctx.reply(`\`${channel}\` is not a channel name (like #rust).`);
-        const portal = await deps.openChannel(network.id, channel, ctx.sender);
-        return ctx.reply(
-          `${channel.toLowerCase()} on ${network.id} is bridged to ${portal.roomId} (${deps.channelAlias(network.id, channel)}): join it there.`,
-        );
-      },
-    ),
+    joinCommand(deps),
     networkCommand(
       deps,
       'nick',

@@ -1,6 +1,7 @@
 /** The IRC bridge's own config keys (under `bridges.irc`). */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { channelEntrySchema, powerLevelsSchema, splitChannelEntries } from './channel-config.js';
 
 const caFiles = new Map<string, string>();
 
@@ -61,12 +62,17 @@ export const networkSchema = z
       .string()
       .regex(/^[A-Za-z[\]\\`_^{|}][A-Za-z0-9[\]\\`_^{|}-]{0,29}$/, 'must be a valid IRC nick')
       .default('switchboard'),
-    /** Channels joined at start (`#channel`); more are joined as Matrix users open portals. */
-    channels: z
-      .array(z.string().regex(/^[#&][^\s,\x07\x00\r\n]{1,63}$/, 'must be channel names like #rust'))
-      .default([]),
+    /** Channels joined at start (`#channel`, or `{ name, key }` for a +k channel); more are joined as Matrix users open portals. */
+    channels: z.array(channelEntrySchema).default([]),
+    /** Channel prefix modes → Matrix power levels of ghosts (merged over `{ q: 50, a: 50, o: 50, h: 25, v: 0 }`). */
+    power_levels: powerLevelsSchema,
     /** Longest IRC line the server takes, in bytes (512 by RFC 1459; some servers allow more). */
     max_line_bytes: z.number().int().min(128, 'must be at least 128').max(16_384).optional(),
+    /**
+     * A Matrix message longer than this many IRC lines (default 3: links.ts) is said as its first
+     * line and a link to the whole text, when core's `public_links` is set (else all lines are).
+     */
+    max_lines: z.number().int().min(1, 'must be at least 1').max(1_000).optional(),
     /** Flood control per connection (a token bucket that keeps order); `lines_per_second: 0` turns it off. */
     flood: z
       .object({
@@ -89,8 +95,15 @@ export const networkSchema = z
     max_puppets: z.number().int().min(0, 'must be 0 (no limit) or more').optional(),
     /** A puppet that has sent nothing for this long QUITs (0: never); its next message connects it again. */
     idle_timeout_hours: z.number().min(0, 'must be 0 (never) or more').optional(),
+    /**
+     * `puppets` (unset): each Matrix user speaks through an IRC connection of their own. `relay`:
+     * none connect; the bot says their lines as `<alice> hello` (for networks that limit connections).
+     */
+    mode: z.enum(['puppets', 'relay'], { message: 'must be puppets or relay' }).optional(),
   })
-  .strict();
+  .strict()
+  // Keyed channel entries become `channels` (names, as before) plus `channel_keys`.
+  .transform(({ channels, ...rest }) => ({ ...rest, ...splitChannelEntries(channels) }));
 
 export const ircConfigSchema = z
   .object({

@@ -9,8 +9,10 @@ import {
   type BridgeContext,
   type Command,
   type Connector,
+  type EditCapable,
   type GhostInvite,
   type GhostInviteHandling,
+  type MatrixEdit,
   type MatrixMembership,
   type MatrixTopic,
   type MatrixTyping,
@@ -33,7 +35,9 @@ import { IrcNetwork } from './client.js';
 import { chosenNicksKey, ircCommands, NICK } from './commands.js';
 import { ircConfigSchema, type IrcConfig } from './config.js';
 import { IrcListener } from './from-irc.js';
-import { handleMatrixMessage } from './from-matrix.js';
+import { ChannelKeys } from './channel-keys.js';
+import { handleMatrixEdit, handleMatrixMessage, type FromMatrixDeps } from './from-matrix.js';
+import { registerGhostIds } from './mentions.js';
 import { handleMatrixMembership } from './membership.js';
 import { setTopic } from './requests.js';
 import { sendTyping } from './typing.js';
@@ -60,7 +64,8 @@ export class IrcConnector
     GhostInviteHandling,
     MembershipCapable,
     TypingCapable,
-    TopicCapable
+    TopicCapable,
+    EditCapable
 {
   readonly id = 'irc';
   readonly displayName = 'IRC';
@@ -88,6 +93,7 @@ export class IrcConnector
     };
     for (const [id, config] of Object.entries(ctx.config.networks)) {
       const network = new IrcNetwork(id, config, ctx.log);
+      registerGhostIds(network, ctx.ghostUserId);
       const chosen = await ctx.kv.get<Record<string, string>>(chosenNicksKey(id));
       for (const [userId, nick] of Object.entries(chosen ?? {}))
         network.chosenNicks.set(userId, nick);
@@ -100,7 +106,13 @@ export class IrcConnector
         ensurePortal: ctx.ensurePortal,
         log: ctx.log,
       });
-      network.onPuppet = (userId, puppet) => pms.attach(userId, puppet);
+      // A JOIN refused for a channel key (+k) is made again with the key we know.
+      const keys = new ChannelKeys(id, config, ctx.kv, ctx.log);
+      keys.attach(network.bot);
+      network.onPuppet = (userId, puppet) => {
+        pms.attach(userId, puppet);
+        keys.attach(puppet);
+      };
       this.networks.set(id, { network, listener, pms });
       network.start();
     }
@@ -131,18 +143,31 @@ export class IrcConnector
   }
 
   handleMatrixMessage(msg: MatrixMessage): Promise<SendResult> {
-    return handleMatrixMessage(
-      {
-        network: (id) => this.networks.get(id)?.network,
-        ghostRemoteId: (u) => this.ctx?.ghostRemoteId(u),
-        nickOf: (user) => {
-          const network = parseRemoteUser(user)?.network;
-          const entry = network === undefined ? undefined : this.networks.get(network);
-          return entry?.listener.nickOf(user) ?? entry?.pms.nickOf(user);
-        },
+    return handleMatrixMessage(this.fromMatrixDeps(), msg);
+  }
+
+  /** An edit of a message said on IRC is said again as a `* ` correction. */
+  handleMatrixEdit(edit: MatrixEdit): Promise<void> {
+    return handleMatrixEdit(this.fromMatrixDeps(), edit);
+  }
+
+  private fromMatrixDeps(): FromMatrixDeps {
+    return {
+      network: (id) => this.networks.get(id)?.network,
+      ghostRemoteId: (u) => this.ctx?.ghostRemoteId(u),
+      publicLink: (target) => this.ctx?.publicLink(target) ?? Promise.resolve(undefined),
+      nickOf: (user) => {
+        const network = parseRemoteUser(user)?.network;
+        const entry = network === undefined ? undefined : this.networks.get(network);
+        return entry?.listener.nickOf(user) ?? entry?.pms.nickOf(user);
       },
-      msg,
-    );
+    };
+  }
+
+  /** Relay mode: Matrix users have no IRC connection of their own to join, part, kick or set topics with. */
+  private relays(portal: PortalKey): boolean {
+    const where = parsePortalKey(portal);
+    return !!where && this.networks.get(where.network)?.network.config.mode === 'relay';
   }
 
   /** A Matrix topic change is TOPIC by the user's own connection (IRC may refuse: +t, not op). */
@@ -150,6 +175,7 @@ export class IrcConnector
     const where = parsePortalKey(change.portal);
     const network = where && this.networks.get(where.network)?.network;
     if (!where || !network) return; // a private chat has no topic on IRC
+    if (this.relays(change.portal)) return;
     const puppet = network.puppetFor(change.sender.userId, change.sender.displayName);
     await puppet.join(where.channel);
     await setTopic(puppet, where.channel.toLowerCase(), change.topic);
@@ -162,7 +188,7 @@ export class IrcConnector
 
   /** Joins connect the user's puppet into the channel at once; leaving, kicks and bans PART. */
   async handleMatrixMembership(change: MatrixMembership): Promise<void> {
-    if (!this.ctx) return;
+    if (!this.ctx || this.relays(change.portal)) return;
     const ctx = this.ctx;
     await handleMatrixMembership(
       {
@@ -296,7 +322,14 @@ export class IrcConnector
     const joined = entry.network.joinBot(channel);
     await Promise.race([joined, new Promise((r) => setTimeout(r, ALIAS_JOIN_WAIT_MS).unref())]);
     const topic = entry.listener.topicOf(channel);
-    return { key, name: channel.toLowerCase(), ...(topic ? { topic } : {}), joinRule: 'public' };
+    // A secret, private or invite-only channel (+s/+p/+i) gets an invite-only room.
+    const hidden = await entry.listener.isHidden(channel);
+    return {
+      key,
+      name: channel.toLowerCase(),
+      ...(topic ? { topic } : {}),
+      joinRule: hidden ? 'invite' : 'public',
+    };
   }
 
   /** A portal with a room: its channel is bridged, so the bot joins it. */

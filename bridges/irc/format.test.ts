@@ -240,3 +240,52 @@ describe('inlineToIrc', () => {
     }
   });
 });
+
+describe('ircToContent mentions', () => {
+  const users: Record<string, string> = { 'alice[m]': '@alice:example.org' };
+  const mentionOf = (nick: string) => users[nick.toLowerCase()];
+
+  it.each([':', ','])('makes `nick%s text` a pill of the Matrix user', (sep) => {
+    expect(ircToContent(`Alice[m]${sep} lunch?`, 'text', mentionOf)).toEqual({
+      kind: 'text',
+      text: `Alice[m]${sep} lunch?`,
+      formatted: [
+        { style: 'mention', userId: '@alice:example.org', children: ['Alice[m]'] },
+        `${sep} lunch?`,
+      ],
+    });
+  });
+
+  it('keeps the formatting inside and after the mention', () => {
+    expect(ircToContent('\x02alice[m]: \x02hi \x1dthere', 'text', mentionOf).formatted).toEqual([
+      {
+        style: 'mention',
+        userId: '@alice:example.org',
+        children: [{ style: 'bold', children: ['alice[m]'] }],
+      },
+      { style: 'bold', children: [': '] },
+      'hi ',
+      { style: 'italic', children: ['there'] },
+    ]);
+  });
+
+  it.each([
+    ['a nick the lookup does not know', 'bob: hi'],
+    ['a nick that is not the first word', 'hi alice[m]: there'],
+    ['a nick without a space after the colon', 'alice[m]:hi'],
+    ['a leading space', ' alice[m]: hi'],
+  ])('leaves %s as text', (_, text) => {
+    expect(ircToContent(text, 'text', mentionOf)).toEqual({ kind: 'text', text });
+  });
+
+  it('asks nothing and makes no pill without a lookup', () => {
+    expect(ircToContent('alice[m]: hi', 'text')).toEqual({ kind: 'text', text: 'alice[m]: hi' });
+  });
+
+  it('makes a message that is only the address a pill too', () => {
+    expect(ircToContent('alice[m]:', 'text', mentionOf).formatted).toEqual([
+      { style: 'mention', userId: '@alice:example.org', children: ['alice[m]'] },
+      ':',
+    ]);
+  });
+});

@@ -154,8 +154,41 @@ function nest(runs: Run[], level: number): Inline[] {
   return out;
 }
 
-/** A message from IRC: `text` without codes; `formatted` only when some text was styled. */
-export function ircToContent(text: string, kind: MessageContent['kind']): MessageContent {
+/** A nick, as IRC allows it (RFC 2812 plus the common extensions), then `:` or `,` and a space. */
+const ADDRESSED = /^([A-Za-z[\]\\`_^{|}][A-Za-z0-9[\]\\`_^{|}-]*)[:,](?=\s|$)/;
+
+/** The Matrix user an IRC nick stands for (a puppet's owner, a ghost), if any. */
+export type MentionLookup = (nick: string) => string | undefined;
+
+/** Runs split after `n` characters of text: [the first n, the rest]. */
+function splitRuns(runs: readonly Run[], n: number): [Run[], Run[]] {
+  const head: Run[] = [];
+  const tail: Run[] = [];
+  let left = n;
+  for (const run of runs) {
+    if (left >= run.text.length) head.push(run);
+    else if (left <= 0) tail.push(run);
+    else {
+      head.push({ text: run.text.slice(0, left), style: run.style });
+      tail.push({ text: run.text.slice(left), style: run.style });
+    }
+    left -= run.text.length;
+  }
+  return [head, tail];
+}
+
+/**
+ * A message from IRC: `text` without codes; `formatted` only when some text was styled or
+ * someone was mentioned. A message addressed the IRC way (`nick: hi`, `nick, hi`) to a nick
+ * `mentionOf` knows mentions that Matrix user: a pill, which pings them. Only that first-word
+ * form counts: it is what IRC users type (their clients complete it), and a nick anywhere else
+ * may just be a word.
+ */
+export function ircToContent(
+  text: string,
+  kind: MessageContent['kind'],
+  mentionOf?: MentionLookup,
+): MessageContent {
   const runs: Run[] = [];
   // A lone surrogate is not valid in Matrix JSON.
   const input = replaceLoneSurrogates(typeof text === 'string' ? text : '');
@@ -165,6 +198,13 @@ export function ircToContent(text: string, kind: MessageContent['kind']): Messag
     if (piece !== '') runs.push({ text: piece, style: span.style });
   }
   const plain = runs.map((r) => r.text).join('');
+  const nick = mentionOf && ADDRESSED.exec(plain)?.[1];
+  const userId = nick ? mentionOf(nick) : undefined;
+  if (nick && userId) {
+    const [head, tail] = splitRuns(runs, nick.length);
+    const mention: Inline = { style: 'mention', userId, children: nest(head, 0) };
+    return { kind, text: plain, formatted: [mention, ...nest(tail, 0)] };
+  }
   if (!runs.some((r) => hasStyle(r.style))) return { kind, text: plain };
   return { kind, text: plain, formatted: nest(runs, 0) };
 }

@@ -18,7 +18,10 @@ import {
   type RemoteUserId,
 } from '../../src/connector.js';
 import type { IrcNetwork } from './client.js';
+import { levelOf } from './channel-config.js';
+import { ChannelModes, type ModeChange } from './modes.js';
 import { ircToContent } from './format.js';
+import { mentionLookup } from './mentions.js';
 import { isChannelName, makePortalKey, makeRemoteUser } from './ids.js';
 import { typingOf } from './typing.js';
 
@@ -43,11 +46,21 @@ export class IrcListener {
   private readonly named = new Map<string, string>();
   /** Lowercased channel → its topic as last heard (on join or a change). */
   private readonly topics = new Map<string, string>();
+  /** Lowercased channel → its mode letters (from 324 after the bot joined, then MODE): +s/+p/+i hide it. */
+  private readonly channelFlags = new Map<string, Set<string>>();
+  /** Lowercased channel → who waits for its 324. */
+  private readonly flagWaiters = new Map<string, (() => void)[]>();
+  /** Who holds op, voice, … in each channel: their ghosts' Matrix power levels. */
+  private readonly modes: ChannelModes;
 
   constructor(
     private readonly network: IrcNetwork,
     private readonly sink: RemoteSink,
-  ) {}
+  ) {
+    this.modes = new ChannelModes(() =>
+      prefixModes(this.network.bot.client.network.supports('PREFIX')),
+    );
+  }
 
   /** Subscribes to the bot connection's events. */
   listen(): void {
@@ -72,21 +85,27 @@ export class IrcListener {
       },
     );
     client.on('join', (e: { nick: string; channel: string; time?: number }) => {
+      if (this.network.bot.isMe(e.nick)) this.askModes(e.channel);
       this.member(e.channel).add(e.nick.toLowerCase());
       this.cased.set(e.nick.toLowerCase(), e.nick);
       if (!this.ours(e.nick)) this.queue(() => this.membership(e.channel, e.nick, 'join', e.time));
     });
     client.on('part', (e: { nick: string; channel: string; message?: string; time?: number }) => {
       this.member(e.channel).delete(e.nick.toLowerCase());
-      if (this.network.bot.isMe(e.nick)) this.members.delete(e.channel.toLowerCase());
-      else if (!this.ours(e.nick))
+      if (this.network.bot.isMe(e.nick)) {
+        this.members.delete(e.channel.toLowerCase());
+        this.modes.forget(e.channel);
+      } else if (!this.ours(e.nick)) {
         this.queue(() => this.membership(e.channel, e.nick, 'leave', e.time, e.message));
+        this.dropLevel(e.channel, e.nick);
+      }
     });
     client.on(
       'kick',
       (e: { kicked: string; nick: string; channel: string; message?: string; time?: number }) => {
         this.member(e.channel).delete(e.kicked.toLowerCase());
         if (this.ours(e.kicked)) return this.puppetKicked(e.channel, e.kicked, e.nick, e.message);
+        this.dropLevel(e.channel, e.kicked);
         // A kick by one of our puppets was a Matrix user's kick: the ghost is out of the room already.
         if (this.ours(e.nick)) return;
         const actor = makeRemoteUser(this.network.id, e.nick);
@@ -97,8 +116,10 @@ export class IrcListener {
       const channels = this.channelsOf(e.nick);
       for (const c of channels) this.member(c).delete(e.nick.toLowerCase());
       if (this.ours(e.nick)) return;
-      for (const c of channels)
+      for (const c of channels) {
         this.queue(() => this.membership(c, e.nick, 'leave', e.time, e.message));
+        this.dropLevel(c, e.nick);
+      }
     });
     client.on('nick', (e: { nick: string; new_nick: string; time?: number }) => {
       const channels = this.channelsOf(e.nick);
@@ -112,14 +133,23 @@ export class IrcListener {
       for (const c of channels) {
         this.queue(() => this.membership(c, e.nick, 'leave', e.time, `now known as ${e.new_nick}`));
         this.queue(() => this.membership(c, e.new_nick, 'join', e.time));
+        // The new ghost takes the old one's level (one power-levels event for both).
+        const level = this.levelIn(c, e.nick);
+        this.modes.rename(c, e.nick, e.new_nick);
+        if (level > 0)
+          this.queueLevels(c, e.new_nick, [
+            [e.nick, 0],
+            [e.new_nick, level],
+          ]);
       }
     });
     // NAMES (on the bot's join, also after a reconnect): who is there now joins, who left meanwhile leaves.
-    client.on('userlist', (e: { channel: string; users: { nick: string }[] }) => {
+    client.on('userlist', (e: { channel: string; users: { nick: string; modes?: string[] }[] }) => {
       const before = this.members.get(e.channel.toLowerCase()) ?? new Set<string>();
       const now = new Map(e.users.map((u) => [u.nick.toLowerCase(), u.nick]));
       for (const [lower, nick] of now) this.cased.set(lower, nick);
       this.members.set(e.channel.toLowerCase(), new Set(now.keys()));
+      this.modes.setNames(e.channel, e.users);
       for (const [lower, nick] of now)
         if (!before.has(lower) && !this.ours(nick))
           this.queue(() => this.membership(e.channel, nick, 'join'));
@@ -128,6 +158,47 @@ export class IrcListener {
         const nick = this.nickOf(this.user(lower)) ?? lower;
         this.queue(() => this.membership(e.channel, nick, 'leave', undefined, 'left meanwhile'));
       }
+      this.queueAllLevels(e.channel);
+    });
+    // A JOIN refused as invite-only (473): the channel is +i (its room is invite-only too).
+    client.on('raw', (e: { line: string; from_server: boolean }) => {
+      const m = e.from_server ? /^(?:@\S+ )?:\S+ 473 \S+ (\S+)/.exec(e.line) : null;
+      if (m) this.channelFlags.set(m[1]!.toLowerCase(), new Set(['i']));
+    });
+    // The channel's modes (324), asked when the bot joins: whether its room is invite-only.
+    client.on('channel info', (e: { channel: string; modes?: ModeChange[] }) => {
+      if (!e.modes) return; // 329 (creation time) and 328 (URL) come as channel info too
+      const lower = e.channel.toLowerCase();
+      this.channelFlags.set(
+        lower,
+        new Set(e.modes.filter((m) => m.mode.startsWith('+')).map((m) => m.mode.slice(1))),
+      );
+      for (const wake of this.flagWaiters.get(lower) ?? []) wake();
+      this.flagWaiters.delete(lower);
+    });
+    // Op, halfop, voice… given or taken: the ghosts' power levels follow, one event per MODE line.
+    client.on('mode', (e: { target: string; nick: string; modes: ModeChange[] }) => {
+      if (!isChannelName(e.target)) return;
+      const flags = this.channelFlags.get(e.target.toLowerCase());
+      for (const { mode, param } of e.modes)
+        if (flags && param === undefined) {
+          if (mode.startsWith('+')) flags.add(mode.slice(1));
+          else flags.delete(mode.slice(1));
+        }
+      const before = new Map(
+        e.modes
+          .filter((m) => m.param !== undefined)
+          .map((m) => [m.param!.toLowerCase(), this.levelIn(e.target, m.param!)]),
+      );
+      const changed = this.modes
+        .apply(e.target, e.modes)
+        .filter((nick) => !this.ours(nick))
+        .map((nick): [string, number] => [
+          this.cased.get(nick) ?? nick,
+          this.levelIn(e.target, nick),
+        ])
+        .filter(([nick, level]) => before.get(nick.toLowerCase()) !== level);
+      if (changed.length) this.queueLevels(e.target, e.nick, changed);
     });
     client.on('topic', (e: { nick?: string; channel: string; topic: string; time?: number }) => {
       this.topics.set(e.channel.toLowerCase(), e.topic);
@@ -149,17 +220,26 @@ export class IrcListener {
     });
   }
 
-  /** A Matrix user's connection was kicked from a bridged channel: they hear it from the bot. */
+  /**
+   * A Matrix user's connection was kicked from a bridged channel: the bridge bot kicks them from
+   * the room with IRC's reason (clients show it), and their connection forgets the channel (no
+   * rejoin after a reconnect). Joining the room again joins the channel again.
+   */
   private puppetKicked(channel: string, nick: string, by: string, reason?: string): void {
     const userId = this.network.puppetOwner(nick);
     if (!userId || !this.sink.hasPortal(this.portal(channel))) return;
     const why = reason && reason !== by ? `: ${reason}` : '';
-    const text = `You (${nick}) were kicked from ${channel} on IRC network ${this.network.id} by ${by}${why}. Your next message in its room joins the channel again.`;
-    this.sink
-      .notify(userId, text)
-      .catch((err: unknown) =>
-        this.sink.log.warn({ err, userId }, 'could not tell a user they were kicked'),
-      );
+    this.network.puppet(userId)?.part(channel, 'Kicked on IRC');
+    this.queue(async () =>
+      this.emitQuietly({
+        kind: 'membership',
+        portal: this.portal(channel),
+        sender: this.user(by),
+        membership: 'kick',
+        matrixUser: userId,
+        reason: `kicked on IRC by ${by}${why}`,
+      }),
+    );
   }
 
   /** The nick behind a ghost, as last seen on IRC (with its case), if it was seen in this process. */
@@ -175,6 +255,88 @@ export class IrcListener {
       const cased = this.nickOf(this.user(nick)) ?? this.cased.get(nick) ?? nick;
       this.queue(() => this.membership(lower, cased, 'join'));
     }
+    if (this.members.has(lower)) this.queueAllLevels(lower);
+  }
+
+  /** The Matrix power level the modes of `nick` in `channel` give its ghost. */
+  private levelIn(channel: string, nick: string): number {
+    return levelOf(this.modes.modesOf(channel, nick), this.network.config.power_levels);
+  }
+
+  /** The levels of everyone in the channel (after NAMES), as the whole list: others go back to the default. */
+  private queueAllLevels(channel: string): void {
+    const levels = this.modes
+      .holders(channel)
+      .filter((nick) => !this.ours(nick))
+      .map((nick): [string, number] => [nick, this.levelIn(channel, nick)])
+      .filter(([, level]) => level > 0);
+    this.queueLevels(channel, this.network.bot.nick, levels, true);
+  }
+
+  /** A user with a level left the channel: their ghost's entry goes (it would outlive their op). */
+  private dropLevel(channel: string, nick: string): void {
+    const level = this.levelIn(channel, nick);
+    this.modes.remove(channel, nick);
+    if (level > 0) this.queueLevels(channel, nick, [[nick, 0]]);
+  }
+
+  private queueLevels(
+    channel: string,
+    by: string,
+    levels: [nick: string, level: number][],
+    complete = false,
+  ): void {
+    const event: RemoteEvent = {
+      kind: 'power-levels',
+      portal: this.portal(channel),
+      sender: this.user(by),
+      levels: levels.map(([nick, level]) => ({ user: this.user(nick), level })),
+      ...(complete ? { complete } : {}),
+    };
+    this.queue(async () => this.emitQuietly(event));
+  }
+
+  /** Emits an event that no ghost sends (the bot does it): no profile to set. */
+  private emitQuietly(event: RemoteEvent): void {
+    if (!this.sink.hasPortal(event.portal)) return;
+    const stored = this.sink.emit(event).catch((err: unknown) => {
+      const level = err instanceof BridgeError && err.code === 'unknown-target' ? 'debug' : 'warn';
+      this.sink.log[level](
+        { err, irc: this.network.id, portal: event.portal },
+        'an IRC event was not bridged',
+      );
+    });
+    this.stored = this.stored.then(() => stored);
+  }
+
+  /**
+   * Whether the channel is secret, private or invite-only (+s, +p, +i), as its 324 says (the bot
+   * asks when it joins): waits up to `waitMs` for it while the bot is in the channel; false when
+   * the bot is not in it or the server did not answer.
+   */
+  async isHidden(channel: string, waitMs = 2_000): Promise<boolean> {
+    const lower = channel.toLowerCase();
+    if (!this.channelFlags.has(lower) && this.network.bot.inChannelNow(lower)) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, waitMs);
+        timer.unref();
+        const waiters = this.flagWaiters.get(lower) ?? [];
+        waiters.push(() => (clearTimeout(timer), resolve()));
+        this.flagWaiters.set(lower, waiters);
+      });
+    }
+    const flags = this.channelFlags.get(lower);
+    return !!flags && ['s', 'p', 'i'].some((m) => flags.has(m));
+  }
+
+  /** The bot joined: it asks the channel's modes (answered by 324, `channel info`). */
+  private askModes(channel: string): void {
+    this.channelFlags.delete(channel.toLowerCase());
+    this.network.bot
+      .writeLines([`MODE ${channel}`])
+      .catch((err: unknown) =>
+        this.sink.log.debug({ err, irc: this.network.id, channel }, 'MODE query not sent'),
+      );
   }
 
   /** The channel's topic as the bot last heard it (after joining), if any. */
@@ -191,7 +353,11 @@ export class IrcListener {
   private onMessage(e: MessageEvent, kind: MessageContent['kind']): void {
     if (e.from_server || !e.nick || !isChannelName(e.target) || this.ours(e.nick)) return;
     const id = remoteMessageId(e.tags?.msgid ? `msgid:${e.tags.msgid}` : `irc:${randomUUID()}`);
-    const content = ircToContent(e.message, kind);
+    const content = ircToContent(
+      e.message,
+      kind,
+      mentionLookup(this.network, (n) => this.nickOf(this.user(n)) !== undefined),
+    );
     const nick = e.nick;
     this.queue(() =>
       this.emit(
@@ -281,6 +447,14 @@ export class IrcListener {
     const lower = nick.toLowerCase();
     return [...this.members].filter(([, nicks]) => nicks.has(lower)).map(([channel]) => channel);
   }
+}
+
+/** The mode letters of ISUPPORT PREFIX as irc-framework keeps it (`[{ symbol: '@', mode: 'o' }, …]`). */
+function prefixModes(prefix: unknown): string[] | undefined {
+  if (!Array.isArray(prefix) || prefix.length === 0) return undefined;
+  return prefix
+    .map((p: unknown) => (p as { mode?: unknown } | null)?.mode)
+    .filter((m): m is string => typeof m === 'string');
 }
 
 const ts = (time?: number) =>

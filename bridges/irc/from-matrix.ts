@@ -4,11 +4,19 @@
  * m.emote → CTCP ACTION. Only the room's owner speaks in a PM room.
  * Formatting becomes mIRC codes; text is split into lines that fit the 512-byte limit
  * without cutting a character, and no CR, LF or NUL ever reaches the wire.
+ * A reply starts with a short quote of its original, an edit is said again as `* new text`
+ * (quote.ts), and a network in relay mode has the bot say every line as `<alice> text`.
  */
 import {
   BridgeError,
   remoteMessageId,
+  type MatrixEdit,
   type MatrixMessage,
+  type MatrixSender,
+  type MessageContent,
+  type PortalKey,
+  type PublicLinkTarget,
+  type RepliedMessage,
   type RemoteUserId,
   type SendResult,
 } from '../../src/connector.js';
@@ -16,6 +24,8 @@ import type { IrcNetwork } from './client.js';
 import { inlineToIrc } from './format.js';
 import { makeRemoteUser, parsePmKey, parsePortalKey, parseRemoteUser } from './ids.js';
 import { ircLineBudget, toIrcLines } from './lines.js';
+import { withLinks } from './links.js';
+import { EDIT_PREFIX, relayPrefix, replyPrefix } from './quote.js';
 
 /** Others see us as `nick!~user@host`; the host is unknown to us, so the longest one is assumed. */
 const HOST_PLACEHOLDER = 'h'.repeat(63);
@@ -26,12 +36,53 @@ export interface FromMatrixDeps {
   ghostRemoteId(userId: string): RemoteUserId | undefined;
   /** A ghost's nick as last seen on IRC, with its case. */
   nickOf(user: RemoteUserId): string | undefined;
+  /** `ctx.publicLink`: links to media and long texts (links.ts); undefined when `public_links` is off. */
+  publicLink(target: PublicLinkTarget): Promise<string | undefined>;
 }
+
+/** The remote id of a message that came from Matrix: an edit is said on IRC only for these. */
+const fromMatrixId = (eventId: string) => remoteMessageId(`m:${eventId}`);
 
 export async function handleMatrixMessage(
   deps: FromMatrixDeps,
   msg: MatrixMessage,
 ): Promise<SendResult> {
+  await say(deps, msg, (network) => (msg.inReplyTo ? quoteOf(deps, network, msg.inReplyTo) : ''));
+  return { remoteId: fromMatrixId(msg.eventId) };
+}
+
+/**
+ * An edit is said again, `* ` first, as a correction: IRC has no edits. Only edits of messages
+ * that were said on IRC (those sent from Matrix) are; others have nothing to correct there.
+ */
+export async function handleMatrixEdit(deps: FromMatrixDeps, edit: MatrixEdit): Promise<void> {
+  if (!edit.target.startsWith('m:')) return;
+  await say(deps, edit, () => EDIT_PREFIX);
+}
+
+/** `<bob> "the original…" <- `: the original's sender by the name IRC knows them by. */
+function quoteOf(deps: FromMatrixDeps, network: IrcNetwork, original: RepliedMessage): string {
+  const remote = deps.ghostRemoteId(original.sender);
+  const who = remote && parseRemoteUser(remote);
+  const name =
+    who && who.network === network.id
+      ? (deps.nickOf(remote) ?? who.nick)
+      : (network.puppetNick(original.sender) ?? original.senderName);
+  return replyPrefix(name, original.text);
+}
+
+interface Saying {
+  portal: PortalKey;
+  sender: MatrixSender;
+  content: MessageContent;
+}
+
+/** Says Matrix content on IRC in the portal's channel or PM, `lead` (a reply's quote, say) first. */
+async function say(
+  deps: FromMatrixDeps,
+  msg: Saying,
+  lead: (network: IrcNetwork) => string,
+): Promise<void> {
   const channel = parsePortalKey(msg.portal);
   const pm = channel ? undefined : parsePmKey(msg.portal);
   const where = channel ?? pm;
@@ -40,6 +91,12 @@ export async function handleMatrixMessage(
     throw new BridgeError(
       'unknown-target',
       `this room is bridged to an IRC network that is not configured (${msg.portal})`,
+    );
+  const relay = network.config.mode === 'relay';
+  if (pm && relay)
+    throw new BridgeError(
+      'unsupported',
+      `private messages need your own IRC connection, and the network ${where.network} relays through the bot`,
     );
   if (pm && pm.owner !== msg.sender.userId)
     throw new BridgeError('rejected', `only ${pm.owner} speaks to ${pm.nick} from this room`);
@@ -50,27 +107,36 @@ export async function handleMatrixMessage(
     return network.puppetNick(userId) ?? '';
   };
   const { content } = msg;
-  const text = content.formatted ? inlineToIrc(content.formatted, { mentionName }) : content.text;
+  const text =
+    lead(network) +
+    (content.formatted ? inlineToIrc(content.formatted, { mentionName }) : content.text);
 
-  const puppet = network.puppetFor(msg.sender.userId, msg.sender.displayName);
+  // Relay mode: no puppets; the bot speaks, naming the sender on every line.
+  const speaker = relay
+    ? network.bot
+    : network.puppetFor(msg.sender.userId, msg.sender.displayName);
   let target: string;
   if (channel) {
-    await puppet.join(channel.channel);
+    await speaker.join(channel.channel);
     target = channel.channel;
   } else {
-    await puppet.ready();
+    await speaker.ready();
     target = deps.nickOf(makeRemoteUser(where.network, pm!.nick)) ?? pm!.nick;
   }
 
   const command = content.kind === 'notice' ? 'NOTICE' : 'PRIVMSG';
-  const action = content.kind === 'emote';
-  const prefix = `${puppet.nick}!~${puppet.username}@${HOST_PLACEHOLDER}`;
-  const maxBytes = network.config.max_line_bytes
-    ? ircLineBudget(target, prefix, command, action) + (network.config.max_line_bytes - 512)
-    : ircLineBudget(target, prefix, command, action);
-  const lines = toIrcLines(text, { maxBytes }).map((line) =>
-    action ? `${command} ${target} :\x01ACTION ${line}\x01` : `${command} ${target} :${line}`,
+  const action = content.kind === 'emote' && !relay;
+  const named = relay ? relayPrefix(msg.sender.displayName, content.kind === 'emote') : '';
+  const prefix = `${speaker.nick}!~${speaker.username}@${HOST_PLACEHOLDER}`;
+  const maxBytes =
+    (network.config.max_line_bytes
+      ? ircLineBudget(target, prefix, command, action) + (network.config.max_line_bytes - 512)
+      : ircLineBudget(target, prefix, command, action)) - Buffer.byteLength(named);
+  const cut = await withLinks(deps, network, content, toIrcLines(text, { maxBytes }), maxBytes);
+  const lines = cut.map((line) =>
+    action
+      ? `${command} ${target} :\x01ACTION ${line}\x01`
+      : `${command} ${target} :${named}${line}`,
   );
-  await puppet.writeLines(lines);
-  return { remoteId: remoteMessageId(`m:${msg.eventId}`) };
+  await speaker.writeLines(lines);
 }

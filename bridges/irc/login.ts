@@ -112,6 +112,10 @@ export function loginCommand(deps: LoginDeps): Command {
         return ctx.reply(`Usage: \`irc ${usage}\` (no spaces in the password). ${redacted}`);
       const network = deps.network(id);
       if (!network) return ctx.reply(`${noNetwork(deps, id)} ${redacted}`);
+      if (network.config.mode === 'relay')
+        return ctx.reply(
+          `${network.id} relays Matrix users through the bridge's bot: you have no connection of your own to log in with. ${redacted}`,
+        );
       const previous = network.accounts.get(ctx.sender);
       network.accounts.set(ctx.sender, { account, password });
       const outcome = await reconnectForLogin(network, ctx).catch((err: unknown) => {

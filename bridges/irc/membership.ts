@@ -2,7 +2,8 @@
  * Matrix memberships in channel rooms: a Matrix user who joins gets their IRC connection at once
  * (connecting in the background, so they are in the channel before they first speak and the
  * room's queue does not wait a registration); one who leaves, is kicked or is banned PARTs.
- * A Matrix kick or ban of an IRC user's ghost is a KICK (and +b) by the kicker's own connection.
+ * A Matrix kick or ban of an IRC user's ghost is a KICK (and +b) by the kicker's own connection,
+ * an unban is `-b`.
  * Private-chat rooms and other bridges' ghosts are left alone (they connect when they speak).
  */
 import type { Logger } from 'pino';
@@ -10,7 +11,7 @@ import { BridgeError, type MatrixMembership } from '../../src/connector.js';
 import type { IrcNetwork } from './client.js';
 import { NICK } from './commands.js';
 import { parsePortalKey } from './ids.js';
-import { kick } from './requests.js';
+import { kick, unban } from './requests.js';
 
 export interface MembershipDeps {
   network(id: string): IrcNetwork | undefined;
@@ -30,10 +31,17 @@ export async function handleMatrixMembership(
   if (ghost !== undefined) {
     // A Matrix user kicked or banned an IRC user's ghost: their own connection does it on IRC,
     // which works when they are a channel operator there (else IRC's refusal is their notice).
-    if (change.membership !== 'kick' && change.membership !== 'ban') return;
+    // An unban lifts the ban mask a Matrix ban set (`nick!*@*`).
+    if (
+      change.membership !== 'kick' &&
+      change.membership !== 'ban' &&
+      change.membership !== 'unban'
+    )
+      return;
     if (!NICK.test(ghost)) throw new BridgeError('rejected', `${ghost} is not an IRC nick`);
     const puppet = network.puppetFor(change.sender.userId, change.sender.displayName);
     await puppet.join(where.channel);
+    if (change.membership === 'unban') return unban(puppet, where.channel.toLowerCase(), ghost);
     const reason =
       change.reason ?? `${change.membership === 'ban' ? 'Banned' : 'Kicked'} from Matrix`;
     await kick(puppet, where.channel.toLowerCase(), ghost, reason, change.membership === 'ban');
@@ -53,7 +61,7 @@ export async function handleMatrixMembership(
     }
     return;
   }
-  if (change.membership === 'invite') return;
+  if (change.membership === 'invite' || change.membership === 'unban') return;
   const what =
     change.membership === 'leave'
       ? 'Left the Matrix room'

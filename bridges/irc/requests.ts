@@ -108,6 +108,7 @@ const CHANNEL_OP_ERRORS = new Set(['401', '403', '441', '442', '482']);
 /**
  * Writes `lines` and resolves when the client emits `event` with a payload `confirms` accepts;
  * rejects with the server's reason for one of CHANNEL_OP_ERRORS as a BridgeError (`what` failed).
+ * No answer at all is a failure, unless `silenceIsDone` (a server says nothing to a no-op).
  */
 function channelOp<E>(
   conn: IrcConnection,
@@ -115,6 +116,7 @@ function channelOp<E>(
   event: string,
   confirms: (e: E) => boolean,
   what: string,
+  silenceIsDone = false,
 ): Promise<void> {
   const client = conn.client;
   return new Promise((resolve, reject) => {
@@ -133,7 +135,10 @@ function channelOp<E>(
         finish(new BridgeError('rejected', `IRC refused to ${what}: ${m[2]}`));
     };
     const timer = setTimeout(
-      () => finish(new BridgeError('network', `the IRC server did not answer (${what})`, true)),
+      () =>
+        silenceIsDone
+          ? finish()
+          : finish(new BridgeError('network', `the IRC server did not answer (${what})`, true)),
       ANSWER_TIMEOUT_MS,
     );
     client.on(event, onEvent);
@@ -145,6 +150,9 @@ function channelOp<E>(
 /** One line of text from Matrix for an IRC parameter: line breaks become spaces. */
 const oneLine = (text: string, max: number) => text.replace(/[\r\n\0]+/g, ' ').slice(0, max);
 
+/** The ban mask a Matrix ban of `nick`'s ghost sets (and its unban lifts). */
+const banMask = (nick: string) => `${nick}!*@*`;
+
 /** Kicks `nick` from `channel` (banning `nick!*@*` first when asked), once the server confirms. */
 export function kick(
   conn: IrcConnection,
@@ -154,7 +162,7 @@ export function kick(
   ban: boolean,
 ): Promise<void> {
   const lines = [
-    ...(ban ? [`MODE ${channel} +b ${nick}!*@*`] : []),
+    ...(ban ? [`MODE ${channel} +b ${banMask(nick)}`] : []),
     `KICK ${channel} ${nick} :${oneLine(reason, 300)}`,
   ];
   return channelOp<{ kicked: string; channel: string }>(
@@ -163,6 +171,24 @@ export function kick(
     'kick',
     (e) => e.kicked.toLowerCase() === nick.toLowerCase() && e.channel.toLowerCase() === channel,
     `${ban ? 'ban' : 'kick'} ${nick}`,
+  );
+}
+
+/**
+ * Lifts the ban a Matrix ban set (`-b nick!*@*`), once the server echoes the MODE; a server that
+ * had no such ban says nothing, so silence is done too.
+ */
+export function unban(conn: IrcConnection, channel: string, nick: string): Promise<void> {
+  const mask = banMask(nick).toLowerCase();
+  return channelOp<{ target: string; modes: { mode: string; param?: string }[] }>(
+    conn,
+    [`MODE ${channel} -b ${banMask(nick)}`],
+    'mode',
+    (e) =>
+      e.target.toLowerCase() === channel &&
+      e.modes.some((m) => m.mode === '-b' && m.param?.toLowerCase() === mask),
+    `unban ${nick}`,
+    true,
   );
 }
 

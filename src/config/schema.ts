@@ -72,6 +72,25 @@ export const configSchema = z
       })
       .strict()
       .default({ portal_concurrency: 64 }),
+    /**
+     * Links a bridge hands out to people on networks that carry only text (IRC): Matrix media
+     * and long messages, served by this listener under `/_switchboard/media/` and
+     * `/_switchboard/text/`. `url` is where people outside reach the listener (a reverse proxy
+     * path in front of it); unset, no links are made. A link works for `ttl_hours`.
+     */
+    public_links: z
+      .object({
+        url: z
+          .url('must be the http(s) URL where people outside reach this listener')
+          .refine((u) => /^https?:\/\//i.test(u), 'must be an http or https URL'),
+        ttl_hours: z
+          .number()
+          .positive('must be more than 0')
+          .max(87_600, 'must be at most 87600 (ten years)')
+          .default(168),
+      })
+      .strict()
+      .optional(),
     /** Finished inbox events are kept this long for health and retries, then pruned. */
     retention_days: z.number().positive().default(7),
     /** Each bridge's section: `enabled`, `prefix`, and the bridge's own keys. */

@@ -6,6 +6,7 @@ import type { KeyValue } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
 import type { GhostDirectory } from './ghosts.js';
 import { toRecord, type PortalDirectory } from './portals.js';
+import type { PublicLinks } from './public-links.js';
 import type { RemoteDelivery } from './remote-delivery.js';
 import { Sealer, type SecretKey } from './secret-key.js';
 
@@ -20,6 +21,8 @@ export function bridgeContext(
     delivery: RemoteDelivery;
     client: MatrixClient;
     secretKey: SecretKey;
+    /** Absent when `public_links` is not set: `publicLink` then answers undefined. */
+    publicLinks?: PublicLinks;
     notify(userId: string, text: string): Promise<boolean>;
   },
 ): BridgeContext<unknown> {
@@ -49,5 +52,6 @@ export function bridgeContext(
     kv,
     notify: (userId, text) => deps.notify(userId, text),
     secrets: { seal: (text) => secrets.seal(text), unseal: (sealed) => secrets.unseal(sealed) },
+    publicLink: async (target) => deps.publicLinks?.link(target),
   };
 }

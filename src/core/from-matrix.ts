@@ -12,6 +12,7 @@ import {
   type MatrixUserId,
   type PortalKey,
   type RemoteMessageId,
+  type RepliedMessage,
 } from '../connector.js';
 import { fromMatrixContent } from '../format/matrix-content.js';
 import type { ClientEvent } from '../matrix/events.js';
@@ -32,6 +33,42 @@ export interface DeliverDeps {
   members: MemberNames;
   /** The bridge whose ghost `userId` is, if any. */
   bridgeOf(userId: string): string | undefined;
+  /**
+   * An event of the room as the bot sees it (the message a reply quotes, the original of an
+   * edit). Without it, replies carry no quote and edits are not checked against their original.
+   */
+  fetchEvent?(roomId: string, eventId: string): Promise<ClientEvent>;
+}
+
+/** The room's event, or undefined when it cannot be fetched: a quote or a check is not worth a failure. */
+const fetchOrNot = async (deps: DeliverDeps, roomId: string, eventId: string) =>
+  deps.fetchEvent ? deps.fetchEvent(roomId, eventId).catch(() => undefined) : undefined;
+
+/** The latest text of a message: a replacement by its own sender, bundled by the homeserver, wins. */
+function latestContent(original: ClientEvent): unknown {
+  const edit = obj(obj(obj(original.unsigned)?.['m.relations'])?.['m.replace']);
+  const newContent = obj(edit?.content)?.['m.new_content'];
+  return newContent && edit?.sender === original.sender ? newContent : original.content;
+}
+
+/** What a network without replies needs to quote the replied-to message, when it can be fetched. */
+async function repliedMessage(
+  deps: DeliverDeps,
+  roomId: string,
+  eventId: string,
+  remoteId: RemoteMessageId | undefined,
+): Promise<RepliedMessage | undefined> {
+  const original = await fetchOrNot(deps, roomId, eventId);
+  if (original?.type !== 'm.room.message' || typeof original.sender !== 'string') return undefined;
+  const content = fromMatrixContent(latestContent(original));
+  if (!content) return undefined; // redacted, or of a kind we cannot show
+  return {
+    eventId: eventId as MatrixEventId,
+    sender: original.sender as MatrixUserId,
+    senderName: await deps.members.get(roomId, original.sender),
+    text: content.text,
+    ...(remoteId ? { remoteId } : {}),
+  };
 }
 
 /** Delivers `ev` to one bridge's portal; throws a BridgeError (or any error) on failure. */
@@ -84,6 +121,9 @@ export async function deliverToNetwork(
         const target = await mapped(relation.event_id);
         if (!target)
           throw new BridgeError('unknown-target', 'the edited message was never bridged');
+        // Clients ignore an edit by anyone but the original's sender (spec, m.replace): so do we.
+        const original = await fetchOrNot(deps, ev.room_id, relation.event_id as string);
+        if (original && original.sender !== ev.sender) return;
         const newContent = fromMatrixContent(content['m.new_content']);
         if (!newContent) throw unsupported(runtime, 'this kind of edit');
         return connector.handleMatrixEdit({
@@ -95,11 +135,17 @@ export async function deliverToNetwork(
       const message = fromMatrixContent(content);
       if (!message)
         throw unsupported(runtime, `messages of type ${str(content.msgtype) ?? '(none)'}`);
-      const replyTo = await mapped(obj(relation?.['m.in_reply_to'])?.event_id);
+      const repliedId = str(obj(relation?.['m.in_reply_to'])?.event_id);
+      const replyTo = await mapped(repliedId);
+      const inReplyTo =
+        repliedId === undefined
+          ? undefined
+          : await repliedMessage(deps, ev.room_id, repliedId, replyTo);
       const result = await connector.handleMatrixMessage({
         ...(await base()),
         content: checkSize(runtime, message),
         ...(replyTo ? { replyTo } : {}),
+        ...(inReplyTo ? { inReplyTo } : {}),
       });
       await record(result.remoteId);
       return;
@@ -127,15 +173,19 @@ export async function deliverToNetwork(
       const target = ev.state_key;
       if (!canMembership(connector) || !target) return;
       const membership = str(content.membership);
-      const kind = membership === 'leave' && target !== ev.sender ? 'kick' : membership;
+      // Leaving a ban (`unsigned.prev_content`) is an unban, not a kick.
+      const wasBanned = obj(obj(ev.unsigned)?.prev_content)?.membership === 'ban';
+      const removed = wasBanned ? 'unban' : 'kick';
+      const kind = membership === 'leave' && target !== ev.sender ? removed : membership;
       // A ghost's own comings and goings are the bridge's doing; a user kicking or banning one is not.
-      if (runtime.ownsUser(target) && kind !== 'kick' && kind !== 'ban') return;
+      if (runtime.ownsUser(target) && kind !== 'kick' && kind !== 'ban' && kind !== 'unban') return;
       if (
         kind !== 'join' &&
         kind !== 'leave' &&
         kind !== 'invite' &&
         kind !== 'ban' &&
-        kind !== 'kick'
+        kind !== 'kick' &&
+        kind !== 'unban'
       )
         return;
       return connector.handleMatrixMembership({

@@ -50,6 +50,7 @@ export class InboxRouter {
       messages: deps.store.messages,
       members: deps.members,
       bridgeOf: (u) => this.bridgeOf(u),
+      fetchEvent: (roomId, eventId) => deps.intents.bot.client.getEvent(roomId, eventId),
     };
   }
 

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Command, MatrixUserId } from '../connector.js';
 import type { MatrixClient } from '../matrix/client.js';
 import type { ClientEvent } from '../matrix/events.js';
-import type { KeyValue } from '../store/store.js';
+import type { Inbox, KeyValue } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
 
 const KV = 'core';
@@ -27,6 +27,8 @@ export class Management {
     private readonly runtimes: Map<string, BridgeRuntime>,
     private readonly admins: Set<string>,
     private readonly log: Logger,
+    /** Where the command's event is stored until pruned: a redacted command is scrubbed there too. */
+    private readonly inbox: Pick<Inbox, 'scrub'>,
   ) {}
 
   setCoreCommands(commands: Command[]): void {
@@ -85,6 +87,7 @@ export class Management {
         `sb.redact.${Date.now()}.${++this.replies}`,
         reason,
       );
+      await this.inbox.scrub(ev.event_id);
     };
     try {
       await command.run({ sender: ev.sender as MatrixUserId, args, isAdmin, reply, redactCommand });

@@ -25,6 +25,8 @@ import { Outcomes } from './outcomes.js';
 import { PortalLinks } from './portal-links.js';
 import { PortalDirectory } from './portals.js';
 import { provisioningRouter } from './provisioning.js';
+import { PublicLinks } from './public-links.js';
+import { publicLinksRouter } from './public-links-router.js';
 import { RemoteDelivery } from './remote-delivery.js';
 import { SecretKey, secretKeyFile } from './secret-key.js';
 import {
@@ -66,6 +68,8 @@ export class Switchboard {
   private outcomes?: Outcomes;
   /** Signs links and seals bridges' secrets (made on first use). */
   secretKey?: SecretKey;
+  /** Links to media and long texts for text-only networks; only when `public_links` is set. */
+  publicLinks?: PublicLinks;
 
   constructor(
     readonly config: Config,
@@ -114,7 +118,14 @@ export class Switchboard {
     const portals = new PortalDirectory(store, client, this.botUserId, log);
     const ghosts = new GhostDirectory(store, intents);
     const outcomes = (this.outcomes = new Outcomes(store, client, log));
-    const management = new Management(store.kv, client, runtimes, new Set(config.admins), log);
+    const management = new Management(
+      store.kv,
+      client,
+      runtimes,
+      new Set(config.admins),
+      log,
+      store.inbox,
+    );
     const members = new MemberNames(client);
     const router = new InboxRouter({
       store,
@@ -163,6 +174,15 @@ export class Switchboard {
       .catch(() => undefined);
 
     const secretKey = (this.secretKey = new SecretKey(secretKeyFile(config)));
+    const publicLinks = (this.publicLinks = config.public_links
+      ? new PublicLinks({
+          url: config.public_links.url,
+          ttlHours: config.public_links.ttl_hours,
+          key: () => secretKey.derive('public-links'),
+          kv: store.kv,
+          download: (mxc) => client.downloadMedia(mxc),
+        })
+      : undefined);
     for (const runtime of runtimes.values()) {
       try {
         await runtime.connector.start(
@@ -175,6 +195,7 @@ export class Switchboard {
             delivery,
             client,
             secretKey,
+            publicLinks,
             notify: (userId, text) => management.notify(userId, text),
           }),
         );
@@ -282,6 +303,7 @@ export class Switchboard {
         provisioningRouter({ secret, links, inbox: this.store.inbox, runtimes: this.runtimes }),
       );
     }
+    if (this.publicLinks) app.use(publicLinksRouter(this.publicLinks, log));
     app.use(
       appserviceRouter({
         hsToken: config.appservice.hs_token,
@@ -315,5 +337,10 @@ export class Switchboard {
       return 0;
     });
     if (removed) this.log.info({ removed }, 'pruned finished inbox events');
+    const texts = await this.publicLinks?.prune().catch((err: unknown) => {
+      this.log.warn({ err }, 'pruning the texts of expired public links failed');
+      return 0;
+    });
+    if (texts) this.log.info({ removed: texts }, 'pruned the texts of expired public links');
   }
 }

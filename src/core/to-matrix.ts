@@ -1,16 +1,22 @@
 /** Sends one remote event into its Matrix room as the ghost of its sender. */
+import type { Logger } from 'pino';
 import type { RemoteEvent } from '../connector.js';
 import { attachmentToMatrixContent, toMatrixContent } from '../format/matrix-content.js';
 import type { MatrixClient } from '../matrix/client.js';
 import type { MessageMapping, Store } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
 import type { GhostDirectory } from './ghosts.js';
+import { isInfiniteCreator, mergeGhostLevels } from './power-levels.js';
 
 export interface ToMatrixDeps {
   store: Store;
   client: MatrixClient;
   ghosts: GhostDirectory;
+  log?: Logger;
 }
+
+type PowerLevelsEvent = Extract<RemoteEvent, { kind: 'power-levels' }>;
+type MembershipEvent = Extract<RemoteEvent, { kind: 'membership' }>;
 
 /**
  * Delivers `event` to `roomId`. `txnId` is stable across retries of the same
@@ -24,6 +30,9 @@ export async function sendToMatrix(
   event: RemoteEvent,
   txnId: string,
 ): Promise<MessageMapping | undefined> {
+  // The bot's doing, not the sender's ghost's: no ghost is made for these.
+  if (event.kind === 'power-levels') return setGhostLevels(deps, runtime, roomId, event);
+  if (event.kind === 'membership' && event.matrixUser) return removeMatrixUser(deps, roomId, event);
   const intent = await deps.ghosts.intentFor(runtime, event.sender);
   const mapping = (remoteId: string, eventId: string): MessageMapping => ({
     bridge: runtime.id,
@@ -131,6 +140,81 @@ export async function sendToMatrix(
       await deps.client.putState(roomId, 'm.room.name', '', { name: event.name });
       return undefined;
   }
+}
+
+/** The bot's own user id, asked once per client. */
+const botIds = new WeakMap<MatrixClient, Promise<string>>();
+function botUserId(client: MatrixClient): Promise<string> {
+  let id = botIds.get(client);
+  if (!id) {
+    id = client.whoami().then((r) => r.user_id);
+    id.catch(() => botIds.delete(client));
+    botIds.set(client, id);
+  }
+  return id;
+}
+
+/** Per client, per room: whether the bot is an infinite-power creator (asked once: it never changes). */
+const creators = new WeakMap<MatrixClient, Map<string, Promise<boolean>>>();
+function botCreated(client: MatrixClient, roomId: string, bot: string): Promise<boolean> {
+  let rooms = creators.get(client);
+  if (!rooms) creators.set(client, (rooms = new Map()));
+  let created = rooms.get(roomId);
+  if (!created) {
+    // The create event's sender is only in the full state (getState answers content alone).
+    created = client.roomState(roomId).then((state) =>
+      isInfiniteCreator(
+        state.find((e) => e.type === 'm.room.create' && e.state_key === ''),
+        bot,
+      ),
+    );
+    created.catch(() => rooms.delete(roomId));
+    rooms.set(roomId, created);
+  }
+  return created;
+}
+
+/**
+ * Ghosts' power levels (channel operators, say): one `m.room.power_levels` event by the bot,
+ * merged into the current one (see power-levels.ts for what the bot never changes). A room where
+ * the bot may not change them (a linked room) keeps its levels; that is logged, not retried.
+ */
+async function setGhostLevels(
+  deps: ToMatrixDeps,
+  runtime: BridgeRuntime,
+  roomId: string,
+  event: PowerLevelsEvent,
+): Promise<undefined> {
+  const current = (await deps.client.getState(roomId, 'm.room.power_levels', '')) ?? {};
+  const levels = new Map(event.levels.map((l) => [runtime.ghostUserId(l.user), l.level]));
+  const bot = await botUserId(deps.client);
+  const result = mergeGhostLevels(current, {
+    bot,
+    botIsCreator: await botCreated(deps.client, roomId, bot),
+    levels,
+    complete: event.complete === true,
+    isGhost: (userId) => runtime.ownsUser(userId),
+  });
+  if (result.changed) await deps.client.putState(roomId, 'm.room.power_levels', '', result.content);
+  else if (result.reason)
+    deps.log?.info(
+      { bridge: runtime.id, roomId, portal: event.portal },
+      "the bridge bot may not change this room's power levels: ghosts' levels not set",
+    );
+  return undefined;
+}
+
+/** One of the bridge's Matrix users was kicked or banned on the network: the bot does it in the room. */
+async function removeMatrixUser(
+  deps: ToMatrixDeps,
+  roomId: string,
+  event: MembershipEvent,
+): Promise<undefined> {
+  const user = event.matrixUser!;
+  if (event.membership !== 'kick' && event.membership !== 'ban') return undefined;
+  if (user === (await botUserId(deps.client))) return undefined;
+  await deps.client[event.membership](roomId, user, event.reason).catch(ignoreNotInRoom);
+  return undefined;
 }
 
 function kickReason(

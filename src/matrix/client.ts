@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { hasErrcode } from './errors.js';
+import type { ClientEvent } from './events.js';
 import { MatrixHttp, path, type RetryPolicy } from './http.js';
 import { MediaApi, type DownloadedMedia } from './media.js';
 import { RoomClient } from './room-client.js';
@@ -151,5 +152,18 @@ export class MatrixClient extends RoomClient {
       retry: false,
     });
     return { durationMs: res.duration_ms };
+  }
+
+  /**
+   * One event of a room, as the bot (or `asUser`) may see it; one attempt, since a caller that
+   * only wants it for a quote had rather go on without it than wait.
+   */
+  getEvent(roomId: string, eventId: string, asUser?: string): Promise<ClientEvent> {
+    return this.http.json<ClientEvent>({
+      method: 'GET',
+      path: path`/_matrix/client/v3/rooms/${roomId}/event/${eventId}`,
+      query: { user_id: asUser },
+      retry: false,
+    });
   }
 }

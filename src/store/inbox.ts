@@ -215,5 +215,38 @@ export function createInbox(db: Kysely<Database>, writes: GroupCommit): Inbox {
         return Number(deleted.numDeletedRows);
       });
     },
+
+    async scrub(eventId) {
+      const row = await db
+        .selectFrom('inbox')
+        .select('json')
+        .where('event_id', '=', eventId)
+        .executeTakeFirst();
+      if (!row) return false;
+      const json = JSON.stringify(scrubbed(row.json));
+      return writes.run(async (trx) => {
+        const updated = await trx
+          .updateTable('inbox')
+          .set({ json })
+          .where('event_id', '=', eventId)
+          .executeTakeFirst();
+        return Number(updated.numUpdatedRows) > 0;
+      });
+    },
   };
+}
+
+/** An event with its content gone, as a redaction leaves it: who, where, when and what kind. */
+function scrubbed(json: string): Record<string, unknown> {
+  let event: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(json);
+    if (parsed && typeof parsed === 'object') event = parsed as Record<string, unknown>;
+  } catch {
+    // unreadable: nothing of it is kept
+  }
+  const kept: Record<string, unknown> = { content: {} };
+  for (const key of ['event_id', 'room_id', 'sender', 'type', 'origin_server_ts', 'state_key'])
+    if (key in event) kept[key] = event[key];
+  return kept;
 }

@@ -60,6 +60,11 @@ export interface Inbox {
   ): Promise<{ lastSuccess?: number; lastFailure?: number; lastFailureReason?: string }>;
   /** Delete finished events older than `beforeMs`. Returns how many. */
   prune(beforeMs: number): Promise<number>;
+  /**
+   * Forgets an event's content (a command that carried a password): its stored JSON keeps only
+   * what identifies it, so a replay after a crash finds nothing to act on. False if it is not stored.
+   */
+  scrub(eventId: string): Promise<boolean>;
 }
 
 /** One remote → Matrix event waiting to be sent. */

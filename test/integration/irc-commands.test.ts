@@ -87,7 +87,7 @@ describe('IRC bot commands (InspIRCd + Synapse)', () => {
   it('`help` lists the IRC commands', async () => {
     const help = await command('help');
     for (const usage of [
-      'join <network> <#channel>',
+      'join <network> <#channel> [key]',
       'nick <network> <nick>',
       'whois <network> <nick>',
       'reconnect <network>',
@@ -100,7 +100,7 @@ describe('IRC bot commands (InspIRCd + Synapse)', () => {
     expect(await command('irc join nowhere #x')).toBe(
       'There is no IRC network `nowhere`. Networks: test.',
     );
-    expect(await command('irc join test')).toBe('Usage: `irc join <network> <#channel>`');
+    expect(await command('irc join test')).toBe('Usage: `irc join <network> <#channel> [key]`');
     expect(await command('irc join test nochannel')).toBe(
       '`nochannel` is not a channel name (like #rust).',
     );
@@ -164,18 +164,31 @@ describe('IRC bot commands (InspIRCd + Synapse)', () => {
     expect(heard.target).toBe(channel);
   });
 
-  it('a kicked connection is told in the management room, and the next message joins again', async () => {
+  it('a connection kicked on IRC is kicked from the room with the reason; joining again joins the channel', async () => {
+    const from = bob.raw.length;
     bob.client.raw(`KICK ${channel} ${chosenNick} :behave`);
-    const notice = await waitFor(
+    const kick = await waitFor(
       async () =>
-        (await roomEvents(alice, dm)).find(
-          (e) => e.sender === BOT && String(e.content.body).includes('were kicked'),
+        (await roomEvents(alice, roomId)).find(
+          (e) =>
+            e.type === 'm.room.member' &&
+            e.state_key === alice.userId &&
+            e.content.membership === 'leave',
         ),
       20_000,
-      'the kick notice',
+      "alice's kick from the room",
     );
-    expect(notice.content.body).toBe(
-      `You (${chosenNick}) were kicked from ${channel} on IRC network test by ${bobNick}: behave. Your next message in its room joins the channel again.`,
+    expect(kick.sender).toBe(BOT);
+    expect(kick.content.reason).toBe(`kicked on IRC by ${bobNick}: behave`);
+    await asUser(alice, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
+    await waitFor(
+      () =>
+        bob.raw
+          .slice(from)
+          .map((l) => l.replace(/^@\S+ /, '')) // message tags
+          .some((l) => l.startsWith(`:${chosenNick}!`) && l.includes(' JOIN ')),
+      20_000,
+      'her connection to join the channel again',
     );
     await say(roomId, 'back after the kick');
     await waitFor(

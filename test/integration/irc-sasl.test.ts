@@ -5,6 +5,7 @@
 // (no plaintext), a restarted bridge opens it and logs the puppet in again, and `irc logout`
 // forgets it.
 import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
 import IRC from 'irc-framework';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
@@ -197,6 +198,15 @@ describe('IRC SASL logins (InspIRCd + Atheme + Synapse)', () => {
     const raw = JSON.stringify(stored);
     expect(raw).not.toContain(password);
     expect(raw).not.toContain(account);
+    // Nor does the inbox, where the command's event was stored before it ran.
+    const db = new Database(bridge.config.database, { readonly: true });
+    try {
+      const inbox = db.prepare('SELECT json FROM inbox WHERE event_id = ?').get(eventId);
+      expect(inbox).toEqual({ json: expect.stringContaining(eventId) });
+      expect(JSON.stringify(inbox)).not.toContain(password);
+    } finally {
+      db.close();
+    }
   });
 
   it('a restarted bridge opens the stored login: the next connection logs in again', async () => {

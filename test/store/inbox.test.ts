@@ -203,4 +203,34 @@ describeStore('inbox', (store) => {
     expect(await store().inbox.prune(10_000)).toBe(1);
     expect(ids(await store().inbox.pending())).toEqual(['$4', '$5']);
   });
+
+  it('scrubs a stored event down to what identifies it (a command that held a password)', async () => {
+    const login = {
+      event_id: '$9',
+      room_id: '!odd:hs',
+      sender: '@alice:hs',
+      type: 'm.room.message',
+      origin_server_ts: 7,
+      content: { msgtype: 'm.text', body: 'irc login libera alice hunter2' },
+      unsigned: { transaction_id: 'hunter2-in-unsigned-too' },
+    };
+    await store().inbox.addTransaction('1', [
+      { eventId: '$9', roomId: '!odd:hs', json: JSON.stringify(login) },
+      ...ev(1),
+    ]);
+    expect(await store().inbox.scrub('$9')).toBe(true);
+    expect(await store().inbox.scrub('$unknown')).toBe(false);
+
+    const [scrubbed, other] = await store().inbox.pending();
+    expect(scrubbed!.json).not.toContain('hunter2');
+    expect(JSON.parse(scrubbed!.json)).toEqual({
+      event_id: '$9',
+      room_id: '!odd:hs',
+      sender: '@alice:hs',
+      type: 'm.room.message',
+      origin_server_ts: 7,
+      content: {},
+    });
+    expect(other!.json).toBe('{"event_id":"$1"}');
+  });
 });

@@ -19,6 +19,8 @@ export interface HarnessOptions {
   connectors?: AnyConnector[];
   provisioningSecret?: string;
   admins?: string[];
+  /** Core's `public_links` (off when absent). */
+  publicLinks?: { url: string; ttl_hours?: number };
 }
 
 export function testConfig(opts: HarnessOptions = {}): Config {
@@ -41,6 +43,7 @@ export function testConfig(opts: HarnessOptions = {}): Config {
       ? { enabled: true, secret: opts.provisioningSecret }
       : { enabled: false },
     logging: { level: 'silent' },
+    ...(opts.publicLinks ? { public_links: opts.publicLinks } : {}),
     bridges: opts.bridges ?? { echo: { enabled: true } },
   });
 }

@@ -1,0 +1,154 @@
+// What core hands a connector for replies and edits: the replied-to message for a quote (fetched
+// from the homeserver), and no edit by anyone but the original's sender.
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { Connector, MatrixEdit, MatrixMessage, SendResult } from '../connector.js';
+import { remoteMessageId } from '../connector.js';
+import type { ClientEvent } from '../matrix/events.js';
+import type { MessageMapping } from '../store/store.js';
+import { BridgeRuntime } from './bridge-runtime.js';
+import { deliverToNetwork, type DeliverDeps } from './from-matrix.js';
+import type { MemberNames } from './member-names.js';
+
+const ROOM = '!room:example.org';
+const portal = { bridge: 'net', portalKey: 'p', roomId: ROOM, metadata: '{}', createdAt: 0 };
+
+class Recorder implements Connector {
+  readonly id = 'net';
+  readonly displayName = 'Net';
+  readonly configSchema = z.unknown();
+  messages: MatrixMessage[] = [];
+  edits: MatrixEdit[] = [];
+  async start() {}
+  async stop() {}
+  async handleMatrixMessage(msg: MatrixMessage): Promise<SendResult> {
+    this.messages.push(msg);
+    return { remoteId: remoteMessageId(`r-${msg.eventId}`) };
+  }
+  async handleMatrixEdit(edit: MatrixEdit): Promise<void> {
+    this.edits.push(edit);
+  }
+}
+
+const event = (id: string, sender: string, content: Record<string, unknown>): ClientEvent => ({
+  event_id: id,
+  room_id: ROOM,
+  sender,
+  type: 'm.room.message',
+  origin_server_ts: 1,
+  content,
+});
+
+function setup(events: ClientEvent[], fetchEvent?: DeliverDeps['fetchEvent']) {
+  const rows: MessageMapping[] = [
+    { bridge: 'net', portalKey: 'p', remoteId: 'r-$orig', roomId: ROOM, eventId: '$orig' },
+  ];
+  const connector = new Recorder();
+  const runtime = new BridgeRuntime(connector, 'net_', {}, 'example.org');
+  const byId = new Map(events.map((e) => [e.event_id, e]));
+  const deps: DeliverDeps = {
+    messages: {
+      add: async (row) => void rows.push(row),
+      byEvent: async (_, eventId) => rows.find((r) => r.eventId === eventId),
+      byRemote: async () => undefined,
+    },
+    members: { get: async (_: string, u: string) => `Name of ${u}` } as unknown as MemberNames,
+    bridgeOf: () => undefined,
+    fetchEvent:
+      fetchEvent ??
+      (async (_, id) => {
+        const found = byId.get(id);
+        if (!found) throw new Error('404');
+        return found;
+      }),
+  };
+  const deliver = (ev: ClientEvent) => deliverToNetwork(deps, runtime, portal, ev);
+  return { connector, deliver };
+}
+
+const reply = (id: string, to: string, body: string) =>
+  event(id, '@bob:example.org', {
+    msgtype: 'm.text',
+    body: `> <@alice:example.org> the original\n\n${body}`,
+    'm.relates_to': { 'm.in_reply_to': { event_id: to } },
+  });
+
+describe('deliverToNetwork: replies', () => {
+  it('gives the replied-to message: sender, display name, text without its own fallback, remote id', async () => {
+    const original = event('$orig', '@alice:example.org', {
+      msgtype: 'm.text',
+      body: '> <@carol:example.org> older\n\nthe original',
+      'm.relates_to': { 'm.in_reply_to': { event_id: '$older' } },
+    });
+    const { connector, deliver } = setup([original]);
+    await deliver(reply('$r', '$orig', 'my answer'));
+    const [msg] = connector.messages;
+    expect(msg?.content.text).toBe('my answer');
+    expect(msg?.replyTo).toBe('r-$orig');
+    expect(msg?.inReplyTo).toEqual({
+      eventId: '$orig',
+      sender: '@alice:example.org',
+      senderName: 'Name of @alice:example.org',
+      text: 'the original',
+      remoteId: 'r-$orig',
+    });
+  });
+
+  it("quotes an edited original's latest text, only when its own sender edited it", async () => {
+    const edited = (editor: string): ClientEvent => ({
+      ...event('$orig', '@alice:example.org', { msgtype: 'm.text', body: 'typo' }),
+      unsigned: {
+        'm.relations': {
+          'm.replace': {
+            sender: editor,
+            content: { 'm.new_content': { msgtype: 'm.text', body: 'fixed' } },
+          },
+        },
+      },
+    });
+    const own = setup([edited('@alice:example.org')]);
+    await own.deliver(reply('$r', '$orig', 'x'));
+    expect(own.connector.messages[0]?.inReplyTo?.text).toBe('fixed');
+    const other = setup([edited('@mallory:example.org')]);
+    await other.deliver(reply('$r', '$orig', 'x'));
+    expect(other.connector.messages[0]?.inReplyTo?.text).toBe('typo');
+  });
+
+  it('still delivers the reply, without a quote, when the original cannot be fetched', async () => {
+    const { connector, deliver } = setup([], async () => {
+      throw new Error('homeserver down');
+    });
+    await deliver(reply('$r', '$gone', 'still said'));
+    expect(connector.messages[0]?.content.text).toBe('still said');
+    expect(connector.messages[0]?.inReplyTo).toBeUndefined();
+  });
+
+  it('gives no quote of a redacted original', async () => {
+    const { connector, deliver } = setup([event('$orig', '@alice:example.org', {})]);
+    await deliver(reply('$r', '$orig', 'x'));
+    expect(connector.messages[0]?.inReplyTo).toBeUndefined();
+  });
+});
+
+describe('deliverToNetwork: edits', () => {
+  const edit = (sender: string) =>
+    event('$e', sender, {
+      msgtype: 'm.text',
+      body: '* fixed',
+      'm.new_content': { msgtype: 'm.text', body: 'fixed' },
+      'm.relates_to': { rel_type: 'm.replace', event_id: '$orig' },
+    });
+  const original = event('$orig', '@alice:example.org', { msgtype: 'm.text', body: 'typo' });
+
+  it("passes the original's sender's edit on", async () => {
+    const { connector, deliver } = setup([original]);
+    await deliver(edit('@alice:example.org'));
+    expect(connector.edits.map((e) => [e.target, e.content.text])).toEqual([['r-$orig', 'fixed']]);
+  });
+
+  it("drops an edit of someone else's message, as clients do", async () => {
+    const { connector, deliver } = setup([original]);
+    await deliver(edit('@mallory:example.org'));
+    expect(connector.edits).toEqual([]);
+  });
+});
