@@ -130,7 +130,14 @@ export class RemoteDelivery {
           event,
           `sb.out.${this.deps.instanceId}.${entry.id}`,
         );
-        await this.deps.store.outbox.complete(entry.id, mapping);
+        // The room's next event goes while this commits (lookups see the mapping at once), so
+        // a room's sends do not wait a commit each. A crash before the commit sends it again with
+        // the same txnId, which the homeserver answers with the event it already made.
+        this.deps.store.outbox
+          .complete(entry.id, mapping)
+          .catch((err: unknown) =>
+            log.error({ ...context, err }, 'could not record a sent remote event as sent'),
+          );
         metrics.events.inc({ type: event.kind, bridge: entry.bridge, direction: 'to_matrix' });
         metrics.sendLatency.observe(
           { direction: 'to_matrix', bridge: entry.bridge },

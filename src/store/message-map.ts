@@ -32,11 +32,52 @@ export async function addMapping(db: Kysely<Database>, m: MessageMapping): Promi
     .execute();
 }
 
-export function createMessageMap(db: Kysely<Database>, writes: GroupCommit): MessageMap {
+const remoteKey = (bridge: string, portalKey: string, remoteId: string) =>
+  `${bridge}\n${portalKey}\n${remoteId}`;
+const eventKey = (bridge: string, eventId: string) => `${bridge}\n${eventId}`;
+
+/**
+ * Mappings queued for a commit and not yet committed. The outbox commits a sent message's mapping
+ * while the room's next message is already on its way, so lookups look here first: the next
+ * event of the room (an edit of the message, say) must find it.
+ */
+export class PendingMappings {
+  private readonly byRemoteKey = new Map<string, MessageMapping>();
+  private readonly byEventKey = new Map<string, MessageMapping>();
+
+  /** Holds `m` until `committed` settles. */
+  hold(m: MessageMapping, committed: Promise<unknown>): void {
+    const rk = remoteKey(m.bridge, m.portalKey, m.remoteId);
+    const ek = eventKey(m.bridge, m.eventId);
+    this.byRemoteKey.set(rk, m);
+    this.byEventKey.set(ek, m);
+    const release = () => {
+      if (this.byRemoteKey.get(rk) === m) this.byRemoteKey.delete(rk);
+      if (this.byEventKey.get(ek) === m) this.byEventKey.delete(ek);
+    };
+    committed.then(release, release);
+  }
+
+  byRemote(bridge: string, portalKey: string, remoteId: string): MessageMapping | undefined {
+    return this.byRemoteKey.get(remoteKey(bridge, portalKey, remoteId));
+  }
+
+  byEvent(bridge: string, eventId: string): MessageMapping | undefined {
+    return this.byEventKey.get(eventKey(bridge, eventId));
+  }
+}
+
+export function createMessageMap(
+  db: Kysely<Database>,
+  writes: GroupCommit,
+  pending: PendingMappings,
+): MessageMap {
   return {
     add: (row) => writes.run((trx) => addMapping(trx, row)),
 
     async byEvent(bridge, eventId) {
+      const held = pending.byEvent(bridge, eventId);
+      if (held) return held;
       const row = await db
         .selectFrom('message_map')
         .selectAll()
@@ -49,6 +90,8 @@ export function createMessageMap(db: Kysely<Database>, writes: GroupCommit): Mes
     },
 
     async byRemote(bridge, portalKey, remoteId) {
+      const held = pending.byRemote(bridge, portalKey, remoteId);
+      if (held) return held;
       const row = await db
         .selectFrom('message_map')
         .selectAll()

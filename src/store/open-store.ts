@@ -19,7 +19,7 @@ import { createGhosts } from './ghosts.js';
 import { GroupCommit } from './group-commit.js';
 import { createInbox } from './inbox.js';
 import { createKeyValue } from './kv.js';
-import { createMessageMap } from './message-map.js';
+import { createMessageMap, PendingMappings } from './message-map.js';
 import { migrationProvider } from './migrations/index.js';
 import { createOutbox } from './outbox.js';
 import { createPortals } from './portals.js';
@@ -129,13 +129,14 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
   log(`store: ${describe(url)} ready`);
 
   const writes = new GroupCommit(db);
+  const pendingMappings = new PendingMappings();
   return {
     dialect: postgres ? 'postgres' : 'sqlite',
     inbox: createInbox(db, writes),
-    outbox: createOutbox(db, writes),
+    outbox: createOutbox(db, writes, pendingMappings),
     portals: createPortals(db),
     ghosts: createGhosts(db),
-    messages: createMessageMap(db, writes),
+    messages: createMessageMap(db, writes, pendingMappings),
     kv: createKeyValue(db),
     close: async () => {
       await writes.idle();

@@ -3,7 +3,7 @@
  * homeserver accepted them, across outages and restarts.
  */
 import type { Kysely } from 'kysely';
-import { addMapping } from './message-map.js';
+import { addMapping, type PendingMappings } from './message-map.js';
 import type { GroupCommit } from './group-commit.js';
 import type { Database } from './schema.js';
 import type { Outbox, OutboxEntry } from './store.js';
@@ -26,7 +26,11 @@ function toEntry(row: {
   };
 }
 
-export function createOutbox(db: Kysely<Database>, writes: GroupCommit): Outbox {
+export function createOutbox(
+  db: Kysely<Database>,
+  writes: GroupCommit,
+  pending: PendingMappings,
+): Outbox {
   return {
     async add(entry) {
       const row = await writes.run((trx) =>
@@ -50,12 +54,14 @@ export function createOutbox(db: Kysely<Database>, writes: GroupCommit): Outbox 
       return rows.map(toEntry);
     },
 
-    async complete(id, mapping) {
+    complete(id, mapping) {
       // Together, so a crash can neither resend a mapped message nor lose its mapping.
-      await writes.run(async (trx) => {
+      const committed = writes.run(async (trx) => {
         await trx.deleteFrom('outbox').where('id', '=', id).execute();
         if (mapping) await addMapping(trx, mapping);
       });
+      if (mapping) pending.hold(mapping, committed);
+      return committed;
     },
 
     async recordAttempt(id, error) {

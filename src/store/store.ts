@@ -81,7 +81,10 @@ export interface Outbox {
   add(entry: { bridge: string; roomId: string; json: string }): Promise<OutboxEntry>;
   /** Everything not yet sent, in id order. */
   pending(): Promise<OutboxEntry[]>;
-  /** Sent: remove it, and record the message-map row in the same database transaction if given. */
+  /**
+   * Sent: remove it, and record the message-map row in the same database transaction if given.
+   * `messages` lookups find the row at once, before the returned promise (the commit) settles.
+   */
   complete(id: number, mapping?: MessageMapping): Promise<void>;
   recordAttempt(id: number, error: string): Promise<void>;
 }

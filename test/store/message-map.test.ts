@@ -36,4 +36,19 @@ describeStore('message map', (store) => {
     expect(await store().messages.byRemote('irc', '#rust', 'r1')).toEqual(irc);
     expect(await store().messages.byEvent('irc', '$later')).toBeUndefined();
   });
+
+  it("finds a sent event's mapping while the outbox is still committing it, and after", async () => {
+    const entry = await store().outbox.add({ bridge: 'irc', roomId: '!r:hs', json: '{}' });
+    const committed = store().outbox.complete(entry.id, irc);
+    // Asked before the commit: the room's next event (an edit of this message) must find it.
+    const [byRemote, byEvent] = await Promise.all([
+      store().messages.byRemote('irc', '#rust', 'r1'),
+      store().messages.byEvent('irc', '$e1'),
+    ]);
+    expect(byRemote).toEqual(irc);
+    expect(byEvent).toEqual(irc);
+    await committed;
+    expect(await store().messages.byRemote('irc', '#rust', 'r1')).toEqual(irc);
+    expect(await store().outbox.pending()).toEqual([]);
+  });
 });
