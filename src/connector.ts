@@ -214,16 +214,27 @@ export interface PortalRecord {
 /** What a public link opens: Matrix media (an `mxc://` URL from an attachment), or a text. */
 export type PublicLinkTarget = { mxc: string; name: string; mimeType?: string } | { text: string };
 
+export interface EmitOptions {
+  /**
+   * What a stored event must survive before `emit` resolves. `power-loss` (the default): it is on
+   * disk, so a network that acknowledges what it hands over (SMTP's 250, XMPP stream management)
+   * may acknowledge then. `process-crash`: a crash of the bridge (kill -9) loses nothing, a crash
+   * of the machine may lose the last events. For networks that never acknowledge (IRC, where a
+   * line still in the socket buffer is lost either way) it saves a disk flush per event.
+   */
+  survives?: 'power-loss' | 'process-crash';
+}
+
 export interface BridgeContext<C> {
   config: C;
   log: Logger;
   /** The homeserver's server name (`example.org`). */
   domain: string;
   /**
-   * Queue a remote event for Matrix. Resolves once it is stored durably: after
+   * Queue a remote event for Matrix. Resolves once it is stored (as `opts.survives` asks): after
    * that, core delivers it in order, with retries, across restarts.
    */
-  emit(event: RemoteEvent): Promise<void>;
+  emit(event: RemoteEvent, opts?: EmitOptions): Promise<void>;
   /** Set a remote user's profile (display name, avatar) for their ghost. */
   setGhostProfile(user: RemoteUserId, profile: GhostProfile): Promise<void>;
   /** The Matrix user id of a remote user's ghost (for mentions). */

@@ -23,6 +23,7 @@ import {
   type TypingCapable,
   type PortalInfo,
   type PortalKey,
+  type RemoteEvent,
   type PortalRecord,
   type SendResult,
   type ThirdPartyCapable,
@@ -84,8 +85,11 @@ export class IrcConnector
   async start(ctx: BridgeContext<IrcConfig>): Promise<void> {
     this.ctx = ctx;
     this.accounts = new IrcAccounts({ kv: ctx.kv, secrets: ctx.secrets, log: ctx.log });
+    // IRC acknowledges nothing (a line still in the socket buffer is lost with the process
+    // anyway), so stored events need survive only a crash of the bridge, not a flush each.
+    const emit = (event: RemoteEvent) => ctx.emit(event, { survives: 'process-crash' });
     const sink = {
-      emit: ctx.emit,
+      emit,
       setGhostProfile: ctx.setGhostProfile,
       hasPortal: (key: PortalKey) => this.portalKeys.has(key),
       notify: ctx.notify,
@@ -101,7 +105,7 @@ export class IrcConnector
       const listener = new IrcListener(network, sink);
       listener.listen();
       const pms = new IrcPrivateMessages(network, {
-        emit: ctx.emit,
+        emit,
         setGhostProfile: ctx.setGhostProfile,
         ensurePortal: ctx.ensurePortal,
         log: ctx.log,

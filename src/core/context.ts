@@ -41,7 +41,7 @@ export function bridgeContext(
     config: runtime.config,
     log: deps.log.child({ bridge: runtime.id }),
     domain: deps.domain,
-    emit: (event) => deps.delivery.emit(runtime, event),
+    emit: (event, opts) => deps.delivery.emit(runtime, event, opts),
     setGhostProfile: (user, profile) => deps.ghosts.setProfile(runtime, user, profile),
     ghostUserId: (user) => runtime.ghostUserId(user),
     ghostRemoteId: (userId) => runtime.remoteUserOf(userId),

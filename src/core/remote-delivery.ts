@@ -4,7 +4,7 @@
  * picked up again after a restart.
  */
 import type { Logger } from 'pino';
-import { BridgeError, type RemoteEvent } from '../connector.js';
+import { BridgeError, type EmitOptions, type RemoteEvent } from '../connector.js';
 import { MatrixError } from '../matrix/errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OutboxEntry } from '../store/store.js';
@@ -46,13 +46,14 @@ export class RemoteDelivery {
    * committed) before the next call's, so a bridge can hand over a burst without waiting a
    * commit per event, and group commit stores the burst together.
    */
-  emit(runtime: BridgeRuntime, event: RemoteEvent): Promise<void> {
+  emit(runtime: BridgeRuntime, event: RemoteEvent, opts: EmitOptions = {}): Promise<void> {
     const after = inboundTask.getStore();
     const key = `${runtime.id}\n${event.portal}`;
     const prior = this.queuing.get(key);
+    const durable = opts.survives !== 'process-crash';
     const queued = prior
-      ? prior.then(() => this.queueWrite(runtime, event))
-      : this.queueWrite(runtime, event);
+      ? prior.then(() => this.queueWrite(runtime, event, durable))
+      : this.queueWrite(runtime, event, durable);
     const turn = queued.then(
       () => undefined,
       () => undefined,
@@ -68,6 +69,7 @@ export class RemoteDelivery {
   private async queueWrite(
     runtime: BridgeRuntime,
     event: RemoteEvent,
+    durable: boolean,
   ): Promise<{ stored: Promise<OutboxEntry> }> {
     const portal = await this.deps.portals.get(runtime.id, event.portal);
     if (!portal)
@@ -75,11 +77,10 @@ export class RemoteDelivery {
         'unknown-target',
         `no portal for ${event.portal}: call ensurePortal first`,
       );
-    const stored = this.deps.store.outbox.add({
-      bridge: runtime.id,
-      roomId: portal.roomId,
-      json: JSON.stringify(event),
-    });
+    const stored = this.deps.store.outbox.add(
+      { bridge: runtime.id, roomId: portal.roomId, json: JSON.stringify(event) },
+      durable,
+    );
     return { stored };
   }
 

@@ -66,6 +66,7 @@ export class Switchboard {
   private outbound?: KeyedQueue;
   private delivery?: RemoteDelivery;
   private outcomes?: Outcomes;
+  private client?: MatrixClient;
   /** Signs links and seals bridges' secrets (made on first use). */
   secretKey?: SecretKey;
   /** Links to media and long texts for text-only networks; only when `public_links` is set. */
@@ -99,12 +100,12 @@ export class Switchboard {
     }
     const retry =
       options.retryBaseMs !== undefined ? { retry: { baseDelayMs: options.retryBaseMs } } : {};
-    const client = new MatrixClient({
+    const client = (this.client = new MatrixClient({
       homeserverUrl: config.homeserver.url,
       asToken: config.appservice.as_token,
       log,
       ...retry,
-    });
+    }));
     const intents = new IntentCache({ client, botUserId: this.botUserId, log });
     const onQueueError = (key: string, err: unknown) =>
       log.error({ err, roomId: key }, 'queued task failed');
@@ -255,6 +256,7 @@ export class Switchboard {
       runtime.state = 'stopped';
     }
     await this.store?.close();
+    this.client?.http.close();
     this.log.info('switchboard stopped');
   }
 

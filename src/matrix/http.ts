@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { MatrixConnectionError, MatrixError } from './errors.js';
 import { retryAfterMs } from './retry-after.js';
+import { Transport, type TransportReply } from './transport.js';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -64,14 +65,17 @@ export function path(strings: TemplateStringsArray, ...segments: string[]): stri
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class MatrixHttp {
-  private readonly baseUrl: string;
   private readonly policy: RetryPolicy;
-  private readonly timeoutMs: number;
+  private readonly transport: Transport;
 
   constructor(private readonly opts: HttpOptions) {
-    this.baseUrl = opts.homeserverUrl.replace(/\/+$/, '');
     this.policy = { ...DEFAULT_RETRY, ...opts.retry };
-    this.timeoutMs = opts.timeoutMs ?? 60_000;
+    this.transport = new Transport(opts.homeserverUrl, opts.timeoutMs ?? 60_000);
+  }
+
+  /** Closes kept-alive connections to the homeserver. */
+  close(): void {
+    this.transport.close();
   }
 
   /** Sends and parses a JSON answer. */
@@ -92,7 +96,7 @@ export class MatrixHttp {
   }
 
   /** Sends with retries; returns the successful response unread (media downloads read it themselves). */
-  async send(spec: RequestSpec): Promise<Response> {
+  async send(spec: RequestSpec): Promise<TransportReply> {
     const { policy, opts } = this;
     const attempts = spec.retry === false ? 1 : Math.max(1, policy.maxAttempts);
     for (let attempt = 1; ; attempt++) {
@@ -136,24 +140,23 @@ export class MatrixHttp {
     return Math.round(exp * (0.75 + Math.random() * 0.25));
   }
 
-  private async attempt(spec: RequestSpec): Promise<Response> {
-    const url = this.baseUrl + spec.path + queryString(spec.query);
+  private async attempt(spec: RequestSpec): Promise<TransportReply> {
     const headers: Record<string, string> = {};
     if (!spec.anonymous) headers.authorization = `Bearer ${this.opts.asToken}`;
-    let body: BodyInit | undefined;
+    let body: string | Uint8Array | undefined;
     if (spec.body instanceof Uint8Array) {
-      body = spec.body as Uint8Array<ArrayBuffer>; // a SharedArrayBuffer view is not sendable; ours never are
+      body = spec.body;
       headers['content-type'] = spec.contentType ?? 'application/octet-stream';
     } else if (spec.body !== undefined) {
       body = JSON.stringify(spec.body);
       headers['content-type'] = 'application/json';
     }
     try {
-      return await fetch(url, {
+      return await this.transport.send({
         method: spec.method,
+        path: spec.path + queryString(spec.query),
         headers,
-        body,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        ...(body !== undefined ? { body } : {}),
       });
     } catch (err) {
       throw connectionError(err);
@@ -172,10 +175,13 @@ function queryString(query: Query | undefined): string {
   return s ? `?${s}` : '';
 }
 
-/** Wraps whatever fetch threw (refused, reset, timed out) in the one type callers check for. */
+/** Wraps whatever the request threw (refused, reset, timed out) in the one type callers check for. */
 export function connectionError(err: unknown): MatrixConnectionError {
+  if (err instanceof MatrixConnectionError) return err;
+  const own = (err as { code?: unknown }).code;
   const cause = (err as { cause?: { code?: unknown } }).cause;
-  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  const code =
+    typeof own === 'string' ? own : typeof cause?.code === 'string' ? cause.code : undefined;
   if ((err as { name?: string }).name === 'TimeoutError') {
     return new MatrixConnectionError('request timed out', false, { cause: err });
   }
@@ -186,7 +192,7 @@ export function connectionError(err: unknown): MatrixConnectionError {
   );
 }
 
-async function toMatrixError(res: Response): Promise<MatrixError> {
+async function toMatrixError(res: TransportReply): Promise<MatrixError> {
   let body: { errcode?: unknown; error?: unknown; retry_after_ms?: unknown } = {};
   try {
     const parsed: unknown = JSON.parse(await res.text());
@@ -199,7 +205,7 @@ async function toMatrixError(res: Response): Promise<MatrixError> {
     typeof body.error === 'string' ? body.error : res.statusText || `HTTP ${res.status}`;
   const wait =
     res.status === 429
-      ? retryAfterMs(body.retry_after_ms, res.headers.get('retry-after'))
+      ? retryAfterMs(body.retry_after_ms, res.header('retry-after') ?? null)
       : undefined;
   return new MatrixError(res.status, errcode, error, wait);
 }

@@ -5,6 +5,7 @@
  */
 import { MatrixError } from './errors.js';
 import { connectionError, path, type MatrixHttp } from './http.js';
+import type { TransportReply } from './transport.js';
 
 export interface DownloadedMedia {
   data: Uint8Array;
@@ -72,17 +73,17 @@ export class MediaApi {
   }
 
   /** Reads at most `maxDownloadBytes`, so a huge file cannot exhaust memory. */
-  private async read(res: Response): Promise<DownloadedMedia> {
-    const contentType = res.headers.get('content-type') ?? 'application/octet-stream';
-    const declared = Number(res.headers.get('content-length') ?? NaN);
+  private async read(res: TransportReply): Promise<DownloadedMedia> {
+    const contentType = res.header('content-type') ?? 'application/octet-stream';
+    const declared = Number(res.header('content-length') ?? NaN);
     if (declared > this.maxDownloadBytes) {
-      await res.body?.cancel();
+      res.discard();
       throw tooLarge(this.maxDownloadBytes);
     }
     const chunks: Uint8Array[] = [];
     let size = 0;
     try {
-      for await (const chunk of res.body ?? []) {
+      for await (const chunk of res.body) {
         size += chunk.byteLength;
         if (size > this.maxDownloadBytes) break;
         chunks.push(chunk);

@@ -4,14 +4,27 @@
  * fsync on SQLite) while each caller still resolves only after its own write
  * is durable. When one write in a group fails, the group is rolled back and
  * each write runs alone, so only the failing one is rejected.
+ *
+ * A write that need survive only a crash of the process (not of the machine) is
+ * `durable: false`; a group of only such writes commits without a flush to disk
+ * (`commitModes`). The next flushed commit carries them to disk too.
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
 export type WriteJob<T> = (trx: Transaction<Database>) => Promise<T>;
 
+/** How a dialect commits with or without waiting for the disk. */
+export interface CommitModes {
+  /** Before a group's transaction begins (SQLite: `PRAGMA synchronous`). */
+  before?(db: Kysely<Database>, flush: boolean): Promise<void>;
+  /** First thing in a group's transaction (PostgreSQL: `SET LOCAL synchronous_commit`). */
+  within?(trx: Transaction<Database>, flush: boolean): Promise<void>;
+}
+
 interface Pending {
   job: WriteJob<unknown>;
+  durable: boolean;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
@@ -23,12 +36,13 @@ export class GroupCommit {
 
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly modes: CommitModes = {},
     private readonly maxGroup = 512,
   ) {}
 
-  run<T>(job: WriteJob<T>): Promise<T> {
+  run<T>(job: WriteJob<T>, durable = true): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ job, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ job, durable, resolve: resolve as (value: unknown) => void, reject });
       if (!this.draining) {
         this.draining = true;
         void this.drain();
@@ -43,11 +57,21 @@ export class GroupCommit {
       : Promise.resolve();
   }
 
+  /** One transaction, committed with a flush to disk or without. */
+  private async commit<T>(flush: boolean, work: WriteJob<T>): Promise<T> {
+    await this.modes.before?.(this.db, flush);
+    return this.db.transaction().execute(async (trx) => {
+      await this.modes.within?.(trx, flush);
+      return work(trx);
+    });
+  }
+
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const group = this.queue.splice(0, this.maxGroup);
+      const flush = group.some((pending) => pending.durable);
       try {
-        const results = await this.db.transaction().execute(async (trx) => {
+        const results = await this.commit(flush, async (trx) => {
           const out: unknown[] = [];
           for (const pending of group) out.push(await pending.job(trx));
           return out;
@@ -55,7 +79,7 @@ export class GroupCommit {
         group.forEach((pending, i) => pending.resolve(results[i]));
       } catch {
         for (const pending of group) {
-          await this.db.transaction().execute(pending.job).then(pending.resolve, pending.reject);
+          await this.commit(pending.durable, pending.job).then(pending.resolve, pending.reject);
         }
       }
     }

@@ -16,6 +16,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { createGhosts } from './ghosts.js';
+import { commitModes } from './commit-modes.js';
 import { GroupCommit } from './group-commit.js';
 import { createInbox } from './inbox.js';
 import { createKeyValue } from './kv.js';
@@ -128,7 +129,7 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
   }
   log(`store: ${describe(url)} ready`);
 
-  const writes = new GroupCommit(db);
+  const writes = new GroupCommit(db, commitModes(postgres ? 'postgres' : 'sqlite'));
   const pendingMappings = new PendingMappings();
   return {
     dialect: postgres ? 'postgres' : 'sqlite',

@@ -32,19 +32,21 @@ export function createOutbox(
   pending: PendingMappings,
 ): Outbox {
   return {
-    async add(entry) {
-      const row = await writes.run((trx) =>
-        trx
-          .insertInto('outbox')
-          .values({
-            bridge: entry.bridge,
-            room_id: entry.roomId,
-            json: entry.json,
-            attempts: 0,
-            created_at: Date.now(),
-          })
-          .returning(entryColumns)
-          .executeTakeFirstOrThrow(),
+    async add(entry, durable = true) {
+      const row = await writes.run(
+        (trx) =>
+          trx
+            .insertInto('outbox')
+            .values({
+              bridge: entry.bridge,
+              room_id: entry.roomId,
+              json: entry.json,
+              attempts: 0,
+              created_at: Date.now(),
+            })
+            .returning(entryColumns)
+            .executeTakeFirstOrThrow(),
+        durable,
       );
       return toEntry(row);
     },
@@ -59,7 +61,7 @@ export function createOutbox(
       const committed = writes.run(async (trx) => {
         await trx.deleteFrom('outbox').where('id', '=', id).execute();
         if (mapping) await addMapping(trx, mapping);
-      });
+      }, false);
       if (mapping) pending.hold(mapping, committed);
       return committed;
     },

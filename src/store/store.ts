@@ -78,12 +78,17 @@ export interface OutboxEntry {
 }
 
 export interface Outbox {
-  add(entry: { bridge: string; roomId: string; json: string }): Promise<OutboxEntry>;
+  /** Stores an event to send; `durable: false` when it need survive only a crash of the process. */
+  add(
+    entry: { bridge: string; roomId: string; json: string },
+    durable?: boolean,
+  ): Promise<OutboxEntry>;
   /** Everything not yet sent, in id order. */
   pending(): Promise<OutboxEntry[]>;
   /**
    * Sent: remove it, and record the message-map row in the same database transaction if given.
    * `messages` lookups find the row at once, before the returned promise (the commit) settles.
+   * Not flushed to disk on its own: losing it to a power cut only sends the event again.
    */
   complete(id: number, mapping?: MessageMapping): Promise<void>;
   recordAttempt(id: number, error: string): Promise<void>;

@@ -1,0 +1,84 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TimeoutError, Transport } from '../../src/matrix/transport.js';
+
+let server: http.Server | undefined;
+let transport: Transport | undefined;
+
+/** A local server answering with `handler`; returns its base URL (with `prefix`) and its connection count. */
+async function serve(handler: http.RequestListener, prefix = '') {
+  const connections = { count: 0 };
+  server = http.createServer(handler);
+  server.on('connection', () => connections.count++);
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}${prefix}`, connections };
+}
+
+afterEach(async () => {
+  transport?.close();
+  server?.closeAllConnections();
+  await new Promise((resolve) => server?.close(resolve));
+});
+
+describe('homeserver transport', () => {
+  it('sends method, path under the base URL, headers and body; reuses one connection', async () => {
+    const seen: string[] = [];
+    const { url, connections } = await serve((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        seen.push(`${req.method} ${req.url} ${req.headers['content-type']} ${body}`);
+        res.setHeader('retry-after', '3');
+        res.end('{"ok":true}');
+      });
+    }, '/matrix/');
+    transport = new Transport(url, 5_000);
+    for (let i = 0; i < 3; i++) {
+      const reply = await transport.send({
+        method: 'PUT',
+        path: `/_matrix/x/${i}?user_id=%40a`,
+        headers: { 'content-type': 'application/json' },
+        body: `{"n":${i}}`,
+      });
+      expect(reply.ok).toBe(true);
+      expect(reply.header('Retry-After')).toBe('3');
+      expect(await reply.text()).toBe('{"ok":true}');
+    }
+    expect(seen).toEqual(
+      [0, 1, 2].map((i) => `PUT /matrix/_matrix/x/${i}?user_id=%40a application/json {"n":${i}}`),
+    );
+    expect(connections.count).toBe(1);
+  });
+
+  it('times out a request whose answer stalls mid-body', async () => {
+    const { url } = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"partial":'); // and nothing more
+    });
+    transport = new Transport(url, 200);
+    const reply = await transport.send({ method: 'GET', path: '/slow', headers: {} });
+    await expect(reply.text()).rejects.toBeInstanceOf(TimeoutError);
+  });
+
+  it('rejects an answer cut off mid-body', async () => {
+    const { url } = await serve((_req, res) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('only a part');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    transport = new Transport(url, 5_000);
+    const reply = await transport.send({ method: 'GET', path: '/cut', headers: {} });
+    await expect(reply.text()).rejects.toThrow();
+  });
+
+  it('rejects with the socket error when nothing listens', async () => {
+    const { url } = await serve(() => undefined);
+    server!.close();
+    transport = new Transport(url, 5_000);
+    await expect(transport.send({ method: 'GET', path: '/', headers: {} })).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+    });
+  });
+});
