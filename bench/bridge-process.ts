@@ -9,6 +9,7 @@
  *               {type:'stats'}           → {type:'stats', ...}
  *               {type:'stop'}            → stops the bridge → {type:'stopped'}, then exits
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { EchoConnector } from '../bridges/echo/index.js';
 import { IrcConnector } from '../bridges/irc/index.js';
@@ -31,6 +32,8 @@ export interface BridgeStats {
   cpuMs: number;
   cpuSystemMs: number;
   samples: number;
+  /** How late the event loop ran timers since the mark (its stalls delay every message). */
+  loopDelayMs: { p50: number; p99: number; max: number };
 }
 
 export type FromBridge =
@@ -56,6 +59,8 @@ function sample(): void {
   peaks.samples++;
 }
 setInterval(sample, SAMPLE_MS).unref();
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
 
 function send(msg: FromBridge): void {
   process.send?.(msg);
@@ -78,6 +83,7 @@ async function onMessage(msg: ToBridge): Promise<void> {
       peaks = { rss: 0, heapUsed: 0, heapTotal: 0, samples: 0 };
       sample();
       cpuStart = process.cpuUsage();
+      loopDelay.reset();
       send({ type: 'marked' });
       return;
     case 'stats': {
@@ -91,6 +97,11 @@ async function onMessage(msg: ToBridge): Promise<void> {
         cpuMs: (cpu.user + cpu.system) / 1000,
         cpuSystemMs: cpu.system / 1000,
         samples: peaks.samples,
+        loopDelayMs: {
+          p50: loopDelay.percentile(50) / 1e6,
+          p99: loopDelay.percentile(99) / 1e6,
+          max: loopDelay.max / 1e6,
+        },
       });
       return;
     }

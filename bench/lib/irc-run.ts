@@ -264,6 +264,7 @@ async function ircRun(opts: IrcBenchOptions, mode: 'throughput' | 'puppets', log
     const batches = Math.round((opts.pacedSeconds * 1000) / 20);
     const perBatch = Math.max(1, Math.round(opts.pacedPerSecond / 50));
     const inSent = new Map<number, number>();
+    await bridge.ask({ type: 'mark' }, 'marked', 10_000);
     for (let b = 0; b < batches; b++) {
       const at = performance.now();
       for (let k = 0; k < perBatch; k++) inSent.set(ircSay((b * perBatch + k) % ROOMS, 'm'), at);
@@ -275,11 +276,13 @@ async function ircRun(opts: IrcBenchOptions, mode: 'throughput' | 'puppets', log
       'paced IRC → Matrix',
     );
     const inLatency = latencyOf([...inSent].map(([n, at]) => arrivals.get(n)! - at));
+    const inLoop = (await bridge.ask({ type: 'stats' }, 'stats', 10_000)).loopDelayMs;
     log(
-      `  IRC → Matrix latency at ${perBatch * 50} msg/s: p50 ${inLatency.p50} ms, p99 ${inLatency.p99} ms`,
+      `  IRC → Matrix latency at ${perBatch * 50} msg/s: p50 ${inLatency.p50} ms, p99 ${inLatency.p99} ms (bridge event-loop delay p99 ${round(inLoop.p99)} ms, max ${round(inLoop.max)} ms)`,
     );
 
     const outSent = new Map<string, number>();
+    await bridge.ask({ type: 'mark' }, 'marked', 10_000);
     let offset = ROOMS + opts.messages;
     for (let b = 0; b < batches; b++) {
       const events = matrixEvents(perBatch, 'x', offset);
@@ -295,8 +298,9 @@ async function ircRun(opts: IrcBenchOptions, mode: 'throughput' | 'puppets', log
       'paced Matrix → IRC',
     );
     const outLatency = latencyOf([...outSent].map(([k, at]) => heard.get(k)! - at));
+    const outLoop = (await bridge.ask({ type: 'stats' }, 'stats', 10_000)).loopDelayMs;
     log(
-      `  Matrix → IRC latency at ${perBatch * 50} msg/s: p50 ${outLatency.p50} ms, p99 ${outLatency.p99} ms`,
+      `  Matrix → IRC latency at ${perBatch * 50} msg/s: p50 ${outLatency.p50} ms, p99 ${outLatency.p99} ms (bridge event-loop delay p99 ${round(outLoop.p99)} ms, max ${round(outLoop.max)} ms)`,
     );
 
     pusher.close();
@@ -306,6 +310,7 @@ async function ircRun(opts: IrcBenchOptions, mode: 'throughput' | 'puppets', log
       pacedPerSecond: perBatch * 50,
       ircToMatrixLatencyMs: inLatency,
       matrixToIrcLatencyMs: outLatency,
+      bridgeLoopDelayMs: { ircToMatrix: inLoop, matrixToIrc: outLoop },
     };
   } finally {
     for (const p of peers) p.close();

@@ -73,7 +73,9 @@ export function createMessageMap(
   pending: PendingMappings,
 ): MessageMap {
   return {
-    add: (row) => writes.run((trx) => addMapping(trx, row)),
+    // Not flushed on its own: a mapping lost to a power cut only leaves that message's later
+    // edits and replies unlinked.
+    add: (row) => writes.run((trx) => addMapping(trx, row), false),
 
     async byEvent(bridge, eventId) {
       const held = pending.byEvent(bridge, eventId);

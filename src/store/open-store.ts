@@ -16,6 +16,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { createGhosts } from './ghosts.js';
+import { Checkpointer } from './checkpointer.js';
 import { commitModes } from './commit-modes.js';
 import { GroupCommit } from './group-commit.js';
 import { createInbox } from './inbox.js';
@@ -52,6 +53,8 @@ function sqliteDialect(path: string): Dialect {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
+  // The checkpointer's thread does checkpoints (a file's only: memory has no log).
+  if (path !== ':memory:') sqlite.pragma('wal_autocheckpoint = 0');
   return new SqliteDialect({ database: cachePreparedStatements(sqlite) });
 }
 
@@ -129,6 +132,11 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
   }
   log(`store: ${describe(url)} ready`);
 
+  const path = postgres ? undefined : sqlitePath(url);
+  const checkpointer =
+    path && path !== ':memory:'
+      ? new Checkpointer(path, (error) => log(`store: a WAL checkpoint failed: ${error}`))
+      : undefined;
   const writes = new GroupCommit(db, commitModes(postgres ? 'postgres' : 'sqlite'));
   const pendingMappings = new PendingMappings();
   return {
@@ -141,7 +149,8 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
     kv: createKeyValue(db),
     close: async () => {
       await writes.idle();
-      await db.destroy();
+      await checkpointer?.stop();
+      await db.destroy(); // the last connection to close checkpoints what is left
     },
   };
 }
