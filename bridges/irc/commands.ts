@@ -4,6 +4,7 @@
  */
 import type { Command, CommandContext, KeyValueStore, PortalRecord } from '../../src/connector.js';
 import type { IrcNetwork } from './client.js';
+import { isChannelName } from './ids.js';
 import { changeNick, describeWhois, whois } from './requests.js';
 import { joinCommand } from './join-command.js';
 import { loginCommand, logoutCommand, type LoginDeps } from './login.js';
@@ -124,5 +125,23 @@ export function ircCommands(deps: CommandDeps): Command[] {
     ),
     loginCommand(deps),
     logoutCommand(deps),
-  ];
+  ].map((command) => withImpliedNetwork(deps, command));
+}
+
+/**
+ * With one network configured, its id may be left out (`irc join #rust`, `irc nick bob`): it is
+ * put first when fewer arguments came than the usage requires, or when the first is a channel.
+ */
+function withImpliedNetwork(deps: CommandDeps, command: Command): Command {
+  const required = (command.usage?.match(/<[^>]+>/g) ?? []).length;
+  return {
+    ...command,
+    run(ctx) {
+      const ids = deps.networkIds();
+      const [first] = ctx.args;
+      const omitted = ctx.args.length < required || (first !== undefined && isChannelName(first));
+      if (ids.length !== 1 || !omitted) return command.run(ctx);
+      return command.run({ ...ctx, args: [ids[0]!, ...ctx.args] });
+    },
+  };
 }
