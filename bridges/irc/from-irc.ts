@@ -296,10 +296,11 @@ export class IrcListener {
     this.queue(async () => this.emitQuietly(event));
   }
 
-  /** Emits an event that no ghost sends (the bot does it): no profile to set. */
+  /** Emits without setting the sender's profile (for what the bot does, not a ghost). */
   private emitQuietly(event: RemoteEvent): void {
     if (!this.sink.hasPortal(event.portal)) return;
     const stored = this.sink.emit(event).catch((err: unknown) => {
+      // A channel whose room is still being made (NAMES comes first): portalLinked announces them.
       const level = err instanceof BridgeError && err.code === 'unknown-target' ? 'debug' : 'warn';
       this.sink.log[level](
         { err, irc: this.network.id, portal: event.portal },
@@ -405,15 +406,7 @@ export class IrcListener {
       await this.sink.setGhostProfile(event.sender, { displayName: nick });
       this.named.set(key, nick);
     }
-    const stored = this.sink.emit(event).catch((err: unknown) => {
-      // A channel whose room is still being made (NAMES comes first): portalLinked announces them.
-      const level = err instanceof BridgeError && err.code === 'unknown-target' ? 'debug' : 'warn';
-      this.sink.log[level](
-        { err, irc: this.network.id, portal: event.portal },
-        'an IRC event was not bridged',
-      );
-    });
-    this.stored = this.stored.then(() => stored);
+    this.emitQuietly(event);
   }
 
   private queue(task: () => Promise<void>): void {
