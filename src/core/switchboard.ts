@@ -147,6 +147,7 @@ export class Switchboard {
       store,
       client,
       ghosts,
+      botUserId: this.botUserId,
       queue: outbound,
       portals,
       runtimes,

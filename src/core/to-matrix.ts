@@ -12,6 +12,8 @@ export interface ToMatrixDeps {
   store: Store;
   client: MatrixClient;
   ghosts: GhostDirectory;
+  /** The bridge bot's user id. */
+  botUserId: string;
   log?: Logger;
 }
 
@@ -142,18 +144,6 @@ export async function sendToMatrix(
   }
 }
 
-/** The bot's own user id, asked once per client. */
-const botIds = new WeakMap<MatrixClient, Promise<string>>();
-function botUserId(client: MatrixClient): Promise<string> {
-  let id = botIds.get(client);
-  if (!id) {
-    id = client.whoami().then((r) => r.user_id);
-    id.catch(() => botIds.delete(client));
-    botIds.set(client, id);
-  }
-  return id;
-}
-
 /** Per client, per room: whether the bot is an infinite-power creator (asked once: it never changes). */
 const creators = new WeakMap<MatrixClient, Map<string, Promise<boolean>>>();
 function botCreated(client: MatrixClient, roomId: string, bot: string): Promise<boolean> {
@@ -187,7 +177,7 @@ async function setGhostLevels(
 ): Promise<undefined> {
   const current = (await deps.client.getState(roomId, 'm.room.power_levels', '')) ?? {};
   const levels = new Map(event.levels.map((l) => [runtime.ghostUserId(l.user), l.level]));
-  const bot = await botUserId(deps.client);
+  const bot = deps.botUserId;
   const result = mergeGhostLevels(current, {
     bot,
     botIsCreator: await botCreated(deps.client, roomId, bot),
@@ -212,7 +202,7 @@ async function removeMatrixUser(
 ): Promise<undefined> {
   const user = event.matrixUser!;
   if (event.membership !== 'kick' && event.membership !== 'ban') return undefined;
-  if (user === (await botUserId(deps.client))) return undefined;
+  if (user === deps.botUserId) return undefined;
   await deps.client[event.membership](roomId, user, event.reason).catch(ignoreNotInRoom);
   return undefined;
 }
