@@ -15,6 +15,8 @@ import { EchoConnector } from '../bridges/echo/index.js';
 import { IrcConnector } from '../bridges/irc/index.js';
 import { configSchema } from '../src/config/schema.js';
 import { Switchboard } from '../src/core/switchboard.js';
+import type { Direction } from '../src/observability/metrics.js';
+import { bucketPercentileMs, type Buckets } from './lib/stats.js';
 
 export type ToBridge =
   | { type: 'start'; config: unknown; connector?: 'echo' | 'irc' }
@@ -34,6 +36,11 @@ export interface BridgeStats {
   samples: number;
   /** How late the event loop ran timers since the mark (its stalls delay every message). */
   loopDelayMs: { p50: number; p99: number; max: number };
+  /**
+   * The bridge's own latency since the mark (its send-latency histogram: from an event reaching
+   * the bridge to the other side accepting it), by direction: bucket upper bounds, in ms.
+   */
+  bridgeLatencyMs: Record<Direction, { p50: number; p99: number; count: number }>;
 }
 
 export type FromBridge =
@@ -62,6 +69,37 @@ setInterval(sample, SAMPLE_MS).unref();
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
 
+const DIRECTIONS: Direction[] = ['to_matrix', 'to_network'];
+let latencyAtMark = new Map<Direction, Buckets>();
+
+/** The send-latency histogram's cumulative buckets per direction (all bridges together). */
+async function latencyBuckets(): Promise<Map<Direction, Buckets>> {
+  const byDirection = new Map<Direction, Buckets>(DIRECTIONS.map((d) => [d, new Map()]));
+  if (!bridge) return byDirection;
+  for (const v of (await bridge.metrics.sendLatency.get()).values) {
+    if (v.metricName?.endsWith('_bucket') !== true) continue;
+    const buckets = byDirection.get(v.labels.direction as Direction);
+    const { le: bound } = v.labels as { le?: number | string };
+    const le = bound === '+Inf' ? Infinity : Number(bound);
+    buckets?.set(le, (buckets.get(le) ?? 0) + v.value);
+  }
+  return byDirection;
+}
+
+async function bridgeLatencyMs(): Promise<BridgeStats['bridgeLatencyMs']> {
+  const now = await latencyBuckets();
+  const of = (d: Direction) => {
+    const before = latencyAtMark.get(d) ?? new Map<number, number>();
+    const after = now.get(d)!;
+    return {
+      p50: bucketPercentileMs(before, after, 50),
+      p99: bucketPercentileMs(before, after, 99),
+      count: (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0),
+    };
+  };
+  return { to_matrix: of('to_matrix'), to_network: of('to_network') };
+}
+
 function send(msg: FromBridge): void {
   process.send?.(msg);
 }
@@ -84,6 +122,7 @@ async function onMessage(msg: ToBridge): Promise<void> {
       sample();
       cpuStart = process.cpuUsage();
       loopDelay.reset();
+      latencyAtMark = await latencyBuckets();
       send({ type: 'marked' });
       return;
     case 'stats': {
@@ -102,6 +141,7 @@ async function onMessage(msg: ToBridge): Promise<void> {
           p99: loopDelay.percentile(99) / 1e6,
           max: loopDelay.max / 1e6,
         },
+        bridgeLatencyMs: await bridgeLatencyMs(),
       });
       return;
     }

@@ -11,7 +11,7 @@ import { sqliteTarget } from './databases.js';
 import { AS_TOKEN, BOT, DOMAIN, HS_TOKEN } from './identities.js';
 import { IrcPeer } from './irc-peer.js';
 import type { Log } from './options.js';
-import { push, sleep, TransactionPusher, waitUntil } from './pusher.js';
+import { pace, push, sleep, TransactionPusher, waitUntil } from './pusher.js';
 import { MB, percentile, round } from './stats.js';
 
 export interface IrcBenchOptions {
@@ -162,7 +162,7 @@ async function ircRun(opts: IrcBenchOptions, mode: 'throughput' | 'puppets', log
     await waitUntil(() => warmIrc.every((n) => arrivals.has(n)), 30_000, 'IRC warm-up');
     const matrixEvents = (count: number, prefix: string, offset: number) =>
       Array.from({ length: count }, (_, i) => {
-        const r = i % ROOMS;
+        const r = (offset + i) % ROOMS;
         return hs.send(rooms[r]!, users[r]!, {
           msgtype: 'm.text',
           body: `${prefix} ${offset + i}`,
@@ -260,57 +260,59 @@ async function ircRun(opts: IrcBenchOptions, mode: 'throughput' | 'puppets', log
     const matrixToIrc = Math.round(opts.messages / ((lastOut - outStarted) / 1000));
     log(`  Matrix → IRC: ${matrixToIrc} msg/s (${opts.messages} messages)`);
 
-    // 3. Latency at a paced rate, each direction on its own: batches every 20 ms.
-    const batches = Math.round((opts.pacedSeconds * 1000) / 20);
-    const perBatch = Math.max(1, Math.round(opts.pacedPerSecond / 50));
+    // 3. Latency at a paced rate, evenly spaced, each direction on its own.
+    const rate = opts.pacedPerSecond;
+    const paced = Math.round(rate * opts.pacedSeconds);
     const inSent = new Map<number, number>();
     await bridge.ask({ type: 'mark' }, 'marked', 10_000);
-    for (let b = 0; b < batches; b++) {
+    await pace(paced, rate, (from, to) => {
       const at = performance.now();
-      for (let k = 0; k < perBatch; k++) inSent.set(ircSay((b * perBatch + k) % ROOMS, 'm'), at);
-      await sleep(20);
-    }
+      for (let i = from; i < to; i++) inSent.set(ircSay(i % ROOMS, 'm'), at);
+    });
     await waitUntil(
       () => [...inSent.keys()].every((n) => arrivals.has(n)),
       60_000,
       'paced IRC → Matrix',
     );
     const inLatency = latencyOf([...inSent].map(([n, at]) => arrivals.get(n)! - at));
-    const inLoop = (await bridge.ask({ type: 'stats' }, 'stats', 10_000)).loopDelayMs;
+    const inStats = await bridge.ask({ type: 'stats' }, 'stats', 10_000);
+    const inLoop = inStats.loopDelayMs;
+    const inBridge = inStats.bridgeLatencyMs.to_matrix;
     log(
-      `  IRC → Matrix latency at ${perBatch * 50} msg/s: p50 ${inLatency.p50} ms, p99 ${inLatency.p99} ms (bridge event-loop delay p99 ${round(inLoop.p99)} ms, max ${round(inLoop.max)} ms)`,
+      `  IRC → Matrix latency at ${rate} msg/s: p50 ${inLatency.p50} ms, p99 ${inLatency.p99} ms end to end; in the bridge p50 ≤ ${inBridge.p50} ms, p99 ≤ ${inBridge.p99} ms (${inBridge.count} sends; event-loop delay p99 ${round(inLoop.p99)} ms, max ${round(inLoop.max)} ms)`,
     );
 
     const outSent = new Map<string, number>();
     await bridge.ask({ type: 'mark' }, 'marked', 10_000);
-    let offset = ROOMS + opts.messages;
-    for (let b = 0; b < batches; b++) {
-      const events = matrixEvents(perBatch, 'x', offset);
-      offset += perBatch;
+    const offset = ROOMS + opts.messages;
+    await pace(paced, rate, async (from, to) => {
+      const events = matrixEvents(to - from, 'x', offset + from);
       const at = performance.now();
       for (const e of events) outSent.set(String((e.content as { body: string }).body), at);
-      void pusher.put(`paced.${b}`, Buffer.from(JSON.stringify({ events })));
-      await sleep(20);
-    }
+      await pusher.put(`paced.${from}`, Buffer.from(JSON.stringify({ events })));
+    });
     await waitUntil(
       () => [...outSent.keys()].every((k) => heard.has(k)),
       60_000,
       'paced Matrix → IRC',
     );
     const outLatency = latencyOf([...outSent].map(([k, at]) => heard.get(k)! - at));
-    const outLoop = (await bridge.ask({ type: 'stats' }, 'stats', 10_000)).loopDelayMs;
+    const outStats = await bridge.ask({ type: 'stats' }, 'stats', 10_000);
+    const outLoop = outStats.loopDelayMs;
+    const outBridge = outStats.bridgeLatencyMs.to_network;
     log(
-      `  Matrix → IRC latency at ${perBatch * 50} msg/s: p50 ${outLatency.p50} ms, p99 ${outLatency.p99} ms (bridge event-loop delay p99 ${round(outLoop.p99)} ms, max ${round(outLoop.max)} ms)`,
+      `  Matrix → IRC latency at ${rate} msg/s: p50 ${outLatency.p50} ms, p99 ${outLatency.p99} ms end to end; in the bridge p50 ≤ ${outBridge.p50} ms, p99 ≤ ${outBridge.p99} ms (${outBridge.count} sends; event-loop delay p99 ${round(outLoop.p99)} ms, max ${round(outLoop.max)} ms)`,
     );
 
     pusher.close();
     return {
       ircToMatrixPerSecond: ircToMatrix,
       matrixToIrcPerSecond: matrixToIrc,
-      pacedPerSecond: perBatch * 50,
+      pacedPerSecond: rate,
       ircToMatrixLatencyMs: inLatency,
       matrixToIrcLatencyMs: outLatency,
       bridgeLoopDelayMs: { ircToMatrix: inLoop, matrixToIrc: outLoop },
+      bridgeLatencyMs: { ircToMatrix: inBridge, matrixToIrc: outBridge },
     };
   } finally {
     for (const p of peers) p.close();

@@ -51,6 +51,27 @@ export class TransactionPusher {
   }
 }
 
+/**
+ * Calls `send(from, to)` with the items [from, to) of `count` as they fall due at `perSecond`,
+ * evenly spaced rather than in bursts; a late tick catches up with what fell due meanwhile.
+ * Awaited, as a homeserver sends one transaction at a time.
+ */
+export async function pace(
+  count: number,
+  perSecond: number,
+  send: (from: number, to: number) => unknown,
+): Promise<void> {
+  const start = performance.now();
+  let sent = 0;
+  while (sent < count) {
+    const due = Math.min(count, Math.floor(((performance.now() - start) * perSecond) / 1000) + 1);
+    if (due > sent) {
+      await send(sent, due);
+      sent = due;
+    } else await sleep(1);
+  }
+}
+
 export async function push(hs: FakeHomeserver, events: ClientEvent[]): Promise<void> {
   const res = await hs.pushTransaction(events);
   if (res.status !== 200)

@@ -24,3 +24,19 @@ export function summarize<T>(runs: T[], pick: (r: T) => number | null | undefine
   if (values.length === 0) return undefined;
   return { median: median(values), min: Math.min(...values), max: Math.max(...values), values };
 }
+
+/** A histogram's cumulative bucket counts by upper bound (`le`, in seconds; `+Inf` too). */
+export type Buckets = Map<number, number>;
+
+/**
+ * The upper bound (ms) of the bucket holding the p-th percentile of what was observed between two
+ * snapshots of the same histogram: the true value is at or below it.
+ */
+export function bucketPercentileMs(before: Buckets, after: Buckets, p: number): number {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const count = (le: number) => (after.get(le) ?? 0) - (before.get(le) ?? 0);
+  const total = count(Infinity);
+  if (total === 0) return NaN;
+  const bound = bounds.find((le) => count(le) >= (p / 100) * total) ?? Infinity;
+  return bound * 1000;
+}

@@ -35,7 +35,7 @@ export function appserviceHandlers(deps: {
     (await Promise.all(running().map((r) => ask(r) ?? []))).flat();
 
   return {
-    async onTransaction(txnId, txn) {
+    async onTransaction(txnId, txn, receivedAt) {
       const rows = txn.events.map((e) => ({
         eventId: e.event_id,
         roomId: e.room_id,
@@ -51,7 +51,7 @@ export function appserviceHandlers(deps: {
         );
       }
       const byId = new Map(txn.events.map((e) => [e.event_id, e]));
-      for (const row of result.added) deps.router.enqueue(row, byId.get(row.eventId));
+      for (const row of result.added) deps.router.enqueue(row, byId.get(row.eventId), receivedAt);
       for (const ev of txn.ephemeral) deps.router.enqueueEphemeral(ev);
     },
 

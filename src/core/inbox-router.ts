@@ -60,14 +60,17 @@ export class InboxRouter {
     return undefined;
   }
 
-  /** Queues a stored event; a retried one (and its replay after a crash) goes only to the bridge that failed. */
-  enqueue(row: InboxEvent, parsed?: ClientEvent): void {
+  /**
+   * Queues a stored event; a retried one (and its replay after a crash) goes only to the bridge that
+   * failed. `receivedAt`: when its transaction arrived (a live event), where latency is counted from.
+   */
+  enqueue(row: InboxEvent, parsed?: ClientEvent, receivedAt?: number): void {
     const onlyBridge =
       row.failedBridge && this.deps.runtimes.has(row.failedBridge) ? row.failedBridge : undefined;
     this.deps.queue.push(row.roomId, async () => {
       const ev = parsed ?? (JSON.parse(row.json) as ClientEvent);
       try {
-        await runInboundTask(() => this.route(ev, onlyBridge));
+        await runInboundTask(() => this.route(ev, onlyBridge, receivedAt));
       } catch (error) {
         this.deps.log.error(
           { err: error, eventId: ev.event_id, roomId: ev.room_id },
@@ -99,7 +102,7 @@ export class InboxRouter {
     return true;
   }
 
-  private async route(ev: ClientEvent, onlyBridge?: string): Promise<void> {
+  private async route(ev: ClientEvent, onlyBridge?: string, receivedAt?: number): Promise<void> {
     const { deps } = this;
     if (ev.type === 'm.room.member' && typeof ev.state_key === 'string') {
       const content = ev.content as { membership?: unknown; displayname?: unknown };
@@ -131,7 +134,7 @@ export class InboxRouter {
       // Loops never: a bridge does not hear its own ghosts; other bridges' ghosts it does.
       if (!runtime || runtime.ownsUser(ev.sender) || (onlyBridge && portal.bridge !== onlyBridge))
         continue;
-      const started = performance.now();
+      const started = receivedAt ?? performance.now();
       try {
         if (runtime.state !== 'running') {
           throw new BridgeError(

@@ -47,6 +47,7 @@ export class RemoteDelivery {
    * commit per event, and group commit stores the burst together.
    */
   emit(runtime: BridgeRuntime, event: RemoteEvent, opts: EmitOptions = {}): Promise<void> {
+    const emittedAt = performance.now();
     const after = inboundTask.getStore();
     const key = `${runtime.id}\n${event.portal}`;
     const prior = this.queuing.get(key);
@@ -62,7 +63,7 @@ export class RemoteDelivery {
     void turn.then(() => {
       if (this.queuing.get(key) === turn) this.queuing.delete(key);
     });
-    return queued.then(async ({ stored }) => this.schedule(await stored, after));
+    return queued.then(async ({ stored }) => this.schedule(await stored, after, emittedAt));
   }
 
   /** Finds the portal's room and queues the outbox write (`stored` is boxed so it is not awaited here). */
@@ -97,16 +98,19 @@ export class RemoteDelivery {
     for (const wake of this.wake) wake();
   }
 
-  /** `after`: the Matrix event being handled when this was emitted; it finishes first. */
-  private schedule(entry: OutboxEntry, after?: Promise<void>): void {
+  /**
+   * `after`: the Matrix event being handled when this was emitted; it finishes first.
+   * `emittedAt`: when the bridge emitted it (a live event), where latency is counted from.
+   */
+  private schedule(entry: OutboxEntry, after?: Promise<void>, emittedAt?: number): void {
     this.deps.metrics.outboxPending.inc();
     this.deps.queue.push(entry.roomId, async () => {
       await after;
-      await this.deliver(entry).finally(() => this.deps.metrics.outboxPending.dec());
+      await this.deliver(entry, emittedAt).finally(() => this.deps.metrics.outboxPending.dec());
     });
   }
 
-  private async deliver(entry: OutboxEntry): Promise<void> {
+  private async deliver(entry: OutboxEntry, emittedAt?: number): Promise<void> {
     const { log, metrics } = this.deps;
     const runtime = this.deps.runtimes.get(entry.bridge);
     const event = JSON.parse(entry.json) as RemoteEvent;
@@ -121,7 +125,7 @@ export class RemoteDelivery {
       log.warn(context, 'outbox entry for a bridge that is not enabled: kept for when it is');
       return;
     }
-    const started = performance.now();
+    const started = emittedAt ?? performance.now();
     for (let attempt = entry.attempts; !this.stopped; attempt++) {
       try {
         const mapping = await sendToMatrix(

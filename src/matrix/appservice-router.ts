@@ -15,8 +15,11 @@ export type { Transaction } from './transaction.js';
 export type { ClientEvent, EphemeralEvent } from './events.js';
 
 export interface AppserviceHandlers {
-  /** Resolve only once the transaction is stored durably; a rejection answers 500 so the homeserver retries. */
-  onTransaction(txnId: string, txn: Transaction): Promise<void>;
+  /**
+   * Resolve only once the transaction is stored durably; a rejection answers 500 so the homeserver
+   * retries. `receivedAt` (performance.now()) is when its body had arrived, for latency metrics.
+   */
+  onTransaction(txnId: string, txn: Transaction, receivedAt: number): Promise<void>;
   /** true → 200 {}, false → 404 M_NOT_FOUND */
   onUserQuery(userId: string): Promise<boolean>;
   /** true (room created) → 200 {}, false → 404 M_NOT_FOUND */
@@ -85,6 +88,7 @@ export function appserviceRouter(opts: AppserviceRouterOptions): express.Router 
       auth,
       body,
       guarded('transaction', async (req, res) => {
+        const receivedAt = performance.now();
         const txnId = param(req, 'txnId');
         const json = parseJsonBody(req.body);
         if (json === NOT_JSON) return sendError(res, 400, 'M_NOT_JSON', 'Body is not valid JSON');
@@ -92,7 +96,9 @@ export function appserviceRouter(opts: AppserviceRouterOptions): express.Router 
         if (!txn.ok) return sendError(res, 400, 'M_BAD_JSON', txn.reason);
         let work = inFlight.get(txnId);
         if (!work) {
-          work = handlers.onTransaction(txnId, txn.value).finally(() => inFlight.delete(txnId));
+          work = handlers
+            .onTransaction(txnId, txn.value, receivedAt)
+            .finally(() => inFlight.delete(txnId));
           inFlight.set(txnId, work);
         }
         await work;
