@@ -203,6 +203,8 @@ export class IrcConnector
           if (!who || who.network !== network) return undefined;
           return this.networks.get(who.network)?.listener.nickOf(remote) ?? who.nick;
         },
+        restoreGhost: (network, channel, nick) =>
+          this.networks.get(network)?.listener.restoreGhost(channel, nick),
         log: ctx.log,
       },
       change,

@@ -258,6 +258,13 @@ export class IrcListener {
     if (this.members.has(lower)) this.queueAllLevels(lower);
   }
 
+  /** The ghost of `nick` joins the room again, if the bot still sees the nick in `channel`. */
+  restoreGhost(channel: string, nick: string): void {
+    const lower = channel.toLowerCase();
+    if (!this.members.get(lower)?.has(nick.toLowerCase()) || this.ours(nick)) return;
+    this.queue(() => this.membership(lower, this.nickOf(this.user(nick)) ?? nick, 'join'));
+  }
+
   /** The Matrix power level the modes of `nick` in `channel` give its ghost. */
   private levelIn(channel: string, nick: string): number {
     return levelOf(this.modes.modesOf(channel, nick), this.network.config.power_levels);

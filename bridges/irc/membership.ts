@@ -3,7 +3,8 @@
  * (connecting in the background, so they are in the channel before they first speak and the
  * room's queue does not wait a registration); one who leaves, is kicked or is banned PARTs.
  * A Matrix kick or ban of an IRC user's ghost is a KICK (and +b) by the kicker's own connection,
- * an unban is `-b`.
+ * an unban is `-b`. When IRC refuses a kick, the ghost of a user still in the channel comes back
+ * into the room (a refused ban leaves it out: the Matrix room's ban stands there).
  * Private-chat rooms and other bridges' ghosts are left alone (they connect when they speak).
  */
 import type { Logger } from 'pino';
@@ -17,6 +18,8 @@ export interface MembershipDeps {
   network(id: string): IrcNetwork | undefined;
   /** The IRC nick behind one of our ghosts on `network`. */
   ghostNick(userId: string, network: string): string | undefined;
+  /** The ghost of `nick` joins the room again if the nick is still in the channel. */
+  restoreGhost(network: string, channel: string, nick: string): void;
   log: Logger;
 }
 
@@ -44,7 +47,13 @@ export async function handleMatrixMembership(
     if (change.membership === 'unban') return unban(puppet, where.channel.toLowerCase(), ghost);
     const reason =
       change.reason ?? `${change.membership === 'ban' ? 'Banned' : 'Kicked'} from Matrix`;
-    await kick(puppet, where.channel.toLowerCase(), ghost, reason, change.membership === 'ban');
+    const ban = change.membership === 'ban';
+    try {
+      await kick(puppet, where.channel.toLowerCase(), ghost, reason, ban);
+    } catch (err) {
+      if (!ban) deps.restoreGhost(where.network, where.channel, ghost);
+      throw err;
+    }
     return;
   }
   if (change.membership === 'join') {

@@ -116,19 +116,16 @@ describe('IRC bridge: Matrix memberships (InspIRCd + Synapse)', () => {
         users: { ...levels.users, [carol.userId]: 50 },
       });
       const ghost = `@irc_test_fred${suffix}:localhost`;
-      await waitFor(
-        async () =>
-          ghost in
-          (
-            await asUser<{ joined: Record<string, unknown> }>(
-              carol,
-              'GET',
-              `/_matrix/client/v3/rooms/${room}/joined_members`,
-            )
-          ).joined,
-        30_000,
-        `${ghost} in the room`,
-      );
+      const ghostInRoom = async () =>
+        ghost in
+        (
+          await asUser<{ joined: Record<string, unknown> }>(
+            carol,
+            'GET',
+            `/_matrix/client/v3/rooms/${room}/joined_members`,
+          )
+        ).joined;
+      await waitFor(ghostInRoom, 30_000, `${ghost} in the room`);
 
       // Not op on IRC: IRC refuses, and Carol is told so in the room.
       await asUser(carol, 'POST', `/_matrix/client/v3/rooms/${room}/kick`, {
@@ -144,6 +141,8 @@ describe('IRC bridge: Matrix memberships (InspIRCd + Synapse)', () => {
         'a notice that IRC refused the kick',
       );
       expect((await victim.names(kickChannel)).some((n) => n.endsWith(`Fred${suffix}`))).toBe(true);
+      // Fred is still in the channel, so his ghost is back in the room.
+      await waitFor(ghostInRoom, 30_000, `${ghost} back in the room after the refused kick`);
 
       // Op on IRC: the ban is +b and KICK by Carol's nick.
       op.client.raw(`MODE ${kickChannel} +o ${puppetNick}`);
