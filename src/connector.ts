@@ -139,6 +139,21 @@ export type RemoteEvent =
   | (RemoteEventBase & { kind: 'typing'; typing: boolean })
   | (RemoteEventBase & { kind: 'receipt'; upTo: RemoteMessageId })
   | (RemoteEventBase & {
+      /**
+       * The sender's presence (an IRC away status, XMPP presence, Discord's online/idle/offline),
+       * set on their ghost. Presence is the user's, not a room's: `portal` is any portal they are
+       * in (say the first), used only to order the event after that portal's earlier ones (the
+       * ghost's join) and to find a room for the outbox; emit it once, not once per portal.
+       * Best effort: when the homeserver refuses it (presence turned off), core drops it,
+       * logged at debug level, without retries.
+       */
+      kind: 'presence';
+      /** `unavailable`: away or idle. */
+      presence: 'online' | 'unavailable' | 'offline';
+      /** A status text (an away message); absent clears the ghost's earlier one. */
+      status?: string;
+    })
+  | (RemoteEventBase & {
       kind: 'membership';
       membership: 'join' | 'leave' | 'ban' | 'kick';
       /** For kick/ban: who did it, when they are a remote user too. */

@@ -1,8 +1,9 @@
 /**
  * IRC → Matrix: what the listener (bot) connection hears in bridged channels becomes
  * remote events: PRIVMSG/NOTICE/ACTION → messages, JOIN/PART/QUIT/KICK/NICK → ghost
- * memberships, TOPIC → the room topic. Our own connections (bot and puppets) are never
- * bridged back. Events are emitted one at a time, in the order IRC delivered them.
+ * memberships, TOPIC → the room topic, AWAY → the ghost's presence. Our own connections (bot
+ * and puppets) are never bridged back. Events are emitted one at a time, in the order IRC
+ * delivered them.
  */
 import { randomUUID } from 'node:crypto';
 import type { MessageEvent } from 'irc-framework';
@@ -24,6 +25,7 @@ import { ircToContent } from './format.js';
 import { mentionLookup } from './mentions.js';
 import { isChannelName, makePortalKey, makeRemoteUser } from './ids.js';
 import { typingOf } from './typing.js';
+import { awayChange, GhostPresence } from './presence.js';
 
 /** What from-irc needs from the bridge: the parts of BridgeContext it uses, plus which portals exist. */
 export interface RemoteSink {
@@ -52,6 +54,8 @@ export class IrcListener {
   private readonly flagWaiters = new Map<string, (() => void)[]>();
   /** Who holds op, voice, … in each channel: their ghosts' Matrix power levels. */
   private readonly modes: ChannelModes;
+  /** Away or back (away-notify): their ghosts' Matrix presence. */
+  private readonly presence: GhostPresence;
 
   constructor(
     private readonly network: IrcNetwork,
@@ -59,6 +63,11 @@ export class IrcListener {
   ) {
     this.modes = new ChannelModes(() =>
       prefixModes(this.network.bot.client.network.supports('PREFIX')),
+    );
+    this.presence = new GhostPresence((nick, portal, presence) =>
+      this.queue(() =>
+        this.emit({ kind: 'presence', portal, sender: this.user(nick), ...presence }, nick),
+      ),
     );
   }
 
@@ -98,6 +107,7 @@ export class IrcListener {
       } else if (!this.ours(e.nick)) {
         this.queue(() => this.membership(e.channel, e.nick, 'leave', e.time, e.message));
         this.dropLevel(e.channel, e.nick);
+        this.leftBridged(e.nick, [e.channel]);
       }
     });
     client.on(
@@ -107,9 +117,11 @@ export class IrcListener {
         if (this.ours(e.kicked)) return this.puppetKicked(e.channel, e.kicked, e.nick, e.message);
         this.dropLevel(e.channel, e.kicked);
         // A kick by one of our puppets was a Matrix user's kick: the ghost is out of the room already.
-        if (this.ours(e.nick)) return;
-        const actor = makeRemoteUser(this.network.id, e.nick);
-        this.queue(() => this.membership(e.channel, e.kicked, 'kick', e.time, e.message, actor));
+        if (!this.ours(e.nick)) {
+          const actor = makeRemoteUser(this.network.id, e.nick);
+          this.queue(() => this.membership(e.channel, e.kicked, 'kick', e.time, e.message, actor));
+        }
+        this.leftBridged(e.kicked, [e.channel]);
       },
     );
     client.on('quit', (e: { nick: string; message?: string; time?: number }) => {
@@ -120,6 +132,8 @@ export class IrcListener {
         this.queue(() => this.membership(c, e.nick, 'leave', e.time, e.message));
         this.dropLevel(c, e.nick);
       }
+      // Offline only for a ghost that was given a presence (why: presence.ts).
+      this.leftBridged(e.nick, channels);
     });
     client.on('nick', (e: { nick: string; new_nick: string; time?: number }) => {
       const channels = this.channelsOf(e.nick);
@@ -142,6 +156,7 @@ export class IrcListener {
             [e.new_nick, level],
           ]);
       }
+      this.presence.renamed(e.nick, e.new_nick, this.bridgedPortalOf(e.new_nick));
     });
     // NAMES (on the bot's join, also after a reconnect): who is there now joins, who left meanwhile leaves.
     client.on('userlist', (e: { channel: string; users: { nick: string; modes?: string[] }[] }) => {
@@ -157,6 +172,7 @@ export class IrcListener {
         if (now.has(lower) || this.ours(lower)) continue;
         const nick = this.nickOf(this.user(lower)) ?? lower;
         this.queue(() => this.membership(e.channel, nick, 'leave', undefined, 'left meanwhile'));
+        this.leftBridged(nick, [e.channel]);
       }
       this.queueAllLevels(e.channel);
     });
@@ -164,6 +180,12 @@ export class IrcListener {
     client.on('raw', (e: { line: string; from_server: boolean }) => {
       const m = e.from_server ? /^(?:@\S+ )?:\S+ 473 \S+ (\S+)/.exec(e.line) : null;
       if (m) this.channelFlags.set(m[1]!.toLowerCase(), new Set(['i']));
+    });
+    // Away or back (away-notify): only from AWAY lines, never a 301 answering a message.
+    client.on('raw', (e: { line: string; from_server: boolean }) => {
+      const away = e.from_server ? awayChange(e.line) : undefined;
+      if (away && !this.ours(away.nick))
+        this.presence.changed(away.nick, away.presence, this.bridgedPortalOf(away.nick));
     });
     // The channel's modes (324), asked when the bot joins: whether its room is invite-only.
     client.on('channel info', (e: { channel: string; modes?: ModeChange[] }) => {
@@ -441,6 +463,20 @@ export class IrcListener {
     let set = this.members.get(key);
     if (!set) this.members.set(key, (set = new Set()));
     return set;
+  }
+
+  /** A bridged channel (one with a room) `nick` is in, as the bot sees it. */
+  private bridgedPortalOf(nick: string): PortalKey | undefined {
+    return this.channelsOf(nick)
+      .map((c) => this.portal(c))
+      .find((p) => this.sink.hasPortal(p));
+  }
+
+  /** `nick` left `channels`: when no bridged one is left, their ghost's presence goes offline. */
+  private leftBridged(nick: string, channels: string[]): void {
+    if (!this.presence.isGiven(nick)) return; // most users: no scan of the channels
+    const last = channels.map((c) => this.portal(c)).find((p) => this.sink.hasPortal(p));
+    if (last && !this.bridgedPortalOf(nick)) this.presence.gone(nick, last);
   }
 
   private channelsOf(nick: string): string[] {

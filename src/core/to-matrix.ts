@@ -122,6 +122,18 @@ export async function sendToMatrix(
       }
       return undefined;
     }
+    case 'presence':
+      // Best effort: a homeserver with presence turned off refuses it (or ignores it), and the
+      // room's next events must not wait on a retry loop for something so fleeting.
+      await intent
+        .setPresence(event.presence, event.status)
+        .catch((err: unknown) =>
+          deps.log?.debug(
+            { err, bridge: runtime.id, userId: intent.userId, portal: event.portal },
+            "the homeserver did not take a ghost's presence: dropped",
+          ),
+        );
+      return undefined;
     case 'membership':
       if (event.membership === 'join') await intent.ensureJoined(roomId);
       else if (event.membership === 'leave')

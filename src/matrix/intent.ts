@@ -3,7 +3,7 @@
  * lazily, at most once, and remembers membership and profile so repeated calls cost nothing.
  */
 import type { Logger } from 'pino';
-import type { MatrixClient } from './client.js';
+import type { MatrixClient, Presence } from './client.js';
 import { hasErrcode } from './errors.js';
 
 export interface IntentOptions {
@@ -171,6 +171,12 @@ export class Intent {
     await this.ensureRegistered();
     await this.client.setAvatarUrl(this.userId, mxc, this.userId);
     this.avatarUrl = mxc;
+  }
+
+  /** Presence is the user's, not a room's: no join needed. */
+  async setPresence(presence: Presence, statusMsg?: string): Promise<void> {
+    await this.ensureRegistered();
+    await this.client.setPresence(this.userId, presence, statusMsg);
   }
 
   private async inRoom<T>(roomId: string, action: () => Promise<T>): Promise<T> {

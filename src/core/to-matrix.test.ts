@@ -1,0 +1,97 @@
+// A remote user's presence on their ghost (against the fake homeserver): set as the ghost, with the
+// status text or without it, and best effort: a refusal (presence turned off) is dropped, not retried.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { portalKey, remoteUserId, type RemoteEvent } from '../connector.js';
+import { MatrixClient } from '../matrix/client.js';
+import { IntentCache } from '../matrix/intent.js';
+import type { GhostRow, Store } from '../store/store.js';
+import { captureLog } from '../../test/matrix/helpers.js';
+import { FakeHomeserver } from '../../test/support/fake-homeserver.js';
+import { BridgeRuntime } from './bridge-runtime.js';
+import { GhostDirectory } from './ghosts.js';
+import { sendToMatrix, type ToMatrixDeps } from './to-matrix.js';
+
+const ALICE = remoteUserId('net/alice');
+const presence = (p: 'online' | 'unavailable' | 'offline', status?: string): RemoteEvent => ({
+  kind: 'presence',
+  portal: portalKey('net/#room'),
+  sender: ALICE,
+  presence: p,
+  ...(status === undefined ? {} : { status }),
+});
+
+let hs: FakeHomeserver;
+let deps: ToMatrixDeps;
+let runtime: BridgeRuntime;
+let logLines: Record<string, unknown>[];
+let roomId: string;
+
+beforeAll(async () => {
+  hs = await FakeHomeserver.start();
+  const { log, lines } = captureLog();
+  logLines = lines;
+  const client = new MatrixClient({
+    homeserverUrl: hs.url,
+    asToken: hs.asToken,
+    log,
+    retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
+  });
+  const rows = new Map<string, GhostRow>();
+  const store = {
+    ghosts: {
+      get: async (userId: string) => rows.get(userId),
+      upsert: async (row: GhostRow) => void rows.set(row.userId, row),
+    },
+  } as unknown as Store;
+  const intents = new IntentCache({ client, botUserId: hs.senderUserId, log });
+  deps = {
+    store,
+    client,
+    ghosts: new GhostDirectory(store, intents),
+    botUserId: hs.senderUserId,
+    log,
+  };
+  const connector = {
+    id: 'net',
+    displayName: 'Net',
+    configSchema: z.unknown(),
+    start: async () => undefined,
+    stop: async () => undefined,
+    handleMatrixMessage: async () => ({ remoteId: 'x' }),
+  };
+  runtime = new BridgeRuntime(connector as never, 'test_', {}, hs.serverName);
+  roomId = hs.createRoom(hs.senderUserId);
+});
+afterAll(() => hs.close());
+
+describe('sendToMatrix: presence', () => {
+  it("sets the ghost's presence as the ghost: away with its status, then back without one", async () => {
+    const ghost = runtime.ghostUserId(ALICE);
+    await sendToMatrix(deps, runtime, roomId, presence('unavailable', 'lunch'), 't1');
+    expect(hs.world.presence.get(ghost)).toEqual({ presence: 'unavailable', status_msg: 'lunch' });
+    await sendToMatrix(deps, runtime, roomId, presence('online'), 't2');
+    expect(hs.world.presence.get(ghost)).toEqual({ presence: 'online' });
+    // Presence needs no room: the ghost was not made to join one.
+    expect(hs.membership(roomId, ghost)).toBeUndefined();
+  });
+
+  it('drops a presence the homeserver refuses (presence turned off), once, without retrying', async () => {
+    const ghost = runtime.ghostUserId(ALICE);
+    const before = hs.countRequests('PUT', /\/presence\//);
+    hs.failNext({
+      path: '/presence/',
+      status: 403,
+      body: { errcode: 'M_FORBIDDEN', error: 'Presence is disabled on this server' },
+    });
+    await expect(
+      sendToMatrix(deps, runtime, roomId, presence('offline'), 't3'),
+    ).resolves.toBeUndefined();
+    expect(hs.countRequests('PUT', /\/presence\//) - before).toBe(1);
+    expect(hs.world.presence.get(ghost)).toEqual({ presence: 'online' });
+    expect(logLines.find((l) => /presence: dropped/.test(String(l.msg)))).toMatchObject({
+      level: 20, // debug
+      userId: ghost,
+    });
+  });
+});
