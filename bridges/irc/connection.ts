@@ -7,9 +7,11 @@
  * (counted from when the connection went down, so a message queued behind one that timed out
  * fails at once instead of waiting the whole bound again); past them they fail, retriable.
  * Registration, CAP and PONG lines are irc-framework's own and skip the queue (they must never
- * wait behind a burst of messages).
+ * wait behind a burst of messages). Where the server offers IRCv3 `labeled-response`, message
+ * lines carry a label and a send waits for the server's answer to each (labels.ts), so that a
+ * refused message fails instead of vanishing.
  */
-import IRC, { type Client } from 'irc-framework';
+import IRC, { type Client, type IrcLine } from 'irc-framework';
 import type { Logger } from 'pino';
 import { BridgeError } from '../../src/connector.js';
 import { backoffDelay } from './backoff.js';
@@ -18,12 +20,18 @@ import { readCaFile, type IrcNetworkConfig } from './config.js';
 import { ConnectLimiter, type ConnectTurn } from './connect-limiter.js';
 import { connectionLimits, type ConnectionLimits } from './connection-limits.js';
 import { FloodQueue } from './flood.js';
+import { LabeledReplies, refusalError, type LineAnswer } from './labels.js';
 import { CaTlsTransport } from './tls-transport.js';
 
 const JOIN_TIMEOUT_MS = 15_000;
 /** For a connection made without a network limiter (every connect starts at once). */
 const NO_LIMIT = new ConnectLimiter(0);
-/** IRCv3 capabilities the bridge uses where the server offers them (never `sasl`: irc-framework adds it). */
+/**
+ * IRCv3 capabilities the bridge uses where the server offers them (never `sasl`: irc-framework adds it).
+ * Not `echo-message`: `labeled-response` alone answers every message line (`ACK` or the error), while
+ * echoes would send each message back in full to every connection that said it, for nothing we use
+ * (their msgid would not do as the remote id: a message of several lines has several).
+ */
 const CAPS = [
   'server-time',
   'message-tags',
@@ -31,6 +39,7 @@ const CAPS = [
   'batch',
   'account-tag',
   'extended-join',
+  'labeled-response',
 ];
 
 /** An IRC services account (SASL PLAIN). */
@@ -66,6 +75,8 @@ export class IrcConnection {
   private readonly channels = new Map<string, string | undefined>();
   private readonly inChannel = new Set<string>();
   private readonly out: FloodQueue;
+  /** The server's answers to our labeled message lines. */
+  private readonly replies = new LabeledReplies();
   private stopped = false;
   /** Reconnect at once on the next close (a `reconnect()` asked for it). */
   private reconnectNow = false;
@@ -97,6 +108,9 @@ export class IrcConnection {
       burst: opts.network.flood.burst,
     });
     this.client.requestCap(CAPS);
+    // Every parsed line, as it arrives: a labeled batch's lines are seen here before irc-framework
+    // holds them back until the batch ends.
+    this.client.connection.on('message', (line: IrcLine) => this.replies.heard(line));
     this.client.on('nick in use', (e: { nick: string }) => {
       if (this.registered) return;
       const next = nextNick(e.nick);
@@ -159,9 +173,9 @@ export class IrcConnection {
     return nick.toLowerCase() === this.nick.toLowerCase();
   }
 
-  /** Messages are waiting for this connection or for flood control: it must not be quit under them. */
+  /** Messages are waiting for this connection, for flood control or for the server's answer: it must not be quit under them. */
   get busy(): boolean {
-    return this.waiters.length > 0 || this.out.waiting > 0;
+    return this.waiters.length > 0 || this.out.waiting > 0 || this.replies.pending > 0;
   }
 
   /** Connects when the network's limiter gives a turn (no-op while a connect is already asked for or under way). */
@@ -287,16 +301,55 @@ export class IrcConnection {
    * Sends whole IRC lines (each free of CR, LF and NUL) through flood control, in order.
    * While disconnected the lines wait for the connection (see `ready`); the promise resolves
    * when the last line is written and rejects (not-connected, retriable) if the connection
-   * closes before that.
+   * closes before that. `onWritten(i)` is called as line `i` is written.
    */
-  async writeLines(lines: readonly string[]): Promise<void> {
-    for (const line of lines) {
-      if (/[\r\n\0]/.test(line))
-        throw new Error('refusing to write an IRC line with CR, LF or NUL');
-    }
+  async writeLines(lines: readonly string[], onWritten?: (index: number) => void): Promise<void> {
+    assertSingleLines(lines);
     this.lastActive = Date.now();
     if (!this.isRegistered) await this.ready();
-    await Promise.all(lines.map((line) => this.out.send(line)));
+    await Promise.all(
+      lines.map((line, i) => {
+        const sent = this.out.send(line);
+        return onWritten ? sent.then(() => onWritten(i)) : sent;
+      }),
+    );
+  }
+
+  /**
+   * Sends message lines (PRIVMSG, NOTICE) like `writeLines`. Where the server has acknowledged
+   * `labeled-response`, each line carries a label and this resolves once the server has answered
+   * every one of them (they are pipelined: answers are awaited together, after the last write),
+   * and throws a BridgeError (`rejected`) naming the lines IRC refused, with its reason. A line
+   * left unanswered (server lag past ANSWER_TIMEOUT_MS, or the connection dropped after writing
+   * it) counts as sent, as every line did before labels. Elsewhere: resolves once written.
+   */
+  async sendMessages(lines: readonly string[]): Promise<void> {
+    assertSingleLines(lines); // before any label is handed out
+    if (!this.isRegistered) await this.ready();
+    if (!this.client.network.cap.enabled.includes('labeled-response'))
+      return this.writeLines(lines);
+    // A label is a tag, outside IRC's 512-byte line budget; the lines keep their order in the queue.
+    const labels = lines.map(() => this.replies.next());
+    await this.writeLines(
+      lines.map((line, i) => `@label=${labels[i]!.label} ${line}`),
+      (i) => this.replies.written(labels[i]!.label),
+    );
+    const answers = await Promise.all(labels.map((l) => l.answer));
+    this.logUnanswered(answers);
+    const refused = refusalError(answers);
+    if (refused) throw refused;
+  }
+
+  private logUnanswered(answers: readonly LineAnswer[]): void {
+    const unanswered = answers.filter((a) => a.kind === 'unanswered');
+    if (unanswered.length === 0) return;
+    const timedOut = unanswered.some((a) => a.why === 'timeout');
+    this.opts.log.warn(
+      { lines: answers.length, unanswered: unanswered.length },
+      timedOut
+        ? 'the IRC server did not answer a message in time; taken as sent'
+        : 'the IRC connection closed before the server answered a message; taken as sent',
+    );
   }
 
   /** Drops the connection and connects again at once (the user asked; no backoff). */
@@ -333,6 +386,7 @@ export class IrcConnection {
     const closed = new BridgeError('not-connected', 'the IRC connection was closed', true);
     for (const w of this.waiters.splice(0)) w.reject(closed);
     this.out.clear(closed);
+    this.replies.closed();
     if (this.client.connected) this.client.quit(message);
     this.client.removeAllListeners();
     this.setNick(undefined);
@@ -375,6 +429,7 @@ export class IrcConnection {
     this.downSince ??= Date.now();
     this.setNick(undefined);
     this.inChannel.clear();
+    this.replies.closed();
     this.out.clear(
       new BridgeError(
         'not-connected',
@@ -396,6 +451,11 @@ export class IrcConnection {
     );
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
+}
+
+function assertSingleLines(lines: readonly string[]): void {
+  if (lines.some((line) => /[\r\n\0]/.test(line)))
+    throw new Error('refusing to write an IRC line with CR, LF or NUL');
 }
 
 /** `JOIN #channel [key]` (a key never holds spaces, CR or LF: config and commands check it). */

@@ -203,14 +203,14 @@ export class IrcListener {
       if (!isChannelName(e.target)) return;
       const flags = this.channelFlags.get(e.target.toLowerCase());
       for (const { mode, param } of e.modes)
-        if (flags && param === undefined) {
+        if (flags && param == null) {
           if (mode.startsWith('+')) flags.add(mode.slice(1));
           else flags.delete(mode.slice(1));
         }
       const before = new Map(
         e.modes
-          .filter((m) => m.param !== undefined)
-          .map((m) => [m.param!.toLowerCase(), this.levelIn(e.target, m.param!)]),
+          .flatMap((m) => (typeof m.param === 'string' ? [m.param] : []))
+          .map((nick) => [nick.toLowerCase(), this.levelIn(e.target, nick)]),
       );
       const changed = this.modes
         .apply(e.target, e.modes)

@@ -6,6 +6,8 @@
  * without cutting a character, and no CR, LF or NUL ever reaches the wire.
  * A reply starts with a short quote of its original, an edit is said again as `* new text`
  * (quote.ts), and a network in relay mode has the bot say every line as `<alice> text`.
+ * Where the server answers labeled lines (IRCv3 labeled-response), a message IRC refuses (+m,
+ * a ban, a PM to a nick that is gone) fails with IRC's reason instead of vanishing.
  */
 import {
   BridgeError,
@@ -138,5 +140,5 @@ async function say(
       ? `${command} ${target} :\x01ACTION ${line}\x01`
       : `${command} ${target} :${named}${line}`,
   );
-  await speaker.writeLines(lines);
+  await speaker.sendMessages(lines);
 }

@@ -35,8 +35,19 @@ declare module 'irc-framework' {
     from_server?: boolean;
   }
 
+  /** A line from the server as irc-framework's parser gives it (tags unescaped, command upper-cased). */
+  export interface IrcLine {
+    tags: Record<string, string>;
+    prefix?: string;
+    nick?: string;
+    command: string;
+    params: string[];
+  }
+
   export interface Client extends EventEmitter {
     readonly connected: boolean;
+    /** The socket's side: emits `message` (IrcLine, raw line) for every line, before any handling or batching. */
+    readonly connection: EventEmitter;
     user: { nick: string };
     network: { cap: { enabled: string[] }; supports(feature: string): unknown };
     requestCap(caps: string[]): void;

@@ -10,7 +10,8 @@ const DEFAULT_PREFIX_MODES = ['q', 'a', 'o', 'h', 'v'];
 export interface ModeChange {
   /** `+o`, `-v`, … */
   mode: string;
-  param?: string;
+  /** irc-framework gives `null` for a mode without a parameter (`+m`). */
+  param?: string | null;
 }
 
 export class ChannelModes {
