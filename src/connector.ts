@@ -110,6 +110,14 @@ export interface MatrixTopic extends MatrixEventBase {
 /** What a network answers when it accepted a Matrix event. */
 export interface SendResult {
   remoteId: RemoteMessageId;
+  /**
+   * For a network that answers a send later than it takes it (IRC's labeled-response, a mail
+   * server's bounce): resolves when it has taken the message, rejects (a BridgeError) when it
+   * refused it. Core goes on to the room's next event meanwhile, so the network's round trip does
+   * not cap a room's rate, and tells the sender of a refusal as of any failure. Leave it out when
+   * the returned promise already means the network took the message.
+   */
+  confirmed?: Promise<void>;
 }
 
 // ---------------------------------------------------------------- network → Matrix

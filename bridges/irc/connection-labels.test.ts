@@ -94,13 +94,16 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.close().catch(() => undefined);
 });
 
+/** The server's answer to a send: `sendMessages` resolves once the lines are written. */
+const answered = async (sending: Promise<{ answered: Promise<void> }>) => (await sending).answered;
+
 describe('IrcConnection.sendMessages with labeled-response', () => {
   it('labels every line, keeps their order through flood control, and resolves on the ACKs', async () => {
     const server = await fakeServer('batch message-tags labeled-response', moderated);
     const conn = await connected(server, 20);
     await Promise.all([
-      conn.sendMessages(['PRIVMSG #a :1', 'PRIVMSG #a :2']),
-      conn.sendMessages(['NOTICE #a :3']),
+      answered(conn.sendMessages(['PRIVMSG #a :1', 'PRIVMSG #a :2'])),
+      answered(conn.sendMessages(['NOTICE #a :3'])),
     ]);
     const labeled = sent(server).map((l) => /^@label=(\S+) (.*)$/.exec(l));
     expect(labeled.map((m) => m?.[2])).toEqual(['PRIVMSG #a :1', 'PRIVMSG #a :2', 'NOTICE #a :3']);
@@ -112,14 +115,16 @@ describe('IrcConnection.sendMessages with labeled-response', () => {
     const server = await fakeServer('batch message-tags labeled-response', moderated);
     const conn = await connected(server);
     await expect(
-      conn.sendMessages(['PRIVMSG #a :refuse', 'PRIVMSG #a :refuse']),
+      answered(conn.sendMessages(['PRIVMSG #a :refuse', 'PRIVMSG #a :refuse'])),
     ).rejects.toMatchObject({
       code: 'rejected',
       retriable: true,
       userMessage: 'IRC refused the message: Cannot send to channel (+m)',
     });
     await expect(
-      conn.sendMessages(['PRIVMSG #a :fine', 'PRIVMSG #a :refuse', 'PRIVMSG #a :fine too']),
+      answered(
+        conn.sendMessages(['PRIVMSG #a :fine', 'PRIVMSG #a :refuse', 'PRIVMSG #a :fine too']),
+      ),
     ).rejects.toMatchObject({
       retriable: false,
       userMessage:
@@ -130,7 +135,7 @@ describe('IrcConnection.sendMessages with labeled-response', () => {
   it('a line the server never answers counts as sent once the connection drops', async () => {
     const server = await fakeServer('batch message-tags labeled-response', () => undefined);
     const conn = await connected(server);
-    const sending = conn.sendMessages(['PRIVMSG #a :into the void']);
+    const sending = answered(conn.sendMessages(['PRIVMSG #a :into the void']));
     await until(() => sent(server).length > 0);
     expect(conn.busy).toBe(true); // waiting for the answer: not to be quit as idle
     for (const s of server.sockets) s.destroy();
@@ -140,7 +145,7 @@ describe('IrcConnection.sendMessages with labeled-response', () => {
   it('without the cap, lines go out unlabeled and the send resolves once written', async () => {
     const server = await fakeServer('batch message-tags', () => ':fake ACK');
     const conn = await connected(server);
-    await conn.sendMessages(['PRIVMSG #a :plain']);
+    await answered(conn.sendMessages(['PRIVMSG #a :plain']));
     await until(() => sent(server).length > 0);
     expect(sent(server)).toEqual(['PRIVMSG #a :plain']);
   });

@@ -316,28 +316,34 @@ export class IrcConnection {
   }
 
   /**
-   * Sends message lines (PRIVMSG, NOTICE) like `writeLines`. Where the server has acknowledged
-   * `labeled-response`, each line carries a label and this resolves once the server has answered
-   * every one of them (they are pipelined: answers are awaited together, after the last write),
-   * and throws a BridgeError (`rejected`) naming the lines IRC refused, with its reason. A line
-   * left unanswered (server lag past ANSWER_TIMEOUT_MS, or the connection dropped after writing
-   * it) counts as sent, as every line did before labels. Elsewhere: resolves once written.
+   * Sends message lines (PRIVMSG, NOTICE) like `writeLines`, resolving once they are written.
+   * Where the server has acknowledged `labeled-response`, each line carries a label and `answered`
+   * settles once the server has answered every one: it rejects with a BridgeError (`rejected`)
+   * naming the lines IRC refused, with its reason. A line left unanswered (server lag past
+   * ANSWER_TIMEOUT_MS, or the connection dropped after writing it) counts as sent, as every line
+   * did before labels. Elsewhere `answered` resolves at once.
    */
-  async sendMessages(lines: readonly string[]): Promise<void> {
+  async sendMessages(lines: readonly string[]): Promise<{ answered: Promise<void> }> {
     assertSingleLines(lines); // before any label is handed out
     if (!this.isRegistered) await this.ready();
-    if (!this.client.network.cap.enabled.includes('labeled-response'))
-      return this.writeLines(lines);
+    if (!this.client.network.cap.enabled.includes('labeled-response')) {
+      await this.writeLines(lines);
+      return { answered: Promise.resolve() };
+    }
     // A label is a tag, outside IRC's 512-byte line budget; the lines keep their order in the queue.
     const labels = lines.map(() => this.replies.next());
+    const answered = Promise.all(labels.map((l) => l.answer)).then((answers) => {
+      this.logUnanswered(answers);
+      const refused = refusalError(answers);
+      if (refused) throw refused;
+    });
+    // Nobody may be listening when the writes fail: the caller then hears of that instead.
+    answered.catch(() => {});
     await this.writeLines(
       lines.map((line, i) => `@label=${labels[i]!.label} ${line}`),
       (i) => this.replies.written(labels[i]!.label),
     );
-    const answers = await Promise.all(labels.map((l) => l.answer));
-    this.logUnanswered(answers);
-    const refused = refusalError(answers);
-    if (refused) throw refused;
+    return { answered };
   }
 
   private logUnanswered(answers: readonly LineAnswer[]): void {

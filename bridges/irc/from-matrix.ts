@@ -49,8 +49,11 @@ export async function handleMatrixMessage(
   deps: FromMatrixDeps,
   msg: MatrixMessage,
 ): Promise<SendResult> {
-  await say(deps, msg, (network) => (msg.inReplyTo ? quoteOf(deps, network, msg.inReplyTo) : ''));
-  return { remoteId: fromMatrixId(msg.eventId) };
+  const { answered } = await say(deps, msg, (network) =>
+    msg.inReplyTo ? quoteOf(deps, network, msg.inReplyTo) : '',
+  );
+  // Core goes on with the room while the server answers (labeled-response); a refusal comes later.
+  return { remoteId: fromMatrixId(msg.eventId), confirmed: answered };
 }
 
 /**
@@ -59,7 +62,8 @@ export async function handleMatrixMessage(
  */
 export async function handleMatrixEdit(deps: FromMatrixDeps, edit: MatrixEdit): Promise<void> {
   if (!edit.target.startsWith('m:')) return;
-  await say(deps, edit, () => EDIT_PREFIX);
+  const { answered } = await say(deps, edit, () => EDIT_PREFIX);
+  await answered; // an edit has no later confirmation: it waits for IRC's answer
 }
 
 /** `<bob> "the original…" <- `: the original's sender by the name IRC knows them by. */
@@ -79,12 +83,15 @@ interface Saying {
   content: MessageContent;
 }
 
-/** Says Matrix content on IRC in the portal's channel or PM, `lead` (a reply's quote, say) first. */
+/**
+ * Says Matrix content on IRC in the portal's channel or PM, `lead` (a reply's quote, say) first;
+ * resolves once written, with the server's answer to come.
+ */
 async function say(
   deps: FromMatrixDeps,
   msg: Saying,
   lead: (network: IrcNetwork) => string,
-): Promise<void> {
+): Promise<{ answered: Promise<void> }> {
   const channel = parsePortalKey(msg.portal);
   const pm = channel ? undefined : parsePmKey(msg.portal);
   const where = channel ?? pm;
@@ -140,5 +147,5 @@ async function say(
       ? `${command} ${target} :\x01ACTION ${line}\x01`
       : `${command} ${target} :${named}${line}`,
   );
-  await speaker.sendMessages(lines);
+  return speaker.sendMessages(lines);
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Connector, MatrixEdit, MatrixMessage, SendResult } from '../connector.js';
-import { remoteMessageId } from '../connector.js';
+import { BridgeError, remoteMessageId } from '../connector.js';
 import type { ClientEvent } from '../matrix/events.js';
 import type { MessageMapping } from '../store/store.js';
 import { BridgeRuntime } from './bridge-runtime.js';
@@ -19,11 +19,15 @@ class Recorder implements Connector {
   readonly configSchema = z.unknown();
   messages: MatrixMessage[] = [];
   edits: MatrixEdit[] = [];
+  /** What the network will answer later, for the next message (none: taken at once). */
+  confirmNext?: Promise<void>;
   async start() {}
   async stop() {}
   async handleMatrixMessage(msg: MatrixMessage): Promise<SendResult> {
     this.messages.push(msg);
-    return { remoteId: remoteMessageId(`r-${msg.eventId}`) };
+    const confirmed = this.confirmNext;
+    this.confirmNext = undefined;
+    return { remoteId: remoteMessageId(`r-${msg.eventId}`), ...(confirmed ? { confirmed } : {}) };
   }
   async handleMatrixEdit(edit: MatrixEdit): Promise<void> {
     this.edits.push(edit);
@@ -49,6 +53,10 @@ function setup(events: ClientEvent[], fetchEvent?: DeliverDeps['fetchEvent']) {
   const deps: DeliverDeps = {
     messages: {
       add: async (row) => void rows.push(row),
+      remove: async (_, eventId) => {
+        const at = rows.findIndex((r) => r.eventId === eventId);
+        if (at >= 0) rows.splice(at, 1);
+      },
       byEvent: async (_, eventId) => rows.find((r) => r.eventId === eventId),
       byRemote: async () => undefined,
     },
@@ -63,7 +71,7 @@ function setup(events: ClientEvent[], fetchEvent?: DeliverDeps['fetchEvent']) {
       }),
   };
   const deliver = (ev: ClientEvent) => deliverToNetwork(deps, runtime, portal, ev);
-  return { connector, deliver };
+  return { connector, deliver, rows };
 }
 
 const reply = (id: string, to: string, body: string) =>
@@ -150,5 +158,30 @@ describe('deliverToNetwork: edits', () => {
     const { connector, deliver } = setup([original]);
     await deliver(edit('@mallory:example.org'));
     expect(connector.edits).toEqual([]);
+  });
+});
+
+describe('deliverToNetwork: a network that confirms later', () => {
+  const text = (id: string) => event(id, '@bob:example.org', { msgtype: 'm.text', body: 'hi' });
+
+  it('maps the message at once, and keeps it when the network takes it', async () => {
+    const { connector, deliver, rows } = setup([]);
+    connector.confirmNext = Promise.resolve();
+    const { confirmed } = (await deliver(text('$a'))) ?? {};
+    expect(rows.map((r) => r.eventId)).toContain('$a');
+    await expect(confirmed).resolves.toBeUndefined();
+    await deliver(text('$a')); // a replay: the network has it already
+    expect(connector.messages).toHaveLength(1);
+  });
+
+  it('takes the mapping back when the network refuses, so that a retry sends it again', async () => {
+    const { connector, deliver, rows } = setup([]);
+    const refusal = new BridgeError('rejected', 'IRC refused the message: +m', true);
+    connector.confirmNext = Promise.reject(refusal);
+    const { confirmed } = (await deliver(text('$b'))) ?? {};
+    await expect(confirmed).rejects.toBe(refusal);
+    expect(rows.map((r) => r.eventId)).not.toContain('$b');
+    await deliver(text('$b'));
+    expect(connector.messages.map((m) => m.eventId)).toEqual(['$b', '$b']);
   });
 });

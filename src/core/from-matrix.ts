@@ -13,6 +13,7 @@ import {
   type PortalKey,
   type RemoteMessageId,
   type RepliedMessage,
+  type SendResult,
 } from '../connector.js';
 import { fromMatrixContent } from '../format/matrix-content.js';
 import type { ClientEvent } from '../matrix/events.js';
@@ -71,13 +72,27 @@ async function repliedMessage(
   };
 }
 
-/** Delivers `ev` to one bridge's portal; throws a BridgeError (or any error) on failure. */
+/**
+ * The network's later confirmation, where it gives one (`SendResult.confirmed`): until it settles
+ * the event is taken but may still be refused. (In an object: an async function's promise result
+ * would be awaited with it.)
+ */
+export interface Delivery {
+  confirmed?: Promise<void>;
+}
+
+/**
+ * Delivers `ev` to one bridge's portal; throws a BridgeError (or any error) on failure.
+ * `replayed`: the event may have reached the network before (a replay after a crash, a retry);
+ * an event just stored for the first time has not.
+ */
 export async function deliverToNetwork(
   deps: DeliverDeps,
   runtime: BridgeRuntime,
   portal: PortalRow,
   ev: ClientEvent,
-): Promise<void> {
+  replayed = true,
+): Promise<Delivery | void> {
   const connector = runtime.connector;
   const content = obj(ev.content) ?? {};
   const relation = obj(content['m.relates_to']);
@@ -97,14 +112,29 @@ export async function deliverToNetwork(
     },
     timestamp: typeof ev.origin_server_ts === 'number' ? ev.origin_server_ts : Date.now(),
   });
-  const record = (remoteId: string) =>
-    deps.messages.add({
-      bridge: runtime.id,
-      portalKey: portal.portalKey,
-      remoteId,
-      roomId: ev.room_id,
-      eventId: ev.event_id,
+  /**
+   * Maps the event to what it became, at once (the room's next event, an edit of it, must find it);
+   * a refusal confirmed later takes the mapping back, so that a retry sends it again.
+   */
+  const record = async (result: SendResult): Promise<Delivery> => {
+    const confirmed = result.confirmed?.catch(async (error: unknown) => {
+      await deps.messages.remove(runtime.id, ev.event_id);
+      throw error;
     });
+    try {
+      await deps.messages.add({
+        bridge: runtime.id,
+        portalKey: portal.portalKey,
+        remoteId: result.remoteId,
+        roomId: ev.room_id,
+        eventId: ev.event_id,
+      });
+    } catch (error) {
+      confirmed?.catch(() => {}); // the event fails here; its confirmation no longer matters
+      throw error;
+    }
+    return confirmed ? { confirmed } : {};
+  };
   const reason = str(content.reason);
   const viaBridge = deps.bridgeOf(ev.sender);
 
@@ -112,7 +142,7 @@ export async function deliverToNetwork(
   const recordsRemoteId =
     ev.type === 'm.reaction' ||
     (ev.type === 'm.room.message' && relation?.rel_type !== 'm.replace');
-  if (recordsRemoteId && (await deps.messages.byEvent(runtime.id, ev.event_id))) return;
+  if (replayed && recordsRemoteId && (await deps.messages.byEvent(runtime.id, ev.event_id))) return;
 
   switch (ev.type) {
     case 'm.room.message': {
@@ -147,8 +177,7 @@ export async function deliverToNetwork(
         ...(replyTo ? { replyTo } : {}),
         ...(inReplyTo ? { inReplyTo } : {}),
       });
-      await record(result.remoteId);
-      return;
+      return record(result);
     }
     case 'm.room.redaction': {
       const target = await mapped(ev.redacts ?? content.redacts);
@@ -165,9 +194,7 @@ export async function deliverToNetwork(
       const key = str(relation?.key);
       if (!target || !key || relation?.rel_type !== 'm.annotation') return;
       if (!canReact(connector)) throw unsupported(runtime, 'reactions');
-      const result = await connector.handleMatrixReaction({ ...(await base()), target, key });
-      await record(result.remoteId);
-      return;
+      return record(await connector.handleMatrixReaction({ ...(await base()), target, key }));
     }
     case 'm.room.member': {
       const target = ev.state_key;

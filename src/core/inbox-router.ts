@@ -42,6 +42,8 @@ export interface InboxRouterDeps {
 export class InboxRouter {
   /** Who was typing in each room at the last m.typing snapshot. */
   private readonly typing = new Map<string, Set<string>>();
+  /** Events delivered whose network has not answered yet (see `SendResult.confirmed`). */
+  private readonly awaitingAnswers = new Set<Promise<void>>();
 
   private readonly deliverDeps: DeliverDeps;
 
@@ -129,6 +131,7 @@ export class InboxRouter {
       return deps.outcomes.succeeded(ev.event_id, null);
 
     let failed = false;
+    const confirmations: Promise<boolean>[] = [];
     for (const portal of await deps.portals.inRoom(ev.room_id)) {
       const runtime = deps.runtimes.get(portal.bridge);
       // Loops never: a bridge does not hear its own ghosts; other bridges' ghosts it does.
@@ -143,33 +146,62 @@ export class InboxRouter {
             true,
           );
         }
-        await deliverToNetwork(this.deliverDeps, runtime, portal, ev);
+        // Live (`receivedAt`): just stored, once per event id, so it cannot have been sent before.
+        const replayed = receivedAt === undefined || onlyBridge !== undefined;
+        const delivery = await deliverToNetwork(this.deliverDeps, runtime, portal, ev, replayed);
         deps.metrics.events.inc({ type: ev.type, bridge: runtime.id, direction: 'to_network' });
         deps.metrics.sendLatency.observe(
           { direction: 'to_network', bridge: runtime.id },
           (performance.now() - started) / 1000,
         );
+        if (delivery?.confirmed)
+          confirmations.push(
+            delivery.confirmed.then(
+              () => true,
+              (error: unknown) => this.notDelivered(ev, runtime, error).then(() => false),
+            ),
+          );
       } catch (error) {
         // One network failing does not keep the event from the others in the room.
         failed = true;
-        deps.metrics.failures.inc({
-          direction: 'to_network',
-          bridge: runtime.id,
-          reason: (error as { code?: string }).code ?? 'error',
-        });
-        const bridgeName = runtime.connector.displayName;
-        const notify = this.bridgeOf(ev.sender) === undefined;
-        await deps.outcomes.failed({
-          eventId: ev.event_id,
-          roomId: ev.room_id,
-          bridge: runtime.id,
-          bridgeName,
-          error,
-          notify,
-        });
+        await this.notDelivered(ev, runtime, error);
       }
     }
-    if (!failed) deps.outcomes.succeeded(ev.event_id, null);
+    if (confirmations.length === 0) {
+      if (!failed) deps.outcomes.succeeded(ev.event_id, null);
+      return;
+    }
+    // The room's next event does not wait for a network's answer; the event is done when all came.
+    const answered = Promise.all(confirmations).then((taken) => {
+      if (!failed && taken.every(Boolean)) deps.outcomes.succeeded(ev.event_id, null);
+    });
+    this.awaitingAnswers.add(answered);
+    void answered
+      .catch((err: unknown) =>
+        deps.log.error({ err, eventId: ev.event_id }, 'could not record a confirmed event'),
+      )
+      .finally(() => this.awaitingAnswers.delete(answered));
+  }
+
+  /** Resolves when every delivered event's network has answered (for a clean stop). */
+  async answered(): Promise<void> {
+    while (this.awaitingAnswers.size > 0) await Promise.allSettled([...this.awaitingAnswers]);
+  }
+
+  private async notDelivered(ev: ClientEvent, runtime: BridgeRuntime, error: unknown) {
+    this.deps.metrics.failures.inc({
+      direction: 'to_network',
+      bridge: runtime.id,
+      reason: (error as { code?: string }).code ?? 'error',
+    });
+    await this.deps.outcomes.failed({
+      eventId: ev.event_id,
+      roomId: ev.room_id,
+      bridge: runtime.id,
+      bridgeName: runtime.connector.displayName,
+      error,
+      notify: this.bridgeOf(ev.sender) === undefined,
+    });
   }
 
   /** A ghost was invited: its bridge says which portal the room is (the ghost joins, the room is linked) or declines. */

@@ -63,6 +63,7 @@ export class Switchboard {
   private ready = false;
   private timers: NodeJS.Timeout[] = [];
   private inbound?: KeyedQueue;
+  private router?: InboxRouter;
   private outbound?: KeyedQueue;
   private delivery?: RemoteDelivery;
   private outcomes?: Outcomes;
@@ -128,7 +129,7 @@ export class Switchboard {
       store.inbox,
     );
     const members = new MemberNames(client);
-    const router = new InboxRouter({
+    const router = (this.router = new InboxRouter({
       store,
       queue: inbound,
       portals,
@@ -140,7 +141,7 @@ export class Switchboard {
       metrics,
       log,
       botUserId: this.botUserId,
-    });
+    }));
     const backoff = options.retryBaseMs !== undefined ? { backoffBaseMs: options.retryBaseMs } : {};
     const instanceId = await storeInstanceId(store);
     const delivery = (this.delivery = new RemoteDelivery({
@@ -243,7 +244,13 @@ export class Switchboard {
     await closed;
     // Matrix events first (they may emit remote events), then what they emitted; within a deadline.
     const deadline = new Promise((r) => setTimeout(r, STOP_DRAIN_MS).unref());
-    await Promise.race([this.inbound?.idle().then(() => this.outbound?.idle()), deadline]);
+    await Promise.race([
+      this.inbound
+        ?.idle()
+        .then(() => this.router?.answered())
+        .then(() => this.outbound?.idle()),
+      deadline,
+    ]);
     this.delivery?.stop(); // sends still retrying stay in the outbox for the next start
     await this.outcomes?.flush();
     for (const runtime of this.runtimes.values()) {

@@ -58,6 +58,14 @@ export class PendingMappings {
     committed.then(release, release);
   }
 
+  /** Lets go of `eventId`'s mapping before its commit settles (it is being removed). */
+  forget(bridge: string, eventId: string): void {
+    const m = this.byEventKey.get(eventKey(bridge, eventId));
+    if (!m) return;
+    this.byEventKey.delete(eventKey(bridge, eventId));
+    this.byRemoteKey.delete(remoteKey(m.bridge, m.portalKey, m.remoteId));
+  }
+
   byRemote(bridge: string, portalKey: string, remoteId: string): MessageMapping | undefined {
     return this.byRemoteKey.get(remoteKey(bridge, portalKey, remoteId));
   }
@@ -76,6 +84,18 @@ export function createMessageMap(
     // Not flushed on its own: a mapping lost to a power cut only leaves that message's later
     // edits and replies unlinked.
     add: (row) => writes.run((trx) => addMapping(trx, row), false),
+
+    remove(bridge, eventId) {
+      pending.forget(bridge, eventId);
+      // Queued after the add it undoes (one writer, in order), so it never lands first.
+      return writes.run(async (trx) => {
+        await trx
+          .deleteFrom('message_map')
+          .where('bridge', '=', bridge)
+          .where('event_id', '=', eventId)
+          .execute();
+      }, false);
+    },
 
     async byEvent(bridge, eventId) {
       const held = pending.byEvent(bridge, eventId);

@@ -137,6 +137,8 @@ export interface MessageMapping {
 
 export interface MessageMap {
   add(row: MessageMapping): Promise<void>;
+  /** Forgets what `eventId` became (the network refused it after all). */
+  remove(bridge: string, eventId: string): Promise<void>;
   byEvent(bridge: string, eventId: string): Promise<MessageMapping | undefined>;
   byRemote(
     bridge: string,

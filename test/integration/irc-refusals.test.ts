@@ -12,6 +12,7 @@ import {
   joinAlias,
   replyTarget,
   roomEvents,
+  sendAs,
   sendText,
   type RoomEvent,
 } from '../support/bridge-harness.js';
@@ -116,7 +117,7 @@ describe('IRC refusals reach the Matrix sender (InspIRCd + Synapse)', () => {
     expect((await failures(alice, roomId)).notices.has(voiced)).toBe(false);
   });
 
-  it('a puppet banned in the channel is told so', async () => {
+  it('a puppet banned in the channel is told so, and a retry after the unban is said', async () => {
     await setMode(op, channel, '-m');
     await setMode(op, channel, `+b ${puppetNick}!*@*`);
     const refused = await sendText(alice, roomId, 'while banned');
@@ -128,6 +129,14 @@ describe('IRC refusals reach the Matrix sender (InspIRCd + Synapse)', () => {
     const after = await sendText(alice, roomId, 'unbanned');
     await opHeard('unbanned');
     expect((await failures(alice, roomId)).notices.has(after)).toBe(false);
+    // The refused message is not taken as bridged: the retry reaction sends it again.
+    await sendAs(
+      alice,
+      roomId,
+      { 'm.relates_to': { rel_type: 'm.annotation', event_id: notice.event_id, key: '🔁' } },
+      'm.reaction',
+    );
+    await opHeard('while banned');
   });
 
   it('a PM to a nick that has left IRC is refused with "No such nick"', async () => {

@@ -51,4 +51,13 @@ describeStore('message map', (store) => {
     expect(await store().messages.byRemote('irc', '#rust', 'r1')).toEqual(irc);
     expect(await store().outbox.pending()).toEqual([]);
   });
+
+  it('forgets a mapping on remove, in that bridge only', async () => {
+    await store().messages.add(irc);
+    await store().messages.add({ ...irc, bridge: 'xmpp' });
+    await store().messages.remove('irc', '$e1');
+    expect(await store().messages.byEvent('irc', '$e1')).toBeUndefined();
+    expect(await store().messages.byRemote('irc', '#rust', 'r1')).toBeUndefined();
+    expect(await store().messages.byEvent('xmpp', '$e1')).toEqual({ ...irc, bridge: 'xmpp' });
+  });
 });
