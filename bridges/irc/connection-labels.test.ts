@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { networkSchema } from './config.js';
 import { IrcConnection } from './connection.js';
+import { kick } from './requests.js';
 
 /** The server's answer to a labeled line: a line to send back (with the label added), or none. */
 type Answer = (line: string) => string | undefined;
@@ -21,7 +22,7 @@ interface Fake {
 const servers: Fake[] = [];
 const connections: IrcConnection[] = [];
 
-async function fakeServer(caps: string, answer: Answer): Promise<Fake> {
+async function fakeServer(caps: string, answer: Answer, unlabeled?: Answer): Promise<Fake> {
   const lines: string[] = [];
   const sockets = new Set<Socket>();
   const server = net.createServer((socket) => {
@@ -44,6 +45,8 @@ async function fakeServer(caps: string, answer: Answer): Promise<Fake> {
         const label = /^@label=(\S+) /.exec(line)?.[1];
         const reply = label === undefined ? undefined : answer(line);
         if (reply !== undefined) send(`@label=${label} ${reply}`);
+        const plain = label === undefined && nick ? unlabeled?.(line) : undefined;
+        if (plain !== undefined) send(plain);
       }
     });
   });
@@ -148,5 +151,20 @@ describe('IrcConnection.sendMessages with labeled-response', () => {
     await answered(conn.sendMessages(['PRIVMSG #a :plain']));
     await until(() => sent(server).length > 0);
     expect(sent(server)).toEqual(['PRIVMSG #a :plain']);
+  });
+
+  it('the refusal of a labeled line is not taken for the answer to a kick under way', async () => {
+    const server = await fakeServer(
+      'batch message-tags labeled-response',
+      () => ':fake 401 alice gone :No such nick',
+      (line) => (line.startsWith('KICK ') ? ':alice!u@h KICK #a bob :bye' : undefined),
+    );
+    const conn = await connected(server);
+    const pm = answered(conn.sendMessages(['PRIVMSG gone :hello?']));
+    const kicking = kick(conn, '#a', 'bob', 'bye', false);
+    await expect(pm).rejects.toMatchObject({
+      userMessage: 'IRC refused the message: No such nick',
+    });
+    await expect(kicking).resolves.toBeUndefined();
   });
 });

@@ -5,6 +5,9 @@
 import { BridgeError } from '../../src/connector.js';
 import type { IrcConnection } from './connection.js';
 
+/** A labeled line answers one of our message lines (labels.ts), never an unlabeled request here. */
+const answersLabel = (line: string) => /^@(?:\S*;)?label=/.test(line);
+
 const ANSWER_TIMEOUT_MS = 10_000;
 /** Numerics that refuse a NICK: none given, erroneous, in use, collision, unavailable, too fast, restricted. */
 const NICK_ERRORS = new Set(['431', '432', '433', '436', '437', '438', '447', '484']);
@@ -26,7 +29,7 @@ export function changeNick(conn: IrcConnection, nick: string): Promise<NickResul
       if (e.nick.toLowerCase() === before.toLowerCase()) done({ ok: true, nick: e.new_nick });
     };
     const onRaw = (e: { line: string; from_server: boolean }) => {
-      if (!e.from_server) return;
+      if (!e.from_server || answersLabel(e.line)) return;
       // [@tags] :server <numeric> <me> [<nick>] :reason
       const m = /^(?:@\S+ )?:\S+ (\d{3}) \S+ (?:(\S+) )?:?(.*)$/.exec(e.line.trimEnd());
       if (m && NICK_ERRORS.has(m[1]!)) done({ ok: false, reason: m[3] || `refused (${m[1]})` });
@@ -129,7 +132,7 @@ function channelOp<E>(
     };
     const onEvent = (e: E) => confirms(e) && finish();
     const onRaw = (e: { line: string; from_server: boolean }) => {
-      if (!e.from_server) return;
+      if (!e.from_server || answersLabel(e.line)) return;
       const m = /^(?:@\S+ )?:\S+ (\d{3}) \S+ (?:\S+ )*?:(.*)$/.exec(e.line.trimEnd());
       if (m && CHANNEL_OP_ERRORS.has(m[1]!))
         finish(new BridgeError('rejected', `IRC refused to ${what}: ${m[2]}`));
