@@ -211,6 +211,12 @@ export interface PortalInfo {
   invite?: MatrixUserId[];
   /** A direct chat: the invites are marked `is_direct`, so clients list the room with their DMs. */
   isDirect?: boolean;
+  /**
+   * An existing room to stand for the chat instead of a new one (an admin's static mapping): the
+   * bot joins it (it must be invited, or the room public) and links it. It wins over another
+   * room the chat was linked to before. `name`, `topic`, `joinRule` and `invite` are then unused.
+   */
+  roomId?: MatrixRoomId;
 }
 
 // ---------------------------------------------------------------- context core gives a bridge

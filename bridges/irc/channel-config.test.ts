@@ -17,6 +17,26 @@ describe('IRC channel entries and power levels in the config', () => {
     expect(parse({ channels: ['#open'] }).data?.networks.n).not.toHaveProperty('channel_keys');
   });
 
+  it('maps channels to existing rooms by room id: channel_rooms, by lowercased name', () => {
+    const r = parse({
+      channels: [
+        { name: '#Rust', room: '!abc:example.org' },
+        { name: '#both', key: 'k', room: '!v12room' },
+      ],
+    });
+    expect(r.data?.networks.n?.channels).toEqual(['#Rust', '#both']);
+    expect(r.data?.networks.n?.channel_rooms).toEqual({
+      '#rust': '!abc:example.org',
+      '#both': '!v12room',
+    });
+    expect(r.data?.networks.n?.channel_keys).toEqual({ '#both': 'k' });
+    expect(parse({ channels: ['#open'] }).data?.networks.n).not.toHaveProperty('channel_rooms');
+    for (const room of ['#alias:example.org', 'abc:example.org', '!has space:x', ''])
+      expect(errors({ channels: [{ name: '#c', room }] })).toBe(
+        "networks.n.channels.0.room: must be a room id like !abc:example.org (not an alias: see the room's settings)",
+      );
+  });
+
   it('refuses keys that would break the JOIN line, naming the key', () => {
     for (const key of ['two words', 'a,b', 'cr\r', 'lf\n', 'nul\0', ''])
       expect(errors({ channels: [{ name: '#c', key }] })).toMatch(

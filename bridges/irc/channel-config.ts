@@ -12,11 +12,23 @@ export const isChannelKey = (key: string): boolean => KEY.test(key);
 export const CHANNEL_KEY_RULE =
   'a channel key is 1 to 64 characters without spaces, commas, CR, LF or NUL';
 
-/** `'#chan'` or `{ name: '#chan', key: 'secret' }`. */
+/** A room id: `!abc:example.org`, or `!abc` in room version 12. */
+const ROOM_ID = /^![^\s:]+(:\S+)?$/;
+
+/** `'#chan'` or `{ name: '#chan', key?: 'secret', room?: '!abc:example.org' }`. */
 export const channelEntrySchema = z
-  .union([z.string(), z.object({ name: z.string(), key: z.string() }).strict()], {
-    message: "must be a channel name like '#rust' or { name: '#rust', key: 'secret' }",
-  })
+  .union(
+    [
+      z.string(),
+      z
+        .object({ name: z.string(), key: z.string().optional(), room: z.string().optional() })
+        .strict(),
+    ],
+    {
+      message:
+        "must be a channel name like '#rust' or { name: '#rust', key: 'secret', room: '!abc:example.org' }",
+    },
+  )
   .superRefine((entry, ctx) => {
     const name = typeof entry === 'string' ? entry : entry.name;
     if (!CHANNEL.test(name))
@@ -25,31 +37,47 @@ export const channelEntrySchema = z
         path: typeof entry === 'string' ? [] : ['name'],
         message: 'must be channel names like #rust',
       });
-    if (typeof entry !== 'string' && !isChannelKey(entry.key))
+    if (typeof entry === 'string') return;
+    if (entry.key !== undefined && !isChannelKey(entry.key))
       ctx.addIssue({
         code: 'custom',
         path: ['key'],
         message: `must be a channel key: ${CHANNEL_KEY_RULE}`,
       });
+    if (entry.room !== undefined && !ROOM_ID.test(entry.room))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['room'],
+        message: "must be a room id like !abc:example.org (not an alias: see the room's settings)",
+      });
   });
 
 export type ChannelEntry = z.infer<typeof channelEntrySchema>;
 
-/** The configured channels' names, and the keys of those that have one (by lowercased name). */
+/**
+ * The configured channels' names, the keys of those that have one and the existing rooms of those
+ * mapped to one (both by lowercased name).
+ */
 export function splitChannelEntries(entries: ChannelEntry[]): {
   channels: string[];
   channel_keys?: Record<string, string>;
+  channel_rooms?: Record<string, string>;
 } {
   const channels: string[] = [];
   const keys: Record<string, string> = {};
+  const rooms: Record<string, string> = {};
   for (const e of entries) {
-    if (typeof e === 'string') channels.push(e);
-    else {
-      channels.push(e.name);
-      keys[e.name.toLowerCase()] = e.key;
-    }
+    const name = typeof e === 'string' ? e : e.name;
+    channels.push(name);
+    if (typeof e === 'string') continue;
+    if (e.key !== undefined) keys[name.toLowerCase()] = e.key;
+    if (e.room !== undefined) rooms[name.toLowerCase()] = e.room;
   }
-  return Object.keys(keys).length ? { channels, channel_keys: keys } : { channels };
+  return {
+    channels,
+    ...(Object.keys(keys).length ? { channel_keys: keys } : {}),
+    ...(Object.keys(rooms).length ? { channel_rooms: rooms } : {}),
+  };
 }
 
 /** matrix-appservice-irc's `{ o: 50, v: 0 }`, with halfops between; founders and admins as ops. */

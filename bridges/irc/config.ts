@@ -102,7 +102,7 @@ export const networkSchema = z
     mode: z.enum(['puppets', 'relay'], { message: 'must be puppets or relay' }).optional(),
   })
   .strict()
-  // Keyed channel entries become `channels` (names, as before) plus `channel_keys`.
+  // Channel entries become `channels` (names, as before) plus `channel_keys` and `channel_rooms`.
   .transform(({ channels, ...rest }) => ({ ...rest, ...splitChannelEntries(channels) }));
 
 export const ircConfigSchema = z

@@ -18,6 +18,7 @@ import {
   type MatrixTyping,
   type MatrixUserId,
   type MatrixMessage,
+  type MatrixRoomId,
   type MembershipCapable,
   type TopicCapable,
   type TypingCapable,
@@ -121,13 +122,15 @@ export class IrcConnector
       network.start();
     }
     for (const portal of await ctx.portals()) this.track(portal.key);
-    // Static channels get their rooms now, so that IRC users are heard from the start.
+    // Static channels get their rooms now (made, or the room they are mapped to), so that IRC
+    // users are heard from the start.
     for (const [id, config] of Object.entries(ctx.config.networks)) {
       for (const channel of config.channels) {
         const key = makePortalKey(id, channel);
-        if (this.portalKeys.has(key)) continue;
+        const roomId = config.channel_rooms?.[channel.toLowerCase()] as MatrixRoomId | undefined;
+        if (this.portalKeys.has(key) && !roomId) continue;
         await ctx
-          .ensurePortal({ key, name: channel, joinRule: 'public' })
+          .ensurePortal({ key, name: channel, joinRule: 'public', ...(roomId ? { roomId } : {}) })
           .then((p) => this.track(p.key))
           .catch((err: unknown) =>
             ctx.log.warn(

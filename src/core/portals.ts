@@ -103,6 +103,8 @@ export class PortalDirectory {
     aliasLocalpart?: string,
   ): Promise<PortalRow> {
     const existing = await this.get(runtime.id, info.key);
+    if (info.roomId && existing?.roomId !== info.roomId)
+      return this.linkGiven(runtime, info.key, info.roomId, existing);
     if (existing) return existing;
     // The bot creates the room, so it holds the power (room v12 creators outrank every level).
     const roomId = await this.client.createRoom({
@@ -118,6 +120,28 @@ export class PortalDirectory {
     await this.save(runtime.id, info.key, roomId);
     this.log.info({ bridge: runtime.id, portal: info.key, roomId }, 'portal room created');
     return (await this.get(runtime.id, info.key))!;
+  }
+
+  /** A portal mapped to an existing room: the bot joins it and links it, replacing an older link. */
+  private async linkGiven(
+    runtime: BridgeRuntime,
+    key: string,
+    roomId: string,
+    existing: PortalRow | undefined,
+  ): Promise<PortalRow> {
+    await this.client.join(roomId).catch((err: unknown) => {
+      throw new Error(
+        `the bridge bot could not join ${roomId} to link it to ${key}: invite ${this.botUserId} to it (${(err as Error).message})`,
+      );
+    });
+    const row = await this.link(runtime, key, roomId);
+    if (existing)
+      this.log.warn(
+        { bridge: runtime.id, portal: key, roomId, before: existing.roomId },
+        'portal moved to the room it is mapped to; its old room is no longer bridged',
+      );
+    else this.log.info({ bridge: runtime.id, portal: key, roomId }, 'portal linked to its room');
+    return row;
   }
 
   private async save(bridge: string, key: string, roomId: string): Promise<void> {
