@@ -94,7 +94,10 @@ export class IrcListener {
       },
     );
     client.on('join', (e: { nick: string; channel: string; time?: number }) => {
-      if (this.network.bot.isMe(e.nick)) this.askModes(e.channel);
+      if (this.network.bot.isMe(e.nick)) {
+        this.askModes(e.channel);
+        this.askAway(e.channel);
+      }
       this.member(e.channel).add(e.nick.toLowerCase());
       this.cased.set(e.nick.toLowerCase(), e.nick);
       if (!this.ours(e.nick)) this.queue(() => this.membership(e.channel, e.nick, 'join', e.time));
@@ -180,6 +183,12 @@ export class IrcListener {
     client.on('raw', (e: { line: string; from_server: boolean }) => {
       const m = e.from_server ? /^(?:@\S+ )?:\S+ 473 \S+ (\S+)/.exec(e.line) : null;
       if (m) this.channelFlags.set(m[1]!.toLowerCase(), new Set(['i']));
+    });
+    // WHO's answer (asked at the bot's join): who is away already.
+    client.on('wholist', (e: { target: string; users: { nick: string; away?: boolean }[] }) => {
+      if (!isChannelName(e.target)) return;
+      for (const u of e.users)
+        if (!this.ours(u.nick)) this.presence.seen(u.nick, !!u.away, this.bridgedPortalOf(u.nick));
     });
     // Away or back (away-notify): only from AWAY lines, never a 301 answering a message.
     client.on('raw', (e: { line: string; from_server: boolean }) => {
@@ -269,15 +278,22 @@ export class IrcListener {
     return this.named.get(user);
   }
 
-  /** Every IRC user the bot sees in `channel` joins the room (a room made after the bot joined). */
+  /**
+   * Every IRC user the bot sees in `channel` joins the room, with the presence their ghost has (a
+   * room made after the bot joined: what was emitted before it existed was not bridged).
+   */
   announceMembers(channel: string): void {
     const lower = channel.toLowerCase();
     for (const nick of this.members.get(lower) ?? []) {
       if (this.ours(nick)) continue;
       const cased = this.nickOf(this.user(nick)) ?? this.cased.get(nick) ?? nick;
       this.queue(() => this.membership(lower, cased, 'join'));
+      this.presence.again(cased, this.portal(lower));
     }
-    if (this.members.has(lower)) this.queueAllLevels(lower);
+    if (this.members.has(lower)) {
+      this.queueAllLevels(lower);
+      this.askAway(channel); // the bot may have joined before the channel was bridged
+    }
   }
 
   /** The ghost of `nick` joins the room again, if the bot still sees the nick in `channel`. */
@@ -366,6 +382,20 @@ export class IrcListener {
       .writeLines([`MODE ${channel}`])
       .catch((err: unknown) =>
         this.sink.log.debug({ err, irc: this.network.id, channel }, 'MODE query not sent'),
+      );
+  }
+
+  /**
+   * The bot is in a bridged channel: where away-notify reports changes, WHO says who is away
+   * already (`wholist`). Not for a channel with no room yet: nobody would be told.
+   */
+  private askAway(channel: string): void {
+    if (!this.network.bot.client.network.cap.enabled.includes('away-notify')) return;
+    if (!this.sink.hasPortal(this.portal(channel))) return;
+    this.network.bot
+      .writeLines([`WHO ${channel}`])
+      .catch((err: unknown) =>
+        this.sink.log.debug({ err, irc: this.network.id, channel }, 'WHO not sent'),
       );
   }
 

@@ -50,8 +50,11 @@ describe('awayChange', () => {
 
 /** A listener on a fake bot connection; what it emits is recorded. */
 function listener(bridged: string[]) {
-  const client = new EventEmitter() as EventEmitter & { network: { supports(): unknown } };
-  client.network = { supports: () => undefined };
+  const client = new EventEmitter() as EventEmitter & {
+    network: { supports(): unknown; cap: { enabled: string[] } };
+  };
+  client.network = { supports: () => undefined, cap: { enabled: ['away-notify'] } };
+  const written: string[] = [];
   const ourNicks = new Set(['switchboard', 'carol[m]']);
   const network = {
     id: 'net',
@@ -60,7 +63,7 @@ function listener(bridged: string[]) {
       client,
       nick: 'switchboard',
       isMe: (n: string) => n.toLowerCase() === 'switchboard',
-      writeLines: async () => undefined,
+      writeLines: async (lines: string[]) => void written.push(...lines),
       inChannelNow: () => true,
     },
     isOurNick: (n: string) => ourNicks.has(n.toLowerCase()),
@@ -83,7 +86,7 @@ function listener(bridged: string[]) {
       .filter((e) => e.kind === 'presence')
       .map((e) => ({ portal: e.portal, sender: e.sender, ...pick(e) }));
   };
-  return { client, line, presences };
+  return { client, line, presences, written };
 }
 const pick = (e: RemoteEvent) =>
   e.kind === 'presence'
@@ -149,6 +152,28 @@ describe('IrcListener: presence', () => {
       { portal: 'net/#a', sender: 'net_alice', presence: 'unavailable', status: 'lunch' },
       { portal: 'net/#a', sender: 'net_alice', presence: 'offline' },
       { portal: 'net/#a', sender: 'net_alice_away', presence: 'unavailable', status: 'lunch' },
+    ]);
+  });
+
+  it('asks WHO when the bot joins: who is away already shows away, who came back meanwhile online', async () => {
+    const { client, line, presences, written } = listener(['#a']);
+    for (const nick of ['Alice', 'Bob', 'Cid']) client.emit('join', { nick, channel: '#a' });
+    line(':Cid!c@h AWAY :lunch'); // before a reconnect
+    line(':Bob!b@h AWAY :meeting');
+    client.emit('join', { nick: 'switchboard', channel: '#a' });
+    expect(written).toContain('WHO #a');
+    client.emit('wholist', {
+      target: '#a',
+      users: [
+        { nick: 'switchboard', away: true },
+        { nick: 'Alice', away: true }, // away since before the bot could hear it
+        { nick: 'Bob', away: true }, // still away: keeps "meeting"
+        { nick: 'Cid', away: false }, // came back while the bot was gone
+      ],
+    });
+    expect((await presences()).slice(2)).toEqual([
+      { portal: 'net/#a', sender: 'net_alice', presence: 'unavailable' },
+      { portal: 'net/#a', sender: 'net_cid', presence: 'online' },
     ]);
   });
 });

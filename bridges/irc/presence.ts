@@ -2,7 +2,8 @@
  * IRC away status → the presence of the user's ghost, through IRCv3 `away-notify` (irc-framework
  * asks for it): `AWAY :lunch` → `unavailable` with "lunch" as status, `AWAY` alone (back) →
  * `online`. The server sends these for users in a channel the bot shares, and after the JOIN of
- * a user who is away already.
+ * a user who is away already. Users away before the bot joined are learnt from `WHO #channel`,
+ * asked at each join of the bot (`seen`).
  *
  * Read from the raw line, not irc-framework's `away` event: that event also comes for RPL_AWAY
  * (301, the server's answer to a PRIVMSG to an away user), with the very same fields.
@@ -50,6 +51,24 @@ export class GhostPresence {
       return;
     this.given.set(key, presence);
     this.send(nick, portal, presence);
+  }
+
+  /**
+   * WHO's answer for a channel the bot joined: who is away now (no message: WHO has none). Fills in
+   * users away since before the bot could hear their AWAY, and corrects what changed while it was
+   * disconnected; an away user keeps the message they were given.
+   */
+  seen(nick: string, away: boolean, portal: PortalKey | undefined): void {
+    const before = this.given.get(nick.toLowerCase())?.presence;
+    if (away && before !== 'unavailable') this.changed(nick, { presence: 'unavailable' }, portal);
+    if (!away && before !== undefined && before !== 'online')
+      this.changed(nick, { presence: 'online' }, portal);
+  }
+
+  /** Sends `nick`'s presence again, if it was given one (its room is new: what was sent before it existed was lost). */
+  again(nick: string, portal: PortalKey): void {
+    const presence = this.given.get(nick.toLowerCase());
+    if (presence) this.send(nick, portal, presence);
   }
 
   isGiven(nick: string): boolean {

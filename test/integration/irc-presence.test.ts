@@ -1,7 +1,8 @@
 // IRC away status → the presence of the IRC user's ghost, against real InspIRCd (away-notify, from
 // its ircv3 module) and Synapse: a Matrix user in the bridged room sees the ghost go `unavailable`
 // with the away message as status, and `online` again when back; a user who quits while away
-// does not leave their ghost showing the old away message.
+// does not leave their ghost showing the old away message; a user away before the channel was
+// bridged shows away once it is.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
@@ -124,5 +125,17 @@ describe('IRC bridge: away status → ghost presence (InspIRCd + Synapse)', () =
       30_000,
       `${ghost} offline without a status`,
     );
+  }, 90_000);
+
+  it('a user away in a channel before it is bridged is shown away once it is (WHO at the join)', async () => {
+    const quiet = `#awaybefore${suffix}`;
+    const nick = `Jun${suffix}`;
+    const jun = await ircUser(nick, quiet);
+    irc.push(jun);
+    jun.client.raw('AWAY :asleep');
+    await waitFor(() => jun.raw.find((l) => / 306 /.test(l)), 10_000, 'RPL_NOWAWAY');
+    await joinAlias(carol, `#irc_test_${quiet}:localhost`);
+    // WHO tells away from here, not the message: away without a status.
+    await waitForPresence(ghostOf(nick), { presence: 'unavailable' });
   }, 90_000);
 });
