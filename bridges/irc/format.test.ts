@@ -242,7 +242,11 @@ describe('inlineToIrc', () => {
 });
 
 describe('ircToContent mentions', () => {
-  const users: Record<string, string> = { 'alice[m]': '@alice:example.org' };
+  // A Matrix user's puppet pings anywhere; an IRC user's ghost only when addressed.
+  const users: Record<string, { userId: string; anywhere: boolean }> = {
+    'alice[m]': { userId: '@alice:example.org', anywhere: true },
+    bob: { userId: '@irc_net_bob:example.org', anywhere: false },
+  };
   const mentionOf = (nick: string) => users[nick.toLowerCase()];
 
   it.each([':', ','])('makes `nick%s text` a pill of the Matrix user', (sep) => {
@@ -269,11 +273,42 @@ describe('ircToContent mentions', () => {
     ]);
   });
 
+  it("makes an IRC user's nick a pill when addressed, not elsewhere", () => {
+    expect(ircToContent('Bob: hi', 'text', mentionOf).formatted).toEqual([
+      { style: 'mention', userId: '@irc_net_bob:example.org', children: ['Bob'] },
+      ': hi',
+    ]);
+    expect(ircToContent('ask bob about it', 'text', mentionOf)).toEqual({
+      kind: 'text',
+      text: 'ask bob about it',
+    });
+  });
+
+  it("makes a Matrix user's puppet nick a pill anywhere, as a whole word, keeping styles", () => {
+    expect(
+      ircToContent('bob: thanks Alice[m], and \x02alice[m]\x02!', 'text', mentionOf).formatted,
+    ).toEqual([
+      { style: 'mention', userId: '@irc_net_bob:example.org', children: ['bob'] },
+      ': thanks ',
+      { style: 'mention', userId: '@alice:example.org', children: ['Alice[m]'] },
+      ', and ',
+      {
+        style: 'mention',
+        userId: '@alice:example.org',
+        children: [{ style: 'bold', children: ['alice[m]'] }],
+      },
+      '!',
+    ]);
+    expect(ircToContent('alice[m] hi', 'text', mentionOf).formatted?.[0]).toMatchObject({
+      style: 'mention',
+    });
+  });
+
   it.each([
-    ['a nick the lookup does not know', 'bob: hi'],
-    ['a nick that is not the first word', 'hi alice[m]: there'],
-    ['a nick without a space after the colon', 'alice[m]:hi'],
-    ['a leading space', ' alice[m]: hi'],
+    ['a nick the lookup does not know', 'carol: hi'],
+    ['a nick inside a longer word', 'xalice[m] and alice[m]x and 2alice[m]'],
+    ['a leading space before an IRC user', ' bob: hi'],
+    ['an IRC user without a space after the colon', 'bob:hi'],
   ])('leaves %s as text', (_, text) => {
     expect(ircToContent(text, 'text', mentionOf)).toEqual({ kind: 'text', text });
   });

@@ -154,11 +154,43 @@ function nest(runs: Run[], level: number): Inline[] {
   return out;
 }
 
-/** A nick, as IRC allows it (RFC 2812 plus the common extensions), then `:` or `,` and a space. */
-const ADDRESSED = /^([A-Za-z[\]\\`_^{|}][A-Za-z0-9[\]\\`_^{|}-]*)[:,](?=\s|$)/;
+/** A nick's first character and the rest, as IRC allows them (RFC 2812 plus the common extensions). */
+const NICK_FIRST = '[A-Za-z\\[\\]\\\\`_^{|}]';
+const NICK_REST = '[A-Za-z0-9\\[\\]\\\\`_^{|}-]';
+/** A nick, then `:` or `,` and a space: how IRC users address someone. */
+const ADDRESSED = new RegExp(`^(${NICK_FIRST}${NICK_REST}*)[:,](?=\\s|$)`);
+const WHOLE_NICK = new RegExp(`^${NICK_FIRST}${NICK_REST}*$`);
+/** Runs of characters a nick may hold: a mention anywhere must be a whole run. */
+const NICK_RUN = new RegExp(`${NICK_REST}+`, 'g');
 
-/** The Matrix user an IRC nick stands for (a puppet's owner, a ghost), if any. */
-export type MentionLookup = (nick: string) => string | undefined;
+/**
+ * The Matrix user an IRC nick stands for, if any. `anywhere`: the nick pings them wherever it is
+ * written, not only as the first word (a Matrix user's puppet nick, `alice[m]`, is theirs alone;
+ * an IRC user's nick may just be a word).
+ */
+export type MentionLookup = (nick: string) => { userId: string; anywhere: boolean } | undefined;
+
+interface Found {
+  start: number;
+  end: number;
+  userId: string;
+}
+
+/** The mentions in `plain`, in order: the addressed first word, then puppet nicks anywhere. */
+function mentionsIn(plain: string, mentionOf: MentionLookup): Found[] {
+  const found: Found[] = [];
+  const addressed = ADDRESSED.exec(plain)?.[1];
+  const first = addressed ? mentionOf(addressed) : undefined;
+  if (first) found.push({ start: 0, end: addressed!.length, userId: first.userId });
+  for (const m of plain.matchAll(NICK_RUN)) {
+    if (m.index === 0 && first) continue;
+    if (!WHOLE_NICK.test(m[0])) continue;
+    const who = mentionOf(m[0]);
+    if (who?.anywhere)
+      found.push({ start: m.index, end: m.index + m[0].length, userId: who.userId });
+  }
+  return found;
+}
 
 /** Runs split after `n` characters of text: [the first n, the rest]. */
 function splitRuns(runs: readonly Run[], n: number): [Run[], Run[]] {
@@ -180,9 +212,8 @@ function splitRuns(runs: readonly Run[], n: number): [Run[], Run[]] {
 /**
  * A message from IRC: `text` without codes; `formatted` only when some text was styled or
  * someone was mentioned. A message addressed the IRC way (`nick: hi`, `nick, hi`) to a nick
- * `mentionOf` knows mentions that Matrix user: a pill, which pings them. Only that first-word
- * form counts: it is what IRC users type (their clients complete it), and a nick anywhere else
- * may just be a word.
+ * `mentionOf` knows mentions that Matrix user: a pill, which pings them. Elsewhere in the text
+ * only the nicks `mentionOf` says ping `anywhere` (Matrix users' puppets) become pills.
  */
 export function ircToContent(
   text: string,
@@ -198,15 +229,25 @@ export function ircToContent(
     if (piece !== '') runs.push({ text: piece, style: span.style });
   }
   const plain = runs.map((r) => r.text).join('');
-  const nick = mentionOf && ADDRESSED.exec(plain)?.[1];
-  const userId = nick ? mentionOf(nick) : undefined;
-  if (nick && userId) {
-    const [head, tail] = splitRuns(runs, nick.length);
-    const mention: Inline = { style: 'mention', userId, children: nest(head, 0) };
-    return { kind, text: plain, formatted: [mention, ...nest(tail, 0)] };
-  }
+  const mentions = mentionOf ? mentionsIn(plain, mentionOf) : [];
+  if (mentions.length > 0) return { kind, text: plain, formatted: withMentions(runs, mentions) };
   if (!runs.some((r) => hasStyle(r.style))) return { kind, text: plain };
   return { kind, text: plain, formatted: nest(runs, 0) };
+}
+
+/** The runs as inlines, each mention's text a pill (keeping its styles inside). */
+function withMentions(runs: Run[], mentions: readonly Found[]): Inline[] {
+  const out: Inline[] = [];
+  let rest = runs;
+  let at = 0;
+  for (const m of mentions) {
+    const [before, from] = splitRuns(rest, m.start - at);
+    const [nick, after] = splitRuns(from, m.end - m.start);
+    out.push(...nest(before, 0), { style: 'mention', userId: m.userId, children: nest(nick, 0) });
+    rest = after;
+    at = m.end;
+  }
+  return [...out, ...nest(rest, 0)];
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');

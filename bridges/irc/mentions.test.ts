@@ -15,12 +15,12 @@ const network = (): IrcNetwork =>
 describe('mentionLookup', () => {
   const seen = (nick: string) => ['bob', 'switchboard'].includes(nick.toLowerCase());
 
-  it("names a puppet's Matrix user, and a seen IRC user's ghost", () => {
+  it("names a puppet's Matrix user (anywhere in a message), and a seen IRC user's ghost (addressed only)", () => {
     const net = network();
     registerGhostIds(net, (user: RemoteUserId) => `@irc_${user}:example.org` as MatrixUserId);
     const lookup = mentionLookup(net, seen);
-    expect(lookup('Alice[m]')).toBe('@alice:example.org');
-    expect(lookup('Bob')).toBe('@irc_net_bob:example.org');
+    expect(lookup('Alice[m]')).toEqual({ userId: '@alice:example.org', anywhere: true });
+    expect(lookup('Bob')).toEqual({ userId: '@irc_net_bob:example.org', anywhere: false });
   });
 
   it('names nobody for a nick never seen, nor for the bot', () => {
@@ -33,7 +33,7 @@ describe('mentionLookup', () => {
 
   it('names puppets only when the network has no ghost ids (yet)', () => {
     const lookup = mentionLookup(network(), seen);
-    expect(lookup('alice[m]')).toBe('@alice:example.org');
+    expect(lookup('alice[m]')?.userId).toBe('@alice:example.org');
     expect(lookup('bob')).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Who a nick addressed on IRC (`alice[m]: hi`) is on Matrix: a Matrix user's puppet stands for
- * that user, an IRC user the bridge has seen for their ghost. The lookup format.ts's
- * `ircToContent` takes to make the pill.
+ * that user (wherever in a message its nick is), an IRC user the bridge has seen for their ghost.
+ * The lookup format.ts's `ircToContent` takes to make the pill.
  */
 import type { MatrixUserId, RemoteUserId } from '../../src/connector.js';
 import type { IrcNetwork } from './client.js';
@@ -28,9 +28,11 @@ export function registerGhostIds(
 export function mentionLookup(network: IrcNetwork, seen: (nick: string) => boolean): MentionLookup {
   return (nick) => {
     const owner = network.puppetOwner(nick);
-    if (owner) return owner;
+    if (owner) return { userId: owner, anywhere: true };
     if (network.isOurNick(nick)) return undefined; // the bot: not a person
     const ghostUserId = ghostIds.get(network);
-    return ghostUserId && seen(nick) ? ghostUserId(makeRemoteUser(network.id, nick)) : undefined;
+    return ghostUserId && seen(nick)
+      ? { userId: ghostUserId(makeRemoteUser(network.id, nick)), anywhere: false }
+      : undefined;
   };
 }

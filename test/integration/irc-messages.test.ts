@@ -122,7 +122,7 @@ describe('IRC messages: replies, edits, mentions (InspIRCd + Synapse)', () => {
     expect(bob.heard.some((m) => m.message.includes('forged'))).toBe(false);
   });
 
-  it('pings the Matrix user an IRC user addresses as `puppet-nick: …` (a pill and m.mentions)', async () => {
+  it('pings the Matrix user an IRC user addresses as `puppet-nick: …` or names anywhere (a pill and m.mentions)', async () => {
     bob.client.say(channel, `${puppetNick}: lunch today?`);
     const event = await inRoom(
       (e) => e.sender === bobGhost && e.content.body === `${puppetNick}: lunch today?`,
@@ -134,6 +134,14 @@ describe('IRC messages: replies, edits, mentions (InspIRCd + Synapse)', () => {
       `<a href="https://matrix.to/#/${alice.userId}">`,
     );
     expect(event.content.formatted_body).toMatch(/<\/a>: lunch today\?$/);
+
+    // A Matrix user's nick pings them anywhere in a message, not only as its first word.
+    bob.client.say(channel, `thanks ${puppetNick}, that helped`);
+    const thanks = await inRoom(
+      (e) => e.sender === bobGhost && e.content.body === `thanks ${puppetNick}, that helped`,
+      'the message naming alice mid-sentence',
+    );
+    expect(thanks.content['m.mentions']).toEqual({ user_ids: [alice.userId] });
   });
 
   it("makes `ghost-nick: …` a pill of that IRC user's ghost, and `word: …` nothing", async () => {
