@@ -59,3 +59,38 @@ describe('IRC commands with one network configured', () => {
     expect(replies).toEqual(['Usage: `irc join <network> <#channel> [key]`']);
   });
 });
+
+describe('IRC commands on a network in relay mode', () => {
+  it('refuse nick and reconnect (no connection of your own) without opening one', async () => {
+    const replies: string[] = [];
+    let puppets = 0;
+    const relay = {
+      id: 'libera',
+      config: { mode: 'relay' },
+      puppet: () => undefined,
+      puppetFor: () => void puppets++,
+    } as unknown as IrcNetwork;
+    const commands = ircCommands({
+      network: (id: string) => (id === 'libera' ? relay : undefined),
+      networkIds: () => ['libera'],
+    } as unknown as CommandDeps);
+    for (const [name, args] of [
+      ['nick', ['libera', 'alice']],
+      ['reconnect', ['libera']],
+    ] as const)
+      await commands
+        .find((c) => c.name === name)!
+        .run({
+          sender: '@alice:hs' as MatrixUserId,
+          args: [...args],
+          isAdmin: false,
+          reply: async (text: string) => void replies.push(text),
+        });
+    expect(puppets).toBe(0);
+    expect(replies).toEqual(
+      Array(2).fill(
+        "libera relays Matrix users through the bridge's bot: you have no IRC connection of your own there.",
+      ),
+    );
+  });
+});

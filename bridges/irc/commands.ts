@@ -59,6 +59,18 @@ function networkCommand(
   };
 }
 
+/** For commands about the sender's own connection: a network in relay mode gives none. */
+function ownConnection(
+  run: (ctx: CommandContext, network: IrcNetwork) => Promise<unknown>,
+): (ctx: CommandContext, network: IrcNetwork) => Promise<unknown> {
+  return (ctx, network) =>
+    network.config.mode === 'relay'
+      ? ctx.reply(
+          `${network.id} relays Matrix users through the bridge's bot: you have no IRC connection of your own there.`,
+        )
+      : run(ctx, network);
+}
+
 export function ircCommands(deps: CommandDeps): Command[] {
   return [
     joinCommand(deps),
@@ -68,7 +80,7 @@ export function ircCommands(deps: CommandDeps): Command[] {
       'nick <network> <nick>',
       2,
       'change your IRC nick (kept for your next connections)',
-      async (ctx, network) => {
+      ownConnection(async (ctx, network) => {
         const nick = ctx.args[1]!;
         if (!NICK.test(nick)) return ctx.reply(`\`${nick}\` is not a valid IRC nick.`);
         const puppet = network.puppetFor(ctx.sender, localpart(ctx.sender));
@@ -81,7 +93,7 @@ export function ircCommands(deps: CommandDeps): Command[] {
         network.chosenNicks.set(ctx.sender, result.nick);
         await deps.kv.set(chosenNicksKey(network.id), Object.fromEntries(network.chosenNicks));
         return ctx.reply(`Your nick on ${network.id} is now ${result.nick}.`);
-      },
+      }),
     ),
     networkCommand(
       deps,
@@ -102,13 +114,13 @@ export function ircCommands(deps: CommandDeps): Command[] {
       'reconnect <network>',
       1,
       'drop your IRC connection and connect again',
-      async (ctx, network) => {
+      ownConnection(async (ctx, network) => {
         const existing = network.puppet(ctx.sender);
         existing?.reconnect();
         const puppet = existing ?? network.puppetFor(ctx.sender, localpart(ctx.sender));
         await puppet.ready();
         return ctx.reply(`Connected to ${network.id} as ${puppet.nick}.`);
-      },
+      }),
     ),
     networkCommand(
       deps,
