@@ -115,9 +115,11 @@ export interface SendResult {
    * server's bounce): resolves when it has taken the message, rejects (a BridgeError) when it
    * refused it. Core goes on to the room's next event meanwhile, so the network's round trip does
    * not cap a room's rate, and tells the sender of a refusal as of any failure. Leave it out when
-   * the returned promise already means the network took the message.
+   * the returned promise already means the network took the message. It may resolve with more ids
+   * the network gave the message once it took it (IRC's msgid for each line): core maps them to
+   * the event too, so that the network's later references to them (a reply) find it.
    */
-  confirmed?: Promise<void>;
+  confirmed?: Promise<RemoteMessageId[] | void>;
 }
 
 // ---------------------------------------------------------------- network → Matrix

@@ -98,7 +98,8 @@ afterEach(async () => {
 });
 
 /** The server's answer to a send: `sendMessages` resolves once the lines are written. */
-const answered = async (sending: Promise<{ answered: Promise<void> }>) => (await sending).answered;
+const answered = async (sending: Promise<{ answered: Promise<string[]> }>) =>
+  (await sending).answered;
 
 describe('IrcConnection.sendMessages with labeled-response', () => {
   it('labels every line, keeps their order through flood control, and resolves on the ACKs', async () => {
@@ -112,6 +113,16 @@ describe('IrcConnection.sendMessages with labeled-response', () => {
     expect(labeled.map((m) => m?.[2])).toEqual(['PRIVMSG #a :1', 'PRIVMSG #a :2', 'NOTICE #a :3']);
     expect(new Set(labeled.map((m) => m?.[1])).size).toBe(3);
     expect(conn.busy).toBe(false);
+  });
+
+  it('adds the label to the tags a line already has (a reply)', async () => {
+    const server = await fakeServer('batch message-tags labeled-response', moderated);
+    const conn = await connected(server);
+    await answered(conn.sendMessages(['@+draft/reply=abc PRIVMSG #a :yes', 'PRIVMSG #a :more']));
+    expect(sent(server)).toEqual([
+      expect.stringMatching(/^@label=\w+;\+draft\/reply=abc PRIVMSG #a :yes$/),
+      expect.stringMatching(/^@label=\w+ PRIVMSG #a :more$/),
+    ]);
   });
 
   it('fails with IRC’s reason for the whole message, or names the lines it refused', async () => {
@@ -142,7 +153,7 @@ describe('IrcConnection.sendMessages with labeled-response', () => {
     await until(() => sent(server).length > 0);
     expect(conn.busy).toBe(true); // waiting for the answer: not to be quit as idle
     for (const s of server.sockets) s.destroy();
-    await expect(sending).resolves.toBeUndefined();
+    await expect(sending).resolves.toEqual([]);
   });
 
   it('without the cap, lines go out unlabeled and the send resolves once written', async () => {

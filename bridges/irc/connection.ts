@@ -28,9 +28,9 @@ const JOIN_TIMEOUT_MS = 15_000;
 const NO_LIMIT = new ConnectLimiter(0);
 /**
  * IRCv3 capabilities the bridge uses where the server offers them (never `sasl`: irc-framework adds it).
- * Not `echo-message`: `labeled-response` alone answers every message line (`ACK` or the error), while
- * echoes would send each message back in full to every connection that said it, for nothing we use
- * (their msgid would not do as the remote id: a message of several lines has several).
+ * `echo-message` with `labeled-response`: the labeled answer to a message line is then its echo,
+ * which tells the msgid IRC users' replies (`+draft/reply`) will point at. Echoes are otherwise
+ * ignored: every listener skips lines from the bridge's own nicks.
  */
 const CAPS = [
   'server-time',
@@ -40,6 +40,7 @@ const CAPS = [
   'account-tag',
   'extended-join',
   'labeled-response',
+  'echo-message',
 ];
 
 /** An IRC services account (SASL PLAIN). */
@@ -321,14 +322,15 @@ export class IrcConnection {
    * settles once the server has answered every one: it rejects with a BridgeError (`rejected`)
    * naming the lines IRC refused, with its reason. A line left unanswered (server lag past
    * ANSWER_TIMEOUT_MS, or the connection dropped after writing it) counts as sent, as every line
-   * did before labels. Elsewhere `answered` resolves at once.
+   * did before labels. Elsewhere `answered` resolves at once. It resolves with the msgids the
+   * server gave the lines, where it echoes them (`echo-message`).
    */
-  async sendMessages(lines: readonly string[]): Promise<{ answered: Promise<void> }> {
+  async sendMessages(lines: readonly string[]): Promise<{ answered: Promise<string[]> }> {
     assertSingleLines(lines); // before any label is handed out
     if (!this.isRegistered) await this.ready();
     if (!this.client.network.cap.enabled.includes('labeled-response')) {
       await this.writeLines(lines);
-      return { answered: Promise.resolve() };
+      return { answered: Promise.resolve([]) };
     }
     // A label is a tag, outside IRC's 512-byte line budget; the lines keep their order in the queue.
     const labels = lines.map(() => this.replies.next());
@@ -336,11 +338,12 @@ export class IrcConnection {
       this.logUnanswered(answers);
       const refused = refusalError(answers);
       if (refused) throw refused;
+      return answers.flatMap((a) => (a.kind === 'taken' && a.msgid ? [a.msgid] : []));
     });
     // Nobody may be listening when the writes fail: the caller then hears of that instead.
     answered.catch(() => {});
     await this.writeLines(
-      lines.map((line, i) => `@label=${labels[i]!.label} ${line}`),
+      lines.map((line, i) => withTag(line, `label=${labels[i]!.label}`)),
       (i) => this.replies.written(labels[i]!.label),
     );
     return { answered };
@@ -458,6 +461,10 @@ export class IrcConnection {
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 }
+
+/** `line` with one more IRCv3 tag: the first when it has tags (`@a=b PRIVMSG…`), else the only one. */
+const withTag = (line: string, tag: string) =>
+  line.startsWith('@') ? `@${tag};${line.slice(1)}` : `@${tag} ${line}`;
 
 function assertSingleLines(lines: readonly string[]): void {
   if (lines.some((line) => /[\r\n\0]/.test(line)))

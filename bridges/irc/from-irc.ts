@@ -5,12 +5,10 @@
  * and puppets) are never bridged back. Events are emitted one at a time, in the order IRC
  * delivered them.
  */
-import { randomUUID } from 'node:crypto';
 import type { MessageEvent } from 'irc-framework';
 import type { Logger } from 'pino';
 import {
   BridgeError,
-  remoteMessageId,
   type GhostProfile,
   type MatrixUserId,
   type MessageContent,
@@ -23,9 +21,10 @@ import { levelOf } from './channel-config.js';
 import { ChannelModes, type ModeChange } from './modes.js';
 import { ircToContent } from './format.js';
 import { mentionLookup } from './mentions.js';
-import { isChannelName, makePortalKey, makeRemoteUser } from './ids.js';
+import { heardMessageId, isChannelName, makePortalKey, makeRemoteUser } from './ids.js';
 import { typingOf } from './typing.js';
 import { awayChange, GhostPresence } from './presence.js';
+import { replyTargetOf } from './replies.js';
 
 /** What from-irc needs from the bridge: the parts of BridgeContext it uses, plus which portals exist. */
 export interface RemoteSink {
@@ -412,7 +411,8 @@ export class IrcListener {
 
   private onMessage(e: MessageEvent, kind: MessageContent['kind']): void {
     if (e.from_server || !e.nick || !isChannelName(e.target) || this.ours(e.nick)) return;
-    const id = remoteMessageId(e.tags?.msgid ? `msgid:${e.tags.msgid}` : `irc:${randomUUID()}`);
+    const id = heardMessageId(e.tags);
+    const replyTo = replyTargetOf(e.tags);
     const content = ircToContent(
       e.message,
       kind,
@@ -427,6 +427,7 @@ export class IrcListener {
           sender: this.user(nick),
           id,
           content,
+          ...(replyTo ? { replyTo } : {}),
           ...ts(e.time),
         },
         nick,

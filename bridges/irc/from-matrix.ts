@@ -19,15 +19,23 @@ import {
   type PortalKey,
   type PublicLinkTarget,
   type RepliedMessage,
+  type RemoteMessageId,
   type RemoteUserId,
   type SendResult,
 } from '../../src/connector.js';
 import type { IrcNetwork } from './client.js';
 import { inlineToIrc } from './format.js';
-import { makeRemoteUser, parsePmKey, parsePortalKey, parseRemoteUser } from './ids.js';
+import {
+  makeRemoteUser,
+  msgidRemoteId,
+  parsePmKey,
+  parsePortalKey,
+  parseRemoteUser,
+} from './ids.js';
 import { ircLineBudget, toIrcLines } from './lines.js';
 import { withLinks } from './links.js';
 import { EDIT_PREFIX, relayPrefix, replyPrefix } from './quote.js';
+import { replyTags } from './replies.js';
 
 /** Others see us as `nick!~user@host`; the host is unknown to us, so the longest one is assumed. */
 const HOST_PLACEHOLDER = 'h'.repeat(63);
@@ -52,8 +60,12 @@ export async function handleMatrixMessage(
   const { answered } = await say(deps, msg, (network) =>
     msg.inReplyTo ? quoteOf(deps, network, msg.inReplyTo) : '',
   );
-  // Core goes on with the room while the server answers (labeled-response); a refusal comes later.
-  return { remoteId: fromMatrixId(msg.eventId), confirmed: answered };
+  // Core goes on with the room while the server answers (labeled-response): a refusal comes
+  // later, or the lines' msgids (echo-message), which IRC users' replies point at.
+  return {
+    remoteId: fromMatrixId(msg.eventId),
+    confirmed: answered.then((msgids) => msgids.map(msgidRemoteId)),
+  };
 }
 
 /**
@@ -81,6 +93,7 @@ interface Saying {
   portal: PortalKey;
   sender: MatrixSender;
   content: MessageContent;
+  replyTo?: RemoteMessageId;
 }
 
 /**
@@ -91,7 +104,7 @@ async function say(
   deps: FromMatrixDeps,
   msg: Saying,
   lead: (network: IrcNetwork) => string,
-): Promise<{ answered: Promise<void> }> {
+): Promise<{ answered: Promise<string[]> }> {
   const channel = parsePortalKey(msg.portal);
   const pm = channel ? undefined : parsePmKey(msg.portal);
   const where = channel ?? pm;
@@ -147,5 +160,7 @@ async function say(
       ? `${command} ${target} :\x01ACTION ${line}\x01`
       : `${command} ${target} :${named}${line}`,
   );
+  if (speaker.client.network.cap.enabled.includes('message-tags'))
+    lines[0] = replyTags(msg.replyTo) + lines[0];
   return speaker.sendMessages(lines);
 }

@@ -3,7 +3,15 @@
  * the first `_` of a remote user id and the first `/` of a portal key end the network id.
  * Nicks and channels compare case-insensitively on IRC, so both are lowercased here.
  */
-import { portalKey, remoteUserId, type PortalKey, type RemoteUserId } from '../../src/connector.js';
+import { randomUUID } from 'node:crypto';
+import {
+  portalKey,
+  remoteMessageId,
+  remoteUserId,
+  type PortalKey,
+  type RemoteMessageId,
+  type RemoteUserId,
+} from '../../src/connector.js';
 
 const NETWORK = /^[a-z0-9-]{1,32}$/;
 /** RFC 2812 channel names: `#` or `&`, no space, comma, BEL, NUL, CR or LF. */
@@ -69,4 +77,19 @@ export function parsePmKey(
 ): { network: string; nick: string; owner: string } | undefined {
   const m = /^([a-z0-9-]{1,32})\/pm\/([^/\s\x00]+)\/(@[^\s]+:[^\s]+)$/.exec(key);
   return m ? { network: m[1]!, nick: m[2]!, owner: m[3]! } : undefined;
+}
+
+const MSGID = 'msgid:';
+
+/** A message IRC gave a msgid (IRCv3 message-tags): `msgid:<id>`, what replies to it point at. */
+export const msgidRemoteId = (msgid: string): RemoteMessageId =>
+  remoteMessageId(`${MSGID}${msgid}`);
+
+/** The msgid in a remote message id, if it has one (messages from Matrix, `m:…`, have none). */
+export const msgidOf = (id: string): string | undefined =>
+  id.startsWith(MSGID) ? id.slice(MSGID.length) : undefined;
+
+/** The remote id of a message heard on IRC: its msgid, or a fresh id where the server gives none. */
+export function heardMessageId(tags: Record<string, string> | undefined): RemoteMessageId {
+  return tags?.msgid ? msgidRemoteId(tags.msgid) : remoteMessageId(`irc:${randomUUID()}`);
 }

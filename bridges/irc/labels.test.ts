@@ -61,14 +61,14 @@ describe('labeled replies', () => {
     expect(await a.answer).toEqual({ kind: 'refused', reason: M404 });
   });
 
-  it('an echo, a 301 (away) or a standard-reply WARN takes the line; FAIL refuses it', async () => {
+  it('an echo (with its msgid), a 301 (away) or a standard-reply WARN takes the line; FAIL refuses it', async () => {
     const replies = new LabeledReplies();
     const [echo, away, warn, fail] = [1, 2, 3, 4].map(() => replies.next());
     replies.heard(parse(`@msgid=x;label=${echo!.label} :alice!u@h PRIVMSG #c :hello`));
     replies.heard(parse(`@label=${away!.label} :irc 301 alice bob :gone fishing`));
     replies.heard(parse(`@label=${warn!.label} :irc WARN PRIVMSG SOMETHING :careful`));
     replies.heard(parse(`@label=${fail!.label} :irc FAIL PRIVMSG NOPE :not today`));
-    expect(await echo!.answer).toEqual({ kind: 'taken' });
+    expect(await echo!.answer).toEqual({ kind: 'taken', msgid: 'x' }); // echo-message: its msgid
     expect(await away!.answer).toEqual({ kind: 'taken' });
     expect(await warn!.answer).toEqual({ kind: 'taken' });
     expect(await fail!.answer).toEqual({ kind: 'refused', reason: 'not today' });
@@ -98,6 +98,16 @@ describe('labeled replies', () => {
     replies.heard(parse(`:irc BATCH -x1`));
     expect(await a.answer).toEqual({ kind: 'refused', reason: 'No such nick' });
     expect(await b.answer).toEqual({ kind: 'taken' });
+  });
+
+  it('a labeled batch holding the echo and a 301 takes the line with the echo’s msgid', async () => {
+    const replies = new LabeledReplies();
+    const a = replies.next();
+    replies.heard(parse(`@label=${a.label} :irc BATCH +y labeled-response`));
+    replies.heard(parse(`@batch=y;msgid=m1 :alice!u@h PRIVMSG bob :hi`));
+    replies.heard(parse(`@batch=y :irc 301 alice bob :away`));
+    replies.heard(parse(`:irc BATCH -y`));
+    expect(await a.answer).toEqual({ kind: 'taken', msgid: 'm1' });
   });
 
   it('times out only once written, and then counts as unanswered', async () => {

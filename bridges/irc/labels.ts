@@ -20,7 +20,8 @@ export const ANSWER_TIMEOUT_MS = 10_000;
 
 /** What became of one labeled line. */
 export type LineAnswer =
-  | { kind: 'taken' }
+  /** `msgid`: the id the server gave the line, from its echo (IRCv3 `echo-message`). */
+  | { kind: 'taken'; msgid?: string }
   | { kind: 'refused'; reason: string }
   /** No answer: the server lagged past the timeout, or the connection closed first. */
   | { kind: 'unanswered'; why: 'timeout' | 'closed' };
@@ -35,8 +36,8 @@ interface Waiting {
 export class LabeledReplies {
   private counter = 0;
   private readonly waiting = new Map<string, Waiting>();
-  /** Labeled batches under way: batch id → its label and the first refusal in it. */
-  private readonly batches = new Map<string, { label: string; refusal?: string }>();
+  /** Labeled batches under way: batch id → its label, the first refusal in it and the echo's msgid. */
+  private readonly batches = new Map<string, { label: string; refusal?: string; msgid?: string }>();
 
   constructor(
     private readonly timeoutMs = ANSWER_TIMEOUT_MS,
@@ -81,13 +82,19 @@ export class LabeledReplies {
       const batch = this.batches.get(batchParam.slice(1));
       if (!batch) return;
       this.batches.delete(batchParam.slice(1));
-      this.settle(batch.label, batch.refusal ? { kind: 'refused', reason: batch.refusal } : TAKEN);
+      this.settle(
+        batch.label,
+        batch.refusal
+          ? { kind: 'refused', reason: batch.refusal }
+          : { kind: 'taken', ...(batch.msgid ? { msgid: batch.msgid } : {}) },
+      );
       return;
     }
     const batch = line.tags.batch === undefined ? undefined : this.batches.get(line.tags.batch);
     if (!batch || batch.refusal !== undefined) return;
     const answer = answerOf(line);
     if (answer.kind === 'refused') batch.refusal = answer.reason;
+    else if (answer.kind === 'taken') batch.msgid ??= answer.msgid;
   }
 
   /** The connection closed: nothing still waiting will be answered. */
@@ -108,12 +115,16 @@ export class LabeledReplies {
   }
 }
 
-/** A numeric 400–599 or `FAIL` refuses; its last parameter says why. Anything else (ACK, the echo, 301 away…) takes. */
+/**
+ * A numeric 400–599 or `FAIL` refuses; its last parameter says why. Anything else (ACK, the echo,
+ * 301 away…) takes; the echo of a message tells its msgid.
+ */
 function answerOf(line: IrcLine): LineAnswer {
   const { command } = line;
   const refusal = command === 'FAIL' || /^[45]\d\d$/.test(command);
-  if (!refusal) return TAKEN;
-  return { kind: 'refused', reason: line.params.at(-1) || `error ${command}` };
+  if (refusal) return { kind: 'refused', reason: line.params.at(-1) || `error ${command}` };
+  const echo = command === 'PRIVMSG' || command === 'NOTICE';
+  return echo && line.tags.msgid ? { kind: 'taken', msgid: line.tags.msgid } : TAKEN;
 }
 
 /**

@@ -4,11 +4,9 @@
  * Matrix user invited as a direct chat; the IRC user's ghost speaks there. Replies in that
  * room go back to the nick (from-matrix.ts). Our own connections are never bridged.
  */
-import { randomUUID } from 'node:crypto';
 import type { MessageEvent } from 'irc-framework';
 import type { Logger } from 'pino';
 import {
-  remoteMessageId,
   type GhostProfile,
   type MatrixUserId,
   type MessageContent,
@@ -20,7 +18,8 @@ import {
 import type { IrcNetwork } from './client.js';
 import type { IrcConnection } from './connection.js';
 import { ircToContent } from './format.js';
-import { isChannelName, makePmKey, makeRemoteUser } from './ids.js';
+import { replyTargetOf } from './replies.js';
+import { heardMessageId, isChannelName, makePmKey, makeRemoteUser } from './ids.js';
 
 export interface PmSink {
   emit(event: RemoteEvent): Promise<void>;
@@ -69,7 +68,8 @@ export class IrcPrivateMessages {
     const nick = e.nick;
     const sender = makeRemoteUser(this.network.id, nick);
     const key = makePmKey(this.network.id, nick, owner);
-    const id = remoteMessageId(e.tags?.msgid ? `msgid:${e.tags.msgid}` : `irc:${randomUUID()}`);
+    const id = heardMessageId(e.tags);
+    const replyTo = replyTargetOf(e.tags);
     const content = ircToContent(e.message, kind);
     const timestamp =
       typeof e.time === 'number' && Number.isFinite(e.time) ? { timestamp: e.time } : {};
@@ -86,7 +86,15 @@ export class IrcPrivateMessages {
           await this.sink.setGhostProfile(sender, { displayName: nick });
           this.named.set(sender, nick);
         }
-        await this.sink.emit({ kind: 'message', portal: key, sender, id, content, ...timestamp });
+        await this.sink.emit({
+          kind: 'message',
+          portal: key,
+          sender,
+          id,
+          content,
+          ...(replyTo ? { replyTo } : {}),
+          ...timestamp,
+        });
       })
       .catch((err: unknown) =>
         this.sink.log.warn(

@@ -116,19 +116,26 @@ export async function deliverToNetwork(
    * Maps the event to what it became, at once (the room's next event, an edit of it, must find it);
    * a refusal confirmed later takes the mapping back, so that a retry sends it again.
    */
-  const record = async (result: SendResult): Promise<Delivery> => {
-    const confirmed = result.confirmed?.catch(async (error: unknown) => {
-      await deps.messages.remove(runtime.id, ev.event_id);
-      throw error;
+  const mapTo = (remoteId: string) =>
+    deps.messages.add({
+      bridge: runtime.id,
+      portalKey: portal.portalKey,
+      remoteId,
+      roomId: ev.room_id,
+      eventId: ev.event_id,
     });
+  const record = async (result: SendResult): Promise<Delivery> => {
+    const confirmed = result.confirmed?.then(
+      async (moreIds) => {
+        for (const id of moreIds ?? []) await mapTo(id);
+      },
+      async (error: unknown) => {
+        await deps.messages.remove(runtime.id, ev.event_id);
+        throw error;
+      },
+    );
     try {
-      await deps.messages.add({
-        bridge: runtime.id,
-        portalKey: portal.portalKey,
-        remoteId: result.remoteId,
-        roomId: ev.room_id,
-        eventId: ev.event_id,
-      });
+      await mapTo(result.remoteId);
     } catch (error) {
       confirmed?.catch(() => {}); // the event fails here; its confirmation no longer matters
       throw error;

@@ -61,7 +61,10 @@ export async function sendToMatrix(
         ...(event.content.attachments ?? []).map((a) => ({ ...attachmentToMatrixContent(a) })),
       ];
       const replyTo = event.replyTo && (await target(event.replyTo));
-      if (replyTo) parts[0]!['m.relates_to'] = { 'm.in_reply_to': { event_id: replyTo } };
+      if (replyTo) {
+        parts[0]!['m.relates_to'] = { 'm.in_reply_to': { event_id: replyTo } };
+        await mentionRepliedSender(deps, roomId, replyTo, intent.userId, parts[0]!);
+      }
       let first: string | undefined;
       for (const [i, part] of parts.entries()) {
         const eventId = await intent.sendEvent(
@@ -230,4 +233,24 @@ function kickReason(
 
 function ignoreNotInRoom(err: unknown): void {
   if ((err as { errcode?: string }).errcode !== 'M_FORBIDDEN') throw err;
+}
+
+/**
+ * A reply mentions the sender of what it replies to (as Matrix clients do: they are notified),
+ * unless that is the replying ghost itself. Best effort: a reply still goes out unfetched.
+ */
+async function mentionRepliedSender(
+  deps: ToMatrixDeps,
+  roomId: string,
+  repliedId: string,
+  ghostUserId: string,
+  content: Record<string, unknown>,
+): Promise<void> {
+  const replied = await deps.client.getEvent(roomId, repliedId).catch(() => undefined);
+  const sender = replied?.sender;
+  if (!sender || sender === ghostUserId) return;
+  const mentions = (content['m.mentions'] ?? {}) as { user_ids?: string[] };
+  const userIds = mentions.user_ids ?? [];
+  if (!userIds.includes(sender))
+    content['m.mentions'] = { ...mentions, user_ids: [...userIds, sender] };
 }

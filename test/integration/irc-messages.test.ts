@@ -95,6 +95,30 @@ describe('IRC messages: replies, edits, mentions (InspIRCd + Synapse)', () => {
     expect(heard.message).toBe(
       `<${bobNick}> "have you read the release notes draft…" <- yes, looks good`,
     );
+    // The server carries client tags: the reply also points at the original (+draft/reply).
+    const bobsLine = await waitFor(
+      () => carol.heard.find((e) => e.nick === bobNick && e.message === original),
+      20_000,
+      "bob's line as carol heard it",
+    );
+    expect(bobsLine.tags?.msgid).toBeTruthy();
+    expect(heard.tags?.['+draft/reply']).toBe(bobsLine.tags?.msgid);
+  });
+
+  it('makes an IRC reply (+draft/reply) a Matrix reply that pings the original sender', async () => {
+    const question = 'who is bringing snacks?';
+    await sendAs(alice, roomId, { msgtype: 'm.text', body: question });
+    const asked = await heardFromPuppet((m) => m.message === question, 'the question on IRC');
+    const original = await inRoom((e) => e.content.body === question, 'the question in Matrix');
+    bob.client.raw(`@+draft/reply=${asked.tags!.msgid} PRIVMSG ${channel} :me!`);
+    const answer = await inRoom(
+      (e) => e.sender === bobGhost && e.content.body === 'me!',
+      "bob's answer in Matrix",
+    );
+    expect(answer.content['m.relates_to']).toEqual({
+      'm.in_reply_to': { event_id: original.event_id },
+    });
+    expect(answer.content['m.mentions']).toEqual({ user_ids: [alice.userId] });
   });
 
   it("quotes a Matrix user's message by their puppet nick, one line for a multi-line original", async () => {
