@@ -96,6 +96,18 @@ export const networkSchema = z
     /** A puppet that has sent nothing for this long QUITs (0: never); its next message connects it again. */
     idle_timeout_hours: z.number().min(0, 'must be 0 (never) or more').optional(),
     /**
+     * How long the ghost of a user who quit in a netsplit stays in its rooms, waiting for the
+     * netjoin (0: it leaves at once). 5 minutes: servers retry a lost link every minute or so,
+     * so most splits heal well within it, while a server gone for longer likely stays gone and
+     * its users should not look present for long.
+     */
+    netsplit_grace_seconds: z
+      .number()
+      .int('must be a whole number of seconds')
+      .min(0, 'must be 0 (leave at once) or more')
+      .max(86_400, 'must be at most 86400 (a day)')
+      .default(300),
+    /**
      * `puppets` (unset): each Matrix user speaks through an IRC connection of their own. `relay`:
      * none connect; the bot says their lines as `<alice> hello` (for networks that limit connections).
      */
