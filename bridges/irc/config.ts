@@ -62,6 +62,26 @@ export const networkSchema = z
       .string()
       .regex(/^[A-Za-z[\]\\`_^{|}][A-Za-z0-9[\]\\`_^{|}-]{0,29}$/, 'must be a valid IRC nick')
       .default('switchboard'),
+    /**
+     * The bot's services account, logged in with SASL PLAIN at every (re)connect: networks that
+     * give registered clients more (no throttling, cloaks, +R channels). Failures are logged; the
+     * bot stays connected without it.
+     */
+    bot_sasl: z
+      .object({
+        account: z
+          .string()
+          .regex(
+            /^[^\s\0]{1,64}$/,
+            'must be the services account name (1 to 64 characters, no spaces)',
+          ),
+        password: z
+          .string()
+          .min(1, 'must be the account password')
+          .refine((p) => !/[\0\r\n]/.test(p), 'must not contain NUL, CR or LF'),
+      })
+      .strict()
+      .optional(),
     /** Channels joined at start (`#channel`, or `{ name, key }` for a +k channel); more are joined as Matrix users open portals. */
     channels: z.array(channelEntrySchema).default([]),
     /** Channel prefix modes → Matrix power levels of ghosts (merged over `{ q: 50, a: 50, o: 50, h: 25, v: 0 }`). */
