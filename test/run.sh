@@ -8,9 +8,10 @@
 #        SWITCHBOARD_TEST_REGISTRATION, SWITCHBOARD_TEST_PG_URL, SWITCHBOARD_TEST_PEERS_DIR,
 #        SWITCHBOARD_TEST_IRC_PORT (InspIRCd, plaintext on 127.0.0.1, with SASL through Atheme's NickServ),
 #        SWITCHBOARD_TEST_IRC_TLS_PORT (its TLS port), SWITCHBOARD_TEST_IRC_CA (its self-signed certificate,
-#        the CA to trust) and SWITCHBOARD_TEST_NGIRCD_PORT (ngIRCd, a minimal RFC-only server, plaintext).
-#        IRC_LINK_PORT (InspIRCd's server link for Atheme) and NGIRCD_PORT default to IRC_PORT+333 and
-#        IRC_PORT+1 (17000 and 16668).
+#        the CA to trust), SWITCHBOARD_TEST_NGIRCD_PORT (ngIRCd, a minimal RFC-only server, plaintext) and
+#        SWITCHBOARD_TEST_IRC2_PORT (a second InspIRCd the netsplit tests link to the first and split off).
+#        IRC_LINK_PORT (InspIRCd's server link for Atheme), NGIRCD_PORT, IRC2_PORT and IRC2_LINK_PORT
+#        default to IRC_PORT+333, +1, +2 and +334 (17000, 16668, 16669 and 17001).
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
@@ -21,6 +22,8 @@ export IRC_PORT=${IRC_PORT:-16667}
 export IRC_TLS_PORT=${IRC_TLS_PORT:-16697}
 export IRC_LINK_PORT=${IRC_LINK_PORT:-$((IRC_PORT + 333))}
 export NGIRCD_PORT=${NGIRCD_PORT:-$((IRC_PORT + 1))}
+export IRC2_PORT=${IRC2_PORT:-$((IRC_PORT + 2))}
+export IRC2_LINK_PORT=${IRC2_LINK_PORT:-$((IRC_PORT + 334))}
 export HS_SECRET=${HS_SECRET:-switchboard_test_registration_secret}
 export SERVER_NAME=localhost # the registration's namespaces say :localhost
 export AS_PORT=${AS_PORT:-29380}
@@ -87,6 +90,7 @@ export SWITCHBOARD_TEST_IRC_PORT=$IRC_PORT
 export SWITCHBOARD_TEST_IRC_TLS_PORT=$IRC_TLS_PORT
 export SWITCHBOARD_TEST_IRC_CA=$PEERS_DIR/inspircd/cert.pem
 export SWITCHBOARD_TEST_NGIRCD_PORT=$NGIRCD_PORT
+export SWITCHBOARD_TEST_IRC2_PORT=$IRC2_PORT
 
 say "vitest run $*"
 npx --no-install vitest run "$@" 9>&-

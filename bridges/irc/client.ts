@@ -14,6 +14,7 @@ import { ConnectLimiter } from './connect-limiter.js';
 import { connectionLimits, type ConnectionLimits } from './connection-limits.js';
 import { IrcConnection, type SaslAccount } from './connection.js';
 import { IdleSweeper, idlest } from './idle.js';
+import { watchBotLogin } from './login.js';
 import { puppetIdentity } from './nicks.js';
 
 /** How long a nick stays ours after its connection dropped (the server's QUIT reaches the bot later). */
@@ -51,7 +52,9 @@ export class IrcNetwork {
       onNick: (old, nick) => this.trackNick(old, nick),
       limiter: this.limiter,
       listener: true,
+      ...(config.bot_sasl ? { account: () => config.bot_sasl } : {}),
     });
+    if (config.bot_sasl) watchBotLogin(this.bot, config.bot_sasl.account, log.child({ irc: id }));
     this.idle = new IdleSweeper({
       idleMs: this.limits.idleTimeoutMs,
       candidates: () => this.puppets.entries(),

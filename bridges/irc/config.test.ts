@@ -16,6 +16,7 @@ describe('IRC config', () => {
       bot_nick: 'switchboard',
       channels: [],
       flood: { lines_per_second: 2, burst: 10 },
+      netsplit_grace_seconds: 300,
     });
   });
 
@@ -32,6 +33,12 @@ describe('IRC config', () => {
     expect(bad({ libera: { host: 'x', nick_template: 'static' } })).toContain('{localpart}');
     expect(bad({ Libera_Chat: { host: 'x' } })).toContain('network ids');
     expect(bad({})).toContain('at least one network');
+    expect(bad({ libera: { host: 'x', netsplit_grace_seconds: -1 } })).toBe(
+      'networks.libera.netsplit_grace_seconds: must be 0 (leave at once) or more',
+    );
+    expect(bad({ libera: { host: 'x', netsplit_grace_seconds: 1.5 } })).toContain(
+      'netsplit_grace_seconds: must be a whole number of seconds',
+    );
     expect(bad({ libera: { host: 'x', tls_ca_file: '/nonexistent/ca.pem' } })).toMatch(
       /^networks\.libera\.tls_ca_file: cannot read the CA file \/nonexistent\/ca\.pem: ENOENT/,
     );

@@ -62,6 +62,26 @@ export const networkSchema = z
       .string()
       .regex(/^[A-Za-z[\]\\`_^{|}][A-Za-z0-9[\]\\`_^{|}-]{0,29}$/, 'must be a valid IRC nick')
       .default('switchboard'),
+    /**
+     * The bot's services account, logged in with SASL PLAIN at every (re)connect: networks that
+     * give registered clients more (no throttling, cloaks, +R channels). Failures are logged; the
+     * bot stays connected without it.
+     */
+    bot_sasl: z
+      .object({
+        account: z
+          .string()
+          .regex(
+            /^[^\s\0]{1,64}$/,
+            'must be the services account name (1 to 64 characters, no spaces)',
+          ),
+        password: z
+          .string()
+          .min(1, 'must be the account password')
+          .refine((p) => !/[\0\r\n]/.test(p), 'must not contain NUL, CR or LF'),
+      })
+      .strict()
+      .optional(),
     /** Channels joined at start (`#channel`, or `{ name, key }` for a +k channel); more are joined as Matrix users open portals. */
     channels: z.array(channelEntrySchema).default([]),
     /** Channel prefix modes → Matrix power levels of ghosts (merged over `{ q: 50, a: 50, o: 50, h: 25, v: 0 }`). */
@@ -95,6 +115,18 @@ export const networkSchema = z
     max_puppets: z.number().int().min(0, 'must be 0 (no limit) or more').optional(),
     /** A puppet that has sent nothing for this long QUITs (0: never); its next message connects it again. */
     idle_timeout_hours: z.number().min(0, 'must be 0 (never) or more').optional(),
+    /**
+     * How long the ghost of a user who quit in a netsplit stays in its rooms, waiting for the
+     * netjoin (0: it leaves at once). 5 minutes: servers retry a lost link every minute or so,
+     * so most splits heal well within it, while a server gone for longer likely stays gone and
+     * its users should not look present for long.
+     */
+    netsplit_grace_seconds: z
+      .number()
+      .int('must be a whole number of seconds')
+      .min(0, 'must be 0 (leave at once) or more')
+      .max(86_400, 'must be at most 86400 (a day)')
+      .default(300),
     /**
      * `puppets` (unset): each Matrix user speaks through an IRC connection of their own. `relay`:
      * none connect; the bot says their lines as `<alice> hello` (for networks that limit connections).

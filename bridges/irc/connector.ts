@@ -35,6 +35,7 @@ import {
 import { IrcAccounts } from './accounts.js';
 import { IrcNetwork } from './client.js';
 import { chosenNicksKey, ircCommands, NICK } from './commands.js';
+import { readHolds, splitHoldsKey } from './netsplit.js';
 import { ircConfigSchema, type IrcConfig } from './config.js';
 import { IrcListener } from './from-irc.js';
 import { ChannelKeys } from './channel-keys.js';
@@ -103,7 +104,14 @@ export class IrcConnector
       for (const [userId, nick] of Object.entries(chosen ?? {}))
         network.chosenNicks.set(userId, nick);
       await this.accounts.load(network);
-      const listener = new IrcListener(network, sink);
+      // Netsplit holds are stored (in order), so that a restart during the grace keeps them.
+      let saved = Promise.resolve();
+      const listener = new IrcListener(network, sink, (holds) => {
+        saved = saved
+          .then(() => ctx.kv.set(splitHoldsKey(id), holds))
+          .catch((err: unknown) => ctx.log.warn({ err, irc: id }, 'netsplit holds not stored'));
+      });
+      listener.restoreHolds(readHolds(await ctx.kv.get<unknown>(splitHoldsKey(id))));
       listener.listen();
       const pms = new IrcPrivateMessages(network, {
         emit,
@@ -143,7 +151,10 @@ export class IrcConnector
   }
 
   async stop(): Promise<void> {
-    for (const { network } of this.networks.values()) network.stop();
+    for (const { network, listener } of this.networks.values()) {
+      listener.stop();
+      network.stop();
+    }
     this.networks.clear();
     this.portalKeys.clear();
     this.ctx = undefined;

@@ -24,6 +24,7 @@ import { mentionLookup } from './mentions.js';
 import { heardMessageId, isChannelName, makePortalKey, makeRemoteUser } from './ids.js';
 import { typingOf } from './typing.js';
 import { awayChange, GhostPresence } from './presence.js';
+import { isNetsplitQuit, SplitHolds, type HeldQuit, type QuitLine } from './netsplit.js';
 import { replyTargetOf } from './replies.js';
 
 /** What from-irc needs from the bridge: the parts of BridgeContext it uses, plus which portals exist. */
@@ -55,11 +56,20 @@ export class IrcListener {
   private readonly modes: ChannelModes;
   /** Away or back (away-notify): their ghosts' Matrix presence. */
   private readonly presence: GhostPresence;
+  /** Ghosts kept in their rooms after a netsplit quit, until their user is back or the grace ends. */
+  private readonly holds: SplitHolds;
 
   constructor(
     private readonly network: IrcNetwork,
     private readonly sink: RemoteSink,
+    /** Stores the netsplit holds (they outlive a restart of the bridge). */
+    saveHolds?: (holds: HeldQuit[]) => void,
   ) {
+    this.holds = new SplitHolds(
+      (network.config.netsplit_grace_seconds ?? 0) * 1000,
+      (quit) => this.splitQuitExpired(quit),
+      saveHolds,
+    );
     this.modes = new ChannelModes(() =>
       prefixModes(this.network.bot.client.network.supports('PREFIX')),
     );
@@ -99,7 +109,8 @@ export class IrcListener {
       }
       this.member(e.channel).add(e.nick.toLowerCase());
       this.cased.set(e.nick.toLowerCase(), e.nick);
-      if (!this.ours(e.nick)) this.queue(() => this.membership(e.channel, e.nick, 'join', e.time));
+      if (this.ours(e.nick) || this.holds.rejoined(e.nick, e.channel)) return; // a netjoin: still there
+      this.queue(() => this.membership(e.channel, e.nick, 'join', e.time));
     });
     client.on('part', (e: { nick: string; channel: string; message?: string; time?: number }) => {
       this.member(e.channel).delete(e.nick.toLowerCase());
@@ -126,10 +137,11 @@ export class IrcListener {
         this.leftBridged(e.kicked, [e.channel]);
       },
     );
-    client.on('quit', (e: { nick: string; message?: string; time?: number }) => {
+    client.on('quit', (e: QuitLine & { nick: string; time?: number }) => {
       const channels = this.channelsOf(e.nick);
       for (const c of channels) this.member(c).delete(e.nick.toLowerCase());
       if (this.ours(e.nick)) return;
+      if (this.holds.enabled && isNetsplitQuit(e)) return this.holdSplitQuit(e.nick, channels, e);
       for (const c of channels) {
         this.queue(() => this.membership(c, e.nick, 'leave', e.time, e.message));
         this.dropLevel(c, e.nick);
@@ -145,10 +157,12 @@ export class IrcListener {
         this.cased.set(e.new_nick.toLowerCase(), e.new_nick);
       }
       if (this.ours(e.nick) || this.ours(e.new_nick)) return;
-      // A new nick is a new ghost (ghost ids are nicks): the old one leaves, the new one joins.
+      // A new nick is a new ghost (ghost ids are nicks): the old one leaves, the new one joins
+      // (unless it is still in the room, held after a netsplit quit of that nick).
       for (const c of channels) {
         this.queue(() => this.membership(c, e.nick, 'leave', e.time, `now known as ${e.new_nick}`));
-        this.queue(() => this.membership(c, e.new_nick, 'join', e.time));
+        if (!this.holds.rejoined(e.new_nick, c))
+          this.queue(() => this.membership(c, e.new_nick, 'join', e.time));
         // The new ghost takes the old one's level (one power-levels event for both).
         const level = this.levelIn(c, e.nick);
         this.modes.rename(c, e.nick, e.new_nick);
@@ -168,7 +182,7 @@ export class IrcListener {
       this.members.set(e.channel.toLowerCase(), new Set(now.keys()));
       this.modes.setNames(e.channel, e.users);
       for (const [lower, nick] of now)
-        if (!before.has(lower) && !this.ours(nick))
+        if (!before.has(lower) && !this.ours(nick) && !this.holds.rejoined(nick, e.channel))
           this.queue(() => this.membership(e.channel, nick, 'join'));
       for (const lower of before) {
         if (now.has(lower) || this.ours(lower)) continue;
@@ -270,6 +284,39 @@ export class IrcListener {
         reason: `kicked on IRC by ${by}${why}`,
       }),
     );
+  }
+
+  /**
+   * `nick` quit in a netsplit: gone from the channels (as IRC says), but their ghost stays in the
+   * rooms, power level and presence as they were, until they are back or the grace ends.
+   */
+  private holdSplitQuit(nick: string, channels: string[], quit: QuitLine): void {
+    const levels: Record<string, number> = {};
+    for (const c of channels) {
+      levels[c] = this.levelIn(c, nick);
+      this.modes.remove(c, nick); // IRC gives them their modes again when they are back
+    }
+    this.holds.hold(nick, levels, quit.message ?? '');
+  }
+
+  /** The grace after a netsplit quit ended without the user back: their ghost leaves as on a quit. */
+  private splitQuitExpired(quit: HeldQuit): void {
+    const channels = Object.keys(quit.channels);
+    for (const c of channels) {
+      this.queue(() => this.membership(c, quit.nick, 'leave', undefined, quit.reason));
+      if (quit.channels[c]! > 0) this.queueLevels(c, quit.nick, [[quit.nick, 0]]);
+    }
+    this.leftBridged(quit.nick, channels);
+  }
+
+  /** Netsplit holds stored before a restart: their ghosts are still held for what is left of it. */
+  restoreHolds(quits: HeldQuit[]): void {
+    this.holds.restore(quits);
+  }
+
+  /** The bridge stops: no more timers (the holds stay stored for the next start). */
+  stop(): void {
+    this.holds.stop();
   }
 
   /** The nick behind a ghost, as last seen on IRC (with its case), if it was seen in this process. */

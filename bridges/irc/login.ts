@@ -4,6 +4,7 @@
  * first (it holds the password), reconnects the puppet with the account and answers what the
  * server said; only an account the server accepted is stored (sealed, accounts.ts).
  */
+import type { Logger } from 'pino';
 import type { Command, CommandContext } from '../../src/connector.js';
 import type { IrcNetwork } from './client.js';
 import type { IrcConnection, SaslAccount } from './connection.js';
@@ -65,6 +66,22 @@ export function saslOutcome(
     client.on('sasl failed', onFailed);
     client.on('registered', onRegistered);
   });
+}
+
+/**
+ * Logs the answer to the bot's SASL login (`bot_sasl`) at each connect: its account (never the
+ * password), and on a failure the server's reason, as an error: the bot carries on without it.
+ */
+export function watchBotLogin(bot: IrcConnection, account: string, log: Logger): void {
+  bot.client.on('loggedin', (e: { account: string }) =>
+    log.info({ account: e.account }, 'the IRC bot logged in to its services account (SASL)'),
+  );
+  bot.client.on('sasl failed', (e: SaslFailed) =>
+    log.error(
+      { account, reason: FAILURES[e.reason] ?? e.message ?? e.reason },
+      'the IRC bot could not log in to its services account (bot_sasl): it stays connected without it',
+    ),
+  );
 }
 
 const localpart = (userId: string) => userId.slice(1, userId.indexOf(':'));

@@ -6,17 +6,11 @@
 // forgets it.
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import IRC from 'irc-framework';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, roomEvents, type RoomEvent } from '../support/bridge-harness.js';
-import {
-  defaultPuppetNick,
-  ircPort,
-  ircUser,
-  type IrcUser,
-  startIrcBridge,
-} from '../support/irc-user.js';
+import { registerNickServAccount, whoisAccountOf } from '../support/irc-services.js';
+import { defaultPuppetNick, ircUser, type IrcUser, startIrcBridge } from '../support/irc-user.js';
 import {
   registerUser,
   requireSynapse,
@@ -26,43 +20,6 @@ import {
 } from '../support/synapse.js';
 
 const BOT = '@switchboard:localhost';
-
-/** Registers `account` with Atheme's NickServ from a plain connection (no SASL), as an IRC user would. */
-async function registerNickServAccount(account: string, password: string): Promise<void> {
-  const client = new IRC.Client();
-  try {
-    const registered = new Promise<void>((resolve, reject) => {
-      client.once('registered', () => resolve());
-      client.once('close', () =>
-        reject(new Error('could not connect to register a NickServ account')),
-      );
-    });
-    client.connect({
-      host: '127.0.0.1',
-      port: ircPort(),
-      nick: account,
-      username: 'reg',
-      auto_reconnect: false,
-    });
-    await registered;
-    const answer = new Promise<string>((resolve) =>
-      client.on('notice', (e: { nick: string; message: string }) => {
-        if (e.nick === 'NickServ') resolve(e.message);
-      }),
-    );
-    // Atheme refuses e-mail addresses without a dot in the domain.
-    client.say('NickServ', `REGISTER ${password} ${account}@ci.example`);
-    const text = await Promise.race([
-      answer,
-      new Promise<string>((r) =>
-        setTimeout(() => r('no answer from NickServ (is Atheme linked?)'), 10_000),
-      ),
-    ]);
-    if (!/registered/i.test(text)) throw new Error(`NickServ REGISTER failed: ${text}`);
-  } finally {
-    client.quit('registered');
-  }
-}
 
 describe('IRC SASL logins (InspIRCd + Atheme + Synapse)', () => {
   const suffix = randomBytes(4).toString('hex');
@@ -101,30 +58,7 @@ describe('IRC SASL logins (InspIRCd + Atheme + Synapse)', () => {
     return { eventId, answer: String(reply.content.body) };
   };
 
-  /**
-   * The account IRC's WHOIS shows for `nick` (numeric 330), asked by Bob's plain client; null if
-   * none. Asks again until `nick` is on IRC (a puppet that just logged in may still be registering).
-   */
-  const whoisAccount = (nick: string): Promise<string | null> =>
-    waitFor(
-      async () => {
-        const from = bob.raw.length;
-        bob.client.raw(`WHOIS ${nick}`);
-        const lines = await waitFor(
-          () => {
-            const seen = bob.raw.slice(from);
-            return seen.some((l) => / 318 /.test(l)) ? seen : undefined;
-          },
-          10_000,
-          `the end of the WHOIS of ${nick}`,
-        );
-        if (!lines.some((l) => / 311 /.test(l))) return undefined; // not on IRC (yet)
-        const logged = lines.map((l) => / 330 \S+ (\S+) (\S+) :/.exec(l)).find((m) => m);
-        return { account: logged ? logged[2]! : null };
-      },
-      20_000,
-      `${nick} on IRC (WHOIS)`,
-    ).then((w) => w.account);
+  const whoisAccount = (nick: string) => whoisAccountOf(bob, nick);
 
   /** The bridge's stored logins of network `test`, as the kv holds them. */
   const storedLogins = async (): Promise<Record<string, string>> => {

@@ -5,10 +5,14 @@
 #   the tests measure, not the server's fakelag), with SASL (m_sasl) through
 # - Atheme services (NickServ, SaslServ) linked to it over a loopback server link, and
 # - ngIRCd, a minimal RFC-only server (no IRCv3 but multi-prefix, no SASL), plaintext, limits off.
+# - a second InspIRCd, irc2.localhost (plaintext), NOT linked at start: tests link it to the first
+#   (`CONNECT irc2.localhost` as the oper root/ci on the first) and split it off (`SQUIT`), for
+#   netsplits. The first listens for server links on IRC_LINK_PORT, the second on IRC2_LINK_PORT.
 # usage: irc.sh install | start | stop
 # env: PEERS_DIR (state, default $REPO/.peers), IRC_PORT (default 16667), IRC_TLS_PORT (default 16697),
 #      IRC_LINK_PORT (InspIRCd's server link for Atheme; default IRC_PORT+333, 17000 with the default
-#      IRC_PORT), NGIRCD_PORT (default IRC_PORT+1, 16668): the defaults move with IRC_PORT so that two
+#      IRC_PORT), NGIRCD_PORT (default IRC_PORT+1, 16668), IRC2_PORT (the second InspIRCd's client port,
+#      default IRC_PORT+2) and IRC2_LINK_PORT (its server link, default IRC_PORT+334): the defaults move with IRC_PORT so that two
 #      runs side by side that only set IRC_PORT do not collide.
 # Gotchas (../shared/peers/README.md): InspIRCd refuses root without --runasroot; Debian's 3.15
 # segfaults on SIGTERM at shutdown (ulimit -c 0 keeps the core file away); client registration
@@ -22,10 +26,14 @@ PORT=${IRC_PORT:-16667}
 TLS_PORT=${IRC_TLS_PORT:-16697}
 LINK_PORT=${IRC_LINK_PORT:-$((PORT + 333))}
 NG_PORT=${NGIRCD_PORT:-$((PORT + 1))}
+PORT2=${IRC2_PORT:-$((PORT + 2))}
+LINK2_PORT=${IRC2_LINK_PORT:-$((PORT + 334))}
 PIDFILE=$P/inspircd.pid
+PIDFILE2=$P/inspircd2.pid
 ATHEME_PIDFILE=$P/atheme.pid
 NGIRCD_PIDFILE=$P/ngircd.pid
 D=$P/inspircd
+D2=$P/inspircd2
 A=$P/atheme
 N=$P/ngircd
 # The link password is a test-only shared secret between two loopback processes.
@@ -52,22 +60,16 @@ certs() {
   chmod 644 "$D/key.pem" # test-only key
 }
 
-write_inspircd_config() {
-  mkdir -p "$D"
-  certs
-  : >"$D/motd"
-  cat >"$D/inspircd.conf" <<CONF
-<server name="irc.localhost" description="Switchboard tests" network="SBTest">
+# What both InspIRCd servers share: limits off, IRCv3 caps, services (SASL through Atheme). Linked
+# servers must load the same network-wide modules, so both load all of these.
+inspircd_common() {
+  cat <<CONF
 <admin name="CI" nick="ci" email="ci@localhost">
-<bind address="127.0.0.1" port="$PORT" type="clients">
-<bind address="127.0.0.1" port="$TLS_PORT" type="clients" sslprofile="tests">
 <module name="ssl_gnutls"><module name="sslinfo">
 <sslprofile name="tests" provider="gnutls" certfile="$D/cert.pem" keyfile="$D/key.pem" requestclientcert="no">
 <connect name="main" allow="*" timeout="60" pingfreq="120" threshold="1000000" commandrate="1000000000" fakelag="no"
   hardsendq="10485760" softsendq="1048576" recvq="1048576" localmax="10000" globalmax="10000" maxchans="1000" resolvehostnames="no">
 <files motd="$D/motd">
-<pid file="$D/inspircd.pidfile">
-<log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="$D/inspircd-file.log">
 <dns server="127.0.0.1" timeout="1">
 <channels users="1000" opers="1000">
 <limits maxnick="31" maxchan="64">
@@ -77,11 +79,45 @@ write_inspircd_config() {
 <module name="namesx"><module name="uhnames"><module name="setname"><module name="monitor">
 <module name="services_account">
 <module name="spanningtree">
-<bind address="127.0.0.1" port="$LINK_PORT" type="servers">
-<link name="services.localhost" ipaddr="127.0.0.1" port="$LINK_PORT" allowmask="127.0.0.1/32" sendpass="$LINK_PASS" recvpass="$LINK_PASS">
 <uline server="services.localhost" silent="yes">
 <module name="sasl"><sasl target="services.localhost" requiressl="no">
 CONF
+}
+
+write_inspircd_config() {
+  mkdir -p "$D"
+  certs
+  : >"$D/motd"
+  {
+    cat <<CONF
+<server name="irc.localhost" description="Switchboard tests" network="SBTest">
+<bind address="127.0.0.1" port="$PORT" type="clients">
+<bind address="127.0.0.1" port="$TLS_PORT" type="clients" sslprofile="tests">
+<pid file="$D/inspircd.pidfile">
+<log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="$D/inspircd-file.log">
+<bind address="127.0.0.1" port="$LINK_PORT" type="servers">
+<link name="services.localhost" ipaddr="127.0.0.1" port="$LINK_PORT" allowmask="127.0.0.1/32" sendpass="$LINK_PASS" recvpass="$LINK_PASS">
+<link name="irc2.localhost" ipaddr="127.0.0.1" port="$LINK2_PORT" allowmask="127.0.0.1/32" sendpass="$LINK_PASS" recvpass="$LINK_PASS">
+<class name="all" commands="*" privs="*" usermodes="*" chanmodes="*"><type name="NetAdmin" classes="all">
+<oper name="root" password="ci" host="*@127.0.0.1" type="NetAdmin">
+CONF
+    inspircd_common
+  } >"$D/inspircd.conf"
+}
+
+write_inspircd2_config() {
+  mkdir -p "$D2"
+  {
+    cat <<CONF
+<server name="irc2.localhost" description="Switchboard tests (second server)" network="SBTest">
+<bind address="127.0.0.1" port="$PORT2" type="clients">
+<pid file="$D2/inspircd.pidfile">
+<log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="$D2/inspircd-file.log">
+<bind address="127.0.0.1" port="$LINK2_PORT" type="servers">
+<link name="irc.localhost" ipaddr="127.0.0.1" port="$LINK_PORT" allowmask="127.0.0.1/32" sendpass="$LINK_PASS" recvpass="$LINK_PASS">
+CONF
+    inspircd_common
+  } >"$D2/inspircd.conf"
 }
 
 # Atheme keeps its accounts in $A/services.db (opensex); they survive between runs, which is
@@ -145,6 +181,25 @@ start_inspircd() {
   }
 }
 
+# The second InspIRCd: ready when its client and server-link ports are open.
+start_inspircd2() {
+  local i
+  need_free "$PORT2" "$LINK2_PORT"
+  write_inspircd2_config
+  local root=()
+  [ "$(id -u)" = 0 ] && root=(--runasroot)
+  (cd "$D2" && exec inspircd --nofork "${root[@]}" --config="$D2/inspircd.conf") >"$P/inspircd2.log" 2>&1 &
+  echo $! >"$PIDFILE2"
+  for ((i = 0; i < 300; i++)); do
+    alive "$(cat "$PIDFILE2")" || { log "inspircd2 died; log:"; tail -20 "$P/inspircd2.log" >&2; rm -f "$PIDFILE2"; exit 1; }
+    port_open "$PORT2" && port_open "$LINK2_PORT" && return 0
+    sleep 0.05
+  done
+  log "inspircd2 not ready on :$PORT2 and :$LINK2_PORT (server link) after 15 s"
+  tail -20 "$P/inspircd2.log" >&2
+  exit 1
+}
+
 # Ready when Atheme has linked and synced (its log says so); polled every 50 ms.
 start_atheme() {
   local i
@@ -181,7 +236,7 @@ start_ngircd() {
 start() {
   local name f t0
   t0=$(now_ms)
-  for name in inspircd atheme ngircd; do
+  for name in inspircd inspircd2 atheme ngircd; do
     f=$P/$name.pid
     if [ -f "$f" ] && alive "$(cat "$f")"; then
       log "$name already running (pid $(cat "$f")): run '$0 stop' first"; exit 1
@@ -194,15 +249,18 @@ start() {
   trap 'stop >/dev/null 2>&1' ERR EXIT
   start_inspircd
   start_ngircd # while Atheme connects
+  start_inspircd2
   start_atheme
   trap - ERR EXIT
   log "inspircd ready on 127.0.0.1:$PORT and :$TLS_PORT (TLS) (pid $(cat "$PIDFILE")), atheme linked on :$LINK_PORT" \
-    "(pid $(cat "$ATHEME_PIDFILE")), ngircd on :$NG_PORT (pid $(cat "$NGIRCD_PIDFILE")) in $(($(now_ms) - t0)) ms"
+    "(pid $(cat "$ATHEME_PIDFILE")), ngircd on :$NG_PORT (pid $(cat "$NGIRCD_PIDFILE")), inspircd2 on :$PORT2" \
+    "(unlinked, links on :$LINK2_PORT; pid $(cat "$PIDFILE2")) in $(($(now_ms) - t0)) ms"
 }
 
 stop() {
   stop_pidfile atheme "$ATHEME_PIDFILE" atheme-services
   stop_pidfile ngircd "$NGIRCD_PIDFILE" ngircd
+  stop_pidfile inspircd2 "$PIDFILE2" inspircd
   stop_pidfile inspircd "$PIDFILE" inspircd
 }
 
