@@ -279,6 +279,11 @@ export interface BridgeContext<C> {
   /** Find or create the Matrix room for a remote chat. */
   ensurePortal(info: PortalInfo): Promise<PortalRecord>;
   portals(): Promise<PortalRecord[]>;
+  /**
+   * The remote users whose ghosts are in the portal's room now, as the homeserver has it (none
+   * when there is no room): to set a chat's members right after the bridge was down.
+   */
+  portalGhosts(portal: PortalKey): Promise<RemoteUserId[]>;
   kv: KeyValueStore;
   /**
    * Tells a Matrix user something about their own connection (kicked, logged out) in their

@@ -94,6 +94,7 @@ export class IrcConnector
       emit,
       setGhostProfile: ctx.setGhostProfile,
       hasPortal: (key: PortalKey) => this.portalKeys.has(key),
+      portalGhosts: ctx.portalGhosts,
       notify: ctx.notify,
       log: ctx.log,
     };

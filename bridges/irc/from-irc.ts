@@ -21,7 +21,13 @@ import { levelOf } from './channel-config.js';
 import { ChannelModes, type ModeChange } from './modes.js';
 import { ircToContent } from './format.js';
 import { mentionLookup } from './mentions.js';
-import { heardMessageId, isChannelName, makePortalKey, makeRemoteUser } from './ids.js';
+import {
+  heardMessageId,
+  isChannelName,
+  makePortalKey,
+  makeRemoteUser,
+  parseRemoteUser,
+} from './ids.js';
 import { typingOf } from './typing.js';
 import { awayChange, GhostPresence } from './presence.js';
 import { isNetsplitQuit, SplitHolds, type HeldQuit, type QuitLine } from './netsplit.js';
@@ -32,6 +38,8 @@ export interface RemoteSink {
   emit(event: RemoteEvent): Promise<void>;
   setGhostProfile(user: RemoteUserId, profile: GhostProfile): Promise<void>;
   hasPortal(key: PortalKey): boolean;
+  /** The remote users whose ghosts are in the portal's room (BridgeContext.portalGhosts). */
+  portalGhosts(portal: PortalKey): Promise<RemoteUserId[]>;
   notify(userId: MatrixUserId, text: string): Promise<boolean>;
   log: Logger;
 }
@@ -54,6 +62,8 @@ export class IrcListener {
   private readonly flagWaiters = new Map<string, (() => void)[]>();
   /** Who holds op, voice, … in each channel: their ghosts' Matrix power levels. */
   private readonly modes: ChannelModes;
+  /** Channels whose room was checked for ghosts of users gone while the bridge was down. */
+  private readonly swept = new Set<string>();
   /** Away or back (away-notify): their ghosts' Matrix presence. */
   private readonly presence: GhostPresence;
   /** Ghosts kept in their rooms after a netsplit quit, until their user is back or the grace ends. */
@@ -191,6 +201,7 @@ export class IrcListener {
         this.leftBridged(nick, [e.channel]);
       }
       this.queueAllLevels(e.channel);
+      if (!this.swept.has(e.channel.toLowerCase())) this.sweepGone(e.channel, now);
     });
     // A JOIN refused as invite-only (473): the channel is +i (its room is invite-only too).
     client.on('raw', (e: { line: string; from_server: boolean }) => {
@@ -340,6 +351,31 @@ export class IrcListener {
       this.queueAllLevels(lower);
       this.askAway(channel); // the bot may have joined before the channel was bridged
     }
+  }
+
+  /**
+   * The first NAMES of a channel since the bridge started: ghosts still in its room whose users
+   * are not in the channel (they left while the bridge was down) leave. Later NAMES lists are
+   * compared with what the bot saw instead. Ghosts held for a netsplit stay.
+   */
+  private sweepGone(channel: string, present: Map<string, string>): void {
+    const portal = this.portal(channel);
+    if (!this.sink.hasPortal(portal)) return;
+    this.swept.add(channel.toLowerCase());
+    this.queue(async () => {
+      for (const user of await this.sink.portalGhosts(portal)) {
+        const who = parseRemoteUser(user);
+        if (!who || who.network !== this.network.id || present.has(who.nick)) continue;
+        if (this.holds.isHeld(who.nick, channel)) continue;
+        await this.membership(
+          channel,
+          who.nick,
+          'leave',
+          undefined,
+          'left while the bridge was away',
+        );
+      }
+    });
   }
 
   /** The ghost of `nick` joins the room again, if the bot still sees the nick in `channel`. */

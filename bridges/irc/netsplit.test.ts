@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RemoteEvent } from '../../src/connector.js';
+import { remoteUserId, type RemoteEvent } from '../../src/connector.js';
 import type { IrcNetwork } from './client.js';
 import { IrcListener } from './from-irc.js';
 import { makePortalKey } from './ids.js';
@@ -117,8 +117,11 @@ describe('SplitHolds', () => {
   });
 });
 
-/** A listener on a fake bot connection with a grace of a minute; what it emits is recorded. */
-function listener(bridged: string[], grace = 60) {
+/**
+ * A listener on a fake bot connection with a grace of a minute; what it emits is recorded.
+ * `inRooms`: the nicks whose ghosts the homeserver has in the rooms (after a restart).
+ */
+function listener(bridged: string[], grace = 60, inRooms: string[] = []) {
   const client = new EventEmitter() as EventEmitter & { network: { supports(): unknown } };
   client.network = { supports: () => [{ symbol: '@', mode: 'o' }] };
   const network = {
@@ -142,6 +145,7 @@ function listener(bridged: string[], grace = 60) {
       emit: async (e) => void emitted.push(e),
       setGhostProfile: async () => undefined,
       hasPortal: (key) => portals.has(key),
+      portalGhosts: async () => inRooms.map((nick) => remoteUserId(`net_${nick}`)),
       notify: async () => false,
       log: pino({ level: 'silent' }),
     },
@@ -261,7 +265,7 @@ describe('IrcListener: netsplits', () => {
     expect(await sent()).toEqual(['leave net_carl net/#a (now known as Alice)']);
   });
 
-  it('holds are stored, and a restarted bridge sends the leaves of those still gone', async () => {
+  it('holds are stored, and a restarted bridge sends the leaves of those still gone (and of those who left while it was down)', async () => {
     const first = listener(['#a']);
     first.join('Alice', '#a');
     first.join('Bob', '#a');
@@ -273,15 +277,21 @@ describe('IrcListener: netsplits', () => {
     const stored = first.saved.at(-1)!;
     expect(stored.map((h) => h.nick)).toEqual(['Alice', 'Bob']);
 
-    // The bridge restarts 10 s later; Bob is back by its first NAMES, Alice is not.
+    // The bridge restarts 10 s later; Bob is back by its first NAMES, Alice is not; Carol (who
+    // was in the channel too) parted while the bridge was down, so her ghost is still in the room.
     await vi.advanceTimersByTimeAsync(10_000);
-    const second = listener(['#a']);
+    const second = listener(['#a'], 60, ['alice', 'bob', 'carol']);
     second.irc.restoreHolds(readHolds(JSON.parse(JSON.stringify(stored))));
     second.client.emit('userlist', {
       channel: '#a',
       users: [{ nick: 'Bob' }, { nick: 'switchboard' }],
     });
-    expect(await second.sent()).toEqual(['levels net/#a ']);
+    expect(await second.sent()).toEqual([
+      'levels net/#a ',
+      'leave net_carol net/#a (left while the bridge was away)',
+    ]);
+    second.client.emit('userlist', { channel: '#a', users: [{ nick: 'switchboard' }] });
+    expect(await second.sent()).toContain('leave net_bob net/#a (left meanwhile)'); // later NAMES: as before
     await vi.advanceTimersByTimeAsync(50_000);
     expect(await second.sent()).toEqual([`leave net_alice net/#a (${SPLIT})`]);
     await vi.advanceTimersByTimeAsync(1); // the store is written on the next turn

@@ -105,6 +105,11 @@ export class SplitHolds {
     return true;
   }
 
+  /** Whether the ghost of `nick` is held in `channel` (it quit in a netsplit and may come back). */
+  isHeld(nick: string, channel: string): boolean {
+    return channel.toLowerCase() in (this.held.get(nick.toLowerCase())?.quit.channels ?? {});
+  }
+
   /** Holds stored before a restart: each keeps what was left of its grace (none left: expires now). */
   restore(quits: HeldQuit[]): void {
     for (const quit of quits) this.start({ ...quit, channels: { ...quit.channels } });

@@ -74,6 +74,7 @@ function listener(bridged: string[]) {
     emit: async (e) => void emitted.push(e),
     setGhostProfile: async () => undefined,
     hasPortal: (key) => portals.has(key),
+    portalGhosts: async () => [],
     notify: async () => false,
     log: pino({ level: 'silent' }),
   });

@@ -49,6 +49,15 @@ export function bridgeContext(
     portalAlias: (localpart) => `#${runtime.prefix}${localpart}:${deps.domain}`,
     ensurePortal: async (info) => toRecord(await deps.portals.ensure(runtime, info)),
     portals: async () => (await deps.portals.list(runtime.id)).map(toRecord),
+    portalGhosts: async (portal) => {
+      const row = await deps.portals.get(runtime.id, portal);
+      if (!row) return [];
+      const joined = await deps.client.joinedMembers(row.roomId);
+      return Object.keys(joined).flatMap((userId) => {
+        const remote = runtime.remoteUserOf(userId);
+        return remote ? [remote] : [];
+      });
+    },
     kv,
     notify: (userId, text) => deps.notify(userId, text),
     secrets: { seal: (text) => secrets.seal(text), unseal: (sealed) => secrets.unseal(sealed) },
