@@ -284,6 +284,12 @@ export interface BridgeContext<C> {
    * when there is no room): to set a chat's members right after the bridge was down.
    */
   portalGhosts(portal: PortalKey): Promise<RemoteUserId[]>;
+  /**
+   * A remote chat got a new key (an IRC nick change renames a private conversation): its room
+   * stands for `to` from now on, and `from` has none. Resolves with the room, or undefined (and
+   * changes nothing) when `from` had no room or `to` has one already.
+   */
+  renamePortal(from: PortalKey, to: PortalKey): Promise<PortalRecord | undefined>;
   kv: KeyValueStore;
   /**
    * Tells a Matrix user something about their own connection (kicked, logged out) in their

@@ -52,6 +52,7 @@ import {
   makePortalKey,
   makeRemoteUser,
   parseAliasLocalpart,
+  parsePmKey,
   parsePortalKey,
   parseRemoteUser,
 } from './ids.js';
@@ -118,6 +119,7 @@ export class IrcConnector
         emit,
         setGhostProfile: ctx.setGhostProfile,
         ensurePortal: ctx.ensurePortal,
+        renamePortal: ctx.renamePortal,
         log: ctx.log,
       });
       // A JOIN refused for a channel key (+k) is made again with the key we know.
@@ -271,6 +273,8 @@ export class IrcConnector
 
   async portalUnlinked(portal: PortalRecord): Promise<void> {
     this.portalKeys.delete(portal.key);
+    const pm = parsePmKey(portal.key);
+    if (pm) this.networks.get(pm.network)?.pms.hasRoom(portal.key, false);
   }
 
   thirdPartyProtocol(): ThirdPartyProtocol {
@@ -356,6 +360,8 @@ export class IrcConnector
   /** A portal with a room: its channel is bridged, so the bot joins it. */
   private track(key: PortalKey): void {
     this.portalKeys.add(key);
+    const pm = parsePmKey(key);
+    if (pm) this.networks.get(pm.network)?.pms.hasRoom(key);
     const where = parsePortalKey(key);
     const entry = where && this.networks.get(where.network);
     if (where && entry) {

@@ -11,6 +11,7 @@ import {
   type MatrixUserId,
   type MessageContent,
   type PortalInfo,
+  type PortalKey,
   type PortalRecord,
   type RemoteEvent,
   type RemoteUserId,
@@ -25,6 +26,7 @@ export interface PmSink {
   emit(event: RemoteEvent): Promise<void>;
   setGhostProfile(user: RemoteUserId, profile: GhostProfile): Promise<void>;
   ensurePortal(info: PortalInfo): Promise<PortalRecord>;
+  renamePortal(from: PortalKey, to: PortalKey): Promise<PortalRecord | undefined>;
   log: Logger;
 }
 
@@ -32,6 +34,8 @@ export class IrcPrivateMessages {
   private chain: Promise<void> = Promise.resolve();
   /** Ghosts named in this process: nick as last seen. */
   private readonly named = new Map<string, string>();
+  /** The private conversations that have a room (their portal keys). */
+  private readonly rooms = new Set<string>();
 
   constructor(
     private readonly network: IrcNetwork,
@@ -45,6 +49,58 @@ export class IrcPrivateMessages {
     puppet.client.on('privmsg', on('text'));
     puppet.client.on('notice', on('notice'));
     puppet.client.on('action', on('emote'));
+    // Seen where the nick shares a channel with the puppet: the conversation follows the nick.
+    puppet.client.on('nick', (e: { nick: string; new_nick: string }) =>
+      this.renamed(owner, e.nick, e.new_nick),
+    );
+  }
+
+  /** A private conversation has a room (one made here, or found at start or by a ghost invite). */
+  hasRoom(key: PortalKey, has = true): void {
+    if (has) this.rooms.add(key);
+    else this.rooms.delete(key);
+  }
+
+  /**
+   * The IRC user of a conversation changed nick: its room becomes the conversation with the new
+   * nick (replies go there), and the old ghost makes way for the new one.
+   */
+  private renamed(owner: MatrixUserId, from: string, to: string): void {
+    const fromKey = makePmKey(this.network.id, from, owner);
+    if (from.toLowerCase() === to.toLowerCase() || !this.rooms.has(fromKey)) return;
+    const toKey = makePmKey(this.network.id, to, owner);
+    const [before, after] = [from, to].map((n) => makeRemoteUser(this.network.id, n)) as [
+      RemoteUserId,
+      RemoteUserId,
+    ];
+    this.chain = this.chain
+      .then(async () => {
+        if (!(await this.sink.renamePortal(fromKey, toKey))) return;
+        this.rooms.delete(fromKey);
+        this.rooms.add(toKey);
+        await this.nameGhost(after, to);
+        const change = { kind: 'membership', portal: toKey } as const;
+        await this.sink.emit({
+          ...change,
+          sender: before,
+          membership: 'leave',
+          reason: `now known as ${to}`,
+        });
+        await this.sink.emit({ ...change, sender: after, membership: 'join' });
+      })
+      .catch((err: unknown) =>
+        this.sink.log.warn(
+          { err, irc: this.network.id, from, to },
+          'a private conversation did not follow a nick change',
+        ),
+      );
+  }
+
+  /** The ghost's display name is the nick, as last seen. */
+  private async nameGhost(user: RemoteUserId, nick: string): Promise<void> {
+    if (this.named.get(user) === nick) return;
+    await this.sink.setGhostProfile(user, { displayName: nick });
+    this.named.set(user, nick);
   }
 
   /** The nick behind a ghost as last seen in a PM, with its case. */
@@ -82,10 +138,8 @@ export class IrcPrivateMessages {
           invite: [owner],
           isDirect: true,
         });
-        if (this.named.get(sender) !== nick) {
-          await this.sink.setGhostProfile(sender, { displayName: nick });
-          this.named.set(sender, nick);
-        }
+        this.rooms.add(key);
+        await this.nameGhost(sender, nick);
         await this.sink.emit({
           kind: 'message',
           portal: key,

@@ -49,6 +49,14 @@ export function bridgeContext(
     portalAlias: (localpart) => `#${runtime.prefix}${localpart}:${deps.domain}`,
     ensurePortal: async (info) => toRecord(await deps.portals.ensure(runtime, info)),
     portals: async () => (await deps.portals.list(runtime.id)).map(toRecord),
+    renamePortal: async (from, to) => {
+      const row = await deps.portals.get(runtime.id, from);
+      if (!row || (await deps.portals.get(runtime.id, to))) return undefined;
+      const renamed = await deps.portals.link(runtime, to, row.roomId);
+      await deps.portals.unlink(runtime.id, from);
+      deps.log.info({ bridge: runtime.id, from, to, roomId: row.roomId }, 'portal renamed');
+      return toRecord(renamed);
+    },
     portalGhosts: async (portal) => {
       const row = await deps.portals.get(runtime.id, portal);
       if (!row) return [];

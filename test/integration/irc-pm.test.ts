@@ -1,7 +1,8 @@
 // Private messages through the IRC bridge, against real InspIRCd and Synapse: an IRC user PMs
 // alice's puppet → a direct-chat room is made with alice invited, where the IRC user's ghost
 // speaks; what alice says there goes back to that nick as PRIVMSG (in order, line by line);
-// emotes and notices keep their kind; nobody else can speak for alice in her PM room.
+// emotes and notices keep their kind; nobody else can speak for alice in her PM room; the room
+// follows the IRC user's nick changes.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
@@ -184,5 +185,37 @@ describe('IRC private messages (InspIRCd + Synapse)', () => {
     } finally {
       carol.client.quit('bye');
     }
+  });
+
+  it("the conversation follows a nick change: same room, the new nick's ghost, replies to the new nick", async () => {
+    const newNick = `Robert${suffix}`;
+    const newGhost = `@irc_test_robert${suffix}:localhost`;
+    bob.client.changeNick(newNick);
+    // The puppet shares the channel with bob, so it sees the NICK; the room moves with it.
+    await waitFor(
+      async () =>
+        (await connector.pmRoomOf('test', newNick, alice.userId as MatrixUserId)) === pmRoom,
+      20_000,
+      'the PM room to follow the nick',
+    );
+    bob.client.say(puppetNick, 'still me');
+    await waitFor(
+      async () =>
+        (await roomEvents(alice, pmRoom)).find(
+          (e) => e.sender === newGhost && e.content.body === 'still me',
+        ),
+      20_000,
+      '"still me" from the new ghost in the same room',
+    );
+    await send(pmRoom, { msgtype: 'm.text', body: 'hi robert' });
+    const heard = await bobHeard('hi robert');
+    expect(heard.target).toBe(newNick);
+    const members = await asUser<{ joined: Record<string, unknown> }>(
+      alice,
+      'GET',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(pmRoom)}/joined_members`,
+    );
+    expect(Object.keys(members.joined)).not.toContain(ghost);
+    expect(await connector.pmRoomOf('test', bobNick, alice.userId as MatrixUserId)).toBeUndefined();
   });
 });
