@@ -69,10 +69,8 @@ export class IrcPrivateMessages {
     const fromKey = makePmKey(this.network.id, from, owner);
     if (from.toLowerCase() === to.toLowerCase() || !this.rooms.has(fromKey)) return;
     const toKey = makePmKey(this.network.id, to, owner);
-    const [before, after] = [from, to].map((n) => makeRemoteUser(this.network.id, n)) as [
-      RemoteUserId,
-      RemoteUserId,
-    ];
+    const before = makeRemoteUser(this.network.id, from);
+    const after = makeRemoteUser(this.network.id, to);
     this.chain = this.chain
       .then(async () => {
         if (!(await this.sink.renamePortal(fromKey, toKey))) return;

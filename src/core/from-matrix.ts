@@ -112,10 +112,6 @@ export async function deliverToNetwork(
     },
     timestamp: typeof ev.origin_server_ts === 'number' ? ev.origin_server_ts : Date.now(),
   });
-  /**
-   * Maps the event to what it became, at once (the room's next event, an edit of it, must find it);
-   * a refusal confirmed later takes the mapping back, so that a retry sends it again.
-   */
   const mapTo = (remoteId: string) =>
     deps.messages.add({
       bridge: runtime.id,
@@ -124,6 +120,11 @@ export async function deliverToNetwork(
       roomId: ev.room_id,
       eventId: ev.event_id,
     });
+  /**
+   * Maps the event to what it became, at once (the room's next event, an edit of it, must find it),
+   * then to the ids a later confirmation gives; a refusal confirmed later takes the mapping back,
+   * so that a retry sends it again.
+   */
   const record = async (result: SendResult): Promise<Delivery> => {
     const confirmed = result.confirmed?.then(
       async (moreIds) => {

@@ -172,20 +172,20 @@ export class InboxRouter {
       return;
     }
     // The room's next event does not wait for a network's answer; the event is done when all came.
-    const answered = Promise.all(confirmations).then((taken) => {
-      if (!failed && taken.every(Boolean)) deps.outcomes.succeeded(ev.event_id, null);
-    });
-    this.awaitingAnswers.add(answered);
-    void answered
+    const answered: Promise<void> = Promise.all(confirmations)
+      .then((taken) => {
+        if (!failed && taken.every(Boolean)) deps.outcomes.succeeded(ev.event_id, null);
+      })
       .catch((err: unknown) =>
         deps.log.error({ err, eventId: ev.event_id }, 'could not record a confirmed event'),
       )
       .finally(() => this.awaitingAnswers.delete(answered));
+    this.awaitingAnswers.add(answered);
   }
 
   /** Resolves when every delivered event's network has answered (for a clean stop). */
   async answered(): Promise<void> {
-    while (this.awaitingAnswers.size > 0) await Promise.allSettled([...this.awaitingAnswers]);
+    while (this.awaitingAnswers.size > 0) await Promise.all([...this.awaitingAnswers]);
   }
 
   private async notDelivered(ev: ClientEvent, runtime: BridgeRuntime, error: unknown) {
