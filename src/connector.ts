@@ -256,6 +256,29 @@ export interface EmitOptions {
   survives?: 'power-loss' | 'process-crash';
 }
 
+/** One value of a gauge a bridge reports, with its labels. */
+export interface MetricSample<L extends string> {
+  labels: Partial<Record<L, string>>;
+  value: number;
+}
+
+/** Metrics a bridge adds to core's `/metrics`, named `switchboard_<bridge id>_<name>`. */
+export interface BridgeMetrics {
+  /** A counter (`_total` is added to the name). */
+  counter<L extends string>(
+    name: string,
+    help: string,
+    labels?: readonly L[],
+  ): { inc(labels?: Partial<Record<L, string>>, by?: number): void };
+  /** A gauge whose values `read` gives when `/metrics` is scraped (it costs nothing meanwhile). */
+  gauge<L extends string>(
+    name: string,
+    help: string,
+    labels: readonly L[],
+    read: () => MetricSample<L>[],
+  ): void;
+}
+
 export interface BridgeContext<C> {
   config: C;
   log: Logger;
@@ -291,6 +314,8 @@ export interface BridgeContext<C> {
    */
   renamePortal(from: PortalKey, to: PortalKey): Promise<PortalRecord | undefined>;
   kv: KeyValueStore;
+  /** Metrics of this bridge on core's `/metrics` (call at start: each name once). */
+  metrics: BridgeMetrics;
   /**
    * Tells a Matrix user something about their own connection (kicked, logged out) in their
    * management room, the bot's direct chat with them. Resolves false when they have none.

@@ -31,6 +31,8 @@ export class IrcNetwork {
   readonly accounts = new Map<string, SaslAccount>();
   /** Called for each new puppet connection (PMs to it are heard there). */
   onPuppet?: (userId: MatrixUserId, puppet: IrcConnection) => void;
+  /** Called when a connection drops (for the metrics). */
+  onDropped?: (kind: 'bot' | 'puppet') => void;
   readonly limits: ConnectionLimits;
   /** Connect turns of every connection to this network. */
   readonly limiter: ConnectLimiter;
@@ -52,6 +54,7 @@ export class IrcNetwork {
       onNick: (old, nick) => this.trackNick(old, nick),
       limiter: this.limiter,
       listener: true,
+      onDropped: () => this.onDropped?.('bot'),
       ...(config.bot_sasl ? { account: () => config.bot_sasl } : {}),
     });
     if (config.bot_sasl) watchBotLogin(this.bot, config.bot_sasl.account, log.child({ irc: id }));
@@ -84,6 +87,15 @@ export class IrcNetwork {
     return this.ourNicks.has(nick.toLowerCase());
   }
 
+  /** How many connections are registered and how many are not (connecting, or down and retrying). */
+  connectionCounts(): Record<'bot' | 'puppet', { connected: number; down: number }> {
+    const puppets = { connected: 0, down: 0 };
+    for (const puppet of this.puppets.values())
+      puppets[puppet.isRegistered ? 'connected' : 'down']++;
+    const bot = this.bot.isRegistered ? { connected: 1, down: 0 } : { connected: 0, down: 1 };
+    return { bot, puppet: puppets };
+  }
+
   /** The Matrix user's own IRC connection, connecting it on first use. */
   puppetFor(userId: MatrixUserId, displayName: string): IrcConnection {
     let puppet = this.puppets.get(userId);
@@ -99,6 +111,7 @@ export class IrcNetwork {
         log: this.log.child({ irc: this.id, conn: 'puppet', userId }),
         onNick: (old, nick) => this.trackNick(old, nick),
         limiter: this.limiter,
+        onDropped: () => this.onDropped?.('puppet'),
       });
       this.puppets.set(userId, puppet);
       this.onPuppet?.(userId, puppet);

@@ -64,6 +64,8 @@ export interface ConnectionOptions {
   onNick?(old: string | undefined, nick: string | undefined): void;
   /** Registered (again): channels are being rejoined. */
   onRegistered?(): void;
+  /** The registered connection dropped (not a stop or a reconnect asked for): it reconnects with backoff. */
+  onDropped?(): void;
   /** The network's connect turns (at most so many connecting at once); none: connect at once. */
   limiter?: ConnectLimiter;
   /** Goes ahead of the waiting connections for a connect turn, and any number may wait for it (the bot). */
@@ -433,6 +435,7 @@ export class IrcConnection {
   }
 
   private onClose(): void {
+    const wasRegistered = this.registered;
     this.registered = false;
     this.releaseTurn();
     this.downSince ??= Date.now();
@@ -452,6 +455,7 @@ export class IrcConnection {
       this.connect();
       return;
     }
+    if (wasRegistered) this.opts.onDropped?.(); // a failed attempt is not another drop
     const delay = backoffDelay(this.attempt);
     this.attempt++;
     this.opts.log.warn(

@@ -38,6 +38,7 @@ import { chosenNicksKey, ircCommands, NICK } from './commands.js';
 import { readHolds, splitHoldsKey } from './netsplit.js';
 import { ircConfigSchema, type IrcConfig } from './config.js';
 import { IrcListener } from './from-irc.js';
+import { ircMetrics } from './metrics.js';
 import { ChannelKeys } from './channel-keys.js';
 import { handleMatrixEdit, handleMatrixMessage, type FromMatrixDeps } from './from-matrix.js';
 import { registerGhostIds } from './mentions.js';
@@ -99,8 +100,10 @@ export class IrcConnector
       notify: ctx.notify,
       log: ctx.log,
     };
+    const measured = ircMetrics(ctx.metrics, () => this.networks.values());
     for (const [id, config] of Object.entries(ctx.config.networks)) {
       const network = new IrcNetwork(id, config, ctx.log);
+      network.onDropped = (kind) => measured.dropped(id, kind);
       registerGhostIds(network, ctx.ghostUserId);
       const chosen = await ctx.kv.get<Record<string, string>>(chosenNicksKey(id));
       for (const [userId, nick] of Object.entries(chosen ?? {}))

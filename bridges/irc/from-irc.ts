@@ -321,6 +321,11 @@ export class IrcListener {
   }
 
   /** Netsplit holds stored before a restart: their ghosts are still held for what is left of it. */
+  /** How many users' ghosts are held for a netsplit now. */
+  get heldForNetsplit(): number {
+    return this.holds.list().length;
+  }
+
   restoreHolds(quits: HeldQuit[]): void {
     this.holds.restore(quits);
   }

@@ -2,6 +2,8 @@
 import type { Logger } from 'pino';
 import type { BridgeContext, KeyValueStore } from '../connector.js';
 import type { MatrixClient } from '../matrix/client.js';
+import { bridgeMetrics } from '../observability/bridge-metrics.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { KeyValue } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
 import type { GhostDirectory } from './ghosts.js';
@@ -21,6 +23,7 @@ export function bridgeContext(
     delivery: RemoteDelivery;
     client: MatrixClient;
     secretKey: SecretKey;
+    metrics: Metrics;
     /** Absent when `public_links` is not set: `publicLink` then answers undefined. */
     publicLinks?: PublicLinks;
     notify(userId: string, text: string): Promise<boolean>;
@@ -67,6 +70,7 @@ export function bridgeContext(
       });
     },
     kv,
+    metrics: bridgeMetrics(deps.metrics.registry, runtime.id),
     notify: (userId, text) => deps.notify(userId, text),
     secrets: { seal: (text) => secrets.seal(text), unseal: (sealed) => secrets.unseal(sealed) },
     publicLink: async (target) => deps.publicLinks?.link(target),

@@ -198,6 +198,7 @@ export class Switchboard {
             delivery,
             client,
             secretKey,
+            metrics,
             publicLinks,
             notify: (userId, text) => management.notify(userId, text),
           }),

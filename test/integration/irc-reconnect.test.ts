@@ -135,5 +135,18 @@ describe('IRC bridge across a server restart (InspIRCd + Synapse)', () => {
     await botInChannel();
     dan.client.say(channel, 'irc after the restart');
     await matrixHas('irc after the restart');
+
+    // What an admin sees on /metrics: both connections dropped once and are back.
+    const metrics = await bridge.metrics.registry.metrics();
+    for (const kind of ['bot', 'puppet'])
+      expect(metrics).toContain(
+        `switchboard_irc_connection_drops_total{network="test",kind="${kind}"} 1`,
+      );
+    expect(metrics).toContain(
+      'switchboard_irc_connections{network="test",kind="puppet",state="connected"} 1',
+    );
+    expect(metrics).toContain(
+      'switchboard_irc_connections{network="test",kind="bot",state="connected"} 1',
+    );
   }, 120_000);
 });
