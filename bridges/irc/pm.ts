@@ -19,6 +19,7 @@ import {
 import type { IrcNetwork } from './client.js';
 import type { IrcConnection } from './connection.js';
 import { ircToContent } from './format.js';
+import { PmAccounts } from './pm-accounts.js';
 import { replyTargetOf } from './replies.js';
 import { heardMessageId, isChannelName, makePmKey, makeRemoteUser } from './ids.js';
 
@@ -36,6 +37,8 @@ export class IrcPrivateMessages {
   private readonly named = new Map<string, string>();
   /** The private conversations that have a room (their portal keys). */
   private readonly rooms = new Set<string>();
+  /** The account behind each conversation's nick, where the server tags it (account-tag). */
+  private readonly accounts = new PmAccounts();
 
   constructor(
     private readonly network: IrcNetwork,
@@ -127,6 +130,9 @@ export class IrcPrivateMessages {
     const content = ircToContent(e.message, kind);
     const timestamp =
       typeof e.time === 'number' && Number.isFinite(e.time) ? { timestamp: e.time } : {};
+    const warning = puppet.client.network.cap.enabled.includes('account-tag')
+      ? this.accounts.heard(key, nick, e.tags?.account)
+      : undefined;
     this.chain = this.chain
       .then(async () => {
         await this.sink.ensurePortal({
@@ -138,6 +144,14 @@ export class IrcPrivateMessages {
         });
         this.rooms.add(key);
         await this.nameGhost(sender, nick);
+        if (warning)
+          await this.sink.emit({
+            kind: 'message',
+            portal: key,
+            sender,
+            id: heardMessageId(undefined),
+            content: { kind: 'notice', text: warning },
+          });
         await this.sink.emit({
           kind: 'message',
           portal: key,
