@@ -313,6 +313,11 @@ export interface BridgeContext<C> {
    * changes nothing) when `from` had no room or `to` has one already.
    */
   renamePortal(from: PortalKey, to: PortalKey): Promise<PortalRecord | undefined>;
+  /**
+   * The bridge bot invites a Matrix user to the portal's room (an invite-only room they left, or
+   * asked to enter); nothing when they are in it or invited already.
+   */
+  invite(portal: PortalKey, userId: MatrixUserId): Promise<void>;
   kv: KeyValueStore;
   /** Metrics of this bridge on core's `/metrics` (call at start: each name once). */
   metrics: BridgeMetrics;

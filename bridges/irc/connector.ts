@@ -123,6 +123,7 @@ export class IrcConnector
         setGhostProfile: ctx.setGhostProfile,
         ensurePortal: ctx.ensurePortal,
         renamePortal: ctx.renamePortal,
+        invite: ctx.invite,
         log: ctx.log,
       });
       // A JOIN refused for a channel key (+k) is made again with the key we know.
@@ -254,6 +255,7 @@ export class IrcConnector
         if (!info || !this.ctx) throw new Error(`there is no IRC network ${network}`);
         const portal = await this.ctx.ensurePortal({ ...info, invite: [sender] });
         this.track(portal.key);
+        await this.ctx.invite(portal.key, sender); // a room made before: invite-only ones too
         return portal;
       },
       channelAlias: (network, channel) =>

@@ -28,6 +28,7 @@ export interface PmSink {
   setGhostProfile(user: RemoteUserId, profile: GhostProfile): Promise<void>;
   ensurePortal(info: PortalInfo): Promise<PortalRecord>;
   renamePortal(from: PortalKey, to: PortalKey): Promise<PortalRecord | undefined>;
+  invite(portal: PortalKey, userId: MatrixUserId): Promise<void>;
   log: Logger;
 }
 
@@ -143,6 +144,13 @@ export class IrcPrivateMessages {
           isDirect: true,
         });
         this.rooms.add(key);
+        // A user who left the room is invited back: the PM would go unseen. (Not where the bot is
+        // not in the room: a direct chat the user started with the ghost.)
+        await this.sink
+          .invite(key, owner)
+          .catch((err: unknown) =>
+            this.sink.log.debug({ err, irc: this.network.id, nick }, 'PM room: no invite sent'),
+          );
         await this.nameGhost(sender, nick);
         if (warning)
           await this.sink.emit({

@@ -60,6 +60,14 @@ export function bridgeContext(
       deps.log.info({ bridge: runtime.id, from, to, roomId: row.roomId }, 'portal renamed');
       return toRecord(renamed);
     },
+    invite: async (portal, userId) => {
+      const row = await deps.portals.get(runtime.id, portal);
+      if (!row) throw new Error(`no room for ${portal}`);
+      const member = await deps.client.getState(row.roomId, 'm.room.member', userId);
+      const membership = (member as { membership?: unknown } | undefined)?.membership;
+      if (membership === 'join' || membership === 'invite') return;
+      await deps.client.invite(row.roomId, userId);
+    },
     portalGhosts: async (portal) => {
       const row = await deps.portals.get(runtime.id, portal);
       if (!row) return [];

@@ -2,7 +2,7 @@
 // alice's puppet → a direct-chat room is made with alice invited, where the IRC user's ghost
 // speaks; what alice says there goes back to that nick as PRIVMSG (in order, line by line);
 // emotes and notices keep their kind; nobody else can speak for alice in her PM room; the room
-// follows the IRC user's nick changes.
+// follows the IRC user's nick changes, and invites alice back when she has left it.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
@@ -139,6 +139,26 @@ describe('IRC private messages (InspIRCd + Synapse)', () => {
     expect(
       await connector.pmRoomOf('test', bobNick.toUpperCase(), alice.userId as MatrixUserId),
     ).toBe(pmRoom);
+  });
+
+  it('alice left the PM room: the next PM from the nick invites her back', async () => {
+    const room = encodeURIComponent(pmRoom);
+    await asUser(alice, 'POST', `/_matrix/client/v3/rooms/${room}/leave`, {});
+    await expect(asUser(alice, 'POST', `/_matrix/client/v3/join/${room}`, {})).rejects.toThrow(
+      /403/,
+    );
+    bob.client.say(puppetNick, 'are you there?');
+    // The room is invite-only: she can join again only once the bridge has invited her.
+    await waitFor(
+      () =>
+        asUser(alice, 'POST', `/_matrix/client/v3/join/${room}`, {}).then(
+          () => true,
+          () => undefined,
+        ),
+      20_000,
+      'alice invited back and joined',
+    );
+    await fromGhost('are you there?');
   });
 
   it('a direct chat alice starts with a ghost PMs that nick, and its answers come back there', async () => {
