@@ -126,6 +126,25 @@ describe('IRC bot commands (InspIRCd + Synapse)', () => {
     expect(await command(`irc join test ${channel.toUpperCase()}`)).toContain(roomId);
   });
 
+  it('`irc join` of a secret channel whose invite-only room someone else made invites alice in', async () => {
+    const secret = `#secret${suffix}`;
+    const first = new Promise<void>((resolve) => bob.client.once('join', () => resolve()));
+    bob.client.join(secret);
+    await first;
+    bob.client.raw(`MODE ${secret} +s`);
+    await waitFor(() => bob.raw.find((l) => / MODE /.test(l) && l.includes('+s')), 10_000, '+s');
+    // Carol's alias query makes the room, invite-only for a secret channel: she cannot enter it.
+    const carol = await registerUser(uniqueLocalpart('carol'));
+    const alias = encodeURIComponent(`#irc_test_${secret}:localhost`);
+    await expect(asUser(carol, 'POST', `/_matrix/client/v3/join/${alias}`, {})).rejects.toThrow(
+      /403/,
+    );
+    const answer = await command(`irc join test ${secret}`);
+    const room = /bridged to (!\S+)/.exec(answer)?.[1];
+    expect(room, answer).toBeDefined();
+    await asUser(alice, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(room!)}`, {});
+  });
+
   it('`irc nick` changes the nick and `irc whois` shows it; a nick in use is refused with the reason', async () => {
     expect(await command(`irc nick test ${chosenNick}`)).toBe(
       `Your nick on test is now ${chosenNick}.`,
