@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
-import type { MatrixUserId } from '../../src/connector.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, roomEvents, sendText, type RoomEvent } from '../support/bridge-harness.js';
 import {
@@ -14,6 +13,7 @@ import {
   type IrcUser,
   ngircdPort,
   startIrcBridge,
+  joinPmRoom,
 } from '../support/irc-user.js';
 import {
   registerUser,
@@ -106,12 +106,7 @@ describe('IRC bridge on ngIRCd (RFC-only server) + Synapse', () => {
 
   it('a PM from IRC becomes a direct chat; the reply goes back to the nick', async () => {
     bob.client.say(puppetNick, 'psst');
-    const pmRoom = await waitFor(
-      () => connector.pmRoomOf('test', robNick, alice.userId as MatrixUserId),
-      20_000,
-      'the PM room',
-    );
-    await asUser(alice, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(pmRoom)}`, {});
+    const pmRoom = await joinPmRoom(connector, alice, robNick);
     await inRoom(
       pmRoom,
       (ev) => ev.sender === ghostOf(robNick) && ev.content.body === 'psst',

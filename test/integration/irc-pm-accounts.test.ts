@@ -5,11 +5,16 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
-import type { MatrixUserId } from '../../src/connector.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, joinAlias, roomEvents, sendText } from '../support/bridge-harness.js';
+import { joinAlias, roomEvents, sendText } from '../support/bridge-harness.js';
 import { registerNickServAccount } from '../support/irc-services.js';
-import { defaultPuppetNick, ircUser, startIrcBridge, type IrcUser } from '../support/irc-user.js';
+import {
+  defaultPuppetNick,
+  ircUser,
+  startIrcBridge,
+  type IrcUser,
+  joinPmRoom,
+} from '../support/irc-user.js';
 import {
   registerUser,
   requireSynapse,
@@ -66,12 +71,7 @@ describe('IRC PMs: the account behind the nick (InspIRCd + Atheme + Synapse)', (
   it('warns in the PM room when the account behind the nick changes', async () => {
     await nickServ(`IDENTIFY ${account} ${password}`, /identified/i);
     bob.client.say(puppetNick, 'hi, it is bob');
-    const pmRoom = await waitFor(
-      () => connector.pmRoomOf('test', bobNick, alice.userId as MatrixUserId),
-      20_000,
-      'the PM room',
-    );
-    await asUser(alice, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(pmRoom)}`, {});
+    const pmRoom = await joinPmRoom(connector, alice, bobNick);
     // Bob leaves; someone else takes his nick (no account) and PMs alice as him.
     const gone = new Promise<void>((resolve) => bob.client.once('close', () => resolve()));
     bob.client.quit('bye');

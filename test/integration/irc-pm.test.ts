@@ -9,7 +9,13 @@ import { IrcConnector } from '../../bridges/irc/index.js';
 import type { MatrixUserId } from '../../src/connector.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, roomEvents } from '../support/bridge-harness.js';
-import { defaultPuppetNick, ircUser, type IrcUser, startIrcBridge } from '../support/irc-user.js';
+import {
+  defaultPuppetNick,
+  ircUser,
+  type IrcUser,
+  startIrcBridge,
+  joinPmRoom,
+} from '../support/irc-user.js';
 import {
   registerUser,
   requireSynapse,
@@ -80,12 +86,7 @@ describe('IRC private messages (InspIRCd + Synapse)', () => {
 
   it('a PM to the puppet makes a direct chat with alice invited, where the ghost speaks', async () => {
     bob.client.say(puppetNick, 'psst, alice');
-    pmRoom = await waitFor(
-      () => connector.pmRoomOf('test', bobNick, alice.userId as MatrixUserId),
-      20_000,
-      'the PM room',
-    );
-    await asUser(alice, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(pmRoom)}`, {});
+    pmRoom = await joinPmRoom(connector, alice, bobNick);
     await fromGhost('psst, alice');
     const events = await roomEvents(alice, pmRoom);
     const invite = events.find(

@@ -5,10 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
-import type { MatrixUserId } from '../../src/connector.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import {
-  asUser,
   joinAlias,
   replyTarget,
   roomEvents,
@@ -16,7 +14,13 @@ import {
   sendText,
   type RoomEvent,
 } from '../support/bridge-harness.js';
-import { defaultPuppetNick, ircUser, startIrcBridge, type IrcUser } from '../support/irc-user.js';
+import {
+  defaultPuppetNick,
+  ircUser,
+  startIrcBridge,
+  type IrcUser,
+  joinPmRoom,
+} from '../support/irc-user.js';
 import {
   registerUser,
   requireSynapse,
@@ -143,12 +147,7 @@ describe('IRC refusals reach the Matrix sender (InspIRCd + Synapse)', () => {
     const carolNick = `Carol${suffix}`;
     const carol = await ircUser(carolNick, `#elsewhere${suffix}`);
     carol.client.say(puppetNick, 'psst');
-    const pmRoom = await waitFor(
-      () => connector.pmRoomOf('test', carolNick, alice.userId as MatrixUserId),
-      20_000,
-      'the PM room',
-    );
-    await asUser(alice, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(pmRoom)}`, {});
+    const pmRoom = await joinPmRoom(connector, alice, carolNick);
     const quit = new Promise<void>((resolve) => carol.client.once('close', () => resolve()));
     carol.client.quit('gone');
     await quit;

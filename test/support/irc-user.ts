@@ -2,7 +2,9 @@
 import IRC, { type Client, type MessageEvent } from 'irc-framework';
 import { IrcConnector } from '../../bridges/irc/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { startBridge, type HarnessOptions } from './bridge-harness.js';
+import type { MatrixUserId } from '../../src/connector.js';
+import { asUser, startBridge, type HarnessOptions } from './bridge-harness.js';
+import { waitFor, type TestUser } from './synapse.js';
 
 export function ircPort(): number {
   const port = Number(process.env.SWITCHBOARD_TEST_IRC_PORT);
@@ -106,4 +108,19 @@ export function startIrcBridge(
       },
     },
   });
+}
+
+/** Waits for the room of `user`'s private conversation with `nick` (on network `test`), joins it and returns its id. */
+export async function joinPmRoom(
+  connector: IrcConnector,
+  user: TestUser,
+  nick: string,
+): Promise<string> {
+  const room = await waitFor(
+    () => connector.pmRoomOf('test', nick, user.userId as MatrixUserId),
+    20_000,
+    `the PM room with ${nick}`,
+  );
+  await asUser(user, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(room)}`, {});
+  return room;
 }
