@@ -188,6 +188,14 @@ export type RemoteEvent =
       /** `levels` is the whole list (a channel's NAMES): every other ghost of this bridge with an entry goes back to the default. */
       complete?: boolean;
     })
+  | (RemoteEventBase & {
+      kind: 'join-rule';
+      /**
+       * The remote chat opened to anyone (`public`) or closed to invited users (`invite`): core's
+       * bot sets the room's join rule. `sender` is who changed it on the network (not used by core).
+       */
+      joinRule: 'public' | 'invite';
+    })
   | (RemoteEventBase & { kind: 'topic'; topic: string })
   | (RemoteEventBase & { kind: 'name'; name: string });
 

@@ -224,10 +224,12 @@ export class IrcListener {
     client.on('channel info', (e: { channel: string; modes?: ModeChange[] }) => {
       if (!e.modes) return; // 329 (creation time) and 328 (URL) come as channel info too
       const lower = e.channel.toLowerCase();
-      this.channelFlags.set(
-        lower,
-        new Set(e.modes.filter((m) => m.mode.startsWith('+')).map((m) => m.mode.slice(1))),
+      const flags = new Set(
+        e.modes.filter((m) => m.mode.startsWith('+')).map((m) => m.mode.slice(1)),
       );
+      this.channelFlags.set(lower, flags);
+      // The room follows what the channel is now (it may have changed while the bot was away).
+      this.queueJoinRule(e.channel, this.network.bot.nick, hides(flags) ? 'invite' : 'public');
       for (const wake of this.flagWaiters.get(lower) ?? []) wake();
       this.flagWaiters.delete(lower);
     });
@@ -235,11 +237,15 @@ export class IrcListener {
     client.on('mode', (e: { target: string; nick: string; modes: ModeChange[] }) => {
       if (!isChannelName(e.target)) return;
       const flags = this.channelFlags.get(e.target.toLowerCase());
+      const wasHidden = flags && hides(flags);
       for (const { mode, param } of e.modes)
         if (flags && param == null) {
           if (mode.startsWith('+')) flags.add(mode.slice(1));
           else flags.delete(mode.slice(1));
         }
+      // +s/+p/+i set or lifted: the room follows (invite-only, or open to anyone again).
+      if (flags && wasHidden !== hides(flags))
+        this.queueJoinRule(e.target, e.nick, hides(flags) ? 'invite' : 'public');
       const before = new Map(
         e.modes
           .flatMap((m) => (typeof m.param === 'string' ? [m.param] : []))
@@ -428,6 +434,17 @@ export class IrcListener {
     this.queue(async () => this.emitQuietly(event));
   }
 
+  /** The channel was opened or closed (modes): the bot sets the room's join rule. */
+  private queueJoinRule(channel: string, by: string, joinRule: 'public' | 'invite'): void {
+    const event: RemoteEvent = {
+      kind: 'join-rule',
+      portal: this.portal(channel),
+      sender: this.user(by),
+      joinRule,
+    };
+    this.queue(async () => this.emitQuietly(event));
+  }
+
   /** Emits without setting the sender's profile (for what the bot does, not a ghost). */
   private emitQuietly(event: RemoteEvent): void {
     if (!this.sink.hasPortal(event.portal)) return;
@@ -459,7 +476,7 @@ export class IrcListener {
       });
     }
     const flags = this.channelFlags.get(lower);
-    return !!flags && ['s', 'p', 'i'].some((m) => flags.has(m));
+    return !!flags && hides(flags);
   }
 
   /** The bot joined: it asks the channel's modes (answered by 324, `channel info`). */
@@ -614,3 +631,6 @@ function prefixModes(prefix: unknown): string[] | undefined {
 
 const ts = (time?: number) =>
   typeof time === 'number' && Number.isFinite(time) ? { timestamp: time } : {};
+
+/** Secret, private or invite-only (+s, +p, +i): a channel whose room is invite-only. */
+const hides = (flags: ReadonlySet<string>) => ['s', 'p', 'i'].some((m) => flags.has(m));

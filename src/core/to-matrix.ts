@@ -34,6 +34,7 @@ export async function sendToMatrix(
 ): Promise<MessageMapping | undefined> {
   // The bot's doing, not the sender's ghost's: no ghost is made for these.
   if (event.kind === 'power-levels') return setGhostLevels(deps, runtime, roomId, event);
+  if (event.kind === 'join-rule') return setJoinRule(deps, runtime, roomId, event);
   if (event.kind === 'membership' && event.matrixUser) return removeMatrixUser(deps, roomId, event);
   const intent = await deps.ghosts.intentFor(runtime, event.sender);
   const mapping = (remoteId: string, eventId: string): MessageMapping => ({
@@ -206,6 +207,30 @@ async function setGhostLevels(
       { bridge: runtime.id, roomId, portal: event.portal },
       "the bridge bot may not change this room's power levels: ghosts' levels not set",
     );
+  return undefined;
+}
+
+/**
+ * The chat opened or closed: the bot sets the join rule of a room it made. A room linked to the
+ * chat (made by someone else) keeps its rules: who may enter it is its owners' choice.
+ */
+async function setJoinRule(
+  deps: ToMatrixDeps,
+  runtime: BridgeRuntime,
+  roomId: string,
+  event: Extract<RemoteEvent, { kind: 'join-rule' }>,
+): Promise<undefined> {
+  const state = await deps.client.roomState(roomId);
+  const find = (type: string) => state.find((e) => e.type === type && e.state_key === '');
+  if (find('m.room.join_rules')?.content.join_rule === event.joinRule) return undefined;
+  if (find('m.room.create')?.sender !== deps.botUserId) {
+    deps.log?.info(
+      { bridge: runtime.id, roomId, portal: event.portal, joinRule: event.joinRule },
+      'a linked room keeps its join rule',
+    );
+    return undefined;
+  }
+  await deps.client.putState(roomId, 'm.room.join_rules', '', { join_rule: event.joinRule });
   return undefined;
 }
 

@@ -2,7 +2,8 @@
 // joins the room appears in the channel before saying anything (their puppet connects on join),
 // and leaving the room PARTs the channel with a reason that cannot smuggle a second command; kicks,
 // bans and unbans of ghosts reach IRC; channel operators are power level 50 in the room; a Matrix
-// user kicked on IRC is kicked from the room; keyed (+k) and secret (+s) channels.
+// user kicked on IRC is kicked from the room; keyed (+k) and secret (+s) channels; the room's join
+// rule follows +i.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
@@ -274,6 +275,42 @@ describe('IRC bridge: Matrix memberships (InspIRCd + Synapse)', () => {
       gina.client.quit();
     }
   }, 120_000);
+
+  it('the room follows the channel: +i makes it invite-only, -i open to anyone again', async () => {
+    const shutChannel = `#shut${suffix}`;
+    const oona = await ircUser(`Oona${suffix}`, shutChannel); // first in: channel operator
+    const joinRule = (roomId: string) =>
+      asUser<{ join_rule: string }>(
+        bot(),
+        'GET',
+        `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.join_rules`,
+      ).then((c) => c.join_rule);
+    const mode = async (change: string) => {
+      oona.client.raw(`MODE ${shutChannel} ${change}`);
+      await waitFor(
+        () =>
+          oona.raw.find(
+            (l) => / MODE /.test(l) && flat(l).trimEnd().endsWith(`${shutChannel} ${change}`),
+          ),
+        10_000,
+        `MODE ${change}`,
+      );
+    };
+    try {
+      const roomId = await joinAlias(carol, `#irc_test_${shutChannel}:localhost`);
+      expect(await joinRule(roomId)).toBe('public');
+      await mode('+i');
+      await waitFor(
+        async () => (await joinRule(roomId)) === 'invite',
+        20_000,
+        'an invite-only room',
+      );
+      await mode('-i');
+      await waitFor(async () => (await joinRule(roomId)) === 'public', 20_000, 'a public room');
+    } finally {
+      oona.client.quit();
+    }
+  });
 
   it('channel operators are power level 50: from NAMES in one event, then from MODE +o and -o', async () => {
     const opsChannel = `#ops${suffix}`;
