@@ -220,10 +220,12 @@ async function setJoinRule(
   roomId: string,
   event: Extract<RemoteEvent, { kind: 'join-rule' }>,
 ): Promise<undefined> {
+  const current = await deps.client.getState(roomId, 'm.room.join_rules', '');
+  if (current?.join_rule === event.joinRule) return undefined; // the common case: sent at each join
+  // Who made the room is only in the create event's sender (the full state, large: only now).
   const state = await deps.client.roomState(roomId);
-  const find = (type: string) => state.find((e) => e.type === type && e.state_key === '');
-  if (find('m.room.join_rules')?.content.join_rule === event.joinRule) return undefined;
-  if (find('m.room.create')?.sender !== deps.botUserId) {
+  const create = state.find((e) => e.type === 'm.room.create' && e.state_key === '');
+  if (create?.sender !== deps.botUserId) {
     deps.log?.info(
       { bridge: runtime.id, roomId, portal: event.portal, joinRule: event.joinRule },
       'a linked room keeps its join rule',
