@@ -18,6 +18,7 @@ import {
 } from '../../src/connector.js';
 import type { IrcNetwork } from './client.js';
 import { levelOf } from './channel-config.js';
+import { ChannelFlags } from './channel-flags.js';
 import { ChannelModes, type ModeChange } from './modes.js';
 import { ircToContent } from './format.js';
 import { mentionLookup } from './mentions.js';
@@ -56,10 +57,8 @@ export class IrcListener {
   private readonly named = new Map<string, string>();
   /** Lowercased channel → its topic as last heard (on join or a change). */
   private readonly topics = new Map<string, string>();
-  /** Lowercased channel → its mode letters (from 324 after the bot joined, then MODE): +s/+p/+i hide it. */
-  private readonly channelFlags = new Map<string, Set<string>>();
-  /** Lowercased channel → who waits for its 324. */
-  private readonly flagWaiters = new Map<string, (() => void)[]>();
+  /** Whether each channel is secret, private or invite-only (its room too). */
+  private readonly channelFlags = new ChannelFlags();
   /** Who holds op, voice, … in each channel: their ghosts' Matrix power levels. */
   private readonly modes: ChannelModes;
   /** Channels whose room was checked for ghosts of users gone while the bridge was down. */
@@ -206,7 +205,7 @@ export class IrcListener {
     // A JOIN refused as invite-only (473): the channel is +i (its room is invite-only too).
     client.on('raw', (e: { line: string; from_server: boolean }) => {
       const m = e.from_server ? /^(?:@\S+ )?:\S+ 473 \S+ (\S+)/.exec(e.line) : null;
-      if (m) this.channelFlags.set(m[1]!.toLowerCase(), new Set(['i']));
+      if (m) this.channelFlags.refusedAsInviteOnly(m[1]!);
     });
     // WHO's answer (asked at the bot's join): who is away already.
     client.on('wholist', (e: { target: string; users: { nick: string; away?: boolean }[] }) => {
@@ -223,29 +222,16 @@ export class IrcListener {
     // The channel's modes (324), asked when the bot joins: whether its room is invite-only.
     client.on('channel info', (e: { channel: string; modes?: ModeChange[] }) => {
       if (!e.modes) return; // 329 (creation time) and 328 (URL) come as channel info too
-      const lower = e.channel.toLowerCase();
-      const flags = new Set(
-        e.modes.filter((m) => m.mode.startsWith('+')).map((m) => m.mode.slice(1)),
-      );
-      this.channelFlags.set(lower, flags);
+      const hidden = this.channelFlags.learned(e.channel, e.modes);
       // The room follows what the channel is now (it may have changed while the bot was away).
-      this.queueJoinRule(e.channel, this.network.bot.nick, hides(flags) ? 'invite' : 'public');
-      for (const wake of this.flagWaiters.get(lower) ?? []) wake();
-      this.flagWaiters.delete(lower);
+      this.queueJoinRule(e.channel, this.network.bot.nick, hidden);
     });
     // Op, halfop, voice… given or taken: the ghosts' power levels follow, one event per MODE line.
     client.on('mode', (e: { target: string; nick: string; modes: ModeChange[] }) => {
       if (!isChannelName(e.target)) return;
-      const flags = this.channelFlags.get(e.target.toLowerCase());
-      const wasHidden = flags && hides(flags);
-      for (const { mode, param } of e.modes)
-        if (flags && param == null) {
-          if (mode.startsWith('+')) flags.add(mode.slice(1));
-          else flags.delete(mode.slice(1));
-        }
       // +s/+p/+i set or lifted: the room follows (invite-only, or open to anyone again).
-      if (flags && wasHidden !== hides(flags))
-        this.queueJoinRule(e.target, e.nick, hides(flags) ? 'invite' : 'public');
+      const hidden = this.channelFlags.changed(e.target, e.modes);
+      if (hidden !== undefined) this.queueJoinRule(e.target, e.nick, hidden);
       const before = new Map(
         e.modes
           .flatMap((m) => (typeof m.param === 'string' ? [m.param] : []))
@@ -435,12 +421,12 @@ export class IrcListener {
   }
 
   /** The channel was opened or closed (modes): the bot sets the room's join rule. */
-  private queueJoinRule(channel: string, by: string, joinRule: 'public' | 'invite'): void {
+  private queueJoinRule(channel: string, by: string, hidden: boolean): void {
     const event: RemoteEvent = {
       kind: 'join-rule',
       portal: this.portal(channel),
       sender: this.user(by),
-      joinRule,
+      joinRule: hidden ? 'invite' : 'public',
     };
     this.queue(async () => this.emitQuietly(event));
   }
@@ -459,29 +445,17 @@ export class IrcListener {
     this.stored = this.stored.then(() => stored);
   }
 
-  /**
-   * Whether the channel is secret, private or invite-only (+s, +p, +i), as its 324 says (the bot
-   * asks when it joins): waits up to `waitMs` for it while the bot is in the channel; false when
-   * the bot is not in it or the server did not answer.
-   */
-  async isHidden(channel: string, waitMs = 2_000): Promise<boolean> {
-    const lower = channel.toLowerCase();
-    if (!this.channelFlags.has(lower) && this.network.bot.inChannelNow(lower)) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, waitMs);
-        timer.unref();
-        const waiters = this.flagWaiters.get(lower) ?? [];
-        waiters.push(() => (clearTimeout(timer), resolve()));
-        this.flagWaiters.set(lower, waiters);
-      });
-    }
-    const flags = this.channelFlags.get(lower);
-    return !!flags && hides(flags);
+  /** Whether the channel is secret, private or invite-only (waiting a little for its 324). */
+  isHidden(channel: string): Promise<boolean> {
+    return this.channelFlags.isHidden(
+      channel,
+      this.network.bot.inChannelNow(channel.toLowerCase()),
+    );
   }
 
   /** The bot joined: it asks the channel's modes (answered by 324, `channel info`). */
   private askModes(channel: string): void {
-    this.channelFlags.delete(channel.toLowerCase());
+    this.channelFlags.forget(channel);
     this.network.bot
       .writeLines([`MODE ${channel}`])
       .catch((err: unknown) =>
@@ -631,6 +605,3 @@ function prefixModes(prefix: unknown): string[] | undefined {
 
 const ts = (time?: number) =>
   typeof time === 'number' && Number.isFinite(time) ? { timestamp: time } : {};
-
-/** Secret, private or invite-only (+s, +p, +i): a channel whose room is invite-only. */
-const hides = (flags: ReadonlySet<string>) => ['s', 'p', 'i'].some((m) => flags.has(m));
