@@ -312,12 +312,12 @@ export class IrcListener {
     this.leftBridged(quit.nick, channels);
   }
 
-  /** Netsplit holds stored before a restart: their ghosts are still held for what is left of it. */
   /** How many users' ghosts are held for a netsplit now. */
   get heldForNetsplit(): number {
-    return this.holds.list().length;
+    return this.holds.size;
   }
 
+  /** Netsplit holds stored before a restart: their ghosts are still held for what is left of it. */
   restoreHolds(quits: HeldQuit[]): void {
     this.holds.restore(quits);
   }

@@ -122,6 +122,11 @@ export class SplitHolds {
     this.stopped = true;
   }
 
+  /** How many users are held now. */
+  get size(): number {
+    return this.held.size;
+  }
+
   /** What is held now (tests, storage). */
   list(): HeldQuit[] {
     return [...this.held.values()].map(({ quit }) => ({ ...quit, channels: { ...quit.channels } }));

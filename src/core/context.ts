@@ -40,6 +40,7 @@ export function bridgeContext(
   };
   let bridgeKey: Buffer | undefined;
   const secrets = new Sealer(() => (bridgeKey ??= deps.secretKey.derive(namespace)));
+  const roomOf = async (portal: string) => (await deps.portals.get(runtime.id, portal))?.roomId;
   return {
     config: runtime.config,
     log: deps.log.child({ bridge: runtime.id }),
@@ -61,17 +62,17 @@ export function bridgeContext(
       return toRecord(renamed);
     },
     invite: async (portal, userId) => {
-      const row = await deps.portals.get(runtime.id, portal);
-      if (!row) throw new Error(`no room for ${portal}`);
-      const member = await deps.client.getState(row.roomId, 'm.room.member', userId);
+      const roomId = await roomOf(portal);
+      if (!roomId) throw new Error(`no room for ${portal}`);
+      const member = await deps.client.getState(roomId, 'm.room.member', userId);
       const membership = (member as { membership?: unknown } | undefined)?.membership;
       if (membership === 'join' || membership === 'invite') return;
-      await deps.client.invite(row.roomId, userId);
+      await deps.client.invite(roomId, userId);
     },
     portalGhosts: async (portal) => {
-      const row = await deps.portals.get(runtime.id, portal);
-      if (!row) return [];
-      const joined = await deps.client.joinedMembers(row.roomId);
+      const roomId = await roomOf(portal);
+      if (!roomId) return [];
+      const joined = await deps.client.joinedMembers(roomId);
       return Object.keys(joined).flatMap((userId) => {
         const remote = runtime.remoteUserOf(userId);
         return remote ? [remote] : [];

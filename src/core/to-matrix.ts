@@ -160,25 +160,28 @@ export async function sendToMatrix(
   }
 }
 
-/** Per client, per room: whether the bot is an infinite-power creator (asked once: it never changes). */
-const creators = new WeakMap<MatrixClient, Map<string, Promise<boolean>>>();
-function botCreated(client: MatrixClient, roomId: string, bot: string): Promise<boolean> {
-  let rooms = creators.get(client);
-  if (!rooms) creators.set(client, (rooms = new Map()));
-  let created = rooms.get(roomId);
-  if (!created) {
+type CreateEvent = { sender: string; content: Record<string, unknown> } | undefined;
+
+/** Per client, per room: its create event (asked once: it never changes). */
+const createEvents = new WeakMap<MatrixClient, Map<string, Promise<CreateEvent>>>();
+function createEventOf(client: MatrixClient, roomId: string): Promise<CreateEvent> {
+  let rooms = createEvents.get(client);
+  if (!rooms) createEvents.set(client, (rooms = new Map()));
+  let create = rooms.get(roomId);
+  if (!create) {
     // The create event's sender is only in the full state (getState answers content alone).
-    created = client.roomState(roomId).then((state) =>
-      isInfiniteCreator(
-        state.find((e) => e.type === 'm.room.create' && e.state_key === ''),
-        bot,
-      ),
-    );
-    created.catch(() => rooms.delete(roomId));
-    rooms.set(roomId, created);
+    create = client
+      .roomState(roomId)
+      .then((state) => state.find((e) => e.type === 'm.room.create' && e.state_key === ''));
+    create.catch(() => rooms.delete(roomId));
+    rooms.set(roomId, create);
   }
-  return created;
+  return create;
 }
+
+/** Whether the bot is an infinite-power creator of the room (room v12). */
+const botCreated = async (client: MatrixClient, roomId: string, bot: string) =>
+  isInfiniteCreator(await createEventOf(client, roomId), bot);
 
 /**
  * Ghosts' power levels (channel operators, say): one `m.room.power_levels` event by the bot,
@@ -222,10 +225,7 @@ async function setJoinRule(
 ): Promise<undefined> {
   const current = await deps.client.getState(roomId, 'm.room.join_rules', '');
   if (current?.join_rule === event.joinRule) return undefined; // the common case: sent at each join
-  // Who made the room is only in the create event's sender (the full state, large: only now).
-  const state = await deps.client.roomState(roomId);
-  const create = state.find((e) => e.type === 'm.room.create' && e.state_key === '');
-  if (create?.sender !== deps.botUserId) {
+  if ((await createEventOf(deps.client, roomId))?.sender !== deps.botUserId) {
     deps.log?.info(
       { bridge: runtime.id, roomId, portal: event.portal, joinRule: event.joinRule },
       'a linked room keeps its join rule',
