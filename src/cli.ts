@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from './config/load.js';
 import { registrationYaml } from './core/registration.js';
 import { EXIT, StartupError } from './core/startup-checks.js';
 import { Switchboard } from './core/switchboard.js';
+import { addDemoCommand } from './demo/command.js';
 import { createLogger } from './observability/logger.js';
 
 /** config.sample.yaml sits at the package root, above src/ (or dist/src/). */
@@ -100,5 +101,7 @@ program
       fail(err);
     }
   });
+
+addDemoCommand(program);
 
 await program.parseAsync();

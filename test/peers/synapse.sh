@@ -6,7 +6,8 @@
 #        synapse.sh stop
 # env: PEERS_DIR (state, default $REPO/.peers), SYNAPSE_VENV (default $PEERS_DIR/synapse-venv),
 #      SYNAPSE_VERSION (default 1.163.2), HS_PORT (default 18008), SERVER_NAME (default localhost),
-#      HS_SECRET (registration shared secret, default switchboard_test_registration_secret), PYTHON (default python3)
+#      HS_SECRET (registration shared secret, default switchboard_test_registration_secret),
+#      HS_MACAROON_SECRET (default test_macaroon_secret), PYTHON (default python3)
 # Synapse reads appservice registrations only at start: write the registration, then start Synapse.
 set -euo pipefail
 # shellcheck source=test/peers/lib.sh
@@ -18,6 +19,7 @@ PIDFILE=$P/synapse.pid
 PORT=${HS_PORT:-18008}
 NAME=${SERVER_NAME:-localhost}
 SECRET=${HS_SECRET:-switchboard_test_registration_secret}
+MACAROON=${HS_MACAROON_SECRET:-test_macaroon_secret}
 PY=${PYTHON:-python3}
 
 # the installed distribution's version (synapse.__version__ adds git info when the venv is inside a checkout)
@@ -76,7 +78,7 @@ url_preview_enabled: false
 enable_metrics: false
 enable_registration: false
 registration_shared_secret: "$SECRET"
-macaroon_secret_key: "test_macaroon_secret"
+macaroon_secret_key: "$MACAROON"
 form_secret: "test_form_secret"
 bcrypt_rounds: 4
 app_service_config_files:
