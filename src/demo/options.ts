@@ -32,6 +32,8 @@ export const CORE_PORTS: DemoPort[] = [
   { key: 'bridge', flag: '--bridge-port', what: 'the bridge (appservice listener)', default: 9000 },
 ];
 
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
 /** Commander's camelCase name of a flag: `--irc-port` → `ircPort`. */
 export const optionName = (flag: string) =>
   flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -76,11 +78,17 @@ export function resolveOptions(
       );
     seen.set(byKey[p.key]!, p);
   }
+  const logLevel = raw.logLevel ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new DemoError(
+      `--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${logLevel}"`,
+      2,
+    );
   return {
     dir,
     serverName,
     ports: byKey,
     synapseVenv: resolve(raw.synapseVenv ?? env.SYNAPSE_VENV ?? join(dir, 'synapse-venv')),
-    logLevel: raw.logLevel ?? 'info',
+    logLevel,
   };
 }
