@@ -18,7 +18,7 @@ function context(): DemoPeerContext {
 }
 
 describe('the demo config', () => {
-  it('is valid for the schema and every bridge, on 127.0.0.1, with the demo peers' sections', () => {
+  it("is valid for the schema and every bridge, on 127.0.0.1, with each demo peer's section", () => {
     const ctx = context();
     const raw = demoConfigObject(ctx.opts, DEMO_PEERS, ctx, '@demo:localhost');
     const files = writeDemoFiles(ctx.opts, raw, availableConnectors());
@@ -37,7 +37,7 @@ describe('the demo config', () => {
     expect(statSync(files.configFile).mode & 0o777).toBe(0o600);
   });
 
-  it('writes the registration from it: both bridges' namespaces, the bridge URL, the same tokens', () => {
+  it('writes the registration from it: the namespaces of both bridges, the bridge URL, the same tokens', () => {
     const ctx = context();
     const files = writeDemoFiles(
       ctx.opts,
