@@ -50,8 +50,10 @@ interface Demo {
 }
 
 /** `switchboard demo` with these ports, in a fresh state folder. */
-function startDemo(ports: { hs: number; bridge: number; irc: number }): Demo {
-  const dir = mkdtempSync(join(tmpdir(), 'sb-demo-'));
+function startDemo(
+  ports: { hs: number; bridge: number; irc: number },
+  dir = mkdtempSync(join(tmpdir(), 'sb-demo-')),
+): Demo {
   const venv = process.env.SYNAPSE_VENV ?? join(requireSynapse().peersDir, 'synapse-venv');
   const args = ['--hs-port', ports.hs, '--bridge-port', ports.bridge, '--irc-port', ports.irc];
   const proc = spawn(
@@ -70,6 +72,52 @@ function startDemo(ports: { hs: number; bridge: number; irc: number }): Demo {
     proc.once('exit', (code) => resolve(code)),
   );
   return { proc, dir, out: () => out, exited };
+}
+
+/** Waits for the banner; returns how long it took and the servers' PIDs (from their PID files). */
+async function waitUp(demo: Demo): Promise<{ ms: number; pids: Record<string, number> }> {
+  const t0 = Date.now();
+  await waitFor(
+    () => {
+      if (demo.proc.exitCode !== null) throw new Error(`the demo exited:\n${demo.out()}`);
+      return demo.out().includes('Ctrl-C stops everything');
+    },
+    UP_TIMEOUT_MS,
+    'the demo banner',
+    100,
+  );
+  const pids: Record<string, number> = {};
+  for (const name of ['synapse', 'inspircd'])
+    pids[name] = Number(readFileSync(join(demo.dir, `${name}.pid`), 'utf8'));
+  return { ms: Date.now() - t0, pids };
+}
+
+/** SIGINT, then the exit code (within 40 s). */
+async function interrupt(demo: Demo): Promise<number | null> {
+  demo.proc.kill('SIGINT');
+  return Promise.race([
+    demo.exited,
+    new Promise<never>((_, reject) =>
+      setTimeout(
+        () => reject(new Error(`no exit 40 s after SIGINT:\n${demo.out()}`)),
+        40_000,
+      ).unref(),
+    ),
+  ]);
+}
+
+/** After a test: SIGKILL a demo still running, then stop what it left, by its PID files. */
+async function cleanUp(demo: Demo | undefined): Promise<void> {
+  if (!demo) return;
+  if (demo.proc.exitCode === null && demo.proc.signalCode === null) {
+    demo.proc.kill('SIGKILL');
+    await demo.exited;
+  }
+  for (const script of ['irc.sh', 'synapse.sh'])
+    execFileSync('bash', [join(REPO, 'test/peers', script), 'stop'], {
+      env: { ...process.env, PEERS_DIR: demo.dir },
+      stdio: 'ignore',
+    });
 }
 
 /** `  label  value` from the banner. */
@@ -94,36 +142,16 @@ describe('switchboard demo (Synapse, InspIRCd and the bridge on loopback)', () =
 
   beforeAll(async () => {
     ports = { hs: await freePort(), bridge: await freePort(), irc: await freePort() };
-    const t0 = Date.now();
     demo = startDemo(ports);
-    await waitFor(
-      () => {
-        if (demo.proc.exitCode !== null) throw new Error(`the demo exited:\n${demo.out()}`);
-        return demo.out().includes('Ctrl-C stops everything');
-      },
-      UP_TIMEOUT_MS,
-      'the demo banner',
-      100,
-    );
-    console.log(`demo up in ${Date.now() - t0} ms`);
-    for (const name of ['synapse', 'inspircd'])
-      pids[name] = Number(readFileSync(join(demo.dir, `${name}.pid`), 'utf8'));
+    const up = await waitUp(demo);
+    console.log(`demo up in ${up.ms} ms`);
+    Object.assign(pids, up.pids);
   }, UP_TIMEOUT_MS + 10_000);
 
   afterAll(async () => {
     matrix?.stopClient();
     irc?.quit('bye');
-    if (demo?.proc.exitCode === null) {
-      demo.proc.kill('SIGKILL');
-      await demo.exited;
-    }
-    // Whatever a failed run left, by its PID files.
-    for (const script of ['irc.sh', 'synapse.sh'])
-      if (demo)
-        execFileSync('bash', [join(REPO, 'test/peers', script), 'stop'], {
-          env: { ...process.env, PEERS_DIR: demo.dir },
-          stdio: 'ignore',
-        });
+    await cleanUp(demo);
   });
 
   it('prints how to join, and both sides talk through it with what it printed', async () => {
@@ -214,14 +242,7 @@ describe('switchboard demo (Synapse, InspIRCd and the bridge on loopback)', () =
     expect(Object.values(pids).every(alive)).toBe(true);
     irc?.quit('bye');
     irc = undefined;
-    demo.proc.kill('SIGINT');
-    const code = await Promise.race([
-      demo.exited,
-      new Promise((_, reject) =>
-        setTimeout(() => reject(new Error(`no exit 40 s after SIGINT:\n${demo.out()}`)), 40_000),
-      ),
-    ]);
-    expect(code).toBe(0);
+    expect(await interrupt(demo)).toBe(0);
     expect(demo.out()).toContain('everything it started is stopped');
     for (const [name, pid] of Object.entries(pids))
       expect(alive(pid), `${name} (pid ${pid})`).toBe(false);
@@ -230,6 +251,37 @@ describe('switchboard demo (Synapse, InspIRCd and the bridge on loopback)', () =
     for (const name of ['synapse', 'inspircd', 'demo'])
       expect(existsSync(join(demo.dir, `${name}.pid`)), `${name}.pid`).toBe(false);
   }, 60_000);
+});
+
+describe('switchboard demo run again after kill -9, in the same folder', () => {
+  let first: Demo | undefined;
+  let second: Demo | undefined;
+  afterAll(async () => {
+    await cleanUp(second);
+    await cleanUp(first);
+  });
+
+  it(
+    'stops what the killed one left (by its PID files) and comes up again',
+    async () => {
+      const ports = { hs: await freePort(), bridge: await freePort(), irc: await freePort() };
+      first = startDemo(ports);
+      const { pids: left } = await waitUp(first);
+      first.proc.kill('SIGKILL');
+      await first.exited;
+      expect(Object.values(left).every(alive)).toBe(true); // nobody stopped them: leftovers
+
+      second = startDemo(ports, first.dir);
+      const up = await waitUp(second);
+      console.log(`second run up in ${up.ms} ms`);
+      for (const [name, pid] of Object.entries(left)) expect(alive(pid), `old ${name}`).toBe(false);
+      expect(Object.values(up.pids).every(alive)).toBe(true);
+      expect(await interrupt(second)).toBe(0);
+      for (const pid of Object.values(up.pids)) expect(alive(pid)).toBe(false);
+      for (const port of Object.values(ports)) expect(await bindProblem(port)).toBeUndefined();
+    },
+    2 * UP_TIMEOUT_MS + 60_000,
+  );
 });
 
 describe('switchboard demo with a port in use', () => {
