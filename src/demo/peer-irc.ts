@@ -21,18 +21,24 @@ function haveInspircd(): boolean {
   }
 }
 
+/** Why InspIRCd cannot be installed here (not root), with the command to run; undefined when it can. */
+export function installProblem(installed: boolean, uid: number | undefined): string | undefined {
+  if (installed || uid === 0) return undefined;
+  return (
+    'InspIRCd (the demo IRC server) is not installed, and installing it needs root. Run:\n' +
+    '  sudo apt-get update && sudo apt-get install -y --no-install-recommends inspircd\n' +
+    'then run the demo again. (Debian and Ubuntu; elsewhere, install InspIRCd 3 with your package manager.)'
+  );
+}
+
 export const ircPeer: DemoPeer = {
   bridge: 'irc',
   ports: [{ key: 'irc', flag: '--irc-port', what: 'the IRC server (InspIRCd)', default: 6667 }],
   async install(ctx) {
-    if (haveInspircd()) return;
-    if (process.getuid?.() !== 0)
-      throw new DemoError(
-        'InspIRCd (the demo IRC server) is not installed, and installing it needs root. Run:\n' +
-          '  sudo apt-get update && sudo apt-get install -y --no-install-recommends inspircd\n' +
-          'then run the demo again. (Debian and Ubuntu; elsewhere, install InspIRCd 3 with your package manager.)',
-      );
-    await ctx.scripts.run('irc.sh', ['install-inspircd'], env(ctx));
+    const installed = haveInspircd();
+    const problem = installProblem(installed, process.getuid?.());
+    if (problem) throw new DemoError(problem);
+    if (!installed) await ctx.scripts.run('irc.sh', ['install-inspircd'], env(ctx));
   },
   start: (ctx) => ctx.scripts.run('irc.sh', ['start-inspircd'], env(ctx)),
   stop: (ctx) => ctx.scripts.run('irc.sh', ['stop'], env(ctx)),
