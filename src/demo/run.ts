@@ -51,9 +51,9 @@ export async function runDemo(
   peers: DemoPeer[],
   connectors: AnyConnector[],
 ): Promise<number> {
+  const scripts = PeerScripts.forState(opts.dir);
   mkdirSync(opts.dir, { recursive: true });
   const lock = StateLock.take(opts.dir);
-  const scripts = PeerScripts.forState(opts.dir);
   const ctx: DemoPeerContext = { opts, scripts };
   const homeserver = new DemoHomeserver(opts, scripts);
   /** What to stop, in start order; registered before each start (a failed start may leave a PID). */
