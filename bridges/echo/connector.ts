@@ -254,7 +254,7 @@ export class EchoConnector
       {
         name: 'stats',
         help: 'how many messages were echoed since start',
-        run: (ctx) => ctx.reply(`Heard ${this.received} messages, echoed ${this.echoed}.`),
+        run: (ctx) => ctx.reply(`Heard ${messages(this.received)}, echoed ${this.echoed}.`),
       },
       {
         name: 'say',
@@ -271,3 +271,5 @@ export class EchoConnector
     ];
   }
 }
+
+const messages = (n: number) => `${n} message${n === 1 ? '' : 's'}`;
