@@ -111,7 +111,7 @@ function echoTarget(
 
 runConnectorConformance({
   ...echoTarget('echo', { edits: true, redactions: true, reactions: true }),
-  capabilities: { edits: true, redactions: true, reactions: true, replies: true },
+  capabilities: { edits: true, redactions: true, reactions: true, replies: true, threads: true },
   skip: [],
 });
 
