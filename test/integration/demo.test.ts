@@ -302,5 +302,5 @@ describe('switchboard demo with a port in use', () => {
     expect(existsSync(join(demo.dir, 'synapse.pid'))).toBe(false);
     expect(existsSync(join(demo.dir, 'inspircd.pid'))).toBe(false);
     expect(existsSync(join(demo.dir, 'demo.pid'))).toBe(false);
-  }, 30_000);
+  }, 60_000);
 });
