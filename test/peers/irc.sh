@@ -8,7 +8,7 @@
 # - a second InspIRCd, irc2.localhost (plaintext), NOT linked at start: tests link it to the first
 #   (`CONNECT irc2.localhost` as the oper root/ci on the first) and split it off (`SQUIT`), for
 #   netsplits. The first listens for server links on IRC_LINK_PORT, the second on IRC2_LINK_PORT.
-# usage: irc.sh install | start | stop
+# usage: irc.sh install | start | stop | env (what the tests get: see env_for_tests)
 #        irc.sh install-inspircd | start-inspircd    only the first InspIRCd, plaintext on IRC_PORT, no TLS, no
 #                                                   services, no links (`switchboard demo`); `stop` stops it
 # env: PEERS_DIR (state, default $REPO/.peers), IRC_NETWORK (the network name, default SBTest), IRC_PORT (default 16667),
@@ -313,6 +313,17 @@ stop() {
   stop_pidfile inspircd "$PIDFILE" inspircd
 }
 
+# What the tests get (one VAR=value a line): InspIRCd (plaintext, with SASL through Atheme's
+# NickServ), its TLS port and self-signed certificate (the CA to trust), ngIRCd (a minimal RFC-only
+# server, plaintext) and a second InspIRCd the netsplit tests link to the first and split off.
+env_for_tests() {
+  echo "SWITCHBOARD_TEST_IRC_PORT=$PORT"
+  echo "SWITCHBOARD_TEST_IRC_TLS_PORT=$TLS_PORT"
+  echo "SWITCHBOARD_TEST_IRC_CA=$D/cert.pem"
+  echo "SWITCHBOARD_TEST_NGIRCD_PORT=$NG_PORT"
+  echo "SWITCHBOARD_TEST_IRC2_PORT=$PORT2"
+}
+
 cmd=${1:-}; shift || true
 case $cmd in
   install) install ;;
@@ -320,5 +331,6 @@ case $cmd in
   install-inspircd) install_inspircd ;;
   start-inspircd) start_only_inspircd ;;
   stop) stop ;;
-  *) echo "usage: $0 install | start | stop | install-inspircd | start-inspircd"; exit 2 ;;
+  env) env_for_tests ;;
+  *) echo "usage: $0 install | start | stop | env | install-inspircd | start-inspircd"; exit 2 ;;
 esac

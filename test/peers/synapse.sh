@@ -4,6 +4,7 @@
 #        synapse.sh start REGISTRATION.yaml...   write the config, start on a FRESH database, wait for /versions
 #        synapse.sh register USER PASSWORD       a normal (non-admin) user, via the registration shared secret
 #        synapse.sh stop
+#        synapse.sh env                          what the tests get (SWITCHBOARD_TEST_HS_*)
 # env: PEERS_DIR (state, default $REPO/.peers), SYNAPSE_VENV (default $PEERS_DIR/synapse-venv),
 #      SYNAPSE_VERSION (default 1.163.2), HS_PORT (default 18008), SERVER_NAME (default localhost),
 #      HS_SECRET (registration shared secret, default switchboard_test_registration_secret),
@@ -142,11 +143,19 @@ register() { # register USER PASSWORD
 
 stop() { stop_pidfile synapse "$PIDFILE" synapse.app.homeserver; }
 
+# What the tests get (one VAR=value a line).
+env_for_tests() {
+  echo "SWITCHBOARD_TEST_HS_URL=http://127.0.0.1:$PORT"
+  echo "SWITCHBOARD_TEST_HS_SERVER_NAME=$NAME"
+  echo "SWITCHBOARD_TEST_HS_SECRET=$SECRET"
+}
+
 cmd=${1:-}; shift || true
 case $cmd in
   install) install ;;
   start) start "$@" ;;
   register) register "$@" ;;
   stop) stop ;;
-  *) echo "usage: $0 install | start REGISTRATION... | register USER PASSWORD | stop"; exit 2 ;;
+  env) env_for_tests ;;
+  *) echo "usage: $0 install | start REGISTRATION... | register USER PASSWORD | stop | env"; exit 2 ;;
 esac
