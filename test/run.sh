@@ -10,6 +10,8 @@
 #        SWITCHBOARD_TEST_IRC_TLS_PORT (its TLS port), SWITCHBOARD_TEST_IRC_CA (its self-signed certificate,
 #        the CA to trust), SWITCHBOARD_TEST_NGIRCD_PORT (ngIRCd, a minimal RFC-only server, plaintext) and
 #        SWITCHBOARD_TEST_IRC2_PORT (a second InspIRCd the netsplit tests link to the first and split off).
+#        SWITCHBOARD_TEST_CHROMIUM (Debian's chromium, which the status page's browser tests drive headless
+#        through playwright-core: no browser download; CHROMIUM overrides the executable).
 #        IRC_LINK_PORT (InspIRCd's server link for Atheme), NGIRCD_PORT, IRC2_PORT and IRC2_LINK_PORT
 #        default to IRC_PORT+333, +1, +2 and +334 (17000, 16668, 16669 and 17001).
 set -euo pipefail
@@ -54,6 +56,7 @@ t0=$(now_ms)
 bash test/peers/postgres.sh install 9>&-
 bash test/peers/synapse.sh install 9>&-
 bash test/peers/irc.sh install 9>&-
+bash test/peers/chromium.sh install 9>&-
 echo "install step: $(($(now_ms) - t0)) ms"
 
 stop_servers() {
@@ -78,6 +81,7 @@ t0=$(now_ms)
 bash test/peers/postgres.sh start 9>&-
 bash test/peers/synapse.sh start "$REGISTRATION" 9>&-
 bash test/peers/irc.sh start 9>&-
+bash test/peers/chromium.sh start 9>&-
 echo "start step: $(($(now_ms) - t0)) ms"
 
 export SWITCHBOARD_TEST_HS_URL=http://127.0.0.1:$HS_PORT
@@ -91,6 +95,8 @@ export SWITCHBOARD_TEST_IRC_TLS_PORT=$IRC_TLS_PORT
 export SWITCHBOARD_TEST_IRC_CA=$PEERS_DIR/inspircd/cert.pem
 export SWITCHBOARD_TEST_NGIRCD_PORT=$NGIRCD_PORT
 export SWITCHBOARD_TEST_IRC2_PORT=$IRC2_PORT
+SWITCHBOARD_TEST_CHROMIUM=$(bash test/peers/chromium.sh path)
+export SWITCHBOARD_TEST_CHROMIUM
 
 say "vitest run $*"
 npx --no-install vitest run "$@" 9>&-

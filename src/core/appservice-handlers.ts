@@ -26,6 +26,8 @@ export function appserviceHandlers(deps: {
   ghosts: GhostDirectory;
   metrics: Metrics;
   log: Logger;
+  /** Called once a transaction is stored (the status page shows when the last one came). */
+  onStored?: () => void;
 }): AppserviceHandlers {
   const resets = new TxnResets(deps.log);
   const running = () => [...deps.runtimes.values()].filter((r) => r.state === 'running');
@@ -52,6 +54,7 @@ export function appserviceHandlers(deps: {
         throw new ReportedFailure('the store cannot write', { cause: err });
       });
       deps.metrics.transactions.inc({ outcome: result.repeat ? 'repeat' : 'stored' });
+      deps.onStored?.();
       if (!result.repeat) resets.seen(txnId, result.txnIdReset);
       const byId = new Map(txn.events.map((e) => [e.event_id, e]));
       for (const row of result.added) deps.router.enqueue(row, byId.get(row.eventId), receivedAt);
