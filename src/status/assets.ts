@@ -27,7 +27,8 @@ small { opacity: 0.7; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; margin: 0; }
 dt { opacity: 0.8; } dd { margin: 0; }
 table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: 0.3rem 0.4rem; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
+th, td { text-align: left; padding: 0.3rem 0.4rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+td { overflow-wrap: anywhere; }
 #chart { min-height: 240px; }
 .search { display: flex; gap: 0.5rem; margin-bottom: 0.5rem; }
 .search input { flex: 1; min-width: 0; font: inherit; padding: 0.3rem; }
@@ -57,7 +58,7 @@ export const STATUS_JS = `'use strict';
     if (plot && plot.series.length === data.length) { plot.setData(data); return; }
     if (plot) plot.destroy();
     var series = [{}].concat(traffic.series.map(function (s, i) {
-      return { label: s.bridge + ' ' + arrow[s.direction], stroke: colors[i % colors.length], width: 2,
+      return { label: s.bridge + ' ' + arrow[s.direction], stroke: colors[i % colors.length], width: 2, points: { show: false },
         dash: s.direction === 'to_matrix' ? [6, 3] : undefined };
     }));
     plot = new uPlot({ width: width, height: 240, series: series,

@@ -60,7 +60,6 @@ export function statusPage(
       <section id="traffic">
         <h2>Traffic, last hour</h2>
         <div id="chart" aria-label="messages per minute"></div>
-        ${trafficTable(s)}
       </section>
       ${portalSection(portals)}
     </main>`;
@@ -129,6 +128,10 @@ export function liveSections(s: StatusSnapshot, csrf: string): Html {
               </dd>`,
         )}
       </dl>
+    </section>
+    <section id="traffic-totals">
+      <h2>Messages bridged</h2>
+      ${trafficTable(s)}
     </section>
     <section id="failures">
       <h2>Recent failed deliveries</h2>

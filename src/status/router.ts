@@ -62,9 +62,10 @@ export function statusRouter(opts: StatusRouterOptions): Router {
   const router = Router();
   const inner = Router();
   // The page's links are relative: it must be reached with its trailing slash.
-  router.get(STATUS_PATH, (req, res) => {
-    const query = req.originalUrl.slice(STATUS_PATH.length);
-    res.redirect(308, `${STATUS_PATH}/${query}`);
+  router.get(STATUS_PATH, (req, res, next) => {
+    const rest = req.originalUrl.slice(STATUS_PATH.length);
+    if (rest.startsWith('/')) return next(); // non-strict routing matches the slash too
+    res.redirect(308, `${STATUS_PATH}/${rest}`);
   });
   router.use(STATUS_PATH, inner);
 

@@ -32,13 +32,15 @@ export function createStatusQueries(
       const total = await base
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .executeTakeFirstOrThrow();
-      const last = (state: 'done' | 'failed') =>
-        sql<
-          number | null
-        >`(select max(i.finished_at) from inbox i where i.room_id = portals.room_id and i.state = ${state} and i.bridge = portals.bridge)`;
+      // Successes are recorded per event, not per bridge (core's `health` reads them the same way);
+      // a failure names the bridge it failed in.
+      const lastSuccess = sql<number | null>`(select max(i.finished_at) from inbox i
+        where i.room_id = portals.room_id and i.state = 'done')`;
+      const lastFailure = sql<number | null>`(select max(i.finished_at) from inbox i
+        where i.room_id = portals.room_id and i.state = 'failed' and i.bridge = portals.bridge)`;
       const rows = await base
         .select(['bridge', 'portal_key', 'room_id', 'created_at'])
-        .select([last('done').as('last_success'), last('failed').as('last_failure')])
+        .select([lastSuccess.as('last_success'), lastFailure.as('last_failure')])
         .orderBy('bridge')
         .orderBy('portal_key')
         .offset(offset)
