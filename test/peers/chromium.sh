@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Debian's chromium for the browser tests of the status page (driven headless by puppeteer-core,
-# which downloads no browser). Nothing runs between tests: each test starts its own headless
-# browser and closes it, so `start` only checks the executable and `stop` has nothing to stop.
-# usage: bash test/peers/chromium.sh install | start | stop
-# env:   CHROMIUM (the executable; default: chromium on PATH). The tests get its path as
-#        SWITCHBOARD_TEST_CHROMIUM from test/run.sh.
+# Debian's chromium for the status page's browser tests (test/integration/status-page.test.ts),
+# driven headless by playwright-core, which downloads no browser. No server runs between tests:
+# each test file starts its own headless browser and closes it, so `start` only checks the
+# executable and `stop` has nothing to stop. No ports.
+# usage: chromium.sh install | start | stop | env (what the tests get: SWITCHBOARD_TEST_CHROMIUM,
+#        the executable's path)
+# env:   CHROMIUM (the executable; default: chromium on PATH, from Debian's chromium package)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -24,6 +25,6 @@ case "${1:-}" in
   install) install ;;
   start) start ;;
   stop) ;;
-  path) exe ;;
-  *) echo "usage: $0 install | start | stop | path"; exit 2 ;;
+  env) echo "SWITCHBOARD_TEST_CHROMIUM=$(exe)" ;;
+  *) echo "usage: $0 install | start | stop | env"; exit 2 ;;
 esac
