@@ -46,8 +46,9 @@ export class TrafficRing {
     for (const { labels, value } of values) {
       const full = `${labels.type}\0${labels.bridge}\0${labels.direction}`;
       const delta = value - (this.seen.get(full) ?? 0);
+      if (delta <= 0) continue; // counters only grow: an older reading of a sample running alongside
       this.seen.set(full, value);
-      if (delta > 0) this.add(String(labels.bridge), String(labels.direction), delta, minute);
+      this.add(String(labels.bridge), String(labels.direction), delta, minute);
     }
     for (const m of this.buckets.keys()) if (m <= minute - MINUTES) this.buckets.delete(m);
   }
