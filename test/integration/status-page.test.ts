@@ -6,6 +6,7 @@
 // is drawn; access is refused without the link, with a used or expired one, or a wrong token.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +30,16 @@ import {
 const BOT = '@switchboard:localhost';
 const ECHO_GHOST = '@echo_echo:localhost';
 const TOKEN = `status_token_${randomBytes(8).toString('hex')}`;
-const SCREENSHOT = join(import.meta.dirname, '../../docs/status-page.png');
+/**
+ * The page's picture: in the state folder on every run (proof that it renders), and in docs/ (the
+ * one the README shows) when SWITCHBOARD_UPDATE_SCREENSHOT=1, so a test run leaves git alone.
+ */
+const SCREENSHOTS = [
+  join(process.env.SWITCHBOARD_TEST_PEERS_DIR ?? tmpdir(), 'status-page.png'),
+  ...(process.env.SWITCHBOARD_UPDATE_SCREENSHOT === '1'
+    ? [join(import.meta.dirname, '../../docs/status-page.png')]
+    : []),
+];
 
 function chromiumPath(): string {
   const path = process.env.SWITCHBOARD_TEST_CHROMIUM;
@@ -319,7 +329,7 @@ describe('the status page', () => {
 
     await page.goto(`${base()}/`);
     await page.waitForSelector('#chart canvas');
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    for (const path of SCREENSHOTS) await page.screenshot({ path, fullPage: true });
 
     // On a phone: nothing wider than the screen.
     await page.setViewportSize({ width: 390, height: 844 });
