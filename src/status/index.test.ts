@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../config/schema.js';
@@ -44,7 +46,7 @@ describe('the status page', () => {
     }
   });
 
-  it('links start with status_page.url when set, else the appservice URL', () => {
+  it('links start with status_page.url when set, else the appservice URL', async () => {
     const make = (over: Record<string, unknown>) =>
       new StatusPage({
         config: pageConfig(over),
@@ -54,9 +56,24 @@ describe('the status page', () => {
         retry: async () => false,
         log,
       });
-    expect(make({ url: 'https://bridge.example.org/admin/' }).linkFor('@a:hs')).toMatch(
-      /^https:\/\/bridge\.example\.org\/admin\/_switchboard\/status\/login\?t=/,
-    );
+    const proxied = make({ url: 'https://bridge.example.org/admin/' });
+    const link = proxied.linkFor('@a:hs');
+    expect(link).toMatch(/^https:\/\/bridge\.example\.org\/admin\/_switchboard\/status\/login\?t=/);
+    // Behind the proxy's prefix, the cookie's path has it too, and it is Secure (https).
+    const app = express().use(proxied.routes);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const res = await fetch(
+        `http://127.0.0.1:${port}/_switchboard/status/login${new URL(link).search}`,
+      );
+      expect(res.headers.get('set-cookie')).toMatch(
+        /; Path=\/admin\/_switchboard\/status; Max-Age=\d+; HttpOnly; SameSite=Strict; Secure$/,
+      );
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
     const plain = make({});
     expect(plain.linkFor('@a:hs')).toMatch(/^http:\/\/10\.0\.0\.5:29380\/_switchboard\/status\//);
     const config = configSchema.parse({

@@ -61,6 +61,7 @@ export class StatusPage {
       source: opts.source,
       retry: opts.retry,
       secure: this.base().startsWith('https:'),
+      cookiePath: `${this.prefix()}${STATUS_PATH}`,
       log: opts.log,
     });
   }
@@ -85,6 +86,13 @@ export class StatusPage {
         ? `http://${hostForUrl(config.bind ?? '127.0.0.1')}:${this.port}`
         : this.opts.appserviceUrl);
     return url.replace(/\/+$/, '');
+  }
+
+  /** The path prefix of the URL admins use (a reverse proxy's), without the trailing slash. */
+  private prefix(): string {
+    const { config } = this.opts;
+    const url = config.url ?? (config.port === undefined ? this.opts.appserviceUrl : undefined);
+    return url ? new URL(url).pathname.replace(/\/+$/, '') : '';
   }
 
   /** A link that signs `userId` in once, for `link_ttl_minutes`. */

@@ -186,7 +186,7 @@ describe('status page routes', () => {
   it('the page without its trailing slash redirects to it', async () => {
     const res = await fetch(`${base}?q=x`, { redirect: 'manual' });
     expect(res.status).toBe(308);
-    expect(res.headers.get('location')).toBe('/_switchboard/status/?q=x');
+    expect(res.headers.get('location')).toBe('status/?q=x');
     const slash = await fetch(`${base}/`, { redirect: 'manual' });
     expect(slash.status).toBe(401); // not redirected again
   });

@@ -29,6 +29,8 @@ export interface StatusRouterOptions {
   retry(eventId: string): Promise<boolean>;
   /** Whether the page is reached over https (the cookie is then `Secure`). */
   secure: boolean;
+  /** The cookie's path: STATUS_PATH behind the path prefix of the URL admins use (a reverse proxy's). */
+  cookiePath?: string;
   log: Logger;
 }
 
@@ -61,11 +63,13 @@ export function statusRouter(opts: StatusRouterOptions): Router {
   const { auth, source, log } = opts;
   const router = Router();
   const inner = Router();
+  const cookiePath = opts.cookiePath ?? STATUS_PATH;
   // The page's links are relative: it must be reached with its trailing slash.
   router.get(STATUS_PATH, (req, res, next) => {
     const rest = req.originalUrl.slice(STATUS_PATH.length);
     if (rest.startsWith('/')) return next(); // non-strict routing matches the slash too
-    res.redirect(308, `${STATUS_PATH}/${rest}`);
+    // Relative, so that it works behind a reverse proxy's path prefix too.
+    res.redirect(308, `status/${rest}`);
   });
   router.use(STATUS_PATH, inner);
 
@@ -110,7 +114,7 @@ export function statusRouter(opts: StatusRouterOptions): Router {
     const maxAge = Math.floor((session.expiresAt - Date.now()) / 1000);
     res.append(
       'Set-Cookie',
-      `${SESSION_COOKIE}=${session.id}; Path=${STATUS_PATH}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${opts.secure ? '; Secure' : ''}`,
+      `${SESSION_COOKIE}=${session.id}; Path=${cookiePath}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${opts.secure ? '; Secure' : ''}`,
     );
     // Not a 30x: a cookie set in a redirect chain that began on another site (the chat client)
     // is not sent back with SameSite=Strict. The page's own navigation is same-site.
@@ -245,7 +249,7 @@ export function statusRouter(opts: StatusRouterOptions): Router {
     if (who.kind === 'session') auth.endSession(who.session.id);
     res.append(
       'Set-Cookie',
-      `${SESSION_COOKIE}=; Path=${STATUS_PATH}; Max-Age=0; HttpOnly; SameSite=Strict`,
+      `${SESSION_COOKIE}=; Path=${cookiePath}; Max-Age=0; HttpOnly; SameSite=Strict`,
     );
     guard(res).type('html').send(messagePage('Switchboard status', 'Signed out.'));
   });
