@@ -6,6 +6,7 @@
 // is drawn; access is refused without the link, with a used or expired one, or a wrong token.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
@@ -77,6 +78,7 @@ describe('the status page', () => {
     return handle(msg);
   };
   const base = () => `${testRegistration().url}/_switchboard/status`;
+  const database = join(mkdtempSync(join(tmpdir(), 'sb-status-')), 'switchboard.db');
 
   const say = async (room: string, body: string, user = alice) =>
     (
@@ -138,6 +140,7 @@ describe('the status page', () => {
     const executablePath = chromiumPath();
     const aliceLocalpart = uniqueLocalpart('alice');
     bridge = await startBridge({
+      database,
       connectors: [echo, new IrcConnector()],
       bridges: {
         echo: { enabled: true, reject_text: 'REJECT', features: { reactions: false } },
@@ -347,5 +350,21 @@ describe('the status page', () => {
     expect(none?.status()).toBe(401);
     await again.close();
     await context.close();
+  });
+
+  it('turned off: its paths are not served, and `status` says so', async () => {
+    await bridge.stop();
+    bridge = await startBridge({
+      database,
+      connectors: [new EchoConnector()],
+      bridges: { echo: { enabled: true } },
+      admins: [alice.userId],
+      statusPage: { enabled: false, token: TOKEN },
+    });
+    const res = await fetch(`${base()}/api`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(res.status).toBe(404);
+    expect(await command('status')).toBe(
+      'The status page is off (status_page.enabled in the config).',
+    );
   });
 });
