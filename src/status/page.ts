@@ -118,7 +118,7 @@ export function liveSections(s: StatusSnapshot, csrf: string): Html {
         <dd>${s.queues.to_network} / ${s.queues.to_matrix}</dd>
         ${s.latency.map(
           (l) =>
-            html`<dt>Latency ${DIRECTION[l.direction]} (p50 / p99)</dt>
+            html`<dt>Latency ${DIRECTION[l.direction]} since start (p50 / p99)</dt>
               <dd data-k="latency-${l.direction}">
                 ${
                   l.count
