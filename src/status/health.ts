@@ -12,7 +12,7 @@ export interface HomeserverStatus {
   /** Why not, when it is not. */
   error?: string;
   checkedAt?: number;
-  /** When the last transaction from the homeserver was stored (ms), since start. */
+  /** When the last transaction from the homeserver came (ms), since start. */
   lastTransactionAt?: number;
   /** The appservice ping: its round trip in ms, or why it failed, or `unsupported`. */
   ping?: { ok: true; ms: number } | { ok: false; error: string };
@@ -29,7 +29,7 @@ export class HomeserverWatch {
     private readonly now: () => number = Date.now,
   ) {}
 
-  transactionStored(): void {
+  transactionReceived(): void {
     this.lastTransactionAt = this.now();
   }
 
