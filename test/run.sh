@@ -12,6 +12,10 @@
 #        SWITCHBOARD_TEST_IRC2_PORT (a second InspIRCd the netsplit tests link to the first and split off).
 #        IRC_LINK_PORT (InspIRCd's server link for Atheme), NGIRCD_PORT, IRC2_PORT and IRC2_LINK_PORT
 #        default to IRC_PORT+333, +1, +2 and +334 (17000, 16668, 16669 and 17001).
+#        Mail (test/peers/mail.sh: Dovecot IMAP + LMTP, OpenSMTPD, users alice|bob|bridge@localhost with
+#        password <user>pw): MAIL_IMAP_PORT (11143), MAIL_LMTP_PORT (12424), MAIL_SMTP_PORT (12525), given
+#        to the tests as SWITCHBOARD_TEST_MAIL_IMAP_PORT, SWITCHBOARD_TEST_MAIL_LMTP_PORT and
+#        SWITCHBOARD_TEST_MAIL_SMTP_PORT (all plaintext on 127.0.0.1; SMTP without AUTH).
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
@@ -27,6 +31,9 @@ export IRC2_LINK_PORT=${IRC2_LINK_PORT:-$((IRC_PORT + 334))}
 export HS_SECRET=${HS_SECRET:-switchboard_test_registration_secret}
 export SERVER_NAME=localhost # the registration's namespaces say :localhost
 export AS_PORT=${AS_PORT:-29380}
+export MAIL_IMAP_PORT=${MAIL_IMAP_PORT:-11143}
+export MAIL_LMTP_PORT=${MAIL_LMTP_PORT:-12424}
+export MAIL_SMTP_PORT=${MAIL_SMTP_PORT:-12525}
 mkdir -p "$PEERS_DIR"
 # The fixed test registration, with the bridge's port moved when AS_PORT asks (two runs side by side).
 REGISTRATION=$PEERS_DIR/registration.yaml
@@ -54,9 +61,11 @@ t0=$(now_ms)
 bash test/peers/postgres.sh install 9>&-
 bash test/peers/synapse.sh install 9>&-
 bash test/peers/irc.sh install 9>&-
+bash test/peers/mail.sh install 9>&-
 echo "install step: $(($(now_ms) - t0)) ms"
 
 stop_servers() {
+  bash test/peers/mail.sh stop 9>&- || true
   bash test/peers/irc.sh stop 9>&- || true
   bash test/peers/synapse.sh stop 9>&- || true
   bash test/peers/postgres.sh stop 9>&- || true
@@ -78,6 +87,7 @@ t0=$(now_ms)
 bash test/peers/postgres.sh start 9>&-
 bash test/peers/synapse.sh start "$REGISTRATION" 9>&-
 bash test/peers/irc.sh start 9>&-
+bash test/peers/mail.sh start 9>&-
 echo "start step: $(($(now_ms) - t0)) ms"
 
 export SWITCHBOARD_TEST_HS_URL=http://127.0.0.1:$HS_PORT
@@ -91,6 +101,9 @@ export SWITCHBOARD_TEST_IRC_TLS_PORT=$IRC_TLS_PORT
 export SWITCHBOARD_TEST_IRC_CA=$PEERS_DIR/inspircd/cert.pem
 export SWITCHBOARD_TEST_NGIRCD_PORT=$NGIRCD_PORT
 export SWITCHBOARD_TEST_IRC2_PORT=$IRC2_PORT
+export SWITCHBOARD_TEST_MAIL_IMAP_PORT=$MAIL_IMAP_PORT
+export SWITCHBOARD_TEST_MAIL_LMTP_PORT=$MAIL_LMTP_PORT
+export SWITCHBOARD_TEST_MAIL_SMTP_PORT=$MAIL_SMTP_PORT
 
 say "vitest run $*"
 npx --no-install vitest run "$@" 9>&-
