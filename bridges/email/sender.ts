@@ -94,7 +94,13 @@ export class MailSender {
     client.on('error', () => undefined);
     try {
       await client.connect();
-      await client.append(folder, raw, ['\\Seen']);
+      const saved = await client.append(folder, raw, ['\\Seen']).catch(() => false);
+      if (!saved) {
+        // Most likely a folder that does not exist yet (TRYCREATE): make it, and try once more.
+        await client.mailboxCreate(folder).catch(() => undefined);
+        if (!(await client.append(folder, raw, ['\\Seen'])))
+          throw new Error(`the server did not take the copy in ${folder}`);
+      }
     } catch (err) {
       this.ctx.log.warn(
         { mailbox: this.mailboxId, folder, err: { message: (err as Error).message } },

@@ -94,11 +94,17 @@ export const waitForMail = (
 
 type SendOptions = Parameters<ReturnType<typeof createTransport>['sendMail']>[0];
 
-/** A mail user sends through OpenSMTPD (SMTP → LMTP → Dovecot); resolves with its Message-ID. */
-export async function sendMail(mail: SendOptions): Promise<string> {
+/**
+ * A mail user sends through OpenSMTPD (SMTP → LMTP → Dovecot); resolves with its Message-ID. The
+ * MTA's queue may deliver mails sent close together in another order: `lmtp` hands the mail to
+ * Dovecot straight away instead, so it is in the folder (in that order) when this resolves.
+ */
+export async function sendMail(mail: SendOptions, opts: { lmtp?: boolean } = {}): Promise<string> {
+  const { smtpPort, lmtpPort } = requireMail();
   const transport = createTransport({
     host: '127.0.0.1',
-    port: requireMail().smtpPort,
+    port: opts.lmtp ? lmtpPort : smtpPort,
+    ...(opts.lmtp ? { lmtp: true } : {}),
     secure: false,
     ignoreTLS: true,
   });
