@@ -259,7 +259,7 @@ export class EchoConnector
       {
         name: 'stats',
         help: 'how many messages were echoed since start',
-        run: (ctx) => ctx.reply(`Heard ${this.received} messages, echoed ${this.echoed}.`),
+        run: (ctx) => ctx.reply(`Heard ${messages(this.received)}, echoed ${this.echoed}.`),
       },
       {
         name: 'say',
@@ -276,3 +276,5 @@ export class EchoConnector
     ];
   }
 }
+
+const messages = (n: number) => `${n} message${n === 1 ? '' : 's'}`;
