@@ -5,18 +5,20 @@
  * no images fetched). Auto-replies and bounces come as notices.
  */
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
-import type {
-  BridgeContext,
-  Inline,
-  MessageContent,
-  PortalKey,
-  RemoteMessageId,
+import {
+  remoteMessageId,
+  type BridgeContext,
+  type Inline,
+  type MessageContent,
+  type PortalKey,
+  type RemoteMessageId,
 } from '../../src/connector.js';
 import { parseMatrixHtml } from '../../src/format/html.js';
 import { truncateUtf8 } from '../../src/format/text.js';
 import { isAddress, normalizeAddress } from './addresses.js';
 import type { EmailConfig } from './config.js';
 import { mailMessageId, makeRemoteUser, messageIdList } from './ids.js';
+import { uploadAttachments } from './mail-attachments.js';
 import type { ThreadRecord, Threads } from './threads.js';
 
 /** The longest text of one mail shown in Matrix (the rest is cut, with a note). */
@@ -141,21 +143,24 @@ export async function bridgeMail(
   const shown = thread
     ? { text: body.text, ...(body.formatted ? { formatted: body.formatted } : {}) }
     : rootContent(subject, body);
-  const names = parsed.attachments.filter((a) => a.contentDisposition !== 'inline' || !a.related);
-  const attachmentNote = names.length
-    ? `\n\n📎 ${names.map((a) => `${a.filename ?? 'attachment'} (${a.size} bytes)`).join(', ')}`
-    : '';
+  const files = await uploadAttachments(ctx, parsed.attachments, { portal, messageId: id });
+  const withMissing = (text: string) => (files.missing ? `${text}\n\n${files.missing}` : text);
   const content: MessageContent = {
     kind: isAutomatic(parsed) ? 'notice' : 'text',
-    text: shown.text + attachmentNote,
+    text: withMissing(shown.text),
     ...(shown.formatted
       ? {
-          formatted: attachmentNote
-            ? [...shown.formatted, ...splitLines(attachmentNote)]
+          formatted: files.missing
+            ? [...shown.formatted, ...splitLines(`\n\n${files.missing}`)]
             : shown.formatted,
         }
       : {}),
+    // In a thread the files go with the message; a root keeps them for the next event, in its thread.
+    ...(thread && files.attachments.length ? { attachments: files.attachments } : {}),
   };
+  // The sender's Date, unless it claims the future.
+  const timestamp =
+    parsed.date && parsed.date.getTime() <= Date.now() ? { timestamp: parsed.date.getTime() } : {};
   await ctx.emit({
     kind: 'message',
     portal,
@@ -163,11 +168,18 @@ export async function bridgeMail(
     id,
     content,
     ...(thread ? { thread: thread.root as RemoteMessageId } : {}),
-    // The sender's Date, unless it claims the future.
-    ...(parsed.date && parsed.date.getTime() <= Date.now()
-      ? { timestamp: parsed.date.getTime() }
-      : {}),
+    ...timestamp,
   });
+  if (!thread && files.attachments.length)
+    await ctx.emit({
+      kind: 'message',
+      portal,
+      sender,
+      id: remoteMessageId(`${id}#attachments`),
+      content: { kind: 'text', text: '', attachments: files.attachments },
+      thread: id,
+      ...timestamp,
+    });
   await threads.add(portal, thread, {
     id,
     subject,

@@ -235,4 +235,58 @@ describe('email bridge: mail threads ↔ Matrix threads (Dovecot + OpenSMTPD + S
       'alice got nothing (no Bcc)',
     ).toEqual([]);
   });
+  it('attachments both ways: a mail attachment becomes Matrix media in the thread; Matrix media goes out attached', async () => {
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const filesId = await sendMail({
+      from: '"Bob Example" <bob@localhost>',
+      to,
+      subject: `Files ${t}`,
+      text: `the chart is attached ${t}`,
+      attachments: [{ filename: `chart-${t}.png`, content: png, contentType: 'image/png' }],
+    });
+    const root = await seen((e) => body(e).includes(`the chart is attached ${t}`), 'the mail');
+    const image = await seen((e) => e.content.msgtype === 'm.image', 'the attachment');
+    expect(image.sender).toBe(BOB_GHOST);
+    expect(body(image)).toBe(`chart-${t}.png`);
+    expect(relation(image)).toMatchObject({ rel_type: 'm.thread', event_id: root.event_id });
+    const { hsUrl } = requireSynapse();
+    const mxc = String(image.content.url).replace('mxc://', '');
+    const got = await fetch(`${hsUrl}/_matrix/client/v1/media/download/${mxc}`, {
+      headers: { authorization: `Bearer ${alice.accessToken}` },
+    });
+    expect(Buffer.from(await got.arrayBuffer()).equals(png), 'the same bytes in Matrix').toBe(true);
+
+    // alice answers in the thread with a file of her own
+    const notes = Buffer.from(`notes for the meeting ${t}\n`);
+    const upload = await fetch(`${hsUrl}/_matrix/media/v3/upload?filename=notes.txt`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${alice.accessToken}`, 'content-type': 'text/plain' },
+      body: notes,
+    });
+    const { content_uri } = (await upload.json()) as { content_uri: string };
+    await sendAs(alice, roomId, {
+      msgtype: 'm.file',
+      body: 'notes.txt',
+      filename: 'notes.txt',
+      url: content_uri,
+      info: { mimetype: 'text/plain', size: notes.length },
+      'm.relates_to': {
+        rel_type: 'm.thread',
+        event_id: root.event_id,
+        is_falling_back: true,
+        'm.in_reply_to': { event_id: root.event_id },
+      },
+    });
+    const mail = await waitForMail(
+      'bob',
+      (m) => m.subject === `Re: Files ${t}` && m.attachments.length > 0,
+      'the reply with the file',
+    );
+    expect(mail.inReplyTo).toBe(filesId);
+    expect(mail.attachments[0]?.filename).toBe('notes.txt');
+    expect(mail.attachments[0]?.content.equals(notes), 'the same bytes by mail').toBe(true);
+  });
 });
