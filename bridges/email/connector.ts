@@ -14,6 +14,10 @@ import {
   type RemoteMessageId,
   type SendResult,
   type AliasResolving,
+  type EditCapable,
+  type MatrixEdit,
+  type MatrixRedaction,
+  type RedactionCapable,
 } from '../../src/connector.js';
 import { composeMail } from './compose.js';
 import {
@@ -34,7 +38,9 @@ interface Portal {
   folder: FolderConfig;
 }
 
-export class EmailConnector implements Connector<EmailConfig>, AliasResolving {
+export class EmailConnector
+  implements Connector<EmailConfig>, AliasResolving, EditCapable, RedactionCapable
+{
   readonly id = 'email';
   readonly displayName = 'Email';
   readonly configSchema = emailConfigSchema;
@@ -164,8 +170,29 @@ export class EmailConnector implements Connector<EmailConfig>, AliasResolving {
       },
       'mail sent from Matrix',
     );
+    await ctx.kv.set(`o:${portal.key}:${mail.messageId}`, 1); // sent from Matrix (for redactions)
     await sender.saveSent(raw);
     return { remoteId: mail.messageId as RemoteMessageId };
+  }
+
+  /** A mail that left cannot be changed: the sender is told so (core's failure notice). */
+  async handleMatrixEdit(_edit: MatrixEdit): Promise<void> {
+    throw new BridgeError(
+      'unsupported',
+      'a sent mail cannot be changed; the edit was not sent (write a correction in the thread)',
+    );
+  }
+
+  /**
+   * Nor unsent: it stays in the recipients' mailboxes. Deleting a mail that came in (moderation in
+   * the room) is Matrix's own business: the mail stays in the mailbox, nobody needs telling.
+   */
+  async handleMatrixRedaction(redaction: MatrixRedaction): Promise<void> {
+    if (!(await this.ctx?.kv.get(`o:${redaction.portal}:${redaction.target}`))) return;
+    throw new BridgeError(
+      'unsupported',
+      "a sent mail cannot be unsent; it stays in the recipients' mailboxes",
+    );
   }
 
   private unknownPortal(key: string): never {
