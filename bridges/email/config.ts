@@ -77,6 +77,10 @@ export const folderSchema = z
       .string()
       .regex(FOLDER_ROOM, 'must be a room id (!opaque:server); leave it out to have a room made')
       .optional(),
+    /** Who may join the room the bridge makes: `invite` (the invited users) or `public` (anyone). */
+    join_rule: z
+      .enum(['invite', 'public'], { message: 'must be invite or public' })
+      .default('invite'),
     /** Matrix users invited when the bridge makes the room. */
     invite: z.array(z.string().regex(/^@.+:.+$/, 'must be Matrix user ids')).default([]),
     /** Recipients of a new mail started by a top-level room message without a `To:` line. */

@@ -108,7 +108,7 @@ export class EmailConnector
       key: p.key,
       name: `${p.mailbox.address} · ${p.folder.folder}`,
       topic: `Mail of ${p.mailbox.address} (${p.folder.folder}). Answer a mail in its thread; start a new mail with a first line "To: name@example.org".`,
-      joinRule: 'invite',
+      joinRule: p.folder.join_rule,
       ...(p.folder.invite.length ? { invite: p.folder.invite as PortalInfo['invite'] } : {}),
       ...(p.folder.room ? { roomId: p.folder.room as PortalInfo['roomId'] } : {}),
     };
@@ -179,7 +179,7 @@ export class EmailConnector
   async handleMatrixEdit(_edit: MatrixEdit): Promise<void> {
     throw new BridgeError(
       'unsupported',
-      'a sent mail cannot be changed; the edit was not sent (write a correction in the thread)',
+      'changing a sent mail is not supported: the edit was not sent (write a correction in the thread)',
     );
   }
 
@@ -191,7 +191,7 @@ export class EmailConnector
     if (!(await this.ctx?.kv.get(`o:${redaction.portal}:${redaction.target}`))) return;
     throw new BridgeError(
       'unsupported',
-      "a sent mail cannot be unsent; it stays in the recipients' mailboxes",
+      "unsending a mail is not supported: it stays in the recipients' mailboxes",
     );
   }
 
