@@ -102,6 +102,14 @@ export const mailboxSchema = z
     /** Save a copy of each mail sent from Matrix to this folder (IMAP APPEND), e.g. `Sent`. */
     sent_folder: z.string().min(1).optional(),
     folders: z.array(folderSchema).min(1, 'must list at least one folder to watch'),
+    /** Only mail from these senders (addresses, or `@domain`) is bridged; empty: everyone. */
+    allow_senders: z
+      .array(z.string().regex(/^\S*@\S+$/, 'must be addresses or @domain'))
+      .default([]),
+    /** Mail from these senders (addresses, or `@domain`) is never bridged. */
+    deny_senders: z
+      .array(z.string().regex(/^\S*@\S+$/, 'must be addresses or @domain'))
+      .default([]),
   })
   .strict()
   .refine((m) => m.imap.user && (m.imap.password || m.imap.password_file), {

@@ -11,6 +11,7 @@ import { ImapFlow } from 'imapflow';
 import type { BridgeContext, PortalKey } from '../../src/connector.js';
 import type { EmailConfig, FolderConfig, MailboxConfig } from './config.js';
 import { backoffMs, imapOptions } from './connection.js';
+import { senderAllowed } from './filters.js';
 import { bridgeMail, type FromMailDeps } from './from-mail.js';
 import { mailMessageId, makeRemoteUser } from './ids.js';
 import type { Threads } from './threads.js';
@@ -177,6 +178,7 @@ export class FolderWatcher {
       threads: this.deps.threads,
       portal,
       ownAddress: this.deps.mailbox.address.toLowerCase(),
+      lists: this.deps.mailbox,
       ghostNames: this.deps.ghostNames,
     };
     let skipped = 0;
@@ -239,7 +241,9 @@ export class FolderWatcher {
     const { ctx, portal } = this.deps;
     const id = mailMessageId(envelope?.messageId, portal, uidValidity, uid);
     if (await this.deps.threads.rootOf(portal, id)) return;
-    const address = envelope?.from?.[0]?.address ?? 'unknown-sender@invalid';
+    const address = (envelope?.from?.[0]?.address ?? 'unknown-sender@invalid').toLowerCase();
+    const { allow_senders, deny_senders } = this.deps.mailbox;
+    if (!senderAllowed(address, allow_senders, deny_senders)) return;
     await ctx.emit({
       kind: 'message',
       portal,

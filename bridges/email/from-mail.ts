@@ -18,6 +18,7 @@ import { truncateUtf8 } from '../../src/format/text.js';
 import { isAddress, normalizeAddress } from './addresses.js';
 import type { EmailConfig } from './config.js';
 import { mailMessageId, makeRemoteUser, messageIdList } from './ids.js';
+import { verdict } from './filters.js';
 import { uploadAttachments } from './mail-attachments.js';
 import type { ThreadRecord, Threads } from './threads.js';
 
@@ -37,6 +38,8 @@ export interface FromMailDeps {
   portal: PortalKey;
   /** The mailbox's own address: never a correspondent. */
   ownAddress: string;
+  /** The mailbox's allow and deny lists. */
+  lists: { allow_senders: string[]; deny_senders: string[] };
   /** Display names set on ghosts already (address → name), so a profile is set once per change. */
   ghostNames: Map<string, string>;
 }
@@ -130,6 +133,11 @@ export async function bridgeMail(
   );
   const address = from?.address ? normalizeAddress(from.address) : UNKNOWN_SENDER;
   const sender = makeRemoteUser(address);
+  const judged = verdict(parsed, address, deps.lists);
+  if (judged === 'denied') {
+    ctx.log.info({ portal, messageId: id }, 'a mail from a sender the mailbox denies: not bridged');
+    return undefined;
+  }
   const name = from?.name?.trim() || address;
   if (deps.ghostNames.get(address) !== name) {
     await ctx.setGhostProfile(sender, { displayName: name });
@@ -137,6 +145,20 @@ export async function bridgeMail(
   }
 
   const subject = parsed.subject ?? '';
+  if (judged === 'spam') {
+    await ctx.emit({
+      kind: 'message',
+      portal,
+      sender,
+      id,
+      content: {
+        kind: 'notice',
+        text: `The mail server marked a mail from ${address} as spam (“${truncateUtf8(subject, 200)}”): it is not shown here.`,
+      },
+    });
+    await threads.markSeen(portal, id);
+    return id;
+  }
   const references = [...messageIdList(parsed.references), ...messageIdList(parsed.inReplyTo)];
   const thread: ThreadRecord | undefined = await threads.find(portal, { references, subject });
   const body = mailBody(parsed);

@@ -42,6 +42,11 @@ export class Threads {
     return this.kv.get<string>(`m:${portal}:${messageId}`);
   }
 
+  /** Remembers a message that is no thread's (a spam notice): never bridged twice. */
+  async markSeen(portal: PortalKey, messageId: string): Promise<void> {
+    await this.kv.set(`m:${portal}:${messageId}`, messageId);
+  }
+
   get(portal: PortalKey, root: string): Promise<ThreadRecord | undefined> {
     return this.kv.get<ThreadRecord>(`t:${portal}:${root}`);
   }
