@@ -56,6 +56,10 @@ describe('composeMail', () => {
     expect(mail.messageId).toMatch(/^<[0-9a-f-]{36}@example\.org>$/);
   });
 
+  it('answers a mailing list thread on the list only', () => {
+    expect(compose('x', { ...thread, list: 'dev@lists.x.org' }).to).toEqual(['dev@lists.x.org']);
+  });
+
   it('answers the replied-to mail when the Matrix message is a real reply in the thread', () => {
     expect(compose('x', thread, { replyTo: '<r1@x>' as never }).inReplyTo).toBe('<r1@x>');
   });

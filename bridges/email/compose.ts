@@ -90,7 +90,8 @@ export function composeMail(opts: {
   let inReplyTo: string | undefined;
   let references: string[] = [];
   if (thread) {
-    to = thread.participants.filter((a) => a !== own);
+    // A list thread answers the list (whose members include the senders), else each correspondent.
+    to = thread.list ? [thread.list] : thread.participants.filter((a) => a !== own);
     if (to.length === 0)
       throw new BridgeError('rejected', 'this thread has no correspondent to answer');
     subject = replySubject(thread.subject || '(no subject)');

@@ -1,7 +1,7 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { inlineToHtml } from '../../src/format/html.js';
-import { isAutomatic, mailBody, participantsOf } from './from-mail.js';
+import { isAutomatic, listPostAddress, mailBody, participantsOf } from './from-mail.js';
 
 const parse = (headers: string, body = 'hi', type = 'text/plain') =>
   simpleParser(`${headers}\r\nContent-Type: ${type}; charset=utf-8\r\n\r\n${body}\r\n`);
@@ -39,5 +39,21 @@ describe('an incoming mail', () => {
     const html = inlineToHtml(body.formatted!);
     expect(html).toContain('<strong>you</strong>');
     expect(html).not.toMatch(/script|alert|img|javascript/);
+  });
+
+  it('folds quoted history out of a reply', async () => {
+    const m = await parse(
+      'From: a@x',
+      'Agreed.\r\n\r\nOn Mon, Bob <b@x> wrote:\r\n> the plan\r\n> more',
+    );
+    expect(mailBody(m)).toEqual({ text: 'Agreed.\n[… quoted text hidden]' });
+  });
+
+  it("reads a list's posting address", async () => {
+    const m = await parse(
+      'From: a@x.org\r\nList-Id: Dev <dev.lists.x.org>\r\nList-Post: <mailto:Dev@Lists.x.org?subject=hi>',
+    );
+    expect(listPostAddress(m)).toBe('dev@lists.x.org');
+    expect(listPostAddress(await parse('From: a@x.org\r\nList-Post: NO'))).toBeUndefined();
   });
 });

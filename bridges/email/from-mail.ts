@@ -19,6 +19,7 @@ import { isAddress, normalizeAddress } from './addresses.js';
 import type { EmailConfig } from './config.js';
 import { mailMessageId, makeRemoteUser, messageIdList } from './ids.js';
 import { verdict } from './filters.js';
+import { foldQuotes } from './quotes.js';
 import { uploadAttachments } from './mail-attachments.js';
 import type { ThreadRecord, Threads } from './threads.js';
 
@@ -67,6 +68,14 @@ export function participantsOf(mail: ParsedMail, ownAddress: string): string[] {
   return out;
 }
 
+/** A mailing list's posting address, from `List-Post: <mailto:list@example.org>` (RFC 2369). */
+export function listPostAddress(mail: ParsedMail): string | undefined {
+  const line = mail.headerLines.find((h) => h.key === 'list-post')?.line ?? '';
+  const m = /<mailto:([^>?\s]+)/i.exec(line);
+  const address = m?.[1] && normalizeAddress(decodeURIComponent(m[1]));
+  return address && isAddress(address) ? address : undefined;
+}
+
 /** An auto-reply or a delivery report (RFC 3834 Auto-Submitted, Precedence, DSN). */
 export function isAutomatic(mail: ParsedMail): boolean {
   const header = (name: string) => String(mail.headers.get(name) ?? '').toLowerCase();
@@ -78,7 +87,10 @@ export function isAutomatic(mail: ParsedMail): boolean {
   return type?.value === 'multipart/report';
 }
 
-/** The body as Matrix content: HTML (sanitized) when the mail has it, else its plain text. */
+/**
+ * The body as Matrix content: HTML (sanitized) when the mail has it, else its plain text; quoted
+ * history and signatures folded out of the plain text.
+ */
 export function mailBody(mail: ParsedMail): { text: string; formatted?: Inline[] } {
   const plain = (mail.text ?? '').replace(/\r\n/g, '\n').trim();
   const html = typeof mail.html === 'string' ? mail.html : undefined;
@@ -86,6 +98,10 @@ export function mailBody(mail: ParsedMail): { text: string; formatted?: Inline[]
     const t = truncateUtf8(s, MAX_SHOWN_BYTES);
     return t.length < s.length ? `${t}\n[… the rest of the mail is not shown]` : t;
   };
+  // Quoted history (the thread shows it already) and a signature: folded away, and then the plain
+  // text is shown (the HTML would carry the quote along).
+  const folded = foldQuotes(plain);
+  if (folded.folded > 0) return { text: `${cut(folded.text)}\n[… quoted text hidden]` };
   if (!html) return { text: cut(plain) };
   const formatted = parseMatrixHtml(
     html.length > 4 * MAX_SHOWN_BYTES ? html.slice(0, 4 * MAX_SHOWN_BYTES) : html,
@@ -165,6 +181,7 @@ export async function bridgeMail(
   const shown = thread
     ? { text: body.text, ...(body.formatted ? { formatted: body.formatted } : {}) }
     : rootContent(subject, body);
+  const list = listPostAddress(parsed);
   const files = await uploadAttachments(ctx, parsed.attachments, { portal, messageId: id });
   const withMissing = (text: string) => (files.missing ? `${text}\n\n${files.missing}` : text);
   const content: MessageContent = {
@@ -206,6 +223,7 @@ export async function bridgeMail(
     id,
     subject,
     participants: participantsOf(parsed, deps.ownAddress),
+    ...(list ? { list } : {}),
   });
   return id;
 }

@@ -18,6 +18,8 @@ export interface ThreadRecord {
   participants: string[];
   /** The thread's Message-IDs, the root first, then the latest ones (at most REFERENCES_KEPT). */
   references: string[];
+  /** A mailing list's posting address (List-Post): answers go to the list, not to each sender. */
+  list?: string;
 }
 
 const REFERENCES_KEPT = 20;
@@ -75,11 +77,12 @@ export class Threads {
   async add(
     portal: PortalKey,
     thread: ThreadRecord | undefined,
-    message: { id: string; subject: string; participants: string[] },
+    message: { id: string; subject: string; participants: string[]; list?: string },
   ): Promise<ThreadRecord> {
     const record: ThreadRecord = thread
       ? { ...thread, participants: [...thread.participants], references: [...thread.references] }
       : { root: message.id, subject: message.subject, participants: [], references: [] };
+    if (message.list) record.list = message.list;
     for (const p of message.participants)
       if (!record.participants.includes(p)) record.participants.push(p);
     record.participants = record.participants.slice(0, PARTICIPANTS_KEPT);

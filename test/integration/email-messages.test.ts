@@ -117,9 +117,10 @@ describe('email bridge: mail threads ↔ Matrix threads (Dovecot + OpenSMTPD + S
       from: 'carol@localhost',
       to,
       subject: `RE: Quarterly numbers ${t}`,
-      text: `I agree ${t}`,
+      text: `I agree ${t}\n\nOn Monday, Bob Example <bob@localhost> wrote:\n> Hi team,\n> the numbers are in.`,
     });
     const reply = await seen((e) => body(e).includes(`I agree ${t}`), 'the subject-threaded mail');
+    expect(body(reply), 'quoted history folded').toBe(`I agree ${t}\n[… quoted text hidden]`);
     expect(relation(reply)).toMatchObject({ rel_type: 'm.thread', event_id: rootEventId });
     expect(reply.sender).toBe('@email_carol=40localhost:localhost');
   });
@@ -288,5 +289,38 @@ describe('email bridge: mail threads ↔ Matrix threads (Dovecot + OpenSMTPD + S
     expect(mail.inReplyTo).toBe(filesId);
     expect(mail.attachments[0]?.filename).toBe('notes.txt');
     expect(mail.attachments[0]?.content.equals(notes), 'the same bytes by mail').toBe(true);
+  });
+
+  it('a mailing list thread (List-Post) is answered on the list, not to each sender', async () => {
+    await sendMail({
+      from: 'bob@localhost',
+      to,
+      subject: `List topic ${t}`,
+      headers: { 'List-Id': 'Dev <dev.localhost>', 'List-Post': '<mailto:alice@localhost>' },
+      text: `posted to the list ${t}`,
+    });
+    const root = await seen((e) => body(e).includes(`posted to the list ${t}`), 'the list mail');
+    await sendAs(alice, roomId, {
+      msgtype: 'm.text',
+      body: `answer on the list ${t}`,
+      'm.relates_to': {
+        rel_type: 'm.thread',
+        event_id: root.event_id,
+        is_falling_back: true,
+        'm.in_reply_to': { event_id: root.event_id },
+      },
+    });
+    const mail = await waitForMail(
+      'alice',
+      (m) => (m.text ?? '').includes(`answer on the list ${t}`),
+      'the answer at the list address',
+    );
+    expect(mail.subject).toBe(`Re: List topic ${t}`);
+    expect([mail.to].flat().flatMap((a) => a?.value.map((v) => v.address))).toEqual([
+      'alice@localhost',
+    ]);
+    expect(
+      (await mailsIn('bob')).filter((m) => (m.text ?? '').includes(`answer on the list ${t}`)),
+    ).toEqual([]);
   });
 });
