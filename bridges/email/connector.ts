@@ -19,6 +19,7 @@ import {
   type MatrixRedaction,
   type RedactionCapable,
 } from '../../src/connector.js';
+import { rememberSent, sentRecord } from './bounces.js';
 import { composeMail } from './compose.js';
 import {
   emailConfigSchema,
@@ -170,7 +171,12 @@ export class EmailConnector
       },
       'mail sent from Matrix',
     );
-    await ctx.kv.set(`o:${portal.key}:${mail.messageId}`, 1); // sent from Matrix (for redactions)
+    // Sent from Matrix: for a bounce, and for a redaction of it.
+    await rememberSent(ctx.kv, portal.mailboxId, mail.messageId, {
+      portal: portal.key,
+      sender: msg.sender.userId,
+      subject: mail.subject,
+    });
     await sender.saveSent(raw);
     return { remoteId: mail.messageId as RemoteMessageId };
   }
@@ -188,7 +194,9 @@ export class EmailConnector
    * the room) is Matrix's own business: the mail stays in the mailbox, nobody needs telling.
    */
   async handleMatrixRedaction(redaction: MatrixRedaction): Promise<void> {
-    if (!(await this.ctx?.kv.get(`o:${redaction.portal}:${redaction.target}`))) return;
+    const ctx = this.ctx;
+    const portal = this.portals.get(redaction.portal);
+    if (!ctx || !portal || !(await sentRecord(ctx.kv, portal.mailboxId, redaction.target))) return;
     throw new BridgeError(
       'unsupported',
       "unsending a mail is not supported: it stays in the recipients' mailboxes",

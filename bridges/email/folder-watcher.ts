@@ -177,6 +177,7 @@ export class FolderWatcher {
       ctx,
       threads: this.deps.threads,
       portal,
+      mailboxId: this.deps.mailboxId,
       ownAddress: this.deps.mailbox.address.toLowerCase(),
       lists: this.deps.mailbox,
       ghostNames: this.deps.ghostNames,

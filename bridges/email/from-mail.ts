@@ -18,6 +18,7 @@ import { truncateUtf8 } from '../../src/format/text.js';
 import { isAddress, normalizeAddress } from './addresses.js';
 import type { EmailConfig } from './config.js';
 import { mailMessageId, makeRemoteUser, messageIdList } from './ids.js';
+import { bounceIntro, bouncedMail } from './bounces.js';
 import { verdict } from './filters.js';
 import { foldQuotes } from './quotes.js';
 import { uploadAttachments } from './mail-attachments.js';
@@ -37,6 +38,7 @@ export interface FromMailDeps {
   ctx: BridgeContext<EmailConfig>;
   threads: Threads;
   portal: PortalKey;
+  mailboxId: string;
   /** The mailbox's own address: never a correspondent. */
   ownAddress: string;
   /** The mailbox's allow and deny lists. */
@@ -161,6 +163,11 @@ export async function bridgeMail(
   }
 
   const subject = parsed.subject ?? '';
+  const bounce = await bouncedMail(ctx.kv, deps.mailboxId, parsed, mail.source);
+  if (bounce && bounce.sent.portal !== portal) {
+    // The report landed in another folder than the mail was sent from: it goes to that room.
+    return bridgeMail({ ...deps, portal: bounce.sent.portal }, mail);
+  }
   if (judged === 'spam') {
     await ctx.emit({
       kind: 'message',
@@ -176,11 +183,18 @@ export async function bridgeMail(
     return id;
   }
   const references = [...messageIdList(parsed.references), ...messageIdList(parsed.inReplyTo)];
+  if (bounce) references.push(bounce.id);
   const thread: ThreadRecord | undefined = await threads.find(portal, { references, subject });
   const body = mailBody(parsed);
-  const shown = thread
-    ? { text: body.text, ...(body.formatted ? { formatted: body.formatted } : {}) }
-    : rootContent(subject, body);
+  const intro = bounce && bounceIntro(bounce.sent);
+  const shown = intro
+    ? {
+        text: `${intro.text}\n${body.text}`,
+        formatted: [...intro.formatted, ...(body.formatted ?? splitLines(body.text))],
+      }
+    : thread
+      ? { text: body.text, ...(body.formatted ? { formatted: body.formatted } : {}) }
+      : rootContent(subject, body);
   const list = listPostAddress(parsed);
   const files = await uploadAttachments(ctx, parsed.attachments, { portal, messageId: id });
   const withMissing = (text: string) => (files.missing ? `${text}\n\n${files.missing}` : text);

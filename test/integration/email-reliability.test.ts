@@ -5,14 +5,16 @@
 // list keep mail out of the room.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { joinAlias, roomEvents, type RoomEvent } from '../support/bridge-harness.js';
+import { joinAlias, roomEvents, sendText, type RoomEvent } from '../support/bridge-harness.js';
 import {
   bridgeMailbox,
   createFolder,
+  deliverRaw,
   requireMail,
   sendMail,
   startEmailBridge,
   tag,
+  waitForMail,
 } from '../support/mail-user.js';
 import {
   registerUser,
@@ -52,7 +54,8 @@ describe('email bridge reliability (Dovecot + OpenSMTPD + Synapse)', () => {
     await createFolder('bridge', folder);
     alice = await registerUser(uniqueLocalpart('alice'));
     gate = await startTcpGate(requireMail().imapPort);
-    const mailbox = bridgeMailbox([{ folder, invite: [alice.userId] }], {
+    // INBOX too: bounces come back to the mailbox's address.
+    const mailbox = bridgeMailbox([{ folder, invite: [alice.userId] }, { folder: 'INBOX' }], {
       deny_senders: ['@spammers.example'],
     });
     bridge = await startEmailBridge({
@@ -115,5 +118,54 @@ describe('email bridge reliability (Dovecot + OpenSMTPD + Synapse)', () => {
     expect(spam?.content.msgtype).toBe('m.notice');
     expect(body(spam!)).toMatch(/marked a mail from bob@localhost as spam/);
     expect(events.filter((e) => /BUY NOW|denied sender/.test(body(e)))).toEqual([]);
+  });
+
+  it('a bounce of a mail from Matrix comes back into its thread, mentioning its sender', async () => {
+    const sentId = await sendText(
+      alice,
+      roomId,
+      `To: bob@localhost\nSubject: Lost ${t}\nhello #${t}`,
+    );
+    const sent = await waitForMail('bob', (m) => m.subject === `Lost ${t}`, 'the mail');
+    // A remote server's delivery report (RFC 3464) arrives later at the mailbox's address (its
+    // INBOX, not the folder the mail was sent from). OpenSMTPD itself keeps retrying what Dovecot
+    // refuses over LMTP for days, so the test delivers the report as that server would.
+    const boundary = `b${t}`;
+    const report = [
+      'From: Mail Delivery System <MAILER-DAEMON@remote.example>',
+      'To: bridge@localhost',
+      `Subject: Undelivered Mail Returned to Sender #${t}`,
+      `Message-ID: <dsn-${t}@remote.example>`,
+      'Auto-Submitted: auto-replied',
+      'MIME-Version: 1.0',
+      `Content-Type: multipart/report; report-type=delivery-status; boundary="${boundary}"`,
+      '',
+      `--${boundary}`,
+      'Content-Type: text/plain',
+      '',
+      `The mail to bob@localhost could not be delivered: mailbox full. #${t}`,
+      `--${boundary}`,
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; remote.example',
+      '',
+      'Final-Recipient: rfc822; bob@localhost',
+      'Action: failed',
+      'Status: 5.2.2',
+      `--${boundary}`,
+      'Content-Type: text/rfc822-headers',
+      '',
+      'From: bridge@localhost',
+      `Subject: Lost ${t}`,
+      `Message-ID: ${sent.messageId}`,
+      `--${boundary}--`,
+      '',
+    ].join('\r\n');
+    await deliverRaw('bridge@localhost', report);
+    const notice = await seen((e) => body(e).includes('mailbox full'), 'the bounce', 30_000);
+    expect(notice.content.msgtype).toBe('m.notice');
+    expect(relation(notice)).toMatchObject({ rel_type: 'm.thread', event_id: sentId });
+    expect(body(notice)).toContain(`${alice.userId}: your mail “Lost ${t}” was not delivered:`);
+    expect(notice.content['m.mentions']).toEqual({ user_ids: [alice.userId] });
   });
 });

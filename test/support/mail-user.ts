@@ -116,6 +116,20 @@ export async function sendMail(mail: SendOptions, opts: { lmtp?: boolean } = {})
   }
 }
 
+/** Hands a raw message (as another server made it) to Dovecot over LMTP for `to`. */
+export async function deliverRaw(to: string, raw: string): Promise<void> {
+  const transport = createTransport({
+    host: '127.0.0.1',
+    port: requireMail().lmtpPort,
+    lmtp: true,
+  });
+  try {
+    await transport.sendMail({ envelope: { from: '', to: [to] }, raw });
+  } finally {
+    transport.close();
+  }
+}
+
 /** A mailbox section of the bridge config for the test user `bridge`, watching `folders`. */
 export function bridgeMailbox(
   folders: Record<string, unknown>[],
