@@ -6,6 +6,7 @@ import {
   canSetTopic,
   canReact,
   canRedact,
+  canCall,
   defaultCapabilities,
   type MatrixEventId,
   type MatrixRoomId,
@@ -16,6 +17,7 @@ import {
   type SendResult,
 } from '../connector.js';
 import { fromMatrixContent } from '../format/matrix-content.js';
+import { callFromMatrix } from './call-events.js';
 import type { ClientEvent } from '../matrix/events.js';
 import type { MessageMap, PortalRow } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
@@ -242,8 +244,16 @@ export async function deliverToNetwork(
       if (ev.state_key !== '' || !canSetTopic(connector)) return;
       return connector.handleMatrixTopic({ ...(await base()), topic: str(content.topic) ?? '' });
     }
-    default:
-      return; // state and other events are not messages: nothing to deliver
+    default: {
+      const call = callFromMatrix(ev.type, content);
+      if (!call) return; // state and other events are not messages: nothing to deliver
+      // A call the network cannot take is told once, at its invite; the rest of it is moot.
+      if (!canCall(connector)) {
+        if (call.action === 'invite') throw unsupported(runtime, 'calls');
+        return;
+      }
+      return connector.handleMatrixCall({ ...(await base()), ...call });
+    }
   }
 }
 

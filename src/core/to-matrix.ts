@@ -6,6 +6,7 @@ import type { MatrixClient } from '../matrix/client.js';
 import type { MessageMapping, Store } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
 import type { GhostDirectory } from './ghosts.js';
+import { callToMatrix } from './call-events.js';
 import { isInfiniteCreator, mergeGhostLevels } from './power-levels.js';
 
 export interface ToMatrixDeps {
@@ -16,6 +17,9 @@ export interface ToMatrixDeps {
   botUserId: string;
   log?: Logger;
 }
+
+/** The `party_id` of a ghost's call events when its bridge gives none (a ghost has one device). */
+const GHOST_PARTY_ID = 'switchboard';
 
 type PowerLevelsEvent = Extract<RemoteEvent, { kind: 'power-levels' }>;
 type MembershipEvent = Extract<RemoteEvent, { kind: 'membership' }>;
@@ -163,6 +167,12 @@ export async function sendToMatrix(
           kickReason(runtime, event.actor, event.reason),
         );
       return undefined;
+    case 'call': {
+      const { kind: _kind, portal: _portal, sender: _sender, timestamp: _ts, ...signal } = event;
+      const { type, content } = callToMatrix(signal, GHOST_PARTY_ID);
+      await intent.sendEvent(roomId, type, content, txnId, ts);
+      return undefined;
+    }
     case 'topic':
       // The bot sets it: ghosts have no power to change room state.
       await deps.client.putState(roomId, 'm.room.topic', '', { topic: event.topic });

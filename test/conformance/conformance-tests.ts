@@ -262,6 +262,47 @@ export function conformanceTests(target: ConformanceTarget): ConformanceTest[] {
       },
     },
     {
+      name: 'calls',
+      title: caps.calls
+        ? 'a Matrix call invite and its hangup reach the network with their call id, with no failure notice (claims calls)'
+        : 'a Matrix call invite gets a "not supported" notice and nothing reaches the network (does not claim calls)',
+      needs: {
+        what: 'openCallPortal (a portal room that is not public)',
+        has: (t) => typeof t.openCallPortal === 'function',
+      },
+      timeoutMs: 90_000,
+      run: async (kit) => {
+        const p = await kit.portal(true);
+        const callId = `conf-call-${kit.tag()}`;
+        const call = { call_id: callId, party_id: 'conformance', version: '1' };
+        const offer = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n';
+        const inviteId = await p.send(
+          { ...call, lifetime: 30_000, offer: { type: 'offer', sdp: offer } },
+          'm.call.invite',
+        );
+        const isCall = (action: string) => (m: NetworkMessage) =>
+          m.kind === 'call' && m.id === callId && m.text === action;
+        if (caps.calls) {
+          await p.onNetwork(isCall('invite'), 'the call invite on the network');
+          const hangupId = await p.send({ ...call, reason: 'user_hangup' }, 'm.call.hangup');
+          await p.onNetwork(isCall('hangup'), 'the hangup on the network');
+          await p.settle();
+          expect(
+            (await p.failureNotices([inviteId, hangupId])).map(body),
+            'no failure notice in Matrix',
+          ).toEqual([]);
+        } else {
+          const notice = await p.noticeFor(inviteId, 'the call invite');
+          expect(body(notice)).toMatch(NOT_SUPPORTED);
+          await p.settle();
+          expect(
+            (await p.received()).filter((m) => m.kind === 'call'),
+            'no call on the network',
+          ).toEqual([]);
+        }
+      },
+    },
+    {
       name: 'restart-mid-burst',
       title: `a burst of ${RESTART_BURST} Matrix messages across a restart (stopped mid-burst, down, started again on the same database) reaches the network once each, in order, with no failure notice`,
       timeoutMs: 180_000,

@@ -13,6 +13,7 @@ export const CONFORMANCE_TESTS = [
   'redactions',
   'refused-message',
   'restart-mid-burst',
+  'calls',
 ] as const;
 
 /** A test of the kit; a misspelt name in `skip` fails to compile. */
@@ -20,10 +21,10 @@ export type ConformanceTestName = (typeof CONFORMANCE_TESTS)[number];
 
 /** One thing the remote chat got from Matrix, as the network sees it. */
 export interface NetworkMessage {
-  kind: 'message' | 'edit' | 'delete' | 'reaction';
-  /** The id the network gave it (messages, reactions): what edits, deletes and reactions point at. */
+  kind: 'message' | 'edit' | 'delete' | 'reaction' | 'call';
+  /** The id the network gave it (messages, reactions): what edits, deletes and reactions point at; a call's Matrix call id. */
   id?: string;
-  /** A message's or edit's text as the network shows it (it may add to it, e.g. a sender prefix); a reaction's key. */
+  /** A message's or edit's text as the network shows it (it may add to it, e.g. a sender prefix); a reaction's key; a call event's action (`invite`, `hangup`). */
   text?: string;
   /** What it acts on: the edited, deleted or reacted-to message, or the message a reply answers. */
   target?: string;
@@ -48,6 +49,8 @@ export interface ConformanceCapabilities {
   replies: boolean;
   /** A Matrix thread is a thread on the network (`thread` names its root); default false. */
   threads?: boolean;
+  /** Matrix calls (`m.call.*`) reach the network (CallCapable); absent: false. */
+  calls?: boolean;
 }
 
 export interface ConformanceSkip {
@@ -66,6 +69,11 @@ export interface ConformanceTarget {
   start(opts: { database: string }): Promise<Switchboard>;
   /** A new portal room that `user` has joined (e.g. by joining an alias in the bridge's namespace). */
   openPortal(user: TestUser): Promise<string>;
+  /**
+   * A new portal room that `user` has joined and that is not public (Synapse refuses call invites
+   * in public rooms): a DM with a ghost, say. Without it, skip 'calls'.
+   */
+  openCallPortal?(user: TestUser): Promise<string>;
   network: NetworkProbe;
   capabilities: ConformanceCapabilities;
   /** Text that makes the network refuse a message that contains it. Without it, skip 'refused-message'. */

@@ -9,9 +9,11 @@
 # is refused by Dovecot (unknown user). Mail to `user+folder@localhost` lands in that user's folder
 # `folder` when it exists (else INBOX): each test file watches a folder of its own. Mailboxes start
 # empty on each `start`.
-# usage: mail.sh install | start | stop
+# usage: mail.sh install | start | stop | env
 # env: PEERS_DIR (state, default $REPO/.peers), MAIL_IMAP_PORT (default 11143), MAIL_LMTP_PORT
 #      (default 12424), MAIL_SMTP_PORT (default 12525).
+# `env` prints what the tests get: SWITCHBOARD_TEST_MAIL_IMAP_PORT, SWITCHBOARD_TEST_MAIL_LMTP_PORT
+# and SWITCHBOARD_TEST_MAIL_SMTP_PORT (all plaintext on 127.0.0.1; SMTP without AUTH).
 # Gotchas (../shared/peers/README.md section 3): the dovecot-core postinst is slow (~40 s first
 # install); Dovecot takes 1-3 s to exit after SIGTERM; OpenSMTPD needs `virtual <vusers>` or it
 # answers 550 for anyone who is not a Unix user.
@@ -128,9 +130,17 @@ stop() {
   stop_pidfile dovecot "$DOVECOT_PIDFILE" dovecot
 }
 
+# What the tests get (test/run.sh exports these lines).
+env_for_tests() {
+  echo "SWITCHBOARD_TEST_MAIL_IMAP_PORT=$IMAP_PORT"
+  echo "SWITCHBOARD_TEST_MAIL_LMTP_PORT=$LMTP_PORT"
+  echo "SWITCHBOARD_TEST_MAIL_SMTP_PORT=$SMTP_PORT"
+}
+
 case "${1:-}" in
   install) install ;;
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 install|start|stop" >&2; exit 2 ;;
+  env) env_for_tests ;;
+  *) echo "usage: $0 install | start | stop | env" >&2; exit 2 ;;
 esac
