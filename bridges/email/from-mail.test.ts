@@ -56,4 +56,14 @@ describe('an incoming mail', () => {
     expect(listPostAddress(m)).toBe('dev@lists.x.org');
     expect(listPostAddress(await parse('From: a@x.org\r\nList-Post: NO'))).toBeUndefined();
   });
+
+  it('a mail cannot ping Matrix users: matrix.to user links stay text', async () => {
+    const m = await parse(
+      'From: a@x\r\nMIME-Version: 1.0',
+      'hi <a href="https://matrix.to/#/@admin:example.org">admin</a>',
+      'text/html',
+    );
+    const html = inlineToHtml(mailBody(m).formatted!);
+    expect(html).toBe('hi admin');
+  });
 });

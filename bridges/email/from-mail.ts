@@ -105,10 +105,24 @@ export function mailBody(mail: ParsedMail): { text: string; formatted?: Inline[]
   const folded = foldQuotes(plain);
   if (folded.folded > 0) return { text: `${cut(folded.text)}\n[… quoted text hidden]` };
   if (!html) return { text: cut(plain) };
-  const formatted = parseMatrixHtml(
-    html.length > 4 * MAX_SHOWN_BYTES ? html.slice(0, 4 * MAX_SHOWN_BYTES) : html,
+  const formatted = noMentions(
+    parseMatrixHtml(html.length > 4 * MAX_SHOWN_BYTES ? html.slice(0, 4 * MAX_SHOWN_BYTES) : html),
   );
   return { text: cut(plain), formatted };
+}
+
+/**
+ * A mail's matrix.to user links stay text: anyone can send mail, and a mention pill would ping
+ * (many) Matrix users from outside.
+ */
+export function noMentions(inlines: Inline[]): Inline[] {
+  return inlines.flatMap((n): Inline[] =>
+    typeof n === 'string' || n.style === 'linebreak'
+      ? [n]
+      : n.style === 'mention'
+        ? noMentions(n.children)
+        : [{ ...n, children: noMentions(n.children) }],
+  );
 }
 
 /** A thread root: the subject in bold on its own line, then the body. */
