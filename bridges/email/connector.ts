@@ -28,6 +28,7 @@ import {
   type MailboxConfig,
 } from './config.js';
 import { FolderWatcher } from './folder-watcher.js';
+import { emailMetrics, type EmailMetrics } from './metrics.js';
 import { makePortalKey, parsePortalKey } from './ids.js';
 import { MailSender } from './sender.js';
 import { Threads } from './threads.js';
@@ -57,10 +58,12 @@ export class EmailConnector
   private readonly watchers: FolderWatcher[] = [];
   private readonly senders = new Map<string, MailSender>();
   private readonly ghostNames = new Map<string, string>();
+  private metrics?: EmailMetrics;
 
   async start(ctx: BridgeContext<EmailConfig>): Promise<void> {
     this.ctx = ctx;
     const threads = (this.threads = new Threads(ctx.kv));
+    const metrics = (this.metrics = emailMetrics(ctx.metrics, () => this.watchers));
     for (const [mailboxId, mailbox] of Object.entries(ctx.config.mailboxes)) {
       this.senders.set(mailboxId, new MailSender(ctx, mailboxId, mailbox));
       for (const folder of mailbox.folders) {
@@ -76,22 +79,11 @@ export class EmailConnector
             portal: key,
             threads,
             ghostNames: this.ghostNames,
+            metrics,
           }),
         );
       }
     }
-    ctx.metrics.gauge(
-      'imap_folders',
-      'Watched IMAP folders, by whether their connection is up',
-      ['state'],
-      () => {
-        const up = this.watchers.filter((w) => w.connected).length;
-        return [
-          { labels: { state: 'connected' }, value: up },
-          { labels: { state: 'disconnected' }, value: this.watchers.length - up },
-        ];
-      },
-    );
     await Promise.all(this.watchers.map((w) => w.start()));
   }
 
@@ -158,7 +150,9 @@ export class EmailConnector
     });
     try {
       await sender.send(mail, raw);
+      this.metrics?.mail('out', 'sent');
     } catch (err) {
+      this.metrics?.mail('out', 'failed');
       await threads.forget(portal.key, mail.messageId, thread);
       throw err;
     }

@@ -10,6 +10,7 @@
 import { ImapFlow } from 'imapflow';
 import type { BridgeContext, PortalKey } from '../../src/connector.js';
 import type { EmailConfig, FolderConfig, MailboxConfig } from './config.js';
+import type { EmailMetrics } from './metrics.js';
 import { backoffMs, imapOptions } from './connection.js';
 import { senderAllowed } from './filters.js';
 import { bridgeMail, type FromMailDeps } from './from-mail.js';
@@ -35,6 +36,7 @@ export interface WatcherDeps {
   portal: PortalKey;
   threads: Threads;
   ghostNames: Map<string, string>;
+  metrics: EmailMetrics;
 }
 
 export class FolderWatcher {
@@ -180,6 +182,7 @@ export class FolderWatcher {
       mailboxId: this.deps.mailboxId,
       ownAddress: this.deps.mailbox.address.toLowerCase(),
       lists: this.deps.mailbox,
+      metrics: this.deps.metrics,
       ghostNames: this.deps.ghostNames,
     };
     let skipped = 0;
@@ -245,6 +248,7 @@ export class FolderWatcher {
     const address = (envelope?.from?.[0]?.address ?? 'unknown-sender@invalid').toLowerCase();
     const { allow_senders, deny_senders } = this.deps.mailbox;
     if (!senderAllowed(address, allow_senders, deny_senders)) return;
+    this.deps.metrics.mail('in', 'too-large');
     await ctx.emit({
       kind: 'message',
       portal,

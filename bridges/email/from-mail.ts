@@ -20,6 +20,7 @@ import type { EmailConfig } from './config.js';
 import { mailMessageId, makeRemoteUser, messageIdList } from './ids.js';
 import { bounceIntro, bouncedMail } from './bounces.js';
 import { verdict } from './filters.js';
+import type { EmailMetrics } from './metrics.js';
 import { foldQuotes } from './quotes.js';
 import { uploadAttachments } from './mail-attachments.js';
 import type { ThreadRecord, Threads } from './threads.js';
@@ -43,6 +44,7 @@ export interface FromMailDeps {
   ownAddress: string;
   /** The mailbox's allow and deny lists. */
   lists: { allow_senders: string[]; deny_senders: string[] };
+  metrics?: EmailMetrics;
   /** Display names set on ghosts already (address → name), so a profile is set once per change. */
   ghostNames: Map<string, string>;
 }
@@ -167,6 +169,7 @@ export async function bridgeMail(
   const sender = makeRemoteUser(address);
   const judged = verdict(parsed, address, deps.lists);
   if (judged === 'denied') {
+    deps.metrics?.mail('in', 'denied');
     ctx.log.info({ portal, messageId: id }, 'a mail from a sender the mailbox denies: not bridged');
     return undefined;
   }
@@ -194,6 +197,7 @@ export async function bridgeMail(
       },
     });
     await threads.markSeen(portal, id);
+    deps.metrics?.mail('in', 'spam');
     return id;
   }
   const references = [...messageIdList(parsed.references), ...messageIdList(parsed.inReplyTo)];
@@ -247,6 +251,7 @@ export async function bridgeMail(
       thread: id,
       ...timestamp,
     });
+  deps.metrics?.mail('in', bounce ? 'bounce' : 'bridged');
   await threads.add(portal, thread, {
     id,
     subject,
