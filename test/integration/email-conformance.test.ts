@@ -89,6 +89,12 @@ runConnectorConformance({
     replies: false,
     threads: true,
   },
-  skip: [],
+  skip: [
+    {
+      tests: ['calls'],
+      reason:
+        "mail has no calls, and this target's portals are public rooms (the kit makes its user after the bridge starts, so a configured invite cannot name it), where Synapse refuses call invites; core's answer to calls a bridge lacks is tested by the echo run",
+    },
+  ],
   patienceMs: 30_000,
 });
