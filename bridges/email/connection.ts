@@ -5,6 +5,7 @@
  */
 import type { ImapFlowOptions } from 'imapflow';
 import type { SMTPTransportOptions } from 'nodemailer/lib/smtp-transport';
+import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import {
   caOf,
@@ -18,7 +19,8 @@ import {
 function tlsOptions(server: ServerConfig) {
   const ca = caOf(server);
   return {
-    servername: server.host,
+    // SNI takes host names only (RFC 6066); an address is checked against the certificate's IP SANs.
+    ...(isIP(server.host) ? {} : { servername: server.host }),
     rejectUnauthorized: true,
     ...(ca ? { ca: [...rootCertificates, ca] } : {}),
   };

@@ -15,6 +15,9 @@ export interface MailEnv {
   imapPort: number;
   lmtpPort: number;
   smtpPort: number;
+  /** Dovecot's IMAPS (implicit TLS, a self-signed certificate) and that certificate, the CA to trust. */
+  imapsPort: number;
+  ca: string;
 }
 
 /** The mail servers' ports; a clear error outside `npm test` (never a silent skip). */
@@ -31,6 +34,8 @@ export function requireMail(): MailEnv {
     imapPort: port('SWITCHBOARD_TEST_MAIL_IMAP_PORT'),
     lmtpPort: port('SWITCHBOARD_TEST_MAIL_LMTP_PORT'),
     smtpPort: port('SWITCHBOARD_TEST_MAIL_SMTP_PORT'),
+    imapsPort: port('SWITCHBOARD_TEST_MAIL_IMAPS_PORT'),
+    ca: process.env.SWITCHBOARD_TEST_MAIL_CA ?? '',
   };
 }
 
