@@ -127,6 +127,7 @@ export async function deliverRaw(to: string, raw: string): Promise<void> {
     host: '127.0.0.1',
     port: requireMail().lmtpPort,
     lmtp: true,
+    ignoreTLS: true, // Dovecot offers STARTTLS with a self-signed certificate; loopback, like a local MTA
   });
   try {
     await transport.sendMail({ envelope: { from: '', to: [to] }, raw });
