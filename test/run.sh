@@ -10,6 +10,9 @@
 #        SWITCHBOARD_TEST_IRC_TLS_PORT (its TLS port), SWITCHBOARD_TEST_IRC_CA (its self-signed certificate,
 #        the CA to trust), SWITCHBOARD_TEST_NGIRCD_PORT (ngIRCd, a minimal RFC-only server, plaintext) and
 #        SWITCHBOARD_TEST_IRC2_PORT (a second InspIRCd the netsplit tests link to the first and split off).
+#        SWITCHBOARD_TEST_SIP_WS_URL (Kamailio's SIP over WebSocket, ws://127.0.0.1:SIP_WS_PORT) and
+#        SWITCHBOARD_TEST_SIP_PORT (its UDP+TCP port, where sipp talks); REGISTER needs digest auth
+#        (test/peers/sip.sh lists the accounts). SIP_WS_PORT (18080) and SIP_PORT (15060) move them.
 #        IRC_LINK_PORT (InspIRCd's server link for Atheme), NGIRCD_PORT, IRC2_PORT and IRC2_LINK_PORT
 #        default to IRC_PORT+333, +1, +2 and +334 (17000, 16668, 16669 and 17001).
 set -euo pipefail
@@ -24,6 +27,8 @@ export IRC_LINK_PORT=${IRC_LINK_PORT:-$((IRC_PORT + 333))}
 export NGIRCD_PORT=${NGIRCD_PORT:-$((IRC_PORT + 1))}
 export IRC2_PORT=${IRC2_PORT:-$((IRC_PORT + 2))}
 export IRC2_LINK_PORT=${IRC2_LINK_PORT:-$((IRC_PORT + 334))}
+export SIP_WS_PORT=${SIP_WS_PORT:-18080}
+export SIP_PORT=${SIP_PORT:-15060}
 export HS_SECRET=${HS_SECRET:-switchboard_test_registration_secret}
 export SERVER_NAME=localhost # the registration's namespaces say :localhost
 export AS_PORT=${AS_PORT:-29380}
@@ -54,9 +59,11 @@ t0=$(now_ms)
 bash test/peers/postgres.sh install 9>&-
 bash test/peers/synapse.sh install 9>&-
 bash test/peers/irc.sh install 9>&-
+bash test/peers/sip.sh install 9>&-
 echo "install step: $(($(now_ms) - t0)) ms"
 
 stop_servers() {
+  bash test/peers/sip.sh stop 9>&- || true
   bash test/peers/irc.sh stop 9>&- || true
   bash test/peers/synapse.sh stop 9>&- || true
   bash test/peers/postgres.sh stop 9>&- || true
@@ -78,6 +85,7 @@ t0=$(now_ms)
 bash test/peers/postgres.sh start 9>&-
 bash test/peers/synapse.sh start "$REGISTRATION" 9>&-
 bash test/peers/irc.sh start 9>&-
+bash test/peers/sip.sh start 9>&-
 echo "start step: $(($(now_ms) - t0)) ms"
 
 export SWITCHBOARD_TEST_HS_URL=http://127.0.0.1:$HS_PORT
@@ -91,6 +99,8 @@ export SWITCHBOARD_TEST_IRC_TLS_PORT=$IRC_TLS_PORT
 export SWITCHBOARD_TEST_IRC_CA=$PEERS_DIR/inspircd/cert.pem
 export SWITCHBOARD_TEST_NGIRCD_PORT=$NGIRCD_PORT
 export SWITCHBOARD_TEST_IRC2_PORT=$IRC2_PORT
+export SWITCHBOARD_TEST_SIP_WS_URL=ws://127.0.0.1:$SIP_WS_PORT
+export SWITCHBOARD_TEST_SIP_PORT=$SIP_PORT
 
 say "vitest run $*"
 npx --no-install vitest run "$@" 9>&-

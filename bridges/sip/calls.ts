@@ -1,0 +1,319 @@
+/**
+ * Call signalling between Matrix VoIP (`m.call.*`) and SIP INVITE dialogs, one call per Matrix
+ * call id. The SDP is handed through (`media: passthrough`): the Matrix side's offer or answer
+ * goes into the INVITE or the 200 OK, the SIP side's into `m.call.invite` or `m.call.answer`.
+ *
+ * SIP outcomes told to Matrix at once: 200 → m.call.answer; 486/600 → hangup `user_busy`;
+ * 408/480 → hangup `invite_timeout`; 603 → m.call.reject; 487, BYE and any other failure →
+ * hangup. An unanswered call stops ringing on both sides after `ring_timeout_seconds`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { Invitation, Inviter, SessionState, UserAgent, type Session } from 'sip.js';
+import {
+  BridgeError,
+  type CallSignal,
+  type MatrixCall,
+  type MatrixUserId,
+  type PortalKey,
+  type RemoteUserId,
+} from '../../src/connector.js';
+import type { SipConfig } from './config.js';
+import type { SipConnection } from './connection.js';
+import type { DialPlan } from './dial-plan.js';
+import { parseDmPortal, parseParty, partyUri } from './ids.js';
+import type { Portals } from './portals.js';
+import type { SdpSide } from './sdp-handler.js';
+import { hostPort, numberDomain } from './texts.js';
+
+interface Call {
+  callId: string;
+  portal: PortalKey;
+  user: MatrixUserId;
+  party: RemoteUserId;
+  direction: 'outgoing' | 'incoming';
+  session: Session;
+  /** The SDP sent toward SIP: the Matrix offer (outgoing) or answer (incoming, once it came). */
+  localSdp?: string;
+  ringTimer?: NodeJS.Timeout;
+  /** Set once Matrix has been told the call ended (or Matrix ended it): nothing more is sent. */
+  ended: boolean;
+  answered: boolean;
+}
+
+/** What Matrix is told of a SIP final failure response. */
+export function outcomeOfStatus(status: number): Pick<CallSignal, 'action' | 'reason'> {
+  if (status === 486 || status === 600) return { action: 'hangup', reason: 'user_busy' };
+  if (status === 408 || status === 480) return { action: 'hangup', reason: 'invite_timeout' };
+  if (status === 603) return { action: 'reject' };
+  if (status === 487) return { action: 'hangup', reason: 'user_hangup' };
+  return { action: 'hangup', reason: 'unknown_error' };
+}
+
+export class SipCalls {
+  private readonly calls = new Map<string, Call>();
+  private readonly bySession = new WeakMap<Session, Call>();
+
+  constructor(
+    private readonly config: SipConfig,
+    private readonly log: Logger,
+    private readonly connection: SipConnection,
+    private readonly plan: DialPlan,
+    private readonly portals: Portals,
+    private readonly counters: { calls: (direction: string, outcome: string) => void },
+  ) {}
+
+  /** sip.js asks for a session's SDP handler: the call's SDP, whichever side has it. */
+  sdpSide(session: Session): SdpSide | undefined {
+    const call = this.bySession.get(session);
+    if (!call) return undefined;
+    return {
+      local: async () => {
+        if (call.localSdp === undefined) throw new Error('no SDP from Matrix yet');
+        return call.localSdp;
+      },
+      onRemote: () => undefined, // read from the response or request body where needed
+    };
+  }
+
+  get active(): number {
+    return this.calls.size;
+  }
+
+  private activeOf(user: string): number {
+    return [...this.calls.values()].filter((c) => c.user === user).length;
+  }
+
+  // ------------------------------------------------------------------ Matrix → SIP
+
+  async fromMatrix(ev: MatrixCall): Promise<void> {
+    const call = this.calls.get(ev.callId);
+    if (ev.action === 'invite') return this.dial(ev);
+    if (!call) return; // a call of another device, or one that is over
+    if (ev.sender.userId !== call.user) return;
+    switch (ev.action) {
+      case 'answer':
+        return this.answer(call, ev);
+      case 'hangup':
+      case 'reject':
+        return this.hangupFromMatrix(call, ev.reason);
+      case 'candidates':
+      case 'select_answer':
+      case 'negotiate':
+        // Trickled candidates cannot follow an SDP already sent over SIP; media is passthrough.
+        this.log.debug(
+          { portal: call.portal, callId: call.callId, action: ev.action },
+          'call event not relayed',
+        );
+        return;
+    }
+  }
+
+  private async dial(ev: MatrixCall): Promise<void> {
+    const dm = parseDmPortal(ev.portal);
+    if (!dm) throw new BridgeError('unknown-target', 'calls work in a DM with a SIP ghost');
+    if (ev.sender.userId !== dm.user)
+      throw new BridgeError('rejected', `only ${dm.user} may call from this room`);
+    if (this.calls.has(ev.callId)) return; // a replayed invite
+    const refusal = this.plan.refusal(dm.user, dm.party);
+    const fail = async (reason: string, userMessage: string) => {
+      await this.portals.emit({
+        kind: 'call',
+        portal: ev.portal,
+        sender: dm.party,
+        action: 'hangup',
+        callId: ev.callId,
+        reason,
+      });
+      throw new BridgeError('rejected', userMessage);
+    };
+    if (refusal) return fail('unknown_error', refusal);
+    if (!ev.sdp) return fail('unknown_error', 'the call invite has no SDP offer');
+    if (this.calls.size >= this.config.max_calls.total)
+      return fail('user_busy', 'too many calls through the bridge right now');
+    if (this.activeOf(dm.user) >= this.config.max_calls.per_user)
+      return fail('user_busy', 'you have too many calls at once');
+    if (this.connection.registration !== 'registered')
+      throw new BridgeError('not-connected', 'the SIP trunk is not registered right now', true);
+    const target = UserAgent.makeURI(partyUri(parseParty(dm.party)!, numberDomain(this.config)));
+    if (!target) return fail('unknown_error', `cannot address ${dm.party}`);
+    const inviter = new Inviter(this.connection.ua, target, {
+      ...(this.plan.didOf(dm.user)
+        ? { params: { fromDisplayName: this.plan.didOf(dm.user)! } }
+        : {}),
+    });
+    const call: Call = {
+      callId: ev.callId,
+      portal: ev.portal,
+      user: dm.user,
+      party: dm.party,
+      direction: 'outgoing',
+      session: inviter,
+      localSdp: ev.sdp,
+      ended: false,
+      answered: false,
+    };
+    this.track(call);
+    call.ringTimer = setTimeout(() => {
+      this.log.info(
+        { portal: call.portal, callId: call.callId },
+        'outgoing call not answered: cancelled',
+      );
+      void inviter.cancel().catch(() => undefined);
+      void this.tell(call, { action: 'hangup', reason: 'invite_timeout' });
+    }, this.ringMs(ev.lifetime));
+    await inviter.invite({
+      requestDelegate: {
+        onAccept: (response) => {
+          clearTimeout(call.ringTimer);
+          call.answered = true;
+          this.counters.calls('outgoing', 'answered');
+          void this.emitSignal(call, { action: 'answer', sdp: response.message.body });
+        },
+        onReject: (response) => {
+          const status = response.message.statusCode ?? 500;
+          this.log.info(
+            { portal: call.portal, callId: call.callId, status },
+            'outgoing call refused',
+          );
+          this.counters.calls('outgoing', String(status));
+          void this.tell(call, outcomeOfStatus(status));
+        },
+      },
+    });
+  }
+
+  private async answer(call: Call, ev: MatrixCall): Promise<void> {
+    if (call.direction !== 'incoming' || call.answered || !(call.session instanceof Invitation))
+      return;
+    if (!ev.sdp) throw new BridgeError('rejected', 'the call answer has no SDP');
+    clearTimeout(call.ringTimer);
+    call.localSdp = ev.sdp;
+    call.answered = true;
+    await call.session.accept();
+    this.counters.calls('incoming', 'answered');
+  }
+
+  private async hangupFromMatrix(call: Call, reason: string | undefined): Promise<void> {
+    call.ended = true; // Matrix ended it: nothing more to tell Matrix
+    const s = call.session;
+    if (s.state === SessionState.Established) await s.bye().catch(() => undefined);
+    else if (s instanceof Inviter) await s.cancel().catch(() => undefined);
+    else if (s instanceof Invitation && s.state === SessionState.Initial)
+      await s
+        .reject(
+          reason === 'user_busy'
+            ? { statusCode: 486 }
+            : { statusCode: 603, reasonPhrase: 'Decline' },
+        )
+        .catch(() => undefined);
+    this.untrack(call);
+  }
+
+  // ------------------------------------------------------------------ SIP → Matrix
+
+  /** An INVITE for a DID: rings its Matrix user in their DM with the caller's ghost. */
+  async incoming(invitation: Invitation): Promise<void> {
+    const request = invitation.request;
+    const did = request.to.uri.user ?? '';
+    const user = this.plan.userOfDid(did);
+    const party = this.portals.partyOf(request.from.uri.user, hostPort(request.from.uri));
+    const offer = request.body;
+    const refuse = (statusCode: number, reasonPhrase: string) =>
+      invitation.reject({ statusCode, reasonPhrase }).catch(() => undefined);
+    if (!user) return void (await refuse(404, 'No such number'));
+    if (!party) return void (await refuse(400, 'Unusable From'));
+    if (!offer || !/^v=0\r?\n/.test(offer))
+      return void (await refuse(488, 'An SDP offer is needed'));
+    if (
+      this.calls.size >= this.config.max_calls.total ||
+      this.activeOf(user) >= this.config.max_calls.per_user
+    )
+      return void (await refuse(486, 'Busy Here'));
+    const portal = await this.portals.dm(user, party, request.from.displayName);
+    const call: Call = {
+      callId: randomUUID(),
+      portal,
+      user,
+      party,
+      direction: 'incoming',
+      session: invitation,
+      ended: false,
+      answered: false,
+    };
+    this.track(call);
+    const ringMs = this.ringMs();
+    call.ringTimer = setTimeout(() => {
+      this.log.info({ portal, callId: call.callId }, 'incoming call not answered: 480');
+      this.counters.calls('incoming', 'timeout');
+      void invitation.reject({ statusCode: 480, reasonPhrase: 'No answer' }).catch(() => undefined);
+      void this.tell(call, { action: 'hangup', reason: 'invite_timeout' });
+    }, ringMs);
+    invitation.delegate = {
+      onCancel: () => {
+        this.counters.calls('incoming', 'cancelled');
+        void this.tell(call, { action: 'hangup', reason: 'user_hangup' });
+      },
+    };
+    await this.emitSignal(call, { action: 'invite', sdp: offer, lifetime: ringMs, invitee: user });
+    await invitation.progress().catch(() => undefined); // 180 Ringing
+  }
+
+  // ------------------------------------------------------------------ shared
+
+  private ringMs(lifetime?: number): number {
+    const max = this.config.ring_timeout_seconds * 1000;
+    return lifetime && lifetime > 0 ? Math.min(lifetime, max) : max;
+  }
+
+  private track(call: Call): void {
+    this.calls.set(call.callId, call);
+    this.bySession.set(call.session, call);
+    call.session.stateChange.addListener((state) => {
+      if (state !== SessionState.Terminated) return;
+      // A BYE from SIP (or any end Matrix was not told of yet).
+      void this.tell(call, { action: 'hangup', reason: 'user_hangup' });
+    });
+  }
+
+  private untrack(call: Call): void {
+    clearTimeout(call.ringTimer);
+    this.calls.delete(call.callId);
+  }
+
+  /** Tells Matrix the call ended (once). */
+  private async tell(call: Call, outcome: Pick<CallSignal, 'action' | 'reason'>): Promise<void> {
+    if (call.ended) return this.untrack(call);
+    call.ended = true;
+    this.untrack(call);
+    await this.emitSignal(call, outcome);
+  }
+
+  private async emitSignal(call: Call, signal: Omit<CallSignal, 'callId'>): Promise<void> {
+    try {
+      await this.portals.emit({
+        kind: 'call',
+        portal: call.portal,
+        sender: call.party,
+        callId: call.callId,
+        ...signal,
+      } as Parameters<Portals['emit']>[0]);
+    } catch (err) {
+      this.log.error(
+        { err, portal: call.portal, callId: call.callId },
+        'call event not queued for Matrix',
+      );
+    }
+  }
+
+  /** Ends every call on both sides (the bridge stops). */
+  async stop(): Promise<void> {
+    for (const call of [...this.calls.values()]) {
+      await this.tell(call, { action: 'hangup', reason: 'user_hangup' });
+      const s = call.session;
+      if (s.state === SessionState.Established) await s.bye().catch(() => undefined);
+      else if (s instanceof Inviter) await s.cancel().catch(() => undefined);
+      else if (s instanceof Invitation) await s.reject({ statusCode: 503 }).catch(() => undefined);
+    }
+  }
+}
