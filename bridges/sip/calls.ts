@@ -271,8 +271,11 @@ export class SipCalls {
     this.bySession.set(call.session, call);
     call.session.stateChange.addListener((state) => {
       if (state !== SessionState.Terminated) return;
-      // A BYE from SIP (or any end Matrix was not told of yet).
-      void this.tell(call, { action: 'hangup', reason: 'user_hangup' });
+      // A BYE from SIP (or any end Matrix was not told of yet). Before an answer, the final
+      // response's own handler (onReject, onCancel) tells the outcome first: wait for it.
+      const hangup = () => void this.tell(call, { action: 'hangup', reason: 'user_hangup' });
+      if (call.answered) hangup();
+      else setTimeout(hangup, 50);
     });
   }
 

@@ -28,7 +28,8 @@ export class Portals {
     const name = cleanDisplayName(displayName);
     await this.ctx.setGhostProfile(party, { displayName: name ? `${name} (${party})` : party });
     const key = dmPortal(user, party);
-    await this.ctx.ensurePortal({ key, invite: [user], isDirect: true });
+    // Invite-only: Synapse refuses call invites in public rooms (and a DM is no one else's).
+    await this.ctx.ensurePortal({ key, invite: [user], isDirect: true, joinRule: 'invite' });
     return key;
   }
 

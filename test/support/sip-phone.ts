@@ -3,6 +3,9 @@
 // connection module first gives sip.js its WebSocket (ws).
 import { execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import '../../bridges/sip/connection.js';
 import { Messager, Registerer, UserAgent, type Message } from 'sip.js';
@@ -128,25 +131,30 @@ export async function startSipBridge(
   return { sb, connector };
 }
 
-/** Waits for `user`'s invite to a room whose inviter is `inviter` (the bot), joins it, returns its id. */
+/**
+ * Waits for an invite of `user` to a room not in `skip` (the bridge bot's DM), joins it and returns
+ * its id. Incremental syncs: Synapse caches an initial sync's answer for a while.
+ */
 export async function joinInvitedRoom(
   user: { accessToken: string },
   ms = 20_000,
   skip: Set<string> = new Set(),
 ): Promise<string> {
   const until = Date.now() + ms;
+  let since: string | undefined;
   while (Date.now() < until) {
-    const sync = await asUser<{ rooms?: { invite?: Record<string, unknown> } }>(
+    const query = since ? `?since=${encodeURIComponent(since)}&timeout=1000` : '?timeout=0';
+    const sync = await asUser<{ next_batch: string; rooms?: { invite?: Record<string, unknown> } }>(
       user,
       'GET',
-      '/_matrix/client/v3/sync?timeout=0',
+      `/_matrix/client/v3/sync${query}`,
     );
+    since = sync.next_batch;
     const roomId = Object.keys(sync.rooms?.invite ?? {}).find((r) => !skip.has(r));
     if (roomId) {
       await asUser(user, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
       return roomId;
     }
-    await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error('no room invite came');
 }
@@ -167,13 +175,23 @@ export interface Sipp {
   kill(): void;
 }
 
-/** Runs sipp (from the sip-tester package) with a scenario of test/fixtures/sipp/. */
-export function sipp(scenario: string, args: string[]): Sipp {
+/**
+ * Runs sipp (from the sip-tester package) with a scenario of test/fixtures/sipp/, its `{{name}}`
+ * placeholders filled from `fill` (sipp cannot put a variable in a status line).
+ */
+export function sipp(scenario: string, args: string[], fill: Record<string, string> = {}): Sipp {
+  let file = `test/fixtures/sipp/${scenario}.xml`;
+  if (Object.keys(fill).length) {
+    let text = readFileSync(file, 'utf8');
+    for (const [k, v] of Object.entries(fill)) text = text.replaceAll(`{{${k}}}`, v);
+    file = join(mkdtempSync(join(tmpdir(), 'sipp-')), `${scenario}.xml`);
+    writeFileSync(file, text);
+  }
   const child = spawn(
     'sipp',
     [
       '-sf',
-      `test/fixtures/sipp/${scenario}.xml`,
+      file,
       '-i',
       '127.0.0.1',
       '-m',

@@ -1,0 +1,190 @@
+// Call signalling between Matrix VoIP and SIP through real Synapse and real Kamailio, with sipp as
+// the far phone: the test user is the Matrix "phone" (m.call.* events sent through Synapse, with an
+// SDP offer made by werift), the bridge registers the trunk, and sipp answers, refuses or calls.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RTCPeerConnection } from 'werift';
+import type { SipConnector } from '../../bridges/sip/index.js';
+import type { Switchboard } from '../../src/core/switchboard.js';
+import { asUser, roomEvents, sendAs, type RoomEvent } from '../support/bridge-harness.js';
+import {
+  freeUdpPort,
+  joinInvitedRoom,
+  sipp,
+  sipPort,
+  startSipBridge,
+} from '../support/sip-phone.js';
+import { registerUser, uniqueLocalpart, waitFor, type TestUser } from '../support/synapse.js';
+
+const DID = '+15550002';
+let sb: Switchboard;
+let connector: SipConnector;
+let user: TestUser;
+let gatewayPort: number;
+
+/** A WebRTC offer with one audio transceiver, as a Matrix client makes it (werift). */
+async function webrtcOffer(): Promise<{ sdp: string; close: () => Promise<void> }> {
+  const pc = new RTCPeerConnection({});
+  pc.addTransceiver('audio', { direction: 'sendrecv' });
+  await pc.setLocalDescription(await pc.createOffer());
+  return { sdp: pc.localDescription!.sdp, close: () => pc.close() };
+}
+
+/** A DM of the test user with a number's ghost (the user invites it, as a client starts a DM). */
+async function dmWith(number: string): Promise<string> {
+  const ghost = `@sip_=2b${number.slice(1)}:localhost`;
+  const { room_id: roomId } = await asUser<{ room_id: string }>(
+    user,
+    'POST',
+    '/_matrix/client/v3/createRoom',
+    { is_direct: true, invite: [ghost], preset: 'trusted_private_chat' },
+  );
+  await waitFor(
+    async () =>
+      (await roomEvents(user, roomId, 50)).some(
+        (e) =>
+          e.type === 'm.room.member' && e.state_key === ghost && e.content.membership === 'join',
+      ),
+    20_000,
+    'the ghost to join the DM',
+  );
+  return roomId;
+}
+
+const callEvent = (roomId: string, callId: string, type: string) =>
+  waitFor(
+    async () =>
+      (await roomEvents(user, roomId, 100)).find(
+        (e: RoomEvent) =>
+          e.type === type && e.content.call_id === callId && e.sender !== user.userId,
+      ),
+    30_000,
+    `${type} for ${callId}`,
+  );
+
+const base = (callId: string) => ({ call_id: callId, party_id: 'testdevice', version: '1' });
+
+async function callOut(roomId: string, callId: string): Promise<void> {
+  const offer = await webrtcOffer();
+  await sendAs(
+    user,
+    roomId,
+    { ...base(callId), lifetime: 60_000, offer: { type: 'offer', sdp: offer.sdp } },
+    'm.call.invite',
+  );
+  await offer.close();
+}
+
+beforeAll(async () => {
+  user = await registerUser(uniqueLocalpart('sipcall'));
+  gatewayPort = await freeUdpPort();
+  ({ sb, connector } = await startSipBridge({
+    dids: { [DID]: user.userId },
+    dial_plan: { number_domain: `127.0.0.1:${gatewayPort}` },
+    ring_timeout_seconds: 6,
+  }));
+}, 60_000);
+
+afterAll(async () => {
+  await sb?.stop();
+}, 30_000);
+
+describe('SIP calls', () => {
+  it('a Matrix call to a number rings it; its 200 OK is the m.call.answer; the Matrix hangup is a BYE', async () => {
+    expect(connector.registration).toBe('registered');
+    const phone = sipp('uas-answer', [
+      '-p',
+      String(gatewayPort),
+      '-mp',
+      String(await freeUdpPort()),
+    ]);
+    const room = await dmWith('+15557770001');
+    const callId = `out-${Date.now()}`;
+    await callOut(room, callId);
+    const answer = await callEvent(room, callId, 'm.call.answer');
+    const sdp = (answer.content.answer as { sdp: string; type: string }).sdp;
+    expect((answer.content.answer as { type: string }).type).toBe('answer');
+    expect(sdp).toContain('s=sipp-answer');
+    expect(answer.content.version).toBe('1');
+    await sendAs(user, room, { ...base(callId), reason: 'user_hangup' }, 'm.call.hangup');
+    expect(await phone.done, phone.output()).toBe(0); // sipp got its BYE
+  });
+
+  for (const [status, reason, expected] of [
+    [486, 'Busy Here', { type: 'm.call.hangup', reason: 'user_busy' }],
+    [480, 'Temporarily Unavailable', { type: 'm.call.hangup', reason: 'invite_timeout' }],
+    [603, 'Decline', { type: 'm.call.reject', reason: undefined }],
+  ] as const) {
+    it(`a ${status} from the phone is ${expected.type}${expected.reason ? ` (${expected.reason})` : ''} in Matrix`, async () => {
+      const phone = sipp(
+        'uas-status',
+        ['-p', String(gatewayPort), '-mp', String(await freeUdpPort())],
+        { status: String(status), reason },
+      );
+      const room = await dmWith('+15557770002');
+      const callId = `out-${status}-${Date.now()}`;
+      await callOut(room, callId);
+      const ev = await callEvent(room, callId, expected.type);
+      expect(ev.content.reason).toBe(expected.reason);
+      expect(await phone.done, phone.output()).toBe(0);
+    });
+  }
+
+  it('a call to a premium-rate number is refused: hangup in Matrix, nothing dialled', async () => {
+    const room = await dmWithRefused('+19005550100');
+    expect(room).toBeUndefined();
+  });
+
+  it('an INVITE to the DID rings the Matrix user; m.call.answer is the 200 OK; the phone BYE hangs up', async () => {
+    const seen = new Set<string>();
+    const phone = sipp('uac-call', [
+      '-s',
+      DID,
+      '-p',
+      String(await freeUdpPort()),
+      '-mp',
+      String(await freeUdpPort()),
+      `127.0.0.1:${sipPort()}`,
+    ]);
+    const room = await joinInvitedRoom(user, 20_000, seen);
+    const invite = await waitFor(
+      async () => (await roomEvents(user, room, 50)).find((e) => e.type === 'm.call.invite'),
+      20_000,
+      'the call invite',
+    );
+    expect(invite.sender).toBe('@sip_bob=40localhost:localhost');
+    expect((invite.content.offer as { sdp: string }).sdp).toContain('s=sipp-offer');
+    const callId = String(invite.content.call_id);
+    const answerSdp =
+      'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=matrix-answer\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
+    await sendAs(
+      user,
+      room,
+      { ...base(callId), answer: { type: 'answer', sdp: answerSdp } },
+      'm.call.answer',
+    );
+    const hangup = await callEvent(room, callId, 'm.call.hangup');
+    expect(hangup.content.reason).toBe('user_hangup');
+    expect(await phone.done, phone.output()).toBe(0);
+  });
+});
+
+/** Tries to open a DM with a number the dial plan refuses: the ghost declines. */
+async function dmWithRefused(number: string): Promise<string | undefined> {
+  const ghost = `@sip_=2b${number.slice(1)}:localhost`;
+  const { room_id: roomId } = await asUser<{ room_id: string }>(
+    user,
+    'POST',
+    '/_matrix/client/v3/createRoom',
+    { is_direct: true, invite: [ghost], preset: 'trusted_private_chat' },
+  );
+  await waitFor(
+    async () =>
+      (await roomEvents(user, roomId, 50)).some(
+        (e) =>
+          e.type === 'm.room.member' && e.state_key === ghost && e.content.membership === 'leave',
+      ),
+    20_000,
+    'the ghost to decline the DM',
+  );
+  return undefined;
+}
