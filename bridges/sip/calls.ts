@@ -24,6 +24,7 @@ import type { DialPlan } from './dial-plan.js';
 import { parseDmPortal, parseParty, partyUri } from './ids.js';
 import type { Portals } from './portals.js';
 import type { SdpSide } from './sdp-handler.js';
+import { MediaRelay, type MediaStats } from './media/relay.js';
 import { hostPort, numberDomain } from './texts.js';
 
 interface Call {
@@ -36,6 +37,8 @@ interface Call {
   /** The SDP sent toward SIP: the Matrix offer (outgoing) or answer (incoming, once it came). */
   localSdp?: string;
   ringTimer?: NodeJS.Timeout;
+  /** The call's media gateway (`media: relay`). */
+  media?: MediaRelay;
   /** Set once Matrix has been told the call ended (or Matrix ended it): nothing more is sent. */
   ended: boolean;
   answered: boolean;
@@ -60,7 +63,10 @@ export class SipCalls {
     private readonly connection: SipConnection,
     private readonly plan: DialPlan,
     private readonly portals: Portals,
-    private readonly counters: { calls: (direction: string, outcome: string) => void },
+    private readonly counters: {
+      calls: (direction: string, outcome: string) => void;
+      media: (stats: MediaStats) => void;
+    },
   ) {}
 
   /** sip.js asks for a session's SDP handler: the call's SDP, whichever side has it. */
@@ -137,6 +143,17 @@ export class SipCalls {
       throw new BridgeError('not-connected', 'the SIP trunk is not registered right now', true);
     const target = UserAgent.makeURI(partyUri(parseParty(dm.party)!, numberDomain(this.config)));
     if (!target) return fail('unknown_error', `cannot address ${dm.party}`);
+    let media: MediaRelay | undefined;
+    let sipOffer = ev.sdp;
+    if (this.config.media.mode === 'relay') {
+      media = this.newRelay();
+      try {
+        sipOffer = await media.matrixOffered(ev.sdp);
+      } catch (err) {
+        await media.close();
+        return fail('user_media_failed', `cannot take the call's offer: ${(err as Error).message}`);
+      }
+    }
     const inviter = new Inviter(this.connection.ua, target, {
       ...(this.plan.didOf(dm.user)
         ? { params: { fromDisplayName: this.plan.didOf(dm.user)! } }
@@ -149,7 +166,8 @@ export class SipCalls {
       party: dm.party,
       direction: 'outgoing',
       session: inviter,
-      localSdp: ev.sdp,
+      localSdp: sipOffer,
+      ...(media ? { media } : {}),
       ended: false,
       answered: false,
     };
@@ -168,7 +186,7 @@ export class SipCalls {
           clearTimeout(call.ringTimer);
           call.answered = true;
           this.counters.calls('outgoing', 'answered');
-          void this.emitSignal(call, { action: 'answer', sdp: response.message.body });
+          void this.answerToMatrix(call, response.message.body);
         },
         onReject: (response) => {
           const status = response.message.statusCode ?? 500;
@@ -188,7 +206,7 @@ export class SipCalls {
       return;
     if (!ev.sdp) throw new BridgeError('rejected', 'the call answer has no SDP');
     clearTimeout(call.ringTimer);
-    call.localSdp = ev.sdp;
+    call.localSdp = call.media ? await call.media.matrixAnswered(ev.sdp) : ev.sdp;
     call.answered = true;
     await call.session.accept();
     this.counters.calls('incoming', 'answered');
@@ -255,7 +273,24 @@ export class SipCalls {
         void this.tell(call, { action: 'hangup', reason: 'user_hangup' });
       },
     };
-    await this.emitSignal(call, { action: 'invite', sdp: offer, lifetime: ringMs, invitee: user });
+    let matrixOffer = offer;
+    if (this.config.media.mode === 'relay') {
+      call.media = this.newRelay();
+      try {
+        matrixOffer = await call.media.sipOffered(offer);
+      } catch (err) {
+        this.log.info({ portal, err: (err as Error).message }, 'incoming call SDP unusable: 488');
+        call.ended = true;
+        this.untrack(call);
+        return void (await refuse(488, 'Not Acceptable Here'));
+      }
+    }
+    await this.emitSignal(call, {
+      action: 'invite',
+      sdp: matrixOffer,
+      lifetime: ringMs,
+      invitee: user,
+    });
     await invitation.progress().catch(() => undefined); // 180 Ringing
   }
 
@@ -282,6 +317,41 @@ export class SipCalls {
   private untrack(call: Call): void {
     clearTimeout(call.ringTimer);
     this.calls.delete(call.callId);
+    const media = call.media;
+    call.media = undefined; // once: a call can end from both sides at the same moment
+    if (media) {
+      const { toSip, toMatrix, foreign } = media.stats;
+      this.log.info(
+        { portal: call.portal, callId: call.callId, toSip, toMatrix, foreign },
+        'call media ended',
+      );
+      this.counters.media(media.stats);
+      void media.close();
+    }
+  }
+
+  private newRelay(): MediaRelay {
+    const m = this.config.media;
+    return new MediaRelay({
+      bindAddress: m.rtp_bind_address,
+      ...(m.public_address ? { publicAddress: m.public_address } : {}),
+      iceServers: m.ice_servers,
+    });
+  }
+
+  /** The SIP side answered: Matrix gets the answer (the relay's WebRTC answer, or the SIP SDP). */
+  private async answerToMatrix(call: Call, sipSdp: string): Promise<void> {
+    let sdp = sipSdp;
+    if (call.media) {
+      try {
+        sdp = await call.media.sipAnswered(sipSdp);
+      } catch (err) {
+        this.log.warn({ portal: call.portal, err: (err as Error).message }, 'SIP answer unusable');
+        await call.session.bye().catch(() => undefined);
+        return this.tell(call, { action: 'hangup', reason: 'user_media_failed' });
+      }
+    }
+    await this.emitSignal(call, { action: 'answer', sdp });
   }
 
   /** Tells Matrix the call ended (once). */

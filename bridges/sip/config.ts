@@ -95,6 +95,41 @@ export const sipConfigSchema = z
     users: z.array(matrixUser).default([]),
     /** An unanswered call stops ringing (both ways) after this long. */
     ring_timeout_seconds: z.number().int().min(5).max(600).default(60),
+    /**
+     * `relay`: the bridge carries the audio (WebRTC toward Matrix, plain RTP toward SIP, G.711 on
+     * both legs). `passthrough`: the SDP goes through unchanged, for WebRTC-capable SIP endpoints.
+     */
+    media: z
+      .object({
+        mode: z.enum(['relay', 'passthrough']).default('relay'),
+        /** The address the RTP sockets bind (phones elsewhere need a reachable one, or 0.0.0.0). */
+        rtp_bind_address: z
+          .string()
+          .regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'must be an IPv4 address')
+          .default('127.0.0.1'),
+        /** The address SIP phones send RTP to (NAT, or a 0.0.0.0 bind); default: the bind address. */
+        public_address: z
+          .string()
+          .regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'must be an IPv4 address')
+          .optional(),
+        /** STUN/TURN servers for the WebRTC leg toward Matrix clients. */
+        ice_servers: z
+          .array(
+            z
+              .object({
+                urls: z.string().regex(/^(stun|turns?):/, 'must be a stun:, turn: or turns: URL'),
+                username: z.string().optional(),
+                credential: z.string().optional(),
+              })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .default({ mode: 'relay', rtp_bind_address: '127.0.0.1', ice_servers: [] })
+      .refine((m) => m.rtp_bind_address !== '0.0.0.0' || m.public_address !== undefined, {
+        message: 'with rtp_bind_address 0.0.0.0, set public_address (where phones send RTP)',
+      }),
     max_calls: z
       .object({
         total: z.number().int().min(1).default(50),

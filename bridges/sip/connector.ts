@@ -79,8 +79,16 @@ export class SipConnector
       onState: (state) => (registration = state),
     }));
     this.texts = new SipTexts(ctx.config, log, connection, plan, portals);
+    const rtpPackets = ctx.metrics.counter('rtp_packets', 'RTP packets relayed', ['direction']);
+    const rtpBytes = ctx.metrics.counter('rtp_bytes', 'RTP bytes relayed', ['direction']);
     this.calls = new SipCalls(ctx.config, log, connection, plan, portals, {
       calls: (direction, outcome) => callCounter.inc({ direction, outcome }),
+      media: (stats) => {
+        rtpPackets.inc({ direction: 'to_sip' }, stats.toSip.packets);
+        rtpPackets.inc({ direction: 'to_matrix' }, stats.toMatrix.packets);
+        rtpBytes.inc({ direction: 'to_sip' }, stats.toSip.bytes);
+        rtpBytes.inc({ direction: 'to_matrix' }, stats.toMatrix.bytes);
+      },
     });
     await connection.start();
   }

@@ -1,8 +1,9 @@
-// Call signalling between Matrix VoIP and SIP through real Synapse and real Kamailio, with sipp as
-// the far phone: the test user is the Matrix "phone" (m.call.* events sent through Synapse, with an
-// SDP offer made by werift), the bridge registers the trunk, and sipp answers, refuses or calls.
+// Calls between Matrix VoIP and SIP through real Synapse and real Kamailio, with sipp as the far
+// phone: the test user is the Matrix "phone" (m.call.* events sent through Synapse, the SDP made by
+// a werift WebRTC peer), the bridge registers the trunk, and sipp answers, refuses or calls. The
+// bridge relays the audio (`media: relay`): sipp echoes RTP (-rtp_echo), so a known pattern sent
+// by the werift peer comes back only if it crossed the relay both ways (WebRTC → RTP → WebRTC).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RTCPeerConnection } from 'werift';
 import type { SipConnector } from '../../bridges/sip/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, roomEvents, sendAs, type RoomEvent } from '../support/bridge-harness.js';
@@ -14,6 +15,7 @@ import {
   startSipBridge,
 } from '../support/sip-phone.js';
 import { registerUser, uniqueLocalpart, waitFor, type TestUser } from '../support/synapse.js';
+import { WebrtcPhone } from '../support/webrtc-phone.js';
 
 const DID = '+15550002';
 let sb: Switchboard;
@@ -21,13 +23,7 @@ let connector: SipConnector;
 let user: TestUser;
 let gatewayPort: number;
 
-/** A WebRTC offer with one audio transceiver, as a Matrix client makes it (werift). */
-async function webrtcOffer(): Promise<{ sdp: string; close: () => Promise<void> }> {
-  const pc = new RTCPeerConnection({});
-  pc.addTransceiver('audio', { direction: 'sendrecv' });
-  await pc.setLocalDescription(await pc.createOffer());
-  return { sdp: pc.localDescription!.sdp, close: () => pc.close() };
-}
+const PATTERN = 50; // packets: one second of 20 ms PCMU frames
 
 /** A DM of the test user with a number's ghost (the user invites it, as a client starts a DM). */
 async function dmWith(number: string): Promise<string> {
@@ -63,15 +59,28 @@ const callEvent = (roomId: string, callId: string, type: string) =>
 
 const base = (callId: string) => ({ call_id: callId, party_id: 'testdevice', version: '1' });
 
-async function callOut(roomId: string, callId: string): Promise<void> {
-  const offer = await webrtcOffer();
+async function callOut(roomId: string, callId: string): Promise<WebrtcPhone> {
+  const phone = new WebrtcPhone();
+  const sdp = await phone.offer();
   await sendAs(
     user,
     roomId,
-    { ...base(callId), lifetime: 60_000, offer: { type: 'offer', sdp: offer.sdp } },
+    { ...base(callId), lifetime: 60_000, offer: { type: 'offer', sdp } },
     'm.call.invite',
   );
-  await offer.close();
+  return phone;
+}
+
+/** Sends the pattern and waits for its echo; returns the indexes that came back. */
+async function echoed(phone: WebrtcPhone): Promise<number[]> {
+  await phone.connected();
+  await phone.sendPattern(PATTERN);
+  await waitFor(
+    async () => phone.patternReceived().length >= PATTERN * 0.9 || undefined,
+    10_000,
+    'the echoed pattern',
+  ).catch(() => undefined);
+  return phone.patternReceived();
 }
 
 beforeAll(async () => {
@@ -89,24 +98,30 @@ afterAll(async () => {
 }, 30_000);
 
 describe('SIP calls', () => {
-  it('a Matrix call to a number rings it; its 200 OK is the m.call.answer; the Matrix hangup is a BYE', async () => {
+  it('a Matrix call to a number rings it; 200 OK is the m.call.answer; audio crosses the relay both ways; the Matrix hangup is a BYE', async () => {
     expect(connector.registration).toBe('registered');
-    const phone = sipp('uas-answer', [
+    const far = sipp('uas-answer', [
       '-p',
       String(gatewayPort),
       '-mp',
       String(await freeUdpPort()),
+      '-rtp_echo',
     ]);
     const room = await dmWith('+15557770001');
     const callId = `out-${Date.now()}`;
-    await callOut(room, callId);
+    const phone = await callOut(room, callId);
     const answer = await callEvent(room, callId, 'm.call.answer');
     const sdp = (answer.content.answer as { sdp: string; type: string }).sdp;
     expect((answer.content.answer as { type: string }).type).toBe('answer');
-    expect(sdp).toContain('s=sipp-answer');
+    expect(sdp, 'a WebRTC answer from the relay').toMatch(/a=fingerprint:/);
     expect(answer.content.version).toBe('1');
+    await phone.accept(sdp);
+    const back = await echoed(phone);
+    expect(back.length, 'pattern packets back through SIP').toBeGreaterThanOrEqual(PATTERN * 0.9);
+    expect(back.slice(0, 5)).toEqual([0, 1, 2, 3, 4]);
     await sendAs(user, room, { ...base(callId), reason: 'user_hangup' }, 'm.call.hangup');
-    expect(await phone.done, phone.output()).toBe(0); // sipp got its BYE
+    await phone.close();
+    expect(await far.done, far.output()).toBe(0); // sipp got its BYE
   });
 
   for (const [status, reason, expected] of [
@@ -122,8 +137,9 @@ describe('SIP calls', () => {
       );
       const room = await dmWith('+15557770002');
       const callId = `out-${status}-${Date.now()}`;
-      await callOut(room, callId);
+      const caller = await callOut(room, callId);
       const ev = await callEvent(room, callId, expected.type);
+      await caller.close();
       expect(ev.content.reason).toBe(expected.reason);
       expect(await phone.done, phone.output()).toBe(0);
     });
@@ -134,37 +150,41 @@ describe('SIP calls', () => {
     expect(room).toBeUndefined();
   });
 
-  it('an INVITE to the DID rings the Matrix user; m.call.answer is the 200 OK; the phone BYE hangs up', async () => {
-    const seen = new Set<string>();
-    const phone = sipp('uac-call', [
+  it('an INVITE to the DID rings the Matrix user; m.call.answer is the 200 OK; audio crosses the relay both ways; the phone BYE hangs up', async () => {
+    const far = sipp('uac-call', [
       '-s',
       DID,
       '-p',
       String(await freeUdpPort()),
       '-mp',
       String(await freeUdpPort()),
+      '-rtp_echo',
       `127.0.0.1:${sipPort()}`,
     ]);
-    const room = await joinInvitedRoom(user, 20_000, seen);
+    const room = await joinInvitedRoom(user, 20_000);
     const invite = await waitFor(
       async () => (await roomEvents(user, room, 50)).find((e) => e.type === 'm.call.invite'),
       20_000,
       'the call invite',
     );
     expect(invite.sender).toBe('@sip_bob=40localhost:localhost');
-    expect((invite.content.offer as { sdp: string }).sdp).toContain('s=sipp-offer');
+    const offer = (invite.content.offer as { sdp: string }).sdp;
+    expect(offer, 'a WebRTC offer from the relay').toMatch(/a=fingerprint:/);
     const callId = String(invite.content.call_id);
-    const answerSdp =
-      'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=matrix-answer\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
+    const phone = new WebrtcPhone();
+    const answerSdp = await phone.answer(offer);
     await sendAs(
       user,
       room,
       { ...base(callId), answer: { type: 'answer', sdp: answerSdp } },
       'm.call.answer',
     );
+    const back = await echoed(phone);
+    expect(back.length, 'pattern packets back through SIP').toBeGreaterThanOrEqual(PATTERN * 0.9);
     const hangup = await callEvent(room, callId, 'm.call.hangup');
     expect(hangup.content.reason).toBe('user_hangup');
-    expect(await phone.done, phone.output()).toBe(0);
+    await phone.close();
+    expect(await far.done, far.output()).toBe(0);
   });
 });
 

@@ -123,6 +123,7 @@ export async function startSipBridge(
         domain: 'localhost',
         account: { username: 'switchboard', password: 'switchboardpw' },
         dial_plan: { allow_domains: ['localhost'] },
+        media: { mode: 'relay', rtp_bind_address: '127.0.0.1' },
         ...sip,
       },
     },
