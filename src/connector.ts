@@ -51,8 +51,18 @@ interface MatrixEventBase {
 
 export interface MatrixMessage extends MatrixEventBase {
   content: MessageContent;
-  /** The remote id of the message this one replies to, when core knows it. */
+  /**
+   * The remote id of the message this one replies to, when core knows it. For a connector with
+   * `threads`, a thread's fallback reply (`is_falling_back`, for clients without threads) is not
+   * one: only a real reply inside the thread is.
+   */
   replyTo?: RemoteMessageId;
+  /**
+   * The message is in a Matrix thread (`m.thread`) whose root was bridged: the root's remote id.
+   * Set only for a connector with the `threads` capability; others see the thread's fallback as a
+   * reply (`replyTo`) to the latest message of the thread.
+   */
+  thread?: RemoteMessageId;
   /**
    * The message this one replies to, as Matrix has it (for networks without replies, which
    * quote it): set whenever core could fetch the replied-to event, bridged or not.
@@ -177,6 +187,12 @@ export type RemoteEvent =
       id: RemoteMessageId;
       content: MessageContent;
       replyTo?: RemoteMessageId;
+      /**
+       * The message belongs to the thread whose first message (root) is this remote id: core sends
+       * it as an `m.thread` of the root's event (a real reply inside the thread when `replyTo` maps
+       * too, else falling back to a reply to the root). A root Matrix never saw: a plain message.
+       */
+      thread?: RemoteMessageId;
     })
   | (RemoteEventBase & { kind: 'edit'; target: RemoteMessageId; content: MessageContent })
   | (RemoteEventBase & { kind: 'delete'; target: RemoteMessageId; reason?: string })
@@ -445,6 +461,7 @@ export interface CapabilityFlags {
   maxBodyBytes: number;
   formatting: boolean;
   media: boolean;
+  /** Threads: Matrix thread messages carry `MatrixMessage.thread`; remote messages may set `thread`. */
   threads: boolean;
 }
 

@@ -58,6 +58,8 @@ export interface EchoHeard {
   text?: string;
   /** What it acts on: the edited, deleted or reacted-to message, or the message a reply answers. */
   target?: RemoteMessageId;
+  /** The root of the thread a message is in. */
+  thread?: RemoteMessageId;
 }
 
 /** `heard()` keeps this many entries per portal, so a long-running echo bridge does not grow. */
@@ -73,7 +75,7 @@ export class EchoConnector
     CallCapable
 {
   readonly configSchema = echoConfigSchema;
-  readonly capabilities = { maxBodyBytes: 16_384, formatting: true };
+  readonly capabilities = { maxBodyBytes: 16_384, formatting: true, threads: true };
   private ctx?: BridgeContext<EchoConfig>;
   private echoed = 0;
   private received = 0;
@@ -122,6 +124,7 @@ export class EchoConnector
       id: remoteId,
       text: msg.content.text,
       ...(msg.replyTo ? { target: msg.replyTo } : {}),
+      ...(msg.thread ? { thread: msg.thread } : {}),
     });
     // Another network's ghost is heard but not answered: two echo networks in one room would never stop.
     if (msg.sender.viaBridge) return { remoteId };
@@ -132,6 +135,8 @@ export class EchoConnector
       id: ids.echoOf(remoteId),
       content: msg.content,
       replyTo: remoteId,
+      // A message in a thread is echoed in the same thread (its root's id maps to the root's event).
+      ...(msg.thread ? { thread: msg.thread } : {}),
     });
     this.echoed++;
     return { remoteId };
@@ -296,7 +301,7 @@ export class EchoConnector
       {
         name: 'stats',
         help: 'how many messages were echoed since start',
-        run: (ctx) => ctx.reply(`Heard ${this.received} messages, echoed ${this.echoed}.`),
+        run: (ctx) => ctx.reply(`Heard ${messages(this.received)}, echoed ${this.echoed}.`),
       },
       {
         name: 'say',
@@ -313,3 +318,5 @@ export class EchoConnector
     ];
   }
 }
+
+const messages = (n: number) => `${n} message${n === 1 ? '' : 's'}`;

@@ -175,7 +175,13 @@ export async function deliverToNetwork(
       const message = fromMatrixContent(content);
       if (!message)
         throw unsupported(runtime, `messages of type ${str(content.msgtype) ?? '(none)'}`);
-      const repliedId = str(obj(relation?.['m.in_reply_to'])?.event_id);
+      // A thread's fallback reply is for clients without threads: a network with threads gets the thread.
+      const threads = runtime.connector.capabilities?.threads ?? defaultCapabilities.threads;
+      const inThread = relation?.rel_type === 'm.thread';
+      const thread = threads && inThread ? await mapped(relation.event_id) : undefined;
+      const fallback = inThread && relation.is_falling_back === true;
+      const repliedId =
+        threads && fallback ? undefined : str(obj(relation?.['m.in_reply_to'])?.event_id);
       const replyTo = await mapped(repliedId);
       const inReplyTo =
         repliedId === undefined
@@ -186,6 +192,7 @@ export async function deliverToNetwork(
         content: checkSize(runtime, message),
         ...(replyTo ? { replyTo } : {}),
         ...(inReplyTo ? { inReplyTo } : {}),
+        ...(thread ? { thread } : {}),
       });
       return record(result);
     }

@@ -66,7 +66,20 @@ export async function sendToMatrix(
         ...(event.content.attachments ?? []).map((a) => ({ ...attachmentToMatrixContent(a) })),
       ];
       const replyTo = event.replyTo && (await target(event.replyTo));
-      if (replyTo) {
+      const threadRoot = event.thread && (await target(event.thread));
+      if (threadRoot) {
+        // Every part goes into the thread; a real reply inside it only on the first.
+        for (const [i, part] of parts.entries()) {
+          const real = i === 0 && replyTo !== undefined;
+          part['m.relates_to'] = {
+            rel_type: 'm.thread',
+            event_id: threadRoot,
+            is_falling_back: !real,
+            'm.in_reply_to': { event_id: real ? replyTo : threadRoot },
+          };
+        }
+        if (replyTo) await mentionRepliedSender(deps, roomId, replyTo, intent.userId, parts[0]!);
+      } else if (replyTo) {
         parts[0]!['m.relates_to'] = { 'm.in_reply_to': { event_id: replyTo } };
         await mentionRepliedSender(deps, roomId, replyTo, intent.userId, parts[0]!);
       }

@@ -182,6 +182,29 @@ export function conformanceTests(target: ConformanceTarget): ConformanceTest[] {
         ).toEqual([]);
       },
     },
+    {
+      name: 'threads',
+      title: caps.threads
+        ? 'a message in a Matrix thread reaches the network in the thread of the root (claims threads)'
+        : 'a message in a Matrix thread still reaches the network as a message, with no failure notice (does not claim threads)',
+      timeoutMs: 90_000,
+      run: async (kit) => {
+        const p = await kit.portal();
+        const tag = kit.tag();
+        const { eventId, remote } = await original(p, `thread root ${tag}`, caps.threads ?? false);
+        const inThreadId = await p.inThread(eventId, `in the thread ${tag}`);
+        const got = await p.messageOnNetwork(`in the thread ${tag}`);
+        if (caps.threads) {
+          expect(got.thread, 'the message names the thread root').toBe(remote.id);
+          expect(got.target, 'the thread fallback is not a reply').toBeUndefined();
+        }
+        await p.settle();
+        expect(
+          (await p.failureNotices([eventId, inThreadId])).map(body),
+          'no failure notice in Matrix',
+        ).toEqual([]);
+      },
+    },
     capabilityTest(
       'edits',
       'edits',

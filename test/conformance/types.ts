@@ -7,6 +7,7 @@ export const CONFORMANCE_TESTS = [
   'matrix-to-network-order',
   'network-to-matrix-order',
   'replies',
+  'threads',
   'edits',
   'reactions',
   'redactions',
@@ -27,6 +28,8 @@ export interface NetworkMessage {
   text?: string;
   /** What it acts on: the edited, deleted or reacted-to message, or the message a reply answers. */
   target?: string;
+  /** The first message (root) of the thread it belongs to, on a network with threads. */
+  thread?: string;
 }
 
 /** The test's own window on the remote network, beside the bridge (a client of the real server). */
@@ -44,6 +47,8 @@ export interface ConformanceCapabilities {
   reactions: boolean;
   /** The network shows a reply as pointing at the message it answers. */
   replies: boolean;
+  /** A Matrix thread is a thread on the network (`thread` names its root); default false. */
+  threads?: boolean;
   /** Matrix calls (`m.call.*`) reach the network (CallCapable); absent: false. */
   calls?: boolean;
 }

@@ -118,7 +118,14 @@ function echoTarget(
 
 runConnectorConformance({
   ...echoTarget('echo', { edits: true, redactions: true, reactions: true }),
-  capabilities: { edits: true, redactions: true, reactions: true, replies: true, calls: true },
+  capabilities: {
+    edits: true,
+    redactions: true,
+    reactions: true,
+    replies: true,
+    threads: true,
+    calls: true,
+  },
   skip: [],
 });
 

@@ -10,8 +10,10 @@
 # header), anything else to the registered user; a request for another host (sipp's
 # 127.0.0.1:port) is relayed there. Registrations are kept in memory only: `restart` forgets them
 # (the registrar-restart test).
-# usage: sip.sh install | start | stop | restart
+# usage: sip.sh install | start | stop | restart | env
 # env: PEERS_DIR (state, default $REPO/.peers), SIP_WS_PORT (default 18080), SIP_PORT (udp+tcp, default 15060)
+# The tests get (`env`): SWITCHBOARD_TEST_SIP_WS_URL (ws://127.0.0.1:SIP_WS_PORT) and
+# SWITCHBOARD_TEST_SIP_PORT (where sipp talks).
 # Gotchas (../shared/peers/README.md, section 4): no alias for 127.0.0.1 (every 127.0.0.1:port would
 # be "myself"); WS requests need add_contact_alias / fix_nated_register; in-dialog requests
 # loose_route + handle_ruri_alias; -DD -E keeps it in the foreground, logging to stderr.
@@ -142,10 +144,16 @@ stop() {
   for ((i = 0; i < 100; i++)); do port_open "$WS_PORT" || port_open "$PORT" || break; sleep 0.05; done
 }
 
+env_for_tests() {
+  echo "SWITCHBOARD_TEST_SIP_WS_URL=ws://127.0.0.1:$WS_PORT"
+  echo "SWITCHBOARD_TEST_SIP_PORT=$PORT"
+}
+
 case "${1:-}" in
   install) install ;;
   start) start ;;
   stop) stop ;;
   restart) stop; start ;;
-  *) echo "usage: $0 install|start|stop|restart" >&2; exit 2 ;;
+  env) env_for_tests ;;
+  *) echo "usage: $0 install|start|stop|restart|env" >&2; exit 2 ;;
 esac

@@ -30,7 +30,13 @@ export function sipPort(): number {
 
 /** Restarts the test Kamailio (it forgets every registration), as test/peers/sip.sh does it. */
 export async function restartKamailio(): Promise<void> {
-  await promisify(execFile)('bash', ['test/peers/sip.sh', 'restart']);
+  const env = {
+    ...process.env,
+    SIP_WS_PORT: new URL(sipWsUrl()).port,
+    SIP_PORT: String(sipPort()),
+    PEERS_DIR: process.env.SWITCHBOARD_TEST_PEERS_DIR ?? process.env.PEERS_DIR,
+  };
+  await promisify(execFile)('bash', ['test/peers/sip.sh', 'restart'], { env });
 }
 
 export interface ReceivedText {
