@@ -83,6 +83,40 @@ async function echoed(phone: WebrtcPhone): Promise<number[]> {
   return phone.patternReceived();
 }
 
+let bobRoom: string | undefined;
+const seenInvites = new Set<string>();
+
+/** The DM with bob's ghost: joined at its first call, reused after. */
+async function roomOfBob(): Promise<string> {
+  bobRoom ??= await joinInvitedRoom(user, 20_000);
+  return bobRoom;
+}
+
+/** The next m.call.invite in `room` (one not seen before). */
+async function nextInvite(room: string): Promise<RoomEvent> {
+  const invite = await waitFor(
+    async () =>
+      (await roomEvents(user, room, 100)).find(
+        (e) => e.type === 'm.call.invite' && !seenInvites.has(String(e.content.call_id)),
+      ),
+    20_000,
+    'a new call invite',
+  );
+  seenInvites.add(String(invite.content.call_id));
+  return invite;
+}
+
+const callerArgs = async (scenarioArgs: string[] = []) => [
+  '-s',
+  DID,
+  '-p',
+  String(await freeUdpPort()),
+  '-mp',
+  String(await freeUdpPort()),
+  ...scenarioArgs,
+  `127.0.0.1:${sipPort()}`,
+];
+
 beforeAll(async () => {
   user = await registerUser(uniqueLocalpart('sipcall'));
   gatewayPort = await freeUdpPort();
@@ -151,22 +185,9 @@ describe('SIP calls', () => {
   });
 
   it('an INVITE to the DID rings the Matrix user; m.call.answer is the 200 OK; audio crosses the relay both ways; the phone BYE hangs up', async () => {
-    const far = sipp('uac-call', [
-      '-s',
-      DID,
-      '-p',
-      String(await freeUdpPort()),
-      '-mp',
-      String(await freeUdpPort()),
-      '-rtp_echo',
-      `127.0.0.1:${sipPort()}`,
-    ]);
-    const room = await joinInvitedRoom(user, 20_000);
-    const invite = await waitFor(
-      async () => (await roomEvents(user, room, 50)).find((e) => e.type === 'm.call.invite'),
-      20_000,
-      'the call invite',
-    );
+    const far = sipp('uac-call', await callerArgs(['-rtp_echo']));
+    const room = await roomOfBob();
+    const invite = await nextInvite(room);
     expect(invite.sender).toBe('@sip_bob=40localhost:localhost');
     const offer = (invite.content.offer as { sdp: string }).sdp;
     expect(offer, 'a WebRTC offer from the relay').toMatch(/a=fingerprint:/);
@@ -184,6 +205,43 @@ describe('SIP calls', () => {
     const hangup = await callEvent(room, callId, 'm.call.hangup');
     expect(hangup.content.reason).toBe('user_hangup');
     await phone.close();
+    expect(await far.done, far.output()).toBe(0);
+  });
+
+  it('an incoming call nobody answers stops ringing on both sides: 480 to the phone, invite_timeout in Matrix', async () => {
+    const far = sipp('uac-unanswered', await callerArgs(), { final: '480' });
+    const room = await roomOfBob();
+    const invite = await nextInvite(room);
+    const hangup = await callEvent(room, String(invite.content.call_id), 'm.call.hangup');
+    expect(hangup.content.reason).toBe('invite_timeout');
+    expect(await far.done, far.output()).toBe(0);
+  });
+
+  it('an incoming call the Matrix user rejects is a 603 to the phone', async () => {
+    const far = sipp('uac-unanswered', await callerArgs(), { final: '603' });
+    const room = await roomOfBob();
+    const invite = await nextInvite(room);
+    await sendAs(user, room, base(String(invite.content.call_id)), 'm.call.reject');
+    expect(await far.done, far.output()).toBe(0);
+  });
+
+  it('a caller who gives up (CANCEL) ends the ringing in Matrix', async () => {
+    const far = sipp('uac-cancel', await callerArgs());
+    const room = await roomOfBob();
+    const invite = await nextInvite(room);
+    const hangup = await callEvent(room, String(invite.content.call_id), 'm.call.hangup');
+    expect(hangup.content.reason).toBe('user_hangup');
+    expect(await far.done, far.output()).toBe(0);
+  });
+
+  it('an outgoing call nobody answers is cancelled on both sides: CANCEL to the phone, invite_timeout in Matrix', async () => {
+    const far = sipp('uas-ring', ['-p', String(gatewayPort), '-mp', String(await freeUdpPort())]);
+    const room = await dmWith('+15557770003');
+    const callId = `out-ring-${Date.now()}`;
+    const caller = await callOut(room, callId);
+    const hangup = await callEvent(room, callId, 'm.call.hangup');
+    expect(hangup.content.reason).toBe('invite_timeout');
+    await caller.close();
     expect(await far.done, far.output()).toBe(0);
   });
 });
