@@ -248,8 +248,22 @@ export class SipCalls {
       this.activeOf(user) >= this.config.max_calls.per_user
     )
       return void (await refuse(486, 'Busy Here'));
+    // The media first: an offer the relay cannot take is refused before any room or ghost is made.
+    let matrixOffer = offer;
+    let media: MediaRelay | undefined;
+    if (this.config.media.mode === 'relay') {
+      media = this.newRelay();
+      try {
+        matrixOffer = await media.sipOffered(offer);
+      } catch (err) {
+        this.log.info({ did, err: (err as Error).message }, 'incoming call SDP unusable: 488');
+        await media.close();
+        return void (await refuse(488, 'Not Acceptable Here'));
+      }
+    }
     const portal = await this.portals.dm(user, party, request.from.displayName);
     const call: Call = {
+      ...(media ? { media } : {}),
       callId: randomUUID(),
       portal,
       user,
@@ -273,18 +287,6 @@ export class SipCalls {
         void this.tell(call, { action: 'hangup', reason: 'user_hangup' });
       },
     };
-    let matrixOffer = offer;
-    if (this.config.media.mode === 'relay') {
-      call.media = this.newRelay();
-      try {
-        matrixOffer = await call.media.sipOffered(offer);
-      } catch (err) {
-        this.log.info({ portal, err: (err as Error).message }, 'incoming call SDP unusable: 488');
-        call.ended = true;
-        this.untrack(call);
-        return void (await refuse(488, 'Not Acceptable Here'));
-      }
-    }
     await this.emitSignal(call, {
       action: 'invite',
       sdp: matrixOffer,

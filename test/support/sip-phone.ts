@@ -217,3 +217,52 @@ export function sipp(scenario: string, args: string[], fill: Record<string, stri
   const done = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
   return { done, output: () => out, kill: () => child.kill() };
 }
+
+/**
+ * Sends one raw INVITE over UDP to the test Kamailio (as a hostile or broken phone would) and
+ * resolves with the first final status code (the proxy ACKs nothing for us: it is hop-by-hop).
+ */
+export async function rawInvite(opts: {
+  to: string;
+  fromUser: string;
+  body: string;
+  contentType?: string;
+}): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  const callId = `raw-${Date.now()}-${Math.random().toString(16).slice(2)}`;
+  const body = Buffer.from(opts.body);
+  const request = [
+    `INVITE sip:${opts.to}@localhost SIP/2.0`,
+    `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bK${callId};rport`,
+    `From: <sip:${opts.fromUser}@localhost>;tag=${callId}`,
+    `To: <sip:${opts.to}@localhost>`,
+    `Call-ID: ${callId}`,
+    'CSeq: 1 INVITE',
+    `Contact: <sip:raw@127.0.0.1:${port}>`,
+    'Max-Forwards: 70',
+    `Content-Type: ${opts.contentType ?? 'application/sdp'}`,
+    `Content-Length: ${body.length}`,
+    '',
+    '',
+  ].join('\r\n');
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error('no final response to the raw INVITE')),
+        15_000,
+      );
+      socket.on('message', (msg) => {
+        const status = Number(/^SIP\/2\.0 (\d{3})/.exec(msg.toString('latin1'))?.[1]);
+        if (status >= 200) {
+          clearTimeout(timer);
+          resolve(status);
+        }
+      });
+      socket.send(Buffer.concat([Buffer.from(request, 'latin1'), body]), sipPort(), '127.0.0.1');
+    });
+  } finally {
+    socket.close();
+  }
+}
