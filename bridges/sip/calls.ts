@@ -42,6 +42,8 @@ interface Call {
   /** Set once Matrix has been told the call ended (or Matrix ended it): nothing more is sent. */
   ended: boolean;
   answered: boolean;
+  /** The Matrix device (party id) in the call: the caller's, or the first to answer. */
+  matrixParty?: string;
 }
 
 /** What Matrix is told of a SIP final failure response. */
@@ -97,6 +99,9 @@ export class SipCalls {
     if (ev.action === 'invite') return this.dial(ev);
     if (!call) return; // a call of another device, or one that is over
     if (ev.sender.userId !== call.user) return;
+    // Once a device is in the call, other devices' events are not this call's (VoIP v1).
+    if (call.matrixParty && ev.partyId && ev.partyId !== call.matrixParty && ev.action !== 'answer')
+      return;
     switch (ev.action) {
       case 'answer':
         return this.answer(call, ev);
@@ -104,9 +109,12 @@ export class SipCalls {
       case 'reject':
         return this.hangupFromMatrix(call, ev.reason);
       case 'candidates':
+        // Relayed media: the bridge's own WebRTC peer takes them. Passthrough: the SDP already
+        // went over SIP, where candidates cannot follow.
+        if (call.media && ev.candidates) await call.media.addCandidates(ev.candidates);
+        return;
       case 'select_answer':
       case 'negotiate':
-        // Trickled candidates cannot follow an SDP already sent over SIP; media is passthrough.
         this.log.debug(
           { portal: call.portal, callId: call.callId, action: ev.action },
           'call event not relayed',
@@ -167,6 +175,7 @@ export class SipCalls {
       direction: 'outgoing',
       session: inviter,
       localSdp: sipOffer,
+      ...(ev.partyId ? { matrixParty: ev.partyId } : {}),
       ...(media ? { media } : {}),
       ended: false,
       answered: false,
@@ -202,14 +211,19 @@ export class SipCalls {
   }
 
   private async answer(call: Call, ev: MatrixCall): Promise<void> {
+    // A second device answering late: the first answer stands (told by select_answer).
     if (call.direction !== 'incoming' || call.answered || !(call.session instanceof Invitation))
       return;
     if (!ev.sdp) throw new BridgeError('rejected', 'the call answer has no SDP');
     clearTimeout(call.ringTimer);
     call.localSdp = call.media ? await call.media.matrixAnswered(ev.sdp) : ev.sdp;
     call.answered = true;
+    if (ev.partyId) call.matrixParty = ev.partyId;
     await call.session.accept();
     this.counters.calls('incoming', 'answered');
+    // VoIP v1: the caller names the answer it took, so the user's other devices stop ringing.
+    if (ev.partyId)
+      await this.emitSignal(call, { action: 'select_answer', selectedPartyId: ev.partyId });
   }
 
   private async hangupFromMatrix(call: Call, reason: string | undefined): Promise<void> {

@@ -15,7 +15,7 @@ import {
   startSipBridge,
 } from '../support/sip-phone.js';
 import { registerUser, uniqueLocalpart, waitFor, type TestUser } from '../support/synapse.js';
-import { WebrtcPhone } from '../support/webrtc-phone.js';
+import { splitCandidates, WebrtcPhone } from '../support/webrtc-phone.js';
 
 const DID = '+15550002';
 let sb: Switchboard;
@@ -59,14 +59,21 @@ const callEvent = (roomId: string, callId: string, type: string) =>
 
 const base = (callId: string) => ({ call_id: callId, party_id: 'testdevice', version: '1' });
 
+/** Calls out as a trickling client does: the invite without candidates, then m.call.candidates. */
 async function callOut(roomId: string, callId: string): Promise<WebrtcPhone> {
   const phone = new WebrtcPhone();
-  const sdp = await phone.offer();
+  const { sdp, candidates } = splitCandidates(await phone.offer());
   await sendAs(
     user,
     roomId,
     { ...base(callId), lifetime: 60_000, offer: { type: 'offer', sdp } },
     'm.call.invite',
+  );
+  await sendAs(
+    user,
+    roomId,
+    { ...base(callId), candidates: [...candidates, { candidate: '' }] },
+    'm.call.candidates',
   );
   return phone;
 }
@@ -193,13 +200,23 @@ describe('SIP calls', () => {
     expect(offer, 'a WebRTC offer from the relay').toMatch(/a=fingerprint:/);
     const callId = String(invite.content.call_id);
     const phone = new WebrtcPhone();
-    const answerSdp = await phone.answer(offer);
+    const { sdp: answerSdp, candidates } = splitCandidates(await phone.answer(offer));
     await sendAs(
       user,
       room,
       { ...base(callId), answer: { type: 'answer', sdp: answerSdp } },
       'm.call.answer',
     );
+    await sendAs(user, room, { ...base(callId), candidates }, 'm.call.candidates');
+    // The user's second device answers too, late: the bridge keeps the first answer and names it.
+    await sendAs(
+      user,
+      room,
+      { ...base(callId), party_id: 'otherdevice', answer: { type: 'answer', sdp: answerSdp } },
+      'm.call.answer',
+    );
+    const selected = await callEvent(room, callId, 'm.call.select_answer');
+    expect(selected.content.selected_party_id).toBe('testdevice');
     const back = await echoed(phone);
     expect(back.length, 'pattern packets back through SIP').toBeGreaterThanOrEqual(PATTERN * 0.9);
     const hangup = await callEvent(room, callId, 'm.call.hangup');

@@ -28,6 +28,36 @@ export const patternPayload = (i: number): Buffer => {
   return payload;
 };
 
+export interface Candidate {
+  candidate: string;
+  sdpMid?: string;
+  sdpMLineIndex: number;
+}
+
+/**
+ * The SDP without its ICE candidates, and the candidates as m.call.candidates carries them: what
+ * a Matrix client that trickles (Element) sends in the invite or answer, and after it.
+ */
+export function splitCandidates(sdp: string): { sdp: string; candidates: Candidate[] } {
+  const candidates: Candidate[] = [];
+  let mid: string | undefined;
+  let index = -1;
+  const kept = sdp.split('\r\n').filter((line) => {
+    if (line.startsWith('m=')) index++;
+    if (line.startsWith('a=mid:')) mid = line.slice('a=mid:'.length);
+    if (line.startsWith('a=candidate:')) {
+      candidates.push({
+        candidate: line.slice(2),
+        ...(mid ? { sdpMid: mid } : {}),
+        sdpMLineIndex: index,
+      });
+      return false;
+    }
+    return line !== 'a=end-of-candidates';
+  });
+  return { sdp: kept.join('\r\n'), candidates };
+}
+
 export class WebrtcPhone {
   readonly pc = new RTCPeerConnection({ codecs, iceServers: [] });
   private readonly track = new MediaStreamTrack({ kind: 'audio' });

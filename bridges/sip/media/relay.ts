@@ -53,6 +53,8 @@ export class MediaRelay {
   private socket?: Socket;
   private sip?: RtpEndpoint;
   private closed = false;
+  /** Trickled candidates that came before the remote description. */
+  private pendingCandidates: { candidate: string; sdpMid?: string; sdpMLineIndex?: number }[] = [];
   readonly stats: MediaStats = {
     toSip: { packets: 0, bytes: 0 },
     toMatrix: { packets: 0, bytes: 0 },
@@ -149,6 +151,7 @@ export class MediaRelay {
   /** Takes the Matrix offer; returns the plain SDP offer for the INVITE. */
   async matrixOffered(offer: string): Promise<string> {
     await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
+    await this.flushCandidates();
     this.attach(this.pc.getTransceivers().find((t) => t.kind === 'audio'));
     return this.sipSdp();
   }
@@ -174,7 +177,25 @@ export class MediaRelay {
   /** Takes the Matrix answer; returns the plain SDP for the 200 OK. */
   async matrixAnswered(answer: string): Promise<string> {
     await this.pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    await this.flushCandidates();
     return this.sipSdp();
+  }
+
+  /** Candidates the Matrix client trickled (`m.call.candidates`); an empty one ends them. */
+  async addCandidates(
+    candidates: { candidate: string; sdpMid?: string; sdpMLineIndex?: number }[],
+  ): Promise<void> {
+    const real = candidates.filter((c) => c.candidate.trim() !== '');
+    if (!this.pc.remoteDescription) {
+      this.pendingCandidates.push(...real);
+      return;
+    }
+    for (const c of real) await this.pc.addIceCandidate(c).catch(() => undefined);
+  }
+
+  private async flushCandidates(): Promise<void> {
+    const pending = this.pendingCandidates.splice(0);
+    for (const c of pending) await this.pc.addIceCandidate(c).catch(() => undefined);
   }
 
   async close(): Promise<void> {
