@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { Invitation, Inviter, SessionState, UserAgent, type Session } from 'sip.js';
 import {
   BridgeError,
+  remoteMessageId,
   type CallSignal,
   type MatrixCall,
   type MatrixUserId,
@@ -26,6 +27,7 @@ import type { Portals } from './portals.js';
 import type { SdpSide } from './sdp-handler.js';
 import { MediaRelay, type MediaStats } from './media/relay.js';
 import { hostPort, numberDomain } from './texts.js';
+import { dtmfRelayBody, parseDtmfInfo } from './dtmf.js';
 
 interface Call {
   callId: string;
@@ -296,6 +298,7 @@ export class SipCalls {
       void this.tell(call, { action: 'hangup', reason: 'invite_timeout' });
     }, ringMs);
     invitation.delegate = {
+      ...invitation.delegate,
       onCancel: () => {
         this.counters.calls('incoming', 'cancelled');
         void this.tell(call, { action: 'hangup', reason: 'user_hangup' });
@@ -319,6 +322,25 @@ export class SipCalls {
 
   private track(call: Call): void {
     this.calls.set(call.callId, call);
+    // DTMF from the phone (SIP INFO) shows in the room: Matrix has no DTMF event.
+    call.session.delegate = {
+      ...call.session.delegate,
+      onInfo: (info) => {
+        const r = info.request;
+        const digit = parseDtmfInfo(r.getHeader('Content-Type') ?? '', r.body ?? '');
+        if (!digit) return void info.reject({ statusCode: 415 }).catch(() => undefined);
+        void info.accept().catch(() => undefined);
+        void this.portals
+          .emit({
+            kind: 'message',
+            portal: call.portal,
+            sender: call.party,
+            id: remoteMessageId(`dtmf:${r.callId}:${r.cseq}`),
+            content: { kind: 'text', text: `DTMF ${digit}` },
+          })
+          .catch(() => undefined);
+      },
+    };
     this.bySession.set(call.session, call);
     call.session.stateChange.addListener((state) => {
       if (state !== SessionState.Terminated) return;
@@ -392,6 +414,41 @@ export class SipCalls {
         { err, portal: call.portal, callId: call.callId },
         'call event not queued for Matrix',
       );
+    }
+  }
+
+  /** Sends DTMF digits (SIP INFO) into the established call of a DM room. */
+  async sendDtmf(portal: PortalKey, digits: string): Promise<void> {
+    const call = [...this.calls.values()].find(
+      (c) => c.portal === portal && c.session.state === SessionState.Established,
+    );
+    if (!call) throw new BridgeError('rejected', 'there is no call in progress in this room');
+    for (const digit of digits) {
+      await new Promise<void>((resolve, reject) => {
+        void call.session
+          .info({
+            requestDelegate: {
+              onAccept: () => resolve(),
+              onReject: (r) =>
+                reject(
+                  new BridgeError(
+                    'rejected',
+                    `the phone refused the DTMF: ${r.message.statusCode}`,
+                  ),
+                ),
+            },
+            requestOptions: {
+              body: {
+                contentDisposition: 'render',
+                contentType: 'application/dtmf-relay',
+                content: dtmfRelayBody(digit),
+              },
+            },
+          })
+          .catch((err: unknown) =>
+            reject(new BridgeError('network', (err as Error).message, true)),
+          );
+      });
     }
   }
 

@@ -78,7 +78,11 @@ export class SipConnector
       },
       onState: (state) => (registration = state),
     }));
-    this.texts = new SipTexts(ctx.config, log, connection, plan, portals);
+    this.texts = new SipTexts(ctx.config, log, connection, plan, portals, (portal, digits) => {
+      if (!this.calls)
+        throw new BridgeError('not-connected', 'the SIP bridge is not running', true);
+      return this.calls.sendDtmf(portal, digits);
+    });
     const rtpPackets = ctx.metrics.counter('rtp_packets', 'RTP packets relayed', ['direction']);
     const rtpBytes = ctx.metrics.counter('rtp_bytes', 'RTP bytes relayed', ['direction']);
     this.calls = new SipCalls(ctx.config, log, connection, plan, portals, {

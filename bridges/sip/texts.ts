@@ -11,6 +11,7 @@ import {
   remoteMessageId,
   type MatrixMessage,
   type MatrixUserId,
+  type PortalKey,
   type SendResult,
 } from '../../src/connector.js';
 import { sipDomain, type SipConfig } from './config.js';
@@ -18,6 +19,7 @@ import type { SipConnection } from './connection.js';
 import type { DialPlan } from './dial-plan.js';
 import { parseDmPortal, parseParty, partyUri } from './ids.js';
 import type { Portals } from './portals.js';
+import { dtmfCommand } from './dtmf.js';
 
 /** The largest MESSAGE body sent (RFC 3428 asks to stay under 1300 bytes over UDP; proxies vary). */
 export const MAX_TEXT_BYTES = 1300;
@@ -29,6 +31,8 @@ export class SipTexts {
     private readonly connection: SipConnection,
     private readonly plan: DialPlan,
     private readonly portals: Portals,
+    /** Sends DTMF into the room's call (`!dtmf <digits>`). */
+    private readonly dtmf: (portal: PortalKey, digits: string) => Promise<void>,
   ) {}
 
   /** A Matrix user's text in a DM room goes out as a MESSAGE to the remote party. */
@@ -42,6 +46,11 @@ export class SipTexts {
     if (this.connection.registration !== 'registered')
       throw new BridgeError('not-connected', 'the SIP trunk is not registered right now', true);
     const text = msg.content.text;
+    const digits = dtmfCommand(text.trim());
+    if (digits) {
+      await this.dtmf(msg.portal, digits);
+      return { remoteId: remoteMessageId(`dtmf:${randomUUID()}`) };
+    }
     const target = UserAgent.makeURI(partyUri(parseParty(dm.party)!, numberDomain(this.config)));
     if (!target) throw new BridgeError('unknown-target', `cannot address ${dm.party}`);
     const confirmed = new Promise<void>((resolve, reject) => {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SipConnector } from '../../bridges/sip/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, roomEvents, sendAs, type RoomEvent } from '../support/bridge-harness.js';
+import { asUser, roomEvents, sendAs, sendText, type RoomEvent } from '../support/bridge-harness.js';
 import {
   freeUdpPort,
   joinInvitedRoom,
@@ -163,6 +163,27 @@ describe('SIP calls', () => {
     await sendAs(user, room, { ...base(callId), reason: 'user_hangup' }, 'm.call.hangup');
     await phone.close();
     expect(await far.done, far.output()).toBe(0); // sipp got its BYE
+  });
+
+  it('!dtmf typed in the call room during a call is a SIP INFO (application/dtmf-relay) to the phone', async () => {
+    const far = sipp('uas-dtmf', ['-p', String(gatewayPort), '-mp', String(await freeUdpPort())], {
+      digit: '7',
+    });
+    const room = await dmWith('+15557770004');
+    const callId = `out-dtmf-${Date.now()}`;
+    const phone = await callOut(room, callId);
+    const answer = await callEvent(room, callId, 'm.call.answer');
+    await phone.accept((answer.content.answer as { sdp: string }).sdp);
+    const typed = await sendText(user, room, '!dtmf 7');
+    await sendAs(user, room, { ...base(callId), reason: 'user_hangup' }, 'm.call.hangup');
+    await phone.close();
+    expect(await far.done, far.output()).toBe(0); // sipp checked the INFO's Signal=7
+    const notices = (await roomEvents(user, room, 50)).filter(
+      (e) =>
+        e.content.msgtype === 'm.notice' &&
+        JSON.stringify(e.content['m.relates_to'] ?? {}).includes(typed),
+    );
+    expect(notices, 'no failure notice for the DTMF command').toEqual([]);
   });
 
   for (const [status, reason, expected] of [
