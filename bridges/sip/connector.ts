@@ -7,6 +7,7 @@ import {
   BridgeError,
   type BridgeContext,
   type CallCapable,
+  type Command,
   type Connector,
   type GhostInvite,
   type GhostInviteHandling,
@@ -136,6 +137,29 @@ export class SipConnector
       return null;
     }
     return dmPortal(invite.inviter, invite.ghost);
+  }
+
+  commands(): Command[] {
+    return [
+      {
+        name: 'status',
+        help: "the trunk's registration, calls in progress, and your number",
+        run: async (cmd) => {
+          const did = this.plan?.didOf(cmd.sender);
+          const may = this.plan?.mayUse(cmd.sender) ?? false;
+          return cmd.reply(
+            [
+              `SIP trunk: ${this.registration ?? 'not running'} (${this.connection?.aor ?? '?'}).`,
+              `Calls in progress: ${this.calls?.active ?? 0}.`,
+              did ? `Your number: ${did}.` : 'You have no number (DID) on this trunk.',
+              may
+                ? 'You may call and text out: invite @sip_=2b<number>:<domain> (e.g. +15551234567 → @sip_=2b15551234567) to a direct chat.'
+                : 'You may not call or text out through the trunk.',
+            ].join('\n'),
+          );
+        },
+      },
+    ];
   }
 
   async resolveGhost(remote: RemoteUserId): Promise<GhostProfile | null> {

@@ -20,9 +20,14 @@ export class DialPlan {
     this.users = new Set(config.users.length ? config.users : Object.values(config.dids));
   }
 
+  /** Whether `user` may call and text out through the trunk at all. */
+  mayUse(user: string): boolean {
+    return this.users.has(user);
+  }
+
   /** Why `user` may not reach `party`, or undefined when they may. */
   refusal(user: string, party: string): string | undefined {
-    if (!this.users.has(user)) return 'you are not allowed to use the SIP trunk (ask an admin)';
+    if (!this.mayUse(user)) return 'you are not allowed to use the SIP trunk (ask an admin)';
     const p = parseParty(party);
     if (!p) return `${party} is not a phone number or SIP address`;
     if (p.kind === 'number') {

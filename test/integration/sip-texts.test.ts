@@ -13,7 +13,14 @@ import {
   startSipBridge,
   type SipPhone,
 } from '../support/sip-phone.js';
-import { registerUser, uniqueLocalpart, waitFor, type TestUser } from '../support/synapse.js';
+import {
+  registerUser,
+  testRegistration,
+  uniqueLocalpart,
+  waitFor,
+  type TestUser,
+} from '../support/synapse.js';
+import { asUser } from '../support/bridge-harness.js';
 
 const DID = '+15550001';
 let sb: Switchboard;
@@ -117,5 +124,37 @@ describe('SIP texts', () => {
       20_000,
       'the text after the restart',
     );
+  });
+
+  it('sip status in the management room tells the registration and the user their number', async () => {
+    const bot = `@${testRegistration().sender_localpart}:localhost`;
+    const { room_id: mgmt } = await asUser<{ room_id: string }>(
+      user,
+      'POST',
+      '/_matrix/client/v3/createRoom',
+      { is_direct: true, invite: [bot], preset: 'trusted_private_chat' },
+    );
+    await waitFor(
+      async () =>
+        (await roomEvents(user, mgmt, 20)).some(
+          (e) => e.sender === bot && e.content.msgtype === 'm.notice',
+        ),
+      20_000,
+      'the bot to greet',
+    );
+    const asked = await sendText(user, mgmt, 'sip status');
+    const reply = await waitFor(
+      async () => {
+        const events = await roomEvents(user, mgmt, 50);
+        const at = events.findIndex((e) => e.event_id === asked);
+        return at < 0
+          ? undefined
+          : events.slice(at + 1).find((e) => e.sender === bot && e.content.msgtype === 'm.notice');
+      },
+      20_000,
+      'the answer to sip status',
+    );
+    expect(String(reply.content.body)).toMatch(/SIP trunk: registered/);
+    expect(String(reply.content.body)).toContain(`Your number: ${DID}`);
   });
 });
