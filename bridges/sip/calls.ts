@@ -28,6 +28,7 @@ import type { SdpSide } from './sdp-handler.js';
 import { MediaRelay, type MediaStats } from './media/relay.js';
 import { hostPort, numberDomain } from './texts.js';
 import { dtmfRelayBody, parseDtmfInfo } from './dtmf.js';
+import type { CallStore } from './call-store.js';
 
 interface Call {
   callId: string;
@@ -71,7 +72,25 @@ export class SipCalls {
       calls: (direction: string, outcome: string) => void;
       media: (stats: MediaStats) => void;
     },
+    private readonly store: CallStore,
   ) {}
+
+  /** Calls a crashed run left in progress: Matrix is told they ended. */
+  async endLeftOver(): Promise<void> {
+    for (const [callId, call] of Object.entries(await this.store.takeLeftOver())) {
+      this.log.info({ portal: call.portal, callId }, 'a call of the previous run: hung up');
+      await this.portals
+        .emit({
+          kind: 'call',
+          portal: call.portal,
+          sender: call.party,
+          action: 'hangup',
+          callId,
+          reason: 'unknown_error',
+        })
+        .catch(() => undefined);
+    }
+  }
 
   /** sip.js asks for a session's SDP handler: the call's SDP, whichever side has it. */
   sdpSide(session: Session): SdpSide | undefined {
@@ -322,6 +341,9 @@ export class SipCalls {
 
   private track(call: Call): void {
     this.calls.set(call.callId, call);
+    void this.store
+      .add(call.callId, { portal: call.portal, party: call.party })
+      .catch((err: unknown) => this.log.warn({ err }, 'call not stored'));
     // DTMF from the phone (SIP INFO) shows in the room: Matrix has no DTMF event.
     call.session.delegate = {
       ...call.session.delegate,
@@ -354,7 +376,10 @@ export class SipCalls {
 
   private untrack(call: Call): void {
     clearTimeout(call.ringTimer);
-    this.calls.delete(call.callId);
+    if (this.calls.delete(call.callId))
+      void this.store
+        .remove(call.callId)
+        .catch((err: unknown) => this.log.warn({ err }, 'call not removed from the store'));
     const media = call.media;
     call.media = undefined; // once: a call can end from both sides at the same moment
     if (media) {

@@ -20,6 +20,7 @@ import {
   type SendResult,
 } from '../../src/connector.js';
 import { SipCalls } from './calls.js';
+import { CallStore } from './call-store.js';
 import { sipConfigSchema, type SipConfig } from './config.js';
 import { SipConnection, type RegistrationState } from './connection.js';
 import { DialPlan } from './dial-plan.js';
@@ -86,15 +87,24 @@ export class SipConnector
     });
     const rtpPackets = ctx.metrics.counter('rtp_packets', 'RTP packets relayed', ['direction']);
     const rtpBytes = ctx.metrics.counter('rtp_bytes', 'RTP bytes relayed', ['direction']);
-    this.calls = new SipCalls(ctx.config, log, connection, plan, portals, {
-      calls: (direction, outcome) => callCounter.inc({ direction, outcome }),
-      media: (stats) => {
-        rtpPackets.inc({ direction: 'to_sip' }, stats.toSip.packets);
-        rtpPackets.inc({ direction: 'to_matrix' }, stats.toMatrix.packets);
-        rtpBytes.inc({ direction: 'to_sip' }, stats.toSip.bytes);
-        rtpBytes.inc({ direction: 'to_matrix' }, stats.toMatrix.bytes);
+    const calls = (this.calls = new SipCalls(
+      ctx.config,
+      log,
+      connection,
+      plan,
+      portals,
+      {
+        calls: (direction, outcome) => callCounter.inc({ direction, outcome }),
+        media: (stats) => {
+          rtpPackets.inc({ direction: 'to_sip' }, stats.toSip.packets);
+          rtpPackets.inc({ direction: 'to_matrix' }, stats.toMatrix.packets);
+          rtpBytes.inc({ direction: 'to_sip' }, stats.toSip.bytes);
+          rtpBytes.inc({ direction: 'to_matrix' }, stats.toMatrix.bytes);
+        },
       },
-    });
+      new CallStore(ctx.kv),
+    ));
+    await calls.endLeftOver();
     await connection.start();
   }
 
