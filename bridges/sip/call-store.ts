@@ -3,7 +3,8 @@
  * the next start tells Matrix each one ended. The SIP side of such a call is gone with the process
  * (its dialog state is not stored): the phone's own session timers end it.
  */
-import type { KeyValueStore, PortalKey, RemoteUserId } from '../../src/connector.js';
+import type { Logger } from 'pino';
+import type { KeyValueStore, PortalKey, RemoteEvent, RemoteUserId } from '../../src/connector.js';
 
 const KEY = 'calls-in-progress';
 
@@ -41,5 +42,26 @@ export class CallStore {
     const calls = (await this.kv.get<Record<string, StoredCall>>(KEY)) ?? {};
     await this.kv.set(KEY, {});
     return calls;
+  }
+}
+
+/** Tells Matrix that each call a crashed run left in progress ended. */
+export async function hangUpLeftOver(
+  store: CallStore,
+  matrix: { emit(event: RemoteEvent): Promise<void> },
+  log: Logger,
+): Promise<void> {
+  for (const [callId, call] of Object.entries(await store.takeLeftOver())) {
+    log.info({ portal: call.portal, callId }, 'a call of the previous run: hung up');
+    await matrix
+      .emit({
+        kind: 'call',
+        portal: call.portal,
+        sender: call.party,
+        action: 'hangup',
+        callId,
+        reason: 'unknown_error',
+      })
+      .catch(() => undefined);
   }
 }

@@ -27,8 +27,9 @@ import type { Portals } from './portals.js';
 import type { SdpSide } from './sdp-handler.js';
 import { MediaRelay, type MediaStats } from './media/relay.js';
 import { hostPort, numberDomain } from './texts.js';
-import { dtmfRelayBody, parseDtmfInfo } from './dtmf.js';
-import type { CallStore } from './call-store.js';
+import { dtmfInfoHandler, sendDtmfInfo } from './dtmf.js';
+import { hangUpLeftOver, type CallStore } from './call-store.js';
+import { outcomeOfStatus } from './outcomes.js';
 
 interface Call {
   callId: string;
@@ -49,15 +50,6 @@ interface Call {
   matrixParty?: string;
 }
 
-/** What Matrix is told of a SIP final failure response. */
-export function outcomeOfStatus(status: number): Pick<CallSignal, 'action' | 'reason'> {
-  if (status === 486 || status === 600) return { action: 'hangup', reason: 'user_busy' };
-  if (status === 408 || status === 480) return { action: 'hangup', reason: 'invite_timeout' };
-  if (status === 603) return { action: 'reject' };
-  if (status === 487) return { action: 'hangup', reason: 'user_hangup' };
-  return { action: 'hangup', reason: 'unknown_error' };
-}
-
 export class SipCalls {
   private readonly calls = new Map<string, Call>();
   private readonly bySession = new WeakMap<Session, Call>();
@@ -76,20 +68,8 @@ export class SipCalls {
   ) {}
 
   /** Calls a crashed run left in progress: Matrix is told they ended. */
-  async endLeftOver(): Promise<void> {
-    for (const [callId, call] of Object.entries(await this.store.takeLeftOver())) {
-      this.log.info({ portal: call.portal, callId }, 'a call of the previous run: hung up');
-      await this.portals
-        .emit({
-          kind: 'call',
-          portal: call.portal,
-          sender: call.party,
-          action: 'hangup',
-          callId,
-          reason: 'unknown_error',
-        })
-        .catch(() => undefined);
-    }
+  endLeftOver(): Promise<void> {
+    return hangUpLeftOver(this.store, this.portals, this.log);
   }
 
   /** sip.js asks for a session's SDP handler: the call's SDP, whichever side has it. */
@@ -347,21 +327,15 @@ export class SipCalls {
     // DTMF from the phone (SIP INFO) shows in the room: Matrix has no DTMF event.
     call.session.delegate = {
       ...call.session.delegate,
-      onInfo: (info) => {
-        const r = info.request;
-        const digit = parseDtmfInfo(r.getHeader('Content-Type') ?? '', r.body ?? '');
-        if (!digit) return void info.reject({ statusCode: 415 }).catch(() => undefined);
-        void info.accept().catch(() => undefined);
-        void this.portals
-          .emit({
-            kind: 'message',
-            portal: call.portal,
-            sender: call.party,
-            id: remoteMessageId(`dtmf:${r.callId}:${r.cseq}`),
-            content: { kind: 'text', text: `DTMF ${digit}` },
-          })
-          .catch(() => undefined);
-      },
+      onInfo: dtmfInfoHandler((digit, id) =>
+        this.portals.emit({
+          kind: 'message',
+          portal: call.portal,
+          sender: call.party,
+          id: remoteMessageId(id),
+          content: { kind: 'text', text: `DTMF ${digit}` },
+        }),
+      ),
     };
     this.bySession.set(call.session, call);
     call.session.stateChange.addListener((state) => {
@@ -448,33 +422,7 @@ export class SipCalls {
       (c) => c.portal === portal && c.session.state === SessionState.Established,
     );
     if (!call) throw new BridgeError('rejected', 'there is no call in progress in this room');
-    for (const digit of digits) {
-      await new Promise<void>((resolve, reject) => {
-        void call.session
-          .info({
-            requestDelegate: {
-              onAccept: () => resolve(),
-              onReject: (r) =>
-                reject(
-                  new BridgeError(
-                    'rejected',
-                    `the phone refused the DTMF: ${r.message.statusCode}`,
-                  ),
-                ),
-            },
-            requestOptions: {
-              body: {
-                contentDisposition: 'render',
-                contentType: 'application/dtmf-relay',
-                content: dtmfRelayBody(digit),
-              },
-            },
-          })
-          .catch((err: unknown) =>
-            reject(new BridgeError('network', (err as Error).message, true)),
-          );
-      });
-    }
+    await sendDtmfInfo(call.session, digits);
   }
 
   /** Ends every call on both sides (the bridge stops). */

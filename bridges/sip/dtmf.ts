@@ -4,6 +4,9 @@
  * Matrix VoIP has no DTMF event, and Matrix clients no keypad for a bridged call.
  */
 
+import type { Info, Session } from 'sip.js';
+import { BridgeError } from '../../src/connector.js';
+
 /** `!dtmf <digits>` typed in a DM room: the digits, or undefined when the text is not that command. */
 export function dtmfCommand(text: string): string | undefined {
   const m = /^!dtmf\s+([0-9*#A-Da-d]{1,32})\s*$/.exec(text);
@@ -30,4 +33,43 @@ export function parseDtmfInfo(contentType: string, body: string): string | undef
     return Number.isNaN(n) ? m[1]!.toUpperCase() : '0123456789*#ABCD'[n];
   }
   return undefined;
+}
+
+/** Sends `digits` into an established session, one INFO each, each answered before the next. */
+export async function sendDtmfInfo(session: Session, digits: string): Promise<void> {
+  for (const digit of digits) {
+    await new Promise<void>((resolve, reject) => {
+      void session
+        .info({
+          requestDelegate: {
+            onAccept: () => resolve(),
+            onReject: (r) =>
+              reject(
+                new BridgeError('rejected', `the phone refused the DTMF: ${r.message.statusCode}`),
+              ),
+          },
+          requestOptions: {
+            body: {
+              contentDisposition: 'render',
+              contentType: 'application/dtmf-relay',
+              content: dtmfRelayBody(digit),
+            },
+          },
+        })
+        .catch((err: unknown) => reject(new BridgeError('network', (err as Error).message, true)));
+    });
+  }
+}
+
+/** A session's INFO handler: DTMF digits go to `show` (with an id for the message), the rest 415. */
+export function dtmfInfoHandler(
+  show: (digit: string, id: string) => Promise<void>,
+): (info: Info) => void {
+  return (info) => {
+    const r = info.request;
+    const digit = parseDtmfInfo(r.getHeader('Content-Type') ?? '', r.body ?? '');
+    if (!digit) return void info.reject({ statusCode: 415 }).catch(() => undefined);
+    void info.accept().catch(() => undefined);
+    void show(digit, `dtmf:${r.callId}:${r.cseq}`).catch(() => undefined);
+  };
 }
