@@ -2,6 +2,7 @@
 import { EchoConnector } from '../bridges/echo/index.js';
 import { EmailConnector } from '../bridges/email/index.js';
 import { IrcConnector } from '../bridges/irc/index.js';
+import { SipConnector } from '../bridges/sip/index.js';
 import type { AnyConnector } from './core/bridge-runtime.js';
 
 export function availableConnectors(): AnyConnector[] {
@@ -9,5 +10,6 @@ export function availableConnectors(): AnyConnector[] {
     new EchoConnector() as AnyConnector,
     new IrcConnector() as AnyConnector,
     new EmailConnector() as AnyConnector,
+    new SipConnector() as AnyConnector,
   ];
 }
