@@ -1,0 +1,146 @@
+/** The connector itself, its capabilities (data and opt-in interfaces) and their type guards. */
+import type { ZodType } from 'zod';
+import type { MatrixRoomId, MatrixUserId, PortalKey, RemoteUserId } from './ids.js';
+import type {
+  MatrixCall,
+  MatrixEdit,
+  MatrixMembership,
+  MatrixMessage,
+  MatrixReaction,
+  MatrixRedaction,
+  MatrixTopic,
+  MatrixTyping,
+  SendResult,
+} from './matrix-events.js';
+import type { GhostProfile, PortalInfo } from './remote-events.js';
+import type { BridgeContext, PortalRecord } from './context.js';
+import type { Command } from './commands.js';
+
+/** Capabilities that are data rather than behaviour, merged over core defaults. */
+export interface CapabilityFlags {
+  /** Longest message body the network takes, in bytes (core rejects longer ones up front). */
+  maxBodyBytes: number;
+  formatting: boolean;
+  media: boolean;
+  /** Threads: Matrix thread messages carry `MatrixMessage.thread`; remote messages may set `thread`. */
+  threads: boolean;
+}
+
+export const defaultCapabilities: CapabilityFlags = {
+  maxBodyBytes: 65_536,
+  formatting: false,
+  media: false,
+  threads: false,
+};
+
+export interface Connector<C = unknown> {
+  /** Short id: the config key and the default ghost/alias prefix (`irc`). */
+  readonly id: string;
+  readonly displayName: string;
+  readonly configSchema: ZodType<C>;
+  readonly capabilities?: Partial<CapabilityFlags>;
+  start(ctx: BridgeContext<C>): Promise<void>;
+  stop(): Promise<void>;
+  handleMatrixMessage(msg: MatrixMessage): Promise<SendResult>;
+  /**
+   * A room now stands for a remote chat: made for an alias query, or linked by a command or the
+   * provisioning API (join the chat, bring the room's members up to date, say). May come more than
+   * once for the same portal.
+   */
+  portalLinked?(portal: PortalRecord): Promise<void>;
+  portalUnlinked?(portal: PortalRecord): Promise<void>;
+  /** Bot commands of this bridge, run as `<id> <name> args…` in the management room. */
+  commands?(): Command[];
+}
+
+export interface EditCapable {
+  handleMatrixEdit(edit: MatrixEdit): Promise<void>;
+}
+export interface RedactionCapable {
+  handleMatrixRedaction(redaction: MatrixRedaction): Promise<void>;
+}
+export interface ReactionCapable {
+  handleMatrixReaction(reaction: MatrixReaction): Promise<SendResult>;
+}
+export interface TypingCapable {
+  handleMatrixTyping(typing: MatrixTyping): Promise<void>;
+}
+export interface MembershipCapable {
+  handleMatrixMembership(change: MatrixMembership): Promise<void>;
+}
+export interface TopicCapable {
+  handleMatrixTopic(change: MatrixTopic): Promise<void>;
+}
+/**
+ * Calls (Matrix VoIP): core hands the bridge each `m.call.*` event of a portal's room (but its
+ * ghosts' own). Without this capability, an `m.call.invite` gets a "does not support calls"
+ * notice and the other call events are ignored.
+ */
+export interface CallCapable {
+  handleMatrixCall(call: MatrixCall): Promise<void>;
+}
+/** Dynamic portals: a room-alias query for `#<prefix><localpart>` asks the bridge (a lookup; core makes the room). */
+export interface AliasResolving {
+  resolveAlias(localpart: string): Promise<PortalInfo | null>;
+}
+/** A Matrix user invited one of this bridge's ghosts to a room (to start a direct chat, say). */
+export interface GhostInvite {
+  roomId: MatrixRoomId;
+  inviter: MatrixUserId;
+  ghost: RemoteUserId;
+  /** The invite is marked `is_direct`. */
+  isDirect: boolean;
+}
+/**
+ * Invites of ghosts: the bridge answers the portal key the room is to stand for (core makes the
+ * ghost join and links the room to it, replacing an earlier room of that key), or null (core
+ * makes the ghost decline). Without this capability, invites of ghosts are left alone.
+ */
+export interface GhostInviteHandling {
+  handleGhostInvite(invite: GhostInvite): Promise<PortalKey | null>;
+}
+/** A user query for `@<prefix><localpart>` asks the bridge whether that remote user exists. */
+export interface GhostResolving {
+  resolveGhost(remote: RemoteUserId): Promise<GhostProfile | null>;
+}
+
+export interface ThirdPartyProtocol {
+  user_fields: string[];
+  location_fields: string[];
+  icon: string;
+  field_types: Record<string, { regexp: string; placeholder: string }>;
+  instances: { desc: string; network_id: string; fields: Record<string, string> }[];
+}
+export interface ThirdPartyLocation {
+  alias: string;
+  protocol: string;
+  fields: Record<string, string>;
+}
+export interface ThirdPartyUser {
+  userid: string;
+  protocol: string;
+  fields: Record<string, string>;
+}
+/** Third-party network lookups (`/_matrix/app/v1/thirdparty/*`). */
+export interface ThirdPartyCapable {
+  thirdPartyProtocol(): ThirdPartyProtocol;
+  thirdPartyLocations(fields: Record<string, string>): Promise<ThirdPartyLocation[]>;
+  thirdPartyUsers(fields: Record<string, string>): Promise<ThirdPartyUser[]>;
+}
+
+const has =
+  <T>(method: string) =>
+  (c: Connector): c is Connector & T =>
+    typeof (c as unknown as Record<string, unknown>)[method] === 'function';
+
+export const canEdit = has<EditCapable>('handleMatrixEdit');
+export const canRedact = has<RedactionCapable>('handleMatrixRedaction');
+export const canReact = has<ReactionCapable>('handleMatrixReaction');
+export const canType = has<TypingCapable>('handleMatrixTyping');
+export const canMembership = has<MembershipCapable>('handleMatrixMembership');
+export const canSetTopic = has<TopicCapable>('handleMatrixTopic');
+export const canCall = has<CallCapable>('handleMatrixCall');
+export const resolvesAliases = has<AliasResolving>('resolveAlias');
+export const resolvesGhosts = has<GhostResolving>('resolveGhost');
+export const handlesGhostInvites = has<GhostInviteHandling>('handleGhostInvite');
+export const hasThirdParty = has<ThirdPartyCapable>('thirdPartyProtocol');

@@ -1,0 +1,148 @@
+/** Matrix → network: the events core hands a connector, and what the network answers. */
+import type { MessageContent } from '../format/content.js';
+import type {
+  MatrixEventId,
+  MatrixRoomId,
+  MatrixUserId,
+  PortalKey,
+  RemoteMessageId,
+} from './ids.js';
+
+/** Who sent a Matrix event, as core knows them. */
+export interface MatrixSender {
+  userId: MatrixUserId;
+  displayName: string;
+  /** Set when the sender is another bridge's ghost: that bridge's id (a room linked to two networks). */
+  viaBridge?: string;
+}
+
+interface MatrixEventBase {
+  portal: PortalKey;
+  roomId: MatrixRoomId;
+  eventId: MatrixEventId;
+  sender: MatrixSender;
+  timestamp: number;
+}
+
+export interface MatrixMessage extends MatrixEventBase {
+  content: MessageContent;
+  /**
+   * The remote id of the message this one replies to, when core knows it. For a connector with
+   * `threads`, a thread's fallback reply (`is_falling_back`, for clients without threads) is not
+   * one: only a real reply inside the thread is.
+   */
+  replyTo?: RemoteMessageId;
+  /**
+   * The message is in a Matrix thread (`m.thread`) whose root was bridged: the root's remote id.
+   * Set only for a connector with the `threads` capability; others see the thread's fallback as a
+   * reply (`replyTo`) to the latest message of the thread.
+   */
+  thread?: RemoteMessageId;
+  /**
+   * The message this one replies to, as Matrix has it (for networks without replies, which
+   * quote it): set whenever core could fetch the replied-to event, bridged or not.
+   */
+  inReplyTo?: RepliedMessage;
+}
+
+/** A replied-to Matrix message, for a quote. */
+export interface RepliedMessage {
+  eventId: MatrixEventId;
+  sender: MatrixUserId;
+  /** The sender's display name in the room (their localpart when they have none). */
+  senderName: string;
+  /** Its plain text (a reply's own fallback removed; an edited message's latest text when known). */
+  text: string;
+  /** Its id on this network, when it was bridged. */
+  remoteId?: RemoteMessageId;
+}
+
+export interface MatrixEdit extends MatrixEventBase {
+  target: RemoteMessageId;
+  content: MessageContent;
+}
+
+export interface MatrixRedaction extends MatrixEventBase {
+  target: RemoteMessageId;
+  reason?: string;
+}
+
+export interface MatrixReaction extends MatrixEventBase {
+  target: RemoteMessageId;
+  key: string;
+}
+
+export interface MatrixTyping {
+  portal: PortalKey;
+  roomId: MatrixRoomId;
+  userId: MatrixUserId;
+  typing: boolean;
+}
+
+export interface MatrixMembership extends MatrixEventBase {
+  /** The user whose membership changed (the state key). */
+  target: MatrixUserId;
+  /** `unban`: a ban of the target was lifted (their membership went from ban to leave). */
+  membership: 'join' | 'leave' | 'invite' | 'ban' | 'kick' | 'unban';
+  reason?: string;
+}
+
+/** A Matrix user changed the room's topic. */
+export interface MatrixTopic extends MatrixEventBase {
+  topic: string;
+}
+
+/** The `m.call.*` event types of Matrix VoIP, without the `m.call.` prefix. */
+export type CallAction =
+  'invite' | 'candidates' | 'answer' | 'select_answer' | 'negotiate' | 'hangup' | 'reject';
+
+/** An ICE candidate as `m.call.candidates` carries it (an empty `candidate`: end of candidates). */
+export interface CallCandidate {
+  candidate: string;
+  sdpMid?: string;
+  sdpMLineIndex?: number;
+}
+
+/**
+ * One step of a call's signalling (Matrix VoIP, `m.call.<action>`), the same both ways: from
+ * Matrix in `MatrixCall`, to Matrix in the remote event `call`.
+ */
+export interface CallSignal {
+  action: CallAction;
+  callId: string;
+  /** The sending device's party id (VoIP v1). Core fills one in for a ghost when it is absent. */
+  partyId?: string;
+  /** `'1'` (core's default for a ghost) or `0` from old clients. */
+  version?: string | number;
+  /** invite: the offer; answer: the answer; negotiate: the offer or answer in `sdpType`. */
+  sdp?: string;
+  sdpType?: 'offer' | 'answer';
+  /** candidates: the trickled ICE candidates. */
+  candidates?: CallCandidate[];
+  /** invite: how long it rings, in milliseconds; negotiate: how long the offer is valid. */
+  lifetime?: number;
+  /** invite: the user called (a DM with more members); unset: anyone in the room. */
+  invitee?: string;
+  /** hangup/reject: `user_hangup`, `user_busy`, `invite_timeout`, `ice_failed`, … */
+  reason?: string;
+  /** select_answer: the party whose answer the caller took. */
+  selectedPartyId?: string;
+}
+
+/** A Matrix user's call signalling in a portal's room (`m.call.*`). */
+export interface MatrixCall extends MatrixEventBase, CallSignal {}
+
+/** What a network answers when it accepted a Matrix event. */
+export interface SendResult {
+  remoteId: RemoteMessageId;
+  /**
+   * For a network that answers a send later than it takes it (IRC's labeled-response, a mail
+   * server's bounce): resolves when it has taken the message, rejects (a BridgeError) when it
+   * refused it. Core goes on to the room's next event meanwhile, so the network's round trip does
+   * not cap a room's rate, and tells the sender of a refusal as of any failure. Leave it out when
+   * the returned promise already means the network took the message. It may resolve with more ids
+   * the network gave the message once it took it (IRC's msgid for each line): core maps them to
+   * the event too, so that the network's later references to them (a reply) find it.
+   */
+  confirmed?: Promise<RemoteMessageId[] | void>;
+}
