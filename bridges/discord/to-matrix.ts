@@ -1,0 +1,224 @@
+/**
+ * Discord → Matrix: gateway events of bridged channels become remote events, one channel's in
+ * the order Discord sent them. A Discord user's ghost gets their guild nickname (else their
+ * global name, else their username) before their message is emitted, so core makes the ghost
+ * join first and the first message of a new user is never lost. Messages of our own webhooks
+ * (Matrix users) and of the bot are not bridged back.
+ */
+import type {
+  Client,
+  Message,
+  MessageReaction,
+  PartialMessage,
+  PartialMessageReaction,
+  PartialUser,
+  Typing,
+  User,
+} from 'discord.js';
+import type { Logger } from 'pino';
+import type {
+  Attachment,
+  GhostProfile,
+  Inline,
+  MessageContent,
+  RemoteEvent,
+  RemoteUserId,
+} from '../../src/connector.js';
+import { discordToInline } from './format.js';
+import { makeMessageId, makePortalKey, makeReactionId, makeRemoteUser } from './ids.js';
+
+export interface ToMatrixSink {
+  emit(event: RemoteEvent): Promise<void>;
+  setGhostProfile(user: RemoteUserId, profile: GhostProfile): Promise<void>;
+  ghostUserId(user: RemoteUserId): string;
+  /** Whether the channel has a room (only those are bridged). */
+  bridged(channelId: string): boolean;
+  /** Whether a webhook is ours (its messages came from Matrix). */
+  ownWebhook(id: string): boolean;
+  log: Logger;
+}
+
+export class DiscordListener {
+  private readonly queues = new Map<string, Promise<void>>();
+  /** Profiles already set, by user id, to skip setting them again for every message. */
+  private readonly profiles = new Map<string, string>();
+
+  constructor(
+    private readonly client: Client,
+    private readonly sink: ToMatrixSink,
+  ) {}
+
+  listen(): void {
+    this.client.on('messageCreate', (m) => this.inOrder(m.channelId, () => this.created(m)));
+    this.client.on('messageUpdate', (old, m) =>
+      this.inOrder(m.channelId, () => this.updated(old, m)),
+    );
+    this.client.on('messageDelete', (m) => this.inOrder(m.channelId, () => this.deleted(m)));
+    this.client.on('messageReactionAdd', (r, u) =>
+      this.inOrder(r.message.channelId, () => this.reacted(r, u, true)),
+    );
+    this.client.on('messageReactionRemove', (r, u) =>
+      this.inOrder(r.message.channelId, () => this.reacted(r, u, false)),
+    );
+    this.client.on('typingStart', (t) => this.inOrder(t.channel.id, () => this.typing(t)));
+  }
+
+  /** Runs `work` after the channel's earlier events; a failure is logged, never stops the channel. */
+  private inOrder(channelId: string, work: () => Promise<void>): void {
+    if (!this.sink.bridged(channelId)) return;
+    const next = (this.queues.get(channelId) ?? Promise.resolve())
+      .then(work)
+      .catch((err: unknown) =>
+        this.sink.log.warn({ err, portal: channelId }, 'a Discord event was not bridged'),
+      );
+    this.queues.set(channelId, next);
+  }
+
+  /** Waits until every event heard so far is stored (tests, shutdown). */
+  async settled(): Promise<void> {
+    await Promise.all(this.queues.values());
+  }
+
+  private fromMatrix(m: Message | PartialMessage): boolean {
+    return (
+      (!!m.webhookId && this.sink.ownWebhook(m.webhookId)) ||
+      (!!m.author && m.author.id === this.client.user?.id)
+    );
+  }
+
+  private async sender(m: Message): Promise<RemoteUserId> {
+    const user = makeRemoteUser(m.author.id);
+    const name = m.member?.displayName ?? m.author.globalName ?? m.author.username;
+    if (this.profiles.get(m.author.id) !== name) {
+      await this.sink.setGhostProfile(user, { displayName: name });
+      this.profiles.set(m.author.id, name);
+    }
+    return user;
+  }
+
+  content(m: Message): MessageContent {
+    const guild = m.guild;
+    const formatted = discordToInline(m.content, {
+      user: (id) => {
+        const member = guild?.members.cache.get(id);
+        const user = m.mentions.users.get(id) ?? this.client.users.cache.get(id);
+        return {
+          userId: this.sink.ghostUserId(makeRemoteUser(id)),
+          name: member?.displayName ?? user?.globalName ?? user?.username ?? id,
+        };
+      },
+      role: (id) => guild?.roles.cache.get(id)?.name,
+      channel: (id) => {
+        const c = this.client.channels.cache.get(id);
+        return c && 'name' in c ? (c.name ?? undefined) : undefined;
+      },
+    });
+    const attachments: Attachment[] = [...m.attachments.values()].map((a) => ({
+      url: a.url,
+      name: a.name,
+      ...(a.contentType ? { mimeType: a.contentType } : {}),
+      size: a.size,
+    }));
+    return {
+      kind: 'text',
+      text: plainOf(formatted),
+      ...(formatted.some((n) => typeof n !== 'string') ? { formatted } : {}),
+      ...(attachments.length ? { attachments } : {}),
+    };
+  }
+
+  private async created(m: Message): Promise<void> {
+    if (this.fromMatrix(m) || m.system) return;
+    const sender = await this.sender(m);
+    const replyTo = m.reference?.messageId;
+    await this.sink.emit({
+      kind: 'message',
+      portal: makePortalKey(m.channelId),
+      sender,
+      id: makeMessageId(m.id),
+      content: this.content(m),
+      ...(replyTo ? { replyTo: makeMessageId(replyTo) } : {}),
+      timestamp: m.createdTimestamp,
+    });
+  }
+
+  private async updated(old: Message | PartialMessage, m: Message | PartialMessage): Promise<void> {
+    if (m.partial) m = await m.fetch();
+    if (this.fromMatrix(m) || m.system) return;
+    if (!old.partial && old.content === m.content) return; // an embed appeared, say: nothing to edit
+    const sender = await this.sender(m);
+    await this.sink.emit({
+      kind: 'edit',
+      portal: makePortalKey(m.channelId),
+      sender,
+      target: makeMessageId(m.id),
+      content: this.content(m),
+      ...(m.editedTimestamp ? { timestamp: m.editedTimestamp } : {}),
+    });
+  }
+
+  private async deleted(m: Message | PartialMessage): Promise<void> {
+    // Who deleted it is not in the event: the author's ghost redacts their own message.
+    const author = m.author?.id;
+    if (!author || this.fromMatrix(m)) return;
+    await this.sink.emit({
+      kind: 'delete',
+      portal: makePortalKey(m.channelId),
+      sender: makeRemoteUser(author),
+      target: makeMessageId(m.id),
+    });
+  }
+
+  private async reacted(
+    r: MessageReaction | PartialMessageReaction,
+    u: User | PartialUser,
+    added: boolean,
+  ): Promise<void> {
+    if (u.id === this.client.user?.id) return; // the bot's reactions are Matrix users'
+    const emoji = r.emoji.id ? `:${r.emoji.name ?? 'emoji'}:` : (r.emoji.name ?? '');
+    if (!emoji) return;
+    const portal = makePortalKey(r.message.channelId);
+    const id = makeReactionId(r.message.id, u.id, emoji);
+    const sender = makeRemoteUser(u.id);
+    if (added) {
+      if (!u.partial && this.profiles.get(u.id) === undefined) {
+        const member = r.message.guild?.members.cache.get(u.id);
+        const name = member?.displayName ?? u.globalName ?? u.username;
+        await this.sink.setGhostProfile(sender, { displayName: name });
+        this.profiles.set(u.id, name);
+      }
+      await this.sink.emit({
+        kind: 'reaction',
+        portal,
+        sender,
+        id,
+        target: makeMessageId(r.message.id),
+        key: emoji,
+      });
+    } else await this.sink.emit({ kind: 'delete', portal, sender, target: id });
+  }
+
+  private async typing(t: Typing): Promise<void> {
+    if (t.user.id === this.client.user?.id) return;
+    await this.sink.emit({
+      kind: 'typing',
+      portal: makePortalKey(t.channel.id),
+      sender: makeRemoteUser(t.user.id),
+      typing: true,
+    });
+  }
+}
+
+function plainOf(nodes: readonly Inline[]): string {
+  let out = '';
+  for (const node of nodes) {
+    if (typeof node === 'string') out += node;
+    else if (node.style === 'linebreak') out += '\n';
+    else if (node.style === 'link') {
+      const text = plainOf(node.children);
+      out += text === node.href ? text : `${text} (${node.href})`;
+    } else if (node.style === 'mention') out += plainOf(node.children);
+    else out += plainOf(node.children);
+  }
+  return out;
+}

@@ -1,0 +1,280 @@
+// The Discord bridge against the fake Discord (REST + gateway, test/support/fake-discord) and real
+// Synapse, as a Matrix user and Discord users see it: text and formatting both ways, a new Discord
+// user's first message, mentions (a mass mention from Matrix never pings), edits, deletions,
+// replies, reactions, typing, a refusal with Discord's reason, a 429 honoured, and a gateway drop
+// resumed with nothing lost.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DiscordConnector } from '../../bridges/discord/index.js';
+import type { Switchboard } from '../../src/core/switchboard.js';
+import {
+  joinAlias,
+  replyTarget,
+  roomEvents,
+  sendAs,
+  sendText,
+  type RoomEvent,
+} from '../support/bridge-harness.js';
+import { startDiscordBridge } from '../support/discord-bridge.js';
+import { FakeDiscord, type FakeMember } from '../support/fake-discord/index.js';
+import {
+  registerUser,
+  requireSynapse,
+  uniqueLocalpart,
+  waitFor,
+  type TestUser,
+} from '../support/synapse.js';
+
+describe('Discord messages (fake Discord + Synapse)', () => {
+  let fake: FakeDiscord;
+  let bridge: Switchboard;
+  let connector: DiscordConnector;
+  let alice: TestUser;
+  let bob: FakeMember;
+  let carol: FakeMember;
+  let channelId: string;
+  let roomId: string;
+  const ghostOf = (m: FakeMember) => `@discord_${m.user.id}:localhost`;
+
+  const inRoom = (predicate: (e: RoomEvent) => boolean, what: string) =>
+    waitFor(async () => (await roomEvents(alice, roomId)).find(predicate), 20_000, what);
+  const onDiscord = (predicate: (content: string) => boolean, what: string) =>
+    waitFor(
+      () => fake.messages(channelId).find((m) => m.webhook_id && predicate(m.content)),
+      20_000,
+      what,
+    );
+
+  beforeAll(async () => {
+    requireSynapse();
+    fake = await FakeDiscord.start();
+    channelId = fake.state.addChannel('general', 'General chat');
+    bob = fake.state.addMember('bob', 'Bobby');
+    carol = fake.state.addMember('carol', null, 'Carol C');
+    ({ bridge, connector } = await startDiscordBridge(fake));
+    alice = await registerUser(uniqueLocalpart('alice'));
+    roomId = await joinAlias(alice, `#discord_${channelId}:localhost`);
+  });
+
+  afterAll(async () => {
+    await bridge?.stop();
+    await fake?.close();
+  });
+
+  it('bridges a new Discord user’s first message with their guild nickname and formatting', async () => {
+    fake.say(bob, channelId, 'hello **world** and ~~gone~~ `code`');
+    const e = await inRoom(
+      (e) => e.type === 'm.room.message' && e.sender === ghostOf(bob),
+      "bob's first message",
+    );
+    expect(e.content.body).toBe('hello world and gone code');
+    expect(e.content.formatted_body).toBe(
+      'hello <strong>world</strong> and <del>gone</del> <code>code</code>',
+    );
+    const profile = await fetch(
+      `${requireSynapse().hsUrl}/_matrix/client/v3/profile/${encodeURIComponent(ghostOf(bob))}/displayname`,
+      { headers: { authorization: `Bearer ${alice.accessToken}` } },
+    ).then((r) => r.json() as Promise<{ displayname?: string }>);
+    expect(profile.displayname).toBe('Bobby');
+    // The bot identified once, with the intents the bridge needs and the fake's token.
+    expect(fake.gateway.identifies).toBe(1);
+  });
+
+  it('sends a Matrix message through the channel webhook, with a mass mention that pings nobody', async () => {
+    await sendAs(alice, roomId, {
+      msgtype: 'm.text',
+      body: 'hey @everyone and @here <@&1234567890123456789> *not bold*',
+    });
+    const sent = await onDiscord((c) => c.startsWith('hey'), 'the webhook message');
+    expect(sent.author.username).toBe(alice.userId.slice(1).split(':')[0]);
+    expect(sent.mention_everyone).toBe(false);
+    expect(sent.mention_roles).toEqual([]);
+    expect(sent.mentions).toEqual([]);
+    const call = fake.rest.calls.find(
+      (c) =>
+        c.method === 'POST' &&
+        c.path.startsWith('/webhooks/') &&
+        (c.body as { content?: string })?.content === sent.content,
+    );
+    expect((call!.body as { allowed_mentions: unknown }).allowed_mentions).toEqual({
+      parse: [],
+      users: [],
+      replied_user: false,
+    });
+    // Nothing Alice typed became Discord markdown or a mention.
+    expect(sent.content).toBe(
+      'hey \\@everyone and \\@here \\<@&1234567890123456789\\> \\*not bold\\*',
+    );
+    // Not bridged back to Matrix as a ghost's message.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(
+      (await roomEvents(alice, roomId)).filter((e) =>
+        (e.content.body as string)?.includes('@everyone'),
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('turns a pill of a Discord user’s ghost into a mention that pings exactly them', async () => {
+    await sendAs(alice, roomId, {
+      msgtype: 'm.text',
+      body: 'Bobby: look **here**',
+      format: 'org.matrix.custom.html',
+      formatted_body: `<a href="https://matrix.to/#/${ghostOf(bob)}">Bobby</a>: look <strong>here</strong>`,
+    });
+    const sent = await onDiscord((c) => c.includes('look'), 'the pill message');
+    expect(sent.content).toBe(`<@${bob.user.id}>: look **here**`);
+    expect(sent.mentions.map((u) => u.id)).toEqual([bob.user.id]);
+    expect(sent.mention_everyone).toBe(false);
+  });
+
+  it('bridges a Discord mention as a pill, and edits, replies, reactions and deletions from Discord', async () => {
+    const msg = fake.say(carol, channelId, `hi <@${bob.user.id}>`);
+    const e = await inRoom(
+      (e) => e.type === 'm.room.message' && e.sender === ghostOf(carol),
+      "carol's message",
+    );
+    // A pill (clients show the ghost's display name on it); the plain body names bob as Discord does.
+    expect(e.content.formatted_body).toMatch(
+      new RegExp(`^hi <a href="https://matrix.to/#/${ghostOf(bob)}">[^<]+</a>$`),
+    );
+    expect(e.content.body).toBe('hi Bobby');
+    expect(e.content['m.mentions']).toEqual({ user_ids: [ghostOf(bob)] });
+
+    fake.edit(carol, msg, 'hi again');
+    const edit = await inRoom(
+      (x) => (x.content['m.relates_to'] as { rel_type?: string })?.rel_type === 'm.replace',
+      'the edit',
+    );
+    expect(edit.content['m.new_content']).toMatchObject({ body: 'hi again' });
+    expect((edit.content['m.relates_to'] as { event_id: string }).event_id).toBe(e.event_id);
+
+    fake.reply(bob, msg, 'answering you');
+    const reply = await inRoom((x) => x.content.body === 'answering you', 'the reply');
+    expect(replyTarget(reply)).toBe(e.event_id);
+
+    fake.react(bob, msg, '👍');
+    const reaction = await inRoom((x) => x.type === 'm.reaction', 'the reaction');
+    expect(reaction.sender).toBe(ghostOf(bob));
+    expect(reaction.content['m.relates_to']).toEqual({
+      rel_type: 'm.annotation',
+      event_id: e.event_id,
+      key: '👍',
+    });
+
+    fake.remove(msg);
+    await inRoom(
+      (x) => x.event_id === e.event_id && !!(x.unsigned?.redacted_because ?? x.redacted_because),
+      'the redaction',
+    );
+  });
+
+  it('edits, deletes, reacts and replies from Matrix on Discord', async () => {
+    const original = await sendText(alice, roomId, 'first version');
+    const sent = await onDiscord((c) => c === 'first version', 'the original');
+    await sendAs(alice, roomId, {
+      msgtype: 'm.text',
+      body: '* second version',
+      'm.new_content': { msgtype: 'm.text', body: 'second version' },
+      'm.relates_to': { rel_type: 'm.replace', event_id: original },
+    });
+    await waitFor(
+      () => (sent.content === 'second version' ? true : undefined),
+      20_000,
+      'the edit on Discord',
+    );
+    expect(sent.edited_timestamp).not.toBeNull();
+
+    const fromBob = fake.say(bob, channelId, 'react to me');
+    const bobEvent = await inRoom((x) => x.content.body === 'react to me', "bob's message");
+    await sendAs(
+      alice,
+      roomId,
+      { 'm.relates_to': { rel_type: 'm.annotation', event_id: bobEvent.event_id, key: '🎉' } },
+      'm.reaction',
+    );
+    await waitFor(
+      () => fromBob.reactions?.find((r) => r.emoji.name === '🎉'),
+      20_000,
+      'the reaction on Discord',
+    );
+
+    await sendAs(alice, roomId, {
+      msgtype: 'm.text',
+      body: 'my answer',
+      'm.relates_to': { 'm.in_reply_to': { event_id: bobEvent.event_id } },
+    });
+    const answer = await onDiscord((c) => c.endsWith('my answer'), 'the reply on Discord');
+    expect(answer.content).toBe(
+      `> **Bobby**: react to me [↩](<https://discord.com/channels/${fake.state.guildId}/${channelId}/${fromBob.id}>)\nmy answer`,
+    );
+
+    await asRedaction(original);
+    await waitFor(
+      () => (fake.messages(channelId).includes(sent) ? undefined : true),
+      20_000,
+      'the deletion on Discord',
+    );
+  });
+
+  it('tells the Matrix sender Discord’s reason when Discord refuses a message', async () => {
+    fake.rest.failNext(/^POST \/webhooks\//, 403, 50013, 'Missing Permissions');
+    const refused = await sendText(alice, roomId, 'not allowed');
+    const notice = await inRoom(
+      (x) => x.content.msgtype === 'm.notice' && replyTarget(x) === refused,
+      'the failure notice',
+    );
+    expect(notice.content.body).toContain('Discord refused the message: Missing Permissions (403)');
+  });
+
+  it('waits out a 429 and delivers once, in order', async () => {
+    fake.rest.rateLimitNext(/^POST \/webhooks\//, 1.5);
+    const t0 = Date.now();
+    await sendText(alice, roomId, 'limited one');
+    await sendText(alice, roomId, 'limited two');
+    await onDiscord((c) => c === 'limited two', 'the messages after the 429');
+    const contents = fake.messages(channelId).map((m) => m.content);
+    expect(contents.filter((c) => c === 'limited one')).toHaveLength(1);
+    expect(contents.indexOf('limited one')).toBeLessThan(contents.indexOf('limited two'));
+    const first = fake.rest.calls.filter(
+      (c) => (c.body as { content?: string })?.content === 'limited one',
+    );
+    expect(first.map((c) => c.status)).toEqual([429, 200]);
+    expect(first[1]!.at - first[0]!.at).toBeGreaterThanOrEqual(1_400);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1_400);
+  });
+
+  it('resumes a dropped gateway session and bridges what was said meanwhile, nothing lost or doubled', async () => {
+    const resumesBefore = fake.gateway.resumes;
+    fake.gateway.drop();
+    const said = ['while down 1', 'while down 2', 'while down 3'];
+    for (const text of said) fake.say(bob, channelId, text);
+    await waitFor(
+      () => (fake.gateway.resumes > resumesBefore ? true : undefined),
+      30_000,
+      'the RESUME',
+    );
+    for (const text of said) await inRoom((x) => x.content.body === text, text);
+    const events = await roomEvents(alice, roomId);
+    const bodies = events
+      .filter((x) => said.includes(x.content.body as string))
+      .map((x) => x.content.body);
+    expect(bodies).toEqual(said);
+    expect(fake.gateway.identifies).toBe(1);
+    expect(connector.connection?.resumes).toBeGreaterThanOrEqual(1);
+  });
+
+  async function asRedaction(eventId: string): Promise<void> {
+    const { hsUrl } = requireSynapse();
+    const res = await fetch(
+      `${hsUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/redact/${encodeURIComponent(eventId)}/r${Date.now()}`,
+      {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${alice.accessToken}`,
+          'content-type': 'application/json',
+        },
+        body: '{}',
+      },
+    );
+    expect(res.ok).toBe(true);
+  }
+});

@@ -1,0 +1,232 @@
+/**
+ * What the fake Discord holds: one guild with its channels, roles, members and messages, the
+ * webhooks made in it. Shapes are Discord API v10's (discord-api-types), as the gateway and the
+ * REST API hand them out.
+ */
+import type {
+  APIChannel,
+  APIGuildMember,
+  APIMessage,
+  APIRole,
+  APIUser,
+  GatewayGuildCreateDispatchData,
+} from 'discord-api-types/v10';
+import { snowflake } from './snowflake.js';
+
+export interface FakeWebhook {
+  id: string;
+  token: string;
+  channel_id: string;
+  name: string;
+}
+
+export interface FakeMember {
+  user: APIUser;
+  nick: string | null;
+  roles: string[];
+  avatar: string | null;
+}
+
+export const user = (id: string, username: string, globalName: string | null = null): APIUser => ({
+  id,
+  username,
+  discriminator: '0',
+  global_name: globalName,
+  avatar: null,
+});
+
+export class FakeGuildState {
+  readonly guildId = snowflake();
+  readonly botUser: APIUser = { ...user(snowflake(), 'switchboard-bot'), bot: true };
+  readonly channels = new Map<string, { id: string; name: string; topic: string | null }>();
+  readonly roles: APIRole[] = [];
+  readonly members = new Map<string, FakeMember>();
+  /** Messages by channel, oldest first. */
+  readonly messages = new Map<string, APIMessage[]>();
+  readonly webhooks = new Map<string, FakeWebhook>();
+
+  constructor() {
+    this.roles.push(this.role(this.guildId, '@everyone'));
+  }
+
+  role(id: string, name: string): APIRole {
+    return {
+      id,
+      name,
+      permissions: '1071698660929',
+      position: this.roles.length,
+      color: 0,
+      colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
+      hoist: false,
+      managed: false,
+      mentionable: true,
+      flags: 0 as APIRole['flags'],
+      icon: null,
+      unicode_emoji: null,
+    };
+  }
+
+  addChannel(name: string, topic: string | null = null): string {
+    const id = snowflake();
+    this.channels.set(id, { id, name, topic });
+    this.messages.set(id, []);
+    return id;
+  }
+
+  addMember(
+    username: string,
+    nick: string | null = null,
+    globalName: string | null = null,
+  ): FakeMember {
+    const member: FakeMember = {
+      user: user(snowflake(), username, globalName),
+      nick,
+      roles: [],
+      avatar: null,
+    };
+    this.members.set(member.user.id, member);
+    return member;
+  }
+
+  apiChannel(id: string): APIChannel {
+    const c = this.channels.get(id)!;
+    return {
+      id: c.id,
+      type: 0,
+      name: c.name,
+      topic: c.topic,
+      guild_id: this.guildId,
+      position: 0,
+      permission_overwrites: [],
+      nsfw: false,
+      parent_id: null,
+      last_message_id: null,
+      rate_limit_per_user: 0,
+    } as APIChannel;
+  }
+
+  apiMember(m: FakeMember, withUser = true): APIGuildMember {
+    return {
+      ...(withUser ? { user: m.user } : {}),
+      nick: m.nick,
+      avatar: m.avatar,
+      roles: m.roles,
+      joined_at: new Date(0).toISOString(),
+      deaf: false,
+      mute: false,
+      flags: 0,
+    } as unknown as APIGuildMember;
+  }
+
+  guildCreate(): GatewayGuildCreateDispatchData {
+    return {
+      id: this.guildId,
+      name: 'Fake Guild',
+      icon: null,
+      splash: null,
+      discovery_splash: null,
+      owner_id: this.botUser.id,
+      region: '',
+      afk_channel_id: null,
+      afk_timeout: 300,
+      verification_level: 0,
+      default_message_notifications: 0,
+      explicit_content_filter: 0,
+      roles: this.roles,
+      emojis: [],
+      features: [],
+      mfa_level: 0,
+      application_id: null,
+      system_channel_id: null,
+      system_channel_flags: 0,
+      rules_channel_id: null,
+      vanity_url_code: null,
+      description: null,
+      banner: null,
+      premium_tier: 0,
+      preferred_locale: 'en-US',
+      public_updates_channel_id: null,
+      nsfw_level: 0,
+      stickers: [],
+      premium_progress_bar_enabled: false,
+      hub_type: null,
+      safety_alerts_channel_id: null,
+      incidents_data: null,
+      joined_at: new Date(0).toISOString(),
+      large: false,
+      unavailable: false,
+      member_count: this.members.size + 1,
+      voice_states: [],
+      members: [...this.members.values()].map((m) => this.apiMember(m)),
+      channels: [...this.channels.keys()].map((id) => this.apiChannel(id)),
+      threads: [],
+      presences: [],
+      stage_instances: [],
+      guild_scheduled_events: [],
+      soundboard_sounds: [],
+    } as unknown as GatewayGuildCreateDispatchData;
+  }
+
+  findMessage(channelId: string, id: string): APIMessage | undefined {
+    return this.messages.get(channelId)?.find((m) => m.id === id);
+  }
+
+  /** A message as Discord stores it, with the mentions Discord parses from its content. */
+  message(
+    channelId: string,
+    author: APIUser,
+    content: string,
+    extra: Partial<APIMessage> & { allowed?: AllowedMentions } = {},
+  ): APIMessage {
+    const { allowed, ...rest } = extra;
+    const mentions = parseMentions(content, allowed);
+    return {
+      id: snowflake(),
+      channel_id: channelId,
+      author,
+      content,
+      timestamp: new Date().toISOString(),
+      edited_timestamp: null,
+      tts: false,
+      mention_everyone: mentions.everyone,
+      mentions: mentions.users
+        .map(
+          (id) => this.members.get(id)?.user ?? (id === this.botUser.id ? this.botUser : undefined),
+        )
+        .filter((u): u is APIUser => u !== undefined),
+      mention_roles: mentions.roles,
+      attachments: [],
+      embeds: [],
+      pinned: false,
+      type: 0,
+      ...rest,
+    } as APIMessage;
+  }
+}
+
+export interface AllowedMentions {
+  parse?: ('users' | 'roles' | 'everyone')[];
+  users?: string[];
+  roles?: string[];
+  replied_user?: boolean;
+}
+
+/**
+ * Who a message pings, as Discord decides it: every mention in the content for a user's own
+ * message; for a webhook or bot message with `allowed_mentions`, only what that allows.
+ */
+export function parseMentions(
+  content: string,
+  allowed?: AllowedMentions,
+): { users: string[]; roles: string[]; everyone: boolean } {
+  const users = [...content.matchAll(/<@!?(\d{17,20})>/g)].map((m) => m[1]!);
+  const roles = [...content.matchAll(/<@&(\d{17,20})>/g)].map((m) => m[1]!);
+  const everyone = /@(everyone|here)/.test(content);
+  if (!allowed) return { users: [...new Set(users)], roles: [...new Set(roles)], everyone };
+  const parse = new Set(allowed.parse ?? []);
+  return {
+    users: [...new Set(users.filter((u) => parse.has('users') || allowed.users?.includes(u)))],
+    roles: [...new Set(roles.filter((r) => parse.has('roles') || allowed.roles?.includes(r)))],
+    everyone: everyone && parse.has('everyone'),
+  };
+}
