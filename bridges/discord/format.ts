@@ -150,6 +150,8 @@ function closing(s: string, delim: string, from: number): number {
   if (from >= s.length || (delim.length === 1 && /\s/.test(s[from]!))) return -1;
   let j = s.indexOf(delim, from + 1);
   while (j >= 0) {
+    // `***x***`: the bold closes at the end of the run, after the italics' own `*`.
+    if (delim.length === 2) while (s[j + 2] === delim[0]) j++;
     const doubled = delim.length === 1 && s[j + 1] === delim;
     if (!doubled && !(delim.length === 1 && /\s/.test(s[j - 1]!))) {
       // `_` closes a word only: `snake_case_name` is no italics.
