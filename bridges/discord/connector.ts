@@ -81,9 +81,16 @@ export class DiscordConnector
       ghostUserId: ctx.ghostUserId,
       bridged: (channelId) => this.portalKeys.has(channelId) && this.guildAllowed(channelId),
       ownWebhook: (id) => webhooks.ids.has(id),
+      lastSeen: {
+        get: (channelId) => ctx.kv.get<string>(`last:${channelId}`),
+        set: (channelId, id) => ctx.kv.set(`last:${channelId}`, id),
+      },
       log: ctx.log,
     });
     this.listener.listen();
+    const listener = this.listener;
+    // A new session (not a resume, which replays what was missed) catches up from the history.
+    connection.client.on('shardReady', () => listener.catchUp([...this.portalKeys]));
     ctx.metrics.gauge(
       'connected',
       'Whether the bot is connected to the Discord gateway',

@@ -7,6 +7,7 @@
  */
 import type {
   Client,
+  Collection,
   Message,
   MessageReaction,
   PartialMessage,
@@ -35,8 +36,16 @@ export interface ToMatrixSink {
   bridged(channelId: string): boolean;
   /** Whether a webhook is ours (its messages came from Matrix). */
   ownWebhook(id: string): boolean;
+  /** The last message id seen in each channel (for the catch-up after a new session). */
+  lastSeen: {
+    get(channelId: string): Promise<string | undefined>;
+    set(channelId: string, id: string): Promise<void>;
+  };
   log: Logger;
 }
+
+/** At most this many pages of 100 messages per channel are caught up after a new session. */
+const MAX_CATCH_UP_PAGES = 10;
 
 export class DiscordListener {
   private readonly queues = new Map<string, Promise<void>>();
@@ -127,7 +136,45 @@ export class DiscordListener {
     };
   }
 
+  /**
+   * After a new gateway session (a start, or a session Discord ended), what the channels said
+   * since the last message bridged from them is fetched from the REST history and bridged in
+   * order, ahead of newer live events; core drops what it has already (message ids).
+   */
+  catchUp(channelIds: Iterable<string>): void {
+    for (const channelId of channelIds) this.inOrder(channelId, () => this.fetchMissed(channelId));
+  }
+
+  private async fetchMissed(channelId: string): Promise<void> {
+    let after = await this.sink.lastSeen.get(channelId);
+    if (!after) return; // nothing bridged from it yet: nothing to catch up
+    const channel = await this.client.channels.fetch(channelId).catch(() => null);
+    if (!channel?.isTextBased() || channel.isDMBased()) return;
+    let caught = 0;
+    for (let page = 0; page < MAX_CATCH_UP_PAGES; page++) {
+      const batch: Collection<string, Message> = await channel.messages.fetch({
+        after,
+        limit: 100,
+        cache: false,
+      });
+      const older: Message[] = [...batch.values()].sort((a, b) =>
+        BigInt(a.id) < BigInt(b.id) ? -1 : 1,
+      );
+      for (const m of older) await this.created(m);
+      caught += older.length;
+      if (older.length < 100) break;
+      after = older[older.length - 1]!.id;
+    }
+    if (caught)
+      this.sink.log.info({ portal: channelId, messages: caught }, 'caught up with Discord history');
+  }
+
   private async created(m: Message): Promise<void> {
+    await this.bridgeCreated(m);
+    await this.sink.lastSeen.set(m.channelId, m.id);
+  }
+
+  private async bridgeCreated(m: Message): Promise<void> {
     if (this.fromMatrix(m) || m.system) return;
     const sender = await this.sender(m);
     const replyTo = m.reference?.messageId;
