@@ -56,6 +56,38 @@ export class FakeRest {
   private readonly forced: { match: RegExp; status: number; body: unknown; retryAfter?: number }[] =
     [];
   readonly tooManyRequests: RestCall[] = [];
+  /** What the bot and its webhooks did in each channel, oldest first (the conformance kit's view). */
+  readonly received = new Map<
+    string,
+    {
+      kind: 'message' | 'edit' | 'delete' | 'reaction';
+      id?: string;
+      text?: string;
+      target?: string;
+    }[]
+  >();
+  /** Words AutoMod blocks (Discord answers 400, code 200000). */
+  readonly blockedWords: string[] = [];
+
+  private note(
+    channelId: string,
+    entry: {
+      kind: 'message' | 'edit' | 'delete' | 'reaction';
+      id?: string;
+      text?: string;
+      target?: string;
+    },
+  ): void {
+    let list = this.received.get(channelId);
+    if (!list) this.received.set(channelId, (list = []));
+    list.push(entry);
+  }
+
+  private blocked(content: string): [number, unknown] | undefined {
+    return this.blockedWords.some((w) => content.includes(w))
+      ? error(400, 200000, 'Message was blocked by automatic moderation')
+      : undefined;
+  }
 
   constructor(
     private readonly state: FakeGuildState,
@@ -275,6 +307,8 @@ export class FakeRest {
             return error(400, 50035, 'Invalid Form Body', {
               username: { _errors: [{ code: 'USERNAME_INVALID' }] },
             });
+          const blocked = this.blocked(String(body.content ?? ''));
+          if (blocked) return blocked;
           const msg = s.message(
             w.channel_id,
             {
@@ -294,6 +328,15 @@ export class FakeRest {
           (msg as APIMessage & { avatar_url?: string }).avatar_url = body.avatar_url as
             string | undefined;
           s.messages.get(w.channel_id)!.push(msg);
+          const quoted = /\(<https:\/\/discord\.com\/channels\/\d+\/\d+\/(\d+)>\)/.exec(
+            msg.content,
+          )?.[1];
+          this.note(w.channel_id, {
+            kind: 'message',
+            id: msg.id,
+            text: msg.content,
+            ...(quoted ? { target: quoted } : {}),
+          });
           this.hooks.dispatch('MESSAGE_CREATE', { ...msg, guild_id: s.guildId });
           return query.get('wait') === 'true' ? [200, msg] : [204, undefined];
         },
@@ -310,7 +353,10 @@ export class FakeRest {
           if (!msg || msg.webhook_id !== w.id) return unknownMessage();
           const bad = checkMessageBody(body);
           if (bad) return bad;
+          const blocked = this.blocked(String(body.content ?? ''));
+          if (blocked) return blocked;
           msg.content = String(body.content ?? msg.content);
+          this.note(w.channel_id, { kind: 'edit', target: msg.id, text: msg.content });
           msg.edited_timestamp = new Date().toISOString();
           this.hooks.dispatch('MESSAGE_UPDATE', { ...msg, guild_id: s.guildId });
           return [200, msg];
@@ -346,6 +392,7 @@ export class FakeRest {
           if (/^\w/.test(emoji) && !emoji.includes(':')) return error(400, 10014, 'Unknown Emoji');
           const reaction = { count: 1, me: true, emoji: { id: null, name: emoji } };
           msg.reactions = [...(msg.reactions ?? []), reaction as never];
+          this.note(m[1]!, { kind: 'reaction', target: msg.id, text: emoji });
           this.hooks.dispatch('MESSAGE_REACTION_ADD', {
             user_id: s.botUser.id,
             channel_id: m[1],
@@ -396,6 +443,7 @@ export class FakeRest {
     const i = list.findIndex((x) => x.id === id && (!webhookId || x.webhook_id === webhookId));
     if (i < 0) return error(404, 10008, 'Unknown Message');
     list.splice(i, 1);
+    this.note(channelId, { kind: 'delete', target: id });
     this.hooks.dispatch('MESSAGE_DELETE', {
       id,
       channel_id: channelId,
