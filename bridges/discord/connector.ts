@@ -52,7 +52,7 @@ export class DiscordConnector
   readonly displayName = 'Discord';
   readonly configSchema = discordConfigSchema;
   // Longer texts are sent as several Discord messages (2,000 characters each).
-  readonly capabilities = { maxBodyBytes: 16_000, formatting: true };
+  readonly capabilities = { maxBodyBytes: 16_000, formatting: true, media: true };
   private ctx?: BridgeContext<DiscordConfig>;
   /** The bot's connection (undefined when stopped). Public for tests and admin tooling. */
   connection?: DiscordConnection;
@@ -153,6 +153,8 @@ export class DiscordConnector
       webhooks: this.webhooks,
       ghostRemoteId: (u) => ctx.ghostRemoteId(u),
       guildOf: (channelId) => this.channel(channelId)?.guildId,
+      downloadMedia: (mxc) => ctx.downloadMedia(mxc),
+      maxUploadBytes: ctx.config.max_upload_bytes,
     };
   }
 

@@ -44,6 +44,63 @@ export interface FromMatrixDeps {
   /** The Discord user behind a Matrix user id, when it is one of our ghosts. */
   ghostRemoteId(userId: string): string | undefined;
   guildOf(channelId: string): string | undefined;
+  /** Matrix media (`ctx.downloadMedia`). */
+  downloadMedia(mxc: string): Promise<{ data: Uint8Array; contentType: string }>;
+  /** The largest upload Discord takes (`max_upload_bytes`). */
+  maxUploadBytes: number;
+}
+
+interface UploadFile {
+  name: string;
+  data: Uint8Array;
+  contentType: string;
+}
+
+const megabytes = (n: number) =>
+  n < 1024
+    ? `${n} bytes`
+    : n < 1024 * 1024
+      ? `${(n / 1024).toFixed(1)} KB`
+      : `${(n / 1024 / 1024).toFixed(1)} MB`;
+
+/** A file name Discord takes: no path, no control characters, at most 100 characters. */
+export const uploadName = (name: string): string =>
+  [
+    ...name
+      .replace(/^.*[\\/]/, '')
+      .replace(/[\p{Cc}\p{Cf}]/gu, '')
+      .trim(),
+  ]
+    .slice(-100)
+    .join('') || 'file';
+
+/** Matrix attachments downloaded for Discord, refused up front when they exceed its upload limit. */
+async function filesOf(deps: FromMatrixDeps, msg: MatrixMessage): Promise<UploadFile[]> {
+  const files: UploadFile[] = [];
+  let total = 0;
+  const tooLarge = (name: string, size: number) =>
+    new BridgeError(
+      'too-large',
+      `${name} is ${megabytes(size)}: Discord takes at most ${megabytes(deps.maxUploadBytes)} per message from the bridge`,
+    );
+  for (const a of msg.content.attachments ?? []) {
+    const name = uploadName(a.name);
+    if (a.size !== undefined && total + a.size > deps.maxUploadBytes) throw tooLarge(name, a.size);
+    let media;
+    try {
+      media = await deps.downloadMedia(a.url);
+    } catch (err) {
+      throw new BridgeError(
+        'network',
+        `could not fetch ${name} from Matrix: ${(err as Error).message}`,
+        true,
+      );
+    }
+    total += media.data.byteLength;
+    if (total > deps.maxUploadBytes) throw tooLarge(name, media.data.byteLength);
+    files.push({ name, data: media.data, contentType: a.mimeType ?? media.contentType });
+  }
+  return files;
 }
 
 function channelOf(deps: FromMatrixDeps, portal: string): string {
@@ -106,19 +163,22 @@ export async function handleMatrixMessage(
     lead = `> **${escapeDiscord(original.senderName)}**: ${escapeDiscord(quoted)}${more}${link}\n`;
   }
   const body = lead + text;
-  if (!body.trim() && !msg.content.attachments?.length)
+  const files = await filesOf(deps, msg);
+  if (!body.trim() && !files.length)
     throw new BridgeError('rejected', 'Discord does not take empty messages');
   const username = webhookUsername(
     msg.sender.displayName,
     msg.sender.userId.slice(1).split(':')[0]!,
   );
   const ids: string[] = [];
-  for (const part of splitContent(body)) {
-    const sent = await executeWebhook(deps, channelId, {
-      content: part,
-      username,
-      allowed_mentions: { parse: [], users, replied_user: false },
-    });
+  const parts = body.trim() ? splitContent(body) : [''];
+  for (const [i, part] of parts.entries()) {
+    const sent = await executeWebhook(
+      deps,
+      channelId,
+      { content: part, username, allowed_mentions: { parse: [], users, replied_user: false } },
+      i === parts.length - 1 ? files : [],
+    );
     ids.push(sent.id);
   }
   const [first, ...others] = ids;
@@ -136,6 +196,7 @@ async function executeWebhook(
   deps: FromMatrixDeps,
   channelId: string,
   body: Record<string, unknown>,
+  files: UploadFile[] = [],
 ): Promise<APIMessage> {
   for (let attempt = 0; ; attempt++) {
     let hook;
@@ -146,7 +207,18 @@ async function executeWebhook(
     }
     try {
       return (await deps.rest().post(Routes.webhook(hook.id, hook.token), {
-        body,
+        body: files.length
+          ? { ...body, attachments: files.map((f, id) => ({ id, filename: f.name })) }
+          : body,
+        ...(files.length
+          ? {
+              files: files.map((f) => ({
+                name: f.name,
+                data: Buffer.from(f.data),
+                contentType: f.contentType,
+              })),
+            }
+          : {}),
         query: new URLSearchParams({ wait: 'true' }),
         auth: false,
       })) as APIMessage;

@@ -50,7 +50,7 @@ describe('Discord messages (fake Discord + Synapse)', () => {
     channelId = fake.state.addChannel('general', 'General chat');
     bob = fake.state.addMember('bob', 'Bobby');
     carol = fake.state.addMember('carol', null, 'Carol C');
-    ({ bridge, connector } = await startDiscordBridge(fake));
+    ({ bridge, connector } = await startDiscordBridge(fake, { max_upload_bytes: 4096 }));
     alice = await registerUser(uniqueLocalpart('alice'));
     roomId = await joinAlias(alice, `#discord_${channelId}:localhost`);
   });
@@ -213,6 +213,57 @@ describe('Discord messages (fake Discord + Synapse)', () => {
       20_000,
       'the deletion on Discord',
     );
+  });
+
+  it('uploads Matrix media through the webhook, and refuses a file over the upload limit clearly', async () => {
+    const upload = async (name: string, bytes: number) => {
+      const { hsUrl } = requireSynapse();
+      const res = await fetch(`${hsUrl}/_matrix/media/v3/upload?filename=${name}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${alice.accessToken}`, 'content-type': 'image/png' },
+        body: new Uint8Array(bytes).fill(7),
+      });
+      return ((await res.json()) as { content_uri: string }).content_uri;
+    };
+    const small = await upload('cat.png', 1000);
+    await sendAs(alice, roomId, {
+      msgtype: 'm.image',
+      body: 'cat.png',
+      url: small,
+      info: { mimetype: 'image/png', size: 1000 },
+    });
+    const sent = await waitFor(
+      () =>
+        fake
+          .messages(channelId)
+          .find((m) => m.webhook_id && m.attachments.some((a) => a.filename === 'cat.png')),
+      20_000,
+      'the upload on Discord',
+    );
+    expect(sent.attachments[0]).toMatchObject({
+      filename: 'cat.png',
+      size: 1000,
+      content_type: 'image/png',
+    });
+    expect(sent.content).toBe('');
+
+    const big = await upload('huge.png', 5000);
+    const refused = await sendAs(alice, roomId, {
+      msgtype: 'm.image',
+      body: 'huge.png',
+      url: big,
+      info: { mimetype: 'image/png', size: 5000 },
+    });
+    const notice = await inRoom(
+      (x) => x.content.msgtype === 'm.notice' && replyTarget(x) === refused,
+      'the refusal',
+    );
+    expect(notice.content.body).toContain(
+      'huge.png is 4.9 KB: Discord takes at most 4.0 KB per message',
+    );
+    expect(
+      fake.messages(channelId).some((m) => m.attachments.some((a) => a.filename === 'huge.png')),
+    ).toBe(false);
   });
 
   it('tells the Matrix sender Discord’s reason when Discord refuses a message', async () => {

@@ -22,10 +22,9 @@ export class FakeDiscord {
 
   private constructor(readonly token: string) {
     this.server = createServer((req, res) => {
-      let raw = '';
-      req.setEncoding('utf8');
-      req.on('data', (c: string) => (raw += c));
-      req.on('end', () => void this.rest.handle(req, res, raw));
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => void this.rest.handle(req, res, Buffer.concat(chunks)));
     });
     this.rest = new FakeRest(this.state, token, {
       dispatch: (t, d) => this.gateway.dispatch(t, d),

@@ -38,6 +38,8 @@ export interface RestHooks {
 }
 
 const MAX_CONTENT = 2000;
+/** Discord's upload limit for a bot in a guild without boosts. */
+export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 const error = (
   status: number,
   code: number,
@@ -115,7 +117,7 @@ export class FakeRest {
     this.forced.push({ match, status, body: { code, message } });
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname.replace(/^\/api\/v10/, '');
     const call: RestCall = {
@@ -142,11 +144,33 @@ export class FakeRest {
     if (needsBot && req.headers.authorization !== `Bot ${this.token}`)
       return answer(401, { code: 0, message: '401: Unauthorized' });
     let body: Record<string, unknown> = {};
-    if (raw) {
-      if (!String(req.headers['content-type']).startsWith('application/json'))
+    const type = String(req.headers['content-type'] ?? '');
+    if (raw.length > MAX_REQUEST_BYTES)
+      return answer(413, { code: 40005, message: 'Request entity too large' });
+    if (raw.length && type.startsWith('multipart/form-data')) {
+      // Files (`files[n]`) with the JSON body in `payload_json`, as Discord takes uploads.
+      const form = await new Request('http://fake/', {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body: new Uint8Array(raw),
+      }).formData();
+      try {
+        body = JSON.parse(String(form.get('payload_json') ?? '{}')) as Record<string, unknown>;
+      } catch {
+        return answer(400, { code: 50109, message: 'The request body contains invalid JSON.' });
+      }
+      const files: { filename: string; size: number; content_type: string }[] = [];
+      for (const [key, value] of form.entries()) {
+        if (!/^files\[\d+\]$/.test(key) || typeof value === 'string') continue;
+        files.push({ filename: value.name, size: value.size, content_type: value.type });
+      }
+      body.__files = files;
+      call.body = body;
+    } else if (raw.length) {
+      if (!type.startsWith('application/json'))
         return answer(400, { code: 50035, message: 'Invalid Form Body' });
       try {
-        body = JSON.parse(raw) as Record<string, unknown>;
+        body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
       } catch {
         return answer(400, { code: 50109, message: 'The request body contains invalid JSON.' });
       }
@@ -325,6 +349,22 @@ export class FakeRest {
               allowed: body.allowed_mentions as AllowedMentions | undefined,
             },
           );
+          const files = (body.__files ?? []) as {
+            filename: string;
+            size: number;
+            content_type: string;
+          }[];
+          msg.attachments = files.map((f) => {
+            const id = snowflake();
+            return {
+              id,
+              filename: f.filename,
+              size: f.size,
+              content_type: f.content_type,
+              url: `https://cdn.discordapp.com/attachments/${w.channel_id}/${id}/${encodeURIComponent(f.filename)}`,
+              proxy_url: `https://media.discordapp.net/attachments/${w.channel_id}/${id}/${encodeURIComponent(f.filename)}`,
+            };
+          });
           (msg as APIMessage & { avatar_url?: string }).avatar_url = body.avatar_url as
             string | undefined;
           s.messages.get(w.channel_id)!.push(msg);
@@ -480,7 +520,7 @@ function checkMessageBody(body: Record<string, unknown>): [number, unknown] | un
         _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }],
       },
     });
-  if (!content && !body.embeds && !body.attachments)
+  if (!content && !body.embeds && !(body.__files as unknown[] | undefined)?.length)
     return error(400, 50006, 'Cannot send an empty message');
   const allowed = body.allowed_mentions as AllowedMentions | undefined;
   if (allowed?.parse?.includes('users') && allowed.users?.length)
