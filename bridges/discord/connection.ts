@@ -52,6 +52,8 @@ export class DiscordConnection {
       ...(config.api_url ? { rest: { api: config.api_url.replace(/\/$/, '') } } : {}),
     };
     this.client = new Client(options);
+    // REST (webhooks, history) works while the gateway connects or waits for the identify budget.
+    this.client.rest.setToken(token);
     this.budget = new IdentifyBudget(kv, config.identify_budget);
     this.client.on('shardReady', () => void this.onIdentified());
     this.client.on('shardResume', () => {

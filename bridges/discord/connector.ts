@@ -149,7 +149,12 @@ export class DiscordConnector
     if (!connection || !ctx || !this.webhooks) throw new Error('the Discord bridge is not running');
     return {
       rest: () => connection.client.rest,
-      connected: () => connection.state === 'ready' || connection.state === 'resuming',
+      unavailable: () =>
+        connection.state === 'refused'
+          ? 'the bridge is not connected to Discord: Discord refused its bot token (an admin must set a valid one)'
+          : connection.state === 'stopped'
+            ? 'the bridge is not connected to Discord right now'
+            : undefined,
       webhooks: this.webhooks,
       ghostRemoteId: (u) => ctx.ghostRemoteId(u),
       guildOf: (channelId) => this.channel(channelId)?.guildId,

@@ -38,8 +38,11 @@ const QUOTE_CHARS = 120;
 
 export interface FromMatrixDeps {
   rest(): REST;
-  /** Whether the bot is connected (REST works without it, but nothing would be heard back). */
-  connected(): boolean;
+  /**
+   * Why Discord cannot be reached now (the token was refused, the bridge is stopping), or
+   * undefined. The gateway need not be up: messages go out through REST.
+   */
+  unavailable(): string | undefined;
   webhooks: Webhooks;
   /** The Discord user behind a Matrix user id, when it is one of our ghosts. */
   ghostRemoteId(userId: string): string | undefined;
@@ -107,12 +110,8 @@ function channelOf(deps: FromMatrixDeps, portal: string): string {
   const channelId = parsePortalKey(portal);
   if (!channelId)
     throw new BridgeError('unknown-target', `this room is not a Discord channel (${portal})`);
-  if (!deps.connected())
-    throw new BridgeError(
-      'not-connected',
-      'the bridge is not connected to Discord right now',
-      true,
-    );
+  const unavailable = deps.unavailable();
+  if (unavailable) throw new BridgeError('not-connected', unavailable, true);
   return channelId;
 }
 
@@ -321,7 +320,7 @@ export async function handleMatrixTyping(
   typing: MatrixTyping,
 ): Promise<void> {
   const channelId = parsePortalKey(typing.portal);
-  if (!channelId || !typing.typing || !deps.connected()) return;
+  if (!channelId || !typing.typing || deps.unavailable()) return;
   await deps
     .rest()
     .post(Routes.channelTyping(channelId))

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiscordConnector } from '../../bridges/discord/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import {
+  asUser,
   joinAlias,
   replyTarget,
   roomEvents,
@@ -264,6 +265,137 @@ describe('Discord messages (fake Discord + Synapse)', () => {
     expect(
       fake.messages(channelId).some((m) => m.attachments.some((a) => a.filename === 'huge.png')),
     ).toBe(false);
+  });
+
+  it('keeps hostile content harmless both ways and splits long Matrix texts', async () => {
+    // HTML typed on Discord is text in Matrix, never markup; a javascript: masked link is no link.
+    fake.say(
+      bob,
+      channelId,
+      '<img src=x onerror=alert(1)> **<b>bold</b>** [x](javascript:alert(1))',
+    );
+    const e = await inRoom((x) => String(x.content.body).startsWith('<img'), 'the hostile message');
+    expect(e.content.formatted_body).toBe(
+      '&lt;img src=x onerror=alert(1)&gt; <strong>&lt;b&gt;bold&lt;/b&gt;</strong> [x](javascript:alert(1))',
+    );
+    // A display name Discord would refuse as a webhook username is mended, not refused.
+    await asUser(
+      alice,
+      'PUT',
+      `/_matrix/client/v3/profile/${encodeURIComponent(alice.userId)}/displayname`,
+      {
+        displayname: 'Discord @admin\u0007',
+      },
+    );
+    await inRoom(
+      (x) =>
+        x.type === 'm.room.member' &&
+        x.state_key === alice.userId &&
+        x.content.displayname === 'Discord @admin\u0007',
+      "alice's new display name in the room",
+    );
+    // A text over Discord's 2,000 characters goes as several messages, in order, none too long.
+    const long = Array.from({ length: 60 }, (_, i) => `line ${i} ${'x'.repeat(80)}`).join('\n');
+    await sendText(alice, roomId, long);
+    const parts = await waitFor(
+      () => {
+        const found = fake
+          .messages(channelId)
+          .filter((m) => m.webhook_id && /^line \d+ x/.test(m.content));
+        return found.length >= 3 &&
+          found.some((m) => m.content.endsWith(`line 59 ${'x'.repeat(80)}`))
+          ? found
+          : undefined;
+      },
+      20_000,
+      'the long text on Discord',
+    );
+    expect(parts.every((m) => m.content.length <= 2000)).toBe(true);
+    expect(parts.map((m) => m.content).join('\n')).toBe(long);
+    expect(parts[0]!.author.username).toBe('D-iscord admin');
+  });
+
+  it('carries typing both ways and takes back a reaction from Matrix', async () => {
+    const { hsUrl } = requireSynapse();
+    type Sync = {
+      next_batch: string;
+      rooms?: {
+        join?: Record<
+          string,
+          { ephemeral?: { events?: { type: string; content: { user_ids?: string[] } }[] } }
+        >;
+      };
+    };
+    const sync = async (since?: string) =>
+      (await (
+        await fetch(
+          `${hsUrl}/_matrix/client/v3/sync?timeout=1000${since ? `&since=${since}` : ''}`,
+          {
+            headers: { authorization: `Bearer ${alice.accessToken}` },
+          },
+        )
+      ).json()) as Sync;
+    let since = (await sync()).next_batch;
+    fake.type(carol, channelId);
+    await waitFor(
+      async () => {
+        // Typing is ephemeral: it shows in a sync of the room.
+        const next = await sync(since);
+        since = next.next_batch;
+        const typing = next.rooms?.join?.[roomId]?.ephemeral?.events?.find(
+          (x) => x.type === 'm.typing',
+        );
+        return typing?.content.user_ids?.includes(ghostOf(carol)) ? true : undefined;
+      },
+      20_000,
+      "carol's typing in Matrix",
+    );
+    const typingCalls = () =>
+      fake.rest.calls.filter(
+        (c) => c.method === 'POST' && c.path === `/channels/${channelId}/typing`,
+      );
+    const before = typingCalls().length;
+    await asUser(
+      alice,
+      'PUT',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/typing/${encodeURIComponent(alice.userId)}`,
+      {
+        typing: true,
+        timeout: 10_000,
+      },
+    );
+    await waitFor(
+      () => (typingCalls().length > before ? true : undefined),
+      20_000,
+      'typing on Discord',
+    );
+
+    const msg = fake.say(bob, channelId, 'unreact me');
+    const target = await inRoom((x) => x.content.body === 'unreact me', "bob's message");
+    const reaction = await sendAs(
+      alice,
+      roomId,
+      { 'm.relates_to': { rel_type: 'm.annotation', event_id: target.event_id, key: '👀' } },
+      'm.reaction',
+    );
+    await waitFor(
+      () => msg.reactions?.find((r) => r.emoji.name === '👀'),
+      20_000,
+      'the reaction on Discord',
+    );
+    await asRedaction(reaction);
+    await waitFor(
+      () =>
+        fake.rest.calls.find(
+          (c) =>
+            c.method === 'DELETE' &&
+            c.path ===
+              `/channels/${channelId}/messages/${msg.id}/reactions/${encodeURIComponent('👀')}/@me` &&
+            c.status === 204,
+        ),
+      20_000,
+      'the reaction taken back on Discord',
+    );
   });
 
   it('tells the Matrix sender Discord’s reason when Discord refuses a message', async () => {

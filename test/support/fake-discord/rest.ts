@@ -447,6 +447,32 @@ export class FakeRest {
         true,
       ],
       [
+        'DELETE',
+        /^\/channels\/(\d+)\/messages\/(\d+)\/reactions\/([^/]+)\/@me$/,
+        'reactions',
+        (m) => {
+          const msg = s.findMessage(m[1]!, m[2]!);
+          if (!msg) return unknownMessage();
+          const emoji = decodeURIComponent(m[3]!);
+          const before = msg.reactions?.length ?? 0;
+          msg.reactions = (msg.reactions ?? []).filter((r) => !(r.me && r.emoji.name === emoji));
+          if (msg.reactions.length < before) {
+            this.note(m[1]!, { kind: 'delete', target: msg.id, text: emoji });
+            this.hooks.dispatch('MESSAGE_REACTION_REMOVE', {
+              user_id: s.botUser.id,
+              channel_id: m[1],
+              message_id: m[2],
+              guild_id: s.guildId,
+              emoji: { id: null, name: emoji },
+              burst: false,
+              type: 0,
+            });
+          }
+          return [204, undefined];
+        },
+        true,
+      ],
+      [
         'POST',
         /^\/channels\/(\d+)\/typing$/,
         'typing',
