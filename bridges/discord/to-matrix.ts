@@ -5,9 +5,11 @@
  * join first and the first message of a new user is never lost. Messages of our own webhooks
  * (Matrix users) and of the bot are not bridged back.
  */
+import { PermissionFlagsBits } from 'discord.js';
 import type {
   Client,
   Collection,
+  GuildMember,
   Message,
   MessageReaction,
   PartialMessage,
@@ -51,6 +53,8 @@ export class DiscordListener {
   private readonly queues = new Map<string, Promise<void>>();
   /** Profiles already set, by user id, to skip setting them again for every message. */
   private readonly profiles = new Map<string, string>();
+  /** Power levels sent, by `<channel> <user>`. */
+  private readonly levels = new Map<string, number>();
 
   constructor(
     private readonly client: Client,
@@ -97,12 +101,43 @@ export class DiscordListener {
 
   private async sender(m: Message): Promise<RemoteUserId> {
     const user = makeRemoteUser(m.author.id);
-    const name = m.member?.displayName ?? m.author.globalName ?? m.author.username;
+    // A message from the REST history carries no member: the guild's member is asked (once).
+    const member =
+      m.member ??
+      (m.guild && !m.webhookId
+        ? (m.guild.members.cache.get(m.author.id) ??
+          (await m.guild.members.fetch(m.author.id).catch(() => null)))
+        : null);
+    const name = member?.displayName ?? m.author.globalName ?? m.author.username;
     if (this.profiles.get(m.author.id) !== name) {
       await this.sink.setGhostProfile(user, { displayName: name });
       this.profiles.set(m.author.id, name);
     }
+    if (member) await this.powerLevel(m.channelId, user, member);
     return user;
+  }
+
+  /**
+   * Guild roles → the ghost's power level in the channel's room, where they map: Administrator
+   * 100 (core caps it below its bot), Manage Messages 50. Sent when it changes (and once for
+   * anyone above 0 after a start); Discord tells a member's roles with each of their messages.
+   */
+  private async powerLevel(
+    channelId: string,
+    user: RemoteUserId,
+    member: GuildMember,
+  ): Promise<void> {
+    const level = levelOf(member);
+    const key = `${channelId} ${user}`;
+    const known = this.levels.get(key);
+    this.levels.set(key, level);
+    if (known === level || (known === undefined && level === 0)) return;
+    await this.sink.emit({
+      kind: 'power-levels',
+      portal: makePortalKey(channelId),
+      sender: user,
+      levels: [{ user, level }],
+    });
   }
 
   content(m: Message): MessageContent {
@@ -268,4 +303,11 @@ function plainOf(nodes: readonly Inline[]): string {
     else out += plainOf(node.children);
   }
   return out;
+}
+
+/** A member's Matrix power level from their guild permissions. */
+export function levelOf(member: Pick<GuildMember, 'permissions'>): number {
+  if (member.permissions.has(PermissionFlagsBits.Administrator)) return 100;
+  if (member.permissions.has(PermissionFlagsBits.ManageMessages)) return 50;
+  return 0;
 }

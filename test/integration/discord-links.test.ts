@@ -144,6 +144,13 @@ describe('Discord links, restarts and a refused token (fake Discord + Synapse)',
     expect(bodies.filter((b) => expected.includes(b as string))).toEqual(expected);
     expect(bodies.filter((b) => b === 'hello linked room')).toHaveLength(1);
     expect(fake.gateway.identifies).toBe(2);
+    // History has no member: the ghost keeps bob's guild nickname.
+    const profile = await asUser<{ displayname?: string }>(
+      alice,
+      'GET',
+      `/_matrix/client/v3/profile/${encodeURIComponent(`@discord_${bob.user.id}:localhost`)}`,
+    );
+    expect(profile.displayname).toBe('Bobby');
   });
 
   it('gives up on a token Discord refuses, without retrying', async () => {

@@ -398,6 +398,27 @@ describe('Discord messages (fake Discord + Synapse)', () => {
     );
   });
 
+  it('gives a Discord moderator’s ghost power level 50 in the room', async () => {
+    const mods = fake.addRole('mods', 1n << 13n); // Manage Messages
+    const dave = fake.state.addMember('dave', 'Dave the mod');
+    dave.roles.push(mods);
+    fake.say(dave, channelId, 'I moderate here');
+    await inRoom((x) => x.content.body === 'I moderate here', "dave's message");
+    const levels = await waitFor(
+      async () => {
+        const pl = await asUser<{ users?: Record<string, number> }>(
+          alice,
+          'GET',
+          `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.power_levels/`,
+        );
+        return pl.users?.[ghostOf(dave)] === 50 ? pl : undefined;
+      },
+      20_000,
+      "dave's power level",
+    );
+    expect(levels.users?.[ghostOf(bob)]).toBeUndefined();
+  });
+
   it('tells the Matrix sender Discord’s reason when Discord refuses a message', async () => {
     fake.rest.failNext(/^POST \/webhooks\//, 403, 50013, 'Missing Permissions');
     const refused = await sendText(alice, roomId, 'not allowed');

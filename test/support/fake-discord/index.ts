@@ -50,6 +50,14 @@ export class FakeDiscord {
     return `ws://127.0.0.1:${this.port}`;
   }
 
+  /** A new role with these permission bits (GUILD_ROLE_CREATE). */
+  addRole(name: string, permissions: bigint): string {
+    const id = this.state.addRole(name, permissions);
+    const role = this.state.roles.find((r) => r.id === id)!;
+    this.gateway.dispatch('GUILD_ROLE_CREATE', { guild_id: this.state.guildId, role });
+    return id;
+  }
+
   /** A Discord user says something in a channel (MESSAGE_CREATE). */
   say(
     member: FakeMember,

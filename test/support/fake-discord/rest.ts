@@ -496,6 +496,17 @@ export class FakeRest {
       ],
       [
         'GET',
+        /^\/guilds\/(\d+)\/members\/(\d+)$/,
+        'member',
+        (m) => {
+          if (m[1] !== s.guildId) return error(404, 10004, 'Unknown Guild');
+          const member = s.members.get(m[2]!);
+          return member ? [200, s.apiMember(member)] : error(404, 10007, 'Unknown Member');
+        },
+        true,
+      ],
+      [
+        'GET',
         /^\/channels\/(\d+)$/,
         'channel',
         (m) => (channel(m[1]!) ? [200, s.apiChannel(m[1]!)] : unknownChannel()),

@@ -46,14 +46,17 @@ export class FakeGuildState {
   readonly webhooks = new Map<string, FakeWebhook>();
 
   constructor() {
-    this.roles.push(this.role(this.guildId, '@everyone'));
+    // @everyone: view, send, read history, react, embed, attach (no moderation).
+    this.roles.push(
+      this.role(this.guildId, '@everyone', String(1024 + 2048 + 65536 + 64 + 16384 + 32768)),
+    );
   }
 
-  role(id: string, name: string): APIRole {
+  role(id: string, name: string, permissions = '0'): APIRole {
     return {
       id,
       name,
-      permissions: '1071698660929',
+      permissions,
       position: this.roles.length,
       color: 0,
       colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
@@ -64,6 +67,13 @@ export class FakeGuildState {
       icon: null,
       unicode_emoji: null,
     };
+  }
+
+  /** A role with these permission bits, for members to be given. */
+  addRole(name: string, permissions: bigint): string {
+    const id = snowflake();
+    this.roles.push(this.role(id, name, String(permissions)));
+    return id;
   }
 
   addChannel(name: string, topic: string | null = null): string {
@@ -125,7 +135,7 @@ export class FakeGuildState {
       icon: null,
       splash: null,
       discovery_splash: null,
-      owner_id: this.botUser.id,
+      owner_id: '1000000000000000000',
       region: '',
       afk_channel_id: null,
       afk_timeout: 300,
