@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL 15 for the tests: 127.0.0.1 only, trust auth, fsync off, database `test`
 # (dropped and created again on every start, so each test run begins empty).
-# usage: postgres.sh install | start | stop
+# usage: postgres.sh install | start | stop | env (SWITCHBOARD_TEST_PG_URL for the tests)
 # env: PEERS_DIR (state, default $REPO/.peers), PG_PORT (default 15432)
 # The cluster lives in $PEERS_DIR/pg, owned by the `postgres` user when run as root. If that user
-# cannot reach $PEERS_DIR (a checkout under /root, mode 700), it lives in /tmp instead.
+# cannot reach $PEERS_DIR (a checkout under /root, mode 700), it lives in /tmp instead, removed at stop.
 set -euo pipefail
 # shellcheck source=test/peers/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -73,12 +73,24 @@ start() {
   log "postgres ready on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"), data $d) in $(($(now_ms) - t0)) ms"
 }
 
-stop() { stop_pidfile postgres "$PIDFILE" bin/postgres; }
+stop() {
+  stop_pidfile postgres "$PIDFILE" bin/postgres
+  # The fallback cluster in /tmp is not under $PEERS_DIR: remove it (its data is thrown away anyway),
+  # but only a folder of the name this script makes, and only when no server uses it.
+  local d; d=$(data_dir)
+  case $d in
+    "${TMPDIR:-/tmp}"/switchboard-pg-????????????) [ -f "$PIDFILE" ] || rm -rf -- "$d" ;;
+  esac
+}
+
+# What the tests get (one VAR=value a line).
+env_for_tests() { echo "SWITCHBOARD_TEST_PG_URL=postgres://postgres@127.0.0.1:$PORT/test"; }
 
 cmd=${1:-}; shift || true
 case $cmd in
   install) install ;;
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 install | start | stop"; exit 2 ;;
+  env) env_for_tests ;;
+  *) echo "usage: $0 install | start | stop | env"; exit 2 ;;
 esac
