@@ -52,7 +52,7 @@ export class DiscordConnector
   readonly displayName = 'Discord';
   readonly configSchema = discordConfigSchema;
   // Longer texts are sent as several Discord messages (2,000 characters each).
-  readonly capabilities = { maxBodyBytes: 16_000, formatting: true, media: true };
+  readonly capabilities = { maxBodyBytes: 16_000, formatting: true, media: true, threads: true };
   private ctx?: BridgeContext<DiscordConfig>;
   /** The bot's connection (undefined when stopped). Public for tests and admin tooling. */
   connection?: DiscordConnection;
@@ -81,6 +81,7 @@ export class DiscordConnector
       ghostUserId: ctx.ghostUserId,
       bridged: (channelId) => this.portalKeys.has(channelId) && this.guildAllowed(channelId),
       ownWebhook: (id) => webhooks.ids.has(id),
+      threads: { set: (messageId, threadId) => ctx.kv.set(`thread-of:${messageId}`, threadId) },
       lastSeen: {
         get: (channelId) => ctx.kv.get<string>(`last:${channelId}`),
         set: (channelId, id) => ctx.kv.set(`last:${channelId}`, id),
@@ -159,6 +160,11 @@ export class DiscordConnector
       ghostRemoteId: (u) => ctx.ghostRemoteId(u),
       guildOf: (channelId) => this.channel(channelId)?.guildId,
       downloadMedia: (mxc) => ctx.downloadMedia(mxc),
+      threads: {
+        get: (messageId) => ctx.kv.get<string>(`thread-of:${messageId}`),
+        set: (messageId, threadId) => ctx.kv.set(`thread-of:${messageId}`, threadId),
+      },
+      isThread: (id) => !!connection.client.channels.cache.get(id)?.isThread(),
       maxUploadBytes: ctx.config.max_upload_bytes,
     };
   }

@@ -5,6 +5,7 @@ import { BridgeError } from '../../src/connector.js';
 /** Discord error codes this bridge acts on (https://discord.com/developers/docs/topics/opcodes-and-status-codes). */
 export const UNKNOWN_MESSAGE = 10008;
 export const UNKNOWN_WEBHOOK = 10015;
+export const THREAD_EXISTS = 160004;
 
 export const discordCode = (err: unknown): number | string | undefined =>
   err instanceof DiscordAPIError ? err.code : undefined;

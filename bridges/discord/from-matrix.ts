@@ -20,7 +20,13 @@ import {
   type RemoteMessageId,
   type SendResult,
 } from '../../src/connector.js';
-import { discordCode, toBridgeError, UNKNOWN_MESSAGE, UNKNOWN_WEBHOOK } from './errors.js';
+import {
+  discordCode,
+  THREAD_EXISTS,
+  toBridgeError,
+  UNKNOWN_MESSAGE,
+  UNKNOWN_WEBHOOK,
+} from './errors.js';
 import { escapeDiscord, inlineToDiscord } from './format.js';
 import {
   makeOwnReactionId,
@@ -51,6 +57,38 @@ export interface FromMatrixDeps {
   downloadMedia(mxc: string): Promise<{ data: Uint8Array; contentType: string }>;
   /** The largest upload Discord takes (`max_upload_bytes`). */
   maxUploadBytes: number;
+  /** The thread each message sent into one is in (kept for edits, deletions and reactions). */
+  threads: {
+    get(messageId: string): Promise<string | undefined>;
+    set(messageId: string, threadId: string): Promise<void>;
+  };
+  /** Whether a channel id is a thread the bot knows. */
+  isThread(id: string): boolean;
+}
+
+/** `?thread_id=` for a webhook call into a thread. */
+const threadQuery = (thread: string | undefined) =>
+  thread ? { query: new URLSearchParams({ thread_id: thread }) } : {};
+
+/**
+ * The Discord thread of a Matrix thread whose root is the Discord message `root`: the thread
+ * started from that message, made when it has none yet.
+ */
+async function threadFor(
+  deps: FromMatrixDeps,
+  channelId: string,
+  root: string,
+  name: string,
+): Promise<string> {
+  if (deps.isThread(root)) return root;
+  try {
+    await deps.rest().post(Routes.threads(channelId, root), {
+      body: { name: [...name.replace(/\s+/g, ' ').trim()].slice(0, 100).join('') || 'Thread' },
+    });
+  } catch (err) {
+    if (discordCode(err) !== THREAD_EXISTS) throw toBridgeError(err, 'the thread');
+  }
+  return root;
 }
 
 interface UploadFile {
@@ -152,6 +190,8 @@ export async function handleMatrixMessage(
   const channelId = channelOf(deps, msg.portal);
   const { text, users } = renderContent(deps, msg.content);
   let lead = '';
+  const root = msg.thread && parseMessageId(msg.thread);
+  const thread = root ? await threadFor(deps, channelId, root, msg.content.text) : undefined;
   if (msg.inReplyTo) {
     const original = msg.inReplyTo;
     const guild = deps.guildOf(channelId);
@@ -177,8 +217,10 @@ export async function handleMatrixMessage(
       channelId,
       { content: part, username, allowed_mentions: { parse: [], users, replied_user: false } },
       i === parts.length - 1 ? files : [],
+      thread,
     );
     ids.push(sent.id);
+    if (thread) await deps.threads.set(sent.id, thread);
   }
   const [first, ...others] = ids;
   if (!first) throw new BridgeError('rejected', 'Discord does not take empty messages');
@@ -196,6 +238,7 @@ async function executeWebhook(
   channelId: string,
   body: Record<string, unknown>,
   files: UploadFile[] = [],
+  thread?: string,
 ): Promise<APIMessage> {
   for (let attempt = 0; ; attempt++) {
     let hook;
@@ -218,7 +261,7 @@ async function executeWebhook(
               })),
             }
           : {}),
-        query: new URLSearchParams({ wait: 'true' }),
+        query: new URLSearchParams({ wait: 'true', ...(thread ? { thread_id: thread } : {}) }),
         auth: false,
       })) as APIMessage;
     } catch (err) {
@@ -241,6 +284,7 @@ export async function handleMatrixEdit(deps: FromMatrixDeps, edit: MatrixEdit): 
   });
   try {
     await deps.rest().patch(Routes.webhookMessage(hook.id, hook.token, target), {
+      ...threadQuery(await deps.threads.get(target)),
       body: { content: splitContent(text)[0] ?? '', allowed_mentions: { parse: [], users } },
       auth: false,
     });
@@ -262,11 +306,12 @@ export async function handleMatrixRedaction(
   const reaction = parseOwnReactionId(redaction.target);
   try {
     if (reaction) {
+      const where = (await deps.threads.get(reaction.messageId)) ?? channelId;
       await deps
         .rest()
         .delete(
           Routes.channelMessageOwnReaction(
-            channelId,
+            where,
             reaction.messageId,
             encodeURIComponent(reaction.emoji),
           ),
@@ -276,12 +321,16 @@ export async function handleMatrixRedaction(
     const target = parseMessageId(redaction.target);
     if (!target) return; // a Discord user's reaction, say: not ours to take back
     const hook = await deps.webhooks.for(channelId);
+    const thread = await deps.threads.get(target);
     try {
-      await deps.rest().delete(Routes.webhookMessage(hook.id, hook.token, target), { auth: false });
+      await deps.rest().delete(Routes.webhookMessage(hook.id, hook.token, target), {
+        auth: false,
+        ...threadQuery(thread),
+      });
     } catch (err) {
       if (discordCode(err) !== UNKNOWN_MESSAGE) throw err;
       // A Discord user's message, redacted by a Matrix moderator: the bot deletes it (Manage Messages).
-      await deps.rest().delete(Routes.channelMessage(channelId, target), {
+      await deps.rest().delete(Routes.channelMessage(thread ?? channelId, target), {
         ...(redaction.reason ? { reason: redaction.reason } : {}),
       });
     }
@@ -307,7 +356,13 @@ export async function handleMatrixReaction(
   try {
     await deps
       .rest()
-      .put(Routes.channelMessageOwnReaction(channelId, target, encodeURIComponent(reaction.key)));
+      .put(
+        Routes.channelMessageOwnReaction(
+          (await deps.threads.get(target)) ?? channelId,
+          target,
+          encodeURIComponent(reaction.key),
+        ),
+      );
   } catch (err) {
     throw toBridgeError(err, 'the reaction');
   }

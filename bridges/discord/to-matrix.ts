@@ -38,6 +38,8 @@ export interface ToMatrixSink {
   bridged(channelId: string): boolean;
   /** Whether a webhook is ours (its messages came from Matrix). */
   ownWebhook(id: string): boolean;
+  /** The thread a message is in (for edits, deletions and reactions from Matrix). */
+  threads: { set(messageId: string, threadId: string): Promise<void> };
   /** The last message id seen in each channel (for the catch-up after a new session). */
   lastSeen: {
     get(channelId: string): Promise<string | undefined>;
@@ -77,7 +79,21 @@ export class DiscordListener {
   }
 
   /** Runs `work` after the channel's earlier events; a failure is logged, never stops the channel. */
+  /** The channel a portal stands for: a thread's parent, else the channel itself. */
+  portalChannel(channelId: string): string {
+    const c = this.client.channels.cache.get(channelId);
+    return c?.isThread() && c.parentId ? c.parentId : channelId;
+  }
+
+  /** A thread's id, when the channel is one (the root message's id for a thread started from one). */
+  private threadOf(channelId: string): string | undefined {
+    const c = this.client.channels.cache.get(channelId);
+    return c?.isThread() && c.parentId ? c.id : undefined;
+  }
+
+  /** Runs `work` after the portal's earlier events (a thread's go with its channel's). */
   private inOrder(channelId: string, work: () => Promise<void>): void {
+    channelId = this.portalChannel(channelId);
     if (!this.sink.bridged(channelId)) return;
     const next = (this.queues.get(channelId) ?? Promise.resolve())
       .then(work)
@@ -212,14 +228,19 @@ export class DiscordListener {
   private async bridgeCreated(m: Message): Promise<void> {
     if (this.fromMatrix(m) || m.system) return;
     const sender = await this.sender(m);
-    const replyTo = m.reference?.messageId;
+    // A reference in a thread's first message points at the thread's root: no reply.
+    const thread = this.threadOf(m.channelId);
+    const replyTo =
+      thread && m.reference?.messageId === thread ? undefined : m.reference?.messageId;
+    if (thread) await this.sink.threads.set(m.id, thread);
     await this.sink.emit({
       kind: 'message',
-      portal: makePortalKey(m.channelId),
+      portal: makePortalKey(this.portalChannel(m.channelId)),
       sender,
       id: makeMessageId(m.id),
       content: this.content(m),
       ...(replyTo ? { replyTo: makeMessageId(replyTo) } : {}),
+      ...(thread ? { thread: makeMessageId(thread) } : {}),
       timestamp: m.createdTimestamp,
     });
   }
@@ -231,7 +252,7 @@ export class DiscordListener {
     const sender = await this.sender(m);
     await this.sink.emit({
       kind: 'edit',
-      portal: makePortalKey(m.channelId),
+      portal: makePortalKey(this.portalChannel(m.channelId)),
       sender,
       target: makeMessageId(m.id),
       content: this.content(m),
@@ -245,7 +266,7 @@ export class DiscordListener {
     if (!author || this.fromMatrix(m)) return;
     await this.sink.emit({
       kind: 'delete',
-      portal: makePortalKey(m.channelId),
+      portal: makePortalKey(this.portalChannel(m.channelId)),
       sender: makeRemoteUser(author),
       target: makeMessageId(m.id),
     });
@@ -259,7 +280,7 @@ export class DiscordListener {
     if (u.id === this.client.user?.id) return; // the bot's reactions are Matrix users'
     const emoji = r.emoji.id ? `:${r.emoji.name ?? 'emoji'}:` : (r.emoji.name ?? '');
     if (!emoji) return;
-    const portal = makePortalKey(r.message.channelId);
+    const portal = makePortalKey(this.portalChannel(r.message.channelId));
     const id = makeReactionId(r.message.id, u.id, emoji);
     const sender = makeRemoteUser(u.id);
     if (added) {
@@ -284,7 +305,7 @@ export class DiscordListener {
     if (t.user.id === this.client.user?.id) return;
     await this.sink.emit({
       kind: 'typing',
-      portal: makePortalKey(t.channel.id),
+      portal: makePortalKey(this.portalChannel(t.channel.id)),
       sender: makeRemoteUser(t.user.id),
       typing: true,
     });

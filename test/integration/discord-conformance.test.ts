@@ -51,7 +51,7 @@ runConnectorConformance({
       f.say(speaker, channelOf(roomId), text);
     },
   },
-  capabilities: { edits: true, redactions: true, reactions: true, replies: true },
+  capabilities: { edits: true, redactions: true, reactions: true, replies: true, threads: true },
   refuse: REFUSE,
   skip: [{ tests: ['calls'], reason: 'Discord bots and webhooks cannot place or take calls' }],
 });

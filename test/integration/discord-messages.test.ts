@@ -398,6 +398,59 @@ describe('Discord messages (fake Discord + Synapse)', () => {
     );
   });
 
+  it('bridges Discord threads as Matrix threads, both ways', async () => {
+    const root = fake.say(bob, channelId, 'thread root');
+    const rootEvent = await inRoom((x) => x.content.body === 'thread root', 'the root');
+    const threadId = fake.startThread(root, 'a thread');
+    fake.say(carol, threadId, 'in the thread');
+    const inThread = await inRoom((x) => x.content.body === 'in the thread', 'the thread message');
+    expect(inThread.content['m.relates_to']).toMatchObject({
+      rel_type: 'm.thread',
+      event_id: rootEvent.event_id,
+    });
+
+    await sendAs(alice, roomId, {
+      msgtype: 'm.text',
+      body: 'answer in the thread',
+      'm.relates_to': {
+        rel_type: 'm.thread',
+        event_id: rootEvent.event_id,
+        is_falling_back: true,
+        'm.in_reply_to': { event_id: inThread.event_id },
+      },
+    });
+    const answer = await waitFor(
+      () => fake.messages(threadId).find((m) => m.content === 'answer in the thread'),
+      20_000,
+      'the answer in the Discord thread',
+    );
+    expect(answer.channel_id).toBe(threadId);
+    expect(fake.messages(channelId).some((m) => m.content === 'answer in the thread')).toBe(false);
+
+    // A Matrix thread on a message that has no Discord thread yet starts one.
+    const lone = fake.say(bob, channelId, 'no thread yet');
+    const loneEvent = await inRoom((x) => x.content.body === 'no thread yet', 'the lone message');
+    await sendAs(alice, roomId, {
+      msgtype: 'm.text',
+      body: 'starting a thread',
+      'm.relates_to': {
+        rel_type: 'm.thread',
+        event_id: loneEvent.event_id,
+        is_falling_back: true,
+        'm.in_reply_to': { event_id: loneEvent.event_id },
+      },
+    });
+    await waitFor(
+      () => fake.messages(lone.id).find((m) => m.content === 'starting a thread'),
+      20_000,
+      'the new Discord thread',
+    );
+    expect(fake.state.channels.get(lone.id)).toMatchObject({
+      parentId: channelId,
+      name: 'starting a thread',
+    });
+  });
+
   it('gives a Discord moderator’s ghost power level 50 in the room', async () => {
     const mods = fake.addRole('mods', 1n << 13n); // Manage Messages
     const dave = fake.state.addMember('dave', 'Dave the mod');

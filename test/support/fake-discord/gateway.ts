@@ -22,6 +22,7 @@ const NEEDS: Record<string, number> = {
   GUILD_CREATE: Intent.Guilds,
   CHANNEL_CREATE: Intent.Guilds,
   GUILD_ROLE_CREATE: Intent.Guilds,
+  THREAD_CREATE: Intent.Guilds,
   GUILD_MEMBER_UPDATE: Intent.GuildMembers,
   MESSAGE_CREATE: Intent.GuildMessages,
   MESSAGE_UPDATE: Intent.GuildMessages,

@@ -75,6 +75,13 @@ export class FakeDiscord {
     return msg;
   }
 
+  /** A Discord user starts a thread from a message (THREAD_CREATE); its id is the message's. */
+  startThread(msg: APIMessage, name: string): string {
+    const id = this.state.addThread(msg.channel_id, msg.id, name);
+    this.gateway.dispatch('THREAD_CREATE', { ...this.state.apiChannel(id), newly_created: true });
+    return id;
+  }
+
   /** A Discord user replies to a message. */
   reply(member: FakeMember, to: APIMessage, content: string): APIMessage {
     return this.say(member, to.channel_id, content, {

@@ -66,6 +66,7 @@ export class FakeRest {
       id?: string;
       text?: string;
       target?: string;
+      thread?: string;
     }[]
   >();
   /** Words AutoMod blocks (Discord answers 400, code 200000). */
@@ -74,12 +75,19 @@ export class FakeRest {
   private note(
     channelId: string,
     entry: {
+      thread?: string;
       kind: 'message' | 'edit' | 'delete' | 'reaction';
       id?: string;
       text?: string;
       target?: string;
     },
   ): void {
+    // A thread's events count as its parent channel's (the portal), naming the thread.
+    const parent = this.state.channels.get(channelId)?.parentId;
+    if (parent) {
+      entry = { ...entry, thread: channelId };
+      channelId = parent;
+    }
     let list = this.received.get(channelId);
     if (!list) this.received.set(channelId, (list = []));
     list.push(entry);
@@ -251,6 +259,12 @@ export class FakeRest {
     const unknownChannel = () => error(404, 10003, 'Unknown Channel');
     const unknownMessage = () => error(404, 10008, 'Unknown Message');
     const unknownWebhook = () => error(404, 10015, 'Unknown Webhook');
+    /** Where a webhook call goes: `?thread_id=` names a thread of the webhook's channel. */
+    const threadOr = (channelId: string, query: URLSearchParams): string | undefined => {
+      const thread = query.get('thread_id');
+      if (!thread) return channelId;
+      return s.channels.get(thread)?.parentId === channelId ? thread : undefined;
+    };
     const webhookOf = (id: string, token: string) => {
       const w = s.webhooks.get(id);
       return w && w.token === token ? w : undefined;
@@ -324,6 +338,8 @@ export class FakeRest {
         (m, body, query) => {
           const w = webhookOf(m[1]!, m[2]!);
           if (!w) return unknownWebhook();
+          const where = threadOr(w.channel_id, query);
+          if (!where) return unknownChannel();
           const bad = checkMessageBody(body);
           if (bad) return bad;
           const username = typeof body.username === 'string' ? body.username : w.name;
@@ -334,7 +350,7 @@ export class FakeRest {
           const blocked = this.blocked(String(body.content ?? ''));
           if (blocked) return blocked;
           const msg = s.message(
-            w.channel_id,
+            where,
             {
               id: w.id,
               username,
@@ -367,11 +383,11 @@ export class FakeRest {
           });
           (msg as APIMessage & { avatar_url?: string }).avatar_url = body.avatar_url as
             string | undefined;
-          s.messages.get(w.channel_id)!.push(msg);
+          s.messages.get(where)!.push(msg);
           const quoted = /\(<https:\/\/discord\.com\/channels\/\d+\/\d+\/(\d+)>\)/.exec(
             msg.content,
           )?.[1];
-          this.note(w.channel_id, {
+          this.note(where, {
             kind: 'message',
             id: msg.id,
             text: msg.content,
@@ -386,17 +402,19 @@ export class FakeRest {
         'PATCH',
         /^\/webhooks\/(\d+)\/([\w-]+)\/messages\/(\d+)$/,
         'webhook-edit',
-        (m, body) => {
+        (m, body, query) => {
           const w = webhookOf(m[1]!, m[2]!);
           if (!w) return unknownWebhook();
-          const msg = s.findMessage(w.channel_id, m[3]!);
+          const where = threadOr(w.channel_id, query);
+          if (!where) return unknownChannel();
+          const msg = s.findMessage(where, m[3]!);
           if (!msg || msg.webhook_id !== w.id) return unknownMessage();
           const bad = checkMessageBody(body);
           if (bad) return bad;
           const blocked = this.blocked(String(body.content ?? ''));
           if (blocked) return blocked;
           msg.content = String(body.content ?? msg.content);
-          this.note(w.channel_id, { kind: 'edit', target: msg.id, text: msg.content });
+          this.note(where, { kind: 'edit', target: msg.id, text: msg.content });
           msg.edited_timestamp = new Date().toISOString();
           this.hooks.dispatch('MESSAGE_UPDATE', { ...msg, guild_id: s.guildId });
           return [200, msg];
@@ -407,10 +425,12 @@ export class FakeRest {
         'DELETE',
         /^\/webhooks\/(\d+)\/([\w-]+)\/messages\/(\d+)$/,
         'webhook-delete',
-        (m) => {
+        (m, _body, query) => {
           const w = webhookOf(m[1]!, m[2]!);
           if (!w) return unknownWebhook();
-          return this.deleteMessage(w.channel_id, m[3]!, w.id);
+          const where = threadOr(w.channel_id, query);
+          if (!where) return unknownChannel();
+          return this.deleteMessage(where, m[3]!, w.id);
         },
         false,
       ],
@@ -469,6 +489,27 @@ export class FakeRest {
             });
           }
           return [204, undefined];
+        },
+        true,
+      ],
+      [
+        'POST',
+        /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/,
+        'threads',
+        (m, body) => {
+          if (!channel(m[1]!)) return unknownChannel();
+          if (!s.findMessage(m[1]!, m[2]!)) return unknownMessage();
+          if (s.channels.has(m[2]!))
+            return error(400, 160004, 'A thread has already been created for this message');
+          const name = body.name;
+          if (typeof name !== 'string' || name.length < 1 || name.length > 100)
+            return error(400, 50035, 'Invalid Form Body', {
+              name: { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH' }] },
+            });
+          s.addThread(m[1]!, m[2]!, name);
+          const thread = s.apiChannel(m[2]!);
+          this.hooks.dispatch('THREAD_CREATE', { ...thread, newly_created: true });
+          return [201, thread];
         },
         true,
       ],

@@ -38,7 +38,11 @@ export const user = (id: string, username: string, globalName: string | null = n
 export class FakeGuildState {
   readonly guildId = snowflake();
   readonly botUser: APIUser = { ...user(snowflake(), 'switchboard-bot'), bot: true };
-  readonly channels = new Map<string, { id: string; name: string; topic: string | null }>();
+  /** Text channels, and threads (with their parent channel). */
+  readonly channels = new Map<
+    string,
+    { id: string; name: string; topic: string | null; parentId?: string }
+  >();
   readonly roles: APIRole[] = [];
   readonly members = new Map<string, FakeMember>();
   /** Messages by channel, oldest first. */
@@ -98,8 +102,36 @@ export class FakeGuildState {
     return member;
   }
 
+  /** A thread started from a message: its id is the message's (as Discord makes them). */
+  addThread(parentId: string, messageId: string, name: string): string {
+    this.channels.set(messageId, { id: messageId, name, topic: null, parentId });
+    this.messages.set(messageId, []);
+    return messageId;
+  }
+
   apiChannel(id: string): APIChannel {
     const c = this.channels.get(id)!;
+    if (c.parentId)
+      return {
+        id: c.id,
+        type: 11,
+        name: c.name,
+        guild_id: this.guildId,
+        parent_id: c.parentId,
+        owner_id: this.botUser.id,
+        last_message_id: null,
+        rate_limit_per_user: 0,
+        message_count: this.messages.get(id)?.length ?? 0,
+        member_count: 1,
+        total_message_sent: this.messages.get(id)?.length ?? 0,
+        flags: 0,
+        thread_metadata: {
+          archived: false,
+          auto_archive_duration: 1440,
+          archive_timestamp: new Date().toISOString(),
+          locked: false,
+        },
+      } as unknown as APIChannel;
     return {
       id: c.id,
       type: 0,
@@ -168,8 +200,12 @@ export class FakeGuildState {
       member_count: this.members.size + 1,
       voice_states: [],
       members: [...this.members.values()].map((m) => this.apiMember(m)),
-      channels: [...this.channels.keys()].map((id) => this.apiChannel(id)),
-      threads: [],
+      channels: [...this.channels.values()]
+        .filter((c) => !c.parentId)
+        .map((c) => this.apiChannel(c.id)),
+      threads: [...this.channels.values()]
+        .filter((c) => c.parentId)
+        .map((c) => this.apiChannel(c.id)),
       presences: [],
       stage_instances: [],
       guild_scheduled_events: [],
