@@ -35,6 +35,12 @@ export const discordConfigSchema = z
      * API, `channels`) bridge channels.
      */
     dynamic_aliases: z.boolean().default(false),
+    /**
+     * A Matrix moderator's kick or ban of a Discord user's ghost kicks or bans them from the whole
+     * guild (the bot needs Kick/Ban Members). Off by default: then it removes the ghost from the
+     * room only.
+     */
+    moderation: z.boolean().default(false),
     /** Identifies (new gateway sessions) allowed per day; Discord resets a token after 1,000. */
     identify_budget: z
       .number()

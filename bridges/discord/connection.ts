@@ -13,6 +13,7 @@ import type { DiscordConfig } from './config.js';
 
 export const INTENTS = [
   GatewayIntentBits.Guilds,
+  GatewayIntentBits.GuildModeration,
   GatewayIntentBits.GuildMessages,
   GatewayIntentBits.MessageContent,
   GatewayIntentBits.GuildMessageReactions,

@@ -13,6 +13,8 @@ import {
   type Connector,
   type EditCapable,
   type MatrixEdit,
+  type MatrixMembership,
+  type MembershipCapable,
   type MatrixMessage,
   type MatrixReaction,
   type MatrixRedaction,
@@ -35,7 +37,8 @@ import {
   handleMatrixTyping,
   type FromMatrixDeps,
 } from './from-matrix.js';
-import { makePortalKey, parseAliasLocalpart, parsePortalKey } from './ids.js';
+import { makePortalKey, makeRemoteUser, parseAliasLocalpart, parsePortalKey } from './ids.js';
+import { banEvents, handleMatrixMembership } from './moderation.js';
 import { DiscordListener } from './to-matrix.js';
 import { Webhooks } from './webhooks.js';
 
@@ -45,6 +48,7 @@ export class DiscordConnector
     AliasResolving,
     EditCapable,
     RedactionCapable,
+    MembershipCapable,
     ReactionCapable,
     TypingCapable
 {
@@ -92,6 +96,17 @@ export class DiscordConnector
     const listener = this.listener;
     // A new session (not a resume, which replays what was missed) catches up from the history.
     connection.client.on('shardReady', () => listener.catchUp([...this.portalKeys]));
+    connection.client.on('guildBanAdd', (ban) => {
+      const channels = [...this.portalKeys].filter(
+        (id) => this.channel(id)?.guildId === ban.guild.id,
+      );
+      for (const event of banEvents(makeRemoteUser(ban.user.id), channels, ban.reason ?? undefined))
+        void ctx
+          .emit(event)
+          .catch((err: unknown) =>
+            ctx.log.warn({ err, portal: event.portal }, 'a Discord ban was not bridged'),
+          );
+    });
     ctx.metrics.gauge(
       'connected',
       'Whether the bot is connected to the Discord gateway',
@@ -139,6 +154,20 @@ export class DiscordConnector
   }
   handleMatrixReaction(reaction: MatrixReaction): Promise<SendResult> {
     return handleMatrixReaction(this.deps(), reaction);
+  }
+  handleMatrixMembership(change: MatrixMembership): Promise<void> {
+    const connection = this.connection;
+    const ctx = this.ctx;
+    if (!connection || !ctx) throw new Error('the Discord bridge is not running');
+    return handleMatrixMembership(
+      {
+        rest: () => connection.client.rest,
+        enabled: ctx.config.moderation,
+        ghostRemoteId: (u) => ctx.ghostRemoteId(u),
+        guildOf: (channelId) => this.channel(channelId)?.guildId,
+      },
+      change,
+    );
   }
   handleMatrixTyping(typing: MatrixTyping): Promise<void> {
     return handleMatrixTyping(this.deps(), typing);

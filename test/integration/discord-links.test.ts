@@ -56,7 +56,7 @@ describe('Discord links, restarts and a refused token (fake Discord + Synapse)',
     bob = fake.state.addMember('bob', 'Bobby');
     ({ bridge } = await startDiscordBridge(
       fake,
-      { dynamic_aliases: false },
+      { dynamic_aliases: false, moderation: true },
       new DiscordConnector(),
       { database },
     ));
@@ -89,6 +89,8 @@ describe('Discord links, restarts and a refused token (fake Discord + Synapse)',
       await asUser<{ room_id: string }>(alice, 'POST', '/_matrix/client/v3/createRoom', {
         name: 'Linked',
         invite: [BOT],
+        // The bot moderates: it bans ghosts of users banned on Discord.
+        power_level_content_override: { users: { [BOT]: 50 } },
       })
     ).room_id;
     expect(await command(`link discord ${channelId} ${roomId}`)).toBe(
@@ -117,7 +119,7 @@ describe('Discord links, restarts and a refused token (fake Discord + Synapse)',
     for (const text of missed) fake.say(bob, channelId, text);
     ({ bridge } = await startDiscordBridge(
       fake,
-      { dynamic_aliases: false },
+      { dynamic_aliases: false, moderation: true },
       new DiscordConnector(),
       { database },
     ));
@@ -151,6 +153,54 @@ describe('Discord links, restarts and a refused token (fake Discord + Synapse)',
       `/_matrix/client/v3/profile/${encodeURIComponent(`@discord_${bob.user.id}:localhost`)}`,
     );
     expect(profile.displayname).toBe('Bobby');
+  });
+
+  it('carries kicks and bans both ways (moderation on)', async () => {
+    const erin = fake.state.addMember('erin', 'Erin');
+    const frank = fake.state.addMember('frank', 'Frank');
+    for (const m of [erin, frank]) fake.say(m, channelId, `${m.user.username} was here`);
+    const ghost = (m: FakeMember) => `@discord_${m.user.id}:localhost`;
+    await waitFor(
+      async () =>
+        (await messages(roomId)).some((e) => e.content.body === 'frank was here')
+          ? true
+          : undefined,
+      20_000,
+      'their messages',
+    );
+    const room = encodeURIComponent(roomId);
+    await asUser(alice, 'POST', `/_matrix/client/v3/rooms/${room}/kick`, {
+      user_id: ghost(erin),
+      reason: 'spam',
+    });
+    const kick = await waitFor(
+      () =>
+        fake.rest.calls.find(
+          (c) => c.method === 'DELETE' && c.path.endsWith(`/members/${erin.user.id}`),
+        ),
+      20_000,
+      'the kick on Discord',
+    );
+    expect(kick.status).toBe(204);
+    expect(kick.reason).toBe(
+      `${alice.userId.slice(1).split(':')[0]} (${alice.userId}) on Matrix: spam`,
+    );
+    expect(fake.state.members.has(erin.user.id)).toBe(false);
+
+    // Banned on Discord: the ghost is banned from the room.
+    fake.ban(frank);
+    await waitFor(
+      async () => {
+        const state = await asUser<{ membership?: string }>(
+          alice,
+          'GET',
+          `/_matrix/client/v3/rooms/${room}/state/m.room.member/${encodeURIComponent(ghost(frank))}`,
+        ).catch(() => undefined);
+        return state?.membership === 'ban' ? true : undefined;
+      },
+      20_000,
+      "frank's ghost banned",
+    );
   });
 
   it('gives up on a token Discord refuses, without retrying', async () => {

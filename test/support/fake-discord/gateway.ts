@@ -11,6 +11,7 @@ import type { FakeGuildState } from './state.js';
 export const Intent = {
   Guilds: 1 << 0,
   GuildMembers: 1 << 1,
+  GuildModeration: 1 << 2,
   GuildMessages: 1 << 9,
   GuildMessageReactions: 1 << 10,
   GuildMessageTyping: 1 << 11,
@@ -24,6 +25,9 @@ const NEEDS: Record<string, number> = {
   GUILD_ROLE_CREATE: Intent.Guilds,
   THREAD_CREATE: Intent.Guilds,
   GUILD_MEMBER_UPDATE: Intent.GuildMembers,
+  GUILD_MEMBER_REMOVE: Intent.GuildMembers,
+  GUILD_BAN_ADD: Intent.GuildModeration,
+  GUILD_BAN_REMOVE: Intent.GuildModeration,
   MESSAGE_CREATE: Intent.GuildMessages,
   MESSAGE_UPDATE: Intent.GuildMessages,
   MESSAGE_DELETE: Intent.GuildMessages,

@@ -82,6 +82,13 @@ export class FakeDiscord {
     return id;
   }
 
+  /** A guild moderator bans a member (GUILD_BAN_ADD). */
+  ban(member: FakeMember): void {
+    this.state.bans.add(member.user.id);
+    this.state.members.delete(member.user.id);
+    this.gateway.dispatch('GUILD_BAN_ADD', { guild_id: this.state.guildId, user: member.user });
+  }
+
   /** A Discord user replies to a message. */
   reply(member: FakeMember, to: APIMessage, content: string): APIMessage {
     return this.say(member, to.channel_id, content, {

@@ -15,6 +15,8 @@ export interface RestCall {
   path: string;
   auth?: string;
   body?: unknown;
+  /** `X-Audit-Log-Reason` (URI-decoded). */
+  reason?: string;
   status: number;
   at: number;
 }
@@ -134,6 +136,9 @@ export class FakeRest {
       auth: req.headers.authorization,
       status: 0,
       at: Date.now(),
+      ...(req.headers['x-audit-log-reason']
+        ? { reason: decodeURIComponent(String(req.headers['x-audit-log-reason'])) }
+        : {}),
     };
     this.calls.push(call);
     const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -532,6 +537,44 @@ export class FakeRest {
           const newer = list.filter((x) => !after || BigInt(x.id) > BigInt(after));
           // Newest first, as Discord answers.
           return [200, newer.slice(0, limit).reverse()];
+        },
+        true,
+      ],
+      [
+        'DELETE',
+        /^\/guilds\/(\d+)\/members\/(\d+)$/,
+        'kick',
+        (m) => {
+          const member = m[1] === s.guildId ? s.members.get(m[2]!) : undefined;
+          if (!member) return error(404, 10007, 'Unknown Member');
+          s.members.delete(m[2]!);
+          this.hooks.dispatch('GUILD_MEMBER_REMOVE', { guild_id: s.guildId, user: member.user });
+          return [204, undefined];
+        },
+        true,
+      ],
+      [
+        'PUT',
+        /^\/guilds\/(\d+)\/bans\/(\d+)$/,
+        'ban',
+        (m) => {
+          if (m[1] !== s.guildId) return error(404, 10004, 'Unknown Guild');
+          const member = s.members.get(m[2]!);
+          if (!member) return error(404, 10013, 'Unknown User');
+          s.bans.add(m[2]!);
+          s.members.delete(m[2]!);
+          this.hooks.dispatch('GUILD_BAN_ADD', { guild_id: s.guildId, user: member.user });
+          return [204, undefined];
+        },
+        true,
+      ],
+      [
+        'DELETE',
+        /^\/guilds\/(\d+)\/bans\/(\d+)$/,
+        'ban',
+        (m) => {
+          if (m[1] !== s.guildId || !s.bans.delete(m[2]!)) return error(404, 10026, 'Unknown Ban');
+          return [204, undefined];
         },
         true,
       ],

@@ -48,6 +48,8 @@ export class FakeGuildState {
   /** Messages by channel, oldest first. */
   readonly messages = new Map<string, APIMessage[]>();
   readonly webhooks = new Map<string, FakeWebhook>();
+  /** Banned user ids. */
+  readonly bans = new Set<string>();
 
   constructor() {
     // @everyone: view, send, read history, react, embed, attach (no moderation).
