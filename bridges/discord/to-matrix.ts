@@ -27,7 +27,8 @@ import type {
   RemoteEvent,
   RemoteUserId,
 } from '../../src/connector.js';
-import { discordToInline } from './format.js';
+import { embedsToInline, type EmbedData } from './embeds.js';
+import { discordToInline, type FromDiscordNames } from './format.js';
 import { makeMessageId, makePortalKey, makeReactionId, makeRemoteUser } from './ids.js';
 
 export interface ToMatrixSink {
@@ -158,7 +159,7 @@ export class DiscordListener {
 
   content(m: Message): MessageContent {
     const guild = m.guild;
-    const formatted = discordToInline(m.content, {
+    const names: FromDiscordNames = {
       user: (id) => {
         const member = guild?.members.cache.get(id);
         const user = m.mentions.users.get(id) ?? this.client.users.cache.get(id);
@@ -172,7 +173,17 @@ export class DiscordListener {
         const c = this.client.channels.cache.get(id);
         return c && 'name' in c ? (c.name ?? undefined) : undefined;
       },
-    });
+    };
+    const formatted = discordToInline(m.content, names);
+    const extra = embedsToInline(
+      m.embeds.map((e) => e.data as EmbedData),
+      [...m.stickers.values()].map((s) => s.name),
+      (markdown) => discordToInline(markdown, names),
+    );
+    if (extra.length) {
+      if (formatted.length) formatted.push({ style: 'linebreak' });
+      formatted.push(...extra);
+    }
     const attachments: Attachment[] = [...m.attachments.values()].map((a) => ({
       url: a.url,
       name: a.name,

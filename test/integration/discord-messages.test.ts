@@ -3,6 +3,7 @@
 // user's first message, mentions (a mass mention from Matrix never pings), edits, deletions,
 // replies, reactions, typing, a refusal with Discord's reason, a 429 honoured, and a gateway drop
 // resumed with nothing lost.
+import { EmbedType } from 'discord-api-types/v10';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiscordConnector } from '../../bridges/discord/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
@@ -449,6 +450,29 @@ describe('Discord messages (fake Discord + Synapse)', () => {
       parentId: channelId,
       name: 'starting a thread',
     });
+  });
+
+  it('shows a rich embed as formatted text', async () => {
+    fake.say(bob, channelId, 'deploy done', {
+      embeds: [
+        {
+          type: EmbedType.Rich,
+          title: 'Build 42',
+          url: 'https://ci.example.org/42',
+          description: '**passed** in 3 min',
+        },
+      ],
+    });
+    const e = await inRoom(
+      (x) => String(x.content.body).startsWith('deploy done'),
+      'the embed message',
+    );
+    expect(e.content.body).toBe(
+      'deploy done\nBuild 42 (https://ci.example.org/42)\npassed in 3 min',
+    );
+    expect(e.content.formatted_body).toBe(
+      'deploy done<br><a href="https://ci.example.org/42"><strong>Build 42</strong></a><br><strong>passed</strong> in 3 min',
+    );
   });
 
   it('gives a Discord moderator’s ghost power level 50 in the room', async () => {
