@@ -38,6 +38,7 @@ import {
   type FromMatrixDeps,
 } from './from-matrix.js';
 import { makePortalKey, makeRemoteUser, parseAliasLocalpart, parsePortalKey } from './ids.js';
+import { LastSeen } from './last-seen.js';
 import { banEvents, handleMatrixMembership } from './moderation.js';
 import { DiscordListener } from './to-matrix.js';
 import { Webhooks } from './webhooks.js';
@@ -62,6 +63,7 @@ export class DiscordConnector
   connection?: DiscordConnection;
   listener?: DiscordListener;
   private webhooks?: Webhooks;
+  private lastSeen?: LastSeen;
   /** Channels that have a room: only these are bridged. */
   private readonly portalKeys = new Set<string>();
 
@@ -79,17 +81,18 @@ export class DiscordConnector
     for (const portal of await ctx.portals()) this.portalKeys.add(portal.key);
     await this.webhooks.load([...this.portalKeys]);
     const webhooks = this.webhooks;
+    const lastSeen = new LastSeen(ctx.kv);
+    this.lastSeen = lastSeen;
     this.listener = new DiscordListener(connection.client, {
-      emit: (event) => ctx.emit(event),
+      // Discord acknowledges nothing and a crash's losses come back through the catch-up from
+      // the history: stored events need survive a crash of the bridge, not a flush each.
+      emit: (event) => ctx.emit(event, { survives: 'process-crash' }),
       setGhostProfile: ctx.setGhostProfile,
       ghostUserId: ctx.ghostUserId,
       bridged: (channelId) => this.portalKeys.has(channelId) && this.guildAllowed(channelId),
       ownWebhook: (id) => webhooks.ids.has(id),
       threads: { set: (messageId, threadId) => ctx.kv.set(`thread-of:${messageId}`, threadId) },
-      lastSeen: {
-        get: (channelId) => ctx.kv.get<string>(`last:${channelId}`),
-        set: (channelId, id) => ctx.kv.set(`last:${channelId}`, id),
-      },
+      lastSeen,
       log: ctx.log,
     });
     this.listener.listen();
@@ -138,6 +141,7 @@ export class DiscordConnector
 
   async stop(): Promise<void> {
     await this.connection?.stop();
+    await this.lastSeen?.flush();
     this.connection = undefined;
     this.portalKeys.clear();
     this.ctx = undefined;

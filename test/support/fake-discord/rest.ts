@@ -199,10 +199,12 @@ export class FakeRest {
         f!.retryAfter === undefined ? {} : this.limitedHeaders(bucketName, f!.retryAfter),
       );
     }
-    const headers = this.spend(bucketName);
+    // Discord's buckets are per route and major parameter (a channel, a webhook, a guild).
+    const bucketKey = `${bucketName}:${m[1] ?? ''}`;
+    const headers = this.spend(bucketName, bucketKey);
     if (!headers) {
       this.tooManyRequests.push(call);
-      const b = this.buckets.get(bucketName)!;
+      const b = this.buckets.get(bucketKey)!;
       const retryAfter = Math.max(0, b.resetAt - Date.now()) / 1000;
       return answer(
         429,
@@ -227,13 +229,13 @@ export class FakeRest {
   }
 
   /** Takes one request from the bucket: its headers, or undefined when it is spent. */
-  private spend(name: string): Record<string, string> | undefined {
+  private spend(name: string, key: string): Record<string, string> | undefined {
     const limit = this.limits.get(name) ?? { limit: 50, windowMs: 1_000 };
     const now = Date.now();
-    let b = this.buckets.get(name);
+    let b = this.buckets.get(key);
     if (!b || now >= b.resetAt) {
       b = { ...limit, used: 0, resetAt: now + limit.windowMs };
-      this.buckets.set(name, b);
+      this.buckets.set(key, b);
     }
     if (b.used >= b.limit) return undefined;
     b.used++;
