@@ -279,6 +279,11 @@ describe('Discord messages (fake Discord + Synapse)', () => {
     expect(e.content.formatted_body).toBe(
       '&lt;img src=x onerror=alert(1)&gt; <strong>&lt;b&gt;bold&lt;/b&gt;</strong> [x](javascript:alert(1))',
     );
+    // NUL, a lone surrogate and a 4,000-character text (Nitro's limit) arrive cleaned and whole.
+    const huge = `nul\u0000lone\uD800end ${'y'.repeat(3980)}`;
+    fake.say(bob, channelId, huge);
+    const big = await inRoom((x) => String(x.content.body).startsWith('nul'), 'the huge message');
+    expect(big.content.body).toBe(`nullone\uFFFDend ${'y'.repeat(3980)}`);
     // A display name Discord would refuse as a webhook username is mended, not refused.
     await asUser(
       alice,
