@@ -16,8 +16,8 @@ import { BridgeProcess } from './lib/bridge-handle.js';
 import { sqliteTarget } from './lib/databases.js';
 import { AS_TOKEN, BOT, DOMAIN, HS_TOKEN } from './lib/identities.js';
 import { machine } from './lib/machine.js';
-import { push, waitUntil } from './lib/pusher.js';
-import { MB, round } from './lib/stats.js';
+import { pace, push, waitUntil } from './lib/pusher.js';
+import { MB, percentile, round } from './lib/stats.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -165,6 +165,63 @@ try {
     `Matrix → Discord: ${outMessages} messages in ${round(outSeconds, 2)} s = ${round(outMessages / outSeconds, 1)} msg/s ` +
       `(the fake's limit: ${limit} msg/s over ${channels.length} webhooks); in order: ${inOrder}; 429s: ${fake.rest.tooManyRequests.length}`,
   );
+  // Latency at a fixed rate below the limits: Discord → Matrix at 100 msg/s, Matrix → Discord at
+  // 1 msg/s per webhook (10 msg/s in all, under 2.5 per webhook): time from the send on one side
+  // to the arrival on the other, which is the bridge's added time (the fakes answer at once).
+  const latency = (ms: number[]) => {
+    const sorted = [...ms].sort((a, b) => a - b);
+    return `p50 ${round(percentile(sorted, 50), 1)} ms, p99 ${round(percentile(sorted, 99), 1)} ms`;
+  };
+  const pacedIn = new Map<string, number>();
+  await pace(300, 100, (from, to) => {
+    for (let n = from; n < to; n++) {
+      pacedIn.set(`p ${n}`, performance.now());
+      fake.say(speakers[n % speakers.length]!, channels[n % channels.length]!, `p ${n}`);
+    }
+  });
+  await waitUntil(
+    () => [...pacedIn.keys()].every((b) => arrivals.has(b)),
+    60_000,
+    'paced Discord → Matrix',
+  );
+  log(
+    `Discord → Matrix at 100 msg/s: ${latency([...pacedIn].map(([b, at]) => arrivals.get(b)! - at))}`,
+  );
+  const onDiscord = new Map<string, number>();
+  const dispatch = fake.gateway.dispatch.bind(fake.gateway);
+  fake.gateway.dispatch = (t, d) => {
+    const content = (d as { content?: unknown; webhook_id?: unknown }).content;
+    if (
+      t === 'MESSAGE_CREATE' &&
+      (d as { webhook_id?: unknown }).webhook_id &&
+      typeof content === 'string'
+    )
+      onDiscord.set(content, performance.now());
+    dispatch(t, d);
+  };
+  const pacedOut = new Map<string, number>();
+  await pace(50, 10, async (from, to) => {
+    const batch = [];
+    for (let n = from; n < to; n++) {
+      pacedOut.set(`q ${n}`, performance.now());
+      batch.push(
+        hs.send(rooms[n % rooms.length]!, users[n % rooms.length]!, {
+          msgtype: 'm.text',
+          body: `q ${n}`,
+        }),
+      );
+    }
+    await push(hs, batch);
+  });
+  await waitUntil(
+    () => [...pacedOut.keys()].every((b) => onDiscord.has(b)),
+    60_000,
+    'paced Matrix → Discord',
+  );
+  log(
+    `Matrix → Discord at 10 msg/s (1 per webhook per second): ${latency([...pacedOut].map(([b, at]) => onDiscord.get(b)! - at))}; 429s: ${fake.rest.tooManyRequests.length}`,
+  );
+
   const perChannelKiB = round(
     (memory1.heapUsedBytes - memory0.heapUsedBytes) / channels.length / 1024,
     1,
