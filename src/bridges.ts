@@ -1,6 +1,7 @@
 /** The connectors this build ships. Only entry points import this; core never does. */
 import { DiscordConnector } from '../bridges/discord/index.js';
 import { EchoConnector } from '../bridges/echo/index.js';
+import { EmailConnector } from '../bridges/email/index.js';
 import { IrcConnector } from '../bridges/irc/index.js';
 import type { AnyConnector } from './core/bridge-runtime.js';
 
@@ -9,5 +10,6 @@ export function availableConnectors(): AnyConnector[] {
     new EchoConnector() as AnyConnector,
     new IrcConnector() as AnyConnector,
     new DiscordConnector() as AnyConnector,
+    new EmailConnector() as AnyConnector,
   ];
 }
