@@ -12,6 +12,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { EchoConnector } from '../bridges/echo/index.js';
+import { DiscordConnector } from '../bridges/discord/index.js';
 import { IrcConnector } from '../bridges/irc/index.js';
 import { configSchema } from '../src/config/schema.js';
 import { Switchboard } from '../src/core/switchboard.js';
@@ -19,7 +20,7 @@ import type { Direction } from '../src/observability/metrics.js';
 import { bucketPercentileMs, type Buckets } from './lib/stats.js';
 
 export type ToBridge =
-  | { type: 'start'; config: unknown; connector?: 'echo' | 'irc' }
+  | { type: 'start'; config: unknown; connector?: 'echo' | 'irc' | 'discord' }
   | { type: 'mark' }
   | { type: 'stats' }
   | { type: 'memory' }
@@ -109,7 +110,12 @@ async function onMessage(msg: ToBridge): Promise<void> {
     case 'start': {
       const config = configSchema.parse(msg.config);
       // Silent, as asked of the benchmark: a log line per event would measure pino.
-      const connector = msg.connector === 'irc' ? new IrcConnector() : new EchoConnector();
+      const connector =
+        msg.connector === 'irc'
+          ? new IrcConnector()
+          : msg.connector === 'discord'
+            ? new DiscordConnector()
+            : new EchoConnector();
       bridge = new Switchboard(config, [connector], pino({ level: 'silent' }), {
         skipPing: true,
       });

@@ -1,4 +1,5 @@
 /** The connectors this build ships. Only entry points import this; core never does. */
+import { DiscordConnector } from '../bridges/discord/index.js';
 import { EchoConnector } from '../bridges/echo/index.js';
 import { EmailConnector } from '../bridges/email/index.js';
 import { IrcConnector } from '../bridges/irc/index.js';
@@ -9,6 +10,7 @@ export function availableConnectors(): AnyConnector[] {
   return [
     new EchoConnector() as AnyConnector,
     new IrcConnector() as AnyConnector,
+    new DiscordConnector() as AnyConnector,
     new EmailConnector() as AnyConnector,
     new SipConnector() as AnyConnector,
   ];

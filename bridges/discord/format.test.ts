@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import {
+  discordToInline,
+  escapeDiscord,
+  inlineToDiscord,
+  type FromDiscordNames,
+} from './format.js';
+
+const names: FromDiscordNames = {
+  user: (id) => ({
+    userId: `@discord_${id}:example.org`,
+    name: id === '11111111111111111' ? 'Bobby' : id,
+  }),
+  role: (id) => (id === '22222222222222222' ? 'mods' : undefined),
+  channel: (id) => (id === '33333333333333333' ? 'general' : undefined),
+};
+const toDiscord = { discordUser: (u: string) => /^@discord_(\d+):/.exec(u)?.[1] };
+
+describe('Discord markdown → formatting', () => {
+  it('reads the inline styles', () => {
+    expect(discordToInline('**b** *i* _i2_ __u__ ~~s~~ `c`', names)).toEqual([
+      { style: 'bold', children: ['b'] },
+      ' ',
+      { style: 'italic', children: ['i'] },
+      ' ',
+      { style: 'italic', children: ['i2'] },
+      ' ',
+      { style: 'underline', children: ['u'] },
+      ' ',
+      { style: 'strike', children: ['s'] },
+      ' ',
+      { style: 'code', children: ['c'] },
+    ]);
+  });
+
+  it('nests styles and keeps snake_case words and lone stars as text', () => {
+    expect(discordToInline('***both*** snake_case_name 2 * 3', names)).toEqual([
+      { style: 'bold', children: [{ style: 'italic', children: ['both'] }] },
+      ' snake_case_name 2 * 3',
+    ]);
+  });
+
+  it('reads code blocks (no markdown inside), masked links, escapes and headings', () => {
+    expect(discordToInline('```js\nconst **a** = 1;\n```', names)).toEqual([
+      { style: 'pre', children: ['const **a** = 1;'] },
+    ]);
+    expect(discordToInline('[site](https://example.org) \\*lit\\*', names)).toEqual([
+      { style: 'link', href: 'https://example.org', children: ['site'] },
+      ' *lit*',
+    ]);
+    expect(discordToInline('[bad](javascript:alert(1))', names)).toEqual([
+      '[bad](javascript:alert(1))',
+    ]);
+    expect(discordToInline('# Title\nline', names)).toEqual([
+      { style: 'bold', children: ['Title'] },
+      { style: 'linebreak' },
+      'line',
+    ]);
+  });
+
+  it('turns user mentions into pills and names roles, channels, emoji and timestamps', () => {
+    expect(
+      discordToInline(
+        '<@11111111111111111> <@!11111111111111111> <@&22222222222222222> <#33333333333333333> <:blob:44444444444444444> <t:0:R>',
+        names,
+      ),
+    ).toEqual([
+      { style: 'mention', userId: '@discord_11111111111111111:example.org', children: ['Bobby'] },
+      ' ',
+      { style: 'mention', userId: '@discord_11111111111111111:example.org', children: ['Bobby'] },
+      ' @mods #general :blob: 1970-01-01T00:00:00Z',
+    ]);
+  });
+
+  it('keeps spoiler marks around the text', () => {
+    expect(discordToInline('a ||secret|| b', names)).toEqual(['a ||secret|| b']);
+  });
+});
+
+describe('formatting → Discord markdown', () => {
+  it('writes the styles and pills of ghosts as mentions it lists', () => {
+    const out = inlineToDiscord(
+      [
+        { style: 'mention', userId: '@discord_11111111111111111:example.org', children: ['Bobby'] },
+        ': ',
+        { style: 'bold', children: ['b'] },
+        { style: 'italic', children: ['i'] },
+        { style: 'underline', children: ['u'] },
+        { style: 'strike', children: ['s'] },
+        { style: 'code', children: ['c'] },
+        { style: 'linebreak' },
+        { style: 'link', href: 'https://example.org', children: ['site'] },
+        ' ',
+        { style: 'mention', userId: '@alice:example.org', children: ['Alice'] },
+      ],
+      toDiscord,
+    );
+    expect(out.text).toBe(
+      '<@11111111111111111>: **b***i*__u__~~s~~`c`\n[site](<https://example.org>) \\@Alice'.replace(
+        '\\@',
+        '@',
+      ),
+    );
+    expect(out.users).toEqual(['11111111111111111']);
+  });
+
+  it('writes code blocks that cannot be closed early', () => {
+    expect(inlineToDiscord([{ style: 'pre', children: ['a```b'] }], toDiscord).text).toBe(
+      '```\na``\u200b`b\n```',
+    );
+  });
+
+  it('escapes markdown, mentions and mass mentions in plain text, but not inside URLs', () => {
+    expect(escapeDiscord('@everyone @here <@11111111111111111> **x** _y_ ||z||')).toBe(
+      '\\@everyone \\@here \\<@11111111111111111\\> \\*\\*x\\*\\* \\_y\\_ \\|\\|z\\|\\|',
+    );
+    expect(escapeDiscord('see https://example.org/a_b*c and # not a heading')).toBe(
+      'see https://example.org/a_b*c and # not a heading',
+    );
+    expect(escapeDiscord('# heading\n- item\n> quote')).toBe('\\# heading\n\\- item\n\\> quote');
+  });
+});

@@ -1,0 +1,383 @@
+/**
+ * Matrix → Discord. Messages go through the channel's webhook with the sender's display name,
+ * formatting as Discord markdown (format.ts) and `allowed_mentions` naming exactly the Discord
+ * users the message pills (never @everyone, @here or roles). Texts over Discord's 2,000
+ * characters go as several messages. A reply starts with a quoted line and a link to its
+ * original (webhooks cannot reply). Edits and deletions of messages sent from Matrix go through
+ * the webhook; a deletion of a Discord user's message is the bot's (Manage Messages). Reactions
+ * are the bot's. Discord's refusals reach the sender with Discord's reason (errors.ts).
+ */
+import { Routes, type APIMessage, type REST } from 'discord.js';
+import {
+  BridgeError,
+  remoteMessageId,
+  type MatrixEdit,
+  type MatrixMessage,
+  type MatrixReaction,
+  type MatrixRedaction,
+  type MatrixTyping,
+  type MessageContent,
+  type RemoteMessageId,
+  type SendResult,
+} from '../../src/connector.js';
+import {
+  discordCode,
+  THREAD_EXISTS,
+  toBridgeError,
+  UNKNOWN_MESSAGE,
+  UNKNOWN_WEBHOOK,
+} from './errors.js';
+import { escapeDiscord, inlineToDiscord } from './format.js';
+import {
+  makeOwnReactionId,
+  messageLink,
+  parseMessageId,
+  parseOwnReactionId,
+  parsePortalKey,
+  parseRemoteUser,
+} from './ids.js';
+import { webhookUsername, type Webhooks } from './webhooks.js';
+
+/** Discord's limit on a message's content, in characters. */
+export const MAX_CONTENT = 2000;
+const QUOTE_CHARS = 120;
+
+export interface FromMatrixDeps {
+  rest(): REST;
+  /**
+   * Why Discord cannot be reached now (the token was refused, the bridge is stopping), or
+   * undefined. The gateway need not be up: messages go out through REST.
+   */
+  unavailable(): string | undefined;
+  webhooks: Webhooks;
+  /** The Discord user behind a Matrix user id, when it is one of our ghosts. */
+  ghostRemoteId(userId: string): string | undefined;
+  guildOf(channelId: string): string | undefined;
+  /** Matrix media (`ctx.downloadMedia`). */
+  downloadMedia(mxc: string): Promise<{ data: Uint8Array; contentType: string }>;
+  /** The largest upload Discord takes (`max_upload_bytes`). */
+  maxUploadBytes: number;
+  /** The thread each message sent into one is in (kept for edits, deletions and reactions). */
+  threads: {
+    get(messageId: string): Promise<string | undefined>;
+    set(messageId: string, threadId: string): Promise<void>;
+  };
+  /** Whether a channel id is a thread the bot knows. */
+  isThread(id: string): boolean;
+}
+
+/** `?thread_id=` for a webhook call into a thread. */
+const threadQuery = (thread: string | undefined) =>
+  thread ? { query: new URLSearchParams({ thread_id: thread }) } : {};
+
+/**
+ * The Discord thread of a Matrix thread whose root is the Discord message `root`: the thread
+ * started from that message, made when it has none yet.
+ */
+async function threadFor(
+  deps: FromMatrixDeps,
+  channelId: string,
+  root: string,
+  name: string,
+): Promise<string> {
+  if (deps.isThread(root)) return root;
+  try {
+    await deps.rest().post(Routes.threads(channelId, root), {
+      body: { name: [...name.replace(/\s+/g, ' ').trim()].slice(0, 100).join('') || 'Thread' },
+    });
+  } catch (err) {
+    if (discordCode(err) !== THREAD_EXISTS) throw toBridgeError(err, 'the thread');
+  }
+  return root;
+}
+
+interface UploadFile {
+  name: string;
+  data: Uint8Array;
+  contentType: string;
+}
+
+const megabytes = (n: number) =>
+  n < 1024
+    ? `${n} bytes`
+    : n < 1024 * 1024
+      ? `${(n / 1024).toFixed(1)} KB`
+      : `${(n / 1024 / 1024).toFixed(1)} MB`;
+
+/** A file name Discord takes: no path, no control characters, at most 100 characters. */
+export const uploadName = (name: string): string =>
+  [
+    ...name
+      .replace(/^.*[\\/]/, '')
+      .replace(/[\p{Cc}\p{Cf}]/gu, '')
+      .trim(),
+  ]
+    .slice(-100)
+    .join('') || 'file';
+
+/** Matrix attachments downloaded for Discord, refused up front when they exceed its upload limit. */
+async function filesOf(deps: FromMatrixDeps, msg: MatrixMessage): Promise<UploadFile[]> {
+  const files: UploadFile[] = [];
+  let total = 0;
+  const tooLarge = (name: string, size: number) =>
+    new BridgeError(
+      'too-large',
+      `${name} is ${megabytes(size)}: Discord takes at most ${megabytes(deps.maxUploadBytes)} per message from the bridge`,
+    );
+  for (const a of msg.content.attachments ?? []) {
+    const name = uploadName(a.name);
+    if (a.size !== undefined && total + a.size > deps.maxUploadBytes) throw tooLarge(name, a.size);
+    let media;
+    try {
+      media = await deps.downloadMedia(a.url);
+    } catch (err) {
+      throw new BridgeError(
+        'network',
+        `could not fetch ${name} from Matrix: ${(err as Error).message}`,
+        true,
+      );
+    }
+    total += media.data.byteLength;
+    if (total > deps.maxUploadBytes) throw tooLarge(name, media.data.byteLength);
+    files.push({ name, data: media.data, contentType: a.mimeType ?? media.contentType });
+  }
+  return files;
+}
+
+function channelOf(deps: FromMatrixDeps, portal: string): string {
+  const channelId = parsePortalKey(portal);
+  if (!channelId)
+    throw new BridgeError('unknown-target', `this room is not a Discord channel (${portal})`);
+  const unavailable = deps.unavailable();
+  if (unavailable) throw new BridgeError('not-connected', unavailable, true);
+  return channelId;
+}
+
+/** Matrix content as Discord markdown, with the Discord users it pills. */
+export function renderContent(
+  deps: Pick<FromMatrixDeps, 'ghostRemoteId'>,
+  content: MessageContent,
+): { text: string; users: string[] } {
+  const names = { discordUser: (u: string) => parseRemoteUser(deps.ghostRemoteId(u) ?? '') };
+  const out = content.formatted
+    ? inlineToDiscord(content.formatted, names)
+    : { text: escapeDiscord(content.text), users: [] };
+  if (content.kind === 'emote' && out.text.trim()) out.text = `*${out.text}*`;
+  return out;
+}
+
+/** Text cut into pieces of at most `max` characters, at a line or a space where one is near. */
+export function splitContent(text: string, max = MAX_CONTENT): string[] {
+  const parts: string[] = [];
+  let rest = text;
+  while (rest.length > max) {
+    let cut = rest.lastIndexOf('\n', max);
+    if (cut < max / 2) cut = rest.lastIndexOf(' ', max);
+    if (cut < max / 2) cut = max;
+    // Never between the halves of a surrogate pair.
+    if (/[\uD800-\uDBFF]/.test(rest[cut - 1] ?? '')) cut--;
+    parts.push(rest.slice(0, cut));
+    rest = rest.slice(cut).replace(/^[\n ]/, '');
+  }
+  if (rest) parts.push(rest);
+  return parts;
+}
+
+export async function handleMatrixMessage(
+  deps: FromMatrixDeps,
+  msg: MatrixMessage,
+): Promise<SendResult> {
+  const channelId = channelOf(deps, msg.portal);
+  const { text, users } = renderContent(deps, msg.content);
+  let lead = '';
+  const root = msg.thread && parseMessageId(msg.thread);
+  const thread = root ? await threadFor(deps, channelId, root, msg.content.text) : undefined;
+  if (msg.inReplyTo) {
+    const original = msg.inReplyTo;
+    const guild = deps.guildOf(channelId);
+    const target = original.remoteId && parseMessageId(original.remoteId);
+    const quoted = [...original.text.replace(/\s+/g, ' ')].slice(0, QUOTE_CHARS).join('');
+    const more = [...original.text].length > QUOTE_CHARS ? '…' : '';
+    const link = guild && target ? ` [↩](<${messageLink(guild, channelId, target)}>)` : '';
+    lead = `> **${escapeDiscord(original.senderName)}**: ${escapeDiscord(quoted)}${more}${link}\n`;
+  }
+  const body = lead + text;
+  const files = await filesOf(deps, msg);
+  if (!body.trim() && !files.length)
+    throw new BridgeError('rejected', 'Discord does not take empty messages');
+  const username = webhookUsername(
+    msg.sender.displayName,
+    msg.sender.userId.slice(1).split(':')[0]!,
+  );
+  const ids: string[] = [];
+  const parts = body.trim() ? splitContent(body) : [''];
+  for (const [i, part] of parts.entries()) {
+    const sent = await executeWebhook(
+      deps,
+      channelId,
+      { content: part, username, allowed_mentions: { parse: [], users, replied_user: false } },
+      i === parts.length - 1 ? files : [],
+      thread,
+    );
+    ids.push(sent.id);
+    if (thread) await deps.threads.set(sent.id, thread);
+  }
+  const [first, ...others] = ids;
+  if (!first) throw new BridgeError('rejected', 'Discord does not take empty messages');
+  return {
+    remoteId: remoteMessageId(first),
+    ...(others.length
+      ? { confirmed: Promise.resolve(others.map((id) => remoteMessageId(id))) }
+      : {}),
+  };
+}
+
+/** Executes the channel's webhook (made again once if it was deleted on Discord). */
+async function executeWebhook(
+  deps: FromMatrixDeps,
+  channelId: string,
+  body: Record<string, unknown>,
+  files: UploadFile[] = [],
+  thread?: string,
+): Promise<APIMessage> {
+  for (let attempt = 0; ; attempt++) {
+    let hook;
+    try {
+      hook = await deps.webhooks.for(channelId);
+    } catch (err) {
+      throw toBridgeError(err, 'to make the channel’s webhook (the bot needs Manage Webhooks)');
+    }
+    try {
+      return (await deps.rest().post(Routes.webhook(hook.id, hook.token), {
+        body: files.length
+          ? { ...body, attachments: files.map((f, id) => ({ id, filename: f.name })) }
+          : body,
+        ...(files.length
+          ? {
+              files: files.map((f) => ({
+                name: f.name,
+                data: Buffer.from(f.data),
+                contentType: f.contentType,
+              })),
+            }
+          : {}),
+        query: new URLSearchParams({ wait: 'true', ...(thread ? { thread_id: thread } : {}) }),
+        auth: false,
+      })) as APIMessage;
+    } catch (err) {
+      if (discordCode(err) === UNKNOWN_WEBHOOK && attempt === 0) {
+        await deps.webhooks.forget(channelId);
+        continue;
+      }
+      throw toBridgeError(err, 'the message');
+    }
+  }
+}
+
+export async function handleMatrixEdit(deps: FromMatrixDeps, edit: MatrixEdit): Promise<void> {
+  const channelId = channelOf(deps, edit.portal);
+  const target = parseMessageId(edit.target);
+  if (!target) throw new BridgeError('unsupported', 'this message cannot be edited on Discord');
+  const { text, users } = renderContent(deps, edit.content);
+  const hook = await deps.webhooks.for(channelId).catch((err: unknown) => {
+    throw toBridgeError(err, 'the edit');
+  });
+  try {
+    await deps.rest().patch(Routes.webhookMessage(hook.id, hook.token, target), {
+      ...threadQuery(await deps.threads.get(target)),
+      body: { content: splitContent(text)[0] ?? '', allowed_mentions: { parse: [], users } },
+      auth: false,
+    });
+  } catch (err) {
+    if (discordCode(err) === UNKNOWN_MESSAGE)
+      throw new BridgeError(
+        'unsupported',
+        'only messages sent from Matrix can be edited from Matrix',
+      );
+    throw toBridgeError(err, 'the edit');
+  }
+}
+
+export async function handleMatrixRedaction(
+  deps: FromMatrixDeps,
+  redaction: MatrixRedaction,
+): Promise<void> {
+  const channelId = channelOf(deps, redaction.portal);
+  const reaction = parseOwnReactionId(redaction.target);
+  try {
+    if (reaction) {
+      const where = (await deps.threads.get(reaction.messageId)) ?? channelId;
+      await deps
+        .rest()
+        .delete(
+          Routes.channelMessageOwnReaction(
+            where,
+            reaction.messageId,
+            encodeURIComponent(reaction.emoji),
+          ),
+        );
+      return;
+    }
+    const target = parseMessageId(redaction.target);
+    if (!target) return; // a Discord user's reaction, say: not ours to take back
+    const hook = await deps.webhooks.for(channelId);
+    const thread = await deps.threads.get(target);
+    try {
+      await deps.rest().delete(Routes.webhookMessage(hook.id, hook.token, target), {
+        auth: false,
+        ...threadQuery(thread),
+      });
+    } catch (err) {
+      if (discordCode(err) !== UNKNOWN_MESSAGE) throw err;
+      // A Discord user's message, redacted by a Matrix moderator: the bot deletes it (Manage Messages).
+      await deps.rest().delete(Routes.channelMessage(thread ?? channelId, target), {
+        ...(redaction.reason ? { reason: redaction.reason } : {}),
+      });
+    }
+  } catch (err) {
+    throw toBridgeError(err, 'the deletion');
+  }
+}
+
+export async function handleMatrixReaction(
+  deps: FromMatrixDeps,
+  reaction: MatrixReaction,
+): Promise<SendResult> {
+  const channelId = channelOf(deps, reaction.portal);
+  const target = parseMessageId(reaction.target);
+  if (!target)
+    throw new BridgeError('unsupported', 'this message cannot take reactions on Discord');
+  // Unicode emoji only: a Matrix key that is text (or an mxc image) is no Discord emoji.
+  if (!/\p{Extended_Pictographic}|\p{Regional_Indicator}/u.test(reaction.key))
+    throw new BridgeError(
+      'unsupported',
+      `Discord takes only emoji as reactions, not “${reaction.key}”`,
+    );
+  try {
+    await deps
+      .rest()
+      .put(
+        Routes.channelMessageOwnReaction(
+          (await deps.threads.get(target)) ?? channelId,
+          target,
+          encodeURIComponent(reaction.key),
+        ),
+      );
+  } catch (err) {
+    throw toBridgeError(err, 'the reaction');
+  }
+  return { remoteId: makeOwnReactionId(target, reaction.key, reaction.eventId) as RemoteMessageId };
+}
+
+/** Typing shows on Discord for about 10 s per call: a start is sent, a stop has nothing to send. */
+export async function handleMatrixTyping(
+  deps: FromMatrixDeps,
+  typing: MatrixTyping,
+): Promise<void> {
+  const channelId = parsePortalKey(typing.portal);
+  if (!channelId || !typing.typing || deps.unavailable()) return;
+  await deps
+    .rest()
+    .post(Routes.channelTyping(channelId))
+    .catch(() => undefined);
+}
