@@ -1,8 +1,13 @@
 /** The connectors this build ships. Only entry points import this; core never does. */
 import { EchoConnector } from '../bridges/echo/index.js';
 import { IrcConnector } from '../bridges/irc/index.js';
+import { XmppConnector } from '../bridges/xmpp/index.js';
 import type { AnyConnector } from './core/bridge-runtime.js';
 
 export function availableConnectors(): AnyConnector[] {
-  return [new EchoConnector() as AnyConnector, new IrcConnector() as AnyConnector];
+  return [
+    new EchoConnector() as AnyConnector,
+    new IrcConnector() as AnyConnector,
+    new XmppConnector() as AnyConnector,
+  ];
 }

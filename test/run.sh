@@ -9,7 +9,11 @@
 #        SWITCHBOARD_TEST_IRC_PORT (InspIRCd, plaintext on 127.0.0.1, with SASL through Atheme's NickServ),
 #        SWITCHBOARD_TEST_IRC_TLS_PORT (its TLS port), SWITCHBOARD_TEST_IRC_CA (its self-signed certificate,
 #        the CA to trust), SWITCHBOARD_TEST_NGIRCD_PORT (ngIRCd, a minimal RFC-only server, plaintext) and
-#        SWITCHBOARD_TEST_IRC2_PORT (a second InspIRCd the netsplit tests link to the first and split off).
+#        SWITCHBOARD_TEST_IRC2_PORT (a second InspIRCd the netsplit tests link to the first and split off),
+#        SWITCHBOARD_TEST_XMPP_C2S_PORT and SWITCHBOARD_TEST_XMPP_COMPONENT_PORT (Prosody: client logins
+#        alice, bob, carol and dave @localhost with password <name>-pw, plaintext PLAIN; MUC service
+#        conference.localhost; component matrix.localhost with secret matrixsecret).
+#        XMPP_C2S_PORT (15222) and XMPP_COMPONENT_PORT (15347) move Prosody's ports.
 #        IRC_LINK_PORT (InspIRCd's server link for Atheme), NGIRCD_PORT, IRC2_PORT and IRC2_LINK_PORT
 #        default to IRC_PORT+333, +1, +2 and +334 (17000, 16668, 16669 and 17001).
 set -euo pipefail
@@ -27,6 +31,8 @@ export IRC2_LINK_PORT=${IRC2_LINK_PORT:-$((IRC_PORT + 334))}
 export HS_SECRET=${HS_SECRET:-switchboard_test_registration_secret}
 export SERVER_NAME=localhost # the registration's namespaces say :localhost
 export AS_PORT=${AS_PORT:-29380}
+export XMPP_C2S_PORT=${XMPP_C2S_PORT:-15222}
+export XMPP_COMPONENT_PORT=${XMPP_COMPONENT_PORT:-15347}
 mkdir -p "$PEERS_DIR"
 # The fixed test registration, with the bridge's port moved when AS_PORT asks (two runs side by side).
 REGISTRATION=$PEERS_DIR/registration.yaml
@@ -54,9 +60,11 @@ t0=$(now_ms)
 bash test/peers/postgres.sh install 9>&-
 bash test/peers/synapse.sh install 9>&-
 bash test/peers/irc.sh install 9>&-
+bash test/peers/xmpp.sh install 9>&-
 echo "install step: $(($(now_ms) - t0)) ms"
 
 stop_servers() {
+  bash test/peers/xmpp.sh stop 9>&- || true
   bash test/peers/irc.sh stop 9>&- || true
   bash test/peers/synapse.sh stop 9>&- || true
   bash test/peers/postgres.sh stop 9>&- || true
@@ -78,6 +86,7 @@ t0=$(now_ms)
 bash test/peers/postgres.sh start 9>&-
 bash test/peers/synapse.sh start "$REGISTRATION" 9>&-
 bash test/peers/irc.sh start 9>&-
+bash test/peers/xmpp.sh start 9>&-
 echo "start step: $(($(now_ms) - t0)) ms"
 
 export SWITCHBOARD_TEST_HS_URL=http://127.0.0.1:$HS_PORT
@@ -91,6 +100,8 @@ export SWITCHBOARD_TEST_IRC_TLS_PORT=$IRC_TLS_PORT
 export SWITCHBOARD_TEST_IRC_CA=$PEERS_DIR/inspircd/cert.pem
 export SWITCHBOARD_TEST_NGIRCD_PORT=$NGIRCD_PORT
 export SWITCHBOARD_TEST_IRC2_PORT=$IRC2_PORT
+export SWITCHBOARD_TEST_XMPP_C2S_PORT=$XMPP_C2S_PORT
+export SWITCHBOARD_TEST_XMPP_COMPONENT_PORT=$XMPP_COMPONENT_PORT
 
 say "vitest run $*"
 npx --no-install vitest run "$@" 9>&-

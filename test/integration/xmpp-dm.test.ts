@@ -1,0 +1,181 @@
+// One-to-one chats through the XMPP bridge, against real Prosody and Synapse: an XMPP user
+// writing to a Matrix user's address on the component gets a direct-chat room with the Matrix
+// user invited (and invited back after they left); a Matrix user who invites a ghost to a direct
+// chat talks to that XMPP user; styling ↔ HTML both ways; hostile XML in Matrix text arrives as
+// text, and an oversized message is refused with its reason.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { XmppConnector } from '../../bridges/xmpp/index.js';
+import type { Switchboard } from '../../src/core/switchboard.js';
+import { asUser, replyTarget, roomEvents, sendAs, sendText } from '../support/bridge-harness.js';
+import {
+  registerUser,
+  requireSynapse,
+  uniqueLocalpart,
+  waitFor,
+  type TestUser,
+} from '../support/synapse.js';
+import {
+  chat,
+  ghostOf,
+  matrixJid,
+  startXmppBridge,
+  xmppUser,
+  type XmppUser,
+} from '../support/xmpp-user.js';
+
+describe('XMPP one-to-one chats (Prosody + Synapse)', () => {
+  const connector = new XmppConnector();
+  let bridge: Switchboard;
+  let matt: TestUser;
+  let alice: XmppUser;
+  let bob: XmppUser;
+  let mattJid: string;
+  let dmRoom: string;
+
+  const fromGhost = (room: string, ghost: string, body: string) =>
+    waitFor(
+      async () =>
+        (await roomEvents(matt, room)).find((e) => e.sender === ghost && e.content.body === body),
+      20_000,
+      `"${body}" from ${ghost}`,
+    );
+  const invitedRoom = async () =>
+    waitFor(
+      () => connector.roomOf(XmppConnector.dmPortal('alice@localhost', matt.userId)),
+      20_000,
+      'the DM room',
+    );
+  /** Joins the room as soon as matt is invited (a user who is not in a room cannot read its state). */
+  const joinWhenInvited = (room: string) =>
+    waitFor(
+      () =>
+        asUser(matt, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(room)}`, {}).then(
+          () => true,
+          () => false,
+        ),
+      20_000,
+      `matt invited to ${room}`,
+    );
+
+  beforeAll(async () => {
+    requireSynapse();
+    [alice, bob] = await Promise.all([xmppUser('alice', 'dm'), xmppUser('bob', 'dm')]);
+    bridge = await startXmppBridge(connector);
+    matt = await registerUser(uniqueLocalpart('matt'));
+    mattJid = matrixJid(matt.userId);
+  });
+
+  afterAll(async () => {
+    await alice?.stop();
+    await bob?.stop();
+    await bridge?.stop();
+  });
+
+  it('an XMPP message to a Matrix user makes a direct chat with them invited', async () => {
+    await alice.send(chat(alice.jid, mattJid, 'hello from xmpp', 'x1'));
+    dmRoom = await invitedRoom();
+    await joinWhenInvited(dmRoom);
+    await fromGhost(dmRoom, ghostOf('alice@localhost'), 'hello from xmpp');
+    const invite = (await roomEvents(matt, dmRoom)).find(
+      (e) =>
+        e.type === 'm.room.member' &&
+        e.state_key === matt.userId &&
+        e.content.membership === 'invite',
+    );
+    expect(invite?.content.is_direct).toBe(true);
+  });
+
+  it("the Matrix user's answer reaches the XMPP user from their address, in order", async () => {
+    await sendText(matt, dmRoom, 'hi alice');
+    await sendText(matt, dmRoom, 'second');
+    await waitFor(() => alice.bodiesFrom(mattJid).includes('second'), 20_000, 'second on XMPP');
+    expect(alice.bodiesFrom(mattJid)).toEqual(['hi alice', 'second']);
+    const el = alice.heard.find((e) => e.getChildText('body') === 'hi alice')!;
+    expect(el.attrs.from).toBe(`${mattJid}/matrix`);
+    expect(el.attrs.type).toBe('chat');
+  });
+
+  it('styling ↔ HTML both ways', async () => {
+    await sendAs(matt, dmRoom, {
+      msgtype: 'm.text',
+      body: 'bold and code',
+      format: 'org.matrix.custom.html',
+      formatted_body: '<b>bold</b> and <code>code</code>',
+    });
+    await waitFor(
+      () => alice.bodiesFrom(mattJid).includes('*bold* and `code`'),
+      20_000,
+      'styled text on XMPP',
+    );
+    await alice.send(chat(alice.jid, mattJid, 'this is *strong* and _emphasis_'));
+    const e = await fromGhost(
+      dmRoom,
+      ghostOf('alice@localhost'),
+      'this is *strong* and _emphasis_',
+    );
+    expect(e.content.formatted_body).toBe('this is <strong>strong</strong> and <em>emphasis</em>');
+  });
+
+  it('hostile XML in Matrix text arrives as text, and the stream survives controls', async () => {
+    const hostile =
+      '</body></message><message to="bob@localhost"><body>pwn</body>]]><![CDATA[&amp;';
+    await sendText(matt, dmRoom, hostile);
+    await sendText(matt, dmRoom, 'bell\u0007 and nul\u0000 gone');
+    await sendText(matt, dmRoom, 'still connected');
+    await waitFor(() => alice.bodiesFrom(mattJid).includes('still connected'), 20_000, 'after');
+    expect(alice.bodiesFrom(mattJid)).toContain(hostile);
+    expect(alice.bodiesFrom(mattJid)).toContain('bell and nul gone');
+    expect(bob.bodiesFrom(mattJid)).toEqual([]);
+  });
+
+  it('an oversized message is refused, with the reason, to the sender', async () => {
+    const big = await sendText(matt, dmRoom, 'x'.repeat(40_000));
+    const notice = await waitFor(
+      async () =>
+        (await roomEvents(matt, dmRoom)).find(
+          (e) => e.content.msgtype === 'm.notice' && replyTarget(e) === big,
+        ),
+      20_000,
+      'the refusal',
+    );
+    expect(String(notice.content.body)).toContain('takes at most 32768');
+  });
+
+  it('after the Matrix user left, the next message invites them back to the room', async () => {
+    await asUser(matt, 'POST', `/_matrix/client/v3/rooms/${encodeURIComponent(dmRoom)}/leave`, {});
+    const [left] = await roomEvents(matt, dmRoom, 1);
+    expect(left?.content.membership).toBe('leave');
+    // The room is invite-only: joining works again only once the bridge invited him back.
+    await expect(
+      asUser(matt, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(dmRoom)}`, {}),
+    ).rejects.toThrow(/403/);
+    await alice.send(chat(alice.jid, mattJid, 'are you there?'));
+    await joinWhenInvited(dmRoom);
+    await fromGhost(dmRoom, ghostOf('alice@localhost'), 'are you there?');
+  });
+
+  it('a Matrix user who invites a ghost to a direct chat talks to that XMPP user', async () => {
+    const bobGhost = ghostOf('bob@localhost');
+    const { room_id: room } = await asUser<{ room_id: string }>(
+      matt,
+      'POST',
+      '/_matrix/client/v3/createRoom',
+      { invite: [bobGhost], is_direct: true, preset: 'trusted_private_chat' },
+    );
+    await waitFor(
+      async () =>
+        (await roomEvents(matt, room)).some(
+          (e) =>
+            e.type === 'm.room.member' &&
+            e.state_key === bobGhost &&
+            e.content.membership === 'join',
+        ),
+      20_000,
+      'the ghost joined',
+    );
+    await sendText(matt, room, 'hello bob');
+    await waitFor(() => bob.bodiesFrom(mattJid).includes('hello bob'), 20_000, 'on XMPP');
+    await bob.send(chat(bob.jid, mattJid, 'hello matt'));
+    await fromGhost(room, bobGhost, 'hello matt');
+  });
+});
