@@ -181,6 +181,7 @@ export class XmppConnector
         from: `${own}/${ctx.config.resource}`,
         to: where.contact,
         ref: (id) => id,
+        original: (id) => id,
       };
     }
     if (where?.kind === 'muc') return this.mucs!.route(where.room, sender);

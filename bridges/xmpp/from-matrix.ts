@@ -32,6 +32,8 @@ export interface Route {
   to: string;
   /** The id a stanza names a message by (a MUC's stanza-id where known), from core's id. */
   ref(id: string): string;
+  /** The id a XEP-0308 correction names a message by: its own id (not the MUC's stanza-id). */
+  original(id: string): string;
   /**
    * For a MUC: resolves with more ids of the message once the room reflected it (its stanza-id),
    * rejects when the room refused it. Absent for chats (written is sent).
@@ -99,7 +101,7 @@ export async function handleMatrixEdit(d: FromMatrixDeps, edit: MatrixEdit): Pro
   const route = await d.route(edit.portal, edit.sender);
   const { confirmed } = await send(d, route, {
     body: bodyFromContent(edit.content, d.naming),
-    replaces: edit.target,
+    replaces: route.original(edit.target),
   });
   await confirmed;
 }

@@ -21,53 +21,23 @@ import {
 import type { XmppDeps } from './deps.js';
 import type { Route } from './from-matrix.js';
 import { matrixUserJid, mucPortal, safeJid, xmppUser } from './ids.js';
-import { Lru } from './lru.js';
-import { parseOccupantPresence } from './muc-stanzas.js';
-import { conflictNick, nickFor } from './nicks.js';
+import { onPresence } from './muc-presence.js';
+import {
+  mapIds,
+  newRoom,
+  ourOccupant,
+  readerOf,
+  type Occupant,
+  type Room,
+  type Stored,
+} from './muc-room.js';
+import { nickFor } from './nicks.js';
 import type { ReactionSets } from './reactions.js';
 import { buildJoin, buildLeave, buildMessage, newId, type ParsedMessage } from './stanzas.js';
 import { eventsOf } from './to-matrix.js';
 
 const JOIN_TIMEOUT_MS = 15_000;
 const REFLECTION_TIMEOUT_MS = 30_000;
-const MAX_CONFLICTS = 5;
-
-interface Occupant {
-  userId: MatrixUserId;
-  /** The nick the user wants (from their display name). */
-  wanted: string;
-  /** The nick they have, or are joining with. */
-  nick: string;
-  /** Their full address on the component. */
-  full: string;
-  state: 'joining' | 'joined' | 'left';
-  conflicts: number;
-  joined?: Promise<void>;
-  settle?: (err?: Error) => void;
-}
-
-interface Room {
-  jid: string;
-  occupants: Map<MatrixUserId, Occupant>;
-  /** XMPP occupants by nick (their ghosts are in the room). */
-  remote: Set<string>;
-  /** Origin ids of sent messages waiting for their reflection. */
-  reflections: Map<
-    string,
-    { resolve: (ids: RemoteMessageId[]) => void; reject: (e: Error) => void }
-  >;
-  /** A message's own id (what corrections name) → the room's stanza-id (what the rest names). */
-  ids: Lru<string, string>;
-  /** Stanza-ids already bridged (a second copy, after a reconnect, is dropped). */
-  seen: Lru<string, true>;
-  subject?: string;
-}
-
-interface Stored {
-  userId: MatrixUserId;
-  wanted: string;
-  nick: string;
-}
 
 const membersKey = (room: string) => `muc/${room}/members`;
 const subjectKey = (room: string) => `muc/${room}/subject`;
@@ -98,14 +68,7 @@ export class Mucs {
   private room(jid: string): Room {
     let room = this.rooms.get(jid);
     if (!room) {
-      room = {
-        jid,
-        occupants: new Map(),
-        remote: new Set(),
-        reflections: new Map(),
-        ids: new Lru(10_000),
-        seen: new Lru(10_000),
-      };
+      room = newRoom(jid);
       this.rooms.set(jid, room);
     }
     return room;
@@ -233,6 +196,7 @@ export class Mucs {
       from: o.full,
       to: jid,
       ref: (id) => room.ids.get(id) ?? id,
+      original: (id) => room.origins.get(id) ?? id,
       reflected: (id) =>
         new Promise<RemoteMessageId[]>((resolve, reject) => {
           const timer = setTimeout(() => {
@@ -248,17 +212,6 @@ export class Mucs {
     };
   }
 
-  /** The occupant through which the bridge reads the room: its first joined Matrix user. */
-  private reader(room: Room): Occupant | undefined {
-    for (const o of room.occupants.values()) if (o.state === 'joined') return o;
-    return undefined;
-  }
-
-  private ours(room: Room, nick: string): Occupant | undefined {
-    for (const o of room.occupants.values()) if (o.nick === nick && o.state !== 'left') return o;
-    return undefined;
-  }
-
   onMessage(el: Element, m: ParsedMessage): void {
     const from = safeJid(m.from);
     const room = from && this.rooms.get(from.bare().toString());
@@ -271,15 +224,21 @@ export class Mucs {
       pending.reject(new BridgeError('rejected', `the XMPP room refused the message: ${why}`));
       return;
     }
-    const reader = this.reader(room);
+    const reader = readerOf(room);
     if (!reader || m.to !== reader.full) return; // another occupant's copy of the same message
     const nick = from.resource;
     const stanzaId = m.stanzaIds.find((s) => s.by === room.jid)?.id;
-    const own = nick ? this.ours(room, nick) : undefined;
+    const own = nick ? ourOccupant(room, nick) : undefined;
     if (own) {
       // Our own message, reflected: it confirms the send and is never bridged back.
-      const origin = m.originId ?? m.id;
-      if (origin && stanzaId) room.ids.set(origin, stanzaId);
+      // The room's copy of a subject change keeps none of our ids: it answers the occupant's last one.
+      const subjectChange =
+        m.subject !== undefined && m.body === undefined
+          ? room.subjectChanges.get(own.full)
+          : undefined;
+      if (subjectChange) room.subjectChanges.delete(own.full);
+      const origin = subjectChange ?? m.originId ?? m.id;
+      if (origin && stanzaId) mapIds(room, origin, stanzaId);
       const pending = origin ? room.reflections.get(origin) : undefined;
       if (pending && origin) {
         room.reflections.delete(origin);
@@ -292,8 +251,8 @@ export class Mucs {
       if (room.seen.has(stanzaId)) return;
       room.seen.set(stanzaId, true);
     }
-    if (m.id && stanzaId) room.ids.set(m.id, stanzaId);
-    if (m.originId && stanzaId) room.ids.set(m.originId, stanzaId);
+    if (m.originId && stanzaId) mapIds(room, m.originId, stanzaId);
+    if (m.id && stanzaId) mapIds(room, m.id, stanzaId); // what corrections name
     const key = mucPortal(room.jid);
     const sender = xmppUser(nick ? `${room.jid}/${nick}` : room.jid);
     void this.d.chain.run(
@@ -342,103 +301,16 @@ export class Mucs {
   }
 
   onPresence(el: Element): void {
-    const from = safeJid(el.attrs.from ?? '');
-    const room = from && this.rooms.get(from.bare().toString());
-    if (!from || !room || !from.resource) return;
-    const nick = from.resource;
-    const p = parseOccupantPresence(el);
-    const to = el.attrs.to;
-    const mine = [...room.occupants.values()].find((o) => o.full === to);
-    if (!mine) return;
-    const key = mucPortal(room.jid);
-    // About our own occupant: a join confirmed or refused, a nick the room gave, a kick.
-    if (p.error && mine.state === 'joining' && nick === mine.nick) {
-      void this.refused(room, mine, p.error, p.errorText);
-      return;
-    }
-    if (p.codes.has('110')) {
-      if (p.available) {
-        const changed = mine.nick !== nick;
-        mine.nick = nick;
-        if (mine.state !== 'joined') {
-          mine.state = 'joined';
-          mine.settle?.();
-        }
-        if (changed) void this.store(room);
-      } else if (p.codes.has('303') && p.newNick) {
-        mine.nick = p.newNick;
-      } else if (mine.state === 'joined') {
-        mine.state = 'left';
-        const removal = p.codes.has('301') ? 'ban' : p.codes.has('307') ? 'kick' : undefined;
-        if (removal)
-          void this.d.chain.run(
-            key,
-            () =>
-              this.d.emit({
-                kind: 'membership',
-                portal: key,
-                sender: xmppUser(room.jid),
-                membership: removal,
-                matrixUser: mine.userId,
-                ...(p.reason ? { reason: p.reason } : {}),
-              }),
-            (err) => this.d.ctx.log.warn({ err, portal: key }, 'a MUC kick was not bridged'),
-          );
-      }
-      return;
-    }
-    // Others, as the reader sees them; our own users' occupants are not ghosts.
-    if (this.reader(room) !== mine || this.ours(room, nick)) return;
-    const user = xmppUser(`${room.jid}/${nick}`);
-    void this.d.chain.run(
-      key,
-      async () => {
-        if (p.available) {
-          await this.arrived(room, nick);
-          return;
-        }
-        if (!room.remote.delete(nick)) return;
-        const membership = p.codes.has('301') ? 'ban' : p.codes.has('307') ? 'kick' : 'leave';
-        await this.d.emit({
-          kind: 'membership',
-          portal: key,
-          sender: user,
-          membership,
-          ...(p.reason ? { reason: p.reason } : {}),
-        });
-        if (p.codes.has('303') && p.newNick) await this.arrived(room, p.newNick);
+    onPresence(
+      {
+        d: this.d,
+        rooms: this.rooms,
+        store: (room) => this.store(room),
+        join: (room, o) => this.join(room, o),
+        arrived: (room, nick) => this.arrived(room, nick),
       },
-      (err) => this.d.ctx.log.warn({ err, portal: key }, 'a MUC presence was not bridged'),
+      el,
     );
-  }
-
-  /** A join refused: a taken nick is retried with a suffix (and the user told); else it fails. */
-  private async refused(room: Room, o: Occupant, condition: string, text?: string): Promise<void> {
-    const { ctx } = this.d;
-    if (condition === 'conflict' && o.conflicts < MAX_CONFLICTS) {
-      o.conflicts++;
-      const settle = o.settle;
-      o.nick = conflictNick(o.wanted, o.conflicts);
-      o.settle = undefined;
-      const retry = this.join(room, o);
-      retry.then(
-        () => settle?.(),
-        (err: Error) => settle?.(err),
-      );
-      await this.store(room);
-      await ctx
-        .notify(
-          o.userId,
-          `In the XMPP room ${room.jid}, the nick "${o.wanted}" is taken: you are "${o.nick}" there.`,
-        )
-        .catch(() => false);
-      return;
-    }
-    const why = text ? `${condition}: ${text}` : condition;
-    o.settle?.(new BridgeError('rejected', `the XMPP room ${room.jid} refused you (${why})`));
-    await ctx
-      .notify(o.userId, `The XMPP room ${room.jid} refused to let you in (${why}).`)
-      .catch(() => false);
   }
 
   /** A Matrix user joined (their occupant joins the MUC) or left (it leaves). */
@@ -462,17 +334,15 @@ export class Mucs {
     }
   }
 
-  /** A Matrix topic change: the user's occupant sets the MUC's subject. */
+  /** A Matrix topic change: the user's occupant sets the MUC's subject (the room may refuse). */
   async setSubject(jid: string, change: MatrixTopic): Promise<void> {
-    const o = await this.ensureJoined(jid, change.sender);
+    const route = await this.route(jid, change.sender);
+    const id = newId();
+    const reflected = route.reflected!(id);
+    this.rooms.get(jid)?.subjectChanges.set(route.from, id);
     await this.d.link.send(
-      buildMessage({
-        type: 'groupchat',
-        from: o.full,
-        to: jid,
-        id: newId(),
-        subject: change.topic,
-      }),
+      buildMessage({ type: 'groupchat', from: route.from, to: jid, id, subject: change.topic }),
     );
+    await reflected;
   }
 }

@@ -2,7 +2,7 @@
 # A real XMPP server on 127.0.0.1 for the XMPP bridge's integration tests: Prosody 0.12 (Debian's),
 # plaintext client connections (PLAIN logins: SCRAM is off, so @xmpp/client logs in in ~80 ms
 # instead of ~0.9 s), a MUC service `conference.localhost` (rooms unlocked at creation, MAM on,
-# so groupchat messages carry XEP-0359 stanza-ids) and the bridge's external component
+# so groupchat messages carry XEP-0359 stanza-ids; any occupant may set the subject) and the bridge's external component
 # `matrix.localhost` (XEP-0114, secret `matrixsecret`: a test-only secret on loopback).
 # Users alice, bob, carol and dave @localhost, password `<name>-pw`, are registered at each start
 # (the data folder is made afresh, so no test sees an earlier run's rooms or rosters).
@@ -53,6 +53,7 @@ Component "conference.localhost" "muc"
   muc_room_locking = false
   muc_room_default_public = true
   muc_room_default_persistent = false
+  muc_room_default_change_subject = true
 Component "matrix.localhost"
   component_secret = "matrixsecret"
 LUA

@@ -115,3 +115,33 @@ export const ghostOf = (address: string) =>
 
 export const chat = (from: string, to: string, body: string, id?: string) =>
   xml('message', { type: 'chat', from, to, ...(id ? { id } : {}) }, xml('body', {}, body));
+
+/** Joins a MUC as `nick` and waits for the room's self-presence; returns the occupant address. */
+export async function joinMuc(user: XmppUser, room: string, nick: string): Promise<string> {
+  const occupant = `${room}/${nick}`;
+  await user.send(
+    xml(
+      'presence',
+      { to: occupant },
+      xml('x', { xmlns: 'http://jabber.org/protocol/muc' }, xml('history', { maxstanzas: '0' })),
+    ),
+  );
+  await user.expect(
+    (el) =>
+      el.name === 'presence' &&
+      el.attrs.from === occupant &&
+      !!el
+        .getChild('x', 'http://jabber.org/protocol/muc#user')
+        ?.getChildren('status')
+        .some((s) => s.attrs.code === '110'),
+    `${user.jid} in ${room}`,
+  );
+  return occupant;
+}
+
+export const groupchat = (room: string, body: string, id?: string) =>
+  xml('message', { type: 'groupchat', to: room, ...(id ? { id } : {}) }, xml('body', {}, body));
+
+/** Whether a presence from `occupant` says it is in the room (not unavailable). */
+export const inRoom = (el: Element, occupant: string) =>
+  el.name === 'presence' && el.attrs.from === occupant && el.attrs.type !== 'unavailable';

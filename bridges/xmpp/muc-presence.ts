@@ -1,0 +1,129 @@
+/**
+ * MUC presences (XEP-0045 §7): our occupants' joins confirmed or refused (a taken nick is retried
+ * with a suffix and the user told), nicks the room gave, kicks and bans of Matrix users; XMPP
+ * occupants' comings and goings (as the reader occupant sees them) as their ghosts' memberships.
+ */
+import type { Element } from '@xmpp/xml';
+import { BridgeError } from '../../src/connector.js';
+import type { XmppDeps } from './deps.js';
+import { mucPortal, safeJid, xmppUser } from './ids.js';
+import { ourOccupant, readerOf, type Occupant, type Room } from './muc-room.js';
+import { parseOccupantPresence } from './muc-stanzas.js';
+import { conflictNick } from './nicks.js';
+
+const MAX_CONFLICTS = 5;
+
+export interface PresenceHost {
+  d: XmppDeps;
+  rooms: Map<string, Room>;
+  store(room: Room): Promise<void>;
+  join(room: Room, o: Occupant): Promise<void>;
+  /** An XMPP occupant's ghost joins the room (once). */
+  arrived(room: Room, nick: string): Promise<void>;
+}
+
+export function onPresence(host: PresenceHost, el: Element): void {
+  const from = safeJid(el.attrs.from ?? '');
+  const room = from && host.rooms.get(from.bare().toString());
+  if (!from || !room || !from.resource) return;
+  const nick = from.resource;
+  const p = parseOccupantPresence(el);
+  const to = el.attrs.to;
+  const mine = [...room.occupants.values()].find((o) => o.full === to);
+  if (!mine) return;
+  const key = mucPortal(room.jid);
+  // About our own occupant: a join confirmed or refused, a nick the room gave, a kick.
+  if (p.error && mine.state === 'joining' && nick === mine.nick) {
+    void refused(host, room, mine, p.error, p.errorText);
+    return;
+  }
+  if (p.codes.has('110')) {
+    if (p.available) {
+      const changed = mine.nick !== nick;
+      mine.nick = nick;
+      if (mine.state !== 'joined') {
+        mine.state = 'joined';
+        mine.settle?.();
+      }
+      if (changed) void host.store(room);
+    } else if (p.codes.has('303') && p.newNick) {
+      mine.nick = p.newNick;
+    } else if (mine.state === 'joined') {
+      mine.state = 'left';
+      const removal = p.codes.has('301') ? 'ban' : p.codes.has('307') ? 'kick' : undefined;
+      if (removal)
+        void host.d.chain.run(
+          key,
+          () =>
+            host.d.emit({
+              kind: 'membership',
+              portal: key,
+              sender: xmppUser(room.jid),
+              membership: removal,
+              matrixUser: mine.userId,
+              ...(p.reason ? { reason: p.reason } : {}),
+            }),
+          (err) => host.d.ctx.log.warn({ err, portal: key }, 'a MUC kick was not bridged'),
+        );
+    }
+    return;
+  }
+  // Others, as the reader sees them; our own users' occupants are not ghosts.
+  if (readerOf(room) !== mine || ourOccupant(room, nick)) return;
+  const user = xmppUser(`${room.jid}/${nick}`);
+  void host.d.chain.run(
+    key,
+    async () => {
+      if (p.available) {
+        await host.arrived(room, nick);
+        return;
+      }
+      if (!room.remote.delete(nick)) return;
+      const membership = p.codes.has('301') ? 'ban' : p.codes.has('307') ? 'kick' : 'leave';
+      await host.d.emit({
+        kind: 'membership',
+        portal: key,
+        sender: user,
+        membership,
+        ...(p.reason ? { reason: p.reason } : {}),
+      });
+      if (p.codes.has('303') && p.newNick) await host.arrived(room, p.newNick);
+    },
+    (err) => host.d.ctx.log.warn({ err, portal: key }, 'a MUC presence was not bridged'),
+  );
+}
+
+/** A join refused: a taken nick is retried with a suffix (and the user told); else it fails. */
+async function refused(
+  host: PresenceHost,
+  room: Room,
+  o: Occupant,
+  condition: string,
+  text?: string,
+): Promise<void> {
+  const { ctx } = host.d;
+  if (condition === 'conflict' && o.conflicts < MAX_CONFLICTS) {
+    o.conflicts++;
+    const settle = o.settle;
+    o.nick = conflictNick(o.wanted, o.conflicts);
+    o.settle = undefined;
+    const retry = host.join(room, o);
+    retry.then(
+      () => settle?.(),
+      (err: Error) => settle?.(err),
+    );
+    await host.store(room);
+    await ctx
+      .notify(
+        o.userId,
+        `In the XMPP room ${room.jid}, the nick "${o.wanted}" is taken: you are "${o.nick}" there.`,
+      )
+      .catch(() => false);
+    return;
+  }
+  const why = text ? `${condition}: ${text}` : condition;
+  o.settle?.(new BridgeError('rejected', `the XMPP room ${room.jid} refused you (${why})`));
+  await ctx
+    .notify(o.userId, `The XMPP room ${room.jid} refused to let you in (${why}).`)
+    .catch(() => false);
+}

@@ -1,0 +1,164 @@
+// MUCs through the XMPP bridge, against real Prosody and Synapse: a Matrix user who joins
+// `#xmpp_<room>=40conference.localhost` enters the MUC as their own occupant; messages go both
+// ways, and the room's reflection of a Matrix user's message is not bridged back; subject ↔
+// topic; a taken nick gets a suffix instead of muting the Matrix user.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { XmppConnector } from '../../bridges/xmpp/index.js';
+import type { Switchboard } from '../../src/core/switchboard.js';
+import { asUser, joinAlias, roomEvents, sendText } from '../support/bridge-harness.js';
+import {
+  registerUser,
+  requireSynapse,
+  testRegistration,
+  uniqueLocalpart,
+  waitFor,
+  type TestUser,
+} from '../support/synapse.js';
+import {
+  ghostOf,
+  groupchat,
+  inRoom,
+  joinMuc,
+  MUC_HOST,
+  startXmppBridge,
+  xmppUser,
+  type XmppUser,
+} from '../support/xmpp-user.js';
+import { xml } from '@xmpp/xml';
+
+describe('XMPP MUCs (Prosody + Synapse)', () => {
+  const suffix = randomBytes(4).toString('hex');
+  const room = `talk${suffix}@${MUC_HOST}`;
+  const alias = `#xmpp_talk${suffix}=40${MUC_HOST}:localhost`;
+  const connector = new XmppConnector();
+  let bridge: Switchboard;
+  let matt: TestUser;
+  let carol: XmppUser;
+  let roomId: string;
+  const mattNick = `Matt ${suffix}`;
+  const carolGhost = ghostOf(`${room}/Carol`);
+
+  const fromGhost = (ghost: string, body: string, user = matt) =>
+    waitFor(
+      async () =>
+        (await roomEvents(user, roomId)).find((e) => e.sender === ghost && e.content.body === body),
+      20_000,
+      `"${body}" from ${ghost}`,
+    );
+
+  beforeAll(async () => {
+    requireSynapse();
+    carol = await xmppUser('carol', 'muc');
+    await joinMuc(carol, room, 'Carol');
+    bridge = await startXmppBridge(connector);
+    matt = await registerUser(uniqueLocalpart('matt'), undefined, { displayname: mattNick });
+  });
+
+  afterAll(async () => {
+    await carol?.stop();
+    await bridge?.stop();
+  });
+
+  it('a Matrix user who joins the alias enters the MUC as their own occupant, with their name', async () => {
+    roomId = await joinAlias(matt, alias);
+    await carol.expect((el) => inRoom(el, `${room}/${mattNick}`), 'matt in the MUC');
+  });
+
+  it('XMPP → Matrix: an occupant speaks through their ghost, named by their nick', async () => {
+    await carol.send(groupchat(room, 'hello matrix'));
+    await fromGhost(carolGhost, 'hello matrix');
+    const profile = await asUser<{ displayname?: string }>(
+      matt,
+      'GET',
+      `/_matrix/client/v3/profile/${encodeURIComponent(carolGhost)}`,
+    );
+    expect(profile.displayname).toBe('Carol');
+  });
+
+  it("Matrix → XMPP: from the user's occupant, and the reflection is not bridged back", async () => {
+    await sendText(matt, roomId, 'hello xmpp');
+    await sendText(matt, roomId, 'and again');
+    await waitFor(
+      () => carol.bodiesFrom(`${room}/${mattNick}`).includes('and again'),
+      20_000,
+      'on XMPP',
+    );
+    expect(carol.bodiesFrom(`${room}/${mattNick}`)).toEqual(['hello xmpp', 'and again']);
+    // Carol's next line comes after both in the room: by then a reflection would have been bridged.
+    await carol.send(groupchat(room, 'marker'));
+    await fromGhost(carolGhost, 'marker');
+    const bodies = (await roomEvents(matt, roomId))
+      .filter((e) => e.type === 'm.room.message')
+      .map((e) => `${e.sender === matt.userId ? 'matt' : e.sender}:${String(e.content.body)}`);
+    expect(bodies.filter((b) => b.endsWith(':hello xmpp'))).toEqual(['matt:hello xmpp']);
+    expect(bodies.filter((b) => b.endsWith(':and again'))).toEqual(['matt:and again']);
+  });
+
+  it('subject ↔ topic', async () => {
+    await carol.send(
+      xml('message', { type: 'groupchat', to: room }, xml('subject', {}, 'XMPP topic')),
+    );
+    await waitFor(
+      async () =>
+        (await roomEvents(matt, roomId)).find(
+          (e) => e.type === 'm.room.topic' && e.content.topic === 'XMPP topic',
+        ),
+      20_000,
+      'the topic in Matrix',
+    );
+    // Matt may set topics in Matrix (the bridge bot, the room's creator, gives him the level).
+    const bot = { accessToken: testRegistration().as_token };
+    const levelsPath = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.power_levels`;
+    const levels = await asUser<{ users?: Record<string, number> }>(bot, 'GET', levelsPath);
+    await asUser(bot, 'PUT', levelsPath, {
+      ...levels,
+      users: { ...levels.users, [matt.userId]: 50 },
+    });
+    await asUser(
+      matt,
+      'PUT',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.topic/`,
+      { topic: 'Matrix topic' },
+    );
+    await carol.expect(
+      (el) =>
+        el.name === 'message' &&
+        el.attrs.from === `${room}/${mattNick}` &&
+        el.getChildText('subject') === 'Matrix topic',
+      'the subject on XMPP',
+    );
+  });
+
+  it('a taken nick gets a suffix: the Matrix user is not muted', async () => {
+    const nina = await registerUser(uniqueLocalpart('nina'), undefined, { displayname: 'Carol' });
+    await joinAlias(nina, alias);
+    await carol.expect((el) => inRoom(el, `${room}/Carol [m]`), 'nina as "Carol [m]"');
+    await sendText(nina, roomId, 'I am not Carol');
+    await waitFor(
+      () => carol.bodiesFrom(`${room}/Carol [m]`).includes('I am not Carol'),
+      20_000,
+      "nina's line on XMPP",
+    );
+  });
+
+  it('XMPP occupants who leave, leave the room', async () => {
+    const dave = await xmppUser('dave', 'muc');
+    await joinMuc(dave, room, 'Dave');
+    await dave.send(groupchat(room, 'hi all'));
+    const daveGhost = ghostOf(`${room}/Dave`);
+    await fromGhost(daveGhost, 'hi all');
+    await dave.stop();
+    await waitFor(
+      async () =>
+        (await roomEvents(matt, roomId)).find(
+          (e) =>
+            e.type === 'm.room.member' &&
+            e.state_key === daveGhost &&
+            e.content.membership === 'leave',
+        ),
+      20_000,
+      'dave left',
+    );
+  });
+});
