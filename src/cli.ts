@@ -12,12 +12,16 @@ import { EXIT, StartupError } from './core/startup-checks.js';
 import { Switchboard } from './core/switchboard.js';
 import { createLogger } from './observability/logger.js';
 
-/** config.sample.yaml sits at the package root, above src/ (or dist/src/). */
-function sampleConfigPath(): string {
+/** A file at the package root, above src/ (or dist/src/): config.sample.yaml, package.json. */
+function packageFile(name: string): string {
   let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'config.sample.yaml')) && dirname(dir) !== dir) dir = dirname(dir);
-  return join(dir, 'config.sample.yaml');
+  while (!existsSync(join(dir, name)) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, name);
 }
+
+const { version } = JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as {
+  version: string;
+};
 
 const secret = () => randomBytes(32).toString('base64url');
 
@@ -34,9 +38,13 @@ function fail(err: unknown): never {
   process.exit(1);
 }
 
-const program = new Command('switchboard').description(
-  'A Matrix appservice bridge for IRC, XMPP, Discord, email and SIP',
-);
+const program = new Command('switchboard')
+  .description(
+    `A Matrix appservice bridge framework. Bridges in this build: ${availableConnectors()
+      .map((c) => c.id)
+      .join(', ')}`,
+  )
+  .version(version, '-V, --version', 'print the version');
 
 program
   .command('init')
@@ -46,7 +54,7 @@ program
   .action((opts: { output: string; force?: boolean }) => {
     if (existsSync(opts.output) && !opts.force)
       fail(new Error(`${opts.output} exists; pass --force to overwrite it`));
-    const text = readFileSync(sampleConfigPath(), 'utf8')
+    const text = readFileSync(packageFile('config.sample.yaml'), 'utf8')
       .replace('CHANGE_ME_AS_TOKEN', secret())
       .replace('CHANGE_ME_HS_TOKEN', secret())
       .replace('# secret: CHANGE_ME_PROVISIONING_SECRET', `secret: ${secret()}`);

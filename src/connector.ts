@@ -51,8 +51,18 @@ interface MatrixEventBase {
 
 export interface MatrixMessage extends MatrixEventBase {
   content: MessageContent;
-  /** The remote id of the message this one replies to, when core knows it. */
+  /**
+   * The remote id of the message this one replies to, when core knows it. For a connector with
+   * `threads`, a thread's fallback reply (`is_falling_back`, for clients without threads) is not
+   * one: only a real reply inside the thread is.
+   */
   replyTo?: RemoteMessageId;
+  /**
+   * The message is in a Matrix thread (`m.thread`) whose root was bridged: the root's remote id.
+   * Set only for a connector with the `threads` capability; others see the thread's fallback as a
+   * reply (`replyTo`) to the latest message of the thread.
+   */
+  thread?: RemoteMessageId;
   /**
    * The message this one replies to, as Matrix has it (for networks without replies, which
    * quote it): set whenever core could fetch the replied-to event, bridged or not.
@@ -107,6 +117,46 @@ export interface MatrixTopic extends MatrixEventBase {
   topic: string;
 }
 
+/** The `m.call.*` event types of Matrix VoIP, without the `m.call.` prefix. */
+export type CallAction =
+  'invite' | 'candidates' | 'answer' | 'select_answer' | 'negotiate' | 'hangup' | 'reject';
+
+/** An ICE candidate as `m.call.candidates` carries it (an empty `candidate`: end of candidates). */
+export interface CallCandidate {
+  candidate: string;
+  sdpMid?: string;
+  sdpMLineIndex?: number;
+}
+
+/**
+ * One step of a call's signalling (Matrix VoIP, `m.call.<action>`), the same both ways: from
+ * Matrix in `MatrixCall`, to Matrix in the remote event `call`.
+ */
+export interface CallSignal {
+  action: CallAction;
+  callId: string;
+  /** The sending device's party id (VoIP v1). Core fills one in for a ghost when it is absent. */
+  partyId?: string;
+  /** `'1'` (core's default for a ghost) or `0` from old clients. */
+  version?: string | number;
+  /** invite: the offer; answer: the answer; negotiate: the offer or answer in `sdpType`. */
+  sdp?: string;
+  sdpType?: 'offer' | 'answer';
+  /** candidates: the trickled ICE candidates. */
+  candidates?: CallCandidate[];
+  /** invite: how long it rings, in milliseconds; negotiate: how long the offer is valid. */
+  lifetime?: number;
+  /** invite: the user called (a DM with more members); unset: anyone in the room. */
+  invitee?: string;
+  /** hangup/reject: `user_hangup`, `user_busy`, `invite_timeout`, `ice_failed`, … */
+  reason?: string;
+  /** select_answer: the party whose answer the caller took. */
+  selectedPartyId?: string;
+}
+
+/** A Matrix user's call signalling in a portal's room (`m.call.*`). */
+export interface MatrixCall extends MatrixEventBase, CallSignal {}
+
 /** What a network answers when it accepted a Matrix event. */
 export interface SendResult {
   remoteId: RemoteMessageId;
@@ -137,6 +187,12 @@ export type RemoteEvent =
       id: RemoteMessageId;
       content: MessageContent;
       replyTo?: RemoteMessageId;
+      /**
+       * The message belongs to the thread whose first message (root) is this remote id: core sends
+       * it as an `m.thread` of the root's event (a real reply inside the thread when `replyTo` maps
+       * too, else falling back to a reply to the root). A root Matrix never saw: a plain message.
+       */
+      thread?: RemoteMessageId;
     })
   | (RemoteEventBase & { kind: 'edit'; target: RemoteMessageId; content: MessageContent })
   | (RemoteEventBase & { kind: 'delete'; target: RemoteMessageId; reason?: string })
@@ -196,6 +252,15 @@ export type RemoteEvent =
        */
       joinRule: 'public' | 'invite';
     })
+  | (RemoteEventBase &
+      CallSignal & {
+        /**
+         * Call signalling from the sender (a phone ringing, answering, hanging up): core sends
+         * `m.call.<action>` as the sender's ghost, with `version` '1' and a `party_id` of the
+         * ghost's own unless they are given.
+         */
+        kind: 'call';
+      })
   | (RemoteEventBase & { kind: 'topic'; topic: string })
   | (RemoteEventBase & { kind: 'name'; name: string });
 
@@ -396,6 +461,7 @@ export interface CapabilityFlags {
   maxBodyBytes: number;
   formatting: boolean;
   media: boolean;
+  /** Threads: Matrix thread messages carry `MatrixMessage.thread`; remote messages may set `thread`. */
   threads: boolean;
 }
 
@@ -443,6 +509,14 @@ export interface MembershipCapable {
 }
 export interface TopicCapable {
   handleMatrixTopic(change: MatrixTopic): Promise<void>;
+}
+/**
+ * Calls (Matrix VoIP): core hands the bridge each `m.call.*` event of a portal's room (but its
+ * ghosts' own). Without this capability, an `m.call.invite` gets a "does not support calls"
+ * notice and the other call events are ignored.
+ */
+export interface CallCapable {
+  handleMatrixCall(call: MatrixCall): Promise<void>;
 }
 /** Dynamic portals: a room-alias query for `#<prefix><localpart>` asks the bridge (a lookup; core makes the room). */
 export interface AliasResolving {
@@ -504,6 +578,7 @@ export const canReact = has<ReactionCapable>('handleMatrixReaction');
 export const canType = has<TypingCapable>('handleMatrixTyping');
 export const canMembership = has<MembershipCapable>('handleMatrixMembership');
 export const canSetTopic = has<TopicCapable>('handleMatrixTopic');
+export const canCall = has<CallCapable>('handleMatrixCall');
 export const resolvesAliases = has<AliasResolving>('resolveAlias');
 export const resolvesGhosts = has<GhostResolving>('resolveGhost');
 export const handlesGhostInvites = has<GhostInviteHandling>('handleGhostInvite');

@@ -2,7 +2,7 @@
 # The test command (`npm test`, also what CI runs): installs what is missing, starts PostgreSQL and
 # Synapse on 127.0.0.1, runs vitest, and stops both on exit (by PID, whatever happens).
 # usage: bash test/run.sh [vitest args]     e.g.  npm test -- test/integration    npm test -- --project unit
-# env:   PEERS_DIR (state, default .peers), HS_PORT (18008), PG_PORT (15432), IRC_PORT (16667), IRC_TLS_PORT (16697), SYNAPSE_VERSION (1.163.2),
+# env:   PEERS_DIR (state, default .peers), HS_PORT (18008), PG_PORT (15432), IRC_PORT (16667), IRC_TLS_PORT (IRC_PORT+30: 16697), SYNAPSE_VERSION (1.163.2),
 #        SYNAPSE_VENV (default $PEERS_DIR/synapse-venv: point it at an existing venv with the pinned version)
 # The tests get: SWITCHBOARD_TEST_HS_URL, SWITCHBOARD_TEST_HS_SERVER_NAME, SWITCHBOARD_TEST_HS_SECRET,
 #        SWITCHBOARD_TEST_REGISTRATION, SWITCHBOARD_TEST_PG_URL, SWITCHBOARD_TEST_PEERS_DIR,
@@ -23,7 +23,7 @@ export PEERS_DIR=${PEERS_DIR:-$REPO/.peers}
 export HS_PORT=${HS_PORT:-18008}
 export PG_PORT=${PG_PORT:-15432}
 export IRC_PORT=${IRC_PORT:-16667}
-export IRC_TLS_PORT=${IRC_TLS_PORT:-16697}
+export IRC_TLS_PORT=${IRC_TLS_PORT:-$((IRC_PORT + 30))}
 export IRC_LINK_PORT=${IRC_LINK_PORT:-$((IRC_PORT + 333))}
 export NGIRCD_PORT=${NGIRCD_PORT:-$((IRC_PORT + 1))}
 export IRC2_PORT=${IRC2_PORT:-$((IRC_PORT + 2))}

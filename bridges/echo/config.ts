@@ -1,7 +1,7 @@
 /** The echo bridge's own config keys (under `bridges.echo`). */
 import { z } from 'zod';
 
-const allOn = { edits: true, redactions: true, reactions: true, typing: true };
+const allOn = { edits: true, redactions: true, reactions: true, typing: true, calls: true };
 
 export const echoConfigSchema = z
   .object({
@@ -16,6 +16,7 @@ export const echoConfigSchema = z
         redactions: z.boolean().default(true),
         reactions: z.boolean().default(true),
         typing: z.boolean().default(true),
+        calls: z.boolean().default(true),
       })
       .strict()
       .default(allOn),

@@ -1,6 +1,6 @@
 /**
  * The echo network: every portal has one remote user, `echo`, who repeats each
- * message, edit, deletion, reaction and typing notice back. It uses the whole
+ * message, edit, deletion, reaction and typing notice back, and picks up every call. It uses the whole
  * connector API, so core's tests and the connector guide use it.
  */
 import { randomUUID } from 'node:crypto';
@@ -10,13 +10,16 @@ import {
   remoteMessageId,
   remoteUserId,
   type BridgeContext,
+  type CallCapable,
   type Command,
   type Connector,
   type EditCapable,
   type GhostProfile,
+  type MatrixCall,
   type MatrixEdit,
   type MatrixMessage,
   type MatrixReaction,
+  type MatrixUserId,
   type MatrixRedaction,
   type MatrixTyping,
   type PortalInfo,
@@ -48,23 +51,31 @@ const PORTAL_NAME = /^[a-z0-9.-]{1,64}$/;
  * a probe for tests (the connector conformance kit reads it), not part of the connector API.
  */
 export interface EchoHeard {
-  kind: 'message' | 'edit' | 'delete' | 'reaction';
-  /** The id the network gave it (messages and reactions). */
+  kind: 'message' | 'edit' | 'delete' | 'reaction' | 'call';
+  /** The id the network gave it (messages and reactions); a call's call id. */
   id?: RemoteMessageId;
-  /** A message's or edit's text; a reaction's key. */
+  /** A message's or edit's text; a reaction's key; a call event's action (`invite`, `hangup`). */
   text?: string;
   /** What it acts on: the edited, deleted or reacted-to message, or the message a reply answers. */
   target?: RemoteMessageId;
+  /** The root of the thread a message is in. */
+  thread?: RemoteMessageId;
 }
 
 /** `heard()` keeps this many entries per portal, so a long-running echo bridge does not grow. */
 const HEARD_KEPT = 1_000;
 
 export class EchoConnector
-  implements Connector<EchoConfig>, EditCapable, RedactionCapable, ReactionCapable, TypingCapable
+  implements
+    Connector<EchoConfig>,
+    EditCapable,
+    RedactionCapable,
+    ReactionCapable,
+    TypingCapable,
+    CallCapable
 {
   readonly configSchema = echoConfigSchema;
-  readonly capabilities = { maxBodyBytes: 16_384, formatting: true };
+  readonly capabilities = { maxBodyBytes: 16_384, formatting: true, threads: true };
   private ctx?: BridgeContext<EchoConfig>;
   private echoed = 0;
   private received = 0;
@@ -87,6 +98,7 @@ export class EchoConnector
     if (!features.redactions) drop('handleMatrixRedaction');
     if (!features.reactions) drop('handleMatrixReaction');
     if (!features.typing) drop('handleMatrixTyping');
+    if (!features.calls) drop('handleMatrixCall');
     await ctx.setGhostProfile(ECHO_USER, { displayName: this.displayName });
   }
 
@@ -112,6 +124,7 @@ export class EchoConnector
       id: remoteId,
       text: msg.content.text,
       ...(msg.replyTo ? { target: msg.replyTo } : {}),
+      ...(msg.thread ? { thread: msg.thread } : {}),
     });
     // Another network's ghost is heard but not answered: two echo networks in one room would never stop.
     if (msg.sender.viaBridge) return { remoteId };
@@ -122,6 +135,8 @@ export class EchoConnector
       id: ids.echoOf(remoteId),
       content: msg.content,
       replyTo: remoteId,
+      // A message in a thread is echoed in the same thread (its root's id maps to the root's event).
+      ...(msg.thread ? { thread: msg.thread } : {}),
     });
     this.echoed++;
     return { remoteId };
@@ -173,6 +188,23 @@ export class EchoConnector
       portal: typing.portal,
       sender: ECHO_USER,
       typing: typing.typing,
+    });
+  }
+
+  /**
+   * The echo user picks up every call at once, answering with the caller's own offer (an echo, not
+   * a media stack: no sound flows), and hears the rest of the call's events.
+   */
+  async handleMatrixCall(call: MatrixCall): Promise<void> {
+    this.hear(call.portal, { kind: 'call', id: remoteMessageId(call.callId), text: call.action });
+    if (call.action !== 'invite' || call.sender.viaBridge) return;
+    await this.context.emit({
+      kind: 'call',
+      portal: call.portal,
+      sender: ECHO_USER,
+      action: 'answer',
+      callId: call.callId,
+      ...(call.sdp !== undefined ? { sdp: call.sdp } : {}),
     });
   }
 
@@ -228,6 +260,21 @@ export class EchoConnector
     this.log.set(portal, entries);
   }
 
+  /**
+   * A portal room only `user` is invited to (Synapse refuses call invites in public rooms): made
+   * for portal `name` if it has none. A test probe, like `say`.
+   */
+  async openPrivate(name: string, user: string): Promise<string> {
+    const info = await this.resolveAlias(name);
+    if (!info) throw new BridgeError('unknown-target', `\`${name}\` is not an echo portal name`);
+    const { roomId } = await this.context.ensurePortal({
+      ...info,
+      joinRule: 'invite',
+      invite: [user as MatrixUserId],
+    });
+    return roomId;
+  }
+
   /** The echo user speaks first: `text` in portal `name` (its room is made if there is none yet). */
   async say(name: string, text: string): Promise<{ id: RemoteMessageId; roomId: string }> {
     const info = await this.resolveAlias(name);
@@ -254,7 +301,7 @@ export class EchoConnector
       {
         name: 'stats',
         help: 'how many messages were echoed since start',
-        run: (ctx) => ctx.reply(`Heard ${this.received} messages, echoed ${this.echoed}.`),
+        run: (ctx) => ctx.reply(`Heard ${messages(this.received)}, echoed ${this.echoed}.`),
       },
       {
         name: 'say',
@@ -271,3 +318,5 @@ export class EchoConnector
     ];
   }
 }
+
+const messages = (n: number) => `${n} message${n === 1 ? '' : 's'}`;

@@ -7,16 +7,19 @@ import {
   type ThirdPartyLocation,
   type ThirdPartyUser,
 } from '../connector.js';
-import type { AppserviceHandlers } from '../matrix/appservice-router.js';
+import { ReportedFailure, type AppserviceHandlers } from '../matrix/appservice-router.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Store } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
 import type { GhostDirectory } from './ghosts.js';
 import type { InboxRouter } from './inbox-router.js';
+import type { StoreHealth } from './store-health.js';
+import { TxnResets } from './txn-resets.js';
 import { toRecord, type PortalDirectory } from './portals.js';
 
 export function appserviceHandlers(deps: {
   store: Store;
+  storeHealth: StoreHealth;
   router: InboxRouter;
   runtimes: Map<string, BridgeRuntime>;
   portals: PortalDirectory;
@@ -24,6 +27,7 @@ export function appserviceHandlers(deps: {
   metrics: Metrics;
   log: Logger;
 }): AppserviceHandlers {
+  const resets = new TxnResets(deps.log);
   const running = () => [...deps.runtimes.values()].filter((r) => r.state === 'running');
   const thirdParty = (protocol: string) => {
     const runtime = deps.runtimes.get(protocol);
@@ -41,15 +45,14 @@ export function appserviceHandlers(deps: {
         roomId: e.room_id,
         json: JSON.stringify(e),
       }));
-      // Stored before the 200: from here on a crash loses nothing.
-      const result = await deps.store.inbox.addTransaction(txnId, rows);
+      // Stored before the 200: from here on a crash loses nothing. A store that cannot write
+      // answers 500, and the homeserver sends the transaction again later.
+      const result = await deps.store.inbox.addTransaction(txnId, rows).catch((err: unknown) => {
+        deps.storeHealth.failed(err); // logged there, once
+        throw new ReportedFailure('the store cannot write', { cause: err });
+      });
       deps.metrics.transactions.inc({ outcome: result.repeat ? 'repeat' : 'stored' });
-      if (result.txnIdReset) {
-        deps.log.warn(
-          { txnId },
-          'the homeserver reused a transaction id with new events (its counter restarted); processing them',
-        );
-      }
+      if (!result.repeat) resets.seen(txnId, result.txnIdReset);
       const byId = new Map(txn.events.map((e) => [e.event_id, e]));
       for (const row of result.added) deps.router.enqueue(row, byId.get(row.eventId), receivedAt);
       for (const ev of txn.ephemeral) deps.router.enqueueEphemeral(ev);

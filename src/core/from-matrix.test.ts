@@ -43,11 +43,16 @@ const event = (id: string, sender: string, content: Record<string, unknown>): Cl
   content,
 });
 
-function setup(events: ClientEvent[], fetchEvent?: DeliverDeps['fetchEvent']) {
+function setup(
+  events: ClientEvent[],
+  fetchEvent?: DeliverDeps['fetchEvent'],
+  capabilities?: Connector['capabilities'],
+) {
   const rows: MessageMapping[] = [
     { bridge: 'net', portalKey: 'p', remoteId: 'r-$orig', roomId: ROOM, eventId: '$orig' },
   ];
   const connector = new Recorder();
+  if (capabilities) Object.assign(connector, { capabilities });
   const runtime = new BridgeRuntime(connector, 'net_', {}, 'example.org');
   const byId = new Map(events.map((e) => [e.event_id, e]));
   const deps: DeliverDeps = {
@@ -80,6 +85,42 @@ const reply = (id: string, to: string, body: string) =>
     body: `> <@alice:example.org> the original\n\n${body}`,
     'm.relates_to': { 'm.in_reply_to': { event_id: to } },
   });
+
+const inThread = (id: string, root: string, last: string, fallback: boolean) =>
+  event(id, '@bob:example.org', {
+    msgtype: 'm.text',
+    body: 'in the thread',
+    'm.relates_to': {
+      rel_type: 'm.thread',
+      event_id: root,
+      is_falling_back: fallback,
+      'm.in_reply_to': { event_id: last },
+    },
+  });
+
+describe('deliverToNetwork: threads', () => {
+  it("gives a connector with threads the root's remote id, and no reply for the fallback", async () => {
+    const { connector, deliver } = setup([], undefined, { threads: true });
+    await deliver(inThread('$t', '$orig', '$orig', true));
+    const [msg] = connector.messages;
+    expect(msg?.thread).toBe('r-$orig');
+    expect(msg?.replyTo).toBeUndefined();
+  });
+
+  it('keeps a real reply inside the thread', async () => {
+    const { connector, deliver } = setup([], undefined, { threads: true });
+    await deliver(inThread('$t', '$orig', '$orig', false));
+    expect(connector.messages[0]).toMatchObject({ thread: 'r-$orig', replyTo: 'r-$orig' });
+  });
+
+  it('gives a connector without threads the fallback as a reply, and no thread', async () => {
+    const { connector, deliver } = setup([]);
+    await deliver(inThread('$t', '$orig', '$orig', true));
+    const [msg] = connector.messages;
+    expect(msg?.thread).toBeUndefined();
+    expect(msg?.replyTo).toBe('r-$orig');
+  });
+});
 
 describe('deliverToNetwork: replies', () => {
   it('gives the replied-to message: sender, display name, text without its own fallback, remote id', async () => {

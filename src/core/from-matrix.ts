@@ -6,6 +6,7 @@ import {
   canSetTopic,
   canReact,
   canRedact,
+  canCall,
   defaultCapabilities,
   type MatrixEventId,
   type MatrixRoomId,
@@ -16,6 +17,7 @@ import {
   type SendResult,
 } from '../connector.js';
 import { fromMatrixContent } from '../format/matrix-content.js';
+import { callFromMatrix } from './call-events.js';
 import type { ClientEvent } from '../matrix/events.js';
 import type { MessageMap, PortalRow } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
@@ -173,7 +175,13 @@ export async function deliverToNetwork(
       const message = fromMatrixContent(content);
       if (!message)
         throw unsupported(runtime, `messages of type ${str(content.msgtype) ?? '(none)'}`);
-      const repliedId = str(obj(relation?.['m.in_reply_to'])?.event_id);
+      // A thread's fallback reply is for clients without threads: a network with threads gets the thread.
+      const threads = runtime.connector.capabilities?.threads ?? defaultCapabilities.threads;
+      const inThread = relation?.rel_type === 'm.thread';
+      const thread = threads && inThread ? await mapped(relation.event_id) : undefined;
+      const fallback = inThread && relation.is_falling_back === true;
+      const repliedId =
+        threads && fallback ? undefined : str(obj(relation?.['m.in_reply_to'])?.event_id);
       const replyTo = await mapped(repliedId);
       const inReplyTo =
         repliedId === undefined
@@ -184,6 +192,7 @@ export async function deliverToNetwork(
         content: checkSize(runtime, message),
         ...(replyTo ? { replyTo } : {}),
         ...(inReplyTo ? { inReplyTo } : {}),
+        ...(thread ? { thread } : {}),
       });
       return record(result);
     }
@@ -235,8 +244,16 @@ export async function deliverToNetwork(
       if (ev.state_key !== '' || !canSetTopic(connector)) return;
       return connector.handleMatrixTopic({ ...(await base()), topic: str(content.topic) ?? '' });
     }
-    default:
-      return; // state and other events are not messages: nothing to deliver
+    default: {
+      const call = callFromMatrix(ev.type, content);
+      if (!call) return; // state and other events are not messages: nothing to deliver
+      // A call the network cannot take is told once, at its invite; the rest of it is moot.
+      if (!canCall(connector)) {
+        if (call.action === 'invite') throw unsupported(runtime, 'calls');
+        return;
+      }
+      return connector.handleMatrixCall({ ...(await base()), ...call });
+    }
   }
 }
 

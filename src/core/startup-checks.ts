@@ -23,15 +23,43 @@ export const EXIT = {
   listen: 15,
 } as const;
 
+/** Per attempt of the first request: a homeserver that does not answer /versions in this has a problem. */
+export const STARTUP_TIMEOUT_MS = 3_000;
+
+/** `client` should have a short timeout (STARTUP_TIMEOUT_MS), so a wrong URL fails in seconds. */
 export async function checkHomeserver(client: MatrixClient, homeserverUrl: string): Promise<void> {
   try {
     await client.versions();
   } catch (err) {
     throw new StartupError(
-      `the homeserver at ${homeserverUrl} does not answer /_matrix/client/versions (${(err as Error).message}): check homeserver.url`,
+      `the homeserver at ${homeserverUrl} does not answer /_matrix/client/versions (${whyNoAnswer(homeserverUrl, err)}): check homeserver.url`,
       EXIT.homeserver,
     );
   }
+}
+
+const CERT_CODES =
+  /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET_ISSUER_CERT|VERIFY_LEAF_SIGNATURE)|CERT_HAS_EXPIRED|ERR_TLS_CERT_ALTNAME_INVALID)/;
+
+/** The error, and the likely cause where the error alone would leave an admin guessing. */
+function whyNoAnswer(url: string, err: unknown): string {
+  const message = (err as Error).message;
+  const cause = (err as { cause?: { name?: string; code?: string } }).cause;
+  const code = cause?.code ?? '';
+  const secure = url.startsWith('https:');
+  const seconds = STARTUP_TIMEOUT_MS / 1000;
+  if (cause?.name === 'TimeoutError')
+    return secure
+      ? `no answer within ${seconds} s: the URL says https://, but the port may speak plain HTTP (then use http://)`
+      : `no answer within ${seconds} s: is it the homeserver's port, and is the homeserver overloaded?`;
+  if (code.startsWith('HPE_') && !secure)
+    return `the answer is not HTTP: the port may speak TLS (then use https://)`;
+  if (code === 'EPROTO' || code === 'ERR_SSL_WRONG_VERSION_NUMBER')
+    return `TLS failed (${message}): the port may speak plain HTTP (then use http://)`;
+  if (CERT_CODES.test(code))
+    return `its TLS certificate is not trusted (${code}): use a certificate from a public CA, or give Node your CA with NODE_EXTRA_CA_CERTS=/path/ca.pem`;
+  if (code === 'ECONNREFUSED') return `connection refused: nothing listens there`;
+  return message;
 }
 
 export async function checkToken(client: MatrixClient, botUserId: string): Promise<void> {
@@ -84,7 +112,9 @@ export async function checkPing(
       return;
     } catch (err) {
       if (err instanceof MatrixError && (err.errcode === 'M_UNRECOGNIZED' || err.status === 404)) {
-        log.info('the homeserver has no appservice ping endpoint; skipping the round-trip check');
+        log.warn(
+          'appservice.url could not be verified: this homeserver has no appservice ping (Dendrite, Conduit). Check it by hand: send a message in a bridged room and look for "transaction" in this log, or curl appservice.url from the homeserver\'s machine',
+        );
         return;
       }
       // Synapse can answer 502 while its own retry timer to the bridge fires at the same moment.

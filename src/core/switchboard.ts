@@ -1,7 +1,6 @@
 /** Switchboard: wires the store, the Matrix side, the queues and the connectors, and runs them. */
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import { Router } from 'express';
 import type { Logger } from 'pino';
 import { ConfigError, describeIssues } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -10,7 +9,9 @@ import { MatrixClient } from '../matrix/client.js';
 import { IntentCache } from '../matrix/intent.js';
 import { observabilityRouter } from '../observability/http.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
-import { openStore } from '../store/open-store.js';
+import { DatabaseInUseError } from '../store/instance-lock.js';
+import { describeDatabase, openStore } from '../store/open-store.js';
+import { describeStoreError } from '../store/store-errors.js';
 import type { Store } from '../store/store.js';
 import { appserviceHandlers } from './appservice-handlers.js';
 import { BridgeRuntime, type AnyConnector } from './bridge-runtime.js';
@@ -18,6 +19,7 @@ import { coreCommands } from './commands/core-commands.js';
 import { bridgeContext } from './context.js';
 import { GhostDirectory } from './ghosts.js';
 import { InboxRouter } from './inbox-router.js';
+import { Listener } from './listener.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { Management } from './management.js';
 import { MemberNames } from './member-names.js';
@@ -29,12 +31,14 @@ import { PublicLinks } from './public-links.js';
 import { publicLinksRouter } from './public-links-router.js';
 import { RemoteDelivery } from './remote-delivery.js';
 import { SecretKey, secretKeyFile } from './secret-key.js';
+import { StoreHealth } from './store-health.js';
 import {
   checkHomeserver,
   checkPing,
   checkToken,
   ensureBot,
   EXIT,
+  STARTUP_TIMEOUT_MS,
   StartupError,
 } from './startup-checks.js';
 
@@ -59,7 +63,8 @@ export class Switchboard {
   readonly runtimes = new Map<string, BridgeRuntime>();
   readonly botUserId: string;
   store!: Store;
-  private server?: Server;
+  private readonly listener: Listener;
+  private storeHealth?: StoreHealth;
   private ready = false;
   private timers: NodeJS.Timeout[] = [];
   private inbound?: KeyedQueue;
@@ -80,25 +85,53 @@ export class Switchboard {
     private readonly options: SwitchboardOptions = {},
   ) {
     this.botUserId = `@${config.appservice.bot.localpart}:${config.homeserver.domain}`;
+    this.listener = new Listener(
+      config,
+      log,
+      observabilityRouter({
+        metrics: this.metrics,
+        ready: () => this.ready,
+        problems: () => [this.storeHealth?.problem].filter((p) => p !== undefined),
+      }),
+    );
   }
 
   /** The port the appservice listener bound (useful with port 0). */
   get port(): number {
-    const address = this.server?.address();
-    return typeof address === 'object' && address ? address.port : this.config.appservice.port;
+    return this.listener.port;
   }
 
   async start(): Promise<void> {
     const { config, log, options } = this;
     this.loadRuntimes();
+    await this.listener.bind();
+    const where = describeDatabase(config.database); // no password in it
     try {
-      this.store = await openStore(config.database);
+      this.store = await openStore(config.database, {
+        lockEvents: {
+          lost: (err) =>
+            log.warn({ err, database: where }, 'lost the database lock; taking it again'),
+          back: () => log.info({ database: where }, 'holding the database lock again'),
+          taken: (err) =>
+            log.error(
+              { err, database: where },
+              'another switchboard took the database while this one was cut off from it: stop one of them',
+            ),
+        },
+      });
+    } catch (err) {
+      const why = err instanceof DatabaseInUseError ? err.message : describeStoreError(err);
+      throw new StartupError(`cannot open the database (${where}): ${why}`, EXIT.database);
+    }
+    try {
+      await this.store.probeWrite();
     } catch (err) {
       throw new StartupError(
-        `cannot open the database \`${config.database}\`: ${(err as Error).message}`,
+        `cannot write to the database (${where}): ${describeStoreError(err)}`,
         EXIT.database,
       );
     }
+    const storeHealth = (this.storeHealth = new StoreHealth(this.store, where, this.metrics, log));
     const retry =
       options.retryBaseMs !== undefined ? { retry: { baseDelayMs: options.retryBaseMs } } : {};
     const client = (this.client = new MatrixClient({
@@ -168,7 +201,14 @@ export class Switchboard {
       }),
     );
 
-    await checkHomeserver(client, config.homeserver.url);
+    const probe = new MatrixClient({
+      homeserverUrl: config.homeserver.url,
+      asToken: config.appservice.as_token,
+      log,
+      timeoutMs: STARTUP_TIMEOUT_MS,
+      ...retry,
+    });
+    await checkHomeserver(probe, config.homeserver.url).finally(() => probe.http.close());
     await checkToken(client, this.botUserId);
     await ensureBot(client, config.appservice.bot.localpart);
     await intents
@@ -218,9 +258,11 @@ export class Switchboard {
     if (replayed.length || resent)
       log.info({ inbox: replayed.length, outbox: resent }, 'resuming unfinished work');
 
-    await this.listen(
-      appserviceHandlers({ store, router, runtimes, portals, ghosts, metrics, log }),
-      links,
+    this.listener.route(
+      this.routes(
+        appserviceHandlers({ store, storeHealth, router, runtimes, portals, ghosts, metrics, log }),
+        links,
+      ),
     );
     if (!options.skipPing) await checkPing(client, config.appservice.id, log);
     this.timers.push(
@@ -238,11 +280,8 @@ export class Switchboard {
   async stop(): Promise<void> {
     this.ready = false;
     for (const timer of this.timers) clearInterval(timer);
-    const closed = new Promise<void>((resolve) =>
-      this.server ? this.server.close(() => resolve()) : resolve(),
-    );
-    this.server?.closeIdleConnections();
-    await closed;
+    this.storeHealth?.stop();
+    await this.listener.close();
     // Matrix events first (they may emit remote events), then what they emitted; within a deadline.
     const deadline = new Promise((r) => setTimeout(r, STOP_DRAIN_MS).unref());
     await Promise.race([
@@ -302,20 +341,19 @@ export class Switchboard {
     }
   }
 
-  private async listen(handlers: AppserviceHandlers, links: PortalLinks): Promise<void> {
+  /** What the listener serves once start is done: provisioning, public links, the appservice API. */
+  private routes(handlers: AppserviceHandlers, links: PortalLinks): Router {
     const { config, log } = this;
-    const app = express();
-    app.disable('x-powered-by');
-    app.use(observabilityRouter({ metrics: this.metrics, ready: () => this.ready }));
+    const routes = Router();
     const secret = config.provisioning.enabled ? config.provisioning.secret : undefined;
     if (secret) {
-      app.use(
+      routes.use(
         '/_switchboard/provision/v1',
         provisioningRouter({ secret, links, inbox: this.store.inbox, runtimes: this.runtimes }),
       );
     }
-    if (this.publicLinks) app.use(publicLinksRouter(this.publicLinks, log));
-    app.use(
+    if (this.publicLinks) routes.use(publicLinksRouter(this.publicLinks, log));
+    routes.use(
       appserviceRouter({
         hsToken: config.appservice.hs_token,
         handlers,
@@ -323,22 +361,7 @@ export class Switchboard {
         log,
       }),
     );
-    app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-      log.error({ err }, 'request failed');
-      if (!res.headersSent) res.status(500).json({ errcode: 'M_UNKNOWN', error: 'internal error' });
-    });
-    await new Promise<void>((resolve, reject) => {
-      const server = app.listen(config.appservice.port, config.appservice.bind, () => resolve());
-      server.once('error', (err) =>
-        reject(
-          new StartupError(
-            `cannot listen on ${config.appservice.bind}:${config.appservice.port}: ${err.message}`,
-            EXIT.listen,
-          ),
-        ),
-      );
-      this.server = server;
-    });
+    return routes;
   }
 
   private async prune(): Promise<void> {

@@ -95,3 +95,26 @@ describe('sendToMatrix: presence', () => {
     });
   });
 });
+
+describe('sendToMatrix: calls', () => {
+  it('sends a remote call answer as the ghost, as m.call.answer with VoIP v1 fields', async () => {
+    const ghost = runtime.ghostUserId(ALICE);
+    const call: RemoteEvent = {
+      kind: 'call',
+      portal: portalKey('net/#room'),
+      sender: ALICE,
+      action: 'answer',
+      callId: 'call-1',
+      sdp: 'v=0\r\n',
+    };
+    await sendToMatrix(deps, runtime, roomId, call, 'c1');
+    const sent = hs.events(roomId).find((e) => e.type === 'm.call.answer');
+    expect(sent?.sender).toBe(ghost);
+    expect(sent?.content).toEqual({
+      call_id: 'call-1',
+      party_id: 'switchboard',
+      version: '1',
+      answer: { type: 'answer', sdp: 'v=0\r\n' },
+    });
+  });
+});

@@ -6,6 +6,7 @@ import type { MatrixClient } from '../matrix/client.js';
 import type { MessageMapping, Store } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
 import type { GhostDirectory } from './ghosts.js';
+import { callToMatrix } from './call-events.js';
 import { isInfiniteCreator, mergeGhostLevels } from './power-levels.js';
 
 export interface ToMatrixDeps {
@@ -16,6 +17,9 @@ export interface ToMatrixDeps {
   botUserId: string;
   log?: Logger;
 }
+
+/** The `party_id` of a ghost's call events when its bridge gives none (a ghost has one device). */
+const GHOST_PARTY_ID = 'switchboard';
 
 type PowerLevelsEvent = Extract<RemoteEvent, { kind: 'power-levels' }>;
 type MembershipEvent = Extract<RemoteEvent, { kind: 'membership' }>;
@@ -62,7 +66,20 @@ export async function sendToMatrix(
         ...(event.content.attachments ?? []).map((a) => ({ ...attachmentToMatrixContent(a) })),
       ];
       const replyTo = event.replyTo && (await target(event.replyTo));
-      if (replyTo) {
+      const threadRoot = event.thread && (await target(event.thread));
+      if (threadRoot) {
+        // Every part goes into the thread; a real reply inside it only on the first.
+        for (const [i, part] of parts.entries()) {
+          const real = i === 0 && replyTo !== undefined;
+          part['m.relates_to'] = {
+            rel_type: 'm.thread',
+            event_id: threadRoot,
+            is_falling_back: !real,
+            'm.in_reply_to': { event_id: real ? replyTo : threadRoot },
+          };
+        }
+        if (replyTo) await mentionRepliedSender(deps, roomId, replyTo, intent.userId, parts[0]!);
+      } else if (replyTo) {
         parts[0]!['m.relates_to'] = { 'm.in_reply_to': { event_id: replyTo } };
         await mentionRepliedSender(deps, roomId, replyTo, intent.userId, parts[0]!);
       }
@@ -150,6 +167,12 @@ export async function sendToMatrix(
           kickReason(runtime, event.actor, event.reason),
         );
       return undefined;
+    case 'call': {
+      const { kind: _kind, portal: _portal, sender: _sender, timestamp: _ts, ...signal } = event;
+      const { type, content } = callToMatrix(signal, GHOST_PARTY_ID);
+      await intent.sendEvent(roomId, type, content, txnId, ts);
+      return undefined;
+    }
     case 'topic':
       // The bot sets it: ghosts have no power to change room state.
       await deps.client.putState(roomId, 'm.room.topic', '', { topic: event.topic });

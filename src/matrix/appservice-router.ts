@@ -35,6 +35,11 @@ export interface AppserviceHandlers {
   onPing?(transactionId: string | undefined): void;
 }
 
+/** A handler failure its handler has already told the admin about: answered 500, logged at debug only. */
+export class ReportedFailure extends Error {
+  override readonly name = 'ReportedFailure';
+}
+
 export interface AppserviceRouterOptions {
   hsToken: string;
   handlers: AppserviceHandlers;
@@ -74,7 +79,8 @@ export function appserviceRouter(opts: AppserviceRouterOptions): express.Router 
       try {
         await handler(req, res);
       } catch (err) {
-        log.error({ err, what }, 'appservice handler failed');
+        if (err instanceof ReportedFailure) log.debug({ err, what }, 'appservice handler failed');
+        else log.error({ err, what }, 'appservice handler failed');
         if (!res.headersSent) sendError(res, 500, 'M_UNKNOWN', 'Internal server error');
       }
     };

@@ -9,6 +9,8 @@ export interface ObservabilityOptions {
   metrics: Pick<Metrics, 'registry'>;
   /** True once the bridge takes traffic (store open, homeserver reached, connectors started). */
   ready: () => boolean | Promise<boolean>;
+  /** What is wrong now (the store cannot write, say); none when all is well. */
+  problems?: () => string[];
 }
 
 /** Health answers must never come from a cache between the prober and the process. */
@@ -23,9 +25,11 @@ export function observabilityRouter(opts: ObservabilityOptions): Router {
     noStore(res).type(registry.contentType).send(body);
   });
 
-  // Liveness: answering at all is the proof.
+  // Answering at all shows the process lives; a known problem makes it 503 with the cause.
   router.get('/health', (_req, res) => {
-    noStore(res).json({ status: 'ok' });
+    const problems = opts.problems?.() ?? [];
+    if (problems.length) noStore(res).status(503).json({ status: 'failing', problems });
+    else noStore(res).json({ status: 'ok' });
   });
 
   router.get('/ready', async (_req, res) => {
@@ -35,9 +39,12 @@ export function observabilityRouter(opts: ObservabilityOptions): Router {
     } catch {
       ready = false; // a failing check means not ready, not a 500
     }
-    noStore(res)
-      .status(ready ? 200 : 503)
-      .json({ status: ready ? 'ready' : 'starting' });
+    const problems = opts.problems?.() ?? [];
+    if (problems.length) noStore(res).status(503).json({ status: 'failing', problems });
+    else
+      noStore(res)
+        .status(ready ? 200 : 503)
+        .json({ status: ready ? 'ready' : 'starting' });
   });
 
   return router;

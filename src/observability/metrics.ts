@@ -27,6 +27,10 @@ export interface Metrics {
   readonly failures: Counter<'direction' | 'bridge' | 'reason'>;
   /** Remote → Matrix sends stored in the outbox and not yet accepted. */
   readonly outboxPending: Gauge;
+  /** 1 while the store writes, 0 from a failed write until a probe write goes through. */
+  readonly storeWritable: Gauge;
+  /** Writes to the store that failed (a full disk, a read-only file, PostgreSQL gone). */
+  readonly storeFailures: Counter;
 }
 
 export interface MetricsOptions {
@@ -82,6 +86,16 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     outboxPending: new Gauge({
       name: `${METRIC_PREFIX}outbox_pending`,
       help: 'Sends to Matrix stored in the outbox and not yet accepted.',
+      registers,
+    }),
+    storeWritable: new Gauge({
+      name: `${METRIC_PREFIX}store_writable`,
+      help: '1 while the database takes writes; 0 from a failed write until a probe write goes through.',
+      registers,
+    }),
+    storeFailures: new Counter({
+      name: `${METRIC_PREFIX}store_write_failures_total`,
+      help: 'Writes to the database that failed (a full disk, a read-only file, PostgreSQL gone).',
       registers,
     }),
   };

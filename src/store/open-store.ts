@@ -11,6 +11,7 @@ import {
   Migrator,
   PostgresDialect,
   SqliteDialect,
+  sql,
   type Dialect,
   type SqliteDatabase as SqliteKyselyDatabase,
 } from 'kysely';
@@ -20,6 +21,7 @@ import { Checkpointer } from './checkpointer.js';
 import { commitModes } from './commit-modes.js';
 import { GroupCommit } from './group-commit.js';
 import { createInbox } from './inbox.js';
+import { lockPostgres, lockSqlite, type PostgresLockEvents } from './instance-lock.js';
 import { createKeyValue } from './kv.js';
 import { createMessageMap, PendingMappings } from './message-map.js';
 import { migrationProvider } from './migrations/index.js';
@@ -30,6 +32,8 @@ import type { Store } from './store.js';
 
 export interface OpenStoreOptions {
   log?: (msg: string) => void;
+  /** PostgreSQL only: what happens to the instance lock after start (see PostgresLockEvents). */
+  lockEvents?: PostgresLockEvents;
 }
 
 const INT8_OID = 20;
@@ -46,7 +50,6 @@ export function sqlitePath(url: string): string {
 }
 
 function sqliteDialect(path: string): Dialect {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SqliteDatabase(path);
   sqlite.pragma('journal_mode = WAL');
   // FULL: each inbox transaction reaches the disk before the homeserver gets its 200.
@@ -58,6 +61,11 @@ function sqliteDialect(path: string): Dialect {
   return new SqliteDialect({ database: cachePreparedStatements(sqlite) });
 }
 
+const ALREADY_ROLLED_BACK = {
+  reader: false,
+  run: () => ({ changes: 0, lastInsertRowid: 0 }),
+} as unknown as SqliteDatabase.Statement;
+
 /**
  * Kysely's SQLite driver prepares every query anew; this keeps the statements of recent SQL texts.
  * A statement still being iterated (a stream) is busy, and then a fresh one is made.
@@ -67,6 +75,9 @@ function cachePreparedStatements(db: SqliteDatabase.Database, max = 200): Sqlite
   return {
     close: () => db.close(),
     prepare(sql: string) {
+      // SQLite rolls a transaction back by itself on some errors (a full disk); Kysely's ROLLBACK
+      // would then fail and its error would hide the one that says why.
+      if (sql === 'rollback' && !db.inTransaction) return ALREADY_ROLLED_BACK;
       const hit = cache.get(sql);
       if (hit && !hit.busy) {
         cache.delete(sql); // re-insert: the Map's order doubles as recency
@@ -96,11 +107,23 @@ function postgresDialect(url: string): Dialect {
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection that breaks (PostgreSQL restarted) is an 'error' on the pool, which would
+  // crash the process unheard; the pool drops it, and the next query reports any lasting problem.
+  pool.on('error', () => {});
   return new PostgresDialect({ pool });
 }
 
+async function currentSchema(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(
+    db,
+  );
+  const schema = rows[0]?.schema;
+  if (!schema) throw new Error('no schema: the search_path names none that exists');
+  return schema;
+}
+
 /** Where the store lives, without credentials, for the log. */
-function describe(url: string): string {
+export function describeDatabase(url: string): string {
   if (!isPostgresUrl(url)) return `sqlite ${sqlitePath(url)}`;
   const u = new URL(url);
   return `postgres ${u.host}${u.pathname}`;
@@ -109,13 +132,29 @@ function describe(url: string): string {
 export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
   const log = opts.log ?? (() => {});
   const postgres = isPostgresUrl(url);
-  const db = new Kysely<Database>({
-    dialect: postgres ? postgresDialect(url) : sqliteDialect(sqlitePath(url)),
-  });
+  const path = postgres ? undefined : sqlitePath(url);
+  if (path && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const lock = postgres
+    ? await lockPostgres(url, opts.lockEvents ?? { lost() {}, back() {}, taken() {} })
+    : path !== ':memory:'
+      ? lockSqlite(path!)
+      : undefined;
+  let db: Kysely<Database>;
+  try {
+    db = new Kysely<Database>({
+      dialect: postgres ? postgresDialect(url) : sqliteDialect(path!),
+    });
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
   try {
     const { error, results } = await new Migrator({
       db,
       provider: migrationProvider,
+      // Kysely looks for its tables in any schema unless told which: with two bridges in two
+      // schemas of one database, it would find the other's and never make its own.
+      ...(postgres ? { migrationTableSchema: await currentSchema(db) } : {}),
     }).migrateToLatest();
     for (const r of results ?? []) {
       if (r.status === 'Success') log(`store: applied migration ${r.migrationName}`);
@@ -123,22 +162,23 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
     }
     if (error)
       throw new Error(
-        `store migration failed on ${describe(url)}: ${error instanceof Error ? error.message : String(error)}`,
+        `store migration failed on ${describeDatabase(url)}: ${error instanceof Error ? error.message : String(error)}`,
         { cause: error },
       );
   } catch (err) {
     await db.destroy();
+    await lock?.release();
     throw err;
   }
-  log(`store: ${describe(url)} ready`);
+  log(`store: ${describeDatabase(url)} ready`);
 
-  const path = postgres ? undefined : sqlitePath(url);
   const checkpointer =
     path && path !== ':memory:'
       ? new Checkpointer(path, (error) => log(`store: a WAL checkpoint failed: ${error}`))
       : undefined;
   const writes = new GroupCommit(db, commitModes(postgres ? 'postgres' : 'sqlite'));
   const pendingMappings = new PendingMappings();
+  const kv = createKeyValue(db);
   return {
     dialect: postgres ? 'postgres' : 'sqlite',
     inbox: createInbox(db, writes),
@@ -146,11 +186,13 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
     portals: createPortals(db),
     ghosts: createGhosts(db),
     messages: createMessageMap(db, writes, pendingMappings),
-    kv: createKeyValue(db),
+    kv,
+    probeWrite: () => kv.set('core', 'write-probe', new Date().toISOString()),
     close: async () => {
       await writes.idle();
       await checkpointer?.stop();
       await db.destroy(); // the last connection to close checkpoints what is left
+      await lock?.release();
     },
   };
 }

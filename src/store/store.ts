@@ -162,5 +162,7 @@ export interface Store {
   messages: MessageMap;
   /** Core's own namespace is `core`; each bridge gets `bridge:<id>`. */
   kv: KeyValue;
+  /** A small write that must reach the database: proves the store can write (at start, and while recovering). */
+  probeWrite(): Promise<void>;
   close(): Promise<void>;
 }

@@ -182,6 +182,29 @@ export function conformanceTests(target: ConformanceTarget): ConformanceTest[] {
         ).toEqual([]);
       },
     },
+    {
+      name: 'threads',
+      title: caps.threads
+        ? 'a message in a Matrix thread reaches the network in the thread of the root (claims threads)'
+        : 'a message in a Matrix thread still reaches the network as a message, with no failure notice (does not claim threads)',
+      timeoutMs: 90_000,
+      run: async (kit) => {
+        const p = await kit.portal();
+        const tag = kit.tag();
+        const { eventId, remote } = await original(p, `thread root ${tag}`, caps.threads ?? false);
+        const inThreadId = await p.inThread(eventId, `in the thread ${tag}`);
+        const got = await p.messageOnNetwork(`in the thread ${tag}`);
+        if (caps.threads) {
+          expect(got.thread, 'the message names the thread root').toBe(remote.id);
+          expect(got.target, 'the thread fallback is not a reply').toBeUndefined();
+        }
+        await p.settle();
+        expect(
+          (await p.failureNotices([eventId, inThreadId])).map(body),
+          'no failure notice in Matrix',
+        ).toEqual([]);
+      },
+    },
     capabilityTest(
       'edits',
       'edits',
@@ -236,6 +259,47 @@ export function conformanceTests(target: ConformanceTarget): ConformanceTest[] {
           (await p.failureNotices([afterId])).map(body),
           'the next message goes through',
         ).toEqual([]);
+      },
+    },
+    {
+      name: 'calls',
+      title: caps.calls
+        ? 'a Matrix call invite and its hangup reach the network with their call id, with no failure notice (claims calls)'
+        : 'a Matrix call invite gets a "not supported" notice and nothing reaches the network (does not claim calls)',
+      needs: {
+        what: 'openCallPortal (a portal room that is not public)',
+        has: (t) => typeof t.openCallPortal === 'function',
+      },
+      timeoutMs: 90_000,
+      run: async (kit) => {
+        const p = await kit.portal(true);
+        const callId = `conf-call-${kit.tag()}`;
+        const call = { call_id: callId, party_id: 'conformance', version: '1' };
+        const offer = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n';
+        const inviteId = await p.send(
+          { ...call, lifetime: 30_000, offer: { type: 'offer', sdp: offer } },
+          'm.call.invite',
+        );
+        const isCall = (action: string) => (m: NetworkMessage) =>
+          m.kind === 'call' && m.id === callId && m.text === action;
+        if (caps.calls) {
+          await p.onNetwork(isCall('invite'), 'the call invite on the network');
+          const hangupId = await p.send({ ...call, reason: 'user_hangup' }, 'm.call.hangup');
+          await p.onNetwork(isCall('hangup'), 'the hangup on the network');
+          await p.settle();
+          expect(
+            (await p.failureNotices([inviteId, hangupId])).map(body),
+            'no failure notice in Matrix',
+          ).toEqual([]);
+        } else {
+          const notice = await p.noticeFor(inviteId, 'the call invite');
+          expect(body(notice)).toMatch(NOT_SUPPORTED);
+          await p.settle();
+          expect(
+            (await p.received()).filter((m) => m.kind === 'call'),
+            'no call on the network',
+          ).toEqual([]);
+        }
       },
     },
     {

@@ -34,8 +34,10 @@ export class Kit {
   }
 
   /** A new portal for one test, so tests never read each other's messages. */
-  async portal(): Promise<PortalView> {
-    const roomId = await this.target.openPortal(this.user);
+  async portal(forCalls = false): Promise<PortalView> {
+    const roomId = forCalls
+      ? await this.target.openCallPortal!(this.user)
+      : await this.target.openPortal(this.user);
     return new PortalView(
       roomId,
       this.user,

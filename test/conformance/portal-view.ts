@@ -40,6 +40,20 @@ export class PortalView {
     });
   }
 
+  /** A message in the thread whose root is `root` (with the reply fallback clients send). */
+  inThread(root: string, body: string): Promise<string> {
+    return this.send({
+      msgtype: 'm.text',
+      body,
+      'm.relates_to': {
+        rel_type: 'm.thread',
+        event_id: root,
+        is_falling_back: true,
+        'm.in_reply_to': { event_id: root },
+      },
+    });
+  }
+
   edit(original: string, body: string): Promise<string> {
     return this.send({
       msgtype: 'm.text',

@@ -7,11 +7,13 @@ export const CONFORMANCE_TESTS = [
   'matrix-to-network-order',
   'network-to-matrix-order',
   'replies',
+  'threads',
   'edits',
   'reactions',
   'redactions',
   'refused-message',
   'restart-mid-burst',
+  'calls',
 ] as const;
 
 /** A test of the kit; a misspelt name in `skip` fails to compile. */
@@ -19,13 +21,15 @@ export type ConformanceTestName = (typeof CONFORMANCE_TESTS)[number];
 
 /** One thing the remote chat got from Matrix, as the network sees it. */
 export interface NetworkMessage {
-  kind: 'message' | 'edit' | 'delete' | 'reaction';
-  /** The id the network gave it (messages, reactions): what edits, deletes and reactions point at. */
+  kind: 'message' | 'edit' | 'delete' | 'reaction' | 'call';
+  /** The id the network gave it (messages, reactions): what edits, deletes and reactions point at; a call's Matrix call id. */
   id?: string;
-  /** A message's or edit's text as the network shows it (it may add to it, e.g. a sender prefix); a reaction's key. */
+  /** A message's or edit's text as the network shows it (it may add to it, e.g. a sender prefix); a reaction's key; a call event's action (`invite`, `hangup`). */
   text?: string;
   /** What it acts on: the edited, deleted or reacted-to message, or the message a reply answers. */
   target?: string;
+  /** The first message (root) of the thread it belongs to, on a network with threads. */
+  thread?: string;
 }
 
 /** The test's own window on the remote network, beside the bridge (a client of the real server). */
@@ -43,6 +47,10 @@ export interface ConformanceCapabilities {
   reactions: boolean;
   /** The network shows a reply as pointing at the message it answers. */
   replies: boolean;
+  /** A Matrix thread is a thread on the network (`thread` names its root); default false. */
+  threads?: boolean;
+  /** Matrix calls (`m.call.*`) reach the network (CallCapable); absent: false. */
+  calls?: boolean;
 }
 
 export interface ConformanceSkip {
@@ -61,6 +69,11 @@ export interface ConformanceTarget {
   start(opts: { database: string }): Promise<Switchboard>;
   /** A new portal room that `user` has joined (e.g. by joining an alias in the bridge's namespace). */
   openPortal(user: TestUser): Promise<string>;
+  /**
+   * A new portal room that `user` has joined and that is not public (Synapse refuses call invites
+   * in public rooms): a DM with a ghost, say. Without it, skip 'calls'.
+   */
+  openCallPortal?(user: TestUser): Promise<string>;
   network: NetworkProbe;
   capabilities: ConformanceCapabilities;
   /** Text that makes the network refuse a message that contains it. Without it, skip 'refused-message'. */

@@ -1,8 +1,11 @@
 // The `switchboard` command as an admin runs it: a child process in a fresh folder. `init` writes
 // a config with fresh secrets, `generate-registration` the file the homeserver loads, and `start`
 // stops with a message naming the problem and its own exit code for a bad config (2), an
-// unreachable homeserver (10) and an as_token the homeserver does not know (11, real Synapse).
+// unreachable homeserver (10, also TLS to a plain port), an as_token the homeserver does not know
+// (11, real Synapse) and a port another program listens on (15).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -72,7 +75,7 @@ interface ConfigShape {
 /** A config for `start` against the test Synapse, with the test registration's tokens unless overridden. */
 function startConfig(
   dir: string,
-  overrides: { homeserverUrl?: string; asToken?: string } = {},
+  overrides: { homeserverUrl?: string; asToken?: string; port?: number } = {},
 ): string {
   const { hsUrl, serverName } = requireSynapse();
   const file = join(dir, 'config.yaml');
@@ -81,7 +84,8 @@ function startConfig(
     stringify({
       homeserver: { url: overrides.homeserverUrl ?? hsUrl, domain: serverName },
       appservice: {
-        port: 0, // never reached: these starts stop before listening
+        port: overrides.port ?? 0,
+        bind: '127.0.0.1',
         url: 'http://127.0.0.1:29380',
         as_token: overrides.asToken ?? 'test_as_token_1234567890',
         hs_token: 'test_hs_token_1234567890',
@@ -224,5 +228,40 @@ describe('the switchboard command', () => {
       'switchboard cannot start: the homeserver at http://127.0.0.1:1 does not answer',
     );
     expect(run.stderr).toContain('check homeserver.url');
+  });
+
+  it('`start` on a port another program listens on exits 15 at once, naming the address and port', async () => {
+    const other = createServer(() => undefined);
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const { port } = other.address() as AddressInfo;
+    try {
+      const dir = freshDir();
+      startConfig(dir, { port });
+      const run = await cli(dir, 'start');
+      expect(run.code, run.stderr).toBe(15);
+      expect(run.stderr).toContain(`cannot listen on 127.0.0.1:${port}: another program`);
+      expect(run.stdout + run.stderr).not.toContain('switchboard is running');
+    } finally {
+      other.close();
+    }
+  });
+
+  it("`start` with https:// to the homeserver's plain HTTP port exits 10 within seconds, naming TLS as the likely cause", async () => {
+    const dir = freshDir();
+    startConfig(dir, { homeserverUrl: requireSynapse().hsUrl.replace('http://', 'https://') });
+    const started = Date.now();
+    const run = await cli(dir, 'start');
+    expect(run.code, run.stderr).toBe(10);
+    expect(run.stderr).toContain('the port may speak plain HTTP (then use http://)');
+    expect(Date.now() - started).toBeLessThan(40_000); // was 5 × 60 s; now 5 × 3 s plus backoff
+  });
+
+  it('`--version` prints the version of the package', async () => {
+    const run = await cli(freshDir(), '--version');
+    expect(run.code, run.stderr).toBe(0);
+    const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(run.stdout.trim()).toBe(version);
   });
 });

@@ -96,6 +96,13 @@ function echoTarget(
       portals.set(roomId, key);
       return roomId;
     },
+    openCallPortal: async (user) => {
+      const key = uniqueLocalpart('call').replace('_', '-');
+      const roomId = await echo.openPrivate(key, user.userId);
+      await asUser(user, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
+      portals.set(roomId, key);
+      return roomId;
+    },
     network: {
       received: async (roomId): Promise<NetworkMessage[]> => [
         ...echo.heard(portalKey(portalOf(roomId))),
@@ -111,18 +118,26 @@ function echoTarget(
 
 runConnectorConformance({
   ...echoTarget('echo', { edits: true, redactions: true, reactions: true }),
-  capabilities: { edits: true, redactions: true, reactions: true, replies: true },
+  capabilities: {
+    edits: true,
+    redactions: true,
+    reactions: true,
+    replies: true,
+    threads: true,
+    calls: true,
+  },
   skip: [],
 });
 
 // The same network with its capability handlers turned off: what a network lacking them shows.
 runConnectorConformance({
-  ...echoTarget('echo without edits, deletes or reactions', {
+  ...echoTarget('echo without edits, deletes, reactions or calls', {
     edits: false,
     redactions: false,
     reactions: false,
+    calls: false,
   }),
-  capabilities: { edits: false, redactions: false, reactions: false, replies: true },
+  capabilities: { edits: false, redactions: false, reactions: false, replies: true, calls: false },
   skip: [
     {
       tests: [
@@ -133,7 +148,7 @@ runConnectorConformance({
         'restart-mid-burst',
       ],
       reason:
-        'turning features off removes only the edit, deletion and reaction handlers; the full echo run above covers the rest',
+        'turning features off removes only the edit, deletion, reaction and call handlers; the full echo run above covers the rest',
     },
   ],
 });

@@ -178,7 +178,7 @@ describe('the management room', () => {
       15_000,
       'the echo in the linked room',
     );
-    expect(await command('echo stats')).toBe('Heard 1 messages, echoed 1.');
+    expect(await command('echo stats')).toBe('Heard 1 message, echoed 1.');
     expect(await command('echo2 stats')).toBe('Heard 0 messages, echoed 0.');
 
     expect(await command(`unlink echo ${key}`)).toBe(`Unlinked ${room} from echo ${key}.`);

@@ -9,7 +9,7 @@
 #   (`CONNECT irc2.localhost` as the oper root/ci on the first) and split it off (`SQUIT`), for
 #   netsplits. The first listens for server links on IRC_LINK_PORT, the second on IRC2_LINK_PORT.
 # usage: irc.sh install | start | stop
-# env: PEERS_DIR (state, default $REPO/.peers), IRC_PORT (default 16667), IRC_TLS_PORT (default 16697),
+# env: PEERS_DIR (state, default $REPO/.peers), IRC_PORT (default 16667), IRC_TLS_PORT (default IRC_PORT+30, 16697),
 #      IRC_LINK_PORT (InspIRCd's server link for Atheme; default IRC_PORT+333, 17000 with the default
 #      IRC_PORT), NGIRCD_PORT (default IRC_PORT+1, 16668), IRC2_PORT (the second InspIRCd's client port,
 #      default IRC_PORT+2) and IRC2_LINK_PORT (its server link, default IRC_PORT+334): the defaults move with IRC_PORT so that two
@@ -23,7 +23,7 @@ set -euo pipefail
 # shellcheck source=test/peers/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PORT=${IRC_PORT:-16667}
-TLS_PORT=${IRC_TLS_PORT:-16697}
+TLS_PORT=${IRC_TLS_PORT:-$((PORT + 30))}
 LINK_PORT=${IRC_LINK_PORT:-$((PORT + 333))}
 NG_PORT=${NGIRCD_PORT:-$((PORT + 1))}
 PORT2=${IRC2_PORT:-$((PORT + 2))}

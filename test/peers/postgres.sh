@@ -4,7 +4,7 @@
 # usage: postgres.sh install | start | stop
 # env: PEERS_DIR (state, default $REPO/.peers), PG_PORT (default 15432)
 # The cluster lives in $PEERS_DIR/pg, owned by the `postgres` user when run as root. If that user
-# cannot reach $PEERS_DIR (a checkout under /root, mode 700), it lives in /tmp instead.
+# cannot reach $PEERS_DIR (a checkout under /root, mode 700), it lives in /tmp instead, removed at stop.
 set -euo pipefail
 # shellcheck source=test/peers/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -73,7 +73,15 @@ start() {
   log "postgres ready on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"), data $d) in $(($(now_ms) - t0)) ms"
 }
 
-stop() { stop_pidfile postgres "$PIDFILE" bin/postgres; }
+stop() {
+  stop_pidfile postgres "$PIDFILE" bin/postgres
+  # The fallback cluster in /tmp is not under $PEERS_DIR: remove it (its data is thrown away anyway),
+  # but only a folder of the name this script makes, and only when no server uses it.
+  local d; d=$(data_dir)
+  case $d in
+    "${TMPDIR:-/tmp}"/switchboard-pg-????????????) [ -f "$PIDFILE" ] || rm -rf -- "$d" ;;
+  esac
+}
 
 cmd=${1:-}; shift || true
 case $cmd in
