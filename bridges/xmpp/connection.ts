@@ -44,11 +44,16 @@ export class ComponentLink {
   /** Drops of an established connection, for metrics. */
   drops = 0;
   onStanza: (el: Element) => void = () => undefined;
-  /** Called each time the connection comes (back) online, after the queue was flushed. */
+  /**
+   * Called each time the connection comes (back) online, before what waited in the queue goes
+   * out: stanzas it sends with `{ first: true }` (MUC joins) go out before them.
+   */
   onOnline: () => void = () => undefined;
   private readonly xmpp: Component;
   private readonly queue: Queued[] = [];
   private pumping = false;
+  /** How many stanzas at the head of the queue were sent with `first` since the last connect. */
+  private firsts = 0;
   private attempt = 0;
   private timer?: NodeJS.Timeout;
   private onlineWaiters: (() => void)[] = [];
@@ -77,9 +82,14 @@ export class ComponentLink {
       this.state = 'online';
       this.attempt = 0;
       opts.log.info({ xmpp: opts.domain }, 'XMPP component online');
+      this.firsts = 0;
+      try {
+        this.onOnline();
+      } catch (err) {
+        opts.log.warn({ err, xmpp: opts.domain }, 'XMPP online handler failed');
+      }
       void this.pump().then(() => {
         for (const w of this.onlineWaiters.splice(0)) w();
-        this.onOnline();
       });
     });
     this.xmpp.on('disconnect', () => {
@@ -123,9 +133,10 @@ export class ComponentLink {
 
   /**
    * Sends a stanza from one of the component's addresses, in order after those queued before it.
-   * Resolves once it is written to the server; rejects when the bridge stops first.
+   * Resolves once it is written to the server; rejects when the bridge stops first. `first`: before
+   * everything queued (but after other `first` ones), for what must precede them (MUC joins).
    */
-  send(el: Element): Promise<void> {
+  send(el: Element, opts: { first?: boolean } = {}): Promise<void> {
     const from = el.attrs.from;
     let domain: string | undefined;
     try {
@@ -141,7 +152,8 @@ export class ComponentLink {
     if (this.queue.length >= this.opts.maxQueued)
       return Promise.reject(new Error('too many stanzas are waiting for the XMPP server'));
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ el, resolve, reject });
+      if (opts.first) this.queue.splice(this.firsts++, 0, { el, resolve, reject });
+      else this.queue.push({ el, resolve, reject });
       void this.pump();
     });
   }
@@ -158,6 +170,7 @@ export class ComponentLink {
           break; // the connection went down: the head stays first for the next connection
         }
         this.queue.shift();
+        if (this.firsts > 0) this.firsts--;
         head.resolve();
       }
     } finally {

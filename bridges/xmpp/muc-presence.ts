@@ -104,14 +104,8 @@ async function refused(
   const { ctx } = host.d;
   if (condition === 'conflict' && o.conflicts < MAX_CONFLICTS) {
     o.conflicts++;
-    const settle = o.settle;
     o.nick = conflictNick(o.wanted, o.conflicts);
-    o.settle = undefined;
-    const retry = host.join(room, o);
-    retry.then(
-      () => settle?.(),
-      (err: Error) => settle?.(err),
-    );
+    void host.join(room, o).catch(() => undefined); // the first join settles with it
     await host.store(room);
     await ctx
       .notify(

@@ -114,8 +114,7 @@ export class Mucs {
 
   private rejoin(room: Room): void {
     for (const o of room.occupants.values()) {
-      o.state = 'left';
-      void this.join(room, o).catch((err: unknown) =>
+      void this.join(room, o, true).catch((err: unknown) =>
         this.d.ctx.log.warn({ err, portal: mucPortal(room.jid) }, 'could not rejoin a MUC'),
       );
     }
@@ -156,28 +155,45 @@ export class Mucs {
     return o;
   }
 
-  private join(room: Room, o: Occupant): Promise<void> {
+  /**
+   * Sends the occupant's join and resolves when the room confirms it. A join still waiting (a
+   * retry after a nick conflict, a rejoin after a reconnect) settles with this one.
+   */
+  private join(room: Room, o: Occupant, first = false): Promise<void> {
+    const previous = o.settle;
     o.state = 'joining';
-    o.joined = new Promise<void>((resolve, reject) => {
+    let settle!: (err?: Error) => void;
+    const joined = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => o.settle?.(new BridgeError('network', `${room.jid} did not answer the join`, true)),
+        () => settle(new BridgeError('network', `${room.jid} did not answer the join`, true)),
         JOIN_TIMEOUT_MS,
       );
       timer.unref?.();
-      o.settle = (err) => {
+      settle = (err) => {
         clearTimeout(timer);
-        o.settle = undefined;
+        // A later join that took over owns the occupant's state; this one only settles its waiters.
+        const current = o.settle === settle;
+        if (current) o.settle = undefined;
         if (err) {
-          o.state = 'left';
+          if (current) o.state = 'left';
           reject(err);
         } else resolve();
       };
     });
-    o.joined.catch(() => undefined);
-    this.d.link.send(buildJoin(o.full, `${room.jid}/${o.nick}`)).catch((err: unknown) => {
-      o.settle?.(new BridgeError('network', `could not join ${room.jid}: ${String(err)}`, true));
-    });
-    return o.joined;
+    o.settle = settle;
+    o.joined = joined;
+    joined.catch(() => undefined);
+    if (previous)
+      joined.then(
+        () => previous(),
+        (err: Error) => previous(err),
+      );
+    this.d.link
+      .send(buildJoin(o.full, `${room.jid}/${o.nick}`), { first })
+      .catch((err: unknown) => {
+        settle(new BridgeError('network', `could not join ${room.jid}: ${String(err)}`, true));
+      });
+    return joined;
   }
 
   private leave(room: Room, o: Occupant, status?: string): void {

@@ -4,6 +4,7 @@
 # instead of ~0.9 s), a MUC service `conference.localhost` (rooms unlocked at creation, MAM on,
 # so groupchat messages carry XEP-0359 stanza-ids; any occupant may set the subject) and the bridge's external component
 # `matrix.localhost` (XEP-0114, secret `matrixsecret`: a test-only secret on loopback).
+# Messages to a user who is offline wait for them (mod_offline).
 # Users alice, bob, carol and dave @localhost, password `<name>-pw`, are registered at each start
 # (the data folder is made afresh, so no test sees an earlier run's rooms or rosters).
 # usage: xmpp.sh install | start | stop
@@ -40,7 +41,7 @@ c2s_direct_tls_ports = { }
 s2s_ports = { }
 component_interfaces = { "127.0.0.1" }
 component_ports = { $COMPONENT_PORT }
-modules_enabled = { "roster", "saslauth", "disco", "ping", "time", "version" }
+modules_enabled = { "roster", "saslauth", "disco", "ping", "time", "version", "offline" }
 modules_disabled = { "s2s", "tls", "posix" }
 c2s_require_encryption = false
 allow_unencrypted_plain_auth = true
