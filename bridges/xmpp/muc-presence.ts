@@ -4,12 +4,13 @@
  * occupants' comings and goings (as the reader occupant sees them) as their ghosts' memberships.
  */
 import type { Element } from '@xmpp/xml';
-import { BridgeError } from '../../src/connector.js';
+import { BridgeError, remoteMessageId } from '../../src/connector.js';
 import type { XmppDeps } from './deps.js';
 import { mucPortal, safeJid, xmppUser } from './ids.js';
 import { ourOccupant, readerOf, type Occupant, type Room } from './muc-room.js';
 import { parseOccupantPresence } from './muc-stanzas.js';
 import { conflictNick } from './nicks.js';
+import { newId } from './stanzas.js';
 
 const MAX_CONFLICTS = 5;
 
@@ -107,17 +108,37 @@ async function refused(
     o.nick = conflictNick(o.wanted, o.conflicts);
     void host.join(room, o).catch(() => undefined); // the first join settles with it
     await host.store(room);
-    await ctx
-      .notify(
-        o.userId,
-        `In the XMPP room ${room.jid}, the nick "${o.wanted}" is taken: you are "${o.nick}" there.`,
-      )
-      .catch(() => false);
+    await tell(
+      host,
+      room,
+      o,
+      `In the XMPP room ${room.jid}, the nick "${o.wanted}" is taken: you are "${o.nick}" there.`,
+    );
     return;
   }
   const why = text ? `${condition}: ${text}` : condition;
   o.settle?.(new BridgeError('rejected', `the XMPP room ${room.jid} refused you (${why})`));
-  await ctx
-    .notify(o.userId, `The XMPP room ${room.jid} refused to let you in (${why}).`)
-    .catch(() => false);
+  await tell(host, room, o, `The XMPP room ${room.jid} refused to let you in (${why}).`);
+}
+
+/**
+ * Tells a Matrix user about their occupant: in their management room, or, when they have none, in
+ * the portal room as a notice of the MUC's own ghost (never silently).
+ */
+async function tell(host: PresenceHost, room: Room, o: Occupant, text: string): Promise<void> {
+  const { ctx } = host.d;
+  if (await ctx.notify(o.userId, text).catch(() => false)) return;
+  const portal = mucPortal(room.jid);
+  await host.d.chain.run(
+    portal,
+    () =>
+      host.d.emit({
+        kind: 'message',
+        portal,
+        sender: xmppUser(room.jid),
+        id: remoteMessageId(`notice:${newId()}`),
+        content: { kind: 'notice', text: `${o.userId}: ${text}` },
+      }),
+    (err) => ctx.log.warn({ err, portal }, 'a notice about a MUC occupant was not sent'),
+  );
 }

@@ -3,6 +3,7 @@
 // user invited (and invited back after they left); a Matrix user who invites a ghost to a direct
 // chat talks to that XMPP user; styling ↔ HTML both ways; hostile XML in Matrix text arrives as
 // text, and an oversized message is refused with its reason.
+import { xml } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
@@ -152,6 +153,60 @@ describe('XMPP one-to-one chats (Prosody + Synapse)', () => {
     await alice.send(chat(alice.jid, mattJid, 'are you there?'));
     await joinWhenInvited(dmRoom);
     await fromGhost(dmRoom, ghostOf('alice@localhost'), 'are you there?');
+  });
+
+  it('corrections and reactions in a chat, both ways (by the message ids)', async () => {
+    await alice.send(chat(alice.jid, mattJid, 'dm tpyo', 'd1'));
+    const original = await fromGhost(dmRoom, ghostOf('alice@localhost'), 'dm tpyo');
+    await alice.send(
+      xml(
+        'message',
+        { type: 'chat', to: mattJid, id: 'd2' },
+        xml('body', {}, 'dm typo'),
+        xml('replace', { xmlns: 'urn:xmpp:message-correct:0', id: 'd1' }),
+      ),
+    );
+    await waitFor(
+      async () =>
+        (await roomEvents(matt, dmRoom)).find(
+          (e) =>
+            (e.content['m.relates_to'] as { event_id?: string } | undefined)?.event_id ===
+              original.event_id &&
+            (e.content['m.new_content'] as { body?: string })?.body === 'dm typo',
+        ),
+      20_000,
+      'the edit',
+    );
+    await sendAs(
+      matt,
+      dmRoom,
+      { 'm.relates_to': { rel_type: 'm.annotation', event_id: original.event_id, key: '👍' } },
+      'm.reaction',
+    );
+    const reaction = await alice.expect(
+      (el) => !!el.getChild('reactions', 'urn:xmpp:reactions:0'),
+      'the reaction on XMPP',
+    );
+    expect(reaction.getChild('reactions', 'urn:xmpp:reactions:0')?.attrs.id).toBe('d1');
+  });
+
+  it('only the Matrix user the chat belongs to speaks in it: others are refused', async () => {
+    const zoe = await registerUser(uniqueLocalpart('zoe'));
+    await asUser(matt, 'POST', `/_matrix/client/v3/rooms/${encodeURIComponent(dmRoom)}/invite`, {
+      user_id: zoe.userId,
+    });
+    await asUser(zoe, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(dmRoom)}`, {});
+    const refused = await sendText(zoe, dmRoom, 'let me in');
+    const notice = await waitFor(
+      async () =>
+        (await roomEvents(matt, dmRoom)).find(
+          (e) => e.content.msgtype === 'm.notice' && replyTarget(e) === refused,
+        ),
+      20_000,
+      'the refusal',
+    );
+    expect(String(notice.content.body)).toContain(`only ${matt.userId} speaks in this chat`);
+    expect(alice.bodiesFrom(matrixJid(zoe.userId))).toEqual([]);
   });
 
   it('a Matrix user who invites a ghost to a direct chat talks to that XMPP user', async () => {

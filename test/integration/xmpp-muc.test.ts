@@ -134,6 +134,18 @@ describe('XMPP MUCs (Prosody + Synapse)', () => {
     const nina = await registerUser(uniqueLocalpart('nina'), undefined, { displayname: 'Carol' });
     await joinAlias(nina, alias);
     await carol.expect((el) => inRoom(el, `${room}/Carol [m]`), 'nina as "Carol [m]"');
+    // Nina has no management room: she is told in the room itself.
+    await waitFor(
+      async () =>
+        (await roomEvents(nina, roomId)).find(
+          (e) =>
+            e.content.msgtype === 'm.notice' &&
+            e.content.body ===
+              `${nina.userId}: In the XMPP room ${room}, the nick "Carol" is taken: you are "Carol [m]" there.`,
+        ),
+      20_000,
+      'the notice to nina',
+    );
     await sendText(nina, roomId, 'I am not Carol');
     await waitFor(
       () => carol.bodiesFrom(`${room}/Carol [m]`).includes('I am not Carol'),
