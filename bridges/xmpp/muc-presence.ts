@@ -7,7 +7,13 @@ import type { Element } from '@xmpp/xml';
 import { BridgeError, remoteMessageId } from '../../src/connector.js';
 import type { XmppDeps } from './deps.js';
 import { mucPortal, safeJid, xmppUser } from './ids.js';
-import { ourOccupant, readerOf, type Occupant, type Room } from './muc-room.js';
+import {
+  ourOccupant,
+  powerLevelOf,
+  presenceReaderOf,
+  type Occupant,
+  type Room,
+} from './muc-room.js';
 import { parseOccupantPresence } from './muc-stanzas.js';
 import { conflictNick } from './nicks.js';
 import { newId } from './stanzas.js';
@@ -70,15 +76,17 @@ export function onPresence(host: PresenceHost, el: Element): void {
     return;
   }
   // Others, as the reader sees them; our own users' occupants are not ghosts.
-  if (readerOf(room) !== mine || ourOccupant(room, nick)) return;
+  if (presenceReaderOf(room) !== mine || ourOccupant(room, nick)) return;
   const user = xmppUser(`${room.jid}/${nick}`);
   void host.d.chain.run(
     key,
     async () => {
       if (p.available) {
         await host.arrived(room, nick);
+        await setLevel(host, room, nick, powerLevelOf(p.affiliation, p.role));
         return;
       }
+      await setLevel(host, room, nick, 0);
       if (!room.remote.delete(nick)) return;
       const membership = p.codes.has('301') ? 'ban' : p.codes.has('307') ? 'kick' : 'leave';
       await host.d.emit({
@@ -102,7 +110,6 @@ async function refused(
   condition: string,
   text?: string,
 ): Promise<void> {
-  const { ctx } = host.d;
   if (condition === 'conflict' && o.conflicts < MAX_CONFLICTS) {
     o.conflicts++;
     o.nick = conflictNick(o.wanted, o.conflicts);
@@ -141,4 +148,23 @@ async function tell(host: PresenceHost, room: Room, o: Occupant, text: string): 
       }),
     (err) => ctx.log.warn({ err, portal }, 'a notice about a MUC occupant was not sent'),
   );
+}
+
+/** Affiliations and roles as the ghost's power level (owner 100, admin/moderator 50), when changed. */
+async function setLevel(
+  host: PresenceHost,
+  room: Room,
+  nick: string,
+  level: number,
+): Promise<void> {
+  if ((room.levels.get(nick) ?? 0) === level) return;
+  if (level === 0) room.levels.delete(nick);
+  else room.levels.set(nick, level);
+  const user = xmppUser(`${room.jid}/${nick}`);
+  await host.d.emit({
+    kind: 'power-levels',
+    portal: mucPortal(room.jid),
+    sender: user,
+    levels: [{ user, level }],
+  });
 }

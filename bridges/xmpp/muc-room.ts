@@ -21,6 +21,8 @@ export interface Room {
   occupants: Map<MatrixUserId, Occupant>;
   /** XMPP occupants by nick (their ghosts are in the room). */
   remote: Set<string>;
+  /** XMPP occupants' Matrix power levels as last set (from affiliation and role); absent: 0. */
+  levels: Map<string, number>;
   /** Origin ids of sent messages waiting for their reflection. */
   reflections: Map<
     string,
@@ -48,6 +50,7 @@ export function newRoom(jid: string): Room {
     jid,
     occupants: new Map(),
     remote: new Set(),
+    levels: new Map(),
     reflections: new Map(),
     ids: new Lru(10_000),
     origins: new Lru(10_000),
@@ -62,6 +65,17 @@ export function readerOf(room: Room): Occupant | undefined {
   return undefined;
 }
 
+/**
+ * The occupant whose copy of the room's presences the bridge reads: the reader, or while none has
+ * joined yet, the first joining one (a room sends the present occupants before the self-presence).
+ */
+export function presenceReaderOf(room: Room): Occupant | undefined {
+  const reader = readerOf(room);
+  if (reader) return reader;
+  for (const o of room.occupants.values()) if (o.state === 'joining') return o;
+  return undefined;
+}
+
 /** The Matrix user's occupant with this nick, if it is one of ours. */
 export function ourOccupant(room: Room, nick: string): Occupant | undefined {
   for (const o of room.occupants.values()) if (o.nick === nick && o.state !== 'left') return o;
@@ -72,4 +86,11 @@ export function ourOccupant(room: Room, nick: string): Occupant | undefined {
 export function mapIds(room: Room, own: string, stanzaId: string): void {
   room.ids.set(own, stanzaId);
   room.origins.set(stanzaId, own);
+}
+
+/** An occupant's Matrix power level: owner 100, admin or moderator 50, anyone else 0. */
+export function powerLevelOf(affiliation?: string, role?: string): number {
+  if (affiliation === 'owner') return 100;
+  if (affiliation === 'admin' || role === 'moderator') return 50;
+  return 0;
 }

@@ -63,6 +63,36 @@ describe('XMPP MUCs (Prosody + Synapse)', () => {
   it('a Matrix user who joins the alias enters the MUC as their own occupant, with their name', async () => {
     roomId = await joinAlias(matt, alias);
     await carol.expect((el) => inRoom(el, `${room}/${mattNick}`), 'matt in the MUC');
+    // Who was in the MUC already is in the room at once, before saying anything.
+    await waitFor(
+      async () =>
+        (await roomEvents(matt, roomId)).find(
+          (e) =>
+            e.type === 'm.room.member' &&
+            e.state_key === carolGhost &&
+            e.content.membership === 'join',
+        ),
+      20_000,
+      "Carol's ghost in the room",
+    );
+  });
+
+  it("the MUC's owner is a room admin in Matrix (affiliations as power levels)", async () => {
+    await carol.send(groupchat(room, 'I own this room'));
+    await fromGhost(carolGhost, 'I own this room');
+    const levels = await waitFor(
+      async () => {
+        const l = await asUser<{ users?: Record<string, number> }>(
+          matt,
+          'GET',
+          `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.power_levels/`,
+        );
+        return (l.users?.[carolGhost] ?? 0) > 50 ? l : undefined;
+      },
+      20_000,
+      "Carol's power level",
+    );
+    expect(levels.users?.[carolGhost]).toBeGreaterThan(50);
   });
 
   it('XMPP → Matrix: an occupant speaks through their ghost, named by their nick', async () => {
