@@ -334,6 +334,19 @@ export class Mucs {
     if (this.stopped) return;
     const room = this.room(jid);
     if (change.membership === 'join' && change.target === change.sender.userId) {
+      const o = room.occupants.get(change.sender.userId);
+      const wanted = nickFor(change.sender.displayName, change.sender.userId);
+      if (o?.state === 'joined' && wanted !== o.wanted) {
+        // A new display name: the occupant changes nick (a presence to the new one, XEP-0045 §7.6).
+        o.wanted = wanted;
+        o.nick = wanted;
+        o.conflicts = 0;
+        await this.store(room);
+        await this.join(room, o).catch((err: unknown) =>
+          this.d.ctx.log.info({ err, portal: mucPortal(jid) }, 'a nick change was refused'),
+        );
+        return;
+      }
       await this.ensureJoined(jid, change.sender);
       return;
     }

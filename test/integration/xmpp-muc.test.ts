@@ -184,6 +184,23 @@ describe('XMPP MUCs (Prosody + Synapse)', () => {
     );
   });
 
+  it("a Matrix user's new display name is their new nick", async () => {
+    const newNick = `Matthew ${suffix}`;
+    await asUser(
+      matt,
+      'PUT',
+      `/_matrix/client/v3/profile/${encodeURIComponent(matt.userId)}/displayname`,
+      { displayname: newNick },
+    );
+    await carol.expect((el) => inRoom(el, `${room}/${newNick}`), 'the new nick in the MUC');
+    await sendText(matt, roomId, 'renamed');
+    await waitFor(
+      () => carol.bodiesFrom(`${room}/${newNick}`).includes('renamed'),
+      20_000,
+      'a line from the new nick',
+    );
+  });
+
   it('XMPP occupants who leave, leave the room', async () => {
     const dave = await xmppUser('dave', 'muc');
     await joinMuc(dave, room, 'Dave');
