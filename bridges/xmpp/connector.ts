@@ -150,6 +150,7 @@ export class XmppConnector
       link,
       reactions,
       route: (portal, sender) => this.route(portal, sender),
+      publicLink: (target) => ctx.publicLink(target),
       naming: {
         mentionName: (userId) => {
           const remote = ctx.ghostRemoteId(userId);

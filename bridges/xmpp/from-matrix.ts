@@ -46,6 +46,8 @@ export interface FromMatrixDeps {
   reactions: ReactionSets;
   route(portal: PortalKey, sender: MatrixSender): Promise<Route>;
   naming: MentionNaming;
+  /** Core's public link to Matrix media; undefined when the admin set no `public_links`. */
+  publicLink(target: { mxc: string; name: string; mimeType?: string }): Promise<string | undefined>;
 }
 
 const notSent = (err: unknown) =>
@@ -90,8 +92,25 @@ export async function handleMatrixMessage(
   msg: MatrixMessage,
 ): Promise<SendResult> {
   const route = await d.route(msg.portal, msg.sender);
+  // Files go as public links (XEP-0066 for the first): XMPP clients fetch them over HTTPS.
+  const links: string[] = [];
+  for (const a of msg.content.attachments ?? []) {
+    const link = await d.publicLink({
+      mxc: a.url,
+      name: a.name,
+      ...(a.mimeType ? { mimeType: a.mimeType } : {}),
+    });
+    if (!link)
+      throw new BridgeError(
+        'unsupported',
+        'files cannot reach XMPP: the bridge has no public_links to serve them from',
+      );
+    links.push(link);
+  }
+  const text = bodyFromContent(msg.content, d.naming);
   return send(d, route, {
-    body: bodyFromContent(msg.content, d.naming),
+    body: [text, ...links].filter((part) => part !== '').join('\n'),
+    ...(links[0] ? { oob: links[0] } : {}),
     chatState: 'active',
     ...(msg.replyTo ? { replyTo: { id: route.ref(msg.replyTo) } } : {}),
   });

@@ -20,6 +20,7 @@ export const NS = {
   hints: 'urn:xmpp:hints',
   stanzas: 'urn:ietf:params:xml:ns:xmpp-stanzas',
   nick: 'http://jabber.org/protocol/nick',
+  oob: 'jabber:x:oob',
 } as const;
 
 export const newId = (): string => randomUUID();
@@ -148,6 +149,8 @@ export interface OutgoingMessage {
   replyTo?: { id: string; to?: string };
   chatState?: ChatState;
   subject?: string;
+  /** XEP-0066: a file's address (clients show it as the file). */
+  oob?: string;
 }
 
 /** A `<message/>`; its id is also its XEP-0359 origin-id. */
@@ -172,6 +175,7 @@ export function buildMessage(m: OutgoingMessage): Element {
     m.reactions ? xml('store', { xmlns: NS.hints }) : null,
     m.replyTo ? xml('reply', { xmlns: NS.reply, id: m.replyTo.id, to: m.replyTo.to }) : null,
     m.chatState ? xml(m.chatState, { xmlns: NS.chatStates }) : null,
+    m.oob ? xml('x', { xmlns: NS.oob }, xml('url', {}, xmlText(m.oob))) : null,
   );
 }
 

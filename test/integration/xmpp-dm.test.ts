@@ -24,6 +24,8 @@ import {
   type XmppUser,
 } from '../support/xmpp-user.js';
 
+const PUBLIC = 'https://files.example.org';
+
 describe('XMPP one-to-one chats (Prosody + Synapse)', () => {
   const connector = new XmppConnector();
   let bridge: Switchboard;
@@ -61,7 +63,7 @@ describe('XMPP one-to-one chats (Prosody + Synapse)', () => {
   beforeAll(async () => {
     requireSynapse();
     [alice, bob] = await Promise.all([xmppUser('alice', 'dm'), xmppUser('bob', 'dm')]);
-    bridge = await startXmppBridge(connector);
+    bridge = await startXmppBridge(connector, {}, { publicLinks: { url: PUBLIC } });
     matt = await registerUser(uniqueLocalpart('matt'));
     mattJid = matrixJid(matt.userId);
   });
@@ -188,6 +190,26 @@ describe('XMPP one-to-one chats (Prosody + Synapse)', () => {
       'the reaction on XMPP',
     );
     expect(reaction.getChild('reactions', 'urn:xmpp:reactions:0')?.attrs.id).toBe('d1');
+  });
+
+  it('a file goes as a public link, with XEP-0066 out-of-band data', async () => {
+    const { hsUrl } = requireSynapse();
+    const res = await fetch(`${hsUrl}/_matrix/media/v3/upload?filename=dot.png`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${matt.accessToken}`, 'content-type': 'image/png' },
+      body: new Uint8Array([0x89, 0x50, 0x4e, 0x47]),
+    });
+    const { content_uri: mxc } = (await res.json()) as { content_uri: string };
+    await sendAs(matt, dmRoom, {
+      msgtype: 'm.image',
+      body: 'dot.png',
+      url: mxc,
+      info: { mimetype: 'image/png' },
+    });
+    const el = await alice.expect((e) => !!e.getChild('x', 'jabber:x:oob'), 'the file on XMPP');
+    const url = el.getChild('x', 'jabber:x:oob')?.getChildText('url');
+    expect(url?.startsWith(`${PUBLIC}/`)).toBe(true);
+    expect(el.getChildText('body')).toContain(url);
   });
 
   it('only the Matrix user the chat belongs to speaks in it: others are refused', async () => {
