@@ -5,7 +5,13 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // - integration: test/integration, against the real Synapse and PostgreSQL that `npm test`
 //   (test/run.sh) starts. One file at a time (they share one Synapse), after the unit project.
 // `npm test` runs both; `npm run test:unit` runs `vitest run --project unit` without servers.
-const exclude = [...configDefaults.exclude, '**/dist/**', '**/.peers/**', '**/coverage/**'];
+const exclude = [
+  ...configDefaults.exclude,
+  '**/dist/**',
+  '**/.peers/**',
+  '**/.demo/**',
+  '**/coverage/**',
+];
 
 export default defineConfig({
   test: {

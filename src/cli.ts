@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from './config/load.js';
 import { registrationYaml } from './core/registration.js';
 import { EXIT, StartupError } from './core/startup-checks.js';
 import { Switchboard } from './core/switchboard.js';
+import { addDemoCommand } from './demo/command.js';
 import { createLogger } from './observability/logger.js';
 
 /** A file at the package root, above src/ (or dist/src/): config.sample.yaml, package.json. */
@@ -108,5 +109,7 @@ program
       fail(err);
     }
   });
+
+addDemoCommand(program);
 
 await program.parseAsync();

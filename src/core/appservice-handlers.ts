@@ -13,6 +13,7 @@ import type { Store } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
 import type { GhostDirectory } from './ghosts.js';
 import type { InboxRouter } from './inbox-router.js';
+import { OwnEvents } from './own-events.js';
 import type { StoreHealth } from './store-health.js';
 import { TxnResets } from './txn-resets.js';
 import { toRecord, type PortalDirectory } from './portals.js';
@@ -26,8 +27,10 @@ export function appserviceHandlers(deps: {
   ghosts: GhostDirectory;
   metrics: Metrics;
   log: Logger;
+  botUserId: string;
 }): AppserviceHandlers {
   const resets = new TxnResets(deps.log);
+  const own = new OwnEvents(deps.runtimes, deps.portals, deps.botUserId);
   const running = () => [...deps.runtimes.values()].filter((r) => r.state === 'running');
   const thirdParty = (protocol: string) => {
     const runtime = deps.runtimes.get(protocol);
@@ -40,7 +43,15 @@ export function appserviceHandlers(deps: {
 
   return {
     async onTransaction(txnId, txn, receivedAt) {
-      const rows = txn.events.map((e) => ({
+      const events = await own.needed(txn.events);
+      deps.metrics.ownEvents.inc(txn.events.length - events.length);
+      if (events.length === 0 && txn.events.length > 0) {
+        // Only the bridge's own events came back: nothing to store, nothing to do.
+        deps.metrics.transactions.inc({ outcome: 'own' });
+        for (const ev of txn.ephemeral) deps.router.enqueueEphemeral(ev);
+        return;
+      }
+      const rows = events.map((e) => ({
         eventId: e.event_id,
         roomId: e.room_id,
         json: JSON.stringify(e),
@@ -53,7 +64,7 @@ export function appserviceHandlers(deps: {
       });
       deps.metrics.transactions.inc({ outcome: result.repeat ? 'repeat' : 'stored' });
       if (!result.repeat) resets.seen(txnId, result.txnIdReset);
-      const byId = new Map(txn.events.map((e) => [e.event_id, e]));
+      const byId = new Map(events.map((e) => [e.event_id, e]));
       for (const row of result.added) deps.router.enqueue(row, byId.get(row.eventId), receivedAt);
       for (const ev of txn.ephemeral) deps.router.enqueueEphemeral(ev);
     },

@@ -260,7 +260,17 @@ export class Switchboard {
 
     this.listener.route(
       this.routes(
-        appserviceHandlers({ store, storeHealth, router, runtimes, portals, ghosts, metrics, log }),
+        appserviceHandlers({
+          store,
+          storeHealth,
+          router,
+          runtimes,
+          portals,
+          ghosts,
+          metrics,
+          log,
+          botUserId: this.botUserId,
+        }),
         links,
       ),
     );

@@ -31,6 +31,8 @@ export interface Metrics {
   readonly storeWritable: Gauge;
   /** Writes to the store that failed (a full disk, a read-only file, PostgreSQL gone). */
   readonly storeFailures: Counter;
+  /** The bridge's own events pushed back by the homeserver and dropped on arrival (nothing to relay). */
+  readonly ownEvents: Counter;
 }
 
 export interface MetricsOptions {
@@ -91,6 +93,11 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     storeWritable: new Gauge({
       name: `${METRIC_PREFIX}store_writable`,
       help: '1 while the database takes writes; 0 from a failed write until a probe write goes through.',
+      registers,
+    }),
+    ownEvents: new Counter({
+      name: `${METRIC_PREFIX}own_events_total`,
+      help: "The bridge's own events (its ghosts', its bot's) pushed back by the homeserver and dropped on arrival: nothing to relay.",
       registers,
     }),
     storeFailures: new Counter({

@@ -8,8 +8,11 @@
 # - a second InspIRCd, irc2.localhost (plaintext), NOT linked at start: tests link it to the first
 #   (`CONNECT irc2.localhost` as the oper root/ci on the first) and split it off (`SQUIT`), for
 #   netsplits. The first listens for server links on IRC_LINK_PORT, the second on IRC2_LINK_PORT.
-# usage: irc.sh install | start | stop
-# env: PEERS_DIR (state, default $REPO/.peers), IRC_PORT (default 16667), IRC_TLS_PORT (default IRC_PORT+30, 16697),
+# usage: irc.sh install | start | stop | env (what the tests get: see env_for_tests)
+#        irc.sh install-inspircd | start-inspircd    only the first InspIRCd, plaintext on IRC_PORT, no TLS, no
+#                                                   services, no links (`switchboard demo`); `stop` stops it
+# env: PEERS_DIR (state, default $REPO/.peers), IRC_NETWORK (the network name, default SBTest), IRC_PORT (default 16667),
+#      IRC_TLS_PORT (default IRC_PORT+30, 16697),
 #      IRC_LINK_PORT (InspIRCd's server link for Atheme; default IRC_PORT+333, 17000 with the default
 #      IRC_PORT), NGIRCD_PORT (default IRC_PORT+1, 16668), IRC2_PORT (the second InspIRCd's client port,
 #      default IRC_PORT+2) and IRC2_LINK_PORT (its server link, default IRC_PORT+334): the defaults move with IRC_PORT so that two
@@ -28,6 +31,7 @@ LINK_PORT=${IRC_LINK_PORT:-$((PORT + 333))}
 NG_PORT=${NGIRCD_PORT:-$((PORT + 1))}
 PORT2=${IRC2_PORT:-$((PORT + 2))}
 LINK2_PORT=${IRC2_LINK_PORT:-$((PORT + 334))}
+NETWORK=${IRC_NETWORK:-SBTest}
 PIDFILE=$P/inspircd.pid
 PIDFILE2=$P/inspircd2.pid
 ATHEME_PIDFILE=$P/atheme.pid
@@ -60,13 +64,10 @@ certs() {
   chmod 644 "$D/key.pem" # test-only key
 }
 
-# What both InspIRCd servers share: limits off, IRCv3 caps, services (SASL through Atheme). Linked
-# servers must load the same network-wide modules, so both load all of these.
-inspircd_common() {
+# What every InspIRCd here has: limits off, IRCv3 caps.
+inspircd_basics() {
   cat <<CONF
 <admin name="CI" nick="ci" email="ci@localhost">
-<module name="ssl_gnutls"><module name="sslinfo">
-<sslprofile name="tests" provider="gnutls" certfile="$D/cert.pem" keyfile="$D/key.pem" requestclientcert="no">
 <connect name="main" allow="*" timeout="60" pingfreq="120" threshold="1000000" commandrate="1000000000" fakelag="no"
   hardsendq="10485760" softsendq="1048576" recvq="1048576" localmax="10000" globalmax="10000" maxchans="1000" resolvehostnames="no">
 <files motd="$D/motd">
@@ -77,6 +78,16 @@ inspircd_common() {
 <module name="ircv3_batch"><module name="ircv3_labeledresponse"><module name="ircv3_echomessage"><module name="ircv3_accounttag">
 <module name="ircv3_capnotify"><module name="ircv3_chghost"><module name="ircv3_invitenotify">
 <module name="namesx"><module name="uhnames"><module name="setname"><module name="monitor">
+CONF
+}
+
+# What both test InspIRCd servers share: the basics, TLS, services (SASL through Atheme). Linked
+# servers must load the same network-wide modules, so both load all of these.
+inspircd_common() {
+  inspircd_basics
+  cat <<CONF
+<module name="ssl_gnutls"><module name="sslinfo">
+<sslprofile name="tests" provider="gnutls" certfile="$D/cert.pem" keyfile="$D/key.pem" requestclientcert="no">
 <module name="services_account">
 <module name="spanningtree">
 <uline server="services.localhost" silent="yes">
@@ -90,7 +101,7 @@ write_inspircd_config() {
   : >"$D/motd"
   {
     cat <<CONF
-<server name="irc.localhost" description="Switchboard tests" network="SBTest">
+<server name="irc.localhost" description="Switchboard tests" network="$NETWORK">
 <bind address="127.0.0.1" port="$PORT" type="clients">
 <bind address="127.0.0.1" port="$TLS_PORT" type="clients" sslprofile="tests">
 <pid file="$D/inspircd.pidfile">
@@ -105,11 +116,26 @@ CONF
   } >"$D/inspircd.conf"
 }
 
+# Only a plaintext client port: nothing to link, no services (`start-inspircd`).
+write_inspircd_minimal_config() {
+  mkdir -p "$D"
+  echo "Welcome to the $NETWORK network on 127.0.0.1. Join a channel: /join #demo" >"$D/motd"
+  {
+    cat <<CONF
+<server name="irc.localhost" description="Switchboard" network="$NETWORK">
+<bind address="127.0.0.1" port="$PORT" type="clients">
+<pid file="$D/inspircd.pidfile">
+<log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="$D/inspircd-file.log">
+CONF
+    inspircd_basics
+  } >"$D/inspircd.conf"
+}
+
 write_inspircd2_config() {
   mkdir -p "$D2"
   {
     cat <<CONF
-<server name="irc2.localhost" description="Switchboard tests (second server)" network="SBTest">
+<server name="irc2.localhost" description="Switchboard tests (second server)" network="$NETWORK">
 <bind address="127.0.0.1" port="$PORT2" type="clients">
 <pid file="$D2/inspircd.pidfile">
 <log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="$D2/inspircd-file.log">
@@ -161,24 +187,30 @@ write_ngircd_config() {
 CONF
 }
 
+# start_inspircd [minimal]: the full test server (plaintext, TLS, server link), or only plaintext.
 start_inspircd() {
-  local i
-  need_free "$PORT" "$TLS_PORT" "$LINK_PORT"
-  write_inspircd_config
+  local i ports=("$PORT" "$TLS_PORT" "$LINK_PORT")
+  if [ "${1:-}" = minimal ]; then
+    ports=("$PORT")
+    need_free "${ports[@]}"
+    write_inspircd_minimal_config
+  else
+    need_free "${ports[@]}"
+    write_inspircd_config
+  fi
   local root=()
   [ "$(id -u)" = 0 ] && root=(--runasroot)
   (cd "$D" && exec inspircd --nofork "${root[@]}" --config="$D/inspircd.conf") >"$P/inspircd.log" 2>&1 &
   echo $! >"$PIDFILE"
+  all_open() { local p; for p in "${ports[@]}"; do port_open "$p" || return 1; done; }
   for ((i = 0; i < 300; i++)); do
     alive "$(cat "$PIDFILE")" || { log "inspircd died; log:"; tail -20 "$P/inspircd.log" >&2; rm -f "$PIDFILE"; exit 1; }
-    port_open "$PORT" && port_open "$TLS_PORT" && port_open "$LINK_PORT" && break
+    all_open && return 0
     sleep 0.05
   done
-  port_open "$PORT" && port_open "$TLS_PORT" && port_open "$LINK_PORT" || {
-    log "inspircd not ready on :$PORT, :$TLS_PORT (TLS) and :$LINK_PORT (server link) after 15 s"
-    tail -20 "$P/inspircd.log" >&2
-    exit 1
-  }
+  log "inspircd not ready on 127.0.0.1 port(s) ${ports[*]} after 15 s"
+  tail -20 "$P/inspircd.log" >&2
+  exit 1
 }
 
 # The second InspIRCd: ready when its client and server-link ports are open.
@@ -257,6 +289,23 @@ start() {
     "(unlinked, links on :$LINK2_PORT; pid $(cat "$PIDFILE2")) in $(($(now_ms) - t0)) ms"
 }
 
+install_inspircd() {
+  command -v inspircd >/dev/null 2>&1 || apt_ensure inspircd
+  command -v inspircd >/dev/null 2>&1 || { log "inspircd installed but not on PATH"; exit 1; }
+}
+
+# Only the first InspIRCd, plaintext (for `switchboard demo`).
+start_only_inspircd() {
+  local t0; t0=$(now_ms)
+  if [ -f "$PIDFILE" ] && alive "$(cat "$PIDFILE")"; then
+    log "inspircd already running (pid $(cat "$PIDFILE")): run '$0 stop' first"; exit 1
+  fi
+  command -v inspircd >/dev/null 2>&1 || { log "inspircd is not installed: run '$0 install-inspircd'"; exit 1; }
+  ulimit -c 0
+  start_inspircd minimal
+  log "inspircd ready on 127.0.0.1:$PORT (pid $(cat "$PIDFILE")) in $(($(now_ms) - t0)) ms"
+}
+
 stop() {
   stop_pidfile atheme "$ATHEME_PIDFILE" atheme-services
   stop_pidfile ngircd "$NGIRCD_PIDFILE" ngircd
@@ -264,10 +313,24 @@ stop() {
   stop_pidfile inspircd "$PIDFILE" inspircd
 }
 
+# What the tests get (one VAR=value a line): InspIRCd (plaintext, with SASL through Atheme's
+# NickServ), its TLS port and self-signed certificate (the CA to trust), ngIRCd (a minimal RFC-only
+# server, plaintext) and a second InspIRCd the netsplit tests link to the first and split off.
+env_for_tests() {
+  echo "SWITCHBOARD_TEST_IRC_PORT=$PORT"
+  echo "SWITCHBOARD_TEST_IRC_TLS_PORT=$TLS_PORT"
+  echo "SWITCHBOARD_TEST_IRC_CA=$D/cert.pem"
+  echo "SWITCHBOARD_TEST_NGIRCD_PORT=$NG_PORT"
+  echo "SWITCHBOARD_TEST_IRC2_PORT=$PORT2"
+}
+
 cmd=${1:-}; shift || true
 case $cmd in
   install) install ;;
   start) start ;;
+  install-inspircd) install_inspircd ;;
+  start-inspircd) start_only_inspircd ;;
   stop) stop ;;
-  *) echo "usage: $0 install | start | stop"; exit 2 ;;
+  env) env_for_tests ;;
+  *) echo "usage: $0 install | start | stop | env | install-inspircd | start-inspircd"; exit 2 ;;
 esac

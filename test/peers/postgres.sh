@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL 15 for the tests: 127.0.0.1 only, trust auth, fsync off, database `test`
 # (dropped and created again on every start, so each test run begins empty).
-# usage: postgres.sh install | start | stop
+# usage: postgres.sh install | start | stop | env (SWITCHBOARD_TEST_PG_URL for the tests)
 # env: PEERS_DIR (state, default $REPO/.peers), PG_PORT (default 15432)
 # The cluster lives in $PEERS_DIR/pg, owned by the `postgres` user when run as root. If that user
 # cannot reach $PEERS_DIR (a checkout under /root, mode 700), it lives in /tmp instead, removed at stop.
@@ -83,10 +83,14 @@ stop() {
   esac
 }
 
+# What the tests get (one VAR=value a line).
+env_for_tests() { echo "SWITCHBOARD_TEST_PG_URL=postgres://postgres@127.0.0.1:$PORT/test"; }
+
 cmd=${1:-}; shift || true
 case $cmd in
   install) install ;;
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 install | start | stop"; exit 2 ;;
+  env) env_for_tests ;;
+  *) echo "usage: $0 install | start | stop | env"; exit 2 ;;
 esac

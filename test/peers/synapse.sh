@@ -4,9 +4,11 @@
 #        synapse.sh start REGISTRATION.yaml...   write the config, start on a FRESH database, wait for /versions
 #        synapse.sh register USER PASSWORD       a normal (non-admin) user, via the registration shared secret
 #        synapse.sh stop
+#        synapse.sh env                          what the tests get (SWITCHBOARD_TEST_HS_*)
 # env: PEERS_DIR (state, default $REPO/.peers), SYNAPSE_VENV (default $PEERS_DIR/synapse-venv),
 #      SYNAPSE_VERSION (default 1.163.2), HS_PORT (default 18008), SERVER_NAME (default localhost),
-#      HS_SECRET (registration shared secret, default switchboard_test_registration_secret), PYTHON (default python3)
+#      HS_SECRET (registration shared secret, default switchboard_test_registration_secret),
+#      HS_MACAROON_SECRET (default test_macaroon_secret), PYTHON (default python3)
 # Synapse reads appservice registrations only at start: write the registration, then start Synapse.
 set -euo pipefail
 # shellcheck source=test/peers/lib.sh
@@ -18,6 +20,7 @@ PIDFILE=$P/synapse.pid
 PORT=${HS_PORT:-18008}
 NAME=${SERVER_NAME:-localhost}
 SECRET=${HS_SECRET:-switchboard_test_registration_secret}
+MACAROON=${HS_MACAROON_SECRET:-test_macaroon_secret}
 PY=${PYTHON:-python3}
 
 # the installed distribution's version (synapse.__version__ adds git info when the venv is inside a checkout)
@@ -76,7 +79,7 @@ url_preview_enabled: false
 enable_metrics: false
 enable_registration: false
 registration_shared_secret: "$SECRET"
-macaroon_secret_key: "test_macaroon_secret"
+macaroon_secret_key: "$MACAROON"
 form_secret: "test_form_secret"
 bcrypt_rounds: 4
 app_service_config_files:
@@ -140,11 +143,19 @@ register() { # register USER PASSWORD
 
 stop() { stop_pidfile synapse "$PIDFILE" synapse.app.homeserver; }
 
+# What the tests get (one VAR=value a line).
+env_for_tests() {
+  echo "SWITCHBOARD_TEST_HS_URL=http://127.0.0.1:$PORT"
+  echo "SWITCHBOARD_TEST_HS_SERVER_NAME=$NAME"
+  echo "SWITCHBOARD_TEST_HS_SECRET=$SECRET"
+}
+
 cmd=${1:-}; shift || true
 case $cmd in
   install) install ;;
   start) start "$@" ;;
   register) register "$@" ;;
   stop) stop ;;
-  *) echo "usage: $0 install | start REGISTRATION... | register USER PASSWORD | stop"; exit 2 ;;
+  env) env_for_tests ;;
+  *) echo "usage: $0 install | start REGISTRATION... | register USER PASSWORD | stop | env"; exit 2 ;;
 esac

@@ -7,7 +7,8 @@
 # Messages to a user who is offline wait for them (mod_offline).
 # Users alice, bob, carol and dave @localhost, password `<name>-pw`, are registered at each start
 # (the data folder is made afresh, so no test sees an earlier run's rooms or rosters).
-# usage: xmpp.sh install | start | stop
+# usage: xmpp.sh install | start | stop | env (what the tests get: SWITCHBOARD_TEST_XMPP_C2S_PORT and
+#        SWITCHBOARD_TEST_XMPP_COMPONENT_PORT)
 # env: PEERS_DIR (state, default $REPO/.peers), XMPP_C2S_PORT (client port, default 15222),
 #      XMPP_COMPONENT_PORT (component port, default 15347).
 # Gotchas (../shared/peers/README.md §2): without muc_room_locking = false a new room is locked
@@ -92,10 +93,16 @@ stop() {
   stop_pidfile prosody "$PIDFILE" prosody
 }
 
+env_for_tests() {
+  echo "SWITCHBOARD_TEST_XMPP_C2S_PORT=$C2S_PORT"
+  echo "SWITCHBOARD_TEST_XMPP_COMPONENT_PORT=$COMPONENT_PORT"
+}
+
 cmd=${1:-}; shift || true
 case $cmd in
   install) install ;;
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 install | start | stop"; exit 2 ;;
+  env) env_for_tests ;;
+  *) echo "usage: $0 install | start | stop | env"; exit 2 ;;
 esac

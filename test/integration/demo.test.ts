@@ -1,0 +1,306 @@
+// `switchboard demo` end to end, as a new user runs it: a child process on free ports with a
+// state folder of its own (and the test run's Synapse venv, so nothing is pip-installed). It prints
+// how to join; a matrix-js-sdk user logs in with the printed password and joins the printed
+// rooms, an irc-framework user connects to the printed host and port and joins the printed
+// channel; they talk through the bridge both ways, and the echo room answers. Then SIGINT: the
+// demo exits 0 and nothing it started is left (its PIDs are gone, its ports free, no PID files).
+// A port in use stops it before it starts anything, naming the port and the flag that moves it.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import IRC, { type Client, type MessageEvent } from 'irc-framework';
+import { createClient, Direction, type MatrixClient } from 'matrix-js-sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bindProblem } from '../../src/demo/ports.js';
+import { requireSynapse, waitFor } from '../support/synapse.js';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const UP_TIMEOUT_MS = 120_000;
+
+/** A port nothing listens on now (the kernel's pick from the ephemeral range). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const alive = (pid: number) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+};
+
+interface Demo {
+  proc: ChildProcess;
+  dir: string;
+  out: () => string;
+  exited: Promise<number | null>;
+}
+
+/** `switchboard demo` with these ports, in a fresh state folder. */
+function startDemo(
+  ports: { hs: number; bridge: number; irc: number },
+  dir = mkdtempSync(join(tmpdir(), 'sb-demo-')),
+): Demo {
+  const venv = process.env.SYNAPSE_VENV ?? join(requireSynapse().peersDir, 'synapse-venv');
+  const args = ['--hs-port', ports.hs, '--bridge-port', ports.bridge, '--irc-port', ports.irc];
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli.ts', 'demo', '--dir', dir, ...args.map(String)],
+    {
+      cwd: REPO,
+      env: { ...process.env, SYNAPSE_VENV: venv, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  proc.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  proc.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code) => resolve(code)),
+  );
+  return { proc, dir, out: () => out, exited };
+}
+
+/** Waits for the banner; returns how long it took and the servers' PIDs (from their PID files). */
+async function waitUp(demo: Demo): Promise<{ ms: number; pids: Record<string, number> }> {
+  const t0 = Date.now();
+  await waitFor(
+    () => {
+      if (demo.proc.exitCode !== null) throw new Error(`the demo exited:\n${demo.out()}`);
+      return demo.out().includes('Ctrl-C stops everything');
+    },
+    UP_TIMEOUT_MS,
+    'the demo banner',
+    100,
+  );
+  const pids: Record<string, number> = {};
+  for (const name of ['synapse', 'inspircd'])
+    pids[name] = Number(readFileSync(join(demo.dir, `${name}.pid`), 'utf8'));
+  return { ms: Date.now() - t0, pids };
+}
+
+/** SIGINT, then the exit code (within 40 s). */
+async function interrupt(demo: Demo): Promise<number | null> {
+  demo.proc.kill('SIGINT');
+  return Promise.race([
+    demo.exited,
+    new Promise<never>((_, reject) =>
+      setTimeout(
+        () => reject(new Error(`no exit 40 s after SIGINT:\n${demo.out()}`)),
+        40_000,
+      ).unref(),
+    ),
+  ]);
+}
+
+/** After a test: SIGKILL a demo still running, then stop what it left, by its PID files. */
+async function cleanUp(demo: Demo | undefined): Promise<void> {
+  if (!demo) return;
+  if (demo.proc.exitCode === null && demo.proc.signalCode === null) {
+    demo.proc.kill('SIGKILL');
+    await demo.exited;
+  }
+  for (const script of ['irc.sh', 'synapse.sh'])
+    execFileSync('bash', [join(REPO, 'test/peers', script), 'stop'], {
+      env: { ...process.env, PEERS_DIR: demo.dir },
+      stdio: 'ignore',
+    });
+}
+
+/** `  label  value` from the banner. */
+function field(out: string, label: string): string {
+  const match = new RegExp(`^  ${label} +(\\S+)`, 'm').exec(out);
+  if (!match) throw new Error(`the demo printed no "${label}" line:\n${out}`);
+  return match[1]!;
+}
+
+const roomAliases = (out: string) =>
+  [...out.matchAll(/^ {2}(?:rooms)? +(#\S+:\S+) {3}\(/gm)].map((m) => m[1]!);
+
+describe('switchboard demo (Synapse, InspIRCd and the bridge on loopback)', () => {
+  let demo: Demo;
+  const pids: Record<string, number> = {};
+  let ports: { hs: number; bridge: number; irc: number };
+  let matrix: MatrixClient | undefined;
+  let irc: Client | undefined;
+  const heard: MessageEvent[] = [];
+  const suffix = randomBytes(3).toString('hex');
+  const ircNick = `carol${suffix}`;
+
+  beforeAll(async () => {
+    ports = { hs: await freePort(), bridge: await freePort(), irc: await freePort() };
+    demo = startDemo(ports);
+    const up = await waitUp(demo);
+    console.log(`demo up in ${up.ms} ms`);
+    Object.assign(pids, up.pids);
+  }, UP_TIMEOUT_MS + 10_000);
+
+  afterAll(async () => {
+    matrix?.stopClient();
+    irc?.quit('bye');
+    await cleanUp(demo);
+  });
+
+  it('prints how to join, and both sides talk through it with what it printed', async () => {
+    const out = demo.out();
+    const homeserver = field(out, 'homeserver');
+    const user = field(out, 'user');
+    const password = field(out, 'password');
+    const host = field(out, 'host');
+    const port = Number(field(out, 'port'));
+    const channel = field(out, 'channel');
+    const aliases = roomAliases(out);
+    expect(homeserver).toBe(`http://127.0.0.1:${ports.hs}`);
+    expect(user).toBe('@demo:localhost');
+    expect(host).toBe('127.0.0.1');
+    expect(port).toBe(ports.irc);
+    expect(channel).toBe('#demo');
+    expect(aliases).toEqual(['#irc_demo_#demo:localhost', '#echo_lobby:localhost']);
+
+    // The Matrix side: log in with the printed password, join the printed rooms.
+    const login = await createClient({ baseUrl: homeserver }).loginRequest({
+      type: 'm.login.password',
+      identifier: { type: 'm.id.user', user },
+      password,
+    });
+    matrix = createClient({
+      baseUrl: homeserver,
+      accessToken: login.access_token,
+      userId: login.user_id,
+      deviceId: login.device_id,
+    });
+    const ircRoom = (await matrix.joinRoom(aliases[0]!)).roomId;
+    const echoRoom = (await matrix.joinRoom(aliases[1]!)).roomId;
+    const saidIn = (roomId: string, sender: string, body: string) =>
+      waitFor(
+        async () =>
+          (await matrix!.createMessagesRequest(roomId, null, 50, Direction.Backward)).chunk.find(
+            (e) => e.sender === sender && e.content?.body === body,
+          ),
+        30_000,
+        `"${body}" from ${sender}`,
+        250,
+      );
+
+    // The IRC side: connect to the printed host and port, join the printed channel.
+    const client = (irc = new IRC.Client());
+    client.on('privmsg', (e: MessageEvent) => heard.push(e));
+    const registered = new Promise<void>((resolve, reject) => {
+      client.once('registered', () => resolve());
+      client.once('close', () => reject(new Error(`could not connect to ${host}:${port}`)));
+    });
+    client.connect({
+      host,
+      port,
+      nick: ircNick,
+      username: 'carol',
+      gecos: 'Carol',
+      auto_reconnect: false,
+    });
+    await registered;
+    const joined = new Promise<void>((resolve) =>
+      client.on('join', (e: { nick: string }) => e.nick === ircNick && resolve()),
+    );
+    client.join(channel);
+    await joined;
+
+    // Matrix → IRC, through the demo user's own IRC connection (demo[m]).
+    const fromMatrix = `hello from matrix ${suffix}`;
+    await matrix.sendTextMessage(ircRoom, fromMatrix);
+    const got = await waitFor(
+      () => heard.find((e) => e.message === fromMatrix),
+      30_000,
+      `"${fromMatrix}" on IRC`,
+    );
+    expect(got.nick).toBe('demo[m]');
+    expect(got.target.toLowerCase()).toBe(channel);
+
+    // IRC → Matrix, as carol's ghost.
+    const fromIrc = `hello from irc ${suffix}`;
+    client.say(channel, fromIrc);
+    await saidIn(ircRoom, `@irc_demo_${ircNick}:localhost`, fromIrc);
+
+    // The echo bridge answers in its room.
+    await matrix.sendTextMessage(echoRoom, `echo ${suffix}`);
+    await saidIn(echoRoom, '@echo_echo:localhost', `echo ${suffix}`);
+  }, 90_000);
+
+  it('Ctrl-C (SIGINT) stops everything it started: PIDs gone, ports free, no PID files', async () => {
+    expect(Object.values(pids).every(alive)).toBe(true);
+    irc?.quit('bye');
+    irc = undefined;
+    expect(await interrupt(demo)).toBe(0);
+    expect(demo.out()).toContain('everything it started is stopped');
+    for (const [name, pid] of Object.entries(pids))
+      expect(alive(pid), `${name} (pid ${pid})`).toBe(false);
+    for (const port of Object.values(ports))
+      expect(await bindProblem(port), `port ${port}`).toBeUndefined();
+    for (const name of ['synapse', 'inspircd', 'demo'])
+      expect(existsSync(join(demo.dir, `${name}.pid`)), `${name}.pid`).toBe(false);
+  }, 60_000);
+});
+
+describe('switchboard demo run again after kill -9, in the same folder', () => {
+  let first: Demo | undefined;
+  let second: Demo | undefined;
+  afterAll(async () => {
+    await cleanUp(second);
+    await cleanUp(first);
+  });
+
+  it(
+    'stops what the killed one left (by its PID files) and comes up again',
+    async () => {
+      const ports = { hs: await freePort(), bridge: await freePort(), irc: await freePort() };
+      first = startDemo(ports);
+      const { pids: left } = await waitUp(first);
+      first.proc.kill('SIGKILL');
+      await first.exited;
+      expect(Object.values(left).every(alive)).toBe(true); // nobody stopped them: leftovers
+
+      second = startDemo(ports, first.dir);
+      const up = await waitUp(second);
+      console.log(`second run up in ${up.ms} ms`);
+      for (const [name, pid] of Object.entries(left)) expect(alive(pid), `old ${name}`).toBe(false);
+      expect(Object.values(up.pids).every(alive)).toBe(true);
+      expect(await interrupt(second)).toBe(0);
+      for (const pid of Object.values(up.pids)) expect(alive(pid)).toBe(false);
+      for (const port of Object.values(ports)) expect(await bindProblem(port)).toBeUndefined();
+    },
+    2 * UP_TIMEOUT_MS + 60_000,
+  );
+});
+
+describe('switchboard demo with a port in use', () => {
+  let holder: Server | undefined;
+  afterAll(() => holder?.close());
+
+  it('stops before starting anything, naming the port, what needs it and the flag to change it', async () => {
+    const ports = { hs: await freePort(), bridge: await freePort(), irc: await freePort() };
+    holder = createServer();
+    await new Promise<void>((resolve) => holder!.listen(ports.irc, '127.0.0.1', resolve));
+    const demo = startDemo(ports);
+    const code = await demo.exited;
+    expect(code).toBe(15);
+    expect(demo.out()).toContain(
+      `port ${ports.irc} on 127.0.0.1 is already in use: it is for the IRC server (InspIRCd)`,
+    );
+    expect(demo.out()).toContain('--irc-port <port>');
+    expect(existsSync(join(demo.dir, 'synapse.pid'))).toBe(false);
+    expect(existsSync(join(demo.dir, 'inspircd.pid'))).toBe(false);
+    expect(existsSync(join(demo.dir, 'demo.pid'))).toBe(false);
+  }, 60_000);
+});
