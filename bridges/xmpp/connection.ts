@@ -103,6 +103,11 @@ export class ComponentLink {
     });
   }
 
+  /** Answers iq gets of `ns`/`name` (an element for the result, an `<error/>`, or undefined). */
+  answer(ns: string, name: string, handler: (stanza: Element) => Element | undefined): void {
+    this.xmpp.iqCallee.get(ns, name, (ctx) => handler(ctx.stanza));
+  }
+
   get domain(): string {
     return this.opts.domain;
   }

@@ -46,7 +46,9 @@ import {
 } from './ids.js';
 import { Mucs } from './muc.js';
 import { ReactionSets } from './reactions.js';
-import { parseMessage } from './stanzas.js';
+import { DISCO_INFO, discoInfo } from './disco.js';
+import { NS, parseMessage } from './stanzas.js';
+import { xml } from '@xmpp/xml';
 
 export class XmppConnector
   implements
@@ -95,6 +97,13 @@ export class XmppConnector
     this.dms = new DirectChats(deps, this.reactions);
     this.mucs = new Mucs(deps, this.reactions);
     link.onStanza = (el) => this.onStanza(el);
+    link.answer(
+      DISCO_INFO,
+      'query',
+      (stanza) =>
+        discoInfo(stanza.attrs.to ?? '', config.domain) ??
+        xml('error', { type: 'cancel' }, xml('item-not-found', { xmlns: NS.stanzas })),
+    );
     link.onOnline = () => this.mucs?.rejoinAll();
     ctx.metrics.gauge(
       'component_online',

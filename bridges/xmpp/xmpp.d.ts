@@ -62,6 +62,13 @@ declare module '@xmpp/component' {
     status: string;
     options: { service: string; domain: string };
     reconnect: { stop(): void; start(): void };
+    iqCallee: {
+      get(
+        ns: string,
+        name: string,
+        handler: (ctx: { stanza: Element }) => Element | undefined | Promise<Element | undefined>,
+      ): void;
+    };
     start(): Promise<unknown>;
     stop(): Promise<unknown>;
     connect(service: string): Promise<void>;

@@ -25,6 +25,7 @@ import {
 } from '../support/xmpp-user.js';
 
 const PUBLIC = 'https://files.example.org';
+const DISCO = 'http://jabber.org/protocol/disco#info';
 
 describe('XMPP one-to-one chats (Prosody + Synapse)', () => {
   const connector = new XmppConnector();
@@ -190,6 +191,35 @@ describe('XMPP one-to-one chats (Prosody + Synapse)', () => {
       'the reaction on XMPP',
     );
     expect(reaction.getChild('reactions', 'urn:xmpp:reactions:0')?.attrs.id).toBe('d1');
+  });
+
+  it("service discovery: a Matrix user's address tells what the bridge carries", async () => {
+    const info = await alice.client.iqCaller.request(
+      xml('iq', { type: 'get', to: `${mattJid}/matrix` }, xml('query', { xmlns: DISCO })),
+    );
+    const features = info
+      .getChild('query', DISCO)
+      ?.getChildren('feature')
+      .map((f) => f.attrs.var);
+    expect(features).toEqual(
+      expect.arrayContaining(['urn:xmpp:reactions:0', 'urn:xmpp:message-correct:0']),
+    );
+    const component = await alice.client.iqCaller.request(
+      xml('iq', { type: 'get', to: 'matrix.localhost' }, xml('query', { xmlns: DISCO })),
+    );
+    expect(component.getChild('query', DISCO)?.getChild('identity')?.attrs).toMatchObject({
+      category: 'gateway',
+      type: 'matrix',
+    });
+    await expect(
+      alice.client.iqCaller.request(
+        xml(
+          'iq',
+          { type: 'get', to: 'no\\20one@matrix.localhost' },
+          xml('query', { xmlns: DISCO }),
+        ),
+      ),
+    ).rejects.toThrow(/item-not-found/);
   });
 
   it('a file goes as a public link, with XEP-0066 out-of-band data', async () => {

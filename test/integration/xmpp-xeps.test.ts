@@ -253,6 +253,22 @@ describe('XMPP XEPs both ways in a MUC (Prosody + Synapse)', () => {
     expect(reply.getChild('reply', NS.reply)?.attrs.id).toBe(theirs.stanzaId);
   });
 
+  it('a file without public_links is refused to the sender with the reason', async () => {
+    const { hsUrl } = requireSynapse();
+    const res = await fetch(`${hsUrl}/_matrix/media/v3/upload?filename=a.txt`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${matt.accessToken}`, 'content-type': 'text/plain' },
+      body: new TextEncoder().encode('hi'),
+    });
+    const { content_uri: url } = (await res.json()) as { content_uri: string };
+    const file = await sendAs(matt, roomId, { msgtype: 'm.file', body: 'a.txt', url });
+    const notice = await find(
+      'the refusal',
+      (e) => e.content.msgtype === 'm.notice' && replyTarget(e) === file,
+    );
+    expect(String(notice.content.body)).toContain('no public_links');
+  });
+
   it('XEP-0085 chat states ↔ typing', async () => {
     await asUser(
       matt,

@@ -7,6 +7,7 @@ declare module '@xmpp/client' {
     jid?: { toString(): string; bare(): { toString(): string } };
     status: string;
     reconnect: { stop(): void };
+    iqCaller: { request(el: Element, timeout?: number): Promise<Element> };
     start(): Promise<unknown>;
     stop(): Promise<unknown>;
     send(el: Element): Promise<void>;
