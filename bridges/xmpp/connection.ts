@@ -11,6 +11,7 @@ import type { Component } from '@xmpp/component';
 import type { Element } from '@xmpp/xml';
 import { jid as parseJid } from '@xmpp/jid';
 import { backoffDelay } from './backoff.js';
+import { safeJid } from './ids.js';
 
 const require = createRequire(import.meta.url);
 // @xmpp/component 0.13 is CommonJS only.
@@ -101,6 +102,20 @@ export class ComponentLink {
       this.state = 'offline';
       this.schedule();
     });
+  }
+
+  /**
+   * Sends an iq and resolves with the answer; rejects with the error's condition (`forbidden`, …)
+   * or at once when the connection is down (an iq is a question for now, not for later).
+   */
+  async request(el: Element, timeoutMs = 10_000): Promise<Element> {
+    const domain = el.attrs.from ? safeJid(el.attrs.from)?.domain : undefined;
+    if (domain !== this.opts.domain)
+      throw new Error(
+        `refused: the component does not speak for ${el.attrs.from ?? 'an unset from'}`,
+      );
+    if (this.state !== 'online') throw new Error('the XMPP server is not connected');
+    return this.xmpp.iqCaller.request(el, timeoutMs);
   }
 
   /** Answers iq gets of `ns`/`name` (an element for the result, an `<error/>`, or undefined). */

@@ -82,6 +82,7 @@ export function onPresence(host: PresenceHost, el: Element): void {
     key,
     async () => {
       if (p.available) {
+        if (p.realJid) room.realJids.set(nick, p.realJid);
         await host.arrived(room, nick);
         await setLevel(host, room, nick, powerLevelOf(p.affiliation, p.role));
         return;

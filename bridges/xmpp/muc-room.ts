@@ -23,6 +23,8 @@ export interface Room {
   remote: Set<string>;
   /** XMPP occupants' Matrix power levels as last set (from affiliation and role); absent: 0. */
   levels: Map<string, number>;
+  /** XMPP occupants' real addresses, where the room tells them (what a ban names). */
+  realJids: Map<string, string>;
   /** Origin ids of sent messages waiting for their reflection. */
   reflections: Map<
     string,
@@ -51,6 +53,7 @@ export function newRoom(jid: string): Room {
     occupants: new Map(),
     remote: new Set(),
     levels: new Map(),
+    realJids: new Map(),
     reflections: new Map(),
     ids: new Lru(10_000),
     origins: new Lru(10_000),

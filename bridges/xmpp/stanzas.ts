@@ -16,6 +16,7 @@ export const NS = {
   reply: 'urn:xmpp:reply:0',
   muc: 'http://jabber.org/protocol/muc',
   mucUser: 'http://jabber.org/protocol/muc#user',
+  mucAdmin: 'http://jabber.org/protocol/muc#admin',
   delay: 'urn:xmpp:delay',
   hints: 'urn:xmpp:hints',
   stanzas: 'urn:ietf:params:xml:ns:xmpp-stanzas',

@@ -62,6 +62,7 @@ declare module '@xmpp/component' {
     status: string;
     options: { service: string; domain: string };
     reconnect: { stop(): void; start(): void };
+    iqCaller: { request(el: Element, timeout?: number): Promise<Element> };
     iqCallee: {
       get(
         ns: string,

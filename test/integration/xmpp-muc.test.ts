@@ -37,6 +37,8 @@ describe('XMPP MUCs (Prosody + Synapse)', () => {
   let carol: XmppUser;
   let roomId: string;
   const mattNick = `Matt ${suffix}`;
+  /** Matt's nick in the MUC now (a test renames him). */
+  let mattNow = mattNick;
   const carolGhost = ghostOf(`${room}/Carol`);
 
   const fromGhost = (ghost: string, body: string, user = matt) =>
@@ -199,6 +201,59 @@ describe('XMPP MUCs (Prosody + Synapse)', () => {
       20_000,
       'a line from the new nick',
     );
+    mattNow = newNick;
+  });
+
+  it('a Matrix moderator kicks an XMPP occupant: their occupant does it in the MUC', async () => {
+    const erin = await xmppUser('dave', 'kicked');
+    await joinMuc(erin, room, 'Erin');
+    const erinGhost = ghostOf(`${room}/Erin`);
+    await waitFor(
+      async () =>
+        (await roomEvents(matt, roomId)).find(
+          (e) =>
+            e.type === 'm.room.member' &&
+            e.state_key === erinGhost &&
+            e.content.membership === 'join',
+        ),
+      20_000,
+      "Erin's ghost in the room",
+    );
+    // Carol (the MUC's owner) makes Matt a moderator; Matt may kick in Matrix (level 50, given above).
+    await carol.send(
+      xml(
+        'iq',
+        { type: 'set', to: room, id: 'mod1' },
+        xml(
+          'query',
+          { xmlns: 'http://jabber.org/protocol/muc#admin' },
+          xml('item', { nick: mattNow, role: 'moderator' }),
+        ),
+      ),
+    );
+    await carol.expect((el) => el.name === 'iq' && el.attrs.id === 'mod1', 'Matt a moderator');
+    await asUser(matt, 'POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/kick`, {
+      user_id: erinGhost,
+      reason: 'spam',
+    });
+    const kicked = await erin.expect(
+      (el) =>
+        el.name === 'presence' &&
+        el.attrs.type === 'unavailable' &&
+        el.attrs.from === `${room}/Erin` &&
+        !!el
+          .getChild('x', 'http://jabber.org/protocol/muc#user')
+          ?.getChildren('status')
+          .some((st) => st.attrs.code === '307'),
+      'Erin kicked from the MUC',
+    );
+    expect(
+      kicked
+        .getChild('x', 'http://jabber.org/protocol/muc#user')
+        ?.getChild('item')
+        ?.getChildText('reason'),
+    ).toBe('spam');
+    await erin.stop();
   });
 
   it('XMPP occupants who leave, leave the room', async () => {
