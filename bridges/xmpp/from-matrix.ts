@@ -108,12 +108,25 @@ export async function handleMatrixMessage(
     links.push(link);
   }
   const text = bodyFromContent(msg.content, d.naming);
+  const body = [text, ...links].filter((part) => part !== '').join('\n');
+  // A reply quotes the first line of what it answers for clients without XEP-0461 (XEP-0428
+  // marks the quote, so the others drop it).
+  const quoted = msg.replyTo && msg.inReplyTo ? replyQuote(msg.inReplyTo) : '';
   return send(d, route, {
-    body: [text, ...links].filter((part) => part !== '').join('\n'),
+    body: quoted + body,
     ...(links[0] ? { oob: links[0] } : {}),
     chatState: 'active',
-    ...(msg.replyTo ? { replyTo: { id: route.ref(msg.replyTo) } } : {}),
+    ...(msg.replyTo
+      ? { replyTo: { id: route.ref(msg.replyTo) }, replyFallback: [...quoted].length }
+      : {}),
   });
+}
+
+/** `> name: first line` and a line break, the quote of a replied-to message. */
+export function replyQuote(replied: { senderName: string; text: string }): string {
+  const first = replied.text.split('\n')[0] ?? '';
+  const line = first.length > 80 ? `${[...first].slice(0, 80).join('')}…` : first;
+  return `> ${replied.senderName}: ${line}\n`;
 }
 
 export async function handleMatrixEdit(d: FromMatrixDeps, edit: MatrixEdit): Promise<void> {

@@ -148,6 +148,8 @@ export interface OutgoingMessage {
   retracts?: string;
   reactions?: { id: string; keys: string[] };
   replyTo?: { id: string; to?: string };
+  /** XEP-0428: how many code points at the start of the body quote the replied-to message. */
+  replyFallback?: number;
   chatState?: ChatState;
   subject?: string;
   /** XEP-0066: a file's address (clients show it as the file). */
@@ -175,6 +177,13 @@ export function buildMessage(m: OutgoingMessage): Element {
       : null,
     m.reactions ? xml('store', { xmlns: NS.hints }) : null,
     m.replyTo ? xml('reply', { xmlns: NS.reply, id: m.replyTo.id, to: m.replyTo.to }) : null,
+    m.replyTo && m.replyFallback
+      ? xml(
+          'fallback',
+          { xmlns: NS.fallback, for: NS.reply },
+          xml('body', { start: '0', end: String(m.replyFallback) }),
+        )
+      : null,
     m.chatState ? xml(m.chatState, { xmlns: NS.chatStates }) : null,
     m.oob ? xml('x', { xmlns: NS.oob }, xml('url', {}, xmlText(m.oob))) : null,
   );

@@ -248,9 +248,14 @@ describe('XMPP XEPs both ways in a MUC (Prosody + Synapse)', () => {
     });
     const reply = await carolGot(
       'the reply on XMPP',
-      (el) => el.getChildText('body') === 'matt answers',
+      (el) => !!el.getChildText('body')?.endsWith('matt answers'),
     );
     expect(reply.getChild('reply', NS.reply)?.attrs.id).toBe(theirs.stanzaId);
+    // A quote for clients without XEP-0461, marked as its fallback (XEP-0428) for the others.
+    const quote = '> Carol: carol asks\n';
+    expect(reply.getChildText('body')).toBe(`${quote}matt answers`);
+    const fallback = reply.getChild('fallback', 'urn:xmpp:fallback:0')?.getChild('body');
+    expect(fallback?.attrs).toMatchObject({ start: '0', end: String([...quote].length) });
   });
 
   it('a file without public_links is refused to the sender with the reason', async () => {
