@@ -34,7 +34,15 @@ import {
 import { nickFor } from './nicks.js';
 import type { ReactionSets } from './reactions.js';
 import { xml } from '@xmpp/xml';
-import { buildJoin, buildLeave, buildMessage, newId, NS, type ParsedMessage } from './stanzas.js';
+import {
+  buildError,
+  buildJoin,
+  buildLeave,
+  buildMessage,
+  newId,
+  NS,
+  type ParsedMessage,
+} from './stanzas.js';
 import { xmlText } from './xml-text.js';
 import { eventsOf } from './to-matrix.js';
 
@@ -240,6 +248,21 @@ export class Mucs {
       room.reflections.delete(m.id);
       const why = m.error?.text ?? m.error?.condition ?? 'refused';
       pending.reject(new BridgeError('rejected', `the XMPP room refused the message: ${why}`));
+      return;
+    }
+    if (m.type !== 'groupchat') {
+      // A private message through the MUC: not the room's to see, and not bridged (yet).
+      if (m.body !== undefined)
+        void this.d.link
+          .send(
+            buildError(
+              el,
+              'cancel',
+              'feature-not-implemented',
+              'private messages through this room are not bridged to Matrix',
+            ),
+          )
+          .catch(() => undefined);
       return;
     }
     const reader = readerOf(room);
