@@ -5,9 +5,21 @@ import {
   type RemoteEvent,
   type RemoteUserId,
 } from '../../src/connector.js';
+import { truncateUtf8, utf8Length } from '../../src/format/text.js';
 import { contentFromBody } from './format.js';
 import { reactionId, type ReactionSets } from './reactions.js';
 import type { ParsedMessage } from './stanzas.js';
+
+/** The longest body bridged to Matrix (a Matrix event holds 64 KiB in all); longer ones are cut. */
+export const MAX_BODY_BYTES = 32_768;
+const CUT = ' […cut: the message was too long for Matrix]';
+
+/** The body as Matrix takes it: cut at `MAX_BODY_BYTES`, saying so. */
+export function boundedBody(body: string): string {
+  return utf8Length(body) <= MAX_BODY_BYTES
+    ? body
+    : truncateUtf8(body, MAX_BODY_BYTES - utf8Length(CUT)) + CUT;
+}
 
 export interface Heard {
   portal: PortalKey;
@@ -58,7 +70,7 @@ export async function eventsOf(
     return events;
   }
   if (m.body !== undefined && m.body !== '') {
-    const content = contentFromBody(m.body);
+    const content = contentFromBody(boundedBody(m.body));
     if (m.replaces)
       events.push({
         ...base,
