@@ -6,6 +6,7 @@
  *
  *   npm run bench:irc
  *   npm run bench:irc -- --messages 20000 --puppets 1000 --connects 50 --irc-port 26667
+ *   npm run bench:irc -- --streams all      (only as Synapse sends: the bridge's own events back)
  */
 import { parseArgs } from 'node:util';
 import { ircBench } from './lib/irc-run.js';
@@ -21,6 +22,8 @@ const { values: args } = parseArgs({
     'paced-rate': { type: 'string', default: '500' },
     'paced-seconds': { type: 'string', default: '5' },
     'irc-port': { type: 'string', default: '26667' },
+    // all: the bridge's own events come back, as Synapse sends them; others: they do not.
+    streams: { type: 'string', default: 'all,others' },
   },
 });
 
@@ -40,6 +43,10 @@ try {
       connects: Number(args.connects),
       pacedPerSecond: Number(args['paced-rate']),
       pacedSeconds: Number(args['paced-seconds']),
+      streams: args.streams.split(',').map((m) => {
+        if (m !== 'all' && m !== 'others') throw new Error(`--streams: all or others, not ${m}`);
+        return m;
+      }),
     },
     log,
   );

@@ -370,6 +370,11 @@ export interface BridgeContext<C> {
   ghostRemoteId(userId: string): RemoteUserId | undefined;
   /** Fetch Matrix media (an `mxc://` URL from an attachment), for networks that carry files. */
   downloadMedia(mxc: string): Promise<{ data: Uint8Array; contentType: string }>;
+  /**
+   * Upload a file from the network as Matrix media (as the bridge bot): the `mxc://` URL to put in
+   * an emitted message's `attachments`. Rejects when the homeserver refuses it (too large, say).
+   */
+  uploadMedia(data: Uint8Array, opts: { contentType: string; filename?: string }): Promise<string>;
   /** The room alias `#<prefix><localpart>:<domain>` that `resolveAlias(localpart)` answers. */
   portalAlias(localpart: string): string;
   /** Find or create the Matrix room for a remote chat. */

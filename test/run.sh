@@ -9,7 +9,8 @@
 # start order. A script's header names its ports (env vars with defaults) and what its `env` verb
 # gives the tests (SWITCHBOARD_TEST_* variables). Two runs side by side need their own PEERS_DIR
 # and ports: HS_PORT (Synapse, 18008), PG_PORT (15432), IRC_PORT (16667; the other IRC ports move
-# with it), AS_PORT (the bridge's, 29380), and each bridge's server's own.
+# with it), SIP_WS_PORT (18080) and SIP_PORT (15060) (Kamailio), AS_PORT (the bridge's, 29380),
+# and each other bridge's server's own.
 # env: PEERS_DIR (state, default .peers), SYNAPSE_VERSION (1.163.2), SYNAPSE_VENV (default
 #      $PEERS_DIR/synapse-venv: point it at an existing venv with the pinned version).
 # The tests also get SWITCHBOARD_TEST_REGISTRATION (the appservice registration Synapse loaded)
@@ -17,7 +18,7 @@
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
-PEERS=(postgres synapse irc xmpp)
+PEERS=(postgres synapse irc mail sip chromium xmpp)
 export PEERS_DIR=${PEERS_DIR:-$REPO/.peers}
 export SERVER_NAME=localhost # the registration's namespaces say :localhost
 export AS_PORT=${AS_PORT:-29380}

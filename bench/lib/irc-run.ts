@@ -1,17 +1,18 @@
 /**
  * The IRC benchmark's runs: the real bridge (IRC connector, in its own process) between a real
  * InspIRCd and the in-memory stand-in homeserver. IRC users are bare sockets (irc-peer.ts);
- * Matrix users' messages are transactions pushed to the appservice listener.
+ * Matrix users' messages reach the bridge as Synapse sends them: the stand-in homeserver's stream
+ * of every event of the bridge's rooms (its own included, with `all`), one transaction in flight.
  */
-import type { ClientEvent } from '../../src/matrix/events.js';
 import { FakeHomeserver } from '../../test/support/fake-homeserver.js';
+import type { StreamMode } from '../../test/support/fake-homeserver/appservice-stream.js';
 import { tmpdir } from 'node:os';
 import { BridgeProcess } from './bridge-handle.js';
 import { sqliteTarget } from './databases.js';
 import { AS_TOKEN, BOT, DOMAIN, HS_TOKEN } from './identities.js';
 import { IrcPeer } from './irc-peer.js';
 import type { Log } from './options.js';
-import { pace, push, sleep, TransactionPusher, waitUntil } from './pusher.js';
+import { pace, sleep, waitUntil } from './pusher.js';
 import { MB, percentile, round } from './stats.js';
 
 export interface IrcBenchOptions {
@@ -25,6 +26,12 @@ export interface IrcBenchOptions {
   /** Paced rate and how long, for latency. */
   pacedPerSecond: number;
   pacedSeconds: number;
+  /**
+   * The throughput runs, one for each: the stand-in homeserver sends the bridge's own events back,
+   * as Synapse does (`all`), or not (`others`, kinder than Synapse); one transaction in flight
+   * either way. The puppet run uses the first.
+   */
+  streams: StreamMode[];
 }
 
 const ROOMS = 10;
@@ -39,13 +46,26 @@ const latencyOf = (ms: number[]) => {
 };
 
 export async function ircBench(opts: IrcBenchOptions, log: Log) {
-  const throughput = await ircRun(opts, 'throughput', log);
+  const throughput = [];
+  for (const stream of opts.streams) {
+    log(
+      stream === 'all'
+        ? "with the bridge's own events pushed back (as Synapse does):"
+        : "without the bridge's own events pushed back (kinder than Synapse):",
+    );
+    throughput.push(await ircRun(opts, stream, 'throughput', log));
+  }
   // A bridge of its own, so that the memory measured is the puppets' alone.
-  const crowd = await ircRun(opts, 'puppets', log);
-  return { ...throughput, ...crowd };
+  const crowd = await ircRun(opts, opts.streams[0] ?? 'all', 'puppets', log);
+  return { throughput, ...crowd };
 }
 
-async function ircRun(opts: IrcBenchOptions, mode: 'throughput' | 'puppets', log: Log) {
+async function ircRun(
+  opts: IrcBenchOptions,
+  stream: StreamMode,
+  mode: 'throughput' | 'puppets',
+  log: Log,
+) {
   const hs = await FakeHomeserver.start({
     serverName: DOMAIN,
     asToken: AS_TOKEN,
@@ -53,6 +73,7 @@ async function ircRun(opts: IrcBenchOptions, mode: 'throughput' | 'puppets', log
     senderLocalpart: BOT,
     userNamespace: new RegExp(`^@irc_.*:${DOMAIN}$`),
     recordRequests: false,
+    stream,
   });
   // The default deployment: an SQLite file (WAL, synchronous FULL) in a fresh temp folder.
   const database = await sqliteTarget(tmpdir()).fresh();
@@ -146,10 +167,7 @@ async function ircRun(opts: IrcBenchOptions, mode: 'throughput' | 'puppets', log
       hs.addUser(u, { displayname: `Matrix ${r}` });
       hs.join(rooms[r]!, u);
     });
-    await push(
-      hs,
-      rooms.flatMap((roomId) => hs.events(roomId).filter((e) => e.type === 'm.room.member')),
-    );
+    await hs.stream!.idle(); // the joins, sent as they happened
 
     // Warm-up, not timed: every ghost joins its room, every puppet connects and joins.
     let seq = 0;
@@ -168,30 +186,10 @@ async function ircRun(opts: IrcBenchOptions, mode: 'throughput' | 'puppets', log
           body: `${prefix} ${offset + i}`,
         });
       });
-    await push(hs, matrixEvents(ROOMS, 'x', 0));
+    matrixEvents(ROOMS, 'x', 0); // sent by the homeserver's stream
     await waitUntil(() => heard.size >= ROOMS, 120_000, 'Matrix warm-up (puppets connecting)');
 
-    const pusher = new TransactionPusher(port, HS_TOKEN, 4);
-    const putAll = async (events: ClientEvent[], tag: string) => {
-      const bodies: Buffer[] = [];
-      for (let i = 0; i < events.length; i += 100)
-        bodies.push(Buffer.from(JSON.stringify({ events: events.slice(i, i + 100) })));
-      let next = 0;
-      const worker = async () => {
-        for (let t = next++; t < bodies.length; t = next++) {
-          const res = await pusher.put(`${tag}.${t}`, bodies[t]!);
-          if (res.status !== 200) throw new Error(`transaction ${tag}.${t}: ${res.status}`);
-        }
-      };
-      await Promise.all(Array.from({ length: 4 }, worker));
-    };
-    if (mode === 'puppets') {
-      try {
-        return await puppetScenario();
-      } finally {
-        pusher.close();
-      }
-    }
+    if (mode === 'puppets') return await puppetScenario();
 
     // Many puppets: each of N Matrix users says one line; memory before and after.
     async function puppetScenario() {
@@ -201,18 +199,10 @@ async function ircRun(opts: IrcBenchOptions, mode: 'throughput' | 'puppets', log
         hs.addUser(u, { displayname: `Crowd ${k}` });
         hs.join(rooms[k % ROOMS]!, u);
       });
-      const joins = rooms.flatMap((roomId) =>
-        hs
-          .events(roomId)
-          .filter((e) => e.type === 'm.room.member' && e.sender.startsWith('@crowd')),
-      );
-      for (let i = 0; i < joins.length; i += 100) await push(hs, joins.slice(i, i + 100));
-      const crowdEvents = crowd.map((u, k) =>
-        hs.send(rooms[k % ROOMS]!, u, { msgtype: 'm.text', body: `c ${k}` }),
-      );
+      await hs.stream!.idle(); // the joins
       const heardCrowd = () => [...heard.keys()].filter((k) => k.startsWith('c ')).length;
       const crowdStarted = performance.now();
-      await putAll(crowdEvents, 'crowd');
+      crowd.forEach((u, k) => hs.send(rooms[k % ROOMS]!, u, { msgtype: 'm.text', body: `c ${k}` }));
       await waitUntil(() => heardCrowd() >= opts.puppets, 600_000, 'every puppet connected');
       const crowdSeconds =
         (Math.max(...[...heard].filter(([k]) => k.startsWith('c ')).map(([, at]) => at)) -
@@ -239,6 +229,8 @@ async function ircRun(opts: IrcBenchOptions, mode: 'throughput' | 'puppets', log
     }
 
     // 1. IRC → Matrix throughput: every talker writes its share at once.
+    await hs.stream!.idle();
+    await bridge.ask({ type: 'mark' }, 'marked', 10_000);
     const first = seq;
     const started = performance.now();
     for (let i = 0; i < opts.messages; i++) ircSay(i % ROOMS, 'm');
@@ -246,19 +238,25 @@ async function ircRun(opts: IrcBenchOptions, mode: 'throughput' | 'puppets', log
     const lastIn = Math.max(...[...arrivals].filter(([n]) => n >= first).map(([, at]) => at));
     const ircToMatrix = Math.round(opts.messages / ((lastIn - started) / 1000));
     const lastOnIrc = Math.max(...[...ircHeard].filter(([n]) => n >= first).map(([, at]) => at));
+    await hs.stream!.idle(); // the bridge has taken back what it sent (with push-back)
+    const inCpu = (await bridge.ask({ type: 'stats' }, 'stats', 10_000)).cpuMs / opts.messages;
     log(
-      `  IRC → Matrix: ${ircToMatrix} msg/s (${opts.messages} messages; the IRC server relayed them in ${round(lastOnIrc - started)} ms)`,
+      `  IRC → Matrix: ${ircToMatrix} msg/s (${opts.messages} messages; the IRC server relayed them in ${round(lastOnIrc - started)} ms); bridge CPU ${round(inCpu, 3)} ms per message`,
     );
 
-    // 2. Matrix → IRC throughput: 100-event transactions, 4 in flight.
-    const outEvents = matrixEvents(opts.messages, 'x', ROOMS);
+    // 2. Matrix → IRC throughput: the homeserver's stream, 100-event transactions, one in flight.
     const heardBefore = heard.size;
+    await bridge.ask({ type: 'mark' }, 'marked', 10_000);
     const outStarted = performance.now();
-    await putAll(outEvents, 'out');
+    matrixEvents(opts.messages, 'x', ROOMS);
     await waitUntil(() => heard.size >= heardBefore + opts.messages, 300_000, 'Matrix → IRC');
     const lastOut = Math.max(...heard.values());
     const matrixToIrc = Math.round(opts.messages / ((lastOut - outStarted) / 1000));
-    log(`  Matrix → IRC: ${matrixToIrc} msg/s (${opts.messages} messages)`);
+    await hs.stream!.idle();
+    const outCpu = (await bridge.ask({ type: 'stats' }, 'stats', 10_000)).cpuMs / opts.messages;
+    log(
+      `  Matrix → IRC: ${matrixToIrc} msg/s (${opts.messages} messages); bridge CPU ${round(outCpu, 3)} ms per message`,
+    );
 
     // 3. Latency at a paced rate, evenly spaced, each direction on its own.
     const rate = opts.pacedPerSecond;
@@ -285,11 +283,10 @@ async function ircRun(opts: IrcBenchOptions, mode: 'throughput' | 'puppets', log
     const outSent = new Map<string, number>();
     await bridge.ask({ type: 'mark' }, 'marked', 10_000);
     const offset = ROOMS + opts.messages;
-    await pace(paced, rate, async (from, to) => {
-      const events = matrixEvents(to - from, 'x', offset + from);
+    await pace(paced, rate, (from, to) => {
       const at = performance.now();
-      for (const e of events) outSent.set(String((e.content as { body: string }).body), at);
-      await pusher.put(`paced.${from}`, Buffer.from(JSON.stringify({ events })));
+      for (const e of matrixEvents(to - from, 'x', offset + from))
+        outSent.set(String((e.content as { body: string }).body), at);
     });
     await waitUntil(
       () => [...outSent.keys()].every((k) => heard.has(k)),
@@ -304,10 +301,11 @@ async function ircRun(opts: IrcBenchOptions, mode: 'throughput' | 'puppets', log
       `  Matrix → IRC latency at ${rate} msg/s: p50 ${outLatency.p50} ms, p99 ${outLatency.p99} ms end to end; in the bridge p50 ≤ ${outBridge.p50} ms, p99 ≤ ${outBridge.p99} ms (${outBridge.count} sends; event-loop delay p99 ${round(outLoop.p99)} ms, max ${round(outLoop.max)} ms)`,
     );
 
-    pusher.close();
     return {
+      stream,
       ircToMatrixPerSecond: ircToMatrix,
       matrixToIrcPerSecond: matrixToIrc,
+      bridgeCpuMsPerMessage: { ircToMatrix: round(inCpu, 3), matrixToIrc: round(outCpu, 3) },
       pacedPerSecond: rate,
       ircToMatrixLatencyMs: inLatency,
       matrixToIrcLatencyMs: outLatency,

@@ -1,7 +1,11 @@
 /** The IRC bridge's own config keys (under `bridges.irc`). */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { channelEntrySchema, powerLevelsSchema, splitChannelEntries } from './channel-config.js';
+import {
+  channelEntrySchema,
+  powerLevelsSchema,
+  splitChannelEntries,
+} from './channels/channel-config.js';
 
 const caFiles = new Map<string, string>();
 

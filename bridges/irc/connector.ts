@@ -32,20 +32,24 @@ import {
   type ThirdPartyProtocol,
   type ThirdPartyUser,
 } from '../../src/connector.js';
-import { IrcAccounts } from './accounts.js';
-import { IrcNetwork } from './client.js';
-import { chosenNicksKey, ircCommands, NICK } from './commands.js';
-import { readHolds, splitHoldsKey } from './netsplit.js';
+import { IrcAccounts } from './commands/accounts.js';
+import { IrcNetwork } from './connection/client.js';
+import { chosenNicksKey, ircCommands, NICK } from './commands/commands.js';
+import { readHolds, splitHoldsKey } from './from-irc/netsplit.js';
 import { ircConfigSchema, type IrcConfig } from './config.js';
-import { IrcListener } from './from-irc.js';
+import { IrcListener } from './from-irc/from-irc.js';
 import { ircMetrics } from './metrics.js';
-import { ChannelKeys } from './channel-keys.js';
-import { handleMatrixEdit, handleMatrixMessage, type FromMatrixDeps } from './from-matrix.js';
-import { registerGhostIds } from './mentions.js';
-import { handleMatrixMembership } from './membership.js';
-import { setTopic } from './requests.js';
-import { sendTyping } from './typing.js';
-import { IrcPrivateMessages } from './pm.js';
+import { ChannelKeys } from './channels/channel-keys.js';
+import {
+  handleMatrixEdit,
+  handleMatrixMessage,
+  type FromMatrixDeps,
+} from './from-matrix/from-matrix.js';
+import { registerGhostIds } from './format/mentions.js';
+import { handleMatrixMembership } from './from-matrix/membership.js';
+import { setTopic } from './connection/requests.js';
+import { sendTyping } from './from-matrix/typing.js';
+import { IrcPrivateMessages } from './from-irc/pm.js';
 import {
   aliasLocalpart,
   isChannelName,

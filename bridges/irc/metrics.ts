@@ -3,8 +3,8 @@
  * kind (bot, puppet) and state, how often they drop, and the ghosts held for a netsplit.
  */
 import type { BridgeMetrics, MetricSample } from '../../src/connector.js';
-import type { IrcNetwork } from './client.js';
-import type { IrcListener } from './from-irc.js';
+import type { IrcNetwork } from './connection/client.js';
+import type { IrcListener } from './from-irc/from-irc.js';
 
 export interface MeasuredNetwork {
   network: IrcNetwork;

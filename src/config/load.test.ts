@@ -54,4 +54,29 @@ describe('config', () => {
       'provisioning.secret: secret is required when provisioning is enabled',
     ]);
   });
+
+  it('status_page: on by default; its keys are checked with messages that name them', () => {
+    expect(parseConfig(valid).status_page).toEqual({ enabled: true, link_ttl_minutes: 10 });
+    expect(parseConfig(`${valid}\nstatus_page: { enabled: false }`).status_page.enabled).toBe(
+      false,
+    );
+    expect(problems(`${valid}\nstatus_page: { token: short }`)).toEqual([
+      'status_page.token: must be at least 16 characters: `switchboard init` writes a random one',
+    ]);
+    expect(problems(`${valid}\nstatus_page: { token: ${'t'.repeat(20)}, token_file: /x }`)).toEqual(
+      ['status_page.token_file: set token or token_file, not both'],
+    );
+    expect(problems(`${valid}\nstatus_page: { bind: 0.0.0.0 }`)).toEqual([
+      'status_page.bind: bind needs a port: set status_page.port for a listener of its own',
+    ]);
+    expect(problems(`${valid}\nstatus_page: { link_ttl_minutes: 0 }`)).toEqual([
+      'status_page.link_ttl_minutes: must be more than 0',
+    ]);
+    expect(problems(`${valid}\nstatus_page: { url: ftp://x }`)).toEqual([
+      'status_page.url: must be an http or https URL',
+    ]);
+    expect(problems(`${valid}\nstatus_page: { prot: 1 }`)[0]).toMatch(
+      /^status_page: unknown key "prot"/,
+    );
+  });
 });

@@ -91,6 +91,40 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * The admins' status page (`/_switchboard/status/`): bridges, connections, traffic, portals,
+     * failures with a retry button. Admins open it through the bot's `status` command (a signed
+     * link that expires and opens once); scripts send `Authorization: Bearer <token>`. Served on
+     * the appservice listener, or on a listener of its own when `port` is set (`bind` defaults to
+     * 127.0.0.1). `url` is where admins reach it (the links the bot hands out start with it).
+     */
+    status_page: z
+      .object({
+        enabled: z.boolean().default(true),
+        url: z
+          .url('must be the http(s) URL where admins reach the status page listener')
+          .refine((u) => /^https?:\/\//i.test(u), 'must be an http or https URL')
+          .optional(),
+        bind: z.string().min(1).optional(),
+        port: z.number().int().min(0, 'must be 0-65535').max(65535, 'must be 0-65535').optional(),
+        token: token.optional(),
+        token_file: z.string().min(1).optional(),
+        link_ttl_minutes: z
+          .number()
+          .positive('must be more than 0')
+          .max(1440, 'must be at most 1440 (a day): a link in a chat room should not live long')
+          .default(10),
+      })
+      .strict()
+      .refine((s) => !(s.token && s.token_file), {
+        message: 'set token or token_file, not both',
+        path: ['token_file'],
+      })
+      .refine((s) => s.bind === undefined || s.port !== undefined, {
+        message: 'bind needs a port: set status_page.port for a listener of its own',
+        path: ['bind'],
+      })
+      .default({ enabled: true, link_ttl_minutes: 10 }),
     /** Finished inbox events are kept this long for health and retries, then pruned. */
     retention_days: z.number().positive().default(7),
     /** Each bridge's section: `enabled`, `prefix`, and the bridge's own keys. */

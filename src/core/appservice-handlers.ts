@@ -28,6 +28,8 @@ export function appserviceHandlers(deps: {
   metrics: Metrics;
   log: Logger;
   botUserId: string;
+  /** Called for each transaction from the homeserver (the status page shows when the last came). */
+  onReceived?: () => void;
 }): AppserviceHandlers {
   const resets = new TxnResets(deps.log);
   const own = new OwnEvents(deps.runtimes, deps.portals, deps.botUserId);
@@ -43,6 +45,7 @@ export function appserviceHandlers(deps: {
 
   return {
     async onTransaction(txnId, txn, receivedAt) {
+      deps.onReceived?.();
       const events = await own.needed(txn.events);
       deps.metrics.ownEvents.inc(txn.events.length - events.length);
       if (events.length === 0 && txn.events.length > 0) {

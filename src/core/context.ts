@@ -50,6 +50,7 @@ export function bridgeContext(
     ghostUserId: (user) => runtime.ghostUserId(user),
     ghostRemoteId: (userId) => runtime.remoteUserOf(userId),
     downloadMedia: (mxc) => deps.client.downloadMedia(mxc),
+    uploadMedia: (data, opts) => deps.client.uploadMedia(data, opts.contentType, opts.filename),
     portalAlias: (localpart) => `#${runtime.prefix}${localpart}:${deps.domain}`,
     ensurePortal: async (info) => toRecord(await deps.portals.ensure(runtime, info)),
     portals: async () => (await deps.portals.list(runtime.id)).map(toRecord),

@@ -32,6 +32,10 @@ import { publicLinksRouter } from './public-links-router.js';
 import { RemoteDelivery } from './remote-delivery.js';
 import { SecretKey, secretKeyFile } from './secret-key.js';
 import { StoreHealth } from './store-health.js';
+import { HomeserverWatch } from '../status/health.js';
+import { configWarnings, packageVersion, StatusPage } from '../status/index.js';
+import { StatusSource } from '../status/snapshot.js';
+import { TrafficRing } from '../status/traffic.js';
 import {
   checkHomeserver,
   checkPing,
@@ -77,6 +81,10 @@ export class Switchboard {
   secretKey?: SecretKey;
   /** Links to media and long texts for text-only networks; only when `public_links` is set. */
   publicLinks?: PublicLinks;
+  /** The admins' status page; only when `status_page.enabled`. */
+  statusPage?: StatusPage;
+  private readonly startedAt = Date.now();
+  private statusProbe?: MatrixClient;
 
   constructor(
     readonly config: Config,
@@ -198,6 +206,11 @@ export class Switchboard {
         inbox: store.inbox,
         help: () => management.help(),
         retry: (id) => router.retry(id),
+        statusLink: (userId) =>
+          this.statusPage && {
+            url: this.statusPage.linkFor(userId),
+            minutes: config.status_page.link_ttl_minutes,
+          },
       }),
     );
 
@@ -226,6 +239,43 @@ export class Switchboard {
           download: (mxc) => client.downloadMedia(mxc),
         })
       : undefined);
+    const homeserver = new HomeserverWatch(
+      (this.statusProbe = new MatrixClient({
+        homeserverUrl: config.homeserver.url,
+        asToken: config.appservice.as_token,
+        log,
+        timeoutMs: 3_000,
+        retry: { maxAttempts: 1 },
+      })),
+      config.appservice.id,
+    );
+    const traffic = new TrafficRing();
+    if (config.status_page.enabled) {
+      const source = new StatusSource({
+        version: packageVersion(),
+        startedAt: this.startedAt,
+        runtimes,
+        metrics,
+        store: () => this.store,
+        databaseWhere: where,
+        homeserver,
+        traffic,
+        warnings: () => configWarnings(config, this.statusPage),
+        problems: () => [this.storeHealth?.problem].filter((p) => p !== undefined),
+      });
+      try {
+        this.statusPage = new StatusPage({
+          config: config.status_page,
+          appserviceUrl: config.appservice.url,
+          key: () => secretKey.derive('status-page'),
+          source,
+          retry: (id) => router.retry(id),
+          log,
+        });
+      } catch (err) {
+        throw new StartupError((err as Error).message, EXIT.config);
+      }
+    }
     for (const runtime of runtimes.values()) {
       try {
         await runtime.connector.start(
@@ -270,10 +320,16 @@ export class Switchboard {
           metrics,
           log,
           botUserId: this.botUserId,
+          onReceived: () => homeserver.transactionReceived(),
         }),
         links,
       ),
     );
+    try {
+      await this.statusPage?.listen();
+    } catch (err) {
+      throw new StartupError((err as Error).message, EXIT.listen);
+    }
     if (!options.skipPing) await checkPing(client, config.appservice.id, log);
     this.timers.push(
       setInterval(() => void this.prune(), 3_600_000).unref(),
@@ -281,6 +337,7 @@ export class Switchboard {
         metrics.queueDepth.set({ direction: 'to_network' }, inbound.size);
         metrics.queueDepth.set({ direction: 'to_matrix' }, outbound.size);
       }, 1_000).unref(),
+      setInterval(() => void traffic.sample(metrics.events), 5_000).unref(),
     );
     this.ready = true;
     log.info({ port: this.port, bridges: [...runtimes.keys()] }, 'switchboard is running');
@@ -292,6 +349,7 @@ export class Switchboard {
     for (const timer of this.timers) clearInterval(timer);
     this.storeHealth?.stop();
     await this.listener.close();
+    await this.statusPage?.close();
     // Matrix events first (they may emit remote events), then what they emitted; within a deadline.
     const deadline = new Promise((r) => setTimeout(r, STOP_DRAIN_MS).unref());
     await Promise.race([
@@ -315,6 +373,7 @@ export class Switchboard {
     }
     await this.store?.close();
     this.client?.http.close();
+    this.statusProbe?.http.close();
     this.log.info('switchboard stopped');
   }
 
@@ -363,6 +422,7 @@ export class Switchboard {
       );
     }
     if (this.publicLinks) routes.use(publicLinksRouter(this.publicLinks, log));
+    if (this.statusPage && !this.statusPage.ownListener) routes.use(this.statusPage.routes);
     routes.use(
       appserviceRouter({
         hsToken: config.appservice.hs_token,

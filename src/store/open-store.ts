@@ -27,6 +27,7 @@ import { createMessageMap, PendingMappings } from './message-map.js';
 import { migrationProvider } from './migrations/index.js';
 import { createOutbox } from './outbox.js';
 import { createPortals } from './portals.js';
+import { createStatusQueries } from './status-queries.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
@@ -187,6 +188,7 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
     ghosts: createGhosts(db),
     messages: createMessageMap(db, writes, pendingMappings),
     kv,
+    status: createStatusQueries(db, postgres ? 'postgres' : 'sqlite'),
     probeWrite: () => kv.set('core', 'write-probe', new Date().toISOString()),
     close: async () => {
       await writes.idle();

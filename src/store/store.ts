@@ -153,6 +153,56 @@ export interface KeyValue {
   delete(namespace: string, key: string): Promise<void>;
 }
 
+/** A portal as the status page lists it, with its room's last delivery either way. */
+export interface PortalSummary {
+  bridge: string;
+  portalKey: string;
+  roomId: string;
+  createdAt: number;
+  lastSuccess?: number;
+  lastFailure?: number;
+}
+
+export interface FailedEvent {
+  eventId: string;
+  roomId: string;
+  bridge: string | null;
+  reason: string | null;
+  finishedAt: number;
+}
+
+export interface RoomOutcome {
+  eventId: string;
+  state: InboxState;
+  bridge: string | null;
+  reason: string | null;
+  receivedAt: number;
+  finishedAt?: number;
+}
+
+/** Read-only queries for the admins' status page. */
+export interface StatusQueries {
+  /** Portals in (bridge, portal key) order, filtered by a case-insensitive "contains" search. */
+  portalsPage(opts: {
+    search?: string;
+    bridge?: string;
+    offset: number;
+    limit: number;
+  }): Promise<{ total: number; rows: PortalSummary[] }>;
+  /** Failed events, newest first. */
+  recentFailures(limit: number): Promise<FailedEvent[]>;
+  /** Failed events counted by bridge and reason, the most frequent first. */
+  failureReasons(
+    limit: number,
+  ): Promise<{ bridge: string | null; reason: string | null; count: number; last: number }[]>;
+  /** A room's latest events and what became of them, newest first. */
+  roomOutcomes(roomId: string, limit: number): Promise<RoomOutcome[]>;
+  /** Matrix events not yet handled, and remote events not yet accepted by the homeserver. */
+  backlog(): Promise<{ inbox: number; outbox: number }>;
+  /** The database's size in bytes (the bridge's own schema on PostgreSQL). */
+  sizeBytes(): Promise<number | undefined>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   inbox: Inbox;
@@ -162,6 +212,8 @@ export interface Store {
   messages: MessageMap;
   /** Core's own namespace is `core`; each bridge gets `bridge:<id>`. */
   kv: KeyValue;
+  /** What the admins' status page reads. */
+  status: StatusQueries;
   /** A small write that must reach the database: proves the store can write (at start, and while recovering). */
   probeWrite(): Promise<void>;
   close(): Promise<void>;

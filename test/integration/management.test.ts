@@ -122,6 +122,7 @@ describe('the management room', () => {
       'unlink <bridge> <remote-id>',
       'health <room-id>',
       'retry <event-id>',
+      'status',
       'echo stats',
       'echo2 stats',
     ]) {

@@ -21,6 +21,8 @@ export interface HarnessOptions {
   admins?: string[];
   /** Core's `public_links` (off when absent). */
   publicLinks?: { url: string; ttl_hours?: number };
+  /** Core's `status_page` (its defaults when absent). */
+  statusPage?: Record<string, unknown>;
 }
 
 export function testConfig(opts: HarnessOptions = {}): Config {
@@ -44,6 +46,7 @@ export function testConfig(opts: HarnessOptions = {}): Config {
       : { enabled: false },
     logging: { level: 'silent' },
     ...(opts.publicLinks ? { public_links: opts.publicLinks } : {}),
+    ...(opts.statusPage ? { status_page: opts.statusPage } : {}),
     bridges: opts.bridges ?? { echo: { enabled: true } },
   });
 }

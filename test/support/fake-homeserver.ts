@@ -30,6 +30,7 @@ import {
   type ServerState,
   type StoredMedia,
 } from './fake-homeserver/types.js';
+import { AppserviceStream } from './fake-homeserver/appservice-stream.js';
 import type { FakeHomeserverOptions, RecordedRequest } from './fake-homeserver/options.js';
 import { World } from './fake-homeserver/world.js';
 
@@ -69,7 +70,25 @@ export class FakeHomeserver implements ServerState {
     this.world = new World(this.serverName);
     this.world.users.set(this.senderUserId, {});
     this.server = createServer((req, res) => void this.handle(req, res));
+    if (opts.stream) {
+      const stream = (this.stream = new AppserviceStream(
+        opts.stream,
+        () => String(this.nextTxnId++),
+        (txnId, events) => pushTransaction(this, txnId, events, {}),
+      ));
+      const own = (userId: string) =>
+        userId === this.senderUserId || this.userNamespace.test(userId);
+      this.world.appended.push((room, event) => {
+        if (stream.mode === 'others' && own(event.sender)) return;
+        // Interested: one of the appservice's users is in the room (after this event).
+        for (const [userId, membership] of room.members)
+          if (membership === 'join' && own(userId)) return stream.enqueue(event);
+      });
+    }
   }
+
+  /** Set with the `stream` option: the events sent to the appservice as Synapse sends them. */
+  stream?: AppserviceStream;
 
   static async start(opts: FakeHomeserverOptions = {}): Promise<FakeHomeserver> {
     const hs = new FakeHomeserver(opts);

@@ -1,4 +1,4 @@
-/** Core's own bot commands: help, bridges, portals, link, unlink, health, retry. */
+/** Core's own bot commands: help, bridges, portals, link, unlink, health, retry, status. */
 import type { Command } from '../../connector.js';
 import type { Inbox } from '../../store/store.js';
 import type { BridgeRuntime } from '../bridge-runtime.js';
@@ -10,6 +10,8 @@ export interface CoreCommandDeps {
   inbox: Inbox;
   help(): string;
   retry(eventId: string): Promise<boolean>;
+  /** A signed link to the status page for `userId`; undefined when the page is off. */
+  statusLink?(userId: string): { url: string; minutes: number } | undefined;
 }
 
 export function coreCommands(deps: CoreCommandDeps): Command[] {
@@ -100,6 +102,19 @@ export function coreCommands(deps: CoreCommandDeps): Command[] {
           (await deps.retry(eventId))
             ? `Retrying ${eventId}.`
             : `${eventId} is not a failed event.`,
+        );
+      },
+    },
+    {
+      name: 'status',
+      help: 'a link to the status page: bridges, connections, traffic, failures (admins; the link opens once and expires)',
+      requiresAdmin: true,
+      run: async (ctx) => {
+        const link = deps.statusLink?.(ctx.sender);
+        await ctx.reply(
+          link
+            ? `Status page (the link opens once, within ${link.minutes} min): ${link.url}`
+            : 'The status page is off (status_page.enabled in the config).',
         );
       },
     },

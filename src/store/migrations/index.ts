@@ -5,9 +5,11 @@
  */
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './001-initial.js';
+import * as failedIndex from './002-failed-index.js';
 
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
+  '002-failed-index': failedIndex,
 };
 
 export const migrationProvider: MigrationProvider = {

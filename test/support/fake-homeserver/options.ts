@@ -1,3 +1,5 @@
+import type { StreamMode } from './appservice-stream.js';
+
 /** Options of the fake homeserver and what it records. */
 export interface FakeHomeserverOptions {
   serverName?: string;
@@ -11,6 +13,12 @@ export interface FakeHomeserverOptions {
   appserviceUrl?: string;
   /** Serve `/_matrix/client/v1/media/download` (current Synapse) or answer it 404 M_UNRECOGNIZED (1.94). */
   authenticatedMedia?: boolean;
+  /**
+   * Send the events of rooms the appservice is in to it by themselves, as Synapse does (see
+   * AppserviceStream): `all` (Synapse: its own events too) or `others` (all but its own). Absent:
+   * nothing is sent unless the test pushes it.
+   */
+  stream?: StreamMode;
   /** Keep a log of requests in `requests` (turn off for the benchmark). */
   recordRequests?: boolean;
 }

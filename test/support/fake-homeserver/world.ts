@@ -20,6 +20,8 @@ export class World {
   readonly users = new Map<string, Profile>();
   readonly presence = new Map<string, { presence: string; status_msg?: string }>();
   private readonly waiters = new Set<Waiter>();
+  /** Called with every event appended (the appservice stream listens here). */
+  readonly appended: ((room: FakeRoom, event: ClientEvent) => void)[] = [];
   private readonly tag = randomBytes(4).toString('hex');
   private seq = 0;
 
@@ -62,6 +64,7 @@ export class World {
     room.timeline.push(event);
     if (event.state_key !== undefined)
       room.state.set(`${event.type}\u0000${event.state_key}`, event);
+    for (const listener of this.appended) listener(room, event);
     for (const waiter of this.waiters) {
       if (waiter.match(event)) {
         this.waiters.delete(waiter);

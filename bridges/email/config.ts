@@ -1,0 +1,176 @@
+/** The email bridge's own config keys (under `bridges.email`). See README.md. */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { isAddress } from './addresses.js';
+
+/** The text of a file named in the config (a password, a CA), read once, at config load. */
+function readConfigFile(file: string): string {
+  return readFileSync(file, 'utf8');
+}
+
+const fileProblem = (file: string, pem: boolean): string | undefined => {
+  let text: string;
+  try {
+    text = readConfigFile(file);
+  } catch (err) {
+    return `cannot read ${file}: ${(err as Error).message}`;
+  }
+  if (pem && !text.includes('-----BEGIN CERTIFICATE-----'))
+    return `${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`;
+  if (!pem && text.trim() === '') return `${file} is empty (it must hold the password)`;
+  return undefined;
+};
+
+const readableFile = (pem: boolean) =>
+  z.string().superRefine((file, ctx) => {
+    const problem = fileProblem(file, pem);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+const port = z
+  .number()
+  .int()
+  .min(1, 'must be a TCP port (1-65535)')
+  .max(65535, 'must be a TCP port (1-65535)');
+
+/**
+ * How a connection is protected: `implicit` (TLS from the first byte: IMAPS 993, SMTPS 465),
+ * `starttls` (plaintext upgraded, required), or `none` (plaintext: only for a server on loopback).
+ */
+const tlsMode = z.enum(['implicit', 'starttls', 'none'], {
+  message: 'must be implicit, starttls or none',
+});
+
+/** A server login: the password in the config, or (better) in a file of its own. */
+const login = {
+  user: z.string().min(1, 'must be the login name').optional(),
+  password: z.string().min(1, 'must be the password (or use password_file)').optional(),
+  /** A file holding the password (trailing newline ignored). */
+  password_file: readableFile(false).optional(),
+};
+
+const server = (defaultPort: number, defaultTls: 'implicit' | 'starttls') =>
+  z
+    .object({
+      host: z.string().min(1, 'must be the server host name or address'),
+      port: port.default(defaultPort),
+      tls: tlsMode.default(defaultTls),
+      /** A PEM file of CA certificates to trust (beside the system's), e.g. a self-signed server's. */
+      ca_file: readableFile(true).optional(),
+      ...login,
+    })
+    .strict()
+    .refine((s) => !(s.password && s.password_file), {
+      message: 'give password or password_file, not both',
+    });
+
+const address = z.string().refine(isAddress, 'must be an email address (name@domain)');
+
+const FOLDER_ROOM = /^!.+:.+$/;
+
+export const folderSchema = z
+  .object({
+    /** The IMAP folder to watch (`INBOX`, `Lists/dev`). */
+    folder: z.string().min(1, 'must name an IMAP folder (INBOX, say)'),
+    /** An existing room (`!id:server`) to link; without it the bridge makes one. */
+    room: z
+      .string()
+      .regex(FOLDER_ROOM, 'must be a room id (!opaque:server); leave it out to have a room made')
+      .optional(),
+    /** Who may join the room the bridge makes: `invite` (the invited users) or `public` (anyone). */
+    join_rule: z
+      .enum(['invite', 'public'], { message: 'must be invite or public' })
+      .default('invite'),
+    /** Matrix users invited when the bridge makes the room. */
+    invite: z.array(z.string().regex(/^@.+:.+$/, 'must be Matrix user ids')).default([]),
+    /** Recipients of a new mail started by a top-level room message without a `To:` line. */
+    to: z.array(address).default([]),
+  })
+  .strict();
+
+const MAILBOX_ID = /^[a-z0-9-]{1,32}$/;
+
+export const mailboxSchema = z
+  .object({
+    /** The mailbox's own address: mail from Matrix is sent from it. */
+    address,
+    /** The display name beside Matrix senders' names: `Alice (via <name>) <address>`. */
+    name: z.string().min(1).max(100).default('Matrix'),
+    imap: server(993, 'implicit'),
+    /** SMTP submission of mail from Matrix; without it the bridge is read-only. */
+    smtp: server(587, 'starttls').optional(),
+    /** Save a copy of each mail sent from Matrix to this folder (IMAP APPEND), e.g. `Sent`. */
+    sent_folder: z.string().min(1).optional(),
+    folders: z.array(folderSchema).min(1, 'must list at least one folder to watch'),
+    /** Only mail from these senders (addresses, or `@domain`) is bridged; empty: everyone. */
+    allow_senders: z
+      .array(z.string().regex(/^\S*@\S+$/, 'must be addresses or @domain'))
+      .default([]),
+    /** Mail from these senders (addresses, or `@domain`) is never bridged. */
+    deny_senders: z
+      .array(z.string().regex(/^\S*@\S+$/, 'must be addresses or @domain'))
+      .default([]),
+  })
+  .strict()
+  .refine((m) => m.imap.user && (m.imap.password || m.imap.password_file), {
+    message: 'imap needs user and password (or password_file)',
+    path: ['imap'],
+  })
+  .refine((m) => new Set(m.folders.map((f) => f.folder)).size === m.folders.length, {
+    message: 'a folder is listed twice',
+    path: ['folders'],
+  });
+
+export const emailConfigSchema = z
+  .object({
+    /** The mailboxes to bridge, by id (`a-z 0-9 -`, used in room aliases and logs). */
+    mailboxes: z
+      .record(z.string(), mailboxSchema)
+      .superRefine((boxes, ctx) => {
+        for (const id of Object.keys(boxes))
+          if (!MAILBOX_ID.test(id))
+            ctx.addIssue({
+              code: 'custom',
+              message: `mailbox id ${JSON.stringify(id)} must be 1 to 32 of a-z 0-9 -`,
+              path: [id],
+            });
+      })
+      .default({}),
+    /** Mails larger than this (bytes) are not fetched: the room gets a notice instead. */
+    max_mail_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(25 * 1024 * 1024),
+    /** The longest text a mail from Matrix may have (UTF-8 bytes). */
+    max_body_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024)
+      .default(256 * 1024),
+    /** On a folder's very first start: bridge its latest N mails (0: only mail that comes later). */
+    first_start_backfill: z.number().int().min(0).max(1000).default(0),
+    /** Wait this long in an idle IMAP connection before IDLE (imapflow's autoIdleDelay). */
+    idle_delay_ms: z.number().int().min(0).max(60_000).default(100),
+  })
+  .strict();
+
+export type EmailConfig = z.infer<typeof emailConfigSchema>;
+export type MailboxConfig = z.infer<typeof mailboxSchema>;
+export type FolderConfig = z.infer<typeof folderSchema>;
+export type ServerConfig = MailboxConfig['imap'];
+
+/** The password of a server login: from the config or its file. */
+export function passwordOf(s: {
+  password?: string | undefined;
+  password_file?: string | undefined;
+}) {
+  if (s.password) return s.password;
+  if (s.password_file) return readConfigFile(s.password_file).replace(/\r?\n$/, '');
+  return undefined;
+}
+
+/** The CA certificates of a server, or undefined for the system's. */
+export const caOf = (s: { ca_file?: string | undefined }) =>
+  s.ca_file ? readConfigFile(s.ca_file) : undefined;

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { escapeLocalpart, unescapeLocalpart } from '../../src/core/ghost-ids.js';
+import {
+  mailMessageId,
+  makePortalKey,
+  makeRemoteUser,
+  messageIdList,
+  normalizeMessageId,
+  parsePortalKey,
+} from './ids.js';
+
+describe('email ids', () => {
+  it('portal keys: mailbox id and folder, folders with slashes kept whole', () => {
+    expect(makePortalKey('support', 'INBOX')).toBe('support/INBOX');
+    expect(parsePortalKey('support/Lists/dev')).toEqual({
+      mailbox: 'support',
+      folder: 'Lists/dev',
+    });
+    expect(parsePortalKey('Bad_Id/INBOX')).toBeUndefined();
+    expect(parsePortalKey('support/')).toBeUndefined();
+  });
+
+  it('a correspondent is the lowercased address; the ghost localpart escapes it reversibly', () => {
+    const user = makeRemoteUser(' Alice.O+tag@Example.ORG ');
+    expect(user).toBe('alice.o+tag@example.org');
+    const local = escapeLocalpart(user);
+    expect(local).toBe('alice.o=2btag=40example.org');
+    expect(unescapeLocalpart(local)).toBe(user);
+  });
+
+  it('Message-IDs in one form; a mail without one gets a uid id', () => {
+    expect(normalizeMessageId(' <abc@x.org> ')).toBe('<abc@x.org>');
+    expect(normalizeMessageId('abc@x.org')).toBe('<abc@x.org>');
+    expect(normalizeMessageId('<a\r\nb@x>')).toBe('<ab@x>');
+    expect(normalizeMessageId('<>')).toBeUndefined();
+    expect(mailMessageId(undefined, makePortalKey('s', 'INBOX'), 7n, 42)).toBe('uid:s/INBOX/7/42');
+  });
+
+  it('reads the ids of References / In-Reply-To, oldest first, each once', () => {
+    expect(messageIdList('<a@x> <b@x>\r\n <a@x>')).toEqual(['<a@x>', '<b@x>']);
+    expect(messageIdList(['<a@x>', '<c@x>'])).toEqual(['<a@x>', '<c@x>']);
+    expect(messageIdList(undefined)).toEqual([]);
+  });
+});

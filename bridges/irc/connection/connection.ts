@@ -1,0 +1,487 @@
+/**
+ * One IRC connection (irc-framework Client): registration with nick-collision handling,
+ * reconnect with capped, jittered exponential backoff (backoff.ts) through the network's connect
+ * limiter (connect-limiter.ts), channels rejoined after a reconnect, and line sending through
+ * flood control (in order). While the connection is down, messages wait for it (irc-framework's
+ * write() would drop a line silently), in order, within the network's `queue_while_down` bounds
+ * (counted from when the connection went down, so a message queued behind one that timed out
+ * fails at once instead of waiting the whole bound again); past them they fail, retriable.
+ * Registration, CAP and PONG lines are irc-framework's own and skip the queue (they must never
+ * wait behind a burst of messages). Where the server offers IRCv3 `labeled-response`, message
+ * lines carry a label and a send waits for the server's answer to each (labels.ts), so that a
+ * refused message fails instead of vanishing.
+ */
+import IRC, { type Client, type IrcLine } from 'irc-framework';
+import type { Logger } from 'pino';
+import { BridgeError } from '../../../src/connector.js';
+import { backoffDelay } from './backoff.js';
+import { certificateProblem } from './cert-problem.js';
+import { readCaFile, type IrcNetworkConfig } from '../config.js';
+import { ConnectLimiter, type ConnectTurn } from './connect-limiter.js';
+import { connectionLimits, type ConnectionLimits } from './connection-limits.js';
+import { FloodQueue } from './flood.js';
+import { LabeledReplies, refusalError, type LineAnswer } from './labels.js';
+import { CaTlsTransport } from './tls-transport.js';
+
+const JOIN_TIMEOUT_MS = 15_000;
+/** For a connection made without a network limiter (every connect starts at once). */
+const NO_LIMIT = new ConnectLimiter(0);
+/**
+ * IRCv3 capabilities the bridge uses where the server offers them (never `sasl`: irc-framework adds it).
+ * `echo-message` with `labeled-response`: the labeled answer to a message line is then its echo,
+ * which tells the msgid IRC users' replies (`+draft/reply`) will point at. Echoes are otherwise
+ * ignored: every listener skips lines from the bridge's own nicks.
+ */
+const CAPS = [
+  'server-time',
+  'message-tags',
+  'multi-prefix',
+  'batch',
+  'account-tag',
+  'extended-join',
+  'labeled-response',
+  'echo-message',
+];
+
+/** An IRC services account (SASL PLAIN). */
+export interface SaslAccount {
+  account: string;
+  password: string;
+}
+
+export interface ConnectionOptions {
+  network: IrcNetworkConfig;
+  nick: string;
+  username: string;
+  gecos: string;
+  /** SASL PLAIN credentials, asked for at each (re)connect; read when connecting, so a change applies on the next one. */
+  account?: () => SaslAccount | undefined;
+  log: Logger;
+  /**
+   * The nick this connection holds on the server changed: registered (`old` undefined), NICK,
+   * or lost on disconnect (`nick` undefined). Nicks only tried during registration are not reported.
+   */
+  onNick?(old: string | undefined, nick: string | undefined): void;
+  /** Registered (again): channels are being rejoined. */
+  onRegistered?(): void;
+  /** The registered connection dropped (not a stop or a reconnect asked for): it reconnects with backoff. */
+  onDropped?(): void;
+  /** The network's connect turns (at most so many connecting at once); none: connect at once. */
+  limiter?: ConnectLimiter;
+  /** Goes ahead of the waiting connections for a connect turn, and any number may wait for it (the bot). */
+  listener?: boolean;
+}
+
+export class IrcConnection {
+  readonly client: Client;
+  /** Channels (lowercased) this connection should be in, with their keys (+k); rejoined after a reconnect. */
+  private readonly channels = new Map<string, string | undefined>();
+  private readonly inChannel = new Set<string>();
+  private readonly out: FloodQueue;
+  /** The server's answers to our labeled message lines. */
+  private readonly replies = new LabeledReplies();
+  private stopped = false;
+  /** Reconnect at once on the next close (a `reconnect()` asked for it). */
+  private reconnectNow = false;
+  /** The nick asked for at each (re)connect: the template's, or the one the user chose. */
+  private wantedNick: string;
+  private attempt = 0;
+  private retryTimer?: NodeJS.Timeout;
+  private registered = false;
+  private waiters: { resolve(): void; reject(err: Error): void }[] = [];
+  private readonly limits: ConnectionLimits;
+  /** The connect turn asked for or held, from connect() until registered or closed. */
+  private turn?: ConnectTurn;
+  /** Since when the connection has been down (or connecting for the first time); undefined while registered. */
+  private downSince?: number;
+  /** When the Matrix user last sent something through this connection (the idle sweep reads it). */
+  lastActive = Date.now();
+  /** Why the last TLS handshake failed on the server's certificate (cleared once registered). */
+  private certProblem?: string;
+  private currentNick?: string;
+  /** The nick the server gave us, while registered. */
+  private heldNick?: string;
+
+  constructor(private readonly opts: ConnectionOptions) {
+    this.wantedNick = opts.nick;
+    this.limits = connectionLimits(opts.network);
+    this.client = new IRC.Client();
+    this.out = new FloodQueue((line) => this.client.raw(line), {
+      linesPerSecond: opts.network.flood.lines_per_second,
+      burst: opts.network.flood.burst,
+    });
+    this.client.requestCap(CAPS);
+    // Every parsed line, as it arrives: a labeled batch's lines are seen here before irc-framework
+    // holds them back until the batch ends.
+    this.client.connection.on('message', (line: IrcLine) => this.replies.heard(line));
+    this.client.on('nick in use', (e: { nick: string }) => {
+      if (this.registered) return;
+      const next = nextNick(e.nick);
+      this.opts.log.info({ nick: e.nick, next }, 'IRC nick in use; trying another');
+      this.currentNick = next;
+      this.client.changeNick(next);
+    });
+    this.client.on('registered', (e: { nick: string }) => {
+      this.registered = true;
+      this.attempt = 0;
+      this.downSince = undefined;
+      this.releaseTurn();
+      this.certProblem = undefined;
+      this.setNick(e.nick);
+      this.opts.log.info({ nick: e.nick }, 'IRC connection registered');
+      for (const [channel, key] of this.channels) this.sendQuietly(joinLine(channel, key));
+      this.opts.onRegistered?.();
+      for (const w of this.waiters.splice(0)) w.resolve();
+    });
+    this.client.on('nick', (e: { nick: string; new_nick: string }) => {
+      if (e.nick === this.currentNick) this.setNick(e.new_nick);
+    });
+    this.client.on('join', (e: { nick: string; channel: string }) => {
+      if (this.isMe(e.nick)) this.inChannel.add(e.channel.toLowerCase());
+    });
+    const left = (channel: string) => this.inChannel.delete(channel.toLowerCase());
+    this.client.on(
+      'part',
+      (e: { nick: string; channel: string }) => this.isMe(e.nick) && left(e.channel),
+    );
+    this.client.on(
+      'kick',
+      (e: { kicked: string; channel: string }) => this.isMe(e.kicked) && left(e.channel),
+    );
+    this.client.on('socket close', (err: unknown) => this.onSocketClose(err));
+    this.client.on('close', () => this.onClose());
+    this.client.on('socket error', (err: unknown) =>
+      this.opts.log.warn({ err }, 'IRC socket error'),
+    );
+  }
+
+  get username(): string {
+    return this.opts.username;
+  }
+
+  get nick(): string {
+    return this.currentNick ?? this.wantedNick;
+  }
+
+  /** The nick to ask for at the next (re)connect. */
+  preferNick(nick: string): void {
+    this.wantedNick = nick;
+  }
+
+  get isRegistered(): boolean {
+    return this.registered && this.client.connected;
+  }
+
+  isMe(nick: string): boolean {
+    return nick.toLowerCase() === this.nick.toLowerCase();
+  }
+
+  /** Messages are waiting for this connection, for flood control or for the server's answer: it must not be quit under them. */
+  get busy(): boolean {
+    return this.waiters.length > 0 || this.out.waiting > 0 || this.replies.pending > 0;
+  }
+
+  /** Connects when the network's limiter gives a turn (no-op while a connect is already asked for or under way). */
+  connect(): void {
+    if (this.stopped || this.turn) return;
+    this.downSince ??= Date.now();
+    const limiter = this.opts.limiter ?? NO_LIMIT;
+    this.turn = limiter.acquire(() => this.open(), { first: this.opts.listener === true });
+  }
+
+  private releaseTurn(): void {
+    this.turn?.release();
+    this.turn = undefined;
+  }
+
+  private open(): void {
+    const { network } = this.opts;
+    this.currentNick = this.wantedNick;
+    const account = this.opts.account?.();
+    this.client.connect({
+      host: network.host,
+      port: network.port,
+      tls: network.tls,
+      rejectUnauthorized: network.tls_reject_unauthorized,
+      ca: network.tls_ca_file === undefined ? undefined : readCaFile(network.tls_ca_file),
+      transport: CaTlsTransport,
+      nick: this.wantedNick,
+      username: this.opts.username,
+      gecos: this.opts.gecos,
+      auto_reconnect: false, // our own backoff below
+      version: null,
+      ...(account ? { account } : {}),
+    });
+  }
+
+  /**
+   * Resolves once registered. While down, waits in order with the other waiting messages until
+   * `queue_while_down.max_wait_seconds` after the connection went down (or `timeoutMs`, if given);
+   * then, or at once when `max_messages` already wait, rejects with a retriable BridgeError.
+   */
+  ready(timeoutMs?: number): Promise<void> {
+    if (this.isRegistered) return Promise.resolve();
+    if (this.stopped)
+      return Promise.reject(new BridgeError('not-connected', 'the IRC connection is closed', true));
+    if (this.certProblem) return Promise.reject(this.certError(this.certProblem));
+    const { host } = this.opts.network;
+    const wait = timeoutMs ?? this.limits.queueMaxWaitMs - this.downForMs();
+    if (wait <= 0) return Promise.reject(this.downError());
+    if (!this.opts.listener && this.waiters.length >= this.limits.queueMaxMessages)
+      return Promise.reject(
+        new BridgeError(
+          'not-connected',
+          `${this.waiters.length} messages are already waiting for the IRC connection to ${host} to come back`,
+          true,
+        ),
+      );
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        resolve: () => (clearTimeout(timer), resolve()),
+        reject: (err: Error) => (clearTimeout(timer), reject(err)),
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(this.downError());
+      }, wait);
+      this.waiters.push(waiter);
+    });
+  }
+
+  private downForMs(): number {
+    return this.downSince === undefined ? 0 : Date.now() - this.downSince;
+  }
+
+  /** The existing "not delivered" error (retriable), with how long the connection has been down. */
+  private downError(): BridgeError {
+    const seconds = Math.round(this.downForMs() / 1000);
+    return new BridgeError(
+      'not-connected',
+      `could not connect to IRC at ${this.opts.network.host} in time (down for ${seconds} s)`,
+      true,
+    );
+  }
+
+  /** Joins `channel` (with its key, if it has one; both remembered for reconnects) and resolves when the server confirms. */
+  async join(channel: string, key?: string): Promise<void> {
+    const lower = channel.toLowerCase();
+    this.channels.set(lower, key ?? this.channels.get(lower));
+    this.lastActive = Date.now();
+    await this.ready();
+    if (this.inChannel.has(lower)) return;
+    const joined = new Promise<void>((resolve, reject) => {
+      const onJoin = (e: { nick: string; channel: string }) => {
+        if (!this.isMe(e.nick) || e.channel.toLowerCase() !== lower) return;
+        clearTimeout(timer);
+        this.client.off('join', onJoin);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.client.off('join', onJoin);
+        reject(new BridgeError('not-connected', `could not join ${channel} on IRC`, true));
+      }, JOIN_TIMEOUT_MS);
+      this.client.on('join', onJoin);
+    });
+    this.sendQuietly(joinLine(lower, this.channels.get(lower)));
+    await joined;
+  }
+
+  /** Leaves `channel` and forgets it for reconnects (a Matrix user left its room). */
+  part(channel: string, message: string): void {
+    const lower = channel.toLowerCase();
+    this.channels.delete(lower);
+    if (!this.inChannel.has(lower) || !this.isRegistered) return;
+    // The reason comes from Matrix: one line, never a second command.
+    const reason = message.replace(/[\r\n\0]+/g, ' ').slice(0, 200);
+    this.sendQuietly(`PART ${lower} :${reason}`);
+  }
+
+  inChannelNow(channel: string): boolean {
+    return this.inChannel.has(channel.toLowerCase());
+  }
+
+  /**
+   * Sends whole IRC lines (each free of CR, LF and NUL) through flood control, in order.
+   * While disconnected the lines wait for the connection (see `ready`); the promise resolves
+   * when the last line is written and rejects (not-connected, retriable) if the connection
+   * closes before that. `onWritten(i)` is called as line `i` is written.
+   */
+  async writeLines(lines: readonly string[], onWritten?: (index: number) => void): Promise<void> {
+    assertSingleLines(lines);
+    this.lastActive = Date.now();
+    if (!this.isRegistered) await this.ready();
+    await Promise.all(
+      lines.map((line, i) => {
+        const sent = this.out.send(line);
+        return onWritten ? sent.then(() => onWritten(i)) : sent;
+      }),
+    );
+  }
+
+  /**
+   * Sends message lines (PRIVMSG, NOTICE) like `writeLines`, resolving once they are written.
+   * Where the server has acknowledged `labeled-response`, each line carries a label and `answered`
+   * settles once the server has answered every one: it rejects with a BridgeError (`rejected`)
+   * naming the lines IRC refused, with its reason. A line left unanswered (server lag past
+   * ANSWER_TIMEOUT_MS, or the connection dropped after writing it) counts as sent, as every line
+   * did before labels. Elsewhere `answered` resolves at once. It resolves with the msgids the
+   * server gave the lines, where it echoes them (`echo-message`).
+   */
+  async sendMessages(lines: readonly string[]): Promise<{ answered: Promise<string[]> }> {
+    assertSingleLines(lines); // before any label is handed out
+    if (!this.isRegistered) await this.ready();
+    if (!this.client.network.cap.enabled.includes('labeled-response')) {
+      await this.writeLines(lines);
+      return { answered: Promise.resolve([]) };
+    }
+    // A label is a tag, outside IRC's 512-byte line budget; the lines keep their order in the queue.
+    const labels = lines.map(() => this.replies.next());
+    const answered = Promise.all(labels.map((l) => l.answer)).then((answers) => {
+      this.logUnanswered(answers);
+      const refused = refusalError(answers);
+      if (refused) throw refused;
+      return answers.flatMap((a) => (a.kind === 'taken' && a.msgid ? [a.msgid] : []));
+    });
+    // Nobody may be listening when the writes fail: the caller then hears of that instead.
+    answered.catch(() => {});
+    await this.writeLines(
+      lines.map((line, i) => withTag(line, `label=${labels[i]!.label}`)),
+      (i) => this.replies.written(labels[i]!.label),
+    );
+    return { answered };
+  }
+
+  private logUnanswered(answers: readonly LineAnswer[]): void {
+    const unanswered = answers.filter((a) => a.kind === 'unanswered');
+    if (unanswered.length === 0) return;
+    const timedOut = unanswered.some((a) => a.why === 'timeout');
+    this.opts.log.warn(
+      { lines: answers.length, unanswered: unanswered.length },
+      timedOut
+        ? 'the IRC server did not answer a message in time; taken as sent'
+        : 'the IRC connection closed before the server answered a message; taken as sent',
+    );
+  }
+
+  /** Drops the connection and connects again at once (the user asked; no backoff). */
+  reconnect(): void {
+    if (this.stopped) throw new BridgeError('not-connected', 'the IRC connection is closed');
+    this.attempt = 0;
+    this.registered = false; // ready() now waits for the new registration
+    if (this.client.connected) {
+      this.reconnectNow = true;
+      this.client.quit('Reconnecting');
+      return;
+    }
+    clearTimeout(this.retryTimer);
+    this.connect(); // a connect already waiting for its turn or under way is not started twice
+  }
+
+  /** A tag-only line (TAGMSG typing) in order with the rest; dropped while disconnected. */
+  writeTag(line: string): void {
+    if (/[\r\n\0]/.test(line) || !this.isRegistered) return;
+    this.sendQuietly(line);
+  }
+
+  /** A line of our own (JOIN) through flood control; a failure is logged, not thrown. */
+  private sendQuietly(line: string): void {
+    this.out
+      .send(line)
+      .catch((err: unknown) => this.opts.log.debug({ err, line }, 'IRC line not sent'));
+  }
+
+  stop(message = 'Switchboard is shutting down'): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.releaseTurn();
+    const closed = new BridgeError('not-connected', 'the IRC connection was closed', true);
+    for (const w of this.waiters.splice(0)) w.reject(closed);
+    this.out.clear(closed);
+    this.replies.closed();
+    if (this.client.connected) this.client.quit(message);
+    this.client.removeAllListeners();
+    this.setNick(undefined);
+  }
+
+  /** The server confirmed `nick` as ours (undefined: we hold none, after a disconnect). */
+  private setNick(nick: string | undefined): void {
+    if (nick !== undefined) this.currentNick = nick;
+    const old = this.heldNick;
+    if (old === nick) return;
+    this.heldNick = nick;
+    this.opts.onNick?.(old, nick);
+  }
+
+  /** The socket closed (irc-framework passes the socket error, if any): a certificate problem is reported. */
+  private onSocketClose(err: unknown): void {
+    const problem = certificateProblem(err);
+    if (!problem) return;
+    this.certProblem = problem;
+    const { host, port } = this.opts.network;
+    this.opts.log.error(
+      { host, port, code: (err as { code?: string }).code },
+      `IRC server ${host}:${port}: TLS certificate not trusted (${problem}); set tls_ca_file to the CA that signed it`,
+    );
+    const error = this.certError(problem);
+    for (const w of this.waiters.splice(0)) w.reject(error);
+  }
+
+  private certError(problem: string): BridgeError {
+    const { host, port } = this.opts.network;
+    return new BridgeError(
+      'not-connected',
+      `could not connect to IRC at ${host}:${port}: the server's TLS certificate is not trusted (${problem})`,
+    );
+  }
+
+  private onClose(): void {
+    const wasRegistered = this.registered;
+    this.registered = false;
+    this.releaseTurn();
+    this.downSince ??= Date.now();
+    this.setNick(undefined);
+    this.inChannel.clear();
+    this.replies.closed();
+    this.out.clear(
+      new BridgeError(
+        'not-connected',
+        'the IRC connection dropped before the message was sent',
+        true,
+      ),
+    );
+    if (this.stopped) return;
+    if (this.reconnectNow) {
+      this.reconnectNow = false;
+      this.connect();
+      return;
+    }
+    if (wasRegistered) this.opts.onDropped?.(); // a failed attempt is not another drop
+    const delay = backoffDelay(this.attempt);
+    this.attempt++;
+    this.opts.log.warn(
+      { attempt: this.attempt, delayMs: Math.round(delay) },
+      'IRC connection closed; reconnecting',
+    );
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+}
+
+/** `line` with one more IRCv3 tag: the first when it has tags (`@a=b PRIVMSG…`), else the only one. */
+const withTag = (line: string, tag: string) =>
+  line.startsWith('@') ? `@${tag};${line.slice(1)}` : `@${tag} ${line}`;
+
+function assertSingleLines(lines: readonly string[]): void {
+  if (lines.some((line) => /[\r\n\0]/.test(line)))
+    throw new Error('refusing to write an IRC line with CR, LF or NUL');
+}
+
+/** `JOIN #channel [key]` (a key never holds spaces, CR or LF: config and commands check it). */
+const joinLine = (channel: string, key: string | undefined) =>
+  key ? `JOIN ${channel} ${key}` : `JOIN ${channel}`;
+
+export { certificateProblem } from './cert-problem.js';
+
+/** The next nick to try after a collision: `_` appended, or the last character replaced at the length limit. */
+export function nextNick(nick: string, maxLength = 30): string {
+  return nick.length < maxLength ? `${nick}_` : `${nick.slice(0, maxLength - 1)}_`;
+}

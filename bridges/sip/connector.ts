@@ -1,0 +1,178 @@
+/**
+ * The SIP bridge: a shared trunk account registered over SIP-over-WebSocket; DM rooms between a
+ * Matrix user and a phone number or SIP address carry texts (SIP MESSAGE) and calls (INVITE ↔
+ * m.call.*). See README.md.
+ */
+import {
+  BridgeError,
+  type BridgeContext,
+  type CallCapable,
+  type Command,
+  type Connector,
+  type GhostInvite,
+  type GhostInviteHandling,
+  type GhostProfile,
+  type GhostResolving,
+  type MatrixCall,
+  type MatrixMessage,
+  type PortalKey,
+  type RemoteUserId,
+  type SendResult,
+} from '../../src/connector.js';
+import { SipCalls } from './calls.js';
+import { CallStore } from './call-store.js';
+import { sipConfigSchema, type SipConfig } from './config.js';
+import { SipConnection, type RegistrationState } from './connection.js';
+import { DialPlan } from './dial-plan.js';
+import { dmPortal, parseParty } from './ids.js';
+import { Portals } from './portals.js';
+import { BridgedSdh } from './sdp-handler.js';
+import { MAX_TEXT_BYTES, SipTexts } from './texts.js';
+
+export class SipConnector
+  implements Connector<SipConfig>, CallCapable, GhostInviteHandling, GhostResolving
+{
+  readonly id = 'sip';
+  readonly displayName = 'SIP';
+  readonly configSchema = sipConfigSchema;
+  readonly capabilities = { maxBodyBytes: MAX_TEXT_BYTES, formatting: false };
+  private ctx?: BridgeContext<SipConfig>;
+  private connection?: SipConnection;
+  private texts?: SipTexts;
+  private calls?: SipCalls;
+  private plan?: DialPlan;
+
+  async start(ctx: BridgeContext<SipConfig>): Promise<void> {
+    this.ctx = ctx;
+    const log = ctx.log;
+    const plan = (this.plan = new DialPlan(ctx.config));
+    const portals = new Portals(ctx);
+    let registration: RegistrationState = 'connecting';
+    ctx.metrics.gauge(
+      'registered',
+      'Whether the trunk account is registered (1) or not (0)',
+      ['state'],
+      () => [{ labels: { state: registration }, value: registration === 'registered' ? 1 : 0 }],
+    );
+    const callCounter = ctx.metrics.counter('calls', 'Calls by direction and outcome', [
+      'direction',
+      'outcome',
+    ]);
+    const textCounter = ctx.metrics.counter('texts', 'SIP MESSAGEs by direction', ['direction']);
+    ctx.metrics.gauge('active_calls', 'Calls in progress', [], () => [
+      { labels: {}, value: this.calls?.active ?? 0 },
+    ]);
+    const connection = (this.connection = new SipConnection({
+      config: ctx.config,
+      log,
+      sdhFactory: (session) => new BridgedSdh(this.calls?.sdpSide(session)),
+      delegate: {
+        onMessage: (message) => {
+          textCounter.inc({ direction: 'to_matrix' });
+          void this.texts?.received(message);
+        },
+        onInvite: (invitation) => {
+          void this.calls?.incoming(invitation).catch((err: unknown) => {
+            log.error({ err }, 'incoming call failed');
+            void invitation.reject({ statusCode: 500 }).catch(() => undefined);
+          });
+        },
+      },
+      onState: (state) => (registration = state),
+    }));
+    this.texts = new SipTexts(ctx.config, log, connection, plan, portals, (portal, digits) => {
+      if (!this.calls)
+        throw new BridgeError('not-connected', 'the SIP bridge is not running', true);
+      return this.calls.sendDtmf(portal, digits);
+    });
+    const rtpPackets = ctx.metrics.counter('rtp_packets', 'RTP packets relayed', ['direction']);
+    const rtpBytes = ctx.metrics.counter('rtp_bytes', 'RTP bytes relayed', ['direction']);
+    const calls = (this.calls = new SipCalls(
+      ctx.config,
+      log,
+      connection,
+      plan,
+      portals,
+      {
+        calls: (direction, outcome) => callCounter.inc({ direction, outcome }),
+        media: (stats) => {
+          rtpPackets.inc({ direction: 'to_sip' }, stats.toSip.packets);
+          rtpPackets.inc({ direction: 'to_matrix' }, stats.toMatrix.packets);
+          rtpBytes.inc({ direction: 'to_sip' }, stats.toSip.bytes);
+          rtpBytes.inc({ direction: 'to_matrix' }, stats.toMatrix.bytes);
+        },
+      },
+      new CallStore(ctx.kv),
+    ));
+    await calls.endLeftOver();
+    await connection.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.calls?.stop();
+    await this.connection?.stop();
+    this.ctx = undefined;
+  }
+
+  /** Resolves once the trunk is registered (tests, and `sip status`). */
+  registered(ms = 10_000): Promise<void> {
+    if (!this.connection) return Promise.reject(new Error('the SIP bridge is not running'));
+    return this.connection.registered(ms);
+  }
+
+  get registration(): RegistrationState | undefined {
+    return this.connection?.registration;
+  }
+
+  async handleMatrixMessage(msg: MatrixMessage): Promise<SendResult> {
+    if (!this.texts) throw new BridgeError('not-connected', 'the SIP bridge is not running', true);
+    return this.texts.send(msg);
+  }
+
+  async handleMatrixCall(call: MatrixCall): Promise<void> {
+    if (!this.calls) throw new BridgeError('not-connected', 'the SIP bridge is not running', true);
+    await this.calls.fromMatrix(call);
+  }
+
+  /** A Matrix user invites a number's or address's ghost to a DM: the room becomes that conversation. */
+  async handleGhostInvite(invite: GhostInvite): Promise<PortalKey | null> {
+    if (!this.plan) return null;
+    const refusal = this.plan.refusal(invite.inviter, invite.ghost);
+    if (refusal) {
+      this.ctx?.log.info(
+        { inviter: invite.inviter, ghost: invite.ghost },
+        `DM refused: ${refusal}`,
+      );
+      await this.ctx?.notify(invite.inviter, `Cannot open a SIP conversation: ${refusal}.`);
+      return null;
+    }
+    return dmPortal(invite.inviter, invite.ghost);
+  }
+
+  commands(): Command[] {
+    return [
+      {
+        name: 'status',
+        help: "the trunk's registration, calls in progress, and your number",
+        run: async (cmd) => {
+          const did = this.plan?.didOf(cmd.sender);
+          const may = this.plan?.mayUse(cmd.sender) ?? false;
+          return cmd.reply(
+            [
+              `SIP trunk: ${this.registration ?? 'not running'} (${this.connection?.aor ?? '?'}).`,
+              `Calls in progress: ${this.calls?.active ?? 0}.`,
+              did ? `Your number: ${did}.` : 'You have no number (DID) on this trunk.',
+              may
+                ? 'You may call and text out: invite @sip_=2b<number>:<domain> (e.g. +15551234567 → @sip_=2b15551234567) to a direct chat.'
+                : 'You may not call or text out through the trunk.',
+            ].join('\n'),
+          );
+        },
+      },
+    ];
+  }
+
+  async resolveGhost(remote: RemoteUserId): Promise<GhostProfile | null> {
+    return parseParty(remote) ? { displayName: remote } : null;
+  }
+}

@@ -1,0 +1,148 @@
+// The Matrix client's side of a call in the SIP tests: a werift WebRTC peer (ICE, DTLS-SRTP, PCMU)
+// that makes or answers the SDP the test sends through Synapse in m.call.* events, sends a known
+// pattern of RTP packets and records what comes back.
+import {
+  MediaStreamTrack,
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  RtpHeader,
+  RtpPacket,
+} from 'werift';
+
+const codecs = {
+  audio: [
+    new RTCRtpCodecParameters({
+      mimeType: 'audio/PCMU',
+      clockRate: 8000,
+      channels: 1,
+      payloadType: 0,
+    }),
+  ],
+};
+
+/** Packet `i` of the test pattern: 160 bytes (20 ms of PCMU), a tag and its index in front. */
+export const patternPayload = (i: number): Buffer => {
+  const payload = Buffer.alloc(160, 0x7f);
+  payload.write('SWBT', 0, 'latin1');
+  payload.writeUInt32BE(i, 4);
+  return payload;
+};
+
+export interface Candidate {
+  candidate: string;
+  sdpMid?: string;
+  sdpMLineIndex: number;
+}
+
+/**
+ * The SDP without its ICE candidates, and the candidates as m.call.candidates carries them: what
+ * a Matrix client that trickles (Element) sends in the invite or answer, and after it.
+ */
+export function splitCandidates(sdp: string): { sdp: string; candidates: Candidate[] } {
+  const candidates: Candidate[] = [];
+  let mid: string | undefined;
+  let index = -1;
+  const kept = sdp.split('\r\n').filter((line) => {
+    if (line.startsWith('m=')) index++;
+    if (line.startsWith('a=mid:')) mid = line.slice('a=mid:'.length);
+    if (line.startsWith('a=candidate:')) {
+      candidates.push({
+        candidate: line.slice(2),
+        ...(mid ? { sdpMid: mid } : {}),
+        sdpMLineIndex: index,
+      });
+      return false;
+    }
+    return line !== 'a=end-of-candidates';
+  });
+  return { sdp: kept.join('\r\n'), candidates };
+}
+
+export class WebrtcPhone {
+  readonly pc = new RTCPeerConnection({ codecs, iceServers: [] });
+  private readonly track = new MediaStreamTrack({ kind: 'audio' });
+  /** Payloads received, in order. */
+  readonly received: Buffer[] = [];
+
+  constructor() {
+    this.pc.onTrack.subscribe((t) =>
+      t.onReceiveRtp.subscribe((p) => this.received.push(Buffer.from(p.payload))),
+    );
+  }
+
+  private async gathered(): Promise<string> {
+    if (this.pc.iceGatheringState !== 'complete')
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 3000);
+        this.pc.iceGatheringStateChange.subscribe((s) => {
+          if (s === 'complete') {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+    return this.pc.localDescription!.sdp;
+  }
+
+  async offer(): Promise<string> {
+    this.pc.addTransceiver(this.track, { direction: 'sendrecv' });
+    await this.pc.setLocalDescription(await this.pc.createOffer());
+    return this.gathered();
+  }
+
+  async accept(answer: string): Promise<void> {
+    await this.pc.setRemoteDescription({ type: 'answer', sdp: answer });
+  }
+
+  async answer(offer: string): Promise<string> {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
+    const transceiver = this.pc.getTransceivers()[0]!;
+    await transceiver.sender.replaceTrack(this.track);
+    transceiver.setDirection('sendrecv');
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    return this.gathered();
+  }
+
+  async connected(ms = 10_000): Promise<void> {
+    if (this.pc.connectionState === 'connected') return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`WebRTC not connected (${this.pc.connectionState})`)),
+        ms,
+      );
+      this.pc.connectionStateChange.subscribe((s) => {
+        if (s === 'connected') {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  }
+
+  /** Sends `count` packets of the pattern, one every 20 ms. */
+  async sendPattern(count: number): Promise<void> {
+    const ssrc = 0x5eb0;
+    for (let i = 0; i < count; i++) {
+      const header = new RtpHeader({
+        payloadType: 0,
+        sequenceNumber: i,
+        timestamp: i * 160,
+        ssrc,
+        marker: i === 0,
+      });
+      this.track.writeRtp(new RtpPacket(header, patternPayload(i)));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** The pattern indexes that came back. */
+  patternReceived(): number[] {
+    return this.received
+      .filter((p) => p.length === 160 && p.toString('latin1', 0, 4) === 'SWBT')
+      .map((p) => p.readUInt32BE(4));
+  }
+
+  close(): Promise<void> {
+    return this.pc.close();
+  }
+}
