@@ -31,19 +31,17 @@ import {
   type Room,
   type Stored,
 } from './muc-room.js';
+import { kickOrBan } from './muc-moderation.js';
 import { nickFor } from './nicks.js';
 import type { ReactionSets } from './reactions.js';
-import { xml } from '@xmpp/xml';
 import {
   buildError,
   buildJoin,
   buildLeave,
   buildMessage,
   newId,
-  NS,
   type ParsedMessage,
 } from './stanzas.js';
-import { xmlText } from './xml-text.js';
 import { eventsOf } from './to-matrix.js';
 
 const JOIN_TIMEOUT_MS = 15_000;
@@ -377,7 +375,9 @@ export class Mucs {
     }
     const ghost = this.d.ctx.ghostRemoteId(change.target);
     if (ghost && (change.membership === 'kick' || change.membership === 'ban')) {
-      await this.moderate(room, ghost, change);
+      await kickOrBan(this.d.link, room, ghost, change, (sender) =>
+        this.ensureJoined(room.jid, sender),
+      );
       return;
     }
     if (
@@ -390,38 +390,6 @@ export class Mucs {
       this.leave(room, o, change.reason);
       room.occupants.delete(change.target);
       await this.store(room);
-    }
-  }
-
-  /**
-   * A Matrix user kicked or banned an XMPP occupant's ghost: their own occupant does it in the
-   * MUC (XEP-0045 §8.2 role none, §9.1 affiliation outcast), which the room may refuse.
-   */
-  private async moderate(room: Room, ghost: string, change: MatrixMembership): Promise<void> {
-    const j = safeJid(ghost);
-    if (!j?.resource || j.bare().toString() !== room.jid) return;
-    const o = await this.ensureJoined(room.jid, change.sender);
-    const nick = j.resource;
-    const realJid = room.realJids.get(nick);
-    const ban = change.membership === 'ban' && realJid;
-    const item = xml(
-      'item',
-      ban
-        ? { jid: safeJid(realJid)!.bare().toString(), affiliation: 'outcast' }
-        : { nick, role: 'none' },
-      change.reason ? xml('reason', {}, xmlText(change.reason)) : null,
-    );
-    try {
-      await this.d.link.request(
-        xml(
-          'iq',
-          { type: 'set', from: o.full, to: room.jid, id: newId() },
-          xml('query', { xmlns: NS.mucAdmin }, item),
-        ),
-      );
-    } catch (err) {
-      const condition = (err as { condition?: string }).condition ?? (err as Error).message;
-      throw new BridgeError('rejected', `the XMPP room refused to remove ${nick}: ${condition}`);
     }
   }
 
