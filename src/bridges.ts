@@ -3,6 +3,7 @@ import { DiscordConnector } from '../bridges/discord/index.js';
 import { EchoConnector } from '../bridges/echo/index.js';
 import { EmailConnector } from '../bridges/email/index.js';
 import { IrcConnector } from '../bridges/irc/index.js';
+import { XmppConnector } from '../bridges/xmpp/index.js';
 import { SipConnector } from '../bridges/sip/index.js';
 import type { AnyConnector } from './core/bridge-runtime.js';
 
@@ -13,5 +14,6 @@ export function availableConnectors(): AnyConnector[] {
     new DiscordConnector() as AnyConnector,
     new EmailConnector() as AnyConnector,
     new SipConnector() as AnyConnector,
+    new XmppConnector() as AnyConnector,
   ];
 }

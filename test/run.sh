@@ -18,7 +18,7 @@
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
-PEERS=(postgres synapse irc mail sip chromium)
+PEERS=(postgres synapse irc mail sip chromium xmpp)
 export PEERS_DIR=${PEERS_DIR:-$REPO/.peers}
 export SERVER_NAME=localhost # the registration's namespaces say :localhost
 export AS_PORT=${AS_PORT:-29380}

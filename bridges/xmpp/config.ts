@@ -1,0 +1,47 @@
+/** The XMPP bridge's own config keys (under `bridges.xmpp`). See README.md. */
+import { z } from 'zod';
+
+const DOMAIN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+const domain = (what: string) =>
+  z.string().regex(DOMAIN, `must be ${what}: a lowercase domain name such as matrix.example.org`);
+
+export const xmppConfigSchema = z
+  .object({
+    /** The XMPP server's component port (XEP-0114), on this host or a private network. */
+    host: z.string().min(1, 'must be the XMPP server host name or address').default('127.0.0.1'),
+    port: z
+      .number()
+      .int()
+      .min(1, 'must be a TCP port (1-65535)')
+      .max(65535, 'must be a TCP port (1-65535)')
+      .default(5347),
+    /** The component's domain, as the XMPP server's config names it (`Component "matrix.example.org"`). */
+    domain: domain('the component domain'),
+    /** The component secret (`component_secret` in Prosody). Never logged. */
+    secret: z.string().min(1, 'must be the component secret the XMPP server has for this domain'),
+    /** MUC services whose rooms Matrix users may join through aliases; empty: any. */
+    muc_hosts: z.array(domain('a MUC service domain')).default([]),
+    /** The resource of Matrix users' addresses (`alice\3aexample.org@matrix.example.org/<resource>`). */
+    resource: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, dots, dashes or underscores')
+      .default('matrix'),
+    reconnect: z
+      .object({
+        /** First delay after a drop (jittered ±25 %), doubling per failed attempt. */
+        min_ms: z.number().int().min(10).max(600_000).default(1_000),
+        /** The longest delay between attempts. */
+        max_ms: z.number().int().min(10).max(3_600_000).default(60_000),
+      })
+      .strict()
+      .default({ min_ms: 1_000, max_ms: 60_000 }),
+    /** Stanzas kept, in order, while the server is unreachable; more are refused to the sender. */
+    max_queued: z.number().int().min(1).max(1_000_000).default(10_000),
+  })
+  .strict()
+  .refine((c) => c.reconnect.min_ms <= c.reconnect.max_ms, {
+    message: 'reconnect.min_ms must not be larger than reconnect.max_ms',
+    path: ['reconnect'],
+  });
+
+export type XmppConfig = z.infer<typeof xmppConfigSchema>;

@@ -1,0 +1,283 @@
+/**
+ * The XMPP connector: one XEP-0114 component connection for every Matrix user. Portals are
+ * one-to-one chats (dm.ts) and MUCs (muc.ts); see README.md and ids.ts for the addresses.
+ */
+import type { Element } from '@xmpp/xml';
+import {
+  BridgeError,
+  type AliasResolving,
+  type BridgeContext,
+  type Connector,
+  type EditCapable,
+  type GhostInvite,
+  type GhostInviteHandling,
+  type MatrixEdit,
+  type MatrixMembership,
+  type MatrixMessage,
+  type MatrixReaction,
+  type MatrixRedaction,
+  type MatrixSender,
+  type MatrixTopic,
+  type MatrixTyping,
+  type MembershipCapable,
+  type PortalInfo,
+  type PortalKey,
+  type PortalRecord,
+  type ReactionCapable,
+  type RedactionCapable,
+  type RemoteEvent,
+  type SendResult,
+  type TopicCapable,
+  type TypingCapable,
+} from '../../src/connector.js';
+import { KeyedChain } from './chain.js';
+import { xmppConfigSchema, type XmppConfig } from './config.js';
+import { ComponentLink } from './connection.js';
+import type { XmppDeps } from './deps.js';
+import { DirectChats } from './dm.js';
+import * as fromMatrix from './from-matrix.js';
+import {
+  dmPortal,
+  matrixUserJid,
+  mucPortal,
+  parseAliasLocalpart,
+  parsePortal,
+  safeJid,
+} from './ids.js';
+import { Mucs } from './muc.js';
+import { ReactionSets } from './reactions.js';
+import { DISCO_INFO, discoInfo } from './disco.js';
+import { NS, parseMessage } from './stanzas.js';
+import { xml } from '@xmpp/xml';
+
+export class XmppConnector
+  implements
+    Connector<XmppConfig>,
+    AliasResolving,
+    GhostInviteHandling,
+    EditCapable,
+    RedactionCapable,
+    ReactionCapable,
+    TypingCapable,
+    MembershipCapable,
+    TopicCapable
+{
+  readonly id = 'xmpp';
+  readonly displayName = 'XMPP';
+  readonly configSchema = xmppConfigSchema;
+  /** Prosody's default stanza limit for components is 10 MB; clients choke far earlier. */
+  readonly capabilities = { maxBodyBytes: 32_768, formatting: true };
+  private ctx?: BridgeContext<XmppConfig>;
+  private link?: ComponentLink;
+  private dms?: DirectChats;
+  private mucs?: Mucs;
+  private reactions?: ReactionSets;
+
+  async start(ctx: BridgeContext<XmppConfig>): Promise<void> {
+    this.ctx = ctx;
+    const { config } = ctx;
+    const link = new ComponentLink({
+      host: config.host,
+      port: config.port,
+      domain: config.domain,
+      secret: config.secret,
+      minDelayMs: config.reconnect.min_ms,
+      maxDelayMs: config.reconnect.max_ms,
+      maxQueued: config.max_queued,
+      log: ctx.log,
+    });
+    this.link = link;
+    const deps: XmppDeps = {
+      ctx,
+      link,
+      chain: new KeyedChain(),
+      emit: (event: RemoteEvent) => ctx.emit(event, { survives: 'process-crash' }),
+    };
+    this.reactions = new ReactionSets(ctx.kv);
+    this.dms = new DirectChats(deps, this.reactions);
+    this.mucs = new Mucs(deps, this.reactions);
+    link.onStanza = (el) => this.onStanza(el);
+    link.answer(
+      DISCO_INFO,
+      'query',
+      (stanza) =>
+        discoInfo(stanza.attrs.to ?? '', config.domain) ??
+        xml('error', { type: 'cancel' }, xml('item-not-found', { xmlns: NS.stanzas })),
+    );
+    link.onOnline = () => this.mucs?.rejoinAll();
+    ctx.metrics.gauge(
+      'component_online',
+      'Whether the component connection is up (1) or not (0)',
+      [],
+      () => [{ labels: {}, value: link.state === 'online' ? 1 : 0 }],
+    );
+    ctx.metrics.gauge('queued_stanzas', 'Stanzas waiting for the component connection', [], () => [
+      { labels: {}, value: link.queued },
+    ]);
+    ctx.metrics.gauge(
+      'connection_drops',
+      'Drops of the component connection since start',
+      [],
+      () => [{ labels: {}, value: link.drops }],
+    );
+    for (const portal of await ctx.portals()) await this.portalLinked(portal);
+    link.start();
+  }
+
+  async stop(): Promise<void> {
+    // Occupants are not made to leave: after a restart they join again with the same nicks.
+    this.mucs?.stop();
+    await this.link?.stop();
+    this.link = undefined;
+    this.ctx = undefined;
+  }
+
+  /** Resolves once the component is connected and has sent what waited (tests, admin tooling). */
+  online(): Promise<void> {
+    return this.link?.online() ?? Promise.reject(new Error('the XMPP bridge is not running'));
+  }
+
+  private onStanza(el: Element): void {
+    if (el.name === 'message') {
+      const m = parseMessage(el);
+      if (m.type === 'groupchat' || this.mucs?.isRoom(m.from)) this.mucs?.onMessage(el, m);
+      else this.dms?.onMessage(el, m);
+    } else if (el.name === 'presence') {
+      this.mucs?.onPresence(el);
+    } else if (el.name === 'iq' && (el.attrs.type === 'get' || el.attrs.type === 'set')) {
+      // Answered by @xmpp/component's iq callee (service-unavailable) unless handled.
+    }
+  }
+
+  private get deps(): fromMatrix.FromMatrixDeps {
+    const ctx = this.ctx;
+    const link = this.link;
+    const reactions = this.reactions;
+    if (!ctx || !link || !reactions)
+      throw new BridgeError('not-connected', 'the XMPP bridge is not running', true);
+    return {
+      link,
+      reactions,
+      route: (portal, sender) => this.route(portal, sender),
+      publicLink: (target) => ctx.publicLink(target),
+      naming: {
+        mentionName: (userId) => {
+          const remote = ctx.ghostRemoteId(userId);
+          if (!remote) return '';
+          const j = safeJid(remote);
+          return j?.resource || j?.local || remote;
+        },
+      },
+    };
+  }
+
+  private async route(portal: PortalKey, sender: MatrixSender): Promise<fromMatrix.Route> {
+    const ctx = this.ctx!;
+    const where = parsePortal(portal);
+    const own = matrixUserJid(sender.userId, ctx.config.domain);
+    if (!own)
+      throw new BridgeError(
+        'rejected',
+        'your Matrix id has capitals or characters XMPP addresses cannot carry, so you have no XMPP address',
+      );
+    if (where?.kind === 'dm') {
+      if (where.owner !== sender.userId)
+        throw new BridgeError(
+          'rejected',
+          `only ${where.owner} speaks in this chat with ${where.contact}`,
+        );
+      return {
+        type: 'chat',
+        from: `${own}/${ctx.config.resource}`,
+        to: where.contact,
+        ref: (id) => id,
+        original: (id) => id,
+      };
+    }
+    if (where?.kind === 'muc') return this.mucs!.route(where.room, sender);
+    throw new BridgeError('unknown-target', 'this room is not bridged to XMPP');
+  }
+
+  handleMatrixMessage(msg: MatrixMessage): Promise<SendResult> {
+    return fromMatrix.handleMatrixMessage(this.deps, msg);
+  }
+
+  handleMatrixEdit(edit: MatrixEdit): Promise<void> {
+    return fromMatrix.handleMatrixEdit(this.deps, edit);
+  }
+
+  handleMatrixRedaction(redaction: MatrixRedaction): Promise<void> {
+    return fromMatrix.handleMatrixRedaction(this.deps, redaction);
+  }
+
+  handleMatrixReaction(reaction: MatrixReaction): Promise<SendResult> {
+    return fromMatrix.handleMatrixReaction(this.deps, reaction);
+  }
+
+  async handleMatrixTyping(typing: MatrixTyping): Promise<void> {
+    const where = parsePortal(typing.portal);
+    // Typing alone never joins a MUC.
+    if (where?.kind === 'muc' && !this.mucs?.joined(where.room, typing.userId)) return;
+    await fromMatrix.handleMatrixTyping(this.deps, typing, typing.userId);
+  }
+
+  async handleMatrixMembership(change: MatrixMembership): Promise<void> {
+    const where = parsePortal(change.portal);
+    if (where?.kind === 'dm') {
+      if (
+        change.target === where.owner &&
+        change.membership !== 'join' &&
+        change.membership !== 'invite'
+      )
+        this.dms?.ownerLeft(change.portal);
+      return;
+    }
+    if (where?.kind === 'muc') await this.mucs?.onMatrixMembership(where.room, change);
+  }
+
+  async handleMatrixTopic(change: MatrixTopic): Promise<void> {
+    const where = parsePortal(change.portal);
+    if (where?.kind !== 'muc') return; // a chat has no topic on XMPP
+    await this.mucs?.setSubject(where.room, change);
+  }
+
+  /** `#xmpp_<room>=40<muc host>`: a MUC portal (the room is made by core; users join as themselves). */
+  async resolveAlias(localpart: string): Promise<PortalInfo | null> {
+    const room = parseAliasLocalpart(localpart);
+    if (!room || !this.ctx || !this.mucs) return null;
+    const host = safeJid(room)!.domain;
+    const hosts = this.ctx.config.muc_hosts;
+    if (host === this.ctx.config.domain || (hosts.length > 0 && !hosts.includes(host))) return null;
+    return this.mucs.portalInfo(room);
+  }
+
+  /** A Matrix user invited a ghost to a direct chat: a one-to-one chat with that XMPP user. */
+  async handleGhostInvite(invite: GhostInvite): Promise<PortalKey | null> {
+    const j = safeJid(invite.ghost);
+    if (!this.ctx || !j || !j.local || j.resource || j.domain === this.ctx.config.domain)
+      return null;
+    if (!matrixUserJid(invite.inviter, this.ctx.config.domain)) return null;
+    return dmPortal(j.toString(), invite.inviter);
+  }
+
+  async portalLinked(portal: PortalRecord): Promise<void> {
+    const where = parsePortal(portal.key);
+    if (where?.kind === 'dm') this.dms?.linked(portal.key);
+    if (where?.kind === 'muc') await this.mucs?.linked(where.room);
+  }
+
+  async portalUnlinked(portal: PortalRecord): Promise<void> {
+    const where = parsePortal(portal.key);
+    if (where?.kind === 'dm') this.dms?.ownerLeft(portal.key);
+    if (where?.kind === 'muc') await this.mucs?.unlinked(where.room);
+  }
+
+  /** The room of a portal, if it has one (tests, admin tooling). */
+  async roomOf(key: PortalKey): Promise<string | undefined> {
+    return (await this.ctx?.portals())?.find((p) => p.key === key)?.roomId;
+  }
+
+  /** A MUC's portal key (tests). */
+  static mucPortal = mucPortal;
+  static dmPortal = dmPortal;
+}

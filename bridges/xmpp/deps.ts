@@ -1,0 +1,17 @@
+/** What the XMPP bridge's parts share: core's context, the component connection, ordering. */
+import type { BridgeContext, RemoteEvent } from '../../src/connector.js';
+import type { XmppConfig } from './config.js';
+import type { ComponentLink } from './connection.js';
+import type { KeyedChain } from './chain.js';
+
+export interface XmppDeps {
+  ctx: BridgeContext<XmppConfig>;
+  link: ComponentLink;
+  /** Per portal: what is heard from XMPP reaches core in the order it was heard. */
+  chain: KeyedChain;
+  /** `ctx.emit`, stored to survive a crash of the bridge (XMPP acknowledges nothing to a component). */
+  emit(event: RemoteEvent): Promise<void>;
+}
+
+/** The server part of a Matrix user id. */
+export const serverOf = (userId: string): string => userId.slice(userId.indexOf(':') + 1);

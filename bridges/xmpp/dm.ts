@@ -1,0 +1,98 @@
+/**
+ * One-to-one chats. An XMPP user writing to `<escaped MXID>@<component>` gets a direct-chat room
+ * with that Matrix user invited (made on the first message; the user is invited back when they
+ * left it and the contact writes again). A Matrix user who invites a ghost to a direct chat
+ * starts one from their side (connector.ts). The room's key is `dm/<bare JID>/<MXID>`.
+ */
+import type { Element } from '@xmpp/xml';
+import type { MatrixUserId, PortalKey } from '../../src/connector.js';
+import { serverOf, type XmppDeps } from './deps.js';
+import { dmPortal, jidMatrixUser, safeJid, xmppUser } from './ids.js';
+import type { ReactionSets } from './reactions.js';
+import { buildError, NS, newId, type ParsedMessage } from './stanzas.js';
+import { eventsOf } from './to-matrix.js';
+
+export class DirectChats {
+  /** DM portals whose owner is known to be in (or invited to) the room since the bridge started. */
+  private readonly ready = new Set<string>();
+  /** Contacts' names as they last gave them (XEP-0172), to name their ghosts once. */
+  private readonly named = new Map<string, string>();
+
+  constructor(
+    private readonly d: XmppDeps,
+    private readonly reactions: ReactionSets,
+  ) {}
+
+  /** A chat (or normal) message to one of the component's users. */
+  onMessage(el: Element, m: ParsedMessage): void {
+    const { ctx, link } = this.d;
+    const from = safeJid(m.from);
+    const to = safeJid(m.to);
+    if (!from || !to || from.domain === link.domain) return;
+    if (m.type === 'error') {
+      ctx.log.info({ xmpp: m.from, error: m.error }, 'an XMPP message from Matrix bounced');
+      return;
+    }
+    const owner = jidMatrixUser(to, link.domain);
+    if (!owner || serverOf(owner) !== ctx.domain) {
+      void link
+        .send(buildError(el, 'cancel', 'item-not-found', 'no such Matrix user on this bridge'))
+        .catch(() => undefined);
+      return;
+    }
+    const contact = from.bare().toString();
+    const key = dmPortal(contact, owner);
+    const sender = xmppUser(contact);
+    const nick = el.getChild('nick', NS.nick)?.getText().trim();
+    const content = m.body !== undefined || m.reactions || m.retracts;
+    void this.d.chain.run(
+      key,
+      async () => {
+        // A chat state alone makes no room.
+        if (!content && !this.ready.has(key)) return;
+        const events = await eventsOf(
+          m,
+          { portal: key, sender, id: m.id ?? m.originId ?? newId(), ref: (id) => id },
+          this.reactions,
+        );
+        if (events.length === 0) return;
+        if (!this.ready.has(key)) await this.open(key, owner, contact);
+        await this.name(contact, nick || from.local);
+        for (const e of events) await this.d.emit(e);
+      },
+      (err) => ctx.log.warn({ err, portal: key }, 'an XMPP chat message was not bridged'),
+    );
+  }
+
+  /** The room exists and its owner is in it or invited (back). */
+  private async open(key: PortalKey, owner: MatrixUserId, contact: string): Promise<void> {
+    const { ctx } = this.d;
+    await ctx.ensurePortal({
+      key,
+      name: contact,
+      joinRule: 'invite',
+      invite: [owner],
+      isDirect: true,
+    });
+    await ctx
+      .invite(key, owner)
+      .catch((err: unknown) => ctx.log.debug({ err, portal: key }, 'DM room: no invite sent'));
+    this.ready.add(key);
+  }
+
+  private async name(contact: string, name: string): Promise<void> {
+    if (this.named.get(contact) === name) return;
+    await this.d.ctx.setGhostProfile(xmppUser(contact), { displayName: name });
+    this.named.set(contact, name);
+  }
+
+  /** The room is linked (made here, or by a Matrix user's invite of the ghost). */
+  linked(key: string): void {
+    this.ready.add(key);
+  }
+
+  /** The owner left the room: the next message from the contact invites them back. */
+  ownerLeft(key: string): void {
+    this.ready.delete(key);
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * MUC presences (XEP-0045 §7): our occupants' joins confirmed or refused (a taken nick is retried
+ * with a suffix and the user told), nicks the room gave, kicks and bans of Matrix users; XMPP
+ * occupants' comings and goings (as the reader occupant sees them) as their ghosts' memberships.
+ */
+import type { Element } from '@xmpp/xml';
+import { BridgeError, remoteMessageId } from '../../src/connector.js';
+import type { XmppDeps } from './deps.js';
+import { mucPortal, safeJid, xmppUser } from './ids.js';
+import {
+  ourOccupant,
+  powerLevelOf,
+  presenceReaderOf,
+  type Occupant,
+  type Room,
+} from './muc-room.js';
+import { parseOccupantPresence } from './muc-stanzas.js';
+import { conflictNick } from './nicks.js';
+import { newId } from './stanzas.js';
+
+const MAX_CONFLICTS = 5;
+
+export interface PresenceHost {
+  d: XmppDeps;
+  rooms: Map<string, Room>;
+  store(room: Room): Promise<void>;
+  join(room: Room, o: Occupant): Promise<void>;
+  /** An XMPP occupant's ghost joins the room (once). */
+  arrived(room: Room, nick: string): Promise<void>;
+}
+
+export function onPresence(host: PresenceHost, el: Element): void {
+  const from = safeJid(el.attrs.from ?? '');
+  const room = from && host.rooms.get(from.bare().toString());
+  if (!from || !room || !from.resource) return;
+  const nick = from.resource;
+  const p = parseOccupantPresence(el);
+  const to = el.attrs.to;
+  const mine = [...room.occupants.values()].find((o) => o.full === to);
+  if (!mine) return;
+  const key = mucPortal(room.jid);
+  // About our own occupant: a join confirmed or refused, a nick the room gave, a kick.
+  if (p.error && mine.state === 'joining' && nick === mine.nick) {
+    void refused(host, room, mine, p.error, p.errorText);
+    return;
+  }
+  if (p.codes.has('110')) {
+    if (p.available) {
+      const changed = mine.nick !== nick;
+      mine.nick = nick;
+      if (mine.state !== 'joined') {
+        mine.state = 'joined';
+        mine.settle?.();
+      }
+      if (changed) void host.store(room);
+    } else if (p.codes.has('303') && p.newNick) {
+      mine.nick = p.newNick;
+    } else if (mine.state === 'joined') {
+      mine.state = 'left';
+      const removal = p.codes.has('301') ? 'ban' : p.codes.has('307') ? 'kick' : undefined;
+      if (removal)
+        void host.d.chain.run(
+          key,
+          () =>
+            host.d.emit({
+              kind: 'membership',
+              portal: key,
+              sender: xmppUser(room.jid),
+              membership: removal,
+              matrixUser: mine.userId,
+              ...(p.reason ? { reason: p.reason } : {}),
+            }),
+          (err) => host.d.ctx.log.warn({ err, portal: key }, 'a MUC kick was not bridged'),
+        );
+    }
+    return;
+  }
+  // Others, as the reader sees them; our own users' occupants are not ghosts.
+  if (presenceReaderOf(room) !== mine || ourOccupant(room, nick)) return;
+  const user = xmppUser(`${room.jid}/${nick}`);
+  void host.d.chain.run(
+    key,
+    async () => {
+      if (p.available) {
+        if (p.realJid) room.realJids.set(nick, p.realJid);
+        await host.arrived(room, nick);
+        await setLevel(host, room, nick, powerLevelOf(p.affiliation, p.role));
+        return;
+      }
+      await setLevel(host, room, nick, 0);
+      if (!room.remote.delete(nick)) return;
+      const membership = p.codes.has('301') ? 'ban' : p.codes.has('307') ? 'kick' : 'leave';
+      await host.d.emit({
+        kind: 'membership',
+        portal: key,
+        sender: user,
+        membership,
+        ...(p.reason ? { reason: p.reason } : {}),
+      });
+      if (p.codes.has('303') && p.newNick) await host.arrived(room, p.newNick);
+    },
+    (err) => host.d.ctx.log.warn({ err, portal: key }, 'a MUC presence was not bridged'),
+  );
+}
+
+/** A join refused: a taken nick is retried with a suffix (and the user told); else it fails. */
+async function refused(
+  host: PresenceHost,
+  room: Room,
+  o: Occupant,
+  condition: string,
+  text?: string,
+): Promise<void> {
+  if (condition === 'conflict' && o.conflicts < MAX_CONFLICTS) {
+    o.conflicts++;
+    o.nick = conflictNick(o.wanted, o.conflicts);
+    void host.join(room, o).catch(() => undefined); // the first join settles with it
+    await host.store(room);
+    await tell(
+      host,
+      room,
+      o,
+      `In the XMPP room ${room.jid}, the nick "${o.wanted}" is taken: you are "${o.nick}" there.`,
+    );
+    return;
+  }
+  const why = text ? `${condition}: ${text}` : condition;
+  o.settle?.(new BridgeError('rejected', `the XMPP room ${room.jid} refused you (${why})`));
+  await tell(host, room, o, `The XMPP room ${room.jid} refused to let you in (${why}).`);
+}
+
+/**
+ * Tells a Matrix user about their occupant: in their management room, or, when they have none, in
+ * the portal room as a notice of the MUC's own ghost (never silently).
+ */
+async function tell(host: PresenceHost, room: Room, o: Occupant, text: string): Promise<void> {
+  const { ctx } = host.d;
+  if (await ctx.notify(o.userId, text).catch(() => false)) return;
+  const portal = mucPortal(room.jid);
+  await host.d.chain.run(
+    portal,
+    () =>
+      host.d.emit({
+        kind: 'message',
+        portal,
+        sender: xmppUser(room.jid),
+        id: remoteMessageId(`notice:${newId()}`),
+        content: { kind: 'notice', text: `${o.userId}: ${text}` },
+      }),
+    (err) => ctx.log.warn({ err, portal }, 'a notice about a MUC occupant was not sent'),
+  );
+}
+
+/** Affiliations and roles as the ghost's power level (owner 100, admin/moderator 50), when changed. */
+async function setLevel(
+  host: PresenceHost,
+  room: Room,
+  nick: string,
+  level: number,
+): Promise<void> {
+  if ((room.levels.get(nick) ?? 0) === level) return;
+  if (level === 0) room.levels.delete(nick);
+  else room.levels.set(nick, level);
+  const user = xmppUser(`${room.jid}/${nick}`);
+  await host.d.emit({
+    kind: 'power-levels',
+    portal: mucPortal(room.jid),
+    sender: user,
+    levels: [{ user, level }],
+  });
+}

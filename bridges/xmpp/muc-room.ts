@@ -1,0 +1,99 @@
+/** The state of one MUC portal: the Matrix users' occupants and what the bridge knows of the room. */
+import type { MatrixUserId, RemoteMessageId } from '../../src/connector.js';
+import { Lru } from './lru.js';
+
+export interface Occupant {
+  userId: MatrixUserId;
+  /** The nick the user wants (from their display name). */
+  wanted: string;
+  /** The nick they have, or are joining with. */
+  nick: string;
+  /** Their full address on the component. */
+  full: string;
+  state: 'joining' | 'joined' | 'left';
+  conflicts: number;
+  joined?: Promise<void>;
+  settle?: (err?: Error) => void;
+}
+
+export interface Room {
+  jid: string;
+  occupants: Map<MatrixUserId, Occupant>;
+  /** XMPP occupants by nick (their ghosts are in the room). */
+  remote: Set<string>;
+  /** XMPP occupants' Matrix power levels as last set (from affiliation and role); absent: 0. */
+  levels: Map<string, number>;
+  /** XMPP occupants' real addresses, where the room tells them (what a ban names). */
+  realJids: Map<string, string>;
+  /** Origin ids of sent messages waiting for their reflection. */
+  reflections: Map<
+    string,
+    { resolve: (ids: RemoteMessageId[]) => void; reject: (e: Error) => void }
+  >;
+  /** A message's own id (what corrections name) → the room's stanza-id (what the rest names). */
+  ids: Lru<string, string>;
+  /** The other way: a stanza-id → the message's own id. */
+  origins: Lru<string, string>;
+  /** Stanza-ids already bridged (a second copy, after a reconnect, is dropped). */
+  seen: Lru<string, true>;
+  subject?: string;
+  /** Per occupant (full address): the id of its subject change waiting for the room's answer. */
+  subjectChanges: Map<string, string>;
+}
+
+export interface Stored {
+  userId: MatrixUserId;
+  wanted: string;
+  nick: string;
+}
+
+export function newRoom(jid: string): Room {
+  return {
+    jid,
+    occupants: new Map(),
+    remote: new Set(),
+    levels: new Map(),
+    realJids: new Map(),
+    reflections: new Map(),
+    ids: new Lru(10_000),
+    origins: new Lru(10_000),
+    seen: new Lru(10_000),
+    subjectChanges: new Map(),
+  };
+}
+
+/** The occupant through which the bridge reads the room: its first joined Matrix user. */
+export function readerOf(room: Room): Occupant | undefined {
+  for (const o of room.occupants.values()) if (o.state === 'joined') return o;
+  return undefined;
+}
+
+/**
+ * The occupant whose copy of the room's presences the bridge reads: the reader, or while none has
+ * joined yet, the first joining one (a room sends the present occupants before the self-presence).
+ */
+export function presenceReaderOf(room: Room): Occupant | undefined {
+  const reader = readerOf(room);
+  if (reader) return reader;
+  for (const o of room.occupants.values()) if (o.state === 'joining') return o;
+  return undefined;
+}
+
+/** The Matrix user's occupant with this nick, if it is one of ours. */
+export function ourOccupant(room: Room, nick: string): Occupant | undefined {
+  for (const o of room.occupants.values()) if (o.nick === nick && o.state !== 'left') return o;
+  return undefined;
+}
+
+/** A message's own id ↔ the room's stanza-id of it. */
+export function mapIds(room: Room, own: string, stanzaId: string): void {
+  room.ids.set(own, stanzaId);
+  room.origins.set(stanzaId, own);
+}
+
+/** An occupant's Matrix power level: owner 100, admin or moderator 50, anyone else 0. */
+export function powerLevelOf(affiliation?: string, role?: string): number {
+  if (affiliation === 'owner') return 100;
+  if (affiliation === 'admin' || role === 'moderator') return 50;
+  return 0;
+}

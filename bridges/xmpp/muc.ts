@@ -1,0 +1,407 @@
+/**
+ * MUC portals (XEP-0045). Each Matrix user in a portal room joins the MUC as their own occupant
+ * (their address on the component, their own nick from their display name); a nick taken by
+ * someone else gets a suffix (nicks.ts) and the user is told in their management room. The
+ * bridge reads the room's traffic through one of its occupants (the reader), so each message is
+ * bridged once however many Matrix users are in the MUC. XMPP occupants are ghosts
+ * `room@host/nick`. The room's reflection of a Matrix user's message confirms it (its stanza-id
+ * is mapped to the event) and is never bridged back. Subject ↔ topic.
+ */
+import type { Element } from '@xmpp/xml';
+import {
+  BridgeError,
+  remoteMessageId,
+  type MatrixMembership,
+  type MatrixSender,
+  type MatrixTopic,
+  type MatrixUserId,
+  type PortalInfo,
+  type RemoteMessageId,
+} from '../../src/connector.js';
+import type { XmppDeps } from './deps.js';
+import type { Route } from './from-matrix.js';
+import { matrixUserJid, mucPortal, safeJid, xmppUser } from './ids.js';
+import { onPresence } from './muc-presence.js';
+import {
+  mapIds,
+  newRoom,
+  ourOccupant,
+  readerOf,
+  type Occupant,
+  type Room,
+  type Stored,
+} from './muc-room.js';
+import { kickOrBan } from './muc-moderation.js';
+import { nickFor } from './nicks.js';
+import type { ReactionSets } from './reactions.js';
+import {
+  buildError,
+  buildJoin,
+  buildLeave,
+  buildMessage,
+  newId,
+  type ParsedMessage,
+} from './stanzas.js';
+import { eventsOf } from './to-matrix.js';
+
+const JOIN_TIMEOUT_MS = 15_000;
+const REFLECTION_TIMEOUT_MS = 30_000;
+
+const membersKey = (room: string) => `muc/${room}/members`;
+const subjectKey = (room: string) => `muc/${room}/subject`;
+
+export class Mucs {
+  private readonly rooms = new Map<string, Room>();
+  private stopped = false;
+
+  constructor(
+    private readonly d: XmppDeps,
+    private readonly reactions: ReactionSets,
+  ) {}
+
+  portalInfo(room: string): PortalInfo {
+    this.room(room);
+    return { key: mucPortal(room), name: safeJid(room)?.local ?? room, joinRule: 'public' };
+  }
+
+  isRoom(address: string): boolean {
+    const bare = safeJid(address)?.bare().toString();
+    return !!bare && this.rooms.has(bare);
+  }
+
+  joined(room: string, userId: string): boolean {
+    return this.rooms.get(room)?.occupants.get(userId as MatrixUserId)?.state === 'joined';
+  }
+
+  private room(jid: string): Room {
+    let room = this.rooms.get(jid);
+    if (!room) {
+      room = newRoom(jid);
+      this.rooms.set(jid, room);
+    }
+    return room;
+  }
+
+  /** A portal room exists: its Matrix users who were in the MUC join it again. */
+  async linked(jid: string): Promise<void> {
+    const room = this.room(jid);
+    room.subject = await this.d.ctx.kv.get<string>(subjectKey(jid));
+    const stored = (await this.d.ctx.kv.get<Stored[]>(membersKey(jid))) ?? [];
+    for (const s of stored) {
+      if (room.occupants.has(s.userId)) continue;
+      const own = matrixUserJid(s.userId, this.d.link.domain);
+      if (!own) continue;
+      room.occupants.set(s.userId, {
+        userId: s.userId,
+        wanted: s.wanted,
+        nick: s.nick,
+        full: `${own}/${this.d.ctx.config.resource}`,
+        state: 'left',
+        conflicts: 0,
+      });
+    }
+    if (this.d.link.state === 'online') this.rejoin(room);
+  }
+
+  async unlinked(jid: string): Promise<void> {
+    const room = this.rooms.get(jid);
+    if (!room) return;
+    for (const o of room.occupants.values()) this.leave(room, o);
+    this.rooms.delete(jid);
+    await this.d.ctx.kv.delete(membersKey(jid));
+  }
+
+  /** The connection is (back) online: every occupant joins again (the server may have restarted). */
+  rejoinAll(): void {
+    for (const room of this.rooms.values()) this.rejoin(room);
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private rejoin(room: Room): void {
+    for (const o of room.occupants.values()) {
+      void this.join(room, o, true).catch((err: unknown) =>
+        this.d.ctx.log.warn({ err, portal: mucPortal(room.jid) }, 'could not rejoin a MUC'),
+      );
+    }
+  }
+
+  private async store(room: Room): Promise<void> {
+    const list: Stored[] = [...room.occupants.values()].map((o) => ({
+      userId: o.userId,
+      wanted: o.wanted,
+      nick: o.nick,
+    }));
+    await this.d.ctx.kv.set(membersKey(room.jid), list);
+  }
+
+  /** The user's occupant, joined (joining it first when needed). */
+  async ensureJoined(jid: string, sender: MatrixSender): Promise<Occupant> {
+    const room = this.room(jid);
+    let o = room.occupants.get(sender.userId);
+    if (!o) {
+      const own = matrixUserJid(sender.userId, this.d.link.domain);
+      if (!own)
+        throw new BridgeError('rejected', 'your Matrix id cannot be an XMPP address (capitals?)');
+      const wanted = nickFor(sender.displayName, sender.userId);
+      o = {
+        userId: sender.userId,
+        wanted,
+        nick: wanted,
+        full: `${own}/${this.d.ctx.config.resource}`,
+        state: 'left',
+        conflicts: 0,
+      };
+      room.occupants.set(sender.userId, o);
+      await this.store(room);
+    }
+    if (o.state === 'joined') return o;
+    if (o.state === 'left') void this.join(room, o).catch(() => undefined);
+    await o.joined;
+    return o;
+  }
+
+  /**
+   * Sends the occupant's join and resolves when the room confirms it. A join still waiting (a
+   * retry after a nick conflict, a rejoin after a reconnect) settles with this one.
+   */
+  private join(room: Room, o: Occupant, first = false): Promise<void> {
+    const previous = o.settle;
+    o.state = 'joining';
+    let settle!: (err?: Error) => void;
+    const joined = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => settle(new BridgeError('network', `${room.jid} did not answer the join`, true)),
+        JOIN_TIMEOUT_MS,
+      );
+      timer.unref?.();
+      settle = (err) => {
+        clearTimeout(timer);
+        // A later join that took over owns the occupant's state; this one only settles its waiters.
+        const current = o.settle === settle;
+        if (current) o.settle = undefined;
+        if (err) {
+          if (current) o.state = 'left';
+          reject(err);
+        } else resolve();
+      };
+    });
+    o.settle = settle;
+    o.joined = joined;
+    joined.catch(() => undefined);
+    if (previous)
+      joined.then(
+        () => previous(),
+        (err: Error) => previous(err),
+      );
+    this.d.link
+      .send(buildJoin(o.full, `${room.jid}/${o.nick}`), { first })
+      .catch((err: unknown) => {
+        settle(new BridgeError('network', `could not join ${room.jid}: ${String(err)}`, true));
+      });
+    return joined;
+  }
+
+  private leave(room: Room, o: Occupant, status?: string): void {
+    o.state = 'left';
+    void this.d.link
+      .send(buildLeave(o.full, `${room.jid}/${o.nick}`, status))
+      .catch(() => undefined);
+  }
+
+  /** Where a Matrix user's stanzas to the MUC go: from their occupant, joined first. */
+  async route(jid: string, sender: MatrixSender): Promise<Route> {
+    const room = this.room(jid);
+    const o = await this.ensureJoined(jid, sender);
+    return {
+      type: 'groupchat',
+      from: o.full,
+      to: jid,
+      ref: (id) => room.ids.get(id) ?? id,
+      original: (id) => room.origins.get(id) ?? id,
+      reflected: (id) =>
+        new Promise<RemoteMessageId[]>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            room.reflections.delete(id);
+            resolve([]); // sent, but the room never said so: the send stands
+          }, REFLECTION_TIMEOUT_MS);
+          timer.unref?.();
+          room.reflections.set(id, {
+            resolve: (ids) => (clearTimeout(timer), resolve(ids)),
+            reject: (err) => (clearTimeout(timer), reject(err)),
+          });
+        }),
+    };
+  }
+
+  onMessage(el: Element, m: ParsedMessage): void {
+    const from = safeJid(m.from);
+    const room = from && this.rooms.get(from.bare().toString());
+    if (!from || !room) return;
+    if (m.type === 'error') {
+      const pending = m.id ? room.reflections.get(m.id) : undefined;
+      if (!pending || !m.id) return;
+      room.reflections.delete(m.id);
+      const why = m.error?.text ?? m.error?.condition ?? 'refused';
+      pending.reject(new BridgeError('rejected', `the XMPP room refused the message: ${why}`));
+      return;
+    }
+    if (m.type !== 'groupchat') {
+      // A private message through the MUC: not the room's to see, and not bridged (yet).
+      if (m.body !== undefined)
+        void this.d.link
+          .send(
+            buildError(
+              el,
+              'cancel',
+              'feature-not-implemented',
+              'private messages through this room are not bridged to Matrix',
+            ),
+          )
+          .catch(() => undefined);
+      return;
+    }
+    const reader = readerOf(room);
+    if (!reader || m.to !== reader.full) return; // another occupant's copy of the same message
+    const nick = from.resource;
+    const stanzaId = m.stanzaIds.find((s) => s.by === room.jid)?.id;
+    const own = nick ? ourOccupant(room, nick) : undefined;
+    if (own) {
+      // Our own message, reflected: it confirms the send and is never bridged back.
+      // The room's copy of a subject change keeps none of our ids: it answers the occupant's last one.
+      const subjectChange =
+        m.subject !== undefined && m.body === undefined
+          ? room.subjectChanges.get(own.full)
+          : undefined;
+      if (subjectChange) room.subjectChanges.delete(own.full);
+      const origin = subjectChange ?? m.originId ?? m.id;
+      if (origin && stanzaId) mapIds(room, origin, stanzaId);
+      const pending = origin ? room.reflections.get(origin) : undefined;
+      if (pending && origin) {
+        room.reflections.delete(origin);
+        pending.resolve(stanzaId ? [remoteMessageId(stanzaId)] : []);
+      }
+      if (m.subject !== undefined && m.body === undefined) void this.saveSubject(room, m.subject);
+      return;
+    }
+    if (stanzaId) {
+      if (room.seen.has(stanzaId)) return;
+      room.seen.set(stanzaId, true);
+    }
+    if (m.originId && stanzaId) mapIds(room, m.originId, stanzaId);
+    if (m.id && stanzaId) mapIds(room, m.id, stanzaId); // what corrections name
+    const key = mucPortal(room.jid);
+    const sender = xmppUser(nick ? `${room.jid}/${nick}` : room.jid);
+    void this.d.chain.run(
+      key,
+      async () => {
+        if (m.subject !== undefined && m.body === undefined) {
+          if (room.subject === m.subject) return; // told again on each join
+          await this.saveSubject(room, m.subject);
+          await this.d.emit({ kind: 'topic', portal: key, sender, topic: m.subject });
+          return;
+        }
+        if (nick) await this.arrived(room, nick);
+        const events = await eventsOf(
+          m,
+          {
+            portal: key,
+            sender,
+            id: stanzaId ?? m.id ?? newId(),
+            ref: (id) => room.ids.get(id) ?? id,
+          },
+          this.reactions,
+        );
+        for (const e of events) await this.d.emit(e);
+      },
+      (err) => this.d.ctx.log.warn({ err, portal: key }, 'a MUC message was not bridged'),
+    );
+  }
+
+  private async saveSubject(room: Room, subject: string): Promise<void> {
+    room.subject = subject;
+    await this.d.ctx.kv.set(subjectKey(room.jid), subject);
+  }
+
+  /** An XMPP occupant's ghost joins the room (once), named by their nick. */
+  private async arrived(room: Room, nick: string): Promise<void> {
+    if (room.remote.has(nick)) return;
+    room.remote.add(nick);
+    const user = xmppUser(`${room.jid}/${nick}`);
+    await this.d.ctx.setGhostProfile(user, { displayName: nick });
+    await this.d.emit({
+      kind: 'membership',
+      portal: mucPortal(room.jid),
+      sender: user,
+      membership: 'join',
+    });
+  }
+
+  onPresence(el: Element): void {
+    onPresence(
+      {
+        d: this.d,
+        rooms: this.rooms,
+        store: (room) => this.store(room),
+        join: (room, o) => this.join(room, o),
+        arrived: (room, nick) => this.arrived(room, nick),
+      },
+      el,
+    );
+  }
+
+  /** A Matrix user joined (their occupant joins the MUC) or left (it leaves). */
+  async onMatrixMembership(jid: string, change: MatrixMembership): Promise<void> {
+    if (this.stopped) return;
+    const room = this.room(jid);
+    if (change.membership === 'join' && change.target === change.sender.userId) {
+      const o = room.occupants.get(change.sender.userId);
+      const wanted = nickFor(change.sender.displayName, change.sender.userId);
+      if (o?.state === 'joined' && wanted !== o.wanted) {
+        // A new display name: the occupant changes nick (a presence to the new one, XEP-0045 §7.6).
+        o.wanted = wanted;
+        o.nick = wanted;
+        o.conflicts = 0;
+        await this.store(room);
+        await this.join(room, o).catch((err: unknown) =>
+          this.d.ctx.log.info({ err, portal: mucPortal(jid) }, 'a nick change was refused'),
+        );
+        return;
+      }
+      await this.ensureJoined(jid, change.sender);
+      return;
+    }
+    const ghost = this.d.ctx.ghostRemoteId(change.target);
+    if (ghost && (change.membership === 'kick' || change.membership === 'ban')) {
+      await kickOrBan(this.d.link, room, ghost, change, (sender) =>
+        this.ensureJoined(room.jid, sender),
+      );
+      return;
+    }
+    if (
+      change.membership === 'leave' ||
+      change.membership === 'kick' ||
+      change.membership === 'ban'
+    ) {
+      const o = room.occupants.get(change.target);
+      if (!o) return;
+      this.leave(room, o, change.reason);
+      room.occupants.delete(change.target);
+      await this.store(room);
+    }
+  }
+
+  /** A Matrix topic change: the user's occupant sets the MUC's subject (the room may refuse). */
+  async setSubject(jid: string, change: MatrixTopic): Promise<void> {
+    const route = await this.route(jid, change.sender);
+    const id = newId();
+    const reflected = route.reflected!(id);
+    this.rooms.get(jid)?.subjectChanges.set(route.from, id);
+    await this.d.link.send(
+      buildMessage({ type: 'groupchat', from: route.from, to: jid, id, subject: change.topic }),
+    );
+    await reflected;
+  }
+}

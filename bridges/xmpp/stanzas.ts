@@ -1,0 +1,226 @@
+/**
+ * Stanzas the bridge sends and what it reads from those it gets, built and read only through
+ * @xmpp/xml (ltx): every text and attribute is escaped by the library, never by string building.
+ */
+import { randomUUID } from 'node:crypto';
+import { xml, type Element } from '@xmpp/xml';
+import { xmlText } from './xml-text.js';
+
+export const NS = {
+  sid: 'urn:xmpp:sid:0',
+  chatStates: 'http://jabber.org/protocol/chatstates',
+  correct: 'urn:xmpp:message-correct:0',
+  retract: 'urn:xmpp:message-retract:1',
+  fallback: 'urn:xmpp:fallback:0',
+  reactions: 'urn:xmpp:reactions:0',
+  reply: 'urn:xmpp:reply:0',
+  muc: 'http://jabber.org/protocol/muc',
+  mucUser: 'http://jabber.org/protocol/muc#user',
+  mucAdmin: 'http://jabber.org/protocol/muc#admin',
+  delay: 'urn:xmpp:delay',
+  hints: 'urn:xmpp:hints',
+  stanzas: 'urn:ietf:params:xml:ns:xmpp-stanzas',
+  nick: 'http://jabber.org/protocol/nick',
+  oob: 'jabber:x:oob',
+} as const;
+
+export const newId = (): string => randomUUID();
+
+export type ChatState = 'active' | 'composing' | 'paused' | 'inactive' | 'gone';
+
+/** What the bridge reads from an incoming `<message/>`. */
+export interface ParsedMessage {
+  type: string;
+  from: string;
+  to: string;
+  /** The `id` attribute (what XEP-0308 corrections point at). */
+  id?: string;
+  /** XEP-0359 origin-id. */
+  originId?: string;
+  /** XEP-0359 stanza-id given by `by` (a MUC's own, for groupchat). */
+  stanzaIds: { id: string; by: string }[];
+  body?: string;
+  subject?: string;
+  /** XEP-0308: the id of the message this one corrects. */
+  replaces?: string;
+  /** XEP-0424: the id of the message retracted. */
+  retracts?: string;
+  /** XEP-0444: the whole set of the sender's reactions to a message. */
+  reactions?: { id: string; keys: string[] };
+  /** XEP-0461: the id of the message this one replies to. */
+  replyTo?: string;
+  chatState?: ChatState;
+  /** XEP-0203: when it was sent, for a delayed (history) message. */
+  delayedAt?: number;
+  error?: { condition?: string; text?: string };
+}
+
+const CHAT_STATES: ChatState[] = ['active', 'composing', 'paused', 'inactive', 'gone'];
+
+/** The body without a XEP-0428 fallback for XEP-0461 (the quoted text a client adds in front). */
+function bodyWithoutReplyFallback(el: Element, body: string): string {
+  const fallback = el
+    .getChildren('fallback', NS.fallback)
+    .find((f) => f.attrs.for === NS.reply)
+    ?.getChild('body');
+  if (!fallback) return body;
+  // Offsets count Unicode code points.
+  const points = [...body];
+  const start = Number(fallback.attrs.start ?? 0);
+  const end = Number(fallback.attrs.end ?? 0);
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > points.length)
+    return body;
+  if (end <= start) return body;
+  return (points.slice(0, start).join('') + points.slice(end).join('')).replace(/^\n+/, '');
+}
+
+export function parseMessage(el: Element): ParsedMessage {
+  const text = (name: string, ns?: string) => {
+    const child = el.getChild(name, ns);
+    return child ? child.getText() : undefined;
+  };
+  const body = text('body');
+  const reactionsEl = el.getChild('reactions', NS.reactions);
+  const delay = el.getChild('delay', NS.delay)?.attrs.stamp;
+  const delayedAt = delay ? Date.parse(delay) : NaN;
+  const errorEl = el.attrs.type === 'error' ? el.getChild('error') : undefined;
+  const condition = errorEl
+    ?.getChildElements()
+    .find((c) => c.getNS() === NS.stanzas && c.name !== 'text')?.name;
+  return {
+    type: el.attrs.type ?? 'normal',
+    from: el.attrs.from ?? '',
+    to: el.attrs.to ?? '',
+    ...(el.attrs.id ? { id: el.attrs.id } : {}),
+    ...(el.getChild('origin-id', NS.sid)?.attrs.id
+      ? { originId: el.getChild('origin-id', NS.sid)!.attrs.id! }
+      : {}),
+    stanzaIds: el
+      .getChildren('stanza-id', NS.sid)
+      .filter((s) => s.attrs.id && s.attrs.by)
+      .map((s) => ({ id: s.attrs.id!, by: s.attrs.by! })),
+    ...(body !== undefined ? { body: bodyWithoutReplyFallback(el, body) } : {}),
+    ...(text('subject') !== undefined ? { subject: text('subject')! } : {}),
+    ...(el.getChild('replace', NS.correct)?.attrs.id
+      ? { replaces: el.getChild('replace', NS.correct)!.attrs.id! }
+      : {}),
+    ...(el.getChild('retract', NS.retract)?.attrs.id
+      ? { retracts: el.getChild('retract', NS.retract)!.attrs.id! }
+      : {}),
+    ...(reactionsEl?.attrs.id
+      ? {
+          reactions: {
+            id: reactionsEl.attrs.id,
+            keys: [
+              ...new Set(reactionsEl.getChildren('reaction').map((r) => r.getText().trim())),
+            ].filter((k) => k.length > 0 && k.length <= 64),
+          },
+        }
+      : {}),
+    ...(el.getChild('reply', NS.reply)?.attrs.id
+      ? { replyTo: el.getChild('reply', NS.reply)!.attrs.id! }
+      : {}),
+    ...(() => {
+      const state = CHAT_STATES.find((s) => el.getChild(s, NS.chatStates));
+      return state ? { chatState: state } : {};
+    })(),
+    ...(Number.isFinite(delayedAt) ? { delayedAt } : {}),
+    ...(errorEl
+      ? {
+          error: {
+            ...(condition ? { condition } : {}),
+            ...(errorEl.getChildText('text', NS.stanzas)
+              ? { text: errorEl.getChildText('text', NS.stanzas)! }
+              : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+export interface OutgoingMessage {
+  type: 'chat' | 'groupchat';
+  from: string;
+  to: string;
+  id: string;
+  body?: string;
+  replaces?: string;
+  retracts?: string;
+  reactions?: { id: string; keys: string[] };
+  replyTo?: { id: string; to?: string };
+  /** XEP-0428: how many code points at the start of the body quote the replied-to message. */
+  replyFallback?: number;
+  chatState?: ChatState;
+  subject?: string;
+  /** XEP-0066: a file's address (clients show it as the file). */
+  oob?: string;
+}
+
+/** A `<message/>`; its id is also its XEP-0359 origin-id. */
+export function buildMessage(m: OutgoingMessage): Element {
+  return xml(
+    'message',
+    { type: m.type, from: m.from, to: m.to, id: m.id },
+    m.subject !== undefined ? xml('subject', {}, xmlText(m.subject)) : null,
+    m.body !== undefined ? xml('body', {}, xmlText(m.body)) : null,
+    xml('origin-id', { xmlns: NS.sid, id: m.id }),
+    m.replaces ? xml('replace', { xmlns: NS.correct, id: m.replaces }) : null,
+    m.retracts ? xml('retract', { xmlns: NS.retract, id: m.retracts }) : null,
+    m.retracts ? xml('fallback', { xmlns: NS.fallback, for: NS.retract }) : null,
+    m.retracts ? xml('store', { xmlns: NS.hints }) : null,
+    m.reactions
+      ? xml(
+          'reactions',
+          { xmlns: NS.reactions, id: m.reactions.id },
+          ...m.reactions.keys.map((k) => xml('reaction', {}, xmlText(k))),
+        )
+      : null,
+    m.reactions ? xml('store', { xmlns: NS.hints }) : null,
+    m.replyTo ? xml('reply', { xmlns: NS.reply, id: m.replyTo.id, to: m.replyTo.to }) : null,
+    m.replyTo && m.replyFallback
+      ? xml(
+          'fallback',
+          { xmlns: NS.fallback, for: NS.reply },
+          xml('body', { start: '0', end: String(m.replyFallback) }),
+        )
+      : null,
+    m.chatState ? xml(m.chatState, { xmlns: NS.chatStates }) : null,
+    m.oob ? xml('x', { xmlns: NS.oob }, xml('url', {}, xmlText(m.oob))) : null,
+  );
+}
+
+/** A presence to join a MUC as `nick` (no history: the bridge catches up by itself). */
+export function buildJoin(from: string, occupant: string): Element {
+  return xml(
+    'presence',
+    { from, to: occupant, id: newId() },
+    xml('x', { xmlns: NS.muc }, xml('history', { maxstanzas: '0' })),
+  );
+}
+
+export function buildLeave(from: string, occupant: string, status?: string): Element {
+  return xml(
+    'presence',
+    { from, to: occupant, type: 'unavailable' },
+    status ? xml('status', {}, xmlText(status)) : null,
+  );
+}
+
+/** An error answer to a stanza (RFC 6120 §8.3): `to` and `from` swapped. */
+export function buildError(
+  stanza: Element,
+  type: 'cancel' | 'modify' | 'auth' | 'wait',
+  condition: string,
+  text?: string,
+): Element {
+  return xml(
+    stanza.name,
+    { type: 'error', from: stanza.attrs.to, to: stanza.attrs.from, id: stanza.attrs.id },
+    xml(
+      'error',
+      { type },
+      xml(condition, { xmlns: NS.stanzas }),
+      text ? xml('text', { xmlns: NS.stanzas }, xmlText(text)) : null,
+    ),
+  );
+}

@@ -1,0 +1,94 @@
+/** An incoming XMPP message as the remote events core takes (DMs and MUCs alike). */
+import {
+  remoteMessageId,
+  type PortalKey,
+  type RemoteEvent,
+  type RemoteUserId,
+} from '../../src/connector.js';
+import { truncateUtf8, utf8Length } from '../../src/format/text.js';
+import { contentFromBody } from './format.js';
+import { reactionId, type ReactionSets } from './reactions.js';
+import type { ParsedMessage } from './stanzas.js';
+
+/** The longest body bridged to Matrix (a Matrix event holds 64 KiB in all); longer ones are cut. */
+export const MAX_BODY_BYTES = 32_768;
+const CUT = ' […cut: the message was too long for Matrix]';
+
+/** The body as Matrix takes it: cut at `MAX_BODY_BYTES`, saying so. */
+export function boundedBody(body: string): string {
+  return utf8Length(body) <= MAX_BODY_BYTES
+    ? body
+    : truncateUtf8(body, MAX_BODY_BYTES - utf8Length(CUT)) + CUT;
+}
+
+export interface Heard {
+  portal: PortalKey;
+  sender: RemoteUserId;
+  /** The id the message gets (a MUC's stanza-id, else its own id). */
+  id: string;
+  /** The id a reference (correction, retraction, reaction, reply) stands for, as core has it. */
+  ref(id: string): string;
+}
+
+export async function eventsOf(
+  m: ParsedMessage,
+  h: Heard,
+  reactions: ReactionSets,
+): Promise<RemoteEvent[]> {
+  const base = {
+    portal: h.portal,
+    sender: h.sender,
+    ...(m.delayedAt !== undefined ? { timestamp: m.delayedAt } : {}),
+  };
+  const events: RemoteEvent[] = [];
+  if (m.reactions) {
+    const target = h.ref(m.reactions.id);
+    const { added, removed } = await reactions.replace(
+      h.portal,
+      target,
+      h.sender,
+      m.reactions.keys,
+    );
+    for (const key of added)
+      events.push({
+        ...base,
+        kind: 'reaction',
+        id: remoteMessageId(reactionId(target, h.sender, key)),
+        target: remoteMessageId(target),
+        key,
+      });
+    for (const key of removed)
+      events.push({
+        ...base,
+        kind: 'delete',
+        target: remoteMessageId(reactionId(target, h.sender, key)),
+      });
+    return events;
+  }
+  if (m.retracts) {
+    events.push({ ...base, kind: 'delete', target: remoteMessageId(h.ref(m.retracts)) });
+    return events;
+  }
+  if (m.body !== undefined && m.body !== '') {
+    const content = contentFromBody(boundedBody(m.body));
+    if (m.replaces)
+      events.push({
+        ...base,
+        kind: 'edit',
+        target: remoteMessageId(h.ref(m.replaces)),
+        content,
+      });
+    else
+      events.push({
+        ...base,
+        kind: 'message',
+        id: remoteMessageId(h.id),
+        content,
+        ...(m.replyTo ? { replyTo: remoteMessageId(h.ref(m.replyTo)) } : {}),
+      });
+    return events;
+  }
+  if (m.chatState && m.delayedAt === undefined)
+    events.push({ ...base, kind: 'typing', typing: m.chatState === 'composing' });
+  return events;
+}

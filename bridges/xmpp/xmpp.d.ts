@@ -1,0 +1,85 @@
+/** The parts of xmpp.js (untyped: @xmpp/component 0.13 CommonJS, @xmpp/xml and @xmpp/jid 0.14 ESM) that the XMPP bridge uses. */
+declare module '@xmpp/xml' {
+  export class Element {
+    constructor(name: string, attrs?: Record<string, string | undefined>);
+    name: string;
+    attrs: Record<string, string | undefined>;
+    children: (Element | string)[];
+    parent: Element | null;
+    is(name: string, xmlns?: string): boolean;
+    getName(): string;
+    getNS(): string | undefined;
+    attr(name: string): string | undefined;
+    getChild(name: string, xmlns?: string): Element | undefined;
+    getChildren(name: string, xmlns?: string): Element[];
+    getChildByAttr(
+      attr: string,
+      value: string,
+      xmlns?: string,
+      recursive?: boolean,
+    ): Element | undefined;
+    getChildElements(): Element[];
+    getText(): string;
+    getChildText(name: string, xmlns?: string): string | null;
+    append(...children: (Element | string)[]): Element;
+    c(name: string, attrs?: Record<string, string | undefined>): Element;
+    t(text: string): Element;
+    up(): Element;
+    root(): Element;
+    toString(): string;
+  }
+  export type Child = Element | string | undefined | null | false | Child[];
+  export function xml(
+    name: string,
+    attrs?: Record<string, string | number | undefined> | null,
+    ...children: Child[]
+  ): Element;
+  export default xml;
+}
+
+declare module '@xmpp/jid' {
+  export class JID {
+    constructor(local: string | null | undefined, domain: string, resource?: string | null);
+    local: string;
+    domain: string;
+    resource: string;
+    bare(): JID;
+    equals(other: JID): boolean;
+    toString(unescape?: boolean): string;
+    getLocal(unescape?: boolean): string;
+  }
+  export function jid(address: string): JID;
+  export function jid(local: string | null, domain: string, resource?: string): JID;
+  export function escapeLocal(local: string): string;
+  export function unescapeLocal(local: string): string;
+  export function detectEscape(local: string): boolean;
+}
+
+declare module '@xmpp/component' {
+  import type { EventEmitter } from 'node:events';
+  import type { Element } from '@xmpp/xml';
+  export interface Component extends EventEmitter {
+    status: string;
+    options: { service: string; domain: string };
+    reconnect: { stop(): void; start(): void };
+    iqCaller: { request(el: Element, timeout?: number): Promise<Element> };
+    iqCallee: {
+      get(
+        ns: string,
+        name: string,
+        handler: (ctx: { stanza: Element }) => Element | undefined | Promise<Element | undefined>,
+      ): void;
+    };
+    start(): Promise<unknown>;
+    stop(): Promise<unknown>;
+    connect(service: string): Promise<void>;
+    open(opts: { domain: string; lang?: string }): Promise<Element>;
+    disconnect(timeout?: number): Promise<void>;
+    send(el: Element): Promise<void>;
+  }
+  export function component(options: {
+    service: string;
+    domain: string;
+    password: string;
+  }): Component;
+}

@@ -1,0 +1,297 @@
+// MUCs through the XMPP bridge, against real Prosody and Synapse: a Matrix user who joins
+// `#xmpp_<room>=40conference.localhost` enters the MUC as their own occupant; messages go both
+// ways, and the room's reflection of a Matrix user's message is not bridged back; subject ↔
+// topic; a taken nick gets a suffix instead of muting the Matrix user.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { XmppConnector } from '../../bridges/xmpp/index.js';
+import type { Switchboard } from '../../src/core/switchboard.js';
+import { asUser, joinAlias, roomEvents, sendText } from '../support/bridge-harness.js';
+import {
+  registerUser,
+  requireSynapse,
+  testRegistration,
+  uniqueLocalpart,
+  waitFor,
+  type TestUser,
+} from '../support/synapse.js';
+import {
+  ghostOf,
+  groupchat,
+  inRoom,
+  joinMuc,
+  MUC_HOST,
+  startXmppBridge,
+  xmppUser,
+  type XmppUser,
+} from '../support/xmpp-user.js';
+import { xml } from '@xmpp/xml';
+
+describe('XMPP MUCs (Prosody + Synapse)', () => {
+  const suffix = randomBytes(4).toString('hex');
+  const room = `talk${suffix}@${MUC_HOST}`;
+  const alias = `#xmpp_talk${suffix}=40${MUC_HOST}:localhost`;
+  const connector = new XmppConnector();
+  let bridge: Switchboard;
+  let matt: TestUser;
+  let carol: XmppUser;
+  let roomId: string;
+  const mattNick = `Matt ${suffix}`;
+  /** Matt's nick in the MUC now (a test renames him). */
+  let mattNow = mattNick;
+  const carolGhost = ghostOf(`${room}/Carol`);
+
+  const fromGhost = (ghost: string, body: string, user = matt) =>
+    waitFor(
+      async () =>
+        (await roomEvents(user, roomId)).find((e) => e.sender === ghost && e.content.body === body),
+      20_000,
+      `"${body}" from ${ghost}`,
+    );
+
+  beforeAll(async () => {
+    requireSynapse();
+    carol = await xmppUser('carol', 'muc');
+    await joinMuc(carol, room, 'Carol');
+    bridge = await startXmppBridge(connector);
+    matt = await registerUser(uniqueLocalpart('matt'), undefined, { displayname: mattNick });
+  });
+
+  afterAll(async () => {
+    await carol?.stop();
+    await bridge?.stop();
+  });
+
+  it('a Matrix user who joins the alias enters the MUC as their own occupant, with their name', async () => {
+    roomId = await joinAlias(matt, alias);
+    await carol.expect((el) => inRoom(el, `${room}/${mattNick}`), 'matt in the MUC');
+    // Who was in the MUC already is in the room at once, before saying anything.
+    await waitFor(
+      async () =>
+        (await roomEvents(matt, roomId)).find(
+          (e) =>
+            e.type === 'm.room.member' &&
+            e.state_key === carolGhost &&
+            e.content.membership === 'join',
+        ),
+      20_000,
+      "Carol's ghost in the room",
+    );
+  });
+
+  it("the MUC's owner is a room admin in Matrix (affiliations as power levels)", async () => {
+    await carol.send(groupchat(room, 'I own this room'));
+    await fromGhost(carolGhost, 'I own this room');
+    const levels = await waitFor(
+      async () => {
+        const l = await asUser<{ users?: Record<string, number> }>(
+          matt,
+          'GET',
+          `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.power_levels/`,
+        );
+        return (l.users?.[carolGhost] ?? 0) > 50 ? l : undefined;
+      },
+      20_000,
+      "Carol's power level",
+    );
+    expect(levels.users?.[carolGhost]).toBeGreaterThan(50);
+  });
+
+  it('XMPP → Matrix: an occupant speaks through their ghost, named by their nick', async () => {
+    await carol.send(groupchat(room, 'hello matrix'));
+    await fromGhost(carolGhost, 'hello matrix');
+    const profile = await asUser<{ displayname?: string }>(
+      matt,
+      'GET',
+      `/_matrix/client/v3/profile/${encodeURIComponent(carolGhost)}`,
+    );
+    expect(profile.displayname).toBe('Carol');
+  });
+
+  it("Matrix → XMPP: from the user's occupant, and the reflection is not bridged back", async () => {
+    await sendText(matt, roomId, 'hello xmpp');
+    await sendText(matt, roomId, 'and again');
+    await waitFor(
+      () => carol.bodiesFrom(`${room}/${mattNick}`).includes('and again'),
+      20_000,
+      'on XMPP',
+    );
+    expect(carol.bodiesFrom(`${room}/${mattNick}`)).toEqual(['hello xmpp', 'and again']);
+    // Carol's next line comes after both in the room: by then a reflection would have been bridged.
+    await carol.send(groupchat(room, 'marker'));
+    await fromGhost(carolGhost, 'marker');
+    const bodies = (await roomEvents(matt, roomId))
+      .filter((e) => e.type === 'm.room.message')
+      .map((e) => `${e.sender === matt.userId ? 'matt' : e.sender}:${String(e.content.body)}`);
+    expect(bodies.filter((b) => b.endsWith(':hello xmpp'))).toEqual(['matt:hello xmpp']);
+    expect(bodies.filter((b) => b.endsWith(':and again'))).toEqual(['matt:and again']);
+  });
+
+  it('a private message through the MUC is refused to its sender, never shown in the room', async () => {
+    await carol.send(
+      xml(
+        'message',
+        { type: 'chat', to: `${room}/${mattNick}`, id: 'pm1' },
+        xml('body', {}, 'psst, private'),
+      ),
+    );
+    const bounce = await carol.expect(
+      (el) => el.name === 'message' && el.attrs.id === 'pm1' && el.attrs.type === 'error',
+      'the refusal',
+    );
+    expect(bounce.getChild('error')?.getChild('feature-not-implemented')).toBeDefined();
+    await carol.send(groupchat(room, 'after the pm'));
+    await fromGhost(carolGhost, 'after the pm');
+    const bodies = (await roomEvents(matt, roomId)).map((e) => e.content.body);
+    expect(bodies).not.toContain('psst, private');
+  });
+
+  it('subject ↔ topic', async () => {
+    await carol.send(
+      xml('message', { type: 'groupchat', to: room }, xml('subject', {}, 'XMPP topic')),
+    );
+    await waitFor(
+      async () =>
+        (await roomEvents(matt, roomId)).find(
+          (e) => e.type === 'm.room.topic' && e.content.topic === 'XMPP topic',
+        ),
+      20_000,
+      'the topic in Matrix',
+    );
+    // Matt may set topics in Matrix (the bridge bot, the room's creator, gives him the level).
+    const bot = { accessToken: testRegistration().as_token };
+    const levelsPath = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.power_levels`;
+    const levels = await asUser<{ users?: Record<string, number> }>(bot, 'GET', levelsPath);
+    await asUser(bot, 'PUT', levelsPath, {
+      ...levels,
+      users: { ...levels.users, [matt.userId]: 50 },
+    });
+    await asUser(
+      matt,
+      'PUT',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.topic/`,
+      { topic: 'Matrix topic' },
+    );
+    await carol.expect(
+      (el) =>
+        el.name === 'message' &&
+        el.attrs.from === `${room}/${mattNick}` &&
+        el.getChildText('subject') === 'Matrix topic',
+      'the subject on XMPP',
+    );
+  });
+
+  it('a taken nick gets a suffix: the Matrix user is not muted', async () => {
+    const nina = await registerUser(uniqueLocalpart('nina'), undefined, { displayname: 'Carol' });
+    await joinAlias(nina, alias);
+    await carol.expect((el) => inRoom(el, `${room}/Carol [m]`), 'nina as "Carol [m]"');
+    // Nina has no management room: she is told in the room itself.
+    await waitFor(
+      async () =>
+        (await roomEvents(nina, roomId)).find(
+          (e) =>
+            e.content.msgtype === 'm.notice' &&
+            e.content.body ===
+              `${nina.userId}: In the XMPP room ${room}, the nick "Carol" is taken: you are "Carol [m]" there.`,
+        ),
+      20_000,
+      'the notice to nina',
+    );
+    await sendText(nina, roomId, 'I am not Carol');
+    await waitFor(
+      () => carol.bodiesFrom(`${room}/Carol [m]`).includes('I am not Carol'),
+      20_000,
+      "nina's line on XMPP",
+    );
+  });
+
+  it("a Matrix user's new display name is their new nick", async () => {
+    const newNick = `Matthew ${suffix}`;
+    await asUser(
+      matt,
+      'PUT',
+      `/_matrix/client/v3/profile/${encodeURIComponent(matt.userId)}/displayname`,
+      { displayname: newNick },
+    );
+    await carol.expect((el) => inRoom(el, `${room}/${newNick}`), 'the new nick in the MUC');
+    await sendText(matt, roomId, 'renamed');
+    await waitFor(
+      () => carol.bodiesFrom(`${room}/${newNick}`).includes('renamed'),
+      20_000,
+      'a line from the new nick',
+    );
+    mattNow = newNick;
+  });
+
+  it('a Matrix moderator kicks an XMPP occupant: their occupant does it in the MUC', async () => {
+    const erin = await xmppUser('dave', 'kicked');
+    await joinMuc(erin, room, 'Erin');
+    const erinGhost = ghostOf(`${room}/Erin`);
+    await waitFor(
+      async () =>
+        (await roomEvents(matt, roomId)).find(
+          (e) =>
+            e.type === 'm.room.member' &&
+            e.state_key === erinGhost &&
+            e.content.membership === 'join',
+        ),
+      20_000,
+      "Erin's ghost in the room",
+    );
+    // Carol (the MUC's owner) makes Matt a moderator; Matt may kick in Matrix (level 50, given above).
+    await carol.send(
+      xml(
+        'iq',
+        { type: 'set', to: room, id: 'mod1' },
+        xml(
+          'query',
+          { xmlns: 'http://jabber.org/protocol/muc#admin' },
+          xml('item', { nick: mattNow, role: 'moderator' }),
+        ),
+      ),
+    );
+    await carol.expect((el) => el.name === 'iq' && el.attrs.id === 'mod1', 'Matt a moderator');
+    await asUser(matt, 'POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/kick`, {
+      user_id: erinGhost,
+      reason: 'spam',
+    });
+    const kicked = await erin.expect(
+      (el) =>
+        el.name === 'presence' &&
+        el.attrs.type === 'unavailable' &&
+        el.attrs.from === `${room}/Erin` &&
+        !!el
+          .getChild('x', 'http://jabber.org/protocol/muc#user')
+          ?.getChildren('status')
+          .some((st) => st.attrs.code === '307'),
+      'Erin kicked from the MUC',
+    );
+    expect(
+      kicked
+        .getChild('x', 'http://jabber.org/protocol/muc#user')
+        ?.getChild('item')
+        ?.getChildText('reason'),
+    ).toBe('spam');
+    await erin.stop();
+  });
+
+  it('XMPP occupants who leave, leave the room', async () => {
+    const dave = await xmppUser('dave', 'muc');
+    await joinMuc(dave, room, 'Dave');
+    await dave.send(groupchat(room, 'hi all'));
+    const daveGhost = ghostOf(`${room}/Dave`);
+    await fromGhost(daveGhost, 'hi all');
+    await dave.stop();
+    await waitFor(
+      async () =>
+        (await roomEvents(matt, roomId)).find(
+          (e) =>
+            e.type === 'm.room.member' &&
+            e.state_key === daveGhost &&
+            e.content.membership === 'leave',
+        ),
+      20_000,
+      'dave left',
+    );
+  });
+});

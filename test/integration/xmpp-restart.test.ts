@@ -1,0 +1,126 @@
+// Prosody restarts mid-conversation: what Matrix users say while it is down waits in the
+// bridge's queue and reaches XMPP in order once the component is back (the contact, offline
+// meanwhile, gets it from Prosody's offline store); the Matrix user's MUC occupant joins the
+// room again by itself, and the conversation goes on both ways.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { XmppConnector } from '../../bridges/xmpp/index.js';
+import type { Switchboard } from '../../src/core/switchboard.js';
+import { asUser, joinAlias, roomEvents, sendText } from '../support/bridge-harness.js';
+import {
+  registerUser,
+  requireSynapse,
+  uniqueLocalpart,
+  waitFor,
+  type TestUser,
+} from '../support/synapse.js';
+import {
+  chat,
+  ghostOf,
+  groupchat,
+  inRoom,
+  joinMuc,
+  matrixJid,
+  MUC_HOST,
+  startXmppBridge,
+  xmppUser,
+  type XmppUser,
+} from '../support/xmpp-user.js';
+
+const run = promisify(execFile);
+/** test/peers/xmpp.sh with the ports and state folder test/run.sh gave the tests. */
+const prosody = (cmd: 'start' | 'stop') =>
+  run('bash', ['test/peers/xmpp.sh', cmd], {
+    env: {
+      ...process.env,
+      PEERS_DIR: requireSynapse().peersDir,
+      XMPP_C2S_PORT: process.env.SWITCHBOARD_TEST_XMPP_C2S_PORT,
+      XMPP_COMPONENT_PORT: process.env.SWITCHBOARD_TEST_XMPP_COMPONENT_PORT,
+    },
+  });
+
+describe('a Prosody restart mid-conversation loses nothing (Prosody + Synapse)', () => {
+  const suffix = randomBytes(4).toString('hex');
+  const room = `restart${suffix}@${MUC_HOST}`;
+  const connector = new XmppConnector();
+  let bridge: Switchboard;
+  let matt: TestUser;
+  let alice: XmppUser;
+  let carol: XmppUser;
+  let dmRoom: string;
+  let mucRoom: string;
+  const mattNick = `Matt ${suffix}`;
+
+  beforeAll(async () => {
+    requireSynapse();
+    [alice, carol] = await Promise.all([
+      xmppUser('alice', 'restart'),
+      xmppUser('carol', 'restart'),
+    ]);
+    await joinMuc(carol, room, 'Carol');
+    bridge = await startXmppBridge(connector);
+    matt = await registerUser(uniqueLocalpart('matt'), undefined, { displayname: mattNick });
+    await alice.send(chat(alice.jid, matrixJid(matt.userId), 'before the restart'));
+    dmRoom = await waitFor(
+      () => connector.roomOf(XmppConnector.dmPortal('alice@localhost', matt.userId)),
+      20_000,
+      'the DM room',
+    );
+    await waitFor(
+      () =>
+        asUser(matt, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(dmRoom)}`, {}).then(
+          () => true,
+          () => false,
+        ),
+      20_000,
+      'matt invited',
+    );
+    mucRoom = await joinAlias(matt, `#xmpp_restart${suffix}=40${MUC_HOST}:localhost`);
+    await carol.expect((el) => inRoom(el, `${room}/${mattNick}`), 'matt in the MUC');
+  });
+
+  afterAll(async () => {
+    await alice?.stop();
+    await carol?.stop();
+    await bridge?.stop();
+    // Whatever happened, leave a running Prosody for the next test file.
+    await prosody('start').catch(() => undefined);
+  });
+
+  it('messages sent while Prosody is down arrive in order once it is back', async () => {
+    await alice.stop();
+    await carol.stop();
+    await prosody('stop');
+    for (const n of [1, 2, 3]) await sendText(matt, dmRoom, `while down ${n}`);
+    await prosody('start');
+    await connector.online();
+    alice = await xmppUser('alice', 'restart');
+    const mattJid = matrixJid(matt.userId);
+    await waitFor(() => alice.bodiesFrom(mattJid).length >= 3, 20_000, 'the queued messages');
+    expect(alice.bodiesFrom(mattJid)).toEqual(['while down 1', 'while down 2', 'while down 3']);
+  });
+
+  it("the Matrix user's occupant is back in the MUC, and the room talks both ways", async () => {
+    carol = await xmppUser('carol', 'restart');
+    await joinMuc(carol, room, 'Carol');
+    await carol.expect((el) => inRoom(el, `${room}/${mattNick}`), 'matt back in the MUC');
+    await sendText(matt, mucRoom, 'after the restart');
+    await waitFor(
+      () => carol.bodiesFrom(`${room}/${mattNick}`).includes('after the restart'),
+      20_000,
+      'on XMPP',
+    );
+    await carol.send(groupchat(room, 'welcome back'));
+    const ghost = ghostOf(`${room}/Carol`);
+    await waitFor(
+      async () =>
+        (await roomEvents(matt, mucRoom)).find(
+          (e) => e.sender === ghost && e.content.body === 'welcome back',
+        ),
+      20_000,
+      'in Matrix',
+    );
+  });
+});

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# A real XMPP server on 127.0.0.1 for the XMPP bridge's integration tests: Prosody 0.12 (Debian's),
+# plaintext client connections (PLAIN logins: SCRAM is off, so @xmpp/client logs in in ~80 ms
+# instead of ~0.9 s), a MUC service `conference.localhost` (rooms unlocked at creation, MAM on,
+# so groupchat messages carry XEP-0359 stanza-ids; any occupant may set the subject) and the bridge's external component
+# `matrix.localhost` (XEP-0114, secret `matrixsecret`: a test-only secret on loopback).
+# Messages to a user who is offline wait for them (mod_offline).
+# Users alice, bob, carol and dave @localhost, password `<name>-pw`, are registered at each start
+# (the data folder is made afresh, so no test sees an earlier run's rooms or rosters).
+# usage: xmpp.sh install | start | stop | env (what the tests get: SWITCHBOARD_TEST_XMPP_C2S_PORT and
+#        SWITCHBOARD_TEST_XMPP_COMPONENT_PORT)
+# env: PEERS_DIR (state, default $REPO/.peers), XMPP_C2S_PORT (client port, default 15222),
+#      XMPP_COMPONENT_PORT (component port, default 15347).
+# Gotchas (../shared/peers/README.md §2): without muc_room_locking = false a new room is locked
+# and a component occupant's join gets item-not-found; Prosody prints a harmless
+# "lua-unbound not found" banner; prosodyctl register works while the server is stopped.
+set -euo pipefail
+# shellcheck source=test/peers/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+C2S_PORT=${XMPP_C2S_PORT:-15222}
+COMPONENT_PORT=${XMPP_COMPONENT_PORT:-15347}
+D=$P/prosody
+PIDFILE=$P/prosody.pid
+USERS="alice bob carol dave"
+
+install() {
+  command -v prosody >/dev/null 2>&1 || apt_ensure prosody
+  command -v prosody >/dev/null 2>&1 || { log "prosody installed but not on PATH"; exit 1; }
+  log "prosody: $(dpkg-query -W -f="\${Version}" prosody 2>/dev/null || echo installed)"
+}
+
+config() {
+  cat >"$D/prosody.cfg.lua" <<LUA
+pidfile = "$D/prosody.pidfile"
+data_path = "$D/data"
+run_as_root = true
+log = { info = "$D/prosody.log" }
+interfaces = { "127.0.0.1" }
+local_interfaces = { "127.0.0.1" }
+c2s_ports = { $C2S_PORT }
+c2s_direct_tls_ports = { }
+s2s_ports = { }
+component_interfaces = { "127.0.0.1" }
+component_ports = { $COMPONENT_PORT }
+modules_enabled = { "roster", "saslauth", "disco", "ping", "time", "version", "offline" }
+modules_disabled = { "s2s", "tls", "posix" }
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+authentication = "internal_plain"
+disable_sasl_mechanisms = { "DIGEST-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256" }
+VirtualHost "localhost"
+Component "conference.localhost" "muc"
+  modules_enabled = { "muc_mam" }
+  restrict_room_creation = false
+  muc_room_locking = false
+  muc_room_default_public = true
+  muc_room_default_persistent = false
+  muc_room_default_change_subject = true
+Component "matrix.localhost"
+  component_secret = "matrixsecret"
+LUA
+}
+
+start() {
+  local f=$PIDFILE t0 i pid
+  t0=$(now_ms)
+  if [ -f "$f" ] && alive "$(cat "$f")"; then
+    log "prosody already running (pid $(cat "$f")): run '$0 stop' first"; exit 1
+  fi
+  command -v prosody >/dev/null 2>&1 || { log "prosody is not installed: run '$0 install'"; exit 1; }
+  need_free "$C2S_PORT" "$COMPONENT_PORT"
+  mkdir -p "$D"
+  rm -rf "$D/data" # our own state folder under PEERS_DIR: a fresh server each run
+  mkdir -p "$D/data"
+  config
+  for u in $USERS; do
+    prosodyctl --config "$D/prosody.cfg.lua" register "$u" localhost "$u-pw" >>"$D/prosodyctl.log" 2>&1
+  done
+  prosody -F --config "$D/prosody.cfg.lua" >>"$D/prosody.out" 2>&1 9>&- &
+  pid=$!
+  echo "$pid" >"$f"
+  for ((i = 0; i < 200; i++)); do
+    alive "$pid" || { log "prosody exited at start; $D/prosody.log:"; tail -20 "$D/prosody.log" "$D/prosody.out" >&2; rm -f "$f"; exit 1; }
+    port_open "$C2S_PORT" && port_open "$COMPONENT_PORT" && break
+    sleep 0.05
+  done
+  port_open "$C2S_PORT" && port_open "$COMPONENT_PORT" ||
+    { log "prosody did not open :$C2S_PORT and :$COMPONENT_PORT in 10 s"; stop; exit 1; }
+  log "prosody ready on 127.0.0.1:$C2S_PORT (c2s) and :$COMPONENT_PORT (component) (pid $pid) in $(($(now_ms) - t0)) ms"
+}
+
+stop() {
+  stop_pidfile prosody "$PIDFILE" prosody
+}
+
+env_for_tests() {
+  echo "SWITCHBOARD_TEST_XMPP_C2S_PORT=$C2S_PORT"
+  echo "SWITCHBOARD_TEST_XMPP_COMPONENT_PORT=$COMPONENT_PORT"
+}
+
+cmd=${1:-}; shift || true
+case $cmd in
+  install) install ;;
+  start) start ;;
+  stop) stop ;;
+  env) env_for_tests ;;
+  *) echo "usage: $0 install | start | stop | env"; exit 2 ;;
+esac
