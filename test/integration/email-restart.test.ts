@@ -99,14 +99,9 @@ describe('email bridge restarts (Dovecot + OpenSMTPD + Synapse)', () => {
     // Rebuild the folder as a server might: Dovecot gives a new UIDVALIDITY when its index and
     // uidlist go (the mail files stay). The mails keep their Message-IDs.
     const before = await uidValidity();
-    const maildir = join(
-      requireSynapse().peersDir,
-      'mailserver',
-      'mail',
-      'bridge',
-      'Maildir',
-      `.${folder}`,
-    );
+    const mailDir = process.env.SWITCHBOARD_TEST_MAIL_DIR;
+    if (!mailDir) throw new Error('SWITCHBOARD_TEST_MAIL_DIR is unset: run `npm test`');
+    const maildir = join(mailDir, 'bridge', 'Maildir', `.${folder}`);
     for (const f of readdirSync(maildir))
       if (f.startsWith('dovecot')) rmSync(join(maildir, f), { force: true });
     expect(await uidValidity(), 'the folder has a new UIDVALIDITY').not.toBe(before);

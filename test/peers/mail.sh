@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Real mail servers on 127.0.0.1 for the email bridge's integration tests:
 # - Dovecot 2.3 (imapd + lmtpd): IMAP on MAIL_IMAP_PORT (plaintext, PLAIN/LOGIN allowed on loopback)
-#   and LMTP on MAIL_LMTP_PORT, Maildir under $PEERS_DIR/mail, users from a passwd-file; IMAPS
-#   (implicit TLS) on MAIL_IMAPS_PORT with a self-signed certificate for localhost/127.0.0.1
+#   and LMTP on MAIL_LMTP_PORT, Maildirs under $PEERS_DIR/mailserver/mail, users from a passwd-file;
+#   IMAPS (implicit TLS) on MAIL_IMAPS_PORT with a self-signed certificate for localhost/127.0.0.1
 #   ($PEERS_DIR/mailserver/cert.pem, the CA to trust).
 # - OpenSMTPD 6.8: SMTP on MAIL_SMTP_PORT (plaintext, no AUTH: OpenSMTPD offers AUTH only over TLS)
 #   relaying every mail for @localhost to Dovecot's LMTP. The bridge submits there without AUTH in
@@ -18,7 +18,8 @@
 #      (default 12424), MAIL_SMTP_PORT (default 12525), MAIL_IMAPS_PORT (default 12587).
 # `env` prints what the tests get: SWITCHBOARD_TEST_MAIL_IMAP_PORT, SWITCHBOARD_TEST_MAIL_LMTP_PORT
 # and SWITCHBOARD_TEST_MAIL_SMTP_PORT (all plaintext on 127.0.0.1; SMTP without AUTH),
-# SWITCHBOARD_TEST_MAIL_IMAPS_PORT and SWITCHBOARD_TEST_MAIL_CA (its certificate).
+# SWITCHBOARD_TEST_MAIL_IMAPS_PORT and SWITCHBOARD_TEST_MAIL_CA (its certificate), and
+# SWITCHBOARD_TEST_MAIL_DIR (the Maildirs, <user>/Maildir).
 # Gotchas (../shared/peers/README.md section 3): the dovecot-core postinst is slow (~40 s first
 # install); Dovecot takes 1-3 s to exit after SIGTERM; OpenSMTPD needs `virtual <vusers>` or it
 # answers 550 for anyone who is not a Unix user.
@@ -29,7 +30,22 @@ IMAP_PORT=${MAIL_IMAP_PORT:-11143}
 LMTP_PORT=${MAIL_LMTP_PORT:-12424}
 SMTP_PORT=${MAIL_SMTP_PORT:-12525}
 IMAPS_PORT=${MAIL_IMAPS_PORT:-12587}
-M=$P/mailserver
+# Dovecot reads its users and writes Maildirs as the `dovecot` and `mail` users: when they cannot
+# reach $PEERS_DIR (a checkout in a folder of mode 700, as mktemp -d makes), the mail servers' state
+# lives in /tmp instead, removed at stop (as test/peers/postgres.sh does).
+mail_dir() {
+  local u
+  if [ "$(id -u)" = 0 ]; then
+    for u in dovecot mail; do
+      if id "$u" >/dev/null 2>&1 && ! setpriv --reuid="$u" --regid="$u" --init-groups test -x "$P" 2>/dev/null; then
+        echo "${TMPDIR:-/tmp}/switchboard-mail-$(printf '%s' "$P" | md5sum | cut -c1-12)"
+        return
+      fi
+    done
+  fi
+  echo "$P/mailserver"
+}
+M=$(mail_dir)
 DOVECOT_PIDFILE=$P/dovecot.pid
 SMTPD_PIDFILE=$P/smtpd.pid
 
@@ -45,7 +61,7 @@ install() {
 
 config() {
   # Each run starts with empty mailboxes (test state only, under this run's own PEERS_DIR).
-  case "$M" in /*/mailserver) rm -rf "$M/mail" ;; esac
+  case "$M" in /*/mailserver | */switchboard-mail-????????????) rm -rf "$M/mail" ;; esac
   mkdir -p "$M/mail" "$M/dovecot-run" "$M/dovecot-state"
   chown mail:mail "$M/mail"
   printf '%s:{PLAIN}%spw\n' alice alice bob bob bridge bridge >"$M/dovecot-users"
@@ -143,10 +159,16 @@ start() {
 stop() {
   stop_pidfile smtpd "$SMTPD_PIDFILE" smtpd
   stop_pidfile dovecot "$DOVECOT_PIDFILE" dovecot
+  # Only the /tmp fallback, only a folder of the name mail_dir makes, only when nothing runs there.
+  case $M in
+    "${TMPDIR:-/tmp}"/switchboard-mail-????????????)
+      [ -f "$DOVECOT_PIDFILE" ] || [ -f "$SMTPD_PIDFILE" ] || rm -rf -- "$M" ;;
+  esac
 }
 
 # What the tests get (test/run.sh exports these lines).
 env_for_tests() {
+  echo "SWITCHBOARD_TEST_MAIL_DIR=$M/mail"
   echo "SWITCHBOARD_TEST_MAIL_IMAP_PORT=$IMAP_PORT"
   echo "SWITCHBOARD_TEST_MAIL_LMTP_PORT=$LMTP_PORT"
   echo "SWITCHBOARD_TEST_MAIL_SMTP_PORT=$SMTP_PORT"
