@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { MatrixUserId } from '../../src/connector.js';
-import { escapeLocalpart, unescapeLocalpart } from '../../src/core/ghost-ids.js';
 import {
   dmPortal,
   parseDmPortal,
@@ -33,14 +32,6 @@ describe('SIP ids', () => {
     expect(partyFromInput('alice@host\nX: 1')).toBeUndefined();
     expect(partyFromInput('+1 (555) 123-4567')).toBe('+15551234567');
     expect(partyFromInput('+1555<1234')).toBeUndefined();
-  });
-
-  it('escapes ghosts reversibly, as the README documents', () => {
-    expect(escapeLocalpart('alice@pbx.example.org')).toBe('alice=40pbx.example.org');
-    expect(escapeLocalpart('+15551234567')).toBe('=2b15551234567');
-    expect(escapeLocalpart('Alice@host')).toBe('=41lice=40host');
-    for (const id of ['Alice@host', '+15551234567', "o'brien@pbx.example.org:5080"])
-      expect(unescapeLocalpart(escapeLocalpart(id))).toBe(id);
   });
 
   it('gives the URI a party is called at', () => {

@@ -2,6 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { escapeLocalpart, splitMatrixId, unescapeLocalpart } from './ghost-ids.js';
 
 describe('ghost localparts', () => {
+  it('escapes the remote ids of the SIP and email bridges as their READMEs document', () => {
+    expect(escapeLocalpart('alice@pbx.example.org')).toBe('alice=40pbx.example.org');
+    expect(escapeLocalpart('+15551234567')).toBe('=2b15551234567');
+    expect(escapeLocalpart('alice.o+tag@example.org')).toBe('alice.o=2btag=40example.org');
+    for (const id of ['Alice@host', '+15551234567', "o'brien@pbx.example.org:5080"])
+      expect(unescapeLocalpart(escapeLocalpart(id))).toBe(id);
+  });
+
   it.each([
     ['alice', 'alice'],
     ['Alice', '=41lice'],
