@@ -49,3 +49,12 @@ export class BridgeRuntime {
     return rest.length > 0 ? rest : undefined;
   }
 }
+
+/** The running bridge whose namespace holds `userId` (one of its ghosts), if any. */
+export function bridgeOwning(
+  runtimes: Map<string, BridgeRuntime>,
+  userId: string,
+): BridgeRuntime | undefined {
+  for (const runtime of runtimes.values()) if (runtime.ownsUser(userId)) return runtime;
+  return undefined;
+}

@@ -16,7 +16,7 @@ import type { ClientEvent, EphemeralEvent } from '../matrix/events.js';
 import type { IntentCache } from '../matrix/intent.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { InboxEvent, Store } from '../store/store.js';
-import type { BridgeRuntime } from './bridge-runtime.js';
+import { bridgeOwning, type BridgeRuntime } from './bridge-runtime.js';
 import { deliverToNetwork, type DeliverDeps } from './from-matrix.js';
 import { runInboundTask } from './inbound-task.js';
 import type { KeyedQueue } from './keyed-queue.js';
@@ -57,9 +57,7 @@ export class InboxRouter {
   }
 
   private bridgeOf(userId: string): string | undefined {
-    for (const runtime of this.deps.runtimes.values())
-      if (runtime.ownsUser(userId)) return runtime.id;
-    return undefined;
+    return bridgeOwning(this.deps.runtimes, userId)?.id;
   }
 
   /**
@@ -206,7 +204,7 @@ export class InboxRouter {
 
   /** A ghost was invited: its bridge says which portal the room is (the ghost joins, the room is linked) or declines. */
   private async ghostInvited(ev: ClientEvent, ghostUserId: string): Promise<boolean> {
-    const runtime = [...this.deps.runtimes.values()].find((r) => r.ownsUser(ghostUserId));
+    const runtime = bridgeOwning(this.deps.runtimes, ghostUserId);
     const ghost = runtime?.remoteUserOf(ghostUserId);
     // Invites by the bot (a ghost let into a portal) or by ghosts are core's own doing, not a user's.
     if (ev.sender === this.deps.botUserId || this.bridgeOf(ev.sender) !== undefined) return false;

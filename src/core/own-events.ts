@@ -7,7 +7,7 @@
  * does every state event (memberships teach core who is in a room).
  */
 import type { ClientEvent } from '../matrix/events.js';
-import type { BridgeRuntime } from './bridge-runtime.js';
+import { bridgeOwning, type BridgeRuntime } from './bridge-runtime.js';
 import type { PortalDirectory } from './portals.js';
 
 export class OwnEvents {
@@ -27,14 +27,9 @@ export class OwnEvents {
   private async needsNothing(ev: ClientEvent): Promise<boolean> {
     if (ev.state_key !== undefined) return false;
     if (ev.sender === this.botUserId) return true;
-    const owner = this.ownerOf(ev.sender);
+    const owner = bridgeOwning(this.runtimes, ev.sender)?.id;
     if (!owner) return false;
     const portals = await this.portals.inRoom(ev.room_id);
     return portals.every((p) => p.bridge === owner);
-  }
-
-  private ownerOf(userId: string): string | undefined {
-    for (const runtime of this.runtimes.values()) if (runtime.ownsUser(userId)) return runtime.id;
-    return undefined;
   }
 }
