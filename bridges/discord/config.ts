@@ -50,6 +50,20 @@ export const discordConfigSchema = z
       .default(900),
     /** REST base URL (for tests against a fake Discord; the default is Discord's). */
     api_url: z.url('must be an http(s) URL').optional(),
+    /**
+     * Discord's CDN base URL (tests point it at the fake Discord): attachments, avatars, emoji and
+     * stickers are fetched only from it (and Discord's media proxy when it is Discord's own).
+     */
+    cdn_url: z.url('must be an http(s) URL').optional(),
+    /**
+     * Largest Discord file re-uploaded to Matrix, in bytes; larger ones arrive as links to
+     * Discord's CDN. Keep it at or below the homeserver's `max_upload_size`.
+     */
+    max_media_bytes: z
+      .number()
+      .int()
+      .min(0, 'must be 0 (never re-upload: links only) or more')
+      .default(20 * 1024 * 1024),
     /** Largest file sent to Discord, in bytes (Discord's limit for bots without boosts: 10 MiB). */
     max_upload_bytes: z
       .number()

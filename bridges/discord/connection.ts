@@ -50,7 +50,16 @@ export class DiscordConnection {
       ],
       // Webhooks and the bot never ping anyone unless a message says so (from-matrix.ts does).
       allowedMentions: { parse: [] },
-      ...(config.api_url ? { rest: { api: config.api_url.replace(/\/$/, '') } } : {}),
+      rest: {
+        ...(config.api_url ? { api: config.api_url.replace(/\/$/, '') } : {}),
+        // One base for the CDN and the media proxy (GIF stickers) when it is not Discord's.
+        ...(config.cdn_url
+          ? {
+              cdn: config.cdn_url.replace(/\/$/, ''),
+              mediaProxy: config.cdn_url.replace(/\/$/, ''),
+            }
+          : {}),
+      },
     };
     this.client = new Client(options);
     // REST (webhooks, history) works while the gateway connects or waits for the identify budget.

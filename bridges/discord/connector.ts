@@ -39,6 +39,7 @@ import {
 } from './from-matrix.js';
 import { makePortalKey, makeRemoteUser, parseAliasLocalpart, parsePortalKey } from './ids.js';
 import { LastSeen } from './last-seen.js';
+import { DiscordMedia } from './media.js';
 import { banEvents, handleMatrixMembership } from './moderation.js';
 import { DiscordListener } from './to-matrix.js';
 import { Webhooks } from './webhooks.js';
@@ -83,7 +84,15 @@ export class DiscordConnector
     const webhooks = this.webhooks;
     const lastSeen = new LastSeen(ctx.kv);
     this.lastSeen = lastSeen;
+    const media = new DiscordMedia({
+      upload: (data, opts) => ctx.uploadMedia(data, opts),
+      kv: ctx.kv,
+      log: ctx.log,
+      maxBytes: ctx.config.max_media_bytes,
+      ...(ctx.config.cdn_url ? { cdnUrl: ctx.config.cdn_url } : {}),
+    });
     this.listener = new DiscordListener(connection.client, {
+      media,
       // Discord acknowledges nothing and a crash's losses come back through the catch-up from
       // the history: stored events need survive a crash of the bridge, not a flush each.
       emit: (event) => ctx.emit(event, { survives: 'process-crash' }),
@@ -193,6 +202,7 @@ export class DiscordConnector
       ghostRemoteId: (u) => ctx.ghostRemoteId(u),
       guildOf: (channelId) => this.channel(channelId)?.guildId,
       downloadMedia: (mxc) => ctx.downloadMedia(mxc),
+      publicLink: (target) => ctx.publicLink(target),
       threads: {
         get: (messageId) => ctx.kv.get<string>(`thread-of:${messageId}`),
         set: (messageId, threadId) => ctx.kv.set(`thread-of:${messageId}`, threadId),
