@@ -60,6 +60,8 @@ export interface EchoHeard {
   target?: RemoteMessageId;
   /** The root of the thread a message is in. */
   thread?: RemoteMessageId;
+  /** The sender's avatar (`sender.avatarUrl`), shown beside a message. */
+  avatar?: string;
 }
 
 /** `heard()` keeps this many entries per portal, so a long-running echo bridge does not grow. */
@@ -125,6 +127,7 @@ export class EchoConnector
       text: msg.content.text,
       ...(msg.replyTo ? { target: msg.replyTo } : {}),
       ...(msg.thread ? { thread: msg.thread } : {}),
+      ...(msg.sender.avatarUrl ? { avatar: msg.sender.avatarUrl } : {}),
     });
     // Another network's ghost is heard but not answered: two echo networks in one room would never stop.
     if (msg.sender.viaBridge) return { remoteId };
