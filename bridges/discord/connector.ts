@@ -39,7 +39,7 @@ import {
 } from './from-matrix.js';
 import { makePortalKey, makeRemoteUser, parseAliasLocalpart, parsePortalKey } from './ids.js';
 import { LastSeen } from './last-seen.js';
-import { DiscordMedia } from './media.js';
+import { AvatarLinks, DiscordMedia } from './media.js';
 import { banEvents, handleMatrixMembership } from './moderation.js';
 import { DiscordListener } from './to-matrix.js';
 import { Webhooks } from './webhooks.js';
@@ -65,6 +65,8 @@ export class DiscordConnector
   listener?: DiscordListener;
   private webhooks?: Webhooks;
   private lastSeen?: LastSeen;
+  /** Public links of Matrix users' avatars, reused for a while (one per avatar, not per message). */
+  private readonly avatarLinks = new AvatarLinks();
   /** Channels that have a room: only these are bridged. */
   private readonly portalKeys = new Set<string>();
 
@@ -203,6 +205,8 @@ export class DiscordConnector
       guildOf: (channelId) => this.channel(channelId)?.guildId,
       downloadMedia: (mxc) => ctx.downloadMedia(mxc),
       publicLink: (target) => ctx.publicLink(target),
+      avatarLink: (mxc) =>
+        this.avatarLinks.link(mxc, () => ctx.publicLink({ mxc, name: 'avatar' })),
       threads: {
         get: (messageId) => ctx.kv.get<string>(`thread-of:${messageId}`),
         set: (messageId, threadId) => ctx.kv.set(`thread-of:${messageId}`, threadId),

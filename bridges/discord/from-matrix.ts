@@ -58,6 +58,11 @@ export interface FromMatrixDeps {
   downloadMedia(mxc: string): Promise<{ data: Uint8Array; contentType: string }>;
   /** `ctx.publicLink`: a link to Matrix media too large for Discord (undefined without `public_links`). */
   publicLink(target: PublicLinkTarget): Promise<string | undefined>;
+  /**
+   * A link Discord can fetch a Matrix user's avatar (`mxc://`) from: core's public link, or
+   * undefined (the webhook's own picture then) without `public_links`.
+   */
+  avatarLink(mxc: string): Promise<string | undefined>;
   /** The largest upload Discord takes (`max_upload_bytes`). */
   maxUploadBytes: number;
   /** The thread each message sent into one is in (kept for edits, deletions and reactions). */
@@ -231,13 +236,19 @@ export async function handleMatrixMessage(
     msg.sender.displayName,
     msg.sender.userId.slice(1).split(':')[0]!,
   );
+  const avatar = msg.sender.avatarUrl && (await deps.avatarLink(msg.sender.avatarUrl));
   const ids: string[] = [];
   const parts = body.trim() ? splitContent(body) : [''];
   for (const [i, part] of parts.entries()) {
     const sent = await executeWebhook(
       deps,
       channelId,
-      { content: part, username, allowed_mentions: { parse: [], users, replied_user: false } },
+      {
+        content: part,
+        username,
+        ...(avatar ? { avatar_url: avatar } : {}),
+        allowed_mentions: { parse: [], users, replied_user: false },
+      },
       i === parts.length - 1 ? files : [],
       thread,
     );

@@ -152,3 +152,27 @@ export class DiscordMedia {
     return up?.mxc;
   }
 }
+
+/** How long a Matrix avatar's public link is reused for new messages (core's links last hours). */
+const AVATAR_LINK_REUSE_MS = 30 * 60_000;
+const MAX_AVATAR_LINKS = 10_000;
+
+/**
+ * Matrix users' avatars as links Discord fetches for the webhook's `avatar_url`: one link per
+ * avatar reused for a while, so Discord sees the same URL (and caches the picture) across messages.
+ */
+export class AvatarLinks {
+  private readonly links = new Map<string, { url: string | undefined; at: number }>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async link(mxc: string, make: () => Promise<string | undefined>): Promise<string | undefined> {
+    const known = this.links.get(mxc);
+    if (known && this.now() - known.at < AVATAR_LINK_REUSE_MS) return known.url;
+    const url = await make().catch(() => undefined);
+    this.links.delete(mxc);
+    this.links.set(mxc, { url, at: this.now() });
+    if (this.links.size > MAX_AVATAR_LINKS) this.links.delete(this.links.keys().next().value!);
+    return url;
+  }
+}

@@ -8,7 +8,13 @@ import type { AddressInfo } from 'node:net';
 import { StickerFormatType } from 'discord-api-types/v10';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { joinAlias, roomEvents, sendAs, type RoomEvent } from '../support/bridge-harness.js';
+import {
+  asUser,
+  joinAlias,
+  roomEvents,
+  sendAs,
+  type RoomEvent,
+} from '../support/bridge-harness.js';
 import { startDiscordBridge } from '../support/discord-bridge.js';
 import { FakeDiscord, type FakeMember } from '../support/fake-discord/index.js';
 import {
@@ -30,6 +36,9 @@ const PNG2 = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPj/HwADBwIAMCbHYQAAAABJRU5ErkJggg==',
   'base64',
 );
+
+/** A real GIF (1×1). */
+const GIF = Buffer.from('R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==', 'base64');
 
 describe('Discord media (fake Discord + its CDN + Synapse)', () => {
   let fake: FakeDiscord;
@@ -133,13 +142,20 @@ describe('Discord media (fake Discord + its CDN + Synapse)', () => {
 
   it('shows PNG and GIF stickers as images, and names a Lottie sticker saying why', async () => {
     const png = fake.sticker('Wave', StickerFormatType.PNG, PNG);
+    const gif = fake.sticker('Spin', StickerFormatType.GIF, GIF);
     const lottie = fake.sticker('Dance', StickerFormatType.Lottie);
-    fake.say(bob, channelId, '', { sticker_items: [png, lottie] });
+    fake.say(bob, channelId, '', { sticker_items: [png, gif, lottie] });
     const image = await inRoom(
       (e) => e.content.msgtype === 'm.image' && e.content.body === 'Wave',
       'the sticker image',
     );
     expect(await download(String(image.content.url))).toEqual(PNG);
+    const animated = await inRoom(
+      (e) => e.content.msgtype === 'm.image' && e.content.body === 'Spin',
+      'the GIF sticker',
+    );
+    expect(animated.content.info).toMatchObject({ mimetype: 'image/gif' });
+    expect(await download(String(animated.content.url))).toEqual(GIF);
     const named = await inRoom(
       (e) => String(e.content.body).includes('Dance'),
       'the Lottie sticker named',
@@ -203,5 +219,23 @@ describe('Discord media (fake Discord + its CDN + Synapse)', () => {
     const res = await fetch(url!);
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer())).toEqual(Buffer.alloc(5000, 9));
+  });
+
+  it('shows a Matrix user’s avatar on the webhook through a public link', async () => {
+    const mxc = await upload('me.png', PNG, 'image/png');
+    const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${encodeURIComponent(alice.userId)}`;
+    const member = await asUser<Record<string, unknown>>(alice, 'GET', path);
+    await asUser(alice, 'PUT', path, { ...member, avatar_url: mxc });
+    await sendAs(alice, roomId, { msgtype: 'm.text', body: 'see my face' });
+    const sent = await waitFor(
+      () => fake.messages(channelId).find((m) => m.webhook_id && m.content === 'see my face'),
+      20_000,
+      'the message on Discord',
+    );
+    const avatar = (sent as { avatar_url?: string }).avatar_url;
+    expect(avatar?.startsWith(`${publicUrl}_switchboard/media/`)).toBe(true);
+    const res = await fetch(avatar!);
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer())).toEqual(PNG);
   });
 });

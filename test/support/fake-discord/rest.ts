@@ -69,6 +69,7 @@ export class FakeRest {
       text?: string;
       target?: string;
       thread?: string;
+      avatar?: string;
     }[]
   >();
   /** Words AutoMod blocks (Discord answers 400, code 200000). */
@@ -82,6 +83,7 @@ export class FakeRest {
       id?: string;
       text?: string;
       target?: string;
+      avatar?: string;
     },
   ): void {
     // A thread's events count as its parent channel's (the portal), naming the thread.
@@ -350,6 +352,12 @@ export class FakeRest {
           const bad = checkMessageBody(body);
           if (bad) return bad;
           const username = typeof body.username === 'string' ? body.username : w.name;
+          if (body.avatar_url !== undefined && !isHttpUrl(body.avatar_url))
+            return error(400, 50035, 'Invalid Form Body', {
+              avatar_url: {
+                _errors: [{ code: 'URL_TYPE_INVALID_URL', message: 'Not a well formed URL.' }],
+              },
+            });
           if (username.length > 80 || /clyde|discord/i.test(username))
             return error(400, 50035, 'Invalid Form Body', {
               username: { _errors: [{ code: 'USERNAME_INVALID' }] },
@@ -399,6 +407,7 @@ export class FakeRest {
             id: msg.id,
             text: msg.content,
             ...(quoted ? { target: quoted } : {}),
+            ...(typeof body.avatar_url === 'string' ? { avatar: body.avatar_url } : {}),
           });
           this.hooks.dispatch('MESSAGE_CREATE', { ...msg, guild_id: s.guildId });
           return query.get('wait') === 'true' ? [200, msg] : [204, undefined];
@@ -631,6 +640,15 @@ export class FakeRest {
 }
 
 /** A message body as Discord checks it: content a string up to 2,000 characters, something to send. */
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string' || value.length > 2048) return false;
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
 function checkMessageBody(body: Record<string, unknown>): [number, unknown] | undefined {
   if (body.content !== undefined && typeof body.content !== 'string')
     return error(400, 50035, 'Invalid Form Body', {
