@@ -6,23 +6,33 @@
  * so it is named, saying so).
  */
 import { StickerFormatType, type Client, type Message, type PartialMessage } from 'discord.js';
-import type { Attachment, Inline, MessageContent } from '../../src/connector.js';
+import type { Attachment, MessageContent } from '../../src/connector.js';
 import { embedsToInline, type EmbedData } from './embeds.js';
-import { discordToInline, type FromDiscordNames } from './format.js';
+import { inlineToPlain } from '../../src/format/plain.js';
+import { discordToInline, EMOJI_IN_TEXT, type FromDiscordNames } from './format.js';
 import { makeRemoteUser } from './ids.js';
 import type { DiscordMedia } from './media.js';
 
 export interface ContentDeps {
   client: Client;
   ghostUserId(user: ReturnType<typeof makeRemoteUser>): string;
-  /** Absent: files stay links (edits, whose files Matrix does not change). */
-  media?: DiscordMedia;
+  media: DiscordMedia;
+  /** Whether files are re-uploaded (not for edits: Matrix keeps the first message's files). */
+  files: boolean;
 }
 
+/** At most this many distinct custom emoji of a message get their image. */
+const MAX_EMOJI = 20;
+
 /** Names of the users, roles and channels a message mentions, as the guild has them. */
-export function namesOf(deps: ContentDeps, m: Message | PartialMessage): FromDiscordNames {
+export function namesOf(
+  deps: Pick<ContentDeps, 'client' | 'ghostUserId'>,
+  m: Message | PartialMessage,
+  emoji: ReadonlyMap<string, string> = new Map(),
+): FromDiscordNames {
   const guild = m.guild;
   return {
+    emoji: (id) => emoji.get(id),
     user: (id) => {
       const member = guild?.members.cache.get(id);
       const user = m.mentions.users.get(id) ?? deps.client.users.cache.get(id);
@@ -39,17 +49,32 @@ export function namesOf(deps: ContentDeps, m: Message | PartialMessage): FromDis
   };
 }
 
+/** The images of the custom emoji in a text, by emoji id (those that could be had). */
+async function emojiImages(media: DiscordMedia, text: string): Promise<Map<string, string>> {
+  const images = new Map<string, string>();
+  const seen = new Set<string>();
+  for (const [, name, id] of text.matchAll(EMOJI_IN_TEXT)) {
+    if (seen.has(id!) || seen.size >= MAX_EMOJI) continue;
+    seen.add(id!);
+    const mxc = await media.emoji(id!, `:${name}:`);
+    if (mxc) images.set(id!, mxc);
+  }
+  return images;
+}
+
 export async function messageContent(deps: ContentDeps, m: Message): Promise<MessageContent> {
-  const names = namesOf(deps, m);
+  const names = namesOf(deps, m, await emojiImages(deps.media, m.content));
   const formatted = discordToInline(m.content, names);
   const attachments: Attachment[] = [];
   const log = { portal: m.channelId, message: m.id };
   for (const a of m.attachments.values()) {
-    const up = await deps.media?.reupload(
-      a.url,
-      { name: a.name, ...(a.contentType ? { mimeType: a.contentType } : {}), size: a.size },
-      log,
-    );
+    const up =
+      deps.files &&
+      (await deps.media.reupload(
+        a.url,
+        { name: a.name, ...(a.contentType ? { mimeType: a.contentType } : {}), size: a.size },
+        log,
+      ));
     attachments.push(
       up
         ? { url: up.mxc, name: a.name, mimeType: up.mimeType, size: up.size }
@@ -67,7 +92,7 @@ export async function messageContent(deps: ContentDeps, m: Message): Promise<Mes
       namedStickers.push(`${s.name} (an animated sticker Matrix clients cannot show)`);
       continue;
     }
-    const up = deps.media && (await deps.media.reupload(s.url, { name: s.name }, log));
+    const up = deps.files && (await deps.media.reupload(s.url, { name: s.name }, log));
     if (up && up.mimeType.startsWith('image/'))
       attachments.push({ url: up.mxc, name: s.name, mimeType: up.mimeType, size: up.size });
     else namedStickers.push(s.name);
@@ -83,22 +108,8 @@ export async function messageContent(deps: ContentDeps, m: Message): Promise<Mes
   }
   return {
     kind: 'text',
-    text: plainOf(formatted),
+    text: inlineToPlain(formatted),
     ...(formatted.some((n) => typeof n !== 'string') ? { formatted } : {}),
     ...(attachments.length ? { attachments } : {}),
   };
-}
-
-export function plainOf(nodes: readonly Inline[]): string {
-  let out = '';
-  for (const node of nodes) {
-    if (typeof node === 'string') out += node;
-    else if (node.style === 'linebreak') out += '\n';
-    else if (node.style === 'link') {
-      const text = plainOf(node.children);
-      out += text === node.href ? text : `${text} (${node.href})`;
-    } else if (node.style === 'mention') out += plainOf(node.children);
-    else out += plainOf(node.children);
-  }
-  return out;
 }

@@ -174,7 +174,8 @@ export class DiscordListener {
       {
         client: this.client,
         ghostUserId: this.sink.ghostUserId,
-        ...(media ? { media: this.sink.media } : {}),
+        media: this.sink.media,
+        files: media,
       },
       m,
     );
