@@ -278,6 +278,24 @@ export class EchoConnector
     return roomId;
   }
 
+  /**
+   * A space (key `space:<space>`, no alias can name it) with portal `name`'s room in it, both
+   * made when missing: how a network with groups of chats (a Discord guild) uses `space` and
+   * `parent`. A test probe, like `say`.
+   */
+  async openInSpace(space: string, name: string): Promise<{ spaceId: string; roomId: string }> {
+    const info = await this.resolveAlias(name);
+    if (!info || !PORTAL_NAME.test(space))
+      throw new BridgeError(
+        'unknown-target',
+        `\`${name}\` or \`${space}\` is not an echo portal name`,
+      );
+    const key = portalKey(`space:${space}`);
+    const { roomId: spaceId } = await this.context.ensurePortal({ key, name: space, space: true });
+    const { roomId } = await this.context.ensurePortal({ ...info, parent: key });
+    return { spaceId, roomId };
+  }
+
   /** The echo user speaks first: `text` in portal `name` (its room is made if there is none yet). */
   async say(name: string, text: string): Promise<{ id: RemoteMessageId; roomId: string }> {
     const info = await this.resolveAlias(name);
