@@ -15,6 +15,11 @@ export const discordConfigSchema = z
     token_file: z.string().min(1, 'must be the path of a file holding the bot token').optional(),
     /** Guilds the bridge serves (absent: every guild the bot is in). */
     guilds: z.array(snowflake('guild')).optional(),
+    /**
+     * Guilds bridged whole: a Matrix space per guild with a public room for each text channel,
+     * new channels following. Off by default (a guild may not want every channel on Matrix).
+     */
+    whole_guilds: z.array(snowflake('guild')).default([]),
     /** Channels bridged from the start: the channel id, and optionally an existing room to link. */
     channels: z
       .array(
@@ -83,6 +88,13 @@ export const discordConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    const outside = c.guilds ? c.whole_guilds.filter((g) => !c.guilds!.includes(g)) : [];
+    if (outside.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['whole_guilds'],
+        message: `${outside.join(', ')} not in guilds: add them to guilds, or remove them here`,
+      });
     if (!c.token === !c.token_file)
       ctx.addIssue({
         code: 'custom',

@@ -38,6 +38,7 @@ import {
   type FromMatrixDeps,
 } from './from-matrix.js';
 import { makePortalKey, makeRemoteUser, parseAliasLocalpart, parsePortalKey } from './ids.js';
+import { GuildSpaces } from './guild-spaces.js';
 import { LastSeen } from './last-seen.js';
 import { AvatarLinks, DiscordMedia } from './media.js';
 import { banEvents, handleMatrixMembership } from './moderation.js';
@@ -63,6 +64,8 @@ export class DiscordConnector
   /** The bot's connection (undefined when stopped). Public for tests and admin tooling. */
   connection?: DiscordConnection;
   listener?: DiscordListener;
+  /** Guilds bridged whole as spaces (tests and admin tooling). */
+  spaces?: GuildSpaces;
   private webhooks?: Webhooks;
   private lastSeen?: LastSeen;
   /** Public links of Matrix users' avatars, reused for a while (one per avatar, not per message). */
@@ -107,6 +110,18 @@ export class DiscordConnector
       log: ctx.log,
     });
     this.listener.listen();
+    this.spaces = new GuildSpaces(
+      connection.client,
+      new Set(
+        ctx.config.whole_guilds.filter((g) => !ctx.config.guilds || ctx.config.guilds.includes(g)),
+      ),
+      {
+        ensurePortal: (info) => ctx.ensurePortal(info),
+        bridged: (channelId) => this.portalKeys.add(channelId),
+        log: ctx.log,
+      },
+    );
+    this.spaces.listen();
     const listener = this.listener;
     // A new session (not a resume, which replays what was missed) catches up from the history.
     connection.client.on('shardReady', () => listener.catchUp([...this.portalKeys]));
