@@ -1,9 +1,18 @@
 // Discord markdown ↔ Matrix HTML through the bridge (fake Discord + real Synapse), as a Matrix
 // user and Discord users see it: headings, quotes, lists, spoilers and custom emoji (as images)
-// from Discord, spoilers from Matrix.
+// from Discord, spoilers from Matrix, rich embeds as text, hostile content kept harmless both
+// ways and long Matrix texts split.
+import { EmbedType } from 'discord-api-types/v10';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { joinAlias, roomEvents, sendAs, type RoomEvent } from '../support/bridge-harness.js';
+import {
+  asUser,
+  joinAlias,
+  roomEvents,
+  sendAs,
+  sendText,
+  type RoomEvent,
+} from '../support/bridge-harness.js';
 import { startDiscordBridge } from '../support/discord-bridge.js';
 import { FakeDiscord, type FakeMember } from '../support/fake-discord/index.js';
 import {
@@ -99,5 +108,80 @@ describe('Discord formatting (fake Discord + Synapse)', () => {
       'the spoiler on Discord',
     );
     expect(sent.content).toBe('it was ||the \\*butler\\*||');
+  });
+  it('keeps hostile content harmless both ways and splits long Matrix texts', async () => {
+    // HTML typed on Discord is text in Matrix, never markup; a javascript: masked link is no link.
+    fake.say(
+      bob,
+      channelId,
+      '<img src=x onerror=alert(1)> **<b>bold</b>** [x](javascript:alert(1))',
+    );
+    const e = await inRoom((x) => String(x.content.body).startsWith('<img'), 'the hostile message');
+    expect(e.content.formatted_body).toBe(
+      '&lt;img src=x onerror=alert(1)&gt; <strong>&lt;b&gt;bold&lt;/b&gt;</strong> [x](javascript:alert(1))',
+    );
+    // NUL, a lone surrogate and a 4,000-character text (Nitro's limit) arrive cleaned and whole.
+    const huge = `nul\u0000lone\uD800end ${'y'.repeat(3980)}`;
+    fake.say(bob, channelId, huge);
+    const big = await inRoom((x) => String(x.content.body).startsWith('nul'), 'the huge message');
+    expect(big.content.body).toBe(`nullone\uFFFDend ${'y'.repeat(3980)}`);
+    // A display name Discord would refuse as a webhook username is mended, not refused.
+    await asUser(
+      alice,
+      'PUT',
+      `/_matrix/client/v3/profile/${encodeURIComponent(alice.userId)}/displayname`,
+      {
+        displayname: 'Discord @admin\u0007',
+      },
+    );
+    await inRoom(
+      (x) =>
+        x.type === 'm.room.member' &&
+        x.state_key === alice.userId &&
+        x.content.displayname === 'Discord @admin\u0007',
+      "alice's new display name in the room",
+    );
+    // A text over Discord's 2,000 characters goes as several messages, in order, none too long.
+    const long = Array.from({ length: 60 }, (_, i) => `line ${i} ${'x'.repeat(80)}`).join('\n');
+    await sendText(alice, roomId, long);
+    const parts = await waitFor(
+      () => {
+        const found = fake
+          .messages(channelId)
+          .filter((m) => m.webhook_id && /^line \d+ x/.test(m.content));
+        return found.length >= 3 &&
+          found.some((m) => m.content.endsWith(`line 59 ${'x'.repeat(80)}`))
+          ? found
+          : undefined;
+      },
+      20_000,
+      'the long text on Discord',
+    );
+    expect(parts.every((m) => m.content.length <= 2000)).toBe(true);
+    expect(parts.map((m) => m.content).join('\n')).toBe(long);
+    expect(parts[0]!.author.username).toBe('D-iscord admin');
+  });
+
+  it('shows a rich embed as formatted text', async () => {
+    fake.say(bob, channelId, 'deploy done', {
+      embeds: [
+        {
+          type: EmbedType.Rich,
+          title: 'Build 42',
+          url: 'https://ci.example.org/42',
+          description: '**passed** in 3 min',
+        },
+      ],
+    });
+    const e = await inRoom(
+      (x) => String(x.content.body).startsWith('deploy done'),
+      'the embed message',
+    );
+    expect(e.content.body).toBe(
+      'deploy done\nBuild 42 (https://ci.example.org/42)\npassed in 3 min',
+    );
+    expect(e.content.formatted_body).toBe(
+      'deploy done<br><a href="https://ci.example.org/42"><strong>Build 42</strong></a><br><strong>passed</strong> in 3 min',
+    );
   });
 });
