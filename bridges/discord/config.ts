@@ -46,6 +46,12 @@ export const discordConfigSchema = z
      * room only.
      */
     moderation: z.boolean().default(false),
+    /**
+     * Ask for the privileged Server Members intent (turn it on in the Developer Portal first, or
+     * Discord refuses the connection): a member leaving the guild makes their ghost leave its
+     * bridged rooms. Off by default.
+     */
+    members_intent: z.boolean().default(false),
     /** Identifies (new gateway sessions) allowed per day; Discord resets a token after 1,000. */
     identify_budget: z
       .number()

@@ -40,7 +40,8 @@ export class DiscordConnection {
     private readonly log: Logger,
   ) {
     const options: ClientOptions = {
-      intents: INTENTS,
+      // Server Members is privileged: asked only when the admin turned it on (Developer Portal too).
+      intents: config.members_intent ? [...INTENTS, GatewayIntentBits.GuildMembers] : INTENTS,
       partials: [
         Partials.Message,
         Partials.Channel,

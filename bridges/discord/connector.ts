@@ -41,7 +41,7 @@ import { makePortalKey, makeRemoteUser, parseAliasLocalpart, parsePortalKey } fr
 import { GuildSpaces } from './guild-spaces.js';
 import { LastSeen } from './last-seen.js';
 import { AvatarLinks, DiscordMedia } from './media.js';
-import { banEvents, handleMatrixMembership } from './moderation.js';
+import { banEvents, handleMatrixMembership, leaveEvents } from './moderation.js';
 import { DiscordListener } from './to-matrix.js';
 import { Webhooks } from './webhooks.js';
 
@@ -135,6 +135,18 @@ export class DiscordConnector
           .catch((err: unknown) =>
             ctx.log.warn({ err, portal: event.portal }, 'a Discord ban was not bridged'),
           );
+    });
+    connection.client.on('guildMemberRemove', (member) => {
+      const user = makeRemoteUser(member.id);
+      void (async () => {
+        for (const id of [...this.portalKeys]) {
+          if (this.channel(id)?.guildId !== member.guild.id) continue;
+          if (!(await ctx.portalGhosts(makePortalKey(id))).includes(user)) continue;
+          for (const event of leaveEvents(user, [id])) await ctx.emit(event);
+        }
+      })().catch((err: unknown) =>
+        ctx.log.warn({ err, user: member.id }, 'a member leaving Discord was not bridged'),
+      );
     });
     ctx.metrics.gauge(
       'connected',

@@ -146,6 +146,15 @@ export class FakeDiscord {
     this.gateway.dispatch('GUILD_BAN_ADD', { guild_id: this.state.guildId, user: member.user });
   }
 
+  /** A member leaves the guild (GUILD_MEMBER_REMOVE, for sessions with the Server Members intent). */
+  leave(member: FakeMember): void {
+    this.state.members.delete(member.user.id);
+    this.gateway.dispatch('GUILD_MEMBER_REMOVE', {
+      guild_id: this.state.guildId,
+      user: member.user,
+    });
+  }
+
   /** A Discord user replies to a message. */
   reply(member: FakeMember, to: APIMessage, content: string): APIMessage {
     return this.say(member, to.channel_id, content, {
