@@ -96,6 +96,15 @@ export type RemoteEvent =
          */
         kind: 'call';
       })
+  | (RemoteEventBase & {
+      /**
+       * The chat's pinned messages now, the whole list in the network's order (a Discord channel's
+       * pins): core's bot sets the room's `m.room.pinned_events` to their Matrix events (those it
+       * has; others are left out) when that changes. `sender` is who changed them (not used by core).
+       */
+      kind: 'pins';
+      pinned: RemoteMessageId[];
+    })
   | (RemoteEventBase & { kind: 'topic'; topic: string })
   | (RemoteEventBase & { kind: 'name'; name: string });
 
