@@ -5,7 +5,7 @@
  * join first and the first message of a new user is never lost. Messages of our own webhooks
  * (Matrix users) and of the bot are not bridged back.
  */
-import { PermissionFlagsBits } from 'discord.js';
+import { PermissionFlagsBits, Routes } from 'discord.js';
 import type {
   Client,
   Collection,
@@ -77,6 +77,9 @@ export class DiscordListener {
       this.inOrder(r.message.channelId, () => this.reacted(r, u, false)),
     );
     this.client.on('typingStart', (t) => this.inOrder(t.channel.id, () => this.typing(t)));
+    this.client.on('channelPinsUpdate', (c) => {
+      if (!c.isThread()) this.inOrder(c.id, () => this.pins(c.id));
+    });
   }
 
   /** Runs `work` after the channel's earlier events; a failure is logged, never stops the channel. */
@@ -296,6 +299,21 @@ export class DiscordListener {
         key,
       });
     } else await this.sink.emit({ kind: 'delete', portal, sender, target: id });
+  }
+
+  /** The channel's pins now (Discord says only that they changed): the room's pinned events. */
+  private async pins(channelId: string): Promise<void> {
+    const answer = (await this.client.rest.get(Routes.channelMessagesPins(channelId), {
+      query: new URLSearchParams({ limit: '50' }),
+    })) as { items: { message: { id: string } }[] };
+    // Discord lists the latest pin first; Matrix keeps them in the order they were pinned.
+    const pinned = answer.items.map((i) => makeMessageId(i.message.id)).reverse();
+    await this.sink.emit({
+      kind: 'pins',
+      portal: makePortalKey(channelId),
+      sender: makeRemoteUser(this.client.user?.id ?? '0'),
+      pinned,
+    });
   }
 
   private async typing(t: Typing): Promise<void> {

@@ -350,6 +350,32 @@ describe('Discord messages (fake Discord + Synapse)', () => {
     });
   });
 
+  it('pins and unpins on Discord as the room’s pinned events', async () => {
+    const one = fake.say(bob, channelId, 'pin me first');
+    const two = fake.say(bob, channelId, 'pin me second');
+    const e1 = await inRoom((x) => x.content.body === 'pin me first', 'the first');
+    const e2 = await inRoom((x) => x.content.body === 'pin me second', 'the second');
+    const pinned = (want: string[]) =>
+      waitFor(
+        async () => {
+          const state = await asUser<{ pinned?: string[] }>(
+            alice,
+            'GET',
+            `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.pinned_events/`,
+          ).catch(() => undefined);
+          return JSON.stringify(state?.pinned) === JSON.stringify(want) ? true : undefined;
+        },
+        20_000,
+        `pinned ${JSON.stringify(want)}`,
+      );
+    fake.pin(one);
+    await pinned([e1.event_id]);
+    fake.pin(two);
+    await pinned([e1.event_id, e2.event_id]);
+    fake.pin(one, false);
+    await pinned([e2.event_id]);
+  });
+
   it('gives a Discord moderator’s ghost power level 50 in the room', async () => {
     const mods = fake.addRole('mods', 1n << 13n); // Manage Messages
     const dave = fake.state.addMember('dave', 'Dave the mod');

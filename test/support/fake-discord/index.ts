@@ -146,6 +146,22 @@ export class FakeDiscord {
     this.gateway.dispatch('GUILD_BAN_ADD', { guild_id: this.state.guildId, user: member.user });
   }
 
+  /** A moderator pins (or unpins) a message (CHANNEL_PINS_UPDATE; the pins are asked over REST). */
+  pin(msg: APIMessage, pinned = true): void {
+    msg.pinned = pinned;
+    const pins = this.state.pins.get(msg.channel_id) ?? [];
+    const rest = pins.filter((p) => p.id !== msg.id);
+    this.state.pins.set(
+      msg.channel_id,
+      pinned ? [{ id: msg.id, at: new Date().toISOString() }, ...rest] : rest,
+    );
+    this.gateway.dispatch('CHANNEL_PINS_UPDATE', {
+      guild_id: this.state.guildId,
+      channel_id: msg.channel_id,
+      last_pin_timestamp: new Date().toISOString(),
+    });
+  }
+
   /** A member leaves the guild (GUILD_MEMBER_REMOVE, for sessions with the Server Members intent). */
   leave(member: FakeMember): void {
     this.state.members.delete(member.user.id);

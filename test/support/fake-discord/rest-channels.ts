@@ -132,5 +132,28 @@ export function channelRoutes(r: RouteHelpers): Route[] {
       (m) => (channel(m[1]!) ? [200, s.apiChannel(m[1]!)] : unknownChannel()),
       true,
     ],
+    [
+      'GET',
+      /^\/channels\/(\d+)\/messages\/pins$/,
+      'pins',
+      (m, _body, query) => {
+        if (!channel(m[1]!)) return unknownChannel();
+        const limit = Number(query.get('limit') ?? 50);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 50)
+          return error(400, 50035, 'Invalid Form Body', {
+            limit: {
+              _errors: [{ code: 'NUMBER_TYPE_MAX', message: 'int value should be <= 50.' }],
+            },
+          });
+        const list = r.state.pins.get(m[1]!) ?? [];
+        const messages = r.state.messages.get(m[1]!) ?? [];
+        const items = list
+          .slice(0, limit)
+          .map((p) => ({ pinned_at: p.at, message: messages.find((x) => x.id === p.id) }))
+          .filter((i) => i.message);
+        return [200, { items, has_more: list.length > limit }];
+      },
+      true,
+    ],
   ];
 }
