@@ -66,8 +66,11 @@ export interface MatrixRoomView {
   topic?: string;
   /** `public`, `invite`, `knock`, … as `m.room.join_rules` has it (`invite` when unset). */
   joinRule: string;
-  /** Joined members (the bot and ghosts included) with their display names and power levels. */
-  members: { userId: MatrixUserId; displayName?: string; powerLevel: number }[];
+  /**
+   * Joined members (the bot and ghosts included) with their display names and power levels.
+   * `creator`: a creator of a room of version 12 or later, who outranks every power level.
+   */
+  members: { userId: MatrixUserId; displayName?: string; powerLevel: number; creator?: boolean }[];
 }
 
 export interface BridgeContext<C> {

@@ -114,6 +114,15 @@ async function readMatrixRoom(
   const levels = one('m.room.power_levels') ?? {};
   const users = (levels.users ?? {}) as Record<string, unknown>;
   const usersDefault = typeof levels.users_default === 'number' ? levels.users_default : 0;
+  // Rooms v12 on: the creators (the create event's sender and additional_creators) outrank all.
+  const create = state.find((e) => e.type === 'm.room.create' && e.state_key === '');
+  const version = Number(create?.content.room_version ?? '1');
+  const extra = create?.content.additional_creators;
+  const creators = new Set(
+    Number.isInteger(version) && version >= 12 && create
+      ? [create.sender, ...(Array.isArray(extra) ? extra.filter((u) => typeof u === 'string') : [])]
+      : [],
+  );
   const name = str(one('m.room.name')?.name);
   const topic = str(one('m.room.topic')?.topic);
   return {
@@ -130,6 +139,7 @@ async function readMatrixRoom(
           userId: e.state_key as MatrixUserId,
           ...(displayName ? { displayName } : {}),
           powerLevel: typeof level === 'number' ? level : usersDefault,
+          ...(creators.has(e.state_key) ? { creator: true } : {}),
         };
       }),
   };
