@@ -35,6 +35,24 @@ export const xmppConfigSchema = z
       })
       .strict()
       .default({ min_ms: 1_000, max_ms: 60_000 }),
+    /** XMPP users entering Matrix rooms as MUCs on the component (`#room#server@<component>`). */
+    gateway: z
+      .object({
+        /** Off: room addresses on the component answer item-not-found. */
+        enabled: z.boolean().default(true),
+        /**
+         * Matrix members shown as occupants when an XMPP user joins (moderators first); the others
+         * appear when they speak or join, so a room of thousands costs no presence flood.
+         */
+        max_shown_members: z
+          .number()
+          .int()
+          .min(0, 'must be 0 or more (0: members appear only when they speak)')
+          .max(10_000, 'must be at most 10000')
+          .default(50),
+      })
+      .strict()
+      .default({ enabled: true, max_shown_members: 50 }),
     /** Stanzas kept, in order, while the server is unreachable; more are refused to the sender. */
     max_queued: z.number().int().min(1).max(1_000_000).default(10_000),
   })

@@ -3,7 +3,7 @@
  * @xmpp/xml (ltx): every text and attribute is escaped by the library, never by string building.
  */
 import { randomUUID } from 'node:crypto';
-import { xml, type Element } from '@xmpp/xml';
+import { Element, xml } from '@xmpp/xml';
 import { xmlText } from './xml-text.js';
 
 export const NS = {
@@ -223,4 +223,12 @@ export function buildError(
       text ? xml('text', { xmlns: NS.stanzas }, xmlText(text)) : null,
     ),
   );
+}
+
+/** A deep copy of a stanza (to readdress it): attributes and children copied, texts shared. */
+export function cloneStanza(el: Element): Element {
+  const copy = new Element(el.name, { ...el.attrs });
+  for (const child of el.children)
+    copy.append(typeof child === 'string' ? child : cloneStanza(child));
+  return copy;
 }
