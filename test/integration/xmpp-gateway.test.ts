@@ -4,6 +4,9 @@
 // through their ghost (which joins first), hears the Matrix users, and leaves cleanly. Service
 // discovery of the component and the room; a room that does not exist is item-not-found.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { xml, type Element } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
@@ -28,6 +31,7 @@ import {
 const MUC_USER = 'http://jabber.org/protocol/muc#user';
 const DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 const DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
+const MUC = 'http://jabber.org/protocol/muc';
 
 const codes = (el: Element) =>
   el
@@ -45,6 +49,8 @@ describe('XMPP gateway: XMPP users in Matrix rooms (Prosody + Synapse)', () => {
   let alice: XmppUser;
   let roomId: string;
   const aliceGhost = ghostOf('alice@localhost');
+  /** The bridge's store, kept across its restart. */
+  const database = join(mkdtempSync(join(tmpdir(), 'sb-gw-')), 'switchboard.db');
 
   const fromGhost = (body: string) =>
     waitFor(
@@ -88,7 +94,7 @@ describe('XMPP gateway: XMPP users in Matrix rooms (Prosody + Synapse)', () => {
       `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.power_levels/`,
       { ...levels, users: { ...(levels.users as object), [quiet[1]!.userId]: 50 } },
     );
-    bridge = await startXmppBridge(connector, { gateway: { max_shown_members: 2 } });
+    bridge = await startXmppBridge(connector, { gateway: { max_shown_members: 2 } }, { database });
     alice = await xmppUser('alice', 'gw');
   });
 
@@ -286,6 +292,59 @@ describe('XMPP gateway: XMPP users in Matrix rooms (Prosody + Synapse)', () => {
         ),
       20_000,
       "alice's ghost left",
+    );
+  });
+
+  it('an invite-only room is forbidden', async () => {
+    const closed = `gwclosed${suffix}`;
+    await asUser(owner, 'POST', '/_matrix/client/v3/createRoom', {
+      preset: 'private_chat',
+      room_alias_name: closed,
+    });
+    const address = `#${closed}#localhost@${COMPONENT}`;
+    await alice.send(xml('presence', { to: `${address}/Alice` }, xml('x', { xmlns: MUC })));
+    const err = await alice.expect(
+      (el) =>
+        el.name === 'presence' && el.attrs.type === 'error' && el.attrs.from === `${address}/Alice`,
+      'forbidden',
+    );
+    expect(err.getChild('error')?.getChild('forbidden')).toBeDefined();
+  });
+
+  it('a bridge restart goes unnoticed by an XMPP user in the room; a Matrix kick of the ghost removes them', async () => {
+    await alice.send(xml('presence', { to: `${roomJid}/Alice` }, xml('x', { xmlns: MUC })));
+    await alice.expect(
+      (el) =>
+        el.name === 'presence' &&
+        el.attrs.from === `${roomJid}/Alice` &&
+        el.attrs.type === undefined &&
+        codes(el).includes('110'),
+      'in again',
+    );
+    await bridge.stop();
+    bridge = await startXmppBridge(connector, { gateway: { max_shown_members: 2 } }, { database });
+    await sendText(owner, roomId, 'after the restart');
+    await waitFor(
+      () => alice.bodiesFrom(`${roomJid}/Olga`).includes('after the restart'),
+      20_000,
+      'the message after the restart',
+    );
+    await alice.send(groupchat(roomJid, 'still here', 'a3'));
+    await fromGhost('still here');
+    await asUser(owner, 'POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/kick`, {
+      user_id: aliceGhost,
+      reason: 'be nice',
+    });
+    const kicked = await alice.expect(
+      (el) =>
+        el.name === 'presence' &&
+        el.attrs.type === 'unavailable' &&
+        el.attrs.from === `${roomJid}/Alice` &&
+        codes(el).includes('307'),
+      'the kick',
+    );
+    expect(kicked.getChild('x', MUC_USER)?.getChild('item')?.getChildText('reason')).toBe(
+      'be nice',
     );
   });
 });
