@@ -136,7 +136,7 @@ export class XmppConnector
 
   async stop(): Promise<void> {
     // Occupants are not made to leave: after a restart they join again with the same nicks.
-    this.mucs?.stop();
+    await this.mucs?.stop();
     await this.link?.stop();
     this.link = undefined;
     this.ctx = undefined;

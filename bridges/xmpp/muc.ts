@@ -42,6 +42,8 @@ import {
   newId,
   type ParsedMessage,
 } from './stanzas.js';
+import { MamQueries } from './mam.js';
+import { catchUp, lastKey, seenLast } from './muc-catchup.js';
 import { eventsOf } from './to-matrix.js';
 
 const JOIN_TIMEOUT_MS = 15_000;
@@ -52,6 +54,7 @@ const subjectKey = (room: string) => `muc/${room}/subject`;
 
 export class Mucs {
   private readonly rooms = new Map<string, Room>();
+  private readonly mam = new MamQueries();
   private stopped = false;
 
   constructor(
@@ -116,11 +119,18 @@ export class Mucs {
     for (const room of this.rooms.values()) this.rejoin(room);
   }
 
-  stop(): void {
+  /** Stops; the rooms' last stanza-ids are stored (for the catch-up after a restart). */
+  async stop(): Promise<void> {
     this.stopped = true;
+    for (const room of this.rooms.values()) {
+      clearTimeout(room.lastTimer);
+      room.lastTimer = undefined;
+      if (room.last) await this.d.ctx.kv.set(lastKey(room.jid), room.last).catch(() => undefined);
+    }
   }
 
   private rejoin(room: Room): void {
+    room.catchUp = true;
     for (const o of room.occupants.values()) {
       void this.join(room, o, true).catch((err: unknown) =>
         this.d.ctx.log.warn({ err, portal: mucPortal(room.jid) }, 'could not rejoin a MUC'),
@@ -237,6 +247,7 @@ export class Mucs {
   }
 
   onMessage(el: Element, m: ParsedMessage): void {
+    if (this.mam.onResult(el)) return;
     const from = safeJid(m.from);
     const room = from && this.rooms.get(from.bare().toString());
     if (!from || !room) return;
@@ -278,6 +289,7 @@ export class Mucs {
       if (subjectChange) room.subjectChanges.delete(own.full);
       const origin = subjectChange ?? m.originId ?? m.id;
       if (origin && stanzaId) mapIds(room, origin, stanzaId);
+      this.seenLast(room, stanzaId, m.delayedAt);
       const pending = origin ? room.reflections.get(origin) : undefined;
       if (pending && origin) {
         room.reflections.delete(origin);
@@ -293,30 +305,52 @@ export class Mucs {
     if (m.originId && stanzaId) mapIds(room, m.originId, stanzaId);
     if (m.id && stanzaId) mapIds(room, m.id, stanzaId); // what corrections name
     const key = mucPortal(room.jid);
-    const sender = xmppUser(nick ? `${room.jid}/${nick}` : room.jid);
+    this.seenLast(room, stanzaId, m.delayedAt);
     void this.d.chain.run(
       key,
-      async () => {
-        if (m.subject !== undefined && m.body === undefined) {
-          if (room.subject === m.subject) return; // told again on each join
-          await this.saveSubject(room, m.subject);
-          await this.d.emit({ kind: 'topic', portal: key, sender, topic: m.subject });
-          return;
-        }
-        if (nick) await this.arrived(room, nick);
-        const events = await eventsOf(
-          m,
-          {
-            portal: key,
-            sender,
-            id: stanzaId ?? m.id ?? newId(),
-            ref: (id) => room.ids.get(id) ?? id,
-          },
-          this.reactions,
-        );
-        for (const e of events) await this.d.emit(e);
-      },
+      () => this.bridgeMessage(room, m, nick, stanzaId),
       (err) => this.d.ctx.log.warn({ err, portal: key }, 'a MUC message was not bridged'),
+    );
+  }
+
+  /** An XMPP occupant's message (or subject change) as Matrix events, in the portal's chain. */
+  async bridgeMessage(
+    room: Room,
+    m: ParsedMessage,
+    nick: string | undefined,
+    stanzaId: string | undefined,
+  ): Promise<void> {
+    const key = mucPortal(room.jid);
+    const sender = xmppUser(nick ? `${room.jid}/${nick}` : room.jid);
+    if (m.subject !== undefined && m.body === undefined) {
+      if (room.subject === m.subject) return; // told again on each join
+      await this.saveSubject(room, m.subject);
+      await this.d.emit({ kind: 'topic', portal: key, sender, topic: m.subject });
+      return;
+    }
+    if (nick) await this.arrived(room, nick);
+    const events = await eventsOf(
+      m,
+      {
+        portal: key,
+        sender,
+        id: stanzaId ?? m.id ?? newId(),
+        ref: (id) => room.ids.get(id) ?? id,
+      },
+      this.reactions,
+    );
+    for (const e of events) await this.d.emit(e);
+  }
+
+  private seenLast(room: Room, stanzaId: string | undefined, at?: number): void {
+    seenLast(this.d, room, stanzaId, at);
+  }
+
+  private joinedRoom(room: Room, o: Occupant): void {
+    catchUp(
+      { d: this.d, mam: this.mam, bridgeMessage: (r, m, n, id) => this.bridgeMessage(r, m, n, id) },
+      room,
+      o,
     );
   }
 
@@ -347,6 +381,7 @@ export class Mucs {
         store: (room) => this.store(room),
         join: (room, o) => this.join(room, o),
         arrived: (room, nick) => this.arrived(room, nick),
+        joined: (room, o) => this.joinedRoom(room, o),
       },
       el,
     );
