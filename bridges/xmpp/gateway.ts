@@ -32,6 +32,7 @@ import { gatewayAlias, gatewayPortal, gatewayRoomJid, safeJid, xmppUser } from '
 import type { ReactionSets } from './reactions.js';
 import { buildError, cloneStanza, newId, NS, type ParsedMessage } from './stanzas.js';
 import { eventsOf } from './to-matrix.js';
+import { mediaFromLink } from './media.js';
 
 const occupantsKey = (alias: string) => `gw/${alias}/occupants`;
 const LONGEST_NICK = 256;
@@ -148,6 +149,7 @@ export class Gateway {
             ref: (id) => room.ids.get(`${o.bare}\n${id}`) ?? id,
           },
           this.reactions,
+          (url) => mediaFromLink(this.d.ctx, url),
         );
         for (const e of events) await this.d.emit(e);
         // The room reflects the message to every occupant, its sender too, with its stanza-id.

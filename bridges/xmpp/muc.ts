@@ -45,6 +45,7 @@ import {
 import { MamQueries } from './mam.js';
 import { catchUp, lastKey, seenLast } from './muc-catchup.js';
 import { eventsOf } from './to-matrix.js';
+import { mediaFromLink } from './media.js';
 
 const JOIN_TIMEOUT_MS = 15_000;
 const REFLECTION_TIMEOUT_MS = 30_000;
@@ -338,6 +339,7 @@ export class Mucs {
         ref: (id) => room.ids.get(id) ?? id,
       },
       this.reactions,
+      (url) => mediaFromLink(this.d.ctx, url),
     );
     for (const e of events) await this.d.emit(e);
   }

@@ -52,6 +52,8 @@ export interface ParsedMessage {
   chatState?: ChatState;
   /** XEP-0203: when it was sent, for a delayed (history) message. */
   delayedAt?: number;
+  /** XEP-0066: the address of a file sent with the message (XEP-0363 uploads use it). */
+  oob?: string;
   error?: { condition?: string; text?: string };
 }
 
@@ -125,6 +127,9 @@ export function parseMessage(el: Element): ParsedMessage {
       return state ? { chatState: state } : {};
     })(),
     ...(Number.isFinite(delayedAt) ? { delayedAt } : {}),
+    ...(el.getChild('x', NS.oob)?.getChildText('url')
+      ? { oob: el.getChild('x', NS.oob)!.getChildText('url')!.trim() }
+      : {}),
     ...(errorEl
       ? {
           error: {
