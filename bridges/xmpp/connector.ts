@@ -18,6 +18,8 @@ import {
   type MatrixRedaction,
   type MatrixSender,
   type MatrixTopic,
+  type MatrixPowerLevels,
+  type PowerLevelsCapable,
   type MatrixTyping,
   type MembershipCapable,
   type PortalInfo,
@@ -61,7 +63,8 @@ export class XmppConnector
     ReactionCapable,
     TypingCapable,
     MembershipCapable,
-    TopicCapable
+    TopicCapable,
+    PowerLevelsCapable
 {
   readonly id = 'xmpp';
   readonly displayName = 'XMPP';
@@ -263,6 +266,12 @@ export class XmppConnector
     if (where?.kind === 'gateway') return this.gateway?.onMatrixTopic(where.alias, change);
     if (where?.kind !== 'muc') return; // a chat has no topic on XMPP
     await this.mucs?.setSubject(where.room, change);
+  }
+
+  async handleMatrixPowerLevels(change: MatrixPowerLevels): Promise<void> {
+    const where = parsePortal(change.portal);
+    if (where?.kind === 'muc') await this.mucs?.setPowerLevels(where.room, change);
+    if (where?.kind === 'gateway') this.gateway?.onMatrixPowerLevels(where.alias, change);
   }
 
   /** `#xmpp_<room>=40<muc host>`: a MUC portal (the room is made by core; users join as themselves). */

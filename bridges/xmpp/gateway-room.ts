@@ -34,6 +34,8 @@ export interface GwRoom {
   members: Map<MatrixUserId, GwMember>;
   /** Members XMPP occupants were shown (the first ones at a join, then whoever speaks or joins). */
   shown: Set<MatrixUserId>;
+  /** XMPP users' power levels in the Matrix room (their ghosts'), by bare address; absent: 0. */
+  levels: Map<string, number>;
   /** XMPP sessions by full address. */
   occupants: Map<string, GwOccupant>;
   /** Per sender: a message's own id → the stanza-id the room gave it (corrections name the own id). */
@@ -49,6 +51,7 @@ export function newGwRoom(alias: string, key: PortalKey, view: MatrixRoomView): 
     ...(view.topic ? { topic: view.topic } : {}),
     members: new Map(),
     shown: new Set(),
+    levels: new Map(),
     occupants: new Map(),
     ids: new Lru(10_000),
   };

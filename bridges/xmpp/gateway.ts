@@ -12,6 +12,7 @@ import { xml, type Element } from '@xmpp/xml';
 import {
   BridgeError,
   type MatrixMembership,
+  type MatrixPowerLevels,
   type MatrixSender,
   type MatrixTopic,
   type MatrixUserId,
@@ -230,8 +231,14 @@ export class Gateway {
     }
     for (const p of room.occupants.values()) {
       if (p.full === full) continue;
-      this.out(occupantPresence({ from: `${roomJid}/${p.nick}`, to: full, level: 0, jid: p.full }));
-      this.out(occupantPresence({ from: `${p.roomJid}/${nick}`, to: p.full, level: 0, jid: full }));
+      const theirs = room.levels.get(p.bare) ?? 0;
+      const mine = room.levels.get(bare) ?? 0;
+      this.out(
+        occupantPresence({ from: `${roomJid}/${p.nick}`, to: full, level: theirs, jid: p.full }),
+      );
+      this.out(
+        occupantPresence({ from: `${p.roomJid}/${nick}`, to: p.full, level: mine, jid: full }),
+      );
     }
     // 110: this is you; 100: everyone sees your address (Matrix shows your ghost's id);
     // 170: the room keeps its history (Matrix does).
@@ -239,7 +246,7 @@ export class Gateway {
       occupantPresence({
         from: `${roomJid}/${nick}`,
         to: full,
-        level: 0,
+        level: room.levels.get(bare) ?? 0,
         jid: full,
         codes: ['100', '110', '170'],
       }),
@@ -310,7 +317,12 @@ export class Gateway {
     await ctx.ensurePortal({ key, roomId: view.roomId });
     const room = newGwRoom(alias, key, view);
     for (const m of view.members) {
-      if (ctx.ghostRemoteId(m.userId)) continue; // the bridge's own ghosts are XMPP users
+      const ghost = ctx.ghostRemoteId(m.userId);
+      if (ghost) {
+        // The bridge's own ghosts are XMPP users: their levels are theirs as occupants.
+        if (m.powerLevel !== 0) room.levels.set(ghost, m.powerLevel);
+        continue;
+      }
       room.members.set(m.userId, {
         nick: memberNick(room, m.userId, m.displayName),
         level: m.creator ? 100 : m.powerLevel,
@@ -422,6 +434,38 @@ export class Gateway {
           ...(change.reason ? { reason: change.reason } : {}),
         }),
       );
+  }
+
+  /** New power levels: shown members' and XMPP users' affiliations and roles change with them. */
+  onMatrixPowerLevels(alias: string, change: MatrixPowerLevels): void {
+    const room = this.rooms.get(alias);
+    if (!room) return;
+    for (const c of change.changes) {
+      const ghost = this.d.ctx.ghostRemoteId(c.userId);
+      if (ghost) {
+        // An XMPP user made moderator (or no longer): everyone in the room sees it.
+        for (const o of [...room.occupants.values()].filter((o) => o.bare === ghost)) {
+          room.levels.set(o.bare, c.level);
+          for (const p of room.occupants.values())
+            this.out(
+              occupantPresence({
+                from: `${p.roomJid}/${o.nick}`,
+                to: p.full,
+                level: c.level,
+                jid: o.full,
+                ...(p.full === o.full ? { codes: ['110'] } : {}),
+              }),
+            );
+        }
+        continue;
+      }
+      const m = room.members.get(c.userId);
+      if (!m) continue;
+      m.level = c.level;
+      if (!room.shown.has(c.userId)) continue;
+      for (const p of room.occupants.values())
+        this.out(occupantPresence({ from: `${p.roomJid}/${m.nick}`, to: p.full, level: m.level }));
+    }
   }
 
   async onMatrixTopic(alias: string, change: MatrixTopic): Promise<void> {

@@ -42,3 +42,73 @@ export async function kickOrBan(
     throw new BridgeError('rejected', `the XMPP room refused to remove ${nick}: ${condition}`);
   }
 }
+
+/** The affiliation a Matrix power level stands for (100: owner, 50: admin, else member). */
+export const affiliationFor = (level: number) =>
+  level >= 100 ? 'owner' : level >= 50 ? 'admin' : 'member';
+
+/**
+ * A Matrix user changed power levels in a MUC portal: their occupant asks the room to change
+ * affiliations (XEP-0045 §9–10) of the Matrix users' occupants (by their addresses) and of the
+ * XMPP occupants whose real address the room told; of the others, the role (moderator from 50).
+ * Each change the room refuses (the sender's occupant may not) is told to the sender.
+ */
+export async function setLevels(
+  link: ComponentLink,
+  room: Room,
+  actor: Occupant,
+  changes: { level: number; previous: number; matrixJid?: string; nick?: string }[],
+): Promise<void> {
+  const refused: string[] = [];
+  for (const c of changes) {
+    const realJid = c.matrixJid ?? (c.nick ? room.realJids.get(c.nick) : undefined);
+    const bare = realJid ? safeJid(realJid)?.bare().toString() : undefined;
+    let item;
+    if (bare) item = xml('item', { jid: bare, affiliation: affiliationFor(c.level) });
+    else if (c.nick)
+      item = xml('item', { nick: c.nick, role: c.level >= 50 ? 'moderator' : 'participant' });
+    else continue;
+    try {
+      await link.request(
+        xml(
+          'iq',
+          { type: 'set', from: actor.full, to: room.jid, id: newId() },
+          xml('query', { xmlns: NS.mucAdmin }, item),
+        ),
+      );
+    } catch (err) {
+      refused.push(
+        `${c.nick ?? bare}: ${(err as { condition?: string }).condition ?? (err as Error).message}`,
+      );
+    }
+  }
+  if (refused.length)
+    throw new BridgeError('rejected', `the XMPP room refused ${refused.join('; ')}`);
+}
+
+/** A Matrix unban of a ghost whose real address the room told: their outcast affiliation ends. */
+export async function unban(
+  link: ComponentLink,
+  room: Room,
+  ghost: string,
+  actor: Occupant,
+): Promise<void> {
+  const j = safeJid(ghost);
+  const realJid = j?.resource ? room.realJids.get(j.resource) : undefined;
+  const bare = realJid ? safeJid(realJid)?.bare().toString() : undefined;
+  if (!bare || j?.bare().toString() !== room.jid) return;
+  await link
+    .request(
+      xml(
+        'iq',
+        { type: 'set', from: actor.full, to: room.jid, id: newId() },
+        xml('query', { xmlns: NS.mucAdmin }, xml('item', { jid: bare, affiliation: 'none' })),
+      ),
+    )
+    .catch((err: unknown) => {
+      throw new BridgeError(
+        'rejected',
+        `the XMPP room refused to lift the ban: ${(err as { condition?: string }).condition ?? String(err)}`,
+      );
+    });
+}

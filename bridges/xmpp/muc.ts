@@ -12,6 +12,7 @@ import {
   BridgeError,
   remoteMessageId,
   type MatrixMembership,
+  type MatrixPowerLevels,
   type MatrixSender,
   type MatrixTopic,
   type MatrixUserId,
@@ -31,7 +32,7 @@ import {
   type Room,
   type Stored,
 } from './muc-room.js';
-import { kickOrBan } from './muc-moderation.js';
+import { kickOrBan, setLevels, unban } from './muc-moderation.js';
 import { nickFor } from './nicks.js';
 import type { ReactionSets } from './reactions.js';
 import {
@@ -411,6 +412,10 @@ export class Mucs {
       return;
     }
     const ghost = this.d.ctx.ghostRemoteId(change.target);
+    if (ghost && change.membership === 'unban') {
+      await unban(this.d.link, room, ghost, await this.ensureJoined(room.jid, change.sender));
+      return;
+    }
     if (ghost && (change.membership === 'kick' || change.membership === 'ban')) {
       await kickOrBan(this.d.link, room, ghost, change, (sender) =>
         this.ensureJoined(room.jid, sender),
@@ -428,6 +433,22 @@ export class Mucs {
       room.occupants.delete(change.target);
       await this.store(room);
     }
+  }
+
+  /** A Matrix user changed power levels: affiliations and roles in the MUC, done by their occupant. */
+  async setPowerLevels(jid: string, change: MatrixPowerLevels): Promise<void> {
+    const room = this.room(jid);
+    type LevelChange = { level: number; previous: number; nick?: string; matrixJid?: string };
+    const changes = change.changes.flatMap((c): LevelChange[] => {
+      const ghost = this.d.ctx.ghostRemoteId(c.userId);
+      const g = ghost ? safeJid(ghost) : undefined;
+      if (g) return g.resource && g.bare().toString() === jid ? [{ ...c, nick: g.resource }] : [];
+      const o = room.occupants.get(c.userId);
+      const own = matrixUserJid(c.userId, this.d.link.domain);
+      return o && own ? [{ ...c, matrixJid: own }] : [];
+    });
+    if (changes.length === 0) return;
+    await setLevels(this.d.link, room, await this.ensureJoined(jid, change.sender), changes);
   }
 
   /** A Matrix topic change: the user's occupant sets the MUC's subject (the room may refuse). */

@@ -197,6 +197,32 @@ describe('XMPP gateway: XMPP users in Matrix rooms (Prosody + Synapse)', () => {
     expect(presence).toBeLessThan(alice.heard.indexOf(msg));
   });
 
+  it('Matrix power levels are affiliations and roles: a member made moderator, the XMPP user too', async () => {
+    const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.power_levels/`;
+    const levels = await asUser<Record<string, unknown>>(owner, 'GET', path);
+    await asUser(owner, 'PUT', path, {
+      ...levels,
+      users: { ...(levels.users as object), [quiet[2]!.userId]: 50, [aliceGhost]: 50 },
+    });
+    const item = (el: Element) => el.getChild('x', MUC_USER)?.getChild('item')?.attrs ?? {};
+    await alice.expect(
+      (el) =>
+        el.name === 'presence' &&
+        el.attrs.from === `${roomJid}/Sam` &&
+        item(el).role === 'moderator' &&
+        item(el).affiliation === 'admin',
+      'Sam a moderator',
+    );
+    await alice.expect(
+      (el) =>
+        el.name === 'presence' &&
+        el.attrs.from === `${roomJid}/Alice` &&
+        codes(el).includes('110') &&
+        item(el).role === 'moderator',
+      'alice a moderator',
+    );
+  });
+
   it('a topic change is a subject change', async () => {
     await asUser(
       owner,
