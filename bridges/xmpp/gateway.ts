@@ -9,16 +9,9 @@
  * of the bridge is not noticed by them; a message that bounces removes the session.
  */
 import { xml, type Element } from '@xmpp/xml';
-import {
-  BridgeError,
-  type MatrixMembership,
-  type MatrixPowerLevels,
-  type MatrixSender,
-  type MatrixTopic,
-  type MatrixUserId,
-} from '../../src/connector.js';
+import { BridgeError } from '../../src/connector.js';
 import type { XmppDeps } from './deps.js';
-import type { Route } from './from-matrix.js';
+import { GatewayMatrixSide } from './gateway-from-matrix.js';
 import {
   firstShown,
   memberNick,
@@ -38,17 +31,14 @@ import { mediaFromLink } from './media.js';
 const occupantsKey = (alias: string) => `gw/${alias}/occupants`;
 const LONGEST_NICK = 256;
 
-export class Gateway {
-  private readonly rooms = new Map<string, GwRoom>();
+export class Gateway extends GatewayMatrixSide {
   private readonly loading = new Map<string, Promise<GwRoom>>();
 
   constructor(
-    private readonly d: XmppDeps,
+    d: XmppDeps,
     private readonly reactions: ReactionSets,
-  ) {}
-
-  private get config() {
-    return this.d.ctx.config;
+  ) {
+    super(d);
   }
 
   /** The Matrix alias a (bare or full) address on the component names, when it is a gateway room. */
@@ -256,7 +246,7 @@ export class Gateway {
   }
 
   /** A session leaves (or was removed: `codes` 307 kicked, 301 banned, 333 gone). */
-  private async leave(alias: string, full: string, codes: string[], reason?: string) {
+  protected async leave(alias: string, full: string, codes: string[], reason?: string) {
     const room = this.rooms.get(alias);
     const o = room?.occupants.get(full);
     if (!room || !o) return;
@@ -344,144 +334,6 @@ export class Gateway {
     for (const o of stored) room.occupants.set(o.full, o);
     room.shown.clear();
     for (const u of firstShown(room, this.config.gateway.max_shown_members)) room.shown.add(u);
-  }
-
-  // ------------------------------------------------------------------ Matrix → XMPP
-
-  /** Where a Matrix user's events go: from their occupant, to every XMPP session (`send`). */
-  route(alias: string, sender: MatrixSender): Route {
-    const jid = gatewayRoomJid(alias, this.config.domain);
-    const room = this.rooms.get(alias);
-    let nick: string = sender.userId;
-    if (room) {
-      let m = room.members.get(sender.userId);
-      if (!m) {
-        m = { nick: memberNick(room, sender.userId, sender.displayName), level: 0 };
-        room.members.set(sender.userId, m);
-      }
-      nick = m.nick;
-    }
-    return {
-      type: 'groupchat',
-      from: `${jid}/${nick}`,
-      to: jid,
-      ref: (id) => id,
-      original: (id) => id,
-    };
-  }
-
-  /** Sends a stanza `route` built to every XMPP session in the room, from the sender's occupant. */
-  async send(el: Element, alias: string): Promise<void> {
-    const room = this.rooms.get(alias);
-    if (!room || room.occupants.size === 0) return;
-    const nick = safeJid(el.attrs.from ?? '')?.resource ?? '';
-    const userId = [...room.members.entries()].find(([, m]) => m.nick === nick)?.[0];
-    if (userId && !room.shown.has(userId)) this.show(room, userId);
-    const sent: Promise<void>[] = [];
-    for (const p of room.occupants.values()) {
-      const copy = cloneStanza(el);
-      copy.attrs.from = `${p.roomJid}/${nick}`;
-      copy.attrs.to = p.full;
-      if (el.name === 'message' && el.attrs.id)
-        copy.append(xml('stanza-id', { xmlns: NS.sid, id: el.attrs.id, by: p.roomJid }));
-      sent.push(this.d.link.send(copy));
-    }
-    await Promise.all(sent);
-  }
-
-  /** A Matrix member appears to every XMPP session (they joined, or speak for the first time). */
-  private show(room: GwRoom, userId: MatrixUserId): void {
-    const m = room.members.get(userId);
-    if (!m) return;
-    room.shown.add(userId);
-    for (const p of room.occupants.values())
-      this.out(occupantPresence({ from: `${p.roomJid}/${m.nick}`, to: p.full, level: m.level }));
-  }
-
-  async onMatrixMembership(alias: string, change: MatrixMembership): Promise<void> {
-    const room = this.rooms.get(alias);
-    if (!room) return;
-    const codes =
-      change.membership === 'kick' ? ['307'] : change.membership === 'ban' ? ['301'] : [];
-    const ghost = this.d.ctx.ghostRemoteId(change.target);
-    if (ghost) {
-      // A Matrix moderator removed an XMPP user's ghost: every session of theirs leaves.
-      if (codes.length === 0) return;
-      for (const o of [...room.occupants.values()].filter((o) => o.bare === ghost))
-        await this.leave(alias, o.full, codes, change.reason);
-      return;
-    }
-    if (change.membership === 'join') {
-      if (room.members.has(change.target)) return;
-      const name = change.sender.userId === change.target ? change.sender.displayName : undefined;
-      room.members.set(change.target, { nick: memberNick(room, change.target, name), level: 0 });
-      if (room.occupants.size > 0 && room.shown.size < this.config.gateway.max_shown_members)
-        this.show(room, change.target);
-      return;
-    }
-    if (change.membership === 'invite' || change.membership === 'unban') return;
-    const m = room.members.get(change.target);
-    room.members.delete(change.target);
-    if (!m || !room.shown.delete(change.target)) return;
-    for (const p of room.occupants.values())
-      this.out(
-        occupantPresence({
-          from: `${p.roomJid}/${m.nick}`,
-          to: p.full,
-          level: m.level,
-          unavailable: true,
-          codes,
-          ...(change.reason ? { reason: change.reason } : {}),
-        }),
-      );
-  }
-
-  /** New power levels: shown members' and XMPP users' affiliations and roles change with them. */
-  onMatrixPowerLevels(alias: string, change: MatrixPowerLevels): void {
-    const room = this.rooms.get(alias);
-    if (!room) return;
-    for (const c of change.changes) {
-      const ghost = this.d.ctx.ghostRemoteId(c.userId);
-      if (ghost) {
-        // An XMPP user made moderator (or no longer): everyone in the room sees it.
-        for (const o of [...room.occupants.values()].filter((o) => o.bare === ghost)) {
-          room.levels.set(o.bare, c.level);
-          for (const p of room.occupants.values())
-            this.out(
-              occupantPresence({
-                from: `${p.roomJid}/${o.nick}`,
-                to: p.full,
-                level: c.level,
-                jid: o.full,
-                ...(p.full === o.full ? { codes: ['110'] } : {}),
-              }),
-            );
-        }
-        continue;
-      }
-      const m = room.members.get(c.userId);
-      if (!m) continue;
-      m.level = c.level;
-      if (!room.shown.has(c.userId)) continue;
-      for (const p of room.occupants.values())
-        this.out(occupantPresence({ from: `${p.roomJid}/${m.nick}`, to: p.full, level: m.level }));
-    }
-  }
-
-  async onMatrixTopic(alias: string, change: MatrixTopic): Promise<void> {
-    const room = this.rooms.get(alias);
-    if (!room) return;
-    room.topic = change.topic;
-    const { from } = this.route(alias, change.sender);
-    const nick = safeJid(from)?.resource ?? '';
-    for (const p of room.occupants.values())
-      this.out(subjectMessage(`${p.roomJid}/${nick}`, p.full, change.topic, newId()));
-  }
-
-  private out(el: Element): void {
-    this.d.link
-      .send(el)
-      .catch((err: unknown) => this.d.ctx.log.debug({ err }, 'gateway stanza not sent'));
   }
 }
 

@@ -4,9 +4,15 @@
  * the room refuses unless that occupant may.
  */
 import { xml } from '@xmpp/xml';
-import { BridgeError, type MatrixMembership, type MatrixSender } from '../../src/connector.js';
+import {
+  BridgeError,
+  type MatrixMembership,
+  type MatrixPowerLevels,
+  type MatrixSender,
+} from '../../src/connector.js';
+import type { XmppDeps } from './deps.js';
 import type { ComponentLink } from './connection.js';
-import { safeJid } from './ids.js';
+import { matrixUserJid, safeJid } from './ids.js';
 import type { Occupant, Room } from './muc-room.js';
 import { newId, NS } from './stanzas.js';
 import { xmlText } from './xml-text.js';
@@ -43,6 +49,27 @@ export async function kickOrBan(
   }
 }
 
+export interface LevelChange {
+  level: number;
+  previous: number;
+  /** A Matrix user's address on the component (their occupant's real address). */
+  matrixJid?: string;
+  /** An XMPP occupant's nick (their ghost's level changed). */
+  nick?: string;
+}
+
+/** The changes that concern this MUC: its ghosts', and its Matrix users' occupants'. */
+export function levelChanges(d: XmppDeps, room: Room, change: MatrixPowerLevels): LevelChange[] {
+  return change.changes.flatMap((c): LevelChange[] => {
+    const ghost = d.ctx.ghostRemoteId(c.userId);
+    const g = ghost ? safeJid(ghost) : undefined;
+    if (g)
+      return g.resource && g.bare().toString() === room.jid ? [{ ...c, nick: g.resource }] : [];
+    const own = matrixUserJid(c.userId, d.link.domain);
+    return room.occupants.has(c.userId) && own ? [{ ...c, matrixJid: own }] : [];
+  });
+}
+
 /** The affiliation a Matrix power level stands for (100: owner, 50: admin, else member). */
 export const affiliationFor = (level: number) =>
   level >= 100 ? 'owner' : level >= 50 ? 'admin' : 'member';
@@ -57,7 +84,7 @@ export async function setLevels(
   link: ComponentLink,
   room: Room,
   actor: Occupant,
-  changes: { level: number; previous: number; matrixJid?: string; nick?: string }[],
+  changes: LevelChange[],
 ): Promise<void> {
   const refused: string[] = [];
   for (const c of changes) {

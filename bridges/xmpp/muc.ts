@@ -21,7 +21,7 @@ import {
 } from '../../src/connector.js';
 import type { XmppDeps } from './deps.js';
 import type { Route } from './from-matrix.js';
-import { matrixUserJid, mucPortal, safeJid, xmppUser } from './ids.js';
+import { matrixUserJid, mucPortal, safeJid } from './ids.js';
 import { onPresence } from './muc-presence.js';
 import {
   mapIds,
@@ -32,7 +32,7 @@ import {
   type Room,
   type Stored,
 } from './muc-room.js';
-import { kickOrBan, setLevels, unban } from './muc-moderation.js';
+import { kickOrBan, levelChanges, setLevels, unban } from './muc-moderation.js';
 import { nickFor } from './nicks.js';
 import type { ReactionSets } from './reactions.js';
 import {
@@ -45,14 +45,12 @@ import {
 } from './stanzas.js';
 import { MamQueries } from './mam.js';
 import { catchUp, lastKey, seenLast } from './muc-catchup.js';
-import { eventsOf } from './to-matrix.js';
-import { mediaFromLink } from './media.js';
+import { arrived, bridgeMessage, saveSubject, subjectKey } from './muc-inbound.js';
 
 const JOIN_TIMEOUT_MS = 15_000;
 const REFLECTION_TIMEOUT_MS = 30_000;
 
 const membersKey = (room: string) => `muc/${room}/members`;
-const subjectKey = (room: string) => `muc/${room}/subject`;
 
 export class Mucs {
   private readonly rooms = new Map<string, Room>();
@@ -315,34 +313,13 @@ export class Mucs {
     );
   }
 
-  /** An XMPP occupant's message (or subject change) as Matrix events, in the portal's chain. */
-  async bridgeMessage(
+  bridgeMessage(
     room: Room,
     m: ParsedMessage,
     nick: string | undefined,
     stanzaId: string | undefined,
   ): Promise<void> {
-    const key = mucPortal(room.jid);
-    const sender = xmppUser(nick ? `${room.jid}/${nick}` : room.jid);
-    if (m.subject !== undefined && m.body === undefined) {
-      if (room.subject === m.subject) return; // told again on each join
-      await this.saveSubject(room, m.subject);
-      await this.d.emit({ kind: 'topic', portal: key, sender, topic: m.subject });
-      return;
-    }
-    if (nick) await this.arrived(room, nick);
-    const events = await eventsOf(
-      m,
-      {
-        portal: key,
-        sender,
-        id: stanzaId ?? m.id ?? newId(),
-        ref: (id) => room.ids.get(id) ?? id,
-      },
-      this.reactions,
-      (url) => mediaFromLink(this.d.ctx, url),
-    );
-    for (const e of events) await this.d.emit(e);
+    return bridgeMessage(this.d, this.reactions, room, m, nick, stanzaId);
   }
 
   private seenLast(room: Room, stanzaId: string | undefined, at?: number): void {
@@ -357,23 +334,12 @@ export class Mucs {
     );
   }
 
-  private async saveSubject(room: Room, subject: string): Promise<void> {
-    room.subject = subject;
-    await this.d.ctx.kv.set(subjectKey(room.jid), subject);
+  private saveSubject(room: Room, subject: string): Promise<void> {
+    return saveSubject(this.d, room, subject);
   }
 
-  /** An XMPP occupant's ghost joins the room (once), named by their nick. */
-  private async arrived(room: Room, nick: string): Promise<void> {
-    if (room.remote.has(nick)) return;
-    room.remote.add(nick);
-    const user = xmppUser(`${room.jid}/${nick}`);
-    await this.d.ctx.setGhostProfile(user, { displayName: nick });
-    await this.d.emit({
-      kind: 'membership',
-      portal: mucPortal(room.jid),
-      sender: user,
-      membership: 'join',
-    });
+  private arrived(room: Room, nick: string): Promise<void> {
+    return arrived(this.d, room, nick);
   }
 
   onPresence(el: Element): void {
@@ -438,15 +404,7 @@ export class Mucs {
   /** A Matrix user changed power levels: affiliations and roles in the MUC, done by their occupant. */
   async setPowerLevels(jid: string, change: MatrixPowerLevels): Promise<void> {
     const room = this.room(jid);
-    type LevelChange = { level: number; previous: number; nick?: string; matrixJid?: string };
-    const changes = change.changes.flatMap((c): LevelChange[] => {
-      const ghost = this.d.ctx.ghostRemoteId(c.userId);
-      const g = ghost ? safeJid(ghost) : undefined;
-      if (g) return g.resource && g.bare().toString() === jid ? [{ ...c, nick: g.resource }] : [];
-      const o = room.occupants.get(c.userId);
-      const own = matrixUserJid(c.userId, this.d.link.domain);
-      return o && own ? [{ ...c, matrixJid: own }] : [];
-    });
+    const changes = levelChanges(this.d, room, change);
     if (changes.length === 0) return;
     await setLevels(this.d.link, room, await this.ensureJoined(jid, change.sender), changes);
   }

@@ -70,13 +70,30 @@ describe('Matrix power levels → MUC affiliations and roles (Prosody + Synapse)
         ),
       ),
     );
-    // The bridge bot, the room's creator, makes Matt a room admin in Matrix (as an admin would).
+    // The bridge bot, the room's creator, makes Matt a room admin in Matrix (as an admin would),
+    // once it has set the ghosts' levels (Carol owns the MUC) so as not to race its own writes.
     const bot = { accessToken: testRegistration().as_token };
-    const levels = await asUser<Record<string, unknown>>(bot, 'GET', levelsPath());
-    await asUser(bot, 'PUT', levelsPath(), {
-      ...levels,
-      users: { ...(levels.users as object), [matt.userId]: 100 },
-    });
+    const users = async () =>
+      (await asUser<{ users?: Record<string, number> }>(bot, 'GET', levelsPath())).users ?? {};
+    await waitFor(
+      async () => ((await users())[ghostOf(`${room}/Carol`)] ?? 0) >= 100,
+      20_000,
+      "Carol's ghost's level",
+    );
+    await waitFor(
+      async () => {
+        if ((await users())[matt.userId] === 100) return true;
+        const levels = await asUser<Record<string, unknown>>(bot, 'GET', levelsPath());
+        await asUser(bot, 'PUT', levelsPath(), {
+          ...levels,
+          users: { ...(levels.users as object), [matt.userId]: 100 },
+        });
+        return false;
+      },
+      20_000,
+      'matt a room admin',
+      200,
+    );
   });
 
   afterAll(async () => {
