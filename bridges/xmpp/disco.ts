@@ -20,6 +20,7 @@ export const USER_FEATURES = [
   NS.reply,
   NS.sid,
   NS.oob,
+  NS.markers,
 ];
 
 /** The disco#info answer for an address on the component, or undefined (item-not-found). */

@@ -22,6 +22,7 @@ export const NS = {
   stanzas: 'urn:ietf:params:xml:ns:xmpp-stanzas',
   nick: 'http://jabber.org/protocol/nick',
   oob: 'jabber:x:oob',
+  markers: 'urn:xmpp:chat-markers:0',
 } as const;
 
 export const newId = (): string => randomUUID();
@@ -54,6 +55,8 @@ export interface ParsedMessage {
   delayedAt?: number;
   /** XEP-0066: the address of a file sent with the message (XEP-0363 uploads use it). */
   oob?: string;
+  /** XEP-0333: the id of the message the sender has read (and all before it). */
+  displayed?: string;
   error?: { condition?: string; text?: string };
 }
 
@@ -127,6 +130,9 @@ export function parseMessage(el: Element): ParsedMessage {
       return state ? { chatState: state } : {};
     })(),
     ...(Number.isFinite(delayedAt) ? { delayedAt } : {}),
+    ...(el.getChild('displayed', NS.markers)?.attrs.id
+      ? { displayed: el.getChild('displayed', NS.markers)!.attrs.id! }
+      : {}),
     ...(el.getChild('x', NS.oob)?.getChildText('url')
       ? { oob: el.getChild('x', NS.oob)!.getChildText('url')!.trim() }
       : {}),
@@ -191,6 +197,10 @@ export function buildMessage(m: OutgoingMessage): Element {
       : null,
     m.chatState ? xml(m.chatState, { xmlns: NS.chatStates }) : null,
     m.oob ? xml('x', { xmlns: NS.oob }, xml('url', {}, xmlText(m.oob))) : null,
+    // XEP-0333: clients tell when they have shown it (a Matrix read receipt of their ghost).
+    m.body !== undefined && !m.replaces && !m.retracts
+      ? xml('markable', { xmlns: NS.markers })
+      : null,
   );
 }
 

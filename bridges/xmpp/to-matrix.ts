@@ -69,6 +69,10 @@ export async function eventsOf(
       });
     return events;
   }
+  if (m.displayed && m.body === undefined) {
+    events.push({ ...base, kind: 'receipt', upTo: remoteMessageId(h.ref(m.displayed)) });
+    return events;
+  }
   if (m.retracts) {
     events.push({ ...base, kind: 'delete', target: remoteMessageId(h.ref(m.retracts)) });
     return events;
