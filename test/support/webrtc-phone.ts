@@ -65,9 +65,13 @@ export class WebrtcPhone {
   readonly received: Buffer[] = [];
 
   constructor() {
-    this.pc.onTrack.subscribe((t) =>
-      t.onReceiveRtp.subscribe((p) => this.received.push(Buffer.from(p.payload))),
-    );
+    // werift tells a track again at each re-negotiation: one subscription each.
+    const seen = new WeakSet<MediaStreamTrack>();
+    this.pc.onTrack.subscribe((t) => {
+      if (seen.has(t)) return;
+      seen.add(t);
+      t.onReceiveRtp.subscribe((p) => this.received.push(Buffer.from(p.payload)));
+    });
   }
 
   private async gathered(): Promise<string> {
@@ -119,13 +123,13 @@ export class WebrtcPhone {
     });
   }
 
-  /** Sends `count` packets of the pattern, one every 20 ms. */
-  async sendPattern(count: number): Promise<void> {
+  /** Sends `count` packets of the pattern (indexes from `from`), one every 20 ms. */
+  async sendPattern(count: number, from = 0): Promise<void> {
     const ssrc = 0x5eb0;
-    for (let i = 0; i < count; i++) {
+    for (let i = from; i < from + count; i++) {
       const header = new RtpHeader({
         payloadType: 0,
-        sequenceNumber: i,
+        sequenceNumber: i & 0xffff,
         timestamp: i * 160,
         ssrc,
         marker: i === 0,
@@ -133,6 +137,20 @@ export class WebrtcPhone {
       this.track.writeRtp(new RtpPacket(header, patternPayload(i)));
       await new Promise((r) => setTimeout(r, 20));
     }
+  }
+
+  /** A re-offer (m.call.negotiate) with the audio's direction set: `sendonly` puts on hold. */
+  async reoffer(direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive'): Promise<string> {
+    this.pc.getTransceivers()[0]!.setDirection(direction);
+    await this.pc.setLocalDescription(await this.pc.createOffer());
+    return this.pc.localDescription!.sdp;
+  }
+
+  /** The answer to the far side's re-offer (m.call.negotiate). */
+  async reanswer(offer: string): Promise<string> {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    return this.pc.localDescription!.sdp;
   }
 
   /** The pattern indexes that came back. */

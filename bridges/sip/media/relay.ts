@@ -12,7 +12,16 @@ import {
   RtpPacket,
   type RTCRtpTransceiver,
 } from 'werift';
-import { parsePlainSdp, plainSdp, type RtpEndpoint } from './plain-sdp.js';
+import {
+  answerDirection,
+  parsePlainSdp,
+  plainSdp,
+  receives,
+  sdpDirection,
+  sends,
+  type Direction,
+  type RtpEndpoint,
+} from './plain-sdp.js';
 
 export interface RelayOptions {
   /** The address the RTP socket binds (and, without `publicAddress`, advertises). */
@@ -28,6 +37,8 @@ export interface MediaStats {
   toMatrix: { packets: number; bytes: number };
   /** RTP from an address other than the negotiated one, dropped. */
   foreign: number;
+  /** RTP not handed across because a side put the call on hold (its SDP direction). */
+  held: number;
 }
 
 const codecs = {
@@ -59,13 +70,23 @@ export class MediaRelay {
     toSip: { packets: 0, bytes: 0 },
     toMatrix: { packets: 0, bytes: 0 },
     foreign: 0,
+    held: 0,
   };
+  /** The latest SDP direction of each side, as that side wrote it: which way media may flow. */
+  private matrixDir: Direction = 'sendrecv';
+  private sipDir: Direction = 'sendrecv';
+  /** The `o=` line of our plain SDP: one session id, its version one higher each time. */
+  private readonly session = { id: Date.now(), version: 0 };
 
   constructor(private readonly opts: RelayOptions) {
     this.pc = new RTCPeerConnection({ codecs, iceServers: opts.iceServers });
-    this.pc.onTrack.subscribe((track) =>
-      track.onReceiveRtp.subscribe((packet) => this.fromMatrix(packet)),
-    );
+    // werift tells a track again at each re-negotiation (hold/resume): one subscription each.
+    const seen = new WeakSet<MediaStreamTrack>();
+    this.pc.onTrack.subscribe((track) => {
+      if (seen.has(track)) return;
+      seen.add(track);
+      track.onReceiveRtp.subscribe((packet) => this.fromMatrix(packet));
+    });
   }
 
   /** Binds the RTP socket (an ephemeral port); its port is in the SIP side's SDP. */
@@ -90,6 +111,10 @@ export class MediaRelay {
 
   private fromMatrix(packet: RtpPacket): void {
     if (this.closed || !this.sip || !this.socket) return;
+    if (!sends(this.matrixDir) || !receives(this.sipDir)) {
+      this.stats.held++;
+      return;
+    }
     const data = packet.serialize();
     this.stats.toSip.packets++;
     this.stats.toSip.bytes += data.length;
@@ -105,15 +130,20 @@ export class MediaRelay {
       return;
     }
     if (packet.header.payloadType >= 72 && packet.header.payloadType <= 76) return; // RTCP
+    if (!sends(this.sipDir) || !receives(this.matrixDir)) {
+      this.stats.held++;
+      return;
+    }
     this.stats.toMatrix.packets++;
     this.stats.toMatrix.bytes += data.length;
     this.track.writeRtp(packet);
   }
 
-  private async sipSdp(): Promise<string> {
+  private async sipSdp(direction: Direction = 'sendrecv'): Promise<string> {
     const socket = await this.rtp();
     const address = this.opts.publicAddress ?? this.opts.bindAddress;
-    return plainSdp(address, socket.address().port);
+    this.session.version++;
+    return plainSdp(address, socket.address().port, { direction, session: this.session });
   }
 
   private setSip(sdp: string): void {
@@ -121,7 +151,20 @@ export class MediaRelay {
     if (!endpoint) throw new Error('the SIP side sent no usable RTP/AVP audio (IPv4) in its SDP');
     if (!endpoint.payloadTypes.some((pt) => pt === 0 || pt === 8))
       throw new Error('the SIP side offers neither PCMU nor PCMA');
+    // An RFC 2543 hold (c=0.0.0.0): inactive, and the address media will come back from is kept.
+    if (endpoint.address === '0.0.0.0') {
+      this.sipDir = 'inactive';
+      if (this.sip) return;
+    } else this.sipDir = sdpDirection(sdp);
     this.sip = endpoint;
+  }
+
+  /** Which ways media flows now (both sides' latest SDP directions). */
+  get flows(): { toSip: boolean; toMatrix: boolean } {
+    return {
+      toSip: sends(this.matrixDir) && receives(this.sipDir),
+      toMatrix: sends(this.sipDir) && receives(this.matrixDir),
+    };
   }
 
   private attach(transceiver: RTCRtpTransceiver | undefined): void {
@@ -153,7 +196,8 @@ export class MediaRelay {
     await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
     await this.flushCandidates();
     this.attach(this.pc.getTransceivers().find((t) => t.kind === 'audio'));
-    return this.sipSdp();
+    this.matrixDir = sdpDirection(offer);
+    return this.sipSdp(this.matrixDir);
   }
 
   /** Takes the SIP answer (the 200 OK's SDP); returns the WebRTC answer for m.call.answer. */
@@ -178,7 +222,47 @@ export class MediaRelay {
   async matrixAnswered(answer: string): Promise<string> {
     await this.pc.setRemoteDescription({ type: 'answer', sdp: answer });
     await this.flushCandidates();
-    return this.sipSdp();
+    this.matrixDir = sdpDirection(answer);
+    return this.sipSdp(answerDirection(this.sipDir));
+  }
+
+  // ---------------------------------------------------- hold / resume (re-negotiation)
+
+  /** A Matrix re-offer (m.call.negotiate); returns the plain SDP offer for the re-INVITE. */
+  async matrixReoffered(offer: string): Promise<string> {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
+    this.matrixDir = sdpDirection(offer);
+    return this.sipSdp(this.matrixDir);
+  }
+
+  /**
+   * The SIP answer to that re-INVITE (undefined when the phone refused it: its media stays as it
+   * was); returns the WebRTC answer for m.call.negotiate.
+   */
+  async sipReanswered(answer: string | undefined): Promise<string> {
+    if (answer) this.setSip(answer);
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    return this.gathered();
+  }
+
+  /** A SIP re-offer (a re-INVITE from the phone); returns the plain SDP answer for its 200. */
+  async sipReoffered(offer: string): Promise<string> {
+    this.setSip(offer);
+    return this.sipSdp(answerDirection(this.sipDir));
+  }
+
+  /** The WebRTC re-offer for m.call.negotiate after a SIP re-offer: the phone's direction. */
+  async matrixReoffer(): Promise<string> {
+    const transceiver = this.pc.getTransceivers().find((t) => t.kind === 'audio');
+    transceiver?.setDirection(this.sipDir);
+    await this.pc.setLocalDescription(await this.pc.createOffer());
+    return this.gathered();
+  }
+
+  /** The Matrix answer (m.call.negotiate) to that re-offer. */
+  async matrixReanswered(answer: string): Promise<void> {
+    await this.pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    this.matrixDir = sdpDirection(answer);
   }
 
   /** Candidates the Matrix client trickled (`m.call.candidates`); an empty one ends them. */
