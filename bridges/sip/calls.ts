@@ -126,19 +126,23 @@ export class SipCalls implements CallKit {
     void this.store
       .add(call.callId, { portal: call.portal, party: call.party })
       .catch((err: unknown) => this.log.warn({ err }, 'call not stored'));
-    // DTMF from the phone (SIP INFO) shows in the room: Matrix has no DTMF event.
-    call.session.delegate = {
-      ...call.session.delegate,
-      onInfo: dtmfInfoHandler((digit, id) =>
-        this.portals.emit({
-          kind: 'message',
-          portal: call.portal,
-          sender: call.party,
-          id: remoteMessageId(id),
-          content: { kind: 'text', text: `DTMF ${digit}` },
-        }),
-      ),
-    };
+    // DTMF from the phone (SIP INFO, or RFC 4733 in the media) shows in the room: Matrix has no
+    // DTMF event.
+    const showDigit = (digit: string, id: string) =>
+      this.portals.emit({
+        kind: 'message',
+        portal: call.portal,
+        sender: call.party,
+        id: remoteMessageId(id),
+        content: { kind: 'text', text: `DTMF ${digit}` },
+      });
+    call.session.delegate = { ...call.session.delegate, onInfo: dtmfInfoHandler(showDigit) };
+    let pressed = 0;
+    if (call.media)
+      call.media.onDigit = (digit) =>
+        void showDigit(digit, `dtmf-rtp:${call.callId}:${++pressed}`).catch((err: unknown) =>
+          this.log.warn({ err, portal: call.portal }, 'DTMF digit not shown'),
+        );
     this.bySession.set(call.session, call);
     call.session.stateChange.addListener((state) => {
       if (state !== SessionState.Terminated) return;
@@ -202,12 +206,16 @@ export class SipCalls implements CallKit {
     }
   }
 
-  /** Sends DTMF digits (SIP INFO) into the established call of a DM room. */
+  /**
+   * Sends DTMF digits into the established call of a DM room: RFC 4733 telephone-events in the
+   * media when the phone negotiated them, SIP INFO otherwise.
+   */
   async sendDtmf(portal: PortalKey, digits: string): Promise<void> {
     const call = [...this.calls.values()].find(
       (c) => c.portal === portal && c.session.state === SessionState.Established,
     );
     if (!call) throw new BridgeError('rejected', 'there is no call in progress in this room');
+    if (call.media?.sendsDigits) return call.media.sendDigits(digits);
     await sendDtmfInfo(call.session, digits);
   }
 

@@ -80,6 +80,8 @@ export interface PlainSdpOptions {
   direction?: Direction;
   /** `o=` session id and version: the same id, the version one higher for each new SDP. */
   session?: { id: number; version: number };
+  /** The RFC 4733 telephone-event payload type to offer or answer (DTMF digits 0-15). */
+  telephoneEvent?: number;
 }
 
 /** Our plain SDP: the RTP address and port the relay listens on, G.711 μ-law and A-law. */
@@ -87,14 +89,16 @@ export function plainSdp(address: string, port: number, opts: PlainSdpOptions = 
   const payloadTypes = opts.payloadTypes ?? [0, 8];
   const id = opts.session?.id ?? Date.now();
   const version = opts.session?.version ?? id;
+  const te = opts.telephoneEvent;
   return [
     'v=0',
     `o=switchboard ${id} ${version} IN IP4 ${address}`,
     's=switchboard',
     `c=IN IP4 ${address}`,
     't=0 0',
-    `m=audio ${port} RTP/AVP ${payloadTypes.join(' ')}`,
+    `m=audio ${port} RTP/AVP ${[...payloadTypes, ...(te !== undefined ? [te] : [])].join(' ')}`,
     ...payloadTypes.filter((pt) => RTPMAP[pt]).map((pt) => `a=rtpmap:${pt} ${RTPMAP[pt]}`),
+    ...(te !== undefined ? [`a=rtpmap:${te} telephone-event/8000`, `a=fmtp:${te} 0-15`] : []),
     'a=ptime:20',
     `a=${opts.direction ?? 'sendrecv'}`,
     '',

@@ -4,11 +4,13 @@
  * are handed across without transcoding. RTP is taken only from the address the SIP side
  * negotiated.
  */
+import { randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import {
   MediaStreamTrack,
   RTCPeerConnection,
   RTCRtpCodecParameters,
+  RtpHeader,
   RtpPacket,
   type RTCRtpTransceiver,
 } from 'werift';
@@ -22,6 +24,7 @@ import {
   type Direction,
   type RtpEndpoint,
 } from './plain-sdp.js';
+import { DigitDetector, digitPayloads, telephoneEventType } from './telephone-event.js';
 
 export interface RelayOptions {
   /** The address the RTP socket binds (and, without `publicAddress`, advertises). */
@@ -41,6 +44,9 @@ export interface MediaStats {
   held: number;
 }
 
+/** The telephone-event payload type we offer (the far side's when it offered one). */
+const TE_DEFAULT = 101;
+
 const codecs = {
   audio: [
     new RTCRtpCodecParameters({
@@ -54,6 +60,12 @@ const codecs = {
       clockRate: 8000,
       channels: 1,
       payloadType: 8,
+    }),
+    new RTCRtpCodecParameters({
+      mimeType: 'audio/telephone-event',
+      clockRate: 8000,
+      payloadType: TE_DEFAULT,
+      parameters: '0-15',
     }),
   ],
 };
@@ -77,6 +89,21 @@ export class MediaRelay {
   private sipDir: Direction = 'sendrecv';
   /** The `o=` line of our plain SDP: one session id, its version one higher each time. */
   private readonly session = { id: Date.now(), version: 0 };
+  /** The telephone-event payload type each leg negotiated (undefined: none). */
+  private teSip?: number;
+  private teMatrix?: number;
+  private readonly digits = new DigitDetector();
+  /** A DTMF digit the phone sent in the media (RFC 4733), once per key press. */
+  onDigit?: (digit: string) => void;
+  /**
+   * The RTP stream toward SIP is the relay's own (one SSRC, its own sequence numbers), so that
+   * the telephone-events it writes (`!dtmf`) fit in it whatever the Matrix side's stream does.
+   */
+  private readonly out = {
+    ssrc: randomInt(1, 0xffffffff),
+    seq: randomInt(0, 0xffff),
+    timestamp: randomInt(0, 0xffffffff),
+  };
 
   constructor(private readonly opts: RelayOptions) {
     this.pc = new RTCPeerConnection({ codecs, iceServers: opts.iceServers });
@@ -115,10 +142,61 @@ export class MediaRelay {
       this.stats.held++;
       return;
     }
+    const header = packet.header;
+    if (this.teMatrix !== undefined && header.payloadType === this.teMatrix) {
+      if (this.teSip === undefined) return; // the phone takes no telephone-events
+      header.payloadType = this.teSip;
+    }
+    this.out.timestamp = header.timestamp;
+    this.sendToSip(packet);
+  }
+
+  private sendToSip(packet: RtpPacket): void {
+    if (!this.sip || !this.socket) return;
+    packet.header.ssrc = this.out.ssrc;
+    packet.header.sequenceNumber = this.out.seq = (this.out.seq + 1) & 0xffff;
     const data = packet.serialize();
     this.stats.toSip.packets++;
     this.stats.toSip.bytes += data.length;
     this.socket.send(data, this.sip.port, this.sip.address);
+  }
+
+  /** Whether `!dtmf` digits can go in the media: the phone negotiated telephone-events. */
+  get sendsDigits(): boolean {
+    return this.teSip !== undefined && !!this.sip && !this.closed;
+  }
+
+  /** Sends DTMF digits as RFC 4733 telephone-events toward the phone (100 ms each, 60 ms apart). */
+  async sendDigits(digits: string): Promise<void> {
+    if (this.teSip === undefined) throw new Error('the phone negotiated no telephone-events');
+    for (const digit of digits) {
+      const timestamp = this.out.timestamp;
+      for (const { payload, marker } of digitPayloads(digit)) {
+        if (this.closed) return;
+        const header = new RtpHeader({ payloadType: this.teSip, timestamp, marker });
+        this.sendToSip(new RtpPacket(header, payload));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      this.out.timestamp = (this.out.timestamp + 1600) >>> 0; // past the digit and its gap
+      await new Promise((r) => setTimeout(r, 60));
+    }
+  }
+
+  /** A telephone-event from the phone: its digit told once, the packet on to Matrix if it takes them. */
+  private eventFromSip(packet: RtpPacket): void {
+    const digit = this.digits.take(packet.header.ssrc, packet.header.timestamp, packet.payload);
+    if (digit) this.onDigit?.(digit);
+    const transceiver = this.pc.getTransceivers().find((t) => t.kind === 'audio');
+    const codec = transceiver?.codecs.find(
+      (c) => c.mimeType.toLowerCase() === 'audio/telephone-event',
+    );
+    if (!transceiver || !codec || this.teMatrix === undefined) return;
+    // werift writes its send codec's payload type in every packet: the event's for this one.
+    const sender = transceiver.sender;
+    const audio = sender.codec;
+    sender.codec = codec;
+    void sender.sendRtp(packet).catch(() => undefined);
+    sender.codec = audio;
   }
 
   private fromSip(data: Buffer): void {
@@ -136,14 +214,32 @@ export class MediaRelay {
     }
     this.stats.toMatrix.packets++;
     this.stats.toMatrix.bytes += data.length;
+    if (this.teSip !== undefined && packet.header.payloadType === this.teSip)
+      return this.eventFromSip(packet);
     this.track.writeRtp(packet);
   }
 
-  private async sipSdp(direction: Direction = 'sendrecv'): Promise<string> {
+  /** Our plain SDP: an offer has telephone-events, an answer only when the offer had them. */
+  private async sipSdp(direction: Direction, answer: boolean): Promise<string> {
     const socket = await this.rtp();
     const address = this.opts.publicAddress ?? this.opts.bindAddress;
     this.session.version++;
-    return plainSdp(address, socket.address().port, { direction, session: this.session });
+    const te = answer ? this.teSip : (this.teSip ?? TE_DEFAULT);
+    return plainSdp(address, socket.address().port, {
+      direction,
+      session: this.session,
+      ...(te !== undefined ? { telephoneEvent: te } : {}),
+    });
+  }
+
+  /** After each WebRTC offer/answer: the telephone-event type both sides agreed, if any. */
+  private matrixNegotiated(): void {
+    const local = this.pc.localDescription?.sdp;
+    const remote = this.pc.remoteDescription?.sdp;
+    this.teMatrix =
+      local && remote && telephoneEventType(remote) !== undefined
+        ? telephoneEventType(local)
+        : undefined;
   }
 
   private setSip(sdp: string): void {
@@ -156,6 +252,7 @@ export class MediaRelay {
       this.sipDir = 'inactive';
       if (this.sip) return;
     } else this.sipDir = sdpDirection(sdp);
+    this.teSip = telephoneEventType(sdp);
     this.sip = endpoint;
   }
 
@@ -197,13 +294,14 @@ export class MediaRelay {
     await this.flushCandidates();
     this.attach(this.pc.getTransceivers().find((t) => t.kind === 'audio'));
     this.matrixDir = sdpDirection(offer);
-    return this.sipSdp(this.matrixDir);
+    return this.sipSdp(this.matrixDir, false);
   }
 
   /** Takes the SIP answer (the 200 OK's SDP); returns the WebRTC answer for m.call.answer. */
   async sipAnswered(answer: string): Promise<string> {
     this.setSip(answer);
     await this.pc.setLocalDescription(await this.pc.createAnswer());
+    this.matrixNegotiated();
     return this.gathered();
   }
 
@@ -223,7 +321,8 @@ export class MediaRelay {
     await this.pc.setRemoteDescription({ type: 'answer', sdp: answer });
     await this.flushCandidates();
     this.matrixDir = sdpDirection(answer);
-    return this.sipSdp(answerDirection(this.sipDir));
+    this.matrixNegotiated();
+    return this.sipSdp(answerDirection(this.sipDir), true);
   }
 
   // ---------------------------------------------------- hold / resume (re-negotiation)
@@ -232,7 +331,7 @@ export class MediaRelay {
   async matrixReoffered(offer: string): Promise<string> {
     await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
     this.matrixDir = sdpDirection(offer);
-    return this.sipSdp(this.matrixDir);
+    return this.sipSdp(this.matrixDir, false);
   }
 
   /**
@@ -242,13 +341,14 @@ export class MediaRelay {
   async sipReanswered(answer: string | undefined): Promise<string> {
     if (answer) this.setSip(answer);
     await this.pc.setLocalDescription(await this.pc.createAnswer());
+    this.matrixNegotiated();
     return this.gathered();
   }
 
   /** A SIP re-offer (a re-INVITE from the phone); returns the plain SDP answer for its 200. */
   async sipReoffered(offer: string): Promise<string> {
     this.setSip(offer);
-    return this.sipSdp(answerDirection(this.sipDir));
+    return this.sipSdp(answerDirection(this.sipDir), true);
   }
 
   /** The WebRTC re-offer for m.call.negotiate after a SIP re-offer: the phone's direction. */
@@ -263,6 +363,7 @@ export class MediaRelay {
   async matrixReanswered(answer: string): Promise<void> {
     await this.pc.setRemoteDescription({ type: 'answer', sdp: answer });
     this.matrixDir = sdpDirection(answer);
+    this.matrixNegotiated();
   }
 
   /** Candidates the Matrix client trickled (`m.call.candidates`); an empty one ends them. */
