@@ -25,6 +25,8 @@ import type { Call, CallCounters, CallKit } from './calls/call.js';
 import { dial } from './calls/outgoing.js';
 import { answer, incoming } from './calls/incoming.js';
 import { negotiateFromMatrix, sdpSideOf } from './calls/hold.js';
+import { endNotice } from './calls/end-notice.js';
+import type { CallQuality } from './media/relay.js';
 
 export class SipCalls implements CallKit {
   private readonly calls = new Map<string, Call>();
@@ -53,6 +55,13 @@ export class SipCalls implements CallKit {
 
   get active(): number {
     return this.calls.size;
+  }
+
+  /** Loss and jitter so far of each call in progress with relayed media (for /metrics). */
+  qualities(): { callId: string; quality: CallQuality }[] {
+    return [...this.calls.values()].flatMap((c) =>
+      c.media && c.answered ? [{ callId: c.callId, quality: c.media.quality }] : [],
+    );
   }
 
   has(callId: string): boolean {
@@ -164,12 +173,26 @@ export class SipCalls implements CallKit {
     call.media = undefined; // once: a call can end from both sides at the same moment
     if (media) {
       const { toSip, toMatrix, foreign, held } = media.stats;
+      const quality = media.quality;
       this.log.info(
-        { portal: call.portal, callId: call.callId, toSip, toMatrix, foreign, held },
+        { portal: call.portal, callId: call.callId, toSip, toMatrix, foreign, held, quality },
         'call media ended',
       );
-      this.counters.media(media.stats);
+      this.counters.media(media.stats, quality);
       void media.close();
+      if (call.answered)
+        void this.portals
+          .emit({
+            kind: 'message',
+            portal: call.portal,
+            sender: call.party,
+            id: remoteMessageId(`call-end:${call.callId}`),
+            content: {
+              kind: 'notice',
+              text: endNotice(quality, call.answeredAt && Date.now() - call.answeredAt),
+            },
+          })
+          .catch((err: unknown) => this.log.warn({ err }, 'call end notice not queued'));
     }
   }
 
@@ -178,6 +201,7 @@ export class SipCalls implements CallKit {
     return new MediaRelay({
       bindAddress: m.rtp_bind_address,
       ...(m.public_address ? { publicAddress: m.public_address } : {}),
+      ...(m.rtp_ports ? { ports: m.rtp_ports } : {}),
       iceServers: m.ice_servers,
     });
   }

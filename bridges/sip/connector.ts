@@ -87,6 +87,33 @@ export class SipConnector
     });
     const rtpPackets = ctx.metrics.counter('rtp_packets', 'RTP packets relayed', ['direction']);
     const rtpBytes = ctx.metrics.counter('rtp_bytes', 'RTP bytes relayed', ['direction']);
+    const rtpLost = ctx.metrics.counter(
+      'rtp_lost_packets',
+      'RTP packets lost on their way to the relay (ended calls; from sequence numbers)',
+      ['direction'],
+    );
+    const rtpExpected = ctx.metrics.counter(
+      'rtp_expected_packets',
+      'RTP packets expected by the relay (ended calls): lost / expected is the loss ratio',
+      ['direction'],
+    );
+    const perCall = (figure: 'lossRatio' | 'jitterMs') => () =>
+      (this.calls?.qualities() ?? []).flatMap(({ callId, quality }) => [
+        { labels: { call: callId, direction: 'to_sip' }, value: quality.toSip[figure] },
+        { labels: { call: callId, direction: 'to_matrix' }, value: quality.toMatrix[figure] },
+      ]);
+    ctx.metrics.gauge(
+      'call_rtp_loss_ratio',
+      'RTP loss so far of each call in progress, each way, as the relay receives it',
+      ['call', 'direction'],
+      perCall('lossRatio'),
+    );
+    ctx.metrics.gauge(
+      'call_rtp_jitter_ms',
+      'RTP interarrival jitter (RFC 3550) of each call in progress, each way, in milliseconds',
+      ['call', 'direction'],
+      perCall('jitterMs'),
+    );
     const calls = (this.calls = new SipCalls(
       ctx.config,
       log,
@@ -95,11 +122,15 @@ export class SipConnector
       portals,
       {
         calls: (direction, outcome) => callCounter.inc({ direction, outcome }),
-        media: (stats) => {
+        media: (stats, quality) => {
           rtpPackets.inc({ direction: 'to_sip' }, stats.toSip.packets);
           rtpPackets.inc({ direction: 'to_matrix' }, stats.toMatrix.packets);
           rtpBytes.inc({ direction: 'to_sip' }, stats.toSip.bytes);
           rtpBytes.inc({ direction: 'to_matrix' }, stats.toMatrix.bytes);
+          rtpLost.inc({ direction: 'to_sip' }, quality.toSip.lost);
+          rtpLost.inc({ direction: 'to_matrix' }, quality.toMatrix.lost);
+          rtpExpected.inc({ direction: 'to_sip' }, quality.toSip.expected);
+          rtpExpected.inc({ direction: 'to_matrix' }, quality.toMatrix.expected);
         },
       },
       new CallStore(ctx.kv),

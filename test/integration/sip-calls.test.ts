@@ -106,9 +106,55 @@ describe('SIP calls', () => {
     const back = await echoed(phone);
     expect(back.length, 'pattern packets back through SIP').toBeGreaterThanOrEqual(PATTERN * 0.9);
     expect(back.slice(0, 5)).toEqual([0, 1, 2, 3, 4]);
+    // 20 packets more, 2 of them lost on the way to the relay (their sequence numbers missing).
+    await phone.sendPattern(20, PATTERN, [PATTERN + 5, PATTERN + 10]);
+    await new Promise((r) => setTimeout(r, 300));
+    // The call's quality each way on /metrics while it is up: the relay renumbers the stream it
+    // sends to SIP, so the echo comes back without gaps.
+    const metrics = await sb.metrics.registry.metrics();
+    const lossToSip = Number(
+      new RegExp(
+        `^switchboard_sip_call_rtp_loss_ratio\\{call="${callId}",direction="to_sip"\\} (\\S+)$`,
+        'm',
+      ).exec(metrics)?.[1],
+    );
+    expect(lossToSip).toBeCloseTo(2 / (PATTERN + 20), 5);
+    expect(metrics).toContain(
+      `switchboard_sip_call_rtp_loss_ratio{call="${callId}",direction="to_matrix"} 0`,
+    );
+    for (const direction of ['to_sip', 'to_matrix']) {
+      expect(metrics).toMatch(
+        new RegExp(
+          `^switchboard_sip_call_rtp_jitter_ms\\{call="${callId}",direction="${direction}"\\} [0-9.e-]+$`,
+          'm',
+        ),
+      );
+    }
     await sendAs(user, room, { ...base(callId), reason: 'user_hangup' }, 'm.call.hangup');
     await phone.close();
     expect(await far.done, far.output()).toBe(0); // sipp got its BYE
+    // The end notice: the call's length, and each way's packets, loss and jitter.
+    const notice = await waitFor(
+      async () =>
+        (await roomEvents(user, room, 50)).find(
+          (e) =>
+            e.content.msgtype === 'm.notice' && String(e.content.body).startsWith('Call ended'),
+        ),
+      10_000,
+      'the end notice',
+    );
+    const m =
+      /^Call ended after \d+ s\. Audio to the phone: (\d+) packets, 2\.9 % lost, jitter [\d.]+ ms; from the phone: (\d+) packets, 0\.0 % lost, jitter [\d.]+ ms\.$/.exec(
+        String(notice.content.body),
+      );
+    expect(m, String(notice.content.body)).not.toBeNull();
+    expect(Number(m![1])).toBe(PATTERN + 18);
+    expect(Number(m![2])).toBeGreaterThanOrEqual(PATTERN * 0.9);
+    expect(
+      (await sb.metrics.registry.metrics()).match(
+        /^switchboard_sip_rtp_expected_packets_total\{direction="to_sip"\} (\d+)$/m,
+      )?.[1],
+    ).toBeDefined();
   });
 
   it('!dtmf typed in the call room during a call is a SIP INFO (application/dtmf-relay) to the phone', async () => {

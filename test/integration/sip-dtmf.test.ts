@@ -3,7 +3,7 @@
 // Matrix client's WebRTC peer as a telephone-event; `!dtmf` goes in the media (not as an INFO) when
 // the phone negotiated events; the client's own keypad events cross the relay to the phone, their
 // payload type mapped (the client's 110, the phone's 101). sipp echoes RTP (-rtp_echo), so what
-// reaches the phone comes back and shows in the room too.
+// reaches the phone comes back and shows in the room too. The relay's ports are in `rtp_ports`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { roomEvents, sendAs, sendText } from '../support/bridge-harness.js';
@@ -22,6 +22,8 @@ beforeAll(async () => {
   ({ sb } = await startSipBridge({
     dids: { '+15550007': user.userId },
     dial_plan: { number_domain: `127.0.0.1:${gatewayPort}` },
+    // The RTP socket toward SIP and the WebRTC leg's ICE sockets take ports of this range.
+    media: { mode: 'relay', rtp_bind_address: '127.0.0.1', rtp_ports: { min: 42100, max: 42199 } },
   }));
 }, 60_000);
 
@@ -50,7 +52,7 @@ describe('SIP DTMF in the media (RFC 4733)', () => {
     const far = sipp(
       'uas-dtmf-rtp',
       ['-p', String(gatewayPort), '-mp', String(await freeUdpPort()), '-rtp_echo'],
-      { digit: '3', wait: '3000' },
+      { digit: '3', wait: '3000', port_re: '421[0-9][0-9]' },
     );
     const room = await dmWith(user, '+15557770021');
     const callId = `dtmf-rtp-${Date.now()}`;
@@ -60,6 +62,12 @@ describe('SIP DTMF in the media (RFC 4733)', () => {
     expect(sdp, 'the relay takes telephone-events from the client').toMatch(
       new RegExp(`a=rtpmap:${TE} telephone-event/8000`),
     );
+    const icePorts = [...sdp.matchAll(/^a=candidate:\S+ \d+ udp \d+ \S+ (\d+) typ/gm)].map((m) =>
+      Number(m[1]),
+    );
+    expect(icePorts.length, 'candidates in the answer').toBeGreaterThan(0);
+    for (const port of icePorts) expect(port).toBeGreaterThanOrEqual(42100);
+    for (const port of icePorts) expect(port).toBeLessThanOrEqual(42199);
     await phone.accept(sdp);
     await phone.connected();
 

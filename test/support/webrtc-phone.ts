@@ -143,10 +143,14 @@ export class WebrtcPhone {
     });
   }
 
-  /** Sends `count` packets of the pattern (indexes from `from`), one every 20 ms. */
-  async sendPattern(count: number, from = 0): Promise<void> {
+  /**
+   * Sends `count` packets of the pattern (indexes from `from`; the index is the sequence number),
+   * one every 20 ms; the indexes in `lose` are left out (as a lossy network would).
+   */
+  async sendPattern(count: number, from = 0, lose: number[] = []): Promise<void> {
     const ssrc = 0x5eb0;
     for (let i = from; i < from + count; i++) {
+      if (lose.includes(i)) continue;
       const header = new RtpHeader({
         payloadType: 0,
         sequenceNumber: i & 0xffff,

@@ -5,7 +5,7 @@ import type { CallSignal, MatrixUserId, PortalKey, RemoteUserId } from '../../..
 import type { SipConfig } from '../config.js';
 import type { SipConnection } from '../connection.js';
 import type { DialPlan } from '../dial-plan.js';
-import type { MediaRelay, MediaStats } from '../media/relay.js';
+import type { CallQuality, MediaRelay, MediaStats } from '../media/relay.js';
 import type { Portals } from '../portals.js';
 
 export interface Call {
@@ -27,13 +27,15 @@ export interface Call {
   /** Set once Matrix has been told the call ended (or Matrix ended it): nothing more is sent. */
   ended: boolean;
   answered: boolean;
+  /** When it was answered (Date.now()), for the end notice. */
+  answeredAt?: number;
   /** The Matrix device (party id) in the call: the caller's, or the first to answer. */
   matrixParty?: string;
 }
 
 export interface CallCounters {
   calls: (direction: string, outcome: string) => void;
-  media: (stats: MediaStats) => void;
+  media: (stats: MediaStats, quality: CallQuality) => void;
 }
 
 /** What the call handlers share: the bridge's parts and the call list's bookkeeping. */

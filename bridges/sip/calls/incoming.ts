@@ -86,6 +86,7 @@ export async function answer(kit: CallKit, call: Call, ev: MatrixCall): Promise<
   clearTimeout(call.ringTimer);
   call.localSdp = call.media ? await call.media.matrixAnswered(ev.sdp) : ev.sdp;
   call.answered = true;
+  call.answeredAt = Date.now();
   if (ev.partyId) call.matrixParty = ev.partyId;
   await call.session.accept();
   kit.counters.calls('incoming', 'answered');

@@ -82,6 +82,7 @@ export async function dial(kit: CallKit, ev: MatrixCall): Promise<void> {
       onAccept: (response) => {
         clearTimeout(call.ringTimer);
         call.answered = true;
+        call.answeredAt = Date.now();
         kit.counters.calls('outgoing', 'answered');
         void answerToMatrix(kit, call, response.message.body);
       },

@@ -25,6 +25,7 @@ import {
   type RtpEndpoint,
 } from './plain-sdp.js';
 import { DigitDetector, digitPayloads, telephoneEventType } from './telephone-event.js';
+import { StreamQuality, type QualityFigures } from './rtp-quality.js';
 
 export interface RelayOptions {
   /** The address the RTP socket binds (and, without `publicAddress`, advertises). */
@@ -33,6 +34,14 @@ export interface RelayOptions {
   publicAddress?: string;
   /** STUN/TURN servers for the WebRTC leg (none by default). */
   iceServers: { urls: string; username?: string; credential?: string }[];
+  /** The UDP ports the RTP socket and the WebRTC leg's ICE sockets take (default: any). */
+  ports?: { min: number; max: number };
+}
+
+/** Each way's stream as the relay receives it: loss and jitter. */
+export interface CallQuality {
+  toSip: QualityFigures;
+  toMatrix: QualityFigures;
 }
 
 export interface MediaStats {
@@ -93,6 +102,7 @@ export class MediaRelay {
   private teSip?: number;
   private teMatrix?: number;
   private readonly digits = new DigitDetector();
+  private readonly streams = { toSip: new StreamQuality(), toMatrix: new StreamQuality() };
   /** A DTMF digit the phone sent in the media (RFC 4733), once per key press. */
   onDigit?: (digit: string) => void;
   /**
@@ -106,7 +116,11 @@ export class MediaRelay {
   };
 
   constructor(private readonly opts: RelayOptions) {
-    this.pc = new RTCPeerConnection({ codecs, iceServers: opts.iceServers });
+    this.pc = new RTCPeerConnection({
+      codecs,
+      iceServers: opts.iceServers,
+      ...(opts.ports ? { icePortRange: [opts.ports.min, opts.ports.max] } : {}),
+    });
     // werift tells a track again at each re-negotiation (hold/resume): one subscription each.
     const seen = new WeakSet<MediaStreamTrack>();
     this.pc.onTrack.subscribe((track) => {
@@ -116,14 +130,15 @@ export class MediaRelay {
     });
   }
 
-  /** Binds the RTP socket (an ephemeral port); its port is in the SIP side's SDP. */
+  /** Loss and jitter each way so far. */
+  get quality(): CallQuality {
+    return { toSip: this.streams.toSip.figures, toMatrix: this.streams.toMatrix.figures };
+  }
+
+  /** Binds the RTP socket (in `ports`, or an ephemeral port); its port is in the SIP side's SDP. */
   private async rtp(): Promise<Socket> {
     if (this.socket) return this.socket;
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(0, this.opts.bindAddress, () => resolve());
-    });
+    const socket = await bindRtp(this.opts.bindAddress, this.opts.ports);
     socket.on('message', (msg, rinfo) => {
       if (!this.sip || rinfo.address !== this.sip.address || rinfo.port !== this.sip.port) {
         this.stats.foreign++;
@@ -138,6 +153,8 @@ export class MediaRelay {
 
   private fromMatrix(packet: RtpPacket): void {
     if (this.closed || !this.sip || !this.socket) return;
+    const h = packet.header;
+    this.streams.toSip.add(h.ssrc, h.sequenceNumber, h.timestamp, performance.now());
     if (!sends(this.matrixDir) || !receives(this.sipDir)) {
       this.stats.held++;
       return;
@@ -208,6 +225,8 @@ export class MediaRelay {
       return;
     }
     if (packet.header.payloadType >= 72 && packet.header.payloadType <= 76) return; // RTCP
+    const h = packet.header;
+    this.streams.toMatrix.add(h.ssrc, h.sequenceNumber, h.timestamp, performance.now());
     if (!sends(this.sipDir) || !receives(this.matrixDir)) {
       this.stats.held++;
       return;
@@ -389,4 +408,27 @@ export class MediaRelay {
     this.socket?.close();
     await this.pc.close().catch(() => undefined);
   }
+}
+
+/** A UDP socket on `address`: a random free port of `ports` (a few tries), or an ephemeral one. */
+async function bindRtp(address: string, ports?: { min: number; max: number }): Promise<Socket> {
+  const tries = ports ? Math.min(32, ports.max - ports.min + 1) : 1;
+  let last: unknown;
+  for (let i = 0; i < tries; i++) {
+    const port = ports ? randomInt(ports.min, ports.max + 1) : 0;
+    const socket = createSocket('udp4');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.bind(port, address, () => resolve());
+      });
+      return socket;
+    } catch (err) {
+      last = err;
+      socket.close();
+    }
+  }
+  throw new Error(
+    `no free RTP port${ports ? ` in ${ports.min}-${ports.max}` : ''}: ${(last as Error).message}`,
+  );
 }
