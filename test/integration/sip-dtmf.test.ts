@@ -4,6 +4,7 @@
 // the phone negotiated events; the client's own keypad events cross the relay to the phone, their
 // payload type mapped (the client's 110, the phone's 101). sipp echoes RTP (-rtp_echo), so what
 // reaches the phone comes back and shows in the room too. The relay's ports are in `rtp_ports`.
+import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { roomEvents, sendAs, sendText } from '../support/bridge-harness.js';
@@ -90,9 +91,37 @@ describe('SIP DTMF in the media (RFC 4733)', () => {
     await digitShown(room, 'DTMF #');
     await waitFor(async () => eventsOf(phone, 11).length > 0 || undefined, 5_000, 'event 11');
     expect(eventsOf(phone, 11).every((e) => e.payloadType === TE)).toBe(true);
+    // RTP from anyone but the negotiated phone is dropped: a forged key 9 sprayed over the
+    // bridge's port range from another socket never shows.
+    const forger = createSocket('udp4');
+    await new Promise<void>((resolve) => forger.bind(0, '127.0.0.1', resolve));
+    for (let i = 0; i < 4; i++) {
+      const packet = Buffer.from([
+        0x80,
+        101,
+        0,
+        i,
+        0,
+        0,
+        0x30,
+        0x39,
+        0,
+        0,
+        0x99,
+        0x99,
+        9,
+        0x8a,
+        3,
+        0x20,
+      ]);
+      for (let port = 42100; port <= 42199; port++) forger.send(packet, port, '127.0.0.1');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    forger.close();
     expect(
       (await ghostTexts(room)).filter((t) => t.startsWith('DTMF')),
-      'each key press shown once',
+      'each key press shown once, the forged one not at all',
     ).toEqual(['DTMF 3', 'DTMF 5', 'DTMF #']);
 
     await sendAs(user, room, { ...base(callId), reason: 'user_hangup' }, 'm.call.hangup');
