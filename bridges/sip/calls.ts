@@ -11,6 +11,7 @@ import {
   remoteMessageId,
   type CallSignal,
   type MatrixCall,
+  type MatrixUserId,
   type PortalKey,
 } from '../../src/connector.js';
 import type { SipConfig } from './config.js';
@@ -21,7 +22,8 @@ import type { SdpSide } from './sdp-handler.js';
 import { MediaRelay } from './media/relay.js';
 import { dtmfInfoHandler, sendDtmfInfo } from './dtmf.js';
 import { hangUpLeftOver, type CallStore } from './call-store.js';
-import type { Call, CallCounters, CallKit } from './calls/call.js';
+import type { Call, CallCounters, CallKit, Line } from './calls/call.js';
+import type { UserLines } from './lines.js';
 import { dial } from './calls/outgoing.js';
 import { answer, incoming } from './calls/incoming.js';
 import { negotiateFromMatrix, sdpSideOf } from './calls/hold.js';
@@ -35,7 +37,8 @@ export class SipCalls implements CallKit {
   constructor(
     readonly config: SipConfig,
     readonly log: Logger,
-    readonly connection: SipConnection,
+    private readonly trunk: SipConnection,
+    private readonly lines: UserLines,
     readonly plan: DialPlan,
     readonly portals: Portals,
     readonly counters: CallCounters,
@@ -118,9 +121,14 @@ export class SipCalls implements CallKit {
 
   // ------------------------------------------------------------------ SIP → Matrix
 
-  /** An INVITE for a DID: rings its Matrix user in their DM with the caller's ghost. */
-  incoming(invitation: Invitation): Promise<void> {
-    return incoming(this, invitation);
+  /** An INVITE for a DID (or a user's own account): rings its Matrix user. */
+  incoming(invitation: Invitation, owner?: MatrixUserId): Promise<void> {
+    return incoming(this, invitation, owner);
+  }
+
+  lineOf(user: string): Line {
+    const own = this.lines.of(user);
+    return own ? { connection: own, own: true } : { connection: this.trunk, own: false };
   }
 
   // ------------------------------------------------------------------ shared

@@ -33,6 +33,12 @@ export interface Call {
   matrixParty?: string;
 }
 
+export interface Line {
+  connection: SipConnection;
+  /** The user's own account, not the trunk. */
+  own: boolean;
+}
+
 export interface CallCounters {
   calls: (direction: string, outcome: string) => void;
   media: (stats: MediaStats, quality: CallQuality) => void;
@@ -42,7 +48,8 @@ export interface CallCounters {
 export interface CallKit {
   readonly config: SipConfig;
   readonly log: Logger;
-  readonly connection: SipConnection;
+  /** The line a Matrix user calls from: their own (`sip login`) or the trunk. */
+  lineOf(user: string): Line;
   readonly plan: DialPlan;
   readonly portals: Portals;
   readonly counters: CallCounters;

@@ -6,16 +6,23 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Invitation } from 'sip.js';
-import { BridgeError, type MatrixCall } from '../../../src/connector.js';
+import { BridgeError, type MatrixCall, type MatrixUserId } from '../../../src/connector.js';
 import type { MediaRelay } from '../media/relay.js';
 import { hostPort } from '../texts.js';
 import type { Call, CallKit } from './call.js';
 
-/** An INVITE for a DID: rings its Matrix user in their DM with the caller's ghost. */
-export async function incoming(kit: CallKit, invitation: Invitation): Promise<void> {
+/**
+ * An INVITE for a DID (or, `owner` set, for a user's own account): rings its Matrix user in their
+ * DM with the caller's ghost.
+ */
+export async function incoming(
+  kit: CallKit,
+  invitation: Invitation,
+  owner?: MatrixUserId,
+): Promise<void> {
   const request = invitation.request;
   const did = request.to.uri.user ?? '';
-  const user = kit.plan.userOfDid(did);
+  const user = owner ?? kit.plan.userOfDid(did);
   const party = kit.portals.partyOf(request.from.uri.user, hostPort(request.from.uri));
   const offer = request.body;
   const refuse = (statusCode: number, reasonPhrase: string) =>

@@ -18,7 +18,8 @@ export async function dial(kit: CallKit, ev: MatrixCall): Promise<void> {
   if (ev.sender.userId !== dm.user)
     throw new BridgeError('rejected', `only ${dm.user} may call from this room`);
   if (kit.has(ev.callId)) return; // a replayed invite
-  const refusal = kit.plan.refusal(dm.user, dm.party);
+  const line = kit.lineOf(dm.user);
+  const refusal = kit.plan.refusal(dm.user, dm.party, line.own);
   const fail = async (reason: string, userMessage: string) => {
     await kit.portals.emit({
       kind: 'call',
@@ -36,8 +37,12 @@ export async function dial(kit: CallKit, ev: MatrixCall): Promise<void> {
     return fail('user_busy', 'too many calls through the bridge right now');
   if (kit.activeOf(dm.user) >= kit.config.max_calls.per_user)
     return fail('user_busy', 'you have too many calls at once');
-  if (kit.connection.registration !== 'registered')
-    throw new BridgeError('not-connected', 'the SIP trunk is not registered right now', true);
+  if (line.connection.registration !== 'registered')
+    throw new BridgeError(
+      'not-connected',
+      `${line.own ? 'your SIP account' : 'the SIP trunk'} is not registered right now`,
+      true,
+    );
   const target = UserAgent.makeURI(partyUri(parseParty(dm.party)!, numberDomain(kit.config)));
   if (!target) return fail('unknown_error', `cannot address ${dm.party}`);
   let media: MediaRelay | undefined;
@@ -51,8 +56,9 @@ export async function dial(kit: CallKit, ev: MatrixCall): Promise<void> {
       return fail('user_media_failed', `cannot take the call's offer: ${(err as Error).message}`);
     }
   }
-  const did = kit.plan.didOf(dm.user);
-  const inviter = new Inviter(kit.connection.ua, target, {
+  // The trunk's caller id is the user's DID; their own line's is their account.
+  const did = line.own ? undefined : kit.plan.didOf(dm.user);
+  const inviter = new Inviter(line.connection.ua, target, {
     ...(did ? { params: { fromDisplayName: did } } : {}),
   });
   const call: Call = {
