@@ -2,7 +2,8 @@
 // state folder of its own (and the test run's Synapse venv, so nothing is pip-installed). It prints
 // how to join; a matrix-js-sdk user logs in with the printed password and joins the printed
 // rooms, an irc-framework user connects to the printed host and port and joins the printed
-// channel; they talk through the bridge both ways, and the echo room answers. Then SIGINT: the
+// channel; they talk through the bridge both ways, and the echo room answers; a SIP phone with the
+// printed account texts the printed number and the demo user reads it. Then SIGINT: the
 // demo exits 0 and nothing it started is left (its PIDs are gone, its ports free, no PID files).
 // A port in use stops it before it starts anything, naming the port and the flag that moves it.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -17,6 +18,7 @@ import { createClient, Direction, type MatrixClient } from 'matrix-js-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bindProblem } from '../../src/demo/ports.js';
 import { requireSynapse, waitFor } from '../support/synapse.js';
+import { sipPhone, type SipPhone } from '../support/sip-phone.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const UP_TIMEOUT_MS = 120_000;
@@ -49,13 +51,32 @@ interface Demo {
   exited: Promise<number | null>;
 }
 
+interface DemoPorts {
+  hs: number;
+  bridge: number;
+  irc: number;
+  sip: number;
+  sipWs: number;
+}
+
+const demoPorts = async (): Promise<DemoPorts> => ({
+  hs: await freePort(),
+  bridge: await freePort(),
+  irc: await freePort(),
+  sip: await freePort(),
+  sipWs: await freePort(),
+});
+
 /** `switchboard demo` with these ports, in a fresh state folder. */
-function startDemo(
-  ports: { hs: number; bridge: number; irc: number },
-  dir = mkdtempSync(join(tmpdir(), 'sb-demo-')),
-): Demo {
+function startDemo(ports: DemoPorts, dir = mkdtempSync(join(tmpdir(), 'sb-demo-'))): Demo {
   const venv = process.env.SYNAPSE_VENV ?? join(requireSynapse().peersDir, 'synapse-venv');
-  const args = ['--hs-port', ports.hs, '--bridge-port', ports.bridge, '--irc-port', ports.irc];
+  const args = [
+    ['--hs-port', ports.hs],
+    ['--bridge-port', ports.bridge],
+    ['--irc-port', ports.irc],
+    ['--sip-port', ports.sip],
+    ['--sip-ws-port', ports.sipWs],
+  ].flat();
   const proc = spawn(
     process.execPath,
     ['--import', 'tsx', 'src/cli.ts', 'demo', '--dir', dir, ...args.map(String)],
@@ -133,15 +154,16 @@ const roomAliases = (out: string) =>
 describe('switchboard demo (Synapse, InspIRCd and the bridge on loopback)', () => {
   let demo: Demo;
   const pids: Record<string, number> = {};
-  let ports: { hs: number; bridge: number; irc: number };
+  let ports: DemoPorts;
   let matrix: MatrixClient | undefined;
   let irc: Client | undefined;
+  let phone: SipPhone | undefined;
   const heard: MessageEvent[] = [];
   const suffix = randomBytes(3).toString('hex');
   const ircNick = `carol${suffix}`;
 
   beforeAll(async () => {
-    ports = { hs: await freePort(), bridge: await freePort(), irc: await freePort() };
+    ports = await demoPorts();
     demo = startDemo(ports);
     const up = await waitUp(demo);
     console.log(`demo up in ${up.ms} ms`);
@@ -151,6 +173,7 @@ describe('switchboard demo (Synapse, InspIRCd and the bridge on loopback)', () =
   afterAll(async () => {
     matrix?.stopClient();
     irc?.quit('bye');
+    await phone?.stop();
     await cleanUp(demo);
   });
 
@@ -236,19 +259,44 @@ describe('switchboard demo (Synapse, InspIRCd and the bridge on loopback)', () =
     // The echo bridge answers in its room.
     await matrix.sendTextMessage(echoRoom, `echo ${suffix}`);
     await saidIn(echoRoom, '@echo_echo:localhost', `echo ${suffix}`);
-  }, 90_000);
+
+    // The SIP side: a phone with the printed account (alice) texts the printed number; the demo
+    // user gets a DM with alice's ghost holding the text.
+    expect(field(out, 'server')).toBe(`127.0.0.1:${ports.sip}`);
+    const number = field(out, 'call');
+    expect(out).toMatch(/^ {2}accounts +alice \/ alicepw/m);
+    phone = await sipPhone('alice', `ws://127.0.0.1:${ports.sipWs}`);
+    const fromSip = `hello from a softphone ${suffix}`;
+    expect(await phone.text(`sip:${number}@localhost`, fromSip)).toBe(200);
+    const dm = await waitFor(
+      async () => {
+        const res = await fetch(`${homeserver}/_matrix/client/v3/sync?timeout=0`, {
+          headers: { authorization: `Bearer ${login.access_token}` },
+        });
+        const sync = (await res.json()) as { rooms?: { invite?: Record<string, unknown> } };
+        return Object.keys(sync.rooms?.invite ?? {})[0];
+      },
+      30_000,
+      "the DM invite from alice's ghost",
+      500,
+    );
+    await matrix.joinRoom(dm);
+    await saidIn(dm, '@sip_alice=40localhost:localhost', fromSip);
+  }, 120_000);
 
   it('Ctrl-C (SIGINT) stops everything it started: PIDs gone, ports free, no PID files', async () => {
     expect(Object.values(pids).every(alive)).toBe(true);
     irc?.quit('bye');
     irc = undefined;
+    await phone?.stop();
+    phone = undefined;
     expect(await interrupt(demo)).toBe(0);
     expect(demo.out()).toContain('everything it started is stopped');
     for (const [name, pid] of Object.entries(pids))
       expect(alive(pid), `${name} (pid ${pid})`).toBe(false);
     for (const port of Object.values(ports))
       expect(await bindProblem(port), `port ${port}`).toBeUndefined();
-    for (const name of ['synapse', 'inspircd', 'demo'])
+    for (const name of ['synapse', 'inspircd', 'kamailio', 'demo'])
       expect(existsSync(join(demo.dir, `${name}.pid`)), `${name}.pid`).toBe(false);
   }, 60_000);
 });
@@ -264,7 +312,7 @@ describe('switchboard demo run again after kill -9, in the same folder', () => {
   it(
     'stops what the killed one left (by its PID files) and comes up again',
     async () => {
-      const ports = { hs: await freePort(), bridge: await freePort(), irc: await freePort() };
+      const ports = await demoPorts();
       first = startDemo(ports);
       const { pids: left } = await waitUp(first);
       first.proc.kill('SIGKILL');
@@ -289,7 +337,7 @@ describe('switchboard demo with a port in use', () => {
   afterAll(() => holder?.close());
 
   it('stops before starting anything, naming the port, what needs it and the flag to change it', async () => {
-    const ports = { hs: await freePort(), bridge: await freePort(), irc: await freePort() };
+    const ports = await demoPorts();
     holder = createServer();
     await new Promise<void>((resolve) => holder!.listen(ports.irc, '127.0.0.1', resolve));
     const demo = startDemo(ports);
