@@ -121,6 +121,74 @@ export const mailboxSchema = z
     path: ['folders'],
   });
 
+/** A room of the direct mode: mail to `<localpart>@<direct.domain>` lands in it. */
+export const directRoomSchema = z
+  .object({
+    /** An existing room (`!id:server`) to link; without it the bridge makes one. */
+    room: z
+      .string()
+      .regex(FOLDER_ROOM, 'must be a room id (!opaque:server); leave it out to have a room made')
+      .optional(),
+    join_rule: z
+      .enum(['invite', 'public'], { message: 'must be invite or public' })
+      .default('invite'),
+    invite: z.array(z.string().regex(/^@.+:.+$/, 'must be Matrix user ids')).default([]),
+    /** Recipients of a new mail started by a top-level room message without a `To:` line. */
+    to: z.array(address).default([]),
+    allow_senders: z
+      .array(z.string().regex(/^\S*@\S+$/, 'must be addresses or @domain'))
+      .default([]),
+    deny_senders: z
+      .array(z.string().regex(/^\S*@\S+$/, 'must be addresses or @domain'))
+      .default([]),
+  })
+  .strict();
+
+export const DIRECT_LOCALPART = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const HOST_NAME =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/**
+ * The direct mode: an SMTP listener that is the MX of a bridge domain. SPF, DKIM and DMARC are
+ * checked (mailauth) and the verdict shown with each mail.
+ */
+export const directSchema = z
+  .object({
+    /** The bridge's mail domain (its MX record points at this host): `rooms` are its addresses. */
+    domain: z
+      .string()
+      .transform((d) => d.toLowerCase())
+      .refine((d) => HOST_NAME.test(d), 'must be a domain name (mail.example.org)'),
+    /** Where the SMTP listener listens (port 25 for an MX; `0.0.0.0` for every address). */
+    host: z.string().min(1).default('0.0.0.0'),
+    port: port.default(25),
+    /** A PEM certificate and key for STARTTLS (offered only when both are set). */
+    tls_cert_file: readableFile(true).optional(),
+    tls_key_file: z.string().min(1).optional(),
+    /** Refuse (550) mail whose DMARC check fails under a `p=reject` policy. */
+    dmarc_reject: z.boolean().default(true),
+    /** Recipients one mail may have. */
+    max_recipients: z.number().int().min(1).max(1000).default(50),
+    /** Shown after senders' names in mail from Matrix: `Alice (via <name>)`. */
+    name: z.string().min(1).max(100).default('Matrix'),
+    /** Submission for answers from Matrix (as for a mailbox); without it the rooms are read-only. */
+    smtp: server(587, 'starttls').optional(),
+    /** The rooms, by the local part of their address (`team` → `team@<domain>`, `#email_team`). */
+    rooms: z.record(z.string(), directRoomSchema).superRefine((rooms, ctx) => {
+      for (const id of Object.keys(rooms))
+        if (!DIRECT_LOCALPART.test(id))
+          ctx.addIssue({
+            code: 'custom',
+            message: `room address ${JSON.stringify(id)} must be a lowercase local part (a-z 0-9 . _ -, at most 64)`,
+            path: [id],
+          });
+    }),
+  })
+  .strict()
+  .refine((d) => !d.tls_cert_file === !d.tls_key_file, {
+    message: 'give both tls_cert_file and tls_key_file (or neither)',
+  });
+
 export const emailConfigSchema = z
   .object({
     /** The mailboxes to bridge, by id (`a-z 0-9 -`, used in room aliases and logs). */
@@ -153,13 +221,27 @@ export const emailConfigSchema = z
     first_start_backfill: z.number().int().min(0).max(1000).default(0),
     /** Wait this long in an idle IMAP connection before IDLE (imapflow's autoIdleDelay). */
     idle_delay_ms: z.number().int().min(0).max(60_000).default(100),
+    /** The direct mode (an SMTP listener as the MX of a bridge domain); off when absent. */
+    direct: directSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // Both are `#email_<id>`: one alias, one room.
+    for (const id of Object.keys(c.direct?.rooms ?? {}))
+      if (id in c.mailboxes)
+        ctx.addIssue({
+          code: 'custom',
+          message: `${JSON.stringify(id)} is a mailbox id too: both would be #email_${id}; rename one`,
+          path: ['direct', 'rooms', id],
+        });
+  });
 
 export type EmailConfig = z.infer<typeof emailConfigSchema>;
 export type MailboxConfig = z.infer<typeof mailboxSchema>;
 export type FolderConfig = z.infer<typeof folderSchema>;
 export type ServerConfig = MailboxConfig['imap'];
+export type DirectConfig = z.infer<typeof directSchema>;
+export type DirectRoomConfig = z.infer<typeof directRoomSchema>;
 
 /** The password of a server login: from the config or its file. */
 export function passwordOf(s: {

@@ -19,6 +19,7 @@ import {
   type MatrixRedaction,
   type RedactionCapable,
 } from '../../src/connector.js';
+import type { DNSResolver } from 'mailauth';
 import { rememberSent, sentRecord } from './bounces.js';
 import { composeMail } from './compose.js';
 import {
@@ -27,17 +28,30 @@ import {
   type FolderConfig,
   type MailboxConfig,
 } from './config.js';
+import { DirectServer } from './direct.js';
 import { FolderWatcher } from './folder-watcher.js';
 import { emailMetrics, type EmailMetrics } from './metrics.js';
-import { makePortalKey, parsePortalKey } from './ids.js';
+import { makeDirectPortalKey, makePortalKey, parsePortalKey } from './ids.js';
 import { MailSender } from './sender.js';
 import { Threads } from './threads.js';
 
 interface Portal {
   key: PortalKey;
+  /** The mailbox id, or `direct:<local part>` for a room of the direct mode. */
   mailboxId: string;
-  mailbox: MailboxConfig;
-  folder: FolderConfig;
+  /** Who mail from Matrix is from. */
+  mailbox: Pick<MailboxConfig, 'address' | 'name'>;
+  /** Recipients of a new mail without a `To:` line. */
+  folder: Pick<FolderConfig, 'to'>;
+  info: PortalInfo;
+}
+
+export interface EmailConnectorOptions {
+  /**
+   * DNS lookups of the direct mode's sender checks (mailauth's `resolver` option); the system's
+   * resolver when absent. The tests give records of their own here.
+   */
+  dnsResolver?: DNSResolver;
 }
 
 export class EmailConnector
@@ -59,6 +73,11 @@ export class EmailConnector
   private readonly senders = new Map<string, MailSender>();
   private readonly ghostNames = new Map<string, string>();
   private metrics?: EmailMetrics;
+  private direct?: DirectServer;
+  /** The direct mode's SMTP port once listening (0: off). */
+  directPort = 0;
+
+  constructor(private readonly options: EmailConnectorOptions = {}) {}
 
   async start(ctx: BridgeContext<EmailConfig>): Promise<void> {
     this.ctx = ctx;
@@ -68,8 +87,9 @@ export class EmailConnector
       this.senders.set(mailboxId, new MailSender(ctx, mailboxId, mailbox));
       for (const folder of mailbox.folders) {
         const key = makePortalKey(mailboxId, folder.folder);
-        this.portals.set(key, { key, mailboxId, mailbox, folder });
-        await ctx.ensurePortal(this.portalInfo(this.portals.get(key)!));
+        const info = folderPortalInfo(key, mailbox, folder);
+        this.portals.set(key, { key, mailboxId, mailbox, folder, info });
+        await ctx.ensurePortal(info);
         this.watchers.push(
           new FolderWatcher({
             ctx,
@@ -84,10 +104,59 @@ export class EmailConnector
         );
       }
     }
+    await this.startDirect(ctx);
     await Promise.all(this.watchers.map((w) => w.start()));
   }
 
+  /** The direct mode: a room per configured address, and the SMTP listener. */
+  private async startDirect(ctx: BridgeContext<EmailConfig>): Promise<void> {
+    const direct = ctx.config.direct;
+    if (!direct) return;
+    for (const [localpart, room] of Object.entries(direct.rooms)) {
+      const key = makeDirectPortalKey(localpart);
+      const mailboxId = `direct:${localpart}`;
+      const mailbox = { address: `${localpart}@${direct.domain}`, name: direct.name };
+      const info: PortalInfo = {
+        key,
+        name: mailbox.address,
+        topic: `Mail to ${mailbox.address} (each sender's SPF, DKIM and DMARC checked and shown). Answer a mail in its thread; start a new mail with a first line "To: name@example.org".`,
+        joinRule: room.join_rule,
+        ...(room.invite.length ? { invite: room.invite as PortalInfo['invite'] } : {}),
+        ...(room.room ? { roomId: room.room as PortalInfo['roomId'] } : {}),
+      };
+      this.portals.set(key, { key, mailboxId, mailbox, folder: room, info });
+      this.senders.set(
+        mailboxId,
+        new MailSender(ctx, mailboxId, { ...mailbox, smtp: direct.smtp }),
+      );
+      await ctx.ensurePortal(info);
+    }
+    this.direct = new DirectServer({
+      ctx,
+      config: direct,
+      threads: this.threads!,
+      metrics: this.metrics!,
+      ghostNames: this.ghostNames,
+      resolver: this.options.dnsResolver,
+      target: (localpart) => {
+        const room = direct.rooms[localpart];
+        if (!room) return undefined;
+        return {
+          portal: makeDirectPortalKey(localpart),
+          mailboxId: `direct:${localpart}`,
+          address: `${localpart}@${direct.domain}`,
+          allow_senders: room.allow_senders,
+          deny_senders: room.deny_senders,
+        };
+      },
+    });
+    this.directPort = await this.direct.start();
+  }
+
   async stop(): Promise<void> {
+    await this.direct?.stop();
+    this.direct = undefined;
+    this.directPort = 0;
     await Promise.all(this.watchers.map((w) => w.stop()));
     this.watchers.length = 0;
     for (const s of this.senders.values()) s.close();
@@ -96,23 +165,14 @@ export class EmailConnector
     this.ctx = undefined;
   }
 
-  private portalInfo(p: Portal): PortalInfo {
-    return {
-      key: p.key,
-      name: `${p.mailbox.address} · ${p.folder.folder}`,
-      topic: `Mail of ${p.mailbox.address} (${p.folder.folder}). Answer a mail in its thread; start a new mail with a first line "To: name@example.org".`,
-      joinRule: p.folder.join_rule,
-      ...(p.folder.invite.length ? { invite: p.folder.invite as PortalInfo['invite'] } : {}),
-      ...(p.folder.room ? { roomId: p.folder.room as PortalInfo['roomId'] } : {}),
-    };
-  }
-
-  /** `#email_<mailbox id>`: the mailbox's first folder. */
+  /** `#email_<mailbox id>`: the mailbox's first folder; `#email_<room>`: a direct-mode room. */
   async resolveAlias(localpart: string): Promise<PortalInfo | null> {
     const mailbox = this.ctx?.config.mailboxes[localpart];
     const first = mailbox?.folders[0];
-    const p = first && this.portals.get(makePortalKey(localpart, first.folder));
-    return p ? this.portalInfo(p) : null;
+    const p = first
+      ? this.portals.get(makePortalKey(localpart, first.folder))
+      : this.portals.get(makeDirectPortalKey(localpart));
+    return p?.info ?? null;
   }
 
   async handleMatrixMessage(msg: MatrixMessage): Promise<SendResult> {
@@ -125,7 +185,7 @@ export class EmailConnector
     if (!sender.canSend)
       throw new BridgeError(
         'unsupported',
-        'this mailbox is read-only (no smtp in the bridge config)',
+        'this room is read-only (no smtp for it in the bridge config)',
       );
     const thread = msg.thread ? await threads.get(portal.key, msg.thread) : undefined;
     if (msg.thread && !thread)
@@ -198,6 +258,11 @@ export class EmailConnector
   }
 
   private unknownPortal(key: string): never {
+    if (key.startsWith('direct:'))
+      throw new BridgeError(
+        'unknown-target',
+        `the address ${key.slice(7)} is not in the bridge's direct mode config any more`,
+      );
     const parsed = parsePortalKey(key);
     throw new BridgeError(
       'unknown-target',
@@ -206,4 +271,19 @@ export class EmailConnector
         : `${portalKey(key)} is not a mailbox folder`,
     );
   }
+}
+
+function folderPortalInfo(
+  key: PortalKey,
+  mailbox: MailboxConfig,
+  folder: FolderConfig,
+): PortalInfo {
+  return {
+    key,
+    name: `${mailbox.address} · ${folder.folder}`,
+    topic: `Mail of ${mailbox.address} (${folder.folder}). Answer a mail in its thread; start a new mail with a first line "To: name@example.org".`,
+    joinRule: folder.join_rule,
+    ...(folder.invite.length ? { invite: folder.invite as PortalInfo['invite'] } : {}),
+    ...(folder.room ? { roomId: folder.room as PortalInfo['roomId'] } : {}),
+  };
 }

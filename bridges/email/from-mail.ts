@@ -33,6 +33,8 @@ export interface MailSource {
   uid: number;
   uidValidity: bigint;
   source: Buffer;
+  /** The direct mode's sender verdict, shown above the mail's text. */
+  auth?: string;
 }
 
 export interface FromMailDeps {
@@ -144,6 +146,23 @@ function rootContent(
   };
 }
 
+/** The direct mode's verdict line above the text (in italics). */
+function withAuth(
+  body: { text: string; formatted?: Inline[] },
+  auth: string | undefined,
+): { text: string; formatted?: Inline[] } {
+  if (!auth) return body;
+  return {
+    text: `${auth}\n\n${body.text}`,
+    formatted: [
+      { style: 'italic', children: [auth] },
+      { style: 'linebreak' },
+      { style: 'linebreak' },
+      ...(body.formatted ?? splitLines(body.text)),
+    ],
+  };
+}
+
 const splitLines = (text: string): Inline[] =>
   text
     .split('\n')
@@ -203,7 +222,7 @@ export async function bridgeMail(
   const references = [...messageIdList(parsed.references), ...messageIdList(parsed.inReplyTo)];
   if (bounce) references.push(bounce.id);
   const thread: ThreadRecord | undefined = await threads.find(portal, { references, subject });
-  const body = mailBody(parsed);
+  const body = withAuth(mailBody(parsed), mail.auth);
   const intro = bounce && bounceIntro(bounce.sent);
   const shown = intro
     ? {
