@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { isAddress } from './addresses.js';
+import { isListId } from './lists.js';
 
 /** The text of a file named in the config (a password, a CA), read once, at config load. */
 function readConfigFile(file: string): string {
@@ -66,7 +67,8 @@ const server = (defaultPort: number, defaultTls: 'implicit' | 'starttls') =>
 
 const address = z.string().refine(isAddress, 'must be an email address (name@domain)');
 
-const FOLDER_ROOM = /^!.+:.+$/;
+// Room v12 ids have no server part (`!abc`); older ones do (`!abc:example.org`).
+const FOLDER_ROOM = /^![^\s:]+(:\S+)?$/;
 
 export const folderSchema = z
   .object({
@@ -88,6 +90,25 @@ export const folderSchema = z
   })
   .strict();
 
+/** A room for a mailing list (by its List-Id), whichever watched folder its mail lands in. */
+export const listSchema = z
+  .object({
+    /** The list's id, as its `List-Id` header has it in angle brackets (`dev.lists.example.org`). */
+    list_id: z
+      .string()
+      .transform((id) => id.toLowerCase())
+      .refine(isListId, 'must be a list id as in List-Id: <dev.lists.example.org> (without <>)'),
+    room: z
+      .string()
+      .regex(FOLDER_ROOM, 'must be a room id (!opaque:server); leave it out to have a room made')
+      .optional(),
+    join_rule: z
+      .enum(['invite', 'public'], { message: 'must be invite or public' })
+      .default('invite'),
+    invite: z.array(z.string().regex(/^@.+:.+$/, 'must be Matrix user ids')).default([]),
+  })
+  .strict();
+
 const MAILBOX_ID = /^[a-z0-9-]{1,32}$/;
 
 export const mailboxSchema = z
@@ -102,6 +123,8 @@ export const mailboxSchema = z
     /** Save a copy of each mail sent from Matrix to this folder (IMAP APPEND), e.g. `Sent`. */
     sent_folder: z.string().min(1).optional(),
     folders: z.array(folderSchema).min(1, 'must list at least one folder to watch'),
+    /** Mailing lists with rooms of their own: their mail (in any watched folder) goes there. */
+    lists: z.array(listSchema).default([]),
     /** Only mail from these senders (addresses, or `@domain`) is bridged; empty: everyone. */
     allow_senders: z
       .array(z.string().regex(/^\S*@\S+$/, 'must be addresses or @domain'))
@@ -239,6 +262,7 @@ export const emailConfigSchema = z
 export type EmailConfig = z.infer<typeof emailConfigSchema>;
 export type MailboxConfig = z.infer<typeof mailboxSchema>;
 export type FolderConfig = z.infer<typeof folderSchema>;
+export type ListConfig = z.infer<typeof listSchema>;
 export type ServerConfig = MailboxConfig['imap'];
 export type DirectConfig = z.infer<typeof directSchema>;
 export type DirectRoomConfig = z.infer<typeof directRoomSchema>;

@@ -10,7 +10,7 @@ import {
   type Connector,
   type MatrixMessage,
   type PortalInfo,
-  type PortalKey,
+  type PortalRecord,
   type RemoteMessageId,
   type SendResult,
   type AliasResolving,
@@ -22,29 +22,21 @@ import {
 import type { DNSResolver } from 'mailauth';
 import { rememberSent, sentRecord } from './bounces.js';
 import { composeMail } from './compose.js';
-import {
-  emailConfigSchema,
-  type EmailConfig,
-  type FolderConfig,
-  type MailboxConfig,
-} from './config.js';
+import { emailConfigSchema, type EmailConfig, type DirectConfig } from './config.js';
 import { DirectServer } from './direct.js';
+import {
+  loadListPost,
+  makeListPortalKey,
+  parseListPortalKey,
+  saveListPost,
+  type ListRooms,
+} from './lists.js';
+import { directPortal, folderPortal, linkablePortal, listPortal, type Portal } from './portals.js';
 import { FolderWatcher } from './folder-watcher.js';
 import { emailMetrics, type EmailMetrics } from './metrics.js';
 import { makeDirectPortalKey, makePortalKey, parsePortalKey } from './ids.js';
 import { MailSender } from './sender.js';
 import { Threads } from './threads.js';
-
-interface Portal {
-  key: PortalKey;
-  /** The mailbox id, or `direct:<local part>` for a room of the direct mode. */
-  mailboxId: string;
-  /** Who mail from Matrix is from. */
-  mailbox: Pick<MailboxConfig, 'address' | 'name'>;
-  /** Recipients of a new mail without a `To:` line. */
-  folder: Pick<FolderConfig, 'to'>;
-  info: PortalInfo;
-}
 
 export interface EmailConnectorOptions {
   /**
@@ -85,52 +77,96 @@ export class EmailConnector
     const metrics = (this.metrics = emailMetrics(ctx.metrics, () => this.watchers));
     for (const [mailboxId, mailbox] of Object.entries(ctx.config.mailboxes)) {
       this.senders.set(mailboxId, new MailSender(ctx, mailboxId, mailbox));
+      for (const list of mailbox.lists)
+        await this.addPortal(listPortal(mailboxId, mailbox, list.list_id, list), true);
       for (const folder of mailbox.folders) {
-        const key = makePortalKey(mailboxId, folder.folder);
-        const info = folderPortalInfo(key, mailbox, folder);
-        this.portals.set(key, { key, mailboxId, mailbox, folder, info });
-        await ctx.ensurePortal(info);
+        const portal = folderPortal(mailboxId, mailbox, folder);
+        await this.addPortal(portal, true);
         this.watchers.push(
           new FolderWatcher({
             ctx,
             mailboxId,
             mailbox,
             folder,
-            portal: key,
+            portal: portal.key,
             threads,
             ghostNames: this.ghostNames,
             metrics,
+            listRooms: this.listRooms,
           }),
         );
       }
     }
-    await this.startDirect(ctx);
+    const direct = ctx.config.direct;
+    for (const [localpart, room] of Object.entries(direct?.rooms ?? {}))
+      await this.addPortal(directPortal(direct!.domain, direct!.name, localpart, room), true);
+    // Rooms linked by command or the provisioning API (lists, direct addresses).
+    for (const record of await ctx.portals())
+      if (!this.portals.has(record.key)) {
+        const portal = linkablePortal(ctx.config, record.key);
+        if (typeof portal !== 'string') await this.addPortal(portal, false);
+        else
+          ctx.log.warn(
+            { portal: record.key, reason: portal },
+            'a linked room the bridge cannot serve',
+          );
+      }
+    if (direct) await this.startDirect(ctx, direct);
     await Promise.all(this.watchers.map((w) => w.start()));
   }
 
-  /** The direct mode: a room per configured address, and the SMTP listener. */
-  private async startDirect(ctx: BridgeContext<EmailConfig>): Promise<void> {
-    const direct = ctx.config.direct;
-    if (!direct) return;
-    for (const [localpart, room] of Object.entries(direct.rooms)) {
-      const key = makeDirectPortalKey(localpart);
-      const mailboxId = `direct:${localpart}`;
-      const mailbox = { address: `${localpart}@${direct.domain}`, name: direct.name };
-      const info: PortalInfo = {
-        key,
-        name: mailbox.address,
-        topic: `Mail to ${mailbox.address} (each sender's SPF, DKIM and DMARC checked and shown). Answer a mail in its thread; start a new mail with a first line "To: name@example.org".`,
-        joinRule: room.join_rule,
-        ...(room.invite.length ? { invite: room.invite as PortalInfo['invite'] } : {}),
-        ...(room.room ? { roomId: room.room as PortalInfo['roomId'] } : {}),
-      };
-      this.portals.set(key, { key, mailboxId, mailbox, folder: room, info });
-      this.senders.set(
-        mailboxId,
-        new MailSender(ctx, mailboxId, { ...mailbox, smtp: direct.smtp }),
-      );
-      await ctx.ensurePortal(info);
+  /** Where mail of a linked list goes, and the list's posting address learned from its mail. */
+  private readonly listRooms: ListRooms = {
+    portalFor: (mailboxId, listId) => {
+      const key = makeListPortalKey(mailboxId, listId);
+      return this.portals.has(key) ? key : undefined;
+    },
+    posted: async (key, address) => {
+      const portal = this.portals.get(key);
+      if (!portal || !this.ctx || portal.folder.to[0] === address) return;
+      portal.folder.to = [address];
+      await saveListPost(this.ctx.kv, key, address);
+    },
+  };
+
+  /** A portal served from now on; one from the config also gets its room (made when missing). */
+  private async addPortal(portal: Portal, ensureRoom: boolean): Promise<void> {
+    const ctx = this.ctx!;
+    this.portals.set(portal.key, portal);
+    if (parseListPortalKey(portal.key)) {
+      const post = await loadListPost(ctx.kv, portal.key);
+      if (post) portal.folder.to = [post];
     }
+    if (!this.senders.has(portal.mailboxId) && ctx.config.direct)
+      this.senders.set(
+        portal.mailboxId,
+        new MailSender(ctx, portal.mailboxId, {
+          address: portal.mailbox.address,
+          smtp: ctx.config.direct.smtp,
+        }),
+      );
+    if (ensureRoom) await ctx.ensurePortal(portal.info);
+  }
+
+  /** A room linked by `link email <remote id> <room id>` or the provisioning API. */
+  async portalLinked(record: PortalRecord): Promise<void> {
+    const ctx = this.ctx;
+    if (!ctx || this.portals.has(record.key)) return;
+    const portal = linkablePortal(ctx.config, record.key);
+    if (typeof portal === 'string') throw new BridgeError('unknown-target', portal);
+    await this.addPortal(portal, false);
+    ctx.log.info({ portal: record.key, roomId: record.roomId }, 'room linked');
+  }
+
+  async portalUnlinked(record: PortalRecord): Promise<void> {
+    const portal = this.portals.get(record.key);
+    if (!portal || portal.fromConfig) return;
+    this.portals.delete(record.key);
+    this.ctx?.log.info({ portal: record.key }, 'room unlinked');
+  }
+
+  /** The direct mode's SMTP listener: mail to an address of a direct portal lands in its room. */
+  private async startDirect(ctx: BridgeContext<EmailConfig>, direct: DirectConfig): Promise<void> {
     this.direct = new DirectServer({
       ctx,
       config: direct,
@@ -139,14 +175,15 @@ export class EmailConnector
       ghostNames: this.ghostNames,
       resolver: this.options.dnsResolver,
       target: (localpart) => {
+        const portal = this.portals.get(makeDirectPortalKey(localpart));
+        if (!portal) return undefined;
         const room = direct.rooms[localpart];
-        if (!room) return undefined;
         return {
-          portal: makeDirectPortalKey(localpart),
-          mailboxId: `direct:${localpart}`,
-          address: `${localpart}@${direct.domain}`,
-          allow_senders: room.allow_senders,
-          deny_senders: room.deny_senders,
+          portal: portal.key,
+          mailboxId: portal.mailboxId,
+          address: portal.mailbox.address,
+          allow_senders: room?.allow_senders ?? [],
+          deny_senders: room?.deny_senders ?? [],
         };
       },
     });
@@ -258,10 +295,10 @@ export class EmailConnector
   }
 
   private unknownPortal(key: string): never {
-    if (key.startsWith('direct:'))
+    if (!parsePortalKey(key))
       throw new BridgeError(
         'unknown-target',
-        `the address ${key.slice(7)} is not in the bridge's direct mode config any more`,
+        `${portalKey(key)} is not linked to this room any more (or no longer in the bridge config)`,
       );
     const parsed = parsePortalKey(key);
     throw new BridgeError(
@@ -271,19 +308,4 @@ export class EmailConnector
         : `${portalKey(key)} is not a mailbox folder`,
     );
   }
-}
-
-function folderPortalInfo(
-  key: PortalKey,
-  mailbox: MailboxConfig,
-  folder: FolderConfig,
-): PortalInfo {
-  return {
-    key,
-    name: `${mailbox.address} · ${folder.folder}`,
-    topic: `Mail of ${mailbox.address} (${folder.folder}). Answer a mail in its thread; start a new mail with a first line "To: name@example.org".`,
-    joinRule: folder.join_rule,
-    ...(folder.invite.length ? { invite: folder.invite as PortalInfo['invite'] } : {}),
-    ...(folder.room ? { roomId: folder.room as PortalInfo['roomId'] } : {}),
-  };
 }

@@ -15,6 +15,7 @@ import { backoffMs, imapOptions } from './connection.js';
 import { senderAllowed } from './filters.js';
 import { bridgeMail, type FromMailDeps } from './from-mail.js';
 import { mailMessageId, makeRemoteUser } from './ids.js';
+import type { ListRooms } from './lists.js';
 import type { Threads } from './threads.js';
 
 /** What is stored per folder. UIDVALIDITY is a 32-bit number; kept as a string for JSON. */
@@ -37,6 +38,7 @@ export interface WatcherDeps {
   threads: Threads;
   ghostNames: Map<string, string>;
   metrics: EmailMetrics;
+  listRooms?: ListRooms;
 }
 
 export class FolderWatcher {
@@ -184,6 +186,7 @@ export class FolderWatcher {
       lists: this.deps.mailbox,
       metrics: this.deps.metrics,
       ghostNames: this.deps.ghostNames,
+      ...(this.deps.listRooms ? { listRooms: this.deps.listRooms } : {}),
     };
     let skipped = 0;
     let lastDate = state.lastDate;

@@ -20,6 +20,7 @@ import type { EmailConfig } from './config.js';
 import { mailMessageId, makeRemoteUser, messageIdList } from './ids.js';
 import { bounceIntro, bouncedMail } from './bounces.js';
 import { verdict } from './filters.js';
+import { listIdOf, type ListRooms } from './lists.js';
 import type { EmailMetrics } from './metrics.js';
 import { foldQuotes } from './quotes.js';
 import { uploadAttachments } from './mail-attachments.js';
@@ -49,6 +50,8 @@ export interface FromMailDeps {
   metrics?: EmailMetrics;
   /** Display names set on ghosts already (address → name), so a profile is set once per change. */
   ghostNames: Map<string, string>;
+  /** Rooms linked to mailing lists (`List-Id`): their mail goes there instead. */
+  listRooms?: ListRooms;
 }
 
 const addresses = (field: AddressObject | AddressObject[] | undefined) =>
@@ -204,6 +207,12 @@ export async function bridgeMail(
     // The report landed in another folder than the mail was sent from: it goes to that room.
     return bridgeMail({ ...deps, portal: bounce.sent.portal }, mail);
   }
+  const listId = deps.listRooms && listIdOf(parsed);
+  const listPortal = listId && deps.listRooms?.portalFor(deps.mailboxId, listId);
+  if (listPortal && listPortal !== portal) {
+    // A mail of a list linked to a room of its own: it goes there (once: the room's own check).
+    return bridgeMail({ ...deps, portal: listPortal }, mail);
+  }
   if (judged === 'spam') {
     await ctx.emit({
       kind: 'message',
@@ -233,6 +242,7 @@ export async function bridgeMail(
       ? { text: body.text, ...(body.formatted ? { formatted: body.formatted } : {}) }
       : rootContent(subject, body);
   const list = listPostAddress(parsed);
+  if (list && listPortal) await deps.listRooms?.posted(portal, list);
   const files = await uploadAttachments(ctx, parsed.attachments, { portal, messageId: id });
   const withMissing = (text: string) => (files.missing ? `${text}\n\n${files.missing}` : text);
   const content: MessageContent = {

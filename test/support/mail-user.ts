@@ -156,10 +156,11 @@ export function bridgeMailbox(
 /** Switchboard with the email bridge (and only it), the mailboxes given. */
 export function startEmailBridge(
   mailboxes: Record<string, unknown>,
-  opts: { database?: string; connector?: EmailConnector } = {},
+  opts: { database?: string; connector?: EmailConnector; provisioningSecret?: string } = {},
 ): Promise<Switchboard> {
   return startBridge({
     ...(opts.database ? { database: opts.database } : {}),
+    ...(opts.provisioningSecret ? { provisioningSecret: opts.provisioningSecret } : {}),
     connectors: [(opts.connector ?? new EmailConnector()) as AnyConnector],
     bridges: { email: { enabled: true, mailboxes } },
   });
