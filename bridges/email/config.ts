@@ -244,6 +244,28 @@ export const emailConfigSchema = z
     first_start_backfill: z.number().int().min(0).max(1000).default(0),
     /** Wait this long in an idle IMAP connection before IDLE (imapflow's autoIdleDelay). */
     idle_delay_ms: z.number().int().min(0).max(60_000).default(100),
+    /**
+     * How long after a mail from Matrix left a delivery report (DSN) about it still fails its
+     * Matrix event (the sender sees "not delivered"); later reports come as notices. 0: never.
+     */
+    bounce_wait_ms: z.number().int().min(0).max(600_000).default(60_000),
+    /** Retries of mail the submission server did not take for now (the outbox). */
+    send_retry: z
+      .object({
+        /** The first wait; it doubles from try to try. */
+        first_ms: z.number().int().min(100).max(3_600_000).default(30_000),
+        /** The longest wait between tries. */
+        max_ms: z.number().int().min(100).max(86_400_000).default(3_600_000),
+        /** Give up (and tell the sender) after this long. */
+        give_up_after_ms: z
+          .number()
+          .int()
+          .min(1000)
+          .max(30 * 86_400_000)
+          .default(2 * 86_400_000),
+      })
+      .strict()
+      .default({ first_ms: 30_000, max_ms: 3_600_000, give_up_after_ms: 2 * 86_400_000 }),
     /** The direct mode (an SMTP listener as the MX of a bridge domain); off when absent. */
     direct: directSchema.optional(),
   })

@@ -11,6 +11,7 @@ import {
   type MatrixMessage,
   type PortalInfo,
   type PortalRecord,
+  type MatrixUserId,
   type RemoteMessageId,
   type SendResult,
   type AliasResolving,
@@ -35,6 +36,7 @@ import { directPortal, folderPortal, linkablePortal, listPortal, type Portal } f
 import { FolderWatcher } from './folder-watcher.js';
 import { emailMetrics, type EmailMetrics } from './metrics.js';
 import { makeDirectPortalKey, makePortalKey, parsePortalKey } from './ids.js';
+import { Confirmations, Outbox, type OutboxEntry } from './outbox.js';
 import { MailSender } from './sender.js';
 import { Threads } from './threads.js';
 
@@ -66,6 +68,8 @@ export class EmailConnector
   private readonly ghostNames = new Map<string, string>();
   private metrics?: EmailMetrics;
   private direct?: DirectServer;
+  private outbox?: Outbox;
+  private confirmations?: Confirmations;
   /** The direct mode's SMTP port once listening (0: off). */
   directPort = 0;
 
@@ -74,6 +78,23 @@ export class EmailConnector
   async start(ctx: BridgeContext<EmailConfig>): Promise<void> {
     this.ctx = ctx;
     const threads = (this.threads = new Threads(ctx.kv));
+    this.confirmations = new Confirmations(ctx.config.bounce_wait_ms);
+    this.outbox = new Outbox({
+      kv: ctx.kv,
+      policy: ctx.config.send_retry,
+      log: ctx.log,
+      send: (entry) => {
+        const sender = this.senders.get(entry.mailboxId);
+        if (!sender)
+          throw new BridgeError(
+            'unknown-target',
+            `the mailbox ${entry.mailboxId} is gone from the config`,
+          );
+        return sender.sendRaw(entry.to, Buffer.from(entry.raw, 'base64'));
+      },
+      sent: (entry) => this.outboxSent(entry),
+      failed: (entry, error) => this.outboxFailed(entry, error),
+    });
     const metrics = (this.metrics = emailMetrics(ctx.metrics, () => this.watchers));
     for (const [mailboxId, mailbox] of Object.entries(ctx.config.mailboxes)) {
       this.senders.set(mailboxId, new MailSender(ctx, mailboxId, mailbox));
@@ -93,6 +114,7 @@ export class EmailConnector
             ghostNames: this.ghostNames,
             metrics,
             listRooms: this.listRooms,
+            bounced: (id, reason) => this.bounced(id, reason),
           }),
         );
       }
@@ -112,6 +134,7 @@ export class EmailConnector
           );
       }
     if (direct) await this.startDirect(ctx, direct);
+    await this.outbox.start();
     await Promise.all(this.watchers.map((w) => w.start()));
   }
 
@@ -174,6 +197,7 @@ export class EmailConnector
       metrics: this.metrics!,
       ghostNames: this.ghostNames,
       resolver: this.options.dnsResolver,
+      bounced: (id, reason) => this.bounced(id, reason),
       target: (localpart) => {
         const portal = this.portals.get(makeDirectPortalKey(localpart));
         if (!portal) return undefined;
@@ -191,6 +215,8 @@ export class EmailConnector
   }
 
   async stop(): Promise<void> {
+    this.outbox?.stop();
+    this.confirmations?.stop();
     await this.direct?.stop();
     this.direct = undefined;
     this.directPort = 0;
@@ -245,31 +271,77 @@ export class EmailConnector
       subject: mail.subject,
       participants: [...mail.to, ...mail.cc],
     });
-    try {
-      await sender.send(mail, raw);
-      this.metrics?.mail('out', 'sent');
-    } catch (err) {
-      this.metrics?.mail('out', 'failed');
-      await threads.forget(portal.key, mail.messageId, thread);
-      throw err;
-    }
-    ctx.log.info(
-      {
-        portal: portal.key,
-        messageId: mail.messageId,
-        thread: recorded.root,
-        recipients: mail.to.length + mail.cc.length,
-      },
-      'mail sent from Matrix',
-    );
-    // Sent from Matrix: for a bounce, and for a redaction of it.
+    // Sent from Matrix: for a bounce (which may come at once), and for a redaction of it.
     await rememberSent(ctx.kv, portal.mailboxId, mail.messageId, {
       portal: portal.key,
       sender: msg.sender.userId,
       subject: mail.subject,
     });
+    const envelope = sender.envelope(mail);
+    const entry: OutboxEntry = {
+      id: mail.messageId,
+      portal: portal.key,
+      mailboxId: portal.mailboxId,
+      ...envelope,
+      raw: raw.toString('base64'),
+      sender: msg.sender.userId,
+      subject: mail.subject,
+      attempts: 0,
+      firstAt: Date.now(),
+      nextAt: Date.now(),
+    };
+    // In the outbox before the first try: a server that is down for now does not lose it.
+    await this.outbox!.add(entry);
+    const log = { portal: portal.key, messageId: mail.messageId, thread: recorded.root };
+    try {
+      await sender.sendRaw(envelope.to, raw);
+    } catch (err) {
+      if (err instanceof BridgeError && err.retriable) {
+        await this.outbox!.deferred(entry, err);
+        const confirmed = this.confirmations!.wait(mail.messageId, false);
+        return { remoteId: mail.messageId as RemoteMessageId, ...(confirmed ? { confirmed } : {}) };
+      }
+      await this.outbox!.remove(mail.messageId);
+      this.metrics?.mail('out', 'failed');
+      await threads.forget(portal.key, mail.messageId, thread);
+      throw err;
+    }
+    await this.outbox!.remove(mail.messageId);
+    this.metrics?.mail('out', 'sent');
+    ctx.log.info({ ...log, recipients: envelope.to.length }, 'mail sent from Matrix');
     await sender.saveSent(raw);
-    return { remoteId: mail.messageId as RemoteMessageId };
+    const confirmed = this.confirmations!.wait(mail.messageId, true);
+    return { remoteId: mail.messageId as RemoteMessageId, ...(confirmed ? { confirmed } : {}) };
+  }
+
+  /** The outbox sent a mail it had kept (after a temporary failure). */
+  private async outboxSent(entry: OutboxEntry): Promise<void> {
+    this.metrics?.mail('out', 'sent');
+    this.ctx?.log.info({ portal: entry.portal, messageId: entry.id }, 'mail sent from the outbox');
+    this.confirmations?.left(entry.id);
+    await this.senders.get(entry.mailboxId)?.saveSent(Buffer.from(entry.raw, 'base64'));
+  }
+
+  /** The outbox gave up on a mail: core's wait fails (the sender sees why), or they are told. */
+  private async outboxFailed(entry: OutboxEntry, error: BridgeError): Promise<void> {
+    this.metrics?.mail('out', 'failed');
+    this.ctx?.log.warn(
+      { portal: entry.portal, messageId: entry.id, attempts: entry.attempts + 1 },
+      'outbox: gave up on a mail',
+    );
+    if (this.confirmations?.fail(entry.id, error)) return;
+    await this.ctx?.notify(
+      entry.sender as MatrixUserId,
+      `⚠️ Your mail “${entry.subject}” was not sent: ${error.userMessage}.`,
+    );
+  }
+
+  /** A delivery report about a mail from Matrix: its Matrix event fails while core waits. */
+  private bounced(messageId: string, reason: string): void {
+    this.confirmations?.fail(
+      messageId,
+      new BridgeError('rejected', `the mail was not delivered: ${reason}`),
+    );
   }
 
   /** A mail that left cannot be changed: the sender is told so (core's failure notice). */

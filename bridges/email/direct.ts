@@ -35,6 +35,8 @@ export interface DirectDeps {
   ghostNames: Map<string, string>;
   /** The room of a local part of the bridge domain (lowercased, without `+detail`), if any. */
   target(localpart: string): DirectTarget | undefined;
+  /** A delivery report about a mail from Matrix came in. */
+  bounced?: (messageId: string, reason: string) => void;
   /** mailauth's `resolver` option (the system's DNS when absent). */
   resolver?: DNSResolver | undefined;
 }
@@ -177,6 +179,7 @@ export class DirectServer {
         lists: target,
         metrics: this.deps.metrics,
         ghostNames: this.deps.ghostNames,
+        ...(this.deps.bounced ? { bounced: this.deps.bounced } : {}),
       };
       try {
         const id = await bridgeMail(deps, {

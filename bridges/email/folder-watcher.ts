@@ -39,6 +39,7 @@ export interface WatcherDeps {
   ghostNames: Map<string, string>;
   metrics: EmailMetrics;
   listRooms?: ListRooms;
+  bounced?: (messageId: string, reason: string) => void;
 }
 
 export class FolderWatcher {
@@ -187,6 +188,7 @@ export class FolderWatcher {
       metrics: this.deps.metrics,
       ghostNames: this.deps.ghostNames,
       ...(this.deps.listRooms ? { listRooms: this.deps.listRooms } : {}),
+      ...(this.deps.bounced ? { bounced: this.deps.bounced } : {}),
     };
     let skipped = 0;
     let lastDate = state.lastDate;

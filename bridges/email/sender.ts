@@ -64,14 +64,21 @@ export class MailSender {
   }
 
   /** Submits the mail; a refusal of the server is a BridgeError the Matrix sender sees. */
-  async send(mail: OutgoingMail, raw: Buffer): Promise<void> {
+  send(mail: OutgoingMail, raw: Buffer): Promise<void> {
+    return this.sendRaw([...mail.to, ...mail.cc], raw);
+  }
+
+  /** The SMTP envelope of a mail from this mailbox. */
+  envelope(mail: OutgoingMail): { from: string; to: string[] } {
+    return { from: this.mailbox.address, to: [...mail.to, ...mail.cc] };
+  }
+
+  /** Submits a built mail to its recipients (the outbox's retries too). */
+  async sendRaw(to: string[], raw: Buffer): Promise<void> {
     if (!this.transport)
       throw new BridgeError('unsupported', 'this mailbox is read-only (no smtp in the config)');
     try {
-      await this.transport.sendMail({
-        envelope: { from: this.mailbox.address, to: [...mail.to, ...mail.cc] },
-        raw,
-      });
+      await this.transport.sendMail({ envelope: { from: this.mailbox.address, to }, raw });
     } catch (err) {
       const e = err as { responseCode?: number; response?: string; message: string; code?: string };
       const permanent = typeof e.responseCode === 'number' && e.responseCode >= 500;
