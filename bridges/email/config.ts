@@ -212,6 +212,26 @@ export const directSchema = z
     message: 'give both tls_cert_file and tls_key_file (or neither)',
   });
 
+/**
+ * Users' own mailboxes (`email login <address> <password>`), all on one mail server: its IMAP (and
+ * SMTP submission) without a login here; each user's login is theirs.
+ */
+export const loginsSchema = z
+  .object({
+    imap: server(993, 'implicit'),
+    smtp: server(587, 'starttls').optional(),
+    /** The login name: the whole address (`address`) or its local part (`localpart`). */
+    username: z
+      .enum(['address', 'localpart'], { message: 'must be address or localpart' })
+      .default('address'),
+    /** Addresses of these domains only (empty: any). */
+    domains: z.array(z.string().transform((d) => d.toLowerCase())).default([]),
+    /** The folders bridged for each user, each a room of theirs. */
+    folders: z.array(z.string().min(1)).min(1).default(['INBOX']),
+    sent_folder: z.string().min(1).optional(),
+  })
+  .strict();
+
 export const emailConfigSchema = z
   .object({
     /** The mailboxes to bridge, by id (`a-z 0-9 -`, used in room aliases and logs). */
@@ -266,6 +286,8 @@ export const emailConfigSchema = z
       })
       .strict()
       .default({ first_ms: 30_000, max_ms: 3_600_000, give_up_after_ms: 2 * 86_400_000 }),
+    /** Users' own mailboxes by `email login`; off when absent. */
+    logins: loginsSchema.optional(),
     /** The direct mode (an SMTP listener as the MX of a bridge domain); off when absent. */
     direct: directSchema.optional(),
   })
@@ -287,6 +309,7 @@ export type FolderConfig = z.infer<typeof folderSchema>;
 export type ListConfig = z.infer<typeof listSchema>;
 export type ServerConfig = MailboxConfig['imap'];
 export type DirectConfig = z.infer<typeof directSchema>;
+export type LoginsConfig = z.infer<typeof loginsSchema>;
 export type DirectRoomConfig = z.infer<typeof directRoomSchema>;
 
 /** The password of a server login: from the config or its file. */

@@ -11,8 +11,7 @@ import {
   type MatrixMessage,
   type PortalInfo,
   type PortalRecord,
-  type MatrixUserId,
-  type RemoteMessageId,
+  type Command,
   type SendResult,
   type AliasResolving,
   type EditCapable,
@@ -21,9 +20,15 @@ import {
   type RedactionCapable,
 } from '../../src/connector.js';
 import type { DNSResolver } from 'mailauth';
-import { rememberSent, sentRecord } from './bounces.js';
+import { sentRecord } from './bounces.js';
 import { composeMail } from './compose.js';
-import { emailConfigSchema, type EmailConfig, type DirectConfig } from './config.js';
+import {
+  emailConfigSchema,
+  type DirectConfig,
+  type EmailConfig,
+  type MailboxConfig,
+} from './config.js';
+import { LoginStore, loginCommands, userMailbox, userMailboxId } from './logins.js';
 import { DirectServer } from './direct.js';
 import {
   loadListPost,
@@ -36,7 +41,7 @@ import { directPortal, folderPortal, linkablePortal, listPortal, type Portal } f
 import { FolderWatcher } from './folder-watcher.js';
 import { emailMetrics, type EmailMetrics } from './metrics.js';
 import { makeDirectPortalKey, makePortalKey, parsePortalKey } from './ids.js';
-import { Confirmations, Outbox, type OutboxEntry } from './outbox.js';
+import { Outgoing } from './outgoing.js';
 import { MailSender } from './sender.js';
 import { Threads } from './threads.js';
 
@@ -64,12 +69,13 @@ export class EmailConnector
   private threads?: Threads;
   private readonly portals = new Map<string, Portal>();
   private readonly watchers: FolderWatcher[] = [];
+  private readonly mailboxWatchers = new Map<string, FolderWatcher[]>();
+  private logins?: LoginStore;
   private readonly senders = new Map<string, MailSender>();
   private readonly ghostNames = new Map<string, string>();
   private metrics?: EmailMetrics;
   private direct?: DirectServer;
-  private outbox?: Outbox;
-  private confirmations?: Confirmations;
+  private outgoing?: Outgoing;
   /** The direct mode's SMTP port once listening (0: off). */
   directPort = 0;
 
@@ -77,48 +83,25 @@ export class EmailConnector
 
   async start(ctx: BridgeContext<EmailConfig>): Promise<void> {
     this.ctx = ctx;
-    const threads = (this.threads = new Threads(ctx.kv));
-    this.confirmations = new Confirmations(ctx.config.bounce_wait_ms);
-    this.outbox = new Outbox({
-      kv: ctx.kv,
-      policy: ctx.config.send_retry,
-      log: ctx.log,
-      send: (entry) => {
-        const sender = this.senders.get(entry.mailboxId);
-        if (!sender)
-          throw new BridgeError(
-            'unknown-target',
-            `the mailbox ${entry.mailboxId} is gone from the config`,
+    this.threads = new Threads(ctx.kv);
+    this.outgoing = new Outgoing(ctx, this.senders, (outcome) =>
+      this.metrics?.mail('out', outcome),
+    );
+    this.metrics = emailMetrics(ctx.metrics, () => this.watchers);
+    for (const [mailboxId, mailbox] of Object.entries(ctx.config.mailboxes))
+      await this.addMailbox(mailboxId, mailbox);
+    // Users' own mailboxes (`email login`), as they left them.
+    this.logins = new LoginStore(ctx.kv, ctx.secrets);
+    if (ctx.config.logins)
+      for (const userId of await this.logins.users()) {
+        const login = await this.logins.get(userId);
+        if (login)
+          await this.addMailbox(
+            userMailboxId(userId),
+            userMailbox(ctx.config.logins, userId, login.address, login.password),
           );
-        return sender.sendRaw(entry.to, Buffer.from(entry.raw, 'base64'));
-      },
-      sent: (entry) => this.outboxSent(entry),
-      failed: (entry, error) => this.outboxFailed(entry, error),
-    });
-    const metrics = (this.metrics = emailMetrics(ctx.metrics, () => this.watchers));
-    for (const [mailboxId, mailbox] of Object.entries(ctx.config.mailboxes)) {
-      this.senders.set(mailboxId, new MailSender(ctx, mailboxId, mailbox));
-      for (const list of mailbox.lists)
-        await this.addPortal(listPortal(mailboxId, mailbox, list.list_id, list), true);
-      for (const folder of mailbox.folders) {
-        const portal = folderPortal(mailboxId, mailbox, folder);
-        await this.addPortal(portal, true);
-        this.watchers.push(
-          new FolderWatcher({
-            ctx,
-            mailboxId,
-            mailbox,
-            folder,
-            portal: portal.key,
-            threads,
-            ghostNames: this.ghostNames,
-            metrics,
-            listRooms: this.listRooms,
-            bounced: (id, reason) => this.bounced(id, reason),
-          }),
-        );
+        else ctx.log.warn({ user: userId }, 'a stored login could not be read: not bridged');
       }
-    }
     const direct = ctx.config.direct;
     for (const [localpart, room] of Object.entries(direct?.rooms ?? {}))
       await this.addPortal(directPortal(direct!.domain, direct!.name, localpart, room), true);
@@ -134,8 +117,74 @@ export class EmailConnector
           );
       }
     if (direct) await this.startDirect(ctx, direct);
-    await this.outbox.start();
+    await this.outgoing.start();
     await Promise.all(this.watchers.map((w) => w.start()));
+  }
+
+  /** A mailbox's sender and rooms (made when missing), and its folders' watchers (not started). */
+  private async addMailbox(mailboxId: string, mailbox: MailboxConfig): Promise<FolderWatcher[]> {
+    const ctx = this.ctx!;
+    this.senders.set(mailboxId, new MailSender(ctx, mailboxId, mailbox));
+    for (const list of mailbox.lists)
+      await this.addPortal(listPortal(mailboxId, mailbox, list.list_id, list), true);
+    const added: FolderWatcher[] = [];
+    for (const folder of mailbox.folders) {
+      const portal = folderPortal(mailboxId, mailbox, folder);
+      await this.addPortal(portal, true);
+      added.push(
+        new FolderWatcher({
+          ctx,
+          mailboxId,
+          mailbox,
+          folder,
+          portal: portal.key,
+          threads: this.threads!,
+          ghostNames: this.ghostNames,
+          metrics: this.metrics!,
+          listRooms: this.listRooms,
+          bounced: (id, reason) => this.outgoing?.bounced(id, reason),
+        }),
+      );
+    }
+    this.watchers.push(...added);
+    this.mailboxWatchers.set(mailboxId, added);
+    return added;
+  }
+
+  /** `email login`: the user's mailbox, watched from now on; its rooms. */
+  private async startUserMailbox(userId: string, mailbox: MailboxConfig): Promise<string[]> {
+    const mailboxId = userMailboxId(userId);
+    const watchers = await this.addMailbox(mailboxId, mailbox);
+    await Promise.all(watchers.map((w) => w.start()));
+    const rooms = await this.ctx!.portals();
+    const keys = new Set(mailbox.folders.map((f) => makePortalKey(mailboxId, f.folder) as string));
+    return rooms.filter((r) => keys.has(r.key)).map((r) => r.roomId);
+  }
+
+  /** `email logout` (or a new login): the user's mailbox is no longer watched. */
+  private async stopUserMailbox(userId: string): Promise<void> {
+    const mailboxId = userMailboxId(userId);
+    const watchers = this.mailboxWatchers.get(mailboxId) ?? [];
+    this.mailboxWatchers.delete(mailboxId);
+    await Promise.all(watchers.map((w) => w.stop()));
+    this.watchers.splice(
+      0,
+      this.watchers.length,
+      ...this.watchers.filter((w) => !watchers.includes(w)),
+    );
+    for (const [key, portal] of this.portals)
+      if (portal.mailboxId === mailboxId) this.portals.delete(key);
+    this.senders.get(mailboxId)?.close();
+    this.senders.delete(mailboxId);
+  }
+
+  commands(): Command[] {
+    return loginCommands({
+      ctx: () => this.ctx,
+      store: () => this.logins,
+      start: (userId, mailbox) => this.startUserMailbox(userId, mailbox),
+      stop: (userId) => this.stopUserMailbox(userId),
+    });
   }
 
   /** Where mail of a linked list goes, and the list's posting address learned from its mail. */
@@ -197,7 +246,7 @@ export class EmailConnector
       metrics: this.metrics!,
       ghostNames: this.ghostNames,
       resolver: this.options.dnsResolver,
-      bounced: (id, reason) => this.bounced(id, reason),
+      bounced: (id, reason) => this.outgoing?.bounced(id, reason),
       target: (localpart) => {
         const portal = this.portals.get(makeDirectPortalKey(localpart));
         if (!portal) return undefined;
@@ -215,13 +264,13 @@ export class EmailConnector
   }
 
   async stop(): Promise<void> {
-    this.outbox?.stop();
-    this.confirmations?.stop();
+    this.outgoing?.stop();
     await this.direct?.stop();
     this.direct = undefined;
     this.directPort = 0;
     await Promise.all(this.watchers.map((w) => w.stop()));
     this.watchers.length = 0;
+    this.mailboxWatchers.clear();
     for (const s of this.senders.values()) s.close();
     this.senders.clear();
     this.portals.clear();
@@ -266,82 +315,23 @@ export class EmailConnector
     const raw = await sender.build(mail, msg.content.attachments ?? []);
     // Known before it is sent: the copy that comes back (the mailbox among the recipients, Sent
     // watched) is never bridged back.
-    const recorded = await threads.add(portal.key, thread, {
+    await threads.add(portal.key, thread, {
       id: mail.messageId,
       subject: mail.subject,
       participants: [...mail.to, ...mail.cc],
     });
-    // Sent from Matrix: for a bounce (which may come at once), and for a redaction of it.
-    await rememberSent(ctx.kv, portal.mailboxId, mail.messageId, {
-      portal: portal.key,
-      sender: msg.sender.userId,
-      subject: mail.subject,
-    });
-    const envelope = sender.envelope(mail);
-    const entry: OutboxEntry = {
-      id: mail.messageId,
-      portal: portal.key,
-      mailboxId: portal.mailboxId,
-      ...envelope,
-      raw: raw.toString('base64'),
-      sender: msg.sender.userId,
-      subject: mail.subject,
-      attempts: 0,
-      firstAt: Date.now(),
-      nextAt: Date.now(),
-    };
-    // In the outbox before the first try: a server that is down for now does not lose it.
-    await this.outbox!.add(entry);
-    const log = { portal: portal.key, messageId: mail.messageId, thread: recorded.root };
     try {
-      await sender.sendRaw(envelope.to, raw);
+      return await this.outgoing!.send({
+        portal,
+        mail,
+        raw,
+        sender,
+        matrixSender: msg.sender.userId,
+      });
     } catch (err) {
-      if (err instanceof BridgeError && err.retriable) {
-        await this.outbox!.deferred(entry, err);
-        const confirmed = this.confirmations!.wait(mail.messageId, false);
-        return { remoteId: mail.messageId as RemoteMessageId, ...(confirmed ? { confirmed } : {}) };
-      }
-      await this.outbox!.remove(mail.messageId);
-      this.metrics?.mail('out', 'failed');
       await threads.forget(portal.key, mail.messageId, thread);
       throw err;
     }
-    await this.outbox!.remove(mail.messageId);
-    this.metrics?.mail('out', 'sent');
-    ctx.log.info({ ...log, recipients: envelope.to.length }, 'mail sent from Matrix');
-    await sender.saveSent(raw);
-    const confirmed = this.confirmations!.wait(mail.messageId, true);
-    return { remoteId: mail.messageId as RemoteMessageId, ...(confirmed ? { confirmed } : {}) };
-  }
-
-  /** The outbox sent a mail it had kept (after a temporary failure). */
-  private async outboxSent(entry: OutboxEntry): Promise<void> {
-    this.metrics?.mail('out', 'sent');
-    this.ctx?.log.info({ portal: entry.portal, messageId: entry.id }, 'mail sent from the outbox');
-    this.confirmations?.left(entry.id);
-    await this.senders.get(entry.mailboxId)?.saveSent(Buffer.from(entry.raw, 'base64'));
-  }
-
-  /** The outbox gave up on a mail: core's wait fails (the sender sees why), or they are told. */
-  private async outboxFailed(entry: OutboxEntry, error: BridgeError): Promise<void> {
-    this.metrics?.mail('out', 'failed');
-    this.ctx?.log.warn(
-      { portal: entry.portal, messageId: entry.id, attempts: entry.attempts + 1 },
-      'outbox: gave up on a mail',
-    );
-    if (this.confirmations?.fail(entry.id, error)) return;
-    await this.ctx?.notify(
-      entry.sender as MatrixUserId,
-      `⚠️ Your mail “${entry.subject}” was not sent: ${error.userMessage}.`,
-    );
-  }
-
-  /** A delivery report about a mail from Matrix: its Matrix event fails while core waits. */
-  private bounced(messageId: string, reason: string): void {
-    this.confirmations?.fail(
-      messageId,
-      new BridgeError('rejected', `the mail was not delivered: ${reason}`),
-    );
   }
 
   /** A mail that left cannot be changed: the sender is told so (core's failure notice). */
