@@ -71,7 +71,8 @@ describe('email bridge: rooms linked to mailing lists by List-Id (Dovecot + Open
       })
     ).room_id;
     await waitFor(
-      async () => (await events(user, room)).some((e) => e.sender === BOT),
+      async () =>
+        (await events(user, room)).some((e) => e.sender === BOT && e.type === 'm.room.message'),
       15_000,
       'the bot to greet',
     );
@@ -83,7 +84,16 @@ describe('email bridge: rooms linked to mailing lists by List-Id (Dovecot + Open
       async () => {
         const all = await events(user, room);
         const i = all.findIndex((e) => e.event_id === eventId);
-        return i < 0 ? undefined : all.slice(i + 1).find((e) => e.sender === BOT);
+        return i < 0
+          ? undefined
+          : all
+              .slice(i + 1)
+              .find(
+                (e) =>
+                  e.sender === BOT &&
+                  e.type === 'm.room.message' &&
+                  !body(e).startsWith('Hello! I am the bridge bot'),
+              );
       },
       15_000,
       `the bot's answer to "${text}"`,

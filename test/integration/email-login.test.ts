@@ -68,7 +68,13 @@ describe('email bridge: `email login` to a user’s own mailbox (Dovecot + OpenS
           ? undefined
           : all
               .slice(i + 1)
-              .find((e) => e.sender === BOT && e.type === 'm.room.message' && body(e) !== '');
+              .find(
+                (e) =>
+                  e.sender === BOT &&
+                  e.type === 'm.room.message' &&
+                  body(e) !== '' &&
+                  !body(e).startsWith('Hello! I am the bridge bot'),
+              );
       },
       20_000,
       `the bot's answer to a command`,
@@ -90,7 +96,7 @@ describe('email bridge: `email login` to a user’s own mailbox (Dovecot + OpenS
       })
     ).room_id;
     await waitFor(
-      async () => (await events(dm)).some((e) => e.sender === BOT),
+      async () => (await events(dm)).some((e) => e.sender === BOT && e.type === 'm.room.message'),
       15_000,
       'the bot to greet',
     );
