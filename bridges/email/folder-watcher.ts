@@ -58,7 +58,7 @@ export class FolderWatcher {
     return this.deps.ctx.log.child({ portal: this.deps.portal });
   }
 
-  /** Connects and catches up; a server that is down is retried in the background, not thrown. */
+  /** Connects and starts the catch-up; a server that is down is retried in the background, not thrown. */
   async start(): Promise<void> {
     await this.connect().catch((err: unknown) => this.failed(err));
   }
@@ -98,7 +98,8 @@ export class FolderWatcher {
     this.connected = true;
     this.attempts = 0;
     this.log.info({ folder: folder.folder }, 'IMAP folder open; watching it (IDLE)');
-    await this.sync();
+    // The catch-up runs on its own: the bridge is up meanwhile (10,000 waiting mails take minutes).
+    void this.sync();
   }
 
   private failed(err: unknown): void {
