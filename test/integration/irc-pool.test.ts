@@ -9,11 +9,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
+import { PoolLink } from '../../bridges/irc/pool/pool-link.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, roomEvents, sendText } from '../support/bridge-harness.js';
-import { ircUser, startIrcBridge, type IrcUser } from '../support/irc-user.js';
+import { asUser, roomEvents, sendText, startBridge } from '../support/bridge-harness.js';
+import { ircPort, ircUser, type IrcUser } from '../support/irc-user.js';
 import { redisUrl, startPoolProcess, type PoolProcess } from '../support/irc-pool.js';
 import {
   registerUser,
@@ -31,7 +33,12 @@ describe('IRC connection pool: a bridge restart IRC never sees (Redis + InspIRCd
   const prefix = `sbtest:${suffix}`;
   const database = join(mkdtempSync(join(tmpdir(), 'sb-pool-')), 'switchboard.db');
   const botNick = `sbp${suffix}`;
-  let network: Record<string, unknown>;
+  const network = {
+    bot_nick: botNick,
+    channels: [channel],
+    flood: { lines_per_second: 0, burst: 10 },
+    max_concurrent_connects: 10,
+  };
   let pool: PoolProcess;
   let bridge: Switchboard | undefined;
   let connector: IrcConnector;
@@ -42,9 +49,19 @@ describe('IRC connection pool: a bridge restart IRC never sees (Redis + InspIRCd
   const seen: { what: string; nick: string }[] = [];
   const danGhost = `@irc_test_dan${suffix}:localhost`;
 
-  const start = async () => {
+  const startWithPool = async (poolPrefix = prefix) => {
     connector = new IrcConnector();
-    bridge = await startIrcBridge(network, connector, { database });
+    bridge = await startBridge({
+      database,
+      connectors: [connector],
+      bridges: {
+        irc: {
+          enabled: true,
+          pool: { redis: redisUrl(), prefix: poolPrefix, http_port: 0 },
+          networks: { test: { host: '127.0.0.1', port: ircPort(), tls: false, ...network } },
+        },
+      },
+    });
   };
   const danLinesInRoom = async () =>
     (await roomEvents(users[0]!, roomId, 1000))
@@ -55,33 +72,9 @@ describe('IRC connection pool: a bridge restart IRC never sees (Redis + InspIRCd
   beforeAll(async () => {
     requireSynapse();
     pool = await startPoolProcess({ redis: redisUrl(), prefix });
-    network = {
-      bot_nick: botNick,
-      channels: [channel],
-      flood: { lines_per_second: 0, burst: 10 },
-      max_concurrent_connects: 10,
-    };
     dan = await ircUser(`Dan${suffix}`, channel);
     for (const what of ['join', 'part', 'quit'])
       dan.client.on(what, (e: { nick: string }) => seen.push({ what, nick: e.nick }));
-    // The bridge's section gets `pool` (startIrcBridge puts `network` under networks.test).
-    const { startBridge } = await import('../support/bridge-harness.js');
-    const { ircPort } = await import('../support/irc-user.js');
-    const startWithPool = async () => {
-      connector = new IrcConnector();
-      bridge = await startBridge({
-        database,
-        connectors: [connector],
-        bridges: {
-          irc: {
-            enabled: true,
-            pool: { redis: redisUrl(), prefix, http_port: 0 },
-            networks: { test: { host: '127.0.0.1', port: ircPort(), tls: false, ...network } },
-          },
-        },
-      });
-    };
-    startBridgeWithPool = startWithPool;
     await startWithPool();
     roomId = (await waitFor(() => connector.roomOf('test', channel), 30_000, 'the room'))!;
     for (let i = 0; i < PUPPETS; i++) {
@@ -90,8 +83,6 @@ describe('IRC connection pool: a bridge restart IRC never sees (Redis + InspIRCd
       users.push(user);
     }
   }, 300_000);
-
-  let startBridgeWithPool: () => Promise<void> = start;
 
   afterAll(async () => {
     dan?.client.quit('bye');
@@ -130,7 +121,7 @@ describe('IRC connection pool: a bridge restart IRC never sees (Redis + InspIRCd
     bridge = undefined;
     for (let i = 0; i < 5; i++) dan.client.say(channel, `while down ${i}`);
     await new Promise((r) => setTimeout(r, 500));
-    await startBridgeWithPool();
+    await startWithPool();
     const restartMs = Date.now() - stopped;
     for (let i = 0; i < 3; i++) dan.client.say(channel, `after ${i}`);
     await Promise.all(users.map((u, i) => sendText(u, roomId, `after restart ${i}`)));
@@ -165,6 +156,49 @@ describe('IRC connection pool: a bridge restart IRC never sees (Redis + InspIRCd
     expect(seen.slice(seenBefore).filter((s) => ours(s.nick))).toEqual([]);
     console.log(`bridge restart with ${PUPPETS} puppets through the pool: ${restartMs} ms`);
   }, 400_000);
+
+  it('checks the protocol version both ways', async () => {
+    const redis = new Redis(redisUrl());
+    try {
+      // A pool of another version on a prefix: the bridge refuses to start, naming both versions.
+      const other = `${prefix}-old`;
+      await redis.set(
+        `${other}:alive`,
+        JSON.stringify({ version: 99, pid: 1, since: '' }),
+        'EX',
+        60,
+      );
+      const link = new PoolLink(
+        { redis: redisUrl(), prefix: other, http_port: 0, http_bind: '127.0.0.1' },
+        pino({ level: 'silent' }),
+      );
+      await expect(link.start()).rejects.toThrow(/protocol version 99, this bridge 1/);
+      await link.stop();
+      // A command of another version: the running pool refuses it (and counts it).
+      await redis.xadd(
+        `${prefix}:commands`,
+        '*',
+        'v',
+        '0',
+        'type',
+        'send',
+        'conn',
+        'x',
+        'data',
+        '{}',
+      );
+      await waitFor(
+        async () =>
+          /switchboard_irc_pool_refused_total 1/.test(
+            await (await fetch(`http://127.0.0.1:${pool.httpPort}/metrics`)).text(),
+          ),
+        10_000,
+        'the pool to refuse the command',
+      );
+    } finally {
+      redis.disconnect();
+    }
+  });
 
   it('serves /health and /metrics', async () => {
     const health = (await (await fetch(`http://127.0.0.1:${pool.httpPort}/health`)).json()) as {

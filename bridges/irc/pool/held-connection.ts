@@ -29,6 +29,8 @@ export interface HeldConnectionEvents {
 export class HeldConnection {
   /** This connection's generation: a connection opened again under the same id gets another. */
   readonly gen = randomBytes(6).toString('hex');
+  /** The bridge's `open` attempts waiting for this connection to be ready (told if it closes first). */
+  readonly opening = new Set<string>();
   private readonly client: Client;
   private readonly welcome: string[] = [];
   private readonly channels = new Set<string>();

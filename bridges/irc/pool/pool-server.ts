@@ -35,8 +35,6 @@ export class IrcPool {
   private readonly writer: Redis;
   private readonly reader: Redis;
   private readonly conns = new Map<string, HeldConnection>();
-  /** `open` nonces waiting for a connection to become ready (answered with `closed` if it fails). */
-  private readonly opening = new Map<string, Set<string>>();
   private running = false;
   private heartbeat?: NodeJS.Timeout;
   private loop?: Promise<void>;
@@ -147,7 +145,11 @@ export class IrcPool {
         if (conn?.write(command.data.line)) this.metrics.lines.inc({ direction: 'to_irc' });
         return;
       case 'quit':
-        conn?.quit(command.data.message);
+        if (!conn) return;
+        // Forgotten at once: an `open` right behind this quit makes a new connection.
+        this.conns.delete(command.conn);
+        void this.writer.hdel(this.keys.connections, command.conn).catch(() => undefined);
+        conn.quit(command.data.message);
         return;
     }
   }
@@ -162,19 +164,17 @@ export class IrcPool {
       });
       return;
     }
-    if (open.nonce) {
-      const nonces = this.opening.get(id) ?? new Set<string>();
-      nonces.add(open.nonce);
-      this.opening.set(id, nonces);
+    if (live) {
+      if (open.nonce) live.opening.add(open.nonce); // registering: its `ready` answers this open too
+      return;
     }
-    if (live) return; // registering: its `ready` answers this open too
     const log = this.opts.log.child({ conn: id });
     const conn: HeldConnection = new HeldConnection(
       id,
       open,
       {
         onReady: (ready) => {
-          this.opening.delete(id);
+          conn.opening.clear();
           void this.emit({
             type: 'ready',
             conn: id,
@@ -189,20 +189,21 @@ export class IrcPool {
         },
         onClosed: (error) => {
           if (this.conns.get(id) === conn) this.conns.delete(id);
-          const nonces = [...(this.opening.get(id) ?? [])];
-          this.opening.delete(id);
+          const nonces = [...conn.opening];
           void this.emit({
             type: 'closed',
             conn: id,
             data: { ...(error ? { error } : {}), gen: conn.gen, nonces },
           });
-          void this.writer.hdel(this.keys.connections, id).catch(() => undefined);
+          if (!this.conns.has(id))
+            void this.writer.hdel(this.keys.connections, id).catch(() => undefined);
           log.info({ error }, 'IRC connection closed');
         },
         onState: () => this.saveState(conn),
       },
       log,
     );
+    if (open.nonce) conn.opening.add(open.nonce);
     this.conns.set(id, conn);
     conn.connect();
   }

@@ -67,7 +67,8 @@ export class PoolTransport extends EventEmitter implements PoolEventSink {
     const command = commandOf(line);
     if (command === 'PING') {
       const token = line.slice(line.indexOf(' ') + 1).replace(/^:/, '');
-      this.feed(`:${this.server} PONG ${this.server} :${token}`);
+      const pong = `:${this.server} PONG ${this.server} :${token}`;
+      setImmediate(() => this.isConnected() && this.feed(pong));
       return true;
     }
     if (this.state === 'registering') {
@@ -133,7 +134,11 @@ export class PoolTransport extends EventEmitter implements PoolEventSink {
     this.emit('line', line);
   }
 
-  /** The local client's registration, answered from what the pool said. */
+  /**
+   * The local client's registration, answered from what the pool said. Answers come on a later
+   * turn, as from a socket: irc-framework writes CAP LS, NICK and USER in one go, and all of them
+   * must be seen (and swallowed) before the registration is done.
+   */
   private register(command: string, line: string): void {
     const ready = this.ready!;
     if (command === 'CAP') {
@@ -144,19 +149,19 @@ export class PoolTransport extends EventEmitter implements PoolEventSink {
             .split(' ')
             .filter((c) => c && !c.startsWith('sasl')) // the pool logged in already
             .join(' ');
-          this.feed(`:${this.server} CAP * LS :${offered}`);
+          this.later(`:${this.server} CAP * LS :${offered}`);
           return;
         }
         case 'REQ': {
           const asked = (rest ?? '').split(' ').filter(Boolean);
           const acked = asked.filter((c) => ready.enabled.includes(c));
           const naked = asked.filter((c) => !ready.enabled.includes(c));
-          if (acked.length > 0) this.feed(`:${this.server} CAP * ACK :${acked.join(' ')}`);
-          if (naked.length > 0) this.feed(`:${this.server} CAP * NAK :${naked.join(' ')}`);
+          if (acked.length > 0) this.later(`:${this.server} CAP * ACK :${acked.join(' ')}`);
+          if (naked.length > 0) this.later(`:${this.server} CAP * NAK :${naked.join(' ')}`);
           return;
         }
         case 'END':
-          this.finishRegistration();
+          setImmediate(() => this.finishRegistration());
           return;
       }
       return;
@@ -164,7 +169,12 @@ export class PoolTransport extends EventEmitter implements PoolEventSink {
     // NICK, USER, PASS, AUTHENTICATE: the pool registered the connection already.
   }
 
+  private later(line: string): void {
+    setImmediate(() => this.state === 'registering' && this.feed(line));
+  }
+
   private finishRegistration(): void {
+    if (this.state !== 'registering') return;
     const ready = this.ready!;
     this.state = 'live';
     for (const line of ready.welcome) this.feed(withTarget(line, ready.nick));
