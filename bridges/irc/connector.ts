@@ -150,6 +150,11 @@ export class IrcConnector
       network.start();
       reattachPuppets(network, snapshot, ctx.log);
     }
+    if (this.pool) {
+      const entries = [...this.networks.values()];
+      this.pool.storedGate = () =>
+        Promise.all(entries.flatMap((e) => [e.listener.idle(), e.pms.idle()]));
+    }
     for (const portal of await ctx.portals()) this.track(portal.key);
     // Static channels get their rooms now (made, or the room they are mapped to), so that IRC
     // users are heard from the start.

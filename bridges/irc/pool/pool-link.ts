@@ -30,6 +30,9 @@ export interface PoolEventSink {
   detach(): void;
 }
 
+/** At stop, how long acknowledgements wait for core to store what was handed to it. */
+const STOP_ACK_WAIT_MS = 5_000;
+
 export class PoolLink {
   private readonly keys;
   private readonly writer: Redis;
@@ -42,6 +45,11 @@ export class PoolLink {
   private acks: string[] = [];
   private ackTimer?: NodeJS.Timeout;
   private refusedLogged = false;
+  /**
+   * Settles when what was handed to the bridge so far is stored by core: events are acknowledged
+   * (and leave the stream) only then, so a crash of the bridge loses none of them.
+   */
+  storedGate: () => Promise<unknown> = () => Promise.resolve();
 
   constructor(
     readonly config: IrcPoolConfig,
@@ -119,6 +127,8 @@ export class PoolLink {
   private async flushAcks(): Promise<void> {
     this.ackTimer = undefined;
     const ids = this.acks.splice(0);
+    if (ids.length === 0) return;
+    await this.storedGate().catch(() => undefined);
     await ackAndDelete(this.writer, this.keys.events, EVENT_GROUP, ids).catch((err: unknown) =>
       this.log.warn({ err }, 'acknowledging IRC pool events failed (they may be handled twice)'),
     );
@@ -134,7 +144,15 @@ export class PoolLink {
     this.reader.disconnect();
     await this.loop?.catch(() => undefined);
     clearTimeout(this.ackTimer);
-    await this.flushAcks();
+    // What is stored by now is acknowledged; the rest stays in the stream for the next start.
+    const stored = await Promise.race([
+      this.storedGate().then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), STOP_ACK_WAIT_MS).unref()),
+    ]);
+    if (stored) {
+      this.storedGate = () => Promise.resolve();
+      await this.flushAcks();
+    }
     await this.writer.quit().catch(() => undefined);
   }
 
