@@ -26,7 +26,7 @@ start() {
   mkdir -p "$D"
   # No Unix socket, no protected-mode surprises (loopback only), no persistence, not daemonized ($! is redis).
   redis-server --bind 127.0.0.1 --port "$PORT" --unixsocket '' --save '' --appendonly no \
-    --dir "$D" --daemonize no --logfile "$P/redis.log" &
+    --dir "$D" --daemonize no --logfile "$P/redis.log" </dev/null >/dev/null 2>&1 &
   echo $! >"$PIDFILE"
   for ((i = 0; i < 200; i++)); do
     alive "$(cat "$PIDFILE")" || { log "redis died; log:"; tail -20 "$P/redis.log" >&2; rm -f "$PIDFILE"; exit 1; }
