@@ -120,6 +120,9 @@ describe('IRC connection pool: a bridge restart IRC never sees (Redis + InspIRCd
     await bridge!.stop();
     bridge = undefined;
     for (let i = 0; i < 5; i++) dan.client.say(channel, `while down ${i}`);
+    // Matrix users speak while the bridge is down too: Synapse holds their messages for it.
+    const matrixWhileDown = users.slice(0, 3);
+    await Promise.all(matrixWhileDown.map((u, i) => sendText(u, roomId, `matrix while down ${i}`)));
     await new Promise((r) => setTimeout(r, 500));
     await startWithPool();
     const restartMs = Date.now() - stopped;
@@ -136,7 +139,9 @@ describe('IRC connection pool: a bridge restart IRC never sees (Redis + InspIRCd
       'every IRC line in the room',
     );
     await waitFor(
-      () => users.every((_, i) => heardOnIrc(`after restart ${i}`).length >= 1),
+      () =>
+        users.every((_, i) => heardOnIrc(`after restart ${i}`).length >= 1) &&
+        matrixWhileDown.every((_, i) => heardOnIrc(`matrix while down ${i}`).length >= 1),
       120_000,
       `all ${PUPPETS} puppets' lines after the restart on IRC`,
     );
@@ -146,6 +151,8 @@ describe('IRC connection pool: a bridge restart IRC never sees (Redis + InspIRCd
       expect(heardOnIrc(`hello ${i}`)).toHaveLength(1);
       expect(heardOnIrc(`after restart ${i}`)).toHaveLength(1);
     }
+    for (let i = 0; i < matrixWhileDown.length; i++)
+      expect(heardOnIrc(`matrix while down ${i}`)).toHaveLength(1);
     // The same puppets said it (no new connections) and IRC saw none of ours come or go.
     const after = new Set(
       dan.heard
