@@ -138,13 +138,24 @@ async function restartRun(redisUrl: string | undefined, n: number) {
     bridge = new BridgeProcess();
     await start();
     const upSeconds = (performance.now() - stopped) / 1000;
+    // Every puppet registered again (re-attached, or reconnected), as the bridge's metric says.
+    let puppetsBackAt: number | undefined;
+    const bridgeUrl = hs.appserviceUrl!;
+    const poll = setInterval(() => {
+      void puppetsConnected(bridgeUrl).then(
+        (n) => (puppetsBackAt ??= n >= PUPPETS ? performance.now() : undefined),
+        () => undefined,
+      );
+    }, 200);
     crowd.forEach((u, k) => hs.send(room, u, { msgtype: 'm.text', body: `r ${k}` }));
     await waitUntil(
-      () => crowd.every((_, k) => heard.has(`r ${k}`)),
+      () => crowd.every((_, k) => heard.has(`r ${k}`)) && puppetsBackAt !== undefined,
       900_000,
       'every puppet again',
     );
+    clearInterval(poll);
     const restartSeconds = (performance.now() - stopped) / 1000;
+    const puppetsBackSeconds = (puppetsBackAt! - stopped) / 1000;
     await new Promise((r) => setTimeout(r, 2_000));
     watching = false;
     const result = {
@@ -152,11 +163,12 @@ async function restartRun(redisUrl: string | undefined, n: number) {
       puppets: PUPPETS,
       connectSeconds: round(connectSeconds, 2),
       bridgeUpSeconds: round(upSeconds, 2),
+      puppetsBackSeconds: round(puppetsBackSeconds, 2),
       restartSeconds: round(restartSeconds, 2),
       quitJoinPartLinesSeen: comings.length,
     };
     log(
-      `  ${redisUrl ? 'with the pool   ' : 'without the pool'}: ${PUPPETS} puppets connected in ${result.connectSeconds} s; restart: bridge up in ${result.bridgeUpSeconds} s, every puppet's next line on IRC ${result.restartSeconds} s after the stop; QUIT/JOIN/PART lines seen on IRC: ${comings.length}`,
+      `  ${redisUrl ? 'with the pool   ' : 'without the pool'}: ${PUPPETS} puppets connected in ${result.connectSeconds} s; restart: bridge up in ${result.bridgeUpSeconds} s, every puppet registered ${result.puppetsBackSeconds} s and every puppet's next line on IRC ${result.restartSeconds} s after the stop; QUIT/JOIN/PART lines seen on IRC: ${comings.length}`,
     );
     return result;
   } finally {
@@ -166,6 +178,14 @@ async function restartRun(redisUrl: string | undefined, n: number) {
     await hs.close();
     await database.cleanup();
   }
+}
+
+/** The bridge's `switchboard_irc_connections` of connected puppets (its /metrics). */
+async function puppetsConnected(bridgeUrl: string): Promise<number> {
+  const text = await (await fetch(`${bridgeUrl}/metrics`)).text();
+  const m =
+    /switchboard_irc_connections\{[^}]*kind="puppet"[^}]*state="connected"[^}]*\} (\d+)/.exec(text);
+  return m ? Number(m[1]) : 0;
 }
 
 const server = await IrcServer.start(ircPort);
