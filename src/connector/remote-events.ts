@@ -96,6 +96,15 @@ export type RemoteEvent =
          */
         kind: 'call';
       })
+  | (RemoteEventBase & {
+      /**
+       * The bridge says something about the chat itself in its room (the bridge was away and what
+       * was said meanwhile is lost, say): core's bot sends `text` as an `m.notice`. `sender` is
+       * not used (no ghost is made); `timestamp`, when given, is the notice's time.
+       */
+      kind: 'bridge-notice';
+      text: string;
+    })
   | (RemoteEventBase & { kind: 'topic'; topic: string })
   | (RemoteEventBase & { kind: 'name'; name: string });
 
