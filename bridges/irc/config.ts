@@ -136,6 +136,25 @@ export const networkSchema = z
      * none connect; the bot says their lines as `<alice> hello` (for networks that limit connections).
      */
     mode: z.enum(['puppets', 'relay'], { message: 'must be puppets or relay' }).optional(),
+    /** What the bridge does about what channels said while it was away (catch-up/). */
+    catch_up: z
+      .object({
+        /** A gap shorter than this gets no "the bridge was away" notice (0: every gap history does not cover). */
+        away_notice_seconds: z
+          .number()
+          .int('must be a whole number of seconds')
+          .min(0, 'must be 0 (always) or more')
+          .default(60),
+        /** Lines asked for per CHATHISTORY request (the server's own limit applies when smaller). */
+        history_limit: z
+          .number()
+          .int('must be a whole number')
+          .min(1, 'must be at least 1')
+          .max(1_000, 'must be at most 1000')
+          .default(100),
+      })
+      .strict()
+      .default({ away_notice_seconds: 60, history_limit: 100 }),
   })
   .strict()
   // Channel entries become `channels` (names, as before) plus `channel_keys` and `channel_rooms`.

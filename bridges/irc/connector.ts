@@ -39,6 +39,7 @@ import { readHolds, splitHoldsKey } from './from-irc/netsplit.js';
 import { ircConfigSchema, type IrcConfig } from './config.js';
 import { IrcListener } from './from-irc/from-irc.js';
 import { ircMetrics } from './metrics.js';
+import { startCatchUp, type CatchUp } from './catch-up/start.js';
 import { ChannelKeys } from './channels/channel-keys.js';
 import {
   handleMatrixEdit,
@@ -83,7 +84,7 @@ export class IrcConnector
   private ctx?: BridgeContext<IrcConfig>;
   private readonly networks = new Map<
     string,
-    { network: IrcNetwork; listener: IrcListener; pms: IrcPrivateMessages }
+    { network: IrcNetwork; listener: IrcListener; pms: IrcPrivateMessages; catchUp: CatchUp }
   >();
   /** Portal keys that have a Matrix room: only their channels are bridged to Matrix. */
   private readonly portalKeys = new Set<string>();
@@ -122,6 +123,11 @@ export class IrcConnector
       });
       listener.restoreHolds(readHolds(await ctx.kv.get<unknown>(splitHoldsKey(id))));
       listener.listen();
+      const catchUp = await startCatchUp(network, listener, {
+        kv: ctx.kv,
+        log: ctx.log,
+        hasPortal: (channel) => this.portalKeys.has(makePortalKey(id, channel)),
+      });
       const pms = new IrcPrivateMessages(network, {
         emit,
         setGhostProfile: ctx.setGhostProfile,
@@ -135,9 +141,10 @@ export class IrcConnector
       keys.attach(network.bot);
       network.onPuppet = (userId, puppet) => {
         pms.attach(userId, puppet);
+        catchUp.watchPuppet(puppet);
         keys.attach(puppet);
       };
-      this.networks.set(id, { network, listener, pms });
+      this.networks.set(id, { network, listener, pms, catchUp });
       network.start();
     }
     for (const portal of await ctx.portals()) this.track(portal.key);
@@ -162,7 +169,8 @@ export class IrcConnector
   }
 
   async stop(): Promise<void> {
-    for (const { network, listener } of this.networks.values()) {
+    for (const { network, listener, catchUp } of this.networks.values()) {
+      await catchUp.stop();
       listener.stop();
       network.stop();
     }

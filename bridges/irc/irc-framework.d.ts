@@ -33,6 +33,8 @@ declare module 'irc-framework' {
     /** server-time as milliseconds since the epoch, when the server sent it. */
     time?: number;
     from_server?: boolean;
+    /** The IRCv3 BATCH the line came in (a `chathistory` replay, say). */
+    batch?: { id: string; type: string; params: string[] };
   }
 
   /** A line from the server as irc-framework's parser gives it (tags unescaped, command upper-cased). */

@@ -41,6 +41,7 @@ const CAPS = [
   'extended-join',
   'labeled-response',
   'echo-message',
+  'draft/chathistory',
 ];
 
 /** An IRC services account (SASL PLAIN). */
