@@ -40,6 +40,10 @@ import { ircConfigSchema, type IrcConfig } from './config.js';
 import { IrcListener } from './from-irc/from-irc.js';
 import { ircMetrics } from './metrics.js';
 import { startCatchUp, type CatchUp } from './catch-up/start.js';
+import { loadSourceAddresses } from './connection/source-address.js';
+import type { IdentServer } from './ident/ident-server.js';
+import { startIdentServer } from './ident/start.js';
+import { identUsername } from './ident/usernames.js';
 import { ChannelKeys } from './channels/channel-keys.js';
 import {
   handleMatrixEdit,
@@ -88,6 +92,8 @@ export class IrcConnector
   >();
   /** Portal keys that have a Matrix room: only their channels are bridged to Matrix. */
   private readonly portalKeys = new Set<string>();
+  /** The ident server (RFC 1413), when `ident.enabled`. */
+  private ident?: IdentServer;
   /** Users' services accounts (`irc login`), sealed in the kv; made at start. */
   private accounts?: IrcAccounts;
 
@@ -106,10 +112,24 @@ export class IrcConnector
       log: ctx.log,
     };
     const measured = ircMetrics(ctx.metrics, () => this.networks.values());
+    if (ctx.config.ident.enabled)
+      this.ident = await startIdentServer(
+        ctx.config.ident,
+        () => [...this.networks.values()].map((n) => n.network),
+        ctx.log,
+      );
     for (const [id, config] of Object.entries(ctx.config.networks)) {
       const network = new IrcNetwork(id, config, ctx.log);
       network.onDropped = (kind) => measured.dropped(id, kind);
       registerGhostIds(network, ctx.ghostUserId);
+      const addresses = config.source_prefix
+        ? await loadSourceAddresses(ctx.kv, id, config.source_prefix, ctx.log)
+        : undefined;
+      const ident = ctx.config.ident.enabled;
+      network.puppetOptions = (userId) => ({
+        ...(ident ? { username: identUsername(userId) } : {}),
+        ...(addresses ? { localAddress: addresses.addressFor(userId) } : {}),
+      });
       const chosen = await ctx.kv.get<Record<string, string>>(chosenNicksKey(id));
       for (const [userId, nick] of Object.entries(chosen ?? {}))
         network.chosenNicks.set(userId, nick);
@@ -176,6 +196,8 @@ export class IrcConnector
     }
     this.networks.clear();
     this.portalKeys.clear();
+    await this.ident?.stop();
+    this.ident = undefined;
     this.ctx = undefined;
   }
 

@@ -15,6 +15,8 @@ declare module 'irc-framework' {
     /** The transport class (irc-framework's net transport by default). */
     transport?: new (options: never) => unknown;
     auto_reconnect?: boolean;
+    /** The local address to connect from. */
+    outgoing_addr?: string;
     ping_interval?: number;
     ping_timeout?: number;
     version?: string | null;

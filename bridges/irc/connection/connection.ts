@@ -67,6 +67,8 @@ export interface ConnectionOptions {
   onRegistered?(): void;
   /** The registered connection dropped (not a stop or a reconnect asked for): it reconnects with backoff. */
   onDropped?(): void;
+  /** The local address to connect from (a per-user IPv6 address); the system's choice when absent. */
+  localAddress?: string;
   /** The network's connect turns (at most so many connecting at once); none: connect at once. */
   limiter?: ConnectLimiter;
   /** Goes ahead of the waiting connections for a connect turn, and any number may wait for it (the bot). */
@@ -209,6 +211,7 @@ export class IrcConnection {
       nick: this.wantedNick,
       username: this.opts.username,
       gecos: this.opts.gecos,
+      ...(this.opts.localAddress ? { outgoing_addr: this.opts.localAddress } : {}),
       auto_reconnect: false, // our own backoff below
       version: null,
       ...(account ? { account } : {}),
