@@ -232,6 +232,7 @@ async function ircRun(
     await hs.stream!.idle();
     await bridge.ask({ type: 'mark' }, 'marked', 10_000);
     const first = seq;
+    const txnsBefore = { ...hs.stream!.sent };
     const started = performance.now();
     for (let i = 0; i < opts.messages; i++) ircSay(i % ROOMS, 'm');
     await waitUntil(() => arrivals.size >= warmIrc.length + opts.messages, 300_000, 'IRC → Matrix');
@@ -240,8 +241,10 @@ async function ircRun(
     const lastOnIrc = Math.max(...[...ircHeard].filter(([n]) => n >= first).map(([, at]) => at));
     await hs.stream!.idle(); // the bridge has taken back what it sent (with push-back)
     const inCpu = (await bridge.ask({ type: 'stats' }, 'stats', 10_000)).cpuMs / opts.messages;
+    const inTxns = hs.stream!.sent.transactions - txnsBefore.transactions;
+    const inTxnEvents = hs.stream!.sent.events - txnsBefore.events;
     log(
-      `  IRC → Matrix: ${ircToMatrix} msg/s (${opts.messages} messages; the IRC server relayed them in ${round(lastOnIrc - started)} ms); bridge CPU ${round(inCpu, 3)} ms per message`,
+      `  IRC → Matrix: ${ircToMatrix} msg/s (${opts.messages} messages; the IRC server relayed them in ${round(lastOnIrc - started)} ms); bridge CPU ${round(inCpu, 3)} ms per message; ${inTxns} transactions pushed back (${round(inTxnEvents / Math.max(inTxns, 1), 1)} events each)`,
     );
 
     // 2. Matrix → IRC throughput: the homeserver's stream, 100-event transactions, one in flight.
@@ -306,6 +309,7 @@ async function ircRun(
       ircToMatrixPerSecond: ircToMatrix,
       matrixToIrcPerSecond: matrixToIrc,
       bridgeCpuMsPerMessage: { ircToMatrix: round(inCpu, 3), matrixToIrc: round(outCpu, 3) },
+      ircToMatrixTransactions: { count: inTxns, events: inTxnEvents },
       pacedPerSecond: rate,
       ircToMatrixLatencyMs: inLatency,
       matrixToIrcLatencyMs: outLatency,
