@@ -1,4 +1,4 @@
-// Catch-up after a bridge restart, against real InspIRCd (its chanhistory module) and Synapse: in a
+// Catch-up after a bridge restart (and after a reconnect of the bot), against real InspIRCd (its chanhistory module) and Synapse: in a
 // channel with history (+H), what was said while the bridge was down reaches the room once, in
 // order, with its original time, and nothing bridged before (an IRC user's line, a Matrix user's
 // own) is doubled; a +H channel where nobody spoke gets no notice; a channel without history gets
@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { joinAlias, roomEvents, sendText, type RoomEvent } from '../support/bridge-harness.js';
-import { ircUser, startIrcBridge, type IrcUser } from '../support/irc-user.js';
+import { ircPort, ircUser, startIrcBridge, type IrcUser } from '../support/irc-user.js';
+import { startTcpGate, type TcpGate } from '../support/tcp-gate.js';
 import {
   registerUser,
   requireSynapse,
@@ -129,5 +130,75 @@ describe('IRC catch-up after a restart (InspIRCd chanhistory + Synapse)', () => 
       expect(
         (await roomEvents(carol, rooms[c]!)).filter((e) => e.content['msgtype'] === 'm.notice'),
       ).toEqual([]);
+  });
+});
+
+// The same after the bot's connection dropped (the bridge kept running): it reconnects, rejoins,
+// and the replay brings what was said meanwhile; a channel without history gets the notice.
+describe('IRC catch-up after a reconnect (InspIRCd chanhistory + Synapse)', () => {
+  const suffix = randomBytes(4).toString('hex');
+  const kept = `#rkept${suffix}`;
+  const lost = `#rlost${suffix}`;
+  let bridge: Switchboard | undefined;
+  let gate: TcpGate;
+  let carol: TestUser;
+  let erin: IrcUser;
+  const rooms: Record<string, string> = {};
+  const bot = () => `@${testRegistration().sender_localpart}:${requireSynapse().serverName}`;
+  const texts = (events: RoomEvent[]) =>
+    events.filter((e) => e.type === 'm.room.message').map((e) => String(e.content['body']));
+
+  beforeAll(async () => {
+    requireSynapse();
+    carol = await registerUser(uniqueLocalpart('carol'));
+    erin = await ircUser(`Erin${suffix}`, kept);
+    const joined = new Promise<void>((r) => erin.client.once('join', () => r()));
+    erin.client.join(lost);
+    await joined;
+    erin.client.raw(`MODE ${kept} +H 50:1d`);
+    gate = await startTcpGate(ircPort());
+    bridge = await startIrcBridge({
+      port: gate.port,
+      bot_nick: `sbd${suffix}`,
+      catch_up: { away_notice_seconds: 0 },
+    });
+    for (const c of [kept, lost]) rooms[c] = await joinAlias(carol, `#irc_test_${c}:localhost`);
+  });
+
+  afterAll(async () => {
+    erin?.client.quit('bye');
+    await bridge?.stop();
+    await gate?.close();
+  });
+
+  it('bridges what was said while the bot was disconnected, or says it is lost', async () => {
+    const botNick = `sbd${suffix}`;
+    const names = async () => (await erin.names(kept)).map((n) => n.toLowerCase());
+    await waitFor(async () => (await names()).includes(botNick), 20_000, 'the bot in the channel');
+    gate.shut();
+    await waitFor(async () => !(await names()).includes(botNick), 20_000, 'the bot gone');
+    erin.client.say(kept, 'said while the bot was out');
+    erin.client.say(lost, 'lost while the bot was out');
+    await erin.names(kept); // both lines are on the server (answered after them)
+    await new Promise((r) => setTimeout(r, 1_100));
+    gate.open();
+    await waitFor(
+      async () =>
+        texts(await roomEvents(carol, rooms[kept]!)).includes('said while the bot was out'),
+      40_000,
+      'the line said meanwhile in the room',
+    );
+    const notice = await waitFor(
+      async () =>
+        (await roomEvents(carol, rooms[lost]!)).find(
+          (e) => e.sender === bot() && e.content['msgtype'] === 'm.notice',
+        ),
+      30_000,
+      "the bot's notice in the room of the channel without history",
+    );
+    expect(String(notice.content['body'])).toMatch(/what was said then is not available\.$/);
+    expect(texts(await roomEvents(carol, rooms[lost]!))).not.toContain(
+      'lost while the bot was out',
+    );
   });
 });

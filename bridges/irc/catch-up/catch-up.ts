@@ -22,7 +22,7 @@ import { awayNotice, historyWindowMs, isoTime } from './notice.js';
 /** How long after the bot's join the server's replay (or its CHATHISTORY answer) is waited for. */
 export const HISTORY_WAIT_MS = 3_000;
 /** How often the bot's presence in its channels is written down (a crash loses at most this). */
-const SEEN_EVERY_MS = 15_000;
+const SEEN_EVERY_MS = 60_000;
 /** CHATHISTORY pages asked for at most per join. */
 const MAX_PAGES = 10;
 

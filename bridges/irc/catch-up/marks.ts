@@ -7,7 +7,7 @@
 import type { KeyValueStore } from '../../../src/connector.js';
 
 /** How many recent msgids are kept per channel (a replay is checked against them). */
-const MSGIDS_KEPT = 50;
+const MSGIDS_KEPT = 10;
 /** How many of our puppets' nicks are kept (the newest). */
 const NICKS_KEPT = 5_000;
 const SAVE_DELAY_MS = 1_000;
