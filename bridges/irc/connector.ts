@@ -117,6 +117,7 @@ export class IrcConnector
         ctx.config.ident,
         () => [...this.networks.values()].map((n) => n.network),
         ctx.log,
+        measured.identAnswer,
       );
     for (const [id, config] of Object.entries(ctx.config.networks)) {
       const network = new IrcNetwork(id, config, ctx.log);
@@ -147,6 +148,10 @@ export class IrcConnector
         kv: ctx.kv,
         log: ctx.log,
         hasPortal: (channel) => this.portalKeys.has(makePortalKey(id, channel)),
+        metrics: {
+          onReplayed: (outcome) => measured.replayed(id, outcome),
+          onAwayNotice: () => measured.awayNotice(id),
+        },
       });
       const pms = new IrcPrivateMessages(network, {
         emit,

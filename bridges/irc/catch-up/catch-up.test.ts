@@ -40,6 +40,7 @@ function memoryKv() {
 let kv: ReturnType<typeof memoryKv>;
 let now: number;
 let said: { channel: string; text: string }[];
+let counted: string[];
 let bot: FakeBot;
 let catchUp: CatchUp;
 
@@ -58,6 +59,8 @@ async function start(config: Partial<CatchUpConfig> = {}) {
       say: (channel, text) => said.push({ channel, text }),
       log: pino({ level: 'silent' }),
       now: () => now,
+      onReplayed: (outcome) => counted.push(outcome),
+      onAwayNotice: () => counted.push('notice'),
     },
   );
   catchUp.listen();
@@ -94,6 +97,7 @@ beforeEach(async () => {
   kv = memoryKv();
   now = T0;
   said = [];
+  counted = [];
   await start();
 });
 afterEach(() => vi.useRealTimers());
@@ -121,6 +125,7 @@ describe('catch-up: replayed lines', () => {
       line('meanwhile', T0 + 30_000, 'm3', true),
     ]);
     expect(bridged).toEqual([false, false, false, true, true]);
+    expect(counted).toEqual(['duplicate', 'duplicate', 'duplicate', 'bridged', 'bridged']);
     expect(said).toEqual([]); // the replay reaches back to what was bridged: nothing lost
   });
 
@@ -155,6 +160,7 @@ describe('catch-up: the away notice', () => {
         text: 'The bridge was away from 2026-12-06 08:00:02 UTC to 2026-12-06 08:01:00 UTC; what was said then is not available.',
       },
     ]);
+    expect(counted).toEqual(['notice']);
   });
 
   it('counts a channel joined just before a stop (before the wait for a replay ended) as seen', async () => {

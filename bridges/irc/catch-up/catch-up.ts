@@ -40,6 +40,10 @@ export interface CatchUpDeps {
   say(channel: string, text: string): void;
   log: Logger;
   now?: () => number;
+  /** A replayed history line was bridged, or dropped as bridged before (metrics). */
+  onReplayed?(outcome: 'bridged' | 'duplicate'): void;
+  /** The room was told the bridge was away (metrics). */
+  onAwayNotice?(): void;
 }
 
 interface Pending {
@@ -132,16 +136,24 @@ export class CatchUp {
     const channel = e.target.toLowerCase();
     const msgid = e.tags?.msgid;
     if (e.batch?.type?.toLowerCase() === 'chathistory') {
-      if (this.marks.wasOurNick(e.nick)) return false;
-      if (msgid && this.marks.hasMsgid(channel, msgid)) return false;
-      const last = this.marks.get(channel)?.time;
-      if (last !== undefined && e.time !== undefined) {
-        // Replays carry whole seconds on InspIRCd: only a line of an earlier second is surely old.
-        if (e.time < last - (last % 1000)) return false;
-        if (!msgid && e.time <= last) return false;
-      }
+      const fresh = this.fresh(e, channel, msgid);
+      this.deps.onReplayed?.(fresh ? 'bridged' : 'duplicate');
+      if (!fresh) return false;
     }
     this.marks.bridged(channel, msgid, e.time, this.now());
+    return true;
+  }
+
+  /** Whether a replayed line is new: not bridged before, nor said by one of our puppets. */
+  private fresh(e: MessageEvent, channel: string, msgid: string | undefined): boolean {
+    if (this.marks.wasOurNick(e.nick)) return false;
+    if (msgid && this.marks.hasMsgid(channel, msgid)) return false;
+    const last = this.marks.get(channel)?.time;
+    if (last !== undefined && e.time !== undefined) {
+      // Replays carry whole seconds on InspIRCd: only a line of an earlier second is surely old.
+      if (e.time < last - (last % 1000)) return false;
+      if (!msgid && e.time <= last) return false;
+    }
     return true;
   }
 
@@ -251,6 +263,7 @@ export class CatchUp {
       'the bridge was away from a channel and its history does not cover it all: said so in the room',
     );
     this.deps.say(channel, text);
+    this.deps.onAwayNotice?.();
   }
 
   /**

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { KeyValueStore } from '../../../src/connector.js';
 import type { IrcNetwork } from '../connection/client.js';
 import type { IrcListener } from '../from-irc/from-irc.js';
-import { CatchUp } from './catch-up.js';
+import { CatchUp, type CatchUpDeps } from './catch-up.js';
 import { ChannelMarks } from './marks.js';
 
 export type { CatchUp } from './catch-up.js';
@@ -11,7 +11,12 @@ export type { CatchUp } from './catch-up.js';
 export async function startCatchUp(
   network: IrcNetwork,
   listener: IrcListener,
-  deps: { kv: KeyValueStore; log: Logger; hasPortal(channel: string): boolean },
+  deps: {
+    kv: KeyValueStore;
+    log: Logger;
+    hasPortal(channel: string): boolean;
+    metrics?: Pick<CatchUpDeps, 'onReplayed' | 'onAwayNotice'>;
+  },
 ): Promise<CatchUp> {
   const marks = new ChannelMarks(deps.kv, network.id, (err) =>
     deps.log.warn({ err, irc: network.id }, 'catch-up marks not stored'),
@@ -21,6 +26,7 @@ export async function startCatchUp(
     hasPortal: deps.hasPortal,
     say: (channel, text) => listener.say(channel, text),
     log: deps.log,
+    ...deps.metrics,
   });
   listener.catchUp = catchUp;
   catchUp.listen();

@@ -23,6 +23,7 @@ describe('ident server (RFC 1413)', () => {
   let ircServer: net.Server;
   let ours: net.Socket;
   let ident: IdentServer;
+  const answers: string[] = [];
 
   beforeAll(async () => {
     // A stand-in IRC server, and one connection of ours to it.
@@ -36,6 +37,7 @@ describe('ident server (RFC 1413)', () => {
       address: '127.0.0.1',
       log: pino({ level: 'silent' }),
       lookup: (l, r, from) => findSocket([['alice3f2a', ours]], l, r, from),
+      onAnswer: (a) => answers.push(a),
     });
     await ident.start();
   });
@@ -56,6 +58,7 @@ describe('ident server (RFC 1413)', () => {
     );
     expect(await ask(ident.port, '0, 70000\n')).toBe('0 , 70000 : ERROR : INVALID-PORT\r\n');
     expect(await ask(ident.port, 'hello\r\n')).toBe(' : ERROR : INVALID-PORT\r\n');
+    expect(answers.slice(-3)).toEqual(['no-user', 'invalid-port', 'invalid-port']);
   });
 
   it('tells a connection’s username only to the host it goes to', () => {

@@ -67,7 +67,14 @@ export class IdentServer {
   private server?: net.Server;
 
   constructor(
-    private readonly opts: { port: number; address: string; lookup: IdentLookup; log: Logger },
+    private readonly opts: {
+      port: number;
+      address: string;
+      lookup: IdentLookup;
+      log: Logger;
+      /** Each answer given, by kind (metrics). */
+      onAnswer?(answer: 'userid' | 'no-user' | 'invalid-port'): void;
+    },
   ) {}
 
   /** Listens; rejects when the port cannot be had (113 needs privilege: see the README). */
@@ -114,6 +121,13 @@ export class IdentServer {
       this.opts.log.debug(
         { query: line.slice(0, 40), from: socket.remoteAddress, answer },
         'ident query',
+      );
+      this.opts.onAnswer?.(
+        answer.includes(': USERID :')
+          ? 'userid'
+          : answer.endsWith('NO-USER')
+            ? 'no-user'
+            : 'invalid-port',
       );
       socket.end(`${answer}\r\n`);
       buffer = '';

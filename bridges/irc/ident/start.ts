@@ -23,8 +23,10 @@ export async function startIdentServer(
   config: IdentConfig,
   networks: () => Iterable<IrcNetwork>,
   log: Logger,
+  onAnswer?: (answer: 'userid' | 'no-user' | 'invalid-port') => void,
 ): Promise<IdentServer> {
   const server = new IdentServer({
+    ...(onAnswer ? { onAnswer } : {}),
     port: config.port,
     address: config.address,
     log: log.child({ ident: config.port }),
