@@ -32,6 +32,7 @@ describe('IRC catch-up after a restart (InspIRCd chanhistory + Synapse)', () => 
   let carol: TestUser;
   const rooms: Record<string, string> = {};
   let dave: IrcUser;
+  let finn: IrcUser;
   const bot = () => `@${testRegistration().sender_localpart}:${requireSynapse().serverName}`;
 
   const texts = (events: RoomEvent[]) =>
@@ -56,6 +57,7 @@ describe('IRC catch-up after a restart (InspIRCd chanhistory + Synapse)', () => 
       await joined;
     }
     dave.client.raw(`MODE ${kept} +H 50:1d`);
+    finn = await ircUser(`Finn${suffix}`, kept);
     dave.client.raw(`MODE ${quiet} +H 50:1d`);
     bridge = await startIrcBridge(network, undefined, { database });
     for (const c of [kept, quiet, lost])
@@ -64,6 +66,7 @@ describe('IRC catch-up after a restart (InspIRCd chanhistory + Synapse)', () => 
 
   afterAll(async () => {
     dave?.client.quit('bye');
+    finn?.client.quit('bye');
     await bridge?.stop();
   });
 
@@ -88,13 +91,18 @@ describe('IRC catch-up after a restart (InspIRCd chanhistory + Synapse)', () => 
     await say(kept, 'said while away 1');
     await say(kept, 'said while away 2');
     await say(lost, 'nobody will see this');
+    // Finn speaks and leaves while the bridge is down: his line comes, his ghost does not stay.
+    finn.client.say(kept, 'finn was here');
+    const parted = new Promise<void>((r) => finn.client.once('part', () => r()));
+    finn.client.part(kept, 'bye');
+    await parted;
     await new Promise((r) => setTimeout(r, 1_100)); // the gap outlasts the lines' second
 
     bridge = await startIrcBridge(network, undefined, { database });
     const kept2 = await waitFor(
       async () => {
         const events = await roomEvents(carol, rooms[kept]!);
-        return texts(events).includes('said while away 2') ? events : undefined;
+        return texts(events).includes('finn was here') ? events : undefined;
       },
       30_000,
       'the lines said meanwhile in the room',
@@ -120,6 +128,22 @@ describe('IRC catch-up after a restart (InspIRCd chanhistory + Synapse)', () => 
       'said while away 1',
       'said while away 2',
     ]);
+    expect(lines).toContain('finn was here');
+    // His ghost left at the first NAMES (he was gone), joined to say the replayed line, and
+    // leaves again after it.
+    const finnGhost = `@irc_test_finn${suffix}:localhost`;
+    await waitFor(
+      async () => {
+        const events = await roomEvents(carol, rooms[kept]!);
+        const said = events.findIndex((e) => e.content['body'] === 'finn was here');
+        const after = events
+          .slice(said + 1)
+          .filter((e) => e.type === 'm.room.member' && e.state_key === finnGhost);
+        return said >= 0 && after.at(-1)?.content['membership'] === 'leave';
+      },
+      20_000,
+      "Finn's ghost leaving after his replayed line",
+    );
     const away1 = kept2.find((e) => e.content['body'] === 'said while away 1')!;
     expect(away1.sender).toBe(`@irc_test_dave${suffix}:localhost`);
     expect(away1.origin_server_ts).toBeGreaterThanOrEqual(saidAt - (saidAt % 1000));

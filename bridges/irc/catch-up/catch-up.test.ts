@@ -41,6 +41,7 @@ let kv: ReturnType<typeof memoryKv>;
 let now: number;
 let said: { channel: string; text: string }[];
 let counted: string[];
+let spoke: [string, string[]][];
 let bot: FakeBot;
 let catchUp: CatchUp;
 
@@ -61,6 +62,7 @@ async function start(config: Partial<CatchUpConfig> = {}) {
       now: () => now,
       onReplayed: (outcome) => counted.push(outcome),
       onAwayNotice: () => counted.push('notice'),
+      spoke: (channel, nicks) => spoke.push([channel, nicks]),
     },
   );
   catchUp.listen();
@@ -98,6 +100,7 @@ beforeEach(async () => {
   now = T0;
   said = [];
   counted = [];
+  spoke = [];
   await start();
 });
 afterEach(() => vi.useRealTimers());
@@ -126,6 +129,8 @@ describe('catch-up: replayed lines', () => {
     ]);
     expect(bridged).toEqual([false, false, false, true, true]);
     expect(counted).toEqual(['duplicate', 'duplicate', 'duplicate', 'bridged', 'bridged']);
+    // Whoever spoke in the bridged lines is named once (those gone from the channel leave).
+    expect(spoke).toEqual([['#chan', ['dave']]]);
     expect(said).toEqual([]); // the replay reaches back to what was bridged: nothing lost
   });
 

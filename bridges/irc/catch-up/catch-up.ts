@@ -40,6 +40,11 @@ export interface CatchUpDeps {
   say(channel: string, text: string): void;
   log: Logger;
   now?: () => number;
+  /**
+   * These nicks' replayed lines were bridged (their ghosts joined the room to say them): those
+   * no longer in the channel leave again.
+   */
+  spoke?(channel: string, nicks: string[]): void;
   /** A replayed history line was bridged, or dropped as bridged before (metrics). */
   onReplayed?(outcome: 'bridged' | 'duplicate'): void;
   /** The room was told the bridge was away (metrics). */
@@ -66,6 +71,8 @@ export class CatchUp {
   private readonly pending = new Map<string, Pending>();
   /** Channels the bot is in now (lowercased). */
   private readonly present = new Set<string>();
+  /** Channel → nicks whose replayed lines were bridged in the batch being handed over. */
+  private readonly speakers = new Map<string, Set<string>>();
   /** Channel → the `+H` history window (ms) InspIRCd keeps, from its modes. */
   private readonly windows = new Map<string, number>();
   private heartbeat?: NodeJS.Timeout;
@@ -139,6 +146,9 @@ export class CatchUp {
       const fresh = this.fresh(e, channel, msgid);
       this.deps.onReplayed?.(fresh ? 'bridged' : 'duplicate');
       if (!fresh) return false;
+      let nicks = this.speakers.get(channel);
+      if (!nicks) this.speakers.set(channel, (nicks = new Set()));
+      nicks.add(e.nick);
     }
     this.marks.bridged(channel, msgid, e.time, this.now());
     return true;
@@ -224,6 +234,11 @@ export class CatchUp {
   /** A `chathistory` batch ended: a replay on join, or the answer to our CHATHISTORY. */
   private historyBatch(e: Batch): void {
     const channel = e.params?.[0]?.toLowerCase();
+    const spoke = channel === undefined ? undefined : this.speakers.get(channel);
+    if (channel !== undefined && spoke) {
+      this.speakers.delete(channel);
+      this.deps.spoke?.(channel, [...spoke]);
+    }
     const p = channel === undefined ? undefined : this.pending.get(channel);
     if (!channel || !p) return;
     const lines = (e.commands ?? []).filter(

@@ -25,6 +25,7 @@ export async function startCatchUp(
   const catchUp = new CatchUp(network, marks, network.config.catch_up, {
     hasPortal: deps.hasPortal,
     say: (channel, text) => listener.say(channel, text),
+    spoke: (channel, nicks) => listener.leaveIfGone(channel, nicks),
     log: deps.log,
     ...deps.metrics,
   });

@@ -490,6 +490,22 @@ export class IrcListener {
     this.queue(async () => this.emitQuietly(event));
   }
 
+  /**
+   * Users whose lines from the channel's history were bridged (their ghosts joined the room to
+   * say them) but who are not in the channel now leave the room again.
+   */
+  leaveIfGone(channel: string, nicks: string[]): void {
+    for (const nick of nicks)
+      if (
+        !this.member(channel).has(nick.toLowerCase()) &&
+        !this.ours(nick) &&
+        !this.holds.isHeld(nick, channel)
+      )
+        this.queue(() =>
+          this.membership(channel, nick, 'leave', undefined, 'left while the bridge was away'),
+        );
+  }
+
   /** The channel's topic as the bot last heard it (after joining), if any. */
   topicOf(channel: string): string | undefined {
     return this.topics.get(channel.toLowerCase()) || undefined;
