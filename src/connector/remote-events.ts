@@ -98,6 +98,15 @@ export type RemoteEvent =
       })
   | (RemoteEventBase & {
       /**
+       * The bridge says something about the chat itself in its room (the bridge was away and what
+       * was said meanwhile is lost, say): core's bot sends `text` as an `m.notice`. `sender` is
+       * not used (no ghost is made); `timestamp`, when given, is the notice's time.
+       */
+      kind: 'bridge-notice';
+      text: string;
+    })
+  | (RemoteEventBase & {
+      /**
        * The chat's pinned messages now, the whole list in the network's order (a Discord channel's
        * pins): core's bot sets the room's `m.room.pinned_events` to their Matrix events (those it
        * has; others are left out) when that changes. `sender` is who changed them (not used by core).

@@ -41,6 +41,18 @@ export async function sendToMatrix(
   if (event.kind === 'join-rule') return setJoinRule(deps, runtime, roomId, event);
   if (event.kind === 'pins') return setPins(deps, runtime, roomId, event);
   if (event.kind === 'membership' && event.matrixUser) return removeMatrixUser(deps, roomId, event);
+  if (event.kind === 'bridge-notice') {
+    const content = { msgtype: 'm.notice', body: event.text };
+    await deps.client.sendEvent(
+      roomId,
+      'm.room.message',
+      content,
+      txnId,
+      undefined,
+      event.timestamp,
+    );
+    return undefined;
+  }
   const intent = await deps.ghosts.intentFor(runtime, event.sender);
   const mapping = (remoteId: string, eventId: string): MessageMapping => ({
     bridge: runtime.id,
