@@ -141,8 +141,42 @@ export const networkSchema = z
   // Channel entries become `channels` (names, as before) plus `channel_keys` and `channel_rooms`.
   .transform(({ channels, ...rest }) => ({ ...rest, ...splitChannelEntries(channels) }));
 
+/**
+ * The connection pool (`switchboard irc-pool`, pool/README in bridges/irc/README.md): with `redis`
+ * set the bridge holds no IRC connection itself; the pool does, and outlives the bridge's restarts.
+ */
+export const poolSchema = z
+  .object({
+    /** The Redis both the bridge and the pool use (`redis://[:password@]host:port[/db]`, `rediss://` for TLS). */
+    redis: z
+      .string({ message: 'must be the Redis URL, e.g. redis://127.0.0.1:6379' })
+      .regex(
+        /^rediss?:\/\/\S+$/,
+        'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
+      ),
+    /** The prefix of the pool's Redis keys: one pool (and one bridge) per prefix. */
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1 to 64 letters, digits, :, _ or -')
+      .default('switchboard:irc-pool'),
+    /** The pool's own HTTP port for /health and /metrics (0: none). */
+    http_port: z
+      .number()
+      .int()
+      .min(0, 'must be a TCP port (1-65535), or 0 for none')
+      .max(65535, 'must be a TCP port (1-65535), or 0 for none')
+      .default(9108),
+    /** The address that HTTP port listens on. */
+    http_bind: z.string().min(1).default('127.0.0.1'),
+  })
+  .strict();
+
+export type IrcPoolConfig = z.infer<typeof poolSchema>;
+
 export const ircConfigSchema = z
   .object({
+    /** Hold the IRC connections in `switchboard irc-pool` (through Redis) instead of in the bridge. */
+    pool: poolSchema.optional(),
     /** Networks by id: the id is part of ghost ids and aliases (`#irc_<id>_#channel`), so keep it short. */
     networks: z.record(z.string(), networkSchema).superRefine((networks, ctx) => {
       if (Object.keys(networks).length === 0)

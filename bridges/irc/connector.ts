@@ -34,6 +34,8 @@ import {
 } from '../../src/connector.js';
 import { IrcAccounts } from './commands/accounts.js';
 import { IrcNetwork } from './connection/client.js';
+import { PoolLink } from './pool/pool-link.js';
+import { reattachPuppets, seedFromSnapshot } from './pool/reattach.js';
 import { chosenNicksKey, ircCommands, NICK } from './commands/commands.js';
 import { readHolds, splitHoldsKey } from './from-irc/netsplit.js';
 import { ircConfigSchema, type IrcConfig } from './config.js';
@@ -89,6 +91,8 @@ export class IrcConnector
   private readonly portalKeys = new Set<string>();
   /** Users' services accounts (`irc login`), sealed in the kv; made at start. */
   private accounts?: IrcAccounts;
+  /** The connection pool (`pool.redis`), when the connections are held there. */
+  private pool?: PoolLink;
 
   async start(ctx: BridgeContext<IrcConfig>): Promise<void> {
     this.ctx = ctx;
@@ -105,8 +109,13 @@ export class IrcConnector
       log: ctx.log,
     };
     const measured = ircMetrics(ctx.metrics, () => this.networks.values());
+    if (ctx.config.pool) {
+      this.pool = new PoolLink(ctx.config.pool, ctx.log.child({ ircPool: ctx.config.pool.prefix }));
+    }
+    const snapshot = (await this.pool?.start()) ?? [];
     for (const [id, config] of Object.entries(ctx.config.networks)) {
-      const network = new IrcNetwork(id, config, ctx.log);
+      const network = new IrcNetwork(id, config, ctx.log, this.pool);
+      seedFromSnapshot(network, snapshot);
       network.onDropped = (kind) => measured.dropped(id, kind);
       registerGhostIds(network, ctx.ghostUserId);
       const chosen = await ctx.kv.get<Record<string, string>>(chosenNicksKey(id));
@@ -139,6 +148,12 @@ export class IrcConnector
       };
       this.networks.set(id, { network, listener, pms });
       network.start();
+      reattachPuppets(network, snapshot, ctx.log);
+    }
+    if (this.pool) {
+      const entries = [...this.networks.values()];
+      this.pool.storedGate = () =>
+        Promise.all(entries.flatMap((e) => [e.listener.idle(), e.pms.idle()]));
     }
     for (const portal of await ctx.portals()) this.track(portal.key);
     // Static channels get their rooms now (made, or the room they are mapped to), so that IRC
@@ -162,10 +177,14 @@ export class IrcConnector
   }
 
   async stop(): Promise<void> {
+    // With the pool, every connection stays up there: nothing quits on IRC.
+    this.pool?.detachAll();
     for (const { network, listener } of this.networks.values()) {
       listener.stop();
       network.stop();
     }
+    await this.pool?.stop();
+    this.pool = undefined;
     this.networks.clear();
     this.portalKeys.clear();
     this.ctx = undefined;

@@ -21,6 +21,8 @@ declare module 'irc-framework' {
     encoding?: string;
     /** SASL PLAIN credentials: irc-framework requests the `sasl` cap itself (never request it by hand). */
     account?: { account: string; password: string };
+    /** Read by the transport, not irc-framework: the connection pool's link (pool/pool-transport.ts). */
+    pool?: unknown;
   }
 
   export interface MessageEvent {

@@ -12,6 +12,11 @@ import type {
 export interface MatrixSender {
   userId: MatrixUserId;
   displayName: string;
+  /**
+   * Their avatar in the room (an `mxc://` URL), when they have one: `downloadMedia` fetches it,
+   * `publicLink` makes a link for networks that show a picture by URL.
+   */
+  avatarUrl?: string;
   /** Set when the sender is another bridge's ghost: that bridge's id (a room linked to two networks). */
   viaBridge?: string;
 }

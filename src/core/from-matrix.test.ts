@@ -65,7 +65,10 @@ function setup(
       byEvent: async (_, eventId) => rows.find((r) => r.eventId === eventId),
       byRemote: async () => undefined,
     },
-    members: { get: async (_: string, u: string) => `Name of ${u}` } as unknown as MemberNames,
+    members: {
+      get: async (_: string, u: string) => `Name of ${u}`,
+      profile: async (_: string, u: string) => ({ displayName: `Name of ${u}` }),
+    } as unknown as MemberNames,
     bridgeOf: () => undefined,
     fetchEvent:
       fetchEvent ??

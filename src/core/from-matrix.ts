@@ -110,7 +110,7 @@ export async function deliverToNetwork(
     eventId: ev.event_id as MatrixEventId,
     sender: {
       userId: ev.sender as MatrixUserId,
-      displayName: await deps.members.get(ev.room_id, ev.sender),
+      ...(await deps.members.profile(ev.room_id, ev.sender)),
       ...(viaBridge ? { viaBridge } : {}),
     },
     timestamp: typeof ev.origin_server_ts === 'number' ? ev.origin_server_ts : Date.now(),

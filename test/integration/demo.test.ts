@@ -18,6 +18,7 @@ import type { Element } from '@xmpp/xml';
 import { createClient, Direction, type MatrixClient } from 'matrix-js-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bindProblem } from '../../src/demo/ports.js';
+import { sipPhone, type SipPhone } from '../support/sip-phone.js';
 import { requireSynapse, waitFor } from '../support/synapse.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -51,12 +52,14 @@ interface Ports {
   xmpp: number;
   xmppComponent: number;
   xmppHttp: number;
+  sip: number;
+  sipWs: number;
 }
 
 /** Free ports for everything the demo listens on. */
 async function freePorts(): Promise<Ports> {
-  const [hs, bridge, irc, xmpp, xmppComponent, xmppHttp] = await Promise.all(
-    Array.from({ length: 6 }, () => freePort()),
+  const [hs, bridge, irc, xmpp, xmppComponent, xmppHttp, sip, sipWs] = await Promise.all(
+    Array.from({ length: 8 }, () => freePort()),
   );
   return {
     hs: hs!,
@@ -65,6 +68,8 @@ async function freePorts(): Promise<Ports> {
     xmpp: xmpp!,
     xmppComponent: xmppComponent!,
     xmppHttp: xmppHttp!,
+    sip: sip!,
+    sipWs: sipWs!,
   };
 }
 
@@ -82,6 +87,7 @@ function startDemo(ports: Ports, dir = mkdtempSync(join(tmpdir(), 'sb-demo-'))):
     ...['--hs-port', ports.hs, '--bridge-port', ports.bridge, '--irc-port', ports.irc],
     ...['--xmpp-port', ports.xmpp, '--xmpp-component-port', ports.xmppComponent],
     ...['--xmpp-http-port', ports.xmppHttp],
+    ...['--sip-port', ports.sip, '--sip-ws-port', ports.sipWs],
   ];
   const proc = spawn(
     process.execPath,
@@ -114,7 +120,7 @@ async function waitUp(demo: Demo): Promise<{ ms: number; pids: Record<string, nu
     100,
   );
   const pids: Record<string, number> = {};
-  for (const name of ['synapse', 'inspircd', 'prosody'])
+  for (const name of ['synapse', 'inspircd', 'prosody', 'kamailio'])
     pids[name] = Number(readFileSync(join(demo.dir, `${name}.pid`), 'utf8'));
   return { ms: Date.now() - t0, pids };
 }
@@ -147,6 +153,15 @@ async function cleanUp(demo: Demo | undefined): Promise<void> {
     });
 }
 
+/** The banner's lines under `title` (up to the next blank line): labels repeat across networks. */
+function section(out: string, title: string): string {
+  const at = out.indexOf(`\n${title}`);
+  if (at < 0) throw new Error(`the demo printed no "${title}" section:\n${out}`);
+  const rest = out.slice(at + 1);
+  const end = rest.indexOf('\n\n');
+  return end < 0 ? rest : rest.slice(0, end);
+}
+
 /** `  label  value` from the banner (its first word, or its first `words`). */
 function field(out: string, label: string): string;
 function field(out: string, label: string, words: number): string[];
@@ -167,6 +182,7 @@ describe('switchboard demo (Synapse, InspIRCd and the bridge on loopback)', () =
   let matrix: MatrixClient | undefined;
   let irc: Client | undefined;
   let xmpp: ReturnType<typeof xmppClient> | undefined;
+  let phone: SipPhone | undefined;
   const heard: MessageEvent[] = [];
   const suffix = randomBytes(3).toString('hex');
   const ircNick = `carol${suffix}`;
@@ -183,6 +199,7 @@ describe('switchboard demo (Synapse, InspIRCd and the bridge on loopback)', () =
     matrix?.stopClient();
     irc?.quit('bye');
     await xmpp?.stop().catch(() => undefined);
+    await phone?.stop();
     await cleanUp(demo);
   });
 
@@ -274,7 +291,8 @@ describe('switchboard demo (Synapse, InspIRCd and the bridge on loopback)', () =
     await saidIn(echoRoom, '@echo_echo:localhost', `echo ${suffix}`);
 
     // The XMPP side: log in as the printed user, join the printed MUC; it talks with Matrix.
-    const [xmppHost, , xmppPort] = field(out, 'server', 3);
+    const xmppBanner = section(out, 'From any XMPP client');
+    const [xmppHost, , xmppPort] = field(xmppBanner, 'server', 3);
     const xmppJid = field(out, 'xmpp user');
     const muc = field(out, 'muc');
     expect(Number(xmppPort)).toBe(ports.xmpp);
@@ -317,19 +335,45 @@ describe('switchboard demo (Synapse, InspIRCd and the bridge on loopback)', () =
       `@xmpp_demo=40conference.localhost/=41lice:localhost`,
       `hello matrix ${suffix}`,
     );
+
+    // The SIP side: a phone with the printed account (alice) texts the printed number; the demo
+    // user gets a DM with alice's ghost holding the text.
+    const sipBanner = section(out, 'From a SIP softphone');
+    expect(field(sipBanner, 'server')).toBe(`127.0.0.1:${ports.sip}`);
+    const number = field(sipBanner, 'call');
+    expect(out).toMatch(/^ {2}accounts +alice \/ alicepw/m);
+    phone = await sipPhone('alice', `ws://127.0.0.1:${ports.sipWs}`);
+    const fromSip = `hello from a softphone ${suffix}`;
+    expect(await phone.text(`sip:${number}@localhost`, fromSip)).toBe(200);
+    const dm = await waitFor(
+      async () => {
+        const res = await fetch(`${homeserver}/_matrix/client/v3/sync?timeout=0`, {
+          headers: { authorization: `Bearer ${login.access_token}` },
+        });
+        const sync = (await res.json()) as { rooms?: { invite?: Record<string, unknown> } };
+        return Object.keys(sync.rooms?.invite ?? {})[0];
+      },
+      30_000,
+      "the DM invite from alice's ghost",
+      500,
+    );
+    await matrix.joinRoom(dm);
+    await saidIn(dm, '@sip_alice=40localhost:localhost', fromSip);
   }, 120_000);
 
   it('Ctrl-C (SIGINT) stops everything it started: PIDs gone, ports free, no PID files', async () => {
     expect(Object.values(pids).every(alive)).toBe(true);
     irc?.quit('bye');
     irc = undefined;
+    await phone?.stop();
+    phone = undefined;
     expect(await interrupt(demo)).toBe(0);
     expect(demo.out()).toContain('everything it started is stopped');
     for (const [name, pid] of Object.entries(pids))
       expect(alive(pid), `${name} (pid ${pid})`).toBe(false);
     for (const port of Object.values(ports))
       expect(await bindProblem(port), `port ${port}`).toBeUndefined();
-    for (const name of ['synapse', 'inspircd', 'prosody', 'demo'])
+    for (const name of ['synapse', 'inspircd', 'prosody', 'kamailio', 'demo'])
       expect(existsSync(join(demo.dir, `${name}.pid`)), `${name}.pid`).toBe(false);
   }, 60_000);
 });

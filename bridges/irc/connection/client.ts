@@ -16,6 +16,8 @@ import { IrcConnection, type SaslAccount } from './connection.js';
 import { IdleSweeper, idlest } from './idle.js';
 import { watchBotLogin } from '../commands/login.js';
 import { puppetIdentity } from './nicks.js';
+import type { PoolLink } from '../pool/pool-link.js';
+import { botConnId, puppetConnId } from '../pool/protocol.js';
 
 /** How long a nick stays ours after its connection dropped (the server's QUIT reaches the bot later). */
 const LOST_NICK_GRACE_MS = 10_000;
@@ -42,6 +44,8 @@ export class IrcNetwork {
     readonly id: string,
     readonly config: IrcNetworkConfig,
     private readonly log: Logger,
+    /** The connection pool (`pool.redis`): connections are held there, not in this process. */
+    private readonly pool?: PoolLink,
   ) {
     this.limits = connectionLimits(config);
     this.limiter = new ConnectLimiter(this.limits.maxConcurrentConnects);
@@ -56,6 +60,7 @@ export class IrcNetwork {
       listener: true,
       onDropped: () => this.onDropped?.('bot'),
       ...(config.bot_sasl ? { account: () => config.bot_sasl } : {}),
+      ...(pool ? { pool: { link: pool, conn: botConnId(id), network: id } } : {}),
     });
     if (config.bot_sasl) watchBotLogin(this.bot, config.bot_sasl.account, log.child({ irc: id }));
     this.idle = new IdleSweeper({
@@ -81,6 +86,14 @@ export class IrcNetwork {
       .catch((err: unknown) =>
         this.log.warn({ err, irc: this.id, channel }, 'the IRC bot could not join'),
       );
+  }
+
+  /**
+   * Nicks our connections in the pool hold (its snapshot), known before they re-attach: what
+   * IRC said meanwhile and the channels' NAMES must not take them for IRC users.
+   */
+  seedOurNicks(nicks: Iterable<string>): void {
+    for (const nick of nicks) this.ourNicks.add(nick.toLowerCase());
   }
 
   isOurNick(nick: string): boolean {
@@ -112,6 +125,16 @@ export class IrcNetwork {
         onNick: (old, nick) => this.trackNick(old, nick),
         limiter: this.limiter,
         onDropped: () => this.onDropped?.('puppet'),
+        ...(this.pool
+          ? {
+              pool: {
+                link: this.pool,
+                conn: puppetConnId(this.id, userId),
+                network: this.id,
+                userId,
+              },
+            }
+          : {}),
       });
       this.puppets.set(userId, puppet);
       this.onPuppet?.(userId, puppet);
