@@ -67,6 +67,7 @@ export class DiscordConnector
   /** Guilds bridged whole as spaces (tests and admin tooling). */
   spaces?: GuildSpaces;
   private webhooks?: Webhooks;
+  private media?: DiscordMedia;
   private lastSeen?: LastSeen;
   /** Public links of Matrix users' avatars, reused for a while (one per avatar, not per message). */
   private readonly avatarLinks = new AvatarLinks();
@@ -89,13 +90,13 @@ export class DiscordConnector
     const webhooks = this.webhooks;
     const lastSeen = new LastSeen(ctx.kv);
     this.lastSeen = lastSeen;
-    const media = new DiscordMedia({
+    const media = (this.media = new DiscordMedia({
       upload: (data, opts) => ctx.uploadMedia(data, opts),
       kv: ctx.kv,
       log: ctx.log,
       maxBytes: ctx.config.max_media_bytes,
       ...(ctx.config.cdn_url ? { cdnUrl: ctx.config.cdn_url } : {}),
-    });
+    }));
     this.listener = new DiscordListener(connection.client, {
       media,
       // Discord acknowledges nothing and a crash's losses come back through the catch-up from
@@ -232,6 +233,7 @@ export class DiscordConnector
       guildOf: (channelId) => this.channel(channelId)?.guildId,
       downloadMedia: (mxc) => ctx.downloadMedia(mxc),
       publicLink: (target) => ctx.publicLink(target),
+      emojiOf: (mxc) => this.media?.emojiOf(mxc) ?? Promise.resolve(undefined),
       avatarLink: (mxc) =>
         this.avatarLinks.link(mxc, () => ctx.publicLink({ mxc, name: 'avatar' })),
       threads: {

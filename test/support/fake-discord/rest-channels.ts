@@ -40,7 +40,12 @@ export function channelRoutes(r: RouteHelpers): Route[] {
         if (!msg) return unknownMessage();
         const emoji = decodeURIComponent(m[3]!);
         if (/^\w/.test(emoji) && !emoji.includes(':')) return error(400, 10014, 'Unknown Emoji');
-        const reaction = { count: 1, me: true, emoji: { id: null, name: emoji } };
+        // A custom emoji is `name:id`, of this guild.
+        const custom = /^(\w{2,32}):(\d{17,20})$/.exec(emoji);
+        if (custom && s.emojis.get(custom[2]!) !== custom[1])
+          return error(400, 10014, 'Unknown Emoji');
+        const apiEmoji = custom ? { id: custom[2]!, name: custom[1]! } : { id: null, name: emoji };
+        const reaction = { count: 1, me: true, emoji: apiEmoji };
         msg.reactions = [...(msg.reactions ?? []), reaction as never];
         r.note(m[1]!, { kind: 'reaction', target: msg.id, text: emoji });
         r.dispatch('MESSAGE_REACTION_ADD', {
@@ -48,7 +53,7 @@ export function channelRoutes(r: RouteHelpers): Route[] {
           channel_id: m[1],
           message_id: m[2],
           guild_id: s.guildId,
-          emoji: { id: null, name: emoji },
+          emoji: apiEmoji,
           burst: false,
           type: 0,
         });
