@@ -97,6 +97,15 @@ export interface MatrixTopic extends MatrixEventBase {
   topic: string;
 }
 
+/** A Matrix user changed the room's power levels (`m.room.power_levels`). */
+export interface MatrixPowerLevels extends MatrixEventBase {
+  /**
+   * The users whose level changed, with their new level (the room's `users_default` when their
+   * entry went away) and the one before. Empty when only other settings changed.
+   */
+  changes: { userId: MatrixUserId; level: number; previous: number }[];
+}
+
 /** The `m.call.*` event types of Matrix VoIP, without the `m.call.` prefix. */
 export type CallAction =
   'invite' | 'candidates' | 'answer' | 'select_answer' | 'negotiate' | 'hangup' | 'reject';
