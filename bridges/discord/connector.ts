@@ -15,7 +15,9 @@ import {
   type MatrixEdit,
   type MatrixMembership,
   type MembershipCapable,
+  type PinsCapable,
   type MatrixMessage,
+  type MatrixPins,
   type MatrixReaction,
   type MatrixRedaction,
   type MatrixRoomId,
@@ -32,6 +34,7 @@ import { DiscordConnection } from './connection.js';
 import {
   handleMatrixEdit,
   handleMatrixMessage,
+  handleMatrixPins,
   handleMatrixReaction,
   handleMatrixRedaction,
   handleMatrixTyping,
@@ -53,7 +56,8 @@ export class DiscordConnector
     RedactionCapable,
     MembershipCapable,
     ReactionCapable,
-    TypingCapable
+    TypingCapable,
+    PinsCapable
 {
   readonly id = 'discord';
   readonly displayName = 'Discord';
@@ -211,6 +215,9 @@ export class DiscordConnector
       },
       change,
     );
+  }
+  handleMatrixPins(change: MatrixPins): Promise<void> {
+    return handleMatrixPins(this.deps(), change);
   }
   handleMatrixTyping(typing: MatrixTyping): Promise<void> {
     return handleMatrixTyping(this.deps(), typing);

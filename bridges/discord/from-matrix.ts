@@ -13,6 +13,7 @@ import {
   remoteMessageId,
   type MatrixEdit,
   type MatrixMessage,
+  type MatrixPins,
   type MatrixReaction,
   type MatrixRedaction,
   type MatrixTyping,
@@ -420,4 +421,28 @@ export async function handleMatrixTyping(
     .rest()
     .post(Routes.channelTyping(channelId))
     .catch(() => undefined);
+}
+
+/** Matrix pins and unpins of bridged messages → the bot pins and unpins them (Pin Messages). */
+export async function handleMatrixPins(deps: FromMatrixDeps, change: MatrixPins): Promise<void> {
+  const channelId = channelOf(deps, change.portal);
+  const where = async (id: string) => (await deps.threads.get(id)) ?? channelId;
+  try {
+    for (const remote of change.added) {
+      const id = parseMessageId(remote);
+      if (id) await deps.rest().put(Routes.channelMessagesPin(await where(id), id));
+    }
+    for (const remote of change.removed) {
+      const id = parseMessageId(remote);
+      if (!id) continue;
+      await deps
+        .rest()
+        .delete(Routes.channelMessagesPin(await where(id), id))
+        .catch((err: unknown) => {
+          if (discordCode(err) !== UNKNOWN_MESSAGE) throw err; // deleted meanwhile: unpinned
+        });
+    }
+  } catch (err) {
+    throw toBridgeError(err, 'the pin');
+  }
 }

@@ -160,5 +160,30 @@ export function channelRoutes(r: RouteHelpers): Route[] {
       },
       true,
     ],
+    ...(['PUT', 'DELETE'] as const).map((method): Route => [
+      method,
+      /^\/channels\/(\d+)\/messages\/pins\/(\d+)$/,
+      'pins',
+      (m) => {
+        const msg = s.findMessage(m[1]!, m[2]!);
+        if (!msg) return unknownMessage();
+        const pins = s.pins.get(m[1]!) ?? [];
+        const rest = pins.filter((p) => p.id !== msg.id);
+        if (method === 'PUT' && rest.length >= 250)
+          return error(400, 30003, 'Maximum number of pins reached (250)');
+        msg.pinned = method === 'PUT';
+        s.pins.set(
+          m[1]!,
+          method === 'PUT' ? [{ id: msg.id, at: new Date().toISOString() }, ...rest] : rest,
+        );
+        r.dispatch('CHANNEL_PINS_UPDATE', {
+          guild_id: s.guildId,
+          channel_id: m[1],
+          last_pin_timestamp: new Date().toISOString(),
+        });
+        return [204, undefined];
+      },
+      true,
+    ]),
   ];
 }
