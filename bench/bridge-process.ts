@@ -16,6 +16,7 @@ import { PhaseProfiler } from './lib/phase-profiler.js';
 import { pino } from 'pino';
 import { EchoConnector } from '../bridges/echo/index.js';
 import { DiscordConnector } from '../bridges/discord/index.js';
+import { EmailConnector } from '../bridges/email/index.js';
 import { IrcConnector } from '../bridges/irc/index.js';
 import { SipConnector } from '../bridges/sip/index.js';
 import { configSchema } from '../src/config/schema.js';
@@ -24,7 +25,7 @@ import type { Direction } from '../src/observability/metrics.js';
 import { bucketPercentileMs, type Buckets } from './lib/stats.js';
 
 export type ToBridge =
-  | { type: 'start'; config: unknown; connector?: 'echo' | 'irc' | 'discord' | 'sip' }
+  | { type: 'start'; config: unknown; connector?: 'echo' | 'irc' | 'discord' | 'email' | 'sip' }
   | { type: 'mark' }
   | { type: 'stats' }
   | { type: 'memory' }
@@ -122,9 +123,11 @@ async function onMessage(msg: ToBridge): Promise<void> {
           ? new IrcConnector()
           : msg.connector === 'discord'
             ? new DiscordConnector()
-            : msg.connector === 'sip'
-              ? new SipConnector()
-              : new EchoConnector();
+            : msg.connector === 'email'
+              ? new EmailConnector()
+              : msg.connector === 'sip'
+                ? new SipConnector()
+                : new EchoConnector();
       bridge = new Switchboard(config, [connector], pino({ level: 'silent' }), {
         skipPing: true,
       });

@@ -30,7 +30,8 @@ describe('the demo config', () => {
       url: 'http://127.0.0.1:9000',
     });
     expect(config.admins).toEqual(['@demo:localhost']);
-    expect(Object.keys(config.bridges).sort()).toEqual(['echo', 'irc', 'sip']);
+    expect(Object.keys(config.bridges).sort()).toEqual(['echo', 'irc', 'sip', 'xmpp']);
+    expect(config.bridges.xmpp).toMatchObject({ host: '127.0.0.1', port: 5347 });
     expect(config.bridges.irc).toMatchObject({
       networks: { demo: { host: '127.0.0.1', port: 16999, tls: false } },
     });
@@ -41,7 +42,7 @@ describe('the demo config', () => {
     expect(statSync(files.configFile).mode & 0o777).toBe(0o600);
   });
 
-  it('writes the registration from it: the namespaces of the bridges, the bridge URL, the same tokens', () => {
+  it('writes the registration from it: the namespaces of every bridge, the bridge URL, the same tokens', () => {
     const ctx = context();
     const files = writeDemoFiles(
       ctx.opts,
@@ -59,6 +60,7 @@ describe('the demo config', () => {
       '#echo_.*:localhost',
       '#irc_.*:localhost',
       '#sip_.*:localhost',
+      '#xmpp_.*:localhost',
     ]);
   });
 
