@@ -10,6 +10,7 @@
  *
  *   npm run bench:sip
  *   npm run bench:sip -- --rates 50,100,200 --seconds 5 --hold 500
+ *   npm run bench:sip -- --db-dir /dev/shm     # the store on tmpdfs: the same work without fsync
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
     rates: { type: 'string', default: '50,100,200' },
     seconds: { type: 'string', default: '5' },
     hold: { type: 'string', default: '500' },
+    'db-dir': { type: 'string', default: tmpdir() },
   },
 });
 const rates = String(args.rates).split(',').map(Number);
@@ -162,7 +164,7 @@ const hs = await FakeHomeserver.start({
   recordRequests: false,
 });
 hs.addUser(USER, { displayname: 'Bench' });
-const database = await sqliteTarget(tmpdir()).fresh();
+const database = await sqliteTarget(String(args['db-dir'])).fresh();
 const bridge = new BridgeProcess();
 // The baseline's answering machine (INVITE → 180 → 200 at once, ACK, BYE → 200).
 const uasPort = await freePort();
