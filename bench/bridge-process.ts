@@ -8,8 +8,11 @@
  *               {type:'mark'}            → resets peaks and the CPU counter → {type:'marked'}
  *               {type:'stats'}           → {type:'stats', ...}
  *               {type:'stop'}            → stops the bridge → {type:'stopped'}, then exits
+ * With SWITCHBOARD_BENCH_PHASE_PROF=<dir>, each mark → stats phase is profiled on its own
+ * (`<dir>/<pid>-phase<n>.cpuprofile`), so a profile shows one scenario and not the set-up.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PhaseProfiler } from './lib/phase-profiler.js';
 import { pino } from 'pino';
 import { EchoConnector } from '../bridges/echo/index.js';
 import { DiscordConnector } from '../bridges/discord/index.js';
@@ -70,6 +73,9 @@ function sample(): void {
 setInterval(sample, SAMPLE_MS).unref();
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
+
+/** SWITCHBOARD_BENCH_PHASE_PROF=<dir>: a V8 CPU profile of each phase (mark → stats). */
+const phases = new PhaseProfiler(process.env.SWITCHBOARD_BENCH_PHASE_PROF);
 
 const DIRECTIONS: Direction[] = ['to_matrix', 'to_network'];
 let latencyAtMark = new Map<Direction, Buckets>();
@@ -132,11 +138,13 @@ async function onMessage(msg: ToBridge): Promise<void> {
       cpuStart = process.cpuUsage();
       loopDelay.reset();
       latencyAtMark = await latencyBuckets();
+      await phases.start();
       send({ type: 'marked' });
       return;
     case 'stats': {
       sample();
       const cpu = process.cpuUsage(cpuStart);
+      await phases.stop();
       send({
         type: 'stats',
         peakRssBytes: peaks.rss,

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-/** The `switchboard` command: init, generate-registration, start. */
+/** The `switchboard` command: init, generate-registration, start, and the bridges' own (irc-pool). */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { availableConnectors } from './bridges.js';
+import { availableConnectors, bridgeSubcommands } from './bridges.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import { registrationYaml } from './core/registration.js';
 import { EXIT, StartupError } from './core/startup-checks.js';
@@ -109,6 +109,34 @@ program
       fail(err);
     }
   });
+
+for (const sub of bridgeSubcommands()) {
+  program
+    .command(sub.name)
+    .description(sub.description)
+    .option('-c, --config <file>', 'config file', 'config.yaml')
+    .action(async (opts: { config: string }) => {
+      try {
+        const config = loadConfig(opts.config);
+        const log = createLogger({ level: config.logging.level, pretty: config.logging.pretty });
+        const stop = await sub.run(config.bridges[sub.bridge], log);
+        let stopping = false;
+        const onSignal = (signal: string) => {
+          if (stopping) return;
+          stopping = true;
+          log.info({ signal }, `${sub.name}: stopping`);
+          void stop().then(
+            () => process.exit(0),
+            (err: unknown) => fail(err),
+          );
+        };
+        process.on('SIGTERM', () => onSignal('SIGTERM'));
+        process.on('SIGINT', () => onSignal('SIGINT'));
+      } catch (err) {
+        fail(err);
+      }
+    });
+}
 
 addDemoCommand(program);
 

@@ -9,7 +9,8 @@
 # start order. A script's header names its ports (env vars with defaults) and what its `env` verb
 # gives the tests (SWITCHBOARD_TEST_* variables). Two runs side by side need their own PEERS_DIR
 # and ports: HS_PORT (Synapse, 18008), PG_PORT (15432), IRC_PORT (16667; the other IRC ports move
-# with it), SIP_WS_PORT (18080) and SIP_PORT (15060) (Kamailio), AS_PORT (the bridge's, 29380),
+# with it), SIP_WS_PORT (18080) and SIP_PORT (15060) (Kamailio), REDIS_PORT (16379: the IRC
+# connection pool's streams; the tests get SWITCHBOARD_TEST_REDIS_URL), AS_PORT (the bridge's, 29380),
 # and each other bridge's server's own.
 # env: PEERS_DIR (state, default .peers), SYNAPSE_VERSION (1.163.2), SYNAPSE_VENV (default
 #      $PEERS_DIR/synapse-venv: point it at an existing venv with the pinned version).
@@ -20,7 +21,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
 # TEST_PEERS (space-separated) runs with only some servers, e.g. two runs side by side where only
 # one may start OpenSMTPD (one per machine); tests that need a server left out fail, naming it.
-read -ra PEERS <<<"${TEST_PEERS:-postgres synapse irc mail sip chromium xmpp}"
+read -ra PEERS <<<"${TEST_PEERS:-postgres synapse irc mail sip chromium xmpp redis}"
 export PEERS_DIR=${PEERS_DIR:-$REPO/.peers}
 export SERVER_NAME=localhost # the registration's namespaces say :localhost
 export AS_PORT=${AS_PORT:-29380}

@@ -18,6 +18,8 @@ export class IrcPeer {
   private readonly waiters: { match: (line: string) => boolean; resolve: () => void }[] = [];
   /** Called for every PRIVMSG heard, with the time it arrived. */
   onPrivmsg?: (heard: HeardLine) => void;
+  /** Called for every line heard (but PING). */
+  onLine?: (line: string) => void;
 
   constructor(
     readonly nick: string,
@@ -67,6 +69,7 @@ export class IrcPeer {
         this.write(`PONG ${line.slice(5)}\r\n`);
         continue;
       }
+      this.onLine?.(line);
       const m = /^(?:@\S+ )?:([^!\s]+)\S* PRIVMSG (\S+) :(.*)$/.exec(line);
       if (m) this.onPrivmsg?.({ at: now, nick: m[1]!, target: m[2]!, text: m[3]! });
       for (let i = this.waiters.length - 1; i >= 0; i--) {

@@ -1,6 +1,8 @@
 /** The IRC bridge's own config keys (under `bridges.irc`). */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parsePrefix } from './connection/source-address.js';
 import {
   channelEntrySchema,
   powerLevelsSchema,
@@ -136,13 +138,97 @@ export const networkSchema = z
      * none connect; the bot says their lines as `<alice> hello` (for networks that limit connections).
      */
     mode: z.enum(['puppets', 'relay'], { message: 'must be puppets or relay' }).optional(),
+    /**
+     * An IPv6 prefix (`2001:db8:1234::/64`): each Matrix user's connections come from an address
+     * of their own in it (stored); the host must route the prefix to itself (see the README).
+     */
+    source_prefix: z
+      .string()
+      .refine((p) => {
+        const parsed = parsePrefix(p);
+        return !!parsed && parsed.length <= 124;
+      }, 'must be an IPv6 prefix of length 124 or less, such as 2001:db8:1234::/64')
+      .optional(),
+    /** What the bridge does about what channels said while it was away (catch-up/). */
+    catch_up: z
+      .object({
+        /** A gap shorter than this gets no "the bridge was away" notice (0: every gap history does not cover). */
+        away_notice_seconds: z
+          .number()
+          .int('must be a whole number of seconds')
+          .min(0, 'must be 0 (always) or more')
+          .default(60),
+        /** Lines asked for per CHATHISTORY request (the server's own limit applies when smaller). */
+        history_limit: z
+          .number()
+          .int('must be a whole number')
+          .min(1, 'must be at least 1')
+          .max(1_000, 'must be at most 1000')
+          .default(100),
+      })
+      .strict()
+      .default({ away_notice_seconds: 60, history_limit: 100 }),
   })
   .strict()
   // Channel entries become `channels` (names, as before) plus `channel_keys` and `channel_rooms`.
   .transform(({ channels, ...rest }) => ({ ...rest, ...splitChannelEntries(channels) }));
 
+/**
+ * The connection pool (`switchboard irc-pool`, pool/README in bridges/irc/README.md): with `redis`
+ * set the bridge holds no IRC connection itself; the pool does, and outlives the bridge's restarts.
+ */
+export const poolSchema = z
+  .object({
+    /** The Redis both the bridge and the pool use (`redis://[:password@]host:port[/db]`, `rediss://` for TLS). */
+    redis: z
+      .string({ message: 'must be the Redis URL, e.g. redis://127.0.0.1:6379' })
+      .regex(
+        /^rediss?:\/\/\S+$/,
+        'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
+      ),
+    /** The prefix of the pool's Redis keys: one pool (and one bridge) per prefix. */
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1 to 64 letters, digits, :, _ or -')
+      .default('switchboard:irc-pool'),
+    /** The pool's own HTTP port for /health and /metrics (0: none). */
+    http_port: z
+      .number()
+      .int()
+      .min(0, 'must be a TCP port (1-65535), or 0 for none')
+      .max(65535, 'must be a TCP port (1-65535), or 0 for none')
+      .default(9108),
+    /** The address that HTTP port listens on. */
+    http_bind: z.string().min(1).default('127.0.0.1'),
+  })
+  .strict();
+
+export type IrcPoolConfig = z.infer<typeof poolSchema>;
+
 export const ircConfigSchema = z
   .object({
+    /** Hold the IRC connections in `switchboard irc-pool` (through Redis) instead of in the bridge. */
+    pool: poolSchema.optional(),
+    /**
+     * An ident server (RFC 1413) answering for the bridge's connections, each Matrix user with a
+     * username of their own. Off by default; port 113 needs privilege (see the README).
+     */
+    ident: z
+      .object({
+        enabled: z.boolean().default(false),
+        port: z
+          .number()
+          .int()
+          .min(1, 'must be a TCP port (1-65535)')
+          .max(65535, 'must be a TCP port (1-65535)')
+          .default(113),
+        address: z
+          .string()
+          .refine((a) => isIP(a) !== 0, 'must be an IP address to listen on, such as :: or 0.0.0.0')
+          .default('::'),
+      })
+      .strict()
+      .default({ enabled: false, port: 113, address: '::' }),
     /** Networks by id: the id is part of ghost ids and aliases (`#irc_<id>_#channel`), so keep it short. */
     networks: z.record(z.string(), networkSchema).superRefine((networks, ctx) => {
       if (Object.keys(networks).length === 0)

@@ -15,12 +15,16 @@ declare module 'irc-framework' {
     /** The transport class (irc-framework's net transport by default). */
     transport?: new (options: never) => unknown;
     auto_reconnect?: boolean;
+    /** The local address to connect from. */
+    outgoing_addr?: string;
     ping_interval?: number;
     ping_timeout?: number;
     version?: string | null;
     encoding?: string;
     /** SASL PLAIN credentials: irc-framework requests the `sasl` cap itself (never request it by hand). */
     account?: { account: string; password: string };
+    /** Read by the transport, not irc-framework: the connection pool's link (pool/pool-transport.ts). */
+    pool?: unknown;
   }
 
   export interface MessageEvent {
@@ -33,6 +37,8 @@ declare module 'irc-framework' {
     /** server-time as milliseconds since the epoch, when the server sent it. */
     time?: number;
     from_server?: boolean;
+    /** The IRCv3 BATCH the line came in (a `chathistory` replay, say). */
+    batch?: { id: string; type: string; params: string[] };
   }
 
   /** A line from the server as irc-framework's parser gives it (tags unescaped, command upper-cased). */

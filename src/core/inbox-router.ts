@@ -18,7 +18,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { InboxEvent, Store } from '../store/store.js';
 import { bridgeOwning, type BridgeRuntime } from './bridge-runtime.js';
 import { deliverToNetwork, type DeliverDeps } from './from-matrix.js';
-import { runInboundTask } from './inbound-task.js';
+import type { InboundTasks } from './inbound-task.js';
 import type { KeyedQueue } from './keyed-queue.js';
 import type { Management } from './management.js';
 import type { MemberNames } from './member-names.js';
@@ -28,6 +28,8 @@ import type { PortalDirectory } from './portals.js';
 export interface InboxRouterDeps {
   store: Store;
   queue: KeyedQueue;
+  /** What each room is handling now (remote events emitted meanwhile wait for it). */
+  tasks: InboundTasks;
   portals: PortalDirectory;
   runtimes: Map<string, BridgeRuntime>;
   outcomes: Outcomes;
@@ -70,7 +72,7 @@ export class InboxRouter {
     this.deps.queue.push(row.roomId, async () => {
       const ev = parsed ?? (JSON.parse(row.json) as ClientEvent);
       try {
-        await runInboundTask(() => this.route(ev, onlyBridge, receivedAt));
+        await this.deps.tasks.run(row.roomId, () => this.route(ev, onlyBridge, receivedAt));
       } catch (error) {
         this.deps.log.error(
           { err: error, eventId: ev.event_id, roomId: ev.room_id },
@@ -105,8 +107,12 @@ export class InboxRouter {
   private async route(ev: ClientEvent, onlyBridge?: string, receivedAt?: number): Promise<void> {
     const { deps } = this;
     if (ev.type === 'm.room.member' && typeof ev.state_key === 'string') {
-      const content = ev.content as { membership?: unknown; displayname?: unknown };
-      deps.members.note(ev.room_id, ev.state_key, content.displayname);
+      const content = ev.content as {
+        membership?: unknown;
+        displayname?: unknown;
+        avatar_url?: unknown;
+      };
+      deps.members.note(ev.room_id, ev.state_key, content.displayname, content.avatar_url);
       if (typeof content.membership === 'string')
         deps.intents.noteMembership(ev.state_key, ev.room_id, content.membership);
       if (

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { portalKey, remoteMessageId, remoteUserId, type RemoteEvent } from '../connector.js';
 import type { OutboxEntry } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
+import { InboundTasks } from './inbound-task.js';
 import { RemoteDelivery, type RemoteDeliveryDeps } from './remote-delivery.js';
 
 const message = (n: number): RemoteEvent => ({
@@ -42,6 +43,7 @@ describe('RemoteDelivery.emit', () => {
       },
       queue: { push: (_key: string, _task: unknown) => undefined },
       metrics: { outboxPending: { inc: () => undefined, dec: () => undefined } },
+      inbound: new InboundTasks(),
     };
     const delivery = new RemoteDelivery(deps as unknown as RemoteDeliveryDeps);
     const runtime = { id: 'net' } as BridgeRuntime;
@@ -66,6 +68,7 @@ describe('RemoteDelivery.emit', () => {
       },
       queue: { push: () => undefined },
       metrics: { outboxPending: { inc: () => undefined, dec: () => undefined } },
+      inbound: new InboundTasks(),
     };
     const delivery = new RemoteDelivery(deps as unknown as RemoteDeliveryDeps);
     const runtime = { id: 'net' } as BridgeRuntime;
@@ -73,5 +76,41 @@ describe('RemoteDelivery.emit', () => {
     const second = delivery.emit(runtime, message(2));
     await expect(first).rejects.toThrow(/no portal/);
     await expect(second).resolves.toBeUndefined();
+  });
+
+  it('sends an event emitted while its room handles a Matrix event only after that handling', async () => {
+    const order: string[] = [];
+    const tasks: (() => Promise<void>)[] = [];
+    const inbound = new InboundTasks();
+    const deps = {
+      portals: { get: async () => ({ roomId: '!room:x' }) },
+      store: {
+        outbox: {
+          add: async (): Promise<OutboxEntry> => ({
+            id: 1,
+            bridge: 'net',
+            roomId: '!room:x',
+            json: JSON.stringify(message(1)),
+            attempts: 0,
+          }),
+        },
+      },
+      queue: { push: (_key: string, task: () => Promise<void>) => tasks.push(task) },
+      metrics: { outboxPending: { inc: () => undefined, dec: () => undefined } },
+      inbound,
+      runtimes: new Map(),
+      log: { warn: () => order.push('delivered') },
+    };
+    const delivery = new RemoteDelivery(deps as unknown as RemoteDeliveryDeps);
+    const runtime = { id: 'net' } as BridgeRuntime;
+    let scheduled!: Promise<void>;
+    await inbound.run('!room:x', async () => {
+      await delivery.emit(runtime, message(1));
+      scheduled = tasks[0]!();
+      await new Promise((r) => setTimeout(r, 20));
+      order.push('handled');
+    });
+    await scheduled;
+    expect(order).toEqual(['handled', 'delivered']);
   });
 });

@@ -9,7 +9,7 @@ import { MatrixError } from '../matrix/errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OutboxEntry } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
-import { inboundTask } from './inbound-task.js';
+import type { InboundTasks } from './inbound-task.js';
 import type { KeyedQueue } from './keyed-queue.js';
 import type { PortalDirectory } from './portals.js';
 import { sendToMatrix, type ToMatrixDeps } from './to-matrix.js';
@@ -20,6 +20,8 @@ const MAX_BACKOFF_MS = 30_000;
 
 export interface RemoteDeliveryDeps extends ToMatrixDeps {
   queue: KeyedQueue;
+  /** The Matrix event each room is handling: a remote event emitted meanwhile is sent after it. */
+  inbound: InboundTasks;
   portals: PortalDirectory;
   runtimes: Map<string, BridgeRuntime>;
   metrics: Metrics;
@@ -48,7 +50,6 @@ export class RemoteDelivery {
    */
   emit(runtime: BridgeRuntime, event: RemoteEvent, opts: EmitOptions = {}): Promise<void> {
     const emittedAt = performance.now();
-    const after = inboundTask.getStore();
     const key = `${runtime.id}\n${event.portal}`;
     const prior = this.queuing.get(key);
     const durable = opts.survives !== 'process-crash';
@@ -63,15 +64,18 @@ export class RemoteDelivery {
     void turn.then(() => {
       if (this.queuing.get(key) === turn) this.queuing.delete(key);
     });
-    return queued.then(async ({ stored }) => this.schedule(await stored, after, emittedAt));
+    return queued.then(async ({ stored, after }) => this.schedule(await stored, after, emittedAt));
   }
 
-  /** Finds the portal's room and queues the outbox write (`stored` is boxed so it is not awaited here). */
+  /**
+   * Finds the portal's room and queues the outbox write (`stored` is boxed so it is not awaited
+   * here); `after`: the room's Matrix event being handled as this was emitted.
+   */
   private async queueWrite(
     runtime: BridgeRuntime,
     event: RemoteEvent,
     durable: boolean,
-  ): Promise<{ stored: Promise<OutboxEntry> }> {
+  ): Promise<{ stored: Promise<OutboxEntry>; after: Promise<void> | undefined }> {
     const portal = await this.deps.portals.get(runtime.id, event.portal);
     if (!portal)
       throw new BridgeError(
@@ -82,7 +86,7 @@ export class RemoteDelivery {
       { bridge: runtime.id, roomId: portal.roomId, json: JSON.stringify(event) },
       durable,
     );
-    return { stored };
+    return { stored, after: this.deps.inbound.inProgress(portal.roomId) };
   }
 
   /** Queues everything the outbox still holds (after a restart). */

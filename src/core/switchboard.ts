@@ -18,6 +18,7 @@ import { BridgeRuntime, type AnyConnector } from './bridge-runtime.js';
 import { coreCommands } from './commands/core-commands.js';
 import { bridgeContext } from './context.js';
 import { GhostDirectory } from './ghosts.js';
+import { InboundTasks } from './inbound-task.js';
 import { InboxRouter } from './inbox-router.js';
 import { Listener } from './listener.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -170,9 +171,11 @@ export class Switchboard {
       store.inbox,
     );
     const members = new MemberNames(client);
+    const tasks = new InboundTasks();
     const router = (this.router = new InboxRouter({
       store,
       queue: inbound,
+      tasks,
       portals,
       runtimes,
       outcomes,
@@ -191,6 +194,7 @@ export class Switchboard {
       ghosts,
       botUserId: this.botUserId,
       queue: outbound,
+      inbound: tasks,
       portals,
       runtimes,
       metrics,

@@ -3,6 +3,7 @@
  * reactions and redactions across the bridge.
  */
 import type { Kysely, Selectable } from 'kysely';
+import { CompiledStatement } from './compiled-query.js';
 import type { GroupCommit } from './group-commit.js';
 import type { Database, MessageMapTable } from './schema.js';
 import type { MessageMap, MessageMapping } from './store.js';
@@ -17,19 +18,50 @@ function toMapping(row: Selectable<MessageMapTable>): MessageMapping {
   };
 }
 
-/** Insert-or-ignore: the first event a remote message became stays its mapping. */
-export async function addMapping(db: Kysely<Database>, m: MessageMapping): Promise<void> {
-  await db
-    .insertInto('message_map')
-    .values({
-      bridge: m.bridge,
-      portal_key: m.portalKey,
-      remote_id: m.remoteId,
-      room_id: m.roomId,
-      event_id: m.eventId,
-    })
-    .onConflict((oc) => oc.columns(['bridge', 'portal_key', 'remote_id']).doNothing())
-    .execute();
+/** The statements of the message map, compiled once per store (for its dialect). */
+export class MappingStatements {
+  /** Insert-or-ignore: the first event a remote message became stays its mapping. */
+  readonly insert = new CompiledStatement<MessageMapping, unknown>((db, arg) =>
+    db
+      .insertInto('message_map')
+      .values({
+        bridge: arg('bridge'),
+        portal_key: arg('portalKey'),
+        remote_id: arg('remoteId'),
+        room_id: arg('roomId'),
+        event_id: arg('eventId'),
+      })
+      .onConflict((oc) => oc.columns(['bridge', 'portal_key', 'remote_id']).doNothing()),
+  );
+
+  readonly byEvent = new CompiledStatement<
+    { bridge: string; eventId: string },
+    Selectable<MessageMapTable>
+  >((db, arg) =>
+    db
+      .selectFrom('message_map')
+      .selectAll()
+      .where('bridge', '=', arg('bridge'))
+      .where('event_id', '=', arg('eventId'))
+      .orderBy('remote_id') // one event may carry several remote ids: answer the same one every time
+      .limit(1),
+  );
+
+  readonly byRemote = new CompiledStatement<
+    { bridge: string; portalKey: string; remoteId: string },
+    Selectable<MessageMapTable>
+  >((db, arg) =>
+    db
+      .selectFrom('message_map')
+      .selectAll()
+      .where('bridge', '=', arg('bridge'))
+      .where('portal_key', '=', arg('portalKey'))
+      .where('remote_id', '=', arg('remoteId')),
+  );
+
+  async add(db: Kysely<Database>, m: MessageMapping): Promise<void> {
+    await this.insert.execute(db, m);
+  }
 }
 
 const remoteKey = (bridge: string, portalKey: string, remoteId: string) =>
@@ -79,11 +111,12 @@ export function createMessageMap(
   db: Kysely<Database>,
   writes: GroupCommit,
   pending: PendingMappings,
+  statements: MappingStatements,
 ): MessageMap {
   return {
     // Not flushed on its own: a mapping lost to a power cut only leaves that message's later
     // edits and replies unlinked.
-    add: (row) => writes.run((trx) => addMapping(trx, row), false),
+    add: (row) => writes.run((trx) => statements.add(trx, row), false),
 
     remove(bridge, eventId) {
       pending.forget(bridge, eventId);
@@ -100,27 +133,14 @@ export function createMessageMap(
     async byEvent(bridge, eventId) {
       const held = pending.byEvent(bridge, eventId);
       if (held) return held;
-      const row = await db
-        .selectFrom('message_map')
-        .selectAll()
-        .where('bridge', '=', bridge)
-        .where('event_id', '=', eventId)
-        .orderBy('remote_id') // one event may carry several remote ids: answer the same one every time
-        .limit(1)
-        .executeTakeFirst();
+      const row = await statements.byEvent.first(db, { bridge, eventId });
       return row && toMapping(row);
     },
 
     async byRemote(bridge, portalKey, remoteId) {
       const held = pending.byRemote(bridge, portalKey, remoteId);
       if (held) return held;
-      const row = await db
-        .selectFrom('message_map')
-        .selectAll()
-        .where('bridge', '=', bridge)
-        .where('portal_key', '=', portalKey)
-        .where('remote_id', '=', remoteId)
-        .executeTakeFirst();
+      const row = await statements.byRemote.first(db, { bridge, portalKey, remoteId });
       return row && toMapping(row);
     },
   };

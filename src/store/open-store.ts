@@ -23,7 +23,7 @@ import { GroupCommit } from './group-commit.js';
 import { createInbox } from './inbox.js';
 import { lockPostgres, lockSqlite, type PostgresLockEvents } from './instance-lock.js';
 import { createKeyValue } from './kv.js';
-import { createMessageMap, PendingMappings } from './message-map.js';
+import { createMessageMap, MappingStatements, PendingMappings } from './message-map.js';
 import { migrationProvider } from './migrations/index.js';
 import { createOutbox } from './outbox.js';
 import { createPortals } from './portals.js';
@@ -179,14 +179,15 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
       : undefined;
   const writes = new GroupCommit(db, commitModes(postgres ? 'postgres' : 'sqlite'));
   const pendingMappings = new PendingMappings();
+  const mappings = new MappingStatements();
   const kv = createKeyValue(db);
   return {
     dialect: postgres ? 'postgres' : 'sqlite',
     inbox: createInbox(db, writes),
-    outbox: createOutbox(db, writes, pendingMappings),
+    outbox: createOutbox(db, writes, pendingMappings, mappings),
     portals: createPortals(db),
     ghosts: createGhosts(db),
-    messages: createMessageMap(db, writes, pendingMappings),
+    messages: createMessageMap(db, writes, pendingMappings, mappings),
     kv,
     status: createStatusQueries(db, postgres ? 'postgres' : 'sqlite'),
     probeWrite: () => kv.set('core', 'write-probe', new Date().toISOString()),

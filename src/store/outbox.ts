@@ -3,7 +3,8 @@
  * homeserver accepted them, across outages and restarts.
  */
 import type { Kysely } from 'kysely';
-import { addMapping, type PendingMappings } from './message-map.js';
+import { CompiledStatement } from './compiled-query.js';
+import type { MappingStatements, PendingMappings } from './message-map.js';
 import type { GroupCommit } from './group-commit.js';
 import type { Database } from './schema.js';
 import type { Outbox, OutboxEntry } from './store.js';
@@ -30,24 +31,33 @@ export function createOutbox(
   db: Kysely<Database>,
   writes: GroupCommit,
   pending: PendingMappings,
+  mappings: MappingStatements,
 ): Outbox {
+  const insert = new CompiledStatement<
+    { bridge: string; roomId: string; json: string; createdAt: number },
+    Parameters<typeof toEntry>[0]
+  >((d, arg) =>
+    d
+      .insertInto('outbox')
+      .values({
+        bridge: arg('bridge'),
+        room_id: arg('roomId'),
+        json: arg('json'),
+        attempts: 0,
+        created_at: arg('createdAt'),
+      })
+      .returning(entryColumns),
+  );
+  const remove = new CompiledStatement<{ id: number }, unknown>((d, arg) =>
+    d.deleteFrom('outbox').where('id', '=', arg('id')),
+  );
   return {
     async add(entry, durable = true) {
-      const row = await writes.run(
-        (trx) =>
-          trx
-            .insertInto('outbox')
-            .values({
-              bridge: entry.bridge,
-              room_id: entry.roomId,
-              json: entry.json,
-              attempts: 0,
-              created_at: Date.now(),
-            })
-            .returning(entryColumns)
-            .executeTakeFirstOrThrow(),
-        durable,
-      );
+      const row = await writes.run(async (trx) => {
+        const inserted = await insert.first(trx, { ...entry, createdAt: Date.now() });
+        if (!inserted) throw new Error('the outbox insert returned no row');
+        return inserted;
+      }, durable);
       return toEntry(row);
     },
 
@@ -59,8 +69,8 @@ export function createOutbox(
     complete(id, mapping) {
       // Together, so a crash can neither resend a mapped message nor lose its mapping.
       const committed = writes.run(async (trx) => {
-        await trx.deleteFrom('outbox').where('id', '=', id).execute();
-        if (mapping) await addMapping(trx, mapping);
+        await remove.execute(trx, { id });
+        if (mapping) await mappings.add(trx, mapping);
       }, false);
       if (mapping) pending.hold(mapping, committed);
       return committed;

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { GroupCommit } from './group-commit.js';
-import { createMessageMap, PendingMappings } from './message-map.js';
+import { createMessageMap, MappingStatements, PendingMappings } from './message-map.js';
 import { createOutbox } from './outbox.js';
 import type { Database } from './schema.js';
 
@@ -26,8 +26,8 @@ describe('mappings of sends still committing', () => {
     const slowDisk = new Promise<void>((resolve) => (commit = resolve));
     const writes = { run: () => slowDisk } as unknown as GroupCommit;
     const pending = new PendingMappings();
-    const outbox = createOutbox(unreachable, writes, pending);
-    const messages = createMessageMap(unreachable, writes, pending);
+    const outbox = createOutbox(unreachable, writes, pending, new MappingStatements());
+    const messages = createMessageMap(unreachable, writes, pending, new MappingStatements());
 
     const committed = outbox.complete(7, mapping);
     expect(await messages.byRemote('irc', '#rust', 'r1')).toEqual(mapping);
@@ -44,7 +44,7 @@ describe('mappings of sends still committing', () => {
   it('are let go when the commit fails too (the database then answers)', async () => {
     const writes = { run: () => Promise.reject(new Error('disk full')) } as unknown as GroupCommit;
     const pending = new PendingMappings();
-    const outbox = createOutbox(unreachable, writes, pending);
+    const outbox = createOutbox(unreachable, writes, pending, new MappingStatements());
     await expect(outbox.complete(7, mapping)).rejects.toThrow('disk full');
     expect(pending.byRemote('irc', '#rust', 'r1')).toBeUndefined();
   });

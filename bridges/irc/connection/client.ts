@@ -16,6 +16,8 @@ import { IrcConnection, type SaslAccount } from './connection.js';
 import { IdleSweeper, idlest } from './idle.js';
 import { watchBotLogin } from '../commands/login.js';
 import { puppetIdentity } from './nicks.js';
+import type { PoolLink } from '../pool/pool-link.js';
+import { botConnId, puppetConnId } from '../pool/protocol.js';
 
 /** How long a nick stays ours after its connection dropped (the server's QUIT reaches the bot later). */
 const LOST_NICK_GRACE_MS = 10_000;
@@ -31,6 +33,11 @@ export class IrcNetwork {
   readonly accounts = new Map<string, SaslAccount>();
   /** Called for each new puppet connection (PMs to it are heard there). */
   onPuppet?: (userId: MatrixUserId, puppet: IrcConnection) => void;
+  /**
+   * What a new puppet connection of the user gets besides the template's identity: a username
+   * (the ident server's per-user one) and a source address (from `source_prefix`).
+   */
+  puppetOptions?: (userId: MatrixUserId) => { username?: string; localAddress?: string };
   /** Called when a connection drops (for the metrics). */
   onDropped?: (kind: 'bot' | 'puppet') => void;
   readonly limits: ConnectionLimits;
@@ -42,6 +49,8 @@ export class IrcNetwork {
     readonly id: string,
     readonly config: IrcNetworkConfig,
     private readonly log: Logger,
+    /** The connection pool (`pool.redis`): connections are held there, not in this process. */
+    private readonly pool?: PoolLink,
   ) {
     this.limits = connectionLimits(config);
     this.limiter = new ConnectLimiter(this.limits.maxConcurrentConnects);
@@ -56,6 +65,7 @@ export class IrcNetwork {
       listener: true,
       onDropped: () => this.onDropped?.('bot'),
       ...(config.bot_sasl ? { account: () => config.bot_sasl } : {}),
+      ...(pool ? { pool: { link: pool, conn: botConnId(id), network: id } } : {}),
     });
     if (config.bot_sasl) watchBotLogin(this.bot, config.bot_sasl.account, log.child({ irc: id }));
     this.idle = new IdleSweeper({
@@ -83,6 +93,14 @@ export class IrcNetwork {
       );
   }
 
+  /**
+   * Nicks our connections in the pool hold (its snapshot), known before they re-attach: what
+   * IRC said meanwhile and the channels' NAMES must not take them for IRC users.
+   */
+  seedOurNicks(nicks: Iterable<string>): void {
+    for (const nick of nicks) this.ourNicks.add(nick.toLowerCase());
+  }
+
   isOurNick(nick: string): boolean {
     return this.ourNicks.has(nick.toLowerCase());
   }
@@ -102,16 +120,28 @@ export class IrcNetwork {
     if (!puppet) {
       this.makeRoom();
       const who = puppetIdentity(this.config.nick_template, userId, displayName);
+      const extra = this.puppetOptions?.(userId) ?? {};
       puppet = new IrcConnection({
         network: this.config,
         nick: this.chosenNicks.get(userId) ?? who.nick,
-        username: who.username,
+        username: extra.username ?? who.username,
+        ...(extra.localAddress ? { localAddress: extra.localAddress } : {}),
         gecos: userId,
         account: () => this.accounts.get(userId),
         log: this.log.child({ irc: this.id, conn: 'puppet', userId }),
         onNick: (old, nick) => this.trackNick(old, nick),
         limiter: this.limiter,
         onDropped: () => this.onDropped?.('puppet'),
+        ...(this.pool
+          ? {
+              pool: {
+                link: this.pool,
+                conn: puppetConnId(this.id, userId),
+                network: this.id,
+                userId,
+              },
+            }
+          : {}),
       });
       this.puppets.set(userId, puppet);
       this.onPuppet?.(userId, puppet);
@@ -139,6 +169,12 @@ export class IrcNetwork {
       'IRC connection limit reached: disconnecting the idle-most puppet',
     );
     this.removePuppet(victim, 'Idle on Matrix (making room)');
+  }
+
+  /** The bot's connection and every puppet's (the ident server looks through them). */
+  *connections(): Generator<IrcConnection> {
+    yield this.bot;
+    yield* this.puppets.values();
   }
 
   /** The Matrix user's connection, if they have one now. */

@@ -22,6 +22,8 @@ import { connectionLimits, type ConnectionLimits } from './connection-limits.js'
 import { FloodQueue } from './flood.js';
 import { LabeledReplies, refusalError, type LineAnswer } from './labels.js';
 import { CaTlsTransport } from './tls-transport.js';
+import { PoolTransport, type PoolConnectOptions } from '../pool/pool-transport.js';
+import type { PoolLink } from '../pool/pool-link.js';
 
 const JOIN_TIMEOUT_MS = 15_000;
 /** For a connection made without a network limiter (every connect starts at once). */
@@ -41,6 +43,7 @@ const CAPS = [
   'extended-join',
   'labeled-response',
   'echo-message',
+  'draft/chathistory',
 ];
 
 /** An IRC services account (SASL PLAIN). */
@@ -66,10 +69,14 @@ export interface ConnectionOptions {
   onRegistered?(): void;
   /** The registered connection dropped (not a stop or a reconnect asked for): it reconnects with backoff. */
   onDropped?(): void;
+  /** The local address to connect from (a per-user IPv6 address); the system's choice when absent. */
+  localAddress?: string;
   /** The network's connect turns (at most so many connecting at once); none: connect at once. */
   limiter?: ConnectLimiter;
   /** Goes ahead of the waiting connections for a connect turn, and any number may wait for it (the bot). */
   listener?: boolean;
+  /** Through the connection pool (`pool.redis`): the link and this connection's id there. */
+  pool?: { link: PoolLink; conn: string; network: string; userId?: string };
 }
 
 export class IrcConnection {
@@ -198,20 +205,52 @@ export class IrcConnection {
     const { network } = this.opts;
     this.currentNick = this.wantedNick;
     const account = this.opts.account?.();
+    const ca = network.tls_ca_file === undefined ? undefined : readCaFile(network.tls_ca_file);
+    const pool = this.opts.pool && this.poolOptions(this.opts.pool, ca, account);
     this.client.connect({
       host: network.host,
       port: network.port,
       tls: network.tls,
       rejectUnauthorized: network.tls_reject_unauthorized,
-      ca: network.tls_ca_file === undefined ? undefined : readCaFile(network.tls_ca_file),
-      transport: CaTlsTransport,
+      ca,
+      transport: pool ? PoolTransport : CaTlsTransport,
       nick: this.wantedNick,
       username: this.opts.username,
       gecos: this.opts.gecos,
+      ...(this.opts.localAddress ? { outgoing_addr: this.opts.localAddress } : {}),
       auto_reconnect: false, // our own backoff below
       version: null,
-      ...(account ? { account } : {}),
+      // Through the pool, the pool logs in (SASL) and the local client never asks for it.
+      ...(pool ? { pool } : account ? { account } : {}),
     });
+  }
+
+  private poolOptions(
+    pool: NonNullable<ConnectionOptions['pool']>,
+    ca: string | undefined,
+    account: SaslAccount | undefined,
+  ): PoolConnectOptions {
+    const { network } = this.opts;
+    return {
+      link: pool.link,
+      conn: pool.conn,
+      listener: this.opts.listener === true,
+      open: {
+        network: pool.network,
+        kind: this.opts.listener ? 'bot' : 'puppet',
+        ...(pool.userId ? { userId: pool.userId } : {}),
+        host: network.host,
+        port: network.port,
+        tls: network.tls,
+        rejectUnauthorized: network.tls_reject_unauthorized,
+        ...(ca ? { ca } : {}),
+        nick: this.wantedNick,
+        username: this.opts.username,
+        gecos: this.opts.gecos,
+        ...(account ? { account } : {}),
+        caps: CAPS,
+      },
+    };
   }
 
   /**
