@@ -149,8 +149,9 @@ try {
   const admin = await imap('bridge');
   await admin.mailboxCreate(folder);
   for (let i = 0; i < mailboxCount; i++) await admin.mailboxCreate(`mem${run}-${i}`);
-  const bob = await imap('bob');
-  await bob.mailboxCreate(outFolder);
+  const setupBob = await imap('bob');
+  await setupBob.mailboxCreate(outFolder);
+  await setupBob.logout();
 
   // The folder is known to the bridge (its progress stored), then the bridge is down.
   bridge = await startBridge(database.url, { bench: mailbox(folder) });
@@ -228,6 +229,8 @@ try {
     hs,
     hs.events(roomId).filter((e) => e.type === 'm.room.member' && e.state_key === user),
   );
+  // A connection of its own now: one left idle through the catch-up may have been closed.
+  const bob = await imap('bob');
   await bridge.ask({ type: 'mark' }, 'marked');
   const events = Array.from({ length: outCount }, (_, n) =>
     hs.send(roomId, user, {
@@ -252,7 +255,7 @@ try {
   );
   await bridge.stop();
   bridge = undefined;
-  await admin.logout();
+  await admin.logout().catch(() => undefined);
   await bob.logout();
 
   // Memory per watched mailbox: one mailbox, then `mailboxCount`, each watching a folder.
