@@ -16,6 +16,7 @@ import { PhaseProfiler } from './lib/phase-profiler.js';
 import { pino } from 'pino';
 import { EchoConnector } from '../bridges/echo/index.js';
 import { DiscordConnector } from '../bridges/discord/index.js';
+import { EmailConnector } from '../bridges/email/index.js';
 import { IrcConnector } from '../bridges/irc/index.js';
 import { configSchema } from '../src/config/schema.js';
 import { Switchboard } from '../src/core/switchboard.js';
@@ -23,7 +24,7 @@ import type { Direction } from '../src/observability/metrics.js';
 import { bucketPercentileMs, type Buckets } from './lib/stats.js';
 
 export type ToBridge =
-  | { type: 'start'; config: unknown; connector?: 'echo' | 'irc' | 'discord' }
+  | { type: 'start'; config: unknown; connector?: 'echo' | 'irc' | 'discord' | 'email' }
   | { type: 'mark' }
   | { type: 'stats' }
   | { type: 'memory' }
@@ -121,7 +122,9 @@ async function onMessage(msg: ToBridge): Promise<void> {
           ? new IrcConnector()
           : msg.connector === 'discord'
             ? new DiscordConnector()
-            : new EchoConnector();
+            : msg.connector === 'email'
+              ? new EmailConnector()
+              : new EchoConnector();
       bridge = new Switchboard(config, [connector], pino({ level: 'silent' }), {
         skipPing: true,
       });

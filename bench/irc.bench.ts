@@ -7,6 +7,7 @@
  *   npm run bench:irc
  *   npm run bench:irc -- --messages 20000 --puppets 1000 --connects 50 --irc-port 26667
  *   npm run bench:irc -- --streams all      (only as Synapse sends: the bridge's own events back)
+ *   npm run bench:irc -- --channels 10      (only the ten-channel runs; default 1,10)
  */
 import { parseArgs } from 'node:util';
 import { ircBench } from './lib/irc-run.js';
@@ -24,6 +25,8 @@ const { values: args } = parseArgs({
     'irc-port': { type: 'string', default: '26667' },
     // all: the bridge's own events come back, as Synapse sends them; others: they do not.
     streams: { type: 'string', default: 'all,others' },
+    // The throughput runs' busy channels: one (every line in one room's order) and ten.
+    channels: { type: 'string', default: '1,10' },
   },
 });
 
@@ -43,6 +46,12 @@ try {
       connects: Number(args.connects),
       pacedPerSecond: Number(args['paced-rate']),
       pacedSeconds: Number(args['paced-seconds']),
+      channels: args.channels.split(',').map((c) => {
+        const n = Number(c);
+        if (!Number.isInteger(n) || n < 1 || n > 10)
+          throw new Error(`--channels: 1 to 10, not ${c}`);
+        return n;
+      }),
       streams: args.streams.split(',').map((m) => {
         if (m !== 'all' && m !== 'others') throw new Error(`--streams: all or others, not ${m}`);
         return m;

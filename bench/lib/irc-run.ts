@@ -32,9 +32,12 @@ export interface IrcBenchOptions {
    * either way. The puppet run uses the first.
    */
   streams: StreamMode[];
+  /** The throughput runs, each with this many busy channels (the ten speakers spread over them). */
+  channels: number[];
 }
 
-const ROOMS = 10;
+/** IRC users who talk and Matrix users who talk, spread over the channels (k in channel k mod n). */
+const SPEAKERS = 10;
 const GHOST = /^@irc_bench_/;
 const latencyOf = (ms: number[]) => {
   const s = [...ms].sort((a, b) => a - b);
@@ -47,22 +50,26 @@ const latencyOf = (ms: number[]) => {
 
 export async function ircBench(opts: IrcBenchOptions, log: Log) {
   const throughput = [];
-  for (const stream of opts.streams) {
-    log(
-      stream === 'all'
-        ? "with the bridge's own events pushed back (as Synapse does):"
-        : "without the bridge's own events pushed back (kinder than Synapse):",
-    );
-    throughput.push(await ircRun(opts, stream, 'throughput', log));
+  for (const channels of opts.channels) {
+    for (const stream of opts.streams) {
+      log(
+        `${channels} busy channel${channels === 1 ? '' : 's'}, ` +
+          (stream === 'all'
+            ? "with the bridge's own events pushed back (as Synapse does):"
+            : "without the bridge's own events pushed back (kinder than Synapse):"),
+      );
+      throughput.push({ channels, ...(await ircRun(opts, stream, channels, 'throughput', log)) });
+    }
   }
   // A bridge of its own, so that the memory measured is the puppets' alone.
-  const crowd = await ircRun(opts, opts.streams[0] ?? 'all', 'puppets', log);
+  const crowd = await ircRun(opts, opts.streams[0] ?? 'all', 10, 'puppets', log);
   return { throughput, ...crowd };
 }
 
 async function ircRun(
   opts: IrcBenchOptions,
   stream: StreamMode,
+  channels: number,
   mode: 'throughput' | 'puppets',
   log: Log,
 ) {
@@ -131,7 +138,7 @@ async function ircRun(
 
     // Ten portals, made the way a user's join by alias makes them.
     const rooms: string[] = [];
-    for (let r = 0; r < ROOMS; r++) {
+    for (let r = 0; r < channels; r++) {
       const alias = `#irc_bench_#bench${r}:${DOMAIN}`;
       const res = await fetch(`${asUrl}/_matrix/app/v1/rooms/${encodeURIComponent(alias)}`, {
         headers: { authorization: `Bearer ${HS_TOKEN}` },
@@ -140,7 +147,7 @@ async function ircRun(
       if (res.status !== 200 || !roomId) throw new Error(`alias ${alias}: ${res.status}`);
       rooms.push(roomId);
     }
-    // IRC side: a talker in each channel, and a listener in all of them.
+    // IRC side: the talkers spread over the channels, and a listener in all of them.
     const heard = new Map<string, number>();
     /** IRC users' lines as the listener heard them: the IRC server's own pace. */
     const ircHeard = new Map<number, number>();
@@ -152,42 +159,41 @@ async function ircRun(
     peers.push(listener);
     await listener.connect();
     const talkers = Array.from(
-      { length: ROOMS },
+      { length: SPEAKERS },
       (_, r) => new IrcPeer(`talker${r}`, opts.ircPort),
     );
     peers.push(...talkers);
     await Promise.all(talkers.map((t) => t.connect()));
-    for (let r = 0; r < ROOMS; r++) {
-      await listener.join(`#bench${r}`);
-      await talkers[r]!.join(`#bench${r}`);
-    }
-    // Matrix side: user r talks in room r.
-    const users = rooms.map((_, r) => `@mx${r}:${DOMAIN}`);
-    users.forEach((u, r) => {
-      hs.addUser(u, { displayname: `Matrix ${r}` });
-      hs.join(rooms[r]!, u);
+    for (let r = 0; r < channels; r++) await listener.join(`#bench${r}`);
+    for (let k = 0; k < SPEAKERS; k++) await talkers[k]!.join(`#bench${k % channels}`);
+    // Matrix side: user k talks in room k mod channels.
+    const users = talkers.map((_, k) => `@mx${k}:${DOMAIN}`);
+    users.forEach((u, k) => {
+      hs.addUser(u, { displayname: `Matrix ${k}` });
+      hs.join(rooms[k % channels]!, u);
     });
     await hs.stream!.idle(); // the joins, sent as they happened
 
     // Warm-up, not timed: every ghost joins its room, every puppet connects and joins.
     let seq = 0;
-    const ircSay = (r: number, prefix: string) => {
+    /** Talker k says a line in its channel. */
+    const ircSay = (k: number, prefix: string) => {
       const n = seq++;
-      talkers[r]!.write(`PRIVMSG #bench${r} :${prefix} ${n}\r\n`);
+      talkers[k]!.write(`PRIVMSG #bench${k % channels} :${prefix} ${n}\r\n`);
       return n;
     };
-    const warmIrc = rooms.map((_, r) => ircSay(r, 'm'));
+    const warmIrc = talkers.map((_, k) => ircSay(k, 'm'));
     await waitUntil(() => warmIrc.every((n) => arrivals.has(n)), 30_000, 'IRC warm-up');
     const matrixEvents = (count: number, prefix: string, offset: number) =>
       Array.from({ length: count }, (_, i) => {
-        const r = (offset + i) % ROOMS;
-        return hs.send(rooms[r]!, users[r]!, {
+        const k = (offset + i) % SPEAKERS;
+        return hs.send(rooms[k % channels]!, users[k]!, {
           msgtype: 'm.text',
           body: `${prefix} ${offset + i}`,
         });
       });
-    matrixEvents(ROOMS, 'x', 0); // sent by the homeserver's stream
-    await waitUntil(() => heard.size >= ROOMS, 120_000, 'Matrix warm-up (puppets connecting)');
+    matrixEvents(SPEAKERS, 'x', 0); // sent by the homeserver's stream
+    await waitUntil(() => heard.size >= SPEAKERS, 120_000, 'Matrix warm-up (puppets connecting)');
 
     if (mode === 'puppets') return await puppetScenario();
 
@@ -197,12 +203,14 @@ async function ircRun(
       const crowd = Array.from({ length: opts.puppets }, (_, k) => `@crowd${k}:${DOMAIN}`);
       crowd.forEach((u, k) => {
         hs.addUser(u, { displayname: `Crowd ${k}` });
-        hs.join(rooms[k % ROOMS]!, u);
+        hs.join(rooms[k % channels]!, u);
       });
       await hs.stream!.idle(); // the joins
       const heardCrowd = () => [...heard.keys()].filter((k) => k.startsWith('c ')).length;
       const crowdStarted = performance.now();
-      crowd.forEach((u, k) => hs.send(rooms[k % ROOMS]!, u, { msgtype: 'm.text', body: `c ${k}` }));
+      crowd.forEach((u, k) =>
+        hs.send(rooms[k % channels]!, u, { msgtype: 'm.text', body: `c ${k}` }),
+      );
       await waitUntil(() => heardCrowd() >= opts.puppets, 600_000, 'every puppet connected');
       const crowdSeconds =
         (Math.max(...[...heard].filter(([k]) => k.startsWith('c ')).map(([, at]) => at)) -
@@ -234,7 +242,7 @@ async function ircRun(
     const first = seq;
     const txnsBefore = { ...hs.stream!.sent };
     const started = performance.now();
-    for (let i = 0; i < opts.messages; i++) ircSay(i % ROOMS, 'm');
+    for (let i = 0; i < opts.messages; i++) ircSay(i % SPEAKERS, 'm');
     await waitUntil(() => arrivals.size >= warmIrc.length + opts.messages, 300_000, 'IRC → Matrix');
     const lastIn = Math.max(...[...arrivals].filter(([n]) => n >= first).map(([, at]) => at));
     const ircToMatrix = Math.round(opts.messages / ((lastIn - started) / 1000));
@@ -251,7 +259,7 @@ async function ircRun(
     const heardBefore = heard.size;
     await bridge.ask({ type: 'mark' }, 'marked', 10_000);
     const outStarted = performance.now();
-    matrixEvents(opts.messages, 'x', ROOMS);
+    matrixEvents(opts.messages, 'x', SPEAKERS);
     await waitUntil(() => heard.size >= heardBefore + opts.messages, 300_000, 'Matrix → IRC');
     const lastOut = Math.max(...heard.values());
     const matrixToIrc = Math.round(opts.messages / ((lastOut - outStarted) / 1000));
@@ -268,7 +276,7 @@ async function ircRun(
     await bridge.ask({ type: 'mark' }, 'marked', 10_000);
     await pace(paced, rate, (from, to) => {
       const at = performance.now();
-      for (let i = from; i < to; i++) inSent.set(ircSay(i % ROOMS, 'm'), at);
+      for (let i = from; i < to; i++) inSent.set(ircSay(i % SPEAKERS, 'm'), at);
     });
     await waitUntil(
       () => [...inSent.keys()].every((n) => arrivals.has(n)),
@@ -285,7 +293,7 @@ async function ircRun(
 
     const outSent = new Map<string, number>();
     await bridge.ask({ type: 'mark' }, 'marked', 10_000);
-    const offset = ROOMS + opts.messages;
+    const offset = SPEAKERS + opts.messages;
     await pace(paced, rate, (from, to) => {
       const at = performance.now();
       for (const e of matrixEvents(to - from, 'x', offset + from))

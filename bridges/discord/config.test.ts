@@ -33,5 +33,14 @@ describe('Discord config', () => {
     expect(budget.error?.issues[0]?.message).toContain('below Discord');
     const hook = discordConfigSchema.safeParse({ token: 't', webhook_name: 'My Discord bridge' });
     expect(hook.error?.issues[0]?.message).toContain('must not contain "discord"');
+    const whole = discordConfigSchema.safeParse({
+      token: 't',
+      guilds: ['123456789012345678'],
+      whole_guilds: ['223456789012345678'],
+    });
+    expect(whole.error?.issues[0]).toMatchObject({
+      path: ['whole_guilds'],
+      message: '223456789012345678 not in guilds: add them to guilds, or remove them here',
+    });
   });
 });

@@ -15,6 +15,11 @@ export const discordConfigSchema = z
     token_file: z.string().min(1, 'must be the path of a file holding the bot token').optional(),
     /** Guilds the bridge serves (absent: every guild the bot is in). */
     guilds: z.array(snowflake('guild')).optional(),
+    /**
+     * Guilds bridged whole: a Matrix space per guild with a public room for each text channel,
+     * new channels following. Off by default (a guild may not want every channel on Matrix).
+     */
+    whole_guilds: z.array(snowflake('guild')).default([]),
     /** Channels bridged from the start: the channel id, and optionally an existing room to link. */
     channels: z
       .array(
@@ -41,6 +46,12 @@ export const discordConfigSchema = z
      * room only.
      */
     moderation: z.boolean().default(false),
+    /**
+     * Ask for the privileged Server Members intent (turn it on in the Developer Portal first, or
+     * Discord refuses the connection): a member leaving the guild makes their ghost leave its
+     * bridged rooms. Off by default.
+     */
+    members_intent: z.boolean().default(false),
     /** Identifies (new gateway sessions) allowed per day; Discord resets a token after 1,000. */
     identify_budget: z
       .number()
@@ -50,6 +61,20 @@ export const discordConfigSchema = z
       .default(900),
     /** REST base URL (for tests against a fake Discord; the default is Discord's). */
     api_url: z.url('must be an http(s) URL').optional(),
+    /**
+     * Discord's CDN base URL (tests point it at the fake Discord): attachments, avatars, emoji and
+     * stickers are fetched only from it (and Discord's media proxy when it is Discord's own).
+     */
+    cdn_url: z.url('must be an http(s) URL').optional(),
+    /**
+     * Largest Discord file re-uploaded to Matrix, in bytes; larger ones arrive as links to
+     * Discord's CDN. Keep it at or below the homeserver's `max_upload_size`.
+     */
+    max_media_bytes: z
+      .number()
+      .int()
+      .min(0, 'must be 0 (never re-upload: links only) or more')
+      .default(20 * 1024 * 1024),
     /** Largest file sent to Discord, in bytes (Discord's limit for bots without boosts: 10 MiB). */
     max_upload_bytes: z
       .number()
@@ -69,6 +94,13 @@ export const discordConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    const outside = c.guilds ? c.whole_guilds.filter((g) => !c.guilds!.includes(g)) : [];
+    if (outside.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['whole_guilds'],
+        message: `${outside.join(', ')} not in guilds: add them to guilds, or remove them here`,
+      });
     if (!c.token === !c.token_file)
       ctx.addIssue({
         code: 'custom',

@@ -40,7 +40,8 @@ export class DiscordConnection {
     private readonly log: Logger,
   ) {
     const options: ClientOptions = {
-      intents: INTENTS,
+      // Server Members is privileged: asked only when the admin turned it on (Developer Portal too).
+      intents: config.members_intent ? [...INTENTS, GatewayIntentBits.GuildMembers] : INTENTS,
       partials: [
         Partials.Message,
         Partials.Channel,
@@ -50,7 +51,16 @@ export class DiscordConnection {
       ],
       // Webhooks and the bot never ping anyone unless a message says so (from-matrix.ts does).
       allowedMentions: { parse: [] },
-      ...(config.api_url ? { rest: { api: config.api_url.replace(/\/$/, '') } } : {}),
+      rest: {
+        ...(config.api_url ? { api: config.api_url.replace(/\/$/, '') } : {}),
+        // One base for the CDN and the media proxy (GIF stickers) when it is not Discord's.
+        ...(config.cdn_url
+          ? {
+              cdn: config.cdn_url.replace(/\/$/, ''),
+              mediaProxy: config.cdn_url.replace(/\/$/, ''),
+            }
+          : {}),
+      },
     };
     this.client = new Client(options);
     // REST (webhooks, history) works while the gateway connects or waits for the identify budget.

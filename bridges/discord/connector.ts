@@ -38,8 +38,10 @@ import {
   type FromMatrixDeps,
 } from './from-matrix.js';
 import { makePortalKey, makeRemoteUser, parseAliasLocalpart, parsePortalKey } from './ids.js';
+import { GuildSpaces } from './guild-spaces.js';
 import { LastSeen } from './last-seen.js';
-import { banEvents, handleMatrixMembership } from './moderation.js';
+import { AvatarLinks, DiscordMedia } from './media.js';
+import { banEvents, handleMatrixMembership, leaveEvents } from './moderation.js';
 import { DiscordListener } from './to-matrix.js';
 import { Webhooks } from './webhooks.js';
 
@@ -62,8 +64,12 @@ export class DiscordConnector
   /** The bot's connection (undefined when stopped). Public for tests and admin tooling. */
   connection?: DiscordConnection;
   listener?: DiscordListener;
+  /** Guilds bridged whole as spaces (tests and admin tooling). */
+  spaces?: GuildSpaces;
   private webhooks?: Webhooks;
   private lastSeen?: LastSeen;
+  /** Public links of Matrix users' avatars, reused for a while (one per avatar, not per message). */
+  private readonly avatarLinks = new AvatarLinks();
   /** Channels that have a room: only these are bridged. */
   private readonly portalKeys = new Set<string>();
 
@@ -83,7 +89,15 @@ export class DiscordConnector
     const webhooks = this.webhooks;
     const lastSeen = new LastSeen(ctx.kv);
     this.lastSeen = lastSeen;
+    const media = new DiscordMedia({
+      upload: (data, opts) => ctx.uploadMedia(data, opts),
+      kv: ctx.kv,
+      log: ctx.log,
+      maxBytes: ctx.config.max_media_bytes,
+      ...(ctx.config.cdn_url ? { cdnUrl: ctx.config.cdn_url } : {}),
+    });
     this.listener = new DiscordListener(connection.client, {
+      media,
       // Discord acknowledges nothing and a crash's losses come back through the catch-up from
       // the history: stored events need survive a crash of the bridge, not a flush each.
       emit: (event) => ctx.emit(event, { survives: 'process-crash' }),
@@ -96,6 +110,18 @@ export class DiscordConnector
       log: ctx.log,
     });
     this.listener.listen();
+    this.spaces = new GuildSpaces(
+      connection.client,
+      new Set(
+        ctx.config.whole_guilds.filter((g) => !ctx.config.guilds || ctx.config.guilds.includes(g)),
+      ),
+      {
+        ensurePortal: (info) => ctx.ensurePortal(info),
+        bridged: (channelId) => this.portalKeys.add(channelId),
+        log: ctx.log,
+      },
+    );
+    this.spaces.listen();
     const listener = this.listener;
     // A new session (not a resume, which replays what was missed) catches up from the history.
     connection.client.on('shardReady', () => listener.catchUp([...this.portalKeys]));
@@ -109,6 +135,18 @@ export class DiscordConnector
           .catch((err: unknown) =>
             ctx.log.warn({ err, portal: event.portal }, 'a Discord ban was not bridged'),
           );
+    });
+    connection.client.on('guildMemberRemove', (member) => {
+      const user = makeRemoteUser(member.id);
+      void (async () => {
+        for (const id of [...this.portalKeys]) {
+          if (this.channel(id)?.guildId !== member.guild.id) continue;
+          if (!(await ctx.portalGhosts(makePortalKey(id))).includes(user)) continue;
+          for (const event of leaveEvents(user, [id])) await ctx.emit(event);
+        }
+      })().catch((err: unknown) =>
+        ctx.log.warn({ err, user: member.id }, 'a member leaving Discord was not bridged'),
+      );
     });
     ctx.metrics.gauge(
       'connected',
@@ -193,6 +231,9 @@ export class DiscordConnector
       ghostRemoteId: (u) => ctx.ghostRemoteId(u),
       guildOf: (channelId) => this.channel(channelId)?.guildId,
       downloadMedia: (mxc) => ctx.downloadMedia(mxc),
+      publicLink: (target) => ctx.publicLink(target),
+      avatarLink: (mxc) =>
+        this.avatarLinks.link(mxc, () => ctx.publicLink({ mxc, name: 'avatar' })),
       threads: {
         get: (messageId) => ctx.kv.get<string>(`thread-of:${messageId}`),
         set: (messageId, threadId) => ctx.kv.set(`thread-of:${messageId}`, threadId),

@@ -52,7 +52,7 @@ describe('Discord markdown → formatting', () => {
       '[bad](javascript:alert(1))',
     ]);
     expect(discordToInline('# Title\nline', names)).toEqual([
-      { style: 'bold', children: ['Title'] },
+      { style: 'heading', level: 1, children: ['Title'] },
       { style: 'linebreak' },
       'line',
     ]);
@@ -72,12 +72,74 @@ describe('Discord markdown → formatting', () => {
     ]);
   });
 
-  it('keeps spoiler marks around the text', () => {
-    expect(discordToInline('a ||secret|| b', names)).toEqual(['a ||secret|| b']);
+  it('reads spoilers, quotes, lists and custom emoji', () => {
+    expect(discordToInline('a ||secret **b**|| c', names)).toEqual([
+      'a ',
+      { style: 'spoiler', children: ['secret ', { style: 'bold', children: ['b'] }] },
+      ' c',
+    ]);
+    const br = { style: 'linebreak' };
+    expect(discordToInline('> one\n> **two**\nafter\n- x\n- y\n3. z', names)).toEqual([
+      { style: 'quote', children: ['one', br, { style: 'bold', children: ['two'] }] },
+      br,
+      'after',
+      br,
+      {
+        style: 'list',
+        ordered: false,
+        children: [
+          { style: 'item', children: ['x'] },
+          { style: 'item', children: ['y'] },
+        ],
+      },
+      br,
+      { style: 'list', ordered: true, start: 3, children: [{ style: 'item', children: ['z'] }] },
+    ]);
+    expect(discordToInline('hi\n>>> all\n# of this', names)).toEqual([
+      'hi',
+      br,
+      {
+        style: 'quote',
+        children: ['all', br, { style: 'heading', level: 1, children: ['of this'] }],
+      },
+    ]);
+    const withEmoji = {
+      ...names,
+      emoji: (id: string) => (id === '12345678901234567' ? 'mxc://x/e' : undefined),
+    };
+    expect(
+      discordToInline('<:blob:12345678901234567> <a:gone:22345678901234567>', withEmoji),
+    ).toEqual([{ style: 'emoticon', src: 'mxc://x/e', children: [':blob:'] }, ' :gone:']);
   });
 });
 
 describe('formatting → Discord markdown', () => {
+  it('writes spoilers, quotes, headings and lists as Discord markdown', () => {
+    const br = { style: 'linebreak' } as const;
+    const out = inlineToDiscord(
+      [
+        { style: 'heading', level: 2, children: ['T'] },
+        br,
+        { style: 'quote', children: ['a', br, 'b*'] },
+        br,
+        {
+          style: 'list',
+          ordered: true,
+          start: 2,
+          children: [
+            { style: 'item', children: ['x'] },
+            { style: 'item', children: ['y'] },
+          ],
+        },
+        br,
+        { style: 'spoiler', children: ['s'] },
+        { style: 'emoticon', src: 'mxc://x/e', children: [':e:'] },
+      ],
+      { discordUser: () => undefined },
+    );
+    expect(out.text).toBe('## T\n> a\n> b\\*\n2. x\n3. y\n||s||:e:');
+  });
+
   it('writes the styles and pills of ghosts as mentions it lists', () => {
     const out = inlineToDiscord(
       [

@@ -1,10 +1,10 @@
 /**
  * Discord markdown ↔ the intermediate formatting tree. From Discord: bold, italics, underline,
- * strike, inline and block code, masked links, mentions of users (pills of their ghosts), roles
- * and channels (their names), custom emoji (`:name:`), escapes; headings become bold lines,
- * spoilers keep their `||` marks, quotes and lists stay as their lines. To Discord: the same
- * styles, every markdown character of plain text escaped (so `*` stays `*` and a typed `<@id>`,
- * `@everyone` or `@here` never becomes a mention), pills of ghosts as `<@id>`.
+ * strike, spoilers, inline and block code, masked links, headings, quotes (`> ` lines and `>>> `),
+ * lists (`- `, `* `, `1. `), mentions of users (pills of their ghosts), roles and channels (their
+ * names), custom emoji (their image when one was uploaded, else `:name:`), escapes. To Discord:
+ * the same, every markdown character of plain text escaped (so `*` stays `*` and a typed
+ * `<@id>`, `@everyone` or `@here` never becomes a mention), pills of ghosts as `<@id>`.
  */
 import type { Inline } from '../../src/format/content.js';
 import { isSafeHref } from '../../src/format/matrix-links.js';
@@ -15,10 +15,12 @@ export interface FromDiscordNames {
   user(id: string): { userId: string; name: string };
   role(id: string): string | undefined;
   channel(id: string): string | undefined;
+  /** A custom emoji's image (`mxc://`), when the bridge has one. */
+  emoji?(id: string): string | undefined;
 }
 
-type Style = 'bold' | 'italic' | 'underline' | 'strike';
-const DELIMITERS: [string, Style | 'spoiler'][] = [
+type Style = 'bold' | 'italic' | 'underline' | 'strike' | 'spoiler';
+const DELIMITERS: [string, Style][] = [
   ['**', 'bold'],
   ['__', 'underline'],
   ['~~', 'strike'],
@@ -34,7 +36,12 @@ const ANGLE_LINK = /<(https?:\/\/[^\s>]+)>/y;
 const USER = /<@!?(\d{17,20})>/y;
 const ROLE = /<@&(\d{17,20})>/y;
 const CHANNEL = /<#(\d{17,20})>/y;
-const EMOJI = /<a?:(\w{2,32}):\d{17,20}>/y;
+const EMOJI = /<a?:(\w{2,32}):(\d{17,20})>/y;
+/** Custom emoji anywhere in a text (to fetch their images before parsing). */
+export const EMOJI_IN_TEXT = /<a?:(\w{2,32}):(\d{17,20})>/g;
+const QUOTE_LINE = /^> ?(.*)$/;
+const QUOTE_REST = /^>>> ?([\s\S]*)$/;
+const LIST_ITEM = /^ *(?:([-*])|(\d{1,9})\.) +(.*)$/;
 const TIMESTAMP = /<t:(-?\d{1,13})(?::[tTdDfFR])?>/y;
 const ESCAPE = /\\([^0-9A-Za-z\s])/y;
 const HEADING = /^(#{1,3}) +(.+)$/;
@@ -46,15 +53,63 @@ const at = (re: RegExp, s: string, i: number): RegExpExecArray | null => {
 
 /** Discord markdown → the tree. Never throws. */
 export function discordToInline(text: string, names: FromDiscordNames): Inline[] {
+  return merge(parseLines(splitOutsideCodeBlocks(text), names, true));
+}
+
+/** Lines as blocks (quotes, headings, lists) and spans, a line break between each. */
+function parseLines(lines: string[], names: FromDiscordNames, quotes: boolean): Inline[] {
   const out: Inline[] = [];
-  const lines = splitOutsideCodeBlocks(text);
-  lines.forEach((line, n) => {
-    if (n > 0) out.push({ style: 'linebreak' });
+  const block = (node: Inline) => {
+    if (out.length) out.push({ style: 'linebreak' });
+    out.push(node);
+  };
+  for (let n = 0; n < lines.length;) {
+    const line = lines[n]!;
+    const rest = quotes ? QUOTE_REST.exec(line) : null;
+    if (rest) {
+      // `>>> `: the rest of the message is quoted.
+      const quoted = [rest[1]!, ...lines.slice(n + 1)];
+      block({ style: 'quote', children: merge(parseLines(quoted, names, false)) });
+      break;
+    }
+    if (quotes && QUOTE_LINE.test(line)) {
+      const quoted: string[] = [];
+      for (; n < lines.length && QUOTE_LINE.test(lines[n]!); n++)
+        quoted.push(QUOTE_LINE.exec(lines[n]!)![1]!);
+      block({ style: 'quote', children: merge(parseLines(quoted, names, false)) });
+      continue;
+    }
     const heading = HEADING.exec(line);
-    if (heading) out.push({ style: 'bold', children: parseSpan(heading[2]!, names) });
-    else out.push(...parseSpan(line, names));
-  });
-  return merge(out);
+    if (heading) {
+      block({
+        style: 'heading',
+        level: heading[1]!.length,
+        children: parseSpan(heading[2]!, names),
+      });
+      n++;
+      continue;
+    }
+    const first = LIST_ITEM.exec(line);
+    if (first) {
+      const ordered = first[2] !== undefined;
+      const items: Inline[] = [];
+      for (let m; n < lines.length && (m = LIST_ITEM.exec(lines[n]!)); n++) {
+        if ((m[2] !== undefined) !== ordered) break;
+        items.push({ style: 'item', children: merge(parseSpan(m[3]!, names)) });
+      }
+      block({
+        style: 'list',
+        ordered,
+        ...(ordered && Number(first[2]) !== 1 ? { start: Number(first[2]) } : {}),
+        children: items,
+      });
+      continue;
+    }
+    if (n > 0) out.push({ style: 'linebreak' });
+    out.push(...parseSpan(line, names));
+    n++;
+  }
+  return out;
 }
 
 /** Lines, except that a code block (with its newlines) stays within one. */
@@ -116,7 +171,9 @@ function parseSpan(s: string, names: FromDiscordNames): Inline[] {
       text += `#${names.channel(m[1]!) ?? 'unknown-channel'}`;
       i += m[0].length;
     } else if ((m = at(EMOJI, s, i))) {
-      text += `:${m[1]}:`;
+      const src = names.emoji?.(m[2]!);
+      if (src) push({ style: 'emoticon', src, children: [`:${m[1]}:`] });
+      else text += `:${m[1]}:`;
       i += m[0].length;
     } else if ((m = at(TIMESTAMP, s, i))) {
       const date = new Date(Number(m[1]) * 1000);
@@ -128,12 +185,7 @@ function parseSpan(s: string, names: FromDiscordNames): Inline[] {
         const from = i + delim.length;
         const end = closing(s, delim, from);
         if (end < 0) continue;
-        const inner = parseSpan(s.slice(from, end), names);
-        if (style === 'spoiler') {
-          // Matrix has spoilers, the tree has not: the marks stay, around the formatted text.
-          out.push(text + '||', ...inner);
-          text = '||';
-        } else push({ style, children: inner });
+        push({ style, children: parseSpan(s.slice(from, end), names) });
         i = end + delim.length;
         continue outer;
       }
@@ -245,7 +297,30 @@ export function inlineToDiscord(
             }
             return escapeDiscord(`@${names.mentionName?.(node.userId) || mentionText(node)}`);
           }
+          case 'spoiler':
+            return wrap('||', render(node.children));
+          case 'quote':
+            return render(node.children)
+              .split('\n')
+              .map((l) => `> ${l}`)
+              .join('\n');
+          case 'heading': {
+            const inner = render(node.children).replace(/\n/g, ' ');
+            return node.level <= 3
+              ? `${'#'.repeat(Math.max(1, node.level))} ${inner}`
+              : wrap('**', inner);
+          }
+          case 'list': {
+            let n = node.start ?? 1;
+            return node.children
+              .map(
+                (item) =>
+                  `${node.ordered ? `${n++}.` : '-'} ${render([item]).replace(/\n/g, '\n  ')}`,
+              )
+              .join('\n');
+          }
           default:
+            // An item's and an emoticon's text (Discord cannot show a Matrix image inline).
             return render(node.children);
         }
       })

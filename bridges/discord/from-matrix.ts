@@ -17,6 +17,7 @@ import {
   type MatrixRedaction,
   type MatrixTyping,
   type MessageContent,
+  type PublicLinkTarget,
   type RemoteMessageId,
   type SendResult,
 } from '../../src/connector.js';
@@ -55,6 +56,13 @@ export interface FromMatrixDeps {
   guildOf(channelId: string): string | undefined;
   /** Matrix media (`ctx.downloadMedia`). */
   downloadMedia(mxc: string): Promise<{ data: Uint8Array; contentType: string }>;
+  /** `ctx.publicLink`: a link to Matrix media too large for Discord (undefined without `public_links`). */
+  publicLink(target: PublicLinkTarget): Promise<string | undefined>;
+  /**
+   * A link Discord can fetch a Matrix user's avatar (`mxc://`) from: core's public link, or
+   * undefined (the webhook's own picture then) without `public_links`.
+   */
+  avatarLink(mxc: string): Promise<string | undefined>;
   /** The largest upload Discord takes (`max_upload_bytes`). */
   maxUploadBytes: number;
   /** The thread each message sent into one is in (kept for edits, deletions and reactions). */
@@ -115,18 +123,34 @@ export const uploadName = (name: string): string =>
     .slice(-100)
     .join('') || 'file';
 
-/** Matrix attachments downloaded for Discord, refused up front when they exceed its upload limit. */
-async function filesOf(deps: FromMatrixDeps, msg: MatrixMessage): Promise<UploadFile[]> {
+/**
+ * Matrix attachments downloaded for Discord. One that would take the message past Discord's
+ * upload limit goes as a public link of core's (`public_links`) in the text instead; without
+ * public links it is refused, saying why.
+ */
+async function filesOf(
+  deps: FromMatrixDeps,
+  msg: MatrixMessage,
+): Promise<{ files: UploadFile[]; links: string[] }> {
   const files: UploadFile[] = [];
+  const links: string[] = [];
   let total = 0;
-  const tooLarge = (name: string, size: number) =>
-    new BridgeError(
+  const tooLarge = async (name: string, size: number, mxc: string, mimeType?: string) => {
+    const link = await deps
+      .publicLink({ mxc, name, ...(mimeType ? { mimeType } : {}) })
+      .catch(() => undefined);
+    if (link) return links.push(`📎 [${escapeDiscord(name)}](<${link}>) (${megabytes(size)})`);
+    throw new BridgeError(
       'too-large',
       `${name} is ${megabytes(size)}: Discord takes at most ${megabytes(deps.maxUploadBytes)} per message from the bridge`,
     );
+  };
   for (const a of msg.content.attachments ?? []) {
     const name = uploadName(a.name);
-    if (a.size !== undefined && total + a.size > deps.maxUploadBytes) throw tooLarge(name, a.size);
+    if (a.size !== undefined && total + a.size > deps.maxUploadBytes) {
+      await tooLarge(name, a.size, a.url, a.mimeType);
+      continue;
+    }
     let media;
     try {
       media = await deps.downloadMedia(a.url);
@@ -137,11 +161,14 @@ async function filesOf(deps: FromMatrixDeps, msg: MatrixMessage): Promise<Upload
         true,
       );
     }
+    if (total + media.data.byteLength > deps.maxUploadBytes) {
+      await tooLarge(name, media.data.byteLength, a.url, a.mimeType ?? media.contentType);
+      continue;
+    }
     total += media.data.byteLength;
-    if (total > deps.maxUploadBytes) throw tooLarge(name, media.data.byteLength);
     files.push({ name, data: media.data, contentType: a.mimeType ?? media.contentType });
   }
-  return files;
+  return { files, links };
 }
 
 function channelOf(deps: FromMatrixDeps, portal: string): string {
@@ -201,21 +228,27 @@ export async function handleMatrixMessage(
     const link = guild && target ? ` [↩](<${messageLink(guild, channelId, target)}>)` : '';
     lead = `> **${escapeDiscord(original.senderName)}**: ${escapeDiscord(quoted)}${more}${link}\n`;
   }
-  const body = lead + text;
-  const files = await filesOf(deps, msg);
+  const { files, links } = await filesOf(deps, msg);
+  const body = [lead + text, ...links].filter((l) => l.trim()).join('\n');
   if (!body.trim() && !files.length)
     throw new BridgeError('rejected', 'Discord does not take empty messages');
   const username = webhookUsername(
     msg.sender.displayName,
     msg.sender.userId.slice(1).split(':')[0]!,
   );
+  const avatar = msg.sender.avatarUrl && (await deps.avatarLink(msg.sender.avatarUrl));
   const ids: string[] = [];
   const parts = body.trim() ? splitContent(body) : [''];
   for (const [i, part] of parts.entries()) {
     const sent = await executeWebhook(
       deps,
       channelId,
-      { content: part, username, allowed_mentions: { parse: [], users, replied_user: false } },
+      {
+        content: part,
+        username,
+        ...(avatar ? { avatar_url: avatar } : {}),
+        allowed_mentions: { parse: [], users, replied_user: false },
+      },
       i === parts.length - 1 ? files : [],
       thread,
     );

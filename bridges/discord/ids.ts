@@ -20,6 +20,9 @@ export const makePortalKey = (channelId: string): PortalKey => portalKey(channel
 export const parsePortalKey = (key: string): string | undefined =>
   isSnowflake(key) ? key : undefined;
 
+/** A guild bridged whole: its space (`guild:<id>`; never a channel's key, which is a bare id). */
+export const makeGuildKey = (guildId: string): PortalKey => portalKey(`guild:${guildId}`);
+
 /** A Discord user: their id (ghost `@discord_<id>:<domain>`). */
 export const makeRemoteUser = (userId: string): RemoteUserId => remoteUserId(userId);
 export const parseRemoteUser = (id: string): string | undefined =>

@@ -3,7 +3,8 @@
  * ghost kicks or bans them from the guild (the bot needs Kick/Ban Members; Discord's refusal is
  * the moderator's notice), and an unban lifts the guild ban; the audit log names the Matrix user.
  * A ban on Discord bans the ghost from the rooms of that guild's bridged channels (always: it is
- * the guild's decision).
+ * the guild's decision). A member leaving the guild (with `members_intent`) makes their ghost
+ * leave the rooms it is in.
  */
 import { Routes, type REST } from 'discord.js';
 import type { MatrixMembership, RemoteEvent, RemoteUserId } from '../../src/connector.js';
@@ -57,5 +58,15 @@ export function banEvents(
     portal: makePortalKey(channelId),
     sender: user,
     reason: reason ? `Banned on Discord: ${reason}` : 'Banned on Discord',
+  }));
+}
+
+/** A member left the guild: their ghost leaves the rooms (of the guild's channels) it is in. */
+export function leaveEvents(user: RemoteUserId, channelIds: string[]): RemoteEvent[] {
+  return channelIds.map((id) => ({
+    kind: 'membership',
+    portal: makePortalKey(id),
+    sender: user,
+    membership: 'leave',
   }));
 }

@@ -5,7 +5,7 @@
  * join first and the first message of a new user is never lost. Messages of our own webhooks
  * (Matrix users) and of the bot are not bridged back.
  */
-import { PermissionFlagsBits } from 'discord.js';
+import { PermissionFlagsBits, Routes } from 'discord.js';
 import type {
   Client,
   Collection,
@@ -20,21 +20,21 @@ import type {
 } from 'discord.js';
 import type { Logger } from 'pino';
 import type {
-  Attachment,
   GhostProfile,
-  Inline,
   MessageContent,
   RemoteEvent,
   RemoteUserId,
 } from '../../src/connector.js';
-import { embedsToInline, type EmbedData } from './embeds.js';
-import { discordToInline, type FromDiscordNames } from './format.js';
+import type { DiscordMedia } from './media.js';
+import { messageContent } from './message-content.js';
 import { makeMessageId, makePortalKey, makeReactionId, makeRemoteUser } from './ids.js';
 
 export interface ToMatrixSink {
   emit(event: RemoteEvent): Promise<void>;
   setGhostProfile(user: RemoteUserId, profile: GhostProfile): Promise<void>;
   ghostUserId(user: RemoteUserId): string;
+  /** Discord files → Matrix media. */
+  media: DiscordMedia;
   /** Whether the channel has a room (only those are bridged). */
   bridged(channelId: string): boolean;
   /** Whether a webhook is ours (its messages came from Matrix). */
@@ -77,6 +77,9 @@ export class DiscordListener {
       this.inOrder(r.message.channelId, () => this.reacted(r, u, false)),
     );
     this.client.on('typingStart', (t) => this.inOrder(t.channel.id, () => this.typing(t)));
+    this.client.on('channelPinsUpdate', (c) => {
+      if (!c.isThread()) this.inOrder(c.id, () => this.pins(c.id));
+    });
   }
 
   /** Runs `work` after the channel's earlier events; a failure is logged, never stops the channel. */
@@ -126,9 +129,20 @@ export class DiscordListener {
           (await m.guild.members.fetch(m.author.id).catch(() => null)))
         : null);
     const name = member?.displayName ?? m.author.globalName ?? m.author.username;
-    if (this.profiles.get(m.author.id) !== name) {
-      await this.sink.setGhostProfile(user, { displayName: name });
-      this.profiles.set(m.author.id, name);
+    // Their guild avatar, else their own; none (Discord's default picture) leaves the ghost's.
+    const avatar = member?.avatar ? `g${member.avatar}` : (m.author.avatar ?? '');
+    const known = `${name}\n${avatar}`;
+    if (this.profiles.get(m.author.id) !== known) {
+      const url = avatar
+        ? (member ?? m.author).displayAvatarURL({ extension: 'png', size: 256, forceStatic: true })
+        : undefined;
+      const avatarUrl = url && (await this.sink.media.avatar(m.author.id, avatar, url));
+      await this.sink.setGhostProfile(user, {
+        displayName: name,
+        ...(avatarUrl ? { avatarUrl } : {}),
+      });
+      // An avatar that could not be had is tried again with their next message.
+      this.profiles.set(m.author.id, avatarUrl || !avatar ? known : name);
     }
     if (member) await this.powerLevel(m.channelId, user, member);
     return user;
@@ -157,45 +171,17 @@ export class DiscordListener {
     });
   }
 
-  content(m: Message): MessageContent {
-    const guild = m.guild;
-    const names: FromDiscordNames = {
-      user: (id) => {
-        const member = guild?.members.cache.get(id);
-        const user = m.mentions.users.get(id) ?? this.client.users.cache.get(id);
-        return {
-          userId: this.sink.ghostUserId(makeRemoteUser(id)),
-          name: member?.displayName ?? user?.globalName ?? user?.username ?? id,
-        };
+  /** A message's content; `media`: its files re-uploaded (not for edits: Matrix keeps the first). */
+  content(m: Message, media = true): Promise<MessageContent> {
+    return messageContent(
+      {
+        client: this.client,
+        ghostUserId: this.sink.ghostUserId,
+        media: this.sink.media,
+        files: media,
       },
-      role: (id) => guild?.roles.cache.get(id)?.name,
-      channel: (id) => {
-        const c = this.client.channels.cache.get(id);
-        return c && 'name' in c ? (c.name ?? undefined) : undefined;
-      },
-    };
-    const formatted = discordToInline(m.content, names);
-    const extra = embedsToInline(
-      m.embeds.map((e) => e.data as EmbedData),
-      [...m.stickers.values()].map((s) => s.name),
-      (markdown) => discordToInline(markdown, names),
+      m,
     );
-    if (extra.length) {
-      if (formatted.length) formatted.push({ style: 'linebreak' });
-      formatted.push(...extra);
-    }
-    const attachments: Attachment[] = [...m.attachments.values()].map((a) => ({
-      url: a.url,
-      name: a.name,
-      ...(a.contentType ? { mimeType: a.contentType } : {}),
-      size: a.size,
-    }));
-    return {
-      kind: 'text',
-      text: plainOf(formatted),
-      ...(formatted.some((n) => typeof n !== 'string') ? { formatted } : {}),
-      ...(attachments.length ? { attachments } : {}),
-    };
   }
 
   /**
@@ -249,7 +235,7 @@ export class DiscordListener {
       portal: makePortalKey(this.portalChannel(m.channelId)),
       sender,
       id: makeMessageId(m.id),
-      content: this.content(m),
+      content: await this.content(m),
       ...(replyTo ? { replyTo: makeMessageId(replyTo) } : {}),
       ...(thread ? { thread: makeMessageId(thread) } : {}),
       timestamp: m.createdTimestamp,
@@ -266,7 +252,7 @@ export class DiscordListener {
       portal: makePortalKey(this.portalChannel(m.channelId)),
       sender,
       target: makeMessageId(m.id),
-      content: this.content(m),
+      content: await this.content(m, false),
       ...(m.editedTimestamp ? { timestamp: m.editedTimestamp } : {}),
     });
   }
@@ -291,6 +277,9 @@ export class DiscordListener {
     if (u.id === this.client.user?.id) return; // the bot's reactions are Matrix users'
     const emoji = r.emoji.id ? `:${r.emoji.name ?? 'emoji'}:` : (r.emoji.name ?? '');
     if (!emoji) return;
+    // A custom emoji reacts with its image (an mxc key, as Matrix clients with custom emoji show
+    // it), or its `:name:` when the image cannot be had; the id stays `:name:` either way.
+    const key = (r.emoji.id && (await this.sink.media.emoji(r.emoji.id, emoji))) || emoji;
     const portal = makePortalKey(this.portalChannel(r.message.channelId));
     const id = makeReactionId(r.message.id, u.id, emoji);
     const sender = makeRemoteUser(u.id);
@@ -307,9 +296,24 @@ export class DiscordListener {
         sender,
         id,
         target: makeMessageId(r.message.id),
-        key: emoji,
+        key,
       });
     } else await this.sink.emit({ kind: 'delete', portal, sender, target: id });
+  }
+
+  /** The channel's pins now (Discord says only that they changed): the room's pinned events. */
+  private async pins(channelId: string): Promise<void> {
+    const answer = (await this.client.rest.get(Routes.channelMessagesPins(channelId), {
+      query: new URLSearchParams({ limit: '50' }),
+    })) as { items: { message: { id: string } }[] };
+    // Discord lists the latest pin first; Matrix keeps them in the order they were pinned.
+    const pinned = answer.items.map((i) => makeMessageId(i.message.id)).reverse();
+    await this.sink.emit({
+      kind: 'pins',
+      portal: makePortalKey(channelId),
+      sender: makeRemoteUser(this.client.user?.id ?? '0'),
+      pinned,
+    });
   }
 
   private async typing(t: Typing): Promise<void> {
@@ -321,20 +325,6 @@ export class DiscordListener {
       typing: true,
     });
   }
-}
-
-function plainOf(nodes: readonly Inline[]): string {
-  let out = '';
-  for (const node of nodes) {
-    if (typeof node === 'string') out += node;
-    else if (node.style === 'linebreak') out += '\n';
-    else if (node.style === 'link') {
-      const text = plainOf(node.children);
-      out += text === node.href ? text : `${text} (${node.href})`;
-    } else if (node.style === 'mention') out += plainOf(node.children);
-    else out += plainOf(node.children);
-  }
-  return out;
 }
 
 /** A member's Matrix power level from their guild permissions. */

@@ -60,6 +60,8 @@ export interface EchoHeard {
   target?: RemoteMessageId;
   /** The root of the thread a message is in. */
   thread?: RemoteMessageId;
+  /** The sender's avatar (`sender.avatarUrl`), shown beside a message. */
+  avatar?: string;
 }
 
 /** `heard()` keeps this many entries per portal, so a long-running echo bridge does not grow. */
@@ -125,6 +127,7 @@ export class EchoConnector
       text: msg.content.text,
       ...(msg.replyTo ? { target: msg.replyTo } : {}),
       ...(msg.thread ? { thread: msg.thread } : {}),
+      ...(msg.sender.avatarUrl ? { avatar: msg.sender.avatarUrl } : {}),
     });
     // Another network's ghost is heard but not answered: two echo networks in one room would never stop.
     if (msg.sender.viaBridge) return { remoteId };
@@ -273,6 +276,24 @@ export class EchoConnector
       invite: [user as MatrixUserId],
     });
     return roomId;
+  }
+
+  /**
+   * A space (key `space:<space>`, no alias can name it) with portal `name`'s room in it, both
+   * made when missing: how a network with groups of chats (a Discord guild) uses `space` and
+   * `parent`. A test probe, like `say`.
+   */
+  async openInSpace(space: string, name: string): Promise<{ spaceId: string; roomId: string }> {
+    const info = await this.resolveAlias(name);
+    if (!info || !PORTAL_NAME.test(space))
+      throw new BridgeError(
+        'unknown-target',
+        `\`${name}\` or \`${space}\` is not an echo portal name`,
+      );
+    const key = portalKey(`space:${space}`);
+    const { roomId: spaceId } = await this.context.ensurePortal({ key, name: space, space: true });
+    const { roomId } = await this.context.ensurePortal({ ...info, parent: key });
+    return { spaceId, roomId };
   }
 
   /** The echo user speaks first: `text` in portal `name` (its room is made if there is none yet). */

@@ -57,3 +57,17 @@ export function bounceIntro(sent: SentRecord): { text: string; formatted: Inline
     ],
   };
 }
+
+/** Why a delivery report says the mail failed: its Diagnostic-Code, else its Status (RFC 3464). */
+export function bounceReason(source: Buffer): string {
+  const text = source.toString('utf8', 0, Math.min(source.length, 256 * 1024));
+  const line = (name: string) =>
+    new RegExp(`^${name}:[ \\t]*(.+)$`, 'im')
+      .exec(text)?.[1]
+      ?.replace(/[\x00-\x1f]+/g, ' ')
+      .trim();
+  const diagnostic = line('diagnostic-code');
+  const status = line('status');
+  const reason = diagnostic ?? (status ? `status ${status}` : 'a delivery report came back');
+  return reason.length > 300 ? `${reason.slice(0, 300)}…` : reason;
+}

@@ -69,8 +69,8 @@ export function splitHeaderLines(text: string): {
 /** The mail a Matrix message becomes; throws a BridgeError the sender sees when it cannot be one. */
 export function composeMail(opts: {
   msg: MatrixMessage;
-  mailbox: MailboxConfig;
-  folder: FolderConfig;
+  mailbox: Pick<MailboxConfig, 'address' | 'name'>;
+  folder: Pick<FolderConfig, 'to'>;
   /** The thread it answers (undefined: a top-level message, a new mail). */
   thread?: ThreadRecord;
   maxBodyBytes: number;

@@ -64,4 +64,34 @@ describe('email config', () => {
       })[0],
     ).toMatch(/cannot read/);
   });
+
+  it('takes the direct mode with its defaults and names its mistakes', () => {
+    const c = emailConfigSchema.parse({
+      direct: { domain: 'Mail.Example.org', rooms: { team: {} } },
+    });
+    expect(c.direct).toMatchObject({
+      domain: 'mail.example.org',
+      host: '0.0.0.0',
+      port: 25,
+      dmarc_reject: true,
+    });
+    expect(c.direct?.rooms.team).toMatchObject({ join_rule: 'invite', allow_senders: [] });
+    expect(problems({ direct: { domain: 'not a domain', rooms: {} } })).toEqual([
+      'direct.domain: must be a domain name (mail.example.org)',
+    ]);
+    expect(problems({ direct: { domain: 'm.example.org', rooms: { 'Team A': {} } } })[0]).toMatch(
+      /^direct.rooms.Team A: room address "Team A" must be a lowercase local part/,
+    );
+    expect(
+      problems({
+        mailboxes: { team: mailbox() },
+        direct: { domain: 'm.example.org', rooms: { team: {} } },
+      }),
+    ).toEqual([
+      'direct.rooms.team: "team" is a mailbox id too: both would be #email_team; rename one',
+    ]);
+    expect(
+      problems({ direct: { domain: 'm.example.org', tls_key_file: '/k', rooms: {} } }),
+    ).toEqual(['direct: give both tls_cert_file and tls_key_file (or neither)']);
+  });
 });

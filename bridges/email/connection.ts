@@ -26,7 +26,10 @@ function tlsOptions(server: ServerConfig) {
   };
 }
 
-export function imapOptions(mailbox: MailboxConfig, config: EmailConfig): ImapFlowOptions {
+export function imapOptions(
+  mailbox: Pick<MailboxConfig, 'imap'>,
+  config: EmailConfig,
+): ImapFlowOptions {
   const { imap } = mailbox;
   return {
     host: imap.host,
@@ -45,7 +48,9 @@ export function imapOptions(mailbox: MailboxConfig, config: EmailConfig): ImapFl
   } as ImapFlowOptions;
 }
 
-export function smtpOptions(mailbox: MailboxConfig): SMTPTransportOptions | undefined {
+export function smtpOptions(
+  mailbox: Pick<MailboxConfig, 'smtp'>,
+): SMTPTransportOptions | undefined {
   const smtp = mailbox.smtp;
   if (!smtp) return undefined;
   const pass = passwordOf(smtp);

@@ -10,8 +10,8 @@ import {
   type Connector,
   type MatrixMessage,
   type PortalInfo,
-  type PortalKey,
-  type RemoteMessageId,
+  type PortalRecord,
+  type Command,
   type SendResult,
   type AliasResolving,
   type EditCapable,
@@ -19,25 +19,38 @@ import {
   type MatrixRedaction,
   type RedactionCapable,
 } from '../../src/connector.js';
-import { rememberSent, sentRecord } from './bounces.js';
+import type { DNSResolver } from 'mailauth';
+import { sentRecord } from './bounces.js';
 import { composeMail } from './compose.js';
 import {
   emailConfigSchema,
+  type DirectConfig,
   type EmailConfig,
-  type FolderConfig,
   type MailboxConfig,
 } from './config.js';
+import { LoginStore, loginCommands, userMailbox, userMailboxId } from './logins.js';
+import { DirectServer } from './direct.js';
+import {
+  loadListPost,
+  makeListPortalKey,
+  parseListPortalKey,
+  saveListPost,
+  type ListRooms,
+} from './lists.js';
+import { directPortal, folderPortal, linkablePortal, listPortal, type Portal } from './portals.js';
 import { FolderWatcher } from './folder-watcher.js';
 import { emailMetrics, type EmailMetrics } from './metrics.js';
-import { makePortalKey, parsePortalKey } from './ids.js';
+import { makeDirectPortalKey, makePortalKey, parsePortalKey } from './ids.js';
+import { Outgoing } from './outgoing.js';
 import { MailSender } from './sender.js';
 import { Threads } from './threads.js';
 
-interface Portal {
-  key: PortalKey;
-  mailboxId: string;
-  mailbox: MailboxConfig;
-  folder: FolderConfig;
+export interface EmailConnectorOptions {
+  /**
+   * DNS lookups of the direct mode's sender checks (mailauth's `resolver` option); the system's
+   * resolver when absent. The tests give records of their own here.
+   */
+  dnsResolver?: DNSResolver;
 }
 
 export class EmailConnector
@@ -56,63 +69,222 @@ export class EmailConnector
   private threads?: Threads;
   private readonly portals = new Map<string, Portal>();
   private readonly watchers: FolderWatcher[] = [];
+  private readonly mailboxWatchers = new Map<string, FolderWatcher[]>();
+  private logins?: LoginStore;
   private readonly senders = new Map<string, MailSender>();
   private readonly ghostNames = new Map<string, string>();
   private metrics?: EmailMetrics;
+  private direct?: DirectServer;
+  private outgoing?: Outgoing;
+  /** The direct mode's SMTP port once listening (0: off). */
+  directPort = 0;
+
+  constructor(private readonly options: EmailConnectorOptions = {}) {}
 
   async start(ctx: BridgeContext<EmailConfig>): Promise<void> {
     this.ctx = ctx;
-    const threads = (this.threads = new Threads(ctx.kv));
-    const metrics = (this.metrics = emailMetrics(ctx.metrics, () => this.watchers));
-    for (const [mailboxId, mailbox] of Object.entries(ctx.config.mailboxes)) {
-      this.senders.set(mailboxId, new MailSender(ctx, mailboxId, mailbox));
-      for (const folder of mailbox.folders) {
-        const key = makePortalKey(mailboxId, folder.folder);
-        this.portals.set(key, { key, mailboxId, mailbox, folder });
-        await ctx.ensurePortal(this.portalInfo(this.portals.get(key)!));
-        this.watchers.push(
-          new FolderWatcher({
-            ctx,
-            mailboxId,
-            mailbox,
-            folder,
-            portal: key,
-            threads,
-            ghostNames: this.ghostNames,
-            metrics,
-          }),
-        );
+    this.threads = new Threads(ctx.kv);
+    this.outgoing = new Outgoing(ctx, this.senders, (outcome) =>
+      this.metrics?.mail('out', outcome),
+    );
+    this.metrics = emailMetrics(ctx.metrics, () => this.watchers);
+    for (const [mailboxId, mailbox] of Object.entries(ctx.config.mailboxes))
+      await this.addMailbox(mailboxId, mailbox);
+    // Users' own mailboxes (`email login`), as they left them.
+    this.logins = new LoginStore(ctx.kv, ctx.secrets);
+    if (ctx.config.logins)
+      for (const userId of await this.logins.users()) {
+        const login = await this.logins.get(userId);
+        if (login)
+          await this.addMailbox(
+            userMailboxId(userId),
+            userMailbox(ctx.config.logins, userId, login.address, login.password),
+          );
+        else ctx.log.warn({ user: userId }, 'a stored login could not be read: not bridged');
       }
-    }
+    const direct = ctx.config.direct;
+    for (const [localpart, room] of Object.entries(direct?.rooms ?? {}))
+      await this.addPortal(directPortal(direct!.domain, direct!.name, localpart, room), true);
+    // Rooms linked by command or the provisioning API (lists, direct addresses).
+    for (const record of await ctx.portals())
+      if (!this.portals.has(record.key)) {
+        const portal = linkablePortal(ctx.config, record.key);
+        if (typeof portal !== 'string') await this.addPortal(portal, false);
+        else
+          ctx.log.warn(
+            { portal: record.key, reason: portal },
+            'a linked room the bridge cannot serve',
+          );
+      }
+    if (direct) await this.startDirect(ctx, direct);
+    await this.outgoing.start();
     await Promise.all(this.watchers.map((w) => w.start()));
   }
 
+  /** A mailbox's sender and rooms (made when missing), and its folders' watchers (not started). */
+  private async addMailbox(mailboxId: string, mailbox: MailboxConfig): Promise<FolderWatcher[]> {
+    const ctx = this.ctx!;
+    this.senders.set(mailboxId, new MailSender(ctx, mailboxId, mailbox));
+    for (const list of mailbox.lists)
+      await this.addPortal(listPortal(mailboxId, mailbox, list.list_id, list), true);
+    const added: FolderWatcher[] = [];
+    for (const folder of mailbox.folders) {
+      const portal = folderPortal(mailboxId, mailbox, folder);
+      await this.addPortal(portal, true);
+      added.push(
+        new FolderWatcher({
+          ctx,
+          mailboxId,
+          mailbox,
+          folder,
+          portal: portal.key,
+          threads: this.threads!,
+          ghostNames: this.ghostNames,
+          metrics: this.metrics!,
+          listRooms: this.listRooms,
+          bounced: (id, reason) => this.outgoing?.bounced(id, reason),
+        }),
+      );
+    }
+    this.watchers.push(...added);
+    this.mailboxWatchers.set(mailboxId, added);
+    return added;
+  }
+
+  /** `email login`: the user's mailbox, watched from now on; its rooms. */
+  private async startUserMailbox(userId: string, mailbox: MailboxConfig): Promise<string[]> {
+    const mailboxId = userMailboxId(userId);
+    const watchers = await this.addMailbox(mailboxId, mailbox);
+    await Promise.all(watchers.map((w) => w.start()));
+    const rooms = await this.ctx!.portals();
+    const keys = new Set(mailbox.folders.map((f) => makePortalKey(mailboxId, f.folder) as string));
+    return rooms.filter((r) => keys.has(r.key)).map((r) => r.roomId);
+  }
+
+  /** `email logout` (or a new login): the user's mailbox is no longer watched. */
+  private async stopUserMailbox(userId: string): Promise<void> {
+    const mailboxId = userMailboxId(userId);
+    const watchers = this.mailboxWatchers.get(mailboxId) ?? [];
+    this.mailboxWatchers.delete(mailboxId);
+    await Promise.all(watchers.map((w) => w.stop()));
+    this.watchers.splice(
+      0,
+      this.watchers.length,
+      ...this.watchers.filter((w) => !watchers.includes(w)),
+    );
+    for (const [key, portal] of this.portals)
+      if (portal.mailboxId === mailboxId) this.portals.delete(key);
+    this.senders.get(mailboxId)?.close();
+    this.senders.delete(mailboxId);
+  }
+
+  commands(): Command[] {
+    return loginCommands({
+      ctx: () => this.ctx,
+      store: () => this.logins,
+      start: (userId, mailbox) => this.startUserMailbox(userId, mailbox),
+      stop: (userId) => this.stopUserMailbox(userId),
+    });
+  }
+
+  /** Where mail of a linked list goes, and the list's posting address learned from its mail. */
+  private readonly listRooms: ListRooms = {
+    portalFor: (mailboxId, listId) => {
+      const key = makeListPortalKey(mailboxId, listId);
+      return this.portals.has(key) ? key : undefined;
+    },
+    posted: async (key, address) => {
+      const portal = this.portals.get(key);
+      if (!portal || !this.ctx || portal.folder.to[0] === address) return;
+      portal.folder.to = [address];
+      await saveListPost(this.ctx.kv, key, address);
+    },
+  };
+
+  /** A portal served from now on; one from the config also gets its room (made when missing). */
+  private async addPortal(portal: Portal, ensureRoom: boolean): Promise<void> {
+    const ctx = this.ctx!;
+    this.portals.set(portal.key, portal);
+    if (parseListPortalKey(portal.key)) {
+      const post = await loadListPost(ctx.kv, portal.key);
+      if (post) portal.folder.to = [post];
+    }
+    if (!this.senders.has(portal.mailboxId) && ctx.config.direct)
+      this.senders.set(
+        portal.mailboxId,
+        new MailSender(ctx, portal.mailboxId, {
+          address: portal.mailbox.address,
+          smtp: ctx.config.direct.smtp,
+        }),
+      );
+    if (ensureRoom) await ctx.ensurePortal(portal.info);
+  }
+
+  /** A room linked by `link email <remote id> <room id>` or the provisioning API. */
+  async portalLinked(record: PortalRecord): Promise<void> {
+    const ctx = this.ctx;
+    if (!ctx || this.portals.has(record.key)) return;
+    const portal = linkablePortal(ctx.config, record.key);
+    if (typeof portal === 'string') throw new BridgeError('unknown-target', portal);
+    await this.addPortal(portal, false);
+    ctx.log.info({ portal: record.key, roomId: record.roomId }, 'room linked');
+  }
+
+  async portalUnlinked(record: PortalRecord): Promise<void> {
+    const portal = this.portals.get(record.key);
+    if (!portal || portal.fromConfig) return;
+    this.portals.delete(record.key);
+    this.ctx?.log.info({ portal: record.key }, 'room unlinked');
+  }
+
+  /** The direct mode's SMTP listener: mail to an address of a direct portal lands in its room. */
+  private async startDirect(ctx: BridgeContext<EmailConfig>, direct: DirectConfig): Promise<void> {
+    this.direct = new DirectServer({
+      ctx,
+      config: direct,
+      threads: this.threads!,
+      metrics: this.metrics!,
+      ghostNames: this.ghostNames,
+      resolver: this.options.dnsResolver,
+      bounced: (id, reason) => this.outgoing?.bounced(id, reason),
+      target: (localpart) => {
+        const portal = this.portals.get(makeDirectPortalKey(localpart));
+        if (!portal) return undefined;
+        const room = direct.rooms[localpart];
+        return {
+          portal: portal.key,
+          mailboxId: portal.mailboxId,
+          address: portal.mailbox.address,
+          allow_senders: room?.allow_senders ?? [],
+          deny_senders: room?.deny_senders ?? [],
+        };
+      },
+    });
+    this.directPort = await this.direct.start();
+  }
+
   async stop(): Promise<void> {
+    this.outgoing?.stop();
+    await this.direct?.stop();
+    this.direct = undefined;
+    this.directPort = 0;
     await Promise.all(this.watchers.map((w) => w.stop()));
     this.watchers.length = 0;
+    this.mailboxWatchers.clear();
     for (const s of this.senders.values()) s.close();
     this.senders.clear();
     this.portals.clear();
     this.ctx = undefined;
   }
 
-  private portalInfo(p: Portal): PortalInfo {
-    return {
-      key: p.key,
-      name: `${p.mailbox.address} · ${p.folder.folder}`,
-      topic: `Mail of ${p.mailbox.address} (${p.folder.folder}). Answer a mail in its thread; start a new mail with a first line "To: name@example.org".`,
-      joinRule: p.folder.join_rule,
-      ...(p.folder.invite.length ? { invite: p.folder.invite as PortalInfo['invite'] } : {}),
-      ...(p.folder.room ? { roomId: p.folder.room as PortalInfo['roomId'] } : {}),
-    };
-  }
-
-  /** `#email_<mailbox id>`: the mailbox's first folder. */
+  /** `#email_<mailbox id>`: the mailbox's first folder; `#email_<room>`: a direct-mode room. */
   async resolveAlias(localpart: string): Promise<PortalInfo | null> {
     const mailbox = this.ctx?.config.mailboxes[localpart];
     const first = mailbox?.folders[0];
-    const p = first && this.portals.get(makePortalKey(localpart, first.folder));
-    return p ? this.portalInfo(p) : null;
+    const p = first
+      ? this.portals.get(makePortalKey(localpart, first.folder))
+      : this.portals.get(makeDirectPortalKey(localpart));
+    return p?.info ?? null;
   }
 
   async handleMatrixMessage(msg: MatrixMessage): Promise<SendResult> {
@@ -125,7 +297,7 @@ export class EmailConnector
     if (!sender.canSend)
       throw new BridgeError(
         'unsupported',
-        'this mailbox is read-only (no smtp in the bridge config)',
+        'this room is read-only (no smtp for it in the bridge config)',
       );
     const thread = msg.thread ? await threads.get(portal.key, msg.thread) : undefined;
     if (msg.thread && !thread)
@@ -143,36 +315,23 @@ export class EmailConnector
     const raw = await sender.build(mail, msg.content.attachments ?? []);
     // Known before it is sent: the copy that comes back (the mailbox among the recipients, Sent
     // watched) is never bridged back.
-    const recorded = await threads.add(portal.key, thread, {
+    await threads.add(portal.key, thread, {
       id: mail.messageId,
       subject: mail.subject,
       participants: [...mail.to, ...mail.cc],
     });
     try {
-      await sender.send(mail, raw);
-      this.metrics?.mail('out', 'sent');
+      return await this.outgoing!.send({
+        portal,
+        mail,
+        raw,
+        sender,
+        matrixSender: msg.sender.userId,
+      });
     } catch (err) {
-      this.metrics?.mail('out', 'failed');
       await threads.forget(portal.key, mail.messageId, thread);
       throw err;
     }
-    ctx.log.info(
-      {
-        portal: portal.key,
-        messageId: mail.messageId,
-        thread: recorded.root,
-        recipients: mail.to.length + mail.cc.length,
-      },
-      'mail sent from Matrix',
-    );
-    // Sent from Matrix: for a bounce, and for a redaction of it.
-    await rememberSent(ctx.kv, portal.mailboxId, mail.messageId, {
-      portal: portal.key,
-      sender: msg.sender.userId,
-      subject: mail.subject,
-    });
-    await sender.saveSent(raw);
-    return { remoteId: mail.messageId as RemoteMessageId };
   }
 
   /** A mail that left cannot be changed: the sender is told so (core's failure notice). */
@@ -198,6 +357,11 @@ export class EmailConnector
   }
 
   private unknownPortal(key: string): never {
+    if (!parsePortalKey(key))
+      throw new BridgeError(
+        'unknown-target',
+        `${portalKey(key)} is not linked to this room any more (or no longer in the bridge config)`,
+      );
     const parsed = parsePortalKey(key);
     throw new BridgeError(
       'unknown-target',

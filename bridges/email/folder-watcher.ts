@@ -15,6 +15,7 @@ import { backoffMs, imapOptions } from './connection.js';
 import { senderAllowed } from './filters.js';
 import { bridgeMail, type FromMailDeps } from './from-mail.js';
 import { mailMessageId, makeRemoteUser } from './ids.js';
+import type { ListRooms } from './lists.js';
 import type { Threads } from './threads.js';
 
 /** What is stored per folder. UIDVALIDITY is a 32-bit number; kept as a string for JSON. */
@@ -37,6 +38,8 @@ export interface WatcherDeps {
   threads: Threads;
   ghostNames: Map<string, string>;
   metrics: EmailMetrics;
+  listRooms?: ListRooms;
+  bounced?: (messageId: string, reason: string) => void;
 }
 
 export class FolderWatcher {
@@ -55,7 +58,7 @@ export class FolderWatcher {
     return this.deps.ctx.log.child({ portal: this.deps.portal });
   }
 
-  /** Connects and catches up; a server that is down is retried in the background, not thrown. */
+  /** Connects and starts the catch-up; a server that is down is retried in the background, not thrown. */
   async start(): Promise<void> {
     await this.connect().catch((err: unknown) => this.failed(err));
   }
@@ -95,7 +98,8 @@ export class FolderWatcher {
     this.connected = true;
     this.attempts = 0;
     this.log.info({ folder: folder.folder }, 'IMAP folder open; watching it (IDLE)');
-    await this.sync();
+    // The catch-up runs on its own: the bridge is up meanwhile (10,000 waiting mails take minutes).
+    void this.sync();
   }
 
   private failed(err: unknown): void {
@@ -184,6 +188,8 @@ export class FolderWatcher {
       lists: this.deps.mailbox,
       metrics: this.deps.metrics,
       ghostNames: this.deps.ghostNames,
+      ...(this.deps.listRooms ? { listRooms: this.deps.listRooms } : {}),
+      ...(this.deps.bounced ? { bounced: this.deps.bounced } : {}),
     };
     let skipped = 0;
     let lastDate = state.lastDate;

@@ -46,7 +46,7 @@ describe('an incoming mail', () => {
       'From: a@x',
       'Agreed.\r\n\r\nOn Mon, Bob <b@x> wrote:\r\n> the plan\r\n> more',
     );
-    expect(mailBody(m)).toEqual({ text: 'Agreed.\n[… quoted text hidden]' });
+    expect(mailBody(m)).toEqual({ text: 'Agreed.\n[… quoted text hidden]', shortened: true });
   });
 
   it("reads a list's posting address", async () => {

@@ -18,8 +18,9 @@ import { truncateUtf8 } from '../../src/format/text.js';
 import { isAddress, normalizeAddress } from './addresses.js';
 import type { EmailConfig } from './config.js';
 import { mailMessageId, makeRemoteUser, messageIdList } from './ids.js';
-import { bounceIntro, bouncedMail } from './bounces.js';
+import { bounceIntro, bouncedMail, bounceReason } from './bounces.js';
 import { verdict } from './filters.js';
+import { listIdOf, type ListRooms } from './lists.js';
 import type { EmailMetrics } from './metrics.js';
 import { foldQuotes } from './quotes.js';
 import { uploadAttachments } from './mail-attachments.js';
@@ -33,6 +34,8 @@ export interface MailSource {
   uid: number;
   uidValidity: bigint;
   source: Buffer;
+  /** The direct mode's sender verdict, shown above the mail's text. */
+  auth?: string;
 }
 
 export interface FromMailDeps {
@@ -47,6 +50,10 @@ export interface FromMailDeps {
   metrics?: EmailMetrics;
   /** Display names set on ghosts already (address → name), so a profile is set once per change. */
   ghostNames: Map<string, string>;
+  /** Rooms linked to mailing lists (`List-Id`): their mail goes there instead. */
+  listRooms?: ListRooms;
+  /** A delivery report about a mail from Matrix came in (its Message-ID, the report's reason). */
+  bounced?: (messageId: string, reason: string) => void;
 }
 
 const addresses = (field: AddressObject | AddressObject[] | undefined) =>
@@ -95,22 +102,34 @@ export function isAutomatic(mail: ParsedMail): boolean {
  * The body as Matrix content: HTML (sanitized) when the mail has it, else its plain text; quoted
  * history and signatures folded out of the plain text.
  */
-export function mailBody(mail: ParsedMail): { text: string; formatted?: Inline[] } {
+export function mailBody(mail: ParsedMail): {
+  text: string;
+  formatted?: Inline[];
+  /** Quoted text or a signature was folded away, or the text was cut. */
+  shortened?: boolean;
+} {
   const plain = (mail.text ?? '').replace(/\r\n/g, '\n').trim();
   const html = typeof mail.html === 'string' ? mail.html : undefined;
+  let cutAny = false;
   const cut = (s: string) => {
     const t = truncateUtf8(s, MAX_SHOWN_BYTES);
+    if (t.length < s.length) cutAny = true;
     return t.length < s.length ? `${t}\n[… the rest of the mail is not shown]` : t;
   };
   // Quoted history (the thread shows it already) and a signature: folded away, and then the plain
   // text is shown (the HTML would carry the quote along).
   const folded = foldQuotes(plain);
-  if (folded.folded > 0) return { text: `${cut(folded.text)}\n[… quoted text hidden]` };
-  if (!html) return { text: cut(plain) };
+  if (folded.folded > 0)
+    return { text: `${cut(folded.text)}\n[… quoted text hidden]`, shortened: true };
+  if (!html) {
+    const text = cut(plain);
+    return cutAny ? { text, shortened: true } : { text };
+  }
   const formatted = noMentions(
     parseMatrixHtml(html.length > 4 * MAX_SHOWN_BYTES ? html.slice(0, 4 * MAX_SHOWN_BYTES) : html),
   );
-  return { text: cut(plain), formatted };
+  const text = cut(plain);
+  return { text, formatted, ...(cutAny ? { shortened: true } : {}) };
 }
 
 /**
@@ -137,6 +156,23 @@ function rootContent(
     text: `${shown}\n\n${body.text}`,
     formatted: [
       { style: 'bold', children: [shown] },
+      { style: 'linebreak' },
+      { style: 'linebreak' },
+      ...(body.formatted ?? splitLines(body.text)),
+    ],
+  };
+}
+
+/** The direct mode's verdict line above the text (in italics). */
+function withAuth(
+  body: { text: string; formatted?: Inline[]; shortened?: boolean },
+  auth: string | undefined,
+): { text: string; formatted?: Inline[] } {
+  if (!auth) return body;
+  return {
+    text: `${auth}\n\n${body.text}`,
+    formatted: [
+      { style: 'italic', children: [auth] },
       { style: 'linebreak' },
       { style: 'linebreak' },
       ...(body.formatted ?? splitLines(body.text)),
@@ -181,9 +217,16 @@ export async function bridgeMail(
 
   const subject = parsed.subject ?? '';
   const bounce = await bouncedMail(ctx.kv, deps.mailboxId, parsed, mail.source);
+  if (bounce) deps.bounced?.(bounce.id, bounceReason(mail.source));
   if (bounce && bounce.sent.portal !== portal) {
     // The report landed in another folder than the mail was sent from: it goes to that room.
     return bridgeMail({ ...deps, portal: bounce.sent.portal }, mail);
+  }
+  const listId = deps.listRooms && listIdOf(parsed);
+  const listPortal = listId && deps.listRooms?.portalFor(deps.mailboxId, listId);
+  if (listPortal && listPortal !== portal) {
+    // A mail of a list linked to a room of its own: it goes there (once: the room's own check).
+    return bridgeMail({ ...deps, portal: listPortal }, mail);
   }
   if (judged === 'spam') {
     await ctx.emit({
@@ -203,7 +246,8 @@ export async function bridgeMail(
   const references = [...messageIdList(parsed.references), ...messageIdList(parsed.inReplyTo)];
   if (bounce) references.push(bounce.id);
   const thread: ThreadRecord | undefined = await threads.find(portal, { references, subject });
-  const body = mailBody(parsed);
+  const shown0 = mailBody(parsed);
+  const body = withAuth(shown0, mail.auth);
   const intro = bounce && bounceIntro(bounce.sent);
   const shown = intro
     ? {
@@ -214,7 +258,14 @@ export async function bridgeMail(
       ? { text: body.text, ...(body.formatted ? { formatted: body.formatted } : {}) }
       : rootContent(subject, body);
   const list = listPostAddress(parsed);
-  const files = await uploadAttachments(ctx, parsed.attachments, { portal, messageId: id });
+  if (list && listPortal) await deps.listRooms?.posted(portal, list);
+  // A shortened text has the whole mail one click away, beside it.
+  const files = await uploadAttachments(
+    ctx,
+    parsed.attachments,
+    { portal, messageId: id },
+    shown0.shortened ? mail.source : undefined,
+  );
   const withMissing = (text: string) => (files.missing ? `${text}\n\n${files.missing}` : text);
   const content: MessageContent = {
     kind: isAutomatic(parsed) ? 'notice' : 'text',

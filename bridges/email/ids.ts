@@ -24,6 +24,10 @@ export function makePortalKey(mailbox: string, folder: string): PortalKey {
   return portalKey(`${mailbox}/${folder}`);
 }
 
+/** A room of the direct mode: `direct:<local part>` (no `/`, so never a mailbox folder's key). */
+export const makeDirectPortalKey = (localpart: string): PortalKey =>
+  portalKey(`direct:${localpart}`);
+
 export function parsePortalKey(key: string): { mailbox: string; folder: string } | undefined {
   const slash = key.indexOf('/');
   const mailbox = key.slice(0, slash);

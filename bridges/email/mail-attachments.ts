@@ -21,6 +21,8 @@ export async function uploadAttachments(
   ctx: BridgeContext<EmailConfig>,
   files: MailAttachment[],
   log: Record<string, unknown>,
+  /** The whole mail, attached as `mail.eml` (when its shown text was shortened). */
+  original?: Buffer,
 ): Promise<UploadedAttachments> {
   const attachments: Attachment[] = [];
   const notUploaded: string[] = [];
@@ -40,6 +42,26 @@ export async function uploadAttachments(
         'a mail attachment could not be uploaded',
       );
       notUploaded.push(`${name} (${file.size} bytes, not uploaded: ${(err as Error).message})`);
+    }
+  }
+  if (original) {
+    try {
+      const url = await ctx.uploadMedia(original, {
+        contentType: 'message/rfc822',
+        filename: 'mail.eml',
+      });
+      attachments.push({
+        url,
+        name: 'mail.eml',
+        mimeType: 'message/rfc822',
+        size: original.length,
+      });
+    } catch (err) {
+      ctx.log.warn(
+        { ...log, size: original.length, err: { message: (err as Error).message } },
+        'the whole mail could not be uploaded',
+      );
+      notUploaded.push(`the whole mail (${original.length} bytes, not uploaded)`);
     }
   }
   return {

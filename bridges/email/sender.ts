@@ -13,6 +13,10 @@ import type { EmailConfig, MailboxConfig } from './config.js';
 import { imapOptions, smtpOptions } from './connection.js';
 import type { OutgoingMail } from './compose.js';
 
+/** What sending needs of a mailbox (a direct-mode room has no IMAP, so no Sent folder). */
+export type SendingMailbox = Pick<MailboxConfig, 'address' | 'smtp'> &
+  Partial<Pick<MailboxConfig, 'imap' | 'sent_folder'>>;
+
 const MIME = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i;
 
 export class MailSender {
@@ -21,7 +25,7 @@ export class MailSender {
   constructor(
     private readonly ctx: BridgeContext<EmailConfig>,
     private readonly mailboxId: string,
-    private readonly mailbox: MailboxConfig,
+    private readonly mailbox: SendingMailbox,
   ) {
     const options = smtpOptions(mailbox);
     this.transport = options ? createTransport(options) : undefined;
@@ -60,14 +64,21 @@ export class MailSender {
   }
 
   /** Submits the mail; a refusal of the server is a BridgeError the Matrix sender sees. */
-  async send(mail: OutgoingMail, raw: Buffer): Promise<void> {
+  send(mail: OutgoingMail, raw: Buffer): Promise<void> {
+    return this.sendRaw([...mail.to, ...mail.cc], raw);
+  }
+
+  /** The SMTP envelope of a mail from this mailbox. */
+  envelope(mail: OutgoingMail): { from: string; to: string[] } {
+    return { from: this.mailbox.address, to: [...mail.to, ...mail.cc] };
+  }
+
+  /** Submits a built mail to its recipients (the outbox's retries too). */
+  async sendRaw(to: string[], raw: Buffer): Promise<void> {
     if (!this.transport)
       throw new BridgeError('unsupported', 'this mailbox is read-only (no smtp in the config)');
     try {
-      await this.transport.sendMail({
-        envelope: { from: this.mailbox.address, to: [...mail.to, ...mail.cc] },
-        raw,
-      });
+      await this.transport.sendMail({ envelope: { from: this.mailbox.address, to }, raw });
     } catch (err) {
       const e = err as { responseCode?: number; response?: string; message: string; code?: string };
       const permanent = typeof e.responseCode === 'number' && e.responseCode >= 500;
@@ -85,10 +96,10 @@ export class MailSender {
 
   /** Saves a copy to the Sent folder (best effort: the mail is out already). */
   async saveSent(raw: Buffer): Promise<void> {
-    const folder = this.mailbox.sent_folder;
-    if (!folder) return;
+    const { sent_folder: folder, imap } = this.mailbox;
+    if (!folder || !imap) return;
     const client = new ImapFlow({
-      ...imapOptions(this.mailbox, this.ctx.config),
+      ...imapOptions({ imap }, this.ctx.config),
       disableAutoIdle: true,
     });
     client.on('error', () => undefined);

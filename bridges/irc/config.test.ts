@@ -17,6 +17,7 @@ describe('IRC config', () => {
       channels: [],
       flood: { lines_per_second: 2, burst: 10 },
       netsplit_grace_seconds: 300,
+      catch_up: { away_notice_seconds: 60, history_limit: 100 },
     });
   });
 

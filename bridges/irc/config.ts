@@ -1,6 +1,8 @@
 /** The IRC bridge's own config keys (under `bridges.irc`). */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parsePrefix } from './connection/source-address.js';
 import {
   channelEntrySchema,
   powerLevelsSchema,
@@ -136,6 +138,36 @@ export const networkSchema = z
      * none connect; the bot says their lines as `<alice> hello` (for networks that limit connections).
      */
     mode: z.enum(['puppets', 'relay'], { message: 'must be puppets or relay' }).optional(),
+    /**
+     * An IPv6 prefix (`2001:db8:1234::/64`): each Matrix user's connections come from an address
+     * of their own in it (stored); the host must route the prefix to itself (see the README).
+     */
+    source_prefix: z
+      .string()
+      .refine((p) => {
+        const parsed = parsePrefix(p);
+        return !!parsed && parsed.length <= 124;
+      }, 'must be an IPv6 prefix of length 124 or less, such as 2001:db8:1234::/64')
+      .optional(),
+    /** What the bridge does about what channels said while it was away (catch-up/). */
+    catch_up: z
+      .object({
+        /** A gap shorter than this gets no "the bridge was away" notice (0: every gap history does not cover). */
+        away_notice_seconds: z
+          .number()
+          .int('must be a whole number of seconds')
+          .min(0, 'must be 0 (always) or more')
+          .default(60),
+        /** Lines asked for per CHATHISTORY request (the server's own limit applies when smaller). */
+        history_limit: z
+          .number()
+          .int('must be a whole number')
+          .min(1, 'must be at least 1')
+          .max(1_000, 'must be at most 1000')
+          .default(100),
+      })
+      .strict()
+      .default({ away_notice_seconds: 60, history_limit: 100 }),
   })
   .strict()
   // Channel entries become `channels` (names, as before) plus `channel_keys` and `channel_rooms`.
@@ -177,6 +209,26 @@ export const ircConfigSchema = z
   .object({
     /** Hold the IRC connections in `switchboard irc-pool` (through Redis) instead of in the bridge. */
     pool: poolSchema.optional(),
+    /**
+     * An ident server (RFC 1413) answering for the bridge's connections, each Matrix user with a
+     * username of their own. Off by default; port 113 needs privilege (see the README).
+     */
+    ident: z
+      .object({
+        enabled: z.boolean().default(false),
+        port: z
+          .number()
+          .int()
+          .min(1, 'must be a TCP port (1-65535)')
+          .max(65535, 'must be a TCP port (1-65535)')
+          .default(113),
+        address: z
+          .string()
+          .refine((a) => isIP(a) !== 0, 'must be an IP address to listen on, such as :: or 0.0.0.0')
+          .default('::'),
+      })
+      .strict()
+      .default({ enabled: false, port: 113, address: '::' }),
     /** Networks by id: the id is part of ghost ids and aliases (`#irc_<id>_#channel`), so keep it short. */
     networks: z.record(z.string(), networkSchema).superRefine((networks, ctx) => {
       if (Object.keys(networks).length === 0)

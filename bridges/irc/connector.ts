@@ -41,6 +41,11 @@ import { readHolds, splitHoldsKey } from './from-irc/netsplit.js';
 import { ircConfigSchema, type IrcConfig } from './config.js';
 import { IrcListener } from './from-irc/from-irc.js';
 import { ircMetrics } from './metrics.js';
+import { startCatchUp, type CatchUp } from './catch-up/start.js';
+import { loadSourceAddresses } from './connection/source-address.js';
+import type { IdentServer } from './ident/ident-server.js';
+import { startIdentServer } from './ident/start.js';
+import { identUsername } from './ident/usernames.js';
 import { ChannelKeys } from './channels/channel-keys.js';
 import {
   handleMatrixEdit,
@@ -85,10 +90,12 @@ export class IrcConnector
   private ctx?: BridgeContext<IrcConfig>;
   private readonly networks = new Map<
     string,
-    { network: IrcNetwork; listener: IrcListener; pms: IrcPrivateMessages }
+    { network: IrcNetwork; listener: IrcListener; pms: IrcPrivateMessages; catchUp: CatchUp }
   >();
   /** Portal keys that have a Matrix room: only their channels are bridged to Matrix. */
   private readonly portalKeys = new Set<string>();
+  /** The ident server (RFC 1413), when `ident.enabled`. */
+  private ident?: IdentServer;
   /** Users' services accounts (`irc login`), sealed in the kv; made at start. */
   private accounts?: IrcAccounts;
   /** The connection pool (`pool.redis`), when the connections are held there. */
@@ -113,11 +120,26 @@ export class IrcConnector
       this.pool = new PoolLink(ctx.config.pool, ctx.log.child({ ircPool: ctx.config.pool.prefix }));
     }
     const snapshot = (await this.pool?.start()) ?? [];
+    if (ctx.config.ident.enabled)
+      this.ident = await startIdentServer(
+        ctx.config.ident,
+        () => [...this.networks.values()].map((n) => n.network),
+        ctx.log,
+        measured.identAnswer,
+      );
     for (const [id, config] of Object.entries(ctx.config.networks)) {
       const network = new IrcNetwork(id, config, ctx.log, this.pool);
       seedFromSnapshot(network, snapshot);
       network.onDropped = (kind) => measured.dropped(id, kind);
       registerGhostIds(network, ctx.ghostUserId);
+      const addresses = config.source_prefix
+        ? await loadSourceAddresses(ctx.kv, id, config.source_prefix, ctx.log)
+        : undefined;
+      const ident = ctx.config.ident.enabled;
+      network.puppetOptions = (userId) => ({
+        ...(ident ? { username: identUsername(userId) } : {}),
+        ...(addresses ? { localAddress: addresses.addressFor(userId) } : {}),
+      });
       const chosen = await ctx.kv.get<Record<string, string>>(chosenNicksKey(id));
       for (const [userId, nick] of Object.entries(chosen ?? {}))
         network.chosenNicks.set(userId, nick);
@@ -131,6 +153,15 @@ export class IrcConnector
       });
       listener.restoreHolds(readHolds(await ctx.kv.get<unknown>(splitHoldsKey(id))));
       listener.listen();
+      const catchUp = await startCatchUp(network, listener, {
+        kv: ctx.kv,
+        log: ctx.log,
+        hasPortal: (channel) => this.portalKeys.has(makePortalKey(id, channel)),
+        metrics: {
+          onReplayed: (outcome) => measured.replayed(id, outcome),
+          onAwayNotice: () => measured.awayNotice(id),
+        },
+      });
       const pms = new IrcPrivateMessages(network, {
         emit,
         setGhostProfile: ctx.setGhostProfile,
@@ -144,9 +175,10 @@ export class IrcConnector
       keys.attach(network.bot);
       network.onPuppet = (userId, puppet) => {
         pms.attach(userId, puppet);
+        catchUp.watchPuppet(puppet);
         keys.attach(puppet);
       };
-      this.networks.set(id, { network, listener, pms });
+      this.networks.set(id, { network, listener, pms, catchUp });
       network.start();
       reattachPuppets(network, snapshot, ctx.log);
     }
@@ -179,7 +211,8 @@ export class IrcConnector
   async stop(): Promise<void> {
     // With the pool, every connection stays up there: nothing quits on IRC.
     this.pool?.detachAll();
-    for (const { network, listener } of this.networks.values()) {
+    for (const { network, listener, catchUp } of this.networks.values()) {
+      await catchUp.stop();
       listener.stop();
       network.stop();
     }
@@ -187,6 +220,8 @@ export class IrcConnector
     this.pool = undefined;
     this.networks.clear();
     this.portalKeys.clear();
+    await this.ident?.stop();
+    this.ident = undefined;
     this.ctx = undefined;
   }
 

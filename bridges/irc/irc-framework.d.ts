@@ -15,6 +15,8 @@ declare module 'irc-framework' {
     /** The transport class (irc-framework's net transport by default). */
     transport?: new (options: never) => unknown;
     auto_reconnect?: boolean;
+    /** The local address to connect from. */
+    outgoing_addr?: string;
     ping_interval?: number;
     ping_timeout?: number;
     version?: string | null;
@@ -35,6 +37,8 @@ declare module 'irc-framework' {
     /** server-time as milliseconds since the epoch, when the server sent it. */
     time?: number;
     from_server?: boolean;
+    /** The IRCv3 BATCH the line came in (a `chathistory` replay, say). */
+    batch?: { id: string; type: string; params: string[] };
   }
 
   /** A line from the server as irc-framework's parser gives it (tags unescaped, command upper-cased). */

@@ -1,6 +1,7 @@
 /**
  * The IRC bridge's own metrics on core's `/metrics` (`switchboard_irc_…`): connections by network,
- * kind (bot, puppet) and state, how often they drop, and the ghosts held for a netsplit.
+ * kind (bot, puppet) and state, how often they drop, the ghosts held for a netsplit, catch-up
+ * (history lines, away notices) and ident queries.
  */
 import type { BridgeMetrics, MetricSample } from '../../src/connector.js';
 import type { IrcNetwork } from './connection/client.js';
@@ -16,6 +17,9 @@ export function ircMetrics(
   networks: () => Iterable<MeasuredNetwork>,
 ): {
   dropped(network: string, kind: 'bot' | 'puppet'): void;
+  replayed(network: string, outcome: 'bridged' | 'duplicate'): void;
+  awayNotice(network: string): void;
+  identAnswer(answer: 'userid' | 'no-user' | 'invalid-port'): void;
 } {
   metrics.gauge(
     'connections',
@@ -45,5 +49,25 @@ export function ircMetrics(
     'IRC connections that dropped (and reconnect with backoff), by network and kind.',
     ['network', 'kind'],
   );
-  return { dropped: (network, kind) => drops.inc({ network, kind }) };
+  const replayed = metrics.counter(
+    'catch_up_lines',
+    'Lines of channel history (a replay on join, CHATHISTORY) after the bridge was away: bridged, or dropped as bridged before (duplicate).',
+    ['network', 'outcome'],
+  );
+  const notices = metrics.counter(
+    'away_notices',
+    'Notices in rooms that the bridge was away and what was said then is not available, by network.',
+    ['network'],
+  );
+  const ident = metrics.counter(
+    'ident_queries',
+    'Ident (RFC 1413) queries answered, by answer (userid, no-user, invalid-port).',
+    ['answer'],
+  );
+  return {
+    dropped: (network, kind) => drops.inc({ network, kind }),
+    replayed: (network, outcome) => replayed.inc({ network, outcome }),
+    awayNotice: (network) => notices.inc({ network }),
+    identAnswer: (answer) => ident.inc({ answer }),
+  };
 }

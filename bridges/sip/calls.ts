@@ -1,15 +1,11 @@
 /**
- * Call signalling between Matrix VoIP (`m.call.*`) and SIP INVITE dialogs, one call per Matrix
- * call id. The SDP is handed through (`media: passthrough`): the Matrix side's offer or answer
- * goes into the INVITE or the 200 OK, the SIP side's into `m.call.invite` or `m.call.answer`.
- *
- * SIP outcomes told to Matrix at once: 200 → m.call.answer; 486/600 → hangup `user_busy`;
- * 408/480 → hangup `invite_timeout`; 603 → m.call.reject; 487, BYE and any other failure →
- * hangup. An unanswered call stops ringing on both sides after `ring_timeout_seconds`.
+ * The calls between Matrix VoIP (`m.call.*`) and SIP INVITE dialogs, one per Matrix call id: the
+ * list, what Matrix sends routed to its handler (calls/outgoing.ts, calls/incoming.ts,
+ * calls/hold.ts), and what every call shares (the store, DTMF by INFO, the end of a call told to
+ * Matrix once, the media's figures).
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { Invitation, Inviter, SessionState, UserAgent, type Session } from 'sip.js';
+import { Invitation, Inviter, SessionState, type Session } from 'sip.js';
 import {
   BridgeError,
   remoteMessageId,
@@ -17,53 +13,35 @@ import {
   type MatrixCall,
   type MatrixUserId,
   type PortalKey,
-  type RemoteUserId,
 } from '../../src/connector.js';
 import type { SipConfig } from './config.js';
 import type { SipConnection } from './connection.js';
 import type { DialPlan } from './dial-plan.js';
-import { parseDmPortal, parseParty, partyUri } from './ids.js';
 import type { Portals } from './portals.js';
 import type { SdpSide } from './sdp-handler.js';
-import { MediaRelay, type MediaStats } from './media/relay.js';
-import { hostPort, numberDomain } from './texts.js';
+import { MediaRelay } from './media/relay.js';
 import { dtmfInfoHandler, sendDtmfInfo } from './dtmf.js';
 import { hangUpLeftOver, type CallStore } from './call-store.js';
-import { outcomeOfStatus } from './outcomes.js';
+import type { Call, CallCounters, CallKit, Line } from './calls/call.js';
+import type { UserLines } from './lines.js';
+import { dial } from './calls/outgoing.js';
+import { answer, incoming } from './calls/incoming.js';
+import { negotiateFromMatrix, sdpSideOf } from './calls/hold.js';
+import { endNotice } from './calls/end-notice.js';
+import type { CallQuality } from './media/relay.js';
 
-interface Call {
-  callId: string;
-  portal: PortalKey;
-  user: MatrixUserId;
-  party: RemoteUserId;
-  direction: 'outgoing' | 'incoming';
-  session: Session;
-  /** The SDP sent toward SIP: the Matrix offer (outgoing) or answer (incoming, once it came). */
-  localSdp?: string;
-  ringTimer?: NodeJS.Timeout;
-  /** The call's media gateway (`media: relay`). */
-  media?: MediaRelay;
-  /** Set once Matrix has been told the call ended (or Matrix ended it): nothing more is sent. */
-  ended: boolean;
-  answered: boolean;
-  /** The Matrix device (party id) in the call: the caller's, or the first to answer. */
-  matrixParty?: string;
-}
-
-export class SipCalls {
+export class SipCalls implements CallKit {
   private readonly calls = new Map<string, Call>();
   private readonly bySession = new WeakMap<Session, Call>();
 
   constructor(
-    private readonly config: SipConfig,
-    private readonly log: Logger,
-    private readonly connection: SipConnection,
-    private readonly plan: DialPlan,
-    private readonly portals: Portals,
-    private readonly counters: {
-      calls: (direction: string, outcome: string) => void;
-      media: (stats: MediaStats) => void;
-    },
+    readonly config: SipConfig,
+    readonly log: Logger,
+    private readonly trunk: SipConnection,
+    private readonly lines: UserLines,
+    readonly plan: DialPlan,
+    readonly portals: Portals,
+    readonly counters: CallCounters,
     private readonly store: CallStore,
   ) {}
 
@@ -75,21 +53,25 @@ export class SipCalls {
   /** sip.js asks for a session's SDP handler: the call's SDP, whichever side has it. */
   sdpSide(session: Session): SdpSide | undefined {
     const call = this.bySession.get(session);
-    if (!call) return undefined;
-    return {
-      local: async () => {
-        if (call.localSdp === undefined) throw new Error('no SDP from Matrix yet');
-        return call.localSdp;
-      },
-      onRemote: () => undefined, // read from the response or request body where needed
-    };
+    return call ? sdpSideOf(this, call) : undefined;
   }
 
   get active(): number {
     return this.calls.size;
   }
 
-  private activeOf(user: string): number {
+  /** Loss and jitter so far of each call in progress with relayed media (for /metrics). */
+  qualities(): { callId: string; quality: CallQuality }[] {
+    return [...this.calls.values()].flatMap((c) =>
+      c.media && c.answered ? [{ callId: c.callId, quality: c.media.quality }] : [],
+    );
+  }
+
+  has(callId: string): boolean {
+    return this.calls.has(callId);
+  }
+
+  activeOf(user: string): number {
     return [...this.calls.values()].filter((c) => c.user === user).length;
   }
 
@@ -97,7 +79,7 @@ export class SipCalls {
 
   async fromMatrix(ev: MatrixCall): Promise<void> {
     const call = this.calls.get(ev.callId);
-    if (ev.action === 'invite') return this.dial(ev);
+    if (ev.action === 'invite') return dial(this, ev);
     if (!call) return; // a call of another device, or one that is over
     if (ev.sender.userId !== call.user) return;
     // Once a device is in the call, other devices' events are not this call's (VoIP v1).
@@ -105,7 +87,7 @@ export class SipCalls {
       return;
     switch (ev.action) {
       case 'answer':
-        return this.answer(call, ev);
+        return answer(this, call, ev);
       case 'hangup':
       case 'reject':
         return this.hangupFromMatrix(call, ev.reason);
@@ -114,117 +96,11 @@ export class SipCalls {
         // went over SIP, where candidates cannot follow.
         if (call.media && ev.candidates) await call.media.addCandidates(ev.candidates);
         return;
-      case 'select_answer':
       case 'negotiate':
-        this.log.debug(
-          { portal: call.portal, callId: call.callId, action: ev.action },
-          'call event not relayed',
-        );
-        return;
+        return negotiateFromMatrix(this, call, ev);
+      case 'select_answer':
+        return; // the bridge is the callee here: nothing to select toward SIP
     }
-  }
-
-  private async dial(ev: MatrixCall): Promise<void> {
-    const dm = parseDmPortal(ev.portal);
-    if (!dm) throw new BridgeError('unknown-target', 'calls work in a DM with a SIP ghost');
-    if (ev.sender.userId !== dm.user)
-      throw new BridgeError('rejected', `only ${dm.user} may call from this room`);
-    if (this.calls.has(ev.callId)) return; // a replayed invite
-    const refusal = this.plan.refusal(dm.user, dm.party);
-    const fail = async (reason: string, userMessage: string) => {
-      await this.portals.emit({
-        kind: 'call',
-        portal: ev.portal,
-        sender: dm.party,
-        action: 'hangup',
-        callId: ev.callId,
-        reason,
-      });
-      throw new BridgeError('rejected', userMessage);
-    };
-    if (refusal) return fail('unknown_error', refusal);
-    if (!ev.sdp) return fail('unknown_error', 'the call invite has no SDP offer');
-    if (this.calls.size >= this.config.max_calls.total)
-      return fail('user_busy', 'too many calls through the bridge right now');
-    if (this.activeOf(dm.user) >= this.config.max_calls.per_user)
-      return fail('user_busy', 'you have too many calls at once');
-    if (this.connection.registration !== 'registered')
-      throw new BridgeError('not-connected', 'the SIP trunk is not registered right now', true);
-    const target = UserAgent.makeURI(partyUri(parseParty(dm.party)!, numberDomain(this.config)));
-    if (!target) return fail('unknown_error', `cannot address ${dm.party}`);
-    let media: MediaRelay | undefined;
-    let sipOffer = ev.sdp;
-    if (this.config.media.mode === 'relay') {
-      media = this.newRelay();
-      try {
-        sipOffer = await media.matrixOffered(ev.sdp);
-      } catch (err) {
-        await media.close();
-        return fail('user_media_failed', `cannot take the call's offer: ${(err as Error).message}`);
-      }
-    }
-    const inviter = new Inviter(this.connection.ua, target, {
-      ...(this.plan.didOf(dm.user)
-        ? { params: { fromDisplayName: this.plan.didOf(dm.user)! } }
-        : {}),
-    });
-    const call: Call = {
-      callId: ev.callId,
-      portal: ev.portal,
-      user: dm.user,
-      party: dm.party,
-      direction: 'outgoing',
-      session: inviter,
-      localSdp: sipOffer,
-      ...(ev.partyId ? { matrixParty: ev.partyId } : {}),
-      ...(media ? { media } : {}),
-      ended: false,
-      answered: false,
-    };
-    this.track(call);
-    call.ringTimer = setTimeout(() => {
-      this.log.info(
-        { portal: call.portal, callId: call.callId },
-        'outgoing call not answered: cancelled',
-      );
-      void inviter.cancel().catch(() => undefined);
-      void this.tell(call, { action: 'hangup', reason: 'invite_timeout' });
-    }, this.ringMs(ev.lifetime));
-    await inviter.invite({
-      requestDelegate: {
-        onAccept: (response) => {
-          clearTimeout(call.ringTimer);
-          call.answered = true;
-          this.counters.calls('outgoing', 'answered');
-          void this.answerToMatrix(call, response.message.body);
-        },
-        onReject: (response) => {
-          const status = response.message.statusCode ?? 500;
-          this.log.info(
-            { portal: call.portal, callId: call.callId, status },
-            'outgoing call refused',
-          );
-          this.counters.calls('outgoing', String(status));
-          void this.tell(call, outcomeOfStatus(status));
-        },
-      },
-    });
-  }
-
-  private async answer(call: Call, ev: MatrixCall): Promise<void> {
-    // A second device answering late: the first answer stands (told by select_answer).
-    if (call.direction !== 'incoming' || call.answered || !(call.session instanceof Invitation))
-      return;
-    if (!ev.sdp) throw new BridgeError('rejected', 'the call answer has no SDP');
-    clearTimeout(call.ringTimer);
-    call.localSdp = call.media ? await call.media.matrixAnswered(ev.sdp) : ev.sdp;
-    call.answered = true;
-    if (ev.partyId) call.matrixParty = ev.partyId;
-    await call.session.accept();
-    this.counters.calls('incoming', 'answered');
-    // VoIP v1: the caller names the answer it took, so the user's other devices stop ringing.
-    if (ev.partyId)
-      await this.emitSignal(call, { action: 'select_answer', selectedPartyId: ev.partyId });
   }
 
   private async hangupFromMatrix(call: Call, reason: string | undefined): Promise<void> {
@@ -245,98 +121,45 @@ export class SipCalls {
 
   // ------------------------------------------------------------------ SIP → Matrix
 
-  /** An INVITE for a DID: rings its Matrix user in their DM with the caller's ghost. */
-  async incoming(invitation: Invitation): Promise<void> {
-    const request = invitation.request;
-    const did = request.to.uri.user ?? '';
-    const user = this.plan.userOfDid(did);
-    const party = this.portals.partyOf(request.from.uri.user, hostPort(request.from.uri));
-    const offer = request.body;
-    const refuse = (statusCode: number, reasonPhrase: string) =>
-      invitation.reject({ statusCode, reasonPhrase }).catch(() => undefined);
-    if (!user) return void (await refuse(404, 'No such number'));
-    if (!party) return void (await refuse(400, 'Unusable From'));
-    if (!offer || !/^v=0\r?\n/.test(offer))
-      return void (await refuse(488, 'An SDP offer is needed'));
-    if (
-      this.calls.size >= this.config.max_calls.total ||
-      this.activeOf(user) >= this.config.max_calls.per_user
-    )
-      return void (await refuse(486, 'Busy Here'));
-    // The media first: an offer the relay cannot take is refused before any room or ghost is made.
-    let matrixOffer = offer;
-    let media: MediaRelay | undefined;
-    if (this.config.media.mode === 'relay') {
-      media = this.newRelay();
-      try {
-        matrixOffer = await media.sipOffered(offer);
-      } catch (err) {
-        this.log.info({ did, err: (err as Error).message }, 'incoming call SDP unusable: 488');
-        await media.close();
-        return void (await refuse(488, 'Not Acceptable Here'));
-      }
-    }
-    const portal = await this.portals.dm(user, party, request.from.displayName);
-    const call: Call = {
-      ...(media ? { media } : {}),
-      callId: randomUUID(),
-      portal,
-      user,
-      party,
-      direction: 'incoming',
-      session: invitation,
-      ended: false,
-      answered: false,
-    };
-    this.track(call);
-    const ringMs = this.ringMs();
-    call.ringTimer = setTimeout(() => {
-      this.log.info({ portal, callId: call.callId }, 'incoming call not answered: 480');
-      this.counters.calls('incoming', 'timeout');
-      void invitation.reject({ statusCode: 480, reasonPhrase: 'No answer' }).catch(() => undefined);
-      void this.tell(call, { action: 'hangup', reason: 'invite_timeout' });
-    }, ringMs);
-    invitation.delegate = {
-      ...invitation.delegate,
-      onCancel: () => {
-        this.counters.calls('incoming', 'cancelled');
-        void this.tell(call, { action: 'hangup', reason: 'user_hangup' });
-      },
-    };
-    await this.emitSignal(call, {
-      action: 'invite',
-      sdp: matrixOffer,
-      lifetime: ringMs,
-      invitee: user,
-    });
-    await invitation.progress().catch(() => undefined); // 180 Ringing
+  /** An INVITE for a DID (or a user's own account): rings its Matrix user. */
+  incoming(invitation: Invitation, owner?: MatrixUserId): Promise<void> {
+    return incoming(this, invitation, owner);
+  }
+
+  lineOf(user: string): Line {
+    const own = this.lines.of(user);
+    return own ? { connection: own, own: true } : { connection: this.trunk, own: false };
   }
 
   // ------------------------------------------------------------------ shared
 
-  private ringMs(lifetime?: number): number {
+  ringMs(lifetime?: number): number {
     const max = this.config.ring_timeout_seconds * 1000;
     return lifetime && lifetime > 0 ? Math.min(lifetime, max) : max;
   }
 
-  private track(call: Call): void {
+  track(call: Call): void {
     this.calls.set(call.callId, call);
     void this.store
       .add(call.callId, { portal: call.portal, party: call.party })
       .catch((err: unknown) => this.log.warn({ err }, 'call not stored'));
-    // DTMF from the phone (SIP INFO) shows in the room: Matrix has no DTMF event.
-    call.session.delegate = {
-      ...call.session.delegate,
-      onInfo: dtmfInfoHandler((digit, id) =>
-        this.portals.emit({
-          kind: 'message',
-          portal: call.portal,
-          sender: call.party,
-          id: remoteMessageId(id),
-          content: { kind: 'text', text: `DTMF ${digit}` },
-        }),
-      ),
-    };
+    // DTMF from the phone (SIP INFO, or RFC 4733 in the media) shows in the room: Matrix has no
+    // DTMF event.
+    const showDigit = (digit: string, id: string) =>
+      this.portals.emit({
+        kind: 'message',
+        portal: call.portal,
+        sender: call.party,
+        id: remoteMessageId(id),
+        content: { kind: 'text', text: `DTMF ${digit}` },
+      });
+    call.session.delegate = { ...call.session.delegate, onInfo: dtmfInfoHandler(showDigit) };
+    let pressed = 0;
+    if (call.media)
+      call.media.onDigit = (digit) =>
+        void showDigit(digit, `dtmf-rtp:${call.callId}:${++pressed}`).catch((err: unknown) =>
+          this.log.warn({ err, portal: call.portal }, 'DTMF digit not shown'),
+        );
     this.bySession.set(call.session, call);
     call.session.stateChange.addListener((state) => {
       if (state !== SessionState.Terminated) return;
@@ -357,49 +180,48 @@ export class SipCalls {
     const media = call.media;
     call.media = undefined; // once: a call can end from both sides at the same moment
     if (media) {
-      const { toSip, toMatrix, foreign } = media.stats;
+      const { toSip, toMatrix, foreign, held } = media.stats;
+      const quality = media.quality;
       this.log.info(
-        { portal: call.portal, callId: call.callId, toSip, toMatrix, foreign },
+        { portal: call.portal, callId: call.callId, toSip, toMatrix, foreign, held, quality },
         'call media ended',
       );
-      this.counters.media(media.stats);
+      this.counters.media(media.stats, quality);
       void media.close();
+      if (call.answered)
+        void this.portals
+          .emit({
+            kind: 'message',
+            portal: call.portal,
+            sender: call.party,
+            id: remoteMessageId(`call-end:${call.callId}`),
+            content: {
+              kind: 'notice',
+              text: endNotice(quality, call.answeredAt && Date.now() - call.answeredAt),
+            },
+          })
+          .catch((err: unknown) => this.log.warn({ err }, 'call end notice not queued'));
     }
   }
 
-  private newRelay(): MediaRelay {
+  newRelay(): MediaRelay {
     const m = this.config.media;
     return new MediaRelay({
       bindAddress: m.rtp_bind_address,
       ...(m.public_address ? { publicAddress: m.public_address } : {}),
+      ...(m.rtp_ports ? { ports: m.rtp_ports } : {}),
       iceServers: m.ice_servers,
     });
   }
 
-  /** The SIP side answered: Matrix gets the answer (the relay's WebRTC answer, or the SIP SDP). */
-  private async answerToMatrix(call: Call, sipSdp: string): Promise<void> {
-    let sdp = sipSdp;
-    if (call.media) {
-      try {
-        sdp = await call.media.sipAnswered(sipSdp);
-      } catch (err) {
-        this.log.warn({ portal: call.portal, err: (err as Error).message }, 'SIP answer unusable');
-        await call.session.bye().catch(() => undefined);
-        return this.tell(call, { action: 'hangup', reason: 'user_media_failed' });
-      }
-    }
-    await this.emitSignal(call, { action: 'answer', sdp });
-  }
-
-  /** Tells Matrix the call ended (once). */
-  private async tell(call: Call, outcome: Pick<CallSignal, 'action' | 'reason'>): Promise<void> {
+  async tell(call: Call, outcome: Pick<CallSignal, 'action' | 'reason'>): Promise<void> {
     if (call.ended) return this.untrack(call);
     call.ended = true;
     this.untrack(call);
     await this.emitSignal(call, outcome);
   }
 
-  private async emitSignal(call: Call, signal: Omit<CallSignal, 'callId'>): Promise<void> {
+  async emitSignal(call: Call, signal: Omit<CallSignal, 'callId'>): Promise<void> {
     try {
       await this.portals.emit({
         kind: 'call',
@@ -416,12 +238,16 @@ export class SipCalls {
     }
   }
 
-  /** Sends DTMF digits (SIP INFO) into the established call of a DM room. */
+  /**
+   * Sends DTMF digits into the established call of a DM room: RFC 4733 telephone-events in the
+   * media when the phone negotiated them, SIP INFO otherwise.
+   */
   async sendDtmf(portal: PortalKey, digits: string): Promise<void> {
     const call = [...this.calls.values()].find(
       (c) => c.portal === portal && c.session.state === SessionState.Established,
     );
     if (!call) throw new BridgeError('rejected', 'there is no call in progress in this room');
+    if (call.media?.sendsDigits) return call.media.sendDigits(digits);
     await sendDtmfInfo(call.session, digits);
   }
 

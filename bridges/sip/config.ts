@@ -112,6 +112,20 @@ export const sipConfigSchema = z
           .string()
           .regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'must be an IPv4 address')
           .optional(),
+        /**
+         * The UDP ports calls take: the RTP socket toward SIP and the WebRTC leg's ICE sockets
+         * (open them in the firewall). Default: any free port.
+         */
+        rtp_ports: z
+          .object({
+            min: z.number().int().min(1024).max(65535),
+            max: z.number().int().min(1024).max(65535),
+          })
+          .strict()
+          .refine((r) => r.min <= r.max, {
+            message: 'rtp_ports.min must not be above rtp_ports.max',
+          })
+          .optional(),
         /** STUN/TURN servers for the WebRTC leg toward Matrix clients. */
         ice_servers: z
           .array(

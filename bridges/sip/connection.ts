@@ -45,7 +45,7 @@ export class SipConnection {
   private stopped = false;
   private retryTimer?: NodeJS.Timeout;
   private attempt = 0;
-  private waiters: (() => void)[] = [];
+  private waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
   readonly aor: string;
 
   constructor(private readonly opts: ConnectionOptions) {
@@ -105,15 +105,30 @@ export class SipConnection {
     }
   }
 
-  /** Resolves when the account is registered (now or later), or rejects after `ms`. */
-  registered(ms: number): Promise<void> {
+  /**
+   * Resolves when the account is registered (now or later); rejects after `ms`, or at once when
+   * `refusal` is set and the registrar refuses a REGISTER (a wrong password).
+   */
+  registered(ms: number, refusal = false): Promise<void> {
     if (this.state === 'registered') return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('not registered with the SIP server')), ms);
-      this.waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error('not registered with the SIP server'));
+      }, ms);
+      const waiter = {
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (err: Error) => {
+          if (!refusal) return;
+          clearTimeout(timer);
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          reject(err);
+        },
+      };
+      this.waiters.push(waiter);
     });
   }
 
@@ -143,6 +158,7 @@ export class SipConnection {
             'the SIP registrar refused the REGISTER (check account.username and the password)',
           );
           this.setState('unregistered');
+          for (const w of [...this.waiters]) w.reject(new Error(`REGISTER refused: ${code}`));
           this.scheduleRetry();
         },
       },
@@ -178,6 +194,6 @@ export class SipConnection {
     this.state = state;
     this.opts.log.info({ registration: state, aor: this.aor }, 'SIP registration');
     this.opts.onState?.(state);
-    if (state === 'registered') for (const w of this.waiters.splice(0)) w();
+    if (state === 'registered') for (const w of this.waiters.splice(0)) w.resolve();
   }
 }

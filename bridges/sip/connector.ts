@@ -15,6 +15,7 @@ import {
   type GhostResolving,
   type MatrixCall,
   type MatrixMessage,
+  type MatrixUserId,
   type PortalKey,
   type RemoteUserId,
   type SendResult,
@@ -28,6 +29,10 @@ import { dmPortal, parseParty } from './ids.js';
 import { Portals } from './portals.js';
 import { BridgedSdh } from './sdp-handler.js';
 import { MAX_TEXT_BYTES, SipTexts } from './texts.js';
+import { UserLines } from './lines.js';
+import type { Line } from './calls/call.js';
+import { loginCommands } from './login.js';
+import type { Session, UserAgentDelegate } from 'sip.js';
 
 export class SipConnector
   implements Connector<SipConfig>, CallCapable, GhostInviteHandling, GhostResolving
@@ -41,6 +46,7 @@ export class SipConnector
   private texts?: SipTexts;
   private calls?: SipCalls;
   private plan?: DialPlan;
+  private lines?: UserLines;
 
   async start(ctx: BridgeContext<SipConfig>): Promise<void> {
     this.ctx = ctx;
@@ -62,54 +68,108 @@ export class SipConnector
     ctx.metrics.gauge('active_calls', 'Calls in progress', [], () => [
       { labels: {}, value: this.calls?.active ?? 0 },
     ]);
+    // The trunk's requests go by DID; a user's own account's (`sip login`) to that user.
+    const delegateFor = (owner?: MatrixUserId): UserAgentDelegate => ({
+      onMessage: (message) => {
+        textCounter.inc({ direction: 'to_matrix' });
+        void this.texts?.received(message, owner);
+      },
+      onInvite: (invitation) => {
+        void this.calls?.incoming(invitation, owner).catch((err: unknown) => {
+          log.error({ err }, 'incoming call failed');
+          void invitation.reject({ statusCode: 500 }).catch(() => undefined);
+        });
+      },
+    });
+    const sdhFactory = (session: Session) => new BridgedSdh(this.calls?.sdpSide(session));
     const connection = (this.connection = new SipConnection({
       config: ctx.config,
       log,
-      sdhFactory: (session) => new BridgedSdh(this.calls?.sdpSide(session)),
-      delegate: {
-        onMessage: (message) => {
-          textCounter.inc({ direction: 'to_matrix' });
-          void this.texts?.received(message);
-        },
-        onInvite: (invitation) => {
-          void this.calls?.incoming(invitation).catch((err: unknown) => {
-            log.error({ err }, 'incoming call failed');
-            void invitation.reject({ statusCode: 500 }).catch(() => undefined);
-          });
-        },
-      },
+      sdhFactory,
+      delegate: delegateFor(),
       onState: (state) => (registration = state),
     }));
-    this.texts = new SipTexts(ctx.config, log, connection, plan, portals, (portal, digits) => {
+    const lines = (this.lines = new UserLines({
+      config: ctx.config,
+      log,
+      kv: ctx.kv,
+      secrets: ctx.secrets,
+      connect: (owner, config) =>
+        new SipConnection({
+          config,
+          log: log.child({ line: owner }),
+          sdhFactory,
+          delegate: delegateFor(owner),
+        }),
+    }));
+    const lineOf = (user: string): Line => {
+      const own = lines.of(user);
+      return own ? { connection: own, own: true } : { connection, own: false };
+    };
+    this.texts = new SipTexts(ctx.config, log, lineOf, plan, portals, (portal, digits) => {
       if (!this.calls)
         throw new BridgeError('not-connected', 'the SIP bridge is not running', true);
       return this.calls.sendDtmf(portal, digits);
     });
     const rtpPackets = ctx.metrics.counter('rtp_packets', 'RTP packets relayed', ['direction']);
     const rtpBytes = ctx.metrics.counter('rtp_bytes', 'RTP bytes relayed', ['direction']);
+    const rtpLost = ctx.metrics.counter(
+      'rtp_lost_packets',
+      'RTP packets lost on their way to the relay (ended calls; from sequence numbers)',
+      ['direction'],
+    );
+    const rtpExpected = ctx.metrics.counter(
+      'rtp_expected_packets',
+      'RTP packets expected by the relay (ended calls): lost / expected is the loss ratio',
+      ['direction'],
+    );
+    const perCall = (figure: 'lossRatio' | 'jitterMs') => () =>
+      (this.calls?.qualities() ?? []).flatMap(({ callId, quality }) => [
+        { labels: { call: callId, direction: 'to_sip' }, value: quality.toSip[figure] },
+        { labels: { call: callId, direction: 'to_matrix' }, value: quality.toMatrix[figure] },
+      ]);
+    ctx.metrics.gauge(
+      'call_rtp_loss_ratio',
+      'RTP loss so far of each call in progress, each way, as the relay receives it',
+      ['call', 'direction'],
+      perCall('lossRatio'),
+    );
+    ctx.metrics.gauge(
+      'call_rtp_jitter_ms',
+      'RTP interarrival jitter (RFC 3550) of each call in progress, each way, in milliseconds',
+      ['call', 'direction'],
+      perCall('jitterMs'),
+    );
     const calls = (this.calls = new SipCalls(
       ctx.config,
       log,
       connection,
+      lines,
       plan,
       portals,
       {
         calls: (direction, outcome) => callCounter.inc({ direction, outcome }),
-        media: (stats) => {
+        media: (stats, quality) => {
           rtpPackets.inc({ direction: 'to_sip' }, stats.toSip.packets);
           rtpPackets.inc({ direction: 'to_matrix' }, stats.toMatrix.packets);
           rtpBytes.inc({ direction: 'to_sip' }, stats.toSip.bytes);
           rtpBytes.inc({ direction: 'to_matrix' }, stats.toMatrix.bytes);
+          rtpLost.inc({ direction: 'to_sip' }, quality.toSip.lost);
+          rtpLost.inc({ direction: 'to_matrix' }, quality.toMatrix.lost);
+          rtpExpected.inc({ direction: 'to_sip' }, quality.toSip.expected);
+          rtpExpected.inc({ direction: 'to_matrix' }, quality.toMatrix.expected);
         },
       },
       new CallStore(ctx.kv),
     ));
     await calls.endLeftOver();
     await connection.start();
+    await lines.load();
   }
 
   async stop(): Promise<void> {
     await this.calls?.stop();
+    await this.lines?.stop();
     await this.connection?.stop();
     this.ctx = undefined;
   }
@@ -137,7 +197,11 @@ export class SipConnector
   /** A Matrix user invites a number's or address's ghost to a DM: the room becomes that conversation. */
   async handleGhostInvite(invite: GhostInvite): Promise<PortalKey | null> {
     if (!this.plan) return null;
-    const refusal = this.plan.refusal(invite.inviter, invite.ghost);
+    const refusal = this.plan.refusal(
+      invite.inviter,
+      invite.ghost,
+      this.lines?.of(invite.inviter) !== undefined,
+    );
     if (refusal) {
       this.ctx?.log.info(
         { inviter: invite.inviter, ghost: invite.ghost },
@@ -157,9 +221,11 @@ export class SipConnector
         run: async (cmd) => {
           const did = this.plan?.didOf(cmd.sender);
           const may = this.plan?.mayUse(cmd.sender) ?? false;
+          const own = this.lines?.of(cmd.sender);
           return cmd.reply(
             [
               `SIP trunk: ${this.registration ?? 'not running'} (${this.connection?.aor ?? '?'}).`,
+              ...(own ? [`Your own account: ${own.registration} (${own.aor}).`] : []),
               `Calls in progress: ${this.calls?.active ?? 0}.`,
               did ? `Your number: ${did}.` : 'You have no number (DID) on this trunk.',
               may
@@ -169,6 +235,7 @@ export class SipConnector
           );
         },
       },
+      ...loginCommands(() => this.lines),
     ];
   }
 

@@ -25,9 +25,13 @@ export class DialPlan {
     return this.users.has(user);
   }
 
-  /** Why `user` may not reach `party`, or undefined when they may. */
-  refusal(user: string, party: string): string | undefined {
-    if (!this.mayUse(user)) return 'you are not allowed to use the SIP trunk (ask an admin)';
+  /**
+   * Why `user` may not reach `party`, or undefined when they may. On their own line (`sip login`)
+   * they need not be a trunk user; the destinations allowed are the same.
+   */
+  refusal(user: string, party: string, ownLine = false): string | undefined {
+    if (!ownLine && !this.mayUse(user))
+      return 'you are not allowed to use the SIP trunk (ask an admin, or `sip login` with your own account)';
     const p = parseParty(party);
     if (!p) return `${party} is not a phone number or SIP address`;
     if (p.kind === 'number') {

@@ -8,7 +8,7 @@ import type { BodyAndContentType, SessionDescriptionHandler } from 'sip.js';
 export interface SdpSide {
   /** The SDP to send toward SIP (an offer for an outgoing call, an answer for an incoming one). */
   local(): Promise<string>;
-  /** The SIP side's SDP (an answer to our offer, or the offer of an incoming call). */
+  /** The SIP side's SDP (an answer to our offer, the offer of an incoming call or re-INVITE). */
   onRemote(sdp: string): void;
 }
 

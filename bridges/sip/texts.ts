@@ -15,7 +15,7 @@ import {
   type SendResult,
 } from '../../src/connector.js';
 import { sipDomain, type SipConfig } from './config.js';
-import type { SipConnection } from './connection.js';
+import type { Line } from './calls/call.js';
 import type { DialPlan } from './dial-plan.js';
 import { parseDmPortal, parseParty, partyUri } from './ids.js';
 import type { Portals } from './portals.js';
@@ -28,7 +28,8 @@ export class SipTexts {
   constructor(
     private readonly config: SipConfig,
     private readonly log: Logger,
-    private readonly connection: SipConnection,
+    /** The line a Matrix user texts from: their own (`sip login`) or the trunk. */
+    private readonly lineOf: (user: string) => Line,
     private readonly plan: DialPlan,
     private readonly portals: Portals,
     /** Sends DTMF into the room's call (`!dtmf <digits>`). */
@@ -41,10 +42,15 @@ export class SipTexts {
     if (!dm) throw new BridgeError('unknown-target', 'this room is not a SIP conversation');
     if (msg.sender.userId !== dm.user)
       throw new BridgeError('rejected', `only ${dm.user} may text from this room`);
-    const refusal = this.plan.refusal(dm.user, dm.party);
+    const line = this.lineOf(dm.user);
+    const refusal = this.plan.refusal(dm.user, dm.party, line.own);
     if (refusal) throw new BridgeError('rejected', refusal);
-    if (this.connection.registration !== 'registered')
-      throw new BridgeError('not-connected', 'the SIP trunk is not registered right now', true);
+    if (line.connection.registration !== 'registered')
+      throw new BridgeError(
+        'not-connected',
+        `${line.own ? 'your SIP account' : 'the SIP trunk'} is not registered right now`,
+        true,
+      );
     const text = msg.content.text;
     const digits = dtmfCommand(text.trim());
     if (digits) {
@@ -54,7 +60,7 @@ export class SipTexts {
     const target = UserAgent.makeURI(partyUri(parseParty(dm.party)!, numberDomain(this.config)));
     if (!target) throw new BridgeError('unknown-target', `cannot address ${dm.party}`);
     const confirmed = new Promise<void>((resolve, reject) => {
-      const messager = new Messager(this.connection.ua, target, text, 'text/plain;charset=utf-8');
+      const messager = new Messager(line.connection.ua, target, text, 'text/plain;charset=utf-8');
       messager
         .message({
           requestDelegate: {
@@ -78,11 +84,14 @@ export class SipTexts {
     return { remoteId: remoteMessageId(`out:${randomUUID()}`), confirmed };
   }
 
-  /** A MESSAGE for a DID: into the DM of the DID's user with the sender's ghost. */
-  async received(message: Message): Promise<void> {
+  /**
+   * A MESSAGE for a DID (or, `owner` set, for a user's own account): into the DM of its Matrix
+   * user with the sender's ghost.
+   */
+  async received(message: Message, owner?: MatrixUserId): Promise<void> {
     const request = message.request;
     const did = request.to.uri.user ?? '';
-    const user = this.plan.userOfDid(did);
+    const user = owner ?? this.plan.userOfDid(did);
     const from = this.portals.partyOf(request.from.uri.user, hostPort(request.from.uri));
     const type = (request.getHeader('Content-Type') ?? 'text/plain').toLowerCase();
     if (!user) {

@@ -35,6 +35,48 @@ export const xmppConfigSchema = z
       })
       .strict()
       .default({ min_ms: 1_000, max_ms: 60_000 }),
+    /** XMPP users entering Matrix rooms as MUCs on the component (`#room#server@<component>`). */
+    gateway: z
+      .object({
+        /** Off: room addresses on the component answer item-not-found. */
+        enabled: z.boolean().default(true),
+        /**
+         * Matrix members shown as occupants when an XMPP user joins (moderators first); the others
+         * appear when they speak or join, so a room of thousands costs no presence flood.
+         */
+        max_shown_members: z
+          .number()
+          .int()
+          .min(0, 'must be 0 or more (0: members appear only when they speak)')
+          .max(10_000, 'must be at most 10000')
+          .default(50),
+      })
+      .strict()
+      .default({ enabled: true, max_shown_members: 50 }),
+    /** Files from XMPP (XEP-0363 / XEP-0066 links) downloaded and uploaded as Matrix media. */
+    media: z
+      .object({
+        /** Off: file links stay links in the text. */
+        enabled: z.boolean().default(true),
+        /** The largest file downloaded; a larger one stays a link. */
+        max_bytes: z
+          .number()
+          .int()
+          .min(1, 'must be a size in bytes (e.g. 10485760 for 10 MiB)')
+          .max(1_073_741_824, 'must be at most 1 GiB (1073741824)')
+          .default(10_485_760),
+        /** How long a download may take. */
+        timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
+        /** Fetch from loopback and private networks too (test setups); off by default. */
+        allow_private_addresses: z.boolean().default(false),
+      })
+      .strict()
+      .default({
+        enabled: true,
+        max_bytes: 10_485_760,
+        timeout_ms: 30_000,
+        allow_private_addresses: false,
+      }),
     /** Stanzas kept, in order, while the server is unreachable; more are refused to the sender. */
     max_queued: z.number().int().min(1).max(1_000_000).default(10_000),
   })

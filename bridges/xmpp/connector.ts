@@ -18,6 +18,8 @@ import {
   type MatrixRedaction,
   type MatrixSender,
   type MatrixTopic,
+  type MatrixPowerLevels,
+  type PowerLevelsCapable,
   type MatrixTyping,
   type MembershipCapable,
   type PortalInfo,
@@ -46,7 +48,8 @@ import {
 } from './ids.js';
 import { Mucs } from './muc.js';
 import { ReactionSets } from './reactions.js';
-import { DISCO_INFO, discoInfo } from './disco.js';
+import { DISCO_INFO, DISCO_ITEMS, discoInfo, discoItems } from './disco.js';
+import { Gateway } from './gateway.js';
 import { NS, parseMessage } from './stanzas.js';
 import { xml } from '@xmpp/xml';
 
@@ -60,7 +63,8 @@ export class XmppConnector
     ReactionCapable,
     TypingCapable,
     MembershipCapable,
-    TopicCapable
+    TopicCapable,
+    PowerLevelsCapable
 {
   readonly id = 'xmpp';
   readonly displayName = 'XMPP';
@@ -72,6 +76,7 @@ export class XmppConnector
   private dms?: DirectChats;
   private mucs?: Mucs;
   private reactions?: ReactionSets;
+  private gateway?: Gateway;
 
   async start(ctx: BridgeContext<XmppConfig>): Promise<void> {
     this.ctx = ctx;
@@ -96,13 +101,21 @@ export class XmppConnector
     this.reactions = new ReactionSets(ctx.kv);
     this.dms = new DirectChats(deps, this.reactions);
     this.mucs = new Mucs(deps, this.reactions);
+    const gateway = new Gateway(deps, this.reactions);
+    this.gateway = gateway;
     link.onStanza = (el) => this.onStanza(el);
+    const notFound = () =>
+      xml('error', { type: 'cancel' }, xml('item-not-found', { xmlns: NS.stanzas }));
+    link.answer(DISCO_INFO, 'query', (stanza) => {
+      const to = stanza.attrs.to ?? '';
+      const alias = gateway.aliasOf(to);
+      if (alias) return gateway.discoInfo(alias);
+      return discoInfo(to, config.domain) ?? notFound();
+    });
     link.answer(
-      DISCO_INFO,
+      DISCO_ITEMS,
       'query',
-      (stanza) =>
-        discoInfo(stanza.attrs.to ?? '', config.domain) ??
-        xml('error', { type: 'cancel' }, xml('item-not-found', { xmlns: NS.stanzas })),
+      (stanza) => discoItems(stanza.attrs.to ?? '', config.domain, gateway) ?? notFound(),
     );
     link.onOnline = () => this.mucs?.rejoinAll();
     ctx.metrics.gauge(
@@ -126,7 +139,7 @@ export class XmppConnector
 
   async stop(): Promise<void> {
     // Occupants are not made to leave: after a restart they join again with the same nicks.
-    this.mucs?.stop();
+    await this.mucs?.stop();
     await this.link?.stop();
     this.link = undefined;
     this.ctx = undefined;
@@ -138,6 +151,10 @@ export class XmppConnector
   }
 
   private onStanza(el: Element): void {
+    const gatewayAlias = this.gateway?.aliasOf(el.attrs.to);
+    if (gatewayAlias && el.name === 'presence') return this.gateway?.onPresence(el, gatewayAlias);
+    if (gatewayAlias && el.name === 'message')
+      return this.gateway?.onMessage(el, parseMessage(el), gatewayAlias);
     if (el.name === 'message') {
       const m = parseMessage(el);
       if (m.type === 'groupchat' || this.mucs?.isRoom(m.from)) this.mucs?.onMessage(el, m);
@@ -155,8 +172,15 @@ export class XmppConnector
     const reactions = this.reactions;
     if (!ctx || !link || !reactions)
       throw new BridgeError('not-connected', 'the XMPP bridge is not running', true);
+    const gateway = this.gateway!;
     return {
-      link,
+      link: {
+        // Stanzas to a gateway room go to each XMPP user in it.
+        send: (el) => {
+          const alias = gateway.aliasOf(el.attrs.to);
+          return alias ? gateway.send(el, alias) : link.send(el);
+        },
+      },
       reactions,
       route: (portal, sender) => this.route(portal, sender),
       publicLink: (target) => ctx.publicLink(target),
@@ -195,6 +219,7 @@ export class XmppConnector
       };
     }
     if (where?.kind === 'muc') return this.mucs!.route(where.room, sender);
+    if (where?.kind === 'gateway') return this.gateway!.route(where.alias, sender);
     throw new BridgeError('unknown-target', 'this room is not bridged to XMPP');
   }
 
@@ -233,12 +258,20 @@ export class XmppConnector
       return;
     }
     if (where?.kind === 'muc') await this.mucs?.onMatrixMembership(where.room, change);
+    if (where?.kind === 'gateway') await this.gateway?.onMatrixMembership(where.alias, change);
   }
 
   async handleMatrixTopic(change: MatrixTopic): Promise<void> {
     const where = parsePortal(change.portal);
+    if (where?.kind === 'gateway') return this.gateway?.onMatrixTopic(where.alias, change);
     if (where?.kind !== 'muc') return; // a chat has no topic on XMPP
     await this.mucs?.setSubject(where.room, change);
+  }
+
+  async handleMatrixPowerLevels(change: MatrixPowerLevels): Promise<void> {
+    const where = parsePortal(change.portal);
+    if (where?.kind === 'muc') await this.mucs?.setPowerLevels(where.room, change);
+    if (where?.kind === 'gateway') this.gateway?.onMatrixPowerLevels(where.alias, change);
   }
 
   /** `#xmpp_<room>=40<muc host>`: a MUC portal (the room is made by core; users join as themselves). */
@@ -264,6 +297,12 @@ export class XmppConnector
     const where = parsePortal(portal.key);
     if (where?.kind === 'dm') this.dms?.linked(portal.key);
     if (where?.kind === 'muc') await this.mucs?.linked(where.room);
+    if (where?.kind === 'gateway')
+      await this.gateway
+        ?.linked(where.alias)
+        .catch((err: unknown) =>
+          this.ctx?.log.warn({ err, portal: portal.key }, 'gateway room not restored'),
+        );
   }
 
   async portalUnlinked(portal: PortalRecord): Promise<void> {

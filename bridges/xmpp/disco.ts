@@ -8,6 +8,7 @@ import { jidMatrixUser, safeJid } from './ids.js';
 import { NS } from './stanzas.js';
 
 const DISCO_INFO = 'http://jabber.org/protocol/disco#info';
+const DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
 
 /** What a Matrix user's address supports (the features the bridge carries both ways). */
 export const USER_FEATURES = [
@@ -19,6 +20,7 @@ export const USER_FEATURES = [
   NS.reply,
   NS.sid,
   NS.oob,
+  NS.markers,
 ];
 
 /** The disco#info answer for an address on the component, or undefined (item-not-found). */
@@ -31,6 +33,8 @@ export function discoInfo(to: string, componentDomain: string): Element | undefi
       { xmlns: DISCO_INFO },
       xml('identity', { category: 'gateway', type: 'matrix', name: 'Matrix' }),
       xml('feature', { var: DISCO_INFO }),
+      xml('feature', { var: DISCO_ITEMS }),
+      xml('feature', { var: NS.muc }),
     );
   const user = jidMatrixUser(j, componentDomain);
   if (!user) return undefined;
@@ -42,4 +46,23 @@ export function discoInfo(to: string, componentDomain: string): Element | undefi
   );
 }
 
-export { DISCO_INFO };
+/**
+ * The disco#items answer: the component lists the Matrix rooms XMPP users are in through the
+ * gateway; a room or a user has no items (occupants are not listed, as XEP-0045 allows).
+ */
+export function discoItems(
+  to: string,
+  componentDomain: string,
+  gateway: { listed(): { jid: string; name: string }[] },
+): Element | undefined {
+  const j = safeJid(to);
+  if (!j || j.domain !== componentDomain || j.resource) return undefined;
+  if (j.local) return xml('query', { xmlns: DISCO_ITEMS });
+  return xml(
+    'query',
+    { xmlns: DISCO_ITEMS },
+    ...gateway.listed().map((r) => xml('item', { jid: r.jid, name: r.name })),
+  );
+}
+
+export { DISCO_INFO, DISCO_ITEMS };

@@ -11,6 +11,7 @@ import { dmPortal, jidMatrixUser, safeJid, xmppUser } from './ids.js';
 import type { ReactionSets } from './reactions.js';
 import { buildError, NS, newId, type ParsedMessage } from './stanzas.js';
 import { eventsOf } from './to-matrix.js';
+import { mediaFromLink } from './media.js';
 
 export class DirectChats {
   /** DM portals whose owner is known to be in (or invited to) the room since the bridge started. */
@@ -54,6 +55,7 @@ export class DirectChats {
           m,
           { portal: key, sender, id: m.id ?? m.originId ?? newId(), ref: (id) => id },
           this.reactions,
+          (url) => mediaFromLink(this.d.ctx, url),
         );
         if (events.length === 0) return;
         if (!this.ready.has(key)) await this.open(key, owner, contact);

@@ -80,3 +80,19 @@ describe('tree → XEP-0393 styling', () => {
     expect(inlineToStyling(parseStyling(body)!)).toBe(body);
   });
 });
+
+describe('inlineToStyling blocks', () => {
+  it('shows a quote as XEP-0393 quote lines, a heading bold, a list as lines, a spoiler as its text', () => {
+    expect(
+      inlineToStyling([
+        { style: 'heading', level: 1, children: ['Title'] },
+        { style: 'linebreak' },
+        { style: 'quote', children: ['a', { style: 'linebreak' }, 'b'] },
+        { style: 'linebreak' },
+        { style: 'list', ordered: true, children: [{ style: 'item', children: ['x'] }] },
+        { style: 'linebreak' },
+        { style: 'spoiler', children: ['s'] },
+      ]),
+    ).toBe('*Title*\n> a\n> b\n1. x\ns');
+  });
+});

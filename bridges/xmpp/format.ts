@@ -5,6 +5,7 @@
  * the body as sent). To XMPP: styles become the same directives; underline and colours, which
  * styling lacks, keep their text; a link whose text is not its address is `text <address>`.
  */
+import { flattenBlocks } from '../../src/format/blocks.js';
 import type { Inline, MessageContent } from '../../src/format/content.js';
 import { mentionText, type MentionNaming } from '../../src/format/plain.js';
 
@@ -79,20 +80,25 @@ const WRAP: Partial<Record<string, string>> = { bold: '*', italic: '_', strike: 
 
 /** The tree as a styled body. */
 export function inlineToStyling(inlines: readonly Inline[], opts: MentionNaming = {}): string {
+  // Quotes, headings and lists as lines of text (XEP-0393's `> ` quotes included); no spoilers.
+  return styling(flattenBlocks(inlines), opts);
+}
+
+function styling(inlines: readonly Inline[], opts: MentionNaming): string {
   let out = '';
   for (const node of inlines) {
     if (typeof node === 'string') out += node;
     else if (node.style === 'linebreak') out += '\n';
     else if (node.style === 'mention') out += mentionText(node, opts);
     else if (node.style === 'link') {
-      const text = inlineToStyling(node.children, opts);
+      const text = styling(node.children, opts);
       const bare = text === '' || text === node.href || `mailto:${text}` === node.href;
       out += bare ? node.href : `${text} <${node.href}>`;
     } else if (node.style === 'pre') {
-      const body = inlineToStyling(node.children, opts).replace(/\n$/, '');
+      const body = styling(node.children, opts).replace(/\n$/, '');
       out += `${out === '' || out.endsWith('\n') ? '' : '\n'}\`\`\`\n${body}\n\`\`\`\n`;
     } else {
-      const inner = inlineToStyling(node.children, opts);
+      const inner = styling(node.children, opts);
       const mark = WRAP[node.style];
       // A directive around text that starts or ends with a space is not styling: keep it plain.
       out += mark && inner.trim() === inner && inner !== '' ? `${mark}${inner}${mark}` : inner;

@@ -42,7 +42,8 @@ export interface Route {
 }
 
 export interface FromMatrixDeps {
-  link: ComponentLink;
+  /** The component connection (through the gateway's fan-out for its rooms). */
+  link: Pick<ComponentLink, 'send'>;
   reactions: ReactionSets;
   route(portal: PortalKey, sender: MatrixSender): Promise<Route>;
   naming: MentionNaming;

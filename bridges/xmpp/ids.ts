@@ -98,10 +98,19 @@ export const mucPortal = (room: string): PortalKey => portalKey(`muc/${room}`);
 export const dmPortal = (contact: string, owner: string): PortalKey =>
   portalKey(`dm/${contact}/${owner}`);
 
+/** A Matrix room XMPP users entered through the gateway, by the alias they used (`#room:server`). */
+export const gatewayPortal = (alias: string): PortalKey => portalKey(`gw/${alias}`);
+
 export type ParsedPortal =
-  { kind: 'muc'; room: string } | { kind: 'dm'; contact: string; owner: MatrixUserId };
+  | { kind: 'muc'; room: string }
+  | { kind: 'dm'; contact: string; owner: MatrixUserId }
+  | { kind: 'gateway'; alias: string };
 
 export function parsePortal(key: string): ParsedPortal | undefined {
+  if (key.startsWith('gw/')) {
+    const alias = key.slice(3);
+    return ALIAS.test(alias) ? { kind: 'gateway', alias } : undefined;
+  }
   if (key.startsWith('muc/')) {
     const room = bareJid(key.slice(4));
     return room && room === key.slice(4) && room.includes('@') ? { kind: 'muc', room } : undefined;
@@ -143,4 +152,35 @@ export function parseAliasLocalpart(local: string): string | undefined {
   const room = Buffer.from(bytes).toString('utf8');
   const j = safeJid(room);
   return j && j.local && !j.resource ? j.toString() : undefined;
+}
+
+// ---------------------------------------------------------------- the gateway
+
+/** A Matrix room alias (`#localpart:server`, the server with an optional port). */
+const ALIAS = /^#[^:\s]{1,200}:[a-z0-9.-]{1,253}(:[0-9]{1,5})?$/i;
+
+/**
+ * The Matrix room alias a gateway room address names: `#room#server@<component>` (the last `#`
+ * before the server stands for `:`) or, XEP-0106 escaped, `#room\3aserver@<component>`. A port
+ * is `\3a8448` after the server. Undefined when the address names no alias.
+ */
+export function gatewayAlias(address: JID | string, componentDomain: string): string | undefined {
+  const j = typeof address === 'string' ? safeJid(address) : address;
+  if (!j || j.domain !== componentDomain || !j.local) return undefined;
+  const local = unescapeNode(j.local);
+  if (!local.startsWith('#')) return undefined;
+  const colon = local.indexOf(':');
+  const head = colon < 0 ? local : local.slice(0, colon);
+  const tail = colon < 0 ? '' : local.slice(colon);
+  let alias = local;
+  const hash = head.lastIndexOf('#');
+  if (hash > 0) alias = `${head.slice(0, hash)}:${head.slice(hash + 1)}${tail}`;
+  return ALIAS.test(alias) ? alias : undefined;
+}
+
+/** The address of a Matrix room on the component: `#room:server` → `#room#server@<component>`. */
+export function gatewayRoomJid(alias: string, componentDomain: string): string {
+  const colon = alias.indexOf(':');
+  const local = `${alias.slice(0, colon)}#${alias.slice(colon + 1)}`;
+  return `${escapeNode(local).toLowerCase()}@${componentDomain}`;
 }

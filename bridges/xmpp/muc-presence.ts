@@ -27,6 +27,8 @@ export interface PresenceHost {
   join(room: Room, o: Occupant): Promise<void>;
   /** An XMPP occupant's ghost joins the room (once). */
   arrived(room: Room, nick: string): Promise<void>;
+  /** Our occupant's join was confirmed (before the room's next stanzas are read). */
+  joined(room: Room, o: Occupant): void;
 }
 
 export function onPresence(host: PresenceHost, el: Element): void {
@@ -51,6 +53,7 @@ export function onPresence(host: PresenceHost, el: Element): void {
       if (mine.state !== 'joined') {
         mine.state = 'joined';
         mine.settle?.();
+        host.joined(room, mine);
       }
       if (changed) void host.store(room);
     } else if (p.codes.has('303') && p.newNick) {

@@ -39,6 +39,11 @@ export interface Room {
   subject?: string;
   /** Per occupant (full address): the id of its subject change waiting for the room's answer. */
   subjectChanges: Map<string, string>;
+  /** The last stanza-id seen (MAM catch-up starts after it), and the timer that stores it. */
+  last?: { id: string; at: number };
+  lastTimer?: NodeJS.Timeout;
+  /** The next join of a reader catches up from the archive (set on each rejoin). */
+  catchUp?: boolean;
 }
 
 export interface Stored {

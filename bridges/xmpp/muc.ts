@@ -12,6 +12,7 @@ import {
   BridgeError,
   remoteMessageId,
   type MatrixMembership,
+  type MatrixPowerLevels,
   type MatrixSender,
   type MatrixTopic,
   type MatrixUserId,
@@ -20,7 +21,7 @@ import {
 } from '../../src/connector.js';
 import type { XmppDeps } from './deps.js';
 import type { Route } from './from-matrix.js';
-import { matrixUserJid, mucPortal, safeJid, xmppUser } from './ids.js';
+import { matrixUserJid, mucPortal, safeJid } from './ids.js';
 import { onPresence } from './muc-presence.js';
 import {
   mapIds,
@@ -31,7 +32,7 @@ import {
   type Room,
   type Stored,
 } from './muc-room.js';
-import { kickOrBan } from './muc-moderation.js';
+import { kickOrBan, levelChanges, setLevels, unban } from './muc-moderation.js';
 import { nickFor } from './nicks.js';
 import type { ReactionSets } from './reactions.js';
 import {
@@ -42,16 +43,18 @@ import {
   newId,
   type ParsedMessage,
 } from './stanzas.js';
-import { eventsOf } from './to-matrix.js';
+import { MamQueries } from './mam.js';
+import { catchUp, lastKey, seenLast } from './muc-catchup.js';
+import { arrived, bridgeMessage, saveSubject, subjectKey } from './muc-inbound.js';
 
 const JOIN_TIMEOUT_MS = 15_000;
 const REFLECTION_TIMEOUT_MS = 30_000;
 
 const membersKey = (room: string) => `muc/${room}/members`;
-const subjectKey = (room: string) => `muc/${room}/subject`;
 
 export class Mucs {
   private readonly rooms = new Map<string, Room>();
+  private readonly mam = new MamQueries();
   private stopped = false;
 
   constructor(
@@ -116,11 +119,18 @@ export class Mucs {
     for (const room of this.rooms.values()) this.rejoin(room);
   }
 
-  stop(): void {
+  /** Stops; the rooms' last stanza-ids are stored (for the catch-up after a restart). */
+  async stop(): Promise<void> {
     this.stopped = true;
+    for (const room of this.rooms.values()) {
+      clearTimeout(room.lastTimer);
+      room.lastTimer = undefined;
+      if (room.last) await this.d.ctx.kv.set(lastKey(room.jid), room.last).catch(() => undefined);
+    }
   }
 
   private rejoin(room: Room): void {
+    room.catchUp = true;
     for (const o of room.occupants.values()) {
       void this.join(room, o, true).catch((err: unknown) =>
         this.d.ctx.log.warn({ err, portal: mucPortal(room.jid) }, 'could not rejoin a MUC'),
@@ -237,6 +247,7 @@ export class Mucs {
   }
 
   onMessage(el: Element, m: ParsedMessage): void {
+    if (this.mam.onResult(el)) return;
     const from = safeJid(m.from);
     const room = from && this.rooms.get(from.bare().toString());
     if (!from || !room) return;
@@ -278,6 +289,7 @@ export class Mucs {
       if (subjectChange) room.subjectChanges.delete(own.full);
       const origin = subjectChange ?? m.originId ?? m.id;
       if (origin && stanzaId) mapIds(room, origin, stanzaId);
+      this.seenLast(room, stanzaId, m.delayedAt);
       const pending = origin ? room.reflections.get(origin) : undefined;
       if (pending && origin) {
         room.reflections.delete(origin);
@@ -293,50 +305,41 @@ export class Mucs {
     if (m.originId && stanzaId) mapIds(room, m.originId, stanzaId);
     if (m.id && stanzaId) mapIds(room, m.id, stanzaId); // what corrections name
     const key = mucPortal(room.jid);
-    const sender = xmppUser(nick ? `${room.jid}/${nick}` : room.jid);
+    this.seenLast(room, stanzaId, m.delayedAt);
     void this.d.chain.run(
       key,
-      async () => {
-        if (m.subject !== undefined && m.body === undefined) {
-          if (room.subject === m.subject) return; // told again on each join
-          await this.saveSubject(room, m.subject);
-          await this.d.emit({ kind: 'topic', portal: key, sender, topic: m.subject });
-          return;
-        }
-        if (nick) await this.arrived(room, nick);
-        const events = await eventsOf(
-          m,
-          {
-            portal: key,
-            sender,
-            id: stanzaId ?? m.id ?? newId(),
-            ref: (id) => room.ids.get(id) ?? id,
-          },
-          this.reactions,
-        );
-        for (const e of events) await this.d.emit(e);
-      },
+      () => this.bridgeMessage(room, m, nick, stanzaId),
       (err) => this.d.ctx.log.warn({ err, portal: key }, 'a MUC message was not bridged'),
     );
   }
 
-  private async saveSubject(room: Room, subject: string): Promise<void> {
-    room.subject = subject;
-    await this.d.ctx.kv.set(subjectKey(room.jid), subject);
+  bridgeMessage(
+    room: Room,
+    m: ParsedMessage,
+    nick: string | undefined,
+    stanzaId: string | undefined,
+  ): Promise<void> {
+    return bridgeMessage(this.d, this.reactions, room, m, nick, stanzaId);
   }
 
-  /** An XMPP occupant's ghost joins the room (once), named by their nick. */
-  private async arrived(room: Room, nick: string): Promise<void> {
-    if (room.remote.has(nick)) return;
-    room.remote.add(nick);
-    const user = xmppUser(`${room.jid}/${nick}`);
-    await this.d.ctx.setGhostProfile(user, { displayName: nick });
-    await this.d.emit({
-      kind: 'membership',
-      portal: mucPortal(room.jid),
-      sender: user,
-      membership: 'join',
-    });
+  private seenLast(room: Room, stanzaId: string | undefined, at?: number): void {
+    seenLast(this.d, room, stanzaId, at);
+  }
+
+  private joinedRoom(room: Room, o: Occupant): void {
+    catchUp(
+      { d: this.d, mam: this.mam, bridgeMessage: (r, m, n, id) => this.bridgeMessage(r, m, n, id) },
+      room,
+      o,
+    );
+  }
+
+  private saveSubject(room: Room, subject: string): Promise<void> {
+    return saveSubject(this.d, room, subject);
+  }
+
+  private arrived(room: Room, nick: string): Promise<void> {
+    return arrived(this.d, room, nick);
   }
 
   onPresence(el: Element): void {
@@ -347,6 +350,7 @@ export class Mucs {
         store: (room) => this.store(room),
         join: (room, o) => this.join(room, o),
         arrived: (room, nick) => this.arrived(room, nick),
+        joined: (room, o) => this.joinedRoom(room, o),
       },
       el,
     );
@@ -374,6 +378,10 @@ export class Mucs {
       return;
     }
     const ghost = this.d.ctx.ghostRemoteId(change.target);
+    if (ghost && change.membership === 'unban') {
+      await unban(this.d.link, room, ghost, await this.ensureJoined(room.jid, change.sender));
+      return;
+    }
     if (ghost && (change.membership === 'kick' || change.membership === 'ban')) {
       await kickOrBan(this.d.link, room, ghost, change, (sender) =>
         this.ensureJoined(room.jid, sender),
@@ -391,6 +399,14 @@ export class Mucs {
       room.occupants.delete(change.target);
       await this.store(room);
     }
+  }
+
+  /** A Matrix user changed power levels: affiliations and roles in the MUC, done by their occupant. */
+  async setPowerLevels(jid: string, change: MatrixPowerLevels): Promise<void> {
+    const room = this.room(jid);
+    const changes = levelChanges(this.d, room, change);
+    if (changes.length === 0) return;
+    await setLevels(this.d.link, room, await this.ensureJoined(jid, change.sender), changes);
   }
 
   /** A Matrix topic change: the user's occupant sets the MUC's subject (the room may refuse). */

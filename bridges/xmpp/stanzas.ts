@@ -3,7 +3,7 @@
  * @xmpp/xml (ltx): every text and attribute is escaped by the library, never by string building.
  */
 import { randomUUID } from 'node:crypto';
-import { xml, type Element } from '@xmpp/xml';
+import { Element, xml } from '@xmpp/xml';
 import { xmlText } from './xml-text.js';
 
 export const NS = {
@@ -22,6 +22,7 @@ export const NS = {
   stanzas: 'urn:ietf:params:xml:ns:xmpp-stanzas',
   nick: 'http://jabber.org/protocol/nick',
   oob: 'jabber:x:oob',
+  markers: 'urn:xmpp:chat-markers:0',
 } as const;
 
 export const newId = (): string => randomUUID();
@@ -52,6 +53,10 @@ export interface ParsedMessage {
   chatState?: ChatState;
   /** XEP-0203: when it was sent, for a delayed (history) message. */
   delayedAt?: number;
+  /** XEP-0066: the address of a file sent with the message (XEP-0363 uploads use it). */
+  oob?: string;
+  /** XEP-0333: the id of the message the sender has read (and all before it). */
+  displayed?: string;
   error?: { condition?: string; text?: string };
 }
 
@@ -125,6 +130,12 @@ export function parseMessage(el: Element): ParsedMessage {
       return state ? { chatState: state } : {};
     })(),
     ...(Number.isFinite(delayedAt) ? { delayedAt } : {}),
+    ...(el.getChild('displayed', NS.markers)?.attrs.id
+      ? { displayed: el.getChild('displayed', NS.markers)!.attrs.id! }
+      : {}),
+    ...(el.getChild('x', NS.oob)?.getChildText('url')
+      ? { oob: el.getChild('x', NS.oob)!.getChildText('url')!.trim() }
+      : {}),
     ...(errorEl
       ? {
           error: {
@@ -186,6 +197,10 @@ export function buildMessage(m: OutgoingMessage): Element {
       : null,
     m.chatState ? xml(m.chatState, { xmlns: NS.chatStates }) : null,
     m.oob ? xml('x', { xmlns: NS.oob }, xml('url', {}, xmlText(m.oob))) : null,
+    // XEP-0333: clients tell when they have shown it (a Matrix read receipt of their ghost).
+    m.body !== undefined && !m.replaces && !m.retracts
+      ? xml('markable', { xmlns: NS.markers })
+      : null,
   );
 }
 
@@ -223,4 +238,12 @@ export function buildError(
       text ? xml('text', { xmlns: NS.stanzas }, xmlText(text)) : null,
     ),
   );
+}
+
+/** A deep copy of a stanza (to readdress it): attributes and children copied, texts shared. */
+export function cloneStanza(el: Element): Element {
+  const copy = new Element(el.name, { ...el.attrs });
+  for (const child of el.children)
+    copy.append(typeof child === 'string' ? child : cloneStanza(child));
+  return copy;
 }

@@ -1,10 +1,12 @@
 /** An incoming XMPP message as the remote events core takes (DMs and MUCs alike). */
 import {
   remoteMessageId,
+  type Attachment,
   type PortalKey,
   type RemoteEvent,
   type RemoteUserId,
 } from '../../src/connector.js';
+import { plainText } from '../../src/format/content.js';
 import { truncateUtf8, utf8Length } from '../../src/format/text.js';
 import { contentFromBody } from './format.js';
 import { reactionId, type ReactionSets } from './reactions.js';
@@ -34,6 +36,8 @@ export async function eventsOf(
   m: ParsedMessage,
   h: Heard,
   reactions: ReactionSets,
+  /** A file link (XEP-0066 / XEP-0363) as Matrix media, or undefined to keep it as a link. */
+  media?: (url: string) => Promise<Attachment | undefined>,
 ): Promise<RemoteEvent[]> {
   const base = {
     portal: h.portal,
@@ -65,12 +69,28 @@ export async function eventsOf(
       });
     return events;
   }
+  if (m.displayed && m.body === undefined) {
+    events.push({ ...base, kind: 'receipt', upTo: remoteMessageId(h.ref(m.displayed)) });
+    return events;
+  }
   if (m.retracts) {
     events.push({ ...base, kind: 'delete', target: remoteMessageId(h.ref(m.retracts)) });
     return events;
   }
   if (m.body !== undefined && m.body !== '') {
-    const content = contentFromBody(boundedBody(m.body));
+    let content = contentFromBody(boundedBody(m.body));
+    // A file: its link as the body (the usual), with out-of-band data naming it.
+    const file =
+      m.oob && !m.replaces && media && /^https?:\/\//.test(m.oob) && m.body.includes(m.oob)
+        ? await media(m.oob)
+        : undefined;
+    if (file) {
+      const rest = m.body.replace(m.oob!, '').trim();
+      content = {
+        ...(rest ? contentFromBody(boundedBody(rest)) : plainText('')),
+        attachments: [file],
+      };
+    }
     if (m.replaces)
       events.push({
         ...base,

@@ -26,6 +26,8 @@ declare module '@xmpp/xml' {
     t(text: string): Element;
     up(): Element;
     root(): Element;
+    /** Removes a child element. */
+    remove(el: Element): Element;
     toString(): string;
   }
   export type Child = Element | string | undefined | null | false | Child[];

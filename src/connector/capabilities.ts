@@ -6,6 +6,7 @@ import type {
   MatrixEdit,
   MatrixMembership,
   MatrixMessage,
+  MatrixPowerLevels,
   MatrixReaction,
   MatrixRedaction,
   MatrixTopic,
@@ -70,6 +71,13 @@ export interface MembershipCapable {
 }
 export interface TopicCapable {
   handleMatrixTopic(change: MatrixTopic): Promise<void>;
+}
+/**
+ * Power levels: a Matrix user changed users' levels in a portal's room (to make them operators or
+ * moderators on the network, say). Changes the bridge bot made (for ghosts) are not handed back.
+ */
+export interface PowerLevelsCapable {
+  handleMatrixPowerLevels(change: MatrixPowerLevels): Promise<void>;
 }
 /**
  * Calls (Matrix VoIP): core hands the bridge each `m.call.*` event of a portal's room (but its
@@ -140,6 +148,7 @@ export const canType = has<TypingCapable>('handleMatrixTyping');
 export const canMembership = has<MembershipCapable>('handleMatrixMembership');
 export const canSetTopic = has<TopicCapable>('handleMatrixTopic');
 export const canCall = has<CallCapable>('handleMatrixCall');
+export const canSetPowerLevels = has<PowerLevelsCapable>('handleMatrixPowerLevels');
 export const resolvesAliases = has<AliasResolving>('resolveAlias');
 export const resolvesGhosts = has<GhostResolving>('resolveGhost');
 export const handlesGhostInvites = has<GhostInviteHandling>('handleGhostInvite');

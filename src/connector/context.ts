@@ -59,6 +59,20 @@ export interface BridgeMetrics {
   ): void;
 }
 
+/** A Matrix room as the bridge bot sees it, for a gateway that shows it on the network. */
+export interface MatrixRoomView {
+  roomId: MatrixRoomId;
+  name?: string;
+  topic?: string;
+  /** `public`, `invite`, `knock`, … as `m.room.join_rules` has it (`invite` when unset). */
+  joinRule: string;
+  /**
+   * Joined members (the bot and ghosts included) with their display names and power levels.
+   * `creator`: a creator of a room of version 12 or later, who outranks every power level.
+   */
+  members: { userId: MatrixUserId; displayName?: string; powerLevel: number; creator?: boolean }[];
+}
+
 export interface BridgeContext<C> {
   config: C;
   log: Logger;
@@ -103,6 +117,14 @@ export interface BridgeContext<C> {
    * asked to enter); nothing when they are in it or invited already.
    */
   invite(portal: PortalKey, userId: MatrixUserId): Promise<void>;
+  /**
+   * Gateways (a network user entering a Matrix room, as an XMPP user joins a MUC): the room an
+   * alias (`#room:server`) or room id names, read by the bridge bot, which joins it to read it (a
+   * public room, or one the bot is invited to). Undefined when the alias does not exist; rejects
+   * when the bot may not join. Link it with `ensurePortal({ key, roomId })` to get its events.
+   * Absent where core has no such lookup.
+   */
+  matrixRoom?(aliasOrId: string): Promise<MatrixRoomView | undefined>;
   kv: KeyValueStore;
   /** Metrics of this bridge on core's `/metrics` (call at start: each name once). */
   metrics: BridgeMetrics;

@@ -12,6 +12,11 @@ import type {
 export interface MatrixSender {
   userId: MatrixUserId;
   displayName: string;
+  /**
+   * Their avatar in the room (an `mxc://` URL), when they have one: `downloadMedia` fetches it,
+   * `publicLink` makes a link for networks that show a picture by URL.
+   */
+  avatarUrl?: string;
   /** Set when the sender is another bridge's ghost: that bridge's id (a room linked to two networks). */
   viaBridge?: string;
 }
@@ -90,6 +95,15 @@ export interface MatrixMembership extends MatrixEventBase {
 /** A Matrix user changed the room's topic. */
 export interface MatrixTopic extends MatrixEventBase {
   topic: string;
+}
+
+/** A Matrix user changed the room's power levels (`m.room.power_levels`). */
+export interface MatrixPowerLevels extends MatrixEventBase {
+  /**
+   * The users whose level changed, with their new level (the room's `users_default` when their
+   * entry went away) and the one before. Empty when only other settings changed.
+   */
+  changes: { userId: MatrixUserId; level: number; previous: number }[];
 }
 
 /** The `m.call.*` event types of Matrix VoIP, without the `m.call.` prefix. */

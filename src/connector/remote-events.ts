@@ -96,6 +96,24 @@ export type RemoteEvent =
          */
         kind: 'call';
       })
+  | (RemoteEventBase & {
+      /**
+       * The bridge says something about the chat itself in its room (the bridge was away and what
+       * was said meanwhile is lost, say): core's bot sends `text` as an `m.notice`. `sender` is
+       * not used (no ghost is made); `timestamp`, when given, is the notice's time.
+       */
+      kind: 'bridge-notice';
+      text: string;
+    })
+  | (RemoteEventBase & {
+      /**
+       * The chat's pinned messages now, the whole list in the network's order (a Discord channel's
+       * pins): core's bot sets the room's `m.room.pinned_events` to their Matrix events (those it
+       * has; others are left out) when that changes. `sender` is who changed them (not used by core).
+       */
+      kind: 'pins';
+      pinned: RemoteMessageId[];
+    })
   | (RemoteEventBase & { kind: 'topic'; topic: string })
   | (RemoteEventBase & { kind: 'name'; name: string });
 
@@ -121,6 +139,17 @@ export interface PortalInfo {
   invite?: MatrixUserId[];
   /** A direct chat: the invites are marked `is_direct`, so clients list the room with their DMs. */
   isDirect?: boolean;
+  /**
+   * The room is a Matrix space (`m.space`): a group of rooms (a Discord guild, say), not a chat.
+   * Only when core makes the room; an existing room stays what it is.
+   */
+  space?: boolean;
+  /**
+   * The key of a space portal (made with `space: true`, first) this room belongs to: core links
+   * them (`m.space.child` in the space, `m.space.parent` in the room), once per start of the bridge,
+   * for a new room and an existing one alike. A parent with no room is logged and skipped.
+   */
+  parent?: PortalKey;
   /**
    * An existing room to stand for the chat instead of a new one (an admin's static mapping): the
    * bot joins it (it must be invited, or the room public) and links it. It wins over another

@@ -65,7 +65,10 @@ function setup(
       byEvent: async (_, eventId) => rows.find((r) => r.eventId === eventId),
       byRemote: async () => undefined,
     },
-    members: { get: async (_: string, u: string) => `Name of ${u}` } as unknown as MemberNames,
+    members: {
+      get: async (_: string, u: string) => `Name of ${u}`,
+      profile: async (_: string, u: string) => ({ displayName: `Name of ${u}` }),
+    } as unknown as MemberNames,
     bridgeOf: () => undefined,
     fetchEvent:
       fetchEvent ??
@@ -224,5 +227,24 @@ describe('deliverToNetwork: a network that confirms later', () => {
     expect(rows.map((r) => r.eventId)).not.toContain('$b');
     await deliver(text('$b'));
     expect(connector.messages.map((m) => m.eventId)).toEqual(['$b', '$b']);
+  });
+});
+
+describe('powerLevelChanges', () => {
+  it('lists the users whose level changed, a removed entry at the default', async () => {
+    const { powerLevelChanges } = await import('./from-matrix.js');
+    expect(
+      powerLevelChanges(
+        { users: { '@a:x': 100, '@b:x': 50, '@c:x': 0 }, users_default: 0 },
+        { users: { '@a:x': 100, '@c:x': 50, '@d:x': 50 }, users_default: 0 },
+      ),
+    ).toEqual([
+      { userId: '@b:x', level: 50, previous: 0 },
+      { userId: '@c:x', level: 0, previous: 50 },
+      { userId: '@d:x', level: 0, previous: 50 },
+    ]);
+    expect(powerLevelChanges({ users: { '@a:x': 100 }, users_default: 0 }, undefined)).toEqual([
+      { userId: '@a:x', level: 100, previous: 0 },
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import {
   canEdit,
   canMembership,
   canSetTopic,
+  canSetPowerLevels,
   canReact,
   canRedact,
   canCall,
@@ -109,7 +110,7 @@ export async function deliverToNetwork(
     eventId: ev.event_id as MatrixEventId,
     sender: {
       userId: ev.sender as MatrixUserId,
-      displayName: await deps.members.get(ev.room_id, ev.sender),
+      ...(await deps.members.profile(ev.room_id, ev.sender)),
       ...(viaBridge ? { viaBridge } : {}),
     },
     timestamp: typeof ev.origin_server_ts === 'number' ? ev.origin_server_ts : Date.now(),
@@ -244,6 +245,11 @@ export async function deliverToNetwork(
       if (ev.state_key !== '' || !canSetTopic(connector)) return;
       return connector.handleMatrixTopic({ ...(await base()), topic: str(content.topic) ?? '' });
     }
+    case 'm.room.power_levels': {
+      if (ev.state_key !== '' || !canSetPowerLevels(connector)) return;
+      const changes = powerLevelChanges(content, obj(obj(ev.unsigned)?.prev_content));
+      return connector.handleMatrixPowerLevels({ ...(await base()), changes });
+    }
     default: {
       const call = callFromMatrix(ev.type, content);
       if (!call) return; // state and other events are not messages: nothing to deliver
@@ -255,6 +261,30 @@ export async function deliverToNetwork(
       return connector.handleMatrixCall({ ...(await base()), ...call });
     }
   }
+}
+
+/** The users whose level differs between two `m.room.power_levels` contents (no previous: all listed). */
+export function powerLevelChanges(
+  content: Json,
+  previous: Json | undefined,
+): { userId: MatrixUserId; level: number; previous: number }[] {
+  const levels = (c: Json | undefined) => {
+    const users = obj(c?.users) ?? {};
+    const fallback = typeof c?.users_default === 'number' ? c.users_default : 0;
+    const of = (u: string) => (typeof users[u] === 'number' ? users[u] : fallback);
+    return { users, of };
+  };
+  const now = levels(content);
+  const before = levels(previous);
+  const changes: { userId: MatrixUserId; level: number; previous: number }[] = [];
+  for (const userId of new Set([...Object.keys(now.users), ...Object.keys(before.users)])) {
+    if (!userId.startsWith('@')) continue;
+    const level = now.of(userId);
+    const was = before.of(userId);
+    if (level !== was || !previous)
+      changes.push({ userId: userId as MatrixUserId, level, previous: was });
+  }
+  return changes;
 }
 
 function checkSize<T extends { text: string }>(runtime: BridgeRuntime, content: T): T {

@@ -107,8 +107,12 @@ export class InboxRouter {
   private async route(ev: ClientEvent, onlyBridge?: string, receivedAt?: number): Promise<void> {
     const { deps } = this;
     if (ev.type === 'm.room.member' && typeof ev.state_key === 'string') {
-      const content = ev.content as { membership?: unknown; displayname?: unknown };
-      deps.members.note(ev.room_id, ev.state_key, content.displayname);
+      const content = ev.content as {
+        membership?: unknown;
+        displayname?: unknown;
+        avatar_url?: unknown;
+      };
+      deps.members.note(ev.room_id, ev.state_key, content.displayname, content.avatar_url);
       if (typeof content.membership === 'string')
         deps.intents.noteMembership(ev.state_key, ev.room_id, content.membership);
       if (

@@ -19,6 +19,8 @@ export class PortalDirectory {
   /** Bumped by every change, so a lookup that raced one does not cache what it read before it. */
   private changes = 0;
   private readonly creating = new Map<string, Promise<PortalRow>>();
+  /** Rooms linked to their space since start (`bridge\nkey`), so it is done once per start. */
+  private readonly inSpace = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -60,7 +62,42 @@ export class PortalDirectory {
       );
       this.creating.set(id, pending);
     }
-    return pending;
+    if (!info.parent || this.inSpace.has(id)) return pending;
+    const parent = info.parent;
+    return pending.then(async (row) => {
+      await this.linkToSpace(runtime, parent, row);
+      return row;
+    });
+  }
+
+  /** `m.space.child` in the parent space's room, `m.space.parent` in the child's (best effort). */
+  private async linkToSpace(runtime: BridgeRuntime, parent: string, row: PortalRow): Promise<void> {
+    const id = `${runtime.id}\n${row.portalKey}`;
+    if (this.inSpace.has(id)) return;
+    this.inSpace.add(id);
+    const space = await this.get(runtime.id, parent);
+    if (!space) {
+      this.inSpace.delete(id);
+      this.log.warn(
+        { bridge: runtime.id, portal: row.portalKey, parent },
+        'the space of a portal has no room: make it first (ensurePortal with space: true)',
+      );
+      return;
+    }
+    const via = [this.botUserId.slice(this.botUserId.indexOf(':') + 1)];
+    try {
+      await this.client.putState(space.roomId, 'm.space.child', row.roomId, { via });
+      await this.client.putState(row.roomId, 'm.space.parent', space.roomId, {
+        via,
+        canonical: true,
+      });
+    } catch (err) {
+      this.inSpace.delete(id);
+      this.log.warn(
+        { err, bridge: runtime.id, portal: row.portalKey, roomId: row.roomId },
+        'could not add a portal to its space (the bot needs power to send state in both rooms)',
+      );
+    }
   }
 
   /** Points `alias` at the room unless it already exists (the room may have been made with it). */
@@ -115,6 +152,7 @@ export class PortalDirectory {
       ...(info.topic ? { topic: info.topic } : {}),
       ...(info.invite?.length ? { invite: info.invite } : {}),
       ...(info.isDirect ? { is_direct: true } : {}),
+      ...(info.space ? { creation_content: { type: 'm.space' } } : {}),
       initial_state: bridgeState(runtime, info.key, this.botUserId, info.name),
     });
     await this.save(runtime.id, info.key, roomId);

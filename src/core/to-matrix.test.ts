@@ -118,3 +118,20 @@ describe('sendToMatrix: calls', () => {
     });
   });
 });
+
+describe('sendToMatrix: bridge notices', () => {
+  it("sends the text as an m.notice from the bridge bot, at the event's time, with no ghost made", async () => {
+    const notice: RemoteEvent = {
+      kind: 'bridge-notice',
+      portal: portalKey('net/#room'),
+      sender: remoteUserId('net/nobody'),
+      text: 'the bridge was away from 10:00 to 10:05; what was said then is not available',
+      timestamp: 1_700_000_000_000,
+    };
+    await sendToMatrix(deps, runtime, roomId, notice, 'n1');
+    const sent = hs.events(roomId).find((e) => e.content['msgtype'] === 'm.notice');
+    expect(sent?.sender).toBe(hs.senderUserId);
+    expect(sent?.content).toEqual({ msgtype: 'm.notice', body: notice.text });
+    expect(hs.membership(roomId, runtime.ghostUserId(remoteUserId('net/nobody')))).toBeUndefined();
+  });
+});

@@ -39,7 +39,20 @@ export async function sendToMatrix(
   // The bot's doing, not the sender's ghost's: no ghost is made for these.
   if (event.kind === 'power-levels') return setGhostLevels(deps, runtime, roomId, event);
   if (event.kind === 'join-rule') return setJoinRule(deps, runtime, roomId, event);
+  if (event.kind === 'pins') return setPins(deps, runtime, roomId, event);
   if (event.kind === 'membership' && event.matrixUser) return removeMatrixUser(deps, roomId, event);
+  if (event.kind === 'bridge-notice') {
+    const content = { msgtype: 'm.notice', body: event.text };
+    await deps.client.sendEvent(
+      roomId,
+      'm.room.message',
+      content,
+      txnId,
+      undefined,
+      event.timestamp,
+    );
+    return undefined;
+  }
   const intent = await deps.ghosts.intentFor(runtime, event.sender);
   const mapping = (remoteId: string, eventId: string): MessageMapping => ({
     bridge: runtime.id,
@@ -240,6 +253,25 @@ async function setGhostLevels(
  * The chat opened or closed: the bot sets the join rule of a room it made. A room linked to the
  * chat (made by someone else) keeps its rules: who may enter it is its owners' choice.
  */
+/** The room's pinned events: the Matrix events of the remote pinned messages, set by the bot. */
+async function setPins(
+  deps: ToMatrixDeps,
+  runtime: BridgeRuntime,
+  roomId: string,
+  event: Extract<RemoteEvent, { kind: 'pins' }>,
+): Promise<undefined> {
+  const pinned: string[] = [];
+  for (const remoteId of event.pinned) {
+    const row = await deps.store.messages.byRemote(runtime.id, event.portal, remoteId);
+    if (row && !pinned.includes(row.eventId)) pinned.push(row.eventId);
+  }
+  const current = (await deps.client.getState(roomId, 'm.room.pinned_events', '')) as
+    { pinned?: unknown } | undefined;
+  if (JSON.stringify(current?.pinned ?? []) === JSON.stringify(pinned)) return undefined;
+  await deps.client.putState(roomId, 'm.room.pinned_events', '', { pinned });
+  return undefined;
+}
+
 async function setJoinRule(
   deps: ToMatrixDeps,
   runtime: BridgeRuntime,

@@ -30,14 +30,19 @@ describe('the demo config', () => {
       url: 'http://127.0.0.1:9000',
     });
     expect(config.admins).toEqual(['@demo:localhost']);
-    expect(Object.keys(config.bridges).sort()).toEqual(['echo', 'irc']);
+    expect(Object.keys(config.bridges).sort()).toEqual(['echo', 'irc', 'sip', 'xmpp']);
+    expect(config.bridges.xmpp).toMatchObject({ host: '127.0.0.1', port: 5347 });
     expect(config.bridges.irc).toMatchObject({
       networks: { demo: { host: '127.0.0.1', port: 16999, tls: false } },
+    });
+    expect(config.bridges.sip).toMatchObject({
+      server: 'ws://127.0.0.1:5066',
+      dids: { '+15550100': '@demo:localhost' },
     });
     expect(statSync(files.configFile).mode & 0o777).toBe(0o600);
   });
 
-  it('writes the registration from it: the namespaces of both bridges, the bridge URL, the same tokens', () => {
+  it('writes the registration from it: the namespaces of every bridge, the bridge URL, the same tokens', () => {
     const ctx = context();
     const files = writeDemoFiles(
       ctx.opts,
@@ -54,6 +59,8 @@ describe('the demo config', () => {
     expect(reg.namespaces.aliases.map((a) => a.regex).sort()).toEqual([
       '#echo_.*:localhost',
       '#irc_.*:localhost',
+      '#sip_.*:localhost',
+      '#xmpp_.*:localhost',
     ]);
   });
 

@@ -8,6 +8,8 @@ import type { DemoOptions, DemoPort } from './options.js';
 import type { PeerScripts } from './scripts.js';
 import { echoPeer } from './peer-echo.js';
 import { ircPeer } from './peer-irc.js';
+import { xmppPeer } from './peer-xmpp.js';
+import { sipPeer } from './peer-sip.js';
 
 export interface DemoPeerContext {
   opts: DemoOptions;
@@ -43,4 +45,4 @@ export interface DemoPeer {
 }
 
 /** Every bridge in the demo, in start order (stopped in reverse). */
-export const DEMO_PEERS: DemoPeer[] = [ircPeer, echoPeer];
+export const DEMO_PEERS: DemoPeer[] = [ircPeer, xmppPeer, sipPeer, echoPeer];

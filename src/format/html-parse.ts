@@ -164,6 +164,8 @@ class InlineBuilder {
         frame.build = (children) => ({ style: 'link', href, children });
       }
       frame.inLink = frame.build !== undefined;
+    } else if (name === 'span' && 'data-mx-spoiler' in attribs) {
+      frame.build = (children) => ({ style: 'spoiler', children });
     } else if (name === 'font' || name === 'span') {
       const fg = normalizeColor(attribs['data-mx-color'] ?? attribs.color);
       const bg = normalizeColor(attribs['data-mx-bg-color']);

@@ -23,6 +23,9 @@ const ESCAPES: Record<string, string> = {
 export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 
 const NEWLINE = /\r\n|[\r\n]/g;
+const MXC = /^mxc:\/\/[A-Za-z0-9.:-]+\/[A-Za-z0-9_-]+$/;
+/** Nodes that are blocks in HTML: a line break right after one would be an empty line. */
+const BLOCKS: ReadonlySet<string> = new Set(['pre', 'quote', 'heading', 'list']);
 
 function textToHtml(s: string, inPre: boolean): string {
   // NUL is never valid in HTML and some homeserver databases reject it.
@@ -52,14 +55,14 @@ function render(inlines: readonly Inline[], opts: MentionNaming, inPre: boolean)
   let afterPre = false;
   for (const node of inlines) {
     const wasAfterPre = afterPre;
-    afterPre = typeof node !== 'string' && node.style === 'pre';
+    afterPre = typeof node !== 'string' && BLOCKS.has(node.style);
     if (typeof node === 'string') {
       out += textToHtml(node, inPre);
       continue;
     }
     switch (node.style) {
       case 'linebreak':
-        // A <pre> is a block already: a <br> after it would show as an empty line.
+        // A <pre> (a quote, a list…) is a block already: a <br> after it would show as an empty line.
         if (!wasAfterPre) out += inPre ? '\n' : '<br>';
         break;
       case 'mention': {
@@ -87,6 +90,42 @@ function render(inlines: readonly Inline[], opts: MentionNaming, inPre: boolean)
       case 'pre':
         out += `<pre><code>${render(node.children, opts, true)}</code></pre>`;
         break;
+      case 'spoiler':
+        out += `<span data-mx-spoiler>${render(node.children, opts, inPre)}</span>`;
+        break;
+      case 'quote':
+        out += `<blockquote>${render(node.children, opts, inPre)}</blockquote>`;
+        break;
+      case 'heading': {
+        const level = Math.min(Math.max(Math.trunc(node.level) || 1, 1), 6);
+        out += `<h${level}>${render(node.children, opts, inPre)}</h${level}>`;
+        break;
+      }
+      case 'list': {
+        const start =
+          node.ordered && node.start !== undefined && Number.isSafeInteger(node.start)
+            ? ` start="${node.start}"`
+            : '';
+        const items = node.children
+          .map((item) =>
+            typeof item !== 'string' && item.style === 'item'
+              ? `<li>${render(item.children, opts, inPre)}</li>`
+              : `<li>${render([item], opts, inPre)}</li>`,
+          )
+          .join('');
+        out += node.ordered ? `<ol${start}>${items}</ol>` : `<ul>${items}</ul>`;
+        break;
+      }
+      case 'item':
+        out += `<li>${render(node.children, opts, inPre)}</li>`;
+        break;
+      case 'emoticon': {
+        const alt = escapeHtml(inlineToPlain(node.children));
+        out += MXC.test(node.src)
+          ? `<img data-mx-emoticon src="${escapeHtml(node.src)}" alt="${alt}" title="${alt}" height="32">`
+          : render(node.children, opts, inPre);
+        break;
+      }
       default: {
         const tag = TAGS[node.style];
         out += `<${tag}>${render(node.children, opts, inPre)}</${tag}>`;

@@ -1,4 +1,5 @@
 /** Plain-text rendering of the formatting tree, for networks without formatting. */
+import { flattenBlocks } from './blocks.js';
 import type { Inline } from './content.js';
 
 export interface MentionNaming {
@@ -19,6 +20,29 @@ export function mentionText(
  * its address as `text (address)` so the address is not lost.
  */
 export function inlineToPlain(inlines: readonly Inline[], opts: MentionNaming = {}): string {
+  return toPlain(hasBlocks(inlines) ? flattenBlocks(inlines) : inlines, opts);
+}
+
+/** Whether the tree has nodes `flattenBlocks` changes (most have none: no copy then). */
+export function hasBlocks(inlines: readonly Inline[]): boolean {
+  return inlines.some(
+    (n) =>
+      typeof n !== 'string' &&
+      n.style !== 'linebreak' &&
+      (FLATTENED.has(n.style) || hasBlocks(n.children)),
+  );
+}
+
+const FLATTENED: ReadonlySet<string> = new Set([
+  'quote',
+  'heading',
+  'list',
+  'item',
+  'emoticon',
+  'spoiler',
+]);
+
+function toPlain(inlines: readonly Inline[], opts: MentionNaming): string {
   let out = '';
   for (const node of inlines) {
     if (typeof node === 'string') {
@@ -28,11 +52,11 @@ export function inlineToPlain(inlines: readonly Inline[], opts: MentionNaming = 
     } else if (node.style === 'mention') {
       out += mentionText(node, opts);
     } else if (node.style === 'link') {
-      const text = inlineToPlain(node.children, opts);
+      const text = toPlain(node.children, opts);
       const bare = text === '' || text === node.href || `mailto:${text}` === node.href;
       out += bare ? node.href : `${text} (${node.href})`;
     } else {
-      out += inlineToPlain(node.children, opts);
+      out += toPlain(node.children, opts);
     }
   }
   return out;

@@ -164,15 +164,18 @@ export class MatrixHttp {
   }
 }
 
+/** `?a=1&b=x`, each key and value encoded (by hand: URLSearchParams was a hot spot per send). */
 function queryString(query: Query | undefined): string {
   if (!query) return '';
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (Array.isArray(value)) for (const v of value) params.append(key, v);
-    else if (value !== undefined) params.set(key, String(value));
+  let s = '';
+  const add = (key: string, value: string) =>
+    (s += `${s ? '&' : '?'}${encodeURIComponent(key)}=${encodeURIComponent(value)}`);
+  for (const key in query) {
+    const value = query[key];
+    if (Array.isArray(value)) for (const v of value as readonly string[]) add(key, v);
+    else if (value !== undefined) add(key, String(value));
   }
-  const s = params.toString();
-  return s ? `?${s}` : '';
+  return s;
 }
 
 /** Wraps whatever the request threw (refused, reset, timed out) in the one type callers check for. */

@@ -1,15 +1,16 @@
 /**
- * HTTP to the homeserver over kept-alive connections (node:http and node:https). Not `fetch`:
- * every relayed message is one request, and fetch's web streams and per-request AbortSignal
- * cost about four times the CPU per request here (bench/README.md), which capped IRC → Matrix.
- * Each request has one deadline for the whole exchange, body included.
+ * HTTP to the homeserver over kept-alive connections, through undici's connection pool. Every
+ * relayed message is one request, so the client's cost per request sets the bridge's pace: not
+ * `fetch` (its web streams and per-request AbortSignal cost about four times the CPU of node:http
+ * here) and not node:http either (undici's request costs about half of node:http's; see
+ * bench/README.md). Each request has one deadline for the whole exchange, body included.
  */
-import http from 'node:http';
-import https from 'node:https';
-import type { Readable } from 'node:stream';
+import { EventEmitter } from 'node:events';
+import { STATUS_CODES } from 'node:http';
+import { Pool, type Dispatcher } from 'undici';
 
 export interface TransportRequest {
-  method: string;
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
   /** Path and query, appended to the base URL. */
   path: string;
   headers: Record<string, string>;
@@ -34,90 +35,85 @@ export class TimeoutError extends Error {
   override readonly name = 'TimeoutError';
 }
 
+/** `passed` is set when the request's time ran out (its body then fails with it). */
+interface Deadline {
+  passed: TimeoutError | undefined;
+}
+
 export class Transport {
-  private readonly base: URL;
-  private readonly agent: http.Agent;
-  private readonly request_: typeof http.request;
+  private readonly pool: Pool;
+  private readonly basePath: string;
 
   constructor(
     baseUrl: string,
     private readonly timeoutMs: number,
   ) {
-    this.base = new URL(baseUrl);
-    const secure = this.base.protocol === 'https:';
-    this.agent = secure
-      ? new https.Agent({ keepAlive: true })
-      : new http.Agent({ keepAlive: true });
-    this.request_ = secure ? https.request : http.request;
+    const base = new URL(baseUrl);
+    this.basePath = base.pathname.replace(/\/+$/, '');
+    // The deadline below covers each whole exchange; undici's own idle timeouts are off. A TLS
+    // handshake that hangs is not cut short by an abort, so connecting has the deadline too.
+    this.pool = new Pool(base.origin, {
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      connectTimeout: timeoutMs,
+    });
   }
 
-  send(req: TransportRequest): Promise<TransportReply> {
-    const basePath = this.base.pathname.replace(/\/+$/, '');
-    const headers = { ...req.headers };
-    if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
-    return new Promise((resolve, reject) => {
-      const outgoing = this.request_({
-        protocol: this.base.protocol,
-        hostname: this.base.hostname,
-        port: this.base.port,
+  async send(req: TransportRequest): Promise<TransportReply> {
+    // undici takes an EventEmitter as its abort signal: cheaper than an AbortController each time.
+    const abort = new EventEmitter();
+    const deadline: Deadline = { passed: undefined };
+    const timer = setTimeout(() => {
+      deadline.passed = new TimeoutError(`no answer within ${this.timeoutMs} ms`);
+      abort.emit('abort');
+    }, this.timeoutMs);
+    timer.unref();
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.pool.request({
         method: req.method,
-        path: basePath + req.path,
-        headers,
-        agent: this.agent,
+        path: this.basePath + req.path,
+        headers: req.headers,
+        body: req.body ?? null,
+        signal: abort,
       });
-      const deadline = { passed: undefined as TimeoutError | undefined };
-      const timer = setTimeout(() => {
-        deadline.passed = new TimeoutError(`no answer within ${this.timeoutMs} ms`);
-        outgoing.destroy(deadline.passed);
-      }, this.timeoutMs);
-      timer.unref();
-      outgoing.once('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      outgoing.once('response', (res) => {
-        res.once('close', () => clearTimeout(timer));
-        resolve(reply(res, deadline));
-      });
-      outgoing.end(req.body);
-    });
+    } catch (err) {
+      clearTimeout(timer);
+      if ((err as { code?: unknown }).code === 'UND_ERR_CONNECT_TIMEOUT')
+        throw new TimeoutError(`no connection within ${this.timeoutMs} ms`, { cause: err });
+      throw deadline.passed ?? err;
+    }
+    res.body.once('close', () => clearTimeout(timer));
+    return reply(res, deadline);
   }
 
   /** Closes kept-alive connections (at shutdown). */
   close(): void {
-    this.agent.destroy();
+    void this.pool.destroy().catch(() => undefined);
   }
 }
 
-/** `deadline.passed` is set when the request's time ran out (its body then fails with it). */
-function reply(
-  res: http.IncomingMessage,
-  deadline: { passed: TimeoutError | undefined },
-): TransportReply {
-  const status = res.statusCode ?? 0;
+function reply(res: Dispatcher.ResponseData, deadline: Deadline): TransportReply {
+  const status = res.statusCode;
   return {
     status,
     ok: status >= 200 && status < 300,
-    statusText: res.statusMessage ?? '',
+    statusText: STATUS_CODES[status] ?? '',
     header: (name) => {
       const value = res.headers[name.toLowerCase()];
       return Array.isArray(value) ? value.join(', ') : value;
     },
-    body: res as Readable & AsyncIterable<Uint8Array>,
-    text: () =>
-      new Promise((resolve, reject) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-        const fail = (err: unknown) => reject(deadline.passed ?? err);
-        res.once('error', fail);
-        // A connection cut mid-body (or the deadline) ends it without 'end'.
-        res.once('close', () => {
-          if (!res.complete) fail(res.errored ?? new Error('the connection closed mid-answer'));
-        });
-      }),
+    body: res.body,
+    text: async () => {
+      try {
+        return await res.body.text();
+      } catch (err) {
+        throw deadline.passed ?? err;
+      }
+    },
     discard: () => {
-      res.destroy();
+      res.body.on('error', () => undefined); // undici reports its own abort as an error
+      res.body.destroy();
     },
   };
 }

@@ -327,5 +327,33 @@ export function conformanceTests(target: ConformanceTarget): ConformanceTest[] {
         expect((await p.failureNotices(ids)).map(body), 'no failure notice in Matrix').toEqual([]);
       },
     },
+    ...(caps.avatars ? [senderAvatarTest] : []),
   ];
 }
+
+/** A real PNG (1×1), the Matrix user's avatar. */
+const AVATAR_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+const senderAvatarTest: ConformanceTest = {
+  name: 'sender-avatar',
+  title:
+    'a Matrix user’s avatar shows beside their message on the network, and a new one on their next (claims avatars)',
+  timeoutMs: 90_000,
+  run: async (kit) => {
+    const p = await kit.portal();
+    const tag = kit.tag();
+    const first = await p.setAvatar(AVATAR_PNG, 'image/png');
+    await p.text(`avatar one ${tag}`);
+    const one = await p.messageOnNetwork(`avatar one ${tag}`);
+    expect(one.avatar, 'the network shows an avatar').toBeTruthy();
+    const second = await p.setAvatar(AVATAR_PNG, 'image/png');
+    expect(second).not.toBe(first);
+    await p.text(`avatar two ${tag}`);
+    const two = await p.messageOnNetwork(`avatar two ${tag}`);
+    expect(two.avatar, 'the network shows the new avatar').toBeTruthy();
+    expect(two.avatar, 'the new avatar, not the old one').not.toBe(one.avatar);
+  },
+};

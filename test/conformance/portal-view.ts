@@ -1,7 +1,7 @@
 // One portal as the kit sees it from both sides: the Matrix user acting in the room (through real
 // Synapse) and the network probe saying what the remote chat got.
 import { asUser, roomEvents, type RoomEvent } from '../support/bridge-harness.js';
-import { waitFor, type TestUser } from '../support/synapse.js';
+import { requireSynapse, waitFor, type TestUser } from '../support/synapse.js';
 import type { NetworkMessage, NetworkProbe } from './types.js';
 
 type Relation = { rel_type?: string; event_id?: string; 'm.in_reply_to'?: { event_id?: string } };
@@ -73,6 +73,22 @@ export class PortalView {
   async redact(eventId: string): Promise<string> {
     const path = `/_matrix/client/v3/rooms/${encodeURIComponent(this.roomId)}/redact/${encodeURIComponent(eventId)}/conf.${Date.now()}.${++txnCounter}`;
     return (await asUser<{ event_id: string }>(this.user, 'PUT', path, {})).event_id;
+  }
+
+  /** Uploads a picture and makes it the user's avatar in this room (their member event); its mxc. */
+  async setAvatar(data: Uint8Array, contentType: string): Promise<string> {
+    const { hsUrl } = requireSynapse();
+    const res = await fetch(`${hsUrl}/_matrix/media/v3/upload?filename=avatar`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.user.accessToken}`, 'content-type': contentType },
+      body: new Uint8Array(data),
+    });
+    if (!res.ok) throw new Error(`upload ${res.status}: ${await res.text()}`);
+    const mxc = ((await res.json()) as { content_uri: string }).content_uri;
+    const path = `/_matrix/client/v3/rooms/${encodeURIComponent(this.roomId)}/state/m.room.member/${encodeURIComponent(this.user.userId)}`;
+    const member = await asUser<Record<string, unknown>>(this.user, 'GET', path);
+    await asUser(this.user, 'PUT', path, { ...member, avatar_url: mxc });
+    return mxc;
   }
 
   // ------------------------------------------------------------ what the Matrix user sees

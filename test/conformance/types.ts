@@ -14,6 +14,7 @@ export const CONFORMANCE_TESTS = [
   'refused-message',
   'restart-mid-burst',
   'calls',
+  'sender-avatar',
 ] as const;
 
 /** A test of the kit; a misspelt name in `skip` fails to compile. */
@@ -30,6 +31,8 @@ export interface NetworkMessage {
   target?: string;
   /** The first message (root) of the thread it belongs to, on a network with threads. */
   thread?: string;
+  /** The picture the network shows beside a message (a URL, say), on a network that shows one. */
+  avatar?: string;
 }
 
 /** The test's own window on the remote network, beside the bridge (a client of the real server). */
@@ -51,6 +54,11 @@ export interface ConformanceCapabilities {
   threads?: boolean;
   /** Matrix calls (`m.call.*`) reach the network (CallCapable); absent: false. */
   calls?: boolean;
+  /**
+   * The network shows the Matrix sender's avatar beside their messages (from `sender.avatarUrl`),
+   * and the probe reports it as `avatar`; absent: false (the test is then left out).
+   */
+  avatars?: boolean;
 }
 
 export interface ConformanceSkip {

@@ -13,9 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import IRC, { type Client, type MessageEvent } from 'irc-framework';
+import { client as xmppClient, xml } from '@xmpp/client';
+import type { Element } from '@xmpp/xml';
 import { createClient, Direction, type MatrixClient } from 'matrix-js-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bindProblem } from '../../src/demo/ports.js';
+import { sipPhone, type SipPhone } from '../support/sip-phone.js';
 import { requireSynapse, waitFor } from '../support/synapse.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -42,6 +45,34 @@ const alive = (pid: number) => {
   }
 };
 
+interface Ports {
+  hs: number;
+  bridge: number;
+  irc: number;
+  xmpp: number;
+  xmppComponent: number;
+  xmppHttp: number;
+  sip: number;
+  sipWs: number;
+}
+
+/** Free ports for everything the demo listens on. */
+async function freePorts(): Promise<Ports> {
+  const [hs, bridge, irc, xmpp, xmppComponent, xmppHttp, sip, sipWs] = await Promise.all(
+    Array.from({ length: 8 }, () => freePort()),
+  );
+  return {
+    hs: hs!,
+    bridge: bridge!,
+    irc: irc!,
+    xmpp: xmpp!,
+    xmppComponent: xmppComponent!,
+    xmppHttp: xmppHttp!,
+    sip: sip!,
+    sipWs: sipWs!,
+  };
+}
+
 interface Demo {
   proc: ChildProcess;
   dir: string;
@@ -50,12 +81,14 @@ interface Demo {
 }
 
 /** `switchboard demo` with these ports, in a fresh state folder. */
-function startDemo(
-  ports: { hs: number; bridge: number; irc: number },
-  dir = mkdtempSync(join(tmpdir(), 'sb-demo-')),
-): Demo {
+function startDemo(ports: Ports, dir = mkdtempSync(join(tmpdir(), 'sb-demo-'))): Demo {
   const venv = process.env.SYNAPSE_VENV ?? join(requireSynapse().peersDir, 'synapse-venv');
-  const args = ['--hs-port', ports.hs, '--bridge-port', ports.bridge, '--irc-port', ports.irc];
+  const args = [
+    ...['--hs-port', ports.hs, '--bridge-port', ports.bridge, '--irc-port', ports.irc],
+    ...['--xmpp-port', ports.xmpp, '--xmpp-component-port', ports.xmppComponent],
+    ...['--xmpp-http-port', ports.xmppHttp],
+    ...['--sip-port', ports.sip, '--sip-ws-port', ports.sipWs],
+  ];
   const proc = spawn(
     process.execPath,
     ['--import', 'tsx', 'src/cli.ts', 'demo', '--dir', dir, ...args.map(String)],
@@ -87,7 +120,7 @@ async function waitUp(demo: Demo): Promise<{ ms: number; pids: Record<string, nu
     100,
   );
   const pids: Record<string, number> = {};
-  for (const name of ['synapse', 'inspircd'])
+  for (const name of ['synapse', 'inspircd', 'prosody', 'kamailio'])
     pids[name] = Number(readFileSync(join(demo.dir, `${name}.pid`), 'utf8'));
   return { ms: Date.now() - t0, pids };
 }
@@ -113,18 +146,30 @@ async function cleanUp(demo: Demo | undefined): Promise<void> {
     demo.proc.kill('SIGKILL');
     await demo.exited;
   }
-  for (const script of ['irc.sh', 'synapse.sh'])
+  for (const script of ['irc.sh', 'xmpp.sh', 'synapse.sh'])
     execFileSync('bash', [join(REPO, 'test/peers', script), 'stop'], {
       env: { ...process.env, PEERS_DIR: demo.dir },
       stdio: 'ignore',
     });
 }
 
-/** `  label  value` from the banner. */
-function field(out: string, label: string): string {
-  const match = new RegExp(`^  ${label} +(\\S+)`, 'm').exec(out);
+/** The banner's lines under `title` (up to the next blank line): labels repeat across networks. */
+function section(out: string, title: string): string {
+  const at = out.indexOf(`\n${title}`);
+  if (at < 0) throw new Error(`the demo printed no "${title}" section:\n${out}`);
+  const rest = out.slice(at + 1);
+  const end = rest.indexOf('\n\n');
+  return end < 0 ? rest : rest.slice(0, end);
+}
+
+/** `  label  value` from the banner (its first word, or its first `words`). */
+function field(out: string, label: string): string;
+function field(out: string, label: string, words: number): string[];
+function field(out: string, label: string, words?: number): string | string[] {
+  const match = new RegExp(`^  ${label} +(.+)$`, 'm').exec(out);
   if (!match) throw new Error(`the demo printed no "${label}" line:\n${out}`);
-  return match[1]!;
+  const all = match[1]!.trim().split(/\s+/);
+  return words === undefined ? all[0]! : all.slice(0, words);
 }
 
 const roomAliases = (out: string) =>
@@ -133,15 +178,17 @@ const roomAliases = (out: string) =>
 describe('switchboard demo (Synapse, InspIRCd and the bridge on loopback)', () => {
   let demo: Demo;
   const pids: Record<string, number> = {};
-  let ports: { hs: number; bridge: number; irc: number };
+  let ports: Ports;
   let matrix: MatrixClient | undefined;
   let irc: Client | undefined;
+  let xmpp: ReturnType<typeof xmppClient> | undefined;
+  let phone: SipPhone | undefined;
   const heard: MessageEvent[] = [];
   const suffix = randomBytes(3).toString('hex');
   const ircNick = `carol${suffix}`;
 
   beforeAll(async () => {
-    ports = { hs: await freePort(), bridge: await freePort(), irc: await freePort() };
+    ports = await freePorts();
     demo = startDemo(ports);
     const up = await waitUp(demo);
     console.log(`demo up in ${up.ms} ms`);
@@ -151,6 +198,8 @@ describe('switchboard demo (Synapse, InspIRCd and the bridge on loopback)', () =
   afterAll(async () => {
     matrix?.stopClient();
     irc?.quit('bye');
+    await xmpp?.stop().catch(() => undefined);
+    await phone?.stop();
     await cleanUp(demo);
   });
 
@@ -168,7 +217,11 @@ describe('switchboard demo (Synapse, InspIRCd and the bridge on loopback)', () =
     expect(host).toBe('127.0.0.1');
     expect(port).toBe(ports.irc);
     expect(channel).toBe('#demo');
-    expect(aliases).toEqual(['#irc_demo_#demo:localhost', '#echo_lobby:localhost']);
+    expect(aliases).toEqual([
+      '#irc_demo_#demo:localhost',
+      '#xmpp_demo=40conference.localhost:localhost',
+      '#echo_lobby:localhost',
+    ]);
 
     // The Matrix side: log in with the printed password, join the printed rooms.
     const login = await createClient({ baseUrl: homeserver }).loginRequest({
@@ -183,7 +236,7 @@ describe('switchboard demo (Synapse, InspIRCd and the bridge on loopback)', () =
       deviceId: login.device_id,
     });
     const ircRoom = (await matrix.joinRoom(aliases[0]!)).roomId;
-    const echoRoom = (await matrix.joinRoom(aliases[1]!)).roomId;
+    const echoRoom = (await matrix.joinRoom(aliases[2]!)).roomId;
     const saidIn = (roomId: string, sender: string, body: string) =>
       waitFor(
         async () =>
@@ -236,19 +289,91 @@ describe('switchboard demo (Synapse, InspIRCd and the bridge on loopback)', () =
     // The echo bridge answers in its room.
     await matrix.sendTextMessage(echoRoom, `echo ${suffix}`);
     await saidIn(echoRoom, '@echo_echo:localhost', `echo ${suffix}`);
-  }, 90_000);
+
+    // The XMPP side: log in as the printed user, join the printed MUC; it talks with Matrix.
+    const xmppBanner = section(out, 'From any XMPP client');
+    const [xmppHost, , xmppPort] = field(xmppBanner, 'server', 3);
+    const xmppJid = field(out, 'xmpp user');
+    const muc = field(out, 'muc');
+    expect(Number(xmppPort)).toBe(ports.xmpp);
+    const xmppRoom = (await matrix.joinRoom(aliases[1]!)).roomId;
+    const local = xmppJid.split('@')[0]!;
+    const x = (xmpp = xmppClient({
+      service: `xmpp://${xmppHost}:${xmppPort}`,
+      domain: xmppJid.split('@')[1]!,
+      username: local,
+      resource: 'demo',
+      credentials: (auth) => auth({ username: local, password: field(out, 'xmpp pass') }, 'PLAIN'),
+    }));
+    x.reconnect.stop();
+    x.on('error', () => undefined);
+    const stanzas: Element[] = [];
+    x.on('stanza', (el: Element) => stanzas.push(el));
+    await x.start();
+    await x.send(
+      xml(
+        'presence',
+        { to: `${muc}/Alice` },
+        xml('x', { xmlns: 'http://jabber.org/protocol/muc' }),
+      ),
+    );
+    await matrix.sendTextMessage(xmppRoom, `hello xmpp ${suffix}`);
+    await waitFor(
+      () =>
+        stanzas.find(
+          (el) => el.name === 'message' && el.getChildText('body') === `hello xmpp ${suffix}`,
+        ),
+      30_000,
+      'the Matrix message on XMPP',
+      250,
+    );
+    await x.send(
+      xml('message', { type: 'groupchat', to: muc }, xml('body', {}, `hello matrix ${suffix}`)),
+    );
+    await saidIn(
+      xmppRoom,
+      `@xmpp_demo=40conference.localhost/=41lice:localhost`,
+      `hello matrix ${suffix}`,
+    );
+
+    // The SIP side: a phone with the printed account (alice) texts the printed number; the demo
+    // user gets a DM with alice's ghost holding the text.
+    const sipBanner = section(out, 'From a SIP softphone');
+    expect(field(sipBanner, 'server')).toBe(`127.0.0.1:${ports.sip}`);
+    const number = field(sipBanner, 'call');
+    expect(out).toMatch(/^ {2}accounts +alice \/ alicepw/m);
+    phone = await sipPhone('alice', `ws://127.0.0.1:${ports.sipWs}`);
+    const fromSip = `hello from a softphone ${suffix}`;
+    expect(await phone.text(`sip:${number}@localhost`, fromSip)).toBe(200);
+    const dm = await waitFor(
+      async () => {
+        const res = await fetch(`${homeserver}/_matrix/client/v3/sync?timeout=0`, {
+          headers: { authorization: `Bearer ${login.access_token}` },
+        });
+        const sync = (await res.json()) as { rooms?: { invite?: Record<string, unknown> } };
+        return Object.keys(sync.rooms?.invite ?? {})[0];
+      },
+      30_000,
+      "the DM invite from alice's ghost",
+      500,
+    );
+    await matrix.joinRoom(dm);
+    await saidIn(dm, '@sip_alice=40localhost:localhost', fromSip);
+  }, 120_000);
 
   it('Ctrl-C (SIGINT) stops everything it started: PIDs gone, ports free, no PID files', async () => {
     expect(Object.values(pids).every(alive)).toBe(true);
     irc?.quit('bye');
     irc = undefined;
+    await phone?.stop();
+    phone = undefined;
     expect(await interrupt(demo)).toBe(0);
     expect(demo.out()).toContain('everything it started is stopped');
     for (const [name, pid] of Object.entries(pids))
       expect(alive(pid), `${name} (pid ${pid})`).toBe(false);
     for (const port of Object.values(ports))
       expect(await bindProblem(port), `port ${port}`).toBeUndefined();
-    for (const name of ['synapse', 'inspircd', 'demo'])
+    for (const name of ['synapse', 'inspircd', 'prosody', 'kamailio', 'demo'])
       expect(existsSync(join(demo.dir, `${name}.pid`)), `${name}.pid`).toBe(false);
   }, 60_000);
 });
@@ -264,7 +389,7 @@ describe('switchboard demo run again after kill -9, in the same folder', () => {
   it(
     'stops what the killed one left (by its PID files) and comes up again',
     async () => {
-      const ports = { hs: await freePort(), bridge: await freePort(), irc: await freePort() };
+      const ports = await freePorts();
       first = startDemo(ports);
       const { pids: left } = await waitUp(first);
       first.proc.kill('SIGKILL');
@@ -289,7 +414,7 @@ describe('switchboard demo with a port in use', () => {
   afterAll(() => holder?.close());
 
   it('stops before starting anything, naming the port, what needs it and the flag to change it', async () => {
-    const ports = { hs: await freePort(), bridge: await freePort(), irc: await freePort() };
+    const ports = await freePorts();
     holder = createServer();
     await new Promise<void>((resolve) => holder!.listen(ports.irc, '127.0.0.1', resolve));
     const demo = startDemo(ports);

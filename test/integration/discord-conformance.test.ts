@@ -7,6 +7,7 @@ import { DiscordConnector } from '../../bridges/discord/index.js';
 import { joinAlias } from '../support/bridge-harness.js';
 import { startDiscordBridge } from '../support/discord-bridge.js';
 import { FakeDiscord } from '../support/fake-discord/index.js';
+import { testRegistration } from '../support/synapse.js';
 import { runConnectorConformance } from '../conformance/connector-conformance.js';
 
 const REFUSE = 'BLOCKED-BY-AUTOMOD';
@@ -32,7 +33,13 @@ afterAll(async () => {
 runConnectorConformance({
   name: 'discord (fake Discord)',
   start: async ({ database }) =>
-    (await startDiscordBridge(await started(), {}, new DiscordConnector(), { database })).bridge,
+    (
+      await startDiscordBridge(await started(), {}, new DiscordConnector(), {
+        database,
+        // Matrix users' avatars reach the webhook as public links.
+        publicLinks: { url: `${testRegistration().url.replace(/\/$/, '')}/` },
+      })
+    ).bridge,
   openPortal: async (user) => {
     const f = await started();
     const channelId = f.state.addChannel(`conformance-${channels.size}`);
@@ -51,7 +58,14 @@ runConnectorConformance({
       f.say(speaker, channelOf(roomId), text);
     },
   },
-  capabilities: { edits: true, redactions: true, reactions: true, replies: true, threads: true },
+  capabilities: {
+    edits: true,
+    redactions: true,
+    reactions: true,
+    replies: true,
+    threads: true,
+    avatars: true,
+  },
   refuse: REFUSE,
   skip: [{ tests: ['calls'], reason: 'Discord bots and webhooks cannot place or take calls' }],
 });

@@ -56,7 +56,7 @@ describe('Discord links, restarts and a refused token (fake Discord + Synapse)',
     bob = fake.state.addMember('bob', 'Bobby');
     ({ bridge } = await startDiscordBridge(
       fake,
-      { dynamic_aliases: false, moderation: true },
+      { dynamic_aliases: false, moderation: true, members_intent: true },
       new DiscordConnector(),
       { database },
     ));
@@ -119,7 +119,7 @@ describe('Discord links, restarts and a refused token (fake Discord + Synapse)',
     for (const text of missed) fake.say(bob, channelId, text);
     ({ bridge } = await startDiscordBridge(
       fake,
-      { dynamic_aliases: false, moderation: true },
+      { dynamic_aliases: false, moderation: true, members_intent: true },
       new DiscordConnector(),
       { database },
     ));
@@ -155,7 +155,7 @@ describe('Discord links, restarts and a refused token (fake Discord + Synapse)',
     expect(profile.displayname).toBe('Bobby');
   });
 
-  it('carries kicks and bans both ways (moderation on)', async () => {
+  it('carries kicks and bans both ways (moderation on), and a member leaving the guild', async () => {
     const erin = fake.state.addMember('erin', 'Erin');
     const frank = fake.state.addMember('frank', 'Frank');
     for (const m of [erin, frank]) fake.say(m, channelId, `${m.user.username} was here`);
@@ -200,6 +200,29 @@ describe('Discord links, restarts and a refused token (fake Discord + Synapse)',
       },
       20_000,
       "frank's ghost banned",
+    );
+
+    // Left the guild (the Server Members intent is on): the ghost leaves the room.
+    const gina = fake.state.addMember('gina', 'Gina');
+    fake.say(gina, channelId, 'gina was here');
+    await waitFor(
+      async () =>
+        (await messages(roomId)).some((e) => e.content.body === 'gina was here') || undefined,
+      20_000,
+      "gina's message",
+    );
+    fake.leave(gina);
+    await waitFor(
+      async () => {
+        const state = await asUser<{ membership?: string }>(
+          alice,
+          'GET',
+          `/_matrix/client/v3/rooms/${room}/state/m.room.member/${encodeURIComponent(ghost(gina))}`,
+        ).catch(() => undefined);
+        return state?.membership === 'leave' ? true : undefined;
+      },
+      20_000,
+      "gina's ghost gone",
     );
   });
 

@@ -125,6 +125,7 @@ runConnectorConformance({
     replies: true,
     threads: true,
     calls: true,
+    avatars: true,
   },
   skip: [],
 });

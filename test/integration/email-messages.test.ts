@@ -123,6 +123,20 @@ describe('email bridge: mail threads ↔ Matrix threads (Dovecot + OpenSMTPD + S
     expect(body(reply), 'quoted history folded').toBe(`I agree ${t}\n[… quoted text hidden]`);
     expect(relation(reply)).toMatchObject({ rel_type: 'm.thread', event_id: rootEventId });
     expect(reply.sender).toBe('@email_carol=40localhost:localhost');
+    // The whole mail is one click away, beside the folded text, in the thread.
+    const whole = await seen(
+      (e) => e.content.msgtype === 'm.file' && body(e) === 'mail.eml' && e.sender === reply.sender,
+      'the whole mail as a file',
+    );
+    expect(relation(whole)).toMatchObject({ rel_type: 'm.thread', event_id: rootEventId });
+    const { hsUrl } = requireSynapse();
+    const eml = await fetch(
+      `${hsUrl}/_matrix/client/v1/media/download/${String(whole.content.url).replace('mxc://', '')}`,
+      { headers: { authorization: `Bearer ${alice.accessToken}` } },
+    );
+    const text = await eml.text();
+    expect(text).toMatch(/^Subject: RE: Quarterly numbers/m);
+    expect(text).toContain('> the numbers are in.');
   });
 
   it("a Matrix reply in the thread reaches the thread's correspondents as a reply mail, and the Sent folder", async () => {

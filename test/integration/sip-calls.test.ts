@@ -8,6 +8,14 @@ import type { SipConnector } from '../../bridges/sip/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, roomEvents, sendAs, sendText, type RoomEvent } from '../support/bridge-harness.js';
 import {
+  base,
+  callEvent as callEventOf,
+  callOut as callOutOf,
+  dmWith as dmWithOf,
+  echoed,
+  PATTERN,
+} from '../support/sip-calls.js';
+import {
   freeUdpPort,
   joinInvitedRoom,
   sipp,
@@ -23,72 +31,10 @@ let connector: SipConnector;
 let user: TestUser;
 let gatewayPort: number;
 
-const PATTERN = 50; // packets: one second of 20 ms PCMU frames
-
-/** A DM of the test user with a number's ghost (the user invites it, as a client starts a DM). */
-async function dmWith(number: string): Promise<string> {
-  const ghost = `@sip_=2b${number.slice(1)}:localhost`;
-  const { room_id: roomId } = await asUser<{ room_id: string }>(
-    user,
-    'POST',
-    '/_matrix/client/v3/createRoom',
-    { is_direct: true, invite: [ghost], preset: 'trusted_private_chat' },
-  );
-  await waitFor(
-    async () =>
-      (await roomEvents(user, roomId, 50)).some(
-        (e) =>
-          e.type === 'm.room.member' && e.state_key === ghost && e.content.membership === 'join',
-      ),
-    20_000,
-    'the ghost to join the DM',
-  );
-  return roomId;
-}
-
+const dmWith = (number: string) => dmWithOf(user, number);
 const callEvent = (roomId: string, callId: string, type: string) =>
-  waitFor(
-    async () =>
-      (await roomEvents(user, roomId, 100)).find(
-        (e: RoomEvent) =>
-          e.type === type && e.content.call_id === callId && e.sender !== user.userId,
-      ),
-    30_000,
-    `${type} for ${callId}`,
-  );
-
-const base = (callId: string) => ({ call_id: callId, party_id: 'testdevice', version: '1' });
-
-/** Calls out as a trickling client does: the invite without candidates, then m.call.candidates. */
-async function callOut(roomId: string, callId: string): Promise<WebrtcPhone> {
-  const phone = new WebrtcPhone();
-  const { sdp, candidates } = splitCandidates(await phone.offer());
-  await sendAs(
-    user,
-    roomId,
-    { ...base(callId), lifetime: 60_000, offer: { type: 'offer', sdp } },
-    'm.call.invite',
-  );
-  await sendAs(
-    user,
-    roomId,
-    { ...base(callId), candidates: [...candidates, { candidate: '' }] },
-    'm.call.candidates',
-  );
-  return phone;
-}
-
-/** Sends the pattern and waits for its echo; returns the indexes that came back. */
-async function echoed(phone: WebrtcPhone): Promise<number[]> {
-  await phone.connected();
-  await phone.sendPattern(PATTERN);
-  await waitFor(
-    async () => phone.patternReceived().length >= PATTERN * 0.9 || undefined,
-    10_000,
-    'the echoed pattern',
-  ).catch(() => undefined);
-  return phone.patternReceived();
-}
+  callEventOf(user, roomId, callId, type);
+const callOut = (roomId: string, callId: string) => callOutOf(user, roomId, callId);
 
 let bobRoom: string | undefined;
 const seenInvites = new Set<string>();
@@ -160,9 +106,55 @@ describe('SIP calls', () => {
     const back = await echoed(phone);
     expect(back.length, 'pattern packets back through SIP').toBeGreaterThanOrEqual(PATTERN * 0.9);
     expect(back.slice(0, 5)).toEqual([0, 1, 2, 3, 4]);
+    // 20 packets more, 2 of them lost on the way to the relay (their sequence numbers missing).
+    await phone.sendPattern(20, PATTERN, [PATTERN + 5, PATTERN + 10]);
+    await new Promise((r) => setTimeout(r, 300));
+    // The call's quality each way on /metrics while it is up: the relay renumbers the stream it
+    // sends to SIP, so the echo comes back without gaps.
+    const metrics = await sb.metrics.registry.metrics();
+    const lossToSip = Number(
+      new RegExp(
+        `^switchboard_sip_call_rtp_loss_ratio\\{call="${callId}",direction="to_sip"\\} (\\S+)$`,
+        'm',
+      ).exec(metrics)?.[1],
+    );
+    expect(lossToSip).toBeCloseTo(2 / (PATTERN + 20), 5);
+    expect(metrics).toContain(
+      `switchboard_sip_call_rtp_loss_ratio{call="${callId}",direction="to_matrix"} 0`,
+    );
+    for (const direction of ['to_sip', 'to_matrix']) {
+      expect(metrics).toMatch(
+        new RegExp(
+          `^switchboard_sip_call_rtp_jitter_ms\\{call="${callId}",direction="${direction}"\\} [0-9.e-]+$`,
+          'm',
+        ),
+      );
+    }
     await sendAs(user, room, { ...base(callId), reason: 'user_hangup' }, 'm.call.hangup');
     await phone.close();
     expect(await far.done, far.output()).toBe(0); // sipp got its BYE
+    // The end notice: the call's length, and each way's packets, loss and jitter.
+    const notice = await waitFor(
+      async () =>
+        (await roomEvents(user, room, 50)).find(
+          (e) =>
+            e.content.msgtype === 'm.notice' && String(e.content.body).startsWith('Call ended'),
+        ),
+      10_000,
+      'the end notice',
+    );
+    const m =
+      /^Call ended after \d+ s\. Audio to the phone: (\d+) packets, 2\.9 % lost, jitter [\d.]+ ms; from the phone: (\d+) packets, 0\.0 % lost, jitter [\d.]+ ms\.$/.exec(
+        String(notice.content.body),
+      );
+    expect(m, String(notice.content.body)).not.toBeNull();
+    expect(Number(m![1])).toBe(PATTERN + 18);
+    expect(Number(m![2])).toBeGreaterThanOrEqual(PATTERN * 0.9);
+    expect(
+      (await sb.metrics.registry.metrics()).match(
+        /^switchboard_sip_rtp_expected_packets_total\{direction="to_sip"\} (\d+)$/m,
+      )?.[1],
+    ).toBeDefined();
   });
 
   it('!dtmf typed in the call room during a call is a SIP INFO (application/dtmf-relay) to the phone', async () => {

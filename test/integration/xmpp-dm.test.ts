@@ -99,6 +99,50 @@ describe('XMPP one-to-one chats (Prosody + Synapse)', () => {
     expect(el.attrs.type).toBe('chat');
   });
 
+  it('XEP-0333: messages are markable, and a displayed marker is a read receipt of the ghost', async () => {
+    await sendText(matt, dmRoom, 'read me');
+    const el = await alice.expect(
+      (e) => e.name === 'message' && e.getChildText('body') === 'read me',
+      'read me on XMPP',
+    );
+    expect(el.getChild('markable', 'urn:xmpp:chat-markers:0')).toBeDefined();
+    await alice.send(
+      xml(
+        'message',
+        { type: 'chat', to: mattJid },
+        xml('displayed', { xmlns: 'urn:xmpp:chat-markers:0', id: el.attrs.id }),
+      ),
+    );
+    const readMe = (await roomEvents(matt, dmRoom)).find((e) => e.content.body === 'read me')!;
+    await waitFor(
+      async () => {
+        const sync = await asUser<{
+          rooms?: {
+            join?: Record<
+              string,
+              {
+                ephemeral?: {
+                  events?: {
+                    type: string;
+                    content: Record<string, Record<string, Record<string, unknown>>>;
+                  }[];
+                };
+              }
+            >;
+          };
+        }>(matt, 'GET', '/_matrix/client/v3/sync?timeout=0');
+        const receipts = sync.rooms?.join?.[dmRoom]?.ephemeral?.events?.filter(
+          (e) => e.type === 'm.receipt',
+        );
+        return receipts?.some(
+          (r) => !!r.content[readMe.event_id]?.['m.read']?.[ghostOf('alice@localhost')],
+        );
+      },
+      20_000,
+      "alice's read receipt",
+    );
+  });
+
   it('styling ↔ HTML both ways', async () => {
     await sendAs(matt, dmRoom, {
       msgtype: 'm.text',

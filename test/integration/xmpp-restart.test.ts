@@ -38,6 +38,7 @@ const prosody = (cmd: 'start' | 'stop') =>
       PEERS_DIR: requireSynapse().peersDir,
       XMPP_C2S_PORT: process.env.SWITCHBOARD_TEST_XMPP_C2S_PORT,
       XMPP_COMPONENT_PORT: process.env.SWITCHBOARD_TEST_XMPP_COMPONENT_PORT,
+      XMPP_HTTP_PORT: process.env.SWITCHBOARD_TEST_XMPP_HTTP_PORT,
     },
   });
 

@@ -5,6 +5,11 @@
 #   the tests measure, not the server's fakelag), with SASL (m_sasl) through
 # - Atheme services (NickServ, SaslServ) linked to it over a loopback server link, and
 # - ngIRCd, a minimal RFC-only server (no IRCv3 but multi-prefix, no SASL), plaintext, limits off.
+# - history: InspIRCd's chanhistory module replays a channel's last lines to whoever joins, in a
+#   `chathistory` batch, in channels with mode `+H <lines>:<period>` (the catch-up tests set it).
+# - (not started here) test/integration/irc-namespace.test.ts starts its own InspIRCd inside a
+#   network namespace it makes with `unshare -rn` (ident lookups, IPv6): install puts in iproute2
+#   and procps for it.
 # - a second InspIRCd, irc2.localhost (plaintext), NOT linked at start: tests link it to the first
 #   (`CONNECT irc2.localhost` as the oper root/ci on the first) and split it off (`SQUIT`), for
 #   netsplits. The first listens for server links on IRC_LINK_PORT, the second on IRC2_LINK_PORT.
@@ -51,6 +56,10 @@ install() {
   command -v ngircd >/dev/null 2>&1 || apt_ensure ngircd
   command -v ngircd >/dev/null 2>&1 || { log "ngircd installed but not on PATH"; exit 1; }
   command -v openssl >/dev/null 2>&1 || apt_ensure openssl
+  # The ident and IPv6 source-address test runs InspIRCd in a network namespace it makes
+  # (unshare from util-linux; ip from iproute2; sysctl from procps).
+  command -v ip >/dev/null 2>&1 || apt_ensure iproute2
+  command -v sysctl >/dev/null 2>&1 || apt_ensure procps
   log "inspircd: $(inspircd --version 2>/dev/null | head -1 || echo installed)"
   log "atheme: $(atheme-services -v 2>/dev/null | head -1 || echo installed)"
   log "ngircd: $(ngircd --version 2>/dev/null | head -1 || echo installed)"
@@ -89,6 +98,7 @@ inspircd_common() {
 <module name="ssl_gnutls"><module name="sslinfo">
 <sslprofile name="tests" provider="gnutls" certfile="$D/cert.pem" keyfile="$D/key.pem" requestclientcert="no">
 <module name="services_account">
+<module name="chanhistory"><chanhistory maxlines="100" prefixmsg="no" bots="yes">
 <module name="spanningtree">
 <uline server="services.localhost" silent="yes">
 <module name="sasl"><sasl target="services.localhost" requiressl="no">

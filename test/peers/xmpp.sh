@@ -3,14 +3,16 @@
 # plaintext client connections (PLAIN logins: SCRAM is off, so @xmpp/client logs in in ~80 ms
 # instead of ~0.9 s), a MUC service `conference.localhost` (rooms unlocked at creation, MAM on,
 # so groupchat messages carry XEP-0359 stanza-ids; any occupant may set the subject) and the bridge's external component
-# `matrix.localhost` (XEP-0114, secret `matrixsecret`: a test-only secret on loopback).
+# `matrix.localhost` (XEP-0114, secret `matrixsecret`: a test-only secret on loopback), and
+# XEP-0363 HTTP file upload `upload.localhost` (mod_http_file_share, plain HTTP on loopback,
+# files up to 1 MiB).
 # Messages to a user who is offline wait for them (mod_offline).
 # Users alice, bob, carol and dave @localhost, password `<name>-pw`, are registered at each start
 # (the data folder is made afresh, so no test sees an earlier run's rooms or rosters).
-# usage: xmpp.sh install | start | stop | env (what the tests get: SWITCHBOARD_TEST_XMPP_C2S_PORT and
-#        SWITCHBOARD_TEST_XMPP_COMPONENT_PORT)
+# usage: xmpp.sh install | start | stop | env (what the tests get: SWITCHBOARD_TEST_XMPP_C2S_PORT,
+#        SWITCHBOARD_TEST_XMPP_COMPONENT_PORT and SWITCHBOARD_TEST_XMPP_HTTP_PORT)
 # env: PEERS_DIR (state, default $REPO/.peers), XMPP_C2S_PORT (client port, default 15222),
-#      XMPP_COMPONENT_PORT (component port, default 15347).
+#      XMPP_COMPONENT_PORT (component port, default 15347), XMPP_HTTP_PORT (HTTP upload, 15280).
 # Gotchas (../shared/peers/README.md §2): without muc_room_locking = false a new room is locked
 # and a component occupant's join gets item-not-found; Prosody prints a harmless
 # "lua-unbound not found" banner; prosodyctl register works while the server is stopped.
@@ -19,6 +21,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 C2S_PORT=${XMPP_C2S_PORT:-15222}
 COMPONENT_PORT=${XMPP_COMPONENT_PORT:-15347}
+HTTP_PORT=${XMPP_HTTP_PORT:-15280}
 D=$P/prosody
 PIDFILE=$P/prosody.pid
 USERS="alice bob carol dave"
@@ -42,6 +45,10 @@ c2s_direct_tls_ports = { }
 s2s_ports = { }
 component_interfaces = { "127.0.0.1" }
 component_ports = { $COMPONENT_PORT }
+http_ports = { $HTTP_PORT }
+http_interfaces = { "127.0.0.1" }
+https_ports = { }
+http_default_host = "upload.localhost" -- requests for 127.0.0.1 go to the upload service
 modules_enabled = { "roster", "saslauth", "disco", "ping", "time", "version", "offline" }
 modules_disabled = { "s2s", "tls", "posix" }
 c2s_require_encryption = false
@@ -58,6 +65,9 @@ Component "conference.localhost" "muc"
   muc_room_default_change_subject = true
 Component "matrix.localhost"
   component_secret = "matrixsecret"
+Component "upload.localhost" "http_file_share"
+  http_external_url = "http://127.0.0.1:$HTTP_PORT/"
+  http_file_share_size_limit = 1048576
 LUA
 }
 
@@ -68,7 +78,7 @@ start() {
     log "prosody already running (pid $(cat "$f")): run '$0 stop' first"; exit 1
   fi
   command -v prosody >/dev/null 2>&1 || { log "prosody is not installed: run '$0 install'"; exit 1; }
-  need_free "$C2S_PORT" "$COMPONENT_PORT"
+  need_free "$C2S_PORT" "$COMPONENT_PORT" "$HTTP_PORT"
   mkdir -p "$D"
   rm -rf "$D/data" # our own state folder under PEERS_DIR: a fresh server each run
   mkdir -p "$D/data"
@@ -81,12 +91,12 @@ start() {
   echo "$pid" >"$f"
   for ((i = 0; i < 200; i++)); do
     alive "$pid" || { log "prosody exited at start; $D/prosody.log:"; tail -20 "$D/prosody.log" "$D/prosody.out" >&2; rm -f "$f"; exit 1; }
-    port_open "$C2S_PORT" && port_open "$COMPONENT_PORT" && break
+    port_open "$C2S_PORT" && port_open "$COMPONENT_PORT" && port_open "$HTTP_PORT" && break
     sleep 0.05
   done
-  port_open "$C2S_PORT" && port_open "$COMPONENT_PORT" ||
-    { log "prosody did not open :$C2S_PORT and :$COMPONENT_PORT in 10 s"; stop; exit 1; }
-  log "prosody ready on 127.0.0.1:$C2S_PORT (c2s) and :$COMPONENT_PORT (component) (pid $pid) in $(($(now_ms) - t0)) ms"
+  port_open "$C2S_PORT" && port_open "$COMPONENT_PORT" && port_open "$HTTP_PORT" ||
+    { log "prosody did not open :$C2S_PORT, :$COMPONENT_PORT and :$HTTP_PORT in 10 s"; stop; exit 1; }
+  log "prosody ready on 127.0.0.1:$C2S_PORT (c2s), :$COMPONENT_PORT (component) and :$HTTP_PORT (HTTP upload) (pid $pid) in $(($(now_ms) - t0)) ms"
 }
 
 stop() {
@@ -96,6 +106,7 @@ stop() {
 env_for_tests() {
   echo "SWITCHBOARD_TEST_XMPP_C2S_PORT=$C2S_PORT"
   echo "SWITCHBOARD_TEST_XMPP_COMPONENT_PORT=$COMPONENT_PORT"
+  echo "SWITCHBOARD_TEST_XMPP_HTTP_PORT=$HTTP_PORT"
 }
 
 cmd=${1:-}; shift || true

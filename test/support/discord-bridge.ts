@@ -19,6 +19,7 @@ export async function startDiscordBridge(
         enabled: true,
         token: fake.token,
         api_url: fake.apiUrl,
+        cdn_url: fake.cdnUrl,
         dynamic_aliases: true,
         ...config,
       },

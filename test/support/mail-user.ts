@@ -156,11 +156,18 @@ export function bridgeMailbox(
 /** Switchboard with the email bridge (and only it), the mailboxes given. */
 export function startEmailBridge(
   mailboxes: Record<string, unknown>,
-  opts: { database?: string; connector?: EmailConnector } = {},
+  opts: {
+    database?: string;
+    connector?: EmailConnector;
+    provisioningSecret?: string;
+    /** More keys of the bridge config (`bounce_wait_ms`, …). */
+    extra?: Record<string, unknown>;
+  } = {},
 ): Promise<Switchboard> {
   return startBridge({
     ...(opts.database ? { database: opts.database } : {}),
+    ...(opts.provisioningSecret ? { provisioningSecret: opts.provisioningSecret } : {}),
     connectors: [(opts.connector ?? new EmailConnector()) as AnyConnector],
-    bridges: { email: { enabled: true, mailboxes } },
+    bridges: { email: { enabled: true, bounce_wait_ms: 0, ...opts.extra, mailboxes } },
   });
 }

@@ -55,14 +55,14 @@ export interface SipPhone {
   stop(): Promise<void>;
 }
 
-/** A phone registered as `user` (alice or bob, password `<user>pw`) on the test Kamailio. */
-export async function sipPhone(user: 'alice' | 'bob'): Promise<SipPhone> {
+/** A phone registered as `user` (alice or bob, password `<user>pw`) on the test Kamailio (or `server`). */
+export async function sipPhone(user: 'alice' | 'bob', server = sipWsUrl()): Promise<SipPhone> {
   const texts: ReceivedText[] = [];
   const ua = new UserAgent({
     uri: UserAgent.makeURI(`sip:${user}@localhost`)!,
     authorizationUsername: user,
     authorizationPassword: `${user}pw`,
-    transportOptions: { server: sipWsUrl() },
+    transportOptions: { server },
     logLevel: 'error',
     logBuiltinEnabled: false,
     delegate: {

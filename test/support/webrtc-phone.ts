@@ -9,6 +9,9 @@ import {
   RtpPacket,
 } from 'werift';
 
+/** The telephone-event (RFC 4733) payload type this Matrix client offers. */
+export const TE = 110;
+
 const codecs = {
   audio: [
     new RTCRtpCodecParameters({
@@ -16,6 +19,13 @@ const codecs = {
       clockRate: 8000,
       channels: 1,
       payloadType: 0,
+    }),
+    // Not the bridge's own 101: the relay has to map payload types between its two legs.
+    new RTCRtpCodecParameters({
+      mimeType: 'audio/telephone-event',
+      clockRate: 8000,
+      payloadType: TE,
+      parameters: '0-15',
     }),
   ],
 };
@@ -63,11 +73,25 @@ export class WebrtcPhone {
   private readonly track = new MediaStreamTrack({ kind: 'audio' });
   /** Payloads received, in order. */
   readonly received: Buffer[] = [];
+  /** RFC 4733 telephone-event payloads received (the payload type this phone negotiated). */
+  readonly events: { payloadType: number; event: number; end: boolean }[] = [];
 
   constructor() {
-    this.pc.onTrack.subscribe((t) =>
-      t.onReceiveRtp.subscribe((p) => this.received.push(Buffer.from(p.payload))),
-    );
+    // werift tells a track again at each re-negotiation: one subscription each.
+    const seen = new WeakSet<MediaStreamTrack>();
+    this.pc.onTrack.subscribe((t) => {
+      if (seen.has(t)) return;
+      seen.add(t);
+      t.onReceiveRtp.subscribe((p) => {
+        if (p.header.payloadType === this.telephoneEventType())
+          this.events.push({
+            payloadType: p.header.payloadType,
+            event: p.payload[0]!,
+            end: (p.payload[1]! & 0x80) !== 0,
+          });
+        else this.received.push(Buffer.from(p.payload));
+      });
+    });
   }
 
   private async gathered(): Promise<string> {
@@ -119,13 +143,17 @@ export class WebrtcPhone {
     });
   }
 
-  /** Sends `count` packets of the pattern, one every 20 ms. */
-  async sendPattern(count: number): Promise<void> {
+  /**
+   * Sends `count` packets of the pattern (indexes from `from`; the index is the sequence number),
+   * one every 20 ms; the indexes in `lose` are left out (as a lossy network would).
+   */
+  async sendPattern(count: number, from = 0, lose: number[] = []): Promise<void> {
     const ssrc = 0x5eb0;
-    for (let i = 0; i < count; i++) {
+    for (let i = from; i < from + count; i++) {
+      if (lose.includes(i)) continue;
       const header = new RtpHeader({
         payloadType: 0,
-        sequenceNumber: i,
+        sequenceNumber: i & 0xffff,
         timestamp: i * 160,
         ssrc,
         marker: i === 0,
@@ -133,6 +161,47 @@ export class WebrtcPhone {
       this.track.writeRtp(new RtpPacket(header, patternPayload(i)));
       await new Promise((r) => setTimeout(r, 20));
     }
+  }
+
+  /** The telephone-event payload type negotiated (from this side's description). */
+  telephoneEventType(): number | undefined {
+    const m = /a=rtpmap:(\d+) telephone-event\/8000/i.exec(this.pc.localDescription?.sdp ?? '');
+    return m ? Number(m[1]) : undefined;
+  }
+
+  /** Presses a key: RFC 4733 events of `event` (0-9, 10 *, 11 #) for 100 ms, the end thrice. */
+  async pressKey(event: number): Promise<void> {
+    const transceiver = this.pc.getTransceivers()[0]!;
+    const te = transceiver.codecs.find((c) => c.mimeType.toLowerCase() === 'audio/telephone-event');
+    if (!te) throw new Error('no telephone-event negotiated');
+    const sender = transceiver.sender;
+    const timestamp = 0x1234;
+    for (let i = 1; i <= 8; i++) {
+      const end = i > 5;
+      const payload = Buffer.from([event, (end ? 0x80 : 0) | 10, 0, 0]);
+      payload.writeUInt16BE(Math.min(i, 5) * 160, 2);
+      const header = new RtpHeader({ payloadType: te.payloadType, timestamp, marker: i === 1 });
+      // werift writes its send codec's payload type in every packet: the event codec's here.
+      const audio = sender.codec;
+      sender.codec = te;
+      void sender.sendRtp(new RtpPacket(header, payload));
+      sender.codec = audio;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** A re-offer (m.call.negotiate) with the audio's direction set: `sendonly` puts on hold. */
+  async reoffer(direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive'): Promise<string> {
+    this.pc.getTransceivers()[0]!.setDirection(direction);
+    await this.pc.setLocalDescription(await this.pc.createOffer());
+    return this.pc.localDescription!.sdp;
+  }
+
+  /** The answer to the far side's re-offer (m.call.negotiate). */
+  async reanswer(offer: string): Promise<string> {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    return this.pc.localDescription!.sdp;
   }
 
   /** The pattern indexes that came back. */

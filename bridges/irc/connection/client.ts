@@ -33,6 +33,11 @@ export class IrcNetwork {
   readonly accounts = new Map<string, SaslAccount>();
   /** Called for each new puppet connection (PMs to it are heard there). */
   onPuppet?: (userId: MatrixUserId, puppet: IrcConnection) => void;
+  /**
+   * What a new puppet connection of the user gets besides the template's identity: a username
+   * (the ident server's per-user one) and a source address (from `source_prefix`).
+   */
+  puppetOptions?: (userId: MatrixUserId) => { username?: string; localAddress?: string };
   /** Called when a connection drops (for the metrics). */
   onDropped?: (kind: 'bot' | 'puppet') => void;
   readonly limits: ConnectionLimits;
@@ -115,10 +120,12 @@ export class IrcNetwork {
     if (!puppet) {
       this.makeRoom();
       const who = puppetIdentity(this.config.nick_template, userId, displayName);
+      const extra = this.puppetOptions?.(userId) ?? {};
       puppet = new IrcConnection({
         network: this.config,
         nick: this.chosenNicks.get(userId) ?? who.nick,
-        username: who.username,
+        username: extra.username ?? who.username,
+        ...(extra.localAddress ? { localAddress: extra.localAddress } : {}),
         gecos: userId,
         account: () => this.accounts.get(userId),
         log: this.log.child({ irc: this.id, conn: 'puppet', userId }),
@@ -162,6 +169,12 @@ export class IrcNetwork {
       'IRC connection limit reached: disconnecting the idle-most puppet',
     );
     this.removePuppet(victim, 'Idle on Matrix (making room)');
+  }
+
+  /** The bot's connection and every puppet's (the ident server looks through them). */
+  *connections(): Generator<IrcConnection> {
+    yield this.bot;
+    yield* this.puppets.values();
   }
 
   /** The Matrix user's connection, if they have one now. */

@@ -43,6 +43,7 @@ const CAPS = [
   'extended-join',
   'labeled-response',
   'echo-message',
+  'draft/chathistory',
 ];
 
 /** An IRC services account (SASL PLAIN). */
@@ -68,6 +69,8 @@ export interface ConnectionOptions {
   onRegistered?(): void;
   /** The registered connection dropped (not a stop or a reconnect asked for): it reconnects with backoff. */
   onDropped?(): void;
+  /** The local address to connect from (a per-user IPv6 address); the system's choice when absent. */
+  localAddress?: string;
   /** The network's connect turns (at most so many connecting at once); none: connect at once. */
   limiter?: ConnectLimiter;
   /** Goes ahead of the waiting connections for a connect turn, and any number may wait for it (the bot). */
@@ -214,6 +217,7 @@ export class IrcConnection {
       nick: this.wantedNick,
       username: this.opts.username,
       gecos: this.opts.gecos,
+      ...(this.opts.localAddress ? { outgoing_addr: this.opts.localAddress } : {}),
       auto_reconnect: false, // our own backoff below
       version: null,
       // Through the pool, the pool logs in (SASL) and the local client never asks for it.

@@ -16,6 +16,8 @@ interface TransportOptions {
   ssl?: boolean;
   socks?: unknown;
   rejectUnauthorized?: boolean;
+  /** The local address to connect from. */
+  outgoing_addr?: string;
   /** PEM text of the CA certificates to trust (instead of Node's built-in list). */
   ca?: string;
   encoding?: string;
@@ -65,6 +67,9 @@ export class CaTlsTransport extends NetTransportBase {
       ca: options.ca,
       key: options.client_certificate?.private_key,
       cert: options.client_certificate?.certificate,
+      ...(options.outgoing_addr
+        ? { localAddress: options.outgoing_addr, family: isIP(options.outgoing_addr) }
+        : {}),
     });
     this.socket = socket;
     this._onSocketCreate(options, socket);

@@ -324,3 +324,16 @@ describe('ircToContent mentions', () => {
     ]);
   });
 });
+
+describe('inlineToIrc blocks', () => {
+  it('shows quotes, headings and lists as lines, and a spoiler black on black', () => {
+    const out = inlineToIrc([
+      { style: 'quote', children: ['q'] },
+      { style: 'linebreak' },
+      { style: 'list', ordered: false, children: [{ style: 'item', children: ['i'] }] },
+      { style: 'linebreak' },
+      { style: 'spoiler', children: ['s'] },
+    ]);
+    expect(out).toBe('> q\n- i\n\x0301,01s\x03');
+  });
+});

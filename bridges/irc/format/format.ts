@@ -3,6 +3,7 @@
  * https://modern.ircdocs.horse/formatting: text from IRC is parsed into
  * `Inline[]`, the tree is rendered back with the codes, nesting-aware.
  */
+import { flattenBlocks } from '../../../src/format/blocks.js';
 import type { Inline, MessageContent } from '../../../src/format/content.js';
 import { inlineToPlain, mentionText, type MentionNaming } from '../../../src/format/plain.js';
 import { replaceLoneSurrogates, stripControl } from '../../../src/format/text.js';
@@ -344,7 +345,11 @@ function render(nodes: readonly Inline[], style: IrcStyle, w: Writer, opts: Ment
 /** The tree as IRC text with formatting codes; lines separated by `\n`, every style closed. */
 export function inlineToIrc(inlines: readonly Inline[], opts: MentionNaming = {}): string {
   const w = new Writer();
-  render(inlines, {}, w, opts);
+  // Quotes, headings and lists as lines of text; a spoiler black on black, as IRC users hide one.
+  const flat = flattenBlocks(inlines, {
+    spoiler: (children) => [{ style: 'color', fg: '#000000', bg: '#000000', children }],
+  });
+  render(flat, {}, w, opts);
   w.end();
   return w.out;
 }

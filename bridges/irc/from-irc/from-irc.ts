@@ -63,6 +63,8 @@ export class IrcListener {
   private readonly modes: ChannelModes;
   /** Channels whose room was checked for ghosts of users gone while the bridge was down. */
   private readonly swept = new Set<string>();
+  /** Checks replayed history against what was bridged (catch-up/), once the connector sets it. */
+  catchUp?: { heard(e: MessageEvent): boolean };
   /** Away or back (away-notify): their ghosts' Matrix presence. */
   private readonly presence: GhostPresence;
   /** Ghosts kept in their rooms after a netsplit quit, until their user is back or the grace ends. */
@@ -477,6 +479,33 @@ export class IrcListener {
       );
   }
 
+  /** The bridge bot says `text` in the channel's room (after what was heard before it). */
+  say(channel: string, text: string): void {
+    const event: RemoteEvent = {
+      kind: 'bridge-notice',
+      portal: this.portal(channel),
+      sender: this.user(this.network.bot.nick),
+      text,
+    };
+    this.queue(async () => this.emitQuietly(event));
+  }
+
+  /**
+   * Users whose lines from the channel's history were bridged (their ghosts joined the room to
+   * say them) but who are not in the channel now leave the room again.
+   */
+  leaveIfGone(channel: string, nicks: string[]): void {
+    for (const nick of nicks)
+      if (
+        !this.member(channel).has(nick.toLowerCase()) &&
+        !this.ours(nick) &&
+        !this.holds.isHeld(nick, channel)
+      )
+        this.queue(() =>
+          this.membership(channel, nick, 'leave', undefined, 'left while the bridge was away'),
+        );
+  }
+
   /** The channel's topic as the bot last heard it (after joining), if any. */
   topicOf(channel: string): string | undefined {
     return this.topics.get(channel.toLowerCase()) || undefined;
@@ -490,6 +519,7 @@ export class IrcListener {
 
   private onMessage(e: MessageEvent, kind: MessageContent['kind']): void {
     if (e.from_server || !e.nick || !isChannelName(e.target) || this.ours(e.nick)) return;
+    if (this.catchUp && !this.catchUp.heard(e)) return; // replayed history bridged before
     const id = heardMessageId(e.tags);
     const replyTo = replyTargetOf(e.tags);
     const content = ircToContent(

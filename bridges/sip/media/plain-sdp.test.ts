@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePlainSdp, plainSdp } from './plain-sdp.js';
+import { answerDirection, parsePlainSdp, plainSdp, sdpDirection } from './plain-sdp.js';
 
 describe('plain SDP', () => {
   it('reads the audio address and port, media-level c= first', () => {
@@ -33,5 +33,44 @@ describe('plain SDP', () => {
       port: 41234,
       payloadTypes: [0, 8],
     });
+  });
+
+  it("reads the audio direction: its own, else the session's, else sendrecv", () => {
+    const head = 'v=0\r\no=x 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\n';
+    expect(sdpDirection(head + 'm=audio 4000 RTP/AVP 0\r\n')).toBe('sendrecv');
+    expect(sdpDirection(head + 'm=audio 4000 RTP/AVP 0\r\na=sendonly\r\n')).toBe('sendonly');
+    expect(sdpDirection(head + 'a=inactive\r\nm=audio 4000 RTP/AVP 0\r\n')).toBe('inactive');
+    expect(
+      sdpDirection(head + 'a=inactive\r\nm=audio 4000 RTP/AVP 0\r\na=recvonly\r\n'),
+      'the media level wins',
+    ).toBe('recvonly');
+    expect(
+      sdpDirection(head + 'm=audio 4000 RTP/AVP 0\r\nm=video 4002 RTP/AVP 96\r\na=sendonly\r\n'),
+      "another stream's direction is not audio's",
+    ).toBe('sendrecv');
+    expect(
+      sdpDirection(
+        head.replace('c=IN IP4 1.2.3.4', 'c=IN IP4 0.0.0.0') + 'm=audio 9 RTP/AVP 0\r\n',
+      ),
+      "a WebRTC SDP's 0.0.0.0 is no hold",
+    ).toBe('sendrecv');
+    expect(
+      ['sendrecv', 'sendonly', 'recvonly', 'inactive'].map((d) => answerDirection(d as never)),
+    ).toEqual(['sendrecv', 'recvonly', 'sendonly', 'inactive']);
+  });
+
+  it('writes the direction asked for, and a higher o= version for the same session', () => {
+    const a = plainSdp('127.0.0.1', 4000, {
+      direction: 'sendonly',
+      session: { id: 7, version: 1 },
+    });
+    const b = plainSdp('127.0.0.1', 4000, {
+      direction: 'sendrecv',
+      session: { id: 7, version: 2 },
+    });
+    expect(sdpDirection(a)).toBe('sendonly');
+    expect(a).toMatch(/^o=switchboard 7 1 IN IP4/m);
+    expect(sdpDirection(b)).toBe('sendrecv');
+    expect(b).toMatch(/^o=switchboard 7 2 IN IP4/m);
   });
 });

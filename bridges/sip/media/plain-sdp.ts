@@ -37,19 +37,70 @@ export function parsePlainSdp(sdp: string): RtpEndpoint | undefined {
 
 const RTPMAP: Record<number, string> = { 0: 'PCMU/8000', 8: 'PCMA/8000' };
 
+/** An SDP media direction, from the point of view of the side that wrote the SDP. */
+export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+const DIRECTIONS: readonly string[] = ['sendrecv', 'sendonly', 'recvonly', 'inactive'];
+
+/**
+ * The direction of an SDP's first audio stream (its own attribute, else the session's, else
+ * sendrecv). (A WebRTC SDP's `c=IN IP4 0.0.0.0` means nothing: the old way of holding, RFC 2543,
+ * is read from the plain side's address by the relay.)
+ */
+export function sdpDirection(sdp: string): Direction {
+  let session: Direction | undefined;
+  let media: Direction | undefined;
+  let inAudio = false;
+  let seenAudio = false;
+  for (const raw of sdp.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line.startsWith('m=')) {
+      if (seenAudio) break;
+      inAudio = line.startsWith('m=audio ');
+      seenAudio ||= inAudio;
+      continue;
+    }
+    const a = /^a=(\w+)$/.exec(line)?.[1];
+    if (!a || !DIRECTIONS.includes(a)) continue;
+    if (inAudio) media = a as Direction;
+    else if (!seenAudio) session = a as Direction;
+  }
+  return media ?? session ?? 'sendrecv';
+}
+
+/** The direction that answers an offer's (RFC 3264 §6.1): sendonly ↔ recvonly. */
+export function answerDirection(offer: Direction): Direction {
+  return offer === 'sendonly' ? 'recvonly' : offer === 'recvonly' ? 'sendonly' : offer;
+}
+
+export const sends = (d: Direction): boolean => d === 'sendrecv' || d === 'sendonly';
+export const receives = (d: Direction): boolean => d === 'sendrecv' || d === 'recvonly';
+
+export interface PlainSdpOptions {
+  payloadTypes?: number[];
+  direction?: Direction;
+  /** `o=` session id and version: the same id, the version one higher for each new SDP. */
+  session?: { id: number; version: number };
+  /** The RFC 4733 telephone-event payload type to offer or answer (DTMF digits 0-15). */
+  telephoneEvent?: number;
+}
+
 /** Our plain SDP: the RTP address and port the relay listens on, G.711 μ-law and A-law. */
-export function plainSdp(address: string, port: number, payloadTypes = [0, 8]): string {
-  const id = Date.now();
+export function plainSdp(address: string, port: number, opts: PlainSdpOptions = {}): string {
+  const payloadTypes = opts.payloadTypes ?? [0, 8];
+  const id = opts.session?.id ?? Date.now();
+  const version = opts.session?.version ?? id;
+  const te = opts.telephoneEvent;
   return [
     'v=0',
-    `o=switchboard ${id} ${id} IN IP4 ${address}`,
+    `o=switchboard ${id} ${version} IN IP4 ${address}`,
     's=switchboard',
     `c=IN IP4 ${address}`,
     't=0 0',
-    `m=audio ${port} RTP/AVP ${payloadTypes.join(' ')}`,
+    `m=audio ${port} RTP/AVP ${[...payloadTypes, ...(te !== undefined ? [te] : [])].join(' ')}`,
     ...payloadTypes.filter((pt) => RTPMAP[pt]).map((pt) => `a=rtpmap:${pt} ${RTPMAP[pt]}`),
+    ...(te !== undefined ? [`a=rtpmap:${te} telephone-event/8000`, `a=fmtp:${te} 0-15`] : []),
     'a=ptime:20',
-    'a=sendrecv',
+    `a=${opts.direction ?? 'sendrecv'}`,
     '',
   ].join('\r\n');
 }

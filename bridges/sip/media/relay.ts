@@ -4,15 +4,28 @@
  * are handed across without transcoding. RTP is taken only from the address the SIP side
  * negotiated.
  */
+import { randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import {
   MediaStreamTrack,
   RTCPeerConnection,
   RTCRtpCodecParameters,
+  RtpHeader,
   RtpPacket,
   type RTCRtpTransceiver,
 } from 'werift';
-import { parsePlainSdp, plainSdp, type RtpEndpoint } from './plain-sdp.js';
+import {
+  answerDirection,
+  parsePlainSdp,
+  plainSdp,
+  receives,
+  sdpDirection,
+  sends,
+  type Direction,
+  type RtpEndpoint,
+} from './plain-sdp.js';
+import { DigitDetector, digitPayloads, telephoneEventType } from './telephone-event.js';
+import { StreamQuality, type QualityFigures } from './rtp-quality.js';
 
 export interface RelayOptions {
   /** The address the RTP socket binds (and, without `publicAddress`, advertises). */
@@ -21,6 +34,14 @@ export interface RelayOptions {
   publicAddress?: string;
   /** STUN/TURN servers for the WebRTC leg (none by default). */
   iceServers: { urls: string; username?: string; credential?: string }[];
+  /** The UDP ports the RTP socket and the WebRTC leg's ICE sockets take (default: any). */
+  ports?: { min: number; max: number };
+}
+
+/** Each way's stream as the relay receives it: loss and jitter. */
+export interface CallQuality {
+  toSip: QualityFigures;
+  toMatrix: QualityFigures;
 }
 
 export interface MediaStats {
@@ -28,7 +49,12 @@ export interface MediaStats {
   toMatrix: { packets: number; bytes: number };
   /** RTP from an address other than the negotiated one, dropped. */
   foreign: number;
+  /** RTP not handed across because a side put the call on hold (its SDP direction). */
+  held: number;
 }
+
+/** The telephone-event payload type we offer (the far side's when it offered one). */
+const TE_DEFAULT = 101;
 
 const codecs = {
   audio: [
@@ -43,6 +69,12 @@ const codecs = {
       clockRate: 8000,
       channels: 1,
       payloadType: 8,
+    }),
+    new RTCRtpCodecParameters({
+      mimeType: 'audio/telephone-event',
+      clockRate: 8000,
+      payloadType: TE_DEFAULT,
+      parameters: '0-15',
     }),
   ],
 };
@@ -59,23 +91,54 @@ export class MediaRelay {
     toSip: { packets: 0, bytes: 0 },
     toMatrix: { packets: 0, bytes: 0 },
     foreign: 0,
+    held: 0,
+  };
+  /** The latest SDP direction of each side, as that side wrote it: which way media may flow. */
+  private matrixDir: Direction = 'sendrecv';
+  private sipDir: Direction = 'sendrecv';
+  /** The `o=` line of our plain SDP: one session id, its version one higher each time. */
+  private readonly session = { id: Date.now(), version: 0 };
+  /** The telephone-event payload type each leg negotiated (undefined: none). */
+  private teSip?: number;
+  private teMatrix?: number;
+  private readonly digits = new DigitDetector();
+  private readonly streams = { toSip: new StreamQuality(), toMatrix: new StreamQuality() };
+  /** A DTMF digit the phone sent in the media (RFC 4733), once per key press. */
+  onDigit?: (digit: string) => void;
+  /**
+   * The RTP stream toward SIP is the relay's own (one SSRC, its own sequence numbers), so that
+   * the telephone-events it writes (`!dtmf`) fit in it whatever the Matrix side's stream does.
+   */
+  private readonly out = {
+    ssrc: randomInt(1, 0xffffffff),
+    seq: randomInt(0, 0xffff),
+    timestamp: randomInt(0, 0xffffffff),
   };
 
   constructor(private readonly opts: RelayOptions) {
-    this.pc = new RTCPeerConnection({ codecs, iceServers: opts.iceServers });
-    this.pc.onTrack.subscribe((track) =>
-      track.onReceiveRtp.subscribe((packet) => this.fromMatrix(packet)),
-    );
+    this.pc = new RTCPeerConnection({
+      codecs,
+      iceServers: opts.iceServers,
+      ...(opts.ports ? { icePortRange: [opts.ports.min, opts.ports.max] } : {}),
+    });
+    // werift tells a track again at each re-negotiation (hold/resume): one subscription each.
+    const seen = new WeakSet<MediaStreamTrack>();
+    this.pc.onTrack.subscribe((track) => {
+      if (seen.has(track)) return;
+      seen.add(track);
+      track.onReceiveRtp.subscribe((packet) => this.fromMatrix(packet));
+    });
   }
 
-  /** Binds the RTP socket (an ephemeral port); its port is in the SIP side's SDP. */
+  /** Loss and jitter each way so far. */
+  get quality(): CallQuality {
+    return { toSip: this.streams.toSip.figures, toMatrix: this.streams.toMatrix.figures };
+  }
+
+  /** Binds the RTP socket (in `ports`, or an ephemeral port); its port is in the SIP side's SDP. */
   private async rtp(): Promise<Socket> {
     if (this.socket) return this.socket;
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(0, this.opts.bindAddress, () => resolve());
-    });
+    const socket = await bindRtp(this.opts.bindAddress, this.opts.ports);
     socket.on('message', (msg, rinfo) => {
       if (!this.sip || rinfo.address !== this.sip.address || rinfo.port !== this.sip.port) {
         this.stats.foreign++;
@@ -90,10 +153,67 @@ export class MediaRelay {
 
   private fromMatrix(packet: RtpPacket): void {
     if (this.closed || !this.sip || !this.socket) return;
+    const h = packet.header;
+    this.streams.toSip.add(h.ssrc, h.sequenceNumber, h.timestamp, performance.now());
+    if (!sends(this.matrixDir) || !receives(this.sipDir)) {
+      this.stats.held++;
+      return;
+    }
+    const header = packet.header;
+    if (this.teMatrix !== undefined && header.payloadType === this.teMatrix) {
+      if (this.teSip === undefined) return; // the phone takes no telephone-events
+      header.payloadType = this.teSip;
+    }
+    this.out.timestamp = header.timestamp;
+    this.sendToSip(packet);
+  }
+
+  private sendToSip(packet: RtpPacket): void {
+    if (!this.sip || !this.socket) return;
+    packet.header.ssrc = this.out.ssrc;
+    packet.header.sequenceNumber = this.out.seq = (this.out.seq + 1) & 0xffff;
     const data = packet.serialize();
     this.stats.toSip.packets++;
     this.stats.toSip.bytes += data.length;
     this.socket.send(data, this.sip.port, this.sip.address);
+  }
+
+  /** Whether `!dtmf` digits can go in the media: the phone negotiated telephone-events. */
+  get sendsDigits(): boolean {
+    return this.teSip !== undefined && !!this.sip && !this.closed;
+  }
+
+  /** Sends DTMF digits as RFC 4733 telephone-events toward the phone (100 ms each, 60 ms apart). */
+  async sendDigits(digits: string): Promise<void> {
+    if (this.teSip === undefined) throw new Error('the phone negotiated no telephone-events');
+    for (const digit of digits) {
+      const timestamp = this.out.timestamp;
+      for (const { payload, marker } of digitPayloads(digit)) {
+        if (this.closed) return;
+        const header = new RtpHeader({ payloadType: this.teSip, timestamp, marker });
+        this.sendToSip(new RtpPacket(header, payload));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      this.out.timestamp = (this.out.timestamp + 1600) >>> 0; // past the digit and its gap
+      await new Promise((r) => setTimeout(r, 60));
+    }
+  }
+
+  /** A telephone-event from the phone: its digit told once, the packet on to Matrix if it takes them. */
+  private eventFromSip(packet: RtpPacket): void {
+    const digit = this.digits.take(packet.header.ssrc, packet.header.timestamp, packet.payload);
+    if (digit) this.onDigit?.(digit);
+    const transceiver = this.pc.getTransceivers().find((t) => t.kind === 'audio');
+    const codec = transceiver?.codecs.find(
+      (c) => c.mimeType.toLowerCase() === 'audio/telephone-event',
+    );
+    if (!transceiver || !codec || this.teMatrix === undefined) return;
+    // werift writes its send codec's payload type in every packet: the event's for this one.
+    const sender = transceiver.sender;
+    const audio = sender.codec;
+    sender.codec = codec;
+    void sender.sendRtp(packet).catch(() => undefined);
+    sender.codec = audio;
   }
 
   private fromSip(data: Buffer): void {
@@ -105,15 +225,40 @@ export class MediaRelay {
       return;
     }
     if (packet.header.payloadType >= 72 && packet.header.payloadType <= 76) return; // RTCP
+    const h = packet.header;
+    this.streams.toMatrix.add(h.ssrc, h.sequenceNumber, h.timestamp, performance.now());
+    if (!sends(this.sipDir) || !receives(this.matrixDir)) {
+      this.stats.held++;
+      return;
+    }
     this.stats.toMatrix.packets++;
     this.stats.toMatrix.bytes += data.length;
+    if (this.teSip !== undefined && packet.header.payloadType === this.teSip)
+      return this.eventFromSip(packet);
     this.track.writeRtp(packet);
   }
 
-  private async sipSdp(): Promise<string> {
+  /** Our plain SDP: an offer has telephone-events, an answer only when the offer had them. */
+  private async sipSdp(direction: Direction, answer: boolean): Promise<string> {
     const socket = await this.rtp();
     const address = this.opts.publicAddress ?? this.opts.bindAddress;
-    return plainSdp(address, socket.address().port);
+    this.session.version++;
+    const te = answer ? this.teSip : (this.teSip ?? TE_DEFAULT);
+    return plainSdp(address, socket.address().port, {
+      direction,
+      session: this.session,
+      ...(te !== undefined ? { telephoneEvent: te } : {}),
+    });
+  }
+
+  /** After each WebRTC offer/answer: the telephone-event type both sides agreed, if any. */
+  private matrixNegotiated(): void {
+    const local = this.pc.localDescription?.sdp;
+    const remote = this.pc.remoteDescription?.sdp;
+    this.teMatrix =
+      local && remote && telephoneEventType(remote) !== undefined
+        ? telephoneEventType(local)
+        : undefined;
   }
 
   private setSip(sdp: string): void {
@@ -121,7 +266,21 @@ export class MediaRelay {
     if (!endpoint) throw new Error('the SIP side sent no usable RTP/AVP audio (IPv4) in its SDP');
     if (!endpoint.payloadTypes.some((pt) => pt === 0 || pt === 8))
       throw new Error('the SIP side offers neither PCMU nor PCMA');
+    // An RFC 2543 hold (c=0.0.0.0): inactive, and the address media will come back from is kept.
+    if (endpoint.address === '0.0.0.0') {
+      this.sipDir = 'inactive';
+      if (this.sip) return;
+    } else this.sipDir = sdpDirection(sdp);
+    this.teSip = telephoneEventType(sdp);
     this.sip = endpoint;
+  }
+
+  /** Which ways media flows now (both sides' latest SDP directions). */
+  get flows(): { toSip: boolean; toMatrix: boolean } {
+    return {
+      toSip: sends(this.matrixDir) && receives(this.sipDir),
+      toMatrix: sends(this.sipDir) && receives(this.matrixDir),
+    };
   }
 
   private attach(transceiver: RTCRtpTransceiver | undefined): void {
@@ -153,13 +312,15 @@ export class MediaRelay {
     await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
     await this.flushCandidates();
     this.attach(this.pc.getTransceivers().find((t) => t.kind === 'audio'));
-    return this.sipSdp();
+    this.matrixDir = sdpDirection(offer);
+    return this.sipSdp(this.matrixDir, false);
   }
 
   /** Takes the SIP answer (the 200 OK's SDP); returns the WebRTC answer for m.call.answer. */
   async sipAnswered(answer: string): Promise<string> {
     this.setSip(answer);
     await this.pc.setLocalDescription(await this.pc.createAnswer());
+    this.matrixNegotiated();
     return this.gathered();
   }
 
@@ -178,7 +339,50 @@ export class MediaRelay {
   async matrixAnswered(answer: string): Promise<string> {
     await this.pc.setRemoteDescription({ type: 'answer', sdp: answer });
     await this.flushCandidates();
-    return this.sipSdp();
+    this.matrixDir = sdpDirection(answer);
+    this.matrixNegotiated();
+    return this.sipSdp(answerDirection(this.sipDir), true);
+  }
+
+  // ---------------------------------------------------- hold / resume (re-negotiation)
+
+  /** A Matrix re-offer (m.call.negotiate); returns the plain SDP offer for the re-INVITE. */
+  async matrixReoffered(offer: string): Promise<string> {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
+    this.matrixDir = sdpDirection(offer);
+    return this.sipSdp(this.matrixDir, false);
+  }
+
+  /**
+   * The SIP answer to that re-INVITE (undefined when the phone refused it: its media stays as it
+   * was); returns the WebRTC answer for m.call.negotiate.
+   */
+  async sipReanswered(answer: string | undefined): Promise<string> {
+    if (answer) this.setSip(answer);
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    this.matrixNegotiated();
+    return this.gathered();
+  }
+
+  /** A SIP re-offer (a re-INVITE from the phone); returns the plain SDP answer for its 200. */
+  async sipReoffered(offer: string): Promise<string> {
+    this.setSip(offer);
+    return this.sipSdp(answerDirection(this.sipDir), true);
+  }
+
+  /** The WebRTC re-offer for m.call.negotiate after a SIP re-offer: the phone's direction. */
+  async matrixReoffer(): Promise<string> {
+    const transceiver = this.pc.getTransceivers().find((t) => t.kind === 'audio');
+    transceiver?.setDirection(this.sipDir);
+    await this.pc.setLocalDescription(await this.pc.createOffer());
+    return this.gathered();
+  }
+
+  /** The Matrix answer (m.call.negotiate) to that re-offer. */
+  async matrixReanswered(answer: string): Promise<void> {
+    await this.pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    this.matrixDir = sdpDirection(answer);
+    this.matrixNegotiated();
   }
 
   /** Candidates the Matrix client trickled (`m.call.candidates`); an empty one ends them. */
@@ -204,4 +408,27 @@ export class MediaRelay {
     this.socket?.close();
     await this.pc.close().catch(() => undefined);
   }
+}
+
+/** A UDP socket on `address`: a random free port of `ports` (a few tries), or an ephemeral one. */
+async function bindRtp(address: string, ports?: { min: number; max: number }): Promise<Socket> {
+  const tries = ports ? Math.min(32, ports.max - ports.min + 1) : 1;
+  let last: unknown;
+  for (let i = 0; i < tries; i++) {
+    const port = ports ? randomInt(ports.min, ports.max + 1) : 0;
+    const socket = createSocket('udp4');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.bind(port, address, () => resolve());
+      });
+      return socket;
+    } catch (err) {
+      last = err;
+      socket.close();
+    }
+  }
+  throw new Error(
+    `no free RTP port${ports ? ` in ${ports.min}-${ports.max}` : ''}: ${(last as Error).message}`,
+  );
 }

@@ -24,6 +24,7 @@ const NEEDS: Record<string, number> = {
   CHANNEL_CREATE: Intent.Guilds,
   GUILD_ROLE_CREATE: Intent.Guilds,
   THREAD_CREATE: Intent.Guilds,
+  CHANNEL_PINS_UPDATE: Intent.Guilds,
   GUILD_MEMBER_UPDATE: Intent.GuildMembers,
   GUILD_MEMBER_REMOVE: Intent.GuildMembers,
   GUILD_BAN_ADD: Intent.GuildModeration,

@@ -5,10 +5,17 @@
  * (`{ code, message, errors? }`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomBytes } from 'node:crypto';
-import type { APIMessage } from 'discord-api-types/v10';
-import { snowflake } from './snowflake.js';
-import type { AllowedMentions, FakeGuildState } from './state.js';
+import {
+  error,
+  type Handler,
+  type NoteEntry,
+  type Route,
+  type RouteHelpers,
+} from './rest-shared.js';
+import { channelRoutes } from './rest-channels.js';
+import { guildRoutes } from './rest-guild.js';
+import { webhookRoutes } from './rest-webhooks.js';
+import type { FakeGuildState } from './state.js';
 
 export interface RestCall {
   method: string;
@@ -28,26 +35,13 @@ interface Bucket {
   resetAt: number;
 }
 
-type Handler = (
-  m: RegExpExecArray,
-  body: Record<string, unknown>,
-  query: URLSearchParams,
-) => [number, unknown] | Promise<[number, unknown]>;
-
 export interface RestHooks {
   dispatch(t: string, d: unknown): void;
   gatewayUrl(): string;
 }
 
-const MAX_CONTENT = 2000;
 /** Discord's upload limit for a bot in a guild without boosts. */
 export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
-const error = (
-  status: number,
-  code: number,
-  message: string,
-  errors?: unknown,
-): [number, unknown] => [status, { code, message, ...(errors ? { errors } : {}) }];
 
 export class FakeRest {
   readonly calls: RestCall[] = [];
@@ -61,29 +55,11 @@ export class FakeRest {
     [];
   readonly tooManyRequests: RestCall[] = [];
   /** What the bot and its webhooks did in each channel, oldest first (the conformance kit's view). */
-  readonly received = new Map<
-    string,
-    {
-      kind: 'message' | 'edit' | 'delete' | 'reaction';
-      id?: string;
-      text?: string;
-      target?: string;
-      thread?: string;
-    }[]
-  >();
+  readonly received = new Map<string, NoteEntry[]>();
   /** Words AutoMod blocks (Discord answers 400, code 200000). */
   readonly blockedWords: string[] = [];
 
-  private note(
-    channelId: string,
-    entry: {
-      thread?: string;
-      kind: 'message' | 'edit' | 'delete' | 'reaction';
-      id?: string;
-      text?: string;
-      target?: string;
-    },
-  ): void {
+  private note(channelId: string, entry: NoteEntry): void {
     // A thread's events count as its parent channel's (the portal), naming the thread.
     const parent = this.state.channels.get(channelId)?.parentId;
     if (parent) {
@@ -260,345 +236,36 @@ export class FakeRest {
     return undefined;
   }
 
-  private routes(): [string, RegExp, string, Handler, boolean][] {
+  private routes(): Route[] {
+    const helpers = this.helpers();
+    return [...channelRoutes(helpers), ...webhookRoutes(helpers), ...guildRoutes(helpers)];
+  }
+
+  private helpers(): RouteHelpers {
     const s = this.state;
-    const channel = (id: string) => s.channels.get(id);
-    const unknownChannel = () => error(404, 10003, 'Unknown Channel');
-    const unknownMessage = () => error(404, 10008, 'Unknown Message');
-    const unknownWebhook = () => error(404, 10015, 'Unknown Webhook');
-    /** Where a webhook call goes: `?thread_id=` names a thread of the webhook's channel. */
-    const threadOr = (channelId: string, query: URLSearchParams): string | undefined => {
-      const thread = query.get('thread_id');
-      if (!thread) return channelId;
-      return s.channels.get(thread)?.parentId === channelId ? thread : undefined;
+    return {
+      state: s,
+      error,
+      note: (channelId, entry) => this.note(channelId, entry),
+      blocked: (content) => this.blocked(content),
+      dispatch: (t, d) => this.hooks.dispatch(t, d),
+      gatewayUrl: () => this.hooks.gatewayUrl(),
+      deleteMessage: (channelId, id, webhookId) => this.deleteMessage(channelId, id, webhookId),
+      apiWebhook: (w) => this.apiWebhook(w),
+      channel: (id) => s.channels.get(id),
+      unknownChannel: () => error(404, 10003, 'Unknown Channel'),
+      unknownMessage: () => error(404, 10008, 'Unknown Message'),
+      unknownWebhook: () => error(404, 10015, 'Unknown Webhook'),
+      threadOr: (channelId, query) => {
+        const thread = query.get('thread_id');
+        if (!thread) return channelId;
+        return s.channels.get(thread)?.parentId === channelId ? thread : undefined;
+      },
+      webhookOf: (id, token) => {
+        const w = s.webhooks.get(id);
+        return w && w.token === token ? w : undefined;
+      },
     };
-    const webhookOf = (id: string, token: string) => {
-      const w = s.webhooks.get(id);
-      return w && w.token === token ? w : undefined;
-    };
-    return [
-      [
-        'GET',
-        /^\/gateway\/bot$/,
-        'gateway',
-        () => [
-          200,
-          {
-            url: this.hooks.gatewayUrl(),
-            shards: 1,
-            session_start_limit: {
-              total: 1000,
-              remaining: 1000,
-              reset_after: 0,
-              max_concurrency: 1,
-            },
-          },
-        ],
-        true,
-      ],
-      [
-        'GET',
-        /^\/channels\/(\d+)\/webhooks$/,
-        'webhooks',
-        (m) =>
-          channel(m[1]!)
-            ? [
-                200,
-                [...s.webhooks.values()]
-                  .filter((w) => w.channel_id === m[1])
-                  .map((w) => this.apiWebhook(w)),
-              ]
-            : unknownChannel(),
-        true,
-      ],
-      [
-        'POST',
-        /^\/channels\/(\d+)\/webhooks$/,
-        'webhooks',
-        (m, body) => {
-          if (!channel(m[1]!)) return unknownChannel();
-          const name = body.name;
-          if (
-            typeof name !== 'string' ||
-            name.length < 1 ||
-            name.length > 80 ||
-            /clyde|discord/i.test(name)
-          )
-            return error(400, 50035, 'Invalid Form Body', {
-              name: { _errors: [{ code: 'BASE_TYPE_BAD_WEBHOOK_NAME' }] },
-            });
-          const w = {
-            id: snowflake(),
-            token: randomBytes(24).toString('base64url'),
-            channel_id: m[1]!,
-            name,
-          };
-          s.webhooks.set(w.id, w);
-          return [200, this.apiWebhook(w)];
-        },
-        true,
-      ],
-      [
-        'POST',
-        /^\/webhooks\/(\d+)\/([\w-]+)$/,
-        'webhook',
-        (m, body, query) => {
-          const w = webhookOf(m[1]!, m[2]!);
-          if (!w) return unknownWebhook();
-          const where = threadOr(w.channel_id, query);
-          if (!where) return unknownChannel();
-          const bad = checkMessageBody(body);
-          if (bad) return bad;
-          const username = typeof body.username === 'string' ? body.username : w.name;
-          if (username.length > 80 || /clyde|discord/i.test(username))
-            return error(400, 50035, 'Invalid Form Body', {
-              username: { _errors: [{ code: 'USERNAME_INVALID' }] },
-            });
-          const blocked = this.blocked(String(body.content ?? ''));
-          if (blocked) return blocked;
-          const msg = s.message(
-            where,
-            {
-              id: w.id,
-              username,
-              discriminator: '0000',
-              global_name: null,
-              avatar: null,
-              bot: true,
-            },
-            String(body.content ?? ''),
-            {
-              webhook_id: w.id,
-              allowed: body.allowed_mentions as AllowedMentions | undefined,
-            },
-          );
-          const files = (body.__files ?? []) as {
-            filename: string;
-            size: number;
-            content_type: string;
-          }[];
-          msg.attachments = files.map((f) => {
-            const id = snowflake();
-            return {
-              id,
-              filename: f.filename,
-              size: f.size,
-              content_type: f.content_type,
-              url: `https://cdn.discordapp.com/attachments/${w.channel_id}/${id}/${encodeURIComponent(f.filename)}`,
-              proxy_url: `https://media.discordapp.net/attachments/${w.channel_id}/${id}/${encodeURIComponent(f.filename)}`,
-            };
-          });
-          (msg as APIMessage & { avatar_url?: string }).avatar_url = body.avatar_url as
-            string | undefined;
-          s.messages.get(where)!.push(msg);
-          const quoted = /\(<https:\/\/discord\.com\/channels\/\d+\/\d+\/(\d+)>\)/.exec(
-            msg.content,
-          )?.[1];
-          this.note(where, {
-            kind: 'message',
-            id: msg.id,
-            text: msg.content,
-            ...(quoted ? { target: quoted } : {}),
-          });
-          this.hooks.dispatch('MESSAGE_CREATE', { ...msg, guild_id: s.guildId });
-          return query.get('wait') === 'true' ? [200, msg] : [204, undefined];
-        },
-        false,
-      ],
-      [
-        'PATCH',
-        /^\/webhooks\/(\d+)\/([\w-]+)\/messages\/(\d+)$/,
-        'webhook-edit',
-        (m, body, query) => {
-          const w = webhookOf(m[1]!, m[2]!);
-          if (!w) return unknownWebhook();
-          const where = threadOr(w.channel_id, query);
-          if (!where) return unknownChannel();
-          const msg = s.findMessage(where, m[3]!);
-          if (!msg || msg.webhook_id !== w.id) return unknownMessage();
-          const bad = checkMessageBody(body);
-          if (bad) return bad;
-          const blocked = this.blocked(String(body.content ?? ''));
-          if (blocked) return blocked;
-          msg.content = String(body.content ?? msg.content);
-          this.note(where, { kind: 'edit', target: msg.id, text: msg.content });
-          msg.edited_timestamp = new Date().toISOString();
-          this.hooks.dispatch('MESSAGE_UPDATE', { ...msg, guild_id: s.guildId });
-          return [200, msg];
-        },
-        false,
-      ],
-      [
-        'DELETE',
-        /^\/webhooks\/(\d+)\/([\w-]+)\/messages\/(\d+)$/,
-        'webhook-delete',
-        (m, _body, query) => {
-          const w = webhookOf(m[1]!, m[2]!);
-          if (!w) return unknownWebhook();
-          const where = threadOr(w.channel_id, query);
-          if (!where) return unknownChannel();
-          return this.deleteMessage(where, m[3]!, w.id);
-        },
-        false,
-      ],
-      [
-        'DELETE',
-        /^\/channels\/(\d+)\/messages\/(\d+)$/,
-        'delete',
-        (m) => (channel(m[1]!) ? this.deleteMessage(m[1]!, m[2]!) : unknownChannel()),
-        true,
-      ],
-      [
-        'PUT',
-        /^\/channels\/(\d+)\/messages\/(\d+)\/reactions\/([^/]+)\/@me$/,
-        'reactions',
-        (m) => {
-          const msg = s.findMessage(m[1]!, m[2]!);
-          if (!msg) return unknownMessage();
-          const emoji = decodeURIComponent(m[3]!);
-          if (/^\w/.test(emoji) && !emoji.includes(':')) return error(400, 10014, 'Unknown Emoji');
-          const reaction = { count: 1, me: true, emoji: { id: null, name: emoji } };
-          msg.reactions = [...(msg.reactions ?? []), reaction as never];
-          this.note(m[1]!, { kind: 'reaction', target: msg.id, text: emoji });
-          this.hooks.dispatch('MESSAGE_REACTION_ADD', {
-            user_id: s.botUser.id,
-            channel_id: m[1],
-            message_id: m[2],
-            guild_id: s.guildId,
-            emoji: { id: null, name: emoji },
-            burst: false,
-            type: 0,
-          });
-          return [204, undefined];
-        },
-        true,
-      ],
-      [
-        'DELETE',
-        /^\/channels\/(\d+)\/messages\/(\d+)\/reactions\/([^/]+)\/@me$/,
-        'reactions',
-        (m) => {
-          const msg = s.findMessage(m[1]!, m[2]!);
-          if (!msg) return unknownMessage();
-          const emoji = decodeURIComponent(m[3]!);
-          const before = msg.reactions?.length ?? 0;
-          msg.reactions = (msg.reactions ?? []).filter((r) => !(r.me && r.emoji.name === emoji));
-          if (msg.reactions.length < before) {
-            this.note(m[1]!, { kind: 'delete', target: msg.id, text: emoji });
-            this.hooks.dispatch('MESSAGE_REACTION_REMOVE', {
-              user_id: s.botUser.id,
-              channel_id: m[1],
-              message_id: m[2],
-              guild_id: s.guildId,
-              emoji: { id: null, name: emoji },
-              burst: false,
-              type: 0,
-            });
-          }
-          return [204, undefined];
-        },
-        true,
-      ],
-      [
-        'POST',
-        /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/,
-        'threads',
-        (m, body) => {
-          if (!channel(m[1]!)) return unknownChannel();
-          if (!s.findMessage(m[1]!, m[2]!)) return unknownMessage();
-          if (s.channels.has(m[2]!))
-            return error(400, 160004, 'A thread has already been created for this message');
-          const name = body.name;
-          if (typeof name !== 'string' || name.length < 1 || name.length > 100)
-            return error(400, 50035, 'Invalid Form Body', {
-              name: { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH' }] },
-            });
-          s.addThread(m[1]!, m[2]!, name);
-          const thread = s.apiChannel(m[2]!);
-          this.hooks.dispatch('THREAD_CREATE', { ...thread, newly_created: true });
-          return [201, thread];
-        },
-        true,
-      ],
-      [
-        'POST',
-        /^\/channels\/(\d+)\/typing$/,
-        'typing',
-        (m) => (channel(m[1]!) ? [204, undefined] : unknownChannel()),
-        true,
-      ],
-      [
-        'GET',
-        /^\/channels\/(\d+)\/messages$/,
-        'history',
-        (m, _b, query) => {
-          const list = s.messages.get(m[1]!);
-          if (!list) return unknownChannel();
-          const after = query.get('after');
-          const limit = Math.min(100, Number(query.get('limit') ?? 50));
-          const newer = list.filter((x) => !after || BigInt(x.id) > BigInt(after));
-          // Newest first, as Discord answers.
-          return [200, newer.slice(0, limit).reverse()];
-        },
-        true,
-      ],
-      [
-        'DELETE',
-        /^\/guilds\/(\d+)\/members\/(\d+)$/,
-        'kick',
-        (m) => {
-          const member = m[1] === s.guildId ? s.members.get(m[2]!) : undefined;
-          if (!member) return error(404, 10007, 'Unknown Member');
-          s.members.delete(m[2]!);
-          this.hooks.dispatch('GUILD_MEMBER_REMOVE', { guild_id: s.guildId, user: member.user });
-          return [204, undefined];
-        },
-        true,
-      ],
-      [
-        'PUT',
-        /^\/guilds\/(\d+)\/bans\/(\d+)$/,
-        'ban',
-        (m) => {
-          if (m[1] !== s.guildId) return error(404, 10004, 'Unknown Guild');
-          const member = s.members.get(m[2]!);
-          if (!member) return error(404, 10013, 'Unknown User');
-          s.bans.add(m[2]!);
-          s.members.delete(m[2]!);
-          this.hooks.dispatch('GUILD_BAN_ADD', { guild_id: s.guildId, user: member.user });
-          return [204, undefined];
-        },
-        true,
-      ],
-      [
-        'DELETE',
-        /^\/guilds\/(\d+)\/bans\/(\d+)$/,
-        'ban',
-        (m) => {
-          if (m[1] !== s.guildId || !s.bans.delete(m[2]!)) return error(404, 10026, 'Unknown Ban');
-          return [204, undefined];
-        },
-        true,
-      ],
-      [
-        'GET',
-        /^\/guilds\/(\d+)\/members\/(\d+)$/,
-        'member',
-        (m) => {
-          if (m[1] !== s.guildId) return error(404, 10004, 'Unknown Guild');
-          const member = s.members.get(m[2]!);
-          return member ? [200, s.apiMember(member)] : error(404, 10007, 'Unknown Member');
-        },
-        true,
-      ],
-      [
-        'GET',
-        /^\/channels\/(\d+)$/,
-        'channel',
-        (m) => (channel(m[1]!) ? [200, s.apiChannel(m[1]!)] : unknownChannel()),
-        true,
-      ],
-    ];
   }
 
   private deleteMessage(channelId: string, id: string, webhookId?: string): [number, unknown] {
@@ -631,24 +298,3 @@ export class FakeRest {
 }
 
 /** A message body as Discord checks it: content a string up to 2,000 characters, something to send. */
-function checkMessageBody(body: Record<string, unknown>): [number, unknown] | undefined {
-  if (body.content !== undefined && typeof body.content !== 'string')
-    return error(400, 50035, 'Invalid Form Body', {
-      content: { _errors: [{ code: 'BASE_TYPE_STRING' }] },
-    });
-  const content = (body.content as string | undefined) ?? '';
-  if (content.length > MAX_CONTENT)
-    return error(400, 50035, 'Invalid Form Body', {
-      content: {
-        _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }],
-      },
-    });
-  if (!content && !body.embeds && !(body.__files as unknown[] | undefined)?.length)
-    return error(400, 50006, 'Cannot send an empty message');
-  const allowed = body.allowed_mentions as AllowedMentions | undefined;
-  if (allowed?.parse?.includes('users') && allowed.users?.length)
-    return error(400, 50035, 'Invalid Form Body', {
-      allowed_mentions: { _errors: [{ code: 'MUTUALLY_EXCLUSIVE' }] },
-    });
-  return undefined;
-}

@@ -48,6 +48,8 @@ export class FakeGuildState {
   /** Messages by channel, oldest first. */
   readonly messages = new Map<string, APIMessage[]>();
   readonly webhooks = new Map<string, FakeWebhook>();
+  /** Pinned messages by channel, the latest pin first (as Discord lists them). */
+  readonly pins = new Map<string, { id: string; at: string }[]>();
   /** Banned user ids. */
   readonly bans = new Set<string>();
 

@@ -1,0 +1,173 @@
+/**
+ * The gateway's Matrix side (gateway.ts has the XMPP side): what Matrix users do in a Matrix room
+ * XMPP users are in reaches each XMPP session, from the sender's occupant: messages and the rest
+ * (through `route` and `send`), members coming and going (shown lazily), power levels as
+ * affiliations and roles, the topic as subject.
+ */
+import { xml, type Element } from '@xmpp/xml';
+import type {
+  MatrixMembership,
+  MatrixPowerLevels,
+  MatrixSender,
+  MatrixTopic,
+  MatrixUserId,
+} from '../../src/connector.js';
+import type { XmppDeps } from './deps.js';
+import type { Route } from './from-matrix.js';
+import { memberNick, occupantPresence, subjectMessage, type GwRoom } from './gateway-room.js';
+import { gatewayRoomJid, safeJid } from './ids.js';
+import { cloneStanza, newId, NS } from './stanzas.js';
+
+export abstract class GatewayMatrixSide {
+  protected readonly rooms = new Map<string, GwRoom>();
+
+  constructor(protected readonly d: XmppDeps) {}
+
+  protected get config() {
+    return this.d.ctx.config;
+  }
+
+  /** A session leaves (or was removed: `codes` 307 kicked, 301 banned, 333 gone). */
+  protected abstract leave(
+    alias: string,
+    full: string,
+    codes: string[],
+    reason?: string,
+  ): Promise<void>;
+
+  /** Where a Matrix user's events go: from their occupant, to every XMPP session (`send`). */
+  route(alias: string, sender: MatrixSender): Route {
+    const jid = gatewayRoomJid(alias, this.config.domain);
+    const room = this.rooms.get(alias);
+    let nick: string = sender.userId;
+    if (room) {
+      let m = room.members.get(sender.userId);
+      if (!m) {
+        m = { nick: memberNick(room, sender.userId, sender.displayName), level: 0 };
+        room.members.set(sender.userId, m);
+      }
+      nick = m.nick;
+    }
+    return {
+      type: 'groupchat',
+      from: `${jid}/${nick}`,
+      to: jid,
+      ref: (id) => id,
+      original: (id) => id,
+    };
+  }
+
+  /** Sends a stanza `route` built to every XMPP session in the room, from the sender's occupant. */
+  async send(el: Element, alias: string): Promise<void> {
+    const room = this.rooms.get(alias);
+    if (!room || room.occupants.size === 0) return;
+    const nick = safeJid(el.attrs.from ?? '')?.resource ?? '';
+    const userId = [...room.members.entries()].find(([, m]) => m.nick === nick)?.[0];
+    if (userId && !room.shown.has(userId)) this.show(room, userId);
+    const sent: Promise<void>[] = [];
+    for (const p of room.occupants.values()) {
+      const copy = cloneStanza(el);
+      copy.attrs.from = `${p.roomJid}/${nick}`;
+      copy.attrs.to = p.full;
+      if (el.name === 'message' && el.attrs.id)
+        copy.append(xml('stanza-id', { xmlns: NS.sid, id: el.attrs.id, by: p.roomJid }));
+      sent.push(this.d.link.send(copy));
+    }
+    await Promise.all(sent);
+  }
+
+  /** A Matrix member appears to every XMPP session (they joined, or speak for the first time). */
+  protected show(room: GwRoom, userId: MatrixUserId): void {
+    const m = room.members.get(userId);
+    if (!m) return;
+    room.shown.add(userId);
+    for (const p of room.occupants.values())
+      this.out(occupantPresence({ from: `${p.roomJid}/${m.nick}`, to: p.full, level: m.level }));
+  }
+
+  async onMatrixMembership(alias: string, change: MatrixMembership): Promise<void> {
+    const room = this.rooms.get(alias);
+    if (!room) return;
+    const codes =
+      change.membership === 'kick' ? ['307'] : change.membership === 'ban' ? ['301'] : [];
+    const ghost = this.d.ctx.ghostRemoteId(change.target);
+    if (ghost) {
+      // A Matrix moderator removed an XMPP user's ghost: every session of theirs leaves.
+      if (codes.length === 0) return;
+      for (const o of [...room.occupants.values()].filter((o) => o.bare === ghost))
+        await this.leave(alias, o.full, codes, change.reason);
+      return;
+    }
+    if (change.membership === 'join') {
+      if (room.members.has(change.target)) return;
+      const name = change.sender.userId === change.target ? change.sender.displayName : undefined;
+      room.members.set(change.target, { nick: memberNick(room, change.target, name), level: 0 });
+      if (room.occupants.size > 0 && room.shown.size < this.config.gateway.max_shown_members)
+        this.show(room, change.target);
+      return;
+    }
+    if (change.membership === 'invite' || change.membership === 'unban') return;
+    const m = room.members.get(change.target);
+    room.members.delete(change.target);
+    if (!m || !room.shown.delete(change.target)) return;
+    for (const p of room.occupants.values())
+      this.out(
+        occupantPresence({
+          from: `${p.roomJid}/${m.nick}`,
+          to: p.full,
+          level: m.level,
+          unavailable: true,
+          codes,
+          ...(change.reason ? { reason: change.reason } : {}),
+        }),
+      );
+  }
+
+  /** New power levels: shown members' and XMPP users' affiliations and roles change with them. */
+  onMatrixPowerLevels(alias: string, change: MatrixPowerLevels): void {
+    const room = this.rooms.get(alias);
+    if (!room) return;
+    for (const c of change.changes) {
+      const ghost = this.d.ctx.ghostRemoteId(c.userId);
+      if (ghost) {
+        // An XMPP user made moderator (or no longer): everyone in the room sees it.
+        for (const o of [...room.occupants.values()].filter((o) => o.bare === ghost)) {
+          room.levels.set(o.bare, c.level);
+          for (const p of room.occupants.values())
+            this.out(
+              occupantPresence({
+                from: `${p.roomJid}/${o.nick}`,
+                to: p.full,
+                level: c.level,
+                jid: o.full,
+                ...(p.full === o.full ? { codes: ['110'] } : {}),
+              }),
+            );
+        }
+        continue;
+      }
+      const m = room.members.get(c.userId);
+      if (!m) continue;
+      m.level = c.level;
+      if (!room.shown.has(c.userId)) continue;
+      for (const p of room.occupants.values())
+        this.out(occupantPresence({ from: `${p.roomJid}/${m.nick}`, to: p.full, level: m.level }));
+    }
+  }
+
+  async onMatrixTopic(alias: string, change: MatrixTopic): Promise<void> {
+    const room = this.rooms.get(alias);
+    if (!room) return;
+    room.topic = change.topic;
+    const { from } = this.route(alias, change.sender);
+    const nick = safeJid(from)?.resource ?? '';
+    for (const p of room.occupants.values())
+      this.out(subjectMessage(`${p.roomJid}/${nick}`, p.full, change.topic, newId()));
+  }
+
+  protected out(el: Element): void {
+    this.d.link
+      .send(el)
+      .catch((err: unknown) => this.d.ctx.log.debug({ err }, 'gateway stanza not sent'));
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * A MUC portal's catch-up from the room's archive (mam.ts) when a Matrix user's occupant is in
+ * the room again after the bridge or the server was away, and the last stanza-id it starts
+ * after (kept in the bridge's store a second after it changes, and at stop).
+ */
+import type { XmppDeps } from './deps.js';
+import { mucPortal, safeJid } from './ids.js';
+import type { LastSeen, MamQueries } from './mam.js';
+import { mapIds, ourOccupant, type Occupant, type Room } from './muc-room.js';
+import { parseMessage, type ParsedMessage } from './stanzas.js';
+
+export const lastKey = (room: string) => `muc/${room}/last`;
+
+/** Remembers the room's last stanza-id (stored a second later, for the MAM catch-up). */
+export function seenLast(d: XmppDeps, room: Room, stanzaId: string | undefined, at?: number): void {
+  if (!stanzaId) return;
+  room.last = { id: stanzaId, at: at ?? Date.now() };
+  if (room.lastTimer) return;
+  room.lastTimer = setTimeout(() => {
+    room.lastTimer = undefined;
+    if (room.last) void d.ctx.kv.set(lastKey(room.jid), room.last).catch(() => undefined);
+  }, 1_000);
+  room.lastTimer.unref?.();
+}
+
+export interface CatchUpHost {
+  d: XmppDeps;
+  mam: MamQueries;
+  /** Bridges one message of an XMPP occupant (inside the portal's chain). */
+  bridgeMessage(room: Room, m: ParsedMessage, nick: string, stanzaId: string): Promise<void>;
+}
+
+/**
+ * Queued in the portal's chain as soon as the occupant's join is confirmed, so that what the room
+ * said meanwhile reaches Matrix before anything it says from now on. Once per rejoin.
+ */
+export function catchUp(host: CatchUpHost, room: Room, o: Occupant): void {
+  if (!room.catchUp) return;
+  room.catchUp = false;
+  const { d } = host;
+  const key = mucPortal(room.jid);
+  void d.chain.run(
+    key,
+    async () => {
+      const last = room.last ?? (await d.ctx.kv.get<LastSeen>(lastKey(room.jid)));
+      if (!last) return; // never read before: a portal starts without history
+      const archived = await host.mam.since(d.link, room.jid, o.full, last);
+      let bridged = 0;
+      for (const a of archived) {
+        const m = parseMessage(a.message);
+        const nick = safeJid(m.from)?.resource;
+        // Our own users' messages were bridged from Matrix; core drops what it bridged already.
+        if (m.type !== 'groupchat' || !nick || ourOccupant(room, nick)) continue;
+        if (room.seen.has(a.id)) continue;
+        room.seen.set(a.id, true);
+        if (m.originId) mapIds(room, m.originId, a.id);
+        if (m.id) mapIds(room, m.id, a.id);
+        await host.bridgeMessage(
+          room,
+          { ...m, delayedAt: a.at ?? m.delayedAt ?? Date.now() },
+          nick,
+          a.id,
+        );
+        seenLast(d, room, a.id, a.at);
+        bridged++;
+      }
+      d.ctx.log.info(
+        { portal: key, archived: archived.length, bridged },
+        'MUC caught up from its archive',
+      );
+    },
+    (err) => d.ctx.log.warn({ err, portal: key }, 'MUC archive catch-up failed'),
+  );
+}

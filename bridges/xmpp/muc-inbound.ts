@@ -1,0 +1,64 @@
+/**
+ * What an XMPP occupant says in a MUC portal, as Matrix events (in the portal's chain, live or
+ * from the archive): their ghost joins first (named by their nick), then the message, its
+ * files as Matrix media; a subject change is the room's topic.
+ */
+import type { XmppDeps } from './deps.js';
+import { mucPortal, xmppUser } from './ids.js';
+import { mediaFromLink } from './media.js';
+import type { Room } from './muc-room.js';
+import type { ReactionSets } from './reactions.js';
+import { newId, type ParsedMessage } from './stanzas.js';
+import { eventsOf } from './to-matrix.js';
+
+export const subjectKey = (room: string) => `muc/${room}/subject`;
+
+export async function bridgeMessage(
+  d: XmppDeps,
+  reactions: ReactionSets,
+  room: Room,
+  m: ParsedMessage,
+  nick: string | undefined,
+  stanzaId: string | undefined,
+): Promise<void> {
+  const key = mucPortal(room.jid);
+  const sender = xmppUser(nick ? `${room.jid}/${nick}` : room.jid);
+  if (m.subject !== undefined && m.body === undefined) {
+    if (room.subject === m.subject) return; // told again on each join
+    await saveSubject(d, room, m.subject);
+    await d.emit({ kind: 'topic', portal: key, sender, topic: m.subject });
+    return;
+  }
+  if (nick) await arrived(d, room, nick);
+  const events = await eventsOf(
+    m,
+    {
+      portal: key,
+      sender,
+      id: stanzaId ?? m.id ?? newId(),
+      ref: (id) => room.ids.get(id) ?? id,
+    },
+    reactions,
+    (url) => mediaFromLink(d.ctx, url),
+  );
+  for (const e of events) await d.emit(e);
+}
+
+export async function saveSubject(d: XmppDeps, room: Room, subject: string): Promise<void> {
+  room.subject = subject;
+  await d.ctx.kv.set(subjectKey(room.jid), subject);
+}
+
+/** An XMPP occupant's ghost joins the room (once), named by their nick. */
+export async function arrived(d: XmppDeps, room: Room, nick: string): Promise<void> {
+  if (room.remote.has(nick)) return;
+  room.remote.add(nick);
+  const user = xmppUser(`${room.jid}/${nick}`);
+  await d.ctx.setGhostProfile(user, { displayName: nick });
+  await d.emit({
+    kind: 'membership',
+    portal: mucPortal(room.jid),
+    sender: user,
+    membership: 'join',
+  });
+}

@@ -1,0 +1,187 @@
+// Discord markdown ↔ Matrix HTML through the bridge (fake Discord + real Synapse), as a Matrix
+// user and Discord users see it: headings, quotes, lists, spoilers and custom emoji (as images)
+// from Discord, spoilers from Matrix, rich embeds as text, hostile content kept harmless both
+// ways and long Matrix texts split.
+import { EmbedType } from 'discord-api-types/v10';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Switchboard } from '../../src/core/switchboard.js';
+import {
+  asUser,
+  joinAlias,
+  roomEvents,
+  sendAs,
+  sendText,
+  type RoomEvent,
+} from '../support/bridge-harness.js';
+import { startDiscordBridge } from '../support/discord-bridge.js';
+import { FakeDiscord, type FakeMember } from '../support/fake-discord/index.js';
+import {
+  registerUser,
+  requireSynapse,
+  uniqueLocalpart,
+  waitFor,
+  type TestUser,
+} from '../support/synapse.js';
+
+/** A real PNG (1×1, red). */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+describe('Discord formatting (fake Discord + Synapse)', () => {
+  let fake: FakeDiscord;
+  let bridge: Switchboard;
+  let alice: TestUser;
+  let bob: FakeMember;
+  let channelId: string;
+  let roomId: string;
+
+  const inRoom = (predicate: (e: RoomEvent) => boolean, what: string) =>
+    waitFor(async () => (await roomEvents(alice, roomId)).find(predicate), 20_000, what);
+
+  beforeAll(async () => {
+    requireSynapse();
+    fake = await FakeDiscord.start();
+    channelId = fake.state.addChannel('formatting');
+    bob = fake.state.addMember('bob', 'Bobby');
+    ({ bridge } = await startDiscordBridge(fake));
+    alice = await registerUser(uniqueLocalpart('alice'));
+    roomId = await joinAlias(alice, `#discord_${channelId}:localhost`);
+  });
+
+  afterAll(async () => {
+    await bridge?.stop();
+    await fake?.close();
+  });
+
+  it('shows Discord headings, quotes, lists and spoilers as Matrix HTML', async () => {
+    fake.say(
+      bob,
+      channelId,
+      '## Plan\n> first **idea**\n> second\n- one\n- two\n1. uno\nthe end is ||a <b>secret</b>||',
+    );
+    const e = await inRoom((x) => String(x.content.body).startsWith('Plan'), 'the message');
+    expect(e.content.formatted_body).toBe(
+      '<h2>Plan</h2><blockquote>first <strong>idea</strong><br>second</blockquote>' +
+        '<ul><li>one</li><li>two</li></ul><ol><li>uno</li></ol>' +
+        'the end is <span data-mx-spoiler>a &lt;b&gt;secret&lt;/b&gt;</span>',
+    );
+    expect(e.content.body).toBe(
+      'Plan\n> first idea\n> second\n- one\n- two\n1. uno\nthe end is a <b>secret</b>',
+    );
+  });
+
+  it('shows a custom emoji in the text as its image', async () => {
+    const emoji = fake.addEmoji('blob_wave', PNG);
+    fake.say(bob, channelId, `hello <:blob_wave:${emoji.id}>!`);
+    const e = await inRoom((x) => String(x.content.body).startsWith('hello'), 'the emoji message');
+    expect(e.content.body).toBe('hello :blob_wave:!');
+    const m =
+      /^hello <img data-mx-emoticon src="(mxc:\/\/localhost\/[\w-]+)" alt=":blob_wave:" title=":blob_wave:" height="32">!$/.exec(
+        String(e.content.formatted_body),
+      );
+    expect(m, String(e.content.formatted_body)).not.toBeNull();
+    const res = await fetch(
+      `${requireSynapse().hsUrl}/_matrix/client/v1/media/download/${m![1]!.slice('mxc://'.length)}`,
+      { headers: { authorization: `Bearer ${alice.accessToken}` } },
+    );
+    expect(Buffer.from(await res.arrayBuffer())).toEqual(PNG);
+    // Uploaded once: the same emoji again reuses it.
+    const fetched = fake.cdn.fetched.filter((p) => p.includes(emoji.id)).length;
+    fake.say(bob, channelId, `again <:blob_wave:${emoji.id}>`);
+    const again = await inRoom((x) => String(x.content.body).startsWith('again'), 'the second');
+    expect(String(again.content.formatted_body)).toContain(m![1]!);
+    expect(fake.cdn.fetched.filter((p) => p.includes(emoji.id)).length).toBe(fetched);
+  });
+
+  it('sends a Matrix spoiler as a Discord spoiler', async () => {
+    await sendAs(alice, roomId, {
+      msgtype: 'm.text',
+      body: 'it was [Spoiler] the butler',
+      format: 'org.matrix.custom.html',
+      formatted_body: 'it was <span data-mx-spoiler>the *butler*</span>',
+    });
+    const sent = await waitFor(
+      () => fake.messages(channelId).find((m) => m.webhook_id && m.content.startsWith('it was')),
+      20_000,
+      'the spoiler on Discord',
+    );
+    expect(sent.content).toBe('it was ||the \\*butler\\*||');
+  });
+  it('keeps hostile content harmless both ways and splits long Matrix texts', async () => {
+    // HTML typed on Discord is text in Matrix, never markup; a javascript: masked link is no link.
+    fake.say(
+      bob,
+      channelId,
+      '<img src=x onerror=alert(1)> **<b>bold</b>** [x](javascript:alert(1))',
+    );
+    const e = await inRoom((x) => String(x.content.body).startsWith('<img'), 'the hostile message');
+    expect(e.content.formatted_body).toBe(
+      '&lt;img src=x onerror=alert(1)&gt; <strong>&lt;b&gt;bold&lt;/b&gt;</strong> [x](javascript:alert(1))',
+    );
+    // NUL, a lone surrogate and a 4,000-character text (Nitro's limit) arrive cleaned and whole.
+    const huge = `nul\u0000lone\uD800end ${'y'.repeat(3980)}`;
+    fake.say(bob, channelId, huge);
+    const big = await inRoom((x) => String(x.content.body).startsWith('nul'), 'the huge message');
+    expect(big.content.body).toBe(`nullone\uFFFDend ${'y'.repeat(3980)}`);
+    // A display name Discord would refuse as a webhook username is mended, not refused.
+    await asUser(
+      alice,
+      'PUT',
+      `/_matrix/client/v3/profile/${encodeURIComponent(alice.userId)}/displayname`,
+      {
+        displayname: 'Discord @admin\u0007',
+      },
+    );
+    await inRoom(
+      (x) =>
+        x.type === 'm.room.member' &&
+        x.state_key === alice.userId &&
+        x.content.displayname === 'Discord @admin\u0007',
+      "alice's new display name in the room",
+    );
+    // A text over Discord's 2,000 characters goes as several messages, in order, none too long.
+    const long = Array.from({ length: 60 }, (_, i) => `line ${i} ${'x'.repeat(80)}`).join('\n');
+    await sendText(alice, roomId, long);
+    const parts = await waitFor(
+      () => {
+        const found = fake
+          .messages(channelId)
+          .filter((m) => m.webhook_id && /^line \d+ x/.test(m.content));
+        return found.length >= 3 &&
+          found.some((m) => m.content.endsWith(`line 59 ${'x'.repeat(80)}`))
+          ? found
+          : undefined;
+      },
+      20_000,
+      'the long text on Discord',
+    );
+    expect(parts.every((m) => m.content.length <= 2000)).toBe(true);
+    expect(parts.map((m) => m.content).join('\n')).toBe(long);
+    expect(parts[0]!.author.username).toBe('D-iscord admin');
+  });
+
+  it('shows a rich embed as formatted text', async () => {
+    fake.say(bob, channelId, 'deploy done', {
+      embeds: [
+        {
+          type: EmbedType.Rich,
+          title: 'Build 42',
+          url: 'https://ci.example.org/42',
+          description: '**passed** in 3 min',
+        },
+      ],
+    });
+    const e = await inRoom(
+      (x) => String(x.content.body).startsWith('deploy done'),
+      'the embed message',
+    );
+    expect(e.content.body).toBe(
+      'deploy done\nBuild 42 (https://ci.example.org/42)\npassed in 3 min',
+    );
+    expect(e.content.formatted_body).toBe(
+      'deploy done<br><a href="https://ci.example.org/42"><strong>Build 42</strong></a><br><strong>passed</strong> in 3 min',
+    );
+  });
+});

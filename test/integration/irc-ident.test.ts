@@ -1,0 +1,114 @@
+// The ident server of a running bridge (ident.enabled, on a high port), through Synapse and the
+// test InspIRCd: a Matrix user who speaks gets an IRC connection with a username of their own,
+// and real RFC 1413 queries about every TCP connection to the IRC server (found in
+// /proc/net/tcp) get that username for theirs, the bot's for the bot's, and NO-USER for a
+// connection that is not the bridge's. (InspIRCd's own ident lookups go to port 113 only: see
+// irc-namespace.test.ts, which runs them in a network namespace.)
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IrcConnector } from '../../bridges/irc/index.js';
+import { identUsername } from '../../bridges/irc/ident/usernames.js';
+import type { Switchboard } from '../../src/core/switchboard.js';
+import { joinAlias, sendText, startBridge } from '../support/bridge-harness.js';
+import { ircPort, ircUser, type IrcUser } from '../support/irc-user.js';
+import {
+  registerUser,
+  requireSynapse,
+  uniqueLocalpart,
+  waitFor,
+  type TestUser,
+} from '../support/synapse.js';
+
+/** Local ports of established TCP connections (IPv4) to 127.0.0.1:`port`. */
+function clientPortsTo(port: number): number[] {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f[2] === `0100007F:${hexPort}` && f[3] === '01')
+    .map((f) => parseInt(f[1]!.split(':')[1]!, 16));
+}
+
+/** A real RFC 1413 query. */
+function identQuery(identPort: number, query: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: '127.0.0.1', port: identPort });
+    let text = '';
+    s.setEncoding('latin1');
+    s.on('connect', () => s.write(`${query}\r\n`));
+    s.on('data', (d: string) => (text += d));
+    s.on('end', () => resolve(text.trim()));
+    s.on('error', reject);
+  });
+}
+
+/** A free TCP port on 127.0.0.1 (for the ident server). */
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+describe('IRC ident server in the running bridge (InspIRCd + Synapse)', () => {
+  const suffix = randomBytes(4).toString('hex');
+  const channel = `#ident${suffix}`;
+  let bridge: Switchboard | undefined;
+  let carol: TestUser;
+  let dave: IrcUser;
+  let identPort: number;
+
+  beforeAll(async () => {
+    requireSynapse();
+    carol = await registerUser(uniqueLocalpart('carol'));
+    dave = await ircUser(`Dave${suffix}`, channel);
+    identPort = await freePort();
+    bridge = await startBridge({
+      connectors: [new IrcConnector()],
+      bridges: {
+        irc: {
+          enabled: true,
+          ident: { enabled: true, port: identPort, address: '127.0.0.1' },
+          networks: {
+            test: { host: '127.0.0.1', port: ircPort(), tls: false, bot_nick: `sbi${suffix}` },
+          },
+        },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    dave?.client.quit('bye');
+    await bridge?.stop();
+  });
+
+  it("answers each of the bridge's connections with its username, and nothing else", async () => {
+    const roomId = await joinAlias(carol, `#irc_test_${channel}:localhost`);
+    await sendText(carol, roomId, 'hello from matrix');
+    const heard = await waitFor(
+      () => dave.heard.find((h) => h.message === 'hello from matrix'),
+      20_000,
+      "carol's line on IRC",
+    );
+    const username = identUsername(carol.userId);
+    expect(heard.ident).toBe(username); // the connection's USER name is the per-user one too
+
+    const answers = await Promise.all(
+      clientPortsTo(ircPort()).map((p) => identQuery(identPort, `${p}, ${ircPort()}`)),
+    );
+    const said = answers.map((a) => a.split(' : ').slice(1).join(' : '));
+    expect(said).toContain(`USERID : UNIX : ${username}`);
+    expect(said).toContain('USERID : UNIX : switchboard');
+    expect(said).toContain('ERROR : NO-USER'); // Dave's connection (and any other not ours)
+    expect(said.filter((s) => s === `USERID : UNIX : ${username}`)).toHaveLength(1);
+
+    // Stopped with the bridge.
+    await bridge!.stop();
+    bridge = undefined;
+    await expect(identQuery(identPort, '1, 2')).rejects.toThrow(/ECONNREFUSED/);
+  });
+});

@@ -1,0 +1,159 @@
+/** The fake's channel routes: the gateway URL, a channel, its history, deletions, the bot's reactions, threads, typing. */
+import type { Route, RouteHelpers } from './rest-shared.js';
+
+export function channelRoutes(r: RouteHelpers): Route[] {
+  const s = r.state;
+  const { channel, unknownChannel, unknownMessage, error } = r;
+  return [
+    [
+      'GET',
+      /^\/gateway\/bot$/,
+      'gateway',
+      () => [
+        200,
+        {
+          url: r.gatewayUrl(),
+          shards: 1,
+          session_start_limit: {
+            total: 1000,
+            remaining: 1000,
+            reset_after: 0,
+            max_concurrency: 1,
+          },
+        },
+      ],
+      true,
+    ],
+    [
+      'DELETE',
+      /^\/channels\/(\d+)\/messages\/(\d+)$/,
+      'delete',
+      (m) => (channel(m[1]!) ? r.deleteMessage(m[1]!, m[2]!) : unknownChannel()),
+      true,
+    ],
+    [
+      'PUT',
+      /^\/channels\/(\d+)\/messages\/(\d+)\/reactions\/([^/]+)\/@me$/,
+      'reactions',
+      (m) => {
+        const msg = s.findMessage(m[1]!, m[2]!);
+        if (!msg) return unknownMessage();
+        const emoji = decodeURIComponent(m[3]!);
+        if (/^\w/.test(emoji) && !emoji.includes(':')) return error(400, 10014, 'Unknown Emoji');
+        const reaction = { count: 1, me: true, emoji: { id: null, name: emoji } };
+        msg.reactions = [...(msg.reactions ?? []), reaction as never];
+        r.note(m[1]!, { kind: 'reaction', target: msg.id, text: emoji });
+        r.dispatch('MESSAGE_REACTION_ADD', {
+          user_id: s.botUser.id,
+          channel_id: m[1],
+          message_id: m[2],
+          guild_id: s.guildId,
+          emoji: { id: null, name: emoji },
+          burst: false,
+          type: 0,
+        });
+        return [204, undefined];
+      },
+      true,
+    ],
+    [
+      'DELETE',
+      /^\/channels\/(\d+)\/messages\/(\d+)\/reactions\/([^/]+)\/@me$/,
+      'reactions',
+      (m) => {
+        const msg = s.findMessage(m[1]!, m[2]!);
+        if (!msg) return unknownMessage();
+        const emoji = decodeURIComponent(m[3]!);
+        const before = msg.reactions?.length ?? 0;
+        msg.reactions = (msg.reactions ?? []).filter((r) => !(r.me && r.emoji.name === emoji));
+        if (msg.reactions.length < before) {
+          r.note(m[1]!, { kind: 'delete', target: msg.id, text: emoji });
+          r.dispatch('MESSAGE_REACTION_REMOVE', {
+            user_id: s.botUser.id,
+            channel_id: m[1],
+            message_id: m[2],
+            guild_id: s.guildId,
+            emoji: { id: null, name: emoji },
+            burst: false,
+            type: 0,
+          });
+        }
+        return [204, undefined];
+      },
+      true,
+    ],
+    [
+      'POST',
+      /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/,
+      'threads',
+      (m, body) => {
+        if (!channel(m[1]!)) return unknownChannel();
+        if (!s.findMessage(m[1]!, m[2]!)) return unknownMessage();
+        if (s.channels.has(m[2]!))
+          return error(400, 160004, 'A thread has already been created for this message');
+        const name = body.name;
+        if (typeof name !== 'string' || name.length < 1 || name.length > 100)
+          return error(400, 50035, 'Invalid Form Body', {
+            name: { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH' }] },
+          });
+        s.addThread(m[1]!, m[2]!, name);
+        const thread = s.apiChannel(m[2]!);
+        r.dispatch('THREAD_CREATE', { ...thread, newly_created: true });
+        return [201, thread];
+      },
+      true,
+    ],
+    [
+      'POST',
+      /^\/channels\/(\d+)\/typing$/,
+      'typing',
+      (m) => (channel(m[1]!) ? [204, undefined] : unknownChannel()),
+      true,
+    ],
+    [
+      'GET',
+      /^\/channels\/(\d+)\/messages$/,
+      'history',
+      (m, _b, query) => {
+        const list = s.messages.get(m[1]!);
+        if (!list) return unknownChannel();
+        const after = query.get('after');
+        const limit = Math.min(100, Number(query.get('limit') ?? 50));
+        const newer = list.filter((x) => !after || BigInt(x.id) > BigInt(after));
+        // Newest first, as Discord answers.
+        return [200, newer.slice(0, limit).reverse()];
+      },
+      true,
+    ],
+    [
+      'GET',
+      /^\/channels\/(\d+)$/,
+      'channel',
+      (m) => (channel(m[1]!) ? [200, s.apiChannel(m[1]!)] : unknownChannel()),
+      true,
+    ],
+    [
+      'GET',
+      /^\/channels\/(\d+)\/messages\/pins$/,
+      'pins',
+      (m, _body, query) => {
+        if (!channel(m[1]!)) return unknownChannel();
+        const limit = Number(query.get('limit') ?? 50);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 50)
+          return error(400, 50035, 'Invalid Form Body', {
+            limit: {
+              _errors: [{ code: 'NUMBER_TYPE_MAX', message: 'int value should be <= 50.' }],
+            },
+          });
+        const list = r.state.pins.get(m[1]!) ?? [];
+        const messages = r.state.messages.get(m[1]!) ?? [];
+        const items = list
+          .slice(0, limit)
+          .map((p) => ({ pinned_at: p.at, message: messages.find((x) => x.id === p.id) }))
+          .filter((i) => i.message);
+        return [200, { items, has_more: list.length > limit }];
+      },
+      true,
+    ],
+  ];
+}
