@@ -248,6 +248,7 @@ export class IrcConnection {
         username: this.opts.username,
         gecos: this.opts.gecos,
         ...(account ? { account } : {}),
+        ...(this.opts.localAddress ? { localAddress: this.opts.localAddress } : {}),
         caps: CAPS,
       },
     };
