@@ -18,13 +18,14 @@ import { EchoConnector } from '../bridges/echo/index.js';
 import { DiscordConnector } from '../bridges/discord/index.js';
 import { EmailConnector } from '../bridges/email/index.js';
 import { IrcConnector } from '../bridges/irc/index.js';
+import { SipConnector } from '../bridges/sip/index.js';
 import { configSchema } from '../src/config/schema.js';
 import { Switchboard } from '../src/core/switchboard.js';
 import type { Direction } from '../src/observability/metrics.js';
 import { bucketPercentileMs, type Buckets } from './lib/stats.js';
 
 export type ToBridge =
-  | { type: 'start'; config: unknown; connector?: 'echo' | 'irc' | 'discord' | 'email' }
+  | { type: 'start'; config: unknown; connector?: 'echo' | 'irc' | 'discord' | 'email' | 'sip' }
   | { type: 'mark' }
   | { type: 'stats' }
   | { type: 'memory' }
@@ -124,7 +125,9 @@ async function onMessage(msg: ToBridge): Promise<void> {
             ? new DiscordConnector()
             : msg.connector === 'email'
               ? new EmailConnector()
-              : new EchoConnector();
+              : msg.connector === 'sip'
+                ? new SipConnector()
+                : new EchoConnector();
       bridge = new Switchboard(config, [connector], pino({ level: 'silent' }), {
         skipPing: true,
       });

@@ -15,7 +15,9 @@ import {
   type MatrixEdit,
   type MatrixMembership,
   type MembershipCapable,
+  type PinsCapable,
   type MatrixMessage,
+  type MatrixPins,
   type MatrixReaction,
   type MatrixRedaction,
   type MatrixRoomId,
@@ -32,6 +34,7 @@ import { DiscordConnection } from './connection.js';
 import {
   handleMatrixEdit,
   handleMatrixMessage,
+  handleMatrixPins,
   handleMatrixReaction,
   handleMatrixRedaction,
   handleMatrixTyping,
@@ -53,7 +56,8 @@ export class DiscordConnector
     RedactionCapable,
     MembershipCapable,
     ReactionCapable,
-    TypingCapable
+    TypingCapable,
+    PinsCapable
 {
   readonly id = 'discord';
   readonly displayName = 'Discord';
@@ -67,6 +71,7 @@ export class DiscordConnector
   /** Guilds bridged whole as spaces (tests and admin tooling). */
   spaces?: GuildSpaces;
   private webhooks?: Webhooks;
+  private media?: DiscordMedia;
   private lastSeen?: LastSeen;
   /** Public links of Matrix users' avatars, reused for a while (one per avatar, not per message). */
   private readonly avatarLinks = new AvatarLinks();
@@ -89,13 +94,13 @@ export class DiscordConnector
     const webhooks = this.webhooks;
     const lastSeen = new LastSeen(ctx.kv);
     this.lastSeen = lastSeen;
-    const media = new DiscordMedia({
+    const media = (this.media = new DiscordMedia({
       upload: (data, opts) => ctx.uploadMedia(data, opts),
       kv: ctx.kv,
       log: ctx.log,
       maxBytes: ctx.config.max_media_bytes,
       ...(ctx.config.cdn_url ? { cdnUrl: ctx.config.cdn_url } : {}),
-    });
+    }));
     this.listener = new DiscordListener(connection.client, {
       media,
       // Discord acknowledges nothing and a crash's losses come back through the catch-up from
@@ -211,6 +216,9 @@ export class DiscordConnector
       change,
     );
   }
+  handleMatrixPins(change: MatrixPins): Promise<void> {
+    return handleMatrixPins(this.deps(), change);
+  }
   handleMatrixTyping(typing: MatrixTyping): Promise<void> {
     return handleMatrixTyping(this.deps(), typing);
   }
@@ -232,6 +240,7 @@ export class DiscordConnector
       guildOf: (channelId) => this.channel(channelId)?.guildId,
       downloadMedia: (mxc) => ctx.downloadMedia(mxc),
       publicLink: (target) => ctx.publicLink(target),
+      emojiOf: (mxc) => this.media?.emojiOf(mxc) ?? Promise.resolve(undefined),
       avatarLink: (mxc) =>
         this.avatarLinks.link(mxc, () => ctx.publicLink({ mxc, name: 'avatar' })),
       threads: {

@@ -13,6 +13,7 @@ import {
   remoteMessageId,
   type MatrixEdit,
   type MatrixMessage,
+  type MatrixPins,
   type MatrixReaction,
   type MatrixRedaction,
   type MatrixTyping,
@@ -63,6 +64,8 @@ export interface FromMatrixDeps {
    * undefined (the webhook's own picture then) without `public_links`.
    */
   avatarLink(mxc: string): Promise<string | undefined>;
+  /** The Discord custom emoji (`name:id`) whose image the bridge uploaded as this mxc. */
+  emojiOf(mxc: string): Promise<string | undefined>;
   /** The largest upload Discord takes (`max_upload_bytes`). */
   maxUploadBytes: number;
   /** The thread each message sent into one is in (kept for edits, deletions and reactions). */
@@ -380,12 +383,17 @@ export async function handleMatrixReaction(
   const target = parseMessageId(reaction.target);
   if (!target)
     throw new BridgeError('unsupported', 'this message cannot take reactions on Discord');
-  // Unicode emoji only: a Matrix key that is text (or an mxc image) is no Discord emoji.
-  if (!/\p{Extended_Pictographic}|\p{Regional_Indicator}/u.test(reaction.key))
+  // Unicode emoji, or a custom emoji's image the bridge uploaded (`name:id` on Discord); a key
+  // that is other text, or another image, is no Discord emoji.
+  const custom = reaction.key.startsWith('mxc://') ? await deps.emojiOf(reaction.key) : undefined;
+  if (!custom && !/\p{Extended_Pictographic}|\p{Regional_Indicator}/u.test(reaction.key))
     throw new BridgeError(
       'unsupported',
-      `Discord takes only emoji as reactions, not “${reaction.key}”`,
+      reaction.key.startsWith('mxc://')
+        ? 'Discord takes only its own custom emoji as image reactions, not an image from Matrix'
+        : `Discord takes only emoji as reactions, not “${reaction.key}”`,
     );
+  const emoji = custom ?? reaction.key;
   try {
     await deps
       .rest()
@@ -393,13 +401,13 @@ export async function handleMatrixReaction(
         Routes.channelMessageOwnReaction(
           (await deps.threads.get(target)) ?? channelId,
           target,
-          encodeURIComponent(reaction.key),
+          encodeURIComponent(emoji),
         ),
       );
   } catch (err) {
     throw toBridgeError(err, 'the reaction');
   }
-  return { remoteId: makeOwnReactionId(target, reaction.key, reaction.eventId) as RemoteMessageId };
+  return { remoteId: makeOwnReactionId(target, emoji, reaction.eventId) as RemoteMessageId };
 }
 
 /** Typing shows on Discord for about 10 s per call: a start is sent, a stop has nothing to send. */
@@ -413,4 +421,28 @@ export async function handleMatrixTyping(
     .rest()
     .post(Routes.channelTyping(channelId))
     .catch(() => undefined);
+}
+
+/** Matrix pins and unpins of bridged messages → the bot pins and unpins them (Pin Messages). */
+export async function handleMatrixPins(deps: FromMatrixDeps, change: MatrixPins): Promise<void> {
+  const channelId = channelOf(deps, change.portal);
+  const where = async (id: string) => (await deps.threads.get(id)) ?? channelId;
+  try {
+    for (const remote of change.added) {
+      const id = parseMessageId(remote);
+      if (id) await deps.rest().put(Routes.channelMessagesPin(await where(id), id));
+    }
+    for (const remote of change.removed) {
+      const id = parseMessageId(remote);
+      if (!id) continue;
+      await deps
+        .rest()
+        .delete(Routes.channelMessagesPin(await where(id), id))
+        .catch((err: unknown) => {
+          if (discordCode(err) !== UNKNOWN_MESSAGE) throw err; // deleted meanwhile: unpinned
+        });
+    }
+  } catch (err) {
+    throw toBridgeError(err, 'the pin');
+  }
 }

@@ -124,6 +124,8 @@ export class DiscordMedia {
         `emoji-mxc:${id}`,
         `${this.cdn}/emojis/${id}.png`,
         `${name}.png`,
+        // The way back: a Matrix reaction with this image is this emoji on Discord.
+        (mxc) => this.deps.kv.set(`mxc-emoji:${mxc}`, `${name.replace(/:/g, '')}:${id}`),
       );
       this.emojis.set(id, known);
       // A failure is not remembered: the next use tries again.
@@ -144,11 +146,24 @@ export class DiscordMedia {
     return up?.mxc;
   }
 
-  private async storedOrUploaded(key: string, url: string, name: string) {
+  /** The Discord emoji (`name:id`) whose image is this Matrix media, when the bridge uploaded it. */
+  emojiOf(mxc: string): Promise<string | undefined> {
+    return this.deps.kv.get<string>(`mxc-emoji:${mxc}`);
+  }
+
+  private async storedOrUploaded(
+    key: string,
+    url: string,
+    name: string,
+    uploaded: (mxc: string) => Promise<void>,
+  ) {
     const stored = await this.deps.kv.get<string>(key);
     if (stored) return stored;
     const up = await this.reupload(url, { name });
-    if (up) await this.deps.kv.set(key, up.mxc);
+    if (up) {
+      await uploaded(up.mxc);
+      await this.deps.kv.set(key, up.mxc);
+    }
     return up?.mxc;
   }
 }

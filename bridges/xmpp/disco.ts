@@ -21,6 +21,7 @@ export const USER_FEATURES = [
   NS.sid,
   NS.oob,
   NS.markers,
+  NS.xhtmlIm,
 ];
 
 /** The disco#info answer for an address on the component, or undefined (item-not-found). */

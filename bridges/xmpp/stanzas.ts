@@ -23,7 +23,20 @@ export const NS = {
   nick: 'http://jabber.org/protocol/nick',
   oob: 'jabber:x:oob',
   markers: 'urn:xmpp:chat-markers:0',
+  xhtmlIm: 'http://jabber.org/protocol/xhtml-im',
+  xhtml: 'http://www.w3.org/1999/xhtml',
 } as const;
+
+/** The longest XHTML-IM body read (a longer one is ignored: the plain body stands). */
+const MAX_XHTML = 65_536;
+
+/** XEP-0071: the XHTML body's content as markup (serialized by the XML library), if any. */
+function xhtmlOf(el: Element): string | undefined {
+  const body = el.getChild('html', NS.xhtmlIm)?.getChild('body', NS.xhtml);
+  if (!body) return undefined;
+  const markup = body.children.map((c) => c.toString()).join('');
+  return markup.length > 0 && markup.length <= MAX_XHTML ? markup : undefined;
+}
 
 export const newId = (): string => randomUUID();
 
@@ -57,6 +70,8 @@ export interface ParsedMessage {
   oob?: string;
   /** XEP-0333: the id of the message the sender has read (and all before it). */
   displayed?: string;
+  /** XEP-0071 XHTML-IM: the formatted body as XHTML markup (the body's children). */
+  xhtml?: string;
   error?: { condition?: string; text?: string };
 }
 
@@ -130,6 +145,7 @@ export function parseMessage(el: Element): ParsedMessage {
       return state ? { chatState: state } : {};
     })(),
     ...(Number.isFinite(delayedAt) ? { delayedAt } : {}),
+    ...(xhtmlOf(el) !== undefined ? { xhtml: xhtmlOf(el)! } : {}),
     ...(el.getChild('displayed', NS.markers)?.attrs.id
       ? { displayed: el.getChild('displayed', NS.markers)!.attrs.id! }
       : {}),

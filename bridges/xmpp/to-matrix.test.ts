@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { portalKey, remoteUserId } from '../../src/connector.js';
 import { ReactionSets } from './reactions.js';
+import { xml } from '@xmpp/xml';
+import { parseMessage } from './stanzas.js';
 import { boundedBody, eventsOf, MAX_BODY_BYTES } from './to-matrix.js';
 
 const kv = () => {
@@ -41,5 +43,66 @@ describe('XMPP messages as remote events', () => {
       sets,
     );
     expect(typing).toMatchObject({ kind: 'typing', typing: true });
+  });
+
+  it('XHTML-IM formatting becomes the formatted content; scripts and unsafe links do not survive', async () => {
+    const el = xml(
+      'message',
+      { type: 'chat', from: 'a@x/r', to: 'b@y', id: 'm1' },
+      xml('body', {}, 'hi there click'),
+      xml(
+        'html',
+        { xmlns: 'http://jabber.org/protocol/xhtml-im' },
+        xml(
+          'body',
+          { xmlns: 'http://www.w3.org/1999/xhtml' },
+          xml('strong', {}, 'hi'),
+          ' there ',
+          xml('script', {}, 'alert(1)'),
+          xml('a', { href: 'javascript:alert(1)' }, 'click'),
+        ),
+      ),
+    );
+    const [msg] = await eventsOf(parseMessage(el), heard, new ReactionSets(kv()));
+    expect(msg).toMatchObject({ kind: 'message', content: { text: 'hi there click' } });
+    const formatted = JSON.stringify(
+      (msg as { content: { formatted?: unknown } }).content.formatted,
+    );
+    expect(formatted).toContain('"style":"bold"');
+    expect(formatted).not.toContain('alert');
+    expect(formatted).not.toContain('javascript');
+  });
+
+  it('a XEP-0333 displayed marker is a read receipt; a file link with out-of-band data is media', async () => {
+    const marker = xml(
+      'message',
+      { type: 'chat', from: 'a@x/r', to: 'b@y' },
+      xml('displayed', { xmlns: 'urn:xmpp:chat-markers:0', id: 'm9' }),
+    );
+    const [receipt] = await eventsOf(parseMessage(marker), heard, new ReactionSets(kv()));
+    expect(receipt).toMatchObject({ kind: 'receipt', upTo: 'sid:m9' });
+    const url = 'https://up.example/f/cat.png';
+    const file = xml(
+      'message',
+      { type: 'chat', from: 'a@x/r', to: 'b@y', id: 'm2' },
+      xml('body', {}, url),
+      xml('x', { xmlns: 'jabber:x:oob' }, xml('url', {}, url)),
+    );
+    const [media] = await eventsOf(parseMessage(file), heard, new ReactionSets(kv()), async () => ({
+      url: 'mxc://hs/abc',
+      name: 'cat.png',
+      mimeType: 'image/png',
+    }));
+    expect(media).toMatchObject({
+      kind: 'message',
+      content: { text: '', attachments: [{ url: 'mxc://hs/abc', mimeType: 'image/png' }] },
+    });
+    const [kept] = await eventsOf(
+      parseMessage(file),
+      heard,
+      new ReactionSets(kv()),
+      async () => undefined,
+    );
+    expect(kept).toMatchObject({ kind: 'message', content: { text: url } });
   });
 });

@@ -7,6 +7,7 @@ import {
   type RemoteUserId,
 } from '../../src/connector.js';
 import { plainText } from '../../src/format/content.js';
+import { parseMatrixHtml } from '../../src/format/html.js';
 import { truncateUtf8, utf8Length } from '../../src/format/text.js';
 import { contentFromBody } from './format.js';
 import { reactionId, type ReactionSets } from './reactions.js';
@@ -79,6 +80,11 @@ export async function eventsOf(
   }
   if (m.body !== undefined && m.body !== '') {
     let content = contentFromBody(boundedBody(m.body));
+    // XEP-0071: a client's XHTML-IM formatting wins over styling read from the body.
+    if (m.xhtml && content.kind !== 'emote' && utf8Length(m.body) <= MAX_BODY_BYTES) {
+      const formatted = parseMatrixHtml(m.xhtml);
+      if (formatted.length > 0) content = { kind: content.kind, text: m.body, formatted };
+    }
     // A file: its link as the body (the usual), with out-of-band data naming it.
     const file =
       m.oob && !m.replaces && media && /^https?:\/\//.test(m.oob) && m.body.includes(m.oob)

@@ -10,6 +10,7 @@ import type {
   MatrixReaction,
   MatrixRedaction,
   MatrixTopic,
+  MatrixPins,
   MatrixTyping,
   SendResult,
 } from './matrix-events.js';
@@ -71,6 +72,10 @@ export interface MembershipCapable {
 }
 export interface TopicCapable {
   handleMatrixTopic(change: MatrixTopic): Promise<void>;
+}
+/** Pins: a Matrix user pinned or unpinned bridged messages in a portal's room. */
+export interface PinsCapable {
+  handleMatrixPins(change: MatrixPins): Promise<void>;
 }
 /**
  * Power levels: a Matrix user changed users' levels in a portal's room (to make them operators or
@@ -147,6 +152,7 @@ export const canReact = has<ReactionCapable>('handleMatrixReaction');
 export const canType = has<TypingCapable>('handleMatrixTyping');
 export const canMembership = has<MembershipCapable>('handleMatrixMembership');
 export const canSetTopic = has<TopicCapable>('handleMatrixTopic');
+export const canPin = has<PinsCapable>('handleMatrixPins');
 export const canCall = has<CallCapable>('handleMatrixCall');
 export const canSetPowerLevels = has<PowerLevelsCapable>('handleMatrixPowerLevels');
 export const resolvesAliases = has<AliasResolving>('resolveAlias');

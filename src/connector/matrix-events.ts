@@ -92,6 +92,17 @@ export interface MatrixMembership extends MatrixEventBase {
   reason?: string;
 }
 
+/**
+ * A Matrix user changed the room's pinned events (`m.room.pinned_events`). Only events bridged to
+ * this network count: `pinned` is the whole list now (their remote ids, in the room's order),
+ * `added` and `removed` what changed since the previous list.
+ */
+export interface MatrixPins extends MatrixEventBase {
+  pinned: RemoteMessageId[];
+  added: RemoteMessageId[];
+  removed: RemoteMessageId[];
+}
+
 /** A Matrix user changed the room's topic. */
 export interface MatrixTopic extends MatrixEventBase {
   topic: string;

@@ -3,6 +3,7 @@ import {
   BridgeError,
   canEdit,
   canMembership,
+  canPin,
   canSetTopic,
   canSetPowerLevels,
   canReact,
@@ -244,6 +245,26 @@ export async function deliverToNetwork(
       // A room whose network has no topics keeps its own: nothing to tell anyone.
       if (ev.state_key !== '' || !canSetTopic(connector)) return;
       return connector.handleMatrixTopic({ ...(await base()), topic: str(content.topic) ?? '' });
+    }
+    case 'm.room.pinned_events': {
+      if (ev.state_key !== '' || !canPin(connector)) return;
+      const ids = (v: unknown) =>
+        Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').slice(0, 500) : [];
+      const remote = async (eventIds: string[]) => {
+        const out: RemoteMessageId[] = [];
+        for (const id of eventIds) {
+          const row = await deps.messages.byEvent(runtime.id, id);
+          if (row && row.portalKey === portal.portalKey) out.push(row.remoteId as RemoteMessageId);
+        }
+        return out;
+      };
+      const now = ids(content.pinned);
+      const before = ids(obj(obj(ev.unsigned)?.prev_content)?.pinned);
+      const pinned = await remote(now);
+      const added = await remote(now.filter((id) => !before.includes(id)));
+      const removed = await remote(before.filter((id) => !now.includes(id)));
+      if (!added.length && !removed.length) return;
+      return connector.handleMatrixPins({ ...(await base()), pinned, added, removed });
     }
     case 'm.room.power_levels': {
       if (ev.state_key !== '' || !canSetPowerLevels(connector)) return;

@@ -226,6 +226,31 @@ describe('Discord links, restarts and a refused token (fake Discord + Synapse)',
     );
   });
 
+  it('pins and unpins on Discord what a Matrix moderator pins and unpins', async () => {
+    const msg = fake.say(bob, channelId, 'pin me from Matrix');
+    const e = await waitFor(
+      async () => (await messages(roomId)).find((x) => x.content.body === 'pin me from Matrix'),
+      20_000,
+      'the message',
+    );
+    const pins = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.pinned_events/`;
+    await asUser(alice, 'PUT', pins, { pinned: [e.event_id] });
+    await waitFor(
+      () => fake.state.pins.get(channelId)?.some((p) => p.id === msg.id) || undefined,
+      20_000,
+      'the pin on Discord',
+    );
+    expect(fake.rest.calls.find((c) => c.method === 'PUT' && c.path.includes('/pins/'))?.auth).toBe(
+      `Bot ${fake.token}`,
+    );
+    await asUser(alice, 'PUT', pins, { pinned: [] });
+    await waitFor(
+      () => (fake.state.pins.get(channelId)?.some((p) => p.id === msg.id) ? undefined : true),
+      20_000,
+      'the unpin on Discord',
+    );
+  });
+
   it('gives up on a token Discord refuses, without retrying', async () => {
     await bridge!.stop();
     bridge = undefined;

@@ -165,15 +165,68 @@ describe('Discord media (fake Discord + its CDN + Synapse)', () => {
     );
   });
 
-  it('reacts with a custom emoji’s image', async () => {
+  it('reacts with a custom emoji’s image, both ways', async () => {
     const msg = fake.say(bob, channelId, 'react to me');
     await inRoom((e) => e.content.body === 'react to me', 'the message');
     const emoji = fake.addEmoji('party_blob', PNG);
     fake.react(bob, msg, emoji);
     const reaction = await inRoom((e) => e.type === 'm.reaction', 'the reaction');
-    const key = (reaction.content['m.relates_to'] as { key: string }).key;
+    const { key, event_id: target } = reaction.content['m.relates_to'] as {
+      key: string;
+      event_id: string;
+    };
     expect(key).toMatch(/^mxc:\/\/localhost\//);
     expect(await download(key)).toEqual(PNG);
+    // Back from Matrix: a reaction with that image is the custom emoji on Discord; another
+    // image is refused, saying why.
+    const mine = await sendAs(
+      alice,
+      roomId,
+      {
+        'm.relates_to': {
+          rel_type: 'm.annotation',
+          event_id: target,
+          key,
+        },
+      },
+      'm.reaction',
+    );
+    const call = await waitFor(
+      () =>
+        fake.rest.calls.find(
+          (c) =>
+            c.method === 'PUT' &&
+            c.path.includes(`/reactions/${encodeURIComponent(`party_blob:${emoji.id}`)}/@me`),
+        ),
+      20_000,
+      'the custom emoji reaction on Discord',
+    );
+    expect(call.status).toBe(204);
+    expect(mine).toMatch(/^\$/);
+    const other = await upload('not-emoji.png', PNG, 'image/png');
+    const refused = await sendAs(
+      alice,
+      roomId,
+      {
+        'm.relates_to': {
+          rel_type: 'm.annotation',
+          event_id: target,
+          key: other,
+        },
+      },
+      'm.reaction',
+    );
+    const notice = await inRoom(
+      (e) =>
+        e.content.msgtype === 'm.notice' &&
+        (e.content['m.relates_to'] as { 'm.in_reply_to'?: { event_id?: string } } | undefined)?.[
+          'm.in_reply_to'
+        ]?.event_id === refused,
+      'the refusal of another image',
+    );
+    expect(notice.content.body).toContain(
+      'Discord takes only its own custom emoji as image reactions',
+    );
   });
 
   it('gives a ghost its Discord avatar and follows a change', async () => {

@@ -164,6 +164,30 @@ describe('XMPP one-to-one chats (Prosody + Synapse)', () => {
     expect(e.content.formatted_body).toBe('this is <strong>strong</strong> and <em>emphasis</em>');
   });
 
+  it('XHTML-IM (XEP-0071) from XMPP is Matrix HTML; a script in it is not', async () => {
+    await alice.send(
+      xml(
+        'message',
+        { type: 'chat', to: mattJid },
+        xml('body', {}, 'rich hello'),
+        xml(
+          'html',
+          { xmlns: 'http://jabber.org/protocol/xhtml-im' },
+          xml(
+            'body',
+            { xmlns: 'http://www.w3.org/1999/xhtml' },
+            xml('strong', {}, 'rich'),
+            ' ',
+            xml('em', {}, 'hello'),
+            xml('script', {}, 'alert(1)'),
+          ),
+        ),
+      ),
+    );
+    const e = await fromGhost(dmRoom, ghostOf('alice@localhost'), 'rich hello');
+    expect(e.content.formatted_body).toBe('<strong>rich</strong> <em>hello</em>');
+  });
+
   it('hostile XML in Matrix text arrives as text, and the stream survives controls', async () => {
     const hostile =
       '</body></message><message to="bob@localhost"><body>pwn</body>]]><![CDATA[&amp;';

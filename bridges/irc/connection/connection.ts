@@ -247,6 +247,7 @@ export class IrcConnection {
         nick: this.wantedNick,
         username: this.opts.username,
         gecos: this.opts.gecos,
+        ...(this.opts.localAddress ? { localAddress: this.opts.localAddress } : {}),
         ...(account ? { account } : {}),
         ...(this.opts.localAddress ? { localAddress: this.opts.localAddress } : {}),
         caps: CAPS,

@@ -88,6 +88,7 @@ export class HeldConnection {
       nick: o.nick,
       username: o.username,
       gecos: o.gecos,
+      ...(o.localAddress ? { outgoing_addr: o.localAddress } : {}),
       auto_reconnect: false, // the bridge decides
       version: null,
       ...(o.account ? { account: o.account } : {}),

@@ -47,6 +47,8 @@ export interface OpenCommand {
   nick: string;
   username: string;
   gecos: string;
+  /** The source address (a per-user address of `source_prefix`). */
+  localAddress?: string;
   /** SASL PLAIN; the command entry is deleted as soon as the pool has read it. */
   account?: { account: string; password: string };
   /** The local address to connect from (a per-user IPv6 address); the system's choice when absent. */

@@ -93,6 +93,7 @@ export class FakeDiscord {
   /** A custom emoji of the guild (a PNG on the CDN): its id. */
   addEmoji(name: string, png: Uint8Array): { id: string; name: string } {
     const id = snowflake();
+    this.state.emojis.set(id, name);
     this.cdn.put(`/emojis/${id}.png`, png, 'image/png');
     return { id, name };
   }

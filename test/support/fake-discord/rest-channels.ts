@@ -40,7 +40,12 @@ export function channelRoutes(r: RouteHelpers): Route[] {
         if (!msg) return unknownMessage();
         const emoji = decodeURIComponent(m[3]!);
         if (/^\w/.test(emoji) && !emoji.includes(':')) return error(400, 10014, 'Unknown Emoji');
-        const reaction = { count: 1, me: true, emoji: { id: null, name: emoji } };
+        // A custom emoji is `name:id`, of this guild.
+        const custom = /^(\w{2,32}):(\d{17,20})$/.exec(emoji);
+        if (custom && s.emojis.get(custom[2]!) !== custom[1])
+          return error(400, 10014, 'Unknown Emoji');
+        const apiEmoji = custom ? { id: custom[2]!, name: custom[1]! } : { id: null, name: emoji };
+        const reaction = { count: 1, me: true, emoji: apiEmoji };
         msg.reactions = [...(msg.reactions ?? []), reaction as never];
         r.note(m[1]!, { kind: 'reaction', target: msg.id, text: emoji });
         r.dispatch('MESSAGE_REACTION_ADD', {
@@ -48,7 +53,7 @@ export function channelRoutes(r: RouteHelpers): Route[] {
           channel_id: m[1],
           message_id: m[2],
           guild_id: s.guildId,
-          emoji: { id: null, name: emoji },
+          emoji: apiEmoji,
           burst: false,
           type: 0,
         });
@@ -155,5 +160,30 @@ export function channelRoutes(r: RouteHelpers): Route[] {
       },
       true,
     ],
+    ...(['PUT', 'DELETE'] as const).map((method): Route => [
+      method,
+      /^\/channels\/(\d+)\/messages\/pins\/(\d+)$/,
+      'pins',
+      (m) => {
+        const msg = s.findMessage(m[1]!, m[2]!);
+        if (!msg) return unknownMessage();
+        const pins = s.pins.get(m[1]!) ?? [];
+        const rest = pins.filter((p) => p.id !== msg.id);
+        if (method === 'PUT' && rest.length >= 250)
+          return error(400, 30003, 'Maximum number of pins reached (250)');
+        msg.pinned = method === 'PUT';
+        s.pins.set(
+          m[1]!,
+          method === 'PUT' ? [{ id: msg.id, at: new Date().toISOString() }, ...rest] : rest,
+        );
+        r.dispatch('CHANNEL_PINS_UPDATE', {
+          guild_id: s.guildId,
+          channel_id: m[1],
+          last_pin_timestamp: new Date().toISOString(),
+        });
+        return [204, undefined];
+      },
+      true,
+    ]),
   ];
 }

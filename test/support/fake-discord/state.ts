@@ -50,6 +50,8 @@ export class FakeGuildState {
   readonly webhooks = new Map<string, FakeWebhook>();
   /** Pinned messages by channel, the latest pin first (as Discord lists them). */
   readonly pins = new Map<string, { id: string; at: string }[]>();
+  /** The guild's custom emoji: name by id. */
+  readonly emojis = new Map<string, string>();
   /** Banned user ids. */
   readonly bans = new Set<string>();
 
