@@ -249,7 +249,6 @@ export class IrcConnection {
         gecos: this.opts.gecos,
         ...(this.opts.localAddress ? { localAddress: this.opts.localAddress } : {}),
         ...(account ? { account } : {}),
-        ...(this.opts.localAddress ? { localAddress: this.opts.localAddress } : {}),
         caps: CAPS,
       },
     };

@@ -92,7 +92,6 @@ export class HeldConnection {
       auto_reconnect: false, // the bridge decides
       version: null,
       ...(o.account ? { account: o.account } : {}),
-      ...(o.localAddress ? { outgoing_addr: o.localAddress } : {}),
     });
   }
 

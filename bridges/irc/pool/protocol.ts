@@ -51,8 +51,6 @@ export interface OpenCommand {
   localAddress?: string;
   /** SASL PLAIN; the command entry is deleted as soon as the pool has read it. */
   account?: { account: string; password: string };
-  /** The local address to connect from (a per-user IPv6 address); the system's choice when absent. */
-  localAddress?: string;
   /** IRCv3 capabilities to request where offered. */
   caps: string[];
   /** The bridge's id for this attempt: a `closed` answering it (the connect failed) names it. */
