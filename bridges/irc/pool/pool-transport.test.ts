@@ -57,8 +57,9 @@ afterEach(() => {
   for (const c of conns.splice(0)) c.stop();
 });
 
-function connection(link: FakeLink, listener = false) {
+function connection(link: FakeLink, listener = false, localAddress?: string) {
   const conn = new IrcConnection({
+    ...(localAddress ? { localAddress } : {}),
     network: networkSchema.parse({ host: '127.0.0.1', port: 6667, tls: false }),
     nick: 'alice[m]',
     username: 'alice',
@@ -173,6 +174,13 @@ describe('PoolTransport', () => {
     conn.stop('Switchboard is shutting down');
     await tick();
     expect(link.sent.filter((c) => c.type === 'quit')).toEqual([]);
+  });
+
+  it("the pool connects from the user's own source address", async () => {
+    const link = new FakeLink();
+    connection(link, false, 'fd00::1:2').connect();
+    await tick();
+    expect(link.sent[0]).toMatchObject({ type: 'open', data: { localAddress: 'fd00::1:2' } });
   });
 
   it('a QUIT (the user disconnects) is a quit command to the pool', async () => {
