@@ -120,6 +120,16 @@ export class IrcConnector
       this.pool = new PoolLink(ctx.config.pool, ctx.log.child({ ircPool: ctx.config.pool.prefix }));
     }
     const snapshot = (await this.pool?.start()) ?? [];
+    // The pool process makes the connections: the bridge's ident server cannot see them, and the
+    // pool connects from its own host's address.
+    const unpooled = Object.entries(ctx.config.networks)
+      .filter(([, n]) => n.source_prefix)
+      .map(([id]) => id);
+    if (this.pool && (ctx.config.ident.enabled || unpooled.length))
+      ctx.log.warn(
+        { identEnabled: ctx.config.ident.enabled, sourcePrefixNetworks: unpooled },
+        'ident and source_prefix apply only to connections the bridge holds itself: with pool.redis they have no effect yet',
+      );
     if (ctx.config.ident.enabled)
       this.ident = await startIdentServer(
         ctx.config.ident,
