@@ -120,6 +120,12 @@ export class IrcConnector
       this.pool = new PoolLink(ctx.config.pool, ctx.log.child({ ircPool: ctx.config.pool.prefix }));
     }
     const snapshot = (await this.pool?.start()) ?? [];
+    // The pool process makes the connections: the bridge's ident server cannot see them (a puppet's
+    // source address does travel with its open command).
+    if (this.pool && ctx.config.ident.enabled)
+      ctx.log.warn(
+        'ident answers only for connections the bridge holds itself: with pool.redis it has no effect yet',
+      );
     if (ctx.config.ident.enabled)
       this.ident = await startIdentServer(
         ctx.config.ident,

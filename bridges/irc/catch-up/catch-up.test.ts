@@ -216,6 +216,13 @@ describe('catch-up: the away notice', () => {
     expect(said).toHaveLength(1);
   });
 
+  it("says nothing when the bot's connection was held by the pool (a re-attach: its JOIN is the pool's)", async () => {
+    await restart([], T0 + 2_000, T0 + 600_000);
+    bot.client.emit('join', { nick: 'bot', channel: '#chan', hostname: 'pool' });
+    vi.advanceTimersByTime(HISTORY_WAIT_MS);
+    expect(said).toEqual([]);
+  });
+
   it('says nothing for a gap shorter than away_notice_seconds, nor for a channel never seen', async () => {
     await restart([], T0 + 2_000, T0 + 30_000, { away_notice_seconds: 60 });
     join('#new');

@@ -91,8 +91,13 @@ export class CatchUp {
   listen(): void {
     const bot = this.network.bot;
     const client = bot.client;
-    client.on('join', (e: { nick: string; channel: string }) => {
-      if (bot.isMe(e.nick)) this.botJoined(e.channel);
+    client.on('join', (e: { nick: string; channel: string; hostname?: string }) => {
+      if (!bot.isMe(e.nick)) return;
+      // A connection the pool held (`pool.redis`) and the bridge re-attached to after a restart
+      // never left the channel (its JOIN is the pool's, host `pool`): what IRC said meanwhile
+      // waited in the pool's stream and comes now. Nothing to catch up.
+      if (e.hostname === 'pool') this.stillThere(e.channel);
+      else this.botJoined(e.channel);
     });
     const left = (channel: string) => {
       const lower = channel.toLowerCase();
@@ -184,6 +189,13 @@ export class CatchUp {
     const now = this.now();
     for (const channel of this.present)
       if (this.pending.get(channel)?.awaySince === undefined) this.marks.seen(channel, now);
+  }
+
+  private stillThere(channel: string): void {
+    const lower = channel.toLowerCase();
+    this.present.add(lower);
+    this.settle(lower, false);
+    this.marks.seen(lower, this.now());
   }
 
   private botJoined(channel: string): void {
