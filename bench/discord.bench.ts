@@ -14,7 +14,7 @@ import { FakeHomeserver } from '../test/support/fake-homeserver.js';
 import { FakeDiscord } from '../test/support/fake-discord/index.js';
 import { BridgeProcess } from './lib/bridge-handle.js';
 import { sqliteTarget } from './lib/databases.js';
-import { AS_TOKEN, BOT, DOMAIN, HS_TOKEN } from './lib/identities.js';
+import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './lib/identities.js';
 import { machine } from './lib/machine.js';
 import { pace, push, waitUntil } from './lib/pusher.js';
 import { MB, percentile, round } from './lib/stats.js';
@@ -66,18 +66,8 @@ try {
       type: 'start',
       connector: 'discord',
       config: {
-        homeserver: { url: hs.url, domain: DOMAIN },
-        appservice: {
-          id: 'switchboard',
-          port: 0,
-          url: 'http://127.0.0.1:9',
-          as_token: AS_TOKEN,
-          hs_token: HS_TOKEN,
-          bot: { localpart: BOT },
-        },
-        database: database.url,
-        logging: { level: 'silent' },
-        bridges: {
+        ...benchConfig(hs.url, database.url),
+                bridges: {
           discord: {
             enabled: true,
             token: fake.token,

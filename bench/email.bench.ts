@@ -23,7 +23,7 @@ import { createTransport } from 'nodemailer';
 import { FakeHomeserver } from '../test/support/fake-homeserver.js';
 import { BridgeProcess } from './lib/bridge-handle.js';
 import { sqliteTarget } from './lib/databases.js';
-import { AS_TOKEN, BOT, DOMAIN, HS_TOKEN } from './lib/identities.js';
+import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './lib/identities.js';
 import { machine } from './lib/machine.js';
 import { MailServer } from './lib/mail-server.js';
 import { pace, push, sleep, waitUntil } from './lib/pusher.js';
@@ -88,18 +88,8 @@ const mailbox = (folder: string) => ({
   folders: [{ folder, join_rule: 'public' }],
 });
 const config = (database: string, mailboxes: Record<string, unknown>) => ({
-  homeserver: { url: hs.url, domain: DOMAIN },
-  appservice: {
-    id: 'switchboard',
-    port: 0,
-    url: 'http://127.0.0.1:9',
-    as_token: AS_TOKEN,
-    hs_token: HS_TOKEN,
-    bot: { localpart: BOT },
-  },
-  database,
-  logging: { level: 'silent' },
-  bridges: { email: { enabled: true, bounce_wait_ms: 0, mailboxes } },
+  ...benchConfig(hs.url, database),
+    bridges: { email: { enabled: true, bounce_wait_ms: 0, mailboxes } },
 });
 const startBridge = async (database: string, mailboxes: Record<string, unknown>) => {
   const bridge = new BridgeProcess();

@@ -15,7 +15,7 @@ import { IrcPool } from '../bridges/irc/pool/pool-server.js';
 import { FakeHomeserver } from '../test/support/fake-homeserver.js';
 import { BridgeProcess } from './lib/bridge-handle.js';
 import { sqliteTarget } from './lib/databases.js';
-import { AS_TOKEN, BOT, DOMAIN, HS_TOKEN } from './lib/identities.js';
+import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './lib/identities.js';
 import { IrcPeer } from './lib/irc-peer.js';
 import { IrcServer } from './lib/irc-server.js';
 import { machine } from './lib/machine.js';
@@ -58,18 +58,8 @@ async function restartRun(redisUrl: string | undefined, n: number) {
     : undefined;
   await pool?.start();
   const config = {
-    homeserver: { url: hs.url, domain: DOMAIN },
-    appservice: {
-      id: 'switchboard',
-      port: 0,
-      url: 'http://127.0.0.1:9',
-      as_token: AS_TOKEN,
-      hs_token: HS_TOKEN,
-      bot: { localpart: BOT },
-    },
-    database: database.url,
-    logging: { level: 'silent' },
-    bridges: {
+    ...benchConfig(hs.url, database.url),
+        bridges: {
       irc: {
         enabled: true,
         ...(redisUrl ? { pool: { redis: redisUrl, prefix, http_port: 0 } } : {}),

@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { FakeHomeserver } from '../test/support/fake-homeserver.js';
 import { BridgeProcess } from './lib/bridge-handle.js';
 import { sqliteTarget } from './lib/databases.js';
-import { AS_TOKEN, BOT, DOMAIN, HS_TOKEN } from './lib/identities.js';
+import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './lib/identities.js';
 import { machine } from './lib/machine.js';
 import { push, sleep } from './lib/pusher.js';
 import { percentile, round } from './lib/stats.js';
@@ -221,18 +221,8 @@ try {
       type: 'start',
       connector: 'sip',
       config: {
-        homeserver: { url: hs.url, domain: DOMAIN },
-        appservice: {
-          id: 'switchboard',
-          port: 0,
-          url: 'http://127.0.0.1:9',
-          as_token: AS_TOKEN,
-          hs_token: HS_TOKEN,
-          bot: { localpart: BOT },
-        },
-        database: database.url,
-        logging: { level: 'silent' },
-        bridges: {
+        ...benchConfig(hs.url, database.url),
+                bridges: {
           sip: {
             enabled: true,
             server: `ws://127.0.0.1:${wsPort}`,

@@ -9,7 +9,7 @@ import type { StreamMode } from '../../test/support/fake-homeserver/appservice-s
 import { tmpdir } from 'node:os';
 import { BridgeProcess } from './bridge-handle.js';
 import { sqliteTarget } from './databases.js';
-import { AS_TOKEN, BOT, DOMAIN, HS_TOKEN } from './identities.js';
+import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './identities.js';
 import { IrcPeer } from './irc-peer.js';
 import type { Log } from './options.js';
 import { pace, sleep, waitUntil } from './pusher.js';
@@ -103,18 +103,8 @@ async function ircRun(
         type: 'start',
         connector: 'irc',
         config: {
-          homeserver: { url: hs.url, domain: DOMAIN },
-          appservice: {
-            id: 'switchboard',
-            port: 0,
-            url: 'http://127.0.0.1:9',
-            as_token: AS_TOKEN,
-            hs_token: HS_TOKEN,
-            bot: { localpart: BOT },
-          },
-          database: database.url,
-          logging: { level: 'silent' },
-          bridges: {
+          ...benchConfig(hs.url, database.url),
+                    bridges: {
             irc: {
               enabled: true,
               networks: {

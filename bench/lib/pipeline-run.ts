@@ -7,7 +7,7 @@ import { FakeHomeserver } from '../../test/support/fake-homeserver.js';
 import type { BridgeStats } from '../bridge-process.js';
 import { BridgeProcess } from './bridge-handle.js';
 import type { DbTarget } from './databases.js';
-import { AS_TOKEN, BOT, DOMAIN, ECHO_GHOST, HS_TOKEN } from './identities.js';
+import { AS_TOKEN, benchConfig, BOT, DOMAIN, ECHO_GHOST, HS_TOKEN } from './identities.js';
 import type { BenchOptions, Log } from './options.js';
 import { push, sleep, TransactionPusher, waitUntil } from './pusher.js';
 import { MB, percentile, round } from './stats.js';
@@ -99,19 +99,8 @@ export async function pipelineRun(
       {
         type: 'start',
         config: {
-          homeserver: { url: hs.url, domain: DOMAIN },
-          appservice: {
-            id: 'switchboard',
-            bind: '127.0.0.1',
-            port: 0,
-            url: 'http://127.0.0.1:9', // not used: the fake homeserver is told the real port below
-            as_token: AS_TOKEN,
-            hs_token: HS_TOKEN,
-            bot: { localpart: BOT },
-          },
-          database: database.url,
-          logging: { level: 'silent' },
-          bridges: { echo: { enabled: true } },
+          ...benchConfig(hs.url, database.url),
+                    bridges: { echo: { enabled: true } },
         },
       },
       'ready',
