@@ -34,10 +34,10 @@ import {
 } from '../../src/connector.js';
 import { KeyedChain } from './chain.js';
 import { xmppConfigSchema, type XmppConfig } from './config.js';
-import { ComponentLink } from './connection.js';
+import { ComponentLink } from './connection/connection.js';
 import type { XmppDeps } from './deps.js';
 import { DirectChats } from './dm.js';
-import * as fromMatrix from './from-matrix.js';
+import * as fromMatrix from './messages/from-matrix.js';
 import {
   dmPortal,
   matrixUserJid,
@@ -46,11 +46,11 @@ import {
   parsePortal,
   safeJid,
 } from './ids.js';
-import { Mucs } from './muc.js';
-import { ReactionSets } from './reactions.js';
-import { DISCO_INFO, DISCO_ITEMS, discoInfo, discoItems } from './disco.js';
-import { Gateway } from './gateway.js';
-import { NS, parseMessage } from './stanzas.js';
+import { Mucs } from './muc/muc.js';
+import { ReactionSets } from './messages/reactions.js';
+import { DISCO_INFO, DISCO_ITEMS, discoInfo, discoItems } from './connection/disco.js';
+import { Gateway } from './gateway/gateway.js';
+import { NS, parseMessage } from './connection/stanzas.js';
 import { xml } from '@xmpp/xml';
 
 export class XmppConnector

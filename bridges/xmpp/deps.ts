@@ -1,7 +1,7 @@
 /** What the XMPP bridge's parts share: core's context, the component connection, ordering. */
 import type { BridgeContext, RemoteEvent } from '../../src/connector.js';
 import type { XmppConfig } from './config.js';
-import type { ComponentLink } from './connection.js';
+import type { ComponentLink } from './connection/connection.js';
 import type { KeyedChain } from './chain.js';
 
 export interface XmppDeps {

@@ -8,10 +8,10 @@ import type { Element } from '@xmpp/xml';
 import type { MatrixUserId, PortalKey } from '../../src/connector.js';
 import { serverOf, type XmppDeps } from './deps.js';
 import { dmPortal, jidMatrixUser, safeJid, xmppUser } from './ids.js';
-import type { ReactionSets } from './reactions.js';
-import { buildError, NS, newId, type ParsedMessage } from './stanzas.js';
-import { eventsOf } from './to-matrix.js';
-import { mediaFromLink } from './media.js';
+import type { ReactionSets } from './messages/reactions.js';
+import { buildError, NS, newId, type ParsedMessage } from './connection/stanzas.js';
+import { eventsOf } from './messages/to-matrix.js';
+import { mediaFromLink } from './messages/media.js';
 
 export class DirectChats {
   /** DM portals whose owner is known to be in (or invited to) the room since the bridge started. */

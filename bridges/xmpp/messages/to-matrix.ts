@@ -5,13 +5,13 @@ import {
   type PortalKey,
   type RemoteEvent,
   type RemoteUserId,
-} from '../../src/connector.js';
-import { plainText } from '../../src/format/content.js';
-import { parseMatrixHtml } from '../../src/format/html.js';
-import { truncateUtf8, utf8Length } from '../../src/format/text.js';
+} from '../../../src/connector.js';
+import { plainText } from '../../../src/format/content.js';
+import { parseMatrixHtml } from '../../../src/format/html.js';
+import { truncateUtf8, utf8Length } from '../../../src/format/text.js';
 import { contentFromBody } from './format.js';
 import { reactionId, type ReactionSets } from './reactions.js';
-import type { ParsedMessage } from './stanzas.js';
+import type { ParsedMessage } from '../connection/stanzas.js';
 
 /** The longest body bridged to Matrix (a Matrix event holds 64 KiB in all); longer ones are cut. */
 export const MAX_BODY_BYTES = 32_768;

@@ -9,13 +9,13 @@ import {
   type MatrixMembership,
   type MatrixPowerLevels,
   type MatrixSender,
-} from '../../src/connector.js';
-import type { XmppDeps } from './deps.js';
-import type { ComponentLink } from './connection.js';
-import { matrixUserJid, safeJid } from './ids.js';
+} from '../../../src/connector.js';
+import type { XmppDeps } from '../deps.js';
+import type { ComponentLink } from '../connection/connection.js';
+import { matrixUserJid, safeJid } from '../ids.js';
 import type { Occupant, Room } from './muc-room.js';
-import { newId, NS } from './stanzas.js';
-import { xmlText } from './xml-text.js';
+import { newId, NS } from '../connection/stanzas.js';
+import { xmlText } from '../connection/xml-text.js';
 
 export async function kickOrBan(
   link: ComponentLink,

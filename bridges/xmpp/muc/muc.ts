@@ -18,10 +18,10 @@ import {
   type MatrixUserId,
   type PortalInfo,
   type RemoteMessageId,
-} from '../../src/connector.js';
-import type { XmppDeps } from './deps.js';
-import type { Route } from './from-matrix.js';
-import { matrixUserJid, mucPortal, safeJid } from './ids.js';
+} from '../../../src/connector.js';
+import type { XmppDeps } from '../deps.js';
+import type { Route } from '../messages/from-matrix.js';
+import { matrixUserJid, mucPortal, safeJid } from '../ids.js';
 import { onPresence } from './muc-presence.js';
 import {
   mapIds,
@@ -34,7 +34,7 @@ import {
 } from './muc-room.js';
 import { kickOrBan, levelChanges, setLevels, unban } from './muc-moderation.js';
 import { nickFor } from './nicks.js';
-import type { ReactionSets } from './reactions.js';
+import type { ReactionSets } from '../messages/reactions.js';
 import {
   buildError,
   buildJoin,
@@ -42,7 +42,7 @@ import {
   buildMessage,
   newId,
   type ParsedMessage,
-} from './stanzas.js';
+} from '../connection/stanzas.js';
 import { MamQueries } from './mam.js';
 import { catchUp, lastKey, seenLast } from './muc-catchup.js';
 import { arrived, bridgeMessage, saveSubject, subjectKey } from './muc-inbound.js';

@@ -1,5 +1,5 @@
 /** MUC nicks of Matrix users: from the display name, and the next one to try after a conflict. */
-import { xmlText } from './xml-text.js';
+import { xmlText } from '../connection/xml-text.js';
 
 const MAX_NICK = 48;
 

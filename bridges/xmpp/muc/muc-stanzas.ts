@@ -1,6 +1,6 @@
 /** What the bridge reads from MUC presences (XEP-0045 §7, §9). */
 import type { Element } from '@xmpp/xml';
-import { NS } from './stanzas.js';
+import { NS } from '../connection/stanzas.js';
 
 export interface OccupantPresence {
   available: boolean;

@@ -3,11 +3,11 @@
  * the room again after the bridge or the server was away, and the last stanza-id it starts
  * after (kept in the bridge's store a second after it changes, and at stop).
  */
-import type { XmppDeps } from './deps.js';
-import { mucPortal, safeJid } from './ids.js';
+import type { XmppDeps } from '../deps.js';
+import { mucPortal, safeJid } from '../ids.js';
 import type { LastSeen, MamQueries } from './mam.js';
 import { mapIds, ourOccupant, type Occupant, type Room } from './muc-room.js';
-import { parseMessage, type ParsedMessage } from './stanzas.js';
+import { parseMessage, type ParsedMessage } from '../connection/stanzas.js';
 
 export const lastKey = (room: string) => `muc/${room}/last`;
 

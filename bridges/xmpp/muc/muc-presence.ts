@@ -4,9 +4,9 @@
  * occupants' comings and goings (as the reader occupant sees them) as their ghosts' memberships.
  */
 import type { Element } from '@xmpp/xml';
-import { BridgeError, remoteMessageId } from '../../src/connector.js';
-import type { XmppDeps } from './deps.js';
-import { mucPortal, safeJid, xmppUser } from './ids.js';
+import { BridgeError, remoteMessageId } from '../../../src/connector.js';
+import type { XmppDeps } from '../deps.js';
+import { mucPortal, safeJid, xmppUser } from '../ids.js';
 import {
   ourOccupant,
   powerLevelOf,
@@ -16,7 +16,7 @@ import {
 } from './muc-room.js';
 import { parseOccupantPresence } from './muc-stanzas.js';
 import { conflictNick } from './nicks.js';
-import { newId } from './stanzas.js';
+import { newId } from '../connection/stanzas.js';
 
 const MAX_CONFLICTS = 5;
 

@@ -6,8 +6,8 @@
  * already (the stanza-ids are the messages' ids), so an overlap costs nothing.
  */
 import { xml, type Element } from '@xmpp/xml';
-import type { ComponentLink } from './connection.js';
-import { newId, NS } from './stanzas.js';
+import type { ComponentLink } from '../connection/connection.js';
+import { newId, NS } from '../connection/stanzas.js';
 
 export const NS_MAM = 'urn:xmpp:mam:2';
 const NS_RSM = 'http://jabber.org/protocol/rsm';

@@ -11,7 +11,7 @@ import type { Component } from '@xmpp/component';
 import type { Element } from '@xmpp/xml';
 import { jid as parseJid } from '@xmpp/jid';
 import { backoffDelay } from './backoff.js';
-import { safeJid } from './ids.js';
+import { safeJid } from '../ids.js';
 
 const require = createRequire(import.meta.url);
 // @xmpp/component 0.13 is CommonJS only.

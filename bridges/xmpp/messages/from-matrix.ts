@@ -17,12 +17,17 @@ import {
   type PortalKey,
   type RemoteMessageId,
   type SendResult,
-} from '../../src/connector.js';
-import type { MentionNaming } from '../../src/format/plain.js';
-import type { ComponentLink } from './connection.js';
+} from '../../../src/connector.js';
+import type { MentionNaming } from '../../../src/format/plain.js';
+import type { ComponentLink } from '../connection/connection.js';
 import { bodyFromContent } from './format.js';
 import { parseReactionId, reactionId, type ReactionSets } from './reactions.js';
-import { buildMessage, newId, type ChatState, type OutgoingMessage } from './stanzas.js';
+import {
+  buildMessage,
+  newId,
+  type ChatState,
+  type OutgoingMessage,
+} from '../connection/stanzas.js';
 
 /** Where a portal's stanzas go, and as whom. */
 export interface Route {

@@ -11,12 +11,12 @@ import type {
   MatrixSender,
   MatrixTopic,
   MatrixUserId,
-} from '../../src/connector.js';
-import type { XmppDeps } from './deps.js';
-import type { Route } from './from-matrix.js';
+} from '../../../src/connector.js';
+import type { XmppDeps } from '../deps.js';
+import type { Route } from '../messages/from-matrix.js';
 import { memberNick, occupantPresence, subjectMessage, type GwRoom } from './gateway-room.js';
-import { gatewayRoomJid, safeJid } from './ids.js';
-import { cloneStanza, newId, NS } from './stanzas.js';
+import { gatewayRoomJid, safeJid } from '../ids.js';
+import { cloneStanza, newId, NS } from '../connection/stanzas.js';
 
 export abstract class GatewayMatrixSide {
   protected readonly rooms = new Map<string, GwRoom>();

@@ -5,9 +5,9 @@
  * the body as sent). To XMPP: styles become the same directives; underline and colours, which
  * styling lacks, keep their text; a link whose text is not its address is `text <address>`.
  */
-import { flattenBlocks } from '../../src/format/blocks.js';
-import type { Inline, MessageContent } from '../../src/format/content.js';
-import { mentionText, type MentionNaming } from '../../src/format/plain.js';
+import { flattenBlocks } from '../../../src/format/blocks.js';
+import type { Inline, MessageContent } from '../../../src/format/content.js';
+import { mentionText, type MentionNaming } from '../../../src/format/plain.js';
 
 const SPAN: Record<string, 'bold' | 'italic' | 'strike' | 'code'> = {
   '*': 'bold',

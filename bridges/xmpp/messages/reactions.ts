@@ -4,7 +4,7 @@
  * restart does not turn the next set into duplicates) and turns a new set into added and removed
  * reactions, and a Matrix reaction or its redaction into the user's new set.
  */
-import type { KeyValueStore } from '../../src/connector.js';
+import type { KeyValueStore } from '../../../src/connector.js';
 
 /** Kept per user and message; more keys than this are ignored (a flood of distinct reactions). */
 export const MAX_KEYS = 20;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { portalKey, type MatrixRoomId, type MatrixUserId } from '../../src/connector.js';
+import { portalKey, type MatrixRoomId, type MatrixUserId } from '../../../src/connector.js';
 import { affiliationOf, firstShown, memberNick, newGwRoom, nickTaken } from './gateway-room.js';
-import { gatewayAlias, gatewayRoomJid, parsePortal } from './ids.js';
+import { gatewayAlias, gatewayRoomJid, parsePortal } from '../ids.js';
 
 const C = 'matrix.example.org';
 const u = (s: string) => s as MatrixUserId;

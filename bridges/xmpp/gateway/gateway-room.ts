@@ -3,10 +3,10 @@
  * sides, their nicks, and the XEP-0045 stanzas that show them (occupant presences, the subject).
  */
 import { xml, type Element } from '@xmpp/xml';
-import type { MatrixUserId, MatrixRoomView, PortalKey } from '../../src/connector.js';
-import { Lru } from './lru.js';
-import { NS } from './stanzas.js';
-import { xmlText } from './xml-text.js';
+import type { MatrixUserId, MatrixRoomView, PortalKey } from '../../../src/connector.js';
+import { Lru } from '../lru.js';
+import { NS } from '../connection/stanzas.js';
+import { xmlText } from '../connection/xml-text.js';
 
 /** An XMPP user in the room (one session: a full address). */
 export interface GwOccupant {

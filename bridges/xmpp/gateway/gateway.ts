@@ -9,8 +9,8 @@
  * of the bridge is not noticed by them; a message that bounces removes the session.
  */
 import { xml, type Element } from '@xmpp/xml';
-import { BridgeError } from '../../src/connector.js';
-import type { XmppDeps } from './deps.js';
+import { BridgeError } from '../../../src/connector.js';
+import type { XmppDeps } from '../deps.js';
 import { GatewayMatrixSide } from './gateway-from-matrix.js';
 import {
   firstShown,
@@ -22,11 +22,11 @@ import {
   type GwOccupant,
   type GwRoom,
 } from './gateway-room.js';
-import { gatewayAlias, gatewayPortal, gatewayRoomJid, safeJid, xmppUser } from './ids.js';
-import type { ReactionSets } from './reactions.js';
-import { buildError, cloneStanza, newId, NS, type ParsedMessage } from './stanzas.js';
-import { eventsOf } from './to-matrix.js';
-import { mediaFromLink } from './media.js';
+import { gatewayAlias, gatewayPortal, gatewayRoomJid, safeJid, xmppUser } from '../ids.js';
+import type { ReactionSets } from '../messages/reactions.js';
+import { buildError, cloneStanza, newId, NS, type ParsedMessage } from '../connection/stanzas.js';
+import { eventsOf } from '../messages/to-matrix.js';
+import { mediaFromLink } from '../messages/media.js';
 
 const occupantsKey = (alias: string) => `gw/${alias}/occupants`;
 const LONGEST_NICK = 256;

@@ -10,8 +10,8 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import type { Attachment, BridgeContext } from '../../src/connector.js';
-import type { XmppConfig } from './config.js';
+import type { Attachment, BridgeContext } from '../../../src/connector.js';
+import type { XmppConfig } from '../config.js';
 
 const MAX_REDIRECTS = 3;
 const MIME = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i;

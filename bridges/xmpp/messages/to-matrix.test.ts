@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { portalKey, remoteUserId } from '../../src/connector.js';
+import { portalKey, remoteUserId } from '../../../src/connector.js';
 import { ReactionSets } from './reactions.js';
 import { xml } from '@xmpp/xml';
-import { parseMessage } from './stanzas.js';
+import { parseMessage } from '../connection/stanzas.js';
 import { boundedBody, eventsOf, MAX_BODY_BYTES } from './to-matrix.js';
 
 const kv = () => {

@@ -3,13 +3,13 @@
  * from the archive): their ghost joins first (named by their nick), then the message, its
  * files as Matrix media; a subject change is the room's topic.
  */
-import type { XmppDeps } from './deps.js';
-import { mucPortal, xmppUser } from './ids.js';
-import { mediaFromLink } from './media.js';
+import type { XmppDeps } from '../deps.js';
+import { mucPortal, xmppUser } from '../ids.js';
+import { mediaFromLink } from '../messages/media.js';
 import type { Room } from './muc-room.js';
-import type { ReactionSets } from './reactions.js';
-import { newId, type ParsedMessage } from './stanzas.js';
-import { eventsOf } from './to-matrix.js';
+import type { ReactionSets } from '../messages/reactions.js';
+import { newId, type ParsedMessage } from '../connection/stanzas.js';
+import { eventsOf } from '../messages/to-matrix.js';
 
 export const subjectKey = (room: string) => `muc/${room}/subject`;
 

@@ -4,7 +4,7 @@
  * chat states, files as links) in chats with Matrix users.
  */
 import { xml, type Element } from '@xmpp/xml';
-import { jidMatrixUser, safeJid } from './ids.js';
+import { jidMatrixUser, safeJid } from '../ids.js';
 import { NS } from './stanzas.js';
 
 const DISCO_INFO = 'http://jabber.org/protocol/disco#info';

@@ -1,6 +1,6 @@
 /** The state of one MUC portal: the Matrix users' occupants and what the bridge knows of the room. */
-import type { MatrixUserId, RemoteMessageId } from '../../src/connector.js';
-import { Lru } from './lru.js';
+import type { MatrixUserId, RemoteMessageId } from '../../../src/connector.js';
+import { Lru } from '../lru.js';
 
 export interface Occupant {
   userId: MatrixUserId;
