@@ -1,9 +1,14 @@
-/** A small key-value store per namespace: `core` for core, `bridge:<id>` for each bridge. */
+/**
+ * A small key-value store per namespace: `core` for core, `bridge:<id>` for each bridge. Writes go
+ * through group commit: writes issued together (a bridge saving several records at once) share
+ * one transaction and one flush to disk, each still resolving only once it is durable.
+ */
 import type { Kysely } from 'kysely';
+import type { GroupCommit } from './group-commit.js';
 import type { Database } from './schema.js';
 import type { KeyValue } from './store.js';
 
-export function createKeyValue(db: Kysely<Database>): KeyValue {
+export function createKeyValue(db: Kysely<Database>, writes: GroupCommit): KeyValue {
   return {
     async get(namespace, key) {
       const row = await db
@@ -16,15 +21,19 @@ export function createKeyValue(db: Kysely<Database>): KeyValue {
     },
 
     async set(namespace, key, value) {
-      await db
-        .insertInto('kv')
-        .values({ namespace, key, value })
-        .onConflict((oc) => oc.columns(['namespace', 'key']).doUpdateSet({ value }))
-        .execute();
+      await writes.run((trx) =>
+        trx
+          .insertInto('kv')
+          .values({ namespace, key, value })
+          .onConflict((oc) => oc.columns(['namespace', 'key']).doUpdateSet({ value }))
+          .execute(),
+      );
     },
 
     async delete(namespace, key) {
-      await db.deleteFrom('kv').where('namespace', '=', namespace).where('key', '=', key).execute();
+      await writes.run((trx) =>
+        trx.deleteFrom('kv').where('namespace', '=', namespace).where('key', '=', key).execute(),
+      );
     },
   };
 }

@@ -180,7 +180,7 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
   const writes = new GroupCommit(db, commitModes(postgres ? 'postgres' : 'sqlite'));
   const pendingMappings = new PendingMappings();
   const mappings = new MappingStatements();
-  const kv = createKeyValue(db);
+  const kv = createKeyValue(db, writes);
   return {
     dialect: postgres ? 'postgres' : 'sqlite',
     inbox: createInbox(db, writes),
