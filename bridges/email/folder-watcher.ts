@@ -1,7 +1,7 @@
 /**
  * One watched IMAP folder: a connection of its own sitting in IDLE, and the folder's progress in
  * the bridge's key-value store (`f:<portal>` → UIDVALIDITY and the last UID bridged). Every sync
- * bridges the mails above the last UID in UID order, saving the progress after each, so a restart
+ * bridges the mails above the last UID in UID order, saving the progress after each batch, so a restart
  * neither repeats nor misses one and mail that came while the bridge was down is bridged on start.
  * A UIDVALIDITY change (the folder was rebuilt) goes through the whole folder once more, skipping
  * every mail whose Message-ID the portal has seen, and every mail older (INTERNALDATE) than the last
@@ -26,8 +26,11 @@ interface FolderState {
   lastDate?: number;
 }
 
-/** Mails fetched per FETCH of their sources during a catch-up. */
-const BATCH = 25;
+/**
+ * Mails fetched per FETCH of their sources during a catch-up, and handed to core before the
+ * folder's progress is saved (a crash of the process between may bridge up to this many twice).
+ */
+const BATCH = 50;
 
 export interface WatcherDeps {
   ctx: BridgeContext<EmailConfig>;
@@ -211,20 +214,41 @@ export class FolderWatcher {
           { uid: true },
         ))
           if (m.source) sources.set(m.uid, m.source);
-      for (const m of sizes.sort((a, b) => a.uid - b.uid)) {
-        if (this.stopped) return;
-        const source = sources.get(m.uid);
-        const date = m.internalDate ? new Date(m.internalDate).getTime() : undefined;
-        // After a UIDVALIDITY change: mail from before the last one handled was seen (or skipped) then.
-        const old = resync && (!m.envelope?.messageId || (date && lastDate && date <= lastDate));
-        if (old) skipped++;
-        else if (source)
-          await bridgeMail(deps, { uid: m.uid, uidValidity: BigInt(uidValidity), source });
-        else await this.tooLarge(m.uid, m.size ?? 0, m.envelope, BigInt(uidValidity));
-        if (date && !old) lastDate = Math.max(lastDate ?? 0, date);
-        state = { uidValidity, lastUid: m.uid, ...(lastDate ? { lastDate } : {}) };
-        await ctx.kv.set(key, state);
+      // The batch's mails are handed to core one after the other without waiting for each to be
+      // stored (to survive a crash of the process), then their thread records (flushed to disk,
+      // with the events before them) in one commit, then the folder's progress. Gone through
+      // again after a crash, a mail whose records are stored is known by its Message-ID; one whose
+      // records are not may be bridged twice (at most this batch).
+      const pending: Promise<void>[] = [];
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      const batchDeps: FromMailDeps = { ...deps, defer: (p) => void pending.push(p), gate };
+      // A mail that fails ends the batch; what was handed over before it is still recorded.
+      let failure: { err: unknown } | undefined;
+      try {
+        for (const m of sizes.sort((a, b) => a.uid - b.uid)) {
+          if (this.stopped) break;
+          const source = sources.get(m.uid);
+          const date = m.internalDate ? new Date(m.internalDate).getTime() : undefined;
+          // After a UIDVALIDITY change: mail from before the last one handled was seen (or skipped) then.
+          const old = resync && (!m.envelope?.messageId || (date && lastDate && date <= lastDate));
+          if (old) skipped++;
+          else if (source)
+            await bridgeMail(batchDeps, { uid: m.uid, uidValidity: BigInt(uidValidity), source });
+          else await this.tooLarge(m.uid, m.size ?? 0, m.envelope, BigInt(uidValidity));
+          if (date && !old) lastDate = Math.max(lastDate ?? 0, date);
+          state = { uidValidity, lastUid: m.uid, ...(lastDate ? { lastDate } : {}) };
+        }
+      } catch (err) {
+        failure = { err };
       }
+      open();
+      const settled = await Promise.allSettled(pending);
+      if (failure) throw failure.err;
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+      await ctx.kv.set(key, state);
+      if (this.stopped) return;
     }
     if (skipped)
       this.log.warn(

@@ -8,6 +8,7 @@ import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import {
   remoteMessageId,
   type BridgeContext,
+  type EmitOptions,
   type Inline,
   type MessageContent,
   type PortalKey,
@@ -54,6 +55,18 @@ export interface FromMailDeps {
   listRooms?: ListRooms;
   /** A delivery report about a mail from Matrix came in (its Message-ID, the report's reason). */
   bounced?: (messageId: string, reason: string) => void;
+  /**
+   * A catch-up's pipeline: the mail's Matrix events and thread records are handed over without
+   * waiting for them to be stored (core keeps the events' order; the records are stored after the
+   * events); what settles once they are is given here, and the caller awaits it.
+   */
+  defer?: (stored: Promise<void>) => void;
+  /**
+   * With `defer`: the thread records are stored once this resolves too (the end of the batch), so
+   * a batch's records share one commit. The events are then stored to survive a crash of the
+   * process only: the records' commit, later and flushed to disk, carries them to disk too.
+   */
+  gate?: Promise<void>;
 }
 
 const addresses = (field: AddressObject | AddressObject[] | undefined) =>
@@ -283,31 +296,50 @@ export async function bridgeMail(
   // The sender's Date, unless it claims the future.
   const timestamp =
     parsed.date && parsed.date.getTime() <= Date.now() ? { timestamp: parsed.date.getTime() } : {};
-  await ctx.emit({
-    kind: 'message',
-    portal,
-    sender,
-    id,
-    content,
-    ...(thread ? { thread: thread.root as RemoteMessageId } : {}),
-    ...timestamp,
-  });
+  const opts: EmitOptions = deps.gate ? { survives: 'process-crash' } : {};
+  const emitted = [
+    ctx.emit(
+      {
+        kind: 'message',
+        portal,
+        sender,
+        id,
+        content,
+        ...(thread ? { thread: thread.root as RemoteMessageId } : {}),
+        ...timestamp,
+      },
+      opts,
+    ),
+  ];
   if (!thread && files.attachments.length)
-    await ctx.emit({
-      kind: 'message',
-      portal,
-      sender,
-      id: remoteMessageId(`${id}#attachments`),
-      content: { kind: 'text', text: '', attachments: files.attachments },
-      thread: id,
-      ...timestamp,
-    });
-  deps.metrics?.mail('in', bounce ? 'bounce' : 'bridged');
-  await threads.add(portal, thread, {
-    id,
-    subject,
-    participants: participantsOf(parsed, deps.ownAddress),
-    ...(list ? { list } : {}),
-  });
+    emitted.push(
+      ctx.emit(
+        {
+          kind: 'message',
+          portal,
+          sender,
+          id: remoteMessageId(`${id}#attachments`),
+          content: { kind: 'text', text: '', attachments: files.attachments },
+          thread: id,
+          ...timestamp,
+        },
+        opts,
+      ),
+    );
+  // Marked bridged (the Message-ID dedupe) only once its events are stored.
+  const { stored } = threads.stage(
+    portal,
+    thread,
+    {
+      id,
+      subject,
+      participants: participantsOf(parsed, deps.ownAddress),
+      ...(list ? { list } : {}),
+    },
+    Promise.all(deps.gate ? [...emitted, deps.gate] : emitted),
+  );
+  const counted = stored.then(() => deps.metrics?.mail('in', bounce ? 'bounce' : 'bridged'));
+  if (deps.defer) deps.defer(counted);
+  else await counted;
   return id;
 }

@@ -76,24 +76,49 @@ export class Outbox {
     clearTimeout(this.timer);
   }
 
-  /** Writes a mail to the outbox, before its first try. */
-  add(entry: OutboxEntry): Promise<void> {
-    return this.locked(async () => {
-      await this.deps.kv.set(entryKey(entry.id), entry);
-      const ids = (await this.deps.kv.get<string[]>(INDEX)) ?? [];
-      if (!ids.includes(entry.id)) await this.deps.kv.set(INDEX, [...ids, entry.id]);
-    });
+  /** The index as stored (the outbox is its only writer), read once. */
+  private index?: string[];
+
+  private async ids(): Promise<string[]> {
+    this.index ??= (await this.deps.kv.get<string[]>(INDEX)) ?? [];
+    return this.index;
+  }
+
+  /**
+   * Writes a mail to the outbox, before its first try; `alongside`'s write is issued with its
+   * writes, so they share one commit.
+   */
+  add(entry: OutboxEntry, alongside?: () => Promise<void>): Promise<void> {
+    const write = (ids: string[]) => {
+      if (!ids.includes(entry.id)) this.index = [...ids, entry.id];
+      return Promise.all([
+        this.deps.kv.set(entryKey(entry.id), entry),
+        ids.includes(entry.id) ? undefined : this.deps.kv.set(INDEX, this.index),
+        alongside?.(),
+      ]).then(
+        () => undefined,
+        (err: unknown) => {
+          this.index = undefined; // read again: the write may not have been stored
+          throw err;
+        },
+      );
+    };
+    return this.locked(async () => write(await this.ids()));
   }
 
   remove(id: string): Promise<void> {
     return this.locked(async () => {
-      const ids = (await this.deps.kv.get<string[]>(INDEX)) ?? [];
-      if (ids.includes(id))
-        await this.deps.kv.set(
-          INDEX,
-          ids.filter((x) => x !== id),
-        );
-      await this.deps.kv.delete(entryKey(id));
+      const ids = await this.ids();
+      const rest = ids.filter((x) => x !== id);
+      this.index = rest;
+      // Issued together: one commit for both.
+      await Promise.all([
+        rest.length < ids.length ? this.deps.kv.set(INDEX, rest) : undefined,
+        this.deps.kv.delete(entryKey(id)),
+      ]).catch((err: unknown) => {
+        this.index = undefined;
+        throw err;
+      });
     });
   }
 
@@ -145,7 +170,7 @@ export class Outbox {
 
   private async runOnce(): Promise<void> {
     let next = Infinity;
-    const ids = (await this.deps.kv.get<string[]>(INDEX)) ?? [];
+    const ids = [...(await this.ids())];
     for (const id of ids) {
       if (this.stopped) return;
       const entry = await this.deps.kv.get<OutboxEntry>(entryKey(id));

@@ -67,12 +67,6 @@ export class Outgoing {
   /** Sends a mail from Matrix (a permanent refusal throws; a temporary one keeps it in the outbox). */
   async send({ portal, mail, raw, sender, matrixSender }: OutgoingSend): Promise<SendResult> {
     const { ctx } = this;
-    // Sent from Matrix: for a bounce (which may come at once), and for a redaction of it.
-    await rememberSent(ctx.kv, portal.mailboxId, mail.messageId, {
-      portal: portal.key,
-      sender: matrixSender,
-      subject: mail.subject,
-    });
     const envelope = sender.envelope(mail);
     const entry: OutboxEntry = {
       id: mail.messageId,
@@ -87,7 +81,15 @@ export class Outgoing {
       nextAt: Date.now(),
     };
     // In the outbox before the first try: a server that is down for now does not lose it.
-    await this.outbox.add(entry);
+    // With it (one commit): remembered as sent from Matrix, for a bounce (which may come at
+    // once) and for a redaction of it.
+    await this.outbox.add(entry, () =>
+      rememberSent(ctx.kv, portal.mailboxId, mail.messageId, {
+        portal: portal.key,
+        sender: matrixSender,
+        subject: mail.subject,
+      }),
+    );
     const remoteId = mail.messageId as RemoteMessageId;
     try {
       await sender.sendRaw(envelope.to, raw);

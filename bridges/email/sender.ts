@@ -28,7 +28,11 @@ export class MailSender {
     private readonly mailbox: SendingMailbox,
   ) {
     const options = smtpOptions(mailbox);
-    this.transport = options ? createTransport(options) : undefined;
+    // Pooled: a few submission connections kept open and reused (a new connection per mail costs
+    // a handshake, and OpenSMTPD answers some new connections only after seconds).
+    this.transport = options
+      ? createTransport({ ...options, pool: true, maxConnections: 3, maxMessages: 500 })
+      : undefined;
   }
 
   get canSend(): boolean {

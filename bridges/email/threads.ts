@@ -8,6 +8,10 @@
  * A mail joins the thread of the first message its In-Reply-To or References names that the bridge
  * knows; failing that, a reply-looking subject (`Re: …`) joins the latest thread of that subject;
  * failing that, it starts a thread of its own (it is the root).
+ *
+ * A catch-up records mails without waiting for each write (`stage`): what is staged is read from
+ * memory until it is stored, and it is stored only once the mail's Matrix event is (a crash never
+ * marks a mail bridged that was not).
  */
 import type { KeyValueStore, PortalKey } from '../../src/connector.js';
 
@@ -37,11 +41,18 @@ export const replySubject = (subject: string): string =>
   looksLikeReply(subject) ? subject : `Re: ${subject}`;
 
 export class Threads {
+  /** Staged writes not stored yet, by key: what reads see meanwhile. */
+  private readonly staged = new Map<string, unknown>();
+
   constructor(private readonly kv: KeyValueStore) {}
+
+  private read<T>(key: string): Promise<T | undefined> {
+    return this.staged.has(key) ? Promise.resolve(this.staged.get(key) as T) : this.kv.get<T>(key);
+  }
 
   /** The root of the thread a message was bridged into; undefined when it never was. */
   rootOf(portal: PortalKey, messageId: string): Promise<string | undefined> {
-    return this.kv.get<string>(`m:${portal}:${messageId}`);
+    return this.read<string>(`m:${portal}:${messageId}`);
   }
 
   /** Remembers a message that is no thread's (a spam notice): never bridged twice. */
@@ -50,7 +61,7 @@ export class Threads {
   }
 
   get(portal: PortalKey, root: string): Promise<ThreadRecord | undefined> {
-    return this.kv.get<ThreadRecord>(`t:${portal}:${root}`);
+    return this.read<ThreadRecord>(`t:${portal}:${root}`);
   }
 
   /** The thread an incoming mail belongs to, or undefined when it starts one. */
@@ -66,7 +77,7 @@ export class Threads {
     if (!looksLikeReply(mail.subject)) return undefined;
     const base = baseSubject(mail.subject).toLowerCase();
     if (!base) return undefined;
-    const root = await this.kv.get<string>(`s:${portal}:${base}`);
+    const root = await this.read<string>(`s:${portal}:${base}`);
     return root ? this.get(portal, root) : undefined;
   }
 
@@ -79,6 +90,22 @@ export class Threads {
     thread: ThreadRecord | undefined,
     message: { id: string; subject: string; participants: string[]; list?: string },
   ): Promise<ThreadRecord> {
+    const { record, stored } = this.stage(portal, thread, message);
+    await stored;
+    return record;
+  }
+
+  /**
+   * `add` without waiting: the thread as it is now at once (and to every read from now on), and
+   * `stored`, which settles once its records are stored, after `after` (the mail's Matrix event
+   * being stored) resolved; when `after` rejects, nothing is stored and the staged records go.
+   */
+  stage(
+    portal: PortalKey,
+    thread: ThreadRecord | undefined,
+    message: { id: string; subject: string; participants: string[]; list?: string },
+    after?: Promise<unknown>,
+  ): { record: ThreadRecord; stored: Promise<void> } {
     const record: ThreadRecord = thread
       ? { ...thread, participants: [...thread.participants], references: [...thread.references] }
       : { root: message.id, subject: message.subject, participants: [], references: [] };
@@ -94,11 +121,23 @@ export class Threads {
           ...record.references.slice(-REFERENCES_KEPT + 1),
         ];
     }
-    await this.kv.set(`t:${portal}:${record.root}`, record);
-    await this.kv.set(`m:${portal}:${message.id}`, record.root);
     const base = baseSubject(record.subject).toLowerCase();
-    if (base) await this.kv.set(`s:${portal}:${base}`, record.root);
-    return record;
+    const writes: [string, unknown][] = [
+      [`t:${portal}:${record.root}`, record],
+      [`m:${portal}:${message.id}`, record.root],
+      ...(base ? [[`s:${portal}:${base}`, record.root] as [string, unknown]] : []),
+    ];
+    for (const [key, value] of writes) this.staged.set(key, value);
+    // Issued together: one commit for all three.
+    const stored = (after ?? Promise.resolve())
+      .then(() => Promise.all(writes.map(([key, value]) => this.kv.set(key, value))))
+      .then(() => undefined)
+      .finally(() => {
+        // Unless a later stage changed it meanwhile, the store has it now (or it was not stored).
+        for (const [key, value] of writes)
+          if (this.staged.get(key) === value) this.staged.delete(key);
+      });
+    return { record, stored };
   }
 
   /** Takes back `add` of a message that was not sent after all: the thread as it was before. */
