@@ -211,6 +211,13 @@ export class EchoConnector
     });
   }
 
+  /** A room is linked only to a chat name an alias could have too. */
+  validateLink(remoteId: PortalKey): string | undefined {
+    return PORTAL_NAME.test(remoteId)
+      ? undefined
+      : 'an echo chat is named by 1 to 64 of a-z, 0-9, "." and "-"';
+  }
+
   /** Any alias `#<prefix><name>` is a portal; core makes its room on first use. */
   async resolveAlias(localpart: string): Promise<PortalInfo | null> {
     if (!PORTAL_NAME.test(localpart)) return null;

@@ -51,6 +51,12 @@ export interface Connector<C = unknown> {
    */
   portalLinked?(portal: PortalRecord): Promise<void>;
   portalUnlinked?(portal: PortalRecord): Promise<void>;
+  /**
+   * Asked before a room is linked to `remoteId` by the `link` command or the provisioning API:
+   * the reason the bridge cannot serve that remote chat (a malformed id, a mailbox it does not
+   * have), shown to whoever asked; undefined when it can. A refused link is never recorded.
+   */
+  validateLink?(remoteId: PortalKey): Promise<string | undefined> | string | undefined;
   /** Bot commands of this bridge, run as `<id> <name> args…` in the management room. */
   commands?(): Command[];
 }

@@ -15,6 +15,9 @@ export const LINK_POWER_LEVEL = 50;
 
 export class PermissionError extends Error {}
 
+/** The bridge refused the remote id (`Connector.validateLink`): nothing was linked. */
+export class LinkRefusedError extends Error {}
+
 export class PortalLinks {
   constructor(
     private readonly portals: PortalDirectory,
@@ -40,6 +43,9 @@ export class PortalLinks {
       );
     await this.client.join(roomId); // to read its power levels; fails clearly when the bot was not invited
     if (user && !isAdmin) await this.requirePower(roomId, user);
+    // The bridge's own check (a remote chat it cannot serve), before anything is recorded.
+    const refused = await runtime.connector.validateLink?.(portalKey(remote));
+    if (refused) throw new LinkRefusedError(`${runtime.id} cannot link \`${remote}\`: ${refused}`);
     const row = await this.portals.link(runtime, remote, roomId);
     await runtime.connector.portalLinked?.({
       key: portalKey(remote),

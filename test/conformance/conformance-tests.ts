@@ -2,6 +2,7 @@
 // both sides: the remote chat (through the target's network probe) and the Matrix room (through
 // real Synapse, as the Matrix user).
 import { expect } from 'vitest';
+import { portalKey } from '../../src/connector.js';
 import type { RoomEvent } from '../support/bridge-harness.js';
 import type { Kit } from './kit.js';
 import { burstTexts, matchTexts, type PortalView } from './portal-view.js';
@@ -328,8 +329,25 @@ export function conformanceTests(target: ConformanceTarget): ConformanceTest[] {
       },
     },
     ...(caps.avatars ? [senderAvatarTest] : []),
+    ...(target.unservableLink ? [linkRefusedTest(target.unservableLink)] : []),
   ];
 }
+
+/** Only for a target naming a remote id its bridge cannot serve (`Connector.validateLink`). */
+const linkRefusedTest = (link: { bridge: string; remoteId: string }): ConformanceTest => ({
+  name: 'link-refused',
+  title: `a link to a remote id the bridge cannot serve (${link.remoteId}) is refused with a reason (validateLink)`,
+  timeoutMs: 30_000,
+  run: async (kit) => {
+    const runtime = kit.switchboard.runtimes.get(link.bridge);
+    expect(runtime, `a bridge ${link.bridge} is running`).toBeDefined();
+    expect(runtime!.connector.validateLink, 'the connector has validateLink').toBeTypeOf(
+      'function',
+    );
+    const reason = await runtime!.connector.validateLink!(portalKey(link.remoteId));
+    expect(reason, 'a reason shown to whoever asked').toMatch(/\S/);
+  },
+});
 
 /** A real PNG (1×1), the Matrix user's avatar. */
 const AVATAR_PNG = Buffer.from(

@@ -15,6 +15,7 @@ export const CONFORMANCE_TESTS = [
   'restart-mid-burst',
   'calls',
   'sender-avatar',
+  'link-refused',
 ] as const;
 
 /** A test of the kit; a misspelt name in `skip` fails to compile. */
@@ -87,6 +88,11 @@ export interface ConformanceTarget {
   /** Text that makes the network refuse a message that contains it. Without it, skip 'refused-message'. */
   refuse?: string;
   skip: ConformanceSkip[];
+  /**
+   * A remote id the bridge (`bridge`, its id) cannot serve: its `validateLink` must refuse it with
+   * a reason (core then refuses the link before recording it). Absent: the test is left out.
+   */
+  unservableLink?: { bridge: string; remoteId: string };
   /** How long to wait for one thing to show up on either side (default 20 000 ms). */
   patienceMs?: number;
 }

@@ -127,6 +127,7 @@ runConnectorConformance({
     calls: true,
     avatars: true,
   },
+  unservableLink: { bridge: 'echo', remoteId: 'Not A Chat' },
   skip: [],
 });
 

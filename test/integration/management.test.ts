@@ -159,6 +159,21 @@ describe('the management room', () => {
     expect(await command('portals echo', carol, carolsDm)).not.toContain(bobsRoom);
   });
 
+  it('`link` of a remote id the bridge cannot serve is refused with its reason, and nothing is linked', async () => {
+    const room = await createRoom(alice, {
+      preset: 'private_chat',
+      name: 'Alice’s other room',
+      invite: [BOT],
+    });
+    await botJoined(room);
+    const answer = await command(`link echo Not/A/Chat ${room}`);
+    expect(answer).toMatch(
+      /^`link` failed: echo cannot link `Not\/A\/Chat`: an echo chat is named by/,
+    );
+    expect(await command('portals echo', carol, carolsDm)).not.toContain(room);
+    expect(await command('unlink echo Not/A/Chat')).toBe('echo Not/A/Chat was not linked.');
+  });
+
   it('`link` links a room alice created; its messages are then echoed; `portals` lists it for an admin', async () => {
     const room = await createRoom(alice, {
       preset: 'private_chat',

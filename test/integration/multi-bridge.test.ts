@@ -149,6 +149,14 @@ describe('one room linked to two networks', () => {
     });
     expect(notARoom.status).toBe(400);
     expect(notARoom.json.error).toMatch(/not a room id/);
+    // A remote id the bridge cannot serve (its validateLink): refused, nothing recorded.
+    const notAChat = await provision('POST', '/portals', {
+      bridge: 'echo',
+      remote_id: 'Not A Chat',
+      room_id: roomId,
+    });
+    expect(notAChat.status).toBe(400);
+    expect(notAChat.json.error).toMatch(/echo cannot link `Not A Chat`: an echo chat is named by/);
     expect(await portalsOfRoom()).toEqual([]);
   });
 
