@@ -10,6 +10,7 @@ import {
   type Connector,
   type MatrixMessage,
   type PortalInfo,
+  type PortalKey,
   type PortalRecord,
   type Command,
   type SendResult,
@@ -221,6 +222,14 @@ export class EmailConnector
   }
 
   /** A room linked by `link email <remote id> <room id>` or the provisioning API. */
+  /** A list room of a configured mailbox, or an address of the direct mode; nothing else. */
+  validateLink(remoteId: PortalKey): string | undefined {
+    const ctx = this.ctx;
+    if (!ctx || this.portals.has(remoteId)) return undefined;
+    const portal = linkablePortal(ctx.config, remoteId);
+    return typeof portal === 'string' ? portal : undefined;
+  }
+
   async portalLinked(record: PortalRecord): Promise<void> {
     const ctx = this.ctx;
     if (!ctx || this.portals.has(record.key)) return;

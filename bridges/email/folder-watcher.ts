@@ -26,10 +26,7 @@ interface FolderState {
   lastDate?: number;
 }
 
-/**
- * Mails fetched per FETCH of their sources during a catch-up, and handed to core before the
- * folder's progress is saved (a crash of the process between may bridge up to this many twice).
- */
+/** Mails fetched per FETCH of their sources during a catch-up, and handed to core before the folder's progress is saved. */
 const BATCH = 50;
 
 export interface WatcherDeps {
@@ -218,7 +215,7 @@ export class FolderWatcher {
       // stored (to survive a crash of the process), then their thread records (flushed to disk,
       // with the events before them) in one commit, then the folder's progress. Gone through
       // again after a crash, a mail whose records are stored is known by its Message-ID; one whose
-      // records are not may be bridged twice (at most this batch).
+      // records are not is emitted again under the same id, which core drops when it has sent it.
       const pending: Promise<void>[] = [];
       let open!: () => void;
       const gate = new Promise<void>((resolve) => (open = resolve));

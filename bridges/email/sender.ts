@@ -29,9 +29,10 @@ export class MailSender {
   ) {
     const options = smtpOptions(mailbox);
     // Pooled: a few submission connections kept open and reused (a new connection per mail costs
-    // a handshake, and OpenSMTPD answers some new connections only after seconds).
+    // a handshake, and OpenSMTPD answers some new connections only after seconds), each for at
+    // most 100 mails (OpenSMTPD's default `max-mails` per session; more are refused with a 4xx).
     this.transport = options
-      ? createTransport({ ...options, pool: true, maxConnections: 3, maxMessages: 500 })
+      ? createTransport({ ...options, pool: true, maxConnections: 3, maxMessages: 100 })
       : undefined;
   }
 

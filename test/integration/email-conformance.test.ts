@@ -96,5 +96,7 @@ runConnectorConformance({
         "mail has no calls, and this target's portals are public rooms (the kit makes its user after the bridge starts, so a configured invite cannot name it), where Synapse refuses call invites; core's answer to calls a bridge lacks is tested by the echo run",
     },
   ],
+  // Neither a mailing list of a configured mailbox nor an address of the direct mode.
+  unservableLink: { bridge: 'email', remoteId: 'list:no-such-mailbox:dev.example.org' },
   patienceMs: 30_000,
 });

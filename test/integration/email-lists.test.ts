@@ -149,15 +149,29 @@ describe('email bridge: rooms linked to mailing lists by List-Id (Dovecot + Open
     await bridge?.stop();
   });
 
-  it('`link email list:…` is refused below power level 50 and to a mailbox that does not exist', async () => {
+  it('`link email list:…` is refused below power level 50, and (before it is recorded) to a mailbox that does not exist', async () => {
     const mdm = await managementRoom(mallory);
     expect(
       await command(mallory, mdm, `link email list:${mailboxId}:${devList} ${devRoom}`),
     ).toMatch(/power level 50/);
+    // Refused before anything is recorded (validateLink): there is nothing to unlink.
     expect(await command(alice, dm, `link email list:nope:${devList} ${devRoom}`)).toMatch(
-      /no mailbox "nope"/,
+      /^`link` failed: email cannot link `list:nope:[^`]+`: there is no mailbox "nope"/,
     );
-    await command(alice, dm, `unlink email list:nope:${devList}`);
+    expect(await command(alice, dm, `unlink email list:nope:${devList}`)).toBe(
+      `email list:nope:${devList} was not linked.`,
+    );
+    const refused = await provision('POST', '/portals', {
+      bridge: 'email',
+      remote_id: `folder:${mailboxId}:Other`,
+      room_id: devRoom,
+    });
+    expect(refused.status).toBe(400);
+    expect(String(refused.json.error)).toMatch(/links a room to a mailing list/);
+    const portals = (await provision('GET', '/portals?bridge=email')).json.portals as {
+      room_id: string;
+    }[];
+    expect(portals.map((p) => p.room_id)).not.toContain(devRoom);
   });
 
   it("linked by its creator, the room gets the list's mail; other mail stays in the folder's room", async () => {
