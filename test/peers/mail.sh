@@ -13,7 +13,9 @@
 # is refused by Dovecot (unknown user). Mail to `user+folder@localhost` lands in that user's folder
 # `folder` when it exists (else INBOX): each test file watches a folder of its own. Mailboxes start
 # empty on each `start`.
-# usage: mail.sh install | start | stop | env
+# usage: mail.sh install | start | stop | env | stop-dovecot | start-dovecot
+# (stop-dovecot and start-dovecot: Dovecot alone, its mailboxes kept, for a test that restarts the
+# IMAP server under a connected bridge.)
 # env: PEERS_DIR (state, default $REPO/.peers), MAIL_IMAP_PORT (default 11143), MAIL_LMTP_PORT
 #      (default 12424), MAIL_SMTP_PORT (default 12525), MAIL_IMAPS_PORT (default 12587).
 # `env` prints what the tests get: SWITCHBOARD_TEST_MAIL_IMAP_PORT, SWITCHBOARD_TEST_MAIL_LMTP_PORT
@@ -146,9 +148,8 @@ start() {
   config
   local t0
   t0=$(now_ms)
-  dovecot -F -c "$M/dovecot.conf" >"$M/dovecot.log" 2>&1 &
-  echo $! >"$DOVECOT_PIDFILE"
-  wait_ports dovecot "$(cat "$DOVECOT_PIDFILE")" "$IMAP_PORT" "$LMTP_PORT" "$IMAPS_PORT"
+  : >"$M/dovecot.log"
+  start_dovecot
   smtpd -n -f "$M/smtpd.conf" >"$M/smtpd.log" 2>&1 || { log "smtpd.conf is invalid:"; cat "$M/smtpd.log" >&2; return 1; }
   smtpd -d -f "$M/smtpd.conf" >"$M/smtpd.log" 2>&1 &
   echo $! >"$SMTPD_PIDFILE"
@@ -156,9 +157,32 @@ start() {
   log "dovecot (imap $IMAP_PORT, imaps $IMAPS_PORT, lmtp $LMTP_PORT) and opensmtpd (smtp $SMTP_PORT) up in $(($(now_ms) - t0)) ms"
 }
 
+start_dovecot() {
+  dovecot -F -c "$M/dovecot.conf" >>"$M/dovecot.log" 2>&1 </dev/null &
+  echo $! >"$DOVECOT_PIDFILE"
+  wait_ports dovecot "$(cat "$DOVECOT_PIDFILE")" "$IMAP_PORT" "$LMTP_PORT" "$IMAPS_PORT"
+}
+
+# Dovecot's master, then what is left of its processes (by PID, taken before): a client's imap
+# process outlives the master here (it keeps an IDLE connection open), as it would not in a real
+# restart.
+stop_dovecot() {
+  local pid k kids=()
+  if [ -f "$DOVECOT_PIDFILE" ]; then
+    pid=$(cat "$DOVECOT_PIDFILE")
+    [ -n "$pid" ] && mapfile -t kids < <(ps -o pid= --ppid "$pid" 2>/dev/null || true)
+  fi
+  stop_pidfile dovecot "$DOVECOT_PIDFILE" dovecot
+  for k in "${kids[@]}"; do
+    k=${k// /}
+    [ -n "$k" ] && alive "$k" || continue
+    tr '\0' ' ' <"/proc/$k/cmdline" 2>/dev/null | grep -qF dovecot && kill "$k" 2>/dev/null || true
+  done
+}
+
 stop() {
   stop_pidfile smtpd "$SMTPD_PIDFILE" smtpd
-  stop_pidfile dovecot "$DOVECOT_PIDFILE" dovecot
+  stop_dovecot
   # Only the /tmp fallback, only a folder of the name mail_dir makes, only when nothing runs there.
   case $M in
     "${TMPDIR:-/tmp}"/switchboard-mail-????????????)
@@ -181,5 +205,8 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   env) env_for_tests ;;
-  *) echo "usage: $0 install | start | stop | env" >&2; exit 2 ;;
+  # Dovecot alone, its mail kept (the tests restart the IMAP server under a connected bridge).
+  stop-dovecot) stop_dovecot ;;
+  start-dovecot) start_dovecot && log "dovecot started again (mail kept)" ;;
+  *) echo "usage: $0 install | start | stop | env | stop-dovecot | start-dovecot" >&2; exit 2 ;;
 esac
