@@ -322,25 +322,27 @@ export class EmailConnector
       maxBodyBytes: ctx.config.max_body_bytes,
     });
     const raw = await sender.build(mail, msg.content.attachments ?? []);
-    // Known before it is sent: the copy that comes back (the mailbox among the recipients, Sent
-    // watched) is never bridged back.
-    await threads.add(portal.key, thread, {
+    // Known before it is sent (at once; stored while it is submitted): the copy that comes back
+    // (the mailbox among the recipients, Sent watched) is never bridged back.
+    const { stored } = threads.stage(portal.key, thread, {
       id: mail.messageId,
       subject: mail.subject,
       participants: [...mail.to, ...mail.cc],
     });
-    try {
-      return await this.outgoing!.send({
-        portal,
-        mail,
-        raw,
-        sender,
-        matrixSender: msg.sender.userId,
-      });
-    } catch (err) {
+    const sent = this.outgoing!.send({
+      portal,
+      mail,
+      raw,
+      sender,
+      matrixSender: msg.sender.userId,
+    });
+    const [recorded, result] = await Promise.allSettled([stored, sent]);
+    if (result.status === 'rejected') {
       await threads.forget(portal.key, mail.messageId, thread);
-      throw err;
+      throw result.reason;
     }
+    if (recorded.status === 'rejected') throw recorded.reason;
+    return result.value;
   }
 
   /** A mail that left cannot be changed: the sender is told so (core's failure notice). */

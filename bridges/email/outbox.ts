@@ -1,7 +1,8 @@
 /**
- * Mail from Matrix on its way out. Each mail is written to the outbox (the key-value store:
- * `q:<Message-ID>`, and the list of them under `outbox`) before its first try, so a submission
- * server that is down (a temporary failure: no connection, a 4xx) does not lose it: the outbox
+ * Mail from Matrix on its way out. A mail whose first try fails for now (no connection, a 4xx) is
+ * written to the outbox (the key-value store: `q:<Message-ID>`, and the list of them under
+ * `outbox`; until the first try ends core holds its Matrix event), so a submission server that
+ * is down does not lose it: the outbox
  * tries again with backoff (`send_retry.first_ms`, doubling to `max_ms`) across restarts, and
  * gives up after `give_up_after_ms` or at a permanent refusal (5xx), when the Matrix sender is told.
  *
@@ -84,26 +85,19 @@ export class Outbox {
     return this.index;
   }
 
-  /**
-   * Writes a mail to the outbox, before its first try; `alongside`'s write is issued with its
-   * writes, so they share one commit.
-   */
-  add(entry: OutboxEntry, alongside?: () => Promise<void>): Promise<void> {
-    const write = (ids: string[]) => {
+  /** Writes a mail to the outbox (its entry and the index issued together: one commit). */
+  add(entry: OutboxEntry): Promise<void> {
+    return this.locked(async () => {
+      const ids = await this.ids();
       if (!ids.includes(entry.id)) this.index = [...ids, entry.id];
-      return Promise.all([
+      await Promise.all([
         this.deps.kv.set(entryKey(entry.id), entry),
         ids.includes(entry.id) ? undefined : this.deps.kv.set(INDEX, this.index),
-        alongside?.(),
-      ]).then(
-        () => undefined,
-        (err: unknown) => {
-          this.index = undefined; // read again: the write may not have been stored
-          throw err;
-        },
-      );
-    };
-    return this.locked(async () => write(await this.ids()));
+      ]).catch((err: unknown) => {
+        this.index = undefined; // read again: the write may not have been stored
+        throw err;
+      });
+    });
   }
 
   remove(id: string): Promise<void> {

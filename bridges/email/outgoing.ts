@@ -1,7 +1,7 @@
 /**
- * Mail from Matrix on its way out: remembered for bounces, written to the outbox, submitted, and
- * handed to core with what it is to wait for (`SendResult.confirmed`: the bounce wait, or the
- * outbox's retries). See outbox.ts.
+ * Mail from Matrix on its way out: remembered for bounces, submitted (written to the outbox when
+ * the server cannot take it now), and handed to core with what it is to wait for
+ * (`SendResult.confirmed`: the bounce wait, or the outbox's retries). See outbox.ts.
  */
 import {
   BridgeError,
@@ -80,30 +80,29 @@ export class Outgoing {
       firstAt: Date.now(),
       nextAt: Date.now(),
     };
-    // In the outbox before the first try: a server that is down for now does not lose it.
-    // With it (one commit): remembered as sent from Matrix, for a bounce (which may come at
-    // once) and for a redaction of it.
-    await this.outbox.add(entry, () =>
-      rememberSent(ctx.kv, portal.mailboxId, mail.messageId, {
-        portal: portal.key,
-        sender: matrixSender,
-        subject: mail.subject,
-      }),
-    );
+    // Remembered as sent from Matrix (for a bounce, and a redaction of it) while it is submitted.
+    // The first try is not written to the outbox: until this returns, core holds the Matrix event
+    // (and hands it over again after a crash); a mail the server cannot take now goes there.
+    const remembered = rememberSent(ctx.kv, portal.mailboxId, mail.messageId, {
+      portal: portal.key,
+      sender: matrixSender,
+      subject: mail.subject,
+    });
     const remoteId = mail.messageId as RemoteMessageId;
     try {
       await sender.sendRaw(envelope.to, raw);
     } catch (err) {
+      await remembered;
       if (err instanceof BridgeError && err.retriable) {
+        await this.outbox.add(entry);
         await this.outbox.deferred(entry, err);
         const confirmed = this.confirmations.wait(mail.messageId, false);
         return { remoteId, ...(confirmed ? { confirmed } : {}) };
       }
-      await this.outbox.remove(mail.messageId);
       this.counted('failed');
       throw err;
     }
-    await this.outbox.remove(mail.messageId);
+    await remembered;
     this.counted('sent');
     ctx.log.info(
       { portal: portal.key, messageId: mail.messageId, recipients: envelope.to.length },
