@@ -204,6 +204,12 @@ describe('parseMatrixHtml with blocks', () => {
     }
   });
 
+  it('leaves no source whitespace at the end of a line', () => {
+    expect(
+      inlineToPlain(blocks('<ol>\n<li>first\n<ul>\n<li>sub </li>\n</ul>\n</li>\n</ol>\n')),
+    ).toBe('1. first\n  - sub');
+  });
+
   it('caps hostile nesting of quotes and lists', () => {
     expect(inlineToPlain(blocks('<blockquote>'.repeat(10_000) + 'q'))).toBe('> '.repeat(8) + 'q');
     const lists = inlineToPlain(blocks('<ul><li>'.repeat(10_000) + 'x'));

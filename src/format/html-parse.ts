@@ -48,13 +48,28 @@ export interface ParseOptions {
 
 const HEADING = /^h([1-6])$/;
 
-/** A block node's children: no line break at its start or end (the block is its own line). */
+/**
+ * A block node's children: no line break at its start or end (the block is its own line), and
+ * no source whitespace left at the end of a line (`<li>first\n<ul>…`).
+ */
 function trimBreaks(children: Inline[]): Inline[] {
   let start = 0;
   let end = children.length;
   while (start < end && children[start] === LINEBREAK) start++;
   while (end > start && children[end - 1] === LINEBREAK) end--;
-  return start === 0 && end === children.length ? children : children.slice(start, end);
+  return trimLineEnds(children, start, end);
+}
+
+/** `children[start, end)` without whitespace at the end of each line. */
+function trimLineEnds(children: Inline[], start = 0, end = children.length): Inline[] {
+  const out: Inline[] = [];
+  for (let i = start; i < end; i++) {
+    const child = children[i]!;
+    const endsLine = i + 1 === end || children[i + 1] === LINEBREAK;
+    if (typeof child === 'string' && endsLine) append(out, child.replace(/[ \t]+$/, ''));
+    else out.push(child);
+  }
+  return out;
 }
 
 /** A list's children are items: breaks between them go, stray content becomes an item. */
@@ -337,7 +352,8 @@ class InlineBuilder {
 
   finish(): Inline[] {
     this.flushText();
-    return this.stack[0]!.children;
+    const children = this.stack[0]!.children;
+    return this.blocks ? trimLineEnds(children) : children;
   }
 }
 
