@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fromMatrixContent } from '../../src/format/matrix-content.js';
 import {
   discordToInline,
   escapeDiscord,
@@ -138,6 +139,34 @@ describe('formatting → Discord markdown', () => {
       { discordUser: () => undefined },
     );
     expect(out.text).toBe('## T\n> a\n> b\\*\n2. x\n3. y\n||s||:e:');
+  });
+
+  it('writes Matrix HTML quotes, headings and nested lists as Discord markdown', () => {
+    const html =
+      '<h1>Title</h1><p>Intro with <em>style</em></p><blockquote><p>said <b>this</b></p>' +
+      '<ul><li>quoted item</li></ul></blockquote><ol start="9"><li>nine<ul><li>sub *a*</li>' +
+      '<li>sub b<ol><li>deep</li></ol></li></ul></li><li>ten</li></ol><h5>small</h5>end';
+    const content = fromMatrixContent({
+      msgtype: 'm.text',
+      body: 'x',
+      format: 'org.matrix.custom.html',
+      formatted_body: html,
+    });
+    expect(inlineToDiscord(content!.formatted!, toDiscord).text).toBe(
+      [
+        '# Title',
+        'Intro with *style*',
+        '> said **this**',
+        '> - quoted item',
+        '9. nine',
+        '   - sub \\*a\\*',
+        '   - sub b',
+        '     1. deep',
+        '10. ten',
+        '**small**',
+        'end',
+      ].join('\n'),
+    );
   });
 
   it('writes the styles and pills of ghosts as mentions it lists', () => {

@@ -313,10 +313,12 @@ export function inlineToDiscord(
           case 'list': {
             let n = node.start ?? 1;
             return node.children
-              .map(
-                (item) =>
-                  `${node.ordered ? `${n++}.` : '-'} ${render([item]).replace(/\n/g, '\n  ')}`,
-              )
+              .map((item) => {
+                // An item's further lines (a nested list, say) are indented past its marker.
+                const marker = node.ordered ? `${n++}.` : '-';
+                const indent = '\n' + ' '.repeat(marker.length + 1);
+                return `${marker} ${render([item]).replace(/\n/g, indent)}`;
+              })
               .join('\n');
           }
           default:

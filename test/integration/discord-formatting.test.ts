@@ -109,6 +109,23 @@ describe('Discord formatting (fake Discord + Synapse)', () => {
     );
     expect(sent.content).toBe('it was ||the \\*butler\\*||');
   });
+  it('sends Matrix quotes, headings and nested lists as Discord markdown', async () => {
+    await sendAs(alice, roomId, {
+      msgtype: 'm.text',
+      body: 'Agenda\n> old *news*\n1. first\n  - sub\n2. second',
+      format: 'org.matrix.custom.html',
+      formatted_body:
+        '<h2>Agenda</h2>\n<blockquote>\n<p>old <em>news</em></p>\n</blockquote>\n' +
+        '<ol>\n<li>first\n<ul>\n<li>sub</li>\n</ul>\n</li>\n<li>second</li>\n</ol>\n',
+    });
+    const sent = await waitFor(
+      () => fake.messages(channelId).find((m) => m.webhook_id && m.content.startsWith('## Agenda')),
+      20_000,
+      'the blocks on Discord',
+    );
+    expect(sent.content).toBe('## Agenda\n> old *news*\n1. first\n   - sub\n2. second');
+  });
+
   it('keeps hostile content harmless both ways and splits long Matrix texts', async () => {
     // HTML typed on Discord is text in Matrix, never markup; a javascript: masked link is no link.
     fake.say(
