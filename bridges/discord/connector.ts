@@ -125,6 +125,7 @@ export class DiscordConnector
       channel: (id) => this.channel(id),
       roomOf: (id) => this.roomOf(id),
       ensurePortal: (info) => ctx.ensurePortal(info),
+      emit: (event) => ctx.emit(event),
       ...(ctx.matrixRoom && { matrixRoom: (room: string) => ctx.matrixRoom!(room) }),
       ...(ctx.unlinkPortal && { unlinkPortal: (key: PortalKey) => ctx.unlinkPortal!(key) }),
       linked: (id) => this.portalKeys.add(id),

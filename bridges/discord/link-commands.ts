@@ -26,9 +26,10 @@ import type {
   PortalInfo,
   PortalKey,
   PortalRecord,
+  RemoteEvent,
 } from '../../src/connector.js';
 import { escapeDiscord } from './format.js';
-import { makePortalKey } from './ids.js';
+import { makePortalKey, makeRemoteUser } from './ids.js';
 
 export interface LinkCommandDeps {
   /** A text channel of a served guild, or undefined. */
@@ -36,6 +37,8 @@ export interface LinkCommandDeps {
   /** The channel's room, when it has one. */
   roomOf(channelId: string): Promise<string | undefined>;
   ensurePortal(info: PortalInfo): Promise<PortalRecord>;
+  /** Core's `emit`: the room is told who bridged it. */
+  emit(event: RemoteEvent): Promise<void>;
   /** Resolves an alias or room id and joins it (core's `matrixRoom`), when core has it. */
   matrixRoom?(aliasOrId: string): Promise<MatrixRoomView | undefined>;
   unlinkPortal?(portal: PortalKey): Promise<PortalRecord | undefined>;
@@ -122,6 +125,7 @@ export class LinkCommands {
         { portal: channel.id, roomId: portal.roomId, by: m.author.id },
         'channel bridged from Discord',
       );
+      await this.tell(m, channel);
       return this.answer(
         m,
         'bridge',
@@ -173,6 +177,7 @@ export class LinkCommands {
       { portal: channel.id, roomId: portal.roomId, by: m.author.id },
       'channel linked from Discord',
     );
+    await this.tell(m, channel);
     return this.answer(m, 'bridge', 'linked', `Bridged to ${this.link(portal.roomId)}`);
   }
 
@@ -197,6 +202,17 @@ export class LinkCommands {
       'unlinked',
       `This channel is no longer bridged to ${this.link(was.roomId)}.`,
     );
+  }
+
+  /** The room learns which channel it now stands for, and who asked. */
+  private async tell(m: Message, channel: GuildBasedChannel): Promise<void> {
+    const who = m.member?.displayName ?? m.author.globalName ?? m.author.username;
+    await this.deps.emit({
+      kind: 'bridge-notice',
+      portal: makePortalKey(channel.id),
+      sender: makeRemoteUser(m.author.id),
+      text: `This room is now bridged to #${channel.name} on Discord (${channel.guild.name}), as ${who} asked there.`,
+    });
   }
 
   private link(roomId: string): string {

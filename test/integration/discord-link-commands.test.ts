@@ -118,6 +118,14 @@ describe('Discord link commands said on Discord (fake Discord + Synapse)', () =>
     const answer = await ask(admin, channelId, `bridge #${localpart}:localhost`);
     expect(answer.content).toContain('Bridged to');
     expect(roomIdOf(answer)).toBe(roomId);
+    const notice = await waitFor(
+      async () => (await roomEvents(alice, roomId)).find((e) => e.content.msgtype === 'm.notice'),
+      20_000,
+      'the notice in the linked room',
+    );
+    expect(notice.content.body).toBe(
+      'This room is now bridged to #existing on Discord (Fake Guild), as Carol asked there.',
+    );
     fake.say(pleb, channelId, 'into the team room');
     await waitFor(
       async () =>
