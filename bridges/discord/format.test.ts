@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromMatrixContent } from '../../src/format/matrix-content.js';
+import { inlineToPlain } from '../../src/format/plain.js';
 import {
   discordToInline,
   escapeDiscord,
@@ -96,6 +97,29 @@ describe('Discord markdown → formatting', () => {
       br,
       { style: 'list', ordered: true, start: 3, children: [{ style: 'item', children: ['z'] }] },
     ]);
+    const item = (...children: unknown[]) => ({ style: 'item', children });
+    expect(discordToInline('- a\n  - b\n    1. c\n  - d\n- e\n1. f', names)).toEqual([
+      {
+        style: 'list',
+        ordered: false,
+        children: [
+          item('a', br, {
+            style: 'list',
+            ordered: false,
+            children: [
+              item('b', br, { style: 'list', ordered: true, children: [item('c')] }),
+              item('d'),
+            ],
+          }),
+          item('e'),
+        ],
+      },
+      br,
+      { style: 'list', ordered: true, children: [item('f')] },
+    ]);
+    // Hostile depth: lists stop nesting, nothing is lost.
+    const deep = Array.from({ length: 50 }, (_, i) => `${' '.repeat(i)}- ${i}`).join('\n');
+    expect(inlineToPlain(discordToInline(deep, names)).split('\n')).toHaveLength(50);
     expect(discordToInline('hi\n>>> all\n# of this', names)).toEqual([
       'hi',
       br,
