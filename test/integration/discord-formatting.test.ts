@@ -72,6 +72,15 @@ describe('Discord formatting (fake Discord + Synapse)', () => {
     );
   });
 
+  it('shows nested Discord lists as nested Matrix lists', async () => {
+    fake.say(bob, channelId, '- fruit\n  - apple\n  - pear\n- veg');
+    const e = await inRoom((x) => String(x.content.body).startsWith('- fruit'), 'the list');
+    expect(e.content.formatted_body).toBe(
+      '<ul><li>fruit<br><ul><li>apple</li><li>pear</li></ul></li><li>veg</li></ul>',
+    );
+    expect(e.content.body).toBe('- fruit\n  - apple\n  - pear\n- veg');
+  });
+
   it('shows a custom emoji in the text as its image', async () => {
     const emoji = fake.addEmoji('blob_wave', PNG);
     fake.say(bob, channelId, `hello <:blob_wave:${emoji.id}>!`);
