@@ -198,6 +198,10 @@ try {
     dispatch(t, d);
   };
   const pacedOut = new Map<string, number>();
+  // The bridge's own view of the same run: its send latency (from the event reaching it to
+  // Discord accepting it) and how late its event loop ran, to tell the bridge's time from the
+  // harness's and the machine's.
+  await bridge.ask({ type: 'mark' }, 'marked');
   await pace(50, 10, async (from, to) => {
     const batch = [];
     for (let n = from; n < to; n++) {
@@ -216,8 +220,11 @@ try {
     60_000,
     'paced Matrix → Discord',
   );
+  const outStats = await bridge.ask({ type: 'stats' }, 'stats');
+  const own = outStats.bridgeLatencyMs.to_network;
   log(
-    `Matrix → Discord at 10 msg/s (1 per webhook per second): ${latency([...pacedOut].map(([b, at]) => onDiscord.get(b)! - at))}; 429s: ${fake.rest.tooManyRequests.length}`,
+    `Matrix → Discord at 10 msg/s (1 per webhook per second): ${latency([...pacedOut].map(([b, at]) => onDiscord.get(b)! - at))}; 429s: ${fake.rest.tooManyRequests.length}; ` +
+      `the bridge's own send p50 ≤ ${own.p50} ms, p99 ≤ ${own.p99} ms (histogram buckets, ${own.count} sends); its event loop late p99 ${round(outStats.loopDelayMs.p99, 1)} ms, max ${round(outStats.loopDelayMs.max, 1)} ms`,
   );
 
   const perChannelKiB = round(
