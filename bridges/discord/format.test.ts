@@ -233,5 +233,7 @@ describe('formatting → Discord markdown', () => {
       'see https://example.org/a_b*c and # not a heading',
     );
     expect(escapeDiscord('# heading\n- item\n> quote')).toBe('\\# heading\n\\- item\n\\> quote');
+    // Discord's subtext (`-# small`) stays as typed too.
+    expect(escapeDiscord('-# small\n-## x')).toBe('\\-# small\n\\-## x');
   });
 });

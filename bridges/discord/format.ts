@@ -281,7 +281,7 @@ const escapePart = (s: string): string =>
   s
     .replace(/[\\*_~`|<>[\]]/g, (c) => `\\${c}`)
     .replace(/@(everyone|here)/g, '\\@$1')
-    .replace(/(^|\n)([#-]|\d+\.)(?= )/g, (_m, nl: string, mark: string) => `${nl}\\${mark}`);
+    .replace(/(^|\n)(-#+|[#-]|\d+\.)(?= )/g, (_m, nl: string, mark: string) => `${nl}\\${mark}`);
 
 /** The tree → Discord markdown, with the Discord users its pills mention (for allowed_mentions). */
 export function inlineToDiscord(
