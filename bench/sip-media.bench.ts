@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import '../bridges/sip/connection.js'; // gives sip.js its WebSocket (ws)
 import { Inviter, SessionState, UserAgent, type Session } from 'sip.js';
+import { installFastRtpHeader } from '../bridges/sip/media/werift-rtp-header.js';
 import { FakeHomeserver } from '../test/support/fake-homeserver.js';
 import { BridgeProcess } from './lib/bridge-handle.js';
 import { sqliteTarget } from './lib/databases.js';
@@ -39,6 +40,8 @@ const { values: args } = parseArgs({
     'db-dir': { type: 'string', default: tmpdir() },
   },
 });
+// This process's werift peers parse headers as the bridge's relay does (the cheaper generator).
+installFastRtpHeader();
 const N = Number(args.calls);
 const seconds = Number(args.seconds);
 const setupRate = Number(args['setup-rate']);
@@ -66,7 +69,7 @@ const CALLERS = 20;
 type Summary = ReturnType<typeof summary>;
 const describe = (label: string, s: Summary) =>
   log(
-    `  ${label.padEnd(22)} ${s.sent} sent, ${s.received} came, loss ${round(s.lossPercent, 3)} %` +
+    `  ${label.padEnd(16)} ${s.streams} streams${s.dead ? ` (and ${s.dead} that never came through)` : ''}: ${s.sent} sent (${round(s.sent / Math.max(1, s.streams) / seconds)}/s a stream), ${s.received} came, loss ${round(s.lossPercent, 3)} %` +
       (s.duplicates ? ` (${s.duplicates} twice)` : '') +
       `; delay p50 ${round(s.delayMs.p50, 2)} / p99 ${round(s.delayMs.p99, 2)} ms;` +
       ` jitter (delay variation) p50 ${round(s.jitterMs.p50, 2)} / p99 ${round(s.jitterMs.p99, 2)} / max ${round(s.jitterMs.max, 1)} ms`,
@@ -77,35 +80,56 @@ async function measure(a: { out: Stream; send(): void }[], b: { out: Stream; sen
   const stop = pace50([...a, ...b]);
   await sleep(2000); // warm-up (ICE consent, the first packets' paths)
   for (const e of [...a, ...b]) e.out.measure(true);
+  const cpu0 = process.cpuUsage();
   await sleep(seconds * 1000);
+  const cpu = process.cpuUsage(cpu0);
   for (const e of [...a, ...b]) e.out.measure(false);
   stop();
   await sleep(1000); // the last frames in flight
-  return { aToB: summary(a.map((e) => e.out)), bToA: summary(b.map((e) => e.out)) };
+  // This process plays both ends: when it runs out of CPU, the figures are its own, not the bridge's.
+  const benchCorePercent = (cpu.user + cpu.system) / 10_000 / seconds;
+  log(`  (this process, the phones and Matrix clients: ${round(benchCorePercent)} % of a core)`);
+  return {
+    aToB: summary(a.map((e) => e.out)),
+    bToA: summary(b.map((e) => e.out)),
+    benchCorePercent,
+  };
 }
 
 const results: Record<string, unknown> = {};
 
 // ------------------------------------------------------------------ peer to peer: the limit
+// The same work for this process as a relayed call gives it (a werift stream sent and one
+// received, a plain RTP stream sent and one received, per call), without the bridge between.
 if (!args['no-baseline']) {
-  log('peer to peer (werift ↔ werift, no bridge):');
-  const pairs: [WebrtcEnd, WebrtcEnd][] = [];
+  log('peer to peer (no bridge: werift → werift and RTP → RTP, one of each per call):');
+  const webrtc: [WebrtcEnd, WebrtcEnd][] = [];
+  const rtp: [RtpEnd, RtpEnd][] = [];
   for (let i = 0; i < N; i++) {
     const a = new WebrtcEnd();
     const b = new WebrtcEnd();
     const answer = await b.answer(await a.offer());
     await a.accept(answer);
-    pairs.push([a, b]);
+    webrtc.push([a, b]);
+    const c = new RtpEnd();
+    const d = new RtpEnd();
+    await c.pairWith(d);
+    rtp.push([c, d]);
   }
-  await Promise.all(pairs.flatMap(([a, b]) => [a.connected(), b.connected()]));
+  await Promise.allSettled(webrtc.flatMap(([a, b]) => [a.connected(), b.connected()]));
   const direct = await measure(
-    pairs.map(([a]) => a),
-    pairs.map(([, b]) => b),
+    rtp.map(([c]) => c),
+    webrtc.map(([a]) => a),
   );
-  describe('one way', direct.aToB);
-  describe('the other way', direct.bToA);
-  results.peerToPeer = direct;
-  await Promise.all(pairs.flat().map((e) => e.close().catch(() => undefined)));
+  describe('RTP → RTP', direct.aToB);
+  describe('werift → werift', direct.bToA);
+  results.peerToPeer = {
+    rtpToRtp: direct.aToB,
+    webrtcToWebrtc: direct.bToA,
+    benchCorePercent: direct.benchCorePercent,
+  };
+  await Promise.all(webrtc.flat().map((e) => e.close().catch(() => undefined)));
+  for (const e of rtp.flat()) e.close();
 }
 
 // ------------------------------------------------------------------ through the bridge
@@ -244,10 +268,12 @@ try {
   }
   await Promise.all(setups);
   await waitUntil(() => matrixEnds.length >= N, 30_000, 'every Matrix peer');
-  await Promise.all(matrixEnds.map((e) => e.connected(60_000)));
+  const connected = await Promise.allSettled(matrixEnds.map((e) => e.connected(60_000)));
+  const failed = connected.filter((r) => r.status === 'rejected').length;
   const phones = phoneEnds.filter((e) => e.ready);
   log(
-    `  ${sessions.length} calls up, ${phones.length} phones with media, ${matrixEnds.length} Matrix peers connected in ${round((performance.now() - t0) / 1000)} s`,
+    `  ${sessions.length} calls up, ${phones.length} phones with media, ${matrixEnds.length - failed} Matrix peers connected` +
+      `${failed ? ` (${failed} failed to)` : ''} in ${round((performance.now() - t0) / 1000)} s`,
   );
 
   const sentSoFar = () => [...phones, ...matrixEnds].reduce((n, e) => n + e.out.sent, 0);

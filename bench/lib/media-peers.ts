@@ -84,7 +84,11 @@ export class Stream {
 }
 
 /** Loss and delay of many streams of one direction together. */
-export function summary(streams: Stream[]) {
+export function summary(all: Stream[]) {
+  // A call whose media never came through at all (its WebRTC leg failed to connect) is told
+  // apart: its packets are not "loss" of a working relay.
+  const streams = all.filter((s) => s.receivedMeasured > 0);
+  const dead = all.length - streams.length;
   const sent = streams.reduce((n, s) => n + s.sentMeasured, 0);
   const received = streams.reduce((n, s) => n + s.receivedMeasured, 0);
   const delays: number[] = [];
@@ -103,6 +107,8 @@ export function summary(streams: Stream[]) {
   const pct = (xs: number[], p: number) =>
     xs.length ? xs[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]! : NaN;
   return {
+    streams: streams.length,
+    dead,
     sent,
     received,
     lossPercent: sent ? (100 * (sent - received)) / sent : 0,
@@ -224,6 +230,13 @@ export class RtpEnd implements SessionDescriptionHandler {
     });
     this.socket = socket;
     return socket;
+  }
+
+  /** Peer to peer: sends to another RTP end directly (no SIP, no bridge). */
+  async pairWith(other: RtpEnd): Promise<void> {
+    const socket = await other.bound();
+    this.far = { address: '127.0.0.1', port: socket.address().port, payloadTypes: [0] };
+    await this.bound();
   }
 
   /** Where the bridge takes this call's RTP (known once it answered). */
