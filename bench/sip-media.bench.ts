@@ -276,7 +276,9 @@ try {
       `${failed ? ` (${failed} failed to)` : ''} in ${round((performance.now() - t0) / 1000)} s`,
   );
 
-  const sentSoFar = () => [...phones, ...matrixEnds].reduce((n, e) => n + e.out.sent, 0);
+  // What reaches the bridge: every phone's RTP, and the media of the WebRTC legs that connected.
+  const live = matrixEnds.filter((_, i) => connected[i]!.status === 'fulfilled');
+  const sentSoFar = () => [...phones, ...live].reduce((n, e) => n + e.out.sent, 0);
   await bridge.ask({ type: 'mark' }, 'marked');
   const sentBefore = sentSoFar();
   const w0 = performance.now();
