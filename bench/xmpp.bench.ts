@@ -251,6 +251,7 @@ try {
 
   // Memory per Matrix user known to XMPP: each one more occupant of the MUC.
   const crowd = Array.from({ length: userCount }, (_, k) => `@crowd${k}:${DOMAIN}`);
+  await sleep(2000); // what the runs left settles (debounced store writes, timers)
   const memory1 = await bridge.ask({ type: 'memory' }, 'memory', 60_000);
   t0 = performance.now();
   await enter(crowd, (k) => `Crowd ${k}`);

@@ -151,6 +151,13 @@ export class XmppConnector
   }
 
   private onStanza(el: Element): void {
+    // Most stanzas in a busy MUC are copies for occupants other than the reader: dropped first.
+    if (
+      el.name === 'message' &&
+      el.attrs.type === 'groupchat' &&
+      this.mucs?.isOtherCopy(el.attrs.from, el.attrs.to)
+    )
+      return;
     const gatewayAlias = this.gateway?.aliasOf(el.attrs.to);
     if (gatewayAlias && el.name === 'presence') return this.gateway?.onPresence(el, gatewayAlias);
     if (gatewayAlias && el.name === 'message')
