@@ -24,6 +24,7 @@ export const NS = {
   oob: 'jabber:x:oob',
   markers: 'urn:xmpp:chat-markers:0',
   receipts: 'urn:xmpp:receipts',
+  occupantId: 'urn:xmpp:occupant-id:0',
   xhtmlIm: 'http://jabber.org/protocol/xhtml-im',
   xhtml: 'http://www.w3.org/1999/xhtml',
 } as const;

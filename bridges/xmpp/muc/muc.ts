@@ -352,8 +352,8 @@ export class Mucs {
     return saveSubject(this.d, room, subject);
   }
 
-  private arrived(room: Room, nick: string): Promise<void> {
-    return arrived(this.d, room, nick);
+  private arrived(room: Room, ghost: string, nick?: string): Promise<void> {
+    return arrived(this.d, room, ghost, nick);
   }
 
   onPresence(el: Element): void {
@@ -363,7 +363,7 @@ export class Mucs {
         rooms: this.rooms,
         store: (room) => this.store(room),
         join: (room, o) => this.join(room, o),
-        arrived: (room, nick) => this.arrived(room, nick),
+        arrived: (room, ghost, nick) => this.arrived(room, ghost, nick),
         joined: (room, o) => this.joinedRoom(room, o),
       },
       el,
