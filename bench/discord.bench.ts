@@ -67,7 +67,7 @@ try {
       connector: 'discord',
       config: {
         ...benchConfig(hs.url, database.url),
-        bridges: {
+                bridges: {
           discord: {
             enabled: true,
             token: fake.token,

@@ -89,7 +89,7 @@ const mailbox = (folder: string) => ({
 });
 const config = (database: string, mailboxes: Record<string, unknown>) => ({
   ...benchConfig(hs.url, database),
-  bridges: { email: { enabled: true, bounce_wait_ms: 0, mailboxes } },
+    bridges: { email: { enabled: true, bounce_wait_ms: 0, mailboxes } },
 });
 const startBridge = async (database: string, mailboxes: Record<string, unknown>) => {
   const bridge = new BridgeProcess();

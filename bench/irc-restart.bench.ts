@@ -59,7 +59,7 @@ async function restartRun(redisUrl: string | undefined, n: number) {
   await pool?.start();
   const config = {
     ...benchConfig(hs.url, database.url),
-    bridges: {
+        bridges: {
       irc: {
         enabled: true,
         ...(redisUrl ? { pool: { redis: redisUrl, prefix, http_port: 0 } } : {}),

@@ -222,7 +222,7 @@ try {
       connector: 'sip',
       config: {
         ...benchConfig(hs.url, database.url),
-        bridges: {
+                bridges: {
           sip: {
             enabled: true,
             server: `ws://127.0.0.1:${wsPort}`,

@@ -104,7 +104,7 @@ async function ircRun(
         connector: 'irc',
         config: {
           ...benchConfig(hs.url, database.url),
-          bridges: {
+                    bridges: {
             irc: {
               enabled: true,
               networks: {
