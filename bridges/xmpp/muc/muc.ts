@@ -145,6 +145,10 @@ export class Mucs {
 
   private rejoin(room: Room): void {
     room.catchUp = true;
+    // Occupant-ids are the room's: after the server was away (a non-persistent room is made
+    // again, with new ids), the presences that come with the join tell them afresh.
+    room.occupantIds.clear();
+    room.ghostNicks.clear();
     for (const o of room.occupants.values()) {
       void this.join(room, o, true).catch((err: unknown) =>
         this.d.ctx.log.warn({ err, portal: mucPortal(room.jid) }, 'could not rejoin a MUC'),
