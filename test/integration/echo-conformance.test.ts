@@ -126,6 +126,7 @@ runConnectorConformance({
     threads: true,
     calls: true,
     avatars: true,
+    receipts: true,
   },
   unservableLink: { bridge: 'echo', remoteId: 'Not A Chat' },
   skip: [],
@@ -138,6 +139,7 @@ runConnectorConformance({
     redactions: false,
     reactions: false,
     calls: false,
+    receipts: false,
   }),
   capabilities: { edits: false, redactions: false, reactions: false, replies: true, calls: false },
   skip: [
