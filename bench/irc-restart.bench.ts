@@ -59,7 +59,7 @@ async function restartRun(redisUrl: string | undefined, n: number) {
   await pool?.start();
   const config = {
     ...benchConfig(hs.url, database.url),
-        bridges: {
+    bridges: {
       irc: {
         enabled: true,
         ...(redisUrl ? { pool: { redis: redisUrl, prefix, http_port: 0 } } : {}),
@@ -128,6 +128,8 @@ async function restartRun(redisUrl: string | undefined, n: number) {
     bridge = new BridgeProcess();
     await start();
     const upSeconds = (performance.now() - stopped) / 1000;
+    await bridge.ask({ type: 'mark' }, 'marked'); // the new bridge's CPU from here
+
     // Every puppet registered again (re-attached, or reconnected), as the bridge's metric says.
     let puppetsBackAt: number | undefined;
     const bridgeUrl = hs.appserviceUrl!;
@@ -144,6 +146,7 @@ async function restartRun(redisUrl: string | undefined, n: number) {
       'every puppet again',
     );
     clearInterval(poll);
+    const { cpuMs } = await bridge.ask({ type: 'stats' }, 'stats');
     const restartSeconds = (performance.now() - stopped) / 1000;
     const puppetsBackSeconds = (puppetsBackAt! - stopped) / 1000;
     await new Promise((r) => setTimeout(r, 2_000));
@@ -156,9 +159,11 @@ async function restartRun(redisUrl: string | undefined, n: number) {
       puppetsBackSeconds: round(puppetsBackSeconds, 2),
       restartSeconds: round(restartSeconds, 2),
       quitJoinPartLinesSeen: comings.length,
+      /** The restarted bridge's CPU (user + system) from its start to every line, per line. */
+      bridgeCpuMsPerLine: round(cpuMs / PUPPETS, 3),
     };
     log(
-      `  ${redisUrl ? 'with the pool   ' : 'without the pool'}: ${PUPPETS} puppets connected in ${result.connectSeconds} s; restart: bridge up in ${result.bridgeUpSeconds} s, every puppet registered ${result.puppetsBackSeconds} s and every puppet's next line on IRC ${result.restartSeconds} s after the stop; QUIT/JOIN/PART lines seen on IRC: ${comings.length}`,
+      `  ${redisUrl ? 'with the pool   ' : 'without the pool'}: ${PUPPETS} puppets connected in ${result.connectSeconds} s; restart: bridge up in ${result.bridgeUpSeconds} s, every puppet registered ${result.puppetsBackSeconds} s and every puppet's next line on IRC ${result.restartSeconds} s after the stop; QUIT/JOIN/PART lines seen on IRC: ${comings.length}; the restarted bridge's CPU ${result.bridgeCpuMsPerLine} ms per line`,
     );
     return result;
   } finally {

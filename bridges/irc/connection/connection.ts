@@ -250,6 +250,8 @@ export class IrcConnection {
         ...(this.opts.localAddress ? { localAddress: this.opts.localAddress } : {}),
         ...(account ? { account } : {}),
         caps: CAPS,
+        // A puppet's channels are heard through the bot: the pool forwards only its own lines.
+        forward: this.opts.listener ? 'all' : 'own',
       },
     };
   }

@@ -10,6 +10,7 @@ import IRC, { type Client } from 'irc-framework';
 import type { Logger } from 'pino';
 import { nextNick } from '../connection/connection.js';
 import { CaTlsTransport } from '../connection/tls-transport.js';
+import { forwardsToPuppet } from './forward.js';
 import type { ConnState, OpenCommand, ReadyEvent } from './protocol.js';
 
 /** After 001, how long to wait for the end of the MOTD before calling the connection ready anyway. */
@@ -157,7 +158,9 @@ export class HeldConnection {
       if (this.registeredAt && (command === '376' || command === '422')) this.becomeReady();
       return;
     }
-    if (!NOT_FORWARDED.has(command)) this.events.onLine(line);
+    if (NOT_FORWARDED.has(command)) return;
+    if (this.open.forward === 'own' && !forwardsToPuppet(line, this.nick)) return;
+    this.events.onLine(line);
   }
 
   private becomeReady(): void {
