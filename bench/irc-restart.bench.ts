@@ -3,8 +3,10 @@
  * bridge (its own process) between a real InspIRCd and the in-memory stand-in homeserver; the
  * pool (`IrcPool`, in the benchmark's process) on a real Redis. N Matrix users each speak once
  * (N puppets connected), the bridge is stopped and started again, and each user speaks again.
- * Measured: from the stop until every user's second line is on IRC, and the QUIT/JOIN lines of
- * the bridge's nicks an IRC user in the channel saw meanwhile. See bench/README.md.
+ * Measured: from the stop until every user's next line is on IRC (and, for comparison, the same
+ * N lines with every puppet connected and no restart), the QUIT/JOIN lines of the bridge's nicks
+ * an IRC user in the channel saw meanwhile, and the restarted bridge's CPU per line. See
+ * bench/README.md.
  *
  *   npm run bench:irc-restart -- --puppets 1000 --connects 50 --irc-port 26667 --redis-port 26380
  */
@@ -122,6 +124,11 @@ async function restartRun(redisUrl: string | undefined, n: number) {
     );
     const connectSeconds = (performance.now() - connectStarted) / 1000;
     await new Promise((r) => setTimeout(r, 3_000)); // joins settle
+    // The normal rate, for comparison: every (connected) user says a line again, no restart.
+    const warmStarted = performance.now();
+    crowd.forEach((u, k) => hs.send(room, u, { msgtype: 'm.text', body: `w ${k}` }));
+    await waitUntil(() => crowd.every((_, k) => heard.has(`w ${k}`)), 900_000, 'every warm line');
+    const warmSeconds = (performance.now() - warmStarted) / 1000;
     watching = true;
     const stopped = performance.now();
     await bridge.stop();
@@ -155,6 +162,8 @@ async function restartRun(redisUrl: string | undefined, n: number) {
       pool: !!redisUrl,
       puppets: PUPPETS,
       connectSeconds: round(connectSeconds, 2),
+      /** Every user's line with every puppet connected, no restart (the normal rate). */
+      warmLinesSeconds: round(warmSeconds, 2),
       bridgeUpSeconds: round(upSeconds, 2),
       puppetsBackSeconds: round(puppetsBackSeconds, 2),
       restartSeconds: round(restartSeconds, 2),
@@ -163,7 +172,7 @@ async function restartRun(redisUrl: string | undefined, n: number) {
       bridgeCpuMsPerLine: round(cpuMs / PUPPETS, 3),
     };
     log(
-      `  ${redisUrl ? 'with the pool   ' : 'without the pool'}: ${PUPPETS} puppets connected in ${result.connectSeconds} s; restart: bridge up in ${result.bridgeUpSeconds} s, every puppet registered ${result.puppetsBackSeconds} s and every puppet's next line on IRC ${result.restartSeconds} s after the stop; QUIT/JOIN/PART lines seen on IRC: ${comings.length}; the restarted bridge's CPU ${result.bridgeCpuMsPerLine} ms per line`,
+      `  ${redisUrl ? 'with the pool   ' : 'without the pool'}: ${PUPPETS} puppets connected in ${result.connectSeconds} s; a line each (no restart) ${result.warmLinesSeconds} s; restart: bridge up in ${result.bridgeUpSeconds} s, every puppet registered ${result.puppetsBackSeconds} s and every puppet's next line on IRC ${result.restartSeconds} s after the stop; QUIT/JOIN/PART lines seen on IRC: ${comings.length}; the restarted bridge's CPU ${result.bridgeCpuMsPerLine} ms per line`,
     );
     return result;
   } finally {

@@ -34,6 +34,7 @@ import {
 } from '../../src/connector.js';
 import { IrcAccounts } from './commands/accounts.js';
 import { IrcNetwork } from './connection/client.js';
+import { PuppetRoster } from './connection/roster.js';
 import { PoolLink } from './pool/pool-link.js';
 import { reattachPuppets, seedFromSnapshot } from './pool/reattach.js';
 import { chosenNicksKey, ircCommands, NICK } from './commands/commands.js';
@@ -90,7 +91,14 @@ export class IrcConnector
   private ctx?: BridgeContext<IrcConfig>;
   private readonly networks = new Map<
     string,
-    { network: IrcNetwork; listener: IrcListener; pms: IrcPrivateMessages; catchUp: CatchUp }
+    {
+      network: IrcNetwork;
+      listener: IrcListener;
+      pms: IrcPrivateMessages;
+      catchUp: CatchUp;
+      /** Without the pool: the puppets to connect again at start. */
+      roster?: PuppetRoster;
+    }
   >();
   /** Portal keys that have a Matrix room: only their channels are bridged to Matrix. */
   private readonly portalKeys = new Set<string>();
@@ -184,9 +192,13 @@ export class IrcConnector
         catchUp.watchPuppet(puppet);
         keys.attach(puppet);
       };
-      this.networks.set(id, { network, listener, pms, catchUp });
+      // Without the pool, the puppets of the last run connect again now (roster.ts).
+      const roster = this.pool ? undefined : new PuppetRoster(network, ctx.kv, ctx.log);
+      this.networks.set(id, { network, listener, pms, catchUp, ...(roster ? { roster } : {}) });
       network.start();
       reattachPuppets(network, snapshot, ctx.log);
+      await roster?.restore();
+      roster?.watch();
     }
     if (this.pool) {
       const entries = [...this.networks.values()];
@@ -217,7 +229,8 @@ export class IrcConnector
   async stop(): Promise<void> {
     // With the pool, every connection stays up there: nothing quits on IRC.
     this.pool?.detachAll();
-    for (const { network, listener, catchUp } of this.networks.values()) {
+    for (const { network, listener, catchUp, roster } of this.networks.values()) {
+      await roster?.flush();
       await catchUp.stop();
       listener.stop();
       network.stop();

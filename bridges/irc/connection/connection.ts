@@ -75,6 +75,8 @@ export interface ConnectionOptions {
   limiter?: ConnectLimiter;
   /** Goes ahead of the waiting connections for a connect turn, and any number may wait for it (the bot). */
   listener?: boolean;
+  /** The channels this connection should be in changed (joined or left on the Matrix user's behalf). */
+  onChannels?(): void;
   /** Through the connection pool (`pool.redis`): the link and this connection's id there. */
   pool?: { link: PoolLink; conn: string; network: string; userId?: string };
 }
@@ -307,7 +309,9 @@ export class IrcConnection {
   /** Joins `channel` (with its key, if it has one; both remembered for reconnects) and resolves when the server confirms. */
   async join(channel: string, key?: string): Promise<void> {
     const lower = channel.toLowerCase();
+    const known = this.channels.has(lower);
     this.channels.set(lower, key ?? this.channels.get(lower));
+    if (!known) this.opts.onChannels?.();
     this.lastActive = Date.now();
     await this.ready();
     if (this.inChannel.has(lower)) return;
@@ -331,11 +335,16 @@ export class IrcConnection {
   /** Leaves `channel` and forgets it for reconnects (a Matrix user left its room). */
   part(channel: string, message: string): void {
     const lower = channel.toLowerCase();
-    this.channels.delete(lower);
+    if (this.channels.delete(lower)) this.opts.onChannels?.();
     if (!this.inChannel.has(lower) || !this.isRegistered) return;
     // The reason comes from Matrix: one line, never a second command.
     const reason = message.replace(/[\r\n\0]+/g, ' ').slice(0, 200);
     this.sendQuietly(`PART ${lower} :${reason}`);
+  }
+
+  /** The channels (lowercased) this connection should be in: it rejoins them after a reconnect. */
+  wantedChannels(): string[] {
+    return [...this.channels.keys()];
   }
 
   inChannelNow(channel: string): boolean {
