@@ -128,13 +128,11 @@ export class IrcConnector
       this.pool = new PoolLink(ctx.config.pool, ctx.log.child({ ircPool: ctx.config.pool.prefix }));
     }
     const snapshot = (await this.pool?.start()) ?? [];
-    // The pool process makes the connections: the bridge's ident server cannot see them (a puppet's
-    // source address does travel with its open command).
-    if (this.pool && ctx.config.ident.enabled)
-      ctx.log.warn(
-        'ident answers only for connections the bridge holds itself: with pool.redis it has no effect yet',
-      );
-    if (ctx.config.ident.enabled)
+    // With the pool, the pool process holds the sockets, and answers ident itself (it reads the
+    // same `ident` section); the bridge still gives each puppet its per-user username.
+    if (ctx.config.ident.enabled && this.pool)
+      ctx.log.info('ident: answered by switchboard irc-pool, which holds the connections');
+    else if (ctx.config.ident.enabled)
       this.ident = await startIdentServer(
         ctx.config.ident,
         () => [...this.networks.values()].map((n) => n.network),

@@ -10,6 +10,7 @@ import IRC, { type Client } from 'irc-framework';
 import type { Logger } from 'pino';
 import { nextNick } from '../connection/connection.js';
 import { CaTlsTransport } from '../connection/tls-transport.js';
+import type { OurSocket } from '../ident/ident-server.js';
 import { forwardsToPuppet } from './forward.js';
 import type { ConnState, OpenCommand, ReadyEvent } from './protocol.js';
 
@@ -102,6 +103,19 @@ export class HeldConnection {
 
   get nick(): string {
     return this.client.user.nick;
+  }
+
+  /** The username it registered with (what the ident server answers for its socket). */
+  get username(): string {
+    return this.open.username;
+  }
+
+  /** Its socket, while there is one (the ident server finds it by its ports). */
+  socket(): OurSocket | undefined {
+    const transport = (
+      this.client.connection as unknown as { transport?: { socket?: OurSocket | null } }
+    ).transport;
+    return transport?.socket ?? undefined;
   }
 
   /** What a bridge attaching now needs to know. */
