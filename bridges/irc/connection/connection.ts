@@ -22,29 +22,15 @@ import { connectionLimits, type ConnectionLimits } from './connection-limits.js'
 import { FloodQueue } from './flood.js';
 import { LabeledReplies, refusalError, type LineAnswer } from './labels.js';
 import { CaTlsTransport } from './tls-transport.js';
-import { PoolTransport, type PoolConnectOptions } from '../pool/pool-transport.js';
+import { PoolTransport } from '../pool/pool-transport.js';
+import { assertSingleLines, CAPS, joinLine, withTag } from './lines.js';
+import { nextNick } from './nicks.js';
+import { poolConnectOptions } from './pool-options.js';
 import type { PoolLink } from '../pool/pool-link.js';
 
 const JOIN_TIMEOUT_MS = 15_000;
 /** For a connection made without a network limiter (every connect starts at once). */
 const NO_LIMIT = new ConnectLimiter(0);
-/**
- * IRCv3 capabilities the bridge uses where the server offers them (never `sasl`: irc-framework adds it).
- * `echo-message` with `labeled-response`: the labeled answer to a message line is then its echo,
- * which tells the msgid IRC users' replies (`+draft/reply`) will point at. Echoes are otherwise
- * ignored: every listener skips lines from the bridge's own nicks.
- */
-const CAPS = [
-  'server-time',
-  'message-tags',
-  'multi-prefix',
-  'batch',
-  'account-tag',
-  'extended-join',
-  'labeled-response',
-  'echo-message',
-  'draft/chathistory',
-];
 
 /** An IRC services account (SASL PLAIN). */
 export interface SaslAccount {
@@ -208,7 +194,8 @@ export class IrcConnection {
     this.currentNick = this.wantedNick;
     const account = this.opts.account?.();
     const ca = network.tls_ca_file === undefined ? undefined : readCaFile(network.tls_ca_file);
-    const pool = this.opts.pool && this.poolOptions(this.opts.pool, ca, account);
+    const pool =
+      this.opts.pool && poolConnectOptions(this.opts, this.wantedNick, this.opts.pool, ca, account);
     this.client.connect({
       host: network.host,
       port: network.port,
@@ -225,37 +212,6 @@ export class IrcConnection {
       // Through the pool, the pool logs in (SASL) and the local client never asks for it.
       ...(pool ? { pool } : account ? { account } : {}),
     });
-  }
-
-  private poolOptions(
-    pool: NonNullable<ConnectionOptions['pool']>,
-    ca: string | undefined,
-    account: SaslAccount | undefined,
-  ): PoolConnectOptions {
-    const { network } = this.opts;
-    return {
-      link: pool.link,
-      conn: pool.conn,
-      listener: this.opts.listener === true,
-      open: {
-        network: pool.network,
-        kind: this.opts.listener ? 'bot' : 'puppet',
-        ...(pool.userId ? { userId: pool.userId } : {}),
-        host: network.host,
-        port: network.port,
-        tls: network.tls,
-        rejectUnauthorized: network.tls_reject_unauthorized,
-        ...(ca ? { ca } : {}),
-        nick: this.wantedNick,
-        username: this.opts.username,
-        gecos: this.opts.gecos,
-        ...(this.opts.localAddress ? { localAddress: this.opts.localAddress } : {}),
-        ...(account ? { account } : {}),
-        caps: CAPS,
-        // A puppet's channels are heard through the bot: the pool forwards only its own lines.
-        forward: this.opts.listener ? 'all' : 'own',
-      },
-    };
   }
 
   /**
@@ -517,22 +473,4 @@ export class IrcConnection {
   }
 }
 
-/** `line` with one more IRCv3 tag: the first when it has tags (`@a=b PRIVMSG…`), else the only one. */
-const withTag = (line: string, tag: string) =>
-  line.startsWith('@') ? `@${tag};${line.slice(1)}` : `@${tag} ${line}`;
-
-function assertSingleLines(lines: readonly string[]): void {
-  if (lines.some((line) => /[\r\n\0]/.test(line)))
-    throw new Error('refusing to write an IRC line with CR, LF or NUL');
-}
-
-/** `JOIN #channel [key]` (a key never holds spaces, CR or LF: config and commands check it). */
-const joinLine = (channel: string, key: string | undefined) =>
-  key ? `JOIN ${channel} ${key}` : `JOIN ${channel}`;
-
 export { certificateProblem } from './cert-problem.js';
-
-/** The next nick to try after a collision: `_` appended, or the last character replaced at the length limit. */
-export function nextNick(nick: string, maxLength = 30): string {
-  return nick.length < maxLength ? `${nick}_` : `${nick.slice(0, maxLength - 1)}_`;
-}

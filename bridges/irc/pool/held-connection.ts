@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import IRC, { type Client } from 'irc-framework';
 import type { Logger } from 'pino';
-import { nextNick } from '../connection/connection.js';
+import { nextNick } from '../connection/nicks.js';
 import { CaTlsTransport } from '../connection/tls-transport.js';
 import type { OurSocket } from '../ident/ident-server.js';
 import { forwardsToPuppet } from './forward.js';
