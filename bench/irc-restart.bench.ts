@@ -1,7 +1,7 @@
 /**
  * The IRC bridge's restart with many puppets, with and without the connection pool: the real
  * bridge (its own process) between a real InspIRCd and the in-memory stand-in homeserver; the
- * pool (`IrcPool`, in the benchmark's process) on a real Redis. N Matrix users each speak once
+ * pool (`IrcPool`, in a process of its own, as `switchboard irc-pool`) on a real Redis. N Matrix users each speak once
  * (N puppets connected), the bridge is stopped and started again, and each user speaks again.
  * Measured: from the stop until every user's next line is on IRC (and, for comparison, the same
  * N lines with every puppet connected and no restart), the QUIT/JOIN lines of the bridge's nicks
@@ -12,8 +12,6 @@
  */
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
-import { IrcPool } from '../bridges/irc/pool/pool-server.js';
 import { FakeHomeserver } from '../test/support/fake-homeserver.js';
 import { BridgeProcess } from './lib/bridge-handle.js';
 import { sqliteTarget } from './lib/databases.js';
@@ -21,6 +19,7 @@ import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './lib/identities.j
 import { IrcPeer } from './lib/irc-peer.js';
 import { IrcServer } from './lib/irc-server.js';
 import { machine } from './lib/machine.js';
+import { PoolProcess } from './lib/pool-handle.js';
 import { waitUntil } from './lib/pusher.js';
 import { round } from './lib/stats.js';
 import { RedisServer } from './lib/redis-server.js';
@@ -55,10 +54,8 @@ async function restartRun(redisUrl: string | undefined, n: number) {
   });
   const database = await sqliteTarget(tmpdir()).fresh();
   const prefix = `bench:${n}`;
-  const pool = redisUrl
-    ? new IrcPool({ redis: redisUrl, prefix, log: pino({ level: 'silent' }) })
-    : undefined;
-  await pool?.start();
+  const pool = redisUrl ? new PoolProcess() : undefined;
+  if (redisUrl) await pool?.ask({ type: 'start', redis: redisUrl, prefix }, 'ready');
   const config = {
     ...benchConfig(hs.url, database.url),
     bridges: {
@@ -136,6 +133,7 @@ async function restartRun(redisUrl: string | undefined, n: number) {
     await start();
     const upSeconds = (performance.now() - stopped) / 1000;
     await bridge.ask({ type: 'mark' }, 'marked'); // the new bridge's CPU from here
+    const poolCpuAtRestart = (await pool?.ask({ type: 'cpu' }, 'cpu'))?.cpuMs ?? 0;
 
     // Every puppet registered again (re-attached, or reconnected), as the bridge's metric says.
     let puppetsBackAt: number | undefined;
@@ -154,6 +152,7 @@ async function restartRun(redisUrl: string | undefined, n: number) {
     );
     clearInterval(poll);
     const { cpuMs } = await bridge.ask({ type: 'stats' }, 'stats');
+    const poolCpuMs = ((await pool?.ask({ type: 'cpu' }, 'cpu'))?.cpuMs ?? 0) - poolCpuAtRestart;
     const restartSeconds = (performance.now() - stopped) / 1000;
     const puppetsBackSeconds = (puppetsBackAt! - stopped) / 1000;
     await new Promise((r) => setTimeout(r, 2_000));
@@ -170,9 +169,11 @@ async function restartRun(redisUrl: string | undefined, n: number) {
       quitJoinPartLinesSeen: comings.length,
       /** The restarted bridge's CPU (user + system) from its start to every line, per line. */
       bridgeCpuMsPerLine: round(cpuMs / PUPPETS, 3),
+      /** The pool process's CPU over the same span, per line (its N connections each hear every line). */
+      ...(pool ? { poolCpuMsPerLine: round(poolCpuMs / PUPPETS, 3) } : {}),
     };
     log(
-      `  ${redisUrl ? 'with the pool   ' : 'without the pool'}: ${PUPPETS} puppets connected in ${result.connectSeconds} s; a line each (no restart) ${result.warmLinesSeconds} s; restart: bridge up in ${result.bridgeUpSeconds} s, every puppet registered ${result.puppetsBackSeconds} s and every puppet's next line on IRC ${result.restartSeconds} s after the stop; QUIT/JOIN/PART lines seen on IRC: ${comings.length}; the restarted bridge's CPU ${result.bridgeCpuMsPerLine} ms per line`,
+      `  ${redisUrl ? 'with the pool   ' : 'without the pool'}: ${PUPPETS} puppets connected in ${result.connectSeconds} s; a line each (no restart) ${result.warmLinesSeconds} s; restart: bridge up in ${result.bridgeUpSeconds} s, every puppet registered ${result.puppetsBackSeconds} s and every puppet's next line on IRC ${result.restartSeconds} s after the stop; QUIT/JOIN/PART lines seen on IRC: ${comings.length}; the restarted bridge's CPU ${result.bridgeCpuMsPerLine} ms per line${pool ? `, the pool's ${result.poolCpuMsPerLine}` : ''}`,
     );
     return result;
   } finally {
