@@ -22,6 +22,7 @@ import { connectionLimits, type ConnectionLimits } from './connection-limits.js'
 import { FloodQueue } from './flood.js';
 import { LabeledReplies, refusalError, type LineAnswer } from './labels.js';
 import { CaTlsTransport } from './tls-transport.js';
+import { forwardsToPuppet } from '../pool/forward.js';
 import { PoolTransport } from '../pool/pool-transport.js';
 import { assertSingleLines, CAPS, joinLine, withTag } from './lines.js';
 import { nextNick } from './nicks.js';
@@ -207,6 +208,10 @@ export class IrcConnection {
       username: this.opts.username,
       gecos: this.opts.gecos,
       ...(this.opts.localAddress ? { outgoing_addr: this.opts.localAddress } : {}),
+      // A puppet hears its channels' chatter as the bot does; only the bot's is read (forward.ts).
+      ...(this.opts.listener
+        ? {}
+        : { keepLine: (line: string) => forwardsToPuppet(line, this.nick) }),
       auto_reconnect: false, // our own backoff below
       version: null,
       // Through the pool, the pool logs in (SASL) and the local client never asks for it.
