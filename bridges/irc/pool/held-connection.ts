@@ -91,6 +91,10 @@ export class HeldConnection {
       username: o.username,
       gecos: o.gecos,
       ...(o.localAddress ? { outgoing_addr: o.localAddress } : {}),
+      // A puppet's channel chatter is never forwarded: dropped before irc-framework parses it.
+      ...(o.forward === 'own'
+        ? { keepLine: (line: string) => forwardsToPuppet(line, this.nick) }
+        : {}),
       auto_reconnect: false, // the bridge decides
       version: null,
       ...(o.account ? { account: o.account } : {}),
