@@ -222,7 +222,7 @@ try {
       connector: 'sip',
       config: {
         ...benchConfig(hs.url, database.url),
-                bridges: {
+        bridges: {
           sip: {
             enabled: true,
             server: `ws://127.0.0.1:${wsPort}`,
@@ -250,8 +250,20 @@ try {
     const calls = rate * seconds;
     const direct = await callers(`direct-${rate}`, `127.0.0.1:${uasPort}`, rate, calls);
     results.push({ through: 'sipp only', ...describe('sipp only', direct, rate) });
+    await bridge.ask({ type: 'mark' }, 'marked');
     const bridged = await callers(`bridge-${rate}`, 'localhost', rate, calls);
-    results.push({ through: 'bridge', ...describe('through the bridge', bridged, rate) });
+    const stats = await bridge.ask({ type: 'stats' }, 'stats');
+    // The bridge's CPU for each call: its set-up, the short hold and its hangup.
+    const cpuMsPerCall = stats.cpuMs / Math.max(1, bridged.ok);
+    log(
+      `${''.padEnd(16)} bridge CPU ${round(cpuMsPerCall, 2)} ms per call; event loop delay p99 ${round(stats.loopDelayMs.p99, 1)} ms`,
+    );
+    results.push({
+      through: 'bridge',
+      ...describe('through the bridge', bridged, rate),
+      bridgeCpuMs: stats.cpuMs,
+      cpuMsPerCall,
+    });
   }
 } finally {
   uas.kill();

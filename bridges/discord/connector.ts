@@ -23,6 +23,7 @@ import {
   type MatrixRoomId,
   type MatrixTyping,
   type PortalInfo,
+  type PortalKey,
   type PortalRecord,
   type ReactionCapable,
   type RedactionCapable,
@@ -43,6 +44,7 @@ import {
 import { makePortalKey, makeRemoteUser, parseAliasLocalpart, parsePortalKey } from './ids.js';
 import { GuildSpaces } from './guild-spaces.js';
 import { LastSeen } from './last-seen.js';
+import { LinkCommands } from './link-commands.js';
 import { AvatarLinks, DiscordMedia } from './media.js';
 import { banEvents, handleMatrixMembership, leaveEvents } from './moderation.js';
 import { DiscordListener } from './to-matrix.js';
@@ -115,6 +117,23 @@ export class DiscordConnector
       log: ctx.log,
     });
     this.listener.listen();
+    const linkCommands = ctx.metrics.counter('link_commands', 'Link commands said on Discord', [
+      'command',
+      'outcome',
+    ]);
+    new LinkCommands(connection.client, {
+      channel: (id) => this.channel(id),
+      roomOf: (id) => this.roomOf(id),
+      ensurePortal: (info) => ctx.ensurePortal(info),
+      emit: (event) => ctx.emit(event),
+      ...(ctx.matrixRoom && { matrixRoom: (room: string) => ctx.matrixRoom!(room) }),
+      ...(ctx.unlinkPortal && { unlinkPortal: (key: PortalKey) => ctx.unlinkPortal!(key) }),
+      linked: (id) => this.portalKeys.add(id),
+      unlinked: (id) => this.portalKeys.delete(id),
+      domain: ctx.domain,
+      log: ctx.log,
+      count: (command, outcome) => linkCommands.inc({ command, outcome }),
+    }).listen();
     this.spaces = new GuildSpaces(
       connection.client,
       new Set(

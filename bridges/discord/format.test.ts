@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { fromMatrixContent } from '../../src/format/matrix-content.js';
+import { inlineToPlain } from '../../src/format/plain.js';
 import {
   discordToInline,
   escapeDiscord,
@@ -95,6 +97,29 @@ describe('Discord markdown → formatting', () => {
       br,
       { style: 'list', ordered: true, start: 3, children: [{ style: 'item', children: ['z'] }] },
     ]);
+    const item = (...children: unknown[]) => ({ style: 'item', children });
+    expect(discordToInline('- a\n  - b\n    1. c\n  - d\n- e\n1. f', names)).toEqual([
+      {
+        style: 'list',
+        ordered: false,
+        children: [
+          item('a', br, {
+            style: 'list',
+            ordered: false,
+            children: [
+              item('b', br, { style: 'list', ordered: true, children: [item('c')] }),
+              item('d'),
+            ],
+          }),
+          item('e'),
+        ],
+      },
+      br,
+      { style: 'list', ordered: true, children: [item('f')] },
+    ]);
+    // Hostile depth: lists stop nesting, nothing is lost.
+    const deep = Array.from({ length: 50 }, (_, i) => `${' '.repeat(i)}- ${i}`).join('\n');
+    expect(inlineToPlain(discordToInline(deep, names)).split('\n')).toHaveLength(50);
     expect(discordToInline('hi\n>>> all\n# of this', names)).toEqual([
       'hi',
       br,
@@ -140,6 +165,34 @@ describe('formatting → Discord markdown', () => {
     expect(out.text).toBe('## T\n> a\n> b\\*\n2. x\n3. y\n||s||:e:');
   });
 
+  it('writes Matrix HTML quotes, headings and nested lists as Discord markdown', () => {
+    const html =
+      '<h1>Title</h1><p>Intro with <em>style</em></p><blockquote><p>said <b>this</b></p>' +
+      '<ul><li>quoted item</li></ul></blockquote><ol start="9"><li>nine<ul><li>sub *a*</li>' +
+      '<li>sub b<ol><li>deep</li></ol></li></ul></li><li>ten</li></ol><h5>small</h5>end';
+    const content = fromMatrixContent({
+      msgtype: 'm.text',
+      body: 'x',
+      format: 'org.matrix.custom.html',
+      formatted_body: html,
+    });
+    expect(inlineToDiscord(content!.formatted!, toDiscord).text).toBe(
+      [
+        '# Title',
+        'Intro with *style*',
+        '> said **this**',
+        '> - quoted item',
+        '9. nine',
+        '   - sub \\*a\\*',
+        '   - sub b',
+        '     1. deep',
+        '10. ten',
+        '**small**',
+        'end',
+      ].join('\n'),
+    );
+  });
+
   it('writes the styles and pills of ghosts as mentions it lists', () => {
     const out = inlineToDiscord(
       [
@@ -180,5 +233,7 @@ describe('formatting → Discord markdown', () => {
       'see https://example.org/a_b*c and # not a heading',
     );
     expect(escapeDiscord('# heading\n- item\n> quote')).toBe('\\# heading\n\\- item\n\\> quote');
+    // Discord's subtext (`-# small`) stays as typed too.
+    expect(escapeDiscord('-# small\n-## x')).toBe('\\-# small\n\\-## x');
   });
 });

@@ -41,7 +41,9 @@ const EMOJI = /<a?:(\w{2,32}):(\d{17,20})>/y;
 export const EMOJI_IN_TEXT = /<a?:(\w{2,32}):(\d{17,20})>/g;
 const QUOTE_LINE = /^> ?(.*)$/;
 const QUOTE_REST = /^>>> ?([\s\S]*)$/;
-const LIST_ITEM = /^ *(?:([-*])|(\d{1,9})\.) +(.*)$/;
+const LIST_ITEM = /^( *)(?:([-*])|(\d{1,9})\.) +(.*)$/;
+/** Lists inside lists at most this deep (deeper items join their parent list). */
+const MAX_LIST_DEPTH = 8;
 const TIMESTAMP = /<t:(-?\d{1,13})(?::[tTdDfFR])?>/y;
 const ESCAPE = /\\([^0-9A-Za-z\s])/y;
 const HEADING = /^(#{1,3}) +(.+)$/;
@@ -89,20 +91,10 @@ function parseLines(lines: string[], names: FromDiscordNames, quotes: boolean): 
       n++;
       continue;
     }
-    const first = LIST_ITEM.exec(line);
-    if (first) {
-      const ordered = first[2] !== undefined;
-      const items: Inline[] = [];
-      for (let m; n < lines.length && (m = LIST_ITEM.exec(lines[n]!)); n++) {
-        if ((m[2] !== undefined) !== ordered) break;
-        items.push({ style: 'item', children: merge(parseSpan(m[3]!, names)) });
-      }
-      block({
-        style: 'list',
-        ordered,
-        ...(ordered && Number(first[2]) !== 1 ? { start: Number(first[2]) } : {}),
-        children: items,
-      });
+    if (LIST_ITEM.test(line)) {
+      const [list, next] = parseList(lines, n, names, 0);
+      block(list);
+      n = next;
       continue;
     }
     if (n > 0) out.push({ style: 'linebreak' });
@@ -110,6 +102,43 @@ function parseLines(lines: string[], names: FromDiscordNames, quotes: boolean): 
     n++;
   }
   return out;
+}
+
+/**
+ * A list from line `n`: items as indented as the first; a more indented item starts a list
+ * inside the item before it; a less indented one, or one of the other kind, ends the list.
+ */
+function parseList(
+  lines: string[],
+  n: number,
+  names: FromDiscordNames,
+  depth: number,
+): [Inline, number] {
+  const first = LIST_ITEM.exec(lines[n]!)!;
+  const indent = first[1]!.length;
+  const ordered = first[3] !== undefined;
+  const items: { style: 'item'; children: Inline[] }[] = [];
+  while (n < lines.length) {
+    const m = LIST_ITEM.exec(lines[n]!);
+    if (!m || m[1]!.length < indent) break;
+    const last = items[items.length - 1];
+    if (m[1]!.length > indent && last && depth < MAX_LIST_DEPTH) {
+      const [inner, next] = parseList(lines, n, names, depth + 1);
+      last.children.push({ style: 'linebreak' }, inner);
+      n = next;
+      continue;
+    }
+    if ((m[3] !== undefined) !== ordered) break;
+    items.push({ style: 'item', children: merge(parseSpan(m[4]!, names)) });
+    n++;
+  }
+  const list: Inline = {
+    style: 'list',
+    ordered,
+    ...(ordered && Number(first[3]) !== 1 ? { start: Number(first[3]) } : {}),
+    children: items,
+  };
+  return [list, n];
 }
 
 /** Lines, except that a code block (with its newlines) stays within one. */
@@ -252,7 +281,7 @@ const escapePart = (s: string): string =>
   s
     .replace(/[\\*_~`|<>[\]]/g, (c) => `\\${c}`)
     .replace(/@(everyone|here)/g, '\\@$1')
-    .replace(/(^|\n)([#-]|\d+\.)(?= )/g, (_m, nl: string, mark: string) => `${nl}\\${mark}`);
+    .replace(/(^|\n)(-#+|[#-]|\d+\.)(?= )/g, (_m, nl: string, mark: string) => `${nl}\\${mark}`);
 
 /** The tree → Discord markdown, with the Discord users its pills mention (for allowed_mentions). */
 export function inlineToDiscord(
@@ -313,10 +342,12 @@ export function inlineToDiscord(
           case 'list': {
             let n = node.start ?? 1;
             return node.children
-              .map(
-                (item) =>
-                  `${node.ordered ? `${n++}.` : '-'} ${render([item]).replace(/\n/g, '\n  ')}`,
-              )
+              .map((item) => {
+                // An item's further lines (a nested list, say) are indented past its marker.
+                const marker = node.ordered ? `${n++}.` : '-';
+                const indent = '\n' + ' '.repeat(marker.length + 1);
+                return `${marker} ${render([item]).replace(/\n/g, indent)}`;
+              })
               .join('\n');
           }
           default:

@@ -62,7 +62,21 @@ async function emojiImages(media: DiscordMedia, text: string): Promise<Map<strin
   return images;
 }
 
+/**
+ * A line with none of the characters Discord markdown, mentions, emoji, links or lists start
+ * with: its tree would be the text itself, so it is not parsed (most chat lines; the benchmark's
+ * CPU per message).
+ */
+export const PLAIN_LINE = /^[^\\*_~`|<>#\-[\]().\n\r]*$/;
+
 export async function messageContent(deps: ContentDeps, m: Message): Promise<MessageContent> {
+  if (
+    m.attachments.size === 0 &&
+    m.stickers.size === 0 &&
+    m.embeds.length === 0 &&
+    PLAIN_LINE.test(m.content)
+  )
+    return { kind: 'text', text: m.content };
   const names = namesOf(deps, m, await emojiImages(deps.media, m.content));
   const formatted = discordToInline(m.content, names);
   const attachments: Attachment[] = [];

@@ -329,7 +329,8 @@ export class DiscordListener {
 
 /** A member's Matrix power level from their guild permissions. */
 export function levelOf(member: Pick<GuildMember, 'permissions'>): number {
-  if (member.permissions.has(PermissionFlagsBits.Administrator)) return 100;
-  if (member.permissions.has(PermissionFlagsBits.ManageMessages)) return 50;
+  const permissions = member.permissions; // computed from the roles at each read: once
+  if (permissions.has(PermissionFlagsBits.Administrator)) return 100;
+  if (permissions.has(PermissionFlagsBits.ManageMessages)) return 50;
   return 0;
 }

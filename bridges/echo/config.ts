@@ -1,7 +1,14 @@
 /** The echo bridge's own config keys (under `bridges.echo`). */
 import { z } from 'zod';
 
-const allOn = { edits: true, redactions: true, reactions: true, typing: true, calls: true };
+const allOn = {
+  edits: true,
+  redactions: true,
+  reactions: true,
+  typing: true,
+  calls: true,
+  receipts: true,
+};
 
 export const echoConfigSchema = z
   .object({
@@ -17,6 +24,7 @@ export const echoConfigSchema = z
         reactions: z.boolean().default(true),
         typing: z.boolean().default(true),
         calls: z.boolean().default(true),
+        receipts: z.boolean().default(true),
       })
       .strict()
       .default(allOn),

@@ -21,6 +21,7 @@ import {
   type MatrixReaction,
   type MatrixUserId,
   type MatrixRedaction,
+  type MatrixReceipt,
   type MatrixTyping,
   type PortalInfo,
   type PortalKey,
@@ -33,6 +34,7 @@ import {
   type ThirdPartyProtocol,
   type ThirdPartyUser,
   type TypingCapable,
+  type ReceiptCapable,
 } from '../../src/connector.js';
 import { echoConfigSchema, type EchoConfig } from './config.js';
 
@@ -51,12 +53,12 @@ const PORTAL_NAME = /^[a-z0-9.-]{1,64}$/;
  * a probe for tests (the connector conformance kit reads it), not part of the connector API.
  */
 export interface EchoHeard {
-  kind: 'message' | 'edit' | 'delete' | 'reaction' | 'call';
+  kind: 'message' | 'edit' | 'delete' | 'reaction' | 'call' | 'receipt';
   /** The id the network gave it (messages and reactions); a call's call id. */
   id?: RemoteMessageId;
   /** A message's or edit's text; a reaction's key; a call event's action (`invite`, `hangup`). */
   text?: string;
-  /** What it acts on: the edited, deleted or reacted-to message, or the message a reply answers. */
+  /** What it acts on: the edited, deleted or reacted-to message, the message a reply answers, or the last message read. */
   target?: RemoteMessageId;
   /** The root of the thread a message is in. */
   thread?: RemoteMessageId;
@@ -74,6 +76,7 @@ export class EchoConnector
     RedactionCapable,
     ReactionCapable,
     TypingCapable,
+    ReceiptCapable,
     CallCapable
 {
   readonly configSchema = echoConfigSchema;
@@ -101,6 +104,7 @@ export class EchoConnector
     if (!features.reactions) drop('handleMatrixReaction');
     if (!features.typing) drop('handleMatrixTyping');
     if (!features.calls) drop('handleMatrixCall');
+    if (!features.receipts) drop('handleMatrixReceipt');
     await ctx.setGhostProfile(ECHO_USER, { displayName: this.displayName });
   }
 
@@ -192,6 +196,11 @@ export class EchoConnector
       sender: ECHO_USER,
       typing: typing.typing,
     });
+  }
+
+  /** The network hears who read up to which of its messages (the newest per user; no echo back). */
+  async handleMatrixReceipt(receipt: MatrixReceipt): Promise<void> {
+    this.hear(receipt.portal, { kind: 'receipt', target: receipt.target });
   }
 
   /**

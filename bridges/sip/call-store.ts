@@ -14,18 +14,32 @@ export interface StoredCall {
 }
 
 export class CallStore {
-  /** Writes go one after another, so the stored list is the latest. */
-  private chain: Promise<void> = Promise.resolve();
+  /** The calls in progress (the store's copy, read once, then kept here). */
+  private calls?: Promise<Record<string, StoredCall>>;
+  /** The write under way, and the next one (every change made meanwhile, written together). */
+  private writing: Promise<void> = Promise.resolve();
+  private next?: Promise<void>;
 
   constructor(private readonly kv: KeyValueStore) {}
 
-  private update(change: (calls: Record<string, StoredCall>) => void): Promise<void> {
-    this.chain = this.chain.then(async () => {
-      const calls = (await this.kv.get<Record<string, StoredCall>>(KEY)) ?? {};
-      change(calls);
-      await this.kv.set(KEY, calls);
+  private current(): Promise<Record<string, StoredCall>> {
+    this.calls ??= this.kv.get<Record<string, StoredCall>>(KEY).then((c) => c ?? {});
+    return this.calls;
+  }
+
+  /**
+   * Resolves once the store holds the change. A change made while a write is under way waits for
+   * it and goes in the next write, with every other change made meanwhile: one write for many
+   * calls when they come fast, not one (each an fsync) per call set-up and per hangup.
+   */
+  private async update(change: (calls: Record<string, StoredCall>) => void): Promise<void> {
+    change(await this.current());
+    this.next ??= this.writing.then(async () => {
+      this.next = undefined;
+      await this.kv.set(KEY, await this.current());
     });
-    return this.chain;
+    this.writing = this.next.catch(() => undefined);
+    return this.next;
   }
 
   add(callId: string, call: StoredCall): Promise<void> {
@@ -36,16 +50,16 @@ export class CallStore {
     return this.update((calls) => void delete calls[callId]);
   }
 
-  /** The calls a previous run left in progress; the list is emptied. */
+  /** The calls the previous run left in the store (they are forgotten here). */
   async takeLeftOver(): Promise<Record<string, StoredCall>> {
-    await this.chain;
-    const calls = (await this.kv.get<Record<string, StoredCall>>(KEY)) ?? {};
-    await this.kv.set(KEY, {});
+    const calls = { ...(await this.current()) };
+    await this.update((c) => {
+      for (const id of Object.keys(calls)) delete c[id];
+    });
     return calls;
   }
 }
 
-/** Tells Matrix that each call a crashed run left in progress ended. */
 export async function hangUpLeftOver(
   store: CallStore,
   matrix: { emit(event: RemoteEvent): Promise<void> },

@@ -13,6 +13,7 @@ import {
   type UserAgentDelegate,
 } from 'sip.js';
 import { accountPassword, sipDomain, type SipConfig } from './config.js';
+import { installFastSipGrammar } from './sip-grammar.js';
 
 /** The `ws` options sip.js's transport cannot pass itself (it calls `new WebSocket(url, 'sip')`). */
 let socketOptions: ClientOptions = {};
@@ -51,6 +52,10 @@ export class SipConnection {
   constructor(private readonly opts: ConnectionOptions) {
     const { config } = opts;
     socketOptions = { rejectUnauthorized: config.tls_reject_unauthorized };
+    if (!installFastSipGrammar())
+      opts.log.warn(
+        'this sip.js version is not the expected one: its slower header parser is kept',
+      );
     const domain = sipDomain(config);
     this.aor = `sip:${config.account.username}@${domain}`;
     const uri = UserAgent.makeURI(this.aor);

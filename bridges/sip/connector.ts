@@ -32,6 +32,7 @@ import { MAX_TEXT_BYTES, SipTexts } from './texts.js';
 import { UserLines } from './lines.js';
 import type { Line } from './calls/call.js';
 import { loginCommands } from './login.js';
+import { callCommand } from './call-command.js';
 import type { Session, UserAgentDelegate } from 'sip.js';
 
 export class SipConnector
@@ -47,12 +48,14 @@ export class SipConnector
   private calls?: SipCalls;
   private plan?: DialPlan;
   private lines?: UserLines;
+  private portals?: Portals;
 
   async start(ctx: BridgeContext<SipConfig>): Promise<void> {
     this.ctx = ctx;
     const log = ctx.log;
     const plan = (this.plan = new DialPlan(ctx.config));
     const portals = new Portals(ctx);
+    this.portals = portals;
     let registration: RegistrationState = 'connecting';
     ctx.metrics.gauge(
       'registered',
@@ -229,12 +232,30 @@ export class SipConnector
               `Calls in progress: ${this.calls?.active ?? 0}.`,
               did ? `Your number: ${did}.` : 'You have no number (DID) on this trunk.',
               may
-                ? 'You may call and text out: invite @sip_=2b<number>:<domain> (e.g. +15551234567 → @sip_=2b15551234567) to a direct chat.'
+                ? 'You may call and text out: `sip call <number>` opens your direct chat with a number (or invite @sip_=2b<number>:<domain>, e.g. +15551234567 → @sip_=2b15551234567, to one).'
                 : 'You may not call or text out through the trunk.',
             ].join('\n'),
           );
         },
       },
+      callCommand(() => {
+        const { plan, portals } = this;
+        if (!plan || !portals) return undefined;
+        return {
+          refusal: (user, party) => plan.refusal(user, party, this.lines?.of(user) !== undefined),
+          dm: async (user, party) => {
+            const key = await portals.dm(user, party);
+            // The ghost in the room at once: the chat shows the number, as a DM with it should.
+            await portals.emit({
+              kind: 'membership',
+              portal: key,
+              sender: party,
+              membership: 'join',
+            });
+            return key;
+          },
+        };
+      }),
       ...loginCommands(() => this.lines),
     ];
   }

@@ -20,6 +20,7 @@ import {
   type MatrixTopic,
   type MatrixPowerLevels,
   type PowerLevelsCapable,
+  type MatrixReceipt,
   type MatrixTyping,
   type MembershipCapable,
   type PortalInfo,
@@ -31,6 +32,7 @@ import {
   type SendResult,
   type TopicCapable,
   type TypingCapable,
+  type ReceiptCapable,
 } from '../../src/connector.js';
 import { KeyedChain } from './chain.js';
 import { xmppConfigSchema, type XmppConfig } from './config.js';
@@ -62,6 +64,7 @@ export class XmppConnector
     RedactionCapable,
     ReactionCapable,
     TypingCapable,
+    ReceiptCapable,
     MembershipCapable,
     TopicCapable,
     PowerLevelsCapable
@@ -151,6 +154,13 @@ export class XmppConnector
   }
 
   private onStanza(el: Element): void {
+    // Most stanzas in a busy MUC are copies for occupants other than the reader: dropped first.
+    if (
+      el.name === 'message' &&
+      el.attrs.type === 'groupchat' &&
+      this.mucs?.isOtherCopy(el.attrs.from, el.attrs.to)
+    )
+      return;
     const gatewayAlias = this.gateway?.aliasOf(el.attrs.to);
     if (gatewayAlias && el.name === 'presence') return this.gateway?.onPresence(el, gatewayAlias);
     if (gatewayAlias && el.name === 'message')
@@ -237,6 +247,13 @@ export class XmppConnector
 
   handleMatrixReaction(reaction: MatrixReaction): Promise<SendResult> {
     return fromMatrix.handleMatrixReaction(this.deps, reaction);
+  }
+
+  async handleMatrixReceipt(receipt: MatrixReceipt): Promise<void> {
+    const where = parsePortal(receipt.portal);
+    // A receipt never makes a Matrix user join the MUC: only those in it show what they read.
+    if (where?.kind === 'muc' && !this.mucs?.joined(where.room, receipt.userId)) return;
+    await fromMatrix.handleMatrixReceipt(this.deps, receipt);
   }
 
   async handleMatrixTyping(typing: MatrixTyping): Promise<void> {

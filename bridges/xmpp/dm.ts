@@ -7,9 +7,9 @@
 import type { Element } from '@xmpp/xml';
 import type { MatrixUserId, PortalKey } from '../../src/connector.js';
 import { serverOf, type XmppDeps } from './deps.js';
-import { dmPortal, jidMatrixUser, safeJid, xmppUser } from './ids.js';
+import { bareOf, dmPortal, jidMatrixUser, safeJid, xmppUser } from './ids.js';
 import type { ReactionSets } from './messages/reactions.js';
-import { buildError, NS, newId, type ParsedMessage } from './connection/stanzas.js';
+import { buildError, buildMessage, NS, newId, type ParsedMessage } from './connection/stanzas.js';
 import { eventsOf } from './messages/to-matrix.js';
 import { mediaFromLink } from './messages/media.js';
 
@@ -61,6 +61,17 @@ export class DirectChats {
         if (!this.ready.has(key)) await this.open(key, owner, contact);
         await this.name(contact, nick || from.local);
         for (const e of events) await this.d.emit(e);
+        // XEP-0184: the sender asked to hear that it arrived; it is in the Matrix room now.
+        if (m.id && m.body !== undefined && el.getChild('request', NS.receipts))
+          await link.send(
+            buildMessage({
+              type: 'chat',
+              from: `${bareOf(to)}/${ctx.config.resource}`,
+              to: m.from,
+              id: newId(),
+              received: m.id,
+            }),
+          );
       },
       (err) => ctx.log.warn({ err, portal: key }, 'an XMPP chat message was not bridged'),
     );

@@ -87,6 +87,9 @@ export function safeJid(address: string): JID | undefined {
 }
 
 /** The bare form of an address, or undefined when it is not a valid JID. */
+/** A parsed address's bare form as a string (what `j.bare().toString()` gives, without a new parse). */
+export const bareOf = (j: JID): string => (j.local ? `${j.local}@${j.domain}` : j.domain);
+
 export const bareJid = (address: string): string | undefined => safeJid(address)?.bare().toString();
 
 /** An XMPP user (by bare JID) or a MUC occupant (`room@host/nick`) as a remote user. */

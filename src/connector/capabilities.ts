@@ -11,6 +11,7 @@ import type {
   MatrixRedaction,
   MatrixTopic,
   MatrixPins,
+  MatrixReceipt,
   MatrixTyping,
   SendResult,
 } from './matrix-events.js';
@@ -66,6 +67,10 @@ export interface ReactionCapable {
 }
 export interface TypingCapable {
   handleMatrixTyping(typing: MatrixTyping): Promise<void>;
+}
+/** Read receipts (`m.receipt`, `m.read`) of Matrix users on events bridged to the network. */
+export interface ReceiptCapable {
+  handleMatrixReceipt(receipt: MatrixReceipt): Promise<void>;
 }
 export interface MembershipCapable {
   handleMatrixMembership(change: MatrixMembership): Promise<void>;
@@ -150,6 +155,7 @@ export const canEdit = has<EditCapable>('handleMatrixEdit');
 export const canRedact = has<RedactionCapable>('handleMatrixRedaction');
 export const canReact = has<ReactionCapable>('handleMatrixReaction');
 export const canType = has<TypingCapable>('handleMatrixTyping');
+export const canReceipt = has<ReceiptCapable>('handleMatrixReceipt');
 export const canMembership = has<MembershipCapable>('handleMatrixMembership');
 export const canSetTopic = has<TopicCapable>('handleMatrixTopic');
 export const canPin = has<PinsCapable>('handleMatrixPins');

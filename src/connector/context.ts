@@ -113,6 +113,13 @@ export interface BridgeContext<C> {
    */
   renamePortal(from: PortalKey, to: PortalKey): Promise<PortalRecord | undefined>;
   /**
+   * The remote chat no longer has a room (unlinked from the network's side, by a user the bridge
+   * checked may do so): the link goes as with the `unlink` command, and `portalUnlinked` is called.
+   * The room itself stays. Resolves with the room it had, or undefined when it had none. Absent
+   * where core has no such call.
+   */
+  unlinkPortal?(portal: PortalKey): Promise<PortalRecord | undefined>;
+  /**
    * The bridge bot invites a Matrix user to the portal's room (an invite-only room they left, or
    * asked to enter); nothing when they are in it or invited already.
    */

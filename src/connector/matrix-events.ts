@@ -84,6 +84,23 @@ export interface MatrixTyping {
   typing: boolean;
 }
 
+/**
+ * A Matrix user read the room up to an event that was bridged to this network (a public `m.read`
+ * receipt). Only the newest receipt per user and room is handed over: a burst of receipts while
+ * the room is busy costs one call per user.
+ */
+export interface MatrixReceipt {
+  portal: PortalKey;
+  roomId: MatrixRoomId;
+  userId: MatrixUserId;
+  /** The event read. */
+  eventId: MatrixEventId;
+  /** Its id on this network (from the message map). */
+  target: RemoteMessageId;
+  /** When they read it (ms since the epoch), as the receipt says. */
+  ts?: number;
+}
+
 export interface MatrixMembership extends MatrixEventBase {
   /** The user whose membership changed (the state key). */
   target: MatrixUserId;

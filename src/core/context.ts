@@ -68,6 +68,17 @@ export function bridgeContext(
       deps.log.info({ bridge: runtime.id, from, to, roomId: row.roomId }, 'portal renamed');
       return toRecord(renamed);
     },
+    unlinkPortal: async (portal) => {
+      const row = await deps.portals.unlink(runtime.id, portal);
+      if (!row) return undefined;
+      const record = toRecord(row);
+      deps.log.info(
+        { bridge: runtime.id, portal, roomId: row.roomId },
+        'portal unlinked by the bridge',
+      );
+      await runtime.connector.portalUnlinked?.(record);
+      return record;
+    },
     invite: async (portal, userId) => {
       const roomId = await roomOf(portal);
       if (!roomId) throw new Error(`no room for ${portal}`);

@@ -6,11 +6,14 @@
 import type { Logger } from 'pino';
 import {
   BridgeError,
+  canReceipt,
   canType,
   handlesGhostInvites,
+  type MatrixEventId,
   type MatrixRoomId,
   type MatrixUserId,
   type PortalKey,
+  type RemoteMessageId,
 } from '../connector.js';
 import type { ClientEvent, EphemeralEvent } from '../matrix/events.js';
 import type { IntentCache } from '../matrix/intent.js';
@@ -42,6 +45,11 @@ export interface InboxRouterDeps {
 }
 
 export class InboxRouter {
+  /**
+   * Read receipts waiting for their room's turn, the newest per user: receipts that arrive while
+   * one is queued only replace it, so a burst costs one look-up and one call per user.
+   */
+  private readonly receipts = new Map<string, Map<string, { eventId: string; ts?: number }>>();
   /** Who was typing in each room at the last m.typing snapshot. */
   private readonly typing = new Map<string, Set<string>>();
   /** Events delivered whose network has not answered yet (see `SendResult.confirmed`). */
@@ -91,8 +99,51 @@ export class InboxRouter {
 
   enqueueEphemeral(ev: EphemeralEvent): void {
     const roomId = ev.room_id;
-    if (ev.type !== 'm.typing' || typeof roomId !== 'string') return;
-    this.deps.queue.push(roomId, () => this.routeTyping(roomId, ev.content));
+    if (typeof roomId !== 'string') return;
+    if (ev.type === 'm.typing')
+      this.deps.queue.push(roomId, () => this.routeTyping(roomId, ev.content));
+    else if (ev.type === 'm.receipt') this.enqueueReceipts(roomId, ev.content);
+  }
+
+  private enqueueReceipts(roomId: string, content: Record<string, unknown>): void {
+    const reads = newestReads(content);
+    if (reads.size === 0) return;
+    const waiting = this.receipts.get(roomId);
+    if (waiting) {
+      for (const [userId, read] of reads) {
+        const before = waiting.get(userId);
+        if (!before || (read.ts ?? Infinity) >= (before.ts ?? 0)) waiting.set(userId, read);
+      }
+      return;
+    }
+    this.receipts.set(roomId, reads);
+    this.deps.queue.push(roomId, () => this.routeReceipts(roomId));
+  }
+
+  private async routeReceipts(roomId: string): Promise<void> {
+    const reads = this.receipts.get(roomId);
+    this.receipts.delete(roomId);
+    if (!reads) return;
+    const isBridged = (u: string) => u === this.deps.botUserId || this.bridgeOf(u) !== undefined;
+    for (const portal of await this.deps.portals.inRoom(roomId)) {
+      const runtime = this.deps.runtimes.get(portal.bridge);
+      if (!runtime || !canReceipt(runtime.connector)) continue;
+      for (const [userId, read] of reads) {
+        if (isBridged(userId)) continue;
+        const row = await this.deps.store.messages.byEvent(runtime.id, read.eventId);
+        if (!row || row.portalKey !== portal.portalKey) continue; // not an event of this portal
+        await runtime.connector
+          .handleMatrixReceipt({
+            portal: portal.portalKey as PortalKey,
+            roomId: roomId as MatrixRoomId,
+            userId: userId as MatrixUserId,
+            eventId: read.eventId as MatrixEventId,
+            target: row.remoteId as RemoteMessageId,
+            ...(read.ts !== undefined ? { ts: read.ts } : {}),
+          })
+          .catch((err: unknown) => this.deps.log.debug({ err, roomId }, 'receipt not delivered'));
+      }
+    }
   }
 
   /** Sets a failed event back to pending and queues it for the bridge that failed. */
@@ -280,4 +331,28 @@ export class InboxRouter {
       }
     }
   }
+}
+
+/**
+ * The newest public read receipt (`m.read`) of each user in an `m.receipt` EDU's content
+ * (`{ <event id>: { "m.read": { <user id>: { ts } } } }`); threaded receipts count like others.
+ */
+export function newestReads(
+  content: Record<string, unknown>,
+): Map<string, { eventId: string; ts?: number }> {
+  const out = new Map<string, { eventId: string; ts?: number }>();
+  for (const [eventId, byType] of Object.entries(content)) {
+    if (!eventId.startsWith('$') || typeof byType !== 'object' || byType === null) continue;
+    const read = (byType as Record<string, unknown>)['m.read'];
+    if (typeof read !== 'object' || read === null) continue;
+    for (const [userId, info] of Object.entries(read as Record<string, unknown>)) {
+      if (!userId.startsWith('@')) continue;
+      const raw = (info as { ts?: unknown } | null)?.ts;
+      const ts = typeof raw === 'number' && Number.isFinite(raw) ? raw : undefined;
+      const before = out.get(userId);
+      if (before && (ts ?? -Infinity) < (before.ts ?? -Infinity)) continue;
+      out.set(userId, ts !== undefined ? { eventId, ts } : { eventId });
+    }
+  }
+  return out;
 }

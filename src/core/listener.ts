@@ -12,12 +12,15 @@ import express, {
 } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import type { FastPath } from '../matrix/transaction-fast-path.js';
 import { EXIT, StartupError } from './startup-checks.js';
 
 export class Listener {
   private readonly app = express();
   private server?: Server;
   private routes?: RequestHandler;
+  /** Plain transactions, taken before Express once routes are set (transaction-fast-path.ts). */
+  private fastPath?: FastPath;
   private waiting: (() => void)[] = [];
 
   constructor(
@@ -51,7 +54,9 @@ export class Listener {
   async bind(): Promise<void> {
     const { bind, port } = this.config.appservice;
     // Not `app.listen`: Express 5 hands a bind error to its callback, where it passes as success.
-    const server = (this.server = createServer(this.app));
+    const server = (this.server = createServer((req, res) => {
+      if (!this.fastPath?.(req, res)) this.app(req, res);
+    }));
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
       server.once('error', (err: NodeJS.ErrnoException) => reject(this.bindError(err)));
@@ -59,10 +64,11 @@ export class Listener {
     });
   }
 
-  /** From now on requests reach `routes`, those that waited first. */
-  route(routes: RequestHandler): void {
+  /** From now on requests reach `routes` (plain transactions `fastPath`), those that waited first. */
+  route(routes: RequestHandler, fastPath?: FastPath): void {
     this.routes = routes;
     this.release();
+    this.fastPath = fastPath;
   }
 
   async close(): Promise<void> {

@@ -21,6 +21,8 @@ import { GhostDirectory } from './ghosts.js';
 import { InboundTasks } from './inbound-task.js';
 import { InboxRouter } from './inbox-router.js';
 import { Listener } from './listener.js';
+import { transactionFastPath, type FastPath } from '../matrix/transaction-fast-path.js';
+import { TransactionIntake } from '../matrix/transaction-intake.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { Management } from './management.js';
 import { MemberNames } from './member-names.js';
@@ -312,23 +314,22 @@ export class Switchboard {
     if (replayed.length || resent)
       log.info({ inbox: replayed.length, outbox: resent }, 'resuming unfinished work');
 
-    this.listener.route(
-      this.routes(
-        appserviceHandlers({
-          store,
-          storeHealth,
-          router,
-          runtimes,
-          portals,
-          ghosts,
-          metrics,
-          log,
-          botUserId: this.botUserId,
-          onReceived: () => homeserver.transactionReceived(),
-        }),
-        links,
-      ),
+    const served = this.routes(
+      appserviceHandlers({
+        store,
+        storeHealth,
+        router,
+        runtimes,
+        portals,
+        ghosts,
+        metrics,
+        log,
+        botUserId: this.botUserId,
+        onReceived: () => homeserver.transactionReceived(),
+      }),
+      links,
     );
+    this.listener.route(served.routes, served.fastPath);
     try {
       await this.statusPage?.listen();
     } catch (err) {
@@ -414,9 +415,18 @@ export class Switchboard {
     }
   }
 
-  /** What the listener serves once start is done: provisioning, public links, the appservice API. */
-  private routes(handlers: AppserviceHandlers, links: PortalLinks): Router {
+  /**
+   * What the listener serves once start is done: provisioning, public links, the appservice API,
+   * and plain transactions on a fast path before all of them.
+   */
+  private routes(
+    handlers: AppserviceHandlers,
+    links: PortalLinks,
+  ): { routes: Router; fastPath: FastPath } {
     const { config, log } = this;
+    const maxBodyBytes = config.appservice.max_body_bytes;
+    const hsToken = config.appservice.hs_token;
+    const intake = new TransactionIntake((...args) => handlers.onTransaction(...args), log);
     const routes = Router();
     const secret = config.provisioning.enabled ? config.provisioning.secret : undefined;
     if (secret) {
@@ -427,15 +437,8 @@ export class Switchboard {
     }
     if (this.publicLinks) routes.use(publicLinksRouter(this.publicLinks, log));
     if (this.statusPage && !this.statusPage.ownListener) routes.use(this.statusPage.routes);
-    routes.use(
-      appserviceRouter({
-        hsToken: config.appservice.hs_token,
-        handlers,
-        maxBodyBytes: config.appservice.max_body_bytes,
-        log,
-      }),
-    );
-    return routes;
+    routes.use(appserviceRouter({ hsToken, handlers, maxBodyBytes, log, intake }));
+    return { routes, fastPath: transactionFastPath({ hsToken, intake, maxBodyBytes }) };
   }
 
   private async prune(): Promise<void> {

@@ -18,14 +18,15 @@ export function flattenBlocks(nodes: readonly Inline[], opts: FlattenOptions = {
   return flatten(nodes, opts, 0);
 }
 
-function flatten(nodes: readonly Inline[], opts: FlattenOptions, depth: number): Inline[] {
+/** `lists`: how many lists the nodes are inside (their items are indented by as many levels). */
+function flatten(nodes: readonly Inline[], opts: FlattenOptions, lists: number): Inline[] {
   const out: Inline[] = [];
   for (const node of nodes) {
     if (typeof node === 'string' || node.style === 'linebreak') {
       out.push(node);
       continue;
     }
-    const inner = () => flatten(node.children, opts, depth + 1);
+    const inner = () => flatten(node.children, opts, lists);
     switch (node.style) {
       case 'quote':
         out.push(...prefixLines(inner(), '> '));
@@ -35,14 +36,14 @@ function flatten(nodes: readonly Inline[], opts: FlattenOptions, depth: number):
         break;
       case 'list': {
         let n = node.start ?? 1;
-        const indent = '  '.repeat(Math.min(depth, MAX_LEVELS));
+        const indent = '  '.repeat(Math.min(lists, MAX_LEVELS));
         node.children.forEach((item, i) => {
           if (i > 0) out.push(BREAK);
           const marker = indent + (node.ordered ? `${n++}. ` : '- ');
           const body =
             typeof item !== 'string' && item.style === 'item'
-              ? flatten(item.children, opts, depth + 1)
-              : flatten([item], opts, depth + 1);
+              ? flatten(item.children, opts, lists + 1)
+              : flatten([item], opts, lists + 1);
           out.push(marker, ...body);
         });
         break;

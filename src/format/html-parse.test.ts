@@ -131,3 +131,96 @@ describe('parseMatrixHtml', () => {
     expect(quotes).toBe('> '.repeat(8) + 'q');
   });
 });
+
+describe('parseMatrixHtml with blocks', () => {
+  const blocks = (html: string) => parseMatrixHtml(html, { blocks: true });
+
+  it('makes quotes, headings and nested lists block nodes, on lines of their own', () => {
+    expect(
+      blocks(
+        '<h2>Plan</h2><p>intro</p><blockquote>\n<p>quoted<br>two</p>\n</blockquote>\n' +
+          '<ul>\n<li>one</li>\n<li>two<ul><li>deep</li></ul></li>\n</ul><ol start="3"><li>three</li></ol>after',
+      ),
+    ).toEqual([
+      { style: 'heading', level: 2, children: ['Plan'] },
+      br,
+      'intro',
+      br,
+      { style: 'quote', children: ['quoted', br, 'two'] },
+      br,
+      {
+        style: 'list',
+        ordered: false,
+        children: [
+          { style: 'item', children: ['one'] },
+          {
+            style: 'item',
+            children: [
+              'two',
+              br,
+              { style: 'list', ordered: false, children: [{ style: 'item', children: ['deep'] }] },
+            ],
+          },
+        ],
+      },
+      br,
+      {
+        style: 'list',
+        ordered: true,
+        start: 3,
+        children: [{ style: 'item', children: ['three'] }],
+      },
+      br,
+      'after',
+    ]);
+  });
+
+  it('keeps styles inside blocks and blocks inside quotes', () => {
+    expect(
+      blocks('<blockquote><h1>T <em>i</em></h1><ol><li><p>a</p><p>b</p></li></ol></blockquote>'),
+    ).toEqual([
+      {
+        style: 'quote',
+        children: [
+          { style: 'heading', level: 1, children: ['T ', { style: 'italic', children: ['i'] }] },
+          br,
+          { style: 'list', ordered: true, children: [{ style: 'item', children: ['a', br, 'b'] }] },
+        ],
+      },
+    ]);
+  });
+
+  it('gives the same text as the flattening parser once flattened', () => {
+    const samples = [
+      '<ul>\n<li>one</li>\n<li>two<ul><li>deep</li></ul></li>\n</ul><ol start="3"><li>three</li></ol>',
+      '<blockquote>\n<p>quoted<br>two</p>\n</blockquote>\n<p>after</p>',
+      '<blockquote>a<blockquote>b</blockquote></blockquote>',
+      '<blockquote><ul><li>x</li><li>y</li></ul></blockquote>z',
+      '<h1>Title</h1><h4>small</h4>text<ol><li>a<ol><li>b</li></ol></li></ol>',
+      '<li>no list</li><p>p</p>',
+    ];
+    for (const html of samples) {
+      expect(inlineToPlain(blocks(html)), html).toBe(inlineToPlain(parseMatrixHtml(html)));
+    }
+  });
+
+  it('leaves no source whitespace at the end of a line', () => {
+    expect(
+      inlineToPlain(blocks('<ol>\n<li>first\n<ul>\n<li>sub </li>\n</ul>\n</li>\n</ol>\n')),
+    ).toBe('1. first\n  - sub');
+  });
+
+  it('caps hostile nesting of quotes and lists', () => {
+    expect(inlineToPlain(blocks('<blockquote>'.repeat(10_000) + 'q'))).toBe('> '.repeat(8) + 'q');
+    const lists = inlineToPlain(blocks('<ul><li>'.repeat(10_000) + 'x'));
+    expect(lists.endsWith('x')).toBe(true);
+    expect(lists.length).toBeLessThan(200);
+  });
+
+  it('renders back to the same HTML blocks', () => {
+    const html =
+      '<h3>T</h3><blockquote>said <strong>this</strong><br>and that</blockquote>' +
+      '<ol start="3"><li>three</li><li>four<br><ul><li>sub</li></ul></li></ol>after';
+    expect(inlineToHtml(blocks(html))).toBe(html);
+  });
+});

@@ -2,7 +2,10 @@
  * Matrix HTML (`formatted_body`) to the formatting tree, with htmlparser2's
  * streaming parser. The tree is built with an explicit stack (no recursion),
  * so hostile nesting cannot overflow the call stack, and styles nest at most
- * MAX_STYLE_DEPTH deep (deeper tags keep their text only).
+ * MAX_STYLE_DEPTH deep (deeper tags keep their text only). With `blocks`,
+ * quotes, headings and lists become the tree's block nodes (at most
+ * MAX_PREFIX_LEVELS of quotes and of lists inside each other); without, they
+ * are flattened to lines of text here.
  */
 import { Parser } from 'htmlparser2';
 import type { Inline } from './content.js';
@@ -30,6 +33,62 @@ interface Frame {
   inLink: boolean;
   /** Kept even without children (a mention still mentions). */
   keepEmpty?: boolean;
+  /** Which block node this frame builds (blocks mode), to count nesting when it closes. */
+  node?: 'quote' | 'list';
+}
+
+export interface ParseOptions {
+  /**
+   * Quotes, headings and lists as block nodes (`quote`, `heading`, `list` of `item`s) rather
+   * than lines of text with `> `, bold and `- `/`1. `. Every renderer takes them (`flattenBlocks`
+   * gives the same lines); default false.
+   */
+  blocks?: boolean;
+}
+
+const HEADING = /^h([1-6])$/;
+
+/**
+ * A block node's children: no line break at its start or end (the block is its own line), and
+ * no source whitespace left at the end of a line (`<li>first\n<ul>…`).
+ */
+function trimBreaks(children: Inline[]): Inline[] {
+  let start = 0;
+  let end = children.length;
+  while (start < end && children[start] === LINEBREAK) start++;
+  while (end > start && children[end - 1] === LINEBREAK) end--;
+  return trimLineEnds(children, start, end);
+}
+
+/** `children[start, end)` without whitespace at the end of each line. */
+function trimLineEnds(children: Inline[], start = 0, end = children.length): Inline[] {
+  const out: Inline[] = [];
+  for (let i = start; i < end; i++) {
+    const child = children[i]!;
+    const endsLine = i + 1 === end || children[i + 1] === LINEBREAK;
+    if (typeof child === 'string' && endsLine) append(out, child.replace(/[ \t]+$/, ''));
+    else out.push(child);
+  }
+  return out;
+}
+
+/** A list's children are items: breaks between them go, stray content becomes an item. */
+function listItems(children: Inline[]): Inline[] {
+  const items: Inline[] = [];
+  let stray: Inline[] = [];
+  const flush = () => {
+    const kept = trimBreaks(stray);
+    if (kept.length > 0) items.push({ style: 'item', children: kept });
+    stray = [];
+  };
+  for (const child of children) {
+    if (typeof child !== 'string' && child.style === 'item') {
+      flush();
+      items.push(child);
+    } else stray.push(child);
+  }
+  flush();
+  return items;
 }
 
 /** Append, merging adjacent strings so the tree stays small. */
@@ -56,12 +115,20 @@ class InlineBuilder {
   private softBreak = false;
   private trimLeading = false;
   private atLineStart = true;
+  /** The last thing emitted was a `<br>`: the line is ended already. */
+  private afterBr = false;
   /** The stack depth whose frame receives pending breaks and line prefixes. */
   private pendingDepth = 1;
   private quoteDepth = 0;
   private preDepth = 0;
   private readonly lists: { ordered: boolean; next: number }[] = [];
   private marker = '';
+  /** Blocks mode: open quote and list nodes, and whether each open list built a node. */
+  private quoteNodes = 0;
+  private listNodes = 0;
+  private readonly listBuilt: boolean[] = [];
+
+  constructor(private readonly blocks: boolean) {}
 
   private get top(): Frame {
     return this.stack[this.stack.length - 1]!;
@@ -69,7 +136,8 @@ class InlineBuilder {
 
   /** A block boundary: a line break once content follows, never two in a row. */
   private requestBreak(): void {
-    if (this.hasContent) this.softBreak = true;
+    // After a `<br>` the line is already ended: a block boundary adds no empty line (as browsers show it).
+    if (this.hasContent && !this.afterBr) this.softBreak = true;
     this.trimLeading = true;
     this.pendingDepth = Math.min(this.pendingDepth, this.stack.length);
   }
@@ -91,6 +159,7 @@ class InlineBuilder {
     this.trimLeading = false;
     this.pendingDepth = Number.POSITIVE_INFINITY;
     this.hasContent = true;
+    this.afterBr = false;
     append(this.top.children, node);
   }
 
@@ -139,16 +208,72 @@ class InlineBuilder {
     }
     if (BLOCK_TAGS.has(name)) {
       frame.block = name;
-      this.openBlock(name, attribs);
+      if (this.blocks) this.blockNode(frame, name, attribs);
+      else this.openBlock(name, attribs);
     }
-    if (name === 'br') this.hardBreak();
+    if (name === 'br') {
+      this.hardBreak();
+      this.afterBr = true;
+    }
     // Custom emoji and inline images: their alt text is what a text network can show.
     if (name === 'img' && typeof attribs.alt === 'string') this.emit(attribs.alt);
     if (parent.styled < MAX_STYLE_DEPTH) this.style(frame, name, attribs);
     this.stack.push(frame);
   }
 
+  /** Blocks mode: a quote, heading, list or item node for the tag, within the nesting limits. */
+  private blockNode(frame: Frame, name: string, attribs: Record<string, string>): void {
+    this.requestBreak();
+    if (name === 'pre') this.preDepth++;
+    const room = frame.styled < MAX_STYLE_DEPTH && this.preDepth === 0;
+    const heading = HEADING.exec(name);
+    if (name === 'blockquote' && room && this.quoteNodes < MAX_PREFIX_LEVELS) {
+      frame.build = (children) => ({ style: 'quote', children: trimBreaks(children) });
+      frame.node = 'quote';
+      this.quoteNodes++;
+    } else if (heading && room) {
+      const level = Number(heading[1]);
+      frame.build = (children) => ({ style: 'heading', level, children: trimBreaks(children) });
+    } else if (name === 'ul' || name === 'ol') {
+      const built = room && this.listNodes < MAX_PREFIX_LEVELS;
+      this.listBuilt.push(built);
+      if (built) {
+        const ordered = name === 'ol';
+        const start = Number(attribs.start ?? 1);
+        const from = Number.isSafeInteger(start) && start >= 0 && start < 1e6 ? start : 1;
+        frame.build = (children) => ({
+          style: 'list',
+          ordered,
+          ...(ordered && from !== 1 && { start: from }),
+          children: listItems(children),
+        });
+        frame.node = 'list';
+        this.listNodes++;
+      }
+    } else if (name === 'li' && room && this.listBuilt[this.listBuilt.length - 1] === true) {
+      frame.build = (children) => ({ style: 'item', children: trimBreaks(children) });
+    } else if (name === 'li' && room && this.listBuilt.length === 0) {
+      // An item outside any list: a list of its own, as it shows.
+      frame.build = (children) => ({
+        style: 'list',
+        ordered: false,
+        children: [{ style: 'item', children: trimBreaks(children) }],
+      });
+    }
+    if (frame.build) frame.styled++;
+  }
+
+  private closeBlockNode(frame: Frame): void {
+    const name = frame.block;
+    if (name === 'pre') this.preDepth--;
+    else if (name === 'ul' || name === 'ol') this.listBuilt.pop();
+    if (frame.node === 'quote') this.quoteNodes--;
+    else if (frame.node === 'list') this.listNodes--;
+    this.requestBreak();
+  }
+
   private style(frame: Frame, name: string, attribs: Record<string, string>): void {
+    if (frame.build) return; // a block node (blocks mode)
     const simple = SIMPLE_STYLE_TAGS.get(name);
     if (simple !== undefined && !(simple === 'code' && this.preDepth > 0)) {
       frame.build = (children) => ({ style: simple, children });
@@ -220,12 +345,15 @@ class InlineBuilder {
     } else if (frame.children.length > 0 || frame.keepEmpty) {
       append(parent.children, frame.build(frame.children));
     }
-    if (frame.block !== undefined) this.closeBlock(frame.block);
+    if (frame.block === undefined) return;
+    if (this.blocks) this.closeBlockNode(frame);
+    else this.closeBlock(frame.block);
   }
 
   finish(): Inline[] {
     this.flushText();
-    return this.stack[0]!.children;
+    const children = this.stack[0]!.children;
+    return this.blocks ? trimLineEnds(children) : children;
   }
 }
 
@@ -234,10 +362,10 @@ class InlineBuilder {
  * (the reply fallback) and script/style contents are dropped; unknown tags
  * keep their text; matrix.to user links become mentions; links with unsafe
  * schemes keep only their text; p/div/li/… become line breaks, list items get
- * `- `/`1. ` and blockquote lines `> `.
+ * `- `/`1. ` and blockquote lines `> ` (with `blocks`: quote, heading and list nodes).
  */
-export function parseMatrixHtml(html: string): Inline[] {
-  const builder = new InlineBuilder();
+export function parseMatrixHtml(html: string, opts: ParseOptions = {}): Inline[] {
+  const builder = new InlineBuilder(opts.blocks === true);
   const parser = new Parser({
     onopentag: (name, attribs) => builder.onOpenTag(name, attribs),
     ontext: (data) => builder.onText(data),

@@ -62,6 +62,23 @@ describe('fromMatrixContent', () => {
     });
   });
 
+  it('gives quotes, headings and lists as block nodes', () => {
+    const out = fromMatrixContent({
+      msgtype: 'm.text',
+      body: '# T\n> q\n- i',
+      format: 'org.matrix.custom.html',
+      formatted_body: '<h1>T</h1><blockquote>q</blockquote><ul><li>i</li></ul>',
+    });
+    const br = { style: 'linebreak' };
+    expect(out?.formatted).toEqual([
+      { style: 'heading', level: 1, children: ['T'] },
+      br,
+      { style: 'quote', children: ['q'] },
+      br,
+      { style: 'list', ordered: false, children: [{ style: 'item', children: ['i'] }] },
+    ]);
+  });
+
   it('keeps quotes that are not a reply fallback', () => {
     // Not a reply: the quote is the message.
     expect(fromMatrixContent({ msgtype: 'm.text', body: '> <@a:b> quoted\n\nx' })?.text).toBe(

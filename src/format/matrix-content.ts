@@ -145,7 +145,8 @@ export function stripReplyFallback(body: string): string {
 function formattedOf(content: Record<string, unknown>): Inline[] | undefined {
   if (content.format !== HTML_FORMAT || typeof content.formatted_body !== 'string')
     return undefined;
-  const parsed = parseMatrixHtml(content.formatted_body);
+  // Quotes, headings and lists as blocks: renderers without them flatten them to the same lines.
+  const parsed = parseMatrixHtml(content.formatted_body, { blocks: true });
   return parsed.length > 0 ? parsed : undefined;
 }
 

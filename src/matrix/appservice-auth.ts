@@ -3,17 +3,20 @@
  * `Authorization: Bearer <token>` (spec v1.4+) or the legacy `?access_token=`.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { sendError } from './http-answers.js';
 
 /** Digests have one length whatever the token's, so the comparison leaks neither content nor length. */
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+export const tokenDigest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 type TokenVerdict = 'missing' | 'wrong' | 'ok';
 
-export function checkHsToken(req: Request, expected: Buffer): TokenVerdict {
-  const header = req.headers.authorization;
-  const query = req.query.access_token;
+/** The verdict on a request's `Authorization` header and `access_token` query parameter. */
+export function hsTokenVerdict(
+  header: string | undefined,
+  query: unknown,
+  expected: Buffer,
+): TokenVerdict {
   const supplied: string[] = [];
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -27,14 +30,14 @@ export function checkHsToken(req: Request, expected: Buffer): TokenVerdict {
   if (supplied.length === 0) return 'missing';
   // When both are given they must both match (spec: "should ensure both match").
   let ok = true;
-  for (const token of supplied) ok = timingSafeEqual(digest(token), expected) && ok;
+  for (const token of supplied) ok = timingSafeEqual(tokenDigest(token), expected) && ok;
   return ok ? 'ok' : 'wrong';
 }
 
 export function requireHsToken(hsToken: string): RequestHandler {
-  const expected = digest(hsToken);
+  const expected = tokenDigest(hsToken);
   return (req, res, next) => {
-    switch (checkHsToken(req, expected)) {
+    switch (hsTokenVerdict(req.headers.authorization, req.query.access_token, expected)) {
       case 'ok':
         return next();
       case 'missing':

@@ -9,17 +9,20 @@ import type { ThirdPartyLocation, ThirdPartyProtocol, ThirdPartyUser } from '../
 import { requireHsToken } from './appservice-auth.js';
 import { isObject } from './events.js';
 import { errorAnswers, methodNotAllowed, sendError, unrecognizedPath } from './http-answers.js';
-import { parseTransaction, type Transaction } from './transaction.js';
+import {
+  NOT_JSON,
+  parseJsonBody,
+  ReportedFailure,
+  TransactionIntake,
+  type TransactionHandler,
+} from './transaction-intake.js';
 
 export type { Transaction } from './transaction.js';
+export { ReportedFailure } from './transaction-intake.js';
 export type { ClientEvent, EphemeralEvent } from './events.js';
 
 export interface AppserviceHandlers {
-  /**
-   * Resolve only once the transaction is stored durably; a rejection answers 500 so the homeserver
-   * retries. `receivedAt` (performance.now()) is when its body had arrived, for latency metrics.
-   */
-  onTransaction(txnId: string, txn: Transaction, receivedAt: number): Promise<void>;
+  onTransaction: TransactionHandler;
   /** true → 200 {}, false → 404 M_NOT_FOUND */
   onUserQuery(userId: string): Promise<boolean>;
   /** true (room created) → 200 {}, false → 404 M_NOT_FOUND */
@@ -35,17 +38,14 @@ export interface AppserviceHandlers {
   onPing?(transactionId: string | undefined): void;
 }
 
-/** A handler failure its handler has already told the admin about: answered 500, logged at debug only. */
-export class ReportedFailure extends Error {
-  override readonly name = 'ReportedFailure';
-}
-
 export interface AppserviceRouterOptions {
   hsToken: string;
   handlers: AppserviceHandlers;
   /** Largest accepted request body. Keep it above any real transaction: a 413 is retried forever. */
   maxBodyBytes?: number;
   log: Logger;
+  /** Shared with the fast path (transaction-fast-path.ts), so that a retry meets its first try. */
+  intake?: TransactionIntake;
 }
 
 /** 100 PDUs of at most 64 KiB each plus EDUs and to-device messages stay well below this. */
@@ -69,8 +69,8 @@ export function appserviceRouter(opts: AppserviceRouterOptions): express.Router 
     type: () => true,
     limit: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
   });
-  // A retry of a transaction still being stored (the homeserver timed out) waits for the same work.
-  const inFlight = new Map<string, Promise<void>>();
+  const intake =
+    opts.intake ?? new TransactionIntake((...args) => handlers.onTransaction(...args), log);
 
   /** Handler failures become 500 M_UNKNOWN without details; the log keeps them. */
   const guarded =
@@ -94,21 +94,8 @@ export function appserviceRouter(opts: AppserviceRouterOptions): express.Router 
       auth,
       body,
       guarded('transaction', async (req, res) => {
-        const receivedAt = performance.now();
-        const txnId = param(req, 'txnId');
-        const json = parseJsonBody(req.body);
-        if (json === NOT_JSON) return sendError(res, 400, 'M_NOT_JSON', 'Body is not valid JSON');
-        const txn = parseTransaction(json, txnId, log);
-        if (!txn.ok) return sendError(res, 400, 'M_BAD_JSON', txn.reason);
-        let work = inFlight.get(txnId);
-        if (!work) {
-          work = handlers
-            .onTransaction(txnId, txn.value, receivedAt)
-            .finally(() => inFlight.delete(txnId));
-          inFlight.set(txnId, work);
-        }
-        await work;
-        res.status(200).json({});
+        const answer = await intake.receive(param(req, 'txnId'), req.body, performance.now());
+        res.status(answer.status).json(answer.body);
       }),
     )
     .all(methodNotAllowed);
@@ -181,17 +168,6 @@ export function appserviceRouter(opts: AppserviceRouterOptions): express.Router 
   );
   router.use(errorAnswers(log));
   return router;
-}
-
-const NOT_JSON = Symbol('not json');
-
-function parseJsonBody(body: unknown): unknown {
-  if (!Buffer.isBuffer(body) || body.length === 0) return NOT_JSON;
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return NOT_JSON;
-  }
 }
 
 function param(req: Request, name: string): string {

@@ -328,6 +328,7 @@ export function conformanceTests(target: ConformanceTarget): ConformanceTest[] {
       },
     },
     ...(caps.avatars ? [senderAvatarTest] : []),
+    ...(caps.receipts ? [readReceiptsTest] : []),
   ];
 }
 
@@ -355,5 +356,36 @@ const senderAvatarTest: ConformanceTest = {
     const two = await p.messageOnNetwork(`avatar two ${tag}`);
     expect(two.avatar, 'the network shows the new avatar').toBeTruthy();
     expect(two.avatar, 'the new avatar, not the old one').not.toBe(one.avatar);
+  },
+};
+
+const readReceiptsTest: ConformanceTest = {
+  name: 'read-receipts',
+  title:
+    'a Matrix read receipt reaches the network pointing at the message read; of a quick run of receipts, the newest is the last the network gets (claims receipts)',
+  timeoutMs: 90_000,
+  run: async (kit) => {
+    const p = await kit.portal();
+    const tag = kit.tag();
+    const sent: { eventId: string; remote: NetworkMessage }[] = [];
+    for (const n of [1, 2, 3]) sent.push(await original(p, `read ${n} ${tag}`, true));
+    await p.read(sent[0]!.eventId);
+    await p.onNetwork(
+      (m) => m.kind === 'receipt' && m.target === sent[0]!.remote.id,
+      'the receipt of the first message on the network',
+    );
+    await p.read(sent[1]!.eventId);
+    await p.read(sent[2]!.eventId);
+    await p.onNetwork(
+      (m) => m.kind === 'receipt' && m.target === sent[2]!.remote.id,
+      'the receipt of the third message on the network',
+    );
+    await p.settle();
+    const receipts = (await p.received()).filter((m) => m.kind === 'receipt');
+    expect(receipts.at(-1)?.target, 'the newest receipt is the last').toBe(sent[2]!.remote.id);
+    expect(
+      receipts.every((m) => sent.some((s) => s.remote.id === m.target)),
+      'receipts point only at messages read',
+    ).toBe(true);
   },
 };

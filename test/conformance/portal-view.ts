@@ -70,6 +70,12 @@ export class PortalView {
     );
   }
 
+  /** A public read receipt (`m.read`) on `eventId`. */
+  async read(eventId: string): Promise<void> {
+    const path = `/_matrix/client/v3/rooms/${encodeURIComponent(this.roomId)}/receipt/m.read/${encodeURIComponent(eventId)}`;
+    await asUser(this.user, 'POST', path, {});
+  }
+
   async redact(eventId: string): Promise<string> {
     const path = `/_matrix/client/v3/rooms/${encodeURIComponent(this.roomId)}/redact/${encodeURIComponent(eventId)}/conf.${Date.now()}.${++txnCounter}`;
     return (await asUser<{ event_id: string }>(this.user, 'PUT', path, {})).event_id;

@@ -15,6 +15,7 @@ export const CONFORMANCE_TESTS = [
   'restart-mid-burst',
   'calls',
   'sender-avatar',
+  'read-receipts',
 ] as const;
 
 /** A test of the kit; a misspelt name in `skip` fails to compile. */
@@ -22,7 +23,8 @@ export type ConformanceTestName = (typeof CONFORMANCE_TESTS)[number];
 
 /** One thing the remote chat got from Matrix, as the network sees it. */
 export interface NetworkMessage {
-  kind: 'message' | 'edit' | 'delete' | 'reaction' | 'call';
+  /** `receipt`: a Matrix user read up to `target` (a read marker on the network). */
+  kind: 'message' | 'edit' | 'delete' | 'reaction' | 'call' | 'receipt';
   /** The id the network gave it (messages, reactions): what edits, deletes and reactions point at; a call's Matrix call id. */
   id?: string;
   /** A message's or edit's text as the network shows it (it may add to it, e.g. a sender prefix); a reaction's key; a call event's action (`invite`, `hangup`). */
@@ -59,6 +61,11 @@ export interface ConformanceCapabilities {
    * and the probe reports it as `avatar`; absent: false (the test is then left out).
    */
   avatars?: boolean;
+  /**
+   * Matrix read receipts reach the network (ReceiptCapable) as `receipt`s pointing at the message
+   * read, which the probe reports; absent: false (the network must then get none).
+   */
+  receipts?: boolean;
 }
 
 export interface ConformanceSkip {

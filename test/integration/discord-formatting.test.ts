@@ -72,6 +72,15 @@ describe('Discord formatting (fake Discord + Synapse)', () => {
     );
   });
 
+  it('shows nested Discord lists as nested Matrix lists', async () => {
+    fake.say(bob, channelId, '- fruit\n  - apple\n  - pear\n- veg');
+    const e = await inRoom((x) => String(x.content.body).startsWith('- fruit'), 'the list');
+    expect(e.content.formatted_body).toBe(
+      '<ul><li>fruit<br><ul><li>apple</li><li>pear</li></ul></li><li>veg</li></ul>',
+    );
+    expect(e.content.body).toBe('- fruit\n  - apple\n  - pear\n- veg');
+  });
+
   it('shows a custom emoji in the text as its image', async () => {
     const emoji = fake.addEmoji('blob_wave', PNG);
     fake.say(bob, channelId, `hello <:blob_wave:${emoji.id}>!`);
@@ -109,6 +118,23 @@ describe('Discord formatting (fake Discord + Synapse)', () => {
     );
     expect(sent.content).toBe('it was ||the \\*butler\\*||');
   });
+  it('sends Matrix quotes, headings and nested lists as Discord markdown', async () => {
+    await sendAs(alice, roomId, {
+      msgtype: 'm.text',
+      body: 'Agenda\n> old *news*\n1. first\n  - sub\n2. second',
+      format: 'org.matrix.custom.html',
+      formatted_body:
+        '<h2>Agenda</h2>\n<blockquote>\n<p>old <em>news</em></p>\n</blockquote>\n' +
+        '<ol>\n<li>first\n<ul>\n<li>sub</li>\n</ul>\n</li>\n<li>second</li>\n</ol>\n',
+    });
+    const sent = await waitFor(
+      () => fake.messages(channelId).find((m) => m.webhook_id && m.content.startsWith('## Agenda')),
+      20_000,
+      'the blocks on Discord',
+    );
+    expect(sent.content).toBe('## Agenda\n> old *news*\n1. first\n   - sub\n2. second');
+  });
+
   it('keeps hostile content harmless both ways and splits long Matrix texts', async () => {
     // HTML typed on Discord is text in Matrix, never markup; a javascript: masked link is no link.
     fake.say(

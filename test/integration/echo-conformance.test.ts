@@ -126,6 +126,7 @@ runConnectorConformance({
     threads: true,
     calls: true,
     avatars: true,
+    receipts: true,
   },
   skip: [],
 });
@@ -137,6 +138,7 @@ runConnectorConformance({
     redactions: false,
     reactions: false,
     calls: false,
+    receipts: false,
   }),
   capabilities: { edits: false, redactions: false, reactions: false, replies: true, calls: false },
   skip: [

@@ -28,6 +28,7 @@ const NS = {
   retract: 'urn:xmpp:message-retract:1',
   reactions: 'urn:xmpp:reactions:0',
   reply: 'urn:xmpp:reply:0',
+  markers: 'urn:xmpp:chat-markers:0',
 };
 
 let dave: Promise<XmppUser> | undefined;
@@ -58,7 +59,9 @@ function received(user: XmppUser, room: string): NetworkMessage[] {
     const reactions = el.getChild('reactions', NS.reactions);
     const replaces = el.getChild('replace', NS.correct)?.attrs.id;
     const reply = el.getChild('reply', NS.reply)?.attrs.id;
-    if (retract) out.push({ kind: 'delete', target: retract });
+    const displayed = el.getChild('displayed', NS.markers)?.attrs.id;
+    if (displayed && body === undefined) out.push({ kind: 'receipt', target: displayed });
+    else if (retract) out.push({ kind: 'delete', target: retract });
     else if (reactions)
       for (const r of reactions.getChildren('reaction'))
         out.push({ kind: 'reaction', text: r.getText(), target: reactions.attrs.id! });
@@ -105,7 +108,14 @@ runConnectorConformance({
     received: async (roomId) => received(await observer(), mucs.get(roomId)!),
     say: async (roomId, text) => (await observer()).send(groupchat(mucs.get(roomId)!, text)),
   },
-  capabilities: { edits: true, redactions: true, reactions: true, replies: true, threads: false },
+  capabilities: {
+    edits: true,
+    redactions: true,
+    reactions: true,
+    replies: true,
+    threads: false,
+    receipts: true,
+  },
   skip: [
     {
       tests: ['refused-message'],

@@ -143,6 +143,43 @@ describe('XMPP one-to-one chats (Prosody + Synapse)', () => {
     );
   });
 
+  it('XEP-0333/0184: a Matrix read receipt is a displayed marker; a receipt request is answered once bridged', async () => {
+    await alice.send(
+      xml(
+        'message',
+        { type: 'chat', to: mattJid, id: 'mark1' },
+        xml('body', {}, 'did you read this?'),
+        xml('markable', { xmlns: 'urn:xmpp:chat-markers:0' }),
+        xml('request', { xmlns: 'urn:xmpp:receipts' }),
+      ),
+    );
+    // XEP-0184: answered from Matt's address once the message is in the Matrix room.
+    const received = await alice.expect(
+      (e) =>
+        e.name === 'message' && e.getChild('received', 'urn:xmpp:receipts')?.attrs.id === 'mark1',
+      'the delivery receipt',
+    );
+    expect(received.attrs.from).toBe(`${mattJid}/matrix`);
+    const ev = await fromGhost(dmRoom, ghostOf('alice@localhost'), 'did you read this?');
+    expect(
+      alice.heard.some((e) => e.getChild('displayed', 'urn:xmpp:chat-markers:0')),
+      'nothing read yet',
+    ).toBe(false);
+    await asUser(
+      matt,
+      'POST',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(dmRoom)}/receipt/m.read/${encodeURIComponent(ev.event_id)}`,
+      {},
+    );
+    const marker = await alice.expect(
+      (e) => e.name === 'message' && !!e.getChild('displayed', 'urn:xmpp:chat-markers:0'),
+      'the displayed marker',
+    );
+    expect(marker.getChild('displayed', 'urn:xmpp:chat-markers:0')?.attrs.id).toBe('mark1');
+    expect(marker.attrs.from).toBe(`${mattJid}/matrix`);
+    expect(marker.getChildText('body')).toBeNull();
+  });
+
   it('styling ↔ HTML both ways', async () => {
     await sendAs(matt, dmRoom, {
       msgtype: 'm.text',

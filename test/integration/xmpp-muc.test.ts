@@ -275,8 +275,58 @@ describe('XMPP MUCs (Prosody + Synapse)', () => {
     await erin.stop();
   });
 
+  it('XEP-0421: an XMPP occupant who changes nick keeps their ghost, renamed; a newcomer with the old nick gets a ghost of their own', async () => {
+    const erin = await xmppUser('alice', 'rename');
+    await joinMuc(erin, room, 'Renée');
+    const ghost = ghostOf(`${room}/Renée`);
+    await erin.send(groupchat(room, 'before the rename'));
+    await fromGhost(ghost, 'before the rename');
+    await erin.send(xml('presence', { to: `${room}/Renata` }));
+    await erin.expect((el) => inRoom(el, `${room}/Renata`), 'Erin as Renata');
+    await erin.send(groupchat(room, 'after the rename'));
+    await fromGhost(ghost, 'after the rename');
+    await waitFor(
+      async () =>
+        (
+          await asUser<{ displayname?: string }>(
+            matt,
+            'GET',
+            `/_matrix/client/v3/profile/${encodeURIComponent(ghost)}/displayname`,
+          )
+        ).displayname === 'Renata',
+      20_000,
+      'the ghost named Renata',
+    );
+    // The same ghost, renamed (a member event with the new name), never leaving.
+    const members = await waitFor(
+      async () => {
+        const ms = (await roomEvents(matt, roomId)).filter(
+          (e) => e.type === 'm.room.member' && e.state_key === ghost,
+        );
+        return ms.at(-1)?.content.displayname === 'Renata' ? ms : undefined;
+      },
+      20_000,
+      'the ghost renamed in the room',
+    );
+    expect(members.map((e) => e.content.membership)).not.toContain('leave');
+    const events = await roomEvents(matt, roomId);
+    expect(events.some((e) => e.state_key === ghostOf(`${room}/Renata`))).toBe(false);
+    // Someone else takes the old nick: not her ghost (that would put words in her mouth). It is
+    // dave, who was "Erin" in this room before (kicked above): his own ghost again (one occupant-id
+    // per account).
+    const other = await xmppUser('dave', 'rename');
+    await joinMuc(other, room, 'Renée');
+    await other.send(groupchat(room, 'I am someone else'));
+    await fromGhost(ghostOf(`${room}/Erin`), 'I am someone else');
+    expect((await roomEvents(matt, roomId)).map((e) => e.sender)).not.toContain(
+      ghostOf(`${room}/Renée [2]`),
+    );
+    await other.stop();
+    await erin.stop();
+  });
+
   it('XMPP occupants who leave, leave the room', async () => {
-    const dave = await xmppUser('dave', 'muc');
+    const dave = await xmppUser('bob', 'muc');
     await joinMuc(dave, room, 'Dave');
     await dave.send(groupchat(room, 'hi all'));
     const daveGhost = ghostOf(`${room}/Dave`);

@@ -10,6 +10,8 @@ import {
   type AppserviceHandlers,
   type Transaction,
 } from '../../src/matrix/appservice-router.js';
+import { transactionFastPath } from '../../src/matrix/transaction-fast-path.js';
+import { TransactionIntake } from '../../src/matrix/transaction-intake.js';
 import { captureLog, listen, type CapturedLog } from './helpers.js';
 
 export const HS_TOKEN = 'hs-secret-token';
@@ -81,12 +83,26 @@ export const handlers: AppserviceHandlers = {
   onPing: (id) => void calls.pings.push(id),
 };
 
-/** Registers the hooks that start the router before the file's tests and reset the records. */
-export function useAppservice(): void {
+/**
+ * Registers the hooks that start the router before the file's tests and reset the records. With
+ * `fastPath`, plain transactions take the bridge's fast path (transaction-fast-path.ts) first.
+ */
+export function useAppservice(opts: { fastPath: boolean } = { fastPath: true }): void {
   beforeAll(async () => {
-    server = await listen(
-      appserviceRouter({ hsToken: HS_TOKEN, handlers, maxBodyBytes: 64 * 1024, log: captured.log }),
+    const maxBodyBytes = 64 * 1024;
+    const intake = new TransactionIntake(
+      (...args) => handlers.onTransaction(...args),
+      captured.log,
     );
+    const router = appserviceRouter({
+      hsToken: HS_TOKEN,
+      handlers,
+      maxBodyBytes,
+      log: captured.log,
+      intake,
+    });
+    const fast = transactionFastPath({ hsToken: HS_TOKEN, intake, maxBodyBytes });
+    server = await listen(router, opts.fastPath ? fast : undefined);
   });
   afterAll(() => server.close());
   beforeEach(() => {

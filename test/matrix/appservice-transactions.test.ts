@@ -10,9 +10,14 @@ import {
   useAppservice,
 } from './appservice-fixture.js';
 
-useAppservice();
+// Plain transactions take the fast path before Express; the others, and every request before the
+// bridge's start is done, take Express's route: both must answer alike.
+describe.each([
+  ['fast path first', true],
+  ['Express only', false],
+])('PUT /transactions/{txnId} (%s)', (_how, fastPath) => {
+  useAppservice({ fastPath });
 
-describe('PUT /transactions/{txnId}', () => {
   it('hands events and ephemeral data to the handler and answers {}', async () => {
     const typing = {
       type: 'm.typing',

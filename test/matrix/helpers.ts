@@ -1,9 +1,10 @@
 /** Shared bits of the matrix tests: a logger that keeps its lines, and an express app on a port. */
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { pino, type Logger } from 'pino';
+import type { FastPath } from '../../src/matrix/transaction-fast-path.js';
 
 export interface CapturedLog {
   log: Logger;
@@ -21,12 +22,16 @@ export function captureLog(): CapturedLog {
 
 export const silentLog = (): Logger => pino({ level: 'silent' });
 
+/** `router` in an app on a free port; `fastPath` first, as the bridge's listener serves them. */
 export async function listen(
   router: express.Router,
+  fastPath?: FastPath,
 ): Promise<{ url: string; close: () => Promise<void> }> {
   const app = express();
   app.use(router);
-  const server: Server = app.listen(0, '127.0.0.1');
+  const server: Server = createServer((req, res) => {
+    if (!fastPath?.(req, res)) app(req, res);
+  }).listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

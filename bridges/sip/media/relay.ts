@@ -26,6 +26,10 @@ import {
 } from './plain-sdp.js';
 import { DigitDetector, digitPayloads, telephoneEventType } from './telephone-event.js';
 import { StreamQuality, type QualityFigures } from './rtp-quality.js';
+import { installFastRtpHeader } from './werift-rtp-header.js';
+
+// werift's RTP header parser costs more than the rest of a packet's relaying (werift-rtp-header.ts).
+installFastRtpHeader();
 
 export interface RelayOptions {
   /** The address the RTP socket binds (and, without `publicAddress`, advertises). */

@@ -21,6 +21,7 @@ export const USER_FEATURES = [
   NS.sid,
   NS.oob,
   NS.markers,
+  NS.receipts,
   NS.xhtmlIm,
 ];
 

@@ -1,6 +1,6 @@
 import { xml } from '@xmpp/xml';
 import { describe, expect, it } from 'vitest';
-import { NS, parseMessage } from './stanzas.js';
+import { buildMessage, NS, parseMessage } from './stanzas.js';
 
 describe('reading messages', () => {
   it('reads ids, corrections, reactions and chat states', () => {
@@ -71,5 +71,22 @@ describe('reading messages', () => {
       ),
     );
     expect(m.error).toEqual({ condition: 'forbidden', text: 'not allowed' });
+  });
+});
+
+describe('building messages', () => {
+  it('a read marker (XEP-0333) and a delivery receipt (XEP-0184) carry no body and are not markable', () => {
+    const el = buildMessage({
+      type: 'chat',
+      from: 'a@m.x/matrix',
+      to: 'b@x',
+      id: 'n1',
+      displayed: 'm1',
+      received: 'm2',
+    });
+    expect(el.getChild('displayed', NS.markers)?.attrs.id).toBe('m1');
+    expect(el.getChild('received', NS.receipts)?.attrs.id).toBe('m2');
+    expect(el.getChild('body')).toBeUndefined();
+    expect(el.getChild('markable', NS.markers)).toBeUndefined();
   });
 });

@@ -23,6 +23,8 @@ export const NS = {
   nick: 'http://jabber.org/protocol/nick',
   oob: 'jabber:x:oob',
   markers: 'urn:xmpp:chat-markers:0',
+  receipts: 'urn:xmpp:receipts',
+  occupantId: 'urn:xmpp:occupant-id:0',
   xhtmlIm: 'http://jabber.org/protocol/xhtml-im',
   xhtml: 'http://www.w3.org/1999/xhtml',
 } as const;
@@ -181,6 +183,10 @@ export interface OutgoingMessage {
   subject?: string;
   /** XEP-0066: a file's address (clients show it as the file). */
   oob?: string;
+  /** XEP-0333: the id of the message the sender has read (a Matrix read receipt). */
+  displayed?: string;
+  /** XEP-0184: the id of a message whose sender asked to hear that it arrived. */
+  received?: string;
 }
 
 /** A `<message/>`; its id is also its XEP-0359 origin-id. */
@@ -213,6 +219,8 @@ export function buildMessage(m: OutgoingMessage): Element {
       : null,
     m.chatState ? xml(m.chatState, { xmlns: NS.chatStates }) : null,
     m.oob ? xml('x', { xmlns: NS.oob }, xml('url', {}, xmlText(m.oob))) : null,
+    m.displayed ? xml('displayed', { xmlns: NS.markers, id: m.displayed }) : null,
+    m.received ? xml('received', { xmlns: NS.receipts, id: m.received }) : null,
     // XEP-0333: clients tell when they have shown it (a Matrix read receipt of their ghost).
     m.body !== undefined && !m.replaces && !m.retracts
       ? xml('markable', { xmlns: NS.markers })

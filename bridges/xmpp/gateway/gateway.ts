@@ -43,9 +43,11 @@ export class Gateway extends GatewayMatrixSide {
 
   /** The Matrix alias a (bare or full) address on the component names, when it is a gateway room. */
   aliasOf(address: string | undefined): string | undefined {
-    if (!address || !this.config.gateway.enabled) return undefined;
+    // A gateway room's local part starts with `#` (which XEP-0106 never escapes): every other
+    // stanza is told apart without parsing its address (this runs for each one).
+    if (!address?.startsWith('#') || !this.config.gateway.enabled) return undefined;
     const j = safeJid(address);
-    return j ? gatewayAlias(j.bare(), this.config.domain) : undefined;
+    return j ? gatewayAlias(j, this.config.domain) : undefined;
   }
 
   /** Rooms XMPP users are in now (disco#items of the component). */

@@ -12,6 +12,7 @@ import {
   type MatrixReaction,
   type MatrixRedaction,
   type MatrixSender,
+  type MatrixReceipt,
   type MatrixTyping,
   type MatrixUserId,
   type PortalKey,
@@ -187,6 +188,26 @@ export async function handleMatrixReaction(
     remoteId,
     ...(sent.confirmed ? { confirmed: sent.confirmed.then(() => undefined) } : {}),
   };
+}
+
+/** XEP-0333: a Matrix read receipt is a `displayed` marker of the message read (and all before). */
+export async function handleMatrixReceipt(
+  d: FromMatrixDeps,
+  receipt: MatrixReceipt,
+): Promise<void> {
+  const route = await d.route(receipt.portal, {
+    userId: receipt.userId,
+    displayName: receipt.userId,
+  });
+  await d.link.send(
+    buildMessage({
+      type: route.type,
+      from: route.from,
+      to: route.to,
+      id: newId(),
+      displayed: route.ref(receipt.target),
+    }),
+  );
 }
 
 export async function handleMatrixTyping(

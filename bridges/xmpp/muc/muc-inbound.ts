@@ -6,7 +6,7 @@
 import type { XmppDeps } from '../deps.js';
 import { mucPortal, xmppUser } from '../ids.js';
 import { mediaFromLink } from '../messages/media.js';
-import type { Room } from './muc-room.js';
+import { ghostNick, type Room } from './muc-room.js';
 import type { ReactionSets } from '../messages/reactions.js';
 import { newId, type ParsedMessage } from '../connection/stanzas.js';
 import { eventsOf } from '../messages/to-matrix.js';
@@ -22,14 +22,15 @@ export async function bridgeMessage(
   stanzaId: string | undefined,
 ): Promise<void> {
   const key = mucPortal(room.jid);
-  const sender = xmppUser(nick ? `${room.jid}/${nick}` : room.jid);
+  const ghost = nick && ghostNick(room, nick);
+  const sender = xmppUser(ghost ? `${room.jid}/${ghost}` : room.jid);
   if (m.subject !== undefined && m.body === undefined) {
     if (room.subject === m.subject) return; // told again on each join
     await saveSubject(d, room, m.subject);
     await d.emit({ kind: 'topic', portal: key, sender, topic: m.subject });
     return;
   }
-  if (nick) await arrived(d, room, nick);
+  if (nick && ghost) await arrived(d, room, ghost, nick);
   const events = await eventsOf(
     m,
     {
@@ -49,11 +50,14 @@ export async function saveSubject(d: XmppDeps, room: Room, subject: string): Pro
   await d.ctx.kv.set(subjectKey(room.jid), subject);
 }
 
-/** An XMPP occupant's ghost joins the room (once), named by their nick. */
-export async function arrived(d: XmppDeps, room: Room, nick: string): Promise<void> {
-  if (room.remote.has(nick)) return;
-  room.remote.add(nick);
-  const user = xmppUser(`${room.jid}/${nick}`);
+/**
+ * An XMPP occupant's ghost joins the room (once), named by `ghost` (their nick, or the first nick
+ * they had: see ghostNick), shown as `nick`.
+ */
+export async function arrived(d: XmppDeps, room: Room, ghost: string, nick = ghost): Promise<void> {
+  if (room.remote.has(ghost)) return;
+  room.remote.add(ghost);
+  const user = xmppUser(`${room.jid}/${ghost}`);
   await d.ctx.setGhostProfile(user, { displayName: nick });
   await d.emit({
     kind: 'membership',

@@ -13,7 +13,7 @@ import {
 import type { XmppDeps } from '../deps.js';
 import type { ComponentLink } from '../connection/connection.js';
 import { matrixUserJid, safeJid } from '../ids.js';
-import type { Occupant, Room } from './muc-room.js';
+import { currentNick, type Occupant, type Room } from './muc-room.js';
 import { newId, NS } from '../connection/stanzas.js';
 import { xmlText } from '../connection/xml-text.js';
 
@@ -27,8 +27,8 @@ export async function kickOrBan(
   const j = safeJid(ghost);
   if (!j?.resource || j.bare().toString() !== room.jid) return;
   const o = await occupantOf(change.sender);
-  const nick = j.resource;
-  const realJid = room.realJids.get(nick);
+  const realJid = room.realJids.get(j.resource);
+  const nick = currentNick(room, j.resource);
   const outcast = change.membership === 'ban' && realJid ? safeJid(realJid)?.bare() : undefined;
   const item = xml(
     'item',
@@ -93,7 +93,10 @@ export async function setLevels(
     let item;
     if (bare) item = xml('item', { jid: bare, affiliation: affiliationFor(c.level) });
     else if (c.nick)
-      item = xml('item', { nick: c.nick, role: c.level >= 50 ? 'moderator' : 'participant' });
+      item = xml('item', {
+        nick: currentNick(room, c.nick),
+        role: c.level >= 50 ? 'moderator' : 'participant',
+      });
     else continue;
     try {
       await link.request(

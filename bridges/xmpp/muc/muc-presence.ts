@@ -8,6 +8,7 @@ import { BridgeError, remoteMessageId } from '../../../src/connector.js';
 import type { XmppDeps } from '../deps.js';
 import { mucPortal, safeJid, xmppUser } from '../ids.js';
 import {
+  notedNick,
   ourOccupant,
   powerLevelOf,
   presenceReaderOf,
@@ -25,8 +26,8 @@ export interface PresenceHost {
   rooms: Map<string, Room>;
   store(room: Room): Promise<void>;
   join(room: Room, o: Occupant): Promise<void>;
-  /** An XMPP occupant's ghost joins the room (once). */
-  arrived(room: Room, nick: string): Promise<void>;
+  /** An XMPP occupant's ghost (named by `ghost`, shown as `nick`) joins the room (once). */
+  arrived(room: Room, ghost: string, nick?: string): Promise<void>;
   /** Our occupant's join was confirmed (before the room's next stanzas are read). */
   joined(room: Room, o: Occupant): void;
 }
@@ -80,18 +81,32 @@ export function onPresence(host: PresenceHost, el: Element): void {
   }
   // Others, as the reader sees them; our own users' occupants are not ghosts.
   if (presenceReaderOf(room) !== mine || ourOccupant(room, nick)) return;
-  const user = xmppUser(`${room.jid}/${nick}`);
+  // Ghosts are named by nick; with XEP-0421 occupant-ids, by the first nick the occupant had.
+  const ghost = notedNick(room, nick, p.occupantId);
+  const user = xmppUser(`${room.jid}/${ghost}`);
+  const renamed =
+    !p.available && p.codes.has('303') && p.newNick && p.occupantId ? p.newNick : undefined;
+  if (renamed) {
+    // A nick change the room tells with the occupant's id: the same ghost, renamed.
+    room.ghostNicks.delete(nick);
+    if (renamed !== ghost) room.ghostNicks.set(renamed, ghost);
+  } else if (!p.available) room.ghostNicks.delete(nick);
   void host.d.chain.run(
     key,
     async () => {
-      if (p.available) {
-        if (p.realJid) room.realJids.set(nick, p.realJid);
-        await host.arrived(room, nick);
-        await setLevel(host, room, nick, powerLevelOf(p.affiliation, p.role));
+      if (renamed) {
+        if (room.remote.has(ghost))
+          await host.d.ctx.setGhostProfile(user, { displayName: renamed });
         return;
       }
-      await setLevel(host, room, nick, 0);
-      if (!room.remote.delete(nick)) return;
+      if (p.available) {
+        if (p.realJid) room.realJids.set(ghost, p.realJid);
+        await host.arrived(room, ghost, nick);
+        await setLevel(host, room, ghost, powerLevelOf(p.affiliation, p.role));
+        return;
+      }
+      await setLevel(host, room, ghost, 0);
+      if (!room.remote.delete(ghost)) return;
       const membership = p.codes.has('301') ? 'ban' : p.codes.has('307') ? 'kick' : 'leave';
       await host.d.emit({
         kind: 'membership',

@@ -19,8 +19,15 @@ export interface Occupant {
 export interface Room {
   jid: string;
   occupants: Map<MatrixUserId, Occupant>;
-  /** XMPP occupants by nick (their ghosts are in the room). */
+  /**
+   * XMPP occupants by the nick their ghost is named by (their ghosts are in the room); the maps
+   * below are keyed by that nick too. An occupant who changed nick keeps their ghost (XEP-0421
+   * occupant-id): `ghostNicks` maps their nick now to their ghost's, `occupantIds` an occupant-id
+   * to the ghost's nick (see ghostNick, currentNick).
+   */
   remote: Set<string>;
+  ghostNicks: Map<string, string>;
+  occupantIds: Map<string, string>;
   /** XMPP occupants' Matrix power levels as last set (from affiliation and role); absent: 0. */
   levels: Map<string, number>;
   /** XMPP occupants' real addresses, where the room tells them (what a ban names). */
@@ -57,6 +64,8 @@ export function newRoom(jid: string): Room {
     jid,
     occupants: new Map(),
     remote: new Set(),
+    ghostNicks: new Map(),
+    occupantIds: new Map(),
     levels: new Map(),
     realJids: new Map(),
     reflections: new Map(),
@@ -65,6 +74,38 @@ export function newRoom(jid: string): Room {
     seen: new Lru(10_000),
     subjectChanges: new Map(),
   };
+}
+
+/** The nick an XMPP occupant's ghost is named by (their first nick, where the room gives occupant-ids). */
+export const ghostNick = (room: Room, nick: string): string => room.ghostNicks.get(nick) ?? nick;
+
+/** The nick in the room now of the occupant whose ghost is named by `ghost` (what kicks name). */
+export function currentNick(room: Room, ghost: string): string {
+  for (const [now, g] of room.ghostNicks) if (g === ghost) return now;
+  return ghost;
+}
+
+/**
+ * Notes an occupant's nick with their XEP-0421 occupant-id: the ghost of the first nick seen with
+ * that id stays theirs under a new nick (after a nick change, or leaving and coming back).
+ */
+export function notedNick(room: Room, nick: string, occupantId: string | undefined): string {
+  if (!occupantId) return ghostNick(room, nick);
+  let ghost = room.occupantIds.get(occupantId);
+  if (ghost === undefined) {
+    // A newcomer never gets the ghost of someone who had this nick before: a name of its own.
+    ghost = nick;
+    for (let n = 2; ghostOfAnother(room, ghost, occupantId); n++) ghost = `${nick} [${n}]`;
+    room.occupantIds.set(occupantId, ghost);
+  }
+  if (ghost === nick) room.ghostNicks.delete(nick);
+  else room.ghostNicks.set(nick, ghost);
+  return ghost;
+}
+
+function ghostOfAnother(room: Room, ghost: string, occupantId: string): boolean {
+  for (const [id, g] of room.occupantIds) if (g === ghost && id !== occupantId) return true;
+  return false;
 }
 
 /** The occupant through which the bridge reads the room: its first joined Matrix user. */

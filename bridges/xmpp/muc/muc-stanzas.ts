@@ -13,6 +13,8 @@ export interface OccupantPresence {
   affiliation?: string;
   role?: string;
   reason?: string;
+  /** XEP-0421: the room's stable id of the occupant (the same across nick changes). */
+  occupantId?: string;
   /** For an error presence: the condition (`conflict`, `forbidden`, …). */
   error?: string;
   errorText?: string;
@@ -36,6 +38,9 @@ export function parseOccupantPresence(el: Element): OccupantPresence {
     ...(item?.attrs.affiliation ? { affiliation: item.attrs.affiliation } : {}),
     ...(item?.attrs.role ? { role: item.attrs.role } : {}),
     ...(reason ? { reason } : {}),
+    ...(el.getChild('occupant-id', NS.occupantId)?.attrs.id
+      ? { occupantId: el.getChild('occupant-id', NS.occupantId)!.attrs.id! }
+      : {}),
     ...(error ? { error } : {}),
     ...(errorEl?.getChildText('text', NS.stanzas)
       ? { errorText: errorEl.getChildText('text', NS.stanzas)! }

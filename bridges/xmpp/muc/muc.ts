@@ -21,7 +21,7 @@ import {
 } from '../../../src/connector.js';
 import type { XmppDeps } from '../deps.js';
 import type { Route } from '../messages/from-matrix.js';
-import { matrixUserJid, mucPortal, safeJid } from '../ids.js';
+import { bareOf, matrixUserJid, mucPortal, safeJid } from '../ids.js';
 import { onPresence } from './muc-presence.js';
 import {
   mapIds,
@@ -65,6 +65,20 @@ export class Mucs {
   portalInfo(room: string): PortalInfo {
     this.room(room);
     return { key: mucPortal(room), name: safeJid(room)?.local ?? room, joinRule: 'public' };
+  }
+
+  /**
+   * Whether a groupchat message is another occupant's copy of what the room sends the reader:
+   * the room sends each message to each of our occupants, and only the reader's copy is read, so
+   * the others are dropped on their addresses alone, unparsed (the cost per message grows with the
+   * Matrix users in the room).
+   */
+  isOtherCopy(from: string | undefined, to: string | undefined): boolean {
+    if (!from || !to) return false;
+    const slash = from.indexOf('/');
+    const room = this.rooms.get(slash < 0 ? from : from.slice(0, slash));
+    const reader = room && readerOf(room);
+    return !!reader && to !== reader.full;
   }
 
   isRoom(address: string): boolean {
@@ -131,6 +145,10 @@ export class Mucs {
 
   private rejoin(room: Room): void {
     room.catchUp = true;
+    // Occupant-ids are the room's: after the server was away (a non-persistent room is made
+    // again, with new ids), the presences that come with the join tell them afresh.
+    room.occupantIds.clear();
+    room.ghostNicks.clear();
     for (const o of room.occupants.values()) {
       void this.join(room, o, true).catch((err: unknown) =>
         this.d.ctx.log.warn({ err, portal: mucPortal(room.jid) }, 'could not rejoin a MUC'),
@@ -249,7 +267,7 @@ export class Mucs {
   onMessage(el: Element, m: ParsedMessage): void {
     if (this.mam.onResult(el)) return;
     const from = safeJid(m.from);
-    const room = from && this.rooms.get(from.bare().toString());
+    const room = from && this.rooms.get(bareOf(from));
     if (!from || !room) return;
     if (m.type === 'error') {
       const pending = m.id ? room.reflections.get(m.id) : undefined;
@@ -338,8 +356,8 @@ export class Mucs {
     return saveSubject(this.d, room, subject);
   }
 
-  private arrived(room: Room, nick: string): Promise<void> {
-    return arrived(this.d, room, nick);
+  private arrived(room: Room, ghost: string, nick?: string): Promise<void> {
+    return arrived(this.d, room, ghost, nick);
   }
 
   onPresence(el: Element): void {
@@ -349,7 +367,7 @@ export class Mucs {
         rooms: this.rooms,
         store: (room) => this.store(room),
         join: (room, o) => this.join(room, o),
-        arrived: (room, nick) => this.arrived(room, nick),
+        arrived: (room, ghost, nick) => this.arrived(room, ghost, nick),
         joined: (room, o) => this.joinedRoom(room, o),
       },
       el,

@@ -1,5 +1,6 @@
-/** The fake's channel routes: the gateway URL, a channel, its history, deletions, the bot's reactions, threads, typing. */
-import type { Route, RouteHelpers } from './rest-shared.js';
+/** The fake's channel routes: the gateway URL, a channel, its history, the bot's messages, deletions, the bot's reactions, threads, typing. */
+import { checkMessageBody, type Route, type RouteHelpers } from './rest-shared.js';
+import type { AllowedMentions } from './state.js';
 
 export function channelRoutes(r: RouteHelpers): Route[] {
   const s = r.state;
@@ -22,6 +23,43 @@ export function channelRoutes(r: RouteHelpers): Route[] {
           },
         },
       ],
+      true,
+    ],
+    [
+      // The bot's own message (a reply to a command, say), as Create Message takes it.
+      'POST',
+      /^\/channels\/(\d+)\/messages$/,
+      'bot-messages',
+      (m, body) => {
+        if (!channel(m[1]!)) return unknownChannel();
+        const bad = checkMessageBody(body);
+        if (bad) return bad;
+        const ref = body.message_reference as { message_id?: unknown } | undefined;
+        if (ref !== undefined && !s.findMessage(m[1]!, String(ref.message_id)))
+          return error(400, 50035, 'Invalid Form Body', {
+            message_reference: { _errors: [{ code: 'MESSAGE_REFERENCE_UNKNOWN_MESSAGE' }] },
+          });
+        const blocked = r.blocked(String(body.content ?? ''));
+        if (blocked) return blocked;
+        const msg = s.message(m[1]!, s.botUser, String(body.content ?? ''), {
+          allowed: body.allowed_mentions as AllowedMentions | undefined,
+          ...(ref
+            ? {
+                type: 19,
+                message_reference: {
+                  type: 0,
+                  message_id: String(ref.message_id),
+                  channel_id: m[1]!,
+                  guild_id: s.guildId,
+                },
+              }
+            : {}),
+        });
+        s.messages.get(m[1]!)!.push(msg);
+        r.note(m[1]!, { kind: 'message', id: msg.id, text: msg.content });
+        r.dispatch('MESSAGE_CREATE', { ...msg, guild_id: s.guildId });
+        return [200, msg];
+      },
       true,
     ],
     [

@@ -1,0 +1,47 @@
+/**
+ * A real Prosody for the benchmark, started and stopped (by PID) through the tests' own script,
+ * test/peers/xmpp.sh, in a state folder of its own (mkdtemp) with its own ports: the component
+ * `matrix.localhost` (secret `matrixsecret`), the MUC service `conference.localhost` and the users
+ * alice, bob, carol and dave @localhost (password `<name>-pw`).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const SCRIPT = fileURLToPath(new URL('../../test/peers/xmpp.sh', import.meta.url));
+
+export class XmppServer {
+  private constructor(
+    readonly c2sPort: number,
+    readonly componentPort: number,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly dir: string,
+  ) {}
+
+  /** Ports: clients on `c2sPort`, the component on `c2sPort + 125`, HTTP upload on `+ 58`. */
+  static async start(c2sPort: number): Promise<XmppServer> {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-bench-xmpp-'));
+    const componentPort = c2sPort + 125;
+    const env = {
+      ...process.env,
+      PEERS_DIR: dir,
+      XMPP_C2S_PORT: String(c2sPort),
+      XMPP_COMPONENT_PORT: String(componentPort),
+      XMPP_HTTP_PORT: String(c2sPort + 58),
+    };
+    await run('bash', [SCRIPT, 'install'], { env });
+    await run('bash', [SCRIPT, 'start'], { env });
+    return new XmppServer(c2sPort, componentPort, env, dir);
+  }
+
+  async stop(): Promise<void> {
+    await run('bash', [SCRIPT, 'stop'], { env: this.env }).catch(() => undefined);
+    // Only the mkdtemp folder made above, never a path from input.
+    if (this.dir.startsWith(join(tmpdir(), 'sb-bench-xmpp-')))
+      rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,318 @@
+/**
+ * The SIP bridge's media relay capacity: N concurrent relayed calls (`media: relay`), 50 packets/s
+ * each way, through the real bridge in its own process, registered on a real Kamailio (started
+ * with test/peers/sip.sh on ports of its own), with the in-memory stand-in homeserver as Matrix.
+ * The SIP leg is a plain RTP phone of this process (sip.js over WebSocket for the INVITE, a UDP
+ * socket for the media, bench/lib/media-peers.ts); the Matrix leg a werift peer that answers each
+ * `m.call.invite` (as test/support/webrtc-phone.ts does). Every frame carries the moment it was
+ * sent: per direction, the loss and the packet delay variation (each packet's one-way delay above
+ * its stream's smallest: the jitter) over the measured window, and the bridge's CPU per packet.
+ * The same N calls peer to peer (werift ↔ werift, no bridge) are the limit of this process.
+ *
+ *   npm run bench:sip-media
+ *   npm run bench:sip-media -- --calls 100 --seconds 20 --setup-rate 10
+ *   SWITCHBOARD_BENCH_PHASE_PROF=/tmp/prof npm run bench:sip-media   # a CPU profile of the window
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import '../bridges/sip/connection.js'; // gives sip.js its WebSocket (ws)
+import { Inviter, SessionState, UserAgent, type Session } from 'sip.js';
+import { installFastRtpHeader } from '../bridges/sip/media/werift-rtp-header.js';
+import { FakeHomeserver } from '../test/support/fake-homeserver.js';
+import { BridgeProcess } from './lib/bridge-handle.js';
+import { sqliteTarget } from './lib/databases.js';
+import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './lib/identities.js';
+import { machine } from './lib/machine.js';
+import { pace50, RtpEnd, summary, WebrtcEnd, type Stream } from './lib/media-peers.js';
+import { push, sleep, waitUntil } from './lib/pusher.js';
+import { round } from './lib/stats.js';
+
+const { values: args } = parseArgs({
+  options: {
+    calls: { type: 'string', default: '100' },
+    seconds: { type: 'string', default: '20' },
+    'setup-rate': { type: 'string', default: '10' },
+    'no-baseline': { type: 'boolean', default: false },
+    'db-dir': { type: 'string', default: tmpdir() },
+  },
+});
+// This process's werift peers parse headers as the bridge's relay does (the cheaper generator).
+installFastRtpHeader();
+const N = Number(args.calls);
+const seconds = Number(args.seconds);
+const setupRate = Number(args['setup-rate']);
+const log = (line = '') => console.log(line);
+const facts = machine(tmpdir());
+log(
+  `SIP media benchmark, ${facts.date}: ${facts.cpuModel} × ${facts.nproc}, Node ${facts.node}, load ${facts.loadAverage.join(' ')}`,
+);
+log(`${N} calls, 50 packets/s each way, ${seconds} s measured`);
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+const DID = '+15550001';
+const USER = `@bench:${DOMAIN}`;
+const CALLERS = 20;
+
+type Summary = ReturnType<typeof summary>;
+const describe = (label: string, s: Summary) =>
+  log(
+    `  ${label.padEnd(16)} ${s.streams} streams${s.dead ? ` (and ${s.dead} that never came through)` : ''}: ${s.sent} sent (${round(s.sent / Math.max(1, s.streams) / seconds)}/s a stream), ${s.received} came, loss ${round(s.lossPercent, 3)} %` +
+      (s.duplicates ? ` (${s.duplicates} twice)` : '') +
+      `; delay p50 ${round(s.delayMs.p50, 2)} / p99 ${round(s.delayMs.p99, 2)} ms;` +
+      ` jitter (delay variation) p50 ${round(s.jitterMs.p50, 2)} / p99 ${round(s.jitterMs.p99, 2)} / max ${round(s.jitterMs.max, 1)} ms`,
+  );
+
+/** Sends from every end for the window, then waits for the stragglers; the two ways' summaries. */
+async function measure(a: { out: Stream; send(): void }[], b: { out: Stream; send(): void }[]) {
+  const stop = pace50([...a, ...b]);
+  await sleep(2000); // warm-up (ICE consent, the first packets' paths)
+  for (const e of [...a, ...b]) e.out.measure(true);
+  const cpu0 = process.cpuUsage();
+  await sleep(seconds * 1000);
+  const cpu = process.cpuUsage(cpu0);
+  for (const e of [...a, ...b]) e.out.measure(false);
+  stop();
+  await sleep(1000); // the last frames in flight
+  // This process plays both ends: when it runs out of CPU, the figures are its own, not the bridge's.
+  const benchCorePercent = (cpu.user + cpu.system) / 10_000 / seconds;
+  log(`  (this process, the phones and Matrix clients: ${round(benchCorePercent)} % of a core)`);
+  return {
+    aToB: summary(a.map((e) => e.out)),
+    bToA: summary(b.map((e) => e.out)),
+    benchCorePercent,
+  };
+}
+
+const results: Record<string, unknown> = {};
+
+// ------------------------------------------------------------------ peer to peer: the limit
+// The same work for this process as a relayed call gives it (a werift stream sent and one
+// received, a plain RTP stream sent and one received, per call), without the bridge between.
+if (!args['no-baseline']) {
+  log('peer to peer (no bridge: werift → werift and RTP → RTP, one of each per call):');
+  const webrtc: [WebrtcEnd, WebrtcEnd][] = [];
+  const rtp: [RtpEnd, RtpEnd][] = [];
+  for (let i = 0; i < N; i++) {
+    const a = new WebrtcEnd();
+    const b = new WebrtcEnd();
+    const answer = await b.answer(await a.offer());
+    await a.accept(answer);
+    webrtc.push([a, b]);
+    const c = new RtpEnd();
+    const d = new RtpEnd();
+    await c.pairWith(d);
+    rtp.push([c, d]);
+  }
+  await Promise.allSettled(webrtc.flatMap(([a, b]) => [a.connected(), b.connected()]));
+  const direct = await measure(
+    rtp.map(([c]) => c),
+    webrtc.map(([a]) => a),
+  );
+  describe('RTP → RTP', direct.aToB);
+  describe('werift → werift', direct.bToA);
+  results.peerToPeer = {
+    rtpToRtp: direct.aToB,
+    webrtcToWebrtc: direct.bToA,
+    benchCorePercent: direct.benchCorePercent,
+  };
+  await Promise.all(webrtc.flat().map((e) => e.close().catch(() => undefined)));
+  for (const e of rtp.flat()) e.close();
+}
+
+// ------------------------------------------------------------------ through the bridge
+const work = mkdtempSync(join(tmpdir(), 'sb-bench-sipmedia-'));
+const sipPort = await freePort();
+const wsPort = await freePort();
+const peersEnv = {
+  ...process.env,
+  PEERS_DIR: work,
+  SIP_PORT: String(sipPort),
+  SIP_WS_PORT: String(wsPort),
+};
+execFileSync('bash', ['test/peers/sip.sh', 'start'], { env: peersEnv, stdio: 'inherit' });
+const hs = await FakeHomeserver.start({
+  serverName: DOMAIN,
+  asToken: AS_TOKEN,
+  hsToken: HS_TOKEN,
+  senderLocalpart: BOT,
+  userNamespace: new RegExp(`^@sip_.*:${DOMAIN}$`),
+  recordRequests: false,
+});
+hs.addUser(USER, { displayname: 'Bench' });
+const database = await sqliteTarget(String(args['db-dir'])).fresh();
+const bridge = new BridgeProcess();
+const matrixEnds: WebrtcEnd[] = [];
+const phoneEnds: RtpEnd[] = [];
+const sessions: Session[] = [];
+let ua: UserAgent | undefined;
+try {
+  // The called user answers each call with a werift peer of its own (joining the DM the first time).
+  const joined = new Set<string>();
+  const append = hs.world.append.bind(hs.world);
+  hs.world.append = (room, fields, ts) => {
+    const ev = append(room, fields, ts);
+    if (fields.type === 'm.call.invite' && fields.sender.startsWith('@sip_')) {
+      const callId = String(fields.content.call_id);
+      const offer = (fields.content.offer as { sdp: string }).sdp;
+      const roomId = room.id;
+      const end = new WebrtcEnd();
+      matrixEnds.push(end);
+      void (async () => {
+        const sdp = await end.answer(offer);
+        const events = [];
+        if (!joined.has(roomId)) {
+          joined.add(roomId);
+          hs.join(roomId, USER);
+          events.push(
+            hs
+              .events(roomId)
+              .filter((e) => e.type === 'm.room.member')
+              .pop()!,
+          );
+        }
+        events.push(
+          hs.send(
+            roomId,
+            USER,
+            {
+              call_id: callId,
+              party_id: 'bench',
+              version: '1',
+              answer: { type: 'answer', sdp },
+            },
+            'm.call.answer',
+          ),
+        );
+        await push(hs, events);
+      })().catch((err: unknown) => log(`answer not sent: ${String(err)}`));
+    }
+    return ev;
+  };
+  const { port } = await bridge.ask(
+    {
+      type: 'start',
+      connector: 'sip',
+      config: {
+        ...benchConfig(hs.url, database.url),
+        bridges: {
+          sip: {
+            enabled: true,
+            server: `ws://127.0.0.1:${wsPort}`,
+            domain: 'localhost',
+            account: { username: 'switchboard', password: 'switchboardpw' },
+            dids: { [DID]: USER },
+            media: { mode: 'relay', rtp_bind_address: '127.0.0.1' },
+            max_calls: { total: 5000, per_user: 5000 },
+          },
+        },
+      },
+    },
+    'ready',
+    120_000,
+  );
+  hs.appserviceUrl = `http://127.0.0.1:${port}`;
+
+  // The phones: one sip.js user agent (INVITEs need no auth on the test Kamailio), one plain RTP
+  // end per call, 20 callers (20 DM rooms).
+  ua = new UserAgent({
+    uri: UserAgent.makeURI('sip:alice@localhost')!,
+    transportOptions: { server: `ws://127.0.0.1:${wsPort}` },
+    logLevel: 'error',
+    logBuiltinEnabled: false,
+    sessionDescriptionHandlerFactory: () => {
+      const end = new RtpEnd();
+      phoneEnds.push(end);
+      return end;
+    },
+  });
+  await ua.start();
+  const call = async (i: number) => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const inviter = new Inviter(ua!, UserAgent.makeURI(`sip:${DID}@localhost`)!, {
+        params: { fromUri: `sip:caller${i % CALLERS}@localhost` },
+      });
+      const established = new Promise<boolean>((resolve) =>
+        inviter.stateChange.addListener((s) => {
+          if (s === SessionState.Established) resolve(true);
+          if (s === SessionState.Terminated) resolve(false);
+        }),
+      );
+      await inviter.invite();
+      if (await established) {
+        sessions.push(inviter);
+        return;
+      }
+      await sleep(1000); // the bridge not registered yet, or busy: again
+    }
+    throw new Error(`call ${i} never went through`);
+  };
+  log(`through the bridge: setting up ${N} calls at ${setupRate}/s`);
+  const t0 = performance.now();
+  const setups: Promise<void>[] = [];
+  for (let i = 0; i < N; i++) {
+    setups.push(call(i));
+    await sleep(1000 / setupRate);
+  }
+  await Promise.all(setups);
+  await waitUntil(() => matrixEnds.length >= N, 30_000, 'every Matrix peer');
+  const connected = await Promise.allSettled(matrixEnds.map((e) => e.connected(60_000)));
+  const failed = connected.filter((r) => r.status === 'rejected').length;
+  const phones = phoneEnds.filter((e) => e.ready);
+  log(
+    `  ${sessions.length} calls up, ${phones.length} phones with media, ${matrixEnds.length - failed} Matrix peers connected` +
+      `${failed ? ` (${failed} failed to)` : ''} in ${round((performance.now() - t0) / 1000)} s`,
+  );
+
+  // What reaches the bridge: every phone's RTP, and the media of the WebRTC legs that connected.
+  const live = matrixEnds.filter((_, i) => connected[i]!.status === 'fulfilled');
+  const sentSoFar = () => [...phones, ...live].reduce((n, e) => n + e.out.sent, 0);
+  await bridge.ask({ type: 'mark' }, 'marked');
+  const sentBefore = sentSoFar();
+  const w0 = performance.now();
+  const relayed = await measure(phones, matrixEnds);
+  const stats = await bridge.ask({ type: 'stats' }, 'stats');
+  const windowS = (performance.now() - w0) / 1000;
+  // Every packet the bridge took while its CPU was counted (both ways, warm-up included).
+  const packets = sentSoFar() - sentBefore;
+  describe('SIP → Matrix', relayed.aToB);
+  describe('Matrix → SIP', relayed.bToA);
+  const cpuPerPacketUs = (stats.cpuMs * 1000) / packets;
+  log(
+    `  bridge CPU ${round(stats.cpuMs / 1000, 2)} s for ≈${packets} packets: ${round(cpuPerPacketUs, 1)} µs per packet ` +
+      `(${round((stats.cpuMs / (windowS * 1000)) * 100)} % of a core); event loop delay p99 ${round(stats.loopDelayMs.p99, 1)} ms, max ${round(stats.loopDelayMs.max, 1)} ms`,
+  );
+  results.bridged = {
+    ...relayed,
+    bridgeCpuMs: stats.cpuMs,
+    cpuPerPacketUs,
+    loopDelayMs: stats.loopDelayMs,
+    peakRssBytes: stats.peakRssBytes,
+  };
+} finally {
+  await Promise.all(sessions.map((s) => s.bye().catch(() => undefined)));
+  await sleep(500);
+  await ua?.stop().catch(() => undefined);
+  for (const e of phoneEnds) e.close();
+  await Promise.all(matrixEnds.map((e) => e.close().catch(() => undefined)));
+  await bridge.stop();
+  await hs.close();
+  execFileSync('bash', ['test/peers/sip.sh', 'stop'], { env: peersEnv, stdio: 'inherit' });
+  rmSync(work, { recursive: true, force: true });
+  await database.cleanup();
+}
+log('--- json ---');
+log(JSON.stringify({ machine: facts, calls: N, seconds, results }, null, 2));
+process.exit(0);

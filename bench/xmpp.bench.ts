@@ -1,0 +1,270 @@
+/**
+ * The XMPP benchmark: the real bridge (XMPP connector, in its own process) as a component of a
+ * real Prosody (started by test/peers/xmpp.sh in a mkdtemp folder, on its own ports) and the
+ * in-memory stand-in homeserver, with one MUC portal. In one run:
+ *   - Prosody's own limit: one XMPP client to another through the MUC, as fast as it goes;
+ *   - XMPP → Matrix and Matrix → XMPP messages/s through the MUC, and the bridge's CPU per message;
+ *   - latency at a fixed rate (500 msg/s) each way, beside Prosody's own client-to-client latency
+ *     at that rate (the difference is what the bridge adds);
+ *   - memory per Matrix user known to XMPP (each is an occupant of the MUC).
+ *
+ *   npm run bench:xmpp
+ *   npm run bench:xmpp -- --messages 5000 --rate 500 --paced 1500 --users 500 --port 16222
+ * SWITCHBOARD_BENCH_PHASE_PROF=<dir> writes a CPU profile of the bridge per phase.
+ */
+import { tmpdir } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { ClientEvent } from '../src/matrix/events.js';
+import { FakeHomeserver } from '../test/support/fake-homeserver.js';
+import { BridgeProcess } from './lib/bridge-handle.js';
+import { sqliteTarget } from './lib/databases.js';
+import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './lib/identities.js';
+import { machine } from './lib/machine.js';
+import { pace, push, sleep, waitUntil } from './lib/pusher.js';
+import { MB, percentile, round } from './lib/stats.js';
+import { XmppPeer } from './lib/xmpp-peer.js';
+import { XmppServer } from './lib/xmpp-server.js';
+
+const { values: args } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '5000' },
+    rate: { type: 'string', default: '500' },
+    paced: { type: 'string', default: '1500' },
+    speakers: { type: 'string', default: '10' },
+    users: { type: 'string', default: '500' },
+    port: { type: 'string', default: '16222' },
+  },
+});
+const messages = Number(args.messages);
+const rate = Number(args.rate);
+const paced = Number(args.paced);
+const speakerCount = Number(args.speakers);
+const userCount = Number(args.users);
+const log = (line = '') => console.log(line);
+const facts = machine(tmpdir());
+log(
+  `XMPP benchmark, ${facts.date}: ${facts.cpuModel} × ${facts.nproc}, Node ${facts.node}, load ${facts.loadAverage.join(' ')}`,
+);
+
+const MUC = 'bench@conference.localhost';
+const ALIAS = `#xmpp_bench=40conference.localhost:${DOMAIN}`;
+const TXN_SIZE = 100;
+
+const prosody = await XmppServer.start(Number(args.port));
+const hs = await FakeHomeserver.start({
+  serverName: DOMAIN,
+  asToken: AS_TOKEN,
+  hsToken: HS_TOKEN,
+  senderLocalpart: BOT,
+  userNamespace: new RegExp(`^@xmpp_.*:${DOMAIN}$`),
+  recordRequests: false,
+});
+const database = await sqliteTarget(tmpdir()).fresh();
+const bridge = new BridgeProcess();
+const peers: XmppPeer[] = [];
+try {
+  // When each ghost's message reaches the homeserver, by body.
+  const arrivals = new Map<string, number>();
+  const append = hs.world.append.bind(hs.world);
+  hs.world.append = (room, fields, ts) => {
+    const ev = append(room, fields, ts);
+    if (fields.type === 'm.room.message' && fields.sender.startsWith('@xmpp_'))
+      arrivals.set(String(fields.content.body), performance.now());
+    return ev;
+  };
+  const alice = await XmppPeer.login(prosody.c2sPort, 'alice', 'bench');
+  const bob = await XmppPeer.login(prosody.c2sPort, 'bob', 'bench');
+  peers.push(alice, bob);
+  await alice.join(MUC, 'Alice');
+  await bob.join(MUC, 'Bob');
+
+  const { port } = await bridge.ask(
+    {
+      type: 'start',
+      connector: 'xmpp',
+      config: {
+        ...benchConfig(hs.url, database.url),
+        bridges: {
+          xmpp: {
+            enabled: true,
+            host: '127.0.0.1',
+            port: prosody.componentPort,
+            domain: 'matrix.localhost',
+            secret: 'matrixsecret',
+            media: { enabled: false },
+            gateway: { enabled: false },
+          },
+        },
+      },
+    },
+    'ready',
+    120_000,
+  );
+  const asUrl = `http://127.0.0.1:${port}`;
+  hs.appserviceUrl = asUrl;
+  // The portal, from its alias (the component may still be connecting: ask again).
+  let roomId: string | undefined;
+  for (let i = 0; i < 100 && !roomId; i++) {
+    const res = await fetch(`${asUrl}/_matrix/app/v1/rooms/${encodeURIComponent(ALIAS)}`, {
+      headers: { authorization: `Bearer ${HS_TOKEN}` },
+    });
+    roomId = res.status === 200 ? hs.world.aliases.get(ALIAS) : undefined;
+    if (!roomId) await sleep(300);
+  }
+  if (!roomId) throw new Error(`the alias ${ALIAS} was not made`);
+  const room = roomId;
+
+  // Matrix users enter the room (each becomes an occupant of the MUC).
+  const enter = async (users: string[], name: (i: number) => string) => {
+    const joins: ClientEvent[] = [];
+    users.forEach((u, i) => {
+      hs.addUser(u, { displayname: name(i) });
+      hs.join(room, u);
+      joins.push(
+        hs
+          .events(room)
+          .filter((e) => e.type === 'm.room.member' && e.state_key === u)
+          .at(-1)!,
+      );
+    });
+    for (let i = 0; i < joins.length; i += TXN_SIZE) await push(hs, joins.slice(i, i + TXN_SIZE));
+    await waitUntil(
+      () => users.every((_, i) => bob.present.has(`${MUC}/${name(i)}`)),
+      300_000,
+      `${users.length} Matrix users in the MUC`,
+    );
+  };
+  const speakers = Array.from({ length: speakerCount }, (_, i) => `@mx${i}:${DOMAIN}`);
+  await enter(speakers, (i) => `Matrix ${i}`);
+  const sendFromMatrix = async (bodies: string[], offset = 0) => {
+    const events = bodies.map((body, i) =>
+      hs.send(room, speakers[(offset + i) % speakers.length]!, { msgtype: 'm.text', body }),
+    );
+    for (let i = 0; i < events.length; i += TXN_SIZE) await push(hs, events.slice(i, i + TXN_SIZE));
+  };
+
+  // Warm-up, both ways.
+  alice.say(MUC, 'warm');
+  await waitUntil(() => arrivals.has('warm'), 30_000, 'warm-up XMPP → Matrix');
+  await sendFromMatrix(speakers.map((_, i) => `w ${i}`));
+  await waitUntil(
+    () => speakers.every((_, i) => bob.arrivals.has(`w ${i}`)),
+    30_000,
+    'warm-up Matrix → XMPP',
+  );
+  const memory0 = await bridge.ask({ type: 'memory' }, 'memory', 60_000);
+  const msgs = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix} ${i}`);
+  const rateOf = (n: number, ms: number) => `${round((n * 1000) / ms)} msg/s`;
+
+  // Prosody's own limit: Alice → Bob through the MUC (every occupant gets each message, the
+  // Matrix users' occupants on the component too).
+  let t0 = performance.now();
+  for (const b of msgs('x', messages)) alice.say(MUC, b);
+  await waitUntil(() => bob.arrivals.has(`x ${messages - 1}`), 300_000, 'Prosody alone');
+  const prosodyMs = (bob.arrivals.get(`x ${messages - 1}`) ?? performance.now()) - t0;
+  const lost = msgs('x', messages).filter((b) => !bob.arrivals.has(b)).length;
+  log(
+    `Prosody alone (client → MUC → client, ${speakerCount + 2} occupants): ${messages} messages in ${round(prosodyMs / 1000, 2)} s = ${rateOf(messages, prosodyMs)}${lost ? `; ${lost} lost` : ''}`,
+  );
+  await sleep(500);
+
+  // XMPP → Matrix.
+  await bridge.ask({ type: 'mark' }, 'marked');
+  t0 = performance.now();
+  for (const b of msgs('i', messages)) alice.say(MUC, b);
+  await waitUntil(
+    () => msgs('i', messages).every((b) => arrivals.has(b)),
+    300_000,
+    'XMPP → Matrix',
+  );
+  const inMs = Math.max(...msgs('i', messages).map((b) => arrivals.get(b)!)) - t0;
+  const inStats = await bridge.ask({ type: 'stats' }, 'stats');
+  log(
+    `XMPP → Matrix: ${messages} messages in ${round(inMs / 1000, 2)} s = ${rateOf(messages, inMs)}; bridge CPU ${round(inStats.cpuMs / messages, 3)} ms/msg (${round((messages / inStats.cpuMs) * 1000)} msg per CPU-second)`,
+  );
+  await sleep(500);
+
+  // Matrix → XMPP: transactions of 100 events, one at a time (as a homeserver sends them).
+  await bridge.ask({ type: 'mark' }, 'marked');
+  t0 = performance.now();
+  await sendFromMatrix(msgs('o', messages));
+  await waitUntil(
+    () => msgs('o', messages).every((b) => bob.arrivals.has(b)),
+    300_000,
+    'Matrix → XMPP',
+  );
+  const outMs = Math.max(...msgs('o', messages).map((b) => bob.arrivals.get(b)!)) - t0;
+  const outStats = await bridge.ask({ type: 'stats' }, 'stats');
+  log(
+    `Matrix → XMPP: ${messages} messages in ${round(outMs / 1000, 2)} s = ${rateOf(messages, outMs)}; bridge CPU ${round(outStats.cpuMs / messages, 3)} ms/msg (${round((messages / outStats.cpuMs) * 1000)} msg per CPU-second)`,
+  );
+  await sleep(500);
+
+  // Latency at a fixed rate: each way, and Prosody's own client-to-client at the same rate.
+  const latency = (sent: Map<string, number>, got: Map<string, number>) => {
+    const sorted = [...sent].map(([b, at]) => got.get(b)! - at).sort((a, b) => a - b);
+    return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  };
+  const show = (l: { p50: number; p99: number }) =>
+    `p50 ${round(l.p50, 1)} ms, p99 ${round(l.p99, 1)} ms`;
+  const sentAt = () => new Map<string, number>();
+  const ownSent = sentAt();
+  await pace(paced, rate, (from, to) => {
+    for (let n = from; n < to; n++) {
+      ownSent.set(`r ${n}`, performance.now());
+      alice.say(MUC, `r ${n}`);
+    }
+  });
+  await waitUntil(() => [...ownSent.keys()].every((b) => bob.arrivals.has(b)), 60_000, 'paced');
+  const own = latency(ownSent, bob.arrivals);
+  log(`Prosody alone at ${rate} msg/s: ${show(own)}`);
+  const inSent = sentAt();
+  await bridge.ask({ type: 'mark' }, 'marked');
+  await pace(paced, rate, (from, to) => {
+    for (let n = from; n < to; n++) {
+      inSent.set(`p ${n}`, performance.now());
+      alice.say(MUC, `p ${n}`);
+    }
+  });
+  await waitUntil(() => [...inSent.keys()].every((b) => arrivals.has(b)), 60_000, 'paced in');
+  const inLat = latency(inSent, arrivals);
+  const inPaced = await bridge.ask({ type: 'stats' }, 'stats');
+  log(
+    `XMPP → Matrix at ${rate} msg/s: ${show(inLat)} (client → Matrix); added by the bridge ≈ p50 ${round(inLat.p50 - own.p50, 1)} ms, p99 ${round(inLat.p99 - own.p99, 1)} ms; the bridge's own histogram p99 ≤ ${inPaced.bridgeLatencyMs.to_matrix.p99} ms; loop delay p99 ${round(inPaced.loopDelayMs.p99, 1)} ms`,
+  );
+  const outSent = sentAt();
+  await bridge.ask({ type: 'mark' }, 'marked');
+  await pace(paced, rate, async (from, to) => {
+    const bodies: string[] = [];
+    for (let n = from; n < to; n++) {
+      outSent.set(`q ${n}`, performance.now());
+      bodies.push(`q ${n}`);
+    }
+    await sendFromMatrix(bodies, from);
+  });
+  await waitUntil(() => [...outSent.keys()].every((b) => bob.arrivals.has(b)), 60_000, 'paced out');
+  const outLat = latency(outSent, bob.arrivals);
+  const outPaced = await bridge.ask({ type: 'stats' }, 'stats');
+  log(
+    `Matrix → XMPP at ${rate} msg/s: ${show(outLat)} (transaction → client); added by the bridge ≈ p50 ${round(outLat.p50 - own.p50, 1)} ms, p99 ${round(outLat.p99 - own.p99, 1)} ms; the bridge's own histogram p99 ≤ ${outPaced.bridgeLatencyMs.to_network.p99} ms; loop delay p99 ${round(outPaced.loopDelayMs.p99, 1)} ms`,
+  );
+
+  // Memory per Matrix user known to XMPP: each one more occupant of the MUC.
+  const crowd = Array.from({ length: userCount }, (_, k) => `@crowd${k}:${DOMAIN}`);
+  await sleep(2000); // what the runs left settles (debounced store writes, timers)
+  const memory1 = await bridge.ask({ type: 'memory' }, 'memory', 60_000);
+  t0 = performance.now();
+  await enter(crowd, (k) => `Crowd ${k}`);
+  const enterMs = performance.now() - t0;
+  await sleep(1500); // the occupants' store writes (debounced) land
+  const memory2 = await bridge.ask({ type: 'memory' }, 'memory', 60_000);
+  log(
+    `memory: heap ${round(memory2.heapUsedBytes / MB)} MB, RSS ${round(memory2.rssBytes / MB)} MB (${round((memory1.heapUsedBytes - memory0.heapUsedBytes) / MB, 1)} MB more heap after the runs); ${userCount} Matrix users entered the MUC in ${round(enterMs / 1000, 1)} s; about ${round((memory2.heapUsedBytes - memory1.heapUsedBytes) / userCount / 1024, 2)} KiB heap per Matrix user known to XMPP`,
+  );
+} finally {
+  for (const p of peers) await p.stop();
+  await bridge.stop();
+  await hs.close();
+  await database.cleanup();
+  await prosody.stop();
+}

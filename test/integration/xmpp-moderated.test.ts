@@ -1,0 +1,83 @@
+// A message the MUC refuses: in a moderated room, a Matrix user who enters is a visitor (no
+// voice), so the room refuses their message; the sender gets a failure notice in Matrix (never a
+// silent loss), and the XMPP occupants get nothing.
+import { randomBytes } from 'node:crypto';
+import { xml } from '@xmpp/xml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { XmppConnector } from '../../bridges/xmpp/index.js';
+import type { Switchboard } from '../../src/core/switchboard.js';
+import { joinAlias, replyTarget, roomEvents, sendText } from '../support/bridge-harness.js';
+import { registerUser, requireSynapse, uniqueLocalpart, waitFor } from '../support/synapse.js';
+import {
+  inRoom,
+  joinMuc,
+  MUC_HOST,
+  startXmppBridge,
+  xmppUser,
+  type XmppUser,
+} from '../support/xmpp-user.js';
+
+const DATA = 'jabber:x:data';
+
+describe('XMPP: a moderated MUC refuses a visitor (Prosody + Synapse)', () => {
+  const suffix = randomBytes(4).toString('hex');
+  const room = `quiet${suffix}@${MUC_HOST}`;
+  const alias = `#xmpp_quiet${suffix}=40${MUC_HOST}:localhost`;
+  const connector = new XmppConnector();
+  let bridge: Switchboard;
+  let carol: XmppUser;
+
+  beforeAll(async () => {
+    requireSynapse();
+    carol = await xmppUser('carol', 'moderated');
+    await joinMuc(carol, room, 'Carol'); // she makes the room: its owner
+    const field = (v: string, value: string) => xml('field', { var: v }, xml('value', {}, value));
+    await carol.send(
+      xml(
+        'iq',
+        { type: 'set', to: room, id: 'cfg1' },
+        xml(
+          'query',
+          { xmlns: 'http://jabber.org/protocol/muc#owner' },
+          xml(
+            'x',
+            { xmlns: DATA, type: 'submit' },
+            field('FORM_TYPE', 'http://jabber.org/protocol/muc#roomconfig'),
+            field('muc#roomconfig_moderatedroom', '1'),
+          ),
+        ),
+      ),
+    );
+    const answer = await carol.expect(
+      (el) => el.name === 'iq' && el.attrs.id === 'cfg1',
+      'the room configured',
+    );
+    expect(answer.attrs.type).toBe('result');
+    bridge = await startXmppBridge(connector);
+  });
+
+  afterAll(async () => {
+    await carol?.stop();
+    await bridge?.stop();
+  });
+
+  it("a visitor's message gets a failure notice in Matrix and never reaches the room", async () => {
+    const vic = await registerUser(uniqueLocalpart('vic'), undefined, { displayname: 'Vic' });
+    const roomId = await joinAlias(vic, alias);
+    const entered = await carol.expect((el) => inRoom(el, `${room}/Vic`), 'Vic in the MUC');
+    expect(
+      entered.getChild('x', 'http://jabber.org/protocol/muc#user')?.getChild('item')?.attrs.role,
+    ).toBe('visitor');
+    const refused = await sendText(vic, roomId, 'may I speak?');
+    const notice = await waitFor(
+      async () =>
+        (await roomEvents(vic, roomId)).find(
+          (e) => e.content.msgtype === 'm.notice' && replyTarget(e) === refused,
+        ),
+      20_000,
+      'the failure notice',
+    );
+    expect(String(notice.content.body)).toMatch(/refused/i);
+    expect(carol.bodiesFrom(`${room}/Vic`)).toEqual([]);
+  });
+});
