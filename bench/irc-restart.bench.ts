@@ -1,17 +1,17 @@
 /**
  * The IRC bridge's restart with many puppets, with and without the connection pool: the real
  * bridge (its own process) between a real InspIRCd and the in-memory stand-in homeserver; the
- * pool (`IrcPool`, in the benchmark's process) on a real Redis. N Matrix users each speak once
+ * pool (`IrcPool`, in a process of its own, as `switchboard irc-pool`) on a real Redis. N Matrix users each speak once
  * (N puppets connected), the bridge is stopped and started again, and each user speaks again.
- * Measured: from the stop until every user's second line is on IRC, and the QUIT/JOIN lines of
- * the bridge's nicks an IRC user in the channel saw meanwhile. See bench/README.md.
+ * Measured: from the stop until every user's next line is on IRC (and, for comparison, the same
+ * N lines with every puppet connected and no restart), the QUIT/JOIN lines of the bridge's nicks
+ * an IRC user in the channel saw meanwhile, and the restarted bridge's CPU per line. See
+ * bench/README.md.
  *
  *   npm run bench:irc-restart -- --puppets 1000 --connects 50 --irc-port 26667 --redis-port 26380
  */
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
-import { IrcPool } from '../bridges/irc/pool/pool-server.js';
 import { FakeHomeserver } from '../test/support/fake-homeserver.js';
 import { BridgeProcess } from './lib/bridge-handle.js';
 import { sqliteTarget } from './lib/databases.js';
@@ -19,6 +19,7 @@ import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './lib/identities.j
 import { IrcPeer } from './lib/irc-peer.js';
 import { IrcServer } from './lib/irc-server.js';
 import { machine } from './lib/machine.js';
+import { PoolProcess } from './lib/pool-handle.js';
 import { waitUntil } from './lib/pusher.js';
 import { round } from './lib/stats.js';
 import { RedisServer } from './lib/redis-server.js';
@@ -53,13 +54,11 @@ async function restartRun(redisUrl: string | undefined, n: number) {
   });
   const database = await sqliteTarget(tmpdir()).fresh();
   const prefix = `bench:${n}`;
-  const pool = redisUrl
-    ? new IrcPool({ redis: redisUrl, prefix, log: pino({ level: 'silent' }) })
-    : undefined;
-  await pool?.start();
+  const pool = redisUrl ? new PoolProcess() : undefined;
+  if (redisUrl) await pool?.ask({ type: 'start', redis: redisUrl, prefix }, 'ready');
   const config = {
     ...benchConfig(hs.url, database.url),
-        bridges: {
+    bridges: {
       irc: {
         enabled: true,
         ...(redisUrl ? { pool: { redis: redisUrl, prefix, http_port: 0 } } : {}),
@@ -122,12 +121,20 @@ async function restartRun(redisUrl: string | undefined, n: number) {
     );
     const connectSeconds = (performance.now() - connectStarted) / 1000;
     await new Promise((r) => setTimeout(r, 3_000)); // joins settle
+    // The normal rate, for comparison: every (connected) user says a line again, no restart.
+    const warmStarted = performance.now();
+    crowd.forEach((u, k) => hs.send(room, u, { msgtype: 'm.text', body: `w ${k}` }));
+    await waitUntil(() => crowd.every((_, k) => heard.has(`w ${k}`)), 900_000, 'every warm line');
+    const warmSeconds = (performance.now() - warmStarted) / 1000;
     watching = true;
     const stopped = performance.now();
     await bridge.stop();
     bridge = new BridgeProcess();
     await start();
     const upSeconds = (performance.now() - stopped) / 1000;
+    await bridge.ask({ type: 'mark' }, 'marked'); // the new bridge's CPU from here
+    const poolCpuAtRestart = (await pool?.ask({ type: 'cpu' }, 'cpu'))?.cpuMs ?? 0;
+
     // Every puppet registered again (re-attached, or reconnected), as the bridge's metric says.
     let puppetsBackAt: number | undefined;
     const bridgeUrl = hs.appserviceUrl!;
@@ -144,6 +151,8 @@ async function restartRun(redisUrl: string | undefined, n: number) {
       'every puppet again',
     );
     clearInterval(poll);
+    const { cpuMs } = await bridge.ask({ type: 'stats' }, 'stats');
+    const poolCpuMs = ((await pool?.ask({ type: 'cpu' }, 'cpu'))?.cpuMs ?? 0) - poolCpuAtRestart;
     const restartSeconds = (performance.now() - stopped) / 1000;
     const puppetsBackSeconds = (puppetsBackAt! - stopped) / 1000;
     await new Promise((r) => setTimeout(r, 2_000));
@@ -152,13 +161,19 @@ async function restartRun(redisUrl: string | undefined, n: number) {
       pool: !!redisUrl,
       puppets: PUPPETS,
       connectSeconds: round(connectSeconds, 2),
+      /** Every user's line with every puppet connected, no restart (the normal rate). */
+      warmLinesSeconds: round(warmSeconds, 2),
       bridgeUpSeconds: round(upSeconds, 2),
       puppetsBackSeconds: round(puppetsBackSeconds, 2),
       restartSeconds: round(restartSeconds, 2),
       quitJoinPartLinesSeen: comings.length,
+      /** The restarted bridge's CPU (user + system) from its start to every line, per line. */
+      bridgeCpuMsPerLine: round(cpuMs / PUPPETS, 3),
+      /** The pool process's CPU over the same span, per line (its N connections each hear every line). */
+      ...(pool ? { poolCpuMsPerLine: round(poolCpuMs / PUPPETS, 3) } : {}),
     };
     log(
-      `  ${redisUrl ? 'with the pool   ' : 'without the pool'}: ${PUPPETS} puppets connected in ${result.connectSeconds} s; restart: bridge up in ${result.bridgeUpSeconds} s, every puppet registered ${result.puppetsBackSeconds} s and every puppet's next line on IRC ${result.restartSeconds} s after the stop; QUIT/JOIN/PART lines seen on IRC: ${comings.length}`,
+      `  ${redisUrl ? 'with the pool   ' : 'without the pool'}: ${PUPPETS} puppets connected in ${result.connectSeconds} s; a line each (no restart) ${result.warmLinesSeconds} s; restart: bridge up in ${result.bridgeUpSeconds} s, every puppet registered ${result.puppetsBackSeconds} s and every puppet's next line on IRC ${result.restartSeconds} s after the stop; QUIT/JOIN/PART lines seen on IRC: ${comings.length}; the restarted bridge's CPU ${result.bridgeCpuMsPerLine} ms per line${pool ? `, the pool's ${result.poolCpuMsPerLine}` : ''}`,
     );
     return result;
   } finally {

@@ -205,6 +205,24 @@ export const poolSchema = z
 
 export type IrcPoolConfig = z.infer<typeof poolSchema>;
 
+/** `ident`: the ident server (RFC 1413); the bridge's, or with `pool.redis` the pool process's. */
+export const identSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    port: z
+      .number()
+      .int()
+      .min(1, 'must be a TCP port (1-65535)')
+      .max(65535, 'must be a TCP port (1-65535)')
+      .default(113),
+    address: z
+      .string()
+      .refine((a) => isIP(a) !== 0, 'must be an IP address to listen on, such as :: or 0.0.0.0')
+      .default('::'),
+  })
+  .strict()
+  .default({ enabled: false, port: 113, address: '::' });
+
 export const ircConfigSchema = z
   .object({
     /** Hold the IRC connections in `switchboard irc-pool` (through Redis) instead of in the bridge. */
@@ -213,22 +231,7 @@ export const ircConfigSchema = z
      * An ident server (RFC 1413) answering for the bridge's connections, each Matrix user with a
      * username of their own. Off by default; port 113 needs privilege (see the README).
      */
-    ident: z
-      .object({
-        enabled: z.boolean().default(false),
-        port: z
-          .number()
-          .int()
-          .min(1, 'must be a TCP port (1-65535)')
-          .max(65535, 'must be a TCP port (1-65535)')
-          .default(113),
-        address: z
-          .string()
-          .refine((a) => isIP(a) !== 0, 'must be an IP address to listen on, such as :: or 0.0.0.0')
-          .default('::'),
-      })
-      .strict()
-      .default({ enabled: false, port: 113, address: '::' }),
+    ident: identSchema,
     /** Networks by id: the id is part of ghost ids and aliases (`#irc_<id>_#channel`), so keep it short. */
     networks: z.record(z.string(), networkSchema).superRefine((networks, ctx) => {
       if (Object.keys(networks).length === 0)

@@ -34,6 +34,7 @@ import {
 } from '../../src/connector.js';
 import { IrcAccounts } from './commands/accounts.js';
 import { IrcNetwork } from './connection/client.js';
+import { PuppetRoster } from './connection/roster.js';
 import { PoolLink } from './pool/pool-link.js';
 import { reattachPuppets, seedFromSnapshot } from './pool/reattach.js';
 import { chosenNicksKey, ircCommands, NICK } from './commands/commands.js';
@@ -90,7 +91,14 @@ export class IrcConnector
   private ctx?: BridgeContext<IrcConfig>;
   private readonly networks = new Map<
     string,
-    { network: IrcNetwork; listener: IrcListener; pms: IrcPrivateMessages; catchUp: CatchUp }
+    {
+      network: IrcNetwork;
+      listener: IrcListener;
+      pms: IrcPrivateMessages;
+      catchUp: CatchUp;
+      /** Without the pool: the puppets to connect again at start. */
+      roster?: PuppetRoster;
+    }
   >();
   /** Portal keys that have a Matrix room: only their channels are bridged to Matrix. */
   private readonly portalKeys = new Set<string>();
@@ -120,13 +128,11 @@ export class IrcConnector
       this.pool = new PoolLink(ctx.config.pool, ctx.log.child({ ircPool: ctx.config.pool.prefix }));
     }
     const snapshot = (await this.pool?.start()) ?? [];
-    // The pool process makes the connections: the bridge's ident server cannot see them (a puppet's
-    // source address does travel with its open command).
-    if (this.pool && ctx.config.ident.enabled)
-      ctx.log.warn(
-        'ident answers only for connections the bridge holds itself: with pool.redis it has no effect yet',
-      );
-    if (ctx.config.ident.enabled)
+    // With the pool, the pool process holds the sockets, and answers ident itself (it reads the
+    // same `ident` section); the bridge still gives each puppet its per-user username.
+    if (ctx.config.ident.enabled && this.pool)
+      ctx.log.info('ident: answered by switchboard irc-pool, which holds the connections');
+    else if (ctx.config.ident.enabled)
       this.ident = await startIdentServer(
         ctx.config.ident,
         () => [...this.networks.values()].map((n) => n.network),
@@ -184,9 +190,13 @@ export class IrcConnector
         catchUp.watchPuppet(puppet);
         keys.attach(puppet);
       };
-      this.networks.set(id, { network, listener, pms, catchUp });
+      // Without the pool, the puppets of the last run connect again now (roster.ts).
+      const roster = this.pool ? undefined : new PuppetRoster(network, ctx.kv, ctx.log);
+      this.networks.set(id, { network, listener, pms, catchUp, ...(roster ? { roster } : {}) });
       network.start();
       reattachPuppets(network, snapshot, ctx.log);
+      await roster?.restore();
+      roster?.watch();
     }
     if (this.pool) {
       const entries = [...this.networks.values()];
@@ -217,7 +227,8 @@ export class IrcConnector
   async stop(): Promise<void> {
     // With the pool, every connection stays up there: nothing quits on IRC.
     this.pool?.detachAll();
-    for (const { network, listener, catchUp } of this.networks.values()) {
+    for (const { network, listener, catchUp, roster } of this.networks.values()) {
+      await roster?.flush();
       await catchUp.stop();
       listener.stop();
       network.stop();

@@ -1,6 +1,8 @@
 // A bridge restart against real InspIRCd and Synapse: an IRC user who parted while the bridge was
 // down has their ghost leave the room once the bridge is back (its first NAMES of the channel is
-// compared with the room's ghosts); a user still in the channel keeps theirs.
+// compared with the room's ghosts); a user still in the channel keeps theirs. And (without the
+// pool) a Matrix user's IRC connection comes back at start, before they speak again: it used
+// to wait for their next line, one registration after another in the room's queue.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, joinAlias } from '../support/bridge-harness.js';
-import { ircUser, startIrcBridge, type IrcUser } from '../support/irc-user.js';
+import { defaultPuppetNick, ircUser, startIrcBridge, type IrcUser } from '../support/irc-user.js';
 import {
   registerUser,
   requireSynapse,
@@ -70,5 +72,19 @@ describe('IRC bridge restart: users who left meanwhile (InspIRCd + Synapse)', ()
       `${dave} out of the room`,
     );
     expect(await ghostsInRoom()).toEqual([erin]);
+  });
+
+  it("a Matrix user's IRC connection is back in the channel at start, before they speak", async () => {
+    const nick = defaultPuppetNick(carol.userId).toLowerCase();
+    const erin = irc[1]!;
+    const inChannel = async () =>
+      (await erin.names(channel)).some((n) => n.replace(/^[~&@%+]+/, '').toLowerCase() === nick);
+    await waitFor(inChannel, 30_000, `${nick} in ${channel}`);
+    await bridge!.stop();
+    bridge = undefined;
+    await waitFor(async () => !(await inChannel()), 15_000, `${nick} gone with the bridge`);
+    bridge = await startIrcBridge(network, undefined, { database });
+    // carol says nothing: the bridge connects her puppet again and it rejoins the channel.
+    await waitFor(inChannel, 30_000, `${nick} back in ${channel} without a word from carol`);
   });
 });

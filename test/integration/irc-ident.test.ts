@@ -5,13 +5,13 @@
 // connection that is not the bridge's. (InspIRCd's own ident lookups go to port 113 only: see
 // irc-namespace.test.ts, which runs them in a network namespace.)
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
 import { identUsername } from '../../bridges/irc/ident/usernames.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { joinAlias, sendText, startBridge } from '../support/bridge-harness.js';
+import { clientPortsTo, identQuery } from '../support/ident.js';
 import { ircPort, ircUser, type IrcUser } from '../support/irc-user.js';
 import {
   registerUser,
@@ -20,30 +20,6 @@ import {
   waitFor,
   type TestUser,
 } from '../support/synapse.js';
-
-/** Local ports of established TCP connections (IPv4) to 127.0.0.1:`port`. */
-function clientPortsTo(port: number): number[] {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  return readFileSync('/proc/net/tcp', 'utf8')
-    .split('\n')
-    .slice(1)
-    .map((l) => l.trim().split(/\s+/))
-    .filter((f) => f[2] === `0100007F:${hexPort}` && f[3] === '01')
-    .map((f) => parseInt(f[1]!.split(':')[1]!, 16));
-}
-
-/** A real RFC 1413 query. */
-function identQuery(identPort: number, query: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ host: '127.0.0.1', port: identPort });
-    let text = '';
-    s.setEncoding('latin1');
-    s.on('connect', () => s.write(`${query}\r\n`));
-    s.on('data', (d: string) => (text += d));
-    s.on('end', () => resolve(text.trim()));
-    s.on('error', reject);
-  });
-}
 
 /** A free TCP port on 127.0.0.1 (for the ident server). */
 async function freePort(): Promise<number> {

@@ -164,6 +164,29 @@ describe('IRC connection pool: a bridge restart IRC never sees (Redis + InspIRCd
     console.log(`bridge restart with ${PUPPETS} puppets through the pool: ${restartMs} ms`);
   }, 400_000);
 
+  it(`forwards a channel's line to the bridge once (the bot's), not once per puppet in it`, async () => {
+    // Each of the puppets in the channel hears every line there: forwarded, that was PUPPETS + 1
+    // stream entries per line, and a puppet's send waited behind them for its echo.
+    const fromIrc = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${pool.httpPort}/metrics`)).text();
+      return Number(
+        /switchboard_irc_pool_lines_total\{direction="from_irc"\} (\d+)/.exec(text)?.[1],
+      );
+    };
+    await new Promise((r) => setTimeout(r, 1_000));
+    const before = await fromIrc();
+    for (let i = 0; i < 5; i++) dan.client.say(channel, `counted ${i}`);
+    await waitFor(
+      async () => (await danLinesInRoom()).filter((b) => b.startsWith('counted')).length === 5,
+      30_000,
+      'the counted lines in the room',
+    );
+    await new Promise((r) => setTimeout(r, 1_000));
+    const forwarded = (await fromIrc()) - before;
+    expect(forwarded).toBeGreaterThanOrEqual(5);
+    expect(forwarded).toBeLessThan(10);
+  });
+
   it('checks the protocol version both ways', async () => {
     const redis = new Redis(redisUrl());
     try {

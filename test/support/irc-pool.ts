@@ -44,15 +44,26 @@ export interface PoolProcess {
 }
 
 /** `switchboard irc-pool` with `bridges.irc.pool` = `pool`, healthy (GET /health 200) when this resolves. */
-export async function startPoolProcess(pool: {
-  redis: string;
-  prefix: string;
-  http_port?: number;
-}): Promise<PoolProcess> {
+export async function startPoolProcess(
+  pool: {
+    redis: string;
+    prefix: string;
+    http_port?: number;
+  },
+  /** `bridges.irc.ident` of the config (the pool answers ident with it). */
+  ident?: { enabled: boolean; port: number; address: string },
+): Promise<PoolProcess> {
   const httpPort = pool.http_port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'sb-pool-'));
   const config = testConfig({
-    bridges: { irc: { enabled: true, networks: {}, pool: { ...pool, http_port: httpPort } } },
+    bridges: {
+      irc: {
+        enabled: true,
+        networks: {},
+        pool: { ...pool, http_port: httpPort },
+        ...(ident ? { ident } : {}),
+      },
+    },
   });
   const file = join(dir, 'config.yaml');
   writeFileSync(file, stringify({ ...config, logging: { level: 'info' } }), { mode: 0o600 });

@@ -38,6 +38,10 @@ export class IrcNetwork {
    * (the ident server's per-user one) and a source address (from `source_prefix`).
    */
   puppetOptions?: (userId: MatrixUserId) => { username?: string; localAddress?: string };
+  /** A puppet connection was made or removed, or the channels one should be in changed (the roster). */
+  onPuppetsChanged?: () => void;
+  /** The display name each puppet was made with (its nick template may use it). */
+  private readonly displayNames = new Map<string, string>();
   /** Called when a connection drops (for the metrics). */
   onDropped?: (kind: 'bot' | 'puppet') => void;
   readonly limits: ConnectionLimits;
@@ -132,6 +136,7 @@ export class IrcNetwork {
         onNick: (old, nick) => this.trackNick(old, nick),
         limiter: this.limiter,
         onDropped: () => this.onDropped?.('puppet'),
+        onChannels: () => this.onPuppetsChanged?.(),
         ...(this.pool
           ? {
               pool: {
@@ -144,8 +149,10 @@ export class IrcNetwork {
           : {}),
       });
       this.puppets.set(userId, puppet);
+      this.displayNames.set(userId, displayName);
       this.onPuppet?.(userId, puppet);
       puppet.connect();
+      this.onPuppetsChanged?.();
     }
     return puppet;
   }
@@ -177,6 +184,16 @@ export class IrcNetwork {
     yield* this.puppets.values();
   }
 
+  /** Every puppet: its user, the display name it was made with, and the channels it should be in. */
+  *puppetEntries(): Generator<{ userId: string; displayName: string; channels: string[] }> {
+    for (const [userId, puppet] of this.puppets)
+      yield {
+        userId,
+        displayName: this.displayNames.get(userId) ?? userId,
+        channels: puppet.wantedChannels(),
+      };
+  }
+
   /** The Matrix user's connection, if they have one now. */
   puppet(userId: string): IrcConnection | undefined {
     return this.puppets.get(userId);
@@ -187,7 +204,9 @@ export class IrcNetwork {
     const puppet = this.puppets.get(userId);
     if (!puppet) return false;
     this.puppets.delete(userId);
+    this.displayNames.delete(userId);
     puppet.stop(message);
+    this.onPuppetsChanged?.();
     return true;
   }
 
@@ -208,6 +227,7 @@ export class IrcNetwork {
   }
 
   stop(): void {
+    this.onPuppetsChanged = undefined; // stopping is not leaving: the roster keeps them
     this.idle.stop();
     for (const puppet of this.puppets.values()) puppet.stop();
     this.puppets.clear();

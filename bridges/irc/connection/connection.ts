@@ -22,29 +22,16 @@ import { connectionLimits, type ConnectionLimits } from './connection-limits.js'
 import { FloodQueue } from './flood.js';
 import { LabeledReplies, refusalError, type LineAnswer } from './labels.js';
 import { CaTlsTransport } from './tls-transport.js';
-import { PoolTransport, type PoolConnectOptions } from '../pool/pool-transport.js';
+import { forwardsToPuppet } from '../pool/forward.js';
+import { PoolTransport } from '../pool/pool-transport.js';
+import { assertSingleLines, CAPS, joinLine, withTag } from './lines.js';
+import { nextNick } from './nicks.js';
+import { poolConnectOptions } from './pool-options.js';
 import type { PoolLink } from '../pool/pool-link.js';
 
 const JOIN_TIMEOUT_MS = 15_000;
 /** For a connection made without a network limiter (every connect starts at once). */
 const NO_LIMIT = new ConnectLimiter(0);
-/**
- * IRCv3 capabilities the bridge uses where the server offers them (never `sasl`: irc-framework adds it).
- * `echo-message` with `labeled-response`: the labeled answer to a message line is then its echo,
- * which tells the msgid IRC users' replies (`+draft/reply`) will point at. Echoes are otherwise
- * ignored: every listener skips lines from the bridge's own nicks.
- */
-const CAPS = [
-  'server-time',
-  'message-tags',
-  'multi-prefix',
-  'batch',
-  'account-tag',
-  'extended-join',
-  'labeled-response',
-  'echo-message',
-  'draft/chathistory',
-];
 
 /** An IRC services account (SASL PLAIN). */
 export interface SaslAccount {
@@ -75,6 +62,8 @@ export interface ConnectionOptions {
   limiter?: ConnectLimiter;
   /** Goes ahead of the waiting connections for a connect turn, and any number may wait for it (the bot). */
   listener?: boolean;
+  /** The channels this connection should be in changed (joined or left on the Matrix user's behalf). */
+  onChannels?(): void;
   /** Through the connection pool (`pool.redis`): the link and this connection's id there. */
   pool?: { link: PoolLink; conn: string; network: string; userId?: string };
 }
@@ -206,7 +195,8 @@ export class IrcConnection {
     this.currentNick = this.wantedNick;
     const account = this.opts.account?.();
     const ca = network.tls_ca_file === undefined ? undefined : readCaFile(network.tls_ca_file);
-    const pool = this.opts.pool && this.poolOptions(this.opts.pool, ca, account);
+    const pool =
+      this.opts.pool && poolConnectOptions(this.opts, this.wantedNick, this.opts.pool, ca, account);
     this.client.connect({
       host: network.host,
       port: network.port,
@@ -218,40 +208,15 @@ export class IrcConnection {
       username: this.opts.username,
       gecos: this.opts.gecos,
       ...(this.opts.localAddress ? { outgoing_addr: this.opts.localAddress } : {}),
+      // A puppet hears its channels' chatter as the bot does; only the bot's is read (forward.ts).
+      ...(this.opts.listener
+        ? {}
+        : { keepLine: (line: string) => forwardsToPuppet(line, this.nick) }),
       auto_reconnect: false, // our own backoff below
       version: null,
       // Through the pool, the pool logs in (SASL) and the local client never asks for it.
       ...(pool ? { pool } : account ? { account } : {}),
     });
-  }
-
-  private poolOptions(
-    pool: NonNullable<ConnectionOptions['pool']>,
-    ca: string | undefined,
-    account: SaslAccount | undefined,
-  ): PoolConnectOptions {
-    const { network } = this.opts;
-    return {
-      link: pool.link,
-      conn: pool.conn,
-      listener: this.opts.listener === true,
-      open: {
-        network: pool.network,
-        kind: this.opts.listener ? 'bot' : 'puppet',
-        ...(pool.userId ? { userId: pool.userId } : {}),
-        host: network.host,
-        port: network.port,
-        tls: network.tls,
-        rejectUnauthorized: network.tls_reject_unauthorized,
-        ...(ca ? { ca } : {}),
-        nick: this.wantedNick,
-        username: this.opts.username,
-        gecos: this.opts.gecos,
-        ...(this.opts.localAddress ? { localAddress: this.opts.localAddress } : {}),
-        ...(account ? { account } : {}),
-        caps: CAPS,
-      },
-    };
   }
 
   /**
@@ -305,7 +270,9 @@ export class IrcConnection {
   /** Joins `channel` (with its key, if it has one; both remembered for reconnects) and resolves when the server confirms. */
   async join(channel: string, key?: string): Promise<void> {
     const lower = channel.toLowerCase();
+    const known = this.channels.has(lower);
     this.channels.set(lower, key ?? this.channels.get(lower));
+    if (!known) this.opts.onChannels?.();
     this.lastActive = Date.now();
     await this.ready();
     if (this.inChannel.has(lower)) return;
@@ -329,11 +296,16 @@ export class IrcConnection {
   /** Leaves `channel` and forgets it for reconnects (a Matrix user left its room). */
   part(channel: string, message: string): void {
     const lower = channel.toLowerCase();
-    this.channels.delete(lower);
+    if (this.channels.delete(lower)) this.opts.onChannels?.();
     if (!this.inChannel.has(lower) || !this.isRegistered) return;
     // The reason comes from Matrix: one line, never a second command.
     const reason = message.replace(/[\r\n\0]+/g, ' ').slice(0, 200);
     this.sendQuietly(`PART ${lower} :${reason}`);
+  }
+
+  /** The channels (lowercased) this connection should be in: it rejoins them after a reconnect. */
+  wantedChannels(): string[] {
+    return [...this.channels.keys()];
   }
 
   inChannelNow(channel: string): boolean {
@@ -506,22 +478,4 @@ export class IrcConnection {
   }
 }
 
-/** `line` with one more IRCv3 tag: the first when it has tags (`@a=b PRIVMSG…`), else the only one. */
-const withTag = (line: string, tag: string) =>
-  line.startsWith('@') ? `@${tag};${line.slice(1)}` : `@${tag} ${line}`;
-
-function assertSingleLines(lines: readonly string[]): void {
-  if (lines.some((line) => /[\r\n\0]/.test(line)))
-    throw new Error('refusing to write an IRC line with CR, LF or NUL');
-}
-
-/** `JOIN #channel [key]` (a key never holds spaces, CR or LF: config and commands check it). */
-const joinLine = (channel: string, key: string | undefined) =>
-  key ? `JOIN ${channel} ${key}` : `JOIN ${channel}`;
-
 export { certificateProblem } from './cert-problem.js';
-
-/** The next nick to try after a collision: `_` appended, or the last character replaced at the length limit. */
-export function nextNick(nick: string, maxLength = 30): string {
-  return nick.length < maxLength ? `${nick}_` : `${nick.slice(0, maxLength - 1)}_`;
-}

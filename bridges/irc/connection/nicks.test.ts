@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextNick } from './connection.js';
+import { nextNick } from './nicks.js';
 import { puppetIdentity, sanitizeNick } from './nicks.js';
 
 describe('puppet nicks', () => {

@@ -35,3 +35,8 @@ export function puppetIdentity(
       .slice(0, IDENT_MAX) || 'matrix';
   return { nick, username };
 }
+
+/** The next nick to try after a collision: `_` appended, or the last character replaced at the length limit. */
+export function nextNick(nick: string, maxLength = 30): string {
+  return nick.length < maxLength ? `${nick}_` : `${nick.slice(0, maxLength - 1)}_`;
+}

@@ -4,6 +4,9 @@
  * could only be trusted process-wide. This subclass makes the TLS connection itself (direct
  * connections only; SOCKS and plaintext are left to irc-framework) with `ca` from the options
  * and `rejectUnauthorized` true unless the options say `false`.
+ * With `keepLine` in the options, a line from the server that it refuses never reaches
+ * irc-framework (a puppet's connection: the chatter of its channels, which the bot hears; see
+ * pool/forward.ts, which the pool applies the same way).
  */
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
@@ -22,6 +25,8 @@ interface TransportOptions {
   ca?: string;
   encoding?: string;
   client_certificate?: { private_key?: string; certificate?: string };
+  /** Whether a line from the server is handed on (parsed, and its events emitted); all when absent. */
+  keepLine?: (line: string) => boolean;
 }
 
 /** The part of irc-framework's (untyped CommonJS) net transport that the subclass uses. */
@@ -35,6 +40,7 @@ interface NetTransport {
   debugOut(out: string): void;
   disposeSocket(): void;
   setEncoding(encoding: string): boolean;
+  emit(event: string, ...args: unknown[]): boolean;
   _onSocketCreate(options: TransportOptions, socket: tls.TLSSocket): void;
 }
 
@@ -46,6 +52,12 @@ const NetTransportBase = require('irc-framework/src/transports/net.js') as new (
 const SOCK_CONNECTING = 1;
 
 export class CaTlsTransport extends NetTransportBase {
+  override emit(event: string, ...args: unknown[]): boolean {
+    const keep = this.options.keepLine;
+    if (keep && event === 'line' && !keep(args[0] as string)) return false;
+    return super.emit(event, ...args);
+  }
+
   override connect(): void {
     const options = this.options;
     if (!(options.tls ?? options.ssl) || options.socks) {

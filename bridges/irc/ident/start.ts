@@ -19,27 +19,43 @@ export function socketOf(connection: IrcConnection): OurSocket | undefined {
   return transport?.socket ?? undefined;
 }
 
-export async function startIdentServer(
+/** The ident server over every network's connections held by this process (the bridge). */
+export function startIdentServer(
   config: IdentConfig,
   networks: () => Iterable<IrcNetwork>,
   log: Logger,
-  onAnswer?: (answer: 'userid' | 'no-user' | 'invalid-port') => void,
+  onAnswer?: (answer: IdentAnswer) => void,
+): Promise<IdentServer> {
+  return serveIdent(
+    config,
+    function* () {
+      for (const network of networks())
+        for (const c of network.connections()) yield [c.username, socketOf(c)];
+    },
+    log,
+    onAnswer,
+  );
+}
+
+export type IdentAnswer = 'userid' | 'no-user' | 'invalid-port';
+
+/**
+ * The ident server over the sockets `sockets` lists with their usernames: the bridge's own
+ * connections, or (with `pool.redis`) the pool process's, which holds the sockets then.
+ */
+export async function serveIdent(
+  config: IdentConfig,
+  sockets: () => Iterable<[string, OurSocket | undefined]>,
+  log: Logger,
+  onAnswer?: (answer: IdentAnswer) => void,
 ): Promise<IdentServer> {
   const server = new IdentServer({
     ...(onAnswer ? { onAnswer } : {}),
     port: config.port,
     address: config.address,
     log: log.child({ ident: config.port }),
-    lookup: (localPort, remotePort, remoteAddress) => {
-      for (const network of networks()) {
-        const pairs = [...network.connections()].map(
-          (c): [IrcConnection, OurSocket | undefined] => [c, socketOf(c)],
-        );
-        const found = findSocket(pairs, localPort, remotePort, remoteAddress);
-        if (found) return found.username;
-      }
-      return undefined;
-    },
+    lookup: (localPort, remotePort, remoteAddress) =>
+      findSocket(sockets(), localPort, remotePort, remoteAddress),
   });
   try {
     await server.start();

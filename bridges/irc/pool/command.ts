@@ -6,7 +6,7 @@
  */
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { poolSchema } from '../config.js';
+import { identSchema, poolSchema } from '../config.js';
 import { servePoolHttp } from './pool-http.js';
 import { IrcPool } from './pool-server.js';
 
@@ -32,10 +32,19 @@ export const ircPoolCommand = {
       );
     }
     const config = parsed.data;
+    // The pool holds the sockets: with `ident.enabled` it answers ident, not the bridge.
+    const ident = identSchema.safeParse(section?.ident);
+    if (!ident.success)
+      throw new Error(
+        `the config is not valid for the IRC pool:\n  - ${ident.error.issues
+          .map((i) => `${['bridges.irc.ident', ...i.path.map(String)].join('.')}: ${i.message}`)
+          .join('\n  - ')}`,
+      );
     const pool = new IrcPool({
       redis: config.redis,
       prefix: config.prefix,
       log: log.child({ ircPool: config.prefix }),
+      ...(ident.data.enabled ? { ident: ident.data } : {}),
     });
     await pool.start();
     let http: Server | undefined;

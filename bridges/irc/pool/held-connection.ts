@@ -8,8 +8,10 @@
 import { randomBytes } from 'node:crypto';
 import IRC, { type Client } from 'irc-framework';
 import type { Logger } from 'pino';
-import { nextNick } from '../connection/connection.js';
+import { nextNick } from '../connection/nicks.js';
 import { CaTlsTransport } from '../connection/tls-transport.js';
+import type { OurSocket } from '../ident/ident-server.js';
+import { forwardsToPuppet } from './forward.js';
 import type { ConnState, OpenCommand, ReadyEvent } from './protocol.js';
 
 /** After 001, how long to wait for the end of the MOTD before calling the connection ready anyway. */
@@ -89,6 +91,10 @@ export class HeldConnection {
       username: o.username,
       gecos: o.gecos,
       ...(o.localAddress ? { outgoing_addr: o.localAddress } : {}),
+      // A puppet's channel chatter is never forwarded: dropped before irc-framework parses it.
+      ...(o.forward === 'own'
+        ? { keepLine: (line: string) => forwardsToPuppet(line, this.nick) }
+        : {}),
       auto_reconnect: false, // the bridge decides
       version: null,
       ...(o.account ? { account: o.account } : {}),
@@ -101,6 +107,19 @@ export class HeldConnection {
 
   get nick(): string {
     return this.client.user.nick;
+  }
+
+  /** The username it registered with (what the ident server answers for its socket). */
+  get username(): string {
+    return this.open.username;
+  }
+
+  /** Its socket, while there is one (the ident server finds it by its ports). */
+  socket(): OurSocket | undefined {
+    const transport = (
+      this.client.connection as unknown as { transport?: { socket?: OurSocket | null } }
+    ).transport;
+    return transport?.socket ?? undefined;
   }
 
   /** What a bridge attaching now needs to know. */
@@ -157,7 +176,9 @@ export class HeldConnection {
       if (this.registeredAt && (command === '376' || command === '422')) this.becomeReady();
       return;
     }
-    if (!NOT_FORWARDED.has(command)) this.events.onLine(line);
+    if (NOT_FORWARDED.has(command)) return;
+    if (this.open.forward === 'own' && !forwardsToPuppet(line, this.nick)) return;
+    this.events.onLine(line);
   }
 
   private becomeReady(): void {

@@ -10,6 +10,7 @@ export interface PoolMetrics {
   lines: Counter<'direction'>;
   commands: Counter<'type'>;
   refused: Counter;
+  identAnswers: Counter<'answer'>;
 }
 
 export function poolMetrics(
@@ -62,6 +63,12 @@ export function poolMetrics(
     refused: new Counter({
       name: 'switchboard_irc_pool_refused_total',
       help: 'Bridge commands refused (another protocol version, malformed)',
+      registers: [registry],
+    }),
+    identAnswers: new Counter({
+      name: 'switchboard_irc_pool_ident_answers_total',
+      help: 'Ident (RFC 1413) queries answered by the pool, by answer (userid, no-user, invalid-port)',
+      labelNames: ['answer'],
       registers: [registry],
     }),
   };

@@ -8,6 +8,8 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { IdentServer, OurSocket } from '../ident/ident-server.js';
+import { serveIdent, type IdentConfig } from '../ident/start.js';
 import { HeldConnection } from './held-connection.js';
 import { poolMetrics, type PoolMetrics } from './pool-metrics.js';
 import {
@@ -28,6 +30,8 @@ export interface IrcPoolOptions {
   redis: string;
   prefix: string;
   log: Logger;
+  /** `ident.enabled`: the pool holds the sockets, so the pool answers the IRC servers' ident queries. */
+  ident?: IdentConfig;
 }
 
 export class IrcPool {
@@ -38,6 +42,7 @@ export class IrcPool {
   private running = false;
   private heartbeat?: NodeJS.Timeout;
   private loop?: Promise<void>;
+  private ident?: IdentServer;
   readonly metrics: PoolMetrics;
   private readonly since = new Date().toISOString();
 
@@ -62,6 +67,18 @@ export class IrcPool {
   }
 
   async start(): Promise<void> {
+    if (this.opts.ident?.enabled)
+      // Listening before any connection is made: a server asks while it registers one.
+      this.ident = await serveIdent(
+        this.opts.ident,
+        () =>
+          [...this.conns.values()].map((c): [string, OurSocket | undefined] => [
+            c.username,
+            c.socket(),
+          ]),
+        this.opts.log,
+        (answer) => this.metrics.identAnswers.inc({ answer }),
+      );
     await this.writer.connect();
     await this.reader.connect();
     await ensureGroup(this.writer, this.keys.commands, COMMAND_GROUP);
@@ -91,6 +108,7 @@ export class IrcPool {
     this.reader.disconnect();
     await this.loop?.catch(() => undefined);
     for (const conn of [...this.conns.values()]) conn.quit(message);
+    await this.ident?.stop();
     await this.writer.del(this.keys.alive).catch(() => undefined);
     await this.writer.quit().catch(() => undefined);
   }

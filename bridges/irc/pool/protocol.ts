@@ -55,6 +55,12 @@ export interface OpenCommand {
   caps: string[];
   /** The bridge's id for this attempt: a `closed` answering it (the connect failed) names it. */
   nonce?: string;
+  /**
+   * What of the server's lines to forward: `all` (the default; the bot), or `own` (a puppet:
+   * only what concerns it, not the chatter of its channels, which the bot hears; forward.ts).
+   * A pool that does not know the field forwards every line, which stays correct.
+   */
+  forward?: 'all' | 'own';
 }
 
 export type PoolCommand =
