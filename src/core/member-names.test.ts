@@ -2,8 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { MatrixClient } from '../matrix/client.js';
 import { MemberNames } from './member-names.js';
 
-const client = (state: Record<string, unknown> | undefined) =>
-  ({ getState: async () => state }) as unknown as MatrixClient;
+const client = (
+  state: Record<string, unknown> | undefined,
+  joined: Record<string, { display_name?: string }> = {},
+  calls = { state: 0, joined: 0 },
+) =>
+  ({
+    getState: async () => (calls.state++, state),
+    joinedMembers: async () => (calls.joined++, joined),
+  }) as unknown as MatrixClient;
 
 describe('MemberNames', () => {
   it('keeps the display name and avatar a member event gives', async () => {
@@ -30,5 +37,16 @@ describe('MemberNames', () => {
       displayName: 'Carol',
       avatarUrl: 'mxc://x/c',
     });
+  });
+
+  it('learns a whole room from one request at its first unknown member', async () => {
+    const calls = { state: 0, joined: 0 };
+    const joined = { '@a:x': { display_name: 'Alice' }, '@b:x': { display_name: 'Bob' } };
+    const members = new MemberNames(client({ displayname: 'Dave' }, joined, calls));
+    const names = await Promise.all(['@a:x', '@b:x', '@a:x'].map((u) => members.get('!r:x', u)));
+    expect(names).toEqual(['Alice', 'Bob', 'Alice']);
+    expect(calls).toEqual({ state: 0, joined: 1 });
+    expect(await members.get('!r:x', '@d:x')).toBe('Dave'); // not joined: asked for alone
+    expect(calls).toEqual({ state: 1, joined: 1 });
   });
 });
