@@ -209,3 +209,5 @@ try {
   await redis.stop();
   await server.stop();
 }
+// Done: a socket of the stand-in or of a peer that is still closing must not hold the run open.
+process.exit(0);

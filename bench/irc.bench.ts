@@ -64,3 +64,5 @@ try {
 } finally {
   await server.stop();
 }
+// Done: a socket of the stand-in or of a peer that is still closing must not hold the run open.
+process.exit(0);

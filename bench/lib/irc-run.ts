@@ -187,10 +187,10 @@ async function ircRun(
 
     if (mode === 'puppets') return await puppetScenario();
 
-    // Many puppets: each of N Matrix users says one line, in two halves. Memory per puppet is read
-    // between the halves' ends (both after a full GC): the bridge's start-up and warm-up leave
-    // memory behind that the allocator returns at unforeseeable times, which made a reading from
-    // before the first puppet meaningless for RSS (it came out below zero at 500).
+    // Many puppets: each of N Matrix users says one line, in two halves, memory read (after a full
+    // GC) before, between and after. Start-up and warm-up leave memory behind that the allocator
+    // returns at unforeseeable times, which made RSS from before the first puppet meaningless (it
+    // came out below zero at 500): the second half's growth is the steadier figure.
     async function puppetScenario() {
       const half = Math.floor(opts.puppets / 2);
       const crowd = Array.from({ length: opts.puppets }, (_, k) => `@crowd${k}:${DOMAIN}`);
@@ -212,26 +212,29 @@ async function ircRun(
         await sleep(3_000); // joins and NAMES replies settle
         return (lastHeard - started) / 1000;
       };
+      const before = await bridge.ask({ type: 'memory' }, 'memory', 60_000);
       let crowdSeconds = await speak(0, half);
       const mid = await bridge.ask({ type: 'memory' }, 'memory', 60_000);
       crowdSeconds += await speak(half, opts.puppets);
       const after = await bridge.ask({ type: 'memory' }, 'memory', 60_000);
-      const added = opts.puppets - half;
-      const perPuppet = {
-        heapKiB: round((after.heapUsedBytes - mid.heapUsedBytes) / added / 1024),
-        rssKiB: round((after.rssBytes - mid.rssBytes) / added / 1024),
-      };
+      const per = (from: typeof mid, to: typeof mid, puppets: number) => ({
+        heapKiB: round((to.heapUsedBytes - from.heapUsedBytes) / puppets / 1024),
+        rssKiB: round((to.rssBytes - from.rssBytes) / puppets / 1024),
+      });
+      const perPuppet = per(mid, after, opts.puppets - half);
+      const firstHalf = per(before, mid, half);
       log(
         `  ${opts.puppets} puppets connected and spoke in ${round(crowdSeconds)} s (max_concurrent_connects ${opts.connects})`,
       );
       log(
-        `  memory per puppet (from ${half} to ${opts.puppets} puppets, after a full GC): heap ${perPuppet.heapKiB} KiB, RSS ${perPuppet.rssKiB} KiB (heap ${round(after.heapUsedBytes / MB)} MB, RSS ${round(after.rssBytes / MB)} MB in all)`,
+        `  memory per puppet after a full GC, from ${half} to ${opts.puppets} puppets: heap ${perPuppet.heapKiB} KiB, RSS ${perPuppet.rssKiB} KiB; the first ${half}: heap ${firstHalf.heapKiB} KiB, RSS ${firstHalf.rssKiB} KiB (heap ${round(after.heapUsedBytes / MB)} MB, RSS ${round(after.rssBytes / MB)} MB in all)`,
       );
       return {
         puppets: opts.puppets,
         puppetsSeconds: round(crowdSeconds, 2),
         maxConcurrentConnects: opts.connects,
         perPuppet,
+        firstHalf,
       };
     }
 

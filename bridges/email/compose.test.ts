@@ -53,7 +53,13 @@ describe('composeMail', () => {
       replyTo: 'team@example.org',
       text: 'thanks',
     });
-    expect(mail.messageId).toMatch(/^<[0-9a-f-]{36}@example\.org>$/);
+    expect(mail.messageId).toMatch(/^<[0-9a-f]{32}@example\.org>$/);
+  });
+
+  it('gives a mail sent again for the same Matrix event the same Message-ID, another event another', () => {
+    expect(compose('thanks', thread).messageId).toBe(compose('thanks', thread).messageId);
+    const other = compose('thanks', thread, { eventId: '$other' as MatrixMessage['eventId'] });
+    expect(other.messageId).not.toBe(compose('thanks', thread).messageId);
   });
 
   it('answers a mailing list thread on the list only', () => {

@@ -6,7 +6,7 @@
  * Everything from Matrix that reaches a header goes through `addresses.ts` first: addresses
  * validated, names and subjects on one line, bounded.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { BridgeError, type MatrixMessage } from '../../src/connector.js';
 import { escapeHtml, inlineToHtml } from '../../src/format/html.js';
 import { domainOf, headerText, parseAddressList } from './addresses.js';
@@ -82,7 +82,9 @@ export function composeMail(opts: {
     name: headerText(`${senderName} (via ${mailbox.name})`, MAX_NAME_CHARS + 20),
     address: mailbox.address,
   };
-  const messageId = `<${randomUUID()}@${domainOf(mailbox.address)}>`;
+  // From the Matrix event: a mail sent again for the same event (after a crash mid-submission, or
+  // a 🔁 retry) carries the same Message-ID, which receiving servers and clients deduplicate on.
+  const messageId = `<${createHash('sha256').update(`${msg.eventId} ${own}`).digest('hex').slice(0, 32)}@${domainOf(mailbox.address)}>`;
   let to: string[];
   let cc: string[] = [];
   let subject: string;
