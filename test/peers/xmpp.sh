@@ -12,7 +12,8 @@
 # usage: xmpp.sh install | start | stop | env (what the tests get: SWITCHBOARD_TEST_XMPP_C2S_PORT,
 #        SWITCHBOARD_TEST_XMPP_COMPONENT_PORT and SWITCHBOARD_TEST_XMPP_HTTP_PORT)
 # env: PEERS_DIR (state, default $REPO/.peers), XMPP_C2S_PORT (client port, default 15222),
-#      XMPP_COMPONENT_PORT (component port, default 15347), XMPP_HTTP_PORT (HTTP upload, 15280).
+#      XMPP_COMPONENT_PORT (component port, default 15347), XMPP_HTTP_PORT (HTTP upload, 15280),
+#      XMPP_MUC_ARCHIVE (on, the default; off: no MUC archive, for the benchmark).
 # Gotchas (../shared/peers/README.md §2): without muc_room_locking = false a new room is locked
 # and a component occupant's join gets item-not-found; Prosody prints a harmless
 # "lua-unbound not found" banner; prosodyctl register works while the server is stopped.
@@ -22,6 +23,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 C2S_PORT=${XMPP_C2S_PORT:-15222}
 COMPONENT_PORT=${XMPP_COMPONENT_PORT:-15347}
 HTTP_PORT=${XMPP_HTTP_PORT:-15280}
+# Prosody's file storage makes each archived message cost more as the archive grows: the benchmark,
+# which sends tens of thousands into one room, runs without it.
+MUC_MODULES='"muc_mam"'
+[ "${XMPP_MUC_ARCHIVE:-on}" = off ] && MUC_MODULES=''
 D=$P/prosody
 PIDFILE=$P/prosody.pid
 USERS="alice bob carol dave"
@@ -57,7 +62,7 @@ authentication = "internal_plain"
 disable_sasl_mechanisms = { "DIGEST-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256" }
 VirtualHost "localhost"
 Component "conference.localhost" "muc"
-  modules_enabled = { "muc_mam" }
+  modules_enabled = { $MUC_MODULES }
   restrict_room_creation = false
   muc_room_locking = false
   muc_room_default_public = true
