@@ -26,9 +26,10 @@ import { FakeHomeserver } from '../test/support/fake-homeserver.js';
 import { BridgeProcess } from './lib/bridge-handle.js';
 import { sqliteTarget } from './lib/databases.js';
 import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './lib/identities.js';
+import { answerCalls } from './lib/call-answerer.js';
 import { machine } from './lib/machine.js';
 import { pace50, RtpEnd, summary, WebrtcEnd, type Stream } from './lib/media-peers.js';
-import { push, sleep, waitUntil } from './lib/pusher.js';
+import { sleep, waitUntil } from './lib/pusher.js';
 import { round } from './lib/stats.js';
 
 const { values: args } = parseArgs({
@@ -160,47 +161,16 @@ const sessions: Session[] = [];
 let ua: UserAgent | undefined;
 try {
   // The called user answers each call with a werift peer of its own (joining the DM the first time).
-  const joined = new Set<string>();
-  const append = hs.world.append.bind(hs.world);
-  hs.world.append = (room, fields, ts) => {
-    const ev = append(room, fields, ts);
-    if (fields.type === 'm.call.invite' && fields.sender.startsWith('@sip_')) {
-      const callId = String(fields.content.call_id);
-      const offer = (fields.content.offer as { sdp: string }).sdp;
-      const roomId = room.id;
+  answerCalls(
+    hs,
+    USER,
+    (offer) => {
       const end = new WebrtcEnd();
       matrixEnds.push(end);
-      void (async () => {
-        const sdp = await end.answer(offer);
-        const events = [];
-        if (!joined.has(roomId)) {
-          joined.add(roomId);
-          hs.join(roomId, USER);
-          events.push(
-            hs
-              .events(roomId)
-              .filter((e) => e.type === 'm.room.member')
-              .pop()!,
-          );
-        }
-        events.push(
-          hs.send(
-            roomId,
-            USER,
-            {
-              call_id: callId,
-              party_id: 'bench',
-              version: '1',
-              answer: { type: 'answer', sdp },
-            },
-            'm.call.answer',
-          ),
-        );
-        await push(hs, events);
-      })().catch((err: unknown) => log(`answer not sent: ${String(err)}`));
-    }
-    return ev;
-  };
+      return end.answer(offer);
+    },
+    log,
+  );
   const { port } = await bridge.ask(
     {
       type: 'start',

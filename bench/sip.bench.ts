@@ -23,8 +23,9 @@ import { FakeHomeserver } from '../test/support/fake-homeserver.js';
 import { BridgeProcess } from './lib/bridge-handle.js';
 import { sqliteTarget } from './lib/databases.js';
 import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './lib/identities.js';
+import { answerCalls } from './lib/call-answerer.js';
 import { machine } from './lib/machine.js';
-import { push, sleep } from './lib/pusher.js';
+import { sleep } from './lib/pusher.js';
 import { percentile, round } from './lib/stats.js';
 
 const { values: args } = parseArgs({
@@ -179,43 +180,7 @@ const uas = spawn(
 const results: unknown[] = [];
 try {
   // The called user answers each call at once (joining the DM the first time).
-  const joined = new Set<string>();
-  const append = hs.world.append.bind(hs.world);
-  hs.world.append = (room, fields, ts) => {
-    const ev = append(room, fields, ts);
-    if (fields.type === 'm.call.invite' && fields.sender.startsWith('@sip_')) {
-      const callId = String(fields.content.call_id);
-      const roomId = room.id;
-      setImmediate(() => {
-        const events = [];
-        if (!joined.has(roomId)) {
-          joined.add(roomId);
-          hs.join(roomId, USER);
-          events.push(
-            hs
-              .events(roomId)
-              .filter((e) => e.type === 'm.room.member')
-              .pop()!,
-          );
-        }
-        events.push(
-          hs.send(
-            roomId,
-            USER,
-            {
-              call_id: callId,
-              party_id: 'bench',
-              version: '1',
-              answer: { type: 'answer', sdp: ANSWER_SDP },
-            },
-            'm.call.answer',
-          ),
-        );
-        void push(hs, events).catch((err: unknown) => log(`answer not pushed: ${String(err)}`));
-      });
-    }
-    return ev;
-  };
+  answerCalls(hs, USER, () => ANSWER_SDP, log);
   const { port } = await bridge.ask(
     {
       type: 'start',
