@@ -13,6 +13,7 @@ import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './identities.js';
 import { IrcPeer } from './irc-peer.js';
 import type { Log } from './options.js';
 import { pace, sleep, waitUntil } from './pusher.js';
+import { OrderLog } from './order-log.js';
 import { MB, percentile, round } from './stats.js';
 
 export interface IrcBenchOptions {
@@ -89,12 +90,23 @@ async function ircRun(
   try {
     // Every ghost message reaching the homeserver, by the number in its body.
     const arrivals = new Map<number, number>();
+    /**
+     * IRC users' lines per room (one stream each way), Matrix users' per sender (each puppet is a
+     * connection of its own, and IRC keeps order only within one), as each side had them.
+     */
+    const matrixOrder = new OrderLog();
+    const ircOrder = new OrderLog();
+    const senderOf = (line: string) => `mx${Number(line.slice(2)) % SPEAKERS}`;
     const append = hs.world.append.bind(hs.world);
     hs.world.append = (room, fields, ts) => {
       const ev = append(room, fields, ts);
-      if (fields.type === 'm.room.message' && GHOST.test(fields.sender)) {
-        const n = /^m (\d+)$/.exec(String(fields.content.body))?.[1];
-        if (n !== undefined) arrivals.set(Number(n), performance.now());
+      if (fields.type === 'm.room.message') {
+        const body = String(fields.content.body);
+        const n = /^m (\d+)$/.exec(body)?.[1];
+        if (n !== undefined && GHOST.test(fields.sender)) {
+          arrivals.set(Number(n), performance.now());
+          matrixOrder.add(room.id, body);
+        } else if (/^[xc] \d+$/.test(body)) matrixOrder.add(senderOf(body), body); // a Matrix user's
       }
       return ev;
     };
@@ -145,6 +157,8 @@ async function ircRun(
     listener.onPrivmsg = (h) => {
       if (/^[xc] \d+$/.test(h.text)) heard.set(h.text, h.at);
       else if (h.text.startsWith('m ')) ircHeard.set(Number(h.text.slice(2)), h.at);
+      const matrixUsers = /^[xc] \d+$/.test(h.text);
+      ircOrder.add(matrixUsers ? senderOf(h.text) : rooms[Number(h.target.slice(6))]!, h.text);
     };
     peers.push(listener);
     await listener.connect();
@@ -340,8 +354,24 @@ async function ircRun(
       `  both ways at once, ${rate / 2} msg/s each: IRC → Matrix p50 ${both.ircToMatrix.p50} ms, p99 ${both.ircToMatrix.p99} ms; Matrix → IRC p50 ${both.matrixToIrc.p50} ms, p99 ${both.matrixToIrc.p99} ms (end to end)`,
     );
 
+    // Over every phase above.
+    const order = {
+      ircToMatrix: {
+        outOfOrder: matrixOrder.outOfOrder(ircOrder, (line) => line.startsWith('m ')),
+        doubled: matrixOrder.doubled,
+      },
+      matrixToIrc: {
+        outOfOrder: ircOrder.outOfOrder(matrixOrder, (line) => !line.startsWith('m ')),
+        doubled: ircOrder.doubled,
+      },
+    };
+    log(
+      `  order: IRC → Matrix ${order.ircToMatrix.outOfOrder} lines out of their room's order, ${order.ircToMatrix.doubled} doubled; Matrix → IRC ${order.matrixToIrc.outOfOrder} out of their sender's order, ${order.matrixToIrc.doubled} doubled`,
+    );
+
     return {
       stream,
+      order,
       ircToMatrixPerSecond: ircToMatrix,
       matrixToIrcPerSecond: matrixToIrc,
       bridgeCpuMsPerMessage: { ircToMatrix: round(inCpu, 3), matrixToIrc: round(outCpu, 3) },
