@@ -183,6 +183,14 @@ export class SipConnector
     return this.connection.registered(ms);
   }
 
+  /**
+   * Each media thread's event-loop delay (ms: p50, p99, max) since the last reset: how late the
+   * relayed calls' packets can be handled (benchmarks).
+   */
+  mediaLoopDelay(reset = false): Promise<{ p50: number; p99: number; max: number }[]> {
+    return this.calls?.mediaLoopDelay(reset) ?? Promise.resolve([]);
+  }
+
   get registration(): RegistrationState | undefined {
     return this.connection?.registration;
   }
