@@ -20,7 +20,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import '../bridges/sip/connection.js'; // gives sip.js its WebSocket (ws)
+import '../bridges/sip/signalling/connection.js'; // gives sip.js its WebSocket (ws)
 import { Inviter, SessionState, UserAgent, type Session } from 'sip.js';
 import { installFastRtpHeader } from '../bridges/sip/media/werift-rtp-header.js';
 import { FakeHomeserver } from '../test/support/fake-homeserver.js';

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Session } from 'sip.js';
 import type { CallSignal, MatrixUserId, PortalKey, RemoteUserId } from '../../../src/connector.js';
 import type { SipConfig } from '../config.js';
-import type { SipConnection } from '../connection.js';
+import type { SipConnection } from '../signalling/connection.js';
 import type { DialPlan } from '../dial-plan.js';
 import type { CallQuality, MediaStats } from '../media/relay.js';
 import type { RelayHandle } from '../media/relay-pool.js';

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Invitation } from 'sip.js';
 import { BridgeError, type MatrixCall, type MatrixUserId } from '../../../src/connector.js';
 import type { RelayHandle } from '../media/relay-pool.js';
-import { hostPort } from '../texts.js';
+import { hostPort } from '../texts/texts.js';
 import type { Call, CallKit } from './call.js';
 
 /**

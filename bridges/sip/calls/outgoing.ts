@@ -8,8 +8,8 @@ import { Inviter, UserAgent } from 'sip.js';
 import { BridgeError, type MatrixCall } from '../../../src/connector.js';
 import { parseDmPortal, parseParty, partyUri } from '../ids.js';
 import type { RelayHandle } from '../media/relay-pool.js';
-import { outcomeOfStatus } from '../outcomes.js';
-import { numberDomain } from '../texts.js';
+import { outcomeOfStatus } from './outcomes.js';
+import { numberDomain } from '../texts/texts.js';
 import type { Call, CallKit } from './call.js';
 
 export async function dial(kit: CallKit, ev: MatrixCall): Promise<void> {

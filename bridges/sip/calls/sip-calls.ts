@@ -1,7 +1,7 @@
 /**
  * The calls between Matrix VoIP (`m.call.*`) and SIP INVITE dialogs, one per Matrix call id: the
- * list, what Matrix sends routed to its handler (calls/outgoing.ts, calls/incoming.ts,
- * calls/hold.ts), and what every call shares (the store, DTMF by INFO, the end of a call told to
+ * list, what Matrix sends routed to its handler (outgoing.ts, incoming.ts,
+ * hold.ts), and what every call shares (the store, DTMF by INFO, the end of a call told to
  * Matrix once, the media's figures).
  */
 import { availableParallelism } from 'node:os';
@@ -14,22 +14,22 @@ import {
   type MatrixCall,
   type MatrixUserId,
   type PortalKey,
-} from '../../src/connector.js';
-import type { SipConfig } from './config.js';
-import type { SipConnection } from './connection.js';
-import type { DialPlan } from './dial-plan.js';
-import type { Portals } from './portals.js';
-import type { SdpSide } from './sdp-handler.js';
-import { RelayPool, type RelayHandle } from './media/relay-pool.js';
+} from '../../../src/connector.js';
+import type { SipConfig } from '../config.js';
+import type { SipConnection } from '../signalling/connection.js';
+import type { DialPlan } from '../dial-plan.js';
+import type { Portals } from '../portals.js';
+import type { SdpSide } from '../signalling/sdp-handler.js';
+import { RelayPool, type RelayHandle } from '../media/relay-pool.js';
 import { dtmfInfoHandler, sendDtmfInfo } from './dtmf.js';
 import { hangUpLeftOver, type CallStore } from './call-store.js';
-import type { Call, CallCounters, CallKit, Line } from './calls/call.js';
-import type { UserLines } from './lines.js';
-import { dial } from './calls/outgoing.js';
-import { answer, incoming } from './calls/incoming.js';
-import { negotiateFromMatrix, sdpSideOf } from './calls/hold.js';
-import { endNotice } from './calls/end-notice.js';
-import type { CallQuality } from './media/relay.js';
+import type { Call, CallCounters, CallKit, Line } from './call.js';
+import type { UserLines } from '../signalling/lines.js';
+import { dial } from './outgoing.js';
+import { answer, incoming } from './incoming.js';
+import { negotiateFromMatrix, sdpSideOf } from './hold.js';
+import { endNotice } from './end-notice.js';
+import type { CallQuality } from '../media/relay.js';
 
 export class SipCalls implements CallKit {
   private readonly calls = new Map<string, Call>();
