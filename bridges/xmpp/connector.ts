@@ -100,6 +100,15 @@ export class XmppConnector
       link,
       chain: new KeyedChain(),
       emit: (event: RemoteEvent) => ctx.emit(event, { survives: 'process-crash' }),
+      post: (event: RemoteEvent) =>
+        void ctx
+          .emit(event, { survives: 'process-crash' })
+          .catch((err: unknown) =>
+            ctx.log.warn(
+              { err, portal: event.portal, kind: event.kind },
+              'an XMPP event was not bridged',
+            ),
+          ),
     };
     this.reactions = new ReactionSets(ctx.kv);
     this.dms = new DirectChats(deps, this.reactions);
@@ -171,9 +180,7 @@ export class XmppConnector
       else this.dms?.onMessage(el, m);
     } else if (el.name === 'presence') {
       this.mucs?.onPresence(el);
-    } else if (el.name === 'iq' && (el.attrs.type === 'get' || el.attrs.type === 'set')) {
-      // Answered by @xmpp/component's iq callee (service-unavailable) unless handled.
-    }
+    } // iqs never come here: the connection answers them (connection/iq.ts)
   }
 
   private get deps(): fromMatrix.FromMatrixDeps {
