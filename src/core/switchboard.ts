@@ -325,6 +325,7 @@ export class Switchboard {
         metrics,
         log,
         botUserId: this.botUserId,
+        delivery,
         onReceived: () => homeserver.transactionReceived(),
       }),
       links,
