@@ -46,6 +46,7 @@ import {
 import { MamQueries } from './mam.js';
 import { catchUp, lastKey, seenLast } from './muc-catchup.js';
 import { arrived, bridgeMessage, saveSubject, subjectKey } from './muc-inbound.js';
+import { matrixBan, onAffiliationNotice, outcastAddress, readOutcasts } from './outcasts.js';
 
 const JOIN_TIMEOUT_MS = 15_000;
 const REFLECTION_TIMEOUT_MS = 30_000;
@@ -145,6 +146,7 @@ export class Mucs {
 
   private rejoin(room: Room): void {
     room.catchUp = true;
+    room.outcastsRead = false;
     // Occupant-ids are the room's: after the server was away (a non-persistent room is made
     // again, with new ids), the presences that come with the join tell them afresh.
     room.occupantIds.clear();
@@ -277,6 +279,11 @@ export class Mucs {
       pending.reject(new BridgeError('rejected', `the XMPP room refused the message: ${why}`));
       return;
     }
+    if (!from.resource && m.type !== 'groupchat') {
+      // The room's own notice to an occupant of ours: a ban of someone not in it, say.
+      if (m.type !== 'error') onAffiliationNotice(this.d, room, el);
+      return;
+    }
     if (m.type !== 'groupchat') {
       // A private message through the MUC: not the room's to see, and not bridged (yet).
       if (m.body !== undefined)
@@ -352,6 +359,18 @@ export class Mucs {
     );
   }
 
+  /** An occupant of ours is an admin or owner: the room's outcasts are read (once per join). */
+  private ourAffiliation(room: Room, o: Occupant, affiliation: string | undefined): void {
+    if (room.outcastsRead || (affiliation !== 'owner' && affiliation !== 'admin')) return;
+    room.outcastsRead = true;
+    const key = mucPortal(room.jid);
+    void this.d.chain.run(
+      key,
+      () => readOutcasts(this.d, room, o),
+      (err) => this.d.ctx.log.warn({ err, portal: key }, 'the MUC outcasts were not read'),
+    );
+  }
+
   private saveSubject(room: Room, subject: string): Promise<void> {
     return saveSubject(this.d, room, subject);
   }
@@ -369,6 +388,7 @@ export class Mucs {
         join: (room, o) => this.join(room, o),
         arrived: (room, ghost, nick) => this.arrived(room, ghost, nick),
         joined: (room, o) => this.joinedRoom(room, o),
+        affiliation: (room, o, affiliation) => this.ourAffiliation(room, o, affiliation),
       },
       el,
     );
@@ -396,6 +416,14 @@ export class Mucs {
       return;
     }
     const ghost = this.d.ctx.ghostRemoteId(change.target);
+    const address = ghost ? outcastAddress(room, ghost) : undefined;
+    if (address && (change.membership === 'ban' || change.membership === 'unban')) {
+      // An XMPP account's own ghost (not an occupant's): its address is an outcast, or not.
+      await matrixBan(this.d, room, address, change, () =>
+        this.ensureJoined(room.jid, change.sender),
+      );
+      return;
+    }
     if (ghost && change.membership === 'unban') {
       await unban(this.d.link, room, ghost, await this.ensureJoined(room.jid, change.sender));
       return;
