@@ -52,7 +52,7 @@ import { Mucs } from './muc/muc.js';
 import { ReactionSets } from './messages/reactions.js';
 import { DISCO_INFO, DISCO_ITEMS, discoInfo, discoItems } from './connection/disco.js';
 import { Gateway } from './gateway/gateway.js';
-import { NS, parseMessage } from './connection/stanzas.js';
+import { cloneStanza, NS, parseMessage } from './connection/stanzas.js';
 import { xml } from '@xmpp/xml';
 
 export class XmppConnector
@@ -115,6 +115,15 @@ export class XmppConnector
     this.mucs = new Mucs(deps, this.reactions);
     const gateway = new Gateway(deps, this.reactions);
     this.gateway = gateway;
+    gateway.privateToMatrix = (el, userId) => {
+      // A private message to a Matrix member in a gateway room: a chat to their address.
+      const own = matrixUserJid(userId, config.domain);
+      if (!own) return;
+      const copy = cloneStanza(el);
+      copy.attrs.to = own;
+      copy.attrs.type = 'chat';
+      this.dms?.onMessage(copy, parseMessage(copy));
+    };
     link.onStanza = (el) => this.onStanza(el);
     const notFound = () =>
       xml('error', { type: 'cancel' }, xml('item-not-found', { xmlns: NS.stanzas }));
