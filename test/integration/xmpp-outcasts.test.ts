@@ -2,7 +2,8 @@
 // An outcast is an XMPP account (a bare address), so its Matrix side is the account's own ghost
 // (`@xmpp_<address>`), not a nick's: a ban on XMPP of someone not in the room (which Prosody
 // announces to the moderators), one made while the bridge was away (read from the list when an
-// occupant of ours becomes an admin), and a ban of an occupant, are Matrix bans; a Matrix ban of
+// occupant of ours becomes an admin), and a ban of an occupant, are Matrix bans, and a ban lifted
+// on XMPP is lifted in Matrix; a Matrix ban of
 // an address ghost makes the address an outcast, and an unban ends it.
 import { randomBytes } from 'node:crypto';
 import { xml, type Element } from '@xmpp/xml';
@@ -122,6 +123,19 @@ describe('MUC outcasts ↔ Matrix bans (Prosody + Synapse)', () => {
     await affiliation(dave, 'outcast', 'spam');
     await bannedInMatrix(ghostOf(dave), "dave's ghost banned");
     expect((await membership(ghostOf(dave)))?.content?.reason).toContain('spam');
+  });
+
+  it('a ban lifted on XMPP is lifted in Matrix', async () => {
+    const erin = `erin${suffix}@example.org`;
+    await affiliation(erin, 'outcast');
+    await bannedInMatrix(ghostOf(erin), "erin's ghost banned");
+    await affiliation(erin, 'none');
+    await waitFor(
+      async () => (await membership(ghostOf(erin)))?.content?.membership === 'leave',
+      20_000,
+      "erin's ban lifted",
+      200,
+    );
   });
 
   it('an XMPP ban of an occupant bans their nick ghost and their account ghost', async () => {

@@ -4,7 +4,8 @@
  * they come). From XMPP: the list is read when the reader occupant enters the room (where it may:
  * an admin or owner), and each ban the room announces (to its moderators in a semi-anonymous
  * room, to everyone in a non-anonymous one; Prosody announces bans of users not in the room with
- * a message from the room itself, XEP-0045 example 195) is a Matrix ban. From Matrix: a ban of an
+ * a message from the room itself, XEP-0045 example 195) is a Matrix ban, and a ban lifted (in
+ * such a notice, or missing from the list) is lifted in Matrix. From Matrix: a ban of an
  * address ghost makes the address an outcast, an unban ends it. The outcasts the bridge knows
  * are kept in its store, so neither side's ban comes back to the other twice.
  */
@@ -37,16 +38,22 @@ async function known(d: XmppDeps, room: Room): Promise<Set<string>> {
   return room.outcasts;
 }
 
-/** New outcasts on XMPP: their address ghosts are banned in Matrix (once). */
+/**
+ * New outcasts on XMPP: their address ghosts are banned in Matrix (once). `lifted`: addresses no
+ * longer outcasts (the whole list was read, or the room announced it): their bans are lifted.
+ */
 async function banned(
   d: XmppDeps,
   room: Room,
   list: { jid: string; reason?: string }[],
+  lifted: (outcasts: Set<string>) => string[] = () => [],
 ): Promise<void> {
   const outcasts = await known(d, room);
   const fresh = list.filter((o) => !outcasts.has(o.jid));
-  if (fresh.length === 0) return;
+  const gone = lifted(outcasts).filter((jid) => outcasts.has(jid));
+  if (fresh.length === 0 && gone.length === 0) return;
   for (const o of fresh) outcasts.add(o.jid);
+  for (const jid of gone) outcasts.delete(jid);
   await save(d, room, outcasts);
   const portal = mucPortal(room.jid);
   for (const o of fresh)
@@ -57,6 +64,8 @@ async function banned(
       membership: 'ban',
       ...(o.reason ? { reason: o.reason } : {}),
     });
+  for (const jid of gone)
+    d.post({ kind: 'membership', portal, sender: xmppUser(jid), membership: 'unban' });
 }
 
 /** Reads the room's outcast list through our occupant (refused unless it is an admin or owner). */
@@ -81,7 +90,9 @@ export async function readOutcasts(d: XmppDeps, room: Room, reader: Occupant): P
     const reason = i.getChildText('reason') ?? undefined;
     return [{ jid: jid.bare().toString(), ...(reason ? { reason } : {}) }];
   });
-  await banned(d, room, list);
+  // The whole list: who is no longer on it had their ban lifted while the bridge was away.
+  const listed = new Set(list.map((o) => o.jid));
+  await banned(d, room, list, (outcasts) => [...outcasts].filter((jid) => !listed.has(jid)));
 }
 
 /** `bare` is an outcast of the room now (announced, or an occupant banned): banned in Matrix. */
@@ -105,9 +116,14 @@ export function onAffiliationNotice(d: XmppDeps, room: Room, el: Element): boole
   const bare = jid.bare().toString();
   if (item.attrs.affiliation === 'outcast')
     outcast(d, room, bare, item.getChildText('reason') ?? undefined);
-  else if (room.outcasts?.delete(bare)) {
-    // Lifted on XMPP: the Matrix ban stays (a Matrix moderator lifts it; see README).
-    void save(d, room, room.outcasts).catch(() => undefined);
+  else {
+    // Not an outcast (any more): a ban lifted on XMPP is lifted in Matrix.
+    const portal = mucPortal(room.jid);
+    void d.chain.run(
+      portal,
+      () => banned(d, room, [], () => [bare]),
+      (err) => d.ctx.log.warn({ err, portal }, 'an XMPP unban was not bridged'),
+    );
   }
   return true;
 }
