@@ -268,9 +268,17 @@ export class Mucs {
 
   onMessage(el: Element, m: ParsedMessage): void {
     if (this.mam.onResult(el)) return;
-    const from = safeJid(m.from);
-    const room = from && this.rooms.get(bareOf(from));
-    if (!from || !room) return;
+    // The room and nick off the address string (a room's address is as the bridge stored it),
+    // without parsing a JID for each message; an address in another form is parsed.
+    const slash = m.from.indexOf('/');
+    let room = this.rooms.get(slash < 0 ? m.from : m.from.slice(0, slash));
+    let resource = room && slash >= 0 ? m.from.slice(slash + 1) : undefined;
+    if (!room) {
+      const from = safeJid(m.from);
+      room = from && this.rooms.get(bareOf(from));
+      resource = from?.resource || undefined;
+    }
+    if (!room) return;
     if (m.type === 'error') {
       const pending = m.id ? room.reflections.get(m.id) : undefined;
       if (!pending || !m.id) return;
@@ -279,7 +287,7 @@ export class Mucs {
       pending.reject(new BridgeError('rejected', `the XMPP room refused the message: ${why}`));
       return;
     }
-    if (!from.resource && m.type !== 'groupchat') {
+    if (!resource && m.type !== 'groupchat') {
       // The room's own notice to an occupant of ours: a ban of someone not in it, say.
       if (m.type !== 'error') onAffiliationNotice(this.d, room, el);
       return;
@@ -301,7 +309,7 @@ export class Mucs {
     }
     const reader = readerOf(room);
     if (!reader || m.to !== reader.full) return; // another occupant's copy of the same message
-    const nick = from.resource;
+    const nick = resource;
     const stanzaId = m.stanzaIds.find((s) => s.by === room.jid)?.id;
     const own = nick ? ourOccupant(room, nick) : undefined;
     if (own) {
