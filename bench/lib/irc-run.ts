@@ -314,6 +314,32 @@ async function ircRun(
       `  Matrix → IRC latency at ${rate} msg/s: p50 ${outLatency.p50} ms, p99 ${outLatency.p99} ms end to end; in the bridge p50 ≤ ${outBridge.p50} ms, p99 ≤ ${outBridge.p99} ms (${outBridge.count} sends; event-loop delay p99 ${round(outLoop.p99)} ms, max ${round(outLoop.max)} ms)`,
     );
 
+    // 4. Both ways at once, half the rate each: a Matrix user's line may now wait behind a
+    // transaction of the bridge's own events whose answer is held (OWN_ONLY_HOLD_MS).
+    const bothIn = new Map<number, number>();
+    const bothOut = new Map<string, number>();
+    const half = Math.max(1, Math.floor(paced / 2));
+    await pace(half, rate / 2, (from, to) => {
+      const at = performance.now();
+      for (let i = from; i < to; i++) bothIn.set(ircSay(i % SPEAKERS, 'm'), at);
+      for (const e of matrixEvents(to - from, 'x', offset + paced + from))
+        bothOut.set(String((e.content as { body: string }).body), at);
+    });
+    await waitUntil(
+      () =>
+        [...bothIn.keys()].every((n) => arrivals.has(n)) &&
+        [...bothOut.keys()].every((k) => heard.has(k)),
+      60_000,
+      'paced, both ways',
+    );
+    const both = {
+      ircToMatrix: latencyOf([...bothIn].map(([n, at]) => arrivals.get(n)! - at)),
+      matrixToIrc: latencyOf([...bothOut].map(([k, at]) => heard.get(k)! - at)),
+    };
+    log(
+      `  both ways at once, ${rate / 2} msg/s each: IRC → Matrix p50 ${both.ircToMatrix.p50} ms, p99 ${both.ircToMatrix.p99} ms; Matrix → IRC p50 ${both.matrixToIrc.p50} ms, p99 ${both.matrixToIrc.p99} ms (end to end)`,
+    );
+
     return {
       stream,
       ircToMatrixPerSecond: ircToMatrix,
@@ -325,6 +351,7 @@ async function ircRun(
       matrixToIrcLatencyMs: outLatency,
       bridgeLoopDelayMs: { ircToMatrix: inLoop, matrixToIrc: outLoop },
       bridgeLatencyMs: { ircToMatrix: inBridge, matrixToIrc: outBridge },
+      bothWaysLatencyMs: both,
     };
   } finally {
     for (const p of peers) p.close();

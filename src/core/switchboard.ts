@@ -325,7 +325,6 @@ export class Switchboard {
         metrics,
         log,
         botUserId: this.botUserId,
-        delivery,
         onReceived: () => homeserver.transactionReceived(),
       }),
       links,
