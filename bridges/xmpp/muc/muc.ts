@@ -10,7 +10,6 @@
 import type { Element } from '@xmpp/xml';
 import {
   BridgeError,
-  remoteMessageId,
   type MatrixMembership,
   type MatrixPowerLevels,
   type MatrixSender,
@@ -23,20 +22,11 @@ import type { XmppDeps } from '../deps.js';
 import type { Route } from '../messages/from-matrix.js';
 import { bareOf, matrixUserJid, mucPortal, safeJid } from '../ids.js';
 import { onPresence } from './muc-presence.js';
-import {
-  mapIds,
-  newRoom,
-  ourOccupant,
-  readerOf,
-  type Occupant,
-  type Room,
-  type Stored,
-} from './muc-room.js';
+import { newRoom, readerOf, type Occupant, type Room, type Stored } from './muc-room.js';
 import { kickOrBan, levelChanges, setLevels, unban } from './muc-moderation.js';
 import { nickFor } from './nicks.js';
 import type { ReactionSets } from '../messages/reactions.js';
 import {
-  buildError,
   buildJoin,
   buildLeave,
   buildMessage,
@@ -44,9 +34,10 @@ import {
   type ParsedMessage,
 } from '../connection/stanzas.js';
 import { MamQueries } from './mam.js';
-import { catchUp, lastKey, seenLast } from './muc-catchup.js';
-import { arrived, bridgeMessage, saveSubject, subjectKey } from './muc-inbound.js';
-import { matrixBan, onAffiliationNotice, outcastAddress, readOutcasts } from './outcasts.js';
+import { catchUp, lastKey } from './muc-catchup.js';
+import { arrived, bridgeMessage, subjectKey } from './muc-inbound.js';
+import { onRoomMessage } from './muc-messages.js';
+import { matrixBan, outcastAddress, readOutcasts } from './outcasts.js';
 
 const JOIN_TIMEOUT_MS = 15_000;
 const REFLECTION_TIMEOUT_MS = 30_000;
@@ -279,71 +270,7 @@ export class Mucs {
       resource = from?.resource || undefined;
     }
     if (!room) return;
-    if (m.type === 'error') {
-      const pending = m.id ? room.reflections.get(m.id) : undefined;
-      if (!pending || !m.id) return;
-      room.reflections.delete(m.id);
-      const why = m.error?.text ?? m.error?.condition ?? 'refused';
-      pending.reject(new BridgeError('rejected', `the XMPP room refused the message: ${why}`));
-      return;
-    }
-    if (!resource && m.type !== 'groupchat') {
-      // The room's own notice to an occupant of ours: a ban of someone not in it, say.
-      if (m.type !== 'error') onAffiliationNotice(this.d, room, el);
-      return;
-    }
-    if (m.type !== 'groupchat') {
-      // A private message through the MUC: not the room's to see, and not bridged (yet).
-      if (m.body !== undefined)
-        void this.d.link
-          .send(
-            buildError(
-              el,
-              'cancel',
-              'feature-not-implemented',
-              'private messages through this room are not bridged to Matrix',
-            ),
-          )
-          .catch(() => undefined);
-      return;
-    }
-    const reader = readerOf(room);
-    if (!reader || m.to !== reader.full) return; // another occupant's copy of the same message
-    const nick = resource;
-    const stanzaId = m.stanzaIds.find((s) => s.by === room.jid)?.id;
-    const own = nick ? ourOccupant(room, nick) : undefined;
-    if (own) {
-      // Our own message, reflected: it confirms the send and is never bridged back.
-      // The room's copy of a subject change keeps none of our ids: it answers the occupant's last one.
-      const subjectChange =
-        m.subject !== undefined && m.body === undefined
-          ? room.subjectChanges.get(own.full)
-          : undefined;
-      if (subjectChange) room.subjectChanges.delete(own.full);
-      const origin = subjectChange ?? m.originId ?? m.id;
-      if (origin && stanzaId) mapIds(room, origin, stanzaId);
-      this.seenLast(room, stanzaId, m.delayedAt);
-      const pending = origin ? room.reflections.get(origin) : undefined;
-      if (pending && origin) {
-        room.reflections.delete(origin);
-        pending.resolve(stanzaId ? [remoteMessageId(stanzaId)] : []);
-      }
-      if (m.subject !== undefined && m.body === undefined) void this.saveSubject(room, m.subject);
-      return;
-    }
-    if (stanzaId) {
-      if (room.seen.has(stanzaId)) return;
-      room.seen.set(stanzaId, true);
-    }
-    if (m.originId && stanzaId) mapIds(room, m.originId, stanzaId);
-    if (m.id && stanzaId) mapIds(room, m.id, stanzaId); // what corrections name
-    const key = mucPortal(room.jid);
-    this.seenLast(room, stanzaId, m.delayedAt);
-    void this.d.chain.run(
-      key,
-      () => this.bridgeMessage(room, m, nick, stanzaId),
-      (err) => this.d.ctx.log.warn({ err, portal: key }, 'a MUC message was not bridged'),
-    );
+    onRoomMessage(this.d, this.reactions, room, resource, el, m);
   }
 
   bridgeMessage(
@@ -353,10 +280,6 @@ export class Mucs {
     stanzaId: string | undefined,
   ): Promise<void> {
     return bridgeMessage(this.d, this.reactions, room, m, nick, stanzaId);
-  }
-
-  private seenLast(room: Room, stanzaId: string | undefined, at?: number): void {
-    seenLast(this.d, room, stanzaId, at);
   }
 
   private joinedRoom(room: Room, o: Occupant): void {
@@ -377,10 +300,6 @@ export class Mucs {
       () => readOutcasts(this.d, room, o),
       (err) => this.d.ctx.log.warn({ err, portal: key }, 'the MUC outcasts were not read'),
     );
-  }
-
-  private saveSubject(room: Room, subject: string): Promise<void> {
-    return saveSubject(this.d, room, subject);
   }
 
   private arrived(room: Room, ghost: string, nick?: string): Promise<void> {
