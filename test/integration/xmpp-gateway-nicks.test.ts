@@ -3,7 +3,7 @@
 // §7.6: every occupant sees 303 and the new nick, the ghost takes the new name in Matrix; a taken
 // nick is a conflict), and sends private messages to occupants (§7.5): to another XMPP user in
 // the room, from their occupant; to a Matrix member, as a direct chat with that Matrix user,
-// whose answer comes back from their address.
+// whose answer comes back from their address. A Matrix member's new display name is a nick change.
 import { randomBytes } from 'node:crypto';
 import { xml, type Element } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -188,5 +188,40 @@ describe('XMPP gateway: nick changes and private messages (Prosody + Synapse)', 
       20_000,
       'the answer on XMPP',
     );
+  });
+
+  it("a Matrix member's new display name is a nick change in the room", async () => {
+    await asUser(
+      olga,
+      'PUT',
+      `/_matrix/client/v3/profile/${encodeURIComponent(olga.userId)}/displayname`,
+      {
+        displayname: 'Olgita',
+      },
+    );
+    for (const user of [alice, bob]) {
+      const gone = await user.expect(
+        (el) =>
+          el.name === 'presence' &&
+          el.attrs.from === `${roomJid}/Olga` &&
+          el.attrs.type === 'unavailable' &&
+          codes(el).includes('303'),
+        `${user.jid} told of Olga's new name`,
+      );
+      expect(gone.getChild('x', MUC_USER)?.getChild('item')?.attrs.nick).toBe('Olgita');
+      await user.expect(
+        (el) =>
+          el.name === 'presence' &&
+          el.attrs.from === `${roomJid}/Olgita` &&
+          el.attrs.type === undefined,
+        `${user.jid} sees Olgita`,
+      );
+    }
+    await sendText(olga, roomId, 'as Olgita');
+    const heard = await alice.expect(
+      (el) => el.name === 'message' && el.getChildText('body') === 'as Olgita',
+      'her message under the new nick',
+    );
+    expect(heard.attrs.from).toBe(`${roomJid}/Olgita`);
   });
 });
