@@ -13,6 +13,7 @@ import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './identities.js';
 import { IrcPeer } from './irc-peer.js';
 import type { Log } from './options.js';
 import { pace, sleep, waitUntil } from './pusher.js';
+import { OrderLog } from './order-log.js';
 import { MB, percentile, round } from './stats.js';
 
 export interface IrcBenchOptions {
@@ -89,12 +90,23 @@ async function ircRun(
   try {
     // Every ghost message reaching the homeserver, by the number in its body.
     const arrivals = new Map<number, number>();
+    /**
+     * IRC users' lines per room (one stream each way), Matrix users' per sender (each puppet is a
+     * connection of its own, and IRC keeps order only within one), as each side had them.
+     */
+    const matrixOrder = new OrderLog();
+    const ircOrder = new OrderLog();
+    const senderOf = (line: string) => `mx${Number(line.slice(2)) % SPEAKERS}`;
     const append = hs.world.append.bind(hs.world);
     hs.world.append = (room, fields, ts) => {
       const ev = append(room, fields, ts);
-      if (fields.type === 'm.room.message' && GHOST.test(fields.sender)) {
-        const n = /^m (\d+)$/.exec(String(fields.content.body))?.[1];
-        if (n !== undefined) arrivals.set(Number(n), performance.now());
+      if (fields.type === 'm.room.message') {
+        const body = String(fields.content.body);
+        const n = /^m (\d+)$/.exec(body)?.[1];
+        if (n !== undefined && GHOST.test(fields.sender)) {
+          arrivals.set(Number(n), performance.now());
+          matrixOrder.add(room.id, body);
+        } else if (/^[xc] \d+$/.test(body)) matrixOrder.add(senderOf(body), body); // a Matrix user's
       }
       return ev;
     };
@@ -145,6 +157,8 @@ async function ircRun(
     listener.onPrivmsg = (h) => {
       if (/^[xc] \d+$/.test(h.text)) heard.set(h.text, h.at);
       else if (h.text.startsWith('m ')) ircHeard.set(Number(h.text.slice(2)), h.at);
+      const matrixUsers = /^[xc] \d+$/.test(h.text);
+      ircOrder.add(matrixUsers ? senderOf(h.text) : rooms[Number(h.target.slice(6))]!, h.text);
     };
     peers.push(listener);
     await listener.connect();
@@ -314,8 +328,50 @@ async function ircRun(
       `  Matrix → IRC latency at ${rate} msg/s: p50 ${outLatency.p50} ms, p99 ${outLatency.p99} ms end to end; in the bridge p50 ≤ ${outBridge.p50} ms, p99 ≤ ${outBridge.p99} ms (${outBridge.count} sends; event-loop delay p99 ${round(outLoop.p99)} ms, max ${round(outLoop.max)} ms)`,
     );
 
+    // 4. Both ways at once, half the rate each: a Matrix user's line may now wait behind a
+    // transaction of the bridge's own events whose answer is held (OWN_ONLY_HOLD_MS).
+    const bothIn = new Map<number, number>();
+    const bothOut = new Map<string, number>();
+    const half = Math.max(1, Math.floor(paced / 2));
+    await pace(half, rate / 2, (from, to) => {
+      const at = performance.now();
+      for (let i = from; i < to; i++) bothIn.set(ircSay(i % SPEAKERS, 'm'), at);
+      for (const e of matrixEvents(to - from, 'x', offset + paced + from))
+        bothOut.set(String((e.content as { body: string }).body), at);
+    });
+    await waitUntil(
+      () =>
+        [...bothIn.keys()].every((n) => arrivals.has(n)) &&
+        [...bothOut.keys()].every((k) => heard.has(k)),
+      60_000,
+      'paced, both ways',
+    );
+    const both = {
+      ircToMatrix: latencyOf([...bothIn].map(([n, at]) => arrivals.get(n)! - at)),
+      matrixToIrc: latencyOf([...bothOut].map(([k, at]) => heard.get(k)! - at)),
+    };
+    log(
+      `  both ways at once, ${rate / 2} msg/s each: IRC → Matrix p50 ${both.ircToMatrix.p50} ms, p99 ${both.ircToMatrix.p99} ms; Matrix → IRC p50 ${both.matrixToIrc.p50} ms, p99 ${both.matrixToIrc.p99} ms (end to end)`,
+    );
+
+    // Over every phase above.
+    const order = {
+      ircToMatrix: {
+        outOfOrder: matrixOrder.outOfOrder(ircOrder, (line) => line.startsWith('m ')),
+        doubled: matrixOrder.doubled,
+      },
+      matrixToIrc: {
+        outOfOrder: ircOrder.outOfOrder(matrixOrder, (line) => !line.startsWith('m ')),
+        doubled: ircOrder.doubled,
+      },
+    };
+    log(
+      `  order: IRC → Matrix ${order.ircToMatrix.outOfOrder} lines out of their room's order, ${order.ircToMatrix.doubled} doubled; Matrix → IRC ${order.matrixToIrc.outOfOrder} out of their sender's order, ${order.matrixToIrc.doubled} doubled`,
+    );
+
     return {
       stream,
+      order,
       ircToMatrixPerSecond: ircToMatrix,
       matrixToIrcPerSecond: matrixToIrc,
       bridgeCpuMsPerMessage: { ircToMatrix: round(inCpu, 3), matrixToIrc: round(outCpu, 3) },
@@ -325,6 +381,7 @@ async function ircRun(
       matrixToIrcLatencyMs: outLatency,
       bridgeLoopDelayMs: { ircToMatrix: inLoop, matrixToIrc: outLoop },
       bridgeLatencyMs: { ircToMatrix: inBridge, matrixToIrc: outBridge },
+      bothWaysLatencyMs: both,
     };
   } finally {
     for (const p of peers) p.close();

@@ -33,31 +33,26 @@ import {
   type ThirdPartyUser,
 } from '../../src/connector.js';
 import { IrcAccounts } from './commands/accounts.js';
-import { IrcNetwork } from './connection/client.js';
-import { PuppetRoster } from './connection/roster.js';
 import { PoolLink } from './pool/pool-link.js';
-import { reattachPuppets, seedFromSnapshot } from './pool/reattach.js';
-import { chosenNicksKey, ircCommands, NICK } from './commands/commands.js';
-import { readHolds, splitHoldsKey } from './from-irc/netsplit.js';
+import { ircCommands, NICK } from './commands/commands.js';
+import {
+  launchNetwork,
+  openNetwork,
+  type NetworkEntry,
+  type NetworkShared,
+} from './network-start.js';
 import { ircConfigSchema, type IrcConfig } from './config.js';
-import { IrcListener } from './from-irc/from-irc.js';
 import { ircMetrics } from './metrics.js';
-import { startCatchUp, type CatchUp } from './catch-up/start.js';
-import { loadSourceAddresses } from './connection/source-address.js';
 import type { IdentServer } from './ident/ident-server.js';
 import { startIdentServer } from './ident/start.js';
-import { identUsername } from './ident/usernames.js';
-import { ChannelKeys } from './channels/channel-keys.js';
 import {
   handleMatrixEdit,
   handleMatrixMessage,
   type FromMatrixDeps,
 } from './from-matrix/from-matrix.js';
-import { registerGhostIds } from './format/mentions.js';
 import { handleMatrixMembership } from './from-matrix/membership.js';
 import { setTopic } from './connection/requests.js';
 import { sendTyping } from './from-matrix/typing.js';
-import { IrcPrivateMessages } from './from-irc/pm.js';
 import {
   aliasLocalpart,
   isChannelName,
@@ -89,17 +84,7 @@ export class IrcConnector
   readonly configSchema = ircConfigSchema;
   readonly capabilities = { maxBodyBytes: 16_384, formatting: true };
   private ctx?: BridgeContext<IrcConfig>;
-  private readonly networks = new Map<
-    string,
-    {
-      network: IrcNetwork;
-      listener: IrcListener;
-      pms: IrcPrivateMessages;
-      catchUp: CatchUp;
-      /** Without the pool: the puppets to connect again at start. */
-      roster?: PuppetRoster;
-    }
-  >();
+  private readonly networks = new Map<string, NetworkEntry>();
   /** Portal keys that have a Matrix room: only their channels are bridged to Matrix. */
   private readonly portalKeys = new Set<string>();
   /** The ident server (RFC 1413), when `ident.enabled`. */
@@ -139,64 +124,20 @@ export class IrcConnector
         ctx.log,
         measured.identAnswer,
       );
+    const shared: NetworkShared = {
+      ctx,
+      emit,
+      sink,
+      accounts: this.accounts,
+      measured,
+      snapshot,
+      hasPortal: (key) => this.portalKeys.has(key),
+      ...(this.pool ? { pool: this.pool } : {}),
+    };
     for (const [id, config] of Object.entries(ctx.config.networks)) {
-      const network = new IrcNetwork(id, config, ctx.log, this.pool);
-      seedFromSnapshot(network, snapshot);
-      network.onDropped = (kind) => measured.dropped(id, kind);
-      registerGhostIds(network, ctx.ghostUserId);
-      const addresses = config.source_prefix
-        ? await loadSourceAddresses(ctx.kv, id, config.source_prefix, ctx.log)
-        : undefined;
-      const ident = ctx.config.ident.enabled;
-      network.puppetOptions = (userId) => ({
-        ...(ident ? { username: identUsername(userId) } : {}),
-        ...(addresses ? { localAddress: addresses.addressFor(userId) } : {}),
-      });
-      const chosen = await ctx.kv.get<Record<string, string>>(chosenNicksKey(id));
-      for (const [userId, nick] of Object.entries(chosen ?? {}))
-        network.chosenNicks.set(userId, nick);
-      await this.accounts.load(network);
-      // Netsplit holds are stored (in order), so that a restart during the grace keeps them.
-      let saved = Promise.resolve();
-      const listener = new IrcListener(network, sink, (holds) => {
-        saved = saved
-          .then(() => ctx.kv.set(splitHoldsKey(id), holds))
-          .catch((err: unknown) => ctx.log.warn({ err, irc: id }, 'netsplit holds not stored'));
-      });
-      listener.restoreHolds(readHolds(await ctx.kv.get<unknown>(splitHoldsKey(id))));
-      listener.listen();
-      const catchUp = await startCatchUp(network, listener, {
-        kv: ctx.kv,
-        log: ctx.log,
-        hasPortal: (channel) => this.portalKeys.has(makePortalKey(id, channel)),
-        metrics: {
-          onReplayed: (outcome) => measured.replayed(id, outcome),
-          onAwayNotice: () => measured.awayNotice(id),
-        },
-      });
-      const pms = new IrcPrivateMessages(network, {
-        emit,
-        setGhostProfile: ctx.setGhostProfile,
-        ensurePortal: ctx.ensurePortal,
-        renamePortal: ctx.renamePortal,
-        invite: ctx.invite,
-        log: ctx.log,
-      });
-      // A JOIN refused for a channel key (+k) is made again with the key we know.
-      const keys = new ChannelKeys(id, config, ctx.kv, ctx.log);
-      keys.attach(network.bot);
-      network.onPuppet = (userId, puppet) => {
-        pms.attach(userId, puppet);
-        catchUp.watchPuppet(puppet);
-        keys.attach(puppet);
-      };
-      // Without the pool, the puppets of the last run connect again now (roster.ts).
-      const roster = this.pool ? undefined : new PuppetRoster(network, ctx.kv, ctx.log);
-      this.networks.set(id, { network, listener, pms, catchUp, ...(roster ? { roster } : {}) });
-      network.start();
-      reattachPuppets(network, snapshot, ctx.log);
-      await roster?.restore();
-      roster?.watch();
+      const entry = await openNetwork(id, config, shared);
+      this.networks.set(id, entry);
+      await launchNetwork(entry, shared);
     }
     if (this.pool) {
       const entries = [...this.networks.values()];

@@ -80,7 +80,7 @@ export class MatrixHttp {
 
   /** Sends and parses a JSON answer. */
   async json<T>(spec: RequestSpec): Promise<T> {
-    const res = await this.send(spec);
+    const res = await this.send(spec, true);
     const text = await res.text().catch((err: unknown) => {
       throw connectionError(err); // the timeout also covers reading the body
     });
@@ -95,12 +95,15 @@ export class MatrixHttp {
     }
   }
 
-  /** Sends with retries; returns the successful response unread (media downloads read it themselves). */
-  async send(spec: RequestSpec): Promise<TransportReply> {
+  /**
+   * Sends with retries; returns the successful response unread (media downloads read it
+   * themselves), or read whole when `buffered`.
+   */
+  async send(spec: RequestSpec, buffered = false): Promise<TransportReply> {
     const { policy, opts } = this;
     const attempts = spec.retry === false ? 1 : Math.max(1, policy.maxAttempts);
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.attempt(spec).catch((err: MatrixConnectionError) => err);
+      const outcome = await this.attempt(spec, buffered).catch((err: MatrixConnectionError) => err);
       let delay: number;
       if (outcome instanceof MatrixConnectionError) {
         // A request that may have reached the server is repeated only when repeating is harmless.
@@ -140,7 +143,7 @@ export class MatrixHttp {
     return Math.round(exp * (0.75 + Math.random() * 0.25));
   }
 
-  private async attempt(spec: RequestSpec): Promise<TransportReply> {
+  private async attempt(spec: RequestSpec, buffered: boolean): Promise<TransportReply> {
     const headers: Record<string, string> = {};
     if (!spec.anonymous) headers.authorization = `Bearer ${this.opts.asToken}`;
     let body: string | Uint8Array | undefined;
@@ -152,12 +155,15 @@ export class MatrixHttp {
       headers['content-type'] = 'application/json';
     }
     try {
-      return await this.transport.send({
-        method: spec.method,
-        path: spec.path + queryString(spec.query),
-        headers,
-        ...(body !== undefined ? { body } : {}),
-      });
+      return await this.transport.send(
+        {
+          method: spec.method,
+          path: spec.path + queryString(spec.query),
+          headers,
+          ...(body !== undefined ? { body } : {}),
+        },
+        buffered,
+      );
     } catch (err) {
       throw connectionError(err);
     }

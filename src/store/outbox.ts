@@ -67,11 +67,13 @@ export function createOutbox(
     },
 
     complete(id, mapping) {
-      // Together, so a crash can neither resend a mapped message nor lose its mapping.
-      const committed = writes.run(async (trx) => {
+      // Together, so a crash can neither resend a mapped message nor lose its mapping. Lazily:
+      // a crash that loses it sends the event again with its txnId, which the homeserver
+      // answers with the event it already made.
+      const committed = writes.runLazily(async (trx) => {
         await remove.execute(trx, { id });
         if (mapping) await mappings.add(trx, mapping);
-      }, false);
+      });
       if (mapping) pending.hold(mapping, committed);
       return committed;
     },

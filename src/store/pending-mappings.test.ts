@@ -24,7 +24,7 @@ describe('mappings of sends still committing', () => {
   it('are found at once, by remote id and by event, and let go once the commit settles', async () => {
     let commit!: () => void;
     const slowDisk = new Promise<void>((resolve) => (commit = resolve));
-    const writes = { run: () => slowDisk } as unknown as GroupCommit;
+    const writes = { run: () => slowDisk, runLazily: () => slowDisk } as unknown as GroupCommit;
     const pending = new PendingMappings();
     const outbox = createOutbox(unreachable, writes, pending, new MappingStatements());
     const messages = createMessageMap(unreachable, writes, pending, new MappingStatements());
@@ -42,7 +42,8 @@ describe('mappings of sends still committing', () => {
   });
 
   it('are let go when the commit fails too (the database then answers)', async () => {
-    const writes = { run: () => Promise.reject(new Error('disk full')) } as unknown as GroupCommit;
+    const fail = () => Promise.reject(new Error('disk full'));
+    const writes = { run: fail, runLazily: fail } as unknown as GroupCommit;
     const pending = new PendingMappings();
     const outbox = createOutbox(unreachable, writes, pending, new MappingStatements());
     await expect(outbox.complete(7, mapping)).rejects.toThrow('disk full');

@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, joinAlias } from '../support/bridge-harness.js';
+import { asUser } from '../support/bridge-harness.js';
 import { defaultPuppetNick, ircUser, startIrcBridge, type IrcUser } from '../support/irc-user.js';
+import { joinChannelRoom } from '../support/irc-scope.js';
 import {
   registerUser,
   requireSynapse,
@@ -44,7 +45,7 @@ describe('IRC bridge restart: users who left meanwhile (InspIRCd + Synapse)', ()
     carol = await registerUser(uniqueLocalpart('carol'));
     irc.push(await ircUser(`Dave${suffix}`, channel), await ircUser(`Erin${suffix}`, channel));
     bridge = await startIrcBridge(network, undefined, { database });
-    roomId = await joinAlias(carol, `#irc_test_${channel}:localhost`);
+    roomId = await joinChannelRoom(carol, channel);
   });
 
   afterAll(async () => {

@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { joinAlias, roomEvents, sendText, type RoomEvent } from '../support/bridge-harness.js';
+import { roomEvents, sendText, type RoomEvent } from '../support/bridge-harness.js';
 import { ircPort, ircUser, startIrcBridge, type IrcUser } from '../support/irc-user.js';
+import { joinChannelRoom } from '../support/irc-scope.js';
 import { startTcpGate, type TcpGate } from '../support/tcp-gate.js';
 import {
   registerUser,
@@ -60,8 +61,7 @@ describe('IRC catch-up after a restart (InspIRCd chanhistory + Synapse)', () => 
     finn = await ircUser(`Finn${suffix}`, kept);
     dave.client.raw(`MODE ${quiet} +H 50:1d`);
     bridge = await startIrcBridge(network, undefined, { database });
-    for (const c of [kept, quiet, lost])
-      rooms[c] = await joinAlias(carol, `#irc_test_${c}:localhost`);
+    for (const c of [kept, quiet, lost]) rooms[c] = await joinChannelRoom(carol, c);
   });
 
   afterAll(async () => {
@@ -186,7 +186,7 @@ describe('IRC catch-up after a reconnect (InspIRCd chanhistory + Synapse)', () =
       bot_nick: `sbd${suffix}`,
       catch_up: { away_notice_seconds: 0 },
     });
-    for (const c of [kept, lost]) rooms[c] = await joinAlias(carol, `#irc_test_${c}:localhost`);
+    for (const c of [kept, lost]) rooms[c] = await joinChannelRoom(carol, c);
   });
 
   afterAll(async () => {

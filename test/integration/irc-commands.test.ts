@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, roomEvents, type RoomEvent } from '../support/bridge-harness.js';
+import { asUser, roomEvents, sendText } from '../support/bridge-harness.js';
+import { BOT, command as botCommand, openManagementRoom } from '../support/management-room.js';
 import { ircUser, type IrcUser, startIrcBridge } from '../support/irc-user.js';
 import {
   registerUser,
@@ -14,8 +15,6 @@ import {
   waitFor,
   type TestUser,
 } from '../support/synapse.js';
-
-const BOT = '@switchboard:localhost';
 
 describe('IRC bot commands (InspIRCd + Synapse)', () => {
   const suffix = randomBytes(4).toString('hex');
@@ -27,56 +26,16 @@ describe('IRC bot commands (InspIRCd + Synapse)', () => {
   let bob: IrcUser;
   let dm: string;
   let roomId: string;
-  let txn = 0;
-
-  const say = async (room: string, body: string) =>
-    (
-      await asUser<{ event_id: string }>(
-        alice,
-        'PUT',
-        `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/send/m.room.message/c${Date.now()}.${++txn}`,
-        { msgtype: 'm.text', body },
-      )
-    ).event_id;
+  const say = (room: string, body: string) => sendText(alice, room, body);
   /** Types a command and returns the bot's first notice after it. */
-  const command = async (text: string): Promise<string> => {
-    const eventId = await say(dm, text);
-    const reply = await waitFor(
-      async () => {
-        const events = await roomEvents(alice, dm);
-        const at = events.findIndex((e) => e.event_id === eventId);
-        return at < 0
-          ? undefined
-          : events
-              .slice(at + 1)
-              .find((e: RoomEvent) => e.sender === BOT && e.content.msgtype === 'm.notice');
-      },
-      30_000,
-      `the bot's answer to "${text}"`,
-    );
-    return String(reply.content.body);
-  };
+  const command = async (text: string) => (await botCommand(alice, dm, text)).answer;
 
   beforeAll(async () => {
     requireSynapse();
     bob = await ircUser(bobNick, channel);
     bridge = await startIrcBridge({ bot_nick: `sbc${suffix}` });
     alice = await registerUser(uniqueLocalpart('alice'));
-    dm = (
-      await asUser<{ room_id: string }>(alice, 'POST', '/_matrix/client/v3/createRoom', {
-        is_direct: true,
-        invite: [BOT],
-        preset: 'trusted_private_chat',
-      })
-    ).room_id;
-    await waitFor(
-      async () =>
-        (await roomEvents(alice, dm)).some(
-          (e) => e.sender === BOT && e.content.msgtype === 'm.notice',
-        ),
-      15_000,
-      'the bot to greet alice',
-    );
+    dm = await openManagementRoom(alice);
   });
 
   afterAll(async () => {

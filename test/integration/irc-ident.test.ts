@@ -10,9 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
 import { identUsername } from '../../bridges/irc/ident/usernames.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { joinAlias, sendText, startBridge } from '../support/bridge-harness.js';
+import { sendText, startBridge } from '../support/bridge-harness.js';
 import { clientPortsTo, identQuery } from '../support/ident.js';
 import { ircPort, ircUser, type IrcUser } from '../support/irc-user.js';
+import { joinChannelRoom } from '../support/irc-scope.js';
 import {
   registerUser,
   requireSynapse,
@@ -63,7 +64,7 @@ describe('IRC ident server in the running bridge (InspIRCd + Synapse)', () => {
   });
 
   it("answers each of the bridge's connections with its username, and nothing else", async () => {
-    const roomId = await joinAlias(carol, `#irc_test_${channel}:localhost`);
+    const roomId = await joinChannelRoom(carol, channel);
     await sendText(carol, roomId, 'hello from matrix');
     const heard = await waitFor(
       () => dave.heard.find((h) => h.message === 'hello from matrix'),

@@ -12,7 +12,8 @@ import {
   type Heard,
   type IrcUser,
 } from '../support/irc-user.js';
-import { joinAlias, roomEvents, sendAs, type RoomEvent } from '../support/bridge-harness.js';
+import { joinChannelRoom } from '../support/irc-scope.js';
+import { roomEvents, sendAs, type RoomEvent } from '../support/bridge-harness.js';
 import {
   registerUser,
   requireSynapse,
@@ -66,8 +67,8 @@ describe('IRC messages: replies, edits, mentions (InspIRCd + Synapse)', () => {
     puppetNick = defaultPuppetNick(alice.userId);
     bob = await ircUser(bobNick, channel);
     carol = await ircUser(carolNick, channel);
-    roomId = await joinAlias(alice, `#irc_test_${channel}:localhost`);
-    await joinAlias(mallory, `#irc_test_${channel}:localhost`);
+    roomId = await joinChannelRoom(alice, channel);
+    await joinChannelRoom(mallory, channel);
     // Alice's puppet is on IRC once she has spoken.
     await sendAs(alice, roomId, { msgtype: 'm.text', body: 'hi all' });
     await heardFromPuppet((m) => m.message === 'hi all', "alice's first message");
@@ -209,7 +210,7 @@ describe('IRC relay mode: the bot speaks for Matrix users (InspIRCd + Synapse)',
       displayname: 'Dave\nQUIT :injected',
     });
     bob = await ircUser(bobNick, channel);
-    roomId = await joinAlias(dave, `#irc_test_${channel}:localhost`);
+    roomId = await joinChannelRoom(dave, channel);
   });
 
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { joinAlias, roomEvents, sendText } from '../support/bridge-harness.js';
+import { roomEvents, sendText } from '../support/bridge-harness.js';
 import { registerNickServAccount } from '../support/irc-services.js';
 import {
   defaultPuppetNick,
@@ -15,6 +15,7 @@ import {
   type IrcUser,
   joinPmRoom,
 } from '../support/irc-user.js';
+import { joinChannelRoom } from '../support/irc-scope.js';
 import {
   registerUser,
   requireSynapse,
@@ -54,7 +55,7 @@ describe('IRC PMs: the account behind the nick (InspIRCd + Atheme + Synapse)', (
     bridge = await startIrcBridge({ bot_nick: `sba${suffix}` }, connector);
     alice = await registerUser(uniqueLocalpart('alice'));
     puppetNick = defaultPuppetNick(alice.userId);
-    const room = await joinAlias(alice, `#irc_test_${channel}:localhost`);
+    const room = await joinChannelRoom(alice, channel);
     await sendText(alice, room, 'hello'); // her puppet connects
     await waitFor(
       () => bob.heard.find((e) => e.nick === puppetNick && e.message === 'hello'),

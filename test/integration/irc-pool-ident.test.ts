@@ -10,9 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
 import { identUsername } from '../../bridges/irc/ident/usernames.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { joinAlias, sendText, startBridge } from '../support/bridge-harness.js';
+import { sendText, startBridge } from '../support/bridge-harness.js';
 import { clientPortsTo, identQuery } from '../support/ident.js';
 import { ircPort, ircUser, type IrcUser } from '../support/irc-user.js';
+import { joinChannelRoom } from '../support/irc-scope.js';
 import { freePort, redisUrl, startPoolProcess, type PoolProcess } from '../support/irc-pool.js';
 import {
   registerUser,
@@ -64,7 +65,7 @@ describe('IRC ident with the connection pool: the pool answers (Redis + InspIRCd
   });
 
   it("answers each of the pool's connections with its username, and nothing else", async () => {
-    const roomId = await joinAlias(carol, `#irc_test_${channel}:localhost`);
+    const roomId = await joinChannelRoom(carol, channel);
     await sendText(carol, roomId, 'hello through the pool');
     const heard = await waitFor(
       () => dave.heard.find((h) => h.message === 'hello through the pool'),

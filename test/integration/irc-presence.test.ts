@@ -6,8 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, joinAlias } from '../support/bridge-harness.js';
+import { asUser } from '../support/bridge-harness.js';
 import { ircUser, startIrcBridge, type IrcUser } from '../support/irc-user.js';
+import { joinChannelRoom } from '../support/irc-scope.js';
 import {
   registerUser,
   requireSynapse,
@@ -77,7 +78,7 @@ describe('IRC bridge: away status → ghost presence (InspIRCd + Synapse)', () =
     requireSynapse();
     bridge = await startIrcBridge();
     carol = await registerUser(uniqueLocalpart('carol'));
-    roomId = await joinAlias(carol, `#irc_test_${channel}:localhost`);
+    roomId = await joinChannelRoom(carol, channel);
     since = (await asUser<Sync>(carol, 'GET', '/_matrix/client/v3/sync?timeout=0')).next_batch;
   }, 120_000);
 
@@ -134,7 +135,7 @@ describe('IRC bridge: away status → ghost presence (InspIRCd + Synapse)', () =
     irc.push(jun);
     jun.client.raw('AWAY :asleep');
     await waitFor(() => jun.raw.find((l) => / 306 /.test(l)), 10_000, 'RPL_NOWAWAY');
-    await joinAlias(carol, `#irc_test_${quiet}:localhost`);
+    await joinChannelRoom(carol, quiet);
     // WHO tells away from here, not the message: away without a status.
     await waitForPresence(ghostOf(nick), { presence: 'unavailable' });
   }, 90_000);

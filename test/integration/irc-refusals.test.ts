@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import {
-  joinAlias,
   replyTarget,
   roomEvents,
   sendAs,
@@ -21,6 +20,7 @@ import {
   type IrcUser,
   joinPmRoom,
 } from '../support/irc-user.js';
+import { joinChannelRoom } from '../support/irc-scope.js';
 import {
   registerUser,
   requireSynapse,
@@ -87,7 +87,7 @@ describe('IRC refusals reach the Matrix sender (InspIRCd + Synapse)', () => {
     bridge = await startIrcBridge({ bot_nick: `sbr${suffix}` }, connector);
     alice = await registerUser(uniqueLocalpart('alice'));
     puppetNick = defaultPuppetNick(alice.userId);
-    roomId = await joinAlias(alice, `#irc_test_${channel}:localhost`);
+    roomId = await joinChannelRoom(alice, channel);
   });
 
   afterAll(async () => {
@@ -173,7 +173,7 @@ describe('IRC refusals in relay mode: the bot is told too (InspIRCd + Synapse)',
     op = await ircUser(`Olga${suffix}`, channel);
     bridge = await startIrcBridge({ mode: 'relay', bot_nick: botNick });
     dave = await registerUser(uniqueLocalpart('dave'), undefined, { displayname: 'Dave' });
-    roomId = await joinAlias(dave, `#irc_test_${channel}:localhost`);
+    roomId = await joinChannelRoom(dave, channel);
   });
 
   afterAll(async () => {

@@ -8,18 +8,16 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, roomEvents, type RoomEvent } from '../support/bridge-harness.js';
+import { asUser, type RoomEvent } from '../support/bridge-harness.js';
+import { command as botCommand, openManagementRoom } from '../support/management-room.js';
 import { registerNickServAccount, whoisAccountOf } from '../support/irc-services.js';
 import { defaultPuppetNick, ircUser, type IrcUser, startIrcBridge } from '../support/irc-user.js';
 import {
   registerUser,
   requireSynapse,
   uniqueLocalpart,
-  waitFor,
   type TestUser,
 } from '../support/synapse.js';
-
-const BOT = '@switchboard:localhost';
 
 describe('IRC SASL logins (InspIRCd + Atheme + Synapse)', () => {
   const suffix = randomBytes(4).toString('hex');
@@ -30,33 +28,8 @@ describe('IRC SASL logins (InspIRCd + Atheme + Synapse)', () => {
   let alice: TestUser;
   let bob: IrcUser;
   let dm: string;
-  let txn = 0;
-
   /** Types a command; returns its event id and the bot's first notice after it. */
-  const command = async (text: string): Promise<{ eventId: string; answer: string }> => {
-    const eventId = (
-      await asUser<{ event_id: string }>(
-        alice,
-        'PUT',
-        `/_matrix/client/v3/rooms/${encodeURIComponent(dm)}/send/m.room.message/s${Date.now()}.${++txn}`,
-        { msgtype: 'm.text', body: text },
-      )
-    ).event_id;
-    const reply = await waitFor(
-      async () => {
-        const events = await roomEvents(alice, dm);
-        const at = events.findIndex((e) => e.event_id === eventId);
-        return at < 0
-          ? undefined
-          : events
-              .slice(at + 1)
-              .find((e: RoomEvent) => e.sender === BOT && e.content.msgtype === 'm.notice');
-      },
-      45_000,
-      `the bot's answer to "${text.split(' ').slice(0, 2).join(' ')} …"`,
-    );
-    return { eventId, answer: String(reply.content.body) };
-  };
+  const command = (text: string) => botCommand(alice, dm, text, 45_000);
 
   const whoisAccount = (nick: string) => whoisAccountOf(bob, nick);
 
@@ -81,21 +54,7 @@ describe('IRC SASL logins (InspIRCd + Atheme + Synapse)', () => {
     bob = await ircUser(`Bob${suffix}`, channel);
     bridge = await startIrcBridge({ bot_nick: `sbs${suffix}` });
     alice = await registerUser(uniqueLocalpart('alice'));
-    dm = (
-      await asUser<{ room_id: string }>(alice, 'POST', '/_matrix/client/v3/createRoom', {
-        is_direct: true,
-        invite: [BOT],
-        preset: 'trusted_private_chat', // the bot may redact in it
-      })
-    ).room_id;
-    await waitFor(
-      async () =>
-        (await roomEvents(alice, dm)).some(
-          (e) => e.sender === BOT && e.content.msgtype === 'm.notice',
-        ),
-      15_000,
-      'the bot to greet alice',
-    );
+    dm = await openManagementRoom(alice);
   });
 
   afterAll(async () => {

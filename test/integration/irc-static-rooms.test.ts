@@ -18,7 +18,7 @@ import {
   type TestUser,
 } from '../support/synapse.js';
 
-const BOT = '@switchboard:localhost';
+import { BOT } from '../support/management-room.js';
 
 describe('IRC channels mapped to existing rooms in the config (InspIRCd + Synapse)', () => {
   const suffix = randomBytes(4).toString('hex');

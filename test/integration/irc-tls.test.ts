@@ -19,7 +19,7 @@ import {
   type TestUser,
 } from '../support/synapse.js';
 
-const BOT = '@switchboard:localhost';
+import { BOT } from '../support/management-room.js';
 
 function tlsPeer(): { port: number; ca: string } {
   const port = Number(process.env.SWITCHBOARD_TEST_IRC_TLS_PORT);

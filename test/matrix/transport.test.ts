@@ -1,7 +1,7 @@
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TimeoutError, Transport } from '../../src/matrix/transport.js';
+import { TimeoutError, Transport, type TransportRequest } from '../../src/matrix/transport.js';
 
 let server: http.Server | undefined;
 let transport: Transport | undefined;
@@ -22,7 +22,14 @@ afterEach(async () => {
   await new Promise((resolve) => server?.close(resolve));
 });
 
-describe('homeserver transport', () => {
+// Both ways a reply is read: streamed (media) and buffered whole (JSON answers).
+describe.each([
+  ['streamed', false],
+  ['buffered', true],
+])('homeserver transport, %s', (_mode, buffered) => {
+  /** The answer's text, whichever way it was read: a failure reading it rejects either way. */
+  const textOf = async (req: TransportRequest) => (await transport!.send(req, buffered)).text();
+
   it('sends method, path under the base URL, headers and body; reuses its connections', async () => {
     const seen: string[] = [];
     const { url, connections } = await serve((req, res) => {
@@ -36,12 +43,15 @@ describe('homeserver transport', () => {
     }, '/matrix/');
     transport = new Transport(url, 5_000);
     for (let i = 0; i < 10; i++) {
-      const reply = await transport.send({
-        method: 'PUT',
-        path: `/_matrix/x/${i}?user_id=%40a`,
-        headers: { 'content-type': 'application/json' },
-        body: `{"n":${i}}`,
-      });
+      const reply = await transport.send(
+        {
+          method: 'PUT',
+          path: `/_matrix/x/${i}?user_id=%40a`,
+          headers: { 'content-type': 'application/json' },
+          body: `{"n":${i}}`,
+        },
+        buffered,
+      );
       expect(reply.ok).toBe(true);
       expect(reply.header('Retry-After')).toBe('3');
       expect(await reply.text()).toBe('{"ok":true}');
@@ -62,8 +72,9 @@ describe('homeserver transport', () => {
       res.write('{"partial":'); // and nothing more
     });
     transport = new Transport(url, 200);
-    const reply = await transport.send({ method: 'GET', path: '/slow', headers: {} });
-    await expect(reply.text()).rejects.toBeInstanceOf(TimeoutError);
+    await expect(textOf({ method: 'GET', path: '/slow', headers: {} })).rejects.toBeInstanceOf(
+      TimeoutError,
+    );
   });
 
   it('rejects an answer cut off mid-body', async () => {
@@ -73,15 +84,14 @@ describe('homeserver transport', () => {
       setTimeout(() => res.socket?.destroy(), 20);
     });
     transport = new Transport(url, 5_000);
-    const reply = await transport.send({ method: 'GET', path: '/cut', headers: {} });
-    await expect(reply.text()).rejects.toThrow();
+    await expect(textOf({ method: 'GET', path: '/cut', headers: {} })).rejects.toThrow();
   });
 
   it('rejects with the socket error when nothing listens', async () => {
     const { url } = await serve(() => undefined);
     server!.close();
     transport = new Transport(url, 5_000);
-    await expect(transport.send({ method: 'GET', path: '/', headers: {} })).rejects.toMatchObject({
+    await expect(textOf({ method: 'GET', path: '/', headers: {} })).rejects.toMatchObject({
       code: 'ECONNREFUSED',
     });
   });
@@ -94,9 +104,9 @@ describe('homeserver transport', () => {
       const { port } = silent.address() as AddressInfo;
       transport = new Transport(`https://127.0.0.1:${port}`, 300);
       const started = Date.now();
-      await expect(
-        transport.send({ method: 'GET', path: '/', headers: {} }),
-      ).rejects.toBeInstanceOf(TimeoutError);
+      await expect(textOf({ method: 'GET', path: '/', headers: {} })).rejects.toBeInstanceOf(
+        TimeoutError,
+      );
       expect(Date.now() - started).toBeLessThan(2_000);
     } finally {
       for (const socket of sockets) socket.destroy();

@@ -142,3 +142,24 @@ export const replyTarget = (e: RoomEvent) =>
   (e.content['m.relates_to'] as { 'm.in_reply_to'?: { event_id?: string } } | undefined)?.[
     'm.in_reply_to'
   ]?.event_id;
+
+/** A room's state event content (`stateKey` for member events and the like), as `user` sees it. */
+export function roomState<T>(
+  user: Pick<TestUser, 'accessToken'>,
+  roomId: string,
+  type: string,
+  stateKey = '',
+): Promise<T> {
+  const key = stateKey === '' ? '' : `/${encodeURIComponent(stateKey)}`;
+  const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/${type}${key}`;
+  return asUser<T>(user, 'GET', path);
+}
+
+/** The ids of the room's joined members, as `user` sees them. */
+export async function joinedMembers(
+  user: Pick<TestUser, 'accessToken'>,
+  roomId: string,
+): Promise<string[]> {
+  const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/joined_members`;
+  return Object.keys((await asUser<{ joined: Record<string, unknown> }>(user, 'GET', path)).joined);
+}

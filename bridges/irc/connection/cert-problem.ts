@@ -1,4 +1,5 @@
 /** Tells a failed check of an IRC server's TLS certificate from other socket errors (to say how to fix it). */
+import { BridgeError } from '../../../src/connector.js';
 
 /** Node's codes for a server certificate that fails the check (tls.connect with rejectUnauthorized). */
 const CERT_ERRORS = new Set([
@@ -21,4 +22,12 @@ export function certificateProblem(err: unknown): string | undefined {
   const code = (err as { code?: unknown }).code;
   if (typeof code !== 'string' || !CERT_ERRORS.has(code)) return undefined;
   return `${code}: ${err.message}`;
+}
+
+/** Why messages to a server whose certificate is not trusted fail (not retriable: an admin must act). */
+export function untrustedError(host: string, port: number, problem: string): BridgeError {
+  return new BridgeError(
+    'not-connected',
+    `could not connect to IRC at ${host}:${port}: the server's TLS certificate is not trusted (${problem})`,
+  );
 }

@@ -4,8 +4,7 @@
  * limiter (connect-limiter.ts), channels rejoined after a reconnect, and line sending through
  * flood control (in order). While the connection is down, messages wait for it (irc-framework's
  * write() would drop a line silently), in order, within the network's `queue_while_down` bounds
- * (counted from when the connection went down, so a message queued behind one that timed out
- * fails at once instead of waiting the whole bound again); past them they fail, retriable.
+ * (waiting.ts); past them they fail, retriable.
  * Registration, CAP and PONG lines are irc-framework's own and skip the queue (they must never
  * wait behind a burst of messages). Where the server offers IRCv3 `labeled-response`, message
  * lines carry a label and a send waits for the server's answer to each (labels.ts), so that a
@@ -15,12 +14,13 @@ import IRC, { type Client, type IrcLine } from 'irc-framework';
 import type { Logger } from 'pino';
 import { BridgeError } from '../../../src/connector.js';
 import { backoffDelay } from './backoff.js';
-import { certificateProblem } from './cert-problem.js';
+import { certificateProblem, untrustedError } from './cert-problem.js';
 import { readCaFile, type IrcNetworkConfig } from '../config.js';
 import { ConnectLimiter, type ConnectTurn } from './connect-limiter.js';
-import { connectionLimits, type ConnectionLimits } from './connection-limits.js';
+import { connectionLimits } from './connection-limits.js';
+import { DownWaiters } from './waiting.js';
 import { FloodQueue } from './flood.js';
-import { LabeledReplies, refusalError, type LineAnswer } from './labels.js';
+import { answered, LabeledReplies } from './labels.js';
 import { CaTlsTransport } from './tls-transport.js';
 import { forwardsToPuppet } from '../pool/forward.js';
 import { PoolTransport } from '../pool/pool-transport.js';
@@ -84,12 +84,10 @@ export class IrcConnection {
   private attempt = 0;
   private retryTimer?: NodeJS.Timeout;
   private registered = false;
-  private waiters: { resolve(): void; reject(err: Error): void }[] = [];
-  private readonly limits: ConnectionLimits;
+  /** Messages waiting for the connection to be up. */
+  private readonly waiters: DownWaiters;
   /** The connect turn asked for or held, from connect() until registered or closed. */
   private turn?: ConnectTurn;
-  /** Since when the connection has been down (or connecting for the first time); undefined while registered. */
-  private downSince?: number;
   /** When the Matrix user last sent something through this connection (the idle sweep reads it). */
   lastActive = Date.now();
   /** Why the last TLS handshake failed on the server's certificate (cleared once registered). */
@@ -100,7 +98,7 @@ export class IrcConnection {
 
   constructor(private readonly opts: ConnectionOptions) {
     this.wantedNick = opts.nick;
-    this.limits = connectionLimits(opts.network);
+    this.waiters = new DownWaiters(connectionLimits(opts.network), opts.network.host);
     this.client = new IRC.Client();
     this.out = new FloodQueue((line) => this.client.raw(line), {
       linesPerSecond: opts.network.flood.lines_per_second,
@@ -120,14 +118,13 @@ export class IrcConnection {
     this.client.on('registered', (e: { nick: string }) => {
       this.registered = true;
       this.attempt = 0;
-      this.downSince = undefined;
       this.releaseTurn();
       this.certProblem = undefined;
       this.setNick(e.nick);
       this.opts.log.info({ nick: e.nick }, 'IRC connection registered');
       for (const [channel, key] of this.channels) this.sendQuietly(joinLine(channel, key));
       this.opts.onRegistered?.();
-      for (const w of this.waiters.splice(0)) w.resolve();
+      this.waiters.up();
     });
     this.client.on('nick', (e: { nick: string; new_nick: string }) => {
       if (e.nick === this.currentNick) this.setNick(e.new_nick);
@@ -174,13 +171,13 @@ export class IrcConnection {
 
   /** Messages are waiting for this connection, for flood control or for the server's answer: it must not be quit under them. */
   get busy(): boolean {
-    return this.waiters.length > 0 || this.out.waiting > 0 || this.replies.pending > 0;
+    return this.waiters.count > 0 || this.out.waiting > 0 || this.replies.pending > 0;
   }
 
   /** Connects when the network's limiter gives a turn (no-op while a connect is already asked for or under way). */
   connect(): void {
     if (this.stopped || this.turn) return;
-    this.downSince ??= Date.now();
+    this.waiters.down();
     const limiter = this.opts.limiter ?? NO_LIMIT;
     this.turn = limiter.acquire(() => this.open(), { first: this.opts.listener === true });
   }
@@ -220,51 +217,15 @@ export class IrcConnection {
   }
 
   /**
-   * Resolves once registered. While down, waits in order with the other waiting messages until
-   * `queue_while_down.max_wait_seconds` after the connection went down (or `timeoutMs`, if given);
-   * then, or at once when `max_messages` already wait, rejects with a retriable BridgeError.
+   * Resolves once registered. While down, waits in order with the other waiting messages
+   * (waiting.ts), or until `timeoutMs` if given.
    */
   ready(timeoutMs?: number): Promise<void> {
     if (this.isRegistered) return Promise.resolve();
     if (this.stopped)
       return Promise.reject(new BridgeError('not-connected', 'the IRC connection is closed', true));
     if (this.certProblem) return Promise.reject(this.certError(this.certProblem));
-    const { host } = this.opts.network;
-    const wait = timeoutMs ?? this.limits.queueMaxWaitMs - this.downForMs();
-    if (wait <= 0) return Promise.reject(this.downError());
-    if (!this.opts.listener && this.waiters.length >= this.limits.queueMaxMessages)
-      return Promise.reject(
-        new BridgeError(
-          'not-connected',
-          `${this.waiters.length} messages are already waiting for the IRC connection to ${host} to come back`,
-          true,
-        ),
-      );
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        resolve: () => (clearTimeout(timer), resolve()),
-        reject: (err: Error) => (clearTimeout(timer), reject(err)),
-      };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(this.downError());
-      }, wait);
-      this.waiters.push(waiter);
-    });
-  }
-
-  private downForMs(): number {
-    return this.downSince === undefined ? 0 : Date.now() - this.downSince;
-  }
-
-  /** The existing "not delivered" error (retriable), with how long the connection has been down. */
-  private downError(): BridgeError {
-    const seconds = Math.round(this.downForMs() / 1000);
-    return new BridgeError(
-      'not-connected',
-      `could not connect to IRC at ${this.opts.network.host} in time (down for ${seconds} s)`,
-      true,
-    );
+    return this.waiters.wait(timeoutMs, !this.opts.listener);
   }
 
   /** Joins `channel` (with its key, if it has one; both remembered for reconnects) and resolves when the server confirms. */
@@ -333,11 +294,9 @@ export class IrcConnection {
   /**
    * Sends message lines (PRIVMSG, NOTICE) like `writeLines`, resolving once they are written.
    * Where the server has acknowledged `labeled-response`, each line carries a label and `answered`
-   * settles once the server has answered every one: it rejects with a BridgeError (`rejected`)
-   * naming the lines IRC refused, with its reason. A line left unanswered (server lag past
-   * ANSWER_TIMEOUT_MS, or the connection dropped after writing it) counts as sent, as every line
-   * did before labels. Elsewhere `answered` resolves at once. It resolves with the msgids the
-   * server gave the lines, where it echoes them (`echo-message`).
+   * settles once the server has answered every one (labels.ts `answered`): the msgids it gave
+   * them, or a BridgeError (`rejected`) naming the lines IRC refused. Elsewhere `answered`
+   * resolves at once.
    */
   async sendMessages(lines: readonly string[]): Promise<{ answered: Promise<string[]> }> {
     assertSingleLines(lines); // before any label is handed out
@@ -348,31 +307,17 @@ export class IrcConnection {
     }
     // A label is a tag, outside IRC's 512-byte line budget; the lines keep their order in the queue.
     const labels = lines.map(() => this.replies.next());
-    const answered = Promise.all(labels.map((l) => l.answer)).then((answers) => {
-      this.logUnanswered(answers);
-      const refused = refusalError(answers);
-      if (refused) throw refused;
-      return answers.flatMap((a) => (a.kind === 'taken' && a.msgid ? [a.msgid] : []));
-    });
+    const settled = answered(
+      labels.map((l) => l.answer),
+      this.opts.log,
+    );
     // Nobody may be listening when the writes fail: the caller then hears of that instead.
-    answered.catch(() => {});
+    settled.catch(() => {});
     await this.writeLines(
       lines.map((line, i) => withTag(line, `label=${labels[i]!.label}`)),
       (i) => this.replies.written(labels[i]!.label),
     );
-    return { answered };
-  }
-
-  private logUnanswered(answers: readonly LineAnswer[]): void {
-    const unanswered = answers.filter((a) => a.kind === 'unanswered');
-    if (unanswered.length === 0) return;
-    const timedOut = unanswered.some((a) => a.why === 'timeout');
-    this.opts.log.warn(
-      { lines: answers.length, unanswered: unanswered.length },
-      timedOut
-        ? 'the IRC server did not answer a message in time; taken as sent'
-        : 'the IRC connection closed before the server answered a message; taken as sent',
-    );
+    return { answered: settled };
   }
 
   /** Drops the connection and connects again at once (the user asked; no backoff). */
@@ -407,7 +352,7 @@ export class IrcConnection {
     clearTimeout(this.retryTimer);
     this.releaseTurn();
     const closed = new BridgeError('not-connected', 'the IRC connection was closed', true);
-    for (const w of this.waiters.splice(0)) w.reject(closed);
+    this.waiters.fail(closed);
     this.out.clear(closed);
     this.replies.closed();
     if (this.client.connected) this.client.quit(message);
@@ -434,23 +379,18 @@ export class IrcConnection {
       { host, port, code: (err as { code?: string }).code },
       `IRC server ${host}:${port}: TLS certificate not trusted (${problem}); set tls_ca_file to the CA that signed it`,
     );
-    const error = this.certError(problem);
-    for (const w of this.waiters.splice(0)) w.reject(error);
+    this.waiters.fail(this.certError(problem));
   }
 
   private certError(problem: string): BridgeError {
-    const { host, port } = this.opts.network;
-    return new BridgeError(
-      'not-connected',
-      `could not connect to IRC at ${host}:${port}: the server's TLS certificate is not trusted (${problem})`,
-    );
+    return untrustedError(this.opts.network.host, this.opts.network.port, problem);
   }
 
   private onClose(): void {
     const wasRegistered = this.registered;
     this.registered = false;
     this.releaseTurn();
-    this.downSince ??= Date.now();
+    this.waiters.down();
     this.setNick(undefined);
     this.inChannel.clear();
     this.replies.closed();

@@ -6,6 +6,7 @@
  * (or an IRCv3 `FAIL`) is a refusal; any other answer means the server took the line.
  */
 import type { IrcLine } from 'irc-framework';
+import type { Logger } from 'pino';
 import { BridgeError } from '../../../src/connector.js';
 import { systemClock, type FloodClock } from './flood.js';
 
@@ -125,6 +126,26 @@ function answerOf(line: IrcLine): LineAnswer {
   if (refusal) return { kind: 'refused', reason: line.params.at(-1) || `error ${command}` };
   const echo = command === 'PRIVMSG' || command === 'NOTICE';
   return echo && line.tags.msgid ? { kind: 'taken', msgid: line.tags.msgid } : TAKEN;
+}
+
+/**
+ * What a message's labeled lines came to once each is answered: the msgids the server gave them
+ * (where it echoes them, `echo-message`), or refusalError's error. A line left unanswered (server
+ * lag past ANSWER_TIMEOUT_MS, or the connection dropped after writing it) counts as sent, logged.
+ */
+export async function answered(answers: Promise<LineAnswer>[], log: Logger): Promise<string[]> {
+  const all = await Promise.all(answers);
+  const unanswered = all.filter((a) => a.kind === 'unanswered');
+  if (unanswered.length > 0)
+    log.warn(
+      { lines: all.length, unanswered: unanswered.length },
+      unanswered.some((a) => a.why === 'timeout')
+        ? 'the IRC server did not answer a message in time; taken as sent'
+        : 'the IRC connection closed before the server answered a message; taken as sent',
+    );
+  const refused = refusalError(all);
+  if (refused) throw refused;
+  return all.flatMap((a) => (a.kind === 'taken' && a.msgid ? [a.msgid] : []));
 }
 
 /**

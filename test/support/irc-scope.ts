@@ -1,0 +1,44 @@
+// What one describe block of IRC integration tests brings up: its bridge(s) and plain IRC users,
+// stopped and quit after all its tests (one afterAll, whatever failed), and the room of a channel
+// of network `test` for a Matrix user.
+import { afterAll } from 'vitest';
+import type { Switchboard } from '../../src/core/switchboard.js';
+import { joinAlias } from './bridge-harness.js';
+import { ircUser, startIrcBridge, type IrcUser } from './irc-user.js';
+import type { TestUser } from './synapse.js';
+
+export interface IrcScope {
+  /** Starts an IRC bridge (startIrcBridge's arguments), stopped after all tests. */
+  bridge(...args: Parameters<typeof startIrcBridge>): Promise<Switchboard>;
+  /** A plain IRC user in `channel` (ircUser's arguments), quit after all tests. */
+  user(...args: Parameters<typeof ircUser>): Promise<IrcUser>;
+}
+
+/** Call in a describe block: what it brings up through the scope goes when its tests are done. */
+export function ircScope(): IrcScope {
+  const users: IrcUser[] = [];
+  const bridges: Switchboard[] = [];
+  afterAll(async () => {
+    for (const u of users.splice(0)) u.client.quit('bye');
+    for (const b of bridges.splice(0)) await b.stop();
+  });
+  return {
+    async bridge(...args) {
+      const bridge = await startIrcBridge(...args);
+      bridges.push(bridge);
+      return bridge;
+    },
+    async user(...args) {
+      const user = await ircUser(...args);
+      users.push(user);
+      return user;
+    },
+  };
+}
+
+/** The alias of a channel's room on network `test`. */
+export const channelAlias = (channel: string) => `#irc_test_${channel}:localhost`;
+
+/** `user` joins the room of `channel` (on network `test`; the bridge makes it if need be); its id. */
+export const joinChannelRoom = (user: Pick<TestUser, 'accessToken'>, channel: string) =>
+  joinAlias(user, channelAlias(channel));
