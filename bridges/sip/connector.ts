@@ -166,6 +166,7 @@ export class SipConnector
       new CallStore(ctx.kv),
     ));
     await calls.endLeftOver();
+    await calls.startMedia();
     await connection.start();
     await lines.load();
   }

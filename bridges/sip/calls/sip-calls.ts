@@ -215,9 +215,11 @@ export class SipCalls implements CallKit {
         .catch((err: unknown) => this.log.warn({ err }, 'call end notice not queued'));
   }
 
-  newRelay(): RelayHandle {
+  /** The media threads (relayed media), started before the first call. */
+  async startMedia(): Promise<void> {
+    if (this.config.media.mode !== 'relay') return;
     const m = this.config.media;
-    this.pool ??= new RelayPool(
+    this.pool = new RelayPool(
       {
         bindAddress: m.rtp_bind_address,
         ...(m.public_address ? { publicAddress: m.public_address } : {}),
@@ -227,6 +229,11 @@ export class SipCalls implements CallKit {
       m.threads ?? Math.max(1, Math.min(8, availableParallelism() - 1)),
       this.log,
     );
+    await this.pool.start();
+  }
+
+  newRelay(): RelayHandle {
+    if (!this.pool) throw new Error('the media threads are not started');
     return this.pool.open();
   }
 

@@ -70,7 +70,7 @@ describe('the relay pool', () => {
       expect(relay.stats.toSip.packets).toBeGreaterThanOrEqual(10);
       expect(relay.quality.toMatrix.received).toBe(10);
       await expect(relay.sipReoffered(phone.sdp)).rejects.toThrow(/ended/);
-    });
+    }, 30_000); // a worker compiles the relay's TypeScript when it starts (tsx)
   }
 
   it('spreads calls over its threads, and a refused SDP is an error of that step', async () => {
@@ -82,5 +82,5 @@ describe('the relay pool', () => {
     );
     expect(await pool.loopDelay(true)).toHaveLength(2);
     await Promise.all(relays.map((r) => r.close()));
-  });
+  }, 30_000);
 });

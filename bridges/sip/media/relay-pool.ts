@@ -208,23 +208,46 @@ export class RelayPool {
     private readonly log: Logger,
   ) {}
 
+  /**
+   * Starts every media thread and waits until each has loaded the relay's code (werift): the
+   * first calls do not wait for it (a phone's INVITE would go unanswered meanwhile).
+   */
+  async start(): Promise<void> {
+    while (this.live().length < Math.max(1, this.size)) this.spawn();
+    await this.loopDelay(false);
+  }
+
   /** A new call's relay. */
   open(): RelayHandle {
     this.threads = this.threads.filter((t) => !t.dead || t.load > 0);
-    const live = this.threads.filter((t) => !t.dead);
-    let thread: MediaThread | undefined;
-    if (live.length < Math.max(1, this.size)) {
-      thread = new MediaThread(`sip-media-${this.nextId}`, this.size === 0, this.log);
-      this.threads.push(thread);
-    } else thread = live.reduce((a, b) => (b.load < a.load ? b : a));
+    const live = this.live();
+    const thread =
+      live.length < Math.max(1, this.size)
+        ? this.spawn()
+        : live.reduce((a, b) => (b.load < a.load ? b : a));
     return thread.open(this.nextId++, this.options);
+  }
+
+  private live(): MediaThread[] {
+    return this.threads.filter((t) => !t.dead);
+  }
+
+  private spawn(): MediaThread {
+    const thread = new MediaThread(
+      `sip-media-${this.threads.length + 1}`,
+      this.size === 0,
+      this.log,
+    );
+    this.threads.push(thread);
+    return thread;
   }
 
   /** Each media thread's event-loop delay (ms) since the last reset. */
   async loopDelay(reset: boolean): Promise<LoopDelay[]> {
-    if (this.size === 0) return []; // the main thread's is the bridge's own
-    const live = this.threads.filter((t) => !t.dead);
-    return Promise.all(live.map((t) => t.ask<LoopDelay>({ op: 'loop', reset })));
+    const delays = await Promise.all(
+      this.live().map((t) => t.ask<LoopDelay>({ op: 'loop', reset })),
+    );
+    return this.size === 0 ? [] : delays; // with no worker, the main thread's is the bridge's own
   }
 
   async stop(): Promise<void> {
