@@ -47,6 +47,8 @@ export interface BridgeStats {
   samples: number;
   /** How late the event loop ran timers since the mark (its stalls delay every message). */
   loopDelayMs: { p50: number; p99: number; max: number };
+  /** The same for each of the SIP bridge's media threads (relayed calls), when it has any. */
+  mediaLoopDelayMs: { p50: number; p99: number; max: number }[];
   /**
    * The bridge's own latency since the mark (its send-latency histogram: from an event reaching
    * the bridge to the other side accepting it), by direction: bucket upper bounds, in ms.
@@ -66,6 +68,8 @@ export type FromBridge =
 const SAMPLE_MS = 200; // process.memoryUsage() costs ~0.1 ms: sampled more often it shows in the profile
 
 let bridge: Switchboard | undefined;
+/** The SIP connector, for its media threads' event-loop delay. */
+let sip: SipConnector | undefined;
 let peaks = { rss: 0, heapUsed: 0, heapTotal: 0, samples: 0 };
 let cpuStart = process.cpuUsage();
 
@@ -132,6 +136,7 @@ async function onMessage(msg: ToBridge): Promise<void> {
         xmpp: () => new XmppConnector(),
       };
       const connector = connectors[msg.connector ?? 'echo']();
+      if (connector instanceof SipConnector) sip = connector;
       bridge = new Switchboard(config, [connector], pino({ level: 'silent' }), {
         skipPing: true,
       });
@@ -144,6 +149,7 @@ async function onMessage(msg: ToBridge): Promise<void> {
       sample();
       cpuStart = process.cpuUsage();
       loopDelay.reset();
+      await sip?.mediaLoopDelay(true);
       latencyAtMark = await latencyBuckets();
       await phases.start();
       send({ type: 'marked' });
@@ -165,6 +171,7 @@ async function onMessage(msg: ToBridge): Promise<void> {
           p99: loopDelay.percentile(99) / 1e6,
           max: loopDelay.max / 1e6,
         },
+        mediaLoopDelayMs: (await sip?.mediaLoopDelay()) ?? [],
         bridgeLatencyMs: await bridgeLatencyMs(),
       });
       return;

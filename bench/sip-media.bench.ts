@@ -11,6 +11,7 @@
  *
  *   npm run bench:sip-media
  *   npm run bench:sip-media -- --calls 100 --seconds 20 --setup-rate 10
+ *   npm run bench:sip-media -- --threads 0      # the relays on the bridge's main thread (A/B)
  *   SWITCHBOARD_BENCH_PHASE_PROF=/tmp/prof npm run bench:sip-media   # a CPU profile of the window
  */
 import { execFileSync } from 'node:child_process';
@@ -19,7 +20,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import '../bridges/sip/connection.js'; // gives sip.js its WebSocket (ws)
+import '../bridges/sip/signalling/connection.js'; // gives sip.js its WebSocket (ws)
 import { Inviter, SessionState, UserAgent, type Session } from 'sip.js';
 import { installFastRtpHeader } from '../bridges/sip/media/werift-rtp-header.js';
 import { FakeHomeserver } from '../test/support/fake-homeserver.js';
@@ -39,6 +40,8 @@ const { values: args } = parseArgs({
     'setup-rate': { type: 'string', default: '10' },
     'no-baseline': { type: 'boolean', default: false },
     'db-dir': { type: 'string', default: tmpdir() },
+    /** The bridge's `media.threads` (default: the bridge's own default). */
+    threads: { type: 'string' },
   },
 });
 // This process's werift peers parse headers as the bridge's relay does (the cheaper generator).
@@ -184,7 +187,11 @@ try {
             domain: 'localhost',
             account: { username: 'switchboard', password: 'switchboardpw' },
             dids: { [DID]: USER },
-            media: { mode: 'relay', rtp_bind_address: '127.0.0.1' },
+            media: {
+              mode: 'relay',
+              rtp_bind_address: '127.0.0.1',
+              ...(args.threads !== undefined ? { threads: Number(args.threads) } : {}),
+            },
             max_calls: { total: 5000, per_user: 5000 },
           },
         },
@@ -262,13 +269,24 @@ try {
   const cpuPerPacketUs = (stats.cpuMs * 1000) / packets;
   log(
     `  bridge CPU ${round(stats.cpuMs / 1000, 2)} s for ≈${packets} packets: ${round(cpuPerPacketUs, 1)} µs per packet ` +
-      `(${round((stats.cpuMs / (windowS * 1000)) * 100)} % of a core); event loop delay p99 ${round(stats.loopDelayMs.p99, 1)} ms, max ${round(stats.loopDelayMs.max, 1)} ms`,
+      `(${round((stats.cpuMs / (windowS * 1000)) * 100)} % of a core); main event loop delay p99 ${round(stats.loopDelayMs.p99, 1)} ms, max ${round(stats.loopDelayMs.max, 1)} ms`,
+  );
+  log(
+    `  media threads: ${stats.mediaLoopDelayMs.length || 'none (the main thread)'}` +
+      stats.mediaLoopDelayMs
+        .map(
+          (d, i) =>
+            `; thread ${i + 1} event loop delay p99 ${round(d.p99, 1)} ms, max ${round(d.max, 1)} ms`,
+        )
+        .join(''),
   );
   results.bridged = {
     ...relayed,
     bridgeCpuMs: stats.cpuMs,
     cpuPerPacketUs,
     loopDelayMs: stats.loopDelayMs,
+    mediaLoopDelayMs: stats.mediaLoopDelayMs,
+    threads: args.threads ?? 'default',
     peakRssBytes: stats.peakRssBytes,
   };
 } finally {

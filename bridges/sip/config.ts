@@ -138,6 +138,12 @@ export const sipConfigSchema = z
               .strict(),
           )
           .default([]),
+        /**
+         * The media threads (worker threads) that carry the relayed calls' packets, each with a
+         * share of the calls; 0 runs them on the bridge's main thread. Default: one per CPU core
+         * beyond the first (at least 1, at most 8).
+         */
+        threads: z.number().int().min(0).max(64).optional(),
       })
       .strict()
       .default({ mode: 'relay', rtp_bind_address: '127.0.0.1', ice_servers: [] })

@@ -20,19 +20,19 @@ import {
   type RemoteUserId,
   type SendResult,
 } from '../../src/connector.js';
-import { SipCalls } from './calls.js';
-import { CallStore } from './call-store.js';
+import { SipCalls } from './calls/sip-calls.js';
+import { CallStore } from './calls/call-store.js';
 import { sipConfigSchema, type SipConfig } from './config.js';
-import { SipConnection, type RegistrationState } from './connection.js';
+import { SipConnection, type RegistrationState } from './signalling/connection.js';
 import { DialPlan } from './dial-plan.js';
 import { dmPortal, parseParty } from './ids.js';
 import { Portals } from './portals.js';
-import { BridgedSdh } from './sdp-handler.js';
-import { MAX_TEXT_BYTES, SipTexts } from './texts.js';
-import { UserLines } from './lines.js';
+import { BridgedSdh } from './signalling/sdp-handler.js';
+import { MAX_TEXT_BYTES, SipTexts } from './texts/texts.js';
+import { UserLines } from './signalling/lines.js';
 import type { Line } from './calls/call.js';
-import { loginCommands } from './login.js';
-import { callCommand } from './call-command.js';
+import { loginCommands } from './commands/login.js';
+import { callCommand } from './commands/call-command.js';
 import type { Session, UserAgentDelegate } from 'sip.js';
 
 export class SipConnector
@@ -181,6 +181,14 @@ export class SipConnector
   registered(ms = 10_000): Promise<void> {
     if (!this.connection) return Promise.reject(new Error('the SIP bridge is not running'));
     return this.connection.registered(ms);
+  }
+
+  /**
+   * Each media thread's event-loop delay (ms: p50, p99, max) since the last reset: how late the
+   * relayed calls' packets can be handled (benchmarks).
+   */
+  mediaLoopDelay(reset = false): Promise<{ p50: number; p99: number; max: number }[]> {
+    return this.calls?.mediaLoopDelay(reset) ?? Promise.resolve([]);
   }
 
   get registration(): RegistrationState | undefined {

@@ -52,7 +52,7 @@ import { Mucs } from './muc/muc.js';
 import { ReactionSets } from './messages/reactions.js';
 import { DISCO_INFO, DISCO_ITEMS, discoInfo, discoItems } from './connection/disco.js';
 import { Gateway } from './gateway/gateway.js';
-import { NS, parseMessage } from './connection/stanzas.js';
+import { cloneStanza, NS, parseMessage } from './connection/stanzas.js';
 import { xml } from '@xmpp/xml';
 
 export class XmppConnector
@@ -100,12 +100,30 @@ export class XmppConnector
       link,
       chain: new KeyedChain(),
       emit: (event: RemoteEvent) => ctx.emit(event, { survives: 'process-crash' }),
+      post: (event: RemoteEvent) =>
+        void ctx
+          .emit(event, { survives: 'process-crash' })
+          .catch((err: unknown) =>
+            ctx.log.warn(
+              { err, portal: event.portal, kind: event.kind },
+              'an XMPP event was not bridged',
+            ),
+          ),
     };
     this.reactions = new ReactionSets(ctx.kv);
     this.dms = new DirectChats(deps, this.reactions);
     this.mucs = new Mucs(deps, this.reactions);
     const gateway = new Gateway(deps, this.reactions);
     this.gateway = gateway;
+    gateway.privateToMatrix = (el, userId) => {
+      // A private message to a Matrix member in a gateway room: a chat to their address.
+      const own = matrixUserJid(userId, config.domain);
+      if (!own) return;
+      const copy = cloneStanza(el);
+      copy.attrs.to = own;
+      copy.attrs.type = 'chat';
+      this.dms?.onMessage(copy, parseMessage(copy));
+    };
     link.onStanza = (el) => this.onStanza(el);
     const notFound = () =>
       xml('error', { type: 'cancel' }, xml('item-not-found', { xmlns: NS.stanzas }));
@@ -171,9 +189,7 @@ export class XmppConnector
       else this.dms?.onMessage(el, m);
     } else if (el.name === 'presence') {
       this.mucs?.onPresence(el);
-    } else if (el.name === 'iq' && (el.attrs.type === 'get' || el.attrs.type === 'set')) {
-      // Answered by @xmpp/component's iq callee (service-unavailable) unless handled.
-    }
+    } // iqs never come here: the connection answers them (connection/iq.ts)
   }
 
   private get deps(): fromMatrix.FromMatrixDeps {

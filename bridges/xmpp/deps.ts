@@ -11,6 +11,12 @@ export interface XmppDeps {
   chain: KeyedChain;
   /** `ctx.emit`, stored to survive a crash of the bridge (XMPP acknowledges nothing to a component). */
   emit(event: RemoteEvent): Promise<void>;
+  /**
+   * `emit` without waiting until it is stored: core keeps emits in the order they were called,
+   * and a burst that does not wait for each event's store write is stored in one commit (a
+   * MUC's messages: waiting made one commit per message). A failure is logged.
+   */
+  post(event: RemoteEvent): void;
 }
 
 /** The server part of a Matrix user id. */

@@ -18,6 +18,8 @@ export class DirectChats {
   private readonly ready = new Set<string>();
   /** Contacts' names as they last gave them (XEP-0172), to name their ghosts once. */
   private readonly named = new Map<string, string>();
+  /** Chats whose owner left their room (in memory: forgotten at a restart). */
+  private readonly left = new Set<string>();
 
   constructor(
     private readonly d: XmppDeps,
@@ -77,20 +79,40 @@ export class DirectChats {
     );
   }
 
-  /** The room exists and its owner is in it or invited (back). */
+  /**
+   * The room exists and its owner is in it or invited (back). A chat the Matrix user started (by
+   * inviting the ghost) is a room the bridge bot is not in, so it cannot invite them back after
+   * they left: the chat moves to a new room of the bot's, with them invited.
+   */
   private async open(key: PortalKey, owner: MatrixUserId, contact: string): Promise<void> {
     const { ctx } = this.d;
-    await ctx.ensurePortal({
+    const info = {
       key,
       name: contact,
-      joinRule: 'invite',
+      joinRule: 'invite' as const,
       invite: [owner],
       isDirect: true,
-    });
-    await ctx
-      .invite(key, owner)
-      .catch((err: unknown) => ctx.log.debug({ err, portal: key }, 'DM room: no invite sent'));
+    };
+    await ctx.ensurePortal(info);
+    try {
+      await ctx.invite(key, owner);
+    } catch (err) {
+      const forbidden = (err as { errcode?: string }).errcode === 'M_FORBIDDEN';
+      // Forbidden also where the owner is in the room still (the bot cannot read it): moved only
+      // when they are known to have left.
+      if (!forbidden || !this.left.has(key) || !ctx.unlinkPortal) {
+        ctx.log.debug({ err, portal: key }, 'DM room: no invite sent');
+      } else {
+        const old = await ctx.unlinkPortal(key);
+        await ctx.ensurePortal(info);
+        ctx.log.info(
+          { portal: key, oldRoomId: old?.roomId },
+          'DM room: the bot could not invite its owner back there: the chat moved to a new room',
+        );
+      }
+    }
     this.ready.add(key);
+    this.left.delete(key);
   }
 
   private async name(contact: string, name: string): Promise<void> {
@@ -107,5 +129,6 @@ export class DirectChats {
   /** The owner left the room: the next message from the contact invites them back. */
   ownerLeft(key: string): void {
     this.ready.delete(key);
+    this.left.add(key);
   }
 }

@@ -20,6 +20,7 @@ import {
   type PortalKey,
   type RemoteUserId,
 } from '../../src/connector.js';
+import { Lru } from './lru.js';
 
 const XEP0106: Record<string, string> = {
   ' ': '\\20',
@@ -109,7 +110,17 @@ export type ParsedPortal =
   | { kind: 'dm'; contact: string; owner: MatrixUserId }
   | { kind: 'gateway'; alias: string };
 
+/** Parsed portal keys: every Matrix event names its portal, and parsing a JID costs. */
+const parsedPortals = new Lru<string, ParsedPortal | undefined>(10_000);
+
 export function parsePortal(key: string): ParsedPortal | undefined {
+  if (parsedPortals.has(key)) return parsedPortals.get(key);
+  const parsed = parsePortalKey(key);
+  parsedPortals.set(key, parsed);
+  return parsed;
+}
+
+function parsePortalKey(key: string): ParsedPortal | undefined {
   if (key.startsWith('gw/')) {
     const alias = key.slice(3);
     return ALIAS.test(alias) ? { kind: 'gateway', alias } : undefined;

@@ -1,4 +1,4 @@
-/** The parts of xmpp.js (untyped: @xmpp/component 0.13 CommonJS, @xmpp/xml and @xmpp/jid 0.14 ESM) that the XMPP bridge uses. */
+/** The parts of xmpp.js (untyped: @xmpp/component-core 0.13 CommonJS, @xmpp/xml and @xmpp/jid 0.14 ESM) that the XMPP bridge uses. */
 declare module '@xmpp/xml' {
   export class Element {
     constructor(name: string, attrs?: Record<string, string | undefined>);
@@ -57,31 +57,18 @@ declare module '@xmpp/jid' {
   export function detectEscape(local: string): boolean;
 }
 
-declare module '@xmpp/component' {
+declare module '@xmpp/component-core' {
   import type { EventEmitter } from 'node:events';
   import type { Element } from '@xmpp/xml';
-  export interface Component extends EventEmitter {
+  export class Component extends EventEmitter {
+    constructor(options: { service: string; domain: string });
     status: string;
     options: { service: string; domain: string };
-    reconnect: { stop(): void; start(): void };
-    iqCaller: { request(el: Element, timeout?: number): Promise<Element> };
-    iqCallee: {
-      get(
-        ns: string,
-        name: string,
-        handler: (ctx: { stanza: Element }) => Element | undefined | Promise<Element | undefined>,
-      ): void;
-    };
-    start(): Promise<unknown>;
-    stop(): Promise<unknown>;
     connect(service: string): Promise<void>;
     open(opts: { domain: string; lang?: string }): Promise<Element>;
+    authenticate(id: string, password: string): Promise<void>;
     disconnect(timeout?: number): Promise<void>;
+    stop(): Promise<unknown>;
     send(el: Element): Promise<void>;
   }
-  export function component(options: {
-    service: string;
-    domain: string;
-    password: string;
-  }): Component;
 }

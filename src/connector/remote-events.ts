@@ -56,8 +56,12 @@ export type RemoteEvent =
     })
   | (RemoteEventBase & {
       kind: 'membership';
-      membership: 'join' | 'leave' | 'ban' | 'kick';
-      /** For kick/ban: who did it, when they are a remote user too. */
+      /**
+       * `kick`, `ban`: core's bot removes the sender's ghost. `unban`: the bot lifts the ghost's
+       * ban (a ban lifted on the network; nothing when the ghost is not banned).
+       */
+      membership: 'join' | 'leave' | 'ban' | 'kick' | 'unban';
+      /** For kick/ban/unban: who did it, when they are a remote user too. */
       actor?: RemoteUserId;
       reason?: string;
       /**

@@ -135,3 +135,28 @@ describe('sendToMatrix: bridge notices', () => {
     expect(hs.membership(roomId, runtime.ghostUserId(remoteUserId('net/nobody')))).toBeUndefined();
   });
 });
+
+describe('sendToMatrix: bans', () => {
+  it("bans a ghost not in the room, and an unban lifts it (the bot's doing, with who did it)", async () => {
+    const bob = remoteUserId('net/bob');
+    const ghost = runtime.ghostUserId(bob);
+    const member = (membership: 'ban' | 'unban'): RemoteEvent => ({
+      kind: 'membership',
+      portal: portalKey('net/#room'),
+      sender: bob,
+      membership,
+      actor: ALICE,
+      reason: 'spam',
+    });
+    await sendToMatrix(deps, runtime, roomId, member('ban'), 'b1');
+    expect(hs.membership(roomId, ghost)).toBe('ban');
+    const ban = hs
+      .events(roomId)
+      .filter((e) => e.state_key === ghost)
+      .at(-1);
+    expect(ban?.sender).toBe(hs.senderUserId);
+    expect(ban?.content['reason']).toBe('by net/alice on Net: spam');
+    await sendToMatrix(deps, runtime, roomId, member('unban'), 'b2');
+    expect(hs.membership(roomId, ghost)).toBe('leave');
+  });
+});

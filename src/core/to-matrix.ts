@@ -172,7 +172,8 @@ export async function sendToMatrix(
       if (event.membership === 'join') await intent.ensureJoined(roomId);
       else if (event.membership === 'leave')
         await deps.client.leave(roomId, intent.userId, event.reason).catch(ignoreNotInRoom);
-      // A kick or ban on the network: the bot carries it out, with who did it in the reason.
+      // A kick, ban or unban on the network: the bot carries it out, with who did it in the reason
+      // (an unban of a ghost that is not banned changes nothing).
       else
         await deps.client[event.membership](
           roomId,

@@ -108,16 +108,25 @@ describe('SIP calls', () => {
     expect(back.slice(0, 5)).toEqual([0, 1, 2, 3, 4]);
     // 20 packets more, 2 of them lost on the way to the relay (their sequence numbers missing).
     await phone.sendPattern(20, PATTERN, [PATTERN + 5, PATTERN + 10]);
-    await new Promise((r) => setTimeout(r, 300));
-    // The call's quality each way on /metrics while it is up: the relay renumbers the stream it
-    // sends to SIP, so the echo comes back without gaps.
-    const metrics = await sb.metrics.registry.metrics();
-    const lossToSip = Number(
-      new RegExp(
-        `^switchboard_sip_call_rtp_loss_ratio\\{call="${callId}",direction="to_sip"\\} (\\S+)$`,
-        'm',
-      ).exec(metrics)?.[1],
-    );
+    // The call's quality each way on /metrics while it is up (the media thread sends each call's
+    // figures every second): the relay renumbers the stream it sends to SIP, so the echo comes
+    // back without gaps.
+    const lossOf = (metrics: string) =>
+      Number(
+        new RegExp(
+          `^switchboard_sip_call_rtp_loss_ratio\\{call="${callId}",direction="to_sip"\\} (\\S+)$`,
+          'm',
+        ).exec(metrics)?.[1],
+      );
+    const metrics = await waitFor(
+      async () => {
+        const m = await sb.metrics.registry.metrics();
+        return Math.abs(lossOf(m) - 2 / (PATTERN + 20)) < 1e-5 ? m : undefined;
+      },
+      5000,
+      'the call figures on /metrics',
+    ).catch(() => sb.metrics.registry.metrics());
+    const lossToSip = lossOf(metrics);
     expect(lossToSip).toBeCloseTo(2 / (PATTERN + 20), 5);
     expect(metrics).toContain(
       `switchboard_sip_call_rtp_loss_ratio{call="${callId}",direction="to_matrix"} 0`,

@@ -34,6 +34,7 @@ describe('XMPP one-to-one chats (Prosody + Synapse)', () => {
   let alice: XmppUser;
   let bob: XmppUser;
   let mattJid: string;
+  let mattsRoom = '';
   let dmRoom: string;
 
   const fromGhost = (room: string, ghost: string, body: string) =>
@@ -389,5 +390,40 @@ describe('XMPP one-to-one chats (Prosody + Synapse)', () => {
     await waitFor(() => bob.bodiesFrom(mattJid).includes('hello bob'), 20_000, 'on XMPP');
     await bob.send(chat(bob.jid, mattJid, 'hello matt'));
     await fromGhost(room, bobGhost, 'hello matt');
+    mattsRoom = room;
+  });
+
+  it('a direct chat the Matrix user started and left is reopened when the contact writes again', async () => {
+    const bobGhost = ghostOf('bob@localhost');
+    const portal = XmppConnector.dmPortal('bob@localhost', matt.userId);
+    await asUser(
+      matt,
+      'POST',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(mattsRoom)}/leave`,
+      {},
+    );
+    // The bridge bot is not in that room (Matt made it): the chat moves to a room of its own.
+    await waitFor(
+      async () => {
+        await bob.send(chat(bob.jid, mattJid, 'are you there?'));
+        const now = await connector.roomOf(portal);
+        return now && now !== mattsRoom ? now : undefined;
+      },
+      20_000,
+      'a new room for the chat',
+      1_000,
+    ).then(async (room) => {
+      await joinWhenInvited(room);
+      await fromGhost(room, bobGhost, 'are you there?');
+      const invite = (await roomEvents(matt, room)).find(
+        (e) =>
+          e.type === 'm.room.member' &&
+          e.state_key === matt.userId &&
+          e.content.membership === 'invite',
+      );
+      expect(invite?.content.is_direct).toBe(true);
+      await sendText(matt, room, 'back again');
+      await waitFor(() => bob.bodiesFrom(mattJid).includes('back again'), 20_000, 'on XMPP');
+    });
   });
 });

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import '../../bridges/sip/connection.js';
+import '../../bridges/sip/signalling/connection.js';
 import { Messager, Registerer, UserAgent, type Message } from 'sip.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { SipConnector } from '../../bridges/sip/index.js';

@@ -3,9 +3,10 @@ import type { Logger } from 'pino';
 import type { Session } from 'sip.js';
 import type { CallSignal, MatrixUserId, PortalKey, RemoteUserId } from '../../../src/connector.js';
 import type { SipConfig } from '../config.js';
-import type { SipConnection } from '../connection.js';
+import type { SipConnection } from '../signalling/connection.js';
 import type { DialPlan } from '../dial-plan.js';
-import type { CallQuality, MediaRelay, MediaStats } from '../media/relay.js';
+import type { CallQuality, MediaStats } from '../media/relay.js';
+import type { RelayHandle } from '../media/relay-pool.js';
 import type { Portals } from '../portals.js';
 
 export interface Call {
@@ -23,7 +24,7 @@ export interface Call {
   remoteReoffer?: string;
   ringTimer?: NodeJS.Timeout;
   /** The call's media gateway (`media: relay`). */
-  media?: MediaRelay;
+  media?: RelayHandle;
   /** Set once Matrix has been told the call ended (or Matrix ended it): nothing more is sent. */
   ended: boolean;
   answered: boolean;
@@ -58,7 +59,7 @@ export interface CallKit {
   activeOf(user: string): number;
   /** Keeps the call (list, store, session delegate) until it ends. */
   track(call: Call): void;
-  newRelay(): MediaRelay;
+  newRelay(): RelayHandle;
   ringMs(lifetime?: number): number;
   /** Tells Matrix the call ended (once) and forgets it. */
   tell(call: Call, outcome: Pick<CallSignal, 'action' | 'reason'>): Promise<void>;

@@ -7,7 +7,7 @@
  */
 import { SessionState } from 'sip.js';
 import type { MatrixCall } from '../../../src/connector.js';
-import type { SdpSide } from '../sdp-handler.js';
+import type { SdpSide } from '../signalling/sdp-handler.js';
 import type { Call, CallKit } from './call.js';
 
 /** How long a re-INVITE may take before the call's media is left as it was. */

@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { Invitation } from 'sip.js';
 import { BridgeError, type MatrixCall, type MatrixUserId } from '../../../src/connector.js';
-import type { MediaRelay } from '../media/relay.js';
-import { hostPort } from '../texts.js';
+import type { RelayHandle } from '../media/relay-pool.js';
+import { hostPort } from '../texts/texts.js';
 import type { Call, CallKit } from './call.js';
 
 /**
@@ -37,7 +37,7 @@ export async function incoming(
     return void (await refuse(486, 'Busy Here'));
   // The media first: an offer the relay cannot take is refused before any room or ghost is made.
   let matrixOffer = offer;
-  let media: MediaRelay | undefined;
+  let media: RelayHandle | undefined;
   if (kit.config.media.mode === 'relay') {
     media = kit.newRelay();
     try {

@@ -7,9 +7,9 @@
 import { Inviter, UserAgent } from 'sip.js';
 import { BridgeError, type MatrixCall } from '../../../src/connector.js';
 import { parseDmPortal, parseParty, partyUri } from '../ids.js';
-import type { MediaRelay } from '../media/relay.js';
-import { outcomeOfStatus } from '../outcomes.js';
-import { numberDomain } from '../texts.js';
+import type { RelayHandle } from '../media/relay-pool.js';
+import { outcomeOfStatus } from './outcomes.js';
+import { numberDomain } from '../texts/texts.js';
 import type { Call, CallKit } from './call.js';
 
 export async function dial(kit: CallKit, ev: MatrixCall): Promise<void> {
@@ -45,7 +45,7 @@ export async function dial(kit: CallKit, ev: MatrixCall): Promise<void> {
     );
   const target = UserAgent.makeURI(partyUri(parseParty(dm.party)!, numberDomain(kit.config)));
   if (!target) return fail('unknown_error', `cannot address ${dm.party}`);
-  let media: MediaRelay | undefined;
+  let media: RelayHandle | undefined;
   let sipOffer = ev.sdp;
   if (kit.config.media.mode === 'relay') {
     media = kit.newRelay();

@@ -7,15 +7,25 @@
  */
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
-import type { Component } from '@xmpp/component';
+import type { Component as ComponentCore } from '@xmpp/component-core';
 import type { Element } from '@xmpp/xml';
-import { jid as parseJid } from '@xmpp/jid';
 import { backoffDelay } from './backoff.js';
-import { safeJid } from '../ids.js';
+import { Iqs, type IqHandler } from './iq.js';
 
 const require = createRequire(import.meta.url);
-// @xmpp/component 0.13 is CommonJS only.
-const { component } = require('@xmpp/component') as typeof import('@xmpp/component');
+// @xmpp/component-core 0.13 is CommonJS only. Not @xmpp/component: its middleware parses `from`
+// and `to` of every stanza, which only iqs need (iq.ts answers them).
+const { Component } = require('@xmpp/component-core') as typeof import('@xmpp/component-core');
+
+/**
+ * The domain of an address (`local@domain/resource`), on its string: what the component may
+ * speak for is decided on it for every stanza it sends, so it is not parsed as a whole JID.
+ */
+export function domainOf(address: string): string {
+  const slash = address.indexOf('/');
+  const bare = slash < 0 ? address : address.slice(0, slash);
+  return bare.slice(bare.lastIndexOf('@') + 1);
+}
 
 export type LinkState = 'connecting' | 'online' | 'offline' | 'stopped';
 
@@ -38,6 +48,8 @@ interface Queued {
   el: Element;
   resolve: () => void;
   reject: (err: Error) => void;
+  /** Handed to the socket (on this connection), its write not yet confirmed. */
+  written: boolean;
 }
 
 export class ComponentLink {
@@ -50,9 +62,11 @@ export class ComponentLink {
    * out: stanzas it sends with `{ first: true }` (MUC joins) go out before them.
    */
   onOnline: () => void = () => undefined;
-  private readonly xmpp: Component;
+  private readonly xmpp: ComponentCore;
+  private readonly iqs: Iqs;
   private readonly queue: Queued[] = [];
-  private pumping = false;
+  /** How many stanzas at the head of the queue are written and wait for the socket's callback. */
+  private inFlight = 0;
   /** How many stanzas at the head of the queue were sent with `first` since the last connect. */
   private firsts = 0;
   private attempt = 0;
@@ -60,12 +74,14 @@ export class ComponentLink {
   private onlineWaiters: (() => void)[] = [];
 
   constructor(private readonly opts: ComponentOptions) {
-    this.xmpp = component({
-      service: `xmpp://${opts.host}:${opts.port}`,
-      domain: opts.domain,
-      password: opts.secret,
+    this.xmpp = new Component({ service: `xmpp://${opts.host}:${opts.port}`, domain: opts.domain });
+    this.iqs = new Iqs((el) => this.send(el));
+    // The handshake (XEP-0114 §3) once the server opened the stream; reconnects are ours (below).
+    this.xmpp.on('open', (el: Element) => {
+      this.xmpp
+        .authenticate(el.attrs.id ?? '', opts.secret)
+        .catch((err: unknown) => this.xmpp.emit('error', err));
     });
-    this.xmpp.reconnect.stop(); // ours below: jittered, growing, with a cap
     this.xmpp.on('error', (err: Error & { condition?: string }) =>
       opts.log.warn(
         { xmpp: opts.domain, condition: err.condition, err: err.message },
@@ -74,7 +90,8 @@ export class ComponentLink {
     );
     this.xmpp.on('stanza', (el: Element) => {
       try {
-        this.onStanza(el);
+        if (el.name === 'iq') this.iqs.onIq(el);
+        else this.onStanza(el);
       } catch (err) {
         opts.log.warn({ err, xmpp: opts.domain }, 'XMPP stanza handler failed');
       }
@@ -89,9 +106,8 @@ export class ComponentLink {
       } catch (err) {
         opts.log.warn({ err, xmpp: opts.domain }, 'XMPP online handler failed');
       }
-      void this.pump().then(() => {
-        for (const w of this.onlineWaiters.splice(0)) w();
-      });
+      this.pump();
+      this.wakeIfDrained();
     });
     this.xmpp.on('disconnect', () => {
       if (this.state === 'stopped') return;
@@ -109,18 +125,16 @@ export class ComponentLink {
    * or at once when the connection is down (an iq is a question for now, not for later).
    */
   async request(el: Element, timeoutMs = 10_000): Promise<Element> {
-    const domain = el.attrs.from ? safeJid(el.attrs.from)?.domain : undefined;
-    if (domain !== this.opts.domain)
-      throw new Error(
-        `refused: the component does not speak for ${el.attrs.from ?? 'an unset from'}`,
-      );
+    const from = el.attrs.from;
+    if (!from || domainOf(from) !== this.opts.domain)
+      throw new Error(`refused: the component does not speak for ${from ?? 'an unset from'}`);
     if (this.state !== 'online') throw new Error('the XMPP server is not connected');
-    return this.xmpp.iqCaller.request(el, timeoutMs);
+    return this.iqs.request(el, timeoutMs);
   }
 
   /** Answers iq gets of `ns`/`name` (an element for the result, an `<error/>`, or undefined). */
-  answer(ns: string, name: string, handler: (stanza: Element) => Element | undefined): void {
-    this.xmpp.iqCallee.get(ns, name, (ctx) => handler(ctx.stanza));
+  answer(ns: string, name: string, handler: IqHandler): void {
+    this.iqs.answer(ns, name, handler);
   }
 
   get domain(): string {
@@ -148,6 +162,8 @@ export class ComponentLink {
     clearTimeout(this.timer);
     this.timer = undefined;
     for (const q of this.queue.splice(0)) q.reject(new Error('the XMPP bridge stopped'));
+    this.inFlight = 0;
+    this.iqs.stop();
     await this.xmpp.stop().catch(() => undefined);
   }
 
@@ -158,13 +174,7 @@ export class ComponentLink {
    */
   send(el: Element, opts: { first?: boolean } = {}): Promise<void> {
     const from = el.attrs.from;
-    let domain: string | undefined;
-    try {
-      domain = from ? parseJid(from).domain : undefined;
-    } catch {
-      domain = undefined;
-    }
-    if (domain !== this.opts.domain)
+    if (!from || domainOf(from) !== this.opts.domain)
       return Promise.reject(
         new Error(`refused: the component does not speak for ${from ?? 'an unset from'}`),
       );
@@ -172,30 +182,55 @@ export class ComponentLink {
     if (this.queue.length >= this.opts.maxQueued)
       return Promise.reject(new Error('too many stanzas are waiting for the XMPP server'));
     return new Promise<void>((resolve, reject) => {
-      if (opts.first) this.queue.splice(this.firsts++, 0, { el, resolve, reject });
-      else this.queue.push({ el, resolve, reject });
-      void this.pump();
+      const q: Queued = { el, resolve, reject, written: false };
+      // `first` goes before what is not yet written (after the other `first` ones).
+      if (opts.first) {
+        const at = Math.max(this.firsts, this.inFlight);
+        this.queue.splice(at, 0, q);
+        this.firsts = at + 1;
+      } else this.queue.push(q);
+      this.pump();
     });
   }
 
-  private async pump(): Promise<void> {
-    if (this.pumping) return;
-    this.pumping = true;
-    try {
-      while (this.state === 'online' && this.queue.length > 0) {
-        const head = this.queue[0]!;
-        try {
-          await this.xmpp.send(head.el);
-        } catch {
-          break; // the connection went down: the head stays first for the next connection
-        }
-        this.queue.shift();
-        if (this.firsts > 0) this.firsts--;
-        head.resolve();
-      }
-    } finally {
-      this.pumping = false;
+  /**
+   * Writes every queued stanza not yet written, in order, without waiting for each write's
+   * callback (the socket keeps them in order): one stanza per turn of the event loop would add
+   * each one's wait to the next. A stanza leaves the queue when its write is confirmed; those
+   * whose writes fail (the connection went down) are written again, first, on the next one.
+   */
+  private pump(): void {
+    if (this.state !== 'online') return;
+    for (let i = this.inFlight; i < this.queue.length; i++) {
+      const q = this.queue[i]!;
+      q.written = true;
+      this.inFlight++;
+      this.xmpp.send(q.el).then(
+        () => this.written(q),
+        () => {
+          if (q.written) {
+            q.written = false;
+            this.inFlight = Math.max(0, this.inFlight - 1);
+          }
+        },
+      );
     }
+  }
+
+  private written(q: Queued): void {
+    if (!q.written) return; // the bridge stopped meanwhile
+    const at = this.queue.indexOf(q); // the head, but for a write failed before it
+    if (at >= 0) this.queue.splice(at, 1);
+    this.inFlight--;
+    if (this.firsts > 0) this.firsts--;
+    q.written = false;
+    q.resolve();
+    this.wakeIfDrained();
+  }
+
+  private wakeIfDrained(): void {
+    if (this.state === 'online' && this.queue.length === 0)
+      for (const w of this.onlineWaiters.splice(0)) w();
   }
 
   private schedule(): void {

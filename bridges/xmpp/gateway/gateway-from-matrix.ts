@@ -99,8 +99,9 @@ export abstract class GatewayMatrixSide {
       return;
     }
     if (change.membership === 'join') {
-      if (room.members.has(change.target)) return;
       const name = change.sender.userId === change.target ? change.sender.displayName : undefined;
+      const known = room.members.get(change.target);
+      if (known) return name === undefined ? undefined : this.renamed(room, change.target, name);
       room.members.set(change.target, { nick: memberNick(room, change.target, name), level: 0 });
       if (room.occupants.size > 0 && room.shown.size < this.config.gateway.max_shown_members)
         this.show(room, change.target);
@@ -121,6 +122,34 @@ export abstract class GatewayMatrixSide {
           ...(change.reason ? { reason: change.reason } : {}),
         }),
       );
+  }
+
+  /**
+   * A member's new display name: a new nick (their id when the name is someone else's), shown
+   * as a nick change (XEP-0045 §7.6: the old nick leaves with 303, the new one comes) where they
+   * are shown.
+   */
+  private renamed(room: GwRoom, userId: MatrixUserId, name: string): void {
+    const m = room.members.get(userId);
+    if (!m) return;
+    const nick = memberNick(room, userId, name);
+    if (nick === m.nick) return;
+    const old = m.nick;
+    m.nick = nick;
+    if (!room.shown.has(userId)) return;
+    for (const p of room.occupants.values()) {
+      const gone = occupantPresence({
+        from: `${p.roomJid}/${old}`,
+        to: p.full,
+        level: m.level,
+        unavailable: true,
+        codes: ['303'],
+      });
+      const item = gone.getChild('x', NS.mucUser)?.getChild('item');
+      if (item) item.attrs.nick = nick;
+      this.out(gone);
+      this.out(occupantPresence({ from: `${p.roomJid}/${nick}`, to: p.full, level: m.level }));
+    }
   }
 
   /** New power levels: shown members' and XMPP users' affiliations and roles change with them. */

@@ -9,7 +9,7 @@
  * of the bridge is not noticed by them; a message that bounces removes the session.
  */
 import { xml, type Element } from '@xmpp/xml';
-import { BridgeError } from '../../../src/connector.js';
+import { BridgeError, type MatrixUserId } from '../../../src/connector.js';
 import type { XmppDeps } from '../deps.js';
 import { GatewayMatrixSide } from './gateway-from-matrix.js';
 import {
@@ -120,14 +120,11 @@ export class Gateway extends GatewayMatrixSide {
           this.out(buildError(el, 'cancel', 'not-acceptable', 'join the room first'));
           return;
         }
-        if (m.type !== 'groupchat' || safeJid(m.to)?.resource) {
+        const toNick = safeJid(m.to)?.resource;
+        if (toNick) return this.privateMessage(el, m, room, o, toNick);
+        if (m.type !== 'groupchat') {
           this.out(
-            buildError(
-              el,
-              'cancel',
-              'feature-not-implemented',
-              'private messages in a Matrix room are not bridged',
-            ),
+            buildError(el, 'modify', 'bad-request', 'a message to the room is a groupchat one'),
           );
           return;
         }
@@ -186,17 +183,7 @@ export class Gateway extends GatewayMatrixSide {
     const bare = safeJid(full)!.bare().toString();
     const existing = room.occupants.get(full);
     if (existing?.nick === nick) return; // a presence update (status, show): nothing to tell
-    if (existing) {
-      this.out(
-        buildError(
-          el,
-          'cancel',
-          'not-acceptable',
-          'nick changes are not bridged: leave and enter again',
-        ),
-      );
-      return;
-    }
+    if (existing) return this.changeNick(el, room, existing, nick);
     if (nickTaken(room, nick, bare)) {
       this.out(buildError(el, 'cancel', 'conflict', 'that nick is taken in this room'));
       return;
@@ -246,6 +233,84 @@ export class Gateway extends GatewayMatrixSide {
     this.out(subjectMessage(roomJid, full, room.topic ?? '', newId()));
     ctx.log.info({ portal: room.key, occupant: bare }, 'an XMPP user entered a Matrix room');
   }
+
+  /**
+   * A nick change inside the room (XEP-0045 §7.6): each occupant is told the old nick left with
+   * 303 and the new one, and the user's ghost takes the new name in Matrix. A taken nick is a
+   * conflict, and the user keeps theirs.
+   */
+  private async changeNick(el: Element, room: GwRoom, o: GwOccupant, nick: string) {
+    if (nickTaken(room, nick, o.bare)) {
+      this.out(buildError(el, 'cancel', 'conflict', 'that nick is taken in this room'));
+      return;
+    }
+    const old = o.nick;
+    o.nick = nick;
+    await this.save(room);
+    const level = room.levels.get(o.bare) ?? 0;
+    for (const p of room.occupants.values()) {
+      const self = p.full === o.full ? ['110'] : [];
+      const gone = occupantPresence({
+        from: `${p.roomJid}/${old}`,
+        to: p.full,
+        level,
+        jid: o.full,
+        unavailable: true,
+        codes: ['303', ...self],
+      });
+      const item = gone.getChild('x', NS.mucUser)?.getChild('item');
+      if (item) item.attrs.nick = nick;
+      this.out(gone);
+      this.out(
+        occupantPresence({
+          from: `${p.roomJid}/${nick}`,
+          to: p.full,
+          level,
+          jid: o.full,
+          codes: self,
+        }),
+      );
+    }
+    // The ghost is named by the nick of its sessions: the newest one's. It takes the name as it
+    // acts (a join it has already: no event but the new name).
+    const user = xmppUser(o.bare);
+    await this.d.ctx.setGhostProfile(user, { displayName: nick });
+    this.d.post({ kind: 'membership', membership: 'join', portal: room.key, sender: user });
+  }
+
+  /**
+   * A private message to an occupant (XEP-0045 §7.5): to another XMPP user in the room, it goes
+   * to their sessions from the sender's occupant; to a Matrix member, it is a chat with that
+   * Matrix user (their direct chat with the sender's ghost: answers come from their own
+   * address on the component).
+   */
+  private privateMessage(el: Element, m: ParsedMessage, room: GwRoom, o: GwOccupant, to: string) {
+    if (m.type === 'groupchat') {
+      this.out(buildError(el, 'modify', 'bad-request', 'a groupchat message goes to the room'));
+      return;
+    }
+    const sessions = [...room.occupants.values()].filter((p) => p.nick === to);
+    if (sessions.length > 0) {
+      for (const p of sessions) {
+        const copy = cloneStanza(el);
+        copy.attrs.from = `${p.roomJid}/${o.nick}`;
+        copy.attrs.to = p.full;
+        copy.attrs.type = 'chat';
+        copy.append(xml('x', { xmlns: NS.mucUser }));
+        this.out(copy);
+      }
+      return;
+    }
+    const member = [...room.members.entries()].find(([, mm]) => mm.nick === to)?.[0];
+    if (!member || !this.privateToMatrix) {
+      this.out(buildError(el, 'cancel', 'item-not-found', `no one is ${to} in this room`));
+      return;
+    }
+    this.privateToMatrix(el, member);
+  }
+
+  /** Hands a private message to a Matrix member over to their direct chat (set by the connector). */
+  privateToMatrix?: (el: Element, userId: MatrixUserId) => void;
 
   /** A session leaves (or was removed: `codes` 307 kicked, 301 banned, 333 gone). */
   protected async leave(alias: string, full: string, codes: string[], reason?: string) {

@@ -42,7 +42,7 @@ export async function bridgeMessage(
     reactions,
     (url) => mediaFromLink(d.ctx, url),
   );
-  for (const e of events) await d.emit(e);
+  for (const e of events) d.post(e); // in order, stored together with the burst's others
 }
 
 export async function saveSubject(d: XmppDeps, room: Room, subject: string): Promise<void> {
@@ -59,7 +59,7 @@ export async function arrived(d: XmppDeps, room: Room, ghost: string, nick = gho
   room.remote.add(ghost);
   const user = xmppUser(`${room.jid}/${ghost}`);
   await d.ctx.setGhostProfile(user, { displayName: nick });
-  await d.emit({
+  d.post({
     kind: 'membership',
     portal: mucPortal(room.jid),
     sender: user,

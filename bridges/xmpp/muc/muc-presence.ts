@@ -17,6 +17,7 @@ import {
 } from './muc-room.js';
 import { parseOccupantPresence } from './muc-stanzas.js';
 import { conflictNick } from './nicks.js';
+import { outcast } from './outcasts.js';
 import { newId } from '../connection/stanzas.js';
 
 const MAX_CONFLICTS = 5;
@@ -30,6 +31,8 @@ export interface PresenceHost {
   arrived(room: Room, ghost: string, nick?: string): Promise<void>;
   /** Our occupant's join was confirmed (before the room's next stanzas are read). */
   joined(room: Room, o: Occupant): void;
+  /** Our occupant's affiliation, as the room tells it at the join and at each change. */
+  affiliation(room: Room, o: Occupant, affiliation: string | undefined): void;
 }
 
 export function onPresence(host: PresenceHost, el: Element): void {
@@ -56,6 +59,7 @@ export function onPresence(host: PresenceHost, el: Element): void {
         mine.settle?.();
         host.joined(room, mine);
       }
+      host.affiliation(room, mine, p.affiliation);
       if (changed) void host.store(room);
     } else if (p.codes.has('303') && p.newNick) {
       mine.nick = p.newNick;
@@ -91,6 +95,9 @@ export function onPresence(host: PresenceHost, el: Element): void {
     room.ghostNicks.delete(nick);
     if (renamed !== ghost) room.ghostNicks.set(renamed, ghost);
   } else if (!p.available) room.ghostNicks.delete(nick);
+  // A ban of an occupant whose address the room tells: their account's ghost is banned too.
+  const outcastJid = p.codes.has('301') && p.realJid ? safeJid(p.realJid)?.bare() : undefined;
+  if (outcastJid) outcast(host.d, room, outcastJid.toString(), p.reason);
   void host.d.chain.run(
     key,
     async () => {

@@ -51,6 +51,10 @@ export interface Room {
   lastTimer?: NodeJS.Timeout;
   /** The next join of a reader catches up from the archive (set on each rejoin). */
   catchUp?: boolean;
+  /** Outcasts' bare addresses as the bridge knows them (outcasts.ts; loaded from the store). */
+  outcasts?: Set<string>;
+  /** Whether the outcast list was read since the last (re)join (by an admin or owner occupant). */
+  outcastsRead?: boolean;
 }
 
 export interface Stored {

@@ -10,7 +10,6 @@
 import type { Element } from '@xmpp/xml';
 import {
   BridgeError,
-  remoteMessageId,
   type MatrixMembership,
   type MatrixPowerLevels,
   type MatrixSender,
@@ -23,20 +22,11 @@ import type { XmppDeps } from '../deps.js';
 import type { Route } from '../messages/from-matrix.js';
 import { bareOf, matrixUserJid, mucPortal, safeJid } from '../ids.js';
 import { onPresence } from './muc-presence.js';
-import {
-  mapIds,
-  newRoom,
-  ourOccupant,
-  readerOf,
-  type Occupant,
-  type Room,
-  type Stored,
-} from './muc-room.js';
+import { newRoom, readerOf, type Occupant, type Room, type Stored } from './muc-room.js';
 import { kickOrBan, levelChanges, setLevels, unban } from './muc-moderation.js';
 import { nickFor } from './nicks.js';
 import type { ReactionSets } from '../messages/reactions.js';
 import {
-  buildError,
   buildJoin,
   buildLeave,
   buildMessage,
@@ -44,8 +34,10 @@ import {
   type ParsedMessage,
 } from '../connection/stanzas.js';
 import { MamQueries } from './mam.js';
-import { catchUp, lastKey, seenLast } from './muc-catchup.js';
-import { arrived, bridgeMessage, saveSubject, subjectKey } from './muc-inbound.js';
+import { catchUp, lastKey } from './muc-catchup.js';
+import { arrived, bridgeMessage, subjectKey } from './muc-inbound.js';
+import { onRoomMessage } from './muc-messages.js';
+import { matrixBan, outcastAddress, readOutcasts } from './outcasts.js';
 
 const JOIN_TIMEOUT_MS = 15_000;
 const REFLECTION_TIMEOUT_MS = 30_000;
@@ -145,6 +137,7 @@ export class Mucs {
 
   private rejoin(room: Room): void {
     room.catchUp = true;
+    room.outcastsRead = false;
     // Occupant-ids are the room's: after the server was away (a non-persistent room is made
     // again, with new ids), the presences that come with the join tell them afresh.
     room.occupantIds.clear();
@@ -266,69 +259,18 @@ export class Mucs {
 
   onMessage(el: Element, m: ParsedMessage): void {
     if (this.mam.onResult(el)) return;
-    const from = safeJid(m.from);
-    const room = from && this.rooms.get(bareOf(from));
-    if (!from || !room) return;
-    if (m.type === 'error') {
-      const pending = m.id ? room.reflections.get(m.id) : undefined;
-      if (!pending || !m.id) return;
-      room.reflections.delete(m.id);
-      const why = m.error?.text ?? m.error?.condition ?? 'refused';
-      pending.reject(new BridgeError('rejected', `the XMPP room refused the message: ${why}`));
-      return;
+    // The room and nick off the address string (a room's address is as the bridge stored it),
+    // without parsing a JID for each message; an address in another form is parsed.
+    const slash = m.from.indexOf('/');
+    let room = this.rooms.get(slash < 0 ? m.from : m.from.slice(0, slash));
+    let resource = room && slash >= 0 ? m.from.slice(slash + 1) : undefined;
+    if (!room) {
+      const from = safeJid(m.from);
+      room = from && this.rooms.get(bareOf(from));
+      resource = from?.resource || undefined;
     }
-    if (m.type !== 'groupchat') {
-      // A private message through the MUC: not the room's to see, and not bridged (yet).
-      if (m.body !== undefined)
-        void this.d.link
-          .send(
-            buildError(
-              el,
-              'cancel',
-              'feature-not-implemented',
-              'private messages through this room are not bridged to Matrix',
-            ),
-          )
-          .catch(() => undefined);
-      return;
-    }
-    const reader = readerOf(room);
-    if (!reader || m.to !== reader.full) return; // another occupant's copy of the same message
-    const nick = from.resource;
-    const stanzaId = m.stanzaIds.find((s) => s.by === room.jid)?.id;
-    const own = nick ? ourOccupant(room, nick) : undefined;
-    if (own) {
-      // Our own message, reflected: it confirms the send and is never bridged back.
-      // The room's copy of a subject change keeps none of our ids: it answers the occupant's last one.
-      const subjectChange =
-        m.subject !== undefined && m.body === undefined
-          ? room.subjectChanges.get(own.full)
-          : undefined;
-      if (subjectChange) room.subjectChanges.delete(own.full);
-      const origin = subjectChange ?? m.originId ?? m.id;
-      if (origin && stanzaId) mapIds(room, origin, stanzaId);
-      this.seenLast(room, stanzaId, m.delayedAt);
-      const pending = origin ? room.reflections.get(origin) : undefined;
-      if (pending && origin) {
-        room.reflections.delete(origin);
-        pending.resolve(stanzaId ? [remoteMessageId(stanzaId)] : []);
-      }
-      if (m.subject !== undefined && m.body === undefined) void this.saveSubject(room, m.subject);
-      return;
-    }
-    if (stanzaId) {
-      if (room.seen.has(stanzaId)) return;
-      room.seen.set(stanzaId, true);
-    }
-    if (m.originId && stanzaId) mapIds(room, m.originId, stanzaId);
-    if (m.id && stanzaId) mapIds(room, m.id, stanzaId); // what corrections name
-    const key = mucPortal(room.jid);
-    this.seenLast(room, stanzaId, m.delayedAt);
-    void this.d.chain.run(
-      key,
-      () => this.bridgeMessage(room, m, nick, stanzaId),
-      (err) => this.d.ctx.log.warn({ err, portal: key }, 'a MUC message was not bridged'),
-    );
+    if (!room) return;
+    onRoomMessage(this.d, this.reactions, room, resource, el, m);
   }
 
   bridgeMessage(
@@ -340,10 +282,6 @@ export class Mucs {
     return bridgeMessage(this.d, this.reactions, room, m, nick, stanzaId);
   }
 
-  private seenLast(room: Room, stanzaId: string | undefined, at?: number): void {
-    seenLast(this.d, room, stanzaId, at);
-  }
-
   private joinedRoom(room: Room, o: Occupant): void {
     catchUp(
       { d: this.d, mam: this.mam, bridgeMessage: (r, m, n, id) => this.bridgeMessage(r, m, n, id) },
@@ -352,8 +290,16 @@ export class Mucs {
     );
   }
 
-  private saveSubject(room: Room, subject: string): Promise<void> {
-    return saveSubject(this.d, room, subject);
+  /** An occupant of ours is an admin or owner: the room's outcasts are read (once per join). */
+  private ourAffiliation(room: Room, o: Occupant, affiliation: string | undefined): void {
+    if (room.outcastsRead || (affiliation !== 'owner' && affiliation !== 'admin')) return;
+    room.outcastsRead = true;
+    const key = mucPortal(room.jid);
+    void this.d.chain.run(
+      key,
+      () => readOutcasts(this.d, room, o),
+      (err) => this.d.ctx.log.warn({ err, portal: key }, 'the MUC outcasts were not read'),
+    );
   }
 
   private arrived(room: Room, ghost: string, nick?: string): Promise<void> {
@@ -369,6 +315,7 @@ export class Mucs {
         join: (room, o) => this.join(room, o),
         arrived: (room, ghost, nick) => this.arrived(room, ghost, nick),
         joined: (room, o) => this.joinedRoom(room, o),
+        affiliation: (room, o, affiliation) => this.ourAffiliation(room, o, affiliation),
       },
       el,
     );
@@ -396,6 +343,14 @@ export class Mucs {
       return;
     }
     const ghost = this.d.ctx.ghostRemoteId(change.target);
+    const address = ghost ? outcastAddress(room, ghost) : undefined;
+    if (address && (change.membership === 'ban' || change.membership === 'unban')) {
+      // An XMPP account's own ghost (not an occupant's): its address is an outcast, or not.
+      await matrixBan(this.d, room, address, change, () =>
+        this.ensureJoined(room.jid, change.sender),
+      );
+      return;
+    }
     if (ghost && change.membership === 'unban') {
       await unban(this.d.link, room, ghost, await this.ensureJoined(room.jid, change.sender));
       return;

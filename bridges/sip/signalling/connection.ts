@@ -12,7 +12,7 @@ import {
   type SessionDescriptionHandlerFactory,
   type UserAgentDelegate,
 } from 'sip.js';
-import { accountPassword, sipDomain, type SipConfig } from './config.js';
+import { accountPassword, sipDomain, type SipConfig } from '../config.js';
 import { installFastSipGrammar } from './sip-grammar.js';
 
 /** The `ws` options sip.js's transport cannot pass itself (it calls `new WebSocket(url, 'sip')`). */

@@ -4,8 +4,8 @@
  * users who would rather not type a ghost's Matrix id (`@sip_=2b15551234567:domain`). The dial
  * plan decides, as for a DM the user opens: a refused destination gets no room.
  */
-import type { Command, MatrixUserId, PortalKey, RemoteUserId } from '../../src/connector.js';
-import { partyFromInput } from './ids.js';
+import type { Command, MatrixUserId, PortalKey, RemoteUserId } from '../../../src/connector.js';
+import { partyFromInput } from '../ids.js';
 
 export interface CallCommandDeps {
   /** Why `user` may not reach `party` (undefined: allowed). */

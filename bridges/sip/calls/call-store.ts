@@ -4,7 +4,12 @@
  * (its dialog state is not stored): the phone's own session timers end it.
  */
 import type { Logger } from 'pino';
-import type { KeyValueStore, PortalKey, RemoteEvent, RemoteUserId } from '../../src/connector.js';
+import type {
+  KeyValueStore,
+  PortalKey,
+  RemoteEvent,
+  RemoteUserId,
+} from '../../../src/connector.js';
 
 const KEY = 'calls-in-progress';
 

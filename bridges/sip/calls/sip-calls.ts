@@ -1,9 +1,10 @@
 /**
  * The calls between Matrix VoIP (`m.call.*`) and SIP INVITE dialogs, one per Matrix call id: the
- * list, what Matrix sends routed to its handler (calls/outgoing.ts, calls/incoming.ts,
- * calls/hold.ts), and what every call shares (the store, DTMF by INFO, the end of a call told to
+ * list, what Matrix sends routed to its handler (outgoing.ts, incoming.ts,
+ * hold.ts), and what every call shares (the store, DTMF by INFO, the end of a call told to
  * Matrix once, the media's figures).
  */
+import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { Invitation, Inviter, SessionState, type Session } from 'sip.js';
 import {
@@ -13,26 +14,29 @@ import {
   type MatrixCall,
   type MatrixUserId,
   type PortalKey,
-} from '../../src/connector.js';
-import type { SipConfig } from './config.js';
-import type { SipConnection } from './connection.js';
-import type { DialPlan } from './dial-plan.js';
-import type { Portals } from './portals.js';
-import type { SdpSide } from './sdp-handler.js';
-import { MediaRelay } from './media/relay.js';
+} from '../../../src/connector.js';
+import type { SipConfig } from '../config.js';
+import type { SipConnection } from '../signalling/connection.js';
+import type { DialPlan } from '../dial-plan.js';
+import type { Portals } from '../portals.js';
+import type { SdpSide } from '../signalling/sdp-handler.js';
+import { RelayPool, type RelayHandle } from '../media/relay-pool.js';
 import { dtmfInfoHandler, sendDtmfInfo } from './dtmf.js';
 import { hangUpLeftOver, type CallStore } from './call-store.js';
-import type { Call, CallCounters, CallKit, Line } from './calls/call.js';
-import type { UserLines } from './lines.js';
-import { dial } from './calls/outgoing.js';
-import { answer, incoming } from './calls/incoming.js';
-import { negotiateFromMatrix, sdpSideOf } from './calls/hold.js';
-import { endNotice } from './calls/end-notice.js';
-import type { CallQuality } from './media/relay.js';
+import type { Call, CallCounters, CallKit, Line } from './call.js';
+import type { UserLines } from '../signalling/lines.js';
+import { dial } from './outgoing.js';
+import { answer, incoming } from './incoming.js';
+import { negotiateFromMatrix, sdpSideOf } from './hold.js';
+import { endNotice } from './end-notice.js';
+import type { CallQuality } from '../media/relay.js';
 
 export class SipCalls implements CallKit {
   private readonly calls = new Map<string, Call>();
   private readonly bySession = new WeakMap<Session, Call>();
+  private pool?: RelayPool;
+  /** Calls whose media is ending (their final figures on the way from the media thread). */
+  private readonly ending = new Set<Promise<void>>();
 
   constructor(
     readonly config: SipConfig,
@@ -180,38 +184,55 @@ export class SipCalls implements CallKit {
     const media = call.media;
     call.media = undefined; // once: a call can end from both sides at the same moment
     if (media) {
-      const { toSip, toMatrix, foreign, held } = media.stats;
-      const quality = media.quality;
-      this.log.info(
-        { portal: call.portal, callId: call.callId, toSip, toMatrix, foreign, held, quality },
-        'call media ended',
-      );
-      this.counters.media(media.stats, quality);
-      void media.close();
-      if (call.answered)
-        void this.portals
-          .emit({
-            kind: 'message',
-            portal: call.portal,
-            sender: call.party,
-            id: remoteMessageId(`call-end:${call.callId}`),
-            content: {
-              kind: 'notice',
-              text: endNotice(quality, call.answeredAt && Date.now() - call.answeredAt),
-            },
-          })
-          .catch((err: unknown) => this.log.warn({ err }, 'call end notice not queued'));
+      const ending = this.endMedia(call, media);
+      this.ending.add(ending);
+      void ending.finally(() => this.ending.delete(ending));
     }
   }
 
-  newRelay(): MediaRelay {
+  /** Ends a call's relay: its final figures logged, counted and told in the end notice. */
+  private async endMedia(call: Call, media: RelayHandle): Promise<void> {
+    await media.close();
+    const { toSip, toMatrix, foreign, held } = media.stats;
+    const quality = media.quality;
+    this.log.info(
+      { portal: call.portal, callId: call.callId, toSip, toMatrix, foreign, held, quality },
+      'call media ended',
+    );
+    this.counters.media(media.stats, quality);
+    if (call.answered)
+      await this.portals
+        .emit({
+          kind: 'message',
+          portal: call.portal,
+          sender: call.party,
+          id: remoteMessageId(`call-end:${call.callId}`),
+          content: {
+            kind: 'notice',
+            text: endNotice(quality, call.answeredAt && Date.now() - call.answeredAt),
+          },
+        })
+        .catch((err: unknown) => this.log.warn({ err }, 'call end notice not queued'));
+  }
+
+  newRelay(): RelayHandle {
     const m = this.config.media;
-    return new MediaRelay({
-      bindAddress: m.rtp_bind_address,
-      ...(m.public_address ? { publicAddress: m.public_address } : {}),
-      ...(m.rtp_ports ? { ports: m.rtp_ports } : {}),
-      iceServers: m.ice_servers,
-    });
+    this.pool ??= new RelayPool(
+      {
+        bindAddress: m.rtp_bind_address,
+        ...(m.public_address ? { publicAddress: m.public_address } : {}),
+        ...(m.rtp_ports ? { ports: m.rtp_ports } : {}),
+        iceServers: m.ice_servers,
+      },
+      m.threads ?? Math.max(1, Math.min(8, availableParallelism() - 1)),
+      this.log,
+    );
+    return this.pool.open();
+  }
+
+  /** Each media thread's event-loop delay (ms) since the last reset (benchmarks). */
+  mediaLoopDelay(reset: boolean): Promise<{ p50: number; p99: number; max: number }[]> {
+    return this.pool?.loopDelay(reset) ?? Promise.resolve([]);
   }
 
   async tell(call: Call, outcome: Pick<CallSignal, 'action' | 'reason'>): Promise<void> {
@@ -260,5 +281,8 @@ export class SipCalls implements CallKit {
       else if (s instanceof Inviter) await s.cancel().catch(() => undefined);
       else if (s instanceof Invitation) await s.reject({ statusCode: 503 }).catch(() => undefined);
     }
+    await Promise.all([...this.ending]);
+    await this.pool?.stop();
+    this.pool = undefined;
   }
 }

@@ -1,5 +1,5 @@
-/** How a SIP call's final failure response reads in Matrix VoIP (see calls.ts). */
-import type { CallSignal } from '../../src/connector.js';
+/** How a SIP call's final failure response reads in Matrix VoIP (see sip-calls.ts). */
+import type { CallSignal } from '../../../src/connector.js';
 
 /** What Matrix is told of a SIP final failure response. */
 export function outcomeOfStatus(status: number): Pick<CallSignal, 'action' | 'reason'> {

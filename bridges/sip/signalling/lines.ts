@@ -4,8 +4,8 @@
  * account ring and reach its Matrix user; theirs go out from it instead of the trunk.
  */
 import type { Logger } from 'pino';
-import type { KeyValueStore, MatrixUserId, SecretSealer } from '../../src/connector.js';
-import type { SipConfig } from './config.js';
+import type { KeyValueStore, MatrixUserId, SecretSealer } from '../../../src/connector.js';
+import type { SipConfig } from '../config.js';
 import type { SipConnection } from './connection.js';
 
 export interface SipAccount {

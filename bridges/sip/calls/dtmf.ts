@@ -5,7 +5,7 @@
  */
 
 import type { Info, Session } from 'sip.js';
-import { BridgeError } from '../../src/connector.js';
+import { BridgeError } from '../../../src/connector.js';
 
 /** `!dtmf <digits>` typed in a DM room: the digits, or undefined when the text is not that command. */
 export function dtmfCommand(text: string): string | undefined {

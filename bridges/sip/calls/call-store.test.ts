@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { portalKey, remoteUserId, type KeyValueStore } from '../../src/connector.js';
+import { portalKey, remoteUserId, type KeyValueStore } from '../../../src/connector.js';
 import { CallStore } from './call-store.js';
 
 const memoryKv = (): KeyValueStore => {

@@ -1,10 +1,10 @@
 /**
  * `sip login <user> <password> [<auth user>]` and `sip logout` in the management room: a Matrix
- * user's own SIP account (see lines.ts). The command's event is redacted first (it holds a
+ * user's own SIP account (see signalling/lines.ts). The command's event is redacted first (it holds a
  * password); the account is kept only when the registrar takes it.
  */
-import type { Command, CommandContext } from '../../src/connector.js';
-import type { UserLines } from './lines.js';
+import type { Command, CommandContext } from '../../../src/connector.js';
+import type { UserLines } from '../signalling/lines.js';
 
 async function redactPassword(ctx: CommandContext): Promise<string> {
   try {

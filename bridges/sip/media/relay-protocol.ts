@@ -1,0 +1,48 @@
+/**
+ * The messages between the call control (the bridge's main thread) and a media thread
+ * (relay-worker.ts) that owns a share of the calls' relays. Only call control crosses: the
+ * relay's SDP steps, trickled candidates, DTMF, its figures, its end. Packets never do.
+ */
+import type { CallQuality, MediaStats, RelayOptions } from './relay.js';
+
+/** The relay's steps the main thread asks for (MediaRelay's methods of the same names). */
+export const RELAY_METHODS = [
+  'matrixOffered',
+  'sipAnswered',
+  'sipOffered',
+  'matrixAnswered',
+  'matrixReoffered',
+  'sipReanswered',
+  'sipReoffered',
+  'matrixReoffer',
+  'matrixReanswered',
+  'addCandidates',
+  'sendDigits',
+] as const;
+export type RelayMethod = (typeof RELAY_METHODS)[number];
+
+/** What the main thread keeps of a relay between messages (each reply and push brings it). */
+export interface RelayState {
+  sendsDigits: boolean;
+  stats: MediaStats;
+  quality: CallQuality;
+}
+
+export interface LoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export type ToHost =
+  | { op: 'open'; id: number; options: RelayOptions }
+  | { op: 'call'; id: number; req: number; method: RelayMethod; args: unknown[] }
+  | { op: 'close'; id: number; req: number }
+  /** The thread's event-loop delay (ms) since the last `reset`. */
+  | { op: 'loop'; req: number; reset: boolean };
+
+export type FromHost =
+  | { kind: 'reply'; req: number; value?: unknown; error?: string; state?: RelayState }
+  | { kind: 'digit'; id: number; digit: string }
+  /** Every relay's figures, each second (for /metrics while calls are up). */
+  | { kind: 'figures'; relays: [number, RelayState][] };

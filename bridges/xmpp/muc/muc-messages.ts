@@ -1,0 +1,92 @@
+/**
+ * A message from a MUC portal's room, as the bridge's occupants get it: a refusal of one of
+ * ours, the room's own notices (bans: outcasts.ts), private messages (refused), our own
+ * messages reflected (they confirm the send: the stanza-id is mapped, nothing is bridged back),
+ * and the others' messages, read from the reader's copy only, bridged in the portal's chain.
+ */
+import type { Element } from '@xmpp/xml';
+import { BridgeError, remoteMessageId } from '../../../src/connector.js';
+import type { XmppDeps } from '../deps.js';
+import { mucPortal } from '../ids.js';
+import type { ReactionSets } from '../messages/reactions.js';
+import { buildError, type ParsedMessage } from '../connection/stanzas.js';
+import { mapIds, ourOccupant, readerOf, type Room } from './muc-room.js';
+import { seenLast } from './muc-catchup.js';
+import { bridgeMessage, saveSubject } from './muc-inbound.js';
+import { onAffiliationNotice } from './outcasts.js';
+
+/** `resource`: the sender's nick (none: the room itself). */
+export function onRoomMessage(
+  d: XmppDeps,
+  reactions: ReactionSets,
+  room: Room,
+  resource: string | undefined,
+  el: Element,
+  m: ParsedMessage,
+): void {
+  if (m.type === 'error') {
+    const pending = m.id ? room.reflections.get(m.id) : undefined;
+    if (!pending || !m.id) return;
+    room.reflections.delete(m.id);
+    const why = m.error?.text ?? m.error?.condition ?? 'refused';
+    pending.reject(new BridgeError('rejected', `the XMPP room refused the message: ${why}`));
+    return;
+  }
+  if (!resource && m.type !== 'groupchat') {
+    // The room's own notice to an occupant of ours: a ban of someone not in it, say.
+    onAffiliationNotice(d, room, el);
+    return;
+  }
+  if (m.type !== 'groupchat') {
+    // A private message through the MUC: not the room's to see, and not bridged (yet).
+    if (m.body !== undefined)
+      void d.link
+        .send(
+          buildError(
+            el,
+            'cancel',
+            'feature-not-implemented',
+            'private messages through this room are not bridged to Matrix',
+          ),
+        )
+        .catch(() => undefined);
+    return;
+  }
+  const reader = readerOf(room);
+  if (!reader || m.to !== reader.full) return; // another occupant's copy of the same message
+  const nick = resource;
+  const stanzaId = m.stanzaIds.find((s) => s.by === room.jid)?.id;
+  const own = nick ? ourOccupant(room, nick) : undefined;
+  if (own) {
+    // Our own message, reflected: it confirms the send and is never bridged back.
+    // The room's copy of a subject change keeps none of our ids: it answers the occupant's last one.
+    const subjectChange =
+      m.subject !== undefined && m.body === undefined
+        ? room.subjectChanges.get(own.full)
+        : undefined;
+    if (subjectChange) room.subjectChanges.delete(own.full);
+    const origin = subjectChange ?? m.originId ?? m.id;
+    if (origin && stanzaId) mapIds(room, origin, stanzaId);
+    seenLast(d, room, stanzaId, m.delayedAt);
+    const pending = origin ? room.reflections.get(origin) : undefined;
+    if (pending && origin) {
+      room.reflections.delete(origin);
+      pending.resolve(stanzaId ? [remoteMessageId(stanzaId)] : []);
+    }
+    if (m.subject !== undefined && m.body === undefined) void saveSubject(d, room, m.subject);
+    return;
+  }
+  if (stanzaId) {
+    if (room.seen.has(stanzaId)) return;
+    room.seen.set(stanzaId, true);
+  }
+  if (m.originId && stanzaId) mapIds(room, m.originId, stanzaId);
+  if (m.id && stanzaId) mapIds(room, m.id, stanzaId); // what corrections name
+  const key = mucPortal(room.jid);
+  seenLast(d, room, stanzaId, m.delayedAt);
+  void d.chain.run(
+    key,
+    () => bridgeMessage(d, reactions, room, m, nick, stanzaId),
+    (err) => d.ctx.log.warn({ err, portal: key }, 'a MUC message was not bridged'),
+  );
+}
