@@ -87,6 +87,9 @@ export async function ircUser(nick: string, channel: string, port = ircPort()): 
 }
 
 /** The nick the default `nick_template` (`{localpart}[m]`) gives a Matrix user. */
+/** An IRC line's parameters without the colon of the last one (InspIRCd writes `+b :mask`). */
+export const flat = (line: string) => line.replaceAll(' :', ' ');
+
 /** Waits until `listener` hears `body` from `nick` (PRIVMSG, NOTICE or ACTION); what it heard. */
 export const heardFrom = (listener: IrcUser, nick: string, body: string, timeoutMs = 20_000) =>
   waitFor(
