@@ -20,11 +20,25 @@ import { cloneStanza, newId, NS } from '../connection/stanzas.js';
 
 export abstract class GatewayMatrixSide {
   protected readonly rooms = new Map<string, GwRoom>();
+  /** Rooms whose sessions could not be restored at start (the Matrix lookup failed). */
+  protected readonly unrestored = new Set<string>();
 
   constructor(protected readonly d: XmppDeps) {}
 
   protected get config() {
     return this.d.ctx.config;
+  }
+
+  /** Restores the sessions a room had before the bridge stopped. */
+  abstract linked(alias: string): Promise<void>;
+
+  /**
+   * The room, its restore tried again first where it failed at start: dropping the room's events
+   * instead would leave its XMPP users unknowingly deaf until they rejoined.
+   */
+  protected async roomOf(alias: string): Promise<GwRoom | undefined> {
+    if (this.unrestored.has(alias)) await this.linked(alias).catch(() => undefined);
+    return this.rooms.get(alias);
   }
 
   /** A session leaves (or was removed: `codes` 307 kicked, 301 banned, 333 gone). */
@@ -59,7 +73,7 @@ export abstract class GatewayMatrixSide {
 
   /** Sends a stanza `route` built to every XMPP session in the room, from the sender's occupant. */
   async send(el: Element, alias: string): Promise<void> {
-    const room = this.rooms.get(alias);
+    const room = await this.roomOf(alias);
     if (!room || room.occupants.size === 0) return;
     const nick = safeJid(el.attrs.from ?? '')?.resource ?? '';
     const userId = [...room.members.entries()].find(([, m]) => m.nick === nick)?.[0];
@@ -86,7 +100,7 @@ export abstract class GatewayMatrixSide {
   }
 
   async onMatrixMembership(alias: string, change: MatrixMembership): Promise<void> {
-    const room = this.rooms.get(alias);
+    const room = await this.roomOf(alias);
     if (!room) return;
     const codes =
       change.membership === 'kick' ? ['307'] : change.membership === 'ban' ? ['301'] : [];
@@ -185,7 +199,7 @@ export abstract class GatewayMatrixSide {
   }
 
   async onMatrixTopic(alias: string, change: MatrixTopic): Promise<void> {
-    const room = this.rooms.get(alias);
+    const room = await this.roomOf(alias);
     if (!room) return;
     room.topic = change.topic;
     const { from } = this.route(alias, change.sender);

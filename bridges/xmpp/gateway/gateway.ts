@@ -397,7 +397,14 @@ export class Gateway extends GatewayMatrixSide {
   async linked(alias: string): Promise<void> {
     const stored = await this.d.ctx.kv.get<GwOccupant[]>(occupantsKey(alias));
     if (!stored?.length) return;
-    const room = await this.load(alias);
+    let room: GwRoom;
+    try {
+      room = await this.load(alias);
+    } catch (err) {
+      this.unrestored.add(alias); // tried again when the room's next event comes (roomOf)
+      throw err;
+    }
+    this.unrestored.delete(alias);
     for (const o of stored) room.occupants.set(o.full, o);
     room.shown.clear();
     for (const u of firstShown(room, this.config.gateway.max_shown_members)) room.shown.add(u);
