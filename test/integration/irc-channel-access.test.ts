@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { asUser, sendText } from '../support/bridge-harness.js';
 import { command, openManagementRoom } from '../support/management-room.js';
 import { joinRule } from '../support/room-levels.js';
-import { defaultPuppetNick, ircUser, type IrcUser } from '../support/irc-user.js';
+import { defaultPuppetNick, flat, ircUser, type IrcUser } from '../support/irc-user.js';
 import { ircScope, joinChannelRoom } from '../support/irc-scope.js';
 import {
   registerUser,
@@ -15,9 +15,6 @@ import {
   waitFor,
   type TestUser,
 } from '../support/synapse.js';
-
-/** An IRC line's parameters without the colon of the last one (InspIRCd writes `+b :mask`). */
-const flat = (line: string) => line.replaceAll(' :', ' ');
 
 describe('IRC bridge: keyed, secret and invite-only channels (InspIRCd + Synapse)', () => {
   const suffix = randomBytes(4).toString('hex');

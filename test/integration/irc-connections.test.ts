@@ -15,6 +15,7 @@ import {
   ircUser,
   type IrcUser,
   startIrcBridge,
+  heardFrom,
 } from '../support/irc-user.js';
 import {
   registerUser,
@@ -42,11 +43,7 @@ describe('IRC connection limits (InspIRCd + Synapse)', () => {
   const users: Record<'alice' | 'bob' | 'carol', TestUser & { nick: string }> = {} as never;
 
   const heard = (who: keyof typeof users, body: string) =>
-    waitFor(
-      () => dan.heard.find((e) => e.nick === users[who].nick && e.message === body),
-      30_000,
-      `"${body}" from ${who} on IRC`,
-    );
+    heardFrom(dan, users[who].nick, body, 30_000);
   const quit = (who: keyof typeof users, timeoutMs = 30_000) =>
     waitFor(
       () => quits.find((q) => q.nick === users[who].nick),

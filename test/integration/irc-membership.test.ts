@@ -6,21 +6,16 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { asUser, joinedMembers, roomEvents } from '../support/bridge-harness.js';
-import { powerLevels } from '../support/room-levels.js';
-import { defaultPuppetNick, ircUser, type IrcUser } from '../support/irc-user.js';
+import { bot, powerLevels } from '../support/room-levels.js';
+import { defaultPuppetNick, flat, ircUser, type IrcUser } from '../support/irc-user.js';
 import { ircScope, joinChannelRoom } from '../support/irc-scope.js';
 import {
   registerUser,
   requireSynapse,
-  testRegistration,
   uniqueLocalpart,
   waitFor,
   type TestUser,
 } from '../support/synapse.js';
-
-const bot = () => ({ accessToken: testRegistration().as_token });
-/** An IRC line's parameters without the colon of the last one (InspIRCd writes `+b :mask`). */
-const flat = (line: string) => line.replaceAll(' :', ' ');
 
 describe('IRC bridge: Matrix memberships (InspIRCd + Synapse)', () => {
   const suffix = randomBytes(4).toString('hex');
@@ -107,10 +102,7 @@ describe('IRC bridge: Matrix memberships (InspIRCd + Synapse)', () => {
       // Op on IRC: the ban is +b and KICK by Carol's nick.
       op.client.raw(`MODE ${kickChannel} +o ${puppetNick}`);
       await waitFor(
-        () =>
-          op.raw.find(
-            (l) => / MODE /.test(l) && l.replaceAll(' :', ' ').includes(`+o ${puppetNick}`),
-          ),
+        () => op.raw.find((l) => / MODE /.test(l) && flat(l).includes(`+o ${puppetNick}`)),
         20_000,
         `${puppetNick} opped`,
       );
@@ -125,11 +117,9 @@ describe('IRC bridge: Matrix memberships (InspIRCd + Synapse)', () => {
       );
       expect(kickLine).toContain(`KICK ${kickChannel} Fred${suffix} :spam`);
       // InspIRCd writes the last parameter with a colon (`+b :nick!*@*`).
-      expect(
-        op.raw.some(
-          (l) => / MODE /.test(l) && l.replaceAll(' :', ' ').includes(`+b Fred${suffix}!*@*`),
-        ),
-      ).toBe(true);
+      expect(op.raw.some((l) => / MODE /.test(l) && flat(l).includes(`+b Fred${suffix}!*@*`))).toBe(
+        true,
+      );
 
       // Unbanning in Matrix lifts that ban on IRC, by Carol's nick.
       await asUser(carol, 'POST', `/_matrix/client/v3/rooms/${room}/unban`, { user_id: ghost });
@@ -154,7 +144,7 @@ describe('IRC bridge: Matrix memberships (InspIRCd + Synapse)', () => {
         20_000,
         'the TOPIC on IRC',
       );
-      expect(topicLine.replaceAll(' :', ' ')).toContain(`TOPIC ${kickChannel} new topic QUIT gone`);
+      expect(flat(topicLine)).toContain(`TOPIC ${kickChannel} new topic QUIT gone`);
     } finally {
       op.client.quit();
       victim.client.quit();

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, roomEvents, sendText, type RoomEvent } from '../support/bridge-harness.js';
+import { roomEvents, sendText, type RoomEvent } from '../support/bridge-harness.js';
 import {
   defaultPuppetNick,
   ircUser,
@@ -14,7 +14,9 @@ import {
   ngircdPort,
   startIrcBridge,
   joinPmRoom,
+  heardFrom,
 } from '../support/irc-user.js';
+import { joinChannelRoom } from '../support/irc-scope.js';
 import {
   registerUser,
   requireSynapse,
@@ -38,12 +40,7 @@ describe('IRC bridge on ngIRCd (RFC-only server) + Synapse', () => {
 
   const inRoom = (room: string, predicate: (e: RoomEvent) => boolean, what: string) =>
     waitFor(async () => (await roomEvents(alice, room)).find(predicate), 20_000, what);
-  const bobHeard = (body: string) =>
-    waitFor(
-      () => bob.heard.find((e) => e.nick === puppetNick && e.message === body),
-      20_000,
-      `"${body}" on IRC`,
-    );
+  const bobHeard = (body: string) => heardFrom(bob, puppetNick, body);
 
   beforeAll(async () => {
     requireSynapse();
@@ -51,14 +48,7 @@ describe('IRC bridge on ngIRCd (RFC-only server) + Synapse', () => {
     bridge = await startIrcBridge({ port: ngircdPort(), bot_nick: `sbn${suffix}` }, connector);
     alice = await registerUser(uniqueLocalpart('alice'));
     puppetNick = defaultPuppetNick(alice.userId);
-    roomId = (
-      await asUser<{ room_id: string }>(
-        alice,
-        'POST',
-        `/_matrix/client/v3/join/${encodeURIComponent(`#irc_test_${channel}:localhost`)}`,
-        {},
-      )
-    ).room_id;
+    roomId = await joinChannelRoom(alice, channel);
   });
 
   afterAll(async () => {

@@ -15,7 +15,9 @@ import {
   type IrcUser,
   startIrcBridge,
   joinPmRoom,
+  heardFrom,
 } from '../support/irc-user.js';
+import { joinChannelRoom } from '../support/irc-scope.js';
 import {
   registerUser,
   requireSynapse,
@@ -53,12 +55,7 @@ describe('IRC private messages (InspIRCd + Synapse)', () => {
       20_000,
       `"${body}" from the ghost`,
     );
-  const bobHeard = (body: string) =>
-    waitFor(
-      () => bob.heard.find((e) => e.nick === puppetNick && e.message === body),
-      20_000,
-      `"${body}" on IRC`,
-    );
+  const bobHeard = (body: string) => heardFrom(bob, puppetNick, body);
 
   beforeAll(async () => {
     requireSynapse();
@@ -67,14 +64,7 @@ describe('IRC private messages (InspIRCd + Synapse)', () => {
     alice = await registerUser(uniqueLocalpart('alice'));
     puppetNick = defaultPuppetNick(alice.userId);
     // Alice speaks in the channel once, so that her puppet is on IRC for Bob to PM.
-    const room = (
-      await asUser<{ room_id: string }>(
-        alice,
-        'POST',
-        `/_matrix/client/v3/join/${encodeURIComponent(`#irc_test_${channel}:localhost`)}`,
-        {},
-      )
-    ).room_id;
+    const room = await joinChannelRoom(alice, channel);
     await send(room, { msgtype: 'm.text', body: 'hello channel' });
     await bobHeard('hello channel');
   });

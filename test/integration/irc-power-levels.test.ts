@@ -5,21 +5,16 @@ import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { asUser, roomEvents, roomState } from '../support/bridge-harness.js';
 import { BOT } from '../support/management-room.js';
-import { powerLevels } from '../support/room-levels.js';
-import { defaultPuppetNick, ircUser } from '../support/irc-user.js';
+import { bot, powerLevels } from '../support/room-levels.js';
+import { defaultPuppetNick, flat, ircUser } from '../support/irc-user.js';
 import { ircScope, joinChannelRoom } from '../support/irc-scope.js';
 import {
   registerUser,
   requireSynapse,
-  testRegistration,
   uniqueLocalpart,
   waitFor,
   type TestUser,
 } from '../support/synapse.js';
-
-const bot = () => ({ accessToken: testRegistration().as_token });
-/** An IRC line's parameters without the colon of the last one (InspIRCd writes `+b :mask`). */
-const flat = (line: string) => line.replaceAll(' :', ' ');
 
 describe('IRC bridge: operators as power levels (InspIRCd + Synapse)', () => {
   const suffix = randomBytes(4).toString('hex');

@@ -16,6 +16,7 @@ import {
   ircUser,
   type IrcUser,
   startIrcBridge,
+  heardFrom,
 } from '../support/irc-user.js';
 import { startTcpGate, type TcpGate } from '../support/tcp-gate.js';
 import { asUser, roomEvents } from '../support/bridge-harness.js';
@@ -56,12 +57,7 @@ describe('IRC bridge across a server restart (InspIRCd + Synapse)', () => {
       `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/t${Date.now()}.${++txn}`,
       { msgtype: 'm.text', body },
     );
-  const danHeard = (body: string) =>
-    waitFor(
-      () => dan.heard.find((e) => e.nick === puppetNick && e.message === body),
-      30_000,
-      `"${body}" on IRC`,
-    );
+  const danHeard = (body: string) => heardFrom(dan, puppetNick, body, 30_000);
   const botInChannel = () =>
     waitFor(
       async () => (await dan.names(channel)).includes(botNick),

@@ -19,6 +19,7 @@ import {
   startIrcBridge,
   type IrcUser,
   joinPmRoom,
+  heardFrom,
 } from '../support/irc-user.js';
 import { joinChannelRoom } from '../support/irc-scope.js';
 import {
@@ -68,12 +69,7 @@ describe('IRC refusals reach the Matrix sender (InspIRCd + Synapse)', () => {
   let puppetNick: string;
   let roomId: string;
 
-  const opHeard = (body: string) =>
-    waitFor(
-      () => op.heard.find((e) => e.nick === puppetNick && e.message === body),
-      20_000,
-      `"${body}" on IRC`,
-    );
+  const opHeard = (body: string) => heardFrom(op, puppetNick, body);
   const noticeFor = (room: string, eventId: string) =>
     waitFor(
       async () => (await failures(alice, room)).notices.get(eventId),

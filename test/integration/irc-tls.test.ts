@@ -11,6 +11,7 @@ import { IrcConnector } from '../../bridges/irc/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, roomEvents, startBridge, type RoomEvent } from '../support/bridge-harness.js';
 import { defaultPuppetNick, ircUser, type IrcUser } from '../support/irc-user.js';
+import { joinChannelRoom } from '../support/irc-scope.js';
 import {
   registerUser,
   requireSynapse,
@@ -71,14 +72,7 @@ describe('IRC bridge over TLS (InspIRCd + Synapse)', () => {
     });
     alice = await registerUser(uniqueLocalpart('alice'));
     puppetNick = defaultPuppetNick(alice.userId);
-    roomId = (
-      await asUser<{ room_id: string }>(
-        alice,
-        'POST',
-        `/_matrix/client/v3/join/${encodeURIComponent(`#irc_tls_${channel}:localhost`)}`,
-        {},
-      )
-    ).room_id;
+    roomId = await joinChannelRoom(alice, channel, 'tls');
   });
 
   afterAll(async () => {
@@ -124,14 +118,7 @@ describe('IRC bridge over TLS (InspIRCd + Synapse)', () => {
 
   it('without a CA: refuses the self-signed certificate and tells the sender why', async () => {
     // The room is made even though the bot cannot connect; alice's message needs her own connection.
-    const noca = (
-      await asUser<{ room_id: string }>(
-        alice,
-        'POST',
-        `/_matrix/client/v3/join/${encodeURIComponent(`#irc_noca_${channel}:localhost`)}`,
-        {},
-      )
-    ).room_id;
+    const noca = await joinChannelRoom(alice, channel, 'noca');
     const eventId = await send(noca, { msgtype: 'm.text', body: 'hello untrusted' });
     const notice = await waitFor(
       async () =>

@@ -36,9 +36,13 @@ export function ircScope(): IrcScope {
   };
 }
 
-/** The alias of a channel's room on network `test`. */
-export const channelAlias = (channel: string) => `#irc_test_${channel}:localhost`;
+/** The alias of a channel's room on a network (`test` unless named). */
+export const channelAlias = (channel: string, network = 'test') =>
+  `#irc_${network}_${channel}:localhost`;
 
-/** `user` joins the room of `channel` (on network `test`; the bridge makes it if need be); its id. */
-export const joinChannelRoom = (user: Pick<TestUser, 'accessToken'>, channel: string) =>
-  joinAlias(user, channelAlias(channel));
+/** `user` joins the room of `channel` (the bridge makes it if need be); its id. */
+export const joinChannelRoom = (
+  user: Pick<TestUser, 'accessToken'>,
+  channel: string,
+  network = 'test',
+) => joinAlias(user, channelAlias(channel, network));

@@ -87,6 +87,17 @@ export async function ircUser(nick: string, channel: string, port = ircPort()): 
 }
 
 /** The nick the default `nick_template` (`{localpart}[m]`) gives a Matrix user. */
+/** An IRC line's parameters without the colon of the last one (InspIRCd writes `+b :mask`). */
+export const flat = (line: string) => line.replaceAll(' :', ' ');
+
+/** Waits until `listener` hears `body` from `nick` (PRIVMSG, NOTICE or ACTION); what it heard. */
+export const heardFrom = (listener: IrcUser, nick: string, body: string, timeoutMs = 20_000) =>
+  waitFor(
+    () => listener.heard.find((e) => e.nick === nick && e.message === body),
+    timeoutMs,
+    `"${body}" from ${nick} on IRC`,
+  );
+
 export const defaultPuppetNick = (userId: string) => `${userId.slice(1, userId.indexOf(':'))}[m]`;
 
 /**

@@ -2,7 +2,8 @@
 import { roomState } from './bridge-harness.js';
 import { testRegistration } from './synapse.js';
 
-const bot = () => ({ accessToken: testRegistration().as_token });
+/** The bridge bot as a Matrix client (the appservice's token). */
+export const bot = () => ({ accessToken: testRegistration().as_token });
 
 /** The room's m.room.power_levels content. */
 export const powerLevels = (roomId: string) =>

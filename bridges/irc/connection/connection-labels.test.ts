@@ -2,69 +2,36 @@
 // negotiates CAP, welcomes after CAP END, and answers each labeled line as `answer` says): lines
 // go out labeled and in order through flood control, a send resolves on the answers and fails
 // with IRC's reason for the lines refused; without the cap, lines go out as before, unlabeled.
-import net, { type AddressInfo, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { networkSchema } from '../config.js';
 import { IrcConnection } from './connection.js';
+import { fakeIrcd, type FakeIrcd } from '../../../test/support/fake-ircd.js';
 import { kick } from './requests.js';
 
 /** The server's answer to a labeled line: a line to send back (with the label added), or none. */
 type Answer = (line: string) => string | undefined;
 
-interface Fake {
-  port: number;
-  lines: string[];
-  sockets: Set<Socket>;
-  close(): Promise<void>;
-}
-
-const servers: Fake[] = [];
+const servers: FakeIrcd[] = [];
 const connections: IrcConnection[] = [];
 
-async function fakeServer(caps: string, answer: Answer, unlabeled?: Answer): Promise<Fake> {
-  const lines: string[] = [];
-  const sockets = new Set<Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-    const send = (line: string) => socket.destroyed || socket.write(`${line}\r\n`);
-    let nick = '';
-    let buffered = '';
-    socket.on('data', (data) => {
-      buffered += data.toString('utf8');
-      const parts = buffered.split('\r\n');
-      buffered = parts.pop()!;
-      for (const line of parts) {
-        lines.push(line);
-        if (line.startsWith('NICK ')) nick = line.slice(5);
-        else if (line.startsWith('CAP LS')) send(`:fake CAP * LS :${caps}`);
-        else if (line.startsWith('CAP REQ :')) send(`:fake CAP ${nick} ACK :${line.slice(9)}`);
-        else if (line === 'CAP END') send(`:fake 001 ${nick} :Welcome`);
-        const label = /^@label=(\S+) /.exec(line)?.[1];
-        const reply = label === undefined ? undefined : answer(line);
-        if (reply !== undefined) send(`@label=${label} ${reply}`);
-        const plain = label === undefined && nick ? unlabeled?.(line) : undefined;
-        if (plain !== undefined) send(plain);
-      }
-    });
+/** Negotiates CAP (offering `caps`), welcomes after CAP END, answers labeled lines with `answer`. */
+async function fakeServer(caps: string, answer: Answer, unlabeled?: Answer): Promise<FakeIrcd> {
+  const server = await fakeIrcd((line, { nick, send }) => {
+    if (line.startsWith('CAP LS')) send(`:fake CAP * LS :${caps}`);
+    else if (line.startsWith('CAP REQ :')) send(`:fake CAP ${nick} ACK :${line.slice(9)}`);
+    else if (line === 'CAP END') send(`:fake 001 ${nick} :Welcome`);
+    const label = /^@label=(\S+) /.exec(line)?.[1];
+    const reply = label === undefined ? undefined : answer(line);
+    if (reply !== undefined) send(`@label=${label} ${reply}`);
+    const plain = label === undefined && nick ? unlabeled?.(line) : undefined;
+    if (plain !== undefined) send(plain);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const fake: Fake = {
-    port: (server.address() as AddressInfo).port,
-    lines,
-    sockets,
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-  servers.push(fake);
-  return fake;
+  servers.push(server);
+  return server;
 }
 
-async function connected(server: Fake, linesPerSecond = 0): Promise<IrcConnection> {
+async function connected(server: FakeIrcd, linesPerSecond = 0): Promise<IrcConnection> {
   const network = networkSchema.parse({
     host: '127.0.0.1',
     port: server.port,
@@ -84,7 +51,7 @@ async function connected(server: Fake, linesPerSecond = 0): Promise<IrcConnectio
   return conn;
 }
 
-const sent = (server: Fake) => server.lines.filter((l) => /(^| )(PRIVMSG|NOTICE) /.test(l));
+const sent = (server: FakeIrcd) => server.lines.filter((l) => /(^| )(PRIVMSG|NOTICE) /.test(l));
 const until = async (check: () => boolean) => {
   while (!check()) await new Promise((r) => setTimeout(r, 10));
 };
@@ -94,7 +61,7 @@ const moderated: Answer = (line) =>
 
 afterEach(async () => {
   for (const c of connections.splice(0)) c.stop();
-  for (const s of servers.splice(0)) await s.close().catch(() => undefined);
+  for (const s of servers.splice(0)) await s.down().catch(() => undefined);
 });
 
 /** The server's answer to a send: `sendMessages` resolves once the lines are written. */

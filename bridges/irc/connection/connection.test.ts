@@ -1,77 +1,39 @@
 // IrcConnection against a tiny fake IRC server on 127.0.0.1 (it answers USER with 001 and records
 // every line): messages written while the connection is down wait for it and go out in order after
 // the reconnect, within the `queue_while_down` bounds; connects go through the network's limiter.
-import net, { type AddressInfo, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BridgeError } from '../../../src/connector.js';
 import { networkSchema } from '../config.js';
 import { ConnectLimiter } from './connect-limiter.js';
 import { IrcConnection } from './connection.js';
+import { fakeIrcd, type FakeIrcd } from '../../../test/support/fake-ircd.js';
 
-interface FakeServer {
-  port: number;
-  lines: string[];
-  /** Sockets open now. */
-  sockets: Set<Socket>;
+interface FakeServer extends FakeIrcd {
   /** Connections that sent USER and have not been welcomed yet, at most at once. */
   maxRegistering: number;
-  /** Cuts every connection; new ones are refused until `listen()`. */
-  down(): Promise<void>;
-  listen(): Promise<void>;
 }
 
 const servers: FakeServer[] = [];
 const connections: IrcConnection[] = [];
 
+/** Answers USER with 001 (after `welcomeDelayMs`), counting registrations under way. */
 async function fakeServer(welcomeDelayMs = 0): Promise<FakeServer> {
-  const lines: string[] = [];
-  const sockets = new Set<Socket>();
   let registering = 0;
-  let server: net.Server;
-  let port = 0;
-  const self: FakeServer = {
-    port: 0,
-    lines,
-    sockets,
-    maxRegistering: 0,
-    async down() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-    async listen() {
-      server = net.createServer((socket) => {
-        sockets.add(socket);
-        socket.on('close', () => sockets.delete(socket));
-        socket.on('error', () => socket.destroy());
-        let nick = '';
-        let buffered = '';
-        socket.on('data', (data) => {
-          buffered += data.toString('utf8');
-          const parts = buffered.split('\r\n');
-          buffered = parts.pop()!;
-          for (const line of parts) {
-            lines.push(line);
-            if (line.startsWith('NICK ')) nick = line.slice(5);
-            if (line.startsWith('USER ')) {
-              registering++;
-              self.maxRegistering = Math.max(self.maxRegistering, registering);
-              setTimeout(() => {
-                registering--;
-                if (!socket.destroyed) socket.write(`:fake 001 ${nick} :Welcome\r\n`);
-              }, welcomeDelayMs);
-            }
-          }
-        });
-      });
-      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-      port = (server.address() as AddressInfo).port;
-      self.port = port;
-    },
-  };
-  await self.listen();
-  servers.push(self);
-  return self;
+  const server: FakeServer = Object.assign(
+    await fakeIrcd((line, client) => {
+      if (!line.startsWith('USER ')) return;
+      registering++;
+      server.maxRegistering = Math.max(server.maxRegistering, registering);
+      setTimeout(() => {
+        registering--;
+        client.send(`:fake 001 ${client.nick} :Welcome`);
+      }, welcomeDelayMs);
+    }),
+    { maxRegistering: 0 },
+  );
+  servers.push(server);
+  return server;
 }
 
 function connection(

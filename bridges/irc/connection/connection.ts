@@ -26,6 +26,7 @@ import { forwardsToPuppet } from '../pool/forward.js';
 import { PoolTransport } from '../pool/pool-transport.js';
 import { assertSingleLines, CAPS, joinLine, withTag } from './lines.js';
 import { nextNick } from './nicks.js';
+import { joinConfirmed } from './requests.js';
 import { poolConnectOptions } from './pool-options.js';
 import type { PoolLink } from '../pool/pool-link.js';
 
@@ -237,19 +238,7 @@ export class IrcConnection {
     this.lastActive = Date.now();
     await this.ready();
     if (this.inChannel.has(lower)) return;
-    const joined = new Promise<void>((resolve, reject) => {
-      const onJoin = (e: { nick: string; channel: string }) => {
-        if (!this.isMe(e.nick) || e.channel.toLowerCase() !== lower) return;
-        clearTimeout(timer);
-        this.client.off('join', onJoin);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.client.off('join', onJoin);
-        reject(new BridgeError('not-connected', `could not join ${channel} on IRC`, true));
-      }, JOIN_TIMEOUT_MS);
-      this.client.on('join', onJoin);
-    });
+    const joined = joinConfirmed(this, channel, JOIN_TIMEOUT_MS);
     this.sendQuietly(joinLine(lower, this.channels.get(lower)));
     await joined;
   }

@@ -1,6 +1,7 @@
 /**
- * Requests a connection makes and waits for the server's answer to: a nick change (the new
- * nick, or the server's reason for refusing it) and WHOIS. Both go through flood control.
+ * Requests a connection makes and waits for the server's answer to: a JOIN (confirmed by the
+ * server's JOIN), a nick change (the new nick, or the server's reason for refusing it) and WHOIS.
+ * All go through flood control.
  */
 import { BridgeError } from '../../../src/connector.js';
 import type { IrcConnection } from './connection.js';
@@ -11,6 +12,28 @@ const answersLabel = (line: string) => /^@(?:\S*;)?label=/.test(line);
 const ANSWER_TIMEOUT_MS = 10_000;
 /** Numerics that refuse a NICK: none given, erroneous, in use, collision, unavailable, too fast, restricted. */
 const NICK_ERRORS = new Set(['431', '432', '433', '436', '437', '438', '447', '484']);
+
+/** Resolves when the server confirms the connection joined `channel`; rejects (retriable) after `timeoutMs`. */
+export function joinConfirmed(
+  conn: IrcConnection,
+  channel: string,
+  timeoutMs: number,
+): Promise<void> {
+  const lower = channel.toLowerCase();
+  return new Promise<void>((resolve, reject) => {
+    const onJoin = (e: { nick: string; channel: string }) => {
+      if (!conn.isMe(e.nick) || e.channel.toLowerCase() !== lower) return;
+      clearTimeout(timer);
+      conn.client.off('join', onJoin);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      conn.client.off('join', onJoin);
+      reject(new BridgeError('not-connected', `could not join ${channel} on IRC`, true));
+    }, timeoutMs);
+    conn.client.on('join', onJoin);
+  });
+}
 
 export type NickResult = { ok: true; nick: string } | { ok: false; reason: string };
 

@@ -5,26 +5,22 @@
  * A ghost's display name is its nick, set before its first event and whenever the nick's case
  * changes.
  */
-import type { Logger } from 'pino';
 import {
   BridgeError,
-  type GhostProfile,
-  type MatrixUserId,
+  type BridgeContext,
   type PortalKey,
   type RemoteEvent,
   type RemoteUserId,
 } from '../../../src/connector.js';
 
-/** What from-irc needs from the bridge: the parts of BridgeContext it uses, plus which portals exist. */
-export interface RemoteSink {
+/** What from-irc needs from the bridge: parts of BridgeContext, core's emit, and which portals exist. */
+export type RemoteSink = Pick<
+  BridgeContext<unknown>,
+  'setGhostProfile' | 'portalGhosts' | 'notify' | 'log'
+> & {
   emit(event: RemoteEvent): Promise<void>;
-  setGhostProfile(user: RemoteUserId, profile: GhostProfile): Promise<void>;
   hasPortal(key: PortalKey): boolean;
-  /** The remote users whose ghosts are in the portal's room (BridgeContext.portalGhosts). */
-  portalGhosts(portal: PortalKey): Promise<RemoteUserId[]>;
-  notify(userId: MatrixUserId, text: string): Promise<boolean>;
-  log: Logger;
-}
+};
 
 export class HeardEvents {
   private chain: Promise<void> = Promise.resolve();

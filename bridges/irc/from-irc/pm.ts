@@ -5,14 +5,11 @@
  * room go back to the nick (from-matrix.ts). Our own connections are never bridged.
  */
 import type { MessageEvent } from 'irc-framework';
-import type { Logger } from 'pino';
 import {
-  type GhostProfile,
+  type BridgeContext,
   type MatrixUserId,
   type MessageContent,
-  type PortalInfo,
   type PortalKey,
-  type PortalRecord,
   type RemoteEvent,
   type RemoteUserId,
 } from '../../../src/connector.js';
@@ -23,14 +20,11 @@ import { PmAccounts } from './pm-accounts.js';
 import { replyTargetOf } from '../format/replies.js';
 import { heardMessageId, isChannelName, makePmKey, makeRemoteUser } from '../ids.js';
 
-export interface PmSink {
-  emit(event: RemoteEvent): Promise<void>;
-  setGhostProfile(user: RemoteUserId, profile: GhostProfile): Promise<void>;
-  ensurePortal(info: PortalInfo): Promise<PortalRecord>;
-  renamePortal(from: PortalKey, to: PortalKey): Promise<PortalRecord | undefined>;
-  invite(portal: PortalKey, userId: MatrixUserId): Promise<void>;
-  log: Logger;
-}
+/** What private conversations need from the bridge: parts of BridgeContext, and core's emit. */
+export type PmSink = Pick<
+  BridgeContext<unknown>,
+  'setGhostProfile' | 'ensurePortal' | 'renamePortal' | 'invite' | 'log'
+> & { emit(event: RemoteEvent): Promise<void> };
 
 export class IrcPrivateMessages {
   private chain: Promise<void> = Promise.resolve();

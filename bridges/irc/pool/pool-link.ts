@@ -158,16 +158,12 @@ export class PoolLink {
 
   private async readEvents(): Promise<void> {
     const reader = new GroupReader(this.reader, this.keys.events, EVENT_GROUP, 'bridge');
-    while (this.running) {
-      let entries;
-      try {
-        entries = await reader.read(500, 2_000);
-      } catch (err) {
-        if (!this.running) return;
-        this.log.warn({ err }, 'reading the IRC pool events failed; retrying');
-        await new Promise((r) => setTimeout(r, 1_000));
-        continue;
-      }
+    const running = () => this.running;
+    for (;;) {
+      const entries = await reader.readRetrying(500, 2_000, running, (err) =>
+        this.log.warn({ err }, 'reading the IRC pool events failed; retrying'),
+      );
+      if (!entries) return;
       for (const entry of entries) {
         const decoded = decodeEntry<PoolEvent>(entry.fields);
         if (!decoded.ok) {

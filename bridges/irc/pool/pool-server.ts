@@ -120,16 +120,12 @@ export class IrcPool {
 
   private async readCommands(): Promise<void> {
     const reader = new GroupReader(this.reader, this.keys.commands, COMMAND_GROUP, 'pool');
-    while (this.running) {
-      let entries;
-      try {
-        entries = await reader.read(200, 2_000);
-      } catch (err) {
-        if (!this.running) return;
-        this.opts.log.warn({ err }, 'reading the bridge commands failed; retrying');
-        await new Promise((r) => setTimeout(r, 1_000));
-        continue;
-      }
+    const running = () => this.running;
+    for (;;) {
+      const entries = await reader.readRetrying(200, 2_000, running, (err) =>
+        this.opts.log.warn({ err }, 'reading the bridge commands failed; retrying'),
+      );
+      if (!entries) return;
       const done: string[] = [];
       for (const entry of entries) {
         const decoded = decodeEntry<PoolCommand>(entry.fields);

@@ -52,6 +52,28 @@ export class GroupReader {
     private readonly consumer: string,
   ) {}
 
+  /**
+   * Reads the next entries while `running()` says so: a failed read is reported to `failed` and
+   * tried again a second later. Undefined once `running()` is false.
+   */
+  async readRetrying(
+    count: number,
+    blockMs: number,
+    running: () => boolean,
+    failed: (err: unknown) => void,
+  ): Promise<StreamEntry[] | undefined> {
+    while (running()) {
+      try {
+        return await this.read(count, blockMs);
+      } catch (err) {
+        if (!running()) return undefined;
+        failed(err);
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
+    return undefined;
+  }
+
   async read(count: number, blockMs: number): Promise<StreamEntry[]> {
     const id = this.pendingDone ? '>' : this.pendingFrom;
     const reply = (await this.redis.call(
