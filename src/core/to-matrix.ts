@@ -250,10 +250,6 @@ async function setGhostLevels(
   return undefined;
 }
 
-/**
- * The chat opened or closed: the bot sets the join rule of a room it made. A room linked to the
- * chat (made by someone else) keeps its rules: who may enter it is its owners' choice.
- */
 /** The room's pinned events: the Matrix events of the remote pinned messages, set by the bot. */
 async function setPins(
   deps: ToMatrixDeps,
@@ -273,6 +269,10 @@ async function setPins(
   return undefined;
 }
 
+/**
+ * The chat opened or closed: the bot sets the join rule of a room it made. A room linked to the
+ * chat (made by someone else) keeps its rules: who may enter it is its owners' choice.
+ */
 async function setJoinRule(
   deps: ToMatrixDeps,
   runtime: BridgeRuntime,
