@@ -157,6 +157,12 @@ export class Outbox {
     this.running = true;
     try {
       await this.runOnce();
+    } catch (err) {
+      // A send under way when the bridge stopped ends after the store closed: nothing to do then
+      // (the mail is still in the outbox for the next start). Else the store failed: try later.
+      if (this.stopped) return;
+      this.deps.log.warn({ err }, 'outbox: could not go through the waiting mail; trying again');
+      this.schedule(this.deps.policy.first_ms);
     } finally {
       this.running = false;
     }
