@@ -5,9 +5,10 @@
  * characters go as several messages. A reply starts with a quoted line and a link to its
  * original (webhooks cannot reply). Edits and deletions of messages sent from Matrix go through
  * the webhook; a deletion of a Discord user's message is the bot's (Manage Messages). Reactions
- * are the bot's. Discord's refusals reach the sender with Discord's reason (errors.ts).
+ * are the bot's. Discord's refusals reach the sender with Discord's reason (errors.ts). The
+ * text of messages is message-text.ts, attachments and the webhook call webhook-send.ts.
  */
-import { Routes, type APIMessage, type REST } from 'discord.js';
+import { Routes, type REST } from 'discord.js';
 import {
   BridgeError,
   remoteMessageId,
@@ -17,32 +18,15 @@ import {
   type MatrixReaction,
   type MatrixRedaction,
   type MatrixTyping,
-  type MessageContent,
   type PublicLinkTarget,
   type RemoteMessageId,
   type SendResult,
 } from '../../src/connector.js';
-import {
-  discordCode,
-  THREAD_EXISTS,
-  toBridgeError,
-  UNKNOWN_MESSAGE,
-  UNKNOWN_WEBHOOK,
-} from './errors.js';
-import { escapeDiscord, inlineToDiscord } from './format.js';
-import {
-  makeOwnReactionId,
-  messageLink,
-  parseMessageId,
-  parseOwnReactionId,
-  parsePortalKey,
-  parseRemoteUser,
-} from './ids.js';
+import { discordCode, THREAD_EXISTS, toBridgeError, UNKNOWN_MESSAGE } from './errors.js';
+import { makeOwnReactionId, parseMessageId, parseOwnReactionId, parsePortalKey } from './ids.js';
+import { renderContent, replyLead, splitContent } from './message-text.js';
+import { executeWebhook, filesOf } from './webhook-send.js';
 import { webhookUsername, type Webhooks } from './webhooks.js';
-
-/** Discord's limit on a message's content, in characters. */
-export const MAX_CONTENT = 2000;
-const QUOTE_CHARS = 120;
 
 export interface FromMatrixDeps {
   rest(): REST;
@@ -102,78 +86,6 @@ async function threadFor(
   return root;
 }
 
-interface UploadFile {
-  name: string;
-  data: Uint8Array;
-  contentType: string;
-}
-
-const megabytes = (n: number) =>
-  n < 1024
-    ? `${n} bytes`
-    : n < 1024 * 1024
-      ? `${(n / 1024).toFixed(1)} KB`
-      : `${(n / 1024 / 1024).toFixed(1)} MB`;
-
-/** A file name Discord takes: no path, no control characters, at most 100 characters. */
-export const uploadName = (name: string): string =>
-  [
-    ...name
-      .replace(/^.*[\\/]/, '')
-      .replace(/[\p{Cc}\p{Cf}]/gu, '')
-      .trim(),
-  ]
-    .slice(-100)
-    .join('') || 'file';
-
-/**
- * Matrix attachments downloaded for Discord. One that would take the message past Discord's
- * upload limit goes as a public link of core's (`public_links`) in the text instead; without
- * public links it is refused, saying why.
- */
-async function filesOf(
-  deps: FromMatrixDeps,
-  msg: MatrixMessage,
-): Promise<{ files: UploadFile[]; links: string[] }> {
-  const files: UploadFile[] = [];
-  const links: string[] = [];
-  let total = 0;
-  const tooLarge = async (name: string, size: number, mxc: string, mimeType?: string) => {
-    const link = await deps
-      .publicLink({ mxc, name, ...(mimeType ? { mimeType } : {}) })
-      .catch(() => undefined);
-    if (link) return links.push(`📎 [${escapeDiscord(name)}](<${link}>) (${megabytes(size)})`);
-    throw new BridgeError(
-      'too-large',
-      `${name} is ${megabytes(size)}: Discord takes at most ${megabytes(deps.maxUploadBytes)} per message from the bridge`,
-    );
-  };
-  for (const a of msg.content.attachments ?? []) {
-    const name = uploadName(a.name);
-    if (a.size !== undefined && total + a.size > deps.maxUploadBytes) {
-      await tooLarge(name, a.size, a.url, a.mimeType);
-      continue;
-    }
-    let media;
-    try {
-      media = await deps.downloadMedia(a.url);
-    } catch (err) {
-      throw new BridgeError(
-        'network',
-        `could not fetch ${name} from Matrix: ${(err as Error).message}`,
-        true,
-      );
-    }
-    if (total + media.data.byteLength > deps.maxUploadBytes) {
-      await tooLarge(name, media.data.byteLength, a.url, a.mimeType ?? media.contentType);
-      continue;
-    }
-    total += media.data.byteLength;
-    files.push({ name, data: media.data, contentType: a.mimeType ?? media.contentType });
-  }
-  return { files, links };
-}
-
 function channelOf(deps: FromMatrixDeps, portal: string): string {
   const channelId = parsePortalKey(portal);
   if (!channelId)
@@ -183,54 +95,15 @@ function channelOf(deps: FromMatrixDeps, portal: string): string {
   return channelId;
 }
 
-/** Matrix content as Discord markdown, with the Discord users it pills. */
-export function renderContent(
-  deps: Pick<FromMatrixDeps, 'ghostRemoteId'>,
-  content: MessageContent,
-): { text: string; users: string[] } {
-  const names = { discordUser: (u: string) => parseRemoteUser(deps.ghostRemoteId(u) ?? '') };
-  const out = content.formatted
-    ? inlineToDiscord(content.formatted, names)
-    : { text: escapeDiscord(content.text), users: [] };
-  if (content.kind === 'emote' && out.text.trim()) out.text = `*${out.text}*`;
-  return out;
-}
-
-/** Text cut into pieces of at most `max` characters, at a line or a space where one is near. */
-export function splitContent(text: string, max = MAX_CONTENT): string[] {
-  const parts: string[] = [];
-  let rest = text;
-  while (rest.length > max) {
-    let cut = rest.lastIndexOf('\n', max);
-    if (cut < max / 2) cut = rest.lastIndexOf(' ', max);
-    if (cut < max / 2) cut = max;
-    // Never between the halves of a surrogate pair.
-    if (/[\uD800-\uDBFF]/.test(rest[cut - 1] ?? '')) cut--;
-    parts.push(rest.slice(0, cut));
-    rest = rest.slice(cut).replace(/^[\n ]/, '');
-  }
-  if (rest) parts.push(rest);
-  return parts;
-}
-
 export async function handleMatrixMessage(
   deps: FromMatrixDeps,
   msg: MatrixMessage,
 ): Promise<SendResult> {
   const channelId = channelOf(deps, msg.portal);
   const { text, users } = renderContent(deps, msg.content);
-  let lead = '';
   const root = msg.thread && parseMessageId(msg.thread);
   const thread = root ? await threadFor(deps, channelId, root, msg.content.text) : undefined;
-  if (msg.inReplyTo) {
-    const original = msg.inReplyTo;
-    const guild = deps.guildOf(channelId);
-    const target = original.remoteId && parseMessageId(original.remoteId);
-    const quoted = [...original.text.replace(/\s+/g, ' ')].slice(0, QUOTE_CHARS).join('');
-    const more = [...original.text].length > QUOTE_CHARS ? '…' : '';
-    const link = guild && target ? ` [↩](<${messageLink(guild, channelId, target)}>)` : '';
-    lead = `> **${escapeDiscord(original.senderName)}**: ${escapeDiscord(quoted)}${more}${link}\n`;
-  }
+  const lead = msg.inReplyTo ? replyLead(msg.inReplyTo, channelId, deps.guildOf(channelId)) : '';
   const { files, links } = await filesOf(deps, msg);
   const body = [lead + text, ...links].filter((l) => l.trim()).join('\n');
   if (!body.trim() && !files.length)
@@ -266,48 +139,6 @@ export async function handleMatrixMessage(
       ? { confirmed: Promise.resolve(others.map((id) => remoteMessageId(id))) }
       : {}),
   };
-}
-
-/** Executes the channel's webhook (made again once if it was deleted on Discord). */
-async function executeWebhook(
-  deps: FromMatrixDeps,
-  channelId: string,
-  body: Record<string, unknown>,
-  files: UploadFile[] = [],
-  thread?: string,
-): Promise<APIMessage> {
-  for (let attempt = 0; ; attempt++) {
-    let hook;
-    try {
-      hook = await deps.webhooks.for(channelId);
-    } catch (err) {
-      throw toBridgeError(err, 'to make the channel’s webhook (the bot needs Manage Webhooks)');
-    }
-    try {
-      return (await deps.rest().post(Routes.webhook(hook.id, hook.token), {
-        body: files.length
-          ? { ...body, attachments: files.map((f, id) => ({ id, filename: f.name })) }
-          : body,
-        ...(files.length
-          ? {
-              files: files.map((f) => ({
-                name: f.name,
-                data: Buffer.from(f.data),
-                contentType: f.contentType,
-              })),
-            }
-          : {}),
-        query: new URLSearchParams({ wait: 'true', ...(thread ? { thread_id: thread } : {}) }),
-        auth: false,
-      })) as APIMessage;
-    } catch (err) {
-      if (discordCode(err) === UNKNOWN_WEBHOOK && attempt === 0) {
-        await deps.webhooks.forget(channelId);
-        continue;
-      }
-      throw toBridgeError(err, 'the message');
-    }
-  }
 }
 
 export async function handleMatrixEdit(deps: FromMatrixDeps, edit: MatrixEdit): Promise<void> {

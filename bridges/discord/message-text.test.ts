@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderContent, splitContent } from './from-matrix.js';
+import { renderContent, splitContent } from './message-text.js';
 
 describe('Matrix content for Discord', () => {
   const deps = { ghostRemoteId: (u: string) => /^@discord_(\d+):/.exec(u)?.[1] as never };
