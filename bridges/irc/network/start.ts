@@ -4,25 +4,25 @@
  * bridged channels (netsplit holds restored), catch-up, private conversations and channel keys;
  * then (launchNetwork) connected, with the puppets of the last run back.
  */
-import type { BridgeContext, PortalKey, RemoteEvent } from '../../src/connector.js';
-import { startCatchUp, type CatchUp } from './catch-up/start.js';
-import { ChannelKeys } from './channels/channel-keys.js';
-import type { IrcAccounts } from './commands/accounts.js';
-import { chosenNicksKey } from './commands/commands.js';
-import type { IrcConfig, IrcNetworkConfig } from './config.js';
-import { IrcNetwork } from './connection/client.js';
-import { PuppetRoster } from './connection/roster.js';
-import { loadSourceAddresses } from './connection/source-address.js';
-import { registerGhostIds } from './format/mentions.js';
-import { IrcListener, type RemoteSink } from './from-irc/from-irc.js';
-import { readHolds, splitHoldsKey } from './from-irc/netsplit.js';
-import { IrcPrivateMessages } from './from-irc/pm.js';
-import { identUsername } from './ident/usernames.js';
-import { makePortalKey } from './ids.js';
+import type { BridgeContext, PortalKey, RemoteEvent } from '../../../src/connector.js';
+import { startCatchUp, type CatchUp } from '../catch-up/start.js';
+import { ChannelKeys } from '../channels/channel-keys.js';
+import type { IrcAccounts } from '../commands/accounts.js';
+import { chosenNicksKey } from '../commands/commands.js';
+import type { IrcConfig, IrcNetworkConfig } from '../config.js';
+import { IrcNetwork } from '../connection/client.js';
+import { PuppetRoster } from '../connection/roster.js';
+import { loadSourceAddresses } from '../connection/source-address.js';
+import { registerGhostIds } from '../format/mentions.js';
+import { IrcListener, type RemoteSink } from '../from-irc/from-irc.js';
+import { readHolds, splitHoldsKey } from '../from-irc/netsplit.js';
+import { IrcPrivateMessages } from '../from-irc/pm.js';
+import { identUsername } from '../ident/usernames.js';
+import { makePortalKey } from '../ids.js';
 import type { ircMetrics } from './metrics.js';
-import type { PoolLink } from './pool/pool-link.js';
-import type { ConnState } from './pool/protocol.js';
-import { reattachPuppets, seedFromSnapshot } from './pool/reattach.js';
+import type { PoolLink } from '../pool/pool-link.js';
+import type { ConnState } from '../pool/protocol.js';
+import { reattachPuppets, seedFromSnapshot } from '../pool/reattach.js';
 
 /** A running network and what listens on it. */
 export interface NetworkEntry {

@@ -3,9 +3,9 @@
  * kind (bot, puppet) and state, how often they drop, the ghosts held for a netsplit, catch-up
  * (history lines, away notices) and ident queries.
  */
-import type { BridgeMetrics, MetricSample } from '../../src/connector.js';
-import type { IrcNetwork } from './connection/client.js';
-import type { IrcListener } from './from-irc/from-irc.js';
+import type { BridgeMetrics, MetricSample } from '../../../src/connector.js';
+import type { IrcNetwork } from '../connection/client.js';
+import type { IrcListener } from '../from-irc/from-irc.js';
 
 export interface MeasuredNetwork {
   network: IrcNetwork;
