@@ -3,9 +3,9 @@
  * pills, cut to Discord's 2,000 characters, and the quoted line a reply starts with (webhooks
  * cannot reply).
  */
-import type { MatrixMessage, MessageContent } from '../../src/connector.js';
+import type { MatrixMessage, MessageContent } from '../../../src/connector.js';
 import { escapeDiscord, inlineToDiscord } from './format.js';
-import { messageLink, parseMessageId, parseRemoteUser } from './ids.js';
+import { messageLink, parseMessageId, parseRemoteUser } from '../ids.js';
 
 /** Discord's limit on a message's content, in characters. */
 export const MAX_CONTENT = 2000;

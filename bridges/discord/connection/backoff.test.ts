@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KeyValueStore } from '../../src/connector.js';
+import type { KeyValueStore } from '../../../src/connector.js';
 import { backoffDelay, BACKOFF_MAX_MS, IdentifyBudget, untilNextDay } from './backoff.js';
 
 const memoryKv = (): KeyValueStore => {

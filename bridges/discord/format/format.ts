@@ -6,9 +6,9 @@
  * the same, every markdown character of plain text escaped (so `*` stays `*` and a typed
  * `<@id>`, `@everyone` or `@here` never becomes a mention), pills of ghosts as `<@id>`.
  */
-import type { Inline } from '../../src/format/content.js';
-import { isSafeHref } from '../../src/format/matrix-links.js';
-import { inlineToPlain, mentionText } from '../../src/format/plain.js';
+import type { Inline } from '../../../src/format/content.js';
+import { isSafeHref } from '../../../src/format/matrix-links.js';
+import { inlineToPlain, mentionText } from '../../../src/format/plain.js';
 
 export interface FromDiscordNames {
   /** The Matrix user id of a Discord user's ghost, and their name in the guild. */

@@ -3,9 +3,9 @@
  * upload limit as a public link in the text instead) and the webhook call itself.
  */
 import { Routes, type APIMessage } from 'discord.js';
-import { BridgeError, type MatrixMessage } from '../../src/connector.js';
-import { discordCode, toBridgeError, UNKNOWN_WEBHOOK } from './errors.js';
-import { escapeDiscord } from './format.js';
+import { BridgeError, type MatrixMessage } from '../../../src/connector.js';
+import { discordCode, toBridgeError, UNKNOWN_WEBHOOK } from '../connection/errors.js';
+import { escapeDiscord } from '../format/format.js';
 import type { FromMatrixDeps } from './from-matrix.js';
 
 export interface UploadFile {

@@ -4,7 +4,7 @@
  * in the bridge's store, so that restarts too stay below Discord's 1,000 a day (past which
  * Discord resets the token). Resumed sessions cost nothing.
  */
-import type { KeyValueStore } from '../../src/connector.js';
+import type { KeyValueStore } from '../../../src/connector.js';
 
 export const BACKOFF_BASE_MS = 1_000;
 export const BACKOFF_MAX_MS = 5 * 60_000;

@@ -3,9 +3,9 @@
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KeyValueStore } from '../../src/connector.js';
-import { FakeDiscord } from '../../test/support/fake-discord/index.js';
-import { discordConfigSchema } from './config.js';
+import type { KeyValueStore } from '../../../src/connector.js';
+import { FakeDiscord } from '../../../test/support/fake-discord/index.js';
+import { discordConfigSchema } from '../config.js';
 import { DiscordConnection } from './connection.js';
 
 const memoryKv = (): KeyValueStore => {

@@ -6,8 +6,8 @@
  */
 import { ChannelType, type Client, type Guild, type GuildBasedChannel } from 'discord.js';
 import type { Logger } from 'pino';
-import type { PortalInfo, PortalRecord } from '../../src/connector.js';
-import { makeGuildKey, makePortalKey } from './ids.js';
+import type { PortalInfo, PortalRecord } from '../../../src/connector.js';
+import { makeGuildKey, makePortalKey } from '../ids.js';
 
 export interface GuildSpaceDeps {
   ensurePortal(info: PortalInfo): Promise<PortalRecord>;

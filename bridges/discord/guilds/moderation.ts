@@ -7,9 +7,9 @@
  * leave the rooms it is in.
  */
 import { Routes, type REST } from 'discord.js';
-import type { MatrixMembership, RemoteEvent, RemoteUserId } from '../../src/connector.js';
-import { toBridgeError } from './errors.js';
-import { makePortalKey, parsePortalKey, parseRemoteUser } from './ids.js';
+import type { MatrixMembership, RemoteEvent, RemoteUserId } from '../../../src/connector.js';
+import { toBridgeError } from '../connection/errors.js';
+import { makePortalKey, parsePortalKey, parseRemoteUser } from '../ids.js';
 
 export interface ModerationDeps {
   rest(): REST;

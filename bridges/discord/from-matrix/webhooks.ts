@@ -8,7 +8,7 @@ import {
   type RESTGetAPIChannelWebhooksResult,
   type RESTPostAPIChannelWebhookResult,
 } from 'discord.js';
-import type { KeyValueStore, SecretSealer } from '../../src/connector.js';
+import type { KeyValueStore, SecretSealer } from '../../../src/connector.js';
 import type { REST } from 'discord.js';
 
 export interface Webhook {

@@ -7,7 +7,7 @@
  * uploaded once and remembered in the store: by emoji id, and by user with their avatar's hash.
  */
 import type { Logger } from 'pino';
-import type { KeyValueStore } from '../../src/connector.js';
+import type { KeyValueStore } from '../../../src/connector.js';
 
 export const DISCORD_CDN = 'https://cdn.discordapp.com';
 export const DISCORD_MEDIA_PROXY = 'https://media.discordapp.net';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inlineToPlain } from '../../src/format/plain.js';
+import { inlineToPlain } from '../../../src/format/plain.js';
 import { discordToInline, type FromDiscordNames } from './format.js';
 import { PLAIN_LINE } from './message-content.js';
 

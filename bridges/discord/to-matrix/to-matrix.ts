@@ -24,10 +24,10 @@ import type {
   MessageContent,
   RemoteEvent,
   RemoteUserId,
-} from '../../src/connector.js';
+} from '../../../src/connector.js';
 import type { DiscordMedia } from './media.js';
-import { messageContent } from './message-content.js';
-import { makeMessageId, makePortalKey, makeReactionId, makeRemoteUser } from './ids.js';
+import { messageContent } from '../format/message-content.js';
+import { makeMessageId, makePortalKey, makeReactionId, makeRemoteUser } from '../ids.js';
 
 export interface ToMatrixSink {
   emit(event: RemoteEvent): Promise<void>;

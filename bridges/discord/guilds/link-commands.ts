@@ -27,9 +27,9 @@ import type {
   PortalKey,
   PortalRecord,
   RemoteEvent,
-} from '../../src/connector.js';
-import { escapeDiscord } from './format.js';
-import { makePortalKey, makeRemoteUser } from './ids.js';
+} from '../../../src/connector.js';
+import { escapeDiscord } from '../format/format.js';
+import { makePortalKey, makeRemoteUser } from '../ids.js';
 
 export interface LinkCommandDeps {
   /** A text channel of a served guild, or undefined. */

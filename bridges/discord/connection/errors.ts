@@ -1,6 +1,6 @@
 /** Discord's refusals as the one error a bridge throws: the Matrix sender reads Discord's reason. */
 import { DiscordAPIError, HTTPError, RateLimitError } from 'discord.js';
-import { BridgeError } from '../../src/connector.js';
+import { BridgeError } from '../../../src/connector.js';
 
 /** Discord error codes this bridge acts on (https://discord.com/developers/docs/topics/opcodes-and-status-codes). */
 export const UNKNOWN_MESSAGE = 10008;

@@ -7,9 +7,9 @@
  */
 import { Client, GatewayIntentBits, Partials, type ClientOptions } from 'discord.js';
 import type { Logger } from 'pino';
-import type { KeyValueStore } from '../../src/connector.js';
+import type { KeyValueStore } from '../../../src/connector.js';
 import { backoffDelay, IdentifyBudget } from './backoff.js';
-import type { DiscordConfig } from './config.js';
+import type { DiscordConfig } from '../config.js';
 
 export const INTENTS = [
   GatewayIntentBits.Guilds,
@@ -49,7 +49,7 @@ export class DiscordConnection {
         Partials.User,
         Partials.GuildMember,
       ],
-      // Webhooks and the bot never ping anyone unless a message says so (from-matrix.ts does).
+      // Webhooks and the bot never ping anyone unless a message says so (from-matrix/ does).
       allowedMentions: { parse: [] },
       rest: {
         ...(config.api_url ? { api: config.api_url.replace(/\/$/, '') } : {}),

@@ -1,12 +1,13 @@
 /**
  * Matrix → Discord. Messages go through the channel's webhook with the sender's display name,
- * formatting as Discord markdown (format.ts) and `allowed_mentions` naming exactly the Discord
- * users the message pills (never @everyone, @here or roles). Texts over Discord's 2,000
+ * formatting as Discord markdown (format/format.ts) and `allowed_mentions` naming exactly the
+ * Discord users the message pills (never @everyone, @here or roles). Texts over Discord's 2,000
  * characters go as several messages. A reply starts with a quoted line and a link to its
  * original (webhooks cannot reply). Edits and deletions of messages sent from Matrix go through
  * the webhook; a deletion of a Discord user's message is the bot's (Manage Messages). Reactions
- * are the bot's. Discord's refusals reach the sender with Discord's reason (errors.ts). The
- * text of messages is message-text.ts, attachments and the webhook call webhook-send.ts.
+ * are the bot's. Discord's refusals reach the sender with Discord's reason
+ * (connection/errors.ts). The text of messages is format/message-text.ts, attachments and the
+ * webhook call webhook-send.ts.
  */
 import { Routes, type REST } from 'discord.js';
 import {
@@ -21,10 +22,15 @@ import {
   type PublicLinkTarget,
   type RemoteMessageId,
   type SendResult,
-} from '../../src/connector.js';
-import { discordCode, THREAD_EXISTS, toBridgeError, UNKNOWN_MESSAGE } from './errors.js';
-import { makeOwnReactionId, parseMessageId, parseOwnReactionId, parsePortalKey } from './ids.js';
-import { renderContent, replyLead, splitContent } from './message-text.js';
+} from '../../../src/connector.js';
+import {
+  discordCode,
+  THREAD_EXISTS,
+  toBridgeError,
+  UNKNOWN_MESSAGE,
+} from '../connection/errors.js';
+import { makeOwnReactionId, parseMessageId, parseOwnReactionId, parsePortalKey } from '../ids.js';
+import { renderContent, replyLead, splitContent } from '../format/message-text.js';
 import { executeWebhook, filesOf } from './webhook-send.js';
 import { webhookUsername, type Webhooks } from './webhooks.js';
 

@@ -1,17 +1,17 @@
 /**
  * A Discord message's content for Matrix: its markdown as the formatting tree (format.ts), rich
  * embeds as lines under it (embeds.ts), and its files as Matrix media: attachments re-uploaded
- * (media.ts) within `max_media_bytes`, else links to Discord's CDN; stickers as images (PNG,
+ * (to-matrix/media.ts) within `max_media_bytes`, else links to Discord's CDN; stickers as images (PNG,
  * APNG and GIF stickers are images; a Lottie sticker is an animation Matrix clients cannot show,
  * so it is named, saying so).
  */
 import { StickerFormatType, type Client, type Message, type PartialMessage } from 'discord.js';
-import type { Attachment, MessageContent } from '../../src/connector.js';
+import type { Attachment, MessageContent } from '../../../src/connector.js';
 import { embedsToInline, type EmbedData } from './embeds.js';
-import { inlineToPlain } from '../../src/format/plain.js';
+import { inlineToPlain } from '../../../src/format/plain.js';
 import { discordToInline, EMOJI_IN_TEXT, type FromDiscordNames } from './format.js';
-import { makeRemoteUser } from './ids.js';
-import type { DiscordMedia } from './media.js';
+import { makeRemoteUser } from '../ids.js';
+import type { DiscordMedia } from '../to-matrix/media.js';
 
 export interface ContentDeps {
   client: Client;

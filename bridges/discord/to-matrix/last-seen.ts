@@ -4,7 +4,7 @@
  * what a crash loses is at most a second of ids, whose messages the catch-up fetches again and
  * core drops as already bridged.
  */
-import type { KeyValueStore } from '../../src/connector.js';
+import type { KeyValueStore } from '../../../src/connector.js';
 
 const key = (channelId: string) => `last:${channelId}`;
 

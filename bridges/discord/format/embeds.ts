@@ -4,8 +4,8 @@
  * in italics. Link previews (embeds Discord makes from URLs in the text) are left out: Matrix
  * clients make their own. Stickers are named.
  */
-import type { Inline } from '../../src/format/content.js';
-import { isSafeHref } from '../../src/format/matrix-links.js';
+import type { Inline } from '../../../src/format/content.js';
+import { isSafeHref } from '../../../src/format/matrix-links.js';
 
 export interface EmbedData {
   type?: string;

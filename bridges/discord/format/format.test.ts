@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fromMatrixContent } from '../../src/format/matrix-content.js';
-import { inlineToPlain } from '../../src/format/plain.js';
+import { fromMatrixContent } from '../../../src/format/matrix-content.js';
+import { inlineToPlain } from '../../../src/format/plain.js';
 import {
   discordToInline,
   escapeDiscord,
