@@ -1,8 +1,8 @@
 /** The email bridge's own config keys (under `bridges.email`). See README.md. */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { isAddress } from './addresses.js';
-import { isListId } from './lists.js';
+import { isAddress } from './from-matrix/addresses.js';
+import { isListId } from './portals/lists.js';
 
 /** The text of a file named in the config (a password, a CA), read once, at config load. */
 function readConfigFile(file: string): string {

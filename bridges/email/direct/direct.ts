@@ -10,12 +10,12 @@ import { readFileSync } from 'node:fs';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
 import type { Readable } from 'node:stream';
 import type { DNSResolver } from 'mailauth';
-import type { BridgeContext, PortalKey } from '../../src/connector.js';
-import type { DirectConfig, EmailConfig } from './config.js';
+import type { BridgeContext, PortalKey } from '../../../src/connector.js';
+import type { DirectConfig, EmailConfig } from '../config.js';
 import { checkSender, verdictLine } from './direct-auth.js';
-import { bridgeMail, type FromMailDeps } from './from-mail.js';
-import type { EmailMetrics } from './metrics.js';
-import type { Threads } from './threads.js';
+import { bridgeMail, type FromMailDeps } from '../from-mail/from-mail.js';
+import type { EmailMetrics } from '../mailboxes/metrics.js';
+import type { Threads } from '../portals/threads.js';
 
 /** A room that mail to one address of the bridge domain lands in. */
 export interface DirectTarget {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { MatrixMessage } from '../../src/connector.js';
-import { BridgeError } from '../../src/connector.js';
+import type { MatrixMessage } from '../../../src/connector.js';
+import { BridgeError } from '../../../src/connector.js';
 import { composeMail, splitHeaderLines } from './compose.js';
-import { mailboxSchema } from './config.js';
-import type { ThreadRecord } from './threads.js';
+import { mailboxSchema } from '../config.js';
+import type { ThreadRecord } from '../portals/threads.js';
 
 const mailbox = mailboxSchema.parse({
   address: 'team@example.org',

@@ -4,9 +4,9 @@
  * homeserver refuses its size, say) is named in the message's text instead, never dropped silently.
  */
 import type { Attachment as MailAttachment } from 'mailparser';
-import type { Attachment, BridgeContext } from '../../src/connector.js';
-import { headerText } from './addresses.js';
-import type { EmailConfig } from './config.js';
+import type { Attachment, BridgeContext } from '../../../src/connector.js';
+import { headerText } from '../from-matrix/addresses.js';
+import type { EmailConfig } from '../config.js';
 
 const MAX_ATTACHMENTS = 20;
 const MIME = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i;

@@ -8,15 +8,15 @@
  * one handled or without a Message-ID (seen or skipped before: counted in a warning).
  */
 import { ImapFlow } from 'imapflow';
-import type { BridgeContext, PortalKey } from '../../src/connector.js';
-import type { EmailConfig, FolderConfig, MailboxConfig } from './config.js';
+import type { BridgeContext, PortalKey } from '../../../src/connector.js';
+import type { EmailConfig, FolderConfig, MailboxConfig } from '../config.js';
 import type { EmailMetrics } from './metrics.js';
 import { backoffMs, imapOptions } from './connection.js';
-import { senderAllowed } from './filters.js';
-import { bridgeMail, type FromMailDeps } from './from-mail.js';
-import { mailMessageId, makeRemoteUser } from './ids.js';
-import type { ListRooms } from './lists.js';
-import type { Threads } from './threads.js';
+import { senderAllowed } from '../from-mail/filters.js';
+import { bridgeMail, type FromMailDeps } from '../from-mail/from-mail.js';
+import { mailMessageId, makeRemoteUser } from '../ids.js';
+import type { ListRooms } from '../portals/lists.js';
+import type { Threads } from '../portals/threads.js';
 
 /** What is stored per folder. UIDVALIDITY is a 32-bit number; kept as a string for JSON. */
 interface FolderState {

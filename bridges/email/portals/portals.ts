@@ -5,7 +5,7 @@
  * config, or linked to an existing room by core's `link email <remote id> <room id>` command or the
  * provisioning API (by bridge admins, or users with power level ≥ 50 in the room).
  */
-import type { PortalInfo, PortalKey } from '../../src/connector.js';
+import type { PortalInfo, PortalKey } from '../../../src/connector.js';
 import {
   DIRECT_LOCALPART,
   type DirectRoomConfig,
@@ -13,8 +13,8 @@ import {
   type FolderConfig,
   type ListConfig,
   type MailboxConfig,
-} from './config.js';
-import { makeDirectPortalKey, makePortalKey } from './ids.js';
+} from '../config.js';
+import { makeDirectPortalKey, makePortalKey } from '../ids.js';
 import { makeListPortalKey, parseListPortalKey } from './lists.js';
 
 export interface Portal {

@@ -9,13 +9,13 @@ import {
   type MatrixUserId,
   type RemoteMessageId,
   type SendResult,
-} from '../../src/connector.js';
+} from '../../../src/connector.js';
 import { rememberSent } from './bounces.js';
 import type { OutgoingMail } from './compose.js';
-import type { EmailConfig } from './config.js';
-import type { MailOutcome } from './metrics.js';
+import type { EmailConfig } from '../config.js';
+import type { MailOutcome } from '../mailboxes/metrics.js';
 import { Confirmations, Outbox, type OutboxEntry } from './outbox.js';
-import type { Portal } from './portals.js';
+import type { Portal } from '../portals/portals.js';
 import type { MailSender } from './sender.js';
 
 export interface OutgoingSend {

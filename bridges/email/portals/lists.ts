@@ -6,7 +6,7 @@
  * list's posting address (`List-Post`), learned from its mails and kept in the key-value store.
  */
 import type { ParsedMail } from 'mailparser';
-import { portalKey, type KeyValueStore, type PortalKey } from '../../src/connector.js';
+import { portalKey, type KeyValueStore, type PortalKey } from '../../../src/connector.js';
 
 /** A list id: a dot-atom (RFC 2919), lowercased. */
 const LIST_ID = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)+$/;

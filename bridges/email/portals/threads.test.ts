@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { portalKey, type KeyValueStore } from '../../src/connector.js';
+import { portalKey, type KeyValueStore } from '../../../src/connector.js';
 import { baseSubject, replySubject, Threads } from './threads.js';
 
 const memoryKv = (): KeyValueStore => {

@@ -13,19 +13,19 @@ import {
   type MessageContent,
   type PortalKey,
   type RemoteMessageId,
-} from '../../src/connector.js';
-import { parseMatrixHtml } from '../../src/format/html.js';
-import { truncateUtf8 } from '../../src/format/text.js';
-import { isAddress, normalizeAddress } from './addresses.js';
-import type { EmailConfig } from './config.js';
-import { mailMessageId, makeRemoteUser, messageIdList } from './ids.js';
-import { bounceIntro, bouncedMail, bounceReason } from './bounces.js';
+} from '../../../src/connector.js';
+import { parseMatrixHtml } from '../../../src/format/html.js';
+import { truncateUtf8 } from '../../../src/format/text.js';
+import { isAddress, normalizeAddress } from '../from-matrix/addresses.js';
+import type { EmailConfig } from '../config.js';
+import { mailMessageId, makeRemoteUser, messageIdList } from '../ids.js';
+import { bounceIntro, bouncedMail, bounceReason } from '../from-matrix/bounces.js';
 import { verdict } from './filters.js';
-import { listIdOf, type ListRooms } from './lists.js';
-import type { EmailMetrics } from './metrics.js';
+import { listIdOf, type ListRooms } from '../portals/lists.js';
+import type { EmailMetrics } from '../mailboxes/metrics.js';
 import { foldQuotes } from './quotes.js';
 import { uploadAttachments } from './mail-attachments.js';
-import type { ThreadRecord, Threads } from './threads.js';
+import type { ThreadRecord, Threads } from '../portals/threads.js';
 
 /** The longest text of one mail shown in Matrix (the rest is cut, with a note). */
 const MAX_SHOWN_BYTES = 60_000;

@@ -13,7 +13,7 @@
  * memory until it is stored, and it is stored only once the mail's Matrix event is (a crash never
  * marks a mail bridged that was not).
  */
-import type { KeyValueStore, PortalKey } from '../../src/connector.js';
+import type { KeyValueStore, PortalKey } from '../../../src/connector.js';
 
 export interface ThreadRecord {
   root: string;

@@ -7,10 +7,10 @@
 import { ImapFlow } from 'imapflow';
 import { createTransport, type Transporter } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { BridgeError, type Attachment, type BridgeContext } from '../../src/connector.js';
+import { BridgeError, type Attachment, type BridgeContext } from '../../../src/connector.js';
 import { headerText } from './addresses.js';
-import type { EmailConfig, MailboxConfig } from './config.js';
-import { imapOptions, smtpOptions } from './connection.js';
+import type { EmailConfig, MailboxConfig } from '../config.js';
+import { imapOptions, smtpOptions } from '../mailboxes/connection.js';
 import type { OutgoingMail } from './compose.js';
 
 /** What sending needs of a mailbox (a direct-mode room has no IMAP, so no Sent folder). */

@@ -7,12 +7,12 @@
  * validated, names and subjects on one line, bounded.
  */
 import { createHash } from 'node:crypto';
-import { BridgeError, type MatrixMessage } from '../../src/connector.js';
-import { escapeHtml, inlineToHtml } from '../../src/format/html.js';
+import { BridgeError, type MatrixMessage } from '../../../src/connector.js';
+import { escapeHtml, inlineToHtml } from '../../../src/format/html.js';
 import { domainOf, headerText, parseAddressList } from './addresses.js';
-import type { FolderConfig, MailboxConfig } from './config.js';
-import { isMessageId } from './ids.js';
-import { replySubject, type ThreadRecord } from './threads.js';
+import type { FolderConfig, MailboxConfig } from '../config.js';
+import { isMessageId } from '../ids.js';
+import { replySubject, type ThreadRecord } from '../portals/threads.js';
 
 export interface OutgoingMail {
   messageId: string;

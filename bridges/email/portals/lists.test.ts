@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { listIdOf, makeListPortalKey, parseListPortalKey } from './lists.js';
 import { linkablePortal } from './portals.js';
-import { emailConfigSchema } from './config.js';
+import { emailConfigSchema } from '../config.js';
 
 const mail = (line?: string) => ({
   headerLines: line ? [{ key: line.slice(0, line.indexOf(':')).toLowerCase(), line }] : [],

@@ -5,8 +5,8 @@
  * room the mail was sent from, whichever folder the report landed in) that mentions the sender.
  */
 import type { ParsedMail } from 'mailparser';
-import type { Inline, KeyValueStore, PortalKey } from '../../src/connector.js';
-import { messageIdList } from './ids.js';
+import type { Inline, KeyValueStore, PortalKey } from '../../../src/connector.js';
+import { messageIdList } from '../ids.js';
 
 export interface SentRecord {
   portal: PortalKey;

@@ -14,9 +14,9 @@ import type {
   CommandContext,
   KeyValueStore,
   SecretSealer,
-} from '../../src/connector.js';
-import { isAddress, normalizeAddress } from './addresses.js';
-import type { EmailConfig, LoginsConfig, MailboxConfig } from './config.js';
+} from '../../../src/connector.js';
+import { isAddress, normalizeAddress } from '../from-matrix/addresses.js';
+import type { EmailConfig, LoginsConfig, MailboxConfig } from '../config.js';
 import { imapOptions } from './connection.js';
 
 interface StoredLogin {

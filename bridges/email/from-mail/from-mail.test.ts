@@ -1,6 +1,6 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { inlineToHtml } from '../../src/format/html.js';
+import { inlineToHtml } from '../../../src/format/html.js';
 import { isAutomatic, listPostAddress, mailBody, participantsOf } from './from-mail.js';
 
 const parse = (headers: string, body = 'hi', type = 'text/plain') =>

@@ -10,7 +10,7 @@
  * once `bounce_wait_ms` passed without a delivery report (DSN) about it, one still in the outbox
  * once it left; a DSN or a final failure meanwhile fails the Matrix event (core tells its sender).
  */
-import { BridgeError, type KeyValueStore, type PortalKey } from '../../src/connector.js';
+import { BridgeError, type KeyValueStore, type PortalKey } from '../../../src/connector.js';
 
 export interface OutboxEntry {
   /** The mail's Message-ID. */

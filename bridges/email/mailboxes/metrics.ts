@@ -2,7 +2,7 @@
  * The email bridge's metrics on core's `/metrics` (`switchboard_email_…`): watched folders by
  * connection state, and mails by direction and outcome.
  */
-import type { BridgeMetrics } from '../../src/connector.js';
+import type { BridgeMetrics } from '../../../src/connector.js';
 
 export type MailOutcome =
   'bridged' | 'spam' | 'denied' | 'too-large' | 'bounce' | 'sent' | 'failed';

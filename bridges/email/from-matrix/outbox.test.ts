@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BridgeError, type KeyValueStore, portalKey } from '../../src/connector.js';
+import { BridgeError, type KeyValueStore, portalKey } from '../../../src/connector.js';
 import { bounceReason } from './bounces.js';
 import { Confirmations, Outbox, type OutboxEntry } from './outbox.js';
 

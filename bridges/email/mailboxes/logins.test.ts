@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { KeyValueStore, SecretSealer } from '../../src/connector.js';
-import { emailConfigSchema } from './config.js';
+import type { KeyValueStore, SecretSealer } from '../../../src/connector.js';
+import { emailConfigSchema } from '../config.js';
 import { LoginStore, loginName, userMailbox, userMailboxId } from './logins.js';
 
 const kv = (): KeyValueStore & { data: Map<string, unknown> } => {

@@ -13,7 +13,7 @@ import {
   type EmailConfig,
   type MailboxConfig,
   type ServerConfig,
-} from './config.js';
+} from '../config.js';
 
 /** TLS options: the configured CA beside the system's, checks on (never turned off here). */
 function tlsOptions(server: ServerConfig) {
