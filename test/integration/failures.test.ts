@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EchoConnector } from '../../bridges/echo/index.js';
 import { BridgeError, type MatrixMessage } from '../../src/connector.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, roomEvents, startBridge, type RoomEvent } from '../support/bridge-harness.js';
+import {
+  asUser,
+  roomEvents,
+  startBridge,
+  type RoomEvent,
+  joinAlias,
+} from '../support/bridge-harness.js';
 import { BOT, openManagementRoom } from '../support/management-room.js';
 import {
   registerUser,
@@ -110,14 +116,7 @@ describe('failures are shown to the sender and can be retried', () => {
     alice = await registerUser(aliceLocalpart);
     bob = await registerUser(uniqueLocalpart('bob'));
     const alias = `#echo_${uniqueLocalpart('fail').replace('_', '-')}:localhost`;
-    roomId = (
-      await asUser<{ room_id: string }>(
-        alice,
-        'POST',
-        `/_matrix/client/v3/join/${encodeURIComponent(alias)}`,
-        {},
-      )
-    ).room_id;
+    roomId = await joinAlias(alice, alias);
     managementRoom = await openManagementRoom(alice);
   });
 

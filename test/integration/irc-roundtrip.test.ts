@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { defaultPuppetNick, ircUser, type Heard, startIrcBridge } from '../support/irc-user.js';
-import { asUser, roomEvents, type RoomEvent } from '../support/bridge-harness.js';
+import { asUser, roomEvents, type RoomEvent, joinAlias } from '../support/bridge-harness.js';
 import {
   registerUser,
   requireSynapse,
@@ -61,14 +61,7 @@ describe('IRC bridge round trip (InspIRCd + Synapse)', () => {
     await topicSet;
     // Joining an unknown alias in the bridge's namespace asks the bridge: it joins the channel, core makes the room.
     const alias = `#irc_test_${channel}:localhost`;
-    roomId = (
-      await asUser<{ room_id: string }>(
-        alice,
-        'POST',
-        `/_matrix/client/v3/join/${encodeURIComponent(alias)}`,
-        {},
-      )
-    ).room_id;
+    roomId = await joinAlias(alice, alias);
   });
 
   afterAll(async () => {

@@ -17,7 +17,13 @@ import { BridgeError, type MatrixMessage } from '../../src/connector.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { StatusAuth } from '../../src/status/auth.js';
 import type { StatusSnapshot } from '../../src/status/snapshot.js';
-import { asUser, roomEvents, startBridge, type RoomEvent } from '../support/bridge-harness.js';
+import {
+  asUser,
+  roomEvents,
+  startBridge,
+  type RoomEvent,
+  joinAlias,
+} from '../support/bridge-harness.js';
 import { BOT, command as botCommand, openManagementRoom } from '../support/management-room.js';
 import { ircPort } from '../support/irc-user.js';
 import {
@@ -134,14 +140,7 @@ describe('the status page', () => {
     alice = await registerUser(aliceLocalpart);
     bob = await registerUser(uniqueLocalpart('bob'));
     const alias = `#echo_${uniqueLocalpart('status').replace('_', '-')}:localhost`;
-    roomId = (
-      await asUser<{ room_id: string }>(
-        alice,
-        'POST',
-        `/_matrix/client/v3/join/${encodeURIComponent(alias)}`,
-        {},
-      )
-    ).room_id;
+    roomId = await joinAlias(alice, alias);
     dm = await openManagementRoom(alice);
     browser = await chromium.launch({ executablePath, headless: true });
   });
