@@ -38,7 +38,13 @@ import {
   saveListPost,
   type ListRooms,
 } from './portals/lists.js';
-import { directPortal, folderPortal, linkablePortal, listPortal, type Portal } from './portals/portals.js';
+import {
+  directPortal,
+  folderPortal,
+  linkablePortal,
+  listPortal,
+  type Portal,
+} from './portals/portals.js';
 import { FolderWatcher } from './mailboxes/folder-watcher.js';
 import { emailMetrics, type EmailMetrics } from './mailboxes/metrics.js';
 import { makeDirectPortalKey, makePortalKey, parsePortalKey } from './ids.js';

@@ -8,7 +8,13 @@ import type { Switchboard } from '../../src/core/switchboard.js';
 import { joinAlias, roomEvents, type RoomEvent } from './bridge-harness.js';
 import { startDiscordBridge } from './discord-bridge.js';
 import { FakeDiscord } from './fake-discord/index.js';
-import { registerUser, requireSynapse, uniqueLocalpart, waitFor, type TestUser } from './synapse.js';
+import {
+  registerUser,
+  requireSynapse,
+  uniqueLocalpart,
+  waitFor,
+  type TestUser,
+} from './synapse.js';
 
 export interface DiscordRoomOptions {
   /** The channel's name and topic. */
@@ -47,8 +53,7 @@ export function discordRoom(opts: DiscordRoomOptions): DiscordRoom {
       ),
     onDiscord: (predicate: (content: string) => boolean, what: string) =>
       waitFor(
-        () =>
-          room.fake.messages(room.channelId).find((m) => m.webhook_id && predicate(m.content)),
+        () => room.fake.messages(room.channelId).find((m) => m.webhook_id && predicate(m.content)),
         20_000,
         what,
       ),
