@@ -280,6 +280,20 @@ try {
         )
         .join(''),
   );
+  // Inside each media thread (bridges/sip/media/relay-probe.ts): how late packets reached the
+  // relay (delay variation at its handler: the time they waited in its sockets) and how long it
+  // held them (its handler to the send on the other leg).
+  stats.mediaLoopDelayMs.forEach((d, i) => {
+    for (const [label, way] of [
+      ['SIP → Matrix', d.packets.toMatrix],
+      ['Matrix → SIP', d.packets.toSip],
+    ] as const)
+      log(
+        `  thread ${i + 1} ${label}: ${way.heldUs.count} packets reached the relay with delay variation` +
+          ` p50 ${round(way.arrivalMs.p50, 2)} / p99 ${round(way.arrivalMs.p99, 2)} / max ${round(way.arrivalMs.max, 1)} ms;` +
+          ` held by it p50 ${round(way.heldUs.p50)} / p99 ${round(way.heldUs.p99)} / max ${round(way.heldUs.max)} µs`,
+      );
+  });
   results.bridged = {
     ...relayed,
     bridgeCpuMs: stats.cpuMs,

@@ -18,7 +18,6 @@ import { parsePlainSdp, plainSdp, type RtpEndpoint } from '../../bridges/sip/med
 
 const TAG = 0x5357424d; // 'SWBM'
 const FRAME = 160; // 20 ms of PCMU at 8 kHz
-const CLOCK_STEP = 160;
 
 /** Every stream by its id (the id travels in each payload: the receiver finds its stream). */
 const streams = new Map<number, Stream>();
@@ -58,16 +57,21 @@ export class Stream {
     this.measuring = on;
   }
 
-  /** The next packet's payload (and the count of it as sent). */
-  payload(): { index: number; payload: Buffer } {
+  /**
+   * The next packet's payload (and the count of it as sent), and its RTP timestamp: the moment
+   * it is sent at 8 kHz, not a fixed 160 a frame, so that the relay's probe (its arrival delay
+   * variation) leaves out this process's own lateness in sending.
+   */
+  payload(): { index: number; payload: Buffer; timestamp: number } {
     const index = this.sent++;
     if (this.measuring) this.sentMeasured++;
     const payload = Buffer.alloc(FRAME, 0xff);
+    const now = performance.now();
     payload.writeUInt32BE(TAG, 0);
     payload.writeUInt32BE(this.id, 4);
     payload.writeUInt32BE(index, 8);
-    payload.writeDoubleBE(performance.now(), 12);
-    return { index, payload };
+    payload.writeDoubleBE(now, 12);
+    return { index, payload, timestamp: Math.round(now * 8) >>> 0 };
   }
 
   take(view: Buffer, now: number): void {
@@ -195,11 +199,11 @@ export class WebrtcEnd {
   }
 
   send(): void {
-    const { index, payload } = this.out.payload();
+    const { index, payload, timestamp } = this.out.payload();
     const header = new RtpHeader({
       payloadType: 0,
       sequenceNumber: index & 0xffff,
-      timestamp: (index * CLOCK_STEP) >>> 0,
+      timestamp,
       ssrc: this.ssrc,
       marker: index === 0,
     });
@@ -246,12 +250,12 @@ export class RtpEnd implements SessionDescriptionHandler {
 
   send(): void {
     if (!this.far || !this.socket) return;
-    const { index, payload } = this.out.payload();
+    const { index, payload, timestamp } = this.out.payload();
     const header = Buffer.alloc(12);
     header[0] = 0x80;
     header[1] = index === 0 ? 0x80 : 0; // PCMU
     header.writeUInt16BE(index & 0xffff, 2);
-    header.writeUInt32BE((index * CLOCK_STEP) >>> 0, 4);
+    header.writeUInt32BE(timestamp, 4);
     header.writeUInt32BE(this.ssrc, 8);
     this.socket.send([header, payload], this.far.port, this.far.address);
   }

@@ -3,6 +3,7 @@
  * Matrix user and a phone number or SIP address carry texts (SIP MESSAGE) and calls (INVITE ↔
  * m.call.*). See README.md.
  */
+import type { LoopDelay } from './media/relay-protocol.js';
 import {
   BridgeError,
   type BridgeContext,
@@ -186,10 +187,16 @@ export class SipConnector
 
   /**
    * Each media thread's event-loop delay (ms: p50, p99, max) since the last reset: how late the
-   * relayed calls' packets can be handled (benchmarks).
+   * relayed calls' packets can be handled, and where they waited (relay-probe.ts) (benchmarks).
    */
-  mediaLoopDelay(reset = false): Promise<{ p50: number; p99: number; max: number }[]> {
+  mediaLoopDelay(reset = false): Promise<LoopDelay[]> {
     return this.calls?.mediaLoopDelay(reset) ?? Promise.resolve([]);
+  }
+
+  /** Ends media thread `index` as an uncaught error in it would (tests of the calls it held). */
+  crashMediaThread(index = 0): Promise<void> {
+    if (!this.calls) return Promise.reject(new Error('the bridge is not started'));
+    return this.calls.crashMediaThread(index);
   }
 
   get registration(): RegistrationState | undefined {

@@ -83,4 +83,37 @@ describe('the relay pool', () => {
     expect(await pool.loopDelay(true)).toHaveLength(2);
     await Promise.all(relays.map((r) => r.close()));
   }, 30_000);
+
+  it('a media thread that dies tells each of its calls, once; new calls go to a new thread', async () => {
+    const pool = new RelayPool({ bindAddress: '127.0.0.1', iceServers: [] }, 1, log);
+    cleanup.push(() => pool.stop());
+    await pool.start();
+    const phone = await rtpPhone();
+    cleanup.push(async () => void phone.socket.close());
+    const [a, b] = [pool.open(), pool.open()];
+    await a.sipOffered(phone.sdp);
+    const lost: string[] = [];
+    a.whenLost((why) => lost.push(`a: ${why}`));
+    b.whenLost((why) => lost.push(`b: ${why}`));
+    const closed = pool.open();
+    await closed.close(); // a call already over is not told
+    closed.whenLost((why) => lost.push(`closed: ${why}`));
+    await pool.crashThread(0);
+    await until(() => lost.length >= 2);
+    expect(lost.sort()).toEqual([
+      'a: the media thread exited (1)',
+      'b: the media thread exited (1)',
+    ]);
+    expect(a.lost).toBe('the media thread exited (1)');
+    await expect(a.sipReoffered(phone.sdp)).rejects.toThrow(/stopped/);
+    // Told at once to one that listens after the thread died.
+    const late = await new Promise<string>((resolve) => b.whenLost(resolve));
+    expect(late).toBe('the media thread exited (1)');
+    // The next call gets a thread that works.
+    const c = pool.open();
+    expect(await c.sipOffered(phone.sdp)).toContain('a=fingerprint');
+    expect(await pool.loopDelay(false)).toHaveLength(1);
+    await Promise.all([a, b, c].map((r) => r.close()));
+    expect(lost).toHaveLength(2);
+  }, 30_000);
 });

@@ -5,11 +5,10 @@
  * negotiated.
  */
 import { randomInt } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import {
   MediaStreamTrack,
   RTCPeerConnection,
-  RTCRtpCodecParameters,
   RtpHeader,
   RtpPacket,
   type RTCRtpTransceiver,
@@ -26,6 +25,8 @@ import {
 } from './plain-sdp.js';
 import { DigitDetector, digitPayloads, telephoneEventType } from './telephone-event.js';
 import { StreamQuality, type QualityFigures } from './rtp-quality.js';
+import { bindRtp, codecs, gathered, TE_DEFAULT } from './legs.js';
+import { TransitFloor, type RelayProbe } from './relay-probe.js';
 import { installFastRtpHeader } from './werift-rtp-header.js';
 
 // werift's RTP header parser costs more than the rest of a packet's relaying (werift-rtp-header.ts).
@@ -56,32 +57,6 @@ export interface MediaStats {
   /** RTP not handed across because a side put the call on hold (its SDP direction). */
   held: number;
 }
-
-/** The telephone-event payload type we offer (the far side's when it offered one). */
-const TE_DEFAULT = 101;
-
-const codecs = {
-  audio: [
-    new RTCRtpCodecParameters({
-      mimeType: 'audio/PCMU',
-      clockRate: 8000,
-      channels: 1,
-      payloadType: 0,
-    }),
-    new RTCRtpCodecParameters({
-      mimeType: 'audio/PCMA',
-      clockRate: 8000,
-      channels: 1,
-      payloadType: 8,
-    }),
-    new RTCRtpCodecParameters({
-      mimeType: 'audio/telephone-event',
-      clockRate: 8000,
-      payloadType: TE_DEFAULT,
-      parameters: '0-15',
-    }),
-  ],
-};
 
 export class MediaRelay {
   private readonly pc: RTCPeerConnection;
@@ -119,7 +94,14 @@ export class MediaRelay {
     timestamp: randomInt(0, 0xffffffff),
   };
 
-  constructor(private readonly opts: RelayOptions) {
+  /** Each way's transit floor, for the probe's delay variation at arrival. */
+  private readonly floors = { toSip: new TransitFloor(), toMatrix: new TransitFloor() };
+
+  constructor(
+    private readonly opts: RelayOptions,
+    /** Where this thread's relays record how long packets wait (relay-probe.ts). */
+    private readonly probe?: RelayProbe,
+  ) {
     this.pc = new RTCPeerConnection({
       codecs,
       iceServers: opts.iceServers,
@@ -148,7 +130,7 @@ export class MediaRelay {
         this.stats.foreign++;
         return;
       }
-      this.fromSip(msg);
+      this.fromSip(msg, performance.now());
     });
     socket.on('error', () => undefined);
     this.socket = socket;
@@ -158,7 +140,9 @@ export class MediaRelay {
   private fromMatrix(packet: RtpPacket): void {
     if (this.closed || !this.sip || !this.socket) return;
     const h = packet.header;
-    this.streams.toSip.add(h.ssrc, h.sequenceNumber, h.timestamp, performance.now());
+    const start = performance.now();
+    this.streams.toSip.add(h.ssrc, h.sequenceNumber, h.timestamp, start);
+    const late = this.probe && this.floors.toSip.variation(h.ssrc, h.timestamp, start);
     if (!sends(this.matrixDir) || !receives(this.sipDir)) {
       this.stats.held++;
       return;
@@ -170,6 +154,7 @@ export class MediaRelay {
     }
     this.out.timestamp = header.timestamp;
     this.sendToSip(packet);
+    this.probe?.toSip.record(late, start, performance.now());
   }
 
   private sendToSip(packet: RtpPacket): void {
@@ -220,7 +205,7 @@ export class MediaRelay {
     sender.codec = audio;
   }
 
-  private fromSip(data: Buffer): void {
+  private fromSip(data: Buffer, start: number): void {
     if (this.closed || data.length < 12 || data[0]! >> 6 !== 2) return; // not RTP v2
     let packet: RtpPacket;
     try {
@@ -230,7 +215,8 @@ export class MediaRelay {
     }
     if (packet.header.payloadType >= 72 && packet.header.payloadType <= 76) return; // RTCP
     const h = packet.header;
-    this.streams.toMatrix.add(h.ssrc, h.sequenceNumber, h.timestamp, performance.now());
+    this.streams.toMatrix.add(h.ssrc, h.sequenceNumber, h.timestamp, start);
+    const late = this.probe && this.floors.toMatrix.variation(h.ssrc, h.timestamp, start);
     if (!sends(this.sipDir) || !receives(this.matrixDir)) {
       this.stats.held++;
       return;
@@ -239,7 +225,8 @@ export class MediaRelay {
     this.stats.toMatrix.bytes += data.length;
     if (this.teSip !== undefined && packet.header.payloadType === this.teSip)
       return this.eventFromSip(packet);
-    this.track.writeRtp(packet);
+    this.track.writeRtp(packet); // werift encrypts and sends it before this returns
+    this.probe?.toMatrix.record(late, start, performance.now());
   }
 
   /** Our plain SDP: an offer has telephone-events, an answer only when the offer had them. */
@@ -294,19 +281,8 @@ export class MediaRelay {
   }
 
   /** The local description once its ICE candidates are gathered (no trickling toward Matrix). */
-  private async gathered(): Promise<string> {
-    if (this.pc.iceGatheringState !== 'complete') {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 3000);
-        this.pc.iceGatheringStateChange.subscribe((s) => {
-          if (s === 'complete') {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-      });
-    }
-    return this.pc.localDescription!.sdp;
+  private gathered(): Promise<string> {
+    return gathered(this.pc);
   }
 
   // ---------------------------------------------------- a call from Matrix (Matrix offers)
@@ -412,27 +388,4 @@ export class MediaRelay {
     this.socket?.close();
     await this.pc.close().catch(() => undefined);
   }
-}
-
-/** A UDP socket on `address`: a random free port of `ports` (a few tries), or an ephemeral one. */
-async function bindRtp(address: string, ports?: { min: number; max: number }): Promise<Socket> {
-  const tries = ports ? Math.min(32, ports.max - ports.min + 1) : 1;
-  let last: unknown;
-  for (let i = 0; i < tries; i++) {
-    const port = ports ? randomInt(ports.min, ports.max + 1) : 0;
-    const socket = createSocket('udp4');
-    try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
-        socket.bind(port, address, () => resolve());
-      });
-      return socket;
-    } catch (err) {
-      last = err;
-      socket.close();
-    }
-  }
-  throw new Error(
-    `no free RTP port${ports ? ` in ${ports.min}-${ports.max}` : ''}: ${(last as Error).message}`,
-  );
 }

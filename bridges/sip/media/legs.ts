@@ -1,0 +1,76 @@
+/**
+ * The two legs' building blocks for a call's relay (relay.ts): the WebRTC leg's codecs (G.711 and
+ * telephone-event, so no transcoding is needed) and its description once gathered, and the SIP
+ * leg's RTP socket.
+ */
+import { randomInt } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
+import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
+
+/** The telephone-event payload type we offer (the far side's when it offered one). */
+export const TE_DEFAULT = 101;
+
+export const codecs = {
+  audio: [
+    new RTCRtpCodecParameters({
+      mimeType: 'audio/PCMU',
+      clockRate: 8000,
+      channels: 1,
+      payloadType: 0,
+    }),
+    new RTCRtpCodecParameters({
+      mimeType: 'audio/PCMA',
+      clockRate: 8000,
+      channels: 1,
+      payloadType: 8,
+    }),
+    new RTCRtpCodecParameters({
+      mimeType: 'audio/telephone-event',
+      clockRate: 8000,
+      payloadType: TE_DEFAULT,
+      parameters: '0-15',
+    }),
+  ],
+};
+
+/** The local description once its ICE candidates are gathered (no trickling toward Matrix). */
+export async function gathered(pc: RTCPeerConnection): Promise<string> {
+  if (pc.iceGatheringState !== 'complete') {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 3000);
+      pc.iceGatheringStateChange.subscribe((s) => {
+        if (s === 'complete') {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  }
+  return pc.localDescription!.sdp;
+}
+
+/** A UDP socket on `address`: a random free port of `ports` (a few tries), or an ephemeral one. */
+export async function bindRtp(
+  address: string,
+  ports?: { min: number; max: number },
+): Promise<Socket> {
+  const tries = ports ? Math.min(32, ports.max - ports.min + 1) : 1;
+  let last: unknown;
+  for (let i = 0; i < tries; i++) {
+    const port = ports ? randomInt(ports.min, ports.max + 1) : 0;
+    const socket = createSocket('udp4');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.bind(port, address, () => resolve());
+      });
+      return socket;
+    } catch (err) {
+      last = err;
+      socket.close();
+    }
+  }
+  throw new Error(
+    `no free RTP port${ports ? ` in ${ports.min}-${ports.max}` : ''}: ${(last as Error).message}`,
+  );
+}
