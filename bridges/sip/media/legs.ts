@@ -5,7 +5,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
+import { RTCPeerConnection, RTCRtpCodecParameters, type RTCRtpSender } from 'werift';
 
 /** The telephone-event payload type we offer (the far side's when it offered one). */
 export const TE_DEFAULT = 101;
@@ -32,6 +32,25 @@ export const codecs = {
     }),
   ],
 };
+
+/** A packet cache that keeps nothing (what werift stores in it is dropped). */
+const NO_CACHE: unknown[] = new Proxy([], { set: () => true });
+
+/**
+ * Makes werift's sender keep no copy of the packets it sends. It keeps the last 128 of each
+ * stream to answer NACKs with (video's: audio is not retransmitted, and our codecs ask for no
+ * NACK), so every relayed packet toward Matrix lived 2.5 s: long enough to be copied by two
+ * young-generation collections and promoted to the old generation (GC work per packet, and longer
+ * pauses of the media thread). A NACK that comes anyway finds nothing, as one for a packet older
+ * than the cache does.
+ */
+export function keepNoSentPackets(sender: RTCRtpSender): void {
+  Object.defineProperty(sender, 'rtpCache', {
+    configurable: true,
+    get: () => NO_CACHE,
+    set: () => undefined, // werift resets it when the source changes (replaceRTP)
+  });
+}
 
 /** The local description once its ICE candidates are gathered (no trickling toward Matrix). */
 export async function gathered(pc: RTCPeerConnection): Promise<string> {

@@ -25,7 +25,7 @@ import {
 } from './plain-sdp.js';
 import { DigitDetector, digitPayloads, telephoneEventType } from './telephone-event.js';
 import { StreamQuality, type QualityFigures } from './rtp-quality.js';
-import { bindRtp, codecs, gathered, TE_DEFAULT } from './legs.js';
+import { bindRtp, codecs, gathered, keepNoSentPackets, TE_DEFAULT } from './legs.js';
 import { TransitFloor, type RelayProbe } from './relay-probe.js';
 import { installFastRtpHeader } from './werift-rtp-header.js';
 
@@ -276,6 +276,7 @@ export class MediaRelay {
 
   private attach(transceiver: RTCRtpTransceiver | undefined): void {
     if (!transceiver) throw new Error('the WebRTC description has no audio');
+    keepNoSentPackets(transceiver.sender);
     void transceiver.sender.replaceTrack(this.track);
     transceiver.setDirection('sendrecv');
   }
@@ -310,7 +311,7 @@ export class MediaRelay {
   async sipOffered(offer: string): Promise<string> {
     this.setSip(offer);
     const transceiver = this.pc.addTransceiver(this.track, { direction: 'sendrecv' });
-    void transceiver;
+    keepNoSentPackets(transceiver.sender);
     await this.pc.setLocalDescription(await this.pc.createOffer());
     return this.gathered();
   }
