@@ -15,6 +15,7 @@ import {
 } from 'werift';
 import type { BodyAndContentType, SessionDescriptionHandler } from 'sip.js';
 import { parsePlainSdp, plainSdp, type RtpEndpoint } from '../../bridges/sip/media/plain-sdp.js';
+import { keepNoSentPackets } from '../../bridges/sip/media/legs.js';
 
 const TAG = 0x5357424d; // 'SWBM'
 const FRAME = 160; // 20 ms of PCMU at 8 kHz
@@ -164,7 +165,8 @@ export class WebrtcEnd {
   }
 
   async offer(): Promise<string> {
-    this.pc.addTransceiver(this.track, { direction: 'sendrecv' });
+    // As the relay's: no copy of each packet sent kept for NACKs (cheaper peers, both runs).
+    keepNoSentPackets(this.pc.addTransceiver(this.track, { direction: 'sendrecv' }).sender);
     await this.pc.setLocalDescription(await this.pc.createOffer());
     return this.gathered();
   }
@@ -176,6 +178,7 @@ export class WebrtcEnd {
   async answer(offer: string): Promise<string> {
     await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
     const transceiver = this.pc.getTransceivers()[0]!;
+    keepNoSentPackets(transceiver.sender);
     await transceiver.sender.replaceTrack(this.track);
     transceiver.setDirection('sendrecv');
     await this.pc.setLocalDescription(await this.pc.createAnswer());
