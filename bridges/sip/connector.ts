@@ -33,6 +33,7 @@ import { MAX_TEXT_BYTES, SipTexts } from './texts/texts.js';
 import { UserLines } from './signalling/lines.js';
 import type { Line } from './calls/call.js';
 import { loginCommands } from './commands/login.js';
+import { linkCommands } from './commands/link.js';
 import { callCommand } from './commands/call-command.js';
 import type { Session, UserAgentDelegate } from 'sip.js';
 
@@ -273,6 +274,16 @@ export class SipConnector
         };
       }),
       ...loginCommands(() => this.lines),
+      ...linkCommands(() => {
+        const { plan, portals } = this;
+        if (!plan || !portals) return undefined;
+        return {
+          refusal: (user, party) => plan.refusal(user, party, this.lines?.of(user) !== undefined),
+          room: (aliasOrId) => portals.room(aliasOrId),
+          link: (user, party, roomId) => portals.link(user, party, roomId),
+          unlink: (user, party) => portals.unlink(user, party),
+        };
+      }),
     ];
   }
 
