@@ -23,40 +23,18 @@ import {
   type Direction,
   type RtpEndpoint,
 } from './plain-sdp.js';
-import { DigitDetector, digitPayloads, telephoneEventType } from './telephone-event.js';
-import { StreamQuality, type QualityFigures } from './rtp-quality.js';
+import { DigitDetector, sendDigitEvents, telephoneEventType } from './telephone-event.js';
+import { StreamQuality } from './rtp-quality.js';
+import type { CallQuality, MediaStats, RelayOptions } from './relay-types.js';
 import { bindRtp, codecs, gathered, keepNoSentPackets, TE_DEFAULT } from './legs.js';
 import { TransitFloor, type RelayProbe } from './relay-probe.js';
+import { MatrixSender } from './matrix-sender.js';
 import { installFastRtpHeader } from './werift-rtp-header.js';
 
 // werift's RTP header parser costs more than the rest of a packet's relaying (werift-rtp-header.ts).
 installFastRtpHeader();
 
-export interface RelayOptions {
-  /** The address the RTP socket binds (and, without `publicAddress`, advertises). */
-  bindAddress: string;
-  /** The address put in the SIP side's SDP (NAT: the public one). */
-  publicAddress?: string;
-  /** STUN/TURN servers for the WebRTC leg (none by default). */
-  iceServers: { urls: string; username?: string; credential?: string }[];
-  /** The UDP ports the RTP socket and the WebRTC leg's ICE sockets take (default: any). */
-  ports?: { min: number; max: number };
-}
-
-/** Each way's stream as the relay receives it: loss and jitter. */
-export interface CallQuality {
-  toSip: QualityFigures;
-  toMatrix: QualityFigures;
-}
-
-export interface MediaStats {
-  toSip: { packets: number; bytes: number };
-  toMatrix: { packets: number; bytes: number };
-  /** RTP from an address other than the negotiated one, dropped. */
-  foreign: number;
-  /** RTP not handed across because a side put the call on hold (its SDP direction). */
-  held: number;
-}
+export type { CallQuality, MediaStats, RelayOptions } from './relay-types.js';
 
 export class MediaRelay {
   private readonly pc: RTCPeerConnection;
@@ -94,6 +72,8 @@ export class MediaRelay {
     timestamp: randomInt(0, 0xffffffff),
   };
 
+  /** The stream toward Matrix, sent without werift's per-packet sender work (matrix-sender.ts). */
+  private matrixOut?: MatrixSender;
   /** Each way's transit floor, for the probe's delay variation at arrival. */
   private readonly floors = { toSip: new TransitFloor(), toMatrix: new TransitFloor() };
 
@@ -174,18 +154,13 @@ export class MediaRelay {
 
   /** Sends DTMF digits as RFC 4733 telephone-events toward the phone (100 ms each, 60 ms apart). */
   async sendDigits(digits: string): Promise<void> {
-    if (this.teSip === undefined) throw new Error('the phone negotiated no telephone-events');
-    for (const digit of digits) {
-      const timestamp = this.out.timestamp;
-      for (const { payload, marker } of digitPayloads(digit)) {
-        if (this.closed) return;
-        const header = new RtpHeader({ payloadType: this.teSip, timestamp, marker });
-        this.sendToSip(new RtpPacket(header, payload));
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      this.out.timestamp = (this.out.timestamp + 1600) >>> 0; // past the digit and its gap
-      await new Promise((r) => setTimeout(r, 60));
-    }
+    const pt = this.teSip;
+    if (pt === undefined) throw new Error('the phone negotiated no telephone-events');
+    await sendDigitEvents(digits, this.out, (payload, marker, timestamp) => {
+      if (this.closed) return false;
+      this.sendToSip(new RtpPacket(new RtpHeader({ payloadType: pt, timestamp, marker }), payload));
+      return true;
+    });
   }
 
   /** A telephone-event from the phone: its digit told once, the packet on to Matrix if it takes them. */
@@ -197,6 +172,7 @@ export class MediaRelay {
       (c) => c.mimeType.toLowerCase() === 'audio/telephone-event',
     );
     if (!transceiver || !codec || this.teMatrix === undefined) return;
+    if (this.matrixOut?.send(packet, codec.payloadType)) return;
     // werift writes its send codec's payload type in every packet: the event's for this one.
     const sender = transceiver.sender;
     const audio = sender.codec;
@@ -225,7 +201,8 @@ export class MediaRelay {
     this.stats.toMatrix.bytes += data.length;
     if (this.teSip !== undefined && packet.header.payloadType === this.teSip)
       return this.eventFromSip(packet);
-    this.track.writeRtp(packet); // werift encrypts and sends it before this returns
+    // Encrypted and sent before this returns (either way).
+    if (!this.matrixOut?.send(packet)) this.track.writeRtp(packet);
     this.probe?.toMatrix.record(late, start, performance.now());
   }
 
@@ -277,6 +254,7 @@ export class MediaRelay {
   private attach(transceiver: RTCRtpTransceiver | undefined): void {
     if (!transceiver) throw new Error('the WebRTC description has no audio');
     keepNoSentPackets(transceiver.sender);
+    this.matrixOut = new MatrixSender(transceiver.sender);
     void transceiver.sender.replaceTrack(this.track);
     transceiver.setDirection('sendrecv');
   }
@@ -312,6 +290,7 @@ export class MediaRelay {
     this.setSip(offer);
     const transceiver = this.pc.addTransceiver(this.track, { direction: 'sendrecv' });
     keepNoSentPackets(transceiver.sender);
+    this.matrixOut = new MatrixSender(transceiver.sender);
     await this.pc.setLocalDescription(await this.pc.createOffer());
     return this.gathered();
   }
