@@ -16,6 +16,7 @@ import {
 import type { BodyAndContentType, SessionDescriptionHandler } from 'sip.js';
 import { parsePlainSdp, plainSdp, type RtpEndpoint } from '../../bridges/sip/media/plain-sdp.js';
 import { keepNoSentPackets } from '../../bridges/sip/media/legs.js';
+import { MatrixSender } from '../../bridges/sip/media/matrix-sender.js';
 
 const TAG = 0x5357424d; // 'SWBM'
 const FRAME = 160; // 20 ms of PCMU at 8 kHz
@@ -140,6 +141,8 @@ export class WebrtcEnd {
   private readonly track = new MediaStreamTrack({ kind: 'audio' });
   readonly out = new Stream();
   private readonly ssrc = (Math.random() * 0xffffffff) >>> 0;
+  /** Sends as the relay does toward Matrix (werift's sender work skipped): cheaper peers. */
+  private lean?: MatrixSender;
 
   constructor() {
     const seen = new WeakSet<MediaStreamTrack>();
@@ -166,7 +169,9 @@ export class WebrtcEnd {
 
   async offer(): Promise<string> {
     // As the relay's: no copy of each packet sent kept for NACKs (cheaper peers, both runs).
-    keepNoSentPackets(this.pc.addTransceiver(this.track, { direction: 'sendrecv' }).sender);
+    const { sender } = this.pc.addTransceiver(this.track, { direction: 'sendrecv' });
+    keepNoSentPackets(sender);
+    this.lean = new MatrixSender(sender);
     await this.pc.setLocalDescription(await this.pc.createOffer());
     return this.gathered();
   }
@@ -179,6 +184,7 @@ export class WebrtcEnd {
     await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
     const transceiver = this.pc.getTransceivers()[0]!;
     keepNoSentPackets(transceiver.sender);
+    this.lean = new MatrixSender(transceiver.sender);
     await transceiver.sender.replaceTrack(this.track);
     transceiver.setDirection('sendrecv');
     await this.pc.setLocalDescription(await this.pc.createAnswer());
@@ -210,7 +216,8 @@ export class WebrtcEnd {
       ssrc: this.ssrc,
       marker: index === 0,
     });
-    this.track.writeRtp(new RtpPacket(header, payload));
+    const packet = new RtpPacket(header, payload);
+    if (!this.lean?.send(packet)) this.track.writeRtp(packet);
   }
 
   close(): Promise<void> {
