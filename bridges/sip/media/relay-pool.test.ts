@@ -17,9 +17,10 @@ async function rtpPhone() {
     socket,
     received,
     sdp: plainSdp('127.0.0.1', socket.address().port, { telephoneEvent: 101 }),
-    send(to: { address: string; port: number }, i: number) {
+    send(to: { address: string; port: number }, i: number, payloadType = 0) {
       const head = Buffer.alloc(12);
       head[0] = 0x80;
+      head[1] = payloadType;
       head.writeUInt16BE(i, 2);
       head.writeUInt32BE(i * 160, 4);
       head.writeUInt32BE(0x1234, 8);
@@ -72,6 +73,26 @@ describe('the relay pool', () => {
       await expect(relay.sipReoffered(phone.sdp)).rejects.toThrow(/ended/);
     }, 30_000); // a worker compiles the relay's TypeScript when it starts (tsx)
   }
+
+  it('labels PCMA from the phone as PCMA toward a client that agreed to both G.711 laws', async () => {
+    const pool = new RelayPool({ bindAddress: '127.0.0.1', iceServers: [] }, 0, log);
+    const phone = await rtpPhone();
+    const client = new WebrtcPhone({ pcma: true });
+    cleanup.push(
+      () => pool.stop(),
+      async () => void phone.socket.close(),
+      () => client.pc.close(),
+    );
+    const relay = pool.open();
+    const offer = await relay.sipOffered(phone.sdp);
+    const toPhone = parsePlainSdp(await relay.matrixAnswered(await client.answer(offer)))!;
+    await client.connected();
+    for (let i = 0; i < 10; i++) phone.send(toPhone, i, i < 5 ? 8 : 0); // A-law, then μ-law
+    await until(() => client.received.length >= 10);
+    expect(client.receivedTypes.slice(0, 10)).toEqual([8, 8, 8, 8, 8, 0, 0, 0, 0, 0]);
+    expect(client.received.slice(0, 10)).toEqual([...Array(10).keys()].map(patternPayload));
+    await relay.close();
+  }, 30_000);
 
   it('spreads calls over its threads, and a refused SDP is an error of that step', async () => {
     const pool = new RelayPool({ bindAddress: '127.0.0.1', iceServers: [] }, 2, log);

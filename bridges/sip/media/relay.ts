@@ -72,6 +72,8 @@ export class MediaRelay {
     timestamp: randomInt(0, 0xffffffff),
   };
 
+  /** The Matrix leg's payload type of the phone's PCMU (0) and PCMA (8), when agreed there. */
+  private g711: Record<number, number | undefined> = {};
   /** The stream toward Matrix, sent without werift's per-packet sender work (matrix-sender.ts). */
   private matrixOut?: MatrixSender;
   /** Each way's transit floor, for the probe's delay variation at arrival. */
@@ -202,7 +204,7 @@ export class MediaRelay {
     if (this.teSip !== undefined && packet.header.payloadType === this.teSip)
       return this.eventFromSip(packet);
     // Encrypted and sent before this returns (either way).
-    if (!this.matrixOut?.send(packet)) this.track.writeRtp(packet);
+    if (!this.matrixOut?.send(packet, this.g711[h.payloadType])) this.track.writeRtp(packet);
     this.probe?.toMatrix.record(late, start, performance.now());
   }
 
@@ -219,7 +221,11 @@ export class MediaRelay {
     });
   }
 
-  /** After each WebRTC offer/answer: the telephone-event type both sides agreed, if any. */
+  /**
+   * After each WebRTC offer/answer: the telephone-event type both sides agreed, if any, and the
+   * Matrix leg's payload types of PCMU and PCMA, so that each packet from the phone goes on
+   * labelled with the codec it is in (not the one werift chose to send) when both were agreed.
+   */
   private matrixNegotiated(): void {
     const local = this.pc.localDescription?.sdp;
     const remote = this.pc.remoteDescription?.sdp;
@@ -227,6 +233,9 @@ export class MediaRelay {
       local && remote && telephoneEventType(remote) !== undefined
         ? telephoneEventType(local)
         : undefined;
+    const agreed = this.pc.getTransceivers().find((t) => t.kind === 'audio')?.codecs ?? [];
+    const pt = (mime: string) => agreed.find((c) => c.mimeType.toLowerCase() === mime)?.payloadType;
+    this.g711 = { 0: pt('audio/pcmu'), 8: pt('audio/pcma') };
   }
 
   private setSip(sdp: string): void {
