@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MediaStreamTrack, RTCRtpSender, RtpHeader, RtpPacket } from 'werift';
-import { keepNoSentPackets } from './legs.js';
+import { keepNoSentPackets, rtpBytes } from './legs.js';
 
 describe('keepNoSentPackets', () => {
   it('leaves werift’s sender no sent packet to keep, even after it resets its cache', () => {
@@ -19,5 +19,39 @@ describe('keepNoSentPackets', () => {
     sender.replaceRTP({ sequenceNumber: 1, timestamp: 1 }); // werift sets `rtpCache = []` here
     cache()[7 % 128] = packet;
     expect(cache()[7]).toBeUndefined();
+  });
+});
+
+describe('rtpBytes', () => {
+  it('gives werift’s bytes for a plain header, and leaves extensions out', () => {
+    const payload = Buffer.from([...Array(160).keys()]);
+    for (const marker of [false, true]) {
+      const header = {
+        payloadType: 101,
+        sequenceNumber: 65535,
+        timestamp: 0xfffffff0,
+        ssrc: 0x89abcdef,
+        marker,
+      };
+      const packet = new RtpPacket(new RtpHeader(header), payload);
+      expect(rtpBytes(packet)).toEqual(packet.serialize());
+      expect(RtpPacket.deSerialize(rtpBytes(packet)).header).toMatchObject(header);
+    }
+    const withExtension = new RtpPacket(
+      new RtpHeader({
+        payloadType: 0,
+        sequenceNumber: 1,
+        timestamp: 2,
+        ssrc: 3,
+        extension: true,
+        extensionProfile: 0xbede,
+        extensions: [{ id: 1, payload: Buffer.from([0x7f]) }],
+      }),
+      payload,
+    );
+    const bytes = rtpBytes(withExtension);
+    expect(bytes.length).toBe(12 + 160);
+    expect(bytes[0]).toBe(0x80); // no extension bit
+    expect(bytes.subarray(12)).toEqual(payload);
   });
 });

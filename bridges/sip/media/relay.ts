@@ -26,7 +26,7 @@ import {
 import { DigitDetector, sendDigitEvents, telephoneEventType } from './telephone-event.js';
 import { StreamQuality } from './rtp-quality.js';
 import type { CallQuality, MediaStats, RelayOptions } from './relay-types.js';
-import { bindRtp, codecs, gathered, keepNoSentPackets, TE_DEFAULT } from './legs.js';
+import { bindRtp, codecs, gathered, keepNoSentPackets, rtpBytes, TE_DEFAULT } from './legs.js';
 import { TransitFloor, type RelayProbe } from './relay-probe.js';
 import { MatrixSender } from './matrix-sender.js';
 import { installFastRtpHeader } from './werift-rtp-header.js';
@@ -143,7 +143,7 @@ export class MediaRelay {
     if (!this.sip || !this.socket) return;
     packet.header.ssrc = this.out.ssrc;
     packet.header.sequenceNumber = this.out.seq = (this.out.seq + 1) & 0xffff;
-    const data = packet.serialize();
+    const data = rtpBytes(packet);
     this.stats.toSip.packets++;
     this.stats.toSip.bytes += data.length;
     this.socket.send(data, this.sip.port, this.sip.address);
