@@ -5,8 +5,15 @@
 // registered as alice on Kamailio.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, roomEvents, sendText, type RoomEvent } from '../support/bridge-harness.js';
-import { sipPhone, startSipBridge, type SipPhone } from '../support/sip-phone.js';
+import { asUser, roomEvents, sendAs, sendText, type RoomEvent } from '../support/bridge-harness.js';
+import { base, callEvent, callOut, echoed, PATTERN } from '../support/sip-calls.js';
+import {
+  freeUdpPort,
+  sipp,
+  sipPhone,
+  startSipBridge,
+  type SipPhone,
+} from '../support/sip-phone.js';
 import { registerUser, uniqueLocalpart, waitFor, type TestUser } from '../support/synapse.js';
 
 const BOT = '@switchboard:localhost';
@@ -17,6 +24,7 @@ let user: TestUser;
 let alice: SipPhone;
 let mgmt: string;
 let txn = 0;
+let gatewayPort: number;
 
 /** Types a command to the bot; returns the bot's first notice after it. */
 async function command(text: string): Promise<string> {
@@ -53,7 +61,11 @@ const createRoom = (owner: TestUser, invite: string[]) =>
 
 beforeAll(async () => {
   user = await registerUser(uniqueLocalpart('siplink'));
-  ({ sb } = await startSipBridge({ dids: { [DID]: user.userId } }));
+  gatewayPort = await freeUdpPort();
+  ({ sb } = await startSipBridge({
+    dids: { [DID]: user.userId },
+    dial_plan: { allow_domains: ['localhost'], number_domain: `127.0.0.1:${gatewayPort}` },
+  }));
   alice = await sipPhone('alice');
   mgmt = (
     await asUser<{ room_id: string }>(user, 'POST', '/_matrix/client/v3/createRoom', {
@@ -111,6 +123,29 @@ describe('sip link', () => {
 
     expect(await command('sip unlink alice@localhost')).toContain(`Unlinked ${room}`);
     expect(await command('sip unlink alice@localhost')).toContain('had no room');
+  });
+
+  it('carries a call with a number through the linked room, audio both ways', async () => {
+    const room = await createRoom(user, [BOT]);
+    expect(await command(`sip link +1 555 777 0004 ${room}`)).toContain(`Linked ${room}`);
+    const far = sipp('uas-answer', [
+      '-p',
+      String(gatewayPort),
+      '-mp',
+      String(await freeUdpPort()),
+      '-rtp_echo',
+    ]);
+    const callId = `link-${Date.now()}`;
+    const phone = await callOut(user, room, callId);
+    const answer = await callEvent(user, room, callId, 'm.call.answer');
+    expect(answer.sender).toBe('@sip_=2b15557770004:localhost');
+    await phone.accept((answer.content.answer as { sdp: string }).sdp);
+    expect((await echoed(phone)).length, 'audio through the relay').toBeGreaterThanOrEqual(
+      PATTERN * 0.9,
+    );
+    await sendAs(user, room, { ...base(callId), reason: 'user_hangup' }, 'm.call.hangup');
+    await phone.close();
+    expect(await far.done, far.output()).toBe(0);
   });
 
   it('is refused for a room where the user is no moderator, and for a destination the dial plan refuses', async () => {
