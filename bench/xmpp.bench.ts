@@ -10,7 +10,8 @@
  *
  *   npm run bench:xmpp
  *   npm run bench:xmpp -- --messages 5000 --rate 500 --paced 1500 --users 500 --port 16222
- * SWITCHBOARD_BENCH_PHASE_PROF=<dir> writes a CPU profile of the bridge per phase.
+ * SWITCHBOARD_BENCH_PHASE_PROF=<dir> writes a CPU profile of the bridge per phase; `--stages`
+ * prints where the paced XMPP → Matrix messages waited (lib/stage-clock.ts).
  */
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -21,6 +22,7 @@ import { sqliteTarget } from './lib/databases.js';
 import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './lib/identities.js';
 import { machine } from './lib/machine.js';
 import { pace, push, sleep, waitUntil } from './lib/pusher.js';
+import { stageTable } from './lib/stage-report.js';
 import { MB, percentile, round } from './lib/stats.js';
 import { XmppPeer } from './lib/xmpp-peer.js';
 import { XmppServer } from './lib/xmpp-server.js';
@@ -33,6 +35,9 @@ const { values: args } = parseArgs({
     speakers: { type: 'string', default: '10' },
     users: { type: 'string', default: '500' },
     port: { type: 'string', default: '16222' },
+    // Time each paced XMPP → Matrix message's stages in the bridge (it costs CPU: not for the
+    // CPU-per-message figures of the same run).
+    stages: { type: 'boolean', default: false },
   },
 });
 const messages = Number(args.messages);
@@ -82,6 +87,7 @@ try {
     {
       type: 'start',
       connector: 'xmpp',
+      stages: args.stages,
       config: {
         ...benchConfig(hs.url, database.url),
         bridges: {
@@ -232,6 +238,12 @@ try {
   log(
     `XMPP → Matrix at ${rate} msg/s: ${show(inLat)} (client → Matrix); added by the bridge ≈ p50 ${round(inLat.p50 - own.p50, 1)} ms, p99 ${round(inLat.p99 - own.p99, 1)} ms; the bridge's own histogram p99 ≤ ${inPaced.bridgeLatencyMs.to_matrix.p99} ms; loop delay p99 ${round(inPaced.loopDelayMs.p99, 1)} ms`,
   );
+  if (args.stages) {
+    const { times } = await bridge.ask({ type: 'stages', prefix: 'p ' }, 'stages');
+    const epoch = (m: Map<string, number>) =>
+      new Map([...m].map(([b, at]) => [b, performance.timeOrigin + at]));
+    for (const line of stageTable(times, epoch(inSent), epoch(arrivals))) log(line);
+  }
   const outSent = sentAt();
   await bridge.ask({ type: 'mark' }, 'marked');
   await pace(paced, rate, async (from, to) => {

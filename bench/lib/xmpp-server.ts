@@ -35,6 +35,7 @@ export class XmppServer {
       // No MUC archive: with Prosody's file storage each archived message costs more as the
       // archive grows, which made the phases run later ten times slower (bench/README.md).
       XMPP_MUC_ARCHIVE: 'off',
+      XMPP_NAGLE: process.env.XMPP_NAGLE ?? 'on',
     };
     await run('bash', [SCRIPT, 'install'], { env });
     await run('bash', [SCRIPT, 'start'], { env });
