@@ -10,6 +10,7 @@
  *
  *   npm run bench:xmpp
  *   npm run bench:xmpp -- --messages 5000 --rate 500 --paced 1500 --users 500 --port 16222
+ *   npm run bench:xmpp -- --prosody-nagle on   # Prosody's default socket setting (see README)
  * SWITCHBOARD_BENCH_PHASE_PROF=<dir> writes a CPU profile of the bridge per phase; `--stages`
  * prints where the paced XMPP → Matrix messages waited (lib/stage-clock.ts).
  */
@@ -22,7 +23,7 @@ import { sqliteTarget } from './lib/databases.js';
 import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './lib/identities.js';
 import { machine } from './lib/machine.js';
 import { pace, push, sleep, waitUntil } from './lib/pusher.js';
-import { stageTable } from './lib/stage-report.js';
+import { IN_POINTS, OUT_POINTS, stageTable } from './lib/stage-report.js';
 import { MB, percentile, round } from './lib/stats.js';
 import { XmppPeer } from './lib/xmpp-peer.js';
 import { XmppServer } from './lib/xmpp-server.js';
@@ -38,6 +39,9 @@ const { values: args } = parseArgs({
     // Time each paced XMPP → Matrix message's stages in the bridge (it costs CPU: not for the
     // CPU-per-message figures of the same run).
     stages: { type: 'boolean', default: false },
+    // Prosody's Nagle's algorithm (`network_settings.nagle`): off, as the bridge's README advises
+    // (on, Prosody's default, holds each stanza for the bridge's delayed ACK: up to 40 ms).
+    'prosody-nagle': { type: 'string', default: 'off' },
   },
 });
 const messages = Number(args.messages);
@@ -47,15 +51,16 @@ const speakerCount = Number(args.speakers);
 const userCount = Number(args.users);
 const log = (line = '') => console.log(line);
 const facts = machine(tmpdir());
+const nagle = args['prosody-nagle'] === 'on' ? 'on' : 'off';
 log(
-  `XMPP benchmark, ${facts.date}: ${facts.cpuModel} × ${facts.nproc}, Node ${facts.node}, load ${facts.loadAverage.join(' ')}`,
+  `XMPP benchmark, ${facts.date}: ${facts.cpuModel} × ${facts.nproc}, Node ${facts.node}, load ${facts.loadAverage.join(' ')}; Prosody's Nagle ${nagle}`,
 );
 
 const MUC = 'bench@conference.localhost';
 const ALIAS = `#xmpp_bench=40conference.localhost:${DOMAIN}`;
 const TXN_SIZE = 100;
 
-const prosody = await XmppServer.start(Number(args.port));
+const prosody = await XmppServer.start(Number(args.port), nagle);
 const hs = await FakeHomeserver.start({
   serverName: DOMAIN,
   asToken: AS_TOKEN,
@@ -214,6 +219,9 @@ try {
   const show = (l: { p50: number; p99: number }) =>
     `p50 ${round(l.p50, 1)} ms, p99 ${round(l.p99, 1)} ms`;
   const sentAt = () => new Map<string, number>();
+  /** performance.now() times → epoch ms, as the bridge process's stage times are. */
+  const epoch = (m: Map<string, number>) =>
+    new Map([...m].map(([b, at]) => [b, performance.timeOrigin + at]));
   const ownSent = sentAt();
   await pace(paced, rate, (from, to) => {
     for (let n = from; n < to; n++) {
@@ -240,9 +248,7 @@ try {
   );
   if (args.stages) {
     const { times } = await bridge.ask({ type: 'stages', prefix: 'p ' }, 'stages');
-    const epoch = (m: Map<string, number>) =>
-      new Map([...m].map(([b, at]) => [b, performance.timeOrigin + at]));
-    for (const line of stageTable(times, epoch(inSent), epoch(arrivals))) log(line);
+    for (const line of stageTable(IN_POINTS, times, epoch(inSent), epoch(arrivals))) log(line);
   }
   const outSent = sentAt();
   await bridge.ask({ type: 'mark' }, 'marked');
@@ -260,6 +266,11 @@ try {
   log(
     `Matrix → XMPP at ${rate} msg/s: ${show(outLat)} (transaction → client); added by the bridge ≈ p50 ${round(outLat.p50 - own.p50, 1)} ms, p99 ${round(outLat.p99 - own.p99, 1)} ms; the bridge's own histogram p99 ≤ ${outPaced.bridgeLatencyMs.to_network.p99} ms; loop delay p99 ${round(outPaced.loopDelayMs.p99, 1)} ms`,
   );
+  if (args.stages) {
+    const { times } = await bridge.ask({ type: 'stages', prefix: 'q ' }, 'stages');
+    for (const line of stageTable(OUT_POINTS, times, epoch(outSent), epoch(bob.arrivals)))
+      log(line);
+  }
 
   // Memory per Matrix user known to XMPP: each one more occupant of the MUC.
   const crowd = Array.from({ length: userCount }, (_, k) => `@crowd${k}:${DOMAIN}`);

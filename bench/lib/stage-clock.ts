@@ -1,6 +1,6 @@
 /**
- * Where each XMPP → Matrix message waits inside the bridge (`bench:xmpp -- --stages`): timestamps
- * per stage, by message body, taken in the bridge process by wrapping a few methods of the
+ * Where each message waits inside the bridge (`bench:xmpp -- --stages`): timestamps per stage, by
+ * message body, taken in the bridge process by wrapping a few methods of the
  * libraries and of core (the bench may; a bridge may not). Times are epoch milliseconds with
  * sub-millisecond precision (`performance.timeOrigin + performance.now()`), so the benchmark
  * process can line them up with when it sent each message and when the homeserver got it.
@@ -12,13 +12,24 @@
  *   dequeued   its turn in the room's queue came (`deliver`)
  *   http       the PUT to the homeserver was handed to the HTTP client
  *   answered   the homeserver's answer was read
+ * and Matrix → XMPP:
+ *   received   the transaction that held it had arrived (its body read)
+ *   stored     it was in the inbox (committed) and handed to the room's queue
+ *   connector  the connector was asked to send it (`handleMatrixMessage`)
+ *   queued     its stanza was handed to the component connection
+ *   written    the socket took the write that held it
  *
  * It costs CPU of its own (a JSON parse per send): never on when CPU per message is measured.
  */
 import { createRequire } from 'node:module';
 import type { Element } from '@xmpp/xml';
 import type { RemoteEvent } from '../../src/connector.js';
+import { XmppConnector } from '../../bridges/xmpp/index.js';
+import { ComponentLink } from '../../bridges/xmpp/connection/connection.js';
+import type { MatrixMessage, SendResult } from '../../src/connector.js';
+import { InboxRouter } from '../../src/core/inbox-router.js';
 import { RemoteDelivery } from '../../src/core/remote-delivery.js';
+import type { ClientEvent } from '../../src/matrix/events.js';
 import {
   Transport,
   type TransportReply,
@@ -26,7 +37,8 @@ import {
 } from '../../src/matrix/transport.js';
 import type { OutboxEntry } from '../../src/store/store.js';
 
-export const STAGES = [
+/** XMPP → Matrix, in order. */
+export const IN_STAGES = [
   'read',
   'parsed',
   'emit',
@@ -35,7 +47,9 @@ export const STAGES = [
   'http',
   'answered',
 ] as const;
-export type Stage = (typeof STAGES)[number];
+/** Matrix → XMPP, in order. */
+export const OUT_STAGES = ['received', 'stored', 'connector', 'queued', 'written'] as const;
+export type Stage = (typeof IN_STAGES)[number] | (typeof OUT_STAGES)[number];
 /** Per body, the time of each stage it reached. */
 export type StageTimes = Record<string, Partial<Record<Stage, number>>>;
 
@@ -117,6 +131,40 @@ export class StageClock {
       const answer = send.call(this, req, buffered);
       if (body !== undefined) void answer.then(() => mark(body, 'answered')).catch(() => undefined);
       return answer;
+    };
+    this.installOut(mark);
+  }
+
+  /** Wraps the Matrix → XMPP path: core's inbox router, the connector, the component link. */
+  private installOut(mark: (body: unknown, stage: Stage, at?: number) => void): void {
+    const router = InboxRouter.prototype as unknown as {
+      enqueue(row: unknown, parsed?: ClientEvent, receivedAt?: number): void;
+    };
+    const { enqueue } = router;
+    router.enqueue = function (this: InboxRouter, row, parsed, receivedAt) {
+      const body = parsed?.content.body;
+      if (receivedAt !== undefined) mark(body, 'received', performance.timeOrigin + receivedAt);
+      mark(body, 'stored');
+      enqueue.call(this, row, parsed, receivedAt);
+    };
+    const connector = XmppConnector.prototype as unknown as {
+      handleMatrixMessage(msg: MatrixMessage): Promise<SendResult>;
+    };
+    const { handleMatrixMessage } = connector;
+    connector.handleMatrixMessage = function (this: XmppConnector, msg) {
+      mark(msg.content.text, 'connector');
+      return handleMatrixMessage.call(this, msg);
+    };
+    const link = ComponentLink.prototype as unknown as {
+      send(el: Element, opts?: { first?: boolean }): Promise<void>;
+    };
+    const { send } = link;
+    link.send = function (this: ComponentLink, el, opts) {
+      const body = el.name === 'message' ? el.getChildText('body') : null;
+      mark(body, 'queued');
+      const written = send.call(this, el, opts);
+      if (body !== null) void written.then(() => mark(body, 'written')).catch(() => undefined);
+      return written;
     };
   }
 

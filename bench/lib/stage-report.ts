@@ -4,10 +4,10 @@
  * the homeserver's answer. All times are epoch milliseconds (both processes' clocks are the
  * machine's).
  */
-import { STAGES, type Stage, type StageTimes } from './stage-clock.js';
+import { IN_STAGES, OUT_STAGES, type Stage, type StageTimes } from './stage-clock.js';
 import { percentile, round } from './stats.js';
 
-type Point = 'sent' | Stage | 'homeserver';
+type Point = 'sent' | Stage | 'homeserver' | 'client';
 
 const NAMES: Record<Point, string> = {
   sent: 'client sent',
@@ -19,21 +19,33 @@ const NAMES: Record<Point, string> = {
   http: 'PUT handed to HTTP',
   homeserver: 'homeserver got it',
   answered: 'answer read',
+  received: 'transaction arrived',
+  stored: 'in the inbox, queued for the room',
+  connector: 'connector asked to send',
+  queued: 'stanza handed to the connection',
+  written: 'socket took it',
+  client: 'XMPP client got it',
 };
 
+/** XMPP → Matrix: from the client's send to the homeserver's answer. */
+export const IN_POINTS: Point[] = ['sent', ...IN_STAGES.slice(0, 6), 'homeserver', 'answered'];
+/** Matrix → XMPP: from the homeserver's send of the transaction to the XMPP client's receipt. */
+export const OUT_POINTS: Point[] = ['sent', ...OUT_STAGES, 'client'];
+
 /**
- * `sent` and `arrived`: by body, epoch ms of the client's send and of the homeserver's receipt.
- * Returns the table's lines.
+ * `sent` and `arrived`: by body, epoch ms of the send at the start and of the receipt at the end
+ * (the homeserver's XMPP → Matrix, the XMPP client's Matrix → XMPP). Returns the table's lines.
  */
 export function stageTable(
+  points: Point[],
   times: StageTimes,
   sent: Map<string, number>,
   arrived: Map<string, number>,
 ): string[] {
-  const points: Point[] = ['sent', ...STAGES.slice(0, 6), 'homeserver', 'answered'];
+  const end: Point = points.includes('homeserver') ? 'homeserver' : 'client';
   const rows = [...sent.keys()].map((body) => {
     const t = times[body] ?? {};
-    return { sent: sent.get(body), homeserver: arrived.get(body), ...t } as Partial<
+    return { sent: sent.get(body), [end]: arrived.get(body), ...t } as Partial<
       Record<Point, number>
     >;
   });
@@ -51,7 +63,8 @@ export function stageTable(
     const to = points[i]!;
     lines.push(`  ${NAMES[from]} → ${NAMES[to]}: ${gap(from, to)}`);
   }
-  lines.push(`  ${NAMES.sent} → ${NAMES.homeserver} (end to end): ${gap('sent', 'homeserver')}`);
-  lines.push(`  ${NAMES.emit} → ${NAMES.homeserver} (core): ${gap('emit', 'homeserver')}`);
+  lines.push(`  ${NAMES.sent} → ${NAMES[end]} (end to end): ${gap('sent', end)}`);
+  if (end === 'homeserver')
+    lines.push(`  ${NAMES.emit} → ${NAMES.homeserver} (core): ${gap('emit', 'homeserver')}`);
   return lines;
 }
