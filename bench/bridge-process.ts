@@ -69,7 +69,7 @@ export type FromBridge =
   /** After a full garbage collection (the process runs with --expose-gc). */
   | { type: 'memory'; heapUsedBytes: number; rssBytes: number }
   | { type: 'stopped' }
-  | { type: 'stages'; times: StageTimes }
+  | { type: 'stages'; times: StageTimes; reads: number }
   | { type: 'error'; message: string };
 
 const SAMPLE_MS = 200; // process.memoryUsage() costs ~0.1 ms: sampled more often it shows in the profile
@@ -161,6 +161,7 @@ async function onMessage(msg: ToBridge): Promise<void> {
       sample();
       cpuStart = process.cpuUsage();
       loopDelay.reset();
+      stageClock?.restart();
       await sip?.mediaLoopDelay(true);
       latencyAtMark = await latencyBuckets();
       await phases.start();
@@ -198,7 +199,7 @@ async function onMessage(msg: ToBridge): Promise<void> {
       return;
     }
     case 'stages':
-      send({ type: 'stages', times: stageClock?.take(msg.prefix) ?? {} });
+      send({ type: 'stages', ...(stageClock?.take(msg.prefix) ?? { times: {}, reads: 0 }) });
       return;
     case 'stop':
       await bridge?.stop();

@@ -247,8 +247,11 @@ try {
     `XMPP → Matrix at ${rate} msg/s: ${show(inLat)} (client → Matrix); added by the bridge ≈ p50 ${round(inLat.p50 - own.p50, 1)} ms, p99 ${round(inLat.p99 - own.p99, 1)} ms; the bridge's own histogram p99 ≤ ${inPaced.bridgeLatencyMs.to_matrix.p99} ms; loop delay p99 ${round(inPaced.loopDelayMs.p99, 1)} ms`,
   );
   if (args.stages) {
-    const { times } = await bridge.ask({ type: 'stages', prefix: 'p ' }, 'stages');
+    const { times, reads } = await bridge.ask({ type: 'stages', prefix: 'p ' }, 'stages');
     for (const line of stageTable(IN_POINTS, times, epoch(inSent), epoch(arrivals))) log(line);
+    log(
+      `  socket reads of the component connection: ${reads} (${round(reads / paced, 2)} a message)`,
+    );
   }
   const outSent = sentAt();
   await bridge.ask({ type: 'mark' }, 'marked');
@@ -267,9 +270,12 @@ try {
     `Matrix → XMPP at ${rate} msg/s: ${show(outLat)} (transaction → client); added by the bridge ≈ p50 ${round(outLat.p50 - own.p50, 1)} ms, p99 ${round(outLat.p99 - own.p99, 1)} ms; the bridge's own histogram p99 ≤ ${outPaced.bridgeLatencyMs.to_network.p99} ms; loop delay p99 ${round(outPaced.loopDelayMs.p99, 1)} ms`,
   );
   if (args.stages) {
-    const { times } = await bridge.ask({ type: 'stages', prefix: 'q ' }, 'stages');
+    const { times, reads } = await bridge.ask({ type: 'stages', prefix: 'q ' }, 'stages');
     for (const line of stageTable(OUT_POINTS, times, epoch(outSent), epoch(bob.arrivals)))
       log(line);
+    log(
+      `  socket reads of the component connection: ${reads} (${round(reads / paced, 2)} a message)`,
+    );
   }
 
   // Memory per Matrix user known to XMPP: each one more occupant of the MUC.

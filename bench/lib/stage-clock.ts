@@ -68,6 +68,8 @@ interface DeliveryProto {
 export class StageClock {
   private times: StageTimes = {};
   private chunkAt = 0;
+  /** Socket reads of the XMPP connection since the last `restart` (each one parse call). */
+  private reads = 0;
 
   /** Wraps the methods; call before the bridge starts (connections bind them as they attach). */
   install(): void {
@@ -86,7 +88,10 @@ export class StageClock {
     const fromTcp = createRequire(fromComponent.resolve('@xmpp/connection-tcp'));
     const Connection = fromTcp('@xmpp/connection') as { prototype: ConnectionProto };
     const { _onData, _onElement } = Connection.prototype;
-    const chunk = (at: number) => (this.chunkAt = at);
+    const chunk = (at: number) => {
+      this.chunkAt = at;
+      this.reads++;
+    };
     const chunkAt = () => this.chunkAt;
     Connection.prototype._onData = function (data) {
       chunk(now());
@@ -168,11 +173,17 @@ export class StageClock {
     };
   }
 
-  /** The times of the bodies that start with `prefix`, forgotten after. */
-  take(prefix: string): StageTimes {
-    const out: StageTimes = {};
-    for (const [body, t] of Object.entries(this.times)) if (body.startsWith(prefix)) out[body] = t;
+  /** Counts from zero again (a benchmark phase starts). */
+  restart(): void {
+    this.reads = 0;
+  }
+
+  /** The times of the bodies that start with `prefix` (then forgotten), and the reads since `restart`. */
+  take(prefix: string): { times: StageTimes; reads: number } {
+    const times: StageTimes = {};
+    for (const [body, t] of Object.entries(this.times))
+      if (body.startsWith(prefix)) times[body] = t;
     this.times = {};
-    return out;
+    return { times, reads: this.reads };
   }
 }
