@@ -333,6 +333,7 @@ async function ircRun(
     const bothIn = new Map<number, number>();
     const bothOut = new Map<string, number>();
     const half = Math.max(1, Math.floor(paced / 2));
+    await bridge.ask({ type: 'mark' }, 'marked', 10_000);
     await pace(half, rate / 2, (from, to) => {
       const at = performance.now();
       for (let i = from; i < to; i++) bothIn.set(ircSay(i % SPEAKERS, 'm'), at);
@@ -346,12 +347,18 @@ async function ircRun(
       60_000,
       'paced, both ways',
     );
+    const bothStats = await bridge.ask({ type: 'stats' }, 'stats', 10_000);
     const both = {
       ircToMatrix: latencyOf([...bothIn].map(([n, at]) => arrivals.get(n)! - at)),
       matrixToIrc: latencyOf([...bothOut].map(([k, at]) => heard.get(k)! - at)),
+      inBridge: {
+        ircToMatrix: bothStats.bridgeLatencyMs.to_matrix,
+        matrixToIrc: bothStats.bridgeLatencyMs.to_network,
+      },
+      loopDelayMs: bothStats.loopDelayMs,
     };
     log(
-      `  both ways at once, ${rate / 2} msg/s each: IRC → Matrix p50 ${both.ircToMatrix.p50} ms, p99 ${both.ircToMatrix.p99} ms; Matrix → IRC p50 ${both.matrixToIrc.p50} ms, p99 ${both.matrixToIrc.p99} ms (end to end)`,
+      `  both ways at once, ${rate / 2} msg/s each: IRC → Matrix p50 ${both.ircToMatrix.p50} ms, p99 ${both.ircToMatrix.p99} ms; Matrix → IRC p50 ${both.matrixToIrc.p50} ms, p99 ${both.matrixToIrc.p99} ms (end to end); in the bridge p99 ≤ ${both.inBridge.ircToMatrix.p99} and ≤ ${both.inBridge.matrixToIrc.p99} ms (event-loop delay p99 ${round(both.loopDelayMs.p99)} ms, max ${round(both.loopDelayMs.max)} ms)`,
     );
 
     // Over every phase above.
