@@ -7,10 +7,12 @@
  * Messages in:  {type:'start', config}   → {type:'ready', port}
  *               {type:'mark'}            → resets peaks and the CPU counter → {type:'marked'}
  *               {type:'stats'}           → {type:'stats', ...}
+ *               {type:'stages', prefix}  → {type:'stages', times} (started with `stages: true`)
  *               {type:'stop'}            → stops the bridge → {type:'stopped'}, then exits
  * With SWITCHBOARD_BENCH_PHASE_PROF=<dir>, each mark → stats phase is profiled on its own
  * (`<dir>/<pid>-phase<n>.cpuprofile`), so a profile shows one scenario and not the set-up.
  */
+import type { LoopDelay } from '../bridges/sip/media/relay-protocol.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { PhaseProfiler } from './lib/phase-profiler.js';
 import { pino } from 'pino';
@@ -23,6 +25,7 @@ import { XmppConnector } from '../bridges/xmpp/index.js';
 import { configSchema } from '../src/config/schema.js';
 import { Switchboard } from '../src/core/switchboard.js';
 import type { Direction } from '../src/observability/metrics.js';
+import { StageClock, type StageTimes } from './lib/stage-clock.js';
 import { bucketPercentileMs, type Buckets } from './lib/stats.js';
 
 export type ToBridge =
@@ -30,7 +33,11 @@ export type ToBridge =
       type: 'start';
       config: unknown;
       connector?: 'echo' | 'irc' | 'discord' | 'email' | 'sip' | 'xmpp';
+      /** Time each XMPP → Matrix message's stages (lib/stage-clock.ts; costs CPU of its own). */
+      stages?: boolean;
     }
+  /** The stage times of the messages whose body starts with `prefix` (then forgotten). */
+  | { type: 'stages'; prefix: string }
   | { type: 'mark' }
   | { type: 'stats' }
   | { type: 'memory' }
@@ -48,7 +55,7 @@ export interface BridgeStats {
   /** How late the event loop ran timers since the mark (its stalls delay every message). */
   loopDelayMs: { p50: number; p99: number; max: number };
   /** The same for each of the SIP bridge's media threads (relayed calls), when it has any. */
-  mediaLoopDelayMs: { p50: number; p99: number; max: number }[];
+  mediaLoopDelayMs: LoopDelay[];
   /**
    * The bridge's own latency since the mark (its send-latency histogram: from an event reaching
    * the bridge to the other side accepting it), by direction: bucket upper bounds, in ms.
@@ -63,6 +70,7 @@ export type FromBridge =
   /** After a full garbage collection (the process runs with --expose-gc). */
   | { type: 'memory'; heapUsedBytes: number; rssBytes: number }
   | { type: 'stopped' }
+  | { type: 'stages'; times: StageTimes; reads: number }
   | { type: 'error'; message: string };
 
 const SAMPLE_MS = 200; // process.memoryUsage() costs ~0.1 ms: sampled more often it shows in the profile
@@ -72,6 +80,7 @@ let bridge: Switchboard | undefined;
 let sip: SipConnector | undefined;
 let peaks = { rss: 0, heapUsed: 0, heapTotal: 0, samples: 0 };
 let cpuStart = process.cpuUsage();
+let stageClock: StageClock | undefined;
 
 function sample(): void {
   const m = process.memoryUsage();
@@ -126,6 +135,10 @@ async function onMessage(msg: ToBridge): Promise<void> {
   switch (msg.type) {
     case 'start': {
       const config = configSchema.parse(msg.config);
+      if (msg.stages) {
+        stageClock = new StageClock();
+        stageClock.install();
+      }
       // Silent, as asked of the benchmark: a log line per event would measure pino.
       const connectors = {
         echo: () => new EchoConnector(),
@@ -149,6 +162,7 @@ async function onMessage(msg: ToBridge): Promise<void> {
       sample();
       cpuStart = process.cpuUsage();
       loopDelay.reset();
+      stageClock?.restart();
       await sip?.mediaLoopDelay(true);
       latencyAtMark = await latencyBuckets();
       await phases.start();
@@ -185,6 +199,9 @@ async function onMessage(msg: ToBridge): Promise<void> {
       send({ type: 'memory', heapUsedBytes: m.heapUsed, rssBytes: m.rss });
       return;
     }
+    case 'stages':
+      send({ type: 'stages', ...(stageClock?.take(msg.prefix) ?? { times: {}, reads: 0 }) });
+      return;
     case 'stop':
       await bridge?.stop();
       send({ type: 'stopped' });

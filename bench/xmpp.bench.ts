@@ -10,9 +10,12 @@
  *
  *   npm run bench:xmpp
  *   npm run bench:xmpp -- --messages 5000 --rate 500 --paced 1500 --users 500 --port 16222
- * SWITCHBOARD_BENCH_PHASE_PROF=<dir> writes a CPU profile of the bridge per phase.
+ *   npm run bench:xmpp -- --prosody-nagle on   # Prosody's default socket setting (see README)
+ * SWITCHBOARD_BENCH_PHASE_PROF=<dir> writes a CPU profile of the bridge per phase; `--stages`
+ * prints where the paced XMPP → Matrix messages waited (lib/stage-clock.ts).
  */
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { ClientEvent } from '../src/matrix/events.js';
 import { FakeHomeserver } from '../test/support/fake-homeserver.js';
@@ -21,6 +24,7 @@ import { sqliteTarget } from './lib/databases.js';
 import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './lib/identities.js';
 import { machine } from './lib/machine.js';
 import { pace, push, sleep, waitUntil } from './lib/pusher.js';
+import { IN_POINTS, OUT_POINTS, stageTable } from './lib/stage-report.js';
 import { MB, percentile, round } from './lib/stats.js';
 import { XmppPeer } from './lib/xmpp-peer.js';
 import { XmppServer } from './lib/xmpp-server.js';
@@ -33,6 +37,12 @@ const { values: args } = parseArgs({
     speakers: { type: 'string', default: '10' },
     users: { type: 'string', default: '500' },
     port: { type: 'string', default: '16222' },
+    // Time each paced XMPP → Matrix message's stages in the bridge (it costs CPU: not for the
+    // CPU-per-message figures of the same run).
+    stages: { type: 'boolean', default: false },
+    // Prosody's Nagle's algorithm (`network_settings.nagle`): off, as the bridge's README advises
+    // (on, Prosody's default, holds each stanza for the bridge's delayed ACK: up to 40 ms).
+    'prosody-nagle': { type: 'string', default: 'off' },
   },
 });
 const messages = Number(args.messages);
@@ -42,15 +52,16 @@ const speakerCount = Number(args.speakers);
 const userCount = Number(args.users);
 const log = (line = '') => console.log(line);
 const facts = machine(tmpdir());
+const nagle = args['prosody-nagle'] === 'on' ? 'on' : 'off';
 log(
-  `XMPP benchmark, ${facts.date}: ${facts.cpuModel} × ${facts.nproc}, Node ${facts.node}, load ${facts.loadAverage.join(' ')}`,
+  `XMPP benchmark, ${facts.date}: ${facts.cpuModel} × ${facts.nproc}, Node ${facts.node}, load ${facts.loadAverage.join(' ')}; Prosody's Nagle ${nagle}`,
 );
 
 const MUC = 'bench@conference.localhost';
 const ALIAS = `#xmpp_bench=40conference.localhost:${DOMAIN}`;
 const TXN_SIZE = 100;
 
-const prosody = await XmppServer.start(Number(args.port));
+const prosody = await XmppServer.start(Number(args.port), nagle);
 const hs = await FakeHomeserver.start({
   serverName: DOMAIN,
   asToken: AS_TOKEN,
@@ -82,6 +93,7 @@ try {
     {
       type: 'start',
       connector: 'xmpp',
+      stages: args.stages,
       config: {
         ...benchConfig(hs.url, database.url),
         bridges: {
@@ -208,7 +220,19 @@ try {
   const show = (l: { p50: number; p99: number }) =>
     `p50 ${round(l.p50, 1)} ms, p99 ${round(l.p99, 1)} ms`;
   const sentAt = () => new Map<string, number>();
+  /** performance.now() times → epoch ms, as the bridge process's stage times are. */
+  const epoch = (m: Map<string, number>) =>
+    new Map([...m].map(([b, at]) => [b, performance.timeOrigin + at]));
   const ownSent = sentAt();
+  // This process's own event-loop delay in each paced phase: the XMPP clients, the stand-in
+  // homeserver and the pusher share it, and its stalls show as latency of whatever it timed.
+  const benchLoop = monitorEventLoopDelay({ resolution: 1 });
+  benchLoop.enable();
+  const benchLoopP99 = () => {
+    const p99 = benchLoop.percentile(99) / 1e6;
+    benchLoop.reset();
+    return `the benchmark's own loop delay p99 ${round(p99, 1)} ms`;
+  };
   await pace(paced, rate, (from, to) => {
     for (let n = from; n < to; n++) {
       ownSent.set(`r ${n}`, performance.now());
@@ -217,8 +241,9 @@ try {
   });
   await waitUntil(() => [...ownSent.keys()].every((b) => bob.arrivals.has(b)), 60_000, 'paced');
   const own = latency(ownSent, bob.arrivals);
-  log(`Prosody alone at ${rate} msg/s: ${show(own)}`);
+  log(`Prosody alone at ${rate} msg/s: ${show(own)}; ${benchLoopP99()}`);
   const inSent = sentAt();
+  benchLoop.reset();
   await bridge.ask({ type: 'mark' }, 'marked');
   await pace(paced, rate, (from, to) => {
     for (let n = from; n < to; n++) {
@@ -230,9 +255,17 @@ try {
   const inLat = latency(inSent, arrivals);
   const inPaced = await bridge.ask({ type: 'stats' }, 'stats');
   log(
-    `XMPP → Matrix at ${rate} msg/s: ${show(inLat)} (client → Matrix); added by the bridge ≈ p50 ${round(inLat.p50 - own.p50, 1)} ms, p99 ${round(inLat.p99 - own.p99, 1)} ms; the bridge's own histogram p99 ≤ ${inPaced.bridgeLatencyMs.to_matrix.p99} ms; loop delay p99 ${round(inPaced.loopDelayMs.p99, 1)} ms`,
+    `XMPP → Matrix at ${rate} msg/s: ${show(inLat)} (client → Matrix); added by the bridge ≈ p50 ${round(inLat.p50 - own.p50, 1)} ms, p99 ${round(inLat.p99 - own.p99, 1)} ms; the bridge's own histogram p99 ≤ ${inPaced.bridgeLatencyMs.to_matrix.p99} ms; loop delay p99 ${round(inPaced.loopDelayMs.p99, 1)} ms; ${benchLoopP99()}`,
   );
+  if (args.stages) {
+    const { times, reads } = await bridge.ask({ type: 'stages', prefix: 'p ' }, 'stages');
+    for (const line of stageTable(IN_POINTS, times, epoch(inSent), epoch(arrivals))) log(line);
+    log(
+      `  socket reads of the component connection: ${reads} (${round(reads / paced, 2)} a message)`,
+    );
+  }
   const outSent = sentAt();
+  benchLoop.reset();
   await bridge.ask({ type: 'mark' }, 'marked');
   await pace(paced, rate, async (from, to) => {
     const bodies: string[] = [];
@@ -246,8 +279,16 @@ try {
   const outLat = latency(outSent, bob.arrivals);
   const outPaced = await bridge.ask({ type: 'stats' }, 'stats');
   log(
-    `Matrix → XMPP at ${rate} msg/s: ${show(outLat)} (transaction → client); added by the bridge ≈ p50 ${round(outLat.p50 - own.p50, 1)} ms, p99 ${round(outLat.p99 - own.p99, 1)} ms; the bridge's own histogram p99 ≤ ${outPaced.bridgeLatencyMs.to_network.p99} ms; loop delay p99 ${round(outPaced.loopDelayMs.p99, 1)} ms`,
+    `Matrix → XMPP at ${rate} msg/s: ${show(outLat)} (transaction → client); added by the bridge ≈ p50 ${round(outLat.p50 - own.p50, 1)} ms, p99 ${round(outLat.p99 - own.p99, 1)} ms; the bridge's own histogram p99 ≤ ${outPaced.bridgeLatencyMs.to_network.p99} ms; loop delay p99 ${round(outPaced.loopDelayMs.p99, 1)} ms; ${benchLoopP99()}`,
   );
+  if (args.stages) {
+    const { times, reads } = await bridge.ask({ type: 'stages', prefix: 'q ' }, 'stages');
+    for (const line of stageTable(OUT_POINTS, times, epoch(outSent), epoch(bob.arrivals)))
+      log(line);
+    log(
+      `  socket reads of the component connection: ${reads} (${round(reads / paced, 2)} a message)`,
+    );
+  }
 
   // Memory per Matrix user known to XMPP: each one more occupant of the MUC.
   const crowd = Array.from({ length: userCount }, (_, k) => `@crowd${k}:${DOMAIN}`);

@@ -23,7 +23,8 @@ export class XmppServer {
   ) {}
 
   /** Ports: clients on `c2sPort`, the component on `c2sPort + 125`, HTTP upload on `+ 58`. */
-  static async start(c2sPort: number): Promise<XmppServer> {
+  /** `nagle`: Prosody's `network_settings.nagle` (test/peers/xmpp.sh XMPP_NAGLE). */
+  static async start(c2sPort: number, nagle: 'on' | 'off' = 'off'): Promise<XmppServer> {
     const dir = mkdtempSync(join(tmpdir(), 'sb-bench-xmpp-'));
     const componentPort = c2sPort + 125;
     const env = {
@@ -35,6 +36,7 @@ export class XmppServer {
       // No MUC archive: with Prosody's file storage each archived message costs more as the
       // archive grows, which made the phases run later ten times slower (bench/README.md).
       XMPP_MUC_ARCHIVE: 'off',
+      XMPP_NAGLE: nagle,
     };
     await run('bash', [SCRIPT, 'install'], { env });
     await run('bash', [SCRIPT, 'start'], { env });

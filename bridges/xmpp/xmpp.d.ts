@@ -70,5 +70,9 @@ declare module '@xmpp/component-core' {
     disconnect(timeout?: number): Promise<void>;
     stop(): Promise<unknown>;
     send(el: Element): Promise<void>;
+    /** Writes serialised stanzas as they are; resolves when the socket has taken them. */
+    write(data: string): Promise<void>;
+    /** The TCP socket while connected. */
+    socket: import('node:net').Socket | null;
   }
 }

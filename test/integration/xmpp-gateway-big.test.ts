@@ -3,9 +3,8 @@
 // default, 50) of them, moderators first, instead of a flood of 1,000 presences.
 import { randomBytes } from 'node:crypto';
 import { xml } from '@xmpp/xml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
-import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser } from '../support/bridge-harness.js';
 import {
   registerUser,
@@ -14,7 +13,8 @@ import {
   uniqueLocalpart,
   type TestUser,
 } from '../support/synapse.js';
-import { COMPONENT, startXmppBridge, xmppUser, type XmppUser } from '../support/xmpp-user.js';
+import { xmppScope } from '../support/xmpp-scope.js';
+import { COMPONENT, type XmppUser } from '../support/xmpp-user.js';
 
 const MEMBERS = 1_000;
 const MUC_USER = 'http://jabber.org/protocol/muc#user';
@@ -23,7 +23,7 @@ describe('XMPP gateway: a Matrix room of 1,000 members (Prosody + Synapse)', () 
   const suffix = randomBytes(4).toString('hex');
   const roomJid = `#big${suffix}#localhost@${COMPONENT}`;
   const connector = new XmppConnector();
-  let bridge: Switchboard;
+  const scope = xmppScope();
   let owner: TestUser;
   let dave: XmppUser;
   let roomId: string;
@@ -55,14 +55,9 @@ describe('XMPP gateway: a Matrix room of 1,000 members (Prosody + Synapse)', () 
           );
         }),
       );
-    bridge = await startXmppBridge(connector);
-    dave = await xmppUser('dave', 'big');
+    await scope.bridge(connector);
+    dave = await scope.user('dave', 'big');
   }, 600_000);
-
-  afterAll(async () => {
-    await dave?.stop();
-    await bridge?.stop();
-  });
 
   it('is joinable: the XMPP user is in at once, shown 50 members (the owner first), not 1,000', async () => {
     const t0 = Date.now();

@@ -6,9 +6,8 @@
 // whose answer comes back from their address. A Matrix member's new display name is a nick change.
 import { randomBytes } from 'node:crypto';
 import { xml, type Element } from '@xmpp/xml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
-import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, roomEvents, sendText } from '../support/bridge-harness.js';
 import {
   registerUser,
@@ -17,14 +16,13 @@ import {
   waitFor,
   type TestUser,
 } from '../support/synapse.js';
+import { xmppScope } from '../support/xmpp-scope.js';
 import {
   chat,
   COMPONENT,
   ghostOf,
   groupchat,
   matrixJid,
-  startXmppBridge,
-  xmppUser,
   type XmppUser,
 } from '../support/xmpp-user.js';
 
@@ -41,7 +39,7 @@ describe('XMPP gateway: nick changes and private messages (Prosody + Synapse)', 
   const suffix = randomBytes(4).toString('hex');
   const roomJid = `#gwn${suffix}#localhost@${COMPONENT}`;
   const connector = new XmppConnector();
-  let bridge: Switchboard;
+  const scope = xmppScope();
   let olga: TestUser;
   let alice: XmppUser;
   let bob: XmppUser;
@@ -74,16 +72,10 @@ describe('XMPP gateway: nick changes and private messages (Prosody + Synapse)', 
         room_alias_name: `gwn${suffix}`,
       })
     ).room_id;
-    bridge = await startXmppBridge(connector);
-    [alice, bob] = await Promise.all([xmppUser('alice', 'gwn'), xmppUser('bob', 'gwn')]);
+    await scope.bridge(connector);
+    [alice, bob] = await Promise.all([scope.user('alice', 'gwn'), scope.user('bob', 'gwn')]);
     await enter(alice, 'Alice');
     await enter(bob, 'Bob');
-  });
-
-  afterAll(async () => {
-    await alice?.stop();
-    await bob?.stop();
-    await bridge?.stop();
   });
 
   it('a nick change inside the room: 303 to every occupant, and the ghost renamed in Matrix', async () => {

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { xml, type Element } from '@xmpp/xml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, roomEvents, sendText } from '../support/bridge-harness.js';
@@ -19,14 +19,8 @@ import {
   waitFor,
   type TestUser,
 } from '../support/synapse.js';
-import {
-  COMPONENT,
-  ghostOf,
-  groupchat,
-  startXmppBridge,
-  xmppUser,
-  type XmppUser,
-} from '../support/xmpp-user.js';
+import { memberIn, xmppScope } from '../support/xmpp-scope.js';
+import { COMPONENT, ghostOf, groupchat, xmppUser, type XmppUser } from '../support/xmpp-user.js';
 
 const MUC_USER = 'http://jabber.org/protocol/muc#user';
 const DISCO_INFO = 'http://jabber.org/protocol/disco#info';
@@ -43,6 +37,7 @@ describe('XMPP gateway: XMPP users in Matrix rooms (Prosody + Synapse)', () => {
   const suffix = randomBytes(4).toString('hex');
   const roomJid = `#gw${suffix}#localhost@${COMPONENT}`;
   const connector = new XmppConnector();
+  const scope = xmppScope();
   let bridge: Switchboard;
   let owner: TestUser;
   let quiet: TestUser[];
@@ -94,13 +89,8 @@ describe('XMPP gateway: XMPP users in Matrix rooms (Prosody + Synapse)', () => {
       `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.power_levels/`,
       { ...levels, users: { ...(levels.users as object), [quiet[1]!.userId]: 50 } },
     );
-    bridge = await startXmppBridge(connector, { gateway: { max_shown_members: 2 } }, { database });
-    alice = await xmppUser('alice', 'gw');
-  });
-
-  afterAll(async () => {
-    await alice?.stop();
-    await bridge?.stop();
+    bridge = await scope.bridge(connector, { gateway: { max_shown_members: 2 } }, { database });
+    alice = await scope.user('alice', 'gw');
   });
 
   it('an XMPP user enters: members as occupants (capped, moderators first), then self-presence and the topic as subject', async () => {
@@ -131,17 +121,7 @@ describe('XMPP gateway: XMPP users in Matrix rooms (Prosody + Synapse)', () => {
     const olga = before.find((el) => el.attrs.from === `${roomJid}/Olga`)!;
     expect(olga.getChild('x', MUC_USER)?.getChild('item')?.attrs.affiliation).toBe('owner');
     // The ghost joined the Matrix room.
-    await waitFor(
-      async () =>
-        (await roomEvents(owner, roomId)).find(
-          (e) =>
-            e.type === 'm.room.member' &&
-            e.state_key === aliceGhost &&
-            e.content.membership === 'join',
-        ),
-      20_000,
-      "alice's ghost in the room",
-    );
+    await memberIn(owner, roomId, aliceGhost, 'join', "alice's ghost in the room");
   });
 
   it('XMPP → Matrix: the message comes from the ghost, and the room reflects it with a stanza-id', async () => {
@@ -308,17 +288,7 @@ describe('XMPP gateway: XMPP users in Matrix rooms (Prosody + Synapse)', () => {
         codes(el).includes('110'),
       'the self-presence of the leave',
     );
-    await waitFor(
-      async () =>
-        (await roomEvents(owner, roomId)).find(
-          (e) =>
-            e.type === 'm.room.member' &&
-            e.state_key === aliceGhost &&
-            e.content.membership === 'leave',
-        ),
-      20_000,
-      "alice's ghost left",
-    );
+    await memberIn(owner, roomId, aliceGhost, 'leave', "alice's ghost left");
   });
 
   it('an invite-only room is forbidden', async () => {
@@ -351,7 +321,7 @@ describe('XMPP gateway: XMPP users in Matrix rooms (Prosody + Synapse)', () => {
       'in again',
     );
     await bridge.stop();
-    bridge = await startXmppBridge(connector, { gateway: { max_shown_members: 2 } }, { database });
+    bridge = await scope.bridge(connector, { gateway: { max_shown_members: 2 } }, { database });
     await sendText(owner, roomId, 'after the restart');
     await waitFor(
       () => alice.bodiesFrom(`${roomJid}/Olga`).includes('after the restart'),

@@ -4,28 +4,12 @@
 // makes their occupant an owner.
 import { randomBytes } from 'node:crypto';
 import { xml, type Element } from '@xmpp/xml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
-import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, joinAlias, roomEvents } from '../support/bridge-harness.js';
-import {
-  registerUser,
-  requireSynapse,
-  testRegistration,
-  uniqueLocalpart,
-  waitFor,
-  type TestUser,
-} from '../support/synapse.js';
-import {
-  ghostOf,
-  inRoom,
-  joinMuc,
-  matrixJid,
-  MUC_HOST,
-  startXmppBridge,
-  xmppUser,
-  type XmppUser,
-} from '../support/xmpp-user.js';
+import { requireSynapse, testRegistration, waitFor, type TestUser } from '../support/synapse.js';
+import { enterMuc, matrixUser, mucAlias, xmppScope } from '../support/xmpp-scope.js';
+import { ghostOf, joinMuc, matrixJid, MUC_HOST, type XmppUser } from '../support/xmpp-user.js';
 
 const MUC_USER = 'http://jabber.org/protocol/muc#user';
 const MUC_ADMIN = 'http://jabber.org/protocol/muc#admin';
@@ -35,7 +19,7 @@ describe('Matrix power levels → MUC affiliations and roles (Prosody + Synapse)
   const suffix = randomBytes(4).toString('hex');
   const room = `levels${suffix}@${MUC_HOST}`;
   const connector = new XmppConnector();
-  let bridge: Switchboard;
+  const scope = xmppScope();
   let matt: TestUser;
   let other: TestUser;
   let carol: XmppUser;
@@ -49,15 +33,14 @@ describe('Matrix power levels → MUC affiliations and roles (Prosody + Synapse)
 
   beforeAll(async () => {
     requireSynapse();
-    [carol, bob] = await Promise.all([xmppUser('carol', 'levels'), xmppUser('bob', 'levels')]);
+    [carol, bob] = await Promise.all([scope.user('carol', 'levels'), scope.user('bob', 'levels')]);
     await joinMuc(carol, room, 'Carol');
     await joinMuc(bob, room, 'Bob');
-    bridge = await startXmppBridge(connector);
-    matt = await registerUser(uniqueLocalpart('matt'), undefined, { displayname: mattNick });
-    other = await registerUser(uniqueLocalpart('otto'), undefined, { displayname: otherNick });
-    roomId = await joinAlias(matt, `#xmpp_levels${suffix}=40${MUC_HOST}:localhost`);
-    await joinAlias(other, `#xmpp_levels${suffix}=40${MUC_HOST}:localhost`);
-    await carol.expect((el) => inRoom(el, `${room}/${otherNick}`), 'otto in the MUC');
+    await scope.bridge(connector);
+    matt = await matrixUser('matt', mattNick);
+    other = await matrixUser('otto', otherNick);
+    roomId = await joinAlias(matt, mucAlias(room));
+    await enterMuc(other, room, otherNick, carol);
     // Carol, the MUC's owner, makes Matt's occupant an owner too.
     await carol.client.iqCaller.request(
       xml(
@@ -94,12 +77,6 @@ describe('Matrix power levels → MUC affiliations and roles (Prosody + Synapse)
       'matt a room admin',
       200,
     );
-  });
-
-  afterAll(async () => {
-    await carol?.stop();
-    await bob?.stop();
-    await bridge?.stop();
   });
 
   it('a ghost raised to 50 in Matrix makes the XMPP occupant a moderator', async () => {

@@ -6,33 +6,20 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { joinAlias, roomEvents } from '../support/bridge-harness.js';
-import {
-  registerUser,
-  requireSynapse,
-  uniqueLocalpart,
-  waitFor,
-  type TestUser,
-} from '../support/synapse.js';
-import {
-  ghostOf,
-  groupchat,
-  inRoom,
-  joinMuc,
-  MUC_HOST,
-  startXmppBridge,
-  xmppUser,
-  type XmppUser,
-} from '../support/xmpp-user.js';
+import { roomEvents } from '../support/bridge-harness.js';
+import { requireSynapse, waitFor, type TestUser } from '../support/synapse.js';
+import { enterMuc, matrixUser, xmppScope } from '../support/xmpp-scope.js';
+import { ghostOf, groupchat, joinMuc, MUC_HOST, type XmppUser } from '../support/xmpp-user.js';
 
 describe('MAM catch-up after a bridge restart (Prosody + Synapse)', () => {
   const suffix = randomBytes(4).toString('hex');
   const room = `mam${suffix}@${MUC_HOST}`;
   const database = join(mkdtempSync(join(tmpdir(), 'sb-mam-')), 'switchboard.db');
   const connector = new XmppConnector();
+  const scope = xmppScope();
   const carolGhost = ghostOf(`${room}/Carol`);
   let bridge: Switchboard;
   let matt: TestUser;
@@ -47,17 +34,11 @@ describe('MAM catch-up after a bridge restart (Prosody + Synapse)', () => {
 
   beforeAll(async () => {
     requireSynapse();
-    carol = await xmppUser('carol', 'mam');
+    carol = await scope.user('carol', 'mam');
     await joinMuc(carol, room, 'Carol');
-    bridge = await startXmppBridge(connector, {}, { database });
-    matt = await registerUser(uniqueLocalpart('matt'), undefined, { displayname: mattNick });
-    roomId = await joinAlias(matt, `#xmpp_mam${suffix}=40${MUC_HOST}:localhost`);
-    await carol.expect((el) => inRoom(el, `${room}/${mattNick}`), 'matt in the MUC');
-  });
-
-  afterAll(async () => {
-    await carol?.stop();
-    await bridge?.stop();
+    bridge = await scope.bridge(connector, {}, { database });
+    matt = await matrixUser('matt', mattNick);
+    roomId = await enterMuc(matt, room, mattNick, carol);
   });
 
   it('what the MUC said while the bridge was down arrives in order, with its time, once', async () => {
@@ -74,7 +55,7 @@ describe('MAM catch-up after a bridge restart (Prosody + Synapse)', () => {
     await waitFor(() => carol.bodiesFrom(`${room}/Carol`).includes('while away 3'), 10_000, 'sent');
     await new Promise((r) => setTimeout(r, 1_500));
     const awayUntil = Date.now();
-    bridge = await startXmppBridge(connector, {}, { database });
+    bridge = await scope.bridge(connector, {}, { database });
     await waitFor(
       async () => (await carolSaid()).some((m) => m.body === 'while away 3'),
       30_000,

@@ -5,25 +5,17 @@
 // stays a link.
 import { randomBytes } from 'node:crypto';
 import { xml } from '@xmpp/xml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
-import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, joinAlias, roomEvents, type RoomEvent } from '../support/bridge-harness.js';
-import {
-  registerUser,
-  requireSynapse,
-  uniqueLocalpart,
-  waitFor,
-  type TestUser,
-} from '../support/synapse.js';
+import { joinAlias, roomEvents, type RoomEvent } from '../support/bridge-harness.js';
+import { requireSynapse, waitFor, type TestUser } from '../support/synapse.js';
+import { joinDmRoom, matrixUser, xmppScope } from '../support/xmpp-scope.js';
 import {
   ghostOf,
   inRoom,
   joinMuc,
   matrixJid,
   MUC_HOST,
-  startXmppBridge,
-  xmppUser,
   type XmppUser,
 } from '../support/xmpp-user.js';
 
@@ -79,7 +71,7 @@ describe('files from XMPP become Matrix media (Prosody HTTP upload + Synapse)', 
   const suffix = randomBytes(4).toString('hex');
   const room = `files${suffix}@${MUC_HOST}`;
   const connector = new XmppConnector();
-  let bridge: Switchboard;
+  const scope = xmppScope();
   let matt: TestUser;
   let alice: XmppUser;
   let carol: XmppUser;
@@ -93,37 +85,21 @@ describe('files from XMPP become Matrix media (Prosody HTTP upload + Synapse)', 
     requireSynapse();
     if (!process.env.SWITCHBOARD_TEST_XMPP_HTTP_PORT)
       throw new Error('Prosody HTTP upload is not running: run `npm test`, which starts it');
-    [alice, carol] = await Promise.all([xmppUser('alice', 'files'), xmppUser('carol', 'files')]);
+    [alice, carol] = await Promise.all([
+      scope.user('alice', 'files'),
+      scope.user('carol', 'files'),
+    ]);
     // The upload service is on loopback here: the bridge may fetch from it.
-    bridge = await startXmppBridge(connector, {
+    await scope.bridge(connector, {
       media: { allow_private_addresses: true, max_bytes: 4096 },
     });
-    matt = await registerUser(uniqueLocalpart('matt'), undefined, { displayname: mattNick });
-  });
-
-  afterAll(async () => {
-    await alice?.stop();
-    await carol?.stop();
-    await bridge?.stop();
+    matt = await matrixUser('matt', mattNick);
   });
 
   it('an uploaded image sent in a chat arrives as m.image with its mimetype and bytes', async () => {
     const url = await upload(alice, 'dot.png', 'image/png', PNG);
     await alice.send(withFile('chat', matrixJid(matt.userId), url));
-    dmRoom = await waitFor(
-      () => connector.roomOf(XmppConnector.dmPortal('alice@localhost', matt.userId)),
-      20_000,
-      'the DM room',
-    );
-    await waitFor(
-      () =>
-        asUser(matt, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(dmRoom)}`, {}).then(
-          () => true,
-          () => false,
-        ),
-      20_000,
-      'matt invited',
-    );
+    dmRoom = await joinDmRoom(connector, 'alice@localhost', matt);
     const image = await find(
       dmRoom,
       (e) => e.sender === ghostOf('alice@localhost') && e.type === 'm.room.message',

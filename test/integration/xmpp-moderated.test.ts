@@ -3,19 +3,12 @@
 // silent loss), and the XMPP occupants get nothing.
 import { randomBytes } from 'node:crypto';
 import { xml } from '@xmpp/xml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
-import type { Switchboard } from '../../src/core/switchboard.js';
 import { joinAlias, replyTarget, roomEvents, sendText } from '../support/bridge-harness.js';
 import { registerUser, requireSynapse, uniqueLocalpart, waitFor } from '../support/synapse.js';
-import {
-  inRoom,
-  joinMuc,
-  MUC_HOST,
-  startXmppBridge,
-  xmppUser,
-  type XmppUser,
-} from '../support/xmpp-user.js';
+import { xmppScope } from '../support/xmpp-scope.js';
+import { inRoom, joinMuc, MUC_HOST, type XmppUser } from '../support/xmpp-user.js';
 
 const DATA = 'jabber:x:data';
 
@@ -24,12 +17,12 @@ describe('XMPP: a moderated MUC refuses a visitor (Prosody + Synapse)', () => {
   const room = `quiet${suffix}@${MUC_HOST}`;
   const alias = `#xmpp_quiet${suffix}=40${MUC_HOST}:localhost`;
   const connector = new XmppConnector();
-  let bridge: Switchboard;
+  const scope = xmppScope();
   let carol: XmppUser;
 
   beforeAll(async () => {
     requireSynapse();
-    carol = await xmppUser('carol', 'moderated');
+    carol = await scope.user('carol', 'moderated');
     await joinMuc(carol, room, 'Carol'); // she makes the room: its owner
     const field = (v: string, value: string) => xml('field', { var: v }, xml('value', {}, value));
     await carol.send(
@@ -53,12 +46,7 @@ describe('XMPP: a moderated MUC refuses a visitor (Prosody + Synapse)', () => {
       'the room configured',
     );
     expect(answer.attrs.type).toBe('result');
-    bridge = await startXmppBridge(connector);
-  });
-
-  afterAll(async () => {
-    await carol?.stop();
-    await bridge?.stop();
+    await scope.bridge(connector);
   });
 
   it("a visitor's message gets a failure notice in Matrix and never reaches the room", async () => {

@@ -3,9 +3,8 @@
 // ways, and the room's reflection of a Matrix user's message is not bridged back; subject ↔
 // topic; a taken nick gets a suffix instead of muting the Matrix user.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
-import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, joinAlias, roomEvents, sendText } from '../support/bridge-harness.js';
 import {
   registerUser,
@@ -15,13 +14,13 @@ import {
   waitFor,
   type TestUser,
 } from '../support/synapse.js';
+import { matrixUser, memberIn, xmppScope } from '../support/xmpp-scope.js';
 import {
   ghostOf,
   groupchat,
   inRoom,
   joinMuc,
   MUC_HOST,
-  startXmppBridge,
   xmppUser,
   type XmppUser,
 } from '../support/xmpp-user.js';
@@ -32,7 +31,7 @@ describe('XMPP MUCs (Prosody + Synapse)', () => {
   const room = `talk${suffix}@${MUC_HOST}`;
   const alias = `#xmpp_talk${suffix}=40${MUC_HOST}:localhost`;
   const connector = new XmppConnector();
-  let bridge: Switchboard;
+  const scope = xmppScope();
   let matt: TestUser;
   let carol: XmppUser;
   let roomId: string;
@@ -51,32 +50,17 @@ describe('XMPP MUCs (Prosody + Synapse)', () => {
 
   beforeAll(async () => {
     requireSynapse();
-    carol = await xmppUser('carol', 'muc');
+    carol = await scope.user('carol', 'muc');
     await joinMuc(carol, room, 'Carol');
-    bridge = await startXmppBridge(connector);
-    matt = await registerUser(uniqueLocalpart('matt'), undefined, { displayname: mattNick });
-  });
-
-  afterAll(async () => {
-    await carol?.stop();
-    await bridge?.stop();
+    await scope.bridge(connector);
+    matt = await matrixUser('matt', mattNick);
   });
 
   it('a Matrix user who joins the alias enters the MUC as their own occupant, with their name', async () => {
     roomId = await joinAlias(matt, alias);
     await carol.expect((el) => inRoom(el, `${room}/${mattNick}`), 'matt in the MUC');
     // Who was in the MUC already is in the room at once, before saying anything.
-    await waitFor(
-      async () =>
-        (await roomEvents(matt, roomId)).find(
-          (e) =>
-            e.type === 'm.room.member' &&
-            e.state_key === carolGhost &&
-            e.content.membership === 'join',
-        ),
-      20_000,
-      "Carol's ghost in the room",
-    );
+    await memberIn(matt, roomId, carolGhost, 'join', "Carol's ghost in the room");
   });
 
   it("the MUC's owner is a room admin in Matrix (affiliations as power levels)", async () => {
@@ -227,17 +211,7 @@ describe('XMPP MUCs (Prosody + Synapse)', () => {
     const erin = await xmppUser('dave', 'kicked');
     await joinMuc(erin, room, 'Erin');
     const erinGhost = ghostOf(`${room}/Erin`);
-    await waitFor(
-      async () =>
-        (await roomEvents(matt, roomId)).find(
-          (e) =>
-            e.type === 'm.room.member' &&
-            e.state_key === erinGhost &&
-            e.content.membership === 'join',
-        ),
-      20_000,
-      "Erin's ghost in the room",
-    );
+    await memberIn(matt, roomId, erinGhost, 'join', "Erin's ghost in the room");
     // Carol (the MUC's owner) makes Matt a moderator; Matt may kick in Matrix (level 50, given above).
     await carol.send(
       xml(
@@ -332,16 +306,6 @@ describe('XMPP MUCs (Prosody + Synapse)', () => {
     const daveGhost = ghostOf(`${room}/Dave`);
     await fromGhost(daveGhost, 'hi all');
     await dave.stop();
-    await waitFor(
-      async () =>
-        (await roomEvents(matt, roomId)).find(
-          (e) =>
-            e.type === 'm.room.member' &&
-            e.state_key === daveGhost &&
-            e.content.membership === 'leave',
-        ),
-      20_000,
-      'dave left',
-    );
+    await memberIn(matt, roomId, daveGhost, 'leave', 'dave left');
   });
 });

@@ -7,27 +7,12 @@
 // an address ghost makes the address an outcast, and an unban ends it.
 import { randomBytes } from 'node:crypto';
 import { xml, type Element } from '@xmpp/xml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
-import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, joinAlias, roomEvents } from '../support/bridge-harness.js';
-import {
-  registerUser,
-  requireSynapse,
-  testRegistration,
-  uniqueLocalpart,
-  waitFor,
-  type TestUser,
-} from '../support/synapse.js';
-import {
-  ghostOf,
-  joinMuc,
-  matrixJid,
-  MUC_HOST,
-  startXmppBridge,
-  xmppUser,
-  type XmppUser,
-} from '../support/xmpp-user.js';
+import { requireSynapse, testRegistration, waitFor, type TestUser } from '../support/synapse.js';
+import { matrixUser, mucAlias, xmppScope } from '../support/xmpp-scope.js';
+import { ghostOf, joinMuc, matrixJid, MUC_HOST, type XmppUser } from '../support/xmpp-user.js';
 
 const MUC_ADMIN = 'http://jabber.org/protocol/muc#admin';
 
@@ -35,7 +20,7 @@ describe('MUC outcasts ↔ Matrix bans (Prosody + Synapse)', () => {
   const suffix = randomBytes(4).toString('hex');
   const room = `outcasts${suffix}@${MUC_HOST}`;
   const connector = new XmppConnector();
-  let bridge: Switchboard;
+  const scope = xmppScope();
   let matt: TestUser;
   let carol: XmppUser;
   let bob: XmppUser;
@@ -78,15 +63,16 @@ describe('MUC outcasts ↔ Matrix bans (Prosody + Synapse)', () => {
 
   beforeAll(async () => {
     requireSynapse();
-    [carol, bob] = await Promise.all([xmppUser('carol', 'outcasts'), xmppUser('bob', 'outcasts')]);
+    [carol, bob] = await Promise.all([
+      scope.user('carol', 'outcasts'),
+      scope.user('bob', 'outcasts'),
+    ]);
     await joinMuc(carol, room, 'Carol'); // Carol made the room: its owner
     await joinMuc(bob, room, 'Bob');
     await affiliation(early, 'outcast', 'banned before the bridge came'); // while it was away
-    bridge = await startXmppBridge(connector);
-    matt = await registerUser(uniqueLocalpart('matt'), undefined, {
-      displayname: `Matt ${suffix}`,
-    });
-    roomId = await joinAlias(matt, `#xmpp_outcasts${suffix}=40${MUC_HOST}:localhost`);
+    await scope.bridge(connector);
+    matt = await matrixUser('matt', `Matt ${suffix}`);
+    roomId = await joinAlias(matt, mucAlias(room));
     // Matt's occupant becomes an owner (a moderator: it hears the room's ban notices), and Matt a
     // Matrix room admin (he may ban).
     await affiliation(matrixJid(matt.userId), 'owner');
@@ -106,12 +92,6 @@ describe('MUC outcasts ↔ Matrix bans (Prosody + Synapse)', () => {
       'matt a room admin',
       300,
     );
-  });
-
-  afterAll(async () => {
-    await carol?.stop();
-    await bob?.stop();
-    await bridge?.stop();
   });
 
   it('an outcast made while the bridge was away is banned once an occupant of ours may read the list', async () => {

@@ -7,15 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
-import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, joinAlias, roomEvents, sendText } from '../support/bridge-harness.js';
-import {
-  registerUser,
-  requireSynapse,
-  uniqueLocalpart,
-  waitFor,
-  type TestUser,
-} from '../support/synapse.js';
+import { roomEvents, sendText } from '../support/bridge-harness.js';
+import { requireSynapse, waitFor, type TestUser } from '../support/synapse.js';
+import { enterMuc, joinDmRoom, matrixUser, xmppScope } from '../support/xmpp-scope.js';
 import {
   chat,
   ghostOf,
@@ -24,8 +18,6 @@ import {
   joinMuc,
   matrixJid,
   MUC_HOST,
-  startXmppBridge,
-  xmppUser,
   type XmppUser,
 } from '../support/xmpp-user.js';
 
@@ -46,7 +38,7 @@ describe('a Prosody restart mid-conversation loses nothing (Prosody + Synapse)',
   const suffix = randomBytes(4).toString('hex');
   const room = `restart${suffix}@${MUC_HOST}`;
   const connector = new XmppConnector();
-  let bridge: Switchboard;
+  const scope = xmppScope();
   let matt: TestUser;
   let alice: XmppUser;
   let carol: XmppUser;
@@ -57,36 +49,20 @@ describe('a Prosody restart mid-conversation loses nothing (Prosody + Synapse)',
   beforeAll(async () => {
     requireSynapse();
     [alice, carol] = await Promise.all([
-      xmppUser('alice', 'restart'),
-      xmppUser('carol', 'restart'),
+      scope.user('alice', 'restart'),
+      scope.user('carol', 'restart'),
     ]);
     await joinMuc(carol, room, 'Carol');
-    bridge = await startXmppBridge(connector);
-    matt = await registerUser(uniqueLocalpart('matt'), undefined, { displayname: mattNick });
+    await scope.bridge(connector);
+    matt = await matrixUser('matt', mattNick);
     await alice.send(chat(alice.jid, matrixJid(matt.userId), 'before the restart'));
-    dmRoom = await waitFor(
-      () => connector.roomOf(XmppConnector.dmPortal('alice@localhost', matt.userId)),
-      20_000,
-      'the DM room',
-    );
-    await waitFor(
-      () =>
-        asUser(matt, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(dmRoom)}`, {}).then(
-          () => true,
-          () => false,
-        ),
-      20_000,
-      'matt invited',
-    );
-    mucRoom = await joinAlias(matt, `#xmpp_restart${suffix}=40${MUC_HOST}:localhost`);
-    await carol.expect((el) => inRoom(el, `${room}/${mattNick}`), 'matt in the MUC');
+    dmRoom = await joinDmRoom(connector, 'alice@localhost', matt);
+    mucRoom = await enterMuc(matt, room, mattNick, carol);
   });
 
   afterAll(async () => {
-    await alice?.stop();
-    await carol?.stop();
-    await bridge?.stop();
-    // Whatever happened, leave a running Prosody for the next test file.
+    // Whatever happened, leave a running Prosody for the next test file (the scope then stops
+    // the users and the bridge).
     await prosody('start').catch(() => undefined);
   });
 
@@ -97,14 +73,14 @@ describe('a Prosody restart mid-conversation loses nothing (Prosody + Synapse)',
     for (const n of [1, 2, 3]) await sendText(matt, dmRoom, `while down ${n}`);
     await prosody('start');
     await connector.online();
-    alice = await xmppUser('alice', 'restart');
+    alice = await scope.user('alice', 'restart');
     const mattJid = matrixJid(matt.userId);
     await waitFor(() => alice.bodiesFrom(mattJid).length >= 3, 20_000, 'the queued messages');
     expect(alice.bodiesFrom(mattJid)).toEqual(['while down 1', 'while down 2', 'while down 3']);
   });
 
   it("the Matrix user's occupant is back in the MUC, and the room talks both ways", async () => {
-    carol = await xmppUser('carol', 'restart');
+    carol = await scope.user('carol', 'restart');
     await joinMuc(carol, room, 'Carol');
     await carol.expect((el) => inRoom(el, `${room}/${mattNick}`), 'matt back in the MUC');
     await sendText(matt, mucRoom, 'after the restart');

@@ -5,34 +5,19 @@
 import { randomBytes } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
 import { xml } from '@xmpp/xml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
-import type { Switchboard } from '../../src/core/switchboard.js';
 import {
   asUser,
-  joinAlias,
   replyTarget,
   roomEvents,
   sendAs,
   sendText,
   type RoomEvent,
 } from '../support/bridge-harness.js';
-import {
-  registerUser,
-  requireSynapse,
-  uniqueLocalpart,
-  waitFor,
-  type TestUser,
-} from '../support/synapse.js';
-import {
-  ghostOf,
-  inRoom,
-  joinMuc,
-  MUC_HOST,
-  startXmppBridge,
-  xmppUser,
-  type XmppUser,
-} from '../support/xmpp-user.js';
+import { requireSynapse, waitFor, type TestUser } from '../support/synapse.js';
+import { enterMuc, matrixUser, xmppScope } from '../support/xmpp-scope.js';
+import { ghostOf, joinMuc, MUC_HOST, type XmppUser } from '../support/xmpp-user.js';
 
 const NS = {
   sid: 'urn:xmpp:sid:0',
@@ -47,7 +32,7 @@ describe('XMPP XEPs both ways in a MUC (Prosody + Synapse)', () => {
   const suffix = randomBytes(4).toString('hex');
   const room = `xeps${suffix}@${MUC_HOST}`;
   const connector = new XmppConnector();
-  let bridge: Switchboard;
+  const scope = xmppScope();
   let matt: TestUser;
   let carol: XmppUser;
   let roomId: string;
@@ -86,18 +71,12 @@ describe('XMPP XEPs both ways in a MUC (Prosody + Synapse)', () => {
 
   beforeAll(async () => {
     requireSynapse();
-    carol = await xmppUser('carol', 'xeps');
+    carol = await scope.user('carol', 'xeps');
     await joinMuc(carol, room, 'Carol');
-    bridge = await startXmppBridge(connector);
-    matt = await registerUser(uniqueLocalpart('matt'), undefined, { displayname: mattNick });
-    roomId = await joinAlias(matt, `#xmpp_xeps${suffix}=40${MUC_HOST}:localhost`);
+    await scope.bridge(connector);
+    matt = await matrixUser('matt', mattNick);
+    roomId = await enterMuc(matt, room, mattNick, carol);
     mattOccupant = `${room}/${mattNick}`;
-    await carol.expect((el) => inRoom(el, mattOccupant), 'matt in the MUC');
-  });
-
-  afterAll(async () => {
-    await carol?.stop();
-    await bridge?.stop();
   });
 
   it('XEP-0308 corrections ↔ edits', async () => {

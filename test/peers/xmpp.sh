@@ -13,7 +13,9 @@
 #        SWITCHBOARD_TEST_XMPP_COMPONENT_PORT and SWITCHBOARD_TEST_XMPP_HTTP_PORT)
 # env: PEERS_DIR (state, default $REPO/.peers), XMPP_C2S_PORT (client port, default 15222),
 #      XMPP_COMPONENT_PORT (component port, default 15347), XMPP_HTTP_PORT (HTTP upload, 15280),
-#      XMPP_MUC_ARCHIVE (on, the default; off: no MUC archive, for the benchmark).
+#      XMPP_MUC_ARCHIVE (on, the default; off: no MUC archive, for the benchmark),
+#      XMPP_NAGLE (on, Prosody's default; off: network_settings = { nagle = false }, so Prosody
+#      writes each stanza at once instead of holding it for the peer's ACK: bench/README.md).
 # Gotchas (../shared/peers/README.md §2): without muc_room_locking = false a new room is locked
 # and a component occupant's join gets item-not-found; Prosody prints a harmless
 # "lua-unbound not found" banner; prosodyctl register works while the server is stopped.
@@ -27,6 +29,8 @@ HTTP_PORT=${XMPP_HTTP_PORT:-15280}
 # which sends tens of thousands into one room, runs without it.
 MUC_MODULES='"muc_mam"'
 [ "${XMPP_MUC_ARCHIVE:-on}" = off ] && MUC_MODULES=''
+NETWORK_SETTINGS=''
+[ "${XMPP_NAGLE:-on}" = off ] && NETWORK_SETTINGS='network_settings = { nagle = false }'
 D=$P/prosody
 PIDFILE=$P/prosody.pid
 USERS="alice bob carol dave"
@@ -44,6 +48,7 @@ data_path = "$D/data"
 run_as_root = true
 log = { info = "$D/prosody.log" }
 interfaces = { "127.0.0.1" }
+$NETWORK_SETTINGS
 local_interfaces = { "127.0.0.1" }
 c2s_ports = { $C2S_PORT }
 c2s_direct_tls_ports = { }

@@ -7,6 +7,7 @@ import type { Element } from '@xmpp/xml';
 import { BridgeError, remoteMessageId } from '../../../src/connector.js';
 import type { XmppDeps } from '../deps.js';
 import { mucPortal, safeJid, xmppUser } from '../ids.js';
+import { saveOccupantIdsSoon } from './occupant-ids.js';
 import {
   notedNick,
   ourOccupant,
@@ -86,7 +87,9 @@ export function onPresence(host: PresenceHost, el: Element): void {
   // Others, as the reader sees them; our own users' occupants are not ghosts.
   if (presenceReaderOf(room) !== mine || ourOccupant(room, nick)) return;
   // Ghosts are named by nick; with XEP-0421 occupant-ids, by the first nick the occupant had.
+  const known = room.occupantIds.size;
   const ghost = notedNick(room, nick, p.occupantId);
+  if (room.occupantIds.size !== known) saveOccupantIdsSoon(host.d.ctx.kv, room);
   const user = xmppUser(`${room.jid}/${ghost}`);
   const renamed =
     !p.available && p.codes.has('303') && p.newNick && p.occupantId ? p.newNick : undefined;

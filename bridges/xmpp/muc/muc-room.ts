@@ -28,6 +28,10 @@ export interface Room {
   remote: Set<string>;
   ghostNicks: Map<string, string>;
   occupantIds: Map<string, string>;
+  /** `occupantIds` came from the store (occupant-ids.ts): the next join keeps them. */
+  idsRestored?: boolean;
+  /** The timer that stores `occupantIds`. */
+  idsTimer?: NodeJS.Timeout;
   /** XMPP occupants' Matrix power levels as last set (from affiliation and role); absent: 0. */
   levels: Map<string, number>;
   /** XMPP occupants' real addresses, where the room tells them (what a ban names). */

@@ -35,6 +35,7 @@ import {
 } from '../connection/stanzas.js';
 import { MamQueries } from './mam.js';
 import { catchUp, lastKey } from './muc-catchup.js';
+import * as ids from './occupant-ids.js';
 import { arrived, bridgeMessage, subjectKey } from './muc-inbound.js';
 import { onRoomMessage } from './muc-messages.js';
 import { matrixBan, outcastAddress, readOutcasts } from './outcasts.js';
@@ -109,6 +110,7 @@ export class Mucs {
         conflicts: 0,
       });
     }
+    await ids.restoreOccupantIds(this.d.ctx.kv, room);
     if (this.d.link.state === 'online') this.rejoin(room);
   }
 
@@ -118,6 +120,7 @@ export class Mucs {
     for (const o of room.occupants.values()) this.leave(room, o);
     this.rooms.delete(jid);
     await this.d.ctx.kv.delete(membersKey(jid));
+    await this.d.ctx.kv.delete(ids.occupantIdsKey(jid));
   }
 
   /** The connection is (back) online: every occupant joins again (the server may have restarted). */
@@ -132,6 +135,7 @@ export class Mucs {
       clearTimeout(room.lastTimer);
       room.lastTimer = undefined;
       if (room.last) await this.d.ctx.kv.set(lastKey(room.jid), room.last).catch(() => undefined);
+      if (room.idsTimer) await ids.saveOccupantIds(this.d.ctx.kv, room);
     }
   }
 
@@ -139,9 +143,8 @@ export class Mucs {
     room.catchUp = true;
     room.outcastsRead = false;
     // Occupant-ids are the room's: after the server was away (a non-persistent room is made
-    // again, with new ids), the presences that come with the join tell them afresh.
-    room.occupantIds.clear();
-    room.ghostNicks.clear();
+    // again, with new ids), the join's presences tell them afresh (but those the store kept).
+    ids.forgetOccupantIds(this.d.ctx.kv, room);
     for (const o of room.occupants.values()) {
       void this.join(room, o, true).catch((err: unknown) =>
         this.d.ctx.log.warn({ err, portal: mucPortal(room.jid) }, 'could not rejoin a MUC'),
