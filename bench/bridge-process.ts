@@ -12,6 +12,7 @@
  * With SWITCHBOARD_BENCH_PHASE_PROF=<dir>, each mark → stats phase is profiled on its own
  * (`<dir>/<pid>-phase<n>.cpuprofile`), so a profile shows one scenario and not the set-up.
  */
+import type { LoopDelay } from '../bridges/sip/media/relay-protocol.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { PhaseProfiler } from './lib/phase-profiler.js';
 import { pino } from 'pino';
@@ -54,7 +55,7 @@ export interface BridgeStats {
   /** How late the event loop ran timers since the mark (its stalls delay every message). */
   loopDelayMs: { p50: number; p99: number; max: number };
   /** The same for each of the SIP bridge's media threads (relayed calls), when it has any. */
-  mediaLoopDelayMs: { p50: number; p99: number; max: number }[];
+  mediaLoopDelayMs: LoopDelay[];
   /**
    * The bridge's own latency since the mark (its send-latency histogram: from an event reaching
    * the bridge to the other side accepting it), by direction: bucket upper bounds, in ms.

@@ -79,15 +79,25 @@ const describe = (label: string, s: Summary) =>
       ` jitter (delay variation) p50 ${round(s.jitterMs.p50, 2)} / p99 ${round(s.jitterMs.p99, 2)} / max ${round(s.jitterMs.max, 1)} ms`,
   );
 
-/** Sends from every end for the window, then waits for the stragglers; the two ways' summaries. */
-async function measure(a: { out: Stream; send(): void }[], b: { out: Stream; send(): void }[]) {
+/**
+ * Sends from every end for the window, then waits for the stragglers; the two ways' summaries.
+ * `window` is told when the measured window starts (after the warm-up) and ends: the bridge's
+ * figures (CPU, event loops, its probe) cover the same packets as this process's.
+ */
+async function measure(
+  a: { out: Stream; send(): void }[],
+  b: { out: Stream; send(): void }[],
+  window?: { start(): Promise<void>; end(): Promise<void> },
+) {
   const stop = pace50([...a, ...b]);
   await sleep(2000); // warm-up (ICE consent, the first packets' paths)
+  await window?.start();
   for (const e of [...a, ...b]) e.out.measure(true);
   const cpu0 = process.cpuUsage();
   await sleep(seconds * 1000);
   const cpu = process.cpuUsage(cpu0);
   for (const e of [...a, ...b]) e.out.measure(false);
+  await window?.end();
   stop();
   await sleep(1000); // the last frames in flight
   // This process plays both ends: when it runs out of CPU, the figures are its own, not the bridge's.
@@ -256,14 +266,26 @@ try {
   // What reaches the bridge: every phone's RTP, and the media of the WebRTC legs that connected.
   const live = matrixEnds.filter((_, i) => connected[i]!.status === 'fulfilled');
   const sentSoFar = () => [...phones, ...live].reduce((n, e) => n + e.out.sent, 0);
-  await bridge.ask({ type: 'mark' }, 'marked');
-  const sentBefore = sentSoFar();
-  const w0 = performance.now();
-  const relayed = await measure(phones, matrixEnds);
-  const stats = await bridge.ask({ type: 'stats' }, 'stats');
-  const windowS = (performance.now() - w0) / 1000;
-  // Every packet the bridge took while its CPU was counted (both ways, warm-up included).
-  const packets = sentSoFar() - sentBefore;
+  let sentBefore = 0;
+  let w0 = 0;
+  let packets = 0;
+  let windowS = 0;
+  let stats: Awaited<ReturnType<typeof bridgeStats>> | undefined;
+  const bridgeStats = () => bridge.ask({ type: 'stats' }, 'stats');
+  const relayed = await measure(phones, matrixEnds, {
+    start: async () => {
+      await bridge.ask({ type: 'mark' }, 'marked');
+      sentBefore = sentSoFar();
+      w0 = performance.now();
+    },
+    end: async () => {
+      // Every packet sent to the bridge while its CPU was counted (both ways).
+      packets = sentSoFar() - sentBefore;
+      stats = await bridgeStats();
+      windowS = (performance.now() - w0) / 1000;
+    },
+  });
+  if (!stats) throw new Error('no figures from the bridge');
   describe('SIP → Matrix', relayed.aToB);
   describe('Matrix → SIP', relayed.bToA);
   const cpuPerPacketUs = (stats.cpuMs * 1000) / packets;
@@ -280,6 +302,20 @@ try {
         )
         .join(''),
   );
+  // Inside each media thread (bridges/sip/media/relay-probe.ts): how late packets reached the
+  // relay (delay variation at its handler: the time they waited in its sockets) and how long it
+  // held them (its handler to the send on the other leg).
+  stats.mediaLoopDelayMs.forEach((d, i) => {
+    for (const [label, way] of [
+      ['SIP → Matrix', d.packets.toMatrix],
+      ['Matrix → SIP', d.packets.toSip],
+    ] as const)
+      log(
+        `  thread ${i + 1} ${label}: ${way.heldUs.count} packets reached the relay with delay variation` +
+          ` p50 ${round(way.arrivalMs.p50, 2)} / p99 ${round(way.arrivalMs.p99, 2)} / max ${round(way.arrivalMs.max, 1)} ms;` +
+          ` held by it p50 ${round(way.heldUs.p50)} / p99 ${round(way.heldUs.p99)} / max ${round(way.heldUs.max)} µs`,
+      );
+  });
   results.bridged = {
     ...relayed,
     bridgeCpuMs: stats.cpuMs,

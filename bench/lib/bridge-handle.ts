@@ -13,9 +13,13 @@ export class BridgeProcess {
   constructor() {
     const profDir = process.env.SWITCHBOARD_BENCH_CPU_PROF;
     const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+    // More node flags for the bridge process and its worker threads, e.g. `--trace-gc`.
+    const extra = (process.env.SWITCHBOARD_BENCH_BRIDGE_NODE_ARGS ?? '')
+      .split(/\s+/)
+      .filter(Boolean);
     // process.execArgv carries tsx's loader, so the child runs TypeScript too.
     this.child = fork(BRIDGE_SCRIPT, [], {
-      execArgv: [...process.execArgv, '--expose-gc', ...prof],
+      execArgv: [...process.execArgv, '--expose-gc', ...prof, ...extra],
       stdio: 'inherit',
     });
     this.child.on('message', (msg: FromBridge) => {

@@ -15,10 +15,11 @@ import {
 } from 'werift';
 import type { BodyAndContentType, SessionDescriptionHandler } from 'sip.js';
 import { parsePlainSdp, plainSdp, type RtpEndpoint } from '../../bridges/sip/media/plain-sdp.js';
+import { keepNoSentPackets } from '../../bridges/sip/media/legs.js';
+import { MatrixSender } from '../../bridges/sip/media/matrix-sender.js';
 
 const TAG = 0x5357424d; // 'SWBM'
 const FRAME = 160; // 20 ms of PCMU at 8 kHz
-const CLOCK_STEP = 160;
 
 /** Every stream by its id (the id travels in each payload: the receiver finds its stream). */
 const streams = new Map<number, Stream>();
@@ -58,16 +59,21 @@ export class Stream {
     this.measuring = on;
   }
 
-  /** The next packet's payload (and the count of it as sent). */
-  payload(): { index: number; payload: Buffer } {
+  /**
+   * The next packet's payload (and the count of it as sent), and its RTP timestamp: the moment
+   * it is sent at 8 kHz, not a fixed 160 a frame, so that the relay's probe (its arrival delay
+   * variation) leaves out this process's own lateness in sending.
+   */
+  payload(): { index: number; payload: Buffer; timestamp: number } {
     const index = this.sent++;
     if (this.measuring) this.sentMeasured++;
     const payload = Buffer.alloc(FRAME, 0xff);
+    const now = performance.now();
     payload.writeUInt32BE(TAG, 0);
     payload.writeUInt32BE(this.id, 4);
     payload.writeUInt32BE(index, 8);
-    payload.writeDoubleBE(performance.now(), 12);
-    return { index, payload };
+    payload.writeDoubleBE(now, 12);
+    return { index, payload, timestamp: Math.round(now * 8) >>> 0 };
   }
 
   take(view: Buffer, now: number): void {
@@ -135,6 +141,8 @@ export class WebrtcEnd {
   private readonly track = new MediaStreamTrack({ kind: 'audio' });
   readonly out = new Stream();
   private readonly ssrc = (Math.random() * 0xffffffff) >>> 0;
+  /** Sends as the relay does toward Matrix (werift's sender work skipped): cheaper peers. */
+  private lean?: MatrixSender;
 
   constructor() {
     const seen = new WeakSet<MediaStreamTrack>();
@@ -160,7 +168,10 @@ export class WebrtcEnd {
   }
 
   async offer(): Promise<string> {
-    this.pc.addTransceiver(this.track, { direction: 'sendrecv' });
+    // As the relay's: no copy of each packet sent kept for NACKs (cheaper peers, both runs).
+    const { sender } = this.pc.addTransceiver(this.track, { direction: 'sendrecv' });
+    keepNoSentPackets(sender);
+    this.lean = new MatrixSender(sender);
     await this.pc.setLocalDescription(await this.pc.createOffer());
     return this.gathered();
   }
@@ -172,6 +183,8 @@ export class WebrtcEnd {
   async answer(offer: string): Promise<string> {
     await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
     const transceiver = this.pc.getTransceivers()[0]!;
+    keepNoSentPackets(transceiver.sender);
+    this.lean = new MatrixSender(transceiver.sender);
     await transceiver.sender.replaceTrack(this.track);
     transceiver.setDirection('sendrecv');
     await this.pc.setLocalDescription(await this.pc.createAnswer());
@@ -195,15 +208,16 @@ export class WebrtcEnd {
   }
 
   send(): void {
-    const { index, payload } = this.out.payload();
+    const { index, payload, timestamp } = this.out.payload();
     const header = new RtpHeader({
       payloadType: 0,
       sequenceNumber: index & 0xffff,
-      timestamp: (index * CLOCK_STEP) >>> 0,
+      timestamp,
       ssrc: this.ssrc,
       marker: index === 0,
     });
-    this.track.writeRtp(new RtpPacket(header, payload));
+    const packet = new RtpPacket(header, payload);
+    if (!this.lean?.send(packet)) this.track.writeRtp(packet);
   }
 
   close(): Promise<void> {
@@ -246,12 +260,12 @@ export class RtpEnd implements SessionDescriptionHandler {
 
   send(): void {
     if (!this.far || !this.socket) return;
-    const { index, payload } = this.out.payload();
+    const { index, payload, timestamp } = this.out.payload();
     const header = Buffer.alloc(12);
     header[0] = 0x80;
     header[1] = index === 0 ? 0x80 : 0; // PCMU
     header.writeUInt16BE(index & 0xffff, 2);
-    header.writeUInt32BE((index * CLOCK_STEP) >>> 0, 4);
+    header.writeUInt32BE(timestamp, 4);
     header.writeUInt32BE(this.ssrc, 8);
     this.socket.send([header, payload], this.far.port, this.far.address);
   }

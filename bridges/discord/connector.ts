@@ -3,7 +3,7 @@
  * channel (key: its id), linked to a room by core's `link discord <channel id> <room id>`, the
  * provisioning API, `channels` in the config, or (with `dynamic_aliases`) the alias
  * `#discord_<channel id>:<domain>`. Discord users are ghosts; Matrix users speak through the
- * channel's webhook (webhooks.ts).
+ * channel's webhook (from-matrix/webhooks.ts).
  */
 import { ChannelType, type GuildBasedChannel } from 'discord.js';
 import {
@@ -31,7 +31,7 @@ import {
   type TypingCapable,
 } from '../../src/connector.js';
 import { discordConfigSchema, readToken, type DiscordConfig } from './config.js';
-import { DiscordConnection } from './connection.js';
+import { DiscordConnection } from './connection/connection.js';
 import {
   handleMatrixEdit,
   handleMatrixMessage,
@@ -40,15 +40,15 @@ import {
   handleMatrixRedaction,
   handleMatrixTyping,
   type FromMatrixDeps,
-} from './from-matrix.js';
+} from './from-matrix/from-matrix.js';
 import { makePortalKey, makeRemoteUser, parseAliasLocalpart, parsePortalKey } from './ids.js';
-import { GuildSpaces } from './guild-spaces.js';
-import { LastSeen } from './last-seen.js';
-import { LinkCommands } from './link-commands.js';
-import { AvatarLinks, DiscordMedia } from './media.js';
-import { banEvents, handleMatrixMembership, leaveEvents } from './moderation.js';
-import { DiscordListener } from './to-matrix.js';
-import { Webhooks } from './webhooks.js';
+import { GuildSpaces } from './guilds/guild-spaces.js';
+import { LastSeen } from './to-matrix/last-seen.js';
+import { LinkCommands } from './guilds/link-commands.js';
+import { AvatarLinks, DiscordMedia } from './to-matrix/media.js';
+import { banEvents, handleMatrixMembership, leaveEvents } from './guilds/moderation.js';
+import { DiscordListener } from './to-matrix/to-matrix.js';
+import { Webhooks } from './from-matrix/webhooks.js';
 
 export class DiscordConnector
   implements

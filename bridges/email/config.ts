@@ -1,8 +1,8 @@
 /** The email bridge's own config keys (under `bridges.email`). See README.md. */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { isAddress } from './addresses.js';
-import { isListId } from './lists.js';
+import { isAddress } from './from-matrix/addresses.js';
+import { isListId } from './portals/lists.js';
 
 /** The text of a file named in the config (a password, a CA), read once, at config load. */
 function readConfigFile(file: string): string {
@@ -70,21 +70,34 @@ const address = z.string().refine(isAddress, 'must be an email address (name@dom
 // Room v12 ids have no server part (`!abc`); older ones do (`!abc:example.org`).
 const FOLDER_ROOM = /^![^\s:]+(:\S+)?$/;
 
+/** The room of a folder, a list or a direct address: an existing one linked, or one the bridge makes. */
+const roomFields = {
+  /** An existing room (`!id:server`) to link; without it the bridge makes one. */
+  room: z
+    .string()
+    .regex(FOLDER_ROOM, 'must be a room id (!opaque:server); leave it out to have a room made')
+    .optional(),
+  /** Who may join the room the bridge makes: `invite` (the invited users) or `public` (anyone). */
+  join_rule: z
+    .enum(['invite', 'public'], { message: 'must be invite or public' })
+    .default('invite'),
+  /** Matrix users invited when the bridge makes the room. */
+  invite: z.array(z.string().regex(/^@.+:.+$/, 'must be Matrix user ids')).default([]),
+};
+
+/** Which senders' mail is bridged (from-mail/filters.ts). */
+const senderFields = {
+  /** Only mail from these senders (addresses, or `@domain`) is bridged; empty: everyone. */
+  allow_senders: z.array(z.string().regex(/^\S*@\S+$/, 'must be addresses or @domain')).default([]),
+  /** Mail from these senders (addresses, or `@domain`) is never bridged. */
+  deny_senders: z.array(z.string().regex(/^\S*@\S+$/, 'must be addresses or @domain')).default([]),
+};
+
 export const folderSchema = z
   .object({
     /** The IMAP folder to watch (`INBOX`, `Lists/dev`). */
     folder: z.string().min(1, 'must name an IMAP folder (INBOX, say)'),
-    /** An existing room (`!id:server`) to link; without it the bridge makes one. */
-    room: z
-      .string()
-      .regex(FOLDER_ROOM, 'must be a room id (!opaque:server); leave it out to have a room made')
-      .optional(),
-    /** Who may join the room the bridge makes: `invite` (the invited users) or `public` (anyone). */
-    join_rule: z
-      .enum(['invite', 'public'], { message: 'must be invite or public' })
-      .default('invite'),
-    /** Matrix users invited when the bridge makes the room. */
-    invite: z.array(z.string().regex(/^@.+:.+$/, 'must be Matrix user ids')).default([]),
+    ...roomFields,
     /** Recipients of a new mail started by a top-level room message without a `To:` line. */
     to: z.array(address).default([]),
   })
@@ -98,14 +111,7 @@ export const listSchema = z
       .string()
       .transform((id) => id.toLowerCase())
       .refine(isListId, 'must be a list id as in List-Id: <dev.lists.example.org> (without <>)'),
-    room: z
-      .string()
-      .regex(FOLDER_ROOM, 'must be a room id (!opaque:server); leave it out to have a room made')
-      .optional(),
-    join_rule: z
-      .enum(['invite', 'public'], { message: 'must be invite or public' })
-      .default('invite'),
-    invite: z.array(z.string().regex(/^@.+:.+$/, 'must be Matrix user ids')).default([]),
+    ...roomFields,
   })
   .strict();
 
@@ -125,14 +131,7 @@ export const mailboxSchema = z
     folders: z.array(folderSchema).min(1, 'must list at least one folder to watch'),
     /** Mailing lists with rooms of their own: their mail (in any watched folder) goes there. */
     lists: z.array(listSchema).default([]),
-    /** Only mail from these senders (addresses, or `@domain`) is bridged; empty: everyone. */
-    allow_senders: z
-      .array(z.string().regex(/^\S*@\S+$/, 'must be addresses or @domain'))
-      .default([]),
-    /** Mail from these senders (addresses, or `@domain`) is never bridged. */
-    deny_senders: z
-      .array(z.string().regex(/^\S*@\S+$/, 'must be addresses or @domain'))
-      .default([]),
+    ...senderFields,
   })
   .strict()
   .refine((m) => m.imap.user && (m.imap.password || m.imap.password_file), {
@@ -147,23 +146,10 @@ export const mailboxSchema = z
 /** A room of the direct mode: mail to `<localpart>@<direct.domain>` lands in it. */
 export const directRoomSchema = z
   .object({
-    /** An existing room (`!id:server`) to link; without it the bridge makes one. */
-    room: z
-      .string()
-      .regex(FOLDER_ROOM, 'must be a room id (!opaque:server); leave it out to have a room made')
-      .optional(),
-    join_rule: z
-      .enum(['invite', 'public'], { message: 'must be invite or public' })
-      .default('invite'),
-    invite: z.array(z.string().regex(/^@.+:.+$/, 'must be Matrix user ids')).default([]),
+    ...roomFields,
     /** Recipients of a new mail started by a top-level room message without a `To:` line. */
     to: z.array(address).default([]),
-    allow_senders: z
-      .array(z.string().regex(/^\S*@\S+$/, 'must be addresses or @domain'))
-      .default([]),
-    deny_senders: z
-      .array(z.string().regex(/^\S*@\S+$/, 'must be addresses or @domain'))
-      .default([]),
+    ...senderFields,
   })
   .strict();
 

@@ -21,30 +21,30 @@ import {
   type RedactionCapable,
 } from '../../src/connector.js';
 import type { DNSResolver } from 'mailauth';
-import { sentRecord } from './bounces.js';
-import { composeMail } from './compose.js';
+import { sentRecord } from './from-matrix/bounces.js';
+import { composeMail } from './from-matrix/compose.js';
 import {
   emailConfigSchema,
   type DirectConfig,
   type EmailConfig,
   type MailboxConfig,
 } from './config.js';
-import { LoginStore, loginCommands, userMailbox, userMailboxId } from './logins.js';
-import { DirectServer } from './direct.js';
+import { LoginStore, loginCommands, userMailbox, userMailboxId } from './mailboxes/logins.js';
+import { DirectServer } from './direct/direct.js';
 import {
   loadListPost,
   makeListPortalKey,
   parseListPortalKey,
   saveListPost,
   type ListRooms,
-} from './lists.js';
-import { directPortal, folderPortal, linkablePortal, listPortal, type Portal } from './portals.js';
-import { FolderWatcher } from './folder-watcher.js';
-import { emailMetrics, type EmailMetrics } from './metrics.js';
+} from './portals/lists.js';
+import { directPortal, folderPortal, linkablePortal, listPortal, type Portal } from './portals/portals.js';
+import { FolderWatcher } from './mailboxes/folder-watcher.js';
+import { emailMetrics, type EmailMetrics } from './mailboxes/metrics.js';
 import { makeDirectPortalKey, makePortalKey, parsePortalKey } from './ids.js';
-import { Outgoing } from './outgoing.js';
-import { MailSender } from './sender.js';
-import { Threads } from './threads.js';
+import { Outgoing } from './from-matrix/outgoing.js';
+import { MailSender } from './from-matrix/sender.js';
+import { Threads } from './portals/threads.js';
 
 export interface EmailConnectorOptions {
   /**

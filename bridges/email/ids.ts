@@ -16,7 +16,7 @@ import {
   type RemoteMessageId,
   type RemoteUserId,
 } from '../../src/connector.js';
-import { isAddress, normalizeAddress } from './addresses.js';
+import { isAddress, normalizeAddress } from './from-matrix/addresses.js';
 
 const MAILBOX = /^[a-z0-9-]{1,32}$/;
 

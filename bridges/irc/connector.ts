@@ -40,9 +40,9 @@ import {
   openNetwork,
   type NetworkEntry,
   type NetworkShared,
-} from './network-start.js';
+} from './network/start.js';
 import { ircConfigSchema, type IrcConfig } from './config.js';
-import { ircMetrics } from './metrics.js';
+import { ircMetrics } from './network/metrics.js';
 import type { IdentServer } from './ident/ident-server.js';
 import { startIdentServer } from './ident/start.js';
 import {

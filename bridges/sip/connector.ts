@@ -3,6 +3,7 @@
  * Matrix user and a phone number or SIP address carry texts (SIP MESSAGE) and calls (INVITE ↔
  * m.call.*). See README.md.
  */
+import type { LoopDelay } from './media/relay-protocol.js';
 import {
   BridgeError,
   type BridgeContext,
@@ -32,6 +33,7 @@ import { MAX_TEXT_BYTES, SipTexts } from './texts/texts.js';
 import { UserLines } from './signalling/lines.js';
 import type { Line } from './calls/call.js';
 import { loginCommands } from './commands/login.js';
+import { linkCommands } from './commands/link.js';
 import { callCommand } from './commands/call-command.js';
 import type { Session, UserAgentDelegate } from 'sip.js';
 
@@ -186,10 +188,16 @@ export class SipConnector
 
   /**
    * Each media thread's event-loop delay (ms: p50, p99, max) since the last reset: how late the
-   * relayed calls' packets can be handled (benchmarks).
+   * relayed calls' packets can be handled, and where they waited (relay-probe.ts) (benchmarks).
    */
-  mediaLoopDelay(reset = false): Promise<{ p50: number; p99: number; max: number }[]> {
+  mediaLoopDelay(reset = false): Promise<LoopDelay[]> {
     return this.calls?.mediaLoopDelay(reset) ?? Promise.resolve([]);
+  }
+
+  /** Ends media thread `index` as an uncaught error in it would (tests of the calls it held). */
+  crashMediaThread(index = 0): Promise<void> {
+    if (!this.calls) return Promise.reject(new Error('the bridge is not started'));
+    return this.calls.crashMediaThread(index);
   }
 
   get registration(): RegistrationState | undefined {
@@ -266,6 +274,16 @@ export class SipConnector
         };
       }),
       ...loginCommands(() => this.lines),
+      ...linkCommands(() => {
+        const { plan, portals } = this;
+        if (!plan || !portals) return undefined;
+        return {
+          refusal: (user, party) => plan.refusal(user, party, this.lines?.of(user) !== undefined),
+          room: (aliasOrId) => portals.room(aliasOrId),
+          link: (user, party, roomId) => portals.link(user, party, roomId),
+          unlink: (user, party) => portals.unlink(user, party),
+        };
+      }),
     ];
   }
 

@@ -1,44 +1,34 @@
 /** Switchboard: wires the store, the Matrix side, the queues and the connectors, and runs them. */
-import { randomBytes } from 'node:crypto';
-import { Router } from 'express';
 import type { Logger } from 'pino';
-import { ConfigError, describeIssues } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { appserviceRouter, type AppserviceHandlers } from '../matrix/appservice-router.js';
 import { MatrixClient } from '../matrix/client.js';
 import { IntentCache } from '../matrix/intent.js';
 import { observabilityRouter } from '../observability/http.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
-import { DatabaseInUseError } from '../store/instance-lock.js';
-import { describeDatabase, openStore } from '../store/open-store.js';
-import { describeStoreError } from '../store/store-errors.js';
+import { HomeserverWatch } from '../status/health.js';
+import type { StatusPage } from '../status/index.js';
+import { TrafficRing } from '../status/traffic.js';
 import type { Store } from '../store/store.js';
 import { appserviceHandlers } from './appservice-handlers.js';
-import { BridgeRuntime, type AnyConnector } from './bridge-runtime.js';
+import { loadRuntimes, startRuntimes, stopRuntimes } from './bridge-lifecycle.js';
+import type { AnyConnector, BridgeRuntime } from './bridge-runtime.js';
 import { coreCommands } from './commands/core-commands.js';
-import { bridgeContext } from './context.js';
 import { GhostDirectory } from './ghosts.js';
 import { InboundTasks } from './inbound-task.js';
 import { InboxRouter } from './inbox-router.js';
-import { Listener } from './listener.js';
-import { transactionFastPath, type FastPath } from '../matrix/transaction-fast-path.js';
-import { TransactionIntake } from '../matrix/transaction-intake.js';
 import { KeyedQueue } from './keyed-queue.js';
+import { Listener } from './listener.js';
 import { Management } from './management.js';
 import { MemberNames } from './member-names.js';
+import { openDatabase, storeInstanceId } from './open-database.js';
 import { Outcomes } from './outcomes.js';
 import { PortalLinks } from './portal-links.js';
 import { PortalDirectory } from './portals.js';
-import { provisioningRouter } from './provisioning.js';
 import { PublicLinks } from './public-links.js';
-import { publicLinksRouter } from './public-links-router.js';
 import { RemoteDelivery } from './remote-delivery.js';
+import { pruneExpired } from './retention.js';
 import { SecretKey, secretKeyFile } from './secret-key.js';
-import { StoreHealth } from './store-health.js';
-import { HomeserverWatch } from '../status/health.js';
-import { configWarnings, packageVersion, StatusPage } from '../status/index.js';
-import { StatusSource } from '../status/snapshot.js';
-import { TrafficRing } from '../status/traffic.js';
+import { servedRoutes } from './served-routes.js';
 import {
   checkHomeserver,
   checkPing,
@@ -48,6 +38,8 @@ import {
   STARTUP_TIMEOUT_MS,
   StartupError,
 } from './startup-checks.js';
+import { statusPageFor } from './status-wiring.js';
+import { StoreHealth } from './store-health.js';
 
 export interface SwitchboardOptions {
   /** Skip the ping round trip (for a homeserver that cannot reach the bridge, as in unit tests). */
@@ -57,13 +49,6 @@ export interface SwitchboardOptions {
 }
 
 const STOP_DRAIN_MS = 10_000;
-
-/** A random id made once per database, kept in core's key-value namespace. */
-async function storeInstanceId(store: Store): Promise<string> {
-  let id = await store.kv.get('core', 'instance-id');
-  if (!id) await store.kv.set('core', 'instance-id', (id = randomBytes(6).toString('base64url')));
-  return id;
-}
 
 export class Switchboard {
   readonly metrics: Metrics = createMetrics();
@@ -102,7 +87,7 @@ export class Switchboard {
       observabilityRouter({
         metrics: this.metrics,
         ready: () => this.ready,
-        problems: () => [this.storeHealth?.problem].filter((p) => p !== undefined),
+        problems: () => this.problems(),
       }),
     );
   }
@@ -114,34 +99,12 @@ export class Switchboard {
 
   async start(): Promise<void> {
     const { config, log, options } = this;
-    this.loadRuntimes();
+    for (const [id, runtime] of loadRuntimes(config, this.connectors))
+      this.runtimes.set(id, runtime);
     await this.listener.bind();
-    const where = describeDatabase(config.database); // no password in it
-    try {
-      this.store = await openStore(config.database, {
-        lockEvents: {
-          lost: (err) =>
-            log.warn({ err, database: where }, 'lost the database lock; taking it again'),
-          back: () => log.info({ database: where }, 'holding the database lock again'),
-          taken: (err) =>
-            log.error(
-              { err, database: where },
-              'another switchboard took the database while this one was cut off from it: stop one of them',
-            ),
-        },
-      });
-    } catch (err) {
-      const why = err instanceof DatabaseInUseError ? err.message : describeStoreError(err);
-      throw new StartupError(`cannot open the database (${where}): ${why}`, EXIT.database);
-    }
-    try {
-      await this.store.probeWrite();
-    } catch (err) {
-      throw new StartupError(
-        `cannot write to the database (${where}): ${describeStoreError(err)}`,
-        EXIT.database,
-      );
-    }
+    const opened = await openDatabase(config.database, log);
+    this.store = opened.store;
+    const where = opened.where;
     const storeHealth = (this.storeHealth = new StoreHealth(this.store, where, this.metrics, log));
     const retry =
       options.retryBaseMs !== undefined ? { retry: { baseDelayMs: options.retryBaseMs } } : {};
@@ -256,56 +219,32 @@ export class Switchboard {
       config.appservice.id,
     );
     const traffic = new TrafficRing();
-    if (config.status_page.enabled) {
-      const source = new StatusSource({
-        version: packageVersion(),
-        startedAt: this.startedAt,
-        runtimes,
-        metrics,
-        store: () => this.store,
-        databaseWhere: where,
-        homeserver,
-        traffic,
-        warnings: () => configWarnings(config, this.statusPage),
-        problems: () => [this.storeHealth?.problem].filter((p) => p !== undefined),
-      });
-      try {
-        this.statusPage = new StatusPage({
-          config: config.status_page,
-          appserviceUrl: config.appservice.url,
-          key: () => secretKey.derive('status-page'),
-          source,
-          retry: (id) => router.retry(id),
-          log,
-        });
-      } catch (err) {
-        throw new StartupError((err as Error).message, EXIT.config);
-      }
-    }
-    for (const runtime of runtimes.values()) {
-      try {
-        await runtime.connector.start(
-          bridgeContext(runtime, {
-            domain: config.homeserver.domain,
-            log,
-            kv: store.kv,
-            portals,
-            ghosts,
-            delivery,
-            client,
-            secretKey,
-            metrics,
-            publicLinks,
-            notify: (userId, text) => management.notify(userId, text),
-          }),
-        );
-        runtime.state = 'running';
-      } catch (err) {
-        runtime.state = 'failed';
-        runtime.stateReason = (err as Error).message;
-        log.error({ err, bridge: runtime.id }, 'a bridge failed to start; the others go on');
-      }
-    }
+    this.statusPage = statusPageFor(config, {
+      startedAt: this.startedAt,
+      runtimes,
+      metrics,
+      store: () => this.store,
+      databaseWhere: where,
+      homeserver,
+      traffic,
+      problems: () => this.problems(),
+      secretKey,
+      retry: (id) => router.retry(id),
+      log,
+    });
+    await startRuntimes(runtimes, {
+      domain: config.homeserver.domain,
+      log,
+      kv: store.kv,
+      portals,
+      ghosts,
+      delivery,
+      client,
+      secretKey,
+      metrics,
+      publicLinks,
+      notify: (userId, text) => management.notify(userId, text),
+    });
 
     // Replay before listening, so old events keep their place ahead of new ones.
     const replayed = await store.inbox.pending();
@@ -314,8 +253,10 @@ export class Switchboard {
     if (replayed.length || resent)
       log.info({ inbox: replayed.length, outbox: resent }, 'resuming unfinished work');
 
-    const served = this.routes(
-      appserviceHandlers({
+    const served = servedRoutes({
+      config,
+      log,
+      handlers: appserviceHandlers({
         store,
         storeHealth,
         router,
@@ -328,7 +269,11 @@ export class Switchboard {
         onReceived: () => homeserver.transactionReceived(),
       }),
       links,
-    );
+      inbox: store.inbox,
+      runtimes,
+      publicLinks,
+      statusPage: this.statusPage,
+    });
     this.listener.route(served.routes, served.fastPath);
     try {
       await this.statusPage?.listen();
@@ -337,7 +282,16 @@ export class Switchboard {
     }
     if (!options.skipPing) await checkPing(client, config.appservice.id, log);
     this.timers.push(
-      setInterval(() => void this.prune(), 3_600_000).unref(),
+      setInterval(
+        () =>
+          void pruneExpired({
+            inbox: store.inbox,
+            retentionDays: config.retention_days,
+            publicLinks,
+            log,
+          }),
+        3_600_000,
+      ).unref(),
       setInterval(() => {
         metrics.queueDepth.set({ direction: 'to_network' }, inbound.size);
         metrics.queueDepth.set({ direction: 'to_matrix' }, outbound.size);
@@ -366,92 +320,14 @@ export class Switchboard {
     ]);
     this.delivery?.stop(); // sends still retrying stay in the outbox for the next start
     await this.outcomes?.flush();
-    for (const runtime of this.runtimes.values()) {
-      if (runtime.state === 'running') {
-        await runtime.connector
-          .stop()
-          .catch((err: unknown) =>
-            this.log.warn({ err, bridge: runtime.id }, 'a bridge did not stop cleanly'),
-          );
-      }
-      runtime.state = 'stopped';
-    }
+    await stopRuntimes(this.runtimes, this.log);
     await this.store?.close();
     this.client?.http.close();
     this.statusProbe?.http.close();
     this.log.info('switchboard stopped');
   }
 
-  private loadRuntimes(): void {
-    const unknown = Object.keys(this.config.bridges).filter(
-      (id) => !this.connectors.some((c) => c.id === id),
-    );
-    if (unknown.length) {
-      const available = this.connectors.map((c) => c.id).join(', ');
-      throw new ConfigError(
-        'config',
-        unknown.map((id) => `bridges.${id}: no such bridge; available: ${available}`),
-      );
-    }
-    for (const connector of this.connectors) {
-      const section = this.config.bridges[connector.id];
-      if (!section?.enabled) continue;
-      const { enabled: _enabled, prefix, ...own } = section;
-      const parsed = connector.configSchema.safeParse(own);
-      if (!parsed.success)
-        throw new ConfigError(
-          'config',
-          describeIssues(parsed.error.issues, `bridges.${connector.id}`),
-        );
-      this.runtimes.set(
-        connector.id,
-        new BridgeRuntime(
-          connector,
-          prefix ?? `${connector.id}_`,
-          parsed.data,
-          this.config.homeserver.domain,
-        ),
-      );
-    }
-  }
-
-  /**
-   * What the listener serves once start is done: provisioning, public links, the appservice API,
-   * and plain transactions on a fast path before all of them.
-   */
-  private routes(
-    handlers: AppserviceHandlers,
-    links: PortalLinks,
-  ): { routes: Router; fastPath: FastPath } {
-    const { config, log } = this;
-    const maxBodyBytes = config.appservice.max_body_bytes;
-    const hsToken = config.appservice.hs_token;
-    const intake = new TransactionIntake((...args) => handlers.onTransaction(...args), log);
-    const routes = Router();
-    const secret = config.provisioning.enabled ? config.provisioning.secret : undefined;
-    if (secret) {
-      routes.use(
-        '/_switchboard/provision/v1',
-        provisioningRouter({ secret, links, inbox: this.store.inbox, runtimes: this.runtimes }),
-      );
-    }
-    if (this.publicLinks) routes.use(publicLinksRouter(this.publicLinks, log));
-    if (this.statusPage && !this.statusPage.ownListener) routes.use(this.statusPage.routes);
-    routes.use(appserviceRouter({ hsToken, handlers, maxBodyBytes, log, intake }));
-    return { routes, fastPath: transactionFastPath({ hsToken, intake, maxBodyBytes }) };
-  }
-
-  private async prune(): Promise<void> {
-    const cutoff = Date.now() - this.config.retention_days * 86_400_000;
-    const removed = await this.store.inbox.prune(cutoff).catch((err: unknown) => {
-      this.log.warn({ err }, 'pruning the inbox failed');
-      return 0;
-    });
-    if (removed) this.log.info({ removed }, 'pruned finished inbox events');
-    const texts = await this.publicLinks?.prune().catch((err: unknown) => {
-      this.log.warn({ err }, 'pruning the texts of expired public links failed');
-      return 0;
-    });
-    if (texts) this.log.info({ removed: texts }, 'pruned the texts of expired public links');
+  private problems(): string[] {
+    return [this.storeHealth?.problem].filter((p) => p !== undefined);
   }
 }

@@ -2,72 +2,36 @@
 // through the webhook and one over the upload limit refused clearly (without public links),
 // Discord's refusal reason told to the sender, a 429 waited out with nothing lost or reordered,
 // and a dropped gateway session resumed with nothing lost or doubled.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DiscordConnector } from '../../bridges/discord/index.js';
-import type { Switchboard } from '../../src/core/switchboard.js';
-import {
-  joinAlias,
-  replyTarget,
-  roomEvents,
-  sendAs,
-  sendText,
-  type RoomEvent,
-} from '../support/bridge-harness.js';
-import { startDiscordBridge } from '../support/discord-bridge.js';
-import { FakeDiscord, type FakeMember } from '../support/fake-discord/index.js';
-import {
-  registerUser,
-  requireSynapse,
-  uniqueLocalpart,
-  waitFor,
-  type TestUser,
-} from '../support/synapse.js';
+import { describe, expect, it } from 'vitest';
+import { replyTarget, roomEvents, sendAs, sendText } from '../support/bridge-harness.js';
+import { discordRoom } from '../support/discord-room.js';
+import type { FakeMember } from '../support/fake-discord/index.js';
+import { requireSynapse, waitFor } from '../support/synapse.js';
 
 describe('Discord delivery (fake Discord + Synapse)', () => {
-  let fake: FakeDiscord;
-  let bridge: Switchboard;
-  let connector: DiscordConnector;
-  let alice: TestUser;
   let bob: FakeMember;
-  let channelId: string;
-  let roomId: string;
-
-  const inRoom = (predicate: (e: RoomEvent) => boolean, what: string) =>
-    waitFor(async () => (await roomEvents(alice, roomId)).find(predicate), 20_000, what);
-  const onDiscord = (predicate: (content: string) => boolean, what: string) =>
-    waitFor(
-      () => fake.messages(channelId).find((m) => m.webhook_id && predicate(m.content)),
-      20_000,
-      what,
-    );
-
-  beforeAll(async () => {
-    requireSynapse();
-    fake = await FakeDiscord.start();
-    channelId = fake.state.addChannel('general', 'General chat');
-    bob = fake.state.addMember('bob', 'Bobby');
-    ({ bridge, connector } = await startDiscordBridge(fake, { max_upload_bytes: 4096 }));
-    alice = await registerUser(uniqueLocalpart('alice'));
-    roomId = await joinAlias(alice, `#discord_${channelId}:localhost`);
+  const room = discordRoom({
+    channel: 'general',
+    topic: 'General chat',
+    setUp(fake) {
+      bob = fake.state.addMember('bob', 'Bobby');
+    },
+    config: { max_upload_bytes: 4096 },
   });
-
-  afterAll(async () => {
-    await bridge?.stop();
-    await fake?.close();
-  });
+  const { inRoom, onDiscord } = room;
 
   it('uploads Matrix media through the webhook, and refuses a file over the upload limit clearly', async () => {
     const upload = async (name: string, bytes: number) => {
       const { hsUrl } = requireSynapse();
       const res = await fetch(`${hsUrl}/_matrix/media/v3/upload?filename=${name}`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${alice.accessToken}`, 'content-type': 'image/png' },
+        headers: { authorization: `Bearer ${room.alice.accessToken}`, 'content-type': 'image/png' },
         body: new Uint8Array(bytes).fill(7),
       });
       return ((await res.json()) as { content_uri: string }).content_uri;
     };
     const small = await upload('cat.png', 1000);
-    await sendAs(alice, roomId, {
+    await sendAs(room.alice, room.roomId, {
       msgtype: 'm.image',
       body: 'cat.png',
       url: small,
@@ -75,8 +39,8 @@ describe('Discord delivery (fake Discord + Synapse)', () => {
     });
     const sent = await waitFor(
       () =>
-        fake
-          .messages(channelId)
+        room.fake
+          .messages(room.channelId)
           .find((m) => m.webhook_id && m.attachments.some((a) => a.filename === 'cat.png')),
       20_000,
       'the upload on Discord',
@@ -89,7 +53,7 @@ describe('Discord delivery (fake Discord + Synapse)', () => {
     expect(sent.content).toBe('');
 
     const big = await upload('huge.png', 5000);
-    const refused = await sendAs(alice, roomId, {
+    const refused = await sendAs(room.alice, room.roomId, {
       msgtype: 'm.image',
       body: 'huge.png',
       url: big,
@@ -103,13 +67,15 @@ describe('Discord delivery (fake Discord + Synapse)', () => {
       'huge.png is 4.9 KB: Discord takes at most 4.0 KB per message',
     );
     expect(
-      fake.messages(channelId).some((m) => m.attachments.some((a) => a.filename === 'huge.png')),
+      room.fake
+        .messages(room.channelId)
+        .some((m) => m.attachments.some((a) => a.filename === 'huge.png')),
     ).toBe(false);
   });
 
   it('tells the Matrix sender Discord’s reason when Discord refuses a message', async () => {
-    fake.rest.failNext(/^POST \/webhooks\//, 403, 50013, 'Missing Permissions');
-    const refused = await sendText(alice, roomId, 'not allowed');
+    room.fake.rest.failNext(/^POST \/webhooks\//, 403, 50013, 'Missing Permissions');
+    const refused = await sendText(room.alice, room.roomId, 'not allowed');
     const notice = await inRoom(
       (x) => x.content.msgtype === 'm.notice' && replyTarget(x) === refused,
       'the failure notice',
@@ -118,15 +84,15 @@ describe('Discord delivery (fake Discord + Synapse)', () => {
   });
 
   it('waits out a 429 and delivers once, in order', async () => {
-    fake.rest.rateLimitNext(/^POST \/webhooks\//, 1.5);
+    room.fake.rest.rateLimitNext(/^POST \/webhooks\//, 1.5);
     const t0 = Date.now();
-    await sendText(alice, roomId, 'limited one');
-    await sendText(alice, roomId, 'limited two');
+    await sendText(room.alice, room.roomId, 'limited one');
+    await sendText(room.alice, room.roomId, 'limited two');
     await onDiscord((c) => c === 'limited two', 'the messages after the 429');
-    const contents = fake.messages(channelId).map((m) => m.content);
+    const contents = room.fake.messages(room.channelId).map((m) => m.content);
     expect(contents.filter((c) => c === 'limited one')).toHaveLength(1);
     expect(contents.indexOf('limited one')).toBeLessThan(contents.indexOf('limited two'));
-    const first = fake.rest.calls.filter(
+    const first = room.fake.rest.calls.filter(
       (c) => (c.body as { content?: string })?.content === 'limited one',
     );
     expect(first.map((c) => c.status)).toEqual([429, 200]);
@@ -135,22 +101,22 @@ describe('Discord delivery (fake Discord + Synapse)', () => {
   });
 
   it('resumes a dropped gateway session and bridges what was said meanwhile, nothing lost or doubled', async () => {
-    const resumesBefore = fake.gateway.resumes;
-    fake.gateway.drop();
+    const resumesBefore = room.fake.gateway.resumes;
+    room.fake.gateway.drop();
     const said = ['while down 1', 'while down 2', 'while down 3'];
-    for (const text of said) fake.say(bob, channelId, text);
+    for (const text of said) room.fake.say(bob, room.channelId, text);
     await waitFor(
-      () => (fake.gateway.resumes > resumesBefore ? true : undefined),
+      () => (room.fake.gateway.resumes > resumesBefore ? true : undefined),
       30_000,
       'the RESUME',
     );
     for (const text of said) await inRoom((x) => x.content.body === text, text);
-    const events = await roomEvents(alice, roomId);
+    const events = await roomEvents(room.alice, room.roomId);
     const bodies = events
       .filter((x) => said.includes(x.content.body as string))
       .map((x) => x.content.body);
     expect(bodies).toEqual(said);
-    expect(fake.gateway.identifies).toBe(1);
-    expect(connector.connection?.resumes).toBeGreaterThanOrEqual(1);
+    expect(room.fake.gateway.identifies).toBe(1);
+    expect(room.connector.connection?.resumes).toBeGreaterThanOrEqual(1);
   });
 });

@@ -3,25 +3,11 @@
 // from Discord, spoilers from Matrix, rich embeds as text, hostile content kept harmless both
 // ways and long Matrix texts split.
 import { EmbedType } from 'discord-api-types/v10';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Switchboard } from '../../src/core/switchboard.js';
-import {
-  asUser,
-  joinAlias,
-  roomEvents,
-  sendAs,
-  sendText,
-  type RoomEvent,
-} from '../support/bridge-harness.js';
-import { startDiscordBridge } from '../support/discord-bridge.js';
-import { FakeDiscord, type FakeMember } from '../support/fake-discord/index.js';
-import {
-  registerUser,
-  requireSynapse,
-  uniqueLocalpart,
-  waitFor,
-  type TestUser,
-} from '../support/synapse.js';
+import { describe, expect, it } from 'vitest';
+import { asUser, sendAs, sendText } from '../support/bridge-harness.js';
+import { discordRoom } from '../support/discord-room.js';
+import type { FakeMember } from '../support/fake-discord/index.js';
+import { requireSynapse, waitFor } from '../support/synapse.js';
 
 /** A real PNG (1×1, red). */
 const PNG = Buffer.from(
@@ -30,35 +16,19 @@ const PNG = Buffer.from(
 );
 
 describe('Discord formatting (fake Discord + Synapse)', () => {
-  let fake: FakeDiscord;
-  let bridge: Switchboard;
-  let alice: TestUser;
   let bob: FakeMember;
-  let channelId: string;
-  let roomId: string;
-
-  const inRoom = (predicate: (e: RoomEvent) => boolean, what: string) =>
-    waitFor(async () => (await roomEvents(alice, roomId)).find(predicate), 20_000, what);
-
-  beforeAll(async () => {
-    requireSynapse();
-    fake = await FakeDiscord.start();
-    channelId = fake.state.addChannel('formatting');
-    bob = fake.state.addMember('bob', 'Bobby');
-    ({ bridge } = await startDiscordBridge(fake));
-    alice = await registerUser(uniqueLocalpart('alice'));
-    roomId = await joinAlias(alice, `#discord_${channelId}:localhost`);
+  const room = discordRoom({
+    channel: 'formatting',
+    setUp(fake) {
+      bob = fake.state.addMember('bob', 'Bobby');
+    },
   });
-
-  afterAll(async () => {
-    await bridge?.stop();
-    await fake?.close();
-  });
+  const { inRoom } = room;
 
   it('shows Discord headings, quotes, lists and spoilers as Matrix HTML', async () => {
-    fake.say(
+    room.fake.say(
       bob,
-      channelId,
+      room.channelId,
       '## Plan\n> first **idea**\n> second\n- one\n- two\n1. uno\nthe end is ||a <b>secret</b>||',
     );
     const e = await inRoom((x) => String(x.content.body).startsWith('Plan'), 'the message');
@@ -73,7 +43,7 @@ describe('Discord formatting (fake Discord + Synapse)', () => {
   });
 
   it('shows nested Discord lists as nested Matrix lists', async () => {
-    fake.say(bob, channelId, '- fruit\n  - apple\n  - pear\n- veg');
+    room.fake.say(bob, room.channelId, '- fruit\n  - apple\n  - pear\n- veg');
     const e = await inRoom((x) => String(x.content.body).startsWith('- fruit'), 'the list');
     expect(e.content.formatted_body).toBe(
       '<ul><li>fruit<br><ul><li>apple</li><li>pear</li></ul></li><li>veg</li></ul>',
@@ -82,8 +52,8 @@ describe('Discord formatting (fake Discord + Synapse)', () => {
   });
 
   it('shows a custom emoji in the text as its image', async () => {
-    const emoji = fake.addEmoji('blob_wave', PNG);
-    fake.say(bob, channelId, `hello <:blob_wave:${emoji.id}>!`);
+    const emoji = room.fake.addEmoji('blob_wave', PNG);
+    room.fake.say(bob, room.channelId, `hello <:blob_wave:${emoji.id}>!`);
     const e = await inRoom((x) => String(x.content.body).startsWith('hello'), 'the emoji message');
     expect(e.content.body).toBe('hello :blob_wave:!');
     const m =
@@ -93,33 +63,36 @@ describe('Discord formatting (fake Discord + Synapse)', () => {
     expect(m, String(e.content.formatted_body)).not.toBeNull();
     const res = await fetch(
       `${requireSynapse().hsUrl}/_matrix/client/v1/media/download/${m![1]!.slice('mxc://'.length)}`,
-      { headers: { authorization: `Bearer ${alice.accessToken}` } },
+      { headers: { authorization: `Bearer ${room.alice.accessToken}` } },
     );
     expect(Buffer.from(await res.arrayBuffer())).toEqual(PNG);
     // Uploaded once: the same emoji again reuses it.
-    const fetched = fake.cdn.fetched.filter((p) => p.includes(emoji.id)).length;
-    fake.say(bob, channelId, `again <:blob_wave:${emoji.id}>`);
+    const fetched = room.fake.cdn.fetched.filter((p) => p.includes(emoji.id)).length;
+    room.fake.say(bob, room.channelId, `again <:blob_wave:${emoji.id}>`);
     const again = await inRoom((x) => String(x.content.body).startsWith('again'), 'the second');
     expect(String(again.content.formatted_body)).toContain(m![1]!);
-    expect(fake.cdn.fetched.filter((p) => p.includes(emoji.id)).length).toBe(fetched);
+    expect(room.fake.cdn.fetched.filter((p) => p.includes(emoji.id)).length).toBe(fetched);
   });
 
   it('sends a Matrix spoiler as a Discord spoiler', async () => {
-    await sendAs(alice, roomId, {
+    await sendAs(room.alice, room.roomId, {
       msgtype: 'm.text',
       body: 'it was [Spoiler] the butler',
       format: 'org.matrix.custom.html',
       formatted_body: 'it was <span data-mx-spoiler>the *butler*</span>',
     });
     const sent = await waitFor(
-      () => fake.messages(channelId).find((m) => m.webhook_id && m.content.startsWith('it was')),
+      () =>
+        room.fake
+          .messages(room.channelId)
+          .find((m) => m.webhook_id && m.content.startsWith('it was')),
       20_000,
       'the spoiler on Discord',
     );
     expect(sent.content).toBe('it was ||the \\*butler\\*||');
   });
   it('sends Matrix quotes, headings and nested lists as Discord markdown', async () => {
-    await sendAs(alice, roomId, {
+    await sendAs(room.alice, room.roomId, {
       msgtype: 'm.text',
       body: 'Agenda\n> old *news*\n1. first\n  - sub\n2. second',
       format: 'org.matrix.custom.html',
@@ -128,7 +101,10 @@ describe('Discord formatting (fake Discord + Synapse)', () => {
         '<ol>\n<li>first\n<ul>\n<li>sub</li>\n</ul>\n</li>\n<li>second</li>\n</ol>\n',
     });
     const sent = await waitFor(
-      () => fake.messages(channelId).find((m) => m.webhook_id && m.content.startsWith('## Agenda')),
+      () =>
+        room.fake
+          .messages(room.channelId)
+          .find((m) => m.webhook_id && m.content.startsWith('## Agenda')),
       20_000,
       'the blocks on Discord',
     );
@@ -137,9 +113,9 @@ describe('Discord formatting (fake Discord + Synapse)', () => {
 
   it('keeps hostile content harmless both ways and splits long Matrix texts', async () => {
     // HTML typed on Discord is text in Matrix, never markup; a javascript: masked link is no link.
-    fake.say(
+    room.fake.say(
       bob,
-      channelId,
+      room.channelId,
       '<img src=x onerror=alert(1)> **<b>bold</b>** [x](javascript:alert(1))',
     );
     const e = await inRoom((x) => String(x.content.body).startsWith('<img'), 'the hostile message');
@@ -148,14 +124,14 @@ describe('Discord formatting (fake Discord + Synapse)', () => {
     );
     // NUL, a lone surrogate and a 4,000-character text (Nitro's limit) arrive cleaned and whole.
     const huge = `nul\u0000lone\uD800end ${'y'.repeat(3980)}`;
-    fake.say(bob, channelId, huge);
+    room.fake.say(bob, room.channelId, huge);
     const big = await inRoom((x) => String(x.content.body).startsWith('nul'), 'the huge message');
     expect(big.content.body).toBe(`nullone\uFFFDend ${'y'.repeat(3980)}`);
     // A display name Discord would refuse as a webhook username is mended, not refused.
     await asUser(
-      alice,
+      room.alice,
       'PUT',
-      `/_matrix/client/v3/profile/${encodeURIComponent(alice.userId)}/displayname`,
+      `/_matrix/client/v3/profile/${encodeURIComponent(room.alice.userId)}/displayname`,
       {
         displayname: 'Discord @admin\u0007',
       },
@@ -163,17 +139,17 @@ describe('Discord formatting (fake Discord + Synapse)', () => {
     await inRoom(
       (x) =>
         x.type === 'm.room.member' &&
-        x.state_key === alice.userId &&
+        x.state_key === room.alice.userId &&
         x.content.displayname === 'Discord @admin\u0007',
       "alice's new display name in the room",
     );
     // A text over Discord's 2,000 characters goes as several messages, in order, none too long.
     const long = Array.from({ length: 60 }, (_, i) => `line ${i} ${'x'.repeat(80)}`).join('\n');
-    await sendText(alice, roomId, long);
+    await sendText(room.alice, room.roomId, long);
     const parts = await waitFor(
       () => {
-        const found = fake
-          .messages(channelId)
+        const found = room.fake
+          .messages(room.channelId)
           .filter((m) => m.webhook_id && /^line \d+ x/.test(m.content));
         return found.length >= 3 &&
           found.some((m) => m.content.endsWith(`line 59 ${'x'.repeat(80)}`))
@@ -189,7 +165,7 @@ describe('Discord formatting (fake Discord + Synapse)', () => {
   });
 
   it('shows a rich embed as formatted text', async () => {
-    fake.say(bob, channelId, 'deploy done', {
+    room.fake.say(bob, room.channelId, 'deploy done', {
       embeds: [
         {
           type: EmbedType.Rich,

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiscordConnector } from '../../bridges/discord/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, roomEvents, sendText, type RoomEvent } from '../support/bridge-harness.js';
+import { asUser, roomEvents, sendText } from '../support/bridge-harness.js';
+import { BOT, command as botCommand, openManagementRoom } from '../support/management-room.js';
 import { startDiscordBridge } from '../support/discord-bridge.js';
 import { FakeDiscord, type FakeMember } from '../support/fake-discord/index.js';
 import {
@@ -18,8 +19,6 @@ import {
   waitFor,
   type TestUser,
 } from '../support/synapse.js';
-
-const BOT = '@switchboard:localhost';
 
 describe('Discord links, restarts and a refused token (fake Discord + Synapse)', () => {
   const database = join(mkdtempSync(join(tmpdir(), 'sb-discord-')), 'switchboard.db');
@@ -33,21 +32,7 @@ describe('Discord links, restarts and a refused token (fake Discord + Synapse)',
 
   const messages = async (room: string) =>
     (await roomEvents(alice, room)).filter((e) => e.type === 'm.room.message');
-  const command = async (text: string): Promise<string> => {
-    const eventId = await sendText(alice, dm, text);
-    const reply = await waitFor(
-      async () => {
-        const events = await roomEvents(alice, dm);
-        const after = events.slice(events.findIndex((e) => e.event_id === eventId) + 1);
-        return events.some((e) => e.event_id === eventId)
-          ? after.find((e: RoomEvent) => e.sender === BOT && e.content.msgtype === 'm.notice')
-          : undefined;
-      },
-      15_000,
-      `the bot's answer to "${text}"`,
-    );
-    return String(reply.content.body);
-  };
+  const command = async (text: string) => (await botCommand(alice, dm, text, 15_000)).answer;
 
   beforeAll(async () => {
     requireSynapse();
@@ -61,21 +46,7 @@ describe('Discord links, restarts and a refused token (fake Discord + Synapse)',
       { database },
     ));
     alice = await registerUser(uniqueLocalpart('alice'));
-    dm = (
-      await asUser<{ room_id: string }>(alice, 'POST', '/_matrix/client/v3/createRoom', {
-        is_direct: true,
-        invite: [BOT],
-        preset: 'trusted_private_chat',
-      })
-    ).room_id;
-    await waitFor(
-      async () =>
-        (await roomEvents(alice, dm)).some(
-          (e) => e.sender === BOT && e.content.msgtype === 'm.notice',
-        ),
-      15_000,
-      'the bot to greet alice',
-    );
+    dm = await openManagementRoom(alice);
   });
 
   afterAll(async () => {

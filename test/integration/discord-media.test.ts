@@ -6,25 +6,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StickerFormatType } from 'discord-api-types/v10';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Switchboard } from '../../src/core/switchboard.js';
-import {
-  asUser,
-  joinAlias,
-  roomEvents,
-  sendAs,
-  type RoomEvent,
-} from '../support/bridge-harness.js';
-import { startDiscordBridge } from '../support/discord-bridge.js';
-import { FakeDiscord, type FakeMember } from '../support/fake-discord/index.js';
-import {
-  registerUser,
-  requireSynapse,
-  testRegistration,
-  uniqueLocalpart,
-  waitFor,
-  type TestUser,
-} from '../support/synapse.js';
+import { describe, expect, it } from 'vitest';
+import { asUser, sendAs } from '../support/bridge-harness.js';
+import { discordRoom } from '../support/discord-room.js';
+import type { FakeMember } from '../support/fake-discord/index.js';
+import { requireSynapse, testRegistration, waitFor } from '../support/synapse.js';
 
 /** A real PNG (1×1, red). */
 const PNG = Buffer.from(
@@ -41,22 +27,15 @@ const PNG2 = Buffer.from(
 const GIF = Buffer.from('R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==', 'base64');
 
 describe('Discord media (fake Discord + its CDN + Synapse)', () => {
-  let fake: FakeDiscord;
-  let bridge: Switchboard;
-  let alice: TestUser;
   let bob: FakeMember;
-  let channelId: string;
-  let roomId: string;
   const ghostOf = (m: FakeMember) => `@discord_${m.user.id}:localhost`;
   const publicUrl = `${testRegistration().url.replace(/\/$/, '')}/`;
 
-  const inRoom = (predicate: (e: RoomEvent) => boolean, what: string) =>
-    waitFor(async () => (await roomEvents(alice, roomId)).find(predicate), 20_000, what);
   /** Matrix media as Alice downloads it. */
   const download = async (mxc: string) => {
     const res = await fetch(
       `${requireSynapse().hsUrl}/_matrix/client/v1/media/download/${mxc.slice('mxc://'.length)}`,
-      { headers: { authorization: `Bearer ${alice.accessToken}` } },
+      { headers: { authorization: `Bearer ${room.alice.accessToken}` } },
     );
     expect(res.status).toBe(200);
     return Buffer.from(await res.arrayBuffer());
@@ -66,37 +45,28 @@ describe('Discord media (fake Discord + its CDN + Synapse)', () => {
       `${requireSynapse().hsUrl}/_matrix/media/v3/upload?filename=${encodeURIComponent(name)}`,
       {
         method: 'POST',
-        headers: { authorization: `Bearer ${alice.accessToken}`, 'content-type': type },
+        headers: { authorization: `Bearer ${room.alice.accessToken}`, 'content-type': type },
         body: new Uint8Array(data),
       },
     );
     return ((await res.json()) as { content_uri: string }).content_uri;
   };
 
-  beforeAll(async () => {
-    requireSynapse();
-    fake = await FakeDiscord.start();
-    channelId = fake.state.addChannel('media', 'Pictures');
-    bob = fake.state.addMember('bob', 'Bobby');
-    ({ bridge } = await startDiscordBridge(
-      fake,
-      { max_media_bytes: 2048, max_upload_bytes: 4096 },
-      undefined,
-      { publicLinks: { url: publicUrl, ttl_hours: 1 } },
-    ));
-    alice = await registerUser(uniqueLocalpart('alice'));
-    roomId = await joinAlias(alice, `#discord_${channelId}:localhost`);
+  const room = discordRoom({
+    channel: 'media',
+    topic: 'Pictures',
+    setUp(fake) {
+      bob = fake.state.addMember('bob', 'Bobby');
+    },
+    config: { max_media_bytes: 2048, max_upload_bytes: 4096 },
+    options: { publicLinks: { url: publicUrl, ttl_hours: 1 } },
   });
-
-  afterAll(async () => {
-    await bridge?.stop();
-    await fake?.close();
-  });
+  const { inRoom } = room;
 
   it('re-uploads a Discord attachment as Matrix media, and links one over max_media_bytes', async () => {
-    const small = fake.attachment(channelId, 'dot.png', PNG, 'image/png');
-    const large = fake.attachment(channelId, 'big.bin', new Uint8Array(3000).fill(1));
-    fake.say(bob, channelId, 'two files', { attachments: [small, large] });
+    const small = room.fake.attachment(room.channelId, 'dot.png', PNG, 'image/png');
+    const large = room.fake.attachment(room.channelId, 'big.bin', new Uint8Array(3000).fill(1));
+    room.fake.say(bob, room.channelId, 'two files', { attachments: [small, large] });
     const image = await inRoom((e) => e.content.msgtype === 'm.image', 'the image');
     expect(image.sender).toBe(ghostOf(bob));
     expect(image.content).toMatchObject({
@@ -110,7 +80,7 @@ describe('Discord media (fake Discord + its CDN + Synapse)', () => {
     const link = await inRoom((e) => String(e.content.body).startsWith('big.bin'), 'the link');
     expect(link.content.msgtype).toBe('m.text');
     expect(link.content.body).toBe(`big.bin: ${large.url}`);
-    expect(fake.cdn.fetched.some((p) => p.includes('big.bin'))).toBe(false);
+    expect(room.fake.cdn.fetched.some((p) => p.includes('big.bin'))).toBe(false);
     const text = await inRoom((e) => e.content.body === 'two files', 'the text');
     expect(text.sender).toBe(ghostOf(bob));
   });
@@ -126,10 +96,13 @@ describe('Discord media (fake Discord + its CDN + Synapse)', () => {
     await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
     const elsewhere = `http://127.0.0.1:${(other.address() as AddressInfo).port}/x.png`;
     try {
-      const foreign = { ...fake.attachment(channelId, 'x.png', PNG, 'image/png'), url: elsewhere };
-      const redirected = fake.attachment(channelId, 'r.png', PNG, 'image/png');
-      fake.cdn.redirects.set(new URL(redirected.url).pathname.slice(4), elsewhere);
-      fake.say(bob, channelId, 'sneaky', { attachments: [foreign, redirected] });
+      const foreign = {
+        ...room.fake.attachment(room.channelId, 'x.png', PNG, 'image/png'),
+        url: elsewhere,
+      };
+      const redirected = room.fake.attachment(room.channelId, 'r.png', PNG, 'image/png');
+      room.fake.cdn.redirects.set(new URL(redirected.url).pathname.slice(4), elsewhere);
+      room.fake.say(bob, room.channelId, 'sneaky', { attachments: [foreign, redirected] });
       const r = await inRoom((e) => String(e.content.body).startsWith('r.png'), 'the redirect');
       expect(r.content.body).toBe(`r.png: ${redirected.url}`);
       const x = await inRoom((e) => String(e.content.body).startsWith('x.png'), 'the foreign');
@@ -141,10 +114,10 @@ describe('Discord media (fake Discord + its CDN + Synapse)', () => {
   });
 
   it('shows PNG and GIF stickers as images, and names a Lottie sticker saying why', async () => {
-    const png = fake.sticker('Wave', StickerFormatType.PNG, PNG);
-    const gif = fake.sticker('Spin', StickerFormatType.GIF, GIF);
-    const lottie = fake.sticker('Dance', StickerFormatType.Lottie);
-    fake.say(bob, channelId, '', { sticker_items: [png, gif, lottie] });
+    const png = room.fake.sticker('Wave', StickerFormatType.PNG, PNG);
+    const gif = room.fake.sticker('Spin', StickerFormatType.GIF, GIF);
+    const lottie = room.fake.sticker('Dance', StickerFormatType.Lottie);
+    room.fake.say(bob, room.channelId, '', { sticker_items: [png, gif, lottie] });
     const image = await inRoom(
       (e) => e.content.msgtype === 'm.image' && e.content.body === 'Wave',
       'the sticker image',
@@ -166,10 +139,10 @@ describe('Discord media (fake Discord + its CDN + Synapse)', () => {
   });
 
   it('reacts with a custom emoji’s image, both ways', async () => {
-    const msg = fake.say(bob, channelId, 'react to me');
+    const msg = room.fake.say(bob, room.channelId, 'react to me');
     await inRoom((e) => e.content.body === 'react to me', 'the message');
-    const emoji = fake.addEmoji('party_blob', PNG);
-    fake.react(bob, msg, emoji);
+    const emoji = room.fake.addEmoji('party_blob', PNG);
+    room.fake.react(bob, msg, emoji);
     const reaction = await inRoom((e) => e.type === 'm.reaction', 'the reaction');
     const { key, event_id: target } = reaction.content['m.relates_to'] as {
       key: string;
@@ -180,8 +153,8 @@ describe('Discord media (fake Discord + its CDN + Synapse)', () => {
     // Back from Matrix: a reaction with that image is the custom emoji on Discord; another
     // image is refused, saying why.
     const mine = await sendAs(
-      alice,
-      roomId,
+      room.alice,
+      room.roomId,
       {
         'm.relates_to': {
           rel_type: 'm.annotation',
@@ -193,7 +166,7 @@ describe('Discord media (fake Discord + its CDN + Synapse)', () => {
     );
     const call = await waitFor(
       () =>
-        fake.rest.calls.find(
+        room.fake.rest.calls.find(
           (c) =>
             c.method === 'PUT' &&
             c.path.includes(`/reactions/${encodeURIComponent(`party_blob:${emoji.id}`)}/@me`),
@@ -205,8 +178,8 @@ describe('Discord media (fake Discord + its CDN + Synapse)', () => {
     expect(mine).toMatch(/^\$/);
     const other = await upload('not-emoji.png', PNG, 'image/png');
     const refused = await sendAs(
-      alice,
-      roomId,
+      room.alice,
+      room.roomId,
       {
         'm.relates_to': {
           rel_type: 'm.annotation',
@@ -233,14 +206,14 @@ describe('Discord media (fake Discord + its CDN + Synapse)', () => {
     const profile = async () =>
       fetch(
         `${requireSynapse().hsUrl}/_matrix/client/v3/profile/${encodeURIComponent(ghostOf(bob))}`,
-        { headers: { authorization: `Bearer ${alice.accessToken}` } },
+        { headers: { authorization: `Bearer ${room.alice.accessToken}` } },
       ).then((r) => r.json() as Promise<{ avatar_url?: string; displayname?: string }>);
-    fake.setAvatar(bob, PNG);
-    fake.say(bob, channelId, 'new face');
+    room.fake.setAvatar(bob, PNG);
+    room.fake.say(bob, room.channelId, 'new face');
     const first = await waitFor(async () => (await profile()).avatar_url, 20_000, 'the avatar');
     expect(await download(first)).toEqual(PNG);
-    fake.setAvatar(bob, PNG2);
-    fake.say(bob, channelId, 'newer face');
+    room.fake.setAvatar(bob, PNG2);
+    room.fake.say(bob, room.channelId, 'newer face');
     const second = await waitFor(
       async () => {
         const url = (await profile()).avatar_url;
@@ -254,14 +227,17 @@ describe('Discord media (fake Discord + its CDN + Synapse)', () => {
 
   it('sends a Matrix file too large for Discord as a public link', async () => {
     const big = await upload('huge.bin', new Uint8Array(5000).fill(9), 'application/pdf');
-    await sendAs(alice, roomId, {
+    await sendAs(room.alice, room.roomId, {
       msgtype: 'm.file',
       body: 'huge.bin',
       url: big,
       info: { mimetype: 'application/pdf', size: 5000 },
     });
     const sent = await waitFor(
-      () => fake.messages(channelId).find((m) => m.webhook_id && m.content.includes('huge.bin')),
+      () =>
+        room.fake
+          .messages(room.channelId)
+          .find((m) => m.webhook_id && m.content.includes('huge.bin')),
       20_000,
       'the link on Discord',
     );
@@ -276,12 +252,13 @@ describe('Discord media (fake Discord + its CDN + Synapse)', () => {
 
   it('shows a Matrix user’s avatar on the webhook through a public link', async () => {
     const mxc = await upload('me.png', PNG, 'image/png');
-    const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${encodeURIComponent(alice.userId)}`;
-    const member = await asUser<Record<string, unknown>>(alice, 'GET', path);
-    await asUser(alice, 'PUT', path, { ...member, avatar_url: mxc });
-    await sendAs(alice, roomId, { msgtype: 'm.text', body: 'see my face' });
+    const path = `/_matrix/client/v3/rooms/${encodeURIComponent(room.roomId)}/state/m.room.member/${encodeURIComponent(room.alice.userId)}`;
+    const member = await asUser<Record<string, unknown>>(room.alice, 'GET', path);
+    await asUser(room.alice, 'PUT', path, { ...member, avatar_url: mxc });
+    await sendAs(room.alice, room.roomId, { msgtype: 'm.text', body: 'see my face' });
     const sent = await waitFor(
-      () => fake.messages(channelId).find((m) => m.webhook_id && m.content === 'see my face'),
+      () =>
+        room.fake.messages(room.channelId).find((m) => m.webhook_id && m.content === 'see my face'),
       20_000,
       'the message on Discord',
     );

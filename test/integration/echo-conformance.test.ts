@@ -5,7 +5,7 @@
 // outlives a restart of the bridge, as a real network's history would.
 import { EchoConnector } from '../../bridges/echo/index.js';
 import { portalKey } from '../../src/connector.js';
-import { asUser, roomEvents, startBridge } from '../support/bridge-harness.js';
+import { asUser, roomEvents, startBridge, joinAlias } from '../support/bridge-harness.js';
 import {
   registerUser,
   requireSynapse,
@@ -87,12 +87,7 @@ function echoTarget(
       const key = uniqueLocalpart('conf').replace('_', '-');
       const alias = `#echo_${key}:${domain()}`;
       // Joining an unknown alias in the bridge's namespace makes Synapse ask the bridge, which creates the room.
-      const { room_id: roomId } = await asUser<{ room_id: string }>(
-        user,
-        'POST',
-        `/_matrix/client/v3/join/${encodeURIComponent(alias)}`,
-        {},
-      );
+      const roomId = await joinAlias(user, alias);
       portals.set(roomId, key);
       return roomId;
     },

@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EchoConnector } from '../../bridges/echo/index.js';
 import { BridgeError, type MatrixMessage } from '../../src/connector.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, roomEvents, startBridge, type RoomEvent } from '../support/bridge-harness.js';
+import {
+  asUser,
+  roomEvents,
+  startBridge,
+  type RoomEvent,
+  joinAlias,
+} from '../support/bridge-harness.js';
+import { BOT, openManagementRoom } from '../support/management-room.js';
 import {
   registerUser,
   requireSynapse,
@@ -15,7 +22,6 @@ import {
   testRegistration,
 } from '../support/synapse.js';
 
-const BOT = '@switchboard:localhost';
 const ECHO_GHOST = '@echo_echo:localhost';
 const SECRET = 'failures_provisioning_secret_0123456789';
 const provisionUrl = () => `${testRegistration().url}/_switchboard/provision/v1`;
@@ -66,22 +72,6 @@ describe('failures are shown to the sender and can be retried', () => {
     send(room, { msgtype: 'm.text', body }, 'm.room.message', user);
   const find = (room: string, predicate: (e: RoomEvent) => boolean, what: string, user = alice) =>
     waitFor(async () => (await roomEvents(user, room)).find(predicate), 15_000, what);
-  const directChatWithBot = async (user: TestUser) => {
-    const room = (
-      await asUser<{ room_id: string }>(user, 'POST', '/_matrix/client/v3/createRoom', {
-        is_direct: true,
-        invite: [BOT],
-        preset: 'trusted_private_chat',
-      })
-    ).room_id;
-    await find(
-      room,
-      (e) => e.sender === BOT && e.content.msgtype === 'm.notice',
-      'the bot to greet in the management room',
-      user,
-    );
-    return room;
-  };
   const echoes = async (body: string) =>
     (await roomEvents(alice, roomId)).filter(
       (e) => e.sender === ECHO_GHOST && e.content.body === body,
@@ -126,15 +116,8 @@ describe('failures are shown to the sender and can be retried', () => {
     alice = await registerUser(aliceLocalpart);
     bob = await registerUser(uniqueLocalpart('bob'));
     const alias = `#echo_${uniqueLocalpart('fail').replace('_', '-')}:localhost`;
-    roomId = (
-      await asUser<{ room_id: string }>(
-        alice,
-        'POST',
-        `/_matrix/client/v3/join/${encodeURIComponent(alias)}`,
-        {},
-      )
-    ).room_id;
-    managementRoom = await directChatWithBot(alice);
+    roomId = await joinAlias(alice, alias);
+    managementRoom = await openManagementRoom(alice);
   });
 
   afterAll(async () => {
@@ -194,7 +177,7 @@ describe('failures are shown to the sender and can be retried', () => {
     await noticeFor(eventId);
 
     // Not an admin: refused, and nothing is sent.
-    const bobsRoom = await directChatWithBot(bob);
+    const bobsRoom = await openManagementRoom(bob);
     await say(bobsRoom, `retry ${eventId}`, bob);
     await find(
       bobsRoom,

@@ -6,15 +6,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { asUser, sendText } from '../support/bridge-harness.js';
 import { command, openManagementRoom } from '../support/management-room.js';
 import { joinRule } from '../support/room-levels.js';
-import { defaultPuppetNick, flat, ircUser, type IrcUser } from '../support/irc-user.js';
+import { flat, ircUser, type IrcUser } from '../support/irc-user.js';
 import { ircScope, joinChannelRoom } from '../support/irc-scope.js';
-import {
-  registerUser,
-  requireSynapse,
-  uniqueLocalpart,
-  waitFor,
-  type TestUser,
-} from '../support/synapse.js';
+import { requireSynapse, waitFor, type TestUser } from '../support/synapse.js';
 
 describe('IRC bridge: keyed, secret and invite-only channels (InspIRCd + Synapse)', () => {
   const suffix = randomBytes(4).toString('hex');
@@ -30,9 +24,9 @@ describe('IRC bridge: keyed, secret and invite-only channels (InspIRCd + Synapse
     kim = await scope.user(`Kim${suffix}`, keyed);
     kim.client.raw(`MODE ${keyed} +k cfg-secret`);
     await waitFor(() => kim.raw.find((l) => / MODE /.test(l) && /\+k/.test(l)), 10_000, '+k');
-    await scope.bridge({ channels: [{ name: keyed, key: 'cfg-secret' }] });
-    carol = await registerUser(uniqueLocalpart('carol'));
-    puppetNick = defaultPuppetNick(carol.userId);
+    ({ user: carol, puppetNick } = await scope.bridgeAndMatrixUser('carol', {
+      channels: [{ name: keyed, key: 'cfg-secret' }],
+    }));
   }, 120_000);
 
   it('the room follows the channel: +i makes it invite-only, -i open to anyone again', async () => {

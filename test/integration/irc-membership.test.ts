@@ -7,15 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { asUser, joinedMembers, roomEvents } from '../support/bridge-harness.js';
 import { bot, powerLevels } from '../support/room-levels.js';
-import { defaultPuppetNick, flat, ircUser, type IrcUser } from '../support/irc-user.js';
+import { flat, ircUser, type IrcUser } from '../support/irc-user.js';
 import { ircScope, joinChannelRoom } from '../support/irc-scope.js';
-import {
-  registerUser,
-  requireSynapse,
-  uniqueLocalpart,
-  waitFor,
-  type TestUser,
-} from '../support/synapse.js';
+import { waitFor, type TestUser } from '../support/synapse.js';
 
 describe('IRC bridge: Matrix memberships (InspIRCd + Synapse)', () => {
   const suffix = randomBytes(4).toString('hex');
@@ -26,10 +20,7 @@ describe('IRC bridge: Matrix memberships (InspIRCd + Synapse)', () => {
   let irc: IrcUser;
 
   beforeAll(async () => {
-    requireSynapse();
-    await scope.bridge();
-    carol = await registerUser(uniqueLocalpart('carol'));
-    puppetNick = defaultPuppetNick(carol.userId);
+    ({ user: carol, puppetNick } = await scope.bridgeAndMatrixUser('carol'));
     irc = await scope.user(`Dave${suffix}`, channel);
   }, 120_000);
 

@@ -3,16 +3,9 @@
 // said again as `* corrected`, `nick: …` from IRC pings the Matrix user (a pill with m.mentions),
 // and a network in relay mode has the bot say `<name> text` with no puppet connecting.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Switchboard } from '../../src/core/switchboard.js';
-import {
-  defaultPuppetNick,
-  ircUser,
-  startIrcBridge,
-  type Heard,
-  type IrcUser,
-} from '../support/irc-user.js';
-import { joinChannelRoom } from '../support/irc-scope.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Heard, type IrcUser } from '../support/irc-user.js';
+import { ircScope, joinChannelRoom } from '../support/irc-scope.js';
 import { roomEvents, sendAs, type RoomEvent } from '../support/bridge-harness.js';
 import {
   registerUser,
@@ -42,7 +35,7 @@ describe('IRC messages: replies, edits, mentions (InspIRCd + Synapse)', () => {
   const bobNick = `Bob${suffix}`;
   const carolNick = `Carol${suffix}`;
   const bobGhost = `@irc_test_bob${suffix}:localhost`;
-  let bridge: Switchboard;
+  const scope = ircScope();
   let alice: TestUser;
   let mallory: TestUser;
   let puppetNick: string;
@@ -60,24 +53,15 @@ describe('IRC messages: replies, edits, mentions (InspIRCd + Synapse)', () => {
     waitFor(async () => (await roomEvents(alice, roomId)).find(predicate), 20_000, what);
 
   beforeAll(async () => {
-    requireSynapse();
-    bridge = await startIrcBridge();
-    alice = await registerUser(uniqueLocalpart('alice'));
+    ({ user: alice, puppetNick } = await scope.bridgeAndMatrixUser('alice'));
     mallory = await registerUser(uniqueLocalpart('mallory'));
-    puppetNick = defaultPuppetNick(alice.userId);
-    bob = await ircUser(bobNick, channel);
-    carol = await ircUser(carolNick, channel);
+    bob = await scope.user(bobNick, channel);
+    carol = await scope.user(carolNick, channel);
     roomId = await joinChannelRoom(alice, channel);
     await joinChannelRoom(mallory, channel);
     // Alice's puppet is on IRC once she has spoken.
     await sendAs(alice, roomId, { msgtype: 'm.text', body: 'hi all' });
     await heardFromPuppet((m) => m.message === 'hi all', "alice's first message");
-  });
-
-  afterAll(async () => {
-    bob?.client.quit('bye');
-    carol?.client.quit('bye');
-    await bridge?.stop();
   });
 
   it("quotes the start of an IRC user's message in a reply to it, by their nick", async () => {
@@ -195,7 +179,7 @@ describe('IRC relay mode: the bot speaks for Matrix users (InspIRCd + Synapse)',
   const channel = `#relay${suffix}`;
   const bobNick = `Bob${suffix}`;
   const bobGhost = `@irc_test_bob${suffix}:localhost`;
-  let bridge: Switchboard;
+  const scope = ircScope();
   let dave: TestUser;
   let roomId: string;
   let bob: IrcUser;
@@ -205,17 +189,12 @@ describe('IRC relay mode: the bot speaks for Matrix users (InspIRCd + Synapse)',
 
   beforeAll(async () => {
     requireSynapse();
-    bridge = await startIrcBridge({ mode: 'relay' });
+    await scope.bridge({ mode: 'relay' });
     dave = await registerUser(uniqueLocalpart('dave'), undefined, {
       displayname: 'Dave\nQUIT :injected',
     });
-    bob = await ircUser(bobNick, channel);
+    bob = await scope.user(bobNick, channel);
     roomId = await joinChannelRoom(dave, channel);
-  });
-
-  afterAll(async () => {
-    bob?.client.quit('bye');
-    await bridge?.stop();
   });
 
   it('has the bot say a message as `<name> text`, the name on one line', async () => {

@@ -3,27 +3,12 @@
 // channel's room and a real IRC client answers; the IRC user's nick change is their old ghost
 // leaving and the new one joining; a PM from IRC becomes a direct chat, and the reply goes back.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
-import type { Switchboard } from '../../src/core/switchboard.js';
 import { roomEvents, sendText, type RoomEvent } from '../support/bridge-harness.js';
-import {
-  defaultPuppetNick,
-  ircUser,
-  type IrcUser,
-  ngircdPort,
-  startIrcBridge,
-  joinPmRoom,
-  heardFrom,
-} from '../support/irc-user.js';
-import { joinChannelRoom } from '../support/irc-scope.js';
-import {
-  registerUser,
-  requireSynapse,
-  uniqueLocalpart,
-  waitFor,
-  type TestUser,
-} from '../support/synapse.js';
+import { type IrcUser, ngircdPort, joinPmRoom, heardFrom } from '../support/irc-user.js';
+import { ircScope, joinChannelRoom } from '../support/irc-scope.js';
+import { requireSynapse, waitFor, type TestUser } from '../support/synapse.js';
 
 describe('IRC bridge on ngIRCd (RFC-only server) + Synapse', () => {
   const suffix = randomBytes(4).toString('hex');
@@ -32,7 +17,6 @@ describe('IRC bridge on ngIRCd (RFC-only server) + Synapse', () => {
   const robNick = `Rob${suffix}`;
   const ghostOf = (nick: string) => `@irc_test_${nick.toLowerCase()}:localhost`;
   const connector = new IrcConnector();
-  let bridge: Switchboard;
   let alice: TestUser;
   let bob: IrcUser;
   let puppetNick: string;
@@ -42,18 +26,17 @@ describe('IRC bridge on ngIRCd (RFC-only server) + Synapse', () => {
     waitFor(async () => (await roomEvents(alice, room)).find(predicate), 20_000, what);
   const bobHeard = (body: string) => heardFrom(bob, puppetNick, body);
 
+  const scope = ircScope();
+
   beforeAll(async () => {
     requireSynapse();
-    bob = await ircUser(bobNick, channel, ngircdPort());
-    bridge = await startIrcBridge({ port: ngircdPort(), bot_nick: `sbn${suffix}` }, connector);
-    alice = await registerUser(uniqueLocalpart('alice'));
-    puppetNick = defaultPuppetNick(alice.userId);
+    bob = await scope.user(bobNick, channel, ngircdPort());
+    ({ user: alice, puppetNick } = await scope.bridgeAndMatrixUser(
+      'alice',
+      { port: ngircdPort(), bot_nick: `sbn${suffix}` },
+      connector,
+    ));
     roomId = await joinChannelRoom(alice, channel);
-  });
-
-  afterAll(async () => {
-    bob?.client.quit('bye');
-    await bridge?.stop();
   });
 
   it('Matrix → IRC: a message is said in the channel by the sender’s puppet', async () => {

@@ -4,27 +4,13 @@
 // emotes and notices keep their kind; nobody else can speak for alice in her PM room; the room
 // follows the IRC user's nick changes, and invites alice back when she has left it.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
 import type { MatrixUserId } from '../../src/connector.js';
-import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, roomEvents } from '../support/bridge-harness.js';
-import {
-  defaultPuppetNick,
-  ircUser,
-  type IrcUser,
-  startIrcBridge,
-  joinPmRoom,
-  heardFrom,
-} from '../support/irc-user.js';
-import { joinChannelRoom } from '../support/irc-scope.js';
-import {
-  registerUser,
-  requireSynapse,
-  uniqueLocalpart,
-  waitFor,
-  type TestUser,
-} from '../support/synapse.js';
+import { ircUser, type IrcUser, joinPmRoom, heardFrom } from '../support/irc-user.js';
+import { ircScope, joinChannelRoom } from '../support/irc-scope.js';
+import { requireSynapse, waitFor, type TestUser } from '../support/synapse.js';
 
 describe('IRC private messages (InspIRCd + Synapse)', () => {
   const suffix = randomBytes(4).toString('hex');
@@ -32,7 +18,6 @@ describe('IRC private messages (InspIRCd + Synapse)', () => {
   const bobNick = `Bob${suffix}`;
   const ghost = `@irc_test_bob${suffix}:localhost`;
   const connector = new IrcConnector();
-  let bridge: Switchboard;
   let alice: TestUser;
   let bob: IrcUser;
   let puppetNick: string;
@@ -57,21 +42,20 @@ describe('IRC private messages (InspIRCd + Synapse)', () => {
     );
   const bobHeard = (body: string) => heardFrom(bob, puppetNick, body);
 
+  const scope = ircScope();
+
   beforeAll(async () => {
     requireSynapse();
-    bob = await ircUser(bobNick, channel);
-    bridge = await startIrcBridge({ bot_nick: `sbp${suffix}` }, connector);
-    alice = await registerUser(uniqueLocalpart('alice'));
-    puppetNick = defaultPuppetNick(alice.userId);
+    bob = await scope.user(bobNick, channel);
+    ({ user: alice, puppetNick } = await scope.bridgeAndMatrixUser(
+      'alice',
+      { bot_nick: `sbp${suffix}` },
+      connector,
+    ));
     // Alice speaks in the channel once, so that her puppet is on IRC for Bob to PM.
     const room = await joinChannelRoom(alice, channel);
     await send(room, { msgtype: 'm.text', body: 'hello channel' });
     await bobHeard('hello channel');
-  });
-
-  afterAll(async () => {
-    bob?.client.quit('bye');
-    await bridge?.stop();
   });
 
   it('a PM to the puppet makes a direct chat with alice invited, where the ghost speaks', async () => {

@@ -6,15 +6,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { asUser, roomEvents, roomState } from '../support/bridge-harness.js';
 import { BOT } from '../support/management-room.js';
 import { bot, powerLevels } from '../support/room-levels.js';
-import { defaultPuppetNick, flat, ircUser } from '../support/irc-user.js';
+import { flat, ircUser } from '../support/irc-user.js';
 import { ircScope, joinChannelRoom } from '../support/irc-scope.js';
-import {
-  registerUser,
-  requireSynapse,
-  uniqueLocalpart,
-  waitFor,
-  type TestUser,
-} from '../support/synapse.js';
+import { waitFor, type TestUser } from '../support/synapse.js';
 
 describe('IRC bridge: operators as power levels (InspIRCd + Synapse)', () => {
   const suffix = randomBytes(4).toString('hex');
@@ -23,10 +17,7 @@ describe('IRC bridge: operators as power levels (InspIRCd + Synapse)', () => {
   let puppetNick: string;
 
   beforeAll(async () => {
-    requireSynapse();
-    await scope.bridge();
-    carol = await registerUser(uniqueLocalpart('carol'));
-    puppetNick = defaultPuppetNick(carol.userId);
+    ({ user: carol, puppetNick } = await scope.bridgeAndMatrixUser('carol'));
   }, 120_000);
 
   it('channel operators are power level 50: from NAMES in one event, then from MODE +o and -o', async () => {

@@ -3,9 +3,8 @@
 // puppet, or a PM's nick is gone; the sender gets a message status and a notice with IRC's reason,
 // while the messages IRC took get none. Relay mode: the same for the bot's lines.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
-import type { Switchboard } from '../../src/core/switchboard.js';
 import {
   replyTarget,
   roomEvents,
@@ -13,15 +12,8 @@ import {
   sendText,
   type RoomEvent,
 } from '../support/bridge-harness.js';
-import {
-  defaultPuppetNick,
-  ircUser,
-  startIrcBridge,
-  type IrcUser,
-  joinPmRoom,
-  heardFrom,
-} from '../support/irc-user.js';
-import { joinChannelRoom } from '../support/irc-scope.js';
+import { ircUser, type IrcUser, joinPmRoom, heardFrom } from '../support/irc-user.js';
+import { ircScope, joinChannelRoom } from '../support/irc-scope.js';
 import {
   registerUser,
   requireSynapse,
@@ -63,7 +55,6 @@ describe('IRC refusals reach the Matrix sender (InspIRCd + Synapse)', () => {
   const channel = `#refuse${suffix}`;
   const opNick = `Olga${suffix}`;
   const connector = new IrcConnector();
-  let bridge: Switchboard;
   let alice: TestUser;
   let op: IrcUser;
   let puppetNick: string;
@@ -77,18 +68,17 @@ describe('IRC refusals reach the Matrix sender (InspIRCd + Synapse)', () => {
       'the failure notice',
     );
 
+  const scope = ircScope();
+
   beforeAll(async () => {
     requireSynapse();
-    op = await ircUser(opNick, channel); // first in the channel: its operator
-    bridge = await startIrcBridge({ bot_nick: `sbr${suffix}` }, connector);
-    alice = await registerUser(uniqueLocalpart('alice'));
-    puppetNick = defaultPuppetNick(alice.userId);
+    op = await scope.user(opNick, channel); // first in the channel: its operator
+    ({ user: alice, puppetNick } = await scope.bridgeAndMatrixUser(
+      'alice',
+      { bot_nick: `sbr${suffix}` },
+      connector,
+    ));
     roomId = await joinChannelRoom(alice, channel);
-  });
-
-  afterAll(async () => {
-    op?.client.quit('bye');
-    await bridge?.stop();
   });
 
   it('on +m without voice the sender is told IRC refused it; taken messages get no notice', async () => {
@@ -159,22 +149,17 @@ describe('IRC refusals in relay mode: the bot is told too (InspIRCd + Synapse)',
   const suffix = randomBytes(4).toString('hex');
   const channel = `#relayrefuse${suffix}`;
   const botNick = `sbrr${suffix}`;
-  let bridge: Switchboard;
+  const scope = ircScope();
   let dave: TestUser;
   let op: IrcUser;
   let roomId: string;
 
   beforeAll(async () => {
     requireSynapse();
-    op = await ircUser(`Olga${suffix}`, channel);
-    bridge = await startIrcBridge({ mode: 'relay', bot_nick: botNick });
+    op = await scope.user(`Olga${suffix}`, channel);
+    await scope.bridge({ mode: 'relay', bot_nick: botNick });
     dave = await registerUser(uniqueLocalpart('dave'), undefined, { displayname: 'Dave' });
     roomId = await joinChannelRoom(dave, channel);
-  });
-
-  afterAll(async () => {
-    op?.client.quit('bye');
-    await bridge?.stop();
   });
 
   it("the bot's refused line comes back as a notice to the sender; its taken lines do not", async () => {

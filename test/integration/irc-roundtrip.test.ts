@@ -4,28 +4,22 @@
 // display names, notice/emote mapping, CR/LF injection, 512-byte splitting of multi-byte text,
 // and that our own puppets' lines never come back to Matrix.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Switchboard } from '../../src/core/switchboard.js';
-import { defaultPuppetNick, ircUser, type Heard, startIrcBridge } from '../support/irc-user.js';
-import { asUser, roomEvents, type RoomEvent } from '../support/bridge-harness.js';
-import {
-  registerUser,
-  requireSynapse,
-  uniqueLocalpart,
-  waitFor,
-  type TestUser,
-} from '../support/synapse.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultPuppetNick, ircUser, type Heard, type IrcUser } from '../support/irc-user.js';
+import { ircScope } from '../support/irc-scope.js';
+import { asUser, roomEvents, type RoomEvent, joinAlias } from '../support/bridge-harness.js';
+import { registerUser, uniqueLocalpart, waitFor, type TestUser } from '../support/synapse.js';
 
 describe('IRC bridge round trip (InspIRCd + Synapse)', () => {
   const suffix = randomBytes(4).toString('hex');
   const channel = `#room${suffix}`;
   const ircNick = `Bob${suffix}`;
   const ghost = `@irc_test_bob${suffix}:localhost`;
-  let bridge: Switchboard;
+  const scope = ircScope();
   let alice: TestUser;
   let puppetNick: string;
   let roomId: string;
-  let irc: Awaited<ReturnType<typeof ircUser>>;
+  let irc: IrcUser;
   let txn = 0;
 
   const send = async (content: Record<string, unknown>) =>
@@ -51,29 +45,14 @@ describe('IRC bridge round trip (InspIRCd + Synapse)', () => {
     );
 
   beforeAll(async () => {
-    requireSynapse();
-    bridge = await startIrcBridge();
-    alice = await registerUser(uniqueLocalpart('alice'));
-    puppetNick = defaultPuppetNick(alice.userId);
-    irc = await ircUser(ircNick, channel);
+    ({ user: alice, puppetNick } = await scope.bridgeAndMatrixUser('alice'));
+    irc = await scope.user(ircNick, channel);
     const topicSet = new Promise<void>((resolve) => irc.client.once('topic', () => resolve()));
     irc.client.raw(`TOPIC ${channel} :the initial topic`);
     await topicSet;
     // Joining an unknown alias in the bridge's namespace asks the bridge: it joins the channel, core makes the room.
     const alias = `#irc_test_${channel}:localhost`;
-    roomId = (
-      await asUser<{ room_id: string }>(
-        alice,
-        'POST',
-        `/_matrix/client/v3/join/${encodeURIComponent(alias)}`,
-        {},
-      )
-    ).room_id;
-  });
-
-  afterAll(async () => {
-    irc?.client.quit('bye');
-    await bridge?.stop();
+    roomId = await joinAlias(alice, alias);
   });
 
   it("makes the portal room from the alias, with the channel's topic", async () => {

@@ -3,15 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, it } from 'vitest';
 import { asUser } from '../support/bridge-harness.js';
-import { defaultPuppetNick, ircUser } from '../support/irc-user.js';
+import { ircUser } from '../support/irc-user.js';
 import { ircScope, joinChannelRoom } from '../support/irc-scope.js';
-import {
-  registerUser,
-  requireSynapse,
-  uniqueLocalpart,
-  waitFor,
-  type TestUser,
-} from '../support/synapse.js';
+import { waitFor, type TestUser } from '../support/synapse.js';
 
 describe('IRC bridge: typing (InspIRCd + Synapse)', () => {
   const suffix = randomBytes(4).toString('hex');
@@ -20,10 +14,7 @@ describe('IRC bridge: typing (InspIRCd + Synapse)', () => {
   let puppetNick: string;
 
   beforeAll(async () => {
-    requireSynapse();
-    await scope.bridge();
-    carol = await registerUser(uniqueLocalpart('carol'));
-    puppetNick = defaultPuppetNick(carol.userId);
+    ({ user: carol, puppetNick } = await scope.bridgeAndMatrixUser('carol'));
   }, 120_000);
 
   it('typing crosses both ways as IRCv3 +typing', async () => {

@@ -17,7 +17,14 @@ import { BridgeError, type MatrixMessage } from '../../src/connector.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { StatusAuth } from '../../src/status/auth.js';
 import type { StatusSnapshot } from '../../src/status/snapshot.js';
-import { asUser, roomEvents, startBridge, type RoomEvent } from '../support/bridge-harness.js';
+import {
+  asUser,
+  roomEvents,
+  startBridge,
+  type RoomEvent,
+  joinAlias,
+} from '../support/bridge-harness.js';
+import { BOT, command as botCommand, openManagementRoom } from '../support/management-room.js';
 import { ircPort } from '../support/irc-user.js';
 import {
   registerUser,
@@ -28,7 +35,6 @@ import {
   type TestUser,
 } from '../support/synapse.js';
 
-const BOT = '@switchboard:localhost';
 const ECHO_GHOST = '@echo_echo:localhost';
 const TOKEN = `status_token_${randomBytes(8).toString('hex')}`;
 /**
@@ -92,42 +98,13 @@ describe('the status page', () => {
   const find = (room: string, predicate: (e: RoomEvent) => boolean, what: string, user = alice) =>
     waitFor(async () => (await roomEvents(user, room)).find(predicate), 20_000, what);
   /** The bot's answer to a command typed in a management room. */
-  const command = async (text: string, user = alice, room = dm) => {
-    const eventId = await say(room, text, user);
-    const reply = await waitFor(
-      async () => {
-        const events = await roomEvents(user, room);
-        const at = events.findIndex((e) => e.event_id === eventId);
-        return at < 0
-          ? undefined
-          : events.slice(at + 1).find((e) => e.sender === BOT && e.content.msgtype === 'm.notice');
-      },
-      20_000,
-      `the bot's answer to "${text}"`,
-    );
-    return String(reply.content.body);
-  };
+  const command = async (text: string, user = alice, room = dm) =>
+    (await botCommand(user, room, text, 20_000)).answer;
   const statusLink = async () => {
     const answer = await command('status');
     const link = /(http\S+\/_switchboard\/status\/login\?t=\S+)/.exec(answer)?.[1];
     expect(answer).toMatch(/^Status page \(the link opens once, within 10 min\): http/);
     return link!;
-  };
-  const directChat = async (user: TestUser) => {
-    const room = (
-      await asUser<{ room_id: string }>(user, 'POST', '/_matrix/client/v3/createRoom', {
-        is_direct: true,
-        invite: [BOT],
-        preset: 'trusted_private_chat',
-      })
-    ).room_id;
-    await find(
-      room,
-      (e) => e.sender === BOT && e.content.msgtype === 'm.notice',
-      'the greeting',
-      user,
-    );
-    return room;
   };
   const api = async () => {
     const res = await fetch(`${base()}/api`, { headers: { authorization: `Bearer ${TOKEN}` } });
@@ -163,15 +140,8 @@ describe('the status page', () => {
     alice = await registerUser(aliceLocalpart);
     bob = await registerUser(uniqueLocalpart('bob'));
     const alias = `#echo_${uniqueLocalpart('status').replace('_', '-')}:localhost`;
-    roomId = (
-      await asUser<{ room_id: string }>(
-        alice,
-        'POST',
-        `/_matrix/client/v3/join/${encodeURIComponent(alias)}`,
-        {},
-      )
-    ).room_id;
-    dm = await directChat(alice);
+    roomId = await joinAlias(alice, alias);
+    dm = await openManagementRoom(alice);
     browser = await chromium.launch({ executablePath, headless: true });
   });
 
@@ -198,7 +168,7 @@ describe('the status page', () => {
     expect(await expired.text()).toContain('This link has expired.');
     expect(expired.headers.get('set-cookie')).toBeNull();
 
-    const bobsRoom = await directChat(bob);
+    const bobsRoom = await openManagementRoom(bob);
     expect(await command('status', bob, bobsRoom)).toBe('`status` is for bridge admins only.');
   });
 

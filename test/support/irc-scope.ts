@@ -4,14 +4,22 @@
 import { afterAll } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { joinAlias } from './bridge-harness.js';
-import { ircUser, startIrcBridge, type IrcUser } from './irc-user.js';
-import type { TestUser } from './synapse.js';
+import { defaultPuppetNick, ircUser, startIrcBridge, type IrcUser } from './irc-user.js';
+import { registerUser, requireSynapse, uniqueLocalpart, type TestUser } from './synapse.js';
 
 export interface IrcScope {
   /** Starts an IRC bridge (startIrcBridge's arguments), stopped after all tests. */
   bridge(...args: Parameters<typeof startIrcBridge>): Promise<Switchboard>;
   /** A plain IRC user in `channel` (ircUser's arguments), quit after all tests. */
   user(...args: Parameters<typeof ircUser>): Promise<IrcUser>;
+  /**
+   * Starts a bridge (startIrcBridge's arguments after `name`) and registers a Matrix user (`name`
+   * and a unique suffix): the user and the nick their puppet gets.
+   */
+  bridgeAndMatrixUser(
+    name: string,
+    ...bridgeArgs: Parameters<typeof startIrcBridge>
+  ): Promise<{ user: TestUser; puppetNick: string }>;
 }
 
 /** Call in a describe block: what it brings up through the scope goes when its tests are done. */
@@ -32,6 +40,12 @@ export function ircScope(): IrcScope {
       const user = await ircUser(...args);
       users.push(user);
       return user;
+    },
+    async bridgeAndMatrixUser(name, ...bridgeArgs) {
+      requireSynapse();
+      await this.bridge(...bridgeArgs);
+      const user = await registerUser(uniqueLocalpart(name));
+      return { user, puppetNick: defaultPuppetNick(user.userId) };
     },
   };
 }

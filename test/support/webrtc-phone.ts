@@ -68,15 +68,29 @@ export function splitCandidates(sdp: string): { sdp: string; candidates: Candida
   return { sdp: kept.join('\r\n'), candidates };
 }
 
+/** PCMA (A-law) too, after PCMU: a client that takes either. */
+const PCMA = new RTCRtpCodecParameters({
+  mimeType: 'audio/PCMA',
+  clockRate: 8000,
+  channels: 1,
+  payloadType: 8,
+});
+
 export class WebrtcPhone {
-  readonly pc = new RTCPeerConnection({ codecs, iceServers: [] });
+  readonly pc: RTCPeerConnection;
   private readonly track = new MediaStreamTrack({ kind: 'audio' });
   /** Payloads received, in order. */
   readonly received: Buffer[] = [];
+  /** The payload type of each of `received`. */
+  readonly receivedTypes: number[] = [];
   /** RFC 4733 telephone-event payloads received (the payload type this phone negotiated). */
   readonly events: { payloadType: number; event: number; end: boolean }[] = [];
 
-  constructor() {
+  constructor(opts: { pcma?: boolean } = {}) {
+    this.pc = new RTCPeerConnection({
+      codecs: opts.pcma ? { audio: [codecs.audio[0]!, PCMA, codecs.audio[1]!] } : codecs,
+      iceServers: [],
+    });
     // werift tells a track again at each re-negotiation: one subscription each.
     const seen = new WeakSet<MediaStreamTrack>();
     this.pc.onTrack.subscribe((t) => {
@@ -89,7 +103,10 @@ export class WebrtcPhone {
             event: p.payload[0]!,
             end: (p.payload[1]! & 0x80) !== 0,
           });
-        else this.received.push(Buffer.from(p.payload));
+        else {
+          this.received.push(Buffer.from(p.payload));
+          this.receivedTypes.push(p.header.payloadType);
+        }
       });
     });
   }

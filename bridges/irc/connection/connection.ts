@@ -4,7 +4,8 @@
  * limiter (connect-limiter.ts), channels rejoined after a reconnect, and line sending through
  * flood control (in order). While the connection is down, messages wait for it (irc-framework's
  * write() would drop a line silently), in order, within the network's `queue_while_down` bounds
- * (waiting.ts); past them they fail, retriable.
+ * (waiting.ts); past them they fail, retriable. The channels it should be in and is in are
+ * connection-channels.ts, what it asks irc-framework's connect for connect-options.ts.
  * Registration, CAP and PONG lines are irc-framework's own and skip the queue (they must never
  * wait behind a burst of messages). Where the server offers IRCv3 `labeled-response`, message
  * lines carry a label and a send waits for the server's answer to each (labels.ts), so that a
@@ -15,19 +16,17 @@ import type { Logger } from 'pino';
 import { BridgeError } from '../../../src/connector.js';
 import { backoffDelay } from './backoff.js';
 import { certificateProblem, untrustedError } from './cert-problem.js';
-import { readCaFile, type IrcNetworkConfig } from '../config.js';
+import type { IrcNetworkConfig } from '../config.js';
 import { ConnectLimiter, type ConnectTurn } from './connect-limiter.js';
 import { connectionLimits } from './connection-limits.js';
 import { DownWaiters } from './waiting.js';
 import { FloodQueue } from './flood.js';
 import { answered, LabeledReplies } from './labels.js';
-import { CaTlsTransport } from './tls-transport.js';
-import { forwardsToPuppet } from '../pool/forward.js';
-import { PoolTransport } from '../pool/pool-transport.js';
-import { assertSingleLines, CAPS, joinLine, withTag } from './lines.js';
+import { assertSingleLines, CAPS, withTag } from './lines.js';
 import { nextNick } from './nicks.js';
 import { joinConfirmed } from './requests.js';
-import { poolConnectOptions } from './pool-options.js';
+import { connectOptions } from './connect-options.js';
+import { ConnectionChannels } from './connection-channels.js';
 import type { PoolLink } from '../pool/pool-link.js';
 
 const JOIN_TIMEOUT_MS = 15_000;
@@ -71,9 +70,8 @@ export interface ConnectionOptions {
 
 export class IrcConnection {
   readonly client: Client;
-  /** Channels (lowercased) this connection should be in, with their keys (+k); rejoined after a reconnect. */
-  private readonly channels = new Map<string, string | undefined>();
-  private readonly inChannel = new Set<string>();
+  /** Channels this connection should be in (rejoined after a reconnect) and is in now. */
+  private readonly channels = new ConnectionChannels();
   private readonly out: FloodQueue;
   /** The server's answers to our labeled message lines. */
   private readonly replies = new LabeledReplies();
@@ -123,25 +121,14 @@ export class IrcConnection {
       this.certProblem = undefined;
       this.setNick(e.nick);
       this.opts.log.info({ nick: e.nick }, 'IRC connection registered');
-      for (const [channel, key] of this.channels) this.sendQuietly(joinLine(channel, key));
+      for (const line of this.channels.rejoinLines()) this.sendQuietly(line);
       this.opts.onRegistered?.();
       this.waiters.up();
     });
     this.client.on('nick', (e: { nick: string; new_nick: string }) => {
       if (e.nick === this.currentNick) this.setNick(e.new_nick);
     });
-    this.client.on('join', (e: { nick: string; channel: string }) => {
-      if (this.isMe(e.nick)) this.inChannel.add(e.channel.toLowerCase());
-    });
-    const left = (channel: string) => this.inChannel.delete(channel.toLowerCase());
-    this.client.on(
-      'part',
-      (e: { nick: string; channel: string }) => this.isMe(e.nick) && left(e.channel),
-    );
-    this.client.on(
-      'kick',
-      (e: { kicked: string; channel: string }) => this.isMe(e.kicked) && left(e.channel),
-    );
+    this.channels.follow(this.client, (nick) => this.isMe(nick));
     this.client.on('socket close', (err: unknown) => this.onSocketClose(err));
     this.client.on('close', () => this.onClose());
     this.client.on('socket error', (err: unknown) =>
@@ -189,32 +176,8 @@ export class IrcConnection {
   }
 
   private open(): void {
-    const { network } = this.opts;
     this.currentNick = this.wantedNick;
-    const account = this.opts.account?.();
-    const ca = network.tls_ca_file === undefined ? undefined : readCaFile(network.tls_ca_file);
-    const pool =
-      this.opts.pool && poolConnectOptions(this.opts, this.wantedNick, this.opts.pool, ca, account);
-    this.client.connect({
-      host: network.host,
-      port: network.port,
-      tls: network.tls,
-      rejectUnauthorized: network.tls_reject_unauthorized,
-      ca,
-      transport: pool ? PoolTransport : CaTlsTransport,
-      nick: this.wantedNick,
-      username: this.opts.username,
-      gecos: this.opts.gecos,
-      ...(this.opts.localAddress ? { outgoing_addr: this.opts.localAddress } : {}),
-      // A puppet hears its channels' chatter as the bot does; only the bot's is read (forward.ts).
-      ...(this.opts.listener
-        ? {}
-        : { keepLine: (line: string) => forwardsToPuppet(line, this.nick) }),
-      auto_reconnect: false, // our own backoff below
-      version: null,
-      // Through the pool, the pool logs in (SASL) and the local client never asks for it.
-      ...(pool ? { pool } : account ? { account } : {}),
-    });
+    this.client.connect(connectOptions(this.opts, this.wantedNick, () => this.nick));
   }
 
   /**
@@ -231,23 +194,20 @@ export class IrcConnection {
 
   /** Joins `channel` (with its key, if it has one; both remembered for reconnects) and resolves when the server confirms. */
   async join(channel: string, key?: string): Promise<void> {
-    const lower = channel.toLowerCase();
-    const known = this.channels.has(lower);
-    this.channels.set(lower, key ?? this.channels.get(lower));
-    if (!known) this.opts.onChannels?.();
+    if (this.channels.want(channel, key)) this.opts.onChannels?.();
     this.lastActive = Date.now();
     await this.ready();
-    if (this.inChannel.has(lower)) return;
+    if (this.channels.isIn(channel)) return;
     const joined = joinConfirmed(this, channel, JOIN_TIMEOUT_MS);
-    this.sendQuietly(joinLine(lower, this.channels.get(lower)));
+    this.sendQuietly(this.channels.joinLine(channel));
     await joined;
   }
 
   /** Leaves `channel` and forgets it for reconnects (a Matrix user left its room). */
   part(channel: string, message: string): void {
     const lower = channel.toLowerCase();
-    if (this.channels.delete(lower)) this.opts.onChannels?.();
-    if (!this.inChannel.has(lower) || !this.isRegistered) return;
+    if (this.channels.unwant(lower)) this.opts.onChannels?.();
+    if (!this.channels.isIn(lower) || !this.isRegistered) return;
     // The reason comes from Matrix: one line, never a second command.
     const reason = message.replace(/[\r\n\0]+/g, ' ').slice(0, 200);
     this.sendQuietly(`PART ${lower} :${reason}`);
@@ -255,11 +215,11 @@ export class IrcConnection {
 
   /** The channels (lowercased) this connection should be in: it rejoins them after a reconnect. */
   wantedChannels(): string[] {
-    return [...this.channels.keys()];
+    return this.channels.wantedList();
   }
 
   inChannelNow(channel: string): boolean {
-    return this.inChannel.has(channel.toLowerCase());
+    return this.channels.isIn(channel);
   }
 
   /**
@@ -381,7 +341,7 @@ export class IrcConnection {
     this.releaseTurn();
     this.waiters.down();
     this.setNick(undefined);
-    this.inChannel.clear();
+    this.channels.closed();
     this.replies.closed();
     this.out.clear(
       new BridgeError(

@@ -4,34 +4,23 @@
  * memberships, TOPIC → the room topic, AWAY → the ghost's presence. Our own connections (bot
  * and puppets) are never bridged back. Events are emitted one at a time, in the order IRC
  * delivered them (emitter.ts); who is where is roster.ts, power levels levels.ts, topics and
- * join rules channel-state.ts.
+ * join rules channel-state.ts, the events of what is said said.ts, of memberships
+ * membership-event.ts.
  */
 import type { MessageEvent } from 'irc-framework';
-import type {
-  MessageContent,
-  PortalKey,
-  RemoteEvent,
-  RemoteUserId,
-} from '../../../src/connector.js';
+import type { MessageContent, PortalKey, RemoteUserId } from '../../../src/connector.js';
 import type { IrcNetwork } from '../connection/client.js';
 import type { ModeChange } from '../channels/modes.js';
-import { ircToContent } from '../format/format.js';
-import { mentionLookup } from '../format/mentions.js';
-import { replyTargetOf } from '../format/replies.js';
 import { typingOf } from '../from-matrix/typing.js';
-import {
-  heardMessageId,
-  isChannelName,
-  makePortalKey,
-  makeRemoteUser,
-  parseRemoteUser,
-} from '../ids.js';
+import { isChannelName, makePortalKey, makeRemoteUser, parseRemoteUser } from '../ids.js';
 import { ChannelState } from './channel-state.js';
-import { HeardEvents, ts, type RemoteSink } from './emitter.js';
+import { HeardEvents, type RemoteSink } from './emitter.js';
 import { GhostLevels } from './levels.js';
+import { at, AWAY, membershipEvent, type Membership, type Why } from './membership-event.js';
 import { isNetsplitQuit, SplitHolds, type HeldQuit, type QuitLine } from './netsplit.js';
 import { awayChange, GhostPresence } from './presence.js';
 import { ChannelRoster } from './roster.js';
+import { saidMessage, saidTyping } from './said.js';
 
 export type { RemoteSink } from './emitter.js';
 
@@ -83,12 +72,7 @@ export class IrcListener {
       const nick = e.nick;
       if (typing === undefined || !nick || !isChannelName(e.target) || this.ours(nick)) return;
       if (!this.roster.has(e.target, nick)) return; // its ghost is not in the room
-      const event: RemoteEvent = {
-        kind: 'typing',
-        portal: this.portal(e.target),
-        sender: this.user(nick),
-        typing,
-      };
+      const event = saidTyping(this.network.id, e.target, nick, typing);
       this.heard.queue(() => this.heard.emit(event, nick));
     });
     client.on('join', (e: { nick: string; channel: string; time?: number }) => {
@@ -275,7 +259,10 @@ export class IrcListener {
         const who = parseRemoteUser(user);
         if (!who || who.network !== this.network.id || present.has(who.nick)) continue;
         if (this.holds.isHeld(who.nick, channel)) continue;
-        await this.heard.emit(this.membershipEvent(channel, who.nick, 'leave', AWAY), who.nick);
+        await this.heard.emit(
+          membershipEvent(this.network.id, channel, who.nick, 'leave', AWAY),
+          who.nick,
+        );
       }
     });
   }
@@ -338,46 +325,21 @@ export class IrcListener {
   private onMessage(e: MessageEvent, kind: MessageContent['kind']): void {
     if (e.from_server || !e.nick || !isChannelName(e.target) || this.ours(e.nick)) return;
     if (this.catchUp && !this.catchUp.heard(e)) return; // replayed history bridged before
-    const replyTo = replyTargetOf(e.tags);
-    const content = ircToContent(
-      e.message,
+    const event = saidMessage(
+      this.network,
+      e,
+      e.nick,
       kind,
-      mentionLookup(this.network, (n) => this.nickOf(this.user(n)) !== undefined),
+      (n) => this.heard.nickOf(this.user(n)) !== undefined,
     );
-    const event: RemoteEvent = {
-      kind: 'message',
-      portal: this.portal(e.target),
-      sender: this.user(e.nick),
-      id: heardMessageId(e.tags),
-      content,
-      ...(replyTo ? { replyTo } : {}),
-      ...ts(e.time),
-    };
     const nick = e.nick;
     this.heard.queue(() => this.heard.emit(event, nick));
   }
 
   /** Queues a membership change of `nick`'s ghost. */
   private membership(channel: string, nick: string, membership: Membership, why: Why = {}): void {
-    const event = this.membershipEvent(channel, nick, membership, why);
+    const event = membershipEvent(this.network.id, channel, nick, membership, why);
     this.heard.queue(() => this.heard.emit(event, nick));
-  }
-
-  private membershipEvent(
-    channel: string,
-    nick: string,
-    membership: Membership,
-    { time, reason, actor }: Why,
-  ): RemoteEvent {
-    return {
-      kind: 'membership',
-      portal: this.portal(channel),
-      sender: this.user(nick),
-      membership,
-      ...(reason ? { reason } : {}),
-      ...(actor ? { actor } : {}),
-      ...ts(time),
-    };
   }
 
   private ours(nick: string): boolean {
@@ -407,13 +369,3 @@ export class IrcListener {
     if (last && !this.bridgedPortalOf(nick)) this.presence.gone(nick, last);
   }
 }
-
-type Membership = 'join' | 'leave' | 'kick';
-/** When and why a membership changed (IRC's time, its reason, who kicked). */
-interface Why {
-  time?: number | undefined;
-  reason?: string | undefined;
-  actor?: RemoteUserId;
-}
-const at = (e: { time?: number; message?: string }): Why => ({ time: e.time, reason: e.message });
-const AWAY: Why = { reason: 'left while the bridge was away' };

@@ -32,6 +32,8 @@ export interface Call {
   answeredAt?: number;
   /** The Matrix device (party id) in the call: the caller's, or the first to answer. */
   matrixParty?: string;
+  /** Why the bridge itself ended the call (told in the room with the end notice). */
+  endReason?: string;
 }
 
 export interface Line {

@@ -4,6 +4,7 @@
  * hold.ts), and what every call shares (the store, DTMF by INFO, the end of a call told to
  * Matrix once, the media's figures).
  */
+import type { LoopDelay } from '../media/relay-protocol.js';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { Invitation, Inviter, SessionState, type Session } from 'sip.js';
@@ -159,11 +160,13 @@ export class SipCalls implements CallKit {
       });
     call.session.delegate = { ...call.session.delegate, onInfo: dtmfInfoHandler(showDigit) };
     let pressed = 0;
-    if (call.media)
+    if (call.media) {
       call.media.onDigit = (digit) =>
         void showDigit(digit, `dtmf-rtp:${call.callId}:${++pressed}`).catch((err: unknown) =>
           this.log.warn({ err, portal: call.portal }, 'DTMF digit not shown'),
         );
+      call.media.whenLost((why) => void this.mediaLost(call, why));
+    }
     this.bySession.set(call.session, call);
     call.session.stateChange.addListener((state) => {
       if (state !== SessionState.Terminated) return;
@@ -173,6 +176,23 @@ export class SipCalls implements CallKit {
       if (call.answered) hangup();
       else setTimeout(hangup, 50);
     });
+  }
+
+  /**
+   * The call's media thread stopped: no audio can flow any more, so the call is hung up on both
+   * sides (Matrix: `unknown_error`; SIP: BYE, CANCEL or 503 with a Reason), and the room is told
+   * why.
+   */
+  private async mediaLost(call: Call, why: string): Promise<void> {
+    if (call.ended) return;
+    this.log.error(
+      { portal: call.portal, callId: call.callId, err: why },
+      'call media lost: hanging up',
+    );
+    call.endReason =
+      'The bridge lost this call’s audio (its media thread stopped) and hung up on both sides.';
+    await this.tell(call, { action: 'hangup', reason: 'unknown_error' });
+    await hangUpSip(call.session, MEDIA_LOST);
   }
 
   private untrack(call: Call): void {
@@ -200,17 +220,18 @@ export class SipCalls implements CallKit {
       'call media ended',
     );
     this.counters.media(media.stats, quality);
-    if (call.answered)
+    const figures = call.answered
+      ? endNotice(quality, call.answeredAt && Date.now() - call.answeredAt)
+      : undefined;
+    const text = [call.endReason, figures].filter(Boolean).join(' ');
+    if (text)
       await this.portals
         .emit({
           kind: 'message',
           portal: call.portal,
           sender: call.party,
           id: remoteMessageId(`call-end:${call.callId}`),
-          content: {
-            kind: 'notice',
-            text: endNotice(quality, call.answeredAt && Date.now() - call.answeredAt),
-          },
+          content: { kind: 'notice', text },
         })
         .catch((err: unknown) => this.log.warn({ err }, 'call end notice not queued'));
   }
@@ -238,8 +259,13 @@ export class SipCalls implements CallKit {
   }
 
   /** Each media thread's event-loop delay (ms) since the last reset (benchmarks). */
-  mediaLoopDelay(reset: boolean): Promise<{ p50: number; p99: number; max: number }[]> {
+  mediaLoopDelay(reset: boolean): Promise<LoopDelay[]> {
     return this.pool?.loopDelay(reset) ?? Promise.resolve([]);
+  }
+
+  crashMediaThread(index: number): Promise<void> {
+    if (!this.pool) return Promise.reject(new Error('no media threads (media: passthrough)'));
+    return this.pool.crashThread(index);
   }
 
   async tell(call: Call, outcome: Pick<CallSignal, 'action' | 'reason'>): Promise<void> {
@@ -283,13 +309,23 @@ export class SipCalls implements CallKit {
   async stop(): Promise<void> {
     for (const call of [...this.calls.values()]) {
       await this.tell(call, { action: 'hangup', reason: 'user_hangup' });
-      const s = call.session;
-      if (s.state === SessionState.Established) await s.bye().catch(() => undefined);
-      else if (s instanceof Inviter) await s.cancel().catch(() => undefined);
-      else if (s instanceof Invitation) await s.reject({ statusCode: 503 }).catch(() => undefined);
+      await hangUpSip(call.session);
     }
     await Promise.all([...this.ending]);
     await this.pool?.stop();
     this.pool = undefined;
   }
+}
+
+/** The Reason (RFC 3326) of a call the bridge ends because its media is gone. */
+const MEDIA_LOST = 'Q.850;cause=41;text="media relay failed"';
+
+/** Ends a call's SIP side, whatever its state: BYE, CANCEL, or 503 to an INVITE not answered. */
+async function hangUpSip(s: Session, reason?: string): Promise<void> {
+  const extraHeaders = reason ? [`Reason: ${reason}`] : [];
+  if (s.state === SessionState.Established)
+    await s.bye({ requestOptions: { extraHeaders } }).catch(() => undefined);
+  else if (s instanceof Inviter) await s.cancel({ extraHeaders }).catch(() => undefined);
+  else if (s instanceof Invitation && s.state === SessionState.Initial)
+    await s.reject({ statusCode: 503, extraHeaders }).catch(() => undefined);
 }

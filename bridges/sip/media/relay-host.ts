@@ -6,6 +6,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MediaRelay } from './relay.js';
+import { RelayProbe } from './relay-probe.js';
 import { RELAY_METHODS, type FromHost, type RelayState, type ToHost } from './relay-protocol.js';
 
 const FIGURES_MS = 1000;
@@ -14,6 +15,8 @@ export class RelayHost {
   private readonly relays = new Map<number, MediaRelay>();
   private timer?: NodeJS.Timeout;
   private readonly loop = monitorEventLoopDelay({ resolution: 1 });
+  /** How long this thread's relays hold packets and how late packets reach them. */
+  private readonly probe = new RelayProbe();
 
   constructor(private readonly post: (msg: FromHost) => void) {
     this.loop.enable();
@@ -22,7 +25,7 @@ export class RelayHost {
   handle(msg: ToHost): void {
     switch (msg.op) {
       case 'open': {
-        const relay = new MediaRelay(msg.options);
+        const relay = new MediaRelay(msg.options, this.probe);
         relay.onDigit = (digit) => this.post({ kind: 'digit', id: msg.id, digit });
         this.relays.set(msg.id, relay);
         this.timer ??= setInterval(() => this.figures(), FIGURES_MS);
@@ -49,8 +52,12 @@ export class RelayHost {
           p50: l.percentile(50) / 1e6,
           p99: l.percentile(99) / 1e6,
           max: l.max / 1e6,
+          packets: this.probe.figures(),
         };
-        if (msg.reset) l.reset();
+        if (msg.reset) {
+          l.reset();
+          this.probe.reset();
+        }
         return this.post({ kind: 'reply', req: msg.req, value });
       }
     }

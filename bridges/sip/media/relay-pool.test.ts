@@ -17,9 +17,10 @@ async function rtpPhone() {
     socket,
     received,
     sdp: plainSdp('127.0.0.1', socket.address().port, { telephoneEvent: 101 }),
-    send(to: { address: string; port: number }, i: number) {
+    send(to: { address: string; port: number }, i: number, payloadType = 0) {
       const head = Buffer.alloc(12);
       head[0] = 0x80;
+      head[1] = payloadType;
       head.writeUInt16BE(i, 2);
       head.writeUInt32BE(i * 160, 4);
       head.writeUInt32BE(0x1234, 8);
@@ -73,6 +74,26 @@ describe('the relay pool', () => {
     }, 30_000); // a worker compiles the relay's TypeScript when it starts (tsx)
   }
 
+  it('labels PCMA from the phone as PCMA toward a client that agreed to both G.711 laws', async () => {
+    const pool = new RelayPool({ bindAddress: '127.0.0.1', iceServers: [] }, 0, log);
+    const phone = await rtpPhone();
+    const client = new WebrtcPhone({ pcma: true });
+    cleanup.push(
+      () => pool.stop(),
+      async () => void phone.socket.close(),
+      () => client.pc.close(),
+    );
+    const relay = pool.open();
+    const offer = await relay.sipOffered(phone.sdp);
+    const toPhone = parsePlainSdp(await relay.matrixAnswered(await client.answer(offer)))!;
+    await client.connected();
+    for (let i = 0; i < 10; i++) phone.send(toPhone, i, i < 5 ? 8 : 0); // A-law, then μ-law
+    await until(() => client.received.length >= 10);
+    expect(client.receivedTypes.slice(0, 10)).toEqual([8, 8, 8, 8, 8, 0, 0, 0, 0, 0]);
+    expect(client.received.slice(0, 10)).toEqual([...Array(10).keys()].map(patternPayload));
+    await relay.close();
+  }, 30_000);
+
   it('spreads calls over its threads, and a refused SDP is an error of that step', async () => {
     const pool = new RelayPool({ bindAddress: '127.0.0.1', iceServers: [] }, 2, log);
     cleanup.push(() => pool.stop());
@@ -82,5 +103,38 @@ describe('the relay pool', () => {
     );
     expect(await pool.loopDelay(true)).toHaveLength(2);
     await Promise.all(relays.map((r) => r.close()));
+  }, 30_000);
+
+  it('a media thread that dies tells each of its calls, once; new calls go to a new thread', async () => {
+    const pool = new RelayPool({ bindAddress: '127.0.0.1', iceServers: [] }, 1, log);
+    cleanup.push(() => pool.stop());
+    await pool.start();
+    const phone = await rtpPhone();
+    cleanup.push(async () => void phone.socket.close());
+    const [a, b] = [pool.open(), pool.open()];
+    await a.sipOffered(phone.sdp);
+    const lost: string[] = [];
+    a.whenLost((why) => lost.push(`a: ${why}`));
+    b.whenLost((why) => lost.push(`b: ${why}`));
+    const closed = pool.open();
+    await closed.close(); // a call already over is not told
+    closed.whenLost((why) => lost.push(`closed: ${why}`));
+    await pool.crashThread(0);
+    await until(() => lost.length >= 2);
+    expect(lost.sort()).toEqual([
+      'a: the media thread exited (1)',
+      'b: the media thread exited (1)',
+    ]);
+    expect(a.lost).toBe('the media thread exited (1)');
+    await expect(a.sipReoffered(phone.sdp)).rejects.toThrow(/stopped/);
+    // Told at once to one that listens after the thread died.
+    const late = await new Promise<string>((resolve) => b.whenLost(resolve));
+    expect(late).toBe('the media thread exited (1)');
+    // The next call gets a thread that works.
+    const c = pool.open();
+    expect(await c.sipOffered(phone.sdp)).toContain('a=fingerprint');
+    expect(await pool.loopDelay(false)).toHaveLength(1);
+    await Promise.all([a, b, c].map((r) => r.close()));
+    expect(lost).toHaveLength(2);
   }, 30_000);
 });

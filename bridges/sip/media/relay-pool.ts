@@ -29,12 +29,29 @@ export class RelayHandle {
   sendsDigits = false;
   /** A DTMF digit the phone sent in the media (RFC 4733), once per key press. */
   onDigit?: (digit: string) => void;
+  /** Why its media thread stopped, once it has: the call carries no audio any more. */
+  lost?: string;
+  private lostListener?: (why: string) => void;
   private closing?: Promise<void>;
 
   constructor(
     private readonly thread: MediaThread,
     readonly id: number,
   ) {}
+
+  /** `listener` is told once if the media thread holding this relay stops (at once if it has). */
+  whenLost(listener: (why: string) => void): void {
+    this.lostListener = listener;
+    const why = this.lost;
+    if (why !== undefined) queueMicrotask(() => listener(why));
+  }
+
+  /** Its media thread stopped (an uncaught error in it): its sockets and WebRTC peer are gone. */
+  threadLost(why: string): void {
+    if (this.lost !== undefined || this.closing) return;
+    this.lost = why;
+    this.lostListener?.(why);
+  }
 
   update(state: RelayState): void {
     this.stats = state.stats;
@@ -96,6 +113,8 @@ class MediaThread {
   private nextReq = 1;
   private readonly send: (msg: ToHost) => void;
   private readonly stopHost: () => Promise<void>;
+  /** Ends the worker as an uncaught error in it would (tests); undefined on the main thread. */
+  readonly crash?: () => Promise<void>;
   dead = false;
 
   constructor(
@@ -120,6 +139,7 @@ class MediaThread {
     worker.on('error', (err) => this.died(err));
     worker.on('exit', (code) => this.died(new Error(`the media thread exited (${code})`)));
     this.send = (msg) => worker.postMessage(msg);
+    this.crash = async () => void (await worker.terminate());
     this.stopHost = async () => {
       this.dead = true;
       await worker.terminate();
@@ -175,6 +195,8 @@ class MediaThread {
     this.log.error({ err: err.message, thread: this.name }, 'media thread stopped');
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+    // Their media is gone with the thread: each call is told, to hang up (sip-calls.ts).
+    for (const handle of this.handles.values()) handle.threadLost(err.message);
   }
 
   stop(): Promise<void> {
@@ -240,6 +262,16 @@ export class RelayPool {
     );
     this.threads.push(thread);
     return thread;
+  }
+
+  /**
+   * Ends the live media thread number `index` (from 0) as an uncaught error in it would: its
+   * calls' relays are lost (tests of what the calls do then).
+   */
+  async crashThread(index: number): Promise<void> {
+    const thread = this.live()[index];
+    if (!thread?.crash) throw new Error(`no media thread ${index} to crash`);
+    await thread.crash();
   }
 
   /** Each media thread's event-loop delay (ms) since the last reset. */

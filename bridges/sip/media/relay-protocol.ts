@@ -4,6 +4,7 @@
  * relay's SDP steps, trickled candidates, DTMF, its figures, its end. Packets never do.
  */
 import type { CallQuality, MediaStats, RelayOptions } from './relay.js';
+import type { ProbeFigures } from './relay-probe.js';
 
 /** The relay's steps the main thread asks for (MediaRelay's methods of the same names). */
 export const RELAY_METHODS = [
@@ -28,10 +29,12 @@ export interface RelayState {
   quality: CallQuality;
 }
 
+/** A media thread's event-loop delay (ms), and where its packets waited (relay-probe.ts). */
 export interface LoopDelay {
   p50: number;
   p99: number;
   max: number;
+  packets: ProbeFigures;
 }
 
 export type ToHost =

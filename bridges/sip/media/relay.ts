@@ -5,11 +5,10 @@
  * negotiated.
  */
 import { randomInt } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import {
   MediaStreamTrack,
   RTCPeerConnection,
-  RTCRtpCodecParameters,
   RtpHeader,
   RtpPacket,
   type RTCRtpTransceiver,
@@ -24,64 +23,18 @@ import {
   type Direction,
   type RtpEndpoint,
 } from './plain-sdp.js';
-import { DigitDetector, digitPayloads, telephoneEventType } from './telephone-event.js';
-import { StreamQuality, type QualityFigures } from './rtp-quality.js';
+import { DigitDetector, sendDigitEvents, telephoneEventType } from './telephone-event.js';
+import { StreamQuality } from './rtp-quality.js';
+import type { CallQuality, MediaStats, RelayOptions } from './relay-types.js';
+import { bindRtp, codecs, gathered, keepNoSentPackets, rtpBytes, TE_DEFAULT } from './legs.js';
+import { TransitFloor, type RelayProbe } from './relay-probe.js';
+import { MatrixSender } from './matrix-sender.js';
 import { installFastRtpHeader } from './werift-rtp-header.js';
 
 // werift's RTP header parser costs more than the rest of a packet's relaying (werift-rtp-header.ts).
 installFastRtpHeader();
 
-export interface RelayOptions {
-  /** The address the RTP socket binds (and, without `publicAddress`, advertises). */
-  bindAddress: string;
-  /** The address put in the SIP side's SDP (NAT: the public one). */
-  publicAddress?: string;
-  /** STUN/TURN servers for the WebRTC leg (none by default). */
-  iceServers: { urls: string; username?: string; credential?: string }[];
-  /** The UDP ports the RTP socket and the WebRTC leg's ICE sockets take (default: any). */
-  ports?: { min: number; max: number };
-}
-
-/** Each way's stream as the relay receives it: loss and jitter. */
-export interface CallQuality {
-  toSip: QualityFigures;
-  toMatrix: QualityFigures;
-}
-
-export interface MediaStats {
-  toSip: { packets: number; bytes: number };
-  toMatrix: { packets: number; bytes: number };
-  /** RTP from an address other than the negotiated one, dropped. */
-  foreign: number;
-  /** RTP not handed across because a side put the call on hold (its SDP direction). */
-  held: number;
-}
-
-/** The telephone-event payload type we offer (the far side's when it offered one). */
-const TE_DEFAULT = 101;
-
-const codecs = {
-  audio: [
-    new RTCRtpCodecParameters({
-      mimeType: 'audio/PCMU',
-      clockRate: 8000,
-      channels: 1,
-      payloadType: 0,
-    }),
-    new RTCRtpCodecParameters({
-      mimeType: 'audio/PCMA',
-      clockRate: 8000,
-      channels: 1,
-      payloadType: 8,
-    }),
-    new RTCRtpCodecParameters({
-      mimeType: 'audio/telephone-event',
-      clockRate: 8000,
-      payloadType: TE_DEFAULT,
-      parameters: '0-15',
-    }),
-  ],
-};
+export type { CallQuality, MediaStats, RelayOptions } from './relay-types.js';
 
 export class MediaRelay {
   private readonly pc: RTCPeerConnection;
@@ -119,7 +72,18 @@ export class MediaRelay {
     timestamp: randomInt(0, 0xffffffff),
   };
 
-  constructor(private readonly opts: RelayOptions) {
+  /** The Matrix leg's payload type of the phone's PCMU (0) and PCMA (8), when agreed there. */
+  private g711: Record<number, number | undefined> = {};
+  /** The stream toward Matrix, sent without werift's per-packet sender work (matrix-sender.ts). */
+  private matrixOut?: MatrixSender;
+  /** Each way's transit floor, for the probe's delay variation at arrival. */
+  private readonly floors = { toSip: new TransitFloor(), toMatrix: new TransitFloor() };
+
+  constructor(
+    private readonly opts: RelayOptions,
+    /** Where this thread's relays record how long packets wait (relay-probe.ts). */
+    private readonly probe?: RelayProbe,
+  ) {
     this.pc = new RTCPeerConnection({
       codecs,
       iceServers: opts.iceServers,
@@ -148,7 +112,7 @@ export class MediaRelay {
         this.stats.foreign++;
         return;
       }
-      this.fromSip(msg);
+      this.fromSip(msg, performance.now());
     });
     socket.on('error', () => undefined);
     this.socket = socket;
@@ -158,7 +122,9 @@ export class MediaRelay {
   private fromMatrix(packet: RtpPacket): void {
     if (this.closed || !this.sip || !this.socket) return;
     const h = packet.header;
-    this.streams.toSip.add(h.ssrc, h.sequenceNumber, h.timestamp, performance.now());
+    const start = performance.now();
+    this.streams.toSip.add(h.ssrc, h.sequenceNumber, h.timestamp, start);
+    const late = this.probe && this.floors.toSip.variation(h.ssrc, h.timestamp, start);
     if (!sends(this.matrixDir) || !receives(this.sipDir)) {
       this.stats.held++;
       return;
@@ -170,13 +136,14 @@ export class MediaRelay {
     }
     this.out.timestamp = header.timestamp;
     this.sendToSip(packet);
+    this.probe?.toSip.record(late, start, performance.now());
   }
 
   private sendToSip(packet: RtpPacket): void {
     if (!this.sip || !this.socket) return;
     packet.header.ssrc = this.out.ssrc;
     packet.header.sequenceNumber = this.out.seq = (this.out.seq + 1) & 0xffff;
-    const data = packet.serialize();
+    const data = rtpBytes(packet);
     this.stats.toSip.packets++;
     this.stats.toSip.bytes += data.length;
     this.socket.send(data, this.sip.port, this.sip.address);
@@ -189,18 +156,13 @@ export class MediaRelay {
 
   /** Sends DTMF digits as RFC 4733 telephone-events toward the phone (100 ms each, 60 ms apart). */
   async sendDigits(digits: string): Promise<void> {
-    if (this.teSip === undefined) throw new Error('the phone negotiated no telephone-events');
-    for (const digit of digits) {
-      const timestamp = this.out.timestamp;
-      for (const { payload, marker } of digitPayloads(digit)) {
-        if (this.closed) return;
-        const header = new RtpHeader({ payloadType: this.teSip, timestamp, marker });
-        this.sendToSip(new RtpPacket(header, payload));
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      this.out.timestamp = (this.out.timestamp + 1600) >>> 0; // past the digit and its gap
-      await new Promise((r) => setTimeout(r, 60));
-    }
+    const pt = this.teSip;
+    if (pt === undefined) throw new Error('the phone negotiated no telephone-events');
+    await sendDigitEvents(digits, this.out, (payload, marker, timestamp) => {
+      if (this.closed) return false;
+      this.sendToSip(new RtpPacket(new RtpHeader({ payloadType: pt, timestamp, marker }), payload));
+      return true;
+    });
   }
 
   /** A telephone-event from the phone: its digit told once, the packet on to Matrix if it takes them. */
@@ -212,6 +174,7 @@ export class MediaRelay {
       (c) => c.mimeType.toLowerCase() === 'audio/telephone-event',
     );
     if (!transceiver || !codec || this.teMatrix === undefined) return;
+    if (this.matrixOut?.send(packet, codec.payloadType)) return;
     // werift writes its send codec's payload type in every packet: the event's for this one.
     const sender = transceiver.sender;
     const audio = sender.codec;
@@ -220,7 +183,7 @@ export class MediaRelay {
     sender.codec = audio;
   }
 
-  private fromSip(data: Buffer): void {
+  private fromSip(data: Buffer, start: number): void {
     if (this.closed || data.length < 12 || data[0]! >> 6 !== 2) return; // not RTP v2
     let packet: RtpPacket;
     try {
@@ -230,7 +193,8 @@ export class MediaRelay {
     }
     if (packet.header.payloadType >= 72 && packet.header.payloadType <= 76) return; // RTCP
     const h = packet.header;
-    this.streams.toMatrix.add(h.ssrc, h.sequenceNumber, h.timestamp, performance.now());
+    this.streams.toMatrix.add(h.ssrc, h.sequenceNumber, h.timestamp, start);
+    const late = this.probe && this.floors.toMatrix.variation(h.ssrc, h.timestamp, start);
     if (!sends(this.sipDir) || !receives(this.matrixDir)) {
       this.stats.held++;
       return;
@@ -239,7 +203,9 @@ export class MediaRelay {
     this.stats.toMatrix.bytes += data.length;
     if (this.teSip !== undefined && packet.header.payloadType === this.teSip)
       return this.eventFromSip(packet);
-    this.track.writeRtp(packet);
+    // Encrypted and sent before this returns (either way).
+    if (!this.matrixOut?.send(packet, this.g711[h.payloadType])) this.track.writeRtp(packet);
+    this.probe?.toMatrix.record(late, start, performance.now());
   }
 
   /** Our plain SDP: an offer has telephone-events, an answer only when the offer had them. */
@@ -255,7 +221,11 @@ export class MediaRelay {
     });
   }
 
-  /** After each WebRTC offer/answer: the telephone-event type both sides agreed, if any. */
+  /**
+   * After each WebRTC offer/answer: the telephone-event type both sides agreed, if any, and the
+   * Matrix leg's payload types of PCMU and PCMA, so that each packet from the phone goes on
+   * labelled with the codec it is in (not the one werift chose to send) when both were agreed.
+   */
   private matrixNegotiated(): void {
     const local = this.pc.localDescription?.sdp;
     const remote = this.pc.remoteDescription?.sdp;
@@ -263,6 +233,9 @@ export class MediaRelay {
       local && remote && telephoneEventType(remote) !== undefined
         ? telephoneEventType(local)
         : undefined;
+    const agreed = this.pc.getTransceivers().find((t) => t.kind === 'audio')?.codecs ?? [];
+    const pt = (mime: string) => agreed.find((c) => c.mimeType.toLowerCase() === mime)?.payloadType;
+    this.g711 = { 0: pt('audio/pcmu'), 8: pt('audio/pcma') };
   }
 
   private setSip(sdp: string): void {
@@ -289,24 +262,15 @@ export class MediaRelay {
 
   private attach(transceiver: RTCRtpTransceiver | undefined): void {
     if (!transceiver) throw new Error('the WebRTC description has no audio');
+    keepNoSentPackets(transceiver.sender);
+    this.matrixOut = new MatrixSender(transceiver.sender);
     void transceiver.sender.replaceTrack(this.track);
     transceiver.setDirection('sendrecv');
   }
 
   /** The local description once its ICE candidates are gathered (no trickling toward Matrix). */
-  private async gathered(): Promise<string> {
-    if (this.pc.iceGatheringState !== 'complete') {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 3000);
-        this.pc.iceGatheringStateChange.subscribe((s) => {
-          if (s === 'complete') {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-      });
-    }
-    return this.pc.localDescription!.sdp;
+  private gathered(): Promise<string> {
+    return gathered(this.pc);
   }
 
   // ---------------------------------------------------- a call from Matrix (Matrix offers)
@@ -334,7 +298,8 @@ export class MediaRelay {
   async sipOffered(offer: string): Promise<string> {
     this.setSip(offer);
     const transceiver = this.pc.addTransceiver(this.track, { direction: 'sendrecv' });
-    void transceiver;
+    keepNoSentPackets(transceiver.sender);
+    this.matrixOut = new MatrixSender(transceiver.sender);
     await this.pc.setLocalDescription(await this.pc.createOffer());
     return this.gathered();
   }
@@ -412,27 +377,4 @@ export class MediaRelay {
     this.socket?.close();
     await this.pc.close().catch(() => undefined);
   }
-}
-
-/** A UDP socket on `address`: a random free port of `ports` (a few tries), or an ephemeral one. */
-async function bindRtp(address: string, ports?: { min: number; max: number }): Promise<Socket> {
-  const tries = ports ? Math.min(32, ports.max - ports.min + 1) : 1;
-  let last: unknown;
-  for (let i = 0; i < tries; i++) {
-    const port = ports ? randomInt(ports.min, ports.max + 1) : 0;
-    const socket = createSocket('udp4');
-    try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
-        socket.bind(port, address, () => resolve());
-      });
-      return socket;
-    } catch (err) {
-      last = err;
-      socket.close();
-    }
-  }
-  throw new Error(
-    `no free RTP port${ports ? ` in ${ports.min}-${ports.max}` : ''}: ${(last as Error).message}`,
-  );
 }

@@ -85,3 +85,24 @@ export function telephoneEventType(sdp: string): number | undefined {
   }
   return undefined;
 }
+
+/**
+ * Sends `digits` as RFC 4733 events, 100 ms each and 60 ms apart: each packet through `send`
+ * with the timestamp of its digit (`clock.timestamp`, moved past each digit and its gap). `send`
+ * answering false (the call ended) stops it.
+ */
+export async function sendDigitEvents(
+  digits: string,
+  clock: { timestamp: number },
+  send: (payload: Buffer, marker: boolean, timestamp: number) => boolean,
+): Promise<void> {
+  for (const digit of digits) {
+    const timestamp = clock.timestamp;
+    for (const { payload, marker } of digitPayloads(digit)) {
+      if (!send(payload, marker, timestamp)) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    clock.timestamp = (clock.timestamp + 1600) >>> 0; // past the digit and its gap
+    await new Promise((r) => setTimeout(r, 60));
+  }
+}
