@@ -70,7 +70,7 @@ export type FromBridge =
   /** After a full garbage collection (the process runs with --expose-gc). */
   | { type: 'memory'; heapUsedBytes: number; rssBytes: number }
   | { type: 'stopped' }
-  | { type: 'stages'; times: StageTimes; reads: number }
+  | { type: 'stages'; times: StageTimes; reads: number; writes: number }
   | { type: 'error'; message: string };
 
 const SAMPLE_MS = 200; // process.memoryUsage() costs ~0.1 ms: sampled more often it shows in the profile
@@ -200,7 +200,10 @@ async function onMessage(msg: ToBridge): Promise<void> {
       return;
     }
     case 'stages':
-      send({ type: 'stages', ...(stageClock?.take(msg.prefix) ?? { times: {}, reads: 0 }) });
+      send({
+        type: 'stages',
+        ...(stageClock?.take(msg.prefix) ?? { times: {}, reads: 0, writes: 0 }),
+      });
       return;
     case 'stop':
       await bridge?.stop();

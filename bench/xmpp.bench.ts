@@ -210,6 +210,12 @@ try {
   log(
     `Matrix → XMPP: ${messages} messages in ${round(outMs / 1000, 2)} s = ${rateOf(messages, outMs)}; bridge CPU ${round(outStats.cpuMs / messages, 3)} ms/msg (${round((messages / outStats.cpuMs) * 1000)} msg per CPU-second)`,
   );
+  if (args.stages) {
+    const { reads, writes } = await bridge.ask({ type: 'stages', prefix: 'o ' }, 'stages');
+    log(
+      `  the component connection's socket reads: ${round(reads / messages, 2)} a message, writes: ${round(writes / messages, 2)} a message`,
+    );
+  }
   await sleep(500);
 
   // Latency at a fixed rate: each way, and Prosody's own client-to-client at the same rate.
@@ -258,10 +264,10 @@ try {
     `XMPP → Matrix at ${rate} msg/s: ${show(inLat)} (client → Matrix); added by the bridge ≈ p50 ${round(inLat.p50 - own.p50, 1)} ms, p99 ${round(inLat.p99 - own.p99, 1)} ms; the bridge's own histogram p99 ≤ ${inPaced.bridgeLatencyMs.to_matrix.p99} ms; loop delay p99 ${round(inPaced.loopDelayMs.p99, 1)} ms; ${benchLoopP99()}`,
   );
   if (args.stages) {
-    const { times, reads } = await bridge.ask({ type: 'stages', prefix: 'p ' }, 'stages');
+    const { times, reads, writes } = await bridge.ask({ type: 'stages', prefix: 'p ' }, 'stages');
     for (const line of stageTable(IN_POINTS, times, epoch(inSent), epoch(arrivals))) log(line);
     log(
-      `  socket reads of the component connection: ${reads} (${round(reads / paced, 2)} a message)`,
+      `  the component connection's socket reads: ${reads} (${round(reads / paced, 2)} a message), writes: ${writes} (${round(writes / paced, 2)} a message)`,
     );
   }
   const outSent = sentAt();
@@ -282,11 +288,11 @@ try {
     `Matrix → XMPP at ${rate} msg/s: ${show(outLat)} (transaction → client); added by the bridge ≈ p50 ${round(outLat.p50 - own.p50, 1)} ms, p99 ${round(outLat.p99 - own.p99, 1)} ms; the bridge's own histogram p99 ≤ ${outPaced.bridgeLatencyMs.to_network.p99} ms; loop delay p99 ${round(outPaced.loopDelayMs.p99, 1)} ms; ${benchLoopP99()}`,
   );
   if (args.stages) {
-    const { times, reads } = await bridge.ask({ type: 'stages', prefix: 'q ' }, 'stages');
+    const { times, reads, writes } = await bridge.ask({ type: 'stages', prefix: 'q ' }, 'stages');
     for (const line of stageTable(OUT_POINTS, times, epoch(outSent), epoch(bob.arrivals)))
       log(line);
     log(
-      `  socket reads of the component connection: ${reads} (${round(reads / paced, 2)} a message)`,
+      `  the component connection's socket reads: ${reads} (${round(reads / paced, 2)} a message), writes: ${writes} (${round(writes / paced, 2)} a message)`,
     );
   }
 

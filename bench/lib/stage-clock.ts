@@ -56,6 +56,7 @@ export type StageTimes = Record<string, Partial<Record<Stage, number>>>;
 const now = () => performance.timeOrigin + performance.now();
 
 interface ConnectionProto {
+  write(this: ConnectionProto, data: string): Promise<void>;
   _onData(this: ConnectionProto, data: Buffer): void;
   _onElement(this: ConnectionProto, el: Element): void;
 }
@@ -70,6 +71,8 @@ export class StageClock {
   private chunkAt = 0;
   /** Socket reads of the XMPP connection since the last `restart` (each one parse call). */
   private reads = 0;
+  /** Socket writes of the XMPP connection since the last `restart`. */
+  private writes = 0;
 
   /** Wraps the methods; call before the bridge starts (connections bind them as they attach). */
   install(): void {
@@ -87,7 +90,12 @@ export class StageClock {
     );
     const fromTcp = createRequire(fromComponent.resolve('@xmpp/connection-tcp'));
     const Connection = fromTcp('@xmpp/connection') as { prototype: ConnectionProto };
-    const { _onData, _onElement } = Connection.prototype;
+    const { _onData, _onElement, write } = Connection.prototype;
+    const wrote = () => this.writes++;
+    Connection.prototype.write = function (data) {
+      wrote();
+      return write.call(this, data);
+    };
     const chunk = (at: number) => {
       this.chunkAt = at;
       this.reads++;
@@ -176,14 +184,15 @@ export class StageClock {
   /** Counts from zero again (a benchmark phase starts). */
   restart(): void {
     this.reads = 0;
+    this.writes = 0;
   }
 
-  /** The times of the bodies that start with `prefix` (then forgotten), and the reads since `restart`. */
-  take(prefix: string): { times: StageTimes; reads: number } {
+  /** The times of the bodies that start with `prefix` (then forgotten); reads and writes since `restart`. */
+  take(prefix: string): { times: StageTimes; reads: number; writes: number } {
     const times: StageTimes = {};
     for (const [body, t] of Object.entries(this.times))
       if (body.startsWith(prefix)) times[body] = t;
     this.times = {};
-    return { times, reads: this.reads };
+    return { times, reads: this.reads, writes: this.writes };
   }
 }

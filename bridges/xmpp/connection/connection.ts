@@ -72,6 +72,8 @@ export class ComponentLink {
   private attempt = 0;
   private timer?: NodeJS.Timeout;
   private onlineWaiters: (() => void)[] = [];
+  /** A pump is due once the current run of callbacks and promise jobs is done (send). */
+  private pumpDue = false;
 
   constructor(private readonly opts: ComponentOptions) {
     this.xmpp = new Component({ service: `xmpp://${opts.host}:${opts.port}`, domain: opts.domain });
@@ -192,7 +194,15 @@ export class ComponentLink {
         this.queue.splice(at, 0, q);
         this.firsts = at + 1;
       } else this.queue.push(q);
-      this.pump();
+      // What is sent in the same run of callbacks and promise jobs (a transaction's events, a
+      // room's joins) goes in one write, so one TCP segment (the socket has no Nagle delay).
+      if (!this.pumpDue) {
+        this.pumpDue = true;
+        process.nextTick(() => {
+          this.pumpDue = false;
+          this.pump();
+        });
+      }
     });
   }
 
