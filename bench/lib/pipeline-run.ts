@@ -100,7 +100,7 @@ export async function pipelineRun(
         type: 'start',
         config: {
           ...benchConfig(hs.url, database.url),
-                    bridges: { echo: { enabled: true } },
+          bridges: { echo: { enabled: true } },
         },
       },
       'ready',
