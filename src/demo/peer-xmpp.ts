@@ -17,6 +17,8 @@ const env = (ctx: DemoPeerContext) => ({
   XMPP_C2S_PORT: String(ctx.opts.ports.xmpp),
   XMPP_COMPONENT_PORT: String(ctx.opts.ports.xmppComponent),
   XMPP_HTTP_PORT: String(ctx.opts.ports.xmppHttp),
+  // As the XMPP README advises admins: Prosody's Nagle would hold stanzas for the bridge up to 40 ms.
+  XMPP_NAGLE: 'off',
 });
 
 /** Whether `prosody` can be run (also from /usr/sbin, off a normal user's PATH). */
