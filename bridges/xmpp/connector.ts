@@ -38,7 +38,7 @@ import { KeyedChain } from './chain.js';
 import { xmppConfigSchema, type XmppConfig } from './config.js';
 import { ComponentLink } from './connection/connection.js';
 import type { XmppDeps } from './deps.js';
-import { DirectChats } from './dm.js';
+import { DirectChats } from './dm/dm.js';
 import * as fromMatrix from './messages/from-matrix.js';
 import {
   dmPortal,

@@ -4,10 +4,10 @@ import type { Session } from 'sip.js';
 import type { CallSignal, MatrixUserId, PortalKey, RemoteUserId } from '../../../src/connector.js';
 import type { SipConfig } from '../config.js';
 import type { SipConnection } from '../signalling/connection.js';
-import type { DialPlan } from '../dial-plan.js';
+import type { DialPlan } from '../parties/dial-plan.js';
 import type { CallQuality, MediaStats } from '../media/relay.js';
 import type { RelayHandle } from '../media/relay-pool.js';
-import type { Portals } from '../portals.js';
+import type { Portals } from '../parties/portals.js';
 
 export interface Call {
   callId: string;

@@ -18,8 +18,8 @@ import {
 } from '../../../src/connector.js';
 import type { SipConfig } from '../config.js';
 import type { SipConnection } from '../signalling/connection.js';
-import type { DialPlan } from '../dial-plan.js';
-import type { Portals } from '../portals.js';
+import type { DialPlan } from '../parties/dial-plan.js';
+import type { Portals } from '../parties/portals.js';
 import type { SdpSide } from '../signalling/sdp-handler.js';
 import { RelayPool, type RelayHandle } from '../media/relay-pool.js';
 import { dtmfInfoHandler, sendDtmfInfo } from './dtmf.js';

@@ -16,9 +16,9 @@ import {
 } from '../../../src/connector.js';
 import { sipDomain, type SipConfig } from '../config.js';
 import type { Line } from '../calls/call.js';
-import type { DialPlan } from '../dial-plan.js';
+import type { DialPlan } from '../parties/dial-plan.js';
 import { parseDmPortal, parseParty, partyUri } from '../ids.js';
-import type { Portals } from '../portals.js';
+import type { Portals } from '../parties/portals.js';
 import { dtmfCommand } from '../calls/dtmf.js';
 
 /** The largest MESSAGE body sent (RFC 3428 asks to stay under 1300 bytes over UDP; proxies vary). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sipConfigSchema } from './config.js';
+import { sipConfigSchema } from '../config.js';
 import { DialPlan } from './dial-plan.js';
 
 const config = (extra: Record<string, unknown> = {}) =>

@@ -1,7 +1,7 @@
 /** Which remote parties Matrix users may call and text, and who rings for a DID. */
-import type { MatrixUserId } from '../../src/connector.js';
-import type { SipConfig } from './config.js';
-import { parseParty } from './ids.js';
+import type { MatrixUserId } from '../../../src/connector.js';
+import type { SipConfig } from '../config.js';
+import { parseParty } from '../ids.js';
 
 export class DialPlan {
   private readonly allow: RegExp[];

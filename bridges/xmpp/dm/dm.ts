@@ -5,13 +5,13 @@
  * starts one from their side (connector.ts). The room's key is `dm/<bare JID>/<MXID>`.
  */
 import type { Element } from '@xmpp/xml';
-import type { MatrixUserId, PortalKey } from '../../src/connector.js';
-import { serverOf, type XmppDeps } from './deps.js';
-import { bareOf, dmPortal, jidMatrixUser, safeJid, xmppUser } from './ids.js';
-import type { ReactionSets } from './messages/reactions.js';
-import { buildError, buildMessage, NS, newId, type ParsedMessage } from './connection/stanzas.js';
-import { eventsOf } from './messages/to-matrix.js';
-import { mediaFromLink } from './messages/media.js';
+import type { MatrixUserId, PortalKey } from '../../../src/connector.js';
+import { serverOf, type XmppDeps } from '../deps.js';
+import { bareOf, dmPortal, jidMatrixUser, safeJid, xmppUser } from '../ids.js';
+import type { ReactionSets } from '../messages/reactions.js';
+import { buildError, buildMessage, NS, newId, type ParsedMessage } from '../connection/stanzas.js';
+import { eventsOf } from '../messages/to-matrix.js';
+import { mediaFromLink } from '../messages/media.js';
 
 export class DirectChats {
   /** DM portals whose owner is known to be in (or invited to) the room since the bridge started. */

@@ -10,9 +10,9 @@ import type {
   PortalKey,
   RemoteEvent,
   RemoteUserId,
-} from '../../src/connector.js';
-import type { SipConfig } from './config.js';
-import { dmPortal, partyFromParts } from './ids.js';
+} from '../../../src/connector.js';
+import type { SipConfig } from '../config.js';
+import { dmPortal, partyFromParts } from '../ids.js';
 
 /** A display name from a SIP header, made safe to show: no control characters, bounded. */
 export function cleanDisplayName(name: string | undefined): string | undefined {
