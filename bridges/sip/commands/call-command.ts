@@ -5,11 +5,9 @@
  * plan decides, as for a DM the user opens: a refused destination gets no room.
  */
 import type { Command, MatrixUserId, PortalKey, RemoteUserId } from '../../../src/connector.js';
-import { partyFromInput } from '../ids.js';
+import { reachableParty, type PartyRefusal } from './reachable-party.js';
 
-export interface CallCommandDeps {
-  /** Why `user` may not reach `party` (undefined: allowed). */
-  refusal(user: MatrixUserId, party: RemoteUserId): string | undefined;
+export interface CallCommandDeps extends PartyRefusal {
   /** The DM of `user` with `party`, made and `user` invited when new. */
   dm(user: MatrixUserId, party: RemoteUserId): Promise<PortalKey>;
 }
@@ -23,15 +21,9 @@ export function callCommand(deps: () => CallCommandDeps | undefined): Command {
     async run(ctx) {
       const text = ctx.args.join(' ');
       if (!text) return ctx.reply(`Usage: \`sip ${usage}\`, e.g. \`sip call +1 555 123 4567\`.`);
-      const party = partyFromInput(text);
-      if (!party)
-        return ctx.reply(
-          'That is not a phone number in international form (+ and country code) or a SIP address (user@host).',
-        );
-      const d = deps();
-      if (!d) return ctx.reply('The SIP bridge is not running.');
-      const refusal = d.refusal(ctx.sender, party);
-      if (refusal) return ctx.reply(`Cannot reach ${party}: ${refusal}.`);
+      const reachable = await reachableParty(ctx, text, deps);
+      if (!reachable) return;
+      const { party, d } = reachable;
       await d.dm(ctx.sender, party);
       return ctx.reply(
         `Your direct chat with ${party} is ready (I invited you if you were not in it): call or text ${party} from there.`,

@@ -15,13 +15,12 @@ import type {
   RemoteUserId,
 } from '../../../src/connector.js';
 import { partyFromInput } from '../ids.js';
+import { reachableParty, type PartyRefusal } from './reachable-party.js';
 
 /** The power level a user needs in a room to link it (Matrix's moderator). */
 export const LINK_POWER = 50;
 
-export interface LinkCommandDeps {
-  /** Why `user` may not reach `party` (undefined: allowed). */
-  refusal(user: MatrixUserId, party: RemoteUserId): string | undefined;
+export interface LinkCommandDeps extends PartyRefusal {
   /** The room by id or alias, the bot in it (undefined: it cannot see or join it). */
   room(aliasOrId: string): Promise<MatrixRoomView | undefined>;
   /** Links `roomId` as the conversation of `user` with `party` (the ghost joins it). */
@@ -53,15 +52,9 @@ export function linkCommands(deps: () => LinkCommandDeps | undefined): Command[]
           return ctx.reply(
             `Usage: \`sip ${usage}\`, e.g. \`sip link +1 555 123 4567 #sales:example.org\`.`,
           );
-        const party = partyFromInput(text);
-        if (!party)
-          return ctx.reply(
-            'That is not a phone number in international form (+ and country code) or a SIP address (user@host).',
-          );
-        const d = deps();
-        if (!d) return ctx.reply('The SIP bridge is not running.');
-        const refusal = d.refusal(ctx.sender, party);
-        if (refusal) return ctx.reply(`Cannot reach ${party}: ${refusal}.`);
+        const reachable = await reachableParty(ctx, text, deps);
+        if (!reachable) return;
+        const { party, d } = reachable;
         const room = await d.room(roomArg).catch(() => undefined);
         if (!room)
           return ctx.reply(
