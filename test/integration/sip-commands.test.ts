@@ -3,60 +3,22 @@
 // destination the dial plan refuses, or one that is no number, gets an answer and no room.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, roomEvents, type RoomEvent } from '../support/bridge-harness.js';
+import { asUser, roomEvents } from '../support/bridge-harness.js';
 import { joinInvitedRoom, startSipBridge } from '../support/sip-phone.js';
+import { BOT, command as typed, openManagementRoom } from '../support/management-room.js';
 import { registerUser, uniqueLocalpart, waitFor, type TestUser } from '../support/synapse.js';
 
-const BOT = '@switchboard:localhost';
 let sb: Switchboard;
 let user: TestUser;
 let mgmt: string;
-let txn = 0;
 
 /** Types a command to the bot; returns the bot's first notice after it. */
-async function command(text: string): Promise<string> {
-  const eventId = (
-    await asUser<{ event_id: string }>(
-      user,
-      'PUT',
-      `/_matrix/client/v3/rooms/${encodeURIComponent(mgmt)}/send/m.room.message/c${Date.now()}.${++txn}`,
-      { msgtype: 'm.text', body: text },
-    )
-  ).event_id;
-  const reply = await waitFor(
-    async () => {
-      const events = await roomEvents(user, mgmt);
-      const at = events.findIndex((e) => e.event_id === eventId);
-      return at < 0
-        ? undefined
-        : events
-            .slice(at + 1)
-            .find((e: RoomEvent) => e.sender === BOT && e.content.msgtype === 'm.notice');
-    },
-    30_000,
-    `the bot's answer to "${text}"`,
-  );
-  return String(reply.content.body);
-}
+const command = async (text: string) => (await typed(user, mgmt, text)).answer;
 
 beforeAll(async () => {
   user = await registerUser(uniqueLocalpart('sipcmd'));
   ({ sb } = await startSipBridge({ users: [user.userId] }));
-  mgmt = (
-    await asUser<{ room_id: string }>(user, 'POST', '/_matrix/client/v3/createRoom', {
-      is_direct: true,
-      invite: [BOT],
-      preset: 'trusted_private_chat',
-    })
-  ).room_id;
-  await waitFor(
-    async () =>
-      (await roomEvents(user, mgmt)).some(
-        (e) => e.sender === BOT && e.content.msgtype === 'm.notice',
-      ),
-    15_000,
-    'the bot to greet the user',
-  );
+  mgmt = await openManagementRoom(user);
 }, 60_000);
 
 afterAll(async () => {

@@ -17,41 +17,17 @@ import {
   startSipBridge,
   type SipPhone,
 } from '../support/sip-phone.js';
+import { command as typed, openManagementRoom } from '../support/management-room.js';
 import { registerUser, uniqueLocalpart, waitFor, type TestUser } from '../support/synapse.js';
 import { splitCandidates, WebrtcPhone } from '../support/webrtc-phone.js';
 
-const BOT = '@switchboard:localhost';
 let sb: Switchboard;
 let user: TestUser;
 let bob: SipPhone;
 let dm: string;
-let txn = 0;
 
 /** Types a command to the bot; returns its event id and the bot's first notice after it. */
-async function command(text: string): Promise<{ eventId: string; answer: string }> {
-  const eventId = (
-    await asUser<{ event_id: string }>(
-      user,
-      'PUT',
-      `/_matrix/client/v3/rooms/${encodeURIComponent(dm)}/send/m.room.message/l${Date.now()}.${++txn}`,
-      { msgtype: 'm.text', body: text },
-    )
-  ).event_id;
-  const reply = await waitFor(
-    async () => {
-      const events = await roomEvents(user, dm);
-      const at = events.findIndex((e) => e.event_id === eventId);
-      return at < 0
-        ? undefined
-        : events
-            .slice(at + 1)
-            .find((e: RoomEvent) => e.sender === BOT && e.content.msgtype === 'm.notice');
-    },
-    30_000,
-    `the bot's answer to "${text.split(' ').slice(0, 2).join(' ')} …"`,
-  );
-  return { eventId, answer: String(reply.content.body) };
-}
+const command = (text: string) => typed(user, dm, text);
 
 const stored = async (): Promise<Record<string, string>> => {
   const raw = await sb.store.kv.get('bridge:sip', 'user-accounts');
@@ -63,21 +39,7 @@ beforeAll(async () => {
   // No DIDs and no trunk users: what this user does goes through their own account only.
   ({ sb } = await startSipBridge({ users: ['@nobody:localhost'] }));
   bob = await sipPhone('bob');
-  dm = (
-    await asUser<{ room_id: string }>(user, 'POST', '/_matrix/client/v3/createRoom', {
-      is_direct: true,
-      invite: [BOT],
-      preset: 'trusted_private_chat',
-    })
-  ).room_id;
-  await waitFor(
-    async () =>
-      (await roomEvents(user, dm)).some(
-        (e) => e.sender === BOT && e.content.msgtype === 'm.notice',
-      ),
-    15_000,
-    'the bot to greet the user',
-  );
+  dm = await openManagementRoom(user);
 }, 60_000);
 
 afterAll(async () => {
