@@ -249,6 +249,7 @@ export class SipCalls implements CallKit {
       },
       m.threads ?? Math.max(1, Math.min(8, availableParallelism() - 1)),
       this.log,
+      m.priority,
     );
     await this.pool.start();
   }
