@@ -187,11 +187,11 @@ async function measure(
 }
 
 /** Kamailio's processes while it runs for the bridged phase (none before). */
-let kamailioPidFile: string | undefined;
+const peers: { kamailioPidFile?: string } = {};
 function kamailioPids(): number[] {
-  if (!kamailioPidFile) return [];
+  if (!peers.kamailioPidFile) return [];
   try {
-    return processTree(Number(readFileSync(kamailioPidFile, 'utf8').trim()));
+    return processTree(Number(readFileSync(peers.kamailioPidFile, 'utf8').trim()));
   } catch {
     return [];
   }
@@ -261,7 +261,7 @@ const peersEnv = {
   SIP_WS_PORT: String(wsPort),
 };
 execFileSync('bash', ['test/peers/sip.sh', 'start'], { env: peersEnv, stdio: 'inherit' });
-kamailioPidFile = join(work, 'kamailio.pid');
+peers.kamailioPidFile = join(work, 'kamailio.pid');
 if (args.pin) for (const pid of kamailioPids()) pin(pid, 0);
 const hs = await FakeHomeserver.start({
   serverName: DOMAIN,
