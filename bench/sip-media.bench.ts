@@ -13,7 +13,8 @@
  *   npm run bench:sip-media -- --calls 100 --seconds 20 --setup-rate 10
  *   npm run bench:sip-media -- --threads 0      # the relays on the bridge's main thread (A/B)
  *   npm run bench:sip-media -- --pin           # this process (and Kamailio) on CPU 0, the bridge on CPU 1
- *   npm run bench:sip-media -- --priority -10  # the bridge's media.priority (needs CAP_SYS_NICE)
+ *   npm run bench:sip-media -- --priority=-10  # the bridge's media.priority (needs CAP_SYS_NICE)
+ *   npm run bench:sip-media -- --peers-priority=-10  # this process's threads at nice -10 (same)
  *   SWITCHBOARD_BENCH_PHASE_PROF=/tmp/prof npm run bench:sip-media   # a CPU profile of the window
  *
  * Where the time goes (Linux): over each measured window, every thread's CPU and run-queue wait
@@ -54,7 +55,7 @@ import {
   type ThreadGroup,
 } from './lib/threads.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, setPriority } from 'node:os';
 import { readFileSync } from 'node:fs';
 
 const { values: args } = parseArgs({
@@ -70,6 +71,12 @@ const { values: args } = parseArgs({
     pin: { type: 'boolean', default: false },
     /** The bridge's `media.priority` (a nice value; negative needs CAP_SYS_NICE). */
     priority: { type: 'string' },
+    /**
+     * This process's own nice value (every thread of it: the phones and Matrix clients), so that
+     * the load generator does not wait for a core behind other work on a shared machine (it
+     * stands in for other machines). Negative needs CAP_SYS_NICE.
+     */
+    'peers-priority': { type: 'string' },
   },
 });
 // This process's werift peers parse headers as the bridge's relay does (the cheaper generator).
@@ -87,7 +94,10 @@ log(
     (args.pin
       ? '; PINNED: this process and Kamailio on CPU 0, the bridge on CPU 1'
       : '; unpinned') +
-    (args.priority !== undefined ? `; media.priority ${args.priority}` : ''),
+    (args.priority !== undefined ? `; media.priority ${args.priority}` : '') +
+    (args['peers-priority'] !== undefined
+      ? `; this process (the peers) at nice ${args['peers-priority']}`
+      : ''),
 );
 
 /** `taskset -a -p -c <cpu> <pid>`: every thread of `pid` (and those it starts later) on one CPU. */
@@ -97,6 +107,11 @@ function pin(pid: number, cpu: number): void {
 if (args.pin) {
   if (availableParallelism() < 2) throw new Error('--pin needs two CPUs');
   pin(process.pid, 0);
+}
+if (args['peers-priority'] !== undefined) {
+  // Every thread there is now; threads started later inherit it from the thread that starts them.
+  const nice = Number(args['peers-priority']);
+  for (const tid of snapshot(process.pid).keys()) setPriority(tid, nice);
 }
 
 const freePort = (): Promise<number> =>
@@ -435,6 +450,7 @@ try {
     bridgeThreads: stats.threads,
     pinned: args.pin,
     priority: args.priority ?? 'default',
+    peersPriority: args['peers-priority'] ?? 'default',
     peakRssBytes: stats.peakRssBytes,
   };
 } finally {
@@ -450,5 +466,17 @@ try {
   await database.cleanup();
 }
 log('--- json ---');
-log(JSON.stringify({ machine: facts, calls: N, seconds, results }, null, 2));
+log(
+  JSON.stringify(
+    {
+      machine: facts,
+      calls: N,
+      seconds,
+      options: { pin: args.pin, priority: args.priority, peersPriority: args['peers-priority'] },
+      results,
+    },
+    null,
+    2,
+  ),
+);
 process.exit(0);

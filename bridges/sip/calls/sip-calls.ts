@@ -252,6 +252,8 @@ export class SipCalls implements CallKit {
       m.priority,
     );
     await this.pool.start();
+    if (m.priority !== undefined)
+      this.log.info({ priority: m.priority }, 'media threads started with their priority set');
   }
 
   newRelay(): RelayHandle {
