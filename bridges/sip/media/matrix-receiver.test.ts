@@ -1,3 +1,5 @@
+import { createSocket } from 'node:dgram';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket } from 'werift';
 import { codecs, gathered, keepNoSentPackets } from './legs.js';
@@ -100,7 +102,7 @@ async function run(lean: boolean) {
   const stats = [...(await p.tb.receiver.getStats()).values()].find(
     (s) => (s as { type: string }).type === 'inbound-rtp',
   ) as unknown as { packetsReceived: number; bytesReceived: number; packetsLost: number };
-  return { seen: p.seen, stats, receiver: p.receiver };
+  return { seen: p.seen, stats, receiver: p.receiver, sender: p.sender };
 }
 
 let cleanup: (() => Promise<void>)[] = [];
@@ -125,11 +127,48 @@ describe('MatrixReceiver', () => {
     expect(lean.seen.map((x) => x.payloadType)).not.toContain(96);
     // All but the first (werift's: it sets up the stream's statistics and receiver reports).
     expect(lean.receiver!.counts).toEqual({ delivered: 35, dropped: 4, werift: 1 });
+    // and taken from the socket, decrypted by werift's SRTP session, without werift's events.
+    expect(lean.receiver!.fromSocketCount).toBe(39);
+    // The lean sender (matrix-sender.ts) sent them all on the ICE pair's socket, both times.
+    expect([werift.sender.onSocket, lean.sender.onSocket]).toEqual([40, 40]);
     // What werift's receiver reports (RTCP RR, getStats) counts every packet either way.
     expect(lean.stats.packetsReceived).toBe(werift.stats.packetsReceived);
     expect(lean.stats.bytesReceived).toBe(werift.stats.bytesReceived);
     expect(lean.stats.packetsReceived).toBe(36);
     // The 4 dropped took sequence numbers: lost to the receiver's statistics, as with werift's.
     expect(lean.stats.packetsLost).toBe(werift.stats.packetsLost);
+  }, 60_000);
+});
+
+describe('MatrixReceiver, from the socket', () => {
+  it('takes only the checked peer’s datagrams: another address goes werift’s way (and is dropped)', async () => {
+    const p = await pair(true);
+    cleanup.push(
+      () => p.a.close(),
+      () => p.b.close(),
+    );
+    for (const { packet, pt } of packets().slice(0, 3)) p.sender.send(packet, pt);
+    await until(() => p.seen.length === 3);
+    expect(p.receiver!.fromSocketCount).toBe(2);
+    // An RTP-looking datagram from elsewhere, to each of b's UDP sockets.
+    const ports = (
+      p.tb.receiver as unknown as {
+        dtlsTransport: {
+          iceTransport: {
+            connection: { protocols: { transport: { socket: { address(): AddressInfo } } }[] };
+          };
+        };
+      }
+    ).dtlsTransport.iceTransport.connection.protocols.map((x) => x.transport.socket.address());
+    const forger = createSocket('udp4');
+    cleanup.push(async () => void forger.close());
+    const forged = Buffer.alloc(12 + 160 + 16, 0x55);
+    forged[0] = 0x80;
+    forged[1] = 0;
+    for (const { port, family } of ports)
+      if (family === 'IPv4') forger.send(forged, port, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(p.seen).toHaveLength(3);
+    expect(p.receiver!.fromSocketCount).toBe(2);
   }, 60_000);
 });
