@@ -22,7 +22,7 @@ import {
   type RTCPeerConnection,
   type RTCRtpReceiver,
 } from 'werift';
-import { decryptSrtp, type SrtpSessionLike } from './srtp-gcm.js';
+import { decryptSrtp, type SrtpSessionLike } from './srtp-decrypt.js';
 
 /** What of werift's RTCRtpReceiver the lean path reads (private in werift). */
 interface ReceiverInternals {
@@ -128,7 +128,7 @@ export class MatrixReceiver {
    * Once the first packet came werift's whole way (ICE connected, DTLS-SRTP keys set), takes the
    * datagrams of the ICE connection's UDP sockets first: SRTP from the remote address of a
    * candidate pair that passed its connectivity check on that socket is decrypted with the DTLS
-   * transport's own SRTP session (werift's keys and rollover state: srtp-gcm.ts) and routed here, without werift's STUN parse attempt
+   * transport's own SRTP session (werift's keys and rollover state: srtp-decrypt.ts) and routed here, without werift's STUN parse attempt
    * and the three events (a promise each) between the socket and the router. Anything else —
    * STUN (consent checks), DTLS, SRTCP, a datagram from any other address, a relayed (TURN)
    * candidate, sockets of a later ICE restart — goes werift's way as before. (werift itself takes

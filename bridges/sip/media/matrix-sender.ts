@@ -17,7 +17,6 @@ import { randomInt } from 'node:crypto';
 import type { Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { ntpTime, type RTCRtpSender, type RtpHeader, type RtpPacket } from 'werift';
-import { encryptSrtp, type SrtpSessionLike } from './srtp-gcm.js';
 
 /** What of werift's RTCRtpSender the lean path reads and keeps up to date (private in werift). */
 interface SenderInternals {
@@ -37,7 +36,7 @@ interface SenderInternals {
 interface DtlsInternals {
   state: string;
   sendRtp(payload: Buffer, header: RtpHeader): Promise<number>;
-  srtp?: SrtpSessionLike;
+  srtp?: { encrypt(payload: Buffer, header: RtpHeader): Buffer };
   bytesSent?: number;
   packetsSent?: number;
   iceTransport?: {
@@ -131,7 +130,7 @@ export class MatrixSender {
     if (pair === 'none') return true; // consent expired: werift sends nothing either
     let data: Buffer;
     try {
-      data = encryptSrtp(transport.srtp!, packet.payload, header);
+      data = transport.srtp!.encrypt(packet.payload, header);
     } catch {
       return true; // werift's sendRtp logs and drops it
     }

@@ -7,7 +7,7 @@ import {
   RtpPacket,
   SrtpSession,
 } from 'werift';
-import { decryptSrtp, encryptSrtp, type SrtpSessionLike } from './srtp-gcm.js';
+import { decryptSrtp, type SrtpSessionLike } from './srtp-decrypt.js';
 
 /** Three sessions on the same keys: one encrypts, werift's decrypt and ours each take a copy. */
 function sessions(profile: number) {
@@ -86,29 +86,5 @@ describe('decryptSrtp', () => {
     // The genuine one still goes through, and moves the rollover counter.
     expect(decryptSrtp(s.lean as unknown as SrtpSessionLike, data).header.sequenceNumber).toBe(0);
     expect(s.lean.remoteContext.srtpSSRCStates[7]!.rolloverCounter).toBe(1);
-  });
-});
-
-describe('encryptSrtp', () => {
-  it('writes byte for byte what werift’s encrypt writes, across a sequence-number wrap', () => {
-    for (const profile of [ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80]) {
-      const s = sessions(profile);
-      for (const [i, seq] of [65533, 65534, 65535, 0, 1, 2].entries()) {
-        const payload = randomBytes(i === 2 ? 4 : 160);
-        const header = () =>
-          new RtpHeader({
-            ssrc: 0xabcdef01,
-            sequenceNumber: seq,
-            timestamp: (0xfffffff0 + seq * 160) >>> 0,
-            payloadType: i === 2 ? 101 : 8,
-            marker: i === 0,
-          });
-        const mine = encryptSrtp(s.lean as unknown as SrtpSessionLike, payload, header());
-        expect(mine).toEqual(s.sender.encrypt(payload, header()));
-        // and werift's decrypt takes it
-        expect(RtpPacket.deSerialize(s.werift.decrypt(mine)).payload).toEqual(payload);
-      }
-      expect(s.lean.localContext.srtpSSRCStates).toEqual(s.sender.localContext.srtpSSRCStates);
-    }
   });
 });
