@@ -2,8 +2,7 @@
  * SRTP cost per packet with werift's own sessions (what the SIP relay uses toward Matrix) for the
  * two profiles WebRTC endpoints offer: AEAD_AES_128_GCM (RFC 7714) and AES_CM_128_HMAC_SHA1_80
  * (RFC 3711). A 160-byte G.711 payload (20 ms), encrypted then decrypted; CPU time
- * (process.cpuUsage) per packet, the median of five rounds; and the relay's own GCM decryption
- * (bridges/sip/media/srtp-decrypt.ts) beside werift's. werift offers GCM first
+ * (process.cpuUsage) per packet, the median of five rounds. werift offers GCM first
  * (secureTransportManager's srtpProfiles) and picks it when it is the DTLS server.
  *
  *   npm run bench:srtp-profiles
@@ -15,10 +14,8 @@ import {
   ProtectionProfileAeadAes128Gcm,
   ProtectionProfileAes128CmHmacSha1_80,
   RtpHeader,
-  RtpPacket,
   SrtpSession,
 } from 'werift';
-import { decryptSrtp, type SrtpSessionLike } from '../bridges/sip/media/srtp-decrypt.js';
 
 const { values: args } = parseArgs({
   options: { packets: { type: 'string', default: '100000' } },
@@ -38,7 +35,7 @@ const cpuUs = (f: () => void): number => {
 };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const results: Record<string, { encryptUs: number; decryptUs: number; leanDecryptUs: number }> = {};
+const results: Record<string, { encryptUs: number; decryptUs: number }> = {};
 for (const { name, profile, salt } of profiles) {
   const key = randomBytes(16);
   const masterSalt = randomBytes(salt);
@@ -52,8 +49,6 @@ for (const { name, profile, salt } of profiles) {
   const payload = randomBytes(160);
   const enc: number[] = [];
   const dec: number[] = [];
-  const lean: number[] = [];
-  const leanSession = new SrtpSession({ keys, profile }) as unknown as SrtpSessionLike;
   for (let round = 0; round < 5; round++) {
     const packets: Buffer[] = new Array(N);
     enc.push(
@@ -70,23 +65,15 @@ for (const { name, profile, salt } of profiles) {
           );
       }),
     );
-    // werift's DTLS transport decrypts, then parses the packet (RtpPacket.deSerialize).
     dec.push(
       cpuUs(() => {
-        for (let i = 0; i < N; i++) RtpPacket.deSerialize(session.decrypt(packets[i]!));
-      }),
-    );
-    // The relay's receive path (bridges/sip/media/srtp-decrypt.ts: werift's own for CM).
-    lean.push(
-      cpuUs(() => {
-        for (let i = 0; i < N; i++) decryptSrtp(leanSession, packets[i]!);
+        for (let i = 0; i < N; i++) session.decrypt(packets[i]!);
       }),
     );
   }
-  results[name] = { encryptUs: median(enc), decryptUs: median(dec), leanDecryptUs: median(lean) };
+  results[name] = { encryptUs: median(enc), decryptUs: median(dec) };
   console.log(
-    `${name.padEnd(24)} encrypt ${median(enc).toFixed(2)} µs, decrypt and parse ${median(dec).toFixed(2)} µs` +
-      ` (the relay's: ${median(lean).toFixed(2)} µs) per packet (median of 5 × ${N})`,
+    `${name.padEnd(24)} encrypt ${median(enc).toFixed(2)} µs, decrypt ${median(dec).toFixed(2)} µs per packet (median of 5 × ${N})`,
   );
 }
 console.log(JSON.stringify({ node: process.version, packets: N, results }));

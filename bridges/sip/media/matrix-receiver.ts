@@ -17,12 +17,11 @@
  */
 import {
   CandidatePairState,
-  type RtpPacket,
+  RtpPacket,
   type MediaStreamTrack,
   type RTCPeerConnection,
   type RTCRtpReceiver,
 } from 'werift';
-import { decryptSrtp, type SrtpSessionLike } from './srtp-decrypt.js';
 
 /** What of werift's RTCRtpReceiver the lean path reads (private in werift). */
 interface ReceiverInternals {
@@ -43,7 +42,7 @@ interface RouterInternals {
 /** What of werift's DTLS transport, ICE connection and UDP transport the lean path uses. */
 interface DtlsInternals {
   state: string;
-  srtp?: SrtpSessionLike;
+  srtp?: { decrypt(data: Buffer): Buffer };
   bytesReceived: number;
   packetsReceived: number;
   iceTransport: {
@@ -128,7 +127,7 @@ export class MatrixReceiver {
    * Once the first packet came werift's whole way (ICE connected, DTLS-SRTP keys set), takes the
    * datagrams of the ICE connection's UDP sockets first: SRTP from the remote address of a
    * candidate pair that passed its connectivity check on that socket is decrypted with the DTLS
-   * transport's own SRTP session (werift's keys and rollover state: srtp-decrypt.ts) and routed here, without werift's STUN parse attempt
+   * transport's own SRTP session (werift's) and routed here, without werift's STUN parse attempt
    * and the three events (a promise each) between the socket and the router. Anything else —
    * STUN (consent checks), DTLS, SRTCP, a datagram from any other address, a relayed (TURN)
    * candidate, sockets of a later ICE restart — goes werift's way as before. (werift itself takes
@@ -181,7 +180,7 @@ export class MatrixReceiver {
         this.fromSocketCount++;
         let packet: RtpPacket;
         try {
-          packet = decryptSrtp(dtls.srtp, data);
+          packet = RtpPacket.deSerialize(dtls.srtp.decrypt(data));
         } catch {
           return; // not authentic, or malformed: werift drops it too
         }
