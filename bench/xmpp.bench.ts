@@ -8,7 +8,7 @@
  *     at that rate (the difference is what the bridge adds);
  *   - memory per Matrix user known to XMPP (each is an occupant of the MUC);
  *   - Prosody alone the way the bridge uses it, in a room of its own with the same population
- *     (--no-plain: skip): a client's message and a plain component's (lib/xmpp-plain-component.ts,
+ *     (`--plain off`: skip): a client's message and a plain component's (lib/xmpp-plain-component.ts,
  *     no bridge) to the clients, rate and latency, and Prosody's CPU per message in each phase;
  *   - with --control, Matrix → XMPP and the plain component at the same time, half the rate each.
  * Carol, a client in a process of her own (lib/xmpp-receiver.ts), times the same messages as Bob
@@ -54,8 +54,8 @@ const { values: args } = parseArgs({
     // (on, Prosody's default, holds each stanza for the bridge's delayed ACK: up to 40 ms).
     'prosody-nagle': { type: 'string', default: 'off' },
     // Prosody alone the way the bridge must use it: a message from a component (no bridge) beside
-    // one from a client, in a room of its own with the same population (--no-plain: skip).
-    plain: { type: 'boolean', default: true },
+    // one from a client, in a room of its own with the same population (`--plain off`: skip).
+    plain: { type: 'string', default: 'on' },
     // After the paced phases, Matrix → XMPP again while the plain component says as much in its
     // own room, at the same time: both paths under the same load (needs the plain component).
     control: { type: 'boolean', default: false },
@@ -309,7 +309,7 @@ try {
   /** Prosody alone the way the bridge uses it (the plain room), msg/s and latency at `rate`. */
   let plainBase: { c2s: number; component: number } | undefined;
   let plainComponentToCarol: { p50: number; p99: number } | undefined;
-  if (args.plain) {
+  if (args.plain !== 'off') {
     plain = await PlainComponent.connect(prosody.componentPort, 'plain.localhost', 'plainsecret');
     await alice.join(PLAIN_MUC, 'Alice');
     await bob.join(PLAIN_MUC, 'Bob');
