@@ -27,6 +27,7 @@ import { Switchboard } from '../src/core/switchboard.js';
 import type { Direction } from '../src/observability/metrics.js';
 import { StageClock, type StageTimes } from './lib/stage-clock.js';
 import { bucketPercentileMs, type Buckets } from './lib/stats.js';
+import { groups, snapshot, type TaskTimes, type ThreadGroup } from './lib/threads.js';
 
 export type ToBridge =
   | {
@@ -57,6 +58,11 @@ export interface BridgeStats {
   /** The same for each of the SIP bridge's media threads (relayed calls), when it has any. */
   mediaLoopDelayMs: LoopDelay[];
   /**
+   * This process's threads since the mark (Linux schedstat): CPU and run-queue wait of the main
+   * thread, each media thread, and the rest (V8's GC and compiler threads, libuv's pool).
+   */
+  threads: ThreadGroup[];
+  /**
    * The bridge's own latency since the mark (its send-latency histogram: from an event reaching
    * the bridge to the other side accepting it), by direction: bucket upper bounds, in ms.
    */
@@ -80,6 +86,8 @@ let bridge: Switchboard | undefined;
 let sip: SipConnector | undefined;
 let peaks = { rss: 0, heapUsed: 0, heapTotal: 0, samples: 0 };
 let cpuStart = process.cpuUsage();
+let tasksAtMark: Map<number, TaskTimes> = new Map();
+let markedAt = performance.now();
 let stageClock: StageClock | undefined;
 
 function sample(): void {
@@ -161,6 +169,8 @@ async function onMessage(msg: ToBridge): Promise<void> {
       peaks = { rss: 0, heapUsed: 0, heapTotal: 0, samples: 0 };
       sample();
       cpuStart = process.cpuUsage();
+      tasksAtMark = snapshot(process.pid);
+      markedAt = performance.now();
       loopDelay.reset();
       stageClock?.restart();
       await sip?.mediaLoopDelay(true);
@@ -171,7 +181,14 @@ async function onMessage(msg: ToBridge): Promise<void> {
     case 'stats': {
       sample();
       const cpu = process.cpuUsage(cpuStart);
+      const tasks = snapshot(process.pid);
+      const windowMs = performance.now() - markedAt;
       await phases.stop();
+      const media = (await sip?.mediaLoopDelay()) ?? [];
+      const mediaTids = new Map(media.map((m, i) => [m.tid, `media thread ${i + 1}`]));
+      const threads = groups(tasksAtMark, tasks, windowMs, (tid) =>
+        tid === process.pid ? 'main thread' : (mediaTids.get(tid) ?? 'other threads (V8, libuv)'),
+      );
       send({
         type: 'stats',
         peakRssBytes: peaks.rss,
@@ -185,7 +202,8 @@ async function onMessage(msg: ToBridge): Promise<void> {
           p99: loopDelay.percentile(99) / 1e6,
           max: loopDelay.max / 1e6,
         },
-        mediaLoopDelayMs: (await sip?.mediaLoopDelay()) ?? [],
+        mediaLoopDelayMs: media,
+        threads,
         bridgeLatencyMs: await bridgeLatencyMs(),
       });
       return;

@@ -12,7 +12,20 @@
  *   npm run bench:sip-media
  *   npm run bench:sip-media -- --calls 100 --seconds 20 --setup-rate 10
  *   npm run bench:sip-media -- --threads 0      # the relays on the bridge's main thread (A/B)
+ *   npm run bench:sip-media -- --pin           # this process (and Kamailio) on CPU 0, the bridge on CPU 1
+ *   npm run bench:sip-media -- --priority=-10  # the bridge's media.priority (needs CAP_SYS_NICE)
+ *   npm run bench:sip-media -- --peers-priority=-10  # this process's threads at nice -10 (same)
  *   SWITCHBOARD_BENCH_PHASE_PROF=/tmp/prof npm run bench:sip-media   # a CPU profile of the window
+ *
+ * Where the time goes (Linux): over each measured window, every thread's CPU and run-queue wait
+ * (/proc/<pid>/task/<tid>/schedstat: time ready to run but waiting for a core) for this process,
+ * the bridge's main thread, its media threads and its other threads (V8 GC/compiler, libuv), and
+ * Kamailio; each CPU's busy share; and this process's own event-loop delay. Both ends measure in
+ * this process: a packet's delay is stamped when its sender runs (a late timer is not counted)
+ * and read in this process's socket handler, so this process's loop delay is in every figure,
+ * peer to peer as through the bridge. `--pin` runs the load generator and the system under test
+ * on separate cores (as the phones and Matrix clients are other machines in production), in
+ * both phases; run without it beside, for the contended figures.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,6 +45,18 @@ import { machine } from './lib/machine.js';
 import { pace50, RtpEnd, summary, WebrtcEnd, type Stream } from './lib/media-peers.js';
 import { sleep, waitUntil } from './lib/pusher.js';
 import { round } from './lib/stats.js';
+import {
+  cpuBusyPercent,
+  cpuTicks,
+  groups,
+  processTree,
+  snapshot,
+  type TaskTimes,
+  type ThreadGroup,
+} from './lib/threads.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { availableParallelism, setPriority } from 'node:os';
+import { readFileSync } from 'node:fs';
 
 const { values: args } = parseArgs({
   options: {
@@ -42,6 +67,16 @@ const { values: args } = parseArgs({
     'db-dir': { type: 'string', default: tmpdir() },
     /** The bridge's `media.threads` (default: the bridge's own default). */
     threads: { type: 'string' },
+    /** This process (the peers) and Kamailio on CPU 0, the bridge on CPU 1 (taskset). */
+    pin: { type: 'boolean', default: false },
+    /** The bridge's `media.priority` (a nice value; negative needs CAP_SYS_NICE). */
+    priority: { type: 'string' },
+    /**
+     * This process's own nice value (every thread of it: the phones and Matrix clients), so that
+     * the load generator does not wait for a core behind other work on a shared machine (it
+     * stands in for other machines). Negative needs CAP_SYS_NICE.
+     */
+    'peers-priority': { type: 'string' },
   },
 });
 // This process's werift peers parse headers as the bridge's relay does (the cheaper generator).
@@ -54,7 +89,30 @@ const facts = machine(tmpdir());
 log(
   `SIP media benchmark, ${facts.date}: ${facts.cpuModel} × ${facts.nproc}, Node ${facts.node}, load ${facts.loadAverage.join(' ')}`,
 );
-log(`${N} calls, 50 packets/s each way, ${seconds} s measured`);
+log(
+  `${N} calls, 50 packets/s each way, ${seconds} s measured` +
+    (args.pin
+      ? '; PINNED: this process and Kamailio on CPU 0, the bridge on CPU 1'
+      : '; unpinned') +
+    (args.priority !== undefined ? `; media.priority ${args.priority}` : '') +
+    (args['peers-priority'] !== undefined
+      ? `; this process (the peers) at nice ${args['peers-priority']}`
+      : ''),
+);
+
+/** `taskset -a -p -c <cpu> <pid>`: every thread of `pid` (and those it starts later) on one CPU. */
+function pin(pid: number, cpu: number): void {
+  execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+}
+if (args.pin) {
+  if (availableParallelism() < 2) throw new Error('--pin needs two CPUs');
+  pin(process.pid, 0);
+}
+if (args['peers-priority'] !== undefined) {
+  // Every thread there is now; threads started later inherit it from the thread that starts them.
+  const nice = Number(args['peers-priority']);
+  for (const tid of snapshot(process.pid).keys()) setPriority(tid, nice);
+}
 
 const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -94,10 +152,39 @@ async function measure(
   await window?.start();
   for (const e of [...a, ...b]) e.out.measure(true);
   const cpu0 = process.cpuUsage();
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  const kamailio = kamailioPids();
+  const before = { self: snapshot(process.pid), kamailio: tasksOf(kamailio), cpus: cpuTicks() };
+  const t0 = performance.now();
   await sleep(seconds * 1000);
   const cpu = process.cpuUsage(cpu0);
+  const windowMs = performance.now() - t0;
+  const after = { self: snapshot(process.pid), kamailio: tasksOf(kamailio), cpus: cpuTicks() };
+  loop.disable();
   for (const e of [...a, ...b]) e.out.measure(false);
   await window?.end();
+  const benchThreads = groups(before.self, after.self, windowMs, (tid) =>
+    tid === process.pid ? 'main thread' : 'other threads (V8, libuv)',
+  );
+  const kamailioThreads = groups(before.kamailio, after.kamailio, windowMs, () => 'all processes');
+  const cpus = cpuBusyPercent(before.cpus, after.cpus);
+  const benchLoopMs = {
+    p50: loop.percentile(50) / 1e6,
+    p99: loop.percentile(99) / 1e6,
+    max: loop.max / 1e6,
+  };
+  describeThreads('this process', benchThreads);
+  log(
+    `  this process's event loop delay p50 ${round(benchLoopMs.p50, 2)} / p99 ${round(benchLoopMs.p99, 2)} / max ${round(benchLoopMs.max, 1)} ms` +
+      ' (its receive handlers stamp arrivals: this is in every figure below)',
+  );
+  if (kamailio.length) describeThreads('Kamailio', kamailioThreads);
+  log(
+    `  CPUs busy: ${Object.entries(cpus)
+      .map(([c, p]) => `${c} ${round(p)} %`)
+      .join(', ')}`,
+  );
   stop();
   await sleep(1000); // the last frames in flight
   // This process plays both ends: when it runs out of CPU, the figures are its own, not the bridge's.
@@ -107,7 +194,36 @@ async function measure(
     aToB: summary(a.map((e) => e.out)),
     bToA: summary(b.map((e) => e.out)),
     benchCorePercent,
+    benchThreads,
+    benchLoopMs,
+    kamailioThreads,
+    cpus,
   };
+}
+
+/** Kamailio's processes while it runs for the bridged phase (none before). */
+const peers: { kamailioPidFile?: string } = {};
+function kamailioPids(): number[] {
+  if (!peers.kamailioPidFile) return [];
+  try {
+    return processTree(Number(readFileSync(peers.kamailioPidFile, 'utf8').trim()));
+  } catch {
+    return [];
+  }
+}
+function tasksOf(pids: number[]): Map<number, TaskTimes> {
+  const all = new Map<number, TaskTimes>();
+  for (const pid of pids) for (const [tid, t] of snapshot(pid)) all.set(tid, t);
+  return all;
+}
+
+/** One line per thread group: CPU, and how long it waited on a run queue for a core. */
+function describeThreads(who: string, threads: ThreadGroup[]): void {
+  for (const g of threads)
+    log(
+      `  ${who}, ${g.label}${g.threads > 1 ? ` (${g.threads})` : ''}: CPU ${round(g.cpuMs)} ms (${round(g.corePercent)} % of a core),` +
+        ` run-queue wait ${round(g.waitMs)} ms (${round(g.waitPerCpu, 3)} ms per ms of CPU)`,
+    );
 }
 
 const results: Record<string, unknown> = {};
@@ -141,6 +257,9 @@ if (!args['no-baseline']) {
     rtpToRtp: direct.aToB,
     webrtcToWebrtc: direct.bToA,
     benchCorePercent: direct.benchCorePercent,
+    benchThreads: direct.benchThreads,
+    benchLoopMs: direct.benchLoopMs,
+    cpus: direct.cpus,
   };
   await Promise.all(webrtc.flat().map((e) => e.close().catch(() => undefined)));
   for (const e of rtp.flat()) e.close();
@@ -157,6 +276,8 @@ const peersEnv = {
   SIP_WS_PORT: String(wsPort),
 };
 execFileSync('bash', ['test/peers/sip.sh', 'start'], { env: peersEnv, stdio: 'inherit' });
+peers.kamailioPidFile = join(work, 'kamailio.pid');
+if (args.pin) for (const pid of kamailioPids()) pin(pid, 0);
 const hs = await FakeHomeserver.start({
   serverName: DOMAIN,
   asToken: AS_TOKEN,
@@ -201,6 +322,7 @@ try {
               mode: 'relay',
               rtp_bind_address: '127.0.0.1',
               ...(args.threads !== undefined ? { threads: Number(args.threads) } : {}),
+              ...(args.priority !== undefined ? { priority: Number(args.priority) } : {}),
             },
             max_calls: { total: 5000, per_user: 5000 },
           },
@@ -211,6 +333,7 @@ try {
     120_000,
   );
   hs.appserviceUrl = `http://127.0.0.1:${port}`;
+  if (args.pin) pin(bridge.pid, 1);
 
   // The phones: one sip.js user agent (INVITEs need no auth on the test Kamailio), one plain RTP
   // end per call, 20 callers (20 DM rooms).
@@ -302,6 +425,7 @@ try {
         )
         .join(''),
   );
+  describeThreads('bridge', stats.threads);
   // Inside each media thread (bridges/sip/media/relay-probe.ts): how late packets reached the
   // relay (delay variation at its handler: the time they waited in its sockets) and how long it
   // held them (its handler to the send on the other leg).
@@ -323,6 +447,10 @@ try {
     loopDelayMs: stats.loopDelayMs,
     mediaLoopDelayMs: stats.mediaLoopDelayMs,
     threads: args.threads ?? 'default',
+    bridgeThreads: stats.threads,
+    pinned: args.pin,
+    priority: args.priority ?? 'default',
+    peersPriority: args['peers-priority'] ?? 'default',
     peakRssBytes: stats.peakRssBytes,
   };
 } finally {
@@ -338,5 +466,17 @@ try {
   await database.cleanup();
 }
 log('--- json ---');
-log(JSON.stringify({ machine: facts, calls: N, seconds, results }, null, 2));
+log(
+  JSON.stringify(
+    {
+      machine: facts,
+      calls: N,
+      seconds,
+      options: { pin: args.pin, priority: args.priority, peersPriority: args['peers-priority'] },
+      results,
+    },
+    null,
+    2,
+  ),
+);
 process.exit(0);

@@ -56,6 +56,11 @@ export class BridgeProcess {
     });
   }
 
+  /** The bridge process's id (its threads' figures, CPU pinning). */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   async stop(): Promise<void> {
     if (this.exited) return;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));

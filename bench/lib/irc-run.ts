@@ -14,7 +14,7 @@ import { IrcPeer } from './irc-peer.js';
 import type { Log } from './options.js';
 import { pace, sleep, waitUntil } from './pusher.js';
 import { OrderLog } from './order-log.js';
-import { MB, percentile, round } from './stats.js';
+import { coreShare, MB, percentile, round } from './stats.js';
 
 export interface IrcBenchOptions {
   ircPort: number;
@@ -257,6 +257,7 @@ async function ircRun(
     await bridge.ask({ type: 'mark' }, 'marked', 10_000);
     const first = seq;
     const txnsBefore = { ...hs.stream!.sent };
+    const benchCpuBefore = process.cpuUsage();
     const started = performance.now();
     for (let i = 0; i < opts.messages; i++) ircSay(i % SPEAKERS, 'm');
     await waitUntil(() => arrivals.size >= warmIrc.length + opts.messages, 300_000, 'IRC → Matrix');
@@ -265,10 +266,11 @@ async function ircRun(
     const lastOnIrc = Math.max(...[...ircHeard].filter(([n]) => n >= first).map(([, at]) => at));
     await hs.stream!.idle(); // the bridge has taken back what it sent (with push-back)
     const inCpu = (await bridge.ask({ type: 'stats' }, 'stats', 10_000)).cpuMs / opts.messages;
+    const inBenchCore = coreShare(process.cpuUsage(benchCpuBefore), performance.now() - started);
     const inTxns = hs.stream!.sent.transactions - txnsBefore.transactions;
     const inTxnEvents = hs.stream!.sent.events - txnsBefore.events;
     log(
-      `  IRC → Matrix: ${ircToMatrix} msg/s (${opts.messages} messages; the IRC server relayed them in ${round(lastOnIrc - started)} ms); bridge CPU ${round(inCpu, 3)} ms per message; ${inTxns} transactions pushed back (${round(inTxnEvents / Math.max(inTxns, 1), 1)} events each)`,
+      `  IRC → Matrix: ${ircToMatrix} msg/s (${opts.messages} messages; the IRC server relayed them in ${round(lastOnIrc - started)} ms); bridge CPU ${round(inCpu, 3)} ms per message; ${inTxns} transactions pushed back (${round(inTxnEvents / Math.max(inTxns, 1), 1)} events each); this process (IRC clients and the stand-in homeserver) ${inBenchCore} % of a core`,
     );
 
     // 2. Matrix → IRC throughput: the homeserver's stream, 100-event transactions, one in flight.

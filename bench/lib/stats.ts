@@ -40,3 +40,7 @@ export function bucketPercentileMs(before: Buckets, after: Buckets, p: number): 
   const bound = bounds.find((le) => count(le) >= (p / 100) * total) ?? Infinity;
   return bound * 1000;
 }
+
+/** A process's CPU over a wall-clock span, as a percentage of one core. */
+export const coreShare = (cpu: NodeJS.CpuUsage, wallMs: number) =>
+  round(((cpu.user + cpu.system) / 1000 / wallMs) * 100);

@@ -144,9 +144,19 @@ export const sipConfigSchema = z
          * beyond the first (at least 1, at most 8).
          */
         threads: z.number().int().min(0).max(64).optional(),
+        /**
+         * The media threads' scheduling priority, as a nice value (-20 highest … 19 lowest; Linux
+         * only). Negative values need CAP_SYS_NICE: without it the bridge does not start.
+         * Default: the bridge process's own.
+         */
+        priority: z.number().int().min(-20).max(19).optional(),
       })
       .strict()
       .default({ mode: 'relay', rtp_bind_address: '127.0.0.1', ice_servers: [] })
+      .refine((m) => m.priority === undefined || m.threads !== 0, {
+        message:
+          'media.priority applies to media threads: with threads: 0 there are none (set threads ≥ 1 or remove priority)',
+      })
       .refine((m) => m.rtp_bind_address !== '0.0.0.0' || m.public_address !== undefined, {
         message: 'with rtp_bind_address 0.0.0.0, set public_address (where phones send RTP)',
       }),

@@ -13,20 +13,21 @@ import type { Store } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
 import type { GhostDirectory } from './ghosts.js';
 import type { InboxRouter } from './inbox-router.js';
+import type { RemoteDelivery } from './remote-delivery.js';
 import { OwnEvents } from './own-events.js';
 import type { StoreHealth } from './store-health.js';
 import { TxnResets } from './txn-resets.js';
 import { toRecord, type PortalDirectory } from './portals.js';
 
 /**
- * The answer to a transaction of only the bridges' own events waits this long: the homeserver (one
- * transaction in flight) gathers the events sent meanwhile into its next transaction, instead of
- * one transaction for each relayed line of a busy room. A Matrix user's event arriving in that
- * moment waits as long at most. (Ending the wait early once the bridges' sends were done measured
- * worse: bench/README.md, IRC.)
+ * While the bridges still have events to send, the answer to a transaction of only their own events
+ * waits for those sends, at most this long: the homeserver (one transaction in flight) gathers the
+ * events sent meanwhile into its next transaction, instead of a small transaction for every few
+ * lines of a busy room, each an HTTP exchange on both sides. With nothing left to send it is
+ * answered at once, so a Matrix user's event never waits for nothing. (bench/README.md, issue 21:
+ * 2 ms measured 20–25 % more bridge CPU per line in one busy room.)
  */
-export const OWN_ONLY_HOLD_MS = 2;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const OWN_ONLY_HOLD_MS = 8;
 
 export function appserviceHandlers(deps: {
   store: Store;
@@ -38,8 +39,8 @@ export function appserviceHandlers(deps: {
   metrics: Metrics;
   log: Logger;
   botUserId: string;
-  /** How long the answer to a transaction of only the bridges' own events waits (tests). */
-  ownOnlyHoldMs?: number;
+  /** The bridges' sends to Matrix: an answer may wait for them (see OWN_ONLY_HOLD_MS). */
+  delivery: Pick<RemoteDelivery, 'allSent'>;
   /** Called for each transaction from the homeserver (the status page shows when the last came). */
   onReceived?: () => void;
 }): AppserviceHandlers {
@@ -64,7 +65,7 @@ export function appserviceHandlers(deps: {
         // Only the bridge's own events came back: nothing to store, nothing to do.
         deps.metrics.transactions.inc({ outcome: 'own' });
         for (const ev of txn.ephemeral) deps.router.enqueueEphemeral(ev);
-        await sleep(deps.ownOnlyHoldMs ?? OWN_ONLY_HOLD_MS);
+        await deps.delivery.allSent(OWN_ONLY_HOLD_MS);
         return;
       }
       const rows = events.map((e) => ({

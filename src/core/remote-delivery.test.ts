@@ -114,3 +114,50 @@ describe('RemoteDelivery.emit', () => {
     expect(order).toEqual(['handled', 'delivered']);
   });
 });
+
+describe('RemoteDelivery.allSent', () => {
+  const setup = () => {
+    const tasks: (() => Promise<void>)[] = [];
+    const deps = {
+      portals: { get: async () => ({ roomId: '!room:x' }) },
+      store: {
+        outbox: {
+          add: async (): Promise<OutboxEntry> => ({
+            id: 1,
+            bridge: 'net',
+            roomId: '!room:x',
+            json: JSON.stringify(message(1)),
+            attempts: 0,
+          }),
+        },
+      },
+      queue: { push: (_key: string, task: () => Promise<void>) => tasks.push(task) },
+      metrics: { outboxPending: { inc: () => undefined, dec: () => undefined } },
+      inbound: new InboundTasks(),
+      runtimes: new Map(), // no runtime: delivering only logs, and the event counts as done
+      log: { warn: () => undefined },
+    };
+    return { tasks, delivery: new RemoteDelivery(deps as unknown as RemoteDeliveryDeps) };
+  };
+  const runtime = { id: 'net' } as BridgeRuntime;
+
+  it('resolves at once when nothing waits to be sent, and once the last send is done', async () => {
+    const { tasks, delivery } = setup();
+    await delivery.allSent(60_000);
+    await delivery.emit(runtime, message(1));
+    let resolved = false;
+    const waiting = delivery.allSent(60_000).then(() => (resolved = true));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(resolved).toBe(false);
+    await tasks[0]!();
+    await waiting;
+  });
+
+  it('resolves after its time when a send is still going', async () => {
+    const { delivery } = setup();
+    await delivery.emit(runtime, message(1)); // scheduled, never run
+    const started = performance.now();
+    await delivery.allSent(40);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(35);
+  });
+});

@@ -39,6 +39,9 @@ export class RemoteDelivery {
   private readonly wake = new Set<() => void>();
   /** Per portal: settles once the latest emit's write is queued (the next emit waits for that). */
   private readonly queuing = new Map<string, Promise<void>>();
+  /** Events scheduled and not yet sent (or given up), and who waits for that to reach 0. */
+  private unsent = 0;
+  private readonly whenAllSent = new Set<() => void>();
 
   constructor(private readonly deps: RemoteDeliveryDeps) {}
 
@@ -96,6 +99,20 @@ export class RemoteDelivery {
     return entries.length;
   }
 
+  /** Resolves once every scheduled event is sent, or after `maxMs`, whichever is first. */
+  allSent(maxMs: number): Promise<void> {
+    if (this.unsent === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.whenAllSent.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, maxMs);
+      this.whenAllSent.add(done);
+    });
+  }
+
   /** Ends the waits of retrying sends; what is unsent stays in the outbox for next time. */
   stop(): void {
     this.stopped = true;
@@ -108,9 +125,13 @@ export class RemoteDelivery {
    */
   private schedule(entry: OutboxEntry, after?: Promise<void>, emittedAt?: number): void {
     this.deps.metrics.outboxPending.inc();
+    this.unsent++;
     this.deps.queue.push(entry.roomId, async () => {
       await after;
-      await this.deliver(entry, emittedAt).finally(() => this.deps.metrics.outboxPending.dec());
+      await this.deliver(entry, emittedAt).finally(() => {
+        this.deps.metrics.outboxPending.dec();
+        if (--this.unsent === 0) for (const done of this.whenAllSent) done();
+      });
     });
   }
 

@@ -257,6 +257,7 @@ export class Switchboard {
       config,
       log,
       handlers: appserviceHandlers({
+        delivery,
         store,
         storeHealth,
         router,

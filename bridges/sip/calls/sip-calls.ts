@@ -249,8 +249,11 @@ export class SipCalls implements CallKit {
       },
       m.threads ?? Math.max(1, Math.min(8, availableParallelism() - 1)),
       this.log,
+      m.priority,
     );
     await this.pool.start();
+    if (m.priority !== undefined)
+      this.log.info({ priority: m.priority }, 'media threads started with their priority set');
   }
 
   newRelay(): RelayHandle {

@@ -8,6 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MediaRelay } from './relay.js';
 import { RelayProbe } from './relay-probe.js';
 import { RELAY_METHODS, type FromHost, type RelayState, type ToHost } from './relay-protocol.js';
+import { osThreadId } from './thread-priority.js';
 
 const FIGURES_MS = 1000;
 
@@ -17,6 +18,8 @@ export class RelayHost {
   private readonly loop = monitorEventLoopDelay({ resolution: 1 });
   /** How long this thread's relays hold packets and how late packets reach them. */
   private readonly probe = new RelayProbe();
+  /** The thread this host runs on (its kernel id: the benchmark reads its CPU and waits). */
+  private readonly tid = osThreadId();
 
   constructor(private readonly post: (msg: FromHost) => void) {
     this.loop.enable();
@@ -53,6 +56,7 @@ export class RelayHost {
           p99: l.percentile(99) / 1e6,
           max: l.max / 1e6,
           packets: this.probe.figures(),
+          ...(this.tid !== undefined ? { tid: this.tid } : {}),
         };
         if (msg.reset) {
           l.reset();

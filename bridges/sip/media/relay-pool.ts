@@ -121,6 +121,7 @@ class MediaThread {
     readonly name: string,
     inProcess: boolean,
     private readonly log: Logger,
+    priority?: number,
   ) {
     if (inProcess) {
       const receive = (msg: FromHost) => this.receive(msg);
@@ -134,7 +135,7 @@ class MediaThread {
       this.stopHost = () => host.then((h) => h.stop());
       return;
     }
-    const worker = startWorker(name);
+    const worker = startWorker(name, priority);
     worker.on('message', (msg: FromHost) => this.receive(msg));
     worker.on('error', (err) => this.died(err));
     worker.on('exit', (code) => this.died(new Error(`the media thread exited (${code})`)));
@@ -208,15 +209,17 @@ class MediaThread {
  * The worker of a media thread. Built, it is relay-worker.js beside this file; run from the
  * TypeScript sources (tests, benchmarks), tsx's loader compiles relay-worker.ts in the worker.
  */
-function startWorker(name: string): Worker {
+function startWorker(name: string, priority: number | undefined): Worker {
   const self = import.meta.url;
-  if (self.endsWith('.js')) return new Worker(new URL('./relay-worker.js', self), { name });
+  const workerData = { priority };
+  if (self.endsWith('.js'))
+    return new Worker(new URL('./relay-worker.js', self), { name, workerData });
   const script = new URL('./relay-worker.ts', self).href;
   // tsx's ESM API (its `import` export; require.resolve would give the CommonJS one).
   const tsxDir = dirname(createRequire(self).resolve('tsx/package.json'));
   const tsx = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href;
   const boot = `import(${JSON.stringify(tsx)}).then(({ tsImport }) => tsImport(${JSON.stringify(script)}, ${JSON.stringify(script)}));`;
-  return new Worker(boot, { eval: true, name });
+  return new Worker(boot, { eval: true, name, workerData });
 }
 
 /** The bridge's media threads: each new call's relay goes to the least loaded one. */
@@ -228,6 +231,8 @@ export class RelayPool {
     private readonly options: RelayOptions,
     private readonly size: number,
     private readonly log: Logger,
+    /** `media.priority`: each media thread's nice value (undefined: the process's own). */
+    private readonly priority?: number,
   ) {}
 
   /**
@@ -259,6 +264,7 @@ export class RelayPool {
       `sip-media-${this.threads.length + 1}`,
       this.size === 0,
       this.log,
+      this.priority,
     );
     this.threads.push(thread);
     return thread;

@@ -35,6 +35,8 @@ export interface LoopDelay {
   p99: number;
   max: number;
   packets: ProbeFigures;
+  /** The thread's kernel thread id (Linux), for per-thread CPU and run-queue figures. */
+  tid?: number;
 }
 
 export type ToHost =

@@ -1,0 +1,140 @@
+/**
+ * Per-thread CPU and run-queue waits, from Linux's /proc/<pid>/task/<tid>/schedstat (three
+ * fields: ns on a CPU, ns waited on a run queue while runnable, time slices). A thread that is
+ * ready to run but waits for a core shows in the second field: on a machine with fewer cores
+ * than busy threads, that wait is latency every packet it handles carries. Read at the start and
+ * the end of a measured window; the difference is the window's.
+ * Linux only: elsewhere (or for a process gone) the snapshots are empty.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface TaskTimes {
+  cpuNs: number;
+  waitNs: number;
+  slices: number;
+}
+
+/** Every thread of `pid`, by tid. */
+export function snapshot(pid: number): Map<number, TaskTimes> {
+  const out = new Map<number, TaskTimes>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const [cpu, wait, slices] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .map(Number);
+      out.set(Number(tid), { cpuNs: cpu!, waitNs: wait!, slices: slices! });
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+/** A process and its children, grandchildren… (Kamailio forks its workers). */
+export function processTree(pid: number): number[] {
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) {
+    for (const tid of tasks(all[i]!)) {
+      try {
+        const children = readFileSync(`/proc/${all[i]}/task/${tid}/children`, 'utf8');
+        for (const c of children.trim().split(/\s+/).filter(Boolean)) all.push(Number(c));
+      } catch {
+        // gone
+      }
+    }
+  }
+  return all;
+}
+
+function tasks(pid: number): string[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+}
+
+/** A group of threads over a window: CPU (ms and % of a core) and run-queue wait (ms). */
+export interface ThreadGroup {
+  label: string;
+  threads: number;
+  cpuMs: number;
+  corePercent: number;
+  waitMs: number;
+  /** Run-queue wait per ms of CPU: how long the group waited for a core for each ms it ran. */
+  waitPerCpu: number;
+}
+
+/**
+ * The window's figures of the threads in `after`, grouped by `label(tid)` (threads started in the
+ * window count from zero; a thread that ended in it is lost).
+ */
+export function groups(
+  before: Map<number, TaskTimes>,
+  after: Map<number, TaskTimes>,
+  windowMs: number,
+  label: (tid: number) => string,
+): ThreadGroup[] {
+  const by = new Map<string, ThreadGroup>();
+  for (const [tid, a] of after) {
+    const b = before.get(tid) ?? { cpuNs: 0, waitNs: 0, slices: 0 };
+    const name = label(tid);
+    const g = by.get(name) ?? {
+      label: name,
+      threads: 0,
+      cpuMs: 0,
+      corePercent: 0,
+      waitMs: 0,
+      waitPerCpu: 0,
+    };
+    g.threads++;
+    g.cpuMs += (a.cpuNs - b.cpuNs) / 1e6;
+    g.waitMs += (a.waitNs - b.waitNs) / 1e6;
+    by.set(name, g);
+  }
+  for (const g of by.values()) {
+    g.corePercent = (100 * g.cpuMs) / windowMs;
+    g.waitPerCpu = g.cpuMs > 0 ? g.waitMs / g.cpuMs : 0;
+  }
+  return [...by.values()];
+}
+
+/** Each CPU's busy share over a window, from /proc/stat (`cpuN` lines, in clock ticks). */
+export function cpuTicks(): Map<string, { busy: number; total: number }> {
+  const out = new Map<string, { busy: number; total: number }>();
+  let stat = '';
+  try {
+    stat = readFileSync('/proc/stat', 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of stat.split('\n')) {
+    const m = /^(cpu\d+)\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const f = m[2]!.split(/\s+/).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    const idle = (f[3] ?? 0) + (f[4] ?? 0); // idle + iowait
+    out.set(m[1]!, { busy: total - idle, total });
+  }
+  return out;
+}
+
+export function cpuBusyPercent(
+  before: Map<string, { busy: number; total: number }>,
+  after: Map<string, { busy: number; total: number }>,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [cpu, a] of after) {
+    const b = before.get(cpu);
+    if (!b || a.total === b.total) continue;
+    out[cpu] = (100 * (a.busy - b.busy)) / (a.total - b.total);
+  }
+  return out;
+}
