@@ -42,7 +42,8 @@ function filterMessages(xmpp: ComponentCore, drop: (attrs: StanzaAttrs) => boole
   holder.Parser = class extends Base {
     private readonly copies = new CopyFilter(drop);
     override write(data: string): void {
-      super.write(this.copies.feed(data));
+      // Piece by piece: the parser handles what is before each message before it is decided on.
+      this.copies.feed(data, (text) => super.write(text));
     }
   };
 }

@@ -13,7 +13,8 @@ const otherCopy = (a: StanzaAttrs) => a.type === 'groupchat' && a.to !== READER;
 function through(stream: string, size = stream.length, drop = otherCopy): string {
   const f = new CopyFilter(drop);
   let out = '';
-  for (let i = 0; i < stream.length; i += size) out += f.feed(stream.slice(i, i + size));
+  for (let i = 0; i < stream.length; i += size)
+    f.feed(stream.slice(i, i + size), (t) => (out += t));
   return out;
 }
 
@@ -34,7 +35,9 @@ describe('CopyFilter', () => {
 
   it('leaves out the copies for other occupants and passes everything else as it came', () => {
     const f = new CopyFilter(otherCopy);
-    expect(f.feed(stream)).toBe(kept);
+    let out = '';
+    f.feed(stream, (t) => (out += t));
+    expect(out).toBe(kept);
     expect(f.dropped).toBe(2);
   });
 
@@ -74,5 +77,23 @@ describe('CopyFilter', () => {
   it('turns itself off on a stray end tag: the parser sees the stream as it came', () => {
     const bad = HEADER + '</stream:stream></oops>' + copy('x@matrix.localhost/m', 'y');
     expect(through(bad)).toBe(bad);
+  });
+
+  it('decides on each message once what came before it was handled (a new reader counts at once)', () => {
+    // The reader's occupant is kicked, in the same chunk as the next message's copies: from then
+    // on the copy to the next occupant is the one to read.
+    let reader = READER;
+    const next = 'next@matrix.localhost/matrix';
+    const kick = `<presence type='unavailable' from='room@conference.localhost/Reader' to='${READER}'><x xmlns='http://jabber.org/protocol/muc#user'><status code='110'/><status code='307'/></x></presence>`;
+    const f = new CopyFilter((a) => a.type === 'groupchat' && a.to !== reader);
+    let out = '';
+    f.feed(
+      HEADER + kick + copy(next, 'after the kick') + copy('x@matrix.localhost/m', 'after the kick'),
+      (t) => {
+        out += t;
+        if (t.includes("code='307'")) reader = next; // what the bridge does on reading the kick
+      },
+    );
+    expect(out).toBe(HEADER + kick + copy(next, 'after the kick'));
   });
 });

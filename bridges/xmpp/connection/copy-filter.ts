@@ -134,14 +134,22 @@ export class CopyFilter {
   /** `drop`: asked for each stanza-level `<message>` start tag; true leaves the stanza out. */
   constructor(private readonly drop: (attrs: StanzaAttrs) => boolean) {}
 
-  /** The part of the stream so far that the parser should get. */
-  feed(chunk: string): string {
-    if (this.off) return chunk;
+  /**
+   * Hands `write` the part of `chunk` that the parser should get, in order. Each stanza is
+   * decided on only once all before it went to `write` (and so, with a parser that handles
+   * stanzas as it reads them, once they were handled): a stanza that changes who the reader is
+   * counts for the copies after it in the same chunk.
+   */
+  feed(chunk: string, write: (text: string) => void): void {
+    if (this.off) return write(chunk);
     const s = this.carry ? this.carry + chunk : chunk;
     this.carry = '';
-    let out = '';
     let from = 0; // start of what is still to be passed on (when not skipping)
     let pos = 0;
+    const pass = (to: number) => {
+      if (to > from) write(s.slice(from, to));
+      from = to;
+    };
     for (;;) {
       const lt = s.indexOf('<', pos);
       if (lt < 0) break;
@@ -149,19 +157,19 @@ export class CopyFilter {
       const stanza =
         !this.skipping && this.depth === 1 && s.startsWith('<message', lt) ? {} : undefined;
       const end = markupEnd(s, lt, stanza);
-      if (end === BAD) return this.turnOff(out + s.slice(from));
+      if (end === BAD) return this.turnOff(s.slice(from), write);
       if (end < 0) {
-        if (s.length - lt > MAX_MARKUP) return this.turnOff(out + s.slice(from));
-        if (!this.skipping) out += s.slice(from, lt);
+        if (s.length - lt > MAX_MARKUP) return this.turnOff(s.slice(from), write);
+        if (!this.skipping) pass(lt);
         this.carry = s.slice(lt);
-        return out;
+        return;
       }
       pos = end;
       const c1 = s.charCodeAt(lt + 1);
       if (c1 === 0x21 || c1 === 0x3f) continue; // CDATA, comment, declaration: no depth
       if (c1 === 0x2f /* / */) {
         this.depth--;
-        if (this.depth < 0) return this.turnOff(out + s.slice(from));
+        if (this.depth < 0) return this.turnOff(s.slice(from), write);
         if (this.skipping && this.depth === 1) {
           this.skipping = false;
           from = end;
@@ -169,21 +177,21 @@ export class CopyFilter {
         continue;
       }
       const selfClosing = s.charCodeAt(end - 2) === 0x2f;
-      if (stanza && this.drops(s, lt, stanza)) {
-        this.dropped++;
-        out += s.slice(from, lt);
-        if (selfClosing) from = end;
-        else {
-          this.skipping = true;
-          this.depth++;
-          from = lt; // (only for turnOff: nothing from here is passed on unless it turns off)
+      if (stanza) {
+        pass(lt); // what came before is handled first
+        if (this.drops(s, lt, stanza)) {
+          this.dropped++;
+          if (selfClosing) from = end;
+          else {
+            this.skipping = true;
+            this.depth++;
+          }
+          continue;
         }
-        continue;
       }
       if (!selfClosing) this.depth++;
     }
-    if (!this.skipping) out += s.slice(from);
-    return out;
+    if (!this.skipping) pass(s.length);
   }
 
   /** Whether the stanza-level start tag at `lt` (raw attributes `raw`) is one to leave out. */
@@ -203,10 +211,10 @@ export class CopyFilter {
     }
   }
 
-  private turnOff(rest: string): string {
+  private turnOff(rest: string, write: (text: string) => void): void {
     // Whatever was being left out is cut short: the parser sees the rest as it came.
     this.off = true;
     this.carry = '';
-    return rest;
+    if (rest) write(rest);
   }
 }
