@@ -44,7 +44,7 @@ describe('the component connection', () => {
     await expect(b).rejects.toThrow(/stopped/);
   });
 
-  it('leaves out the stanzas dropStanza names before parsing, whatever the TCP chunks', async () => {
+  it('leaves out the messages dropMessage names before parsing, whatever the TCP chunks', async () => {
     // A stand-in XMPP server: the XEP-0114 handshake, then a MUC's three copies of one message
     // (one for the reader) and a presence, written a few bytes at a time.
     const copy = (to: string) =>
@@ -80,7 +80,7 @@ describe('the component connection', () => {
       maxDelayMs: 100,
       maxQueued: 10,
       log: pino({ level: 'silent' }),
-      dropStanza: (_name, a) => a.type === 'groupchat' && a.to !== 'reader@matrix.example.org/m',
+      dropMessage: (a) => a.type === 'groupchat' && a.to !== 'reader@matrix.example.org/m',
     });
     const stanzas: Element[] = [];
     l.onStanza = (el) => stanzas.push(el);

@@ -36,10 +36,7 @@ interface StreamParser {
  * Puts a CopyFilter in front of the connection's XML parser: @xmpp/connection makes a parser of
  * its `Parser` class for each stream (each connection), so each stream gets a filter of its own.
  */
-function filterStanzas(
-  xmpp: ComponentCore,
-  drop: (name: 'message' | 'presence', attrs: StanzaAttrs) => boolean,
-): void {
+function filterMessages(xmpp: ComponentCore, drop: (attrs: StanzaAttrs) => boolean): void {
   const holder = xmpp as unknown as { Parser: new () => StreamParser };
   const Base = holder.Parser;
   holder.Parser = class extends Base {
@@ -66,11 +63,11 @@ export interface ComponentOptions {
   /** How long one attempt may take (TCP connect, stream open, handshake). */
   attemptTimeoutMs?: number;
   /**
-   * Asked for each incoming stanza-level `<message>` and `<presence>` on its start tag's
-   * attributes alone: true leaves the whole stanza out before the XML parser (copy-filter.ts),
-   * for a MUC's copies to occupants other than the reader.
+   * Asked for each incoming stanza-level `<message>` on its start tag's attributes alone: true
+   * leaves the whole stanza out before the XML parser (copy-filter.ts), for a MUC's copies of a
+   * message to occupants other than the reader.
    */
-  dropStanza?: (name: 'message' | 'presence', attrs: StanzaAttrs) => boolean;
+  dropMessage?: (attrs: StanzaAttrs) => boolean;
   log: Logger;
 }
 
@@ -107,7 +104,7 @@ export class ComponentLink {
 
   constructor(private readonly opts: ComponentOptions) {
     this.xmpp = new Component({ service: `xmpp://${opts.host}:${opts.port}`, domain: opts.domain });
-    if (opts.dropStanza) filterStanzas(this.xmpp, opts.dropStanza);
+    if (opts.dropMessage) filterMessages(this.xmpp, opts.dropMessage);
     this.iqs = new Iqs((el) => this.send(el));
     // The handshake (XEP-0114 §3) once the server opened the stream; reconnects are ours (below).
     this.xmpp.on('open', (el: Element) => {

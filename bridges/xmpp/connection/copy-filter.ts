@@ -5,8 +5,7 @@
  * sends is copies of the same message for occupants other than the reader (muc/muc.ts
  * isOtherCopy): tokenising those with @xmpp/xml (ltx) was most of their cost, and building the
  * elements very little. This scanner only finds markup boundaries (`<`, quotes, `>`), keeps the
- * stream's depth, reads the attributes of a stanza-level `<message …>` or `<presence …>` start
- * tag (presences: each occupant's join goes to every occupant too) and, when
+ * stream's depth, reads the attributes of a stanza-level `<message …>` start tag and, when
  * `drop` says so, leaves out everything up to its end tag. Everything else goes to the parser as
  * it came, so the parser still checks well-formedness of all that is kept.
  *
@@ -132,10 +131,8 @@ export class CopyFilter {
   /** Stanzas dropped, for tests and metrics. */
   dropped = 0;
 
-  /** `drop`: asked for each stanza-level `<message>` and `<presence>` start tag; true leaves the stanza out. */
-  constructor(
-    private readonly drop: (name: 'message' | 'presence', attrs: StanzaAttrs) => boolean,
-  ) {}
+  /** `drop`: asked for each stanza-level `<message>` start tag; true leaves the stanza out. */
+  constructor(private readonly drop: (attrs: StanzaAttrs) => boolean) {}
 
   /**
    * Hands `write` the part of `chunk` that the parser should get, in order. Each stanza is
@@ -156,13 +153,9 @@ export class CopyFilter {
     for (;;) {
       const lt = s.indexOf('<', pos);
       if (lt < 0) break;
-      // A stanza-level message or presence: its attributes decide (read while finding its end).
+      // A stanza-level message: its attributes decide (read while finding its end).
       const stanza =
-        !this.skipping &&
-        this.depth === 1 &&
-        (s.startsWith('<message', lt) || s.startsWith('<presence', lt))
-          ? {}
-          : undefined;
+        !this.skipping && this.depth === 1 && s.startsWith('<message', lt) ? {} : undefined;
       const end = markupEnd(s, lt, stanza);
       if (end === BAD) return this.turnOff(s.slice(from), write);
       if (end < 0) {
@@ -203,9 +196,8 @@ export class CopyFilter {
 
   /** Whether the stanza-level start tag at `lt` (raw attributes `raw`) is one to leave out. */
   private drops(s: string, lt: number, raw: Record<string, string>): boolean {
-    const name = s.charCodeAt(lt + 1) === 0x6d /* m */ ? 'message' : 'presence';
-    const c = s.charCodeAt(lt + 1 + name.length); // just after the name
-    if (!isSpace(c) && c !== 0x3e && c !== 0x2f) return false; // `<messages …>`: another element
+    const c = s.charCodeAt(lt + 8); // just after `<message`
+    if (!isSpace(c) && c !== 0x3e && c !== 0x2f) return false; // `<messages …>`: not a message
     const attrs: StanzaAttrs = {};
     for (const k in raw) {
       const value = unescapeAttr(raw[k]!);
@@ -213,7 +205,7 @@ export class CopyFilter {
       attrs[k] = value;
     }
     try {
-      return this.drop(name, attrs);
+      return this.drop(attrs);
     } catch {
       return false; // the parser gets it, and the bridge's own handling decides
     }

@@ -20,16 +20,9 @@ import {
 } from '../../../src/connector.js';
 import type { XmppDeps } from '../deps.js';
 import type { Route } from '../messages/from-matrix.js';
-import { bareOf, jidMatrixUser, matrixUserJid, mucPortal, safeJid } from '../ids.js';
+import { bareOf, matrixUserJid, mucPortal, safeJid } from '../ids.js';
 import { onPresence } from './muc-presence.js';
-import {
-  newRoom,
-  presenceReaderOf,
-  readerOf,
-  type Occupant,
-  type Room,
-  type Stored,
-} from './muc-room.js';
+import { newRoom, readerOf, type Occupant, type Room, type Stored } from './muc-room.js';
 import { kickOrBan, levelChanges, setLevels, unban } from './muc-moderation.js';
 import { nickFor } from './nicks.js';
 import type { ReactionSets } from '../messages/reactions.js';
@@ -79,31 +72,6 @@ export class Mucs {
     const room = this.rooms.get(slash < 0 ? from : from.slice(0, slash));
     const reader = room && readerOf(room);
     return !!reader && to !== reader.full;
-  }
-
-  /**
-   * Whether a presence is another occupant's copy of one the presence reader gets too, with
-   * nothing in it for the occupant it is addressed to: to a joined occupant of ours that is not
-   * the presence reader, from a nick that is not its own, not an error. onPresence reads nothing
-   * else of such a copy (muc-presence.ts), so it is dropped on its addresses alone: entering a
-   * room of N Matrix users sends each of them every other's presence (N² copies).
-   */
-  isOtherPresenceCopy(
-    from: string | undefined,
-    to: string | undefined,
-    type: string | undefined,
-  ): boolean {
-    if (!from || !to || type === 'error') return false;
-    const slash = from.indexOf('/');
-    if (slash < 0) return false;
-    const room = this.rooms.get(from.slice(0, slash));
-    const reader = room && presenceReaderOf(room);
-    if (!room || !reader || reader.state !== 'joined' || to === reader.full) return false;
-    const userId = jidMatrixUser(to, this.d.link.domain);
-    const mine = userId && room.occupants.get(userId);
-    return (
-      !!mine && mine.full === to && mine.state === 'joined' && mine.nick !== from.slice(slash + 1)
-    );
   }
 
   isRoom(address: string): boolean {
