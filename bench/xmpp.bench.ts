@@ -503,14 +503,17 @@ try {
   const crowd = Array.from({ length: userCount }, (_, k) => `@crowd${k}:${DOMAIN}`);
   await sleep(2000); // what the runs left settles (debounced store writes, timers)
   const memory1 = await bridge.ask({ type: 'memory' }, 'memory', 60_000);
+  await bridge.ask({ type: 'mark' }, 'marked');
   prosodyFrom();
   t0 = performance.now();
   await enter(crowd, (k) => `Crowd ${k}`);
   const enterMs = performance.now() - t0;
+  const enterStats = await bridge.ask({ type: 'stats' }, 'stats');
+  const enterProsody = prosodyPer(userCount);
   await sleep(1500); // the occupants' store writes (debounced) land
   const memory2 = await bridge.ask({ type: 'memory' }, 'memory', 60_000);
   log(
-    `memory: heap ${round(memory2.heapUsedBytes / MB)} MB, RSS ${round(memory2.rssBytes / MB)} MB (${round((memory1.heapUsedBytes - memory0.heapUsedBytes) / MB, 1)} MB more heap after the runs); ${userCount} Matrix users entered the MUC in ${round(enterMs / 1000, 1)} s; about ${round((memory2.heapUsedBytes - memory1.heapUsedBytes) / userCount / 1024, 2)} KiB heap per Matrix user known to XMPP`,
+    `memory: heap ${round(memory2.heapUsedBytes / MB)} MB, RSS ${round(memory2.rssBytes / MB)} MB (${round((memory1.heapUsedBytes - memory0.heapUsedBytes) / MB, 1)} MB more heap after the runs); ${userCount} Matrix users entered the MUC in ${round(enterMs / 1000, 1)} s (bridge CPU ${round(enterStats.cpuMs / userCount, 2)} ms a user, ${enterProsody.replace('/msg', ' a user')}); about ${round((memory2.heapUsedBytes - memory1.heapUsedBytes) / userCount / 1024, 2)} KiB heap per Matrix user known to XMPP`,
   );
 } finally {
   for (const p of peers) await p.stop();
