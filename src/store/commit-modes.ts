@@ -4,19 +4,19 @@
  */
 import { sql } from 'kysely';
 import type { CommitModes } from './group-commit.js';
+import { WalSync } from './wal-sync.js';
 
 /**
- * SQLite in WAL mode: FULL syncs the log to disk at each commit; NORMAL leaves that to the next FULL
- * commit or checkpoint, and loses nothing when only the process dies.
+ * SQLite in WAL mode, opened with `synchronous = NORMAL`: a commit writes the log without syncing
+ * it, which loses nothing when only the process dies. A flushed commit then syncs the log off the
+ * event loop (wal-sync.ts), which also carries every unflushed commit before it to disk.
  */
-function sqliteModes(): CommitModes {
-  let flushing = true; // as opened
+function sqliteModes(wal: WalSync | undefined): CommitModes {
   return {
-    async before(db, flush) {
-      if (flush === flushing) return;
-      await sql.raw(`PRAGMA synchronous = ${flush ? 'FULL' : 'NORMAL'}`).execute(db);
-      flushing = flush;
+    after: async (flush) => {
+      if (flush) await wal?.sync();
     },
+    close: async () => wal?.close(),
   };
 }
 
@@ -27,5 +27,8 @@ const postgresModes: CommitModes = {
   },
 };
 
-export const commitModes = (dialect: 'sqlite' | 'postgres'): CommitModes =>
-  dialect === 'postgres' ? postgresModes : sqliteModes();
+/** `sqlitePath`: the database file (none for `:memory:`, which has no log to sync). */
+export const commitModes = (dialect: 'sqlite' | 'postgres', sqlitePath?: string): CommitModes =>
+  dialect === 'postgres'
+    ? postgresModes
+    : sqliteModes(sqlitePath && sqlitePath !== ':memory:' ? new WalSync(sqlitePath) : undefined);

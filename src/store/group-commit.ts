@@ -20,10 +20,12 @@ export type WriteJob<T> = (trx: Transaction<Database>) => Promise<T>;
 
 /** How a dialect commits with or without waiting for the disk. */
 export interface CommitModes {
-  /** Before a group's transaction begins (SQLite: `PRAGMA synchronous`). */
-  before?(db: Kysely<Database>, flush: boolean): Promise<void>;
   /** First thing in a group's transaction (PostgreSQL: `SET LOCAL synchronous_commit`). */
   within?(trx: Transaction<Database>, flush: boolean): Promise<void>;
+  /** After a group's transaction committed, before its writers resolve (SQLite: the log synced). */
+  after?(flush: boolean): Promise<void>;
+  /** Once the last write is done (the database closes). */
+  close?(): Promise<void>;
 }
 
 interface Pending {
@@ -66,6 +68,12 @@ export class GroupCommit {
       : Promise.resolve();
   }
 
+  /** Finishes the writes queued so far, then lets go of what the commit modes hold. */
+  async close(): Promise<void> {
+    await this.idle();
+    await this.modes.close?.();
+  }
+
   private enqueue<T>(job: WriteJob<T>, durable: boolean, lazy: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ job, durable, lazy, resolve: resolve as (value: unknown) => void, reject });
@@ -90,13 +98,26 @@ export class GroupCommit {
     void this.drain();
   }
 
-  /** One transaction, committed with a flush to disk or without. */
-  private async commit<T>(flush: boolean, work: WriteJob<T>): Promise<T> {
-    await this.modes.before?.(this.db, flush);
+  /** One transaction, committed with a flush to disk or without (the flush is awaited apart). */
+  private transact<T>(flush: boolean, work: WriteJob<T>): Promise<T> {
     return this.db.transaction().execute(async (trx) => {
       await this.modes.within?.(trx, flush);
       return work(trx);
     });
+  }
+
+  /**
+   * Resolves or rejects the writers of a committed group once it is flushed if it must be. A
+   * failed flush rejects them (the disk failed them) but runs nothing again: the rows are in.
+   */
+  private async settle(group: Pending[], flush: boolean, results: unknown[]): Promise<void> {
+    try {
+      await this.modes.after?.(flush);
+    } catch (err) {
+      for (const pending of group) pending.reject(err);
+      return;
+    }
+    group.forEach((pending, i) => pending.resolve(results[i]));
   }
 
   private async drain(): Promise<void> {
@@ -107,18 +128,23 @@ export class GroupCommit {
       if (group.length === 0) break;
       for (const pending of group) if (!pending.lazy) this.eager--;
       const flush = group.some((pending) => pending.durable);
+      let results: unknown[];
       try {
-        const results = await this.commit(flush, async (trx) => {
+        results = await this.transact(flush, async (trx) => {
           const out: unknown[] = [];
           for (const pending of group) out.push(await pending.job(trx));
           return out;
         });
-        group.forEach((pending, i) => pending.resolve(results[i]));
       } catch {
         for (const pending of group) {
-          await this.commit(pending.durable, pending.job).then(pending.resolve, pending.reject);
+          await this.transact(pending.durable, pending.job).then(
+            (result) => this.settle([pending], pending.durable, [result]),
+            pending.reject,
+          );
         }
+        continue;
       }
+      await this.settle(group, flush, results);
     }
     // Cleared in the same turn the queue was found empty, so a write queued after it starts a new drain.
     this.draining = false;

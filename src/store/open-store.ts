@@ -53,8 +53,9 @@ export function sqlitePath(url: string): string {
 function sqliteDialect(path: string): Dialect {
   const sqlite = new SqliteDatabase(path);
   sqlite.pragma('journal_mode = WAL');
-  // FULL: each inbox transaction reaches the disk before the homeserver gets its 200.
-  sqlite.pragma('synchronous = FULL');
+  // NORMAL: commits write the log without syncing it on this thread; a write that must reach the
+  // disk (an inbox transaction, before the homeserver gets its 200) awaits WalSync after its commit.
+  sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   // The checkpointer's thread does checkpoints (a file's only: memory has no log).
@@ -177,7 +178,7 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
     path && path !== ':memory:'
       ? new Checkpointer(path, (error) => log(`store: a WAL checkpoint failed: ${error}`))
       : undefined;
-  const writes = new GroupCommit(db, commitModes(postgres ? 'postgres' : 'sqlite'));
+  const writes = new GroupCommit(db, commitModes(postgres ? 'postgres' : 'sqlite', path));
   const pendingMappings = new PendingMappings();
   const mappings = new MappingStatements();
   const kv = createKeyValue(db, writes);
@@ -192,7 +193,7 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
     status: createStatusQueries(db, postgres ? 'postgres' : 'sqlite'),
     probeWrite: () => kv.set('core', 'write-probe', new Date().toISOString()),
     close: async () => {
-      await writes.idle();
+      await writes.close();
       await checkpointer?.stop();
       await db.destroy(); // the last connection to close checkpoints what is left
       await lock?.release();

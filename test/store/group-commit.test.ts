@@ -19,7 +19,7 @@ beforeEach(async () => {
 });
 afterEach(() => db.destroy());
 
-const writes = () => new GroupCommit(db, { before: async () => void groups++ }, 512, LAZY_MS);
+const writes = () => new GroupCommit(db, { within: async () => void groups++ }, 512, LAZY_MS);
 const insert = (n: number) => async (trx: Kysely<Database>) => {
   await sql`INSERT INTO t (n) VALUES (${n})`.execute(trx);
 };
