@@ -2,10 +2,11 @@
  * A real Prosody for the benchmark, started and stopped (by PID) through the tests' own script,
  * test/peers/xmpp.sh, in a state folder of its own (mkdtemp) with its own ports: the component
  * `matrix.localhost` (secret `matrixsecret`), the MUC service `conference.localhost` and the users
- * alice, bob, carol and dave @localhost (password `<name>-pw`).
+ * alice, bob, carol and dave @localhost (password `<name>-pw`), and a second component
+ * `plain.localhost` (secret `plainsecret`) for lib/xmpp-plain-component.ts.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,10 +38,28 @@ export class XmppServer {
       // archive grows, which made the phases run later ten times slower (bench/README.md).
       XMPP_MUC_ARCHIVE: 'off',
       XMPP_NAGLE: nagle,
+      // `plain.localhost` (secret `plainsecret`): the benchmark's plain component sender.
+      XMPP_PLAIN_COMPONENT: 'on',
     };
     await run('bash', [SCRIPT, 'install'], { env });
     await run('bash', [SCRIPT, 'start'], { env });
     return new XmppServer(c2sPort, componentPort, env, dir);
+  }
+
+  /**
+   * Prosody's CPU time so far (user + system, ms; Linux /proc, in clock ticks of 10 ms), or NaN
+   * where it cannot be read.
+   */
+  cpuMs(): number {
+    try {
+      const pid = readFileSync(join(this.dir, 'prosody.pid'), 'utf8').trim();
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      return NaN;
+    }
   }
 
   async stop(): Promise<void> {

@@ -93,6 +93,9 @@ export class XmppConnector
       maxDelayMs: config.reconnect.max_ms,
       maxQueued: config.max_queued,
       log: ctx.log,
+      // A MUC's copies of each message for our occupants other than the reader: left out before
+      // the XML parser, on their addresses alone (most of what a busy room sends).
+      dropMessage: (a) => a.type === 'groupchat' && !!this.mucs?.isOtherCopy(a.from, a.to),
     });
     this.link = link;
     const deps: XmppDeps = {

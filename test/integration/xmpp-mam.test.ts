@@ -2,60 +2,37 @@
 // Synapse: what a MUC said while the bridge was stopped is fetched from the room's archive after
 // the restart and bridged in order, with the original timestamps, and what was bridged before is
 // not bridged again.
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { XmppConnector } from '../../bridges/xmpp/index.js';
-import type { Switchboard } from '../../src/core/switchboard.js';
+import { describe, expect, it } from 'vitest';
 import { roomEvents } from '../support/bridge-harness.js';
-import { requireSynapse, waitFor, type TestUser } from '../support/synapse.js';
-import { enterMuc, matrixUser, xmppScope } from '../support/xmpp-scope.js';
-import { ghostOf, groupchat, joinMuc, MUC_HOST, type XmppUser } from '../support/xmpp-user.js';
+import { waitFor } from '../support/synapse.js';
+import { restartablePortal } from '../support/xmpp-scope.js';
+import { groupchat } from '../support/xmpp-user.js';
 
 describe('MAM catch-up after a bridge restart (Prosody + Synapse)', () => {
-  const suffix = randomBytes(4).toString('hex');
-  const room = `mam${suffix}@${MUC_HOST}`;
-  const database = join(mkdtempSync(join(tmpdir(), 'sb-mam-')), 'switchboard.db');
-  const connector = new XmppConnector();
-  const scope = xmppScope();
-  const carolGhost = ghostOf(`${room}/Carol`);
-  let bridge: Switchboard;
-  let matt: TestUser;
-  let carol: XmppUser;
-  let roomId: string;
-  const mattNick = `Matt ${suffix}`;
+  const portal = restartablePortal('mam');
+  const { room, carolGhost } = portal;
 
   const carolSaid = async () =>
-    (await roomEvents(matt, roomId))
+    (await roomEvents(portal.matt, portal.roomId))
       .filter((e) => e.sender === carolGhost && e.type === 'm.room.message')
       .map((e) => ({ body: e.content.body as string, ts: e.origin_server_ts }));
 
-  beforeAll(async () => {
-    requireSynapse();
-    carol = await scope.user('carol', 'mam');
-    await joinMuc(carol, room, 'Carol');
-    bridge = await scope.bridge(connector, {}, { database });
-    matt = await matrixUser('matt', mattNick);
-    roomId = await enterMuc(matt, room, mattNick, carol);
-  });
-
   it('what the MUC said while the bridge was down arrives in order, with its time, once', async () => {
+    const { carol } = portal;
     await carol.send(groupchat(room, 'before the stop'));
     await waitFor(
       async () => (await carolSaid()).some((m) => m.body === 'before the stop'),
       20_000,
       'the first message',
     );
-    await bridge.stop();
+    await portal.stopBridge();
     const awayFrom = Date.now();
     for (const n of [1, 2, 3]) await carol.send(groupchat(room, `while away ${n}`));
     // The room has them (carol hears her own reflections) before the bridge comes back.
     await waitFor(() => carol.bodiesFrom(`${room}/Carol`).includes('while away 3'), 10_000, 'sent');
     await new Promise((r) => setTimeout(r, 1_500));
     const awayUntil = Date.now();
-    bridge = await scope.bridge(connector, {}, { database });
+    await portal.startBridge();
     await waitFor(
       async () => (await carolSaid()).some((m) => m.body === 'while away 3'),
       30_000,

@@ -15,7 +15,9 @@
 #      XMPP_COMPONENT_PORT (component port, default 15347), XMPP_HTTP_PORT (HTTP upload, 15280),
 #      XMPP_MUC_ARCHIVE (on, the default; off: no MUC archive, for the benchmark),
 #      XMPP_NAGLE (on, Prosody's default; off: network_settings = { nagle = false }, so Prosody
-#      writes each stanza at once instead of holding it for the peer's ACK: bench/README.md).
+#      writes each stanza at once instead of holding it for the peer's ACK: bench/README.md),
+#      XMPP_PLAIN_COMPONENT (off, the default; on: a second component `plain.localhost`, secret
+#      `plainsecret`, for the benchmark's plain component sender: bench/lib/xmpp-plain-component.ts).
 # Gotchas (../shared/peers/README.md §2): without muc_room_locking = false a new room is locked
 # and a component occupant's join gets item-not-found; Prosody prints a harmless
 # "lua-unbound not found" banner; prosodyctl register works while the server is stopped.
@@ -31,6 +33,9 @@ MUC_MODULES='"muc_mam"'
 [ "${XMPP_MUC_ARCHIVE:-on}" = off ] && MUC_MODULES=''
 NETWORK_SETTINGS=''
 [ "${XMPP_NAGLE:-on}" = off ] && NETWORK_SETTINGS='network_settings = { nagle = false }'
+PLAIN_COMPONENT=''
+[ "${XMPP_PLAIN_COMPONENT:-off}" = on ] && PLAIN_COMPONENT='Component "plain.localhost"
+  component_secret = "plainsecret"'
 D=$P/prosody
 PIDFILE=$P/prosody.pid
 USERS="alice bob carol dave"
@@ -75,6 +80,7 @@ Component "conference.localhost" "muc"
   muc_room_default_change_subject = true
 Component "matrix.localhost"
   component_secret = "matrixsecret"
+$PLAIN_COMPONENT
 Component "upload.localhost" "http_file_share"
   http_external_url = "http://127.0.0.1:$HTTP_PORT/"
   http_file_share_size_limit = 1048576

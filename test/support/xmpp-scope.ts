@@ -1,13 +1,32 @@
 // What one describe block of XMPP integration tests brings up: its bridge(s) and XMPP users,
 // stopped after all its tests (one afterAll, whatever failed: users first, then bridges), and the
 // set-ups they repeat: a Matrix user, a Matrix user entering a MUC's room through its alias, a
-// direct chat an XMPP user opened with a Matrix user.
-import { afterAll } from 'vitest';
+// direct chat an XMPP user opened with a Matrix user, a MUC portal whose bridge a test restarts.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, joinAlias, roomEvents } from './bridge-harness.js';
-import { registerUser, uniqueLocalpart, waitFor, type TestUser } from './synapse.js';
-import { inRoom, MUC_HOST, startXmppBridge, xmppUser, type XmppUser } from './xmpp-user.js';
+import {
+  registerUser,
+  requireSynapse,
+  uniqueLocalpart,
+  waitFor,
+  type TestUser,
+} from './synapse.js';
+import {
+  ghostOf,
+  inRoom,
+  joinMuc,
+  matrixJid,
+  MUC_HOST,
+  startXmppBridge,
+  xmppUser,
+  type XmppUser,
+} from './xmpp-user.js';
 
 export interface XmppScope {
   /** Starts an XMPP bridge (startXmppBridge's arguments), stopped after all tests. */
@@ -126,3 +145,95 @@ export const said = (user: TestUser, roomId: string, sender: string, body: strin
     20_000,
     `"${body}" from ${sender}`,
   );
+
+/** A MUC portal whose bridge a test stops and starts again (restartablePortal). */
+export interface RestartablePortal {
+  /** The MUC (`<tag><hex>@conference.localhost`), Carol's ghost in it, Matt's nick there. */
+  readonly room: string;
+  readonly carolGhost: string;
+  readonly mattNick: string;
+  /** Set by the block's first beforeAll: Carol in the MUC, Matt in its portal's Matrix room. */
+  carol: XmppUser;
+  matt: TestUser;
+  roomId: string;
+  /** Stops the bridge; startBridge starts it again on the same store (a file). */
+  stopBridge(): Promise<void>;
+  startBridge(): Promise<void>;
+}
+
+/**
+ * Call in a describe block (before its own beforeAll): Carol joins a fresh MUC as `Carol`, a
+ * bridge starts on a database file of its own, and Matt (named `Matt <hex>`) enters the MUC's
+ * portal through its alias; all stopped after the block's tests (xmppScope).
+ */
+export function restartablePortal(tag: string): RestartablePortal {
+  const suffix = randomBytes(4).toString('hex');
+  const room = `${tag}${suffix}@${MUC_HOST}`;
+  const database = join(mkdtempSync(join(tmpdir(), `sb-${tag}-`)), 'switchboard.db');
+  const connector = new XmppConnector();
+  const scope = xmppScope();
+  let bridge: Switchboard | undefined;
+  const portal: RestartablePortal = {
+    room,
+    carolGhost: ghostOf(`${room}/Carol`),
+    mattNick: `Matt ${suffix}`,
+    carol: undefined as unknown as XmppUser,
+    matt: undefined as unknown as TestUser,
+    roomId: '',
+    async stopBridge() {
+      await bridge?.stop();
+    },
+    async startBridge() {
+      bridge = await scope.bridge(connector, {}, { database });
+    },
+  };
+  beforeAll(async () => {
+    requireSynapse();
+    portal.carol = await scope.user('carol', tag);
+    await joinMuc(portal.carol, room, 'Carol');
+    await portal.startBridge();
+    portal.matt = await matrixUser('matt', portal.mattNick);
+    portal.roomId = await enterMuc(portal.matt, room, portal.mattNick, portal.carol);
+  });
+  return portal;
+}
+
+/** Alice and Bob on XMPP, Matt on Matrix, and a bridge: the parties of the direct-chat tests. */
+export interface DmParties {
+  readonly connector: XmppConnector;
+  /** Set by the block's first beforeAll. */
+  alice: XmppUser;
+  bob: XmppUser;
+  matt: TestUser;
+  /** Matt's address on the component. */
+  mattJid: string;
+  /** The message `body` from `ghost` in Matt's `room`, once it is there. */
+  fromGhost(room: string, ghost: string, body: string): ReturnType<typeof said>;
+}
+
+/**
+ * Call in a describe block (before its own beforeAll): Alice and Bob log in (resource `tag`), a
+ * bridge starts with public links at `publicUrl`, and Matt is made; stopped after its tests.
+ */
+export function dmParties(tag: string, publicUrl: string): DmParties {
+  const scope = xmppScope();
+  const parties: DmParties = {
+    connector: new XmppConnector(),
+    alice: undefined as unknown as XmppUser,
+    bob: undefined as unknown as XmppUser,
+    matt: undefined as unknown as TestUser,
+    mattJid: '',
+    fromGhost: (room, ghost, body) => said(parties.matt, room, ghost, body),
+  };
+  beforeAll(async () => {
+    requireSynapse();
+    [parties.alice, parties.bob] = await Promise.all([
+      scope.user('alice', tag),
+      scope.user('bob', tag),
+    ]);
+    await scope.bridge(parties.connector, {}, { publicLinks: { url: publicUrl } });
+    parties.matt = await matrixUser('matt');
+    parties.mattJid = matrixJid(parties.matt.userId);
+  });
+  return parties;
+}

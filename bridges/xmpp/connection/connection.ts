@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Component as ComponentCore } from '@xmpp/component-core';
 import type { Element } from '@xmpp/xml';
 import { backoffDelay } from './backoff.js';
+import { CopyFilter, type StanzaAttrs } from './copy-filter.js';
 import { Iqs, type IqHandler } from './iq.js';
 
 const require = createRequire(import.meta.url);
@@ -27,6 +28,26 @@ export function domainOf(address: string): string {
   return bare.slice(bare.lastIndexOf('@') + 1);
 }
 
+interface StreamParser {
+  write(data: string): void;
+}
+
+/**
+ * Puts a CopyFilter in front of the connection's XML parser: @xmpp/connection makes a parser of
+ * its `Parser` class for each stream (each connection), so each stream gets a filter of its own.
+ */
+function filterMessages(xmpp: ComponentCore, drop: (attrs: StanzaAttrs) => boolean): void {
+  const holder = xmpp as unknown as { Parser: new () => StreamParser };
+  const Base = holder.Parser;
+  holder.Parser = class extends Base {
+    private readonly copies = new CopyFilter(drop);
+    override write(data: string): void {
+      // Piece by piece: the parser handles what is before each message before it is decided on.
+      this.copies.feed(data, (text) => super.write(text));
+    }
+  };
+}
+
 export type LinkState = 'connecting' | 'online' | 'offline' | 'stopped';
 
 export interface ComponentOptions {
@@ -41,6 +62,12 @@ export interface ComponentOptions {
   maxQueued: number;
   /** How long one attempt may take (TCP connect, stream open, handshake). */
   attemptTimeoutMs?: number;
+  /**
+   * Asked for each incoming stanza-level `<message>` on its start tag's attributes alone: true
+   * leaves the whole stanza out before the XML parser (copy-filter.ts), for a MUC's copies of a
+   * message to occupants other than the reader.
+   */
+  dropMessage?: (attrs: StanzaAttrs) => boolean;
   log: Logger;
 }
 
@@ -77,6 +104,7 @@ export class ComponentLink {
 
   constructor(private readonly opts: ComponentOptions) {
     this.xmpp = new Component({ service: `xmpp://${opts.host}:${opts.port}`, domain: opts.domain });
+    if (opts.dropMessage) filterMessages(this.xmpp, opts.dropMessage);
     this.iqs = new Iqs((el) => this.send(el));
     // The handshake (XEP-0114 §3) once the server opened the stream; reconnects are ours (below).
     this.xmpp.on('open', (el: Element) => {
