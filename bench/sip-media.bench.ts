@@ -231,11 +231,6 @@ const results: Record<string, unknown> = {};
 // ------------------------------------------------------------------ peer to peer: the limit
 // The same work for this process as a relayed call gives it (a werift stream sent and one
 // received, a plain RTP stream sent and one received, per call), without the bridge between.
-log(
-  "the werift peers send and receive the relay's lean way in both phases (matrix-sender.ts," +
-    ' matrix-receiver.ts: SRTP on and off the ICE socket, none of werift’s per-packet' +
-    ' sender/receiver work), so that they take less CPU from the bridge',
-);
 if (!args['no-baseline']) {
   log('peer to peer (no bridge: werift → werift and RTP → RTP, one of each per call):');
   const webrtc: [WebrtcEnd, WebrtcEnd][] = [];
@@ -477,12 +472,7 @@ log(
       machine: facts,
       calls: N,
       seconds,
-      options: {
-        pin: args.pin,
-        priority: args.priority,
-        peersPriority: args['peers-priority'],
-        peers: 'lean (the relay’s send and receive paths)',
-      },
+      options: { pin: args.pin, priority: args.priority, peersPriority: args['peers-priority'] },
       results,
     },
     null,

@@ -12,13 +12,11 @@ import {
   RTCRtpCodecParameters,
   RtpHeader,
   RtpPacket,
-  type RTCRtpTransceiver,
 } from 'werift';
 import type { BodyAndContentType, SessionDescriptionHandler } from 'sip.js';
 import { parsePlainSdp, plainSdp, type RtpEndpoint } from '../../bridges/sip/media/plain-sdp.js';
 import { keepNoSentPackets } from '../../bridges/sip/media/legs.js';
 import { MatrixSender } from '../../bridges/sip/media/matrix-sender.js';
-import { MatrixReceiver } from '../../bridges/sip/media/matrix-receiver.js';
 
 const TAG = 0x5357424d; // 'SWBM'
 const FRAME = 160; // 20 ms of PCMU at 8 kHz
@@ -145,8 +143,6 @@ export class WebrtcEnd {
   private readonly ssrc = (Math.random() * 0xffffffff) >>> 0;
   /** Sends as the relay does toward Matrix (werift's sender work skipped): cheaper peers. */
   private lean?: MatrixSender;
-  /** Receives as the relay does from Matrix (werift's receiver work skipped): cheaper peers. */
-  private leanIn?: MatrixReceiver;
 
   constructor() {
     const seen = new WeakSet<MediaStreamTrack>();
@@ -173,21 +169,11 @@ export class WebrtcEnd {
 
   async offer(): Promise<string> {
     // As the relay's: no copy of each packet sent kept for NACKs (cheaper peers, both runs).
-    this.leanPaths(this.pc.addTransceiver(this.track, { direction: 'sendrecv' }));
+    const { sender } = this.pc.addTransceiver(this.track, { direction: 'sendrecv' });
+    keepNoSentPackets(sender);
+    this.lean = new MatrixSender(sender);
     await this.pc.setLocalDescription(await this.pc.createOffer());
     return this.gathered();
-  }
-
-  /**
-   * The relay's lean paths both ways (both phases: peer to peer and bridged), so that the peers
-   * take less CPU from the bridge on a shared machine; no copy of each packet sent kept for NACKs.
-   */
-  private leanPaths(transceiver: RTCRtpTransceiver): void {
-    keepNoSentPackets(transceiver.sender);
-    this.lean = new MatrixSender(transceiver.sender);
-    this.leanIn ??= MatrixReceiver.install(this.pc, transceiver.receiver, (p) =>
-      received(p.payload, performance.now()),
-    );
   }
 
   async accept(answer: string): Promise<void> {
@@ -197,7 +183,8 @@ export class WebrtcEnd {
   async answer(offer: string): Promise<string> {
     await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
     const transceiver = this.pc.getTransceivers()[0]!;
-    this.leanPaths(transceiver);
+    keepNoSentPackets(transceiver.sender);
+    this.lean = new MatrixSender(transceiver.sender);
     await transceiver.sender.replaceTrack(this.track);
     transceiver.setDirection('sendrecv');
     await this.pc.setLocalDescription(await this.pc.createAnswer());

@@ -14,8 +14,6 @@
  * `send` answers false and the packet goes werift's way.
  */
 import { randomInt } from 'node:crypto';
-import type { Socket } from 'node:dgram';
-import { isIP } from 'node:net';
 import { ntpTime, type RTCRtpSender, type RtpHeader, type RtpPacket } from 'werift';
 
 /** What of werift's RTCRtpSender the lean path reads and keeps up to date (private in werift). */
@@ -24,57 +22,15 @@ interface SenderInternals {
   codec?: { payloadType: number };
   headerExtensions?: unknown[];
   redRedundantPayloadType?: number;
-  dtlsTransport?: DtlsInternals;
+  dtlsTransport?: {
+    state: string;
+    sendRtp(payload: Buffer, header: RtpHeader): Promise<number>;
+  };
   ntpTimestamp: bigint;
   rtpTimestamp: number;
   packetCount: number;
   octetCount: number;
   runRtcp(): Promise<void>;
-}
-
-/** What of werift's DTLS transport and ICE connection the lean send uses (private in werift). */
-interface DtlsInternals {
-  state: string;
-  sendRtp(payload: Buffer, header: RtpHeader): Promise<number>;
-  srtp?: { encrypt(payload: Buffer, header: RtpHeader): Buffer };
-  bytesSent?: number;
-  packetsSent?: number;
-  iceTransport?: {
-    connection?: {
-      nominated?: PairInternals;
-      canSendApplicationData?(): boolean;
-    };
-  };
-}
-interface PairInternals {
-  remoteAddr: [string, number];
-  packetsSent: number;
-  bytesSent: number;
-  protocol: { type: string; transport?: { socket?: Socket; closed?: boolean } };
-}
-
-/** Whether werift sends to a pair's remote address without resolving it (an IP address). */
-const plainUdp = new WeakMap<PairInternals, boolean>();
-
-/**
- * The nominated pair to send on the way werift's ICE connection would (its `send`: the
- * nominated pair, nothing once consent expired), straight on the pair's UDP socket, without the
- * three chained promises of its send path: undefined when the pair is not a plain UDP one with an
- * IP address (TURN, TCP, an mDNS name to resolve), and werift sends; 'none' when werift would
- * send nothing.
- */
-function socketPair(dtls: DtlsInternals): PairInternals | 'none' | undefined {
-  const connection = dtls.iceTransport?.connection;
-  const pair = connection?.nominated;
-  if (!pair || !connection?.canSendApplicationData) return undefined;
-  let plain = plainUdp.get(pair);
-  if (plain === undefined) {
-    plain = pair.protocol.type === 'stun' && isIP(pair.remoteAddr[0]) !== 0;
-    plainUdp.set(pair, plain);
-  }
-  const udp = pair.protocol.transport;
-  if (!plain || !udp?.socket || udp.closed) return undefined;
-  return connection.canSendApplicationData() ? pair : 'none';
 }
 
 /** Packets between two NTP/RTP timestamp pairs for the sender reports (50 packets/s: 1 s). */
@@ -84,8 +40,6 @@ export class MatrixSender {
   private seq = randomInt(0, 0x10000);
   private readonly tsOffset = randomInt(0, 0x100000000);
   private sent = 0;
-  /** Packets sent straight on the ICE pair's socket (the rest went through werift's send). */
-  onSocket = 0;
 
   constructor(private readonly rtcSender: RTCRtpSender) {}
 
@@ -122,24 +76,7 @@ export class MatrixSender {
     }
     s.packetCount = (s.packetCount + 1) >>> 0;
     s.octetCount += packet.payload.length;
-    const pair = transport.srtp && socketPair(transport);
-    if (!pair) {
-      void transport.sendRtp(packet.payload, header);
-      return true;
-    }
-    if (pair === 'none') return true; // consent expired: werift sends nothing either
-    let data: Buffer;
-    try {
-      data = transport.srtp!.encrypt(packet.payload, header);
-    } catch {
-      return true; // werift's sendRtp logs and drops it
-    }
-    pair.protocol.transport!.socket!.send(data, pair.remoteAddr[1], pair.remoteAddr[0]);
-    pair.packetsSent++;
-    pair.bytesSent += data.length;
-    transport.packetsSent = (transport.packetsSent ?? 0) + 1;
-    transport.bytesSent = (transport.bytesSent ?? 0) + data.length;
-    this.onSocket++;
+    void transport.sendRtp(packet.payload, header);
     return true;
   }
 }
