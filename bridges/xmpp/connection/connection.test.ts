@@ -2,7 +2,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Element } from '@xmpp/xml';
-import { ComponentLink } from './connection.js';
+import { ComponentLink, type ComponentOptions } from './connection.js';
 import { buildMessage } from './stanzas.js';
 
 const link = (maxQueued = 2) =>
@@ -45,8 +45,8 @@ describe('the component connection', () => {
   });
 
   it('leaves out the messages dropMessage names before parsing, whatever the TCP chunks', async () => {
-    // A stand-in XMPP server: the XEP-0114 handshake, then a MUC's three copies of one message
-    // (one for the reader) and a presence, written a few bytes at a time.
+    // A MUC's three copies of one message (one for the reader) and a presence, written a few
+    // bytes at a time.
     const copy = (to: string) =>
       `<message type='groupchat' from='r@muc.example.org/Ann' to='${to}'><body>hi &amp; bye</body></message>`;
     const after =
@@ -54,50 +54,87 @@ describe('the component connection', () => {
       copy('reader@matrix.example.org/m') +
       copy('b@matrix.example.org/m') +
       `<presence from='r@muc.example.org/Ann' to='a@matrix.example.org/m'/>`;
-    const server = createServer((socket: Socket) => {
-      let got = '';
-      socket.on('data', (d) => {
-        got += String(d);
-        if (got.includes('</stream:stream>')) return void socket.end('</stream:stream>');
-        if (got.includes('<stream:stream') && !got.includes('<handshake')) {
-          socket.write(
-            "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='s1' from='matrix.example.org'>",
-          );
-        } else if (got.includes('</handshake>')) {
-          got = '';
-          socket.write('<handshake/>');
-          for (let i = 0; i < after.length; i += 7) socket.write(after.slice(i, i + 7));
-        }
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const l = new ComponentLink({
-      host: '127.0.0.1',
-      port: (server.address() as AddressInfo).port,
-      domain: 'matrix.example.org',
-      secret: 's3cret',
-      minDelayMs: 10,
-      maxDelayMs: 100,
-      maxQueued: 10,
-      log: pino({ level: 'silent' }),
-      dropMessage: (a) => a.type === 'groupchat' && a.to !== 'reader@matrix.example.org/m',
-    });
-    const stanzas: Element[] = [];
-    l.onStanza = (el) => stanzas.push(el);
-    try {
-      l.start();
-      await l.online();
-      for (let i = 0; i < 200 && stanzas.length < 2; i++)
-        await new Promise((r) => setTimeout(r, 10));
-      await new Promise((r) => setTimeout(r, 50)); // nothing more comes
-      expect(stanzas.map((el) => `${el.name} ${el.attrs.to}`)).toEqual([
-        'message reader@matrix.example.org/m',
-        'presence a@matrix.example.org/m',
-      ]);
-      expect(stanzas[0]!.getChildText('body')).toBe('hi & bye');
-    } finally {
-      await l.stop();
-      server.close();
-    }
+    const stanzas = await afterHandshake(
+      async (socket) => {
+        for (let i = 0; i < after.length; i += 7) socket.write(after.slice(i, i + 7));
+      },
+      2,
+      (a) => a.type === 'groupchat' && a.to !== 'reader@matrix.example.org/m',
+    );
+    expect(stanzas.map((el) => `${el.name} ${el.attrs.to}`)).toEqual([
+      'message reader@matrix.example.org/m',
+      'presence a@matrix.example.org/m',
+    ]);
+    expect(stanzas[0]!.getChildText('body')).toBe('hi & bye');
+  });
+
+  it('reads a character whose UTF-8 bytes two TCP reads split as that character', async () => {
+    const text = 'é 日本 🎉';
+    const bytes = Buffer.from(
+      `<message type='chat' from='ann@example.org/x' to='bob@matrix.example.org'><body>${text}</body></message>`,
+    );
+    const cuts = [bytes.indexOf(Buffer.from('日')) + 1, bytes.indexOf(Buffer.from('🎉')) + 2];
+    const stanzas = await afterHandshake(async (socket) => {
+      let from = 0;
+      for (const cut of [...cuts, bytes.length]) {
+        socket.write(bytes.subarray(from, cut)); // a read of its own: Nagle off, a pause between
+        from = cut;
+        await new Promise((r) => setTimeout(r, 30));
+      }
+    }, 1);
+    expect(stanzas[0]!.getChildText('body')).toBe(text);
   });
 });
+
+/**
+ * A stand-in XMPP server: the XEP-0114 handshake, then `write` on its socket. Resolves with the
+ * stanzas the link handed on once `count` came (and nothing more for a moment).
+ */
+async function afterHandshake(
+  write: (socket: Socket) => Promise<void>,
+  count: number,
+  dropMessage?: ComponentOptions['dropMessage'],
+): Promise<Element[]> {
+  const server = createServer((socket: Socket) => {
+    socket.setNoDelay(true);
+    let got = '';
+    socket.on('data', (d) => {
+      got += String(d);
+      if (got.includes('</stream:stream>')) return void socket.end('</stream:stream>');
+      if (got.includes('<stream:stream') && !got.includes('<handshake')) {
+        socket.write(
+          "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='s1' from='matrix.example.org'>",
+        );
+      } else if (got.includes('</handshake>')) {
+        got = '';
+        socket.write('<handshake/>');
+        void write(socket);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const l = new ComponentLink({
+    host: '127.0.0.1',
+    port: (server.address() as AddressInfo).port,
+    domain: 'matrix.example.org',
+    secret: 's3cret',
+    minDelayMs: 10,
+    maxDelayMs: 100,
+    maxQueued: 10,
+    log: pino({ level: 'silent' }),
+    ...(dropMessage ? { dropMessage } : {}),
+  });
+  const stanzas: Element[] = [];
+  l.onStanza = (el) => stanzas.push(el);
+  try {
+    l.start();
+    await l.online();
+    for (let i = 0; i < 200 && stanzas.length < count; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50)); // nothing more comes
+    return stanzas;
+  } finally {
+    await l.stop();
+    server.close();
+  }
+}

@@ -6,6 +6,7 @@
  * bridge must never try to speak for anyone else). The secret is never logged.
  */
 import { createRequire } from 'node:module';
+import type { Socket as NodeSocket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Component as ComponentCore } from '@xmpp/component-core';
 import type { Element } from '@xmpp/xml';
@@ -45,6 +46,21 @@ function filterMessages(xmpp: ComponentCore, drop: (attrs: StanzaAttrs) => boole
       // Piece by piece: the parser handles what is before each message before it is decided on.
       this.copies.feed(data, (text) => super.write(text));
     }
+  };
+}
+
+/**
+ * @xmpp/connection decodes each socket read on its own (`data.toString('utf8')`), so a character
+ * whose UTF-8 bytes two reads split came out as U+FFFD on both sides of the cut. A socket that
+ * decodes by itself (`setEncoding`: its decoder keeps a cut character's first bytes for the next
+ * read) hands over whole characters, and a string's toString is the string.
+ */
+function decodeWholeCharacters(xmpp: ComponentCore): void {
+  const connection = xmpp as unknown as { _attachSocket(socket: NodeSocket): void };
+  const attach = connection._attachSocket.bind(connection);
+  connection._attachSocket = (socket) => {
+    socket.setEncoding('utf8');
+    attach(socket);
   };
 }
 
@@ -104,6 +120,7 @@ export class ComponentLink {
 
   constructor(private readonly opts: ComponentOptions) {
     this.xmpp = new Component({ service: `xmpp://${opts.host}:${opts.port}`, domain: opts.domain });
+    decodeWholeCharacters(this.xmpp);
     if (opts.dropMessage) filterMessages(this.xmpp, opts.dropMessage);
     this.iqs = new Iqs((el) => this.send(el));
     // The handshake (XEP-0114 §3) once the server opened the stream; reconnects are ours (below).
