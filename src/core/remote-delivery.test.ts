@@ -13,6 +13,8 @@ const message = (n: number): RemoteEvent => ({
   content: { kind: 'text', text: `line ${n}` },
 });
 
+const runtime = { id: 'net' } as BridgeRuntime;
+
 describe('RemoteDelivery.emit', () => {
   it('keeps the order of emits that were not awaited one by one, even when a portal lookup is slow', async () => {
     const written: string[] = [];
@@ -46,7 +48,6 @@ describe('RemoteDelivery.emit', () => {
       inbound: new InboundTasks(),
     };
     const delivery = new RemoteDelivery(deps as unknown as RemoteDeliveryDeps);
-    const runtime = { id: 'net' } as BridgeRuntime;
     await Promise.all(Array.from({ length: 50 }, (_, n) => delivery.emit(runtime, message(n))));
     expect(written).toEqual(Array.from({ length: 50 }, (_, n) => `line ${n}`));
   });
@@ -71,7 +72,6 @@ describe('RemoteDelivery.emit', () => {
       inbound: new InboundTasks(),
     };
     const delivery = new RemoteDelivery(deps as unknown as RemoteDeliveryDeps);
-    const runtime = { id: 'net' } as BridgeRuntime;
     const first = delivery.emit(runtime, message(1));
     const second = delivery.emit(runtime, message(2));
     await expect(first).rejects.toThrow(/no portal/);
@@ -80,29 +80,8 @@ describe('RemoteDelivery.emit', () => {
 
   it('sends an event emitted while its room handles a Matrix event only after that handling', async () => {
     const order: string[] = [];
-    const tasks: (() => Promise<void>)[] = [];
     const inbound = new InboundTasks();
-    const deps = {
-      portals: { get: async () => ({ roomId: '!room:x' }) },
-      store: {
-        outbox: {
-          add: async (): Promise<OutboxEntry> => ({
-            id: 1,
-            bridge: 'net',
-            roomId: '!room:x',
-            json: JSON.stringify(message(1)),
-            attempts: 0,
-          }),
-        },
-      },
-      queue: { push: (_key: string, task: () => Promise<void>) => tasks.push(task) },
-      metrics: { outboxPending: { inc: () => undefined, dec: () => undefined } },
-      inbound,
-      runtimes: new Map(),
-      log: { warn: () => order.push('delivered') },
-    };
-    const delivery = new RemoteDelivery(deps as unknown as RemoteDeliveryDeps);
-    const runtime = { id: 'net' } as BridgeRuntime;
+    const { tasks, delivery } = oneEntryDelivery(inbound, () => order.push('delivered'));
     let scheduled!: Promise<void>;
     await inbound.run('!room:x', async () => {
       await delivery.emit(runtime, message(1));
@@ -116,30 +95,7 @@ describe('RemoteDelivery.emit', () => {
 });
 
 describe('RemoteDelivery.allSent', () => {
-  const setup = () => {
-    const tasks: (() => Promise<void>)[] = [];
-    const deps = {
-      portals: { get: async () => ({ roomId: '!room:x' }) },
-      store: {
-        outbox: {
-          add: async (): Promise<OutboxEntry> => ({
-            id: 1,
-            bridge: 'net',
-            roomId: '!room:x',
-            json: JSON.stringify(message(1)),
-            attempts: 0,
-          }),
-        },
-      },
-      queue: { push: (_key: string, task: () => Promise<void>) => tasks.push(task) },
-      metrics: { outboxPending: { inc: () => undefined, dec: () => undefined } },
-      inbound: new InboundTasks(),
-      runtimes: new Map(), // no runtime: delivering only logs, and the event counts as done
-      log: { warn: () => undefined },
-    };
-    return { tasks, delivery: new RemoteDelivery(deps as unknown as RemoteDeliveryDeps) };
-  };
-  const runtime = { id: 'net' } as BridgeRuntime;
+  const setup = () => oneEntryDelivery(new InboundTasks());
 
   it('resolves at once when nothing waits to be sent, and once the last send is done', async () => {
     const { tasks, delivery } = setup();
@@ -161,3 +117,31 @@ describe('RemoteDelivery.allSent', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(35);
   });
 });
+
+/**
+ * A delivery whose outbox holds one entry and whose room queue only collects its tasks (`tasks`,
+ * run by the test). No runtime is enabled: delivering only logs (`onDeliver`), and counts as done.
+ */
+function oneEntryDelivery(inbound: InboundTasks, onDeliver: () => void = () => undefined) {
+  const tasks: (() => Promise<void>)[] = [];
+  const deps = {
+    portals: { get: async () => ({ roomId: '!room:x' }) },
+    store: {
+      outbox: {
+        add: async (): Promise<OutboxEntry> => ({
+          id: 1,
+          bridge: 'net',
+          roomId: '!room:x',
+          json: JSON.stringify(message(1)),
+          attempts: 0,
+        }),
+      },
+    },
+    queue: { push: (_key: string, task: () => Promise<void>) => tasks.push(task) },
+    metrics: { outboxPending: { inc: () => undefined, dec: () => undefined } },
+    inbound,
+    runtimes: new Map(),
+    log: { warn: onDeliver },
+  };
+  return { tasks, delivery: new RemoteDelivery(deps as unknown as RemoteDeliveryDeps) };
+}
