@@ -101,16 +101,7 @@ export class RemoteDelivery {
 
   /** Resolves once every scheduled event is sent, or after `maxMs`, whichever is first. */
   allSent(maxMs: number): Promise<void> {
-    if (this.unsent === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.whenAllSent.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, maxMs);
-      this.whenAllSent.add(done);
-    });
+    return this.unsent === 0 ? Promise.resolve() : wakeable(maxMs, this.whenAllSent);
   }
 
   /** Ends the waits of retrying sends; what is unsent stays in the outbox for next time. */
@@ -203,14 +194,19 @@ export class RemoteDelivery {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wake.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake.add(done);
-    });
+    return wakeable(ms, this.wake);
   }
+}
+
+/** Resolves after `ms`, or sooner when one of `wakers` is called (each removes itself). */
+function wakeable(ms: number, wakers: Set<() => void>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      wakers.delete(done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    wakers.add(done);
+  });
 }
