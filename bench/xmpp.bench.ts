@@ -24,18 +24,34 @@
 import { tmpdir } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import type { ClientEvent } from '../src/matrix/events.js';
 import { FakeHomeserver } from '../test/support/fake-homeserver.js';
 import { BridgeProcess } from './lib/bridge-handle.js';
 import { sqliteTarget } from './lib/databases.js';
 import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './lib/identities.js';
 import { machine } from './lib/machine.js';
-import { pace, push, sleep, waitUntil } from './lib/pusher.js';
-import type { StageTimes } from './lib/stage-clock.js';
+import { pace, sleep, waitUntil } from './lib/pusher.js';
 import { IN_POINTS, OUT_POINTS, stageTable } from './lib/stage-report.js';
-import { MB, percentile, round } from './lib/stats.js';
-import { PlainComponent } from './lib/xmpp-plain-component.js';
+import { MB, round } from './lib/stats.js';
+import {
+  afterWrite,
+  carolSays,
+  epoch,
+  latency,
+  msgs,
+  rateOf,
+  sentAt,
+  show,
+} from './lib/xmpp-measure.js';
+import type { PlainComponent } from './lib/xmpp-plain-component.js';
+import {
+  controlRun,
+  PLAIN_MUC,
+  plainRoomLine,
+  type PlainRoomContext,
+  type PlainRoomLine,
+} from './lib/xmpp-plain-room.js';
 import { XmppPeer } from './lib/xmpp-peer.js';
+import { enterRoom, portalFromAlias, sayFromMatrix } from './lib/xmpp-portal-room.js';
 import { XmppReceiver } from './lib/xmpp-receiver.js';
 import { XmppServer } from './lib/xmpp-server.js';
 
@@ -74,9 +90,7 @@ log(
 );
 
 const MUC = 'bench@conference.localhost';
-const PLAIN_MUC = 'plain@conference.localhost';
 const ALIAS = `#xmpp_bench=40conference.localhost:${DOMAIN}`;
-const TXN_SIZE = 100;
 
 const prosody = await XmppServer.start(Number(args.port), nagle);
 const hs = await FakeHomeserver.start({
@@ -137,46 +151,13 @@ try {
   );
   const asUrl = `http://127.0.0.1:${port}`;
   hs.appserviceUrl = asUrl;
-  // The portal, from its alias (the component may still be connecting: ask again).
-  let roomId: string | undefined;
-  for (let i = 0; i < 100 && !roomId; i++) {
-    const res = await fetch(`${asUrl}/_matrix/app/v1/rooms/${encodeURIComponent(ALIAS)}`, {
-      headers: { authorization: `Bearer ${HS_TOKEN}` },
-    });
-    roomId = res.status === 200 ? hs.world.aliases.get(ALIAS) : undefined;
-    if (!roomId) await sleep(300);
-  }
-  if (!roomId) throw new Error(`the alias ${ALIAS} was not made`);
-  const room = roomId;
-
-  // Matrix users enter the room (each becomes an occupant of the MUC).
-  const enter = async (users: string[], name: (i: number) => string) => {
-    const joins: ClientEvent[] = [];
-    users.forEach((u, i) => {
-      hs.addUser(u, { displayname: name(i) });
-      hs.join(room, u);
-      joins.push(
-        hs
-          .events(room)
-          .filter((e) => e.type === 'm.room.member' && e.state_key === u)
-          .at(-1)!,
-      );
-    });
-    for (let i = 0; i < joins.length; i += TXN_SIZE) await push(hs, joins.slice(i, i + TXN_SIZE));
-    await waitUntil(
-      () => users.every((_, i) => bob.present.has(`${MUC}/${name(i)}`)),
-      300_000,
-      `${users.length} Matrix users in the MUC`,
-    );
-  };
+  const room = await portalFromAlias(hs, asUrl, ALIAS);
+  const enter = (users: string[], name: (i: number) => string) =>
+    enterRoom(hs, room, users, name, bob, MUC);
   const speakers = Array.from({ length: speakerCount }, (_, i) => `@mx${i}:${DOMAIN}`);
   await enter(speakers, (i) => `Matrix ${i}`);
-  const sendFromMatrix = async (bodies: string[], offset = 0) => {
-    const events = bodies.map((body, i) =>
-      hs.send(room, speakers[(offset + i) % speakers.length]!, { msgtype: 'm.text', body }),
-    );
-    for (let i = 0; i < events.length; i += TXN_SIZE) await push(hs, events.slice(i, i + TXN_SIZE));
-  };
+  const sendFromMatrix = (bodies: string[], offset = 0) =>
+    sayFromMatrix(hs, room, speakers, bodies, offset);
 
   // Warm-up, both ways.
   alice.say(MUC, 'warm');
@@ -188,8 +169,6 @@ try {
     'warm-up Matrix → XMPP',
   );
   const memory0 = await bridge.ask({ type: 'memory' }, 'memory', 60_000);
-  const msgs = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix} ${i}`);
-  const rateOf = (n: number, ms: number) => `${round((n * 1000) / ms)} msg/s`;
   // Prosody's CPU time per message of a phase (10 ms ticks: a phase's total is what counts).
   let prosodyCpu0 = 0;
   const prosodyFrom = () => void (prosodyCpu0 = prosody.cpuMs());
@@ -253,16 +232,6 @@ try {
   await sleep(500);
 
   // Latency at a fixed rate: each way, and Prosody's own client-to-client at the same rate.
-  const latency = (sent: Map<string, number>, got: Map<string, number>) => {
-    const sorted = [...sent].map(([b, at]) => got.get(b)! - at).sort((a, b) => a - b);
-    return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
-  };
-  const show = (l: { p50: number; p99: number }) =>
-    `p50 ${round(l.p50, 1)} ms, p99 ${round(l.p99, 1)} ms`;
-  const sentAt = () => new Map<string, number>();
-  /** performance.now() times → epoch ms, as the bridge process's stage times are. */
-  const epoch = (m: Map<string, number>) =>
-    new Map([...m].map(([b, at]) => [b, performance.timeOrigin + at]));
   const ownSent = sentAt();
   // This process's own event-loop delay in each paced phase: the XMPP clients, the stand-in
   // homeserver and the pusher share it, and its stalls show as latency of whatever it timed.
@@ -285,105 +254,38 @@ try {
   /** Latency to Carol (in a process of her own), of the messages sent at `sent` (this process's times). */
   const toCarol = async (prefix: string, sent: Map<string, number>) =>
     latency(epoch(sent), await carol!.arrivals(prefix, [...sent.keys()]));
-  const carolSays = (l: { p50: number; p99: number }) =>
-    `to Carol (a client in a process of her own) ${show(l)}`;
-  /** From the bridge's socket write to Carol, p50 / p99 / max (needs --stages). */
-  const afterWrite = (sent: Map<string, number>, got: Map<string, number>, times: StageTimes) => {
-    const gaps = [...sent.keys()]
-      .map((b) => (got.get(b) ?? NaN) - (times[b]?.written ?? NaN))
-      .filter((v) => !Number.isNaN(v))
-      .sort((a, b) => a - b);
-    return `${round(percentile(gaps, 50), 2)} / ${round(percentile(gaps, 99), 2)} / ${round(gaps.at(-1) ?? NaN, 2)}`;
-  };
   const own = latency(ownSent, bob.arrivals);
   const ownCarol = await toCarol('r ', ownSent);
   log(
     `Prosody alone at ${rate} msg/s: ${show(own)}; ${carolSays(ownCarol)}; ${benchLoopP99()}; ${ownProsody}`,
   );
 
-  // Prosody alone the way the bridge must use it. A room of its own (the bridge is not in it)
-  // with the same population: Alice, Bob and as many occupants on a plain component in this
-  // process (lib/xmpp-plain-component.ts) as the portal has Matrix speakers. The same message
-  // from Alice (a client) and from a component occupant: what differs is Prosody's component
-  // path. The component's copies come to this process here (to the bridge's in the portal).
-  /** Prosody alone the way the bridge uses it (the plain room), msg/s and latency at `rate`. */
-  let plainBase: { c2s: number; component: number } | undefined;
-  let plainComponentToCarol: { p50: number; p99: number } | undefined;
+  // Prosody alone the way the bridge must use it (lib/xmpp-plain-room.ts).
+  const plainRoom: PlainRoomContext = {
+    componentPort: prosody.componentPort,
+    alice,
+    bob,
+    carol,
+    speakers: speakerCount,
+    occupants,
+    messages,
+    paced,
+    rate,
+    log,
+    prosodyFrom,
+    prosodyPer,
+    toCarol,
+    benchLoopP99,
+    resetBenchLoop: () => benchLoop.reset(),
+  };
+  let plainLine: PlainRoomLine | undefined;
   if (args.plain !== 'off') {
-    plain = await PlainComponent.connect(prosody.componentPort, 'plain.localhost', 'plainsecret');
-    await alice.join(PLAIN_MUC, 'Alice');
-    await bob.join(PLAIN_MUC, 'Bob');
-    await plain.join(PLAIN_MUC, speakerCount);
-    const where = `${PLAIN_MUC}, ${occupants} occupants, ${speakerCount} of them on a plain component`;
-    await plain.say(PLAIN_MUC, ['pw']);
-    alice.say(PLAIN_MUC, 'pv');
-    await waitUntil(
-      () => bob.arrivals.has('pw') && bob.arrivals.has('pv'),
-      30_000,
-      'plain warm-up',
-    );
-    prosodyFrom();
-    t0 = performance.now();
-    for (const b of msgs('pc', messages)) alice.say(PLAIN_MUC, b);
-    await waitUntil(() => bob.arrivals.has(`pc ${messages - 1}`), 300_000, 'plain, client');
-    const c2sMs = bob.arrivals.get(`pc ${messages - 1}`)! - t0;
-    const c2sProsody = prosodyPer(messages);
-    await sleep(500);
-    prosodyFrom();
-    t0 = performance.now();
-    const bodies = msgs('pk', messages);
-    for (let i = 0; i < messages; i += TXN_SIZE)
-      await plain.say(PLAIN_MUC, bodies.slice(i, i + TXN_SIZE), i);
-    await waitUntil(() => bob.arrivals.has(`pk ${messages - 1}`), 300_000, 'plain, component');
-    const componentMs = bob.arrivals.get(`pk ${messages - 1}`)! - t0;
-    const componentProsody = prosodyPer(messages);
-    plainBase = {
-      c2s: (messages * 1000) / c2sMs,
-      component: (messages * 1000) / componentMs,
-    };
-    log(
-      `Prosody alone (${where}): client → MUC → client ${rateOf(messages, c2sMs)} (${c2sProsody}); component → MUC → client (bursts of ${TXN_SIZE} in one write) ${rateOf(messages, componentMs)} (${componentProsody})`,
-    );
-    await sleep(500);
-    const c2sSent = sentAt();
-    benchLoop.reset();
-    prosodyFrom();
-    await pace(paced, rate, (from, to) => {
-      for (let n = from; n < to; n++) {
-        c2sSent.set(`pl ${n}`, performance.now());
-        alice.say(PLAIN_MUC, `pl ${n}`);
-      }
-    });
-    await waitUntil(() => [...c2sSent.keys()].every((b) => bob.arrivals.has(b)), 60_000, 'pl');
-    const plProsody = prosodyPer(paced);
-    log(
-      `Prosody alone at ${rate} msg/s, client → MUC → client (${where}): ${show(latency(c2sSent, bob.arrivals))}; ${carolSays(await toCarol('pl ', c2sSent))}; ${benchLoopP99()}; ${plProsody}`,
-    );
-    const componentSent = sentAt();
-    prosodyFrom();
-    await pace(paced, rate, async (from, to) => {
-      const due: string[] = [];
-      for (let n = from; n < to; n++) {
-        componentSent.set(`pm ${n}`, performance.now());
-        due.push(`pm ${n}`);
-      }
-      await plain!.say(PLAIN_MUC, due, from);
-    });
-    await waitUntil(
-      () => [...componentSent.keys()].every((b) => bob.arrivals.has(b)),
-      60_000,
-      'pm',
-    );
-    const pmProsody = prosodyPer(paced);
-    log(
-      `Prosody alone at ${rate} msg/s, component → MUC → client (${where}): ${show(latency(componentSent, bob.arrivals))}; ${carolSays((plainComponentToCarol = await toCarol('pm ', componentSent)))}; ${benchLoopP99()}; ${pmProsody}`,
-    );
+    ({ line: plainLine, plain } = await plainRoomLine(plainRoom));
     // Out of the way of the bridge's phases: this process no longer parses its copies.
     if (!args.control) {
       await plain.stop();
       plain = undefined;
     }
-    await sleep(500);
   }
   const inSent = sentAt();
   benchLoop.reset();
@@ -433,10 +335,12 @@ try {
   log(
     `  ${carolSays(outCarol)}; added by the bridge (beside Prosody alone to Carol) ≈ p50 ${round(outCarol.p50 - ownCarol.p50, 1)} ms, p99 ${round(outCarol.p99 - ownCarol.p99, 1)} ms`,
   );
-  if (plainComponentToCarol)
+  if (plainLine) {
+    const base = plainLine.componentToCarol;
     log(
-      `  added by the bridge beside Prosody alone the way the bridge uses it (a plain component's message → Carol, ${show(plainComponentToCarol)}) ≈ p50 ${round(outCarol.p50 - plainComponentToCarol.p50, 1)} ms, p99 ${round(outCarol.p99 - plainComponentToCarol.p99, 1)} ms`,
+      `  added by the bridge beside Prosody alone the way the bridge uses it (a plain component's message → Carol, ${show(base)}) ≈ p50 ${round(outCarol.p50 - base.p50, 1)} ms, p99 ${round(outCarol.p99 - base.p99, 1)} ms`,
     );
+  }
   if (args.stages) {
     const { times, reads, writes } = await bridge.ask({ type: 'stages', prefix: 'q ' }, 'stages');
     for (const line of stageTable(OUT_POINTS, times, epoch(outSent), epoch(bob.arrivals)))
@@ -448,53 +352,21 @@ try {
       `  the component connection's socket reads: ${reads} (${round(reads / paced, 2)} a message), writes: ${writes} (${round(writes / paced, 2)} a message)`,
     );
   }
-  if (plainBase) {
+  if (plainLine) {
     const pct = (bridged: number, base: number) => `${round((bridged / base) * 100)} %`;
     const inRate = (messages * 1000) / inMs;
     const outRate = (messages * 1000) / outMs;
     log(
-      `Beside Prosody alone the way the bridge uses it (${PLAIN_MUC}): XMPP → Matrix ${round(inRate)} msg/s = ${pct(inRate, plainBase.c2s)} of client → MUC with the copies to a plain component (${round(plainBase.c2s)} msg/s); Matrix → XMPP ${round(outRate)} msg/s = ${pct(outRate, plainBase.component)} of component → MUC → client (${round(plainBase.component)} msg/s)`,
+      `Beside Prosody alone the way the bridge uses it (${PLAIN_MUC}): XMPP → Matrix ${round(inRate)} msg/s = ${pct(inRate, plainLine.c2s)} of client → MUC with the copies to a plain component (${round(plainLine.c2s)} msg/s); Matrix → XMPP ${round(outRate)} msg/s = ${pct(outRate, plainLine.component)} of component → MUC → client (${round(plainLine.component)} msg/s)`,
     );
   }
 
-  // The control: Matrix → XMPP again while the plain component says as much in its own room, at
-  // the same time, so both paths see the same machine, Prosody and clients. A gap between the two
-  // is the bridge's path; the same latency is the machine's (CPU) or Prosody's.
+  // The control: the bridge and the plain component at once (lib/xmpp-plain-room.ts).
   if (args.control && plain) {
-    const viaBridge = sentAt();
-    const viaPlain = sentAt();
-    const component = plain;
-    // Half the rate each: together as much as the other paced phases.
-    const half = rate / 2;
-    await Promise.all([
-      pace(paced / 2, half, async (from, to) => {
-        const bodies: string[] = [];
-        for (let n = from; n < to; n++) {
-          viaBridge.set(`c ${n}`, performance.now());
-          bodies.push(`c ${n}`);
-        }
-        await sendFromMatrix(bodies, from);
-      }),
-      pace(paced / 2, half, async (from, to) => {
-        const bodies: string[] = [];
-        for (let n = from; n < to; n++) {
-          viaPlain.set(`k ${n}`, performance.now());
-          bodies.push(`k ${n}`);
-        }
-        await component.say(PLAIN_MUC, bodies, from);
-      }),
-    ]);
-    const bridgeToCarol = await carol.arrivals('c ', [...viaBridge.keys()]);
-    const plainToCarol = latency(epoch(viaPlain), await carol.arrivals('k ', [...viaPlain.keys()]));
-    log(
-      `Control, ${half} msg/s each at the same time: Matrix → XMPP (transaction → Carol) ${show(latency(epoch(viaBridge), bridgeToCarol))}; a plain component's message → Carol ${show(plainToCarol)}`,
-    );
-    if (args.stages) {
-      const { times } = await bridge.ask({ type: 'stages', prefix: 'c ' }, 'stages');
-      log(
-        `  the bridge's socket took it → Carol got it: ${afterWrite(viaBridge, bridgeToCarol, times)}`,
-      );
-    }
+    const stages = args.stages
+      ? async (prefix: string) => (await bridge.ask({ type: 'stages', prefix }, 'stages')).times
+      : undefined;
+    await controlRun(plainRoom, plain, sendFromMatrix, stages);
     await plain.stop();
     plain = undefined;
   }
