@@ -42,21 +42,12 @@ import { sqliteTarget } from './lib/databases.js';
 import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './lib/identities.js';
 import { answerCalls } from './lib/call-answerer.js';
 import { machine } from './lib/machine.js';
-import { pace50, RtpEnd, summary, WebrtcEnd, type Stream } from './lib/media-peers.js';
+import { RtpEnd, WebrtcEnd } from './lib/media-peers.js';
+import { MeasuredWindow } from './lib/media-window.js';
 import { sleep, waitUntil } from './lib/pusher.js';
 import { round } from './lib/stats.js';
-import {
-  cpuBusyPercent,
-  cpuTicks,
-  groups,
-  processTree,
-  snapshot,
-  type TaskTimes,
-  type ThreadGroup,
-} from './lib/threads.js';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { snapshot } from './lib/threads.js';
 import { availableParallelism, setPriority } from 'node:os';
-import { readFileSync } from 'node:fs';
 
 const { values: args } = parseArgs({
   options: {
@@ -128,103 +119,11 @@ const DID = '+15550001';
 const USER = `@bench:${DOMAIN}`;
 const CALLERS = 20;
 
-type Summary = ReturnType<typeof summary>;
-const describe = (label: string, s: Summary) =>
-  log(
-    `  ${label.padEnd(16)} ${s.streams} streams${s.dead ? ` (and ${s.dead} that never came through)` : ''}: ${s.sent} sent (${round(s.sent / Math.max(1, s.streams) / seconds)}/s a stream), ${s.received} came, loss ${round(s.lossPercent, 3)} %` +
-      (s.duplicates ? ` (${s.duplicates} twice)` : '') +
-      `; delay p50 ${round(s.delayMs.p50, 2)} / p99 ${round(s.delayMs.p99, 2)} ms;` +
-      ` jitter (delay variation) p50 ${round(s.jitterMs.p50, 2)} / p99 ${round(s.jitterMs.p99, 2)} / max ${round(s.jitterMs.max, 1)} ms`,
-  );
-
-/**
- * Sends from every end for the window, then waits for the stragglers; the two ways' summaries.
- * `window` is told when the measured window starts (after the warm-up) and ends: the bridge's
- * figures (CPU, event loops, its probe) cover the same packets as this process's.
- */
-async function measure(
-  a: { out: Stream; send(): void }[],
-  b: { out: Stream; send(): void }[],
-  window?: { start(): Promise<void>; end(): Promise<void> },
-) {
-  const stop = pace50([...a, ...b]);
-  await sleep(2000); // warm-up (ICE consent, the first packets' paths)
-  await window?.start();
-  for (const e of [...a, ...b]) e.out.measure(true);
-  const cpu0 = process.cpuUsage();
-  const loop = monitorEventLoopDelay({ resolution: 1 });
-  loop.enable();
-  const kamailio = kamailioPids();
-  const before = { self: snapshot(process.pid), kamailio: tasksOf(kamailio), cpus: cpuTicks() };
-  const t0 = performance.now();
-  await sleep(seconds * 1000);
-  const cpu = process.cpuUsage(cpu0);
-  const windowMs = performance.now() - t0;
-  const after = { self: snapshot(process.pid), kamailio: tasksOf(kamailio), cpus: cpuTicks() };
-  loop.disable();
-  for (const e of [...a, ...b]) e.out.measure(false);
-  await window?.end();
-  const benchThreads = groups(before.self, after.self, windowMs, (tid) =>
-    tid === process.pid ? 'main thread' : 'other threads (V8, libuv)',
-  );
-  const kamailioThreads = groups(before.kamailio, after.kamailio, windowMs, () => 'all processes');
-  const cpus = cpuBusyPercent(before.cpus, after.cpus);
-  const benchLoopMs = {
-    p50: loop.percentile(50) / 1e6,
-    p99: loop.percentile(99) / 1e6,
-    max: loop.max / 1e6,
-  };
-  describeThreads('this process', benchThreads);
-  log(
-    `  this process's event loop delay p50 ${round(benchLoopMs.p50, 2)} / p99 ${round(benchLoopMs.p99, 2)} / max ${round(benchLoopMs.max, 1)} ms` +
-      ' (its receive handlers stamp arrivals: this is in every figure below)',
-  );
-  if (kamailio.length) describeThreads('Kamailio', kamailioThreads);
-  log(
-    `  CPUs busy: ${Object.entries(cpus)
-      .map(([c, p]) => `${c} ${round(p)} %`)
-      .join(', ')}`,
-  );
-  stop();
-  await sleep(1000); // the last frames in flight
-  // This process plays both ends: when it runs out of CPU, the figures are its own, not the bridge's.
-  const benchCorePercent = (cpu.user + cpu.system) / 10_000 / seconds;
-  log(`  (this process, the phones and Matrix clients: ${round(benchCorePercent)} % of a core)`);
-  return {
-    aToB: summary(a.map((e) => e.out)),
-    bToA: summary(b.map((e) => e.out)),
-    benchCorePercent,
-    benchThreads,
-    benchLoopMs,
-    kamailioThreads,
-    cpus,
-  };
-}
-
-/** Kamailio's processes while it runs for the bridged phase (none before). */
-const peers: { kamailioPidFile?: string } = {};
-function kamailioPids(): number[] {
-  if (!peers.kamailioPidFile) return [];
-  try {
-    return processTree(Number(readFileSync(peers.kamailioPidFile, 'utf8').trim()));
-  } catch {
-    return [];
-  }
-}
-function tasksOf(pids: number[]): Map<number, TaskTimes> {
-  const all = new Map<number, TaskTimes>();
-  for (const pid of pids) for (const [tid, t] of snapshot(pid)) all.set(tid, t);
-  return all;
-}
-
-/** One line per thread group: CPU, and how long it waited on a run queue for a core. */
-function describeThreads(who: string, threads: ThreadGroup[]): void {
-  for (const g of threads)
-    log(
-      `  ${who}, ${g.label}${g.threads > 1 ? ` (${g.threads})` : ''}: CPU ${round(g.cpuMs)} ms (${round(g.corePercent)} % of a core),` +
-        ` run-queue wait ${round(g.waitMs)} ms (${round(g.waitPerCpu, 3)} ms per ms of CPU)`,
-    );
-}
+const kamailioPidFile: { path?: string } = {};
+const measured = new MeasuredWindow(seconds, log, () => kamailioPidFile.path);
+const measure = measured.measure.bind(measured);
+const describe = measured.describe.bind(measured);
+const describeThreads = measured.describeThreads.bind(measured);
 
 const results: Record<string, unknown> = {};
 
@@ -276,8 +175,8 @@ const peersEnv = {
   SIP_WS_PORT: String(wsPort),
 };
 execFileSync('bash', ['test/peers/sip.sh', 'start'], { env: peersEnv, stdio: 'inherit' });
-peers.kamailioPidFile = join(work, 'kamailio.pid');
-if (args.pin) for (const pid of kamailioPids()) pin(pid, 0);
+kamailioPidFile.path = join(work, 'kamailio.pid');
+if (args.pin) for (const pid of measured.kamailioPids()) pin(pid, 0);
 const hs = await FakeHomeserver.start({
   serverName: DOMAIN,
   asToken: AS_TOKEN,
