@@ -41,6 +41,7 @@ import {
   rateOf,
   sentAt,
   show,
+  stamp,
 } from './lib/xmpp-measure.js';
 import type { PlainComponent } from './lib/xmpp-plain-component.js';
 import {
@@ -244,10 +245,7 @@ try {
   };
   prosodyFrom();
   await pace(paced, rate, (from, to) => {
-    for (let n = from; n < to; n++) {
-      ownSent.set(`r ${n}`, performance.now());
-      alice.say(MUC, `r ${n}`);
-    }
+    for (const b of stamp(ownSent, 'r', from, to)) alice.say(MUC, b);
   });
   await waitUntil(() => [...ownSent.keys()].every((b) => bob.arrivals.has(b)), 60_000, 'paced');
   const ownProsody = prosodyPer(paced);
@@ -292,10 +290,7 @@ try {
   await bridge.ask({ type: 'mark' }, 'marked');
   prosodyFrom();
   await pace(paced, rate, (from, to) => {
-    for (let n = from; n < to; n++) {
-      inSent.set(`p ${n}`, performance.now());
-      alice.say(MUC, `p ${n}`);
-    }
+    for (const b of stamp(inSent, 'p', from, to)) alice.say(MUC, b);
   });
   await waitUntil(() => [...inSent.keys()].every((b) => arrivals.has(b)), 60_000, 'paced in');
   const inPacedProsody = prosodyPer(paced);
@@ -315,14 +310,7 @@ try {
   benchLoop.reset();
   await bridge.ask({ type: 'mark' }, 'marked');
   prosodyFrom();
-  await pace(paced, rate, async (from, to) => {
-    const bodies: string[] = [];
-    for (let n = from; n < to; n++) {
-      outSent.set(`q ${n}`, performance.now());
-      bodies.push(`q ${n}`);
-    }
-    await sendFromMatrix(bodies, from);
-  });
+  await pace(paced, rate, (from, to) => sendFromMatrix(stamp(outSent, 'q', from, to), from));
   await waitUntil(() => [...outSent.keys()].every((b) => bob.arrivals.has(b)), 60_000, 'paced out');
   const outPacedProsody = prosodyPer(paced);
   const outLat = latency(outSent, bob.arrivals);

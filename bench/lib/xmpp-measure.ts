@@ -13,6 +13,16 @@ export const sentAt = () => new Map<string, number>();
 export const msgs = (prefix: string, n: number) =>
   Array.from({ length: n }, (_, i) => `${prefix} ${i}`);
 
+/** The bodies `<prefix> from` … `<prefix> to-1`, each stamped in `sent` with the time now. */
+export function stamp(sent: Map<string, number>, prefix: string, from: number, to: number) {
+  const bodies: string[] = [];
+  for (let n = from; n < to; n++) {
+    sent.set(`${prefix} ${n}`, performance.now());
+    bodies.push(`${prefix} ${n}`);
+  }
+  return bodies;
+}
+
 export const rateOf = (n: number, ms: number) => `${round((n * 1000) / ms)} msg/s`;
 
 export function latency(sent: Map<string, number>, got: Map<string, number>): Latency {

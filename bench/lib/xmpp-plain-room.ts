@@ -16,6 +16,7 @@ import {
   rateOf,
   sentAt,
   show,
+  stamp,
   type Latency,
 } from './xmpp-measure.js';
 import { PlainComponent } from './xmpp-plain-component.js';
@@ -92,10 +93,7 @@ export async function plainRoomLine(
   ctx.resetBenchLoop();
   prosodyFrom();
   await pace(paced, rate, (from, to) => {
-    for (let n = from; n < to; n++) {
-      c2sSent.set(`pl ${n}`, performance.now());
-      alice.say(PLAIN_MUC, `pl ${n}`);
-    }
+    for (const b of stamp(c2sSent, 'pl', from, to)) alice.say(PLAIN_MUC, b);
   });
   await waitUntil(() => [...c2sSent.keys()].every((b) => bob.arrivals.has(b)), 60_000, 'pl');
   const plProsody = prosodyPer(paced);
@@ -104,14 +102,9 @@ export async function plainRoomLine(
   );
   const componentSent = sentAt();
   prosodyFrom();
-  await pace(paced, rate, async (from, to) => {
-    const due: string[] = [];
-    for (let n = from; n < to; n++) {
-      componentSent.set(`pm ${n}`, performance.now());
-      due.push(`pm ${n}`);
-    }
-    await plain.say(PLAIN_MUC, due, from);
-  });
+  await pace(paced, rate, (from, to) =>
+    plain.say(PLAIN_MUC, stamp(componentSent, 'pm', from, to), from),
+  );
   await waitUntil(() => [...componentSent.keys()].every((b) => bob.arrivals.has(b)), 60_000, 'pm');
   const pmProsody = prosodyPer(paced);
   const componentToCarol = await ctx.toCarol('pm ', componentSent);
@@ -144,18 +137,10 @@ export async function controlRun(
   const viaBridge = sentAt();
   const viaPlain = sentAt();
   const half = ctx.rate / 2;
-  const timed = (sent: Map<string, number>, prefix: string, from: number, to: number) => {
-    const bodies: string[] = [];
-    for (let n = from; n < to; n++) {
-      sent.set(`${prefix} ${n}`, performance.now());
-      bodies.push(`${prefix} ${n}`);
-    }
-    return bodies;
-  };
   await Promise.all([
-    pace(ctx.paced / 2, half, (from, to) => sendFromMatrix(timed(viaBridge, 'c', from, to), from)),
+    pace(ctx.paced / 2, half, (from, to) => sendFromMatrix(stamp(viaBridge, 'c', from, to), from)),
     pace(ctx.paced / 2, half, (from, to) =>
-      plain.say(PLAIN_MUC, timed(viaPlain, 'k', from, to), from),
+      plain.say(PLAIN_MUC, stamp(viaPlain, 'k', from, to), from),
     ),
   ]);
   const bridgeToCarol = await ctx.carol.arrivals('c ', [...viaBridge.keys()]);
