@@ -54,24 +54,9 @@ describe('RemoteDelivery.emit', () => {
 
   it('rejects an emit for a portal with no room without holding up the next one', async () => {
     let calls = 0;
-    const deps = {
-      portals: { get: async () => (calls++ === 0 ? undefined : { roomId: '!room:x' }) },
-      store: {
-        outbox: {
-          add: async (): Promise<OutboxEntry> => ({
-            id: 1,
-            bridge: 'net',
-            roomId: '!room:x',
-            json: '{}',
-            attempts: 0,
-          }),
-        },
-      },
-      queue: { push: () => undefined },
-      metrics: { outboxPending: { inc: () => undefined, dec: () => undefined } },
-      inbound: new InboundTasks(),
-    };
-    const delivery = new RemoteDelivery(deps as unknown as RemoteDeliveryDeps);
+    const { delivery } = oneEntryDelivery(new InboundTasks(), undefined, {
+      get: async () => (calls++ === 0 ? undefined : { roomId: '!room:x' }),
+    });
     const first = delivery.emit(runtime, message(1));
     const second = delivery.emit(runtime, message(2));
     await expect(first).rejects.toThrow(/no portal/);
@@ -120,12 +105,18 @@ describe('RemoteDelivery.allSent', () => {
 
 /**
  * A delivery whose outbox holds one entry and whose room queue only collects its tasks (`tasks`,
- * run by the test). No runtime is enabled: delivering only logs (`onDeliver`), and counts as done.
+ * run by the test); `portals` finds the room ('!room:x' by default). No runtime is enabled: delivering only logs (`onDeliver`), and counts as done.
  */
-function oneEntryDelivery(inbound: InboundTasks, onDeliver: () => void = () => undefined) {
+function oneEntryDelivery(
+  inbound: InboundTasks,
+  onDeliver: () => void = () => undefined,
+  portals: { get(): Promise<{ roomId: string } | undefined> } = {
+    get: async () => ({ roomId: '!room:x' }),
+  },
+) {
   const tasks: (() => Promise<void>)[] = [];
   const deps = {
-    portals: { get: async () => ({ roomId: '!room:x' }) },
+    portals,
     store: {
       outbox: {
         add: async (): Promise<OutboxEntry> => ({
