@@ -20,7 +20,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'bridges/**/*.test.ts', 'test/**/*.test.ts'],
+          include: [
+            'src/**/*.test.ts',
+            'bridges/**/*.test.ts',
+            'bench/**/*.test.ts',
+            'test/**/*.test.ts',
+          ],
           exclude: [...exclude, 'test/integration/**'],
           sequence: { groupOrder: 0 },
         },

@@ -15,6 +15,7 @@
  *   npm run bench:sip-media -- --pin           # this process (and Kamailio) on CPU 0, the bridge on CPU 1
  *   npm run bench:sip-media -- --priority=-10  # the bridge's media.priority (needs CAP_SYS_NICE)
  *   npm run bench:sip-media -- --peers-priority=-10  # this process's threads at nice -10 (same)
+ *   npm run bench:sip-media -- --no-wire       # without the capture on lo (or --wire: required)
  *   SWITCHBOARD_BENCH_PHASE_PROF=/tmp/prof npm run bench:sip-media   # a CPU profile of the window
  *
  * Where the time goes (Linux): over each measured window, every thread's CPU and run-queue wait
@@ -23,7 +24,13 @@
  * Kamailio; each CPU's busy share; and this process's own event-loop delay. Both ends measure in
  * this process: a packet's delay is stamped when its sender runs (a late timer is not counted)
  * and read in this process's socket handler, so this process's loop delay is in every figure,
- * peer to peer as through the bridge. `--pin` runs the load generator and the system under test
+ * peer to peer as through the bridge ("end to end, stamped in this process"). So, through the
+ * bridge, a second measure: "at the bridge, kernel timestamps on lo" (bench/lib/media-wire.ts):
+ * tcpdump captures the RTP on the loopback interface over the window, and each packet's datagram
+ * to the bridge is matched with the bridge's datagram out; the difference of their kernel
+ * timestamps is what the bridge held it, whatever this process's receiving peers were doing
+ * (`--wire` requires it, `--no-wire` leaves it out; by default on where tcpdump and CAP_NET_RAW
+ * are). `--pin` runs the load generator and the system under test
  * on separate cores (as the phones and Matrix clients are other machines in production), in
  * both phases; run without it beside, for the contended figures.
  */
@@ -48,6 +55,7 @@ import { sleep, waitUntil } from './lib/pusher.js';
 import { round } from './lib/stats.js';
 import { snapshot } from './lib/threads.js';
 import { availableParallelism, setPriority } from 'node:os';
+import { WireMeasure, type WireResults } from './lib/media-wire.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -68,6 +76,9 @@ const { values: args } = parseArgs({
      * stands in for other machines). Negative needs CAP_SYS_NICE.
      */
     'peers-priority': { type: 'string' },
+    /** The measure at the bridge (tcpdump on lo): required (`--wire`), or left out (`--no-wire`). */
+    wire: { type: 'boolean', default: false },
+    'no-wire': { type: 'boolean', default: false },
   },
 });
 // This process's werift peers parse headers as the bridge's relay does (the cheaper generator).
@@ -95,6 +106,12 @@ log(
 function pin(pid: number, cpu: number): void {
   execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
 }
+if (args.wire && args['no-wire']) throw new Error('--wire or --no-wire, not both');
+const wire = WireMeasure.open(
+  args.wire ? 'on' : args['no-wire'] ? 'off' : 'auto',
+  join(import.meta.dirname, '..'),
+  log,
+);
 if (args.pin) {
   if (availableParallelism() < 2) throw new Error('--pin needs two CPUs');
   pin(process.pid, 0);
@@ -293,9 +310,11 @@ try {
   let packets = 0;
   let windowS = 0;
   let stats: Awaited<ReturnType<typeof bridgeStats>> | undefined;
+  let wireResults: WireResults | undefined;
   const bridgeStats = () => bridge.ask({ type: 'stats' }, 'stats');
   const relayed = await measure(phones, matrixEnds, {
     start: async () => {
+      await wire?.start();
       await bridge.ask({ type: 'mark' }, 'marked');
       sentBefore = sentSoFar();
       w0 = performance.now();
@@ -305,11 +324,15 @@ try {
       packets = sentSoFar() - sentBefore;
       stats = await bridgeStats();
       windowS = (performance.now() - w0) / 1000;
+      // The packets still in flight at the window's end are on the wire before the capture stops.
+      wireResults = await wire?.finish(phones, matrixEnds);
     },
   });
   if (!stats) throw new Error('no figures from the bridge');
+  log("  end to end, stamped in this process (its receiving peers' own delays included):");
   describe('SIP → Matrix', relayed.aToB);
   describe('Matrix → SIP', relayed.bToA);
+  if (wireResults) wire!.describe(wireResults);
   const cpuPerPacketUs = (stats.cpuMs * 1000) / packets;
   log(
     `  bridge CPU ${round(stats.cpuMs / 1000, 2)} s for ≈${packets} packets: ${round(cpuPerPacketUs, 1)} µs per packet ` +
@@ -325,20 +348,7 @@ try {
         .join(''),
   );
   describeThreads('bridge', stats.threads);
-  // Inside each media thread (bridges/sip/media/relay-probe.ts): how late packets reached the
-  // relay (delay variation at its handler: the time they waited in its sockets) and how long it
-  // held them (its handler to the send on the other leg).
-  stats.mediaLoopDelayMs.forEach((d, i) => {
-    for (const [label, way] of [
-      ['SIP → Matrix', d.packets.toMatrix],
-      ['Matrix → SIP', d.packets.toSip],
-    ] as const)
-      log(
-        `  thread ${i + 1} ${label}: ${way.heldUs.count} packets reached the relay with delay variation` +
-          ` p50 ${round(way.arrivalMs.p50, 2)} / p99 ${round(way.arrivalMs.p99, 2)} / max ${round(way.arrivalMs.max, 1)} ms;` +
-          ` held by it p50 ${round(way.heldUs.p50)} / p99 ${round(way.heldUs.p99)} / max ${round(way.heldUs.max)} µs`,
-      );
-  });
+  measured.describeProbe(stats.mediaLoopDelayMs);
   results.bridged = {
     ...relayed,
     bridgeCpuMs: stats.cpuMs,
@@ -351,8 +361,10 @@ try {
     priority: args.priority ?? 'default',
     peersPriority: args['peers-priority'] ?? 'default',
     peakRssBytes: stats.peakRssBytes,
+    atTheBridge: wireResults ?? 'not measured (--no-wire, or no capture possible here)',
   };
 } finally {
+  wire?.abort();
   await Promise.all(sessions.map((s) => s.bye().catch(() => undefined)));
   await sleep(500);
   await ua?.stop().catch(() => undefined);
@@ -371,7 +383,12 @@ log(
       machine: facts,
       calls: N,
       seconds,
-      options: { pin: args.pin, priority: args.priority, peersPriority: args['peers-priority'] },
+      options: {
+        pin: args.pin,
+        priority: args.priority,
+        peersPriority: args['peers-priority'],
+        wire: !!wire,
+      },
       results,
     },
     null,

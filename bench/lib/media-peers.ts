@@ -17,6 +17,7 @@ import type { BodyAndContentType, SessionDescriptionHandler } from 'sip.js';
 import { parsePlainSdp, plainSdp, type RtpEndpoint } from '../../bridges/sip/media/plain-sdp.js';
 import { keepNoSentPackets } from '../../bridges/sip/media/legs.js';
 import { MatrixSender } from '../../bridges/sip/media/matrix-sender.js';
+import { wireKey, type NamedStream } from './wire-hold.js';
 
 const TAG = 0x5357424d; // 'SWBM'
 const FRAME = 160; // 20 ms of PCMU at 8 kHz
@@ -25,12 +26,15 @@ const FRAME = 160; // 20 ms of PCMU at 8 kHz
 const streams = new Map<number, Stream>();
 let nextId = 1;
 
-/** A payload that came, counted in the stream that sent it (not one of ours: ignored). */
-export function received(payload: Uint8Array, now: number): void {
+/**
+ * A payload that came, counted in the stream that sent it (not one of ours: ignored); `name` is
+ * the datagram's as it arrived (SSRC and sequence number, wire-hold.ts's `wireKey`).
+ */
+export function received(payload: Uint8Array, now: number, name: number): void {
   if (payload.length !== FRAME) return;
   const view = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
   if (view.readUInt32BE(0) !== TAG) return;
-  streams.get(view.readUInt32BE(4))?.take(view, now);
+  streams.get(view.readUInt32BE(4))?.take(view, now, name);
 }
 
 /** One direction of one call: what was sent, and the delay of each packet that came. */
@@ -48,6 +52,11 @@ export class Stream {
   private to = Infinity;
   private readonly seen = new Set<number>();
   duplicates = 0;
+  /**
+   * The measured packets' datagram names (wire-hold.ts), by index less the first measured: as
+   * sent (to the bridge) and as received (from it). For the measure at the bridge on the wire.
+   */
+  readonly names: NamedStream = { sent: [], received: [] };
 
   constructor() {
     streams.set(this.id, this);
@@ -76,9 +85,15 @@ export class Stream {
     return { index, payload, timestamp: Math.round(now * 8) >>> 0 };
   }
 
-  take(view: Buffer, now: number): void {
+  /** The datagram name packet `index` was sent with (when measured). */
+  sentAs(index: number, name: number): void {
+    if (index >= this.from && index < this.to) this.names.sent[index - this.from] = name;
+  }
+
+  take(view: Buffer, now: number, name: number): void {
     const index = view.readUInt32BE(8);
     if (index < this.from || index >= this.to) return;
+    this.names.received[index - this.from] = name;
     if (this.seen.has(index)) {
       this.duplicates++;
       return;
@@ -149,7 +164,9 @@ export class WebrtcEnd {
     this.pc.onTrack.subscribe((t) => {
       if (seen.has(t)) return;
       seen.add(t);
-      t.onReceiveRtp.subscribe((p) => received(p.payload, performance.now()));
+      t.onReceiveRtp.subscribe((p) =>
+        received(p.payload, performance.now(), wireKey(p.header.ssrc, p.header.sequenceNumber)),
+      );
     });
   }
 
@@ -217,7 +234,10 @@ export class WebrtcEnd {
       marker: index === 0,
     });
     const packet = new RtpPacket(header, payload);
-    if (!this.lean?.send(packet)) this.track.writeRtp(packet);
+    // The lean sender writes the header it sends with (its SSRC, its sequence number) in place.
+    if (this.lean?.send(packet))
+      this.out.sentAs(index, wireKey(header.ssrc, header.sequenceNumber));
+    else this.track.writeRtp(packet); // werift's own header: not named (not matched on the wire)
   }
 
   close(): Promise<void> {
@@ -240,7 +260,12 @@ export class RtpEnd implements SessionDescriptionHandler {
     const socket = createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
     socket.on('message', (msg) => {
-      if (msg.length > 12) received(msg.subarray(12), performance.now());
+      if (msg.length > 12)
+        received(
+          msg.subarray(12),
+          performance.now(),
+          wireKey(msg.readUInt32BE(8), msg.readUInt16BE(2)),
+        );
     });
     this.socket = socket;
     return socket;
@@ -268,6 +293,7 @@ export class RtpEnd implements SessionDescriptionHandler {
     header.writeUInt32BE(timestamp, 4);
     header.writeUInt32BE(this.ssrc, 8);
     this.socket.send([header, payload], this.far.port, this.far.address);
+    this.out.sentAs(index, wireKey(this.ssrc, index));
   }
 
   // sip.js's SessionDescriptionHandler

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pace50, summary, type Stream } from './media-peers.js';
 import { sleep } from './pusher.js';
+import type { LoopDelay } from '../../bridges/sip/media/relay-protocol.js';
 import { round } from './stats.js';
 import {
   cpuBusyPercent,
@@ -38,6 +39,25 @@ export class MeasuredWindow {
         `; delay p50 ${round(s.delayMs.p50, 2)} / p99 ${round(s.delayMs.p99, 2)} ms;` +
         ` jitter (delay variation) p50 ${round(s.jitterMs.p50, 2)} / p99 ${round(s.jitterMs.p99, 2)} / max ${round(s.jitterMs.max, 1)} ms`,
     );
+  }
+
+  /**
+   * Inside each media thread (bridges/sip/media/relay-probe.ts): how late packets reached the
+   * relay (delay variation at its handler: the time they waited in its sockets) and how long it
+   * held them (its handler to the send on the other leg).
+   */
+  describeProbe(media: LoopDelay[]): void {
+    media.forEach((d, i) => {
+      for (const [label, way] of [
+        ['SIP → Matrix', d.packets.toMatrix],
+        ['Matrix → SIP', d.packets.toSip],
+      ] as const)
+        this.log(
+          `  thread ${i + 1} ${label}: ${way.heldUs.count} packets reached the relay with delay variation` +
+            ` p50 ${round(way.arrivalMs.p50, 2)} / p99 ${round(way.arrivalMs.p99, 2)} / max ${round(way.arrivalMs.max, 1)} ms;` +
+            ` held by it p50 ${round(way.heldUs.p50)} / p99 ${round(way.heldUs.p99)} / max ${round(way.heldUs.max)} µs`,
+        );
+    });
   }
 
   /** One line per thread group: CPU, and how long it waited on a run queue for a core. */
