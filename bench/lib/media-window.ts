@@ -65,7 +65,8 @@ export class MeasuredWindow {
     for (const g of threads)
       this.log(
         `  ${who}, ${g.label}${g.threads > 1 ? ` (${g.threads})` : ''}: CPU ${round(g.cpuMs)} ms (${round(g.corePercent)} % of a core),` +
-          ` run-queue wait ${round(g.waitMs)} ms (${round(g.waitPerCpu, 3)} ms per ms of CPU)`,
+          ` run-queue wait ${round(g.waitMs)} ms (${round(g.waitPerCpu, 3)} ms per ms of CPU;` +
+          ` ${g.slices} times on a CPU, ${round(g.waitPerSlice * 1000)} µs waited each)`,
       );
   }
 

@@ -70,6 +70,10 @@ export interface ThreadGroup {
   waitMs: number;
   /** Run-queue wait per ms of CPU: how long the group waited for a core for each ms it ran. */
   waitPerCpu: number;
+  /** Times its threads were put on a CPU (schedstat's 3rd field: wake-ups, preemptions too). */
+  slices: number;
+  /** Mean run-queue wait per time on a CPU, in ms: how long a wake-up waited for a core. */
+  waitPerSlice: number;
 }
 
 /**
@@ -93,8 +97,11 @@ export function groups(
       corePercent: 0,
       waitMs: 0,
       waitPerCpu: 0,
+      slices: 0,
+      waitPerSlice: 0,
     };
     g.threads++;
+    g.slices += a.slices - b.slices;
     g.cpuMs += (a.cpuNs - b.cpuNs) / 1e6;
     g.waitMs += (a.waitNs - b.waitNs) / 1e6;
     by.set(name, g);
@@ -102,6 +109,7 @@ export function groups(
   for (const g of by.values()) {
     g.corePercent = (100 * g.cpuMs) / windowMs;
     g.waitPerCpu = g.cpuMs > 0 ? g.waitMs / g.cpuMs : 0;
+    g.waitPerSlice = g.slices > 0 ? g.waitMs / g.slices : 0;
   }
   return [...by.values()];
 }
