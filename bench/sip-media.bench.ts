@@ -14,6 +14,7 @@
  *   npm run bench:sip-media -- --threads 0      # the relays on the bridge's main thread (A/B)
  *   npm run bench:sip-media -- --pin           # this process (and Kamailio) on CPU 0, the bridge on CPU 1
  *   npm run bench:sip-media -- --priority=-10  # the bridge's media.priority (needs CAP_SYS_NICE)
+ *   npm run bench:sip-media -- --realtime=10   # the bridge's media.realtime: SCHED_RR (the same)
  *   npm run bench:sip-media -- --peers-priority=-10  # this process's threads at nice -10 (same)
  *   npm run bench:sip-media -- --no-wire       # without the capture on lo (or --wire: required)
  *   SWITCHBOARD_BENCH_PHASE_PROF=/tmp/prof npm run bench:sip-media   # a CPU profile of the window
@@ -36,7 +37,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -44,6 +44,7 @@ import '../bridges/sip/signalling/connection.js'; // gives sip.js its WebSocket 
 import { Inviter, SessionState, UserAgent, type Session } from 'sip.js';
 import { installFastRtpHeader } from '../bridges/sip/media/werift-rtp-header.js';
 import { FakeHomeserver } from '../test/support/fake-homeserver.js';
+import { freePort } from './lib/free-port.js';
 import { BridgeProcess } from './lib/bridge-handle.js';
 import { sqliteTarget } from './lib/databases.js';
 import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './lib/identities.js';
@@ -70,6 +71,8 @@ const { values: args } = parseArgs({
     pin: { type: 'boolean', default: false },
     /** The bridge's `media.priority` (a nice value; negative needs CAP_SYS_NICE). */
     priority: { type: 'string' },
+    /** The bridge's `media.realtime` (SCHED_RR 1 … 99; needs CAP_SYS_NICE). */
+    realtime: { type: 'string' },
     /**
      * This process's own nice value (every thread of it: the phones and Matrix clients), so that
      * the load generator does not wait for a core behind other work on a shared machine (it
@@ -97,6 +100,7 @@ log(
       ? '; PINNED: this process and Kamailio on CPU 0, the bridge on CPU 1'
       : '; unpinned') +
     (args.priority !== undefined ? `; media.priority ${args.priority}` : '') +
+    (args.realtime !== undefined ? `; media.realtime ${args.realtime} (SCHED_RR)` : '') +
     (args['peers-priority'] !== undefined
       ? `; this process (the peers) at nice ${args['peers-priority']}`
       : ''),
@@ -121,16 +125,6 @@ if (args['peers-priority'] !== undefined) {
   const nice = Number(args['peers-priority']);
   for (const tid of snapshot(process.pid).keys()) setPriority(tid, nice);
 }
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 const DID = '+15550001';
 const USER = `@bench:${DOMAIN}`;
@@ -239,6 +233,7 @@ try {
               rtp_bind_address: '127.0.0.1',
               ...(args.threads !== undefined ? { threads: Number(args.threads) } : {}),
               ...(args.priority !== undefined ? { priority: Number(args.priority) } : {}),
+              ...(args.realtime !== undefined ? { realtime: Number(args.realtime) } : {}),
             },
             max_calls: { total: 5000, per_user: 5000 },
           },
@@ -359,6 +354,7 @@ try {
     bridgeThreads: stats.threads,
     pinned: args.pin,
     priority: args.priority ?? 'default',
+    realtime: args.realtime ?? 'none',
     peersPriority: args['peers-priority'] ?? 'default',
     peakRssBytes: stats.peakRssBytes,
     atTheBridge: wireResults ?? 'not measured (--no-wire, or no capture possible here)',

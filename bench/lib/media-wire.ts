@@ -105,6 +105,7 @@ export class WireMeasure {
     const c = r.capture;
     this.log(
       `  at the bridge, kernel timestamps on lo: ${c.captured} RTP datagrams captured, ${c.dropped} dropped by the kernel` +
+        ` (tcpdump's own CPU ${round(c.cpuMs)} ms)` +
         (c.dropped
           ? ` — THE CAPTURE IS INCOMPLETE: ${c.dropped} datagrams are missing below (unmatched), the figures are not whole`
           : ''),

@@ -14,6 +14,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { snapshot } from './threads.js';
 import { byKey, RtpLineParser, type WirePacket } from './wire-hold.js';
 
 /** RTP over UDP, IPv4 or IPv6 (no extension headers: loopback datagrams have none). */
@@ -27,6 +28,8 @@ export interface CaptureCounts {
   captured: number;
   received: number;
   dropped: number;
+  /** tcpdump's own CPU over the capture (ms): it shares the machine with what it measures. */
+  cpuMs: number;
 }
 
 /** tcpdump, installed when missing (apt-get, as root), or an error saying how to get it. */
@@ -124,6 +127,9 @@ export class WireCapture {
    */
   async stop(): Promise<CaptureCounts> {
     await new Promise((resolve) => setTimeout(resolve, 1500));
+    let cpuMs = NaN;
+    for (const t of snapshot(this.child.pid ?? -1).values())
+      cpuMs = (Number.isNaN(cpuMs) ? 0 : cpuMs) + t.cpuNs / 1e6;
     if (this.child.exitCode === null && this.child.signalCode === null) {
       const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
       this.child.kill('SIGINT');
@@ -139,6 +145,7 @@ export class WireCapture {
       captured: count('captured'),
       received: count('received by filter'),
       dropped: count('dropped by kernel'),
+      cpuMs,
     };
   }
 

@@ -150,12 +150,27 @@ export const sipConfigSchema = z
          * Default: the bridge process's own.
          */
         priority: z.number().int().min(-20).max(19).optional(),
+        /**
+         * The media threads' real-time priority (SCHED_RR, 1 … 99; Linux only): a packet that
+         * comes wakes its media thread ahead of every ordinary thread of the machine, as media
+         * servers run theirs (FreeSWITCH `-rp`, Asterisk `-p`). Needs CAP_SYS_NICE (or an
+         * RLIMIT_RTPRIO that allows it): without it the bridge does not start. Default: none.
+         */
+        realtime: z.number().int().min(1).max(99).optional(),
       })
       .strict()
       .default({ mode: 'relay', rtp_bind_address: '127.0.0.1', ice_servers: [] })
       .refine((m) => m.priority === undefined || m.threads !== 0, {
         message:
           'media.priority applies to media threads: with threads: 0 there are none (set threads ≥ 1 or remove priority)',
+      })
+      .refine((m) => m.realtime === undefined || m.threads !== 0, {
+        message:
+          'media.realtime applies to media threads: with threads: 0 there are none (set threads ≥ 1 or remove realtime)',
+      })
+      .refine((m) => m.realtime === undefined || m.priority === undefined, {
+        message:
+          'media.realtime and media.priority: set one (a real-time thread is ahead of every nice value)',
       })
       .refine((m) => m.rtp_bind_address !== '0.0.0.0' || m.public_address !== undefined, {
         message: 'with rtp_bind_address 0.0.0.0, set public_address (where phones send RTP)',

@@ -250,10 +250,14 @@ export class SipCalls implements CallKit {
       m.threads ?? Math.max(1, Math.min(8, availableParallelism() - 1)),
       this.log,
       m.priority,
+      m.realtime,
     );
     await this.pool.start();
-    if (m.priority !== undefined)
-      this.log.info({ priority: m.priority }, 'media threads started with their priority set');
+    if (m.priority !== undefined || m.realtime !== undefined)
+      this.log.info(
+        { priority: m.priority, realtime: m.realtime },
+        'media threads started with their priority set',
+      );
   }
 
   newRelay(): RelayHandle {

@@ -122,6 +122,7 @@ class MediaThread {
     inProcess: boolean,
     private readonly log: Logger,
     priority?: number,
+    realtime?: number,
   ) {
     if (inProcess) {
       const receive = (msg: FromHost) => this.receive(msg);
@@ -135,7 +136,7 @@ class MediaThread {
       this.stopHost = () => host.then((h) => h.stop());
       return;
     }
-    const worker = startWorker(name, priority);
+    const worker = startWorker(name, priority, realtime);
     worker.on('message', (msg: FromHost) => this.receive(msg));
     worker.on('error', (err) => this.died(err));
     worker.on('exit', (code) => this.died(new Error(`the media thread exited (${code})`)));
@@ -209,9 +210,13 @@ class MediaThread {
  * The worker of a media thread. Built, it is relay-worker.js beside this file; run from the
  * TypeScript sources (tests, benchmarks), tsx's loader compiles relay-worker.ts in the worker.
  */
-function startWorker(name: string, priority: number | undefined): Worker {
+function startWorker(
+  name: string,
+  priority: number | undefined,
+  realtime: number | undefined,
+): Worker {
   const self = import.meta.url;
-  const workerData = { priority };
+  const workerData = { priority, realtime };
   if (self.endsWith('.js'))
     return new Worker(new URL('./relay-worker.js', self), { name, workerData });
   const script = new URL('./relay-worker.ts', self).href;
@@ -233,6 +238,8 @@ export class RelayPool {
     private readonly log: Logger,
     /** `media.priority`: each media thread's nice value (undefined: the process's own). */
     private readonly priority?: number,
+    /** `media.realtime`: each media thread's SCHED_RR priority (undefined: none). */
+    private readonly realtime?: number,
   ) {}
 
   /**
@@ -265,6 +272,7 @@ export class RelayPool {
       this.size === 0,
       this.log,
       this.priority,
+      this.realtime,
     );
     this.threads.push(thread);
     return thread;

@@ -3,10 +3,17 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { sipConfigSchema } from '../config.js';
 import { RelayPool } from './relay-pool.js';
-import { osThreadId } from './thread-priority.js';
+import { readFileSync } from 'node:fs';
+import { osThreadId, threadScheduling } from './thread-priority.js';
 
 const log = pino({ level: 'silent' });
 const linux = process.platform === 'linux';
+/** CAP_SYS_NICE (bit 23) in this process's effective set: what SCHED_RR needs. */
+const sysNice =
+  linux &&
+  (BigInt(`0x${/^CapEff:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`) &
+    (1n << 23n)) !==
+    0n;
 
 describe('media.priority', () => {
   it.runIf(linux)(
@@ -57,5 +64,68 @@ describe('media.priority', () => {
     expect(ok.success).toBe(true);
     const range = sipConfigSchema.safeParse({ ...base, media: { priority: -21 } });
     expect(range.success).toBe(false);
+  });
+});
+
+describe('media.realtime', () => {
+  it.runIf(sysNice)(
+    'gives each media thread SCHED_RR at its priority, and only them',
+    async () => {
+      const pool = new RelayPool(
+        { bindAddress: '127.0.0.1', iceServers: [] },
+        2,
+        log,
+        undefined,
+        3,
+      );
+      try {
+        await pool.start();
+        const threads = await pool.loopDelay(false);
+        expect(threads).toHaveLength(2);
+        for (const t of threads)
+          expect(threadScheduling(t.tid!)).toEqual({ policy: 2, rtPriority: 3 });
+        expect(threadScheduling(process.pid)).toEqual({ policy: 0, rtPriority: 0 });
+      } finally {
+        await pool.stop();
+      }
+    },
+    30_000,
+  );
+
+  it.runIf(linux)(
+    'a real-time priority the thread cannot take stops the start, naming the key and the fix',
+    async () => {
+      // Out of SCHED_RR's range (1 … 99); without CAP_SYS_NICE any one fails the same way.
+      const pool = new RelayPool(
+        { bindAddress: '127.0.0.1', iceServers: [] },
+        1,
+        log,
+        undefined,
+        100,
+      );
+      try {
+        await expect(pool.start()).rejects.toThrow(
+          /media\.realtime 100: the media thread \(tid \d+\) could not be given SCHED_RR .*CAP_SYS_NICE/,
+        );
+      } finally {
+        await pool.stop();
+      }
+    },
+    30_000,
+  );
+
+  it('needs media threads, and is not set with media.priority', () => {
+    const base = { server: 'wss://sip.example.org', account: { username: 'u', password: 'p' } };
+    const issues = (media: object) =>
+      JSON.stringify(sipConfigSchema.safeParse({ ...base, media }).error?.issues ?? []);
+    expect(issues({ threads: 0, realtime: 10 })).toMatch(/media.realtime applies to media threads/);
+    expect(issues({ realtime: 10, priority: -5 })).toMatch(
+      /media.realtime and media.priority: set one/,
+    );
+    expect(sipConfigSchema.safeParse({ ...base, media: { realtime: 0 } }).success).toBe(false);
+    expect(sipConfigSchema.safeParse({ ...base, media: { realtime: 100 } }).success).toBe(false);
+    expect(
+      sipConfigSchema.safeParse({ ...base, media: { threads: 1, realtime: 10 } }).success,
+    ).toBe(true);
   });
 });

@@ -7,7 +7,8 @@
  * that allows it): without it the media thread fails to start, and with it the bridge — never a
  * silent fallback to the default.
  */
-import { readlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
 /** The calling thread's kernel thread id (Linux: /proc/thread-self), or undefined elsewhere. */
@@ -43,4 +44,48 @@ export function setThreadPriority(priority: number): void {
   const now = getPriority(tid);
   if (now !== priority)
     throw new Error(`media.priority ${priority}: the media thread (tid ${tid}) has ${now}`);
+}
+
+/** SCHED_RR in /proc/<pid>/task/<tid>/stat's `policy` field (sched.h). */
+const SCHED_RR = 2;
+
+/** A thread's scheduling policy and real-time priority, from its stat file (fields 41 and 40). */
+export function threadScheduling(tid: number): { policy: number; rtPriority: number } {
+  const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+  // The fields after the command name (which may hold spaces), from field 3 (state) on.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { policy: Number(fields[41 - 3]), rtPriority: Number(fields[40 - 3]) };
+}
+
+/**
+ * Gives the calling thread the real-time policy SCHED_RR at `priority` (1 … 99), with util-linux's
+ * `chrt` (Node has no sched_setscheduler), or throws an error that names the key, the thread and
+ * the fix. Under it the thread runs as soon as it is runnable, before every ordinary (nice-valued)
+ * thread of the machine whatever its scheduling group; the kernel still keeps 5 % of each second
+ * for ordinary threads (`sched_rt_runtime_us`), so a runaway thread cannot take a core whole.
+ */
+export function setThreadRealtime(priority: number): void {
+  const tid = osThreadId();
+  if (tid === undefined)
+    throw new Error(
+      'media.realtime: this system has no per-thread real-time priority (Linux only); remove media.realtime',
+    );
+  try {
+    execFileSync('chrt', ['--rr', '--pid', String(priority), String(tid)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
+    });
+  } catch (err) {
+    const why = ((err as { stderr?: string }).stderr ?? (err as Error).message).trim();
+    throw new Error(
+      `media.realtime ${priority}: the media thread (tid ${tid}) could not be given SCHED_RR (${why}); ` +
+        'it needs CAP_SYS_NICE (e.g. systemd AmbientCapabilities=CAP_SYS_NICE) or LimitRTPRIO= at least ' +
+        `${priority}, and util-linux's chrt — grant it or remove media.realtime`,
+    );
+  }
+  const now = threadScheduling(tid);
+  if (now.policy !== SCHED_RR || now.rtPriority !== priority)
+    throw new Error(
+      `media.realtime ${priority}: the media thread (tid ${tid}) has policy ${now.policy}, priority ${now.rtPriority}`,
+    );
 }
