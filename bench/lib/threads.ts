@@ -6,6 +6,7 @@
  * the end of a measured window; the difference is the window's.
  * Linux only: elsewhere (or for a process gone) the snapshots are empty.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 export interface TaskTimes {
@@ -137,4 +138,9 @@ export function cpuBusyPercent(
     out[cpu] = (100 * (a.busy - b.busy)) / (a.total - b.total);
   }
   return out;
+}
+
+/** `taskset -a -p -c <cpu> <pid>`: every thread of `pid` (and those it starts later) on one CPU. */
+export function pinToCpu(pid: number, cpu: number): void {
+  execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
 }
