@@ -50,7 +50,8 @@ export const coreShare = (cpu: NodeJS.CpuUsage, wallMs: number) =>
 /**
  * Where a bridge's CPU per message went: in the kernel (on loopback a send also runs the
  * receiver's TCP processing), on its main thread and on the others (V8's GC and compiler, libuv's
- * pool: the log's fdatasync), and how long the main thread waited for a core for each ms it ran.
+ * pool: the log's fdatasync), how long the main thread waited for a core for each ms it ran, and
+ * how often it was put on one (it sleeps and wakes more when it works on one message at a time).
  */
 export function cpuSplit(
   stats: { cpuMs: number; cpuSystemMs: number; threads: ThreadGroup[] },
@@ -62,7 +63,7 @@ export function cpuSplit(
   return (
     `system ${per(stats.cpuSystemMs)}; main thread ${per(main?.cpuMs ?? NaN)}, other threads ${per(others)}` +
     (main
-      ? `; the main thread waited ${round(main.waitPerCpu, 2)} ms for a core per ms it ran`
+      ? `; the main thread waited ${round(main.waitPerCpu, 2)} ms for a core per ms it ran, and was put on one ${round(main.slices / messages, 2)} times a message`
       : '')
   );
 }

@@ -71,6 +71,8 @@ export interface ThreadGroup {
   waitMs: number;
   /** Run-queue wait per ms of CPU: how long the group waited for a core for each ms it ran. */
   waitPerCpu: number;
+  /** Times the group's threads were put on a core: a thread that sleeps and wakes often runs in many. */
+  slices: number;
 }
 
 /**
@@ -94,10 +96,12 @@ export function groups(
       corePercent: 0,
       waitMs: 0,
       waitPerCpu: 0,
+      slices: 0,
     };
     g.threads++;
     g.cpuMs += (a.cpuNs - b.cpuNs) / 1e6;
     g.waitMs += (a.waitNs - b.waitNs) / 1e6;
+    g.slices += a.slices - b.slices;
     by.set(name, g);
   }
   for (const g of by.values()) {
