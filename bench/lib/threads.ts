@@ -6,6 +6,7 @@
  * the end of a measured window; the difference is the window's.
  * Linux only: elsewhere (or for a process gone) the snapshots are empty.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 export interface TaskTimes {
@@ -70,7 +71,7 @@ export interface ThreadGroup {
   waitMs: number;
   /** Run-queue wait per ms of CPU: how long the group waited for a core for each ms it ran. */
   waitPerCpu: number;
-  /** Times its threads were put on a CPU (schedstat's 3rd field: wake-ups, preemptions too). */
+  /** Times the group's threads were put on a core: a thread that sleeps and wakes often runs in many. */
   slices: number;
   /** Mean run-queue wait per time on a CPU, in ms: how long a wake-up waited for a core. */
   waitPerSlice: number;
@@ -101,9 +102,9 @@ export function groups(
       waitPerSlice: 0,
     };
     g.threads++;
-    g.slices += a.slices - b.slices;
     g.cpuMs += (a.cpuNs - b.cpuNs) / 1e6;
     g.waitMs += (a.waitNs - b.waitNs) / 1e6;
+    g.slices += a.slices - b.slices;
     by.set(name, g);
   }
   for (const g of by.values()) {
@@ -145,4 +146,9 @@ export function cpuBusyPercent(
     out[cpu] = (100 * (a.busy - b.busy)) / (a.total - b.total);
   }
   return out;
+}
+
+/** `taskset -a -p -c <cpu> <pid>`: every thread of `pid` (and those it starts later) on one CPU. */
+export function pinToCpu(pid: number, cpu: number): void {
+  execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
 }
