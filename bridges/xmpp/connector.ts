@@ -195,14 +195,18 @@ export class XmppConnector
     } // iqs never come here: the connection answers them (connection/iq.ts)
   }
 
+  /** What the Matrix → XMPP handlers use: built once per start, not per event. */
+  private fromMatrixDeps?: { link: ComponentLink; deps: fromMatrix.FromMatrixDeps };
+
   private get deps(): fromMatrix.FromMatrixDeps {
     const ctx = this.ctx;
     const link = this.link;
     const reactions = this.reactions;
     if (!ctx || !link || !reactions)
       throw new BridgeError('not-connected', 'the XMPP bridge is not running', true);
+    if (this.fromMatrixDeps?.link === link) return this.fromMatrixDeps.deps;
     const gateway = this.gateway!;
-    return {
+    const deps: fromMatrix.FromMatrixDeps = {
       link: {
         // Stanzas to a gateway room go to each XMPP user in it.
         send: (el) => {
@@ -222,6 +226,8 @@ export class XmppConnector
         },
       },
     };
+    this.fromMatrixDeps = { link, deps };
+    return deps;
   }
 
   private async route(portal: PortalKey, sender: MatrixSender): Promise<fromMatrix.Route> {

@@ -1,6 +1,7 @@
 /** The state of one MUC portal: the Matrix users' occupants and what the bridge knows of the room. */
 import type { MatrixUserId, RemoteMessageId } from '../../../src/connector.js';
 import { Lru } from '../lru.js';
+import type { Route } from '../messages/from-matrix.js';
 
 export interface Occupant {
   userId: MatrixUserId;
@@ -14,6 +15,8 @@ export interface Occupant {
   conflicts: number;
   joined?: Promise<void>;
   settle?: (err?: Error) => void;
+  /** Where their messages go (muc.ts route), made on the first. */
+  route?: Route;
 }
 
 export interface Room {

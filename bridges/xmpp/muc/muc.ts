@@ -239,7 +239,9 @@ export class Mucs {
   async route(jid: string, sender: MatrixSender): Promise<Route> {
     const room = this.room(jid);
     const o = await this.ensureJoined(jid, sender);
-    return {
+    // The same for each of the occupant's messages: made once (its address does not change).
+    if (o.route) return o.route;
+    return (o.route = {
       type: 'groupchat',
       from: o.full,
       to: jid,
@@ -257,7 +259,7 @@ export class Mucs {
             reject: (err) => (clearTimeout(timer), reject(err)),
           });
         }),
-    };
+    });
   }
 
   onMessage(el: Element, m: ParsedMessage): void {
