@@ -44,6 +44,11 @@ export interface Room {
     string,
     { resolve: (ids: RemoteMessageId[]) => void; reject: (e: Error) => void }
   >;
+  /** Ids of private messages sent (private.ts) waiting for the room's refusal, if any. */
+  privateSends: Map<
+    string,
+    { resolve: (ids: RemoteMessageId[]) => void; reject: (e: Error) => void }
+  >;
   /** A message's own id (what corrections name) → the room's stanza-id (what the rest names). */
   ids: Lru<string, string>;
   /** The other way: a stanza-id → the message's own id. */
@@ -80,6 +85,7 @@ export function newRoom(jid: string): Room {
     levels: new Map(),
     realJids: new Map(),
     reflections: new Map(),
+    privateSends: new Map(),
     ids: new Lru(10_000),
     origins: new Lru(10_000),
     seen: new Lru(10_000),
@@ -140,6 +146,28 @@ export function presenceReaderOf(room: Room): Occupant | undefined {
 export function ourOccupant(room: Room, nick: string): Occupant | undefined {
   for (const o of room.occupants.values()) if (o.nick === nick && o.state !== 'left') return o;
   return undefined;
+}
+
+/**
+ * The room's answer to a stanza of ours, held in `pending` by its id until it comes (a
+ * reflection, a refusal): after `ms` without one, it resolves with no ids (the send stands).
+ */
+export function answerOf(
+  pending: Room['reflections'],
+  id: string,
+  ms: number,
+): Promise<RemoteMessageId[]> {
+  return new Promise<RemoteMessageId[]>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      pending.delete(id);
+      resolve([]);
+    }, ms);
+    timer.unref?.();
+    pending.set(id, {
+      resolve: (ids) => (clearTimeout(timer), resolve(ids)),
+      reject: (err) => (clearTimeout(timer), reject(err)),
+    });
+  });
 }
 
 /** A message's own id ↔ the room's stanza-id of it. */

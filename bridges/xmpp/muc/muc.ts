@@ -16,13 +16,14 @@ import {
   type MatrixTopic,
   type MatrixUserId,
   type PortalInfo,
-  type RemoteMessageId,
 } from '../../../src/connector.js';
 import type { XmppDeps } from '../deps.js';
 import type { Route } from '../messages/from-matrix.js';
 import { bareOf, matrixUserJid, mucPortal, safeJid } from '../ids.js';
 import { onPresence } from './muc-presence.js';
-import { newRoom, readerOf, type Occupant, type Room, type Stored } from './muc-room.js';
+import { answerOf, newRoom, readerOf, type Occupant, type Room, type Stored } from './muc-room.js';
+import { PrivateChats } from './private.js';
+import type { DirectChats } from '../dm/dm.js';
 import { kickOrBan, levelChanges, setLevels, unban } from './muc-moderation.js';
 import { nickFor } from './nicks.js';
 import type { ReactionSets } from '../messages/reactions.js';
@@ -49,11 +50,16 @@ export class Mucs {
   private readonly rooms = new Map<string, Room>();
   private readonly mam = new MamQueries();
   private stopped = false;
+  /** Private messages with occupants (XEP-0045 §7.5). */
+  readonly privates: PrivateChats;
 
   constructor(
     private readonly d: XmppDeps,
     private readonly reactions: ReactionSets,
-  ) {}
+    dms: DirectChats,
+  ) {
+    this.privates = new PrivateChats(d, dms);
+  }
 
   portalInfo(room: string): PortalInfo {
     this.room(room);
@@ -247,19 +253,20 @@ export class Mucs {
       to: jid,
       ref: (id) => room.ids.get(id) ?? id,
       original: (id) => room.origins.get(id) ?? id,
-      reflected: (id) =>
-        new Promise<RemoteMessageId[]>((resolve, reject) => {
-          const timer = setTimeout(() => {
-            room.reflections.delete(id);
-            resolve([]); // sent, but the room never said so: the send stands
-          }, REFLECTION_TIMEOUT_MS);
-          timer.unref?.();
-          room.reflections.set(id, {
-            resolve: (ids) => (clearTimeout(timer), resolve(ids)),
-            reject: (err) => (clearTimeout(timer), reject(err)),
-          });
-        }),
+      // Sent, but when the room never says so, the send stands.
+      reflected: (id) => answerOf(room.reflections, id, REFLECTION_TIMEOUT_MS),
     });
+  }
+
+  /** Whether a private chat's two occupants are both in the room now (typing, receipts). */
+  canReach(chat: { room: string; owner: MatrixUserId; nick: string }): boolean {
+    const room = this.rooms.get(chat.room);
+    return !!room && this.joined(chat.room, chat.owner) && room.remote.has(chat.nick);
+  }
+
+  /** Where a Matrix user's message in a private chat with an occupant goes (private.ts). */
+  privateRoute(jid: string, owner: MatrixUserId, ghost: string): Route {
+    return this.privates.route(this.rooms.get(jid), jid, owner, ghost);
   }
 
   onMessage(el: Element, m: ParsedMessage): void {
@@ -275,7 +282,7 @@ export class Mucs {
       resource = from?.resource || undefined;
     }
     if (!room) return;
-    onRoomMessage(this.d, this.reactions, room, resource, el, m);
+    onRoomMessage(this.d, this.reactions, this.privates, room, resource, el, m);
   }
 
   bridgeMessage(
@@ -321,6 +328,7 @@ export class Mucs {
         arrived: (room, ghost, nick) => this.arrived(room, ghost, nick),
         joined: (room, o) => this.joinedRoom(room, o),
         affiliation: (room, o, affiliation) => this.ourAffiliation(room, o, affiliation),
+        left: (room, ghost, nick, newNick) => this.privates.left(room, ghost, nick, newNick),
       },
       el,
     );
