@@ -259,7 +259,7 @@ export class XmppConnector
     if (where?.kind === 'private') {
       if (where.owner !== sender.userId)
         throw new BridgeError('rejected', `only ${where.owner} speaks in this private chat`);
-      return this.mucs!.privateRoute(where.room, where.owner, where.nick);
+      return this.mucs!.privates.route(where.room, where.owner, where.nick);
     }
     if (where?.kind === 'gateway') return this.gateway!.route(where.alias, sender);
     throw new BridgeError('unknown-target', 'this room is not bridged to XMPP');
@@ -285,7 +285,7 @@ export class XmppConnector
     const where = parsePortal(receipt.portal);
     // A receipt never makes a Matrix user join the MUC: only those in it show what they read.
     if (where?.kind === 'muc' && !this.mucs?.joined(where.room, receipt.userId)) return;
-    if (where?.kind === 'private' && !this.mucs?.canReach(where)) return;
+    if (where?.kind === 'private' && !this.mucs?.privates.canReach(where)) return;
     await fromMatrix.handleMatrixReceipt(this.deps, receipt);
   }
 
@@ -293,7 +293,7 @@ export class XmppConnector
     const where = parsePortal(typing.portal);
     // Typing alone never joins a MUC.
     if (where?.kind === 'muc' && !this.mucs?.joined(where.room, typing.userId)) return;
-    if (where?.kind === 'private' && !this.mucs?.canReach(where)) return;
+    if (where?.kind === 'private' && !this.mucs?.privates.canReach(where)) return;
     await fromMatrix.handleMatrixTyping(this.deps, typing, typing.userId);
   }
 

@@ -170,6 +170,22 @@ export function answerOf(
   });
 }
 
+const REFLECTION_TIMEOUT_MS = 30_000;
+
+/**
+ * Where an occupant's messages to the room go (made once per occupant: its address does not
+ * change); the room's reflection of each confirms it.
+ */
+export const groupchatRoute = (room: Room, o: Occupant): Route => ({
+  type: 'groupchat',
+  from: o.full,
+  to: room.jid,
+  ref: (id) => room.ids.get(id) ?? id,
+  original: (id) => room.origins.get(id) ?? id,
+  // Sent, but when the room never says so, the send stands.
+  reflected: (id) => answerOf(room.reflections, id, REFLECTION_TIMEOUT_MS),
+});
+
 /** A message's own id ↔ the room's stanza-id of it. */
 export function mapIds(room: Room, own: string, stanzaId: string): void {
   room.ids.set(own, stanzaId);

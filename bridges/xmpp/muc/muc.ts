@@ -21,7 +21,14 @@ import type { XmppDeps } from '../deps.js';
 import type { Route } from '../messages/from-matrix.js';
 import { bareOf, matrixUserJid, mucPortal, safeJid } from '../ids.js';
 import { onPresence } from './muc-presence.js';
-import { answerOf, newRoom, readerOf, type Occupant, type Room, type Stored } from './muc-room.js';
+import {
+  groupchatRoute,
+  newRoom,
+  readerOf,
+  type Occupant,
+  type Room,
+  type Stored,
+} from './muc-room.js';
 import { PrivateChats } from './private.js';
 import type { DirectChats } from '../dm/dm.js';
 import { kickOrBan, levelChanges, setLevels, unban } from './muc-moderation.js';
@@ -42,7 +49,6 @@ import { onRoomMessage } from './muc-messages.js';
 import { matrixBan, outcastAddress, readOutcasts } from './outcasts.js';
 
 const JOIN_TIMEOUT_MS = 15_000;
-const REFLECTION_TIMEOUT_MS = 30_000;
 
 const membersKey = (room: string) => `muc/${room}/members`;
 
@@ -58,7 +64,7 @@ export class Mucs {
     private readonly reactions: ReactionSets,
     dms: DirectChats,
   ) {
-    this.privates = new PrivateChats(d, dms);
+    this.privates = new PrivateChats(d, dms, this.rooms);
   }
 
   portalInfo(room: string): PortalInfo {
@@ -245,28 +251,7 @@ export class Mucs {
   async route(jid: string, sender: MatrixSender): Promise<Route> {
     const room = this.room(jid);
     const o = await this.ensureJoined(jid, sender);
-    // The same for each of the occupant's messages: made once (its address does not change).
-    if (o.route) return o.route;
-    return (o.route = {
-      type: 'groupchat',
-      from: o.full,
-      to: jid,
-      ref: (id) => room.ids.get(id) ?? id,
-      original: (id) => room.origins.get(id) ?? id,
-      // Sent, but when the room never says so, the send stands.
-      reflected: (id) => answerOf(room.reflections, id, REFLECTION_TIMEOUT_MS),
-    });
-  }
-
-  /** Whether a private chat's two occupants are both in the room now (typing, receipts). */
-  canReach(chat: { room: string; owner: MatrixUserId; nick: string }): boolean {
-    const room = this.rooms.get(chat.room);
-    return !!room && this.joined(chat.room, chat.owner) && room.remote.has(chat.nick);
-  }
-
-  /** Where a Matrix user's message in a private chat with an occupant goes (private.ts). */
-  privateRoute(jid: string, owner: MatrixUserId, ghost: string): Route {
-    return this.privates.route(this.rooms.get(jid), jid, owner, ghost);
+    return (o.route ??= groupchatRoute(room, o));
   }
 
   onMessage(el: Element, m: ParsedMessage): void {

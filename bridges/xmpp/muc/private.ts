@@ -33,7 +33,15 @@ export class PrivateChats {
   constructor(
     private readonly d: XmppDeps,
     private readonly dms: DirectChats,
+    /** The MUC portals' rooms (muc.ts). */
+    private readonly rooms: Map<string, Room>,
   ) {}
+
+  /** Whether a chat's two occupants are both in the room now (typing, receipts go only then). */
+  canReach(chat: { room: string; owner: MatrixUserId; nick: string }): boolean {
+    const room = this.rooms.get(chat.room);
+    return room?.occupants.get(chat.owner)?.state === 'joined' && room.remote.has(chat.nick);
+  }
 
   /** A chat exists (or is being made): its owner is told when the occupant leaves. */
   note(room: string, nick: string, owner: MatrixUserId): void {
@@ -78,7 +86,8 @@ export class PrivateChats {
    * Where a Matrix user's message in a private chat goes: from their occupant to the occupant's
    * nick now. Refused (the user is told) when either is not in the room.
    */
-  route(room: Room | undefined, jid: string, owner: MatrixUserId, ghost: string): Route {
+  route(jid: string, owner: MatrixUserId, ghost: string): Route {
+    const room = this.rooms.get(jid);
     const o = room?.occupants.get(owner);
     if (!room || o?.state !== 'joined')
       throw new BridgeError(
