@@ -193,7 +193,7 @@ export class XmppConnector
       if (m.type === 'groupchat' || this.mucs?.isRoom(m.from)) this.mucs?.onMessage(el, m);
       else this.dms?.onMessage(el, m);
     } else if (el.name === 'presence') {
-      this.mucs?.onPresence(el);
+      if (!this.dms?.onSubscription(el)) this.mucs?.onPresence(el);
     } // iqs never come here: the connection answers them (connection/iq.ts)
   }
 

@@ -12,6 +12,7 @@ import type { ReactionSets } from '../messages/reactions.js';
 import { buildError, buildMessage, NS, newId, type ParsedMessage } from '../connection/stanzas.js';
 import { eventsOf } from '../messages/to-matrix.js';
 import { mediaFromLink } from '../messages/media.js';
+import { onSubscription } from './subscriptions.js';
 
 /** A direct chat a message goes to (DirectChats.deliver). */
 export interface Chat {
@@ -148,6 +149,11 @@ export class DirectChats {
     if (this.named.get(sender) === name) return;
     await this.d.ctx.setGhostProfile(sender, { displayName: name });
     this.named.set(sender, name);
+  }
+
+  /** A roster subscription to a Matrix user's address, answered (subscriptions.ts); else false. */
+  onSubscription(el: Element): boolean {
+    return onSubscription(this.d, el);
   }
 
   /** The room is linked (made here, or by a Matrix user's invite of the ghost). */
