@@ -8,6 +8,7 @@
  *   npm run bench:irc -- --messages 20000 --puppets 1000 --connects 50 --irc-port 26667
  *   npm run bench:irc -- --streams all      (only as Synapse sends: the bridge's own events back)
  *   npm run bench:irc -- --channels 10      (only the ten-channel runs; default 1,10)
+ *   npm run bench:irc -- --pin              (this process on CPU 0, the bridge on CPU 1)
  */
 import { parseArgs } from 'node:util';
 import { ircBench } from './lib/irc-run.js';
@@ -27,6 +28,9 @@ const { values: args } = parseArgs({
     streams: { type: 'string', default: 'all,others' },
     // The throughput runs' busy channels: one (every line in one room's order) and ten.
     channels: { type: 'string', default: '1,10' },
+    // This process (the IRC users and the stand-in homeserver) and the bridge each on a core of
+    // their own: whether a run's figures depend on where the scheduler put them.
+    pin: { type: 'boolean', default: false },
   },
 });
 
@@ -34,13 +38,15 @@ const log = (line = '') => console.log(line);
 const ircPort = Number(args['irc-port']);
 const facts = machine(tmpdir());
 log(
-  `IRC benchmark, ${facts.date}: ${facts.cpuModel} × ${facts.nproc}, Node ${facts.node}, load ${facts.loadAverage.join(' ')}`,
+  `IRC benchmark, ${facts.date}: ${facts.cpuModel} × ${facts.nproc}, Node ${facts.node}, load ${facts.loadAverage.join(' ')}` +
+    (args.pin ? '; pinned: this process on CPU 0, the bridge on CPU 1' : ''),
 );
 const server = await IrcServer.start(ircPort);
 try {
   const result = await ircBench(
     {
       ircPort,
+      pin: args.pin,
       messages: Number(args.messages),
       puppets: Number(args.puppets),
       connects: Number(args.connects),

@@ -46,7 +46,7 @@ import { RtpEnd, WebrtcEnd } from './lib/media-peers.js';
 import { MeasuredWindow } from './lib/media-window.js';
 import { sleep, waitUntil } from './lib/pusher.js';
 import { round } from './lib/stats.js';
-import { snapshot } from './lib/threads.js';
+import { pinToCpu, snapshot } from './lib/threads.js';
 import { availableParallelism, setPriority } from 'node:os';
 
 const { values: args } = parseArgs({
@@ -91,13 +91,9 @@ log(
       : ''),
 );
 
-/** `taskset -a -p -c <cpu> <pid>`: every thread of `pid` (and those it starts later) on one CPU. */
-function pin(pid: number, cpu: number): void {
-  execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
-}
 if (args.pin) {
   if (availableParallelism() < 2) throw new Error('--pin needs two CPUs');
-  pin(process.pid, 0);
+  pinToCpu(process.pid, 0);
 }
 if (args['peers-priority'] !== undefined) {
   // Every thread there is now; threads started later inherit it from the thread that starts them.
@@ -176,7 +172,7 @@ const peersEnv = {
 };
 execFileSync('bash', ['test/peers/sip.sh', 'start'], { env: peersEnv, stdio: 'inherit' });
 kamailioPidFile.path = join(work, 'kamailio.pid');
-if (args.pin) for (const pid of measured.kamailioPids()) pin(pid, 0);
+if (args.pin) for (const pid of measured.kamailioPids()) pinToCpu(pid, 0);
 const hs = await FakeHomeserver.start({
   serverName: DOMAIN,
   asToken: AS_TOKEN,
@@ -232,7 +228,7 @@ try {
     120_000,
   );
   hs.appserviceUrl = `http://127.0.0.1:${port}`;
-  if (args.pin) pin(bridge.pid, 1);
+  if (args.pin) pinToCpu(bridge.pid, 1);
 
   // The phones: one sip.js user agent (INVITEs need no auth on the test Kamailio), one plain RTP
   // end per call, 20 callers (20 DM rooms).

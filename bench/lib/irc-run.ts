@@ -12,12 +12,16 @@ import { sqliteTarget } from './databases.js';
 import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './identities.js';
 import { IrcPeer } from './irc-peer.js';
 import type { Log } from './options.js';
-import { pace, sleep, waitUntil } from './pusher.js';
+import { pace, waitUntil } from './pusher.js';
 import { OrderLog } from './order-log.js';
-import { coreShare, MB, percentile, round } from './stats.js';
+import { puppetScenario } from './irc-puppets.js';
+import { coreShare, cpuSplit, percentile, round } from './stats.js';
+import { pinToCpu } from './threads.js';
 
 export interface IrcBenchOptions {
   ircPort: number;
+  /** This process on CPU 0 and the bridge on CPU 1 (the IRC server where the scheduler puts it). */
+  pin: boolean;
   /** Messages in each throughput scenario. */
   messages: number;
   /** Puppets in the puppet scenario. */
@@ -135,6 +139,10 @@ async function ircRun(
       'ready',
       120_000,
     );
+    if (opts.pin) {
+      pinToCpu(process.pid, 0);
+      pinToCpu(bridge.pid, 1);
+    }
     const asUrl = `http://127.0.0.1:${port}`;
     hs.appserviceUrl = asUrl;
 
@@ -199,58 +207,16 @@ async function ircRun(
     matrixEvents(SPEAKERS, 'x', 0); // sent by the homeserver's stream
     await waitUntil(() => heard.size >= SPEAKERS, 120_000, 'Matrix warm-up (puppets connecting)');
 
-    if (mode === 'puppets') return await puppetScenario();
-
-    // Many puppets: each of N Matrix users says one line, in two halves, memory read (after a full
-    // GC) before, between and after. Start-up and warm-up leave memory behind that the allocator
-    // returns at unforeseeable times, which made RSS from before the first puppet meaningless (it
-    // came out below zero at 500): the second half's growth is the steadier figure.
-    async function puppetScenario() {
-      const half = Math.floor(opts.puppets / 2);
-      const crowd = Array.from({ length: opts.puppets }, (_, k) => `@crowd${k}:${DOMAIN}`);
-      crowd.forEach((u, k) => {
-        hs.addUser(u, { displayname: `Crowd ${k}` });
-        hs.join(rooms[k % channels]!, u);
-      });
-      await hs.stream!.idle(); // the joins
-      const heardCrowd = () => [...heard.keys()].filter((k) => k.startsWith('c ')).length;
-      /** Seconds until crowd users `from` to `to` all connected and spoke. */
-      const speak = async (from: number, to: number) => {
-        const started = performance.now();
-        for (let k = from; k < to; k++)
-          hs.send(rooms[k % channels]!, crowd[k]!, { msgtype: 'm.text', body: `c ${k}` });
-        await waitUntil(() => heardCrowd() >= to, 600_000, 'every puppet connected');
-        const lastHeard = Math.max(
-          ...[...heard].filter(([k]) => k.startsWith('c ')).map(([, at]) => at),
-        );
-        await sleep(3_000); // joins and NAMES replies settle
-        return (lastHeard - started) / 1000;
-      };
-      const before = await bridge.ask({ type: 'memory' }, 'memory', 60_000);
-      let crowdSeconds = await speak(0, half);
-      const mid = await bridge.ask({ type: 'memory' }, 'memory', 60_000);
-      crowdSeconds += await speak(half, opts.puppets);
-      const after = await bridge.ask({ type: 'memory' }, 'memory', 60_000);
-      const per = (from: typeof mid, to: typeof mid, puppets: number) => ({
-        heapKiB: round((to.heapUsedBytes - from.heapUsedBytes) / puppets / 1024),
-        rssKiB: round((to.rssBytes - from.rssBytes) / puppets / 1024),
-      });
-      const perPuppet = per(mid, after, opts.puppets - half);
-      const firstHalf = per(before, mid, half);
-      log(
-        `  ${opts.puppets} puppets connected and spoke in ${round(crowdSeconds)} s (max_concurrent_connects ${opts.connects})`,
-      );
-      log(
-        `  memory per puppet after a full GC, from ${half} to ${opts.puppets} puppets: heap ${perPuppet.heapKiB} KiB, RSS ${perPuppet.rssKiB} KiB; the first ${half}: heap ${firstHalf.heapKiB} KiB, RSS ${firstHalf.rssKiB} KiB (heap ${round(after.heapUsedBytes / MB)} MB, RSS ${round(after.rssBytes / MB)} MB in all)`,
-      );
-      return {
+    if (mode === 'puppets')
+      return await puppetScenario({
+        hs,
+        bridge,
+        rooms,
+        heard,
         puppets: opts.puppets,
-        puppetsSeconds: round(crowdSeconds, 2),
-        maxConcurrentConnects: opts.connects,
-        perPuppet,
-        firstHalf,
-      };
-    }
+        connects: opts.connects,
+        log,
+      });
 
     // 1. IRC → Matrix throughput: every talker writes its share at once.
     await hs.stream!.idle();
@@ -265,12 +231,13 @@ async function ircRun(
     const ircToMatrix = Math.round(opts.messages / ((lastIn - started) / 1000));
     const lastOnIrc = Math.max(...[...ircHeard].filter(([n]) => n >= first).map(([, at]) => at));
     await hs.stream!.idle(); // the bridge has taken back what it sent (with push-back)
-    const inCpu = (await bridge.ask({ type: 'stats' }, 'stats', 10_000)).cpuMs / opts.messages;
+    const inStatsAll = await bridge.ask({ type: 'stats' }, 'stats', 10_000);
+    const inCpu = inStatsAll.cpuMs / opts.messages;
     const inBenchCore = coreShare(process.cpuUsage(benchCpuBefore), performance.now() - started);
     const inTxns = hs.stream!.sent.transactions - txnsBefore.transactions;
     const inTxnEvents = hs.stream!.sent.events - txnsBefore.events;
     log(
-      `  IRC → Matrix: ${ircToMatrix} msg/s (${opts.messages} messages; the IRC server relayed them in ${round(lastOnIrc - started)} ms); bridge CPU ${round(inCpu, 3)} ms per message; ${inTxns} transactions pushed back (${round(inTxnEvents / Math.max(inTxns, 1), 1)} events each); this process (IRC clients and the stand-in homeserver) ${inBenchCore} % of a core`,
+      `  IRC → Matrix: ${ircToMatrix} msg/s (${opts.messages} messages; the IRC server relayed them in ${round(lastOnIrc - started)} ms); bridge CPU ${round(inCpu, 3)} ms per message (${cpuSplit(inStatsAll, opts.messages)}); ${inTxns} transactions pushed back (${round(inTxnEvents / Math.max(inTxns, 1), 1)} events each); this process (IRC clients and the stand-in homeserver) ${inBenchCore} % of a core`,
     );
 
     // 2. Matrix → IRC throughput: the homeserver's stream, 100-event transactions, one in flight.
@@ -282,9 +249,10 @@ async function ircRun(
     const lastOut = Math.max(...heard.values());
     const matrixToIrc = Math.round(opts.messages / ((lastOut - outStarted) / 1000));
     await hs.stream!.idle();
-    const outCpu = (await bridge.ask({ type: 'stats' }, 'stats', 10_000)).cpuMs / opts.messages;
+    const outStatsAll = await bridge.ask({ type: 'stats' }, 'stats', 10_000);
+    const outCpu = outStatsAll.cpuMs / opts.messages;
     log(
-      `  Matrix → IRC: ${matrixToIrc} msg/s (${opts.messages} messages); bridge CPU ${round(outCpu, 3)} ms per message`,
+      `  Matrix → IRC: ${matrixToIrc} msg/s (${opts.messages} messages); bridge CPU ${round(outCpu, 3)} ms per message (${cpuSplit(outStatsAll, opts.messages)})`,
     );
 
     // 3. Latency at a paced rate, evenly spaced, each direction on its own.

@@ -1,5 +1,7 @@
 /** Small number helpers for the benchmark's results: nearest-rank percentiles, medians, rounding. */
 
+import type { ThreadGroup } from './threads.js';
+
 export const MB = 1024 * 1024;
 
 export function percentile(sorted: number[], p: number): number {
@@ -44,3 +46,24 @@ export function bucketPercentileMs(before: Buckets, after: Buckets, p: number): 
 /** A process's CPU over a wall-clock span, as a percentage of one core. */
 export const coreShare = (cpu: NodeJS.CpuUsage, wallMs: number) =>
   round(((cpu.user + cpu.system) / 1000 / wallMs) * 100);
+
+/**
+ * Where a bridge's CPU per message went: in the kernel (on loopback a send also runs the
+ * receiver's TCP processing), on its main thread and on the others (V8's GC and compiler, libuv's
+ * pool: the log's fdatasync), how long the main thread waited for a core for each ms it ran, and
+ * how often it was put on one (it sleeps and wakes more when it works on one message at a time).
+ */
+export function cpuSplit(
+  stats: { cpuMs: number; cpuSystemMs: number; threads: ThreadGroup[] },
+  messages: number,
+): string {
+  const per = (ms: number) => round(ms / messages, 3);
+  const main = stats.threads.find((t) => t.label === 'main thread');
+  const others = stats.threads.filter((t) => t !== main).reduce((sum, t) => sum + t.cpuMs, 0);
+  return (
+    `system ${per(stats.cpuSystemMs)}; main thread ${per(main?.cpuMs ?? NaN)}, other threads ${per(others)}` +
+    (main
+      ? `; the main thread waited ${round(main.waitPerCpu, 2)} ms for a core per ms it ran, and was put on one ${round(main.slices / messages, 2)} times a message`
+      : '')
+  );
+}

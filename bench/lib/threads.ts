@@ -6,6 +6,7 @@
  * the end of a measured window; the difference is the window's.
  * Linux only: elsewhere (or for a process gone) the snapshots are empty.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 export interface TaskTimes {
@@ -70,6 +71,8 @@ export interface ThreadGroup {
   waitMs: number;
   /** Run-queue wait per ms of CPU: how long the group waited for a core for each ms it ran. */
   waitPerCpu: number;
+  /** Times the group's threads were put on a core: a thread that sleeps and wakes often runs in many. */
+  slices: number;
 }
 
 /**
@@ -93,10 +96,12 @@ export function groups(
       corePercent: 0,
       waitMs: 0,
       waitPerCpu: 0,
+      slices: 0,
     };
     g.threads++;
     g.cpuMs += (a.cpuNs - b.cpuNs) / 1e6;
     g.waitMs += (a.waitNs - b.waitNs) / 1e6;
+    g.slices += a.slices - b.slices;
     by.set(name, g);
   }
   for (const g of by.values()) {
@@ -137,4 +142,9 @@ export function cpuBusyPercent(
     out[cpu] = (100 * (a.busy - b.busy)) / (a.total - b.total);
   }
   return out;
+}
+
+/** `taskset -a -p -c <cpu> <pid>`: every thread of `pid` (and those it starts later) on one CPU. */
+export function pinToCpu(pid: number, cpu: number): void {
+  execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
 }
