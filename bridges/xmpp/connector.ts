@@ -41,9 +41,11 @@ import type { XmppDeps } from './deps.js';
 import { DirectChats } from './dm/dm.js';
 import * as fromMatrix from './messages/from-matrix.js';
 import {
+  bareOf,
   dmPortal,
   matrixUserJid,
   mucPortal,
+  mucPrivatePortal,
   parseAliasLocalpart,
   parsePortal,
   safeJid,
@@ -115,7 +117,7 @@ export class XmppConnector
     };
     this.reactions = new ReactionSets(ctx.kv);
     this.dms = new DirectChats(deps, this.reactions);
-    this.mucs = new Mucs(deps, this.reactions);
+    this.mucs = new Mucs(deps, this.reactions, this.dms);
     const gateway = new Gateway(deps, this.reactions);
     this.gateway = gateway;
     gateway.privateToMatrix = (el, userId) => {
@@ -191,9 +193,12 @@ export class XmppConnector
       if (m.type === 'groupchat' || this.mucs?.isRoom(m.from)) this.mucs?.onMessage(el, m);
       else this.dms?.onMessage(el, m);
     } else if (el.name === 'presence') {
-      this.mucs?.onPresence(el);
+      if (!this.dms?.onSubscription(el)) this.mucs?.onPresence(el);
     } // iqs never come here: the connection answers them (connection/iq.ts)
   }
+
+  /** What the Matrix → XMPP handlers use: built once per start, not per event. */
+  private fromMatrixDeps?: { link: ComponentLink; deps: fromMatrix.FromMatrixDeps };
 
   private get deps(): fromMatrix.FromMatrixDeps {
     const ctx = this.ctx;
@@ -201,8 +206,9 @@ export class XmppConnector
     const reactions = this.reactions;
     if (!ctx || !link || !reactions)
       throw new BridgeError('not-connected', 'the XMPP bridge is not running', true);
+    if (this.fromMatrixDeps?.link === link) return this.fromMatrixDeps.deps;
     const gateway = this.gateway!;
-    return {
+    const deps: fromMatrix.FromMatrixDeps = {
       link: {
         // Stanzas to a gateway room go to each XMPP user in it.
         send: (el) => {
@@ -222,6 +228,8 @@ export class XmppConnector
         },
       },
     };
+    this.fromMatrixDeps = { link, deps };
+    return deps;
   }
 
   private async route(portal: PortalKey, sender: MatrixSender): Promise<fromMatrix.Route> {
@@ -248,6 +256,11 @@ export class XmppConnector
       };
     }
     if (where?.kind === 'muc') return this.mucs!.route(where.room, sender);
+    if (where?.kind === 'private') {
+      if (where.owner !== sender.userId)
+        throw new BridgeError('rejected', `only ${where.owner} speaks in this private chat`);
+      return this.mucs!.privates.route(where.room, where.owner, where.nick);
+    }
     if (where?.kind === 'gateway') return this.gateway!.route(where.alias, sender);
     throw new BridgeError('unknown-target', 'this room is not bridged to XMPP');
   }
@@ -272,6 +285,7 @@ export class XmppConnector
     const where = parsePortal(receipt.portal);
     // A receipt never makes a Matrix user join the MUC: only those in it show what they read.
     if (where?.kind === 'muc' && !this.mucs?.joined(where.room, receipt.userId)) return;
+    if (where?.kind === 'private' && !this.mucs?.privates.canReach(where)) return;
     await fromMatrix.handleMatrixReceipt(this.deps, receipt);
   }
 
@@ -279,12 +293,13 @@ export class XmppConnector
     const where = parsePortal(typing.portal);
     // Typing alone never joins a MUC.
     if (where?.kind === 'muc' && !this.mucs?.joined(where.room, typing.userId)) return;
+    if (where?.kind === 'private' && !this.mucs?.privates.canReach(where)) return;
     await fromMatrix.handleMatrixTyping(this.deps, typing, typing.userId);
   }
 
   async handleMatrixMembership(change: MatrixMembership): Promise<void> {
     const where = parsePortal(change.portal);
-    if (where?.kind === 'dm') {
+    if (where?.kind === 'dm' || where?.kind === 'private') {
       if (
         change.target === where.owner &&
         change.membership !== 'join' &&
@@ -320,18 +335,24 @@ export class XmppConnector
     return this.mucs.portalInfo(room);
   }
 
-  /** A Matrix user invited a ghost to a direct chat: a one-to-one chat with that XMPP user. */
+  /**
+   * A Matrix user invited a ghost to a direct chat: a one-to-one chat with that XMPP user, or
+   * with a MUC occupant's ghost, a private chat through the MUC (muc/private.ts).
+   */
   async handleGhostInvite(invite: GhostInvite): Promise<PortalKey | null> {
     const j = safeJid(invite.ghost);
-    if (!this.ctx || !j || !j.local || j.resource || j.domain === this.ctx.config.domain)
-      return null;
+    if (!this.ctx || !j || !j.local || j.domain === this.ctx.config.domain) return null;
     if (!matrixUserJid(invite.inviter, this.ctx.config.domain)) return null;
-    return dmPortal(j.toString(), invite.inviter);
+    if (!j.resource) return dmPortal(j.toString(), invite.inviter);
+    const room = bareOf(j);
+    return this.mucs?.isRoom(room) ? mucPrivatePortal(room, invite.inviter, j.resource) : null;
   }
 
   async portalLinked(portal: PortalRecord): Promise<void> {
     const where = parsePortal(portal.key);
     if (where?.kind === 'dm') this.dms?.linked(portal.key);
+    if (where?.kind === 'private')
+      this.mucs?.privates.linked(portal.key, where.room, where.nick, where.owner);
     if (where?.kind === 'muc') await this.mucs?.linked(where.room);
     if (where?.kind === 'gateway')
       await this.gateway
@@ -343,7 +364,7 @@ export class XmppConnector
 
   async portalUnlinked(portal: PortalRecord): Promise<void> {
     const where = parsePortal(portal.key);
-    if (where?.kind === 'dm') this.dms?.ownerLeft(portal.key);
+    if (where?.kind === 'dm' || where?.kind === 'private') this.dms?.ownerLeft(portal.key);
     if (where?.kind === 'muc') await this.mucs?.unlinked(where.room);
   }
 
@@ -355,4 +376,5 @@ export class XmppConnector
   /** A MUC's portal key (tests). */
   static mucPortal = mucPortal;
   static dmPortal = dmPortal;
+  static mucPrivatePortal = mucPrivatePortal;
 }

@@ -6,6 +6,7 @@ import {
   jidMatrixUser,
   matrixUserJid,
   mucPortal,
+  mucPrivatePortal,
   parseAliasLocalpart,
   parsePortal,
   safeJid,
@@ -54,5 +55,22 @@ describe('XMPP ids', () => {
     });
     expect(parsePortal('muc/R@c.org')).toBeUndefined();
     expect(parsePortal('dm/a@x.org/bob')).toBeUndefined();
+  });
+
+  it('private chats through a MUC: the room, the Matrix user and any nick (with / and @)', () => {
+    for (const [owner, nick] of [
+      ['@b:y.org', 'Carl'],
+      ['@a/b:y.org:8448', 'x/y @z:w'],
+    ] as const)
+      expect(parsePortal(mucPrivatePortal('r@c.org', owner, nick))).toEqual({
+        kind: 'private',
+        room: 'r@c.org',
+        owner,
+        nick,
+      });
+    expect(parsePortal('pm/r@c.org/@b:y.org/')).toBeUndefined(); // no nick
+    expect(parsePortal('pm/c.org/@b:y.org/Carl')).toBeUndefined(); // not a room
+    expect(parsePortal('pm/r@c.org/@B:y.org/Carl')).toBeUndefined(); // no address for @B
+    expect(parsePortal('pm/r@c.org/@b:y.org/Ca\u0000rl')).toBeUndefined();
   });
 });

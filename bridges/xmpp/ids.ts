@@ -102,13 +102,21 @@ export const mucPortal = (room: string): PortalKey => portalKey(`muc/${room}`);
 export const dmPortal = (contact: string, owner: string): PortalKey =>
   portalKey(`dm/${contact}/${owner}`);
 
+/**
+ * A private chat (XEP-0045 §7.5) between a Matrix user and an occupant of a MUC, by the nick the
+ * occupant's ghost is named by: `pm/<room JID>/<Matrix user id>/<nick>`.
+ */
+export const mucPrivatePortal = (room: string, owner: string, nick: string): PortalKey =>
+  portalKey(`pm/${room}/${owner}/${nick}`);
+
 /** A Matrix room XMPP users entered through the gateway, by the alias they used (`#room:server`). */
 export const gatewayPortal = (alias: string): PortalKey => portalKey(`gw/${alias}`);
 
 export type ParsedPortal =
   | { kind: 'muc'; room: string }
   | { kind: 'dm'; contact: string; owner: MatrixUserId }
-  | { kind: 'gateway'; alias: string };
+  | { kind: 'gateway'; alias: string }
+  | { kind: 'private'; room: string; owner: MatrixUserId; nick: string };
 
 /** Parsed portal keys: every Matrix event names its portal, and parsing a JID costs. */
 const parsedPortals = new Lru<string, ParsedPortal | undefined>(10_000);
@@ -128,6 +136,15 @@ function parsePortalKey(key: string): ParsedPortal | undefined {
   if (key.startsWith('muc/')) {
     const room = bareJid(key.slice(4));
     return room && room === key.slice(4) && room.includes('@') ? { kind: 'muc', room } : undefined;
+  }
+  if (key.startsWith('pm/')) {
+    // The Matrix id's localpart has no `:` and its server no `/`: the nick is what follows.
+    const p = /^pm\/([^/\s]+)\/(@[^:\s]+:[a-zA-Z0-9.-]+(?::[0-9]{1,5})?)\/(.+)$/.exec(key);
+    if (!p || !MXID.test(p[2]!)) return undefined;
+    const occupant = safeJid(`${p[1]}/${p[3]}`);
+    return occupant && occupant.local && bareOf(occupant) === p[1] && occupant.resource === p[3]
+      ? { kind: 'private', room: p[1]!, owner: p[2] as MatrixUserId, nick: p[3]! }
+      : undefined;
   }
   const m = /^dm\/([^/\s]+)\/(@\S+)$/.exec(key);
   if (!m) return undefined;

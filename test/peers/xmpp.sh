@@ -5,7 +5,10 @@
 # so groupchat messages carry XEP-0359 stanza-ids; any occupant may set the subject) and the bridge's external component
 # `matrix.localhost` (XEP-0114, secret `matrixsecret`: a test-only secret on loopback), and
 # XEP-0363 HTTP file upload `upload.localhost` (mod_http_file_share, plain HTTP on loopback,
-# files up to 1 MiB).
+# files up to 1 MiB). In rooms whose name starts with `nopm`, only moderators may send private
+# messages to occupants; others get `not-allowed` (a test module, mod_muc_test_no_pm, written
+# here: as XEP-0045's muc#roomconfig_allowpm = moderators, ejabberd's allow_private_messages or
+# the community mod_muc_restrict_pm do).
 # Messages to a user who is offline wait for them (mod_offline).
 # Users alice, bob, carol and dave @localhost, password `<name>-pw`, are registered at each start
 # (the data folder is made afresh, so no test sees an earlier run's rooms or rosters).
@@ -29,8 +32,8 @@ COMPONENT_PORT=${XMPP_COMPONENT_PORT:-15347}
 HTTP_PORT=${XMPP_HTTP_PORT:-15280}
 # Prosody's file storage makes each archived message cost more as the archive grows: the benchmark,
 # which sends tens of thousands into one room, runs without it.
-MUC_MODULES='"muc_mam"'
-[ "${XMPP_MUC_ARCHIVE:-on}" = off ] && MUC_MODULES=''
+MUC_MODULES='"muc_mam", "muc_test_no_pm"'
+[ "${XMPP_MUC_ARCHIVE:-on}" = off ] && MUC_MODULES='"muc_test_no_pm"'
 NETWORK_SETTINGS=''
 [ "${XMPP_NAGLE:-on}" = off ] && NETWORK_SETTINGS='network_settings = { nagle = false }'
 PLAIN_COMPONENT=''
@@ -47,8 +50,28 @@ install() {
 }
 
 config() {
+  mkdir -p "$D/plugins"
+  cat >"$D/plugins/mod_muc_test_no_pm.lua" <<'LUA'
+-- Test only: in rooms named nopm…, only moderators may send private messages (XEP-0045 §7.5;
+-- muc#roomconfig_allowpm = moderators).
+local st = require "util.stanza";
+local jid_split = require "util.jid".split;
+module:hook("muc-private-message", function(event)
+	local room, stanza = event.room, event.stanza;
+	local node = jid_split(room.jid);
+	if not node or node:sub(1, 4) ~= "nopm" then return; end
+	local sender = room:get_occupant_by_nick(stanza.attr.from);
+	if sender and sender.role == "moderator" then return; end
+	if sender then
+		room:route_to_occupant(sender, st.error_reply(stanza, "cancel", "not-allowed",
+			"Private messages are not allowed in this room", room.jid));
+	end
+	return false;
+end, 1);
+LUA
   cat >"$D/prosody.cfg.lua" <<LUA
 pidfile = "$D/prosody.pidfile"
+plugin_paths = { "$D/plugins" }
 data_path = "$D/data"
 run_as_root = true
 log = { info = "$D/prosody.log" }

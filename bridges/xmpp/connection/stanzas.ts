@@ -187,6 +187,8 @@ export interface OutgoingMessage {
   displayed?: string;
   /** XEP-0184: the id of a message whose sender asked to hear that it arrived. */
   received?: string;
+  /** XEP-0045 §7.5: a private message through a MUC (an empty muc#user `x`). */
+  mucUser?: boolean;
 }
 
 /** A `<message/>`; its id is also its XEP-0359 origin-id. */
@@ -221,6 +223,7 @@ export function buildMessage(m: OutgoingMessage): Element {
     m.oob ? xml('x', { xmlns: NS.oob }, xml('url', {}, xmlText(m.oob))) : null,
     m.displayed ? xml('displayed', { xmlns: NS.markers, id: m.displayed }) : null,
     m.received ? xml('received', { xmlns: NS.receipts, id: m.received }) : null,
+    m.mucUser ? xml('x', { xmlns: NS.mucUser }) : null,
     // XEP-0333: clients tell when they have shown it (a Matrix read receipt of their ghost).
     m.body !== undefined && !m.replaces && !m.retracts
       ? xml('markable', { xmlns: NS.markers })

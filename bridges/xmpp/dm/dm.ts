@@ -5,13 +5,28 @@
  * starts one from their side (connector.ts). The room's key is `dm/<bare JID>/<MXID>`.
  */
 import type { Element } from '@xmpp/xml';
-import type { MatrixUserId, PortalKey } from '../../../src/connector.js';
+import type { MatrixUserId, PortalKey, RemoteUserId } from '../../../src/connector.js';
 import { serverOf, type XmppDeps } from '../deps.js';
 import { bareOf, dmPortal, jidMatrixUser, safeJid, xmppUser } from '../ids.js';
 import type { ReactionSets } from '../messages/reactions.js';
 import { buildError, buildMessage, NS, newId, type ParsedMessage } from '../connection/stanzas.js';
 import { eventsOf } from '../messages/to-matrix.js';
 import { mediaFromLink } from '../messages/media.js';
+import { onSubscription } from './subscriptions.js';
+
+/** A direct chat a message goes to (DirectChats.deliver). */
+export interface Chat {
+  key: PortalKey;
+  owner: MatrixUserId;
+  /** Who wrote (their ghost speaks in the room). */
+  sender: RemoteUserId;
+  /** The room's name when it is made. */
+  roomName: string;
+  /** The sender's ghost's display name. */
+  name: string;
+  /** The address XEP-0184 receipts go from (the Matrix user's, as the message reached it). */
+  receiptFrom: string;
+}
 
 export class DirectChats {
   /** DM portals whose owner is known to be in (or invited to) the room since the bridge started. */
@@ -44,14 +59,29 @@ export class DirectChats {
       return;
     }
     const contact = from.bare().toString();
-    const key = dmPortal(contact, owner);
-    const sender = xmppUser(contact);
     const nick = el.getChild('nick', NS.nick)?.getText().trim();
+    this.deliver(el, m, {
+      key: dmPortal(contact, owner),
+      owner,
+      sender: xmppUser(contact),
+      roomName: contact,
+      name: nick || from.local,
+      receiptFrom: `${bareOf(to)}/${ctx.config.resource}`,
+    });
+  }
+
+  /**
+   * Bridges a chat message into `owner`'s direct chat with `sender` (made, or `owner` invited
+   * back, first), in the chat's order; a chat state alone makes no room. Also a MUC occupant's
+   * private message (muc/private.ts).
+   */
+  deliver(el: Element, m: ParsedMessage, chat: Chat): void {
+    const { ctx, link } = this.d;
+    const { key, owner, sender } = chat;
     const content = m.body !== undefined || m.reactions || m.retracts;
     void this.d.chain.run(
       key,
       async () => {
-        // A chat state alone makes no room.
         if (!content && !this.ready.has(key)) return;
         const events = await eventsOf(
           m,
@@ -60,15 +90,15 @@ export class DirectChats {
           (url) => mediaFromLink(this.d.ctx, url),
         );
         if (events.length === 0) return;
-        if (!this.ready.has(key)) await this.open(key, owner, contact);
-        await this.name(contact, nick || from.local);
+        if (!this.ready.has(key)) await this.open(key, owner, chat.roomName);
+        await this.name(sender, chat.name);
         for (const e of events) await this.d.emit(e);
         // XEP-0184: the sender asked to hear that it arrived; it is in the Matrix room now.
         if (m.id && m.body !== undefined && el.getChild('request', NS.receipts))
           await link.send(
             buildMessage({
               type: 'chat',
-              from: `${bareOf(to)}/${ctx.config.resource}`,
+              from: chat.receiptFrom,
               to: m.from,
               id: newId(),
               received: m.id,
@@ -84,11 +114,11 @@ export class DirectChats {
    * inviting the ghost) is a room the bridge bot is not in, so it cannot invite them back after
    * they left: the chat moves to a new room of the bot's, with them invited.
    */
-  private async open(key: PortalKey, owner: MatrixUserId, contact: string): Promise<void> {
+  private async open(key: PortalKey, owner: MatrixUserId, roomName: string): Promise<void> {
     const { ctx } = this.d;
     const info = {
       key,
-      name: contact,
+      name: roomName,
       joinRule: 'invite' as const,
       invite: [owner],
       isDirect: true,
@@ -115,10 +145,15 @@ export class DirectChats {
     this.left.delete(key);
   }
 
-  private async name(contact: string, name: string): Promise<void> {
-    if (this.named.get(contact) === name) return;
-    await this.d.ctx.setGhostProfile(xmppUser(contact), { displayName: name });
-    this.named.set(contact, name);
+  private async name(sender: RemoteUserId, name: string): Promise<void> {
+    if (this.named.get(sender) === name) return;
+    await this.d.ctx.setGhostProfile(sender, { displayName: name });
+    this.named.set(sender, name);
+  }
+
+  /** A roster subscription to a Matrix user's address, answered (subscriptions.ts); else false. */
+  onSubscription(el: Element): boolean {
+    return onSubscription(this.d, el);
   }
 
   /** The room is linked (made here, or by a Matrix user's invite of the ghost). */

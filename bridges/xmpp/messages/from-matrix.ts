@@ -33,6 +33,8 @@ import {
 /** Where a portal's stanzas go, and as whom. */
 export interface Route {
   type: 'chat' | 'groupchat';
+  /** A private message through a MUC (XEP-0045 §7.5: marked with an empty muc#user `x`). */
+  private?: boolean;
   /** The sender's full address on the component. */
   from: string;
   to: string;
@@ -57,6 +59,14 @@ export interface FromMatrixDeps {
   publicLink(target: { mxc: string; name: string; mimeType?: string }): Promise<string | undefined>;
 }
 
+/** A stanza's addressing on a route. */
+const addressed = (route: Route) => ({
+  type: route.type,
+  from: route.from,
+  to: route.to,
+  ...(route.private ? { mucUser: true } : {}),
+});
+
 const notSent = (err: unknown) =>
   new BridgeError(
     'network',
@@ -69,9 +79,7 @@ async function send(
   m: Omit<OutgoingMessage, 'type' | 'from' | 'to' | 'id'>,
 ): Promise<SendResult> {
   const id = newId();
-  const written = d.link.send(
-    buildMessage({ type: route.type, from: route.from, to: route.to, id, ...m }),
-  );
+  const written = d.link.send(buildMessage({ ...addressed(route), id, ...m }));
   const reflected = route.reflected?.(id);
   if (reflected) {
     // A write that fails rejects the reflection too (it will never come).
@@ -200,13 +208,7 @@ export async function handleMatrixReceipt(
     displayName: receipt.userId,
   });
   await d.link.send(
-    buildMessage({
-      type: route.type,
-      from: route.from,
-      to: route.to,
-      id: newId(),
-      displayed: route.ref(receipt.target),
-    }),
+    buildMessage({ ...addressed(route), id: newId(), displayed: route.ref(receipt.target) }),
   );
 }
 
@@ -217,7 +219,5 @@ export async function handleMatrixTyping(
 ): Promise<void> {
   const route = await d.route(typing.portal, { userId: typing.userId, displayName });
   const chatState: ChatState = typing.typing ? 'composing' : 'paused';
-  await d.link.send(
-    buildMessage({ type: route.type, from: route.from, to: route.to, id: newId(), chatState }),
-  );
+  await d.link.send(buildMessage({ ...addressed(route), id: newId(), chatState }));
 }

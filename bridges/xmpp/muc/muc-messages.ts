@@ -1,6 +1,6 @@
 /**
  * A message from a MUC portal's room, as the bridge's occupants get it: a refusal of one of
- * ours, the room's own notices (bans: outcasts.ts), private messages (refused), our own
+ * ours, the room's own notices (bans: outcasts.ts), private messages (private.ts), our own
  * messages reflected (they confirm the send: the stanza-id is mapped, nothing is bridged back),
  * and the others' messages, read from the reader's copy only, bridged in the portal's chain.
  */
@@ -9,22 +9,25 @@ import { BridgeError, remoteMessageId } from '../../../src/connector.js';
 import type { XmppDeps } from '../deps.js';
 import { mucPortal } from '../ids.js';
 import type { ReactionSets } from '../messages/reactions.js';
-import { buildError, type ParsedMessage } from '../connection/stanzas.js';
+import type { ParsedMessage } from '../connection/stanzas.js';
 import { mapIds, ourOccupant, readerOf, type Room } from './muc-room.js';
 import { seenLast } from './muc-catchup.js';
 import { bridgeMessage, saveSubject } from './muc-inbound.js';
 import { onAffiliationNotice } from './outcasts.js';
+import type { PrivateChats } from './private.js';
 
 /** `resource`: the sender's nick (none: the room itself). */
 export function onRoomMessage(
   d: XmppDeps,
   reactions: ReactionSets,
+  privates: PrivateChats,
   room: Room,
   resource: string | undefined,
   el: Element,
   m: ParsedMessage,
 ): void {
   if (m.type === 'error') {
+    if (privates.refused(room, resource, m)) return;
     const pending = m.id ? room.reflections.get(m.id) : undefined;
     if (!pending || !m.id) return;
     room.reflections.delete(m.id);
@@ -38,18 +41,9 @@ export function onRoomMessage(
     return;
   }
   if (m.type !== 'groupchat') {
-    // A private message through the MUC: not the room's to see, and not bridged (yet).
-    if (m.body !== undefined)
-      void d.link
-        .send(
-          buildError(
-            el,
-            'cancel',
-            'feature-not-implemented',
-            'private messages through this room are not bridged to Matrix',
-          ),
-        )
-        .catch(() => undefined);
+    // A private message through the MUC (XEP-0045 §7.5): a direct chat of its own, never the room's.
+    if (resource && (m.type === 'chat' || m.type === 'normal'))
+      privates.onMessage(room, resource, el, m);
     return;
   }
   const reader = readerOf(room);

@@ -34,6 +34,8 @@ export interface PresenceHost {
   joined(room: Room, o: Occupant): void;
   /** Our occupant's affiliation, as the room tells it at the join and at each change. */
   affiliation(room: Room, o: Occupant, affiliation: string | undefined): void;
+  /** An XMPP occupant's ghost left the room (its private chats are told: private.ts). */
+  left(room: Room, ghost: string, nick: string, newNick?: string): void;
 }
 
 export function onPresence(host: PresenceHost, el: Element): void {
@@ -117,6 +119,7 @@ export function onPresence(host: PresenceHost, el: Element): void {
       }
       await setLevel(host, room, ghost, 0);
       if (!room.remote.delete(ghost)) return;
+      host.left(room, ghost, nick, p.codes.has('303') ? p.newNick : undefined);
       const membership = p.codes.has('301') ? 'ban' : p.codes.has('307') ? 'kick' : 'leave';
       await host.d.emit({
         kind: 'membership',

@@ -1,6 +1,7 @@
 /** The state of one MUC portal: the Matrix users' occupants and what the bridge knows of the room. */
 import type { MatrixUserId, RemoteMessageId } from '../../../src/connector.js';
 import { Lru } from '../lru.js';
+import type { Route } from '../messages/from-matrix.js';
 
 export interface Occupant {
   userId: MatrixUserId;
@@ -14,6 +15,8 @@ export interface Occupant {
   conflicts: number;
   joined?: Promise<void>;
   settle?: (err?: Error) => void;
+  /** Where their messages go (muc.ts route), made on the first. */
+  route?: Route;
 }
 
 export interface Room {
@@ -38,6 +41,11 @@ export interface Room {
   realJids: Map<string, string>;
   /** Origin ids of sent messages waiting for their reflection. */
   reflections: Map<
+    string,
+    { resolve: (ids: RemoteMessageId[]) => void; reject: (e: Error) => void }
+  >;
+  /** Ids of private messages sent (private.ts) waiting for the room's refusal, if any. */
+  privateSends: Map<
     string,
     { resolve: (ids: RemoteMessageId[]) => void; reject: (e: Error) => void }
   >;
@@ -77,6 +85,7 @@ export function newRoom(jid: string): Room {
     levels: new Map(),
     realJids: new Map(),
     reflections: new Map(),
+    privateSends: new Map(),
     ids: new Lru(10_000),
     origins: new Lru(10_000),
     seen: new Lru(10_000),
@@ -138,6 +147,44 @@ export function ourOccupant(room: Room, nick: string): Occupant | undefined {
   for (const o of room.occupants.values()) if (o.nick === nick && o.state !== 'left') return o;
   return undefined;
 }
+
+/**
+ * The room's answer to a stanza of ours, held in `pending` by its id until it comes (a
+ * reflection, a refusal): after `ms` without one, it resolves with no ids (the send stands).
+ */
+export function answerOf(
+  pending: Room['reflections'],
+  id: string,
+  ms: number,
+): Promise<RemoteMessageId[]> {
+  return new Promise<RemoteMessageId[]>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      pending.delete(id);
+      resolve([]);
+    }, ms);
+    timer.unref?.();
+    pending.set(id, {
+      resolve: (ids) => (clearTimeout(timer), resolve(ids)),
+      reject: (err) => (clearTimeout(timer), reject(err)),
+    });
+  });
+}
+
+const REFLECTION_TIMEOUT_MS = 30_000;
+
+/**
+ * Where an occupant's messages to the room go (made once per occupant: its address does not
+ * change); the room's reflection of each confirms it.
+ */
+export const groupchatRoute = (room: Room, o: Occupant): Route => ({
+  type: 'groupchat',
+  from: o.full,
+  to: room.jid,
+  ref: (id) => room.ids.get(id) ?? id,
+  original: (id) => room.origins.get(id) ?? id,
+  // Sent, but when the room never says so, the send stands.
+  reflected: (id) => answerOf(room.reflections, id, REFLECTION_TIMEOUT_MS),
+});
 
 /** A message's own id ↔ the room's stanza-id of it. */
 export function mapIds(room: Room, own: string, stanzaId: string): void {

@@ -16,13 +16,21 @@ import {
   type MatrixTopic,
   type MatrixUserId,
   type PortalInfo,
-  type RemoteMessageId,
 } from '../../../src/connector.js';
 import type { XmppDeps } from '../deps.js';
 import type { Route } from '../messages/from-matrix.js';
 import { bareOf, matrixUserJid, mucPortal, safeJid } from '../ids.js';
 import { onPresence } from './muc-presence.js';
-import { newRoom, readerOf, type Occupant, type Room, type Stored } from './muc-room.js';
+import {
+  groupchatRoute,
+  newRoom,
+  readerOf,
+  type Occupant,
+  type Room,
+  type Stored,
+} from './muc-room.js';
+import { PrivateChats } from './private.js';
+import type { DirectChats } from '../dm/dm.js';
 import { kickOrBan, levelChanges, setLevels, unban } from './muc-moderation.js';
 import { nickFor } from './nicks.js';
 import type { ReactionSets } from '../messages/reactions.js';
@@ -41,7 +49,6 @@ import { onRoomMessage } from './muc-messages.js';
 import { matrixBan, outcastAddress, readOutcasts } from './outcasts.js';
 
 const JOIN_TIMEOUT_MS = 15_000;
-const REFLECTION_TIMEOUT_MS = 30_000;
 
 const membersKey = (room: string) => `muc/${room}/members`;
 
@@ -49,11 +56,16 @@ export class Mucs {
   private readonly rooms = new Map<string, Room>();
   private readonly mam = new MamQueries();
   private stopped = false;
+  /** Private messages with occupants (XEP-0045 §7.5). */
+  readonly privates: PrivateChats;
 
   constructor(
     private readonly d: XmppDeps,
     private readonly reactions: ReactionSets,
-  ) {}
+    dms: DirectChats,
+  ) {
+    this.privates = new PrivateChats(d, dms, this.rooms);
+  }
 
   portalInfo(room: string): PortalInfo {
     this.room(room);
@@ -239,25 +251,7 @@ export class Mucs {
   async route(jid: string, sender: MatrixSender): Promise<Route> {
     const room = this.room(jid);
     const o = await this.ensureJoined(jid, sender);
-    return {
-      type: 'groupchat',
-      from: o.full,
-      to: jid,
-      ref: (id) => room.ids.get(id) ?? id,
-      original: (id) => room.origins.get(id) ?? id,
-      reflected: (id) =>
-        new Promise<RemoteMessageId[]>((resolve, reject) => {
-          const timer = setTimeout(() => {
-            room.reflections.delete(id);
-            resolve([]); // sent, but the room never said so: the send stands
-          }, REFLECTION_TIMEOUT_MS);
-          timer.unref?.();
-          room.reflections.set(id, {
-            resolve: (ids) => (clearTimeout(timer), resolve(ids)),
-            reject: (err) => (clearTimeout(timer), reject(err)),
-          });
-        }),
-    };
+    return (o.route ??= groupchatRoute(room, o));
   }
 
   onMessage(el: Element, m: ParsedMessage): void {
@@ -273,7 +267,7 @@ export class Mucs {
       resource = from?.resource || undefined;
     }
     if (!room) return;
-    onRoomMessage(this.d, this.reactions, room, resource, el, m);
+    onRoomMessage(this.d, this.reactions, this.privates, room, resource, el, m);
   }
 
   bridgeMessage(
@@ -319,6 +313,7 @@ export class Mucs {
         arrived: (room, ghost, nick) => this.arrived(room, ghost, nick),
         joined: (room, o) => this.joinedRoom(room, o),
         affiliation: (room, o, affiliation) => this.ourAffiliation(room, o, affiliation),
+        left: (room, ghost, nick, newNick) => this.privates.left(room, ghost, nick, newNick),
       },
       el,
     );
