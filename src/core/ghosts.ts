@@ -7,6 +7,8 @@ import type { BridgeRuntime } from './bridge-runtime.js';
 export class GhostDirectory {
   /** Ghosts whose row and profile are known to be current in this process. */
   private readonly current = new Set<string>();
+  /** Per ghost, how many times its profile was set in this process (to spot one set meanwhile). */
+  private readonly profileSets = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
@@ -18,10 +20,13 @@ export class GhostDirectory {
     const userId = runtime.ghostUserId(remote);
     const intent = this.intents.intentFor(userId);
     if (this.current.has(userId)) return intent;
-    const row = await this.store.ghosts.get(userId);
+    const sets = this.profileSets.get(userId);
+    let row = await this.store.ghosts.get(userId);
     if (row?.registered) intent.markRegistered();
     await intent.ensureRegistered();
     if (!row?.registered) {
+      // Read again: a profile set while the ghost registered is kept, not overwritten.
+      row = await this.store.ghosts.get(userId);
       await this.store.ghosts.upsert({
         userId,
         bridge: runtime.id,
@@ -34,7 +39,8 @@ export class GhostDirectory {
     // Until the bridge names it, a ghost shows its remote id rather than its escaped localpart.
     await intent.setDisplayName(row?.displayName ?? remote);
     if (row?.avatarUrl) await intent.setAvatarUrl(row.avatarUrl);
-    this.current.add(userId);
+    // A profile set meanwhile is applied at the ghost's next act.
+    if (this.profileSets.get(userId) === sets) this.current.add(userId);
     return intent;
   }
 
@@ -56,6 +62,7 @@ export class GhostDirectory {
       avatarUrl,
       registered: row?.registered ?? false,
     });
+    this.profileSets.set(userId, (this.profileSets.get(userId) ?? 0) + 1);
     this.current.delete(userId); // applied the next time the ghost acts
   }
 }
