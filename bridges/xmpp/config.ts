@@ -77,6 +77,21 @@ export const xmppConfigSchema = z
         timeout_ms: 30_000,
         allow_private_addresses: false,
       }),
+    /** Avatars both ways: XMPP users' (vCard-temp, XEP-0084) on ghosts, Matrix users' in vCards. */
+    avatars: z
+      .object({
+        /** Off: ghosts keep no avatar, and Matrix users' vCards carry no photo. */
+        enabled: z.boolean().default(true),
+        /** The largest avatar taken either way; a larger one is refused (and logged). */
+        max_bytes: z
+          .number()
+          .int()
+          .min(1, 'must be a size in bytes (e.g. 1048576 for 1 MiB)')
+          .max(16_777_216, 'must be at most 16 MiB (16777216)')
+          .default(1_048_576),
+      })
+      .strict()
+      .default({ enabled: true, max_bytes: 1_048_576 }),
     /** Stanzas kept, in order, while the server is unreachable; more are refused to the sender. */
     max_queued: z.number().int().min(1).max(1_000_000).default(10_000),
   })

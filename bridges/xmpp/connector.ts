@@ -56,6 +56,9 @@ import { DISCO_INFO, DISCO_ITEMS, discoInfo, discoItems } from './connection/dis
 import { Gateway } from './gateway/gateway.js';
 import { cloneStanza, NS, parseMessage } from './connection/stanzas.js';
 import { xml } from '@xmpp/xml';
+import { GhostAvatars } from './avatars/ghost-avatars.js';
+import { MatrixProfiles } from './avatars/matrix-vcards.js';
+import { VCARD } from './avatars/vcard.js';
 
 export class XmppConnector
   implements
@@ -82,6 +85,7 @@ export class XmppConnector
   private mucs?: Mucs;
   private reactions?: ReactionSets;
   private gateway?: Gateway;
+  private profiles?: MatrixProfiles;
 
   async start(ctx: BridgeContext<XmppConfig>): Promise<void> {
     this.ctx = ctx;
@@ -115,6 +119,11 @@ export class XmppConnector
             ),
           ),
     };
+    deps.avatars = new GhostAvatars(deps);
+    const profiles = (deps.profiles = new MatrixProfiles(ctx));
+    this.profiles = profiles;
+    profiles.onPhotoChange = (userId) => this.mucs?.photoChanged(userId);
+    link.answer(VCARD, 'vCard', (iq) => profiles.answer(iq));
     this.reactions = new ReactionSets(ctx.kv);
     this.dms = new DirectChats(deps, this.reactions);
     this.mucs = new Mucs(deps, this.reactions, this.dms);
@@ -266,6 +275,7 @@ export class XmppConnector
   }
 
   handleMatrixMessage(msg: MatrixMessage): Promise<SendResult> {
+    this.profiles?.note(msg.sender);
     return fromMatrix.handleMatrixMessage(this.deps, msg);
   }
 
@@ -298,6 +308,8 @@ export class XmppConnector
   }
 
   async handleMatrixMembership(change: MatrixMembership): Promise<void> {
+    if (change.membership === 'join' && change.target === change.sender.userId)
+      this.profiles?.note(change.sender); // a new name or avatar is a join event too
     const where = parsePortal(change.portal);
     if (where?.kind === 'dm' || where?.kind === 'private') {
       if (

@@ -3,6 +3,8 @@ import type { BridgeContext, RemoteEvent } from '../../src/connector.js';
 import type { XmppConfig } from './config.js';
 import type { ComponentLink } from './connection/connection.js';
 import type { KeyedChain } from './chain.js';
+import type { GhostAvatars } from './avatars/ghost-avatars.js';
+import type { MatrixProfiles } from './avatars/matrix-vcards.js';
 
 export interface XmppDeps {
   ctx: BridgeContext<XmppConfig>;
@@ -17,6 +19,10 @@ export interface XmppDeps {
    * MUC's messages: waiting made one commit per message). A failure is logged.
    */
   post(event: RemoteEvent): void;
+  /** Ghosts' avatars and presence (avatars/ghost-avatars.ts), set once the connector is built. */
+  avatars?: GhostAvatars;
+  /** Matrix users' names and avatars for XMPP (avatars/matrix-vcards.ts), likewise. */
+  profiles?: MatrixProfiles;
 }
 
 /** The server part of a Matrix user id. */

@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { xml, type Element } from '@xmpp/xml';
 import { NS } from './stanzas.js';
 
-export type IqHandler = (stanza: Element) => Element | undefined;
+/** An answer now, or later (a vCard whose photo is fetched first); undefined: service-unavailable. */
+export type IqHandler = (stanza: Element) => Element | undefined | Promise<Element | undefined>;
 
 /** An iq error answer: `condition` is the defined condition (`forbidden`, `item-not-found`, …). */
 export class IqError extends Error {
@@ -81,13 +82,24 @@ export class Iqs {
     if (type !== 'get' && type !== 'set') return;
     const children = iq.getChildElements();
     const child = children[0];
-    let answer: Element | undefined;
+    let answer: Element | undefined | Promise<Element | undefined>;
     if (children.length !== 1 || !child) answer = errorOf('modify', 'bad-request');
     else {
       const handler =
         type === 'get' ? this.handlers.get(`${child.attrs.xmlns ?? ''}\n${child.name}`) : undefined;
-      answer = handler?.(iq) ?? errorOf('cancel', 'service-unavailable');
+      answer = handler?.(iq);
     }
+    if (answer instanceof Promise)
+      void answer.then(
+        (a) => this.reply(iq, child, a),
+        () => this.reply(iq, child, errorOf('wait', 'internal-server-error')),
+      );
+    else this.reply(iq, child, answer);
+  }
+
+  private reply(iq: Element, child: Element | undefined, result: Element | undefined): void {
+    const { id } = iq.attrs;
+    const answer = result ?? errorOf('cancel', 'service-unavailable');
     const isError = answer.name === 'error';
     const reply = xml('iq', {
       type: isError ? 'error' : 'result',

@@ -231,12 +231,16 @@ export function buildMessage(m: OutgoingMessage): Element {
   );
 }
 
-/** A presence to join a MUC as `nick` (no history: the bridge catches up by itself). */
-export function buildJoin(from: string, occupant: string): Element {
+/**
+ * A presence to join a MUC as `nick` (no history: the bridge catches up by itself), with `extra`
+ * (the XEP-0153 photo hash) when given.
+ */
+export function buildJoin(from: string, occupant: string, extra?: Element): Element {
   return xml(
     'presence',
     { from, to: occupant, id: newId() },
     xml('x', { xmlns: NS.muc }, xml('history', { maxstanzas: '0' })),
+    extra ?? null,
   );
 }
 

@@ -13,6 +13,7 @@ import { buildError, buildMessage, NS, newId, type ParsedMessage } from '../conn
 import { eventsOf } from '../messages/to-matrix.js';
 import { mediaFromLink } from '../messages/media.js';
 import { onSubscription } from './subscriptions.js';
+import { avatarNotification } from '../avatars/vcard.js';
 
 /** A direct chat a message goes to (DirectChats.deliver). */
 export interface Chat {
@@ -60,8 +61,14 @@ export class DirectChats {
     }
     const contact = from.bare().toString();
     const nick = el.getChild('nick', NS.nick)?.getText().trim();
+    const key = dmPortal(contact, owner);
+    // Their avatar: a XEP-0084 notification tells a new one; else their vCard, once per run.
+    const src = { ghost: xmppUser(contact), portal: key, from: link.domain, to: contact };
+    const pep = avatarNotification(el);
+    if (pep !== undefined) return this.d.avatars?.told(src, pep && pep.id, 'pep');
+    if (m.body !== undefined) this.d.avatars?.unknown(src);
     this.deliver(el, m, {
-      key: dmPortal(contact, owner),
+      key,
       owner,
       sender: xmppUser(contact),
       roomName: contact,

@@ -10,6 +10,7 @@ import type { Element } from '@xmpp/xml';
 import { xml } from '@xmpp/xml';
 import { serverOf, type XmppDeps } from '../deps.js';
 import { bareOf, jidMatrixUser, safeJid } from '../ids.js';
+import { photoUpdate } from '../avatars/vcard.js';
 
 const HANDLED = new Set(['subscribe', 'unsubscribe', 'probe', 'subscribed', 'unsubscribed']);
 
@@ -41,6 +42,14 @@ export function onSubscription(d: XmppDeps, el: Element): boolean {
   }
   if (type === 'subscribe') send(xml('presence', { type: 'subscribed', from: self, to: contact }));
   // Available from the address chats go from (subscribe and probe alike).
-  send(xml('presence', { from: `${self}/${ctx.config.resource}`, to: contact }));
+  // With their avatar's hash (XEP-0153) when the bridge knows it.
+  const hash = d.profiles?.hash(owner);
+  send(
+    xml(
+      'presence',
+      { from: `${self}/${ctx.config.resource}`, to: contact },
+      hash === undefined ? null : photoUpdate(hash),
+    ),
+  );
   return true;
 }

@@ -8,6 +8,7 @@
  * subject is the topic. XMPP sessions in each room are kept in the bridge's store, so a restart
  * of the bridge is not noticed by them; a message that bounces removes the session.
  */
+import { presencePhotoHash } from '../avatars/vcard.js';
 import { xml, type Element } from '@xmpp/xml';
 import { BridgeError, type MatrixUserId } from '../../../src/connector.js';
 import type { XmppDeps } from '../deps.js';
@@ -103,6 +104,16 @@ export class Gateway extends GatewayMatrixSide {
           this.out(buildError(el, 'wait', 'remote-server-timeout', describe(err)));
       },
     );
+    // Their avatar (XEP-0153: their vCard asked of their account) and presence, on their ghost.
+    const bare = from.bare().toString();
+    const src = {
+      ghost: xmppUser(bare),
+      portal: gatewayPortal(alias),
+      from: this.d.link.domain,
+      to: bare,
+    };
+    const hash = type === undefined ? presencePhotoHash(el) : undefined;
+    if (hash !== undefined) this.d.avatars?.told(src, hash);
   }
 
   onMessage(el: Element, m: ParsedMessage, alias: string): void {

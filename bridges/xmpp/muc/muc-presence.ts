@@ -20,6 +20,8 @@ import { parseOccupantPresence } from './muc-stanzas.js';
 import { conflictNick } from './nicks.js';
 import { outcast } from './outcasts.js';
 import { newId } from '../connection/stanzas.js';
+import type { AvatarSource } from '../avatars/ghost-avatars.js';
+import { presencePhotoHash } from '../avatars/vcard.js';
 
 const MAX_CONFLICTS = 5;
 
@@ -132,6 +134,14 @@ export function onPresence(host: PresenceHost, el: Element): void {
     },
     (err) => host.d.ctx.log.warn({ err, portal: key }, 'a MUC presence was not bridged'),
   );
+  // After the ghost's join (or leave): the chain keeps the order.
+  if (!renamed)
+    occupantProfile(
+      host,
+      el,
+      { ghost: user, portal: key, from: mine.full, to: from.toString() },
+      p.available,
+    );
 }
 
 /** A join refused: a taken nick is retried with a suffix (and the user told); else it fails. */
@@ -199,4 +209,22 @@ async function setLevel(
     sender: user,
     levels: [{ user, level }],
   });
+}
+
+/**
+ * An XMPP occupant's presence on their ghost (online, away, gone) and their avatar (the XEP-0153
+ * hash in it: the vCard is asked of their occupant, which the room forwards to their account).
+ */
+function occupantProfile(host: PresenceHost, el: Element, src: AvatarSource, here: boolean): void {
+  const avatars = host.d.avatars;
+  if (!avatars) return;
+  if (!here) {
+    avatars.setPresence(src, 'offline');
+    return;
+  }
+  const show = el.getChildText('show');
+  const status = el.getChildText('status')?.trim().slice(0, 512) || undefined;
+  avatars.setPresence(src, show && show !== 'chat' ? 'unavailable' : 'online', status);
+  const hash = presencePhotoHash(el);
+  if (hash !== undefined) avatars.told(src, hash);
 }

@@ -17,6 +17,8 @@ export interface Occupant {
   settle?: (err?: Error) => void;
   /** Where their messages go (muc.ts route), made on the first. */
   route?: Route;
+  /** The XEP-0153 avatar hash their last presence told (undefined: none told). */
+  photo?: string;
 }
 
 export interface Room {

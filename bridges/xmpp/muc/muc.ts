@@ -7,7 +7,7 @@
  * `room@host/nick`. The room's reflection of a Matrix user's message confirms it (its stanza-id
  * is mapped to the event) and is never bridged back. Subject ↔ topic.
  */
-import type { Element } from '@xmpp/xml';
+import { xml, type Element } from '@xmpp/xml';
 import {
   BridgeError,
   type MatrixMembership,
@@ -42,6 +42,7 @@ import {
   type ParsedMessage,
 } from '../connection/stanzas.js';
 import { MamQueries } from './mam.js';
+import { photoUpdate } from '../avatars/vcard.js';
 import { catchUp, lastKey } from './muc-catchup.js';
 import * as ids from './occupant-ids.js';
 import { arrived, bridgeMessage, subjectKey } from './muc-inbound.js';
@@ -233,11 +234,36 @@ export class Mucs {
         (err: Error) => previous(err),
       );
     this.d.link
-      .send(buildJoin(o.full, `${room.jid}/${o.nick}`), { first })
+      .send(buildJoin(o.full, `${room.jid}/${o.nick}`, this.photo(o)), { first })
       .catch((err: unknown) => {
         settle(new BridgeError('network', `could not join ${room.jid}: ${String(err)}`, true));
       });
     return joined;
+  }
+
+  /** XEP-0153: the user's avatar hash for their occupant's presence, when known (noted). */
+  private photo(o: Occupant): Element | undefined {
+    const hash = this.d.profiles?.hash(o.userId);
+    if (hash === undefined) return undefined;
+    o.photo = hash;
+    return photoUpdate(hash);
+  }
+
+  /** A Matrix user's avatar changed: their occupants tell the rooms (a presence update). */
+  photoChanged(userId: string): void {
+    for (const room of this.rooms.values()) {
+      const o = room.occupants.get(userId as MatrixUserId);
+      if (o) this.tellPhoto(room, o);
+    }
+  }
+
+  /** A joined occupant whose presence told another hash (or none) tells the one known now. */
+  private tellPhoto(room: Room, o: Occupant): void {
+    if (o.state !== 'joined' || o.photo === this.d.profiles?.hash(o.userId)) return;
+    const photo = this.photo(o);
+    if (!photo) return;
+    const update = xml('presence', { from: o.full, to: `${room.jid}/${o.nick}` }, photo);
+    void this.d.link.send(update).catch(() => undefined);
   }
 
   private leave(room: Room, o: Occupant, status?: string): void {
@@ -280,6 +306,7 @@ export class Mucs {
   }
 
   private joinedRoom(room: Room, o: Occupant): void {
+    this.tellPhoto(room, o); // an avatar fetched while the join was under way
     catchUp(
       { d: this.d, mam: this.mam, bridgeMessage: (r, m, n, id) => this.bridgeMessage(r, m, n, id) },
       room,

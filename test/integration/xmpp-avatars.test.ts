@@ -1,0 +1,259 @@
+// Avatars and presence both ways, against real Prosody and Synapse: an XMPP occupant's vCard
+// photo (XEP-0153 hash in their MUC presence) and another's XEP-0084 image (their vCard has none:
+// the PEP data item of the advertised id) become their ghosts' avatars; an oversized one is
+// refused and the bridge goes on; their presence (online, away) is their ghosts'. A Matrix
+// user's vCard (iq get to their address) has their display name and avatar, and their occupant's
+// presence carries the avatar's hash.
+import { createHash, randomBytes } from 'node:crypto';
+import { xml, type Element } from '@xmpp/xml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asUser } from '../support/bridge-harness.js';
+import { requireSynapse, waitFor, type TestUser } from '../support/synapse.js';
+import { enterMuc, matrixUser, mucOf, said, xmppScope } from '../support/xmpp-scope.js';
+import { ghostOf, groupchat, matrixJid, type XmppUser } from '../support/xmpp-user.js';
+
+/** A 1×1 PNG, with `extra` random bytes after its end (so each test's image is its own). */
+const png = (extra = 8) =>
+  Buffer.concat([
+    Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+      'base64',
+    ),
+    randomBytes(extra),
+  ]);
+const sha1 = (b: Buffer) => createHash('sha1').update(b).digest('hex');
+
+/** Sends an iq from `user` and waits for its answer. */
+async function iq(user: XmppUser, el: Element, what: string): Promise<Element> {
+  const id = `av${randomBytes(4).toString('hex')}`;
+  el.attrs.id = id;
+  await user.send(el);
+  const answer = await user.expect((s) => s.name === 'iq' && s.attrs.id === id, what);
+  if (answer.attrs.type !== 'result') throw new Error(`${what}: ${answer.toString()}`);
+  return answer;
+}
+
+const setVcard = (user: XmppUser, name: string, photo?: Buffer) =>
+  iq(
+    user,
+    xml(
+      'iq',
+      { type: 'set' },
+      xml(
+        'vCard',
+        { xmlns: 'vcard-temp' },
+        xml('FN', {}, name),
+        photo
+          ? xml(
+              'PHOTO',
+              {},
+              xml('TYPE', {}, 'image/png'),
+              xml('BINVAL', {}, photo.toString('base64')),
+            )
+          : null,
+      ),
+    ),
+    `${user.jid}'s vCard set`,
+  );
+
+/** XEP-0084: the image in the user's PEP, readable by anyone (what clients publish). */
+const publishPepAvatar = (user: XmppUser, image: Buffer) =>
+  iq(
+    user,
+    xml(
+      'iq',
+      { type: 'set' },
+      xml(
+        'pubsub',
+        { xmlns: 'http://jabber.org/protocol/pubsub' },
+        xml(
+          'publish',
+          { node: 'urn:xmpp:avatar:data' },
+          xml(
+            'item',
+            { id: sha1(image) },
+            xml('data', { xmlns: 'urn:xmpp:avatar:data' }, image.toString('base64')),
+          ),
+        ),
+        xml(
+          'publish-options',
+          {},
+          xml(
+            'x',
+            { xmlns: 'jabber:x:data', type: 'submit' },
+            xml(
+              'field',
+              { var: 'FORM_TYPE', type: 'hidden' },
+              xml('value', {}, 'http://jabber.org/protocol/pubsub#publish-options'),
+            ),
+            xml('field', { var: 'pubsub#access_model' }, xml('value', {}, 'open')),
+          ),
+        ),
+      ),
+    ),
+    `${user.jid}'s PEP avatar published`,
+  );
+
+/** Joins the MUC as `nick` with the XEP-0153 hash of `photo` in the presence. */
+async function joinWithPhoto(user: XmppUser, room: string, nick: string, photo: Buffer) {
+  await user.send(
+    xml(
+      'presence',
+      { to: `${room}/${nick}` },
+      xml('x', { xmlns: 'http://jabber.org/protocol/muc' }, xml('history', { maxstanzas: '0' })),
+      xml('x', { xmlns: 'vcard-temp:x:update' }, xml('photo', {}, sha1(photo))),
+    ),
+  );
+  await user.expect(
+    (el) =>
+      el.name === 'presence' &&
+      el.attrs.from === `${room}/${nick}` &&
+      !!el
+        .getChild('x', 'http://jabber.org/protocol/muc#user')
+        ?.getChildren('status')
+        .some((s) => s.attrs.code === '110'),
+    `${nick} in ${room}`,
+  );
+}
+
+const avatarOf = async (user: TestUser, userId: string) =>
+  (
+    await asUser<{ avatar_url?: string }>(
+      user,
+      'GET',
+      `/_matrix/client/v3/profile/${encodeURIComponent(userId)}`,
+    )
+  ).avatar_url;
+
+async function download(user: TestUser, mxc: string): Promise<Buffer> {
+  const res = await fetch(
+    `${requireSynapse().hsUrl}/_matrix/client/v1/media/download/${mxc.slice('mxc://'.length)}`,
+    { headers: { authorization: `Bearer ${user.accessToken}` } },
+  );
+  if (!res.ok) throw new Error(`download ${mxc}: ${res.status}`);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+const presenceOf = async (user: TestUser, userId: string) =>
+  (
+    await asUser<{ presence: string; status_msg?: string }>(
+      user,
+      'GET',
+      `/_matrix/client/v3/presence/${encodeURIComponent(userId)}/status`,
+    )
+  ).presence;
+
+describe('XMPP avatars and presence, both ways (Prosody + Synapse)', () => {
+  const scope = xmppScope();
+  const suffix = randomBytes(4).toString('hex');
+  const room = mucOf(`avatars${suffix}`);
+  const mattNick = `Matt ${suffix}`;
+  const carolPng = png();
+  const davePng = png();
+  const bobPng = png(4_000); // over the bridge's avatars.max_bytes (2,000) below
+  const mattPng = png();
+  let carol: XmppUser;
+  let dave: XmppUser;
+  let bob: XmppUser;
+  let matt: TestUser;
+  let roomId: string;
+
+  beforeAll(async () => {
+    requireSynapse();
+    carol = await scope.user('carol', `avatars${suffix}`);
+    dave = await scope.user('dave', `avatars${suffix}`);
+    bob = await scope.user('bob', `avatars${suffix}`);
+    await setVcard(carol, 'Carol', carolPng);
+    await setVcard(dave, 'Dave'); // no PHOTO: the image is in his PEP (XEP-0084) only
+    await publishPepAvatar(dave, davePng);
+    await setVcard(bob, 'Bob', bobPng);
+    await joinWithPhoto(carol, room, 'Carol', carolPng);
+    await joinWithPhoto(dave, room, 'Dave', davePng);
+    await scope.bridge(undefined, { avatars: { max_bytes: 2_000 } });
+    matt = await matrixUser('matt', mattNick);
+    const { hsUrl } = requireSynapse();
+    const up = await fetch(`${hsUrl}/_matrix/media/v3/upload?filename=matt.png`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${matt.accessToken}`, 'content-type': 'image/png' },
+      body: mattPng,
+    });
+    const { content_uri } = (await up.json()) as { content_uri: string };
+    await asUser(
+      matt,
+      'PUT',
+      `/_matrix/client/v3/profile/${encodeURIComponent(matt.userId)}/avatar_url`,
+      {
+        avatar_url: content_uri,
+      },
+    );
+    roomId = await enterMuc(matt, room, mattNick, carol);
+  });
+
+  afterAll(async () => {
+    // The test users are shared by every file: their vCards go back to none.
+    for (const u of [carol, dave, bob]) if (u) await setVcard(u, '').catch(() => undefined);
+  });
+
+  it("an occupant's vCard photo (XEP-0153) is their ghost's avatar, and their presence too", async () => {
+    const ghost = ghostOf(`${room}/Carol`);
+    const mxc = await waitFor(() => avatarOf(matt, ghost), 20_000, "Carol's ghost's avatar");
+    expect(sha1(await download(matt, mxc))).toBe(sha1(carolPng));
+    expect(await presenceOf(matt, ghost)).toBe('online');
+    // Away, with the same photo: the ghost is away, and its avatar is the same upload.
+    await carol.send(
+      xml(
+        'presence',
+        { to: `${room}/Carol` },
+        xml('show', {}, 'away'),
+        xml('x', { xmlns: 'vcard-temp:x:update' }, xml('photo', {}, sha1(carolPng))),
+      ),
+    );
+    await waitFor(
+      async () => (await presenceOf(matt, ghost)) === 'unavailable',
+      20_000,
+      "Carol's ghost away",
+    );
+    expect(await avatarOf(matt, ghost)).toBe(mxc);
+  });
+
+  it('an occupant whose vCard has no photo: the XEP-0084 image of the advertised id', async () => {
+    const mxc = await waitFor(
+      () => avatarOf(matt, ghostOf(`${room}/Dave`)),
+      20_000,
+      "Dave's ghost's avatar",
+    );
+    expect(sha1(await download(matt, mxc))).toBe(sha1(davePng));
+  });
+
+  it('an avatar over avatars.max_bytes is refused, and the bridge goes on', async () => {
+    await joinWithPhoto(bob, room, 'Bob', bobPng);
+    await bob.send(groupchat(room, 'my avatar is too big'));
+    const ghost = ghostOf(`${room}/Bob`);
+    await said(matt, roomId, ghost, 'my avatar is too big');
+    await new Promise((r) => setTimeout(r, 1_000)); // the refusal had time to happen
+    expect(await avatarOf(matt, ghost)).toBeUndefined();
+    await carol.send(groupchat(room, 'still bridged'));
+    await said(matt, roomId, ghostOf(`${room}/Carol`), 'still bridged');
+  });
+
+  it("a Matrix user's vCard has their display name and avatar; their presence its hash", async () => {
+    const answer = await iq(
+      carol,
+      xml('iq', { type: 'get', to: matrixJid(matt.userId) }, xml('vCard', { xmlns: 'vcard-temp' })),
+      "Matt's vCard",
+    );
+    const vcard = answer.getChild('vCard', 'vcard-temp');
+    expect(vcard?.getChildText('FN')).toBe(mattNick);
+    const photo = vcard?.getChild('PHOTO');
+    expect(photo?.getChildText('TYPE')).toBe('image/png');
+    expect(sha1(Buffer.from(photo?.getChildText('BINVAL') ?? '', 'base64'))).toBe(sha1(mattPng));
+    // XEP-0153: the occupant's presence in the MUC tells the avatar's hash.
+    await carol.expect(
+      (el) =>
+        el.name === 'presence' &&
+        el.attrs.from === `${room}/${mattNick}` &&
+        el.getChild('x', 'vcard-temp:x:update')?.getChildText('photo') === sha1(mattPng),
+      "Matt's avatar hash in his MUC presence",
+    );
+  });
+});
