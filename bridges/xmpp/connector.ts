@@ -60,6 +60,8 @@ import { GhostAvatars } from './avatars/ghost-avatars.js';
 import { MatrixProfiles } from './avatars/matrix-vcards.js';
 import { VCARD } from './avatars/vcard.js';
 
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
+
 export class XmppConnector
   implements
     Connector<XmppConfig>,
@@ -152,7 +154,10 @@ export class XmppConnector
       'query',
       (stanza) => discoItems(stanza.attrs.to ?? '', config.domain, gateway) ?? notFound(),
     );
-    link.onOnline = () => this.mucs?.rejoinAll();
+    link.onOnline = () => {
+      this.mucs?.rejoinAll();
+      this.dms?.subscriptions.announce();
+    };
     ctx.metrics.gauge(
       'component_online',
       'Whether the component connection is up (1) or not (0)',
@@ -175,6 +180,9 @@ export class XmppConnector
   async stop(): Promise<void> {
     // Occupants are not made to leave: after a restart they join again with the same nicks.
     await this.mucs?.stop();
+    // Contacts see their Matrix contacts unavailable while the bridge is away (2 s at most).
+    if (this.link?.state === 'online')
+      await Promise.race([this.dms?.subscriptions.goodbye(), sleep(2_000)]);
     await this.link?.stop();
     this.link = undefined;
     this.ctx = undefined;

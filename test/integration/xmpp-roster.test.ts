@@ -1,6 +1,7 @@
 // Roster subscriptions to Matrix users' addresses (RFC 6121): an XMPP user who adds a Matrix user
 // as a contact is approved at once and sees them available, again at their next login (the
-// server's probe is answered); an address naming no Matrix user of the bridge is refused.
+// server's probe is answered); an address naming no Matrix user of the bridge is refused; when
+// the bridge stops, the contact sees the Matrix user unavailable.
 import { xml } from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ describe('XMPP: roster subscriptions to Matrix users (Prosody + Synapse)', () =>
   const scope = xmppScope();
   let alice: XmppUser;
   let mattJid: string;
+  let bridge: Awaited<ReturnType<typeof scope.bridge>>;
 
   beforeAll(async () => {
     requireSynapse();
@@ -25,7 +27,7 @@ describe('XMPP: roster subscriptions to Matrix users (Prosody + Synapse)', () =>
     // server tells it of subscription changes, as clients do.
     await alice.send(xml('iq', { type: 'get', id: 'r0' }, xml('query', { xmlns: ROSTER })));
     await alice.expect((el) => el.attrs.id === 'r0', 'the roster');
-    await scope.bridge();
+    bridge = await scope.bridge();
     mattJid = matrixJid((await matrixUser('matt')).userId);
   });
 
@@ -65,5 +67,13 @@ describe('XMPP: roster subscriptions to Matrix users (Prosody + Synapse)', () =>
     await alice.send(xml('presence', { type: 'subscribe', to: nobody }));
     await alice.expect(presenceFrom(nobody, 'unsubscribed'), 'the refusal');
     expect(alice.heard.some(presenceFrom(`${nobody}/matrix`))).toBe(false);
+  });
+
+  it('when the bridge stops, contacts see their Matrix contacts unavailable', async () => {
+    await bridge.stop();
+    await alice.expect(
+      presenceFrom(`${mattJid}/matrix`, 'unavailable'),
+      'their unavailable presence',
+    );
   });
 });

@@ -12,7 +12,7 @@ import type { ReactionSets } from '../messages/reactions.js';
 import { buildError, buildMessage, NS, newId, type ParsedMessage } from '../connection/stanzas.js';
 import { eventsOf } from '../messages/to-matrix.js';
 import { mediaFromLink } from '../messages/media.js';
-import { onSubscription } from './subscriptions.js';
+import { Subscriptions } from './subscriptions.js';
 import { avatarNotification } from '../avatars/vcard.js';
 
 /** A direct chat a message goes to (DirectChats.deliver). */
@@ -37,10 +37,15 @@ export class DirectChats {
   /** Chats whose owner left their room (in memory: forgotten at a restart). */
   private readonly left = new Set<string>();
 
+  /** Contacts who see Matrix users' presence (subscriptions.ts). */
+  readonly subscriptions: Subscriptions;
+
   constructor(
     private readonly d: XmppDeps,
     private readonly reactions: ReactionSets,
-  ) {}
+  ) {
+    this.subscriptions = new Subscriptions(d);
+  }
 
   /** A chat (or normal) message to one of the component's users. */
   onMessage(el: Element, m: ParsedMessage): void {
@@ -160,7 +165,7 @@ export class DirectChats {
 
   /** A roster subscription to a Matrix user's address, answered (subscriptions.ts); else false. */
   onSubscription(el: Element): boolean {
-    return onSubscription(this.d, el);
+    return this.subscriptions.onSubscription(el);
   }
 
   /** The room is linked (made here, or by a Matrix user's invite of the ghost). */

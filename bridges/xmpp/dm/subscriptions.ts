@@ -4,7 +4,9 @@
  * this bridge's homeserver is approved at once (`subscribed`) and shown available, since the
  * bridge delivers chats to them whenever it runs; probes (the server asks for the contacts'
  * presence at each login) are answered the same way. An address that names no such Matrix user
- * is refused (`unsubscribed`). The Matrix users' own presence on Matrix is not read.
+ * is refused (`unsubscribed`). The contacts are kept in the bridge's store: when the bridge stops
+ * cleanly each is told its Matrix contacts are unavailable, and when it is back, available again.
+ * The Matrix users' own presence on Matrix is not read (core does not hand it to bridges).
  */
 import type { Element } from '@xmpp/xml';
 import { xml } from '@xmpp/xml';
@@ -13,43 +15,111 @@ import { bareOf, jidMatrixUser, safeJid } from '../ids.js';
 import { photoUpdate } from '../avatars/vcard.js';
 
 const HANDLED = new Set(['subscribe', 'unsubscribe', 'probe', 'subscribed', 'unsubscribed']);
+const KEY = 'presence-subscribers';
 
-/**
- * Answers a subscription presence to one of the component's users; false when `el` is not one
- * (an available or unavailable presence, a MUC's: for the others).
- */
-export function onSubscription(d: XmppDeps, el: Element): boolean {
-  const type = el.attrs.type;
-  if (!type || !HANDLED.has(type)) return false;
-  const from = safeJid(el.attrs.from ?? '');
-  const to = safeJid(el.attrs.to ?? '');
-  const { ctx, link } = d;
-  if (!from || !to || from.domain === link.domain || to.domain !== link.domain || !to.local)
-    return true;
-  // Their own approvals and refusals of the Matrix user's requests: the bridge asks for none.
-  if (type === 'subscribed' || type === 'unsubscribed') return true;
-  const owner = jidMatrixUser(to, link.domain);
-  const known = !!owner && serverOf(owner) === ctx.domain;
-  const contact = bareOf(from);
-  const self = bareOf(to);
-  const send = (stanza: Element) =>
-    void link.send(stanza).catch((err: unknown) => {
-      ctx.log.debug({ err, xmpp: contact }, 'a subscription answer was not sent');
-    });
-  if (type === 'unsubscribe' || !known) {
-    send(xml('presence', { type: 'unsubscribed', from: self, to: contact }));
+export class Subscriptions {
+  /** A Matrix user's bare address → the contacts who see their presence. */
+  private subs = new Map<string, Set<string>>();
+  private loaded?: Promise<void>;
+
+  constructor(private readonly d: XmppDeps) {}
+
+  /**
+   * Answers a subscription presence to one of the component's users; false when `el` is not one
+   * (an available or unavailable presence, a MUC's: for the others).
+   */
+  onSubscription(el: Element): boolean {
+    const type = el.attrs.type;
+    if (!type || !HANDLED.has(type)) return false;
+    const from = safeJid(el.attrs.from ?? '');
+    const to = safeJid(el.attrs.to ?? '');
+    const { ctx, link } = this.d;
+    if (!from || !to || from.domain === link.domain || to.domain !== link.domain || !to.local)
+      return true;
+    // Their own approvals and refusals of the Matrix user's requests: the bridge asks for none.
+    if (type === 'subscribed' || type === 'unsubscribed') return true;
+    const owner = jidMatrixUser(to, link.domain);
+    const known = !!owner && serverOf(owner) === ctx.domain;
+    const contact = bareOf(from);
+    const self = bareOf(to);
+    if (type === 'unsubscribe' || !known) {
+      this.send(xml('presence', { type: 'unsubscribed', from: self, to: contact }));
+      this.note(self, contact, false);
+      return true;
+    }
+    if (type === 'subscribe')
+      this.send(xml('presence', { type: 'subscribed', from: self, to: contact }));
+    // Available from the address chats go from (subscribe and probe alike).
+    this.send(this.available(self, owner, contact));
+    this.note(self, contact, true);
     return true;
   }
-  if (type === 'subscribe') send(xml('presence', { type: 'subscribed', from: self, to: contact }));
-  // Available from the address chats go from (subscribe and probe alike).
-  // With their avatar's hash (XEP-0153) when the bridge knows it.
-  const hash = d.profiles?.hash(owner);
-  send(
-    xml(
+
+  /** The bridge is (back) online: every contact sees their Matrix contacts available. */
+  announce(): void {
+    void this.load().then(() => {
+      for (const [self, contacts] of this.subs) {
+        const owner = jidMatrixUser(safeJid(self)!, this.d.link.domain);
+        if (owner) for (const c of contacts) this.send(this.available(self, owner, c));
+      }
+    });
+  }
+
+  /** The bridge stops: every contact sees their Matrix contacts unavailable (sent before it goes). */
+  async goodbye(): Promise<void> {
+    await this.load();
+    const { resource } = this.d.ctx.config;
+    const sent: Promise<void>[] = [];
+    for (const [self, contacts] of this.subs)
+      for (const to of contacts)
+        sent.push(
+          this.d.link
+            .send(xml('presence', { type: 'unavailable', from: `${self}/${resource}`, to }))
+            .catch(() => undefined),
+        );
+    await Promise.all(sent);
+  }
+
+  /** Available, with their avatar's hash (XEP-0153) when the bridge knows it. */
+  private available(self: string, owner: string, contact: string): Element {
+    const hash = this.d.profiles?.hash(owner);
+    return xml(
       'presence',
-      { from: `${self}/${ctx.config.resource}`, to: contact },
+      { from: `${self}/${this.d.ctx.config.resource}`, to: contact },
       hash === undefined ? null : photoUpdate(hash),
-    ),
-  );
-  return true;
+    );
+  }
+
+  private send(stanza: Element): void {
+    void this.d.link.send(stanza).catch((err: unknown) => {
+      this.d.ctx.log.debug({ err, xmpp: stanza.attrs.to }, 'a subscription answer was not sent');
+    });
+  }
+
+  private load(): Promise<void> {
+    return (this.loaded ??= this.d.ctx.kv
+      .get<Record<string, string[]>>(KEY)
+      .then((stored) => {
+        for (const [self, contacts] of Object.entries(stored ?? {})) {
+          const set = this.subs.get(self) ?? new Set<string>();
+          for (const c of contacts) set.add(c);
+          this.subs.set(self, set);
+        }
+      })
+      .catch((err: unknown) => this.d.ctx.log.warn({ err }, 'presence subscribers not read')));
+  }
+
+  /** A contact subscribed (or probed) or left: kept in the store when that changed. */
+  private note(self: string, contact: string, subscribed: boolean): void {
+    void this.load().then(async () => {
+      const set = this.subs.get(self) ?? new Set<string>();
+      if (set.has(contact) === subscribed) return;
+      if (subscribed) set.add(contact);
+      else set.delete(contact);
+      if (set.size > 0) this.subs.set(self, set);
+      else this.subs.delete(self);
+      const all = Object.fromEntries([...this.subs].map(([k, v]) => [k, [...v]]));
+      await this.d.ctx.kv.set(KEY, all);
+    });
+  }
 }
