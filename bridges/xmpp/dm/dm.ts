@@ -13,7 +13,7 @@ import { buildError, buildMessage, NS, newId, type ParsedMessage } from '../conn
 import { eventsOf } from '../messages/to-matrix.js';
 import { mediaFromLink } from '../messages/media.js';
 import { Subscriptions } from './subscriptions.js';
-import { avatarNotification } from '../avatars/vcard.js';
+import { avatarNotification, nickOf } from '../avatars/vcard.js';
 
 /** A direct chat a message goes to (DirectChats.deliver). */
 export interface Chat {
@@ -65,7 +65,7 @@ export class DirectChats {
       return;
     }
     const contact = from.bare().toString();
-    const nick = el.getChild('nick', NS.nick)?.getText().trim();
+    const nick = nickOf(el); // XEP-0172
     const key = dmPortal(contact, owner);
     // Their avatar: a XEP-0084 notification tells a new one; else their vCard, once per run.
     const src = { ghost: xmppUser(contact), portal: key, from: link.domain, to: contact };
