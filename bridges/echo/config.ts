@@ -8,6 +8,7 @@ const allOn = {
   typing: true,
   calls: true,
   receipts: true,
+  presence: true,
 };
 
 export const echoConfigSchema = z
@@ -25,6 +26,7 @@ export const echoConfigSchema = z
         typing: z.boolean().default(true),
         calls: z.boolean().default(true),
         receipts: z.boolean().default(true),
+        presence: z.boolean().default(true),
       })
       .strict()
       .default(allOn),

@@ -22,6 +22,7 @@ import {
   type MatrixUserId,
   type MatrixRedaction,
   type MatrixReceipt,
+  type MatrixPresence,
   type MatrixTyping,
   type PortalInfo,
   type PortalKey,
@@ -35,6 +36,7 @@ import {
   type ThirdPartyUser,
   type TypingCapable,
   type ReceiptCapable,
+  type PresenceCapable,
 } from '../../src/connector.js';
 import { echoConfigSchema, type EchoConfig } from './config.js';
 
@@ -53,7 +55,8 @@ const PORTAL_NAME = /^[a-z0-9.-]{1,64}$/;
  * a probe for tests (the connector conformance kit reads it), not part of the connector API.
  */
 export interface EchoHeard {
-  kind: 'message' | 'edit' | 'delete' | 'reaction' | 'call' | 'receipt';
+  /** `presence`: a Matrix user who spoke in the chat is now `text` (online, unavailable, offline). */
+  kind: 'message' | 'edit' | 'delete' | 'reaction' | 'call' | 'receipt' | 'presence';
   /** The id the network gave it (messages and reactions); a call's call id. */
   id?: RemoteMessageId;
   /** A message's or edit's text; a reaction's key; a call event's action (`invite`, `hangup`). */
@@ -77,7 +80,8 @@ export class EchoConnector
     ReactionCapable,
     TypingCapable,
     ReceiptCapable,
-    CallCapable
+    CallCapable,
+    PresenceCapable
 {
   readonly configSchema = echoConfigSchema;
   readonly capabilities = { maxBodyBytes: 16_384, formatting: true, threads: true };
@@ -86,6 +90,8 @@ export class EchoConnector
   private received = 0;
   /** Per portal: what the network heard. It lives with this object, across restarts of core, like a real network's history. */
   private readonly log = new Map<string, EchoHeard[]>();
+  /** Per Matrix user, the portals they wrote in (where the network shows their presence). */
+  private readonly speakers = new Map<string, Set<PortalKey>>();
 
   /** A second instance with another id shows two networks linked to one room. */
   constructor(
@@ -105,6 +111,7 @@ export class EchoConnector
     if (!features.typing) drop('handleMatrixTyping');
     if (!features.calls) drop('handleMatrixCall');
     if (!features.receipts) drop('handleMatrixReceipt');
+    if (!features.presence) drop('handleMatrixPresence');
     await ctx.setGhostProfile(ECHO_USER, { displayName: this.displayName });
   }
 
@@ -125,6 +132,8 @@ export class EchoConnector
     if (config.delay_ms) await new Promise((r) => setTimeout(r, config.delay_ms));
     const remoteId = ids.sent(msg.eventId);
     this.received++;
+    const spoke = this.speakers.get(msg.sender.userId) ?? new Set<PortalKey>();
+    this.speakers.set(msg.sender.userId, spoke.add(msg.portal));
     this.hear(msg.portal, {
       kind: 'message',
       id: remoteId,
@@ -196,6 +205,12 @@ export class EchoConnector
       sender: ECHO_USER,
       typing: typing.typing,
     });
+  }
+
+  /** The network shows a Matrix user's presence in the chats they wrote in. */
+  async handleMatrixPresence(p: MatrixPresence): Promise<void> {
+    for (const portal of this.speakers.get(p.userId) ?? [])
+      this.hear(portal, { kind: 'presence', text: p.presence });
   }
 
   /** The network hears who read up to which of its messages (the newest per user; no echo back). */

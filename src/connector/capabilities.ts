@@ -11,6 +11,7 @@ import type {
   MatrixRedaction,
   MatrixTopic,
   MatrixPins,
+  MatrixPresence,
   MatrixReceipt,
   MatrixTyping,
   SendResult,
@@ -77,6 +78,14 @@ export interface TypingCapable {
 /** Read receipts (`m.receipt`, `m.read`) of Matrix users on events bridged to the network. */
 export interface ReceiptCapable {
   handleMatrixReceipt(receipt: MatrixReceipt): Promise<void>;
+}
+/**
+ * Matrix users' presence (online, away, offline and a status text), to show on the network.
+ * Best effort: core hands each `m.presence` the homeserver sends, in order per user; a failure is
+ * logged and dropped.
+ */
+export interface PresenceCapable {
+  handleMatrixPresence(presence: MatrixPresence): Promise<void>;
 }
 export interface MembershipCapable {
   handleMatrixMembership(change: MatrixMembership): Promise<void>;
@@ -163,6 +172,7 @@ export const canReact = has<ReactionCapable>('handleMatrixReaction');
 export const canType = has<TypingCapable>('handleMatrixTyping');
 export const canReceipt = has<ReceiptCapable>('handleMatrixReceipt');
 export const canMembership = has<MembershipCapable>('handleMatrixMembership');
+export const canPresence = has<PresenceCapable>('handleMatrixPresence');
 export const canSetTopic = has<TopicCapable>('handleMatrixTopic');
 export const canPin = has<PinsCapable>('handleMatrixPins');
 export const canCall = has<CallCapable>('handleMatrixCall');

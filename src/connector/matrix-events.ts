@@ -77,6 +77,18 @@ export interface MatrixReaction extends MatrixEventBase {
   key: string;
 }
 
+/**
+ * A Matrix user's presence (`m.presence`), as the homeserver sends it to appservices with
+ * ephemeral events (Synapse does, for users who share a room with the bridge's users). It is the
+ * user's, not a room's: no portal. Never a ghost's (of any bridge) nor the bridge bot's.
+ */
+export interface MatrixPresence {
+  userId: MatrixUserId;
+  presence: 'online' | 'unavailable' | 'offline';
+  /** Their status text, when they set one. */
+  statusMsg?: string;
+}
+
 export interface MatrixTyping {
   portal: PortalKey;
   roomId: MatrixRoomId;

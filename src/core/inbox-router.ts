@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import {
   BridgeError,
+  canPresence,
   canReceipt,
   canType,
   handlesGhostInvites,
@@ -98,11 +99,41 @@ export class InboxRouter {
   }
 
   enqueueEphemeral(ev: EphemeralEvent): void {
+    if (ev.type === 'm.presence') return this.enqueuePresence(ev);
     const roomId = ev.room_id;
     if (typeof roomId !== 'string') return;
     if (ev.type === 'm.typing')
       this.deps.queue.push(roomId, () => this.routeTyping(roomId, ev.content));
     else if (ev.type === 'm.receipt') this.enqueueReceipts(roomId, ev.content);
+  }
+
+  /** A Matrix user's presence, to each bridge that shows it (never a ghost's or the bot's). */
+  private enqueuePresence(ev: EphemeralEvent): void {
+    const userId = ev.sender;
+    const { presence, status_msg: statusMsg } = ev.content as {
+      presence?: unknown;
+      status_msg?: unknown;
+    };
+    if (typeof userId !== 'string' || userId === this.deps.botUserId) return;
+    if (presence !== 'online' && presence !== 'unavailable' && presence !== 'offline') return;
+    if (this.bridgeOf(userId) !== undefined) return;
+    for (const runtime of this.deps.runtimes.values()) {
+      const { connector } = runtime;
+      if (!canPresence(connector)) continue;
+      // In order per user; a presence is fleeting: a failure is dropped, not retried.
+      this.deps.queue.push(`presence\n${userId}`, async () => {
+        if (runtime.state !== 'running') return;
+        await connector
+          .handleMatrixPresence({
+            userId: userId as MatrixUserId,
+            presence,
+            ...(typeof statusMsg === 'string' && statusMsg ? { statusMsg } : {}),
+          })
+          .catch((err: unknown) =>
+            this.deps.log.debug({ err, bridge: runtime.id, userId }, 'presence not delivered'),
+          );
+      });
+    }
   }
 
   private enqueueReceipts(roomId: string, content: Record<string, unknown>): void {

@@ -12,6 +12,7 @@ import {
   actionTests,
   callsTest,
   linkRefusedTest,
+  presenceTest,
   readReceiptsTest,
   repliesTest,
   senderAvatarTest,
@@ -43,5 +44,6 @@ export function conformanceTests(target: ConformanceTarget): ConformanceTest[] {
     ...(caps.avatars ? [senderAvatarTest] : []),
     ...(target.unservableLink ? [linkRefusedTest(target.unservableLink)] : []),
     ...(caps.receipts ? [readReceiptsTest] : []),
+    ...(caps.presence ? [presenceTest] : []),
   ];
 }

@@ -257,3 +257,24 @@ export const readReceiptsTest: ConformanceTest = {
     ).toBe(true);
   },
 };
+
+export const presenceTest: ConformanceTest = {
+  name: 'presence',
+  title:
+    'a Matrix user’s presence (away, then online) reaches the network in the chat they wrote in (claims presence)',
+  timeoutMs: 60_000,
+  run: async (kit) => {
+    const p = await kit.portal();
+    await sentAndOnNetwork(p, `presence ${kit.tag()}`, false);
+    await p.setPresence('unavailable');
+    await p.onNetwork(
+      (m) => m.kind === 'presence' && m.text === 'unavailable',
+      'the user away on the network',
+    );
+    await p.setPresence('online');
+    await p.onNetwork(
+      (m) => m.kind === 'presence' && m.text === 'online',
+      'the user online again on the network',
+    );
+  },
+};

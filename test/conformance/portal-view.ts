@@ -81,6 +81,12 @@ export class PortalView {
     return (await asUser<{ event_id: string }>(this.user, 'PUT', path, {})).event_id;
   }
 
+  /** Sets the user's presence (the homeserver sends it to the appservice as `m.presence`). */
+  async setPresence(presence: 'online' | 'unavailable' | 'offline'): Promise<void> {
+    const path = `/_matrix/client/v3/presence/${encodeURIComponent(this.user.userId)}/status`;
+    await asUser(this.user, 'PUT', path, { presence });
+  }
+
   /** Uploads a picture and makes it the user's avatar in this room (their member event); its mxc. */
   async setAvatar(data: Uint8Array, contentType: string): Promise<string> {
     const { hsUrl } = requireSynapse();

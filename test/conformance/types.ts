@@ -17,6 +17,7 @@ export const CONFORMANCE_TESTS = [
   'sender-avatar',
   'link-refused',
   'read-receipts',
+  'presence',
 ] as const;
 
 /** A test of the kit; a misspelt name in `skip` fails to compile. */
@@ -24,8 +25,11 @@ export type ConformanceTestName = (typeof CONFORMANCE_TESTS)[number];
 
 /** One thing the remote chat got from Matrix, as the network sees it. */
 export interface NetworkMessage {
-  /** `receipt`: a Matrix user read up to `target` (a read marker on the network). */
-  kind: 'message' | 'edit' | 'delete' | 'reaction' | 'call' | 'receipt';
+  /**
+   * `receipt`: a Matrix user read up to `target` (a read marker on the network). `presence`: the
+   * Matrix user who wrote in the chat is now `text` (`online`, `unavailable`, `offline`).
+   */
+  kind: 'message' | 'edit' | 'delete' | 'reaction' | 'call' | 'receipt' | 'presence';
   /** The id the network gave it (messages, reactions): what edits, deletes and reactions point at; a call's Matrix call id. */
   id?: string;
   /** A message's or edit's text as the network shows it (it may add to it, e.g. a sender prefix); a reaction's key; a call event's action (`invite`, `hangup`). */
@@ -67,6 +71,11 @@ export interface ConformanceCapabilities {
    * read, which the probe reports; absent: false (the network must then get none).
    */
   receipts?: boolean;
+  /**
+   * Matrix users' presence (`m.presence`) reaches the network (PresenceCapable), which the probe
+   * reports as `presence` in the chats the user wrote in; absent: false (the test is left out).
+   */
+  presence?: boolean;
 }
 
 export interface ConformanceSkip {

@@ -122,6 +122,7 @@ runConnectorConformance({
     calls: true,
     avatars: true,
     receipts: true,
+    presence: true,
   },
   unservableLink: { bridge: 'echo', remoteId: 'Not A Chat' },
   skip: [],
