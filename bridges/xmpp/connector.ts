@@ -33,6 +33,8 @@ import {
   type TopicCapable,
   type TypingCapable,
   type ReceiptCapable,
+  type MatrixPresence,
+  type PresenceCapable,
 } from '../../src/connector.js';
 import { KeyedChain } from './chain.js';
 import { xmppConfigSchema, type XmppConfig } from './config.js';
@@ -74,7 +76,8 @@ export class XmppConnector
     ReceiptCapable,
     MembershipCapable,
     TopicCapable,
-    PowerLevelsCapable
+    PowerLevelsCapable,
+    PresenceCapable
 {
   readonly id = 'xmpp';
   readonly displayName = 'XMPP';
@@ -124,7 +127,10 @@ export class XmppConnector
     deps.avatars = new GhostAvatars(deps);
     const profiles = (deps.profiles = new MatrixProfiles(ctx));
     this.profiles = profiles;
-    profiles.onPhotoChange = (userId) => this.mucs?.photoChanged(userId);
+    profiles.onPhotoChange = (userId) => {
+      this.mucs?.presenceChanged(userId, false);
+      this.dms?.subscriptions.changed(userId);
+    };
     link.answer(VCARD, 'vCard', (iq) => profiles.answer(iq));
     this.reactions = new ReactionSets(ctx.kv);
     this.dms = new DirectChats(deps, this.reactions);
@@ -313,6 +319,13 @@ export class XmppConnector
     if (where?.kind === 'muc' && !this.mucs?.joined(where.room, typing.userId)) return;
     if (where?.kind === 'private' && !this.mucs?.privates.canReach(where)) return;
     await fromMatrix.handleMatrixTyping(this.deps, typing, typing.userId);
+  }
+
+  /** A Matrix user's presence: their MUC occupants and their contacts show it. */
+  async handleMatrixPresence(p: MatrixPresence): Promise<void> {
+    if (!this.profiles?.setPresence(p)) return;
+    this.mucs?.presenceChanged(p.userId, true);
+    this.dms?.subscriptions.changed(p.userId);
   }
 
   async handleMatrixMembership(change: MatrixMembership): Promise<void> {

@@ -2,8 +2,9 @@
 // photo (XEP-0153 hash in their MUC presence) and another's XEP-0084 image (their vCard has none:
 // the PEP data item of the advertised id) become their ghosts' avatars; an oversized one is
 // refused and the bridge goes on; their presence (online, away) is their ghosts'. A Matrix
-// user's vCard (iq get to their address) has their display name and avatar, and their occupant's
-// presence carries the avatar's hash.
+// user's vCard (iq get to their address) has their display name and avatar, their occupant's
+// presence carries the avatar's hash, and their Matrix presence (m.presence, which Synapse sends
+// the appservice) is their occupant's and their contacts'.
 import { createHash, randomBytes } from 'node:crypto';
 import { xml, type Element } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -190,15 +191,25 @@ describe('XMPP avatars and presence, both ways (Prosody + Synapse)', () => {
   });
 
   afterAll(async () => {
-    // The test users are shared by every file: their vCards go back to none.
+    // The test users are shared by every file: their vCards go back to none, Matt leaves Carol's roster.
     for (const u of [carol, dave, bob]) if (u) await setVcard(u, '').catch(() => undefined);
+    const item = xml('item', { jid: matrixJid(matt.userId), subscription: 'remove' });
+    await carol
+      ?.send(
+        xml('iq', { type: 'set', id: 'rm-av' }, xml('query', { xmlns: 'jabber:iq:roster' }, item)),
+      )
+      .catch(() => undefined);
   });
 
   it("an occupant's vCard photo (XEP-0153) is their ghost's avatar, and their presence too", async () => {
     const ghost = ghostOf(`${room}/Carol`);
     const mxc = await waitFor(() => avatarOf(matt, ghost), 20_000, "Carol's ghost's avatar");
     expect(sha1(await download(matt, mxc))).toBe(sha1(carolPng));
-    expect(await presenceOf(matt, ghost)).toBe('online');
+    await waitFor(
+      async () => (await presenceOf(matt, ghost)) === 'online',
+      20_000,
+      "Carol's ghost online",
+    );
     // Away, with the same photo: the ghost is away, and its avatar is the same upload.
     await carol.send(
       xml(
@@ -254,6 +265,37 @@ describe('XMPP avatars and presence, both ways (Prosody + Synapse)', () => {
         el.attrs.from === `${room}/${mattNick}` &&
         el.getChild('x', 'vcard-temp:x:update')?.getChildText('photo') === sha1(mattPng),
       "Matt's avatar hash in his MUC presence",
+    );
+  });
+
+  it("a Matrix user's presence is their occupant's in the MUC and their contacts'", async () => {
+    const mattFull = `${matrixJid(matt.userId)}/matrix`;
+    await carol.send(xml('presence', { type: 'subscribe', to: matrixJid(matt.userId) }));
+    await carol.expect(
+      (el) => el.name === 'presence' && el.attrs.from === mattFull && !el.attrs.type,
+      'Matt available to his contact',
+    );
+    const heard = carol.heard.length;
+    const away = (from: string) => (el: Element) =>
+      carol.heard.indexOf(el) >= heard &&
+      el.name === 'presence' &&
+      el.attrs.from === from &&
+      el.getChildText('show') === 'away' &&
+      el.getChildText('status') === 'at lunch';
+    const path = `/_matrix/client/v3/presence/${encodeURIComponent(matt.userId)}/status`;
+    await asUser(matt, 'PUT', path, { presence: 'unavailable', status_msg: 'at lunch' });
+    await carol.expect(away(`${room}/${mattNick}`), 'Matt away in the MUC');
+    await carol.expect(away(mattFull), 'Matt away to his contact');
+    const later = carol.heard.length;
+    await asUser(matt, 'PUT', path, { presence: 'online' });
+    await carol.expect(
+      (el) =>
+        carol.heard.indexOf(el) >= later &&
+        el.name === 'presence' &&
+        el.attrs.from === `${room}/${mattNick}` &&
+        !el.attrs.type &&
+        !el.getChild('show'),
+      'Matt back online in the MUC',
     );
   });
 });

@@ -4,17 +4,19 @@
  * noted (and kept in the bridge's store, so a vCard asked for after a restart is answered), the
  * avatar fetched through core's media access (at most `avatars.max_bytes`, images only) and its
  * SHA-1 advertised in the user's presences (XEP-0153). A vCard-temp iq get to their address is
- * answered with FN and NICKNAME (the display name) and PHOTO (the avatar).
+ * answered with FN and NICKNAME (the display name) and PHOTO (the avatar). Their Matrix presence
+ * (which core hands on as the homeserver sends it) is kept too, for their presences on XMPP.
  */
 import type { Element } from '@xmpp/xml';
 import { xml } from '@xmpp/xml';
-import type { BridgeContext, MatrixSender } from '../../../src/connector.js';
+import type { BridgeContext, MatrixPresence, MatrixSender } from '../../../src/connector.js';
 import type { XmppConfig } from '../config.js';
 import { serverOf } from '../deps.js';
 import { jidMatrixUser, safeJid } from '../ids.js';
 import { Lru } from '../lru.js';
 import { NS } from '../connection/stanzas.js';
-import { buildVcard, isImageType, sha1Hex, type Photo } from './vcard.js';
+import { xmlText } from '../connection/xml-text.js';
+import { buildVcard, isImageType, photoUpdate, sha1Hex, type Photo } from './vcard.js';
 
 interface Profile {
   displayName: string;
@@ -29,6 +31,8 @@ export class MatrixProfiles {
   /** mxc → its image (null: refused, too large or not an image), and its hash. */
   private readonly photos = new Lru<string, Photo | null>(MAX_PHOTOS);
   private readonly loading = new Map<string, Promise<Photo | undefined>>();
+  /** Matrix users' presence as the homeserver last told it (none told: available). */
+  private readonly presences = new Lru<string, MatrixPresence>(MAX_USERS);
   /** A user's avatar hash changed (their presences in MUCs tell it again). */
   onPhotoChange?: (userId: string) => void;
 
@@ -58,6 +62,34 @@ export class MatrixProfiles {
     if (!p) return undefined;
     if (!p.avatarUrl || !this.ctx.config.avatars.enabled) return '';
     return this.photos.get(p.avatarUrl)?.sha1;
+  }
+
+  /** A Matrix user's new presence; false when it is the one known already. */
+  setPresence(p: MatrixPresence): boolean {
+    const before = this.presences.get(p.userId);
+    if (before?.presence === p.presence && before.statusMsg === p.statusMsg) return false;
+    this.presences.set(p.userId, p);
+    return true;
+  }
+
+  /** Offline on Matrix (their contacts see them unavailable; their MUC occupants stay, `xa`). */
+  offline(userId: string): boolean {
+    return this.presences.get(userId)?.presence === 'offline';
+  }
+
+  /**
+   * What a Matrix user's available presence carries: `<show>` (away: `away`, offline: `xa`),
+   * `<status>`, and the XEP-0153 hash of their avatar when known.
+   */
+  presenceChildren(userId: string): Element[] {
+    const p = this.presences.get(userId);
+    const show = p?.presence === 'unavailable' ? 'away' : p?.presence === 'offline' ? 'xa' : '';
+    const hash = this.hash(userId);
+    return [
+      ...(show ? [xml('show', {}, show)] : []),
+      ...(p?.statusMsg ? [xml('status', {}, xmlText(p.statusMsg.slice(0, 1024)))] : []),
+      ...(hash === undefined ? [] : [photoUpdate(hash)]),
+    ];
   }
 
   /** Answers a vCard-temp iq get to a Matrix user's address. */

@@ -233,14 +233,14 @@ export function buildMessage(m: OutgoingMessage): Element {
 
 /**
  * A presence to join a MUC as `nick` (no history: the bridge catches up by itself), with `extra`
- * (the XEP-0153 photo hash) when given.
+ * (show, status, the XEP-0153 photo hash).
  */
-export function buildJoin(from: string, occupant: string, extra?: Element): Element {
+export function buildJoin(from: string, occupant: string, extra: Element[] = []): Element {
   return xml(
     'presence',
     { from, to: occupant, id: newId() },
     xml('x', { xmlns: NS.muc }, xml('history', { maxstanzas: '0' })),
-    extra ?? null,
+    ...extra,
   );
 }
 

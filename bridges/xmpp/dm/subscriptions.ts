@@ -6,13 +6,12 @@
  * presence at each login) are answered the same way. An address that names no such Matrix user
  * is refused (`unsubscribed`). The contacts are kept in the bridge's store: when the bridge stops
  * cleanly each is told its Matrix contacts are unavailable, and when it is back, available again.
- * The Matrix users' own presence on Matrix is not read (core does not hand it to bridges).
+ * Their presence follows their Matrix presence where the homeserver gives it (connector.ts).
  */
 import type { Element } from '@xmpp/xml';
 import { xml } from '@xmpp/xml';
 import { serverOf, type XmppDeps } from '../deps.js';
-import { bareOf, jidMatrixUser, safeJid } from '../ids.js';
-import { photoUpdate } from '../avatars/vcard.js';
+import { bareOf, jidMatrixUser, matrixUserJid, safeJid } from '../ids.js';
 
 const HANDLED = new Set(['subscribe', 'unsubscribe', 'probe', 'subscribed', 'unsubscribed']);
 const KEY = 'presence-subscribers';
@@ -80,14 +79,25 @@ export class Subscriptions {
     await Promise.all(sent);
   }
 
-  /** Available, with their avatar's hash (XEP-0153) when the bridge knows it. */
+  /** A Matrix user's presence (or avatar) changed: their contacts are told. */
+  changed(owner: string): void {
+    const self = matrixUserJid(owner, this.d.link.domain);
+    if (!self) return;
+    void this.load().then(() => {
+      for (const c of this.subs.get(self) ?? []) this.send(this.available(self, owner, c));
+    });
+  }
+
+  /**
+   * Their presence: available (with show, status and their avatar's XEP-0153 hash, as far as the
+   * bridge knows them), or unavailable while they are offline on Matrix.
+   */
   private available(self: string, owner: string, contact: string): Element {
-    const hash = this.d.profiles?.hash(owner);
-    return xml(
-      'presence',
-      { from: `${self}/${this.d.ctx.config.resource}`, to: contact },
-      hash === undefined ? null : photoUpdate(hash),
-    );
+    const from = `${self}/${this.d.ctx.config.resource}`;
+    const profiles = this.d.profiles;
+    if (profiles?.offline(owner))
+      return xml('presence', { type: 'unavailable', from, to: contact });
+    return xml('presence', { from, to: contact }, ...(profiles?.presenceChildren(owner) ?? []));
   }
 
   private send(stanza: Element): void {

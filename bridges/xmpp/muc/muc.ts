@@ -42,7 +42,6 @@ import {
   type ParsedMessage,
 } from '../connection/stanzas.js';
 import { MamQueries } from './mam.js';
-import { photoUpdate } from '../avatars/vcard.js';
 import { catchUp, lastKey } from './muc-catchup.js';
 import * as ids from './occupant-ids.js';
 import { arrived, bridgeMessage, subjectKey } from './muc-inbound.js';
@@ -234,35 +233,38 @@ export class Mucs {
         (err: Error) => previous(err),
       );
     this.d.link
-      .send(buildJoin(o.full, `${room.jid}/${o.nick}`, this.photo(o)), { first })
+      .send(buildJoin(o.full, `${room.jid}/${o.nick}`, this.presenceOf(o)), { first })
       .catch((err: unknown) => {
         settle(new BridgeError('network', `could not join ${room.jid}: ${String(err)}`, true));
       });
     return joined;
   }
 
-  /** XEP-0153: the user's avatar hash for their occupant's presence, when known (noted). */
-  private photo(o: Occupant): Element | undefined {
-    const hash = this.d.profiles?.hash(o.userId);
-    if (hash === undefined) return undefined;
-    o.photo = hash;
-    return photoUpdate(hash);
+  /** What the user's occupant's presence carries: show, status, XEP-0153 hash (noted). */
+  private presenceOf(o: Occupant): Element[] {
+    o.photo = this.d.profiles?.hash(o.userId);
+    return this.d.profiles?.presenceChildren(o.userId) ?? [];
   }
 
-  /** A Matrix user's avatar changed: their occupants tell the rooms (a presence update). */
-  photoChanged(userId: string): void {
+  /**
+   * A Matrix user's avatar (`force` false: only when their occupant told another hash) or
+   * presence changed: their occupants tell the rooms (a presence update).
+   */
+  presenceChanged(userId: string, force: boolean): void {
     for (const room of this.rooms.values()) {
       const o = room.occupants.get(userId as MatrixUserId);
-      if (o) this.tellPhoto(room, o);
+      if (o) this.tellPresence(room, o, force);
     }
   }
 
-  /** A joined occupant whose presence told another hash (or none) tells the one known now. */
-  private tellPhoto(room: Room, o: Occupant): void {
-    if (o.state !== 'joined' || o.photo === this.d.profiles?.hash(o.userId)) return;
-    const photo = this.photo(o);
-    if (!photo) return;
-    const update = xml('presence', { from: o.full, to: `${room.jid}/${o.nick}` }, photo);
+  private tellPresence(room: Room, o: Occupant, force: boolean): void {
+    if (o.state !== 'joined') return;
+    if (!force && o.photo === this.d.profiles?.hash(o.userId)) return;
+    const update = xml(
+      'presence',
+      { from: o.full, to: `${room.jid}/${o.nick}` },
+      ...this.presenceOf(o),
+    );
     void this.d.link.send(update).catch(() => undefined);
   }
 
@@ -306,7 +308,7 @@ export class Mucs {
   }
 
   private joinedRoom(room: Room, o: Occupant): void {
-    this.tellPhoto(room, o); // an avatar fetched while the join was under way
+    this.tellPresence(room, o, false); // an avatar fetched while the join was under way
     catchUp(
       { d: this.d, mam: this.mam, bridgeMessage: (r, m, n, id) => this.bridgeMessage(r, m, n, id) },
       room,
