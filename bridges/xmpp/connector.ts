@@ -39,6 +39,7 @@ import {
 import { KeyedChain } from './chain.js';
 import { xmppConfigSchema, type XmppConfig } from './config.js';
 import { ComponentLink } from './connection/connection.js';
+import { linkMetrics } from './connection/metrics.js';
 import type { XmppDeps } from './deps.js';
 import { DirectChats } from './dm/dm.js';
 import * as fromMatrix from './messages/from-matrix.js';
@@ -164,21 +165,7 @@ export class XmppConnector
       this.mucs?.rejoinAll();
       this.dms?.subscriptions.announce();
     };
-    ctx.metrics.gauge(
-      'component_online',
-      'Whether the component connection is up (1) or not (0)',
-      [],
-      () => [{ labels: {}, value: link.state === 'online' ? 1 : 0 }],
-    );
-    ctx.metrics.gauge('queued_stanzas', 'Stanzas waiting for the component connection', [], () => [
-      { labels: {}, value: link.queued },
-    ]);
-    ctx.metrics.gauge(
-      'connection_drops',
-      'Drops of the component connection since start',
-      [],
-      () => [{ labels: {}, value: link.drops }],
-    );
+    linkMetrics(ctx.metrics, link);
     for (const portal of await ctx.portals()) await this.portalLinked(portal);
     link.start();
   }

@@ -7,7 +7,7 @@
  * `room@host/nick`. The room's reflection of a Matrix user's message confirms it (its stanza-id
  * is mapped to the event) and is never bridged back. Subject ↔ topic.
  */
-import { xml, type Element } from '@xmpp/xml';
+import type { Element } from '@xmpp/xml';
 import {
   BridgeError,
   type MatrixMembership,
@@ -42,6 +42,7 @@ import {
   type ParsedMessage,
 } from '../connection/stanzas.js';
 import { MamQueries } from './mam.js';
+import { presenceOf, tellPresence } from './own-presence.js';
 import { catchUp, lastKey } from './muc-catchup.js';
 import * as ids from './occupant-ids.js';
 import { arrived, bridgeMessage, subjectKey } from './muc-inbound.js';
@@ -233,17 +234,11 @@ export class Mucs {
         (err: Error) => previous(err),
       );
     this.d.link
-      .send(buildJoin(o.full, `${room.jid}/${o.nick}`, this.presenceOf(o)), { first })
+      .send(buildJoin(o.full, `${room.jid}/${o.nick}`, presenceOf(this.d, o)), { first })
       .catch((err: unknown) => {
         settle(new BridgeError('network', `could not join ${room.jid}: ${String(err)}`, true));
       });
     return joined;
-  }
-
-  /** What the user's occupant's presence carries: show, status, XEP-0153 hash (noted). */
-  private presenceOf(o: Occupant): Element[] {
-    o.photo = this.d.profiles?.hash(o.userId);
-    return this.d.profiles?.presenceChildren(o.userId) ?? [];
   }
 
   /**
@@ -253,19 +248,8 @@ export class Mucs {
   presenceChanged(userId: string, force: boolean): void {
     for (const room of this.rooms.values()) {
       const o = room.occupants.get(userId as MatrixUserId);
-      if (o) this.tellPresence(room, o, force);
+      if (o) tellPresence(this.d, room, o, force);
     }
-  }
-
-  private tellPresence(room: Room, o: Occupant, force: boolean): void {
-    if (o.state !== 'joined') return;
-    if (!force && o.photo === this.d.profiles?.hash(o.userId)) return;
-    const update = xml(
-      'presence',
-      { from: o.full, to: `${room.jid}/${o.nick}` },
-      ...this.presenceOf(o),
-    );
-    void this.d.link.send(update).catch(() => undefined);
   }
 
   private leave(room: Room, o: Occupant, status?: string): void {
@@ -308,7 +292,7 @@ export class Mucs {
   }
 
   private joinedRoom(room: Room, o: Occupant): void {
-    this.tellPresence(room, o, false); // an avatar fetched while the join was under way
+    tellPresence(this.d, room, o, false); // an avatar fetched while the join was under way
     catchUp(
       { d: this.d, mam: this.mam, bridgeMessage: (r, m, n, id) => this.bridgeMessage(r, m, n, id) },
       room,
