@@ -10,8 +10,9 @@ import { xml, type Element } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asUser } from '../support/bridge-harness.js';
 import { requireSynapse, waitFor, type TestUser } from '../support/synapse.js';
-import { enterMuc, matrixUser, mucOf, said, xmppScope } from '../support/xmpp-scope.js';
-import { ghostOf, groupchat, matrixJid, type XmppUser } from '../support/xmpp-user.js';
+import { XmppConnector } from '../../bridges/xmpp/index.js';
+import { enterMuc, joinDmRoom, matrixUser, mucOf, said, xmppScope } from '../support/xmpp-scope.js';
+import { chat, ghostOf, groupchat, matrixJid, type XmppUser } from '../support/xmpp-user.js';
 
 /** A 1×1 PNG, with `extra` random bytes after its end (so each test's image is its own). */
 const png = (extra = 8) =>
@@ -153,9 +154,12 @@ describe('XMPP avatars and presence, both ways (Prosody + Synapse)', () => {
   const davePng = png();
   const bobPng = png(4_000); // over the bridge's avatars.max_bytes (2,000) below
   const mattPng = png();
+  const alicePng = png();
+  const connector = new XmppConnector();
   let carol: XmppUser;
   let dave: XmppUser;
   let bob: XmppUser;
+  let alice: XmppUser;
   let matt: TestUser;
   let roomId: string;
 
@@ -170,7 +174,7 @@ describe('XMPP avatars and presence, both ways (Prosody + Synapse)', () => {
     await setVcard(bob, 'Bob', bobPng);
     await joinWithPhoto(carol, room, 'Carol', carolPng);
     await joinWithPhoto(dave, room, 'Dave', davePng);
-    await scope.bridge(undefined, { avatars: { max_bytes: 2_000 } });
+    await scope.bridge(connector, { avatars: { max_bytes: 2_000 } });
     matt = await matrixUser('matt', mattNick);
     const { hsUrl } = requireSynapse();
     const up = await fetch(`${hsUrl}/_matrix/media/v3/upload?filename=matt.png`, {
@@ -192,7 +196,7 @@ describe('XMPP avatars and presence, both ways (Prosody + Synapse)', () => {
 
   afterAll(async () => {
     // The test users are shared by every file: their vCards go back to none, Matt leaves Carol's roster.
-    for (const u of [carol, dave, bob]) if (u) await setVcard(u, '').catch(() => undefined);
+    for (const u of [carol, dave, bob, alice]) if (u) await setVcard(u, '').catch(() => undefined);
     const item = xml('item', { jid: matrixJid(matt.userId), subscription: 'remove' });
     await carol
       ?.send(
@@ -297,5 +301,16 @@ describe('XMPP avatars and presence, both ways (Prosody + Synapse)', () => {
         !el.getChild('show'),
       'Matt back online in the MUC',
     );
+  });
+
+  it("a contact's vCard photo is their ghost's avatar in the direct chat", async () => {
+    alice = await scope.user('alice', `avatars${suffix}`);
+    await setVcard(alice, 'Alice', alicePng);
+    await alice.send(chat(alice.jid, matrixJid(matt.userId), 'hello with my photo'));
+    const dm = await joinDmRoom(connector, 'alice@localhost', matt);
+    const ghost = ghostOf('alice@localhost');
+    await said(matt, dm, ghost, 'hello with my photo');
+    const mxc = await waitFor(() => avatarOf(matt, ghost), 20_000, "Alice's ghost's avatar");
+    expect(sha1(await download(matt, mxc))).toBe(sha1(alicePng));
   });
 });
