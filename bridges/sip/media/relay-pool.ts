@@ -123,6 +123,7 @@ class MediaThread {
     private readonly log: Logger,
     priority?: number,
     realtime?: number,
+    youngMb?: number,
   ) {
     if (inProcess) {
       const receive = (msg: FromHost) => this.receive(msg);
@@ -136,7 +137,7 @@ class MediaThread {
       this.stopHost = () => host.then((h) => h.stop());
       return;
     }
-    const worker = startWorker(name, priority, realtime);
+    const worker = startWorker(name, priority, realtime, youngMb);
     worker.on('message', (msg: FromHost) => this.receive(msg));
     worker.on('error', (err) => this.died(err));
     worker.on('exit', (code) => this.died(new Error(`the media thread exited (${code})`)));
@@ -214,17 +215,21 @@ function startWorker(
   name: string,
   priority: number | undefined,
   realtime: number | undefined,
+  youngMb: number | undefined,
 ): Worker {
   const self = import.meta.url;
   const workerData = { priority, realtime };
+  // The thread's own V8 heap: its young generation's size bounds how much garbage a scavenge
+  // waits for (`media.young_generation_mb`).
+  const resourceLimits = youngMb !== undefined ? { maxYoungGenerationSizeMb: youngMb } : {};
   if (self.endsWith('.js'))
-    return new Worker(new URL('./relay-worker.js', self), { name, workerData });
+    return new Worker(new URL('./relay-worker.js', self), { name, workerData, resourceLimits });
   const script = new URL('./relay-worker.ts', self).href;
   // tsx's ESM API (its `import` export; require.resolve would give the CommonJS one).
   const tsxDir = dirname(createRequire(self).resolve('tsx/package.json'));
   const tsx = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href;
   const boot = `import(${JSON.stringify(tsx)}).then(({ tsImport }) => tsImport(${JSON.stringify(script)}, ${JSON.stringify(script)}));`;
-  return new Worker(boot, { eval: true, name, workerData });
+  return new Worker(boot, { eval: true, name, workerData, resourceLimits });
 }
 
 /** The bridge's media threads: each new call's relay goes to the least loaded one. */
@@ -240,6 +245,8 @@ export class RelayPool {
     private readonly priority?: number,
     /** `media.realtime`: each media thread's SCHED_RR priority (undefined: none). */
     private readonly realtime?: number,
+    /** `media.young_generation_mb`: each media thread's young generation, MB (undefined: V8's). */
+    private readonly youngMb?: number,
   ) {}
 
   /**
@@ -273,6 +280,7 @@ export class RelayPool {
       this.log,
       this.priority,
       this.realtime,
+      this.youngMb,
     );
     this.threads.push(thread);
     return thread;
