@@ -6,7 +6,7 @@
  * call control talks to it by messages: the SDP steps, candidates, DTMF, its figures, its end.
  * `threads: 0` runs the relays on the main thread instead (same messages, no worker).
  */
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { join, dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -115,6 +115,8 @@ class MediaThread {
   private readonly stopHost: () => Promise<void>;
   /** Ends the worker as an uncaught error in it would (tests); undefined on the main thread. */
   readonly crash?: () => Promise<void>;
+  /** The worker's V8 heap limits as in force (undefined on the main thread). */
+  readonly limits?: () => Partial<ResourceLimits>;
   dead = false;
 
   constructor(
@@ -143,6 +145,7 @@ class MediaThread {
     worker.on('exit', (code) => this.died(new Error(`the media thread exited (${code})`)));
     this.send = (msg) => worker.postMessage(msg);
     this.crash = async () => void (await worker.terminate());
+    this.limits = () => worker.resourceLimits ?? {};
     this.stopHost = async () => {
       this.dead = true;
       await worker.terminate();
@@ -294,6 +297,11 @@ export class RelayPool {
     const thread = this.live()[index];
     if (!thread?.crash) throw new Error(`no media thread ${index} to crash`);
     await thread.crash();
+  }
+
+  /** Each live media thread's V8 heap limits as in force (none with `threads: 0`). */
+  resourceLimits(): Partial<ResourceLimits>[] {
+    return this.live().flatMap((t) => (t.limits ? [t.limits()] : []));
   }
 
   /** Each media thread's event-loop delay (ms) since the last reset. */
