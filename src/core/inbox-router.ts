@@ -27,6 +27,7 @@ import type { Management } from './management.js';
 import type { MemberNames } from './member-names.js';
 import { RETRY_KEY, type Outcomes } from './outcomes.js';
 import type { PortalDirectory } from './portals.js';
+import type { RoomVoices } from './room-voices.js';
 
 export interface InboxRouterDeps {
   store: Store;
@@ -42,6 +43,8 @@ export interface InboxRouterDeps {
   metrics: Metrics;
   log: Logger;
   botUserId: string;
+  /** A ghost a user invited to a new room speaks for the bridge there (the bot is not in it). */
+  voices: Pick<RoomVoices, 'remember'>;
 }
 
 export class InboxRouter {
@@ -285,6 +288,7 @@ export class InboxRouter {
       return true;
     }
     await intent.ensureJoined(roomId);
+    await this.deps.voices.remember(roomId, ghostUserId);
     await this.deps.portals.link(runtime, key, roomId);
     this.deps.log.info(
       { bridge: runtime.id, portal: key, roomId },

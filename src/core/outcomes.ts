@@ -5,9 +5,9 @@
  */
 import type { Logger } from 'pino';
 import { BridgeError } from '../connector.js';
-import type { MatrixClient } from '../matrix/client.js';
 import type { InboxOutcome, Store } from '../store/store.js';
 import { Batcher } from './batcher.js';
+import type { RoomVoices } from './room-voices.js';
 
 export const RETRY_KEY = '🔁';
 
@@ -26,7 +26,8 @@ export class Outcomes {
 
   constructor(
     private readonly store: Store,
-    private readonly client: MatrixClient,
+    /** The bot, or the room's voice where the bot is not in it (a direct chat a user started). */
+    private readonly voices: Pick<RoomVoices, 'sendEvent'>,
     private readonly log: Logger,
   ) {
     this.done = new Batcher(
@@ -58,7 +59,7 @@ export class Outcomes {
       ]);
     }
     try {
-      await this.client.sendEvent(
+      await this.voices.sendEvent(
         f.roomId,
         'com.beeper.message_send_status',
         {
@@ -73,7 +74,7 @@ export class Outcomes {
         },
         `sb.status.${unique}`,
       );
-      noticeEventId = await this.client.sendEvent(
+      noticeEventId = await this.voices.sendEvent(
         f.roomId,
         'm.room.message',
         {

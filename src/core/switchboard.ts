@@ -22,6 +22,7 @@ import { Management } from './management.js';
 import { MemberNames } from './member-names.js';
 import { openDatabase, storeInstanceId } from './open-database.js';
 import { Outcomes } from './outcomes.js';
+import { RoomVoices } from './room-voices.js';
 import { PortalLinks } from './portal-links.js';
 import { PortalDirectory } from './portals.js';
 import { PublicLinks } from './public-links.js';
@@ -126,7 +127,8 @@ export class Switchboard {
     const { metrics, runtimes } = this;
     const portals = new PortalDirectory(store, client, this.botUserId, log);
     const ghosts = new GhostDirectory(store, intents);
-    const outcomes = (this.outcomes = new Outcomes(store, client, log));
+    const voices = new RoomVoices(store.kv, client);
+    const outcomes = (this.outcomes = new Outcomes(store, voices, log));
     const management = new Management(
       store.kv,
       client,
@@ -150,6 +152,7 @@ export class Switchboard {
       metrics,
       log,
       botUserId: this.botUserId,
+      voices,
     }));
     const backoff = options.retryBaseMs !== undefined ? { backoffBaseMs: options.retryBaseMs } : {};
     const instanceId = await storeInstanceId(store);
@@ -158,6 +161,7 @@ export class Switchboard {
       client,
       ghosts,
       botUserId: this.botUserId,
+      voices,
       queue: outbound,
       inbound: tasks,
       portals,

@@ -5,11 +5,12 @@ import { z } from 'zod';
 import { portalKey, remoteUserId, type RemoteEvent } from '../connector.js';
 import { MatrixClient } from '../matrix/client.js';
 import { IntentCache } from '../matrix/intent.js';
-import type { GhostRow, Store } from '../store/store.js';
+import type { GhostRow, KeyValue, Store } from '../store/store.js';
 import { captureLog } from '../../test/matrix/helpers.js';
 import { FakeHomeserver } from '../../test/support/fake-homeserver.js';
 import { BridgeRuntime } from './bridge-runtime.js';
 import { GhostDirectory } from './ghosts.js';
+import { RoomVoices } from './room-voices.js';
 import { sendToMatrix, type ToMatrixDeps } from './to-matrix.js';
 
 const ALICE = remoteUserId('net/alice');
@@ -26,6 +27,7 @@ let deps: ToMatrixDeps;
 let runtime: BridgeRuntime;
 let logLines: Record<string, unknown>[];
 let roomId: string;
+let voices: RoomVoices;
 
 beforeAll(async () => {
   hs = await FakeHomeserver.start();
@@ -45,11 +47,19 @@ beforeAll(async () => {
     },
   } as unknown as Store;
   const intents = new IntentCache({ client, botUserId: hs.senderUserId, log });
+  const kv = new Map<string, string>();
+  const memoryKv: KeyValue = {
+    get: async (ns, key) => kv.get(`${ns}/${key}`),
+    set: async (ns, key, value) => void kv.set(`${ns}/${key}`, value),
+    delete: async (ns, key) => void kv.delete(`${ns}/${key}`),
+  };
+  voices = new RoomVoices(memoryKv, client);
   deps = {
     store,
     client,
     ghosts: new GhostDirectory(store, intents),
     botUserId: hs.senderUserId,
+    voices,
     log,
   };
   const connector = {
@@ -133,6 +143,29 @@ describe('sendToMatrix: bridge notices', () => {
     expect(sent?.sender).toBe(hs.senderUserId);
     expect(sent?.content).toEqual({ msgtype: 'm.notice', body: notice.text });
     expect(hs.membership(roomId, runtime.ghostUserId(remoteUserId('net/nobody')))).toBeUndefined();
+  });
+
+  it("goes as the room's voice where the bot is not in the room (a direct chat a user started with a ghost)", async () => {
+    const ghost = runtime.ghostUserId(ALICE);
+    const dm = hs.createRoom('@someone:' + hs.serverName, {
+      invite: [ghost],
+      preset: 'trusted_private_chat',
+    });
+    hs.join(dm, ghost);
+    const notice = (n: string): RemoteEvent => ({
+      kind: 'bridge-notice',
+      portal: portalKey('net/alice'),
+      sender: ALICE,
+      text: `alice left the room: not delivered (${n})`,
+    });
+    // No voice yet: the bot's refusal stands, and nothing is posted.
+    await expect(sendToMatrix(deps, runtime, dm, notice('1'), 'v1')).rejects.toThrow(/403/);
+    await voices.remember(dm, ghost);
+    await sendToMatrix(deps, runtime, dm, notice('2'), 'v2');
+    const sent = hs.events(dm).filter((e) => e.content['msgtype'] === 'm.notice');
+    expect(sent.map((e) => [e.sender, e.content['body']])).toEqual([
+      [ghost, 'alice left the room: not delivered (2)'],
+    ]);
   });
 });
 

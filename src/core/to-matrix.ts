@@ -8,6 +8,7 @@ import type { BridgeRuntime } from './bridge-runtime.js';
 import type { GhostDirectory } from './ghosts.js';
 import { callToMatrix } from './call-events.js';
 import { isInfiniteCreator, mergeGhostLevels } from './power-levels.js';
+import type { RoomVoices } from './room-voices.js';
 
 export interface ToMatrixDeps {
   store: Store;
@@ -15,6 +16,8 @@ export interface ToMatrixDeps {
   ghosts: GhostDirectory;
   /** The bridge bot's user id. */
   botUserId: string;
+  /** Sends core's notices: as the bot, or as the room's voice where the bot is not in it. */
+  voices: Pick<RoomVoices, 'sendEvent'>;
   log?: Logger;
 }
 
@@ -43,14 +46,7 @@ export async function sendToMatrix(
   if (event.kind === 'membership' && event.matrixUser) return removeMatrixUser(deps, roomId, event);
   if (event.kind === 'bridge-notice') {
     const content = { msgtype: 'm.notice', body: event.text };
-    await deps.client.sendEvent(
-      roomId,
-      'm.room.message',
-      content,
-      txnId,
-      undefined,
-      event.timestamp,
-    );
+    await deps.voices.sendEvent(roomId, 'm.room.message', content, txnId, event.timestamp);
     return undefined;
   }
   const intent = await deps.ghosts.intentFor(runtime, event.sender);

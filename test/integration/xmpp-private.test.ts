@@ -4,7 +4,8 @@
 // starts one by inviting an occupant's ghost; an occupant who left is told in the chat and a
 // message to them is refused with the reason; a room that forbids a Matrix user's private
 // messages (the test Prosody's `nopm…` rooms: moderators only) answers with an error the Matrix
-// sender is told.
+// sender is told; in a chat the Matrix user started (the bridge's bot is not in it) the ghost
+// tells them instead.
 import { randomBytes } from 'node:crypto';
 import { xml } from '@xmpp/xml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +67,8 @@ describe('XMPP: private messages through a MUC (Prosody + Synapse)', () => {
   let matt: TestUser;
   let mucRoom: string;
   let chatRoom: string;
+  /** The direct chat Matt started with Dave's ghost: the bridge's bot is not in it. */
+  let startedRoom: string;
 
   beforeAll(async () => {
     requireSynapse();
@@ -108,7 +111,7 @@ describe('XMPP: private messages through a MUC (Prosody + Synapse)', () => {
 
   it("a Matrix user starts one by inviting an occupant's ghost to a direct chat", async () => {
     const daveGhost = ghostOf(`${room}/Dave`);
-    const started = await inviteGhost(matt, daveGhost);
+    const started = (startedRoom = await inviteGhost(matt, daveGhost));
     await sendText(matt, started, 'hello dave, privately');
     const got = await dave.expect(
       (el) => el.name === 'message' && el.getChildText('body') === 'hello dave, privately',
@@ -118,6 +121,22 @@ describe('XMPP: private messages through a MUC (Prosody + Synapse)', () => {
     expect(got.attrs.type).toBe('chat');
     await dave.send(privateMessage(`${room}/${mattNick}`, 'hello matt'));
     await said(matt, started, daveGhost, 'hello matt');
+  });
+
+  it('in a chat the Matrix user started (no bot in it), the ghost tells that its occupant left and refuses', async () => {
+    const daveGhost = ghostOf(`${room}/Dave`);
+    await dave.send(xml('presence', { to: `${room}/Dave`, type: 'unavailable' }));
+    const left = await waitFor(
+      async () =>
+        (await roomEvents(matt, startedRoom)).find(
+          (e) => e.content.msgtype === 'm.notice' && /Dave left/.test(String(e.content.body)),
+        ),
+      20_000,
+      'the notice that Dave left',
+    );
+    expect(left.sender).toBe(daveGhost);
+    const refused = await sendText(matt, startedRoom, 'dave?');
+    expect(await failureOf(matt, startedRoom, refused)).toMatch(/Dave left .*cannot be delivered/);
   });
 
   it('an occupant who left: the chat is told, and a message to them is refused with the reason', async () => {
