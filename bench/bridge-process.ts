@@ -11,10 +11,13 @@
  *               {type:'stop'}            → stops the bridge → {type:'stopped'}, then exits
  * With SWITCHBOARD_BENCH_PHASE_PROF=<dir>, each mark → stats phase is profiled on its own
  * (`<dir>/<pid>-phase<n>.cpuprofile`), so a profile shows one scenario and not the set-up.
+ * With SWITCHBOARD_BENCH_HEAP_PROF=<dir>, a sampling heap profile of each phase
+ * (`<dir>/<pid>-phase<n>.heapprofile`, collected objects included: lib/heap-profiler.ts).
  */
 import type { LoopDelay } from '../bridges/sip/media/relay-protocol.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { PhaseProfiler } from './lib/phase-profiler.js';
+import { HeapPhaseProfiler } from './lib/heap-profiler.js';
 import { pino } from 'pino';
 import { EchoConnector } from '../bridges/echo/index.js';
 import { DiscordConnector } from '../bridges/discord/index.js';
@@ -103,6 +106,8 @@ loopDelay.enable();
 
 /** SWITCHBOARD_BENCH_PHASE_PROF=<dir>: a V8 CPU profile of each phase (mark → stats). */
 const phases = new PhaseProfiler(process.env.SWITCHBOARD_BENCH_PHASE_PROF);
+/** SWITCHBOARD_BENCH_HEAP_PROF=<dir>: a sampling heap profile of each phase (allocation). */
+const heapPhases = new HeapPhaseProfiler(process.env.SWITCHBOARD_BENCH_HEAP_PROF);
 
 const DIRECTIONS: Direction[] = ['to_matrix', 'to_network'];
 let latencyAtMark = new Map<Direction, Buckets>();
@@ -176,6 +181,7 @@ async function onMessage(msg: ToBridge): Promise<void> {
       await sip?.mediaLoopDelay(true);
       latencyAtMark = await latencyBuckets();
       await phases.start();
+      await heapPhases.start();
       send({ type: 'marked' });
       return;
     case 'stats': {
@@ -184,6 +190,7 @@ async function onMessage(msg: ToBridge): Promise<void> {
       const tasks = snapshot(process.pid);
       const windowMs = performance.now() - markedAt;
       await phases.stop();
+      await heapPhases.stop();
       const media = (await sip?.mediaLoopDelay()) ?? [];
       const mediaTids = new Map(media.map((m, i) => [m.tid, `media thread ${i + 1}`]));
       const threads = groups(tasksAtMark, tasks, windowMs, (tid) =>

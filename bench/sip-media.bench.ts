@@ -15,6 +15,7 @@
  *   npm run bench:sip-media -- --pin           # this process (and Kamailio) on CPU 0, the bridge on CPU 1
  *   npm run bench:sip-media -- --priority=-10  # the bridge's media.priority (needs CAP_SYS_NICE)
  *   npm run bench:sip-media -- --realtime=10   # the bridge's media.realtime: SCHED_RR (the same)
+ *   npm run bench:sip-media -- --young-mb=4    # the bridge's media.young_generation_mb (GC pauses)
  *   npm run bench:sip-media -- --peers-priority=-10  # this process's threads at nice -10 (same)
  *   npm run bench:sip-media -- --no-wire       # without the capture on lo (or --wire: required)
  *   SWITCHBOARD_BENCH_PHASE_PROF=/tmp/prof npm run bench:sip-media   # a CPU profile of the window
@@ -73,6 +74,8 @@ const { values: args } = parseArgs({
     priority: { type: 'string' },
     /** The bridge's `media.realtime` (SCHED_RR 1 … 99; needs CAP_SYS_NICE). */
     realtime: { type: 'string' },
+    /** The bridge's `media.young_generation_mb` (each media thread's young generation, MB). */
+    'young-mb': { type: 'string' },
     /**
      * This process's own nice value (every thread of it: the phones and Matrix clients), so that
      * the load generator does not wait for a core behind other work on a shared machine (it
@@ -101,6 +104,7 @@ log(
       : '; unpinned') +
     (args.priority !== undefined ? `; media.priority ${args.priority}` : '') +
     (args.realtime !== undefined ? `; media.realtime ${args.realtime} (SCHED_RR)` : '') +
+    (args['young-mb'] !== undefined ? `; media.young_generation_mb ${args['young-mb']}` : '') +
     (args['peers-priority'] !== undefined
       ? `; this process (the peers) at nice ${args['peers-priority']}`
       : ''),
@@ -230,6 +234,9 @@ try {
               ...(args.threads !== undefined ? { threads: Number(args.threads) } : {}),
               ...(args.priority !== undefined ? { priority: Number(args.priority) } : {}),
               ...(args.realtime !== undefined ? { realtime: Number(args.realtime) } : {}),
+              ...(args['young-mb'] !== undefined
+                ? { young_generation_mb: Number(args['young-mb']) }
+                : {}),
             },
             max_calls: { total: 5000, per_user: 5000 },
           },
@@ -316,7 +323,10 @@ try {
       stats = await bridgeStats();
       windowS = (performance.now() - w0) / 1000;
       // The packets still in flight at the window's end are on the wire before the capture stops.
-      wireResults = await wire?.finish(phones, matrixEnds);
+      const pauses = stats.mediaLoopDelayMs.flatMap((d) => d.gc?.pauses ?? []);
+      wireResults = await wire?.finish(phones, matrixEnds, async () =>
+        stats?.mediaLoopDelayMs.some((d) => d.gc) ? pauses : undefined,
+      );
     },
   });
   if (!stats) throw new Error('no figures from the bridge');
@@ -340,17 +350,22 @@ try {
   );
   describeThreads('bridge', stats.threads);
   measured.describeProbe(stats.mediaLoopDelayMs);
+  measured.describeGc(stats.mediaLoopDelayMs);
   results.bridged = {
     ...relayed,
     bridgeCpuMs: stats.cpuMs,
     cpuPerPacketUs,
     loopDelayMs: stats.loopDelayMs,
-    mediaLoopDelayMs: stats.mediaLoopDelayMs,
+    // Each pause's time is in the wire figures (gc); the JSON keeps the summaries.
+    mediaLoopDelayMs: stats.mediaLoopDelayMs.map((d) =>
+      d.gc ? { ...d, gc: { ...d.gc, pauses: d.gc.pauses.length } } : d,
+    ),
     threads: args.threads ?? 'default',
     bridgeThreads: stats.threads,
     pinned: args.pin,
     priority: args.priority ?? 'default',
     realtime: args.realtime ?? 'none',
+    youngGenerationMb: args['young-mb'] ?? 'default',
     peersPriority: args['peers-priority'] ?? 'default',
     peakRssBytes: stats.peakRssBytes,
     atTheBridge: wireResults ?? 'not measured (--no-wire, or no capture possible here)',

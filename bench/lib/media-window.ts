@@ -60,6 +60,28 @@ export class MeasuredWindow {
     });
   }
 
+  /**
+   * Each media thread's garbage collector over the window (bridges/sip/media/gc-watch.ts): its
+   * pauses, how much of the window they took, and the bytes its JavaScript allocated per packet
+   * it relayed.
+   */
+  describeGc(media: LoopDelay[]): void {
+    media.forEach((d, i) => {
+      const g = d.gc;
+      if (!g) return;
+      const packets = d.packets.toMatrix.heldUs.count + d.packets.toSip.heldUs.count;
+      const c = g.counts;
+      const n = c.minor + c.major + c.incremental + c.weak;
+      this.log(
+        `  thread ${i + 1} GC: ${n} pauses (${c.minor} scavenges, ${c.major} mark-compact, ${c.incremental} incremental marking, ${c.weak} weak callbacks),` +
+          ` one every ${round(g.windowMs / Math.max(1, n))} ms; pause p50 ${round(g.pauseMs.p50, 2)} / p99 ${round(g.pauseMs.p99, 2)} / max ${round(g.pauseMs.max, 2)} ms` +
+          ` (scavenges p50 ${round(g.minorMs.p50, 2)} / max ${round(g.minorMs.max, 2)} ms), ${round((g.pauseMs.total / g.windowMs) * 100, 2)} % of the window;` +
+          ` young generation ${round(g.youngBytes / 1048576, 1)} MB;` +
+          ` allocated ${round(g.allocatedBytes / 1048576)} MB, ${round(g.allocatedBytes / Math.max(1, packets) / 1024, 2)} KB per packet relayed (${packets})`,
+      );
+    });
+  }
+
   /** One line per thread group: CPU, and how long it waited on a run queue for a core. */
   describeThreads(who: string, threads: ThreadGroup[]): void {
     for (const g of threads)

@@ -12,6 +12,7 @@ import type { Stream } from './media-peers.js';
 import { round } from './stats.js';
 import { ensureTcpdump, WireCapture, type CaptureCounts } from './wire-capture.js';
 import { wireHold, type WireFigures } from './wire-hold.js';
+import { gcOverlap, type GcOverlap } from './gc-overlap.js';
 
 /** Whether this process may capture: CAP_NET_RAW (bit 13) in its effective set. */
 function hasNetRaw(): boolean {
@@ -27,6 +28,8 @@ export interface WireResults {
   capture: CaptureCounts;
   toMatrix: WireFigures;
   toSip: WireFigures;
+  /** Each way: whether the slowest packets were held in the media threads' GC pauses. */
+  gc?: { toMatrix: GcOverlap; toSip: GcOverlap };
 }
 
 export class WireMeasure {
@@ -75,26 +78,42 @@ export class WireMeasure {
     this.capture = await WireCapture.start(this.dir);
   }
 
-  /** Stops the capture and matches the two directions' packets (`phones` send toward Matrix). */
-  async finish(phones: { out: Stream }[], matrix: { out: Stream }[]): Promise<WireResults> {
+  /**
+   * Stops the capture and matches the two directions' packets (`phones` send toward Matrix);
+   * with the media threads' GC pauses ([start, length], µs), which packets were held in one.
+   */
+  async finish(
+    phones: { out: Stream }[],
+    matrix: { out: Stream }[],
+    pauses?: () => Promise<[number, number][] | undefined>,
+  ): Promise<WireResults> {
     const capture = this.capture;
     if (!capture) throw new Error('the wire capture was never started');
     this.capture = undefined;
     try {
       const counts = await capture.stop();
       const wire = await capture.read();
+      const pairs = { toMatrix: [] as [number, number][], toSip: [] as [number, number][] };
+      const toMatrix = wireHold(
+        phones.map((e) => e.out.names),
+        wire,
+        false,
+        pairs.toMatrix,
+      );
+      const toSip = wireHold(
+        matrix.map((e) => e.out.names),
+        wire,
+        true,
+        pairs.toSip,
+      );
+      const gc = await pauses?.();
       return {
         capture: counts,
-        toMatrix: wireHold(
-          phones.map((e) => e.out.names),
-          wire,
-          false,
-        ),
-        toSip: wireHold(
-          matrix.map((e) => e.out.names),
-          wire,
-          true,
-        ),
+        toMatrix,
+        toSip,
+        ...(gc
+          ? { gc: { toMatrix: gcOverlap(pairs.toMatrix, gc), toSip: gcOverlap(pairs.toSip, gc) } }
+          : {}),
       };
     } finally {
       rmSync(this.dir, { recursive: true, force: true });
@@ -120,6 +139,18 @@ export class WireMeasure {
           ` relay's header mapping as documented in ${f.mapping});` +
           ` held by the bridge p50 ${round(f.holdMs.p50, 3)} / p99 ${round(f.holdMs.p99, 2)} / max ${round(f.holdMs.max, 1)} ms;` +
           ` added delay variation p50 ${round(f.variationMs.p50, 2)} / p99 ${round(f.variationMs.p99, 2)} / max ${round(f.variationMs.max, 1)} ms`,
+      );
+    if (!r.gc) return;
+    for (const [label, g] of [
+      ['SIP → Matrix', r.gc.toMatrix],
+      ['Matrix → SIP', r.gc.toSip],
+    ] as const)
+      this.log(
+        `  ${label.padEnd(16)} in the media threads' GC pauses (${g.pauses} over the window):` +
+          ` ${round(g.slowestInPausePercent, 1)} % of the ${g.slowest} packets held ≥ p99 (${round(g.p99HoldMs, 2)} ms),` +
+          ` ${round(g.allInPausePercent, 2)} % of all ${g.packets} (chance);` +
+          ` hold p50 in a pause ${round(g.inPauseHoldP50Ms, 2)} ms, outside ${round(g.outsideHoldP50Ms, 3)} ms;` +
+          ` p99 of the packets in no pause ${round(g.outsideHoldP99Ms, 2)} ms`,
       );
   }
 

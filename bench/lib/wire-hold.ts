@@ -113,6 +113,8 @@ export function wireHold(
   streams: NamedStream[],
   wire: Map<number, WirePacket>,
   keepsTimestamp: boolean,
+  /** Where each matched packet's [t_in, t_out] (µs) goes, if given (gc-overlap.ts). */
+  pairs?: [number, number][],
 ): WireFigures {
   const holds: number[] = [];
   const variation: number[] = [];
@@ -132,6 +134,7 @@ export function wireHold(
       if (a && b) {
         matched++;
         own.push((b.us - a.us) / 1000);
+        pairs?.push([a.us, b.us]);
         const shift = (b.timestamp - a.timestamp) >>> 0;
         offset ??= shift;
         if (keepsTimestamp ? shift === 0 : shift === offset) mapping++;

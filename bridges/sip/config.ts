@@ -157,6 +157,12 @@ export const sipConfigSchema = z
          * RLIMIT_RTPRIO that allows it): without it the bridge does not start. Default: none.
          */
         realtime: z.number().int().min(1).max(99).optional(),
+        /**
+         * Each media thread's young generation (V8's `maxYoungGenerationSizeMb` for its worker),
+         * in MB: the relay's per-packet garbage is collected each time it fills, in a pause of the
+         * thread. Default: V8's own.
+         */
+        young_generation_mb: z.number().min(1).max(256).optional(),
       })
       .strict()
       .default({ mode: 'relay', rtp_bind_address: '127.0.0.1', ice_servers: [] })

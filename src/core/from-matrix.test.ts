@@ -9,6 +9,7 @@ import type { MessageMapping } from '../store/store.js';
 import { BridgeRuntime } from './bridge-runtime.js';
 import { deliverToNetwork, type DeliverDeps } from './from-matrix.js';
 import type { MemberNames } from './member-names.js';
+import { SendsInFlight } from './sends-in-flight.js';
 
 const ROOM = '!room:example.org';
 const portal = { bridge: 'net', portalKey: 'p', roomId: ROOM, metadata: '{}', createdAt: 0 };
@@ -47,6 +48,7 @@ function setup(
   events: ClientEvent[],
   fetchEvent?: DeliverDeps['fetchEvent'],
   capabilities?: Connector['capabilities'],
+  inFlight?: SendsInFlight,
 ) {
   const rows: MessageMapping[] = [
     { bridge: 'net', portalKey: 'p', remoteId: 'r-$orig', roomId: ROOM, eventId: '$orig' },
@@ -77,6 +79,7 @@ function setup(
         if (!found) throw new Error('404');
         return found;
       }),
+    ...(inFlight ? { inFlight } : {}),
   };
   const deliver = (ev: ClientEvent) => deliverToNetwork(deps, runtime, portal, ev);
   return { connector, deliver, rows };
@@ -122,6 +125,40 @@ describe('deliverToNetwork: threads', () => {
     const [msg] = connector.messages;
     expect(msg?.thread).toBeUndefined();
     expect(msg?.replyTo).toBe('r-$orig');
+  });
+});
+
+describe('deliverToNetwork: an event the bridge is still sending', () => {
+  it("a thread on it waits for the send to end, then has the root's remote id", async () => {
+    // The Matrix user saw the bridge's event before the bridge read the homeserver's answer.
+    const inFlight = new SendsInFlight();
+    const { connector, deliver, rows } = setup([], undefined, { threads: true }, inFlight);
+    const ended = inFlight.begin(ROOM);
+    const delivered = deliver(inThread('$t', '$fresh', '$fresh', true));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(connector.messages).toEqual([]); // waiting for the send, not sent without its thread
+    rows.push({
+      bridge: 'net',
+      portalKey: 'p',
+      remoteId: 'r-$fresh',
+      roomId: ROOM,
+      eventId: '$fresh',
+    });
+    ended();
+    await delivered;
+    expect(connector.messages[0]?.thread).toBe('r-$fresh');
+  });
+
+  it('an event of no send under way is not waited for: a reply to it goes at once, unmapped', async () => {
+    const inFlight = new SendsInFlight();
+    const { connector, deliver } = setup(
+      [],
+      async () => Promise.reject(new Error('404')),
+      undefined,
+      inFlight,
+    );
+    await deliver(reply('$r', '$unknown', 'to something never bridged'));
+    expect(connector.messages[0]?.replyTo).toBeUndefined();
   });
 });
 

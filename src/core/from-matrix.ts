@@ -24,6 +24,7 @@ import type { ClientEvent } from '../matrix/events.js';
 import type { MessageMap, PortalRow } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
 import type { MemberNames } from './member-names.js';
+import type { SendsInFlight } from './sends-in-flight.js';
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json | undefined =>
@@ -43,6 +44,8 @@ export interface DeliverDeps {
    * edit). Without it, replies carry no quote and edits are not checked against their original.
    */
   fetchEvent?(roomId: string, eventId: string): Promise<ClientEvent>;
+  /** Each room's send to Matrix under way: an event not mapped yet may be the one it sends. */
+  inFlight?: Pick<SendsInFlight, 'settled'>;
 }
 
 /** The room's event, or undefined when it cannot be fetched: a quote or a check is not worth a failure. */
@@ -100,11 +103,13 @@ export async function deliverToNetwork(
   const connector = runtime.connector;
   const content = obj(ev.content) ?? {};
   const relation = obj(content['m.relates_to']);
-  const mapped = async (eventId: unknown) =>
-    typeof eventId === 'string'
-      ? ((await deps.messages.byEvent(runtime.id, eventId))?.remoteId as
-          RemoteMessageId | undefined)
-      : undefined;
+  const mapped = async (eventId: unknown) => {
+    if (typeof eventId !== 'string') return undefined;
+    let row = await deps.messages.byEvent(runtime.id, eventId);
+    const sending = row ? undefined : deps.inFlight?.settled(ev.room_id);
+    if (sending) row = await sending.then(() => deps.messages.byEvent(runtime.id, eventId));
+    return row?.remoteId as RemoteMessageId | undefined;
+  };
   const base = async () => ({
     portal: portal.portalKey as PortalKey,
     roomId: ev.room_id as MatrixRoomId,

@@ -29,6 +29,7 @@ import type { MemberNames } from './member-names.js';
 import { RETRY_KEY, type Outcomes } from './outcomes.js';
 import type { PortalDirectory } from './portals.js';
 import type { RoomVoices } from './room-voices.js';
+import type { SendsInFlight } from './sends-in-flight.js';
 
 export interface InboxRouterDeps {
   store: Store;
@@ -46,6 +47,8 @@ export interface InboxRouterDeps {
   botUserId: string;
   /** A ghost a user invited to a new room speaks for the bridge there (the bot is not in it). */
   voices: Pick<RoomVoices, 'remember'>;
+  /** Each room's send to Matrix under way (a reply to what it sends waits for it). */
+  inFlight: SendsInFlight;
 }
 
 export class InboxRouter {
@@ -67,6 +70,7 @@ export class InboxRouter {
       members: deps.members,
       bridgeOf: (u) => this.bridgeOf(u),
       fetchEvent: (roomId, eventId) => deps.intents.bot.client.getEvent(roomId, eventId),
+      inFlight: deps.inFlight,
     };
   }
 

@@ -12,6 +12,7 @@ import type { BridgeRuntime } from './bridge-runtime.js';
 import type { InboundTasks } from './inbound-task.js';
 import type { KeyedQueue } from './keyed-queue.js';
 import type { PortalDirectory } from './portals.js';
+import type { SendsInFlight } from './sends-in-flight.js';
 import { sendToMatrix, type ToMatrixDeps } from './to-matrix.js';
 
 /** A send the homeserver refused for good (not 429, not 5xx) is tried this many times, then given up. */
@@ -32,6 +33,8 @@ export interface RemoteDeliveryDeps extends ToMatrixDeps {
    */
   instanceId: string;
   backoffBaseMs?: number;
+  /** Each room's send under way, for Matrix events that answer what it sends. */
+  inFlight: SendsInFlight;
 }
 
 export class RemoteDelivery {
@@ -143,6 +146,7 @@ export class RemoteDelivery {
     }
     const started = emittedAt ?? performance.now();
     for (let attempt = entry.attempts; !this.stopped; attempt++) {
+      const ended = this.deps.inFlight.begin(entry.roomId);
       try {
         const mapping = await sendToMatrix(
           this.deps,
@@ -159,6 +163,7 @@ export class RemoteDelivery {
           .catch((err: unknown) =>
             log.error({ ...context, err }, 'could not record a sent remote event as sent'),
           );
+        ended(); // after `complete`: its mapping is seen by lookups from here on
         metrics.events.inc({ type: event.kind, bridge: entry.bridge, direction: 'to_matrix' });
         metrics.sendLatency.observe(
           { direction: 'to_matrix', bridge: entry.bridge },
@@ -166,6 +171,7 @@ export class RemoteDelivery {
         );
         return;
       } catch (err) {
+        ended();
         const refused = err instanceof MatrixError && err.status !== 429 && err.status < 500;
         metrics.failures.inc({
           direction: 'to_matrix',

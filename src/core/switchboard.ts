@@ -23,6 +23,7 @@ import { MemberNames } from './member-names.js';
 import { openDatabase, storeInstanceId } from './open-database.js';
 import { Outcomes } from './outcomes.js';
 import { RoomVoices } from './room-voices.js';
+import { SendsInFlight } from './sends-in-flight.js';
 import { PortalLinks } from './portal-links.js';
 import { PortalDirectory } from './portals.js';
 import { PublicLinks } from './public-links.js';
@@ -128,6 +129,7 @@ export class Switchboard {
     const portals = new PortalDirectory(store, client, this.botUserId, log);
     const ghosts = new GhostDirectory(store, intents);
     const voices = new RoomVoices(store.kv, client);
+    const inFlight = new SendsInFlight();
     const outcomes = (this.outcomes = new Outcomes(store, voices, log));
     const management = new Management(
       store.kv,
@@ -153,6 +155,7 @@ export class Switchboard {
       log,
       botUserId: this.botUserId,
       voices,
+      inFlight,
     }));
     const backoff = options.retryBaseMs !== undefined ? { backoffBaseMs: options.retryBaseMs } : {};
     const instanceId = await storeInstanceId(store);
@@ -162,6 +165,7 @@ export class Switchboard {
       ghosts,
       botUserId: this.botUserId,
       voices,
+      inFlight,
       queue: outbound,
       inbound: tasks,
       portals,

@@ -251,6 +251,7 @@ export class SipCalls implements CallKit {
       this.log,
       m.priority,
       m.realtime,
+      m.young_generation_mb,
     );
     await this.pool.start();
     if (m.priority !== undefined || m.realtime !== undefined)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MediaStreamTrack, RTCRtpSender, RtpHeader, RtpPacket } from 'werift';
-import { keepNoSentPackets, rtpBytes } from './legs.js';
+import { createSocket } from 'node:dgram';
+import { bindRtp, keepNoSentPackets, rtpBytes } from './legs.js';
 
 describe('keepNoSentPackets', () => {
   it('leaves werift’s sender no sent packet to keep, even after it resets its cache', () => {
@@ -53,5 +54,23 @@ describe('rtpBytes', () => {
     expect(bytes.length).toBe(12 + 160);
     expect(bytes[0]).toBe(0x80); // no extension bit
     expect(bytes.subarray(12)).toEqual(payload);
+  });
+});
+
+describe('bindRtp', () => {
+  it('sends to an IPv4 address (taken as is, no resolver) and to a name (resolved)', async () => {
+    const socket = await bindRtp('127.0.0.1');
+    const peer = createSocket('udp4');
+    await new Promise<void>((r) => peer.bind(0, '127.0.0.1', r));
+    const got: string[] = [];
+    peer.on('message', (m) => got.push(m.toString()));
+    const port = peer.address().port;
+    socket.send(Buffer.from('a'), port, '127.0.0.1');
+    socket.send(Buffer.from('b'), port, 'localhost');
+    const end = Date.now() + 5000;
+    while (got.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    socket.close();
+    peer.close();
+    expect(got.sort()).toEqual(['a', 'b']);
   });
 });

@@ -4,7 +4,9 @@
  * leg's RTP socket.
  */
 import { randomInt } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket, type Socket, type SocketOptions } from 'node:dgram';
+import { lookup, type LookupOneOptions } from 'node:dns';
+import { isIPv4 } from 'node:net';
 import {
   RTCPeerConnection,
   RTCRtpCodecParameters,
@@ -92,6 +94,21 @@ export function rtpBytes(packet: RtpPacket): Buffer {
   return out;
 }
 
+/**
+ * The RTP socket's name lookup: an IPv4 address (the phone's, from its SDP: every packet toward
+ * SIP is sent to it) is itself, at once; a name goes to the resolver. Node looks up the address
+ * of every datagram sent with one: through dns.lookup that cost a deferred callback and its
+ * objects per packet.
+ */
+const ipLookup = ((
+  host: string,
+  options: LookupOneOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+) => {
+  if (isIPv4(host)) return callback(null, host, 4);
+  lookup(host, options, callback);
+}) as SocketOptions['lookup'];
+
 /** A UDP socket on `address`: a random free port of `ports` (a few tries), or an ephemeral one. */
 export async function bindRtp(
   address: string,
@@ -101,7 +118,7 @@ export async function bindRtp(
   let last: unknown;
   for (let i = 0; i < tries; i++) {
     const port = ports ? randomInt(ports.min, ports.max + 1) : 0;
-    const socket = createSocket('udp4');
+    const socket = createSocket({ type: 'udp4', lookup: ipLookup });
     try {
       await new Promise<void>((resolve, reject) => {
         socket.once('error', reject);

@@ -59,24 +59,29 @@ export class MatrixSender {
    * sends it werift's way); true when sent, or dropped as werift would (not connected yet).
    */
   send(packet: RtpPacket, payloadType?: number): boolean {
+    return this.sendParts(packet.header, packet.payload, payloadType);
+  }
+
+  /** `send` of a header and payload not in an RtpPacket (the header is rewritten, not kept). */
+  sendParts(header: RtpHeader, payload: Buffer, payloadType?: number): boolean {
     if (!this.lean) return false;
     const s = this.s;
     const transport = s.dtlsTransport;
     if (!transport || transport.state !== 'connected' || !s.codec) return true;
-    const header = packet.header;
     header.ssrc = s.ssrc;
     header.payloadType = payloadType ?? s.codec.payloadType;
     header.sequenceNumber = this.seq = (this.seq + 1) & 0xffff;
     header.timestamp = (header.timestamp + this.tsOffset) >>> 0;
-    header.extensions = [];
+    if (header.extensions.length) header.extensions = [];
     if (this.sent++ % SR_EVERY === 0) {
       s.ntpTimestamp = ntpTime();
       s.rtpTimestamp = header.timestamp;
       if (this.sent === 1) void s.runRtcp(); // its sender reports, as werift's first send starts them
     }
     s.packetCount = (s.packetCount + 1) >>> 0;
-    s.octetCount += packet.payload.length;
-    void transport.sendRtp(packet.payload, header);
+    s.octetCount += payload.length;
+    // werift encrypts (reading the header) before its first await: the header is free after.
+    void transport.sendRtp(payload, header);
     return true;
   }
 }

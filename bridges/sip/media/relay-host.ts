@@ -9,6 +9,7 @@ import { MediaRelay } from './relay.js';
 import { RelayProbe } from './relay-probe.js';
 import { RELAY_METHODS, type FromHost, type RelayState, type ToHost } from './relay-protocol.js';
 import { osThreadId } from './thread-priority.js';
+import { GcWatch } from './gc-watch.js';
 
 const FIGURES_MS = 1000;
 
@@ -20,6 +21,8 @@ export class RelayHost {
   private readonly probe = new RelayProbe();
   /** The thread this host runs on (its kernel id: the benchmark reads its CPU and waits). */
   private readonly tid = osThreadId();
+  /** This thread's GC pauses and allocation, from the first window's start (gc-watch.ts). */
+  private readonly gc = new GcWatch();
 
   constructor(private readonly post: (msg: FromHost) => void) {
     this.loop.enable();
@@ -51,12 +54,15 @@ export class RelayHost {
         });
       case 'loop': {
         const l = this.loop;
+        const gc = this.gc.figures(msg.reset);
+        if (msg.reset && !this.gc.running) this.gc.start();
         const value = {
           p50: l.percentile(50) / 1e6,
           p99: l.percentile(99) / 1e6,
           max: l.max / 1e6,
           packets: this.probe.figures(),
           ...(this.tid !== undefined ? { tid: this.tid } : {}),
+          ...(gc ? { gc } : {}),
         };
         if (msg.reset) {
           l.reset();
@@ -90,6 +96,7 @@ export class RelayHost {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.loop.disable();
+    this.gc.stop();
     await Promise.all([...this.relays.values()].map((r) => r.close()));
     this.relays.clear();
   }

@@ -137,4 +137,31 @@ describe('the relay pool', () => {
     await Promise.all([a, b, c].map((r) => r.close()));
     expect(lost).toHaveLength(2);
   }, 30_000);
+
+  it('gives each media thread media.young_generation_mb as its young generation', async () => {
+    const pool = new RelayPool(
+      { bindAddress: '127.0.0.1', iceServers: [] },
+      2,
+      log,
+      undefined,
+      undefined,
+      4,
+    );
+    const plain = new RelayPool({ bindAddress: '127.0.0.1', iceServers: [] }, 1, log);
+    cleanup.push(
+      () => pool.stop(),
+      () => plain.stop(),
+    );
+    await Promise.all([pool.start(), plain.start()]);
+    const limits = pool.resourceLimits();
+    expect(limits).toHaveLength(2);
+    for (const l of limits) expect(l.maxYoungGenerationSizeMb).toBe(4);
+    // Without the key, V8's own (larger) young generation.
+    expect(plain.resourceLimits()[0]!.maxYoungGenerationSizeMb).toBeGreaterThan(4);
+    // A thread's GC figures come once a window was started (the benchmark's mark), not before.
+    const first = await pool.loopDelay(true);
+    expect(first.every((d) => d.gc === undefined)).toBe(true);
+    const window = await pool.loopDelay(false);
+    for (const d of window) expect(d.gc?.windowMs).toBeGreaterThan(0);
+  }, 30_000);
 });

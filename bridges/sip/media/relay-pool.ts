@@ -6,7 +6,7 @@
  * call control talks to it by messages: the SDP steps, candidates, DTMF, its figures, its end.
  * `threads: 0` runs the relays on the main thread instead (same messages, no worker).
  */
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { join, dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -115,6 +115,8 @@ class MediaThread {
   private readonly stopHost: () => Promise<void>;
   /** Ends the worker as an uncaught error in it would (tests); undefined on the main thread. */
   readonly crash?: () => Promise<void>;
+  /** The worker's V8 heap limits as in force (undefined on the main thread). */
+  readonly limits?: () => Partial<ResourceLimits>;
   dead = false;
 
   constructor(
@@ -123,6 +125,7 @@ class MediaThread {
     private readonly log: Logger,
     priority?: number,
     realtime?: number,
+    youngMb?: number,
   ) {
     if (inProcess) {
       const receive = (msg: FromHost) => this.receive(msg);
@@ -136,12 +139,13 @@ class MediaThread {
       this.stopHost = () => host.then((h) => h.stop());
       return;
     }
-    const worker = startWorker(name, priority, realtime);
+    const worker = startWorker(name, priority, realtime, youngMb);
     worker.on('message', (msg: FromHost) => this.receive(msg));
     worker.on('error', (err) => this.died(err));
     worker.on('exit', (code) => this.died(new Error(`the media thread exited (${code})`)));
     this.send = (msg) => worker.postMessage(msg);
     this.crash = async () => void (await worker.terminate());
+    this.limits = () => worker.resourceLimits ?? {};
     this.stopHost = async () => {
       this.dead = true;
       await worker.terminate();
@@ -214,17 +218,21 @@ function startWorker(
   name: string,
   priority: number | undefined,
   realtime: number | undefined,
+  youngMb: number | undefined,
 ): Worker {
   const self = import.meta.url;
   const workerData = { priority, realtime };
+  // The thread's own V8 heap: its young generation's size bounds how much garbage a scavenge
+  // waits for (`media.young_generation_mb`).
+  const resourceLimits = youngMb !== undefined ? { maxYoungGenerationSizeMb: youngMb } : {};
   if (self.endsWith('.js'))
-    return new Worker(new URL('./relay-worker.js', self), { name, workerData });
+    return new Worker(new URL('./relay-worker.js', self), { name, workerData, resourceLimits });
   const script = new URL('./relay-worker.ts', self).href;
   // tsx's ESM API (its `import` export; require.resolve would give the CommonJS one).
   const tsxDir = dirname(createRequire(self).resolve('tsx/package.json'));
   const tsx = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href;
   const boot = `import(${JSON.stringify(tsx)}).then(({ tsImport }) => tsImport(${JSON.stringify(script)}, ${JSON.stringify(script)}));`;
-  return new Worker(boot, { eval: true, name, workerData });
+  return new Worker(boot, { eval: true, name, workerData, resourceLimits });
 }
 
 /** The bridge's media threads: each new call's relay goes to the least loaded one. */
@@ -240,6 +248,8 @@ export class RelayPool {
     private readonly priority?: number,
     /** `media.realtime`: each media thread's SCHED_RR priority (undefined: none). */
     private readonly realtime?: number,
+    /** `media.young_generation_mb`: each media thread's young generation, MB (undefined: V8's). */
+    private readonly youngMb?: number,
   ) {}
 
   /**
@@ -273,6 +283,7 @@ export class RelayPool {
       this.log,
       this.priority,
       this.realtime,
+      this.youngMb,
     );
     this.threads.push(thread);
     return thread;
@@ -286,6 +297,11 @@ export class RelayPool {
     const thread = this.live()[index];
     if (!thread?.crash) throw new Error(`no media thread ${index} to crash`);
     await thread.crash();
+  }
+
+  /** Each live media thread's V8 heap limits as in force (none with `threads: 0`). */
+  resourceLimits(): Partial<ResourceLimits>[] {
+    return this.live().flatMap((t) => (t.limits ? [t.limits()] : []));
   }
 
   /** Each media thread's event-loop delay (ms) since the last reset. */

@@ -5,6 +5,7 @@
  */
 import type { CallQuality, MediaStats, RelayOptions } from './relay.js';
 import type { ProbeFigures } from './relay-probe.js';
+import type { GcFigures } from './gc-watch.js';
 
 /** The relay's steps the main thread asks for (MediaRelay's methods of the same names). */
 export const RELAY_METHODS = [
@@ -37,6 +38,8 @@ export interface LoopDelay {
   packets: ProbeFigures;
   /** The thread's kernel thread id (Linux), for per-thread CPU and run-queue figures. */
   tid?: number;
+  /** The thread's GC pauses and allocation since the last reset (once a reset started them). */
+  gc?: GcFigures;
 }
 
 export type ToHost =

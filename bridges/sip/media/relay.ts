@@ -29,7 +29,7 @@ import type { CallQuality, MediaStats, RelayOptions } from './relay-types.js';
 import { bindRtp, codecs, gathered, keepNoSentPackets, rtpBytes, TE_DEFAULT } from './legs.js';
 import { TransitFloor, type RelayProbe } from './relay-probe.js';
 import { MatrixSender } from './matrix-sender.js';
-import { installFastRtpHeader } from './werift-rtp-header.js';
+import { installFastRtpHeader, readRtpHeader } from './werift-rtp-header.js';
 
 // werift's RTP header parser costs more than the rest of a packet's relaying (werift-rtp-header.ts).
 installFastRtpHeader();
@@ -76,6 +76,8 @@ export class MediaRelay {
   private g711: Record<number, number | undefined> = {};
   /** The stream toward Matrix, sent without werift's per-packet sender work (matrix-sender.ts). */
   private matrixOut?: MatrixSender;
+  /** The header each plain packet from the phone is read into (fromSip). */
+  private readonly fromSipHeader = new RtpHeader();
   /** Each way's transit floor, for the probe's delay variation at arrival. */
   private readonly floors = { toSip: new TransitFloor(), toMatrix: new TransitFloor() };
 
@@ -185,14 +187,19 @@ export class MediaRelay {
 
   private fromSip(data: Buffer, start: number): void {
     if (this.closed || data.length < 12 || data[0]! >> 6 !== 2) return; // not RTP v2
-    let packet: RtpPacket;
-    try {
-      packet = RtpPacket.deSerialize(data);
-    } catch {
-      return;
+    // The phone's plain headers are read into one header object, reused packet after packet (the
+    // lean send toward Matrix keeps none): no RtpPacket, RtpHeader or parse per packet.
+    let h = this.fromSipHeader;
+    let packet: RtpPacket | undefined;
+    if (!readRtpHeader(data, h)) {
+      try {
+        packet = RtpPacket.deSerialize(data);
+      } catch {
+        return;
+      }
+      h = packet.header;
     }
-    if (packet.header.payloadType >= 72 && packet.header.payloadType <= 76) return; // RTCP
-    const h = packet.header;
+    if (h.payloadType >= 72 && h.payloadType <= 76) return; // RTCP
     this.streams.toMatrix.add(h.ssrc, h.sequenceNumber, h.timestamp, start);
     const late = this.probe && this.floors.toMatrix.variation(h.ssrc, h.timestamp, start);
     if (!sends(this.sipDir) || !receives(this.matrixDir)) {
@@ -201,10 +208,13 @@ export class MediaRelay {
     }
     this.stats.toMatrix.packets++;
     this.stats.toMatrix.bytes += data.length;
-    if (this.teSip !== undefined && packet.header.payloadType === this.teSip)
-      return this.eventFromSip(packet);
+    // Any other way than the lean send gets a packet of its own (werift may keep it).
+    if (this.teSip !== undefined && h.payloadType === this.teSip)
+      return this.eventFromSip(packet ?? RtpPacket.deSerialize(data));
+    const payload = packet?.payload ?? data.subarray(h.payloadOffset, data.length - h.paddingSize);
     // Encrypted and sent before this returns (either way).
-    if (!this.matrixOut?.send(packet, this.g711[h.payloadType])) this.track.writeRtp(packet);
+    if (!this.matrixOut?.sendParts(h, payload, this.g711[h.payloadType]))
+      this.track.writeRtp(packet ?? RtpPacket.deSerialize(data));
     this.probe?.toMatrix.record(late, start, performance.now());
   }
 

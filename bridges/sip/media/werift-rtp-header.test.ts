@@ -1,6 +1,11 @@
 import { RtpHeader, RtpPacket } from 'werift';
 import { describe, expect, it } from 'vitest';
-import { fastRtpHeader, installFastRtpHeader, weriftRtpHeader } from './werift-rtp-header.js';
+import {
+  fastRtpHeader,
+  installFastRtpHeader,
+  readRtpHeader,
+  weriftRtpHeader,
+} from './werift-rtp-header.js';
 
 /** A header werift serializes, and its packet's bytes. */
 const packet = (h: Partial<RtpHeader>, payload = Buffer.alloc(160, 0x55)): Buffer =>
@@ -56,6 +61,23 @@ describe('the fast RTP header parser', () => {
     const withCsrc = Buffer.from(packet({ payloadType: 0 }));
     withCsrc[0] = withCsrc[0]! | 0x01;
     expect(fields(fastRtpHeader(withCsrc))).toEqual(fields(weriftRtpHeader(withCsrc)));
+  });
+
+  it('reads packet after packet into one header, each as werift does (padding reset too)', () => {
+    const h = new RtpHeader();
+    const padded = Buffer.from(packet({ payloadType: 0, sequenceNumber: 9, marker: true }));
+    padded[0] = padded[0]! | 0x20;
+    padded[padded.length - 1] = 4;
+    const plain = packet({ payloadType: 8, sequenceNumber: 10, timestamp: 160, ssrc: 5 });
+    for (const raw of [padded, plain, padded, plain]) {
+      expect(readRtpHeader(raw, h)).toBe(true);
+      expect(fields(h)).toEqual(fields(weriftRtpHeader(raw)));
+    }
+    // Any other header: false, and the header as it was.
+    const withCsrc = Buffer.from(plain);
+    withCsrc[0] = withCsrc[0]! | 0x01;
+    expect(readRtpHeader(withCsrc, h)).toBe(false);
+    expect(fields(h)).toEqual(fields(weriftRtpHeader(plain)));
   });
 
   it('throws on a truncated packet, as werift does', () => {

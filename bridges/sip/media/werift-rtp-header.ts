@@ -13,9 +13,18 @@ import { RtpHeader } from 'werift';
 export const weriftRtpHeader: (raw: Buffer) => RtpHeader = RtpHeader.deSerialize.bind(RtpHeader);
 
 export function fastRtpHeader(raw: Buffer): RtpHeader {
-  const b0 = raw[0]!;
-  if ((b0 & 0x1f) !== 0) return weriftRtpHeader(raw); // an extension or CSRCs
   const h = new RtpHeader();
+  return readRtpHeader(raw, h) ? h : weriftRtpHeader(raw);
+}
+
+/**
+ * Reads a plain header (no CSRCs, no extension) into `h`, every field werift's parser sets for
+ * it (so one header object can be reused for every packet of a stream: relay.ts); false, and
+ * `h` untouched, for any other header.
+ */
+export function readRtpHeader(raw: Buffer, h: RtpHeader): boolean {
+  const b0 = raw[0]!;
+  if ((b0 & 0x1f) !== 0) return false; // an extension or CSRCs
   h.version = b0 >> 6;
   h.padding = (b0 & 0x20) !== 0;
   const b1 = raw[1]!;
@@ -25,8 +34,8 @@ export function fastRtpHeader(raw: Buffer): RtpHeader {
   h.timestamp = raw.readUInt32BE(4);
   h.ssrc = raw.readUInt32BE(8);
   h.payloadOffset = 12;
-  if (h.padding) h.paddingSize = raw[raw.length - 1]!;
-  return h;
+  h.paddingSize = h.padding ? raw[raw.length - 1]! : 0;
+  return true;
 }
 
 let installed = false;
