@@ -45,7 +45,7 @@ import '../bridges/sip/signalling/connection.js'; // gives sip.js its WebSocket 
 import { Inviter, SessionState, UserAgent, type Session } from 'sip.js';
 import { installFastRtpHeader } from '../bridges/sip/media/werift-rtp-header.js';
 import { FakeHomeserver } from '../test/support/fake-homeserver.js';
-import { freePort } from './lib/free-port.js';
+import { freePort } from '../test/support/free-port.js';
 import { BridgeProcess } from './lib/bridge-handle.js';
 import { sqliteTarget } from './lib/databases.js';
 import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './lib/identities.js';

@@ -6,7 +6,7 @@
 // DNS: the records below reach mailauth ONLY through its own `resolver` option (the bridge's
 // `dnsResolver` connector option); the bridge code runs unchanged otherwise.
 import { generateKeyPairSync } from 'node:crypto';
-import { createServer } from 'node:net';
+import { freePort } from '../support/free-port.js';
 import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmailConnector } from '../../bridges/email/index.js';
@@ -31,14 +31,6 @@ import {
 const body = (e: RoomEvent) => String(e.content.body ?? '');
 const relation = (e: RoomEvent) =>
   e.content['m.relates_to'] as { rel_type?: string; event_id?: string } | undefined;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const DKIM_PUBLIC = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');

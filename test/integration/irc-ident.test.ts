@@ -5,7 +5,7 @@
 // connection that is not the bridge's. (InspIRCd's own ident lookups go to port 113 only: see
 // irc-namespace.test.ts, which runs them in a network namespace.)
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
+import { freePort } from '../support/free-port.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
 import { identUsername } from '../../bridges/irc/ident/usernames.js';
@@ -21,15 +21,6 @@ import {
   waitFor,
   type TestUser,
 } from '../support/synapse.js';
-
-/** A free TCP port on 127.0.0.1 (for the ident server). */
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe('IRC ident server in the running bridge (InspIRCd + Synapse)', () => {
   const suffix = randomBytes(4).toString('hex');

@@ -3,7 +3,7 @@
 // interrupted and cleaned up after; and what its banner says, read back.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,18 +11,6 @@ import { requireSynapse, waitFor } from './synapse.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const UP_TIMEOUT_MS = 120_000;
-
-/** A port nothing listens on now (the kernel's pick from the ephemeral range). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export const alive = (pid: number) => {
   try {
