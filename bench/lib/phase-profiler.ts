@@ -1,37 +1,27 @@
 /**
  * V8 CPU profiles of the bridge process, one per benchmark phase (from a mark to the next stats),
  * through the inspector: `--cpu-prof` profiles the whole life of the process, set-up included.
+ * The session's lifecycle and the files: inspector-session.ts.
  */
-import { Session } from 'node:inspector/promises';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import type { Session } from 'node:inspector/promises';
+import { InspectorPhaseProfiler } from './inspector-session.js';
 
-export class PhaseProfiler {
-  private session: Session | undefined;
-  private running = false;
-  private phase = 0;
-
+export class PhaseProfiler extends InspectorPhaseProfiler {
   /** No directory: every call does nothing. */
-  constructor(private readonly dir: string | undefined) {}
-
-  async start(): Promise<void> {
-    if (!this.dir) return;
-    if (!this.session) {
-      this.session = new Session();
-      this.session.connect();
-      await this.session.post('Profiler.enable');
-      await this.session.post('Profiler.setSamplingInterval', { interval: 200 });
-    }
-    if (this.running) await this.stop();
-    await this.session.post('Profiler.start');
-    this.running = true;
+  constructor(dir: string | undefined) {
+    super(dir, 'cpuprofile');
   }
 
-  async stop(): Promise<void> {
-    if (!this.dir || !this.session || !this.running) return;
-    this.running = false;
-    const { profile } = await this.session.post('Profiler.stop');
-    const file = join(this.dir, `${process.pid}-phase${++this.phase}.cpuprofile`);
-    await writeFile(file, JSON.stringify(profile));
+  protected async enable(session: Session): Promise<void> {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  }
+
+  protected async begin(session: Session): Promise<void> {
+    await session.post('Profiler.start');
+  }
+
+  protected async end(session: Session): Promise<unknown> {
+    return (await session.post('Profiler.stop')).profile;
   }
 }
