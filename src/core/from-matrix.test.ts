@@ -2,7 +2,7 @@
 // from the homeserver), and no edit by anyone but the original's sender.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { Connector, MatrixEdit, MatrixMessage, SendResult } from '../connector.js';
+import type { Connector, MatrixEdit, MatrixMessage, MatrixPins, SendResult } from '../connector.js';
 import { BridgeError, remoteMessageId } from '../connector.js';
 import type { ClientEvent } from '../matrix/events.js';
 import type { MessageMapping } from '../store/store.js';
@@ -32,6 +32,10 @@ class Recorder implements Connector {
   }
   async handleMatrixEdit(edit: MatrixEdit): Promise<void> {
     this.edits.push(edit);
+  }
+  pins: MatrixPins[] = [];
+  async handleMatrixPins(change: MatrixPins): Promise<void> {
+    this.pins.push(change);
   }
 }
 
@@ -147,6 +151,38 @@ describe('deliverToNetwork: an event the bridge is still sending', () => {
     ended();
     await delivered;
     expect(connector.messages[0]?.thread).toBe('r-$fresh');
+  });
+
+  it('a pin of it waits for the send to end, then pins its remote id', async () => {
+    const inFlight = new SendsInFlight();
+    const { connector, deliver, rows } = setup([], undefined, undefined, inFlight);
+    const ended = inFlight.begin(ROOM);
+    const delivered = deliver({
+      event_id: '$pin',
+      room_id: ROOM,
+      sender: '@alice:example.org',
+      type: 'm.room.pinned_events',
+      state_key: '',
+      origin_server_ts: 1,
+      content: { pinned: ['$orig', '$fresh'] },
+      unsigned: { prev_content: { pinned: ['$orig'] } },
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(connector.pins).toEqual([]); // waiting for the send, not a pin of nothing
+    rows.push({
+      bridge: 'net',
+      portalKey: 'p',
+      remoteId: 'r-$fresh',
+      roomId: ROOM,
+      eventId: '$fresh',
+    });
+    ended();
+    await delivered;
+    expect(connector.pins[0]).toMatchObject({
+      pinned: ['r-$orig', 'r-$fresh'],
+      added: ['r-$fresh'],
+      removed: [],
+    });
   });
 
   it('an event of no send under way is not waited for: a reply to it goes at once, unmapped', async () => {

@@ -24,7 +24,7 @@ import type { ClientEvent } from '../matrix/events.js';
 import type { MessageMap, PortalRow } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
 import type { MemberNames } from './member-names.js';
-import type { SendsInFlight } from './sends-in-flight.js';
+import { findAfterSend, type SendsInFlight } from './sends-in-flight.js';
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json | undefined =>
@@ -103,13 +103,13 @@ export async function deliverToNetwork(
   const connector = runtime.connector;
   const content = obj(ev.content) ?? {};
   const relation = obj(content['m.relates_to']);
-  const mapped = async (eventId: unknown) => {
-    if (typeof eventId !== 'string') return undefined;
-    let row = await deps.messages.byEvent(runtime.id, eventId);
-    const sending = row ? undefined : deps.inFlight?.settled(ev.room_id);
-    if (sending) row = await sending.then(() => deps.messages.byEvent(runtime.id, eventId));
-    return row?.remoteId as RemoteMessageId | undefined;
-  };
+  /** The event's mapping; one not mapped yet may be the event the room's send under way sends. */
+  const mappedRow = async (eventId: unknown) =>
+    typeof eventId === 'string'
+      ? findAfterSend(deps.inFlight, ev.room_id, () => deps.messages.byEvent(runtime.id, eventId))
+      : undefined;
+  const mapped = async (eventId: unknown) =>
+    (await mappedRow(eventId))?.remoteId as RemoteMessageId | undefined;
   const base = async () => ({
     portal: portal.portalKey as PortalKey,
     roomId: ev.room_id as MatrixRoomId,
@@ -258,7 +258,7 @@ export async function deliverToNetwork(
       const remote = async (eventIds: string[]) => {
         const out: RemoteMessageId[] = [];
         for (const id of eventIds) {
-          const row = await deps.messages.byEvent(runtime.id, id);
+          const row = await mappedRow(id);
           if (row && row.portalKey === portal.portalKey) out.push(row.remoteId as RemoteMessageId);
         }
         return out;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { MatrixReceipt } from '../connector.js';
 import { InboxRouter, newestReads, type InboxRouterDeps } from './inbox-router.js';
 import { KeyedQueue } from './keyed-queue.js';
+import { SendsInFlight } from './sends-in-flight.js';
 
 const ROOM = '!room:localhost';
 const receipt = (eventId: string, userId: string, ts?: number) => ({
@@ -16,6 +17,7 @@ function router() {
   const got: MatrixReceipt[] = [];
   const lookups: string[] = [];
   const queue = new KeyedQueue(4, () => undefined);
+  const inFlight = new SendsInFlight();
   const mapped = new Map([
     ['$a', { remoteId: 'r-a', portalKey: 'p1' }],
     ['$b', { remoteId: 'r-b', portalKey: 'p1' }],
@@ -41,8 +43,9 @@ function router() {
     log: { debug: () => undefined },
     botUserId: '@bot:localhost',
     intents: { bot: { client: {} } },
+    inFlight,
   } as unknown as InboxRouterDeps;
-  return { inbox: new InboxRouter(deps), queue, got, lookups };
+  return { inbox: new InboxRouter(deps), queue, got, lookups, mapped, inFlight };
 }
 
 describe('read receipts from Matrix', () => {
@@ -77,5 +80,18 @@ describe('read receipts from Matrix', () => {
       ['@bob:localhost', '$a', 'r-a', 'p1'],
     ]);
     expect(lookups).toHaveLength(4); // alice, bob, carol, dave: not 50 + 5
+  });
+
+  it('a receipt of an event the bridge is still sending waits for that send, then has its remote id', async () => {
+    // The user read the bridge's event before the bridge read the homeserver's answer to its send.
+    const { inbox, queue, got, mapped, inFlight } = router();
+    const ended = inFlight.begin(ROOM);
+    inbox.enqueueEphemeral(receipt('$fresh', '@alice:localhost', 1));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(got).toEqual([]);
+    mapped.set('$fresh', { remoteId: 'r-fresh', portalKey: 'p1' });
+    ended();
+    await queue.idle();
+    expect(got.map((r) => [r.userId, r.target])).toEqual([['@alice:localhost', 'r-fresh']]);
   });
 });

@@ -29,7 +29,7 @@ import type { MemberNames } from './member-names.js';
 import { RETRY_KEY, type Outcomes } from './outcomes.js';
 import type { PortalDirectory } from './portals.js';
 import type { RoomVoices } from './room-voices.js';
-import type { SendsInFlight } from './sends-in-flight.js';
+import { findAfterSend, type SendsInFlight } from './sends-in-flight.js';
 
 export interface InboxRouterDeps {
   store: Store;
@@ -168,7 +168,10 @@ export class InboxRouter {
       if (!runtime || !canReceipt(runtime.connector)) continue;
       for (const [userId, read] of reads) {
         if (isBridged(userId)) continue;
-        const row = await this.deps.store.messages.byEvent(runtime.id, read.eventId);
+        // An event the user read before the bridge read the homeserver's answer to its send waits for it.
+        const row = await findAfterSend(this.deps.inFlight, roomId, () =>
+          this.deps.store.messages.byEvent(runtime.id, read.eventId),
+        );
         if (!row || row.portalKey !== portal.portalKey) continue; // not an event of this portal
         await runtime.connector
           .handleMatrixReceipt({

@@ -2,7 +2,8 @@
  * The send to Matrix each room has under way. A Matrix user can answer an event the bridge sent
  * before the bridge has read the homeserver's reply to that send (the homeserver shows the event to
  * clients first, and a busy bridge reads the reply later), so the event's mapping is not known yet:
- * a reply, an edit or a thread on it waits for that send instead of losing its target.
+ * a reply, an edit, a reaction, a thread, a pin or a read receipt on it waits for that send instead
+ * of losing its target.
  */
 export class SendsInFlight {
   private readonly byRoom = new Map<string, Promise<void>>();
@@ -22,4 +23,18 @@ export class SendsInFlight {
   settled(roomId: string): Promise<void> | undefined {
     return this.byRoom.get(roomId);
   }
+}
+
+/**
+ * `find()`; when it finds nothing while a send to `roomId` is under way, `find()` again once that
+ * send has ended: what is looked for (an event's mapping) may be what that send records.
+ */
+export async function findAfterSend<T>(
+  inFlight: Pick<SendsInFlight, 'settled'> | undefined,
+  roomId: string,
+  find: () => Promise<T | undefined>,
+): Promise<T | undefined> {
+  const found = await find();
+  const sending = found === undefined ? inFlight?.settled(roomId) : undefined;
+  return sending ? sending.then(find) : found;
 }
