@@ -203,7 +203,10 @@ export class XmppConnector
       if (m.type === 'groupchat' || this.mucs?.isRoom(m.from)) this.mucs?.onMessage(el, m);
       else this.dms?.onMessage(el, m);
     } else if (el.name === 'presence') {
-      if (!this.dms?.onSubscription(el)) this.mucs?.onPresence(el);
+      if (this.dms?.onSubscription(el)) return;
+      // A contact's own presence (not from a MUC of ours) is their ghost's; the rest the MUCs'.
+      if (this.mucs?.isRoom(el.attrs.from ?? '') || !this.dms?.contacts.onPresence(el))
+        this.mucs?.onPresence(el);
     } // iqs never come here: the connection answers them (connection/iq.ts)
   }
 
