@@ -52,6 +52,8 @@ import type { PlainComponent } from './lib/xmpp-plain-component.js';
 import {
   controlRun,
   PLAIN_MUC,
+  replayLine,
+  writeGroups,
   plainRoomLine,
   type PlainRoomContext,
   type PlainRoomLine,
@@ -298,7 +300,8 @@ try {
   if (args.plain !== 'off') {
     ({ line: plainLine, plain } = await plainRoomLine(plainRoom));
     // Out of the way of the bridge's phases: this process no longer parses its copies.
-    if (!args.control) {
+    // Kept with --stages: the bridge's write groups are replayed (replayLine).
+    if (!args.control && !args.stages) {
       await plain.stop();
       plain = undefined;
     }
@@ -357,6 +360,14 @@ try {
     log(
       `  the component connection's socket reads: ${reads} (${round(reads / paced, 2)} a message), writes: ${writes} (${round(writes / paced, 2)} a message)`,
     );
+    if (plain) {
+      // The same baseline with the bridge's shape: its writes' groups, at the same times.
+      const groups = writeGroups(outSent, times);
+      const replay = await replayLine(plainRoom, plain, groups);
+      log(
+        `  Prosody alone with the bridge's shape (a plain component writes the bridge's ${groups.length} groups, up to ${Math.max(...groups.map((g) => g.count))} stanzas, at the same times): to Carol ${show(replay)}; added by the bridge beside it ≈ p50 ${round(outCarol.p50 - replay.p50, 1)} ms, p99 ${round(outCarol.p99 - replay.p99, 1)} ms`,
+      );
+    }
   }
   if (plainLine) {
     const pct = (bridged: number, base: number) => `${round((bridged / base) * 100)} %`;
@@ -385,6 +396,8 @@ try {
     );
     log(`  the bridge's (Matrix → XMPP): ${holdLine(times, 'q')}`);
     if (plainLine) log(`  the plain component's: ${holdLine(times, 'pm')}`);
+    if (plainLine && args.stages)
+      log(`  the plain component's with the bridge's shape: ${holdLine(times, 'pg')}`);
     if (args.control && plainLine) {
       log(`  control, the bridge's: ${holdLine(times, 'c')}`);
       log(`  control, the plain component's: ${holdLine(times, 'k')}`);
