@@ -2,7 +2,8 @@
 # A real XMPP server on 127.0.0.1 for the XMPP bridge's integration tests: Prosody 0.12 (Debian's),
 # plaintext client connections (PLAIN logins: SCRAM is off, so @xmpp/client logs in in ~80 ms
 # instead of ~0.9 s), a MUC service `conference.localhost` (rooms unlocked at creation, MAM on,
-# so groupchat messages carry XEP-0359 stanza-ids; any occupant may set the subject) and the bridge's external component
+# so groupchat messages carry XEP-0359 stanza-ids; XEP-0425 moderation by moderators through
+# mod_muc_moderation of Debian's prosody-modules; any occupant may set the subject) and the bridge's external component
 # `matrix.localhost` (XEP-0114, secret `matrixsecret`: a test-only secret on loopback), and
 # XEP-0363 HTTP file upload `upload.localhost` (mod_http_file_share, plain HTTP on loopback,
 # files up to 1 MiB). In rooms whose name starts with `nopm`, only moderators may send private
@@ -34,7 +35,8 @@ COMPONENT_PORT=${XMPP_COMPONENT_PORT:-15347}
 HTTP_PORT=${XMPP_HTTP_PORT:-15280}
 # Prosody's file storage makes each archived message cost more as the archive grows: the benchmark,
 # which sends tens of thousands into one room, runs without it.
-MUC_MODULES='"muc_mam", "muc_test_no_pm"'
+# mod_muc_moderation (Debian's prosody-modules): XEP-0425 message moderation, which needs the archive.
+MUC_MODULES='"muc_mam", "muc_moderation", "muc_test_no_pm"'
 [ "${XMPP_MUC_ARCHIVE:-on}" = off ] && MUC_MODULES='"muc_test_no_pm"'
 NETWORK=()
 [ "${XMPP_NAGLE:-on}" = off ] && NETWORK+=('nagle = false')
@@ -50,6 +52,7 @@ USERS="alice bob carol dave"
 
 install() {
   command -v prosody >/dev/null 2>&1 || apt_ensure prosody
+  apt_ensure prosody-modules # mod_muc_moderation (XEP-0425)
   command -v prosody >/dev/null 2>&1 || { log "prosody installed but not on PATH"; exit 1; }
   log "prosody: $(dpkg-query -W -f="\${Version}" prosody 2>/dev/null || echo installed)"
 }

@@ -3,6 +3,7 @@
  * the room again after the bridge or the server was away, and the last stanza-id it starts
  * after (kept in the bridge's store a second after it changes, and at stop).
  */
+import { onModeration } from './moderation.js';
 import type { XmppDeps } from '../deps.js';
 import { mucPortal, safeJid } from '../ids.js';
 import type { LastSeen, MamQueries } from './mam.js';
@@ -49,6 +50,10 @@ export function catchUp(host: CatchUpHost, room: Room, o: Occupant): void {
       for (const a of archived) {
         const m = parseMessage(a.message);
         const nick = safeJid(m.from)?.resource;
+        if (m.type === 'groupchat' && !nick && m.moderated) {
+          onModeration(d, room, m, a.id); // XEP-0425: a message removed meanwhile
+          continue;
+        }
         // Our own users' messages were bridged from Matrix; core drops what it bridged already.
         if (m.type !== 'groupchat' || !nick || ourOccupant(room, nick)) continue;
         if (room.seen.has(a.id)) continue;

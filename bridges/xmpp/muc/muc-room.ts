@@ -69,6 +69,8 @@ export interface Room {
   outcasts?: Set<string>;
   /** Whether the outcast list was read since the last (re)join (by an admin or owner occupant). */
   outcastsRead?: boolean;
+  /** The XEP-0425 version the room advertises (moderation.ts), once asked. */
+  moderation?: Promise<0 | 1 | undefined> | undefined;
 }
 
 export interface Stored {

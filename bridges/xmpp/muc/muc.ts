@@ -21,6 +21,7 @@ import type { XmppDeps } from '../deps.js';
 import type { Route } from '../messages/from-matrix.js';
 import { bareOf, matrixUserJid, mucPortal, safeJid } from '../ids.js';
 import { onPresence } from './muc-presence.js';
+import { isOccupantMessage, moderate } from './moderation.js';
 import {
   groupchatRoute,
   newRoom,
@@ -213,7 +214,16 @@ export class Mucs {
   async route(jid: string, sender: MatrixSender): Promise<Route> {
     const room = this.room(jid);
     const o = await this.ensureJoined(jid, sender);
-    return (o.route ??= groupchatRoute(room, o));
+    return (o.route ??= {
+      ...groupchatRoute(room, o),
+      // XEP-0425: another's message is removed by moderation, not by a retraction (moderation.ts).
+      moderate: async (target, reason) => {
+        const stanzaId = room.ids.get(target) ?? target;
+        if (!isOccupantMessage(room, stanzaId)) return false;
+        await moderate(this.d.link, room, o, stanzaId, reason);
+        return true;
+      },
+    });
   }
 
   onMessage(el: Element, m: ParsedMessage): void {
