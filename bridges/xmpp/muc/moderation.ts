@@ -28,7 +28,7 @@ export function onModeration(
   if (!moderated) return;
   if (stanzaId) {
     if (room.seen.has(stanzaId)) return;
-    room.seen.set(stanzaId, true);
+    room.seen.set(stanzaId, '');
   }
   const by = moderated.by ? safeJid(moderated.by) : undefined;
   const nick = by?.resource && by.bare().toString() === room.jid ? by.resource : undefined;
@@ -37,9 +37,18 @@ export function onModeration(
     d.ctx.log.debug({ portal: key, stanzaId: moderated.id }, 'our own moderation, reflected');
     return;
   }
-  // The moderator's ghost redacts (a moderator has level 50 in Matrix, what redacting another's
-  // event takes by default); without a known moderator, the room's own ghost.
-  const sender = xmppUser(nick ? `${room.jid}/${ghostNick(room, nick)}` : room.jid);
+  // The moderator's ghost redacts where it has the level (50: what redacting another's event
+  // takes by default), else the author's ghost (anyone may redact their own event) saying who
+  // did it; failing both, the room's own ghost (core gives up once the homeserver refuses).
+  const moderator = nick ? ghostNick(room, nick) : undefined;
+  const author = room.seen.get(moderated.id) || undefined;
+  const empowered = moderator !== undefined && (room.levels.get(moderator) ?? 0) >= 50;
+  const ghost = empowered ? moderator : (author ?? moderator);
+  const sender = xmppUser(ghost ? `${room.jid}/${ghost}` : room.jid);
+  const reason =
+    empowered || !nick
+      ? moderated.reason
+      : `removed by ${nick}${moderated.reason ? `: ${moderated.reason}` : ''}`;
   void d.chain.run(
     key,
     async () =>
@@ -48,7 +57,7 @@ export function onModeration(
         portal: key,
         sender,
         target: remoteMessageId(moderated.id),
-        ...(moderated.reason ? { reason: moderated.reason } : {}),
+        ...(reason ? { reason } : {}),
       }),
     (err) => d.ctx.log.warn({ err, portal: key }, 'a moderation was not bridged'),
   );

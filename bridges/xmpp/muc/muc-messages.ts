@@ -10,7 +10,7 @@ import type { XmppDeps } from '../deps.js';
 import { mucPortal } from '../ids.js';
 import type { ReactionSets } from '../messages/reactions.js';
 import type { ParsedMessage } from '../connection/stanzas.js';
-import { mapIds, ourOccupant, readerOf, type Room } from './muc-room.js';
+import { ghostNick, mapIds, ourOccupant, readerOf, type Room } from './muc-room.js';
 import { seenLast } from './muc-catchup.js';
 import { bridgeMessage, saveSubject } from './muc-inbound.js';
 import { onAffiliationNotice } from './outcasts.js';
@@ -78,7 +78,7 @@ export function onRoomMessage(
   }
   if (stanzaId) {
     if (room.seen.has(stanzaId)) return;
-    room.seen.set(stanzaId, true);
+    room.seen.set(stanzaId, nick ? ghostNick(room, nick) : '');
   }
   if (m.originId && stanzaId) mapIds(room, m.originId, stanzaId);
   if (m.id && stanzaId) mapIds(room, m.id, stanzaId); // what corrections name

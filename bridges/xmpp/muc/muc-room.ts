@@ -55,8 +55,12 @@ export interface Room {
   ids: Lru<string, string>;
   /** The other way: a stanza-id → the message's own id. */
   origins: Lru<string, string>;
-  /** Stanza-ids already bridged (a second copy, after a reconnect, is dropped). */
-  seen: Lru<string, true>;
+  /**
+   * Stanza-ids already bridged (a second copy, after a reconnect, is dropped), each with the
+   * ghost nick of the XMPP occupant who said it ('' for the room's own), what a XEP-0425
+   * moderation reads (moderation.ts).
+   */
+  seen: Lru<string, string>;
   subject?: string;
   /** Per occupant (full address): the id of its subject change waiting for the room's answer. */
   subjectChanges: Map<string, string>;
