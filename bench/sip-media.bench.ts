@@ -58,6 +58,8 @@ import { round } from './lib/stats.js';
 import { pinToCpu, snapshot } from './lib/threads.js';
 import { availableParallelism, setPriority } from 'node:os';
 import { WireMeasure, type WireResults } from './lib/media-wire.js';
+import { SchedTrace, type SchedEvent } from './lib/sched-trace.js';
+import { holdCauses, taskLabels, timeline, type HoldCauses } from './lib/hold-causes.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -85,6 +87,8 @@ const { values: args } = parseArgs({
     /** The measure at the bridge (tcpdump on lo): required (`--wire`), or left out (`--no-wire`). */
     wire: { type: 'boolean', default: false },
     'no-wire': { type: 'boolean', default: false },
+    /** The scheduler's events over the window (ftrace; root): where the held packets waited. */
+    'no-sched-trace': { type: 'boolean', default: false },
   },
 });
 // This process's werift peers parse headers as the bridge's relay does (the cheaper generator).
@@ -116,6 +120,23 @@ const wire = WireMeasure.open(
   join(import.meta.dirname, '..'),
   log,
 );
+// Where each held packet's time went: the media thread's states from the kernel's scheduler.
+const schedTrace: SchedTrace | undefined = (() => {
+  if (!wire) return undefined;
+  if (args['no-sched-trace']) {
+    log('where the held packets waited (scheduler trace): off (--no-sched-trace)');
+    return undefined;
+  }
+  const t = SchedTrace.open();
+  if (typeof t === 'string') {
+    log(`where the held packets waited (scheduler trace): off (${t})`);
+    return undefined;
+  }
+  log(
+    'where the held packets waited: on (ftrace sched_switch and sched_waking over the window; --no-sched-trace to leave out)',
+  );
+  return t;
+})();
 if (args.pin) {
   if (availableParallelism() < 2) throw new Error('--pin needs two CPUs');
   pinToCpu(process.pid, 0);
@@ -309,10 +330,13 @@ try {
   let windowS = 0;
   let stats: Awaited<ReturnType<typeof bridgeStats>> | undefined;
   let wireResults: WireResults | undefined;
+  let sched: { events: SchedEvent[]; lost: number } | undefined;
+  const tids = { bench: new Set<number>(), bridge: new Set<number>() };
   const bridgeStats = () => bridge.ask({ type: 'stats' }, 'stats');
   const relayed = await measure(phones, matrixEnds, {
     start: async () => {
       await wire?.start();
+      schedTrace?.start();
       await bridge.ask({ type: 'mark' }, 'marked');
       sentBefore = sentSoFar();
       w0 = performance.now();
@@ -320,6 +344,11 @@ try {
     end: async () => {
       // Every packet sent to the bridge while its CPU was counted (both ways).
       packets = sentSoFar() - sentBefore;
+      if (schedTrace) {
+        tids.bench = new Set(snapshot(process.pid).keys());
+        tids.bridge = new Set(snapshot(bridge.pid).keys());
+      }
+      sched = schedTrace?.stop();
       stats = await bridgeStats();
       windowS = (performance.now() - w0) / 1000;
       // The packets still in flight at the window's end are on the wire before the capture stops.
@@ -334,6 +363,26 @@ try {
   describe('SIP → Matrix', relayed.aToB);
   describe('Matrix → SIP', relayed.bToA);
   if (wireResults) wire!.describe(wireResults);
+  let causes: { toMatrix: HoldCauses; toSip: HoldCauses } | undefined;
+  if (sched && wire?.pairs) {
+    const media = stats.mediaLoopDelayMs.flatMap((d) => (d.tid ? [d.tid] : []));
+    const pauses = stats.mediaLoopDelayMs.flatMap((d) => d.gc?.pauses ?? []);
+    const who = taskLabels({
+      media: new Set(media),
+      bridgeMain: bridge.pid,
+      bridge: tids.bridge,
+      bench: tids.bench,
+    });
+    if (media.length === 1) {
+      const segs = timeline(sched.events, media[0]!, who);
+      const every = [...wire.pairs.toMatrix, ...wire.pairs.toSip];
+      causes = {
+        toMatrix: holdCauses(wire.pairs.toMatrix, every, segs, pauses),
+        toSip: holdCauses(wire.pairs.toSip, every, segs, pauses),
+      };
+      describeCauses(causes, sched.events.length, sched.lost);
+    } else log('  where the held packets waited: told for one media thread only (--threads 1)');
+  }
   const cpuPerPacketUs = (stats.cpuMs * 1000) / packets;
   log(
     `  bridge CPU ${round(stats.cpuMs / 1000, 2)} s for ≈${packets} packets: ${round(cpuPerPacketUs, 1)} µs per packet ` +
@@ -349,6 +398,16 @@ try {
         .join(''),
   );
   describeThreads('bridge', stats.threads);
+  // The same per packet relayed (both ways): how often each thread was put on a core for it.
+  log(
+    `  per packet relayed (${packets}): ` +
+      stats.threads
+        .map(
+          (g) =>
+            `${g.label} CPU ${round((g.cpuMs * 1000) / packets, 1)} µs, run-queue wait ${round((g.waitMs * 1000) / packets, 1)} µs, on a core ${round(g.slices / packets, 3)} times`,
+        )
+        .join('; '),
+  );
   measured.describeProbe(stats.mediaLoopDelayMs);
   measured.describeGc(stats.mediaLoopDelayMs);
   results.bridged = {
@@ -369,8 +428,10 @@ try {
     peersPriority: args['peers-priority'] ?? 'default',
     peakRssBytes: stats.peakRssBytes,
     atTheBridge: wireResults ?? 'not measured (--no-wire, or no capture possible here)',
+    holdCauses: causes ?? 'not measured',
   };
 } finally {
+  schedTrace?.close();
   wire?.abort();
   await Promise.all(sessions.map((s) => s.bye().catch(() => undefined)));
   await sleep(500);
@@ -383,6 +444,41 @@ try {
   rmSync(work, { recursive: true, force: true });
   await database.cleanup();
 }
+function describeCauses(
+  c: { toMatrix: HoldCauses; toSip: HoldCauses },
+  events: number,
+  lost: number,
+): void {
+  log(
+    `  where the held packets waited (the media thread's states from ${events} scheduler events` +
+      (lost ? `, ${lost} LOST: the figures are not whole` : ', none lost') +
+      '; mean ms per packet, the slowest against all):',
+  );
+  const fmt = (by: Record<string, number>, keys: string[]) =>
+    keys.map((k) => `${k} ${round(by[k] ?? 0, 3)}`).join('; ');
+  for (const [label, h] of [
+    ['SIP → Matrix', c.toMatrix],
+    ['Matrix → SIP', c.toSip],
+  ] as const) {
+    // The states that weigh most for the slowest, then those that weigh most for all.
+    const keys = [
+      ...new Set([
+        ...Object.keys(h.slowestByState).slice(0, 6),
+        ...Object.keys(h.allByState).slice(0, 3),
+      ]),
+    ];
+    log(
+      `  ${label.padEnd(16)} the ${h.slowest} held ≥ p99 (${round(h.p99HoldMs, 2)} ms), mean ${round(h.slowestMeanMs, 2)} ms: ${fmt(h.slowestByState, keys)}`,
+    );
+    log(
+      `  ${''.padEnd(16)} all ${h.packets}, mean ${round(h.allMeanMs, 3)} ms: ${fmt(h.allByState, keys)}`,
+    );
+    log(
+      `  ${''.padEnd(16)} packets in the bridge ahead of each on arrival (both ways): the slowest p50 ${h.ahead.slowestP50}, mean ${round(h.ahead.slowestMean, 1)}; all p50 ${h.ahead.allP50}, mean ${round(h.ahead.allMean, 1)}`,
+    );
+  }
+}
+
 log('--- json ---');
 log(
   JSON.stringify(
