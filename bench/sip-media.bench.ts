@@ -37,7 +37,7 @@
  * both phases; run without it beside, for the contended figures.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -59,7 +59,13 @@ import { pinToCpu, snapshot } from './lib/threads.js';
 import { availableParallelism, setPriority } from 'node:os';
 import { WireMeasure, type WireResults } from './lib/media-wire.js';
 import { SchedTrace, type SchedEvent } from './lib/sched-trace.js';
-import { holdCauses, taskLabels, timeline, type HoldCauses } from './lib/hold-causes.js';
+import {
+  holdCauses,
+  statesOver,
+  taskLabels,
+  timeline,
+  type HoldCauses,
+} from './lib/hold-causes.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -364,6 +370,7 @@ try {
   describe('Matrix → SIP', relayed.bToA);
   if (wireResults) wire!.describe(wireResults);
   let causes: { toMatrix: HoldCauses; toSip: HoldCauses } | undefined;
+  let peersDuringGc: unknown;
   if (sched && wire?.pairs) {
     const media = stats.mediaLoopDelayMs.flatMap((d) => (d.tid ? [d.tid] : []));
     const pauses = stats.mediaLoopDelayMs.flatMap((d) => d.gc?.pauses ?? []);
@@ -375,12 +382,35 @@ try {
     });
     if (media.length === 1) {
       const segs = timeline(sched.events, media[0]!, who);
+      if (process.env.SWITCHBOARD_BENCH_SCHED_DUMP)
+        writeFileSync(
+          process.env.SWITCHBOARD_BENCH_SCHED_DUMP,
+          JSON.stringify({ segs, pauses, pairs: wire.pairs }),
+        );
       const every = [...wire.pairs.toMatrix, ...wire.pairs.toSip];
       causes = {
         toMatrix: holdCauses(wire.pairs.toMatrix, every, segs, pauses),
         toSip: holdCauses(wire.pairs.toSip, every, segs, pauses),
       };
       describeCauses(causes, sched.events.length, sched.lost);
+      // The peers stand in for other machines: were they held up while the bridge collected?
+      const peers = timeline(sched.events, process.pid, who);
+      const inPauses = statesOver(
+        peers,
+        pauses.map(([s, d]) => [s, s + d] as [number, number]),
+      );
+      const first = Math.min(...every.map((p) => p[0]));
+      const last = Math.max(...every.map((p) => p[1]));
+      const overall = statesOver(peers, [[first, last]]);
+      const top = (o: typeof overall) =>
+        Object.entries(o.percent)
+          .slice(0, 4)
+          .map(([k, v]) => `${k} ${round(v, 1)} %`)
+          .join(', ');
+      log(
+        `  the peers' main thread (this process: every phone and Matrix client sends from it): over the media thread's GC pauses (${round(inPauses.totalMs)} ms) ${top(inPauses)}; over the window ${top(overall)}`,
+      );
+      peersDuringGc = { inPauses, overall };
     } else log('  where the held packets waited: told for one media thread only (--threads 1)');
   }
   const cpuPerPacketUs = (stats.cpuMs * 1000) / packets;
@@ -429,6 +459,7 @@ try {
     peakRssBytes: stats.peakRssBytes,
     atTheBridge: wireResults ?? 'not measured (--no-wire, or no capture possible here)',
     holdCauses: causes ?? 'not measured',
+    peersDuringGc: peersDuringGc ?? 'not measured',
   };
 } finally {
   schedTrace?.close();

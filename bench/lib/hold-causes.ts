@@ -201,6 +201,44 @@ export function holdCauses(
   };
 }
 
+/**
+ * A thread's states summed over intervals ([start, end], µs): e.g. where the peers' main thread
+ * was while the media thread collected garbage. Shares (%) of the intervals' total, largest first.
+ */
+export function statesOver(
+  segs: Segment[],
+  intervals: [number, number][],
+): { totalMs: number; percent: Record<string, number> } {
+  const by = new Map<string, number>();
+  let total = 0;
+  const starts = segs.map((s) => s.start);
+  for (const [a, b] of intervals) {
+    total += b - a;
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid]! <= a) lo = mid + 1;
+      else hi = mid;
+    }
+    let covered = 0;
+    for (let i = Math.max(0, lo - 1); i < segs.length && segs[i]!.start < b; i++) {
+      const x = Math.max(a, segs[i]!.start);
+      const y = Math.min(b, segs[i]!.end);
+      if (y <= x) continue;
+      covered += y - x;
+      by.set(segs[i]!.state, (by.get(segs[i]!.state) ?? 0) + y - x);
+    }
+    if (b - a > covered) by.set('unknown', (by.get('unknown') ?? 0) + b - a - covered);
+  }
+  return {
+    totalMs: total / 1000,
+    percent: Object.fromEntries(
+      [...by].sort((x, y) => y[1] - x[1]).map(([k, us]) => [k, (100 * us) / Math.max(1, total)]),
+    ),
+  };
+}
+
 /** Labels for the tasks in the trace: the bridge's threads, this process's, the rest by name. */
 export function taskLabels(groups: {
   media: Set<number>;
