@@ -411,6 +411,17 @@ try {
         `  the peers' main thread (this process: every phone and Matrix client sends from it): over the media thread's GC pauses (${round(inPauses.totalMs)} ms) ${top(inPauses)}; over the window ${top(overall)}`,
       );
       peersDuringGc = { inPauses, overall };
+      // Phones and Matrix clients are other machines: a peer that waits for a core behind the
+      // bridge does not send while the bridge is busy, and the bridge's hold looks shorter.
+      const behindBridge = Object.entries(overall.percent)
+        .filter(([k]) => /^waiting for a core behind (a media thread|the bridge)/.test(k))
+        .reduce((sum, [, v]) => sum + v, 0);
+      if (behindBridge >= 1)
+        log(
+          `  NOTE: the peers waited for a core behind the bridge's threads ${round(behindBridge, 1)} % of the window` +
+            ` (${round(inPauses.percent['waiting for a core behind a media thread'] ?? 0)} % of its GC pauses): packets were not sent` +
+            ' while the bridge was busy, as phones on other machines would, so the hold above is flattered; --pin keeps them apart',
+        );
     } else log('  where the held packets waited: told for one media thread only (--threads 1)');
   }
   const cpuPerPacketUs = (stats.cpuMs * 1000) / packets;
