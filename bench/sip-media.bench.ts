@@ -399,8 +399,8 @@ try {
         peers,
         pauses.map(([s, d]) => [s, s + d] as [number, number]),
       );
-      const first = Math.min(...every.map((p) => p[0]));
-      const last = Math.max(...every.map((p) => p[1]));
+      const first = every.reduce((m, p) => Math.min(m, p[0]), Infinity);
+      const last = every.reduce((m, p) => Math.max(m, p[1]), -Infinity);
       const overall = statesOver(peers, [[first, last]]);
       const top = (o: typeof overall) =>
         Object.entries(o.percent)
