@@ -55,7 +55,7 @@ import { RtpEnd, WebrtcEnd } from './lib/media-peers.js';
 import { MeasuredWindow } from './lib/media-window.js';
 import { sleep, waitUntil } from './lib/pusher.js';
 import { round } from './lib/stats.js';
-import { pinToCpu, snapshot } from './lib/threads.js';
+import { pinToCpu, processTree, snapshot } from './lib/threads.js';
 import { availableParallelism, setPriority } from 'node:os';
 import { WireMeasure, type WireResults } from './lib/media-wire.js';
 import { SchedTrace, type SchedEvent } from './lib/sched-trace.js';
@@ -84,6 +84,8 @@ const { values: args } = parseArgs({
     realtime: { type: 'string' },
     /** The bridge's `media.young_generation_mb` (each media thread's young generation, MB). */
     'young-mb': { type: 'string' },
+    /** The bridge's `media.process`: each media thread a child process (single-threaded GC). */
+    process: { type: 'boolean', default: false },
     /**
      * This process's own nice value (every thread of it: the phones and Matrix clients), so that
      * the load generator does not wait for a core behind other work on a shared machine (it
@@ -115,6 +117,7 @@ log(
     (args.priority !== undefined ? `; media.priority ${args.priority}` : '') +
     (args.realtime !== undefined ? `; media.realtime ${args.realtime} (SCHED_RR)` : '') +
     (args['young-mb'] !== undefined ? `; media.young_generation_mb ${args['young-mb']}` : '') +
+    (args.process ? '; media.process (child processes, single-threaded GC)' : '') +
     (args['peers-priority'] !== undefined
       ? `; this process (the peers) at nice ${args['peers-priority']}`
       : ''),
@@ -264,6 +267,7 @@ try {
               ...(args['young-mb'] !== undefined
                 ? { young_generation_mb: Number(args['young-mb']) }
                 : {}),
+              ...(args.process ? { process: true } : {}),
             },
             max_calls: { total: 5000, per_user: 5000 },
           },
@@ -274,7 +278,7 @@ try {
     120_000,
   );
   hs.appserviceUrl = `http://127.0.0.1:${port}`;
-  if (args.pin) pinToCpu(bridge.pid, 1);
+  if (args.pin) for (const pid of processTree(bridge.pid)) pinToCpu(pid, 1);
 
   // The phones: one sip.js user agent (INVITEs need no auth on the test Kamailio), one plain RTP
   // end per call, 20 callers (20 DM rooms).
@@ -353,6 +357,9 @@ try {
       if (schedTrace) {
         tids.bench = new Set(snapshot(process.pid).keys());
         tids.bridge = new Set(snapshot(bridge.pid).keys());
+        // `--process`: the media processes are the bridge's children.
+        for (const pid of processTree(bridge.pid))
+          for (const tid of snapshot(pid).keys()) tids.bridge.add(tid);
       }
       sched = schedTrace?.stop();
       stats = await bridgeStats();
@@ -466,6 +473,7 @@ try {
     priority: args.priority ?? 'default',
     realtime: args.realtime ?? 'none',
     youngGenerationMb: args['young-mb'] ?? 'default',
+    mediaProcess: args.process,
     peersPriority: args['peers-priority'] ?? 'default',
     peakRssBytes: stats.peakRssBytes,
     atTheBridge: wireResults ?? 'not measured (--no-wire, or no capture possible here)',

@@ -38,6 +38,8 @@ export interface LoopDelay {
   packets: ProbeFigures;
   /** The thread's kernel thread id (Linux), for per-thread CPU and run-queue figures. */
   tid?: number;
+  /** The process it is in (`media.process`: a child process of the bridge's). */
+  pid?: number;
   /** The thread's GC pauses and allocation since the last reset (once a reset started them). */
   gc?: GcFigures;
 }

@@ -64,14 +64,19 @@ export function threadScheduling(tid: number): { policy: number; rtPriority: num
  * thread of the machine whatever its scheduling group; the kernel still keeps 5 % of each second
  * for ordinary threads (`sched_rt_runtime_us`), so a runaway thread cannot take a core whole.
  */
-export function setThreadRealtime(priority: number): void {
+export function setThreadRealtime(priority: number, allThreads = false): void {
   const tid = osThreadId();
   if (tid === undefined)
     throw new Error(
       'media.realtime: this system has no per-thread real-time priority (Linux only); remove media.realtime',
     );
   try {
-    execFileSync('chrt', ['--rr', '--pid', String(priority), String(tid)], {
+    // `allThreads` (a media process): every thread of the process, V8's and libuv's too, so that
+    // the media thread never waits on a lock or a task held by an ordinary thread.
+    const target = allThreads
+      ? ['--all-tasks', '--pid', String(priority), String(process.pid)]
+      : ['--pid', String(priority), String(tid)];
+    execFileSync('chrt', ['--rr', ...target], {
       stdio: ['ignore', 'ignore', 'pipe'],
       encoding: 'utf8',
     });
