@@ -227,6 +227,8 @@ class MediaThread {
       case 'figures':
         for (const [id, state] of msg.relays) this.handles.get(id)?.update(state);
         return;
+      case 'fatal':
+        return this.died(new Error(msg.error));
     }
   }
 

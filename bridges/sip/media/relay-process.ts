@@ -18,8 +18,13 @@ const { priority, realtime } = JSON.parse(process.env.SWITCHBOARD_SIP_MEDIA ?? '
 };
 // As a media thread: its priority before any packet (throws: the process exits, the bridge is told);
 // SCHED_RR for every thread of the process (threads started later inherit it from this one).
-if (priority !== undefined) setThreadPriority(priority);
-if (realtime !== undefined) setThreadRealtime(realtime, true);
+try {
+  if (priority !== undefined) setThreadPriority(priority);
+  if (realtime !== undefined) setThreadRealtime(realtime, true);
+} catch (err) {
+  send({ kind: 'fatal', error: (err as Error).message } satisfies FromHost, () => process.exit(1));
+  throw err;
+}
 const host = new RelayHost((msg: FromHost) => void send(msg));
 process.on('message', (msg: ToHost) => host.handle(msg));
 process.on('disconnect', () => void host.stop().finally(() => process.exit(0)));

@@ -55,4 +55,6 @@ export type FromHost =
   | { kind: 'reply'; req: number; value?: unknown; error?: string; state?: RelayState }
   | { kind: 'digit'; id: number; digit: string }
   /** Every relay's figures, each second (for /metrics while calls are up). */
-  | { kind: 'figures'; relays: [number, RelayState][] };
+  | { kind: 'figures'; relays: [number, RelayState][] }
+  /** A media process that cannot run (its priority refused): why, before it exits. */
+  | { kind: 'fatal'; error: string };
