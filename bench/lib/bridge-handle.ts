@@ -1,6 +1,7 @@
 /** The bridge under test, in a child process of its own (bench/bridge-process.ts), driven over IPC. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { compiledChild } from './compiled-child.js';
 import type { FromBridge, ToBridge } from '../bridge-process.js';
 
 const BRIDGE_SCRIPT = fileURLToPath(new URL('../bridge-process.ts', import.meta.url));
@@ -17,9 +18,9 @@ export class BridgeProcess {
     const extra = (process.env.SWITCHBOARD_BENCH_BRIDGE_NODE_ARGS ?? '')
       .split(/\s+/)
       .filter(Boolean);
-    // process.execArgv carries tsx's loader, so the child runs TypeScript too.
-    this.child = fork(BRIDGE_SCRIPT, [], {
-      execArgv: [...process.execArgv, '--expose-gc', ...prof, ...extra],
+    const { script, execArgv } = compiledChild(BRIDGE_SCRIPT);
+    this.child = fork(script, [], {
+      execArgv: [...execArgv, '--expose-gc', ...prof, ...extra],
       stdio: 'inherit',
     });
     this.child.on('message', (msg: FromBridge) => {

@@ -24,6 +24,12 @@ export interface IrcBenchOptions {
   pin: boolean;
   /** Messages in each throughput scenario. */
   messages: number;
+  /**
+   * Messages each way before the throughput runs, not timed: V8 compiles the hot path while a
+   * bridge warms up (its compiler threads were a tenth of a 10,000-message run's CPU), and a
+   * bridge that runs for days pays the steady state.
+   */
+  warmUp: number;
   /** Puppets in the puppet scenario. */
   puppets: number;
   /** The network's max_concurrent_connects. */
@@ -218,6 +224,19 @@ async function ircRun(
         log,
       });
 
+    // The same traffic both ways, not timed (see `warmUp`). Matrix users' numbers far above the
+    // runs' (a multiple of SPEAKERS, so each keeps its sender).
+    for (let i = 0; i < opts.warmUp; i++) ircSay(i % SPEAKERS, 'm');
+    const warmed = warmIrc.length + opts.warmUp;
+    await waitUntil(() => arrivals.size >= warmed, 300_000, 'IRC → Matrix warm-up');
+    const heardBeforeWarmUp = heard.size;
+    matrixEvents(opts.warmUp, 'x', 10_000_000);
+    await waitUntil(
+      () => heard.size >= heardBeforeWarmUp + opts.warmUp,
+      300_000,
+      'Matrix → IRC warm-up',
+    );
+
     // 1. IRC → Matrix throughput: every talker writes its share at once.
     await hs.stream!.idle();
     await bridge.ask({ type: 'mark' }, 'marked', 10_000);
@@ -226,7 +245,7 @@ async function ircRun(
     const benchCpuBefore = process.cpuUsage();
     const started = performance.now();
     for (let i = 0; i < opts.messages; i++) ircSay(i % SPEAKERS, 'm');
-    await waitUntil(() => arrivals.size >= warmIrc.length + opts.messages, 300_000, 'IRC → Matrix');
+    await waitUntil(() => arrivals.size >= warmed + opts.messages, 300_000, 'IRC → Matrix');
     const lastIn = Math.max(...[...arrivals].filter(([n]) => n >= first).map(([, at]) => at));
     const ircToMatrix = Math.round(opts.messages / ((lastIn - started) / 1000));
     const lastOnIrc = Math.max(...[...ircHeard].filter(([n]) => n >= first).map(([, at]) => at));

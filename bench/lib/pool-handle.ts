@@ -1,6 +1,7 @@
 /** The IRC pool under test, in a child process of its own (bench/pool-process.ts), driven over IPC. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { compiledChild } from './compiled-child.js';
 import type { FromPool, ToPool } from '../pool-process.js';
 
 const POOL_SCRIPT = fileURLToPath(new URL('../pool-process.ts', import.meta.url));
@@ -13,8 +14,9 @@ export class PoolProcess {
   constructor() {
     const profDir = process.env.SWITCHBOARD_BENCH_CPU_PROF;
     const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
-    this.child = fork(POOL_SCRIPT, [], {
-      execArgv: [...process.execArgv, ...prof],
+    const { script, execArgv } = compiledChild(POOL_SCRIPT);
+    this.child = fork(script, [], {
+      execArgv: [...execArgv, ...prof],
       stdio: 'inherit',
     });
     this.child.on('message', (msg: FromPool) => {
