@@ -19,6 +19,10 @@
  *   npm run bench:sip-media -- --peers-priority=-10  # this process's threads at nice -10 (same)
  *   npm run bench:sip-media -- --no-wire       # without the capture on lo (or --wire: required)
  *   SWITCHBOARD_BENCH_PHASE_PROF=/tmp/prof npm run bench:sip-media   # a CPU profile of the window
+ *   npm run bench:sip-media -- --process       # the bridge's media.process: media threads as child processes
+ *   npm run bench:sip-media -- --no-sched-trace  # without the scheduler trace (ftrace; root)
+ *   SWITCHBOARD_BENCH_SCHED_DUMP=/tmp/d.json npm run bench:sip-media  # the media thread's states,
+ *                                               # the GC pauses and the packets' holds, as JSON
  *
  * Where the time goes (Linux): over each measured window, every thread's CPU and run-queue wait
  * (/proc/<pid>/task/<tid>/schedstat: time ready to run but waiting for a core) for this process,
