@@ -19,6 +19,8 @@
 #      XMPP_MUC_ARCHIVE (on, the default; off: no MUC archive, for the benchmark),
 #      XMPP_NAGLE (on, Prosody's default; off: network_settings = { nagle = false }, so Prosody
 #      writes each stanza at once instead of holding it for the peer's ACK: bench/README.md),
+#      XMPP_OPPORTUNISTIC_WRITES (off, Prosody's default; on: network_settings.opportunistic_writes,
+#      so Prosody writes to a socket at once instead of after handling the rest of what it read),
 #      XMPP_PLAIN_COMPONENT (off, the default; on: a second component `plain.localhost`, secret
 #      `plainsecret`, for the benchmark's plain component sender: bench/lib/xmpp-plain-component.ts).
 # Gotchas (../shared/peers/README.md §2): without muc_room_locking = false a new room is locked
@@ -34,8 +36,11 @@ HTTP_PORT=${XMPP_HTTP_PORT:-15280}
 # which sends tens of thousands into one room, runs without it.
 MUC_MODULES='"muc_mam", "muc_test_no_pm"'
 [ "${XMPP_MUC_ARCHIVE:-on}" = off ] && MUC_MODULES='"muc_test_no_pm"'
+NETWORK=()
+[ "${XMPP_NAGLE:-on}" = off ] && NETWORK+=('nagle = false')
+[ "${XMPP_OPPORTUNISTIC_WRITES:-off}" = on ] && NETWORK+=('opportunistic_writes = true')
 NETWORK_SETTINGS=''
-[ "${XMPP_NAGLE:-on}" = off ] && NETWORK_SETTINGS='network_settings = { nagle = false }'
+[ ${#NETWORK[@]} -gt 0 ] && NETWORK_SETTINGS="network_settings = { $(IFS=,; echo "${NETWORK[*]}") }"
 PLAIN_COMPONENT=''
 [ "${XMPP_PLAIN_COMPONENT:-off}" = on ] && PLAIN_COMPONENT='Component "plain.localhost"
   component_secret = "plainsecret"'
