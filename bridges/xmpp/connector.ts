@@ -205,7 +205,7 @@ export class XmppConnector
     } else if (el.name === 'presence') {
       if (this.dms?.onSubscription(el)) return;
       // A contact's own presence (not from a MUC of ours) is their ghost's; the rest the MUCs'.
-      if (this.mucs?.isRoom(el.attrs.from ?? '') || !this.dms?.contacts.onPresence(el))
+      if (this.mucs?.isRoomAddress(el.attrs.from ?? '') || !this.dms?.contacts.onPresence(el))
         this.mucs?.onPresence(el);
     } // iqs never come here: the connection answers them (connection/iq.ts)
   }

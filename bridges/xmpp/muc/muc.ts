@@ -82,6 +82,15 @@ export class Mucs {
     return !!reader && to !== reader.full;
   }
 
+  /**
+   * Whether a stanza's `from` is one of our rooms or an occupant of one: off the address string
+   * first (as the room writes it: a MUC's presences come by the hundred), else parsed.
+   */
+  isRoomAddress(from: string): boolean {
+    const slash = from.indexOf('/');
+    return this.rooms.has(slash < 0 ? from : from.slice(0, slash)) || this.isRoom(from);
+  }
+
   isRoom(address: string): boolean {
     const bare = safeJid(address)?.bare().toString();
     return !!bare && this.rooms.has(bare);
