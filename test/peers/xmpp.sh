@@ -17,7 +17,7 @@
 #        SWITCHBOARD_TEST_XMPP_COMPONENT_PORT and SWITCHBOARD_TEST_XMPP_HTTP_PORT)
 # env: PEERS_DIR (state, default $REPO/.peers), XMPP_C2S_PORT (client port, default 15222),
 #      XMPP_COMPONENT_PORT (component port, default 15347), XMPP_HTTP_PORT (HTTP upload, 15280),
-#      XMPP_MUC_ARCHIVE (on, the default; off: no MUC archive, for the benchmark),
+#      XMPP_MUC_ARCHIVE (on, the default; off: no MUC archive, so no XEP-0425 either, for the benchmark),
 #      XMPP_NAGLE (on, Prosody's default; off: network_settings = { nagle = false }, so Prosody
 #      writes each stanza at once instead of holding it for the peer's ACK: bench/README.md),
 #      XMPP_OPPORTUNISTIC_WRITES (off, Prosody's default; on: network_settings.opportunistic_writes,
