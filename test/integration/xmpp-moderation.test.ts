@@ -3,11 +3,16 @@
 // user's message → its Matrix event is redacted, with the reason, by the moderator's ghost;
 // (b) a Matrix user whose occupant is a moderator redacts an XMPP user's message → the XMPP
 // occupants get the room's moderation announcement; (c) a Matrix user whose occupant is not a
-// moderator is told that the room refused, and the XMPP occupants keep the message.
+// moderator is told that the room refused, and the XMPP occupants keep the message; (d) after a
+// bridge restart, an XMPP message from before it is still known as one (the room's archive).
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { xml, type Element } from '@xmpp/xml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
+import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, replyTarget, roomEvents, type RoomEvent } from '../support/bridge-harness.js';
 import { requireSynapse, testRegistration, waitFor, type TestUser } from '../support/synapse.js';
 import { enterMuc, matrixUser, said, xmppScope } from '../support/xmpp-scope.js';
@@ -27,6 +32,8 @@ describe('XMPP: XEP-0425 moderation ↔ redactions (Prosody + Synapse)', () => {
   const room = `mod${suffix}@${MUC_HOST}`;
   const connector = new XmppConnector();
   const scope = xmppScope();
+  const database = join(mkdtempSync(join(tmpdir(), 'sb-moderation-')), 'switchboard.db');
+  let bridge: Switchboard;
   let carol: XmppUser; // the MUC's owner: a moderator
   let bob: XmppUser; // a participant
   let matt: TestUser; // his occupant is made a moderator
@@ -70,7 +77,7 @@ describe('XMPP: XEP-0425 moderation ↔ redactions (Prosody + Synapse)', () => {
     [carol, bob] = await Promise.all([scope.user('carol', 'mod'), scope.user('bob', 'mod')]);
     await joinMuc(carol, room, 'Carol');
     await joinMuc(bob, room, 'Bob');
-    await scope.bridge(connector);
+    bridge = await scope.bridge(connector, {}, { database });
     matt = await matrixUser('matt', mattNick);
     otto = await matrixUser('otto', ottoNick);
     roomId = await enterMuc(matt, room, mattNick, carol);
@@ -178,5 +185,30 @@ describe('XMPP: XEP-0425 moderation ↔ redactions (Prosody + Synapse)', () => {
     expect(String(notice.content.body)).toMatch(/moderat/i);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(carol.heard.some(announcement(kept.stanzaId))).toBe(false);
+  });
+
+  it('(d) after a bridge restart, an older XMPP message is still moderated (the archive tells whose it was)', async () => {
+    const old = await bobSays(`yesterday's news ${suffix}`);
+    await bridge.stop();
+    const since = carol.heard.length;
+    bridge = await scope.bridge(connector, {}, { database });
+    await waitFor(
+      () =>
+        carol.heard
+          .slice(since)
+          .find(
+            (el) =>
+              el.name === 'presence' &&
+              el.attrs.from === `${room}/${mattNick}` &&
+              el.attrs.type !== 'unavailable',
+          ),
+      20_000,
+      "Matt's occupant back in the MUC",
+    );
+    await redact(matt, old.event.event_id, 'outdated');
+    const seen = await carol.expect(announcement(old.stanzaId), 'the moderation on XMPP');
+    const moderated = seen.getChild('apply-to', NS.fasten)!.getChild('moderated', NS.moderate)!;
+    expect(moderated.attrs.by).toBe(`${room}/${mattNick}`);
+    expect(moderated.getChildText('reason')).toBe('outdated');
   });
 });

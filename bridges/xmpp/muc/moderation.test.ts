@@ -5,7 +5,8 @@ import { KeyedChain } from '../chain.js';
 import type { XmppDeps } from '../deps.js';
 import { mucPortal } from '../ids.js';
 import { NS, type ParsedMessage } from '../connection/stanzas.js';
-import { moderate, onModeration } from './moderation.js';
+import { isOccupantMessage, moderate, onModeration } from './moderation.js';
+import { mapIds } from './muc-room.js';
 import { newRoom, type Occupant, type Room } from './muc-room.js';
 
 const ROOM = 'dev@conference.x.org';
@@ -128,5 +129,24 @@ describe('XEP-0425 moderation, Matrix → XMPP', () => {
       code: 'unsupported',
     });
     expect(none.sent).toHaveLength(1); // the disco#info question only
+  });
+});
+
+describe('whose message a redacted one is', () => {
+  const archived = (from: string) => async (id: string) => ({
+    id,
+    message: xml('message', { from }),
+  });
+  const none = async () => undefined;
+
+  it('an XMPP occupant’s seen in this run; ours never; else as the archive tells', async () => {
+    const { room } = setUp();
+    mapIds(room, 'origin-1', 's-mine');
+    expect(await isOccupantMessage(room, 's-bob', none)).toBe(true);
+    expect(await isOccupantMessage(room, 's-mine', archived(`${ROOM}/Bob`))).toBe(false);
+    expect(await isOccupantMessage(room, 's-old', archived(`${ROOM}/Bob`))).toBe(true);
+    expect(await isOccupantMessage(room, 's-old', archived(`${ROOM}/Matt`))).toBe(false);
+    expect(await isOccupantMessage(room, 's-old', archived('evil@elsewhere.org/Bob'))).toBe(false);
+    expect(await isOccupantMessage(room, 's-old', none)).toBe(false);
   });
 });

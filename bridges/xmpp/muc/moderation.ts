@@ -13,6 +13,7 @@ import type { ComponentLink } from '../connection/connection.js';
 import { buildModeration, newId, NS, type ParsedMessage } from '../connection/stanzas.js';
 import type { XmppDeps } from '../deps.js';
 import { mucPortal, safeJid, xmppUser } from '../ids.js';
+import type { Archived } from './mam.js';
 import { ghostNick, ourOccupant, type Occupant, type Room } from './muc-room.js';
 
 const DISCO_INFO = 'http://jabber.org/protocol/disco#info';
@@ -63,8 +64,23 @@ export function onModeration(
   );
 }
 
-/** Whether the stanza-id is an XMPP occupant's message the bridge bridged (not one of ours). */
-export const isOccupantMessage = (room: Room, stanzaId: string): boolean => room.seen.has(stanzaId);
+/**
+ * Whether the stanza-id is an XMPP occupant's message (not one of ours): one the bridge bridged
+ * in this run, else (a restart since, or an older one) as the room's archive tells, by `lookUp`.
+ */
+export async function isOccupantMessage(
+  room: Room,
+  stanzaId: string,
+  lookUp: (id: string) => Promise<Archived | undefined>,
+): Promise<boolean> {
+  if (room.seen.has(stanzaId)) return true;
+  if (room.origins.has(stanzaId)) return false; // the stanza-id of a message of ours
+  const archived = await lookUp(stanzaId).catch(() => undefined);
+  const from = archived ? safeJid(archived.message.attrs.from ?? '') : undefined;
+  return (
+    !!from?.resource && from.bare().toString() === room.jid && !ourOccupant(room, from.resource)
+  );
+}
 
 /**
  * Which XEP-0425 the room advertises in disco#info (1: v0.3+, 0: v0.2), or undefined; asked once

@@ -228,7 +228,8 @@ export class Mucs {
       // XEP-0425: another's message is removed by moderation, not by a retraction (moderation.ts).
       moderate: async (target, reason) => {
         const stanzaId = room.ids.get(target) ?? target;
-        if (!isOccupantMessage(room, stanzaId)) return false;
+        const lookUp = (id: string) => this.mam.byId(this.d.link, room.jid, o.full, id);
+        if (!(await isOccupantMessage(room, stanzaId, lookUp))) return false;
         await moderate(this.d.link, room, o, stanzaId, reason);
         return true;
       },
