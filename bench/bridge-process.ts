@@ -90,6 +90,14 @@ let sip: SipConnector | undefined;
 let peaks = { rss: 0, heapUsed: 0, heapTotal: 0, samples: 0 };
 let cpuStart = process.cpuUsage();
 let tasksAtMark: Map<number, TaskTimes> = new Map();
+/** `media.process`: the media threads' own processes (their CPU is the bridge's too). */
+let mediaPids: number[] = [];
+const childTasks = () => {
+  const all = new Map<number, TaskTimes>();
+  for (const pid of mediaPids) for (const [tid, t] of snapshot(pid)) all.set(tid, t);
+  return all;
+};
+let childTasksAtMark: Map<number, TaskTimes> = new Map();
 let markedAt = performance.now();
 let stageClock: StageClock | undefined;
 
@@ -178,7 +186,14 @@ async function onMessage(msg: ToBridge): Promise<void> {
       markedAt = performance.now();
       loopDelay.reset();
       stageClock?.restart();
-      await sip?.mediaLoopDelay(true);
+      mediaPids = [
+        ...new Set(
+          ((await sip?.mediaLoopDelay(true)) ?? []).flatMap((m) =>
+            m.pid !== undefined && m.pid !== process.pid ? [m.pid] : [],
+          ),
+        ),
+      ];
+      childTasksAtMark = childTasks();
       latencyAtMark = await latencyBuckets();
       await phases.start();
       await heapPhases.start();
@@ -188,20 +203,34 @@ async function onMessage(msg: ToBridge): Promise<void> {
       sample();
       const cpu = process.cpuUsage(cpuStart);
       const tasks = snapshot(process.pid);
+      const children = childTasks();
       const windowMs = performance.now() - markedAt;
       await phases.stop();
       await heapPhases.stop();
       const media = (await sip?.mediaLoopDelay()) ?? [];
       const mediaTids = new Map(media.map((m, i) => [m.tid, `media thread ${i + 1}`]));
-      const threads = groups(tasksAtMark, tasks, windowMs, (tid) =>
-        tid === process.pid ? 'main thread' : (mediaTids.get(tid) ?? 'other threads (V8, libuv)'),
+      const threads = groups(
+        new Map([...tasksAtMark, ...childTasksAtMark]),
+        new Map([...tasks, ...children]),
+        windowMs,
+        (tid) =>
+          tid === process.pid
+            ? 'main thread'
+            : (mediaTids.get(tid) ??
+              (children.has(tid)
+                ? 'media processes, other threads (V8, libuv)'
+                : 'other threads (V8, libuv)')),
       );
+      // The media processes' CPU (every thread of theirs) is the bridge's too.
+      let childCpuNs = 0;
+      for (const [tid, t] of children)
+        childCpuNs += t.cpuNs - (childTasksAtMark.get(tid)?.cpuNs ?? 0);
       send({
         type: 'stats',
         peakRssBytes: peaks.rss,
         peakHeapUsedBytes: peaks.heapUsed,
         peakHeapTotalBytes: peaks.heapTotal,
-        cpuMs: (cpu.user + cpu.system) / 1000,
+        cpuMs: (cpu.user + cpu.system) / 1000 + childCpuNs / 1e6,
         cpuSystemMs: cpu.system / 1000,
         samples: peaks.samples,
         loopDelayMs: {

@@ -19,6 +19,10 @@
  *   npm run bench:sip-media -- --peers-priority=-10  # this process's threads at nice -10 (same)
  *   npm run bench:sip-media -- --no-wire       # without the capture on lo (or --wire: required)
  *   SWITCHBOARD_BENCH_PHASE_PROF=/tmp/prof npm run bench:sip-media   # a CPU profile of the window
+ *   npm run bench:sip-media -- --process       # the bridge's media.process: media threads as child processes
+ *   npm run bench:sip-media -- --no-sched-trace  # without the scheduler trace (ftrace; root)
+ *   SWITCHBOARD_BENCH_SCHED_DUMP=/tmp/d.json npm run bench:sip-media  # the media thread's states,
+ *                                               # the GC pauses and the packets' holds, as JSON
  *
  * Where the time goes (Linux): over each measured window, every thread's CPU and run-queue wait
  * (/proc/<pid>/task/<tid>/schedstat: time ready to run but waiting for a core) for this process,
@@ -37,7 +41,7 @@
  * both phases; run without it beside, for the contended figures.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -55,9 +59,17 @@ import { RtpEnd, WebrtcEnd } from './lib/media-peers.js';
 import { MeasuredWindow } from './lib/media-window.js';
 import { sleep, waitUntil } from './lib/pusher.js';
 import { round } from './lib/stats.js';
-import { pinToCpu, snapshot } from './lib/threads.js';
+import { pinToCpu, processTree, snapshot } from './lib/threads.js';
 import { availableParallelism, setPriority } from 'node:os';
 import { WireMeasure, type WireResults } from './lib/media-wire.js';
+import { SchedTrace, type SchedEvent } from './lib/sched-trace.js';
+import {
+  holdCauses,
+  statesOver,
+  taskLabels,
+  timeline,
+  type HoldCauses,
+} from './lib/hold-causes.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -76,6 +88,8 @@ const { values: args } = parseArgs({
     realtime: { type: 'string' },
     /** The bridge's `media.young_generation_mb` (each media thread's young generation, MB). */
     'young-mb': { type: 'string' },
+    /** The bridge's `media.process`: each media thread a child process (single-threaded GC). */
+    process: { type: 'boolean', default: false },
     /**
      * This process's own nice value (every thread of it: the phones and Matrix clients), so that
      * the load generator does not wait for a core behind other work on a shared machine (it
@@ -85,6 +99,8 @@ const { values: args } = parseArgs({
     /** The measure at the bridge (tcpdump on lo): required (`--wire`), or left out (`--no-wire`). */
     wire: { type: 'boolean', default: false },
     'no-wire': { type: 'boolean', default: false },
+    /** The scheduler's events over the window (ftrace; root): where the held packets waited. */
+    'no-sched-trace': { type: 'boolean', default: false },
   },
 });
 // This process's werift peers parse headers as the bridge's relay does (the cheaper generator).
@@ -105,6 +121,7 @@ log(
     (args.priority !== undefined ? `; media.priority ${args.priority}` : '') +
     (args.realtime !== undefined ? `; media.realtime ${args.realtime} (SCHED_RR)` : '') +
     (args['young-mb'] !== undefined ? `; media.young_generation_mb ${args['young-mb']}` : '') +
+    (args.process ? '; media.process (child processes, single-threaded GC)' : '') +
     (args['peers-priority'] !== undefined
       ? `; this process (the peers) at nice ${args['peers-priority']}`
       : ''),
@@ -116,6 +133,23 @@ const wire = WireMeasure.open(
   join(import.meta.dirname, '..'),
   log,
 );
+// Where each held packet's time went: the media thread's states from the kernel's scheduler.
+const schedTrace: SchedTrace | undefined = (() => {
+  if (!wire) return undefined;
+  if (args['no-sched-trace']) {
+    log('where the held packets waited (scheduler trace): off (--no-sched-trace)');
+    return undefined;
+  }
+  const t = SchedTrace.open();
+  if (typeof t === 'string') {
+    log(`where the held packets waited (scheduler trace): off (${t})`);
+    return undefined;
+  }
+  log(
+    'where the held packets waited: on (ftrace sched_switch and sched_waking over the window; --no-sched-trace to leave out)',
+  );
+  return t;
+})();
 if (args.pin) {
   if (availableParallelism() < 2) throw new Error('--pin needs two CPUs');
   pinToCpu(process.pid, 0);
@@ -237,6 +271,7 @@ try {
               ...(args['young-mb'] !== undefined
                 ? { young_generation_mb: Number(args['young-mb']) }
                 : {}),
+              ...(args.process ? { process: true } : {}),
             },
             max_calls: { total: 5000, per_user: 5000 },
           },
@@ -247,7 +282,7 @@ try {
     120_000,
   );
   hs.appserviceUrl = `http://127.0.0.1:${port}`;
-  if (args.pin) pinToCpu(bridge.pid, 1);
+  if (args.pin) for (const pid of processTree(bridge.pid)) pinToCpu(pid, 1);
 
   // The phones: one sip.js user agent (INVITEs need no auth on the test Kamailio), one plain RTP
   // end per call, 20 callers (20 DM rooms).
@@ -309,10 +344,13 @@ try {
   let windowS = 0;
   let stats: Awaited<ReturnType<typeof bridgeStats>> | undefined;
   let wireResults: WireResults | undefined;
+  let sched: { events: SchedEvent[]; lost: number } | undefined;
+  const tids = { bench: new Set<number>(), bridge: new Set<number>() };
   const bridgeStats = () => bridge.ask({ type: 'stats' }, 'stats');
   const relayed = await measure(phones, matrixEnds, {
     start: async () => {
       await wire?.start();
+      schedTrace?.start();
       await bridge.ask({ type: 'mark' }, 'marked');
       sentBefore = sentSoFar();
       w0 = performance.now();
@@ -320,6 +358,14 @@ try {
     end: async () => {
       // Every packet sent to the bridge while its CPU was counted (both ways).
       packets = sentSoFar() - sentBefore;
+      if (schedTrace) {
+        tids.bench = new Set(snapshot(process.pid).keys());
+        tids.bridge = new Set(snapshot(bridge.pid).keys());
+        // `--process`: the media processes are the bridge's children.
+        for (const pid of processTree(bridge.pid))
+          for (const tid of snapshot(pid).keys()) tids.bridge.add(tid);
+      }
+      sched = schedTrace?.stop();
       stats = await bridgeStats();
       windowS = (performance.now() - w0) / 1000;
       // The packets still in flight at the window's end are on the wire before the capture stops.
@@ -334,6 +380,61 @@ try {
   describe('SIP → Matrix', relayed.aToB);
   describe('Matrix → SIP', relayed.bToA);
   if (wireResults) wire!.describe(wireResults);
+  let causes: { toMatrix: HoldCauses; toSip: HoldCauses } | undefined;
+  let peersDuringGc: unknown;
+  if (sched && wire?.pairs) {
+    const media = stats.mediaLoopDelayMs.flatMap((d) => (d.tid ? [d.tid] : []));
+    const pauses = stats.mediaLoopDelayMs.flatMap((d) => d.gc?.pauses ?? []);
+    const who = taskLabels({
+      media: new Set(media),
+      bridgeMain: bridge.pid,
+      bridge: tids.bridge,
+      bench: tids.bench,
+    });
+    if (media.length === 1) {
+      const segs = timeline(sched.events, media[0]!, who);
+      if (process.env.SWITCHBOARD_BENCH_SCHED_DUMP)
+        writeFileSync(
+          process.env.SWITCHBOARD_BENCH_SCHED_DUMP,
+          JSON.stringify({ segs, pauses, pairs: wire.pairs }),
+        );
+      const every = [...wire.pairs.toMatrix, ...wire.pairs.toSip];
+      causes = {
+        toMatrix: holdCauses(wire.pairs.toMatrix, every, segs, pauses),
+        toSip: holdCauses(wire.pairs.toSip, every, segs, pauses),
+      };
+      describeCauses(causes, sched.events.length, sched.lost);
+      // The peers stand in for other machines: were they held up while the bridge collected?
+      const peers = timeline(sched.events, process.pid, who);
+      const inPauses = statesOver(
+        peers,
+        pauses.map(([s, d]) => [s, s + d] as [number, number]),
+      );
+      const first = every.reduce((m, p) => Math.min(m, p[0]), Infinity);
+      const last = every.reduce((m, p) => Math.max(m, p[1]), -Infinity);
+      const overall = statesOver(peers, [[first, last]]);
+      const top = (o: typeof overall) =>
+        Object.entries(o.percent)
+          .slice(0, 4)
+          .map(([k, v]) => `${k} ${round(v, 1)} %`)
+          .join(', ');
+      log(
+        `  the peers' main thread (this process: every phone and Matrix client sends from it): over the media thread's GC pauses (${round(inPauses.totalMs)} ms) ${top(inPauses)}; over the window ${top(overall)}`,
+      );
+      peersDuringGc = { inPauses, overall };
+      // Phones and Matrix clients are other machines: a peer that waits for a core behind the
+      // bridge does not send while the bridge is busy, and the bridge's hold looks shorter.
+      const behindBridge = Object.entries(overall.percent)
+        .filter(([k]) => /^waiting for a core behind (a media thread|the bridge)/.test(k))
+        .reduce((sum, [, v]) => sum + v, 0);
+      if (behindBridge >= 1)
+        log(
+          `  NOTE: the peers waited for a core behind the bridge's threads ${round(behindBridge, 1)} % of the window` +
+            ` (${round(inPauses.percent['waiting for a core behind a media thread'] ?? 0)} % of its GC pauses): packets were not sent` +
+            ' while the bridge was busy, as phones on other machines would, so the hold above is flattered; --pin keeps them apart',
+        );
+    } else log('  where the held packets waited: told for one media thread only (--threads 1)');
+  }
   const cpuPerPacketUs = (stats.cpuMs * 1000) / packets;
   log(
     `  bridge CPU ${round(stats.cpuMs / 1000, 2)} s for ≈${packets} packets: ${round(cpuPerPacketUs, 1)} µs per packet ` +
@@ -349,6 +450,16 @@ try {
         .join(''),
   );
   describeThreads('bridge', stats.threads);
+  // The same per packet relayed (both ways): how often each thread was put on a core for it.
+  log(
+    `  per packet relayed (${packets}): ` +
+      stats.threads
+        .map(
+          (g) =>
+            `${g.label} CPU ${round((g.cpuMs * 1000) / packets, 1)} µs, run-queue wait ${round((g.waitMs * 1000) / packets, 1)} µs, on a core ${round(g.slices / packets, 3)} times`,
+        )
+        .join('; '),
+  );
   measured.describeProbe(stats.mediaLoopDelayMs);
   measured.describeGc(stats.mediaLoopDelayMs);
   results.bridged = {
@@ -366,11 +477,15 @@ try {
     priority: args.priority ?? 'default',
     realtime: args.realtime ?? 'none',
     youngGenerationMb: args['young-mb'] ?? 'default',
+    mediaProcess: args.process,
     peersPriority: args['peers-priority'] ?? 'default',
     peakRssBytes: stats.peakRssBytes,
     atTheBridge: wireResults ?? 'not measured (--no-wire, or no capture possible here)',
+    holdCauses: causes ?? 'not measured',
+    peersDuringGc: peersDuringGc ?? 'not measured',
   };
 } finally {
+  schedTrace?.close();
   wire?.abort();
   await Promise.all(sessions.map((s) => s.bye().catch(() => undefined)));
   await sleep(500);
@@ -383,6 +498,41 @@ try {
   rmSync(work, { recursive: true, force: true });
   await database.cleanup();
 }
+function describeCauses(
+  c: { toMatrix: HoldCauses; toSip: HoldCauses },
+  events: number,
+  lost: number,
+): void {
+  log(
+    `  where the held packets waited (the media thread's states from ${events} scheduler events` +
+      (lost ? `, ${lost} LOST: the figures are not whole` : ', none lost') +
+      '; mean ms per packet, the slowest against all):',
+  );
+  const fmt = (by: Record<string, number>, keys: string[]) =>
+    keys.map((k) => `${k} ${round(by[k] ?? 0, 3)}`).join('; ');
+  for (const [label, h] of [
+    ['SIP → Matrix', c.toMatrix],
+    ['Matrix → SIP', c.toSip],
+  ] as const) {
+    // The states that weigh most for the slowest, then those that weigh most for all.
+    const keys = [
+      ...new Set([
+        ...Object.keys(h.slowestByState).slice(0, 6),
+        ...Object.keys(h.allByState).slice(0, 3),
+      ]),
+    ];
+    log(
+      `  ${label.padEnd(16)} the ${h.slowest} held ≥ p99 (${round(h.p99HoldMs, 2)} ms), mean ${round(h.slowestMeanMs, 2)} ms: ${fmt(h.slowestByState, keys)}`,
+    );
+    log(
+      `  ${''.padEnd(16)} all ${h.packets}, mean ${round(h.allMeanMs, 3)} ms: ${fmt(h.allByState, keys)}`,
+    );
+    log(
+      `  ${''.padEnd(16)} packets in the bridge ahead of each on arrival (both ways): the slowest p50 ${h.ahead.slowestP50}, mean ${round(h.ahead.slowestMean, 1)}; all p50 ${h.ahead.allP50}, mean ${round(h.ahead.allMean, 1)}`,
+    );
+  }
+}
+
 log('--- json ---');
 log(
   JSON.stringify(

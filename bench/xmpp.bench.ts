@@ -18,10 +18,15 @@
  *   npm run bench:xmpp -- --messages 5000 --rate 500 --paced 1500 --users 500 --port 16222
  *   npm run bench:xmpp -- --prosody-nagle on   # Prosody's default socket setting (see README)
  *   npm run bench:xmpp -- --messages 2000 --paced 1500 --users 10 --stages --control
+ *   npm run bench:xmpp -- --wire   # Prosody's hold of each paced message on the wire (tcpdump)
+ *   npm run bench:xmpp -- --prosody-writes opportunistic   # network_settings.opportunistic_writes
  * SWITCHBOARD_BENCH_PHASE_PROF=<dir> writes a CPU profile of the bridge per phase; `--stages`
  * prints where the paced XMPP → Matrix messages waited (lib/stage-clock.ts).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { FakeHomeserver } from '../test/support/fake-homeserver.js';
@@ -47,6 +52,8 @@ import type { PlainComponent } from './lib/xmpp-plain-component.js';
 import {
   controlRun,
   PLAIN_MUC,
+  replayLine,
+  writeGroups,
   plainRoomLine,
   type PlainRoomContext,
   type PlainRoomLine,
@@ -55,6 +62,8 @@ import { XmppPeer } from './lib/xmpp-peer.js';
 import { enterRoom, portalFromAlias, sayFromMatrix } from './lib/xmpp-portal-room.js';
 import { XmppReceiver } from './lib/xmpp-receiver.js';
 import { XmppServer } from './lib/xmpp-server.js';
+import { holdLine, XmppWire } from './lib/xmpp-wire.js';
+import { ensureTcpdump } from './lib/wire-capture.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -70,6 +79,11 @@ const { values: args } = parseArgs({
     // Prosody's Nagle's algorithm (`network_settings.nagle`): off, as the bridge's README advises
     // (on, Prosody's default, holds each stanza for the bridge's delayed ACK: up to 40 ms).
     'prosody-nagle': { type: 'string', default: 'off' },
+    // Prosody's writes: `deferred` (its default: a socket is written on the next poll, after the
+    // rest of what it read was handled) or `opportunistic` (`network_settings.opportunistic_writes`).
+    'prosody-writes': { type: 'string', default: 'deferred' },
+    // tcpdump on lo: Prosody's hold of each paced message on the wire (lib/xmpp-wire.ts).
+    wire: { type: 'boolean', default: false },
     // Prosody alone the way the bridge must use it: a message from a component (no bridge) beside
     // one from a client, in a room of its own with the same population (`--plain off`: skip).
     plain: { type: 'string', default: 'on' },
@@ -86,14 +100,20 @@ const userCount = Number(args.users);
 const log = (line = '') => console.log(line);
 const facts = machine(tmpdir());
 const nagle = args['prosody-nagle'] === 'on' ? 'on' : 'off';
+const writes = args['prosody-writes'] === 'opportunistic' ? 'opportunistic' : 'deferred';
 log(
-  `XMPP benchmark, ${facts.date}: ${facts.cpuModel} × ${facts.nproc}, Node ${facts.node}, load ${facts.loadAverage.join(' ')}; Prosody's Nagle ${nagle}`,
+  `XMPP benchmark, ${facts.date}: ${facts.cpuModel} × ${facts.nproc}, Node ${facts.node}, load ${facts.loadAverage.join(' ')}; Prosody's Nagle ${nagle}, its writes ${writes}`,
 );
 
 const MUC = 'bench@conference.localhost';
 const ALIAS = `#xmpp_bench=40conference.localhost:${DOMAIN}`;
 
-const prosody = await XmppServer.start(Number(args.port), nagle);
+const prosody = await XmppServer.start(Number(args.port), nagle, writes);
+if (args.wire) ensureTcpdump(fileURLToPath(new URL('..', import.meta.url)));
+const wireDir = args.wire ? mkdtempSync(join(tmpdir(), 'sb-bench-xmpp-wire-')) : undefined;
+let wire = wireDir
+  ? await XmppWire.start(wireDir, prosody.c2sPort, prosody.componentPort)
+  : undefined;
 const hs = await FakeHomeserver.start({
   serverName: DOMAIN,
   asToken: AS_TOKEN,
@@ -280,7 +300,8 @@ try {
   if (args.plain !== 'off') {
     ({ line: plainLine, plain } = await plainRoomLine(plainRoom));
     // Out of the way of the bridge's phases: this process no longer parses its copies.
-    if (!args.control) {
+    // Kept with --stages: the bridge's write groups are replayed (replayLine).
+    if (!args.control && !args.stages) {
       await plain.stop();
       plain = undefined;
     }
@@ -339,6 +360,14 @@ try {
     log(
       `  the component connection's socket reads: ${reads} (${round(reads / paced, 2)} a message), writes: ${writes} (${round(writes / paced, 2)} a message)`,
     );
+    if (plain) {
+      // The same baseline with the bridge's shape: its writes' groups, at the same times.
+      const groups = writeGroups(outSent, times);
+      const replay = await replayLine(plainRoom, plain, groups);
+      log(
+        `  Prosody alone with the bridge's shape (a plain component writes the bridge's ${groups.length} groups, up to ${Math.max(...groups.map((g) => g.count))} stanzas, at the same times): to Carol ${show(replay)}; added by the bridge beside it ≈ p50 ${round(outCarol.p50 - replay.p50, 1)} ms, p99 ${round(outCarol.p99 - replay.p99, 1)} ms`,
+      );
+    }
   }
   if (plainLine) {
     const pct = (bridged: number, base: number) => `${round((bridged / base) * 100)} %`;
@@ -359,6 +388,22 @@ try {
     plain = undefined;
   }
 
+  if (wire) {
+    const { counts, times } = await wire.stop();
+    wire = undefined;
+    log(
+      `On the wire (tcpdump on lo: ${counts.captured} packets, ${counts.dropped} dropped by the kernel; tcpdump's CPU ${round(counts.cpuMs)} ms): Prosody's hold, a message into its component port → out of Carol's socket, at ${rate} msg/s`,
+    );
+    log(`  the bridge's (Matrix → XMPP): ${holdLine(times, 'q')}`);
+    if (plainLine) log(`  the plain component's: ${holdLine(times, 'pm')}`);
+    if (plainLine && args.stages)
+      log(`  the plain component's with the bridge's shape: ${holdLine(times, 'pg')}`);
+    if (args.control && plainLine) {
+      log(`  control, the bridge's: ${holdLine(times, 'c')}`);
+      log(`  control, the plain component's: ${holdLine(times, 'k')}`);
+    }
+  }
+
   // Memory per Matrix user known to XMPP: each one more occupant of the MUC.
   const crowd = Array.from({ length: userCount }, (_, k) => `@crowd${k}:${DOMAIN}`);
   await sleep(2000); // what the runs left settles (debounced store writes, timers)
@@ -376,6 +421,10 @@ try {
     `memory: heap ${round(memory2.heapUsedBytes / MB)} MB, RSS ${round(memory2.rssBytes / MB)} MB (${round((memory1.heapUsedBytes - memory0.heapUsedBytes) / MB, 1)} MB more heap after the runs); ${userCount} Matrix users entered the MUC in ${round(enterMs / 1000, 1)} s (bridge CPU ${round(enterStats.cpuMs / userCount, 2)} ms a user, ${enterProsody.replace('/msg', ' a user')}); about ${round((memory2.heapUsedBytes - memory1.heapUsedBytes) / userCount / 1024, 2)} KiB heap per Matrix user known to XMPP`,
   );
 } finally {
+  wire?.kill();
+  // Only the mkdtemp folder made above.
+  if (wireDir?.startsWith(join(tmpdir(), 'sb-bench-xmpp-wire-')))
+    rmSync(wireDir, { recursive: true, force: true });
   for (const p of peers) await p.stop();
   await plain?.stop();
   await carol?.stop();

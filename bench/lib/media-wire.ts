@@ -35,6 +35,8 @@ export interface WireResults {
 export class WireMeasure {
   private capture?: WireCapture;
   private readonly dir = mkdtempSync(join(tmpdir(), 'sb-bench-wire-'));
+  /** The last window's matched packets, [t_in, t_out] (µs) each way (not in the JSON). */
+  pairs?: { toMatrix: [number, number][]; toSip: [number, number][] };
 
   private constructor(
     readonly tcpdump: string,
@@ -106,6 +108,7 @@ export class WireMeasure {
         true,
         pairs.toSip,
       );
+      this.pairs = pairs;
       const gc = await pauses?.();
       return {
         capture: counts,

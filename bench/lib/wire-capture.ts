@@ -70,9 +70,19 @@ export class WireCapture {
     private readonly stderr: () => string,
   ) {}
 
-  /** Starts capturing on `lo` into `dir`; resolves once tcpdump listens. */
-  static async start(dir: string): Promise<WireCapture> {
-    const file = join(dir, 'rtp.pcap');
+  /**
+   * Starts capturing on `lo` into `dir`; resolves once tcpdump listens. By default the RTP
+   * headers (96 bytes of each datagram); `what` captures other packets (`snaplen` 0: whole).
+   */
+  static async start(
+    dir: string,
+    what: { name: string; snaplen: number; filter: string } = {
+      name: 'rtp.pcap',
+      snaplen: 96,
+      filter: FILTER,
+    },
+  ): Promise<WireCapture> {
+    const file = join(dir, what.name);
     const child = spawn(
       'tcpdump',
       [
@@ -82,13 +92,13 @@ export class WireCapture {
         '-B',
         '65536',
         '-s',
-        '96',
+        String(what.snaplen),
         '-j',
         'host',
         '--time-stamp-precision=micro',
         '-w',
         file,
-        FILTER,
+        what.filter,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );

@@ -153,3 +153,55 @@ export async function controlRun(
       `  the bridge's socket took it → Carol got it: ${afterWrite(viaBridge, bridgeToCarol, await stages('c '))}`,
     );
 }
+
+/** One socket write of the bridge: `count` stanzas, `at` ms after the phase's first write. */
+export interface WriteGroup {
+  at: number;
+  count: number;
+}
+
+/**
+ * The bridge's paced Matrix → XMPP messages as it wrote them (--stages): in order of their
+ * `written` times, those written within `gapMs` of the one before went in the same write (one
+ * callback run marks them all, microseconds apart).
+ */
+export function writeGroups(
+  sent: Map<string, number>,
+  times: StageTimes,
+  gapMs = 0.2,
+): WriteGroup[] {
+  const written = [...sent.keys()]
+    .map((b) => times[b]?.written)
+    .filter((t): t is number => t !== undefined)
+    .sort((a, b) => a - b);
+  const groups: WriteGroup[] = [];
+  let last = -Infinity;
+  for (const t of written) {
+    if (t - last > gapMs) groups.push({ at: t - written[0]!, count: 0 });
+    groups.at(-1)!.count++;
+    last = t;
+  }
+  return groups;
+}
+
+/**
+ * Prosody alone with the bridge's shape: the plain component writes the same groups at the same
+ * times as the bridge did (`writeGroups`), so the only difference left is the bridge's process
+ * on the machine (and its way to the socket). Latency to Carol of the `pg` messages.
+ */
+export async function replayLine(
+  ctx: PlainRoomContext,
+  plain: PlainComponent,
+  groups: WriteGroup[],
+): Promise<Latency> {
+  const sent = sentAt();
+  const t0 = performance.now();
+  let n = 0;
+  for (const g of groups) {
+    while (performance.now() - t0 < g.at) await sleep(1);
+    await plain.say(PLAIN_MUC, stamp(sent, 'pg', n, n + g.count), n);
+    n += g.count;
+  }
+  await waitUntil(() => [...sent.keys()].every((b) => ctx.bob.arrivals.has(b)), 60_000, 'pg');
+  return ctx.toCarol('pg ', sent);
+}

@@ -24,8 +24,15 @@ export class XmppServer {
   ) {}
 
   /** Ports: clients on `c2sPort`, the component on `c2sPort + 125`, HTTP upload on `+ 58`. */
-  /** `nagle`: Prosody's `network_settings.nagle` (test/peers/xmpp.sh XMPP_NAGLE). */
-  static async start(c2sPort: number, nagle: 'on' | 'off' = 'off'): Promise<XmppServer> {
+  /**
+   * `nagle`: Prosody's `network_settings.nagle` (test/peers/xmpp.sh XMPP_NAGLE); `writes`:
+   * `opportunistic` sets `network_settings.opportunistic_writes` (XMPP_OPPORTUNISTIC_WRITES).
+   */
+  static async start(
+    c2sPort: number,
+    nagle: 'on' | 'off' = 'off',
+    writes: 'deferred' | 'opportunistic' = 'deferred',
+  ): Promise<XmppServer> {
     const dir = mkdtempSync(join(tmpdir(), 'sb-bench-xmpp-'));
     const componentPort = c2sPort + 125;
     const env = {
@@ -38,6 +45,7 @@ export class XmppServer {
       // archive grows, which made the phases run later ten times slower (bench/README.md).
       XMPP_MUC_ARCHIVE: 'off',
       XMPP_NAGLE: nagle,
+      XMPP_OPPORTUNISTIC_WRITES: writes === 'opportunistic' ? 'on' : 'off',
       // `plain.localhost` (secret `plainsecret`): the benchmark's plain component sender.
       XMPP_PLAIN_COMPONENT: 'on',
     };

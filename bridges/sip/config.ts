@@ -163,9 +163,16 @@ export const sipConfigSchema = z
          * thread. Default: V8's own.
          */
         young_generation_mb: z.number().min(1).max(256).optional(),
+        /**
+         * Each media thread a child process of the bridge instead of a worker thread: V8 of its
+         * own, whose garbage collector runs on its one thread (`--single-threaded-gc`), so a
+         * real-time media thread never waits for V8's GC helper threads (ordinary threads) and
+         * the main thread's collections share nothing with it. Default: false (worker threads).
+         */
+        process: z.boolean().default(false),
       })
       .strict()
-      .default({ mode: 'relay', rtp_bind_address: '127.0.0.1', ice_servers: [] })
+      .default({ mode: 'relay', rtp_bind_address: '127.0.0.1', ice_servers: [], process: false })
       .refine((m) => m.priority === undefined || m.threads !== 0, {
         message:
           'media.priority applies to media threads: with threads: 0 there are none (set threads ≥ 1 or remove priority)',
@@ -173,6 +180,10 @@ export const sipConfigSchema = z
       .refine((m) => m.realtime === undefined || m.threads !== 0, {
         message:
           'media.realtime applies to media threads: with threads: 0 there are none (set threads ≥ 1 or remove realtime)',
+      })
+      .refine((m) => !m.process || m.threads !== 0, {
+        message:
+          'media.process runs the media threads as processes: with threads: 0 there are none (set threads ≥ 1 or remove process)',
       })
       .refine((m) => m.realtime === undefined || m.priority === undefined, {
         message:

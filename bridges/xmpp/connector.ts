@@ -16,7 +16,6 @@ import {
   type MatrixMessage,
   type MatrixReaction,
   type MatrixRedaction,
-  type MatrixSender,
   type MatrixTopic,
   type MatrixPowerLevels,
   type PowerLevelsCapable,
@@ -54,6 +53,7 @@ import {
   safeJid,
 } from './ids.js';
 import { Mucs } from './muc/muc.js';
+import { fromMatrixDeps } from './routing.js';
 import { ReactionSets } from './messages/reactions.js';
 import { DISCO_INFO, DISCO_ITEMS, discoInfo, discoItems } from './connection/disco.js';
 import { Gateway } from './gateway/gateway.js';
@@ -203,76 +203,23 @@ export class XmppConnector
       if (m.type === 'groupchat' || this.mucs?.isRoom(m.from)) this.mucs?.onMessage(el, m);
       else this.dms?.onMessage(el, m);
     } else if (el.name === 'presence') {
-      if (!this.dms?.onSubscription(el)) this.mucs?.onPresence(el);
+      if (this.dms?.onSubscription(el)) return;
+      // A contact's own presence (not from a MUC of ours) is their ghost's; the rest the MUCs'.
+      if (this.mucs?.isRoomAddress(el.attrs.from ?? '') || !this.dms?.contacts.onPresence(el))
+        this.mucs?.onPresence(el);
     } // iqs never come here: the connection answers them (connection/iq.ts)
   }
 
-  /** What the Matrix → XMPP handlers use: built once per start, not per event. */
+  /** What the Matrix → XMPP handlers use (routing.ts): built once per start, not per event. */
   private fromMatrixDeps?: { link: ComponentLink; deps: fromMatrix.FromMatrixDeps };
 
   private get deps(): fromMatrix.FromMatrixDeps {
-    const ctx = this.ctx;
-    const link = this.link;
-    const reactions = this.reactions;
-    if (!ctx || !link || !reactions)
+    const { ctx, link, reactions, mucs, gateway } = this;
+    if (!ctx || !link || !reactions || !mucs || !gateway)
       throw new BridgeError('not-connected', 'the XMPP bridge is not running', true);
-    if (this.fromMatrixDeps?.link === link) return this.fromMatrixDeps.deps;
-    const gateway = this.gateway!;
-    const deps: fromMatrix.FromMatrixDeps = {
-      link: {
-        // Stanzas to a gateway room go to each XMPP user in it.
-        send: (el) => {
-          const alias = gateway.aliasOf(el.attrs.to);
-          return alias ? gateway.send(el, alias) : link.send(el);
-        },
-      },
-      reactions,
-      route: (portal, sender) => this.route(portal, sender),
-      publicLink: (target) => ctx.publicLink(target),
-      naming: {
-        mentionName: (userId) => {
-          const remote = ctx.ghostRemoteId(userId);
-          if (!remote) return '';
-          const j = safeJid(remote);
-          return j?.resource || j?.local || remote;
-        },
-      },
-    };
-    this.fromMatrixDeps = { link, deps };
-    return deps;
-  }
-
-  private async route(portal: PortalKey, sender: MatrixSender): Promise<fromMatrix.Route> {
-    const ctx = this.ctx!;
-    const where = parsePortal(portal);
-    const own = matrixUserJid(sender.userId, ctx.config.domain);
-    if (!own)
-      throw new BridgeError(
-        'rejected',
-        'your Matrix id has capitals or characters XMPP addresses cannot carry, so you have no XMPP address',
-      );
-    if (where?.kind === 'dm') {
-      if (where.owner !== sender.userId)
-        throw new BridgeError(
-          'rejected',
-          `only ${where.owner} speaks in this chat with ${where.contact}`,
-        );
-      return {
-        type: 'chat',
-        from: `${own}/${ctx.config.resource}`,
-        to: where.contact,
-        ref: (id) => id,
-        original: (id) => id,
-      };
-    }
-    if (where?.kind === 'muc') return this.mucs!.route(where.room, sender);
-    if (where?.kind === 'private') {
-      if (where.owner !== sender.userId)
-        throw new BridgeError('rejected', `only ${where.owner} speaks in this private chat`);
-      return this.mucs!.privates.route(where.room, where.owner, where.nick);
-    }
-    if (where?.kind === 'gateway') return this.gateway!.route(where.alias, sender);
-    throw new BridgeError('unknown-target', 'this room is not bridged to XMPP');
+    if (this.fromMatrixDeps?.link !== link)
+      this.fromMatrixDeps = { link, deps: fromMatrixDeps({ ctx, link, reactions, mucs, gateway }) };
+    return this.fromMatrixDeps.deps;
   }
 
   handleMatrixMessage(msg: MatrixMessage): Promise<SendResult> {

@@ -86,6 +86,14 @@ describe('XMPP gateway: a Matrix room of 1,000 members (Prosody + Synapse)', () 
       .filter((el) => el.name === 'presence' && el.attrs.from?.startsWith(`${roomJid}/`));
     expect(shown).toHaveLength(50);
     expect(shown.map((el) => el.attrs.from)).toContain(`${roomJid}/Owner`);
+    // What the client read to get in: the stanzas from the room up to its self-presence.
+    const got = dave.heard
+      .slice(0, dave.heard.indexOf(self) + 1)
+      .filter((el) => el.attrs.from?.startsWith(roomJid));
+    const bytes = got.reduce((n, el) => n + Buffer.byteLength(el.toString()), 0);
+    console.log(`joining took ${got.length} stanzas, ${bytes} bytes`);
+    expect(got.length).toBeLessThanOrEqual(60);
+    expect(bytes).toBeLessThan(32 * 1024);
     // Nothing more arrives unasked (the others appear when they speak).
     await new Promise((r) => setTimeout(r, 1_000));
     const presences = dave.heard.filter(

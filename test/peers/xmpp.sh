@@ -2,7 +2,8 @@
 # A real XMPP server on 127.0.0.1 for the XMPP bridge's integration tests: Prosody 0.12 (Debian's),
 # plaintext client connections (PLAIN logins: SCRAM is off, so @xmpp/client logs in in ~80 ms
 # instead of ~0.9 s), a MUC service `conference.localhost` (rooms unlocked at creation, MAM on,
-# so groupchat messages carry XEP-0359 stanza-ids; any occupant may set the subject) and the bridge's external component
+# so groupchat messages carry XEP-0359 stanza-ids; XEP-0425 moderation by moderators through
+# mod_muc_moderation of Debian's prosody-modules; any occupant may set the subject) and the bridge's external component
 # `matrix.localhost` (XEP-0114, secret `matrixsecret`: a test-only secret on loopback), and
 # XEP-0363 HTTP file upload `upload.localhost` (mod_http_file_share, plain HTTP on loopback,
 # files up to 1 MiB). In rooms whose name starts with `nopm`, only moderators may send private
@@ -16,9 +17,11 @@
 #        SWITCHBOARD_TEST_XMPP_COMPONENT_PORT and SWITCHBOARD_TEST_XMPP_HTTP_PORT)
 # env: PEERS_DIR (state, default $REPO/.peers), XMPP_C2S_PORT (client port, default 15222),
 #      XMPP_COMPONENT_PORT (component port, default 15347), XMPP_HTTP_PORT (HTTP upload, 15280),
-#      XMPP_MUC_ARCHIVE (on, the default; off: no MUC archive, for the benchmark),
+#      XMPP_MUC_ARCHIVE (on, the default; off: no MUC archive, so no XEP-0425 either, for the benchmark),
 #      XMPP_NAGLE (on, Prosody's default; off: network_settings = { nagle = false }, so Prosody
 #      writes each stanza at once instead of holding it for the peer's ACK: bench/README.md),
+#      XMPP_OPPORTUNISTIC_WRITES (off, Prosody's default; on: network_settings.opportunistic_writes,
+#      so Prosody writes to a socket at once instead of after handling the rest of what it read),
 #      XMPP_PLAIN_COMPONENT (off, the default; on: a second component `plain.localhost`, secret
 #      `plainsecret`, for the benchmark's plain component sender: bench/lib/xmpp-plain-component.ts).
 # Gotchas (../shared/peers/README.md §2): without muc_room_locking = false a new room is locked
@@ -32,10 +35,14 @@ COMPONENT_PORT=${XMPP_COMPONENT_PORT:-15347}
 HTTP_PORT=${XMPP_HTTP_PORT:-15280}
 # Prosody's file storage makes each archived message cost more as the archive grows: the benchmark,
 # which sends tens of thousands into one room, runs without it.
-MUC_MODULES='"muc_mam", "muc_test_no_pm"'
+# mod_muc_moderation (Debian's prosody-modules): XEP-0425 message moderation, which needs the archive.
+MUC_MODULES='"muc_mam", "muc_moderation", "muc_test_no_pm"'
 [ "${XMPP_MUC_ARCHIVE:-on}" = off ] && MUC_MODULES='"muc_test_no_pm"'
+NETWORK=()
+[ "${XMPP_NAGLE:-on}" = off ] && NETWORK+=('nagle = false')
+[ "${XMPP_OPPORTUNISTIC_WRITES:-off}" = on ] && NETWORK+=('opportunistic_writes = true')
 NETWORK_SETTINGS=''
-[ "${XMPP_NAGLE:-on}" = off ] && NETWORK_SETTINGS='network_settings = { nagle = false }'
+[ ${#NETWORK[@]} -gt 0 ] && NETWORK_SETTINGS="network_settings = { $(IFS=,; echo "${NETWORK[*]}") }"
 PLAIN_COMPONENT=''
 [ "${XMPP_PLAIN_COMPONENT:-off}" = on ] && PLAIN_COMPONENT='Component "plain.localhost"
   component_secret = "plainsecret"'
@@ -45,6 +52,7 @@ USERS="alice bob carol dave"
 
 install() {
   command -v prosody >/dev/null 2>&1 || apt_ensure prosody
+  apt_ensure prosody-modules # mod_muc_moderation (XEP-0425)
   command -v prosody >/dev/null 2>&1 || { log "prosody installed but not on PATH"; exit 1; }
   log "prosody: $(dpkg-query -W -f="\${Version}" prosody 2>/dev/null || echo installed)"
 }

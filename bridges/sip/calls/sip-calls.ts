@@ -252,6 +252,7 @@ export class SipCalls implements CallKit {
       m.priority,
       m.realtime,
       m.young_generation_mb,
+      m.process,
     );
     await this.pool.start();
     if (m.priority !== undefined || m.realtime !== undefined)

@@ -61,7 +61,7 @@ export class RelayHost {
           p99: l.percentile(99) / 1e6,
           max: l.max / 1e6,
           packets: this.probe.figures(),
-          ...(this.tid !== undefined ? { tid: this.tid } : {}),
+          ...(this.tid !== undefined ? { tid: this.tid, pid: process.pid } : {}),
           ...(gc ? { gc } : {}),
         };
         if (msg.reset) {

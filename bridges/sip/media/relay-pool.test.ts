@@ -1,4 +1,5 @@
 import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebrtcPhone, patternPayload } from '../../../test/support/webrtc-phone.js';
@@ -44,10 +45,23 @@ describe('the relay pool', () => {
     cleanup = [];
   });
 
-  // threads: 1 is a worker thread (relay-worker.ts through tsx here); 0 the main thread.
-  for (const threads of [1, 0]) {
-    it(`relays a call from the phone both ways (threads: ${threads}), its figures back on close`, async () => {
-      const pool = new RelayPool({ bindAddress: '127.0.0.1', iceServers: [] }, threads, log);
+  // threads: 1 is a worker thread (relay-worker.ts through tsx here); 0 the main thread; with
+  // process, a child process (relay-process.ts).
+  for (const [threads, processes] of [
+    [1, false],
+    [0, false],
+    [1, true],
+  ] as const) {
+    it(`relays a call from the phone both ways (threads: ${threads}${processes ? ', process' : ''}), its figures back on close`, async () => {
+      const pool = new RelayPool(
+        { bindAddress: '127.0.0.1', iceServers: [] },
+        threads,
+        log,
+        undefined,
+        undefined,
+        undefined,
+        processes,
+      );
       const phone = await rtpPhone();
       const client = new WebrtcPhone();
       cleanup.push(
@@ -163,5 +177,43 @@ describe('the relay pool', () => {
     expect(first.every((d) => d.gc === undefined)).toBe(true);
     const window = await pool.loopDelay(false);
     for (const d of window) expect(d.gc?.windowMs).toBeGreaterThan(0);
+  }, 30_000);
+
+  it('media.process: each media thread a process of its own, its calls told when it dies', async () => {
+    const pool = new RelayPool(
+      { bindAddress: '127.0.0.1', iceServers: [] },
+      1,
+      log,
+      undefined,
+      undefined,
+      4,
+      true,
+    );
+    cleanup.push(() => pool.stop());
+    await pool.start();
+    const [delay] = await pool.loopDelay(true);
+    expect(delay!.pid).toBeGreaterThan(0);
+    expect(delay!.pid).not.toBe(process.pid);
+    expect(delay!.tid).toBe(delay!.pid); // the media thread is its process's main thread
+    expect(pool.resourceLimits()).toEqual([{ maxYoungGenerationSizeMb: 4 }]);
+    // Its V8 collects on its one thread, its semi-spaces a third of the young generation each.
+    const argv = readFileSync(`/proc/${delay!.pid}/cmdline`, 'utf8').split('\0');
+    expect(argv).toContain('--single-threaded-gc');
+    expect(argv).toContain('--max-semi-space-size=1');
+    const phone = await rtpPhone();
+    cleanup.push(async () => void phone.socket.close());
+    const a = pool.open();
+    await a.sipOffered(phone.sdp);
+    const lost: string[] = [];
+    a.whenLost((why) => lost.push(why));
+    await pool.crashThread(0);
+    await until(() => lost.length >= 1);
+    expect(lost).toEqual(['the media process exited (SIGKILL)']);
+    // The next call gets a new process.
+    const b = pool.open();
+    expect(await b.sipOffered(phone.sdp)).toContain('a=fingerprint');
+    const [next] = await pool.loopDelay(false);
+    expect(next!.pid).not.toBe(delay!.pid);
+    await b.close();
   }, 30_000);
 });

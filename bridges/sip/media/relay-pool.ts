@@ -7,6 +7,7 @@
  * `threads: 0` runs the relays on the main thread instead (same messages, no worker).
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join, dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -121,13 +122,47 @@ class MediaThread {
 
   constructor(
     readonly name: string,
-    inProcess: boolean,
+    /** On the main thread (`threads: 0`), a worker thread, or a child process (`process: true`). */
+    where: 'main' | 'worker' | 'process',
     private readonly log: Logger,
     priority?: number,
     realtime?: number,
     youngMb?: number,
   ) {
-    if (inProcess) {
+    if (where === 'process') {
+      const child = startProcess(name, priority, realtime, youngMb);
+      let exited = false;
+      const exit = new Promise<void>((resolve) =>
+        child.once('exit', () => {
+          exited = true;
+          resolve();
+        }),
+      );
+      child.on('message', (msg: FromHost) => this.receive(msg));
+      child.on('error', (err) => this.died(err));
+      child.on('exit', (code, signal) =>
+        this.died(new Error(`the media process exited (${signal ?? code})`)),
+      );
+      this.send = (msg) => {
+        if (child.connected) child.send(msg);
+      };
+      const kill = async () => {
+        if (!exited) child.kill('SIGKILL');
+        await exit;
+      };
+      this.crash = kill;
+      this.limits = () => (youngMb !== undefined ? { maxYoungGenerationSizeMb: youngMb } : {});
+      this.stopHost = async () => {
+        this.dead = true;
+        // Closing the channel ends it (relay-process.ts); a process that hangs is killed.
+        if (child.connected) child.disconnect();
+        const timer = setTimeout(() => void kill(), 5000);
+        await exit;
+        clearTimeout(timer);
+      };
+      return;
+    }
+    if (where === 'main') {
       const receive = (msg: FromHost) => this.receive(msg);
       // The relays' code is loaded only when asked for: a worker-threaded bridge never loads
       // werift on its main thread.
@@ -192,6 +227,8 @@ class MediaThread {
       case 'figures':
         for (const [id, state] of msg.relays) this.handles.get(id)?.update(state);
         return;
+      case 'fatal':
+        return this.died(new Error(msg.error));
     }
   }
 
@@ -235,6 +272,43 @@ function startWorker(
   return new Worker(boot, { eval: true, name, workerData, resourceLimits });
 }
 
+/**
+ * A media process: relay-process.js beside this file, or from the TypeScript sources with tsx's
+ * loader. Its V8 collects garbage on its one thread (no helper threads for a real-time thread to
+ * wait for); `media.young_generation_mb` sizes its semi-spaces (a third of the young generation
+ * each, as V8 sizes a worker's).
+ */
+function startProcess(
+  name: string,
+  priority: number | undefined,
+  realtime: number | undefined,
+  youngMb: number | undefined,
+): ChildProcess {
+  const self = import.meta.url;
+  const built = self.endsWith('.js');
+  const script = new URL(built ? './relay-process.js' : './relay-process.ts', self);
+  const v8 = [
+    '--single-threaded-gc',
+    ...(youngMb !== undefined
+      ? [`--max-semi-space-size=${Math.max(1, Math.round(youngMb / 3))}`]
+      : []),
+  ];
+  const loader = built
+    ? []
+    : [
+        '--import',
+        pathToFileURL(
+          join(dirname(createRequire(self).resolve('tsx/package.json')), 'dist/loader.mjs'),
+        ).href,
+      ];
+  return fork(script, [name], {
+    execArgv: [...loader, ...v8],
+    serialization: 'advanced',
+    env: { ...process.env, SWITCHBOARD_SIP_MEDIA: JSON.stringify({ priority, realtime }) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+}
+
 /** The bridge's media threads: each new call's relay goes to the least loaded one. */
 export class RelayPool {
   private threads: MediaThread[] = [];
@@ -250,6 +324,8 @@ export class RelayPool {
     private readonly realtime?: number,
     /** `media.young_generation_mb`: each media thread's young generation, MB (undefined: V8's). */
     private readonly youngMb?: number,
+    /** `media.process`: each media thread a child process of its own (V8 of its own). */
+    private readonly processes = false,
   ) {}
 
   /**
@@ -279,7 +355,7 @@ export class RelayPool {
   private spawn(): MediaThread {
     const thread = new MediaThread(
       `sip-media-${this.threads.length + 1}`,
-      this.size === 0,
+      this.size === 0 ? 'main' : this.processes ? 'process' : 'worker',
       this.log,
       this.priority,
       this.realtime,

@@ -38,6 +38,8 @@ export interface LoopDelay {
   packets: ProbeFigures;
   /** The thread's kernel thread id (Linux), for per-thread CPU and run-queue figures. */
   tid?: number;
+  /** The process it is in (`media.process`: a child process of the bridge's). */
+  pid?: number;
   /** The thread's GC pauses and allocation since the last reset (once a reset started them). */
   gc?: GcFigures;
 }
@@ -53,4 +55,6 @@ export type FromHost =
   | { kind: 'reply'; req: number; value?: unknown; error?: string; state?: RelayState }
   | { kind: 'digit'; id: number; digit: string }
   /** Every relay's figures, each second (for /metrics while calls are up). */
-  | { kind: 'figures'; relays: [number, RelayState][] };
+  | { kind: 'figures'; relays: [number, RelayState][] }
+  /** A media process that cannot run (its priority refused): why, before it exits. */
+  | { kind: 'fatal'; error: string };

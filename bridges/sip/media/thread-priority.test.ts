@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -85,6 +86,59 @@ describe('media.realtime', () => {
         for (const t of threads)
           expect(threadScheduling(t.tid!)).toEqual({ policy: 2, rtPriority: 3 });
         expect(threadScheduling(process.pid)).toEqual({ policy: 0, rtPriority: 0 });
+      } finally {
+        await pool.stop();
+      }
+    },
+    30_000,
+  );
+
+  it.runIf(sysNice)(
+    'media.process: its media thread at the priority, its other threads one below, the bridge untouched',
+    async () => {
+      const pool = new RelayPool(
+        { bindAddress: '127.0.0.1', iceServers: [] },
+        1,
+        log,
+        undefined,
+        3,
+        undefined,
+        true,
+      );
+      try {
+        await pool.start();
+        const [t] = await pool.loopDelay(false);
+        expect(threadScheduling(t!.tid!, t!.pid)).toEqual({ policy: 2, rtPriority: 3 });
+        const others = readdirSync(`/proc/${t!.pid}/task`)
+          .map(Number)
+          .filter((tid) => tid !== t!.tid);
+        expect(others.length).toBeGreaterThan(0);
+        for (const tid of others)
+          expect(threadScheduling(tid, t!.pid)).toEqual({ policy: 2, rtPriority: 2 });
+        expect(threadScheduling(process.pid)).toEqual({ policy: 0, rtPriority: 0 });
+      } finally {
+        await pool.stop();
+      }
+    },
+    30_000,
+  );
+
+  it.runIf(linux)(
+    'a media process that cannot take its priority stops the start, naming the key and the fix',
+    async () => {
+      const pool = new RelayPool(
+        { bindAddress: '127.0.0.1', iceServers: [] },
+        1,
+        log,
+        undefined,
+        100,
+        undefined,
+        true,
+      );
+      try {
+        await expect(pool.start()).rejects.toThrow(
+          /media\.realtime 100: the media thread \(tid \d+\) could not be given SCHED_RR .*CAP_SYS_NICE/,
+        );
       } finally {
         await pool.stop();
       }

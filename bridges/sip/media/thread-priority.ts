@@ -50,8 +50,11 @@ export function setThreadPriority(priority: number): void {
 const SCHED_RR = 2;
 
 /** A thread's scheduling policy and real-time priority, from its stat file (fields 41 and 40). */
-export function threadScheduling(tid: number): { policy: number; rtPriority: number } {
-  const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+export function threadScheduling(
+  tid: number,
+  pid = process.pid,
+): { policy: number; rtPriority: number } {
+  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
   // The fields after the command name (which may hold spaces), from field 3 (state) on.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return { policy: Number(fields[41 - 3]), rtPriority: Number(fields[40 - 3]) };
@@ -64,17 +67,25 @@ export function threadScheduling(tid: number): { policy: number; rtPriority: num
  * thread of the machine whatever its scheduling group; the kernel still keeps 5 % of each second
  * for ordinary threads (`sched_rt_runtime_us`), so a runaway thread cannot take a core whole.
  */
-export function setThreadRealtime(priority: number): void {
+export function setThreadRealtime(priority: number, allThreads = false): void {
   const tid = osThreadId();
   if (tid === undefined)
     throw new Error(
       'media.realtime: this system has no per-thread real-time priority (Linux only); remove media.realtime',
     );
-  try {
-    execFileSync('chrt', ['--rr', '--pid', String(priority), String(tid)], {
+  const chrt = (args: string[]) =>
+    execFileSync('chrt', ['--rr', ...args], {
       stdio: ['ignore', 'ignore', 'pipe'],
       encoding: 'utf8',
     });
+  try {
+    // `allThreads` (a media process): every other thread of the process (V8's, libuv's; those
+    // started later inherit it) one step below the media thread, so that it never waits on a
+    // lock or a task held by an ordinary thread, yet a helper busy on the same core (a compile
+    // job) never keeps it waiting: SCHED_RR shares a priority round-robin, 100 ms turns.
+    if (allThreads)
+      chrt(['--all-tasks', '--pid', String(Math.max(1, priority - 1)), String(process.pid)]);
+    chrt(['--pid', String(priority), String(tid)]);
   } catch (err) {
     const why = ((err as { stderr?: string }).stderr ?? (err as Error).message).trim();
     throw new Error(

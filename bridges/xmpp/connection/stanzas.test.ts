@@ -1,6 +1,6 @@
 import { xml } from '@xmpp/xml';
 import { describe, expect, it } from 'vitest';
-import { buildMessage, NS, parseMessage } from './stanzas.js';
+import { buildMessage, buildModeration, NS, parseMessage } from './stanzas.js';
 
 describe('reading messages', () => {
   it('reads ids, corrections, reactions and chat states', () => {
@@ -88,5 +88,82 @@ describe('building messages', () => {
     expect(el.getChild('received', NS.receipts)?.attrs.id).toBe('m2');
     expect(el.getChild('body')).toBeUndefined();
     expect(el.getChild('markable', NS.markers)).toBeUndefined();
+  });
+});
+
+describe('XEP-0425 moderation', () => {
+  const from = { type: 'groupchat', from: 'r@muc.x', to: 'a@m.x/matrix', id: 'n1' };
+
+  it('reads a v0.2 announcement (Prosody 0.12: fasten apply-to, moderate:0, retract:0)', () => {
+    const m = parseMessage(
+      xml(
+        'message',
+        from,
+        xml(
+          'apply-to',
+          { xmlns: NS.fasten, id: 'sid1' },
+          xml(
+            'moderated',
+            { xmlns: NS.moderate0, by: 'r@muc.x/Mod' },
+            xml('retract', { xmlns: NS.retract0 }),
+            xml('reason', {}, 'spam'),
+          ),
+        ),
+      ),
+    );
+    expect(m.moderated).toEqual({ id: 'sid1', by: 'r@muc.x/Mod', reason: 'spam' });
+    expect(m.retracts).toBeUndefined();
+  });
+
+  it('reads a v0.3+ announcement (retract:1 holding moderated of moderate:1)', () => {
+    const m = parseMessage(
+      xml(
+        'message',
+        from,
+        xml(
+          'retract',
+          { xmlns: NS.retract, id: 'sid2' },
+          xml('moderated', { xmlns: NS.moderate1, by: 'r@muc.x/Mod' }),
+          xml('reason', {}, 'off topic'),
+        ),
+      ),
+    );
+    expect(m.moderated).toEqual({ id: 'sid2', by: 'r@muc.x/Mod', reason: 'off topic' });
+    expect(m.retracts).toBeUndefined();
+  });
+
+  it('a plain XEP-0424 retraction stays one; a v0.2 moderation without retract is none', () => {
+    const r = parseMessage(xml('message', from, xml('retract', { xmlns: NS.retract, id: 'o1' })));
+    expect(r.retracts).toBe('o1');
+    expect(r.moderated).toBeUndefined();
+    const edit = parseMessage(
+      xml(
+        'message',
+        from,
+        xml(
+          'apply-to',
+          { xmlns: NS.fasten, id: 'sid3' },
+          xml('moderated', { xmlns: NS.moderate0, by: 'r@muc.x/Mod' }),
+        ),
+      ),
+    );
+    expect(edit.moderated).toBeUndefined();
+    expect(edit.retracts).toBeUndefined();
+  });
+
+  it('builds requests for both versions, the reason escaped by the library', () => {
+    const v0 = buildModeration('u@m.x/r', 'r@muc.x', 'sid1', '<b>&', 0);
+    expect(v0.attrs).toMatchObject({ type: 'set', from: 'u@m.x/r', to: 'r@muc.x' });
+    const applyTo = v0.getChild('apply-to', NS.fasten)!;
+    expect(applyTo.attrs.id).toBe('sid1');
+    const moderate = applyTo.getChild('moderate', NS.moderate0)!;
+    expect(moderate.getChild('retract', NS.retract0)).toBeDefined();
+    expect(moderate.getChildText('reason')).toBe('<b>&');
+    expect(v0.toString()).toContain('&lt;b&gt;&amp;');
+    const v1 = buildModeration('u@m.x/r', 'r@muc.x', 'sid1', undefined, 1);
+    const m1 = v1.getChild('moderate', NS.moderate1)!;
+    expect(m1.attrs.id).toBe('sid1');
+    expect(m1.getChild('retract', NS.retract)).toBeDefined();
+    expect(m1.getChild('reason')).toBeUndefined();
   });
 });

@@ -27,7 +27,52 @@ export const NS = {
   occupantId: 'urn:xmpp:occupant-id:0',
   xhtmlIm: 'http://jabber.org/protocol/xhtml-im',
   xhtml: 'http://www.w3.org/1999/xhtml',
+  /** XEP-0425 v0.2 (Prosody 0.12's mod_muc_moderation): moderated inside fasten's apply-to. */
+  moderate0: 'urn:xmpp:message-moderate:0',
+  fasten: 'urn:xmpp:fasten:0',
+  retract0: 'urn:xmpp:message-retract:0',
+  /** XEP-0425 v0.3+: moderated inside a XEP-0424 v0.4 retract. */
+  moderate1: 'urn:xmpp:message-moderate:1',
 } as const;
+
+/** The XEP-0425 moderation a room announces: its stanza-id of the message, by whom, why. */
+export interface Moderation {
+  /** The room's stanza-id of the moderated message. */
+  id: string;
+  /** The moderator's occupant JID (room@host/nick), where the room tells it. */
+  by?: string;
+  reason?: string;
+}
+
+/**
+ * XEP-0425 read from a room's announcement: v0.2 (`apply-to` of urn:xmpp:fasten:0 with a
+ * `moderated` of urn:xmpp:message-moderate:0 holding a urn:xmpp:message-retract:0 `retract`)
+ * or v0.3+ (a urn:xmpp:message-retract:1 `retract id` with a urn:xmpp:message-moderate:1
+ * `moderated`). A moderation that does not retract (v0.2 could also edit) is not one we read.
+ */
+export function moderationOf(el: Element): Moderation | undefined {
+  const applyTo = el.getChild('apply-to', NS.fasten);
+  const v0 = applyTo?.getChild('moderated', NS.moderate0);
+  if (applyTo?.attrs.id && v0?.getChild('retract', NS.retract0)) {
+    const reason = v0.getChildText('reason');
+    return {
+      id: applyTo.attrs.id,
+      ...(v0.attrs.by ? { by: v0.attrs.by } : {}),
+      ...(reason ? { reason } : {}),
+    };
+  }
+  const retract = el.getChild('retract', NS.retract);
+  const v1 = retract?.getChild('moderated', NS.moderate1);
+  if (retract?.attrs.id && v1) {
+    const reason = retract.getChildText('reason') ?? v1.getChildText('reason');
+    return {
+      id: retract.attrs.id,
+      ...(v1.attrs.by ? { by: v1.attrs.by } : {}),
+      ...(reason ? { reason } : {}),
+    };
+  }
+  return undefined;
+}
 
 /** The longest XHTML-IM body read (a longer one is ignored: the plain body stands). */
 const MAX_XHTML = 65_536;
@@ -59,8 +104,10 @@ export interface ParsedMessage {
   subject?: string;
   /** XEP-0308: the id of the message this one corrects. */
   replaces?: string;
-  /** XEP-0424: the id of the message retracted. */
+  /** XEP-0424: the id of the message retracted (not when a moderator retracts: `moderated`). */
   retracts?: string;
+  /** XEP-0425: a moderator removed a message (the room's own announcement). */
+  moderated?: Moderation;
   /** XEP-0444: the whole set of the sender's reactions to a message. */
   reactions?: { id: string; keys: string[] };
   /** XEP-0461: the id of the message this one replies to. */
@@ -126,9 +173,12 @@ export function parseMessage(el: Element): ParsedMessage {
     ...(el.getChild('replace', NS.correct)?.attrs.id
       ? { replaces: el.getChild('replace', NS.correct)!.attrs.id! }
       : {}),
-    ...(el.getChild('retract', NS.retract)?.attrs.id
-      ? { retracts: el.getChild('retract', NS.retract)!.attrs.id! }
-      : {}),
+    ...(() => {
+      const moderated = moderationOf(el);
+      if (moderated) return { moderated };
+      const retracts = el.getChild('retract', NS.retract)?.attrs.id;
+      return retracts ? { retracts } : {};
+    })(),
     ...(reactionsEl?.attrs.id
       ? {
           reactions: {
@@ -277,4 +327,36 @@ export function cloneStanza(el: Element): Element {
   for (const child of el.children)
     copy.append(typeof child === 'string' ? child : cloneStanza(child));
   return copy;
+}
+
+/**
+ * A XEP-0425 moderation request (an iq set to the room from a moderator's occupant): retract the
+ * message with the room's `stanzaId`, for `reason`; `version` 0 is v0.2 (Prosody 0.12's
+ * mod_muc_moderation: fasten `apply-to`), 1 is v0.3+ (`moderate id` with a retract of
+ * urn:xmpp:message-retract:1).
+ */
+export function buildModeration(
+  from: string,
+  room: string,
+  stanzaId: string,
+  reason: string | undefined,
+  version: 0 | 1,
+): Element {
+  const why = reason ? xml('reason', {}, xmlText(reason)) : null;
+  return xml(
+    'iq',
+    { type: 'set', from, to: room, id: newId() },
+    version === 0
+      ? xml(
+          'apply-to',
+          { xmlns: NS.fasten, id: stanzaId },
+          xml('moderate', { xmlns: NS.moderate0 }, xml('retract', { xmlns: NS.retract0 }), why),
+        )
+      : xml(
+          'moderate',
+          { xmlns: NS.moderate1, id: stanzaId },
+          xml('retract', { xmlns: NS.retract }),
+          why,
+        ),
+  );
 }

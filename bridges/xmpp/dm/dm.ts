@@ -13,6 +13,7 @@ import { buildError, buildMessage, NS, newId, type ParsedMessage } from '../conn
 import { eventsOf } from '../messages/to-matrix.js';
 import { mediaFromLink } from '../messages/media.js';
 import { Subscriptions } from './subscriptions.js';
+import { ContactPresence } from './contact-presence.js';
 import { avatarNotification, nickOf } from '../avatars/vcard.js';
 
 /** A direct chat a message goes to (DirectChats.deliver). */
@@ -39,12 +40,15 @@ export class DirectChats {
 
   /** Contacts who see Matrix users' presence (subscriptions.ts). */
   readonly subscriptions: Subscriptions;
+  /** Contacts' own presence on their ghosts (contact-presence.ts). */
+  readonly contacts: ContactPresence;
 
   constructor(
     private readonly d: XmppDeps,
     private readonly reactions: ReactionSets,
   ) {
     this.subscriptions = new Subscriptions(d);
+    this.contacts = new ContactPresence(d);
   }
 
   /** A chat (or normal) message to one of the component's users. */

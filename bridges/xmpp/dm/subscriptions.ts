@@ -7,6 +7,9 @@
  * is refused (`unsubscribed`). The contacts are kept in the bridge's store: when the bridge stops
  * cleanly each is told its Matrix contacts are unavailable, and when it is back, available again.
  * Their presence follows their Matrix presence where the homeserver gives it (connector.ts).
+ * The contact is asked back (`subscribe` from the Matrix user's address), so that their own
+ * presence shows on their ghost once they approve (contact-presence.ts); it is probed at each
+ * (re)connection.
  */
 import type { Element } from '@xmpp/xml';
 import { xml } from '@xmpp/xml';
@@ -35,7 +38,7 @@ export class Subscriptions {
     const { ctx, link } = this.d;
     if (!from || !to || from.domain === link.domain || to.domain !== link.domain || !to.local)
       return true;
-    // Their own approvals and refusals of the Matrix user's requests: the bridge asks for none.
+    // Their answers to the bridge's requests: their server sends (or stops) their presence.
     if (type === 'subscribed' || type === 'unsubscribed') return true;
     const owner = jidMatrixUser(to, link.domain);
     const known = !!owner && serverOf(owner) === ctx.domain;
@@ -46,20 +49,30 @@ export class Subscriptions {
       this.note(self, contact, false);
       return true;
     }
-    if (type === 'subscribe')
+    if (type === 'subscribe') {
       this.send(xml('presence', { type: 'subscribed', from: self, to: contact }));
+      // Asked back: their presence on their ghost (their server answers at once if approved).
+      this.send(xml('presence', { type: 'subscribe', from: self, to: contact }));
+    }
     // Available from the address chats go from (subscribe and probe alike).
     this.send(this.available(self, owner, contact));
     this.note(self, contact, true);
     return true;
   }
 
-  /** The bridge is (back) online: every contact sees their Matrix contacts available. */
+  /**
+   * The bridge is (back) online: every contact sees their Matrix contacts available, and their
+   * own presence is asked for (a probe: what changed while the bridge was away).
+   */
   announce(): void {
     void this.load().then(() => {
       for (const [self, contacts] of this.subs) {
         const owner = jidMatrixUser(safeJid(self)!, this.d.link.domain);
-        if (owner) for (const c of contacts) this.send(this.available(self, owner, c));
+        if (!owner) continue;
+        for (const c of contacts) {
+          this.send(this.available(self, owner, c));
+          this.send(xml('presence', { type: 'probe', from: self, to: c }));
+        }
       }
     });
   }

@@ -1,6 +1,6 @@
 /**
  * Matrix events → stanzas, from the sender's own address on the component: messages (with
- * XEP-0461 replies), edits (XEP-0308), redactions (XEP-0424), reactions (XEP-0444, the user's
+ * XEP-0461 replies), edits (XEP-0308), redactions (XEP-0424; another's in a MUC: XEP-0425), reactions (XEP-0444, the user's
  * whole set each time), typing (XEP-0085). Where they go (a contact, or a MUC the user joined
  * as their own occupant) is the route's business (connector.ts).
  */
@@ -47,6 +47,11 @@ export interface Route {
    * rejects when the room refused it. Absent for chats (written is sent).
    */
   reflected?(id: string): Promise<RemoteMessageId[]>;
+  /**
+   * For a MUC: removes another occupant's message by XEP-0425 moderation (resolves true), or
+   * resolves false when `id` is not an XMPP occupant's message (a retraction of one's own stands).
+   */
+  moderate?(id: string, reason?: string): Promise<boolean>;
 }
 
 export interface FromMatrixDeps {
@@ -175,6 +180,7 @@ export async function handleMatrixRedaction(
     await confirmed;
     return;
   }
+  if (await route.moderate?.(redaction.target, redaction.reason)) return;
   const { confirmed } = await send(d, route, {
     body: 'This person attempted to retract a previous message, but it is unsupported by your client.',
     retracts: route.ref(redaction.target),

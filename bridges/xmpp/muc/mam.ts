@@ -81,11 +81,25 @@ export class MamQueries {
     return out.slice(-MAX_CATCH_UP);
   }
 
+  /**
+   * The archived message with stanza-id `id` (XEP-0313 `ids` field, which Prosody 0.12's archive
+   * answers), or undefined: not archived, or an archive that does not take the field.
+   */
+  async byId(
+    link: ComponentLink,
+    room: string,
+    from: string,
+    id: string,
+  ): Promise<Archived | undefined> {
+    const page = await this.page(link, room, from, { ids: [id] }).catch(() => undefined);
+    return page?.results.find((r) => r.id === id);
+  }
+
   private async page(
     link: ComponentLink,
     room: string,
     from: string,
-    q: { after?: string; start?: number },
+    q: { after?: string; start?: number; ids?: string[] },
   ): Promise<{ results: Archived[]; complete: boolean; lastId?: string }> {
     const queryid = newId();
     const entry = { room, results: [] as Archived[] };
@@ -105,6 +119,7 @@ export class MamQueries {
               q.start !== undefined
                 ? xml('field', { var: 'start' }, xml('value', {}, new Date(q.start).toISOString()))
                 : null,
+              q.ids ? xml('field', { var: 'ids' }, ...q.ids.map((i) => xml('value', {}, i))) : null,
             ),
             xml(
               'set',

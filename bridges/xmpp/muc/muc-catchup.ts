@@ -3,10 +3,11 @@
  * the room again after the bridge or the server was away, and the last stanza-id it starts
  * after (kept in the bridge's store a second after it changes, and at stop).
  */
+import { onModeration } from './moderation.js';
 import type { XmppDeps } from '../deps.js';
 import { mucPortal, safeJid } from '../ids.js';
 import type { LastSeen, MamQueries } from './mam.js';
-import { mapIds, ourOccupant, type Occupant, type Room } from './muc-room.js';
+import { ghostNick, mapIds, ourOccupant, type Occupant, type Room } from './muc-room.js';
 import { parseMessage, type ParsedMessage } from '../connection/stanzas.js';
 
 export const lastKey = (room: string) => `muc/${room}/last`;
@@ -49,10 +50,14 @@ export function catchUp(host: CatchUpHost, room: Room, o: Occupant): void {
       for (const a of archived) {
         const m = parseMessage(a.message);
         const nick = safeJid(m.from)?.resource;
+        if (m.type === 'groupchat' && !nick && m.moderated) {
+          onModeration(d, room, m, a.id); // XEP-0425: a message removed meanwhile
+          continue;
+        }
         // Our own users' messages were bridged from Matrix; core drops what it bridged already.
         if (m.type !== 'groupchat' || !nick || ourOccupant(room, nick)) continue;
         if (room.seen.has(a.id)) continue;
-        room.seen.set(a.id, true);
+        room.seen.set(a.id, ghostNick(room, nick));
         if (m.originId) mapIds(room, m.originId, a.id);
         if (m.id) mapIds(room, m.id, a.id);
         await host.bridgeMessage(

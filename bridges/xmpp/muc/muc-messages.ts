@@ -10,10 +10,11 @@ import type { XmppDeps } from '../deps.js';
 import { mucPortal } from '../ids.js';
 import type { ReactionSets } from '../messages/reactions.js';
 import type { ParsedMessage } from '../connection/stanzas.js';
-import { mapIds, ourOccupant, readerOf, type Room } from './muc-room.js';
+import { ghostNick, mapIds, ourOccupant, readerOf, type Room } from './muc-room.js';
 import { seenLast } from './muc-catchup.js';
 import { bridgeMessage, saveSubject } from './muc-inbound.js';
 import { onAffiliationNotice } from './outcasts.js';
+import { onModeration } from './moderation.js';
 import type { PrivateChats } from './private.js';
 
 /** `resource`: the sender's nick (none: the room itself). */
@@ -50,6 +51,11 @@ export function onRoomMessage(
   if (!reader || m.to !== reader.full) return; // another occupant's copy of the same message
   const nick = resource;
   const stanzaId = m.stanzaIds.find((s) => s.by === room.jid)?.id;
+  if (!nick && m.moderated) {
+    // XEP-0425: the room announces that a moderator removed a message.
+    onModeration(d, room, m, stanzaId);
+    return;
+  }
   const own = nick ? ourOccupant(room, nick) : undefined;
   if (own) {
     // Our own message, reflected: it confirms the send and is never bridged back.
@@ -72,7 +78,7 @@ export function onRoomMessage(
   }
   if (stanzaId) {
     if (room.seen.has(stanzaId)) return;
-    room.seen.set(stanzaId, true);
+    room.seen.set(stanzaId, nick ? ghostNick(room, nick) : '');
   }
   if (m.originId && stanzaId) mapIds(room, m.originId, stanzaId);
   if (m.id && stanzaId) mapIds(room, m.id, stanzaId); // what corrections name

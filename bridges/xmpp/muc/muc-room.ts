@@ -55,8 +55,12 @@ export interface Room {
   ids: Lru<string, string>;
   /** The other way: a stanza-id → the message's own id. */
   origins: Lru<string, string>;
-  /** Stanza-ids already bridged (a second copy, after a reconnect, is dropped). */
-  seen: Lru<string, true>;
+  /**
+   * Stanza-ids already bridged (a second copy, after a reconnect, is dropped), each with the
+   * ghost nick of the XMPP occupant who said it ('' for the room's own), what a XEP-0425
+   * moderation reads (moderation.ts).
+   */
+  seen: Lru<string, string>;
   subject?: string;
   /** Per occupant (full address): the id of its subject change waiting for the room's answer. */
   subjectChanges: Map<string, string>;
@@ -69,6 +73,8 @@ export interface Room {
   outcasts?: Set<string>;
   /** Whether the outcast list was read since the last (re)join (by an admin or owner occupant). */
   outcastsRead?: boolean;
+  /** The XEP-0425 version the room advertises (moderation.ts), once asked. */
+  moderation?: Promise<0 | 1 | undefined> | undefined;
 }
 
 export interface Stored {

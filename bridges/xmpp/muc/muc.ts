@@ -21,6 +21,7 @@ import type { XmppDeps } from '../deps.js';
 import type { Route } from '../messages/from-matrix.js';
 import { bareOf, matrixUserJid, mucPortal, safeJid } from '../ids.js';
 import { onPresence } from './muc-presence.js';
+import { isOccupantMessage, moderate } from './moderation.js';
 import {
   groupchatRoute,
   newRoom,
@@ -31,25 +32,19 @@ import {
 } from './muc-room.js';
 import { PrivateChats } from './private.js';
 import type { DirectChats } from '../dm/dm.js';
-import { kickOrBan, levelChanges, setLevels, unban } from './muc-moderation.js';
+import { levelChanges, setLevels } from './muc-moderation.js';
 import { nickFor } from './nicks.js';
 import type { ReactionSets } from '../messages/reactions.js';
-import {
-  buildJoin,
-  buildLeave,
-  buildMessage,
-  newId,
-  type ParsedMessage,
-} from '../connection/stanzas.js';
+import { buildMessage, newId, type ParsedMessage } from '../connection/stanzas.js';
 import { MamQueries } from './mam.js';
-import { presenceOf, tellPresence } from './own-presence.js';
+import { tellPresence } from './own-presence.js';
 import { catchUp, lastKey } from './muc-catchup.js';
 import * as ids from './occupant-ids.js';
 import { arrived, bridgeMessage, subjectKey } from './muc-inbound.js';
 import { onRoomMessage } from './muc-messages.js';
-import { matrixBan, outcastAddress, readOutcasts } from './outcasts.js';
-
-const JOIN_TIMEOUT_MS = 15_000;
+import { readOutcasts } from './outcasts.js';
+import { joinOccupant, leaveOccupant } from './occupant-join.js';
+import { onMatrixMembership } from './matrix-membership.js';
 
 const membersKey = (room: string) => `muc/${room}/members`;
 
@@ -85,6 +80,15 @@ export class Mucs {
     const room = this.rooms.get(slash < 0 ? from : from.slice(0, slash));
     const reader = room && readerOf(room);
     return !!reader && to !== reader.full;
+  }
+
+  /**
+   * Whether a stanza's `from` is one of our rooms or an occupant of one: off the address string
+   * first (as the room writes it: a MUC's presences come by the hundred), else parsed.
+   */
+  isRoomAddress(from: string): boolean {
+    const slash = from.indexOf('/');
+    return this.rooms.has(slash < 0 ? from : from.slice(0, slash)) || this.isRoom(from);
   }
 
   isRoom(address: string): boolean {
@@ -130,7 +134,7 @@ export class Mucs {
   async unlinked(jid: string): Promise<void> {
     const room = this.rooms.get(jid);
     if (!room) return;
-    for (const o of room.occupants.values()) this.leave(room, o);
+    for (const o of room.occupants.values()) leaveOccupant(this.d, room, o);
     this.rooms.delete(jid);
     await this.d.ctx.kv.delete(membersKey(jid));
     await this.d.ctx.kv.delete(ids.occupantIdsKey(jid));
@@ -200,45 +204,8 @@ export class Mucs {
     return o;
   }
 
-  /**
-   * Sends the occupant's join and resolves when the room confirms it. A join still waiting (a
-   * retry after a nick conflict, a rejoin after a reconnect) settles with this one.
-   */
   private join(room: Room, o: Occupant, first = false): Promise<void> {
-    const previous = o.settle;
-    o.state = 'joining';
-    let settle!: (err?: Error) => void;
-    const joined = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => settle(new BridgeError('network', `${room.jid} did not answer the join`, true)),
-        JOIN_TIMEOUT_MS,
-      );
-      timer.unref?.();
-      settle = (err) => {
-        clearTimeout(timer);
-        // A later join that took over owns the occupant's state; this one only settles its waiters.
-        const current = o.settle === settle;
-        if (current) o.settle = undefined;
-        if (err) {
-          if (current) o.state = 'left';
-          reject(err);
-        } else resolve();
-      };
-    });
-    o.settle = settle;
-    o.joined = joined;
-    joined.catch(() => undefined);
-    if (previous)
-      joined.then(
-        () => previous(),
-        (err: Error) => previous(err),
-      );
-    this.d.link
-      .send(buildJoin(o.full, `${room.jid}/${o.nick}`, presenceOf(this.d, o)), { first })
-      .catch((err: unknown) => {
-        settle(new BridgeError('network', `could not join ${room.jid}: ${String(err)}`, true));
-      });
-    return joined;
+    return joinOccupant(this.d, room, o, first);
   }
 
   /**
@@ -252,18 +219,21 @@ export class Mucs {
     }
   }
 
-  private leave(room: Room, o: Occupant, status?: string): void {
-    o.state = 'left';
-    void this.d.link
-      .send(buildLeave(o.full, `${room.jid}/${o.nick}`, status))
-      .catch(() => undefined);
-  }
-
   /** Where a Matrix user's stanzas to the MUC go: from their occupant, joined first. */
   async route(jid: string, sender: MatrixSender): Promise<Route> {
     const room = this.room(jid);
     const o = await this.ensureJoined(jid, sender);
-    return (o.route ??= groupchatRoute(room, o));
+    return (o.route ??= {
+      ...groupchatRoute(room, o),
+      // XEP-0425: another's message is removed by moderation, not by a retraction (moderation.ts).
+      moderate: async (target, reason) => {
+        const stanzaId = room.ids.get(target) ?? target;
+        const lookUp = (id: string) => this.mam.byId(this.d.link, room.jid, o.full, id);
+        if (!(await isOccupantMessage(room, stanzaId, lookUp))) return false;
+        await moderate(this.d.link, room, o, stanzaId, reason);
+        return true;
+      },
+    });
   }
 
   onMessage(el: Element, m: ParsedMessage): void {
@@ -332,57 +302,19 @@ export class Mucs {
     );
   }
 
-  /** A Matrix user joined (their occupant joins the MUC) or left (it leaves). */
+  /** A Matrix user joined (their occupant joins the MUC) or left (it leaves): matrix-membership.ts. */
   async onMatrixMembership(jid: string, change: MatrixMembership): Promise<void> {
     if (this.stopped) return;
     const room = this.room(jid);
-    if (change.membership === 'join' && change.target === change.sender.userId) {
-      const o = room.occupants.get(change.sender.userId);
-      const wanted = nickFor(change.sender.displayName, change.sender.userId);
-      if (o?.state === 'joined' && wanted !== o.wanted) {
-        // A new display name: the occupant changes nick (a presence to the new one, XEP-0045 §7.6).
-        o.wanted = wanted;
-        o.nick = wanted;
-        o.conflicts = 0;
-        await this.store(room);
-        await this.join(room, o).catch((err: unknown) =>
-          this.d.ctx.log.info({ err, portal: mucPortal(jid) }, 'a nick change was refused'),
-        );
-        return;
-      }
-      await this.ensureJoined(jid, change.sender);
-      return;
-    }
-    const ghost = this.d.ctx.ghostRemoteId(change.target);
-    const address = ghost ? outcastAddress(room, ghost) : undefined;
-    if (address && (change.membership === 'ban' || change.membership === 'unban')) {
-      // An XMPP account's own ghost (not an occupant's): its address is an outcast, or not.
-      await matrixBan(this.d, room, address, change, () =>
-        this.ensureJoined(room.jid, change.sender),
-      );
-      return;
-    }
-    if (ghost && change.membership === 'unban') {
-      await unban(this.d.link, room, ghost, await this.ensureJoined(room.jid, change.sender));
-      return;
-    }
-    if (ghost && (change.membership === 'kick' || change.membership === 'ban')) {
-      await kickOrBan(this.d.link, room, ghost, change, (sender) =>
-        this.ensureJoined(room.jid, sender),
-      );
-      return;
-    }
-    if (
-      change.membership === 'leave' ||
-      change.membership === 'kick' ||
-      change.membership === 'ban'
-    ) {
-      const o = room.occupants.get(change.target);
-      if (!o) return;
-      this.leave(room, o, change.reason);
-      room.occupants.delete(change.target);
-      await this.store(room);
-    }
+    await onMatrixMembership(
+      {
+        d: this.d,
+        store: (r) => this.store(r),
+        ensureJoined: (sender) => this.ensureJoined(jid, sender),
+      },
+      room,
+      change,
+    );
   }
 
   /** A Matrix user changed power levels: affiliations and roles in the MUC, done by their occupant. */
