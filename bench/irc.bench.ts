@@ -33,8 +33,23 @@ const { values: args } = parseArgs({
     // This process (the IRC users and the stand-in homeserver) and the bridge each on a core of
     // their own: whether a run's figures depend on where the scheduler put them.
     pin: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
   },
 });
+if (args.help) {
+  console.log(`npm run bench:irc -- [options]   (defaults in brackets; bench/README.md says what each run measures)
+  --messages N        messages in each throughput run [10000]
+  --warm-up N         messages each way before the timed runs, not timed [2000]
+  --puppets N         puppets in the puppet run [1000]
+  --connects N        the network's max_concurrent_connects [50]
+  --paced-rate N      msg/s of the latency runs [500]
+  --paced-seconds N   how long each latency run lasts [5]
+  --irc-port N        the benchmark's InspIRCd [26667]
+  --streams all,others  the bridge's own events pushed back (all, as Synapse) or not [all,others]
+  --channels 1,10     busy channels of the throughput runs [1,10]
+  --pin               this process on CPU 0, the bridge on CPU 1`);
+  process.exit(0);
+}
 
 const log = (line = '') => console.log(line);
 const ircPort = Number(args['irc-port']);
