@@ -104,14 +104,7 @@ export function holdCauses(
   const gcIn = (a: number, b: number): number => {
     let sum = 0;
     // Pauses do not overlap one another (one thread's); the first ending after a.
-    let lo = 0;
-    let hi = gc.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (gc[mid]![1] <= a) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < gc.length && gc[i]![0] < b; i++)
+    for (let i = firstWhere(gc.length, (k) => gc[k]![1] > a); i < gc.length && gc[i]![0] < b; i++)
       sum += Math.max(0, Math.min(b, gc[i]![1]) - Math.max(a, gc[i]![0]));
     return sum;
   };
@@ -119,15 +112,8 @@ export function holdCauses(
   const split = (a: number, b: number): Map<string, number> => {
     const out = new Map<string, number>();
     const add = (k: string, us: number) => us > 0 && out.set(k, (out.get(k) ?? 0) + us);
-    let lo = 0;
-    let hi = starts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (starts[mid]! <= a) lo = mid + 1;
-      else hi = mid;
-    }
     let covered = 0;
-    for (let i = Math.max(0, lo - 1); i < segs.length && segs[i]!.start < b; i++) {
+    for (let i = segmentAt(starts, a); i < segs.length && segs[i]!.start < b; i++) {
       const s = segs[i]!;
       const x = Math.max(a, s.start);
       const y = Math.min(b, s.end);
@@ -201,6 +187,22 @@ export function holdCauses(
   };
 }
 
+/** The first index in [0, n) where `after(i)` holds, `after` being false then true along a sorted array. */
+function firstWhere(n: number, after: (i: number) => boolean): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (after(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** The segment (by sorted start times) that holds time `t`, or the first one. */
+const segmentAt = (starts: number[], t: number) =>
+  Math.max(0, firstWhere(starts.length, (i) => starts[i]! > t) - 1);
+
 /**
  * A thread's states summed over intervals ([start, end], µs): e.g. where the peers' main thread
  * was while the media thread collected garbage. Shares (%) of the intervals' total, largest first.
@@ -214,15 +216,8 @@ export function statesOver(
   const starts = segs.map((s) => s.start);
   for (const [a, b] of intervals) {
     total += b - a;
-    let lo = 0;
-    let hi = starts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (starts[mid]! <= a) lo = mid + 1;
-      else hi = mid;
-    }
     let covered = 0;
-    for (let i = Math.max(0, lo - 1); i < segs.length && segs[i]!.start < b; i++) {
+    for (let i = segmentAt(starts, a); i < segs.length && segs[i]!.start < b; i++) {
       const x = Math.max(a, segs[i]!.start);
       const y = Math.min(b, segs[i]!.end);
       if (y <= x) continue;
