@@ -41,7 +41,7 @@
  * both phases; run without it beside, for the contended figures.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -63,13 +63,7 @@ import { pinToCpu, processTree, snapshot } from './lib/threads.js';
 import { availableParallelism, setPriority } from 'node:os';
 import { WireMeasure, type WireResults } from './lib/media-wire.js';
 import { SchedTrace, type SchedEvent } from './lib/sched-trace.js';
-import {
-  holdCauses,
-  statesOver,
-  taskLabels,
-  timeline,
-  type HoldCauses,
-} from './lib/hold-causes.js';
+import { reportHoldCauses } from './lib/hold-report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -380,61 +374,13 @@ try {
   describe('SIP → Matrix', relayed.aToB);
   describe('Matrix → SIP', relayed.bToA);
   if (wireResults) wire!.describe(wireResults);
-  let causes: { toMatrix: HoldCauses; toSip: HoldCauses } | undefined;
-  let peersDuringGc: unknown;
-  if (sched && wire?.pairs) {
-    const media = stats.mediaLoopDelayMs.flatMap((d) => (d.tid ? [d.tid] : []));
-    const pauses = stats.mediaLoopDelayMs.flatMap((d) => d.gc?.pauses ?? []);
-    const who = taskLabels({
-      media: new Set(media),
-      bridgeMain: bridge.pid,
-      bridge: tids.bridge,
-      bench: tids.bench,
-    });
-    if (media.length === 1) {
-      const segs = timeline(sched.events, media[0]!, who);
-      if (process.env.SWITCHBOARD_BENCH_SCHED_DUMP)
-        writeFileSync(
-          process.env.SWITCHBOARD_BENCH_SCHED_DUMP,
-          JSON.stringify({ segs, pauses, pairs: wire.pairs }),
-        );
-      const every = [...wire.pairs.toMatrix, ...wire.pairs.toSip];
-      causes = {
-        toMatrix: holdCauses(wire.pairs.toMatrix, every, segs, pauses),
-        toSip: holdCauses(wire.pairs.toSip, every, segs, pauses),
-      };
-      describeCauses(causes, sched.events.length, sched.lost);
-      // The peers stand in for other machines: were they held up while the bridge collected?
-      const peers = timeline(sched.events, process.pid, who);
-      const inPauses = statesOver(
-        peers,
-        pauses.map(([s, d]) => [s, s + d] as [number, number]),
-      );
-      const first = every.reduce((m, p) => Math.min(m, p[0]), Infinity);
-      const last = every.reduce((m, p) => Math.max(m, p[1]), -Infinity);
-      const overall = statesOver(peers, [[first, last]]);
-      const top = (o: typeof overall) =>
-        Object.entries(o.percent)
-          .slice(0, 4)
-          .map(([k, v]) => `${k} ${round(v, 1)} %`)
-          .join(', ');
-      log(
-        `  the peers' main thread (this process: every phone and Matrix client sends from it): over the media thread's GC pauses (${round(inPauses.totalMs)} ms) ${top(inPauses)}; over the window ${top(overall)}`,
-      );
-      peersDuringGc = { inPauses, overall };
-      // Phones and Matrix clients are other machines: a peer that waits for a core behind the
-      // bridge does not send while the bridge is busy, and the bridge's hold looks shorter.
-      const behindBridge = Object.entries(overall.percent)
-        .filter(([k]) => /^waiting for a core behind (a media thread|the bridge)/.test(k))
-        .reduce((sum, [, v]) => sum + v, 0);
-      if (behindBridge >= 1)
-        log(
-          `  NOTE: the peers waited for a core behind the bridge's threads ${round(behindBridge, 1)} % of the window` +
-            ` (${round(inPauses.percent['waiting for a core behind a media thread'] ?? 0)} % of its GC pauses): packets were not sent` +
-            ' while the bridge was busy, as phones on other machines would, so the hold above is flattered; --pin keeps them apart',
-        );
-    } else log('  where the held packets waited: told for one media thread only (--threads 1)');
-  }
+  const { causes, peersDuringGc } =
+    sched && wire?.pairs
+      ? reportHoldCauses(
+          { sched, pairs: wire.pairs, media: stats.mediaLoopDelayMs, bridgePid: bridge.pid, tids },
+          log,
+        )
+      : { causes: undefined, peersDuringGc: undefined };
   const cpuPerPacketUs = (stats.cpuMs * 1000) / packets;
   log(
     `  bridge CPU ${round(stats.cpuMs / 1000, 2)} s for ≈${packets} packets: ${round(cpuPerPacketUs, 1)} µs per packet ` +
@@ -498,41 +444,6 @@ try {
   rmSync(work, { recursive: true, force: true });
   await database.cleanup();
 }
-function describeCauses(
-  c: { toMatrix: HoldCauses; toSip: HoldCauses },
-  events: number,
-  lost: number,
-): void {
-  log(
-    `  where the held packets waited (the media thread's states from ${events} scheduler events` +
-      (lost ? `, ${lost} LOST: the figures are not whole` : ', none lost') +
-      '; mean ms per packet, the slowest against all):',
-  );
-  const fmt = (by: Record<string, number>, keys: string[]) =>
-    keys.map((k) => `${k} ${round(by[k] ?? 0, 3)}`).join('; ');
-  for (const [label, h] of [
-    ['SIP → Matrix', c.toMatrix],
-    ['Matrix → SIP', c.toSip],
-  ] as const) {
-    // The states that weigh most for the slowest, then those that weigh most for all.
-    const keys = [
-      ...new Set([
-        ...Object.keys(h.slowestByState).slice(0, 6),
-        ...Object.keys(h.allByState).slice(0, 3),
-      ]),
-    ];
-    log(
-      `  ${label.padEnd(16)} the ${h.slowest} held ≥ p99 (${round(h.p99HoldMs, 2)} ms), mean ${round(h.slowestMeanMs, 2)} ms: ${fmt(h.slowestByState, keys)}`,
-    );
-    log(
-      `  ${''.padEnd(16)} all ${h.packets}, mean ${round(h.allMeanMs, 3)} ms: ${fmt(h.allByState, keys)}`,
-    );
-    log(
-      `  ${''.padEnd(16)} packets in the bridge ahead of each on arrival (both ways): the slowest p50 ${h.ahead.slowestP50}, mean ${round(h.ahead.slowestMean, 1)}; all p50 ${h.ahead.allP50}, mean ${round(h.ahead.allMean, 1)}`,
-    );
-  }
-}
-
 log('--- json ---');
 log(
   JSON.stringify(
