@@ -71,3 +71,50 @@ describe('the answer to a transaction', () => {
     expect(stored).toEqual(['$e2']);
   });
 });
+
+describe('a transaction’s events', () => {
+  it('go to the bridges once committed, while the answer still waits for the flush to disk', async () => {
+    const routed: string[] = [];
+    let flushed!: () => void;
+    const flush = new Promise<void>((resolve) => (flushed = resolve));
+    const h = appserviceHandlers({
+      store: {
+        inbox: {
+          addTransaction: async (
+            txnId: string,
+            rows: { eventId: string; roomId: string; json: string }[],
+            stored?: (r: unknown) => void,
+          ) => {
+            const result = {
+              repeat: false,
+              txnIdReset: false,
+              added: rows.map((r, i) => ({ ...r, seq: i, txnId })),
+            };
+            stored?.(result); // committed: survives a crash of the process
+            await flush; // the log synced: survives a crash of the machine
+            return result;
+          },
+        },
+      },
+      router: {
+        enqueue: (row: { eventId: string }) => routed.push(row.eventId),
+        enqueueEphemeral: () => undefined,
+      },
+      runtimes: new Map(),
+      portals: { inRoom: async () => [] },
+      metrics: { ownEvents: { inc: () => undefined }, transactions: { inc: () => undefined } },
+      log: pino({ level: 'silent' }),
+      botUserId: BOT,
+      delivery: { allSent: async () => undefined },
+    } as unknown as Parameters<typeof appserviceHandlers>[0]);
+    let answered = false;
+    const answer = h
+      .onTransaction('1', { events: [event('@alice:hs', 1)], ephemeral: [], toDevice: [] }, 0)
+      .then(() => (answered = true));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(routed).toEqual(['$e1']);
+    expect(answered).toBe(false);
+    flushed();
+    await answer;
+  });
+});
