@@ -64,6 +64,7 @@ import { XmppReceiver } from './lib/xmpp-receiver.js';
 import { XmppServer } from './lib/xmpp-server.js';
 import { holdLine, XmppWire } from './lib/xmpp-wire.js';
 import { ensureTcpdump } from './lib/wire-capture.js';
+import { pinToCpu } from './lib/threads.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -90,6 +91,9 @@ const { values: args } = parseArgs({
     // After the paced phases, Matrix → XMPP again while the plain component says as much in its
     // own room, at the same time: both paths under the same load (needs the plain component).
     control: { type: 'boolean', default: false },
+    // Prosody alone on CPU 0, everything else of the run (this process, the bridge, Carol) on
+    // CPU 1: whether the bridge's hold is Prosody waiting for a core the bridge's side takes.
+    pin: { type: 'boolean', default: false },
   },
 });
 const messages = Number(args.messages);
@@ -102,7 +106,7 @@ const facts = machine(tmpdir());
 const nagle = args['prosody-nagle'] === 'on' ? 'on' : 'off';
 const writes = args['prosody-writes'] === 'opportunistic' ? 'opportunistic' : 'deferred';
 log(
-  `XMPP benchmark, ${facts.date}: ${facts.cpuModel} × ${facts.nproc}, Node ${facts.node}, load ${facts.loadAverage.join(' ')}; Prosody's Nagle ${nagle}, its writes ${writes}`,
+  `XMPP benchmark, ${facts.date}: ${facts.cpuModel} × ${facts.nproc}, Node ${facts.node}, load ${facts.loadAverage.join(' ')}; Prosody's Nagle ${nagle}, its writes ${writes}${args.pin ? '; pinned: Prosody on CPU 0, the rest on CPU 1' : ''}`,
 );
 
 const MUC = 'bench@conference.localhost';
@@ -124,6 +128,11 @@ const hs = await FakeHomeserver.start({
 });
 const database = await sqliteTarget(tmpdir()).fresh();
 const bridge = new BridgeProcess();
+if (args.pin) {
+  pinToCpu(prosody.pid(), 0);
+  pinToCpu(process.pid, 1); // Carol, started later, inherits it
+  pinToCpu(bridge.pid, 1);
+}
 const peers: XmppPeer[] = [];
 let plain: PlainComponent | undefined;
 let carol: XmppReceiver | undefined;
