@@ -64,6 +64,7 @@ import { availableParallelism, setPriority } from 'node:os';
 import { WireMeasure, type WireResults } from './lib/media-wire.js';
 import { SchedTrace, type SchedEvent } from './lib/sched-trace.js';
 import { reportHoldCauses } from './lib/hold-report.js';
+import { describeFifoFloor } from './lib/fifo-floor.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -408,6 +409,13 @@ try {
   );
   measured.describeProbe(stats.mediaLoopDelayMs);
   measured.describeGc(stats.mediaLoopDelayMs);
+  const mediaCpuMs = stats.threads
+    .filter((g) => g.label.startsWith('media thread'))
+    .reduce((n, g) => n + g.cpuMs, 0);
+  const floors =
+    wire?.pairs && mediaCpuMs > 0
+      ? describeFifoFloor(wire.pairs, (mediaCpuMs * 1000) / packets, log)
+      : undefined;
   results.bridged = {
     ...relayed,
     bridgeCpuMs: stats.cpuMs,
@@ -429,6 +437,7 @@ try {
     atTheBridge: wireResults ?? 'not measured (--no-wire, or no capture possible here)',
     holdCauses: causes ?? 'not measured',
     peersDuringGc: peersDuringGc ?? 'not measured',
+    burstFloor: floors ?? 'not measured',
   };
 } finally {
   schedTrace?.close();

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { fifoFloor } from './fifo-floor.js';
+
+describe('the hold the arrivals alone make', () => {
+  it('holds paced packets one cost each, and the tail of a burst the burst’s work', () => {
+    // Paced: one packet each way every 10 ms, each 100 µs of work: nothing waits.
+    const paced = { toMatrix: [] as [number, number][], toSip: [] as [number, number][] };
+    for (let i = 0; i < 100; i++) {
+      paced.toMatrix.push([i * 10_000, 0]);
+      paced.toSip.push([i * 10_000 + 5000, 0]);
+    }
+    const f = fifoFloor(paced, 100);
+    expect(f.toMatrix).toEqual({ p50: 0.1, p99: 0.1 });
+    expect(f.toSip).toEqual({ p50: 0.1, p99: 0.1 });
+    // One burst: 50 toward Matrix then 50 toward SIP at the same moment, served in that order.
+    const burst = {
+      toMatrix: Array.from({ length: 50 }, (): [number, number] => [1000, 0]),
+      toSip: Array.from({ length: 50 }, (): [number, number] => [1000, 0]),
+    };
+    const b = fifoFloor(burst, 100);
+    expect(b.toMatrix.p99).toBeCloseTo(5.0); // the 50th toward Matrix: 50 × 0.1 ms
+    expect(b.toSip.p99).toBeCloseTo(10.0); // behind all 100
+  });
+});
