@@ -29,7 +29,6 @@ import type { CallQuality, MediaStats, RelayOptions } from './relay-types.js';
 import { bindRtp, codecs, gathered, keepNoSentPackets, rtpBytes, TE_DEFAULT } from './legs.js';
 import { TransitFloor, type RelayProbe } from './relay-probe.js';
 import { MatrixSender } from './matrix-sender.js';
-import { MatrixReceiver } from './matrix-receiver.js';
 import { installFastRtpHeader, readRtpHeader } from './werift-rtp-header.js';
 
 // werift's RTP header parser costs more than the rest of a packet's relaying (werift-rtp-header.ts).
@@ -77,8 +76,6 @@ export class MediaRelay {
   private g711: Record<number, number | undefined> = {};
   /** The stream toward Matrix, sent without werift's per-packet sender work (matrix-sender.ts). */
   private matrixOut?: MatrixSender;
-  /** The stream from Matrix, taken without werift's per-packet receiver work (matrix-receiver.ts). */
-  private matrixIn?: MatrixReceiver;
   /** The header each plain packet from the phone is read into (fromSip). */
   private readonly fromSipHeader = new RtpHeader();
   /** Each way's transit floor, for the probe's delay variation at arrival. */
@@ -275,18 +272,10 @@ export class MediaRelay {
 
   private attach(transceiver: RTCRtpTransceiver | undefined): void {
     if (!transceiver) throw new Error('the WebRTC description has no audio');
-    this.lean(transceiver);
-    void transceiver.sender.replaceTrack(this.track);
-    transceiver.setDirection('sendrecv');
-  }
-
-  /** The lean paths each way of the audio transceiver (matrix-sender.ts, matrix-receiver.ts). */
-  private lean(transceiver: RTCRtpTransceiver): void {
     keepNoSentPackets(transceiver.sender);
     this.matrixOut = new MatrixSender(transceiver.sender);
-    this.matrixIn ??= MatrixReceiver.install(this.pc, transceiver.receiver, (packet) =>
-      this.fromMatrix(packet),
-    );
+    void transceiver.sender.replaceTrack(this.track);
+    transceiver.setDirection('sendrecv');
   }
 
   /** The local description once its ICE candidates are gathered (no trickling toward Matrix). */
@@ -318,7 +307,9 @@ export class MediaRelay {
   /** Takes the INVITE's SDP; returns the WebRTC offer for m.call.invite. */
   async sipOffered(offer: string): Promise<string> {
     this.setSip(offer);
-    this.lean(this.pc.addTransceiver(this.track, { direction: 'sendrecv' }));
+    const transceiver = this.pc.addTransceiver(this.track, { direction: 'sendrecv' });
+    keepNoSentPackets(transceiver.sender);
+    this.matrixOut = new MatrixSender(transceiver.sender);
     await this.pc.setLocalDescription(await this.pc.createOffer());
     return this.gathered();
   }
