@@ -141,8 +141,7 @@ export class WireMeasure {
           ` (unmatched: ${f.inOnly} in without out, ${f.outOnly} out without in, ${f.unseen} on the wire neither way;` +
           ` relay's header mapping as documented in ${f.mapping});` +
           ` held by the bridge p50 ${round(f.holdMs.p50, 3)} / p99 ${round(f.holdMs.p99, 2)} / max ${round(f.holdMs.max, 1)} ms;` +
-          ` added delay variation p50 ${round(f.variationMs.p50, 2)} / p99 ${round(f.variationMs.p99, 2)} / max ${round(f.variationMs.max, 1)} ms;` +
-          ` the peers sent late against their 20 ms grid p50 ${round(f.sendLateMs.p50, 2)} / p99 ${round(f.sendLateMs.p99, 2)} ms`,
+          ` added delay variation p50 ${round(f.variationMs.p50, 2)} / p99 ${round(f.variationMs.p99, 2)} / max ${round(f.variationMs.max, 1)} ms`,
       );
     if (!r.gc) return;
     for (const [label, g] of [

@@ -103,15 +103,7 @@ export interface WireFigures {
   holdMs: { p50: number; p99: number; max: number };
   /** Each packet's hold above its stream's smallest (the delay variation the bridge adds), ms. */
   variationMs: { p50: number; p99: number; max: number };
-  /**
-   * How late the sending peer put each packet on the wire against its stream's 20 ms grid (above
-   * the stream's earliest), ms: the peers' own bursts, which the bridge's hold starts after.
-   */
-  sendLateMs: { p50: number; p99: number; max: number };
 }
-
-/** The peers' pace (bench/lib/media-peers.ts): one packet a stream every 20 ms. */
-const PERIOD_US = 20_000;
 
 /**
  * The holds of one direction's streams. `keepsTimestamp`: whether the relay keeps the RTP
@@ -126,7 +118,6 @@ export function wireHold(
 ): WireFigures {
   const holds: number[] = [];
   const variation: number[] = [];
-  const sendLate: number[] = [];
   let matched = 0;
   let inOnly = 0;
   let outOnly = 0;
@@ -135,13 +126,11 @@ export function wireHold(
   let counted = 0;
   for (const s of streams) {
     const own: number[] = [];
-    const late: number[] = [];
     let offset: number | undefined;
     const n = Math.max(s.sent.length, s.received.length);
     for (let i = 0; i < n; i++) {
       const a = wire.get(s.sent[i] ?? NaN);
       const b = wire.get(s.received[i] ?? NaN);
-      if (a) late.push(a.us - i * PERIOD_US);
       if (a && b) {
         matched++;
         own.push((b.us - a.us) / 1000);
@@ -153,8 +142,6 @@ export function wireHold(
       else if (b) outOnly++;
       else if (!Number.isNaN(s.sent[i] ?? NaN) || !Number.isNaN(s.received[i] ?? NaN)) unseen++;
     }
-    const earliest = Math.min(...late);
-    for (const l of late) sendLate.push((l - earliest) / 1000);
     if (!own.length) continue;
     counted++;
     const min = Math.min(...own);
@@ -165,7 +152,6 @@ export function wireHold(
   }
   holds.sort((x, y) => x - y);
   variation.sort((x, y) => x - y);
-  sendLate.sort((x, y) => x - y);
   const three = (xs: number[]) => ({
     p50: percentile(xs, 50),
     p99: percentile(xs, 99),
@@ -180,6 +166,5 @@ export function wireHold(
     mapping,
     holdMs: three(holds),
     variationMs: three(variation),
-    sendLateMs: three(sendLate),
   };
 }
