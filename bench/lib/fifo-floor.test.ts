@@ -22,3 +22,22 @@ describe('the hold the arrivals alone make', () => {
     expect(b.toSip.p99).toBeCloseTo(10.0); // behind all 100
   });
 });
+
+describe('the same arrivals served alternately between the ways', () => {
+  it('shares a burst’s tail between the ways instead of leaving it to the one sent last', () => {
+    const burst = {
+      toMatrix: Array.from({ length: 50 }, (): [number, number] => [1000, 0]),
+      toSip: Array.from({ length: 50 }, (): [number, number] => [1000, 0]),
+    };
+    const b = fifoFloor(burst, 100, 'alternate');
+    expect(b.toMatrix.p99).toBeCloseTo(9.9); // every other of the 100
+    expect(b.toSip.p99).toBeCloseTo(10.0);
+    expect(b.toMatrix.p50).toBeCloseTo(4.9);
+    // Apart in time, alternating changes nothing.
+    const apart = {
+      toMatrix: [[0, 0]] as [number, number][],
+      toSip: [[5000, 0]] as [number, number][],
+    };
+    expect(fifoFloor(apart, 100, 'alternate').toSip.p99).toBeCloseTo(0.1);
+  });
+});
