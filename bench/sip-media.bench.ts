@@ -409,13 +409,7 @@ try {
   );
   measured.describeProbe(stats.mediaLoopDelayMs);
   measured.describeGc(stats.mediaLoopDelayMs);
-  const mediaCpuMs = stats.threads
-    .filter((g) => g.label.startsWith('media thread'))
-    .reduce((n, g) => n + g.cpuMs, 0);
-  const floors =
-    wire?.pairs && mediaCpuMs > 0
-      ? describeFifoFloor(wire.pairs, (mediaCpuMs * 1000) / packets, log)
-      : undefined;
+  const floors = wire?.pairs ? describeFifoFloor(wire.pairs, log) : undefined;
   results.bridged = {
     ...relayed,
     bridgeCpuMs: stats.cpuMs,

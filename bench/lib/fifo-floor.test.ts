@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fifoFloor } from './fifo-floor.js';
+import { busyCosts, fifoFloor } from './fifo-floor.js';
 
 describe('the hold the arrivals alone make', () => {
   it('holds paced packets one cost each, and the tail of a burst the burst’s work', () => {
@@ -39,5 +39,22 @@ describe('the same arrivals served alternately between the ways', () => {
       toSip: [[5000, 0]] as [number, number][],
     };
     expect(fifoFloor(apart, 100, 'alternate').toSip.p99).toBeCloseTo(0.1);
+  });
+});
+
+describe("the bridge's cost a packet while busy, from the wire", () => {
+  it('takes the gaps between departures when the next packet was already in, by its way', () => {
+    // A burst at 0: two toward Matrix then one toward SIP, out at 30, 60, 140 µs; then one
+    // toward Matrix alone at 1000 (out at 1030: the bridge was idle before it, not counted).
+    const b = busyCosts({
+      toMatrix: [
+        [0, 30],
+        [0, 60],
+        [1000, 1030],
+      ],
+      toSip: [[0, 140]],
+    });
+    expect(b.gaps).toEqual([1, 1]);
+    expect(b.costUs).toEqual([30, 80]);
   });
 });

@@ -17,19 +17,47 @@ import { percentile } from './stats.js';
 export type Order = 'arrival' | 'alternate';
 
 export interface FifoFloor {
-  costUs: number;
+  /** The ideal relay's cost a packet (µs): toward Matrix, toward SIP. */
+  costUs: [number, number];
   order: Order;
   /** The ideal relay's hold (ms), each way. */
   toMatrix: { p50: number; p99: number };
   toSip: { p50: number; p99: number };
 }
 
-/** `pairs`: each way's [t_in, t_out] (µs); only t_in is used. */
+type Pairs = { toMatrix: [number, number][]; toSip: [number, number][] };
+
+/**
+ * The bridge's own cost a packet while busy, each way, from the wire: when a packet had arrived
+ * before the packet out ahead of it left, the bridge worked on nothing else between the two
+ * departures, so that gap is the packet's time in the relay (its GC pauses and timers in it).
+ * The mean of those gaps by the way of the packet that left (µs), and how many there were.
+ */
+export function busyCosts(pairs: Pairs): { costUs: [number, number]; gaps: [number, number] } {
+  const all: [number, number, 0 | 1][] = [
+    ...pairs.toMatrix.map(([a, b]) => [a, b, 0] as [number, number, 0]),
+    ...pairs.toSip.map(([a, b]) => [a, b, 1] as [number, number, 1]),
+  ];
+  all.sort((x, y) => x[1] - y[1]);
+  const sum = [0, 0];
+  const gaps: [number, number] = [0, 0];
+  for (let k = 1; k < all.length; k++) {
+    const [tIn, tOut, way] = all[k]!;
+    const before = all[k - 1]![1];
+    if (tIn > before) continue; // it came after the one before left: the bridge may have idled
+    sum[way]! += tOut - before;
+    gaps[way]++;
+  }
+  return { costUs: [sum[0]! / gaps[0], sum[1]! / gaps[1]], gaps };
+}
+
+/** `pairs`: each way's [t_in, t_out] (µs); only t_in is used. `costUs`: one, or each way's. */
 export function fifoFloor(
-  pairs: { toMatrix: [number, number][]; toSip: [number, number][] },
-  costUs: number,
+  pairs: Pairs,
+  costUs: number | [number, number],
   order: Order = 'arrival',
 ): FifoFloor {
+  const cost: [number, number] = typeof costUs === 'number' ? [costUs, costUs] : costUs;
   const ways = [pairs.toMatrix, pairs.toSip].map((p) => p.map(([t]) => t).sort((a, b) => a - b));
   const holds: [number[], number[]] = [[], []];
   const next = [0, 0];
@@ -50,7 +78,7 @@ export function fifoFloor(
     )
       way = other;
     const t = heads[way]!;
-    free = Math.max(free, t) + costUs;
+    free = Math.max(free, t) + cost[way]!;
     holds[way]!.push((free - t) / 1000);
     next[way]!++;
     last = way;
@@ -59,27 +87,32 @@ export function fifoFloor(
     xs.sort((a, b) => a - b);
     return { p50: percentile(xs, 50), p99: percentile(xs, 99) };
   };
-  return { costUs, order, toMatrix: two(holds[0]), toSip: two(holds[1]) };
+  return { costUs: cost, order, toMatrix: two(holds[0]), toSip: two(holds[1]) };
 }
 
-/** The floor's line: at the media threads' own cost a packet, at half of it, and alternately. */
-export function describeFifoFloor(
-  pairs: { toMatrix: [number, number][]; toSip: [number, number][] },
-  costUs: number,
-  log: (line: string) => void,
-): FifoFloor[] {
+/**
+ * The lines: the bridge's cost a packet while busy each way (from the wire), and what an ideal
+ * relay of that cost makes of the same arrivals: in order, at half the cost, and alternately.
+ */
+export function describeFifoFloor(pairs: Pairs, log: (line: string) => void): FifoFloor[] {
+  const busy = busyCosts(pairs);
+  const [m, s] = busy.costUs;
   const floors = [
-    fifoFloor(pairs, costUs),
-    fifoFloor(pairs, costUs / 2),
-    fifoFloor(pairs, costUs, 'alternate'),
+    fifoFloor(pairs, busy.costUs),
+    fifoFloor(pairs, [m / 2, s / 2]),
+    fifoFloor(pairs, busy.costUs, 'alternate'),
   ];
   const ms = (n: number) => n.toFixed(2);
   log(
-    "  the peers' bursts alone (the same arrivals to an ideal relay never idle while a packet waits), hold p50 / p99 S→M, M→S: " +
+    `  the bridge's time a packet while busy (between two departures, the second packet already in), on the wire:` +
+      ` S→M ${m.toFixed(1)} µs (${busy.gaps[0]} gaps), M→S ${s.toFixed(1)} µs (${busy.gaps[1]})`,
+  );
+  log(
+    "  the peers' bursts alone (the same arrivals to an ideal relay of that cost, never idle while a packet waits), hold p50 / p99 S→M, M→S: " +
       floors
         .map(
           (f) =>
-            `${f.order === 'arrival' ? 'in order' : 'alternating the ways'} at ${f.costUs.toFixed(1)} µs a packet ${ms(f.toMatrix.p50)} / ${ms(f.toMatrix.p99)}, ${ms(f.toSip.p50)} / ${ms(f.toSip.p99)} ms`,
+            `${f.order === 'arrival' ? 'in order' : 'alternating the ways'} at ${f.costUs.map((c) => c.toFixed(1)).join(' / ')} µs ${ms(f.toMatrix.p50)} / ${ms(f.toMatrix.p99)}, ${ms(f.toSip.p50)} / ${ms(f.toSip.p99)} ms`,
         )
         .join('; '),
   );
