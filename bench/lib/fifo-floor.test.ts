@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { busyCosts, fifoFloor } from './fifo-floor.js';
+import { busyCosts, fifoFloor, shareUnder } from './fifo-floor.js';
 
 describe('the hold the arrivals alone make', () => {
   it('holds paced packets one cost each, and the tail of a burst the burst’s work', () => {
@@ -56,5 +56,18 @@ describe("the bridge's cost a packet while busy, from the wire", () => {
     });
     expect(b.gaps).toEqual([1, 1]);
     expect(b.costUs).toEqual([30, 80]);
+  });
+});
+
+describe('the share of the cost under a bound', () => {
+  it('finds the cost at which a burst’s tail is held under the bound', () => {
+    // 100 packets at once at 100 µs: the last held 10 ms; under 5 ms takes under half the cost.
+    const burst = {
+      toMatrix: Array.from({ length: 50 }, (): [number, number] => [1000, 0]),
+      toSip: Array.from({ length: 50 }, (): [number, number] => [1000, 0]),
+    };
+    const f = shareUnder(burst, [100, 100], 5)!;
+    expect(f).toBeGreaterThan(0.47);
+    expect(f).toBeLessThan(0.5);
   });
 });

@@ -91,6 +91,27 @@ export function fifoFloor(
 }
 
 /**
+ * The largest share of `costUs` (to 1 %) at which the ideal relay holds both ways' p99 under
+ * `ms` in arrival order: what a cheaper relay would need against the same bursts.
+ */
+export function shareUnder(pairs: Pairs, costUs: [number, number], ms: number): number | undefined {
+  const under = (f: number) => {
+    const r = fifoFloor(pairs, [costUs[0] * f, costUs[1] * f]);
+    return r.toMatrix.p99 < ms && r.toSip.p99 < ms;
+  };
+  if (!under(0.01)) return undefined;
+  let lo = 0.01;
+  let hi = 1;
+  if (under(hi)) return 1;
+  while (hi - lo > 0.01) {
+    const mid = (lo + hi) / 2;
+    if (under(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
  * The lines: the bridge's cost a packet while busy each way (from the wire), and what an ideal
  * relay of that cost makes of the same arrivals: in order, at half the cost, and alternately.
  */
@@ -103,6 +124,7 @@ export function describeFifoFloor(pairs: Pairs, log: (line: string) => void): Fi
     fifoFloor(pairs, busy.costUs, 'alternate'),
   ];
   const ms = (n: number) => n.toFixed(2);
+  const share = shareUnder(pairs, busy.costUs, 5);
   log(
     `  the bridge's time a packet while busy (between two departures, the second packet already in), on the wire:` +
       ` S→M ${m.toFixed(1)} µs (${busy.gaps[0]} gaps), M→S ${s.toFixed(1)} µs (${busy.gaps[1]})`,
@@ -114,7 +136,8 @@ export function describeFifoFloor(pairs: Pairs, log: (line: string) => void): Fi
           (f) =>
             `${f.order === 'arrival' ? 'in order' : 'alternating the ways'} at ${f.costUs.map((c) => c.toFixed(1)).join(' / ')} µs ${ms(f.toMatrix.p50)} / ${ms(f.toMatrix.p99)}, ${ms(f.toSip.p50)} / ${ms(f.toSip.p99)} ms`,
         )
-        .join('; '),
+        .join('; ') +
+      `; both ways' p99 under 5 ms at ${share === undefined ? 'no share found' : `${Math.round(share * 100)} % of that cost (${(m * share).toFixed(1)} / ${(s * share).toFixed(1)} µs)`}`,
   );
   return floors;
 }
