@@ -9,7 +9,7 @@ describe('the hold the arrivals alone make', () => {
       paced.toMatrix.push([i * 10_000, 0]);
       paced.toSip.push([i * 10_000 + 5000, 0]);
     }
-    const f = fifoFloor(paced, 100);
+    const f = fifoFloor(paced, [100, 100]);
     expect(f.toMatrix).toEqual({ p50: 0.1, p99: 0.1 });
     expect(f.toSip).toEqual({ p50: 0.1, p99: 0.1 });
     // One burst: 50 toward Matrix then 50 toward SIP at the same moment, served in that order.
@@ -17,7 +17,7 @@ describe('the hold the arrivals alone make', () => {
       toMatrix: Array.from({ length: 50 }, (): [number, number] => [1000, 0]),
       toSip: Array.from({ length: 50 }, (): [number, number] => [1000, 0]),
     };
-    const b = fifoFloor(burst, 100);
+    const b = fifoFloor(burst, [100, 100]);
     expect(b.toMatrix.p99).toBeCloseTo(5.0); // the 50th toward Matrix: 50 × 0.1 ms
     expect(b.toSip.p99).toBeCloseTo(10.0); // behind all 100
   });
@@ -29,7 +29,7 @@ describe('the same arrivals served alternately between the ways', () => {
       toMatrix: Array.from({ length: 50 }, (): [number, number] => [1000, 0]),
       toSip: Array.from({ length: 50 }, (): [number, number] => [1000, 0]),
     };
-    const b = fifoFloor(burst, 100, 'alternate');
+    const b = fifoFloor(burst, [100, 100], 'alternate');
     expect(b.toMatrix.p99).toBeCloseTo(9.9); // every other of the 100
     expect(b.toSip.p99).toBeCloseTo(10.0);
     expect(b.toMatrix.p50).toBeCloseTo(4.9);
@@ -38,7 +38,7 @@ describe('the same arrivals served alternately between the ways', () => {
       toMatrix: [[0, 0]] as [number, number][],
       toSip: [[5000, 0]] as [number, number][],
     };
-    expect(fifoFloor(apart, 100, 'alternate').toSip.p99).toBeCloseTo(0.1);
+    expect(fifoFloor(apart, [100, 100], 'alternate').toSip.p99).toBeCloseTo(0.1);
   });
 });
 

@@ -1,12 +1,11 @@
 /**
- * What the peers' own bursts make a relay hold: the captured arrivals (t_in of every relayed
- * packet, both ways, kernel timestamps: wire-hold.ts) fed to an ideal relay that costs a fixed
- * `costUs` of one core a packet and is never idle while a packet waits (no GC, no wake-up, no
- * scheduler). Its hold is only the work of the packets served before: about what any relay of
- * that mean cost holds these arrivals (not a strict floor: in a burst a real relay's packets
- * cost less than its mean, which counts its wake-ups and timers too). Phones on other machines
- * send independently (a 20 ms grid each, unrelated phases); a burst of n packets from one
- * process is held about n × cost at its tail by any relay.
+ * What the peers' own bursts make a relay hold. The bridge's cost a packet while busy is read
+ * off the wire (`busyCosts`), each way; the run's captured arrivals (t_in of every relayed
+ * packet, both ways, kernel timestamps: wire-hold.ts) are then fed to an ideal relay of those
+ * costs that is never idle while a packet waits (no scheduler, no wake-up). Its hold is only the
+ * work of the packets served before: what any relay of that cost holds these arrivals. Phones on
+ * other machines send independently (a 20 ms grid each, unrelated phases); a burst of n packets
+ * from one process is held about n × cost at its tail by any relay.
  *
  * Served in arrival order, or alternately between the two ways (the head of the other way's
  * queue next whenever it has arrived): the same work, shared out without regard to which way
@@ -29,8 +28,8 @@ type Pairs = { toMatrix: [number, number][]; toSip: [number, number][] };
 
 /**
  * The bridge's own cost a packet while busy, each way, from the wire: when a packet had arrived
- * before the packet out ahead of it left, the bridge worked on nothing else between the two
- * departures, so that gap is the packet's time in the relay (its GC pauses and timers in it).
+ * before the packet out ahead of it left, the bridge was not idle between the two departures, so
+ * that gap is the packet's time in the relay (with whatever GC pause or timer fell in it).
  * The mean of those gaps by the way of the packet that left (µs), and how many there were.
  */
 export function busyCosts(pairs: Pairs): { costUs: [number, number]; gaps: [number, number] } {
@@ -51,13 +50,12 @@ export function busyCosts(pairs: Pairs): { costUs: [number, number]; gaps: [numb
   return { costUs: [sum[0]! / gaps[0], sum[1]! / gaps[1]], gaps };
 }
 
-/** `pairs`: each way's [t_in, t_out] (µs); only t_in is used. `costUs`: one, or each way's. */
+/** `pairs`: each way's [t_in, t_out] (µs); only t_in is used. `cost`: µs a packet, each way. */
 export function fifoFloor(
   pairs: Pairs,
-  costUs: number | [number, number],
+  cost: [number, number],
   order: Order = 'arrival',
 ): FifoFloor {
-  const cost: [number, number] = typeof costUs === 'number' ? [costUs, costUs] : costUs;
   const ways = [pairs.toMatrix, pairs.toSip].map((p) => p.map(([t]) => t).sort((a, b) => a - b));
   const holds: [number[], number[]] = [[], []];
   const next = [0, 0];
@@ -115,7 +113,10 @@ export function shareUnder(pairs: Pairs, costUs: [number, number], ms: number): 
  * The lines: the bridge's cost a packet while busy each way (from the wire), and what an ideal
  * relay of that cost makes of the same arrivals: in order, at half the cost, and alternately.
  */
-export function describeFifoFloor(pairs: Pairs, log: (line: string) => void): FifoFloor[] {
+export function describeFifoFloor(
+  pairs: Pairs,
+  log: (line: string) => void,
+): { busyCostUs: [number, number]; floors: FifoFloor[]; shareUnder5ms?: number } {
   const busy = busyCosts(pairs);
   const [m, s] = busy.costUs;
   const floors = [
@@ -139,5 +140,9 @@ export function describeFifoFloor(pairs: Pairs, log: (line: string) => void): Fi
         .join('; ') +
       `; both ways' p99 under 5 ms at ${share === undefined ? 'no share found' : `${Math.round(share * 100)} % of that cost (${(m * share).toFixed(1)} / ${(s * share).toFixed(1)} µs)`}`,
   );
-  return floors;
+  return {
+    busyCostUs: busy.costUs,
+    floors,
+    ...(share !== undefined ? { shareUnder5ms: share } : {}),
+  };
 }
