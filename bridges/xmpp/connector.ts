@@ -154,7 +154,8 @@ export class XmppConnector
       const to = stanza.attrs.to ?? '';
       const alias = gateway.aliasOf(to);
       if (alias) return gateway.discoInfo(alias);
-      return discoInfo(to, config.domain) ?? notFound();
+      const node = stanza.getChild('query')?.attrs.node;
+      return discoInfo(to, config.domain, node) ?? notFound();
     });
     // XEP-0425 requests to a gateway room (v0.2 and v0.3+); other rooms are not ours.
     const moderation = (stanza: Element) => {
