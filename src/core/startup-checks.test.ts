@@ -31,7 +31,10 @@ describe('checkPing', () => {
 
 describe('checkHomeserver names the likely cause', () => {
   const reason = async (url: string, err: Error) => {
-    const thrown = await checkHomeserver(failingVersions(err), url).catch((e: unknown) => e);
+    const notPlain = () => Promise.resolve(false);
+    const thrown = await checkHomeserver(failingVersions(err), url, notPlain).catch(
+      (e: unknown) => e,
+    );
     expect(thrown).toBeInstanceOf(StartupError);
     expect((thrown as StartupError).exitCode).toBe(10);
     return (thrown as StartupError).message;
@@ -47,6 +50,19 @@ describe('checkHomeserver names the likely cause', () => {
     expect(await reason('https://hs:8008', failure('ERR_SSL_WRONG_VERSION_NUMBER'))).toContain(
       'the port may speak plain HTTP (then use http://)',
     );
+  });
+
+  it('an https:// URL on a port that answers plain HTTP: says so at once, without retrying', async () => {
+    let asked = 0;
+    const client = { versions: () => (asked++, Promise.resolve({})) } as unknown as MatrixClient;
+    const thrown = await checkHomeserver(client, 'https://hs:8008', () =>
+      Promise.resolve(true),
+    ).catch((e: unknown) => e);
+    expect((thrown as StartupError).exitCode).toBe(10);
+    expect((thrown as StartupError).message).toContain(
+      'speaks plain HTTP on that port, not TLS: use http://',
+    );
+    expect(asked).toBe(0);
   });
 
   it('a certificate Node does not trust: says how to trust it', async () => {

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { MatrixClient } from '../matrix/client.js';
 import { MatrixError } from '../matrix/errors.js';
+import { speaksPlainHttp } from './plain-http-probe.js';
 
 export class StartupError extends Error {
   constructor(
@@ -27,7 +28,17 @@ export const EXIT = {
 export const STARTUP_TIMEOUT_MS = 3_000;
 
 /** `client` should have a short timeout (STARTUP_TIMEOUT_MS), so a wrong URL fails in seconds. */
-export async function checkHomeserver(client: MatrixClient, homeserverUrl: string): Promise<void> {
+export async function checkHomeserver(
+  client: MatrixClient,
+  homeserverUrl: string,
+  plainProbe = speaksPlainHttp,
+): Promise<void> {
+  if (await plainProbe(homeserverUrl, STARTUP_TIMEOUT_MS)) {
+    throw new StartupError(
+      `the homeserver at ${homeserverUrl} speaks plain HTTP on that port, not TLS: use http:// in homeserver.url (or the homeserver's TLS port)`,
+      EXIT.homeserver,
+    );
+  }
   try {
     await client.versions();
   } catch (err) {
