@@ -90,6 +90,16 @@ describe('XMPP: XEP-0425 moderation ↔ redactions (Prosody + Synapse)', () => {
       .id!;
     return { event_id, stanzaId, originId: copy.getChild('origin-id', NS.sid)?.attrs.id };
   };
+  /** The failure notice Otto gets for his redaction `redaction`. */
+  const toldOtto = (redaction: string) =>
+    waitFor(
+      async () =>
+        (await roomEvents(otto, roomId)).find(
+          (e) => e.content.msgtype === 'm.notice' && replyTarget(e) === redaction,
+        ),
+      20_000,
+      'the refusal told to Otto',
+    );
   /** The room's moderation announcement of `stanzaId`, as `user` got it. */
   const announcement = (stanzaId: string) => (el: Element) =>
     el.name === 'message' &&
@@ -197,14 +207,7 @@ describe('XMPP: XEP-0425 moderation ↔ redactions (Prosody + Synapse)', () => {
   it('(c) a Matrix user whose occupant is not a moderator is told the room refused', async () => {
     const kept = await bobSays(`an opinion ${suffix}`);
     const { event_id: redaction } = await redact(otto, kept.event.event_id, 'disagree');
-    const notice = await waitFor(
-      async () =>
-        (await roomEvents(otto, roomId)).find(
-          (e) => e.content.msgtype === 'm.notice' && replyTarget(e) === redaction,
-        ),
-      20_000,
-      'the refusal told to Otto',
-    );
+    const notice = await toldOtto(redaction);
     expect(String(notice.content.body)).toMatch(/refused/i);
     expect(String(notice.content.body)).toMatch(/moderat/i);
     await new Promise((r) => setTimeout(r, 1_000));
@@ -237,14 +240,7 @@ describe('XMPP: XEP-0425 moderation ↔ redactions (Prosody + Synapse)', () => {
   it('(f) a Matrix user whose occupant is not a moderator redacts another Matrix user’s message: told the room refused', async () => {
     const kept = await matrixSays(matt, mattNick, `a ruling ${suffix}`);
     const { event_id: redaction } = await redact(otto, kept.event_id, 'disagree');
-    const notice = await waitFor(
-      async () =>
-        (await roomEvents(otto, roomId)).find(
-          (e) => e.content.msgtype === 'm.notice' && replyTarget(e) === redaction,
-        ),
-      20_000,
-      'the refusal told to Otto',
-    );
+    const notice = await toldOtto(redaction);
     expect(String(notice.content.body)).toMatch(/refused/i);
     expect(carol.heard.some(announcement(kept.stanzaId))).toBe(false);
   });
