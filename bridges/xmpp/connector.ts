@@ -154,8 +154,16 @@ export class XmppConnector
       const to = stanza.attrs.to ?? '';
       const alias = gateway.aliasOf(to);
       if (alias) return gateway.discoInfo(alias);
-      return discoInfo(to, config.domain) ?? notFound();
+      const node = stanza.getChild('query')?.attrs.node;
+      return discoInfo(to, config.domain, node) ?? notFound();
     });
+    // XEP-0425 requests to a gateway room (v0.2 and v0.3+); other rooms are not ours.
+    const moderation = (stanza: Element) => {
+      const alias = gateway.aliasOf(stanza.attrs.to);
+      return alias ? gateway.onModerationIq(alias, stanza) : notFound();
+    };
+    link.answer(NS.fasten, 'apply-to', moderation, 'set');
+    link.answer(NS.moderate1, 'moderate', moderation, 'set');
     link.answer(
       DISCO_ITEMS,
       'query',

@@ -70,6 +70,12 @@ export interface MatrixEdit extends MatrixEventBase {
 export interface MatrixRedaction extends MatrixEventBase {
   target: RemoteMessageId;
   reason?: string;
+  /**
+   * Who sent the redacted event, when core could tell (it asks the homeserver; a redacted event
+   * keeps its sender): a network that removes another's message differently from one's own (a
+   * moderator's removal) reads it. Absent when the event could not be fetched.
+   */
+  targetSender?: MatrixUserId;
 }
 
 export interface MatrixReaction extends MatrixEventBase {

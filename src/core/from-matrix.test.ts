@@ -1,8 +1,16 @@
-// What core hands a connector for replies and edits: the replied-to message for a quote (fetched
-// from the homeserver), and no edit by anyone but the original's sender.
+// What core hands a connector for replies, edits and redactions: the replied-to message for a
+// quote (fetched from the homeserver), no edit by anyone but the original's sender, and whose
+// message a redaction removes.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { Connector, MatrixEdit, MatrixMessage, MatrixPins, SendResult } from '../connector.js';
+import type {
+  Connector,
+  MatrixEdit,
+  MatrixMessage,
+  MatrixPins,
+  MatrixRedaction,
+  SendResult,
+} from '../connector.js';
 import { BridgeError, remoteMessageId } from '../connector.js';
 import type { ClientEvent } from '../matrix/events.js';
 import type { MessageMapping } from '../store/store.js';
@@ -32,6 +40,10 @@ class Recorder implements Connector {
   }
   async handleMatrixEdit(edit: MatrixEdit): Promise<void> {
     this.edits.push(edit);
+  }
+  redactions: MatrixRedaction[] = [];
+  async handleMatrixRedaction(redaction: MatrixRedaction): Promise<void> {
+    this.redactions.push(redaction);
   }
   pins: MatrixPins[] = [];
   async handleMatrixPins(change: MatrixPins): Promise<void> {
@@ -275,6 +287,32 @@ describe('deliverToNetwork: edits', () => {
     const { connector, deliver } = setup([original]);
     await deliver(edit('@mallory:example.org'));
     expect(connector.edits).toEqual([]);
+  });
+});
+
+describe('deliverToNetwork: redactions', () => {
+  const redaction = (sender: string): ClientEvent => ({
+    ...event('$x', sender, { reason: 'spam' }),
+    type: 'm.room.redaction',
+    redacts: '$orig',
+  });
+  const original = event('$orig', '@alice:example.org', {}); // as the homeserver has it: redacted
+
+  it("tells whose message was redacted, so another's can be a moderator's removal", async () => {
+    const { connector, deliver } = setup([original]);
+    await deliver(redaction('@mod:example.org'));
+    expect(connector.redactions.map((r) => [r.target, r.targetSender, r.reason])).toEqual([
+      ['r-$orig', '@alice:example.org', 'spam'],
+    ]);
+  });
+
+  it('still passes the redaction on when the original cannot be fetched', async () => {
+    const { connector, deliver } = setup([], async () => {
+      throw new Error('homeserver down');
+    });
+    await deliver(redaction('@mod:example.org'));
+    expect(connector.redactions).toHaveLength(1);
+    expect(connector.redactions[0]?.targetSender).toBeUndefined();
   });
 });
 

@@ -204,13 +204,20 @@ export async function deliverToNetwork(
       return record(result);
     }
     case 'm.room.redaction': {
-      const target = await mapped(ev.redacts ?? content.redacts);
-      if (!target) return; // nothing of it reached the network (a notice, say)
+      const redacted = str(ev.redacts) ?? str(content.redacts);
+      const target = await mapped(redacted);
+      if (!target || !redacted) return; // nothing of it reached the network (a notice, say)
       if (!canRedact(connector)) throw unsupported(runtime, 'deleting messages');
+      // Whose it was (a moderator's removal or one's own): the message map keeps no senders and the
+      // inbox is not looked up by id (and forgets after `retention_days`): the homeserver is asked,
+      // as for edits. Redactions are rare next to messages.
+      const original = await fetchOrNot(deps, ev.room_id, redacted);
+      const targetSender = typeof original?.sender === 'string' ? original.sender : undefined;
       return connector.handleMatrixRedaction({
         ...(await base()),
         target,
         ...(reason ? { reason } : {}),
+        ...(targetSender ? { targetSender: targetSender as MatrixUserId } : {}),
       });
     }
     case 'm.reaction': {

@@ -4,7 +4,10 @@
 // (b) a Matrix user whose occupant is a moderator redacts an XMPP user's message → the XMPP
 // occupants get the room's moderation announcement; (c) a Matrix user whose occupant is not a
 // moderator is told that the room refused, and the XMPP occupants keep the message; (d) after a
-// bridge restart, an XMPP message from before it is still known as one (the room's archive).
+// bridge restart, an XMPP message from before it is still known as one (the room's archive);
+// (e) a Matrix moderator redacts another Matrix user's message → a moderation too, while a Matrix
+// user's redaction of their own message is their XEP-0424 retraction; (f) a Matrix user whose
+// occupant is not a moderator redacting another Matrix user's message is told the room refused.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +16,13 @@ import { xml, type Element } from '@xmpp/xml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, replyTarget, roomEvents, type RoomEvent } from '../support/bridge-harness.js';
+import {
+  asUser,
+  replyTarget,
+  roomEvents,
+  sendText,
+  type RoomEvent,
+} from '../support/bridge-harness.js';
 import { requireSynapse, testRegistration, waitFor, type TestUser } from '../support/synapse.js';
 import { enterMuc, matrixUser, said, xmppScope } from '../support/xmpp-scope.js';
 import { ghostOf, joinMuc, matrixJid, MUC_HOST, type XmppUser } from '../support/xmpp-user.js';
@@ -23,6 +32,7 @@ const NS = {
   fasten: 'urn:xmpp:fasten:0',
   moderate: 'urn:xmpp:message-moderate:0',
   retract: 'urn:xmpp:message-retract:0',
+  retract1: 'urn:xmpp:message-retract:1',
   mucUser: 'http://jabber.org/protocol/muc#user',
   mucAdmin: 'http://jabber.org/protocol/muc#admin',
 };
@@ -65,6 +75,30 @@ describe('XMPP: XEP-0425 moderation ↔ redactions (Prosody + Synapse)', () => {
       'PUT',
       `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/redact/${encodeURIComponent(eventId)}/r${randomBytes(4).toString('hex')}`,
       reason ? { reason } : {},
+    );
+  /** A Matrix user says `body`: its Matrix event and the room's stanza-id of it (Carol's copy). */
+  const matrixSays = async (user: TestUser, nick: string, body: string) => {
+    const event_id = await sendText(user, roomId, body);
+    const copy = await carol.expect(
+      (el) =>
+        el.name === 'message' &&
+        el.attrs.from === `${room}/${nick}` &&
+        el.getChildText('body') === body,
+      `"${body}" on XMPP`,
+    );
+    const stanzaId = copy.getChildren('stanza-id', NS.sid).find((s) => s.attrs.by === room)!.attrs
+      .id!;
+    return { event_id, stanzaId, originId: copy.getChild('origin-id', NS.sid)?.attrs.id };
+  };
+  /** The failure notice Otto gets for his redaction `redaction`. */
+  const toldOtto = (redaction: string) =>
+    waitFor(
+      async () =>
+        (await roomEvents(otto, roomId)).find(
+          (e) => e.content.msgtype === 'm.notice' && replyTarget(e) === redaction,
+        ),
+      20_000,
+      'the refusal told to Otto',
     );
   /** The room's moderation announcement of `stanzaId`, as `user` got it. */
   const announcement = (stanzaId: string) => (el: Element) =>
@@ -173,17 +207,41 @@ describe('XMPP: XEP-0425 moderation ↔ redactions (Prosody + Synapse)', () => {
   it('(c) a Matrix user whose occupant is not a moderator is told the room refused', async () => {
     const kept = await bobSays(`an opinion ${suffix}`);
     const { event_id: redaction } = await redact(otto, kept.event.event_id, 'disagree');
-    const notice = await waitFor(
-      async () =>
-        (await roomEvents(otto, roomId)).find(
-          (e) => e.content.msgtype === 'm.notice' && replyTarget(e) === redaction,
-        ),
-      20_000,
-      'the refusal told to Otto',
-    );
+    const notice = await toldOtto(redaction);
     expect(String(notice.content.body)).toMatch(/refused/i);
     expect(String(notice.content.body)).toMatch(/moderat/i);
     await new Promise((r) => setTimeout(r, 1_000));
+    expect(carol.heard.some(announcement(kept.stanzaId))).toBe(false);
+  });
+
+  it('(e) a Matrix moderator redacts another Matrix user’s message: a moderation; one’s own: a retraction', async () => {
+    const otto1 = await matrixSays(otto, ottoNick, `off topic ${suffix}`);
+    await redact(matt, otto1.event_id, 'stay on topic');
+    const seen = await carol.expect(announcement(otto1.stanzaId), 'the moderation on XMPP');
+    const moderated = seen.getChild('apply-to', NS.fasten)!.getChild('moderated', NS.moderate)!;
+    expect(moderated.attrs.by).toBe(`${room}/${mattNick}`);
+    expect(moderated.getChildText('reason')).toBe('stay on topic');
+
+    const otto2 = await matrixSays(otto, ottoNick, `a typo ${suffix}`);
+    await redact(otto, otto2.event_id);
+    const retraction = await carol.expect(
+      (el) =>
+        el.name === 'message' &&
+        el.attrs.from === `${room}/${ottoNick}` &&
+        el.getChild('retract', NS.retract1) !== undefined,
+      "Otto's retraction on XMPP",
+    );
+    expect([otto2.stanzaId, otto2.originId]).toContain(
+      retraction.getChild('retract', NS.retract1)!.attrs.id,
+    );
+    expect(carol.heard.some(announcement(otto2.stanzaId))).toBe(false);
+  });
+
+  it('(f) a Matrix user whose occupant is not a moderator redacts another Matrix user’s message: told the room refused', async () => {
+    const kept = await matrixSays(matt, mattNick, `a ruling ${suffix}`);
+    const { event_id: redaction } = await redact(otto, kept.event_id, 'disagree');
+    const notice = await toldOtto(redaction);
+    expect(String(notice.content.body)).toMatch(/refused/i);
     expect(carol.heard.some(announcement(kept.stanzaId))).toBe(false);
   });
 

@@ -14,6 +14,8 @@ import type { XmppConfig } from '../config.js';
 import { serverOf } from '../deps.js';
 import { jidMatrixUser, safeJid } from '../ids.js';
 import { Lru } from '../lru.js';
+import { capsElement } from '../connection/caps.js';
+import { USER_CAPS_VER } from '../connection/disco.js';
 import { NS } from '../connection/stanzas.js';
 import { xmlText } from '../connection/xml-text.js';
 import { buildVcard, isImageType, photoUpdate, sha1Hex, type Photo } from './vcard.js';
@@ -79,7 +81,7 @@ export class MatrixProfiles {
 
   /**
    * What a Matrix user's available presence carries: `<show>` (away: `away`, offline: `xa`),
-   * `<status>`, and the XEP-0153 hash of their avatar when known.
+   * `<status>`, the XEP-0153 hash of their avatar when known, and their XEP-0115 capabilities.
    */
   presenceChildren(userId: string): Element[] {
     const p = this.presences.get(userId);
@@ -89,6 +91,7 @@ export class MatrixProfiles {
       ...(show ? [xml('show', {}, show)] : []),
       ...(p?.statusMsg ? [xml('status', {}, xmlText(p.statusMsg.slice(0, 1024)))] : []),
       ...(hash === undefined ? [] : [photoUpdate(hash)]),
+      capsElement(USER_CAPS_VER),
     ];
   }
 

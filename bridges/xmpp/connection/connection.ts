@@ -182,9 +182,9 @@ export class ComponentLink {
     return this.iqs.request(el, timeoutMs);
   }
 
-  /** Answers iq gets of `ns`/`name` (an element for the result, an `<error/>`, or undefined). */
-  answer(ns: string, name: string, handler: IqHandler): void {
-    this.iqs.answer(ns, name, handler);
+  /** Answers iqs (gets, or sets) of `ns`/`name` (an element for the result, an `<error/>`, or undefined). */
+  answer(ns: string, name: string, handler: IqHandler, type: 'get' | 'set' = 'get'): void {
+    this.iqs.answer(ns, name, handler, type);
   }
 
   get domain(): string {

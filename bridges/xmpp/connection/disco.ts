@@ -1,10 +1,13 @@
 /**
  * Service discovery (XEP-0030 disco#info) of the component and of Matrix users' addresses, so
  * that XMPP clients offer what the bridge carries (corrections, retractions, reactions, replies,
- * chat states, files as links) in chats with Matrix users.
+ * chat states, files as links) in chats with Matrix users; what a Matrix user's address answers
+ * is what their presences' entity capabilities hash (caps.ts).
  */
 import { xml, type Element } from '@xmpp/xml';
+import { AVATAR_METADATA } from '../avatars/vcard.js';
 import { jidMatrixUser, safeJid } from '../ids.js';
+import { CAPS, CAPS_NODE, capsVer, type Identity } from './caps.js';
 import { NS } from './stanzas.js';
 
 const DISCO_INFO = 'http://jabber.org/protocol/disco#info';
@@ -23,13 +26,25 @@ export const USER_FEATURES = [
   NS.markers,
   NS.receipts,
   NS.xhtmlIm,
+  CAPS,
+  // XEP-0084 avatar notifications from contacts' servers (XEP-0163 +notify).
+  `${AVATAR_METADATA}+notify`,
 ];
 
-/** The disco#info answer for an address on the component, or undefined (item-not-found). */
-export function discoInfo(to: string, componentDomain: string): Element | undefined {
+/** Every Matrix user's address is the same kind of client (so one caps hash serves them all). */
+const USER_IDENTITY: Identity = { category: 'client', type: 'pc', name: 'Matrix (Switchboard)' };
+
+/** The XEP-0115 `ver` of Matrix users' addresses. */
+export const USER_CAPS_VER = capsVer([USER_IDENTITY], USER_FEATURES);
+
+/**
+ * The disco#info answer for an address on the component, or undefined (item-not-found); a
+ * Matrix user's address also answers on its caps node (`node`: CAPS_NODE#ver), and no other.
+ */
+export function discoInfo(to: string, componentDomain: string, node?: string): Element | undefined {
   const j = safeJid(to);
   if (!j || j.domain !== componentDomain) return undefined;
-  if (!j.local)
+  if (!j.local && node === undefined)
     return xml(
       'query',
       { xmlns: DISCO_INFO },
@@ -38,12 +53,12 @@ export function discoInfo(to: string, componentDomain: string): Element | undefi
       xml('feature', { var: DISCO_ITEMS }),
       xml('feature', { var: NS.muc }),
     );
-  const user = jidMatrixUser(j, componentDomain);
-  if (!user) return undefined;
+  if (!j.local || !jidMatrixUser(j, componentDomain)) return undefined;
+  if (node !== undefined && node !== `${CAPS_NODE}#${USER_CAPS_VER}`) return undefined;
   return xml(
     'query',
-    { xmlns: DISCO_INFO },
-    xml('identity', { category: 'client', type: 'pc', name: user }),
+    { xmlns: DISCO_INFO, ...(node === undefined ? {} : { node }) },
+    xml('identity', { ...USER_IDENTITY }),
     ...USER_FEATURES.map((f) => xml('feature', { var: f })),
   );
 }

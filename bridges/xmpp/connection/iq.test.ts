@@ -46,22 +46,26 @@ describe('iqs on the component connection', () => {
     await expect(iqs.request(xml('iq', { type: 'get' }), 20)).rejects.toThrow(/no answer/);
   });
 
-  it('answers the questions it handles, and service-unavailable or bad-request to the others', () => {
+  it('answers the gets and sets it handles, and service-unavailable or bad-request to the others', () => {
     const { iqs, sent } = setup();
     iqs.answer('ns:a', 'query', (iq) => xml('query', { xmlns: 'ns:a' }, iq.attrs.to));
     const ask = (type: string, ...children: Element[]) =>
       iqs.onIq(xml('iq', { type, id: 'q', from: 'u@s.org/r', to: 'x@m.org' }, ...children));
     ask('get', xml('query', { xmlns: 'ns:a' }));
     ask('get', xml('query', { xmlns: 'ns:b' }));
-    ask('set', xml('query', { xmlns: 'ns:a' })); // only gets are handled
+    ask('set', xml('query', { xmlns: 'ns:a' })); // a get's handler does not take sets
     ask('get');
-    const [ok, unknown, set, empty] = sent;
+    iqs.answer('ns:a', 'do', () => null, 'set');
+    ask('set', xml('do', { xmlns: 'ns:a' }));
+    const [ok, unknown, set, empty, done] = sent;
     expect(ok!.attrs).toMatchObject({ type: 'result', id: 'q', to: 'u@s.org/r', from: 'x@m.org' });
     expect(ok!.getChild('query', 'ns:a')!.getText()).toBe('x@m.org');
     expect(unknown!.attrs.type).toBe('error');
     expect(unknown!.getChild('error')!.getChild('service-unavailable', NS.stanzas)).toBeTruthy();
     expect(set!.getChild('error')!.getChild('service-unavailable', NS.stanzas)).toBeTruthy();
     expect(empty!.getChild('error')!.getChild('bad-request', NS.stanzas)).toBeTruthy();
+    expect(done!.attrs.type).toBe('result'); // null: done, an empty result
+    expect(done!.children).toEqual([]);
   });
 
   it('rejects what waits when it stops', async () => {

@@ -8,8 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { xml, type Element } from '@xmpp/xml';
 import { NS } from './stanzas.js';
 
-/** An answer now, or later (a vCard whose photo is fetched first); undefined: service-unavailable. */
-export type IqHandler = (stanza: Element) => Element | undefined | Promise<Element | undefined>;
+/**
+ * An answer now, or later (a vCard whose photo is fetched first); null: an empty result (a set
+ * done); undefined: service-unavailable.
+ */
+export type IqHandler = (
+  stanza: Element,
+) => Element | null | undefined | Promise<Element | null | undefined>;
 
 /** An iq error answer: `condition` is the defined condition (`forbidden`, `item-not-found`, …). */
 export class IqError extends Error {
@@ -44,9 +49,9 @@ export class Iqs {
 
   constructor(private readonly write: (el: Element) => Promise<void>) {}
 
-  /** Answers iq gets of `ns`/`name` (an element for the result, an `<error/>`, or undefined). */
-  answer(ns: string, name: string, handler: IqHandler): void {
-    this.handlers.set(`${ns}\n${name}`, handler);
+  /** Answers iqs (gets, or sets) of `ns`/`name` (an element for the result, an `<error/>`, or undefined). */
+  answer(ns: string, name: string, handler: IqHandler, type: 'get' | 'set' = 'get'): void {
+    this.handlers.set(`${type}\n${ns}\n${name}`, handler);
   }
 
   /** Sends an iq and resolves with its result; rejects with an IqError, or after `timeoutMs`. */
@@ -82,11 +87,10 @@ export class Iqs {
     if (type !== 'get' && type !== 'set') return;
     const children = iq.getChildElements();
     const child = children[0];
-    let answer: Element | undefined | Promise<Element | undefined>;
+    let answer: ReturnType<IqHandler>;
     if (children.length !== 1 || !child) answer = errorOf('modify', 'bad-request');
     else {
-      const handler =
-        type === 'get' ? this.handlers.get(`${child.attrs.xmlns ?? ''}\n${child.name}`) : undefined;
+      const handler = this.handlers.get(`${type}\n${child.attrs.xmlns ?? ''}\n${child.name}`);
       answer = handler?.(iq);
     }
     if (answer instanceof Promise)
@@ -97,10 +101,10 @@ export class Iqs {
     else this.reply(iq, child, answer);
   }
 
-  private reply(iq: Element, child: Element | undefined, result: Element | undefined): void {
+  private reply(iq: Element, child: Element | undefined, result: Element | null | undefined): void {
     const { id } = iq.attrs;
-    const answer = result ?? errorOf('cancel', 'service-unavailable');
-    const isError = answer.name === 'error';
+    const answer = result === undefined ? errorOf('cancel', 'service-unavailable') : result;
+    const isError = answer?.name === 'error';
     const reply = xml('iq', {
       type: isError ? 'error' : 'result',
       to: iq.attrs.from,
@@ -108,7 +112,7 @@ export class Iqs {
       id,
     });
     if (isError && child) reply.append(child);
-    reply.append(answer);
+    if (answer) reply.append(answer);
     void this.write(reply).catch(() => undefined);
   }
 

@@ -2,7 +2,7 @@
  * The gateway's Matrix side (gateway.ts has the XMPP side): what Matrix users do in a Matrix room
  * XMPP users are in reaches each XMPP session, from the sender's occupant: messages and the rest
  * (through `route` and `send`), members coming and going (shown lazily), power levels as
- * affiliations and roles, the topic as subject.
+ * affiliations and roles, the topic as subject; moderation both ways (gateway-moderation.ts).
  */
 import { xml, type Element } from '@xmpp/xml';
 import type {
@@ -14,6 +14,7 @@ import type {
 } from '../../../src/connector.js';
 import type { XmppDeps } from '../deps.js';
 import type { Route } from '../messages/from-matrix.js';
+import { announce, moderateFromXmpp } from './gateway-moderation.js';
 import { memberNick, occupantPresence, subjectMessage, type GwRoom } from './gateway-room.js';
 import { gatewayRoomJid, safeJid } from '../ids.js';
 import { cloneStanza, newId, NS } from '../connection/stanzas.js';
@@ -68,7 +69,18 @@ export abstract class GatewayMatrixSide {
       to: jid,
       ref: (id) => id,
       original: (id) => id,
+      // Another's message (as Matrix says whose): the room announces its removal (XEP-0425).
+      moderate: async (id, reason, author) => {
+        if (!room || author === undefined || author === sender.userId) return false;
+        await announce(this.d, room, nick, id, reason);
+        return true;
+      },
     };
+  }
+
+  /** An XMPP user's XEP-0425 moderation request to the room `alias` (gateway-moderation.ts). */
+  async onModerationIq(alias: string, iq: Element): Promise<Element | null> {
+    return moderateFromXmpp(this.d, await this.roomOf(alias), iq);
   }
 
   /** Sends a stanza `route` built to every XMPP session in the room, from the sender's occupant. */

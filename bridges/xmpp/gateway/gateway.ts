@@ -13,6 +13,7 @@ import { xml, type Element } from '@xmpp/xml';
 import { BridgeError, type MatrixUserId } from '../../../src/connector.js';
 import type { XmppDeps } from '../deps.js';
 import { GatewayMatrixSide } from './gateway-from-matrix.js';
+import { MODERATION_FEATURES } from './gateway-moderation.js';
 import { lookUpRoom } from './room-lookup.js';
 import {
   firstShown,
@@ -74,6 +75,7 @@ export class Gateway extends GatewayMatrixSide {
         'muc_unmoderated',
         'muc_unsecured',
         NS.sid,
+        ...MODERATION_FEATURES,
       ].map((f) => xml('feature', { var: f })),
     );
   }

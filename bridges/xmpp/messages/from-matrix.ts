@@ -49,9 +49,14 @@ export interface Route {
   reflected?(id: string): Promise<RemoteMessageId[]>;
   /**
    * For a MUC: removes another occupant's message by XEP-0425 moderation (resolves true), or
-   * resolves false when `id` is not an XMPP occupant's message (a retraction of one's own stands).
+   * resolves false when `id` is the sender's own (a retraction stands). `author`: who sent it on
+   * Matrix, when core could tell (else the room's records and archive tell).
    */
-  moderate?(id: string, reason?: string): Promise<boolean>;
+  moderate?(
+    id: string,
+    reason: string | undefined,
+    author: MatrixUserId | undefined,
+  ): Promise<boolean>;
 }
 
 export interface FromMatrixDeps {
@@ -180,7 +185,7 @@ export async function handleMatrixRedaction(
     await confirmed;
     return;
   }
-  if (await route.moderate?.(redaction.target, redaction.reason)) return;
+  if (await route.moderate?.(redaction.target, redaction.reason, redaction.targetSender)) return;
   const { confirmed } = await send(d, route, {
     body: 'This person attempted to retract a previous message, but it is unsupported by your client.',
     retracts: route.ref(redaction.target),

@@ -3,9 +3,10 @@
  * XMPP → Matrix: the room's announcement that a moderator retracted a message redacts its
  * Matrix event, by the moderator's ghost (with the reason); one made by a Matrix user's occupant
  * (it came from Matrix, already redacted there) is not redacted again.
- * Matrix → XMPP: a Matrix user's redaction of an XMPP occupant's message is a moderation request
- * from their occupant, which the room refuses unless that occupant is a moderator (told to the
- * user); a room that does not advertise XEP-0425 is said so, nothing is sent.
+ * Matrix → XMPP: a Matrix user's redaction of another's message (an XMPP occupant's or another
+ * Matrix user's) is a moderation request from their occupant, which the room refuses unless that
+ * occupant is a moderator (told to the user); a room that does not advertise XEP-0425 is said so,
+ * nothing is sent. Their own message's redaction stays a XEP-0424 retraction.
  */
 import { xml } from '@xmpp/xml';
 import { BridgeError, remoteMessageId } from '../../../src/connector.js';
@@ -114,7 +115,7 @@ export function moderationVersion(
   return room.moderation;
 }
 
-/** A Matrix user's occupant asks the room to retract an XMPP occupant's message (`stanzaId`). */
+/** A Matrix user's occupant asks the room to retract another occupant's message (`stanzaId`). */
 export async function moderate(
   link: Pick<ComponentLink, 'request'>,
   room: Room,

@@ -226,10 +226,15 @@ export class Mucs {
     return (o.route ??= {
       ...groupchatRoute(room, o),
       // XEP-0425: another's message is removed by moderation, not by a retraction (moderation.ts).
-      moderate: async (target, reason) => {
+      moderate: async (target, reason, author) => {
         const stanzaId = room.ids.get(target) ?? target;
         const lookUp = (id: string) => this.mam.byId(this.d.link, room.jid, o.full, id);
-        if (!(await isOccupantMessage(room, stanzaId, lookUp))) return false;
+        // Whose it was, as Matrix has it (another Matrix user's too); else as the room knows it.
+        const another =
+          author !== undefined
+            ? author !== o.userId
+            : await isOccupantMessage(room, stanzaId, lookUp);
+        if (!another) return false;
         await moderate(this.d.link, room, o, stanzaId, reason);
         return true;
       },
