@@ -23,9 +23,7 @@ export interface ToMatrixDeps {
    * Each room's Matrix event being sent to the networks: a remote event that names a message not
    * mapped yet (a read marker, a reply or a reaction from a fast client) waits for that send.
    */
-  sendingToNetwork?: Pick<SendsInFlight, 'settled' | 'waiting'>;
-  /** Each room's send to Matrix (this one's): marked while it waits for `sendingToNetwork`. */
-  inFlight?: Pick<SendsInFlight, 'setWaiting'>;
+  sendingToNetwork?: Pick<SendsInFlight, 'settled'>;
   log?: Logger;
 }
 
@@ -67,11 +65,8 @@ export async function sendToMatrix(
   });
   const target = async (remoteId: string) =>
     (
-      await findAfterSend(
-        deps.sendingToNetwork,
-        roomId,
-        () => deps.store.messages.byRemote(runtime.id, event.portal, remoteId),
-        deps.inFlight,
+      await findAfterSend(deps.sendingToNetwork, roomId, () =>
+        deps.store.messages.byRemote(runtime.id, event.portal, remoteId),
       )
     )?.eventId;
   const ts = event.timestamp;
