@@ -44,8 +44,6 @@ export interface InboxRouterDeps {
   voices: Pick<RoomVoices, 'remember'>;
   /** Each room's send to Matrix under way (a reply to what it sends waits for it). */
   inFlight: SendsInFlight;
-  /** Each room's event being sent to the networks (a network's answer to it waits for it). */
-  sendingToNetwork: SendsInFlight;
 }
 
 export class InboxRouter {
@@ -141,10 +139,7 @@ export class InboxRouter {
     if (ev.type === 'm.reaction' && (await this.retryByReaction(ev)))
       return deps.outcomes.succeeded(ev.event_id, null);
 
-    const sent = deps.sendingToNetwork.begin(ev.room_id);
-    const { failed, confirmations } = await this.toPortals(ev, onlyBridge, receivedAt).finally(
-      sent,
-    );
+    const { failed, confirmations } = await this.toPortals(ev, onlyBridge, receivedAt);
     if (confirmations.length === 0) {
       if (!failed) deps.outcomes.succeeded(ev.event_id, null);
       return;
