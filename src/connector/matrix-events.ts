@@ -150,6 +150,8 @@ export interface MatrixPowerLevels extends MatrixEventBase {
    * entry went away) and the one before. Empty when only other settings changed.
    */
   changes: { userId: MatrixUserId; level: number; previous: number }[];
+  /** The level the room now asks to redact another user's event (`redact`, 50 when unset). */
+  redact?: number;
 }
 
 /** The `m.call.*` event types of Matrix VoIP, without the `m.call.` prefix. */

@@ -24,6 +24,7 @@ import type { ClientEvent } from '../matrix/events.js';
 import type { MessageMap, PortalRow } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
 import type { MemberNames } from './member-names.js';
+import { redactLevel } from './power-levels.js';
 import { findAfterSend, type SendsInFlight } from './sends-in-flight.js';
 
 type Json = Record<string, unknown>;
@@ -281,7 +282,8 @@ export async function deliverToNetwork(
     case 'm.room.power_levels': {
       if (ev.state_key !== '' || !canSetPowerLevels(connector)) return;
       const changes = powerLevelChanges(content, obj(obj(ev.unsigned)?.prev_content));
-      return connector.handleMatrixPowerLevels({ ...(await base()), changes });
+      const redact = redactLevel(content);
+      return connector.handleMatrixPowerLevels({ ...(await base()), changes, redact });
     }
     default: {
       const call = callFromMatrix(ev.type, content);
