@@ -3,7 +3,8 @@
 // moderator removes a Matrix user's message: the event is redacted by their ghost with the
 // reason, and the XMPP users get the room's announcement; (c) one whose ghost is not is refused
 // (`forbidden`), and the message stays; (d) a Matrix moderator's redaction of another's message
-// is the room's announcement to XMPP users, a Matrix user's redaction of their own their retraction.
+// is the room's announcement to XMPP users, a Matrix user's redaction of their own their retraction;
+// (e) a room that asks more than the ghost's level to redact refuses the XMPP moderator.
 import { randomBytes } from 'node:crypto';
 import { xml, type Element } from '@xmpp/xml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -205,5 +206,24 @@ describe('XMPP gateway: XEP-0425 moderation ↔ redactions (Prosody + Synapse)',
       retraction.getChild('retract', NS.retract1)?.getChild('moderated', NS.moderate1),
     ).toBeUndefined();
     expect(alice.heard.some(announcement(typo.stanzaId))).toBe(false);
+  });
+
+  it('(e) a room whose redact level is above the moderator’s ghost: refused, nothing announced', async () => {
+    // Olga asks 75 to redact others' events: Alice's ghost (50) may not, so Alice is refused
+    // rather than told of a removal the homeserver would refuse.
+    const path = `/_matrix/client/v3/rooms/${room()}/state/m.room.power_levels/`;
+    const levels = await asUser<Record<string, unknown>>(owner, 'GET', path);
+    await asUser(owner, 'PUT', path, { ...levels, redact: 75 });
+    // The bridge has the new levels once a later event of the room reached it (in order).
+    const kept = await says(quinn, 'Quinn', `after the change ${suffix}`);
+    const refused = await alice.client.iqCaller.request(moderation(kept.stanzaId, 'mine')).then(
+      () => undefined,
+      (err: { condition?: string }) => err,
+    );
+    expect(refused?.condition).toBe('forbidden');
+    await new Promise((r) => setTimeout(r, 1_000));
+    const event = (await roomEvents(owner, roomId)).find((e) => e.event_id === kept.eventId);
+    expect(event?.unsigned?.redacted_because).toBeUndefined();
+    expect(bob.heard.some(announcement(kept.stanzaId))).toBe(false);
   });
 });
