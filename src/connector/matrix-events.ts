@@ -76,6 +76,12 @@ export interface MatrixRedaction extends MatrixEventBase {
    * moderator's removal) reads it. Absent when the event could not be fetched.
    */
   targetSender?: MatrixUserId;
+  /**
+   * When the redacted event was sent (its `origin_server_ts`), fetched with `targetSender`: a
+   * network whose archive is searched by time finds the message there (an XMPP room's archive,
+   * when `target` is not the id the room knows it by).
+   */
+  targetTimestamp?: number;
 }
 
 export interface MatrixReaction extends MatrixEventBase {

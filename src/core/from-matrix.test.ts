@@ -306,9 +306,9 @@ describe('deliverToNetwork: redactions', () => {
   it("tells whose message was redacted, so another's can be a moderator's removal", async () => {
     const { connector, deliver } = setup([original]);
     await deliver(redaction('@mod:example.org'));
-    expect(connector.redactions.map((r) => [r.target, r.targetSender, r.reason])).toEqual([
-      ['r-$orig', '@alice:example.org', 'spam'],
-    ]);
+    expect(
+      connector.redactions.map((r) => [r.target, r.targetSender, r.targetTimestamp, r.reason]),
+    ).toEqual([['r-$orig', '@alice:example.org', 1, 'spam']]);
   });
 
   it('still passes the redaction on when the original cannot be fetched', async () => {
@@ -318,6 +318,7 @@ describe('deliverToNetwork: redactions', () => {
     await deliver(redaction('@mod:example.org'));
     expect(connector.redactions).toHaveLength(1);
     expect(connector.redactions[0]?.targetSender).toBeUndefined();
+    expect(connector.redactions[0]?.targetTimestamp).toBeUndefined();
   });
 });
 

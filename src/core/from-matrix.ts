@@ -214,11 +214,13 @@ export async function deliverToNetwork(
       // as for edits. Redactions are rare next to messages.
       const original = await fetchOrNot(deps, ev.room_id, redacted);
       const targetSender = typeof original?.sender === 'string' ? original.sender : undefined;
+      const sentAt = original?.origin_server_ts;
       return connector.handleMatrixRedaction({
         ...(await base()),
         target,
         ...(reason ? { reason } : {}),
         ...(targetSender ? { targetSender: targetSender as MatrixUserId } : {}),
+        ...(typeof sentAt === 'number' ? { targetTimestamp: sentAt } : {}),
       });
     }
     case 'm.reaction': {
