@@ -3,20 +3,20 @@
 // answers on `node#ver`, and because it includes `urn:xmpp:avatar:metadata+notify`, the contact's
 // server (Prosody's mod_pep) sends the Matrix user's address the contact's XEP-0084 avatar when
 // they publish one: it becomes their ghost's avatar, with no vCard and no presence hash telling it.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { xml, type Element } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
 import { asUser } from '../support/bridge-harness.js';
 import { requireSynapse, waitFor, type TestUser } from '../support/synapse.js';
 import { joinDmRoom, matrixUser, said, xmppScope } from '../support/xmpp-scope.js';
+import { publishPepAvatar, sha1 } from '../support/xmpp-pep.js';
 import { chat, ghostOf, matrixJid, type XmppUser } from '../support/xmpp-user.js';
 
 const NS = {
   roster: 'jabber:iq:roster',
   caps: 'http://jabber.org/protocol/caps',
   discoInfo: 'http://jabber.org/protocol/disco#info',
-  pubsub: 'http://jabber.org/protocol/pubsub',
   pubsubOwner: 'http://jabber.org/protocol/pubsub#owner',
   data: 'urn:xmpp:avatar:data',
   metadata: 'urn:xmpp:avatar:metadata',
@@ -30,7 +30,6 @@ const png = Buffer.concat([
   ),
   randomBytes(8),
 ]);
-const sha1 = (b: Buffer) => createHash('sha1').update(b).digest('hex');
 
 const presenceFrom = (from: string, type?: string) => (el: Element) =>
   el.name === 'presence' && el.attrs.from === from && el.attrs.type === type;
@@ -48,36 +47,6 @@ describe('XMPP: entity capabilities of Matrix users (Prosody + Synapse)', () => 
     });
     return answer;
   };
-  const publish = (node: string, id: string, payload: Element, open: boolean) =>
-    ask(
-      xml(
-        'iq',
-        { type: 'set' },
-        xml(
-          'pubsub',
-          { xmlns: NS.pubsub },
-          xml('publish', { node }, xml('item', { id }, payload)),
-          open
-            ? xml(
-                'publish-options',
-                {},
-                xml(
-                  'x',
-                  { xmlns: 'jabber:x:data', type: 'submit' },
-                  xml(
-                    'field',
-                    { var: 'FORM_TYPE', type: 'hidden' },
-                    xml('value', {}, `${NS.pubsub}#publish-options`),
-                  ),
-                  xml('field', { var: 'pubsub#access_model' }, xml('value', {}, 'open')),
-                ),
-              )
-            : null,
-        ),
-      ),
-      `publish to ${node}`,
-    );
-
   beforeAll(async () => {
     requireSynapse();
     alice = await scope.user('alice', 'caps');
@@ -139,10 +108,7 @@ describe('XMPP: entity capabilities of Matrix users (Prosody + Synapse)', () => 
       (el) => presenceFrom(`${mattJid}/matrix`)(el) && el.getChildText('show') === 'away',
       'Matt away',
     );
-    const id = sha1(png);
-    await publish(NS.data, id, xml('data', { xmlns: NS.data }, png.toString('base64')), true);
-    const info = xml('info', { id, type: 'image/png', bytes: String(png.length) });
-    await publish(NS.metadata, id, xml('metadata', { xmlns: NS.metadata }, info), false);
+    const id = await publishPepAvatar(alice, png, { metadata: true });
     // Alice's ghost is every test file's: wait for this image, not for any avatar.
     const avatarSha1 = async () => {
       const { avatar_url: mxc } = await asUser<{ avatar_url?: string }>(
