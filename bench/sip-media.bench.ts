@@ -64,6 +64,7 @@ import { availableParallelism, setPriority } from 'node:os';
 import { WireMeasure, type WireResults } from './lib/media-wire.js';
 import { SchedTrace, type SchedEvent } from './lib/sched-trace.js';
 import { reportHoldCauses } from './lib/hold-report.js';
+import { describeFifoFloor } from './lib/fifo-floor.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -408,6 +409,7 @@ try {
   );
   measured.describeProbe(stats.mediaLoopDelayMs);
   measured.describeGc(stats.mediaLoopDelayMs);
+  const floors = wire?.pairs ? describeFifoFloor(wire.pairs, log) : undefined;
   results.bridged = {
     ...relayed,
     bridgeCpuMs: stats.cpuMs,
@@ -429,6 +431,7 @@ try {
     atTheBridge: wireResults ?? 'not measured (--no-wire, or no capture possible here)',
     holdCauses: causes ?? 'not measured',
     peersDuringGc: peersDuringGc ?? 'not measured',
+    burstFloor: floors ?? 'not measured',
   };
 } finally {
   schedTrace?.close();
