@@ -83,6 +83,22 @@ describe('XMPP gateway: XEP-0425 moderation ↔ redactions (Prosody + Synapse)',
       20_000,
       'the event redacted in Matrix',
     ) as Promise<RoomEvent>;
+  /** `user`'s moderation of `kept` is refused (`forbidden`): it stays in Matrix, `other` hears nothing. */
+  const refusedTo = async (
+    user: XmppUser,
+    kept: { eventId: string; stanzaId: string },
+    other: XmppUser,
+  ) => {
+    const refused = await user.client.iqCaller.request(moderation(kept.stanzaId, 'no')).then(
+      () => undefined,
+      (err: { condition?: string }) => err,
+    );
+    expect(refused?.condition).toBe('forbidden');
+    await new Promise((r) => setTimeout(r, 1_000));
+    const event = (await roomEvents(owner, roomId)).find((e) => e.event_id === kept.eventId);
+    expect(event?.unsigned?.redacted_because).toBeUndefined();
+    expect(other.heard.some(announcement(kept.stanzaId))).toBe(false);
+  };
   const enter = async (user: XmppUser, nick: string) => {
     await user.send(
       xml(
@@ -160,15 +176,7 @@ describe('XMPP gateway: XEP-0425 moderation ↔ redactions (Prosody + Synapse)',
 
   it('(c) an XMPP user whose ghost is no moderator is refused; the message stays', async () => {
     const kept = await says(quinn, 'Quinn', `an opinion ${suffix}`);
-    const refused = await bob.client.iqCaller.request(moderation(kept.stanzaId, 'no')).then(
-      () => undefined,
-      (err: { condition?: string }) => err,
-    );
-    expect(refused?.condition).toBe('forbidden');
-    await new Promise((r) => setTimeout(r, 1_000));
-    const event = (await roomEvents(owner, roomId)).find((e) => e.event_id === kept.eventId);
-    expect(event?.unsigned?.redacted_because).toBeUndefined();
-    expect(alice.heard.some(announcement(kept.stanzaId))).toBe(false);
+    await refusedTo(bob, kept, alice);
   });
 
   it('(d) a Matrix moderator’s redaction of another’s message is announced; one’s own is a retraction', async () => {
@@ -216,14 +224,6 @@ describe('XMPP gateway: XEP-0425 moderation ↔ redactions (Prosody + Synapse)',
     await asUser(owner, 'PUT', path, { ...levels, redact: 75 });
     // The bridge has the new levels once a later event of the room reached it (in order).
     const kept = await says(quinn, 'Quinn', `after the change ${suffix}`);
-    const refused = await alice.client.iqCaller.request(moderation(kept.stanzaId, 'mine')).then(
-      () => undefined,
-      (err: { condition?: string }) => err,
-    );
-    expect(refused?.condition).toBe('forbidden');
-    await new Promise((r) => setTimeout(r, 1_000));
-    const event = (await roomEvents(owner, roomId)).find((e) => e.event_id === kept.eventId);
-    expect(event?.unsigned?.redacted_because).toBeUndefined();
-    expect(bob.heard.some(announcement(kept.stanzaId))).toBe(false);
+    await refusedTo(alice, kept, bob);
   });
 });
