@@ -37,32 +37,32 @@ const presenceFrom = (from: string, type?: string) => (el: Element) =>
 describe('XMPP: entity capabilities of Matrix users (Prosody + Synapse)', () => {
   const scope = xmppScope();
   const connector = new XmppConnector();
-  let alice: XmppUser;
+  let erin: XmppUser;
   let matt: TestUser;
   let mattJid: string;
 
   const ask = async (el: Element, what: string) => {
-    const answer = await alice.client.iqCaller.request(el).catch((err: Error) => {
+    const answer = await erin.client.iqCaller.request(el).catch((err: Error) => {
       throw new Error(`${what}: ${err.message}`);
     });
     return answer;
   };
   beforeAll(async () => {
     requireSynapse();
-    alice = await scope.user('alice', 'caps');
-    await alice.send(xml('iq', { type: 'get', id: 'c0' }, xml('query', { xmlns: NS.roster })));
-    await alice.expect((el) => el.attrs.id === 'c0', 'the roster');
+    erin = await scope.user('erin', 'caps');
+    await erin.send(xml('iq', { type: 'get', id: 'c0' }, xml('query', { xmlns: NS.roster })));
+    await erin.expect((el) => el.attrs.id === 'c0', 'the roster');
     await scope.bridge(connector);
     matt = await matrixUser('matt');
     mattJid = matrixJid(matt.userId);
   });
 
   afterAll(async () => {
-    // The test users are shared by every file: Matt leaves Alice's roster, her avatar goes.
+    // The test users are shared by every file: Matt leaves Erin's roster, her avatar goes.
     const item = xml('item', { jid: mattJid, subscription: 'remove' });
-    await alice?.send(xml('iq', { type: 'set' }, xml('query', { xmlns: NS.roster }, item)));
+    await erin?.send(xml('iq', { type: 'set' }, xml('query', { xmlns: NS.roster }, item)));
     for (const node of [NS.metadata, NS.data])
-      await alice
+      await erin
         ?.send(
           xml(
             'iq',
@@ -74,8 +74,8 @@ describe('XMPP: entity capabilities of Matrix users (Prosody + Synapse)', () => 
   });
 
   it("a Matrix user's presence carries caps, answered on node#ver", async () => {
-    await alice.send(xml('presence', { type: 'subscribe', to: mattJid }));
-    const presence = await alice.expect(presenceFrom(`${mattJid}/matrix`), 'their presence');
+    await erin.send(xml('presence', { type: 'subscribe', to: mattJid }));
+    const presence = await erin.expect(presenceFrom(`${mattJid}/matrix`), 'their presence');
     const c = presence.getChild('c', NS.caps);
     expect(c?.attrs.hash).toBe('sha-1');
     const node = `${c?.attrs.node}#${c?.attrs.ver}`;
@@ -94,22 +94,22 @@ describe('XMPP: entity capabilities of Matrix users (Prosody + Synapse)', () => 
   });
 
   it("a contact's XEP-0084 avatar reaches the Matrix user's address: their ghost's avatar", async () => {
-    // Alice approves Matt in turn (her server then shares her PEP with his address) and writes.
-    await alice.expect(presenceFrom(mattJid, 'subscribe'), 'the request back');
-    await alice.send(xml('presence', { type: 'subscribed', to: mattJid }));
-    await alice.send(chat(alice.jid, mattJid, 'hello, no avatar yet'));
-    const dm = await joinDmRoom(connector, 'alice@localhost', matt);
-    const ghost = ghostOf('alice@localhost');
+    // Erin approves Matt in turn (her server then shares her PEP with his address) and writes.
+    await erin.expect(presenceFrom(mattJid, 'subscribe'), 'the request back');
+    await erin.send(xml('presence', { type: 'subscribed', to: mattJid }));
+    await erin.send(chat(erin.jid, mattJid, 'hello, no avatar yet'));
+    const dm = await joinDmRoom(connector, 'erin@localhost', matt);
+    const ghost = ghostOf('erin@localhost');
     await said(matt, dm, ghost, 'hello, no avatar yet');
-    // Matt's next presence reaches a server that now shares Alice's PEP with him.
+    // Matt's next presence reaches a server that now shares Erin's PEP with him.
     const path = `/_matrix/client/v3/presence/${encodeURIComponent(matt.userId)}/status`;
     await asUser(matt, 'PUT', path, { presence: 'unavailable' });
-    await alice.expect(
+    await erin.expect(
       (el) => presenceFrom(`${mattJid}/matrix`)(el) && el.getChildText('show') === 'away',
       'Matt away',
     );
-    const id = await publishPepAvatar(alice, png, { metadata: true });
-    // Alice's ghost is every test file's: wait for this image, not for any avatar.
+    const id = await publishPepAvatar(erin, png, { metadata: true });
+    // Erin is this file's own user (no other file changes her avatar); her image, not any avatar.
     const avatarSha1 = async () => {
       const { avatar_url: mxc } = await asUser<{ avatar_url?: string }>(
         matt,
@@ -123,6 +123,6 @@ describe('XMPP: entity capabilities of Matrix users (Prosody + Synapse)', () => 
       );
       return sha1(Buffer.from(await res.arrayBuffer()));
     };
-    await waitFor(async () => (await avatarSha1()) === id, 20_000, "Alice's ghost's avatar");
+    await waitFor(async () => (await avatarSha1()) === id, 20_000, "Erin's ghost's avatar");
   });
 });

@@ -48,7 +48,7 @@ PLAIN_COMPONENT=''
   component_secret = "plainsecret"'
 D=$P/prosody
 PIDFILE=$P/prosody.pid
-USERS="alice bob carol dave"
+USERS="alice bob carol dave erin"
 
 install() {
   command -v prosody >/dev/null 2>&1 || apt_ensure prosody
