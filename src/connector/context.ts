@@ -67,6 +67,12 @@ export interface MatrixRoomView {
   /** `public`, `invite`, `knock`, … as `m.room.join_rules` has it (`invite` when unset). */
   joinRule: string;
   /**
+   * The level `m.room.power_levels` asks to redact another user's event (`redact`, 50 when unset):
+   * a gateway lets a network user remove others' messages only when their ghost has it. Set by
+   * core (optional for views made elsewhere: read it as 50 when absent).
+   */
+  redactLevel?: number;
+  /**
    * Joined members (the bot and ghosts included) with their display names and power levels.
    * `creator`: a creator of a room of version 12 or later, who outranks every power level.
    */

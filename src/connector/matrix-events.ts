@@ -76,6 +76,12 @@ export interface MatrixRedaction extends MatrixEventBase {
    * moderator's removal) reads it. Absent when the event could not be fetched.
    */
   targetSender?: MatrixUserId;
+  /**
+   * When the redacted event was sent (its `origin_server_ts`), fetched with `targetSender`: a
+   * network whose archive is searched by time finds the message there (an XMPP room's archive,
+   * when `target` is not the id the room knows it by).
+   */
+  targetTimestamp?: number;
 }
 
 export interface MatrixReaction extends MatrixEventBase {
@@ -150,6 +156,8 @@ export interface MatrixPowerLevels extends MatrixEventBase {
    * entry went away) and the one before. Empty when only other settings changed.
    */
   changes: { userId: MatrixUserId; level: number; previous: number }[];
+  /** The level the room now asks to redact another user's event (`redact`, 50 when unset). */
+  redact?: number;
 }
 
 /** The `m.call.*` event types of Matrix VoIP, without the `m.call.` prefix. */

@@ -16,6 +16,7 @@ import type { GhostDirectory } from './ghosts.js';
 import { toRecord, type PortalDirectory } from './portals.js';
 import type { PublicLinks } from './public-links.js';
 import type { RemoteDelivery } from './remote-delivery.js';
+import { redactLevel } from './power-levels.js';
 import { Sealer, type SecretKey } from './secret-key.js';
 
 export function bridgeContext(
@@ -141,6 +142,7 @@ async function readMatrixRoom(
     ...(name ? { name } : {}),
     ...(topic ? { topic } : {}),
     joinRule: str(one('m.room.join_rules')?.join_rule) ?? 'invite',
+    redactLevel: redactLevel(levels),
     members: state
       .filter((e) => e.type === 'm.room.member' && e.content.membership === 'join')
       .map((e) => {

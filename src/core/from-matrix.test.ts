@@ -8,6 +8,7 @@ import type {
   MatrixEdit,
   MatrixMessage,
   MatrixPins,
+  MatrixPowerLevels,
   MatrixRedaction,
   SendResult,
 } from '../connector.js';
@@ -44,6 +45,10 @@ class Recorder implements Connector {
   redactions: MatrixRedaction[] = [];
   async handleMatrixRedaction(redaction: MatrixRedaction): Promise<void> {
     this.redactions.push(redaction);
+  }
+  levels: MatrixPowerLevels[] = [];
+  async handleMatrixPowerLevels(change: MatrixPowerLevels): Promise<void> {
+    this.levels.push(change);
   }
   pins: MatrixPins[] = [];
   async handleMatrixPins(change: MatrixPins): Promise<void> {
@@ -301,9 +306,9 @@ describe('deliverToNetwork: redactions', () => {
   it("tells whose message was redacted, so another's can be a moderator's removal", async () => {
     const { connector, deliver } = setup([original]);
     await deliver(redaction('@mod:example.org'));
-    expect(connector.redactions.map((r) => [r.target, r.targetSender, r.reason])).toEqual([
-      ['r-$orig', '@alice:example.org', 'spam'],
-    ]);
+    expect(
+      connector.redactions.map((r) => [r.target, r.targetSender, r.targetTimestamp, r.reason]),
+    ).toEqual([['r-$orig', '@alice:example.org', 1, 'spam']]);
   });
 
   it('still passes the redaction on when the original cannot be fetched', async () => {
@@ -313,6 +318,7 @@ describe('deliverToNetwork: redactions', () => {
     await deliver(redaction('@mod:example.org'));
     expect(connector.redactions).toHaveLength(1);
     expect(connector.redactions[0]?.targetSender).toBeUndefined();
+    expect(connector.redactions[0]?.targetTimestamp).toBeUndefined();
   });
 });
 
@@ -338,6 +344,25 @@ describe('deliverToNetwork: a network that confirms later', () => {
     expect(rows.map((r) => r.eventId)).not.toContain('$b');
     await deliver(text('$b'));
     expect(connector.messages.map((m) => m.eventId)).toEqual(['$b', '$b']);
+  });
+});
+
+describe('deliverToNetwork: power levels', () => {
+  const levels = (content: Record<string, unknown>): ClientEvent => ({
+    event_id: '$pl',
+    room_id: ROOM,
+    sender: '@alice:example.org',
+    type: 'm.room.power_levels',
+    state_key: '',
+    origin_server_ts: 1,
+    content,
+  });
+
+  it('gives the room’s redact level with the changes (50 when unset)', async () => {
+    const { connector, deliver } = setup([]);
+    await deliver(levels({ users: { '@a:example.org': 100 }, redact: 75 }));
+    await deliver(levels({ users: { '@a:example.org': 100 } }));
+    expect(connector.levels.map((l) => l.redact)).toEqual([75, 50]);
   });
 });
 

@@ -24,6 +24,7 @@ import type { ClientEvent } from '../matrix/events.js';
 import type { MessageMap, PortalRow } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
 import type { MemberNames } from './member-names.js';
+import { redactLevel } from './power-levels.js';
 import { findAfterSend, type SendsInFlight } from './sends-in-flight.js';
 
 type Json = Record<string, unknown>;
@@ -213,11 +214,13 @@ export async function deliverToNetwork(
       // as for edits. Redactions are rare next to messages.
       const original = await fetchOrNot(deps, ev.room_id, redacted);
       const targetSender = typeof original?.sender === 'string' ? original.sender : undefined;
+      const sentAt = original?.origin_server_ts;
       return connector.handleMatrixRedaction({
         ...(await base()),
         target,
         ...(reason ? { reason } : {}),
         ...(targetSender ? { targetSender: targetSender as MatrixUserId } : {}),
+        ...(typeof sentAt === 'number' ? { targetTimestamp: sentAt } : {}),
       });
     }
     case 'm.reaction': {
@@ -281,7 +284,8 @@ export async function deliverToNetwork(
     case 'm.room.power_levels': {
       if (ev.state_key !== '' || !canSetPowerLevels(connector)) return;
       const changes = powerLevelChanges(content, obj(obj(ev.unsigned)?.prev_content));
-      return connector.handleMatrixPowerLevels({ ...(await base()), changes });
+      const redact = redactLevel(content);
+      return connector.handleMatrixPowerLevels({ ...(await base()), changes, redact });
     }
     default: {
       const call = callFromMatrix(ev.type, content);

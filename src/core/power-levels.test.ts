@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isInfiniteCreator, mergeGhostLevels } from './power-levels.js';
+import { isInfiniteCreator, mergeGhostLevels, redactLevel } from './power-levels.js';
 
 const bot = '@bot:hs';
 const ghost = (n: string) => `@irc_${n}:hs`;
@@ -122,5 +122,15 @@ describe('mergeGhostLevels', () => {
     );
     expect(isInfiniteCreator(create('org.example.custom'), bot)).toBe(false);
     expect(isInfiniteCreator(undefined, bot)).toBe(false);
+  });
+});
+
+describe('redactLevel', () => {
+  it('is the room’s `redact`, else the spec’s default 50', () => {
+    expect(redactLevel({ redact: 75 })).toBe(75);
+    expect(redactLevel({ redact: 0 })).toBe(0);
+    expect(redactLevel({ redact: '75' })).toBe(50);
+    expect(redactLevel({})).toBe(50);
+    expect(redactLevel(undefined)).toBe(50);
   });
 });

@@ -10,6 +10,9 @@ type Json = Record<string, unknown>;
 const num = (v: unknown, fallback: number): number =>
   typeof v === 'number' && Number.isFinite(v) ? v : fallback;
 
+/** The level a room asks to redact another user's event (`redact`; the spec's default, 50, when unset). */
+export const redactLevel = (content: Json | undefined): number => num(content?.redact, 50);
+
 export interface GhostLevels {
   /** The bridge bot's Matrix user id. */
   bot: string;

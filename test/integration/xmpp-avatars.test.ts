@@ -5,13 +5,14 @@
 // user's vCard (iq get to their address) has their display name and avatar, their occupant's
 // presence carries the avatar's hash, and their Matrix presence (m.presence, which Synapse sends
 // the appservice) is their occupant's and their contacts'.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { xml, type Element } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asUser } from '../support/bridge-harness.js';
 import { requireSynapse, waitFor, type TestUser } from '../support/synapse.js';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
 import { enterMuc, joinDmRoom, matrixUser, mucOf, said, xmppScope } from '../support/xmpp-scope.js';
+import { publishPepAvatar, sha1 } from '../support/xmpp-pep.js';
 import { chat, ghostOf, groupchat, matrixJid, type XmppUser } from '../support/xmpp-user.js';
 
 /** A 1×1 PNG, with `extra` random bytes after its end (so each test's image is its own). */
@@ -23,7 +24,6 @@ const png = (extra = 8) =>
     ),
     randomBytes(extra),
   ]);
-const sha1 = (b: Buffer) => createHash('sha1').update(b).digest('hex');
 
 /** Sends an iq from `user` and waits for its answer. */
 async function iq(user: XmppUser, el: Element, what: string): Promise<Element> {
@@ -56,44 +56,6 @@ const setVcard = (user: XmppUser, name: string, photo?: Buffer) =>
       ),
     ),
     `${user.jid}'s vCard set`,
-  );
-
-/** XEP-0084: the image in the user's PEP, readable by anyone (what clients publish). */
-const publishPepAvatar = (user: XmppUser, image: Buffer) =>
-  iq(
-    user,
-    xml(
-      'iq',
-      { type: 'set' },
-      xml(
-        'pubsub',
-        { xmlns: 'http://jabber.org/protocol/pubsub' },
-        xml(
-          'publish',
-          { node: 'urn:xmpp:avatar:data' },
-          xml(
-            'item',
-            { id: sha1(image) },
-            xml('data', { xmlns: 'urn:xmpp:avatar:data' }, image.toString('base64')),
-          ),
-        ),
-        xml(
-          'publish-options',
-          {},
-          xml(
-            'x',
-            { xmlns: 'jabber:x:data', type: 'submit' },
-            xml(
-              'field',
-              { var: 'FORM_TYPE', type: 'hidden' },
-              xml('value', {}, 'http://jabber.org/protocol/pubsub#publish-options'),
-            ),
-            xml('field', { var: 'pubsub#access_model' }, xml('value', {}, 'open')),
-          ),
-        ),
-      ),
-    ),
-    `${user.jid}'s PEP avatar published`,
   );
 
 /** Joins the MUC as `nick` with the XEP-0153 hash of `photo` in the presence. */
@@ -170,7 +132,7 @@ describe('XMPP avatars and presence, both ways (Prosody + Synapse)', () => {
     bob = await scope.user('bob', `avatars${suffix}`);
     await setVcard(carol, 'Carol', carolPng);
     await setVcard(dave, 'Dave'); // no PHOTO: the image is in his PEP (XEP-0084) only
-    await publishPepAvatar(dave, davePng);
+    await publishPepAvatar(dave, davePng, { metadata: false });
     await setVcard(bob, 'Bob', bobPng);
     await joinWithPhoto(carol, room, 'Carol', carolPng);
     await joinWithPhoto(dave, room, 'Dave', davePng);

@@ -3,20 +3,20 @@
 // answers on `node#ver`, and because it includes `urn:xmpp:avatar:metadata+notify`, the contact's
 // server (Prosody's mod_pep) sends the Matrix user's address the contact's XEP-0084 avatar when
 // they publish one: it becomes their ghost's avatar, with no vCard and no presence hash telling it.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { xml, type Element } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
 import { asUser } from '../support/bridge-harness.js';
 import { requireSynapse, waitFor, type TestUser } from '../support/synapse.js';
 import { joinDmRoom, matrixUser, said, xmppScope } from '../support/xmpp-scope.js';
+import { publishPepAvatar, sha1 } from '../support/xmpp-pep.js';
 import { chat, ghostOf, matrixJid, type XmppUser } from '../support/xmpp-user.js';
 
 const NS = {
   roster: 'jabber:iq:roster',
   caps: 'http://jabber.org/protocol/caps',
   discoInfo: 'http://jabber.org/protocol/disco#info',
-  pubsub: 'http://jabber.org/protocol/pubsub',
   pubsubOwner: 'http://jabber.org/protocol/pubsub#owner',
   data: 'urn:xmpp:avatar:data',
   metadata: 'urn:xmpp:avatar:metadata',
@@ -30,7 +30,6 @@ const png = Buffer.concat([
   ),
   randomBytes(8),
 ]);
-const sha1 = (b: Buffer) => createHash('sha1').update(b).digest('hex');
 
 const presenceFrom = (from: string, type?: string) => (el: Element) =>
   el.name === 'presence' && el.attrs.from === from && el.attrs.type === type;
@@ -38,62 +37,32 @@ const presenceFrom = (from: string, type?: string) => (el: Element) =>
 describe('XMPP: entity capabilities of Matrix users (Prosody + Synapse)', () => {
   const scope = xmppScope();
   const connector = new XmppConnector();
-  let alice: XmppUser;
+  let erin: XmppUser;
   let matt: TestUser;
   let mattJid: string;
 
   const ask = async (el: Element, what: string) => {
-    const answer = await alice.client.iqCaller.request(el).catch((err: Error) => {
+    const answer = await erin.client.iqCaller.request(el).catch((err: Error) => {
       throw new Error(`${what}: ${err.message}`);
     });
     return answer;
   };
-  const publish = (node: string, id: string, payload: Element, open: boolean) =>
-    ask(
-      xml(
-        'iq',
-        { type: 'set' },
-        xml(
-          'pubsub',
-          { xmlns: NS.pubsub },
-          xml('publish', { node }, xml('item', { id }, payload)),
-          open
-            ? xml(
-                'publish-options',
-                {},
-                xml(
-                  'x',
-                  { xmlns: 'jabber:x:data', type: 'submit' },
-                  xml(
-                    'field',
-                    { var: 'FORM_TYPE', type: 'hidden' },
-                    xml('value', {}, `${NS.pubsub}#publish-options`),
-                  ),
-                  xml('field', { var: 'pubsub#access_model' }, xml('value', {}, 'open')),
-                ),
-              )
-            : null,
-        ),
-      ),
-      `publish to ${node}`,
-    );
-
   beforeAll(async () => {
     requireSynapse();
-    alice = await scope.user('alice', 'caps');
-    await alice.send(xml('iq', { type: 'get', id: 'c0' }, xml('query', { xmlns: NS.roster })));
-    await alice.expect((el) => el.attrs.id === 'c0', 'the roster');
+    erin = await scope.user('erin', 'caps');
+    await erin.send(xml('iq', { type: 'get', id: 'c0' }, xml('query', { xmlns: NS.roster })));
+    await erin.expect((el) => el.attrs.id === 'c0', 'the roster');
     await scope.bridge(connector);
     matt = await matrixUser('matt');
     mattJid = matrixJid(matt.userId);
   });
 
   afterAll(async () => {
-    // The test users are shared by every file: Matt leaves Alice's roster, her avatar goes.
+    // The test users are shared by every file: Matt leaves Erin's roster, her avatar goes.
     const item = xml('item', { jid: mattJid, subscription: 'remove' });
-    await alice?.send(xml('iq', { type: 'set' }, xml('query', { xmlns: NS.roster }, item)));
+    await erin?.send(xml('iq', { type: 'set' }, xml('query', { xmlns: NS.roster }, item)));
     for (const node of [NS.metadata, NS.data])
-      await alice
+      await erin
         ?.send(
           xml(
             'iq',
@@ -105,8 +74,8 @@ describe('XMPP: entity capabilities of Matrix users (Prosody + Synapse)', () => 
   });
 
   it("a Matrix user's presence carries caps, answered on node#ver", async () => {
-    await alice.send(xml('presence', { type: 'subscribe', to: mattJid }));
-    const presence = await alice.expect(presenceFrom(`${mattJid}/matrix`), 'their presence');
+    await erin.send(xml('presence', { type: 'subscribe', to: mattJid }));
+    const presence = await erin.expect(presenceFrom(`${mattJid}/matrix`), 'their presence');
     const c = presence.getChild('c', NS.caps);
     expect(c?.attrs.hash).toBe('sha-1');
     const node = `${c?.attrs.node}#${c?.attrs.ver}`;
@@ -125,25 +94,22 @@ describe('XMPP: entity capabilities of Matrix users (Prosody + Synapse)', () => 
   });
 
   it("a contact's XEP-0084 avatar reaches the Matrix user's address: their ghost's avatar", async () => {
-    // Alice approves Matt in turn (her server then shares her PEP with his address) and writes.
-    await alice.expect(presenceFrom(mattJid, 'subscribe'), 'the request back');
-    await alice.send(xml('presence', { type: 'subscribed', to: mattJid }));
-    await alice.send(chat(alice.jid, mattJid, 'hello, no avatar yet'));
-    const dm = await joinDmRoom(connector, 'alice@localhost', matt);
-    const ghost = ghostOf('alice@localhost');
+    // Erin approves Matt in turn (her server then shares her PEP with his address) and writes.
+    await erin.expect(presenceFrom(mattJid, 'subscribe'), 'the request back');
+    await erin.send(xml('presence', { type: 'subscribed', to: mattJid }));
+    await erin.send(chat(erin.jid, mattJid, 'hello, no avatar yet'));
+    const dm = await joinDmRoom(connector, 'erin@localhost', matt);
+    const ghost = ghostOf('erin@localhost');
     await said(matt, dm, ghost, 'hello, no avatar yet');
-    // Matt's next presence reaches a server that now shares Alice's PEP with him.
+    // Matt's next presence reaches a server that now shares Erin's PEP with him.
     const path = `/_matrix/client/v3/presence/${encodeURIComponent(matt.userId)}/status`;
     await asUser(matt, 'PUT', path, { presence: 'unavailable' });
-    await alice.expect(
+    await erin.expect(
       (el) => presenceFrom(`${mattJid}/matrix`)(el) && el.getChildText('show') === 'away',
       'Matt away',
     );
-    const id = sha1(png);
-    await publish(NS.data, id, xml('data', { xmlns: NS.data }, png.toString('base64')), true);
-    const info = xml('info', { id, type: 'image/png', bytes: String(png.length) });
-    await publish(NS.metadata, id, xml('metadata', { xmlns: NS.metadata }, info), false);
-    // Alice's ghost is every test file's: wait for this image, not for any avatar.
+    const id = await publishPepAvatar(erin, png, { metadata: true });
+    // Erin is this file's own user (no other file changes her avatar); her image, not any avatar.
     const avatarSha1 = async () => {
       const { avatar_url: mxc } = await asUser<{ avatar_url?: string }>(
         matt,
@@ -157,6 +123,6 @@ describe('XMPP: entity capabilities of Matrix users (Prosody + Synapse)', () => 
       );
       return sha1(Buffer.from(await res.arrayBuffer()));
     };
-    await waitFor(async () => (await avatarSha1()) === id, 20_000, "Alice's ghost's avatar");
+    await waitFor(async () => (await avatarSha1()) === id, 20_000, "Erin's ghost's avatar");
   });
 });

@@ -3,7 +3,8 @@
 // moderator removes a Matrix user's message: the event is redacted by their ghost with the
 // reason, and the XMPP users get the room's announcement; (c) one whose ghost is not is refused
 // (`forbidden`), and the message stays; (d) a Matrix moderator's redaction of another's message
-// is the room's announcement to XMPP users, a Matrix user's redaction of their own their retraction.
+// is the room's announcement to XMPP users, a Matrix user's redaction of their own their retraction;
+// (e) a room that asks more than the ghost's level to redact refuses the XMPP moderator.
 import { randomBytes } from 'node:crypto';
 import { xml, type Element } from '@xmpp/xml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +83,22 @@ describe('XMPP gateway: XEP-0425 moderation ↔ redactions (Prosody + Synapse)',
       20_000,
       'the event redacted in Matrix',
     ) as Promise<RoomEvent>;
+  /** `user`'s moderation of `kept` is refused (`forbidden`): it stays in Matrix, `other` hears nothing. */
+  const refusedTo = async (
+    user: XmppUser,
+    kept: { eventId: string; stanzaId: string },
+    other: XmppUser,
+  ) => {
+    const refused = await user.client.iqCaller.request(moderation(kept.stanzaId, 'no')).then(
+      () => undefined,
+      (err: { condition?: string }) => err,
+    );
+    expect(refused?.condition).toBe('forbidden');
+    await new Promise((r) => setTimeout(r, 1_000));
+    const event = (await roomEvents(owner, roomId)).find((e) => e.event_id === kept.eventId);
+    expect(event?.unsigned?.redacted_because).toBeUndefined();
+    expect(other.heard.some(announcement(kept.stanzaId))).toBe(false);
+  };
   const enter = async (user: XmppUser, nick: string) => {
     await user.send(
       xml(
@@ -159,15 +176,7 @@ describe('XMPP gateway: XEP-0425 moderation ↔ redactions (Prosody + Synapse)',
 
   it('(c) an XMPP user whose ghost is no moderator is refused; the message stays', async () => {
     const kept = await says(quinn, 'Quinn', `an opinion ${suffix}`);
-    const refused = await bob.client.iqCaller.request(moderation(kept.stanzaId, 'no')).then(
-      () => undefined,
-      (err: { condition?: string }) => err,
-    );
-    expect(refused?.condition).toBe('forbidden');
-    await new Promise((r) => setTimeout(r, 1_000));
-    const event = (await roomEvents(owner, roomId)).find((e) => e.event_id === kept.eventId);
-    expect(event?.unsigned?.redacted_because).toBeUndefined();
-    expect(alice.heard.some(announcement(kept.stanzaId))).toBe(false);
+    await refusedTo(bob, kept, alice);
   });
 
   it('(d) a Matrix moderator’s redaction of another’s message is announced; one’s own is a retraction', async () => {
@@ -205,5 +214,16 @@ describe('XMPP gateway: XEP-0425 moderation ↔ redactions (Prosody + Synapse)',
       retraction.getChild('retract', NS.retract1)?.getChild('moderated', NS.moderate1),
     ).toBeUndefined();
     expect(alice.heard.some(announcement(typo.stanzaId))).toBe(false);
+  });
+
+  it('(e) a room whose redact level is above the moderator’s ghost: refused, nothing announced', async () => {
+    // Olga asks 75 to redact others' events: Alice's ghost (50) may not, so Alice is refused
+    // rather than told of a removal the homeserver would refuse.
+    const path = `/_matrix/client/v3/rooms/${room()}/state/m.room.power_levels/`;
+    const levels = await asUser<Record<string, unknown>>(owner, 'GET', path);
+    await asUser(owner, 'PUT', path, { ...levels, redact: 75 });
+    // The bridge has the new levels once a later event of the room reached it (in order).
+    const kept = await says(quinn, 'Quinn', `after the change ${suffix}`);
+    await refusedTo(alice, kept, bob);
   });
 });

@@ -11,7 +11,7 @@
 # here: as XEP-0045's muc#roomconfig_allowpm = moderators, ejabberd's allow_private_messages or
 # the community mod_muc_restrict_pm do).
 # Messages to a user who is offline wait for them (mod_offline).
-# Users alice, bob, carol and dave @localhost, password `<name>-pw`, are registered at each start
+# Users alice, bob, carol, dave and erin @localhost, password `<name>-pw`, are registered at each start
 # (the data folder is made afresh, so no test sees an earlier run's rooms or rosters).
 # usage: xmpp.sh install | start | stop | env (what the tests get: SWITCHBOARD_TEST_XMPP_C2S_PORT,
 #        SWITCHBOARD_TEST_XMPP_COMPONENT_PORT and SWITCHBOARD_TEST_XMPP_HTTP_PORT)
@@ -48,7 +48,7 @@ PLAIN_COMPONENT=''
   component_secret = "plainsecret"'
 D=$P/prosody
 PIDFILE=$P/prosody.pid
-USERS="alice bob carol dave"
+USERS="alice bob carol dave erin"
 
 install() {
   command -v prosody >/dev/null 2>&1 || apt_ensure prosody

@@ -37,7 +37,7 @@ export interface XmppUser {
 
 /** Logs in one of the test users (PLAIN on plaintext, ~80 ms) and sends initial presence. */
 export async function xmppUser(
-  name: 'alice' | 'bob' | 'carol' | 'dave',
+  name: 'alice' | 'bob' | 'carol' | 'dave' | 'erin',
   resource = 'test',
 ): Promise<XmppUser> {
   const c = client({

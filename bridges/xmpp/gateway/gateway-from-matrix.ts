@@ -182,12 +182,14 @@ export abstract class GatewayMatrixSide {
   onMatrixPowerLevels(alias: string, change: MatrixPowerLevels): void {
     const room = this.rooms.get(alias);
     if (!room) return;
+    if (change.redact !== undefined) room.redactLevel = change.redact;
     for (const c of change.changes) {
       const ghost = this.d.ctx.ghostRemoteId(c.userId);
       if (ghost) {
+        // Kept with no session in the room too: a moderation request reads it when they are back.
+        room.levels.set(ghost, c.level);
         // An XMPP user made moderator (or no longer): everyone in the room sees it.
         for (const o of [...room.occupants.values()].filter((o) => o.bare === ghost)) {
-          room.levels.set(o.bare, c.level);
           for (const p of room.occupants.values())
             this.out(
               occupantPresence({

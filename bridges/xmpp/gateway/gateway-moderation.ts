@@ -2,8 +2,10 @@
  * XEP-0425 moderation in gateway rooms (a Matrix room as a MUC on the component), both ways.
  * The room advertises both versions the bridge reads (v0.2, Prosody 0.12's; v0.3+).
  * XMPP → Matrix: an XMPP user's moderation request redacts the Matrix event as their ghost, with
- * the reason, when the ghost may redact others' events (level 50, Matrix's default for it); else
- * the request is refused (`forbidden`). Every session in the room gets the announcement.
+ * the reason, when the ghost may redact others' events (its level reaches the room's `redact`,
+ * as core tells it); else the request is refused (`forbidden`). Every session in the room gets
+ * the announcement once the redaction is queued: core's `emit` tells no more (it delivers later,
+ * with retries), so a homeserver that still refuses (levels changed meanwhile) is not told back.
  * Matrix → XMPP: a Matrix user's redaction of another's message is the room's announcement, by
  * the redacter's occupant; of their own, their XEP-0424 retraction (from-matrix.ts).
  * A message's stanza-id in a gateway room is its remote id, so the request names it as core does.
@@ -17,9 +19,6 @@ import { safeJid, xmppUser } from '../ids.js';
 import type { GwRoom } from './gateway-room.js';
 
 export const MODERATION_FEATURES = [NS.moderate0, NS.moderate1];
-
-/** The level Matrix asks by default to redact another's event (`redact` in power levels). */
-const REDACT_LEVEL = 50;
 
 /** The stanza-id and reason a moderation request (v0.2 `apply-to`, v0.3+ `moderate id`) names. */
 export function moderationRequest(iq: Element): { id: string; reason?: string } | undefined {
@@ -91,7 +90,7 @@ export async function moderateFromXmpp(
   if (!asked) return error('modify', 'bad-request', 'a moderation retracts a message by its id');
   const o = room?.occupants.get(safeJid(iq.attrs.from ?? '')?.toString() ?? '');
   if (!room || !o) return error('cancel', 'not-acceptable', 'join the room first');
-  if ((room.levels.get(o.bare) ?? 0) < REDACT_LEVEL)
+  if ((room.levels.get(o.bare) ?? 0) < room.redactLevel)
     return error('auth', 'forbidden', 'only the Matrix room’s moderators may remove messages');
   await d.emit({
     kind: 'delete',

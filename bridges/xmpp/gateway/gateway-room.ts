@@ -34,6 +34,8 @@ export interface GwRoom {
   members: Map<MatrixUserId, GwMember>;
   /** Members XMPP occupants were shown (the first ones at a join, then whoever speaks or joins). */
   shown: Set<MatrixUserId>;
+  /** The level the Matrix room asks to redact another's event (`redact` in its power levels). */
+  redactLevel: number;
   /** XMPP users' power levels in the Matrix room (their ghosts'), by bare address; absent: 0. */
   levels: Map<string, number>;
   /** XMPP sessions by full address. */
@@ -51,6 +53,7 @@ export function newGwRoom(alias: string, key: PortalKey, view: MatrixRoomView): 
     ...(view.topic ? { topic: view.topic } : {}),
     members: new Map(),
     shown: new Set(),
+    redactLevel: view.redactLevel ?? 50,
     levels: new Map(),
     occupants: new Map(),
     ids: new Lru(10_000),

@@ -5,36 +5,25 @@
  * for them. Matrix members are occupants named by their display names: the first
  * `gateway.max_shown_members` (moderators first) at a join, the others when they speak or join,
  * so a room of thousands costs no presence flood. The room has no history (Matrix keeps it); its
- * subject is the topic. XMPP sessions in each room are kept in the bridge's store, so a restart
- * of the bridge is not noticed by them; a message that bounces removes the session.
+ * subject is the topic. Sessions entering, renaming and leaving: gateway-sessions.ts; a message
+ * that bounces removes the session.
  */
 import { presencePhotoHash } from '../avatars/vcard.js';
 import { xml, type Element } from '@xmpp/xml';
-import { BridgeError, type MatrixUserId } from '../../../src/connector.js';
+import type { MatrixUserId } from '../../../src/connector.js';
 import type { XmppDeps } from '../deps.js';
-import { GatewayMatrixSide } from './gateway-from-matrix.js';
+import { GatewaySessions } from './gateway-sessions.js';
 import { MODERATION_FEATURES } from './gateway-moderation.js';
-import { lookUpRoom } from './room-lookup.js';
-import {
-  firstShown,
-  nickTaken,
-  occupantPresence,
-  subjectMessage,
-  type GwOccupant,
-  type GwRoom,
-} from './gateway-room.js';
+import type { GwOccupant, GwRoom } from './gateway-room.js';
 import { gatewayAlias, gatewayPortal, gatewayRoomJid, safeJid, xmppUser } from '../ids.js';
 import type { ReactionSets } from '../messages/reactions.js';
 import { buildError, cloneStanza, newId, NS, type ParsedMessage } from '../connection/stanzas.js';
 import { eventsOf } from '../messages/to-matrix.js';
 import { mediaFromLink } from '../messages/media.js';
 
-const occupantsKey = (alias: string) => `gw/${alias}/occupants`;
 const LONGEST_NICK = 256;
 
-export class Gateway extends GatewayMatrixSide {
-  private readonly loading = new Map<string, Promise<GwRoom>>();
-
+export class Gateway extends GatewaySessions {
   constructor(
     d: XmppDeps,
     private readonly reactions: ReactionSets,
@@ -168,128 +157,6 @@ export class Gateway extends GatewayMatrixSide {
     );
   }
 
-  private async join(
-    el: Element,
-    alias: string,
-    roomJid: string,
-    nick: string,
-    full: string,
-  ): Promise<void> {
-    const { ctx } = this.d;
-    let room: GwRoom;
-    try {
-      room = await this.load(alias);
-    } catch (err) {
-      const e = err instanceof BridgeError ? err : undefined;
-      this.out(
-        buildError(
-          el,
-          'cancel',
-          e?.code === 'unknown-target' ? 'item-not-found' : 'forbidden',
-          e?.userMessage ?? `the bridge could not enter ${alias}`,
-        ),
-      );
-      if (!e) ctx.log.warn({ err, portal: gatewayPortal(alias) }, 'gateway room not entered');
-      return;
-    }
-    const bare = safeJid(full)!.bare().toString();
-    const existing = room.occupants.get(full);
-    if (existing?.nick === nick) return; // a presence update (status, show): nothing to tell
-    if (existing) return this.changeNick(el, room, existing, nick);
-    if (nickTaken(room, nick, bare)) {
-      this.out(buildError(el, 'cancel', 'conflict', 'that nick is taken in this room'));
-      return;
-    }
-    const first = ![...room.occupants.values()].some((o) => o.bare === bare);
-    const me: GwOccupant = { full, bare, nick, roomJid };
-    if (first) {
-      // The ghost joins before the user is told they are in, so what they say next is in order.
-      await ctx.setGhostProfile(xmppUser(bare), { displayName: nick });
-      await this.d.emit({
-        kind: 'membership',
-        membership: 'join',
-        portal: room.key,
-        sender: xmppUser(bare),
-      });
-    }
-    room.occupants.set(full, me);
-    await this.save(room);
-    if (room.shown.size === 0)
-      for (const u of firstShown(room, this.config.gateway.max_shown_members)) room.shown.add(u);
-    for (const userId of room.shown) {
-      const m = room.members.get(userId);
-      if (m) this.out(occupantPresence({ from: `${roomJid}/${m.nick}`, to: full, level: m.level }));
-    }
-    for (const p of room.occupants.values()) {
-      if (p.full === full) continue;
-      const theirs = room.levels.get(p.bare) ?? 0;
-      const mine = room.levels.get(bare) ?? 0;
-      this.out(
-        occupantPresence({ from: `${roomJid}/${p.nick}`, to: full, level: theirs, jid: p.full }),
-      );
-      this.out(
-        occupantPresence({ from: `${p.roomJid}/${nick}`, to: p.full, level: mine, jid: full }),
-      );
-    }
-    // 110: this is you; 100: everyone sees your address (Matrix shows your ghost's id);
-    // 170: the room keeps its history (Matrix does).
-    this.out(
-      occupantPresence({
-        from: `${roomJid}/${nick}`,
-        to: full,
-        level: room.levels.get(bare) ?? 0,
-        jid: full,
-        codes: ['100', '110', '170'],
-      }),
-    );
-    this.out(subjectMessage(roomJid, full, room.topic ?? '', newId()));
-    ctx.log.info({ portal: room.key, occupant: bare }, 'an XMPP user entered a Matrix room');
-  }
-
-  /**
-   * A nick change inside the room (XEP-0045 §7.6): each occupant is told the old nick left with
-   * 303 and the new one, and the user's ghost takes the new name in Matrix. A taken nick is a
-   * conflict, and the user keeps theirs.
-   */
-  private async changeNick(el: Element, room: GwRoom, o: GwOccupant, nick: string) {
-    if (nickTaken(room, nick, o.bare)) {
-      this.out(buildError(el, 'cancel', 'conflict', 'that nick is taken in this room'));
-      return;
-    }
-    const old = o.nick;
-    o.nick = nick;
-    await this.save(room);
-    const level = room.levels.get(o.bare) ?? 0;
-    for (const p of room.occupants.values()) {
-      const self = p.full === o.full ? ['110'] : [];
-      const gone = occupantPresence({
-        from: `${p.roomJid}/${old}`,
-        to: p.full,
-        level,
-        jid: o.full,
-        unavailable: true,
-        codes: ['303', ...self],
-      });
-      const item = gone.getChild('x', NS.mucUser)?.getChild('item');
-      if (item) item.attrs.nick = nick;
-      this.out(gone);
-      this.out(
-        occupantPresence({
-          from: `${p.roomJid}/${nick}`,
-          to: p.full,
-          level,
-          jid: o.full,
-          codes: self,
-        }),
-      );
-    }
-    // The ghost is named by the nick of its sessions: the newest one's. It takes the name as it
-    // acts (a join it has already: no event but the new name).
-    const user = xmppUser(o.bare);
-    await this.d.ctx.setGhostProfile(user, { displayName: nick });
-    this.d.post({ kind: 'membership', membership: 'join', portal: room.key, sender: user });
-  }
-
   /**
    * A private message to an occupant (XEP-0045 §7.5): to another XMPP user in the room, it goes
    * to their sessions from the sender's occupant; to a Matrix member, it is a chat with that
@@ -323,78 +190,6 @@ export class Gateway extends GatewayMatrixSide {
 
   /** Hands a private message to a Matrix member over to their direct chat (set by the connector). */
   privateToMatrix?: (el: Element, userId: MatrixUserId) => void;
-
-  /** A session leaves (or was removed: `codes` 307 kicked, 301 banned, 333 gone). */
-  protected async leave(alias: string, full: string, codes: string[], reason?: string) {
-    const room = this.rooms.get(alias);
-    const o = room?.occupants.get(full);
-    if (!room || !o) return;
-    room.occupants.delete(full);
-    await this.save(room);
-    const gone = { level: 0, unavailable: true, ...(reason ? { reason } : {}) };
-    if (!codes.includes('333'))
-      this.out(
-        occupantPresence({
-          ...gone,
-          from: `${o.roomJid}/${o.nick}`,
-          to: full,
-          jid: full,
-          codes: [...codes, '110'],
-        }),
-      );
-    for (const p of room.occupants.values())
-      this.out(
-        occupantPresence({ ...gone, from: `${p.roomJid}/${o.nick}`, to: p.full, jid: full, codes }),
-      );
-    // A kick or ban took the ghost out already.
-    const removed = codes.includes('307') || codes.includes('301');
-    if (!removed && ![...room.occupants.values()].some((p) => p.bare === o.bare))
-      await this.d.emit({
-        kind: 'membership',
-        membership: 'leave',
-        portal: room.key,
-        sender: xmppUser(o.bare),
-      });
-  }
-
-  /** The room of an alias: looked up (the bot joins it) and linked the first time. */
-  private load(alias: string): Promise<GwRoom> {
-    const known = this.rooms.get(alias);
-    if (known) return Promise.resolve(known);
-    let pending = this.loading.get(alias);
-    if (!pending) {
-      pending = this.lookUp(alias).finally(() => this.loading.delete(alias));
-      this.loading.set(alias, pending);
-    }
-    return pending;
-  }
-
-  private async lookUp(alias: string): Promise<GwRoom> {
-    const room = await lookUpRoom(this.d.ctx, alias);
-    this.rooms.set(alias, room);
-    return room;
-  }
-
-  private async save(room: GwRoom): Promise<void> {
-    await this.d.ctx.kv.set(occupantsKey(room.alias), [...room.occupants.values()]);
-  }
-
-  /** At start: the sessions that were in the room before the bridge stopped are in it still. */
-  async linked(alias: string): Promise<void> {
-    const stored = await this.d.ctx.kv.get<GwOccupant[]>(occupantsKey(alias));
-    if (!stored?.length) return;
-    let room: GwRoom;
-    try {
-      room = await this.load(alias);
-    } catch (err) {
-      this.unrestored.add(alias); // tried again when the room's next event comes (roomOf)
-      throw err;
-    }
-    this.unrestored.delete(alias);
-    for (const o of stored) room.occupants.set(o.full, o);
-    room.shown.clear();
-    for (const u of firstShown(room, this.config.gateway.max_shown_members)) room.shown.add(u);
-  }
 }
 
 const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -50,12 +50,14 @@ export interface Route {
   /**
    * For a MUC: removes another occupant's message by XEP-0425 moderation (resolves true), or
    * resolves false when `id` is the sender's own (a retraction stands). `author`: who sent it on
-   * Matrix, when core could tell (else the room's records and archive tell).
+   * Matrix, when core could tell (else the room's records and archive tell); `sentAt`: when it
+   * was sent, as Matrix has it (where the room's archive is searched for it).
    */
   moderate?(
     id: string,
     reason: string | undefined,
     author: MatrixUserId | undefined,
+    sentAt: number | undefined,
   ): Promise<boolean>;
 }
 
@@ -185,7 +187,8 @@ export async function handleMatrixRedaction(
     await confirmed;
     return;
   }
-  if (await route.moderate?.(redaction.target, redaction.reason, redaction.targetSender)) return;
+  const { target, reason, targetSender, targetTimestamp } = redaction;
+  if (await route.moderate?.(target, reason, targetSender, targetTimestamp)) return;
   const { confirmed } = await send(d, route, {
     body: 'This person attempted to retract a previous message, but it is unsupported by your client.',
     retracts: route.ref(redaction.target),

@@ -95,6 +95,30 @@ export class MamQueries {
     return page?.results.find((r) => r.id === id);
   }
 
+  /**
+   * The stanza-id of the message `room` archived from `start` on whose stanza-id or own id
+   * (origin-id, else id attribute) is `id`: read forward, at most `pages` pages; undefined when
+   * not there (or the archive would not answer).
+   */
+  async find(
+    link: ComponentLink,
+    room: string,
+    from: string,
+    id: string,
+    start: number,
+    pages = 5,
+  ): Promise<string | undefined> {
+    let after: string | undefined;
+    for (let i = 0; i < pages; i++) {
+      const page = await this.page(link, room, from, { after, start }).catch(() => undefined);
+      const hit = page?.results.find((r) => r.id === id || ownId(r.message) === id);
+      if (hit) return hit.id;
+      if (!page?.lastId || page.complete || page.results.length === 0) return undefined;
+      after = page.lastId;
+    }
+    return undefined;
+  }
+
   private async page(
     link: ComponentLink,
     room: string,
@@ -143,3 +167,6 @@ export class MamQueries {
     }
   }
 }
+
+/** A message's own id: its XEP-0359 origin-id, else its id attribute. */
+const ownId = (m: Element) => m.getChild('origin-id', NS.sid)?.attrs.id ?? m.attrs.id;

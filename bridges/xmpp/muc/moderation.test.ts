@@ -5,7 +5,7 @@ import { KeyedChain } from '../chain.js';
 import type { XmppDeps } from '../deps.js';
 import { mucPortal } from '../ids.js';
 import { NS, type ParsedMessage } from '../connection/stanzas.js';
-import { isOccupantMessage, moderate, onModeration } from './moderation.js';
+import { isOccupantMessage, moderate, onModeration, stanzaIdOf } from './moderation.js';
 import { mapIds } from './muc-room.js';
 import { newRoom, type Occupant, type Room } from './muc-room.js';
 
@@ -148,5 +148,21 @@ describe('whose message a redacted one is', () => {
     expect(await isOccupantMessage(room, 's-old', archived(`${ROOM}/Matt`))).toBe(false);
     expect(await isOccupantMessage(room, 's-old', archived('evil@elsewhere.org/Bob'))).toBe(false);
     expect(await isOccupantMessage(room, 's-old', none)).toBe(false);
+  });
+});
+
+describe('the stanza-id a redaction names', () => {
+  it('is the one known in this run, else the archive’s from a minute before Matrix’s time', async () => {
+    const { room } = setUp();
+    mapIds(room, 'own-1', 's-1');
+    const asked: [string, number][] = [];
+    const find = async (id: string, start: number) => (asked.push([id, start]), 's-old');
+    expect(await stanzaIdOf(room, 'own-1', 100_000, find)).toBe('s-1');
+    expect(await stanzaIdOf(room, 's-1', 100_000, find)).toBe('s-1');
+    expect(await stanzaIdOf(room, 'own-old', 100_000, find)).toBe('s-old');
+    expect(asked).toEqual([['own-old', 40_000]]);
+    // Not in the archive, or no time to search from: the id as core gave it.
+    expect(await stanzaIdOf(room, 'own-x', 100_000, async () => undefined)).toBe('own-x');
+    expect(await stanzaIdOf(room, 'own-y', undefined, find)).toBe('own-y');
   });
 });

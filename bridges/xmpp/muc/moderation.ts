@@ -83,6 +83,27 @@ export async function isOccupantMessage(
   );
 }
 
+/** How far before Matrix's time of a message the room's archive is searched (clocks differ). */
+const CLOCK_SLACK_MS = 60_000;
+
+/**
+ * The room's stanza-id of a message core names by `target`. Core maps a Matrix message to both
+ * its own id and the room's stanza-id (the reflection's), and names it by either: one known in
+ * this run is looked up; another (sent before a restart, or past the last 10,000) is found in
+ * the room's archive by `find`, read from when Matrix says it was sent. Else `target` as it is.
+ */
+export async function stanzaIdOf(
+  room: Room,
+  target: string,
+  sentAt: number | undefined,
+  find: (id: string, start: number) => Promise<string | undefined>,
+): Promise<string> {
+  const known = room.ids.get(target);
+  if (known) return known;
+  if (room.origins.has(target) || room.seen.has(target) || sentAt === undefined) return target;
+  return (await find(target, sentAt - CLOCK_SLACK_MS)) ?? target;
+}
+
 /**
  * Which XEP-0425 the room advertises in disco#info (1: v0.3+, 0: v0.2), or undefined; asked once
  * per room and kept (a failed question is asked again next time).

@@ -21,7 +21,7 @@ import type { XmppDeps } from '../deps.js';
 import type { Route } from '../messages/from-matrix.js';
 import { bareOf, matrixUserJid, mucPortal, safeJid } from '../ids.js';
 import { onPresence } from './muc-presence.js';
-import { isOccupantMessage, moderate } from './moderation.js';
+import { isOccupantMessage, moderate, stanzaIdOf } from './moderation.js';
 import {
   groupchatRoute,
   newRoom,
@@ -226,16 +226,17 @@ export class Mucs {
     return (o.route ??= {
       ...groupchatRoute(room, o),
       // XEP-0425: another's message is removed by moderation, not by a retraction (moderation.ts).
-      moderate: async (target, reason, author) => {
-        const stanzaId = room.ids.get(target) ?? target;
+      moderate: async (target, reason, author, sentAt) => {
         const lookUp = (id: string) => this.mam.byId(this.d.link, room.jid, o.full, id);
         // Whose it was, as Matrix has it (another Matrix user's too); else as the room knows it.
         const another =
           author !== undefined
             ? author !== o.userId
-            : await isOccupantMessage(room, stanzaId, lookUp);
+            : await isOccupantMessage(room, room.ids.get(target) ?? target, lookUp);
         if (!another) return false;
-        await moderate(this.d.link, room, o, stanzaId, reason);
+        const find = (id: string, start: number) =>
+          this.mam.find(this.d.link, room.jid, o.full, id, start);
+        await moderate(this.d.link, room, o, await stanzaIdOf(room, target, sentAt, find), reason);
         return true;
       },
     });

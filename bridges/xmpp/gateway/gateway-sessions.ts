@@ -1,0 +1,219 @@
+/**
+ * The sessions of XMPP users in gateway rooms (XEP-0045): entering (the ghost joins first), nick
+ * changes, leaving; the room looked up and linked the first time one enters it; the sessions kept
+ * in the bridge's store, so a restart of the bridge goes unnoticed by them (`linked`).
+ */
+import { BridgeError } from '../../../src/connector.js';
+import { buildError, newId, NS } from '../connection/stanzas.js';
+import { safeJid, xmppUser, gatewayPortal } from '../ids.js';
+import { GatewayMatrixSide } from './gateway-from-matrix.js';
+import {
+  firstShown,
+  nickTaken,
+  occupantPresence,
+  subjectMessage,
+  type GwOccupant,
+  type GwRoom,
+} from './gateway-room.js';
+import { lookUpRoom } from './room-lookup.js';
+import type { Element } from '@xmpp/xml';
+
+const occupantsKey = (alias: string) => `gw/${alias}/occupants`;
+
+export abstract class GatewaySessions extends GatewayMatrixSide {
+  private readonly loading = new Map<string, Promise<GwRoom>>();
+
+  protected async join(
+    el: Element,
+    alias: string,
+    roomJid: string,
+    nick: string,
+    full: string,
+  ): Promise<void> {
+    const { ctx } = this.d;
+    let room: GwRoom;
+    try {
+      room = await this.load(alias);
+    } catch (err) {
+      const e = err instanceof BridgeError ? err : undefined;
+      this.out(
+        buildError(
+          el,
+          'cancel',
+          e?.code === 'unknown-target' ? 'item-not-found' : 'forbidden',
+          e?.userMessage ?? `the bridge could not enter ${alias}`,
+        ),
+      );
+      if (!e) ctx.log.warn({ err, portal: gatewayPortal(alias) }, 'gateway room not entered');
+      return;
+    }
+    const bare = safeJid(full)!.bare().toString();
+    const existing = room.occupants.get(full);
+    if (existing?.nick === nick) return; // a presence update (status, show): nothing to tell
+    if (existing) return this.changeNick(el, room, existing, nick);
+    if (nickTaken(room, nick, bare)) {
+      this.out(buildError(el, 'cancel', 'conflict', 'that nick is taken in this room'));
+      return;
+    }
+    const first = ![...room.occupants.values()].some((o) => o.bare === bare);
+    const me: GwOccupant = { full, bare, nick, roomJid };
+    if (first) {
+      // The ghost joins before the user is told they are in, so what they say next is in order.
+      await ctx.setGhostProfile(xmppUser(bare), { displayName: nick });
+      await this.d.emit({
+        kind: 'membership',
+        membership: 'join',
+        portal: room.key,
+        sender: xmppUser(bare),
+      });
+    }
+    room.occupants.set(full, me);
+    await this.save(room);
+    if (room.shown.size === 0)
+      for (const u of firstShown(room, this.config.gateway.max_shown_members)) room.shown.add(u);
+    for (const userId of room.shown) {
+      const m = room.members.get(userId);
+      if (m) this.out(occupantPresence({ from: `${roomJid}/${m.nick}`, to: full, level: m.level }));
+    }
+    for (const p of room.occupants.values()) {
+      if (p.full === full) continue;
+      const theirs = room.levels.get(p.bare) ?? 0;
+      const mine = room.levels.get(bare) ?? 0;
+      this.out(
+        occupantPresence({ from: `${roomJid}/${p.nick}`, to: full, level: theirs, jid: p.full }),
+      );
+      this.out(
+        occupantPresence({ from: `${p.roomJid}/${nick}`, to: p.full, level: mine, jid: full }),
+      );
+    }
+    // 110: this is you; 100: everyone sees your address (Matrix shows your ghost's id);
+    // 170: the room keeps its history (Matrix does).
+    this.out(
+      occupantPresence({
+        from: `${roomJid}/${nick}`,
+        to: full,
+        level: room.levels.get(bare) ?? 0,
+        jid: full,
+        codes: ['100', '110', '170'],
+      }),
+    );
+    this.out(subjectMessage(roomJid, full, room.topic ?? '', newId()));
+    ctx.log.info({ portal: room.key, occupant: bare }, 'an XMPP user entered a Matrix room');
+  }
+
+  /**
+   * A nick change inside the room (XEP-0045 §7.6): each occupant is told the old nick left with
+   * 303 and the new one, and the user's ghost takes the new name in Matrix. A taken nick is a
+   * conflict, and the user keeps theirs.
+   */
+  private async changeNick(el: Element, room: GwRoom, o: GwOccupant, nick: string) {
+    if (nickTaken(room, nick, o.bare)) {
+      this.out(buildError(el, 'cancel', 'conflict', 'that nick is taken in this room'));
+      return;
+    }
+    const old = o.nick;
+    o.nick = nick;
+    await this.save(room);
+    const level = room.levels.get(o.bare) ?? 0;
+    for (const p of room.occupants.values()) {
+      const self = p.full === o.full ? ['110'] : [];
+      const gone = occupantPresence({
+        from: `${p.roomJid}/${old}`,
+        to: p.full,
+        level,
+        jid: o.full,
+        unavailable: true,
+        codes: ['303', ...self],
+      });
+      const item = gone.getChild('x', NS.mucUser)?.getChild('item');
+      if (item) item.attrs.nick = nick;
+      this.out(gone);
+      this.out(
+        occupantPresence({
+          from: `${p.roomJid}/${nick}`,
+          to: p.full,
+          level,
+          jid: o.full,
+          codes: self,
+        }),
+      );
+    }
+    // The ghost is named by the nick of its sessions: the newest one's. It takes the name as it
+    // acts (a join it has already: no event but the new name).
+    const user = xmppUser(o.bare);
+    await this.d.ctx.setGhostProfile(user, { displayName: nick });
+    this.d.post({ kind: 'membership', membership: 'join', portal: room.key, sender: user });
+  }
+
+  /** A session leaves (or was removed: `codes` 307 kicked, 301 banned, 333 gone). */
+  protected async leave(alias: string, full: string, codes: string[], reason?: string) {
+    const room = this.rooms.get(alias);
+    const o = room?.occupants.get(full);
+    if (!room || !o) return;
+    room.occupants.delete(full);
+    await this.save(room);
+    const gone = { level: 0, unavailable: true, ...(reason ? { reason } : {}) };
+    if (!codes.includes('333'))
+      this.out(
+        occupantPresence({
+          ...gone,
+          from: `${o.roomJid}/${o.nick}`,
+          to: full,
+          jid: full,
+          codes: [...codes, '110'],
+        }),
+      );
+    for (const p of room.occupants.values())
+      this.out(
+        occupantPresence({ ...gone, from: `${p.roomJid}/${o.nick}`, to: p.full, jid: full, codes }),
+      );
+    // A kick or ban took the ghost out already.
+    const removed = codes.includes('307') || codes.includes('301');
+    if (!removed && ![...room.occupants.values()].some((p) => p.bare === o.bare))
+      await this.d.emit({
+        kind: 'membership',
+        membership: 'leave',
+        portal: room.key,
+        sender: xmppUser(o.bare),
+      });
+  }
+
+  /** The room of an alias: looked up (the bot joins it) and linked the first time. */
+  protected load(alias: string): Promise<GwRoom> {
+    const known = this.rooms.get(alias);
+    if (known) return Promise.resolve(known);
+    let pending = this.loading.get(alias);
+    if (!pending) {
+      pending = this.lookUp(alias).finally(() => this.loading.delete(alias));
+      this.loading.set(alias, pending);
+    }
+    return pending;
+  }
+
+  private async lookUp(alias: string): Promise<GwRoom> {
+    const room = await lookUpRoom(this.d.ctx, alias);
+    this.rooms.set(alias, room);
+    return room;
+  }
+
+  private async save(room: GwRoom): Promise<void> {
+    await this.d.ctx.kv.set(occupantsKey(room.alias), [...room.occupants.values()]);
+  }
+
+  /** At start: the sessions that were in the room before the bridge stopped are in it still. */
+  async linked(alias: string): Promise<void> {
+    const stored = await this.d.ctx.kv.get<GwOccupant[]>(occupantsKey(alias));
+    if (!stored?.length) return;
+    let room: GwRoom;
+    try {
+      room = await this.load(alias);
+    } catch (err) {
+      this.unrestored.add(alias); // tried again when the room's next event comes (roomOf)
+      throw err;
+    }
+    this.unrestored.delete(alias);
+    for (const o of stored) room.occupants.set(o.full, o);
+    room.shown.clear();
+    for (const u of firstShown(room, this.config.gateway.max_shown_members)) room.shown.add(u);
+  }
+}
