@@ -21,6 +21,8 @@
  *   SWITCHBOARD_BENCH_PHASE_PROF=/tmp/prof npm run bench:sip-media   # a CPU profile of the window
  *   npm run bench:sip-media -- --process       # the bridge's media.process: media threads as child processes
  *   npm run bench:sip-media -- --no-sched-trace  # without the scheduler trace (ftrace; root)
+ *   npm run bench:sip-media -- --no-baseline --peer-processes 4  # the peers in 4 child processes
+ *                                               # (bench/lib/peer-processes.ts; 1: in this one)
  *   SWITCHBOARD_BENCH_SCHED_DUMP=/tmp/d.json npm run bench:sip-media  # the media thread's states,
  *                                               # the GC pauses and the packets' holds, as JSON
  *
@@ -56,7 +58,8 @@ import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './lib/identities.j
 import { answerCalls } from './lib/call-answerer.js';
 import { machine } from './lib/machine.js';
 import { RtpEnd, WebrtcEnd } from './lib/media-peers.js';
-import { MeasuredWindow } from './lib/media-window.js';
+import { localLoad, MeasuredWindow } from './lib/media-window.js';
+import { PeerProcesses } from './lib/peer-processes.js';
 import { sleep, waitUntil } from './lib/pusher.js';
 import { round } from './lib/stats.js';
 import { pinToCpu, processTree, snapshot } from './lib/threads.js';
@@ -96,6 +99,11 @@ const { values: args } = parseArgs({
     'no-wire': { type: 'boolean', default: false },
     /** The scheduler's events over the window (ftrace; root): where the held packets waited. */
     'no-sched-trace': { type: 'boolean', default: false },
+    /**
+     * The calls' peers in this many child processes, each pacing its share on its own event loop
+     * (as separate phones and Matrix clients do); 1: all in this process, as before.
+     */
+    'peer-processes': { type: 'string', default: '1' },
   },
 });
 // This process's werift peers parse headers as the bridge's relay does (the cheaper generator).
@@ -103,6 +111,11 @@ installFastRtpHeader();
 const N = Number(args.calls);
 const seconds = Number(args.seconds);
 const setupRate = Number(args['setup-rate']);
+const peerProcesses = Number(args['peer-processes']);
+if (!Number.isInteger(peerProcesses) || peerProcesses < 1)
+  throw new Error('--peer-processes: a whole number of processes, 1 or more');
+if (peerProcesses > 1 && !args['no-baseline'])
+  throw new Error('--peer-processes above 1: add --no-baseline (the baseline runs in this process)');
 const log = (line = '') => console.log(line);
 const facts = machine(tmpdir());
 log(
@@ -119,7 +132,8 @@ log(
     (args.process ? '; media.process (child processes, single-threaded GC)' : '') +
     (args['peers-priority'] !== undefined
       ? `; this process (the peers) at nice ${args['peers-priority']}`
-      : ''),
+      : '') +
+    (peerProcesses > 1 ? `; the peers in ${peerProcesses} child processes (pinned as this one)` : ''),
 );
 
 if (args.wire && args['no-wire']) throw new Error('--wire or --no-wire, not both');
@@ -187,8 +201,10 @@ if (!args['no-baseline']) {
   }
   await Promise.allSettled(webrtc.flatMap(([a, b]) => [a.connected(), b.connected()]));
   const direct = await measure(
-    rtp.map(([c]) => c),
-    webrtc.map(([a]) => a),
+    localLoad(
+      rtp.map(([c]) => c),
+      webrtc.map(([a]) => a),
+    ),
   );
   describe('RTP → RTP', direct.aToB);
   describe('werift → werift', direct.bToA);
@@ -232,12 +248,15 @@ const matrixEnds: WebrtcEnd[] = [];
 const phoneEnds: RtpEnd[] = [];
 const sessions: Session[] = [];
 let ua: UserAgent | undefined;
+const peers = peerProcesses > 1 ? new PeerProcesses(peerProcesses) : undefined;
+if (args.pin) for (const pid of peers?.pids ?? []) pinToCpu(pid, 0);
 try {
   // The called user answers each call with a werift peer of its own (joining the DM the first time).
   answerCalls(
     hs,
     USER,
     (offer) => {
+      if (peers) return peers.answer(offer);
       const end = new WebrtcEnd();
       matrixEnds.push(end);
       return end.answer(offer);
@@ -287,6 +306,7 @@ try {
     logLevel: 'error',
     logBuiltinEnabled: false,
     sessionDescriptionHandlerFactory: () => {
+      if (peers) return peers.phone();
       const end = new RtpEnd();
       phoneEnds.push(end);
       return end;
@@ -321,12 +341,18 @@ try {
     await sleep(1000 / setupRate);
   }
   await Promise.all(setups);
-  await waitUntil(() => matrixEnds.length >= N, 30_000, 'every Matrix peer');
+  const clients = () => peers?.matrixClients ?? matrixEnds.length;
+  await waitUntil(() => clients() >= N, 30_000, 'every Matrix peer');
   const connected = await Promise.allSettled(matrixEnds.map((e) => e.connected(60_000)));
-  const failed = connected.filter((r) => r.status === 'rejected').length;
   const phones = phoneEnds.filter((e) => e.ready);
+  const up = (await peers?.connected(60_000)) ?? {
+    phones: phones.length,
+    matrix: matrixEnds.length,
+    failed: connected.filter((r) => r.status === 'rejected').length,
+  };
+  const failed = up.failed;
   log(
-    `  ${sessions.length} calls up, ${phones.length} phones with media, ${matrixEnds.length - failed} Matrix peers connected` +
+    `  ${sessions.length} calls up, ${up.phones} phones with media, ${up.matrix - failed} Matrix peers connected` +
       `${failed ? ` (${failed} failed to)` : ''} in ${round((performance.now() - t0) / 1000)} s`,
   );
 
@@ -342,7 +368,8 @@ try {
   let sched: { events: SchedEvent[]; lost: number } | undefined;
   const tids = { bench: new Set<number>(), bridge: new Set<number>() };
   const bridgeStats = () => bridge.ask({ type: 'stats' }, 'stats');
-  const relayed = await measure(phones, matrixEnds, {
+  const load = peers ?? localLoad(phones, matrixEnds);
+  const relayed = await measure(load, {
     start: async () => {
       await wire?.start();
       schedTrace?.start();
@@ -355,6 +382,7 @@ try {
       packets = sentSoFar() - sentBefore;
       if (schedTrace) {
         tids.bench = new Set(snapshot(process.pid).keys());
+        for (const pid of peers?.pids ?? []) for (const tid of snapshot(pid).keys()) tids.bench.add(tid);
         tids.bridge = new Set(snapshot(bridge.pid).keys());
         // `--process`: the media processes are the bridge's children.
         for (const pid of processTree(bridge.pid))
@@ -365,12 +393,15 @@ try {
       windowS = (performance.now() - w0) / 1000;
       // The packets still in flight at the window's end are on the wire before the capture stops.
       const pauses = stats.mediaLoopDelayMs.flatMap((d) => d.gc?.pauses ?? []);
-      wireResults = await wire?.finish(phones, matrixEnds, async () =>
+      const streams = await load.streams();
+      if (peers) packets = peers.sentMeasured;
+      wireResults = await wire?.finish(streams, async () =>
         stats?.mediaLoopDelayMs.some((d) => d.gc) ? pauses : undefined,
       );
     },
   });
   if (!stats) throw new Error('no figures from the bridge');
+  peers?.describe(log);
   log("  end to end, stamped in this process (its receiving peers' own delays included):");
   describe('SIP → Matrix', relayed.aToB);
   describe('Matrix → SIP', relayed.bToA);
@@ -441,6 +472,7 @@ try {
   await ua?.stop().catch(() => undefined);
   for (const e of phoneEnds) e.close();
   await Promise.all(matrixEnds.map((e) => e.close().catch(() => undefined)));
+  await peers?.close();
   await bridge.stop();
   await hs.close();
   execFileSync('bash', ['test/peers/sip.sh', 'stop'], { env: peersEnv, stdio: 'inherit' });
@@ -459,6 +491,7 @@ log(
         priority: args.priority,
         peersPriority: args['peers-priority'],
         wire: !!wire,
+        peerProcesses,
       },
       results,
     },
