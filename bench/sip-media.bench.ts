@@ -47,8 +47,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import '../bridges/sip/signalling/connection.js'; // gives sip.js its WebSocket (ws)
-import { Inviter, SessionState, UserAgent, type Session } from 'sip.js';
+import type { Session, UserAgent } from 'sip.js';
 import { installFastRtpHeader } from '../bridges/sip/media/werift-rtp-header.js';
 import { FakeHomeserver } from '../test/support/fake-homeserver.js';
 import { freePort } from '../test/support/free-port.js';
@@ -65,9 +64,11 @@ import { round } from './lib/stats.js';
 import { pinToCpu, processTree, snapshot } from './lib/threads.js';
 import { availableParallelism, setPriority } from 'node:os';
 import { WireMeasure, type WireResults } from './lib/media-wire.js';
-import { SchedTrace, type SchedEvent } from './lib/sched-trace.js';
-import { reportHoldCauses } from './lib/hold-report.js';
+import type { SchedEvent } from './lib/sched-trace.js';
+import { openSchedTrace, reportHoldCauses } from './lib/hold-report.js';
 import { describeFifoFloor } from './lib/fifo-floor.js';
+import { phoneAgent, placeCalls, sipBridgeConfig } from './lib/sip-calls.js';
+import { reportBridge, type BridgeStats } from './lib/bridged-report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -115,7 +116,9 @@ const peerProcesses = Number(args['peer-processes']);
 if (!Number.isInteger(peerProcesses) || peerProcesses < 1)
   throw new Error('--peer-processes: a whole number of processes, 1 or more');
 if (peerProcesses > 1 && !args['no-baseline'])
-  throw new Error('--peer-processes above 1: add --no-baseline (the baseline runs in this process)');
+  throw new Error(
+    '--peer-processes above 1: add --no-baseline (the baseline runs in this process)',
+  );
 const log = (line = '') => console.log(line);
 const facts = machine(tmpdir());
 log(
@@ -133,7 +136,9 @@ log(
     (args['peers-priority'] !== undefined
       ? `; this process (the peers) at nice ${args['peers-priority']}`
       : '') +
-    (peerProcesses > 1 ? `; the peers in ${peerProcesses} child processes (pinned as this one)` : ''),
+    (peerProcesses > 1
+      ? `; the peers in ${peerProcesses} child processes (pinned as this one)`
+      : ''),
 );
 
 if (args.wire && args['no-wire']) throw new Error('--wire or --no-wire, not both');
@@ -143,22 +148,7 @@ const wire = WireMeasure.open(
   log,
 );
 // Where each held packet's time went: the media thread's states from the kernel's scheduler.
-const schedTrace: SchedTrace | undefined = (() => {
-  if (!wire) return undefined;
-  if (args['no-sched-trace']) {
-    log('where the held packets waited (scheduler trace): off (--no-sched-trace)');
-    return undefined;
-  }
-  const t = SchedTrace.open();
-  if (typeof t === 'string') {
-    log(`where the held packets waited (scheduler trace): off (${t})`);
-    return undefined;
-  }
-  log(
-    'where the held packets waited: on (ftrace sched_switch and sched_waking over the window; --no-sched-trace to leave out)',
-  );
-  return t;
-})();
+const schedTrace = wire ? openSchedTrace(args['no-sched-trace'], log) : undefined;
 if (args.pin) {
   if (availableParallelism() < 2) throw new Error('--pin needs two CPUs');
   pinToCpu(process.pid, 0);
@@ -177,7 +167,6 @@ const kamailioPidFile: { path?: string } = {};
 const measured = new MeasuredWindow(seconds, log, () => kamailioPidFile.path);
 const measure = measured.measure.bind(measured);
 const describe = measured.describe.bind(measured);
-const describeThreads = measured.describeThreads.bind(measured);
 
 const results: Record<string, unknown> = {};
 
@@ -269,27 +258,7 @@ try {
       connector: 'sip',
       config: {
         ...benchConfig(hs.url, database.url),
-        bridges: {
-          sip: {
-            enabled: true,
-            server: `ws://127.0.0.1:${wsPort}`,
-            domain: 'localhost',
-            account: { username: 'switchboard', password: 'switchboardpw' },
-            dids: { [DID]: USER },
-            media: {
-              mode: 'relay',
-              rtp_bind_address: '127.0.0.1',
-              ...(args.threads !== undefined ? { threads: Number(args.threads) } : {}),
-              ...(args.priority !== undefined ? { priority: Number(args.priority) } : {}),
-              ...(args.realtime !== undefined ? { realtime: Number(args.realtime) } : {}),
-              ...(args['young-mb'] !== undefined
-                ? { young_generation_mb: Number(args['young-mb']) }
-                : {}),
-              ...(args.process ? { process: true } : {}),
-            },
-            max_calls: { total: 5000, per_user: 5000 },
-          },
-        },
+        bridges: { sip: sipBridgeConfig(wsPort, DID, USER, args) },
       },
     },
     'ready',
@@ -298,49 +267,16 @@ try {
   hs.appserviceUrl = `http://127.0.0.1:${port}`;
   if (args.pin) for (const pid of processTree(bridge.pid)) pinToCpu(pid, 1);
 
-  // The phones: one sip.js user agent (INVITEs need no auth on the test Kamailio), one plain RTP
-  // end per call, 20 callers (20 DM rooms).
-  ua = new UserAgent({
-    uri: UserAgent.makeURI('sip:alice@localhost')!,
-    transportOptions: { server: `ws://127.0.0.1:${wsPort}` },
-    logLevel: 'error',
-    logBuiltinEnabled: false,
-    sessionDescriptionHandlerFactory: () => {
-      if (peers) return peers.phone();
-      const end = new RtpEnd();
-      phoneEnds.push(end);
-      return end;
-    },
+  // The phones: one plain RTP end per call (here or in a peer process), 20 callers (20 DM rooms).
+  ua = await phoneAgent(wsPort, () => {
+    if (peers) return peers.phone();
+    const end = new RtpEnd();
+    phoneEnds.push(end);
+    return end;
   });
-  await ua.start();
-  const call = async (i: number) => {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const inviter = new Inviter(ua!, UserAgent.makeURI(`sip:${DID}@localhost`)!, {
-        params: { fromUri: `sip:caller${i % CALLERS}@localhost` },
-      });
-      const established = new Promise<boolean>((resolve) =>
-        inviter.stateChange.addListener((s) => {
-          if (s === SessionState.Established) resolve(true);
-          if (s === SessionState.Terminated) resolve(false);
-        }),
-      );
-      await inviter.invite();
-      if (await established) {
-        sessions.push(inviter);
-        return;
-      }
-      await sleep(1000); // the bridge not registered yet, or busy: again
-    }
-    throw new Error(`call ${i} never went through`);
-  };
   log(`through the bridge: setting up ${N} calls at ${setupRate}/s`);
   const t0 = performance.now();
-  const setups: Promise<void>[] = [];
-  for (let i = 0; i < N; i++) {
-    setups.push(call(i));
-    await sleep(1000 / setupRate);
-  }
-  await Promise.all(setups);
+  await placeCalls(ua, { n: N, rate: setupRate, did: DID, callers: CALLERS }, sessions);
   const clients = () => peers?.matrixClients ?? matrixEnds.length;
   await waitUntil(() => clients() >= N, 30_000, 'every Matrix peer');
   const connected = await Promise.allSettled(matrixEnds.map((e) => e.connected(60_000)));
@@ -363,7 +299,7 @@ try {
   let w0 = 0;
   let packets = 0;
   let windowS = 0;
-  let stats: Awaited<ReturnType<typeof bridgeStats>> | undefined;
+  let stats: BridgeStats | undefined;
   let wireResults: WireResults | undefined;
   let sched: { events: SchedEvent[]; lost: number } | undefined;
   const tids = { bench: new Set<number>(), bridge: new Set<number>() };
@@ -382,7 +318,8 @@ try {
       packets = sentSoFar() - sentBefore;
       if (schedTrace) {
         tids.bench = new Set(snapshot(process.pid).keys());
-        for (const pid of peers?.pids ?? []) for (const tid of snapshot(pid).keys()) tids.bench.add(tid);
+        for (const pid of peers?.pids ?? [])
+          for (const tid of snapshot(pid).keys()) tids.bench.add(tid);
         tids.bridge = new Set(snapshot(bridge.pid).keys());
         // `--process`: the media processes are the bridge's children.
         for (const pid of processTree(bridge.pid))
@@ -413,33 +350,7 @@ try {
           log,
         )
       : { causes: undefined, peersDuringGc: undefined };
-  const cpuPerPacketUs = (stats.cpuMs * 1000) / packets;
-  log(
-    `  bridge CPU ${round(stats.cpuMs / 1000, 2)} s for ≈${packets} packets: ${round(cpuPerPacketUs, 1)} µs per packet ` +
-      `(${round((stats.cpuMs / (windowS * 1000)) * 100)} % of a core); main event loop delay p99 ${round(stats.loopDelayMs.p99, 1)} ms, max ${round(stats.loopDelayMs.max, 1)} ms`,
-  );
-  log(
-    `  media threads: ${stats.mediaLoopDelayMs.length || 'none (the main thread)'}` +
-      stats.mediaLoopDelayMs
-        .map(
-          (d, i) =>
-            `; thread ${i + 1} event loop delay p99 ${round(d.p99, 1)} ms, max ${round(d.max, 1)} ms`,
-        )
-        .join(''),
-  );
-  describeThreads('bridge', stats.threads);
-  // The same per packet relayed (both ways): how often each thread was put on a core for it.
-  log(
-    `  per packet relayed (${packets}): ` +
-      stats.threads
-        .map(
-          (g) =>
-            `${g.label} CPU ${round((g.cpuMs * 1000) / packets, 1)} µs, run-queue wait ${round((g.waitMs * 1000) / packets, 1)} µs, on a core ${round(g.slices / packets, 3)} times`,
-        )
-        .join('; '),
-  );
-  measured.describeProbe(stats.mediaLoopDelayMs);
-  measured.describeGc(stats.mediaLoopDelayMs);
+  const cpuPerPacketUs = reportBridge(stats, packets, windowS, measured, log);
   const floors = wire?.pairs ? describeFifoFloor(wire.pairs, log) : undefined;
   results.bridged = {
     ...relayed,

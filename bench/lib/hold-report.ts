@@ -7,8 +7,25 @@
 import { writeFileSync } from 'node:fs';
 import type { LoopDelay } from '../../bridges/sip/media/relay-protocol.js';
 import { holdCauses, statesOver, taskLabels, timeline, type HoldCauses } from './hold-causes.js';
-import type { SchedEvent } from './sched-trace.js';
+import { SchedTrace, type SchedEvent } from './sched-trace.js';
 import { round } from './stats.js';
+
+/** The scheduler trace over the window, or undefined (told why in a line: `off`, or not here). */
+export function openSchedTrace(off: boolean, log: (line: string) => void): SchedTrace | undefined {
+  if (off) {
+    log('where the held packets waited (scheduler trace): off (--no-sched-trace)');
+    return undefined;
+  }
+  const t = SchedTrace.open();
+  if (typeof t === 'string') {
+    log(`where the held packets waited (scheduler trace): off (${t})`);
+    return undefined;
+  }
+  log(
+    'where the held packets waited: on (ftrace sched_switch and sched_waking over the window; --no-sched-trace to leave out)',
+  );
+  return t;
+}
 
 export interface HoldWindow {
   sched: { events: SchedEvent[]; lost: number };

@@ -291,11 +291,7 @@ export class RtpEnd implements SessionDescriptionHandler {
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
     socket.on('message', (msg) => {
       if (msg.length > 12)
-        received(
-          msg.subarray(12),
-          clock(),
-          wireKey(msg.readUInt32BE(8), msg.readUInt16BE(2)),
-        );
+        received(msg.subarray(12), clock(), wireKey(msg.readUInt32BE(8), msg.readUInt16BE(2)));
     });
     this.socket = socket;
     return socket;
