@@ -346,7 +346,22 @@ try {
   const { causes, peersDuringGc } =
     sched && wire?.pairs
       ? reportHoldCauses(
-          { sched, pairs: wire.pairs, media: stats.mediaLoopDelayMs, bridgePid: bridge.pid, tids },
+          {
+            sched,
+            pairs: wire.pairs,
+            media: stats.mediaLoopDelayMs,
+            bridgePid: bridge.pid,
+            tids,
+            peers: peers
+              ? {
+                  tid: peers.pids[0]!,
+                  label: `peer process 1 of ${peerProcesses}: its share sends from it`,
+                }
+              : {
+                  tid: process.pid,
+                  label: 'this process: every phone and Matrix client sends from it',
+                },
+          },
           log,
         )
       : { causes: undefined, peersDuringGc: undefined };

@@ -35,6 +35,8 @@ export interface HoldWindow {
   media: LoopDelay[];
   bridgePid: number;
   tids: { bench: Set<number>; bridge: Set<number> };
+  /** The peers' sending thread, and what it is (this process, or one of the peer processes). */
+  peers: { tid: number; label: string };
 }
 
 export function reportHoldCauses(
@@ -65,7 +67,7 @@ export function reportHoldCauses(
     };
     describeCauses(log, causes, w.sched.events.length, w.sched.lost);
     // The peers stand in for other machines: were they held up while the bridge collected?
-    const peers = timeline(w.sched.events, process.pid, who);
+    const peers = timeline(w.sched.events, w.peers.tid, who);
     const inPauses = statesOver(
       peers,
       pauses.map(([s, d]) => [s, s + d] as [number, number]),
@@ -79,7 +81,7 @@ export function reportHoldCauses(
         .map(([k, v]) => `${k} ${round(v, 1)} %`)
         .join(', ');
     log(
-      `  the peers' main thread (this process: every phone and Matrix client sends from it): over the media thread's GC pauses (${round(inPauses.totalMs)} ms) ${top(inPauses)}; over the window ${top(overall)}`,
+      `  the peers' main thread (${w.peers.label}): over the media thread's GC pauses (${round(inPauses.totalMs)} ms) ${top(inPauses)}; over the window ${top(overall)}`,
     );
     peersDuringGc = { inPauses, overall };
     // Phones and Matrix clients are other machines: a peer that waits for a core behind the
