@@ -21,8 +21,9 @@ import { round } from './stats.js';
 
 const CHILD = fileURLToPath(new URL('./peer-child.ts', import.meta.url));
 type Results = Extract<FromPeer, { type: 'results' }>;
-// Every message to a child but its request number, which `ask` gives.
-type Request = ToPeer extends infer M ? (M extends ToPeer ? Omit<M, 'req'> : never) : never;
+// Every message to a child but its request number, which `ask` gives (Omit over each member).
+type WithoutReq<M> = M extends unknown ? Omit<M, 'req'> : never;
+type Request = WithoutReq<ToPeer>;
 
 class PeerChild {
   readonly process: ChildProcess;
