@@ -28,7 +28,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { FakeHomeserver } from '../test/support/fake-homeserver.js';
 import { BridgeProcess } from './lib/bridge-handle.js';
 import { sqliteTarget } from './lib/databases.js';
@@ -64,34 +63,9 @@ import { XmppReceiver } from './lib/xmpp-receiver.js';
 import { XmppServer } from './lib/xmpp-server.js';
 import { holdLine, XmppWire } from './lib/xmpp-wire.js';
 import { ensureTcpdump } from './lib/wire-capture.js';
+import { pinToCpu } from './lib/threads.js';
+import { args } from './lib/xmpp-options.js';
 
-const { values: args } = parseArgs({
-  options: {
-    messages: { type: 'string', default: '5000' },
-    rate: { type: 'string', default: '500' },
-    paced: { type: 'string', default: '1500' },
-    speakers: { type: 'string', default: '10' },
-    users: { type: 'string', default: '500' },
-    port: { type: 'string', default: '16222' },
-    // Time each paced XMPP → Matrix message's stages in the bridge (it costs CPU: not for the
-    // CPU-per-message figures of the same run).
-    stages: { type: 'boolean', default: false },
-    // Prosody's Nagle's algorithm (`network_settings.nagle`): off, as the bridge's README advises
-    // (on, Prosody's default, holds each stanza for the bridge's delayed ACK: up to 40 ms).
-    'prosody-nagle': { type: 'string', default: 'off' },
-    // Prosody's writes: `deferred` (its default: a socket is written on the next poll, after the
-    // rest of what it read was handled) or `opportunistic` (`network_settings.opportunistic_writes`).
-    'prosody-writes': { type: 'string', default: 'deferred' },
-    // tcpdump on lo: Prosody's hold of each paced message on the wire (lib/xmpp-wire.ts).
-    wire: { type: 'boolean', default: false },
-    // Prosody alone the way the bridge must use it: a message from a component (no bridge) beside
-    // one from a client, in a room of its own with the same population (`--plain off`: skip).
-    plain: { type: 'string', default: 'on' },
-    // After the paced phases, Matrix → XMPP again while the plain component says as much in its
-    // own room, at the same time: both paths under the same load (needs the plain component).
-    control: { type: 'boolean', default: false },
-  },
-});
 const messages = Number(args.messages);
 const rate = Number(args.rate);
 const paced = Number(args.paced);
@@ -102,7 +76,7 @@ const facts = machine(tmpdir());
 const nagle = args['prosody-nagle'] === 'on' ? 'on' : 'off';
 const writes = args['prosody-writes'] === 'opportunistic' ? 'opportunistic' : 'deferred';
 log(
-  `XMPP benchmark, ${facts.date}: ${facts.cpuModel} × ${facts.nproc}, Node ${facts.node}, load ${facts.loadAverage.join(' ')}; Prosody's Nagle ${nagle}, its writes ${writes}`,
+  `XMPP benchmark, ${facts.date}: ${facts.cpuModel} × ${facts.nproc}, Node ${facts.node}, load ${facts.loadAverage.join(' ')}; Prosody's Nagle ${nagle}, its writes ${writes}${args.pin ? '; pinned: Prosody on CPU 0, the rest on CPU 1' : ''}`,
 );
 
 const MUC = 'bench@conference.localhost';
@@ -124,6 +98,11 @@ const hs = await FakeHomeserver.start({
 });
 const database = await sqliteTarget(tmpdir()).fresh();
 const bridge = new BridgeProcess();
+if (args.pin) {
+  pinToCpu(prosody.pid(), 0);
+  pinToCpu(process.pid, 1); // Carol, started later, inherits it
+  pinToCpu(bridge.pid, 1);
+}
 const peers: XmppPeer[] = [];
 let plain: PlainComponent | undefined;
 let carol: XmppReceiver | undefined;

@@ -14,7 +14,8 @@
  *   answered   the homeserver's answer was read
  * and Matrix → XMPP:
  *   received   the transaction that held it had arrived (its body read)
- *   stored     it was in the inbox (committed) and handed to the room's queue
+ *   stored     it was in the inbox (committed; the log's sync for the 200 may still run) and
+ *              handed to the room's queue
  *   connector  the connector was asked to send it (`handleMatrixMessage`)
  *   queued     its stanza was handed to the component connection
  *   written    the socket took the write that held it

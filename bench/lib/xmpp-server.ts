@@ -54,14 +54,18 @@ export class XmppServer {
     return new XmppServer(c2sPort, componentPort, env, dir);
   }
 
+  /** Prosody's process id. */
+  pid(): number {
+    return Number(readFileSync(join(this.dir, 'prosody.pid'), 'utf8').trim());
+  }
+
   /**
    * Prosody's CPU time so far (user + system, ms; Linux /proc, in clock ticks of 10 ms), or NaN
    * where it cannot be read.
    */
   cpuMs(): number {
     try {
-      const pid = readFileSync(join(this.dir, 'prosody.pid'), 'utf8').trim();
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const stat = readFileSync(`/proc/${this.pid()}/stat`, 'utf8');
       // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       return (Number(fields[11]) + Number(fields[12])) * 10;

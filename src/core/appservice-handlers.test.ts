@@ -14,22 +14,36 @@ const event = (sender: string, n: number): ClientEvent =>
     content: { msgtype: 'm.text', body: `line ${n}` },
   }) as ClientEvent;
 
-/** The handlers, with a delivery whose sends still going finish when `sent()` is called. */
-function handlers() {
+type Deps = Parameters<typeof appserviceHandlers>[0];
+type Row = { eventId: string; roomId: string; json: string };
+
+/**
+ * The handlers, with a delivery whose sends still going finish when `sent()` is called; `store`
+ * stands in for the inbox's `addTransaction` (by default it records the ids and adds nothing).
+ */
+function handlers(
+  store?: (txnId: string, rows: Row[], stored?: (r: unknown) => void) => Promise<unknown>,
+) {
   const stored: string[] = [];
+  const routed: string[] = [];
   const holds: number[] = [];
   let sent!: () => void;
   const allSentNow = new Promise<void>((resolve) => (sent = resolve));
   const h = appserviceHandlers({
     store: {
       inbox: {
-        addTransaction: async (_txnId: string, rows: { eventId: string }[]) => {
-          stored.push(...rows.map((r) => r.eventId));
-          return { repeat: false, txnIdReset: false, added: [] };
-        },
+        addTransaction:
+          store ??
+          (async (_txnId: string, rows: Row[]) => {
+            stored.push(...rows.map((r) => r.eventId));
+            return { repeat: false, txnIdReset: false, added: [] };
+          }),
       },
     },
-    router: { enqueue: () => undefined, enqueueEphemeral: () => undefined },
+    router: {
+      enqueue: (row: { eventId: string }) => routed.push(row.eventId),
+      enqueueEphemeral: () => undefined,
+    },
     runtimes: new Map(),
     portals: { inRoom: async () => [] },
     metrics: { ownEvents: { inc: () => undefined }, transactions: { inc: () => undefined } },
@@ -41,8 +55,8 @@ function handlers() {
         return allSentNow;
       },
     },
-  } as unknown as Parameters<typeof appserviceHandlers>[0]);
-  return { h, stored, holds, sent };
+  } as unknown as Deps);
+  return { h, stored, routed, holds, sent };
 }
 
 describe('the answer to a transaction', () => {
@@ -69,5 +83,31 @@ describe('the answer to a transaction', () => {
     );
     expect(holds).toEqual([]);
     expect(stored).toEqual(['$e2']);
+  });
+});
+
+describe('a transaction’s events', () => {
+  it('go to the bridges once committed, while the answer still waits for the flush to disk', async () => {
+    let flushed!: () => void;
+    const flush = new Promise<void>((resolve) => (flushed = resolve));
+    const { h, routed } = handlers(async (txnId, rows, stored) => {
+      const result = {
+        repeat: false,
+        txnIdReset: false,
+        added: rows.map((r, i) => ({ ...r, seq: i, txnId })),
+      };
+      stored?.(result); // committed: survives a crash of the process
+      await flush; // the log synced: survives a crash of the machine
+      return result;
+    });
+    let answered = false;
+    const answer = h
+      .onTransaction('1', { events: [event('@alice:hs', 1)], ephemeral: [], toDevice: [] }, 0)
+      .then(() => (answered = true));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(routed).toEqual(['$e1']);
+    expect(answered).toBe(false);
+    flushed();
+    await answer;
   });
 });

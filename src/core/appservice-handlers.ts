@@ -9,7 +9,7 @@ import {
 } from '../connector.js';
 import { ReportedFailure, type AppserviceHandlers } from '../matrix/appservice-router.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Store } from '../store/store.js';
+import type { AddTransactionResult, Store } from '../store/store.js';
 import type { BridgeRuntime } from './bridge-runtime.js';
 import type { GhostDirectory } from './ghosts.js';
 import type { InboxRouter } from './inbox-router.js';
@@ -74,16 +74,22 @@ export function appserviceHandlers(deps: {
         json: JSON.stringify(e),
       }));
       // Stored before the 200: from here on a crash loses nothing. A store that cannot write
-      // answers 500, and the homeserver sends the transaction again later.
-      const result = await deps.store.inbox.addTransaction(txnId, rows).catch((err: unknown) => {
-        deps.storeHealth.failed(err); // logged there, once
-        throw new ReportedFailure('the store cannot write', { cause: err });
-      });
+      // answers 500, and the homeserver sends the transaction again later. The events go to the
+      // bridges once committed, while the log is flushed for the 200: only a crash of the machine
+      // within that flush could lose the transaction, and its retry then sends them again.
+      const byId = new Map(events.map((e) => [e.event_id, e]));
+      const route = (stored: AddTransactionResult) => {
+        for (const row of stored.added) deps.router.enqueue(row, byId.get(row.eventId), receivedAt);
+        for (const ev of txn.ephemeral) deps.router.enqueueEphemeral(ev);
+      };
+      const result = await deps.store.inbox
+        .addTransaction(txnId, rows, route)
+        .catch((err: unknown) => {
+          deps.storeHealth.failed(err); // logged there, once
+          throw new ReportedFailure('the store cannot write', { cause: err });
+        });
       deps.metrics.transactions.inc({ outcome: result.repeat ? 'repeat' : 'stored' });
       if (!result.repeat) resets.seen(txnId, result.txnIdReset);
-      const byId = new Map(events.map((e) => [e.event_id, e]));
-      for (const row of result.added) deps.router.enqueue(row, byId.get(row.eventId), receivedAt);
-      for (const ev of txn.ephemeral) deps.router.enqueueEphemeral(ev);
     },
 
     async onUserQuery(userId) {

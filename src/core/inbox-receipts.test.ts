@@ -2,7 +2,8 @@
 // bridge mapped in that portal, and a burst while the room is busy costs one call per user.
 import { describe, expect, it } from 'vitest';
 import type { MatrixReceipt } from '../connector.js';
-import { InboxRouter, newestReads, type InboxRouterDeps } from './inbox-router.js';
+import { newestReads } from './inbox-ephemeral.js';
+import { InboxRouter, type InboxRouterDeps } from './inbox-router.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { SendsInFlight } from './sends-in-flight.js';
 

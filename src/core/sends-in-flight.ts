@@ -1,9 +1,10 @@
 /**
- * The send to Matrix each room has under way. A Matrix user can answer an event the bridge sent
- * before the bridge has read the homeserver's reply to that send (the homeserver shows the event to
- * clients first, and a busy bridge reads the reply later), so the event's mapping is not known yet:
- * a reply, an edit, a reaction, a thread, a pin or a read receipt on it waits for that send instead
- * of losing its target.
+ * The send each room has under way, one instance each way. A Matrix user can answer an event the
+ * bridge sent before the bridge has read the homeserver's reply to that send (the homeserver shows
+ * the event to clients first, and a busy bridge reads the reply later), so the event's mapping is
+ * not known yet: a reply, an edit, a reaction, a thread, a pin or a read receipt on it waits for
+ * that send instead of losing its target. The other way the same: a network user's client can mark
+ * a message read (or answer it) before the connector has told core the message's id.
  */
 export class SendsInFlight {
   private readonly byRoom = new Map<string, Promise<void>>();

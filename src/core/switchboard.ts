@@ -129,7 +129,8 @@ export class Switchboard {
     const portals = new PortalDirectory(store, client, this.botUserId, log);
     const ghosts = new GhostDirectory(store, intents);
     const voices = new RoomVoices(store.kv, client);
-    const inFlight = new SendsInFlight();
+    const inFlight = new SendsInFlight(); // to Matrix
+    const sendingToNetwork = new SendsInFlight();
     const outcomes = (this.outcomes = new Outcomes(store, voices, log));
     const management = new Management(
       store.kv,
@@ -156,6 +157,7 @@ export class Switchboard {
       botUserId: this.botUserId,
       voices,
       inFlight,
+      sendingToNetwork,
     }));
     const backoff = options.retryBaseMs !== undefined ? { backoffBaseMs: options.retryBaseMs } : {};
     const instanceId = await storeInstanceId(store);
@@ -166,6 +168,7 @@ export class Switchboard {
       botUserId: this.botUserId,
       voices,
       inFlight,
+      sendingToNetwork,
       queue: outbound,
       inbound: tasks,
       portals,

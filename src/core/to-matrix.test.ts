@@ -1,8 +1,9 @@
 // A remote user's presence on their ghost (against the fake homeserver): set as the ghost, with the
 // status text or without it, and best effort: a refusal (presence turned off) is dropped, not retried.
+// A network's answer to a Matrix message still being sent to it waits for that send.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { portalKey, remoteUserId, type RemoteEvent } from '../connector.js';
+import { portalKey, remoteMessageId, remoteUserId, type RemoteEvent } from '../connector.js';
 import { MatrixClient } from '../matrix/client.js';
 import { IntentCache } from '../matrix/intent.js';
 import type { GhostRow, KeyValue, Store } from '../store/store.js';
@@ -11,6 +12,7 @@ import { FakeHomeserver } from '../../test/support/fake-homeserver.js';
 import { BridgeRuntime } from './bridge-runtime.js';
 import { GhostDirectory } from './ghosts.js';
 import { RoomVoices } from './room-voices.js';
+import { SendsInFlight } from './sends-in-flight.js';
 import { sendToMatrix, type ToMatrixDeps } from './to-matrix.js';
 
 const ALICE = remoteUserId('net/alice');
@@ -191,5 +193,37 @@ describe('sendToMatrix: bans', () => {
     expect(ban?.content['reason']).toBe('by net/alice on Net: spam');
     await sendToMatrix(deps, runtime, roomId, member('unban'), 'b2');
     expect(hs.membership(roomId, ghost)).toBe('leave');
+  });
+});
+
+describe('sendToMatrix: an answer to a Matrix message still being sent to the network', () => {
+  it('a read marker that names it waits for that send, then marks the message read', async () => {
+    const sending = new SendsInFlight();
+    const mapped = new Map<string, string>();
+    const messages = {
+      byRemote: async (_bridge: string, _portal: string, id: string) =>
+        mapped.has(id) ? { eventId: mapped.get(id) } : undefined,
+    };
+    const store = { ...deps.store, messages } as unknown as Store;
+    const eventId = hs.events(roomId)[0]!.event_id; // the Matrix message being sent
+    const sent = sending.begin(roomId);
+    const receipt: RemoteEvent = {
+      kind: 'receipt',
+      portal: portalKey('net/#room'),
+      sender: ALICE,
+      upTo: remoteMessageId('net-1'),
+    };
+    const marked = sendToMatrix(
+      { ...deps, store, sendingToNetwork: sending },
+      runtime,
+      roomId,
+      receipt,
+      'r1',
+    );
+    await new Promise((r) => setTimeout(r, 20)); // the marker came before the send returned its id
+    mapped.set('net-1', eventId);
+    sent();
+    await marked;
+    expect(hs.receipts(roomId).get(runtime.ghostUserId(ALICE))).toBe(eventId);
   });
 });

@@ -9,6 +9,7 @@ import type { GhostDirectory } from './ghosts.js';
 import { callToMatrix } from './call-events.js';
 import { isInfiniteCreator, mergeGhostLevels } from './power-levels.js';
 import type { RoomVoices } from './room-voices.js';
+import { findAfterSend, type SendsInFlight } from './sends-in-flight.js';
 
 export interface ToMatrixDeps {
   store: Store;
@@ -18,6 +19,11 @@ export interface ToMatrixDeps {
   botUserId: string;
   /** Sends core's notices: as the bot, or as the room's voice where the bot is not in it. */
   voices: Pick<RoomVoices, 'sendEvent'>;
+  /**
+   * Each room's Matrix event being sent to the networks: a remote event that names a message not
+   * mapped yet (a read marker, a reply or a reaction from a fast client) waits for that send.
+   */
+  sendingToNetwork?: Pick<SendsInFlight, 'settled'>;
   log?: Logger;
 }
 
@@ -58,7 +64,11 @@ export async function sendToMatrix(
     eventId,
   });
   const target = async (remoteId: string) =>
-    (await deps.store.messages.byRemote(runtime.id, event.portal, remoteId))?.eventId;
+    (
+      await findAfterSend(deps.sendingToNetwork, roomId, () =>
+        deps.store.messages.byRemote(runtime.id, event.portal, remoteId),
+      )
+    )?.eventId;
   const ts = event.timestamp;
   const mentionName = (userId: string) => runtime.remoteUserOf(userId) ?? userId;
 

@@ -12,6 +12,11 @@
  * A write nobody waits for (`runLazily`: a sent event's outbox row removed) starts no commit of
  * its own: it joins the next group, or commits within `lazyMs`. In a busy room that saves a
  * commit per relayed message; a crash loses at most those few milliseconds of such writes.
+ *
+ * A group's flush to disk does not hold the next group's commit: the next commits meanwhile and
+ * its own flush (which carries both) resolves it. Writers still resolve in order, each only after
+ * a flush that began after its commit. A writer may also ask to hear of its commit before the
+ * flush (`committed`): what it wrote then survives a crash of the process, not yet of the machine.
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
@@ -32,6 +37,7 @@ interface Pending {
   job: WriteJob<unknown>;
   durable: boolean;
   lazy: boolean;
+  committed: ((value: unknown) => void) | undefined;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
@@ -43,6 +49,8 @@ export class GroupCommit {
   private draining = false;
   private lazyTimer: NodeJS.Timeout | undefined;
   private idleWaiters: (() => void)[] = [];
+  /** The last committed group's flush and resolution: the next one resolves after it. */
+  private settled: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -51,21 +59,23 @@ export class GroupCommit {
     private readonly lazyMs = 10,
   ) {}
 
-  run<T>(job: WriteJob<T>, durable = true): Promise<T> {
-    return this.enqueue(job, durable, false);
+  /**
+   * `committed` is called with the job's result once its group committed, before the flush the
+   * returned promise waits for (or, should the group fail, once it committed alone).
+   */
+  run<T>(job: WriteJob<T>, durable = true, committed?: (result: T) => void): Promise<T> {
+    return this.enqueue(job, durable, false, committed);
   }
 
   /** A write without a flush that waits for the next group (at most `lazyMs`). */
   runLazily<T>(job: WriteJob<T>): Promise<T> {
-    return this.enqueue(job, false, true);
+    return this.enqueue(job, false, true, undefined);
   }
 
   /** Resolves when every write queued so far has finished (before closing the database). */
   idle(): Promise<void> {
     if (this.queue.length > 0) this.startDrain();
-    return this.draining
-      ? new Promise((resolve) => this.idleWaiters.push(resolve))
-      : Promise.resolve();
+    return this.draining ? new Promise((resolve) => this.idleWaiters.push(resolve)) : this.settled;
   }
 
   /** Finishes the writes queued so far, then lets go of what the commit modes hold. */
@@ -74,9 +84,21 @@ export class GroupCommit {
     await this.modes.close?.();
   }
 
-  private enqueue<T>(job: WriteJob<T>, durable: boolean, lazy: boolean): Promise<T> {
+  private enqueue<T>(
+    job: WriteJob<T>,
+    durable: boolean,
+    lazy: boolean,
+    committed: ((result: T) => void) | undefined,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ job, durable, lazy, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({
+        job,
+        durable,
+        lazy,
+        committed: committed as ((value: unknown) => void) | undefined,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
       if (!lazy) {
         this.eager++;
         this.startDrain();
@@ -107,17 +129,25 @@ export class GroupCommit {
   }
 
   /**
-   * Resolves or rejects the writers of a committed group once it is flushed if it must be. A
-   * failed flush rejects them (the disk failed them) but runs nothing again: the rows are in.
+   * Tells the writers of a committed group it is committed, then flushes it if it must be and
+   * resolves or rejects them after the groups before them. A failed flush rejects them (the disk
+   * failed them) but runs nothing again: the rows are in.
    */
-  private async settle(group: Pending[], flush: boolean, results: unknown[]): Promise<void> {
-    try {
-      await this.modes.after?.(flush);
-    } catch (err) {
-      for (const pending of group) pending.reject(err);
-      return;
-    }
-    group.forEach((pending, i) => pending.resolve(results[i]));
+  private settle(group: Pending[], flush: boolean, results: unknown[]): void {
+    group.forEach((pending, i) => {
+      try {
+        pending.committed?.(results[i]);
+      } catch (err) {
+        pending.reject(err); // its resolve after the flush is then a no-op
+      }
+    });
+    const flushed = Promise.resolve()
+      .then(() => this.modes.after?.(flush))
+      .then(
+        () => () => group.forEach((pending, i) => pending.resolve(results[i])),
+        (err: unknown) => () => group.forEach((pending) => pending.reject(err)),
+      );
+    this.settled = Promise.all([this.settled, flushed]).then(([, finish]) => finish());
   }
 
   private async drain(): Promise<void> {
@@ -144,12 +174,12 @@ export class GroupCommit {
         }
         continue;
       }
-      await this.settle(group, flush, results);
+      this.settle(group, flush, results);
     }
     // Cleared in the same turn the queue was found empty, so a write queued after it starts a new drain.
     this.draining = false;
     if (this.queue.length === 0) {
-      for (const wake of this.idleWaiters.splice(0)) wake();
+      for (const wake of this.idleWaiters.splice(0)) void this.settled.then(wake);
     } else if (this.idleWaiters.length > 0) {
       this.startDrain(); // closing: the lazy writes left go now
     } else {

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import type { GroupCommit } from './group-commit.js';
+import type { GroupCommit, WriteJob } from './group-commit.js';
 import type { Database, InboxTable } from './schema.js';
 import type { AddTransactionResult, Inbox, InboxEvent, InboxOutcome } from './store.js';
 
@@ -42,10 +42,10 @@ function fingerprint(eventIds: string[]): string {
 
 export function createInbox(db: Kysely<Database>, writes: GroupCommit): Inbox {
   return {
-    async addTransaction(txnId, events): Promise<AddTransactionResult> {
+    async addTransaction(txnId, events, stored): Promise<AddTransactionResult> {
       const print = fingerprint(events.map((e) => e.eventId));
       const now = Date.now();
-      return writes.run(async (trx) => {
+      const store: WriteJob<AddTransactionResult> = async (trx) => {
         // Write first: on SQLite this takes the write lock at once (honouring
         // busy_timeout); on PostgreSQL a concurrent retry of the same txnId
         // waits here for the first one to commit, then sees its row.
@@ -100,7 +100,8 @@ export function createInbox(db: Kysely<Database>, writes: GroupCommit): Inbox {
           added.push({ seq, eventId: e.eventId, roomId: e.roomId, txnId, json: e.json });
         }
         return { added, txnIdReset, repeat: false };
-      });
+      };
+      return writes.run(store, true, stored);
     },
 
     async pending() {

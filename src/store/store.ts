@@ -39,10 +39,15 @@ export interface AddTransactionResult {
 }
 
 export interface Inbox {
-  /** Stores a transaction's events in one database transaction, before the 200. */
+  /**
+   * Stores a transaction's events in one database transaction, before the 200: resolves once they
+   * survive a crash of the machine. `stored` hears of them earlier, once they survive a crash of
+   * the process (committed, not yet flushed to disk; the same moment on PostgreSQL).
+   */
   addTransaction(
     txnId: string,
     events: { eventId: string; roomId: string; json: string }[],
+    stored?: (result: AddTransactionResult) => void,
   ): Promise<AddTransactionResult>;
   /** Events not yet finished (state `pending`), oldest first: replayed after a crash. */
   pending(): Promise<InboxEvent[]>;
