@@ -67,8 +67,14 @@ import { WireMeasure, type WireResults } from './lib/media-wire.js';
 import type { SchedEvent } from './lib/sched-trace.js';
 import { openSchedTrace, reportHoldCauses } from './lib/hold-report.js';
 import { describeFifoFloor } from './lib/fifo-floor.js';
-import { phoneAgent, placeCalls, sipBridgeConfig } from './lib/sip-calls.js';
-import { reportBridge, type BridgeStats } from './lib/bridged-report.js';
+import {
+  describeSettings,
+  phoneAgent,
+  placeCalls,
+  settingsJson,
+  sipBridgeConfig,
+} from './lib/sip-calls.js';
+import { bridgeJson, reportBridge, type BridgeStats } from './lib/bridged-report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -124,22 +130,7 @@ const facts = machine(tmpdir());
 log(
   `SIP media benchmark, ${facts.date}: ${facts.cpuModel} × ${facts.nproc}, Node ${facts.node}, load ${facts.loadAverage.join(' ')}`,
 );
-log(
-  `${N} calls, 50 packets/s each way, ${seconds} s measured` +
-    (args.pin
-      ? '; PINNED: this process and Kamailio on CPU 0, the bridge on CPU 1'
-      : '; unpinned') +
-    (args.priority !== undefined ? `; media.priority ${args.priority}` : '') +
-    (args.realtime !== undefined ? `; media.realtime ${args.realtime} (SCHED_RR)` : '') +
-    (args['young-mb'] !== undefined ? `; media.young_generation_mb ${args['young-mb']}` : '') +
-    (args.process ? '; media.process (child processes, single-threaded GC)' : '') +
-    (args['peers-priority'] !== undefined
-      ? `; this process (the peers) at nice ${args['peers-priority']}`
-      : '') +
-    (peerProcesses > 1
-      ? `; the peers in ${peerProcesses} child processes (pinned as this one)`
-      : ''),
-);
+log(describeSettings(N, seconds, args, peerProcesses));
 
 if (args.wire && args['no-wire']) throw new Error('--wire or --no-wire, not both');
 const wire = WireMeasure.open(
@@ -369,22 +360,8 @@ try {
   const floors = wire?.pairs ? describeFifoFloor(wire.pairs, log) : undefined;
   results.bridged = {
     ...relayed,
-    bridgeCpuMs: stats.cpuMs,
-    cpuPerPacketUs,
-    loopDelayMs: stats.loopDelayMs,
-    // Each pause's time is in the wire figures (gc); the JSON keeps the summaries.
-    mediaLoopDelayMs: stats.mediaLoopDelayMs.map((d) =>
-      d.gc ? { ...d, gc: { ...d.gc, pauses: d.gc.pauses.length } } : d,
-    ),
-    threads: args.threads ?? 'default',
-    bridgeThreads: stats.threads,
-    pinned: args.pin,
-    priority: args.priority ?? 'default',
-    realtime: args.realtime ?? 'none',
-    youngGenerationMb: args['young-mb'] ?? 'default',
-    mediaProcess: args.process,
-    peersPriority: args['peers-priority'] ?? 'default',
-    peakRssBytes: stats.peakRssBytes,
+    ...bridgeJson(stats, cpuPerPacketUs),
+    ...settingsJson(args),
     atTheBridge: wireResults ?? 'not measured (--no-wire, or no capture possible here)',
     holdCauses: causes ?? 'not measured',
     peersDuringGc: peersDuringGc ?? 'not measured',

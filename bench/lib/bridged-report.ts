@@ -46,3 +46,17 @@ export function reportBridge(
   measured.describeGc(stats.mediaLoopDelayMs);
   return cpuPerPacketUs;
 }
+
+/** The bridge's figures in the JSON: each GC pause's time is in the wire figures, here the count. */
+export function bridgeJson(stats: BridgeStats, cpuPerPacketUs: number) {
+  return {
+    bridgeCpuMs: stats.cpuMs,
+    cpuPerPacketUs,
+    loopDelayMs: stats.loopDelayMs,
+    mediaLoopDelayMs: stats.mediaLoopDelayMs.map((d) =>
+      d.gc ? { ...d, gc: { ...d.gc, pauses: d.gc.pauses.length } } : d,
+    ),
+    bridgeThreads: stats.threads,
+    peakRssBytes: stats.peakRssBytes,
+  };
+}

@@ -1,5 +1,5 @@
 /**
- * The SIP side of the SIP media benchmark: the bridge's `bridges.sip` config under test, and the
+ * The SIP side of the SIP media benchmark: its settings, the bridge's `bridges.sip` config, and the
  * phones' calls placed through Kamailio (one sip.js user agent, INVITEs need no auth on the test
  * Kamailio; each call's SDP from the handler `phone()` gives).
  */
@@ -20,6 +20,43 @@ export interface MediaOptions {
   realtime?: string;
   'young-mb'?: string;
   process?: boolean;
+}
+
+/** The run's settings beside the bridge's (the peers' placement and priority). */
+export interface RunOptions extends MediaOptions {
+  pin?: boolean;
+  'peers-priority'?: string;
+}
+
+/** One line: the calls, and every setting that is not the default. */
+export function describeSettings(n: number, seconds: number, o: RunOptions, peerProcesses: number) {
+  return (
+    `${n} calls, 50 packets/s each way, ${seconds} s measured` +
+    (o.pin ? '; PINNED: this process and Kamailio on CPU 0, the bridge on CPU 1' : '; unpinned') +
+    (o.priority !== undefined ? `; media.priority ${o.priority}` : '') +
+    (o.realtime !== undefined ? `; media.realtime ${o.realtime} (SCHED_RR)` : '') +
+    (o['young-mb'] !== undefined ? `; media.young_generation_mb ${o['young-mb']}` : '') +
+    (o.process ? '; media.process (child processes, single-threaded GC)' : '') +
+    (o['peers-priority'] !== undefined
+      ? `; this process (the peers) at nice ${o['peers-priority']}`
+      : '') +
+    (peerProcesses > 1
+      ? `; the peers in ${peerProcesses} child processes (pinned as this one)`
+      : '')
+  );
+}
+
+/** The same settings in the JSON. */
+export function settingsJson(o: RunOptions) {
+  return {
+    threads: o.threads ?? 'default',
+    pinned: o.pin,
+    priority: o.priority ?? 'default',
+    realtime: o.realtime ?? 'none',
+    youngGenerationMb: o['young-mb'] ?? 'default',
+    mediaProcess: o.process,
+    peersPriority: o['peers-priority'] ?? 'default',
+  };
 }
 
 export function sipBridgeConfig(wsPort: number, did: string, user: string, o: MediaOptions) {
