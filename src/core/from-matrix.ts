@@ -45,7 +45,9 @@ export interface DeliverDeps {
    */
   fetchEvent?(roomId: string, eventId: string): Promise<ClientEvent>;
   /** Each room's send to Matrix under way: an event not mapped yet may be the one it sends. */
-  inFlight?: Pick<SendsInFlight, 'settled'>;
+  inFlight?: Pick<SendsInFlight, 'settled' | 'waiting'>;
+  /** Each room's send to the networks (this one's): marked while it waits for `inFlight`. */
+  sendingToNetwork?: Pick<SendsInFlight, 'setWaiting'>;
 }
 
 /** The room's event, or undefined when it cannot be fetched: a quote or a check is not worth a failure. */
@@ -106,7 +108,12 @@ export async function deliverToNetwork(
   /** The event's mapping; one not mapped yet may be the event the room's send under way sends. */
   const mappedRow = async (eventId: unknown) =>
     typeof eventId === 'string'
-      ? findAfterSend(deps.inFlight, ev.room_id, () => deps.messages.byEvent(runtime.id, eventId))
+      ? findAfterSend(
+          deps.inFlight,
+          ev.room_id,
+          () => deps.messages.byEvent(runtime.id, eventId),
+          deps.sendingToNetwork,
+        )
       : undefined;
   const mapped = async (eventId: unknown) =>
     (await mappedRow(eventId))?.remoteId as RemoteMessageId | undefined;

@@ -63,6 +63,7 @@ export class InboxRouter {
       bridgeOf: (u) => this.bridgeOf(u),
       fetchEvent: (roomId, eventId) => deps.intents.bot.client.getEvent(roomId, eventId),
       inFlight: deps.inFlight,
+      sendingToNetwork: deps.sendingToNetwork,
     };
     this.ephemeral = new EphemeralRouter(deps, (u) => this.bridgeOf(u));
   }

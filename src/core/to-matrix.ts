@@ -23,7 +23,9 @@ export interface ToMatrixDeps {
    * Each room's Matrix event being sent to the networks: a remote event that names a message not
    * mapped yet (a read marker, a reply or a reaction from a fast client) waits for that send.
    */
-  sendingToNetwork?: Pick<SendsInFlight, 'settled'>;
+  sendingToNetwork?: Pick<SendsInFlight, 'settled' | 'waiting'>;
+  /** Each room's send to Matrix (this one's): marked while it waits for `sendingToNetwork`. */
+  inFlight?: Pick<SendsInFlight, 'setWaiting'>;
   log?: Logger;
 }
 
@@ -65,8 +67,11 @@ export async function sendToMatrix(
   });
   const target = async (remoteId: string) =>
     (
-      await findAfterSend(deps.sendingToNetwork, roomId, () =>
-        deps.store.messages.byRemote(runtime.id, event.portal, remoteId),
+      await findAfterSend(
+        deps.sendingToNetwork,
+        roomId,
+        () => deps.store.messages.byRemote(runtime.id, event.portal, remoteId),
+        deps.inFlight,
       )
     )?.eventId;
   const ts = event.timestamp;
