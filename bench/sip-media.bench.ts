@@ -21,6 +21,8 @@
  *   SWITCHBOARD_BENCH_PHASE_PROF=/tmp/prof npm run bench:sip-media   # a CPU profile of the window
  *   npm run bench:sip-media -- --process       # the bridge's media.process: media threads as child processes
  *   npm run bench:sip-media -- --no-sched-trace  # without the scheduler trace (ftrace; root)
+ *   npm run bench:sip-media -- --no-baseline --peer-processes 4  # the peers in 4 child processes
+ *                                               # (bench/lib/peer-processes.ts; 1: in this one)
  *   SWITCHBOARD_BENCH_SCHED_DUMP=/tmp/d.json npm run bench:sip-media  # the media thread's states,
  *                                               # the GC pauses and the packets' holds, as JSON
  *
@@ -45,8 +47,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import '../bridges/sip/signalling/connection.js'; // gives sip.js its WebSocket (ws)
-import { Inviter, SessionState, UserAgent, type Session } from 'sip.js';
+import type { Session, UserAgent } from 'sip.js';
 import { installFastRtpHeader } from '../bridges/sip/media/werift-rtp-header.js';
 import { FakeHomeserver } from '../test/support/fake-homeserver.js';
 import { freePort } from '../test/support/free-port.js';
@@ -56,15 +57,24 @@ import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './lib/identities.j
 import { answerCalls } from './lib/call-answerer.js';
 import { machine } from './lib/machine.js';
 import { RtpEnd, WebrtcEnd } from './lib/media-peers.js';
-import { MeasuredWindow } from './lib/media-window.js';
+import { localLoad, MeasuredWindow } from './lib/media-window.js';
+import { PeerProcesses } from './lib/peer-processes.js';
 import { sleep, waitUntil } from './lib/pusher.js';
 import { round } from './lib/stats.js';
 import { pinToCpu, processTree, snapshot } from './lib/threads.js';
 import { availableParallelism, setPriority } from 'node:os';
 import { WireMeasure, type WireResults } from './lib/media-wire.js';
-import { SchedTrace, type SchedEvent } from './lib/sched-trace.js';
-import { reportHoldCauses } from './lib/hold-report.js';
+import type { SchedEvent } from './lib/sched-trace.js';
+import { openSchedTrace, reportHoldCauses } from './lib/hold-report.js';
 import { describeFifoFloor } from './lib/fifo-floor.js';
+import {
+  describeSettings,
+  phoneAgent,
+  placeCalls,
+  settingsJson,
+  sipBridgeConfig,
+} from './lib/sip-calls.js';
+import { bridgeJson, reportBridge, type BridgeStats } from './lib/bridged-report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -96,6 +106,11 @@ const { values: args } = parseArgs({
     'no-wire': { type: 'boolean', default: false },
     /** The scheduler's events over the window (ftrace; root): where the held packets waited. */
     'no-sched-trace': { type: 'boolean', default: false },
+    /**
+     * The calls' peers in this many child processes, each pacing its share on its own event loop
+     * (as separate phones and Matrix clients do); 1: all in this process, as before.
+     */
+    'peer-processes': { type: 'string', default: '1' },
   },
 });
 // This process's werift peers parse headers as the bridge's relay does (the cheaper generator).
@@ -103,24 +118,19 @@ installFastRtpHeader();
 const N = Number(args.calls);
 const seconds = Number(args.seconds);
 const setupRate = Number(args['setup-rate']);
+const peerProcesses = Number(args['peer-processes']);
+if (!Number.isInteger(peerProcesses) || peerProcesses < 1)
+  throw new Error('--peer-processes: a whole number of processes, 1 or more');
+if (peerProcesses > 1 && !args['no-baseline'])
+  throw new Error(
+    '--peer-processes above 1: add --no-baseline (the baseline runs in this process)',
+  );
 const log = (line = '') => console.log(line);
 const facts = machine(tmpdir());
 log(
   `SIP media benchmark, ${facts.date}: ${facts.cpuModel} × ${facts.nproc}, Node ${facts.node}, load ${facts.loadAverage.join(' ')}`,
 );
-log(
-  `${N} calls, 50 packets/s each way, ${seconds} s measured` +
-    (args.pin
-      ? '; PINNED: this process and Kamailio on CPU 0, the bridge on CPU 1'
-      : '; unpinned') +
-    (args.priority !== undefined ? `; media.priority ${args.priority}` : '') +
-    (args.realtime !== undefined ? `; media.realtime ${args.realtime} (SCHED_RR)` : '') +
-    (args['young-mb'] !== undefined ? `; media.young_generation_mb ${args['young-mb']}` : '') +
-    (args.process ? '; media.process (child processes, single-threaded GC)' : '') +
-    (args['peers-priority'] !== undefined
-      ? `; this process (the peers) at nice ${args['peers-priority']}`
-      : ''),
-);
+log(describeSettings(N, seconds, args, peerProcesses));
 
 if (args.wire && args['no-wire']) throw new Error('--wire or --no-wire, not both');
 const wire = WireMeasure.open(
@@ -129,22 +139,7 @@ const wire = WireMeasure.open(
   log,
 );
 // Where each held packet's time went: the media thread's states from the kernel's scheduler.
-const schedTrace: SchedTrace | undefined = (() => {
-  if (!wire) return undefined;
-  if (args['no-sched-trace']) {
-    log('where the held packets waited (scheduler trace): off (--no-sched-trace)');
-    return undefined;
-  }
-  const t = SchedTrace.open();
-  if (typeof t === 'string') {
-    log(`where the held packets waited (scheduler trace): off (${t})`);
-    return undefined;
-  }
-  log(
-    'where the held packets waited: on (ftrace sched_switch and sched_waking over the window; --no-sched-trace to leave out)',
-  );
-  return t;
-})();
+const schedTrace = wire ? openSchedTrace(args['no-sched-trace'], log) : undefined;
 if (args.pin) {
   if (availableParallelism() < 2) throw new Error('--pin needs two CPUs');
   pinToCpu(process.pid, 0);
@@ -163,7 +158,6 @@ const kamailioPidFile: { path?: string } = {};
 const measured = new MeasuredWindow(seconds, log, () => kamailioPidFile.path);
 const measure = measured.measure.bind(measured);
 const describe = measured.describe.bind(measured);
-const describeThreads = measured.describeThreads.bind(measured);
 
 const results: Record<string, unknown> = {};
 
@@ -187,8 +181,10 @@ if (!args['no-baseline']) {
   }
   await Promise.allSettled(webrtc.flatMap(([a, b]) => [a.connected(), b.connected()]));
   const direct = await measure(
-    rtp.map(([c]) => c),
-    webrtc.map(([a]) => a),
+    localLoad(
+      rtp.map(([c]) => c),
+      webrtc.map(([a]) => a),
+    ),
   );
   describe('RTP → RTP', direct.aToB);
   describe('werift → werift', direct.bToA);
@@ -232,12 +228,15 @@ const matrixEnds: WebrtcEnd[] = [];
 const phoneEnds: RtpEnd[] = [];
 const sessions: Session[] = [];
 let ua: UserAgent | undefined;
+const peers = peerProcesses > 1 ? new PeerProcesses(peerProcesses) : undefined;
+if (args.pin) for (const pid of peers?.pids ?? []) pinToCpu(pid, 0);
 try {
   // The called user answers each call with a werift peer of its own (joining the DM the first time).
   answerCalls(
     hs,
     USER,
     (offer) => {
+      if (peers) return peers.answer(offer);
       const end = new WebrtcEnd();
       matrixEnds.push(end);
       return end.answer(offer);
@@ -250,27 +249,7 @@ try {
       connector: 'sip',
       config: {
         ...benchConfig(hs.url, database.url),
-        bridges: {
-          sip: {
-            enabled: true,
-            server: `ws://127.0.0.1:${wsPort}`,
-            domain: 'localhost',
-            account: { username: 'switchboard', password: 'switchboardpw' },
-            dids: { [DID]: USER },
-            media: {
-              mode: 'relay',
-              rtp_bind_address: '127.0.0.1',
-              ...(args.threads !== undefined ? { threads: Number(args.threads) } : {}),
-              ...(args.priority !== undefined ? { priority: Number(args.priority) } : {}),
-              ...(args.realtime !== undefined ? { realtime: Number(args.realtime) } : {}),
-              ...(args['young-mb'] !== undefined
-                ? { young_generation_mb: Number(args['young-mb']) }
-                : {}),
-              ...(args.process ? { process: true } : {}),
-            },
-            max_calls: { total: 5000, per_user: 5000 },
-          },
-        },
+        bridges: { sip: sipBridgeConfig(wsPort, DID, USER, args) },
       },
     },
     'ready',
@@ -279,54 +258,28 @@ try {
   hs.appserviceUrl = `http://127.0.0.1:${port}`;
   if (args.pin) for (const pid of processTree(bridge.pid)) pinToCpu(pid, 1);
 
-  // The phones: one sip.js user agent (INVITEs need no auth on the test Kamailio), one plain RTP
-  // end per call, 20 callers (20 DM rooms).
-  ua = new UserAgent({
-    uri: UserAgent.makeURI('sip:alice@localhost')!,
-    transportOptions: { server: `ws://127.0.0.1:${wsPort}` },
-    logLevel: 'error',
-    logBuiltinEnabled: false,
-    sessionDescriptionHandlerFactory: () => {
-      const end = new RtpEnd();
-      phoneEnds.push(end);
-      return end;
-    },
+  // The phones: one plain RTP end per call (here or in a peer process), 20 callers (20 DM rooms).
+  ua = await phoneAgent(wsPort, () => {
+    if (peers) return peers.phone();
+    const end = new RtpEnd();
+    phoneEnds.push(end);
+    return end;
   });
-  await ua.start();
-  const call = async (i: number) => {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const inviter = new Inviter(ua!, UserAgent.makeURI(`sip:${DID}@localhost`)!, {
-        params: { fromUri: `sip:caller${i % CALLERS}@localhost` },
-      });
-      const established = new Promise<boolean>((resolve) =>
-        inviter.stateChange.addListener((s) => {
-          if (s === SessionState.Established) resolve(true);
-          if (s === SessionState.Terminated) resolve(false);
-        }),
-      );
-      await inviter.invite();
-      if (await established) {
-        sessions.push(inviter);
-        return;
-      }
-      await sleep(1000); // the bridge not registered yet, or busy: again
-    }
-    throw new Error(`call ${i} never went through`);
-  };
   log(`through the bridge: setting up ${N} calls at ${setupRate}/s`);
   const t0 = performance.now();
-  const setups: Promise<void>[] = [];
-  for (let i = 0; i < N; i++) {
-    setups.push(call(i));
-    await sleep(1000 / setupRate);
-  }
-  await Promise.all(setups);
-  await waitUntil(() => matrixEnds.length >= N, 30_000, 'every Matrix peer');
+  await placeCalls(ua, { n: N, rate: setupRate, did: DID, callers: CALLERS }, sessions);
+  const clients = () => peers?.matrixClients ?? matrixEnds.length;
+  await waitUntil(() => clients() >= N, 30_000, 'every Matrix peer');
   const connected = await Promise.allSettled(matrixEnds.map((e) => e.connected(60_000)));
-  const failed = connected.filter((r) => r.status === 'rejected').length;
   const phones = phoneEnds.filter((e) => e.ready);
+  const up = (await peers?.connected(60_000)) ?? {
+    phones: phones.length,
+    matrix: matrixEnds.length,
+    failed: connected.filter((r) => r.status === 'rejected').length,
+  };
+  const failed = up.failed;
   log(
-    `  ${sessions.length} calls up, ${phones.length} phones with media, ${matrixEnds.length - failed} Matrix peers connected` +
+    `  ${sessions.length} calls up, ${up.phones} phones with media, ${up.matrix - failed} Matrix peers connected` +
       `${failed ? ` (${failed} failed to)` : ''} in ${round((performance.now() - t0) / 1000)} s`,
   );
 
@@ -337,12 +290,13 @@ try {
   let w0 = 0;
   let packets = 0;
   let windowS = 0;
-  let stats: Awaited<ReturnType<typeof bridgeStats>> | undefined;
+  let stats: BridgeStats | undefined;
   let wireResults: WireResults | undefined;
   let sched: { events: SchedEvent[]; lost: number } | undefined;
   const tids = { bench: new Set<number>(), bridge: new Set<number>() };
   const bridgeStats = () => bridge.ask({ type: 'stats' }, 'stats');
-  const relayed = await measure(phones, matrixEnds, {
+  const load = peers ?? localLoad(phones, matrixEnds);
+  const relayed = await measure(load, {
     start: async () => {
       await wire?.start();
       schedTrace?.start();
@@ -355,6 +309,8 @@ try {
       packets = sentSoFar() - sentBefore;
       if (schedTrace) {
         tids.bench = new Set(snapshot(process.pid).keys());
+        for (const pid of peers?.pids ?? [])
+          for (const tid of snapshot(pid).keys()) tids.bench.add(tid);
         tids.bridge = new Set(snapshot(bridge.pid).keys());
         // `--process`: the media processes are the bridge's children.
         for (const pid of processTree(bridge.pid))
@@ -365,12 +321,15 @@ try {
       windowS = (performance.now() - w0) / 1000;
       // The packets still in flight at the window's end are on the wire before the capture stops.
       const pauses = stats.mediaLoopDelayMs.flatMap((d) => d.gc?.pauses ?? []);
-      wireResults = await wire?.finish(phones, matrixEnds, async () =>
+      const streams = await load.streams();
+      if (peers) packets = peers.sentMeasured;
+      wireResults = await wire?.finish(streams, async () =>
         stats?.mediaLoopDelayMs.some((d) => d.gc) ? pauses : undefined,
       );
     },
   });
   if (!stats) throw new Error('no figures from the bridge');
+  peers?.describe(log);
   log("  end to end, stamped in this process (its receiving peers' own delays included):");
   describe('SIP → Matrix', relayed.aToB);
   describe('Matrix → SIP', relayed.bToA);
@@ -378,56 +337,31 @@ try {
   const { causes, peersDuringGc } =
     sched && wire?.pairs
       ? reportHoldCauses(
-          { sched, pairs: wire.pairs, media: stats.mediaLoopDelayMs, bridgePid: bridge.pid, tids },
+          {
+            sched,
+            pairs: wire.pairs,
+            media: stats.mediaLoopDelayMs,
+            bridgePid: bridge.pid,
+            tids,
+            peers: peers
+              ? {
+                  tid: peers.pids[0]!,
+                  label: `peer process 1 of ${peerProcesses}: its share sends from it`,
+                }
+              : {
+                  tid: process.pid,
+                  label: 'this process: every phone and Matrix client sends from it',
+                },
+          },
           log,
         )
       : { causes: undefined, peersDuringGc: undefined };
-  const cpuPerPacketUs = (stats.cpuMs * 1000) / packets;
-  log(
-    `  bridge CPU ${round(stats.cpuMs / 1000, 2)} s for ≈${packets} packets: ${round(cpuPerPacketUs, 1)} µs per packet ` +
-      `(${round((stats.cpuMs / (windowS * 1000)) * 100)} % of a core); main event loop delay p99 ${round(stats.loopDelayMs.p99, 1)} ms, max ${round(stats.loopDelayMs.max, 1)} ms`,
-  );
-  log(
-    `  media threads: ${stats.mediaLoopDelayMs.length || 'none (the main thread)'}` +
-      stats.mediaLoopDelayMs
-        .map(
-          (d, i) =>
-            `; thread ${i + 1} event loop delay p99 ${round(d.p99, 1)} ms, max ${round(d.max, 1)} ms`,
-        )
-        .join(''),
-  );
-  describeThreads('bridge', stats.threads);
-  // The same per packet relayed (both ways): how often each thread was put on a core for it.
-  log(
-    `  per packet relayed (${packets}): ` +
-      stats.threads
-        .map(
-          (g) =>
-            `${g.label} CPU ${round((g.cpuMs * 1000) / packets, 1)} µs, run-queue wait ${round((g.waitMs * 1000) / packets, 1)} µs, on a core ${round(g.slices / packets, 3)} times`,
-        )
-        .join('; '),
-  );
-  measured.describeProbe(stats.mediaLoopDelayMs);
-  measured.describeGc(stats.mediaLoopDelayMs);
+  const cpuPerPacketUs = reportBridge(stats, packets, windowS, measured, log);
   const floors = wire?.pairs ? describeFifoFloor(wire.pairs, log) : undefined;
   results.bridged = {
     ...relayed,
-    bridgeCpuMs: stats.cpuMs,
-    cpuPerPacketUs,
-    loopDelayMs: stats.loopDelayMs,
-    // Each pause's time is in the wire figures (gc); the JSON keeps the summaries.
-    mediaLoopDelayMs: stats.mediaLoopDelayMs.map((d) =>
-      d.gc ? { ...d, gc: { ...d.gc, pauses: d.gc.pauses.length } } : d,
-    ),
-    threads: args.threads ?? 'default',
-    bridgeThreads: stats.threads,
-    pinned: args.pin,
-    priority: args.priority ?? 'default',
-    realtime: args.realtime ?? 'none',
-    youngGenerationMb: args['young-mb'] ?? 'default',
-    mediaProcess: args.process,
-    peersPriority: args['peers-priority'] ?? 'default',
-    peakRssBytes: stats.peakRssBytes,
+    ...bridgeJson(stats, cpuPerPacketUs),
+    ...settingsJson(args),
     atTheBridge: wireResults ?? 'not measured (--no-wire, or no capture possible here)',
     holdCauses: causes ?? 'not measured',
     peersDuringGc: peersDuringGc ?? 'not measured',
@@ -441,6 +375,7 @@ try {
   await ua?.stop().catch(() => undefined);
   for (const e of phoneEnds) e.close();
   await Promise.all(matrixEnds.map((e) => e.close().catch(() => undefined)));
+  await peers?.close();
   await bridge.stop();
   await hs.close();
   execFileSync('bash', ['test/peers/sip.sh', 'stop'], { env: peersEnv, stdio: 'inherit' });
@@ -459,6 +394,7 @@ log(
         priority: args.priority,
         peersPriority: args['peers-priority'],
         wire: !!wire,
+        peerProcesses,
       },
       results,
     },

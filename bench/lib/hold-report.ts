@@ -7,8 +7,25 @@
 import { writeFileSync } from 'node:fs';
 import type { LoopDelay } from '../../bridges/sip/media/relay-protocol.js';
 import { holdCauses, statesOver, taskLabels, timeline, type HoldCauses } from './hold-causes.js';
-import type { SchedEvent } from './sched-trace.js';
+import { SchedTrace, type SchedEvent } from './sched-trace.js';
 import { round } from './stats.js';
+
+/** The scheduler trace over the window, or undefined (told why in a line: `off`, or not here). */
+export function openSchedTrace(off: boolean, log: (line: string) => void): SchedTrace | undefined {
+  if (off) {
+    log('where the held packets waited (scheduler trace): off (--no-sched-trace)');
+    return undefined;
+  }
+  const t = SchedTrace.open();
+  if (typeof t === 'string') {
+    log(`where the held packets waited (scheduler trace): off (${t})`);
+    return undefined;
+  }
+  log(
+    'where the held packets waited: on (ftrace sched_switch and sched_waking over the window; --no-sched-trace to leave out)',
+  );
+  return t;
+}
 
 export interface HoldWindow {
   sched: { events: SchedEvent[]; lost: number };
@@ -18,6 +35,8 @@ export interface HoldWindow {
   media: LoopDelay[];
   bridgePid: number;
   tids: { bench: Set<number>; bridge: Set<number> };
+  /** The peers' sending thread, and what it is (this process, or one of the peer processes). */
+  peers: { tid: number; label: string };
 }
 
 export function reportHoldCauses(
@@ -48,7 +67,7 @@ export function reportHoldCauses(
     };
     describeCauses(log, causes, w.sched.events.length, w.sched.lost);
     // The peers stand in for other machines: were they held up while the bridge collected?
-    const peers = timeline(w.sched.events, process.pid, who);
+    const peers = timeline(w.sched.events, w.peers.tid, who);
     const inPauses = statesOver(
       peers,
       pauses.map(([s, d]) => [s, s + d] as [number, number]),
@@ -62,7 +81,7 @@ export function reportHoldCauses(
         .map(([k, v]) => `${k} ${round(v, 1)} %`)
         .join(', ');
     log(
-      `  the peers' main thread (this process: every phone and Matrix client sends from it): over the media thread's GC pauses (${round(inPauses.totalMs)} ms) ${top(inPauses)}; over the window ${top(overall)}`,
+      `  the peers' main thread (${w.peers.label}): over the media thread's GC pauses (${round(inPauses.totalMs)} ms) ${top(inPauses)}; over the window ${top(overall)}`,
     );
     peersDuringGc = { inPauses, overall };
     // Phones and Matrix clients are other machines: a peer that waits for a core behind the

@@ -3,7 +3,8 @@
  * phone (a UDP socket, as a SIP phone or trunk has) and a WebRTC peer (werift, as
  * test/support/webrtc-phone.ts plays the Matrix client). Each sends 20 ms G.711 frames whose
  * payload carries its stream, its index and the moment it was sent (performance.now(): both ends
- * live in this process, so one clock), and each records what arrives: loss and one-way delay.
+ * in one process, one clock; epoch ms in `--peer-processes`, peer-child.ts), and each records what
+ * arrives: loss and one-way delay.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import {
@@ -25,6 +26,23 @@ const FRAME = 160; // 20 ms of PCMU at 8 kHz
 /** Every stream by its id (the id travels in each payload: the receiver finds its stream). */
 const streams = new Map<number, Stream>();
 let nextId = 1;
+/** The clock stamped in payloads and read at arrival (ms). */
+let clock = () => performance.now();
+/** Where arrivals go instead of their streams (a peer process: the sender may be another one). */
+let sink: ((id: number, index: number, delay: number, name: number) => void) | undefined;
+
+/**
+ * In a peer process (peer-child.ts): stream ids from `base` (unique over the processes), payloads
+ * stamped in epoch ms (comparable between processes), every arrival handed to `arrivals`.
+ */
+export function peerProcess(
+  base: number,
+  arrivals: (id: number, index: number, delay: number, name: number) => void,
+): void {
+  nextId = base;
+  clock = () => performance.timeOrigin + performance.now();
+  sink = arrivals;
+}
 
 /**
  * A payload that came, counted in the stream that sent it (not one of ours: ignored); `name` is
@@ -34,7 +52,8 @@ export function received(payload: Uint8Array, now: number, name: number): void {
   if (payload.length !== FRAME) return;
   const view = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
   if (view.readUInt32BE(0) !== TAG) return;
-  streams.get(view.readUInt32BE(4))?.take(view, now, name);
+  if (sink) sink(view.readUInt32BE(4), view.readUInt32BE(8), now - view.readDoubleBE(12), name);
+  else streams.get(view.readUInt32BE(4))?.take(view, now, name);
 }
 
 /** One direction of one call: what was sent, and the delay of each packet that came. */
@@ -68,6 +87,11 @@ export class Stream {
     this.measuring = on;
   }
 
+  /** The measured indexes: [from, to). */
+  get window(): [number, number] {
+    return [this.from, this.to];
+  }
+
   /**
    * The next packet's payload (and the count of it as sent), and its RTP timestamp: the moment
    * it is sent at 8 kHz, not a fixed 160 a frame, so that the relay's probe (its arrival delay
@@ -77,7 +101,7 @@ export class Stream {
     const index = this.sent++;
     if (this.measuring) this.sentMeasured++;
     const payload = Buffer.alloc(FRAME, 0xff);
-    const now = performance.now();
+    const now = clock();
     payload.writeUInt32BE(TAG, 0);
     payload.writeUInt32BE(this.id, 4);
     payload.writeUInt32BE(index, 8);
@@ -104,8 +128,14 @@ export class Stream {
   }
 }
 
+/** What a summary reads of a stream (a Stream, or one put together from peer processes). */
+export type StreamFigures = Pick<
+  Stream,
+  'sentMeasured' | 'receivedMeasured' | 'delays' | 'duplicates' | 'names'
+>;
+
 /** Loss and delay of many streams of one direction together. */
-export function summary(all: Stream[]) {
+export function summary(all: StreamFigures[]) {
   // A call whose media never came through at all (its WebRTC leg failed to connect) is told
   // apart: its packets are not "loss" of a working relay.
   const streams = all.filter((s) => s.receivedMeasured > 0);
@@ -165,7 +195,7 @@ export class WebrtcEnd {
       if (seen.has(t)) return;
       seen.add(t);
       t.onReceiveRtp.subscribe((p) =>
-        received(p.payload, performance.now(), wireKey(p.header.ssrc, p.header.sequenceNumber)),
+        received(p.payload, clock(), wireKey(p.header.ssrc, p.header.sequenceNumber)),
       );
     });
   }
@@ -261,11 +291,7 @@ export class RtpEnd implements SessionDescriptionHandler {
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
     socket.on('message', (msg) => {
       if (msg.length > 12)
-        received(
-          msg.subarray(12),
-          performance.now(),
-          wireKey(msg.readUInt32BE(8), msg.readUInt16BE(2)),
-        );
+        received(msg.subarray(12), clock(), wireKey(msg.readUInt32BE(8), msg.readUInt16BE(2)));
     });
     this.socket = socket;
     return socket;

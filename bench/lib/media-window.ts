@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { pace50, summary, type Stream } from './media-peers.js';
+import { pace50, summary, type Stream, type StreamFigures } from './media-peers.js';
 import { sleep } from './pusher.js';
 import type { LoopDelay } from '../../bridges/sip/media/relay-protocol.js';
 import { round } from './stats.js';
@@ -22,6 +22,29 @@ import {
 
 type Summary = ReturnType<typeof summary>;
 type End = { out: Stream; send(): void };
+
+/** The calls' peers, here or in peer processes (peer-processes.ts): paced, measured, read. */
+export interface Load {
+  pace(on: boolean): void | Promise<void>;
+  measure(on: boolean): void | Promise<void>;
+  /** Each way's streams (a: toward Matrix), as measured so far. */
+  streams(): Promise<{ a: StreamFigures[]; b: StreamFigures[] }>;
+}
+
+/** Ends of this process, paced on its event loop. */
+export function localLoad(a: End[], b: End[]): Load {
+  let stop: (() => void) | undefined;
+  return {
+    pace: (on) => {
+      stop?.();
+      stop = on ? pace50([...a, ...b]) : undefined;
+    },
+    measure: (on) => {
+      for (const e of [...a, ...b]) e.out.measure(on);
+    },
+    streams: () => Promise.resolve({ a: a.map((e) => e.out), b: b.map((e) => e.out) }),
+  };
+}
 
 export class MeasuredWindow {
   constructor(
@@ -97,11 +120,11 @@ export class MeasuredWindow {
    * `window` is told when the measured window starts (after the warm-up) and ends: the bridge's
    * figures (CPU, event loops, its probe) cover the same packets as this process's.
    */
-  async measure(a: End[], b: End[], window?: { start(): Promise<void>; end(): Promise<void> }) {
-    const stop = pace50([...a, ...b]);
+  async measure(load: Load, window?: { start(): Promise<void>; end(): Promise<void> }) {
+    await load.pace(true);
     await sleep(2000); // warm-up (ICE consent, the first packets' paths)
     await window?.start();
-    for (const e of [...a, ...b]) e.out.measure(true);
+    await load.measure(true);
     const cpu0 = process.cpuUsage();
     const loop = monitorEventLoopDelay({ resolution: 1 });
     loop.enable();
@@ -113,7 +136,7 @@ export class MeasuredWindow {
     const windowMs = performance.now() - t0;
     const after = { self: snapshot(process.pid), kamailio: tasksOf(kamailio), cpus: cpuTicks() };
     loop.disable();
-    for (const e of [...a, ...b]) e.out.measure(false);
+    await load.measure(false);
     await window?.end();
     const benchThreads = groups(before.self, after.self, windowMs, (tid) =>
       tid === process.pid ? 'main thread' : 'other threads (V8, libuv)',
@@ -141,16 +164,17 @@ export class MeasuredWindow {
         .map(([c, p]) => `${c} ${round(p)} %`)
         .join(', ')}`,
     );
-    stop();
+    await load.pace(false);
     await sleep(1000); // the last frames in flight
     // This process plays both ends: when it runs out of CPU, the figures are its own, not the bridge's.
     const benchCorePercent = (cpu.user + cpu.system) / 10_000 / this.seconds;
     this.log(
       `  (this process, the phones and Matrix clients: ${round(benchCorePercent)} % of a core)`,
     );
+    const { a, b } = await load.streams();
     return {
-      aToB: summary(a.map((e) => e.out)),
-      bToA: summary(b.map((e) => e.out)),
+      aToB: summary(a),
+      bToA: summary(b),
       benchCorePercent,
       benchThreads,
       benchLoopMs,

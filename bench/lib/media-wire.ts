@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Stream } from './media-peers.js';
+import type { StreamFigures } from './media-peers.js';
 import { round } from './stats.js';
 import { ensureTcpdump, WireCapture, type CaptureCounts } from './wire-capture.js';
 import { wireHold, type WireFigures } from './wire-hold.js';
@@ -81,12 +81,11 @@ export class WireMeasure {
   }
 
   /**
-   * Stops the capture and matches the two directions' packets (`phones` send toward Matrix);
+   * Stops the capture and matches the two directions' packets (`a`: the phones', toward Matrix);
    * with the media threads' GC pauses ([start, length], µs), which packets were held in one.
    */
   async finish(
-    phones: { out: Stream }[],
-    matrix: { out: Stream }[],
+    streams: { a: StreamFigures[]; b: StreamFigures[] },
     pauses?: () => Promise<[number, number][] | undefined>,
   ): Promise<WireResults> {
     const capture = this.capture;
@@ -97,13 +96,13 @@ export class WireMeasure {
       const wire = await capture.read();
       const pairs = { toMatrix: [] as [number, number][], toSip: [] as [number, number][] };
       const toMatrix = wireHold(
-        phones.map((e) => e.out.names),
+        streams.a.map((s) => s.names),
         wire,
         false,
         pairs.toMatrix,
       );
       const toSip = wireHold(
-        matrix.map((e) => e.out.names),
+        streams.b.map((s) => s.names),
         wire,
         true,
         pairs.toSip,
