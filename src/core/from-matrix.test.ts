@@ -103,7 +103,7 @@ function setup(
     ...(inFlight ? { inFlight } : {}),
   };
   const deliver = (ev: ClientEvent) => deliverToNetwork(deps, runtime, portal, ev);
-  return { connector, deliver, rows };
+  return { connector, deliver, rows, deps };
 }
 
 const reply = (id: string, to: string, body: string) =>
@@ -344,6 +344,49 @@ describe('deliverToNetwork: a network that confirms later', () => {
     expect(rows.map((r) => r.eventId)).not.toContain('$b');
     await deliver(text('$b'));
     expect(connector.messages.map((m) => m.eventId)).toEqual(['$b', '$b']);
+  });
+});
+
+describe("deliverToNetwork: the mapping's commit", () => {
+  const text = (id: string) => event(id, '@bob:example.org', { msgtype: 'm.text', body: 'hi' });
+  /** Everything queued as promise jobs has run (the commit below never settles by itself). */
+  const settled = () => new Promise((resolve) => setImmediate(resolve));
+
+  /** A store whose mapping commits settle only when the test says so. */
+  function slowCommits() {
+    const { connector, deliver, rows, deps } = setup([]);
+    const commits: { resolve(): void; reject(err: Error): void }[] = [];
+    deps.messages.add = (row) => {
+      rows.push(row); // found by lookups at once, as the store's pending mappings are
+      return new Promise((resolve, reject) => commits.push({ resolve, reject }));
+    };
+    return { connector, deliver, commits };
+  }
+
+  it("lets the room's next event go before the mapping commits; the event is done after it", async () => {
+    const { connector, deliver, commits } = slowCommits();
+    let delivered: Awaited<ReturnType<typeof deliver>> | 'waiting' = 'waiting';
+    void deliver(text('$a')).then((d) => (delivered = d));
+    await settled();
+    expect(delivered).not.toBe('waiting'); // the room's next event may go
+    await deliver(text('$b'));
+    expect(connector.messages.map((m) => m.eventId)).toEqual(['$a', '$b']);
+    let done = false;
+    void (delivered as { confirmed?: Promise<void> }).confirmed?.then(() => (done = true));
+    await settled();
+    expect(done).toBe(false);
+    commits[0]!.resolve();
+    await settled();
+    expect(done).toBe(true);
+  });
+
+  it('fails the event when its mapping cannot be committed', async () => {
+    const { deliver, commits } = slowCommits();
+    const outcome = deliver(text('$a')).then((delivery) => delivery?.confirmed);
+    await settled();
+    const broken = new Error('disk full');
+    commits[0]!.reject(broken);
+    await expect(outcome).rejects.toBe(broken);
   });
 });
 

@@ -81,9 +81,9 @@ async function repliedMessage(
 }
 
 /**
- * The network's later confirmation, where it gives one (`SendResult.confirmed`): until it settles
- * the event is taken but may still be refused. (In an object: an async function's promise result
- * would be awaited with it.)
+ * Settles once the event's mapping is committed and the network's later confirmation, where it
+ * gives one (`SendResult.confirmed`), came: until then the event is taken but may still fail.
+ * (In an object: an async function's promise result would be awaited with it.)
  */
 export interface Delivery {
   confirmed?: Promise<void>;
@@ -131,12 +131,15 @@ export async function deliverToNetwork(
       eventId: ev.event_id,
     });
   /**
-   * Maps the event to what it became, at once (the room's next event, an edit of it, must find it),
-   * then to the ids a later confirmation gives; a refusal confirmed later takes the mapping back,
-   * so that a retry sends it again.
+   * Maps the event to what it became, at once (lookups find it before the commit: the room's next
+   * event, an edit of it, must), then to the ids a later confirmation gives; a refusal confirmed
+   * later takes the mapping back, so that a retry sends it again. The room's next event does not
+   * wait for the mapping's commit (one commit per message in a busy room otherwise): the event is
+   * done once it is committed and fails if it cannot be, as a refusal does.
    */
-  const record = async (result: SendResult): Promise<Delivery> => {
-    const confirmed = result.confirmed?.then(
+  const record = (result: SendResult): Delivery => {
+    const mapped = mapTo(result.remoteId);
+    const answered = result.confirmed?.then(
       async (moreIds) => {
         for (const id of moreIds ?? []) await mapTo(id);
       },
@@ -145,13 +148,7 @@ export async function deliverToNetwork(
         throw error;
       },
     );
-    try {
-      await mapTo(result.remoteId);
-    } catch (error) {
-      confirmed?.catch(() => {}); // the event fails here; its confirmation no longer matters
-      throw error;
-    }
-    return confirmed ? { confirmed } : {};
+    return { confirmed: Promise.all([mapped, answered]).then(() => undefined) };
   };
   const reason = str(content.reason);
   const viaBridge = deps.bridgeOf(ev.sender);

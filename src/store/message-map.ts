@@ -115,8 +115,12 @@ export function createMessageMap(
 ): MessageMap {
   return {
     // Not flushed on its own: a mapping lost to a power cut only leaves that message's later
-    // edits and replies unlinked.
-    add: (row) => writes.run((trx) => statements.add(trx, row), false),
+    // edits and replies unlinked. Held until committed, so lookups need not wait for the commit.
+    add(row) {
+      const committed = writes.run((trx) => statements.add(trx, row), false);
+      pending.hold(row, committed);
+      return committed;
+    },
 
     remove(bridge, eventId) {
       pending.forget(bridge, eventId);

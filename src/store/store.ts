@@ -141,6 +141,7 @@ export interface MessageMapping {
 }
 
 export interface MessageMap {
+  /** Lookups find `row` from the call on; the promise settles with its commit. */
   add(row: MessageMapping): Promise<void>;
   /** Forgets what `eventId` became (the network refused it after all). */
   remove(bridge: string, eventId: string): Promise<void>;

@@ -52,6 +52,19 @@ describeStore('message map', (store) => {
     expect(await store().outbox.pending()).toEqual([]);
   });
 
+  it('finds a mapping while its add is still committing, and after', async () => {
+    const committed = store().messages.add(irc);
+    // Asked before the commit: the room's next event (an edit of the message) must find it.
+    const [byRemote, byEvent] = await Promise.all([
+      store().messages.byRemote('irc', '#rust', 'r1'),
+      store().messages.byEvent('irc', '$e1'),
+    ]);
+    expect(byRemote).toEqual(irc);
+    expect(byEvent).toEqual(irc);
+    await committed;
+    expect(await store().messages.byEvent('irc', '$e1')).toEqual(irc);
+  });
+
   it('forgets a mapping on remove, in that bridge only', async () => {
     await store().messages.add(irc);
     await store().messages.add({ ...irc, bridge: 'xmpp' });
