@@ -5,12 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
+import { CompiledBatch } from './compiled-batch.js';
 import type { GroupCommit, WriteJob } from './group-commit.js';
 import type { Database, InboxTable } from './schema.js';
 import type { AddTransactionResult, Inbox, InboxEvent, InboxOutcome } from './store.js';
-
-/** Rows per multi-row statement: well under SQLite's and PostgreSQL's bound-parameter limits. */
-const ROWS_PER_STATEMENT = 500;
 
 const eventColumns = ['seq', 'event_id', 'room_id', 'txn_id', 'json', 'state', 'bridge'] as const;
 type InboxRow = Pick<Selectable<InboxTable>, (typeof eventColumns)[number]>;
@@ -29,18 +27,52 @@ function toEvent(row: InboxRow): InboxEvent {
   return event;
 }
 
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 /** Same event ids in the same order ⇒ the same transaction retried. */
 function fingerprint(eventIds: string[]): string {
   return createHash('sha256').update(eventIds.join('\n')).digest('hex');
 }
 
 export function createInbox(db: Kysely<Database>, writes: GroupCommit): Inbox {
+  const insertEvents = new CompiledBatch<
+    { eventId: string; roomId: string; json: string },
+    { txnId: string; now: number },
+    { seq: number; event_id: string }
+  >((d, n, row, arg) =>
+    d
+      .insertInto('inbox')
+      .values(
+        Array.from({ length: n }, (_, i) => ({
+          event_id: row(i, 'eventId'),
+          room_id: row(i, 'roomId'),
+          txn_id: arg('txnId'),
+          json: row(i, 'json'),
+          state: 'pending' as const,
+          received_at: arg('now'),
+        })),
+      )
+      .onConflict((oc) => oc.column('event_id').doNothing())
+      .returning(['seq', 'event_id']),
+  );
+  const markDone = new CompiledBatch<
+    { eventId: string },
+    { bridge: string | null; now: number },
+    unknown
+  >((d, n, row, arg) =>
+    d
+      .updateTable('inbox')
+      .set({
+        state: 'done',
+        bridge: arg('bridge'),
+        reason: null,
+        notice_event_id: null,
+        finished_at: arg('now'),
+      })
+      .where(
+        'event_id',
+        'in',
+        Array.from({ length: n }, (_, i) => row(i, 'eventId')),
+      ),
+  );
   return {
     async addTransaction(txnId, events, stored): Promise<AddTransactionResult> {
       const print = fingerprint(events.map((e) => e.eventId));
@@ -73,24 +105,8 @@ export function createInbox(db: Kysely<Database>, writes: GroupCommit): Inbox {
         }
 
         const inserted = new Map<string, number>();
-        for (const part of chunks(events, ROWS_PER_STATEMENT)) {
-          const rows = await trx
-            .insertInto('inbox')
-            .values(
-              part.map((e) => ({
-                event_id: e.eventId,
-                room_id: e.roomId,
-                txn_id: txnId,
-                json: e.json,
-                state: 'pending' as const,
-                received_at: now,
-              })),
-            )
-            .onConflict((oc) => oc.column('event_id').doNothing())
-            .returning(['seq', 'event_id'])
-            .execute();
-          for (const row of rows) inserted.set(row.event_id, row.seq);
-        }
+        for (const row of await insertEvents.execute(trx, events, { txnId, now }))
+          inserted.set(row.event_id, row.seq);
         // RETURNING order is unspecified, so rebuild the order from the input.
         const added: InboxEvent[] = [];
         for (const e of events) {
@@ -119,23 +135,20 @@ export function createInbox(db: Kysely<Database>, writes: GroupCommit): Inbox {
       const now = Date.now();
       // The last outcome for an event wins, as if applied one by one.
       const latest = new Map(outcomes.map((o) => [o.eventId, o]));
-      const doneByBridge = new Map<string | null, string[]>();
+      const doneByBridge = new Map<string | null, InboxOutcome[]>();
       const failed: InboxOutcome[] = [];
       for (const o of latest.values()) {
         if (o.state === 'failed') failed.push(o);
-        else doneByBridge.set(o.bridge, [...(doneByBridge.get(o.bridge) ?? []), o.eventId]);
+        else {
+          const done = doneByBridge.get(o.bridge);
+          if (done) done.push(o);
+          else doneByBridge.set(o.bridge, [o]);
+        }
       }
       await writes.run(async (trx) => {
         // Successes are the bulk: one statement per bridge instead of one per event.
-        for (const [bridge, ids] of doneByBridge) {
-          for (const part of chunks(ids, ROWS_PER_STATEMENT)) {
-            await trx
-              .updateTable('inbox')
-              .set({ state: 'done', bridge, reason: null, notice_event_id: null, finished_at: now })
-              .where('event_id', 'in', part)
-              .execute();
-          }
-        }
+        for (const [bridge, done] of doneByBridge)
+          await markDone.execute(trx, done, { bridge, now });
         for (const o of failed) {
           await trx
             .updateTable('inbox')
