@@ -152,14 +152,14 @@ export class XmppConnector
       xml('error', { type: 'cancel' }, xml('item-not-found', { xmlns: NS.stanzas }));
     link.answer(DISCO_INFO, 'query', (stanza) => {
       const to = stanza.attrs.to ?? '';
-      const alias = gateway.aliasOf(to);
+      const alias = gateway.targetOf(to);
       if (alias) return gateway.discoInfo(alias);
       const node = stanza.getChild('query')?.attrs.node;
       return discoInfo(to, config.domain, node) ?? notFound();
     });
     // XEP-0425 requests to a gateway room (v0.2 and v0.3+); other rooms are not ours.
     const moderation = (stanza: Element) => {
-      const alias = gateway.aliasOf(stanza.attrs.to);
+      const alias = gateway.targetOf(stanza.attrs.to);
       return alias ? gateway.onModerationIq(alias, stanza) : notFound();
     };
     link.answer(NS.fasten, 'apply-to', moderation, 'set');
@@ -202,7 +202,7 @@ export class XmppConnector
       this.mucs?.isOtherCopy(el.attrs.from, el.attrs.to)
     )
       return;
-    const gatewayAlias = this.gateway?.aliasOf(el.attrs.to);
+    const gatewayAlias = this.gateway?.targetOf(el.attrs.to);
     if (gatewayAlias && el.name === 'presence') return this.gateway?.onPresence(el, gatewayAlias);
     if (gatewayAlias && el.name === 'message')
       return this.gateway?.onMessage(el, parseMessage(el), gatewayAlias);
@@ -284,12 +284,12 @@ export class XmppConnector
       return;
     }
     if (where?.kind === 'muc') await this.mucs?.onMatrixMembership(where.room, change);
-    if (where?.kind === 'gateway') await this.gateway?.onMatrixMembership(where.alias, change);
+    if (where?.kind === 'gateway') await this.gateway?.onMatrixMembership(where.target, change);
   }
 
   async handleMatrixTopic(change: MatrixTopic): Promise<void> {
     const where = parsePortal(change.portal);
-    if (where?.kind === 'gateway') return this.gateway?.onMatrixTopic(where.alias, change);
+    if (where?.kind === 'gateway') return this.gateway?.onMatrixTopic(where.target, change);
     if (where?.kind !== 'muc') return; // a chat has no topic on XMPP
     await this.mucs?.setSubject(where.room, change);
   }
@@ -297,7 +297,7 @@ export class XmppConnector
   async handleMatrixPowerLevels(change: MatrixPowerLevels): Promise<void> {
     const where = parsePortal(change.portal);
     if (where?.kind === 'muc') await this.mucs?.setPowerLevels(where.room, change);
-    if (where?.kind === 'gateway') this.gateway?.onMatrixPowerLevels(where.alias, change);
+    if (where?.kind === 'gateway') this.gateway?.onMatrixPowerLevels(where.target, change);
   }
 
   /** `#xmpp_<room>=40<muc host>`: a MUC portal (the room is made by core; users join as themselves). */
@@ -331,7 +331,7 @@ export class XmppConnector
     if (where?.kind === 'muc') await this.mucs?.linked(where.room);
     if (where?.kind === 'gateway')
       await this.gateway
-        ?.linked(where.alias)
+        ?.linked(where.target)
         .catch((err: unknown) =>
           this.ctx?.log.warn({ err, portal: portal.key }, 'gateway room not restored'),
         );

@@ -25,7 +25,8 @@ export interface GwMember {
 }
 
 export interface GwRoom {
-  alias: string;
+  /** The alias or room id the room was first entered by (its portal's key is `gw/<target>`). */
+  target: string;
   key: PortalKey;
   roomId: string;
   name?: string;
@@ -38,15 +39,19 @@ export interface GwRoom {
   redactLevel: number;
   /** XMPP users' power levels in the Matrix room (their ghosts'), by bare address; absent: 0. */
   levels: Map<string, number>;
+  /** `public`, `invite`, `knock`, … (`m.room.join_rules`): who may enter (gateway-access.ts). */
+  joinRule: string;
+  /** XMPP users (bare addresses) whose ghosts are invited to the room or in it. */
+  admitted: Set<string>;
   /** XMPP sessions by full address. */
   occupants: Map<string, GwOccupant>;
   /** Per sender: a message's own id → the stanza-id the room gave it (corrections name the own id). */
   ids: Lru<string, string>;
 }
 
-export function newGwRoom(alias: string, key: PortalKey, view: MatrixRoomView): GwRoom {
+export function newGwRoom(target: string, key: PortalKey, view: MatrixRoomView): GwRoom {
   return {
-    alias,
+    target,
     key,
     roomId: view.roomId,
     ...(view.name ? { name: view.name } : {}),
@@ -54,6 +59,8 @@ export function newGwRoom(alias: string, key: PortalKey, view: MatrixRoomView): 
     members: new Map(),
     shown: new Set(),
     redactLevel: view.redactLevel ?? 50,
+    joinRule: view.joinRule,
+    admitted: new Set(),
     levels: new Map(),
     occupants: new Map(),
     ids: new Lru(10_000),

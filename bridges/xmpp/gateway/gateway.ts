@@ -1,7 +1,7 @@
 /**
  * The gateway direction: an XMPP user enters a Matrix room as a MUC on the component, at
  * `#room#server@<component>` for `#room:server` (ids.ts). The bridge bot joins the room (public
- * rooms only) and links it as the portal `gw/<alias>`; the XMPP user's ghost joins it and speaks
+ * rooms only) and links it as the portal `gw/<target>`; the XMPP user's ghost joins it and speaks
  * for them. Matrix members are occupants named by their display names: the first
  * `gateway.max_shown_members` (moderators first) at a join, the others when they speak or join,
  * so a room of thousands costs no presence flood. The room has no history (Matrix keeps it); its
@@ -15,7 +15,8 @@ import type { XmppDeps } from '../deps.js';
 import { GatewaySessions } from './gateway-sessions.js';
 import { MODERATION_FEATURES } from './gateway-moderation.js';
 import type { GwOccupant, GwRoom } from './gateway-room.js';
-import { gatewayAlias, gatewayPortal, gatewayRoomJid, safeJid, xmppUser } from '../ids.js';
+import { gatewayPortal, safeJid, xmppUser } from '../ids.js';
+import { gatewayRoomJid, gatewayTarget } from './addresses.js';
 import type { ReactionSets } from '../messages/reactions.js';
 import { buildError, cloneStanza, newId, NS, type ParsedMessage } from '../connection/stanzas.js';
 import { eventsOf } from '../messages/to-matrix.js';
@@ -31,29 +32,42 @@ export class Gateway extends GatewaySessions {
     super(d);
   }
 
-  /** The Matrix alias a (bare or full) address on the component names, when it is a gateway room. */
-  aliasOf(address: string | undefined): string | undefined {
-    // A gateway room's local part starts with `#` (which XEP-0106 never escapes): every other
-    // stanza is told apart without parsing its address (this runs for each one).
-    if (!address?.startsWith('#') || !this.config.gateway.enabled) return undefined;
+  /**
+   * The alias or room id a (bare or full) address on the component names, when it is a gateway
+   * room.
+   */
+  targetOf(address: string | undefined): string | undefined {
+    // A gateway room's local part starts with `#` or `!` (which XEP-0106 never escapes, and no
+    // Matrix user's address does): every other stanza is told apart without parsing its address
+    // (this runs for each one).
+    if (!(address?.startsWith('#') || address?.startsWith('!'))) return undefined;
+    if (!this.config.gateway.enabled) return undefined;
     const j = safeJid(address);
-    return j ? gatewayAlias(j, this.config.domain) : undefined;
+    return j ? gatewayTarget(j, this.config.domain) : undefined;
   }
 
-  /** Rooms XMPP users are in now (disco#items of the component). */
+  /**
+   * Rooms XMPP users are in now (disco#items of the component), each at an address that works:
+   * an alias it was entered by, else its room id.
+   */
   listed(): { jid: string; name: string }[] {
-    return [...this.rooms.values()]
+    const aliases = new Map<GwRoom, string>();
+    for (const [target, r] of this.rooms) if (target.startsWith('#')) aliases.set(r, target);
+    return [...new Set(this.rooms.values())]
       .filter((r) => r.occupants.size > 0)
-      .map((r) => ({ jid: gatewayRoomJid(r.alias, this.config.domain), name: r.name ?? r.alias }));
+      .map((r) => {
+        const address = aliases.get(r) ?? r.roomId;
+        return { jid: gatewayRoomJid(address, this.config.domain), name: r.name ?? address };
+      });
   }
 
   /** disco#info of a room address: a public, open, non-anonymous MUC. */
-  discoInfo(alias: string): Element {
-    const room = this.rooms.get(alias);
+  discoInfo(target: string): Element {
+    const room = this.rooms.get(target);
     return xml(
       'query',
       { xmlns: 'http://jabber.org/protocol/disco#info' },
-      xml('identity', { category: 'conference', type: 'text', name: room?.name ?? alias }),
+      xml('identity', { category: 'conference', type: 'text', name: room?.name ?? target }),
       ...[
         'http://jabber.org/protocol/disco#info',
         NS.muc,
@@ -71,7 +85,7 @@ export class Gateway extends GatewaySessions {
 
   // ------------------------------------------------------------------ XMPP → Matrix
 
-  onPresence(el: Element, alias: string): void {
+  onPresence(el: Element, target: string): void {
     const to = safeJid(el.attrs.to ?? '');
     const from = safeJid(el.attrs.from ?? '');
     if (!to || !from || !from.resource) return;
@@ -79,18 +93,21 @@ export class Gateway extends GatewaySessions {
     if (type !== undefined && type !== 'unavailable') return; // probes, subscriptions: none here
     const full = from.toString();
     void this.d.chain.run(
-      gatewayPortal(alias),
+      gatewayPortal(target),
       async () => {
-        if (type === 'unavailable') return this.leave(alias, full, []);
+        if (type === 'unavailable') {
+          const room = await this.entered(target);
+          return room ? this.leave(room.target, full, []) : undefined;
+        }
         const nick = to.resource;
         if (!nick || nick.length > LONGEST_NICK || /[\x00-\x1f\x7f]/.test(nick)) {
           this.out(buildError(el, 'modify', 'jid-malformed', 'a nick is needed to enter the room'));
           return;
         }
-        await this.join(el, alias, to.bare().toString(), nick, full);
+        await this.join(el, target, to.bare().toString(), nick, full);
       },
       (err) => {
-        this.d.ctx.log.warn({ err, portal: gatewayPortal(alias) }, 'gateway presence failed');
+        this.d.ctx.log.warn({ err, portal: gatewayPortal(target) }, 'gateway presence failed');
         if (type !== 'unavailable')
           this.out(buildError(el, 'wait', 'remote-server-timeout', describe(err)));
       },
@@ -99,7 +116,7 @@ export class Gateway extends GatewaySessions {
     const bare = from.bare().toString();
     const src = {
       ghost: xmppUser(bare),
-      portal: gatewayPortal(alias),
+      portal: gatewayPortal(target),
       from: this.d.link.domain,
       to: bare,
     };
@@ -107,16 +124,17 @@ export class Gateway extends GatewaySessions {
     if (hash !== undefined) this.d.avatars?.told(src, hash);
   }
 
-  onMessage(el: Element, m: ParsedMessage, alias: string): void {
+  onMessage(el: Element, m: ParsedMessage, target: string): void {
     const full = safeJid(m.from)?.toString();
     if (!full) return;
     void this.d.chain.run(
-      gatewayPortal(alias),
+      gatewayPortal(target),
       async () => {
-        const room = this.rooms.get(alias);
+        const room = await this.entered(target);
         const o = room?.occupants.get(full);
         // A message that bounced: its session is gone (XEP-0045 §9.9 kicks it).
-        if (m.type === 'error') return o ? this.leave(alias, full, ['333']) : undefined;
+        if (m.type === 'error')
+          return o && room ? this.leave(room.target, full, ['333']) : undefined;
         if (!room || !o) {
           this.out(buildError(el, 'cancel', 'not-acceptable', 'join the room first'));
           return;
@@ -153,7 +171,8 @@ export class Gateway extends GatewaySessions {
           this.out(copy);
         }
       },
-      (err) => this.d.ctx.log.warn({ err, portal: gatewayPortal(alias) }, 'gateway message failed'),
+      (err) =>
+        this.d.ctx.log.warn({ err, portal: gatewayPortal(target) }, 'gateway message failed'),
     );
   }
 
