@@ -152,15 +152,15 @@ export class XmppConnector
       xml('error', { type: 'cancel' }, xml('item-not-found', { xmlns: NS.stanzas }));
     link.answer(DISCO_INFO, 'query', (stanza) => {
       const to = stanza.attrs.to ?? '';
-      const alias = gateway.targetOf(to);
-      if (alias) return gateway.discoInfo(alias);
+      const target = gateway.targetOf(to);
+      if (target) return gateway.discoInfo(target);
       const node = stanza.getChild('query')?.attrs.node;
       return discoInfo(to, config.domain, node) ?? notFound();
     });
     // XEP-0425 requests to a gateway room (v0.2 and v0.3+); other rooms are not ours.
     const moderation = (stanza: Element) => {
-      const alias = gateway.targetOf(stanza.attrs.to);
-      return alias ? gateway.onModerationIq(alias, stanza) : notFound();
+      const target = gateway.targetOf(stanza.attrs.to);
+      return target ? gateway.onModerationIq(target, stanza) : notFound();
     };
     link.answer(NS.fasten, 'apply-to', moderation, 'set');
     link.answer(NS.moderate1, 'moderate', moderation, 'set');
@@ -202,10 +202,10 @@ export class XmppConnector
       this.mucs?.isOtherCopy(el.attrs.from, el.attrs.to)
     )
       return;
-    const gatewayAlias = this.gateway?.targetOf(el.attrs.to);
-    if (gatewayAlias && el.name === 'presence') return this.gateway?.onPresence(el, gatewayAlias);
-    if (gatewayAlias && el.name === 'message')
-      return this.gateway?.onMessage(el, parseMessage(el), gatewayAlias);
+    const gatewayRoom = this.gateway?.targetOf(el.attrs.to);
+    if (gatewayRoom && el.name === 'presence') return this.gateway?.onPresence(el, gatewayRoom);
+    if (gatewayRoom && el.name === 'message')
+      return this.gateway?.onMessage(el, parseMessage(el), gatewayRoom);
     if (el.name === 'message') {
       const m = parseMessage(el);
       if (m.type === 'groupchat' || this.mucs?.isRoom(m.from)) this.mucs?.onMessage(el, m);
@@ -318,6 +318,9 @@ export class XmppConnector
     const j = safeJid(invite.ghost);
     if (!this.ctx || !j || !j.local || j.domain === this.ctx.config.domain) return null;
     if (!matrixUserJid(invite.inviter, this.ctx.config.domain)) return null;
+    // Invited to a room that is not a direct chat: to enter it through the gateway.
+    if (!j.resource && !invite.isDirect && this.gateway && this.ctx.config.gateway.enabled)
+      return this.gateway.invited(invite, j.toString());
     if (!j.resource) return dmPortal(j.toString(), invite.inviter);
     const room = bareOf(j);
     return this.mucs?.isRoom(room) ? mucPrivatePortal(room, invite.inviter, j.resource) : null;

@@ -66,8 +66,8 @@ export function fromMatrixDeps(r: Routing): FromMatrixDeps {
     link: {
       // Stanzas to a gateway room go to each XMPP user in it.
       send: (el) => {
-        const alias = gateway.targetOf(el.attrs.to);
-        return alias ? gateway.send(el, alias) : link.send(el);
+        const target = gateway.targetOf(el.attrs.to);
+        return target ? gateway.send(el, target) : link.send(el);
       },
     },
     reactions: r.reactions,

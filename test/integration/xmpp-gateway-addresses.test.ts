@@ -1,8 +1,9 @@
 // Addresses of the gateway, against real Prosody and Synapse: Prosody lowercases an address's
 // localpart, so a room alias with capitals is entered as `#^room#server` (`^` before a capital);
 // a room without an alias is entered by its room id (`!opaque#server`, capitals the same way);
-// an invite-only room answers `registration-required` unless the user's ghost is invited; the
-// component lists each room at an address that works.
+// an invite-only room answers `registration-required` unless the user's ghost is invited (a
+// Matrix user's invite of the ghost is a XEP-0249 invitation); the component lists each room at
+// an address that works.
 import { randomBytes } from 'node:crypto';
 import { xml, type Element } from '@xmpp/xml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +18,7 @@ import {
   type TestUser,
 } from '../support/synapse.js';
 import { memberIn, said, xmppScope } from '../support/xmpp-scope.js';
-import { COMPONENT, ghostOf, groupchat, type XmppUser } from '../support/xmpp-user.js';
+import { COMPONENT, ghostOf, groupchat, matrixJid, type XmppUser } from '../support/xmpp-user.js';
 
 const MUC = 'http://jabber.org/protocol/muc';
 const MUC_USER = 'http://jabber.org/protocol/muc#user';
@@ -126,5 +127,28 @@ describe('XMPP gateway addresses: capitals, room ids, invite-only rooms (Prosody
     }
     await alice.expect((el) => selfPresence(el, `${address}/Alice`), 'in the invite-only room');
     await memberIn(owner, roomId, ghostOf('alice@localhost'), 'join', "alice's ghost in the room");
+  });
+
+  it("a Matrix user's invite of the ghost to a room: a XEP-0249 invitation to its address, and the user enters", async () => {
+    const bobGhost = ghostOf('bob@localhost');
+    const roomId = await createRoom({ preset: 'private_chat', invite: [BOT, bobGhost] });
+    const address = gatewayRoomJid(roomId, COMPONENT);
+    const invitation = await bob.expect(
+      (el) =>
+        el.name === 'message' && el.getChild('x', 'jabber:x:conference')?.attrs.jid === address,
+      'the invitation',
+    );
+    expect(invitation.attrs.from).toBe(matrixJid(owner.userId));
+    await memberIn(owner, roomId, BOT, 'join', 'the bot in the room');
+    await enter(bob, `${address}/Bob`);
+    await bob.expect((el) => selfPresence(el, `${address}/Bob`), 'in the room');
+    await sendText(owner, roomId, 'welcome in');
+    await bob.expect(
+      (el) =>
+        el.attrs.type === 'groupchat' &&
+        el.attrs.from === `${address}/Olga` &&
+        el.getChildText('body') === 'welcome in',
+      'the room, not a direct chat',
+    );
   });
 });

@@ -174,13 +174,16 @@ export abstract class GatewaySessions extends GatewayMatrixSide {
       );
     // A kick or ban took the ghost out already.
     const removed = codes.includes('307') || codes.includes('301');
-    if (!removed && ![...room.occupants.values()].some((p) => p.bare === o.bare))
+    if (!removed && ![...room.occupants.values()].some((p) => p.bare === o.bare)) {
+      // Back into a room that is not public takes a new invite (Matrix's rule).
+      if (room.joinRule !== 'public') room.admitted.delete(o.bare);
       await this.d.emit({
         kind: 'membership',
         membership: 'leave',
         portal: room.key,
         sender: xmppUser(o.bare),
       });
+    }
   }
 
   /**

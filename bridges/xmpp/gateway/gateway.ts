@@ -10,12 +10,12 @@
  */
 import { presencePhotoHash } from '../avatars/vcard.js';
 import { xml, type Element } from '@xmpp/xml';
-import type { MatrixUserId } from '../../../src/connector.js';
+import type { GhostInvite, MatrixUserId, PortalKey } from '../../../src/connector.js';
 import type { XmppDeps } from '../deps.js';
 import { GatewaySessions } from './gateway-sessions.js';
 import { MODERATION_FEATURES } from './gateway-moderation.js';
 import type { GwOccupant, GwRoom } from './gateway-room.js';
-import { gatewayPortal, safeJid, xmppUser } from '../ids.js';
+import { gatewayPortal, matrixUserJid, safeJid, xmppUser } from '../ids.js';
 import { gatewayRoomJid, gatewayTarget } from './addresses.js';
 import type { ReactionSets } from '../messages/reactions.js';
 import { buildError, cloneStanza, newId, NS, type ParsedMessage } from '../connection/stanzas.js';
@@ -44,6 +44,21 @@ export class Gateway extends GatewaySessions {
     if (!this.config.gateway.enabled) return undefined;
     const j = safeJid(address);
     return j ? gatewayTarget(j, this.config.domain) : undefined;
+  }
+
+  /**
+   * A Matrix user invited an XMPP user's ghost to a room that is not a direct chat: the room is
+   * theirs to enter through the gateway (linked as the portal of its room id; core makes the
+   * ghost join), and they get a XEP-0249 invitation to its address from the inviter's.
+   */
+  invited(invite: GhostInvite, bare: string): PortalKey {
+    const from = matrixUserJid(invite.inviter, this.config.domain);
+    const jid = gatewayRoomJid(invite.roomId, this.config.domain);
+    if (from)
+      this.out(
+        xml('message', { from, to: bare, id: newId() }, xml('x', { xmlns: NS.conference, jid })),
+      );
+    return gatewayPortal(invite.roomId);
   }
 
   /**
