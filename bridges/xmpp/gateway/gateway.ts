@@ -1,8 +1,8 @@
 /**
  * The gateway direction: an XMPP user enters a Matrix room as a MUC on the component, at
- * `#room#server@<component>` for `#room:server` (ids.ts). The bridge bot joins the room (public
- * rooms only) and links it as the portal `gw/<target>`; the XMPP user's ghost joins it and speaks
- * for them. Matrix members are occupants named by their display names: the first
+ * `#room#server@<component>` for `#room:server`, or `!opaque#server@<component>` for a room id
+ * (addresses.ts). The bridge bot joins the room and links it as the portal `gw/<target>` (who may
+ * enter: gateway-access.ts); the XMPP user's ghost joins it and speaks for them. Matrix members are occupants named by their display names: the first
  * `gateway.max_shown_members` (moderators first) at a join, the others when they speak or join,
  * so a room of thousands costs no presence flood. The room has no history (Matrix keeps it); its
  * subject is the topic. Sessions entering, renaming and leaving: gateway-sessions.ts; a message
