@@ -64,6 +64,8 @@ export interface MatrixRoomView {
   roomId: MatrixRoomId;
   name?: string;
   topic?: string;
+  /** The room's main alias (`m.room.canonical_alias`), to name it by on the network. */
+  canonicalAlias?: string;
   /** `public`, `invite`, `knock`, … as `m.room.join_rules` has it (`invite` when unset). */
   joinRule: string;
   /**
