@@ -2,8 +2,8 @@
 // localpart, so a room alias with capitals is entered as `#^room#server` (`^` before a capital);
 // a room without an alias is entered by its room id (`!opaque#server`, capitals the same way);
 // an invite-only room answers `registration-required` unless the user's ghost is invited (a
-// Matrix user's invite of the ghost is a XEP-0249 invitation); the component lists each room at
-// an address that works.
+// Matrix user's invite of the ghost is a XEP-0249 invitation); the component lists each room by
+// its canonical alias, else its room id.
 import { randomBytes } from 'node:crypto';
 import { xml, type Element } from '@xmpp/xml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -78,7 +78,7 @@ describe('XMPP gateway addresses: capitals, room ids, invite-only rooms (Prosody
     expect(missing.getChild('error')?.getChild('item-not-found')).toBeDefined();
   });
 
-  it('a room without an alias is entered by its room id, and is listed by it', async () => {
+  it('a room is entered by its room id; the component lists each room by its canonical alias, else its id', async () => {
     const roomId = await createRoom({ preset: 'public_chat', name: 'No alias' });
     const address = gatewayRoomJid(roomId, COMPONENT);
     expect(address.startsWith('!')).toBe(true);
@@ -86,6 +86,11 @@ describe('XMPP gateway addresses: capitals, room ids, invite-only rooms (Prosody
     await bob.expect((el) => selfPresence(el, `${address}/Bob`), 'in the room by id');
     await bob.send(groupchat(address, 'by room id', 'r1'));
     await said(owner, roomId, ghostOf('bob@localhost'), 'by room id');
+    // A room with an alias, entered by its id, is listed by its alias.
+    const named = await createRoom({ preset: 'public_chat', room_alias_name: `GwListed${suffix}` });
+    const byId = gatewayRoomJid(named, COMPONENT);
+    await enter(bob, `${byId}/Bob`);
+    await bob.expect((el) => selfPresence(el, `${byId}/Bob`), 'in the named room by id');
     const items = await bob.client.iqCaller.request(
       xml('iq', { type: 'get', to: COMPONENT }, xml('query', { xmlns: DISCO_ITEMS })),
     );
@@ -95,6 +100,8 @@ describe('XMPP gateway addresses: capitals, room ids, invite-only rooms (Prosody
       .map((i) => i.attrs.jid);
     expect(listed).toContain(address);
     expect(listed).toContain(gatewayRoomJid(`#GwCaps${suffix}:localhost`, COMPONENT));
+    expect(listed).toContain(gatewayRoomJid(`#GwListed${suffix}:localhost`, COMPONENT));
+    expect(listed).not.toContain(byId);
   });
 
   it('an invite-only room is registration-required, until the user’s ghost is invited', async () => {

@@ -31,6 +31,8 @@ export interface GwRoom {
   roomId: string;
   name?: string;
   topic?: string;
+  /** The room's main alias, as it was when the room was looked up. */
+  canonicalAlias?: string;
   /** Matrix members (not the bridge's own ghosts), by user id. */
   members: Map<MatrixUserId, GwMember>;
   /** Members XMPP occupants were shown (the first ones at a join, then whoever speaks or joins). */
@@ -56,6 +58,7 @@ export function newGwRoom(target: string, key: PortalKey, view: MatrixRoomView):
     roomId: view.roomId,
     ...(view.name ? { name: view.name } : {}),
     ...(view.topic ? { topic: view.topic } : {}),
+    ...(view.canonicalAlias ? { canonicalAlias: view.canonicalAlias } : {}),
     members: new Map(),
     shown: new Set(),
     redactLevel: view.redactLevel ?? 50,

@@ -63,15 +63,13 @@ export class Gateway extends GatewaySessions {
 
   /**
    * Rooms XMPP users are in now (disco#items of the component), each at an address that works:
-   * an alias it was entered by, else its room id.
+   * its canonical alias's, else its room id's.
    */
   listed(): { jid: string; name: string }[] {
-    const aliases = new Map<GwRoom, string>();
-    for (const [target, r] of this.rooms) if (target.startsWith('#')) aliases.set(r, target);
     return [...new Set(this.rooms.values())]
       .filter((r) => r.occupants.size > 0)
       .map((r) => {
-        const address = aliases.get(r) ?? r.roomId;
+        const address = r.canonicalAlias ?? r.roomId;
         return { jid: gatewayRoomJid(address, this.config.domain), name: r.name ?? address };
       });
   }
