@@ -11,6 +11,8 @@
  * - A MUC portal is `muc/<room JID>`; its alias `#xmpp_<room JID escaped like a ghost>`:
  *   `#xmpp_room=40conference.example.org:<domain>`.
  * - A one-to-one chat is `dm/<bare JID>/<Matrix user id>`.
+ * - A Matrix room entered through the gateway is `gw/<alias or room id>` (its addresses on the
+ *   component: gateway/addresses.ts).
  */
 import { jid as parseJid, type JID } from '@xmpp/jid';
 import {
