@@ -86,6 +86,14 @@ describe('XMPP gateway addresses: capitals, room ids, invite-only rooms (Prosody
     await bob.expect((el) => selfPresence(el, `${address}/Bob`), 'in the room by id');
     await bob.send(groupchat(address, 'by room id', 'r1'));
     await said(owner, roomId, ghostOf('bob@localhost'), 'by room id');
+    // A room version 12 id has no server: `!<hash>`, capitals and all.
+    const hashed = await createRoom({ preset: 'public_chat', room_version: '12' });
+    expect(hashed).not.toContain(':');
+    const byHash = gatewayRoomJid(hashed, COMPONENT);
+    await enter(bob, `${byHash}/Bob`);
+    await bob.expect((el) => selfPresence(el, `${byHash}/Bob`), 'in the room version 12 room');
+    await bob.send(groupchat(byHash, 'by hash', 'h1'));
+    await said(owner, hashed, ghostOf('bob@localhost'), 'by hash');
     // A room with an alias, entered by its id, is listed by its alias.
     const named = await createRoom({ preset: 'public_chat', room_alias_name: `GwListed${suffix}` });
     const byId = gatewayRoomJid(named, COMPONENT);
