@@ -137,9 +137,10 @@ export interface BridgeContext<C> {
    * alias (`#room:server`) or room id names, read by the bridge bot, which joins it to read it (a
    * public room, or one the bot is invited to). Undefined when the alias does not exist; rejects
    * when the bot may not join. Link it with `ensurePortal({ key, roomId })` to get its events.
-   * Absent where core has no such lookup.
+   * `as`: read (and join) it as that remote user's ghost instead, for a room that invited the
+   * ghost but not the bot. Absent where core has no such lookup.
    */
-  matrixRoom?(aliasOrId: string): Promise<MatrixRoomView | undefined>;
+  matrixRoom?(aliasOrId: string, opts?: { as?: RemoteUserId }): Promise<MatrixRoomView | undefined>;
   kv: KeyValueStore;
   /** Metrics of this bridge on core's `/metrics` (call at start: each name once). */
   metrics: BridgeMetrics;

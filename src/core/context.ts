@@ -91,7 +91,11 @@ export function bridgeContext(
         return remote ? [remote] : [];
       });
     },
-    matrixRoom: (aliasOrId) => readMatrixRoom(deps.client, aliasOrId),
+    matrixRoom: async (aliasOrId, opts) => {
+      if (!opts?.as) return readMatrixRoom(deps.client, aliasOrId);
+      await deps.ghosts.intentFor(runtime, opts.as); // registered before it acts
+      return readMatrixRoom(deps.client, aliasOrId, runtime.ghostUserId(opts.as));
+    },
     kv,
     metrics: bridgeMetrics(deps.metrics.registry, runtime.id),
     notify: (userId, text) => deps.notify(userId, text),

@@ -41,4 +41,27 @@ describe('readMatrixRoom', () => {
     const odd = client([state('m.room.canonical_alias', { alias: 'not an alias' })]);
     expect((await readMatrixRoom(odd, ROOM))?.canonicalAlias).toBeUndefined();
   });
+
+  it('joins and reads the room as the user asked for (a ghost the room invited), else as the bot', async () => {
+    const calls: string[] = [];
+    const c = {
+      resolveAlias: async () => undefined,
+      join: async (roomId: string, asUser?: string) => {
+        calls.push(`join ${asUser ?? 'bot'}`);
+        return roomId;
+      },
+      roomState: async (_: string, asUser?: string) => {
+        calls.push(`state ${asUser ?? 'bot'}`);
+        return [];
+      },
+    };
+    await readMatrixRoom(c, ROOM, '@xmpp_bob:example.org');
+    await readMatrixRoom(c, ROOM);
+    expect(calls).toEqual([
+      'join @xmpp_bob:example.org',
+      'state @xmpp_bob:example.org',
+      'join bot',
+      'state bot',
+    ]);
+  });
 });

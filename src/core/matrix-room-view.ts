@@ -1,6 +1,6 @@
 /**
- * `matrixRoom` of the bridge context (gateways): the bot resolves the alias, joins the room and
- * reads its state: name, topic, canonical alias, join rule, levels and joined members.
+ * `matrixRoom` of the bridge context (gateways): the bot (or a ghost) resolves the alias, joins
+ * the room and reads its state: name, topic, canonical alias, join rule, levels and joined members.
  */
 import type { MatrixRoomId, MatrixRoomView, MatrixUserId } from '../connector.js';
 import type { MatrixClient } from '../matrix/client.js';
@@ -9,6 +9,8 @@ import { redactLevel } from './power-levels.js';
 export async function readMatrixRoom(
   client: Pick<MatrixClient, 'resolveAlias' | 'join' | 'roomState'>,
   aliasOrId: string,
+  /** Who joins and reads it: the bot when unset, else that user (a ghost). */
+  asUser?: string,
 ): Promise<MatrixRoomView | undefined> {
   let roomId = aliasOrId;
   let via: string[] = [];
@@ -18,8 +20,8 @@ export async function readMatrixRoom(
     roomId = found.roomId;
     via = found.servers;
   }
-  roomId = await client.join(roomId, undefined, via);
-  const state = await client.roomState(roomId);
+  roomId = await client.join(roomId, asUser, via);
+  const state = await client.roomState(roomId, asUser);
   const one = (type: string) => state.find((e) => e.type === type && e.state_key === '')?.content;
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   const levels = one('m.room.power_levels') ?? {};
