@@ -166,4 +166,24 @@ describe('XMPP gateway addresses: capitals, room ids, invite-only rooms (Prosody
       'the room, not a direct chat',
     );
   });
+
+  it('a room that invited the ghost but not the bridge bot: the ghost reads it, and the user enters', async () => {
+    const carol = await scope.user('carol', 'gwa');
+    const carolGhost = ghostOf('carol@localhost');
+    const roomId = await createRoom({ preset: 'private_chat', invite: [carolGhost] });
+    const address = gatewayRoomJid(roomId, COMPONENT);
+    await carol.expect(
+      (el) => el.getChild('x', 'jabber:x:conference')?.attrs.jid === address,
+      'the invitation',
+    );
+    await enter(carol, `${address}/Carol`);
+    await carol.expect((el) => selfPresence(el, `${address}/Carol`), 'in the room');
+    await carol.send(groupchat(address, 'no bot needed', 'n1'));
+    await said(owner, roomId, carolGhost, 'no bot needed');
+    await sendText(owner, roomId, 'hello carol');
+    await carol.expect(
+      (el) => el.attrs.from === `${address}/Olga` && el.getChildText('body') === 'hello carol',
+      'the Matrix message',
+    );
+  });
 });

@@ -34,9 +34,10 @@ export abstract class GatewaySessions extends GatewayMatrixSide {
     full: string,
   ): Promise<void> {
     const { ctx } = this.d;
+    const bare = safeJid(full)!.bare().toString();
     let room: GwRoom;
     try {
-      room = await this.load(target);
+      room = await this.load(target, bare);
     } catch (err) {
       const e = err instanceof BridgeError ? err : undefined;
       const text = e?.userMessage ?? `the bridge could not enter ${target}`;
@@ -47,7 +48,6 @@ export abstract class GatewaySessions extends GatewayMatrixSide {
       if (!e) ctx.log.warn({ err, portal: gatewayPortal(target) }, 'gateway room not entered');
       return;
     }
-    const bare = safeJid(full)!.bare().toString();
     const existing = room.occupants.get(full);
     if (existing?.nick === nick) return; // a presence update (status, show): nothing to tell
     if (existing) return this.changeNick(el, room, existing, nick);
@@ -188,21 +188,22 @@ export abstract class GatewaySessions extends GatewayMatrixSide {
 
   /**
    * The room an alias or room id names: looked up (the bot joins it) and linked the first time.
-   * A room entered before by another of its addresses is that room.
+   * A room entered before by another of its addresses is that room. `user` (a bare address) is
+   * who enters: their ghost reads the room when the bot may not.
    */
-  protected load(target: string): Promise<GwRoom> {
+  protected load(target: string, user?: string): Promise<GwRoom> {
     const known = this.rooms.get(target);
     if (known) return Promise.resolve(known);
     let pending = this.loading.get(target);
     if (!pending) {
-      pending = this.lookUp(target).finally(() => this.loading.delete(target));
+      pending = this.lookUp(target, user).finally(() => this.loading.delete(target));
       this.loading.set(target, pending);
     }
     return pending;
   }
 
-  private async lookUp(target: string): Promise<GwRoom> {
-    const found = await lookUpRoom(this.d.ctx, target);
+  private async lookUp(target: string, user?: string): Promise<GwRoom> {
+    const found = await lookUpRoom(this.d.ctx, target, user);
     const room = [...this.rooms.values()].find((r) => r.roomId === found.roomId) ?? found;
     this.rooms.set(room.target, room);
     this.rooms.set(target, room);
@@ -233,7 +234,8 @@ export abstract class GatewaySessions extends GatewayMatrixSide {
     if (!stored?.length) return;
     let room: GwRoom;
     try {
-      room = await this.load(target);
+      // Read by one of them when the bot is not in the room (their ghost is).
+      room = await this.load(target, stored[0]!.bare);
     } catch (err) {
       this.unrestored.add(target); // tried again when the room's next event comes (roomOf)
       throw err;

@@ -6,23 +6,21 @@
  */
 import { BridgeError, type BridgeContext, type MatrixRoomView } from '../../../src/connector.js';
 import type { XmppConfig } from '../config.js';
-import { gatewayPortal, parsePortal } from '../ids.js';
+import { gatewayPortal, parsePortal, xmppUser } from '../ids.js';
 import { memberNick, newGwRoom, type GwRoom } from './gateway-room.js';
 
-export async function lookUpRoom(ctx: BridgeContext<XmppConfig>, target: string): Promise<GwRoom> {
+/**
+ * The room `target` names, linked; `user` (a bare address) is who enters it: when the bot may not
+ * join the room, their ghost reads it (a room that invited the ghost but not the bot).
+ */
+export async function lookUpRoom(
+  ctx: BridgeContext<XmppConfig>,
+  target: string,
+  user?: string,
+): Promise<GwRoom> {
   if (target.startsWith(ctx.portalAlias('').split(':')[0]!) && target.endsWith(`:${ctx.domain}`))
     throw new BridgeError('unknown-target', 'that room is an XMPP room already: enter it there');
-  if (!ctx.matrixRoom)
-    throw new BridgeError('unsupported', 'this Switchboard cannot look Matrix rooms up');
-  const view = await ctx.matrixRoom(target).catch((err: unknown) => {
-    // The homeserver refuses the bot: an invite-only room it was not invited to (or banned from).
-    if ((err as { status?: number }).status === 403)
-      throw new BridgeError(
-        'rejected',
-        `${target} is not a public room, and the bridge was not invited to it`,
-      );
-    throw err;
-  });
+  const view = await readRoom(ctx, target, user);
   if (!view) throw new BridgeError('unknown-target', `no Matrix room has the address ${target}`);
   const key = (await linkedKey(ctx, view)) ?? gatewayPortal(target);
   await ctx.ensurePortal({ key, roomId: view.roomId });
@@ -49,4 +47,26 @@ async function linkedKey(ctx: BridgeContext<XmppConfig>, view: MatrixRoomView) {
   const portals = await ctx.portals();
   return portals.find((p) => p.roomId === view.roomId && parsePortal(p.key)?.kind === 'gateway')
     ?.key;
+}
+
+/** The homeserver refused to let the bot (or ghost) join: a room that did not invite it, or banned it. */
+const refused = (err: unknown) => (err as { status?: number }).status === 403;
+
+async function readRoom(ctx: BridgeContext<XmppConfig>, target: string, user?: string) {
+  if (!ctx.matrixRoom)
+    throw new BridgeError('unsupported', 'this Switchboard cannot look Matrix rooms up');
+  try {
+    return await ctx.matrixRoom(target);
+  } catch (err) {
+    if (!refused(err)) throw err;
+  }
+  try {
+    if (user) return await ctx.matrixRoom(target, { as: xmppUser(user) });
+  } catch (err) {
+    if (!refused(err)) throw err;
+  }
+  throw new BridgeError(
+    'rejected',
+    `${target} is not a public room, and you were not invited to it`,
+  );
 }
