@@ -5,11 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { xml, type Element } from '@xmpp/xml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
-import { asUser, sendText } from '../support/bridge-harness.js';
+import { asUser, roomEvents, sendText } from '../support/bridge-harness.js';
 import {
   registerUser,
   requireSynapse,
   uniqueLocalpart,
+  waitFor,
   type TestUser,
 } from '../support/synapse.js';
 import { xmppScope } from '../support/xmpp-scope.js';
@@ -63,7 +64,19 @@ describe('XMPP gateway: a member not shown yet renamed (Prosody + Synapse)', () 
       `/_matrix/client/v3/profile/${encodeURIComponent(quinn.userId)}/displayname`,
       { displayname: 'Quincy' },
     );
-    // The rename's member event reaches the bridge before this message (the room's order).
+    // Synapse puts the new name into the room's member event after it answered: the message
+    // goes once the rename is in the room, so it comes after it in the room's order.
+    await waitFor(
+      async () =>
+        (await roomEvents(olga, roomId)).find(
+          (e) =>
+            e.type === 'm.room.member' &&
+            e.state_key === quinn.userId &&
+            e.content.displayname === 'Quincy',
+        ),
+      20_000,
+      'the rename in the room',
+    );
     await sendText(quinn, roomId, 'renamed and speaking');
     const msg = await alice.expect(
       (el) => el.name === 'message' && el.getChildText('body') === 'renamed and speaking',
