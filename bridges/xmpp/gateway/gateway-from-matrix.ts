@@ -6,6 +6,7 @@
  */
 import { xml, type Element } from '@xmpp/xml';
 import type {
+  EmitOutcome,
   MatrixMembership,
   MatrixPowerLevels,
   MatrixSender,
@@ -14,7 +15,8 @@ import type {
 } from '../../../src/connector.js';
 import type { XmppDeps } from '../deps.js';
 import type { Route } from '../messages/from-matrix.js';
-import { announce, moderateFromXmpp } from './gateway-moderation.js';
+import { announce, lateAnswer, moderateFromXmpp, moderationDone } from './gateway-moderation.js';
+import type { ModerationRef } from '../outcomes.js';
 import { memberNick, occupantPresence, subjectMessage, type GwRoom } from './gateway-room.js';
 import { gatewayRoomJid, safeJid } from '../ids.js';
 import { cloneStanza, newId, NS } from '../connection/stanzas.js';
@@ -80,7 +82,13 @@ export abstract class GatewayMatrixSide {
 
   /** An XMPP user's XEP-0425 moderation request to the room `alias` (gateway-moderation.ts). */
   async onModerationIq(alias: string, iq: Element): Promise<Element | null> {
-    return moderateFromXmpp(this.d, await this.roomOf(alias), iq);
+    return moderateFromXmpp(this.d, alias, await this.roomOf(alias), iq);
+  }
+
+  /** A moderation Matrix settled while nobody waited (after a restart): answered, announced. */
+  async moderationSettled(ref: ModerationRef, outcome: EmitOutcome): Promise<void> {
+    const answer = await moderationDone(this.d, await this.roomOf(ref.alias), ref, outcome);
+    await this.d.link.send(lateAnswer(ref, answer));
   }
 
   /** Sends a stanza `route` built to every XMPP session in the room, from the sender's occupant. */
