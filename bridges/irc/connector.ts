@@ -298,8 +298,9 @@ export class IrcConnector
 
   /** Matrix gave up on an IRC user's message: the bot tells them (refusals.ts). */
   emitSettled(ref: string, outcome: EmitOutcome): void {
+    if (outcome.delivered) return; // the common case: nothing to tell, nothing to parse
     const refused = parseRefusedRef(ref);
-    if (refused && !outcome.delivered) this.refusals.refused(refused, outcome);
+    if (refused) this.refusals.refused(refused, outcome);
   }
 
   async portalLinked(portal: PortalRecord): Promise<void> {

@@ -59,7 +59,7 @@ import { fromMatrixDeps } from './routing.js';
 import { ReactionSets } from './messages/reactions.js';
 import { DISCO_INFO, DISCO_ITEMS, discoInfo, discoItems } from './connection/disco.js';
 import { Gateway } from './gateway/gateway.js';
-import { bounce, OutcomeWaits, parseRef } from './outcomes.js';
+import { bounce, isBounceRef, OutcomeWaits, parseRef } from './outcomes.js';
 import { cloneStanza, NS, parseMessage } from './connection/stanzas.js';
 import { xml } from '@xmpp/xml';
 import { GhostAvatars } from './avatars/ghost-avatars.js';
@@ -200,6 +200,7 @@ export class XmppConnector
    * bounces to them; a gateway moderation is answered (and announced) now.
    */
   async emitSettled(ref: string, outcome: EmitOutcome): Promise<void> {
+    if (outcome.delivered && isBounceRef(ref)) return; // the common case: nothing to parse
     const parsed = parseRef(ref);
     if (!parsed || !this.link) return;
     if (parsed.t === 'bounce') {

@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { bounce, bounceRef, OutcomeWaits, parseRef, refusalCondition } from './outcomes.js';
+import {
+  bounce,
+  bounceRef,
+  isBounceRef,
+  OutcomeWaits,
+  parseRef,
+  refusalCondition,
+} from './outcomes.js';
 
 const refused = { delivered: false as const, errcode: 'M_FORBIDDEN', reason: 'not here <b>' };
 
 describe('XMPP outcomes', () => {
   it('bounces a message from where it was sent to its sender, with its id and why', () => {
-    const ref = parseRef(bounceRef({ from: 'a@x/phone', to: 'matt@matrix.x', id: 'm1' }));
+    const raw = bounceRef({ from: 'a@x/phone', to: 'matt@matrix.x', id: 'm1' });
+    expect(isBounceRef(raw)).toBe(true);
+    const ref = parseRef(raw);
     expect(ref).toEqual({ t: 'bounce', from: 'matt@matrix.x', to: 'a@x/phone', id: 'm1' });
     const el = bounce(ref as Extract<typeof ref, { t: 'bounce' }>, refused);
     expect(el.attrs).toEqual({ type: 'error', from: 'matt@matrix.x', to: 'a@x/phone', id: 'm1' });

@@ -42,6 +42,9 @@ export const bounceRef = (m: Pick<ParsedMessage, 'from' | 'to' | 'id'>): string 
 /** What an XMPP user said (a message, a correction), as opposed to what follows from it. */
 export const bounceable = (e: RemoteEvent): boolean => e.kind === 'message' || e.kind === 'edit';
 
+/** Whether `ref` is a bounceRef, without parsing it (JSON.stringify keeps `t` first). */
+export const isBounceRef = (ref: string): boolean => ref.startsWith('{"t":"bounce"');
+
 /** The stanza error (type and defined condition) that says why Matrix refused. */
 export function refusalCondition(errcode: string): { type: string; condition: string } {
   if (errcode === 'M_FORBIDDEN') return { type: 'auth', condition: 'forbidden' };
