@@ -14,6 +14,6 @@ export type EmitOutcome =
       delivered: false;
       /** The homeserver's refusal (`M_FORBIDDEN`, `M_TOO_LARGE`, …). */
       errcode: string;
-      /** Short, for the network user who sent it: "the Matrix room refused it (M_FORBIDDEN)". */
+      /** Short, for the network user who sent it: "the Matrix room does not let you send that (M_FORBIDDEN)". */
       reason: string;
     };

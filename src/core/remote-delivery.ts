@@ -227,7 +227,8 @@ export class RemoteDelivery {
         "the bridge's emitSettled failed",
       );
     try {
-      void Promise.resolve(hook.call(runtime.connector, entry.ref, outcome)).catch(failed);
+      const done = hook.call(runtime.connector, entry.ref, outcome);
+      if (done instanceof Promise) done.catch(failed);
     } catch (err) {
       failed(err);
     }
