@@ -20,6 +20,7 @@
  *   npm run bench:sip-media -- --no-wire       # without the capture on lo (or --wire: required)
  *   SWITCHBOARD_BENCH_PHASE_PROF=/tmp/prof npm run bench:sip-media   # a CPU profile of the window
  *   npm run bench:sip-media -- --process       # the bridge's media.process: media threads as child processes
+ *   npm run bench:sip-media -- --worker        # media.process: false (worker threads, even with --realtime)
  *   npm run bench:sip-media -- --no-sched-trace  # without the scheduler trace (ftrace; root)
  *   npm run bench:sip-media -- --no-baseline --peer-processes 4  # the peers in 4 child processes
  *                                               # (bench/lib/peer-processes.ts; 1: in this one)
@@ -95,6 +96,7 @@ const { values: args } = parseArgs({
     'young-mb': { type: 'string' },
     /** The bridge's `media.process`: each media thread a child process (single-threaded GC). */
     process: { type: 'boolean', default: false },
+    worker: { type: 'boolean', default: false }, // media.process: false, even with --realtime
     /**
      * This process's own nice value (every thread of it: the phones and Matrix clients), so that
      * the load generator does not wait for a core behind other work on a shared machine (it
@@ -133,6 +135,7 @@ log(
 log(describeSettings(N, seconds, args, peerProcesses));
 
 if (args.wire && args['no-wire']) throw new Error('--wire or --no-wire, not both');
+if (args.process && args.worker) throw new Error('--process or --worker, not both');
 const wire = WireMeasure.open(
   args.wire ? 'on' : args['no-wire'] ? 'off' : 'auto',
   join(import.meta.dirname, '..'),
