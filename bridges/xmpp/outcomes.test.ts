@@ -39,5 +39,8 @@ describe('XMPP outcomes', () => {
     expect(waits.settle('r', { delivered: true })).toBe(true);
     await expect(waiting).resolves.toEqual({ delivered: true });
     expect(waits.settle('r', { delivered: true })).toBe(false);
+    void waits.wait('gone');
+    waits.forget('gone');
+    expect(waits.settle('gone', { delivered: true })).toBe(false);
   });
 });

@@ -96,6 +96,11 @@ export class OutcomeWaits {
     return new Promise((resolve) => this.waiting.set(ref, resolve));
   }
 
+  /** Nobody will settle `ref` (its emit failed): the wait is dropped. */
+  forget(ref: string): void {
+    this.waiting.delete(ref);
+  }
+
   settle(ref: string, outcome: EmitOutcome): boolean {
     const resolve = this.waiting.get(ref);
     this.waiting.delete(ref);

@@ -109,16 +109,18 @@ export async function moderateFromXmpp(
   };
   const ref = JSON.stringify(settled);
   const outcome = d.waits.wait(ref);
-  await d.emit(
-    {
-      kind: 'delete',
-      portal: room.key,
-      sender: xmppUser(o.bare),
-      target: remoteMessageId(asked.id),
-      ...(asked.reason ? { reason: asked.reason } : {}),
-    },
-    ref,
-  );
+  const event = {
+    kind: 'delete' as const,
+    portal: room.key,
+    sender: xmppUser(o.bare),
+    target: remoteMessageId(asked.id),
+    ...(asked.reason ? { reason: asked.reason } : {}),
+  };
+  // Not stored (no portal any more): nobody will settle it, so the wait goes with the error.
+  await d.emit(event, ref).catch((err: unknown) => {
+    d.waits.forget(ref);
+    throw err;
+  });
   return moderationDone(d, room, settled, await outcome);
 }
 
