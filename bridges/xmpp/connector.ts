@@ -28,6 +28,8 @@ import {
   type ReactionCapable,
   type RedactionCapable,
   type RemoteEvent,
+  type EmitOptions,
+  type EmitOutcome,
   type SendResult,
   type TopicCapable,
   type TypingCapable,
@@ -57,6 +59,7 @@ import { fromMatrixDeps } from './routing.js';
 import { ReactionSets } from './messages/reactions.js';
 import { DISCO_INFO, DISCO_ITEMS, discoInfo, discoItems } from './connection/disco.js';
 import { Gateway } from './gateway/gateway.js';
+import { bounce, isBounceRef, OutcomeWaits, parseRef } from './outcomes.js';
 import { cloneStanza, NS, parseMessage } from './connection/stanzas.js';
 import { xml } from '@xmpp/xml';
 import { GhostAvatars } from './avatars/ghost-avatars.js';
@@ -92,6 +95,7 @@ export class XmppConnector
   private reactions?: ReactionSets;
   private gateway?: Gateway;
   private profiles?: MatrixProfiles;
+  private waits?: OutcomeWaits;
 
   async start(ctx: BridgeContext<XmppConfig>): Promise<void> {
     this.ctx = ctx;
@@ -114,17 +118,19 @@ export class XmppConnector
       ctx,
       link,
       chain: new KeyedChain(),
-      emit: (event: RemoteEvent) => ctx.emit(event, { survives: 'process-crash' }),
-      post: (event: RemoteEvent) =>
+      emit: (event: RemoteEvent, ref?: string) => ctx.emit(event, emitOptions(ref)),
+      post: (event: RemoteEvent, ref?: string) =>
         void ctx
-          .emit(event, { survives: 'process-crash' })
+          .emit(event, emitOptions(ref))
           .catch((err: unknown) =>
             ctx.log.warn(
               { err, portal: event.portal, kind: event.kind },
               'an XMPP event was not bridged',
             ),
           ),
+      waits: new OutcomeWaits(),
     };
+    this.waits = deps.waits;
     deps.avatars = new GhostAvatars(deps);
     const profiles = (deps.profiles = new MatrixProfiles(ctx));
     this.profiles = profiles;
@@ -187,6 +193,22 @@ export class XmppConnector
     await this.link?.stop();
     this.link = undefined;
     this.ctx = undefined;
+  }
+
+  /**
+   * Matrix took, or gave up on, an event the bridge named: an XMPP user's message it refused
+   * bounces to them; a gateway moderation is answered (and announced) now.
+   */
+  async emitSettled(ref: string, outcome: EmitOutcome): Promise<void> {
+    if (outcome.delivered && isBounceRef(ref)) return; // the common case: nothing to parse
+    const parsed = parseRef(ref);
+    if (!parsed || !this.link) return;
+    if (parsed.t === 'bounce') {
+      if (!outcome.delivered) await this.link.send(bounce(parsed, outcome));
+      return;
+    }
+    if (this.waits?.settle(ref, outcome)) return; // the iq still waits: its handler answers
+    await this.gateway?.moderationSettled(parsed, outcome);
   }
 
   /** Resolves once the component is connected and has sent what waited (tests, admin tooling). */
@@ -356,3 +378,9 @@ export class XmppConnector
   static dmPortal = dmPortal;
   static mucPrivatePortal = mucPrivatePortal;
 }
+
+/** XMPP acknowledges nothing to a component: a crash of the bridge must lose nothing, no more. */
+const emitOptions = (ref: string | undefined): EmitOptions => ({
+  survives: 'process-crash',
+  ...(ref !== undefined ? { ref } : {}),
+});

@@ -34,6 +34,13 @@ export interface EmitOptions {
    * line still in the socket buffer is lost either way) it saves a disk flush per event.
    */
   survives?: 'power-loss' | 'process-crash';
+  /**
+   * The bridge's name for this event, stored with it: core calls the connector's `emitSettled`
+   * with it once the homeserver took the event or core gave it up, after a restart in between
+   * too. Put in it what the bridge needs then (who sent it, the network's id of it): the bridge
+   * may have forgotten everything else by then. Without it, nothing is reported.
+   */
+  ref?: string;
 }
 
 /** One value of a gauge a bridge reports, with its labels. */

@@ -6,6 +6,7 @@
  */
 import { xml, type Element } from '@xmpp/xml';
 import type {
+  EmitOutcome,
   MatrixMembership,
   MatrixPowerLevels,
   MatrixSender,
@@ -14,7 +15,8 @@ import type {
 } from '../../../src/connector.js';
 import type { XmppDeps } from '../deps.js';
 import type { Route } from '../messages/from-matrix.js';
-import { announce, moderateFromXmpp } from './gateway-moderation.js';
+import { announce, lateAnswer, moderateFromXmpp, moderationDone } from './gateway-moderation.js';
+import type { ModerationRef } from '../outcomes.js';
 import { memberNick, occupantPresence, subjectMessage, type GwRoom } from './gateway-room.js';
 import { safeJid } from '../ids.js';
 import { gatewayRoomJid } from './addresses.js';
@@ -84,7 +86,14 @@ export abstract class GatewayMatrixSide {
 
   /** An XMPP user's XEP-0425 moderation request to the room `target` (gateway-moderation.ts). */
   async onModerationIq(target: string, iq: Element): Promise<Element | null> {
-    return moderateFromXmpp(this.d, await this.entered(target), iq);
+    const room = await this.entered(target);
+    return moderateFromXmpp(this.d, room?.target ?? target, room, iq);
+  }
+
+  /** A moderation Matrix settled while nobody waited (after a restart): answered, announced. */
+  async moderationSettled(ref: ModerationRef, outcome: EmitOutcome): Promise<void> {
+    const answer = await moderationDone(this.d, await this.entered(ref.alias), ref, outcome);
+    await this.d.link.send(lateAnswer(ref, answer));
   }
 
   /** Sends a stanza `route` built to every XMPP session in the room, from the sender's occupant. */

@@ -21,6 +21,7 @@ import type { ReactionSets } from '../messages/reactions.js';
 import { buildError, cloneStanza, newId, NS, type ParsedMessage } from '../connection/stanzas.js';
 import { eventsOf } from '../messages/to-matrix.js';
 import { mediaFromLink } from '../messages/media.js';
+import { bounceable, bounceRef } from '../outcomes.js';
 
 const LONGEST_NICK = 256;
 
@@ -173,7 +174,8 @@ export class Gateway extends GatewaySessions {
           this.reactions,
           (url) => mediaFromLink(this.d.ctx, url),
         );
-        for (const e of events) await this.d.emit(e);
+        // What Matrix refuses for good bounces back to the sender (outcomes.ts).
+        for (const e of events) await this.d.emit(e, bounceable(e) ? bounceRef(m) : undefined);
         // The room reflects the message to every occupant, its sender too, with its stanza-id.
         for (const p of room.occupants.values()) {
           const copy = cloneStanza(el);
