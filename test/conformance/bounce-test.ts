@@ -1,23 +1,9 @@
 // The conformance kit's test of the way back: a remote user's message that Matrix refuses for good
 // is bounced to them on the network (the connector's `emitSettled`), and the portal goes on.
 import { expect } from 'vitest';
-import { asUser, roomState } from '../support/bridge-harness.js';
-import { bot } from '../support/room-levels.js';
+import { setEventLevel } from '../support/room-levels.js';
 import { textOf } from './checks.js';
 import type { ConformanceTest } from './conformance-tests.js';
-import type { PortalView } from './portal-view.js';
-
-type Levels = { events?: Record<string, number> } & Record<string, unknown>;
-
-/** The bridge bot (the portal's creator) sets who may send messages in the room. */
-async function messageLevel(p: PortalView, level: number | undefined): Promise<void> {
-  const current = await roomState<Levels>(bot(), p.roomId, 'm.room.power_levels');
-  const events = { ...current.events };
-  if (level === undefined) delete events['m.room.message'];
-  else events['m.room.message'] = level;
-  const path = `/_matrix/client/v3/rooms/${encodeURIComponent(p.roomId)}/state/m.room.power_levels/`;
-  await asUser(bot(), 'PUT', path, { ...current, events });
-}
 
 export const matrixRefusedTest: ConformanceTest = {
   name: 'matrix-refused',
@@ -35,12 +21,12 @@ export const matrixRefusedTest: ConformanceTest = {
       async () => (await p.events()).some((e) => textOf(e).includes(`before ${tag}`)),
       'the first remote message in Matrix',
     );
-    await messageLevel(p, 100);
+    await setEventLevel(p.roomId, 'm.room.message', 100);
     const refused = `refused by Matrix ${tag}`;
     await say(refused);
     const bounce = await p.onNetwork((m) => m.kind === 'bounce', 'the bounce on the network');
     expect(bounce.text, 'the sender is told why').toMatch(/M_FORBIDDEN/);
-    await messageLevel(p, undefined);
+    await setEventLevel(p.roomId, 'm.room.message', undefined);
     const after = `after the bounce ${tag}`;
     await say(after);
     await p.until(

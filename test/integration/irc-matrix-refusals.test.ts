@@ -4,10 +4,10 @@
 // NOTICE saying so (with Matrix's reason, without their text), not one per refused line.
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { asUser, roomEvents, roomState } from '../support/bridge-harness.js';
+import { roomEvents } from '../support/bridge-harness.js';
 import { ircScope, joinChannelRoom } from '../support/irc-scope.js';
 import type { IrcUser } from '../support/irc-user.js';
-import { bot } from '../support/room-levels.js';
+import { setEventLevel } from '../support/room-levels.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import {
   registerUser,
@@ -16,20 +16,6 @@ import {
   waitFor,
   type TestUser,
 } from '../support/synapse.js';
-
-/** The bot lets no one below 100 send messages in `roomId` (or everyone again: undefined). */
-async function messageLevel(roomId: string, level: number | undefined): Promise<void> {
-  const levels = await roomState<{ events?: Record<string, number> }>(
-    bot(),
-    roomId,
-    'm.room.power_levels',
-  );
-  const events = { ...levels.events };
-  if (level === undefined) delete events['m.room.message'];
-  else events['m.room.message'] = level;
-  const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.power_levels/`;
-  await asUser(bot(), 'PUT', path, { ...levels, events });
-}
 
 describe('IRC: a message Matrix refuses is told to its sender (InspIRCd + Synapse)', () => {
   const suffix = randomBytes(4).toString('hex');
@@ -56,7 +42,7 @@ describe('IRC: a message Matrix refuses is told to its sender (InspIRCd + Synaps
   it('one NOTICE from the bridge for a refused flood; nothing of it in Matrix; then it flows again', async () => {
     ivy.client.say(channel, `allowed ${suffix}`);
     await waitFor(() => inMatrix(`allowed ${suffix}`), 20_000, 'the first line in Matrix');
-    await messageLevel(roomId, 100);
+    await setEventLevel(roomId, 'm.room.message', 100);
     for (let i = 0; i < 4; i++) ivy.client.say(channel, `refused ${i} ${suffix}`);
     const notice = await waitFor(() => noticesFromBot()[0], 20_000, 'the NOTICE from the bridge');
     expect(notice.target).toBe(ivy.client.user.nick);
@@ -70,7 +56,7 @@ describe('IRC: a message Matrix refuses is told to its sender (InspIRCd + Synaps
       30_000,
       'the refused lines given up',
     );
-    await messageLevel(roomId, undefined);
+    await setEventLevel(roomId, 'm.room.message', undefined);
     ivy.client.say(channel, `after ${suffix}`);
     await waitFor(() => inMatrix(`after ${suffix}`), 20_000, 'the line after in Matrix');
     // The NOTICEs of the refused lines, had there been more, were queued on the bot's

@@ -5,8 +5,8 @@
 // not in Matrix. (Gateway rooms and moderation: xmpp-gateway-moderation.test.ts.)
 import { type Element } from '@xmpp/xml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { asUser, roomEvents, roomState } from '../support/bridge-harness.js';
-import { bot } from '../support/room-levels.js';
+import { roomEvents } from '../support/bridge-harness.js';
+import { setEventLevel } from '../support/room-levels.js';
 import {
   dmParties,
   joinDmRoom,
@@ -17,20 +17,6 @@ import {
 import { chat, ghostOf, groupchat, joinMuc, type XmppUser } from '../support/xmpp-user.js';
 
 const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
-
-/** The bot lets no one below 100 send messages in `roomId` (or everyone again: undefined). */
-async function messageLevel(roomId: string, level: number | undefined): Promise<void> {
-  const levels = await roomState<{ events?: Record<string, number> }>(
-    bot(),
-    roomId,
-    'm.room.power_levels',
-  );
-  const events = { ...levels.events };
-  if (level === undefined) delete events['m.room.message'];
-  else events['m.room.message'] = level;
-  const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.power_levels/`;
-  await asUser(bot(), 'PUT', path, { ...levels, events });
-}
 
 /** The error bounce of the message `id` that `user` sent; checks it says why. */
 async function bounceOf(user: XmppUser, id: string): Promise<Element> {
@@ -53,11 +39,11 @@ describe('XMPP: a direct-chat message Matrix refuses bounces to its sender', () 
     await alice.send(chat(alice.jid, mattJid, 'first, allowed', 'ok1'));
     const roomId = await joinDmRoom(connector, 'alice@localhost', matt);
     await said(matt, roomId, ghostOf('alice@localhost'), 'first, allowed');
-    await messageLevel(roomId, 100);
+    await setEventLevel(roomId, 'm.room.message', 100);
     await alice.send(chat(alice.jid, mattJid, 'second, refused', 'no2'));
     const bounced = await bounceOf(alice, 'no2');
     expect(bounced.attrs.from).toBe(mattJid);
-    await messageLevel(roomId, undefined);
+    await setEventLevel(roomId, 'm.room.message', undefined);
     await alice.send(chat(alice.jid, mattJid, 'third, allowed', 'ok3'));
     await said(matt, roomId, ghostOf('alice@localhost'), 'third, allowed');
     const bodies = (await roomEvents(matt, roomId)).map((e) => e.content.body);
@@ -81,10 +67,10 @@ describe('XMPP: a MUC message Matrix refuses bounces to its sender through the r
     const daveGhost = ghostOf(`${room}/Dave`);
     await dave.send(groupchat(room, 'first, allowed', 'm1'));
     await said(matt, roomId, daveGhost, 'first, allowed');
-    await messageLevel(roomId, 100);
+    await setEventLevel(roomId, 'm.room.message', 100);
     await dave.send(groupchat(room, 'second, refused', 'm2'));
     await bounceOf(dave, 'm2');
-    await messageLevel(roomId, undefined);
+    await setEventLevel(roomId, 'm.room.message', undefined);
     await dave.send(groupchat(room, 'third, allowed', 'm3'));
     await said(matt, roomId, daveGhost, 'third, allowed');
     const bodies = (await roomEvents(matt, roomId)).map((e) => e.content.body);

@@ -13,6 +13,7 @@ import { xml, type Element } from '@xmpp/xml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
 import { asUser, roomEvents, sendText, type RoomEvent } from '../support/bridge-harness.js';
+import { setEventLevel } from '../support/room-levels.js';
 import {
   registerUser,
   requireSynapse,
@@ -220,14 +221,8 @@ describe('XMPP gateway: XEP-0425 moderation ↔ redactions (Prosody + Synapse)',
   });
 
   /** Olga sets the level to send events of `type` (undefined: the default again). */
-  const sendLevel = async (type: string, level: number | undefined) => {
-    const path = `/_matrix/client/v3/rooms/${room()}/state/m.room.power_levels/`;
-    const levels = await asUser<{ events?: Record<string, number> }>(owner, 'GET', path);
-    const events = { ...levels.events };
-    if (level === undefined) delete events[type];
-    else events[type] = level;
-    await asUser(owner, 'PUT', path, { ...levels, events });
-  };
+  const sendLevel = (type: string, level: number | undefined) =>
+    setEventLevel(roomId, type, level, owner);
 
   it('(f) a removal Synapse refuses is the moderation’s error, and nothing is announced', async () => {
     await sendLevel('m.room.redaction', 100);
