@@ -9,20 +9,8 @@
  * its stream's smallest: the jitter) over the measured window, and the bridge's CPU per packet.
  * The same N calls peer to peer (werift ↔ werift, no bridge) are the limit of this process.
  *
- *   npm run bench:sip-media
- *   npm run bench:sip-media -- --calls 100 --seconds 20 --setup-rate 10
- *   npm run bench:sip-media -- --threads 0      # the relays on the bridge's main thread (A/B)
- *   npm run bench:sip-media -- --pin           # this process (and Kamailio) on CPU 0, the bridge on CPU 1
- *   npm run bench:sip-media -- --priority=-10  # the bridge's media.priority (needs CAP_SYS_NICE)
- *   npm run bench:sip-media -- --realtime=10   # the bridge's media.realtime: SCHED_RR (the same)
- *   npm run bench:sip-media -- --young-mb=4    # the bridge's media.young_generation_mb (GC pauses)
- *   npm run bench:sip-media -- --peers-priority=-10  # this process's threads at nice -10 (same)
- *   npm run bench:sip-media -- --no-wire       # without the capture on lo (or --wire: required)
+ *   npm run bench:sip-media -- --help    # the options, with their defaults
  *   SWITCHBOARD_BENCH_PHASE_PROF=/tmp/prof npm run bench:sip-media   # a CPU profile of the window
- *   npm run bench:sip-media -- --process       # the bridge's media.process: media threads as child processes
- *   npm run bench:sip-media -- --no-sched-trace  # without the scheduler trace (ftrace; root)
- *   npm run bench:sip-media -- --no-baseline --peer-processes 4  # the peers in 4 child processes
- *                                               # (bench/lib/peer-processes.ts; 1: in this one)
  *   SWITCHBOARD_BENCH_SCHED_DUMP=/tmp/d.json npm run bench:sip-media  # the media thread's states,
  *                                               # the GC pauses and the packets' holds, as JSON
  *
@@ -46,7 +34,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Session, UserAgent } from 'sip.js';
 import { installFastRtpHeader } from '../bridges/sip/media/werift-rtp-header.js';
 import { FakeHomeserver } from '../test/support/fake-homeserver.js';
@@ -75,56 +62,14 @@ import {
   sipBridgeConfig,
 } from './lib/sip-calls.js';
 import { bridgeJson, reportBridge, type BridgeStats } from './lib/bridged-report.js';
+import { args } from './lib/sip-media-options.js';
 
-const { values: args } = parseArgs({
-  options: {
-    calls: { type: 'string', default: '100' },
-    seconds: { type: 'string', default: '20' },
-    'setup-rate': { type: 'string', default: '10' },
-    'no-baseline': { type: 'boolean', default: false },
-    'db-dir': { type: 'string', default: tmpdir() },
-    /** The bridge's `media.threads` (default: the bridge's own default). */
-    threads: { type: 'string' },
-    /** This process (the peers) and Kamailio on CPU 0, the bridge on CPU 1 (taskset). */
-    pin: { type: 'boolean', default: false },
-    /** The bridge's `media.priority` (a nice value; negative needs CAP_SYS_NICE). */
-    priority: { type: 'string' },
-    /** The bridge's `media.realtime` (SCHED_RR 1 … 99; needs CAP_SYS_NICE). */
-    realtime: { type: 'string' },
-    /** The bridge's `media.young_generation_mb` (each media thread's young generation, MB). */
-    'young-mb': { type: 'string' },
-    /** The bridge's `media.process`: each media thread a child process (single-threaded GC). */
-    process: { type: 'boolean', default: false },
-    /**
-     * This process's own nice value (every thread of it: the phones and Matrix clients), so that
-     * the load generator does not wait for a core behind other work on a shared machine (it
-     * stands in for other machines). Negative needs CAP_SYS_NICE.
-     */
-    'peers-priority': { type: 'string' },
-    /** The measure at the bridge (tcpdump on lo): required (`--wire`), or left out (`--no-wire`). */
-    wire: { type: 'boolean', default: false },
-    'no-wire': { type: 'boolean', default: false },
-    /** The scheduler's events over the window (ftrace; root): where the held packets waited. */
-    'no-sched-trace': { type: 'boolean', default: false },
-    /**
-     * The calls' peers in this many child processes, each pacing its share on its own event loop
-     * (as separate phones and Matrix clients do); 1: all in this process, as before.
-     */
-    'peer-processes': { type: 'string', default: '1' },
-  },
-});
 // This process's werift peers parse headers as the bridge's relay does (the cheaper generator).
 installFastRtpHeader();
 const N = Number(args.calls);
 const seconds = Number(args.seconds);
 const setupRate = Number(args['setup-rate']);
 const peerProcesses = Number(args['peer-processes']);
-if (!Number.isInteger(peerProcesses) || peerProcesses < 1)
-  throw new Error('--peer-processes: a whole number of processes, 1 or more');
-if (peerProcesses > 1 && !args['no-baseline'])
-  throw new Error(
-    '--peer-processes above 1: add --no-baseline (the baseline runs in this process)',
-  );
 const log = (line = '') => console.log(line);
 const facts = machine(tmpdir());
 log(
@@ -133,6 +78,7 @@ log(
 log(describeSettings(N, seconds, args, peerProcesses));
 
 if (args.wire && args['no-wire']) throw new Error('--wire or --no-wire, not both');
+if (args.process && args.worker) throw new Error('--process or --worker, not both');
 const wire = WireMeasure.open(
   args.wire ? 'on' : args['no-wire'] ? 'off' : 'auto',
   join(import.meta.dirname, '..'),

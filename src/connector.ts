@@ -12,6 +12,7 @@ export * from './connector/ids.js';
 export * from './connector/matrix-events.js';
 export * from './connector/remote-events.js';
 export * from './connector/context.js';
+export * from './connector/emit-outcome.js';
 export * from './connector/commands.js';
 export * from './connector/errors.js';
 export * from './connector/capabilities.js';

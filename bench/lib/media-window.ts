@@ -12,6 +12,7 @@ import type { LoopDelay } from '../../bridges/sip/media/relay-protocol.js';
 import { round } from './stats.js';
 import {
   cpuBusyPercent,
+  cpuStealMs,
   cpuTicks,
   groups,
   processTree,
@@ -162,6 +163,10 @@ export class MeasuredWindow {
     this.log(
       `  CPUs busy: ${Object.entries(cpus)
         .map(([c, p]) => `${c} ${round(p)} %`)
+        .join(', ')}; taken by the host (steal, 10 ms ticks): ${Object.entries(
+        cpuStealMs(before.cpus, after.cpus),
+      )
+        .map(([c, ms]) => `${c} ${ms} ms`)
         .join(', ')}`,
     );
     await load.pace(false);

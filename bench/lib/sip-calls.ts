@@ -20,6 +20,8 @@ export interface MediaOptions {
   realtime?: string;
   'young-mb'?: string;
   process?: boolean;
+  /** `media.process: false` said outright (with `realtime` the bridge's default is processes). */
+  worker?: boolean;
 }
 
 /** The run's settings beside the bridge's (the peers' placement and priority). */
@@ -37,6 +39,7 @@ export function describeSettings(n: number, seconds: number, o: RunOptions, peer
     (o.realtime !== undefined ? `; media.realtime ${o.realtime} (SCHED_RR)` : '') +
     (o['young-mb'] !== undefined ? `; media.young_generation_mb ${o['young-mb']}` : '') +
     (o.process ? '; media.process (child processes, single-threaded GC)' : '') +
+    (o.worker ? '; media.process false (worker threads)' : '') +
     (o['peers-priority'] !== undefined
       ? `; this process (the peers) at nice ${o['peers-priority']}`
       : '') +
@@ -54,7 +57,7 @@ export function settingsJson(o: RunOptions) {
     priority: o.priority ?? 'default',
     realtime: o.realtime ?? 'none',
     youngGenerationMb: o['young-mb'] ?? 'default',
-    mediaProcess: o.process,
+    mediaProcess: o.process ? true : o.worker ? false : 'default',
     peersPriority: o['peers-priority'] ?? 'default',
   };
 }
@@ -73,7 +76,7 @@ export function sipBridgeConfig(wsPort: number, did: string, user: string, o: Me
       ...(o.priority !== undefined ? { priority: Number(o.priority) } : {}),
       ...(o.realtime !== undefined ? { realtime: Number(o.realtime) } : {}),
       ...(o['young-mb'] !== undefined ? { young_generation_mb: Number(o['young-mb']) } : {}),
-      ...(o.process ? { process: true } : {}),
+      ...(o.process ? { process: true } : o.worker ? { process: false } : {}),
     },
     max_calls: { total: 5000, per_user: 5000 },
   };

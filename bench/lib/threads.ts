@@ -115,29 +115,51 @@ export function groups(
   return [...by.values()];
 }
 
-/** Each CPU's busy share over a window, from /proc/stat (`cpuN` lines, in clock ticks). */
-export function cpuTicks(): Map<string, { busy: number; total: number }> {
-  const out = new Map<string, { busy: number; total: number }>();
-  let stat = '';
-  try {
-    stat = readFileSync('/proc/stat', 'utf8');
-  } catch {
-    return out;
-  }
+/**
+ * Each CPU's ticks from /proc/stat (`cpuN` lines, in clock ticks): busy, total, and stolen (the
+ * 8th field: time the hypervisor ran something else while this virtual CPU had work; the guest's
+ * own scheduler sees it as the running thread's time).
+ */
+export function cpuTicks(stat = readProcStat()): Map<string, CpuTicks> {
+  const out = new Map<string, CpuTicks>();
   for (const line of stat.split('\n')) {
     const m = /^(cpu\d+)\s+(.*)$/.exec(line);
     if (!m) continue;
     const f = m[2]!.split(/\s+/).map(Number);
     const total = f.reduce((a, b) => a + b, 0);
     const idle = (f[3] ?? 0) + (f[4] ?? 0); // idle + iowait
-    out.set(m[1]!, { busy: total - idle, total });
+    out.set(m[1]!, { busy: total - idle, total, steal: f[7] ?? 0 });
   }
   return out;
 }
 
+export interface CpuTicks {
+  busy: number;
+  total: number;
+  steal: number;
+}
+
+function readProcStat(): string {
+  try {
+    return readFileSync('/proc/stat', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Each CPU's stolen time over a window, ms (clock ticks are 10 ms: USER_HZ is 100 on Linux). */
+export function cpuStealMs(
+  before: Map<string, CpuTicks>,
+  after: Map<string, CpuTicks>,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [cpu, a] of after) out[cpu] = (a.steal - (before.get(cpu)?.steal ?? a.steal)) * 10;
+  return out;
+}
+
 export function cpuBusyPercent(
-  before: Map<string, { busy: number; total: number }>,
-  after: Map<string, { busy: number; total: number }>,
+  before: Map<string, CpuTicks>,
+  after: Map<string, CpuTicks>,
 ): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [cpu, a] of after) {

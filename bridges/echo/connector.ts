@@ -12,6 +12,7 @@ import {
   type BridgeContext,
   type CallCapable,
   type Command,
+  type EmitOutcome,
   type Connector,
   type EditCapable,
   type GhostProfile,
@@ -55,8 +56,11 @@ const PORTAL_NAME = /^[a-z0-9.-]{1,64}$/;
  * a probe for tests (the connector conformance kit reads it), not part of the connector API.
  */
 export interface EchoHeard {
-  /** `presence`: a Matrix user who spoke in the chat is now `text` (online, unavailable, offline). */
-  kind: 'message' | 'edit' | 'delete' | 'reaction' | 'call' | 'receipt' | 'presence';
+  /**
+   * `presence`: a Matrix user who spoke in the chat is now `text` (online, unavailable, offline).
+   * `bounce`: Matrix refused the echo user's message `target` for good; `text` is what they were told.
+   */
+  kind: 'message' | 'edit' | 'delete' | 'reaction' | 'call' | 'receipt' | 'presence' | 'bounce';
   /** The id the network gave it (messages and reactions); a call's call id. */
   id?: RemoteMessageId;
   /** A message's or edit's text; a reaction's key; a call event's action (`invite`, `hangup`). */
@@ -144,16 +148,20 @@ export class EchoConnector
     });
     // Another network's ghost is heard but not answered: two echo networks in one room would never stop.
     if (msg.sender.viaBridge) return { remoteId };
-    await this.context.emit({
-      kind: 'message',
-      portal: msg.portal,
-      sender: ECHO_USER,
-      id: ids.echoOf(remoteId),
-      content: msg.content,
-      replyTo: remoteId,
-      // A message in a thread is echoed in the same thread (its root's id maps to the root's event).
-      ...(msg.thread ? { thread: msg.thread } : {}),
-    });
+    const echo = ids.echoOf(remoteId);
+    await this.context.emit(
+      {
+        kind: 'message',
+        portal: msg.portal,
+        sender: ECHO_USER,
+        id: echo,
+        content: msg.content,
+        replyTo: remoteId,
+        // A message in a thread is echoed in the same thread (its root's id maps to the root's event).
+        ...(msg.thread ? { thread: msg.thread } : {}),
+      },
+      { ref: bounceRef(msg.portal, echo) },
+    );
     this.echoed++;
     return { remoteId };
   }
@@ -338,14 +346,21 @@ export class EchoConnector
     const { roomId } = await this.context.ensurePortal(info);
     // Unique across restarts: core drops a message whose remote id it has already bridged.
     const id = remoteMessageId(`said:${randomUUID()}`);
-    await this.context.emit({
-      kind: 'message',
-      portal: info.key,
-      sender: ECHO_USER,
-      id,
-      content: { kind: 'text', text },
-    });
+    await this.context.emit(
+      { kind: 'message', portal: info.key, sender: ECHO_USER, id, content: { kind: 'text', text } },
+      { ref: bounceRef(info.key, id) },
+    );
     return { id, roomId };
+  }
+
+  /**
+   * A message of the echo user that Matrix gave up on is bounced back to them (the network hears
+   * it), as a network tells a sender their message did not arrive. The ref says which message.
+   */
+  emitSettled(ref: string, outcome: EmitOutcome): void {
+    if (outcome.delivered) return;
+    const { portal, id } = JSON.parse(ref) as { portal: PortalKey; id: RemoteMessageId };
+    this.hear(portal, { kind: 'bounce', target: id, text: outcome.reason });
   }
 
   commands(): Command[] {
@@ -370,5 +385,8 @@ export class EchoConnector
     ];
   }
 }
+
+/** What `emitSettled` needs to bounce a message: its portal and id (nothing else survives a restart). */
+const bounceRef = (portal: PortalKey, id: RemoteMessageId) => JSON.stringify({ portal, id });
 
 const messages = (n: number) => `${n} message${n === 1 ? '' : 's'}`;

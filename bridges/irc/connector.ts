@@ -8,6 +8,7 @@ import {
   type AliasResolving,
   type BridgeContext,
   type Command,
+  type EmitOutcome,
   type Connector,
   type EditCapable,
   type GhostInvite,
@@ -33,6 +34,7 @@ import {
   type ThirdPartyUser,
 } from '../../src/connector.js';
 import { IrcAccounts } from './commands/accounts.js';
+import { parseRefusedRef, RefusalNotices } from './from-irc/refusals.js';
 import { PoolLink } from './pool/pool-link.js';
 import { ircCommands, NICK } from './commands/commands.js';
 import {
@@ -93,13 +95,19 @@ export class IrcConnector
   private accounts?: IrcAccounts;
   /** The connection pool (`pool.redis`), when the connections are held there. */
   private pool?: PoolLink;
+  /** NOTICEs to IRC users whose messages Matrix refused, from each network's bot. */
+  private readonly refusals = new RefusalNotices((network, line) => {
+    const bot = this.networks.get(network)?.network.bot;
+    void bot?.writeLines([line]).catch(() => undefined); // not connected: nobody to tell
+  });
 
   async start(ctx: BridgeContext<IrcConfig>): Promise<void> {
     this.ctx = ctx;
     this.accounts = new IrcAccounts({ kv: ctx.kv, secrets: ctx.secrets, log: ctx.log });
     // IRC acknowledges nothing (a line still in the socket buffer is lost with the process
     // anyway), so stored events need survive only a crash of the bridge, not a flush each.
-    const emit = (event: RemoteEvent) => ctx.emit(event, { survives: 'process-crash' });
+    const emit = (event: RemoteEvent, ref?: string) =>
+      ctx.emit(event, { survives: 'process-crash', ...(ref !== undefined ? { ref } : {}) });
     const sink = {
       emit,
       setGhostProfile: ctx.setGhostProfile,
@@ -286,6 +294,13 @@ export class IrcConnector
         return this.accounts.save(network, userId, account);
       },
     });
+  }
+
+  /** Matrix gave up on an IRC user's message: the bot tells them (refusals.ts). */
+  emitSettled(ref: string, outcome: EmitOutcome): void {
+    if (outcome.delivered) return; // the common case: nothing to tell, nothing to parse
+    const refused = parseRefusedRef(ref);
+    if (refused) this.refusals.refused(refused, outcome);
   }
 
   async portalLinked(portal: PortalRecord): Promise<void> {

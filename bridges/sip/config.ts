@@ -167,12 +167,18 @@ export const sipConfigSchema = z
          * Each media thread a child process of the bridge instead of a worker thread: V8 of its
          * own, whose garbage collector runs on its one thread (`--single-threaded-gc`), so a
          * real-time media thread never waits for V8's GC helper threads (ordinary threads) and
-         * the main thread's collections share nothing with it. Default: false (worker threads).
+         * the main thread's collections share nothing with it. Default: true with `realtime`
+         * (a real-time worker thread stalls in its GC pauses behind ordinary threads), false
+         * otherwise.
          */
-        process: z.boolean().default(false),
+        process: z.boolean().optional(),
       })
       .strict()
-      .default({ mode: 'relay', rtp_bind_address: '127.0.0.1', ice_servers: [], process: false })
+      .default({ mode: 'relay', rtp_bind_address: '127.0.0.1', ice_servers: [] })
+      .transform((m) => ({
+        ...m,
+        process: m.process ?? (m.realtime !== undefined && m.threads !== 0),
+      }))
       .refine((m) => m.priority === undefined || m.threads !== 0, {
         message:
           'media.priority applies to media threads: with threads: 0 there are none (set threads ≥ 1 or remove priority)',

@@ -28,6 +28,8 @@ import {
   type ReactionCapable,
   type RedactionCapable,
   type RemoteEvent,
+  type EmitOptions,
+  type EmitOutcome,
   type SendResult,
   type TopicCapable,
   type TypingCapable,
@@ -57,6 +59,7 @@ import { fromMatrixDeps } from './routing.js';
 import { ReactionSets } from './messages/reactions.js';
 import { DISCO_INFO, DISCO_ITEMS, discoInfo, discoItems } from './connection/disco.js';
 import { Gateway } from './gateway/gateway.js';
+import { bounce, isBounceRef, OutcomeWaits, parseRef } from './outcomes.js';
 import { cloneStanza, NS, parseMessage } from './connection/stanzas.js';
 import { xml } from '@xmpp/xml';
 import { GhostAvatars } from './avatars/ghost-avatars.js';
@@ -92,6 +95,7 @@ export class XmppConnector
   private reactions?: ReactionSets;
   private gateway?: Gateway;
   private profiles?: MatrixProfiles;
+  private waits?: OutcomeWaits;
 
   async start(ctx: BridgeContext<XmppConfig>): Promise<void> {
     this.ctx = ctx;
@@ -114,17 +118,19 @@ export class XmppConnector
       ctx,
       link,
       chain: new KeyedChain(),
-      emit: (event: RemoteEvent) => ctx.emit(event, { survives: 'process-crash' }),
-      post: (event: RemoteEvent) =>
+      emit: (event: RemoteEvent, ref?: string) => ctx.emit(event, emitOptions(ref)),
+      post: (event: RemoteEvent, ref?: string) =>
         void ctx
-          .emit(event, { survives: 'process-crash' })
+          .emit(event, emitOptions(ref))
           .catch((err: unknown) =>
             ctx.log.warn(
               { err, portal: event.portal, kind: event.kind },
               'an XMPP event was not bridged',
             ),
           ),
+      waits: new OutcomeWaits(),
     };
+    this.waits = deps.waits;
     deps.avatars = new GhostAvatars(deps);
     const profiles = (deps.profiles = new MatrixProfiles(ctx));
     this.profiles = profiles;
@@ -152,15 +158,15 @@ export class XmppConnector
       xml('error', { type: 'cancel' }, xml('item-not-found', { xmlns: NS.stanzas }));
     link.answer(DISCO_INFO, 'query', (stanza) => {
       const to = stanza.attrs.to ?? '';
-      const alias = gateway.aliasOf(to);
-      if (alias) return gateway.discoInfo(alias);
+      const target = gateway.targetOf(to);
+      if (target) return gateway.discoInfo(target);
       const node = stanza.getChild('query')?.attrs.node;
       return discoInfo(to, config.domain, node) ?? notFound();
     });
     // XEP-0425 requests to a gateway room (v0.2 and v0.3+); other rooms are not ours.
     const moderation = (stanza: Element) => {
-      const alias = gateway.aliasOf(stanza.attrs.to);
-      return alias ? gateway.onModerationIq(alias, stanza) : notFound();
+      const target = gateway.targetOf(stanza.attrs.to);
+      return target ? gateway.onModerationIq(target, stanza) : notFound();
     };
     link.answer(NS.fasten, 'apply-to', moderation, 'set');
     link.answer(NS.moderate1, 'moderate', moderation, 'set');
@@ -189,6 +195,22 @@ export class XmppConnector
     this.ctx = undefined;
   }
 
+  /**
+   * Matrix took, or gave up on, an event the bridge named: an XMPP user's message it refused
+   * bounces to them; a gateway moderation is answered (and announced) now.
+   */
+  async emitSettled(ref: string, outcome: EmitOutcome): Promise<void> {
+    if (outcome.delivered && isBounceRef(ref)) return; // the common case: nothing to parse
+    const parsed = parseRef(ref);
+    if (!parsed || !this.link) return;
+    if (parsed.t === 'bounce') {
+      if (!outcome.delivered) await this.link.send(bounce(parsed, outcome));
+      return;
+    }
+    if (this.waits?.settle(ref, outcome)) return; // the iq still waits: its handler answers
+    await this.gateway?.moderationSettled(parsed, outcome);
+  }
+
   /** Resolves once the component is connected and has sent what waited (tests, admin tooling). */
   online(): Promise<void> {
     return this.link?.online() ?? Promise.reject(new Error('the XMPP bridge is not running'));
@@ -202,10 +224,10 @@ export class XmppConnector
       this.mucs?.isOtherCopy(el.attrs.from, el.attrs.to)
     )
       return;
-    const gatewayAlias = this.gateway?.aliasOf(el.attrs.to);
-    if (gatewayAlias && el.name === 'presence') return this.gateway?.onPresence(el, gatewayAlias);
-    if (gatewayAlias && el.name === 'message')
-      return this.gateway?.onMessage(el, parseMessage(el), gatewayAlias);
+    const gatewayRoom = this.gateway?.targetOf(el.attrs.to);
+    if (gatewayRoom && el.name === 'presence') return this.gateway?.onPresence(el, gatewayRoom);
+    if (gatewayRoom && el.name === 'message')
+      return this.gateway?.onMessage(el, parseMessage(el), gatewayRoom);
     if (el.name === 'message') {
       const m = parseMessage(el);
       if (m.type === 'groupchat' || this.mucs?.isRoom(m.from)) this.mucs?.onMessage(el, m);
@@ -284,12 +306,12 @@ export class XmppConnector
       return;
     }
     if (where?.kind === 'muc') await this.mucs?.onMatrixMembership(where.room, change);
-    if (where?.kind === 'gateway') await this.gateway?.onMatrixMembership(where.alias, change);
+    if (where?.kind === 'gateway') await this.gateway?.onMatrixMembership(where.target, change);
   }
 
   async handleMatrixTopic(change: MatrixTopic): Promise<void> {
     const where = parsePortal(change.portal);
-    if (where?.kind === 'gateway') return this.gateway?.onMatrixTopic(where.alias, change);
+    if (where?.kind === 'gateway') return this.gateway?.onMatrixTopic(where.target, change);
     if (where?.kind !== 'muc') return; // a chat has no topic on XMPP
     await this.mucs?.setSubject(where.room, change);
   }
@@ -297,7 +319,7 @@ export class XmppConnector
   async handleMatrixPowerLevels(change: MatrixPowerLevels): Promise<void> {
     const where = parsePortal(change.portal);
     if (where?.kind === 'muc') await this.mucs?.setPowerLevels(where.room, change);
-    if (where?.kind === 'gateway') this.gateway?.onMatrixPowerLevels(where.alias, change);
+    if (where?.kind === 'gateway') this.gateway?.onMatrixPowerLevels(where.target, change);
   }
 
   /** `#xmpp_<room>=40<muc host>`: a MUC portal (the room is made by core; users join as themselves). */
@@ -318,6 +340,9 @@ export class XmppConnector
     const j = safeJid(invite.ghost);
     if (!this.ctx || !j || !j.local || j.domain === this.ctx.config.domain) return null;
     if (!matrixUserJid(invite.inviter, this.ctx.config.domain)) return null;
+    // Invited to a room that is not a direct chat: to enter it through the gateway.
+    if (!j.resource && !invite.isDirect && this.gateway && this.ctx.config.gateway.enabled)
+      return this.gateway.invited(invite, j.toString());
     if (!j.resource) return dmPortal(j.toString(), invite.inviter);
     const room = bareOf(j);
     return this.mucs?.isRoom(room) ? mucPrivatePortal(room, invite.inviter, j.resource) : null;
@@ -331,7 +356,7 @@ export class XmppConnector
     if (where?.kind === 'muc') await this.mucs?.linked(where.room);
     if (where?.kind === 'gateway')
       await this.gateway
-        ?.linked(where.alias)
+        ?.linked(where.target)
         .catch((err: unknown) =>
           this.ctx?.log.warn({ err, portal: portal.key }, 'gateway room not restored'),
         );
@@ -353,3 +378,9 @@ export class XmppConnector
   static dmPortal = dmPortal;
   static mucPrivatePortal = mucPrivatePortal;
 }
+
+/** XMPP acknowledges nothing to a component: a crash of the bridge must lose nothing, no more. */
+const emitOptions = (ref: string | undefined): EmitOptions => ({
+  survives: 'process-crash',
+  ...(ref !== undefined ? { ref } : {}),
+});

@@ -5,20 +5,26 @@ import type { ComponentLink } from './connection/connection.js';
 import type { KeyedChain } from './chain.js';
 import type { GhostAvatars } from './avatars/ghost-avatars.js';
 import type { MatrixProfiles } from './avatars/matrix-vcards.js';
+import type { OutcomeWaits } from './outcomes.js';
 
 export interface XmppDeps {
   ctx: BridgeContext<XmppConfig>;
   link: ComponentLink;
   /** Per portal: what is heard from XMPP reaches core in the order it was heard. */
   chain: KeyedChain;
-  /** `ctx.emit`, stored to survive a crash of the bridge (XMPP acknowledges nothing to a component). */
-  emit(event: RemoteEvent): Promise<void>;
+  /**
+   * `ctx.emit`, stored to survive a crash of the bridge (XMPP acknowledges nothing to a component);
+   * `ref` (outcomes.ts): what to do once Matrix took it or gave it up.
+   */
+  emit(event: RemoteEvent, ref?: string): Promise<void>;
   /**
    * `emit` without waiting until it is stored: core keeps emits in the order they were called,
    * and a burst that does not wait for each event's store write is stored in one commit (a
    * MUC's messages: waiting made one commit per message). A failure is logged.
    */
-  post(event: RemoteEvent): void;
+  post(event: RemoteEvent, ref?: string): void;
+  /** Outcomes waited for in memory (a moderation iq's answer). */
+  waits: OutcomeWaits;
   /** Ghosts' avatars and presence (avatars/ghost-avatars.ts), set once the connector is built. */
   avatars?: GhostAvatars;
   /** Matrix users' names and avatars for XMPP (avatars/matrix-vcards.ts), likewise. */

@@ -11,6 +11,8 @@
  * - A MUC portal is `muc/<room JID>`; its alias `#xmpp_<room JID escaped like a ghost>`:
  *   `#xmpp_room=40conference.example.org:<domain>`.
  * - A one-to-one chat is `dm/<bare JID>/<Matrix user id>`.
+ * - A Matrix room entered through the gateway is `gw/<alias or room id>` (its addresses on the
+ *   component: gateway/addresses.ts).
  */
 import { jid as parseJid, type JID } from '@xmpp/jid';
 import {
@@ -109,13 +111,16 @@ export const dmPortal = (contact: string, owner: string): PortalKey =>
 export const mucPrivatePortal = (room: string, owner: string, nick: string): PortalKey =>
   portalKey(`pm/${room}/${owner}/${nick}`);
 
-/** A Matrix room XMPP users entered through the gateway, by the alias they used (`#room:server`). */
-export const gatewayPortal = (alias: string): PortalKey => portalKey(`gw/${alias}`);
+/**
+ * A Matrix room XMPP users entered through the gateway, by the alias (`#room:server`) or room id
+ * (`!opaque:server`) it was first entered by.
+ */
+export const gatewayPortal = (target: string): PortalKey => portalKey(`gw/${target}`);
 
 export type ParsedPortal =
   | { kind: 'muc'; room: string }
   | { kind: 'dm'; contact: string; owner: MatrixUserId }
-  | { kind: 'gateway'; alias: string }
+  | { kind: 'gateway'; target: string }
   | { kind: 'private'; room: string; owner: MatrixUserId; nick: string };
 
 /** Parsed portal keys: every Matrix event names its portal, and parsing a JID costs. */
@@ -130,8 +135,8 @@ export function parsePortal(key: string): ParsedPortal | undefined {
 
 function parsePortalKey(key: string): ParsedPortal | undefined {
   if (key.startsWith('gw/')) {
-    const alias = key.slice(3);
-    return ALIAS.test(alias) ? { kind: 'gateway', alias } : undefined;
+    const target = key.slice(3);
+    return isRoomTarget(target) ? { kind: 'gateway', target } : undefined;
   }
   if (key.startsWith('muc/')) {
     const room = bareJid(key.slice(4));
@@ -189,29 +194,8 @@ export function parseAliasLocalpart(local: string): string | undefined {
 
 /** A Matrix room alias (`#localpart:server`, the server with an optional port). */
 const ALIAS = /^#[^:\s]{1,200}:[a-z0-9.-]{1,253}(:[0-9]{1,5})?$/i;
+/** A room id: `!opaque:server`, or from room version 12 on `!opaque` alone (a hash). */
+const ROOM_ID = /^![^:#\s]{1,255}(:[a-z0-9.-]{1,253}(:[0-9]{1,5})?)?$/i;
 
-/**
- * The Matrix room alias a gateway room address names: `#room#server@<component>` (the last `#`
- * before the server stands for `:`) or, XEP-0106 escaped, `#room\3aserver@<component>`. A port
- * is `\3a8448` after the server. Undefined when the address names no alias.
- */
-export function gatewayAlias(address: JID | string, componentDomain: string): string | undefined {
-  const j = typeof address === 'string' ? safeJid(address) : address;
-  if (!j || j.domain !== componentDomain || !j.local) return undefined;
-  const local = unescapeNode(j.local);
-  if (!local.startsWith('#')) return undefined;
-  const colon = local.indexOf(':');
-  const head = colon < 0 ? local : local.slice(0, colon);
-  const tail = colon < 0 ? '' : local.slice(colon);
-  let alias = local;
-  const hash = head.lastIndexOf('#');
-  if (hash > 0) alias = `${head.slice(0, hash)}:${head.slice(hash + 1)}${tail}`;
-  return ALIAS.test(alias) ? alias : undefined;
-}
-
-/** The address of a Matrix room on the component: `#room:server` → `#room#server@<component>`. */
-export function gatewayRoomJid(alias: string, componentDomain: string): string {
-  const colon = alias.indexOf(':');
-  const local = `${alias.slice(0, colon)}#${alias.slice(colon + 1)}`;
-  return `${escapeNode(local).toLowerCase()}@${componentDomain}`;
-}
+/** Whether a string names a Matrix room the gateway can show: an alias or a room id. */
+export const isRoomTarget = (s: string): boolean => ALIAS.test(s) || ROOM_ID.test(s);

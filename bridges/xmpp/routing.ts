@@ -55,7 +55,7 @@ export async function routeOf(r: Routing, portal: PortalKey, sender: MatrixSende
       throw new BridgeError('rejected', `only ${where.owner} speaks in this private chat`);
     return r.mucs.privates.route(where.room, where.owner, where.nick);
   }
-  if (where?.kind === 'gateway') return r.gateway.route(where.alias, sender);
+  if (where?.kind === 'gateway') return r.gateway.route(where.target, sender);
   throw new BridgeError('unknown-target', 'this room is not bridged to XMPP');
 }
 
@@ -66,8 +66,8 @@ export function fromMatrixDeps(r: Routing): FromMatrixDeps {
     link: {
       // Stanzas to a gateway room go to each XMPP user in it.
       send: (el) => {
-        const alias = gateway.aliasOf(el.attrs.to);
-        return alias ? gateway.send(el, alias) : link.send(el);
+        const target = gateway.targetOf(el.attrs.to);
+        return target ? gateway.send(el, target) : link.send(el);
       },
     },
     reactions: r.reactions,

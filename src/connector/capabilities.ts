@@ -19,6 +19,7 @@ import type {
 import type { GhostProfile, PortalInfo } from './remote-events.js';
 import type { BridgeContext, PortalRecord } from './context.js';
 import type { Command } from './commands.js';
+import type { EmitOutcome } from './emit-outcome.js';
 
 /** Capabilities that are data rather than behaviour, merged over core defaults. */
 export interface CapabilityFlags {
@@ -53,6 +54,13 @@ export interface Connector<C = unknown> {
    */
   portalLinked?(portal: PortalRecord): Promise<void>;
   portalUnlinked?(portal: PortalRecord): Promise<void>;
+  /**
+   * What became of an event emitted with a `ref`: delivered to Matrix, or given up (the homeserver
+   * refused it for good), to tell the network user who sent it. Called in the room's delivery
+   * order, after that event's delivery; at least once (a crash right after the delivery may call
+   * it again after the restart, with the same outcome). Core does not wait for it.
+   */
+  emitSettled?(ref: string, outcome: EmitOutcome): Promise<void> | void;
   /**
    * Asked before a room is linked to `remoteId` by the `link` command or the provisioning API:
    * the reason the bridge cannot serve that remote chat (a malformed id, a mailbox it does not

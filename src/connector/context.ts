@@ -34,6 +34,13 @@ export interface EmitOptions {
    * line still in the socket buffer is lost either way) it saves a disk flush per event.
    */
   survives?: 'power-loss' | 'process-crash';
+  /**
+   * The bridge's name for this event, stored with it: core calls the connector's `emitSettled`
+   * with it once the homeserver took the event or core gave it up, after a restart in between
+   * too. Put in it what the bridge needs then (who sent it, the network's id of it): the bridge
+   * may have forgotten everything else by then. Without it, nothing is reported.
+   */
+  ref?: string;
 }
 
 /** One value of a gauge a bridge reports, with its labels. */
@@ -64,6 +71,8 @@ export interface MatrixRoomView {
   roomId: MatrixRoomId;
   name?: string;
   topic?: string;
+  /** The room's main alias (`m.room.canonical_alias`), to name it by on the network. */
+  canonicalAlias?: string;
   /** `public`, `invite`, `knock`, … as `m.room.join_rules` has it (`invite` when unset). */
   joinRule: string;
   /**
@@ -135,9 +144,10 @@ export interface BridgeContext<C> {
    * alias (`#room:server`) or room id names, read by the bridge bot, which joins it to read it (a
    * public room, or one the bot is invited to). Undefined when the alias does not exist; rejects
    * when the bot may not join. Link it with `ensurePortal({ key, roomId })` to get its events.
-   * Absent where core has no such lookup.
+   * `as`: read (and join) it as that remote user's ghost instead, for a room that invited the
+   * ghost but not the bot. Absent where core has no such lookup.
    */
-  matrixRoom?(aliasOrId: string): Promise<MatrixRoomView | undefined>;
+  matrixRoom?(aliasOrId: string, opts?: { as?: RemoteUserId }): Promise<MatrixRoomView | undefined>;
   kv: KeyValueStore;
   /** Metrics of this bridge on core's `/metrics` (call at start: each name once). */
   metrics: BridgeMetrics;

@@ -125,6 +125,10 @@ export interface MatrixReceipt {
   ts?: number;
 }
 
+/**
+ * A membership change in a portal's room. Of the bridge's own ghosts, only what users do to them
+ * (invite, kick, ban, unban) comes: their own joins and leaves are the bridge's doing.
+ */
 export interface MatrixMembership extends MatrixEventBase {
   /** The user whose membership changed (the state key). */
   target: MatrixUserId;

@@ -1,12 +1,6 @@
 /** The `BridgeContext` core hands each connector at start. */
 import type { Logger } from 'pino';
-import type {
-  BridgeContext,
-  KeyValueStore,
-  MatrixRoomId,
-  MatrixRoomView,
-  MatrixUserId,
-} from '../connector.js';
+import type { BridgeContext, KeyValueStore } from '../connector.js';
 import type { MatrixClient } from '../matrix/client.js';
 import { bridgeMetrics } from '../observability/bridge-metrics.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -16,7 +10,7 @@ import type { GhostDirectory } from './ghosts.js';
 import { toRecord, type PortalDirectory } from './portals.js';
 import type { PublicLinks } from './public-links.js';
 import type { RemoteDelivery } from './remote-delivery.js';
-import { redactLevel } from './power-levels.js';
+import { readMatrixRoom } from './matrix-room-view.js';
 import { Sealer, type SecretKey } from './secret-key.js';
 
 export function bridgeContext(
@@ -97,63 +91,15 @@ export function bridgeContext(
         return remote ? [remote] : [];
       });
     },
-    matrixRoom: (aliasOrId) => readMatrixRoom(deps.client, aliasOrId),
+    matrixRoom: async (aliasOrId, opts) => {
+      if (!opts?.as) return readMatrixRoom(deps.client, aliasOrId);
+      await deps.ghosts.intentFor(runtime, opts.as); // registered before it acts
+      return readMatrixRoom(deps.client, aliasOrId, runtime.ghostUserId(opts.as));
+    },
     kv,
     metrics: bridgeMetrics(deps.metrics.registry, runtime.id),
     notify: (userId, text) => deps.notify(userId, text),
     secrets: { seal: (text) => secrets.seal(text), unseal: (sealed) => secrets.unseal(sealed) },
     publicLink: async (target) => deps.publicLinks?.link(target),
-  };
-}
-
-/** `matrixRoom`: the bot resolves the alias, joins the room and reads its state and members. */
-async function readMatrixRoom(
-  client: MatrixClient,
-  aliasOrId: string,
-): Promise<MatrixRoomView | undefined> {
-  let roomId = aliasOrId;
-  let via: string[] = [];
-  if (aliasOrId.startsWith('#')) {
-    const found = await client.resolveAlias(aliasOrId);
-    if (!found) return undefined;
-    roomId = found.roomId;
-    via = found.servers;
-  }
-  roomId = await client.join(roomId, undefined, via);
-  const state = await client.roomState(roomId);
-  const one = (type: string) => state.find((e) => e.type === type && e.state_key === '')?.content;
-  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-  const levels = one('m.room.power_levels') ?? {};
-  const users = (levels.users ?? {}) as Record<string, unknown>;
-  const usersDefault = typeof levels.users_default === 'number' ? levels.users_default : 0;
-  // Rooms v12 on: the creators (the create event's sender and additional_creators) outrank all.
-  const create = state.find((e) => e.type === 'm.room.create' && e.state_key === '');
-  const version = Number(create?.content.room_version ?? '1');
-  const extra = create?.content.additional_creators;
-  const creators = new Set(
-    Number.isInteger(version) && version >= 12 && create
-      ? [create.sender, ...(Array.isArray(extra) ? extra.filter((u) => typeof u === 'string') : [])]
-      : [],
-  );
-  const name = str(one('m.room.name')?.name);
-  const topic = str(one('m.room.topic')?.topic);
-  return {
-    roomId: roomId as MatrixRoomId,
-    ...(name ? { name } : {}),
-    ...(topic ? { topic } : {}),
-    joinRule: str(one('m.room.join_rules')?.join_rule) ?? 'invite',
-    redactLevel: redactLevel(levels),
-    members: state
-      .filter((e) => e.type === 'm.room.member' && e.content.membership === 'join')
-      .map((e) => {
-        const displayName = str(e.content.displayname);
-        const level = users[e.state_key];
-        return {
-          userId: e.state_key as MatrixUserId,
-          ...(displayName ? { displayName } : {}),
-          powerLevel: typeof level === 'number' ? level : usersDefault,
-          ...(creators.has(e.state_key) ? { creator: true } : {}),
-        };
-      }),
   };
 }

@@ -235,8 +235,10 @@ export async function deliverToNetwork(
       const wasBanned = obj(obj(ev.unsigned)?.prev_content)?.membership === 'ban';
       const removed = wasBanned ? 'unban' : 'kick';
       const kind = membership === 'leave' && target !== ev.sender ? removed : membership;
-      // A ghost's own comings and goings are the bridge's doing; a user kicking or banning one is not.
-      if (runtime.ownsUser(target) && kind !== 'kick' && kind !== 'ban' && kind !== 'unban') return;
+      // A ghost's own comings and goings are the bridge's doing; a user inviting, kicking or
+      // banning one is not (an invite lets a network user into a room that is not public).
+      const usersDoing = ['invite', 'kick', 'ban', 'unban'];
+      if (runtime.ownsUser(target) && (!kind || !usersDoing.includes(kind))) return;
       if (
         kind !== 'join' &&
         kind !== 'leave' &&

@@ -4,7 +4,13 @@
  * picked up again after a restart.
  */
 import type { Logger } from 'pino';
-import { BridgeError, type EmitOptions, type RemoteEvent } from '../connector.js';
+import {
+  BridgeError,
+  type EmitOptions,
+  type EmitOutcome,
+  type MatrixEventId,
+  type RemoteEvent,
+} from '../connector.js';
 import { MatrixError } from '../matrix/errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OutboxEntry } from '../store/store.js';
@@ -60,8 +66,8 @@ export class RemoteDelivery {
     const prior = this.queuing.get(key);
     const durable = opts.survives !== 'process-crash';
     const queued = prior
-      ? prior.then(() => this.queueWrite(runtime, event, durable))
-      : this.queueWrite(runtime, event, durable);
+      ? prior.then(() => this.queueWrite(runtime, event, durable, opts.ref))
+      : this.queueWrite(runtime, event, durable, opts.ref);
     const turn = queued.then(
       () => undefined,
       () => undefined,
@@ -81,6 +87,7 @@ export class RemoteDelivery {
     runtime: BridgeRuntime,
     event: RemoteEvent,
     durable: boolean,
+    ref: string | undefined,
   ): Promise<{ stored: Promise<OutboxEntry>; after: Promise<void> | undefined }> {
     const portal = await this.deps.portals.get(runtime.id, event.portal);
     if (!portal)
@@ -89,7 +96,12 @@ export class RemoteDelivery {
         `no portal for ${event.portal}: call ensurePortal first`,
       );
     const stored = this.deps.store.outbox.add(
-      { bridge: runtime.id, roomId: portal.roomId, json: JSON.stringify(event) },
+      {
+        bridge: runtime.id,
+        roomId: portal.roomId,
+        json: JSON.stringify(event),
+        ...(ref !== undefined ? { ref } : {}),
+      },
       durable,
     );
     return { stored, after: this.deps.inbound.inProgress(portal.roomId) };
@@ -164,6 +176,8 @@ export class RemoteDelivery {
             log.error({ ...context, err }, 'could not record a sent remote event as sent'),
           );
         ended(); // after `complete`: its mapping is seen by lookups from here on
+        const eventId = mapping?.eventId as MatrixEventId | undefined;
+        this.settle(runtime, entry, { delivered: true, ...(eventId ? { eventId } : {}) });
         metrics.events.inc({ type: event.kind, bridge: entry.bridge, direction: 'to_matrix' });
         metrics.sendLatency.observe(
           { direction: 'to_matrix', bridge: entry.bridge },
@@ -181,6 +195,7 @@ export class RemoteDelivery {
         await this.deps.store.outbox.recordAttempt(entry.id, String(err)).catch(() => undefined);
         if (refused && attempt + 1 >= MAX_REFUSED_ATTEMPTS) {
           log.error({ ...context, err }, 'the homeserver refused a remote event; giving up on it');
+          this.settle(runtime, entry, refusal(err));
           await this.deps.store.outbox.complete(entry.id);
           return;
         }
@@ -199,9 +214,39 @@ export class RemoteDelivery {
     }
   }
 
+  /**
+   * Tells the bridge what became of an event it named: now, in the room's delivery order, before
+   * the sent-mark commits (a crash in between tells it again after the restart, never not at all).
+   */
+  private settle(runtime: BridgeRuntime, entry: OutboxEntry, outcome: EmitOutcome): void {
+    const hook = runtime.connector.emitSettled;
+    if (entry.ref === undefined || !hook) return;
+    const failed = (err: unknown) =>
+      this.deps.log.error(
+        { err, bridge: entry.bridge, outboxId: entry.id },
+        "the bridge's emitSettled failed",
+      );
+    try {
+      const done = hook.call(runtime.connector, entry.ref, outcome);
+      if (done instanceof Promise) done.catch(failed);
+    } catch (err) {
+      failed(err);
+    }
+  }
+
   private sleep(ms: number): Promise<void> {
     return wakeable(ms, this.wake);
   }
+}
+
+/** A refusal as the network user who sent the event is told it. */
+function refusal(err: MatrixError): EmitOutcome {
+  const why: Record<string, string> = {
+    M_FORBIDDEN: 'the Matrix room does not let you send that',
+    M_TOO_LARGE: 'too large for Matrix',
+  };
+  const said = why[err.errcode] ?? 'the Matrix homeserver refused it';
+  return { delivered: false, errcode: err.errcode, reason: `${said} (${err.errcode})` };
 }
 
 /** Resolves after `ms`, or sooner when one of `wakers` is called (each removes itself). */

@@ -9,7 +9,7 @@ import type { GroupCommit } from './group-commit.js';
 import type { Database } from './schema.js';
 import type { Outbox, OutboxEntry } from './store.js';
 
-const entryColumns = ['id', 'bridge', 'room_id', 'json', 'attempts'] as const;
+const entryColumns = ['id', 'bridge', 'room_id', 'json', 'attempts', 'ref'] as const;
 
 function toEntry(row: {
   id: number;
@@ -17,6 +17,7 @@ function toEntry(row: {
   room_id: string;
   json: string;
   attempts: number;
+  ref: string | null;
 }): OutboxEntry {
   return {
     id: row.id,
@@ -24,6 +25,7 @@ function toEntry(row: {
     roomId: row.room_id,
     json: row.json,
     attempts: row.attempts,
+    ...(row.ref !== null ? { ref: row.ref } : {}),
   };
 }
 
@@ -34,7 +36,7 @@ export function createOutbox(
   mappings: MappingStatements,
 ): Outbox {
   const insert = new CompiledStatement<
-    { bridge: string; roomId: string; json: string; createdAt: number },
+    { bridge: string; roomId: string; json: string; ref: string | null; createdAt: number },
     Parameters<typeof toEntry>[0]
   >((d, arg) =>
     d
@@ -45,6 +47,7 @@ export function createOutbox(
         json: arg('json'),
         attempts: 0,
         created_at: arg('createdAt'),
+        ref: arg('ref'),
       })
       .returning(entryColumns),
   );
@@ -54,7 +57,11 @@ export function createOutbox(
   return {
     async add(entry, durable = true) {
       const row = await writes.run(async (trx) => {
-        const inserted = await insert.first(trx, { ...entry, createdAt: Date.now() });
+        const inserted = await insert.first(trx, {
+          ...entry,
+          ref: entry.ref ?? null,
+          createdAt: Date.now(),
+        });
         if (!inserted) throw new Error('the outbox insert returned no row');
         return inserted;
       }, durable);

@@ -35,6 +35,8 @@ export interface OutboxTable {
   attempts: number;
   last_error: string | null;
   created_at: number;
+  /** The bridge's name for the event (`EmitOptions.ref`), handed back with its outcome. */
+  ref: string | null;
 }
 
 export interface PortalsTable {

@@ -80,12 +80,14 @@ export interface OutboxEntry {
   /** The RemoteEvent (JSON). */
   json: string;
   attempts: number;
+  /** The bridge's name for the event, when it gave one: its outcome is handed back with it. */
+  ref?: string;
 }
 
 export interface Outbox {
   /** Stores an event to send; `durable: false` when it need survive only a crash of the process. */
   add(
-    entry: { bridge: string; roomId: string; json: string },
+    entry: { bridge: string; roomId: string; json: string; ref?: string },
     durable?: boolean,
   ): Promise<OutboxEntry>;
   /** Everything not yet sent, in id order. */

@@ -18,6 +18,7 @@ import {
   senderAvatarTest,
   threadsTest,
 } from './feature-tests.js';
+import { matrixRefusedTest } from './bounce-test.js';
 import type { Kit } from './kit.js';
 import type { ConformanceTarget, ConformanceTestName } from './types.js';
 
@@ -45,5 +46,6 @@ export function conformanceTests(target: ConformanceTarget): ConformanceTest[] {
     ...(target.unservableLink ? [linkRefusedTest(target.unservableLink)] : []),
     ...(caps.receipts ? [readReceiptsTest] : []),
     ...(caps.presence ? [presenceTest] : []),
+    ...(caps.bounces ? [matrixRefusedTest] : []),
   ];
 }

@@ -18,6 +18,7 @@ export const CONFORMANCE_TESTS = [
   'link-refused',
   'read-receipts',
   'presence',
+  'matrix-refused',
 ] as const;
 
 /** A test of the kit; a misspelt name in `skip` fails to compile. */
@@ -28,8 +29,9 @@ export interface NetworkMessage {
   /**
    * `receipt`: a Matrix user read up to `target` (a read marker on the network). `presence`: the
    * Matrix user who wrote in the chat is now `text` (`online`, `unavailable`, `offline`).
+   * `bounce`: the remote sender was told Matrix refused their message (`text`: what they were told).
    */
-  kind: 'message' | 'edit' | 'delete' | 'reaction' | 'call' | 'receipt' | 'presence';
+  kind: 'message' | 'edit' | 'delete' | 'reaction' | 'call' | 'receipt' | 'presence' | 'bounce';
   /** The id the network gave it (messages, reactions): what edits, deletes and reactions point at; a call's Matrix call id. */
   id?: string;
   /** A message's or edit's text as the network shows it (it may add to it, e.g. a sender prefix); a reaction's key; a call event's action (`invite`, `hangup`). */
@@ -76,6 +78,11 @@ export interface ConformanceCapabilities {
    * reports as `presence` in the chats the user wrote in; absent: false (the test is left out).
    */
   presence?: boolean;
+  /**
+   * A remote message Matrix refuses for good is bounced to its sender on the network, which the
+   * probe reports as a `bounce` (the connector's `emitSettled`); absent: false (the test is left out).
+   */
+  bounces?: boolean;
 }
 
 export interface ConformanceSkip {

@@ -123,6 +123,7 @@ runConnectorConformance({
     avatars: true,
     receipts: true,
     presence: true,
+    bounces: true,
   },
   unservableLink: { bridge: 'echo', remoteId: 'Not A Chat' },
   skip: [],

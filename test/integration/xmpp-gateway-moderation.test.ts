@@ -4,12 +4,16 @@
 // reason, and the XMPP users get the room's announcement; (c) one whose ghost is not is refused
 // (`forbidden`), and the message stays; (d) a Matrix moderator's redaction of another's message
 // is the room's announcement to XMPP users, a Matrix user's redaction of their own their retraction;
-// (e) a room that asks more than the ghost's level to redact refuses the XMPP moderator.
+// (e) a room that asks more than the ghost's level to redact refuses the XMPP moderator; (f) a
+// removal Synapse refuses (the room asks 100 to send any redaction, which the bridge does not
+// check) is the moderation's error, and nothing is announced; (g) an XMPP user's message Synapse
+// refuses (the room asks 100 to send messages) bounces to them as an error with its id.
 import { randomBytes } from 'node:crypto';
 import { xml, type Element } from '@xmpp/xml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
 import { asUser, roomEvents, sendText, type RoomEvent } from '../support/bridge-harness.js';
+import { setEventLevel } from '../support/room-levels.js';
 import {
   registerUser,
   requireSynapse,
@@ -214,6 +218,50 @@ describe('XMPP gateway: XEP-0425 moderation ↔ redactions (Prosody + Synapse)',
       retraction.getChild('retract', NS.retract1)?.getChild('moderated', NS.moderate1),
     ).toBeUndefined();
     expect(alice.heard.some(announcement(typo.stanzaId))).toBe(false);
+  });
+
+  /** Olga sets the level to send events of `type` (undefined: the default again). */
+  const sendLevel = (type: string, level: number | undefined) =>
+    setEventLevel(roomId, type, level, owner);
+
+  it('(f) a removal Synapse refuses is the moderation’s error, and nothing is announced', async () => {
+    await sendLevel('m.room.redaction', 100);
+    try {
+      const kept = await says(quinn, 'Quinn', `refused removal ${suffix}`);
+      const refused = await alice.client.iqCaller.request(moderation(kept.stanzaId, 'no')).then(
+        () => undefined,
+        (err: { condition?: string; text?: string }) => err,
+      );
+      expect(refused?.condition, 'the moderation is refused').toBe('forbidden');
+      const event = (await roomEvents(owner, roomId)).find((e) => e.event_id === kept.eventId);
+      expect(event?.unsigned?.redacted_because).toBeUndefined();
+      expect(bob.heard.some(announcement(kept.stanzaId)), 'nothing announced').toBe(false);
+    } finally {
+      await sendLevel('m.room.redaction', undefined);
+    }
+  });
+
+  it('(g) an XMPP user’s message Synapse refuses bounces to them as an error with its id', async () => {
+    await sendLevel('m.room.message', 100);
+    try {
+      const id = `bounced-${suffix}`;
+      const text = `not allowed here ${suffix}`;
+      await bob.send(xml('message', { type: 'groupchat', to: roomJid, id }, xml('body', {}, text)));
+      const bounced = await bob.expect(
+        (el) => el.name === 'message' && el.attrs.type === 'error' && el.attrs.id === id,
+        'the bounce to Bob',
+      );
+      expect(bounced.attrs.from).toBe(roomJid);
+      const error = bounced.getChild('error')!;
+      expect(error.getChild('forbidden', 'urn:ietf:params:xml:ns:xmpp-stanzas')).toBeDefined();
+      expect(error.getChildText('text', 'urn:ietf:params:xml:ns:xmpp-stanzas')).toMatch(
+        /M_FORBIDDEN/,
+      );
+      const events = await roomEvents(owner, roomId);
+      expect(events.some((e) => e.content.body === text)).toBe(false);
+    } finally {
+      await sendLevel('m.room.message', undefined);
+    }
   });
 
   it('(e) a room whose redact level is above the moderator’s ghost: refused, nothing announced', async () => {

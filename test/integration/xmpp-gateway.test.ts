@@ -291,7 +291,7 @@ describe('XMPP gateway: XMPP users in Matrix rooms (Prosody + Synapse)', () => {
     await memberIn(owner, roomId, aliceGhost, 'leave', "alice's ghost left");
   });
 
-  it('an invite-only room is forbidden', async () => {
+  it('an invite-only room the bridge was not invited to is registration-required', async () => {
     const closed = `gwclosed${suffix}`;
     await asUser(owner, 'POST', '/_matrix/client/v3/createRoom', {
       preset: 'private_chat',
@@ -302,9 +302,10 @@ describe('XMPP gateway: XMPP users in Matrix rooms (Prosody + Synapse)', () => {
     const err = await alice.expect(
       (el) =>
         el.name === 'presence' && el.attrs.type === 'error' && el.attrs.from === `${address}/Alice`,
-      'forbidden',
+      'registration-required',
     );
-    expect(err.getChild('error')?.getChild('forbidden')).toBeDefined();
+    expect(err.getChild('error')?.attrs.type).toBe('auth');
+    expect(err.getChild('error')?.getChild('registration-required')).toBeDefined();
   });
 
   it('a bridge restart goes unnoticed by an XMPP user in the room; a Matrix kick of the ghost removes them', async () => {

@@ -24,6 +24,14 @@ describeStore('outbox', (store) => {
     expect(await store().outbox.pending()).toEqual([a, c]);
   });
 
+  it("keeps a bridge's ref with its entry, for the event's outcome after a restart", async () => {
+    const a = await store().outbox.add({ bridge: 'xmpp', roomId: '!r:hs', json: '{}', ref: 'r1' });
+    const b = await store().outbox.add({ bridge: 'xmpp', roomId: '!r:hs', json: '{}' });
+    expect(a.ref).toBe('r1');
+    expect(await store().outbox.pending()).toEqual([a, b]);
+    expect((await store().outbox.pending())[1]).not.toHaveProperty('ref');
+  });
+
   it('counts attempts and keeps the entry', async () => {
     const a = await store().outbox.add({ bridge: 'irc', roomId: '!r:hs', json: '{}' });
     await store().outbox.recordAttempt(a.id, '502 Bad Gateway');

@@ -18,7 +18,8 @@ export type RemoteSink = Pick<
   BridgeContext<unknown>,
   'setGhostProfile' | 'portalGhosts' | 'notify' | 'log'
 > & {
-  emit(event: RemoteEvent): Promise<void>;
+  /** `ref` (refusals.ts): what to tell the sender if Matrix refuses it. */
+  emit(event: RemoteEvent, ref?: string): Promise<void>;
   hasPortal(key: PortalKey): boolean;
 };
 
@@ -49,20 +50,20 @@ export class HeardEvents {
   }
 
   /** Emits a ghost's event, its display name (`nick`) set first where it changed. */
-  async emit(event: RemoteEvent, nick: string): Promise<void> {
+  async emit(event: RemoteEvent, nick: string, ref?: string): Promise<void> {
     if (!this.sink.hasPortal(event.portal)) return; // a channel no Matrix room is bridged to
     const key = event.sender as string;
     if (this.named.get(key) !== nick) {
       await this.sink.setGhostProfile(event.sender, { displayName: nick });
       this.named.set(key, nick);
     }
-    this.emitQuietly(event);
+    this.emitQuietly(event, ref);
   }
 
   /** Emits without setting the sender's profile (for what the bot does, not a ghost). */
-  emitQuietly(event: RemoteEvent): void {
+  emitQuietly(event: RemoteEvent, ref?: string): void {
     if (!this.sink.hasPortal(event.portal)) return;
-    const stored = this.sink.emit(event).catch((err: unknown) => {
+    const stored = this.sink.emit(event, ref).catch((err: unknown) => {
       // A channel whose room is still being made (NAMES comes first): portalLinked announces them.
       const level = err instanceof BridgeError && err.code === 'unknown-target' ? 'debug' : 'warn';
       this.sink.log[level](

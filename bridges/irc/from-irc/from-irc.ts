@@ -20,6 +20,7 @@ import { at, AWAY, membershipEvent, type Membership, type Why } from './membersh
 import { isNetsplitQuit, SplitHolds, type HeldQuit, type QuitLine } from './netsplit.js';
 import { awayChange, GhostPresence } from './presence.js';
 import { ChannelRoster } from './roster.js';
+import { refusedRef } from './refusals.js';
 import { saidMessage, saidTyping } from './said.js';
 
 export type { RemoteSink } from './emitter.js';
@@ -333,7 +334,9 @@ export class IrcListener {
       (n) => this.heard.nickOf(this.user(n)) !== undefined,
     );
     const nick = e.nick;
-    this.heard.queue(() => this.heard.emit(event, nick));
+    // Matrix refusing it for good is told to the sender (refusals.ts).
+    const ref = refusedRef(this.network.id, nick, e.target);
+    this.heard.queue(() => this.heard.emit(event, nick, ref));
   }
 
   /** Queues a membership change of `nick`'s ghost. */

@@ -17,6 +17,7 @@ import type { IrcNetwork } from '../connection/client.js';
 import type { IrcConnection } from '../connection/connection.js';
 import { ircToContent } from '../format/format.js';
 import { PmAccounts } from './pm-accounts.js';
+import { refusedRef } from './refusals.js';
 import { replyTargetOf } from '../format/replies.js';
 import { heardMessageId, isChannelName, makePmKey, makeRemoteUser } from '../ids.js';
 
@@ -24,7 +25,7 @@ import { heardMessageId, isChannelName, makePmKey, makeRemoteUser } from '../ids
 export type PmSink = Pick<
   BridgeContext<unknown>,
   'setGhostProfile' | 'ensurePortal' | 'renamePortal' | 'invite' | 'log'
-> & { emit(event: RemoteEvent): Promise<void> };
+> & { emit(event: RemoteEvent, ref?: string): Promise<void> };
 
 export class IrcPrivateMessages {
   private chain: Promise<void> = Promise.resolve();
@@ -154,15 +155,18 @@ export class IrcPrivateMessages {
             id: heardMessageId(undefined),
             content: { kind: 'notice', text: warning },
           });
-        await this.sink.emit({
-          kind: 'message',
-          portal: key,
-          sender,
-          id,
-          content,
-          ...(replyTo ? { replyTo } : {}),
-          ...timestamp,
-        });
+        await this.sink.emit(
+          {
+            kind: 'message',
+            portal: key,
+            sender,
+            id,
+            content,
+            ...(replyTo ? { replyTo } : {}),
+            ...timestamp,
+          },
+          refusedRef(this.network.id, nick), // Matrix refusing it is told to the sender
+        );
       })
       .catch((err: unknown) =>
         this.sink.log.warn(

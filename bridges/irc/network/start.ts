@@ -37,7 +37,7 @@ export interface NetworkEntry {
 /** What every network of the bridge shares. */
 export interface NetworkShared {
   ctx: BridgeContext<IrcConfig>;
-  emit(event: RemoteEvent): Promise<void>;
+  emit(event: RemoteEvent, ref?: string): Promise<void>;
   sink: RemoteSink;
   accounts: IrcAccounts;
   measured: ReturnType<typeof ircMetrics>;

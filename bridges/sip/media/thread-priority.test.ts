@@ -69,6 +69,19 @@ describe('media.priority', () => {
 });
 
 describe('media.realtime', () => {
+  it('runs the media threads as processes unless media.process: false says otherwise', () => {
+    const base = { server: 'wss://sip.example.org', account: { username: 'u', password: 'p' } };
+    const media = (m: object) => sipConfigSchema.parse({ ...base, media: m }).media.process;
+    expect(media({ realtime: 10 })).toBe(true);
+    expect(media({ realtime: 10, process: false })).toBe(false);
+    expect(media({})).toBe(false);
+    expect(media({ priority: 5 })).toBe(false);
+    const none = sipConfigSchema.safeParse({ ...base, media: { threads: 0, realtime: 10 } });
+    expect(none.error?.issues.map((i) => i.message)).toEqual([
+      'media.realtime applies to media threads: with threads: 0 there are none (set threads ≥ 1 or remove realtime)',
+    ]);
+  });
+
   it.runIf(sysNice)(
     'gives each media thread SCHED_RR at its priority, and only them',
     async () => {

@@ -22,6 +22,8 @@ export const NS = {
   stanzas: 'urn:ietf:params:xml:ns:xmpp-stanzas',
   nick: 'http://jabber.org/protocol/nick',
   oob: 'jabber:x:oob',
+  /** XEP-0249 direct MUC invitations. */
+  conference: 'jabber:x:conference',
   markers: 'urn:xmpp:chat-markers:0',
   receipts: 'urn:xmpp:receipts',
   occupantId: 'urn:xmpp:occupant-id:0',

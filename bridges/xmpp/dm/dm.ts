@@ -15,6 +15,7 @@ import { mediaFromLink } from '../messages/media.js';
 import { Subscriptions } from './subscriptions.js';
 import { ContactPresence } from './contact-presence.js';
 import { avatarNotification, nickOf } from '../avatars/vcard.js';
+import { bounceable, bounceRef } from '../outcomes.js';
 
 /** A direct chat a message goes to (DirectChats.deliver). */
 export interface Chat {
@@ -108,7 +109,8 @@ export class DirectChats {
         if (events.length === 0) return;
         if (!this.ready.has(key)) await this.open(key, owner, chat.roomName);
         await this.name(sender, chat.name);
-        for (const e of events) await this.d.emit(e);
+        // What Matrix refuses for good bounces back to the sender (outcomes.ts).
+        for (const e of events) await this.d.emit(e, bounceable(e) ? bounceRef(m) : undefined);
         // XEP-0184: the sender asked to hear that it arrived; it is in the Matrix room now.
         if (m.id && m.body !== undefined && el.getChild('request', NS.receipts))
           await link.send(

@@ -6,6 +6,7 @@
  */
 import { xml, type Element } from '@xmpp/xml';
 import type {
+  EmitOutcome,
   MatrixMembership,
   MatrixPowerLevels,
   MatrixSender,
@@ -14,9 +15,11 @@ import type {
 } from '../../../src/connector.js';
 import type { XmppDeps } from '../deps.js';
 import type { Route } from '../messages/from-matrix.js';
-import { announce, moderateFromXmpp } from './gateway-moderation.js';
+import { announce, lateAnswer, moderateFromXmpp, moderationDone } from './gateway-moderation.js';
+import type { ModerationRef } from '../outcomes.js';
 import { memberNick, occupantPresence, subjectMessage, type GwRoom } from './gateway-room.js';
-import { gatewayRoomJid, safeJid } from '../ids.js';
+import { safeJid } from '../ids.js';
+import { gatewayRoomJid } from './addresses.js';
 import { cloneStanza, newId, NS } from '../connection/stanzas.js';
 
 export abstract class GatewayMatrixSide {
@@ -31,29 +34,32 @@ export abstract class GatewayMatrixSide {
   }
 
   /** Restores the sessions a room had before the bridge stopped. */
-  abstract linked(alias: string): Promise<void>;
+  abstract linked(target: string): Promise<void>;
 
   /**
    * The room, its restore tried again first where it failed at start: dropping the room's events
    * instead would leave its XMPP users unknowingly deaf until they rejoined.
    */
-  protected async roomOf(alias: string): Promise<GwRoom | undefined> {
-    if (this.unrestored.has(alias)) await this.linked(alias).catch(() => undefined);
-    return this.rooms.get(alias);
+  protected async roomOf(target: string): Promise<GwRoom | undefined> {
+    if (this.unrestored.has(target)) await this.linked(target).catch(() => undefined);
+    return this.rooms.get(target);
   }
+
+  /** The room an XMPP user's stanza names, by any address it was entered by. */
+  protected abstract entered(target: string): Promise<GwRoom | undefined>;
 
   /** A session leaves (or was removed: `codes` 307 kicked, 301 banned, 333 gone). */
   protected abstract leave(
-    alias: string,
+    target: string,
     full: string,
     codes: string[],
     reason?: string,
   ): Promise<void>;
 
   /** Where a Matrix user's events go: from their occupant, to every XMPP session (`send`). */
-  route(alias: string, sender: MatrixSender): Route {
-    const jid = gatewayRoomJid(alias, this.config.domain);
-    const room = this.rooms.get(alias);
+  route(target: string, sender: MatrixSender): Route {
+    const jid = gatewayRoomJid(target, this.config.domain);
+    const room = this.rooms.get(target);
     let nick: string = sender.userId;
     if (room) {
       let m = room.members.get(sender.userId);
@@ -78,14 +84,21 @@ export abstract class GatewayMatrixSide {
     };
   }
 
-  /** An XMPP user's XEP-0425 moderation request to the room `alias` (gateway-moderation.ts). */
-  async onModerationIq(alias: string, iq: Element): Promise<Element | null> {
-    return moderateFromXmpp(this.d, await this.roomOf(alias), iq);
+  /** An XMPP user's XEP-0425 moderation request to the room `target` (gateway-moderation.ts). */
+  async onModerationIq(target: string, iq: Element): Promise<Element | null> {
+    const room = await this.entered(target);
+    return moderateFromXmpp(this.d, room?.target ?? target, room, iq);
+  }
+
+  /** A moderation Matrix settled while nobody waited (after a restart): answered, announced. */
+  async moderationSettled(ref: ModerationRef, outcome: EmitOutcome): Promise<void> {
+    const answer = await moderationDone(this.d, await this.entered(ref.alias), ref, outcome);
+    await this.d.link.send(lateAnswer(ref, answer));
   }
 
   /** Sends a stanza `route` built to every XMPP session in the room, from the sender's occupant. */
-  async send(el: Element, alias: string): Promise<void> {
-    const room = await this.roomOf(alias);
+  async send(el: Element, target: string): Promise<void> {
+    const room = await this.roomOf(target);
     if (!room || room.occupants.size === 0) return;
     const nick = safeJid(el.attrs.from ?? '')?.resource ?? '';
     const userId = [...room.members.entries()].find(([, m]) => m.nick === nick)?.[0];
@@ -111,17 +124,20 @@ export abstract class GatewayMatrixSide {
       this.out(occupantPresence({ from: `${p.roomJid}/${m.nick}`, to: p.full, level: m.level }));
   }
 
-  async onMatrixMembership(alias: string, change: MatrixMembership): Promise<void> {
-    const room = await this.roomOf(alias);
+  async onMatrixMembership(target: string, change: MatrixMembership): Promise<void> {
+    const room = await this.roomOf(target);
     if (!room) return;
     const codes =
       change.membership === 'kick' ? ['307'] : change.membership === 'ban' ? ['301'] : [];
     const ghost = this.d.ctx.ghostRemoteId(change.target);
     if (ghost) {
+      // Who may enter a room that is not public: those whose ghosts are invited or in it.
+      if (change.membership === 'invite' || change.membership === 'join') room.admitted.add(ghost);
+      else room.admitted.delete(ghost);
       // A Matrix moderator removed an XMPP user's ghost: every session of theirs leaves.
       if (codes.length === 0) return;
       for (const o of [...room.occupants.values()].filter((o) => o.bare === ghost))
-        await this.leave(alias, o.full, codes, change.reason);
+        await this.leave(target, o.full, codes, change.reason);
       return;
     }
     if (change.membership === 'join') {
@@ -179,8 +195,8 @@ export abstract class GatewayMatrixSide {
   }
 
   /** New power levels: shown members' and XMPP users' affiliations and roles change with them. */
-  onMatrixPowerLevels(alias: string, change: MatrixPowerLevels): void {
-    const room = this.rooms.get(alias);
+  onMatrixPowerLevels(target: string, change: MatrixPowerLevels): void {
+    const room = this.rooms.get(target);
     if (!room) return;
     if (change.redact !== undefined) room.redactLevel = change.redact;
     for (const c of change.changes) {
@@ -212,11 +228,11 @@ export abstract class GatewayMatrixSide {
     }
   }
 
-  async onMatrixTopic(alias: string, change: MatrixTopic): Promise<void> {
-    const room = await this.roomOf(alias);
+  async onMatrixTopic(target: string, change: MatrixTopic): Promise<void> {
+    const room = await this.roomOf(target);
     if (!room) return;
     room.topic = change.topic;
-    const { from } = this.route(alias, change.sender);
+    const { from } = this.route(target, change.sender);
     const nick = safeJid(from)?.resource ?? '';
     for (const p of room.occupants.values())
       this.out(subjectMessage(`${p.roomJid}/${nick}`, p.full, change.topic, newId()));

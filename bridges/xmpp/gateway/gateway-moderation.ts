@@ -3,19 +3,21 @@
  * The room advertises both versions the bridge reads (v0.2, Prosody 0.12's; v0.3+).
  * XMPP → Matrix: an XMPP user's moderation request redacts the Matrix event as their ghost, with
  * the reason, when the ghost may redact others' events (its level reaches the room's `redact`,
- * as core tells it); else the request is refused (`forbidden`). Every session in the room gets
- * the announcement once the redaction is queued: core's `emit` tells no more (it delivers later,
- * with retries), so a homeserver that still refuses (levels changed meanwhile) is not told back.
+ * as core tells it); else the request is refused (`forbidden`). The request is answered, and
+ * every session in the room gets the announcement, once Matrix took the redaction (core's
+ * `emitSettled`); a homeserver that refuses it (levels changed meanwhile) is the iq's error, and
+ * nothing is announced. After a restart in between, the answer is sent on its own.
  * Matrix → XMPP: a Matrix user's redaction of another's message is the room's announcement, by
  * the redacter's occupant; of their own, their XEP-0424 retraction (from-matrix.ts).
  * A message's stanza-id in a gateway room is its remote id, so the request names it as core does.
  */
 import { xml, type Element } from '@xmpp/xml';
-import { remoteMessageId } from '../../../src/connector.js';
+import { remoteMessageId, type EmitOutcome } from '../../../src/connector.js';
 import { newId, NS } from '../connection/stanzas.js';
 import { xmlText } from '../connection/xml-text.js';
 import type { XmppDeps } from '../deps.js';
 import { safeJid, xmppUser } from '../ids.js';
+import { refusalError, type ModerationRef } from '../outcomes.js';
 import type { GwRoom } from './gateway-room.js';
 
 export const MODERATION_FEATURES = [NS.moderate0, NS.moderate1];
@@ -83,6 +85,7 @@ const error = (type: string, condition: string, text: string) =>
 /** An XMPP user's moderation request to a gateway room: the iq's answer (an error, or null: done). */
 export async function moderateFromXmpp(
   d: XmppDeps,
+  target: string,
   room: GwRoom | undefined,
   iq: Element,
 ): Promise<Element | null> {
@@ -92,13 +95,56 @@ export async function moderateFromXmpp(
   if (!room || !o) return error('cancel', 'not-acceptable', 'join the room first');
   if ((room.levels.get(o.bare) ?? 0) < room.redactLevel)
     return error('auth', 'forbidden', 'only the Matrix room’s moderators may remove messages');
-  await d.emit({
-    kind: 'delete',
+  const settled: ModerationRef = {
+    t: 'moderation',
+    alias: target,
+    iq: {
+      from: iq.attrs.from ?? '',
+      to: iq.attrs.to ?? '',
+      ...(iq.attrs.id ? { id: iq.attrs.id } : {}),
+    },
+    nick: o.nick,
+    stanzaId: asked.id,
+    ...(asked.reason ? { reason: asked.reason } : {}),
+  };
+  const ref = JSON.stringify(settled);
+  const outcome = d.waits.wait(ref);
+  const event = {
+    kind: 'delete' as const,
     portal: room.key,
     sender: xmppUser(o.bare),
     target: remoteMessageId(asked.id),
     ...(asked.reason ? { reason: asked.reason } : {}),
+  };
+  // Not stored (no portal any more): nobody will settle it, so the wait goes with the error.
+  await d.emit(event, ref).catch((err: unknown) => {
+    d.waits.forget(ref);
+    throw err;
   });
-  await announce(d, room, o.nick, asked.id, asked.reason);
+  return moderationDone(d, room, settled, await outcome);
+}
+
+/** A moderation Matrix settled: announced in the room when it took it; the iq's answer. */
+export async function moderationDone(
+  d: XmppDeps,
+  room: GwRoom | undefined,
+  ref: ModerationRef,
+  outcome: EmitOutcome,
+): Promise<Element | null> {
+  if (!outcome.delivered) return refusalError(outcome);
+  if (room) await announce(d, room, ref.nick, ref.stanzaId, ref.reason);
   return null; // an empty result
 }
+
+/** The answer to a moderation iq whose handler is gone (the bridge restarted in between). */
+export const lateAnswer = (ref: ModerationRef, answer: Element | null): Element =>
+  xml(
+    'iq',
+    {
+      type: answer ? 'error' : 'result',
+      from: ref.iq.to,
+      to: ref.iq.from,
+      ...(ref.iq.id ? { id: ref.iq.id } : {}),
+    },
+    answer,
+  );

@@ -36,6 +36,7 @@ function gateway(failures: number) {
         return view;
       },
       ensurePortal: async () => undefined,
+      portals: async () => [],
       ghostRemoteId: () => undefined,
     },
     link: { send: async (el: Element) => void sent.push(el) },

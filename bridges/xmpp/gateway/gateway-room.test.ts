@@ -1,36 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { portalKey, type MatrixRoomId, type MatrixUserId } from '../../../src/connector.js';
 import { affiliationOf, firstShown, memberNick, newGwRoom, nickTaken } from './gateway-room.js';
-import { gatewayAlias, gatewayRoomJid, parsePortal } from '../ids.js';
 
-const C = 'matrix.example.org';
 const u = (s: string) => s as MatrixUserId;
-
-describe('gateway room addresses', () => {
-  it('reads #room#server and the XEP-0106 escaped #room\\3aserver as #room:server', () => {
-    expect(gatewayAlias(`#dev#example.org@${C}`, C)).toBe('#dev:example.org');
-    expect(gatewayAlias(`#dev\\3aexample.org@${C}`, C)).toBe('#dev:example.org');
-    expect(gatewayAlias(`#dev#example.org\\3a8448@${C}/nick`, C)).toBe('#dev:example.org:8448');
-    expect(gatewayAlias(`#a#b#example.org@${C}`, C)).toBe('#a#b:example.org');
-  });
-
-  it('names no alias for other addresses', () => {
-    expect(gatewayAlias(`alice\\3aexample.org@${C}`, C)).toBeUndefined();
-    expect(gatewayAlias(`#dev#example.org@elsewhere.org`, C)).toBeUndefined();
-    expect(gatewayAlias(`#dev@${C}`, C)).toBeUndefined();
-    expect(gatewayAlias(C, C)).toBeUndefined();
-  });
-
-  it('writes the room address back, and the portal key parses', () => {
-    expect(gatewayRoomJid('#dev:example.org', C)).toBe(`#dev#example.org@${C}`);
-    expect(gatewayRoomJid('#dev:example.org:8448', C)).toBe(`#dev#example.org\\3a8448@${C}`);
-    expect(parsePortal('gw/#dev:example.org')).toEqual({
-      kind: 'gateway',
-      alias: '#dev:example.org',
-    });
-    expect(parsePortal('gw/nonsense')).toBeUndefined();
-  });
-});
 
 describe('gateway occupants', () => {
   const room = () => {

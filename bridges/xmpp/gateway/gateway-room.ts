@@ -25,11 +25,14 @@ export interface GwMember {
 }
 
 export interface GwRoom {
-  alias: string;
+  /** The alias or room id the room was first entered by (its portal's key is `gw/<target>`). */
+  target: string;
   key: PortalKey;
   roomId: string;
   name?: string;
   topic?: string;
+  /** The room's main alias, as it was when the room was looked up. */
+  canonicalAlias?: string;
   /** Matrix members (not the bridge's own ghosts), by user id. */
   members: Map<MatrixUserId, GwMember>;
   /** Members XMPP occupants were shown (the first ones at a join, then whoever speaks or joins). */
@@ -38,22 +41,29 @@ export interface GwRoom {
   redactLevel: number;
   /** XMPP users' power levels in the Matrix room (their ghosts'), by bare address; absent: 0. */
   levels: Map<string, number>;
+  /** `public`, `invite`, `knock`, … (`m.room.join_rules`): who may enter (gateway-access.ts). */
+  joinRule: string;
+  /** XMPP users (bare addresses) whose ghosts are invited to the room or in it. */
+  admitted: Set<string>;
   /** XMPP sessions by full address. */
   occupants: Map<string, GwOccupant>;
   /** Per sender: a message's own id → the stanza-id the room gave it (corrections name the own id). */
   ids: Lru<string, string>;
 }
 
-export function newGwRoom(alias: string, key: PortalKey, view: MatrixRoomView): GwRoom {
+export function newGwRoom(target: string, key: PortalKey, view: MatrixRoomView): GwRoom {
   return {
-    alias,
+    target,
     key,
     roomId: view.roomId,
     ...(view.name ? { name: view.name } : {}),
     ...(view.topic ? { topic: view.topic } : {}),
+    ...(view.canonicalAlias ? { canonicalAlias: view.canonicalAlias } : {}),
     members: new Map(),
     shown: new Set(),
     redactLevel: view.redactLevel ?? 50,
+    joinRule: view.joinRule,
+    admitted: new Set(),
     levels: new Map(),
     occupants: new Map(),
     ids: new Lru(10_000),

@@ -16,41 +16,46 @@ import {
   type GwRoom,
 } from './gateway-room.js';
 import { lookUpRoom } from './room-lookup.js';
+import { refusal } from './gateway-access.js';
 import type { Element } from '@xmpp/xml';
 
-const occupantsKey = (alias: string) => `gw/${alias}/occupants`;
+const occupantsKey = (target: string) => `gw/${target}/occupants`;
+/** Another address of a room entered before (`gw/<target>/room` → the room's first target). */
+const sameRoomKey = (target: string) => `gw/${target}/room`;
 
 export abstract class GatewaySessions extends GatewayMatrixSide {
   private readonly loading = new Map<string, Promise<GwRoom>>();
 
   protected async join(
     el: Element,
-    alias: string,
+    target: string,
     roomJid: string,
     nick: string,
     full: string,
   ): Promise<void> {
     const { ctx } = this.d;
+    const bare = safeJid(full)!.bare().toString();
     let room: GwRoom;
     try {
-      room = await this.load(alias);
+      room = await this.load(target, bare);
     } catch (err) {
       const e = err instanceof BridgeError ? err : undefined;
-      this.out(
-        buildError(
-          el,
-          'cancel',
-          e?.code === 'unknown-target' ? 'item-not-found' : 'forbidden',
-          e?.userMessage ?? `the bridge could not enter ${alias}`,
-        ),
-      );
-      if (!e) ctx.log.warn({ err, portal: gatewayPortal(alias) }, 'gateway room not entered');
+      const text = e?.userMessage ?? `the bridge could not enter ${target}`;
+      if (e?.code === 'unknown-target') this.out(buildError(el, 'cancel', 'item-not-found', text));
+      else if (e?.code === 'rejected')
+        this.out(buildError(el, 'auth', 'registration-required', text));
+      else this.out(buildError(el, 'cancel', 'forbidden', text));
+      if (!e) ctx.log.warn({ err, portal: gatewayPortal(target) }, 'gateway room not entered');
       return;
     }
-    const bare = safeJid(full)!.bare().toString();
     const existing = room.occupants.get(full);
     if (existing?.nick === nick) return; // a presence update (status, show): nothing to tell
     if (existing) return this.changeNick(el, room, existing, nick);
+    const denied = refusal(room, bare);
+    if (denied) {
+      this.out(buildError(el, denied.type, denied.condition, denied.text));
+      return;
+    }
     if (nickTaken(room, nick, bare)) {
       this.out(buildError(el, 'cancel', 'conflict', 'that nick is taken in this room'));
       return;
@@ -146,8 +151,8 @@ export abstract class GatewaySessions extends GatewayMatrixSide {
   }
 
   /** A session leaves (or was removed: `codes` 307 kicked, 301 banned, 333 gone). */
-  protected async leave(alias: string, full: string, codes: string[], reason?: string) {
-    const room = this.rooms.get(alias);
+  protected async leave(target: string, full: string, codes: string[], reason?: string) {
+    const room = this.rooms.get(target);
     const o = room?.occupants.get(full);
     if (!room || !o) return;
     room.occupants.delete(full);
@@ -169,49 +174,73 @@ export abstract class GatewaySessions extends GatewayMatrixSide {
       );
     // A kick or ban took the ghost out already.
     const removed = codes.includes('307') || codes.includes('301');
-    if (!removed && ![...room.occupants.values()].some((p) => p.bare === o.bare))
+    if (!removed && ![...room.occupants.values()].some((p) => p.bare === o.bare)) {
+      // Back into a room that is not public takes a new invite (Matrix's rule).
+      if (room.joinRule !== 'public') room.admitted.delete(o.bare);
       await this.d.emit({
         kind: 'membership',
         membership: 'leave',
         portal: room.key,
         sender: xmppUser(o.bare),
       });
+    }
   }
 
-  /** The room of an alias: looked up (the bot joins it) and linked the first time. */
-  protected load(alias: string): Promise<GwRoom> {
-    const known = this.rooms.get(alias);
+  /**
+   * The room an alias or room id names: looked up (the bot joins it) and linked the first time.
+   * A room entered before by another of its addresses is that room. `user` (a bare address) is
+   * who enters: their ghost reads the room when the bot may not.
+   */
+  protected load(target: string, user?: string): Promise<GwRoom> {
+    const known = this.rooms.get(target);
     if (known) return Promise.resolve(known);
-    let pending = this.loading.get(alias);
+    let pending = this.loading.get(target);
     if (!pending) {
-      pending = this.lookUp(alias).finally(() => this.loading.delete(alias));
-      this.loading.set(alias, pending);
+      pending = this.lookUp(target, user).finally(() => this.loading.delete(target));
+      this.loading.set(target, pending);
     }
     return pending;
   }
 
-  private async lookUp(alias: string): Promise<GwRoom> {
-    const room = await lookUpRoom(this.d.ctx, alias);
-    this.rooms.set(alias, room);
+  private async lookUp(target: string, user?: string): Promise<GwRoom> {
+    const found = await lookUpRoom(this.d.ctx, target, user);
+    const room = [...this.rooms.values()].find((r) => r.roomId === found.roomId) ?? found;
+    this.rooms.set(room.target, room);
+    this.rooms.set(target, room);
+    if (target !== room.target) await this.d.ctx.kv.set(sameRoomKey(target), room.target);
+    return room;
+  }
+
+  /**
+   * The room an XMPP user's stanza names, by any address it was entered by (after a restart too:
+   * the room's other addresses are kept in the store). Undefined when no one entered it.
+   */
+  protected async entered(target: string): Promise<GwRoom | undefined> {
+    const known = this.rooms.get(target);
+    if (known) return known;
+    const first = await this.d.ctx.kv.get<string>(sameRoomKey(target));
+    const room = first ? await this.roomOf(first) : undefined;
+    if (room) this.rooms.set(target, room);
     return room;
   }
 
   private async save(room: GwRoom): Promise<void> {
-    await this.d.ctx.kv.set(occupantsKey(room.alias), [...room.occupants.values()]);
+    await this.d.ctx.kv.set(occupantsKey(room.target), [...room.occupants.values()]);
   }
 
   /** At start: the sessions that were in the room before the bridge stopped are in it still. */
-  async linked(alias: string): Promise<void> {
-    const stored = await this.d.ctx.kv.get<GwOccupant[]>(occupantsKey(alias));
+  async linked(target: string): Promise<void> {
+    const stored = await this.d.ctx.kv.get<GwOccupant[]>(occupantsKey(target));
     if (!stored?.length) return;
     let room: GwRoom;
     try {
-      room = await this.load(alias);
+      // Read by one of them when the bot is not in the room (their ghost is).
+      room = await this.load(target, stored[0]!.bare);
     } catch (err) {
-      this.unrestored.add(alias); // tried again when the room's next event comes (roomOf)
+      this.unrestored.add(target); // tried again when the room's next event comes (roomOf)
       throw err;
     }
-    this.unrestored.delete(alias);
+    this.unrestored.delete(target);
     for (const o of stored) room.occupants.set(o.full, o);
     room.shown.clear();
     for (const u of firstShown(room, this.config.gateway.max_shown_members)) room.shown.add(u);

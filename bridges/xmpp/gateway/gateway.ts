@@ -1,8 +1,8 @@
 /**
  * The gateway direction: an XMPP user enters a Matrix room as a MUC on the component, at
- * `#room#server@<component>` for `#room:server` (ids.ts). The bridge bot joins the room (public
- * rooms only) and links it as the portal `gw/<alias>`; the XMPP user's ghost joins it and speaks
- * for them. Matrix members are occupants named by their display names: the first
+ * `#room#server@<component>` for `#room:server`, or `!opaque#server@<component>` for a room id
+ * (addresses.ts). The bridge bot joins the room and links it as the portal `gw/<target>` (who may
+ * enter: gateway-access.ts); the XMPP user's ghost joins it and speaks for them. Matrix members are occupants named by their display names: the first
  * `gateway.max_shown_members` (moderators first) at a join, the others when they speak or join,
  * so a room of thousands costs no presence flood. The room has no history (Matrix keeps it); its
  * subject is the topic. Sessions entering, renaming and leaving: gateway-sessions.ts; a message
@@ -10,16 +10,18 @@
  */
 import { presencePhotoHash } from '../avatars/vcard.js';
 import { xml, type Element } from '@xmpp/xml';
-import type { MatrixUserId } from '../../../src/connector.js';
+import type { GhostInvite, MatrixUserId, PortalKey } from '../../../src/connector.js';
 import type { XmppDeps } from '../deps.js';
 import { GatewaySessions } from './gateway-sessions.js';
 import { MODERATION_FEATURES } from './gateway-moderation.js';
 import type { GwOccupant, GwRoom } from './gateway-room.js';
-import { gatewayAlias, gatewayPortal, gatewayRoomJid, safeJid, xmppUser } from '../ids.js';
+import { gatewayPortal, matrixUserJid, safeJid, xmppUser } from '../ids.js';
+import { gatewayRoomJid, gatewayTarget } from './addresses.js';
 import type { ReactionSets } from '../messages/reactions.js';
 import { buildError, cloneStanza, newId, NS, type ParsedMessage } from '../connection/stanzas.js';
 import { eventsOf } from '../messages/to-matrix.js';
 import { mediaFromLink } from '../messages/media.js';
+import { bounceable, bounceRef } from '../outcomes.js';
 
 const LONGEST_NICK = 256;
 
@@ -31,29 +33,55 @@ export class Gateway extends GatewaySessions {
     super(d);
   }
 
-  /** The Matrix alias a (bare or full) address on the component names, when it is a gateway room. */
-  aliasOf(address: string | undefined): string | undefined {
-    // A gateway room's local part starts with `#` (which XEP-0106 never escapes): every other
-    // stanza is told apart without parsing its address (this runs for each one).
-    if (!address?.startsWith('#') || !this.config.gateway.enabled) return undefined;
+  /**
+   * The alias or room id a (bare or full) address on the component names, when it is a gateway
+   * room.
+   */
+  targetOf(address: string | undefined): string | undefined {
+    // A gateway room's local part starts with `#` or `!` (which XEP-0106 never escapes, and no
+    // Matrix user's address does): every other stanza is told apart without parsing its address
+    // (this runs for each one).
+    if (!(address?.startsWith('#') || address?.startsWith('!'))) return undefined;
+    if (!this.config.gateway.enabled) return undefined;
     const j = safeJid(address);
-    return j ? gatewayAlias(j, this.config.domain) : undefined;
+    return j ? gatewayTarget(j, this.config.domain) : undefined;
   }
 
-  /** Rooms XMPP users are in now (disco#items of the component). */
+  /**
+   * A Matrix user invited an XMPP user's ghost to a room that is not a direct chat: the room is
+   * theirs to enter through the gateway (linked as the portal of its room id; core makes the
+   * ghost join), and they get a XEP-0249 invitation to its address from the inviter's.
+   */
+  invited(invite: GhostInvite, bare: string): PortalKey {
+    const from = matrixUserJid(invite.inviter, this.config.domain);
+    const jid = gatewayRoomJid(invite.roomId, this.config.domain);
+    if (from)
+      this.out(
+        xml('message', { from, to: bare, id: newId() }, xml('x', { xmlns: NS.conference, jid })),
+      );
+    return gatewayPortal(invite.roomId);
+  }
+
+  /**
+   * Rooms XMPP users are in now (disco#items of the component), each at an address that works:
+   * its canonical alias's, else its room id's.
+   */
   listed(): { jid: string; name: string }[] {
-    return [...this.rooms.values()]
+    return [...new Set(this.rooms.values())]
       .filter((r) => r.occupants.size > 0)
-      .map((r) => ({ jid: gatewayRoomJid(r.alias, this.config.domain), name: r.name ?? r.alias }));
+      .map((r) => {
+        const address = r.canonicalAlias ?? r.roomId;
+        return { jid: gatewayRoomJid(address, this.config.domain), name: r.name ?? address };
+      });
   }
 
   /** disco#info of a room address: a public, open, non-anonymous MUC. */
-  discoInfo(alias: string): Element {
-    const room = this.rooms.get(alias);
+  discoInfo(target: string): Element {
+    const room = this.rooms.get(target);
     return xml(
       'query',
       { xmlns: 'http://jabber.org/protocol/disco#info' },
-      xml('identity', { category: 'conference', type: 'text', name: room?.name ?? alias }),
+      xml('identity', { category: 'conference', type: 'text', name: room?.name ?? target }),
       ...[
         'http://jabber.org/protocol/disco#info',
         NS.muc,
@@ -71,7 +99,7 @@ export class Gateway extends GatewaySessions {
 
   // ------------------------------------------------------------------ XMPP → Matrix
 
-  onPresence(el: Element, alias: string): void {
+  onPresence(el: Element, target: string): void {
     const to = safeJid(el.attrs.to ?? '');
     const from = safeJid(el.attrs.from ?? '');
     if (!to || !from || !from.resource) return;
@@ -79,18 +107,21 @@ export class Gateway extends GatewaySessions {
     if (type !== undefined && type !== 'unavailable') return; // probes, subscriptions: none here
     const full = from.toString();
     void this.d.chain.run(
-      gatewayPortal(alias),
+      gatewayPortal(target),
       async () => {
-        if (type === 'unavailable') return this.leave(alias, full, []);
+        if (type === 'unavailable') {
+          const room = await this.entered(target);
+          return room ? this.leave(room.target, full, []) : undefined;
+        }
         const nick = to.resource;
         if (!nick || nick.length > LONGEST_NICK || /[\x00-\x1f\x7f]/.test(nick)) {
           this.out(buildError(el, 'modify', 'jid-malformed', 'a nick is needed to enter the room'));
           return;
         }
-        await this.join(el, alias, to.bare().toString(), nick, full);
+        await this.join(el, target, to.bare().toString(), nick, full);
       },
       (err) => {
-        this.d.ctx.log.warn({ err, portal: gatewayPortal(alias) }, 'gateway presence failed');
+        this.d.ctx.log.warn({ err, portal: gatewayPortal(target) }, 'gateway presence failed');
         if (type !== 'unavailable')
           this.out(buildError(el, 'wait', 'remote-server-timeout', describe(err)));
       },
@@ -99,7 +130,7 @@ export class Gateway extends GatewaySessions {
     const bare = from.bare().toString();
     const src = {
       ghost: xmppUser(bare),
-      portal: gatewayPortal(alias),
+      portal: gatewayPortal(target),
       from: this.d.link.domain,
       to: bare,
     };
@@ -107,16 +138,17 @@ export class Gateway extends GatewaySessions {
     if (hash !== undefined) this.d.avatars?.told(src, hash);
   }
 
-  onMessage(el: Element, m: ParsedMessage, alias: string): void {
+  onMessage(el: Element, m: ParsedMessage, target: string): void {
     const full = safeJid(m.from)?.toString();
     if (!full) return;
     void this.d.chain.run(
-      gatewayPortal(alias),
+      gatewayPortal(target),
       async () => {
-        const room = this.rooms.get(alias);
+        const room = await this.entered(target);
         const o = room?.occupants.get(full);
         // A message that bounced: its session is gone (XEP-0045 §9.9 kicks it).
-        if (m.type === 'error') return o ? this.leave(alias, full, ['333']) : undefined;
+        if (m.type === 'error')
+          return o && room ? this.leave(room.target, full, ['333']) : undefined;
         if (!room || !o) {
           this.out(buildError(el, 'cancel', 'not-acceptable', 'join the room first'));
           return;
@@ -142,7 +174,8 @@ export class Gateway extends GatewaySessions {
           this.reactions,
           (url) => mediaFromLink(this.d.ctx, url),
         );
-        for (const e of events) await this.d.emit(e);
+        // What Matrix refuses for good bounces back to the sender (outcomes.ts).
+        for (const e of events) await this.d.emit(e, bounceable(e) ? bounceRef(m) : undefined);
         // The room reflects the message to every occupant, its sender too, with its stanza-id.
         for (const p of room.occupants.values()) {
           const copy = cloneStanza(el);
@@ -153,7 +186,8 @@ export class Gateway extends GatewaySessions {
           this.out(copy);
         }
       },
-      (err) => this.d.ctx.log.warn({ err, portal: gatewayPortal(alias) }, 'gateway message failed'),
+      (err) =>
+        this.d.ctx.log.warn({ err, portal: gatewayPortal(target) }, 'gateway message failed'),
     );
   }
 
