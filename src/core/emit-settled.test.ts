@@ -130,6 +130,22 @@ describe('emitSettled', () => {
     expect(outbox.rows).toEqual([]);
   });
 
+  it('gives up at once on a refusal no retry changes (M_FORBIDDEN), and tries another (400) a few times', async () => {
+    const tries = new Map<number, number>();
+    const { delivery, runtime, settled, queue } = setup(new MemoryOutbox(), (n) => {
+      tries.set(n, (tries.get(n) ?? 0) + 1);
+      return n === 1 ? forbidden() : new MatrixError(400, 'M_UNKNOWN', 'Bad request');
+    });
+    await delivery.emit(runtime, message(1), { ref: 'forbidden' });
+    await delivery.emit(runtime, message(2), { ref: 'bad' });
+    await queue.idle();
+    expect([tries.get(1), tries.get(2)]).toEqual([1, 5]);
+    expect(settled.map(([ref, o]) => [ref, o.delivered])).toEqual([
+      ['forbidden', false],
+      ['bad', false],
+    ]);
+  });
+
   it('reports the outcome after a restart between the emit and the delivery, to the new bridge', async () => {
     const outbox = new MemoryOutbox();
     const down = () => new MatrixError(502, 'M_UNKNOWN', 'Bad Gateway');

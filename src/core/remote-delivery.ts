@@ -23,6 +23,12 @@ import { sendToMatrix, type ToMatrixDeps } from './to-matrix.js';
 
 /** A send the homeserver refused for good (not 429, not 5xx) is tried this many times, then given up. */
 const MAX_REFUSED_ATTEMPTS = 5;
+/**
+ * Refusals that another try cannot change, given up at once: every try holds the room's later
+ * events back (a flood of refused lines would hold the room for minutes), and the ghost's intent
+ * has already joined again and retried once for a stale membership.
+ */
+const FINAL_REFUSALS = new Set(['M_FORBIDDEN', 'M_TOO_LARGE']);
 const MAX_BACKOFF_MS = 30_000;
 
 export interface RemoteDeliveryDeps extends ToMatrixDeps {
@@ -193,7 +199,9 @@ export class RemoteDelivery {
           reason: err instanceof MatrixError ? err.errcode : 'network',
         });
         await this.deps.store.outbox.recordAttempt(entry.id, String(err)).catch(() => undefined);
-        if (refused && attempt + 1 >= MAX_REFUSED_ATTEMPTS) {
+        const final =
+          refused && (FINAL_REFUSALS.has(err.errcode) || attempt + 1 >= MAX_REFUSED_ATTEMPTS);
+        if (final) {
           log.error({ ...context, err }, 'the homeserver refused a remote event; giving up on it');
           this.settle(runtime, entry, refusal(err));
           await this.deps.store.outbox.complete(entry.id);
