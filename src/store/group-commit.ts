@@ -12,9 +12,6 @@
  * A write nobody waits for (`runLazily`: a sent event's outbox row removed) starts no commit of
  * its own: it joins the next group, or commits within `lazyMs`. In a busy room that saves a
  * commit per relayed message; a crash loses at most those few milliseconds of such writes.
- * A group of writes nobody waits on the disk for (none flushed) first waits one turn of the event
- * loop for company: a room's messages handled in one turn, each mapped, then share one commit
- * instead of a commit each.
  *
  * A group's flush to disk does not hold the next group's commit: the next commits meanwhile and
  * its own flush (which carries both) resolves it. Writers still resolve in order, each only after
@@ -157,9 +154,6 @@ export class GroupCommit {
     // The first group takes whatever is queued (lazy writes woken by their timer too); later
     // ones are drained only for eager writes, lazy ones riding along.
     for (let first = true; first || this.eager > 0; first = false) {
-      // A group nobody waits on the disk for waits a turn of the event loop for company: what a
-      // room handles in one turn (a transaction's messages, each mapped) then shares one commit.
-      if (first && !this.queue.some((pending) => pending.durable)) await nextTurn();
       const group = this.queue.splice(0, this.maxGroup);
       if (group.length === 0) break;
       for (const pending of group) if (!pending.lazy) this.eager--;
@@ -193,5 +187,3 @@ export class GroupCommit {
     }
   }
 }
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -52,7 +52,7 @@ describe('group commit, lazy writes', () => {
 
   it('queued while a group commits wait for the next group (or their delay), not a commit of their own', async () => {
     const w = writes();
-    const first = w.run(insert(1)); // its commit is under way when the lazy write comes
+    const first = w.run(insert(1), false); // its commit is under way when the lazy write comes
     const lazy = w.runLazily(insert(2));
     await first;
     await sleep(5);
@@ -71,27 +71,5 @@ describe('group commit, lazy writes', () => {
     expect(performance.now() - started).toBeLessThan(LAZY_MS);
     await lazy;
     expect(await rows()).toEqual([1]);
-  });
-});
-
-describe('group commit, writes nobody waits on the disk for', () => {
-  /** `n` written after a few promise jobs, as a room's next message is mapped after its send. */
-  const later = async (w: GroupCommit, n: number) => {
-    for (let i = 0; i < 10; i++) await Promise.resolve();
-    return w.run(insert(n), false);
-  };
-
-  it('share one commit when queued in the same turn of the event loop', async () => {
-    const w = writes();
-    await Promise.all([w.run(insert(1), false), later(w, 2), later(w, 3)]);
-    expect(await rows()).toEqual([1, 2, 3]);
-    expect(groups).toBe(1);
-  });
-
-  it('do not hold up a write that waits for the disk: that one commits at once', async () => {
-    const w = writes();
-    await Promise.all([w.run(insert(1)), later(w, 2)]);
-    expect(await rows()).toEqual([1, 2]);
-    expect(groups).toBe(2);
   });
 });
