@@ -115,9 +115,11 @@ export function createMessageMap(
 ): MessageMap {
   return {
     // Not flushed on its own: a mapping lost to a power cut only leaves that message's later
-    // edits and replies unlinked. Held until committed, so lookups need not wait for the commit.
+    // edits and replies unlinked. Held until committed, so lookups need not wait for the commit;
+    // so nobody waits for it either, and it rides in the next group (a busy room's messages
+    // then share commits, not one each), or commits within the lazy delay.
     add(row) {
-      const committed = writes.run((trx) => statements.add(trx, row), false);
+      const committed = writes.runLazily((trx) => statements.add(trx, row));
       pending.hold(row, committed);
       return committed;
     },
