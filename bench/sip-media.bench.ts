@@ -62,14 +62,13 @@ import {
   sipBridgeConfig,
 } from './lib/sip-calls.js';
 import { bridgeJson, reportBridge, type BridgeStats } from './lib/bridged-report.js';
-import { args } from './lib/sip-media-options.js';
+import { args, peerProcesses } from './lib/sip-media-options.js';
 
 // This process's werift peers parse headers as the bridge's relay does (the cheaper generator).
 installFastRtpHeader();
 const N = Number(args.calls);
 const seconds = Number(args.seconds);
 const setupRate = Number(args['setup-rate']);
-const peerProcesses = Number(args['peer-processes']);
 const log = (line = '') => console.log(line);
 const facts = machine(tmpdir());
 log(

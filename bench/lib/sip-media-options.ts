@@ -65,7 +65,8 @@ SWITCHBOARD_BENCH_SCHED_DUMP=<file> (the media thread's states, GC pauses and ho
   process.exit(0);
 }
 
-const peerProcesses = Number(args['peer-processes']);
+/** The calls' peers in this many processes (checked with the options). */
+export const peerProcesses = Number(args['peer-processes']);
 if (!Number.isInteger(peerProcesses) || peerProcesses < 1)
   throw new Error('--peer-processes: a whole number of processes, 1 or more');
 if (peerProcesses > 1 && !args['no-baseline'])
