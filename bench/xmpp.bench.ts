@@ -34,8 +34,9 @@ import { sqliteTarget } from './lib/databases.js';
 import { AS_TOKEN, benchConfig, BOT, DOMAIN, HS_TOKEN } from './lib/identities.js';
 import { machine } from './lib/machine.js';
 import { pace, sleep, waitUntil } from './lib/pusher.js';
+import { serialLine, serialSends } from './lib/serial-sends.js';
 import { IN_POINTS, OUT_POINTS, stageTable } from './lib/stage-report.js';
-import { MB, round } from './lib/stats.js';
+import { coreShare, cpuSplit, MB, round } from './lib/stats.js';
 import {
   afterWrite,
   carolSays,
@@ -174,6 +175,10 @@ try {
   const prosodyFrom = () => void (prosodyCpu0 = prosody.cpuMs());
   const prosodyPer = (n: number) =>
     `Prosody CPU ${round((prosody.cpuMs() - prosodyCpu0) / n, 3)} ms/msg`;
+  // This process's CPU (the stand-in homeserver, Alice and Bob) over a phase, as a share of a
+  // core: with the bridge's and Prosody's, whether the two cores were the limit.
+  const benchShare = (cpu0: NodeJS.CpuUsage, from: number) =>
+    `this process (the stand-in homeserver, Alice and Bob) ${coreShare(process.cpuUsage(cpu0), performance.now() - from)} % of a core`;
 
   // Prosody's own limit: Alice → Bob through the MUC (every occupant gets each message, the
   // Matrix users' occupants on the component too). The bridge bridges these to Matrix meanwhile,
@@ -192,6 +197,7 @@ try {
   // XMPP → Matrix.
   await bridge.ask({ type: 'mark' }, 'marked');
   prosodyFrom();
+  let benchCpu0 = process.cpuUsage();
   t0 = performance.now();
   for (const b of msgs('i', messages)) alice.say(MUC, b);
   await waitUntil(
@@ -201,15 +207,21 @@ try {
   );
   const inMs = Math.max(...msgs('i', messages).map((b) => arrivals.get(b)!)) - t0;
   const inProsody = prosodyPer(messages);
+  const inBench = benchShare(benchCpu0, t0);
   const inStats = await bridge.ask({ type: 'stats' }, 'stats');
   log(
-    `XMPP → Matrix: ${messages} messages in ${round(inMs / 1000, 2)} s = ${rateOf(messages, inMs)}; bridge CPU ${round(inStats.cpuMs / messages, 3)} ms/msg (${round((messages / inStats.cpuMs) * 1000)} msg per CPU-second); ${inProsody}`,
+    `XMPP → Matrix: ${messages} messages in ${round(inMs / 1000, 2)} s = ${rateOf(messages, inMs)}; bridge CPU ${round(inStats.cpuMs / messages, 3)} ms/msg (${round((messages / inStats.cpuMs) * 1000)} msg per CPU-second; ${cpuSplit(inStats, messages)}); ${inProsody}; ${inBench}`,
   );
+  if (args.stages) {
+    const { times } = await bridge.ask({ type: 'stages', prefix: 'i ' }, 'stages');
+    log(serialLine(serialSends(msgs('i', messages), times, epoch(arrivals))));
+  }
   await sleep(500);
 
   // Matrix → XMPP: transactions of 100 events, one at a time (as a homeserver sends them).
   await bridge.ask({ type: 'mark' }, 'marked');
   prosodyFrom();
+  benchCpu0 = process.cpuUsage();
   t0 = performance.now();
   await sendFromMatrix(msgs('o', messages));
   await waitUntil(
@@ -219,9 +231,10 @@ try {
   );
   const outMs = Math.max(...msgs('o', messages).map((b) => bob.arrivals.get(b)!)) - t0;
   const outProsody = prosodyPer(messages);
+  const outBench = benchShare(benchCpu0, t0);
   const outStats = await bridge.ask({ type: 'stats' }, 'stats');
   log(
-    `Matrix → XMPP: ${messages} messages in ${round(outMs / 1000, 2)} s = ${rateOf(messages, outMs)}; bridge CPU ${round(outStats.cpuMs / messages, 3)} ms/msg (${round((messages / outStats.cpuMs) * 1000)} msg per CPU-second); ${outProsody}`,
+    `Matrix → XMPP: ${messages} messages in ${round(outMs / 1000, 2)} s = ${rateOf(messages, outMs)}; bridge CPU ${round(outStats.cpuMs / messages, 3)} ms/msg (${round((messages / outStats.cpuMs) * 1000)} msg per CPU-second; ${cpuSplit(outStats, messages)}); ${outProsody}; ${outBench}`,
   );
   if (args.stages) {
     const { reads, writes } = await bridge.ask({ type: 'stages', prefix: 'o ' }, 'stages');
