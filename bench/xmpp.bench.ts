@@ -77,14 +77,15 @@ const log = (line = '') => console.log(line);
 const facts = machine(args['db-dir']);
 const nagle = args['prosody-nagle'] === 'on' ? 'on' : 'off';
 const writes = args['prosody-writes'] === 'opportunistic' ? 'opportunistic' : 'deferred';
+const archive = args['muc-archive'] === 'on' ? 'on' : 'off';
 log(
-  `XMPP benchmark, ${facts.date}: ${facts.cpuModel} × ${facts.nproc}, Node ${facts.node}, load ${facts.loadAverage.join(' ')}; Prosody's Nagle ${nagle}, its writes ${writes}${args.pin ? '; pinned: Prosody on CPU 0, the rest on CPU 1' : ''}`,
+  `XMPP benchmark, ${facts.date}: ${facts.cpuModel} × ${facts.nproc}, Node ${facts.node}, load ${facts.loadAverage.join(' ')}; Prosody's Nagle ${nagle}, its writes ${writes}, its MUC archive ${archive}${args.pin ? '; pinned: Prosody on CPU 0, the rest on CPU 1' : ''}`,
 );
 
 const MUC = 'bench@conference.localhost';
 const ALIAS = `#xmpp_bench=40conference.localhost:${DOMAIN}`;
 
-const prosody = await XmppServer.start(Number(args.port), nagle, writes);
+const prosody = await XmppServer.start(Number(args.port), nagle, writes, archive);
 if (args.wire) ensureTcpdump(fileURLToPath(new URL('..', import.meta.url)));
 const wireDir = args.wire ? mkdtempSync(join(tmpdir(), 'sb-bench-xmpp-wire-')) : undefined;
 let wire = wireDir

@@ -21,6 +21,9 @@ export const { values: args } = parseArgs({
     'prosody-writes': { type: 'string', default: 'deferred' },
     // tcpdump on lo: Prosody's hold of each paced message on the wire (lib/xmpp-wire.ts).
     wire: { type: 'boolean', default: false },
+    // Prosody's MUC archive (off: the phases' rates do not fall as it grows; on: messages carry
+    // stanza-ids, as with MAM catch-up).
+    'muc-archive': { type: 'string', default: 'off' },
     // Prosody alone the way the bridge must use it: a message from a component (no bridge) beside
     // one from a client, in a room of its own with the same population (`--plain off`: skip).
     plain: { type: 'string', default: 'on' },
@@ -47,6 +50,7 @@ if (args.help) {
   --stages              time each paced message's stages in the bridge (costs CPU)
   --prosody-nagle on|off   Prosody's Nagle's algorithm [off]
   --prosody-writes deferred|opportunistic   when Prosody writes a socket [deferred]
+  --muc-archive on|off  Prosody's MUC archive (on: stanza-ids, as MAM catch-up needs) [off]
   --wire                tcpdump on lo: Prosody's hold of each paced message (needs root)
   --plain on|off        Prosody alone the way the bridge uses it, for the "added" figures [on]
   --control             Matrix → XMPP again beside the plain component, at the same time

@@ -26,12 +26,14 @@ export class XmppServer {
   /** Ports: clients on `c2sPort`, the component on `c2sPort + 125`, HTTP upload on `+ 58`. */
   /**
    * `nagle`: Prosody's `network_settings.nagle` (test/peers/xmpp.sh XMPP_NAGLE); `writes`:
-   * `opportunistic` sets `network_settings.opportunistic_writes` (XMPP_OPPORTUNISTIC_WRITES).
+   * `opportunistic` sets `network_settings.opportunistic_writes` (XMPP_OPPORTUNISTIC_WRITES);
+   * `archive`: the MUC archive (XMPP_MUC_ARCHIVE).
    */
   static async start(
     c2sPort: number,
     nagle: 'on' | 'off' = 'off',
     writes: 'deferred' | 'opportunistic' = 'deferred',
+    archive: 'on' | 'off' = 'off',
   ): Promise<XmppServer> {
     const dir = mkdtempSync(join(tmpdir(), 'sb-bench-xmpp-'));
     const componentPort = c2sPort + 125;
@@ -42,8 +44,10 @@ export class XmppServer {
       XMPP_COMPONENT_PORT: String(componentPort),
       XMPP_HTTP_PORT: String(c2sPort + 58),
       // No MUC archive: with Prosody's file storage each archived message costs more as the
-      // archive grows, which made the phases run later ten times slower (bench/README.md).
-      XMPP_MUC_ARCHIVE: 'off',
+      // archive grows, which made the phases run later ten times slower (bench/README.md). On
+      // (`--muc-archive on`), as an admin who wants MAM catch-up runs it: each message then
+      // carries the room's stanza-id, which the bridge remembers.
+      XMPP_MUC_ARCHIVE: archive,
       XMPP_NAGLE: nagle,
       XMPP_OPPORTUNISTIC_WRITES: writes === 'opportunistic' ? 'on' : 'off',
       // `plain.localhost` (secret `plainsecret`): the benchmark's plain component sender.
