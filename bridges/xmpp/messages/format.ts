@@ -45,8 +45,12 @@ function parseSpans(line: string): Inline[] {
   return out;
 }
 
+/** What every styling directive begins with (spans, and ``` of a preformatted block). */
+const DIRECTIVE = /[*_~`]/;
+
 /** A body with styling, parsed; undefined when it has none (plain text is then enough). */
 export function parseStyling(body: string): Inline[] | undefined {
+  if (!DIRECTIVE.test(body)) return undefined; // most messages: not walked character by character
   const lines = body.split('\n');
   const out: Inline[] = [];
   let styled = false;
