@@ -179,8 +179,7 @@ export class XmppConnector
 
   /**
    * Matrix took, or gave up on, an event the bridge named: an XMPP user's message it refused
-   * bounces to them; one to a gateway room is reflected to the room if taken; a gateway
-   * moderation is answered (and announced) now.
+   * bounces to them (a gateway room reflects one it took); a gateway moderation is answered now.
    */
   async emitSettled(ref: string, outcome: EmitOutcome): Promise<void> {
     if (outcome.delivered && isBounceRef(ref)) return; // the common case: nothing to parse
