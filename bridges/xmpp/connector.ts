@@ -62,7 +62,7 @@ import { fromMatrixDeps } from './routing.js';
 import { ReactionSets } from './messages/reactions.js';
 import { answerQueries } from './queries.js';
 import { Gateway } from './gateway/gateway.js';
-import { bounce, isBounceRef, OutcomeWaits, parseRef } from './outcomes.js';
+import { bounce, isBounceRef, OutcomeWaits, parseRef } from './messages/outcomes.js';
 import { cloneStanza, parseMessage } from './connection/stanzas.js';
 import { GhostAvatars } from './avatars/ghost-avatars.js';
 import { MatrixProfiles } from './avatars/matrix-vcards.js';

@@ -8,7 +8,7 @@ import { KeyedChain } from '../chain.js';
 import { parseMessage } from '../connection/stanzas.js';
 import type { XmppDeps } from '../deps.js';
 import type { ReactionSets } from '../messages/reactions.js';
-import { parseRef, type ReflectRef } from '../outcomes.js';
+import { parseRef, type ReflectRef } from '../messages/outcomes.js';
 import { Gateway } from './gateway.js';
 
 const C = 'matrix.hs.test';

@@ -21,7 +21,7 @@ import type { ReactionSets } from '../messages/reactions.js';
 import { buildError, cloneStanza, newId, NS, type ParsedMessage } from '../connection/stanzas.js';
 import { eventsOf } from '../messages/to-matrix.js';
 import { mediaFromLink } from '../messages/media.js';
-import { bounce, type ReflectRef } from '../outcomes.js';
+import { bounce, type ReflectRef } from '../messages/outcomes.js';
 import { stanzaOf } from '../connection/stanza-tree.js';
 import { reflections, reflectRef } from './reflections.js';
 

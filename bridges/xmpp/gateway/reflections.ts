@@ -4,13 +4,13 @@
  * the XEP-0359 stanza-id the room gave it: the remote id its Matrix event is mapped by, which
  * replies, reactions and moderation name. The Matrix room is the truth: the reflection goes out
  * once the homeserver took the message (core's `emitSettled`, called in the room's delivery
- * order); one it refused reaches nobody but its sender, as an error (outcomes.ts). The ref carries
+ * order); one it refused reaches nobody but its sender, as an error (messages/outcomes.ts). The ref carries
  * the stanza, so a restart of the bridge in between still reflects (or bounces) it.
  */
 import { xml, type Element } from '@xmpp/xml';
 import { cloneStanza, NS, type ParsedMessage } from '../connection/stanzas.js';
 import { stanzaTree } from '../connection/stanza-tree.js';
-import type { ReflectRef } from '../outcomes.js';
+import type { ReflectRef } from '../messages/outcomes.js';
 import type { GwOccupant, GwRoom } from './gateway-room.js';
 
 /** The ref of `el`, which occupant `o` sent to `room` and the room gave `stanzaId`. */

@@ -7,10 +7,10 @@
  * after a restart the bridge remembers nothing else.
  */
 import { xml, type Element } from '@xmpp/xml';
-import type { EmitOutcome, RemoteEvent } from '../../src/connector.js';
-import { NS, type ParsedMessage } from './connection/stanzas.js';
-import { xmlText } from './connection/xml-text.js';
-import type { StanzaTree } from './connection/stanza-tree.js';
+import type { EmitOutcome, RemoteEvent } from '../../../src/connector.js';
+import { NS, type ParsedMessage } from '../connection/stanzas.js';
+import { xmlText } from '../connection/xml-text.js';
+import type { StanzaTree } from '../connection/stanza-tree.js';
 
 /** An XMPP user's message: bounced from `from` (where they sent it) to `to` (them) if refused. */
 export interface BounceRef {
