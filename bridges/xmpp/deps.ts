@@ -5,7 +5,7 @@ import type { ComponentLink } from './connection/connection.js';
 import type { KeyedChain } from './chain.js';
 import type { GhostAvatars } from './avatars/ghost-avatars.js';
 import type { MatrixProfiles } from './avatars/matrix-vcards.js';
-import type { OutcomeWaits } from './outcomes.js';
+import type { OutcomeWaits } from './messages/outcomes.js';
 
 export interface XmppDeps {
   ctx: BridgeContext<XmppConfig>;
@@ -14,7 +14,7 @@ export interface XmppDeps {
   chain: KeyedChain;
   /**
    * `ctx.emit`, stored to survive a crash of the bridge (XMPP acknowledges nothing to a component);
-   * `ref` (outcomes.ts): what to do once Matrix took it or gave it up.
+   * `ref` (messages/outcomes.ts): what to do once Matrix took it or gave it up.
    */
   emit(event: RemoteEvent, ref?: string): Promise<void>;
   /**

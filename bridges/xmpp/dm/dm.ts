@@ -20,7 +20,7 @@ import { mediaFromLink } from '../messages/media.js';
 import { Subscriptions } from './subscriptions.js';
 import { ContactPresence } from './contact-presence.js';
 import { avatarNotification, nickOf } from '../avatars/vcard.js';
-import { bounceable, bounceRef } from '../outcomes.js';
+import { bounceable, bounceRef } from '../messages/outcomes.js';
 
 /** A direct chat a message goes to (DirectChats.deliver). */
 export interface Chat {
@@ -114,7 +114,7 @@ export class DirectChats {
         if (events.length === 0) return;
         if (!this.ready.has(key)) await this.open(key, owner, chat.roomName);
         await this.name(sender, chat.name);
-        // What Matrix refuses for good bounces back to the sender (outcomes.ts).
+        // What Matrix refuses for good bounces back to the sender (messages/outcomes.ts).
         for (const e of events) await this.d.emit(e, bounceable(e) ? bounceRef(m) : undefined);
         // XEP-0184: the sender asked to hear that it arrived; it is in the Matrix room now.
         if (m.id && m.body !== undefined && el.getChild('request', NS.receipts))

@@ -16,7 +16,7 @@ import type {
 import type { XmppDeps } from '../deps.js';
 import type { Route } from '../messages/from-matrix.js';
 import { announce, lateAnswer, moderateFromXmpp, moderationDone } from './gateway-moderation.js';
-import type { ModerationRef } from '../outcomes.js';
+import type { ModerationRef } from '../messages/outcomes.js';
 import { memberNick, occupantPresence, subjectMessage, type GwRoom } from './gateway-room.js';
 import { safeJid } from '../ids.js';
 import { gatewayRoomJid } from './addresses.js';

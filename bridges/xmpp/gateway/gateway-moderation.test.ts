@@ -3,7 +3,7 @@
 import type { Element } from '@xmpp/xml';
 import { describe, expect, it } from 'vitest';
 import type { XmppDeps } from '../deps.js';
-import type { ModerationRef } from '../outcomes.js';
+import type { ModerationRef } from '../messages/outcomes.js';
 import type { GwRoom } from './gateway-room.js';
 import { lateAnswer, moderationDone } from './gateway-moderation.js';
 

@@ -17,7 +17,7 @@ import { newId, NS } from '../connection/stanzas.js';
 import { xmlText } from '../connection/xml-text.js';
 import type { XmppDeps } from '../deps.js';
 import { safeJid, xmppUser } from '../ids.js';
-import { refusalError, type ModerationRef } from '../outcomes.js';
+import { refusalError, type ModerationRef } from '../messages/outcomes.js';
 import type { GwRoom } from './gateway-room.js';
 
 export const MODERATION_FEATURES = [NS.moderate0, NS.moderate1];

@@ -10,7 +10,7 @@ import { ghostNick, type Room } from './muc-room.js';
 import type { ReactionSets } from '../messages/reactions.js';
 import { newId, type ParsedMessage } from '../connection/stanzas.js';
 import { eventsOf } from '../messages/to-matrix.js';
-import { bounceable, bounceRef } from '../outcomes.js';
+import { bounceable, bounceRef } from '../messages/outcomes.js';
 
 export const subjectKey = (room: string) => `muc/${room}/subject`;
 
@@ -44,7 +44,7 @@ export async function bridgeMessage(
     (url) => mediaFromLink(d.ctx, url),
   );
   // In order, stored together with the burst's others. A live message Matrix refuses for good
-  // bounces back to its sender, through the room (outcomes.ts); history and the archive do not.
+  // bounces back to its sender, through the room (messages/outcomes.ts); history and the archive do not.
   const live = m.delayedAt === undefined;
   for (const e of events) d.post(e, live && bounceable(e) ? bounceRef(m) : undefined);
 }
