@@ -55,6 +55,7 @@ import {
   safeJid,
 } from './ids.js';
 import { Mucs } from './muc/muc.js';
+import { linkConfiguredRooms } from './muc/configured-rooms.js';
 import { fromMatrixDeps } from './routing.js';
 import { ReactionSets } from './messages/reactions.js';
 import { DISCO_INFO, DISCO_ITEMS, discoInfo, discoItems } from './connection/disco.js';
@@ -141,7 +142,7 @@ export class XmppConnector
     link.answer(VCARD, 'vCard', (iq) => profiles.answer(iq));
     this.reactions = new ReactionSets(ctx.kv);
     this.dms = new DirectChats(deps, this.reactions);
-    this.mucs = new Mucs(deps, this.reactions, this.dms);
+    const mucs = (this.mucs = new Mucs(deps, this.reactions, this.dms));
     const gateway = new Gateway(deps, this.reactions);
     this.gateway = gateway;
     gateway.privateToMatrix = (el, userId) => {
@@ -180,7 +181,14 @@ export class XmppConnector
       this.dms?.subscriptions.announce();
     };
     linkMetrics(ctx.metrics, link);
-    for (const portal of await ctx.portals()) await this.portalLinked(portal);
+    const restored = await ctx.portals();
+    for (const portal of restored) await this.portalLinked(portal);
+    await linkConfiguredRooms(
+      ctx,
+      (muc) => mucs.portalInfo(muc),
+      restored,
+      (p) => this.portalLinked(p),
+    );
     link.start();
   }
 

@@ -52,6 +52,8 @@ export class Mucs {
   private readonly rooms = new Map<string, Room>();
   private readonly mam = new MamQueries();
   private stopped = false;
+  /** Room passwords from the config (bridges.xmpp.rooms), by the MUC's address. */
+  private readonly passwords: Map<string, string>;
   /** Private messages with occupants (XEP-0045 §7.5). */
   readonly privates: PrivateChats;
 
@@ -61,6 +63,11 @@ export class Mucs {
     dms: DirectChats,
   ) {
     this.privates = new PrivateChats(d, dms, this.rooms);
+    this.passwords = new Map(
+      d.ctx.config.rooms.flatMap((r) =>
+        r.password !== undefined ? [[r.muc, r.password] as const] : [],
+      ),
+    );
   }
 
   portalInfo(room: string): PortalInfo {
@@ -103,7 +110,7 @@ export class Mucs {
   private room(jid: string): Room {
     let room = this.rooms.get(jid);
     if (!room) {
-      room = newRoom(jid);
+      room = newRoom(jid, this.passwords.get(jid));
       this.rooms.set(jid, room);
     }
     return room;
