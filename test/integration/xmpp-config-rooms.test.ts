@@ -2,11 +2,17 @@
 // password-protected MUC mapped to a room a Matrix user made (and invited the bot to) is linked
 // at start and bridged both ways, the Matrix user's occupant joining with the room's password; a
 // wrong password is told in the Matrix room (and nothing reaches the MUC); a MUC listed by its
-// address alone gets its portal at start, the very room its alias gives later.
+// address alone gets its portal at start, the very room its alias gives later. After a restart,
+// the Matrix user's occupant (kicked while the bridge was down) joins the MUC again, with the
+// password.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { xml } from '@xmpp/xml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
+import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, joinAlias, roomEvents, sendText } from '../support/bridge-harness.js';
 import { requireSynapse, waitFor, type TestUser } from '../support/synapse.js';
 import { matrixUser, mucAlias, mucOf, said, xmppScope } from '../support/xmpp-scope.js';
@@ -21,8 +27,23 @@ describe('XMPP: MUCs listed in the config, with room passwords (Prosody + Synaps
   const locked = mucOf(`locked${suffix}`);
   const wrong = mucOf(`wrong${suffix}`);
   const plain = mucOf(`plain${suffix}`);
-  const connector = new XmppConnector();
+  const database = join(mkdtempSync(join(tmpdir(), 'sb-config-rooms-')), 'switchboard.db');
+  let connector = new XmppConnector();
   const scope = xmppScope();
+  let bridge: Switchboard;
+  const start = async () => {
+    bridge = await scope.bridge(
+      connector,
+      {
+        rooms: [
+          { muc: locked, room: lockedRoom, password: PASSWORD },
+          { muc: wrong, room: wrongRoom, password: 'not the right one' },
+          plain,
+        ],
+      },
+      { database },
+    );
+  };
   let carol: XmppUser;
   let alice: TestUser;
   let lockedRoom: string;
@@ -75,13 +96,7 @@ describe('XMPP: MUCs listed in the config, with room passwords (Prosody + Synaps
     alice = await matrixUser('alice', 'Alice');
     lockedRoom = await preparedRoom('Locked MUC');
     wrongRoom = await preparedRoom('Wrong password');
-    await scope.bridge(connector, {
-      rooms: [
-        { muc: locked, room: lockedRoom, password: PASSWORD },
-        { muc: wrong, room: wrongRoom, password: 'not the right one' },
-        plain,
-      ],
-    });
+    await start();
   });
 
   it('a password-protected MUC mapped to an existing room: linked at start, both ways', async () => {
@@ -117,5 +132,36 @@ describe('XMPP: MUCs listed in the config, with room passwords (Prosody + Synaps
     const roomId = await connector.roomOf(XmppConnector.mucPortal(plain));
     expect(roomId).toBeDefined();
     expect(await joinAlias(alice, mucAlias(plain))).toBe(roomId);
+  });
+
+  it("after a restart, the Matrix user's occupant joins again with the password", async () => {
+    await bridge.stop();
+    // Out of the room while the bridge is away (a component's occupants outlive its connection,
+    // and a presence to a room one is in needs no password): the restart is a new join.
+    await carol.send(
+      xml(
+        'iq',
+        { type: 'set', to: locked, id: 'kick1' },
+        xml(
+          'query',
+          { xmlns: 'http://jabber.org/protocol/muc#admin' },
+          xml('item', { nick: 'Alice', role: 'none' }),
+        ),
+      ),
+    );
+    const kicked = await carol.expect(
+      (el) => el.name === 'iq' && el.attrs.id === 'kick1',
+      'Alice kicked',
+    );
+    expect(kicked.attrs.type).toBe('result');
+    const mark = carol.heard.length;
+    connector = new XmppConnector();
+    await start();
+    await carol.expect(
+      (el) => carol.heard.indexOf(el) >= mark && inRoom(el, `${locked}/Alice`),
+      'Alice back in the MUC',
+    );
+    await carol.send(groupchat(locked, 'after the restart'));
+    await said(alice, lockedRoom, ghostOf(`${locked}/Carol`), 'after the restart');
   });
 });
