@@ -185,9 +185,12 @@ export class XmppConnector
     for (const portal of restored) await this.portalLinked(portal);
     await linkConfiguredRooms(
       ctx,
-      (muc) => mucs.portalInfo(muc),
+      {
+        portalInfo: (muc) => mucs.portalInfo(muc),
+        linked: (p) => this.portalLinked(p),
+        addMembers: (muc, members) => mucs.addMembers(muc, members),
+      },
       restored,
-      (p) => this.portalLinked(p),
     );
     link.start();
   }

@@ -2,28 +2,42 @@
  * The MUCs listed in the config (room-entries.ts) linked at start: each to the Matrix room the
  * entry names (the bridge bot joins it, as a provisioning link does; a new room there moves the
  * portal), else to the portal its alias gives (made now when it has no room yet, so the alias
- * later finds this one, not a second). Then it is restored like any MUC portal: its occupants
- * join at the connection's (re)start.
+ * later finds this one, not a second). The Matrix users in its room (but the bot and bridges'
+ * ghosts) become occupants, as when they enter a portal room; occupants join at the connection's
+ * (re)start, as in any MUC portal.
  */
 import type { BridgeContext, PortalInfo, PortalRecord } from '../../../src/connector.js';
 import type { XmppConfig } from '../config.js';
+import type { RoomMember } from './muc.js';
+
+export interface ConfiguredRoomsHost {
+  /** The portal's info as an alias gives it (muc.ts portalInfo). */
+  portalInfo(muc: string): PortalInfo;
+  /** The portal is linked (connector.ts portalLinked): its stored occupants restored. */
+  linked(portal: PortalRecord): Promise<void>;
+  /** Matrix users in the portal's room become occupants (muc.ts addMembers). */
+  addMembers(muc: string, members: RoomMember[]): Promise<void>;
+}
 
 export async function linkConfiguredRooms(
   ctx: BridgeContext<XmppConfig>,
-  /** The portal's info as an alias gives it (muc.ts portalInfo). */
-  portalInfo: (muc: string) => PortalInfo,
-  /** The portals restored already (by key → room): not linked twice. */
+  host: ConfiguredRoomsHost,
+  /** The portals restored already: not linked twice. */
   restored: readonly PortalRecord[],
-  linked: (portal: PortalRecord) => Promise<void>,
 ): Promise<void> {
   for (const { muc, room } of ctx.config.rooms) {
-    const info = portalInfo(muc);
-    const known = restored.find((p) => p.key === info.key);
-    if (known && (room === undefined || known.roomId === room)) continue;
+    const info = host.portalInfo(muc);
     try {
-      await linked(
-        await ctx.ensurePortal({ ...info, ...(room !== undefined ? { roomId: room } : {}) }),
-      );
+      let portal = restored.find((p) => p.key === info.key);
+      if (!portal || (room !== undefined && portal.roomId !== room)) {
+        portal = await ctx.ensurePortal({
+          ...info,
+          ...(room !== undefined ? { roomId: room } : {}),
+        });
+        await host.linked(portal);
+      }
+      const view = await ctx.matrixRoom?.(portal.roomId);
+      await host.addMembers(muc, view?.members.filter((m) => !m.bridged) ?? []);
     } catch (err) {
       ctx.log.warn(
         { err, muc, ...(room !== undefined ? { roomId: room } : {}) },
