@@ -6,27 +6,19 @@
  * ghosts) become occupants, as when they enter a portal room; occupants join at the connection's
  * (re)start, as in any MUC portal.
  */
-import type { BridgeContext, PortalInfo, PortalRecord } from '../../../src/connector.js';
+import type { BridgeContext, PortalRecord } from '../../../src/connector.js';
 import type { XmppConfig } from '../config.js';
-import type { RoomMember } from './muc.js';
-
-export interface ConfiguredRoomsHost {
-  /** The portal's info as an alias gives it (muc.ts portalInfo). */
-  portalInfo(muc: string): PortalInfo;
-  /** The portal is linked (connector.ts portalLinked): its stored occupants restored. */
-  linked(portal: PortalRecord): Promise<void>;
-  /** Matrix users in the portal's room become occupants (muc.ts addMembers). */
-  addMembers(muc: string, members: RoomMember[]): Promise<void>;
-}
+import type { Mucs } from './muc.js';
 
 export async function linkConfiguredRooms(
   ctx: BridgeContext<XmppConfig>,
-  host: ConfiguredRoomsHost,
-  /** The portals restored already: not linked twice. */
-  restored: readonly PortalRecord[],
+  mucs: Pick<Mucs, 'portalInfo' | 'addMembers'>,
+  /** The portal is linked (connector.ts portalLinked): its stored occupants restored. */
+  linked: (portal: PortalRecord) => Promise<void>,
 ): Promise<void> {
+  const restored = await ctx.portals(); // those restored already are not linked again
   for (const { muc, room } of ctx.config.rooms) {
-    const info = host.portalInfo(muc);
+    const info = mucs.portalInfo(muc);
     try {
       let portal = restored.find((p) => p.key === info.key);
       if (!portal || (room !== undefined && portal.roomId !== room)) {
@@ -34,10 +26,10 @@ export async function linkConfiguredRooms(
           ...info,
           ...(room !== undefined ? { roomId: room } : {}),
         });
-        await host.linked(portal);
+        await linked(portal);
       }
       const view = await ctx.matrixRoom?.(portal.roomId);
-      await host.addMembers(muc, view?.members.filter((m) => !m.bridged) ?? []);
+      await mucs.addMembers(muc, view?.members.filter((m) => !m.bridged) ?? []);
     } catch (err) {
       ctx.log.warn(
         { err, muc, ...(room !== undefined ? { roomId: room } : {}) },

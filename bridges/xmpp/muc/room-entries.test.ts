@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { xmppConfigSchema } from '../config.js';
 
 const SECRET = 'hunter2-room-password';
-const parse = (rooms: unknown[]) =>
-  xmppConfigSchema.safeParse({ domain: 'matrix.example.org', secret: 's', rooms });
-const errors = (rooms: unknown[]) => {
-  const r = parse(rooms);
+const parse = (rooms: unknown[], more: Record<string, unknown> = {}) =>
+  xmppConfigSchema.safeParse({ domain: 'matrix.example.org', secret: 's', rooms, ...more });
+const errors = (rooms: unknown[], more: Record<string, unknown> = {}) => {
+  const r = parse(rooms, more);
   return r.success ? '' : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
 };
 
@@ -67,6 +67,14 @@ describe('MUCs listed in the XMPP config (bridges.xmpp.rooms)', () => {
     );
     expect(errors(['room@matrix.example.org'])).toBe(
       'rooms.0: must be a MUC of the XMPP server, not a Matrix room on the component (matrix.example.org)',
+    );
+  });
+
+  it('refuses a MUC on a service muc_hosts leaves out (its alias would not find it)', () => {
+    const hosts = { muc_hosts: ['conference.example.org'] };
+    expect(errors(['dev@conference.example.org'], hosts)).toBe('');
+    expect(errors(['dev@muc.elsewhere.org'], hosts)).toBe(
+      'rooms.0: is on muc.elsewhere.org, which muc_hosts leaves out: add muc.elsewhere.org to muc_hosts, or take the entry out',
     );
   });
 });

@@ -88,13 +88,15 @@ export const roomEntrySchema = z
   });
 
 /**
- * What is wrong with the list as a whole (by entry index): a MUC listed twice, or one on the
- * component's own domain (those are Matrix rooms seen from XMPP, not MUCs to bridge).
+ * What is wrong with the list as a whole (by entry index): a MUC listed twice, one on the
+ * component's own domain (those are Matrix rooms seen from XMPP, not MUCs to bridge), or one on a
+ * service `muc_hosts` leaves out (its alias would not find it).
  */
 export function roomListProblems(
   // As parsed so far: an entry refused already may be anything (zod runs this check anyway).
   rooms: readonly unknown[],
   componentDomain: string,
+  mucHosts: readonly string[],
 ): { index: number; message: string }[] {
   const problems: { index: number; message: string }[] = [];
   const seen = new Set<string>();
@@ -104,10 +106,16 @@ export function roomListProblems(
     if (seen.has(muc))
       problems.push({ index, message: `lists ${muc} a second time: keep one entry per MUC` });
     seen.add(muc);
-    if (muc.endsWith(`@${componentDomain}`))
+    const host = muc.slice(muc.lastIndexOf('@') + 1);
+    if (host === componentDomain)
       problems.push({
         index,
         message: `must be a MUC of the XMPP server, not a Matrix room on the component (${componentDomain})`,
+      });
+    else if (mucHosts.length > 0 && !mucHosts.includes(host))
+      problems.push({
+        index,
+        message: `is on ${host}, which muc_hosts leaves out: add ${host} to muc_hosts, or take the entry out`,
       });
   });
   return problems;
