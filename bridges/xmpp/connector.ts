@@ -181,7 +181,7 @@ export class XmppConnector
 
   /**
    * Matrix took, or gave up on, an event the bridge named: an XMPP user's message it refused
-   * bounces to them; a gateway moderation is answered (and announced) now.
+   * bounces to them (a gateway room reflects one it took); a gateway moderation is answered now.
    */
   async emitSettled(ref: string, outcome: EmitOutcome): Promise<void> {
     if (outcome.delivered && isBounceRef(ref)) return; // the common case: nothing to parse
@@ -191,6 +191,7 @@ export class XmppConnector
       if (!outcome.delivered) await this.link.send(bounce(parsed, outcome));
       return;
     }
+    if (parsed.t === 'reflect') return this.gateway?.reflectSettled(parsed, outcome);
     if (this.waits?.settle(ref, outcome)) return; // the iq still waits: its handler answers
     await this.gateway?.moderationSettled(parsed, outcome);
   }

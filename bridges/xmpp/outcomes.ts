@@ -1,14 +1,16 @@
 /**
  * What became of the events the XMPP bridge names (core's `emitSettled`). An XMPP user's message
  * Matrix gave up on bounces back to them as a `<message type="error">` with the original's id
- * (RFC 6120 §8.3); a gateway moderation is answered (and announced) only once Matrix took its
- * redaction (gateway/gateway-moderation.ts). A ref carries all it needs: after a restart the
- * bridge remembers nothing else.
+ * (RFC 6120 §8.3); a gateway room reflects an XMPP user's message to its occupants only once
+ * Matrix took it (gateway/reflections.ts); a gateway moderation is answered (and announced) only
+ * once Matrix took its redaction (gateway/gateway-moderation.ts). A ref carries all it needs:
+ * after a restart the bridge remembers nothing else.
  */
 import { xml, type Element } from '@xmpp/xml';
 import type { EmitOutcome, RemoteEvent } from '../../src/connector.js';
 import { NS, type ParsedMessage } from './connection/stanzas.js';
 import { xmlText } from './connection/xml-text.js';
+import type { StanzaTree } from './connection/stanza-tree.js';
 
 /** An XMPP user's message: bounced from `from` (where they sent it) to `to` (them) if refused. */
 export interface BounceRef {
@@ -29,7 +31,23 @@ export interface ModerationRef {
   reason?: string;
 }
 
-export type XmppRef = BounceRef | ModerationRef;
+/**
+ * An XMPP user's message to a gateway room: reflected to the room's sessions once Matrix took it,
+ * bounced (as a BounceRef) if it refused.
+ */
+export interface ReflectRef extends Omit<BounceRef, 't'> {
+  t: 'reflect';
+  /** The room's first address (`GwRoom.target`). */
+  room: string;
+  /** The sender's nick when they sent it (their occupant's now, if they renamed since). */
+  nick: string;
+  /** The XEP-0359 stanza-id the room gave it: its remote id in core. */
+  stanzaId: string;
+  /** The message as the sender sent it. */
+  stanza: StanzaTree;
+}
+
+export type XmppRef = BounceRef | ModerationRef | ReflectRef;
 
 /** The ref of an XMPP user's message, to bounce it to them if Matrix refuses it. */
 export const bounceRef = (m: Pick<ParsedMessage, 'from' | 'to' | 'id'>): string =>
@@ -66,7 +84,7 @@ export function refusalError(outcome: Extract<EmitOutcome, { delivered: false }>
 
 /** The bounce of a message Matrix gave up on: an error message with the original's id. */
 export function bounce(
-  ref: BounceRef,
+  ref: Omit<BounceRef, 't'>,
   outcome: Extract<EmitOutcome, { delivered: false }>,
 ): Element {
   return xml(
@@ -80,7 +98,8 @@ export function bounce(
 export function parseRef(ref: string): XmppRef | undefined {
   try {
     const parsed = JSON.parse(ref) as Partial<XmppRef>;
-    return parsed.t === 'bounce' || parsed.t === 'moderation' ? (parsed as XmppRef) : undefined;
+    const ours = parsed.t === 'bounce' || parsed.t === 'moderation' || parsed.t === 'reflect';
+    return ours ? (parsed as XmppRef) : undefined;
   } catch {
     return undefined;
   }

@@ -3,7 +3,12 @@
  * bridge a MUC and get its room, start a direct chat with an XMPP user. (A nick in a MUC is
  * the user's display name in its room: Matrix's own `/myroomnick` sets it.)
  */
-import type { Command, MatrixUserId, PortalRecord } from '../../../src/connector.js';
+import type {
+  Command,
+  CommandContext,
+  MatrixUserId,
+  PortalRecord,
+} from '../../../src/connector.js';
 import { safeJid } from '../ids.js';
 
 export interface CommandDeps {
@@ -19,51 +24,66 @@ export interface CommandDeps {
   openChat(contact: string, sender: MatrixUserId): Promise<PortalRecord>;
 }
 
-/** A bare `local@domain` address, or why it is not one. */
-function bareAddress(input: string, what: string): { jid: string } | { error: string } {
-  const j = safeJid(input);
-  if (!j || !j.local) return { error: `\`${input}\` is not ${what} (like ${example(what)}).` };
-  if (j.resource)
-    return { error: `\`${input}\` names one session: give ${what} without the \`/…\` part.` };
-  return { jid: j.toString() };
-}
+/** What a command's one argument must be: its words, and an example. */
+const GROUP_CHAT = { what: 'a group chat address', like: 'room@conference.example.org' };
+const USER = { what: 'an XMPP address', like: 'alice@example.org' };
 
-const example = (what: string) =>
-  what.startsWith('a group chat') ? 'room@conference.example.org' : 'alice@example.org';
+/**
+ * A command taking one bare `local@domain` address: a wrong count of arguments gets the usage,
+ * a malformed address or one with a resource says why; `run` gets the address normalised.
+ */
+function addressCommand(
+  name: string,
+  usage: string,
+  help: string,
+  kind: typeof GROUP_CHAT,
+  run: (jid: string, ctx: CommandContext) => Promise<unknown>,
+): Command {
+  return {
+    name,
+    usage,
+    help,
+    async run(ctx) {
+      if (ctx.args.length !== 1) return ctx.reply(`Usage: \`xmpp ${usage}\``);
+      const input = ctx.args[0]!;
+      const j = safeJid(input);
+      if (!j || !j.local) return ctx.reply(`\`${input}\` is not ${kind.what} (like ${kind.like}).`);
+      if (j.resource)
+        return ctx.reply(
+          `\`${input}\` names one session: give ${kind.what} without the \`/…\` part.`,
+        );
+      return run(j.toString(), ctx);
+    },
+  };
+}
 
 export function xmppCommands(deps: CommandDeps): Command[] {
   return [
-    {
-      name: 'join',
-      usage: 'join <room@service>',
-      help: 'bridge an XMPP group chat (MUC) and get its room',
-      async run(ctx) {
-        if (ctx.args.length !== 1) return ctx.reply('Usage: `xmpp join <room@service>`');
-        const address = bareAddress(ctx.args[0]!, 'a group chat address');
-        if ('error' in address) return ctx.reply(address.error);
-        const refused = deps.mucRefused(address.jid);
+    addressCommand(
+      'join',
+      'join <room@service>',
+      'bridge an XMPP group chat (MUC) and get its room',
+      GROUP_CHAT,
+      async (room, ctx) => {
+        const refused = deps.mucRefused(room);
         if (refused) return ctx.reply(refused);
-        const portal = await deps.openMuc(address.jid, ctx.sender);
+        const portal = await deps.openMuc(room, ctx.sender);
         return ctx.reply(
-          `${address.jid} is bridged to ${portal.roomId} (${deps.mucAlias(address.jid)}): join it there.`,
+          `${room} is bridged to ${portal.roomId} (${deps.mucAlias(room)}): join it there.`,
         );
       },
-    },
-    {
-      name: 'chat',
-      usage: 'chat <user@server>',
-      help: 'start a direct chat with an XMPP user',
-      async run(ctx) {
-        if (ctx.args.length !== 1) return ctx.reply('Usage: `xmpp chat <user@server>`');
-        const address = bareAddress(ctx.args[0]!, 'an XMPP address');
-        if ('error' in address) return ctx.reply(address.error);
-        if (safeJid(address.jid)!.domain === deps.domain())
-          return ctx.reply(
-            `${address.jid} is a Matrix user's address on this bridge: chat on Matrix.`,
-          );
-        const portal = await deps.openChat(address.jid, ctx.sender);
-        return ctx.reply(`Your chat with ${address.jid} is ${portal.roomId}: you are invited.`);
+    ),
+    addressCommand(
+      'chat',
+      'chat <user@server>',
+      'start a direct chat with an XMPP user',
+      USER,
+      async (contact, ctx) => {
+        if (safeJid(contact)!.domain === deps.domain())
+          return ctx.reply(`${contact} is a Matrix user's address on this bridge: chat on Matrix.`);
+        const portal = await deps.openChat(contact, ctx.sender);
+        return ctx.reply(`Your chat with ${contact} is ${portal.roomId}: you are invited.`);
       },
-    },
+    ),
   ];
 }

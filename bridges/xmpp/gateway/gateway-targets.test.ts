@@ -8,6 +8,7 @@ import { KeyedChain } from '../chain.js';
 import { parseMessage } from '../connection/stanzas.js';
 import type { XmppDeps } from '../deps.js';
 import type { ReactionSets } from '../messages/reactions.js';
+import { parseRef, type ReflectRef } from '../outcomes.js';
 import { Gateway } from './gateway.js';
 
 const C = 'matrix.hs.test';
@@ -24,6 +25,7 @@ function homeserver() {
   const kv = new Map<string, unknown>();
   const portals: PortalRecord[] = [];
   const emitted: RemoteEvent[] = [];
+  const refs: string[] = [];
   const start = () => {
     const sent: Element[] = [];
     const chain = new KeyedChain();
@@ -48,13 +50,16 @@ function homeserver() {
         ghostRemoteId: () => undefined,
       },
       chain,
-      emit: async (e: RemoteEvent) => void emitted.push(e),
+      emit: async (e: RemoteEvent, ref?: string) => {
+        emitted.push(e);
+        if (ref) refs.push(ref);
+      },
       post: (e: RemoteEvent) => void emitted.push(e),
       link: { send: async (el: Element) => void sent.push(el), domain: C },
     } as unknown as XmppDeps;
     return { gw: new Gateway(d, {} as ReactionSets), sent, chain };
   };
-  return { start, portals, emitted };
+  return { start, portals, emitted, refs };
 }
 
 const enter = (room: string, full: string) =>
@@ -97,6 +102,8 @@ describe('a gateway room by alias and by room id', () => {
     expect(hs.emitted.some((e) => e.kind === 'message' && e.portal === 'gw/#lobby:hs.test')).toBe(
       true,
     );
+    // Matrix took it: the room reflects it to both.
+    await gw.reflectSettled(parseRef(hs.refs.at(-1)!) as ReflectRef, { delivered: true });
     expect(sent.map((el) => el.attrs.to).sort()).toEqual(['alice@x.test/a', 'bob@x.test/b']);
   });
 });

@@ -10,7 +10,7 @@
  */
 import { presencePhotoHash } from '../avatars/vcard.js';
 import { xml, type Element } from '@xmpp/xml';
-import type { GhostInvite, MatrixUserId, PortalKey } from '../../../src/connector.js';
+import type { EmitOutcome, GhostInvite, MatrixUserId, PortalKey } from '../../../src/connector.js';
 import type { XmppDeps } from '../deps.js';
 import { GatewaySessions } from './gateway-sessions.js';
 import { MODERATION_FEATURES } from './gateway-moderation.js';
@@ -21,7 +21,9 @@ import type { ReactionSets } from '../messages/reactions.js';
 import { buildError, cloneStanza, newId, NS, type ParsedMessage } from '../connection/stanzas.js';
 import { eventsOf } from '../messages/to-matrix.js';
 import { mediaFromLink } from '../messages/media.js';
-import { bounceable, bounceRef } from '../outcomes.js';
+import { bounce, type ReflectRef } from '../outcomes.js';
+import { stanzaOf } from '../connection/stanza-tree.js';
+import { reflections, reflectRef } from './reflections.js';
 
 const LONGEST_NICK = 256;
 
@@ -174,21 +176,33 @@ export class Gateway extends GatewaySessions {
           this.reactions,
           (url) => mediaFromLink(this.d.ctx, url),
         );
-        // What Matrix refuses for good bounces back to the sender (outcomes.ts).
-        for (const e of events) await this.d.emit(e, bounceable(e) ? bounceRef(m) : undefined);
-        // The room reflects the message to every occupant, its sender too, with its stanza-id.
-        for (const p of room.occupants.values()) {
-          const copy = cloneStanza(el);
-          copy.attrs.from = `${p.roomJid}/${o.nick}`;
-          copy.attrs.to = p.full;
-          for (const sid of copy.getChildren('stanza-id', NS.sid)) copy.remove(sid);
-          copy.append(xml('stanza-id', { xmlns: NS.sid, id: stanzaId, by: p.roomJid }));
-          this.out(copy);
-        }
+        // What Matrix never sees (no event) is reflected at once; the rest once Matrix took its
+        // last event (core settles a room's events in order), or bounced (reflections.ts).
+        if (events.length === 0) return this.reflect(room, el, o.nick, stanzaId);
+        const ref = reflectRef(el, m, room, o, stanzaId);
+        const last = events.length - 1;
+        for (const [i, e] of events.entries()) await this.d.emit(e, i === last ? ref : undefined);
       },
       (err) =>
         this.d.ctx.log.warn({ err, portal: gatewayPortal(target) }, 'gateway message failed'),
     );
+  }
+
+  /** Matrix took, or refused, an XMPP user's message to a room: reflected, or bounced to them. */
+  reflectSettled(ref: ReflectRef, outcome: EmitOutcome): Promise<void> | void {
+    if (!outcome.delivered) return this.d.link.send(bounce(ref, outcome));
+    // Sent at once (the room's next outcome comes after): reflections keep the room's order.
+    const room = this.rooms.get(ref.room);
+    const reflect = (r: GwRoom) => {
+      const nick = r.occupants.get(ref.to)?.nick ?? ref.nick; // they may have renamed since
+      this.reflect(r, stanzaOf(ref.stanza), nick, ref.stanzaId);
+    };
+    if (room) return reflect(room);
+    return this.roomOf(ref.room).then((r) => r && reflect(r));
+  }
+
+  private reflect(room: GwRoom, el: Element, nick: string, stanzaId: string): void {
+    for (const copy of reflections(room, el, nick, stanzaId)) this.out(copy);
   }
 
   /**
