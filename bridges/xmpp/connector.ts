@@ -58,6 +58,7 @@ import {
   safeJid,
 } from './ids.js';
 import { Mucs } from './muc/muc.js';
+import { linkConfiguredRooms } from './muc/configured-rooms.js';
 import { fromMatrixDeps } from './routing.js';
 import { ReactionSets } from './messages/reactions.js';
 import { answerQueries } from './queries.js';
@@ -143,7 +144,7 @@ export class XmppConnector
     link.answer(VCARD, 'vCard', (iq) => profiles.answer(iq));
     this.reactions = new ReactionSets(ctx.kv);
     this.dms = new DirectChats(deps, this.reactions);
-    this.mucs = new Mucs(deps, this.reactions, this.dms);
+    const mucs = (this.mucs = new Mucs(deps, this.reactions, this.dms));
     const gateway = new Gateway(deps, this.reactions);
     this.gateway = gateway;
     gateway.privateToMatrix = (el, userId) => {
@@ -163,6 +164,7 @@ export class XmppConnector
     };
     linkMetrics(ctx.metrics, link);
     for (const portal of await ctx.portals()) await this.portalLinked(portal);
+    await linkConfiguredRooms(ctx, mucs, (p) => this.portalLinked(p));
     link.start();
   }
 

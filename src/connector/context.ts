@@ -84,8 +84,16 @@ export interface MatrixRoomView {
   /**
    * Joined members (the bot and ghosts included) with their display names and power levels.
    * `creator`: a creator of a room of version 12 or later, who outranks every power level.
+   * `bridged`: the bridge bot or a ghost of any of this appservice's bridges, not a Matrix user
+   * of their own (a bridge that makes the room's people present on its network skips them).
    */
-  members: { userId: MatrixUserId; displayName?: string; powerLevel: number; creator?: boolean }[];
+  members: {
+    userId: MatrixUserId;
+    displayName?: string;
+    powerLevel: number;
+    creator?: boolean;
+    bridged?: boolean;
+  }[];
 }
 
 export interface BridgeContext<C> {

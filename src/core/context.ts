@@ -28,6 +28,8 @@ export function bridgeContext(
     /** Absent when `public_links` is not set: `publicLink` then answers undefined. */
     publicLinks?: PublicLinks;
     notify(userId: string, text: string): Promise<boolean>;
+    /** The bridge bot or a ghost of any bridge (`bridged` in a MatrixRoomView's members). */
+    isBridgeUser(userId: string): boolean;
   },
 ): BridgeContext<unknown> {
   const namespace = `bridge:${runtime.id}`;
@@ -92,9 +94,10 @@ export function bridgeContext(
       });
     },
     matrixRoom: async (aliasOrId, opts) => {
-      if (!opts?.as) return readMatrixRoom(deps.client, aliasOrId);
+      const bridged = (userId: string) => deps.isBridgeUser(userId);
+      if (!opts?.as) return readMatrixRoom(deps.client, aliasOrId, undefined, bridged);
       await deps.ghosts.intentFor(runtime, opts.as); // registered before it acts
-      return readMatrixRoom(deps.client, aliasOrId, runtime.ghostUserId(opts.as));
+      return readMatrixRoom(deps.client, aliasOrId, runtime.ghostUserId(opts.as), bridged);
     },
     kv,
     metrics: bridgeMetrics(deps.metrics.registry, runtime.id),
