@@ -28,8 +28,6 @@ import {
   type PortalRecord,
   type ReactionCapable,
   type RedactionCapable,
-  type RemoteEvent,
-  type EmitOptions,
   type EmitOutcome,
   type SendResult,
   type TopicCapable,
@@ -38,12 +36,11 @@ import {
   type MatrixPresence,
   type PresenceCapable,
 } from '../../src/connector.js';
-import { KeyedChain } from './chain.js';
 import { linkRefusal, mucRefusal, xmppConfigSchema, type XmppConfig } from './config.js';
 import { xmppCommands } from './commands/commands.js';
 import { ComponentLink } from './connection/connection.js';
 import { linkMetrics } from './connection/metrics.js';
-import type { XmppDeps } from './deps.js';
+import { xmppDeps } from './deps.js';
 import { DirectChats } from './dm/dm.js';
 import * as fromMatrix from './messages/from-matrix.js';
 import {
@@ -117,22 +114,7 @@ export class XmppConnector
       dropMessage: (a) => a.type === 'groupchat' && !!this.mucs?.isOtherCopy(a.from, a.to),
     });
     this.link = link;
-    const deps: XmppDeps = {
-      ctx,
-      link,
-      chain: new KeyedChain(),
-      emit: (event: RemoteEvent, ref?: string) => ctx.emit(event, emitOptions(ref)),
-      post: (event: RemoteEvent, ref?: string) =>
-        void ctx
-          .emit(event, emitOptions(ref))
-          .catch((err: unknown) =>
-            ctx.log.warn(
-              { err, portal: event.portal, kind: event.kind },
-              'an XMPP event was not bridged',
-            ),
-          ),
-      waits: new OutcomeWaits(),
-    };
+    const deps = xmppDeps(ctx, link);
     this.waits = deps.waits;
     deps.avatars = new GhostAvatars(deps);
     const profiles = (deps.profiles = new MatrixProfiles(ctx));
@@ -394,9 +376,3 @@ export class XmppConnector
   static dmPortal = dmPortal;
   static mucPrivatePortal = mucPrivatePortal;
 }
-
-/** XMPP acknowledges nothing to a component: a crash of the bridge must lose nothing, no more. */
-const emitOptions = (ref: string | undefined): EmitOptions => ({
-  survives: 'process-crash',
-  ...(ref !== undefined ? { ref } : {}),
-});
