@@ -302,7 +302,7 @@ export class XmppConnector
         change.membership !== 'join' &&
         change.membership !== 'invite'
       )
-        this.dms?.ownerLeft(change.portal);
+        await this.dms?.ownerLeft(change.portal);
       return;
     }
     if (where?.kind === 'muc') await this.mucs?.onMatrixMembership(where.room, change);
@@ -350,9 +350,9 @@ export class XmppConnector
 
   async portalLinked(portal: PortalRecord): Promise<void> {
     const where = parsePortal(portal.key);
-    if (where?.kind === 'dm') this.dms?.linked(portal.key);
+    if (where?.kind === 'dm') await this.dms?.linked(portal.key);
     if (where?.kind === 'private')
-      this.mucs?.privates.linked(portal.key, where.room, where.nick, where.owner);
+      await this.mucs?.privates.linked(portal.key, where.room, where.nick, where.owner);
     if (where?.kind === 'muc') await this.mucs?.linked(where.room);
     if (where?.kind === 'gateway')
       await this.gateway
@@ -364,7 +364,7 @@ export class XmppConnector
 
   async portalUnlinked(portal: PortalRecord): Promise<void> {
     const where = parsePortal(portal.key);
-    if (where?.kind === 'dm' || where?.kind === 'private') this.dms?.ownerLeft(portal.key);
+    if (where?.kind === 'dm' || where?.kind === 'private') await this.dms?.ownerLeft(portal.key);
     if (where?.kind === 'muc') await this.mucs?.unlinked(where.room);
   }
 
