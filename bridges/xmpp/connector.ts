@@ -63,6 +63,7 @@ import { bounce, isBounceRef, OutcomeWaits, parseRef } from './outcomes.js';
 import { cloneStanza, NS, parseMessage } from './connection/stanzas.js';
 import { xml } from '@xmpp/xml';
 import { GhostAvatars } from './avatars/ghost-avatars.js';
+import { AccountPresence } from './avatars/account-presence.js';
 import { MatrixProfiles } from './avatars/matrix-vcards.js';
 import { VCARD } from './avatars/vcard.js';
 
@@ -132,6 +133,7 @@ export class XmppConnector
     };
     this.waits = deps.waits;
     deps.avatars = new GhostAvatars(deps);
+    deps.accounts = new AccountPresence(deps);
     const profiles = (deps.profiles = new MatrixProfiles(ctx));
     this.profiles = profiles;
     profiles.onPhotoChange = (userId) => {
