@@ -25,7 +25,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { FakeHomeserver } from '../test/support/fake-homeserver.js';
@@ -64,6 +64,7 @@ import { XmppServer } from './lib/xmpp-server.js';
 import { holdLine, XmppWire } from './lib/xmpp-wire.js';
 import { ensureTcpdump } from './lib/wire-capture.js';
 import { pinToCpu } from './lib/threads.js';
+import { diskSyncTimes, TransactionTimes } from './lib/transaction-times.js';
 import { args } from './lib/xmpp-options.js';
 
 const messages = Number(args.messages);
@@ -72,7 +73,7 @@ const paced = Number(args.paced);
 const speakerCount = Number(args.speakers);
 const userCount = Number(args.users);
 const log = (line = '') => console.log(line);
-const facts = machine(tmpdir());
+const facts = machine(args['db-dir']);
 const nagle = args['prosody-nagle'] === 'on' ? 'on' : 'off';
 const writes = args['prosody-writes'] === 'opportunistic' ? 'opportunistic' : 'deferred';
 log(
@@ -96,7 +97,7 @@ const hs = await FakeHomeserver.start({
   userNamespace: new RegExp(`^@xmpp_.*:${DOMAIN}$`),
   recordRequests: false,
 });
-const database = await sqliteTarget(tmpdir()).fresh();
+const database = await sqliteTarget(args['db-dir']).fresh();
 const bridge = new BridgeProcess();
 if (args.pin) {
   pinToCpu(prosody.pid(), 0);
@@ -310,7 +311,12 @@ try {
   benchLoop.reset();
   await bridge.ask({ type: 'mark' }, 'marked');
   prosodyFrom();
-  await pace(paced, rate, (from, to) => sendFromMatrix(stamp(outSent, 'q', from, to), from));
+  const outTxns = new TransactionTimes();
+  await pace(
+    paced,
+    rate,
+    outTxns.timed((from, to) => sendFromMatrix(stamp(outSent, 'q', from, to), from)),
+  );
   await waitUntil(() => [...outSent.keys()].every((b) => bob.arrivals.has(b)), 60_000, 'paced out');
   const outPacedProsody = prosodyPer(paced);
   const outLat = latency(outSent, bob.arrivals);
@@ -323,6 +329,7 @@ try {
   log(
     `  ${carolSays(outCarol)}; added by the bridge (beside Prosody alone to Carol) ≈ p50 ${round(outCarol.p50 - ownCarol.p50, 1)} ms, p99 ${round(outCarol.p99 - ownCarol.p99, 1)} ms`,
   );
+  log(`  ${outTxns.summary()}; ${diskSyncTimes(dirname(database.url))}`);
   if (plainLine) {
     const base = plainLine.componentToCarol;
     log(

@@ -1,4 +1,5 @@
 /** bench:xmpp's command line: its options, and `--help`, which lists them. */
+import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 
 export const { values: args } = parseArgs({
@@ -29,6 +30,8 @@ export const { values: args } = parseArgs({
     // Prosody alone on CPU 0, everything else of the run (this process, the bridge, Carol) on
     // CPU 1: whether the bridge's hold is Prosody waiting for a core the bridge's side takes.
     pin: { type: 'boolean', default: false },
+    // Where the bridge's SQLite database goes (its log is synced before each transaction's 200).
+    'db-dir': { type: 'string', default: tmpdir() },
     help: { type: 'boolean', default: false },
   },
 });
@@ -47,6 +50,7 @@ if (args.help) {
   --wire                tcpdump on lo: Prosody's hold of each paced message (needs root)
   --plain on|off        Prosody alone the way the bridge uses it, for the "added" figures [on]
   --control             Matrix → XMPP again beside the plain component, at the same time
-  --pin                 Prosody on CPU 0, the rest of the run on CPU 1`);
+  --pin                 Prosody on CPU 0, the rest of the run on CPU 1
+  --db-dir DIR          where the bridge's database goes [the temp dir]`);
   process.exit(0);
 }

@@ -38,6 +38,12 @@ import { parseRefusedRef, RefusalNotices } from './from-irc/refusals.js';
 import { PoolLink } from './pool/pool-link.js';
 import { ircCommands, NICK } from './commands/commands.js';
 import {
+  ircThirdPartyLocations,
+  ircThirdPartyProtocol,
+  ircThirdPartyUsers,
+  type ThirdPartyDeps,
+} from './third-party.js';
+import {
   launchNetwork,
   openNetwork,
   type NetworkEntry,
@@ -57,10 +63,8 @@ import { setTopic } from './connection/requests.js';
 import { sendTyping } from './from-matrix/typing.js';
 import {
   aliasLocalpart,
-  isChannelName,
   makePmKey,
   makePortalKey,
-  makeRemoteUser,
   parseAliasLocalpart,
   parsePmKey,
   parsePortalKey,
@@ -314,47 +318,19 @@ export class IrcConnector
   }
 
   thirdPartyProtocol(): ThirdPartyProtocol {
-    return {
-      user_fields: ['network', 'nickname'],
-      location_fields: ['network', 'channel'],
-      icon: '',
-      field_types: {
-        network: { regexp: '[a-z0-9-]{1,32}', placeholder: 'libera' },
-        nickname: { regexp: NICK.source, placeholder: 'alice' },
-        channel: { regexp: '[#&][^\\s,]{1,63}', placeholder: '#channel' },
-      },
-      instances: [...this.networks.keys()].map((id) => ({
-        desc: id,
-        network_id: id,
-        fields: { network: id },
-      })),
-    };
+    return ircThirdPartyProtocol([...this.networks.keys()]);
   }
 
   async thirdPartyLocations(fields: Record<string, string>): Promise<ThirdPartyLocation[]> {
-    const { network, channel } = fields;
-    if (!this.ctx || !network || !channel || !this.networks.has(network) || !isChannelName(channel))
-      return [];
-    return [
-      {
-        alias: this.ctx.portalAlias(aliasLocalpart(network, channel)),
-        protocol: this.id,
-        fields: { network, channel: channel.toLowerCase() },
-      },
-    ];
+    return this.ctx ? ircThirdPartyLocations(this.thirdPartyDeps(), fields) : [];
   }
 
   async thirdPartyUsers(fields: Record<string, string>): Promise<ThirdPartyUser[]> {
-    const { network, nickname } = fields;
-    if (!this.ctx || !network || !nickname || !this.networks.has(network) || !NICK.test(nickname))
-      return [];
-    return [
-      {
-        userid: this.ctx.ghostUserId(makeRemoteUser(network, nickname)),
-        protocol: this.id,
-        fields: { network, nickname },
-      },
-    ];
+    return this.ctx ? ircThirdPartyUsers(this.thirdPartyDeps(), fields) : [];
+  }
+
+  private thirdPartyDeps(): ThirdPartyDeps {
+    return { ctx: this.context, networks: [...this.networks.keys()] };
   }
 
   /** The Matrix room of a channel, if it has one (admin tooling and tests). */

@@ -1,5 +1,6 @@
 /** The XMPP bridge's own config keys (under `bridges.xmpp`). See README.md. */
 import { z } from 'zod';
+import { parsePortal } from './ids.js';
 
 const DOMAIN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 const domain = (what: string) =>
@@ -102,3 +103,26 @@ export const xmppConfigSchema = z
   });
 
 export type XmppConfig = z.infer<typeof xmppConfigSchema>;
+
+/** Why the MUC `room` (a bare JID) may not be bridged under `config`, or undefined when it may. */
+export function mucRefusal(
+  config: Pick<XmppConfig, 'domain' | 'muc_hosts'>,
+  room: string,
+): string | undefined {
+  const host = room.slice(room.lastIndexOf('@') + 1);
+  if (host === config.domain) return `${room} is on this bridge's own domain: not a group chat.`;
+  if (config.muc_hosts.length > 0 && !config.muc_hosts.includes(host))
+    return `This bridge joins group chats on ${config.muc_hosts.join(', ')} only.`;
+  return undefined;
+}
+
+/** Why a room may not be linked to `remoteId` (only a MUC on an allowed service), or undefined. */
+export function linkRefusal(
+  config: Pick<XmppConfig, 'domain' | 'muc_hosts'>,
+  remoteId: string,
+): string | undefined {
+  const where = parsePortal(remoteId);
+  if (where?.kind !== 'muc')
+    return `an XMPP room to link is muc/<room@service> (like muc/room@conference.example.org), not ${remoteId}`;
+  return mucRefusal(config, where.room);
+}

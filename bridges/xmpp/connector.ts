@@ -7,6 +7,7 @@ import {
   BridgeError,
   type AliasResolving,
   type BridgeContext,
+  type Command,
   type Connector,
   type EditCapable,
   type GhostInvite,
@@ -38,13 +39,15 @@ import {
   type PresenceCapable,
 } from '../../src/connector.js';
 import { KeyedChain } from './chain.js';
-import { xmppConfigSchema, type XmppConfig } from './config.js';
+import { linkRefusal, mucRefusal, xmppConfigSchema, type XmppConfig } from './config.js';
+import { xmppCommands } from './commands/commands.js';
 import { ComponentLink } from './connection/connection.js';
 import { linkMetrics } from './connection/metrics.js';
 import type { XmppDeps } from './deps.js';
 import { DirectChats } from './dm/dm.js';
 import * as fromMatrix from './messages/from-matrix.js';
 import {
+  aliasLocalpart,
   bareOf,
   dmPortal,
   matrixUserJid,
@@ -57,11 +60,10 @@ import {
 import { Mucs } from './muc/muc.js';
 import { fromMatrixDeps } from './routing.js';
 import { ReactionSets } from './messages/reactions.js';
-import { DISCO_INFO, DISCO_ITEMS, discoInfo, discoItems } from './connection/disco.js';
+import { answerQueries } from './queries.js';
 import { Gateway } from './gateway/gateway.js';
 import { bounce, isBounceRef, OutcomeWaits, parseRef } from './outcomes.js';
-import { cloneStanza, NS, parseMessage } from './connection/stanzas.js';
-import { xml } from '@xmpp/xml';
+import { cloneStanza, parseMessage } from './connection/stanzas.js';
 import { GhostAvatars } from './avatars/ghost-avatars.js';
 import { AccountPresence } from './avatars/account-presence.js';
 import { MatrixProfiles } from './avatars/matrix-vcards.js';
@@ -156,27 +158,7 @@ export class XmppConnector
       this.dms?.onMessage(copy, parseMessage(copy));
     };
     link.onStanza = (el) => this.onStanza(el);
-    const notFound = () =>
-      xml('error', { type: 'cancel' }, xml('item-not-found', { xmlns: NS.stanzas }));
-    link.answer(DISCO_INFO, 'query', (stanza) => {
-      const to = stanza.attrs.to ?? '';
-      const target = gateway.targetOf(to);
-      if (target) return gateway.discoInfo(target);
-      const node = stanza.getChild('query')?.attrs.node;
-      return discoInfo(to, config.domain, node) ?? notFound();
-    });
-    // XEP-0425 requests to a gateway room (v0.2 and v0.3+); other rooms are not ours.
-    const moderation = (stanza: Element) => {
-      const target = gateway.targetOf(stanza.attrs.to);
-      return target ? gateway.onModerationIq(target, stanza) : notFound();
-    };
-    link.answer(NS.fasten, 'apply-to', moderation, 'set');
-    link.answer(NS.moderate1, 'moderate', moderation, 'set');
-    link.answer(
-      DISCO_ITEMS,
-      'query',
-      (stanza) => discoItems(stanza.attrs.to ?? '', config.domain, gateway) ?? notFound(),
-    );
+    answerQueries(link, gateway, config.domain);
     link.onOnline = () => {
       this.mucs?.rejoinAll();
       this.dms?.subscriptions.announce();
@@ -327,11 +309,27 @@ export class XmppConnector
   /** `#xmpp_<room>=40<muc host>`: a MUC portal (the room is made by core; users join as themselves). */
   async resolveAlias(localpart: string): Promise<PortalInfo | null> {
     const room = parseAliasLocalpart(localpart);
-    if (!room || !this.ctx || !this.mucs) return null;
-    const host = safeJid(room)!.domain;
-    const hosts = this.ctx.config.muc_hosts;
-    if (host === this.ctx.config.domain || (hosts.length > 0 && !hosts.includes(host))) return null;
+    if (!room || !this.ctx || !this.mucs || mucRefusal(this.ctx.config, room)) return null;
     return this.mucs.portalInfo(room);
+  }
+
+  /** `xmpp join` and `xmpp chat` (commands/commands.ts). */
+  commands(): Command[] {
+    return xmppCommands({
+      domain: () => this.context.config.domain,
+      mucRefused: (room) => mucRefusal(this.context.config, room),
+      openMuc: async (room, sender) => {
+        const portal = await this.context.ensurePortal({
+          ...this.running(this.mucs).portalInfo(room),
+          invite: [sender],
+        });
+        await this.running(this.mucs).linked(room);
+        await this.context.invite(portal.key, sender); // a room made before
+        return portal;
+      },
+      mucAlias: (room) => this.context.portalAlias(aliasLocalpart(room)),
+      openChat: (contact, sender) => this.running(this.dms).start(contact, sender),
+    });
   }
 
   /**
@@ -348,6 +346,11 @@ export class XmppConnector
     if (!j.resource) return dmPortal(j.toString(), invite.inviter);
     const room = bareOf(j);
     return this.mucs?.isRoom(room) ? mucPrivatePortal(room, invite.inviter, j.resource) : null;
+  }
+
+  /** `link` and the provisioning API link a room to a MUC (`muc/<room@service>`), nothing else. */
+  validateLink(remoteId: PortalKey): string | undefined {
+    return this.ctx && linkRefusal(this.ctx.config, remoteId);
   }
 
   async portalLinked(portal: PortalRecord): Promise<void> {
@@ -368,6 +371,16 @@ export class XmppConnector
     const where = parsePortal(portal.key);
     if (where?.kind === 'dm' || where?.kind === 'private') await this.dms?.ownerLeft(portal.key);
     if (where?.kind === 'muc') await this.mucs?.unlinked(where.room);
+  }
+
+  private get context(): BridgeContext<XmppConfig> {
+    if (!this.ctx) throw new Error('the XMPP bridge is not running');
+    return this.ctx;
+  }
+
+  private running<T>(part: T | undefined): T {
+    if (!part) throw new Error('the XMPP bridge is not running');
+    return part;
   }
 
   /** The room of a portal, if it has one (tests, admin tooling). */

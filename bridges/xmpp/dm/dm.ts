@@ -6,7 +6,12 @@
  * from their side (connector.ts). The room's key is `dm/<bare JID>/<MXID>`.
  */
 import type { Element } from '@xmpp/xml';
-import type { MatrixUserId, PortalKey, RemoteUserId } from '../../../src/connector.js';
+import type {
+  MatrixUserId,
+  PortalKey,
+  PortalRecord,
+  RemoteUserId,
+} from '../../../src/connector.js';
 import { serverOf, type XmppDeps } from '../deps.js';
 import { bareOf, dmPortal, jidMatrixUser, safeJid, xmppUser } from '../ids.js';
 import type { ReactionSets } from '../messages/reactions.js';
@@ -174,6 +179,19 @@ export class DirectChats {
       if (!forbidden(err)) throw err;
       await this.d.ctx.invite(key, owner, { as: sender });
     }
+  }
+
+  /** `owner` asked for a chat with `contact` (`xmpp chat`): its room, made or found, them invited. */
+  async start(contact: string, owner: MatrixUserId): Promise<PortalRecord> {
+    const key = dmPortal(contact, owner);
+    let failure: unknown;
+    await this.d.chain.run(
+      key,
+      () => this.open(key, owner, contact),
+      (err) => (failure = err),
+    );
+    if (failure) throw failure;
+    return this.d.ctx.ensurePortal({ key });
   }
 
   private async name(sender: RemoteUserId, name: string): Promise<void> {
