@@ -37,6 +37,9 @@ export interface Chat {
   receiptFrom: string;
 }
 
+/** What opening a chat's room needs of it. */
+type ChatRoom = Pick<Chat, 'key' | 'owner' | 'sender' | 'roomName'>;
+
 export class DirectChats {
   /** DM portals whose owner is known to be in (or invited to) the room since the bridge started. */
   private readonly ready = new Set<string>();
@@ -137,7 +140,7 @@ export class DirectChats {
    * room's `invite` level is above it) and they are known to have left, the chat moves to a new
    * room of the bot's, with them invited.
    */
-  private async open(chat: Chat): Promise<void> {
+  private async open(chat: ChatRoom): Promise<void> {
     const { ctx } = this.d;
     const { key, owner } = chat;
     const info = {
@@ -172,7 +175,7 @@ export class DirectChats {
    * The bot invites the owner back; in a chat they started by inviting the ghost, the bot is not
    * in the room (forbidden): the ghost, who is, invites them.
    */
-  private async inviteBack({ key, owner, sender }: Chat): Promise<void> {
+  private async inviteBack({ key, owner, sender }: ChatRoom): Promise<void> {
     try {
       await this.d.ctx.invite(key, owner);
     } catch (err) {
@@ -187,7 +190,7 @@ export class DirectChats {
     let failure: unknown;
     await this.d.chain.run(
       key,
-      () => this.open(key, owner, contact),
+      () => this.open({ key, owner, sender: xmppUser(contact), roomName: contact }),
       (err) => (failure = err),
     );
     if (failure) throw failure;
