@@ -151,23 +151,22 @@ export class DirectChats {
       isDirect: true,
     };
     await ctx.ensurePortal(info);
+    this.ready.add(key);
     try {
       await this.inviteBack(chat);
     } catch (err) {
       // Forbidden also where the owner is in the room still (neither can read it): moved only
-      // when they are known to have left.
-      if (!forbidden(err) || !(await ctx.kv.get(leftKey(key))) || !ctx.unlinkPortal) {
-        ctx.log.debug({ err, portal: key }, 'DM room: no invite sent');
-      } else {
-        const old = await ctx.unlinkPortal(key);
-        await ctx.ensurePortal(info);
-        ctx.log.info(
-          { portal: key, oldRoomId: old?.roomId },
-          'DM room: its owner could not be invited back there: the chat moved to a new room',
-        );
-      }
+      // when they are known to have left. Else the room stays, and so does what is known.
+      if (!forbidden(err) || !(await ctx.kv.get(leftKey(key))) || !ctx.unlinkPortal)
+        return ctx.log.debug({ err, portal: key }, 'DM room: no invite sent');
+      const old = await ctx.unlinkPortal(key);
+      await ctx.ensurePortal(info);
+      this.ready.add(key); // unlinking forgot it
+      ctx.log.info(
+        { portal: key, oldRoomId: old?.roomId },
+        'DM room: its owner could not be invited back there: the chat moved to a new room',
+      );
     }
-    this.ready.add(key);
     await ctx.kv.delete(leftKey(key));
   }
 
