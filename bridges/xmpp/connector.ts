@@ -63,6 +63,7 @@ import { Gateway } from './gateway/gateway.js';
 import { bounce, isBounceRef, OutcomeWaits, parseRef } from './messages/outcomes.js';
 import { cloneStanza, parseMessage } from './connection/stanzas.js';
 import { GhostAvatars } from './avatars/ghost-avatars.js';
+import { AccountPresence } from './avatars/account-presence.js';
 import { MatrixProfiles } from './avatars/matrix-vcards.js';
 import { VCARD } from './avatars/vcard.js';
 
@@ -117,6 +118,7 @@ export class XmppConnector
     const deps = xmppDeps(ctx, link);
     this.waits = deps.waits;
     deps.avatars = new GhostAvatars(deps);
+    deps.accounts = new AccountPresence(deps);
     const profiles = (deps.profiles = new MatrixProfiles(ctx));
     this.profiles = profiles;
     profiles.onPhotoChange = (userId) => {
@@ -269,7 +271,7 @@ export class XmppConnector
         change.membership !== 'join' &&
         change.membership !== 'invite'
       )
-        this.dms?.ownerLeft(change.portal);
+        await this.dms?.ownerLeft(change.portal);
       return;
     }
     if (where?.kind === 'muc') await this.mucs?.onMatrixMembership(where.room, change);
@@ -338,9 +340,9 @@ export class XmppConnector
 
   async portalLinked(portal: PortalRecord): Promise<void> {
     const where = parsePortal(portal.key);
-    if (where?.kind === 'dm') this.dms?.linked(portal.key);
+    if (where?.kind === 'dm') await this.dms?.linked(portal.key);
     if (where?.kind === 'private')
-      this.mucs?.privates.linked(portal.key, where.room, where.nick, where.owner);
+      await this.mucs?.privates.linked(portal.key, where.room, where.nick, where.owner);
     if (where?.kind === 'muc') await this.mucs?.linked(where.room);
     if (where?.kind === 'gateway')
       await this.gateway
@@ -352,7 +354,7 @@ export class XmppConnector
 
   async portalUnlinked(portal: PortalRecord): Promise<void> {
     const where = parsePortal(portal.key);
-    if (where?.kind === 'dm' || where?.kind === 'private') this.dms?.ownerLeft(portal.key);
+    if (where?.kind === 'dm' || where?.kind === 'private') await this.dms?.ownerLeft(portal.key);
     if (where?.kind === 'muc') await this.mucs?.unlinked(where.room);
   }
 

@@ -4,6 +4,7 @@ import type { XmppConfig } from './config.js';
 import type { ComponentLink } from './connection/connection.js';
 import { KeyedChain } from './chain.js';
 import type { GhostAvatars } from './avatars/ghost-avatars.js';
+import type { AccountPresence } from './avatars/account-presence.js';
 import type { MatrixProfiles } from './avatars/matrix-vcards.js';
 import { OutcomeWaits } from './messages/outcomes.js';
 
@@ -27,6 +28,8 @@ export interface XmppDeps {
   waits: OutcomeWaits;
   /** Ghosts' avatars and presence (avatars/ghost-avatars.ts), set once the connector is built. */
   avatars?: GhostAvatars;
+  /** XMPP accounts' presence over their sessions (avatars/account-presence.ts), likewise. */
+  accounts?: AccountPresence;
   /** Matrix users' names and avatars for XMPP (avatars/matrix-vcards.ts), likewise. */
   profiles?: MatrixProfiles;
 }

@@ -76,13 +76,16 @@ export function bridgeContext(
       await runtime.connector.portalUnlinked?.(record);
       return record;
     },
-    invite: async (portal, userId) => {
+    invite: async (portal, userId, opts) => {
       const roomId = await roomOf(portal);
       if (!roomId) throw new Error(`no room for ${portal}`);
-      const member = await deps.client.getState(roomId, 'm.room.member', userId);
+      // The ghost reads the membership too: the bot cannot read a room it is not in.
+      const ghost = opts?.as ? await deps.ghosts.intentFor(runtime, opts.as) : undefined;
+      const member = await deps.client.getState(roomId, 'm.room.member', userId, ghost?.userId);
       const membership = (member as { membership?: unknown } | undefined)?.membership;
       if (membership === 'join' || membership === 'invite') return;
-      await deps.client.invite(roomId, userId);
+      if (ghost) await ghost.invite(roomId, userId);
+      else await deps.client.invite(roomId, userId);
     },
     portalGhosts: async (portal) => {
       const roomId = await roomOf(portal);
