@@ -1,6 +1,7 @@
 /** The XMPP bridge's own config keys (under `bridges.xmpp`). See README.md. */
 import { z } from 'zod';
 import { parsePortal } from './ids.js';
+import { roomEntrySchema, roomListProblems } from './muc/room-entries.js';
 
 const DOMAIN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 const domain = (what: string) =>
@@ -22,6 +23,12 @@ export const xmppConfigSchema = z
     secret: z.string().min(1, 'must be the component secret the XMPP server has for this domain'),
     /** MUC services whose rooms Matrix users may join through aliases; empty: any. */
     muc_hosts: z.array(domain('a MUC service domain')).default([]),
+    /**
+     * MUCs linked at start (muc/room-entries.ts): `'dev@conference.example.org'` (the room its
+     * alias gives) or `{ muc, room: '!abc:example.org', password }` (an existing room; the room's
+     * password for every occupant's join).
+     */
+    rooms: z.array(roomEntrySchema).default([]),
     /** The resource of Matrix users' addresses (`alice\3aexample.org@matrix.example.org/<resource>`). */
     resource: z
       .string()
@@ -100,6 +107,10 @@ export const xmppConfigSchema = z
   .refine((c) => c.reconnect.min_ms <= c.reconnect.max_ms, {
     message: 'reconnect.min_ms must not be larger than reconnect.max_ms',
     path: ['reconnect'],
+  })
+  .superRefine((c, ctx) => {
+    for (const { index, message } of roomListProblems(c.rooms, c.domain, c.muc_hosts))
+      ctx.addIssue({ code: 'custom', path: ['rooms', index], message });
   });
 
 export type XmppConfig = z.infer<typeof xmppConfigSchema>;

@@ -28,8 +28,6 @@ import {
   type PortalRecord,
   type ReactionCapable,
   type RedactionCapable,
-  type RemoteEvent,
-  type EmitOptions,
   type EmitOutcome,
   type SendResult,
   type TopicCapable,
@@ -38,12 +36,11 @@ import {
   type MatrixPresence,
   type PresenceCapable,
 } from '../../src/connector.js';
-import { KeyedChain } from './chain.js';
 import { linkRefusal, mucRefusal, xmppConfigSchema, type XmppConfig } from './config.js';
 import { xmppCommands } from './commands/commands.js';
 import { ComponentLink } from './connection/connection.js';
 import { linkMetrics } from './connection/metrics.js';
-import type { XmppDeps } from './deps.js';
+import { xmppDeps } from './deps.js';
 import { DirectChats } from './dm/dm.js';
 import * as fromMatrix from './messages/from-matrix.js';
 import {
@@ -58,6 +55,7 @@ import {
   safeJid,
 } from './ids.js';
 import { Mucs } from './muc/muc.js';
+import { linkConfiguredRooms } from './muc/configured-rooms.js';
 import { fromMatrixDeps } from './routing.js';
 import { ReactionSets } from './messages/reactions.js';
 import { answerQueries } from './queries.js';
@@ -65,6 +63,7 @@ import { Gateway } from './gateway/gateway.js';
 import { bounce, isBounceRef, OutcomeWaits, parseRef } from './messages/outcomes.js';
 import { cloneStanza, parseMessage } from './connection/stanzas.js';
 import { GhostAvatars } from './avatars/ghost-avatars.js';
+import { AccountPresence } from './avatars/account-presence.js';
 import { MatrixProfiles } from './avatars/matrix-vcards.js';
 import { VCARD } from './avatars/vcard.js';
 
@@ -116,24 +115,10 @@ export class XmppConnector
       dropMessage: (a) => a.type === 'groupchat' && !!this.mucs?.isOtherCopy(a.from, a.to),
     });
     this.link = link;
-    const deps: XmppDeps = {
-      ctx,
-      link,
-      chain: new KeyedChain(),
-      emit: (event: RemoteEvent, ref?: string) => ctx.emit(event, emitOptions(ref)),
-      post: (event: RemoteEvent, ref?: string) =>
-        void ctx
-          .emit(event, emitOptions(ref))
-          .catch((err: unknown) =>
-            ctx.log.warn(
-              { err, portal: event.portal, kind: event.kind },
-              'an XMPP event was not bridged',
-            ),
-          ),
-      waits: new OutcomeWaits(),
-    };
+    const deps = xmppDeps(ctx, link);
     this.waits = deps.waits;
     deps.avatars = new GhostAvatars(deps);
+    deps.accounts = new AccountPresence(deps);
     const profiles = (deps.profiles = new MatrixProfiles(ctx));
     this.profiles = profiles;
     profiles.onPhotoChange = (userId) => {
@@ -143,7 +128,7 @@ export class XmppConnector
     link.answer(VCARD, 'vCard', (iq) => profiles.answer(iq));
     this.reactions = new ReactionSets(ctx.kv);
     this.dms = new DirectChats(deps, this.reactions);
-    this.mucs = new Mucs(deps, this.reactions, this.dms);
+    const mucs = (this.mucs = new Mucs(deps, this.reactions, this.dms));
     const gateway = new Gateway(deps, this.reactions);
     this.gateway = gateway;
     gateway.privateToMatrix = (el, userId) => {
@@ -163,6 +148,7 @@ export class XmppConnector
     };
     linkMetrics(ctx.metrics, link);
     for (const portal of await ctx.portals()) await this.portalLinked(portal);
+    await linkConfiguredRooms(ctx, mucs, (p) => this.portalLinked(p));
     link.start();
   }
 
@@ -285,7 +271,7 @@ export class XmppConnector
         change.membership !== 'join' &&
         change.membership !== 'invite'
       )
-        this.dms?.ownerLeft(change.portal);
+        await this.dms?.ownerLeft(change.portal);
       return;
     }
     if (where?.kind === 'muc') await this.mucs?.onMatrixMembership(where.room, change);
@@ -354,9 +340,9 @@ export class XmppConnector
 
   async portalLinked(portal: PortalRecord): Promise<void> {
     const where = parsePortal(portal.key);
-    if (where?.kind === 'dm') this.dms?.linked(portal.key);
+    if (where?.kind === 'dm') await this.dms?.linked(portal.key);
     if (where?.kind === 'private')
-      this.mucs?.privates.linked(portal.key, where.room, where.nick, where.owner);
+      await this.mucs?.privates.linked(portal.key, where.room, where.nick, where.owner);
     if (where?.kind === 'muc') await this.mucs?.linked(where.room);
     if (where?.kind === 'gateway')
       await this.gateway
@@ -368,7 +354,7 @@ export class XmppConnector
 
   async portalUnlinked(portal: PortalRecord): Promise<void> {
     const where = parsePortal(portal.key);
-    if (where?.kind === 'dm' || where?.kind === 'private') this.dms?.ownerLeft(portal.key);
+    if (where?.kind === 'dm' || where?.kind === 'private') await this.dms?.ownerLeft(portal.key);
     if (where?.kind === 'muc') await this.mucs?.unlinked(where.room);
   }
 
@@ -392,9 +378,3 @@ export class XmppConnector
   static dmPortal = dmPortal;
   static mucPrivatePortal = mucPrivatePortal;
 }
-
-/** XMPP acknowledges nothing to a component: a crash of the bridge must lose nothing, no more. */
-const emitOptions = (ref: string | undefined): EmitOptions => ({
-  survives: 'process-crash',
-  ...(ref !== undefined ? { ref } : {}),
-});

@@ -84,8 +84,16 @@ export interface MatrixRoomView {
   /**
    * Joined members (the bot and ghosts included) with their display names and power levels.
    * `creator`: a creator of a room of version 12 or later, who outranks every power level.
+   * `bridged`: the bridge bot or a ghost of any of this appservice's bridges, not a Matrix user
+   * of their own (a bridge that makes the room's people present on its network skips them).
    */
-  members: { userId: MatrixUserId; displayName?: string; powerLevel: number; creator?: boolean }[];
+  members: {
+    userId: MatrixUserId;
+    displayName?: string;
+    powerLevel: number;
+    creator?: boolean;
+    bridged?: boolean;
+  }[];
 }
 
 export interface BridgeContext<C> {
@@ -136,9 +144,11 @@ export interface BridgeContext<C> {
   unlinkPortal?(portal: PortalKey): Promise<PortalRecord | undefined>;
   /**
    * The bridge bot invites a Matrix user to the portal's room (an invite-only room they left, or
-   * asked to enter); nothing when they are in it or invited already.
+   * asked to enter); nothing when they are in it or invited already. `as`: that remote user's
+   * ghost invites instead, for a room the bot is not in (a direct chat a Matrix user started with
+   * the ghost); rejects (`M_FORBIDDEN`) when the ghost is not in the room or may not invite.
    */
-  invite(portal: PortalKey, userId: MatrixUserId): Promise<void>;
+  invite(portal: PortalKey, userId: MatrixUserId, opts?: { as?: RemoteUserId }): Promise<void>;
   /**
    * Gateways (a network user entering a Matrix room, as an XMPP user joins a MUC): the room an
    * alias (`#room:server`) or room id names, read by the bridge bot, which joins it to read it (a

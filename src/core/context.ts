@@ -28,6 +28,8 @@ export function bridgeContext(
     /** Absent when `public_links` is not set: `publicLink` then answers undefined. */
     publicLinks?: PublicLinks;
     notify(userId: string, text: string): Promise<boolean>;
+    /** The bridge bot or a ghost of any bridge (`bridged` in a MatrixRoomView's members). */
+    isBridgeUser(userId: string): boolean;
   },
 ): BridgeContext<unknown> {
   const namespace = `bridge:${runtime.id}`;
@@ -74,13 +76,16 @@ export function bridgeContext(
       await runtime.connector.portalUnlinked?.(record);
       return record;
     },
-    invite: async (portal, userId) => {
+    invite: async (portal, userId, opts) => {
       const roomId = await roomOf(portal);
       if (!roomId) throw new Error(`no room for ${portal}`);
-      const member = await deps.client.getState(roomId, 'm.room.member', userId);
+      // The ghost reads the membership too: the bot cannot read a room it is not in.
+      const ghost = opts?.as ? await deps.ghosts.intentFor(runtime, opts.as) : undefined;
+      const member = await deps.client.getState(roomId, 'm.room.member', userId, ghost?.userId);
       const membership = (member as { membership?: unknown } | undefined)?.membership;
       if (membership === 'join' || membership === 'invite') return;
-      await deps.client.invite(roomId, userId);
+      if (ghost) await ghost.invite(roomId, userId);
+      else await deps.client.invite(roomId, userId);
     },
     portalGhosts: async (portal) => {
       const roomId = await roomOf(portal);
@@ -92,9 +97,10 @@ export function bridgeContext(
       });
     },
     matrixRoom: async (aliasOrId, opts) => {
-      if (!opts?.as) return readMatrixRoom(deps.client, aliasOrId);
+      const bridged = (userId: string) => deps.isBridgeUser(userId);
+      if (!opts?.as) return readMatrixRoom(deps.client, aliasOrId, undefined, bridged);
       await deps.ghosts.intentFor(runtime, opts.as); // registered before it acts
-      return readMatrixRoom(deps.client, aliasOrId, runtime.ghostUserId(opts.as));
+      return readMatrixRoom(deps.client, aliasOrId, runtime.ghostUserId(opts.as), bridged);
     },
     kv,
     metrics: bridgeMetrics(deps.metrics.registry, runtime.id),

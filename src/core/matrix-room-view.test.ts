@@ -64,4 +64,21 @@ describe('readMatrixRoom', () => {
       'state bot',
     ]);
   });
+
+  it('marks the bridge bot and bridges’ ghosts as bridged, not the room’s people', async () => {
+    const c = client([
+      state('m.room.member', { membership: 'join' }, '@olga:example.org'),
+      state('m.room.member', { membership: 'join' }, '@switchboard:example.org'),
+      state('m.room.member', { membership: 'join' }, '@irc_bob:example.org'),
+    ]);
+    const ours = (u: string) => u === '@switchboard:example.org' || u.startsWith('@irc_');
+    const view = await readMatrixRoom(c, ROOM, undefined, ours);
+    expect(view?.members.map((m) => [m.userId, m.bridged ?? false])).toEqual([
+      ['@olga:example.org', false],
+      ['@switchboard:example.org', true],
+      ['@irc_bob:example.org', true],
+    ]);
+    // Without the predicate, nobody is marked.
+    expect((await readMatrixRoom(c, ROOM))?.members.some((m) => m.bridged)).toBe(false);
+  });
 });

@@ -11,6 +11,8 @@ export async function readMatrixRoom(
   aliasOrId: string,
   /** Who joins and reads it: the bot when unset, else that user (a ghost). */
   asUser?: string,
+  /** Whether a member is the bridge bot or a ghost of one of the bridges (marked `bridged`). */
+  isBridgeUser: (userId: string) => boolean = () => false,
 ): Promise<MatrixRoomView | undefined> {
   let roomId = aliasOrId;
   let via: string[] = [];
@@ -57,6 +59,7 @@ export async function readMatrixRoom(
           ...(displayName ? { displayName } : {}),
           powerLevel: typeof level === 'number' ? level : usersDefault,
           ...(creators.has(e.state_key) ? { creator: true } : {}),
+          ...(isBridgeUser(e.state_key) ? { bridged: true } : {}),
         };
       }),
   };

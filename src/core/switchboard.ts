@@ -11,7 +11,7 @@ import { TrafficRing } from '../status/traffic.js';
 import type { Store } from '../store/store.js';
 import { appserviceHandlers } from './appservice-handlers.js';
 import { loadRuntimes, startRuntimes, stopRuntimes } from './bridge-lifecycle.js';
-import type { AnyConnector, BridgeRuntime } from './bridge-runtime.js';
+import { bridgeOwning, type AnyConnector, type BridgeRuntime } from './bridge-runtime.js';
 import { coreCommands } from './commands/core-commands.js';
 import { GhostDirectory } from './ghosts.js';
 import { InboundTasks } from './inbound-task.js';
@@ -252,6 +252,7 @@ export class Switchboard {
       metrics,
       publicLinks,
       notify: (userId, text) => management.notify(userId, text),
+      isBridgeUser: (userId) => userId === this.botUserId || !!bridgeOwning(runtimes, userId),
     });
 
     // Replay before listening, so old events keep their place ahead of new ones.

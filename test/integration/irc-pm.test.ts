@@ -2,7 +2,8 @@
 // alice's puppet → a direct-chat room is made with alice invited, where the IRC user's ghost
 // speaks; what alice says there goes back to that nick as PRIVMSG (in order, line by line);
 // emotes and notices keep their kind; nobody else can speak for alice in her PM room; the room
-// follows the IRC user's nick changes, and invites alice back when she has left it.
+// follows the IRC user's nick changes, and invites alice back when she has left it (the ghost
+// invites her to a direct chat she started with it, which the bot is not in).
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
@@ -177,6 +178,26 @@ describe('IRC private messages (InspIRCd + Synapse)', () => {
         "carol's answer in the direct chat",
       );
       expect(await connector.pmRoomOf('test', carolNick, alice.userId as MatrixUserId)).toBe(room);
+      // Alice leaves; the bot is not in this room, so carol's ghost invites her back to it.
+      await asUser(alice, 'POST', `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/leave`, {});
+      carol.client.say(puppetNick, 'still there?');
+      await waitFor(
+        () =>
+          asUser(alice, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(room)}`, {}).then(
+            () => true,
+            () => undefined,
+          ),
+        20_000,
+        'alice invited back to her direct chat and joined',
+      );
+      await waitFor(
+        async () =>
+          (await roomEvents(alice, room)).find(
+            (e) => e.sender === carolGhost && e.content.body === 'still there?',
+          ),
+        20_000,
+        "carol's next PM in the same direct chat",
+      );
     } finally {
       carol.client.quit('bye');
     }

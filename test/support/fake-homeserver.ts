@@ -173,6 +173,10 @@ export class FakeHomeserver implements ServerState {
     this.world.invite(roomId, inviter, target);
   }
 
+  leave(roomId: string, userId: string): void {
+    this.world.leave(roomId, userId);
+  }
+
   send(
     roomId: string,
     sender: string,

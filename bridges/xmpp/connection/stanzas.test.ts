@@ -1,6 +1,6 @@
 import { xml } from '@xmpp/xml';
 import { describe, expect, it } from 'vitest';
-import { buildMessage, buildModeration, NS, parseMessage } from './stanzas.js';
+import { buildJoin, buildMessage, buildModeration, NS, parseMessage } from './stanzas.js';
 
 describe('reading messages', () => {
   it('reads ids, corrections, reactions and chat states', () => {
@@ -165,5 +165,17 @@ describe('XEP-0425 moderation', () => {
     expect(m1.attrs.id).toBe('sid1');
     expect(m1.getChild('retract', NS.retract)).toBeDefined();
     expect(m1.getChild('reason')).toBeUndefined();
+  });
+});
+
+describe('MUC joins', () => {
+  it("carry the room's password (XEP-0045 §7.2.6) only when it has one", () => {
+    const x = (el: ReturnType<typeof buildJoin>) => el.getChild('x', NS.muc);
+    const open = buildJoin('a@m.x/matrix', 'r@muc.x/Alice');
+    expect(x(open)?.getChild('password')).toBeUndefined();
+    expect(x(open)?.getChild('history')?.attrs.maxstanzas).toBe('0');
+    const locked = buildJoin('a@m.x/matrix', 'r@muc.x/Alice', [], 'sésame <&> ok');
+    expect(x(locked)?.getChildText('password')).toBe('sésame <&> ok');
+    expect(locked.toString()).toContain('<password>sésame &lt;&amp;&gt; ok</password>');
   });
 });

@@ -287,11 +287,22 @@ export function buildMessage(m: OutgoingMessage): Element {
  * A presence to join a MUC as `nick` (no history: the bridge catches up by itself), with `extra`
  * (show, status, the XEP-0153 photo hash).
  */
-export function buildJoin(from: string, occupant: string, extra: Element[] = []): Element {
+/** A MUC join (XEP-0045 §7.2), with the room's password (§7.2.6) when it has one. */
+export function buildJoin(
+  from: string,
+  occupant: string,
+  extra: Element[] = [],
+  password?: string,
+): Element {
   return xml(
     'presence',
     { from, to: occupant, id: newId() },
-    xml('x', { xmlns: NS.muc }, xml('history', { maxstanzas: '0' })),
+    xml(
+      'x',
+      { xmlns: NS.muc },
+      xml('history', { maxstanzas: '0' }),
+      password !== undefined ? xml('password', {}, xmlText(password)) : null,
+    ),
     ...extra,
   );
 }

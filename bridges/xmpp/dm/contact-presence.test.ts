@@ -1,5 +1,6 @@
 import { xml } from '@xmpp/xml';
 import { describe, expect, it } from 'vitest';
+import { AccountPresence } from '../avatars/account-presence.js';
 import type { XmppDeps } from '../deps.js';
 import { ContactPresence } from './contact-presence.js';
 
@@ -17,6 +18,7 @@ function setUp() {
       told: (_: unknown, hash: string) => told.push(hash),
     },
   } as unknown as XmppDeps;
+  d.accounts = new AccountPresence(d);
   return { contacts: new ContactPresence(d), set, told };
 }
 

@@ -1,8 +1,9 @@
 /**
  * One-to-one chats. An XMPP user writing to `<escaped MXID>@<component>` gets a direct-chat room
  * with that Matrix user invited (made on the first message; the user is invited back when they
- * left it and the contact writes again). A Matrix user who invites a ghost to a direct chat
- * starts one from their side (connector.ts). The room's key is `dm/<bare JID>/<MXID>`.
+ * left it and the contact writes again: by the bot, or in a chat the Matrix user started by
+ * inviting the ghost, by the ghost). A Matrix user who invites a ghost to a direct chat starts one
+ * from their side (connector.ts). The room's key is `dm/<bare JID>/<MXID>`.
  */
 import type { Element } from '@xmpp/xml';
 import type {
@@ -36,13 +37,14 @@ export interface Chat {
   receiptFrom: string;
 }
 
+/** What opening a chat's room needs of it. */
+type ChatRoom = Pick<Chat, 'key' | 'owner' | 'sender' | 'roomName'>;
+
 export class DirectChats {
   /** DM portals whose owner is known to be in (or invited to) the room since the bridge started. */
   private readonly ready = new Set<string>();
   /** Contacts' names as they last gave them (XEP-0172), to name their ghosts once. */
   private readonly named = new Map<string, string>();
-  /** Chats whose owner left their room (in memory: forgotten at a restart). */
-  private readonly left = new Set<string>();
 
   /** Contacts who see Matrix users' presence (subscriptions.ts). */
   readonly subscriptions: Subscriptions;
@@ -99,7 +101,7 @@ export class DirectChats {
    */
   deliver(el: Element, m: ParsedMessage, chat: Chat): void {
     const { ctx, link } = this.d;
-    const { key, owner, sender } = chat;
+    const { key, sender } = chat;
     const content = m.body !== undefined || m.reactions || m.retracts;
     void this.d.chain.run(
       key,
@@ -112,7 +114,7 @@ export class DirectChats {
           (url) => mediaFromLink(this.d.ctx, url),
         );
         if (events.length === 0) return;
-        if (!this.ready.has(key)) await this.open(key, owner, chat.roomName);
+        if (!this.ready.has(key)) await this.open(chat);
         await this.name(sender, chat.name);
         // What Matrix refuses for good bounces back to the sender (messages/outcomes.ts).
         for (const e of events) await this.d.emit(e, bounceable(e) ? bounceRef(m) : undefined);
@@ -133,39 +135,52 @@ export class DirectChats {
   }
 
   /**
-   * The room exists and its owner is in it or invited (back). A chat the Matrix user started (by
-   * inviting the ghost) is a room the bridge bot is not in, so it cannot invite them back after
-   * they left: the chat moves to a new room of the bot's, with them invited.
+   * The room exists and its owner is in it or invited (back): the message waits for them there.
+   * Where neither the bot nor the ghost may invite them (the ghost is not in the room, or the
+   * room's `invite` level is above it) and they are known to have left, the chat moves to a new
+   * room of the bot's, with them invited.
    */
-  private async open(key: PortalKey, owner: MatrixUserId, roomName: string): Promise<void> {
+  private async open(chat: ChatRoom): Promise<void> {
     const { ctx } = this.d;
+    const { key, owner } = chat;
     const info = {
       key,
-      name: roomName,
+      name: chat.roomName,
       joinRule: 'invite' as const,
       invite: [owner],
       isDirect: true,
     };
     await ctx.ensurePortal(info);
-    try {
-      await ctx.invite(key, owner);
-    } catch (err) {
-      const forbidden = (err as { errcode?: string }).errcode === 'M_FORBIDDEN';
-      // Forbidden also where the owner is in the room still (the bot cannot read it): moved only
-      // when they are known to have left.
-      if (!forbidden || !this.left.has(key) || !ctx.unlinkPortal) {
-        ctx.log.debug({ err, portal: key }, 'DM room: no invite sent');
-      } else {
-        const old = await ctx.unlinkPortal(key);
-        await ctx.ensurePortal(info);
-        ctx.log.info(
-          { portal: key, oldRoomId: old?.roomId },
-          'DM room: the bot could not invite its owner back there: the chat moved to a new room',
-        );
-      }
-    }
     this.ready.add(key);
-    this.left.delete(key);
+    try {
+      await this.inviteBack(chat);
+    } catch (err) {
+      // Forbidden also where the owner is in the room still (neither can read it): moved only
+      // when they are known to have left. Else the room stays, and so does what is known.
+      if (!forbidden(err) || !(await ctx.kv.get(leftKey(key))) || !ctx.unlinkPortal)
+        return ctx.log.debug({ err, portal: key }, 'DM room: no invite sent');
+      const old = await ctx.unlinkPortal(key);
+      await ctx.ensurePortal(info);
+      this.ready.add(key); // unlinking forgot it
+      ctx.log.info(
+        { portal: key, oldRoomId: old?.roomId },
+        'DM room: its owner could not be invited back there: the chat moved to a new room',
+      );
+    }
+    await ctx.kv.delete(leftKey(key));
+  }
+
+  /**
+   * The bot invites the owner back; in a chat they started by inviting the ghost, the bot is not
+   * in the room (forbidden): the ghost, who is, invites them.
+   */
+  private async inviteBack({ key, owner, sender }: ChatRoom): Promise<void> {
+    try {
+      await this.d.ctx.invite(key, owner);
+    } catch (err) {
+      if (!forbidden(err)) throw err;
+      await this.d.ctx.invite(key, owner, { as: sender });
+    }
   }
 
   /** `owner` asked for a chat with `contact` (`xmpp chat`): its room, made or found, them invited. */
@@ -174,7 +189,7 @@ export class DirectChats {
     let failure: unknown;
     await this.d.chain.run(
       key,
-      () => this.open(key, owner, contact),
+      () => this.open({ key, owner, sender: xmppUser(contact), roomName: contact }),
       (err) => (failure = err),
     );
     if (failure) throw failure;
@@ -192,14 +207,25 @@ export class DirectChats {
     return this.subscriptions.onSubscription(el);
   }
 
-  /** The room is linked (made here, or by a Matrix user's invite of the ghost). */
-  linked(key: string): void {
-    this.ready.add(key);
+  /**
+   * The room is linked (made here, by a Matrix user's invite of the ghost, or found at start):
+   * ready, unless its owner left it (then the next message invites them back first).
+   */
+  async linked(key: string): Promise<void> {
+    if (!(await this.d.ctx.kv.get(leftKey(key)))) this.ready.add(key);
   }
 
-  /** The owner left the room: the next message from the contact invites them back. */
-  ownerLeft(key: string): void {
+  /**
+   * The owner left the room: the next message from the contact invites them back. Kept in the
+   * store: after a restart, a chat nobody may invite them back to still moves (open).
+   */
+  async ownerLeft(key: string): Promise<void> {
     this.ready.delete(key);
-    this.left.add(key);
+    await this.d.ctx.kv.set(leftKey(key), true);
   }
 }
+
+/** Set while a chat's owner is out of its room. */
+const leftKey = (key: string) => `${key}/left`;
+
+const forbidden = (err: unknown) => (err as { errcode?: string }).errcode === 'M_FORBIDDEN';

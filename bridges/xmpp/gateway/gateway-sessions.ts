@@ -157,6 +157,7 @@ export abstract class GatewaySessions extends GatewayMatrixSide {
     if (!room || !o) return;
     room.occupants.delete(full);
     await this.save(room);
+    this.d.accounts?.heard(this.presenceSource(room, full), `${room.key}/${full}`, undefined);
     const gone = { level: 0, unavailable: true, ...(reason ? { reason } : {}) };
     if (!codes.includes('333'))
       this.out(
@@ -184,6 +185,12 @@ export abstract class GatewaySessions extends GatewayMatrixSide {
         sender: xmppUser(o.bare),
       });
     }
+  }
+
+  /** Where a session's presence goes: their ghost's, ordered after the room's events. */
+  protected presenceSource(room: GwRoom, full: string) {
+    const bare = safeJid(full)!.bare().toString();
+    return { ghost: xmppUser(bare), portal: room.key, from: this.d.link.domain, to: bare };
   }
 
   /**

@@ -9,6 +9,7 @@
  * that bounces removes the session.
  */
 import { presencePhotoHash } from '../avatars/vcard.js';
+import { sessionOf } from '../avatars/account-presence.js';
 import { xml, type Element } from '@xmpp/xml';
 import type { EmitOutcome, GhostInvite, MatrixUserId, PortalKey } from '../../../src/connector.js';
 import type { XmppDeps } from '../deps.js';
@@ -121,6 +122,14 @@ export class Gateway extends GatewaySessions {
           return;
         }
         await this.join(el, target, to.bare().toString(), nick, full);
+        // Away, busy, back (`<show>`, `<status>`): their ghost's presence, once they are in.
+        const room = this.rooms.get(target);
+        if (room?.occupants.has(full))
+          this.d.accounts?.heard(
+            this.presenceSource(room, full),
+            `${room.key}/${full}`,
+            sessionOf(el),
+          );
       },
       (err) => {
         this.d.ctx.log.warn({ err, portal: gatewayPortal(target) }, 'gateway presence failed');
@@ -128,7 +137,7 @@ export class Gateway extends GatewaySessions {
           this.out(buildError(el, 'wait', 'remote-server-timeout', describe(err)));
       },
     );
-    // Their avatar (XEP-0153: their vCard asked of their account) and presence, on their ghost.
+    // Their avatar (XEP-0153: their vCard asked of their account), on their ghost.
     const bare = from.bare().toString();
     const src = {
       ghost: xmppUser(bare),

@@ -61,6 +61,7 @@ export function onPresence(host: PresenceHost, el: Element): void {
       mine.nick = nick;
       if (mine.state !== 'joined') {
         mine.state = 'joined';
+        room.passwordRefused = false;
         mine.settle?.();
         host.joined(room, mine);
       }
@@ -166,8 +167,35 @@ async function refused(
     return;
   }
   const why = text ? `${condition}: ${text}` : condition;
+  if (condition === 'not-authorized') return passwordRefused(host.d, room, o, why);
   o.settle?.(new BridgeError('rejected', `the XMPP room ${room.jid} refused you (${why})`));
   await tell(host, room, o, `The XMPP room ${room.jid} refused to let you in (${why}).`);
+}
+
+/**
+ * A join refused as not-authorized: the room wants a password (XEP-0045 §7.2.6) and the bridge
+ * has none for it, or a wrong one. Logged at each refusal; the room is told once (until a join
+ * succeeds), since every Matrix user's join fails alike. The password itself is never written.
+ */
+async function passwordRefused(d: XmppDeps, room: Room, o: Occupant, why: string): Promise<void> {
+  const configured = room.password !== undefined;
+  const fix = configured
+    ? 'the password the bridge has for it (bridges.xmpp.rooms) is wrong'
+    : 'give its password in the bridge config (bridges.xmpp.rooms)';
+  d.ctx.log.warn(
+    { portal: mucPortal(room.jid), muc: room.jid, passwordConfigured: configured },
+    configured
+      ? 'a password-protected MUC refused the configured password: check bridges.xmpp.rooms'
+      : 'a password-protected MUC refused a join: give its password in bridges.xmpp.rooms',
+  );
+  o.settle?.(new BridgeError('rejected', `the XMPP room ${room.jid} refused you (${why}): ${fix}`));
+  if (room.passwordRefused) return;
+  room.passwordRefused = true;
+  await roomNotice(
+    d,
+    room,
+    `The XMPP room ${room.jid} is password-protected and refused Matrix users: ${fix}. Nothing said here reaches it until then.`,
+  );
 }
 
 /**
@@ -175,20 +203,24 @@ async function refused(
  * the portal room as a notice of the MUC's own ghost (never silently).
  */
 async function tell(host: PresenceHost, room: Room, o: Occupant, text: string): Promise<void> {
-  const { ctx } = host.d;
-  if (await ctx.notify(o.userId, text).catch(() => false)) return;
+  if (await host.d.ctx.notify(o.userId, text).catch(() => false)) return;
+  await roomNotice(host.d, room, `${o.userId}: ${text}`);
+}
+
+/** A notice in the portal room from the MUC's own ghost. */
+function roomNotice(d: XmppDeps, room: Room, text: string): Promise<void> {
   const portal = mucPortal(room.jid);
-  await host.d.chain.run(
+  return d.chain.run(
     portal,
     () =>
-      host.d.emit({
+      d.emit({
         kind: 'message',
         portal,
         sender: xmppUser(room.jid),
         id: remoteMessageId(`notice:${newId()}`),
-        content: { kind: 'notice', text: `${o.userId}: ${text}` },
+        content: { kind: 'notice', text },
       }),
-    (err) => ctx.log.warn({ err, portal }, 'a notice about a MUC occupant was not sent'),
+    (err) => d.ctx.log.warn({ err, portal }, 'a notice about a MUC occupant was not sent'),
   );
 }
 

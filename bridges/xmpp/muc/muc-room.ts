@@ -23,6 +23,10 @@ export interface Occupant {
 
 export interface Room {
   jid: string;
+  /** The room's password from the config (XEP-0045 §7.2.6), sent in each join. Never logged. */
+  password?: string;
+  /** The room refused a join as not-authorized (a wrong or missing password): told once. */
+  passwordRefused?: boolean;
   occupants: Map<MatrixUserId, Occupant>;
   /**
    * XMPP occupants by the nick their ghost is named by (their ghosts are in the room); the maps
@@ -83,9 +87,10 @@ export interface Stored {
   nick: string;
 }
 
-export function newRoom(jid: string): Room {
+export function newRoom(jid: string, password?: string): Room {
   return {
     jid,
+    ...(password !== undefined ? { password } : {}),
     occupants: new Map(),
     remote: new Set(),
     ghostNicks: new Map(),

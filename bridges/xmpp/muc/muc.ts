@@ -48,10 +48,18 @@ import { onMatrixMembership } from './matrix-membership.js';
 
 const membersKey = (room: string) => `muc/${room}/members`;
 
+/** A Matrix user in a portal's room, by the id and display name their occupant is made from. */
+export interface RoomMember {
+  userId: MatrixUserId;
+  displayName?: string;
+}
+
 export class Mucs {
   private readonly rooms = new Map<string, Room>();
   private readonly mam = new MamQueries();
   private stopped = false;
+  /** Room passwords from the config (bridges.xmpp.rooms), by the MUC's address. */
+  private readonly passwords: Map<string, string>;
   /** Private messages with occupants (XEP-0045 §7.5). */
   readonly privates: PrivateChats;
 
@@ -61,6 +69,11 @@ export class Mucs {
     dms: DirectChats,
   ) {
     this.privates = new PrivateChats(d, dms, this.rooms);
+    this.passwords = new Map(
+      d.ctx.config.rooms.flatMap((r) =>
+        r.password !== undefined ? [[r.muc, r.password] as const] : [],
+      ),
+    );
   }
 
   portalInfo(room: string): PortalInfo {
@@ -103,7 +116,7 @@ export class Mucs {
   private room(jid: string): Room {
     let room = this.rooms.get(jid);
     if (!room) {
-      room = newRoom(jid);
+      room = newRoom(jid, this.passwords.get(jid));
       this.rooms.set(jid, room);
     }
     return room;
@@ -178,23 +191,48 @@ export class Mucs {
     await this.d.ctx.kv.set(membersKey(room.jid), list);
   }
 
+  /** A new occupant for a Matrix user (not joined yet); undefined when their id has no address. */
+  private newOccupant(user: RoomMember): Occupant | undefined {
+    const own = matrixUserJid(user.userId, this.d.link.domain);
+    if (!own) return undefined;
+    const wanted = nickFor(user.displayName ?? '', user.userId);
+    return {
+      userId: user.userId,
+      wanted,
+      nick: wanted,
+      full: `${own}/${this.d.ctx.config.resource}`,
+      state: 'left',
+      conflicts: 0,
+    };
+  }
+
+  /**
+   * Matrix users already in the portal's room (one the config links) become occupants as if
+   * they had just joined it: stored, and joined now when the connection is up, else when it is.
+   */
+  async addMembers(jid: string, users: RoomMember[]): Promise<void> {
+    const room = this.room(jid);
+    const added: Occupant[] = [];
+    for (const user of users) {
+      const o = room.occupants.has(user.userId) ? undefined : this.newOccupant(user);
+      if (!o) continue;
+      room.occupants.set(user.userId, o);
+      added.push(o);
+    }
+    if (added.length === 0) return;
+    await this.store(room);
+    if (this.d.link.state !== 'online') return; // the connection's start joins them (rejoinAll)
+    for (const o of added) void this.join(room, o).catch(() => undefined);
+  }
+
   /** The user's occupant, joined (joining it first when needed). */
   async ensureJoined(jid: string, sender: MatrixSender): Promise<Occupant> {
     const room = this.room(jid);
     let o = room.occupants.get(sender.userId);
     if (!o) {
-      const own = matrixUserJid(sender.userId, this.d.link.domain);
-      if (!own)
+      o = this.newOccupant(sender);
+      if (!o)
         throw new BridgeError('rejected', 'your Matrix id cannot be an XMPP address (capitals?)');
-      const wanted = nickFor(sender.displayName, sender.userId);
-      o = {
-        userId: sender.userId,
-        wanted,
-        nick: wanted,
-        full: `${own}/${this.d.ctx.config.resource}`,
-        state: 'left',
-        conflicts: 0,
-      };
       room.occupants.set(sender.userId, o);
       await this.store(room);
     }

@@ -46,7 +46,7 @@ export function joinOccupant(d: XmppDeps, room: Room, o: Occupant, first = false
       (err: Error) => previous(err),
     );
   d.link
-    .send(buildJoin(o.full, `${room.jid}/${o.nick}`, presenceOf(d, o)), { first })
+    .send(buildJoin(o.full, `${room.jid}/${o.nick}`, presenceOf(d, o), room.password), { first })
     .catch((err: unknown) => {
       settle(new BridgeError('network', `could not join ${room.jid}: ${String(err)}`, true));
     });

@@ -53,9 +53,9 @@ export class PrivateChats {
   }
 
   /** The portal of a chat is linked (at start, or made now). */
-  linked(key: string, room: string, nick: string, owner: MatrixUserId): void {
+  async linked(key: string, room: string, nick: string, owner: MatrixUserId): Promise<void> {
     this.note(room, nick, owner);
-    this.dms.linked(key);
+    await this.dms.linked(key);
   }
 
   /** An occupant's private message (chat or normal) to one of our occupants. */
