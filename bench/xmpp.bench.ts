@@ -62,7 +62,7 @@ import { XmppPeer } from './lib/xmpp-peer.js';
 import { enterRoom, portalFromAlias, sayFromMatrix } from './lib/xmpp-portal-room.js';
 import { XmppReceiver } from './lib/xmpp-receiver.js';
 import { XmppServer } from './lib/xmpp-server.js';
-import { holdLine, XmppWire } from './lib/xmpp-wire.js';
+import { wireReport, XmppWire } from './lib/xmpp-wire.js';
 import { ensureTcpdump } from './lib/wire-capture.js';
 import { pinToCpu } from './lib/threads.js';
 import { diskSyncTimes, TransactionTimes } from './lib/transaction-times.js';
@@ -391,17 +391,13 @@ try {
   if (wire) {
     const { counts, times } = await wire.stop();
     wire = undefined;
-    log(
-      `On the wire (tcpdump on lo: ${counts.captured} packets, ${counts.dropped} dropped by the kernel; tcpdump's CPU ${round(counts.cpuMs)} ms): Prosody's hold, a message into its component port → out of Carol's socket, at ${rate} msg/s`,
-    );
-    log(`  the bridge's (Matrix → XMPP): ${holdLine(times, 'q')}`);
-    if (plainLine) log(`  the plain component's: ${holdLine(times, 'pm')}`);
-    if (plainLine && args.stages)
-      log(`  the plain component's with the bridge's shape: ${holdLine(times, 'pg')}`);
-    if (args.control && plainLine) {
-      log(`  control, the bridge's: ${holdLine(times, 'c')}`);
-      log(`  control, the plain component's: ${holdLine(times, 'k')}`);
-    }
+    const plainOn = !!plainLine;
+    const lines = wireReport(counts, times, rate, {
+      plain: plainOn,
+      shape: plainOn && args.stages,
+      control: plainOn && args.control,
+    });
+    for (const line of lines) log(line);
   }
 
   // Memory per Matrix user known to XMPP: each one more occupant of the MUC.

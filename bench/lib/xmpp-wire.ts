@@ -108,6 +108,32 @@ export function holdLine(times: WireTimes, prefix: string, client = 'carol'): st
   return `${all.length} of them: ${spread(all)}; the first stanza of a segment ${spread(first)}, the others ${spread(later)}; ${stanzas} stanzas in ${sizes.length} segments (${round(stanzas / Math.max(1, sizes.length), 2)} a segment, max ${Math.max(0, ...sizes)}, ${sizes.filter((s) => s > 1).length} with more than one)`;
 }
 
+/**
+ * The report of a run's capture: Prosody's hold of the bridge's paced messages, and of the plain
+ * component's lines the run had (alone, with the bridge's shape, the control at once).
+ */
+export function wireReport(
+  counts: CaptureCounts,
+  times: WireTimes,
+  rate: number,
+  lines: { plain: boolean; shape: boolean; control: boolean },
+): string[] {
+  return [
+    `On the wire (tcpdump on lo: ${counts.captured} packets, ${counts.dropped} dropped by the kernel; tcpdump's CPU ${round(counts.cpuMs)} ms): Prosody's hold, a message into its component port → out of Carol's socket, at ${rate} msg/s`,
+    `  the bridge's (Matrix → XMPP): ${holdLine(times, 'q')}`,
+    ...(lines.plain ? [`  the plain component's: ${holdLine(times, 'pm')}`] : []),
+    ...(lines.shape
+      ? [`  the plain component's with the bridge's shape: ${holdLine(times, 'pg')}`]
+      : []),
+    ...(lines.control
+      ? [
+          `  control, the bridge's: ${holdLine(times, 'c')}`,
+          `  control, the plain component's: ${holdLine(times, 'k')}`,
+        ]
+      : []),
+  ];
+}
+
 /** A capture of the component port's way in and the client port's way out. */
 export class XmppWire {
   private constructor(
