@@ -36,7 +36,7 @@ import { machine } from './lib/machine.js';
 import { pace, sleep, waitUntil } from './lib/pusher.js';
 import { serialLine, serialSends } from './lib/serial-sends.js';
 import { IN_POINTS, OUT_POINTS, stageTable } from './lib/stage-report.js';
-import { coreShare, cpuSplit, MB, round } from './lib/stats.js';
+import { coreShare, cpuSplit, round } from './lib/stats.js';
 import {
   afterWrite,
   carolSays,
@@ -66,6 +66,7 @@ import { wireReport, XmppWire } from './lib/xmpp-wire.js';
 import { ensureTcpdump } from './lib/wire-capture.js';
 import { pinToCpu } from './lib/threads.js';
 import { diskSyncTimes, TransactionTimes } from './lib/transaction-times.js';
+import { crowdLine } from './lib/xmpp-crowd.js';
 import { args } from './lib/xmpp-options.js';
 
 const messages = Number(args.messages);
@@ -186,7 +187,7 @@ try {
   // Matrix users' occupants on the component too). The bridge bridges these to Matrix meanwhile,
   // so Prosody shares the machine with it here: the plain room below measures it without.
   prosodyFrom();
-  let t0 = performance.now();
+  const t0 = performance.now();
   for (const b of msgs('x', messages)) alice.say(MUC, b);
   await waitUntil(() => bob.arrivals.has(`x ${messages - 1}`), 300_000, 'Prosody alone');
   const prosodyMs = (bob.arrivals.get(`x ${messages - 1}`) ?? performance.now()) - t0;
@@ -196,23 +197,35 @@ try {
   );
   await sleep(500);
 
-  // XMPP → Matrix.
-  await bridge.ask({ type: 'mark' }, 'marked');
-  prosodyFrom();
-  let benchCpu0 = process.cpuUsage();
-  t0 = performance.now();
-  for (const b of msgs('i', messages)) alice.say(MUC, b);
-  await waitUntil(
-    () => msgs('i', messages).every((b) => arrivals.has(b)),
-    300_000,
+  /** `messages` sent at once one way, timed to the last arrival in `got`; its line logged. */
+  const burst = async (
+    what: string,
+    prefix: string,
+    send: (bodies: string[]) => unknown,
+    got: Map<string, number>,
+  ) => {
+    const bodies = msgs(prefix, messages);
+    await bridge.ask({ type: 'mark' }, 'marked');
+    prosodyFrom();
+    const cpu0 = process.cpuUsage();
+    const start = performance.now();
+    await send(bodies);
+    await waitUntil(() => bodies.every((b) => got.has(b)), 300_000, what);
+    const ms = Math.max(...bodies.map((b) => got.get(b)!)) - start;
+    const prosodyLine = prosodyPer(messages);
+    const benchLine = benchShare(cpu0, start);
+    const stats = await bridge.ask({ type: 'stats' }, 'stats');
+    log(
+      `${what}: ${messages} messages in ${round(ms / 1000, 2)} s = ${rateOf(messages, ms)}; bridge CPU ${round(stats.cpuMs / messages, 3)} ms/msg (${round((messages / stats.cpuMs) * 1000)} msg per CPU-second; ${cpuSplit(stats, messages)}); ${prosodyLine}; ${benchLine}`,
+    );
+    return ms;
+  };
+
+  const inMs = await burst(
     'XMPP → Matrix',
-  );
-  const inMs = Math.max(...msgs('i', messages).map((b) => arrivals.get(b)!)) - t0;
-  const inProsody = prosodyPer(messages);
-  const inBench = benchShare(benchCpu0, t0);
-  const inStats = await bridge.ask({ type: 'stats' }, 'stats');
-  log(
-    `XMPP → Matrix: ${messages} messages in ${round(inMs / 1000, 2)} s = ${rateOf(messages, inMs)}; bridge CPU ${round(inStats.cpuMs / messages, 3)} ms/msg (${round((messages / inStats.cpuMs) * 1000)} msg per CPU-second; ${cpuSplit(inStats, messages)}); ${inProsody}; ${inBench}`,
+    'i',
+    (bodies) => bodies.forEach((b) => alice.say(MUC, b)),
+    arrivals,
   );
   if (args.stages) {
     const { times } = await bridge.ask({ type: 'stages', prefix: 'i ' }, 'stages');
@@ -221,23 +234,7 @@ try {
   await sleep(500);
 
   // Matrix → XMPP: transactions of 100 events, one at a time (as a homeserver sends them).
-  await bridge.ask({ type: 'mark' }, 'marked');
-  prosodyFrom();
-  benchCpu0 = process.cpuUsage();
-  t0 = performance.now();
-  await sendFromMatrix(msgs('o', messages));
-  await waitUntil(
-    () => msgs('o', messages).every((b) => bob.arrivals.has(b)),
-    300_000,
-    'Matrix → XMPP',
-  );
-  const outMs = Math.max(...msgs('o', messages).map((b) => bob.arrivals.get(b)!)) - t0;
-  const outProsody = prosodyPer(messages);
-  const outBench = benchShare(benchCpu0, t0);
-  const outStats = await bridge.ask({ type: 'stats' }, 'stats');
-  log(
-    `Matrix → XMPP: ${messages} messages in ${round(outMs / 1000, 2)} s = ${rateOf(messages, outMs)}; bridge CPU ${round(outStats.cpuMs / messages, 3)} ms/msg (${round((messages / outStats.cpuMs) * 1000)} msg per CPU-second; ${cpuSplit(outStats, messages)}); ${outProsody}; ${outBench}`,
-  );
+  const outMs = await burst('Matrix → XMPP', 'o', (bodies) => sendFromMatrix(bodies), bob.arrivals);
   if (args.stages) {
     const { reads, writes } = await bridge.ask({ type: 'stages', prefix: 'o ' }, 'stages');
     log(
@@ -401,21 +398,8 @@ try {
   }
 
   // Memory per Matrix user known to XMPP: each one more occupant of the MUC.
-  const crowd = Array.from({ length: userCount }, (_, k) => `@crowd${k}:${DOMAIN}`);
-  await sleep(2000); // what the runs left settles (debounced store writes, timers)
-  const memory1 = await bridge.ask({ type: 'memory' }, 'memory', 60_000);
-  await bridge.ask({ type: 'mark' }, 'marked');
-  prosodyFrom();
-  t0 = performance.now();
-  await enter(crowd, (k) => `Crowd ${k}`);
-  const enterMs = performance.now() - t0;
-  const enterStats = await bridge.ask({ type: 'stats' }, 'stats');
-  const enterProsody = prosodyPer(userCount);
-  await sleep(1500); // the occupants' store writes (debounced) land
-  const memory2 = await bridge.ask({ type: 'memory' }, 'memory', 60_000);
-  log(
-    `memory: heap ${round(memory2.heapUsedBytes / MB)} MB, RSS ${round(memory2.rssBytes / MB)} MB (${round((memory1.heapUsedBytes - memory0.heapUsedBytes) / MB, 1)} MB more heap after the runs); ${userCount} Matrix users entered the MUC in ${round(enterMs / 1000, 1)} s (bridge CPU ${round(enterStats.cpuMs / userCount, 2)} ms a user, ${enterProsody.replace('/msg', ' a user')}); about ${round((memory2.heapUsedBytes - memory1.heapUsedBytes) / userCount / 1024, 2)} KiB heap per Matrix user known to XMPP`,
-  );
+  const crowd = { bridge, enter, prosodyFrom, prosodyPer, memory0, domain: DOMAIN };
+  log(await crowdLine(crowd, userCount));
 } finally {
   wire?.kill();
   // Only the mkdtemp folder made above.
