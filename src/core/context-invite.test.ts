@@ -10,15 +10,12 @@ import {
   type MatrixUserId,
   type PortalKey,
 } from '../connector.js';
-import { MatrixClient } from '../matrix/client.js';
-import { IntentCache } from '../matrix/intent.js';
 import { createMetrics } from '../observability/metrics.js';
-import type { GhostRow, Store } from '../store/store.js';
 import { silentLog } from '../../test/matrix/helpers.js';
 import { FakeHomeserver } from '../../test/support/fake-homeserver.js';
+import { ghostsInMemory } from '../../test/support/ghosts-in-memory.js';
 import { BridgeRuntime } from './bridge-runtime.js';
 import { bridgeContext } from './context.js';
-import { GhostDirectory } from './ghosts.js';
 
 const ALICE = remoteUserId('alice');
 const MATT = '@matt:localhost' as MatrixUserId;
@@ -34,20 +31,11 @@ const rooms = new Map<string, string>();
 beforeAll(async () => {
   hs = await FakeHomeserver.start();
   const log = silentLog();
-  const client = new MatrixClient({
-    homeserverUrl: hs.url,
-    asToken: hs.asToken,
-    log,
-    retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+  const { client, ghosts } = ghostsInMemory(hs, log, {
+    maxAttempts: 1,
+    baseDelayMs: 1,
+    maxDelayMs: 1,
   });
-  const rows = new Map<string, GhostRow>();
-  const store = {
-    ghosts: {
-      get: async (userId: string) => rows.get(userId),
-      upsert: async (row: GhostRow) => void rows.set(row.userId, row),
-    },
-  } as unknown as Store;
-  const intents = new IntentCache({ client, botUserId: hs.senderUserId, log });
   const connector = { id: 'net', displayName: 'Net', configSchema: z.unknown() };
   const runtime = new BridgeRuntime(connector as never, 'test_', {}, hs.serverName);
   ctx = bridgeContext(runtime, {
@@ -60,7 +48,7 @@ beforeAll(async () => {
         return roomId ? { bridge: 'net', key, roomId } : undefined;
       },
     } as never,
-    ghosts: new GhostDirectory(store, intents),
+    ghosts,
     delivery: {} as never,
     client,
     secretKey: {} as never,

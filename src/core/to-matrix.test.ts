@@ -3,13 +3,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { portalKey, remoteUserId, type RemoteEvent } from '../connector.js';
-import { MatrixClient } from '../matrix/client.js';
-import { IntentCache } from '../matrix/intent.js';
-import type { GhostRow, KeyValue, Store } from '../store/store.js';
+import type { KeyValue } from '../store/store.js';
 import { captureLog } from '../../test/matrix/helpers.js';
 import { FakeHomeserver } from '../../test/support/fake-homeserver.js';
+import { ghostsInMemory } from '../../test/support/ghosts-in-memory.js';
 import { BridgeRuntime } from './bridge-runtime.js';
-import { GhostDirectory } from './ghosts.js';
 import { RoomVoices } from './room-voices.js';
 import { sendToMatrix, type ToMatrixDeps } from './to-matrix.js';
 
@@ -33,20 +31,11 @@ beforeAll(async () => {
   hs = await FakeHomeserver.start();
   const { log, lines } = captureLog();
   logLines = lines;
-  const client = new MatrixClient({
-    homeserverUrl: hs.url,
-    asToken: hs.asToken,
-    log,
-    retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
+  const { client, store, ghosts } = ghostsInMemory(hs, log, {
+    maxAttempts: 3,
+    baseDelayMs: 1,
+    maxDelayMs: 2,
   });
-  const rows = new Map<string, GhostRow>();
-  const store = {
-    ghosts: {
-      get: async (userId: string) => rows.get(userId),
-      upsert: async (row: GhostRow) => void rows.set(row.userId, row),
-    },
-  } as unknown as Store;
-  const intents = new IntentCache({ client, botUserId: hs.senderUserId, log });
   const kv = new Map<string, string>();
   const memoryKv: KeyValue = {
     get: async (ns, key) => kv.get(`${ns}/${key}`),
@@ -57,7 +46,7 @@ beforeAll(async () => {
   deps = {
     store,
     client,
-    ghosts: new GhostDirectory(store, intents),
+    ghosts,
     botUserId: hs.senderUserId,
     voices,
     log,
