@@ -144,9 +144,9 @@ export interface BridgeContext<C> {
   unlinkPortal?(portal: PortalKey): Promise<PortalRecord | undefined>;
   /**
    * The bridge bot invites a Matrix user to the portal's room (an invite-only room they left, or
-   * asked to enter); nothing when they are in it or invited already. `as`: that remote user's
-   * ghost invites instead, for a room the bot is not in (a direct chat a Matrix user started with
-   * the ghost); rejects (`M_FORBIDDEN`) when the ghost is not in the room or may not invite.
+   * asked to enter); nothing when they are in it or invited already. `as`: where the bot may not
+   * (a room it is not in: a direct chat a Matrix user started with the ghost), that remote user's
+   * ghost invites instead; rejects (`M_FORBIDDEN`) when neither may.
    */
   invite(portal: PortalKey, userId: MatrixUserId, opts?: { as?: RemoteUserId }): Promise<void>;
   /**

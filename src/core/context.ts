@@ -1,5 +1,6 @@
 /** The `BridgeContext` core hands each connector at start. */
 import type { Logger } from 'pino';
+import type { Intent } from '../matrix/intent.js';
 import type { BridgeContext, KeyValueStore } from '../connector.js';
 import type { MatrixClient } from '../matrix/client.js';
 import { bridgeMetrics } from '../observability/bridge-metrics.js';
@@ -79,13 +80,21 @@ export function bridgeContext(
     invite: async (portal, userId, opts) => {
       const roomId = await roomOf(portal);
       if (!roomId) throw new Error(`no room for ${portal}`);
-      // The ghost reads the membership too: the bot cannot read a room it is not in.
-      const ghost = opts?.as ? await deps.ghosts.intentFor(runtime, opts.as) : undefined;
-      const member = await deps.client.getState(roomId, 'm.room.member', userId, ghost?.userId);
-      const membership = (member as { membership?: unknown } | undefined)?.membership;
-      if (membership === 'join' || membership === 'invite') return;
-      if (ghost) await ghost.invite(roomId, userId);
-      else await deps.client.invite(roomId, userId);
+      /** Invites as the bot, or as a ghost (which reads the membership too). */
+      const inviteAs = async (ghost?: Intent) => {
+        const member = await deps.client.getState(roomId, 'm.room.member', userId, ghost?.userId);
+        const membership = (member as { membership?: unknown } | undefined)?.membership;
+        if (membership === 'join' || membership === 'invite') return;
+        if (ghost) await ghost.invite(roomId, userId);
+        else await deps.client.invite(roomId, userId);
+      };
+      try {
+        await inviteAs();
+      } catch (err) {
+        // The bot may not (a room it is not in): the ghost, who is, invites.
+        if (!opts?.as || (err as { errcode?: string }).errcode !== 'M_FORBIDDEN') throw err;
+        await inviteAs(await deps.ghosts.intentFor(runtime, opts.as));
+      }
     },
     portalGhosts: async (portal) => {
       const roomId = await roomOf(portal);

@@ -142,11 +142,7 @@ export class IrcPrivateMessages {
         // A user who left the room is invited back: the PM would go unseen. Where the bot is not
         // in the room (a direct chat the user started with the ghost), the ghost invites them.
         await this.sink
-          .invite(key, owner)
-          .catch((err: unknown) => {
-            if ((err as { errcode?: string }).errcode !== 'M_FORBIDDEN') throw err;
-            return this.sink.invite(key, owner, { as: sender });
-          })
+          .invite(key, owner, { as: sender })
           .catch((err: unknown) =>
             this.sink.log.debug({ err, irc: this.network.id, nick }, 'PM room: no invite sent'),
           );

@@ -153,7 +153,8 @@ export class DirectChats {
     await ctx.ensurePortal(info);
     this.ready.add(key);
     try {
-      await this.inviteBack(chat);
+      // In a chat they started by inviting the ghost, the bot is not in the room: the ghost is.
+      await ctx.invite(key, owner, { as: chat.sender });
     } catch (err) {
       // Forbidden also where the owner is in the room still (neither can read it): moved only
       // when they are known to have left. Else the room stays, and so does what is known.
@@ -168,19 +169,6 @@ export class DirectChats {
       );
     }
     await ctx.kv.delete(leftKey(key));
-  }
-
-  /**
-   * The bot invites the owner back; in a chat they started by inviting the ghost, the bot is not
-   * in the room (forbidden): the ghost, who is, invites them.
-   */
-  private async inviteBack({ key, owner, sender }: ChatRoom): Promise<void> {
-    try {
-      await this.d.ctx.invite(key, owner);
-    } catch (err) {
-      if (!forbidden(err)) throw err;
-      await this.d.ctx.invite(key, owner, { as: sender });
-    }
   }
 
   /** `owner` asked for a chat with `contact` (`xmpp chat`): its room, made or found, them invited. */
