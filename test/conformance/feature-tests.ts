@@ -195,7 +195,7 @@ export const linkRefusedTest = (link: { bridge: string; remoteId: string }): Con
     expect(runtime!.connector.validateLink, 'the connector has validateLink').toBeTypeOf(
       'function',
     );
-    const reason = await runtime!.connector.validateLink!(portalKey(link.remoteId));
+    const reason = await runtime!.connector.validateLink!(portalKey(link.remoteId), {});
     expect(reason, 'a reason shown to whoever asked').toMatch(/\S/);
   },
 });
