@@ -12,6 +12,7 @@ import {
   type EditCapable,
   type GhostInvite,
   type GhostInviteHandling,
+  type LinkOptions,
   type MatrixEdit,
   type MatrixMembership,
   type MatrixMessage,
@@ -147,8 +148,9 @@ export class XmppConnector
       this.dms?.subscriptions.announce();
     };
     linkMetrics(ctx.metrics, link);
-    for (const portal of await ctx.portals()) await this.portalLinked(portal);
-    await linkConfiguredRooms(ctx, mucs, (p) => this.portalLinked(p));
+    // Restored: their occupants are in the store (a room's people join again from there).
+    for (const portal of await ctx.portals()) await this.restore(portal);
+    await linkConfiguredRooms(ctx, mucs, (p) => this.restore(p));
     link.start();
   }
 
@@ -333,12 +335,36 @@ export class XmppConnector
     return this.mucs?.isRoom(room) ? mucPrivatePortal(room, invite.inviter, j.resource) : null;
   }
 
+  /** A link may give the MUC's password (`options.password`): link-password.ts. */
+  readonly linkOptions = ['password'];
+
   /** `link` and the provisioning API link a room to a MUC (`muc/<room@service>`), nothing else. */
-  validateLink(remoteId: PortalKey): string | undefined {
-    return this.ctx && linkRefusal(this.ctx.config, remoteId);
+  validateLink(remoteId: PortalKey, options: LinkOptions): string | undefined {
+    return this.ctx && linkRefusal(this.ctx.config, remoteId, options.password);
   }
 
-  async portalLinked(portal: PortalRecord): Promise<void> {
+  /**
+   * A room now stands for a portal (made for an alias, or linked at run time): restored as at a
+   * start, and a MUC's Matrix users already in the room join it at once, as the config's rooms'
+   * do (with the password the link gives, if any).
+   */
+  async portalLinked(portal: PortalRecord, options?: LinkOptions): Promise<void> {
+    const where = parsePortal(portal.key);
+    if (where?.kind !== 'muc') return this.restore(portal);
+    const mucs = this.running(this.mucs);
+    await mucs.linked(where.room, options?.password);
+    await mucs
+      .addRoomMembers(where.room, portal.roomId)
+      .catch((err: unknown) =>
+        this.ctx?.log.warn(
+          { err, portal: portal.key, roomId: portal.roomId },
+          "the Matrix users in a linked MUC's room were not made occupants (they join when they speak)",
+        ),
+      );
+  }
+
+  /** A portal known before (the store's, at start): its chat or room taken up again. */
+  private async restore(portal: PortalRecord): Promise<void> {
     const where = parsePortal(portal.key);
     if (where?.kind === 'dm') await this.dms?.linked(portal.key);
     if (where?.kind === 'private')

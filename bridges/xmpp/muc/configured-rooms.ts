@@ -3,8 +3,8 @@
  * entry names (the bridge bot joins it, as a provisioning link does; a new room there moves the
  * portal), else to the portal its alias gives (made now when it has no room yet, so the alias
  * later finds this one, not a second). The Matrix users in its room (but the bot and bridges'
- * ghosts) become occupants, as when they enter a portal room; occupants join at the connection's
- * (re)start, as in any MUC portal.
+ * ghosts) become occupants (Mucs.addRoomMembers, as for a room linked at run time); occupants
+ * join at the connection's (re)start, as in any MUC portal.
  */
 import type { BridgeContext, PortalRecord } from '../../../src/connector.js';
 import type { XmppConfig } from '../config.js';
@@ -12,7 +12,7 @@ import type { Mucs } from './muc.js';
 
 export async function linkConfiguredRooms(
   ctx: BridgeContext<XmppConfig>,
-  mucs: Pick<Mucs, 'portalInfo' | 'addMembers'>,
+  mucs: Pick<Mucs, 'portalInfo' | 'addRoomMembers'>,
   /** The portal is linked (connector.ts portalLinked): its stored occupants restored. */
   linked: (portal: PortalRecord) => Promise<void>,
 ): Promise<void> {
@@ -28,8 +28,7 @@ export async function linkConfiguredRooms(
         });
         await linked(portal);
       }
-      const view = await ctx.matrixRoom?.(portal.roomId);
-      await mucs.addMembers(muc, view?.members.filter((m) => !m.bridged) ?? []);
+      await mucs.addRoomMembers(muc, portal.roomId);
     } catch (err) {
       ctx.log.warn(
         { err, muc, ...(room !== undefined ? { roomId: room } : {}) },
