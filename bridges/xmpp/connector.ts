@@ -56,7 +56,7 @@ import {
   safeJid,
 } from './ids.js';
 import { Mucs } from './muc/muc.js';
-import { linkConfiguredRooms } from './muc/configured-rooms.js';
+import { linkConfiguredRooms, mucLinked } from './muc/configured-rooms.js';
 import { fromMatrixDeps } from './routing.js';
 import { ReactionSets } from './messages/reactions.js';
 import { answerQueries } from './queries.js';
@@ -343,24 +343,11 @@ export class XmppConnector
     return this.ctx && linkRefusal(this.ctx.config, remoteId, options.password);
   }
 
-  /**
-   * A room now stands for a portal (made for an alias, or linked at run time): restored as at a
-   * start, and a MUC's Matrix users already in the room join it at once, as the config's rooms'
-   * do (with the password the link gives, if any).
-   */
+  /** A room now stands for a portal (made for an alias, or linked at run time). */
   async portalLinked(portal: PortalRecord, options?: LinkOptions): Promise<void> {
     const where = parsePortal(portal.key);
     if (where?.kind !== 'muc') return this.restore(portal);
-    const mucs = this.running(this.mucs);
-    await mucs.linked(where.room, options?.password);
-    await mucs
-      .addRoomMembers(where.room, portal.roomId)
-      .catch((err: unknown) =>
-        this.ctx?.log.warn(
-          { err, portal: portal.key, roomId: portal.roomId },
-          "the Matrix users in a linked MUC's room were not made occupants (they join when they speak)",
-        ),
-      );
+    await mucLinked(this.context, this.running(this.mucs), where.room, portal, options?.password);
   }
 
   /** A portal known before (the store's, at start): its chat or room taken up again. */

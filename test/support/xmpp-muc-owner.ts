@@ -1,4 +1,4 @@
-// What a MUC's owner (an XMPP test user who made it) does in tests: make it password-protected,
+// What a MUC's owner (an XMPP test user who made it) does in tests: configure it (a password, say),
 // kick an occupant (a bridge's, while the bridge is down, so that its restart is a new join).
 import { xml } from '@xmpp/xml';
 import { expect } from 'vitest';
@@ -16,16 +16,10 @@ async function ownerIq(owner: XmppUser, muc: string, id: string, query: ReturnTy
   expect(answer.attrs.type).toBe('result');
 }
 
-/** `owner` makes the MUC (joining it as `nick`) and gives it a password. */
-export async function passwordProtected(
-  owner: XmppUser,
-  muc: string,
-  password: string,
-  nick = 'Carol',
-): Promise<void> {
-  await joinMuc(owner, muc, nick);
+/** `owner` (who made the MUC) sets fields of its configuration form (`muc#roomconfig_…`). */
+export function configureMuc(owner: XmppUser, muc: string, fields: Record<string, string>) {
   const field = (v: string, value: string) => xml('field', { var: v }, xml('value', {}, value));
-  await ownerIq(
+  return ownerIq(
     owner,
     muc,
     `cfg-${muc}`,
@@ -36,11 +30,24 @@ export async function passwordProtected(
         'x',
         { xmlns: DATA, type: 'submit' },
         field('FORM_TYPE', 'http://jabber.org/protocol/muc#roomconfig'),
-        field('muc#roomconfig_passwordprotectedroom', '1'),
-        field('muc#roomconfig_roomsecret', password),
+        ...Object.entries(fields).map(([v, value]) => field(v, value)),
       ),
     ),
   );
+}
+
+/** `owner` makes the MUC (joining it as `nick`) and gives it a password. */
+export async function passwordProtected(
+  owner: XmppUser,
+  muc: string,
+  password: string,
+  nick = 'Carol',
+): Promise<void> {
+  await joinMuc(owner, muc, nick);
+  await configureMuc(owner, muc, {
+    'muc#roomconfig_passwordprotectedroom': '1',
+    'muc#roomconfig_roomsecret': password,
+  });
 }
 
 /** `owner` kicks the occupant `nick` out of the MUC. */

@@ -1,4 +1,7 @@
 /**
+ * MUCs linked to rooms whose people were there before the link, and become occupants at once:
+ * those linked at run time (mucLinked) and those the config lists.
+ *
  * The MUCs listed in the config (room-entries.ts) linked at start: each to the Matrix room the
  * entry names (the bridge bot joins it, as a provisioning link does; a new room there moves the
  * portal), else to the portal its alias gives (made now when it has no room yet, so the alias
@@ -10,10 +13,33 @@ import type { BridgeContext, PortalRecord } from '../../../src/connector.js';
 import type { XmppConfig } from '../config.js';
 import type { Mucs } from './muc.js';
 
+/**
+ * A MUC's portal room was linked at run time (the provisioning API, `link`) or made for its alias:
+ * its stored occupants join again (with the password the link gives, if any), and the Matrix
+ * users in the room become occupants, as the config's rooms' do at start.
+ */
+export async function mucLinked(
+  ctx: BridgeContext<XmppConfig>,
+  mucs: Pick<Mucs, 'linked' | 'addRoomMembers'>,
+  muc: string,
+  portal: PortalRecord,
+  password?: string,
+): Promise<void> {
+  await mucs.linked(muc, password);
+  await mucs
+    .addRoomMembers(muc, portal.roomId)
+    .catch((err: unknown) =>
+      ctx.log.warn(
+        { err, portal: portal.key, roomId: portal.roomId },
+        "the Matrix users in a linked MUC's room were not made occupants (they join when they speak)",
+      ),
+    );
+}
+
 export async function linkConfiguredRooms(
   ctx: BridgeContext<XmppConfig>,
   mucs: Pick<Mucs, 'portalInfo' | 'addRoomMembers'>,
-  /** The portal is linked (connector.ts portalLinked): its stored occupants restored. */
+  /** The portal is taken up (connector.ts restore): its stored occupants restored. */
   linked: (portal: PortalRecord) => Promise<void>,
 ): Promise<void> {
   const restored = await ctx.portals(); // those restored already are not linked again
