@@ -257,17 +257,9 @@ export class EchoConnector
     return undefined;
   }
 
+  /** A link's greeting is said as `echo say` would say it (the portal's key is its name). */
   async portalLinked(portal: PortalRecord, options?: LinkOptions): Promise<void> {
-    if (options?.greeting === undefined) return;
-    const id = remoteMessageId(`greeting:${randomUUID()}`);
-    const text = options.greeting;
-    await this.context.emit({
-      kind: 'message',
-      portal: portal.key,
-      sender: ECHO_USER,
-      id,
-      content: { kind: 'text', text },
-    });
+    if (options?.greeting !== undefined) await this.say(portal.key, options.greeting);
   }
 
   /** Any alias `#<prefix><name>` is a portal; core makes its room on first use. */
