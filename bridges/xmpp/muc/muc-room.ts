@@ -27,6 +27,8 @@ export interface Room {
   password?: string;
   /** The room refused a join as not-authorized (a wrong or missing password): told once. */
   passwordRefused?: boolean;
+  /** The room our join made stayed locked (room-unlock.ts): told once. */
+  lockedTold?: boolean;
   occupants: Map<MatrixUserId, Occupant>;
   /**
    * XMPP occupants by the nick their ghost is named by (their ghosts are in the room); the maps
