@@ -10,9 +10,8 @@ import type { Element } from '@xmpp/xml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
 import { joinAlias, sendText } from '../support/bridge-harness.js';
-import { command as botCommand, openManagementRoom } from '../support/management-room.js';
 import { requireSynapse, waitFor, type TestUser } from '../support/synapse.js';
-import { matrixUser, mucAlias, said, xmppScope } from '../support/xmpp-scope.js';
+import { commandParties, matrixUser, mucAlias, said, xmppScope } from '../support/xmpp-scope.js';
 import {
   ghostOf,
   groupchat,
@@ -47,54 +46,45 @@ async function discoOf(
 const newRoom = (tag: string) => `${tag}${randomBytes(4).toString('hex')}@${LOCKING_MUC_HOST}`;
 
 describe('XMPP MUCs that do not exist, create_rooms off (Prosody + Synapse)', () => {
-  const scope = xmppScope();
   const niaNick = `Nia ${randomBytes(2).toString('hex')}`;
-  let nia: TestUser;
-  let carol: XmppUser;
-  let management: string;
-  const command = async (text: string) => (await botCommand(nia, management, text)).answer;
-
-  beforeAll(async () => {
-    requireSynapse();
-    carol = await scope.user('carol', `nocreate${randomBytes(2).toString('hex')}`);
-    await scope.bridge(new XmppConnector(), { create_rooms: false });
-    nia = await matrixUser('nia', niaNick);
-    management = await openManagementRoom(nia);
+  const parties = commandParties(`nocreate${randomBytes(2).toString('hex')}`, niaNick, {
+    config: { create_rooms: false },
   });
+  const { command } = parties;
 
   it("a missing room's alias is not found, and no room is made on the server", async () => {
     const room = newRoom('noalias');
-    await expect(joinAlias(nia, mucAlias(room))).rejects.toThrow(/-> 404: .*M_NOT_FOUND/);
-    expect(await discoOf(carol, room)).toEqual({ error: 'item-not-found' });
+    await expect(joinAlias(parties.nia, mucAlias(room))).rejects.toThrow(/-> 404: .*M_NOT_FOUND/);
+    expect(await discoOf(parties.carol, room)).toEqual({ error: 'item-not-found' });
   });
 
   it('`xmpp join` and `link` of a missing room say why, naming the room and the config key', async () => {
     const room = newRoom('nojoin');
     const refusal = `The XMPP room ${room} does not exist, and this bridge does not create rooms (bridges.xmpp.create_rooms is off)`;
     expect(await command(`xmpp join ${room}`)).toContain(refusal);
-    expect(await command(`link xmpp muc/${room} ${management}`)).toContain(refusal);
-    expect(await discoOf(carol, room)).toEqual({ error: 'item-not-found' });
+    expect(await command(`link xmpp muc/${room} ${parties.management}`)).toContain(refusal);
+    expect(await discoOf(parties.carol, room)).toEqual({ error: 'item-not-found' });
   });
 
   it('a room that exists is linked: its alias gives the portal', async () => {
     const room = newRoom('exists');
-    await joinMuc(carol, room, 'Carol');
+    await joinMuc(parties.carol, room, 'Carol');
     // Carol made it: she accepts the instant room (XEP-0045 §10.1.2), as an XMPP client does.
-    await carol.send(
+    await parties.carol.send(
       xml(
         'iq',
         { type: 'set', to: room, id: 'unlock' },
         xml('query', { xmlns: MUC_OWNER }, xml('x', { xmlns: 'jabber:x:data', type: 'submit' })),
       ),
     );
-    await carol.expect(
+    await parties.carol.expect(
       (el) => el.name === 'iq' && el.attrs.id === 'unlock' && el.attrs.type === 'result',
       'the room unlocked',
     );
-    const roomId = await joinAlias(nia, mucAlias(room));
-    await carol.expect((el) => inRoom(el, `${room}/${niaNick}`), 'Nia in the MUC');
-    await sendText(nia, roomId, 'in a room that was there');
-    await carol.expect(
+    const roomId = await joinAlias(parties.nia, mucAlias(room));
+    await parties.carol.expect((el) => inRoom(el, `${room}/${niaNick}`), 'Nia in the MUC');
+    await sendText(parties.nia, roomId, 'in a room that was there');
+    await parties.carol.expect(
       (el) => el.name === 'message' && el.getChildText('body') === 'in a room that was there',
       'the message',
     );

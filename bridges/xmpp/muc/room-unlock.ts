@@ -37,9 +37,9 @@ const PERSISTENT = [
 export async function unlockRoom(d: XmppDeps, room: Room, o: Occupant): Promise<void> {
   const log = d.ctx.log.child({ portal: mucPortal(room.jid), muc: room.jid });
   if (!d.ctx.config.create_rooms)
-    // A room linked when it existed, gone since (a non-persistent room emptied): made again by
-    // the rejoin. Left locked, no XMPP user could enter it, so it is unlocked as well.
-    log.warn('a linked MUC no longer existed: our occupant made it again (create_rooms is off)');
+    // A room linked when it existed and gone since (a non-persistent room emptied), or one the
+    // config's `rooms` lists: left locked, no XMPP user could enter it, so it is unlocked too.
+    log.warn('our occupant made a linked MUC that did not exist (create_rooms is off)');
   try {
     await d.link.request(configure(room, o, PERSISTENT));
     log.info('made a MUC, configured persistent: unlocked');
