@@ -3,13 +3,14 @@
 // default), the bridge asks a room whether it exists before linking it: a missing room's alias
 // is not found, `xmpp join` and `link` say why, and no room is made on the server. With it on, the
 // Matrix user's join makes the room, and the bridge unlocks it (persistent), so XMPP users enter
-// it and messages go both ways.
+// it and messages go both ways; our occupants refused while it was locked join again after that.
 import { randomBytes } from 'node:crypto';
 import { xml } from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
-import { joinAlias, sendText } from '../support/bridge-harness.js';
+import { asUser, joinAlias, sendText } from '../support/bridge-harness.js';
+import { BOT } from '../support/management-room.js';
 import { requireSynapse, waitFor, type TestUser } from '../support/synapse.js';
 import { commandParties, matrixUser, mucAlias, said, xmppScope } from '../support/xmpp-scope.js';
 import {
@@ -128,5 +129,39 @@ describe('XMPP MUCs that do not exist, create_rooms on (Prosody + Synapse)', () 
     );
     await carol.send(groupchat(room, 'hello from XMPP'));
     await said(matt, roomId, ghostOf(`${room}/Carol`), 'hello from XMPP');
+  });
+});
+
+describe('XMPP: a MUC the config lists that does not exist, two Matrix users (Prosody + Synapse)', () => {
+  const scope = xmppScope();
+  const room = newRoom('listed');
+  const tag = randomBytes(2).toString('hex');
+  const nicks = [`Ann ${tag}`, `Ben ${tag}`];
+  let carol: XmppUser;
+
+  beforeAll(async () => {
+    requireSynapse();
+    carol = await scope.user('carol', `listed${tag}`);
+    const [ann, ben] = await Promise.all(nicks.map((nick) => matrixUser('user', nick)));
+    const { room_id: roomId } = await asUser<{ room_id: string }>(
+      ann!,
+      'POST',
+      '/_matrix/client/v3/createRoom',
+      { preset: 'public_chat', invite: [BOT] },
+    );
+    await asUser(ben!, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
+    // Both occupants join at the connection's start, at once: the first one's join makes the room.
+    await scope.bridge(new XmppConnector(), { rooms: [{ muc: room, room: roomId }] });
+  });
+
+  it('the occupant refused while the room was locked joins again once the bridge unlocked it', async () => {
+    await waitFor(
+      async () => (await discoOf(carol, room)).features?.includes('muc_persistent'),
+      20_000,
+      'the room made and configured persistent',
+    );
+    await joinMuc(carol, room, 'Carol');
+    for (const nick of nicks)
+      await carol.expect((el) => inRoom(el, `${room}/${nick}`), `${nick} in the MUC`);
   });
 });

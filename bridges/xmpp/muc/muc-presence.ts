@@ -67,7 +67,7 @@ export function onPresence(host: PresenceHost, el: Element): void {
         host.joined(room, mine);
       }
       // 201: our join made the room, locked until its owner (our occupant) configures it.
-      if (p.codes.has('201')) void unlockRoom(host.d, room, mine);
+      if (p.codes.has('201')) room.unlocking = unlockRoom(host.d, room, mine);
       host.affiliation(room, mine, p.affiliation);
       if (changed) void host.store(room);
     } else if (p.codes.has('303') && p.newNick) {
@@ -167,6 +167,15 @@ async function refused(
       o,
       `In the XMPP room ${room.jid}, the nick "${o.wanted}" is taken: you are "${o.nick}" there.`,
     );
+    return;
+  }
+  // Another of our occupants' join made the room just now, locked until it is configured: this
+  // one goes again after that (once per unlock).
+  const unlocking = room.unlocking;
+  if (condition === 'item-not-found' && unlocking && o.waitedUnlock !== unlocking) {
+    o.waitedUnlock = unlocking;
+    await unlocking;
+    void host.join(room, o).catch(() => undefined); // the first join settles with it
     return;
   }
   const why = text ? `${condition}: ${text}` : condition;
