@@ -27,7 +27,8 @@
 #      XMPP_PLAIN_COMPONENT (off, the default; on: a second component `plain.localhost`, secret
 #      `plainsecret`, for the benchmark's plain component sender: bench/lib/xmpp-plain-component.ts).
 # Gotchas (../shared/peers/README.md §2): without muc_room_locking = false a new room is locked
-# and a component occupant's join gets item-not-found; Prosody prints a harmless
+# and others' joins get item-not-found until its owner configures it (the bridge does for rooms it
+# makes: locking.localhost tests that; conference.localhost stays unlocked for the other tests); Prosody prints a harmless
 # "lua-unbound not found" banner; prosodyctl register works while the server is stopped.
 set -euo pipefail
 # shellcheck source=test/peers/lib.sh
