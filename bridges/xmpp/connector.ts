@@ -56,6 +56,7 @@ import {
 } from './ids.js';
 import { Mucs } from './muc/muc.js';
 import { linkConfiguredRooms } from './muc/configured-rooms.js';
+import { missingRoomRefusal } from './muc/room-exists.js';
 import { fromMatrixDeps } from './routing.js';
 import { ReactionSets } from './messages/reactions.js';
 import { answerQueries } from './queries.js';
@@ -291,18 +292,38 @@ export class XmppConnector
     if (where?.kind === 'gateway') this.gateway?.onMatrixPowerLevels(where.target, change);
   }
 
-  /** `#xmpp_<room>=40<muc host>`: a MUC portal (the room is made by core; users join as themselves). */
+  /**
+   * `#xmpp_<room>=40<muc host>`: a MUC portal (the room is made by core; users join as
+   * themselves); not found when the MUC may not be linked (newMucRefusal), logged.
+   */
   async resolveAlias(localpart: string): Promise<PortalInfo | null> {
     const room = parseAliasLocalpart(localpart);
-    if (!room || !this.ctx || !this.mucs || mucRefusal(this.ctx.config, room)) return null;
+    if (!room || !this.ctx || !this.mucs) return null;
+    const refused = await this.newMucRefusal(room);
+    if (refused) {
+      this.ctx.log.info({ muc: room, reason: refused }, 'a MUC alias was not resolved');
+      return null;
+    }
     return this.mucs.portalInfo(room);
+  }
+
+  /**
+   * Why a portal may not be made for the MUC `room`: a service the config does not allow, or a
+   * room that does not exist while create_rooms is off (muc/room-exists.ts). A MUC the bridge
+   * has linked already is not asked again.
+   */
+  private async newMucRefusal(room: string): Promise<string | undefined> {
+    const { config } = this.context;
+    const refused = mucRefusal(config, room);
+    if (refused || this.mucs?.isRoom(room)) return refused;
+    return missingRoomRefusal(this.running(this.link), room, config.create_rooms);
   }
 
   /** `xmpp join` and `xmpp chat` (commands/commands.ts). */
   commands(): Command[] {
     return xmppCommands({
       domain: () => this.context.config.domain,
-      mucRefused: (room) => mucRefusal(this.context.config, room),
+      mucRefused: (room) => this.newMucRefusal(room),
       openMuc: async (room, sender) => {
         const portal = await this.context.ensurePortal({
           ...this.running(this.mucs).portalInfo(room),
@@ -333,9 +354,16 @@ export class XmppConnector
     return this.mucs?.isRoom(room) ? mucPrivatePortal(room, invite.inviter, j.resource) : null;
   }
 
-  /** `link` and the provisioning API link a room to a MUC (`muc/<room@service>`), nothing else. */
-  validateLink(remoteId: PortalKey): string | undefined {
-    return this.ctx && linkRefusal(this.ctx.config, remoteId);
+  /**
+   * `link` and the provisioning API link a room to a MUC (`muc/<room@service>`), nothing else,
+   * and only one that may be linked (newMucRefusal: one that exists, unless create_rooms).
+   */
+  async validateLink(remoteId: PortalKey): Promise<string | undefined> {
+    if (!this.ctx) return undefined;
+    const refused = linkRefusal(this.ctx.config, remoteId);
+    const where = parsePortal(remoteId);
+    if (refused || where?.kind !== 'muc') return refused;
+    return this.newMucRefusal(where.room);
   }
 
   async portalLinked(portal: PortalRecord): Promise<void> {
