@@ -24,6 +24,12 @@ export const xmppConfigSchema = z
     /** MUC services whose rooms Matrix users may join through aliases; empty: any. */
     muc_hosts: z.array(domain('a MUC service domain')).default([]),
     /**
+     * Whether a Matrix user may link a MUC that does not exist (an alias, `xmpp join`, `link`):
+     * the join of their occupant then creates it on that service. Off: such a room is refused
+     * (a room's existence is asked first, XEP-0045 §6.4).
+     */
+    create_rooms: z.boolean().default(false),
+    /**
      * MUCs linked at start (muc/room-entries.ts): `'dev@conference.example.org'` (the room its
      * alias gives) or `{ muc, room: '!abc:example.org', password }` (an existing room; the room's
      * password for every occupant's join).

@@ -46,17 +46,18 @@ import { DirectChats } from './dm/dm.js';
 import * as fromMatrix from './messages/from-matrix.js';
 import {
   aliasLocalpart,
-  bareOf,
   dmPortal,
   matrixUserJid,
   mucPortal,
   mucPrivatePortal,
   parseAliasLocalpart,
   parsePortal,
-  safeJid,
 } from './ids.js';
 import { Mucs } from './muc/muc.js';
 import { linkConfiguredRooms, mucLinked } from './muc/configured-rooms.js';
+import { missingRoomRefusal } from './muc/room-exists.js';
+import { restorePortal, unlinkPortal, type Parts } from './portal-kinds.js';
+import { ghostInvitePortal } from './ghost-invites.js';
 import { fromMatrixDeps } from './routing.js';
 import { ReactionSets } from './messages/reactions.js';
 import { answerQueries } from './queries.js';
@@ -293,18 +294,38 @@ export class XmppConnector
     if (where?.kind === 'gateway') this.gateway?.onMatrixPowerLevels(where.target, change);
   }
 
-  /** `#xmpp_<room>=40<muc host>`: a MUC portal (the room is made by core; users join as themselves). */
+  /**
+   * `#xmpp_<room>=40<muc host>`: a MUC portal (the room is made by core; users join as
+   * themselves); not found when the MUC may not be linked (newMucRefusal), logged.
+   */
   async resolveAlias(localpart: string): Promise<PortalInfo | null> {
     const room = parseAliasLocalpart(localpart);
-    if (!room || !this.ctx || !this.mucs || mucRefusal(this.ctx.config, room)) return null;
+    if (!room || !this.ctx || !this.mucs) return null;
+    const refused = await this.newMucRefusal(room);
+    if (refused) {
+      this.ctx.log.info({ muc: room, reason: refused }, 'a MUC alias was not resolved');
+      return null;
+    }
     return this.mucs.portalInfo(room);
+  }
+
+  /**
+   * Why a portal may not be made for the MUC `room`: a service the config does not allow, or a
+   * room that does not exist while create_rooms is off (muc/room-exists.ts). A MUC the bridge
+   * has linked already is not asked again.
+   */
+  private async newMucRefusal(room: string): Promise<string | undefined> {
+    const { config } = this.context;
+    const refused = mucRefusal(config, room);
+    if (refused || this.mucs?.isRoom(room)) return refused;
+    return missingRoomRefusal(this.running(this.link), room, config.create_rooms);
   }
 
   /** `xmpp join` and `xmpp chat` (commands/commands.ts). */
   commands(): Command[] {
     return xmppCommands({
       domain: () => this.context.config.domain,
-      mucRefused: (room) => mucRefusal(this.context.config, room),
+      mucRefused: (room) => this.newMucRefusal(room),
       openMuc: async (room, sender) => {
         const portal = await this.context.ensurePortal({
           ...this.running(this.mucs).portalInfo(room),
@@ -319,28 +340,25 @@ export class XmppConnector
     });
   }
 
-  /**
-   * A Matrix user invited a ghost to a direct chat: a one-to-one chat with that XMPP user, or
-   * with a MUC occupant's ghost, a private chat through the MUC (muc/private.ts).
-   */
+  /** A Matrix user invited a ghost: a chat, a private chat or a gateway entry (ghost-invites.ts). */
   async handleGhostInvite(invite: GhostInvite): Promise<PortalKey | null> {
-    const j = safeJid(invite.ghost);
-    if (!this.ctx || !j || !j.local || j.domain === this.ctx.config.domain) return null;
-    if (!matrixUserJid(invite.inviter, this.ctx.config.domain)) return null;
-    // Invited to a room that is not a direct chat: to enter it through the gateway.
-    if (!j.resource && !invite.isDirect && this.gateway && this.ctx.config.gateway.enabled)
-      return this.gateway.invited(invite, j.toString());
-    if (!j.resource) return dmPortal(j.toString(), invite.inviter);
-    const room = bareOf(j);
-    return this.mucs?.isRoom(room) ? mucPrivatePortal(room, invite.inviter, j.resource) : null;
+    return this.ctx ? ghostInvitePortal(this.ctx.config, this.gateway, this.mucs, invite) : null;
   }
 
   /** A link may give the MUC's password (`options.password`): link-password.ts. */
   readonly linkOptions = ['password'];
 
-  /** `link` and the provisioning API link a room to a MUC (`muc/<room@service>`), nothing else. */
-  validateLink(remoteId: PortalKey, options: LinkOptions): string | undefined {
-    return this.ctx && linkRefusal(this.ctx.config, remoteId, options.password);
+  /**
+   * `link` and the provisioning API link a room to a MUC (`muc/<room@service>`), nothing else,
+   * and only one that may be linked (newMucRefusal: one that exists, unless create_rooms), with a
+   * password a join can carry.
+   */
+  async validateLink(remoteId: PortalKey, options: LinkOptions): Promise<string | undefined> {
+    if (!this.ctx) return undefined;
+    const refused = linkRefusal(this.ctx.config, remoteId, options.password);
+    const where = parsePortal(remoteId);
+    if (refused || where?.kind !== 'muc') return refused;
+    return this.newMucRefusal(where.room);
   }
 
   /** A room now stands for a portal (made for an alias, or linked at run time). */
@@ -351,25 +369,15 @@ export class XmppConnector
   }
 
   /** A portal known before (the store's, at start): its chat or room taken up again. */
-  private async restore(portal: PortalRecord): Promise<void> {
-    const where = parsePortal(portal.key);
-    if (where?.kind === 'dm') await this.dms?.linked(portal.key);
-    if (where?.kind === 'private')
-      await this.mucs?.privates.linked(portal.key, where.room, where.nick, where.owner);
-    if (where?.kind === 'muc') await this.mucs?.linked(where.room);
-    if (where?.kind === 'gateway')
-      await this.gateway
-        ?.linked(where.target)
-        .catch((err: unknown) =>
-          this.ctx?.log.warn({ err, portal: portal.key }, 'gateway room not restored'),
-        );
+  private restore(portal: PortalRecord): Promise<void> {
+    return restorePortal(this.context.log, this.parts(), portal);
   }
 
-  async portalUnlinked(portal: PortalRecord): Promise<void> {
-    const where = parsePortal(portal.key);
-    if (where?.kind === 'dm' || where?.kind === 'private') await this.dms?.ownerLeft(portal.key);
-    if (where?.kind === 'muc') await this.mucs?.unlinked(where.room);
+  portalUnlinked(portal: PortalRecord): Promise<void> {
+    return unlinkPortal(this.parts(), portal);
   }
+
+  private parts = (): Parts => ({ dms: this.dms, mucs: this.mucs, gateway: this.gateway });
 
   private get context(): BridgeContext<XmppConfig> {
     if (!this.ctx) throw new Error('the XMPP bridge is not running');

@@ -31,7 +31,11 @@ describe('the demo config', () => {
     });
     expect(config.admins).toEqual(['@demo:localhost']);
     expect(Object.keys(config.bridges).sort()).toEqual(['echo', 'irc', 'sip', 'xmpp']);
-    expect(config.bridges.xmpp).toMatchObject({ host: '127.0.0.1', port: 5347 });
+    expect(config.bridges.xmpp).toMatchObject({
+      host: '127.0.0.1',
+      port: 5347,
+      create_rooms: true,
+    });
     expect(config.bridges.irc).toMatchObject({
       networks: { demo: { host: '127.0.0.1', port: 16999, tls: false } },
     });

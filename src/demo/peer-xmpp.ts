@@ -83,6 +83,9 @@ export const xmppPeer: DemoPeer = {
     secret: 'matrixsecret',
     // Files uploaded to the demo's Prosody are on 127.0.0.1.
     media: { allow_private_addresses: true },
+    // A sandbox: the demo MUC (and any other a user tries by its alias) is made by the first
+    // Matrix user's join, and the bridge unlocks it (bridges/xmpp/README.md, create_rooms).
+    create_rooms: true,
   }),
   rooms: () => [
     {

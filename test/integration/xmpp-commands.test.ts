@@ -3,12 +3,11 @@
 // invites them to its room (the same room its alias gives), `xmpp chat` starts a direct chat
 // with an XMPP user, both heard both ways; wrong addresses are answered plainly.
 import { randomBytes } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
 import { joinAlias, sendText } from '../support/bridge-harness.js';
-import { command as botCommand, openManagementRoom } from '../support/management-room.js';
-import { requireSynapse, waitFor, type TestUser } from '../support/synapse.js';
-import { joinWhenInvited, matrixUser, mucAlias, said, xmppScope } from '../support/xmpp-scope.js';
+import { waitFor } from '../support/synapse.js';
+import { commandParties, joinWhenInvited, mucAlias, said } from '../support/xmpp-scope.js';
 import {
   chat,
   ghostOf,
@@ -17,7 +16,6 @@ import {
   joinMuc,
   matrixJid,
   MUC_HOST,
-  type XmppUser,
 } from '../support/xmpp-user.js';
 
 describe('XMPP bot commands (Prosody + Synapse)', () => {
@@ -25,20 +23,11 @@ describe('XMPP bot commands (Prosody + Synapse)', () => {
   const room = `cmd${suffix}@${MUC_HOST}`;
   const nick = `Nia ${suffix}`;
   const connector = new XmppConnector();
-  const scope = xmppScope();
-  let nia: TestUser;
-  let carol: XmppUser;
-  let management: string;
-  const command = async (text: string) => (await botCommand(nia, management, text)).answer;
-
-  beforeAll(async () => {
-    requireSynapse();
-    carol = await scope.user('carol', `cmd${suffix}`);
-    await joinMuc(carol, room, 'Carol');
-    await scope.bridge(connector);
-    nia = await matrixUser('nia', nick);
-    management = await openManagementRoom(nia);
+  const parties = commandParties(`cmd${suffix}`, nick, {
+    connector,
+    before: (carol) => joinMuc(carol, room, 'Carol'),
   });
+  const { command } = parties;
 
   it('`help` lists the XMPP commands', async () => {
     const help = await command('help');
@@ -56,14 +45,14 @@ describe('XMPP bot commands (Prosody + Synapse)', () => {
     expect(await command('xmpp join someone@matrix.localhost')).toBe(
       "someone@matrix.localhost is on this bridge's own domain: not a group chat.",
     );
-    expect(await command(`xmpp chat ${matrixJid(nia.userId)}`)).toBe(
-      `${matrixJid(nia.userId)} is a Matrix user's address on this bridge: chat on Matrix.`,
+    expect(await command(`xmpp chat ${matrixJid(parties.nia.userId)}`)).toBe(
+      `${matrixJid(parties.nia.userId)} is a Matrix user's address on this bridge: chat on Matrix.`,
     );
     expect(await command('xmpp chat')).toBe('Usage: `xmpp chat <user@server>`');
     // Core's `link`: the bridge takes only a MUC (validateLink), nothing is recorded.
-    expect(await command(`link xmpp dm/carol@localhost/${nia.userId} ${management}`)).toContain(
-      'an XMPP room to link is muc/<room@service>',
-    );
+    expect(
+      await command(`link xmpp dm/carol@localhost/${parties.nia.userId} ${parties.management}`),
+    ).toContain('an XMPP room to link is muc/<room@service>');
   });
 
   it('`xmpp join` bridges the MUC and invites the user to its room, the one its alias gives', async () => {
@@ -73,17 +62,17 @@ describe('XMPP bot commands (Prosody + Synapse)', () => {
     expect(match![1]).toBe(room);
     expect(match![3]).toBe(mucAlias(room));
     const roomId = match![2]!;
-    await joinWhenInvited(nia, roomId);
-    await carol.expect((el) => inRoom(el, `${room}/${nick}`), `${nick} in the MUC`);
-    await sendText(nia, roomId, 'hello from a command');
-    await carol.expect(
+    await joinWhenInvited(parties.nia, roomId);
+    await parties.carol.expect((el) => inRoom(el, `${room}/${nick}`), `${nick} in the MUC`);
+    await sendText(parties.nia, roomId, 'hello from a command');
+    await parties.carol.expect(
       (el) =>
         el.attrs.from === `${room}/${nick}` && el.getChildText('body') === 'hello from a command',
       'the message in the MUC',
     );
-    await carol.send(groupchat(room, 'heard you'));
-    await said(nia, roomId, ghostOf(`${room}/Carol`), 'heard you');
-    expect(await joinAlias(nia, mucAlias(room))).toBe(roomId);
+    await parties.carol.send(groupchat(room, 'heard you'));
+    await said(parties.nia, roomId, ghostOf(`${room}/Carol`), 'heard you');
+    expect(await joinAlias(parties.nia, mucAlias(room))).toBe(roomId);
   });
 
   it('`xmpp chat` starts a direct chat with an XMPP user, heard both ways', async () => {
@@ -91,18 +80,20 @@ describe('XMPP bot commands (Prosody + Synapse)', () => {
     const match = /^Your chat with carol@localhost is (!\S+): you are invited\.$/.exec(answer);
     expect(match, answer).not.toBeNull();
     const roomId = match![1]!;
-    expect(await connector.roomOf(XmppConnector.dmPortal('carol@localhost', nia.userId))).toBe(
-      roomId,
-    );
-    await joinWhenInvited(nia, roomId);
-    await sendText(nia, roomId, 'a word in private');
+    expect(
+      await connector.roomOf(XmppConnector.dmPortal('carol@localhost', parties.nia.userId)),
+    ).toBe(roomId);
+    await joinWhenInvited(parties.nia, roomId);
+    await sendText(parties.nia, roomId, 'a word in private');
     await waitFor(
-      () => carol.bodiesFrom(matrixJid(nia.userId)).includes('a word in private'),
+      () => parties.carol.bodiesFrom(matrixJid(parties.nia.userId)).includes('a word in private'),
       20_000,
       'the chat message on XMPP',
     );
-    await carol.send(chat(carol.jid, matrixJid(nia.userId), 'private answer'));
-    await said(nia, roomId, ghostOf('carol@localhost'), 'private answer');
+    await parties.carol.send(
+      chat(parties.carol.jid, matrixJid(parties.nia.userId), 'private answer'),
+    );
+    await said(parties.nia, roomId, ghostOf('carol@localhost'), 'private answer');
     // Asked again: the same chat.
     expect(await command('xmpp chat carol@localhost')).toBe(
       `Your chat with carol@localhost is ${roomId}: you are invited.`,

@@ -3,7 +3,9 @@
 # plaintext client connections (PLAIN logins: SCRAM is off, so @xmpp/client logs in in ~80 ms
 # instead of ~0.9 s), a MUC service `conference.localhost` (rooms unlocked at creation, MAM on,
 # so groupchat messages carry XEP-0359 stanza-ids; XEP-0425 moderation by moderators through
-# mod_muc_moderation of Debian's prosody-modules; any occupant may set the subject) and the bridge's external component
+# mod_muc_moderation of Debian's prosody-modules; any occupant may set the subject), a second MUC
+# service `locking.localhost` with Prosody's defaults (a new room is locked until its owner
+# configures it, XEP-0045 §10.1; the rest as Prosody's defaults too) and the bridge's external component
 # `matrix.localhost` (XEP-0114, secret `matrixsecret`: a test-only secret on loopback), and
 # XEP-0363 HTTP file upload `upload.localhost` (mod_http_file_share, plain HTTP on loopback,
 # files up to 1 MiB). In rooms whose name starts with `nopm`, only moderators may send private
@@ -25,7 +27,8 @@
 #      XMPP_PLAIN_COMPONENT (off, the default; on: a second component `plain.localhost`, secret
 #      `plainsecret`, for the benchmark's plain component sender: bench/lib/xmpp-plain-component.ts).
 # Gotchas (../shared/peers/README.md §2): without muc_room_locking = false a new room is locked
-# and a component occupant's join gets item-not-found; Prosody prints a harmless
+# and others' joins get item-not-found until its owner configures it (the bridge does for rooms it
+# makes: locking.localhost tests that; conference.localhost stays unlocked for the other tests); Prosody prints a harmless
 # "lua-unbound not found" banner; prosodyctl register works while the server is stopped.
 set -euo pipefail
 # shellcheck source=test/peers/lib.sh
@@ -109,6 +112,9 @@ Component "conference.localhost" "muc"
   muc_room_default_public = true
   muc_room_default_persistent = false
   muc_room_default_change_subject = true
+Component "locking.localhost" "muc"
+  modules_enabled = { $MUC_MODULES }
+  restrict_room_creation = false
 Component "matrix.localhost"
   component_secret = "matrixsecret"
 $PLAIN_COMPONENT

@@ -10,7 +10,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, joinAlias, roomEvents } from './bridge-harness.js';
-import { BOT } from './management-room.js';
+import { BOT, command as botCommand, openManagementRoom } from './management-room.js';
 import {
   registerUser,
   requireSynapse,
@@ -245,6 +245,48 @@ export function dmParties(tag: string, publicUrl: string): DmParties {
     await scope.bridge(parties.connector, {}, { publicLinks: { url: publicUrl } });
     parties.matt = await matrixUser('matt');
     parties.mattJid = matrixJid(parties.matt.userId);
+  });
+  return parties;
+}
+
+/** Nia on Matrix with her management room (where bot commands go), Carol on XMPP, a bridge. */
+export interface CommandParties {
+  /** Set by the block's first beforeAll. */
+  nia: TestUser;
+  carol: XmppUser;
+  management: string;
+  /** Nia's bot command in her management room; the bot's answer. */
+  command(text: string): Promise<string>;
+}
+
+/**
+ * Call in a describe block (before its own beforeAll): Carol logs in (resource `tag`) and does
+ * `before` (entering a MUC, say), a bridge starts with `config`, and Nia (named `nick`) opens
+ * her management room; stopped after its tests.
+ */
+export function commandParties(
+  tag: string,
+  nick: string,
+  opts: {
+    connector?: XmppConnector;
+    config?: Record<string, unknown>;
+    before?: (carol: XmppUser) => Promise<unknown>;
+  } = {},
+): CommandParties {
+  const scope = xmppScope();
+  const parties: CommandParties = {
+    nia: undefined as unknown as TestUser,
+    carol: undefined as unknown as XmppUser,
+    management: '',
+    command: async (text) => (await botCommand(parties.nia, parties.management, text)).answer,
+  };
+  beforeAll(async () => {
+    requireSynapse();
+    parties.carol = await scope.user('carol', tag);
+    await opts.before?.(parties.carol);
+    await scope.bridge(opts.connector ?? new XmppConnector(), opts.config ?? {});
+    parties.nia = await matrixUser('nia', nick);
+    parties.management = await openManagementRoom(parties.nia);
   });
   return parties;
 }

@@ -10,6 +10,8 @@ import { waitFor } from './synapse.js';
 
 export const COMPONENT = 'matrix.localhost';
 export const MUC_HOST = 'conference.localhost';
+/** The test Prosody's MUC service with Prosody's default room locking (XEP-0045 §10.1). */
+export const LOCKING_MUC_HOST = 'locking.localhost';
 
 function port(name: string): number {
   const value = Number(process.env[name]);
@@ -92,6 +94,9 @@ export async function startXmppBridge(
         domain: COMPONENT,
         secret: 'matrixsecret',
         reconnect: { min_ms: 100, max_ms: 1_000 },
+        // Most tests enter fresh MUCs through their aliases, so the bridge makes them; the tests
+        // of create_rooms (xmpp-muc-create.test.ts) turn it off.
+        create_rooms: true,
         ...config,
       },
     },

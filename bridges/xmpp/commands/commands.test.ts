@@ -14,7 +14,7 @@ function run(name: string, args: string[]) {
   const portal = (key: string) => ({ key, roomId: '!r:example.org' }) as unknown as PortalRecord;
   const [command] = xmppCommands({
     domain: () => config.domain,
-    mucRefused: (room) => mucRefusal(config, room),
+    mucRefused: async (room) => mucRefusal(config, room),
     openMuc: async (room) => (opened.push(room), portal(room)),
     mucAlias: (room) => `#xmpp_${room}:example.org`,
     openChat: async (contact) => (opened.push(contact), portal(contact)),

@@ -14,8 +14,11 @@ import { safeJid } from '../ids.js';
 export interface CommandDeps {
   /** The component's domain: its addresses are Matrix users', not XMPP's. */
   domain(): string;
-  /** Why a MUC cannot be bridged (a service the config does not allow), or undefined. */
-  mucRefused(room: string): string | undefined;
+  /**
+   * Why a MUC cannot be bridged (a service the config does not allow, a room that does not
+   * exist while the bridge may not create rooms), or undefined.
+   */
+  mucRefused(room: string): Promise<string | undefined>;
   /** Makes (or finds) the MUC's portal and invites `sender` to its room. */
   openMuc(room: string, sender: MatrixUserId): Promise<PortalRecord>;
   /** The MUC's alias (`#xmpp_<room>=40<service>:<domain>`). */
@@ -65,7 +68,7 @@ export function xmppCommands(deps: CommandDeps): Command[] {
       'bridge an XMPP group chat (MUC) and get its room',
       GROUP_CHAT,
       async (room, ctx) => {
-        const refused = deps.mucRefused(room);
+        const refused = await deps.mucRefused(room);
         if (refused) return ctx.reply(refused);
         const portal = await deps.openMuc(room, ctx.sender);
         return ctx.reply(

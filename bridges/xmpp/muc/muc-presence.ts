@@ -4,7 +4,7 @@
  * occupants' comings and goings (as the reader occupant sees them) as their ghosts' memberships.
  */
 import type { Element } from '@xmpp/xml';
-import { BridgeError, remoteMessageId } from '../../../src/connector.js';
+import { BridgeError } from '../../../src/connector.js';
 import type { XmppDeps } from '../deps.js';
 import { mucPortal, safeJid, xmppUser } from '../ids.js';
 import { saveOccupantIdsSoon } from './occupant-ids.js';
@@ -19,7 +19,8 @@ import {
 import { parseOccupantPresence } from './muc-stanzas.js';
 import { conflictNick } from './nicks.js';
 import { outcast } from './outcasts.js';
-import { newId } from '../connection/stanzas.js';
+import { roomNotice } from './room-notice.js';
+import { unlockRoom } from './room-unlock.js';
 import type { AvatarSource } from '../avatars/ghost-avatars.js';
 import { presencePhotoHash } from '../avatars/vcard.js';
 
@@ -65,6 +66,8 @@ export function onPresence(host: PresenceHost, el: Element): void {
         mine.settle?.();
         host.joined(room, mine);
       }
+      // 201: our join made the room, locked until its owner (our occupant) configures it.
+      if (p.codes.has('201')) room.unlocking = unlockRoom(host.d, room, mine);
       host.affiliation(room, mine, p.affiliation);
       if (changed) void host.store(room);
     } else if (p.codes.has('303') && p.newNick) {
@@ -166,6 +169,15 @@ async function refused(
     );
     return;
   }
+  // Another of our occupants' join made the room just now, locked until it is configured: this
+  // one goes again after that (once per unlock).
+  const unlocking = room.unlocking;
+  if (condition === 'item-not-found' && unlocking && o.waitedUnlock !== unlocking) {
+    o.waitedUnlock = unlocking;
+    await unlocking;
+    void host.join(room, o).catch(() => undefined); // the first join settles with it
+    return;
+  }
   const why = text ? `${condition}: ${text}` : condition;
   if (condition === 'not-authorized') return passwordRefused(host.d, room, o, why);
   o.settle?.(new BridgeError('rejected', `the XMPP room ${room.jid} refused you (${why})`));
@@ -216,23 +228,6 @@ async function passwordRefused(d: XmppDeps, room: Room, o: Occupant, why: string
 async function tell(host: PresenceHost, room: Room, o: Occupant, text: string): Promise<void> {
   if (await host.d.ctx.notify(o.userId, text).catch(() => false)) return;
   await roomNotice(host.d, room, `${o.userId}: ${text}`);
-}
-
-/** A notice in the portal room from the MUC's own ghost. */
-function roomNotice(d: XmppDeps, room: Room, text: string): Promise<void> {
-  const portal = mucPortal(room.jid);
-  return d.chain.run(
-    portal,
-    () =>
-      d.emit({
-        kind: 'message',
-        portal,
-        sender: xmppUser(room.jid),
-        id: remoteMessageId(`notice:${newId()}`),
-        content: { kind: 'notice', text },
-      }),
-    (err) => d.ctx.log.warn({ err, portal }, 'a notice about a MUC occupant was not sent'),
-  );
 }
 
 /** Affiliations and roles as the ghost's power level (owner 100, admin/moderator 50), when changed. */

@@ -15,6 +15,8 @@ export interface Occupant {
   conflicts: number;
   joined?: Promise<void>;
   settle?: (err?: Error) => void;
+  /** The room's unlock this occupant's refused join waited for (one retry after each). */
+  waitedUnlock?: Promise<void>;
   /** Where their messages go (muc.ts route), made on the first. */
   route?: Route;
   /** The XEP-0153 avatar hash their last presence told (undefined: none told). */
@@ -29,6 +31,13 @@ export interface Room {
   passwordFrom?: 'config' | 'link';
   /** The room refused a join as not-authorized (a wrong or missing password): told once. */
   passwordRefused?: boolean;
+  /** The room our join made stayed locked (room-unlock.ts): told once. */
+  lockedTold?: boolean;
+  /**
+   * The configuration of the room our join made since the last (re)join (room-unlock.ts): our
+   * other occupants' joins refused while it was locked go again once it is done.
+   */
+  unlocking?: Promise<void>;
   occupants: Map<MatrixUserId, Occupant>;
   /**
    * XMPP occupants by the nick their ghost is named by (their ghosts are in the room); the maps

@@ -180,6 +180,7 @@ export class Mucs {
   private rejoin(room: Room): void {
     room.catchUp = true;
     room.outcastsRead = false;
+    room.unlocking = undefined; // a room made by this rejoin (emptied meanwhile) sets it again
     // Occupant-ids are the room's: after the server was away (a non-persistent room is made
     // again, with new ids), the join's presences tell them afresh (but those the store kept).
     ids.forgetOccupantIds(this.d.ctx.kv, room);
