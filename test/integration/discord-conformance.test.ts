@@ -71,7 +71,7 @@ runConnectorConformance({
     { tests: ['calls'], reason: 'Discord bots and webhooks cannot place or take calls' },
     {
       tests: ['direct-chat-rejoin'],
-      reason: "Discord direct messages are not bridged (a bot cannot read users' DMs)",
+      reason: 'the Discord bridge bridges guild channels only: DM channels are dropped',
     },
   ],
 });
