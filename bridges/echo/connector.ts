@@ -14,6 +14,8 @@ import {
   type Command,
   type EmitOutcome,
   type Connector,
+  type GhostInvite,
+  type GhostInviteHandling,
   type EditCapable,
   type GhostProfile,
   type LinkOptions,
@@ -54,6 +56,13 @@ const ids = {
 const PORTAL_NAME = /^[a-z0-9.-]{1,64}$/;
 
 /**
+ * A Matrix user's direct chat with the echo user (a room they made and invited its ghost to): one
+ * per user. No alias names it (a portal name has no `/` or `@`).
+ */
+export const directChat = (user: string) => portalKey(`dm/${user}`);
+const MATRIX_USER = /^@[^:\s]+:\S+$/;
+
+/**
  * One thing the echo network heard from Matrix, as the network sees it. `heard()` lists them:
  * a probe for tests (the connector conformance kit reads it), not part of the connector API.
  */
@@ -87,7 +96,8 @@ export class EchoConnector
     TypingCapable,
     ReceiptCapable,
     CallCapable,
-    PresenceCapable
+    PresenceCapable,
+    GhostInviteHandling
 {
   readonly configSchema = echoConfigSchema;
   readonly capabilities = { maxBodyBytes: 16_384, formatting: true, threads: true };
@@ -262,6 +272,11 @@ export class EchoConnector
     if (options?.greeting !== undefined) await this.say(portal.key, options.greeting);
   }
 
+  /** A Matrix user who invites the echo ghost to a direct chat starts their chat with the echo user. */
+  async handleGhostInvite(invite: GhostInvite): Promise<PortalKey | null> {
+    return invite.ghost === ECHO_USER && invite.isDirect ? directChat(invite.inviter) : null;
+  }
+
   /** Any alias `#<prefix><name>` is a portal; core makes its room on first use. */
   async resolveAlias(localpart: string): Promise<PortalInfo | null> {
     if (!PORTAL_NAME.test(localpart)) return null;
@@ -347,22 +362,46 @@ export class EchoConnector
     return { spaceId, roomId };
   }
 
-  /** The echo user speaks first: `text` in portal `name` (its room is made if there is none yet). */
+  /**
+   * The echo user speaks first: `text` in portal `name` (its room is made if there is none yet),
+   * or, where `name` is a Matrix user id, in that user's direct chat with it. The bot is not in a
+   * direct chat (the user made it): if they left it, the echo ghost invites them back first.
+   */
   async say(name: string, text: string): Promise<{ id: RemoteMessageId; roomId: string }> {
+    const { key, roomId } = MATRIX_USER.test(name)
+      ? await this.directChatBack(name as MatrixUserId)
+      : await this.portalNamed(name);
+    // Unique across restarts: core drops a message whose remote id it has already bridged.
+    const id = remoteMessageId(`said:${randomUUID()}`);
+    await this.context.emit(
+      { kind: 'message', portal: key, sender: ECHO_USER, id, content: { kind: 'text', text } },
+      { ref: bounceRef(key, id) },
+    );
+    return { id, roomId };
+  }
+
+  private async portalNamed(name: string): Promise<{ key: PortalKey; roomId: string }> {
     const info = await this.resolveAlias(name);
     if (!info)
       throw new BridgeError(
         'unknown-target',
-        `\`${name}\` is not an echo portal name (1 to 64 of a-z 0-9 . -)`,
+        `\`${name}\` is not an echo portal name (1 to 64 of a-z 0-9 . -) or a Matrix user id`,
       );
     const { roomId } = await this.context.ensurePortal(info);
-    // Unique across restarts: core drops a message whose remote id it has already bridged.
-    const id = remoteMessageId(`said:${randomUUID()}`);
-    await this.context.emit(
-      { kind: 'message', portal: info.key, sender: ECHO_USER, id, content: { kind: 'text', text } },
-      { ref: bounceRef(info.key, id) },
-    );
-    return { id, roomId };
+    return { key: info.key, roomId };
+  }
+
+  /** `user`'s direct chat with the echo user, them invited back (by the ghost) if they left it. */
+  private async directChatBack(user: MatrixUserId): Promise<{ key: PortalKey; roomId: string }> {
+    const key = directChat(user);
+    const portal = (await this.context.portals()).find((p) => p.key === key);
+    if (!portal)
+      throw new BridgeError(
+        'unknown-target',
+        `${user} has no direct chat with the echo user: they start one by inviting its ghost`,
+      );
+    await this.context.invite(key, user, { as: ECHO_USER });
+    return { key, roomId: portal.roomId };
   }
 
   /**
@@ -384,8 +423,8 @@ export class EchoConnector
       },
       {
         name: 'say',
-        usage: 'say <portal> <text>',
-        help: 'the echo user says something first in a portal (admins)',
+        usage: 'say <portal | @user:server> <text>',
+        help: "the echo user says something first in a portal, or in a user's direct chat with it (admins)",
         requiresAdmin: true,
         run: async (ctx) => {
           const [name, ...words] = ctx.args;

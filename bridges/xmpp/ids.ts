@@ -23,6 +23,7 @@ import {
   type RemoteUserId,
 } from '../../src/connector.js';
 import { Lru } from './lru.js';
+import { kept } from './kept.js';
 
 const XEP0106: Record<string, string> = {
   ' ': '\\20',
@@ -128,8 +129,10 @@ const parsedPortals = new Lru<string, ParsedPortal | undefined>(10_000);
 
 export function parsePortal(key: string): ParsedPortal | undefined {
   if (parsedPortals.has(key)) return parsedPortals.get(key);
-  const parsed = parsePortalKey(key);
-  parsedPortals.set(key, parsed);
+  // Kept, with its parts: a key can be made of a stanza's addresses.
+  const own = kept(key);
+  const parsed = parsePortalKey(own);
+  parsedPortals.set(own, parsed);
   return parsed;
 }
 

@@ -30,6 +30,11 @@ declare module '@xmpp/xml' {
     remove(el: Element): Element;
     toString(): string;
   }
+  /** The XML stream parser of @xmpp/connection: each stanza-level element, once it is whole. */
+  export class Parser {
+    write(data: string): void;
+    on(event: 'element', listener: (el: Element) => void): this;
+  }
   export type Child = Element | string | undefined | null | false | Child[];
   export function xml(
     name: string,

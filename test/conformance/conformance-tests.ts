@@ -20,6 +20,7 @@ import {
   threadsTest,
 } from './feature-tests.js';
 import { matrixRefusedTest } from './bounce-test.js';
+import { directChatRejoinTest } from './direct-chat-test.js';
 import type { Kit } from './kit.js';
 import type { ConformanceTarget, ConformanceTestName } from './types.js';
 
@@ -49,5 +50,6 @@ export function conformanceTests(target: ConformanceTarget): ConformanceTest[] {
     ...(caps.receipts ? [readReceiptsTest] : []),
     ...(caps.presence ? [presenceTest] : []),
     ...(caps.bounces ? [matrixRefusedTest] : []),
+    directChatRejoinTest,
   ];
 }

@@ -15,6 +15,7 @@ import { Kit } from './kit.js';
 import { CONFORMANCE_TESTS, type ConformanceTarget, type ConformanceTestName } from './types.js';
 
 export * from './types.js';
+export { startDirectChat } from './direct-chat-test.js';
 
 /** Problems with the skip list (a JS caller can misspell a name; an empty reason explains nothing). */
 function skipProblems(target: ConformanceTarget): string[] {

@@ -153,7 +153,7 @@ export const callsTest = (caps: ConformanceCapabilities): ConformanceTest => ({
   },
   timeoutMs: 90_000,
   run: async (kit) => {
-    const p = await kit.portal(true);
+    const p = await kit.portal('call');
     const callId = `conf-call-${kit.tag()}`;
     const call = { call_id: callId, party_id: 'conformance', version: '1' };
     const offer = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n';

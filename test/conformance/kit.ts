@@ -33,11 +33,17 @@ export class Kit {
     return this.sb;
   }
 
-  /** A new portal for one test, so tests never read each other's messages. */
-  async portal(forCalls = false): Promise<PortalView> {
-    const roomId = forCalls
-      ? await this.target.openCallPortal!(this.user)
-      : await this.target.openPortal(this.user);
+  /**
+   * A new portal for one test, so tests never read each other's messages: public, not public
+   * (`call`), or a direct chat the user started with a ghost (`direct`).
+   */
+  async portal(kind: 'public' | 'call' | 'direct' = 'public'): Promise<PortalView> {
+    const open = {
+      public: this.target.openPortal,
+      call: this.target.openCallPortal,
+      direct: this.target.openDirectChat,
+    }[kind];
+    const roomId = await open!.call(this.target, this.user);
     return new PortalView(
       roomId,
       this.user,

@@ -21,6 +21,7 @@ export const CONFORMANCE_TESTS = [
   'read-receipts',
   'presence',
   'matrix-refused',
+  'direct-chat-rejoin',
 ] as const;
 
 /** A test of the kit; a misspelt name in `skip` fails to compile. */
@@ -108,6 +109,13 @@ export interface ConformanceTarget {
    * in public rooms): a DM with a ghost, say. Without it, skip 'calls'.
    */
   openCallPortal?(user: TestUser): Promise<string>;
+  /**
+   * A direct chat `user` started with a remote user's ghost (`startDirectChat` from the kit: a
+   * room they made, the ghost invited with `is_direct`, so the bot is not in it), the ghost joined;
+   * the probe's `received` and `say` take its room. Without it (a network without direct chats),
+   * skip 'direct-chat-rejoin'.
+   */
+  openDirectChat?(user: TestUser): Promise<string>;
   network: NetworkProbe;
   capabilities: ConformanceCapabilities;
   /** Text that makes the network refuse a message that contains it. Without it, skip 'refused-message'. */

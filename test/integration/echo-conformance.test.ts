@@ -1,9 +1,9 @@
 // The echo bridge runs the connector conformance kit (test/conformance/) through real Synapse.
 // Echo's "network" is the connector itself: `echo.heard(portal)` is what it got from Matrix, and
 // the echo user speaks first through the admin bot command `echo say <portal> <text>`, typed in a
-// management room. The same EchoConnector object serves every start, so what the network heard
+// management room (in a user's direct chat with it: `echo say @user:server <text>`). The same EchoConnector object serves every start, so what the network heard
 // outlives a restart of the bridge, as a real network's history would.
-import { EchoConnector } from '../../bridges/echo/index.js';
+import { directChat, EchoConnector, ECHO_USER } from '../../bridges/echo/index.js';
 import { portalKey } from '../../src/connector.js';
 import { asUser, roomEvents, startBridge, joinAlias } from '../support/bridge-harness.js';
 import {
@@ -16,6 +16,7 @@ import {
 } from '../support/synapse.js';
 import {
   runConnectorConformance,
+  startDirectChat,
   type ConformanceTarget,
   type NetworkMessage,
 } from '../conformance/connector-conformance.js';
@@ -28,6 +29,7 @@ function echoTarget(
   features: Record<string, boolean>,
 ): Omit<ConformanceTarget, 'capabilities' | 'skip'> {
   const echo = new EchoConnector();
+  /** Room → what `echo say` names it by: a portal name, or the user whose direct chat it is. */
   const portals = new Map<string, string>();
   const domain = () => requireSynapse().serverName;
   const operatorLocalpart = uniqueLocalpart('operator');
@@ -98,10 +100,16 @@ function echoTarget(
       portals.set(roomId, key);
       return roomId;
     },
+    openDirectChat: async (user) => {
+      const roomId = await startDirectChat(user, `@echo_${ECHO_USER}:${domain()}`);
+      portals.set(roomId, user.userId);
+      return roomId;
+    },
     network: {
-      received: async (roomId): Promise<NetworkMessage[]> => [
-        ...echo.heard(portalKey(portalOf(roomId))),
-      ],
+      received: async (roomId): Promise<NetworkMessage[]> => {
+        const name = portalOf(roomId);
+        return [...echo.heard(name.startsWith('@') ? directChat(name) : portalKey(name))];
+      },
       say: async (roomId, text) => {
         const { operator, roomId: dm } = await managementRoom();
         await send(operator, dm, `echo say ${portalOf(roomId)} ${text}`);
@@ -148,6 +156,7 @@ runConnectorConformance({
         'replies',
         'refused-message',
         'restart-mid-burst',
+        'direct-chat-rejoin',
       ],
       reason:
         'turning features off removes only the edit, deletion, reaction and call handlers; the full echo run above covers the rest',

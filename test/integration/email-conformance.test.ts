@@ -95,6 +95,11 @@ runConnectorConformance({
       reason:
         "mail has no calls, and this target's portals are public rooms (the kit makes its user after the bridge starts, so a configured invite cannot name it), where Synapse refuses call invites; core's answer to calls a bridge lacks is tested by the echo run",
     },
+    {
+      tests: ['direct-chat-rejoin'],
+      reason:
+        'a Matrix user cannot start a chat by inviting a ghost: mail goes through mailboxes (and the direct mode) the admin configured',
+    },
   ],
   // Neither a mailing list of a configured mailbox nor an address of the direct mode.
   unservableLink: { bridge: 'email', remoteId: 'list:no-such-mailbox:dev.example.org' },

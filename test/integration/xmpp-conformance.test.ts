@@ -3,6 +3,7 @@
 // what dave got from the Matrix users' occupants is what the network received (messages are
 // named by the room's stanza-ids, as XMPP clients name them in replies, reactions and
 // retractions; a XEP-0308 correction names the message's own id, which the probe maps back).
+// The direct chat is the Matrix user's with dave's ghost: what dave got from the user's address.
 import { randomBytes } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
 import { afterAll } from 'vitest';
@@ -10,12 +11,16 @@ import { XmppConnector } from '../../bridges/xmpp/index.js';
 import { asUser } from '../support/bridge-harness.js';
 import {
   runConnectorConformance,
+  startDirectChat,
   type NetworkMessage,
 } from '../conformance/connector-conformance.js';
 import {
+  chat,
   COMPONENT,
+  ghostOf,
   groupchat,
   joinMuc,
+  matrixJid,
   MUC_HOST,
   startXmppBridge,
   xmppUser,
@@ -35,6 +40,8 @@ let dave: Promise<XmppUser> | undefined;
 const observer = () => (dave ??= xmppUser('dave', `conformance${randomBytes(3).toString('hex')}`));
 /** Portal room → its MUC. */
 const mucs = new Map<string, string>();
+/** Direct chat room → the Matrix user's address on XMPP. */
+const directChats = new Map<string, string>();
 
 afterAll(async () => {
   await (await dave)?.stop();
@@ -78,6 +85,15 @@ function received(user: XmppUser, room: string): NetworkMessage[] {
   return out;
 }
 
+/** What dave got from the Matrix user's address in their direct chat. */
+const receivedDirect = (user: XmppUser, from: string): NetworkMessage[] =>
+  user.heard
+    .filter((el) => el.name === 'message' && el.attrs.from?.split('/')[0] === from)
+    .flatMap((el) => {
+      const text = el.getChildText('body');
+      return text === null ? [] : [{ kind: 'message' as const, text, id: el.attrs.id }];
+    });
+
 runConnectorConformance({
   name: 'xmpp (Prosody MUC)',
   start: ({ database }) => startXmppBridge(new XmppConnector(), {}, { database }),
@@ -104,9 +120,23 @@ runConnectorConformance({
     );
     return roomId;
   },
+  openDirectChat: async (user) => {
+    const d = await observer();
+    const roomId = await startDirectChat(user, ghostOf(d.jid.split('/')[0]!));
+    directChats.set(roomId, matrixJid(user.userId));
+    return roomId;
+  },
   network: {
-    received: async (roomId) => received(await observer(), mucs.get(roomId)!),
-    say: async (roomId, text) => (await observer()).send(groupchat(mucs.get(roomId)!, text)),
+    received: async (roomId) => {
+      const from = directChats.get(roomId);
+      const d = await observer();
+      return from ? receivedDirect(d, from) : received(d, mucs.get(roomId)!);
+    },
+    say: async (roomId, text) => {
+      const to = directChats.get(roomId);
+      const d = await observer();
+      await d.send(to ? chat(d.jid, to, text) : groupchat(mucs.get(roomId)!, text));
+    },
   },
   capabilities: {
     edits: true,

@@ -8,6 +8,7 @@
 import type { Element } from '@xmpp/xml';
 import type { XmppDeps } from '../deps.js';
 import type { AvatarSource } from './ghost-avatars.js';
+import { kept } from '../kept.js';
 
 export interface Session {
   presence: 'online' | 'unavailable';
@@ -36,9 +37,9 @@ export class AccountPresence {
   /** `session` of `src.ghost`'s account is `now` (undefined: gone); the ghost shows the best. */
   heard(src: AvatarSource, session: string, now: Session | undefined): void {
     let sessions = this.accounts.get(src.ghost);
-    if (!sessions) this.accounts.set(src.ghost, (sessions = new Map()));
+    if (!sessions) this.accounts.set(kept(src.ghost), (sessions = new Map()));
     sessions.delete(session);
-    if (now) sessions.set(session, now);
+    if (now) sessions.set(kept(session), { ...now, status: kept(now.status) });
     if (sessions.size > MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
     const all = [...sessions.values()];
     const best = all.find((s) => s.presence === 'online') ?? all.at(-1);

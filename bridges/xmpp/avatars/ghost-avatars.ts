@@ -19,6 +19,7 @@ import {
   vcardRequest,
   VCARD,
 } from './vcard.js';
+import { kept } from '../kept.js';
 
 /** Where a ghost's XMPP user is asked for their avatar, and which portal their events go to. */
 export interface AvatarSource {
@@ -53,14 +54,14 @@ export class GhostAvatars {
    */
   told(src: AvatarSource, hash: string, via: 'vcard' | 'pep' = 'vcard'): void {
     if (!this.d.ctx.config.avatars.enabled || this.known.get(src.ghost) === hash) return;
-    this.known.set(src.ghost, hash);
+    this.known.set(kept(src.ghost), kept(hash));
     this.run(src.ghost, () => this.update(src, hash, via));
   }
 
   /** No hash told (a contact who writes without presence): their vCard, once per run. */
   unknown(src: AvatarSource): void {
     if (!this.d.ctx.config.avatars.enabled || this.known.has(src.ghost)) return;
-    this.known.set(src.ghost, '?');
+    this.known.set(kept(src.ghost), '?');
     this.run(src.ghost, () => this.update(src, undefined, 'vcard'));
   }
 
@@ -68,7 +69,7 @@ export class GhostAvatars {
   setPresence(src: AvatarSource, presence: GhostPresence, status?: string): void {
     const before = this.presence.get(src.ghost);
     if (before?.presence === presence && before.status === status) return;
-    this.presence.set(src.ghost, { presence, ...(status ? { status } : {}) });
+    this.presence.set(kept(src.ghost), { presence, ...(status ? { status: kept(status) } : {}) });
     this.emitPresence(src);
   }
 

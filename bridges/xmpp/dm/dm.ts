@@ -22,6 +22,7 @@ import { Subscriptions } from './subscriptions.js';
 import { ContactPresence } from './contact-presence.js';
 import { avatarNotification, nickOf } from '../avatars/vcard.js';
 import { bounceable, bounceRef } from '../messages/outcomes.js';
+import { kept } from '../kept.js';
 
 /** A direct chat a message goes to (DirectChats.deliver). */
 export interface Chat {
@@ -151,7 +152,7 @@ export class DirectChats {
       isDirect: true,
     };
     await ctx.ensurePortal(info);
-    this.ready.add(key);
+    this.ready.add(kept(key));
     try {
       // In a chat they started by inviting the ghost, the bot is not in the room: the ghost is.
       await ctx.invite(key, owner, { as: chat.sender });
@@ -162,7 +163,7 @@ export class DirectChats {
         return ctx.log.debug({ err, portal: key }, 'DM room: no invite sent');
       const old = await ctx.unlinkPortal(key);
       await ctx.ensurePortal(info);
-      this.ready.add(key); // unlinking forgot it
+      this.ready.add(kept(key)); // unlinking forgot it
       ctx.log.info(
         { portal: key, oldRoomId: old?.roomId },
         'DM room: its owner could not be invited back there: the chat moved to a new room',
@@ -187,7 +188,7 @@ export class DirectChats {
   private async name(sender: RemoteUserId, name: string): Promise<void> {
     if (this.named.get(sender) === name) return;
     await this.d.ctx.setGhostProfile(sender, { displayName: name });
-    this.named.set(sender, name);
+    this.named.set(kept(sender), kept(name));
   }
 
   /** A roster subscription to a Matrix user's address, answered (subscriptions.ts); else false. */
@@ -200,7 +201,7 @@ export class DirectChats {
    * ready, unless its owner left it (then the next message invites them back first).
    */
   async linked(key: string): Promise<void> {
-    if (!(await this.d.ctx.kv.get(leftKey(key)))) this.ready.add(key);
+    if (!(await this.d.ctx.kv.get(leftKey(key)))) this.ready.add(kept(key));
   }
 
   /**

@@ -15,6 +15,7 @@ import type { Element } from '@xmpp/xml';
 import { xml } from '@xmpp/xml';
 import { serverOf, type XmppDeps } from '../deps.js';
 import { bareOf, jidMatrixUser, matrixUserJid, safeJid } from '../ids.js';
+import { kept } from '../kept.js';
 
 const HANDLED = new Set(['subscribe', 'unsubscribe', 'probe', 'subscribed', 'unsubscribed']);
 const KEY = 'presence-subscribers';
@@ -137,9 +138,9 @@ export class Subscriptions {
     void this.load().then(async () => {
       const set = this.subs.get(self) ?? new Set<string>();
       if (set.has(contact) === subscribed) return;
-      if (subscribed) set.add(contact);
+      if (subscribed) set.add(kept(contact));
       else set.delete(contact);
-      if (set.size > 0) this.subs.set(self, set);
+      if (set.size > 0) this.subs.set(kept(self), set);
       else this.subs.delete(self);
       const all = Object.fromEntries([...this.subs].map(([k, v]) => [k, [...v]]));
       await this.d.ctx.kv.set(KEY, all);

@@ -18,6 +18,7 @@ import {
 import { lookUpRoom } from './room-lookup.js';
 import { refusal } from './gateway-access.js';
 import type { Element } from '@xmpp/xml';
+import { kept } from '../kept.js';
 
 const occupantsKey = (target: string) => `gw/${target}/occupants`;
 /** Another address of a room entered before (`gw/<target>/room` → the room's first target). */
@@ -61,7 +62,12 @@ export abstract class GatewaySessions extends GatewayMatrixSide {
       return;
     }
     const first = ![...room.occupants.values()].some((o) => o.bare === bare);
-    const me: GwOccupant = { full, bare, nick, roomJid };
+    const me: GwOccupant = {
+      full: kept(full),
+      bare: kept(bare),
+      nick: kept(nick),
+      roomJid: kept(roomJid),
+    };
     if (first) {
       // The ghost joins before the user is told they are in, so what they say next is in order.
       await ctx.setGhostProfile(xmppUser(bare), { displayName: nick });
@@ -72,7 +78,7 @@ export abstract class GatewaySessions extends GatewayMatrixSide {
         sender: xmppUser(bare),
       });
     }
-    room.occupants.set(full, me);
+    room.occupants.set(me.full, me);
     await this.save(room);
     if (room.shown.size === 0)
       for (const u of firstShown(room, this.config.gateway.max_shown_members)) room.shown.add(u);
@@ -117,7 +123,7 @@ export abstract class GatewaySessions extends GatewayMatrixSide {
       return;
     }
     const old = o.nick;
-    o.nick = nick;
+    o.nick = kept(nick);
     await this.save(room);
     const level = room.levels.get(o.bare) ?? 0;
     for (const p of room.occupants.values()) {
@@ -213,7 +219,7 @@ export abstract class GatewaySessions extends GatewayMatrixSide {
     const found = await lookUpRoom(this.d.ctx, target, user);
     const room = [...this.rooms.values()].find((r) => r.roomId === found.roomId) ?? found;
     this.rooms.set(room.target, room);
-    this.rooms.set(target, room);
+    this.rooms.set(kept(target), room);
     if (target !== room.target) await this.d.ctx.kv.set(sameRoomKey(target), room.target);
     return room;
   }
@@ -227,7 +233,7 @@ export abstract class GatewaySessions extends GatewayMatrixSide {
     if (known) return known;
     const first = await this.d.ctx.kv.get<string>(sameRoomKey(target));
     const room = first ? await this.roomOf(first) : undefined;
-    if (room) this.rooms.set(target, room);
+    if (room) this.rooms.set(kept(target), room);
     return room;
   }
 

@@ -25,6 +25,7 @@ import { mediaFromLink } from '../messages/media.js';
 import { bounce, type ReflectRef } from '../messages/outcomes.js';
 import { stanzaOf } from '../connection/stanza-tree.js';
 import { reflections, reflectRef } from './reflections.js';
+import { kept } from '../kept.js';
 
 const LONGEST_NICK = 256;
 
@@ -173,7 +174,8 @@ export class Gateway extends GatewaySessions {
           return;
         }
         const stanzaId = newId();
-        for (const own of [m.id, m.originId]) if (own) room.ids.set(`${o.bare}\n${own}`, stanzaId);
+        for (const own of [m.id, m.originId])
+          if (own) room.ids.set(kept(`${o.bare}\n${own}`), stanzaId);
         const events = await eventsOf(
           m,
           {

@@ -16,6 +16,7 @@ import type { XmppDeps } from '../deps.js';
 import { mucPortal, safeJid, xmppUser } from '../ids.js';
 import type { Archived } from './mam.js';
 import { ghostNick, ourOccupant, type Occupant, type Room } from './muc-room.js';
+import { kept } from '../kept.js';
 
 const DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 
@@ -30,7 +31,7 @@ export function onModeration(
   if (!moderated) return;
   if (stanzaId) {
     if (room.seen.has(stanzaId)) return;
-    room.seen.set(stanzaId, '');
+    room.seen.set(kept(stanzaId), '');
   }
   const by = moderated.by ? safeJid(moderated.by) : undefined;
   const nick = by?.resource && by.bare().toString() === room.jid ? by.resource : undefined;

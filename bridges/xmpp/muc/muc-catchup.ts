@@ -9,13 +9,14 @@ import { mucPortal, safeJid } from '../ids.js';
 import type { LastSeen, MamQueries } from './mam.js';
 import { ghostNick, mapIds, ourOccupant, type Occupant, type Room } from './muc-room.js';
 import { parseMessage, type ParsedMessage } from '../connection/stanzas.js';
+import { kept } from '../kept.js';
 
 export const lastKey = (room: string) => `muc/${room}/last`;
 
 /** Remembers the room's last stanza-id (stored a second later, for the MAM catch-up). */
 export function seenLast(d: XmppDeps, room: Room, stanzaId: string | undefined, at?: number): void {
   if (!stanzaId) return;
-  room.last = { id: stanzaId, at: at ?? Date.now() };
+  room.last = { id: kept(stanzaId), at: at ?? Date.now() };
   if (room.lastTimer) return;
   room.lastTimer = setTimeout(() => {
     room.lastTimer = undefined;
@@ -57,7 +58,7 @@ export function catchUp(host: CatchUpHost, room: Room, o: Occupant): void {
         // Our own users' messages were bridged from Matrix; core drops what it bridged already.
         if (m.type !== 'groupchat' || !nick || ourOccupant(room, nick)) continue;
         if (room.seen.has(a.id)) continue;
-        room.seen.set(a.id, ghostNick(room, nick));
+        room.seen.set(kept(a.id), kept(ghostNick(room, nick)));
         if (m.originId) mapIds(room, m.originId, a.id);
         if (m.id) mapIds(room, m.id, a.id);
         await host.bridgeMessage(

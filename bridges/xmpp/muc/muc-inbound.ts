@@ -11,6 +11,7 @@ import type { ReactionSets } from '../messages/reactions.js';
 import { newId, type ParsedMessage } from '../connection/stanzas.js';
 import { eventsOf } from '../messages/to-matrix.js';
 import { bounceable, bounceRef } from '../messages/outcomes.js';
+import { kept } from '../kept.js';
 
 export const subjectKey = (room: string) => `muc/${room}/subject`;
 
@@ -50,7 +51,7 @@ export async function bridgeMessage(
 }
 
 export async function saveSubject(d: XmppDeps, room: Room, subject: string): Promise<void> {
-  room.subject = subject;
+  room.subject = kept(subject);
   await d.ctx.kv.set(subjectKey(room.jid), subject);
 }
 
@@ -60,7 +61,7 @@ export async function saveSubject(d: XmppDeps, room: Room, subject: string): Pro
  */
 export async function arrived(d: XmppDeps, room: Room, ghost: string, nick = ghost): Promise<void> {
   if (room.remote.has(ghost)) return;
-  room.remote.add(ghost);
+  room.remote.add(kept(ghost));
   const user = xmppUser(`${room.jid}/${ghost}`);
   await d.ctx.setGhostProfile(user, { displayName: nick });
   d.post({

@@ -16,6 +16,7 @@ import { bridgeMessage, saveSubject } from './muc-inbound.js';
 import { onAffiliationNotice } from './outcasts.js';
 import { onModeration } from './moderation.js';
 import type { PrivateChats } from './private.js';
+import { kept } from '../kept.js';
 
 /** `resource`: the sender's nick (none: the room itself). */
 export function onRoomMessage(
@@ -78,7 +79,7 @@ export function onRoomMessage(
   }
   if (stanzaId) {
     if (room.seen.has(stanzaId)) return;
-    room.seen.set(stanzaId, nick ? ghostNick(room, nick) : '');
+    room.seen.set(kept(stanzaId), nick ? kept(ghostNick(room, nick)) : '');
   }
   if (m.originId && stanzaId) mapIds(room, m.originId, stanzaId);
   if (m.id && stanzaId) mapIds(room, m.id, stanzaId); // what corrections name

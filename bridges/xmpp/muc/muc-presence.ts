@@ -23,6 +23,7 @@ import { roomNotice } from './room-notice.js';
 import { unlockRoom } from './room-unlock.js';
 import type { AvatarSource } from '../avatars/ghost-avatars.js';
 import { presencePhotoHash } from '../avatars/vcard.js';
+import { kept } from '../kept.js';
 
 const MAX_CONFLICTS = 5;
 
@@ -59,7 +60,7 @@ export function onPresence(host: PresenceHost, el: Element): void {
   if (p.codes.has('110')) {
     if (p.available) {
       const changed = mine.nick !== nick;
-      mine.nick = nick;
+      if (changed) mine.nick = kept(nick);
       if (mine.state !== 'joined') {
         mine.state = 'joined';
         room.passwordRefused = false;
@@ -71,7 +72,7 @@ export function onPresence(host: PresenceHost, el: Element): void {
       host.affiliation(room, mine, p.affiliation);
       if (changed) void host.store(room);
     } else if (p.codes.has('303') && p.newNick) {
-      mine.nick = p.newNick;
+      mine.nick = kept(p.newNick);
     } else if (mine.state === 'joined') {
       mine.state = 'left';
       const removal = p.codes.has('301') ? 'ban' : p.codes.has('307') ? 'kick' : undefined;
@@ -104,7 +105,7 @@ export function onPresence(host: PresenceHost, el: Element): void {
   if (renamed) {
     // A nick change the room tells with the occupant's id: the same ghost, renamed.
     room.ghostNicks.delete(nick);
-    if (renamed !== ghost) room.ghostNicks.set(renamed, ghost);
+    if (renamed !== ghost) room.ghostNicks.set(kept(renamed), kept(ghost));
   } else if (!p.available) room.ghostNicks.delete(nick);
   // A ban of an occupant whose address the room tells: their account's ghost is banned too.
   const outcastJid = p.codes.has('301') && p.realJid ? safeJid(p.realJid)?.bare() : undefined;
@@ -118,7 +119,7 @@ export function onPresence(host: PresenceHost, el: Element): void {
         return;
       }
       if (p.available) {
-        if (p.realJid) room.realJids.set(ghost, p.realJid);
+        if (p.realJid) room.realJids.set(kept(ghost), kept(p.realJid));
         await host.arrived(room, ghost, nick);
         await setLevel(host, room, ghost, powerLevelOf(p.affiliation, p.role));
         return;
@@ -239,7 +240,7 @@ async function setLevel(
 ): Promise<void> {
   if ((room.levels.get(nick) ?? 0) === level) return;
   if (level === 0) room.levels.delete(nick);
-  else room.levels.set(nick, level);
+  else room.levels.set(kept(nick), level);
   const user = xmppUser(`${room.jid}/${nick}`);
   await host.d.emit({
     kind: 'power-levels',

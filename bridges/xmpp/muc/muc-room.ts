@@ -2,6 +2,7 @@
 import type { MatrixUserId, RemoteMessageId } from '../../../src/connector.js';
 import { Lru } from '../lru.js';
 import type { Route } from '../messages/from-matrix.js';
+import { kept } from '../kept.js';
 
 export interface Occupant {
   userId: MatrixUserId;
@@ -137,10 +138,11 @@ export function notedNick(room: Room, nick: string, occupantId: string | undefin
     // A newcomer never gets the ghost of someone who had this nick before: a name of its own.
     ghost = nick;
     for (let n = 2; ghostOfAnother(room, ghost, occupantId); n++) ghost = `${nick} [${n}]`;
-    room.occupantIds.set(occupantId, ghost);
+    ghost = kept(ghost);
+    room.occupantIds.set(kept(occupantId), ghost);
   }
   if (ghost === nick) room.ghostNicks.delete(nick);
-  else room.ghostNicks.set(nick, ghost);
+  else room.ghostNicks.set(kept(nick), ghost);
   return ghost;
 }
 
@@ -210,10 +212,11 @@ export const groupchatRoute = (room: Room, o: Occupant): Route => ({
   reflected: (id) => answerOf(room.reflections, id, REFLECTION_TIMEOUT_MS),
 });
 
-/** A message's own id ↔ the room's stanza-id of it. */
+/** A message's own id ↔ the room's stanza-id of it (both read from its stanza: kept). */
 export function mapIds(room: Room, own: string, stanzaId: string): void {
-  room.ids.set(own, stanzaId);
-  room.origins.set(stanzaId, own);
+  const [id, sid] = [kept(own), kept(stanzaId)];
+  room.ids.set(id, sid);
+  room.origins.set(sid, id);
 }
 
 /** An occupant's Matrix power level: owner 100, admin or moderator 50, anyone else 0. */

@@ -16,6 +16,7 @@ import { mucPortal, safeJid, xmppUser } from '../ids.js';
 import { newId, NS } from '../connection/stanzas.js';
 import { xmlText } from '../connection/xml-text.js';
 import type { Occupant, Room } from './muc-room.js';
+import { kept } from '../kept.js';
 
 export const outcastsKey = (room: string) => `muc/${room}/outcasts`;
 
@@ -52,7 +53,7 @@ async function banned(
   const fresh = list.filter((o) => !outcasts.has(o.jid));
   const gone = lifted(outcasts).filter((jid) => outcasts.has(jid));
   if (fresh.length === 0 && gone.length === 0) return;
-  for (const o of fresh) outcasts.add(o.jid);
+  for (const o of fresh) outcasts.add(kept(o.jid));
   for (const jid of gone) outcasts.delete(jid);
   await save(d, room, outcasts);
   const portal = mucPortal(room.jid);
@@ -144,7 +145,7 @@ export async function matrixBan(
   if (ban === outcasts.has(address)) return; // what XMPP told us: nothing to do there
   const o = await actor();
   // Noted first: the room announces the ban before it answers, and that is not a new one.
-  if (ban) outcasts.add(address);
+  if (ban) outcasts.add(kept(address));
   else outcasts.delete(address);
   try {
     await d.link.request(
@@ -164,7 +165,7 @@ export async function matrixBan(
     );
   } catch (err) {
     if (ban) outcasts.delete(address);
-    else outcasts.add(address);
+    else outcasts.add(kept(address));
     const condition = (err as { condition?: string }).condition ?? (err as Error).message;
     throw new BridgeError(
       'rejected',

@@ -19,6 +19,7 @@ import { mucPrivatePortal, xmppUser } from '../ids.js';
 import type { Route } from '../messages/from-matrix.js';
 import { buildError, type ParsedMessage } from '../connection/stanzas.js';
 import { answerOf, currentNick, ghostNick, ourOccupant, type Room } from './muc-room.js';
+import { kept } from '../kept.js';
 
 /**
  * How long a private message waits for the room's refusal before it counts as delivered (the room
@@ -46,9 +47,9 @@ export class PrivateChats {
   /** A chat exists (or is being made): its owner is told when the occupant leaves. */
   note(room: string, nick: string, owner: MatrixUserId): void {
     let byNick = this.chats.get(room);
-    if (!byNick) this.chats.set(room, (byNick = new Map()));
+    if (!byNick) this.chats.set(kept(room), (byNick = new Map()));
     let owners = byNick.get(nick);
-    if (!owners) byNick.set(nick, (owners = new Set()));
+    if (!owners) byNick.set(kept(nick), (owners = new Set()));
     owners.add(owner);
   }
 
