@@ -2,8 +2,9 @@
 // config's rooms are xmpp-config-rooms.test.ts): the Matrix users already in the room join the MUC
 // at the link, before anyone speaks (not the bot); a password given with the link
 // (`"options": {"password": …}`) goes in each of their joins and is never listed back; a wrong
-// one is told in the room as a configured one is; an option the bridge does not take, or a
-// password no join can carry, is refused and nothing is linked. After a restart the occupants
+// one is told in the room as a configured one is, and a link again with the right one lets them
+// in; an option the bridge does not take, or a password no join can carry, is refused and nothing
+// is linked. After a restart the occupants
 // (kicked while the bridge was down) join again, the password from the store, where it is not
 // kept in the clear.
 import { randomBytes } from 'node:crypto';
@@ -112,7 +113,7 @@ describe('XMPP: MUCs linked at run time (provisioning API), with room passwords 
     expect(listed).not.toContain('sesame');
   });
 
-  it('a wrong password given with the link: told in the room (not the password), nothing reaches the MUC', async () => {
+  it('a wrong password given with the link: told in the room (not the password), nothing reaches the MUC; linked again with the right one, it does', async () => {
     const res = await link(wrong, rooms[wrong]!, { password: WRONG });
     expect(res.status, await res.text()).toBe(201);
     const notice = await waitFor(
@@ -128,6 +129,10 @@ describe('XMPP: MUCs linked at run time (provisioning API), with room passwords 
     expect(body).toContain('the password it was linked with is wrong');
     expect(body).not.toContain(WRONG);
     expect(carol.bodiesFrom(wrong)).toEqual([]);
+    // The fix the notice gives: the same link again with the right password, which replaces it.
+    const again = await link(wrong, rooms[wrong]!, { password: 'the right one' });
+    expect(again.status, await again.text()).toBe(201);
+    await carol.expect((el) => inRoom(el, `${wrong}/Alice`), 'Alice in the MUC at last');
   });
 
   it('an option XMPP does not take, or a password no join can carry: refused, nothing linked', async () => {
@@ -155,7 +160,8 @@ describe('XMPP: MUCs linked at run time (provisioning API), with room passwords 
     await bridge.stop();
     // The password is in the store, sealed: not in the clear in the database.
     for (const file of [database, `${database}-wal`].filter((f) => existsSync(f)))
-      expect(readFileSync(file).includes('open sesame'), file).toBe(false);
+      for (const secret of ['open sesame', 'the right one'])
+        expect(readFileSync(file).includes(secret), `${secret} in ${file}`).toBe(false);
     // Kicked while the bridge is away (a component's occupants outlive its connection): the
     // restart is a new join, which the locked MUC takes only with its password.
     await kick(carol, open, 'Alice');
