@@ -18,6 +18,7 @@ import {
   type GhostInviteHandling,
   type EditCapable,
   type GhostProfile,
+  type LinkOptions,
   type MatrixCall,
   type MatrixEdit,
   type MatrixMessage,
@@ -29,6 +30,7 @@ import {
   type MatrixTyping,
   type PortalInfo,
   type PortalKey,
+  type PortalRecord,
   type ReactionCapable,
   type RedactionCapable,
   type RemoteMessageId,
@@ -253,11 +255,21 @@ export class EchoConnector
     });
   }
 
-  /** A room is linked only to a chat name an alias could have too. */
-  validateLink(remoteId: PortalKey): string | undefined {
-    return PORTAL_NAME.test(remoteId)
-      ? undefined
-      : 'an echo chat is named by 1 to 64 of a-z, 0-9, "." and "-"';
+  /** A link may give a `greeting`: the echo user's first words in the chat. */
+  readonly linkOptions = ['greeting'];
+
+  /** A room is linked only to a chat name an alias could have too (with a one-line greeting). */
+  validateLink(remoteId: PortalKey, options: LinkOptions): string | undefined {
+    if (!PORTAL_NAME.test(remoteId))
+      return 'an echo chat is named by 1 to 64 of a-z, 0-9, "." and "-"';
+    if (options.greeting !== undefined && !/^[^\n\r]{1,200}$/.test(options.greeting))
+      return 'the option "greeting" must be one line of 1 to 200 characters';
+    return undefined;
+  }
+
+  /** A link's greeting is said as `echo say` would say it (the portal's key is its name). */
+  async portalLinked(portal: PortalRecord, options?: LinkOptions): Promise<void> {
+    if (options?.greeting !== undefined) await this.say(portal.key, options.greeting);
   }
 
   /** A Matrix user who invites the echo ghost to a direct chat starts their chat with the echo user. */

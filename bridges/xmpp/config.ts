@@ -1,7 +1,7 @@
 /** The XMPP bridge's own config keys (under `bridges.xmpp`). See README.md. */
 import { z } from 'zod';
 import { parsePortal } from './ids.js';
-import { roomEntrySchema, roomListProblems } from './muc/room-entries.js';
+import { passwordProblem, roomEntrySchema, roomListProblems } from './muc/room-entries.js';
 
 const DOMAIN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 const domain = (what: string) =>
@@ -133,13 +133,23 @@ export function mucRefusal(
   return undefined;
 }
 
-/** Why a room may not be linked to `remoteId` (only a MUC on an allowed service), or undefined. */
+/**
+ * Why a room may not be linked to `remoteId` (only a MUC on an allowed service), with `password`
+ * (the link's option: a valid one, for a MUC the config gives none), or undefined.
+ */
 export function linkRefusal(
-  config: Pick<XmppConfig, 'domain' | 'muc_hosts'>,
+  config: Pick<XmppConfig, 'domain' | 'muc_hosts' | 'rooms'>,
   remoteId: string,
+  password?: string,
 ): string | undefined {
   const where = parsePortal(remoteId);
   if (where?.kind !== 'muc')
     return `an XMPP room to link is muc/<room@service> (like muc/room@conference.example.org), not ${remoteId}`;
-  return mucRefusal(config, where.room);
+  const refused = mucRefusal(config, where.room);
+  if (refused || password === undefined) return refused;
+  const problem = passwordProblem(password);
+  if (problem) return `the option "password" ${problem}`;
+  if (config.rooms.some((r) => r.muc === where.room && r.password !== undefined))
+    return `bridges.xmpp.rooms gives ${where.room} its password: change it there, not with the link`;
+  return undefined;
 }

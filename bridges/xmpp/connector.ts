@@ -12,6 +12,7 @@ import {
   type EditCapable,
   type GhostInvite,
   type GhostInviteHandling,
+  type LinkOptions,
   type MatrixEdit,
   type MatrixMembership,
   type MatrixMessage,
@@ -45,18 +46,18 @@ import { DirectChats } from './dm/dm.js';
 import * as fromMatrix from './messages/from-matrix.js';
 import {
   aliasLocalpart,
-  bareOf,
   dmPortal,
   matrixUserJid,
   mucPortal,
   mucPrivatePortal,
   parseAliasLocalpart,
   parsePortal,
-  safeJid,
 } from './ids.js';
 import { Mucs } from './muc/muc.js';
-import { linkConfiguredRooms } from './muc/configured-rooms.js';
+import { linkConfiguredRooms, mucLinked } from './muc/configured-rooms.js';
 import { missingRoomRefusal } from './muc/room-exists.js';
+import { restorePortal, unlinkPortal, type Parts } from './portal-kinds.js';
+import { ghostInvitePortal } from './ghost-invites.js';
 import { fromMatrixDeps } from './routing.js';
 import { ReactionSets } from './messages/reactions.js';
 import { answerQueries } from './queries.js';
@@ -148,8 +149,9 @@ export class XmppConnector
       this.dms?.subscriptions.announce();
     };
     linkMetrics(ctx.metrics, link);
-    for (const portal of await ctx.portals()) await this.portalLinked(portal);
-    await linkConfiguredRooms(ctx, mucs, (p) => this.portalLinked(p));
+    // Restored: their occupants are in the store (a room's people join again from there).
+    for (const portal of await ctx.portals()) await this.restore(portal);
+    await linkConfiguredRooms(ctx, mucs, (p) => this.restore(p));
     link.start();
   }
 
@@ -338,53 +340,44 @@ export class XmppConnector
     });
   }
 
-  /**
-   * A Matrix user invited a ghost to a direct chat: a one-to-one chat with that XMPP user, or
-   * with a MUC occupant's ghost, a private chat through the MUC (muc/private.ts).
-   */
+  /** A Matrix user invited a ghost: a chat, a private chat or a gateway entry (ghost-invites.ts). */
   async handleGhostInvite(invite: GhostInvite): Promise<PortalKey | null> {
-    const j = safeJid(invite.ghost);
-    if (!this.ctx || !j || !j.local || j.domain === this.ctx.config.domain) return null;
-    if (!matrixUserJid(invite.inviter, this.ctx.config.domain)) return null;
-    // Invited to a room that is not a direct chat: to enter it through the gateway.
-    if (!j.resource && !invite.isDirect && this.gateway && this.ctx.config.gateway.enabled)
-      return this.gateway.invited(invite, j.toString());
-    if (!j.resource) return dmPortal(j.toString(), invite.inviter);
-    const room = bareOf(j);
-    return this.mucs?.isRoom(room) ? mucPrivatePortal(room, invite.inviter, j.resource) : null;
+    return this.ctx ? ghostInvitePortal(this.ctx.config, this.gateway, this.mucs, invite) : null;
   }
+
+  /** A link may give the MUC's password (`options.password`): link-password.ts. */
+  readonly linkOptions = ['password'];
 
   /**
    * `link` and the provisioning API link a room to a MUC (`muc/<room@service>`), nothing else,
-   * and only one that may be linked (newMucRefusal: one that exists, unless create_rooms).
+   * and only one that may be linked (newMucRefusal: one that exists, unless create_rooms), with a
+   * password a join can carry.
    */
-  async validateLink(remoteId: PortalKey): Promise<string | undefined> {
+  async validateLink(remoteId: PortalKey, options: LinkOptions): Promise<string | undefined> {
     if (!this.ctx) return undefined;
-    const refused = linkRefusal(this.ctx.config, remoteId);
+    const refused = linkRefusal(this.ctx.config, remoteId, options.password);
     const where = parsePortal(remoteId);
     if (refused || where?.kind !== 'muc') return refused;
     return this.newMucRefusal(where.room);
   }
 
-  async portalLinked(portal: PortalRecord): Promise<void> {
+  /** A room now stands for a portal (made for an alias, or linked at run time). */
+  async portalLinked(portal: PortalRecord, options?: LinkOptions): Promise<void> {
     const where = parsePortal(portal.key);
-    if (where?.kind === 'dm') await this.dms?.linked(portal.key);
-    if (where?.kind === 'private')
-      await this.mucs?.privates.linked(portal.key, where.room, where.nick, where.owner);
-    if (where?.kind === 'muc') await this.mucs?.linked(where.room);
-    if (where?.kind === 'gateway')
-      await this.gateway
-        ?.linked(where.target)
-        .catch((err: unknown) =>
-          this.ctx?.log.warn({ err, portal: portal.key }, 'gateway room not restored'),
-        );
+    if (where?.kind !== 'muc') return this.restore(portal);
+    await mucLinked(this.context, this.running(this.mucs), where.room, portal, options?.password);
   }
 
-  async portalUnlinked(portal: PortalRecord): Promise<void> {
-    const where = parsePortal(portal.key);
-    if (where?.kind === 'dm' || where?.kind === 'private') await this.dms?.ownerLeft(portal.key);
-    if (where?.kind === 'muc') await this.mucs?.unlinked(where.room);
+  /** A portal known before (the store's, at start): its chat or room taken up again. */
+  private restore(portal: PortalRecord): Promise<void> {
+    return restorePortal(this.context.log, this.parts(), portal);
   }
+
+  portalUnlinked(portal: PortalRecord): Promise<void> {
+    return unlinkPortal(this.parts(), portal);
+  }
+
+  private parts = (): Parts => ({ dms: this.dms, mucs: this.mucs, gateway: this.gateway });
 
   private get context(): BridgeContext<XmppConfig> {
     if (!this.ctx) throw new Error('the XMPP bridge is not running');

@@ -38,6 +38,12 @@ export const defaultCapabilities: CapabilityFlags = {
   threads: false,
 };
 
+/**
+ * Settings a link carries for the bridge, by name (the provisioning API's `options`: a MUC's
+ * password, say). They may be secrets: core never logs them nor lists them back.
+ */
+export type LinkOptions = Readonly<Record<string, string>>;
+
 export interface Connector<C = unknown> {
   /** Short id: the config key and the default ghost/alias prefix (`irc`). */
   readonly id: string;
@@ -50,9 +56,10 @@ export interface Connector<C = unknown> {
   /**
    * A room now stands for a remote chat: made for an alias query, or linked by a command or the
    * provisioning API (join the chat, bring the room's members up to date, say). May come more than
-   * once for the same portal.
+   * once for the same portal. `options` come with a link (by command or the provisioning API),
+   * checked by `validateLink` before: store what the bridge needs of them.
    */
-  portalLinked?(portal: PortalRecord): Promise<void>;
+  portalLinked?(portal: PortalRecord, options?: LinkOptions): Promise<void>;
   portalUnlinked?(portal: PortalRecord): Promise<void>;
   /**
    * What became of an event emitted with a `ref`: delivered to Matrix, or given up (the homeserver
@@ -64,9 +71,16 @@ export interface Connector<C = unknown> {
   /**
    * Asked before a room is linked to `remoteId` by the `link` command or the provisioning API:
    * the reason the bridge cannot serve that remote chat (a malformed id, a mailbox it does not
-   * have), shown to whoever asked; undefined when it can. A refused link is never recorded.
+   * have, a bad option value), shown to whoever asked; undefined when it can. A refused link is
+   * never recorded. `options` are the link's (`{}` without any), of the names in `linkOptions`
+   * only: core refuses others before asking.
    */
-  validateLink?(remoteId: PortalKey): Promise<string | undefined> | string | undefined;
+  validateLink?(
+    remoteId: PortalKey,
+    options: LinkOptions,
+  ): Promise<string | undefined> | string | undefined;
+  /** The names of the `LinkOptions` a link to this bridge may carry (none when absent). */
+  readonly linkOptions?: readonly string[];
   /** Bot commands of this bridge, run as `<id> <name> args…` in the management room. */
   commands?(): Command[];
 }

@@ -3,7 +3,7 @@
  * by bot commands and the provisioning API: bridge admins, or users with power
  * level ≥ 50 in the room.
  */
-import { portalKey, type MatrixRoomId } from '../connector.js';
+import { portalKey, type LinkOptions, type MatrixRoomId } from '../connector.js';
 import type { MatrixClient } from '../matrix/client.js';
 import type { StateEvent } from '../matrix/room-client.js';
 import type { PortalRow } from '../store/store.js';
@@ -28,29 +28,34 @@ export class PortalLinks {
     return this.portals.list(bridge);
   }
 
-  /** `user` undefined means a trusted caller (the provisioning API, with its secret). */
+  /**
+   * `by.user` undefined means a trusted caller (the provisioning API, with its secret).
+   * `by.options` are the bridge's settings for this link (never logged: they may be secrets).
+   */
   async link(
     runtime: BridgeRuntime,
     remote: string,
     roomId: string,
-    user?: string,
-    isAdmin = false,
+    by: { user?: string; isAdmin?: boolean; options?: LinkOptions } = {},
   ): Promise<PortalRow> {
+    const { user, isAdmin = false, options = {} } = by;
     // Room v12 ids have no server part (`!abc`); older ones do (`!abc:example.org`).
     if (!/^![^\s:]+(:\S+)?$/.test(roomId))
       throw new Error(
         `\`${roomId}\` is not a room id (they look like !abc:example.org, or !abc in room v12)`,
       );
+    const unknown = optionsRefusal(runtime, options);
+    if (unknown) throw new LinkRefusedError(unknown);
     await this.client.join(roomId); // to read its power levels; fails clearly when the bot was not invited
     if (user && !isAdmin) await this.requirePower(roomId, user);
     // The bridge's own check (a remote chat it cannot serve), before anything is recorded.
-    const refused = await runtime.connector.validateLink?.(portalKey(remote));
+    const refused = await runtime.connector.validateLink?.(portalKey(remote), options);
     if (refused) throw new LinkRefusedError(`${runtime.id} cannot link \`${remote}\`: ${refused}`);
     const row = await this.portals.link(runtime, remote, roomId);
-    await runtime.connector.portalLinked?.({
-      key: portalKey(remote),
-      roomId: roomId as MatrixRoomId,
-    });
+    await runtime.connector.portalLinked?.(
+      { key: portalKey(remote), roomId: roomId as MatrixRoomId },
+      options,
+    );
     return row;
   }
 
@@ -79,6 +84,15 @@ export class PortalLinks {
       );
     }
   }
+}
+
+/** Why a link's options are refused: names the bridge does not take (`Connector.linkOptions`). */
+function optionsRefusal(runtime: BridgeRuntime, options: LinkOptions): string | undefined {
+  const known = runtime.connector.linkOptions ?? [];
+  const unknown = Object.keys(options).filter((name) => !known.includes(name));
+  if (unknown.length === 0) return undefined;
+  const takes = known.length > 0 ? `only ${known.map((n) => `"${n}"`).join(', ')}` : 'none';
+  return `${runtime.id} takes no link option ${unknown.map((n) => `"${n}"`).join(', ')} (it takes ${takes})`;
 }
 
 /**

@@ -9,6 +9,13 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 const fail = (res: Response, status: number, errcode: string, error: string) =>
   res.status(status).json({ errcode, error });
 
+/** The bridge's settings of a link (`options`): names to strings, nothing else. */
+const isStringRecord = (v: unknown): v is Record<string, string> =>
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  Object.values(v).every((x) => typeof x === 'string');
+
 export function provisioningRouter(opts: {
   secret: string;
   links: PortalLinks;
@@ -47,16 +54,29 @@ export function provisioningRouter(opts: {
   });
 
   router.post('/portals', async (req, res) => {
-    const body = (req.body ?? {}) as { bridge?: unknown; remote_id?: unknown; room_id?: unknown };
+    const body = (req.body ?? {}) as {
+      bridge?: unknown;
+      remote_id?: unknown;
+      room_id?: unknown;
+      options?: unknown;
+    };
     const runtime = runtimeOf(res, body.bridge);
     if (!runtime) return;
     if (typeof body.remote_id !== 'string' || typeof body.room_id !== 'string') {
       return fail(res, 400, 'M_BAD_JSON', 'the body needs string "remote_id" and "room_id"');
     }
+    const options = body.options ?? {};
+    if (!isStringRecord(options)) {
+      return fail(
+        res,
+        400,
+        'M_BAD_JSON',
+        '"options" must be an object of strings, like {"password": "..."}',
+      );
+    }
     try {
-      res
-        .status(201)
-        .json(await portalJson(await opts.links.link(runtime, body.remote_id, body.room_id)));
+      const row = await opts.links.link(runtime, body.remote_id, body.room_id, { options });
+      res.status(201).json(await portalJson(row));
     } catch (err) {
       fail(res, err instanceof PermissionError ? 403 : 400, 'M_UNKNOWN', (err as Error).message);
     }

@@ -11,6 +11,7 @@ import {
 import {
   actionTests,
   callsTest,
+  linkOptionRefusedTest,
   linkRefusedTest,
   presenceTest,
   readReceiptsTest,
@@ -45,6 +46,7 @@ export function conformanceTests(target: ConformanceTarget): ConformanceTest[] {
     restartMidBurst,
     ...(caps.avatars ? [senderAvatarTest] : []),
     ...(target.unservableLink ? [linkRefusedTest(target.unservableLink)] : []),
+    ...(target.refusedLinkOption ? [linkOptionRefusedTest(target.refusedLinkOption)] : []),
     ...(caps.receipts ? [readReceiptsTest] : []),
     ...(caps.presence ? [presenceTest] : []),
     ...(caps.bounces ? [matrixRefusedTest] : []),

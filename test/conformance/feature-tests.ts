@@ -2,7 +2,7 @@
 // edits, reactions, redactions, calls, avatars, read receipts, and refusing links it cannot serve.
 // Claimed, a feature must reach the network right; not claimed, it must degrade as documented.
 import { expect } from 'vitest';
-import { portalKey } from '../../src/connector.js';
+import { portalKey, type LinkOptions } from '../../src/connector.js';
 import { NOT_SUPPORTED, sentAndOnNetwork, textOf } from './checks.js';
 import type { ConformanceTest } from './conformance-tests.js';
 import type { PortalView } from './portal-view.js';
@@ -195,8 +195,33 @@ export const linkRefusedTest = (link: { bridge: string; remoteId: string }): Con
     expect(runtime!.connector.validateLink, 'the connector has validateLink').toBeTypeOf(
       'function',
     );
-    const reason = await runtime!.connector.validateLink!(portalKey(link.remoteId));
+    const reason = await runtime!.connector.validateLink!(portalKey(link.remoteId), {});
     expect(reason, 'a reason shown to whoever asked').toMatch(/\S/);
+  },
+});
+
+/** Only for a target naming a link option value its bridge refuses (`Connector.linkOptions`). */
+export const linkOptionRefusedTest = (link: {
+  bridge: string;
+  remoteId: string;
+  refused: LinkOptions;
+}): ConformanceTest => ({
+  name: 'link-option-refused',
+  title: `a link option the bridge takes, with a value it cannot use (${Object.keys(link.refused).join(', ')}), is refused with a reason naming it (validateLink)`,
+  timeoutMs: 30_000,
+  run: async (kit) => {
+    const connector = kit.switchboard.runtimes.get(link.bridge)?.connector;
+    expect(connector?.validateLink, 'the connector has validateLink').toBeTypeOf('function');
+    for (const name of Object.keys(link.refused))
+      expect(connector!.linkOptions ?? [], 'the bridge declares the option').toContain(name);
+    const key = portalKey(link.remoteId);
+    expect(
+      await connector!.validateLink!(key, {}),
+      'the remote id alone is linked',
+    ).toBeUndefined();
+    const reason = await connector!.validateLink!(key, link.refused);
+    expect(reason, 'a reason shown to whoever asked').toMatch(/\S/);
+    for (const name of Object.keys(link.refused)) expect(reason).toContain(`"${name}"`);
   },
 });
 

@@ -1,4 +1,5 @@
 // The public types of the connector conformance kit: what a bridge hands `runConnectorConformance`.
+import type { LinkOptions } from '../../src/connector.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import type { TestUser } from '../support/synapse.js';
 
@@ -16,6 +17,7 @@ export const CONFORMANCE_TESTS = [
   'calls',
   'sender-avatar',
   'link-refused',
+  'link-option-refused',
   'read-receipts',
   'presence',
   'matrix-refused',
@@ -124,6 +126,12 @@ export interface ConformanceTarget {
    * a reason (core then refuses the link before recording it). Absent: the test is left out.
    */
   unservableLink?: { bridge: string; remoteId: string };
+  /**
+   * A link option the bridge takes (`Connector.linkOptions`) with a value it cannot use, for a
+   * remote id it can link: its `validateLink` must refuse it with a reason naming the option.
+   * Absent: the test is left out.
+   */
+  refusedLinkOption?: { bridge: string; remoteId: string; refused: LinkOptions };
   /** How long to wait for one thing to show up on either side (default 20 000 ms). */
   patienceMs?: number;
 }

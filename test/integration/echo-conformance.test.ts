@@ -134,6 +134,7 @@ runConnectorConformance({
     bounces: true,
   },
   unservableLink: { bridge: 'echo', remoteId: 'Not A Chat' },
+  refusedLinkOption: { bridge: 'echo', remoteId: 'lobby', refused: { greeting: 'two\nlines' } },
   skip: [],
 });
 

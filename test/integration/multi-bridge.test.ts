@@ -157,15 +157,35 @@ describe('one room linked to two networks', () => {
     });
     expect(notAChat.status).toBe(400);
     expect(notAChat.json.error).toMatch(/echo cannot link `Not A Chat`: an echo chat is named by/);
+    // Link options: only those the bridge takes (core's check), with values it can use (the bridge's).
+    const link = (options: unknown) =>
+      provision('POST', '/portals', {
+        bridge: 'echo',
+        remote_id: remoteKey,
+        room_id: roomId,
+        options,
+      });
+    const unknownOption = await link({ password: 'x' });
+    expect(unknownOption.status).toBe(400);
+    expect(unknownOption.json.error).toBe(
+      'echo takes no link option "password" (it takes only "greeting")',
+    );
+    const badGreeting = await link({ greeting: 'two\nlines' });
+    expect(badGreeting.status).toBe(400);
+    expect(badGreeting.json.error).toMatch(/the option "greeting" must be one line/);
+    const notStrings = await link(['greeting']);
+    expect(notStrings.status).toBe(400);
+    expect(notStrings.json.errcode).toBe('M_BAD_JSON');
     expect(await portalsOfRoom()).toEqual([]);
   });
 
-  it('links the room to echo and echo2, and lists both portals', async () => {
+  it('links the room to echo and echo2 (echo with a greeting), and lists both portals', async () => {
     for (const id of ['echo', 'echo2']) {
       const res = await provision('POST', '/portals', {
         bridge: id,
         remote_id: remoteKey,
         room_id: roomId,
+        ...(id === 'echo' ? { options: { greeting: 'linked, hello' } } : {}),
       });
       expect(`${res.status} ${JSON.stringify(res.json)}`).toMatch(/^201 /);
       expect(res.json).toMatchObject({ bridge: id, remote_id: remoteKey, room_id: roomId });
@@ -177,6 +197,9 @@ describe('one room linked to two networks', () => {
       .portals as PortalJson[];
     expect(onlyEcho2.some((p) => p.room_id === roomId && p.bridge === 'echo2')).toBe(true);
     expect(onlyEcho2.every((p) => p.bridge === 'echo2')).toBe(true);
+    // The link's option reached the bridge (portalLinked), and is not listed back.
+    await echoBy(ECHO_GHOST, 'linked, hello');
+    expect(JSON.stringify(listed)).not.toContain('greeting');
   });
 
   it('echoes alice once on each network, and neither network echoes the other’s ghost', async () => {

@@ -10,17 +10,22 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { xml } from '@xmpp/xml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, joinAlias, roomEvents, sendText } from '../support/bridge-harness.js';
+import { joinAlias, roomEvents, sendText } from '../support/bridge-harness.js';
 import { requireSynapse, waitFor, type TestUser } from '../support/synapse.js';
-import { matrixUser, mucAlias, mucOf, said, xmppScope } from '../support/xmpp-scope.js';
-import { ghostOf, groupchat, inRoom, joinMuc, type XmppUser } from '../support/xmpp-user.js';
+import { kick, passwordProtected } from '../support/xmpp-muc-owner.js';
+import {
+  matrixUser,
+  mucAlias,
+  mucOf,
+  roomForLink,
+  said,
+  xmppScope,
+} from '../support/xmpp-scope.js';
+import { ghostOf, groupchat, inRoom, type XmppUser } from '../support/xmpp-user.js';
 
-const BOT = '@switchboard:localhost';
-const DATA = 'jabber:x:data';
 const PASSWORD = 'open sesame <&>';
 
 describe('XMPP: MUCs listed in the config, with room passwords (Prosody + Synapse)', () => {
@@ -50,53 +55,14 @@ describe('XMPP: MUCs listed in the config, with room passwords (Prosody + Synaps
   let lockedRoom: string;
   let wrongRoom: string;
 
-  /** Carol makes the MUC (its owner) and gives it a password. */
-  const passwordProtected = async (muc: string, password: string) => {
-    await joinMuc(carol, muc, 'Carol');
-    const field = (v: string, value: string) => xml('field', { var: v }, xml('value', {}, value));
-    const id = `cfg-${muc}`;
-    await carol.send(
-      xml(
-        'iq',
-        { type: 'set', to: muc, id },
-        xml(
-          'query',
-          { xmlns: 'http://jabber.org/protocol/muc#owner' },
-          xml(
-            'x',
-            { xmlns: DATA, type: 'submit' },
-            field('FORM_TYPE', 'http://jabber.org/protocol/muc#roomconfig'),
-            field('muc#roomconfig_passwordprotectedroom', '1'),
-            field('muc#roomconfig_roomsecret', password),
-          ),
-        ),
-      ),
-    );
-    const answer = await carol.expect(
-      (el) => el.name === 'iq' && el.attrs.id === id,
-      `${muc} configured`,
-    );
-    expect(answer.attrs.type).toBe('result');
-  };
-
-  /** A private room of alice's with the bridge bot invited, as an admin would prepare it. */
-  const preparedRoom = async (name: string) =>
-    (
-      await asUser<{ room_id: string }>(alice, 'POST', '/_matrix/client/v3/createRoom', {
-        preset: 'private_chat',
-        name,
-        invite: [BOT],
-      })
-    ).room_id;
-
   beforeAll(async () => {
     requireSynapse();
     carol = await scope.user('carol', 'config-rooms');
-    await passwordProtected(locked, PASSWORD);
-    await passwordProtected(wrong, 'the right one');
+    await passwordProtected(carol, locked, PASSWORD);
+    await passwordProtected(carol, wrong, 'the right one');
     alice = await matrixUser('alice', 'Alice');
-    lockedRoom = await preparedRoom('Locked MUC');
-    wrongRoom = await preparedRoom('Wrong password');
+    lockedRoom = await roomForLink(alice, 'Locked MUC');
+    wrongRoom = await roomForLink(alice, 'Wrong password');
     await start();
   });
 
@@ -148,22 +114,7 @@ describe('XMPP: MUCs listed in the config, with room passwords (Prosody + Synaps
     await bridge.stop();
     // Out of the room while the bridge is away (a component's occupants outlive its connection,
     // and a presence to a room one is in needs no password): the restart is a new join.
-    await carol.send(
-      xml(
-        'iq',
-        { type: 'set', to: locked, id: 'kick1' },
-        xml(
-          'query',
-          { xmlns: 'http://jabber.org/protocol/muc#admin' },
-          xml('item', { nick: 'Alice', role: 'none' }),
-        ),
-      ),
-    );
-    const kicked = await carol.expect(
-      (el) => el.name === 'iq' && el.attrs.id === 'kick1',
-      'Alice kicked',
-    );
-    expect(kicked.attrs.type).toBe('result');
+    await kick(carol, locked, 'Alice');
     const mark = carol.heard.length;
     connector = new XmppConnector();
     await start();

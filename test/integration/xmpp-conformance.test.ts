@@ -146,6 +146,11 @@ runConnectorConformance({
     threads: false,
     receipts: true,
   },
+  refusedLinkOption: {
+    bridge: 'xmpp',
+    remoteId: `muc/linkable@${MUC_HOST}`,
+    refused: { password: 'two\nlines' },
+  },
   skip: [
     {
       tests: ['refused-message'],

@@ -2,15 +2,13 @@
 // voice), so the room refuses their message; the sender gets a failure notice in Matrix (never a
 // silent loss), and the XMPP occupants get nothing.
 import { randomBytes } from 'node:crypto';
-import { xml } from '@xmpp/xml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
 import { joinAlias, replyTarget, roomEvents, sendText } from '../support/bridge-harness.js';
 import { registerUser, requireSynapse, uniqueLocalpart, waitFor } from '../support/synapse.js';
+import { configureMuc } from '../support/xmpp-muc-owner.js';
 import { xmppScope } from '../support/xmpp-scope.js';
 import { inRoom, joinMuc, MUC_HOST, type XmppUser } from '../support/xmpp-user.js';
-
-const DATA = 'jabber:x:data';
 
 describe('XMPP: a moderated MUC refuses a visitor (Prosody + Synapse)', () => {
   const suffix = randomBytes(4).toString('hex');
@@ -24,28 +22,7 @@ describe('XMPP: a moderated MUC refuses a visitor (Prosody + Synapse)', () => {
     requireSynapse();
     carol = await scope.user('carol', 'moderated');
     await joinMuc(carol, room, 'Carol'); // she makes the room: its owner
-    const field = (v: string, value: string) => xml('field', { var: v }, xml('value', {}, value));
-    await carol.send(
-      xml(
-        'iq',
-        { type: 'set', to: room, id: 'cfg1' },
-        xml(
-          'query',
-          { xmlns: 'http://jabber.org/protocol/muc#owner' },
-          xml(
-            'x',
-            { xmlns: DATA, type: 'submit' },
-            field('FORM_TYPE', 'http://jabber.org/protocol/muc#roomconfig'),
-            field('muc#roomconfig_moderatedroom', '1'),
-          ),
-        ),
-      ),
-    );
-    const answer = await carol.expect(
-      (el) => el.name === 'iq' && el.attrs.id === 'cfg1',
-      'the room configured',
-    );
-    expect(answer.attrs.type).toBe('result');
+    await configureMuc(carol, room, { 'muc#roomconfig_moderatedroom': '1' });
     await scope.bridge(connector);
   });
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
 import { asUser, joinAlias, roomEvents } from './bridge-harness.js';
-import { command as botCommand, openManagementRoom } from './management-room.js';
+import { BOT, command as botCommand, openManagementRoom } from './management-room.js';
 import {
   registerUser,
   requireSynapse,
@@ -68,6 +68,16 @@ export const matrixUser = (name: string, displayname?: string): Promise<TestUser
 
 /** The alias of a MUC's portal: `talk@conference.localhost` → `#xmpp_talk=40conference.localhost:localhost`. */
 export const mucAlias = (room: string) => `#xmpp_${room.replace('@', '=40')}:localhost`;
+
+/** A private room of `user`'s with the bridge bot invited, as an admin prepares one to link. */
+export const roomForLink = async (user: TestUser, name: string) =>
+  (
+    await asUser<{ room_id: string }>(user, 'POST', '/_matrix/client/v3/createRoom', {
+      preset: 'private_chat',
+      name,
+      invite: [BOT],
+    })
+  ).room_id;
 
 /** A MUC address on the test server's MUC service. */
 export const mucOf = (name: string) => `${name}@${MUC_HOST}`;

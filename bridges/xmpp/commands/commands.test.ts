@@ -3,7 +3,11 @@ import type { CommandContext, MatrixUserId, PortalRecord } from '../../../src/co
 import { linkRefusal, mucRefusal } from '../config.js';
 import { xmppCommands } from './commands.js';
 
-const config = { domain: 'matrix.example.org', muc_hosts: ['conference.example.org'] };
+const config = {
+  domain: 'matrix.example.org',
+  muc_hosts: ['conference.example.org'],
+  rooms: [{ muc: 'locked@conference.example.org', password: 'from the config' }],
+};
 
 function run(name: string, args: string[]) {
   const opened: string[] = [];
@@ -57,5 +61,18 @@ describe('what a room may be linked to', () => {
       /^an XMPP room to link is muc\/<room@service>/,
     );
     expect(linkRefusal(config, 'muc/not a jid')).toMatch(/^an XMPP room to link is/);
+  });
+
+  it('with a password: one a join can carry, for a MUC the config gives none', () => {
+    expect(linkRefusal(config, 'muc/room@conference.example.org', 'open sesame')).toBeUndefined();
+    const bad = linkRefusal(config, 'muc/room@conference.example.org', 'two\nlines');
+    expect(bad).toMatch(/^the option "password" must be the room password: 1 to 1024 characters/);
+    expect(bad).not.toContain('two');
+    expect(linkRefusal(config, 'muc/room@conference.example.org', '')).toMatch(/1 to 1024/);
+    expect(linkRefusal(config, 'muc/locked@conference.example.org', 'another')).toBe(
+      'bridges.xmpp.rooms gives locked@conference.example.org its password: change it there, not with the link',
+    );
+    // A link without a password to that MUC is fine: the config's password is used.
+    expect(linkRefusal(config, 'muc/locked@conference.example.org')).toBeUndefined();
   });
 });

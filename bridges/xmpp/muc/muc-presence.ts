@@ -185,21 +185,32 @@ async function refused(
   await tell(host, room, o, `The XMPP room ${room.jid} refused to let you in (${why}).`);
 }
 
+/** What to fix when a MUC refuses the bridge's password, by where that password came from. */
+const PASSWORD_FIXES = {
+  config: {
+    fix: 'the password the bridge has for it (bridges.xmpp.rooms) is wrong',
+    log: 'a password-protected MUC refused the configured password: check bridges.xmpp.rooms',
+  },
+  link: {
+    fix: 'the password it was linked with is wrong (link it again with the right one)',
+    log: 'a password-protected MUC refused the password of its link: link it again with the right one',
+  },
+  none: {
+    fix: 'give its password in the bridge config (bridges.xmpp.rooms) or with its link',
+    log: 'a password-protected MUC refused a join: give its password in bridges.xmpp.rooms or with its link',
+  },
+} as const;
+
 /**
  * A join refused as not-authorized: the room wants a password (XEP-0045 §7.2.6) and the bridge
  * has none for it, or a wrong one. Logged at each refusal; the room is told once (until a join
  * succeeds), since every Matrix user's join fails alike. The password itself is never written.
  */
 async function passwordRefused(d: XmppDeps, room: Room, o: Occupant, why: string): Promise<void> {
-  const configured = room.password !== undefined;
-  const fix = configured
-    ? 'the password the bridge has for it (bridges.xmpp.rooms) is wrong'
-    : 'give its password in the bridge config (bridges.xmpp.rooms)';
+  const { fix, log } = PASSWORD_FIXES[room.passwordFrom ?? 'none'];
   d.ctx.log.warn(
-    { portal: mucPortal(room.jid), muc: room.jid, passwordConfigured: configured },
-    configured
-      ? 'a password-protected MUC refused the configured password: check bridges.xmpp.rooms'
-      : 'a password-protected MUC refused a join: give its password in bridges.xmpp.rooms',
+    { portal: mucPortal(room.jid), muc: room.jid, passwordFrom: room.passwordFrom ?? 'none' },
+    log,
   );
   o.settle?.(new BridgeError('rejected', `the XMPP room ${room.jid} refused you (${why}): ${fix}`));
   if (room.passwordRefused) return;

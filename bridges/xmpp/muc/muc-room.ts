@@ -26,8 +26,10 @@ export interface Occupant {
 
 export interface Room {
   jid: string;
-  /** The room's password from the config (XEP-0045 §7.2.6), sent in each join. Never logged. */
+  /** The room's password (XEP-0045 §7.2.6), sent in each join. Never logged. */
   password?: string;
+  /** Where the password came from: the config (`bridges.xmpp.rooms`) or its link (link-password.ts). */
+  passwordFrom?: 'config' | 'link';
   /** The room refused a join as not-authorized (a wrong or missing password): told once. */
   passwordRefused?: boolean;
   /** The room our join made stayed locked (room-unlock.ts): told once. */
@@ -100,7 +102,7 @@ export interface Stored {
 export function newRoom(jid: string, password?: string): Room {
   return {
     jid,
-    ...(password !== undefined ? { password } : {}),
+    ...(password !== undefined ? { password, passwordFrom: 'config' as const } : {}),
     occupants: new Map(),
     remote: new Set(),
     ghostNicks: new Map(),

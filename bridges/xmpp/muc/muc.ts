@@ -12,6 +12,7 @@ import {
   BridgeError,
   type MatrixMembership,
   type MatrixPowerLevels,
+  type MatrixRoomId,
   type MatrixSender,
   type MatrixTopic,
   type MatrixUserId,
@@ -45,6 +46,7 @@ import { onRoomMessage } from './muc-messages.js';
 import { readOutcasts } from './outcasts.js';
 import { joinOccupant, leaveOccupant } from './occupant-join.js';
 import { onMatrixMembership } from './matrix-membership.js';
+import { forgetLinkPassword, restoreLinkPassword, storeLinkPassword } from './link-password.js';
 
 const membersKey = (room: string) => `muc/${room}/members`;
 
@@ -122,9 +124,14 @@ export class Mucs {
     return room;
   }
 
-  /** A portal room exists: its Matrix users who were in the MUC join it again. */
-  async linked(jid: string): Promise<void> {
+  /**
+   * A portal room exists: its Matrix users who were in the MUC join it again (with the password
+   * its link gave, `password` when this link gives one: stored for the next starts).
+   */
+  async linked(jid: string, password?: string): Promise<void> {
     const room = this.room(jid);
+    if (password !== undefined) await storeLinkPassword(this.d.ctx, room, password);
+    else await restoreLinkPassword(this.d.ctx, room);
     room.subject = await this.d.ctx.kv.get<string>(subjectKey(jid));
     const stored = (await this.d.ctx.kv.get<Stored[]>(membersKey(jid))) ?? [];
     for (const s of stored) {
@@ -151,6 +158,7 @@ export class Mucs {
     this.rooms.delete(jid);
     await this.d.ctx.kv.delete(membersKey(jid));
     await this.d.ctx.kv.delete(ids.occupantIdsKey(jid));
+    await forgetLinkPassword(this.d.ctx, jid);
   }
 
   /** The connection is (back) online: every occupant joins again (the server may have restarted). */
@@ -208,13 +216,16 @@ export class Mucs {
   }
 
   /**
-   * Matrix users already in the portal's room (one the config links) become occupants as if
-   * they had just joined it: stored, and joined now when the connection is up, else when it is.
+   * The Matrix users already in the portal's room (but the bot and bridges' ghosts) become
+   * occupants as if they had just joined it: stored (so they join again at each start), and
+   * joined now when the connection is up, else when it is. For a room linked by the config or at
+   * run time, whose people were there before the link.
    */
-  async addMembers(jid: string, users: RoomMember[]): Promise<void> {
+  async addRoomMembers(jid: string, roomId: MatrixRoomId): Promise<void> {
+    const view = await this.d.ctx.matrixRoom?.(roomId);
     const room = this.room(jid);
     const added: Occupant[] = [];
-    for (const user of users) {
+    for (const user of view?.members.filter((m) => !m.bridged) ?? []) {
       const o = room.occupants.has(user.userId) ? undefined : this.newOccupant(user);
       if (!o) continue;
       room.occupants.set(user.userId, o);

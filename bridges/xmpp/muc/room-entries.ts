@@ -20,6 +20,12 @@ export interface ConfiguredRoom {
   password?: string;
 }
 
+/** Why `password` cannot be a room password (never naming it: it is a secret), or undefined. */
+export const passwordProblem = (password: string): string | undefined =>
+  PASSWORD.test(password)
+    ? undefined
+    : 'must be the room password: 1 to 1024 characters without control characters (no line breaks or tabs)';
+
 const EXAMPLE =
   "must be a MUC address like 'dev@conference.example.org' or { muc: 'dev@conference.example.org', room: '!abc:example.org', password: '...' }";
 
@@ -69,14 +75,8 @@ export const roomEntrySchema = z
           ? "must be a room id like !abc:example.org, not an alias (the room's settings show its id)"
           : 'must be a room id like !abc:example.org (or !abc in room version 12)',
       });
-    if (entry.password !== undefined && !PASSWORD.test(entry.password))
-      ctx.addIssue({
-        code: 'custom',
-        path: ['password'],
-        // Never the value itself: it is a secret.
-        message:
-          'must be the room password: 1 to 1024 characters without control characters (no line breaks or tabs)',
-      });
+    const badPassword = entry.password !== undefined && passwordProblem(entry.password);
+    if (badPassword) ctx.addIssue({ code: 'custom', path: ['password'], message: badPassword });
   })
   .transform((entry): ConfiguredRoom => {
     if (typeof entry === 'string') return { muc: normalized(entry) };

@@ -57,7 +57,10 @@ export function coreCommands(deps: CoreCommandDeps): Command[] {
       run: async (ctx) => {
         const [id, remote, roomId] = ctx.args;
         if (!remote || !roomId) return ctx.reply('Usage: `link <bridge> <remote-id> <room-id>`');
-        await deps.links.link(bridge(id), remote, roomId, ctx.sender, ctx.isAdmin);
+        await deps.links.link(bridge(id), remote, roomId, {
+          user: ctx.sender,
+          isAdmin: ctx.isAdmin,
+        });
         await ctx.reply(`Linked ${roomId} to ${id} ${remote}.`);
       },
     },
