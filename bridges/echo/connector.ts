@@ -8,7 +8,6 @@ import {
   BridgeError,
   portalKey,
   remoteMessageId,
-  remoteUserId,
   type BridgeContext,
   type CallCapable,
   type Command,
@@ -44,48 +43,11 @@ import {
   type PresenceCapable,
 } from '../../src/connector.js';
 import { echoConfigSchema, type EchoConfig } from './config.js';
+import { HeardLog, type EchoHeard } from './heard.js';
+import { directChat, ECHO_USER, ids, MATRIX_USER, PORTAL_NAME } from './names.js';
+import { echoLocations, echoProtocol, echoUsers } from './third-party.js';
 
-export const ECHO_USER = remoteUserId('echo');
-
-/** The id the network gives a Matrix message, and the id of its echo. */
-const ids = {
-  sent: (eventId: string) => remoteMessageId(`m:${eventId}`),
-  echoOf: (remoteId: string) => remoteMessageId(`echo:${remoteId}`),
-};
-
-const PORTAL_NAME = /^[a-z0-9.-]{1,64}$/;
-
-/**
- * A Matrix user's direct chat with the echo user (a room they made and invited its ghost to): one
- * per user. No alias names it (a portal name has no `/` or `@`).
- */
-export const directChat = (user: string) => portalKey(`dm/${user}`);
-const MATRIX_USER = /^@[^:\s]+:\S+$/;
-
-/**
- * One thing the echo network heard from Matrix, as the network sees it. `heard()` lists them:
- * a probe for tests (the connector conformance kit reads it), not part of the connector API.
- */
-export interface EchoHeard {
-  /**
-   * `presence`: a Matrix user who spoke in the chat is now `text` (online, unavailable, offline).
-   * `bounce`: Matrix refused the echo user's message `target` for good; `text` is what they were told.
-   */
-  kind: 'message' | 'edit' | 'delete' | 'reaction' | 'call' | 'receipt' | 'presence' | 'bounce';
-  /** The id the network gave it (messages and reactions); a call's call id. */
-  id?: RemoteMessageId;
-  /** A message's or edit's text; a reaction's key; a call event's action (`invite`, `hangup`). */
-  text?: string;
-  /** What it acts on: the edited, deleted or reacted-to message, the message a reply answers, or the last message read. */
-  target?: RemoteMessageId;
-  /** The root of the thread a message is in. */
-  thread?: RemoteMessageId;
-  /** The sender's avatar (`sender.avatarUrl`), shown beside a message. */
-  avatar?: string;
-}
-
-/** `heard()` keeps this many entries per portal, so a long-running echo bridge does not grow. */
-const HEARD_KEPT = 1_000;
+export { directChat, ECHO_USER } from './names.js';
 
 export class EchoConnector
   implements
@@ -104,8 +66,8 @@ export class EchoConnector
   private ctx?: BridgeContext<EchoConfig>;
   private echoed = 0;
   private received = 0;
-  /** Per portal: what the network heard. It lives with this object, across restarts of core, like a real network's history. */
-  private readonly log = new Map<string, EchoHeard[]>();
+  /** What the network heard, per portal. */
+  private readonly log = new HeardLog();
   /** Per Matrix user, the portals they wrote in (where the network shows their presence). */
   private readonly speakers = new Map<string, Set<PortalKey>>();
 
@@ -292,41 +254,24 @@ export class EchoConnector
   }
 
   thirdPartyProtocol(): ThirdPartyProtocol {
-    return {
-      user_fields: ['user'],
-      location_fields: ['key'],
-      icon: '',
-      field_types: {
-        user: { regexp: '^echo$', placeholder: 'echo' },
-        key: { regexp: PORTAL_NAME.source, placeholder: 'lobby' },
-      },
-      instances: [{ desc: this.displayName, network_id: this.id, fields: {} }],
-    };
+    return echoProtocol(this);
   }
 
   async thirdPartyLocations(fields: Record<string, string>): Promise<ThirdPartyLocation[]> {
-    const key = fields.key;
-    if (!key || !PORTAL_NAME.test(key) || !this.ctx) return [];
-    return [{ alias: this.ctx.portalAlias(key), protocol: this.id, fields: { key } }];
+    return this.ctx ? echoLocations(this, this.ctx, fields) : [];
   }
 
   async thirdPartyUsers(fields: Record<string, string>): Promise<ThirdPartyUser[]> {
-    if (fields.user !== ECHO_USER || !this.ctx) return [];
-    return [
-      { userid: this.ctx.ghostUserId(ECHO_USER), protocol: this.id, fields: { user: ECHO_USER } },
-    ];
+    return this.ctx ? echoUsers(this, this.ctx, fields) : [];
   }
 
   /** What the network heard from Matrix in a portal, oldest first (the last 1000). A test probe. */
   heard(portal: PortalKey): readonly EchoHeard[] {
-    return this.log.get(portal) ?? [];
+    return this.log.of(portal);
   }
 
   private hear(portal: PortalKey, entry: EchoHeard): void {
-    const entries = this.log.get(portal) ?? [];
-    entries.push(entry);
-    if (entries.length > HEARD_KEPT) entries.splice(0, entries.length - HEARD_KEPT);
-    this.log.set(portal, entries);
+    this.log.add(portal, entry);
   }
 
   /**
