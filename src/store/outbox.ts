@@ -39,7 +39,7 @@ export function createOutbox(
 ): Outbox {
   const insert = new CompiledStatement<
     { bridge: string; roomId: string; json: string; ref: string | null; createdAt: number },
-    Parameters<typeof toEntry>[0]
+    { id: number }
   >(
     (d, arg) =>
       d
@@ -52,7 +52,8 @@ export function createOutbox(
           created_at: arg('createdAt'),
           ref: arg('ref'),
         })
-        .returning(entryColumns),
+        // Only the id: the rest is what was inserted (the event's JSON not copied back).
+        .returning('id'),
     direct,
   );
   const remove = new CompiledStatement<{ id: number }, unknown>(
@@ -61,16 +62,20 @@ export function createOutbox(
   );
   return {
     async add(entry, durable = true) {
-      const row = await writes.run(async (trx) => {
-        const inserted = await insert.first(trx, {
-          ...entry,
-          ref: entry.ref ?? null,
-          createdAt: Date.now(),
-        });
+      const ref = entry.ref ?? null;
+      const { id } = await writes.run(async (trx) => {
+        const inserted = await insert.first(trx, { ...entry, ref, createdAt: Date.now() });
         if (!inserted) throw new Error('the outbox insert returned no row');
         return inserted;
       }, durable);
-      return toEntry(row);
+      return toEntry({
+        id,
+        bridge: entry.bridge,
+        room_id: entry.roomId,
+        json: entry.json,
+        attempts: 0,
+        ref,
+      });
     },
 
     async pending() {
