@@ -183,7 +183,7 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
     path && path !== ':memory:'
       ? new Checkpointer(path, (error) => log(`store: a WAL checkpoint failed: ${error}`))
       : undefined;
-  const writes = new GroupCommit(db, commitModes(postgres ? 'postgres' : 'sqlite', path));
+  const writes = new GroupCommit(db, commitModes(postgres ? 'postgres' : 'sqlite', path, direct));
   const pendingMappings = new PendingMappings();
   const mappings = new MappingStatements(direct);
   const kv = createKeyValue(db, writes);

@@ -1,7 +1,9 @@
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { commitModes } from './commit-modes.js';
 import { CompiledStatement } from './compiled-query.js';
+import { GroupCommit } from './group-commit.js';
 import type { Database } from './schema.js';
 import { SqliteDirect } from './sqlite-direct.js';
 
@@ -27,7 +29,7 @@ function open() {
         .where('key', '=', arg('key')),
     direct,
   );
-  return { db, put, get };
+  return { db, direct, put, get };
 }
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
@@ -71,5 +73,28 @@ describe('compiled statements on SQLite directly', () => {
     await writeDuring;
     expect(await s.get.first(s.db, { key: 'a' })).toBeUndefined();
     expect(await s.get.first(s.db, { key: 'b' })).toEqual({ value: 'its own' });
+  });
+
+  it("runs group commit's transactions itself: Kysely's queries wait for them, a failed one is rolled back", async () => {
+    const s = open();
+    db = s.db;
+    const writes = new GroupCommit(s.db, commitModes('sqlite', undefined, s.direct));
+    let kyselyRead: Promise<unknown> | undefined;
+    let readSettled = false;
+    await writes.run(async (trx) => {
+      await s.put.execute(trx, { key: 'a', value: 'one' });
+      kyselyRead = s.db.selectFrom('kv').selectAll().execute();
+      void kyselyRead.then(() => (readSettled = true));
+      await turn();
+      expect(readSettled).toBe(false); // Kysely's connection is held until the commit
+    });
+    expect(await kyselyRead).toEqual([{ namespace: 'core', key: 'a', value: 'one' }]);
+    const refused = writes.run(async (trx) => {
+      await s.put.execute(trx, { key: 'b', value: 'two' });
+      throw new Error('refused');
+    });
+    await expect(refused).rejects.toThrow('refused');
+    expect(await s.get.first(s.db, { key: 'b' })).toBeUndefined();
+    expect(await s.get.first(s.db, { key: 'a' })).toEqual({ value: 'one' });
   });
 });
