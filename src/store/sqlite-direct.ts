@@ -18,6 +18,7 @@ import type { CompiledQuery, Kysely, QueryResult } from 'kysely';
 import type { Database } from './schema.js';
 
 export class SqliteDirect {
+  /** By SQL text: a few dozen (each compiled statement's, a batch's per row count, BEGIN/COMMIT). */
   private readonly statements = new Map<string, SqliteDatabase.Statement>();
   /** The connection `transaction` holds, as its work was handed it. */
   private holder: Kysely<Database> | undefined;
