@@ -13,6 +13,11 @@
  * its own: it joins the next group, or commits within `lazyMs`. In a busy room that saves a
  * commit per relayed message; a crash loses at most those few milliseconds of such writes.
  *
+ * A write that may reach the disk with the next flushed group (`runFlushedSoon`: the outcomes of
+ * delivered events) commits without a flush of its own; if no flushed group comes within
+ * `soonMs`, an empty one carries it. A bridge relaying a message per transaction then syncs the
+ * log once a message (the inbox's), not twice; a power cut can replay at most `soonMs` of them.
+ *
  * A group's flush to disk does not hold the next group's commit: the next commits meanwhile and
  * its own flush (which carries both) resolves it. Writers still resolve in order, each only after
  * a flush that began after its commit. A writer may also ask to hear of its commit before the
@@ -40,6 +45,8 @@ interface Pending {
   job: WriteJob<unknown>;
   durable: boolean;
   lazy: boolean;
+  /** Flushed by the next flushed group, or an empty one within `soonMs`. */
+  soon: boolean;
   committed: ((value: unknown) => void) | undefined;
   resolve(value: unknown): void;
   reject(err: unknown): void;
@@ -51,6 +58,8 @@ export class GroupCommit {
   private eager = 0;
   private draining = false;
   private lazyTimer: NodeJS.Timeout | undefined;
+  /** Armed while a `runFlushedSoon` write is committed but not yet flushed. */
+  private soonTimer: NodeJS.Timeout | undefined;
   private idleWaiters: (() => void)[] = [];
   /** The last committed group's flush and resolution: the next one resolves after it. */
   private settled: Promise<void> = Promise.resolve();
@@ -60,6 +69,7 @@ export class GroupCommit {
     private readonly modes: CommitModes = {},
     private readonly maxGroup = 512,
     private readonly lazyMs = 10,
+    private readonly soonMs = 50,
   ) {}
 
   /**
@@ -67,12 +77,20 @@ export class GroupCommit {
    * returned promise waits for (or, should the group fail, once it committed alone).
    */
   run<T>(job: WriteJob<T>, durable = true, committed?: (result: T) => void): Promise<T> {
-    return this.enqueue(job, durable, false, committed);
+    return this.enqueue(job, { durable, committed });
   }
 
   /** A write without a flush that waits for the next group (at most `lazyMs`). */
   runLazily<T>(job: WriteJob<T>): Promise<T> {
-    return this.enqueue(job, false, true, undefined);
+    return this.enqueue(job, { lazy: true });
+  }
+
+  /**
+   * A write committed with the next group, resolved at its commit (it survives a crash of the
+   * process), and on the disk with the next flushed group, at most `soonMs` later.
+   */
+  runFlushedSoon<T>(job: WriteJob<T>): Promise<T> {
+    return this.enqueue(job, { soon: true });
   }
 
   /** Resolves when every write queued so far has finished (before closing the database). */
@@ -84,20 +102,21 @@ export class GroupCommit {
   /** Finishes the writes queued so far, then lets go of what the commit modes hold. */
   async close(): Promise<void> {
     await this.idle();
+    if (this.soonTimer) await this.flushNow();
     await this.modes.close?.();
   }
 
   private enqueue<T>(
     job: WriteJob<T>,
-    durable: boolean,
-    lazy: boolean,
-    committed: ((result: T) => void) | undefined,
+    how: { durable?: boolean; lazy?: boolean; soon?: boolean; committed?: (result: T) => void },
   ): Promise<T> {
+    const { durable = false, lazy = false, soon = false, committed } = how;
     return new Promise<T>((resolve, reject) => {
       this.queue.push({
         job,
         durable,
         lazy,
+        soon,
         committed: committed as ((value: unknown) => void) | undefined,
         resolve: resolve as (value: unknown) => void,
         reject,
@@ -138,6 +157,7 @@ export class GroupCommit {
    * failed them) but runs nothing again: the rows are in.
    */
   private settle(group: Pending[], flush: boolean, results: unknown[]): void {
+    this.noteCommit(group, flush);
     group.forEach((pending, i) => {
       try {
         pending.committed?.(results[i]);
@@ -152,6 +172,25 @@ export class GroupCommit {
         (err: unknown) => () => group.forEach((pending) => pending.reject(err)),
       );
     this.settled = Promise.all([this.settled, flushed]).then(([, finish]) => finish());
+  }
+
+  /** A flushed group carries every commit before it; an unflushed `soon` write arms the timer. */
+  private noteCommit(group: Pending[], flush: boolean): void {
+    if (flush) {
+      clearTimeout(this.soonTimer);
+      this.soonTimer = undefined;
+    } else if (!this.soonTimer && group.some((pending) => pending.soon)) {
+      this.soonTimer = setTimeout(() => void this.flushNow(), this.soonMs);
+      this.soonTimer.unref(); // close() flushes what is left
+    }
+  }
+
+  /** An empty flushed group: it carries the commits before it to disk. */
+  private flushNow(): Promise<void> {
+    clearTimeout(this.soonTimer);
+    this.soonTimer = undefined;
+    // A failed flush is the disk's: the writes queued meanwhile see it too, and the next one retries.
+    return this.run(async () => undefined).catch(() => undefined);
   }
 
   private async drain(): Promise<void> {
