@@ -1,5 +1,7 @@
 // Group commit while a flush to disk is under way: the next group commits meanwhile, writers hear
 // of their commit before the flush, and still resolve in order, each after a flush of its own.
+// Writes flushed soon (the outcomes of delivered events): committed at once without a flush of
+// their own, carried to disk by the next flushed group, or by an empty one within `soonMs`.
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, sql, SqliteDialect } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -91,5 +93,54 @@ describe('group commit, flushes', () => {
     await turn();
     held.forEach((release) => release());
     await expect(good).resolves.toBe(2);
+  });
+});
+
+const SOON_MS = 40;
+/** Group commit that counts its flushes to disk. */
+function countedFlushes() {
+  let flushes = 0;
+  const writes = new GroupCommit(
+    db,
+    {
+      after: async (flush) => {
+        if (flush) flushes++;
+      },
+    },
+    512,
+    10,
+    SOON_MS,
+  );
+  return { writes, flushes: () => flushes };
+}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('group commit, writes flushed soon', () => {
+  it('commits at once and resolves without a flush; an empty group flushes it within soonMs', async () => {
+    const { writes, flushes } = countedFlushes();
+    await writes.runFlushedSoon(insert(1));
+    expect(await rows()).toEqual([1]);
+    expect(flushes()).toBe(0);
+    await sleep(SOON_MS * 3);
+    expect(flushes()).toBe(1);
+    await sleep(SOON_MS * 2);
+    expect(flushes()).toBe(1); // once: nothing unflushed is left
+  });
+
+  it('rides the next flushed group instead: no flush of its own', async () => {
+    const { writes, flushes } = countedFlushes();
+    await writes.runFlushedSoon(insert(1));
+    await writes.run(insert(2)); // the next transaction's durable write, say
+    expect(flushes()).toBe(1);
+    await sleep(SOON_MS * 3);
+    expect(flushes()).toBe(1);
+    expect(await rows()).toEqual([1, 2]);
+  });
+
+  it('is flushed by close, not left to a timer', async () => {
+    const { writes, flushes } = countedFlushes();
+    await writes.runFlushedSoon(insert(1));
+    await writes.close();
+    expect(flushes()).toBe(1);
   });
 });
