@@ -4,7 +4,6 @@
  */
 import { sql } from 'kysely';
 import type { CommitModes } from './group-commit.js';
-import type { SqliteDirect } from './sqlite-direct.js';
 import { WalSync } from './wal-sync.js';
 
 /**
@@ -12,9 +11,8 @@ import { WalSync } from './wal-sync.js';
  * it, which loses nothing when only the process dies. A flushed commit then syncs the log off the
  * event loop (wal-sync.ts), which also carries every unflushed commit before it to disk.
  */
-function sqliteModes(wal: WalSync | undefined, direct: SqliteDirect | undefined): CommitModes {
+function sqliteModes(wal: WalSync | undefined): CommitModes {
   return {
-    ...(direct ? { transaction: (db, work) => direct.transaction(db, work) } : {}),
     after: async (flush) => {
       if (flush) await wal?.sync();
     },
@@ -29,18 +27,8 @@ const postgresModes: CommitModes = {
   },
 };
 
-/**
- * `sqlitePath`: the database file (none for `:memory:`, which has no log to sync); `direct`: its
- * connection, to run the groups' transactions on directly (else Kysely runs them).
- */
-export const commitModes = (
-  dialect: 'sqlite' | 'postgres',
-  sqlitePath?: string,
-  direct?: SqliteDirect,
-): CommitModes =>
+/** `sqlitePath`: the database file (none for `:memory:`, which has no log to sync). */
+export const commitModes = (dialect: 'sqlite' | 'postgres', sqlitePath?: string): CommitModes =>
   dialect === 'postgres'
     ? postgresModes
-    : sqliteModes(
-        sqlitePath && sqlitePath !== ':memory:' ? new WalSync(sqlitePath) : undefined,
-        direct,
-      );
+    : sqliteModes(sqlitePath && sqlitePath !== ':memory:' ? new WalSync(sqlitePath) : undefined);

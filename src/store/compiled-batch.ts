@@ -7,7 +7,6 @@
  */
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
 import type { Database } from './schema.js';
-import type { SqliteDirect } from './sqlite-direct.js';
 
 const MARK = '\u0000compiled-batch-arg:';
 /** The largest part: well under SQLite's and PostgreSQL's bound-parameter limits. */
@@ -30,11 +29,7 @@ export class CompiledBatch<Row extends object, Args extends object, Out> {
     { query: CompiledQuery<Out>; slots: Slot<Row, Args>[] }
   >();
 
-  constructor(
-    private readonly build: BatchBuilder<Row, Args, Out>,
-    /** SQLite's connection, to run on directly when it may (sqlite-direct.ts). */
-    private readonly direct?: SqliteDirect,
-  ) {}
+  constructor(private readonly build: BatchBuilder<Row, Args, Out>) {}
 
   /** Runs the statement over `rows` (in parts, in order) with `args`; the parts' rows, in order. */
   async execute(db: Kysely<Database>, rows: readonly Row[], args: Args): Promise<Out[]> {
@@ -45,9 +40,7 @@ export class CompiledBatch<Row extends object, Args extends object, Out> {
       const parameters = slots.map((s) =>
         'row' in s ? rows[at + s.row]![s.key] : 'arg' in s ? args[s.arg] : s.constant,
       );
-      const result: QueryResult<Out> = this.direct?.mayRunNow(db)
-        ? this.direct.run(query, parameters)
-        : await db.executeQuery<Out>({ ...query, parameters });
+      const result: QueryResult<Out> = await db.executeQuery<Out>({ ...query, parameters });
       out.push(...result.rows);
       at += n;
     }

@@ -8,7 +8,6 @@
  */
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
 import type { Database } from './schema.js';
-import type { SqliteDirect } from './sqlite-direct.js';
 
 const MARK = '\u0000compiled-query-arg:';
 
@@ -22,14 +21,11 @@ export class CompiledStatement<Args extends object, Row> {
       db: Kysely<Database>,
       arg: <K extends keyof Args & string>(name: K) => Args[K],
     ) => Compilable<Row>,
-    /** SQLite's connection, to run on directly when it may (sqlite-direct.ts). */
-    private readonly direct?: SqliteDirect,
   ) {}
 
   async execute(db: Kysely<Database>, args: Args): Promise<QueryResult<Row>> {
     const { query, slots } = (this.compiled ??= this.compile(db));
     const parameters = slots.map((s) => ('arg' in s ? args[s.arg] : s.constant) as unknown);
-    if (this.direct?.mayRunNow(db)) return this.direct.run(query, parameters);
     return db.executeQuery<Row>({ ...query, parameters });
   }
 

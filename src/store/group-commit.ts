@@ -23,18 +23,15 @@
  * a flush that began after its commit. A writer may also ask to hear of its commit before the
  * flush (`committed`): what it wrote then survives a crash of the process, not yet of the machine.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
-/** `trx`: the group's transaction (a Kysely `Transaction`, or SQLite's connection held for it). */
-export type WriteJob<T> = (trx: Kysely<Database>) => Promise<T>;
+export type WriteJob<T> = (trx: Transaction<Database>) => Promise<T>;
 
 /** How a dialect commits with or without waiting for the disk. */
 export interface CommitModes {
-  /** Runs a group's transaction itself (SQLite: on its connection directly) instead of Kysely. */
-  transaction?<T>(db: Kysely<Database>, work: WriteJob<T>): Promise<T>;
-  /** First thing in a group's transaction run by Kysely (PostgreSQL: `SET LOCAL synchronous_commit`). */
-  within?(trx: Kysely<Database>, flush: boolean): Promise<void>;
+  /** First thing in a group's transaction (PostgreSQL: `SET LOCAL synchronous_commit`). */
+  within?(trx: Transaction<Database>, flush: boolean): Promise<void>;
   /** After a group's transaction committed, before its writers resolve (SQLite: the log synced). */
   after?(flush: boolean): Promise<void>;
   /** Once the last write is done (the database closes). */
@@ -144,7 +141,6 @@ export class GroupCommit {
 
   /** One transaction, committed with a flush to disk or without (the flush is awaited apart). */
   private transact<T>(flush: boolean, work: WriteJob<T>): Promise<T> {
-    if (this.modes.transaction) return this.modes.transaction(this.db, work);
     return this.db.transaction().execute(async (trx) => {
       await this.modes.within?.(trx, flush);
       return work(trx);

@@ -6,10 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { CompiledBatch } from './compiled-batch.js';
-import { CompiledStatement } from './compiled-query.js';
 import type { GroupCommit, WriteJob } from './group-commit.js';
 import type { Database, InboxTable } from './schema.js';
-import type { SqliteDirect } from './sqlite-direct.js';
 import type { AddTransactionResult, Inbox, InboxEvent, InboxOutcome } from './store.js';
 
 const eventColumns = ['seq', 'event_id', 'room_id', 'txn_id', 'json', 'state', 'bridge'] as const;
@@ -34,67 +32,46 @@ function fingerprint(eventIds: string[]): string {
   return createHash('sha256').update(eventIds.join('\n')).digest('hex');
 }
 
-export function createInbox(
-  db: Kysely<Database>,
-  writes: GroupCommit,
-  direct?: SqliteDirect,
-): Inbox {
-  /** The transaction id, claimed if new (insert-or-ignore: no row back if it was seen). */
-  const claimTxn = new CompiledStatement<
-    { txnId: string; print: string; now: number },
-    { txn_id: string }
-  >(
-    (d, arg) =>
-      d
-        .insertInto('inbox_txns')
-        .values({ txn_id: arg('txnId'), fingerprint: arg('print'), received_at: arg('now') })
-        .onConflict((oc) => oc.column('txn_id').doNothing())
-        .returning('txn_id'),
-    direct,
-  );
+export function createInbox(db: Kysely<Database>, writes: GroupCommit): Inbox {
   const insertEvents = new CompiledBatch<
     { eventId: string; roomId: string; json: string },
     { txnId: string; now: number },
     { seq: number; event_id: string }
-  >(
-    (d, n, row, arg) =>
-      d
-        .insertInto('inbox')
-        .values(
-          Array.from({ length: n }, (_, i) => ({
-            event_id: row(i, 'eventId'),
-            room_id: row(i, 'roomId'),
-            txn_id: arg('txnId'),
-            json: row(i, 'json'),
-            state: 'pending' as const,
-            received_at: arg('now'),
-          })),
-        )
-        .onConflict((oc) => oc.column('event_id').doNothing())
-        .returning(['seq', 'event_id']),
-    direct,
+  >((d, n, row, arg) =>
+    d
+      .insertInto('inbox')
+      .values(
+        Array.from({ length: n }, (_, i) => ({
+          event_id: row(i, 'eventId'),
+          room_id: row(i, 'roomId'),
+          txn_id: arg('txnId'),
+          json: row(i, 'json'),
+          state: 'pending' as const,
+          received_at: arg('now'),
+        })),
+      )
+      .onConflict((oc) => oc.column('event_id').doNothing())
+      .returning(['seq', 'event_id']),
   );
   const markDone = new CompiledBatch<
     { eventId: string },
     { bridge: string | null; now: number },
     unknown
-  >(
-    (d, n, row, arg) =>
-      d
-        .updateTable('inbox')
-        .set({
-          state: 'done',
-          bridge: arg('bridge'),
-          reason: null,
-          notice_event_id: null,
-          finished_at: arg('now'),
-        })
-        .where(
-          'event_id',
-          'in',
-          Array.from({ length: n }, (_, i) => row(i, 'eventId')),
-        ),
-    direct,
+  >((d, n, row, arg) =>
+    d
+      .updateTable('inbox')
+      .set({
+        state: 'done',
+        bridge: arg('bridge'),
+        reason: null,
+        notice_event_id: null,
+        finished_at: arg('now'),
+      })
+      .where(
+        'event_id',
+        'in',
+        Array.from({ length: n }, (_, i) => row(i, 'eventId')),
+      ),
   );
   return {
     async addTransaction(txnId, events, stored): Promise<AddTransactionResult> {
@@ -104,7 +81,12 @@ export function createInbox(
         // Write first: on SQLite this takes the write lock at once (honouring
         // busy_timeout); on PostgreSQL a concurrent retry of the same txnId
         // waits here for the first one to commit, then sees its row.
-        const claimed = await claimTxn.first(trx, { txnId, print, now });
+        const claimed = await trx
+          .insertInto('inbox_txns')
+          .values({ txn_id: txnId, fingerprint: print, received_at: now })
+          .onConflict((oc) => oc.column('txn_id').doNothing())
+          .returning('txn_id')
+          .executeTakeFirst();
         let txnIdReset = false;
         if (!claimed) {
           const seen = await trx

@@ -6,7 +6,6 @@ import type { Kysely, Selectable } from 'kysely';
 import { CompiledStatement } from './compiled-query.js';
 import type { GroupCommit } from './group-commit.js';
 import type { Database, MessageMapTable } from './schema.js';
-import type { SqliteDirect } from './sqlite-direct.js';
 import type { MessageMap, MessageMapping } from './store.js';
 
 function toMapping(row: Selectable<MessageMapTable>): MessageMapping {
@@ -22,54 +21,43 @@ function toMapping(row: Selectable<MessageMapTable>): MessageMapping {
 /** The statements of the message map, compiled once per store (for its dialect). */
 export class MappingStatements {
   /** Insert-or-ignore: the first event a remote message became stays its mapping. */
-  readonly insert: CompiledStatement<MessageMapping, unknown>;
-  readonly byEvent: CompiledStatement<
+  readonly insert = new CompiledStatement<MessageMapping, unknown>((db, arg) =>
+    db
+      .insertInto('message_map')
+      .values({
+        bridge: arg('bridge'),
+        portal_key: arg('portalKey'),
+        remote_id: arg('remoteId'),
+        room_id: arg('roomId'),
+        event_id: arg('eventId'),
+      })
+      .onConflict((oc) => oc.columns(['bridge', 'portal_key', 'remote_id']).doNothing()),
+  );
+
+  readonly byEvent = new CompiledStatement<
     { bridge: string; eventId: string },
     Selectable<MessageMapTable>
-  >;
-  readonly byRemote: CompiledStatement<
+  >((db, arg) =>
+    db
+      .selectFrom('message_map')
+      .selectAll()
+      .where('bridge', '=', arg('bridge'))
+      .where('event_id', '=', arg('eventId'))
+      .orderBy('remote_id') // one event may carry several remote ids: answer the same one every time
+      .limit(1),
+  );
+
+  readonly byRemote = new CompiledStatement<
     { bridge: string; portalKey: string; remoteId: string },
     Selectable<MessageMapTable>
-  >;
-
-  /** `direct`: SQLite's connection, to run on directly when it may (sqlite-direct.ts). */
-  constructor(direct?: SqliteDirect) {
-    this.insert = new CompiledStatement(
-      (db, arg) =>
-        db
-          .insertInto('message_map')
-          .values({
-            bridge: arg('bridge'),
-            portal_key: arg('portalKey'),
-            remote_id: arg('remoteId'),
-            room_id: arg('roomId'),
-            event_id: arg('eventId'),
-          })
-          .onConflict((oc) => oc.columns(['bridge', 'portal_key', 'remote_id']).doNothing()),
-      direct,
-    );
-    this.byEvent = new CompiledStatement(
-      (db, arg) =>
-        db
-          .selectFrom('message_map')
-          .selectAll()
-          .where('bridge', '=', arg('bridge'))
-          .where('event_id', '=', arg('eventId'))
-          .orderBy('remote_id') // one event may carry several remote ids: answer the same one every time
-          .limit(1),
-      direct,
-    );
-    this.byRemote = new CompiledStatement(
-      (db, arg) =>
-        db
-          .selectFrom('message_map')
-          .selectAll()
-          .where('bridge', '=', arg('bridge'))
-          .where('portal_key', '=', arg('portalKey'))
-          .where('remote_id', '=', arg('remoteId')),
-      direct,
-    );
-  }
+  >((db, arg) =>
+    db
+      .selectFrom('message_map')
+      .selectAll()
+      .where('bridge', '=', arg('bridge'))
+      .where('portal_key', '=', arg('portalKey'))
+      .where('remote_id', '=', arg('remoteId')),
+  );
 
   async add(db: Kysely<Database>, m: MessageMapping): Promise<void> {
     await this.insert.execute(db, m);

@@ -27,7 +27,6 @@ import { createMessageMap, MappingStatements, PendingMappings } from './message-
 import { migrationProvider } from './migrations/index.js';
 import { createOutbox } from './outbox.js';
 import { createPortals } from './portals.js';
-import { SqliteDirect } from './sqlite-direct.js';
 import { createStatusQueries } from './status-queries.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
@@ -51,7 +50,7 @@ export function sqlitePath(url: string): string {
   return url;
 }
 
-function sqliteDialect(path: string): { dialect: Dialect; direct: SqliteDirect } {
+function sqliteDialect(path: string): Dialect {
   const sqlite = new SqliteDatabase(path);
   sqlite.pragma('journal_mode = WAL');
   // NORMAL: commits write the log without syncing it on this thread; a write that must reach the
@@ -61,10 +60,7 @@ function sqliteDialect(path: string): { dialect: Dialect; direct: SqliteDirect }
   sqlite.pragma('foreign_keys = ON');
   // The checkpointer's thread does checkpoints (a file's only: memory has no log).
   if (path !== ':memory:') sqlite.pragma('wal_autocheckpoint = 0');
-  return {
-    dialect: new SqliteDialect({ database: cachePreparedStatements(sqlite) }),
-    direct: new SqliteDirect(sqlite),
-  };
+  return new SqliteDialect({ database: cachePreparedStatements(sqlite) });
 }
 
 const ALREADY_ROLLED_BACK = {
@@ -146,11 +142,10 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
       ? lockSqlite(path!)
       : undefined;
   let db: Kysely<Database>;
-  let direct: SqliteDirect | undefined;
   try {
-    const sqlite = postgres ? undefined : sqliteDialect(path!);
-    direct = sqlite?.direct;
-    db = new Kysely<Database>({ dialect: sqlite?.dialect ?? postgresDialect(url) });
+    db = new Kysely<Database>({
+      dialect: postgres ? postgresDialect(url) : sqliteDialect(path!),
+    });
   } catch (err) {
     await lock?.release();
     throw err;
@@ -183,14 +178,14 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
     path && path !== ':memory:'
       ? new Checkpointer(path, (error) => log(`store: a WAL checkpoint failed: ${error}`))
       : undefined;
-  const writes = new GroupCommit(db, commitModes(postgres ? 'postgres' : 'sqlite', path, direct));
+  const writes = new GroupCommit(db, commitModes(postgres ? 'postgres' : 'sqlite', path));
   const pendingMappings = new PendingMappings();
-  const mappings = new MappingStatements(direct);
+  const mappings = new MappingStatements();
   const kv = createKeyValue(db, writes);
   return {
     dialect: postgres ? 'postgres' : 'sqlite',
-    inbox: createInbox(db, writes, direct),
-    outbox: createOutbox(db, writes, pendingMappings, mappings, direct),
+    inbox: createInbox(db, writes),
+    outbox: createOutbox(db, writes, pendingMappings, mappings),
     portals: createPortals(db),
     ghosts: createGhosts(db),
     messages: createMessageMap(db, writes, pendingMappings, mappings),

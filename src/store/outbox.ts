@@ -7,7 +7,6 @@ import { CompiledStatement } from './compiled-query.js';
 import type { MappingStatements, PendingMappings } from './message-map.js';
 import type { GroupCommit } from './group-commit.js';
 import type { Database } from './schema.js';
-import type { SqliteDirect } from './sqlite-direct.js';
 import type { Outbox, OutboxEntry } from './store.js';
 
 const entryColumns = ['id', 'bridge', 'room_id', 'json', 'attempts', 'ref'] as const;
@@ -35,47 +34,38 @@ export function createOutbox(
   writes: GroupCommit,
   pending: PendingMappings,
   mappings: MappingStatements,
-  direct?: SqliteDirect,
 ): Outbox {
   const insert = new CompiledStatement<
     { bridge: string; roomId: string; json: string; ref: string | null; createdAt: number },
-    { id: number }
-  >(
-    (d, arg) =>
-      d
-        .insertInto('outbox')
-        .values({
-          bridge: arg('bridge'),
-          room_id: arg('roomId'),
-          json: arg('json'),
-          attempts: 0,
-          created_at: arg('createdAt'),
-          ref: arg('ref'),
-        })
-        // Only the id: the rest is what was inserted (the event's JSON not copied back).
-        .returning('id'),
-    direct,
+    Parameters<typeof toEntry>[0]
+  >((d, arg) =>
+    d
+      .insertInto('outbox')
+      .values({
+        bridge: arg('bridge'),
+        room_id: arg('roomId'),
+        json: arg('json'),
+        attempts: 0,
+        created_at: arg('createdAt'),
+        ref: arg('ref'),
+      })
+      .returning(entryColumns),
   );
-  const remove = new CompiledStatement<{ id: number }, unknown>(
-    (d, arg) => d.deleteFrom('outbox').where('id', '=', arg('id')),
-    direct,
+  const remove = new CompiledStatement<{ id: number }, unknown>((d, arg) =>
+    d.deleteFrom('outbox').where('id', '=', arg('id')),
   );
   return {
     async add(entry, durable = true) {
-      const ref = entry.ref ?? null;
-      const { id } = await writes.run(async (trx) => {
-        const inserted = await insert.first(trx, { ...entry, ref, createdAt: Date.now() });
+      const row = await writes.run(async (trx) => {
+        const inserted = await insert.first(trx, {
+          ...entry,
+          ref: entry.ref ?? null,
+          createdAt: Date.now(),
+        });
         if (!inserted) throw new Error('the outbox insert returned no row');
         return inserted;
       }, durable);
-      return toEntry({
-        id,
-        bridge: entry.bridge,
-        room_id: entry.roomId,
-        json: entry.json,
-        attempts: 0,
-        ref,
-      });
+      return toEntry(row);
     },
 
     async pending() {

@@ -7,7 +7,7 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql, SqliteDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { commitModes } from '../../src/store/commit-modes.js';
@@ -15,7 +15,7 @@ import { GroupCommit } from '../../src/store/group-commit.js';
 import type { Database } from '../../src/store/schema.js';
 import { dialects } from './dialects.js';
 
-type Trx = Kysely<Database>;
+type Trx = Transaction<Database>;
 
 const read = async (trx: Trx) => {
   const { rows } = await sql<{ synchronous_commit: string }>`SHOW synchronous_commit`.execute(trx);
