@@ -1,7 +1,7 @@
 /** The XMPP bridge's own config keys (under `bridges.xmpp`). See README.md. */
 import { z } from 'zod';
 import { parsePortal } from './ids.js';
-import { passwordProblem, roomEntrySchema, roomListProblems } from './muc/room-entries.js';
+import { passwordProblem, roomEntrySchema, roomListProblems } from './muc-links/room-entries.js';
 
 const DOMAIN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 const domain = (what: string) =>
@@ -30,7 +30,7 @@ export const xmppConfigSchema = z
      */
     create_rooms: z.boolean().default(false),
     /**
-     * MUCs linked at start (muc/room-entries.ts): `'dev@conference.example.org'` (the room its
+     * MUCs linked at start (muc-links/room-entries.ts): `'dev@conference.example.org'` (the room its
      * alias gives) or `{ muc, room: '!abc:example.org', password }` (an existing room; the room's
      * password for every occupant's join).
      */

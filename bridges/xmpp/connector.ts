@@ -54,8 +54,8 @@ import {
   parsePortal,
 } from './ids.js';
 import { Mucs } from './muc/muc.js';
-import { linkConfiguredRooms, mucLinked } from './muc/configured-rooms.js';
-import { missingRoomRefusal } from './muc/room-exists.js';
+import { linkConfiguredRooms, mucLinked } from './muc-links/configured-rooms.js';
+import { missingRoomRefusal } from './muc-links/room-exists.js';
 import { restorePortal, unlinkPortal, type Parts } from './portal-kinds.js';
 import { ghostInvitePortal } from './ghost-invites.js';
 import { fromMatrixDeps } from './routing.js';
@@ -311,7 +311,7 @@ export class XmppConnector
 
   /**
    * Why a portal may not be made for the MUC `room`: a service the config does not allow, or a
-   * room that does not exist while create_rooms is off (muc/room-exists.ts). A MUC the bridge
+   * room that does not exist while create_rooms is off (muc-links/room-exists.ts). A MUC the bridge
    * has linked already is not asked again.
    */
   private async newMucRefusal(room: string): Promise<string | undefined> {

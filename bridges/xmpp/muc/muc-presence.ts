@@ -20,7 +20,7 @@ import { parseOccupantPresence } from './muc-stanzas.js';
 import { conflictNick } from './nicks.js';
 import { outcast } from './outcasts.js';
 import { roomNotice } from './room-notice.js';
-import { unlockRoom } from './room-unlock.js';
+import { unlockRoom } from '../muc-links/room-unlock.js';
 import type { AvatarSource } from '../avatars/ghost-avatars.js';
 import { presencePhotoHash } from '../avatars/vcard.js';
 import { kept } from '../kept.js';

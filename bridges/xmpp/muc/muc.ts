@@ -46,7 +46,11 @@ import { onRoomMessage } from './muc-messages.js';
 import { readOutcasts } from './outcasts.js';
 import { joinOccupant, leaveOccupant } from './occupant-join.js';
 import { onMatrixMembership } from './matrix-membership.js';
-import { forgetLinkPassword, restoreLinkPassword, storeLinkPassword } from './link-password.js';
+import {
+  forgetLinkPassword,
+  restoreLinkPassword,
+  storeLinkPassword,
+} from '../muc-links/link-password.js';
 
 const membersKey = (room: string) => `muc/${room}/members`;
 

@@ -10,8 +10,8 @@ import { xml, type Element } from '@xmpp/xml';
 import { newId } from '../connection/stanzas.js';
 import type { XmppDeps } from '../deps.js';
 import { mucPortal } from '../ids.js';
-import type { Occupant, Room } from './muc-room.js';
-import { roomNotice } from './room-notice.js';
+import type { Occupant, Room } from '../muc/muc-room.js';
+import { roomNotice } from '../muc/room-notice.js';
 
 const MUC_OWNER = 'http://jabber.org/protocol/muc#owner';
 const DATA_FORMS = 'jabber:x:data';

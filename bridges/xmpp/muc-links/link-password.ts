@@ -6,7 +6,7 @@
 import type { BridgeContext } from '../../../src/connector.js';
 import type { XmppConfig } from '../config.js';
 import { mucPortal } from '../ids.js';
-import type { Room } from './muc-room.js';
+import type { Room } from '../muc/muc-room.js';
 
 const passwordKey = (room: string) => `muc/${room}/password`;
 

@@ -4,7 +4,7 @@ import type { RemoteEvent } from '../../../src/connector.js';
 import { KeyedChain } from '../chain.js';
 import { IqError } from '../connection/iq.js';
 import type { XmppDeps } from '../deps.js';
-import { newRoom, type Occupant } from './muc-room.js';
+import { newRoom, type Occupant } from '../muc/muc-room.js';
 import { unlockRoom } from './room-unlock.js';
 
 const ROOM = 'new@conference.example.org';

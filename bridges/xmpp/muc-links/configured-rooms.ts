@@ -11,7 +11,7 @@
  */
 import type { BridgeContext, PortalRecord } from '../../../src/connector.js';
 import type { XmppConfig } from '../config.js';
-import type { Mucs } from './muc.js';
+import type { Mucs } from '../muc/muc.js';
 
 /**
  * A MUC's portal room was linked at run time (the provisioning API, `link`) or made for its alias:

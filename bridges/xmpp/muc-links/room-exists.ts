@@ -47,7 +47,7 @@ export async function missingRoomRefusal(
   room: string,
   createRooms: boolean,
 ): Promise<string | undefined> {
-  if (createRooms) return undefined; // the occupant's join makes it if needed (muc/room-unlock.ts)
+  if (createRooms) return undefined; // the occupant's join makes it if needed (room-unlock.ts)
   let state: RoomState;
   try {
     state = await roomState(link, room);
