@@ -340,7 +340,9 @@ try {
   log(
     `  ${carolSays(outCarol)}; added by the bridge (beside Prosody alone to Carol) ≈ p50 ${round(outCarol.p50 - ownCarol.p50, 1)} ms, p99 ${round(outCarol.p99 - ownCarol.p99, 1)} ms`,
   );
-  log(`  ${outTxns.summary()}; ${diskSyncTimes(dirname(database.url))}`);
+  log(
+    `  ${outTxns.summary()}; the bridge's own answer (body arrived → answer ready, its histogram) p50 ≤ ${outPaced.answerMs.p50}, p99 ≤ ${outPaced.answerMs.p99} ms; ${diskSyncTimes(dirname(database.url))}`,
+  );
   if (plainLine) {
     const base = plainLine.componentToCarol;
     log(
