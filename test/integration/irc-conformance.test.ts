@@ -3,7 +3,8 @@
 // first: what it heard there from the Matrix user's puppet is what the network received (named by
 // the server's msgid; a reply's `+draft/reply` is its target), and the bridge bot's NOTICEs to it
 // about that channel are bounces. Direct chats are private messages: each has a probe of its own
-// (one conversation per nick), which hears the puppet's PMs and answers them.
+// (one conversation per nick), which hears the puppet's PMs and answers them; so has the portal
+// for calls, the PM room the bridge made when its probe wrote to the puppet.
 import { randomBytes } from 'node:crypto';
 import { afterAll } from 'vitest';
 import { IrcConnector } from '../../bridges/irc/index.js';
@@ -138,7 +139,7 @@ runConnectorConformance({
       20_000,
       `${puppet} in ${channel}`,
     );
-    probe.client.say(puppet, `may I call you?`);
+    probe.client.say(puppet, 'may I call you?');
     const roomId = await joinPmRoom(connector!, user, nick);
     pms.set(roomId, { probe, puppet });
     return roomId;
