@@ -1,11 +1,10 @@
 /**
  * `irc join <network> <#channel> [key]`: bridges a channel (the bot joins it) and answers its room.
  * A key (+k) is remembered for the network, so the bot and every puppet join with it, also after
- * restarts (channel-keys.ts).
+ * restarts (sealed: key-store.ts).
  */
 import type { Command } from '../../../src/connector.js';
 import { CHANNEL_KEY_RULE, isChannelKey } from '../channels/channel-config.js';
-import { rememberChannelKey } from '../channels/channel-keys.js';
 import type { CommandDeps } from './commands.js';
 import { isChannelName } from '../ids.js';
 
@@ -29,7 +28,7 @@ export function joinCommand(deps: CommandDeps): Command {
         return ctx.reply(`\`${channel}\` is not a channel name (like #rust).`);
       if (key !== undefined) {
         if (!isChannelKey(key)) return ctx.reply(`That key cannot be used: ${CHANNEL_KEY_RULE}.`);
-        await rememberChannelKey(deps.kv, network.id, channel, key);
+        await deps.rememberChannelKey(network.id, channel, key);
         // The bot's connection keeps the key for its rejoins; openChannel waits for this join.
         network.bot.join(channel, key).catch(() => undefined); // openChannel reports a failure
       }
