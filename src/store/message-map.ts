@@ -42,9 +42,7 @@ export class MappingStatements {
       .selectFrom('message_map')
       .selectAll()
       .where('bridge', '=', arg('bridge'))
-      .where('event_id', '=', arg('eventId'))
-      .orderBy('remote_id') // one event may carry several remote ids: answer the same one every time
-      .limit(1),
+      .where('event_id', '=', arg('eventId')),
   );
 
   readonly byRemote = new CompiledStatement<
@@ -82,7 +80,10 @@ export class PendingMappings {
     const rk = remoteKey(m.bridge, m.portalKey, m.remoteId);
     const ek = eventKey(m.bridge, m.eventId);
     this.byRemoteKey.set(rk, m);
-    this.byEventKey.set(ek, m);
+    // One event may carry several remote ids: the smallest answers (as byEvent does), whichever
+    // was held first.
+    const held = this.byEventKey.get(ek);
+    if (!held || m.remoteId < held.remoteId) this.byEventKey.set(ek, m);
     const release = () => {
       if (this.byRemoteKey.get(rk) === m) this.byRemoteKey.delete(rk);
       if (this.byEventKey.get(ek) === m) this.byEventKey.delete(ek);
@@ -137,10 +138,15 @@ export function createMessageMap(
     },
 
     async byEvent(bridge, eventId) {
+      // One event may carry several remote ids (IRC: its own `m:` id, then the server's msgid):
+      // the smallest (by code unit, whatever the database's collation) answers, the same one
+      // every time, while they commit and after.
+      const { rows } = await statements.byEvent.execute(db, { bridge, eventId });
       const held = pending.byEvent(bridge, eventId);
-      if (held) return held;
-      const row = await statements.byEvent.first(db, { bridge, eventId });
-      return row && toMapping(row);
+      return [...rows.map(toMapping), ...(held ? [held] : [])].reduce<MessageMapping | undefined>(
+        (min, m) => (!min || m.remoteId < min.remoteId ? m : min),
+        undefined,
+      );
     },
 
     async byRemote(bridge, portalKey, remoteId) {

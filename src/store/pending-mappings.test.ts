@@ -31,7 +31,8 @@ describe('mappings of sends still committing', () => {
 
     const committed = outbox.complete(7, mapping);
     expect(await messages.byRemote('irc', '#rust', 'r1')).toEqual(mapping);
-    expect(await messages.byEvent('irc', '$e1')).toEqual(mapping);
+    // By event the database is asked too (a smaller remote id of the event may be there).
+    expect(pending.byEvent('irc', '$e1')).toEqual(mapping);
     expect(pending.byRemote('irc', '#other', 'r1')).toBeUndefined();
     expect(pending.byEvent('xmpp', '$e1')).toBeUndefined();
 

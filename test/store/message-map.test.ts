@@ -65,6 +65,31 @@ describeStore('message map', (store) => {
     expect(await store().messages.byEvent('irc', '$e1')).toEqual(irc);
   });
 
+  it('answers the same remote id of an event with several, while they commit and after', async () => {
+    // IRC: a sent line is mapped as `m:<event>`, then the server's echo adds its `msgid:`.
+    const own = { ...irc, remoteId: 'm:$e1' };
+    const echo = { ...irc, remoteId: 'msgid:abc' };
+    const both = [store().messages.add(own), store().messages.add(echo)];
+    expect(await store().messages.byEvent('irc', '$e1')).toEqual(own); // both still committing
+    await Promise.all(both);
+    expect(await store().messages.byEvent('irc', '$e1')).toEqual(own);
+
+    const later = { ...irc, eventId: '$e2', remoteId: 'm:$e2' };
+    await store().messages.add(later); // committed first, then the msgid still committing
+    const committing = store().messages.add({ ...later, remoteId: 'msgid:def' });
+    expect(await store().messages.byEvent('irc', '$e2')).toEqual(later);
+    await committing;
+
+    // Held in the other order too.
+    const third = { ...irc, eventId: '$e3', remoteId: 'msgid:ghi' };
+    const reversed = [
+      store().messages.add(third),
+      store().messages.add({ ...third, remoteId: 'm:$e3' }),
+    ];
+    expect(await store().messages.byEvent('irc', '$e3')).toMatchObject({ remoteId: 'm:$e3' });
+    await Promise.all(reversed);
+  });
+
   it('forgets a mapping on remove, in that bridge only', async () => {
     await store().messages.add(irc);
     await store().messages.add({ ...irc, bridge: 'xmpp' });
