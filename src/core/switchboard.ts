@@ -48,6 +48,8 @@ export interface SwitchboardOptions {
   skipPing?: boolean;
   /** Base pause between retries of the Matrix client and the outbox (tests make it short). */
   retryBaseMs?: number;
+  /** How long stop() waits for the queues to drain (10 s; tests whose homeserver is down make it short). */
+  stopDrainMs?: number;
 }
 
 const STOP_DRAIN_MS = 10_000;
@@ -321,7 +323,9 @@ export class Switchboard {
     await this.listener.close();
     await this.statusPage?.close();
     // Matrix events first (they may emit remote events), then what they emitted; within a deadline.
-    const deadline = new Promise((r) => setTimeout(r, STOP_DRAIN_MS).unref());
+    const deadline = new Promise((r) =>
+      setTimeout(r, this.options.stopDrainMs ?? STOP_DRAIN_MS).unref(),
+    );
     await Promise.race([
       this.inbound
         ?.idle()

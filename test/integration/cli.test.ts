@@ -1,24 +1,22 @@
-// The `switchboard` command as an admin runs it: a child process in a fresh folder. `init` writes
-// a config with fresh secrets, `generate-registration` the file the homeserver loads, and `start`
-// stops with a message naming the problem and its own exit code for a bad config (2), an
-// unreachable homeserver (10, also TLS to a plain port), an as_token the homeserver does not know
-// (11, real Synapse) and a port another program listens on (15).
+// The `switchboard` command as an admin runs it: a child process (of this run's build, as the
+// package's dist/src/cli.js runs) in a fresh folder. `init` writes a config with fresh secrets,
+// `generate-registration` the file the homeserver loads, and `start` stops with a message naming
+// the problem and its own exit code for a bad config (2), an unreachable homeserver (10, also TLS
+// to a plain port), an as_token the homeserver does not know (11, real Synapse) and a port
+// another program listens on (15).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { cliArgs } from '../support/cli-build.js';
 import { requireSynapse } from '../support/synapse.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(REPO, 'src', 'cli.ts');
-// Resolved from the repository: the child runs in a folder with no node_modules.
-const TSX = pathToFileURL(createRequire(join(REPO, 'package.json')).resolve('tsx')).href;
 const RUN_TIMEOUT_MS = 45_000;
 
 interface Run {
@@ -32,9 +30,9 @@ const children = new Set<ChildProcess>();
 /** Runs `switchboard <args>` in `cwd` and waits for it to exit (killing it, by its PID, after a timeout). */
 function cli(cwd: string, ...args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
+    const child = spawn(process.execPath, cliArgs(...args), {
       cwd,
-      env: { ...process.env, NO_COLOR: '1', TSX_TSCONFIG_PATH: join(REPO, 'tsconfig.json') },
+      env: { ...process.env, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.add(child);
@@ -98,13 +96,33 @@ function startConfig(
   return file;
 }
 
-describe('the switchboard command', () => {
+// The runs are independent (a fresh folder each; port 0 or their own), and most of a run is
+// starting Node or waiting on the homeserver: they run side by side, but for the one that times itself.
+describe.concurrent('the switchboard command', () => {
   afterAll(() => {
     // Only our own children, by their PIDs: any still running after a failed test.
     for (const child of children) child.kill('SIGKILL');
   });
 
-  it('`init` writes config.yaml with fresh random secrets, and refuses to overwrite it without --force', async () => {
+  // Alone, so that no other run's start-up slows it down.
+  it.sequential(
+    "`start` with https:// to the homeserver's plain HTTP port exits 10 within seconds, saying the port speaks plain HTTP",
+    async () => {
+      const dir = freshDir();
+      startConfig(dir, { homeserverUrl: requireSynapse().hsUrl.replace('http://', 'https://') });
+      const started = Date.now();
+      const run = await cli(dir, 'start');
+      expect(run.code, run.stderr).toBe(10);
+      expect(run.stderr).toContain('speaks plain HTTP on that port, not TLS: use http://');
+      // One handshake and one plain request (3 s each at most), not the retries (5 × 3 s + 7.5 s of
+      // backoff: 22.5 s before the process start is counted).
+      expect(Date.now() - started).toBeLessThan(20_000);
+    },
+  );
+
+  it('`init` writes config.yaml with fresh random secrets, and refuses to overwrite it without --force', async ({
+    expect,
+  }) => {
     const dir = freshDir();
     const first = await cli(dir, 'init');
     expect(first.code, first.stderr).toBe(0);
@@ -145,7 +163,7 @@ describe('the switchboard command', () => {
     expect(other.appservice.hs_token).not.toBe(config.appservice.hs_token);
   });
 
-  it('`generate-registration` writes the registration the homeserver loads', async () => {
+  it('`generate-registration` writes the registration the homeserver loads', async ({ expect }) => {
     const dir = freshDir();
     expect((await cli(dir, 'init')).code).toBe(0);
     const config = readYaml(join(dir, 'config.yaml')) as unknown as ConfigShape;
@@ -186,7 +204,7 @@ describe('the switchboard command', () => {
     expect(reg.namespaces.aliases.every((ns) => ns.exclusive)).toBe(true);
   });
 
-  it('a config with a misspelt key exits 2 naming the key', async () => {
+  it('a config with a misspelt key exits 2 naming the key', async ({ expect }) => {
     const dir = freshDir();
     const file = startConfig(dir);
     writeFileSync(file, readFileSync(file, 'utf8').replace('domain:', 'domian:'));
@@ -198,7 +216,7 @@ describe('the switchboard command', () => {
     }
   });
 
-  it('a config without homeserver.url exits 2 naming the key', async () => {
+  it('a config without homeserver.url exits 2 naming the key', async ({ expect }) => {
     const dir = freshDir();
     const file = startConfig(dir);
     const config = readYaml(file) as unknown as ConfigShape;
@@ -208,7 +226,9 @@ describe('the switchboard command', () => {
     expect(run.stderr).toMatch(/homeserver\.url: is required/);
   });
 
-  it('`start` with an as_token the homeserver does not know exits 11 and points at the registration', async () => {
+  it('`start` with an as_token the homeserver does not know exits 11 and points at the registration', async ({
+    expect,
+  }) => {
     const dir = freshDir();
     startConfig(dir, { asToken: 'not_the_registered_as_token_123' });
     const run = await cli(dir, 'start');
@@ -219,7 +239,9 @@ describe('the switchboard command', () => {
     expect(run.stderr).toMatch(/generate-registration/);
   });
 
-  it('`start` with an unreachable homeserver exits 10 naming homeserver.url', async () => {
+  it('`start` with an unreachable homeserver exits 10 naming homeserver.url', async ({
+    expect,
+  }) => {
     const dir = freshDir();
     startConfig(dir, { homeserverUrl: 'http://127.0.0.1:1' });
     const run = await cli(dir, 'start');
@@ -230,7 +252,9 @@ describe('the switchboard command', () => {
     expect(run.stderr).toContain('check homeserver.url');
   });
 
-  it('`start` on a port another program listens on exits 15 at once, naming the address and port', async () => {
+  it('`start` on a port another program listens on exits 15 at once, naming the address and port', async ({
+    expect,
+  }) => {
     const other = createServer(() => undefined);
     await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
     const { port } = other.address() as AddressInfo;
@@ -246,19 +270,7 @@ describe('the switchboard command', () => {
     }
   });
 
-  it("`start` with https:// to the homeserver's plain HTTP port exits 10 within seconds, saying the port speaks plain HTTP", async () => {
-    const dir = freshDir();
-    startConfig(dir, { homeserverUrl: requireSynapse().hsUrl.replace('http://', 'https://') });
-    const started = Date.now();
-    const run = await cli(dir, 'start');
-    expect(run.code, run.stderr).toBe(10);
-    expect(run.stderr).toContain('speaks plain HTTP on that port, not TLS: use http://');
-    // One handshake and one plain request (3 s each at most), not the retries (5 × 3 s + 7.5 s of
-    // backoff: 22.5 s before the process start is counted).
-    expect(Date.now() - started).toBeLessThan(20_000);
-  });
-
-  it('`--version` prints the version of the package', async () => {
+  it('`--version` prints the version of the package', async ({ expect }) => {
     const run = await cli(freshDir(), '--version');
     expect(run.code, run.stderr).toBe(0);
     const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {

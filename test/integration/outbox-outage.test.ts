@@ -26,6 +26,7 @@ const ECHO_GHOST = '@echo_echo:localhost';
 const unique = () => randomBytes(5).toString('hex');
 /** The echo ghost's message sends, the requests the faults below aim at. */
 const SEND = /\/rooms\/[^/]+\/send\/m\.room\.message\//;
+const STOP_DRAIN_MS = 1_000;
 
 describe('the outbox through homeserver outages, rate limits and restarts', () => {
   let proxy: FaultProxy;
@@ -73,7 +74,9 @@ describe('the outbox through homeserver outages, rate limits and restarts', () =
   beforeAll(async () => {
     const env = requireSynapse();
     proxy = await startFaultProxy({ target: env.hsUrl });
-    bridge = await startBridge({ homeserverUrl: proxy.url });
+    // The restart test stops the bridge while the homeserver refuses: its queue cannot drain, so
+    // a short wait for it (not the 10 s default) before the echo stays in the outbox.
+    bridge = await startBridge({ homeserverUrl: proxy.url, stopDrainMs: STOP_DRAIN_MS });
     database = bridge.config.database;
     alice = await registerUser(uniqueLocalpart('alice'));
     const alias = `#echo_${uniqueLocalpart('outage').replace('_', '-')}:localhost`;
@@ -164,7 +167,11 @@ describe('the outbox through homeserver outages, rate limits and restarts', () =
       expect(await echoesOf([body])).toHaveLength(0);
 
       await proxy.clear();
-      bridge = await startBridge({ homeserverUrl: proxy.url, database });
+      bridge = await startBridge({
+        homeserverUrl: proxy.url,
+        database,
+        stopDrainMs: STOP_DRAIN_MS,
+      });
       await expectEchoes([body], [eventId]);
 
       // And the bridge goes on as usual afterwards: the next message is echoed once, after it.

@@ -37,7 +37,8 @@ describe('XMPP gateway: a Matrix room of 1,000 members (Prosody + Synapse)', () 
         room_alias_name: `big${suffix}`,
       })
     ).room_id;
-    // 999 more members: users of the appservice's namespace (no password hashing), 10 at a time.
+    // 999 more members: users of the appservice's namespace (no password hashing; no device or
+    // access token either, the appservice's token acts for them), 10 at a time.
     const as = { accessToken: testRegistration().as_token };
     const ids = Array.from({ length: MEMBERS - 1 }, (_, i) => `irc_big${suffix}_${i}`);
     for (let i = 0; i < ids.length; i += 10)
@@ -46,6 +47,7 @@ describe('XMPP gateway: a Matrix room of 1,000 members (Prosody + Synapse)', () 
           await asUser(as, 'POST', '/_matrix/client/v3/register', {
             type: 'm.login.application_service',
             username: local,
+            inhibit_login: true,
           });
           await asUser(
             as,

@@ -23,6 +23,8 @@ export interface HarnessOptions {
   publicLinks?: { url: string; ttl_hours?: number };
   /** Core's `status_page` (its defaults when absent). */
   statusPage?: Record<string, unknown>;
+  /** How long stop() waits for the queues to drain (Switchboard's 10 s when absent). */
+  stopDrainMs?: number;
 }
 
 export function testConfig(opts: HarnessOptions = {}): Config {
@@ -55,7 +57,10 @@ export async function startBridge(opts: HarnessOptions = {}): Promise<Switchboar
   const config = testConfig(opts);
   const connectors = opts.connectors ?? [new EchoConnector(), new EchoConnector('echo2', 'Echo 2')];
   const log = pino({ level: process.env.SWITCHBOARD_TEST_LOG ?? 'silent' });
-  const bridge = new Switchboard(config, connectors, log, { retryBaseMs: 50 });
+  const bridge = new Switchboard(config, connectors, log, {
+    retryBaseMs: 50,
+    stopDrainMs: opts.stopDrainMs,
+  });
   try {
     await bridge.start();
     // Synapse sends new events late while it catches up after the bridge was down: wait that out.

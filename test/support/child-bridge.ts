@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { stringify as toYaml } from 'yaml';
 import { testConfig, type HarnessOptions } from './bridge-harness.js';
+import { cliArgs } from './cli-build.js';
 import { testRegistration, waitFor } from './synapse.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -33,11 +34,10 @@ export async function startChildBridge(opts: HarnessOptions = {}): Promise<Child
   writeFileSync(configPath, toYaml(config), { mode: 0o600 });
 
   const out = openSync(logPath, 'w');
-  const proc = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli.ts', 'start', '-c', configPath],
-    { cwd: REPO, stdio: ['ignore', out, out] },
-  );
+  const proc = spawn(process.execPath, cliArgs('start', '-c', configPath), {
+    cwd: REPO,
+    stdio: ['ignore', out, out],
+  });
   closeSync(out);
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const running = () => proc.exitCode === null && proc.signalCode === null;

@@ -7,6 +7,7 @@ import { freePort } from './free-port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliArgs } from './cli-build.js';
 import { requireSynapse, waitFor } from './synapse.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -65,15 +66,11 @@ export function startDemo(ports: Ports, dir = mkdtempSync(join(tmpdir(), 'sb-dem
     ...['--xmpp-http-port', ports.xmppHttp],
     ...['--sip-port', ports.sip, '--sip-ws-port', ports.sipWs],
   ];
-  const proc = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli.ts', 'demo', '--dir', dir, ...args.map(String)],
-    {
-      cwd: REPO,
-      env: { ...process.env, SYNAPSE_VENV: venv, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const proc = spawn(process.execPath, cliArgs('demo', '--dir', dir, ...args.map(String)), {
+    cwd: REPO,
+    env: { ...process.env, SYNAPSE_VENV: venv, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   proc.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   proc.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));

@@ -3,17 +3,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { freePort } from './free-port.js';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 import { testConfig } from './bridge-harness.js';
+import { cliArgs } from './cli-build.js';
 import { waitFor } from './synapse.js';
-
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(REPO, 'src', 'cli.ts');
-const TSX = pathToFileURL(createRequire(join(REPO, 'package.json')).resolve('tsx')).href;
 
 export function redisUrl(): string {
   const url = process.env.SWITCHBOARD_TEST_REDIS_URL;
@@ -58,9 +53,9 @@ export async function startPoolProcess(
   });
   const file = join(dir, 'config.yaml');
   writeFileSync(file, stringify({ ...config, logging: { level: 'info' } }), { mode: 0o600 });
-  const child = spawn(process.execPath, ['--import', TSX, CLI, 'irc-pool', '-c', file], {
+  const child = spawn(process.execPath, cliArgs('irc-pool', '-c', file), {
     cwd: dir,
-    env: { ...process.env, NO_COLOR: '1', TSX_TSCONFIG_PATH: join(REPO, 'tsconfig.json') },
+    env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
