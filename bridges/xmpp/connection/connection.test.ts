@@ -68,6 +68,43 @@ describe('the component connection', () => {
     expect(stanzas[0]!.getChildText('body')).toBe('hi & bye');
   });
 
+  it('logs a refused handshake with its condition, never the secret', async () => {
+    const server = createServer((socket: Socket) => {
+      socket.on('data', (d) => {
+        if (String(d).includes('<stream:stream'))
+          socket.write(
+            "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='s1' from='matrix.example.org'>",
+          );
+        else if (String(d).includes('</handshake>'))
+          socket.end(
+            "<stream:error><not-authorized xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>",
+          );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    let logged = '';
+    const l = new ComponentLink({
+      host: '127.0.0.1',
+      port: (server.address() as AddressInfo).port,
+      domain: 'matrix.example.org',
+      secret: 'the-component-s3cret',
+      minDelayMs: 10,
+      maxDelayMs: 100,
+      maxQueued: 10,
+      log: pino({ level: 'trace' }, { write: (line: string) => void (logged += line) }),
+    });
+    try {
+      l.start();
+      for (let i = 0; i < 200 && !logged.includes('not-authorized'); i++)
+        await new Promise((r) => setTimeout(r, 10));
+    } finally {
+      await l.stop();
+      server.close();
+    }
+    expect(logged).toContain('not-authorized');
+    expect(logged).not.toContain('s3cret');
+  });
+
   it('reads a character whose UTF-8 bytes two TCP reads split as that character', async () => {
     const text = 'é 日本 🎉';
     const bytes = Buffer.from(
