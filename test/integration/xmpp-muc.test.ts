@@ -1,12 +1,13 @@
 // MUCs through the XMPP bridge, against real Prosody and Synapse: a Matrix user who joins
 // `#xmpp_<room>=40conference.localhost` enters the MUC as their own occupant; messages go both
-// ways, and the room's reflection of a Matrix user's message is not bridged back; subject ↔
-// topic; a taken nick gets a suffix instead of muting the Matrix user; an XMPP owner's kick and
-// ban of Matrix users' occupants are their kick and ban in Matrix.
+// ways, and the room's reflection of a Matrix user's message is not bridged back; a mention of an
+// occupant's ghost is their nick; subject ↔ topic; a taken nick gets a suffix instead of muting
+// the Matrix user; an XMPP owner's kick and ban of Matrix users' occupants are their kick and ban
+// in Matrix.
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
-import { asUser, joinAlias, roomEvents, sendText } from '../support/bridge-harness.js';
+import { asUser, joinAlias, roomEvents, sendAs, sendText } from '../support/bridge-harness.js';
 import {
   registerUser,
   requireSynapse,
@@ -112,6 +113,20 @@ describe('XMPP MUCs (Prosody + Synapse)', () => {
       .map((e) => `${e.sender === matt.userId ? 'matt' : e.sender}:${String(e.content.body)}`);
     expect(bodies.filter((b) => b.endsWith(':hello xmpp'))).toEqual(['matt:hello xmpp']);
     expect(bodies.filter((b) => b.endsWith(':and again'))).toEqual(['matt:and again']);
+  });
+
+  it("a Matrix mention (pill) of an occupant's ghost is their nick on XMPP", async () => {
+    await sendAs(matt, roomId, {
+      msgtype: 'm.text',
+      body: 'Caroline: look',
+      format: 'org.matrix.custom.html',
+      formatted_body: `<a href="https://matrix.to/#/${carolGhost}">Caroline</a>: look`,
+    });
+    await waitFor(
+      () => carol.bodiesFrom(`${room}/${mattNick}`).includes('Carol: look'),
+      20_000,
+      'the mention as her nick',
+    );
   });
 
   it('a private message through the MUC is never shown in the room (a chat of its own: xmpp-private)', async () => {
