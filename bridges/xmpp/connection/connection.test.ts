@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Element } from '@xmpp/xml';
@@ -69,28 +69,14 @@ describe('the component connection', () => {
   });
 
   it('logs a refused handshake with its condition, never the secret', async () => {
-    const server = createServer((socket: Socket) => {
-      socket.on('data', (d) => {
-        if (String(d).includes('<stream:stream'))
-          socket.write(
-            "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='s1' from='matrix.example.org'>",
-          );
-        else if (String(d).includes('</handshake>'))
-          socket.end(
-            "<stream:error><not-authorized xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>",
-          );
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const server = await standIn((socket) =>
+      socket.end(
+        "<stream:error><not-authorized xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>",
+      ),
+    );
     let logged = '';
-    const l = new ComponentLink({
-      host: '127.0.0.1',
-      port: (server.address() as AddressInfo).port,
-      domain: 'matrix.example.org',
+    const l = linkTo(server, {
       secret: 'the-component-s3cret',
-      minDelayMs: 10,
-      maxDelayMs: 100,
-      maxQueued: 10,
       log: pino({ level: 'trace' }, { write: (line: string) => void (logged += line) }),
     });
     try {
@@ -123,15 +109,8 @@ describe('the component connection', () => {
   });
 });
 
-/**
- * A stand-in XMPP server: the XEP-0114 handshake, then `write` on its socket. Resolves with the
- * stanzas the link handed on once `count` came (and nothing more for a moment).
- */
-async function afterHandshake(
-  write: (socket: Socket) => Promise<void>,
-  count: number,
-  dropMessage?: ComponentOptions['dropMessage'],
-): Promise<Element[]> {
+/** A stand-in XMPP server's component port: it opens the stream; `onHandshake` answers the handshake. */
+async function standIn(onHandshake: (socket: Socket) => void): Promise<Server> {
   const server = createServer((socket: Socket) => {
     socket.setNoDelay(true);
     let got = '';
@@ -144,13 +123,17 @@ async function afterHandshake(
         );
       } else if (got.includes('</handshake>')) {
         got = '';
-        socket.write('<handshake/>');
-        void write(socket);
+        onHandshake(socket);
       }
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const l = new ComponentLink({
+  return server;
+}
+
+/** A link to the stand-in `server` (secret `s3cret`, no logs, unless `more` says otherwise). */
+const linkTo = (server: Server, more: Partial<ComponentOptions> = {}) =>
+  new ComponentLink({
     host: '127.0.0.1',
     port: (server.address() as AddressInfo).port,
     domain: 'matrix.example.org',
@@ -159,8 +142,23 @@ async function afterHandshake(
     maxDelayMs: 100,
     maxQueued: 10,
     log: pino({ level: 'silent' }),
-    ...(dropMessage ? { dropMessage } : {}),
+    ...more,
   });
+
+/**
+ * The stand-in server's handshake accepted, then `write` on its socket. Resolves with the
+ * stanzas the link handed on once `count` came (and nothing more for a moment).
+ */
+async function afterHandshake(
+  write: (socket: Socket) => Promise<void>,
+  count: number,
+  dropMessage?: ComponentOptions['dropMessage'],
+): Promise<Element[]> {
+  const server = await standIn((socket) => {
+    socket.write('<handshake/>');
+    void write(socket);
+  });
+  const l = linkTo(server, dropMessage ? { dropMessage } : {});
   const stanzas: Element[] = [];
   l.onStanza = (el) => stanzas.push(el);
   try {
