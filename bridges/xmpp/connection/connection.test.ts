@@ -115,6 +115,7 @@ async function standIn(onHandshake: (socket: Socket) => void): Promise<Server> {
     socket.setNoDelay(true);
     let got = '';
     socket.on('data', (d) => {
+      if (socket.writableEnded) return; // closed by onHandshake: what the link says after is moot
       got += String(d);
       if (got.includes('</stream:stream>')) return void socket.end('</stream:stream>');
       if (got.includes('<stream:stream') && !got.includes('<handshake')) {
