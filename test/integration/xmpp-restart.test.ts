@@ -1,11 +1,12 @@
 // Prosody restarts mid-conversation: what Matrix users say while it is down waits in the
 // bridge's queue and reaches XMPP in order once the component is back (the contact, offline
-// meanwhile, gets it from Prosody's offline store); the Matrix user's MUC occupant joins the
-// room again by itself, and the conversation goes on both ways. /metrics tells the admin the
-// component is down, what waits in its queue, and the drop.
+// meanwhile, gets it from Prosody's offline store; the MUC once the occupant is back in it); the
+// Matrix user's MUC occupant joins the room again by itself, and the conversation goes on both
+// ways. /metrics tells the admin the component is down, what waits in its queue, and the drop.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { xml } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
 import { roomEvents, sendText } from '../support/bridge-harness.js';
@@ -79,8 +80,9 @@ describe('a Prosody restart mid-conversation loses nothing (Prosody + Synapse)',
     await carol.stop();
     await prosody('stop');
     for (const n of [1, 2, 3]) await sendText(matt, dmRoom, `while down ${n}`);
-    // /metrics tells the admin: the component is down, the three wait in its queue.
-    await waitFor(async () => ((await gauge('queued_stanzas')) ?? 0) >= 3, 20_000, '3 queued');
+    await sendText(matt, mucRoom, 'to the room while down');
+    // /metrics tells the admin: the component is down, the four wait in its queue.
+    await waitFor(async () => ((await gauge('queued_stanzas')) ?? 0) >= 4, 20_000, '4 queued');
     expect(await gauge('component_online')).toBe(0);
     await prosody('start');
     await connector.online();
@@ -95,8 +97,21 @@ describe('a Prosody restart mid-conversation loses nothing (Prosody + Synapse)',
 
   it("the Matrix user's occupant is back in the MUC, and the room talks both ways", async () => {
     carol = await scope.user('carol', 'restart');
-    await joinMuc(carol, room, 'Carol');
+    // Carol enters asking for the room's history (joinMuc asks for none).
+    await carol.send(
+      xml(
+        'presence',
+        { to: `${room}/Carol` },
+        xml('x', { xmlns: 'http://jabber.org/protocol/muc' }),
+      ),
+    );
     await carol.expect((el) => inRoom(el, `${room}/${mattNick}`), 'matt back in the MUC');
+    // What Matt said to the room while Prosody was down reached it once his occupant was back in.
+    await waitFor(
+      () => carol.bodiesFrom(`${room}/${mattNick}`).includes('to the room while down'),
+      20_000,
+      "Matt's line from while Prosody was down, in the room's history",
+    );
     await sendText(matt, mucRoom, 'after the restart');
     await waitFor(
       () => carol.bodiesFrom(`${room}/${mattNick}`).includes('after the restart'),
