@@ -16,6 +16,7 @@
  */
 import type { LoopDelay } from '../bridges/sip/media/relay-protocol.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Histogram } from 'prom-client';
 import { PhaseProfiler } from './lib/phase-profiler.js';
 import { HeapPhaseProfiler } from './lib/heap-profiler.js';
 import { pino } from 'pino';
@@ -70,6 +71,11 @@ export interface BridgeStats {
    * the bridge to the other side accepting it), by direction: bucket upper bounds, in ms.
    */
   bridgeLatencyMs: Record<Direction, { p50: number; p99: number; count: number }>;
+  /**
+   * The bridge's own answer to the homeserver's transactions since the mark (its 200s: body
+   * arrived → answer ready): bucket upper bounds, in ms.
+   */
+  answerMs: { p50: number; p99: number; count: number };
 }
 
 export type FromBridge =
@@ -117,34 +123,59 @@ const phases = new PhaseProfiler(process.env.SWITCHBOARD_BENCH_PHASE_PROF);
 /** SWITCHBOARD_BENCH_HEAP_PROF=<dir>: a sampling heap profile of each phase (allocation). */
 const heapPhases = new HeapPhaseProfiler(process.env.SWITCHBOARD_BENCH_HEAP_PROF);
 
-const DIRECTIONS: Direction[] = ['to_matrix', 'to_network'];
 let latencyAtMark = new Map<Direction, Buckets>();
+let answersAtMark: Buckets = new Map();
+
+type HistogramValues = Awaited<ReturnType<Histogram<string>['get']>>['values'];
+
+/** A histogram's cumulative buckets, summed over the series whose labels `key` names (undefined: left out). */
+function bucketsBy<K>(
+  values: HistogramValues,
+  key: (labels: Record<string, unknown>) => K | undefined,
+) {
+  const by = new Map<K, Buckets>();
+  for (const v of values) {
+    const k = key(v.labels);
+    if (v.metricName?.endsWith('_bucket') !== true || k === undefined) continue;
+    const buckets = by.get(k) ?? by.set(k, new Map()).get(k)!;
+    const { le: bound } = v.labels as { le?: number | string };
+    const le = bound === '+Inf' ? Infinity : Number(bound);
+    buckets.set(le, (buckets.get(le) ?? 0) + v.value);
+  }
+  return by;
+}
 
 /** The send-latency histogram's cumulative buckets per direction (all bridges together). */
 async function latencyBuckets(): Promise<Map<Direction, Buckets>> {
-  const byDirection = new Map<Direction, Buckets>(DIRECTIONS.map((d) => [d, new Map()]));
-  if (!bridge) return byDirection;
-  for (const v of (await bridge.metrics.sendLatency.get()).values) {
-    if (v.metricName?.endsWith('_bucket') !== true) continue;
-    const buckets = byDirection.get(v.labels.direction as Direction);
-    const { le: bound } = v.labels as { le?: number | string };
-    const le = bound === '+Inf' ? Infinity : Number(bound);
-    buckets?.set(le, (buckets.get(le) ?? 0) + v.value);
-  }
-  return byDirection;
+  if (!bridge) return new Map();
+  const values = (await bridge.metrics.sendLatency.get()).values;
+  return bucketsBy(values, (labels) => labels.direction as Direction);
+}
+
+/** The transaction-answer histogram's cumulative buckets, of the 200s. */
+async function answerBuckets(): Promise<Buckets> {
+  if (!bridge) return new Map();
+  const values = (await bridge.metrics.transactionAnswer.get()).values;
+  return (
+    bucketsBy(values, (labels) => (labels.status === '200' ? 'ok' : undefined)).get('ok') ??
+    new Map()
+  );
+}
+
+/** Percentiles (bucket upper bounds, ms) of what a histogram observed since its mark. */
+function sinceMark(before: Buckets | undefined, after: Buckets | undefined) {
+  const from = before ?? new Map<number, number>();
+  const to = after ?? new Map<number, number>();
+  return {
+    p50: bucketPercentileMs(from, to, 50),
+    p99: bucketPercentileMs(from, to, 99),
+    count: (to.get(Infinity) ?? 0) - (from.get(Infinity) ?? 0),
+  };
 }
 
 async function bridgeLatencyMs(): Promise<BridgeStats['bridgeLatencyMs']> {
   const now = await latencyBuckets();
-  const of = (d: Direction) => {
-    const before = latencyAtMark.get(d) ?? new Map<number, number>();
-    const after = now.get(d)!;
-    return {
-      p50: bucketPercentileMs(before, after, 50),
-      p99: bucketPercentileMs(before, after, 99),
-      count: (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0),
-    };
-  };
+  const of = (d: Direction) => sinceMark(latencyAtMark.get(d), now.get(d));
   return { to_matrix: of('to_matrix'), to_network: of('to_network') };
 }
 
@@ -195,6 +226,7 @@ async function onMessage(msg: ToBridge): Promise<void> {
       ];
       childTasksAtMark = childTasks();
       latencyAtMark = await latencyBuckets();
+      answersAtMark = await answerBuckets();
       await phases.start();
       await heapPhases.start();
       send({ type: 'marked' });
@@ -241,6 +273,7 @@ async function onMessage(msg: ToBridge): Promise<void> {
         mediaLoopDelayMs: media,
         threads,
         bridgeLatencyMs: await bridgeLatencyMs(),
+        answerMs: sinceMark(answersAtMark, await answerBuckets()),
       });
       return;
     }

@@ -128,7 +128,8 @@ try {
   // Carol receives too, in a process of her own: her times do not wait behind this process's
   // work (the stand-in homeserver, the pusher, Alice and Bob), Bob's do.
   carol = await XmppReceiver.start(prosody.c2sPort, 'carol', 'Carol', [MUC, PLAIN_MUC]);
-  const occupants = speakerCount + 3;
+  // Alice, Bob, Carol and the speakers' occupants (and the bridge's reader for `speakers`).
+  const occupants = speakerCount + 3 + (args.occupants === 'speakers' ? 1 : 0);
 
   const { port } = await bridge.ask(
     {
@@ -146,6 +147,7 @@ try {
             secret: 'matrixsecret',
             media: { enabled: false },
             gateway: { enabled: false },
+            occupants: args.occupants,
           },
         },
       },
@@ -156,8 +158,10 @@ try {
   const asUrl = `http://127.0.0.1:${port}`;
   hs.appserviceUrl = asUrl;
   const room = await portalFromAlias(hs, asUrl, ALIAS);
+  // `--occupants speakers`: joining the Matrix room is not entering the MUC (sending is).
+  const speakersOnly = args.occupants === 'speakers';
   const enter = (users: string[], name: (i: number) => string) =>
-    enterRoom(hs, room, users, name, bob, MUC);
+    enterRoom(hs, room, users, name, speakersOnly ? undefined : bob, MUC);
   const speakers = Array.from({ length: speakerCount }, (_, i) => `@mx${i}:${DOMAIN}`);
   await enter(speakers, (i) => `Matrix ${i}`);
   const sendFromMatrix = (bodies: string[], offset = 0) =>
@@ -197,14 +201,15 @@ try {
   );
   await sleep(500);
 
-  /** `messages` sent at once one way, timed to the last arrival in `got`; its line logged. */
+  /** `count` messages sent at once one way, timed to the last arrival in `got`; its line logged. */
   const burst = async (
     what: string,
     prefix: string,
     send: (bodies: string[]) => unknown,
     got: Map<string, number>,
+    count = messages,
   ) => {
-    const bodies = msgs(prefix, messages);
+    const bodies = msgs(prefix, count);
     await bridge.ask({ type: 'mark' }, 'marked');
     prosodyFrom();
     const cpu0 = process.cpuUsage();
@@ -212,11 +217,11 @@ try {
     await send(bodies);
     await waitUntil(() => bodies.every((b) => got.has(b)), 300_000, what);
     const ms = Math.max(...bodies.map((b) => got.get(b)!)) - start;
-    const prosodyLine = prosodyPer(messages);
+    const prosodyLine = prosodyPer(count);
     const benchLine = benchShare(cpu0, start);
     const stats = await bridge.ask({ type: 'stats' }, 'stats');
     log(
-      `${what}: ${messages} messages in ${round(ms / 1000, 2)} s = ${rateOf(messages, ms)}; bridge CPU ${round(stats.cpuMs / messages, 3)} ms/msg (${round((messages / stats.cpuMs) * 1000)} msg per CPU-second; ${cpuSplit(stats, messages)}); ${prosodyLine}; ${benchLine}`,
+      `${what}: ${count} messages in ${round(ms / 1000, 2)} s = ${rateOf(count, ms)}; bridge CPU ${round(stats.cpuMs / count, 3)} ms/msg (${round((count / stats.cpuMs) * 1000)} msg per CPU-second; ${cpuSplit(stats, count)}); ${prosodyLine}; ${benchLine}`,
     );
     return ms;
   };
@@ -340,7 +345,9 @@ try {
   log(
     `  ${carolSays(outCarol)}; added by the bridge (beside Prosody alone to Carol) ≈ p50 ${round(outCarol.p50 - ownCarol.p50, 1)} ms, p99 ${round(outCarol.p99 - ownCarol.p99, 1)} ms`,
   );
-  log(`  ${outTxns.summary()}; ${diskSyncTimes(dirname(database.url))}`);
+  log(
+    `  ${outTxns.summary()}; the bridge's own answer (body arrived → answer ready, its histogram) p50 ≤ ${outPaced.answerMs.p50}, p99 ≤ ${outPaced.answerMs.p99} ms; ${diskSyncTimes(dirname(database.url))}`,
+  );
   if (plainLine) {
     const base = plainLine.componentToCarol;
     log(
@@ -398,8 +405,21 @@ try {
   }
 
   // Memory per Matrix user known to XMPP: each one more occupant of the MUC.
-  const crowd = { bridge, enter, prosodyFrom, prosodyPer, memory0, domain: DOMAIN };
+  const entered = speakersOnly ? 'the Matrix room, not the MUC (occupants: speakers),' : 'the MUC';
+  const crowd = { bridge, enter, entered, prosodyFrom, prosodyPer, memory0, domain: DOMAIN };
   log(await crowdLine(crowd, userCount));
+  const crowdMessages = Number(args['crowd-messages']);
+  if (crowdMessages > 0) {
+    // The room now copies each message to every occupant: the crowd's are the bridge's.
+    const crowded = speakersOnly
+      ? `with the ${userCount} more Matrix users in the room, not in the MUC (occupants: speakers)`
+      : `with the ${userCount} more Matrix users in the MUC (${occupants + userCount} occupants)`;
+    await sleep(500);
+    const each = (b: string[]) => b.forEach((m) => alice.say(MUC, m));
+    await burst(`XMPP → Matrix ${crowded}`, 'ci', each, arrivals, crowdMessages);
+    await sleep(500);
+    await burst(`Matrix → XMPP ${crowded}`, 'co', sendFromMatrix, bob.arrivals, crowdMessages);
+  }
 } finally {
   wire?.kill();
   // Only the mkdtemp folder made above.

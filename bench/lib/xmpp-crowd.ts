@@ -12,8 +12,10 @@ type Memory = Extract<FromBridge, { type: 'memory' }>;
 
 export interface CrowdRun {
   bridge: BridgeProcess;
-  /** Matrix users enter the MUC; resolves once all are occupants. */
+  /** Matrix users enter the room; resolves once all are occupants (for `occupants: members`). */
   enter(users: string[], name: (k: number) => string): Promise<void>;
+  /** Where they went: `the MUC`, or the Matrix room only (`occupants: speakers`). */
+  entered: string;
   prosodyFrom(): void;
   prosodyPer(n: number): string;
   /** The bridge's memory after the warm-up, before the runs. */
@@ -37,5 +39,5 @@ export async function crowdLine(run: CrowdRun, userCount: number): Promise<strin
   const memory2 = await bridge.ask({ type: 'memory' }, 'memory', 60_000);
   const afterRuns = round((memory1.heapUsedBytes - run.memory0.heapUsedBytes) / MB, 1);
   const perUser = round((memory2.heapUsedBytes - memory1.heapUsedBytes) / userCount / 1024, 2);
-  return `memory: heap ${round(memory2.heapUsedBytes / MB)} MB, RSS ${round(memory2.rssBytes / MB)} MB (${afterRuns} MB more heap after the runs); ${userCount} Matrix users entered the MUC in ${round(enterMs / 1000, 1)} s (bridge CPU ${round(stats.cpuMs / userCount, 2)} ms a user, ${prosody}); about ${perUser} KiB heap per Matrix user known to XMPP`;
+  return `memory: heap ${round(memory2.heapUsedBytes / MB)} MB, RSS ${round(memory2.rssBytes / MB)} MB (${afterRuns} MB more heap after the runs); ${userCount} Matrix users entered ${run.entered} in ${round(enterMs / 1000, 1)} s (bridge CPU ${round(stats.cpuMs / userCount, 2)} ms a user, ${prosody}); about ${perUser} KiB heap per Matrix user known to XMPP`;
 }

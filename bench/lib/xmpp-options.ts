@@ -33,6 +33,12 @@ export const { values: args } = parseArgs({
     // Prosody alone on CPU 0, everything else of the run (this process, the bridge, Carol) on
     // CPU 1: whether the bridge's hold is Prosody waiting for a core the bridge's side takes.
     pin: { type: 'boolean', default: false },
+    // After the memory figure (the `--users` crowd in the MUC), N messages each way again: what
+    // Matrix members who never speak cost (each is an occupant the room copies every message to).
+    'crowd-messages': { type: 'string', default: '0' },
+    // The bridge's `occupants`: `members` (every Matrix user in the room an occupant of the MUC)
+    // or `speakers` (only those who sent something: the crowd then stays out of the MUC).
+    occupants: { type: 'string', default: 'members' },
     // Where the bridge's SQLite database goes (its log is synced before each transaction's 200).
     'db-dir': { type: 'string', default: tmpdir() },
     help: { type: 'boolean', default: false },
@@ -55,6 +61,8 @@ if (args.help) {
   --plain on|off        Prosody alone the way the bridge uses it, for the "added" figures [on]
   --control             Matrix → XMPP again beside the plain component, at the same time
   --pin                 Prosody on CPU 0, the rest of the run on CPU 1
+  --crowd-messages N    after the memory figure, N messages each way with the crowd in the MUC [0: off]
+  --occupants members|speakers   the bridge's bridges.xmpp.occupants [members]
   --db-dir DIR          where the bridge's database goes [the temp dir]`);
   process.exit(0);
 }

@@ -293,6 +293,11 @@ export class IrcConnector
         set: (key, value) => this.context.kv.set(key, value),
         delete: (key) => this.context.kv.delete(key),
       },
+      rememberChannelKey: (network, channel, key) => {
+        const keys = this.networks.get(network)?.channelKeys;
+        if (!keys) throw new Error(`there is no IRC network ${network}`);
+        return keys.remember(channel, key);
+      },
       saveAccount: (network, userId, account) => {
         if (!this.accounts) throw new Error('the IRC bridge is not running');
         return this.accounts.save(network, userId, account);

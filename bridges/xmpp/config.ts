@@ -35,6 +35,26 @@ export const xmppConfigSchema = z
      * password for every occupant's join).
      */
     rooms: z.array(roomEntrySchema).default([]),
+    /**
+     * Which Matrix users of a MUC portal's room are occupants of the MUC: `members` (every one,
+     * from when they join), or `speakers` (each from the first thing they send there, while the
+     * bridge's own occupant, `reader_nick`, reads the room). The MUC sends each message to every
+     * occupant, so a room of hundreds of Matrix members costs far less as `speakers`.
+     */
+    occupants: z
+      .enum(
+        ['members', 'speakers'],
+        'must be `members` (every Matrix user an occupant) or `speakers`',
+      )
+      .default('members'),
+    /** The nick of the bridge's own occupant, which reads a MUC for `occupants: speakers`. */
+    reader_nick: z
+      .string()
+      .regex(
+        /^(?=.*\S)[^\x00-\x1f\x7f]{1,64}$/u,
+        'must be 1-64 characters, not only spaces, no control characters',
+      )
+      .default('Matrix'),
     /** The resource of Matrix users' addresses (`alice\3aexample.org@matrix.example.org/<resource>`). */
     resource: z
       .string()

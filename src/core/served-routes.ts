@@ -6,6 +6,7 @@
 import { Router } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import type { Metrics } from '../observability/metrics.js';
 import { appserviceRouter, type AppserviceHandlers } from '../matrix/appservice-router.js';
 import { transactionFastPath, type FastPath } from '../matrix/transaction-fast-path.js';
 import { TransactionIntake } from '../matrix/transaction-intake.js';
@@ -21,6 +22,7 @@ export function servedRoutes(deps: {
   config: Config;
   log: Logger;
   handlers: AppserviceHandlers;
+  metrics: Pick<Metrics, 'transactionAnswer'>;
   links: PortalLinks;
   inbox: Store['inbox'];
   runtimes: Map<string, BridgeRuntime>;
@@ -30,7 +32,12 @@ export function servedRoutes(deps: {
   const { config, log, handlers } = deps;
   const maxBodyBytes = config.appservice.max_body_bytes;
   const hsToken = config.appservice.hs_token;
-  const intake = new TransactionIntake((...args) => handlers.onTransaction(...args), log);
+  const intake = new TransactionIntake(
+    (...args) => handlers.onTransaction(...args),
+    log,
+    (seconds, status) =>
+      deps.metrics.transactionAnswer.observe({ status: String(status) }, seconds),
+  );
   const routes = Router();
   const secret = config.provisioning.enabled ? config.provisioning.secret : undefined;
   if (secret) {

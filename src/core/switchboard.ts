@@ -265,6 +265,7 @@ export class Switchboard {
     const served = servedRoutes({
       config,
       log,
+      metrics,
       handlers: appserviceHandlers({
         delivery,
         store,

@@ -38,10 +38,18 @@ export class TransactionIntake {
   constructor(
     private readonly handle: TransactionHandler,
     private readonly log: Logger,
+    /** Told how long each answer took (seconds from the body's arrival) and its status. */
+    private readonly answered?: (seconds: number, status: number) => void,
   ) {}
 
   /** The answer for `PUT …/transactions/{txnId}` with this body; never rejects. */
   async receive(txnId: string, body: unknown, receivedAt: number): Promise<Answer> {
+    const answer = await this.answer(txnId, body, receivedAt);
+    this.answered?.((performance.now() - receivedAt) / 1000, answer.status);
+    return answer;
+  }
+
+  private async answer(txnId: string, body: unknown, receivedAt: number): Promise<Answer> {
     const json = parseJsonBody(body);
     if (json === NOT_JSON) return matrixError(400, 'M_NOT_JSON', 'Body is not valid JSON');
     const txn = parseTransaction(json, txnId, this.log);

@@ -13,6 +13,12 @@ export interface Metrics {
   readonly registry: Registry;
   /** Appservice transactions from the homeserver, by `outcome` (e.g. `ok`, `duplicate`, `error`). */
   readonly transactions: Counter<'outcome'>;
+  /**
+   * Seconds from a transaction's body arriving to its answer being ready (a 200 once it is stored
+   * durably), by HTTP `status`: the homeserver sends the next transaction only after this one's
+   * answer, so this is what a room's events wait for while one is answered.
+   */
+  readonly transactionAnswer: Histogram<'status'>;
   /** Events handled, by event `type`, `bridge` id and `direction`. */
   readonly events: Counter<'type' | 'bridge' | 'direction'>;
   /**
@@ -49,6 +55,15 @@ const LATENCY_BUCKETS = [
   10, 30, 60,
 ];
 
+/**
+ * A healthy answer is a commit and a log sync, under a few ms (finer below 1 ms); a slow disk or a
+ * store that waits for PostgreSQL lands higher.
+ */
+const ANSWER_BUCKETS = [
+  0.0005, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25,
+  0.5, 1, 2.5, 5, 10, 30,
+];
+
 export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   const registers = [registry];
@@ -58,6 +73,13 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       name: `${METRIC_PREFIX}transactions_total`,
       help: 'Appservice transactions received from the homeserver, by outcome.',
       labelNames: ['outcome'] as const,
+      registers,
+    }),
+    transactionAnswer: new Histogram({
+      name: `${METRIC_PREFIX}transaction_answer_seconds`,
+      help: "Seconds from a homeserver transaction's body arriving to its answer (200 once stored).",
+      labelNames: ['status'] as const,
+      buckets: ANSWER_BUCKETS,
       registers,
     }),
     events: new Counter({

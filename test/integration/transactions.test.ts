@@ -195,4 +195,16 @@ describe('crafted transaction pushes', () => {
     await barrier();
     expect(await echoesOf(wrongToken.content.body)).toHaveLength(1);
   });
+
+  it('times every answer on /metrics, by status (the 400s above, the 200s)', async () => {
+    const counts = new Map<string, number>();
+    for (const v of (await bridge.metrics.transactionAnswer.get()).values)
+      if (v.metricName === 'switchboard_transaction_answer_seconds_count')
+        counts.set(String(v.labels.status), v.value);
+    // The five bodies above that were not transactions; the 401 and 403 never reached the intake.
+    expect(counts.get('400')).toBe(5);
+    // Synapse's pushes (the barriers' events and echoes) and the crafted ones.
+    expect(counts.get('200')).toBeGreaterThanOrEqual(8);
+    expect([...counts.keys()].sort()).toEqual(['200', '400']);
+  });
 });

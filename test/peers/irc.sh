@@ -5,6 +5,8 @@
 #   the tests measure, not the server's fakelag), with SASL (m_sasl) through
 # - Atheme services (NickServ, SaslServ) linked to it over a loopback server link, and
 # - ngIRCd, a minimal RFC-only server (no IRCv3 but multi-prefix, no SASL), plaintext, limits off.
+# - a filter (m_filter): InspIRCd refuses any PRIVMSG or NOTICE containing REFUSED-BY-IRC, telling
+#   its sender (404 in a channel), for the conformance kit's `refused-message`.
 # - history: InspIRCd's chanhistory module replays a channel's last lines to whoever joins, in a
 #   `chathistory` batch, in channels with mode `+H <lines>:<period>` (the catch-up tests set it).
 # - (not started here) test/integration/irc-namespace.test.ts starts its own InspIRCd inside a
@@ -102,6 +104,8 @@ inspircd_common() {
 <module name="spanningtree">
 <uline server="services.localhost" silent="yes">
 <module name="sasl"><sasl target="services.localhost" requiressl="no">
+<module name="regex_glob"><module name="filter"><filteropts engine="glob" notifyuser="yes" warnonselfmsg="no">
+<keyword pattern="*REFUSED-BY-IRC*" reason="the test filter refuses it" action="silent" flags="pn">
 CONF
 }
 

@@ -1,66 +1,22 @@
 // Stored IRC logins: sealed in the kv (no plaintext), opened at start, and a value that cannot be
 // opened is skipped with a warning that names the user and holds no secret, and is kept.
-import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { KeyValueStore, SecretSealer } from '../../../src/connector.js';
+import { capturedLog, jsonKv, standInSealer } from '../../../test/support/stand-in-secrets.js';
 import { accountsKey, IrcAccounts } from './accounts.js';
 import type { IrcNetwork } from '../connection/client.js';
 import type { SaslAccount } from '../connection/connection.js';
-
-function memoryKv(): KeyValueStore & { raw: Map<string, string> } {
-  const raw = new Map<string, string>();
-  return {
-    raw,
-    get: async <T>(key: string) => {
-      const v = raw.get(key);
-      return v === undefined ? undefined : (JSON.parse(v) as T);
-    },
-    set: async (key, value) => void raw.set(key, JSON.stringify(value)),
-    delete: async (key) => void raw.delete(key),
-  };
-}
-
-/**
- * A stand-in for core's sealer (ctx.secrets), keyed like it: text sealed by one instance opens only
- * in that one, and the sealed form holds no plaintext. Core's own AES-GCM is tested with core.
- */
-const sealer = (): SecretSealer => {
-  const key = randomBytes(32);
-  const id = key.subarray(0, 4).toString('hex');
-  const mask = (bytes: Buffer) => Buffer.from(bytes.map((b, i) => b ^ key[i % key.length]!));
-  return {
-    seal: (text) => `v1.${id}.${mask(Buffer.from(text, 'utf8')).toString('base64url')}`,
-    unseal: (sealed) => {
-      const [v, keyId, body] = sealed.split('.');
-      if (v !== 'v1' || keyId !== id || body === undefined)
-        throw new Error('a sealed secret could not be opened (another secret key, or changed)');
-      return mask(Buffer.from(body, 'base64url')).toString('utf8');
-    },
-  };
-};
 
 /** What of IrcNetwork the accounts use. */
 const network = () =>
   ({ id: 'libera', accounts: new Map<string, SaslAccount>() }) as unknown as IrcNetwork;
 
-function capture() {
-  const lines: string[] = [];
-  const log = pino(
-    { level: 'info' },
-    new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }),
-  );
-  return { lines, log };
-}
-
 const alice = { account: 'alice', password: 'correct horse' };
 
 describe('IrcAccounts', () => {
   it('stores logins sealed and opens them again at start', async () => {
-    const kv = memoryKv();
-    const secrets = sealer();
-    const { log } = capture();
+    const kv = jsonKv();
+    const secrets = standInSealer();
+    const { log } = capturedLog();
     const first = new IrcAccounts({ kv, secrets, log });
     await first.load(network());
     await first.save('libera', '@alice:hs', alice);
@@ -82,13 +38,13 @@ describe('IrcAccounts', () => {
   });
 
   it('skips a login sealed with another key, warns without the secret, and keeps it', async () => {
-    const kv = memoryKv();
-    const { log, lines } = capture();
-    const old = new IrcAccounts({ kv, secrets: sealer(), log });
+    const kv = jsonKv();
+    const { log, lines } = capturedLog();
+    const old = new IrcAccounts({ kv, secrets: standInSealer(), log });
     await old.load(network());
     await old.save('libera', '@alice:hs', alice);
 
-    const secrets = sealer(); // the secret key file changed
+    const secrets = standInSealer(); // the secret key file changed
     const accounts = new IrcAccounts({ kv, secrets, log });
     const n = network();
     await accounts.load(n);

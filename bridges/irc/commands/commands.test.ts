@@ -12,7 +12,7 @@ function setUp(networks: string[]) {
       networks.includes(id)
         ? ({ id, bot: { join: async () => undefined } } as unknown as IrcNetwork)
         : undefined,
-    kv: { get: async () => undefined, set: async () => undefined },
+    rememberChannelKey: async () => undefined,
     networkIds: () => networks,
     openChannel: async (network: string, channel: string) => {
       opened.push(`${network} ${channel}`);

@@ -29,6 +29,8 @@ export interface CommandDeps {
   /** The channel's alias (`#irc_<network>_#channel:<domain>`). */
   channelAlias(network: string, channel: string): string;
   kv: KeyValueStore;
+  /** Remembers a channel's key (`irc join … <key>`), sealed (key-store.ts). */
+  rememberChannelKey(network: string, channel: string, key: string): Promise<void>;
   /** Stores a user's services account sealed (`irc login`; undefined: `irc logout`). */
   saveAccount: LoginDeps['saveAccount'];
 }

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Command, CommandContext } from '../../../src/connector.js';
 import type { IrcNetwork } from '../connection/client.js';
 import type { IrcConnection, SaslAccount } from '../connection/connection.js';
+import { redactSecret } from './redact-secret.js';
 
 /** How long login waits for the server's SASL answer (a reconnect, through the connect limiter). */
 const SASL_ANSWER_MS = 30_000;
@@ -95,17 +96,6 @@ function reconnectForLogin(network: IrcNetwork, ctx: CommandContext): Promise<Sa
   return outcome;
 }
 
-/** Redacts the command's event; the sentence that tells the user what happened to it. */
-async function redactPassword(ctx: CommandContext): Promise<string> {
-  try {
-    if (!ctx.redactCommand) throw new Error('no redaction here');
-    await ctx.redactCommand('held an IRC password');
-    return 'I redacted your message, since it held your password.';
-  } catch {
-    return '⚠️ I could not redact your message with your password: please delete it yourself.';
-  }
-}
-
 const noNetwork = (deps: LoginDeps, id: string) =>
   `There is no IRC network \`${id}\`. Networks: ${deps.networkIds().join(', ')}.`;
 
@@ -123,7 +113,7 @@ export function loginCommand(deps: LoginDeps): Command {
     help: 'log in to your IRC services account (SASL), now and on every later connection',
     async run(ctx) {
       // Whatever was typed may hold the password: the event goes first.
-      const redacted = await redactPassword(ctx);
+      const redacted = await redactSecret(ctx, 'your password');
       const [id, account, password] = ctx.args;
       if (ctx.args.length !== 3 || !id || !account || !password)
         return ctx.reply(`Usage: \`irc ${usage}\` (no spaces in the password). ${redacted}`);

@@ -291,9 +291,10 @@ export class IrcConnection {
 
   /** A line of our own (JOIN) through flood control; a failure is logged, not thrown. */
   private sendQuietly(line: string): void {
-    this.out
-      .send(line)
-      .catch((err: unknown) => this.opts.log.debug({ err, line }, 'IRC line not sent'));
+    this.out.send(line).catch((err: unknown) =>
+      // The command and its target only: a JOIN's third word is the channel's key.
+      this.opts.log.debug({ err, line: line.split(' ', 2).join(' ') }, 'IRC line not sent'),
+    );
   }
 
   stop(message = 'Switchboard is shutting down'): void {

@@ -7,6 +7,7 @@
 import type { BridgeContext, PortalKey, RemoteEvent } from '../../../src/connector.js';
 import { startCatchUp, type CatchUp } from '../catch-up/start.js';
 import { ChannelKeys } from '../channels/channel-keys.js';
+import { ChannelKeyStore } from '../channels/key-store.js';
 import type { IrcAccounts } from '../commands/accounts.js';
 import { chosenNicksKey } from '../commands/commands.js';
 import type { IrcConfig, IrcNetworkConfig } from '../config.js';
@@ -30,6 +31,8 @@ export interface NetworkEntry {
   listener: IrcListener;
   pms: IrcPrivateMessages;
   catchUp: CatchUp;
+  /** The network's channel keys (config and `irc join`), sealed in the kv. */
+  channelKeys: ChannelKeyStore;
   /** Without the pool: the puppets to connect again at start. */
   roster?: PuppetRoster;
 }
@@ -95,7 +98,8 @@ export async function openNetwork(
     log: ctx.log,
   });
   // A JOIN refused for a channel key (+k) is made again with the key we know.
-  const keys = new ChannelKeys(id, config, ctx.kv, ctx.log);
+  const channelKeys = await ChannelKeyStore.open(id, config.channel_keys, ctx);
+  const keys = new ChannelKeys(id, channelKeys, ctx.log);
   keys.attach(network.bot);
   network.onPuppet = (userId, puppet) => {
     pms.attach(userId, puppet);
@@ -104,7 +108,7 @@ export async function openNetwork(
   };
   // Without the pool, the puppets of the last run connect again now (roster.ts).
   const roster = pool ? undefined : new PuppetRoster(network, ctx.kv, ctx.log);
-  return { network, listener, pms, catchUp, ...(roster ? { roster } : {}) };
+  return { network, listener, pms, catchUp, channelKeys, ...(roster ? { roster } : {}) };
 }
 
 /** Connects the network: the bot, and the puppets of the last run (from the pool or the roster). */

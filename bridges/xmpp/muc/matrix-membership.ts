@@ -18,6 +18,8 @@ export interface MembershipDeps {
   store(room: Room): Promise<void>;
   /** The sender's occupant, joined (joining it first when needed). */
   ensureJoined(sender: MatrixSender): Promise<Occupant>;
+  /** A Matrix user joining the room joins the MUC (`occupants: members`), else when they speak. */
+  joinsOnJoin: boolean;
 }
 
 export async function onMatrixMembership(
@@ -40,7 +42,7 @@ export async function onMatrixMembership(
       );
       return;
     }
-    await m.ensureJoined(change.sender);
+    if (m.joinsOnJoin) await m.ensureJoined(change.sender);
     return;
   }
   const ghost = d.ctx.ghostRemoteId(change.target);

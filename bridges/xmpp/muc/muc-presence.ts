@@ -10,6 +10,7 @@ import { mucPortal, safeJid, xmppUser } from '../ids.js';
 import { saveOccupantIdsSoon } from './occupant-ids.js';
 import {
   notedNick,
+  isReader,
   ourOccupant,
   powerLevelOf,
   presenceReaderOf,
@@ -76,7 +77,12 @@ export function onPresence(host: PresenceHost, el: Element): void {
     } else if (mine.state === 'joined') {
       mine.state = 'left';
       const removal = p.codes.has('301') ? 'ban' : p.codes.has('307') ? 'kick' : undefined;
-      if (removal)
+      if (removal && isReader(mine))
+        host.d.ctx.log.warn(
+          { portal: key, removal },
+          "the bridge's own occupant was removed from the MUC: it reads the room again when it rejoins (a restart, a reconnect)",
+        );
+      else if (removal)
         void host.d.chain.run(
           key,
           () =>
@@ -239,6 +245,10 @@ async function passwordRefused(d: XmppDeps, room: Room, o: Occupant, why: string
  * the portal room as a notice of the MUC's own ghost (never silently).
  */
 async function tell(host: PresenceHost, room: Room, o: Occupant, text: string): Promise<void> {
+  if (isReader(o)) {
+    host.d.ctx.log.info({ portal: mucPortal(room.jid) }, `the bridge's own occupant: ${text}`);
+    return;
+  }
   if (await host.d.ctx.notify(o.userId, text).catch(() => false)) return;
   await roomNotice(host.d, room, `${o.userId}: ${text}`);
 }

@@ -152,6 +152,15 @@ function ghostOfAnother(room: Room, ghost: string, occupantId: string): boolean 
 }
 
 /** The occupant through which the bridge reads the room: its first joined Matrix user. */
+/**
+ * The key of the bridge's own occupant (`occupants: speakers`), which reads the room while no
+ * Matrix user has spoken there: never a Matrix user id (those start with `@`).
+ */
+export const READER = '#reader' as MatrixUserId;
+
+/** Whether an occupant is the bridge's own (no Matrix user to tell, nothing to store). */
+export const isReader = (o: Occupant): boolean => o.userId === READER;
+
 export function readerOf(room: Room): Occupant | undefined {
   for (const o of room.occupants.values()) if (o.state === 'joined') return o;
   return undefined;

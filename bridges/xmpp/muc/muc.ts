@@ -25,7 +25,9 @@ import { onPresence } from './muc-presence.js';
 import { isOccupantMessage, moderate, stanzaIdOf } from './moderation.js';
 import {
   groupchatRoute,
+  isReader,
   newRoom,
+  READER,
   readerOf,
   type Occupant,
   type Room,
@@ -151,8 +153,21 @@ export class Mucs {
         conflicts: 0,
       });
     }
+    if (this.speakers && !room.occupants.has(READER)) room.occupants.set(READER, this.reader());
     await ids.restoreOccupantIds(this.d.ctx.kv, room);
     if (this.d.link.state === 'online') this.rejoin(room);
+  }
+
+  /** `occupants: speakers`: a Matrix user becomes an occupant by sending, not by joining. */
+  get speakers(): boolean {
+    return this.d.ctx.config.occupants === 'speakers';
+  }
+
+  /** The bridge's own occupant: its address is no Matrix user's (theirs all hold `\3a`). */
+  private reader(): Occupant {
+    const nick = this.d.ctx.config.reader_nick;
+    const full = `bridge@${this.d.link.domain}/${this.d.ctx.config.resource}`;
+    return { userId: READER, wanted: nick, nick, full, state: 'left', conflicts: 0 };
   }
 
   async unlinked(jid: string): Promise<void> {
@@ -196,11 +211,13 @@ export class Mucs {
   }
 
   private async store(room: Room): Promise<void> {
-    const list: Stored[] = [...room.occupants.values()].map((o) => ({
-      userId: o.userId,
-      wanted: o.wanted,
-      nick: o.nick,
-    }));
+    const list: Stored[] = [...room.occupants.values()]
+      .filter((o) => !isReader(o))
+      .map((o) => ({
+        userId: o.userId,
+        wanted: o.wanted,
+        nick: o.nick,
+      }));
     await this.d.ctx.kv.set(membersKey(room.jid), list);
   }
 
@@ -226,6 +243,7 @@ export class Mucs {
    * run time, whose people were there before the link.
    */
   async addRoomMembers(jid: string, roomId: MatrixRoomId): Promise<void> {
+    if (this.speakers) return; // they join when they speak
     const view = await this.d.ctx.matrixRoom?.(roomId);
     const room = this.room(jid);
     const added: Occupant[] = [];
@@ -371,6 +389,7 @@ export class Mucs {
         d: this.d,
         store: (r) => this.store(r),
         ensureJoined: (sender) => this.ensureJoined(jid, sender),
+        joinsOnJoin: !this.speakers,
       },
       room,
       change,

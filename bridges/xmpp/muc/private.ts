@@ -17,8 +17,8 @@ import type { XmppDeps } from '../deps.js';
 import type { DirectChats } from '../dm/dm.js';
 import { mucPrivatePortal, xmppUser } from '../ids.js';
 import type { Route } from '../messages/from-matrix.js';
-import { buildError, type ParsedMessage } from '../connection/stanzas.js';
-import { answerOf, currentNick, ghostNick, ourOccupant, type Room } from './muc-room.js';
+import { buildError, buildMessage, newId, type ParsedMessage } from '../connection/stanzas.js';
+import { answerOf, currentNick, ghostNick, isReader, ourOccupant, type Room } from './muc-room.js';
 import { kept } from '../kept.js';
 
 /**
@@ -30,6 +30,9 @@ export const REFUSAL_WINDOW_MS = 2_000;
 export class PrivateChats {
   /** The private chats core has, per room and ghost nick: their Matrix users. */
   private readonly chats = new Map<string, Map<string, Set<MatrixUserId>>>();
+
+  /** Who was told that the bridge's reader is no one to write to (`room/nick`): once each. */
+  private readonly toldReader = new Set<string>();
 
   constructor(
     private readonly d: XmppDeps,
@@ -64,6 +67,18 @@ export class PrivateChats {
     // One Matrix user's occupant to another's: they have Matrix to talk in.
     if (ourOccupant(room, nick)) return;
     const owner = [...room.occupants.values()].find((o) => o.full === m.to && o.state !== 'left');
+    if (owner && isReader(owner)) {
+      // An error from an occupant makes the room drop it (Prosody: "Kicked: service unavailable"),
+      // so the reader answers once per nick with a message of its own.
+      const told = `${room.jid}/${nick}`;
+      if (m.body === undefined || this.toldReader.has(told)) return;
+      this.toldReader.add(told);
+      const body = `This is the Matrix bridge, which reads this room: nobody reads what you send it. Write to a Matrix user's nick (they are in the room once they have spoken there).`;
+      void this.d.link
+        .send(buildMessage({ type: 'chat', from: owner.full, to: m.from, id: newId(), body }))
+        .catch(() => undefined);
+      return;
+    }
     if (!owner) {
       if (m.body !== undefined)
         void this.d.link
