@@ -99,7 +99,10 @@ export const xmppPeer: DemoPeer = {
     ['xmpp user', `alice@${XMPP_DOMAIN}`],
     ['xmpp pass', 'alice-pw   (also bob, carol, dave: <name>-pw)'],
     ['muc', XMPP_MUC],
-    ['gateway', `#echo_lobby#${ctx.opts.serverName}@${XMPP_COMPONENT}   (a Matrix room as a MUC)`],
+    [
+      'gateway',
+      `#echo_lobby#${ctx.opts.serverName}@${XMPP_COMPONENT}   (a Matrix room as a MUC; its echo answers Matrix users only)`,
+    ],
     ['chat with', `demo\\3a${ctx.opts.serverName}@${XMPP_COMPONENT}   (the demo Matrix user)`],
   ],
 };

@@ -193,6 +193,43 @@ describe('switchboard demo (Synapse, InspIRCd and the bridge on loopback)', () =
       `hello matrix ${suffix}`,
     );
 
+    // The printed gateway: the Matrix room as a MUC, where the Matrix user's line and the echo's
+    // answer reach the XMPP user, and the XMPP user's line reaches Matrix from their ghost.
+    const gateway = field(xmppBanner, 'gateway');
+    expect(gateway).toBe('#echo_lobby#localhost@matrix.localhost');
+    await x.send(
+      xml(
+        'presence',
+        { to: `${gateway}/Alice` },
+        xml('x', { xmlns: 'http://jabber.org/protocol/muc' }),
+      ),
+    );
+    await waitFor(
+      () => stanzas.find((el) => el.name === 'presence' && el.attrs.from === `${gateway}/Alice`),
+      30_000,
+      'in the gateway room',
+      250,
+    );
+    const line = `through the gateway ${suffix}`;
+    await matrix.sendTextMessage(echoRoom, line);
+    const heardFrom = (nick: string) =>
+      stanzas.some(
+        (el) =>
+          el.name === 'message' &&
+          el.attrs.from === `${gateway}/${nick}` &&
+          !!el.getChildText('body')?.endsWith(line), // the echo's answer quotes it first
+      );
+    await waitFor(
+      () => heardFrom('demo') && heardFrom('Echo'),
+      30_000,
+      'the Matrix line and its echo on XMPP',
+      250,
+    );
+    await x.send(
+      xml('message', { type: 'groupchat', to: gateway }, xml('body', {}, `in the lobby ${suffix}`)),
+    );
+    await saidIn(echoRoom, '@xmpp_alice=40localhost:localhost', `in the lobby ${suffix}`);
+
     // The SIP side: a phone with the printed account (alice) texts the printed number; the demo
     // user gets a DM with alice's ghost holding the text.
     const sipBanner = section(out, 'From a SIP softphone');
@@ -211,18 +248,32 @@ describe('switchboard demo (Synapse, InspIRCd and the bridge on loopback)', () =
       ).json()) as Sync;
     let since = (await sync('timeout=0')).next_batch;
     expect(await phone.text(`sip:${number}@localhost`, fromSip)).toBe(200);
-    const dm = await waitFor(
-      async () => {
-        const next = await sync(`timeout=1000&since=${encodeURIComponent(since)}`);
-        since = next.next_batch;
-        return Object.keys(next.rooms?.invite ?? {})[0];
-      },
-      30_000,
-      "the DM invite from alice's ghost",
-      500,
-    );
+    const nextInvite = (what: string) =>
+      waitFor(
+        async () => {
+          const next = await sync(`timeout=1000&since=${encodeURIComponent(since)}`);
+          since = next.next_batch;
+          return Object.keys(next.rooms?.invite ?? {})[0];
+        },
+        30_000,
+        what,
+        500,
+      );
+    const dm = await nextInvite("the DM invite from alice's ghost");
     await matrix.joinRoom(dm);
     await saidIn(dm, '@sip_alice=40localhost:localhost', fromSip);
+
+    // The printed "chat with": an XMPP message to that address is a direct chat with the user.
+    await x.send(
+      xml(
+        'message',
+        { type: 'chat', to: field(xmppBanner, 'chat with') },
+        xml('body', {}, `direct ${suffix}`),
+      ),
+    );
+    const direct = await nextInvite("the DM invite from alice's XMPP ghost");
+    await matrix.joinRoom(direct);
+    await saidIn(direct, '@xmpp_alice=40localhost:localhost', `direct ${suffix}`);
   }, 120_000);
 
   it('Ctrl-C (SIGINT) stops everything it started: PIDs gone, ports free, no PID files', async () => {

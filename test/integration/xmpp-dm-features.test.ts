@@ -2,7 +2,8 @@
 // xmpp-dm.test.ts: corrections and reactions both ways, service discovery of a Matrix user's
 // address, a file as a public link (XEP-0066), only the chat's own Matrix user speaks in it, a
 // Matrix user who invites a ghost to a direct chat talks to that XMPP user, and such a chat,
-// left, is reopened in place when the contact writes again (the ghost invites them back).
+// left, is reopened in place when the contact writes again (the ghost invites them back); a
+// contact's XEP-0172 nick names their ghost.
 import { xml } from '@xmpp/xml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
@@ -181,5 +182,30 @@ describe('XMPP one-to-one chats, their features (Prosody + Synapse)', () => {
     for (let i = 1; i <= sent; i++) await fromGhost(mattsRoom, bobGhost, `are you there? ${i}`);
     await sendText(dm.matt, mattsRoom, 'back again');
     await waitFor(() => dm.bob.bodiesFrom(dm.mattJid).includes('back again'), 20_000, 'on XMPP');
+  });
+
+  it("a contact's XEP-0172 nick in their message names their ghost", async () => {
+    const bobGhost = ghostOf('bob@localhost');
+    await dm.bob.send(
+      xml(
+        'message',
+        { type: 'chat', to: dm.mattJid },
+        xml('body', {}, 'call me Bobby'),
+        xml('nick', { xmlns: 'http://jabber.org/protocol/nick' }, 'Bobby Tables'),
+      ),
+    );
+    await fromGhost(mattsRoom, bobGhost, 'call me Bobby');
+    await waitFor(
+      async () =>
+        (
+          await asUser<{ displayname?: string }>(
+            dm.matt,
+            'GET',
+            `/_matrix/client/v3/profile/${encodeURIComponent(bobGhost)}`,
+          )
+        ).displayname === 'Bobby Tables',
+      20_000,
+      "the ghost named by Bob's nick",
+    );
   });
 });

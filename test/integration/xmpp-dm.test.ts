@@ -2,7 +2,7 @@
 // writing to a Matrix user's address on the component gets a direct-chat room with the Matrix
 // user invited (and invited back after they left); receipts and markers; styling ↔ HTML both
 // ways; hostile XML in Matrix text arrives as text, and an oversized message is refused with its
-// reason. More of the chat's features: xmpp-dm-features.test.ts.
+// reason; XMPP messages too large for a Matrix event arrive cut (saying so) or as plain text. More of the chat's features: xmpp-dm-features.test.ts.
 import { xml } from '@xmpp/xml';
 import { describe, expect, it } from 'vitest';
 import { asUser, replyTarget, roomEvents, sendAs, sendText } from '../support/bridge-harness.js';
@@ -208,6 +208,39 @@ describe('XMPP one-to-one chats (Prosody + Synapse)', () => {
       'the refusal',
     );
     expect(String(notice.content.body)).toContain('takes at most 32768');
+  });
+
+  it('XMPP messages too large for a Matrix event arrive all the same: cut, saying so, or plain', async () => {
+    const CUT = ' […cut: the message was too long for Matrix]';
+    const styled = '*a* <'.repeat(6_000); // 30 KB whose HTML would be over 100 KB
+    const quotes = '"'.repeat(31_000); // 31 KB, 62 KB as JSON
+    await dm.alice.send(chat(dm.alice.jid, dm.mattJid, 'y'.repeat(40_000), 'long1'));
+    await dm.alice.send(chat(dm.alice.jid, dm.mattJid, styled, 'long2'));
+    await dm.alice.send(chat(dm.alice.jid, dm.mattJid, quotes, 'long3'));
+    // A correction carries its text twice (the new content and the fallback).
+    const corrected = 'z'.repeat(32_000);
+    await dm.alice.send(
+      xml(
+        'message',
+        { type: 'chat', to: dm.mattJid, id: 'long4' },
+        xml('body', {}, corrected),
+        xml('replace', { xmlns: 'urn:xmpp:message-correct:0', id: 'long1' }),
+      ),
+    );
+    await dm.alice.send(chat(dm.alice.jid, dm.mattJid, 'after the long ones', 'long5'));
+    await fromGhost(dmRoom, ghostOf('alice@localhost'), 'after the long ones');
+    const events = (await roomEvents(dm.matt, dmRoom, 10)).filter(
+      (e) => e.sender === ghostOf('alice@localhost'),
+    );
+    const bodies = events.map((e) => String(e.content.body));
+    const cut = (prefix: string) => bodies.find((b) => b.startsWith(prefix) && b.endsWith(CUT));
+    expect(cut('yyyy'), 'the long message, cut').toBeDefined();
+    const plain = events.find((e) => e.content.body === styled);
+    expect(plain, 'the styled one, whole').toBeDefined();
+    expect(plain!.content.formatted_body, 'as plain text').toBeUndefined();
+    expect(cut('""""'), 'the quotes, cut').toBeDefined();
+    expect(cut('* zzzz'), 'the correction, cut').toBeDefined();
+    expect(dm.alice.heard.filter((el) => el.attrs.type === 'error')).toEqual([]);
   });
 
   it('after the Matrix user left, the next message invites them back to the room', async () => {

@@ -4,12 +4,15 @@
 // is not found, `xmpp join` and `link` say why, and no room is made on the server. With it on, the
 // Matrix user's join makes the room, and the bridge unlocks it (persistent), so XMPP users enter
 // it and messages go both ways; our occupants refused while it was locked join again after that.
+// A room someone on XMPP made and left locked: it answers disco#info as any room (so it is
+// linked), refuses the Matrix user's join (item-not-found), who is told it is locked; once its
+// owner configures it, their next message enters it.
 import { randomBytes } from 'node:crypto';
 import { xml } from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
-import { asUser, joinAlias, sendText } from '../support/bridge-harness.js';
+import { asUser, joinAlias, roomEvents, sendText } from '../support/bridge-harness.js';
 import { BOT } from '../support/management-room.js';
 import { requireSynapse, waitFor, type TestUser } from '../support/synapse.js';
 import { commandParties, matrixUser, mucAlias, said, xmppScope } from '../support/xmpp-scope.js';
@@ -163,5 +166,58 @@ describe('XMPP: a MUC the config lists that does not exist, two Matrix users (Pr
     await joinMuc(carol, room, 'Carol');
     for (const nick of nicks)
       await carol.expect((el) => inRoom(el, `${room}/${nick}`), `${nick} in the MUC`);
+  });
+});
+
+describe('XMPP: a MUC someone on XMPP made and left locked (Prosody + Synapse)', () => {
+  const scope = xmppScope();
+  const room = newRoom('unready');
+  const nick = `Lou ${randomBytes(2).toString('hex')}`;
+  let lou: TestUser;
+  let carol: XmppUser;
+  let roomId: string;
+
+  beforeAll(async () => {
+    requireSynapse();
+    carol = await scope.user('carol', `unready${randomBytes(2).toString('hex')}`);
+    // Carol's join makes the room; she does not configure it yet, so it stays locked (§10.1).
+    await joinMuc(carol, room, 'Carol');
+    await scope.bridge(new XmppConnector(), {});
+    lou = await matrixUser('lou', nick);
+  });
+
+  it('the disco#info check finds the room, and the Matrix user its join refused is told it is locked', async () => {
+    // A locked room answers disco#info as any room: its alias gives the portal.
+    roomId = await joinAlias(lou, mucAlias(room));
+    const told = `${lou.userId}: The XMPP room ${room} is locked, so it is not available (item-not-found): whoever made it on XMPP has not configured it yet.`;
+    await waitFor(
+      async () =>
+        (await roomEvents(lou, roomId)).some(
+          (e) => e.content.msgtype === 'm.notice' && String(e.content.body).startsWith(told),
+        ),
+      20_000,
+      'the notice to Lou that the room is locked',
+    );
+  });
+
+  it('once its owner configures the room, the next Matrix message enters it', async () => {
+    await carol.send(
+      xml(
+        'iq',
+        { type: 'set', to: room, id: 'configure' },
+        xml('query', { xmlns: MUC_OWNER }, xml('x', { xmlns: 'jabber:x:data', type: 'submit' })),
+      ),
+    );
+    await carol.expect(
+      (el) => el.name === 'iq' && el.attrs.id === 'configure' && el.attrs.type === 'result',
+      'the room unlocked',
+    );
+    await sendText(lou, roomId, 'now that it is open');
+    await carol.expect((el) => inRoom(el, `${room}/${nick}`), `${nick} in the MUC`);
+    await waitFor(
+      () => carol.bodiesFrom(`${room}/${nick}`).includes('now that it is open'),
+      20_000,
+      "Lou's message on XMPP",
+    );
   });
 });

@@ -1,11 +1,13 @@
 // MUCs through the XMPP bridge, against real Prosody and Synapse: a Matrix user who joins
 // `#xmpp_<room>=40conference.localhost` enters the MUC as their own occupant; messages go both
-// ways, and the room's reflection of a Matrix user's message is not bridged back; subject ↔
-// topic; a taken nick gets a suffix instead of muting the Matrix user.
+// ways, and the room's reflection of a Matrix user's message is not bridged back; a mention of an
+// occupant's ghost is their nick; subject ↔ topic; a taken nick gets a suffix instead of muting
+// the Matrix user; an XMPP owner's kick and ban of Matrix users' occupants are their kick and ban
+// in Matrix.
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
-import { asUser, joinAlias, roomEvents, sendText } from '../support/bridge-harness.js';
+import { asUser, joinAlias, roomEvents, sendAs, sendText } from '../support/bridge-harness.js';
 import {
   registerUser,
   requireSynapse,
@@ -14,12 +16,14 @@ import {
   waitFor,
   type TestUser,
 } from '../support/synapse.js';
+import { BOT } from '../support/management-room.js';
 import { matrixUser, memberIn, xmppScope } from '../support/xmpp-scope.js';
 import {
   ghostOf,
   groupchat,
   inRoom,
   joinMuc,
+  matrixJid,
   MUC_HOST,
   xmppUser,
   type XmppUser,
@@ -109,6 +113,20 @@ describe('XMPP MUCs (Prosody + Synapse)', () => {
       .map((e) => `${e.sender === matt.userId ? 'matt' : e.sender}:${String(e.content.body)}`);
     expect(bodies.filter((b) => b.endsWith(':hello xmpp'))).toEqual(['matt:hello xmpp']);
     expect(bodies.filter((b) => b.endsWith(':and again'))).toEqual(['matt:and again']);
+  });
+
+  it("a Matrix mention (pill) of an occupant's ghost is their nick on XMPP", async () => {
+    await sendAs(matt, roomId, {
+      msgtype: 'm.text',
+      body: 'Caroline: look',
+      format: 'org.matrix.custom.html',
+      formatted_body: `<a href="https://matrix.to/#/${carolGhost}">Caroline</a>: look`,
+    });
+    await waitFor(
+      () => carol.bodiesFrom(`${room}/${mattNick}`).includes('Carol: look'),
+      20_000,
+      'the mention as her nick',
+    );
   });
 
   it('a private message through the MUC is never shown in the room (a chat of its own: xmpp-private)', async () => {
@@ -305,5 +323,38 @@ describe('XMPP MUCs (Prosody + Synapse)', () => {
     await fromGhost(daveGhost, 'hi all');
     await dave.stop();
     await memberIn(matt, roomId, daveGhost, 'leave', 'dave left');
+  });
+
+  it("an XMPP owner kicks and bans Matrix users' occupants: kicked and banned in Matrix, with the reasons", async () => {
+    const [kim, ben] = await Promise.all([
+      matrixUser('kim', `Kim ${suffix}`),
+      matrixUser('ben', `Ben ${suffix}`),
+    ]);
+    for (const [user, nick] of [
+      [kim, `Kim ${suffix}`],
+      [ben, `Ben ${suffix}`],
+    ] as const) {
+      await joinAlias(user, alias);
+      await carol.expect((el) => inRoom(el, `${room}/${nick}`), `${nick} in the MUC`);
+    }
+    const admin = (id: string, item: Record<string, string>, reason: string) =>
+      carol.send(
+        xml(
+          'iq',
+          { type: 'set', to: room, id },
+          xml(
+            'query',
+            { xmlns: 'http://jabber.org/protocol/muc#admin' },
+            xml('item', item, xml('reason', {}, reason)),
+          ),
+        ),
+      );
+    await admin('kick-kim', { nick: `Kim ${suffix}`, role: 'none' }, 'off topic');
+    await admin('ban-ben', { jid: matrixJid(ben.userId), affiliation: 'outcast' }, 'spam');
+    const kicked = await memberIn(matt, roomId, kim.userId, 'leave', 'Kim kicked in Matrix');
+    // Done by the bridge (not a leave of the user's own), with the room's reason.
+    expect([kicked.sender, kicked.content.reason]).toEqual([BOT, 'off topic']);
+    const banned = await memberIn(matt, roomId, ben.userId, 'ban', 'Ben banned in Matrix');
+    expect([banned.sender, banned.content.reason]).toEqual([BOT, 'spam']);
   });
 });

@@ -1,10 +1,12 @@
 // Prosody restarts mid-conversation: what Matrix users say while it is down waits in the
 // bridge's queue and reaches XMPP in order once the component is back (the contact, offline
-// meanwhile, gets it from Prosody's offline store); the Matrix user's MUC occupant joins the
-// room again by itself, and the conversation goes on both ways.
+// meanwhile, gets it from Prosody's offline store; the MUC once the occupant is back in it); the
+// Matrix user's MUC occupant joins the room again by itself, and the conversation goes on both
+// ways. /metrics tells the admin the component is down, what waits in its queue, and the drop.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { xml } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
 import { roomEvents, sendText } from '../support/bridge-harness.js';
@@ -44,6 +46,8 @@ describe('a Prosody restart mid-conversation loses nothing (Prosody + Synapse)',
   let carol: XmppUser;
   let dmRoom: string;
   let mucRoom: string;
+  /** The bridge's `switchboard_xmpp_<name>` gauge on /metrics. */
+  let gauge: (name: string) => Promise<number | undefined>;
   const mattNick = `Matt ${suffix}`;
 
   beforeAll(async () => {
@@ -53,7 +57,12 @@ describe('a Prosody restart mid-conversation loses nothing (Prosody + Synapse)',
       scope.user('carol', 'restart'),
     ]);
     await joinMuc(carol, room, 'Carol');
-    await scope.bridge(connector);
+    const bridge = await scope.bridge(connector);
+    gauge = async (name) => {
+      const text = await (await fetch(`http://127.0.0.1:${bridge.port}/metrics`)).text();
+      const value = new RegExp(`^switchboard_xmpp_${name} (\\d+)$`, 'm').exec(text)?.[1];
+      return value === undefined ? undefined : Number(value);
+    };
     matt = await matrixUser('matt', mattNick);
     await alice.send(chat(alice.jid, matrixJid(matt.userId), 'before the restart'));
     dmRoom = await joinDmRoom(connector, 'alice@localhost', matt);
@@ -71,18 +80,38 @@ describe('a Prosody restart mid-conversation loses nothing (Prosody + Synapse)',
     await carol.stop();
     await prosody('stop');
     for (const n of [1, 2, 3]) await sendText(matt, dmRoom, `while down ${n}`);
+    await sendText(matt, mucRoom, 'to the room while down');
+    // /metrics tells the admin: the component is down, the four wait in its queue.
+    await waitFor(async () => ((await gauge('queued_stanzas')) ?? 0) >= 4, 20_000, '4 queued');
+    expect(await gauge('component_online')).toBe(0);
     await prosody('start');
     await connector.online();
+    expect(await gauge('component_online')).toBe(1);
+    expect(await gauge('connection_drops')).toBe(1);
     alice = await scope.user('alice', 'restart');
     const mattJid = matrixJid(matt.userId);
     await waitFor(() => alice.bodiesFrom(mattJid).length >= 3, 20_000, 'the queued messages');
     expect(alice.bodiesFrom(mattJid)).toEqual(['while down 1', 'while down 2', 'while down 3']);
+    expect(await gauge('queued_stanzas')).toBe(0);
   });
 
   it("the Matrix user's occupant is back in the MUC, and the room talks both ways", async () => {
     carol = await scope.user('carol', 'restart');
-    await joinMuc(carol, room, 'Carol');
+    // Carol enters asking for the room's history (joinMuc asks for none).
+    await carol.send(
+      xml(
+        'presence',
+        { to: `${room}/Carol` },
+        xml('x', { xmlns: 'http://jabber.org/protocol/muc' }),
+      ),
+    );
     await carol.expect((el) => inRoom(el, `${room}/${mattNick}`), 'matt back in the MUC');
+    // What Matt said to the room while Prosody was down reached it once his occupant was back in.
+    await waitFor(
+      () => carol.bodiesFrom(`${room}/${mattNick}`).includes('to the room while down'),
+      20_000,
+      "Matt's line from while Prosody was down, in the room's history",
+    );
     await sendText(matt, mucRoom, 'after the restart');
     await waitFor(
       () => carol.bodiesFrom(`${room}/${mattNick}`).includes('after the restart'),

@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Element } from '@xmpp/xml';
@@ -68,6 +68,29 @@ describe('the component connection', () => {
     expect(stanzas[0]!.getChildText('body')).toBe('hi & bye');
   });
 
+  it('logs a refused handshake with its condition, never the secret', async () => {
+    const server = await standIn((socket) =>
+      socket.end(
+        "<stream:error><not-authorized xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>",
+      ),
+    );
+    let logged = '';
+    const l = linkTo(server, {
+      secret: 'the-component-s3cret',
+      log: pino({ level: 'trace' }, { write: (line: string) => void (logged += line) }),
+    });
+    try {
+      l.start();
+      for (let i = 0; i < 200 && !logged.includes('not-authorized'); i++)
+        await new Promise((r) => setTimeout(r, 10));
+    } finally {
+      await l.stop();
+      server.close();
+    }
+    expect(logged).toContain('not-authorized');
+    expect(logged).not.toContain('s3cret');
+  });
+
   it('reads a character whose UTF-8 bytes two TCP reads split as that character', async () => {
     const text = 'é 日本 🎉';
     const bytes = Buffer.from(
@@ -86,19 +109,13 @@ describe('the component connection', () => {
   });
 });
 
-/**
- * A stand-in XMPP server: the XEP-0114 handshake, then `write` on its socket. Resolves with the
- * stanzas the link handed on once `count` came (and nothing more for a moment).
- */
-async function afterHandshake(
-  write: (socket: Socket) => Promise<void>,
-  count: number,
-  dropMessage?: ComponentOptions['dropMessage'],
-): Promise<Element[]> {
+/** A stand-in XMPP server's component port: it opens the stream; `onHandshake` answers the handshake. */
+async function standIn(onHandshake: (socket: Socket) => void): Promise<Server> {
   const server = createServer((socket: Socket) => {
     socket.setNoDelay(true);
     let got = '';
     socket.on('data', (d) => {
+      if (socket.writableEnded) return; // closed by onHandshake: what the link says after is moot
       got += String(d);
       if (got.includes('</stream:stream>')) return void socket.end('</stream:stream>');
       if (got.includes('<stream:stream') && !got.includes('<handshake')) {
@@ -107,13 +124,17 @@ async function afterHandshake(
         );
       } else if (got.includes('</handshake>')) {
         got = '';
-        socket.write('<handshake/>');
-        void write(socket);
+        onHandshake(socket);
       }
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const l = new ComponentLink({
+  return server;
+}
+
+/** A link to the stand-in `server` (secret `s3cret`, no logs, unless `more` says otherwise). */
+const linkTo = (server: Server, more: Partial<ComponentOptions> = {}) =>
+  new ComponentLink({
     host: '127.0.0.1',
     port: (server.address() as AddressInfo).port,
     domain: 'matrix.example.org',
@@ -122,8 +143,23 @@ async function afterHandshake(
     maxDelayMs: 100,
     maxQueued: 10,
     log: pino({ level: 'silent' }),
-    ...(dropMessage ? { dropMessage } : {}),
+    ...more,
   });
+
+/**
+ * The stand-in server's handshake accepted, then `write` on its socket. Resolves with the
+ * stanzas the link handed on once `count` came (and nothing more for a moment).
+ */
+async function afterHandshake(
+  write: (socket: Socket) => Promise<void>,
+  count: number,
+  dropMessage?: ComponentOptions['dropMessage'],
+): Promise<Element[]> {
+  const server = await standIn((socket) => {
+    socket.write('<handshake/>');
+    void write(socket);
+  });
+  const l = linkTo(server, dropMessage ? { dropMessage } : {});
   const stanzas: Element[] = [];
   l.onStanza = (el) => stanzas.push(el);
   try {

@@ -3,7 +3,8 @@ import { portalKey, remoteUserId } from '../../../src/connector.js';
 import { ReactionSets } from './reactions.js';
 import { xml } from '@xmpp/xml';
 import { parseMessage } from '../connection/stanzas.js';
-import { boundedBody, eventsOf, MAX_BODY_BYTES } from './to-matrix.js';
+import { contentFromBody } from './format.js';
+import { boundedBody, EVENT_TEXT_BYTES, eventsOf, fitted, MAX_BODY_BYTES } from './to-matrix.js';
 
 const kv = () => {
   const m = new Map<string, unknown>();
@@ -27,6 +28,28 @@ describe('XMPP messages as remote events', () => {
     expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(MAX_BODY_BYTES);
     expect(cut.endsWith('too long for Matrix]')).toBe(true);
     expect(boundedBody('short')).toBe('short');
+  });
+
+  it('fits a Matrix event: HTML too big beside the text dropped, JSON escapes cut further', () => {
+    const short = contentFromBody('*a* <');
+    expect(fitted(short, 100)).toBe(short);
+    const styled = contentFromBody('*a* <'.repeat(6_000));
+    expect(styled.formatted).toBeDefined();
+    expect(fitted(styled, EVENT_TEXT_BYTES)).toEqual({ kind: 'text', text: styled.text });
+    const quotes = fitted(contentFromBody('"'.repeat(31_000)), EVENT_TEXT_BYTES);
+    expect(JSON.stringify(quotes.text).length).toBeLessThanOrEqual(EVENT_TEXT_BYTES);
+    expect(quotes.text.endsWith('too long for Matrix]')).toBe(true);
+  });
+
+  it('a long correction is cut to half an event: it carries its text twice', async () => {
+    const [edit] = await eventsOf(
+      { type: 'chat', from: '', to: '', stanzaIds: [], body: 'z'.repeat(32_000), replaces: 'm0' },
+      heard,
+      new ReactionSets(kv()),
+    );
+    const text = edit?.kind === 'edit' ? edit.content.text : '';
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(EVENT_TEXT_BYTES / 2);
+    expect(text.endsWith('too long for Matrix]')).toBe(true);
   });
 
   it('a correction is an edit of the referenced message; a chat state alone is typing', async () => {

@@ -14,7 +14,7 @@ const NS_RSM = 'http://jabber.org/protocol/rsm';
 const NS_FORWARD = 'urn:xmpp:forward:0';
 const NS_DATA = 'jabber:x:data';
 const PAGE = 100;
-/** The most messages one catch-up bridges (the oldest are left out past it). */
+/** The most messages one catch-up bridges (the first ones after the last seen; the rest are told missing). */
 export const MAX_CATCH_UP = 1000;
 
 /** The last message of a room the bridge saw: its stanza-id and time. */
@@ -51,13 +51,16 @@ export class MamQueries {
     return true;
   }
 
-  /** What `room` archived after `last`, oldest first (at most MAX_CATCH_UP), asked as `from`. */
+  /**
+   * What `room` archived after `last`, oldest first, asked as `from`: the first MAX_CATCH_UP of
+   * it, and whether the archive had more after them (`cut`).
+   */
   async since(
     link: ComponentLink,
     room: string,
     from: string,
     last: LastSeen,
-  ): Promise<Archived[]> {
+  ): Promise<{ archived: Archived[]; cut: boolean }> {
     const out: Archived[] = [];
     let after: string | undefined = last.id;
     let start: number | undefined;
@@ -73,12 +76,12 @@ export class MamQueries {
         continue;
       }
       for (const r of page.results) if (r.id !== last.id) out.push(r);
-      if (page.complete || !page.lastId || page.results.length === 0 || out.length >= MAX_CATCH_UP)
-        break;
+      const done = page.complete || !page.lastId || page.results.length === 0;
+      if (done || out.length >= MAX_CATCH_UP)
+        return { archived: out.slice(0, MAX_CATCH_UP), cut: out.length > MAX_CATCH_UP || !done };
       after = page.lastId;
       start = undefined;
     }
-    return out.slice(-MAX_CATCH_UP);
   }
 
   /**

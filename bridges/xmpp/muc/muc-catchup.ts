@@ -6,7 +6,8 @@
 import { onModeration } from './moderation.js';
 import type { XmppDeps } from '../deps.js';
 import { mucPortal, safeJid } from '../ids.js';
-import type { LastSeen, MamQueries } from './mam.js';
+import { MAX_CATCH_UP, type LastSeen, type MamQueries } from './mam.js';
+import { roomNotice } from './room-notice.js';
 import { ghostNick, mapIds, ourOccupant, type Occupant, type Room } from './muc-room.js';
 import { parseMessage, type ParsedMessage } from '../connection/stanzas.js';
 import { kept } from '../kept.js';
@@ -46,7 +47,7 @@ export function catchUp(host: CatchUpHost, room: Room, o: Occupant): void {
     async () => {
       const last = room.last ?? (await d.ctx.kv.get<LastSeen>(lastKey(room.jid)));
       if (!last) return; // never read before: a portal starts without history
-      const archived = await host.mam.since(d.link, room.jid, o.full, last);
+      const { archived, cut } = await host.mam.since(d.link, room.jid, o.full, last);
       let bridged = 0;
       for (const a of archived) {
         const m = parseMessage(a.message);
@@ -71,10 +72,25 @@ export function catchUp(host: CatchUpHost, room: Room, o: Occupant): void {
         bridged++;
       }
       d.ctx.log.info(
-        { portal: key, archived: archived.length, bridged },
+        { portal: key, archived: archived.length, bridged, cut },
         'MUC caught up from its archive',
       );
+      // Queued after this task in the portal's chain (awaited here, it would wait for itself).
+      if (cut)
+        void roomNotice(
+          d,
+          room,
+          `More than ${MAX_CATCH_UP} messages were said in the XMPP room ${room.jid} while the bridge was away: the first ${MAX_CATCH_UP} are above; what was said after them, until now, is missing here (an XMPP client shows it).`,
+        );
     },
-    (err) => d.ctx.log.warn({ err, portal: key }, 'MUC archive catch-up failed'),
+    (err) => {
+      d.ctx.log.warn({ err, portal: key }, 'MUC archive catch-up failed');
+      const why = err instanceof Error ? err.message : String(err);
+      void roomNotice(
+        d,
+        room,
+        `What the XMPP room ${room.jid} said while the bridge was away could not be fetched from its archive (${why}): it is missing here (an XMPP client shows it).`,
+      );
+    },
   );
 }

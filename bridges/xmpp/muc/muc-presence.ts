@@ -187,8 +187,20 @@ async function refused(
   }
   const why = text ? `${condition}: ${text}` : condition;
   if (condition === 'not-authorized') return passwordRefused(host.d, room, o, why);
-  o.settle?.(new BridgeError('rejected', `the XMPP room ${room.jid} refused you (${why})`));
-  await tell(host, room, o, `The XMPP room ${room.jid} refused to let you in (${why}).`);
+  const refusal = joinRefusal(room.jid, condition, why);
+  o.settle?.(new BridgeError('rejected', refusal));
+  await tell(host, room, o, `${refusal[0]!.toUpperCase()}${refusal.slice(1)}.`);
+}
+
+/**
+ * A refused join in words. `item-not-found` from a room that answers (it exists: the link asked)
+ * is a locked room (XEP-0045 §10.1.1: made by someone on XMPP who has not configured it yet;
+ * Prosody and ejabberd answer so), which a bare condition would not tell the Matrix user.
+ */
+export function joinRefusal(room: string, condition: string, why: string): string {
+  if (condition === 'item-not-found')
+    return `the XMPP room ${room} is locked, so it is not available (${why}): whoever made it on XMPP has not configured it yet. Your next message here tries again`;
+  return `the XMPP room ${room} refused you (${why})`;
 }
 
 /** What to fix when a MUC refuses the bridge's password, by where that password came from. */
