@@ -12,7 +12,10 @@ const ROOM = 'dev@conference.x.org';
 const MATT = { userId: '@matt:hs.test' as MatrixUserId, full: 'matt@matrix.hs.test/matrix' };
 
 /** A catch-up of `ROOM` whose archive answers `since`; what reached Matrix, notices and messages. */
-async function caughtUp(since: MamQueries['since']): Promise<string[]> {
+async function caughtUp(
+  since: MamQueries['since'],
+  kv = new Map<string, unknown>([[`muc/${ROOM}/last`, { id: 'last', at: 0 }]]),
+): Promise<string[]> {
   const chain = new KeyedChain();
   const emitted: RemoteEvent[] = [];
   const d = {
@@ -20,7 +23,11 @@ async function caughtUp(since: MamQueries['since']): Promise<string[]> {
     emit: async (e: RemoteEvent) => void emitted.push(e),
     link: {},
     ctx: {
-      kv: { get: async () => ({ id: 'last', at: 0 }), set: async () => undefined },
+      kv: {
+        get: async (key: string) => kv.get(key),
+        set: async (key: string, value: unknown) => void kv.set(key, value),
+        delete: async (key: string) => void kv.delete(key),
+      },
       log: { info: () => undefined, warn: () => undefined },
     },
   } as unknown as XmppDeps;
@@ -37,6 +44,7 @@ async function caughtUp(since: MamQueries['since']): Promise<string[]> {
     MATT as Occupant,
   );
   await chain.idle();
+  await new Promise((resolve) => setTimeout(resolve, 10)); // a failure's notice, after the store
   await chain.idle(); // the notice, queued after the catch-up
   const notices = emitted.flatMap((e) =>
     e.kind === 'message' && e.content.kind === 'notice' ? [e.content.text] : [],
@@ -75,6 +83,17 @@ describe('the MAM catch-up of a MUC portal', () => {
     expect(said).toEqual([
       `What the XMPP room ${ROOM} said while the bridge was away could not be fetched from its archive (feature-not-implemented): it is missing here (an XMPP client shows it).`,
     ]);
+  });
+
+  it('says so once, not at every start, until a catch-up works again', async () => {
+    const kv = new Map<string, unknown>([[`muc/${ROOM}/last`, { id: 'last', at: 0 }]]);
+    const fails = async (): Promise<never> => {
+      throw new Error('feature-not-implemented');
+    };
+    expect(await caughtUp(fails, kv)).toHaveLength(1);
+    expect(await caughtUp(fails, kv)).toEqual([]);
+    expect(await caughtUp(async () => ({ archived: [], cut: false }), kv)).toEqual([]);
+    expect(await caughtUp(fails, kv)).toHaveLength(1);
   });
 });
 

@@ -13,6 +13,8 @@ import { parseMessage, type ParsedMessage } from '../connection/stanzas.js';
 import { kept } from '../kept.js';
 
 export const lastKey = (room: string) => `muc/${room}/last`;
+/** Set once the room was told its archive could not be read (until a catch-up works). */
+const archiveToldKey = (room: string) => `muc/${room}/archive-told`;
 
 /** Remembers the room's last stanza-id (stored a second later, for the MAM catch-up). */
 export function seenLast(d: XmppDeps, room: Room, stanzaId: string | undefined, at?: number): void {
@@ -48,6 +50,8 @@ export function catchUp(host: CatchUpHost, room: Room, o: Occupant): void {
       const last = room.last ?? (await d.ctx.kv.get<LastSeen>(lastKey(room.jid)));
       if (!last) return; // never read before: a portal starts without history
       const { archived, cut } = await host.mam.since(d.link, room.jid, o.full, last);
+      if (await d.ctx.kv.get<boolean>(archiveToldKey(room.jid)))
+        await d.ctx.kv.delete(archiveToldKey(room.jid));
       let bridged = 0;
       for (const a of archived) {
         const m = parseMessage(a.message);
@@ -83,14 +87,20 @@ export function catchUp(host: CatchUpHost, room: Room, o: Occupant): void {
           `More than ${MAX_CATCH_UP} messages were said in the XMPP room ${room.jid} while the bridge was away: the first ${MAX_CATCH_UP} are above; what was said after them, until now, is missing here (an XMPP client shows it).`,
         );
     },
-    (err) => {
-      d.ctx.log.warn({ err, portal: key }, 'MUC archive catch-up failed');
-      const why = err instanceof Error ? err.message : String(err);
-      void roomNotice(
-        d,
-        room,
-        `What the XMPP room ${room.jid} said while the bridge was away could not be fetched from its archive (${why}): it is missing here (an XMPP client shows it).`,
-      );
-    },
+    (err) => void archiveFailed(d, room, err).catch(() => undefined),
+  );
+}
+
+/** The archive could not be read: logged each time, told in the room once until it can again. */
+async function archiveFailed(d: XmppDeps, room: Room, err: unknown): Promise<void> {
+  d.ctx.log.warn({ err, portal: mucPortal(room.jid) }, 'MUC archive catch-up failed');
+  // A server without an archive fails at every start: the room would hear it each time.
+  if (await d.ctx.kv.get<boolean>(archiveToldKey(room.jid))) return;
+  await d.ctx.kv.set(archiveToldKey(room.jid), true);
+  const why = err instanceof Error ? err.message : String(err);
+  await roomNotice(
+    d,
+    room,
+    `What the XMPP room ${room.jid} said while the bridge was away could not be fetched from its archive (${why}): it is missing here (an XMPP client shows it).`,
   );
 }

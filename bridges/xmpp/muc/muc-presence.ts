@@ -246,7 +246,10 @@ async function passwordRefused(d: XmppDeps, room: Room, o: Occupant, why: string
  */
 async function tell(host: PresenceHost, room: Room, o: Occupant, text: string): Promise<void> {
   if (isReader(o)) {
-    host.d.ctx.log.info({ portal: mucPortal(room.jid) }, `the bridge's own occupant: ${text}`);
+    // No Matrix user to tell, so the room is: while the reader is out, only the occupants of
+    // Matrix users who spoke can read the MUC.
+    host.d.ctx.log.warn({ portal: mucPortal(room.jid) }, `the bridge's own occupant: ${text}`);
+    await roomNotice(host.d, room, `The bridge's own occupant, which reads this MUC: ${text}`);
     return;
   }
   if (await host.d.ctx.notify(o.userId, text).catch(() => false)) return;
