@@ -20,23 +20,21 @@ import {
 } from '../../../src/connector.js';
 import type { XmppDeps } from '../deps.js';
 import type { Route } from '../messages/from-matrix.js';
-import { bareOf, matrixUserJid, mucPortal, safeJid } from '../ids.js';
+import { bareOf, mucPortal, safeJid } from '../ids.js';
 import { onPresence } from './muc-presence.js';
 import { isOccupantMessage, moderate, stanzaIdOf } from './moderation.js';
-import {
-  groupchatRoute,
-  isReader,
-  newRoom,
-  READER,
-  readerOf,
-  type Occupant,
-  type Room,
-  type Stored,
-} from './muc-room.js';
+import { groupchatRoute, newRoom, READER, readerOf, type Occupant, type Room } from './muc-room.js';
 import { PrivateChats } from './private.js';
 import type { DirectChats } from '../dm/dm.js';
 import { levelChanges, setLevels } from './muc-moderation.js';
-import { nickFor } from './nicks.js';
+import {
+  forgetOccupants,
+  newOccupant,
+  readerOccupant,
+  restoreOccupants,
+  storeOccupants,
+  type OccupantHome,
+} from './occupant-list.js';
 import type { ReactionSets } from '../messages/reactions.js';
 import { buildMessage, newId, type ParsedMessage } from '../connection/stanzas.js';
 import { MamQueries } from './mam.js';
@@ -54,13 +52,7 @@ import {
   storeLinkPassword,
 } from '../muc-links/link-password.js';
 
-const membersKey = (room: string) => `muc/${room}/members`;
-
-/** A Matrix user in a portal's room, by the id and display name their occupant is made from. */
-export interface RoomMember {
-  userId: MatrixUserId;
-  displayName?: string;
-}
+export type { RoomMember } from './occupant-list.js';
 
 export class Mucs {
   private readonly rooms = new Map<string, Room>();
@@ -139,21 +131,9 @@ export class Mucs {
     if (password !== undefined) await storeLinkPassword(this.d.ctx, room, password);
     else await restoreLinkPassword(this.d.ctx, room);
     room.subject = await this.d.ctx.kv.get<string>(subjectKey(jid));
-    const stored = (await this.d.ctx.kv.get<Stored[]>(membersKey(jid))) ?? [];
-    for (const s of stored) {
-      if (room.occupants.has(s.userId)) continue;
-      const own = matrixUserJid(s.userId, this.d.link.domain);
-      if (!own) continue;
-      room.occupants.set(s.userId, {
-        userId: s.userId,
-        wanted: s.wanted,
-        nick: s.nick,
-        full: `${own}/${this.d.ctx.config.resource}`,
-        state: 'left',
-        conflicts: 0,
-      });
-    }
-    if (this.speakers && !room.occupants.has(READER)) room.occupants.set(READER, this.reader());
+    await restoreOccupants(this.d.ctx.kv, this.home, room);
+    if (this.speakers && !room.occupants.has(READER))
+      room.occupants.set(READER, readerOccupant(this.home, this.d.ctx.config.reader_nick));
     await ids.restoreOccupantIds(this.d.ctx.kv, room);
     if (this.d.link.state === 'online') this.rejoin(room);
   }
@@ -163,11 +143,8 @@ export class Mucs {
     return this.d.ctx.config.occupants === 'speakers';
   }
 
-  /** The bridge's own occupant: its address is no Matrix user's (theirs all hold `\3a`). */
-  private reader(): Occupant {
-    const nick = this.d.ctx.config.reader_nick;
-    const full = `bridge@${this.d.link.domain}/${this.d.ctx.config.resource}`;
-    return { userId: READER, wanted: nick, nick, full, state: 'left', conflicts: 0 };
+  private get home(): OccupantHome {
+    return { domain: this.d.link.domain, resource: this.d.ctx.config.resource };
   }
 
   async unlinked(jid: string): Promise<void> {
@@ -175,7 +152,7 @@ export class Mucs {
     if (!room) return;
     for (const o of room.occupants.values()) leaveOccupant(this.d, room, o);
     this.rooms.delete(jid);
-    await this.d.ctx.kv.delete(membersKey(jid));
+    await forgetOccupants(this.d.ctx.kv, jid);
     await this.d.ctx.kv.delete(ids.occupantIdsKey(jid));
     await forgetLinkPassword(this.d.ctx, jid);
   }
@@ -210,30 +187,8 @@ export class Mucs {
     }
   }
 
-  private async store(room: Room): Promise<void> {
-    const list: Stored[] = [...room.occupants.values()]
-      .filter((o) => !isReader(o))
-      .map((o) => ({
-        userId: o.userId,
-        wanted: o.wanted,
-        nick: o.nick,
-      }));
-    await this.d.ctx.kv.set(membersKey(room.jid), list);
-  }
-
-  /** A new occupant for a Matrix user (not joined yet); undefined when their id has no address. */
-  private newOccupant(user: RoomMember): Occupant | undefined {
-    const own = matrixUserJid(user.userId, this.d.link.domain);
-    if (!own) return undefined;
-    const wanted = nickFor(user.displayName ?? '', user.userId);
-    return {
-      userId: user.userId,
-      wanted,
-      nick: wanted,
-      full: `${own}/${this.d.ctx.config.resource}`,
-      state: 'left',
-      conflicts: 0,
-    };
+  private store(room: Room): Promise<void> {
+    return storeOccupants(this.d.ctx.kv, room);
   }
 
   /**
@@ -248,7 +203,7 @@ export class Mucs {
     const room = this.room(jid);
     const added: Occupant[] = [];
     for (const user of view?.members.filter((m) => !m.bridged) ?? []) {
-      const o = room.occupants.has(user.userId) ? undefined : this.newOccupant(user);
+      const o = room.occupants.has(user.userId) ? undefined : newOccupant(this.home, user);
       if (!o) continue;
       room.occupants.set(user.userId, o);
       added.push(o);
@@ -264,7 +219,7 @@ export class Mucs {
     const room = this.room(jid);
     let o = room.occupants.get(sender.userId);
     if (!o) {
-      o = this.newOccupant(sender);
+      o = newOccupant(this.home, sender);
       if (!o)
         throw new BridgeError('rejected', 'your Matrix id cannot be an XMPP address (capitals?)');
       room.occupants.set(sender.userId, o);
