@@ -119,7 +119,7 @@ export async function cleanUp(demo: Demo | undefined): Promise<void> {
     demo.proc.kill('SIGKILL');
     await demo.exited;
   }
-  for (const script of ['irc.sh', 'xmpp.sh', 'synapse.sh'])
+  for (const script of ['irc.sh', 'xmpp.sh', 'sip.sh', 'synapse.sh'])
     execFileSync('bash', [join(REPO, 'test/peers', script), 'stop'], {
       env: { ...process.env, PEERS_DIR: demo.dir },
       stdio: 'ignore',
