@@ -11,7 +11,7 @@ import { xml } from '@xmpp/xml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { XmppConnector } from '../../bridges/xmpp/index.js';
 import type { Switchboard } from '../../src/core/switchboard.js';
-import { asUser, joinAlias, sendText } from '../support/bridge-harness.js';
+import { asUser, joinAlias, roomEvents, sendText } from '../support/bridge-harness.js';
 import { requireSynapse, waitFor, type TestUser } from '../support/synapse.js';
 import { matrixUser, mucAlias, said, xmppScope } from '../support/xmpp-scope.js';
 import {
@@ -19,6 +19,7 @@ import {
   groupchat,
   inRoom,
   joinMuc,
+  LOCKING_MUC_HOST,
   MUC_HOST,
   type XmppUser,
 } from '../support/xmpp-user.js';
@@ -117,5 +118,21 @@ describe('XMPP MUCs with occupants: speakers (Prosody + Synapse)', () => {
       "matt's message after the restart",
     );
     expect(seen(ninaNick)).toBe(false);
+  });
+
+  it('a MUC that refuses the reader (locked by its maker on XMPP) is told in the room: it is not read', async () => {
+    // Carol's join makes a room on the service that keeps new rooms locked; she leaves it so.
+    const locked = `unready${suffix}@${LOCKING_MUC_HOST}`;
+    await joinMuc(carol, locked, 'Carol');
+    const lockedRoom = await joinAlias(matt, mucAlias(locked));
+    const told = `The bridge's own occupant, which reads this MUC: The XMPP room ${locked} is locked`;
+    await waitFor(
+      async () =>
+        (await roomEvents(matt, lockedRoom)).some(
+          (e) => e.content.msgtype === 'm.notice' && String(e.content.body).startsWith(told),
+        ),
+      20_000,
+      'the notice that the reader was refused',
+    );
   });
 });
