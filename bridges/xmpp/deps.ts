@@ -2,7 +2,7 @@
 import type { BridgeContext, EmitOptions, RemoteEvent } from '../../src/connector.js';
 import type { XmppConfig } from './config.js';
 import type { ComponentLink } from './connection/connection.js';
-import { KeyedChain } from './chain.js';
+import { KeyedChain } from './util/chain.js';
 import type { GhostAvatars } from './avatars/ghost-avatars.js';
 import type { AccountPresence } from './avatars/account-presence.js';
 import type { MatrixProfiles } from './avatars/matrix-vcards.js';

@@ -22,8 +22,8 @@ import {
   type PortalKey,
   type RemoteUserId,
 } from '../../src/connector.js';
-import { Lru } from './lru.js';
-import { kept } from './kept.js';
+import { Lru } from './util/lru.js';
+import { kept } from './util/kept.js';
 
 const XEP0106: Record<string, string> = {
   ' ': '\\20',

@@ -1,7 +1,7 @@
 import { xml } from '@xmpp/xml';
 import { describe, expect, it } from 'vitest';
 import type { PortalKey, RemoteEvent, RemoteUserId } from '../../../src/connector.js';
-import { KeyedChain } from '../chain.js';
+import { KeyedChain } from '../util/chain.js';
 import type { XmppDeps } from '../deps.js';
 import { AccountPresence, sessionOf } from './account-presence.js';
 import { GhostAvatars } from './ghost-avatars.js';

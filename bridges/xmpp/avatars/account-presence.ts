@@ -8,7 +8,7 @@
 import type { Element } from '@xmpp/xml';
 import type { XmppDeps } from '../deps.js';
 import type { AvatarSource } from './ghost-avatars.js';
-import { kept } from '../kept.js';
+import { kept } from '../util/kept.js';
 
 export interface Session {
   presence: 'online' | 'unavailable';

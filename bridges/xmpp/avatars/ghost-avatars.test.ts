@@ -1,7 +1,7 @@
 import { xml, type Element } from '@xmpp/xml';
 import { describe, expect, it } from 'vitest';
 import type { PortalKey, RemoteEvent, RemoteUserId } from '../../../src/connector.js';
-import { KeyedChain } from '../chain.js';
+import { KeyedChain } from '../util/chain.js';
 import type { XmppDeps } from '../deps.js';
 import { GhostAvatars } from './ghost-avatars.js';
 import { sha1Hex } from './vcard.js';

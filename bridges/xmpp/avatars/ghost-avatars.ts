@@ -19,7 +19,7 @@ import {
   vcardRequest,
   VCARD,
 } from './vcard.js';
-import { kept } from '../kept.js';
+import { kept } from '../util/kept.js';
 
 /** Where a ghost's XMPP user is asked for their avatar, and which portal their events go to. */
 export interface AvatarSource {

@@ -13,7 +13,7 @@ import type { BridgeContext, MatrixPresence, MatrixSender } from '../../../src/c
 import type { XmppConfig } from '../config.js';
 import { serverOf } from '../deps.js';
 import { jidMatrixUser, safeJid } from '../ids.js';
-import { Lru } from '../lru.js';
+import { Lru } from '../util/lru.js';
 import { capsElement } from '../connection/caps.js';
 import { USER_CAPS_VER } from '../connection/disco.js';
 import { NS } from '../connection/stanzas.js';

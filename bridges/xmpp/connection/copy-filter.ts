@@ -14,7 +14,7 @@
  * of the stream, as does a single piece of markup longer than `MAX_MARKUP` (the parser and its
  * limits deal with those).
  */
-import { kept } from '../kept.js';
+import { kept } from '../util/kept.js';
 
 /** Attributes of a stanza-level start tag, entities resolved (undefined: not present). */
 export type StanzaAttrs = Record<string, string | undefined>;

@@ -22,7 +22,7 @@ import { Subscriptions } from './subscriptions.js';
 import { ContactPresence } from './contact-presence.js';
 import { avatarNotification, nickOf } from '../avatars/vcard.js';
 import { bounceable, bounceRef } from '../messages/outcomes.js';
-import { kept } from '../kept.js';
+import { kept } from '../util/kept.js';
 
 /** A direct chat a message goes to (DirectChats.deliver). */
 export interface Chat {

@@ -15,7 +15,7 @@ import type { Element } from '@xmpp/xml';
 import { xml } from '@xmpp/xml';
 import { serverOf, type XmppDeps } from '../deps.js';
 import { bareOf, jidMatrixUser, matrixUserJid, safeJid } from '../ids.js';
-import { kept } from '../kept.js';
+import { kept } from '../util/kept.js';
 
 const HANDLED = new Set(['subscribe', 'unsubscribe', 'probe', 'subscribed', 'unsubscribed']);
 const KEY = 'presence-subscribers';

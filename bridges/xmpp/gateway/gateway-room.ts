@@ -4,7 +4,7 @@
  */
 import { xml, type Element } from '@xmpp/xml';
 import type { MatrixUserId, MatrixRoomView, PortalKey } from '../../../src/connector.js';
-import { Lru } from '../lru.js';
+import { Lru } from '../util/lru.js';
 import { NS } from '../connection/stanzas.js';
 import { xmlText } from '../connection/xml-text.js';
 

@@ -18,7 +18,7 @@ import {
 import { lookUpRoom } from './room-lookup.js';
 import { refusal } from './gateway-access.js';
 import type { Element } from '@xmpp/xml';
-import { kept } from '../kept.js';
+import { kept } from '../util/kept.js';
 
 const occupantsKey = (target: string) => `gw/${target}/occupants`;
 /** Another address of a room entered before (`gw/<target>/room` → the room's first target). */

@@ -25,7 +25,7 @@ import { mediaFromLink } from '../messages/media.js';
 import { bounce, type ReflectRef } from '../messages/outcomes.js';
 import { stanzaOf } from '../connection/stanza-tree.js';
 import { reflections, reflectRef } from './reflections.js';
-import { kept } from '../kept.js';
+import { kept } from '../util/kept.js';
 
 const LONGEST_NICK = 256;
 

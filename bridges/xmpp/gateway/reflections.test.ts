@@ -5,7 +5,7 @@ import { xml, type Element } from '@xmpp/xml';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { EmitOutcome, MatrixRoomView, RemoteEvent } from '../../../src/connector.js';
-import { KeyedChain } from '../chain.js';
+import { KeyedChain } from '../util/chain.js';
 import { parseMessage } from '../connection/stanzas.js';
 import type { XmppDeps } from '../deps.js';
 import { ReactionSets } from '../messages/reactions.js';

@@ -1,7 +1,7 @@
 import { xml, type Element } from '@xmpp/xml';
 import { describe, expect, it } from 'vitest';
 import type { RemoteEvent } from '../../../src/connector.js';
-import { KeyedChain } from '../chain.js';
+import { KeyedChain } from '../util/chain.js';
 import { IqError } from '../connection/iq.js';
 import type { XmppDeps } from '../deps.js';
 import { newRoom, type Occupant } from '../muc/muc-room.js';

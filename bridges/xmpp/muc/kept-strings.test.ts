@@ -6,7 +6,7 @@ import { runInNewContext } from 'node:vm';
 import { Parser, type Element } from '@xmpp/xml';
 import { describe, expect, it } from 'vitest';
 import type { MatrixUserId } from '../../../src/connector.js';
-import { KeyedChain } from '../chain.js';
+import { KeyedChain } from '../util/chain.js';
 import { parseMessage } from '../connection/stanzas.js';
 import type { XmppDeps } from '../deps.js';
 import type { ReactionSets } from '../messages/reactions.js';

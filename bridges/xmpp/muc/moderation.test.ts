@@ -1,7 +1,7 @@
 import { xml, type Element } from '@xmpp/xml';
 import { describe, expect, it } from 'vitest';
 import type { MatrixUserId, RemoteEvent } from '../../../src/connector.js';
-import { KeyedChain } from '../chain.js';
+import { KeyedChain } from '../util/chain.js';
 import type { XmppDeps } from '../deps.js';
 import { mucPortal } from '../ids.js';
 import { NS, type ParsedMessage } from '../connection/stanzas.js';

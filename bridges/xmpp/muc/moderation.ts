@@ -16,7 +16,7 @@ import type { XmppDeps } from '../deps.js';
 import { mucPortal, safeJid, xmppUser } from '../ids.js';
 import type { Archived } from './mam.js';
 import { ghostNick, ourOccupant, type Occupant, type Room } from './muc-room.js';
-import { kept } from '../kept.js';
+import { kept } from '../util/kept.js';
 
 const DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 

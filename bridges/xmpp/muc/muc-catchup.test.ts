@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { xml, type Element } from '@xmpp/xml';
 import type { ComponentLink } from '../connection/connection.js';
 import type { MatrixUserId, RemoteEvent } from '../../../src/connector.js';
-import { KeyedChain } from '../chain.js';
+import { KeyedChain } from '../util/chain.js';
 import type { XmppDeps } from '../deps.js';
 import { catchUp } from './muc-catchup.js';
 import { MamQueries, MAX_CATCH_UP, NS_MAM, type Archived } from './mam.js';

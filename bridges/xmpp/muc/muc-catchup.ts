@@ -10,7 +10,7 @@ import { MAX_CATCH_UP, type LastSeen, type MamQueries } from './mam.js';
 import { roomNotice } from './room-notice.js';
 import { ghostNick, mapIds, ourOccupant, type Occupant, type Room } from './muc-room.js';
 import { parseMessage, type ParsedMessage } from '../connection/stanzas.js';
-import { kept } from '../kept.js';
+import { kept } from '../util/kept.js';
 
 export const lastKey = (room: string) => `muc/${room}/last`;
 /** Set once the room was told its archive could not be read (until a catch-up works). */

@@ -11,7 +11,7 @@ import type { ReactionSets } from '../messages/reactions.js';
 import { newId, type ParsedMessage } from '../connection/stanzas.js';
 import { eventsOf } from '../messages/to-matrix.js';
 import { bounceable, bounceRef } from '../messages/outcomes.js';
-import { kept } from '../kept.js';
+import { kept } from '../util/kept.js';
 
 export const subjectKey = (room: string) => `muc/${room}/subject`;
 

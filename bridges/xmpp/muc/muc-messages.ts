@@ -16,7 +16,7 @@ import { bridgeMessage, saveSubject } from './muc-inbound.js';
 import { onAffiliationNotice } from './outcasts.js';
 import { onModeration } from './moderation.js';
 import type { PrivateChats } from './private.js';
-import { kept } from '../kept.js';
+import { kept } from '../util/kept.js';
 
 /** `resource`: the sender's nick (none: the room itself). */
 export function onRoomMessage(

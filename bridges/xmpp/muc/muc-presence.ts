@@ -24,7 +24,7 @@ import { roomNotice } from './room-notice.js';
 import { unlockRoom } from '../muc-links/room-unlock.js';
 import type { AvatarSource } from '../avatars/ghost-avatars.js';
 import { presencePhotoHash } from '../avatars/vcard.js';
-import { kept } from '../kept.js';
+import { kept } from '../util/kept.js';
 
 const MAX_CONFLICTS = 5;
 

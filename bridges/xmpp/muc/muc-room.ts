@@ -1,8 +1,8 @@
 /** The state of one MUC portal: the Matrix users' occupants and what the bridge knows of the room. */
 import type { MatrixUserId, RemoteMessageId } from '../../../src/connector.js';
-import { Lru } from '../lru.js';
+import { Lru } from '../util/lru.js';
 import type { Route } from '../messages/from-matrix.js';
-import { kept } from '../kept.js';
+import { kept } from '../util/kept.js';
 
 export interface Occupant {
   userId: MatrixUserId;

@@ -16,7 +16,7 @@ import { mucPortal, safeJid, xmppUser } from '../ids.js';
 import { newId, NS } from '../connection/stanzas.js';
 import { xmlText } from '../connection/xml-text.js';
 import type { Occupant, Room } from './muc-room.js';
-import { kept } from '../kept.js';
+import { kept } from '../util/kept.js';
 
 export const outcastsKey = (room: string) => `muc/${room}/outcasts`;
 

@@ -19,7 +19,7 @@ import { mucPrivatePortal, xmppUser } from '../ids.js';
 import type { Route } from '../messages/from-matrix.js';
 import { buildError, buildMessage, newId, type ParsedMessage } from '../connection/stanzas.js';
 import { answerOf, currentNick, ghostNick, isReader, ourOccupant, type Room } from './muc-room.js';
-import { kept } from '../kept.js';
+import { kept } from '../util/kept.js';
 
 /**
  * How long a private message waits for the room's refusal before it counts as delivered (the room
